@@ -1,0 +1,95 @@
+# omr — optical mark recognition for paper questionnaires.
+#
+#   make deps    install the Debian packages omr needs (as root, or with sudo)
+#   make         build ./omr
+#   make demo    deps + build + render sample forms, fill and degrade them, scan, show records
+#   make test    deps + build + Criterion test suite
+#   make bench   recognition accuracy and speed on >= 500 synthetic forms
+#   make SAN=1 test   the same tests under AddressSanitizer + UBSan (build-san/)
+
+CC      ?= cc
+CXX     ?= c++
+SAN     ?=
+BUILD   := $(if $(SAN),build-san,build)
+PREFIX  ?= /usr/local
+SHARE   ?= $(PREFIX)/share/omr
+
+PKGS    := libtiff-4 zbar tesseract lept cairo libqrencode poppler-glib libpng libjpeg libconfig jansson sqlite3
+OPENCV_CFLAGS := -I/usr/include/opencv4
+OPENCV_LIBS   := -lopencv_calib3d -lopencv_features2d -lopencv_flann -lopencv_imgproc -lopencv_core
+
+SANFLAGS := $(if $(SAN),-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined,)
+OPT      := $(if $(SAN),-O1,-O2)
+CPPFLAGS += -D_GNU_SOURCE -DOMR_SHARE_DIR='"$(SHARE)"' -Iscanner
+CFLAGS   += -std=c17 -Wall -Wextra -Werror -g $(OPT) $(SANFLAGS) -pthread \
+            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CXXFLAGS += -std=c++17 -Wall -Wextra -Werror -g $(OPT) $(SANFLAGS) $(OPENCV_CFLAGS)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(OPENCV_LIBS) -lstdc++ -lm -pthread
+LDFLAGS  += $(SANFLAGS)
+
+LIB_C    := $(filter-out scanner/main.c,$(wildcard scanner/*.c))
+LIB_CXX  := $(wildcard scanner/*.cpp)
+LIB_OBJ  := $(LIB_C:%.c=$(BUILD)/%.o) $(LIB_CXX:%.cpp=$(BUILD)/%.o)
+TEST_SRC := $(wildcard tests/test_*.c)
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+SAMPLE_SRC := $(wildcard samples/generator/*.c)
+SAMPLE_OBJ := $(SAMPLE_SRC:%.c=$(BUILD)/%.o)
+
+# Debian packages: build libraries, OCR data, fonts for printing and for the
+# synthetic handwriting, and the test framework.
+DEB_PACKAGES := build-essential pkg-config libopencv-dev libtiff-dev libzbar-dev \
+    libtesseract-dev tesseract-ocr-swe tesseract-ocr-eng libcriterion-dev libcairo2-dev \
+    libqrencode-dev libpoppler-glib-dev libpng-dev libjpeg-dev libconfig-dev libjansson-dev \
+    libsqlite3-dev fonts-dejavu-core fonts-dejavu-extra fonts-dkg-handwriting fonts-breip \
+    fonts-femkeklaver
+
+.PHONY: all deps demo test bench clean
+all: omr
+
+omr: $(BUILD)/omr
+	@if [ "$(BUILD)" = build ]; then ln -sf build/omr omr; fi
+
+$(BUILD)/omr: $(BUILD)/scanner/main.o $(BUILD)/libomr.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libomr.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/%.o: %.c $(wildcard scanner/*.h samples/generator/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/%.o: %.cpp scanner/cv_wrap.h
+	@mkdir -p $(dir $@)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c -o $@ $<
+
+$(BUILD)/omr-samples: $(SAMPLE_OBJ) $(BUILD)/libomr.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/%.c tests/helpers.h $(BUILD)/libomr.a $(BUILD)/omr $(BUILD)/omr-samples
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests -o $@ $< $(BUILD)/libomr.a $(LDFLAGS) $(LDLIBS) -lcriterion
+
+# Installs only what is missing, so a second `make demo` does not touch apt.
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+demo: deps
+	$(MAKE) omr $(BUILD)/omr-samples
+	samples/demo.sh $(BUILD)
+
+test: deps
+	$(MAKE) omr $(BUILD)/omr-samples $(TEST_BIN)
+	OMR_BIN=$(BUILD)/omr OMR_SAMPLES_BIN=$(BUILD)/omr-samples tests/run.sh $(TEST_BIN)
+
+bench: deps
+	$(MAKE) omr $(BUILD)/omr-samples
+	samples/bench.sh $(BUILD)
+
+clean:
+	rm -rf build build-san omr

@@ -1,0 +1,71 @@
+/*
+ * common.h — the few types every stage of the omr pipeline shares.
+ *
+ *   omr_error   a message a mailroom operator can act on; library code fills it
+ *               and returns a status instead of printing or exiting.
+ *   omr_image   an 8-bit grey raster (0 = black ink, 255 = white paper) with its
+ *               resolution; every decoded page becomes one of these.
+ *   omr_point / omr_rect   geometry, in millimetres on the template or in
+ *               pixels on a scan (the name of the variable says which).
+ */
+#ifndef OMR_COMMON_H
+#define OMR_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define OMR_ERROR_SIZE 512
+
+typedef struct {
+    char message[OMR_ERROR_SIZE];
+} omr_error;
+
+/* Status codes returned by library functions. */
+enum {
+    OMR_OK = 0,
+    OMR_ERR_IO = -1,       /* file missing, unreadable, disk full */
+    OMR_ERR_FORMAT = -2,   /* not an image we read, or corrupt */
+    OMR_ERR_INVALID = -3,  /* input parsed but makes no sense (template errors, absurd sizes) */
+    OMR_ERR_NOT_FOUND = -4,/* something expected on the page is absent (QR, fiducials) */
+    OMR_ERR_MEMORY = -5,
+};
+
+/* Fill err->message printf-style; returns `status` so callers can
+ * `return omr_fail(err, OMR_ERR_IO, "...", ...)`. err may be NULL. */
+int omr_fail(omr_error *err, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+typedef struct {
+    int width, height;  /* pixels */
+    int stride;         /* bytes per row, >= width */
+    uint8_t *pixels;    /* owned; row-major grey, 0 black .. 255 white */
+    double dpi;         /* dots per inch (x and y are equal after decode) */
+} omr_image;
+
+/* Allocates an image filled with `fill`; NULL when out of memory. */
+omr_image *omr_image_new(int width, int height, double dpi, uint8_t fill);
+void omr_image_free(omr_image *image);
+/* Copy of the rectangle (clipped to the image); NULL if it is empty. */
+omr_image *omr_image_crop(const omr_image *image, int x, int y, int w, int h);
+/* The image turned by quarter turns clockwise (0..3). */
+omr_image *omr_image_rotate_quarter(const omr_image *image, int quarter_turns);
+
+static inline uint8_t omr_image_at(const omr_image *image, int x, int y) {
+    return image->pixels[(size_t)y * (size_t)image->stride + (size_t)x];
+}
+
+typedef struct {
+    double x, y;
+} omr_point;
+
+typedef struct {
+    double x, y, w, h; /* top-left corner and size */
+} omr_rect;
+
+/* Millimetres to pixels at `dpi`. */
+static inline double omr_mm_to_px(double mm, double dpi) { return mm * dpi / 25.4; }
+
+/* strdup that tolerates NULL. */
+char *omr_strdup(const char *s);
+
+#endif
