@@ -98,3 +98,125 @@ int identify_parse_payload(const char *payload, page_identity *out, omr_error *e
     out->page = (int)page;
     return OMR_OK;
 }
+
+/* ---- finding the code on the page --------------------------------------------- */
+
+struct identify_reader {
+    zbar_image_scanner_t *scanner;
+};
+
+identify_reader *identify_reader_new(void) {
+    identify_reader *reader = calloc(1, sizeof *reader);
+    if (!reader)
+        return NULL;
+    reader->scanner = zbar_image_scanner_create();
+    if (!reader->scanner) {
+        free(reader);
+        return NULL;
+    }
+    /* QR only: other symbologies cost time and invite false reads in text. */
+    zbar_image_scanner_set_config(reader->scanner, 0, ZBAR_CFG_ENABLE, 0);
+    zbar_image_scanner_set_config(reader->scanner, ZBAR_QRCODE, ZBAR_CFG_ENABLE, 1);
+    return reader;
+}
+
+void identify_reader_free(identify_reader *reader) {
+    if (!reader)
+        return;
+    zbar_image_scanner_destroy(reader->scanner);
+    free(reader);
+}
+
+/* Result of one zbar pass over a region. */
+typedef struct {
+    int found_ours;        /* an OMR1 payload that parsed */
+    int found_foreign;     /* some QR code, not ours or failing its check */
+    page_identity identity;
+    omr_error foreign_error;
+} scan_result;
+
+/* Runs zbar over `region` (a contiguous copy) whose top-left sits at (ox, oy)
+ * in the page and which was scaled by `scale` (region px = page px * scale). */
+static void scan_region(identify_reader *reader, const omr_image *region, int ox, int oy,
+                        double scale, scan_result *result) {
+    zbar_image_t *zimage = zbar_image_create();
+    zbar_image_set_format(zimage, zbar_fourcc('Y', '8', '0', '0'));
+    zbar_image_set_size(zimage, (unsigned)region->width, (unsigned)region->height);
+    zbar_image_set_data(zimage, region->pixels, (unsigned long)region->width * (unsigned long)region->height, NULL);
+    if (zbar_scan_image(reader->scanner, zimage) > 0) {
+        for (const zbar_symbol_t *sym = zbar_image_first_symbol(zimage); sym;
+             sym = zbar_symbol_next(sym)) {
+            page_identity id;
+            omr_error perr;
+            if (identify_parse_payload(zbar_symbol_get_data(sym), &id, &perr) != OMR_OK) {
+                if (!result->found_foreign)
+                    result->foreign_error = perr;
+                result->found_foreign = 1;
+                continue;
+            }
+            unsigned n = zbar_symbol_get_loc_size(sym);
+            if (n == 4) {
+                /* zbar lists a QR symbol's corners counter-clockwise from
+                 * its top-left: TL, BL, BR, TR. We keep TL, TR, BR, BL. */
+                static const int order[4] = {0, 3, 2, 1};
+                for (int i = 0; i < 4; i++) {
+                    id.corners[i].x = ox + zbar_symbol_get_loc_x(sym, (unsigned)order[i]) / scale;
+                    id.corners[i].y = oy + zbar_symbol_get_loc_y(sym, (unsigned)order[i]) / scale;
+                }
+                id.has_corners = 1;
+            }
+            result->identity = id;
+            result->found_ours = 1;
+            break;
+        }
+    }
+    zbar_image_destroy(zimage);
+}
+
+/* Scans a rectangle of the page, copied so zbar gets contiguous rows. */
+static void scan_rect(identify_reader *reader, const omr_image *page, int x, int y, int w, int h,
+                      scan_result *result) {
+    omr_image *region = omr_image_crop(page, x, y, w, h);
+    if (!region)
+        return;
+    scan_region(reader, region, x < 0 ? 0 : x, y < 0 ? 0 : y, 1.0, result);
+    omr_image_free(region);
+}
+
+int identify_page(identify_reader *reader, const omr_image *page, page_identity *out,
+                  omr_error *err) {
+    memset(out, 0, sizeof *out);
+    scan_result result = {0};
+    int w = page->width, h = page->height;
+    /* The code sits near a corner (top-right as printed). After a quarter turn it
+     * is near another corner, so the four corner squares are tried first, the
+     * two likelier ones (for the page's aspect) before the others. A corner
+     * square is 40% of the short side: the code plus any offset or scaling. */
+    int side = (w < h ? w : h) * 2 / 5;
+    int corners[4][2] = {{w - side, 0}, {0, h - side}, {0, 0}, {w - side, h - side}};
+    if (w > h) { /* landscape: turned a quarter; code at bottom-right or top-left */
+        int turned[4][2] = {{w - side, h - side}, {0, 0}, {w - side, 0}, {0, h - side}};
+        memcpy(corners, turned, sizeof corners);
+    }
+    for (int i = 0; i < 4 && !result.found_ours; i++)
+        scan_rect(reader, page, corners[i][0], corners[i][1], side, side, &result);
+    if (!result.found_ours)
+        scan_rect(reader, page, 0, 0, w, h, &result);
+    if (!result.found_ours) {
+        /* a blurred or oversampled scan often reads at half size */
+        omr_image *half = cvw_resize(page, 0.5);
+        if (half) {
+            scan_region(reader, half, 0, 0, 0.5, &result);
+            omr_image_free(half);
+        }
+    }
+    if (result.found_ours) {
+        *out = result.identity;
+        return OMR_OK;
+    }
+    if (result.found_foreign)
+        return omr_fail(err, OMR_ERR_INVALID, "%s", result.foreign_error.message);
+    return omr_fail(err, OMR_ERR_NOT_FOUND,
+                    "no QR code found in any corner or anywhere on the page; is this page from "
+                    "another questionnaire, a letter, or is the code covered or torn off?");
+}

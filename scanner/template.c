@@ -411,14 +411,14 @@ static void read_pages(reader *r, omr_template *t, config_setting_t *pages, doub
             problem(r, g, path, "page numbers must run 1, 2, ... in order (found %d)", page->number);
         config_setting_t *texts = get_list(r, g, path, "texts", false);
         if (texts) {
-            char field[80];
+            char field[160];
             snprintf(field, sizeof field, "%s.texts", path);
             read_texts(r, t, page, texts, field);
         }
         config_setting_t *qs = get_list(r, g, path, "questions", false);
         for (int k = 0; qs && k < config_setting_length(qs); k++) {
             config_setting_t *qg = config_setting_get_elem(qs, (unsigned)k);
-            char field[80];
+            char field[160];
             snprintf(field, sizeof field, "%s.questions[%d]", path, k + 1);
             if (!config_setting_is_group(qg)) {
                 problem(r, qg, field, "must be a group in braces: { id = \"q1\"; ... }");
@@ -430,7 +430,7 @@ static void read_pages(reader *r, omr_template *t, config_setting_t *pages, doub
         config_setting_t *fs = get_list(r, g, path, "text_fields", false);
         for (int k = 0; fs && k < config_setting_length(fs); k++) {
             config_setting_t *fg = config_setting_get_elem(fs, (unsigned)k);
-            char field[80];
+            char field[160];
             snprintf(field, sizeof field, "%s.text_fields[%d]", path, k + 1);
             if (!config_setting_is_group(fg)) {
                 problem(r, fg, field, "must be a group in braces");

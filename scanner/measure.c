@@ -1,0 +1,256 @@
+/*
+ * measure.c — box ink, measured in the box's own frame.
+ *
+ * A box and a margin around it are resampled from the scan into a small
+ * "patch" aligned with the template (one sample per scan pixel), as darkness
+ * 0 (paper) .. 1 (black print). In the patch the outline is found by
+ * projections: the pair of columns (rows) a box-width apart with the most
+ * darkness are its vertical (horizontal) edges. The interior, inset past the
+ * outline, gives fill and extent; a ring outside gives the halo.
+ */
+#include "measure.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OUTLINE_MM 0.35     /* printed line width */
+#define SEARCH_MM 1.2       /* how far the outline may be from its predicted place */
+#define INSET_MM 0.45       /* interior starts this far inside the outline */
+#define HALO_NEAR_MM 0.45   /* ring around the box: from here ... */
+#define HALO_FAR_MM 2.4     /* ... to here (less on a labelled side) */
+#define HALO_LABEL_MM 1.3
+#define INK 0.40            /* darkness above which a pixel is ink */
+
+static inline double clamp01(double v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
+
+void measure_levels(const omr_image *scan, const page_transform *transform, page_levels *out) {
+    /* paper: the median of a coarse grid (a form is mostly paper);
+     * ink: the darkest fiducial centre */
+    int hist[256] = {0}, n = 0;
+    int step = scan->width / 120 > 1 ? scan->width / 120 : 1;
+    for (int y = step / 2; y < scan->height; y += step)
+        for (int x = step / 2; x < scan->width; x += step) {
+            hist[omr_image_at(scan, x, y)]++;
+            n++;
+        }
+    int acc = 0, white = 255;
+    for (int v = 255; v >= 0; v--) {
+        acc += hist[v];
+        if (acc * 2 >= n) {
+            white = v;
+            break;
+        }
+    }
+    double black = 255;
+    for (int i = 0; i < 4; i++) {
+        if (i == transform->fiducial_missing)
+            continue;
+        int cx = (int)transform->fiducial_px[i].x, cy = (int)transform->fiducial_px[i].y;
+        double sum = 0;
+        int count = 0;
+        for (int dy = -2; dy <= 2; dy++)
+            for (int dx = -2; dx <= 2; dx++) {
+                int x = cx + dx, y = cy + dy;
+                if (x >= 0 && y >= 0 && x < scan->width && y < scan->height) {
+                    sum += omr_image_at(scan, x, y);
+                    count++;
+                }
+            }
+        if (count && sum / count < black)
+            black = sum / count;
+    }
+    if (white - black < 60) /* a washed-out scan: do not amplify noise */
+        black = white - 60;
+    out->white = white;
+    out->black = black;
+}
+
+typedef struct {
+    int w, h;
+    float *dark;   /* w*h */
+} patch;
+
+/* Resamples [x0, x0+w_mm] x [y0, y0+h_mm] (template mm) at `pitch` mm. */
+static int patch_sample(patch *p, const omr_image *scan, const page_transform *t,
+                        const page_levels *levels, double x0, double y0, double w_mm, double h_mm,
+                        double pitch) {
+    p->w = (int)ceil(w_mm / pitch);
+    p->h = (int)ceil(h_mm / pitch);
+    p->dark = malloc((size_t)p->w * (size_t)p->h * sizeof *p->dark);
+    if (!p->dark)
+        return 0;
+    const double *m = t->to_image.m;
+    double range = levels->white - levels->black;
+    for (int j = 0; j < p->h; j++) {
+        double ymm = y0 + (j + 0.5) * pitch;
+        double px = m[1] * ymm + m[2], py = m[4] * ymm + m[5];
+        for (int i = 0; i < p->w; i++) {
+            double xmm = x0 + (i + 0.5) * pitch;
+            int sx = (int)(m[0] * xmm + px), sy = (int)(m[3] * xmm + py);
+            double v = (sx >= 0 && sy >= 0 && sx < scan->width && sy < scan->height)
+                           ? omr_image_at(scan, sx, sy)
+                           : levels->white;
+            p->dark[(size_t)j * (size_t)p->w + (size_t)i] = (float)clamp01((levels->white - v) / range);
+        }
+    }
+    return 1;
+}
+
+static inline float patch_at(const patch *p, int i, int j) {
+    if (i < 0 || j < 0 || i >= p->w || j >= p->h)
+        return 0;
+    return p->dark[(size_t)j * (size_t)p->w + (size_t)i];
+}
+
+/* Best offset (in samples, within +-range) for a pair of edges at a and b
+ * (band `t` samples wide), given a profile; returns the offset and its mean
+ * edge darkness in *strength. */
+static int best_edge_pair(const double *profile, int n, int a, int b, int t, int range,
+                          double *strength) {
+    int best = 0;
+    double best_score = -1;
+    for (int d = -range; d <= range; d++) {
+        double score = 0;
+        for (int k = 0; k < t; k++) {
+            int ia = a + d + k, ib = b + d - k;
+            if (ia >= 0 && ia < n)
+                score += profile[ia];
+            if (ib >= 0 && ib < n)
+                score += profile[ib];
+        }
+        /* prefer the prediction when scores tie (a solid fill) */
+        score -= 1e-6 * abs(d);
+        if (score > best_score) {
+            best_score = score;
+            best = d;
+        }
+    }
+    *strength = best_score / (2.0 * t);
+    return best;
+}
+
+void measure_box(const omr_image *scan, const page_transform *t, const page_levels *levels,
+                 omr_rect box, int label_right, box_measure *out) {
+    memset(out, 0, sizeof *out);
+    double pitch = 1.0 / t->px_per_mm;
+    double margin = SEARCH_MM + HALO_FAR_MM;
+    patch p;
+    if (!patch_sample(&p, scan, t, levels, box.x - margin, box.y - margin, box.w + 2 * margin,
+                      box.h + 2 * margin, pitch))
+        return;
+    int m = (int)lround(margin / pitch);            /* box's left/top edge in the patch */
+    int bw = (int)lround(box.w / pitch), bh = (int)lround(box.h / pitch);
+    int line = (int)lround(OUTLINE_MM / pitch);
+    if (line < 1)
+        line = 1;
+    int range = (int)lround(SEARCH_MM / pitch);
+
+    /* Re-centre: columns, then rows, then columns again with the rows found. */
+    double *profile = calloc((size_t)(p.w > p.h ? p.w : p.h), sizeof *profile);
+    int dx = 0, dy = 0;
+    double sx = 0, sy = 0;
+    for (int pass = 0; pass < 3 && profile; pass++) {
+        int by_columns = pass != 1;
+        int n = by_columns ? p.w : p.h;
+        memset(profile, 0, (size_t)n * sizeof *profile);
+        /* sum along the middle 70% of the edge, away from the corners */
+        int span = by_columns ? bh : bw, from = span * 15 / 100, to = span * 85 / 100;
+        for (int k = from; k < to; k++)
+            for (int i = 0; i < n; i++)
+                profile[i] += by_columns ? patch_at(&p, i, m + dy + k) : patch_at(&p, m + dx + k, i);
+        for (int i = 0; i < n; i++)
+            profile[i] /= (to - from);
+        if (by_columns)
+            dx = best_edge_pair(profile, n, m, m + bw - 1, line, range, &sx);
+        else
+            dy = best_edge_pair(profile, n, m, m + bh - 1, line, range, &sy);
+    }
+    free(profile);
+    /* an edge that is not clearly darker than paper was not really found */
+    out->outline_found = sx > 0.45 && sy > 0.45;
+    if (!out->outline_found)
+        dx = dy = 0;
+    out->shift_mm = hypot(dx, dy) * pitch;
+
+    /* Interior */
+    int inset = line + (int)lround(INSET_MM / pitch);
+    int x0 = m + dx + inset, x1 = m + dx + bw - inset, y0 = m + dy + inset, y1 = m + dy + bh - inset;
+    int inked = 0, total = 0;
+    double dark_sum = 0;
+    int min_x = x1, max_x = x0 - 1, min_y = y1, max_y = y0 - 1;
+    for (int j = y0; j < y1; j++) {
+        int row_ink = 0;
+        for (int i = x0; i < x1; i++) {
+            float d = patch_at(&p, i, j);
+            total++;
+            if (d > INK) {
+                inked++;
+                row_ink++;
+                dark_sum += d;
+            }
+        }
+        if (row_ink >= 2) {
+            if (j < min_y) min_y = j;
+            if (j > max_y) max_y = j;
+        }
+    }
+    for (int i = x0; i < x1; i++) {
+        int col_ink = 0;
+        for (int j = y0; j < y1; j++)
+            col_ink += patch_at(&p, i, j) > INK;
+        if (col_ink >= 2) {
+            if (i < min_x) min_x = i;
+            if (i > max_x) max_x = i;
+        }
+    }
+    if (total > 0) {
+        out->fill = (double)inked / total;
+        out->darkness = inked ? dark_sum / inked : 0;
+        double ex = max_x >= min_x ? (double)(max_x - min_x + 1) / (x1 - x0) : 0;
+        double ey = max_y >= min_y ? (double)(max_y - min_y + 1) / (y1 - y0) : 0;
+        out->extent = ex > ey ? ex : ey;
+    }
+
+    /* Halo: a ring outside the outline, narrower on the labelled side. */
+    int near = (int)lround(HALO_NEAR_MM / pitch), far = (int)lround(HALO_FAR_MM / pitch);
+    int far_right = label_right ? (int)lround(HALO_LABEL_MM / pitch) : far;
+    int bx0 = m + dx, bx1 = m + dx + bw, by0 = m + dy, by1 = m + dy + bh;
+    int ring_ink = 0, ring_total = 0;
+    for (int j = by0 - far; j < by1 + far; j++)
+        for (int i = bx0 - far; i < bx1 + far_right; i++) {
+            int inside_near = i >= bx0 - near && i < bx1 + near && j >= by0 - near && j < by1 + near;
+            if (inside_near)
+                continue;
+            ring_total++;
+            ring_ink += patch_at(&p, i, j) > INK;
+        }
+    out->halo = ring_total ? (double)ring_ink / ring_total : 0;
+    free(p.dark);
+}
+
+double measure_text_ink(const omr_image *scan, const page_transform *t, const page_levels *levels,
+                        omr_rect field) {
+    const double inset = 1.5;
+    double pitch = 2.0 / t->px_per_mm; /* every other pixel is plenty */
+    patch p;
+    if (!patch_sample(&p, scan, t, levels, field.x + inset, field.y + inset, field.w - 2 * inset,
+                      field.h - 2 * inset, pitch))
+        return 0;
+    size_t inked = 0, n = (size_t)p.w * (size_t)p.h;
+    for (size_t i = 0; i < n; i++)
+        inked += p.dark[i] > INK;
+    free(p.dark);
+    return n ? (double)inked / (double)n : 0;
+}
+
+double measure_page_ink(const omr_image *scan) {
+    int step = scan->width / 300 > 1 ? scan->width / 300 : 1;
+    long inked = 0, n = 0;
+    for (int y = 0; y < scan->height; y += step)
+        for (int x = 0; x < scan->width; x += step) {
+            inked += omr_image_at(scan, x, y) < 128;
+            n++;
+        }
+    return n ? (double)inked / (double)n : 0;
+}
