@@ -18,7 +18,8 @@ PKGS    := libtiff-4 zbar tesseract lept cairo libqrencode poppler-glib libpng l
 OPENCV_CFLAGS := -I/usr/include/opencv4
 OPENCV_LIBS   := -lopencv_calib3d -lopencv_features2d -lopencv_flann -lopencv_imgproc -lopencv_core
 
-SANFLAGS := $(if $(SAN),-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined,)
+SANITIZERS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+SANFLAGS := $(if $(SAN),$(SANITIZERS))
 OPT      := $(if $(SAN),-O1,-O2)
 CPPFLAGS += -D_GNU_SOURCE -DOMR_SHARE_DIR='"$(SHARE)"' -Iscanner
 CFLAGS   += -std=c17 -Wall -Wextra -Werror -g $(OPT) $(SANFLAGS) -pthread \

@@ -1,0 +1,307 @@
+/*
+ * main.c — the omr command line. Parses arguments, calls the stages, prints
+ * what happened. The only file that prints or chooses an exit status.
+ *
+ * Exit status (all commands):
+ *   0  done, nothing rejected
+ *   1  done, but some files or pages were rejected (see rejects.csv)
+ *   2  usage error, or a template / calibration with errors
+ *   3  could not write the output (disk full, read-only folder, ...)
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decide.h"
+#include "render.h"
+#include "scan.h"
+#include "template.h"
+
+enum { EXIT_DONE = 0, EXIT_REJECTED = 1, EXIT_USAGE = 2, EXIT_OUTPUT = 3 };
+
+static const char *const usage_text =
+    "usage: omr COMMAND [OPTIONS]\n"
+    "\n"
+    "  omr template check T            validate a template; every error with its line\n"
+    "  omr template geometry T         print the layout as JSON\n"
+    "  omr render T --codes FILE [--format pdf|png|tiff] [--dpi N] --out PATH\n"
+    "                                  print personalised forms\n"
+    "  omr scan --template T [--template T2 ...] --out DIR [--calibration C]\n"
+    "           [--no-ocr] [--languages swe+eng] INPUT...\n"
+    "                                  read scanned forms into records\n"
+    "\n"
+    "T is a template file or a name in templates/ (e.g. ekb-2024).\n"
+    "Exit status: 0 done, 1 some input rejected, 2 usage or template error,\n"
+    "3 output could not be written. See README.md for details.\n";
+
+static int usage(FILE *out, int status) {
+    fputs(usage_text, out);
+    return status;
+}
+
+/* Loads a template by name or path, printing every problem. */
+static omr_template *load_template(const char *name) {
+    char *path = template_find(name);
+    if (!path) {
+        fprintf(stderr, "omr: template \"%s\" not found (neither a file nor templates/%s.cfg)\n",
+                name, name);
+        return NULL;
+    }
+    omr_template *t = NULL;
+    template_problems problems = {0};
+    omr_error err = {0};
+    if (template_load(path, &t, &problems, &err) != OMR_OK) {
+        for (size_t i = 0; i < problems.count; i++)
+            fprintf(stderr, "%s\n", problems.messages[i]);
+        fprintf(stderr, "omr: %s\n", err.message);
+    }
+    template_problems_clear(&problems);
+    free(path);
+    return t;
+}
+
+static int cmd_template(int argc, char **argv) {
+    if (argc < 3 || strcmp(argv[1], "--help") == 0)
+        return usage(argc < 3 ? stderr : stdout, argc < 3 ? EXIT_USAGE : EXIT_DONE);
+    const char *action = argv[1];
+    if (strcmp(action, "check") != 0 && strcmp(action, "geometry") != 0) {
+        fprintf(stderr, "omr template: unknown action \"%s\" (check or geometry)\n", action);
+        return EXIT_USAGE;
+    }
+    int status = EXIT_DONE;
+    for (int i = 2; i < argc; i++) {
+        omr_template *t = load_template(argv[i]);
+        if (!t) {
+            status = EXIT_USAGE;
+            continue;
+        }
+        if (strcmp(action, "check") == 0) {
+            size_t boxes = 0;
+            for (size_t q = 0; q < t->n_questions; q++)
+                boxes += t->questions[q].n_boxes;
+            printf("%s: ok (%s: %zu pages, %zu questions, %zu boxes, %zu text fields)\n", t->path,
+                   t->id, t->n_pages, t->n_questions, boxes, t->n_text_fields);
+        } else {
+            omr_error err;
+            if (template_write_geometry(t, stdout, &err) != OMR_OK) {
+                fprintf(stderr, "omr: %s\n", err.message);
+                status = EXIT_OUTPUT;
+            }
+        }
+        template_free(t);
+    }
+    return status;
+}
+
+/* Reads a codes file: one code per line; blank lines and # comments skipped. */
+static char **read_codes(const char *path, size_t *count) {
+    FILE *f = fopen(path, "r");
+    *count = 0;
+    if (!f) {
+        fprintf(stderr, "omr: cannot read codes file %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    char **codes = NULL;
+    size_t cap = 0;
+    char line[256];
+    int lineno = 0, bad = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        line[strcspn(line, "\r\n")] = 0;
+        char *s = line;
+        while (*s == ' ' || *s == '\t')
+            s++;
+        char *end = s + strlen(s);
+        while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+            *--end = 0;
+        if (!*s || *s == '#')
+            continue;
+        if (!identify_code_is_valid(s)) {
+            fprintf(stderr, "%s:%d: login code \"%s\" must be 1 to 40 letters and digits\n", path,
+                    lineno, s);
+            bad = 1;
+            continue;
+        }
+        if (*count == cap) {
+            cap = cap ? cap * 2 : 64;
+            codes = realloc(codes, cap * sizeof *codes);
+        }
+        codes[(*count)++] = strdup(s);
+    }
+    fclose(f);
+    if (bad || *count == 0) {
+        if (!bad)
+            fprintf(stderr, "omr: codes file %s holds no codes\n", path);
+        for (size_t i = 0; i < *count; i++)
+            free(codes[i]);
+        free(codes);
+        *count = 0;
+        return NULL;
+    }
+    return codes;
+}
+
+static int cmd_render(int argc, char **argv) {
+    static const struct option options[] = {{"codes", required_argument, 0, 'c'},
+                                            {"format", required_argument, 0, 'f'},
+                                            {"dpi", required_argument, 0, 'd'},
+                                            {"out", required_argument, 0, 'o'},
+                                            {"help", no_argument, 0, 'h'},
+                                            {0, 0, 0, 0}};
+    const char *codes_path = NULL, *out = NULL, *format_name = "pdf";
+    double dpi = 300;
+    int c;
+    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        switch (c) {
+        case 'c': codes_path = optarg; break;
+        case 'f': format_name = optarg; break;
+        case 'd': dpi = atof(optarg); break;
+        case 'o': out = optarg; break;
+        case 'h': return usage(stdout, EXIT_DONE);
+        default: return usage(stderr, EXIT_USAGE);
+        }
+    }
+    if (optind != argc - 1 || !codes_path || !out) {
+        fprintf(stderr, "omr render: needs a template, --codes FILE and --out PATH\n");
+        return EXIT_USAGE;
+    }
+    render_format format;
+    if (strcmp(format_name, "pdf") == 0)
+        format = RENDER_PDF;
+    else if (strcmp(format_name, "png") == 0)
+        format = RENDER_PNG;
+    else if (strcmp(format_name, "tiff") == 0)
+        format = RENDER_TIFF;
+    else {
+        fprintf(stderr, "omr render: --format must be pdf, png or tiff\n");
+        return EXIT_USAGE;
+    }
+    if (dpi < 72 || dpi > 1200) {
+        fprintf(stderr, "omr render: --dpi must be 72 to 1200\n");
+        return EXIT_USAGE;
+    }
+    omr_template *t = load_template(argv[optind]);
+    if (!t)
+        return EXIT_USAGE;
+    size_t n_codes = 0;
+    char **codes = read_codes(codes_path, &n_codes);
+    int status = EXIT_USAGE;
+    if (codes) {
+        omr_error err;
+        if (render_forms(t, codes, n_codes, format, dpi, out, &err) != OMR_OK) {
+            fprintf(stderr, "omr render: %s\n", err.message);
+            status = EXIT_OUTPUT;
+        } else {
+            fprintf(stderr, "omr render: %zu forms of %s (%zu pages each) written to %s\n", n_codes,
+                    t->id, t->n_pages, out);
+            status = EXIT_DONE;
+        }
+        for (size_t i = 0; i < n_codes; i++)
+            free(codes[i]);
+        free(codes);
+    }
+    template_free(t);
+    return status;
+}
+
+static int cmd_scan(int argc, char **argv) {
+    static const struct option options[] = {{"template", required_argument, 0, 't'},
+                                            {"out", required_argument, 0, 'o'},
+                                            {"calibration", required_argument, 0, 'c'},
+                                            {"no-ocr", no_argument, 0, 'n'},
+                                            {"languages", required_argument, 0, 'l'},
+                                            {"help", no_argument, 0, 'h'},
+                                            {0, 0, 0, 0}};
+    const char *template_names[32];
+    size_t n_templates = 0;
+    const char *out = NULL, *calibration_name = "default", *languages = "swe+eng";
+    int run_ocr = 1, c;
+    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        switch (c) {
+        case 't':
+            if (n_templates == 32) {
+                fprintf(stderr, "omr scan: at most 32 templates\n");
+                return EXIT_USAGE;
+            }
+            template_names[n_templates++] = optarg;
+            break;
+        case 'o': out = optarg; break;
+        case 'c': calibration_name = optarg; break;
+        case 'n': run_ocr = 0; break;
+        case 'l': languages = optarg; break;
+        case 'h': return usage(stdout, EXIT_DONE);
+        default: return usage(stderr, EXIT_USAGE);
+        }
+    }
+    if (n_templates == 0 || !out || optind >= argc) {
+        fprintf(stderr, "omr scan: needs --template T, --out DIR and at least one input\n");
+        return EXIT_USAGE;
+    }
+    calibration cal;
+    char *cal_path = calibration_find(calibration_name);
+    omr_error err;
+    if (!cal_path) {
+        fprintf(stderr, "omr scan: calibration profile \"%s\" not found\n", calibration_name);
+        return EXIT_USAGE;
+    }
+    int rc = calibration_load(cal_path, &cal, &err);
+    free(cal_path);
+    if (rc != OMR_OK) {
+        fprintf(stderr, "omr scan: %s\n", err.message);
+        return EXIT_USAGE;
+    }
+    omr_template *templates[32];
+    int status = EXIT_DONE;
+    for (size_t i = 0; i < n_templates; i++) {
+        templates[i] = load_template(template_names[i]);
+        if (!templates[i])
+            status = EXIT_USAGE;
+    }
+    if (status == EXIT_DONE) {
+        scan_options o = {.templates = (const omr_template *const *)templates,
+                          .n_templates = n_templates,
+                          .calibration = &cal,
+                          .out_dir = out,
+                          .run_ocr = run_ocr,
+                          .ocr_languages = languages};
+        scan_summary s;
+        if (scan_batch(&o, argv + optind, (size_t)(argc - optind), &s, &err) != OMR_OK) {
+            fprintf(stderr, "omr scan: %s\n", err.message);
+            status = EXIT_OUTPUT;
+        } else {
+            fprintf(stderr,
+                    "omr scan: %zu files, %zu pages: %zu read, %zu blank, %zu rejected; %zu forms "
+                    "(%zu need review, %zu incomplete); %.1f pages/s reading, %.1f s OCR for %zu "
+                    "comments; outputs in %s\n",
+                    s.files, s.pages, s.pages_read, s.pages_blank, s.rejected, s.forms,
+                    s.forms_review, s.forms_incomplete,
+                    s.seconds_reading > 0 ? (double)s.pages / s.seconds_reading : 0.0, s.seconds_ocr,
+                    s.comments_read, out);
+            if (s.rejected)
+                fprintf(stderr, "omr scan: %zu input%s could not be used; see %s/rejects.csv\n",
+                        s.rejected, s.rejected == 1 ? "" : "s", out);
+            status = s.rejected ? EXIT_REJECTED : EXIT_DONE;
+        }
+    }
+    for (size_t i = 0; i < n_templates; i++)
+        template_free(templates[i]);
+    return status;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2)
+        return usage(stderr, EXIT_USAGE);
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0 || strcmp(cmd, "-h") == 0)
+        return usage(stdout, EXIT_DONE);
+    if (strcmp(cmd, "template") == 0)
+        return cmd_template(argc - 1, argv + 1);
+    if (strcmp(cmd, "render") == 0)
+        return cmd_render(argc - 1, argv + 1);
+    if (strcmp(cmd, "scan") == 0)
+        return cmd_scan(argc - 1, argv + 1);
+    fprintf(stderr, "omr: unknown command \"%s\"\n\n", cmd);
+    return usage(stderr, EXIT_USAGE);
+}
