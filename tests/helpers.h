@@ -1,0 +1,83 @@
+/*
+ * tests/helpers.h — shared test fixtures: temporary folders, the repository's
+ * templates, and drawing simple pen marks into rendered pages so that tests
+ * run the real pipeline on real images.
+ */
+#ifndef OMR_TEST_HELPERS_H
+#define OMR_TEST_HELPERS_H
+
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "template.h"
+
+/* A fresh temporary folder; the caller removes it with rm_rf. */
+static inline char *test_tempdir(void) {
+    char *dir = strdup("/tmp/omr-test-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    return dir;
+}
+
+static inline void rm_rf(const char *dir) {
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+static inline omr_template *test_template(const char *name) {
+    char path[256];
+    snprintf(path, sizeof path, "templates/%s.cfg", name);
+    omr_template *t = NULL;
+    omr_error err = {0};
+    cr_assert_eq(template_load(path, &t, NULL, &err), OMR_OK, "%s", err.message);
+    return t;
+}
+
+/* Draws a line of `width_mm` from (x0,y0) to (x1,y1) mm into a page image
+ * rendered at its dpi (upright, no transform), in grey `ink`. */
+static inline void test_draw_line(omr_image *img, double x0, double y0, double x1, double y1,
+                                  double width_mm, uint8_t ink) {
+    double s = img->dpi / 25.4;
+    double len = hypot(x1 - x0, y1 - y0);
+    int steps = (int)(len * s * 2) + 1;
+    int r = (int)(width_mm * s / 2 + 0.5);
+    for (int i = 0; i <= steps; i++) {
+        double x = (x0 + (x1 - x0) * i / steps) * s, y = (y0 + (y1 - y0) * i / steps) * s;
+        for (int dy = -r; dy <= r; dy++)
+            for (int dx = -r; dx <= r; dx++) {
+                int px = (int)x + dx, py = (int)y + dy;
+                if (dx * dx + dy * dy <= r * r && px >= 0 && py >= 0 && px < img->width &&
+                    py < img->height)
+                    img->pixels[(size_t)py * img->stride + px] = ink;
+            }
+    }
+}
+
+/* A cross over the box, corner to corner, 80% of its size. */
+static inline void test_cross(omr_image *img, omr_rect box) {
+    double m = box.w * 0.1;
+    test_draw_line(img, box.x + m, box.y + m, box.x + box.w - m, box.y + box.h - m, 0.5, 20);
+    test_draw_line(img, box.x + box.w - m, box.y + m, box.x + m, box.y + box.h - m, 0.5, 20);
+}
+
+/* Fills the box solid (the printed correction convention). */
+static inline void test_fill(omr_image *img, omr_rect box) {
+    for (double y = box.y + 0.3; y < box.y + box.h - 0.3; y += 0.2)
+        test_draw_line(img, box.x + 0.3, y, box.x + box.w - 0.3, y, 0.4, 30);
+}
+
+/* A circle of radius r mm around the box centre. */
+static inline void test_circle(omr_image *img, omr_rect box, double r) {
+    double cx = box.x + box.w / 2, cy = box.y + box.h / 2;
+    for (int i = 0; i < 72; i++) {
+        double a0 = i * M_PI / 36, a1 = (i + 1) * M_PI / 36;
+        test_draw_line(img, cx + r * cos(a0), cy + r * sin(a0), cx + r * cos(a1), cy + r * sin(a1),
+                       0.5, 30);
+    }
+}
+
+#endif

@@ -1,0 +1,17 @@
+#!/bin/sh
+# tests/run.sh — runs every Criterion test binary given, from the repository
+# root, and ends with one summary line "N passed, N failed".
+set -u
+passed=0; failed=0; status=0
+for t in "$@"; do
+    out=$("$t" --jobs 2 2>&1); rc=$?
+    printf '%s\n' "$out" | grep -v '^\[----\]' | tail -n 40
+    line=$(printf '%s\n' "$out" | grep 'Synthesis:' | tail -n 1)
+    p=$(printf '%s' "$line" | sed -n 's/.*Passing: \([0-9]*\).*/\1/p')
+    f=$(printf '%s' "$line" | sed -n 's/.*Failing: \([0-9]*\).*Crashing: \([0-9]*\).*/\1 \2/p')
+    passed=$((passed + ${p:-0}))
+    for n in $f; do failed=$((failed + n)); done
+    if [ $rc -ne 0 ]; then status=1; [ -z "$line" ] && failed=$((failed + 1)) && echo "$t: crashed or did not run (exit $rc)"; fi
+done
+echo "$passed passed, $failed failed"
+exit $status

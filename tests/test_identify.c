@@ -1,0 +1,80 @@
+/*
+ * test_identify.c — identify.c: the payload and its check character.
+ * (Reading the QR code off real rendered pages is covered in test_scan.c.)
+ */
+#include "helpers.h"
+#include "identify.h"
+
+Test(identify, check_char_catches_every_single_substitution) {
+    const char *code = "A7K2QX9P";
+    char check = identify_check_char(code);
+    const char *alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    char copy[16];
+    for (size_t i = 0; i < strlen(code); i++)
+        for (const char *a = alphabet; *a; a++) {
+            if (*a == code[i])
+                continue;
+            strcpy(copy, code);
+            copy[i] = *a;
+            cr_assert_neq(identify_check_char(copy), check, "%s and %s share a check char", code, copy);
+        }
+}
+
+Test(identify, check_char_catches_neighbour_swaps) {
+    const char *code = "B3M9KX2D";
+    char copy[16];
+    int caught = 0, swaps = 0;
+    for (size_t i = 0; i + 1 < strlen(code); i++) {
+        strcpy(copy, code);
+        char c = copy[i];
+        copy[i] = copy[i + 1];
+        copy[i + 1] = c;
+        if (strcmp(copy, code) == 0)
+            continue;
+        swaps++;
+        caught += identify_check_char(copy) != identify_check_char(code);
+    }
+    cr_assert_eq(caught, swaps);
+}
+
+Test(identify, payload_round_trip) {
+    char buf[128];
+    cr_assert_eq(identify_format_payload(buf, sizeof buf, "ekb-2024", "A7K2QX", 2), OMR_OK);
+    page_identity id;
+    omr_error err;
+    cr_assert_eq(identify_parse_payload(buf, &id, &err), OMR_OK, "%s", err.message);
+    cr_assert_str_eq(id.template_id, "ekb-2024");
+    cr_assert_str_eq(id.code, "A7K2QX");
+    cr_assert_eq(id.page, 2);
+}
+
+Test(identify, misread_code_is_refused) {
+    char buf[128];
+    identify_format_payload(buf, sizeof buf, "ekb-2024", "A7K2QX", 1);
+    char *code = strstr(buf, "A7K2QX");
+    code[3] = '3'; /* a misread character */
+    page_identity id;
+    omr_error err;
+    cr_assert_eq(identify_parse_payload(buf, &id, &err), OMR_ERR_INVALID);
+    cr_assert(strstr(err.message, "check character"), "%s", err.message);
+}
+
+Test(identify, foreign_and_broken_payloads_are_refused) {
+    page_identity id;
+    omr_error err;
+    cr_assert_eq(identify_parse_payload("https://example.org/x", &id, &err), OMR_ERR_INVALID);
+    cr_assert(strstr(err.message, "not an omr code"));
+    cr_assert_eq(identify_parse_payload("OMR1:ekb-2024:ABC", &id, &err), OMR_ERR_INVALID);
+    cr_assert_eq(identify_parse_payload("OMR1:ekb-2024:ABC:0:X", &id, &err), OMR_ERR_INVALID);
+    cr_assert_eq(identify_parse_payload("OMR1:ekb-2024:AB-C:1:X", &id, &err), OMR_ERR_INVALID);
+    cr_assert_eq(identify_parse_payload("OMR1:a:b:1:X:extra", &id, &err), OMR_ERR_INVALID);
+}
+
+Test(identify, codes_are_letters_and_digits) {
+    cr_assert(identify_code_is_valid("abc123"));
+    cr_assert(!identify_code_is_valid(""));
+    cr_assert(!identify_code_is_valid("ab/../c"));
+    cr_assert(!identify_code_is_valid("åäö"));
+    char buf[128];
+    cr_assert_eq(identify_format_payload(buf, sizeof buf, "t", "a b", 1), OMR_ERR_INVALID);
+}

@@ -1,0 +1,179 @@
+/*
+ * test_template.c — template.c: the shipped templates load, errors name their
+ * line and field, and the geometry JSON has the documented shape.
+ */
+#include <jansson.h>
+
+#include "helpers.h"
+
+static char *write_temp(const char *dir, const char *name, const char *text) {
+    static char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+static const char *const good =
+    "# a one-question form\n"
+    "id = \"mini\";\n"
+    "title = \"Mini\";\n"
+    "fiducials = { size = 5.0; centres = ([10.0, 10.0], [200.0, 10.0], [10.0, 287.0], [200.0, 287.0]); };\n"
+    "code = { x = 172.0; y = 16.0; size = 22.0; };\n"
+    "pages = ( { page = 1;\n"
+    "  questions = ( { id = \"q1\"; type = \"single\"; text = \"Ja eller nej?\"; y = 60.0;\n"
+    "    boxes = ( { value = \"1\"; label = \"Ja\"; x = 120.0; }, { value = \"2\"; label = \"Nej\"; x = 140.0; } ); } );\n"
+    "  text_fields = ( { id = \"comment\"; x = 20.0; y = 100.0; w = 170.0; h = 50.0; } );\n"
+    "} );\n";
+
+Test(template, shipped_templates_load) {
+    const char *names[] = {"ekb-2024", "oj-2021-ekb"};
+    for (int i = 0; i < 2; i++) {
+        omr_template *t = test_template(names[i]);
+        cr_assert_gt(t->n_questions, 5);
+        template_free(t);
+    }
+    omr_template *t = test_template("ekb-2024");
+    cr_assert_eq(t->n_pages, 2);
+    const template_question *q6 = template_question_by_id(t, "q6");
+    cr_assert_not_null(q6);
+    cr_assert_eq(q6->n_boxes, 10);
+    const template_question *q5r = template_question_by_id(t, "q5r");
+    cr_assert_eq(q5r->type, QUESTION_MULTI);
+    cr_assert_eq(q5r->n_boxes, 8);
+    const template_question *q4a1 = template_question_by_id(t, "q4a1");
+    cr_assert_str_eq(q4a1->only_if_question, "q4a");
+    cr_assert_eq(template_question_by_id(t, "q1a")->n_boxes, 5);
+    template_free(t);
+}
+
+Test(template, minimal_template_reads_defaults) {
+    char *dir = test_tempdir();
+    omr_template *t = NULL;
+    omr_error err;
+    cr_assert_eq(template_load(write_temp(dir, "mini.cfg", good), &t, NULL, &err), OMR_OK, "%s",
+                 err.message);
+    cr_assert_eq(t->questions[0].boxes[1].rect.w, 5.0);        /* default box size */
+    cr_assert_eq(t->questions[0].boxes[1].rect.y, 60.0);       /* row y from the question */
+    cr_assert_str_eq(t->code_kind, "login");
+    template_free(t);
+    rm_rf(dir);
+}
+
+/* Every problem is reported with its line and field, not just the first. */
+Test(template, errors_name_line_and_field) {
+    char *dir = test_tempdir();
+    char *text = strdup(good);
+    /* three problems: unknown type, a box value repeated, an unknown key */
+    char *p = strstr(text, "\"single\"");
+    memcpy(p, "\"singel\"", 8);
+    p = strstr(text, "value = \"2\"");
+    memcpy(p, "value = \"1\"", 11);
+    char *with_typo = malloc(strlen(text) + 32);
+    sprintf(with_typo, "%s", text);
+    char *q = strstr(with_typo, "title");
+    memcpy(q, "titel", 5);
+    template_problems problems = {0};
+    omr_template *t = NULL;
+    omr_error err;
+    cr_assert_eq(template_load(write_temp(dir, "bad.cfg", with_typo), &t, &problems, &err),
+                 OMR_ERR_INVALID);
+    cr_assert_null(t);
+    int saw_type = 0, saw_value = 0, saw_unknown = 0;
+    for (size_t i = 0; i < problems.count; i++) {
+        const char *m = problems.messages[i];
+        if (strstr(m, "bad.cfg:7:") && strstr(m, "q1.type") && strstr(m, "singel"))
+            saw_type = 1;
+        if (strstr(m, ":8:") && strstr(m, "q1.boxes[2]") && strstr(m, "used twice"))
+            saw_value = 1;
+        if (strstr(m, "titel") && strstr(m, "unknown key"))
+            saw_unknown = 1;
+    }
+    cr_assert(saw_type && saw_value, "problems: %zu, first: %s", problems.count,
+              problems.count ? problems.messages[0] : "");
+    /* the missing title is reported too (renamed to titel) */
+    cr_assert(saw_unknown);
+    template_problems_clear(&problems);
+    free(text);
+    free(with_typo);
+    rm_rf(dir);
+}
+
+Test(template, syntax_error_has_line) {
+    char *dir = test_tempdir();
+    template_problems problems = {0};
+    omr_template *t = NULL;
+    omr_error err;
+    cr_assert_neq(template_load(write_temp(dir, "s.cfg", "id = \"x\";\ntitle = ;\n"), &t, &problems, &err), OMR_OK);
+    cr_assert_eq(problems.count, 1);
+    cr_assert(strstr(problems.messages[0], "s.cfg:2:") != NULL, "%s", problems.messages[0]);
+    template_problems_clear(&problems);
+    rm_rf(dir);
+}
+
+Test(template, box_outside_page_and_overlap_rejected) {
+    char *dir = test_tempdir();
+    char *text = strdup(good);
+    char *p = strstr(text, "x = 140.0");
+    memcpy(p, "x = 123.0", 9); /* 3 mm from the first box: closer than 1 mm gap */
+    template_problems problems = {0};
+    omr_template *t = NULL;
+    omr_error err;
+    cr_assert_eq(template_load(write_temp(dir, "o.cfg", text), &t, &problems, &err), OMR_ERR_INVALID);
+    cr_assert_eq(problems.count, 1);
+    cr_assert(strstr(problems.messages[0], "closer than 1 mm"), "%s", problems.messages[0]);
+    template_problems_clear(&problems);
+    free(text);
+    rm_rf(dir);
+}
+
+Test(template, geometry_json_shape) {
+    omr_template *t = test_template("ekb-2024");
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    omr_error err;
+    cr_assert_eq(template_write_geometry(t, mem, &err), OMR_OK);
+    fclose(mem);
+    json_error_t jerr;
+    json_t *doc = json_loads(buf, 0, &jerr);
+    cr_assert_not_null(doc, "%s", jerr.text);
+    cr_assert_str_eq(json_string_value(json_object_get(doc, "template")), "ekb-2024");
+    cr_assert_str_eq(json_string_value(json_object_get(doc, "units")), "mm");
+    json_t *pages = json_object_get(doc, "pages");
+    cr_assert_eq(json_array_size(pages), 2);
+    json_t *p1 = json_array_get(pages, 0);
+    cr_assert_eq(json_integer_value(json_object_get(p1, "page")), 1);
+    cr_assert_float_eq(json_number_value(json_object_get(p1, "width")), 210.0, 1e-9);
+    json_t *box = json_array_get(json_object_get(p1, "boxes"), 0);
+    cr_assert_str_eq(json_string_value(json_object_get(box, "question")), "q1a");
+    const template_box *b0 = &template_question_by_id(t, "q1a")->boxes[0];
+    cr_assert_str_eq(json_string_value(json_object_get(box, "value")), b0->value);
+    cr_assert_float_eq(json_number_value(json_object_get(box, "x")), b0->rect.x, 0.006);
+    cr_assert_float_eq(json_number_value(json_object_get(box, "h")), b0->rect.h, 0.006);
+    json_t *code = json_object_get(p1, "code");
+    cr_assert_float_eq(json_number_value(json_object_get(code, "w")), t->code_rect.w, 0.006);
+    json_t *p2 = json_array_get(pages, 1);
+    json_t *text = json_array_get(json_object_get(p2, "text"), 0);
+    cr_assert_str_eq(json_string_value(json_object_get(text, "field")), "comment");
+    json_t *questions = json_object_get(doc, "questions");
+    cr_assert_eq(json_array_size(questions), t->n_questions);
+    size_t boxes_total = 0;
+    for (size_t i = 0; i < json_array_size(pages); i++)
+        boxes_total += json_array_size(json_object_get(json_array_get(pages, i), "boxes"));
+    size_t expected = 0;
+    for (size_t i = 0; i < t->n_questions; i++)
+        expected += t->questions[i].n_boxes;
+    cr_assert_eq(boxes_total, expected);
+    json_t *q5r = NULL;
+    for (size_t i = 0; i < json_array_size(questions); i++)
+        if (strcmp(json_string_value(json_object_get(json_array_get(questions, i), "id")), "q5r") == 0)
+            q5r = json_array_get(questions, i);
+    cr_assert_str_eq(json_string_value(json_object_get(q5r, "type")), "multi");
+    cr_assert_eq(json_array_size(json_object_get(q5r, "values")), 8);
+    json_decref(doc);
+    free(buf);
+    template_free(t);
+}
