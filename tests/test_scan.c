@@ -1,0 +1,247 @@
+/*
+ * test_scan.c — the whole pipeline on real rendered pages: render → draw pen
+ * marks → write as PNG/TIFF/JPEG (turned, split over files, with bad files
+ * among them) → scan_batch → records.csv, marks.csv, rejects.csv.
+ */
+#include <sys/stat.h>
+
+#include "encode.h"
+#include "helpers.h"
+#include "render.h"
+#include "scan.h"
+
+static omr_template *tmpl;
+static calibration cal;
+static char *dir;
+
+static void setup(void) {
+    tmpl = test_template("ekb-2024");
+    calibration_defaults(&cal);
+    omr_error err;
+    cr_assert_eq(calibration_load("calibration/default.cfg", &cal, &err), OMR_OK);
+    dir = test_tempdir();
+}
+
+static void teardown(void) {
+    template_free(tmpl);
+    rm_rf(dir);
+    free(dir);
+}
+
+static omr_rect box_of(const char *question, const char *value) {
+    const template_question *q = template_question_by_id(tmpl, question);
+    cr_assert_not_null(q, "%s", question);
+    for (size_t b = 0; b < q->n_boxes; b++)
+        if (strcmp(q->boxes[b].value, value) == 0)
+            return q->boxes[b].rect;
+    cr_assert_fail("no box %s=%s", question, value);
+    return (omr_rect){0};
+}
+
+static omr_image *page(const char *code, int number, double dpi) {
+    omr_error err;
+    omr_image *img = render_page_image(tmpl, code, number, dpi, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    return img;
+}
+
+/* Runs a batch over dir/in, writing dir/out; returns the summary. */
+static scan_summary run_batch(void) {
+    const omr_template *templates[] = {tmpl};
+    char out[512], in[512];
+    snprintf(out, sizeof out, "%s/out", dir);
+    snprintf(in, sizeof in, "%s/in", dir);
+    scan_options o = {.templates = templates, .n_templates = 1, .calibration = &cal,
+                      .out_dir = out, .run_ocr = 0};
+    char *inputs[] = {in};
+    scan_summary s;
+    omr_error err;
+    cr_assert_eq(scan_batch(&o, inputs, 1, &s, &err), OMR_OK, "%s", err.message);
+    return s;
+}
+
+static char *slurp(const char *name) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/out/%s", dir, name);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "%s", path);
+    static char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    return buf;
+}
+
+/* The value of column `column` in the records.csv row of `code` (no quoted
+ * commas in the columns tested here). */
+static const char *cell(const char *code, const char *column) {
+    char *csv = strdup(slurp("records.csv"));
+    char *save = NULL, *header = strtok_r(csv, "\r\n", &save);
+    int index = -1, i = 0;
+    char *hsave = NULL;
+    for (char *h = strtok_r(header, ",", &hsave); h; h = strtok_r(NULL, ",", &hsave), i++)
+        if (strcmp(h, column) == 0)
+            index = i;
+    cr_assert_geq(index, 0, "no column %s", column);
+    static char value[256];
+    for (char *line = strtok_r(NULL, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save)) {
+        if (strncmp(line, code, strlen(code)) != 0 || line[strlen(code)] != ',')
+            continue;
+        /* split keeping empty fields */
+        char *p = line;
+        for (int k = 0; k < index && p; k++) {
+            p = strchr(p, ',');
+            if (p)
+                p++;
+        }
+        cr_assert_not_null(p);
+        size_t len = strcspn(p, ",");
+        snprintf(value, sizeof value, "%.*s", (int)len, p);
+        free(csv);
+        return value;
+    }
+    free(csv);
+    cr_assert_fail("no row for %s", code);
+    return NULL;
+}
+
+static void mkdir_in(void) {
+    char in[512];
+    snprintf(in, sizeof in, "%s/in", dir);
+    mkdir(in, 0777);
+}
+
+static void write_png(omr_image *img, const char *name) {
+    char path[512];
+    omr_error err;
+    snprintf(path, sizeof path, "%s/in/%s", dir, name);
+    cr_assert_eq(encode_png(img, path, &err), OMR_OK, "%s", err.message);
+}
+
+TestSuite(scan, .init = setup, .fini = teardown, .timeout = 120);
+
+Test(scan, reads_marks_from_two_pages_in_any_order_and_turn) {
+    mkdir_in();
+    omr_image *p1 = page("ABC123", 1, 200), *p2 = page("ABC123", 2, 200);
+    test_cross(p1, box_of("q1a", "5"));
+    test_cross(p1, box_of("q1b", "2"));
+    test_fill(p1, box_of("q2a", "4"));            /* lone solid: the answer */
+    test_fill(p1, box_of("q2b", "1"));            /* correction: solid beside ... */
+    test_cross(p1, box_of("q2b", "3"));           /* ... a cross */
+    test_cross(p1, box_of("q2c", "5"));           /* double tick */
+    test_cross(p1, box_of("q2c", "1"));
+    test_circle(p1, box_of("q3a", "3"), 4.2);     /* circled, box empty */
+    test_cross(p2, box_of("q4a", "2"));           /* Nej ... */
+    test_cross(p2, box_of("q4a1", "1"));          /* ... but answers the follow-up */
+    test_cross(p2, box_of("q5r", "3"));
+    test_cross(p2, box_of("q5r", "7"));
+    test_cross(p2, box_of("q6", "8"));
+    /* page 2 first, and upside down, in a TIFF; page 1 as PNG */
+    omr_image *turned = omr_image_rotate_quarter(p2, 2);
+    char path[512];
+    snprintf(path, sizeof path, "%s/in/a-scan.tif", dir);
+    tiff_writer *w;
+    omr_error err;
+    cr_assert_eq(encode_tiff_open(path, &w, &err), OMR_OK);
+    cr_assert_eq(encode_tiff_add(w, turned, TIFF_G4, &err), OMR_OK);
+    cr_assert_eq(encode_tiff_close(w, &err), OMR_OK);
+    write_png(p1, "b-scan.png");
+    scan_summary s = run_batch();
+    cr_assert_eq(s.pages_read, 2);
+    cr_assert_eq(s.forms, 1);
+    cr_assert_str_eq(cell("ABC123", "q1a"), "5");
+    cr_assert_str_eq(cell("ABC123", "q1b"), "2");
+    cr_assert_str_eq(cell("ABC123", "q2a"), "4");
+    cr_assert_str_eq(cell("ABC123", "q2b"), "3");
+    cr_assert_str_eq(cell("ABC123", "q2c"), "");
+    cr_assert_str_eq(cell("ABC123", "q2d"), "");
+    cr_assert_str_eq(cell("ABC123", "q4a"), "2");
+    cr_assert_str_eq(cell("ABC123", "q4a1"), "1");
+    cr_assert_str_eq(cell("ABC123", "q5r.3"), "1");
+    cr_assert_str_eq(cell("ABC123", "q5r.7"), "1");
+    cr_assert_str_eq(cell("ABC123", "q5r.1"), "0");
+    cr_assert_str_eq(cell("ABC123", "q6"), "8");
+    cr_assert_str_eq(cell("ABC123", "status"), "review");
+    cr_assert_str_eq(cell("ABC123", "review_items"), "q2c q3a");
+    const char *flags = cell("ABC123", "flags");
+    cr_assert(strstr(flags, "routing:q4a1") && strstr(flags, "corrected:q2b"), "%s", flags);
+    omr_image_free(p1);
+    omr_image_free(p2);
+    omr_image_free(turned);
+}
+
+Test(scan, bad_input_is_rejected_with_reason_and_the_batch_goes_on) {
+    mkdir_in();
+    char path[512];
+    /* a text file, an empty file, a truncated PNG, a blank page, a stray
+     * letter, one good page alone (page 2 missing) */
+    snprintf(path, sizeof path, "%s/in/notes.tif", dir);
+    FILE *f = fopen(path, "w");
+    fputs("Hej! Here is my form.\n", f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/in/empty.png", dir);
+    fclose(fopen(path, "w"));
+    omr_image *p1 = page("ZZ9", 1, 150);
+    test_cross(p1, box_of("q1a", "3"));
+    write_png(p1, "good.png");
+    write_png(p1, "cut.png");
+    snprintf(path, sizeof path, "%s/in/cut.png", dir);
+    cr_assert_eq(truncate(path, 4000), 0);
+    omr_image *blank = omr_image_new(p1->width, p1->height, 150, 250);
+    write_png(blank, "blank.png");
+    omr_image *letter = omr_image_new(p1->width, p1->height, 150, 250);
+    for (int line = 0; line < 30; line++)
+        test_draw_line(letter, 25, 30 + line * 7, 180, 30 + line * 7, 0.8, 20);
+    write_png(letter, "letter.png");
+    scan_summary s = run_batch();
+    cr_assert_eq(s.forms, 1);
+    cr_assert_eq(s.pages_blank, 1);
+    cr_assert_eq(s.rejected, 4, "rejected %zu", s.rejected);
+    cr_assert_str_eq(cell("ZZ9", "status"), "incomplete");
+    cr_assert_str_eq(cell("ZZ9", "q1a"), "3");
+    cr_assert_str_eq(cell("ZZ9", "q4a"), "");      /* page 2 missing: empty */
+    cr_assert_str_eq(cell("ZZ9", "q5r.1"), "");
+    const char *rejects = slurp("rejects.csv");
+    cr_assert(strstr(rejects, "notes.tif,,error,") && strstr(rejects, "not a TIFF, PNG, JPEG or PDF"), "%s", rejects);
+    cr_assert(strstr(rejects, "empty.png"), "%s", rejects);
+    cr_assert(strstr(rejects, "cut.png"), "%s", rejects);
+    cr_assert(strstr(rejects, "letter.png,1,error,") && strstr(rejects, "no QR code"), "%s", rejects);
+    cr_assert(strstr(rejects, "blank.png,1,blank,"), "%s", rejects);
+    omr_image_free(p1);
+    omr_image_free(blank);
+    omr_image_free(letter);
+}
+
+Test(scan, survives_a_covered_fiducial) {
+    mkdir_in();
+    omr_image *p1 = page("COVER1", 1, 200);
+    test_cross(p1, box_of("q1a", "1"));
+    test_cross(p1, box_of("q3b", "4"));
+    /* cover the bottom-left mark with white tape */
+    double s = p1->dpi / 25.4;
+    for (int y = (int)(280 * s); y < (int)(294 * s); y++)
+        for (int x = (int)(3 * s); x < (int)(17 * s); x++)
+            p1->pixels[(size_t)y * p1->stride + x] = 255;
+    write_png(p1, "covered.png");
+    scan_summary s2 = run_batch();
+    cr_assert_eq(s2.pages_read, 1);
+    cr_assert_str_eq(cell("COVER1", "q1a"), "1");
+    cr_assert_str_eq(cell("COVER1", "q3b"), "4");
+    cr_assert(strstr(cell("COVER1", "flags"), "fiducial_covered:1"));
+    omr_image_free(p1);
+}
+
+Test(scan, page_from_another_questionnaire_is_rejected) {
+    mkdir_in();
+    omr_template *other = test_template("oj-2021-ekb");
+    omr_error err;
+    omr_image *img = render_page_image(other, "0180", 1, 150, &err);
+    cr_assert_not_null(img);
+    write_png(img, "other.png");
+    scan_summary s = run_batch();
+    cr_assert_eq(s.rejected, 1);
+    const char *rejects = slurp("rejects.csv");
+    cr_assert(strstr(rejects, "oj-2021-ekb") && strstr(rejects, "not among the templates"), "%s", rejects);
+    omr_image_free(img);
+    template_free(other);
+}
