@@ -7,11 +7,11 @@
 #ifndef OMR_CV_WRAP_H
 #define OMR_CV_WRAP_H
 
-#include "common.h"
-
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+#include "common.h"
 
 /* An affine map x' = m[0]x + m[1]y + m[2], y' = m[3]x + m[4]y + m[5]. */
 typedef struct {

@@ -20,6 +20,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* Field paths in messages ("pages[2].questions[3].boxes[1]") are cut at 256
+ * bytes on purpose; gcc cannot see that they never get near it. */
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+
 /* ---- problem collection --------------------------------------------------- */
 
 typedef struct {
@@ -326,8 +330,12 @@ static void read_question(reader *r, omr_template *t, template_question *q,
         else if (strcmp(type, "scale") == 0)
             q->type = QUESTION_SCALE;
         else
-            problem(r, config_setting_get_member(g, "type"), name,
-                    "type \"%s\": must be \"single\", \"multi\" or \"scale\"", type);
+        {
+            char field[300];
+            snprintf(field, sizeof field, "%s.type", name);
+            problem(r, config_setting_get_member(g, "type"), field,
+                    "\"%s\": must be \"single\", \"multi\" or \"scale\"", type);
+        }
         free(type);
     }
     q->text = get_string(r, g, name, "text", true);
@@ -343,7 +351,7 @@ static void read_question(reader *r, omr_template *t, template_question *q,
             q->labels = LABELS_NONE;
         else if (strcmp(labels, "right") != 0)
             problem(r, config_setting_get_member(g, "labels"), name,
-                    "labels must be \"right\" or \"none\"");
+                    "labels: must be \"right\" or \"none\"");
         free(labels);
     }
     config_setting_t *boxes = get_list(r, g, name, "boxes", true);
