@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 int omr_fail(omr_error *err, int status, const char *fmt, ...) {
     if (err) {
@@ -89,4 +91,42 @@ omr_image *omr_image_rotate_quarter(const omr_image *image, int quarter_turns) {
         }
     }
     return out;
+}
+
+static int is_file(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+char *omr_find_data_file(const char *folder, const char *env_var, const char *name) {
+    if (is_file(name))
+        return omr_strdup(name);
+    char exe[4096], beside[4096 + 16] = "";
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = 0; /* the executable's folder */
+            slash = strrchr(exe, '/');
+            if (slash)
+                *slash = 0; /* its parent */
+            snprintf(beside, sizeof beside, "%s", exe);
+        }
+    }
+    char share[4096];
+    snprintf(share, sizeof share, "%s", OMR_SHARE_DIR);
+    const char *roots[] = {getenv(env_var), ".", beside, share};
+    for (size_t i = 0; i < sizeof roots / sizeof roots[0]; i++) {
+        if (!roots[i] || !*roots[i])
+            continue;
+        char path[8400];
+        if (i == 0)
+            snprintf(path, sizeof path, "%s/%s.cfg", roots[i], name);
+        else
+            snprintf(path, sizeof path, "%s/%s/%s.cfg", roots[i], folder, name);
+        if (is_file(path))
+            return omr_strdup(path);
+    }
+    return NULL;
 }

@@ -65,6 +65,12 @@ typedef struct {
 /* Millimetres to pixels at `dpi`. */
 static inline double omr_mm_to_px(double mm, double dpi) { return mm * dpi / 25.4; }
 
+/* Finds a data file "<folder>/<name>.cfg": `name` itself if it is a file,
+ * else in $<env_var>, ./<folder>, <folder> beside the executable's parent
+ * (a build tree: build/omr -> ./<folder>), and OMR_SHARE_DIR/<folder>.
+ * Returns a malloc'd path or NULL. */
+char *omr_find_data_file(const char *folder, const char *env_var, const char *name);
+
 /* strdup that tolerates NULL. */
 char *omr_strdup(const char *s);
 

@@ -76,21 +76,7 @@ int calibration_load(const char *path, calibration *out, omr_error *err) {
     return rc;
 }
 
-char *calibration_find(const char *name) {
-    struct stat st;
-    if (stat(name, &st) == 0 && S_ISREG(st.st_mode))
-        return omr_strdup(name);
-    const char *dirs[] = {getenv("OMR_CALIBRATION_DIR"), "calibration", OMR_SHARE_DIR "/calibration"};
-    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
-        if (!dirs[i])
-            continue;
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s.cfg", dirs[i], name);
-        if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
-            return omr_strdup(path);
-    }
-    return NULL;
-}
+char *calibration_find(const char *name) { return omr_find_data_file("calibration", "OMR_CALIBRATION_DIR", name); }
 
 const char *decide_box_state_name(box_state s) {
     switch (s) {

@@ -175,7 +175,9 @@ static void scan_region(identify_reader *reader, const omr_image *region, int ox
 
 /* Scans a rectangle of the page, copied so zbar gets contiguous rows. */
 static void scan_rect(identify_reader *reader, const omr_image *page, int x, int y, int w, int h,
-                      scan_result *result) {
+                      int density, scan_result *result) {
+    zbar_image_scanner_set_config(reader->scanner, 0, ZBAR_CFG_X_DENSITY, density);
+    zbar_image_scanner_set_config(reader->scanner, 0, ZBAR_CFG_Y_DENSITY, density);
     omr_image *region = omr_image_crop(page, x, y, w, h);
     if (!region)
         return;
@@ -183,29 +185,59 @@ static void scan_rect(identify_reader *reader, const omr_image *page, int x, int
     omr_image_free(region);
 }
 
-int identify_page(identify_reader *reader, const omr_image *page, page_identity *out,
-                  omr_error *err) {
+/* The window, in scan pixels, where a code printed at `area` (mm) lies when
+ * the page is turned by `quarter` clockwise quarter turns, with a margin for
+ * offset, skew and scaling. */
+static void hinted_window(const omr_image *page, const identify_hints *h, const omr_rect *area,
+                          int quarter, int *x, int *y, int *w, int *hgt) {
+    double pw = h->page_width, ph = h->page_height;
+    /* page size in pixels as the scan lies; scale from the dpi or the size */
+    int turned = quarter % 2;
+    double s = page->dpi > 0 ? page->dpi / 25.4 : (turned ? page->height : page->width) / pw;
+    double cx = area->x + area->w / 2, cy = area->y + area->h / 2, nx, ny;
+    switch (quarter) {
+    case 0: nx = cx; ny = cy; break;
+    case 1: nx = ph - cy; ny = cx; break;
+    case 2: nx = pw - cx; ny = ph - cy; break;
+    default: nx = cy; ny = pw - cx; break;
+    }
+    double half = area->w / 2 + 12; /* mm: offset, skew and scale of a scan */
+    *x = (int)((nx - half) * s);
+    *y = (int)((ny - half) * s);
+    *w = *hgt = (int)(2 * half * s);
+}
+
+int identify_page(identify_reader *reader, const omr_image *page, const identify_hints *hints,
+                  page_identity *out, omr_error *err) {
     memset(out, 0, sizeof *out);
     scan_result result = {0};
     int w = page->width, h = page->height;
-    /* The code sits near a corner (top-right as printed). After a quarter turn it
-     * is near another corner, so the four corner squares are tried first, the
-     * two likelier ones (for the page's aspect) before the others. A corner
-     * square is 40% of the short side: the code plus any offset or scaling. */
-    int side = (w < h ? w : h) * 2 / 5;
-    int corners[4][2] = {{w - side, 0}, {0, h - side}, {0, 0}, {w - side, h - side}};
-    if (w > h) { /* landscape: turned a quarter; code at bottom-right or top-left */
-        int turned[4][2] = {{w - side, h - side}, {0, 0}, {w - side, 0}, {0, h - side}};
-        memcpy(corners, turned, sizeof corners);
+    if (hints && hints->n_areas > 0) {
+        /* portrait scans are most likely upright or upside down */
+        static const int portrait[4] = {0, 2, 1, 3}, landscape[4] = {1, 3, 0, 2};
+        const int *order = w > h ? landscape : portrait;
+        for (int k = 0; k < 4 && !result.found_ours; k++)
+            for (size_t a = 0; a < hints->n_areas && !result.found_ours; a++) {
+                int x, y, ww, hh;
+                hinted_window(page, hints, &hints->areas[a], order[k], &x, &y, &ww, &hh);
+                /* every other scan line finds a code of 5+ px modules */
+                scan_rect(reader, page, x, y, ww, hh, 2, &result);
+            }
+    } else {
+        /* no hints: the four corner squares, 40% of the short side */
+        int side = (w < h ? w : h) * 2 / 5;
+        int corners[4][2] = {{w - side, 0}, {0, h - side}, {0, 0}, {w - side, h - side}};
+        for (int i = 0; i < 4 && !result.found_ours; i++)
+            scan_rect(reader, page, corners[i][0], corners[i][1], side, side, 2, &result);
     }
-    for (int i = 0; i < 4 && !result.found_ours; i++)
-        scan_rect(reader, page, corners[i][0], corners[i][1], side, side, &result);
     if (!result.found_ours)
-        scan_rect(reader, page, 0, 0, w, h, &result);
+        scan_rect(reader, page, 0, 0, w, h, 1, &result);
     if (!result.found_ours) {
         /* a blurred or oversampled scan often reads at half size */
         omr_image *half = cvw_resize(page, 0.5);
         if (half) {
+            zbar_image_scanner_set_config(reader->scanner, 0, ZBAR_CFG_X_DENSITY, 1);
+            zbar_image_scanner_set_config(reader->scanner, 0, ZBAR_CFG_Y_DENSITY, 1);
             scan_region(reader, half, 0, 0, 0.5, &result);
             omr_image_free(half);
         }

@@ -42,10 +42,20 @@ typedef struct identify_reader identify_reader; /* one zbar scanner; one per thr
 identify_reader *identify_reader_new(void);
 void identify_reader_free(identify_reader *reader);
 
-/* Reads the page's QR code. OMR_ERR_NOT_FOUND when there is none anywhere
- * (the message says so in mailroom words); OMR_ERR_INVALID when a code was
- * found but is not an omr code or fails its check. */
-int identify_page(identify_reader *reader, const omr_image *page, page_identity *out,
-                  omr_error *err);
+/* Where codes are printed on the forms being read, so the search can start
+ * there: each area is a code square in mm on a page of the given size. */
+typedef struct {
+    const omr_rect *areas;
+    size_t n_areas;
+    double page_width, page_height; /* mm */
+} identify_hints;
+
+/* Reads the page's QR code: first in each hinted area as it lies after a
+ * turn of 0, 90, 180 or 270 degrees (hints may be NULL), then on the whole
+ * page, then on the page at half size. OMR_ERR_NOT_FOUND when there is none
+ * anywhere (the message says so in mailroom words); OMR_ERR_INVALID when a
+ * code was found but is not an omr code or fails its check. */
+int identify_page(identify_reader *reader, const omr_image *page, const identify_hints *hints,
+                  page_identity *out, omr_error *err);
 
 #endif

@@ -35,6 +35,13 @@ int scan_context_init(scan_context *ctx, const scan_options *options, omr_error 
     memset(ctx, 0, sizeof *ctx);
     ctx->options = options;
     ctx->reader = identify_reader_new();
+    /* where the given templates print their codes: searched first */
+    ctx->code_areas = calloc(options->n_templates ? options->n_templates : 1, sizeof *ctx->code_areas);
+    for (size_t i = 0; ctx->code_areas && i < options->n_templates; i++)
+        ctx->code_areas[i] = options->templates[i]->code_rect;
+    ctx->hints = (identify_hints){ctx->code_areas, ctx->code_areas ? options->n_templates : 0,
+                                  options->n_templates ? options->templates[0]->page_width : 210,
+                                  options->n_templates ? options->templates[0]->page_height : 297};
     if (!ctx->reader)
         return omr_fail(err, OMR_ERR_MEMORY, "cannot start the QR code reader (zbar)");
     return OMR_OK;
@@ -42,6 +49,7 @@ int scan_context_init(scan_context *ctx, const scan_options *options, omr_error 
 
 void scan_context_free(scan_context *ctx) {
     identify_reader_free(ctx->reader);
+    free(ctx->code_areas);
     ocr_engine_free(ctx->ocr);
     memset(ctx, 0, sizeof *ctx);
 }
@@ -122,7 +130,7 @@ int scan_page(scan_context *ctx, const omr_image *image, const char *file, int f
     *blank = 0;
     const scan_options *o = ctx->options;
     page_identity identity;
-    int rc = identify_page(ctx->reader, image, &identity, err);
+    int rc = identify_page(ctx->reader, image, &ctx->hints, &identity, err);
     if (rc != OMR_OK) {
         if (rc == OMR_ERR_NOT_FOUND && measure_page_ink(image) < BLANK_PAGE_INK) {
             *blank = 1;

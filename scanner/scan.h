@@ -32,6 +32,8 @@ typedef struct {
 typedef struct {
     const scan_options *options;
     identify_reader *reader;
+    omr_rect *code_areas;   /* the templates' QR squares, for identify_hints */
+    identify_hints hints;
     ocr_engine *ocr;
     double seconds_ocr;
 } scan_context;

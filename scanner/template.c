@@ -657,21 +657,7 @@ void template_free(omr_template *t) {
     free(t);
 }
 
-char *template_find(const char *name) {
-    struct stat st;
-    if (stat(name, &st) == 0 && S_ISREG(st.st_mode))
-        return omr_strdup(name);
-    const char *dirs[] = {getenv("OMR_TEMPLATE_DIR"), "templates", OMR_SHARE_DIR "/templates"};
-    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
-        if (!dirs[i])
-            continue;
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s.cfg", dirs[i], name);
-        if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
-            return omr_strdup(path);
-    }
-    return NULL;
-}
+char *template_find(const char *name) { return omr_find_data_file("templates", "OMR_TEMPLATE_DIR", name); }
 
 const template_question *template_question_by_id(const omr_template *t, const char *id) {
     for (size_t i = 0; i < t->n_questions; i++)

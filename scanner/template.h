@@ -103,9 +103,9 @@ int template_load(const char *path, omr_template **out, template_problems *probl
 void template_free(omr_template *tmpl);
 void template_problems_clear(template_problems *problems);
 
-/* Resolves a template name to a path: an existing file is used as is, else
- * "<dir>/<name>.cfg" for dir in $OMR_TEMPLATE_DIR, ./templates, and the
- * installed share folder. Returns a malloc'd path or NULL. */
+/* Resolves a template name to a path with omr_find_data_file (an existing
+ * file as is, else templates/<name>.cfg under $OMR_TEMPLATE_DIR, ., the build
+ * tree or the installed share folder). Returns a malloc'd path or NULL. */
 char *template_find(const char *name);
 
 /* Writes the layout as the JSON documented in the README ("geometry"). */
