@@ -435,26 +435,26 @@ int render_draw_page(cairo_t *cr, const omr_template *tmpl, const char *code, in
 
 /* ---- rasters ------------------------------------------------------------------ */
 
-omr_image *render_page_image(const omr_template *tmpl, const char *code, int page, double dpi,
-                             omr_error *err) {
-    if (!tmpl) {
-        omr_fail(err, OMR_ERR_INVALID, "render: no template");
-        return NULL;
-    }
-    if (!(dpi >= MIN_DPI && dpi <= MAX_DPI)) {
-        omr_fail(err, OMR_ERR_INVALID, "a resolution of %g dpi is not printable; use %g to %g dpi",
-                 dpi, MIN_DPI, MAX_DPI);
-        return NULL;
-    }
+/* The page as grey pixels; returns the status that render_page_image,
+ * whose contract is a pointer, has to drop. */
+static int page_image(const omr_template *tmpl, const char *code, int page, double dpi,
+                      omr_image **out, omr_error *err) {
+    *out = NULL;
+    if (!tmpl)
+        return omr_fail(err, OMR_ERR_INVALID, "render: no template");
+    if (!(dpi >= MIN_DPI && dpi <= MAX_DPI))
+        return omr_fail(err, OMR_ERR_INVALID,
+                        "a resolution of %g dpi is not printable; use %g to %g dpi", dpi, MIN_DPI,
+                        MAX_DPI);
     int width = (int)lround(omr_mm_to_px(tmpl->page_width, dpi));
     int height = (int)lround(omr_mm_to_px(tmpl->page_height, dpi));
     /* alpha only: ink coverage, turned into grey below */
     cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_A8, width, height);
     if (cairo_surface_status(surface) != CAIRO_STATUS_SUCCESS) {
-        omr_fail(err, OMR_ERR_MEMORY, "cannot make a %d x %d pixel page: %s", width, height,
-                 cairo_status_to_string(cairo_surface_status(surface)));
+        int rc = omr_fail(err, OMR_ERR_MEMORY, "cannot make a %d x %d pixel page: %s", width,
+                          height, cairo_status_to_string(cairo_surface_status(surface)));
         cairo_surface_destroy(surface);
-        return NULL;
+        return rc;
     }
     cairo_t *cr = cairo_create(surface);
     cairo_scale(cr, width / tmpl->page_width, height / tmpl->page_height);
@@ -462,14 +462,14 @@ omr_image *render_page_image(const omr_template *tmpl, const char *code, int pag
     cairo_destroy(cr);
     if (rc != OMR_OK) {
         cairo_surface_destroy(surface);
-        return NULL;
+        return rc;
     }
     cairo_surface_flush(surface);
     omr_image *image = omr_image_new(width, height, dpi, 255);
     if (!image) {
-        omr_fail(err, OMR_ERR_MEMORY, "out of memory for a %d x %d pixel page", width, height);
         cairo_surface_destroy(surface);
-        return NULL;
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory for a %d x %d pixel page", width,
+                        height);
     }
     const unsigned char *data = cairo_image_surface_get_data(surface);
     int stride = cairo_image_surface_get_stride(surface);
@@ -480,6 +480,14 @@ omr_image *render_page_image(const omr_template *tmpl, const char *code, int pag
             dst[x] = (uint8_t)(255 - src[x]);
     }
     cairo_surface_destroy(surface);
+    *out = image;
+    return OMR_OK;
+}
+
+omr_image *render_page_image(const omr_template *tmpl, const char *code, int page, double dpi,
+                             omr_error *err) {
+    omr_image *image = NULL;
+    page_image(tmpl, code, page, dpi, &image, err);
     return image;
 }
 
@@ -540,19 +548,28 @@ static int check_codes(char *const *codes, size_t n_codes, omr_error *err) {
     return rc;
 }
 
-static cairo_status_t write_to_file(void *closure, const unsigned char *data, unsigned int len) {
-    return fwrite(data, 1, len, (FILE *)closure) == len ? CAIRO_STATUS_SUCCESS
-                                                         : CAIRO_STATUS_WRITE_ERROR;
+typedef struct {
+    FILE *file;
+    int error; /* errno of the first failed write, 0 if none */
+} pdf_sink;
+
+static cairo_status_t write_to_sink(void *closure, const unsigned char *data, unsigned int len) {
+    pdf_sink *sink = closure;
+    if (fwrite(data, 1, len, sink->file) == len)
+        return CAIRO_STATUS_SUCCESS;
+    if (!sink->error)
+        sink->error = errno ? errno : EIO;
+    return CAIRO_STATUS_WRITE_ERROR;
 }
 
 static int render_pdf(const omr_template *tmpl, char *const *codes, size_t n_codes,
                       const char *out, omr_error *err) {
-    FILE *f = fopen(out, "wb");
-    if (!f)
+    pdf_sink sink = {fopen(out, "wb"), 0};
+    if (!sink.file)
         return omr_fail(err, OMR_ERR_IO, "cannot create %s: %s", out, strerror(errno));
     double pt_per_mm = 72.0 / 25.4;
     cairo_surface_t *surface = cairo_pdf_surface_create_for_stream(
-        write_to_file, f, tmpl->page_width * pt_per_mm, tmpl->page_height * pt_per_mm);
+        write_to_sink, &sink, tmpl->page_width * pt_per_mm, tmpl->page_height * pt_per_mm);
 #if CAIRO_VERSION >= CAIRO_VERSION_ENCODE(1, 16, 0)
     cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, tmpl->title);
     cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "omr render");
@@ -570,13 +587,13 @@ static int render_pdf(const omr_template *tmpl, char *const *codes, size_t n_cod
     cairo_surface_finish(surface);
     cairo_status_t status = cairo_surface_status(surface);
     cairo_surface_destroy(surface);
-    int saved_errno = errno;
-    bool closed = fclose(f) == 0;
-    if (rc == OMR_OK && (status != CAIRO_STATUS_SUCCESS || !closed))
-        rc = omr_fail(err, OMR_ERR_IO, "cannot write %s: %s", out,
-                      status == CAIRO_STATUS_WRITE_ERROR || !closed
-                          ? strerror(closed ? saved_errno : errno)
-                          : cairo_status_to_string(status));
+    if (fclose(sink.file) != 0 && !sink.error)
+        sink.error = errno;
+    if (rc == OMR_OK && sink.error)
+        rc = omr_fail(err, OMR_ERR_IO, "cannot write %s: %s", out, strerror(sink.error));
+    else if (rc == OMR_OK && status != CAIRO_STATUS_SUCCESS)
+        rc = omr_fail(err, status == CAIRO_STATUS_NO_MEMORY ? OMR_ERR_MEMORY : OMR_ERR_IO,
+                      "cannot write %s: %s", out, cairo_status_to_string(status));
     if (rc != OMR_OK)
         remove(out); /* a half-written print file must not reach the printer */
     return rc;
@@ -589,10 +606,11 @@ static int render_png(const omr_template *tmpl, char *const *codes, size_t n_cod
             char path[4096];
             if (snprintf(path, sizeof path, "%s/%s-p%zu.png", out, codes[i], p) >= (int)sizeof path)
                 return omr_fail(err, OMR_ERR_IO, "output path too long in %.80s...", out);
-            omr_image *image = render_page_image(tmpl, codes[i], (int)p, dpi, err);
-            if (!image)
-                return OMR_ERR_MEMORY == 0 ? OMR_ERR_INVALID : (err ? OMR_ERR_INVALID : OMR_ERR_INVALID);
-            int rc = encode_png(image, path, err);
+            omr_image *image = NULL;
+            int rc = page_image(tmpl, codes[i], (int)p, dpi, &image, err);
+            if (rc != OMR_OK)
+                return rc;
+            rc = encode_png(image, path, err);
             omr_image_free(image);
             if (rc != OMR_OK)
                 return rc;
@@ -611,11 +629,10 @@ static int render_tiff(const omr_template *tmpl, char *const *codes, size_t n_co
         if (rc != OMR_OK)
             return rc;
         for (size_t p = 1; p <= tmpl->n_pages && rc == OMR_OK; p++) {
-            omr_image *image = render_page_image(tmpl, codes[i], (int)p, dpi, err);
-            if (!image) {
-                rc = OMR_ERR_INVALID;
+            omr_image *image = NULL;
+            rc = page_image(tmpl, codes[i], (int)p, dpi, &image, err);
+            if (rc != OMR_OK)
                 break;
-            }
             rc = encode_tiff_add(writer, image, TIFF_LZW, err);
             omr_image_free(image);
         }
