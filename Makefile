@@ -67,7 +67,7 @@ $(BUILD)/%.o: %.cpp scanner/cv_wrap.h
 $(BUILD)/omr-samples: $(SAMPLE_OBJ) $(BUILD)/libomr.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/%.c tests/helpers.h $(BUILD)/libomr.a $(BUILD)/omr $(BUILD)/omr-samples
+$(BUILD)/tests/%: tests/%.c tests/helpers.h $(BUILD)/libomr.a $(BUILD)/omr
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests -o $@ $< $(BUILD)/libomr.a $(LDFLAGS) $(LDLIBS) -lcriterion
 
@@ -85,8 +85,8 @@ demo: deps
 	samples/demo.sh $(BUILD)
 
 test: deps
-	$(MAKE) omr $(BUILD)/omr-samples $(TEST_BIN)
-	OMR_BIN=$(BUILD)/omr OMR_SAMPLES_BIN=$(BUILD)/omr-samples tests/run.sh $(TEST_BIN)
+	$(MAKE) omr $(TEST_BIN)
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp OMR_BIN=$(BUILD)/omr tests/run.sh $(TEST_BIN)
 
 bench: deps
 	$(MAKE) omr $(BUILD)/omr-samples
