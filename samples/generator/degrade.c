@@ -1,0 +1,190 @@
+/*
+ * degrade.c — scanner degradations on a grey page. The warp and the blur are
+ * OpenCV's (through cv_wrap); noise, speckle, lighting and thresholding are
+ * single passes over the pixels. Gaussian noise draws from a table of normal
+ * deviates indexed by 16 random bits, so a 300 dpi page costs a few tens of
+ * milliseconds, not a second of logarithms.
+ */
+#include "degrade.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cv_wrap.h"
+
+void degrade_pick(degrade_params *p, rng *r, int quick, int bilevel) {
+    memset(p, 0, sizeof *p);
+    double m = quick ? 0.35 : 1.0;
+    p->skew_deg = rng_range(r, -3, 3) * m;
+    p->scale = 1 + rng_range(r, -0.03, 0.03) * m;
+    p->dx_mm = rng_range(r, -3, 3) * m;
+    p->dy_mm = rng_range(r, -3, 3) * m;
+    double turn = rng_uniform(r);
+    p->quarter_turns = turn < 0.15 ? 2 : turn < 0.165 ? 1 : turn < 0.18 ? 3 : 0;
+    p->blur_sigma = rng_range(r, 0, 1.2) * m;
+    p->noise_sigma = rng_range(r, 0, 8) * m;
+    p->speckle = rng_range(r, 0, 0.0005) * m;
+    p->paper = rng_range(r, 238, 253);
+    p->uneven = !quick && !bilevel && rng_chance(r, 0.15);
+    p->uneven_depth = rng_range(r, 15, 45);
+    p->uneven_angle = rng_range(r, 0, 2 * M_PI);
+    p->bilevel = bilevel;
+    if (bilevel) {
+        /* "text" mode of a 1-bit scanner: a high threshold that keeps pencil */
+        p->paper = rng_range(r, 245, 254);
+        if (p->noise_sigma > 4)
+            p->noise_sigma = 4;
+        p->threshold = (int)rng_range(r, 200, 212);
+    }
+}
+
+omr_image *degrade_grey_from_rgb(const unsigned char *data, int stride, int width, int height,
+                                 double dpi) {
+    omr_image *img = omr_image_new(width, height, dpi, 255);
+    if (!img)
+        return NULL;
+    for (int y = 0; y < height; y++) {
+        const uint32_t *src = (const uint32_t *)(const void *)(data + (size_t)y * (size_t)stride);
+        uint8_t *dst = img->pixels + (size_t)y * (size_t)img->stride;
+        for (int x = 0; x < width; x++) {
+            uint32_t px = src[x]; /* CAIRO_FORMAT_RGB24: 0x00RRGGBB in native order */
+            unsigned red = (px >> 16) & 0xFF, green = (px >> 8) & 0xFF, blue = px & 0xFF;
+            dst[x] = (uint8_t)((red * 77 + green * 150 + blue * 29 + 128) >> 8);
+        }
+    }
+    return img;
+}
+
+/* The forward map page pixels -> scan pixels: turn by `deg` and scale about
+ * the page centre, then shift. */
+static cvw_affine glass_map(const omr_image *page, double deg, double scale, double dx_px,
+                            double dy_px) {
+    double a = deg * M_PI / 180, c = cos(a) * scale, s = sin(a) * scale;
+    double cx = page->width / 2.0, cy = page->height / 2.0;
+    cvw_affine m = {{c, -s, cx + dx_px - (c * cx - s * cy), s, c, cy + dy_px - (s * cx + c * cy)}};
+    return m;
+}
+
+/* Keeps the fiducials and the QR code (with 1.5 mm to spare) on the scan:
+ * moves the shift into the allowed range, and if even that cannot work,
+ * lessens skew and scale. */
+static void keep_marks_on_page(const omr_image *page, const omr_template *t, double *deg,
+                               double *scale, double *dx, double *dy) {
+    double px_per_mm = page->dpi / 25.4, margin = 1.5 * px_per_mm;
+    omr_point pts[20];
+    int n = 0;
+    for (int i = 0; i < 4; i++) {
+        double h = t->fiducial_size / 2 + 1;
+        for (int c = 0; c < 4; c++)
+            pts[n++] = (omr_point){(t->fiducials[i].x + (c & 1 ? h : -h)) * px_per_mm,
+                                   (t->fiducials[i].y + (c & 2 ? h : -h)) * px_per_mm};
+    }
+    for (int c = 0; c < 4; c++)
+        pts[n++] = (omr_point){(t->code_rect.x + (c & 1 ? t->code_rect.w : 0)) * px_per_mm,
+                               (t->code_rect.y + (c & 2 ? t->code_rect.h : 0)) * px_per_mm};
+    for (int tries = 0; tries < 40; tries++) {
+        cvw_affine m = glass_map(page, *deg, *scale, 0, 0);
+        double x0 = 1e18, x1 = -1e18, y0 = 1e18, y1 = -1e18;
+        for (int i = 0; i < n; i++) {
+            double x = m.m[0] * pts[i].x + m.m[1] * pts[i].y + m.m[2];
+            double y = m.m[3] * pts[i].x + m.m[4] * pts[i].y + m.m[5];
+            x0 = fmin(x0, x);
+            x1 = fmax(x1, x);
+            y0 = fmin(y0, y);
+            y1 = fmax(y1, y);
+        }
+        double lo_x = margin - x0, hi_x = page->width - margin - x1;
+        double lo_y = margin - y0, hi_y = page->height - margin - y1;
+        if (lo_x <= hi_x && lo_y <= hi_y) {
+            *dx = fmin(fmax(*dx, lo_x), hi_x);
+            *dy = fmin(fmax(*dy, lo_y), hi_y);
+            return;
+        }
+        *deg *= 0.85;
+        *scale = 1 + (*scale - 1) * 0.85;
+    }
+    *deg = 0;
+    *scale = 1;
+    *dx = *dy = 0;
+}
+
+/* Gaussian noise, speckle and lighting in one pass. */
+static void add_noise(omr_image *img, const degrade_params *p, rng *r) {
+    enum { TABLE = 65536 };
+    float *normal = malloc(TABLE * sizeof *normal);
+    if (!normal)
+        return;
+    for (int i = 0; i < TABLE; i++)
+        normal[i] = (float)(rng_normal(r) * p->noise_sigma);
+    float gain_paper = (float)(p->paper / 255.0);
+    double ca = cos(p->uneven_angle), sa = sin(p->uneven_angle);
+    double diag = hypot(img->width, img->height);
+    for (int y = 0; y < img->height; y++) {
+        uint8_t *row = img->pixels + (size_t)y * (size_t)img->stride;
+        uint64_t bits = 0;
+        int left = 0;
+        for (int x = 0; x < img->width; x++) {
+            float gain = gain_paper;
+            if (p->uneven) {
+                /* a linear fall-off across the page along the angle */
+                double t = ((x - img->width / 2.0) * ca + (y - img->height / 2.0) * sa) / diag + 0.5;
+                gain -= (float)(p->uneven_depth * t / 255.0);
+            }
+            if (left == 0) {
+                bits = rng_next(r);
+                left = 4;
+            }
+            float v = row[x] * gain + normal[bits & 0xFFFF];
+            bits >>= 16;
+            left--;
+            row[x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v + 0.5f);
+        }
+    }
+    free(normal);
+    long specks = lround(p->speckle * img->width * (double)img->height);
+    for (long i = 0; i < specks; i++) {
+        int x = rng_int(r, img->width - 1), y = rng_int(r, img->height - 1);
+        uint8_t v = rng_chance(r, 0.7) ? (uint8_t)rng_int(r, 60) : 255; /* dust, or a drop-out */
+        int size = rng_chance(r, 0.3) ? 2 : 1;
+        for (int dy = 0; dy < size; dy++)
+            for (int dx = 0; dx < size; dx++)
+                img->pixels[(size_t)(y + dy) * (size_t)img->stride + (size_t)(x + dx)] = v;
+    }
+}
+
+omr_image *degrade_scan(const omr_image *page, const degrade_params *p, const omr_template *t,
+                        rng *r, omr_error *err) {
+    double deg = p->skew_deg, scale = p->scale;
+    double px_per_mm = page->dpi / 25.4;
+    double dx = p->dx_mm * px_per_mm, dy = p->dy_mm * px_per_mm;
+    if (t)
+        keep_marks_on_page(page, t, &deg, &scale, &dx, &dy);
+    omr_image *scan = omr_image_new(page->width, page->height, page->dpi, 255);
+    if (!scan) {
+        omr_fail(err, OMR_ERR_MEMORY, "out of memory for a %d x %d scan", page->width, page->height);
+        return NULL;
+    }
+    cvw_affine m = glass_map(page, deg, scale, dx, dy);
+    if (cvw_warp_affine(page, scan, &m) != OMR_OK) {
+        omr_image_free(scan);
+        omr_fail(err, OMR_ERR_INVALID, "cannot warp a %d x %d page", page->width, page->height);
+        return NULL;
+    }
+    if (p->blur_sigma > 0.05)
+        cvw_gaussian_blur(scan, p->blur_sigma);
+    add_noise(scan, p, r);
+    if (p->bilevel) {
+        size_t n = (size_t)scan->stride * (size_t)scan->height;
+        for (size_t i = 0; i < n; i++)
+            scan->pixels[i] = scan->pixels[i] < p->threshold ? 0 : 255;
+    }
+    if (p->quarter_turns % 4) {
+        omr_image *turned = omr_image_rotate_quarter(scan, p->quarter_turns);
+        omr_image_free(scan);
+        if (!turned)
+            omr_fail(err, OMR_ERR_MEMORY, "out of memory turning a page");
+        scan = turned;
+    }
+    return scan;
+}
