@@ -22,10 +22,12 @@ static inline char *test_tempdir(void) {
     return dir;
 }
 
-static inline void rm_rf(const char *dir) {
+/* Removes a folder made by test_tempdir and frees its name. */
+static inline void rm_rf(char *dir) {
     char cmd[4200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     cr_assert_eq(system(cmd), 0);
+    free(dir);
 }
 
 static inline omr_template *test_template(const char *name) {

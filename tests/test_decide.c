@@ -15,7 +15,7 @@ static box_decision box(double fill, double extent, double halo) {
 
 static template_question question(question_type type, size_t n) {
     static template_box boxes[10];
-    static char values[10][4];
+    static char values[10][24];
     for (size_t i = 0; i < n; i++) {
         snprintf(values[i], sizeof values[i], "%zu", i + 1);
         boxes[i].value = values[i];

@@ -258,7 +258,6 @@ Test(render, text_wraps_inside_its_width) {
     omr_image_free(im);
     template_free(t);
     rm_rf(dir);
-    free(dir);
 }
 
 Test(render, bad_and_repeated_codes_are_refused_by_name) {
@@ -283,7 +282,6 @@ Test(render, bad_and_repeated_codes_are_refused_by_name) {
     cr_assert_null(render_page_image(t, "A7K2QX", 1, 0, &err));
     cr_assert_null(render_page_image(t, "A B", 1, 150, &err));
     rm_rf(dir);
-    free(dir);
     template_free(t);
 }
 
@@ -318,7 +316,6 @@ Test(render, pdf_holds_every_page_of_every_form) {
     }
     g_object_unref(doc);
     rm_rf(dir);
-    free(dir);
     template_free(t);
 }
 
@@ -354,6 +351,5 @@ Test(render, png_and_tiff_files_per_code) {
         TIFFClose(tif);
     }
     rm_rf(dir);
-    free(dir);
     template_free(t);
 }

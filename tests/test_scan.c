@@ -25,7 +25,6 @@ static void setup(void) {
 static void teardown(void) {
     template_free(tmpl);
     rm_rf(dir);
-    free(dir);
 }
 
 static omr_rect box_of(const char *question, const char *value) {
