@@ -26,7 +26,8 @@ void degrade_pick(degrade_params *p, rng *r, int quick, int bilevel) {
     p->noise_sigma = rng_range(r, 0, 8) * m;
     p->speckle = rng_range(r, 0, 0.0005) * m;
     p->paper = rng_range(r, 238, 253);
-    p->uneven = !quick && !bilevel && rng_chance(r, 0.15);
+    int uneven = rng_chance(r, 0.15); /* drawn always: --quick keeps the same stream */
+    p->uneven = !quick && !bilevel && uneven;
     p->uneven_depth = rng_range(r, 15, 45);
     p->uneven_angle = rng_range(r, 0, 2 * M_PI);
     p->bilevel = bilevel;

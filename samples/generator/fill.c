@@ -69,10 +69,11 @@ static const char *const SENTENCES[] = {
 static const struct {
     const char *family;
     double min_pt, max_pt;
+    int no_ring; /* the font has no å/Å glyph: written as a/A with a ring drawn on */
 } HANDS[] = {
-    {"DkgHandwriting", 15, 19},
-    {"Breip", 17, 21},
-    {"femkeklaver", 14, 17},
+    {"DkgHandwriting", 15, 19, 0},
+    {"Breip", 17, 21, 0},
+    {"femkeklaver", 14, 17, 1},
 };
 #define N_HANDS ((int)(sizeof HANDS / sizeof HANDS[0]))
 
@@ -85,6 +86,15 @@ const char *fill_behaviour_name(fill_behaviour b) {
         "blank", "cross", "tick", "solid", "overshoot", "correction", "dot", "circle",
         "double_tick"};
     return b >= 0 && b < FILL_BEHAVIOUR_COUNT ? names[b] : "?";
+}
+
+const char *fill_pen_name(fill_pen pen) {
+    switch (pen) {
+    case PEN_BLACK: return "black";
+    case PEN_BLUE: return "blue";
+    case PEN_PENCIL: return "pencil";
+    }
+    return "?";
 }
 
 const char *fill_comment_kind_name(fill_comment_kind k) {
@@ -686,6 +696,49 @@ static char *comment_words(const fill_comment *c, int *count) {
     return sb.text;
 }
 
+/* Shows a word at the current point. With `no_ring`, å and Å (which the
+ * font lacks; cairo's toy API has no fallback) are written as a and A with a
+ * small ring drawn above, as a hand would. */
+static void show_word(cairo_t *cr, const char *word, int no_ring) {
+    if (!no_ring || (!strstr(word, "\xC3\xA5") && !strstr(word, "\xC3\x85"))) {
+        cairo_show_text(cr, word);
+        return;
+    }
+    char run[256];
+    size_t n = 0;
+    for (const char *p = word;; p++) {
+        int ring = p[0] == '\xC3' && (p[1] == '\xA5' || p[1] == '\x85');
+        if (*p && !ring && n + 1 < sizeof run) {
+            run[n++] = *p;
+            continue;
+        }
+        run[n] = '\0';
+        if (n)
+            cairo_show_text(cr, run);
+        n = 0;
+        if (!*p)
+            break;
+        if (ring) {
+            const char *base = p[1] == '\xA5' ? "a" : "A";
+            double x, y;
+            cairo_get_current_point(cr, &x, &y);
+            cairo_text_extents_t e;
+            cairo_text_extents(cr, base, &e);
+            cairo_show_text(cr, base);
+            double radius = e.height * (base[0] == 'a' ? 0.16 : 0.11);
+            cairo_save(cr);
+            cairo_new_path(cr);
+            cairo_set_line_width(cr, radius * 0.55);
+            cairo_arc(cr, x + e.x_bearing + e.width / 2, y + e.y_bearing - radius * 1.9, radius, 0,
+                      2 * M_PI);
+            cairo_stroke(cr);
+            cairo_restore(cr);
+            cairo_move_to(cr, x + e.x_advance, y);
+            p++; /* the second byte of the UTF-8 pair */
+        }
+    }
+}
+
 /* Handwriting: words in a handwriting font, each with its own small turn,
  * size and baseline shift, lines that slope a little and start unevenly.
  * Returns the words written (what fits in the field). */
@@ -733,7 +786,7 @@ static char *write_by_hand(cairo_t *cr, rng *r, const fill_comment *c, const ink
         cairo_rotate(cr, jit(r, 3) * M_PI / 180);
         cairo_scale(cr, scale, scale);
         cairo_move_to(cr, 0, 0);
-        cairo_show_text(cr, w);
+        show_word(cr, w, HANDS[c->font].no_ring);
         cairo_restore(cr);
         add_word(&out, w);
         x += width + space.x_advance * rng_range(r, 0.9, 1.7);
@@ -1061,8 +1114,9 @@ void fill_draw_letter(cairo_t *cr, double width, double height, rng *r) {
     cairo_select_font_face(cr, HANDS[hand].family, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
     cairo_set_font_size(cr, rng_range(r, 18, 24) * MM_PER_PT);
     cairo_set_source_rgb(cr, 20 / 255.0, 40 / 255.0, 160 / 255.0);
-    cairo_move_to(cr, left + jit(r, 3), y + 14);
+    cairo_translate(cr, left + jit(r, 3), y + 14);
     cairo_rotate(cr, jit(r, 3) * M_PI / 180);
-    cairo_show_text(cr, NAMES[rng_int(r, (int)(sizeof NAMES / sizeof NAMES[0]))]);
+    cairo_move_to(cr, 0, 0);
+    show_word(cr, NAMES[rng_int(r, (int)(sizeof NAMES / sizeof NAMES[0]))], HANDS[hand].no_ring);
     cairo_restore(cr);
 }

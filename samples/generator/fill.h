@@ -88,5 +88,6 @@ void fill_truth(const fill_form *form, size_t question, char *buf, size_t size);
 
 const char *fill_behaviour_name(fill_behaviour b);
 const char *fill_comment_kind_name(fill_comment_kind k);
+const char *fill_pen_name(fill_pen pen);
 
 #endif

@@ -34,7 +34,14 @@
 #include "template.h"
 
 /* Purposes of the derived random streams (rng_derive). */
-enum { STREAM_PLAN = 1, STREAM_ENVELOPE = 2, STREAM_SCANNER = 3, STREAM_LETTER = 4 };
+enum {
+    STREAM_PLAN = 1,     /* answers and comments, per form */
+    STREAM_ENVELOPE = 2, /* format, order, duplex, letter, per form */
+    STREAM_SCANNER = 3,  /* skew, turn, blur, ... per page */
+    STREAM_LETTER = 4,   /* the letter's text, per form */
+    STREAM_NAMES = 5,    /* file name extensions, per form */
+    STREAM_NOISE = 6,    /* noise and speckle pixels, per page */
+};
 
 typedef enum { OUT_G4, OUT_LZW, OUT_JPEG, OUT_PNG } out_format;
 static const char *const FORMAT_NAMES[] = {"tiff-g4", "tiff-lzw", "jpeg", "png"};
@@ -247,13 +254,15 @@ static void manifest_row(outputs *o, const char *file, int index, const char *co
 
 static int write_envelope(outputs *o, const omr_template *t, fill_form *form, const envelope *e,
                           uint64_t seed, long index, int quick, long *pages, omr_error *err) {
-    rng scanner;
-    rng_seed(&scanner, rng_derive(seed, STREAM_SCANNER, (uint64_t)index));
+    /* separate streams, so that --quick (milder settings, fewer specks)
+     * changes nothing else: names, turns and the rest stay the same */
+    rng names;
+    rng_seed(&names, rng_derive(seed, STREAM_NAMES, (uint64_t)index));
     tiff_writer *tiff = NULL;
     char name[64], path[4200];
     int tiff_pages = 0, rc = OMR_OK;
     if (e->format == OUT_G4 || e->format == OUT_LZW) {
-        file_name(o, e->format, &scanner, name, sizeof name);
+        file_name(o, e->format, &names, name, sizeof name);
         snprintf(path, sizeof path, "%s/%s", o->scans, name);
         rc = encode_tiff_open(path, &tiff, err);
         if (rc != OMR_OK)
@@ -267,9 +276,13 @@ static int write_envelope(outputs *o, const omr_template *t, fill_form *form, co
             rc = OMR_ERR_MEMORY;
             break;
         }
+        uint64_t page_no = (uint64_t)index * 64 + (uint64_t)i;
+        rng scanner, noise;
+        rng_seed(&scanner, rng_derive(seed, STREAM_SCANNER, page_no));
+        rng_seed(&noise, rng_derive(seed, STREAM_NOISE, page_no));
         degrade_params p;
         degrade_pick(&p, &scanner, quick, e->format == OUT_G4);
-        omr_image *scan = degrade_scan(paper, &p, item.kind == ITEM_FORM ? t : NULL, &scanner, err);
+        omr_image *scan = degrade_scan(paper, &p, item.kind == ITEM_FORM ? t : NULL, &noise, err);
         omr_image_free(paper);
         if (!scan) {
             rc = OMR_ERR_MEMORY;
@@ -283,14 +296,14 @@ static int write_envelope(outputs *o, const omr_template *t, fill_form *form, co
             in_file = ++tiff_pages;
             break;
         case OUT_JPEG:
-            file_name(o, e->format, &scanner, name, sizeof name);
+            file_name(o, e->format, &names, name, sizeof name);
             snprintf(path, sizeof path, "%s/%s", o->scans, name);
             if (e->jpeg_no_dpi)
                 scan->dpi = 0;
             rc = encode_jpeg(scan, path, e->jpeg_quality, err);
             break;
         case OUT_PNG:
-            file_name(o, e->format, &scanner, name, sizeof name);
+            file_name(o, e->format, &names, name, sizeof name);
             snprintf(path, sizeof path, "%s/%s", o->scans, name);
             rc = encode_png(scan, path, err);
             break;
@@ -326,7 +339,8 @@ static void write_truth(outputs *o, const fill_form *f) {
         csvio_put(o->truth, a->ambiguous ? "1" : "0", 0);
         csvio_put(o->truth, fill_behaviour_name(a->behaviour), 0);
         snprintf(num, sizeof num, "%d", t->questions[i].page);
-        csvio_put(o->truth, num, 1);
+        csvio_put(o->truth, num, 0);
+        csvio_put(o->truth, a->behaviour == FILL_BLANK ? "" : fill_pen_name(a->pen), 1);
     }
     for (size_t i = 0; i < t->n_text_fields; i++) {
         const fill_comment *c = &f->comments[i];
@@ -388,7 +402,7 @@ int samples_make(const samples_make_options *opt, samples_make_summary *summary,
     if (rc == OMR_OK)
         rc = make_dir(o.scans, err);
     if (rc == OMR_OK && !(o.truth = open_out(opt->out, "truth.csv",
-                                            "code,template,question,truth,ambiguous,behaviour,page\r\n", err)))
+                                            "code,template,question,truth,ambiguous,behaviour,page,pen\r\n", err)))
         rc = OMR_ERR_IO;
     if (rc == OMR_OK && !(o.comments = open_out(opt->out, "comments_truth.csv",
                                                "code,field,kind,text\r\n", err)))
