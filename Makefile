@@ -42,7 +42,7 @@ DEB_PACKAGES := build-essential pkg-config libopencv-dev libtiff-dev libzbar-dev
     libtesseract-dev tesseract-ocr-swe tesseract-ocr-eng libcriterion-dev libcairo2-dev \
     libqrencode-dev libpoppler-glib-dev libpng-dev libjpeg-dev libconfig-dev libjansson-dev \
     libsqlite3-dev fonts-dejavu-core fonts-dejavu-extra fonts-dkg-handwriting fonts-breip \
-    fonts-femkeklaver
+    fonts-femkeklaver libcsv-dev time
 
 .PHONY: all deps demo test bench clean
 all: omr
@@ -65,7 +65,7 @@ $(BUILD)/%.o: %.cpp scanner/cv_wrap.h
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c -o $@ $<
 
 $(BUILD)/omr-samples: $(SAMPLE_OBJ) $(BUILD)/libomr.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcsv
 
 $(BUILD)/tests/%: tests/%.c tests/helpers.h $(BUILD)/libomr.a $(BUILD)/omr
 	@mkdir -p $(dir $@)

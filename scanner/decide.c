@@ -15,7 +15,7 @@ void calibration_defaults(calibration *c) {
     c->blank_max = 0.03;
     c->mark_min = 0.08;
     c->solid_min = 0.72;
-    c->extent_min = 0.45;
+    c->extent_min = 0.65;
     c->halo_max = 0.035;
     c->text_ink_min = 0.004;
     c->ocr_confidence_min = 75;

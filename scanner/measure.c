@@ -20,7 +20,7 @@
 #define HALO_NEAR_MM 0.45   /* ring around the box: from here ... */
 #define HALO_FAR_MM 2.4     /* ... to here (less on a labelled side) */
 #define HALO_LABEL_MM 1.3
-#define INK 0.40            /* darkness above which a pixel is ink */
+#define INK 0.25            /* darkness above which a pixel is ink (light pencil is ~0.3) */
 
 static inline double clamp01(double v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
 
@@ -170,7 +170,7 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
     }
     free(profile);
     /* an edge that is not clearly darker than paper was not really found */
-    out->outline_found = sx > 0.45 && sy > 0.45;
+    out->outline_found = sx > 0.3 && sy > 0.3;
     if (!out->outline_found)
         dx = dy = 0;
     out->shift_mm = hypot(dx, dy) * pitch;
