@@ -16,7 +16,7 @@ void calibration_defaults(calibration *c) {
     c->mark_min = 0.08;
     c->solid_min = 0.72;
     c->extent_min = 0.65;
-    c->halo_max = 0.035;
+    c->near_max_mm2 = 1.5;
     c->text_ink_min = 0.004;
     c->ocr_confidence_min = 75;
 }
@@ -45,7 +45,7 @@ int calibration_load(const char *path, calibration *out, omr_error *err) {
         {"box.mark_min", &out->mark_min, 0, 1},
         {"box.solid_min", &out->solid_min, 0, 1},
         {"box.extent_min", &out->extent_min, 0, 1},
-        {"box.halo_max", &out->halo_max, 0, 1},
+        {"box.near_max_mm2", &out->near_max_mm2, 0, 100},
         {"text.ink_min", &out->text_ink_min, 0, 1},
         {"text.ocr_confidence_min", &out->ocr_confidence_min, 0, 100},
     };
@@ -91,7 +91,7 @@ const char *decide_box_state_name(box_state s) {
 static double clamp01(double v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
 
 box_decision decide_box(const calibration *c, const box_measure *m) {
-    box_decision d = {.state = BOX_UNSURE, .ink_near = m->halo > c->halo_max, .confidence = 0};
+    box_decision d = {.state = BOX_UNSURE, .ink_near = m->near_mm2 > c->near_max_mm2, .confidence = 0};
     double band = c->mark_min - c->blank_max;
     if (m->fill <= c->blank_max) {
         d.state = BOX_BLANK;

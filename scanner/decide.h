@@ -22,7 +22,7 @@ typedef struct {
     double mark_min;    /* fill >= this (and extent >= extent_min): marked */
     double solid_min;   /* fill >= this: filled solid */
     double extent_min;  /* a mark spans at least this share of the box */
-    double halo_max;    /* ring ink above this: ink near the box */
+    double near_max_mm2;/* unprinted ink around a box or its label above this: ink near */
     double text_ink_min;/* text field ink share above this: something is written */
     double ocr_confidence_min; /* mean OCR confidence (0..100) below this: review */
 } calibration;

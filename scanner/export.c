@@ -230,7 +230,7 @@ static void write_records(FILE *out, const omr_template *const *templates, size_
 
 static void write_marks(FILE *out, page_reading *const *pages, size_t n_pages) {
     static const char *const head[] = {"code", "page", "question", "value", "fill", "decision",
-                                       "confidence", "extent", "ink_near", "shift_mm", "file",
+                                       "confidence", "extent", "ink_near_mm2", "shift_mm", "file",
                                        "file_page"};
     csv_row(out, head, sizeof head / sizeof head[0]);
     for (size_t i = 0; i < n_pages; i++) {
@@ -249,7 +249,7 @@ static void write_marks(FILE *out, page_reading *const *pages, size_t n_pages) {
                 snprintf(fill, sizeof fill, "%.4f", m->fill);
                 snprintf(conf, sizeof conf, "%.3f", d->confidence);
                 snprintf(extent, sizeof extent, "%.3f", m->extent);
-                snprintf(near, sizeof near, "%.4f", m->halo);
+                snprintf(near, sizeof near, "%.2f", m->near_mm2);
                 snprintf(shift, sizeof shift, "%.2f", m->shift_mm);
                 snprintf(fpage, sizeof fpage, "%d", p->file_page);
                 const char *row[] = {p->identity.code, page, q->id, q->boxes[b].value, fill,

@@ -14,12 +14,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "render.h"
+
 #define OUTLINE_MM 0.35     /* printed line width */
 #define SEARCH_MM 1.2       /* how far the outline may be from its predicted place */
 #define INSET_MM 0.45       /* interior starts this far inside the outline */
-#define HALO_NEAR_MM 0.45   /* ring around the box: from here ... */
-#define HALO_FAR_MM 2.4     /* ... to here (less on a labelled side) */
-#define HALO_LABEL_MM 1.3
+#define NEAR_FROM_MM 0.45   /* ink near a box: from here outside the outline ... */
+#define NEAR_TO_MM 2.4      /* ... to here (and around the label) */
+#define MASK_PITCH_MM 0.1   /* the print mask's cell */
+#define MASK_GROW_MM 0.4    /* print grown by this: registration and toner spread */
+#define NEAR_PITCH_MM 0.15  /* sampling pitch of the zone around a box */
 #define INK 0.25            /* darkness above which a pixel is ink (light pencil is ~0.3) */
 
 static inline double clamp01(double v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
@@ -130,13 +134,44 @@ static int best_edge_pair(const double *profile, int n, int a, int b, int t, int
     return best;
 }
 
+/* Ink in `zone` (mm) outside the box (grown by NEAR_FROM_MM) where the blank
+ * form has no print, in mm^2. (dx, dy) is the box's re-centring shift. */
+static double unexpected_ink(const omr_image *scan, const page_transform *t,
+                             const page_levels *levels, const print_mask *mask, omr_rect box,
+                             omr_rect zone, double dx, double dy) {
+    const double *m = t->to_image.m;
+    double range = levels->white - levels->black;
+    double bx0 = box.x - NEAR_FROM_MM, bx1 = box.x + box.w + NEAR_FROM_MM;
+    double by0 = box.y - NEAR_FROM_MM, by1 = box.y + box.h + NEAR_FROM_MM;
+    long inked = 0;
+    for (double y = zone.y; y < zone.y + zone.h; y += NEAR_PITCH_MM) {
+        int my = (int)(y / mask->pitch);
+        if (my < 0 || my >= mask->height)
+            continue;
+        for (double x = zone.x; x < zone.x + zone.w; x += NEAR_PITCH_MM) {
+            if (x >= bx0 && x < bx1 && y >= by0 && y < by1)
+                continue;
+            int mx = (int)(x / mask->pitch);
+            if (mx < 0 || mx >= mask->width || mask->printed[(size_t)my * (size_t)mask->width + (size_t)mx])
+                continue;
+            /* the shift found for the box applies to its surroundings too */
+            double sx = m[0] * (x + dx) + m[1] * (y + dy) + m[2];
+            double sy = m[3] * (x + dx) + m[4] * (y + dy) + m[5];
+            if (sx < 0 || sy < 0 || sx >= scan->width || sy >= scan->height)
+                continue;
+            inked += (levels->white - omr_image_at(scan, (int)sx, (int)sy)) / range > INK;
+        }
+    }
+    return (double)inked * NEAR_PITCH_MM * NEAR_PITCH_MM;
+}
+
 void measure_box(const omr_image *scan, const page_transform *t, const page_levels *levels,
-                 omr_rect box, int label_right, box_measure *out) {
+                 const print_mask *mask, omr_rect box, omr_rect near_zone, box_measure *out) {
     memset(out, 0, sizeof *out);
     /* one sample per scan pixel, but no finer than 0.12 mm (212 dpi): a 300
      * dpi scan carries no more mark information, and costs twice the time */
     double pitch = fmax(1.0 / t->px_per_mm, 0.12);
-    double margin = SEARCH_MM + HALO_FAR_MM;
+    double margin = SEARCH_MM + 0.5;
     patch p;
     if (!patch_sample(&p, scan, t, levels, box.x - margin, box.y - margin, box.w + 2 * margin,
                       box.h + 2 * margin, pitch))
@@ -214,21 +249,8 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
         out->extent = ex > ey ? ex : ey;
     }
 
-    /* Halo: a ring outside the outline, narrower on the labelled side. */
-    int near = (int)lround(HALO_NEAR_MM / pitch), far = (int)lround(HALO_FAR_MM / pitch);
-    int far_right = label_right ? (int)lround(HALO_LABEL_MM / pitch) : far;
-    int bx0 = m + dx, bx1 = m + dx + bw, by0 = m + dy, by1 = m + dy + bh;
-    int ring_ink = 0, ring_total = 0;
-    for (int j = by0 - far; j < by1 + far; j++)
-        for (int i = bx0 - far; i < bx1 + far_right; i++) {
-            int inside_near = i >= bx0 - near && i < bx1 + near && j >= by0 - near && j < by1 + near;
-            if (inside_near)
-                continue;
-            ring_total++;
-            ring_ink += patch_at(&p, i, j) > INK;
-        }
-    out->halo = ring_total ? (double)ring_ink / ring_total : 0;
     free(p.dark);
+    out->near_mm2 = mask ? unexpected_ink(scan, t, levels, mask, box, near_zone, dx * pitch, dy * pitch) : 0;
 }
 
 double measure_text_ink(const omr_image *scan, const page_transform *t, const page_levels *levels,
@@ -255,4 +277,69 @@ double measure_page_ink(const omr_image *scan) {
             n++;
         }
     return n ? (double)inked / (double)n : 0;
+}
+
+/* ---- the blank form's print ------------------------------------------------------ */
+
+int measure_print_mask(const omr_template *tmpl, int page, print_mask *out, omr_error *err) {
+    memset(out, 0, sizeof *out);
+    omr_image *blank = render_page_image(tmpl, "0", page, 25.4 / MASK_PITCH_MM, err);
+    if (!blank)
+        return OMR_ERR_INVALID;
+    int w = blank->width, h = blank->height, grow = (int)lround(MASK_GROW_MM / MASK_PITCH_MM);
+    uint8_t *rows = calloc((size_t)w * (size_t)h, 1);
+    out->printed = calloc((size_t)w * (size_t)h, 1);
+    if (!rows || !out->printed) {
+        free(rows);
+        free(out->printed);
+        omr_image_free(blank);
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+    }
+    /* grow the print by `grow` cells: along rows, then along columns */
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            if (omr_image_at(blank, x, y) < 192)
+                for (int k = x - grow < 0 ? 0 : x - grow; k <= x + grow && k < w; k++)
+                    rows[(size_t)y * w + k] = 1;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            if (rows[(size_t)y * w + x])
+                for (int k = y - grow < 0 ? 0 : y - grow; k <= y + grow && k < h; k++)
+                    out->printed[(size_t)k * w + x] = 1;
+    free(rows);
+    omr_image_free(blank);
+    out->width = w;
+    out->height = h;
+    out->pitch = MASK_PITCH_MM;
+    return OMR_OK;
+}
+
+void print_mask_free(print_mask *mask) {
+    if (!mask)
+        return;
+    free(mask->printed);
+    memset(mask, 0, sizeof *mask);
+}
+
+omr_rect measure_near_zone(const omr_template *t, const template_question *q, size_t index) {
+    omr_rect b = q->boxes[index].rect;
+    double right = b.x + b.w;
+    if (q->labels == LABELS_RIGHT && q->boxes[index].label) {
+        /* the label runs to the next box on the same row, or 45 mm */
+        double limit = b.x + b.w + 45;
+        for (size_t i = 0; i < t->n_questions; i++) {
+            const template_question *o = &t->questions[i];
+            if (o->page != q->page)
+                continue;
+            for (size_t k = 0; k < o->n_boxes; k++) {
+                omr_rect r = o->boxes[k].rect;
+                if (r.x > b.x && fabs(r.y - b.y) < b.h && r.x - NEAR_TO_MM < limit)
+                    limit = r.x - NEAR_TO_MM;
+            }
+        }
+        right = limit > right ? limit : right;
+    }
+    omr_rect zone = {b.x - NEAR_TO_MM, b.y - NEAR_TO_MM, right - b.x + 2 * NEAR_TO_MM,
+                     b.h + 2 * NEAR_TO_MM};
+    return zone;
 }

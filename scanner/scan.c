@@ -35,6 +35,9 @@ int scan_context_init(scan_context *ctx, const scan_options *options, omr_error 
     memset(ctx, 0, sizeof *ctx);
     ctx->options = options;
     ctx->reader = identify_reader_new();
+    for (size_t i = 0; i < options->n_templates; i++)
+        ctx->n_masks += options->templates[i]->n_pages;
+    ctx->masks = calloc(ctx->n_masks ? ctx->n_masks : 1, sizeof *ctx->masks);
     /* where the given templates print their codes: searched first */
     ctx->code_areas = calloc(options->n_templates ? options->n_templates : 1, sizeof *ctx->code_areas);
     for (size_t i = 0; ctx->code_areas && i < options->n_templates; i++)
@@ -50,6 +53,9 @@ int scan_context_init(scan_context *ctx, const scan_options *options, omr_error 
 void scan_context_free(scan_context *ctx) {
     identify_reader_free(ctx->reader);
     free(ctx->code_areas);
+    for (size_t i = 0; ctx->masks && i < ctx->n_masks; i++)
+        print_mask_free(&ctx->masks[i]);
+    free(ctx->masks);
     ocr_engine_free(ctx->ocr);
     memset(ctx, 0, sizeof *ctx);
 }
@@ -124,6 +130,21 @@ static void read_text_fields(scan_context *ctx, const omr_image *scan, page_read
     }
 }
 
+/* The blank form's print for (template, page), made on first use. */
+static const print_mask *scan_print_mask(scan_context *ctx, const omr_template *t, int page) {
+    const scan_options *o = ctx->options;
+    size_t slot = 0;
+    for (size_t i = 0; i < o->n_templates && o->templates[i] != t; i++)
+        slot += o->templates[i]->n_pages;
+    slot += (size_t)page - 1;
+    if (!ctx->masks[slot].printed) {
+        omr_error err;
+        if (measure_print_mask(t, page, &ctx->masks[slot], &err) != OMR_OK)
+            return NULL; /* without a mask ink near boxes is not measured */
+    }
+    return &ctx->masks[slot];
+}
+
 int scan_page(scan_context *ctx, const omr_image *image, const char *file, int file_page,
               page_reading **out, int *blank, omr_error *err) {
     *out = NULL;
@@ -161,6 +182,7 @@ int scan_page(scan_context *ctx, const omr_image *image, const char *file, int f
     }
     page_levels levels;
     measure_levels(image, &p->transform, &levels);
+    const print_mask *mask = scan_print_mask(ctx, t, identity.page);
 
     for (size_t i = 0; i < t->n_questions; i++)
         if (t->questions[i].page == identity.page)
@@ -178,8 +200,8 @@ int scan_page(scan_context *ctx, const omr_image *image, const char *file, int f
         if (q->page != identity.page)
             continue;
         for (size_t b = 0; b < q->n_boxes; b++, k++) {
-            measure_box(image, &p->transform, &levels, q->boxes[b].rect, q->labels == LABELS_RIGHT,
-                        &p->measures[k]);
+            measure_box(image, &p->transform, &levels, mask, q->boxes[b].rect,
+                        measure_near_zone(t, q, b), &p->measures[k]);
             p->decisions[k] = decide_box(o->calibration, &p->measures[k]);
         }
     }

@@ -34,6 +34,8 @@ typedef struct {
     identify_reader *reader;
     omr_rect *code_areas;   /* the templates' QR squares, for identify_hints */
     identify_hints hints;
+    print_mask *masks;      /* per template page, in options order; made on first use */
+    size_t n_masks;
     ocr_engine *ocr;
     double seconds_ocr;
 } scan_context;

@@ -8,8 +8,8 @@
 static calibration cal;
 static void setup(void) { calibration_defaults(&cal); }
 
-static box_decision box(double fill, double extent, double halo) {
-    box_measure m = {.fill = fill, .extent = extent, .halo = halo, .outline_found = 1};
+static box_decision box(double fill, double extent, double near_mm2) {
+    box_measure m = {.fill = fill, .extent = extent, .near_mm2 = near_mm2, .outline_found = 1};
     return decide_box(&cal, &m);
 }
 
@@ -37,7 +37,8 @@ Test(decide, box_thresholds) {
     cr_assert_eq(box(0.12, 0.25, 0).state, BOX_UNSURE);
     /* nearly solid but not quite: unsure */
     cr_assert_eq(box(cal.solid_min - 0.02, 1, 0).state, BOX_UNSURE);
-    cr_assert(box(0.0, 0, 0.2).ink_near);
+    cr_assert(box(0.0, 0, 4.0).ink_near);
+    cr_assert_not(box(0.0, 0, 0.5).ink_near);
     cr_assert_gt(box(0.3, 0.9, 0).confidence, box(0.09, 0.9, 0).confidence);
 }
 
@@ -90,7 +91,7 @@ Test(decide, two_solids_alone_are_ambiguous) {
 
 Test(decide, ink_beside_blank_boxes_is_never_blank) {
     template_question q = question(QUESTION_SINGLE, 2);
-    box_decision d[2] = {box(0, 0, 0.2), box(0, 0, 0)};
+    box_decision d[2] = {box(0, 0, 5.0), box(0, 0, 0)};
     question_answer a = decide(&q, d);
     cr_assert_eq(a.status, ANSWER_REVIEW);
     cr_assert_eq(a.chosen, -1);

@@ -244,3 +244,29 @@ Test(scan, page_from_another_questionnaire_is_rejected) {
     omr_image_free(img);
     template_free(other);
 }
+
+/* An ellipse drawn around a label (not the box) with every box empty. */
+static void ellipse_around_label(omr_image *img, omr_rect box, double width) {
+    double cx = box.x + box.w + 1.6 + width / 2, cy = box.y + box.h / 2;
+    double rx = width / 2 + 0.8, ry = 3.0;
+    for (int i = 0; i < 72; i++) {
+        double a0 = i * M_PI / 36, a1 = (i + 1) * M_PI / 36;
+        test_draw_line(img, cx + rx * cos(a0), cy + ry * sin(a0), cx + rx * cos(a1),
+                       cy + ry * sin(a1), 0.4, 40);
+    }
+}
+
+Test(scan, circle_around_a_label_is_never_read_as_blank) {
+    mkdir_in();
+    omr_image *p2 = page("LABEL1", 2, 200);
+    ellipse_around_label(p2, box_of("q5", "2"), 7);    /* "Nej" circled */
+    test_cross(p2, box_of("q4a", "1"));
+    write_png(p2, "p2.png");
+    run_batch();
+    cr_assert_str_eq(cell("LABEL1", "q5"), "");
+    cr_assert_str_eq(cell("LABEL1", "q4a"), "1");
+    const char *items = cell("LABEL1", "review_items");
+    cr_assert(strstr(items, "q5") != NULL, "review_items: %s", items);
+    cr_assert(strstr(items, "q4a") == NULL, "review_items: %s", items);
+    omr_image_free(p2);
+}
