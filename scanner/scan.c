@@ -150,15 +150,16 @@ int scan_page(scan_context *ctx, const omr_image *image, const char *file, int f
     *out = NULL;
     *blank = 0;
     const scan_options *o = ctx->options;
+    /* a blank page (a duplex back) is told cheaply, before the QR search
+     * runs over the whole page in vain */
+    if (measure_page_ink(image) < BLANK_PAGE_INK) {
+        *blank = 1;
+        return omr_fail(err, OMR_ERR_NOT_FOUND, "blank page (the back of a duplex scan?)");
+    }
     page_identity identity;
     int rc = identify_page(ctx->reader, image, &ctx->hints, &identity, err);
-    if (rc != OMR_OK) {
-        if (rc == OMR_ERR_NOT_FOUND && measure_page_ink(image) < BLANK_PAGE_INK) {
-            *blank = 1;
-            return omr_fail(err, OMR_ERR_NOT_FOUND, "blank page (the back of a duplex scan?)");
-        }
+    if (rc != OMR_OK)
         return rc;
-    }
     const omr_template *t = find_template(o, identity.template_id);
     if (!t)
         return omr_fail(err, OMR_ERR_INVALID,
