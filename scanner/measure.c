@@ -321,11 +321,12 @@ void print_mask_free(print_mask *mask) {
     memset(mask, 0, sizeof *mask);
 }
 
-omr_rect measure_near_zone(const omr_template *t, const template_question *q, size_t index) {
+omr_rect measure_near_zone(const omr_template *t, const template_question *q, size_t index,
+                           const print_mask *mask) {
     omr_rect b = q->boxes[index].rect;
     double right = b.x + b.w;
     if (q->labels == LABELS_RIGHT && q->boxes[index].label) {
-        /* the label runs to the next box on the same row, or 45 mm */
+        /* the label runs to the next box on the same row, or 45 mm ... */
         double limit = b.x + b.w + 45;
         for (size_t i = 0; i < t->n_questions; i++) {
             const template_question *o = &t->questions[i];
@@ -337,7 +338,24 @@ omr_rect measure_near_zone(const omr_template *t, const template_question *q, si
                     limit = r.x - NEAR_TO_MM;
             }
         }
-        right = limit > right ? limit : right;
+        /* ... and ends where the print on the box's row stops for 4 mm */
+        double end = b.x + b.w + 4;
+        if (mask) {
+            int y0 = (int)(b.y / mask->pitch), y1 = (int)((b.y + b.h) / mask->pitch);
+            for (double x = b.x + b.w + 1; x < limit && x < end + 4; x += mask->pitch) {
+                int mx = (int)(x / mask->pitch);
+                if (mx >= mask->width)
+                    break;
+                for (int my = y0 < 0 ? 0 : y0; my < y1 && my < mask->height; my++)
+                    if (mask->printed[(size_t)my * (size_t)mask->width + (size_t)mx]) {
+                        end = x;
+                        break;
+                    }
+            }
+        } else {
+            end = limit;
+        }
+        right = end < limit ? end : limit;
     }
     omr_rect zone = {b.x - NEAR_TO_MM, b.y - NEAR_TO_MM, right - b.x + 2 * NEAR_TO_MM,
                      b.h + 2 * NEAR_TO_MM};

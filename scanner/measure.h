@@ -43,9 +43,11 @@ int measure_print_mask(const omr_template *tmpl, int page, print_mask *out, omr_
 void print_mask_free(print_mask *mask);
 
 /* The area around a box where a respondent's stray ink means "unclear": the
- * box grown by 2.4 mm, and with labels to the right, the label's row up to
- * the next box on that row (at most 45 mm), grown by 2.4 mm. */
-omr_rect measure_near_zone(const omr_template *tmpl, const template_question *q, size_t box);
+ * box grown by 2.4 mm, and with labels to the right, the label as printed
+ * (where the mask's print on the box's row stops; never past the next box on
+ * the row), grown by 2.4 mm. */
+omr_rect measure_near_zone(const omr_template *tmpl, const template_question *q, size_t box,
+                           const print_mask *mask);
 
 void measure_levels(const omr_image *scan, const page_transform *transform, page_levels *out);
 

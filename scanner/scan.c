@@ -202,7 +202,7 @@ int scan_page(scan_context *ctx, const omr_image *image, const char *file, int f
             continue;
         for (size_t b = 0; b < q->n_boxes; b++, k++) {
             measure_box(image, &p->transform, &levels, mask, q->boxes[b].rect,
-                        measure_near_zone(t, q, b), &p->measures[k]);
+                        measure_near_zone(t, q, b, mask), &p->measures[k]);
             p->decisions[k] = decide_box(o->calibration, &p->measures[k]);
         }
     }
