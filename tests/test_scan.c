@@ -270,3 +270,49 @@ Test(scan, circle_around_a_label_is_never_read_as_blank) {
     cr_assert(strstr(items, "q4a") == NULL, "review_items: %s", items);
     omr_image_free(p2);
 }
+
+Test(scan, reads_a_pdf_from_a_network_scanner_and_a_page_turned_90) {
+    mkdir_in();
+    /* the print file itself, as a network scanner's PDF of an unfilled form */
+    char path[512], codes_pdf[512];
+    snprintf(codes_pdf, sizeof codes_pdf, "%s/in/scan.pdf", dir);
+    char *codes[] = {"PDF1"};
+    omr_error err;
+    cr_assert_eq(render_forms(tmpl, codes, 1, RENDER_PDF, 300, codes_pdf, &err), OMR_OK, "%s", err.message);
+    /* another form's page 1, filled and turned a quarter clockwise */
+    omr_image *p1 = page("TURN90", 1, 200);
+    test_cross(p1, box_of("q1b", "3"));
+    test_cross(p1, box_of("q3b", "1"));
+    omr_image *turned = omr_image_rotate_quarter(p1, 1);
+    write_png(turned, "turned.png");
+    snprintf(path, sizeof path, "%s/in/turned.png", dir);
+    scan_summary s = run_batch();
+    cr_assert_eq(s.pages_read, 3, "read %zu of %zu", s.pages_read, s.pages);
+    cr_assert_str_eq(cell("PDF1", "status"), "ok");
+    cr_assert_str_eq(cell("PDF1", "q1a"), "");
+    cr_assert_str_eq(cell("TURN90", "q1b"), "3");
+    cr_assert_str_eq(cell("TURN90", "q3b"), "1");
+    cr_assert_str_eq(cell("TURN90", "status"), "incomplete");
+    omr_image_free(p1);
+    omr_image_free(turned);
+}
+
+Test(scan, absurd_image_size_is_refused_by_name) {
+    mkdir_in();
+    /* a valid PNG (CRCs right) whose header claims 100000 x 100000 pixels */
+    static const unsigned char header[] = {
+        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x01, 0x86, 0xa0, 0x00, 0x01, 0x86, 0xa0, 0x08, 0x00, 0x00, 0x00, 0x00, 0x8d, 0x39, 0x54, 0x14, 0x00, 0x00, 0x00, 0x0c, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x60, 0xa0, 0x0c, 0x00, 0x00, 0x00, 0x40, 0x00, 0x01, 0xb7, 0x34, 0x7c, 0xef, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
+    char path[512];
+    snprintf(path, sizeof path, "%s/in/huge.png", dir);
+    FILE *f = fopen(path, "wb");
+    fwrite(header, 1, sizeof header, f);
+    fclose(f);
+    omr_image *p = page("OK1", 1, 150);
+    write_png(p, "ok.png");
+    scan_summary s = run_batch();
+    cr_assert_eq(s.forms, 1);
+    cr_assert_eq(s.rejected, 1);
+    const char *rejects = slurp("rejects.csv");
+    cr_assert(strstr(rejects, "huge.png") && strstr(rejects, "100000 x 100000 pixels"), "%s", rejects);
+    omr_image_free(p);
+}
