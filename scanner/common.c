@@ -123,6 +123,8 @@ char *omr_find_data_file(const char *folder, const char *env_var, const char *na
         char path[8400];
         if (i == 0)
             snprintf(path, sizeof path, "%s/%s.cfg", roots[i], name);
+        else if (i == 1)
+            snprintf(path, sizeof path, "%s/%s.cfg", folder, name);
         else
             snprintf(path, sizeof path, "%s/%s/%s.cfg", roots[i], folder, name);
         if (is_file(path))

@@ -14,12 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "decide.h"
 #include "render.h"
 #include "scan.h"
 #include "template.h"
 
-enum { EXIT_DONE = 0, EXIT_REJECTED = 1, EXIT_USAGE = 2, EXIT_OUTPUT = 3 };
+
 
 static const char *const usage_text =
     "usage: omr COMMAND [OPTIONS]\n"
@@ -290,18 +291,26 @@ static int cmd_scan(int argc, char **argv) {
     return status;
 }
 
+/* Every command: name, function, one line for `omr --help`. A module adds its
+ * command here and implements it in scanner/cli_<module>.c (see cli.h). */
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} commands[] = {
+    {"template", cmd_template},
+    {"render", cmd_render},
+    {"scan", cmd_scan},
+};
+
 int main(int argc, char **argv) {
     if (argc < 2)
         return usage(stderr, EXIT_USAGE);
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0 || strcmp(cmd, "-h") == 0)
         return usage(stdout, EXIT_DONE);
-    if (strcmp(cmd, "template") == 0)
-        return cmd_template(argc - 1, argv + 1);
-    if (strcmp(cmd, "render") == 0)
-        return cmd_render(argc - 1, argv + 1);
-    if (strcmp(cmd, "scan") == 0)
-        return cmd_scan(argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(cmd, commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
     fprintf(stderr, "omr: unknown command \"%s\"\n\n", cmd);
     return usage(stderr, EXIT_USAGE);
 }
