@@ -88,6 +88,17 @@ extern "C" int cvw_gaussian_blur(omr_image *image, double sigma) {
     }
 }
 
+extern "C" int cvw_median_blur(omr_image *image, int size) {
+    try {
+        cv::Mat m = as_mat(image), out;
+        cv::medianBlur(m, out, size);
+        out.copyTo(m);
+        return OMR_OK;
+    } catch (const cv::Exception &) {
+        return OMR_ERR_INVALID;
+    }
+}
+
 extern "C" omr_image *cvw_resize(const omr_image *in, double factor) {
     int w = (int)(in->width * factor + 0.5), h = (int)(in->height * factor + 0.5);
     omr_image *out = omr_image_new(w, h, in->dpi * factor, 255);

@@ -32,6 +32,10 @@ int cvw_warp_affine(const omr_image *in, omr_image *out, const cvw_affine *forwa
 /* Gaussian blur in place with standard deviation sigma (pixels). */
 int cvw_gaussian_blur(omr_image *image, double sigma);
 
+/* Median filter in place over a `size` x `size` window (odd): removes scanner
+ * speckle (isolated dots) while keeping strokes. */
+int cvw_median_blur(omr_image *image, int size);
+
 /* New image scaled by `factor` with area interpolation (down) or linear (up). */
 omr_image *cvw_resize(const omr_image *in, double factor);
 

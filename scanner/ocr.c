@@ -10,6 +10,80 @@
 #include <string.h>
 #include <tesseract/capi.h>
 
+#include "cv_wrap.h"
+
+omr_image *ocr_crop_field(const omr_image *scan, const page_transform *t, omr_rect r,
+                          double inset) {
+    double s = t->px_per_mm;
+    int w = (int)((r.w - 2 * inset) * s), h = (int)((r.h - 2 * inset) * s);
+    omr_image *crop = omr_image_new(w, h, s * 25.4, 255);
+    if (!crop)
+        return NULL;
+    /* crop pixel (u, v) is template mm (x0 + u/s, y0 + v/s); scan = M * mm.
+     * cvw_warp_affine wants the map from scan pixels to crop pixels: the
+     * inverse of crop -> scan. */
+    const double *m = t->to_image.m;
+    double x0 = r.x + inset, y0 = r.y + inset;
+    double a = m[0] / s, b = m[1] / s, c = m[0] * x0 + m[1] * y0 + m[2];
+    double d = m[3] / s, e = m[4] / s, f = m[3] * x0 + m[4] * y0 + m[5];
+    double det = a * e - b * d;
+    if (det == 0) {
+        omr_image_free(crop);
+        return NULL;
+    }
+    cvw_affine inverse = {{e / det, -b / det, (b * f - c * e) / det, -d / det, a / det,
+                           (c * d - a * f) / det}};
+    if (cvw_warp_affine(scan, crop, &inverse) != OMR_OK) {
+        omr_image_free(crop);
+        return NULL;
+    }
+    return crop;
+}
+
+/* Words of `api`'s last recognition with confidence >= min_conf, joined by
+ * single spaces: speckle read as "|", ";" or "—" has very low confidence. */
+static char *confident_words(TessBaseAPI *api, float min_conf, double *mean_conf) {
+    TessResultIterator *it = TessBaseAPIGetIterator(api);
+    size_t cap = 256, len = 0;
+    char *out = malloc(cap);
+    double sum = 0;
+    int n = 0;
+    if (!out) {
+        TessResultIteratorDelete(it);
+        return NULL;
+    }
+    out[0] = 0;
+    if (it) {
+        TessPageIterator *page = TessResultIteratorGetPageIterator(it);
+        do {
+            char *word = TessResultIteratorGetUTF8Text(it, RIL_WORD);
+            float conf = TessResultIteratorConfidence(it, RIL_WORD);
+            if (word && *word && conf >= min_conf) {
+                size_t wl = strlen(word);
+                if (len + wl + 2 > cap) {
+                    cap = (len + wl + 2) * 2;
+                    char *grown = realloc(out, cap);
+                    if (!grown) {
+                        TessDeleteText(word);
+                        break;
+                    }
+                    out = grown;
+                }
+                if (len)
+                    out[len++] = ' ';
+                memcpy(out + len, word, wl + 1);
+                len += wl;
+                sum += conf;
+                n++;
+            }
+            TessDeleteText(word);
+        } while (TessPageIteratorNext(page, RIL_WORD));
+        TessResultIteratorDelete(it);
+    }
+    *mean_conf = n ? sum / n : 0;
+    return out;
+}
+
 struct ocr_engine {
     TessBaseAPI *api;
 };
@@ -67,16 +141,27 @@ int ocr_read(ocr_engine *e, const omr_image *crop, char **text, double *confiden
              omr_error *err) {
     *text = NULL;
     *confidence = 0;
-    TessBaseAPISetImage(e->api, crop->pixels, crop->width, crop->height, 1, crop->stride);
+    /* speckle off a copy: isolated dots become paper, strokes stay */
+    omr_image *clean = omr_image_crop(crop, 0, 0, crop->width, crop->height);
+    if (!clean)
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory in OCR");
+    cvw_median_blur(clean, 3);
+    TessBaseAPISetImage(e->api, clean->pixels, clean->width, clean->height, 1, clean->stride);
     if (crop->dpi > 0)
         TessBaseAPISetSourceResolution(e->api, (int)crop->dpi);
-    char *raw = TessBaseAPIGetUTF8Text(e->api);
-    if (!raw)
-        return omr_fail(err, OMR_ERR_INVALID, "OCR failed on the comment field");
-    *text = fold_space(raw);
-    TessDeleteText(raw);
-    int conf = TessBaseAPIMeanTextConf(e->api);
-    *confidence = conf < 0 ? 0 : conf;
+    int rc = OMR_OK;
+    if (TessBaseAPIRecognize(e->api, NULL) != 0) {
+        rc = omr_fail(err, OMR_ERR_INVALID, "OCR failed on the comment field");
+    } else {
+        /* words Tesseract itself gives under 30 are speckle and scratches;
+         * the text's confidence is the mean over the words kept */
+        char *words = confident_words(e->api, 30, confidence);
+        *text = words ? fold_space(words) : NULL;
+        free(words);
+        if (!*text)
+            rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory in OCR");
+    }
     TessBaseAPIClear(e->api);
-    return *text ? OMR_OK : omr_fail(err, OMR_ERR_MEMORY, "out of memory in OCR");
+    omr_image_free(clean);
+    return rc;
 }

@@ -7,7 +7,15 @@
 
 #include "common.h"
 
+#include "locate.h"
+
 typedef struct ocr_engine ocr_engine;
+
+/* The field's interior (inset `inset_mm` past its printed outline), cut out
+ * of the scan and turned upright and straight through the page transform, at
+ * the scan's resolution: what OCR reads and what a person sees in review. */
+omr_image *ocr_crop_field(const omr_image *scan, const page_transform *transform, omr_rect field_mm,
+                          double inset_mm);
 
 /* languages like "swe+eng"; NULL datapath uses Tesseract's default. */
 ocr_engine *ocr_engine_new(const char *languages, omr_error *err);

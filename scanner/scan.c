@@ -67,31 +67,6 @@ static const omr_template *find_template(const scan_options *o, const char *id) 
     return NULL;
 }
 
-/* The field's bounding rectangle in the scan, cropped, for OCR and review. */
-static omr_image *crop_field(const omr_image *scan, const page_transform *t, omr_rect r) {
-    const double inset = 1.2;
-    double xs[4] = {r.x + inset, r.x + r.w - inset, r.x + inset, r.x + r.w - inset};
-    double ys[4] = {r.y + inset, r.y + inset, r.y + r.h - inset, r.y + r.h - inset};
-    double x0 = 1e18, y0 = 1e18, x1 = -1e18, y1 = -1e18;
-    for (int i = 0; i < 4; i++) {
-        omr_point p = locate_map(t, xs[i], ys[i]);
-        x0 = fmin(x0, p.x);
-        y0 = fmin(y0, p.y);
-        x1 = fmax(x1, p.x);
-        y1 = fmax(y1, p.y);
-    }
-    omr_image *crop = omr_image_crop(scan, (int)x0, (int)y0, (int)(x1 - x0), (int)(y1 - y0));
-    if (crop && t->quarter_turns) {
-        /* turn the crop upright so OCR and people read it the right way up */
-        omr_image *upright = omr_image_rotate_quarter(crop, 4 - t->quarter_turns);
-        omr_image_free(crop);
-        crop = upright;
-    }
-    if (crop)
-        crop->dpi = t->px_per_mm * 25.4;
-    return crop;
-}
-
 static void read_text_fields(scan_context *ctx, const omr_image *scan, page_reading *p,
                              const page_levels *levels) {
     const omr_template *t = p->tmpl;
@@ -105,7 +80,7 @@ static void read_text_fields(scan_context *ctx, const omr_image *scan, page_read
         tr->has_writing = tr->ink > o->calibration->text_ink_min;
         if (!tr->has_writing)
             continue;
-        omr_image *crop = crop_field(scan, &p->transform, field->rect);
+        omr_image *crop = ocr_crop_field(scan, &p->transform, field->rect, 1.5);
         if (!crop) {
             tr->needs_review = 1;
             continue;
