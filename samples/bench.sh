@@ -58,7 +58,7 @@ timed_scan() {
     wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$out.time" |
         awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }')
     peak=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$out.time")
-    echo "$wall $peak $status"
+    echo "${wall:-0} ${peak:-0} $status"
 }
 
 echo "bench: scanning without OCR"
@@ -70,7 +70,7 @@ OCR_S=$1 OCR_KB=$2 OCR_RC=$3
 for rc in "$PLAIN_RC" "$OCR_RC"; do
     if [ "$rc" -ge 2 ]; then
         echo "bench: omr scan failed (exit $rc); see $WORK/out-*.log" >&2
-        tail -5 "$WORK"/out-*.log >&2
+        tail -n 5 "$WORK"/out-*.log >&2
         exit 1
     fi
 done

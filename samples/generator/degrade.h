@@ -24,7 +24,7 @@ typedef struct {
     double noise_sigma; /* grey levels, 0..8 */
     double speckle;     /* share of pixels turned black or white, 0..0.0005 */
     double paper;       /* grey level of blank paper, ~240..255 */
-    int uneven;         /* a lighting gradient and a shadow along one edge */
+    int uneven;         /* a lighting gradient across the page */
     double uneven_depth;/* how much darker the dark side is, grey levels */
     double uneven_angle;/* direction of the gradient, radians */
     int bilevel;        /* the scan is thresholded to black and white */
