@@ -25,7 +25,7 @@ CPPFLAGS += -D_GNU_SOURCE -DOMR_SHARE_DIR='"$(SHARE)"' -Iscanner
 CFLAGS   += -std=c17 -Wall -Wextra -Werror -g $(OPT) $(SANFLAGS) -pthread \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CXXFLAGS += -std=c++17 -Wall -Wextra -Werror -g $(OPT) $(SANFLAGS) $(OPENCV_CFLAGS)
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(OPENCV_LIBS) -lstdc++ -lm -pthread
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(OPENCV_LIBS) -lstdc++ -lm -pthread -lcsv
 LDFLAGS  += $(SANFLAGS)
 
 LIB_C    := $(filter-out scanner/main.c,$(wildcard scanner/*.c))
@@ -44,7 +44,7 @@ DEB_PACKAGES := build-essential pkg-config libopencv-dev libtiff-dev libzbar-dev
     libsqlite3-dev fonts-dejavu-core fonts-dejavu-extra fonts-dkg-handwriting fonts-breip \
     fonts-femkeklaver libcsv-dev time
 
-.PHONY: all deps demo test bench clean
+.PHONY: all deps test-deps demo test bench clean
 all: omr
 
 omr: $(BUILD)/omr
@@ -80,11 +80,17 @@ deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
+# The statistics programs the analysis-export tests run (PSPP reads the SPSS
+# syntax, R the R script); installed like deps, only when missing.
+TEST_DEB_PACKAGES := pspp r-base-core
+test-deps:
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(TEST_DEB_PACKAGES)"
+
 demo: deps
 	$(MAKE) omr $(BUILD)/omr-samples
 	samples/demo.sh $(BUILD)
 
-test: deps
+test: deps test-deps
 	$(MAKE) omr $(TEST_BIN)
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp OMR_BIN=$(BUILD)/omr tests/run.sh $(TEST_BIN)
 
