@@ -76,6 +76,20 @@ extern "C" int cvw_warp_affine(const omr_image *in, omr_image *out, const cvw_af
     }
 }
 
+extern "C" int cvw_warp_perspective(const omr_image *in, omr_image *out, const double forward[9]) {
+    try {
+        cv::Mat src = as_mat(in), dst = as_mat(out);
+        cv::Mat m(3, 3, CV_64F);
+        for (int i = 0; i < 9; i++)
+            m.at<double>(i / 3, i % 3) = forward[i];
+        cv::warpPerspective(src, dst, m, dst.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT,
+                            cv::Scalar(255));
+        return OMR_OK;
+    } catch (const cv::Exception &) {
+        return OMR_ERR_INVALID;
+    }
+}
+
 extern "C" int cvw_gaussian_blur(omr_image *image, double sigma) {
     if (sigma <= 0)
         return OMR_OK;

@@ -29,6 +29,10 @@ int cvw_fit_homography(const omr_point *from, const omr_point *to, int n, double
  * with white outside. out must be allocated by the caller. */
 int cvw_warp_affine(const omr_image *in, omr_image *out, const cvw_affine *forward);
 
+/* out = in warped by the 3x3 `forward` homography (in-pixels to out-pixels),
+ * bilinear, white outside. */
+int cvw_warp_perspective(const omr_image *in, omr_image *out, const double forward[9]);
+
 /* Gaussian blur in place with standard deviation sigma (pixels). */
 int cvw_gaussian_blur(omr_image *image, double sigma);
 

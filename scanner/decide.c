@@ -14,7 +14,7 @@ void calibration_defaults(calibration *c) {
     snprintf(c->name, sizeof c->name, "built-in");
     c->blank_max = 0.03;
     c->mark_min = 0.08;
-    c->solid_min = 0.72;
+    c->solid_min = 0.90;
     c->extent_min = 0.65;
     c->near_max_mm2 = 1.5;
     c->text_ink_min = 0.004;
@@ -93,7 +93,12 @@ static double clamp01(double v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
 box_decision decide_box(const calibration *c, const box_measure *m) {
     box_decision d = {.state = BOX_UNSURE, .ink_near = m->near_mm2 > c->near_max_mm2, .confidence = 0};
     double band = c->mark_min - c->blank_max;
-    if (m->fill <= c->blank_max) {
+    if (m->fill <= c->blank_max && m->faint_fill >= c->mark_min) {
+        /* nothing dark, but a pale trace across the box: very light pencil,
+         * or a mark rubbed out. A person looks; it is never "blank". */
+        d.state = BOX_UNSURE;
+        d.confidence = 0;
+    } else if (m->fill <= c->blank_max) {
         d.state = BOX_BLANK;
         d.confidence = clamp01(0.5 + (c->blank_max - m->fill) / band);
     } else if (m->fill >= c->solid_min) {

@@ -20,6 +20,7 @@
 
 #define SEARCH_RADIUS_MM 12.0
 #define MAX_BLOBS 256
+#define PERSPECTIVE_MAX_MM 8.0 /* an affine misfit up to this may be perspective */
 
 static const char *const corner_names[4] = {"top-left", "top-right", "bottom-left", "bottom-right"};
 
@@ -105,6 +106,30 @@ static int fit_marks(const omr_template *t, const omr_point *found_px, unsigned 
     return n;
 }
 
+/* A homography through the four marks, accepted only when it is a gentle
+ * perspective: each mark's own scale stays within 4% of the others and the
+ * perspective terms bend the page by under 3% from corner to corner. */
+static int fit_perspective(const omr_template *t, const omr_point *found_px, double s, double h[9]) {
+    double hm[9];
+    if (cvw_fit_homography(t->fiducials, found_px, 4, hm) != OMR_OK || hm[8] == 0)
+        return 0;
+    for (int i = 0; i < 9; i++)
+        hm[i] /= hm[8];
+    double bend = fabs(hm[6]) * t->page_width + fabs(hm[7]) * t->page_height;
+    if (bend > 0.03)
+        return 0;
+    for (int i = 0; i < 4; i++) {
+        /* local scale at each mark: the map's derivative, roughly */
+        double x = t->fiducials[i].x, y = t->fiducials[i].y, w = hm[6] * x + hm[7] * y + hm[8];
+        double sx = hypot(hm[0] - hm[6] * (hm[0] * x + hm[1] * y + hm[2]) / w,
+                          hm[3] - hm[6] * (hm[3] * x + hm[4] * y + hm[5]) / w) / w;
+        if (fabs(sx / s - 1) > 0.3)
+            return 0;
+    }
+    memcpy(h, hm, sizeof hm);
+    return 1;
+}
+
 int locate_page(const omr_image *scan, const omr_template *t, const page_identity *id,
                 page_transform *out, omr_error *err) {
     memset(out, 0, sizeof *out);
@@ -153,7 +178,17 @@ int locate_page(const omr_image *scan, const omr_template *t, const page_identit
 
     double residual = 0, limit = 1.0 * s; /* 1 mm */
     int used = fit_marks(t, found_px, found, &out->to_image, &residual);
-    if (used == 4 && residual > limit) {
+    for (int i = 0; i < 6; i++)
+        out->homography[i] = out->to_image.m[i];
+    out->homography[6] = out->homography[7] = 0;
+    out->homography[8] = 1;
+    if (used == 4 && residual > 0.3 * s && residual < PERSPECTIVE_MAX_MM * s &&
+        fit_perspective(t, found_px, s, out->homography)) {
+        /* four marks that an affine map cannot fit, but a gentle perspective
+         * can: a keystoned sheet. Four points fix a homography exactly. */
+        out->projective = 1;
+        residual = 0;
+    } else if (used == 4 && residual > limit) {
         /* one mark disagrees (a blot or a finger over it): keep three */
         double best = 1e18;
         for (int drop = 0; drop < 4; drop++) {

@@ -15,7 +15,12 @@
 #include "template.h"
 
 typedef struct {
-    cvw_affine to_image;     /* template mm -> scan px */
+    cvw_affine to_image;     /* template mm -> scan px: the best affine fit */
+    /* template mm -> scan px as a projective map (row-major 3x3, [8] = 1):
+     * the same as to_image unless four marks show perspective (a sheet pulled
+     * unevenly by a feeder, a photo); every measurement maps through this */
+    double homography[9];
+    int projective;          /* homography has perspective terms */
     double px_per_mm;        /* sqrt(|det|) of to_image */
     int fiducials_found;     /* 3 or 4 */
     int fiducial_missing;    /* index 0..3 of the mark not found, or -1 */
@@ -28,8 +33,9 @@ int locate_page(const omr_image *scan, const omr_template *tmpl, const page_iden
                 page_transform *out, omr_error *err);
 
 static inline omr_point locate_map(const page_transform *t, double x_mm, double y_mm) {
-    const double *m = t->to_image.m;
-    omr_point p = {m[0] * x_mm + m[1] * y_mm + m[2], m[3] * x_mm + m[4] * y_mm + m[5]};
+    const double *h = t->homography;
+    double w = h[6] * x_mm + h[7] * y_mm + h[8];
+    omr_point p = {(h[0] * x_mm + h[1] * y_mm + h[2]) / w, (h[3] * x_mm + h[4] * y_mm + h[5]) / w};
     return p;
 }
 

@@ -24,7 +24,8 @@
 #define MASK_PITCH_MM 0.1   /* the print mask's cell */
 #define MASK_GROW_MM 0.4    /* print grown by this: registration and toner spread */
 #define NEAR_PITCH_MM 0.15  /* sampling pitch of the zone around a box */
-#define INK 0.25            /* darkness above which a pixel is ink (light pencil is ~0.3) */
+#define INK 0.18            /* darkness above which a pixel is ink (light pencil is ~0.2-0.3) */
+#define FAINT_INK 0.09      /* ... and above which it may be very light pencil */
 
 static inline double clamp01(double v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
 
@@ -73,31 +74,59 @@ void measure_levels(const omr_image *scan, const page_transform *transform, page
 typedef struct {
     int w, h;
     float *dark;   /* w*h */
+    double white;  /* the paper's grey level around this box */
 } patch;
 
-/* Resamples [x0, x0+w_mm] x [y0, y0+h_mm] (template mm) at `pitch` mm. */
+/* Resamples [x0, x0+w_mm] x [y0, y0+h_mm] (template mm) at `pitch` mm into
+ * darkness relative to the paper around the box: the 90th percentile of the
+ * patch (mostly paper even when the box is filled) is its white, so a page
+ * darker at one edge (a vignette, a fold, a shadow) is measured alike. */
 static int patch_sample(patch *p, const omr_image *scan, const page_transform *t,
                         const page_levels *levels, double x0, double y0, double w_mm, double h_mm,
                         double pitch) {
     p->w = (int)ceil(w_mm / pitch);
     p->h = (int)ceil(h_mm / pitch);
-    p->dark = malloc((size_t)p->w * (size_t)p->h * sizeof *p->dark);
-    if (!p->dark)
+    size_t n = (size_t)p->w * (size_t)p->h;
+    p->dark = malloc(n * sizeof *p->dark);
+    uint8_t *raw = malloc(n);
+    if (!p->dark || !raw) {
+        free(p->dark);
+        free(raw);
+        p->dark = NULL;
         return 0;
-    const double *m = t->to_image.m;
-    double range = levels->white - levels->black;
+    }
+    const double *h = t->homography;
+    int hist[256] = {0};
+    uint8_t paper = (uint8_t)levels->white;
     for (int j = 0; j < p->h; j++) {
         double ymm = y0 + (j + 0.5) * pitch;
-        double px = m[1] * ymm + m[2], py = m[4] * ymm + m[5];
+        double px = h[1] * ymm + h[2], py = h[4] * ymm + h[5], pw = h[7] * ymm + h[8];
         for (int i = 0; i < p->w; i++) {
             double xmm = x0 + (i + 0.5) * pitch;
-            int sx = (int)(m[0] * xmm + px), sy = (int)(m[3] * xmm + py);
-            double v = (sx >= 0 && sy >= 0 && sx < scan->width && sy < scan->height)
-                           ? omr_image_at(scan, sx, sy)
-                           : levels->white;
-            p->dark[(size_t)j * (size_t)p->w + (size_t)i] = (float)clamp01((levels->white - v) / range);
+            double w = h[6] * xmm + pw;
+            int sx = (int)((h[0] * xmm + px) / w), sy = (int)((h[3] * xmm + py) / w);
+            uint8_t v = (sx >= 0 && sy >= 0 && sx < scan->width && sy < scan->height)
+                            ? omr_image_at(scan, sx, sy)
+                            : paper;
+            raw[(size_t)j * (size_t)p->w + (size_t)i] = v;
+            hist[v]++;
         }
     }
+    size_t above = 0;
+    int white = 255;
+    for (; white > 0; white--) {
+        above += (size_t)hist[white];
+        if (above * 10 >= n)
+            break;
+    }
+    /* never so dark that grey print counts as paper */
+    if (white < levels->black + 60)
+        white = (int)levels->black + 60;
+    p->white = white;
+    double range = white - levels->black;
+    for (size_t k = 0; k < n; k++)
+        p->dark[k] = (float)clamp01((white - raw[k]) / range);
+    free(raw);
     return 1;
 }
 
@@ -139,7 +168,6 @@ static int best_edge_pair(const double *profile, int n, int a, int b, int t, int
 static double unexpected_ink(const omr_image *scan, const page_transform *t,
                              const page_levels *levels, const print_mask *mask, omr_rect box,
                              omr_rect zone, double dx, double dy) {
-    const double *m = t->to_image.m;
     double range = levels->white - levels->black;
     double bx0 = box.x - NEAR_FROM_MM, bx1 = box.x + box.w + NEAR_FROM_MM;
     double by0 = box.y - NEAR_FROM_MM, by1 = box.y + box.h + NEAR_FROM_MM;
@@ -155,8 +183,8 @@ static double unexpected_ink(const omr_image *scan, const page_transform *t,
             if (mx < 0 || mx >= mask->width || mask->printed[(size_t)my * (size_t)mask->width + (size_t)mx])
                 continue;
             /* the shift found for the box applies to its surroundings too */
-            double sx = m[0] * (x + dx) + m[1] * (y + dy) + m[2];
-            double sy = m[3] * (x + dx) + m[4] * (y + dy) + m[5];
+            omr_point sp = locate_map(t, x + dx, y + dy);
+            double sx = sp.x, sy = sp.y;
             if (sx < 0 || sy < 0 || sx >= scan->width || sy >= scan->height)
                 continue;
             inked += (levels->white - omr_image_at(scan, (int)sx, (int)sy)) / range > INK;
@@ -213,7 +241,7 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
     /* Interior */
     int inset = line + (int)lround(INSET_MM / pitch);
     int x0 = m + dx + inset, x1 = m + dx + bw - inset, y0 = m + dy + inset, y1 = m + dy + bh - inset;
-    int inked = 0, total = 0;
+    int inked = 0, faint = 0, total = 0;
     double dark_sum = 0;
     int min_x = x1, max_x = x0 - 1, min_y = y1, max_y = y0 - 1;
     for (int j = y0; j < y1; j++) {
@@ -221,6 +249,7 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
         for (int i = x0; i < x1; i++) {
             float d = patch_at(&p, i, j);
             total++;
+            faint += d > FAINT_INK;
             if (d > INK) {
                 inked++;
                 row_ink++;
@@ -243,6 +272,7 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
     }
     if (total > 0) {
         out->fill = (double)inked / total;
+        out->faint_fill = (double)faint / total;
         out->darkness = inked ? dark_sum / inked : 0;
         double ex = max_x >= min_x ? (double)(max_x - min_x + 1) / (x1 - x0) : 0;
         double ey = max_y >= min_y ? (double)(max_y - min_y + 1) / (y1 - y0) : 0;
@@ -250,7 +280,8 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
     }
 
     free(p.dark);
-    out->near_mm2 = mask ? unexpected_ink(scan, t, levels, mask, box, near_zone, dx * pitch, dy * pitch) : 0;
+    page_levels local = {p.white, levels->black};
+    out->near_mm2 = mask ? unexpected_ink(scan, t, &local, mask, box, near_zone, dx * pitch, dy * pitch) : 0;
 }
 
 double measure_text_ink(const omr_image *scan, const page_transform *t, const page_levels *levels,
@@ -324,40 +355,53 @@ void print_mask_free(print_mask *mask) {
 omr_rect measure_near_zone(const omr_template *t, const template_question *q, size_t index,
                            const print_mask *mask) {
     omr_rect b = q->boxes[index].rect;
-    double right = b.x + b.w;
-    if (q->labels == LABELS_RIGHT && q->boxes[index].label) {
-        /* the label runs to the next box on the same row, or 45 mm ... */
-        double limit = b.x + b.w + 45;
-        for (size_t i = 0; i < t->n_questions; i++) {
-            const template_question *o = &t->questions[i];
-            if (o->page != q->page)
+    /* neighbours on the same row (any question of the page), within 40 mm */
+    double next = b.x + b.w + 40, prev = b.x - 40;
+    int has_next = 0, has_prev = 0;
+    for (size_t i = 0; i < t->n_questions; i++) {
+        const template_question *o = &t->questions[i];
+        if (o->page != q->page)
+            continue;
+        for (size_t k = 0; k < o->n_boxes; k++) {
+            omr_rect r = o->boxes[k].rect;
+            if (fabs(r.y - b.y) >= b.h || (o == q && k == index))
                 continue;
-            for (size_t k = 0; k < o->n_boxes; k++) {
-                omr_rect r = o->boxes[k].rect;
-                if (r.x > b.x && fabs(r.y - b.y) < b.h && r.x - NEAR_TO_MM < limit)
-                    limit = r.x - NEAR_TO_MM;
+            if (r.x > b.x && r.x < next) {
+                next = r.x;
+                has_next = 1;
+            }
+            if (r.x < b.x && r.x + r.w > prev) {
+                prev = r.x + r.w;
+                has_prev = 1;
             }
         }
-        /* ... and ends where the print on the box's row stops for 4 mm */
-        double end = b.x + b.w + 4;
-        if (mask) {
-            int y0 = (int)(b.y / mask->pitch), y1 = (int)((b.y + b.h) / mask->pitch);
-            for (double x = b.x + b.w + 1; x < limit && x < end + 4; x += mask->pitch) {
-                int mx = (int)(x / mask->pitch);
-                if (mx >= mask->width)
-                    break;
-                for (int my = y0 < 0 ? 0 : y0; my < y1 && my < mask->height; my++)
-                    if (mask->printed[(size_t)my * (size_t)mask->width + (size_t)mx]) {
-                        end = x;
-                        break;
-                    }
-            }
-        } else {
-            end = limit;
-        }
-        right = end < limit ? end : limit;
     }
-    omr_rect zone = {b.x - NEAR_TO_MM, b.y - NEAR_TO_MM, right - b.x + 2 * NEAR_TO_MM,
-                     b.h + 2 * NEAR_TO_MM};
+    /* to the left: half way to the previous box (a cross between two boxes
+     * belongs to both), else the plain ring */
+    double left = has_prev ? (prev + b.x) / 2 : b.x - NEAR_TO_MM;
+    double right = b.x + b.w + NEAR_TO_MM;
+    if (has_next)
+        right = (b.x + b.w + next) / 2;
+    if (q->labels == LABELS_RIGHT && q->boxes[index].label && mask) {
+        /* and at least over the printed label: where the print on the box's
+         * row stops for 4 mm, never past the next box */
+        double limit = has_next ? next - NEAR_TO_MM : b.x + b.w + 45;
+        double end = b.x + b.w + 4;
+        int y0 = (int)(b.y / mask->pitch), y1 = (int)((b.y + b.h) / mask->pitch);
+        for (double x = b.x + b.w + 1; x < limit && x < end + 4; x += mask->pitch) {
+            int mx = (int)(x / mask->pitch);
+            if (mx >= mask->width)
+                break;
+            for (int my = y0 < 0 ? 0 : y0; my < y1 && my < mask->height; my++)
+                if (mask->printed[(size_t)my * (size_t)mask->width + (size_t)mx]) {
+                    end = x;
+                    break;
+                }
+        }
+        end = (end < limit ? end : limit) + NEAR_TO_MM;
+        if (end > right)
+            right = end;
+    }
+    omr_rect zone = {left, b.y - NEAR_TO_MM, right - left, b.h + 2 * NEAR_TO_MM};
     return zone;
 }

@@ -23,6 +23,7 @@ typedef struct {
 
 typedef struct {
     double fill;      /* 0..1: share of the box interior that is ink */
+    double faint_fill;/* 0..1: the same at a far lower darkness: very light pencil */
     double extent;    /* 0..1: largest span of the ink across the interior */
     double darkness;  /* 0..1: mean darkness of the inked pixels */
     double near_mm2;  /* unprinted ink around the box and its label, mm^2 */
@@ -43,9 +44,10 @@ int measure_print_mask(const omr_template *tmpl, int page, print_mask *out, omr_
 void print_mask_free(print_mask *mask);
 
 /* The area around a box where a respondent's stray ink means "unclear": the
- * box grown by 2.4 mm, and with labels to the right, the label as printed
- * (where the mask's print on the box's row stops; never past the next box on
- * the row), grown by 2.4 mm. */
+ * box grown by 2.4 mm; sideways, half way to the neighbouring boxes on the
+ * same row (a cross between two boxes is near both); with labels to the
+ * right, at least the label as printed (where the mask's print on the box's
+ * row stops), grown by 2.4 mm. */
 omr_rect measure_near_zone(const omr_template *tmpl, const template_question *q, size_t box,
                            const print_mask *mask);
 

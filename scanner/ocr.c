@@ -12,28 +12,39 @@
 
 #include "cv_wrap.h"
 
+static int invert_3x3(const double a[9], double out[9]) {
+    double c0 = a[4] * a[8] - a[5] * a[7], c1 = a[5] * a[6] - a[3] * a[8], c2 = a[3] * a[7] - a[4] * a[6];
+    double det = a[0] * c0 + a[1] * c1 + a[2] * c2;
+    if (det == 0)
+        return 0;
+    out[0] = c0 / det;
+    out[1] = (a[2] * a[7] - a[1] * a[8]) / det;
+    out[2] = (a[1] * a[5] - a[2] * a[4]) / det;
+    out[3] = c1 / det;
+    out[4] = (a[0] * a[8] - a[2] * a[6]) / det;
+    out[5] = (a[2] * a[3] - a[0] * a[5]) / det;
+    out[6] = c2 / det;
+    out[7] = (a[1] * a[6] - a[0] * a[7]) / det;
+    out[8] = (a[0] * a[4] - a[1] * a[3]) / det;
+    return 1;
+}
+
 omr_image *ocr_crop_field(const omr_image *scan, const page_transform *t, omr_rect r,
                           double inset) {
     double s = t->px_per_mm;
-    int w = (int)((r.w - 2 * inset) * s), h = (int)((r.h - 2 * inset) * s);
-    omr_image *crop = omr_image_new(w, h, s * 25.4, 255);
+    int width = (int)((r.w - 2 * inset) * s), height = (int)((r.h - 2 * inset) * s);
+    omr_image *crop = omr_image_new(width, height, s * 25.4, 255);
     if (!crop)
         return NULL;
-    /* crop pixel (u, v) is template mm (x0 + u/s, y0 + v/s); scan = M * mm.
-     * cvw_warp_affine wants the map from scan pixels to crop pixels: the
-     * inverse of crop -> scan. */
-    const double *m = t->to_image.m;
+    /* crop pixel (u, v) is template mm (x0 + u/s, y0 + v/s); scan = H * mm.
+     * The warp wants scan pixels -> crop pixels: the inverse of H * T. */
+    const double *h = t->homography;
     double x0 = r.x + inset, y0 = r.y + inset;
-    double a = m[0] / s, b = m[1] / s, c = m[0] * x0 + m[1] * y0 + m[2];
-    double d = m[3] / s, e = m[4] / s, f = m[3] * x0 + m[4] * y0 + m[5];
-    double det = a * e - b * d;
-    if (det == 0) {
-        omr_image_free(crop);
-        return NULL;
-    }
-    cvw_affine inverse = {{e / det, -b / det, (b * f - c * e) / det, -d / det, a / det,
-                           (c * d - a * f) / det}};
-    if (cvw_warp_affine(scan, crop, &inverse) != OMR_OK) {
+    double ht[9] = {h[0] / s, h[1] / s, h[0] * x0 + h[1] * y0 + h[2],
+                    h[3] / s, h[4] / s, h[3] * x0 + h[4] * y0 + h[5],
+                    h[6] / s, h[7] / s, h[6] * x0 + h[7] * y0 + h[8]};
+    double inv[9];
+    if (!invert_3x3(ht, inv) || cvw_warp_perspective(scan, crop, inv) != OMR_OK) {
         omr_image_free(crop);
         return NULL;
     }
