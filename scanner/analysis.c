@@ -745,9 +745,10 @@ static void write_spss(FILE *f, const analysis_data *d, export_var *v, size_t nv
             fputs("F10.6", f);
     }
     fputs(".\n", f);
+    /* the first name follows the command on its line; the others start with '/' */
     fputs("VARIABLE LABELS", f);
     for (size_t i = 0; i < nv; i++) {
-        fprintf(f, "\n  /%s ", v[i].name);
+        fprintf(f, i ? "\n  /%s " : " %s ", v[i].name);
         put_quoted(f, v[i].label, '\'');
     }
     fputs(".\n", f);
@@ -772,9 +773,12 @@ static void write_spss(FILE *f, const analysis_data *d, export_var *v, size_t nv
     }
     fputs(".\n", f);
     fputs("MISSING VALUES", f);
+    int first = 1;
     for (size_t i = 0; i < nv; i++)
-        if (v[i].kind == VAR_NUMERIC)
-            fprintf(f, "\n  /%s (LOWEST THRU -1)", v[i].name);
+        if (v[i].kind == VAR_NUMERIC) {
+            fprintf(f, first ? " %s (LOWEST THRU -1)" : "\n  /%s (LOWEST THRU -1)", v[i].name);
+            first = 0;
+        }
     fputs(".\n", f);
     fputs("VARIABLE LEVEL", f);
     for (size_t i = 0; i < nv; i++) {
@@ -785,7 +789,7 @@ static void write_spss(FILE *f, const analysis_data *d, export_var *v, size_t nv
         else if (e->source == SRC_QUESTION && t->questions[e->index].type == QUESTION_SCALE &&
                  e->kind == VAR_NUMERIC)
             level = "ORDINAL";
-        fprintf(f, "\n  /%s (%s)", e->name, level);
+        fprintf(f, i ? "\n  /%s (%s)" : " %s (%s)", e->name, level);
     }
     fputs(".\n", f);
     if (d->weight_vars)

@@ -7,6 +7,8 @@
 #ifndef OMR_CLI_H
 #define OMR_CLI_H
 
+#include <stddef.h>
+
 enum {
     EXIT_DONE = 0,     /* done; nothing rejected */
     EXIT_REJECTED = 1, /* done, but some input was rejected */
@@ -15,5 +17,10 @@ enum {
 };
 
 /* Each takes argv[0] = its own name ("watch"), as getopt expects. */
+int cmd_frame(int argc, char **argv);  /* cli_frame.c */
+int cmd_report(int argc, char **argv); /* cli_report.c */
+/* The codes of a template's frame for `omr render --frame`, as read_codes
+ * gives them (caller frees each and the array); NULL after printing why. */
+char **cli_frame_codes(const char *db_path, const char *template_id, size_t *count);
 
 #endif

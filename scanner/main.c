@@ -150,8 +150,11 @@ static int cmd_render(int argc, char **argv) {
                                             {"dpi", required_argument, 0, 'd'},
                                             {"out", required_argument, 0, 'o'},
                                             {"help", no_argument, 0, 'h'},
+                                            {"frame", no_argument, 0, 'F'}, /* codes from the ledger's frame */
+                                            {"db", required_argument, 0, 'D'},
                                             {0, 0, 0, 0}};
-    const char *codes_path = NULL, *out = NULL, *format_name = "pdf";
+    const char *codes_path = NULL, *out = NULL, *format_name = "pdf", *db_path = "omr.db";
+    int from_frame = 0;
     double dpi = 300;
     int c;
     while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
@@ -160,11 +163,13 @@ static int cmd_render(int argc, char **argv) {
         case 'f': format_name = optarg; break;
         case 'd': dpi = atof(optarg); break;
         case 'o': out = optarg; break;
+        case 'F': from_frame = 1; break;
+        case 'D': db_path = optarg; break;
         case 'h': return usage(stdout, EXIT_DONE);
         default: return usage(stderr, EXIT_USAGE);
         }
     }
-    if (optind != argc - 1 || !codes_path || !out) {
+    if (optind != argc - 1 || !(codes_path || from_frame) || !out) {
         fprintf(stderr, "omr render: needs a template, --codes FILE and --out PATH\n");
         return EXIT_USAGE;
     }
@@ -187,7 +192,7 @@ static int cmd_render(int argc, char **argv) {
     if (!t)
         return EXIT_USAGE;
     size_t n_codes = 0;
-    char **codes = read_codes(codes_path, &n_codes);
+    char **codes = from_frame ? cli_frame_codes(db_path, t->id, &n_codes) : read_codes(codes_path, &n_codes);
     int status = EXIT_USAGE;
     if (codes) {
         omr_error err;
@@ -300,6 +305,8 @@ static const struct {
     {"template", cmd_template},
     {"render", cmd_render},
     {"scan", cmd_scan},
+    {"frame", cmd_frame},
+    {"report", cmd_report},
 };
 
 int main(int argc, char **argv) {
