@@ -14,7 +14,7 @@ BUILD   := $(if $(SAN),build-san,build)
 PREFIX  ?= /usr/local
 SHARE   ?= $(PREFIX)/share/omr
 
-PKGS    := libtiff-4 zbar tesseract lept cairo libqrencode poppler-glib libpng libjpeg libconfig jansson sqlite3
+PKGS    := libtiff-4 zbar tesseract lept cairo libqrencode poppler-glib libpng libjpeg libconfig jansson sqlite3 libcrypto
 OPENCV_CFLAGS := -I/usr/include/opencv4
 OPENCV_LIBS   := -lopencv_calib3d -lopencv_features2d -lopencv_flann -lopencv_imgproc -lopencv_core
 
@@ -42,7 +42,7 @@ DEB_PACKAGES := build-essential pkg-config libopencv-dev libtiff-dev libzbar-dev
     libtesseract-dev tesseract-ocr-swe tesseract-ocr-eng libcriterion-dev libcairo2-dev \
     libqrencode-dev libpoppler-glib-dev libpng-dev libjpeg-dev libconfig-dev libjansson-dev \
     libsqlite3-dev fonts-dejavu-core fonts-dejavu-extra fonts-dkg-handwriting fonts-breip \
-    fonts-femkeklaver libcsv-dev time
+    fonts-femkeklaver libcsv-dev time libssl-dev
 
 .PHONY: all deps test-deps demo test bench clean
 all: omr

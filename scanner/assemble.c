@@ -20,6 +20,7 @@ void page_reading_free(page_reading *p) {
         for (size_t i = 0; i < p->tmpl->n_text_fields; i++) {
             free(p->texts[i].text);
             free(p->texts[i].crop_path);
+            omr_image_free(p->texts[i].crop);
         }
     free(p->texts);
     free(p->measures);

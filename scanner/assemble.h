@@ -21,6 +21,7 @@ typedef struct {
     double confidence; /* OCR mean confidence 0..100 */
     char *crop_path;   /* PNG of the field, relative to the output folder */
     int needs_review;  /* writing present but OCR unsure, or OCR not run */
+    omr_image *crop;   /* the field cut out of the scan (owned), until store saves it */
 } text_reading;
 
 typedef struct {

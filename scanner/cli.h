@@ -7,6 +7,8 @@
 #ifndef OMR_CLI_H
 #define OMR_CLI_H
 
+#include "decide.h"
+
 #include <stddef.h>
 
 enum {
@@ -17,6 +19,16 @@ enum {
 };
 
 /* Each takes argv[0] = its own name ("watch"), as getopt expects. */
+int cmd_scan(int argc, char **argv);   /* cli_scan.c */
+int cmd_watch(int argc, char **argv);  /* cli_watch.c */
+int cmd_status(int argc, char **argv); /* cli_watch.c */
+int cmd_export(int argc, char **argv); /* cli_watch.c */
+
+/* Shared by the commands (cli_scan.c): a template by name or path, every
+ * problem printed as "omr COMMAND: ..."; NULL when it cannot be used. */
+omr_template *cli_load_template(const char *command, const char *name);
+/* A calibration profile by name or path; EXIT_DONE or EXIT_USAGE (printed). */
+int cli_load_calibration(const char *command, const char *name, calibration *out);
 int cmd_frame(int argc, char **argv);  /* cli_frame.c */
 int cmd_report(int argc, char **argv); /* cli_report.c */
 /* The codes of a template's frame for `omr render --frame`, as read_codes

@@ -1,15 +1,17 @@
 /*
- * export.h — writes a batch's outputs into its folder: records.csv (one row
- * per form), marks.csv (one row per box), review.csv (what needs a person and
- * why), rejects.csv (every page that could not be used, and why), and
- * codebook.csv (variables, question texts, value labels). CSV is UTF-8,
- * RFC 4180 (CRLF, quotes doubled), with a header row. Each file is written to
- * a temporary name, flushed to disk and renamed, so no reader ever sees half
- * a file.
+ * export.h — writes the outputs from the ledger (store.h) into a folder:
+ * records.csv (one row per return), marks.csv (one row per box), review.csv
+ * (what needs a person and why), rejects.csv (every file or page that could
+ * not be used, and why), and codebook.csv (variables, question texts, value
+ * labels). CSV is UTF-8, RFC 4180 (CRLF, quotes doubled), with a header row.
+ * Each file is written to a temporary name, flushed to disk and renamed, so
+ * no reader ever sees half a file; all five come from one snapshot of the
+ * ledger. `omr scan`, `omr watch` and `omr export` all write them this way.
  */
 #ifndef OMR_EXPORT_H
 #define OMR_EXPORT_H
 
+#include <sqlite3.h>
 #include <stdio.h>
 
 #include "assemble.h"
@@ -32,13 +34,19 @@ void reject_list_free(reject_list *list);
 /* Writes one CSV field, quoted when it needs to be. */
 void export_csv_field(FILE *out, const char *value);
 
-/* The form's status word: "review" when anything needs a person, else
- * "incomplete" when pages are missing, else "ok". */
-const char *export_form_status(const form_record *form);
+typedef struct {
+    size_t forms;            /* rows in records.csv */
+    size_t forms_review, forms_incomplete;
+    size_t comments_read;    /* text fields with text */
+    size_t left_out;         /* returns of templates not given (not exported) */
+} export_summary;
 
-/* Writes all five files into `dir` for forms of the given templates. */
-int export_batch(const char *dir, const omr_template *const *templates, size_t n_templates,
-                 const form_set *forms, page_reading *const *pages, size_t n_pages,
-                 const reject_list *rejects, omr_error *err);
+/* Writes all five files into `dir` from the ledger, for returns of the given
+ * templates (columns in the order of the templates given). */
+int export_ledger(sqlite3 *db, const char *dir, const omr_template *const *templates,
+                  size_t n_templates, export_summary *summary, omr_error *err);
+
+/* Removes temporary files a killed export left in `dir` (".records.csv.tmp.N"). */
+void export_remove_leftovers(const char *dir);
 
 #endif

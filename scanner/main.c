@@ -30,8 +30,14 @@ static const char *const usage_text =
     "  omr render T --codes FILE [--format pdf|png|tiff] [--dpi N] --out PATH\n"
     "                                  print personalised forms\n"
     "  omr scan --template T [--template T2 ...] --out DIR [--calibration C]\n"
-    "           [--no-ocr] [--languages swe+eng] INPUT...\n"
+    "           [--no-ocr] [--languages swe+eng] [--db PATH] INPUT...\n"
     "                                  read scanned forms into records\n"
+    "  omr watch --config FILE | --inbox DIR --archive DIR --rejected DIR --out DIR\n"
+    "           --template T [--db PATH] [--workers N] ...\n"
+    "                                  the mailroom daemon: read every file dropped in the inbox\n"
+    "  omr status [--db PATH] [--json] what the daemon has done and what waits\n"
+    "  omr export [--db PATH] --out DIR [--template T ...]\n"
+    "                                  rewrite every output from the ledger\n"
     "\n"
     "T is a template file or a name in templates/ (e.g. ekb-2024).\n"
     "Exit status: 0 done, 1 some input rejected, 2 usage or template error,\n"
@@ -212,90 +218,6 @@ static int cmd_render(int argc, char **argv) {
     return status;
 }
 
-static int cmd_scan(int argc, char **argv) {
-    static const struct option options[] = {{"template", required_argument, 0, 't'},
-                                            {"out", required_argument, 0, 'o'},
-                                            {"calibration", required_argument, 0, 'c'},
-                                            {"no-ocr", no_argument, 0, 'n'},
-                                            {"languages", required_argument, 0, 'l'},
-                                            {"help", no_argument, 0, 'h'},
-                                            {0, 0, 0, 0}};
-    const char *template_names[32];
-    size_t n_templates = 0;
-    const char *out = NULL, *calibration_name = "default", *languages = "swe+eng";
-    int run_ocr = 1, c;
-    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
-        switch (c) {
-        case 't':
-            if (n_templates == 32) {
-                fprintf(stderr, "omr scan: at most 32 templates\n");
-                return EXIT_USAGE;
-            }
-            template_names[n_templates++] = optarg;
-            break;
-        case 'o': out = optarg; break;
-        case 'c': calibration_name = optarg; break;
-        case 'n': run_ocr = 0; break;
-        case 'l': languages = optarg; break;
-        case 'h': return usage(stdout, EXIT_DONE);
-        default: return usage(stderr, EXIT_USAGE);
-        }
-    }
-    if (n_templates == 0 || !out || optind >= argc) {
-        fprintf(stderr, "omr scan: needs --template T, --out DIR and at least one input\n");
-        return EXIT_USAGE;
-    }
-    calibration cal;
-    char *cal_path = calibration_find(calibration_name);
-    omr_error err;
-    if (!cal_path) {
-        fprintf(stderr, "omr scan: calibration profile \"%s\" not found\n", calibration_name);
-        return EXIT_USAGE;
-    }
-    int rc = calibration_load(cal_path, &cal, &err);
-    free(cal_path);
-    if (rc != OMR_OK) {
-        fprintf(stderr, "omr scan: %s\n", err.message);
-        return EXIT_USAGE;
-    }
-    omr_template *templates[32];
-    int status = EXIT_DONE;
-    for (size_t i = 0; i < n_templates; i++) {
-        templates[i] = load_template(template_names[i]);
-        if (!templates[i])
-            status = EXIT_USAGE;
-    }
-    if (status == EXIT_DONE) {
-        scan_options o = {.templates = (const omr_template *const *)templates,
-                          .n_templates = n_templates,
-                          .calibration = &cal,
-                          .out_dir = out,
-                          .run_ocr = run_ocr,
-                          .ocr_languages = languages};
-        scan_summary s;
-        if (scan_batch(&o, argv + optind, (size_t)(argc - optind), &s, &err) != OMR_OK) {
-            fprintf(stderr, "omr scan: %s\n", err.message);
-            status = EXIT_OUTPUT;
-        } else {
-            fprintf(stderr,
-                    "omr scan: %zu files, %zu pages: %zu read, %zu blank, %zu rejected; %zu forms "
-                    "(%zu need review, %zu incomplete); %.1f pages/s reading, %.1f s OCR for %zu "
-                    "comments; outputs in %s\n",
-                    s.files, s.pages, s.pages_read, s.pages_blank, s.rejected, s.forms,
-                    s.forms_review, s.forms_incomplete,
-                    s.seconds_reading > 0 ? (double)s.pages / s.seconds_reading : 0.0, s.seconds_ocr,
-                    s.comments_read, out);
-            if (s.rejected)
-                fprintf(stderr, "omr scan: %zu input%s could not be used; see %s/rejects.csv\n",
-                        s.rejected, s.rejected == 1 ? "" : "s", out);
-            status = s.rejected ? EXIT_REJECTED : EXIT_DONE;
-        }
-    }
-    for (size_t i = 0; i < n_templates; i++)
-        template_free(templates[i]);
-    return status;
-}
-
 /* Every command: name, function, one line for `omr --help`. A module adds its
  * command here and implements it in scanner/cli_<module>.c (see cli.h). */
 static const struct {
@@ -305,6 +227,9 @@ static const struct {
     {"template", cmd_template},
     {"render", cmd_render},
     {"scan", cmd_scan},
+    {"watch", cmd_watch},
+    {"status", cmd_status},
+    {"export", cmd_export},
     {"frame", cmd_frame},
     {"report", cmd_report},
 };

@@ -1,12 +1,16 @@
 /*
- * scan.c — runs the pipeline over a batch of scan files.
+ * scan.c — runs the pipeline over scan files, for `omr scan` (a batch) and
+ * `omr watch` (one file at a time, in worker threads).
  *
- * Inputs are files or folders (walked recursively, in name order, so a batch
- * gives the same result every time); the output folder is skipped if it lies
- * inside an input folder. Files are recognised by content (decode.c). Each
- * page: blank test, identify, locate, measure every box, decide every box,
- * look for writing in the text fields (crop saved as PNG, OCR'd when asked).
- * Every failure becomes a rejects.csv line naming file, page and reason.
+ * Each page: blank test, identify, locate, measure every box, decide every
+ * box, look for writing in the text fields (the crop is kept for store, which
+ * saves it as PNG). A file's pages go into the ledger in one transaction
+ * (store.c), where they join returns; comments wait in the ledger's OCR queue
+ * (scan_ocr_next reads the saved crop). A batch's inputs are files or folders
+ * (walked recursively, in name order, so a batch gives the same result every
+ * time; the output folder is skipped if it lies inside an input folder), and
+ * its outputs are written from the ledger (export.c). Every failure becomes a
+ * reason in the ledger and a rejects.csv line naming file, page and reason.
  */
 #include "scan.h"
 
@@ -19,6 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "decode.h"
 #include "encode.h"
@@ -42,9 +47,10 @@ int scan_context_init(scan_context *ctx, const scan_options *options, omr_error 
     ctx->code_areas = calloc(options->n_templates ? options->n_templates : 1, sizeof *ctx->code_areas);
     for (size_t i = 0; ctx->code_areas && i < options->n_templates; i++)
         ctx->code_areas[i] = options->templates[i]->code_rect;
-    ctx->hints = (identify_hints){ctx->code_areas, ctx->code_areas ? options->n_templates : 0,
-                                  options->n_templates ? options->templates[0]->page_width : 210,
-                                  options->n_templates ? options->templates[0]->page_height : 297};
+    ctx->hints = (identify_hints){.areas = ctx->code_areas,
+                                  .n_areas = ctx->code_areas ? options->n_templates : 0,
+                                  .page_width = options->n_templates ? options->templates[0]->page_width : 210,
+                                  .page_height = options->n_templates ? options->templates[0]->page_height : 297};
     if (!ctx->reader)
         return omr_fail(err, OMR_ERR_MEMORY, "cannot start the QR code reader (zbar)");
     return OMR_OK;
@@ -67,7 +73,7 @@ static const omr_template *find_template(const scan_options *o, const char *id) 
     return NULL;
 }
 
-static void read_text_fields(scan_context *ctx, const omr_image *scan, page_reading *p,
+static void read_text_fields(const scan_context *ctx, const omr_image *scan, page_reading *p,
                              const page_levels *levels) {
     const omr_template *t = p->tmpl;
     const scan_options *o = ctx->options;
@@ -80,28 +86,9 @@ static void read_text_fields(scan_context *ctx, const omr_image *scan, page_read
         tr->has_writing = tr->ink > o->calibration->text_ink_min;
         if (!tr->has_writing)
             continue;
-        omr_image *crop = ocr_crop_field(scan, &p->transform, field->rect, 1.5);
-        if (!crop) {
-            tr->needs_review = 1;
-            continue;
-        }
-        char rel[512], path[4096];
-        snprintf(rel, sizeof rel, "comments/%s-%s-p%d-%s.png", t->id, p->identity.code,
-                 p->identity.page, field->id);
-        snprintf(path, sizeof path, "%s/%s", o->out_dir, rel);
-        omr_error err;
-        if (encode_png(crop, path, &err) == OMR_OK)
-            tr->crop_path = omr_strdup(rel);
+        /* kept for store, which saves it as PNG; OCR reads it from the queue */
+        tr->crop = ocr_crop_field(scan, &p->transform, field->rect, 1.5);
         tr->needs_review = 1;
-        if (o->run_ocr) {
-            double start = now_seconds();
-            if (!ctx->ocr)
-                ctx->ocr = ocr_engine_new(o->ocr_languages ? o->ocr_languages : "swe+eng", &err);
-            if (ctx->ocr && ocr_read(ctx->ocr, crop, &tr->text, &tr->confidence, &err) == OMR_OK)
-                tr->needs_review = tr->confidence < o->calibration->ocr_confidence_min || !*tr->text;
-            ctx->seconds_ocr += now_seconds() - start;
-        }
-        omr_image_free(crop);
     }
 }
 
@@ -186,6 +173,156 @@ int scan_page(scan_context *ctx, const omr_image *image, const char *file, int f
     return OMR_OK;
 }
 
+/* ---- one file ------------------------------------------------------------------ */
+
+static void pages_add(scan_file_pages *out, int file_page, store_page_status status, const char *reason,
+                      int reviewable, page_reading *reading) {
+    store_page *grown = realloc(out->pages, (out->n_pages + 1) * sizeof *grown);
+    if (!grown) {
+        page_reading_free(reading);
+        return;
+    }
+    out->pages = grown;
+    out->pages[out->n_pages++] = (store_page){file_page, status, omr_strdup(reason), reviewable, reading};
+}
+
+void scan_read_file(scan_context *ctx, const char *path, const char *name, scan_file_pages *out) {
+    memset(out, 0, sizeof *out);
+    double start = now_seconds(), ocr_before = ctx->seconds_ocr;
+    decode_source *src = NULL;
+    omr_error err;
+    if (decode_open(path, &src, &err) != OMR_OK) {
+        out->error = omr_strdup(err.message);
+        out->seconds = now_seconds() - start;
+        return;
+    }
+    int n = decode_page_count(src);
+    for (int i = 0; i < n; i++) {
+        omr_image *image = NULL;
+        page_reading *page = NULL;
+        int blank = 0, decoded = 0;
+        int rc = decode_page(src, i, &image, &err);
+        if (rc == OMR_OK) {
+            decoded = 1;
+            rc = scan_page(ctx, image, name, i + 1, &page, &blank, &err);
+        }
+        omr_image_free(image);
+        if (rc == OMR_OK)
+            pages_add(out, i + 1, STORE_PAGE_READ, NULL, 0, page);
+        else
+            pages_add(out, i + 1, blank ? STORE_PAGE_BLANK : STORE_PAGE_REJECTED, err.message,
+                      decoded && !blank, NULL);
+    }
+    decode_close(src);
+    out->seconds = now_seconds() - start - (ctx->seconds_ocr - ocr_before);
+}
+
+void scan_file_pages_free(scan_file_pages *pages) {
+    for (size_t i = 0; i < pages->n_pages; i++) {
+        free(pages->pages[i].reason);
+        page_reading_free(pages->pages[i].reading);
+    }
+    free(pages->pages);
+    free(pages->error);
+    memset(pages, 0, sizeof *pages);
+}
+
+int scan_ingest_file(scan_context *ctx, sqlite3 *db, const scan_input *in, scan_outcome *outcome,
+                     store_file_result *result, omr_error *err) {
+    const scan_options *o = ctx->options;
+    *outcome = SCAN_STORED;
+    char sha[65];
+    long long size = 0;
+    omr_error herr;
+    store_scan_file file = {.name = in->name, .archive_path = in->archive_path,
+                            .rejected_path = in->rejected_path, .received_at = in->received_at,
+                            .out_dir = o->out_dir, .ocr = o->run_ocr};
+    if (store_hash_file(in->path, sha, &size, &herr) != OMR_OK) {
+        /* no content to hash: recorded by name, as rejected */
+        file.error = herr.message;
+        return store_write_file(db, o->templates, o->n_templates, &file, result, err);
+    }
+    file.sha256 = sha;
+    file.size = size;
+    store_file_info known;
+    int rc = store_find_file(db, sha, &known, err);
+    if (rc != OMR_OK)
+        return rc;
+    if (known.found && strcmp(known.state, "processing") != 0) {
+        /* the same content again: store notes it without reading it twice */
+        rc = store_write_file(db, o->templates, o->n_templates, &file, result, err);
+        if (rc == OMR_OK && result->duplicate)
+            *outcome = SCAN_DUPLICATE;
+        return rc;
+    }
+    scan_file_pages pages;
+    scan_read_file(ctx, in->path, in->name, &pages);
+    if (in->still_same && !in->still_same(in->user)) {
+        scan_file_pages_free(&pages);
+        *outcome = SCAN_CHANGED;
+        return OMR_OK;
+    }
+    file.error = pages.error;
+    file.pages = pages.pages;
+    file.n_pages = pages.n_pages;
+    file.seconds = pages.seconds;
+    rc = store_write_file(db, o->templates, o->n_templates, &file, result, err);
+    if (rc == OMR_OK && result->duplicate)
+        *outcome = SCAN_DUPLICATE;
+    scan_file_pages_free(&pages);
+    return rc;
+}
+
+/* ---- the OCR queue --------------------------------------------------------------- */
+
+int scan_ocr_next(scan_context *ctx, sqlite3 *db, long long *after, int shard, int n_shards, int *did,
+                  omr_error *err) {
+    const scan_options *o = ctx->options;
+    *did = 0;
+    store_text_job job;
+    int found = 0;
+    int rc = store_next_text_job(db, *after, shard, n_shards, &job, &found, err);
+    if (rc != OMR_OK || !found)
+        return rc;
+    double start = now_seconds();
+    if (!ctx->ocr) {
+        ctx->ocr = ocr_engine_new(o->ocr_languages ? o->ocr_languages : "swe+eng", err);
+        if (!ctx->ocr)
+            return OMR_ERR_IO;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", o->out_dir, job.crop_path);
+    decode_source *src = NULL;
+    omr_image *crop = NULL;
+    omr_error cerr;
+    char *text = NULL;
+    double confidence = 0;
+    char reason[700] = "";
+    if (!*job.crop_path)
+        snprintf(reason, sizeof reason, "writing to transcribe (no crop was saved)");
+    else if (decode_open(path, &src, &cerr) != OMR_OK || decode_page(src, 0, &crop, &cerr) != OMR_OK)
+        snprintf(reason, sizeof reason, "writing to transcribe (the crop could not be read: %s)", cerr.message);
+    decode_close(src);
+    if (crop) {
+        crop->dpi = round(crop->dpi); /* PNG keeps dots per metre */
+        if (ocr_read(ctx->ocr, crop, &text, &confidence, &cerr) != OMR_OK)
+            snprintf(reason, sizeof reason, "writing to transcribe (OCR failed: %s)", cerr.message);
+    }
+    omr_image_free(crop);
+    int review = *reason || !text || !*text || confidence < o->calibration->ocr_confidence_min;
+    if (!*reason)
+        snprintf(reason, sizeof reason, "%s", text && *text ? "handwriting OCR unsure (confidence low)"
+                                                            : "writing to transcribe");
+    rc = store_finish_text_job(db, &job, text, confidence, review, reason, err);
+    free(text);
+    ctx->seconds_ocr += now_seconds() - start;
+    if (rc != OMR_OK)
+        return rc; /* *after unchanged: the job is tried again */
+    *after = job.rowid;
+    *did = 1;
+    return OMR_OK;
+}
+
 /* ---- the batch ---------------------------------------------------------------- */
 
 typedef struct {
@@ -237,7 +374,8 @@ static void collect(const char *path, const char *skip_real, path_list *files, r
         path_add(&here, child);
     }
     closedir(dir);
-    qsort(here.paths, here.count, sizeof *here.paths, compare_str);
+    if (here.count)
+        qsort(here.paths, here.count, sizeof *here.paths, compare_str);
     for (size_t i = 0; i < here.count; i++) {
         collect(here.paths[i], skip_real, files, rejects);
         free(here.paths[i]);
@@ -249,6 +387,40 @@ static int make_dir(const char *path, omr_error *err) {
     if (mkdir(path, 0777) != 0 && errno != EEXIST)
         return omr_fail(err, OMR_ERR_IO, "cannot create folder %s: %s", path, strerror(errno));
     return OMR_OK;
+}
+
+/* A temporary ledger for a batch without --db: a file in $TMPDIR, removed
+ * at the end (with its -wal and -shm). */
+static int open_temp_ledger(char *path, size_t size, sqlite3 **db, omr_error *err) {
+    const char *tmp = getenv("TMPDIR");
+    snprintf(path, size, "%s/omr-scan-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return omr_fail(err, OMR_ERR_IO, "cannot create a temporary ledger in %s: %s",
+                        tmp && *tmp ? tmp : "/tmp", strerror(errno));
+    close(fd);
+    int rc = store_open(path, db, err);
+    if (rc == OMR_OK)
+        rc = store_exec(*db, "PRAGMA synchronous=OFF", err); /* thrown away at the end */
+    return rc;
+}
+
+static void remove_temp_ledger(const char *path) {
+    char side[4200];
+    unlink(path);
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+}
+
+/* "ekb-2024 oj-2021-ekb": the templates a ledger was last used with. */
+static void template_ids(const scan_options *o, char *buf, size_t size) {
+    buf[0] = 0;
+    for (size_t i = 0; i < o->n_templates; i++) {
+        size_t len = strlen(buf);
+        snprintf(buf + len, size - len, "%s%s", i ? " " : "", o->templates[i]->id);
+    }
 }
 
 int scan_batch(const scan_options *o, char *const *inputs, size_t n_inputs, scan_summary *summary,
@@ -264,85 +436,78 @@ int scan_batch(const scan_options *o, char *const *inputs, size_t n_inputs, scan
     char out_real[PATH_MAX];
     const char *skip = realpath(o->out_dir, out_real) ? out_real : NULL;
 
-    reject_list rejects = {0};
+    sqlite3 *db = NULL;
+    char temp_db[4096] = "";
+    rc = o->db_path ? store_open(o->db_path, &db, err) : open_temp_ledger(temp_db, sizeof temp_db, &db, err);
+    if (rc != OMR_OK) {
+        store_close(db);
+        if (*temp_db)
+            remove_temp_ledger(temp_db);
+        return rc;
+    }
+    char ids[1024];
+    template_ids(o, ids, sizeof ids);
+    rc = store_set_meta(db, "templates", ids, err);
+
+    reject_list unreadable = {0};
     path_list files = {0};
     for (size_t i = 0; i < n_inputs; i++)
-        collect(inputs[i], skip, &files, &rejects);
+        collect(inputs[i], skip, &files, &unreadable);
     summary->files = files.count;
+    for (size_t i = 0; rc == OMR_OK && i < unreadable.count; i++) {
+        rc = store_write_unreadable(db, unreadable.items[i].file, unreadable.items[i].file,
+                                    unreadable.items[i].reason, err);
+        summary->rejected++;
+    }
 
     scan_context ctx;
-    rc = scan_context_init(&ctx, o, err);
-    page_reading **pages = NULL;
-    size_t n_pages = 0, cap = 0;
+    int ctx_rc = scan_context_init(&ctx, o, err);
+    if (rc == OMR_OK)
+        rc = ctx_rc;
     double start = now_seconds();
     for (size_t f = 0; rc == OMR_OK && f < files.count; f++) {
         const char *file = files.paths[f];
-        decode_source *src = NULL;
-        omr_error ferr;
-        if (decode_open(file, &src, &ferr) != OMR_OK) {
-            reject_list_add(&rejects, file, 0, ferr.message, 0);
+        scan_input in = {.path = file, .name = file, .archive_path = file, .rejected_path = file};
+        scan_outcome outcome;
+        store_file_result result;
+        rc = scan_ingest_file(&ctx, db, &in, &outcome, &result, err);
+        if (rc != OMR_OK)
+            break;
+        if (outcome == SCAN_DUPLICATE) {
+            summary->duplicates++;
             continue;
         }
-        int n = decode_page_count(src);
-        for (int i = 0; i < n; i++) {
-            summary->pages++;
-            omr_image *image = NULL;
-            page_reading *page = NULL;
-            int blank = 0;
-            omr_error perr;
-            int prc = decode_page(src, i, &image, &perr);
-            if (prc == OMR_OK)
-                prc = scan_page(&ctx, image, file, i + 1, &page, &blank, &perr);
-            omr_image_free(image);
-            if (prc != OMR_OK) {
-                reject_list_add(&rejects, file, i + 1, perr.message, blank);
-                if (blank)
-                    summary->pages_blank++;
-                else
-                    summary->pages_rejected++;
-                continue;
-            }
-            if (n_pages == cap) {
-                cap = cap ? cap * 2 : 256;
-                page_reading **grown = realloc(pages, cap * sizeof *pages);
-                if (!grown) {
-                    page_reading_free(page);
-                    rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory after %zu pages", n_pages);
-                    break;
-                }
-                pages = grown;
-            }
-            pages[n_pages++] = page;
-            summary->pages_read++;
-        }
-        decode_close(src);
+        summary->pages += result.pages_read + result.pages_blank + result.pages_rejected;
+        summary->pages_read += result.pages_read;
+        summary->pages_blank += result.pages_blank;
+        summary->pages_rejected += result.pages_rejected;
+        summary->rejected += result.pages_rejected;
+        if (strcmp(result.state, "rejected") == 0 && !result.pages_rejected && !result.pages_blank)
+            summary->rejected++; /* the file as a whole */
     }
-    summary->seconds_ocr = ctx.seconds_ocr;
-    summary->seconds_reading = now_seconds() - start - ctx.seconds_ocr;
-    scan_context_free(&ctx);
+    summary->seconds_reading = now_seconds() - start;
 
-    form_set forms = {0};
+    /* comments: the OCR queue, to the end */
+    long long after = 0;
+    for (int did = 1; rc == OMR_OK && o->run_ocr && did;)
+        rc = scan_ocr_next(&ctx, db, &after, 0, 1, &did, err);
+    summary->seconds_ocr = ctx.seconds_ocr;
+    if (ctx_rc == OMR_OK)
+        scan_context_free(&ctx);
+
+    export_summary es = {0};
     if (rc == OMR_OK)
-        rc = assemble_forms(pages, n_pages, &forms, err);
-    if (rc == OMR_OK)
-        rc = export_batch(o->out_dir, o->templates, o->n_templates, &forms, pages, n_pages, &rejects, err);
-    summary->forms = forms.n_forms;
-    for (size_t i = 0; i < forms.n_forms; i++) {
-        const char *status = export_form_status(&forms.forms[i]);
-        summary->forms_review += strcmp(status, "review") == 0;
-        summary->forms_incomplete += forms.forms[i].incomplete;
-        for (size_t k = 0; k < forms.forms[i].tmpl->n_text_fields; k++)
-            summary->comments_read += forms.forms[i].texts[k].text != NULL;
-    }
-    for (size_t i = 0; i < rejects.count; i++)
-        summary->rejected += !rejects.items[i].blank;
-    form_set_free(&forms);
-    for (size_t i = 0; i < n_pages; i++)
-        page_reading_free(pages[i]);
-    free(pages);
+        rc = export_ledger(db, o->out_dir, o->templates, o->n_templates, &es, err);
+    summary->forms = es.forms;
+    summary->forms_review = es.forms_review;
+    summary->forms_incomplete = es.forms_incomplete;
+    summary->comments_read = es.comments_read;
+    store_close(db);
+    if (*temp_db)
+        remove_temp_ledger(temp_db);
     for (size_t i = 0; i < files.count; i++)
         free(files.paths[i]);
     free(files.paths);
-    reject_list_free(&rejects);
+    reject_list_free(&unreadable);
     return rc;
 }
