@@ -14,7 +14,7 @@ BUILD   := $(if $(SAN),build-san,build)
 PREFIX  ?= /usr/local
 SHARE   ?= $(PREFIX)/share/omr
 
-PKGS    := libtiff-4 zbar tesseract lept cairo libqrencode poppler-glib libpng libjpeg libconfig jansson sqlite3 libcrypto
+PKGS    := libtiff-4 zbar tesseract lept cairo libqrencode poppler-glib libpng libjpeg libconfig jansson sqlite3 libcrypto libmicrohttpd libsodium
 OPENCV_CFLAGS := -I/usr/include/opencv4
 OPENCV_LIBS   := -lopencv_calib3d -lopencv_features2d -lopencv_flann -lopencv_imgproc -lopencv_core
 
@@ -42,9 +42,9 @@ DEB_PACKAGES := build-essential pkg-config libopencv-dev libtiff-dev libzbar-dev
     libtesseract-dev tesseract-ocr-swe tesseract-ocr-eng libcriterion-dev libcairo2-dev \
     libqrencode-dev libpoppler-glib-dev libpng-dev libjpeg-dev libconfig-dev libjansson-dev \
     libsqlite3-dev fonts-dejavu-core fonts-dejavu-extra fonts-dkg-handwriting fonts-breip \
-    fonts-femkeklaver libcsv-dev time libssl-dev
+    fonts-femkeklaver libcsv-dev time libssl-dev libmicrohttpd-dev libsodium-dev
 
-.PHONY: all deps test-deps demo test bench clean
+.PHONY: all deps test-deps e2e demo test bench clean
 all: omr
 
 omr: $(BUILD)/omr
@@ -86,11 +86,20 @@ TEST_DEB_PACKAGES := pspp r-base-core
 test-deps:
 	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(TEST_DEB_PACKAGES)"
 
+# The review page in a real browser: Debian's chromium driven by playwright-core
+# from npm (which never downloads a browser); see tests/e2e/.
+E2E_DEB_PACKAGES := chromium chromium-driver sqlite3
+e2e: deps
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(E2E_DEB_PACKAGES)"
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory deps DEB_PACKAGES="nodejs npm"
+	$(MAKE) omr $(BUILD)/omr-samples
+	tests/e2e/run.sh $(BUILD)
+
 demo: deps
 	$(MAKE) omr $(BUILD)/omr-samples
 	samples/demo.sh $(BUILD)
 
-test: deps test-deps
+test: deps test-deps e2e
 	$(MAKE) omr $(TEST_BIN)
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp OMR_BIN=$(BUILD)/omr tests/run.sh $(TEST_BIN)
 

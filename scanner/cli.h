@@ -19,6 +19,7 @@ enum {
 };
 
 /* Each takes argv[0] = its own name ("watch"), as getopt expects. */
+int cmd_review(int argc, char **argv); /* cli_review.c */
 int cmd_scan(int argc, char **argv);   /* cli_scan.c */
 int cmd_watch(int argc, char **argv);  /* cli_watch.c */
 int cmd_status(int argc, char **argv); /* cli_watch.c */

@@ -232,6 +232,7 @@ static const struct {
     {"export", cmd_export},
     {"frame", cmd_frame},
     {"report", cmd_report},
+    {"review", cmd_review},
 };
 
 int main(int argc, char **argv) {
