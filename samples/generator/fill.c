@@ -554,14 +554,14 @@ static void draw_solid(cairo_t *cr, rng *r, const ink *k, omr_rect box) {
 
 /* A small dot, ~1.2 mm across, somewhere inside the box. */
 static void draw_dot(cairo_t *cr, rng *r, const ink *k, omr_rect box) {
-    double radius = rng_range(r, 0.5, 0.7);
+    double radius = rng_range(r, 0.5, 0.65); /* 1.0-1.4 mm across */
     double sx = box.w / 2 - OUTLINE_MM - radius - 0.4, sy = box.h / 2 - OUTLINE_MM - radius - 0.4;
     sx = sx > 0 ? sx : 0;
     sy = sy > 0 ? sy : 0;
     cairo_save(cr);
     cairo_set_source_rgb(cr, k->r, k->g, k->b);
     cairo_translate(cr, box.x + box.w / 2 + jit(r, sx), box.y + box.h / 2 + jit(r, sy));
-    cairo_scale(cr, rng_range(r, 0.85, 1.15), rng_range(r, 0.85, 1.15));
+    cairo_scale(cr, rng_range(r, 0.9, 1.1), rng_range(r, 0.9, 1.1));
     cairo_arc(cr, 0, 0, radius, 0, 2 * M_PI);
     cairo_fill(cr);
     cairo_restore(cr);
@@ -839,9 +839,10 @@ static char *write_printed(cairo_t *cr, rng *r, const fill_comment *c, omr_rect 
 
 /* ---- stray marks ------------------------------------------------------------------ */
 
-/* Places the page keeps free of stray ink: boxes, text fields, fiducials, the
- * QR code with the code printed under it. */
-static int stray_is_clear(const omr_template *t, int page, omr_rect bbox) {
+/* Places the page keeps free of stray ink: boxes and their labels (ink on a
+ * label reads as a circled answer), text fields, fiducials, the QR code with
+ * the code printed under it. */
+static int stray_is_clear(cairo_t *cr, const omr_template *t, int page, omr_rect bbox) {
     double m = STRAY_CLEAR_MM;
     if (bbox.x < 4 || bbox.y < 4 || bbox.x + bbox.w > t->page_width - 4 ||
         bbox.y + bbox.h > t->page_height - 4)
@@ -854,9 +855,17 @@ static int stray_is_clear(const omr_template *t, int page, omr_rect bbox) {
         const template_question *q = &t->questions[i];
         if (q->page != page)
             continue;
-        for (size_t b = 0; b < q->n_boxes; b++)
-            if (OVERLAPS(q->boxes[b].rect))
+        for (size_t b = 0; b < q->n_boxes; b++) {
+            omr_rect box = q->boxes[b].rect;
+            if (OVERLAPS(box))
                 return 0;
+            if (q->labels == LABELS_RIGHT && q->boxes[b].label && *q->boxes[b].label) {
+                omr_rect label = {box.x + box.w, box.y - 1,
+                                  LABEL_GAP_MM + label_width(cr, q->boxes[b].label), box.h + 2};
+                if (OVERLAPS(label))
+                    return 0;
+            }
+        }
     }
     for (size_t i = 0; i < t->n_text_fields; i++)
         if (t->text_fields[i].page == page && OVERLAPS(t->text_fields[i].rect))
@@ -938,7 +947,7 @@ static void draw_stray(cairo_t *cr, rng *r, const fill_form *f, int page) {
             cairo_text_extents_t e;
             cairo_text_extents(cr, note, &e);
             omr_rect bb = {x + e.x_bearing - 0.5, y + e.y_bearing - 0.5, e.width + 1, e.height + 1};
-            int ok = stray_is_clear(t, page, bb);
+            int ok = stray_is_clear(cr, t, page, bb);
             if (ok) {
                 cairo_set_source_rgb(cr, k.r, k.g, k.b);
                 cairo_translate(cr, x, y);
@@ -951,7 +960,7 @@ static void draw_stray(cairo_t *cr, rng *r, const fill_form *f, int page) {
                 return;
             continue;
         }
-        if (stray_is_clear(t, page, bbox_of(pts, n, k.width + 0.5))) {
+        if (stray_is_clear(cr, t, page, bbox_of(pts, n, k.width + 0.5))) {
             hand_stroke(cr, r, &k, pts, n);
             return;
         }
