@@ -58,6 +58,44 @@ typedef struct {
 int cvw_find_blobs(const omr_image *image, int x, int y, int w, int h, int threshold,
                    cvw_blob *blobs, int max_blobs);
 
+/* ---- features, for registering a page against its blank copy ----------------- */
+
+/* Keypoints and binary descriptors of an image (ORB), opaque to C. */
+typedef struct cvw_features cvw_features;
+
+/* Finds up to `max_features` ORB features, spread over the image (a grid of
+ * cells each keeps its strongest); NULL when out of memory. */
+cvw_features *cvw_features_detect(const omr_image *image, int max_features);
+void cvw_features_free(cvw_features *features);
+int cvw_features_count(const cvw_features *features);
+
+/* Matches `from` to `to` (nearest neighbour with Lowe's ratio test, both
+ * ways) and fits a homography with RANSAC (`ransac_px` in `to` pixels),
+ * refined on its inliers. h maps from-pixels to to-pixels (row-major,
+ * h[8] = 1). Returns the number of inliers (0 when no map was found) or
+ * OMR_ERR_*. */
+int cvw_features_homography(const cvw_features *from, const cvw_features *to, double ransac_px,
+                            double h[9]);
+
+/* ---- shapes, for finding check boxes on a blank form ------------------------------ */
+
+typedef struct {
+    int x, y, w, h;       /* bounding box of the outer contour, pixels */
+    double area;          /* area inside the outer contour (holes included), px^2 */
+    double ink;           /* ink pixels of the component */
+    double cx, cy;        /* centre of gravity of the ink */
+    int n_holes;          /* holes of at least 4 px^2 */
+    int hx, hy, hw, hh;   /* bounding box of the largest hole */
+    double hole_area;     /* area of the largest hole */
+    int hole_children;    /* components inside the largest hole (text in a field) */
+    int vertices;         /* corners of the outer contour, simplified to 4% of its length */
+} cvw_shape;
+
+/* The connected components of pixels darker than `threshold` (8-connected),
+ * with their holes. Fills up to max_shapes; returns how many there are
+ * (possibly more than max_shapes) or OMR_ERR_*. */
+int cvw_find_shapes(const omr_image *image, int threshold, cvw_shape *shapes, int max_shapes);
+
 #ifdef __cplusplus
 }
 #endif

@@ -11,8 +11,12 @@
  *    disagrees with the other three by more than 1 mm is dropped (a blot or a
  *    finger over it); with fewer than three the page is refused in words the
  *    mailroom can act on.
+ * Forms omr did not print (registered by their own marks or their blank
+ * copy) are handed to register.c.
  */
 #include "locate.h"
+
+#include "register.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -132,6 +136,8 @@ static int fit_perspective(const omr_template *t, const omr_point *found_px, dou
 
 int locate_page(const omr_image *scan, const omr_template *t, const page_identity *id,
                 page_transform *out, omr_error *err) {
+    if (t->registration != REGISTRATION_FIDUCIALS)
+        return register_locate(scan, t, id, out, err); /* a form omr did not print */
     memset(out, 0, sizeof *out);
     out->fiducial_missing = -1;
     if (!id->has_corners)

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "register.h"
 #include "render.h"
 
 #define OUTLINE_MM 0.35     /* printed line width */
@@ -193,6 +194,31 @@ static double unexpected_ink(const omr_image *scan, const page_transform *t,
     return (double)inked * NEAR_PITCH_MM * NEAR_PITCH_MM;
 }
 
+/* Which interior samples (x0..x1, y0..y1 of a patch whose sample (0, 0) lies
+ * at (ox, oy) mm on the template) are the blank form's print; NULL when
+ * none is (always so on omr's own forms, whose boxes are empty squares). */
+static uint8_t *interior_print(const print_mask *mask, double ox, double oy, double pitch, int x0, int x1,
+                               int y0, int y1) {
+    if (!mask || !mask->printed || x1 <= x0 || y1 <= y0)
+        return NULL;
+    uint8_t *out = calloc((size_t)(x1 - x0) * (size_t)(y1 - y0), 1);
+    int any = 0;
+    for (int j = y0; out && j < y1; j++)
+        for (int i = x0; i < x1; i++) {
+            int mx = (int)((ox + (i + 0.5) * pitch) / mask->pitch), my = (int)((oy + (j + 0.5) * pitch) / mask->pitch);
+            if (mx >= 0 && my >= 0 && mx < mask->width && my < mask->height &&
+                mask->printed[(size_t)my * (size_t)mask->width + (size_t)mx]) {
+                out[(size_t)(j - y0) * (size_t)(x1 - x0) + (size_t)(i - x0)] = 1;
+                any = 1;
+            }
+        }
+    if (!any) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
 void measure_box(const omr_image *scan, const page_transform *t, const page_levels *levels,
                  const print_mask *mask, omr_rect box, omr_rect near_zone, box_measure *out) {
     memset(out, 0, sizeof *out);
@@ -244,18 +270,40 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
     int inked = 0, faint = 0, total = 0;
     double dark_sum = 0;
     int min_x = x1, max_x = x0 - 1, min_y = y1, max_y = y0 - 1;
-    for (int j = y0; j < y1; j++) {
-        int row_ink = 0;
+    /* forms omr did not print: the blank form's own print inside the box (a
+     * bubble's round outline in the corners of its square) is not ink */
+    uint8_t *printed = interior_print(mask, box.x - margin - dx * pitch, box.y - margin - dy * pitch, pitch,
+                                      x0, x1, y0, y1);
+#define PRINTED(i, j) (printed && printed[(size_t)((j) - y0) * (size_t)(x1 - x0) + (size_t)((i) - x0)])
+    int dark_hist[21] = {0};
+    for (int j = y0; j < y1; j++)
         for (int i = x0; i < x1; i++) {
+            if (PRINTED(i, j))
+                continue;
             float d = patch_at(&p, i, j);
             total++;
             faint += d > FAINT_INK;
             if (d > INK) {
                 inked++;
-                row_ink++;
                 dark_sum += d;
+                dark_hist[(int)(d * 20)]++;
             }
         }
+    /* The extent is measured on the mark's core: pixels at least half as
+     * dark as its darkest tenth. A blurred dot's grey halo then does not
+     * make it look as wide as a cross; a pencil cross is its own core. */
+    double core = INK;
+    for (int b = 20, seen = 0; b >= 0 && inked; b--) {
+        seen += dark_hist[b];
+        if (seen * 10 >= inked) {
+            core = fmax(INK, 0.5 * b / 20.0);
+            break;
+        }
+    }
+    for (int j = y0; j < y1; j++) {
+        int row_ink = 0;
+        for (int i = x0; i < x1; i++)
+            row_ink += !PRINTED(i, j) && patch_at(&p, i, j) > core;
         if (row_ink >= 2) {
             if (j < min_y) min_y = j;
             if (j > max_y) max_y = j;
@@ -264,7 +312,7 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
     for (int i = x0; i < x1; i++) {
         int col_ink = 0;
         for (int j = y0; j < y1; j++)
-            col_ink += patch_at(&p, i, j) > INK;
+            col_ink += !PRINTED(i, j) && patch_at(&p, i, j) > core;
         if (col_ink >= 2) {
             if (i < min_x) min_x = i;
             if (i > max_x) max_x = i;
@@ -278,6 +326,8 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
         double ey = max_y >= min_y ? (double)(max_y - min_y + 1) / (y1 - y0) : 0;
         out->extent = ex > ey ? ex : ey;
     }
+#undef PRINTED
+    free(printed);
 
     free(p.dark);
     page_levels local = {p.white, levels->black};
@@ -314,6 +364,8 @@ double measure_page_ink(const omr_image *scan) {
 
 int measure_print_mask(const omr_template *tmpl, int page, print_mask *out, omr_error *err) {
     memset(out, 0, sizeof *out);
+    if (template_reference(tmpl, page)) /* a form omr did not print: its blank page (register.c) */
+        return register_print_mask(tmpl, page, out, err);
     omr_image *blank = render_page_image(tmpl, "0", page, 25.4 / MASK_PITCH_MM, err);
     if (!blank)
         return OMR_ERR_INVALID;

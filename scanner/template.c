@@ -18,7 +18,10 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <regex.h>
 #include <sys/stat.h>
+
+#include "register.h"
 
 /* Field paths in messages ("pages[2].questions[3].boxes[1]") are cut at 256
  * bytes on purpose; gcc cannot see that they never get near it. */
@@ -483,10 +486,10 @@ static void check_consistency(reader *r, omr_template *t, config_t *cfg) {
                                 q->boxes[b].value ? q->boxes[b].value : "?",
                                 o->boxes[c].value ? o->boxes[c].value : "?", o->id);
             }
-            if (rects_overlap(grown, t->code_rect))
+            if (t->has_code && rects_overlap(grown, t->code_rect))
                 problem(r, root, q->id, "box \"%s\" overlaps the QR code area",
                         q->boxes[b].value ? q->boxes[b].value : "?");
-            for (int f = 0; f < 4; f++) {
+            for (int f = 0; f < (t->has_fiducials ? 4 : 0); f++) {
                 double s = t->fiducial_size;
                 omr_rect fr = {t->fiducials[f].x - s, t->fiducials[f].y - s, 2 * s, 2 * s};
                 if (rects_overlap(grown, fr))
@@ -495,6 +498,223 @@ static void check_consistency(reader *r, omr_template *t, config_t *cfg) {
             }
         }
     }
+}
+
+/* ---- forms omr did not print ------------------------------------------------ */
+
+static const char *const identity_names[] = {"omr", "qr", "code128", "i25", "code39", "none", NULL};
+
+/* registration, marks, identity and reference (paths kept; loaded later). */
+static void read_foreign(reader *r, omr_template *t, config_setting_t *root) {
+    char *registration = get_string(r, root, "", "registration", false);
+    t->registration = t->has_fiducials || !config_setting_get_member(root, "marks")
+                          ? (t->has_fiducials ? REGISTRATION_FIDUCIALS : REGISTRATION_REFERENCE)
+                          : REGISTRATION_MARKS;
+    if (registration) {
+        if (strcmp(registration, "fiducials") == 0)
+            t->registration = REGISTRATION_FIDUCIALS;
+        else if (strcmp(registration, "marks") == 0)
+            t->registration = REGISTRATION_MARKS;
+        else if (strcmp(registration, "reference") == 0)
+            t->registration = REGISTRATION_REFERENCE;
+        else
+            problem(r, config_setting_get_member(root, "registration"), "registration",
+                    "\"%s\": must be \"fiducials\", \"marks\" or \"reference\"", registration);
+        free(registration);
+    }
+
+    config_setting_t *marks = config_setting_get_member(root, "marks");
+    if (marks && !config_setting_is_group(marks)) {
+        problem(r, marks, "marks", "must be a group { size = 6.0; centres = ([x, y], ...); }");
+    } else if (marks) {
+        static const char *const mkeys[] = {"size", "centres", NULL};
+        check_keys(r, marks, "marks", mkeys);
+        get_number(r, marks, "marks", "size", true, &t->mark_size);
+        if (t->mark_size < 1.5 || t->mark_size > 25)
+            problem(r, marks, "marks.size", "must be 1.5 to 25 mm");
+        config_setting_t *centres = get_list(r, marks, "marks", "centres", true);
+        int n = centres ? config_setting_length(centres) : 0;
+        if (centres && (n < 3 || n > 16))
+            problem(r, centres, "marks.centres", "needs 3 to 16 centres, not %d", n);
+        else if (centres) {
+            t->marks = calloc((size_t)n, sizeof *t->marks);
+            for (int i = 0; t->marks && i < n; i++) {
+                config_setting_t *c = config_setting_get_elem(centres, (unsigned)i);
+                char field[64];
+                snprintf(field, sizeof field, "marks.centres[%d]", i + 1);
+                if (config_setting_type(c) != CONFIG_TYPE_ARRAY || config_setting_length(c) != 2) {
+                    problem(r, c, field, "must be [x, y]");
+                    continue;
+                }
+                number_at(r, c, 0, field, &t->marks[i].x);
+                number_at(r, c, 1, field, &t->marks[i].y);
+                if (t->marks[i].x < 0 || t->marks[i].y < 0 || t->marks[i].x > t->page_width ||
+                    t->marks[i].y > t->page_height)
+                    problem(r, c, field, "mark is not on the page");
+                t->n_marks++;
+            }
+        }
+    }
+
+    t->identity.kind = t->has_code ? IDENTITY_OMR : IDENTITY_NONE;
+    config_setting_t *id = config_setting_get_member(root, "identity");
+    if (id && !config_setting_is_group(id)) {
+        problem(r, id, "identity", "must be a group { kind = \"code128\"; pattern = \"...\"; ... }");
+    } else if (id) {
+        static const char *const ikeys[] = {"kind", "pattern", "fields", "form", "x", "y", "w", "h", NULL};
+        check_keys(r, id, "identity", ikeys);
+        char *kind = get_string(r, id, "identity", "kind", true);
+        int found = -1;
+        for (int i = 0; kind && identity_names[i]; i++)
+            if (strcmp(kind, identity_names[i]) == 0)
+                found = i;
+        if (kind && found < 0)
+            problem(r, config_setting_get_member(id, "kind"), "identity.kind",
+                    "\"%s\": must be \"omr\", \"qr\", \"code128\", \"i25\", \"code39\" or \"none\"", kind);
+        if (found >= 0)
+            t->identity.kind = (template_identity_kind)found;
+        free(kind);
+        t->identity.pattern = get_string(r, id, "identity", "pattern", false);
+        t->identity.form = get_string(r, id, "identity", "form", false);
+        config_setting_t *fields = config_setting_get_member(id, "fields");
+        if (fields) {
+            int n = config_setting_type(fields) == CONFIG_TYPE_ARRAY ? config_setting_length(fields) : -1;
+            if (n < 1)
+                problem(r, fields, "identity.fields", "must be an array of strings: [\"code\", \"page\"]");
+            for (int i = 0; i < n; i++) {
+                const char *f = config_setting_get_string_elem(fields, (unsigned)i);
+                if (f && strcmp(f, "code") == 0)
+                    t->identity.group_code = i + 1;
+                else if (f && strcmp(f, "page") == 0)
+                    t->identity.group_page = i + 1;
+                else if (f && strcmp(f, "form") == 0)
+                    t->identity.group_form = i + 1;
+                else if (!f || strcmp(f, "-") != 0)
+                    problem(r, fields, "identity.fields",
+                            "element %d must be \"code\", \"page\", \"form\" or \"-\" (ignored)", i + 1);
+            }
+        }
+        double x;
+        if (get_number(r, id, "identity", "x", false, &x)) {
+            read_rect(r, id, "identity", &t->identity.area, 0, 0, -1);
+            t->identity.has_area = 1;
+            if (!rect_inside_page(t, t->identity.area))
+                problem(r, id, "identity", "the code's area is not inside the page");
+        }
+    }
+
+    config_setting_t *ref = config_setting_get_member(root, "reference");
+    if (ref) {
+        int n = config_setting_type(ref) == CONFIG_TYPE_STRING ? 1
+                : config_setting_type(ref) == CONFIG_TYPE_ARRAY ? config_setting_length(ref) : 0;
+        if (n < 1) {
+            problem(r, ref, "reference", "must be a file name in double quotes, or an array of them (one per page)");
+            return;
+        }
+        t->reference_files = calloc((size_t)n, sizeof *t->reference_files);
+        /* relative to the template's own folder */
+        const char *slash = strrchr(r->path, '/');
+        int dir_len = slash ? (int)(slash - r->path) + 1 : 0;
+        for (int i = 0; t->reference_files && i < n; i++) {
+            const char *name = n == 1 && config_setting_type(ref) == CONFIG_TYPE_STRING
+                                   ? config_setting_get_string(ref)
+                                   : config_setting_get_string_elem(ref, (unsigned)i);
+            if (!name || !*name) {
+                problem(r, ref, "reference", "element %d must be a file name", i + 1);
+                continue;
+            }
+            char full[4096];
+            if (name[0] == '/')
+                snprintf(full, sizeof full, "%s", name);
+            else
+                snprintf(full, sizeof full, "%.*s%s", dir_len, r->path, name);
+            t->reference_files[t->n_reference_files++] = omr_strdup(full);
+        }
+    }
+}
+
+/* What a template for a foreign form must hold together. */
+static void check_foreign(reader *r, omr_template *t, config_setting_t *root) {
+    template_identity *id = &t->identity;
+    if (t->registration == REGISTRATION_FIDUCIALS && !t->has_fiducials)
+        problem(r, root, "registration", "\"fiducials\" needs the fiducials group (omr's own marks)");
+    if (t->registration == REGISTRATION_MARKS && t->n_marks < 3)
+        problem(r, root, "registration", "\"marks\" needs a marks group with at least 3 centres");
+    if (t->registration != REGISTRATION_FIDUCIALS && !t->n_reference_files &&
+        !(t->has_code && id->kind == IDENTITY_OMR))
+        problem(r, root, "reference",
+                "missing: a form without omr's fiducials and QR code is found on the scan through "
+                "its blank copy (reference = \"blank.pdf\";)");
+    if (t->registration == REGISTRATION_FIDUCIALS && id->kind != IDENTITY_OMR)
+        problem(r, root, "identity", "omr's fiducials are found from omr's QR code: identity must be \"omr\"");
+    if (id->kind == IDENTITY_OMR && !t->has_code)
+        problem(r, root, "code", "missing: omr's QR code square (or say identity = { kind = \"none\"; }, "
+                "or name the form's own barcode)");
+    if (id->kind == IDENTITY_NONE && !t->n_reference_files)
+        problem(r, root, "identity", "a form without a code is known by its look: it needs reference = \"...\"");
+    if (id->kind != IDENTITY_OMR && id->kind != IDENTITY_NONE) {
+        if (!id->pattern) {
+            problem(r, root, "identity.pattern", "missing: how the code's text reads, e.g. \"^([0-9]{6})-([0-9])$\"");
+        } else {
+            regex_t re;
+            int rc = regcomp(&re, id->pattern, REG_EXTENDED);
+            if (rc != 0) {
+                char msg[200];
+                regerror(rc, &re, msg, sizeof msg);
+                problem(r, root, "identity.pattern", "not a regular expression: %s", msg);
+            } else {
+                int most = id->group_code > id->group_page ? id->group_code : id->group_page;
+                if (id->group_form > most)
+                    most = id->group_form;
+                if ((size_t)most > re.re_nsub)
+                    problem(r, root, "identity.fields", "names group %d, but the pattern has %zu groups",
+                            most, (size_t)re.re_nsub);
+                regfree(&re);
+            }
+        }
+        if (id->group_form && !id->form)
+            problem(r, root, "identity.form", "missing: the text the \"form\" group must read");
+        if (!id->group_page && t->n_pages > 1 && !t->n_reference_files)
+            problem(r, root, "identity.fields", "a form of %zu pages needs a \"page\" group or a reference",
+                    t->n_pages);
+    } else if (id->pattern) {
+        problem(r, root, "identity.pattern", "only a QR code or a barcode has a pattern");
+    }
+    if (t->n_reference_files > 1 && t->n_reference_files != t->n_pages)
+        problem(r, root, "reference", "%zu files for %zu pages: give one file, or one per page",
+                t->n_reference_files, t->n_pages);
+    for (size_t i = 0; i < t->n_questions; i++)
+        for (size_t b = 0; b < t->questions[i].n_boxes; b++)
+            for (size_t m = 0; m < t->n_marks; m++) {
+                omr_rect rc = t->questions[i].boxes[b].rect;
+                double half = t->mark_size / 2 + 1;
+                omr_rect mr = {t->marks[m].x - half, t->marks[m].y - half, 2 * half, 2 * half};
+                if (rects_overlap(rc, mr))
+                    problem(r, root, t->questions[i].id, "box \"%s\" is too close to registration mark %zu",
+                            t->questions[i].boxes[b].value ? t->questions[i].boxes[b].value : "?", m + 1);
+            }
+}
+
+/* The blank pages, read once: their features and print (register.c). */
+static void load_references(reader *r, omr_template *t, config_setting_t *root) {
+    if (!t->n_reference_files)
+        return;
+    t->references = calloc(t->n_pages, sizeof *t->references);
+    for (size_t p = 0; t->references && p < t->n_pages; p++) {
+        const char *file = t->reference_files[t->n_reference_files == 1 ? 0 : p];
+        int index = t->n_reference_files == 1 ? (int)p : 0;
+        omr_error err = {0};
+        if (register_reference_load(file, index, t->page_width, t->page_height, &t->references[p],
+                                    &err) != OMR_OK)
+            problem(r, config_setting_get_member(root, "reference"), "reference", "page %zu: %s", p + 1,
+                    err.message);
+    }
+}
+
+const struct register_reference *template_reference(const omr_template *t, int page) {
+    if (!t->references || page < 1 || (size_t)page > t->n_pages)
+        return NULL;
+    return t->references[page - 1];
 }
 
 int template_load(const char *path, omr_template **out, template_problems *problems,
@@ -528,7 +748,8 @@ int template_load(const char *path, omr_template **out, template_problems *probl
     t->path = omr_strdup(path);
     config_setting_t *root = config_root_setting(&cfg);
     static const char *const keys[] = {"id", "title", "code_kind", "page_width", "page_height",
-                                       "box_size", "fiducials", "code", "pages", NULL};
+                                       "box_size", "fiducials", "code", "pages", "registration",
+                                       "reference", "marks", "identity", NULL};
     check_keys(&r, root, "", keys);
     t->id = get_string(&r, root, "", "id", true);
     if (t->id && !valid_identifier(t->id))
@@ -551,9 +772,10 @@ int template_load(const char *path, omr_template **out, template_problems *probl
     get_number(&r, root, "", "box_size", false, &box_size);
 
     config_setting_t *fid = config_setting_get_member(root, "fiducials");
-    if (!fid || !config_setting_is_group(fid)) {
-        problem(&r, fid ? fid : root, "fiducials", "missing: a group { size = 5.0; centres = ([x, y], ...); }");
-    } else {
+    if (fid && !config_setting_is_group(fid)) {
+        problem(&r, fid, "fiducials", "must be a group { size = 5.0; centres = ([x, y], ...); }");
+    } else if (fid) {
+        t->has_fiducials = 1;
         static const char *const fkeys[] = {"size", "centres", NULL};
         check_keys(&r, fid, "fiducials", fkeys);
         get_number(&r, fid, "fiducials", "size", true, &t->fiducial_size);
@@ -587,9 +809,10 @@ int template_load(const char *path, omr_template **out, template_problems *probl
     }
 
     config_setting_t *code = config_setting_get_member(root, "code");
-    if (!code || !config_setting_is_group(code)) {
-        problem(&r, code ? code : root, "code", "missing: a group { x = ...; y = ...; size = ...; }");
-    } else {
+    if (code && !config_setting_is_group(code)) {
+        problem(&r, code, "code", "must be a group { x = ...; y = ...; size = ...; }");
+    } else if (code) {
+        t->has_code = 1;
         static const char *const ckeys[] = {"x", "y", "size", NULL};
         check_keys(&r, code, "code", ckeys);
         get_number(&r, code, "code", "x", true, &t->code_rect.x);
@@ -602,13 +825,19 @@ int template_load(const char *path, omr_template **out, template_problems *probl
             problem(&r, code, "code.size", "a QR code under 12 mm does not survive a 200 dpi scan");
     }
 
+    read_foreign(&r, t, root);
+
     config_setting_t *pages = get_list(&r, root, "", "pages", true);
     if (pages)
         read_pages(&r, t, pages, box_size);
     if (r.count == 0)
         check_consistency(&r, t, &cfg);
+    if (r.count == 0)
+        check_foreign(&r, t, root);
     if (r.count == 0 && t->n_questions == 0 && t->n_text_fields == 0)
         problem(&r, root, "pages", "the template has no questions and no text fields");
+    if (r.count == 0)
+        load_references(&r, t, root);
     config_destroy(&cfg);
 
     if (r.count > 0) {
@@ -654,6 +883,15 @@ void template_free(omr_template *t) {
     free(t->title);
     free(t->code_kind);
     free(t->path);
+    free(t->identity.pattern);
+    free(t->identity.form);
+    free(t->marks);
+    for (size_t i = 0; i < t->n_reference_files; i++)
+        free(t->reference_files[i]);
+    free(t->reference_files);
+    for (size_t i = 0; t->references && i < t->n_pages; i++)
+        register_reference_free(t->references[i]);
+    free(t->references);
     free(t);
 }
 
@@ -727,9 +965,11 @@ int template_write_geometry(const omr_template *t, FILE *out, omr_error *err) {
             json_array_append_new(texts, field);
         }
         json_object_set_new(page, "text", texts);
-        json_t *code = json_object();
-        json_put_rect(code, t->code_rect);
-        json_object_set_new(page, "code", code);
+        if (t->has_code) {
+            json_t *code = json_object();
+            json_put_rect(code, t->code_rect);
+            json_object_set_new(page, "code", code);
+        }
         json_array_append_new(pages, page);
     }
     json_object_set_new(doc, "pages", pages);

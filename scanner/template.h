@@ -71,6 +71,36 @@ typedef struct {
     size_t n_texts;
 } template_page;
 
+/* How a page's position in the scan is found (README, "Template format"). */
+typedef enum {
+    REGISTRATION_FIDUCIALS, /* omr's four solid squares, found from the QR code (omr's own forms) */
+    REGISTRATION_MARKS,     /* the form's own corner marks of any solid shape (squares, circles, L) */
+    REGISTRATION_REFERENCE, /* the blank form itself: feature matching and a homography */
+} template_registration;
+
+/* Where a page says which form, page and respondent it is. */
+typedef enum {
+    IDENTITY_OMR,     /* omr's QR code "OMR1:..." (omr's own forms) */
+    IDENTITY_QR,      /* another QR code, read through `pattern` */
+    IDENTITY_CODE128, /* 1-D barcodes, read through `pattern` */
+    IDENTITY_I25,
+    IDENTITY_CODE39,
+    IDENTITY_NONE,    /* nothing: a page is known by its look, pages pair by scan order */
+} template_identity_kind;
+
+typedef struct {
+    template_identity_kind kind;
+    char *pattern;      /* POSIX extended regular expression over the symbol's text */
+    int group_code;     /* 1-based group of `pattern` holding the respondent code, or 0 */
+    int group_page;     /* ... the page number, or 0 */
+    int group_form;     /* ... a form id that must equal `form`, or 0 */
+    char *form;
+    omr_rect area;      /* where the code is printed (searched first), mm */
+    int has_area;
+} template_identity;
+
+struct register_reference; /* register.h: one blank page's features and print */
+
 typedef struct {
     char *id;          /* e.g. "ekb-2024"; carried in the QR code */
     char *title;
@@ -86,6 +116,17 @@ typedef struct {
     template_text_field *text_fields;
     size_t n_text_fields;
     char *path;                     /* file it was read from */
+    /* Forms omr did not print (all zero for omr's own forms, which have both
+     * fiducials and code): */
+    int has_fiducials, has_code;    /* the `fiducials` / `code` groups were given */
+    template_registration registration;
+    template_identity identity;
+    omr_point *marks;               /* the form's own marks: centres of gravity, mm, every page */
+    size_t n_marks;
+    double mark_size;               /* their outer size, mm */
+    char **reference_files;         /* the blank form: one file for all pages, or one per page */
+    size_t n_reference_files;
+    struct register_reference **references; /* per page: the blank page, loaded (or NULL) */
 } omr_template;
 
 /* A list of problems found while reading a template, each naming its line
@@ -110,6 +151,9 @@ char *template_find(const char *name);
 
 /* Writes the layout as the JSON documented in the README ("geometry"). */
 int template_write_geometry(const omr_template *tmpl, FILE *out, omr_error *err);
+
+/* The blank page `page` (1-based) the template was made from, or NULL. */
+const struct register_reference *template_reference(const omr_template *tmpl, int page);
 
 const template_question *template_question_by_id(const omr_template *tmpl, const char *id);
 const char *template_question_type_name(question_type type);
