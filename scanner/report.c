@@ -1090,7 +1090,7 @@ int report_write(sqlite3 *db, const analysis_data *d, const report_rates *rates,
             if (!report_is_statement(tq))
                 continue;
             for (int v = 5; v >= 1; v--) {
-                char value[4];
+                char value[16];
                 snprintf(value, sizeof value, "%d", v);
                 report_stat s;
                 report_share(d, NULL, tq->id, value, &s);

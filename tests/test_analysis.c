@@ -239,7 +239,7 @@ Test(analysis, the_swedish_excel_dialect) {
     free(data);
 }
 
-Test(analysis, pspp_runs_the_spss_syntax_and_loads_labels_and_values, .timeout = 120) {
+Test(analysis, pspp_runs_the_spss_syntax_and_loads_labels_and_values) {
     export_all("out", 1);
     char path[700], cmd[2048];
     snprintf(path, sizeof path, "%s/out/check.sps", dir);
@@ -291,7 +291,7 @@ Test(analysis, pspp_runs_the_spss_syntax_and_loads_labels_and_values, .timeout =
     fclose(sav);
 }
 
-Test(analysis, r_runs_the_script_and_loads_labels_and_values, .timeout = 120) {
+Test(analysis, r_runs_the_script_and_loads_labels_and_values) {
     export_all("out", 1);
     char *out = NULL;
     cr_assert_eq(run("command -v Rscript >/dev/null", &out), 0,
