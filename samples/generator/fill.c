@@ -1010,8 +1010,6 @@ static void draw_answer(cairo_t *cr, rng *r, fill_form *f, size_t qi) {
                 /* no room for a circle that touches no box: a dot instead,
                  * which is as ambiguous, and the truth says so */
                 a->behaviour = FILL_DOT;
-                if (getenv("FILL_DEBUG"))
-                    fprintf(stderr, "circle fallback %s %s\n", f->code, q->id);
                 draw_dot(cr, r, &k, box);
             }
             break;
