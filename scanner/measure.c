@@ -219,6 +219,61 @@ static uint8_t *interior_print(const print_mask *mask, double ox, double oy, dou
     return out;
 }
 
+/* The bounding box of the mark's core (darkness > core) inside [x0,x1) x
+ * [y0,y1) of the patch, over connected blobs of at least a 0.4 mm speck:
+ * scanner speckle and dust beside a dot do not make it span the box. */
+static void core_extent(const patch *p, int x0, int x1, int y0, int y1, double core,
+                        const uint8_t *printed, double pitch, int *min_x, int *max_x, int *min_y,
+                        int *max_y) {
+    int w = x1 - x0, h = y1 - y0;
+    if (w <= 0 || h <= 0)
+        return;
+    uint8_t *ink = calloc((size_t)w * (size_t)h, 1);
+    int *stack = malloc((size_t)w * (size_t)h * sizeof *stack);
+    if (!ink || !stack) {
+        free(ink);
+        free(stack);
+        return;
+    }
+    for (int j = 0; j < h; j++)
+        for (int i = 0; i < w; i++)
+            ink[j * w + i] = !(printed && printed[(size_t)j * (size_t)w + (size_t)i]) &&
+                             patch_at(p, x0 + i, y0 + j) > core;
+    int min_blob = (int)fmax(4, (0.4 / pitch) * (0.4 / pitch));
+    for (int start = 0; start < w * h; start++) {
+        if (ink[start] != 1)
+            continue;
+        /* flood the blob, marking it 2, and note its box */
+        int n = 0, top = 0, bx0 = w, bx1 = -1, by0 = h, by1 = -1;
+        stack[top++] = start;
+        ink[start] = 2;
+        while (top) {
+            int k = stack[--top], i = k % w, j = k / w;
+            n++;
+            if (i < bx0) bx0 = i;
+            if (i > bx1) bx1 = i;
+            if (j < by0) by0 = j;
+            if (j > by1) by1 = j;
+            for (int dj = -1; dj <= 1; dj++)
+                for (int di = -1; di <= 1; di++) {
+                    int ni = i + di, nj = j + dj;
+                    if (ni >= 0 && nj >= 0 && ni < w && nj < h && ink[nj * w + ni] == 1) {
+                        ink[nj * w + ni] = 2;
+                        stack[top++] = nj * w + ni;
+                    }
+                }
+        }
+        if (n < min_blob)
+            continue;
+        if (x0 + bx0 < *min_x) *min_x = x0 + bx0;
+        if (x0 + bx1 > *max_x) *max_x = x0 + bx1;
+        if (y0 + by0 < *min_y) *min_y = y0 + by0;
+        if (y0 + by1 > *max_y) *max_y = y0 + by1;
+    }
+    free(ink);
+    free(stack);
+}
+
 void measure_box(const omr_image *scan, const page_transform *t, const page_levels *levels,
                  const print_mask *mask, omr_rect box, omr_rect near_zone, box_measure *out) {
     memset(out, 0, sizeof *out);
@@ -300,24 +355,7 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
             break;
         }
     }
-    for (int j = y0; j < y1; j++) {
-        int row_ink = 0;
-        for (int i = x0; i < x1; i++)
-            row_ink += !PRINTED(i, j) && patch_at(&p, i, j) > core;
-        if (row_ink >= 2) {
-            if (j < min_y) min_y = j;
-            if (j > max_y) max_y = j;
-        }
-    }
-    for (int i = x0; i < x1; i++) {
-        int col_ink = 0;
-        for (int j = y0; j < y1; j++)
-            col_ink += !PRINTED(i, j) && patch_at(&p, i, j) > core;
-        if (col_ink >= 2) {
-            if (i < min_x) min_x = i;
-            if (i > max_x) max_x = i;
-        }
-    }
+    core_extent(&p, x0, x1, y0, y1, core, printed, pitch, &min_x, &max_x, &min_y, &max_y);
     if (total > 0) {
         out->fill = (double)inked / total;
         out->faint_fill = (double)faint / total;
