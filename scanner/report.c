@@ -974,14 +974,24 @@ static void write_html(FILE *f, sqlite3 *db, const analysis_data *d, const repor
 
     /* what a reader should know */
     fputs("<h2>Att veta om underlaget</h2>\n<ul>\n", f);
-    size_t review = 0, both = 0;
-    for (size_t r = 0; r < d->n_rows; r++) {
+    size_t review = 0;
+    long both = 0;
+    for (size_t r = 0; r < d->n_rows; r++)
         for (size_t q = 0; q < t->n_questions; q++)
             review += d->rows[r].missing[q] == ANALYSIS_REVIEW;
-        both += strstr(d->rows[r].flags, "paper_and_web") != NULL;
+    /* codes with a paper and a web return, whichever came first */
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT count(*) FROM (SELECT code FROM returns WHERE template = ? AND "
+                           "duplicate_of IS NULL GROUP BY code HAVING count(DISTINCT mode) = 2)",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, t->id, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            both = sqlite3_column_int64(st, 0);
     }
+    sqlite3_finalize(st);
     fprintf(f, "<li>%zu svar väntar på granskning och räknas inte ännu.</li>\n", review);
-    fprintf(f, "<li>%zu personer svarade både på papper och på webben; det svar som kom in först "
+    fprintf(f, "<li>%ld personer svarade både på papper och på webben; det svar som kom in först "
                "räknas.</li>\n",
             both);
     frame_strings foreign;

@@ -216,6 +216,18 @@ Test(report, table1_of_the_city_report_is_reproduced_to_two_decimals) {
     cr_assert(strstr(out, "Enskede-Årsta-Vantör,929,275,29.60,98,33.09\r\n"), "%s", out);
     free(out);
 
+    /* the report page says who answered twice and which form is not in the frame */
+    snprintf(cmd, sizeof cmd, "%s report --db %s/omr.db --out %s/report 2>&1 && cat %s/report/index.html",
+             omr_bin(), dir, dir, dir);
+    rc = run(cmd, &out);
+    cr_assert_eq(rc, 0, "%s", out);
+    cr_assert(strstr(out, "<li>12 personer svarade både på papper och på webben"), "%s", out);
+    cr_assert(strstr(out, "<li>1 inkomna formulär har en kod som inte finns i urvalet"), "%s", out);
+    cr_assert(strstr(out, "<td>Socialförvaltningen</td><td class=\"num\">733</td><td class=\"num\">162</td>"
+                          "<td class=\"num\">22,10%</td><td class=\"num\">247</td><td class=\"num\">33,33%</td>"),
+              "%s", out);
+    free(out);
+
     /* and the reminder list holds exactly the others */
     snprintf(cmd, sizeof cmd, "%s frame reminders --db %s/omr.db --no-record --out - 2>/dev/null | wc -l",
              omr_bin(), dir);
