@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_template.h"
 #include "decide.h"
 #include "render.h"
 #include "scan.h"
@@ -27,6 +28,10 @@ static const char *const usage_text =
     "\n"
     "  omr template check T            validate a template; every error with its line\n"
     "  omr template geometry T         print the layout as JSON\n"
+    "  omr template new --from BLANK --out T.cfg\n"
+    "                                  a first template from a blank form omr did not print\n"
+    "  omr template preview T [BLANK] --out PNG\n"
+    "                                  the template's boxes drawn over the blank form\n"
     "  omr render T --codes FILE [--format pdf|png|tiff] [--dpi N] --out PATH\n"
     "                                  print personalised forms\n"
     "  omr scan --template T [--template T2 ...] --out DIR [--calibration C]\n"
@@ -73,8 +78,12 @@ static int cmd_template(int argc, char **argv) {
     if (argc < 3 || strcmp(argv[1], "--help") == 0)
         return usage(argc < 3 ? stderr : stdout, argc < 3 ? EXIT_USAGE : EXIT_DONE);
     const char *action = argv[1];
+    if (strcmp(action, "new") == 0) /* cli_template.c: forms omr did not print */
+        return cmd_template_new(argc - 1, argv + 1);
+    if (strcmp(action, "preview") == 0)
+        return cmd_template_preview(argc - 1, argv + 1);
     if (strcmp(action, "check") != 0 && strcmp(action, "geometry") != 0) {
-        fprintf(stderr, "omr template: unknown action \"%s\" (check or geometry)\n", action);
+        fprintf(stderr, "omr template: unknown action \"%s\" (check, geometry, new or preview)\n", action);
         return EXIT_USAGE;
     }
     int status = EXIT_DONE;
@@ -227,11 +236,11 @@ static const struct {
     {"template", cmd_template},
     {"render", cmd_render},
     {"scan", cmd_scan},
+    {"frame", cmd_frame},
+    {"report", cmd_report},
     {"watch", cmd_watch},
     {"status", cmd_status},
     {"export", cmd_export},
-    {"frame", cmd_frame},
-    {"report", cmd_report},
     {"review", cmd_review},
 };
 

@@ -360,10 +360,11 @@ def draw_mark(d, rng, style, L, x, y, colour, width):
         else:  # a filled bubble, a little over its edge
             o = rng.uniform(-0.1, 0.4)
             d.ellipse([(x - o) * s, (y - o) * s, (x + b + o) * s, (y + b + o) * s], fill=colour)
-    elif style == "scribble":
-        for k in range(rng.randint(4, 6)):
-            yy = y + 0.8 + (b - 1.6) * k / 5
-            stroke(d, [(x + 0.7, yy + rng.uniform(-0.2, 0.2)), (x + b - 0.7, yy + rng.uniform(0.3, 0.8))], 0.55, colour, rng)
+    elif style == "scribble":  # back and forth over half to two thirds of the box, not a fill
+        n = rng.randint(3, 4)
+        for k in range(n):
+            yy = y + 1.0 + (b - 2.0) * k / (n - 1)
+            stroke(d, [(x + 0.8, yy + rng.uniform(-0.2, 0.2)), (x + b - 0.8, yy + rng.uniform(0.2, 0.6))], 0.45, colour, rng)
 
 
 def label_end(L, q, k):

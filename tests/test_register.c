@@ -1,0 +1,348 @@
+/*
+ * test_register.c — forms omr did not print: register.c (a page found through
+ * its blank copy and its own corner marks, under a turn, scaling and
+ * perspective), barcode.c (a code's text through the template's pattern),
+ * identify.c (a page without a code known by its look, two pages paired by
+ * scan order) and discover.c (boxes, bubbles, a text field and corner marks
+ * found on a blank). The blank form is drawn here with cairo, not by omr.
+ */
+#include <cairo.h>
+
+#include "barcode.h"
+#include "cv_wrap.h"
+#include "discover.h"
+#include "helpers.h"
+#include "identify.h"
+#include "locate.h"
+#include "register.h"
+
+#define DPI 150.0
+#define PW 210.0
+#define PH 297.0
+
+/* A blank form of our own: L-marks, a title, a grid of 3 x 4 square boxes
+ * with row texts, three bubbles in a column with labels, a comment frame.
+ * `variant` changes the texts (page 2 of the form looks different). */
+static omr_image *draw_blank(int variant) {
+    double s = DPI / 25.4;
+    int w = (int)(PW * s), h = (int)(PH * s);
+    cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
+    cairo_t *cr = cairo_create(surface);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    cairo_scale(cr, s, s);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    /* L-marks, 8 mm arms, 1.6 mm thick */
+    const double corners[4][4] = {{10, 10, 1, 1}, {200, 10, -1, 1}, {10, 287, 1, -1}, {200, 287, -1, -1}};
+    for (int i = 0; i < 4; i++) {
+        double x = corners[i][0], y = corners[i][1], sx = corners[i][2], sy = corners[i][3];
+        cairo_rectangle(cr, fmin(x, x + 8 * sx), fmin(y, y + 1.6 * sy), 8, 1.6);
+        cairo_rectangle(cr, fmin(x, x + 1.6 * sx), fmin(y, y + 8 * sy), 1.6, 8);
+        cairo_fill(cr);
+    }
+    cairo_select_font_face(cr, "DejaVu Serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+    cairo_set_font_size(cr, 6);
+    cairo_move_to(cr, 25, 30);
+    cairo_show_text(cr, variant ? "Second page: about you" : "A survey of our own making");
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, 3.5);
+    static const char *rows[2][3] = {{"The staff were helpful", "Finding books was easy", "The rooms are quiet"},
+                                     {"How old are you?", "Where do you live?", "How did you hear of us?"}};
+    cairo_set_line_width(cr, 0.3);
+    for (int r = 0; r < 3; r++) {
+        cairo_move_to(cr, 25, 62 + 10 * r);
+        cairo_show_text(cr, rows[variant][r]);
+        for (int c = 0; c < 4; c++) {
+            cairo_rectangle(cr, 120 + 15 * c + 0.15, 58.5 + 10 * r + 0.15, 4.7, 4.7);
+            cairo_stroke(cr);
+        }
+    }
+    static const char *labels[3] = {"Every week", "Every month", "Less often"};
+    for (int k = 0; k < 3; k++) {
+        cairo_new_path(cr);
+        cairo_arc(cr, 32.5, 112.5 + 9 * k, 2.35, 0, 2 * M_PI);
+        cairo_stroke(cr);
+        cairo_move_to(cr, 38, 113.8 + 9 * k);
+        cairo_show_text(cr, labels[k]);
+    }
+    cairo_move_to(cr, 25, 155);
+    cairo_show_text(cr, variant ? "Anything else you would like to tell us?" : "Comments on our services:");
+    cairo_rectangle(cr, 25, 160, 160, 50);
+    cairo_stroke(cr);
+    cairo_destroy(cr);
+    cairo_surface_flush(surface);
+    omr_image *img = omr_image_new(w, h, DPI, 255);
+    unsigned char *data = cairo_image_surface_get_data(surface);
+    int stride = cairo_image_surface_get_stride(surface);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            img->pixels[(size_t)y * img->stride + x] = data[(size_t)y * stride + 4 * x + 1];
+    cairo_surface_destroy(surface);
+    return img;
+}
+
+/* The page "scanned": mm -> scan px through a quarter turn, scaling and a
+ * perspective (h maps template mm to scan px). */
+static omr_image *photograph(const omr_image *blank, double h[9]) {
+    double s = DPI / 25.4;
+    /* template mm -> blank px -> a 90 degree turn at 0.85 scale, keystoned */
+    omr_point from[4] = {{0, 0}, {PW, 0}, {PW, PH}, {0, PH}}, to[4] = {
+        {1500 - 20, 60}, {1500 + 30, 60 + 0.85 * PW * s}, {60 - 25, 60 + 0.85 * PW * s + 15}, {60, 60 + 10}};
+    cr_assert_eq(cvw_fit_homography(from, to, 4, h), OMR_OK);
+    for (int i = 0; i < 9; i++)
+        h[i] /= h[8];
+    double blank_to_scan[9];
+    double inv_s[9] = {1 / s, 0, 0, 0, 1 / s, 0, 0, 0, 1};
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) {
+            blank_to_scan[i * 3 + j] = 0;
+            for (int k = 0; k < 3; k++)
+                blank_to_scan[i * 3 + j] += h[i * 3 + k] * inv_s[k * 3 + j];
+        }
+    omr_image *scan = omr_image_new(1600, 1300, 0, 255); /* a photo: no resolution */
+    cr_assert_eq(cvw_warp_perspective(blank, scan, blank_to_scan), OMR_OK);
+    cvw_gaussian_blur(scan, 0.8);
+    return scan;
+}
+
+static double map_error(const double a[9], const page_transform *t, double x, double y) {
+    double w = a[6] * x + a[7] * y + a[8];
+    omr_point want = {(a[0] * x + a[1] * y + a[2]) / w, (a[3] * x + a[4] * y + a[5]) / w};
+    omr_point got = locate_map(t, x, y);
+    return hypot(got.x - want.x, got.y - want.y) / t->px_per_mm;
+}
+
+/* A template for the drawn form, its blank saved beside it as PNG pages. */
+static char *write_form(const char *dir, const char *identity, int marks) {
+    for (int p = 0; p < 2; p++) {
+        omr_image *b = draw_blank(p);
+        cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, b->width, b->height);
+        unsigned char *d = cairo_image_surface_get_data(surface);
+        int stride = cairo_image_surface_get_stride(surface);
+        for (int y = 0; y < b->height; y++)
+            for (int x = 0; x < b->width; x++) {
+                uint32_t v = b->pixels[(size_t)y * b->stride + x];
+                ((uint32_t *)(d + (size_t)y * stride))[x] = (v << 16) | (v << 8) | v;
+            }
+        cairo_surface_mark_dirty(surface);
+        char png[512];
+        snprintf(png, sizeof png, "%s/blank-p%d.png", dir, p + 1);
+        cr_assert_eq(cairo_surface_write_to_png(surface, png), CAIRO_STATUS_SUCCESS);
+        cairo_surface_destroy(surface);
+        omr_image_free(b);
+    }
+    char *path = malloc(512);
+    snprintf(path, 512, "%s/form.cfg", dir);
+    FILE *f = fopen(path, "w");
+    fprintf(f, "id = \"ours\"; title = \"ours\";\nreference = [\"blank-p1.png\", \"blank-p2.png\"];\n%s\n%s\n",
+            identity, marks ? "registration = \"marks\"; marks = { size = 8.0; centres = ([12.58, 12.58], "
+                              "[197.42, 12.58], [12.58, 284.42], [197.42, 284.42]); };" : "");
+    fprintf(f, "pages = ( { page = 1; questions = ( { id = \"q1\"; type = \"scale\"; text = \"q1\"; y = 58.5; "
+               "labels = \"none\"; boxes = ( { value = \"1\"; x = 120.0; }, { value = \"2\"; x = 135.0; } ); } ); },\n"
+               "  { page = 2; questions = ( { id = \"q2\"; type = \"single\"; text = \"q2\"; y = 110.15; "
+               "boxes = ( { value = \"1\"; x = 30.15; w = 4.7; h = 4.7; } ); } ); } );\n");
+    fclose(f);
+    return path;
+}
+
+Test(register, blank_copy_finds_a_turned_keystoned_photo) {
+    omr_image *blank = draw_blank(0), *scan = NULL;
+    register_reference *ref = NULL;
+    omr_error err = {0};
+    cr_assert_eq(register_reference_from_image(blank, PW, PH, &ref, &err), OMR_OK, "%s", err.message);
+    double truth[9];
+    scan = photograph(ref->page, truth);
+    register_scan rs;
+    cr_assert_eq(register_scan_prepare(scan, &rs, &err), OMR_OK);
+    double h[9];
+    int inliers = register_match(ref, &rs, h);
+    cr_assert_geq(inliers, 40, "only %d features agree", inliers);
+    page_transform t = {0};
+    memcpy(t.homography, h, sizeof h);
+    t.px_per_mm = 0.85 * DPI / 25.4;
+    /* within half a millimetre everywhere the boxes are; measure re-centres the rest */
+    for (int r = 0; r < 3; r++)
+        for (int c = 0; c < 4; c++)
+            cr_assert_lt(map_error(truth, &t, 122 + 15 * c, 61 + 10 * r), 0.5);
+    /* a page of another form does not match */
+    omr_image *other = omr_image_new(1600, 1300, 0, 255);
+    test_draw_line(other, 5, 5, 100, 80, 1.0, 0);
+    register_scan_clear(&rs);
+    cr_assert_eq(register_scan_prepare(other, &rs, &err), OMR_OK);
+    cr_assert_eq(register_match(ref, &rs, h), 0);
+    register_scan_clear(&rs);
+    omr_image_free(other);
+    omr_image_free(scan);
+    register_reference_free(ref);
+}
+
+Test(register, own_corner_marks_make_the_map_exact_and_the_page_turn_known) {
+    char *dir = test_tempdir();
+    char *path = write_form(dir, "identity = { kind = \"none\"; };", 1);
+    omr_template *t = NULL;
+    omr_error err = {0};
+    template_problems problems = {0};
+    int rc = template_load(path, &t, &problems, &err);
+    cr_assert_eq(rc, OMR_OK, "%s %s", err.message, problems.count ? problems.messages[0] : "");
+    cr_assert_eq(t->registration, REGISTRATION_MARKS);
+    double truth[9];
+    omr_image *scan = photograph(template_reference(t, 1)->page, truth);
+    page_identity id = {.page = 1};
+    snprintf(id.template_id, sizeof id.template_id, "ours");
+    page_transform pt;
+    cr_assert_eq(locate_page(scan, t, &id, &pt, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(pt.quarter_turns, 1);
+    cr_assert(pt.projective);
+    for (double y = 20; y < PH; y += 60)
+        for (double x = 20; x < PW; x += 40)
+            cr_assert_lt(map_error(truth, &pt, x, y), 0.25, "at (%.0f, %.0f) mm", x, y);
+    /* the print mask is the blank's own print: the box outline, not inside */
+    print_mask mask;
+    cr_assert_eq(measure_print_mask(t, 1, &mask, &err), OMR_OK, "%s", err.message);
+    cr_assert(mask.printed[(size_t)(61.0 / mask.pitch) * mask.width + (size_t)(120.2 / mask.pitch)]);
+    cr_assert(!mask.printed[(size_t)(61.0 / mask.pitch) * mask.width + (size_t)(122.5 / mask.pitch)]);
+    print_mask_free(&mask);
+    omr_image_free(scan);
+    template_free(t);
+    free(path);
+    rm_rf(dir);
+}
+
+Test(register, pages_without_a_code_are_known_by_look_and_paired_by_order) {
+    char *dir = test_tempdir();
+    char *path = write_form(dir, "identity = { kind = \"none\"; };", 0);
+    omr_template *t = NULL;
+    omr_error err = {0};
+    cr_assert_eq(template_load(path, &t, NULL, &err), OMR_OK, "%s", err.message);
+    identify_reader *reader = identify_reader_new();
+    const omr_template *list[1] = {t};
+    identify_reader_set_templates(reader, list, 1);
+    double truth[9];
+    page_identity a, b, c;
+    omr_image *p1 = photograph(template_reference(t, 1)->page, truth);
+    omr_image *p2 = photograph(template_reference(t, 2)->page, truth);
+    cr_assert_eq(identify_page(reader, p2, NULL, &a, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(identify_page(reader, p1, NULL, &b, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(identify_page(reader, p1, NULL, &c, &err), OMR_OK, "%s", err.message);
+    cr_assert_str_eq(a.template_id, "ours");
+    cr_assert_eq(a.page, 2);
+    cr_assert_eq(b.page, 1);
+    cr_assert(a.anonymous && a.has_coarse);
+    cr_assert_str_eq(a.code, b.code, "page 2 then page 1: one form");
+    cr_assert_str_neq(b.code, c.code, "a second page 1 starts the next form");
+    cr_assert(identify_code_is_valid(a.code));
+    /* a page that is none of the form's */
+    omr_image *letter = omr_image_new(1240, 1754, 150, 255);
+    test_draw_line(letter, 20, 20, 180, 40, 0.8, 0);
+    cr_assert_eq(identify_page(reader, letter, NULL, &a, &err), OMR_ERR_NOT_FOUND);
+    omr_image_free(letter);
+    omr_image_free(p1);
+    omr_image_free(p2);
+    identify_reader_free(reader);
+    template_free(t);
+    free(path);
+    rm_rf(dir);
+}
+
+Test(register, template_refuses_a_foreign_form_it_cannot_find) {
+    char *dir = test_tempdir();
+    char path[512];
+    snprintf(path, sizeof path, "%s/x.cfg", dir);
+    FILE *f = fopen(path, "w");
+    fprintf(f, "id = \"x\"; title = \"x\";\nidentity = { kind = \"code128\"; pattern = \"^([0-9]+\"; };\n"
+               "pages = ( { page = 1; questions = ( { id = \"q\"; type = \"single\"; text = \"q\"; y = 50.0; "
+               "boxes = ( { value = \"1\"; x = 30.0; } ); } ); } );\n");
+    fclose(f);
+    omr_template *t = NULL;
+    template_problems problems = {0};
+    omr_error err = {0};
+    cr_assert_eq(template_load(path, &t, &problems, &err), OMR_ERR_INVALID);
+    int reference = 0, pattern = 0;
+    for (size_t i = 0; i < problems.count; i++) {
+        reference |= strstr(problems.messages[i], "reference") != NULL;
+        pattern |= strstr(problems.messages[i], "not a regular expression") != NULL;
+    }
+    cr_assert(reference && pattern);
+    template_problems_clear(&problems);
+    rm_rf(dir);
+}
+
+Test(barcode, pattern_maps_text_to_code_and_page_and_refuses_the_rest) {
+    omr_template t = {0};
+    t.id = "kund";
+    t.identity = (template_identity){IDENTITY_CODE128, "^KU([0-9]{8})([0-9])$", 1, 2, 0, NULL, {0, 0, 0, 0}, 0};
+    barcode_symbol s = {.kind = IDENTITY_CODE128};
+    char code[64];
+    int page;
+    omr_error err;
+    snprintf(s.text, sizeof s.text, "KU123456782");
+    cr_assert_eq(barcode_match(&t, &s, code, sizeof code, &page, &err), OMR_OK);
+    cr_assert_str_eq(code, "12345678");
+    cr_assert_eq(page, 2);
+    snprintf(s.text, sizeof s.text, "KU12345678"); /* a short read */
+    cr_assert_eq(barcode_match(&t, &s, code, sizeof code, &page, &err), OMR_ERR_NOT_FOUND);
+    snprintf(s.text, sizeof s.text, "KU123456780"); /* page 0 */
+    cr_assert_eq(barcode_match(&t, &s, code, sizeof code, &page, &err), OMR_ERR_INVALID);
+    s.kind = IDENTITY_CODE39; /* another symbology */
+    snprintf(s.text, sizeof s.text, "KU123456782");
+    cr_assert_eq(barcode_match(&t, &s, code, sizeof code, &page, &err), OMR_ERR_NOT_FOUND);
+    /* a form id group must read the template's */
+    t.identity = (template_identity){IDENTITY_I25, "^([0-9]{2})([0-9]{6})([0-9])$", 2, 3, 1, "17", {0, 0, 0, 0}, 0};
+    s.kind = IDENTITY_I25;
+    snprintf(s.text, sizeof s.text, "170012341");
+    cr_assert_eq(barcode_match(&t, &s, code, sizeof code, &page, &err), OMR_OK);
+    cr_assert_str_eq(code, "001234");
+    snprintf(s.text, sizeof s.text, "180012341");
+    cr_assert_eq(barcode_match(&t, &s, code, sizeof code, &page, &err), OMR_ERR_NOT_FOUND);
+}
+
+Test(discover, finds_boxes_bubbles_field_and_marks_on_a_blank) {
+    char *dir = test_tempdir();
+    char *path = write_form(dir, "identity = { kind = \"none\"; };", 0);
+    char blank[600];
+    snprintf(blank, sizeof blank, "%s/blank-p1.png", dir);
+    discover_result r;
+    omr_error err = {0};
+    cr_assert_eq(discover_blank(blank, &r, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(r.n_pages, 1);
+    const discover_page *pg = &r.pages[0];
+    int squares = 0, round = 0;
+    for (size_t i = 0; i < pg->n_boxes; i++) {
+        if (pg->boxes[i].round) {
+            round++;
+            cr_assert(pg->boxes[i].label_right);
+            cr_assert_lt(fabs(pg->boxes[i].rect.x - 30.0), 0.3);
+        } else {
+            squares++;
+            cr_assert_lt(fabs(pg->boxes[i].rect.w - 5.0), 0.3);
+        }
+    }
+    cr_assert_eq(squares, 12, "%d square boxes (no letter O, no frame)", squares);
+    cr_assert_eq(round, 3);
+    cr_assert_eq(pg->n_questions, 4, "three grid rows and one column of bubbles: %d", pg->n_questions);
+    cr_assert_eq(pg->n_fields, 1);
+    for (int k = 0; k < 4; k++)
+        cr_assert(pg->has_mark[k]);
+    cr_assert_lt(fabs(pg->marks[0].x - 12.58), 0.3);
+    /* the template it writes loads, and finds its page on the blank */
+    char cfg[600];
+    snprintf(cfg, sizeof cfg, "%s/new.cfg", dir);
+    FILE *f = fopen(cfg, "w");
+    cr_assert_eq(discover_write_template(&r, "new-form", "blank-p1.png", f, &err), OMR_OK);
+    fclose(f);
+    omr_template *t = NULL;
+    template_problems problems = {0};
+    int rc = template_load(cfg, &t, &problems, &err);
+    cr_assert_eq(rc, OMR_OK, "%s %s", err.message, problems.count ? problems.messages[0] : "");
+    cr_assert_eq(t->n_questions, 4);
+    cr_assert_eq(t->questions[0].type, QUESTION_SCALE);
+    cr_assert_eq(t->registration, REGISTRATION_MARKS);
+    char png[600];
+    snprintf(png, sizeof png, "%s/preview.png", dir);
+    cr_assert_eq(discover_preview(t, blank, 1, png, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(access(png, R_OK), 0);
+    template_free(t);
+    discover_result_free(&r);
+    free(path);
+    rm_rf(dir);
+}
