@@ -16,12 +16,12 @@
 #include "discover.h"
 
 static const char *const new_usage =
-    "usage: omr template new --from BLANK --out T.cfg [--id ID]\n"
+    "usage: omr template new --from BLANK [--from BLANK2 ...] --out T.cfg [--id ID]\n"
     "  Finds the check boxes, bubbles, text fields, corner marks and any barcode on a\n"
-    "  blank copy of a form omr did not print (PDF, TIFF, PNG or JPEG; one page per\n"
-    "  page of the form) and writes a first template naming the blank as its\n"
-    "  reference. Edit its ids, types, values and labels; check it with\n"
-    "  omr template preview T.cfg BLANK --out preview.png\n";
+    "  blank copy of a form omr did not print (PDF, TIFF, PNG or JPEG; one page of\n"
+    "  the file per page of the form, or one --from per page) and writes a first\n"
+    "  template naming the blank as its reference. Edit its ids, types, values and\n"
+    "  labels; check it with: omr template preview T.cfg --out preview.png\n";
 
 static const char *const preview_usage =
     "usage: omr template preview T [BLANK] --out PNG\n"
@@ -51,19 +51,26 @@ int cmd_template_new(int argc, char **argv) {
                                             {"id", required_argument, 0, 'i'},
                                             {"help", no_argument, 0, 'h'},
                                             {0, 0, 0, 0}};
-    const char *from = NULL, *out = NULL, *id = NULL;
+    const char *from[16] = {NULL}, *out = NULL, *id = NULL;
+    size_t n_from = 0;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
         switch (c) {
-        case 'f': from = optarg; break;
+        case 'f':
+            if (n_from == 16) {
+                fprintf(stderr, "omr template new: at most 16 --from files\n");
+                return EXIT_USAGE;
+            }
+            from[n_from++] = optarg;
+            break;
         case 'o': out = optarg; break;
         case 'i': id = optarg; break;
         case 'h': fputs(new_usage, stdout); return EXIT_DONE;
         default: fputs(new_usage, stderr); return EXIT_USAGE;
         }
     }
-    if (!from || !out || optind != argc) {
+    if (!n_from || !out || optind != argc) {
         fputs(new_usage, stderr);
         return EXIT_USAGE;
     }
@@ -81,19 +88,30 @@ int cmd_template_new(int argc, char **argv) {
                 *p = p == name ? 'f' : '-';
         id = name;
     }
-    discover_result r;
+    discover_result r = {0};
     omr_error err = {0};
-    if (discover_blank(from, &r, &err) != OMR_OK) {
-        fprintf(stderr, "omr template new: %s: %s\n", from, err.message);
-        return EXIT_USAGE;
+    char names[16][PATH_MAX];
+    const char *references[16];
+    for (size_t i = 0; i < n_from; i++) {
+        discover_result more;
+        if (discover_blank(from[i], &more, &err) != OMR_OK ||
+            (i > 0 && discover_append(&r, &more, &err) != OMR_OK)) {
+            fprintf(stderr, "omr template new: %s: %s\n", from[i], err.message);
+            if (i > 0)
+                discover_result_free(&more);
+            discover_result_free(&r);
+            return EXIT_USAGE;
+        }
+        if (i == 0)
+            r = more;
+        reference_name(from[i], out, names[i], sizeof names[i]);
+        references[i] = names[i];
     }
-    char reference[PATH_MAX];
-    reference_name(from, out, reference, sizeof reference);
     char tmp[PATH_MAX + 8];
     snprintf(tmp, sizeof tmp, "%s.tmp", out);
     FILE *f = fopen(tmp, "w");
     int status = EXIT_DONE;
-    if (!f || discover_write_template(&r, id, reference, f, &err) != OMR_OK || fclose(f) != 0 ||
+    if (!f || discover_write_template(&r, id, references, n_from, f, &err) != OMR_OK || fclose(f) != 0 ||
         rename(tmp, out) != 0) {
         fprintf(stderr, "omr template new: cannot write %s: %s\n", out, f ? err.message : strerror(errno));
         remove(tmp);

@@ -327,15 +327,42 @@ void discover_result_free(discover_result *r) {
 
 /* ---- the template ------------------------------------------------------------------ */
 
-int discover_write_template(const discover_result *r, const char *id, const char *reference, FILE *f,
-                            omr_error *err) {
-    fprintf(f, "# Made by `omr template new` from %s: a first draft to edit.\n", reference);
-    fprintf(f, "# Check it with `omr template preview THIS.cfg %s --out preview.png`, then give the\n", reference);
+int discover_append(discover_result *r, discover_result *more, omr_error *err) {
+    discover_page *grown = realloc(r->pages, (r->n_pages + more->n_pages) * sizeof *grown);
+    if (!grown)
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+    r->pages = grown;
+    memcpy(r->pages + r->n_pages, more->pages, more->n_pages * sizeof *grown);
+    r->n_pages += more->n_pages;
+    if (!*r->barcode_kind && *more->barcode_kind) {
+        memcpy(r->barcode_kind, more->barcode_kind, sizeof r->barcode_kind);
+        memcpy(r->barcode_text, more->barcode_text, sizeof r->barcode_text);
+    }
+    free(more->pages);
+    memset(more, 0, sizeof *more);
+    return OMR_OK;
+}
+
+int discover_write_template(const discover_result *r, const char *id, const char *const *references,
+                            size_t n_references, FILE *f, omr_error *err) {
+    const char *reference = references[0];
+    fprintf(f, "# Made by `omr template new` from %s%s: a first draft to edit.\n", reference,
+            n_references > 1 ? " ..." : "");
+    fprintf(f, "# Check it with `omr template preview THIS.cfg --out preview.png`, then give the\n");
     fprintf(f, "# questions their ids, types (single | multi | scale), values and labels, merge or\n");
     fprintf(f, "# split questions where the guess is wrong, and name the text fields.\n");
     fprintf(f, "id = \"%s\";\ntitle = \"%s\";\n", id, id);
     fprintf(f, "page_width = %.1f; page_height = %.1f;\n", r->page_width, r->page_height);
-    fprintf(f, "reference = \"%s\";          # the blank form: how pages are found and matched\n", reference);
+    fprintf(f, "reference = ");
+    if (n_references == 1) {
+        fprintf(f, "\"%s\";", reference);
+    } else {
+        fprintf(f, "[");
+        for (size_t i = 0; i < n_references; i++)
+            fprintf(f, "%s\"%s\"", i ? ", " : "", references[i]);
+        fprintf(f, "];");
+    }
+    fprintf(f, "   # the blank form: how pages are found and matched\n");
     /* corner marks: every page must show the same ones */
     int marks = r->n_pages > 0;
     for (size_t p = 0; p < r->n_pages; p++) {

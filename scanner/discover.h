@@ -50,10 +50,15 @@ typedef struct {
 int discover_blank(const char *path, discover_result *out, omr_error *err);
 void discover_result_free(discover_result *result);
 
+/* Appends the pages of `more` to `result` (a blank given as one file per
+ * page); `more` is left empty. */
+int discover_append(discover_result *result, discover_result *more, omr_error *err);
+
 /* Writes the template (libconfig, README "Template format") with `id` and
- * `reference` (the blank's path as the template should name it). */
-int discover_write_template(const discover_result *result, const char *id, const char *reference,
-                            FILE *out, omr_error *err);
+ * the blank's file(s) as the template should name them: one file for all
+ * pages, or one per page. */
+int discover_write_template(const discover_result *result, const char *id, const char *const *references,
+                            size_t n_references, FILE *out, omr_error *err);
 
 /* Draws the template's boxes, text fields, marks and code area over page
  * `page` of the blank and writes it as a colour PNG. */

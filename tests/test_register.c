@@ -328,7 +328,8 @@ Test(discover, finds_boxes_bubbles_field_and_marks_on_a_blank) {
     char cfg[600];
     snprintf(cfg, sizeof cfg, "%s/new.cfg", dir);
     FILE *f = fopen(cfg, "w");
-    cr_assert_eq(discover_write_template(&r, "new-form", "blank-p1.png", f, &err), OMR_OK);
+    const char *refs[1] = {"blank-p1.png"};
+    cr_assert_eq(discover_write_template(&r, "new-form", refs, 1, f, &err), OMR_OK);
     fclose(f);
     omr_template *t = NULL;
     template_problems problems = {0};
