@@ -14,7 +14,7 @@ BUILD   := $(if $(SAN),build-san,build)
 PREFIX  ?= /usr/local
 SHARE   ?= $(PREFIX)/share/omr
 
-PKGS    := libtiff-4 zbar tesseract lept cairo libqrencode poppler-glib libpng libjpeg libconfig jansson sqlite3 libcrypto libmicrohttpd libsodium
+PKGS    := libtiff-4 zbar tesseract lept cairo libqrencode poppler-glib libpng libjpeg libconfig jansson sqlite3 libmicrohttpd libsodium libcrypto
 OPENCV_CFLAGS := -I/usr/include/opencv4
 OPENCV_LIBS   := -lopencv_calib3d -lopencv_features2d -lopencv_flann -lopencv_imgproc -lopencv_core
 
@@ -103,7 +103,15 @@ test: deps test-deps e2e
 	$(MAKE) omr $(TEST_BIN)
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp OMR_BIN=$(BUILD)/omr tests/run.sh $(TEST_BIN)
 
+# the held-out set (samples/heldout) is made with Pillow and poppler's pdftoppm
+BENCH_PACKAGES := python3 python3-pil python3-numpy poppler-utils
+
 bench: deps
+	@missing=$$(for p in $(BENCH_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
 	$(MAKE) omr $(BUILD)/omr-samples
 	samples/bench.sh $(BUILD)
 
