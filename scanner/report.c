@@ -585,14 +585,15 @@ static void draw_bar_chart(cairo_t *cr, const void *ctx) {
     double top = y, row_h = bar_row_height(c);
     /* grid */
     cairo_set_line_width(cr, 1);
-    for (int k = 0; k <= 4; k++) {
-        double gx = x0 + plot * k / 4.0;
+    int ticks = !c->percent && fmod(c->max, 5) == 0 ? 5 : 4; /* 0 2 4 6 8 10, 0 25 50 75 100 */
+    for (int k = 0; k <= ticks; k++) {
+        double gx = x0 + plot * k / ticks;
         cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
         cairo_move_to(cr, floor(gx) + 0.5, top);
         cairo_line_to(cr, floor(gx) + 0.5, top + c->n_rows * row_h);
         cairo_stroke(cr);
         char tick[32];
-        fmt_sv(tick, sizeof tick, c->max * k / 4.0, c->percent || c->max >= 10 ? 0 : 1,
+        fmt_sv(tick, sizeof tick, c->max * k / ticks, c->percent || c->max >= 10 ? 0 : 1,
                c->percent ? " %" : "");
         set_font(cr, 11, 0);
         cairo_text_extents_t ext;
@@ -789,6 +790,7 @@ static void write_html(FILE *f, sqlite3 *db, const analysis_data *d, const repor
           "table{border-collapse:collapse;margin:1em 0;font-size:.9em}\n"
           "th,td{border:1px solid #ccc;padding:.3em .5em;vertical-align:top}\n"
           "th{background:#eef2f7;text-align:left}td.num{text-align:right;white-space:nowrap}\n"
+          "td.q{min-width:22em}\n"
           ".wide{overflow-x:auto}figure{margin:1em 0}img{max-width:100%;height:auto}\n"
           "figcaption{font-size:.8em;color:#555}.note{color:#555;font-size:.9em}\n"
           "</style>\n</head>\n<body>\n<h1>",
@@ -870,7 +872,7 @@ static void write_html(FILE *f, sqlite3 *db, const analysis_data *d, const repor
                 html_text(f, section);
                 fputs("</th></tr>\n", f);
             }
-            fputs("<tr><td>", f);
+            fputs("<tr><td class=\"q\">", f);
             html_text(f, tq->text);
             fputs("</td>", f);
             for (size_t g = 0; g <= d->n_units; g++) {
@@ -922,7 +924,11 @@ static void write_html(FILE *f, sqlite3 *db, const analysis_data *d, const repor
         fprintf(f, "</p>\n");
         html_chart(f, "grade", "Medelbetyg per enhet");
         fputs("<table><tr><th>Enhet</th><th>Medelbetyg</th><th>Andel ", f);
-        html_text(f, upper);
+        const char *last = strrchr(upper, ' ');
+        if (last) /* "6 7 8 9 10" -> "6–10" */
+            fprintf(f, "%.*s–%s", (int)strcspn(upper, " "), upper, last + 1);
+        else
+            html_text(f, upper);
         fputs("</th><th>n</th></tr>\n", f);
         for (size_t g = 0; g <= d->n_units; g++) {
             report_stat m, u;
