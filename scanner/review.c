@@ -39,7 +39,7 @@ static const char review_schema[] =
     "CREATE TABLE IF NOT EXISTS review_decision_log(\n"
     "  decision_id INTEGER PRIMARY KEY REFERENCES decisions(id),\n"
     "  outcome TEXT NOT NULL CHECK(outcome IN "
-    "('value','blank','illegible','text','match','keep','discard','undo')),\n"
+    "('value','blank','illegible','text','match','keep','discard','not_form','undo')),\n"
     "  prev_value TEXT,\n"
     "  prev_status TEXT,\n"
     "  prev_confirmed_by TEXT,\n"
@@ -49,7 +49,8 @@ static const char review_schema[] =
     "CREATE INDEX IF NOT EXISTS decisions_item ON decisions(review_item_id);\n"
     "CREATE INDEX IF NOT EXISTS decisions_operator ON decisions(operator, id);\n";
 
-static const char *const outcome_names[] = {"value", "blank", "illegible", "text", "match", "keep", "discard"};
+static const char *const outcome_names[] = {"value", "blank",   "illegible", "text",
+                                            "match", "keep",    "discard",   "not_form"};
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -596,8 +597,11 @@ static int decide_duplicate(review_queue *q, const char *op, int64_t id, const i
  * needs as JSON. */
 static int decide_match(review_queue *q, const char *op, int64_t id, const item_row *r,
                         const review_choice *c, const char *now_s, omr_error *err) {
+    if (c->kind == REVIEW_CHOICE_NOT_FORM)
+        return record_decision(q->db, id, op, now_s, NULL, "not_form", c->kind, NULL, NULL, NULL, NULL, err);
     if (c->kind != REVIEW_CHOICE_MATCH)
-        return omr_fail(err, OMR_ERR_INVALID, "a page without a readable code is matched by typing its login code");
+        return omr_fail(err, OMR_ERR_INVALID,
+                        "a page without a readable code is matched by typing its login code, or set aside (x)");
     if (!r->has_page)
         return omr_fail(err, OMR_ERR_INVALID, "item %lld names no page", (long long)id);
     if (!c->value || !identify_code_is_valid(c->value))
@@ -938,7 +942,7 @@ int review_undo(review_queue *q, const char *op, time_t now, int64_t *item, omr_
             else
                 rc = run(q->db, err, "restoring the text", "DELETE FROM texts WHERE return_id = ? AND field = ?", "it",
                          r.return_id, r.item);
-        } else if (strcmp(r.kind, "unmatched_page") == 0) {
+        } else if (strcmp(r.kind, "unmatched_page") == 0 && outcome && strcmp(outcome, "match") == 0) {
             rc = undo_match(q, &r, prev_value, err);
         }
     }

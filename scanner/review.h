@@ -18,11 +18,12 @@
  *                   template, code and page number and joins that code's
  *                   return (a new one when none lacks that page); each of its
  *                   questions and text fields becomes a review item, keyed in
- *                   by hand from the page image
+ *                   by hand from the page image; or "not a form" (a cover
+ *                   letter, another questionnaire): the page stays rejected
  * decisions.final_value is the value written (for text: the text; for a
  * match: "template:code:page"; for duplicates: "keep" or "discard"), and the
  * review module's own table review_decision_log keeps, per decision, the
- * outcome (value, blank, illegible, text, match, keep, discard), what it
+ * outcome (value, blank, illegible, text, match, keep, discard, not_form), what it
  * replaced (so undo can restore it) and whether it was undone. An undo is
  * kept too, as a decision row of its own (outcome 'undo', final_value what
  * the item holds again), so each item's latest decision is always its
@@ -93,6 +94,7 @@ typedef enum {
     REVIEW_CHOICE_MATCH,     /* value: login code; template_id and page (0: the item's guess) */
     REVIEW_CHOICE_KEEP,      /* a duplicate return is a return of its own */
     REVIEW_CHOICE_DISCARD,   /* a duplicate return is the same paper again */
+    REVIEW_CHOICE_NOT_FORM,  /* a page without a code is no questionnaire page (a letter) */
 } review_choice_kind;
 
 typedef struct {

@@ -265,7 +265,8 @@ static enum MHD_Result handle_change(review_server *s, struct MHD_Connection *c,
             review_choice_kind kind;
         } kinds[] = {{"value", REVIEW_CHOICE_VALUE}, {"blank", REVIEW_CHOICE_BLANK},
                      {"illegible", REVIEW_CHOICE_ILLEGIBLE}, {"text", REVIEW_CHOICE_TEXT},
-                     {"match", REVIEW_CHOICE_MATCH}, {"keep", REVIEW_CHOICE_KEEP}, {"discard", REVIEW_CHOICE_DISCARD}};
+                     {"match", REVIEW_CHOICE_MATCH}, {"keep", REVIEW_CHOICE_KEEP}, {"discard", REVIEW_CHOICE_DISCARD},
+                     {"not_form", REVIEW_CHOICE_NOT_FORM}};
         const char *choice = json_string_value(json_object_get(body, "choice"));
         review_choice ch = {0};
         int known = 0;

@@ -136,7 +136,7 @@ int review_image_source_get(review_queue *q, int64_t id, review_image_source *ou
         omr_rect r = qq->text_rect;
         double box_h = qq->n_boxes ? qq->boxes[0].rect.h : 5;
         if (r.h <= 0)
-            r.h = fmax(box_h, 11); /* the printed text's height is not in the template: two lines */
+            r.h = fmax(box_h, 9.5); /* the printed text's height is not in the template: two lines */
         for (size_t b = 0; b < qq->n_boxes; b++) {
             omr_rect br = qq->boxes[b].rect;
             if (qq->labels == LABELS_RIGHT)

@@ -495,6 +495,17 @@ Test(review_queue, pages_without_a_code_are_matched_by_hand, .init = setup, .fin
     cr_assert_eq(sql_int("SELECT count(*) FROM review_items WHERE page_id = %lld AND kind <> 'unmatched_page'", page),
                  0);
     cr_assert_eq(sql_int("SELECT count(*) FROM returns"), 1);
+    /* a cover letter is set aside: the page stays as the scanner left it */
+    review_choice letter = {.kind = REVIEW_CHOICE_NOT_FORM};
+    cr_assert_eq(review_decide(q, "anna", item, &letter, t + 2, &err), OMR_OK, "%s", err.message);
+    cr_assert_str_eq(sql_text("SELECT status || ' ' || reason FROM pages WHERE id = %lld", page),
+                     "rejected no QR code found");
+    cr_assert_eq(review_undo(q, "anna", t + 3, &undone, &err), OMR_OK, "%s", err.message);
+    cr_assert_str_eq(sql_text("SELECT status || ' ' || reason FROM pages WHERE id = %lld", page),
+                     "rejected no QR code found");
+    cr_assert_str_eq(sql_text("SELECT group_concat(ifnull(final_value, '-'), ' ') FROM "
+                              "(SELECT * FROM decisions WHERE review_item_id = %lld ORDER BY id)", item),
+                     "ekb-2024:GGG777:2 - not_form -");
     review_queue_free(q);
 }
 

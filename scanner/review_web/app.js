@@ -179,7 +179,7 @@ function showMatch(item) {
   $('match-page').value = item.page || 1;
   $('match-code').value = '';
   show('match-box', true);
-  text('keys-help', 'Type the login code and press Enter. Esc leaves the box: then u: undo, n: skip');
+  text('keys-help', 'Type the login code and press Enter (Shift+Tab: the page number). Esc leaves the box: then x: not a questionnaire page (a letter), u: undo, n: skip');
   $('match-code').focus();
 }
 
@@ -318,7 +318,10 @@ document.addEventListener('keydown', (ev) => {
     if (key === 'd') { ev.preventDefault(); decide('discard'); return; }
     return;
   }
-  if (item.kind === 'unmatched_page' && (key === 'e' || key === 'Enter')) { ev.preventDefault(); $('match-code').focus(); }
+  if (item.kind === 'unmatched_page') {
+    if (key === 'x') { ev.preventDefault(); decide('not_form'); return; }
+    if (key === 'e' || key === 'Enter') { ev.preventDefault(); $('match-code').focus(); }
+  }
 });
 
 // ---- the supervisor's summary -------------------------------------------

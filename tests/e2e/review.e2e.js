@@ -58,11 +58,18 @@ function helpOf(command) {
 // Real scans: synthetic filled and degraded forms, read by `omr scan --db`.
 function ledgerFromScans(dir, db) {
   const gen = path.join(dir, 'gen');
-  execFileSync(OMR_SAMPLES, ['make', '--template', 'ekb-2024', '--count', '24', '--seed', '4242', '--out', gen, '--quick'],
+  execFileSync(OMR_SAMPLES, ['make', '--template', 'ekb-2024', '--count', '40', '--seed', '4242', '--out', gen, '--quick'],
     { stdio: ['ignore', 'ignore', 'inherit'] });
   const out = path.join(dir, 'out');
   omr(['scan', '--template', 'ekb-2024', '--db', db, '--out', out, '--no-ocr', path.join(gen, 'scans')]);
-  return { out, store: [gen, out], source: 'omr scan --db over 24 synthetic scanned forms (omr-samples)' };
+  // what is on each scanned page, as the generator drew it
+  const manifest = new Map();
+  const lines = fs.readFileSync(path.join(gen, 'manifest.csv'), 'utf8').trim().split(/\r?\n/).slice(1);
+  for (const line of lines) {
+    const [file, index, code, , page, kind] = line.split(',');
+    manifest.set(file + '#' + index, { code, page: Number(page), kind });
+  }
+  return { out, store: [gen, out], manifest, source: 'omr scan --db over 40 synthetic scanned forms (omr-samples)' };
 }
 
 // The rows the scanner writes, made with SQL over forms printed by omr render.
@@ -114,7 +121,8 @@ function ledgerFromSql(dir, db) {
   sqlText += `INSERT INTO review_items(return_id, item, kind, reason, created_at) VALUES (last_insert_rowid(), 'duplicate', 'duplicate', 'a second paper return of this code', '2026-11-21T08:00:00Z');\n`;
   sqlText += 'COMMIT;\n';
   sqlite(db, sqlText);
-  return { out: store, store: [store], source: 'SQL rows over 12 forms printed by omr render (the scanner writes no ledger yet)', lostCode: codes[11] };
+  const manifest = new Map([['lost.png#1', { code: codes[11], page: 2, kind: 'form' }]]);
+  return { out: store, store: [store], manifest, source: 'SQL rows over 12 forms printed by omr render (the scanner writes no ledger yet)' };
 }
 
 // ---- the server -----------------------------------------------------------
@@ -272,14 +280,22 @@ async function main() {
         exp = { kind: 'duplicate', value: 'keep', outcome: 'keep' };
       } else if (item.kind === 'unmatched_page') {
         // the code is printed under the QR code on the page image; the test knows it
-        // (page 2): the code box has the focus, the page number is one Shift+Tab back
-        const code = fixture.lostCode || 'UNKNOWN';
-        await page.keyboard.type(code);
-        await page.keyboard.press('Shift+Tab');
-        await page.keyboard.press('Control+A');
-        await page.keyboard.type('2');
-        await page.keyboard.press('Enter');
-        exp = { kind: 'unmatched_page', value: 'ekb-2024:' + code + ':2', outcome: 'match' };
+        // (the test knows it from the generator's manifest). The code box has
+        // the focus; the page number is one Shift+Tab back.
+        const truth = fixture.manifest.get(path.basename(item.file || '') + '#' + item.file_page);
+        if (truth && truth.kind === 'form') {
+          await page.keyboard.type(truth.code);
+          await page.keyboard.press('Shift+Tab');
+          await page.keyboard.press('Control+A');
+          await page.keyboard.type(String(truth.page));
+          await page.keyboard.press('Enter');
+          exp = { kind: 'unmatched_page', value: 'ekb-2024:' + truth.code + ':' + truth.page, outcome: 'match', code: truth.code, page: truth.page };
+        } else {
+          // a cover letter or a blank sheet: no page of a questionnaire
+          await page.keyboard.press('Escape');
+          await page.keyboard.press('x');
+          exp = { kind: 'unmatched_page', value: 'not_form', outcome: 'not_form' };
+        }
       } else {
         await page.keyboard.press('n');
       }
@@ -335,10 +351,13 @@ async function main() {
     const redecided = [...expected].find(([, e]) => e.redecided);
     const history = redecided ? decisions.filter((d) => d.item === redecided[0]).map((d) => d.outcome) : [];
     check('an item decided twice keeps both decisions and the undo', history.length === 3 && history[1] === 'undo', JSON.stringify(history));
-    if (fixture.lostCode) {
-      const joined = sqlite(db, `SELECT count(*) AS n FROM pages p JOIN returns r ON r.id = p.return_id WHERE r.code = ${q(fixture.lostCode)} AND p.page = 2 AND p.status = 'read'`, true);
-      check('the page without a code joined its form after the code was typed', joined[0].n === 1);
+    for (const [, exp] of expected) {
+      if (exp.outcome !== 'match') continue;
+      const joined = sqlite(db, `SELECT count(*) AS n FROM pages p JOIN returns r ON r.id = p.return_id WHERE r.code = ${q(exp.code)} AND p.page = ${exp.page} AND p.status = 'read'`, true);
+      check('a page without a code joined its form after the code was typed', joined[0].n >= 1);
     }
+    const setAside = [...expected.values()].filter((e) => e.outcome === 'not_form').length;
+    if (setAside) console.log(`# ${setAside} page(s) without a code set aside as no questionnaire page (cover letters)`);
 
     // the exports
     const exportHelp = helpOf('export');
@@ -351,19 +370,26 @@ async function main() {
         const rowsCsv = parseCsv(fs.readFileSync(csvPath, 'utf8'));
         const header = rowsCsv[0];
         const codeOf = new Map(sqlite(db, 'SELECT id, code FROM returns', true).map((x) => [x.id, x.code]));
+        const returnsOf = new Map();
+        for (const code of codeOf.values()) returnsOf.set(code, (returnsOf.get(code) || 0) + 1);
+        let compared = 0;
         const bad = [];
         for (const [, exp] of expected) {
           if (exp.kind !== 'answer') continue;
           const code = codeOf.get(exp.return_id);
           const rowsOf = rowsCsv.filter((row) => row[header.indexOf('code')] === code);
-          if (!rowsOf.length) continue; // a return the export leaves out (e.g. a discarded duplicate)
+          // one return, one row: a code with several returns cannot be told apart in records.csv
+          if (rowsOf.length !== 1 || returnsOf.get(code) !== 1) continue;
           const row = rowsOf[0];
+          compared++;
           const question = header.indexOf(exp.question);
           const confirmed = (row[header.indexOf('confirmed')] || '').split(' ');
           if (question >= 0 && (row[question] || '') !== (exp.value || '')) bad.push(code + ' ' + exp.question + ': ' + row[question] + ' expected ' + exp.value);
           if (header.indexOf('confirmed') >= 0 && !confirmed.includes(exp.question)) bad.push(code + ' ' + exp.question + ' not in confirmed');
         }
-        check('records.csv holds the operator\'s decisions and marks them confirmed', bad.length === 0, bad.slice(0, 5).join('\n  '));
+        check('records.csv holds the operator\'s decisions and marks them confirmed (' + compared + ' answers compared)',
+          bad.length === 0 && compared >= 0.8 * [...expected.values()].filter((e) => e.kind === 'answer').length,
+          bad.slice(0, 5).join('\n  '));
         console.log('# exports checked with omr export (records.csv) and in the ledger');
       }
     } else {
