@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "frame.h"
 #include "helpers.h"
@@ -399,4 +400,58 @@ Test(frame, bad_web_answers_are_refused_whole) {
     cr_assert(has_problem(&p, 1, "no column \"q6\""));
     frame_problems_clear(&p);
     template_free((omr_template *)t);
+}
+
+/* ---- the command line ------------------------------------------------------------------- */
+
+static const char *omr_bin(void) {
+    const char *b = getenv("OMR_BIN");
+    return b && *b ? b : "build/omr";
+}
+
+/* Runs a command with its output (both streams) into out; returns the exit status. */
+static int run(const char *cmd, char *out, size_t size) {
+    char full[2048];
+    snprintf(full, sizeof full, "%s 2>&1", cmd);
+    FILE *p = popen(full, "r");
+    cr_assert_not_null(p);
+    size_t len = fread(out, 1, size - 1, p);
+    out[len] = 0;
+    int status = pclose(p);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+Test(frame, omr_frame_codes_prints_checked_codes) {
+    char cmd[1024], out[4096];
+    snprintf(cmd, sizeof cmd, "%s frame codes 5 --db %s/omr.db", omr_bin(), dir);
+    cr_assert_eq(run(cmd, out, sizeof out), 0, "%s", out);
+    int lines = 0;
+    for (char *save = NULL, *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        cr_assert(frame_code_check_ok(line), "%s", line);
+        lines++;
+    }
+    cr_assert_eq(lines, 5);
+}
+
+Test(frame, omr_frame_import_prints_every_problem_with_its_line) {
+    char codes[2][FRAME_CODE_RANDOM + 2];
+    make_codes(2, codes);
+    char csv[512];
+    snprintf(csv, sizeof csv, "code,unit\n%s,Järva\n%s,Farsta\n%s,Bromma\n", codes[0], codes[1],
+             codes[0]);
+    char path[512];
+    snprintf(path, sizeof path, "%s", write_file("frame.csv", csv));
+    char cmd[2048], out[4096];
+    snprintf(cmd, sizeof cmd, "%s frame import --db %s/omr.db --template ekb-2024 %s", omr_bin(),
+             dir, path);
+    cr_assert_eq(run(cmd, out, sizeof out), 1, "%s", out);
+    char want[700];
+    snprintf(want, sizeof want, "%s:4: login code %s appears twice (first on line 2)", path, codes[0]);
+    cr_assert(strstr(out, want), "%s", out);
+    cr_assert(strstr(out, "nothing was imported"), "%s", out);
+    cr_assert_eq(count("SELECT count(*) FROM frame"), 0);
+    /* a usage error is told apart */
+    snprintf(cmd, sizeof cmd, "%s frame import --db %s/omr.db %s", omr_bin(), dir, path);
+    cr_assert_eq(run(cmd, out, sizeof out), 2, "%s", out);
+    cr_assert(strstr(out, "--template"), "%s", out);
 }
