@@ -53,6 +53,8 @@ int scan_context_init(scan_context *ctx, const scan_options *options, omr_error 
                                   .page_height = options->n_templates ? options->templates[0]->page_height : 297};
     if (!ctx->reader)
         return omr_fail(err, OMR_ERR_MEMORY, "cannot start the QR code reader (zbar)");
+    /* forms omr did not print are known by their own codes or their look */
+    identify_reader_set_templates(ctx->reader, options->templates, options->n_templates);
     return OMR_OK;
 }
 
@@ -186,12 +188,25 @@ static void pages_add(scan_file_pages *out, int file_page, store_page_status sta
     out->pages[out->n_pages++] = (store_page){file_page, status, omr_strdup(reason), reviewable, reading};
 }
 
+/* A decoder's message names the path it opened; staff know the file by its
+ * name (the daemon reads it from its processing folder). */
+static void name_in_message(char *message, size_t size, const char *path, const char *name) {
+    size_t plen = strlen(path);
+    char *at = plen ? strstr(message, path) : NULL;
+    if (!at || strcmp(path, name) == 0)
+        return;
+    char rest[OMR_ERROR_SIZE];
+    snprintf(rest, sizeof rest, "%s", at + plen);
+    snprintf(at, size - (size_t)(at - message), "%s%s", name, rest);
+}
+
 void scan_read_file(scan_context *ctx, const char *path, const char *name, scan_file_pages *out) {
     memset(out, 0, sizeof *out);
     double start = now_seconds(), ocr_before = ctx->seconds_ocr;
     decode_source *src = NULL;
     omr_error err;
     if (decode_open(path, &src, &err) != OMR_OK) {
+        name_in_message(err.message, sizeof err.message, path, name);
         out->error = omr_strdup(err.message);
         out->seconds = now_seconds() - start;
         return;
@@ -207,6 +222,8 @@ void scan_read_file(scan_context *ctx, const char *path, const char *name, scan_
             rc = scan_page(ctx, image, name, i + 1, &page, &blank, &err);
         }
         omr_image_free(image);
+        if (rc != OMR_OK)
+            name_in_message(err.message, sizeof err.message, path, name);
         if (rc == OMR_OK)
             pages_add(out, i + 1, STORE_PAGE_READ, NULL, 0, page);
         else
