@@ -67,9 +67,15 @@ static int label_beside(const omr_image *img, const discover_box *b, double s) {
 static int cmp_box_y(const void *a, const void *b) {
     const discover_box *p = a, *q = b;
     double d = (p->rect.y + p->rect.h / 2) - (q->rect.y + q->rect.h / 2);
-    if (fabs(d) < 0.5 * p->rect.h)
-        return p->rect.x < q->rect.x ? -1 : p->rect.x > q->rect.x;
-    return d < 0 ? -1 : 1;
+    return d < 0 ? -1 : d > 0;
+}
+
+/* After rows are numbered (in `question`): by row, then left to right. */
+static int cmp_box_row(const void *a, const void *b) {
+    const discover_box *p = a, *q = b;
+    if (p->question != q->question)
+        return p->question < q->question ? -1 : 1;
+    return p->rect.x < q->rect.x ? -1 : p->rect.x > q->rect.x;
 }
 
 /* Groups the page's boxes (sorted in reading order) into questions. */
@@ -79,12 +85,14 @@ static void group_questions(discover_page *pg) {
     qsort(b, n, sizeof *b, cmp_box_y);
     int *row = calloc(n ? n : 1, sizeof *row);
     int n_rows = 0;
+    for (size_t i = 0; i < n; i++) /* a row: centres within half a box of the previous */
+        b[i].question = i > 0 && fabs((b[i].rect.y + b[i].rect.h / 2) - (b[i - 1].rect.y + b[i - 1].rect.h / 2)) <
+                                     0.5 * b[i].rect.h
+                            ? b[i - 1].question
+                            : n_rows++;
+    qsort(b, n, sizeof *b, cmp_box_row);
     for (size_t i = 0; i < n; i++) {
-        if (i > 0 && fabs((b[i].rect.y + b[i].rect.h / 2) - (b[i - 1].rect.y + b[i - 1].rect.h / 2)) <
-                         0.5 * b[i].rect.h)
-            row[i] = row[i - 1];
-        else
-            row[i] = n_rows++;
+        row[i] = b[i].question;
         b[i].question = -1;
     }
     int q = 0;
