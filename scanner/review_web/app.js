@@ -110,6 +110,7 @@ function showItem(item) {
   text('item-reason', item.reason);
   text('item-section', item.question && item.question.section ? item.question.section : '');
   $('item-image').src = '/api/items/' + item.id + '/image.png';
+  $('item-image').classList.remove('upside-down');
   show('legend', item.kind === 'answer');
   show('options', false); show('text-box', false); show('match-box', false); show('dup-box', false);
   $('options').replaceChildren();
@@ -179,7 +180,7 @@ function showMatch(item) {
   $('match-page').value = item.page || 1;
   $('match-code').value = '';
   show('match-box', true);
-  text('keys-help', 'Type the login code and press Enter (Shift+Tab: the page number). Esc leaves the box: then x: not a questionnaire page (a letter), u: undo, n: skip');
+  text('keys-help', 'Type the login code and press Enter (Shift+Tab: the page number). Esc leaves the box: then r: turn the image upside down, x: not a questionnaire page (a letter), u: undo, n: skip');
   $('match-code').focus();
 }
 
@@ -320,6 +321,7 @@ document.addEventListener('keydown', (ev) => {
   }
   if (item.kind === 'unmatched_page') {
     if (key === 'x') { ev.preventDefault(); decide('not_form'); return; }
+    if (key === 'r') { ev.preventDefault(); $('item-image').classList.toggle('upside-down'); return; }
     if (key === 'e' || key === 'Enter') { ev.preventDefault(); $('match-code').focus(); }
   }
 });
