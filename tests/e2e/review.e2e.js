@@ -171,6 +171,7 @@ async function main() {
   const db = path.join(dir, 'omr.db');
   let server = null;
   let context = null;
+  let userData = null;
   try {
     // the operators (this also creates the ledger)
     omr(['review', 'user', 'add', 'anna', '--db', db], PASSWORD + '\n');
@@ -184,7 +185,7 @@ async function main() {
     check('the ledger holds at least ' + MIN_ITEMS + ' flagged items', waiting >= MIN_ITEMS, waiting + ' items');
 
     server = await startServer(db, fixture.out, fixture.store);
-    const userData = fs.mkdtempSync(path.join(os.tmpdir(), 'omr-e2e-chromium-'));
+    userData = fs.mkdtempSync(path.join(os.tmpdir(), 'omr-e2e-chromium-'));
     context = await chromium.launchPersistentContext(userData, {
       executablePath: CHROMIUM,
       headless: true,
@@ -417,6 +418,7 @@ async function main() {
     check('the browser test ran to its end', false, e && e.stack ? e.stack : String(e));
   } finally {
     if (context) await context.close().catch(() => {});
+    if (userData) fs.rmSync(userData, { recursive: true, force: true });
     if (server) {
       const code = await new Promise((resolve) => {
         server.child.once('exit', (c, sig) => resolve(c === null ? sig : c));
