@@ -104,17 +104,17 @@ WALL=$(echo "$END $START" | awk '{ printf "%.1f", $1 - $2 }')
 PEAK=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$RUN/time.txt")
 # the last file read (marks recorded) from the log's timestamps
 FIRST_T=$(grep -m1 ' watching ' "$RUN/watch.log" | awk '{ print $3 }')
-LAST_T=$(grep -E ': (read|rejected|the same content)' "$RUN/watch.log" | tail -1 | awk '{ print $3 }')
+LAST_T=$(grep -E ': (read [0-9]|rejected:|the same content|[0-9]+ blank page)' "$RUN/watch.log" | tail -1 | awk '{ print $3 }')
 MARKS_S=$(python3 -c "
 from datetime import datetime as d
 f='%Y-%m-%dT%H:%M:%SZ'
 print(max(1,(d.strptime('$LAST_T',f)-d.strptime('$FIRST_T',f)).total_seconds()))" 2>/dev/null || echo "$WALL")
 RECORDS=$(($(wc -l <"$RUN/out/records.csv") - 1))
 CODES_ONCE=$(tail -n +2 "$RUN/out/records.csv" | cut -d, -f1 | sort | uniq -d | wc -l)
-READ=$(grep -c ': read ' "$RUN/watch.log" || true)
+READ=$(grep -c -E ': (read [0-9]|[0-9]+ blank page)' "$RUN/watch.log" || true)
 REJECTED=$(grep -c ': rejected: ' "$RUN/watch.log" || true)
 FILED=$(find "$RUN/archive" "$RUN/rejected" -type f ! -name '*.reason' | wc -l)
-LEFT=$(find "$RUN/inbox" -type f | wc -l)
+LEFT=$(find "$RUN/inbox" -type f ! -name .omr-watch.lock | wc -l)
 
 echo "files:                 $FILES ($READ read, $REJECTED rejected; $FILED filed, $LEFT left in the inbox)"
 echo "forms in records.csv:  $RECORDS of $FORMS (codes in more than one row: $CODES_ONCE)"

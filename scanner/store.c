@@ -374,23 +374,6 @@ int store_find_file(sqlite3 *db, const char *sha256, store_file_info *out, omr_e
     return OMR_OK;
 }
 
-int store_mark_processing(sqlite3 *db, const char *sha256, const char *name, long long size,
-                          const char *received_at, omr_error *err) {
-    char now[32];
-    store_now(now);
-    RUN(db, err, "cannot note a file as being read",
-        "INSERT OR IGNORE INTO scan_files(sha256, original_name, size, state, received_at) "
-        "VALUES (?, ?, ?, 'processing', ?)", "ttit", sha256, name, size, received_at ? received_at : now);
-    return OMR_OK;
-}
-
-int store_forget_processing(sqlite3 *db, const char *sha256, omr_error *err) {
-    RUN(db, err, "cannot forget a file", "DELETE FROM scan_files WHERE sha256 = ? AND state = 'processing' "
-        "AND NOT EXISTS (SELECT 1 FROM pages WHERE pages.file_id = scan_files.id) "
-        "AND NOT EXISTS (SELECT 1 FROM duplicate_files d WHERE d.file_id = scan_files.id)", "t", sha256);
-    return OMR_OK;
-}
-
 int store_forget_unfinished(sqlite3 *db, int *count, omr_error *err) {
     *count = 0;
     int rc = store_exec(db, "DELETE FROM scan_files WHERE state = 'processing' "
@@ -903,13 +886,14 @@ static int write_file_body(sqlite3 *db, const omr_template *const *templates, si
         else
             result->pages_rejected++;
     }
-    int done = result->pages_read > 0;
+    /* a file of blank pages (the backs of a duplex scan, saved apart) was read
+     * and holds nothing: filed with the others, not with the rejects */
+    int all_blank = !file->error && file->n_pages && result->pages_blank == file->n_pages;
+    int done = result->pages_read > 0 || all_blank;
     snprintf(result->state, sizeof result->state, "%s", done ? "done" : "rejected");
     char error[1024] = "";
     if (file->error)
         snprintf(error, sizeof error, "%s", file->error);
-    else if (!done && file->n_pages && result->pages_blank == file->n_pages)
-        snprintf(error, sizeof error, "every page is blank");
     else if (!done) {
         snprintf(error, sizeof error, "no page could be used:");
         for (size_t i = 0; i < file->n_pages; i++)
@@ -1013,7 +997,10 @@ static int write_file_body(sqlite3 *db, const omr_template *const *templates, si
         memcpy(result->codes + sizeof result->codes - 4, "...", 4);
 
     char message[1600];
-    if (done) {
+    if (all_blank) {
+        snprintf(message, sizeof message, "%zu blank page%s, nothing to count", result->pages_blank,
+                 result->pages_blank == 1 ? "" : "s");
+    } else if (done) {
         snprintf(message, sizeof message, "read %zu page%s: %s", result->pages_read,
                  result->pages_read == 1 ? "" : "s", result->codes);
         if (result->pages_blank)

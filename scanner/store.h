@@ -140,7 +140,7 @@ typedef struct {
 } store_file_result;
 
 /* Records a scan file in ONE transaction: its scan_files row (done when a page
- * was read, else rejected), its pages and marks, the returns its pages start
+ * was read or every page is blank, else rejected), its pages and marks, the returns its pages start
  * or join (recomputing their answers and flags), texts (crops saved as PNG
  * under out_dir/comments/), review items, and an event. When the content is
  * already in the ledger (same sha256, done or rejected) nothing is counted:
@@ -163,14 +163,9 @@ typedef struct {
 
 int store_find_file(sqlite3 *db, const char *sha256, store_file_info *out, omr_error *err);
 
-/* Notes a file as being read (state processing), so `omr status` and a
- * second worker see it. Does nothing when the hash is already known. */
-int store_mark_processing(sqlite3 *db, const char *sha256, const char *name, long long size,
-                          const char *received_at, omr_error *err);
-/* Forgets one processing row (the file will be read again later). */
-int store_forget_processing(sqlite3 *db, const char *sha256, omr_error *err);
-/* At start-up: forgets every processing row (their files are read again from
- * the processing folder). *count = rows forgotten. */
+/* At start-up: forgets every scan_files row left in state processing (by a
+ * tool that noted a file before reading it; its file is read again from the
+ * processing folder). *count = rows forgotten. */
 int store_forget_unfinished(sqlite3 *db, int *count, omr_error *err);
 
 /* Notes a later arrival of known content (not counted again). */

@@ -771,6 +771,9 @@ static void process_job(thread_slot *slot, scan_context *ctx, sqlite3 *db, job *
               result.first_name, result.received_at, dest);
     else if (rejected)
         logf_(d, "%s: rejected: %s; moved to %s (reason in %s.reason)", j->name, result.error, dest, dest);
+    else if (!result.pages_read)
+        logf_(d, "%s: %zu blank page%s, nothing to count; archived as %s", j->name, result.pages_blank,
+              result.pages_blank == 1 ? "" : "s", dest);
     else {
         char extra[160] = "";
         if (result.pages_blank)

@@ -384,6 +384,13 @@ Test(store, rejected_pages_and_unreadable_files_are_listed_with_their_reason) {
     cr_assert(strstr(r.error, "page 1: no QR code"), "%s", r.error);
     cr_assert_str_eq(text_of("SELECT stored_path FROM scan_files"), "r");
     cr_assert_eq(count("SELECT count(*) FROM review_items WHERE kind = 'unmatched_page'"), 1);
+    /* a file of blank backs only: read, nothing to count, not a reject */
+    store_page backs[1] = {{1, STORE_PAGE_BLANK, "blank page (the back of a duplex scan?)", 0, NULL}};
+    store_scan_file b = {.sha256 = SHA("5"), .name = "back.png", .archive_path = "a/back.png",
+                         .rejected_path = "r/back.png", .pages = backs, .n_pages = 1, .out_dir = dir};
+    cr_assert_eq(store_write_file(db, (const omr_template *const *)&tmpl, 1, &b, &r, &err), OMR_OK, "%s", err.message);
+    cr_assert_str_eq(r.state, "done");
+    cr_assert_str_eq(text_of("SELECT stored_path FROM scan_files WHERE original_name = 'back.png'"), "a/back.png");
     cr_assert_eq(store_write_unreadable(db, "locked.pdf", "rejected/locked.pdf", "cannot be read: Permission denied",
                                         &err), OMR_OK);
     cr_assert(strstr(text_of("SELECT sha256 FROM scan_files WHERE original_name = 'locked.pdf'"), "unreadable:"));
@@ -392,6 +399,7 @@ Test(store, rejected_pages_and_unreadable_files_are_listed_with_their_reason) {
     cr_assert(strstr(rejects, "letter.tif,1,error,no QR code found in any corner\r\n"), "%s", rejects);
     cr_assert(strstr(rejects, "letter.tif,2,blank,"), "%s", rejects);
     cr_assert(strstr(rejects, "locked.pdf,,error,cannot be read: Permission denied"), "%s", rejects);
+    cr_assert(strstr(rejects, "back.png,1,blank,"), "%s", rejects);
 }
 
 Test(store, a_schema_1_ledger_is_upgraded_in_place) {
