@@ -40,6 +40,9 @@ int scan_context_init(scan_context *ctx, const scan_options *options, omr_error 
     memset(ctx, 0, sizeof *ctx);
     ctx->options = options;
     ctx->reader = identify_reader_new();
+    /* forms omr did not print: their own barcodes, or their look */
+    if (ctx->reader)
+        identify_reader_set_templates(ctx->reader, options->templates, options->n_templates);
     for (size_t i = 0; i < options->n_templates; i++)
         ctx->n_masks += options->templates[i]->n_pages;
     ctx->masks = calloc(ctx->n_masks ? ctx->n_masks : 1, sizeof *ctx->masks);
