@@ -1175,6 +1175,8 @@ typedef struct {
     size_t n_watches;
     int ifd;                /* inotify, or -1 */
     int listing_due;
+    candidate *fresh;       /* files new to a listing, merged in at its end */
+    size_t n_fresh, cap_fresh;
     struct {
         dev_t dev;
         ino_t ino;
@@ -1216,6 +1218,19 @@ static void cand_remove(inbox_state *in, size_t i) {
     in->n--;
 }
 
+static void cand_fill(candidate *k, const char *rel, const struct stat *st, double now) {
+    memset(k, 0, sizeof *k);
+    k->name = omr_strdup(rel);
+    k->size = (long long)st->st_size;
+    k->mtime = st->st_mtim;
+    k->changed_at = now;
+    store_now(k->first_seen);
+}
+
+static int compare_candidates(const void *a, const void *b) {
+    return strcmp(((const candidate *)a)->name, ((const candidate *)b)->name);
+}
+
 /* Updates what is known of inbox/rel after a listing or an event. */
 static void inbox_note(daemon_state *d, inbox_state *in, const char *rel, double now, int writing) {
     const watch_config *c = &d->rt->cfg;
@@ -1240,13 +1255,7 @@ static void inbox_note(daemon_state *d, inbox_state *in, const char *rel, double
         }
         memmove(&in->items[i + 1], &in->items[i], (in->n - i) * sizeof *in->items);
         in->n++;
-        candidate *k = &in->items[i];
-        memset(k, 0, sizeof *k);
-        k->name = omr_strdup(rel);
-        k->size = (long long)st.st_size;
-        k->mtime = st.st_mtim;
-        k->changed_at = now;
-        store_now(k->first_seen);
+        cand_fill(&in->items[i], rel, &st, now);
     }
     candidate *k = &in->items[i];
     k->seen = 1;
@@ -1293,6 +1302,21 @@ static int is_our_folder(const inbox_state *in, const struct stat *st) {
     return 0;
 }
 
+/* A file new to this listing: kept aside and sorted in once at the end, so
+ * that 20,000 files dropped at once stay cheap to take in. */
+static void fresh_push(inbox_state *in, const char *rel, const struct stat *st, double now) {
+    if (in->n_fresh == in->cap_fresh) {
+        size_t cap = in->cap_fresh ? in->cap_fresh * 2 : 64;
+        candidate *grown = realloc(in->fresh, cap * sizeof *grown);
+        if (!grown)
+            return; /* the next listing finds it */
+        in->fresh = grown;
+        in->cap_fresh = cap;
+    }
+    cand_fill(&in->fresh[in->n_fresh], rel, st, now);
+    in->fresh[in->n_fresh++].seen = 1;
+}
+
 static void inbox_walk(daemon_state *d, inbox_state *in, const char *rel, int depth, double now) {
     const watch_config *c = &d->rt->cfg;
     char path[PATH_MAX];
@@ -1315,7 +1339,13 @@ static void inbox_walk(daemon_state *d, inbox_state *in, const char *rel, int de
             if (depth < 16 && !is_our_folder(in, &st))
                 inbox_walk(d, in, child, depth + 1, now);
         } else if (S_ISREG(st.st_mode)) {
-            inbox_note(d, in, child, now, -1);
+            int found;
+            cand_find(in, child, &found);
+            if (found) {
+                inbox_note(d, in, child, now, -1);
+            } else {
+                fresh_push(in, child, &st, now);
+            }
         }
     }
     closedir(dir);
@@ -1326,6 +1356,23 @@ static void inbox_list(daemon_state *d, inbox_state *in, double now) {
     for (size_t i = 0; i < in->n; i++)
         in->items[i].seen = 0;
     inbox_walk(d, in, "", 0, now);
+    if (in->n_fresh) {
+        if (in->n + in->n_fresh > in->cap) {
+            size_t cap = in->n + in->n_fresh + 64;
+            candidate *grown = realloc(in->items, cap * sizeof *grown);
+            if (grown) {
+                in->items = grown;
+                in->cap = cap;
+            }
+        }
+        size_t room = in->cap - in->n < in->n_fresh ? in->cap - in->n : in->n_fresh;
+        memcpy(&in->items[in->n], in->fresh, room * sizeof *in->fresh);
+        for (size_t i = room; i < in->n_fresh; i++)
+            free(in->fresh[i].name);
+        in->n += room;
+        in->n_fresh = 0;
+        qsort(in->items, in->n, sizeof *in->items, compare_candidates);
+    }
     for (size_t i = in->n; i-- > 0;)
         if (!in->items[i].seen) {
             logf_(d, "%s: vanished from the inbox before it was read (deleted or moved by someone); nothing "
@@ -1425,6 +1472,7 @@ static void inbox_free(inbox_state *in) {
     for (size_t i = 0; i < in->n_watches; i++)
         free(in->watches[i].rel);
     free(in->watches);
+    free(in->fresh);
     if (in->ifd >= 0)
         close(in->ifd);
     memset(in, 0, sizeof *in);
