@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "encode.h"
+#include "frame.h"
 
 const char store_schema_sql[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
@@ -650,6 +651,15 @@ int store_recompute_return(sqlite3 *db, const omr_template *const *templates, si
             if (duplicate_of > 0) {
                 size_t len = strlen(flags);
                 snprintf(flags + len, sizeof flags - len, "%sduplicate_of:%lld", len ? " " : "", duplicate_of);
+            }
+            /* a code outside the survey's frame is flagged, never silently
+             * counted (frame.c: no frame loaded means nothing to check) */
+            char why[256];
+            frame_code_status fs = frame_check_code(db, template_id, code, why, sizeof why);
+            if (fs == FRAME_CODE_UNKNOWN || fs == FRAME_CODE_BAD_CHECK) {
+                size_t len = strlen(flags);
+                snprintf(flags + len, sizeof flags - len, "%s%s", len ? " " : "",
+                         fs == FRAME_CODE_UNKNOWN ? "not_in_frame" : "frame_check_failed");
             }
             rc = prepare(db, &st, err, "UPDATE returns SET flags = ? WHERE id = ?", "ti", flags, return_id);
             if (rc == OMR_OK)
