@@ -25,6 +25,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
@@ -361,6 +362,7 @@ struct daemon_state {
     thread_slot *workers, *ocrs, exporter;
     size_t n_workers, n_ocrs;
     int exporter_running;
+    int wake_fd;            /* eventfd: a worker is free, the main thread claims the next file */
 };
 
 static double mono_now(void) {
@@ -847,6 +849,12 @@ static void *worker_main(void *arg) {
         pthread_cond_broadcast(&d->idle_cv);
         pthread_cond_signal(&d->export_cv);
         pthread_mutex_unlock(&d->mu);
+        if (d->wake_fd >= 0) {
+            uint64_t one = 1;
+            if (write(d->wake_fd, &one, sizeof one) < 0) {
+                /* the main thread still claims on its next round */
+            }
+        }
     }
     if (have_ctx)
         scan_context_free(&ctx);
@@ -1760,6 +1768,7 @@ int watch_run(const char *config_path, const watch_config *overrides, watch_log_
     cond_init(&d.ocr_cv);
     cond_init(&d.export_cv);
     cond_init(&d.idle_cv);
+    d.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     inbox_state in;
     inbox_init(&in, &rt->cfg);
     if (in.ifd < 0)
@@ -1775,9 +1784,13 @@ int watch_run(const char *config_path, const watch_config *overrides, watch_log_
     double next_listing = 0;
     int stop = rc != OMR_OK;
     while (!stop) {
-        struct pollfd fds[2] = {{sfd, POLLIN, 0}, {in.ifd, POLLIN, 0}};
-        poll(fds, in.ifd >= 0 ? 2 : 1, 200);
+        struct pollfd fds[3] = {{sfd, POLLIN, 0}, {d.wake_fd, POLLIN, 0}, {in.ifd, POLLIN, 0}};
+        poll(fds, in.ifd >= 0 ? 3 : 2, 200);
         double now = mono_now();
+        uint64_t wakes;
+        if (d.wake_fd >= 0 && read(d.wake_fd, &wakes, sizeof wakes) < 0) {
+            /* nothing to drain */
+        }
         struct signalfd_siginfo si;
         while (sfd >= 0 && read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
             if (si.ssi_signo == SIGHUP) {
@@ -1792,7 +1805,7 @@ int watch_run(const char *config_path, const watch_config *overrides, watch_log_
         if (stop)
             break;
         const watch_config *c = &d.rt->cfg;
-        if (in.ifd >= 0 && (fds[1].revents & POLLIN))
+        if (in.ifd >= 0 && (fds[2].revents & POLLIN))
             inbox_events(&d, &in, now);
         if (now >= next_listing || in.listing_due) {
             inbox_list(&d, &in, now);
@@ -1836,6 +1849,8 @@ int watch_run(const char *config_path, const watch_config *overrides, watch_log_
     pthread_cond_destroy(&d.idle_cv);
     if (sfd >= 0)
         close(sfd);
+    if (d.wake_fd >= 0)
+        close(d.wake_fd);
     pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
     store_close(db);
     close(lock_fd);
