@@ -56,8 +56,6 @@ int scan_context_init(scan_context *ctx, const scan_options *options, omr_error 
                                   .page_height = options->n_templates ? options->templates[0]->page_height : 297};
     if (!ctx->reader)
         return omr_fail(err, OMR_ERR_MEMORY, "cannot start the QR code reader (zbar)");
-    /* forms omr did not print are known by their own codes or their look */
-    identify_reader_set_templates(ctx->reader, options->templates, options->n_templates);
     return OMR_OK;
 }
 
