@@ -28,8 +28,8 @@ CXXFLAGS += -std=c++17 -Wall -Wextra -Werror -g $(OPT) $(SANFLAGS) $(OPENCV_CFLA
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(OPENCV_LIBS) -lstdc++ -lm -pthread -lcsv
 LDFLAGS  += $(SANFLAGS)
 
-LIB_C    := $(filter-out scanner/main.c,$(wildcard scanner/*.c))
-LIB_CXX  := $(wildcard scanner/*.cpp)
+LIB_C    := $(filter-out scanner/cli/main.c,$(wildcard scanner/*/*.c))
+LIB_CXX  := $(wildcard scanner/*/*.cpp)
 LIB_OBJ  := $(LIB_C:%.c=$(BUILD)/%.o) $(LIB_CXX:%.cpp=$(BUILD)/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -50,17 +50,17 @@ all: omr
 omr: $(BUILD)/omr
 	@if [ "$(BUILD)" = build ]; then ln -sf build/omr omr; fi
 
-$(BUILD)/omr: $(BUILD)/scanner/main.o $(BUILD)/libomr.a
+$(BUILD)/omr: $(BUILD)/scanner/cli/main.o $(BUILD)/libomr.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/libomr.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/%.o: %.c $(wildcard scanner/*.h samples/generator/*.h)
+$(BUILD)/%.o: %.c $(wildcard scanner/*/*.h samples/generator/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/%.o: %.cpp scanner/cv_wrap.h
+$(BUILD)/%.o: %.cpp scanner/base/cv_wrap.h
 	@mkdir -p $(dir $@)
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c -o $@ $<
 

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "template.h"
+#include "forms/template.h"
 
 /* A fresh temporary folder; the caller removes it with rm_rf. */
 static inline char *test_tempdir(void) {

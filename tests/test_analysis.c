@@ -12,10 +12,10 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "analysis.h"
-#include "frame.h"
+#include "survey/analysis.h"
+#include "survey/frame.h"
 #include "helpers.h"
-#include "store.h"
+#include "ledger/store.h"
 
 static char *dir;
 static sqlite3 *db;

@@ -2,7 +2,7 @@
  * test_decide.c — decide.c: box thresholds and the question rules (double
  * ticks, corrections, lone solid fills, ink beside a box, routing).
  */
-#include "decide.h"
+#include "deciding/decide.h"
 #include "helpers.h"
 
 static calibration cal;

@@ -23,8 +23,8 @@
 #include <tiffio.h>
 #include <unistd.h>
 
-#include "decode.h"
-#include "encode.h"
+#include "pages/decode.h"
+#include "pages/encode.h"
 
 /* ---- fixtures ------------------------------------------------------------ */
 

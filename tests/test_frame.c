@@ -12,10 +12,10 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "frame.h"
+#include "survey/frame.h"
 #include "helpers.h"
-#include "identify.h"
-#include "store.h"
+#include "reading/identify.h"
+#include "ledger/store.h"
 
 static char *dir;
 static sqlite3 *db;

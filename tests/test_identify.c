@@ -3,7 +3,7 @@
  * (Reading the QR code off real rendered pages is covered in test_scan.c.)
  */
 #include "helpers.h"
-#include "identify.h"
+#include "reading/identify.h"
 
 Test(identify, check_char_catches_every_single_substitution) {
     const char *code = "A7K2QX9P";

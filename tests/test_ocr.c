@@ -5,7 +5,7 @@
 #include <cairo.h>
 
 #include "helpers.h"
-#include "ocr.h"
+#include "reading/ocr.h"
 
 /* Renders `text` in DejaVu Sans at 300 dpi into a grey image. */
 static omr_image *text_image(const char *text, double points) {

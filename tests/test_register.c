@@ -8,13 +8,13 @@
  */
 #include <cairo.h>
 
-#include "barcode.h"
-#include "cv_wrap.h"
-#include "discover.h"
+#include "reading/barcode.h"
+#include "base/cv_wrap.h"
+#include "forms/discover.h"
 #include "helpers.h"
-#include "identify.h"
-#include "locate.h"
-#include "register.h"
+#include "reading/identify.h"
+#include "reading/locate.h"
+#include "reading/register.h"
 
 #define DPI 150.0
 #define PW 210.0

@@ -15,8 +15,8 @@
 #include <zbar.h>
 
 #include "helpers.h"
-#include "identify.h"
-#include "render.h"
+#include "reading/identify.h"
+#include "print/render.h"
 
 static const char *const shipped[] = {"ekb-2024", "oj-2021-ekb"};
 

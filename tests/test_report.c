@@ -14,11 +14,11 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "analysis.h"
-#include "frame.h"
+#include "survey/analysis.h"
+#include "survey/frame.h"
 #include "helpers.h"
-#include "report.h"
-#include "store.h"
+#include "survey/report.h"
+#include "ledger/store.h"
 
 /* Runs a shell command; its standard output into *out (may be NULL). */
 static int run(const char *cmd, char **out) {

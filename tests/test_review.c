@@ -14,12 +14,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
-#include "encode.h"
+#include "pages/encode.h"
 #include "helpers.h"
-#include "render.h"
-#include "review.h"
-#include "review_users.h"
-#include "store.h"
+#include "print/render.h"
+#include "review/review.h"
+#include "review/review_users.h"
+#include "ledger/store.h"
 
 #define DPI 150.0
 #define PASSWORD "correct horse battery"
@@ -914,12 +914,12 @@ Test(review_page, compiled_page_matches_its_sources) {
     static const struct {
         const char *path;
         const char *compiled;
-    } files[] = {{"scanner/review_web/index.html", review_page_html},
-                 {"scanner/review_web/app.js", review_page_js},
-                 {"scanner/review_web/app.css", review_page_css}};
+    } files[] = {{"scanner/review/review_web/index.html", review_page_html},
+                 {"scanner/review/review_web/app.js", review_page_js},
+                 {"scanner/review/review_web/app.css", review_page_css}};
     for (size_t i = 0; i < 3; i++) {
         char *src = slurp(files[i].path);
-        cr_assert_str_eq(files[i].compiled, src, "%s changed: run scanner/review_web/embed.sh", files[i].path);
+        cr_assert_str_eq(files[i].compiled, src, "%s changed: run scanner/review/review_web/embed.sh", files[i].path);
         free(src);
     }
 }

@@ -5,10 +5,10 @@
  */
 #include <sys/stat.h>
 
-#include "encode.h"
+#include "pages/encode.h"
 #include "helpers.h"
-#include "render.h"
-#include "scan.h"
+#include "print/render.h"
+#include "daemon/scan.h"
 
 static omr_template *tmpl;
 static calibration cal;

@@ -9,10 +9,10 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
-#include "encode.h"
-#include "export.h"
+#include "pages/encode.h"
+#include "export/export.h"
 #include "helpers.h"
-#include "store.h"
+#include "ledger/store.h"
 
 static omr_template *tmpl;
 static char *dir;

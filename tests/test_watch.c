@@ -28,10 +28,10 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "encode.h"
+#include "pages/encode.h"
 #include "helpers.h"
-#include "render.h"
-#include "watch.h"
+#include "print/render.h"
+#include "daemon/watch.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define UNDER_ASAN 1

@@ -1,0 +1,340 @@
+/*
+ * cv_wrap.cpp — the only C++ in omr: wraps cv::estimateAffine-style fits,
+ * warps, blurs, resizing, Otsu and connected components for the C stages;
+ * ORB features, matching and RANSAC homographies, and contour
+ * shapes for forms omr did not print (register.c, discover.c).
+ * Each function converts omr_image to a cv::Mat header (no copy), calls
+ * OpenCV inside try/catch and turns exceptions into status codes.
+ */
+#include "base/cv_wrap.h"
+
+#include <opencv2/calib3d.hpp>
+#include <opencv2/core.hpp>
+#include <opencv2/features2d.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <vector>
+
+static cv::Mat as_mat(const omr_image *image) {
+    return cv::Mat(image->height, image->width, CV_8UC1, image->pixels, (size_t)image->stride);
+}
+
+extern "C" int cvw_fit_affine(const omr_point *from, const omr_point *to, int n, cvw_affine *out) {
+    if (n < 3)
+        return OMR_ERR_INVALID;
+    try {
+        cv::Mat a = cv::Mat::zeros(2 * n, 6, CV_64F), b(2 * n, 1, CV_64F), x;
+        for (int i = 0; i < n; i++) {
+            a.at<double>(2 * i, 0) = from[i].x;
+            a.at<double>(2 * i, 1) = from[i].y;
+            a.at<double>(2 * i, 2) = 1;
+            a.at<double>(2 * i + 1, 3) = from[i].x;
+            a.at<double>(2 * i + 1, 4) = from[i].y;
+            a.at<double>(2 * i + 1, 5) = 1;
+            b.at<double>(2 * i) = to[i].x;
+            b.at<double>(2 * i + 1) = to[i].y;
+        }
+        if (!cv::solve(a, b, x, cv::DECOMP_SVD))
+            return OMR_ERR_INVALID;
+        for (int i = 0; i < 6; i++)
+            out->m[i] = x.at<double>(i);
+        double det = out->m[0] * out->m[4] - out->m[1] * out->m[3];
+        return std::abs(det) < 1e-9 ? OMR_ERR_INVALID : OMR_OK;
+    } catch (const cv::Exception &) {
+        return OMR_ERR_INVALID;
+    }
+}
+
+extern "C" int cvw_fit_homography(const omr_point *from, const omr_point *to, int n, double h[9]) {
+    if (n < 4)
+        return OMR_ERR_INVALID;
+    try {
+        std::vector<cv::Point2d> src, dst;
+        for (int i = 0; i < n; i++) {
+            src.emplace_back(from[i].x, from[i].y);
+            dst.emplace_back(to[i].x, to[i].y);
+        }
+        cv::Mat hm = cv::findHomography(src, dst, 0);
+        if (hm.empty())
+            return OMR_ERR_INVALID;
+        for (int i = 0; i < 9; i++)
+            h[i] = hm.at<double>(i / 3, i % 3);
+        return OMR_OK;
+    } catch (const cv::Exception &) {
+        return OMR_ERR_INVALID;
+    }
+}
+
+extern "C" int cvw_warp_affine(const omr_image *in, omr_image *out, const cvw_affine *forward) {
+    try {
+        cv::Mat src = as_mat(in), dst = as_mat(out);
+        cv::Mat m = (cv::Mat_<double>(2, 3) << forward->m[0], forward->m[1], forward->m[2],
+                     forward->m[3], forward->m[4], forward->m[5]);
+        cv::warpAffine(src, dst, m, dst.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT,
+                       cv::Scalar(255));
+        return OMR_OK;
+    } catch (const cv::Exception &) {
+        return OMR_ERR_INVALID;
+    }
+}
+
+extern "C" int cvw_warp_perspective(const omr_image *in, omr_image *out, const double forward[9]) {
+    try {
+        cv::Mat src = as_mat(in), dst = as_mat(out);
+        cv::Mat m(3, 3, CV_64F);
+        for (int i = 0; i < 9; i++)
+            m.at<double>(i / 3, i % 3) = forward[i];
+        cv::warpPerspective(src, dst, m, dst.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT,
+                            cv::Scalar(255));
+        return OMR_OK;
+    } catch (const cv::Exception &) {
+        return OMR_ERR_INVALID;
+    }
+}
+
+extern "C" int cvw_gaussian_blur(omr_image *image, double sigma) {
+    if (sigma <= 0)
+        return OMR_OK;
+    try {
+        cv::Mat m = as_mat(image);
+        cv::GaussianBlur(m, m, cv::Size(0, 0), sigma);
+        return OMR_OK;
+    } catch (const cv::Exception &) {
+        return OMR_ERR_INVALID;
+    }
+}
+
+extern "C" int cvw_median_blur(omr_image *image, int size) {
+    try {
+        cv::Mat m = as_mat(image), out;
+        cv::medianBlur(m, out, size);
+        out.copyTo(m);
+        return OMR_OK;
+    } catch (const cv::Exception &) {
+        return OMR_ERR_INVALID;
+    }
+}
+
+extern "C" omr_image *cvw_resize(const omr_image *in, double factor) {
+    int w = (int)(in->width * factor + 0.5), h = (int)(in->height * factor + 0.5);
+    omr_image *out = omr_image_new(w, h, in->dpi * factor, 255);
+    if (!out)
+        return nullptr;
+    try {
+        cv::Mat dst = as_mat(out);
+        cv::resize(as_mat(in), dst, dst.size(), 0, 0, factor < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+        return out;
+    } catch (const cv::Exception &) {
+        omr_image_free(out);
+        return nullptr;
+    }
+}
+
+static bool clip(const omr_image *image, int &x, int &y, int &w, int &h) {
+    int x1 = std::min(image->width, x + w), y1 = std::min(image->height, y + h);
+    x = std::max(0, x);
+    y = std::max(0, y);
+    w = x1 - x;
+    h = y1 - y;
+    return w > 0 && h > 0;
+}
+
+extern "C" int cvw_otsu_threshold(const omr_image *image, int x, int y, int w, int h) {
+    if (!clip(image, x, y, w, h))
+        return -1;
+    try {
+        cv::Mat roi = as_mat(image)(cv::Rect(x, y, w, h)), binary;
+        return (int)cv::threshold(roi, binary, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
+    } catch (const cv::Exception &) {
+        return -1;
+    }
+}
+
+extern "C" int cvw_find_blobs(const omr_image *image, int x, int y, int w, int h, int threshold,
+                              cvw_blob *blobs, int max_blobs) {
+    if (!clip(image, x, y, w, h))
+        return 0;
+    try {
+        cv::Mat roi = as_mat(image)(cv::Rect(x, y, w, h)), ink, labels, stats, centroids;
+        cv::threshold(roi, ink, threshold, 255, cv::THRESH_BINARY_INV);
+        int n = cv::connectedComponentsWithStats(ink, labels, stats, centroids, 8, CV_32S);
+        int found = 0;
+        for (int i = 1; i < n && found < max_blobs; i++) {
+            cvw_blob &b = blobs[found++];
+            b.x = x + stats.at<int>(i, cv::CC_STAT_LEFT);
+            b.y = y + stats.at<int>(i, cv::CC_STAT_TOP);
+            b.w = stats.at<int>(i, cv::CC_STAT_WIDTH);
+            b.h = stats.at<int>(i, cv::CC_STAT_HEIGHT);
+            b.area = stats.at<int>(i, cv::CC_STAT_AREA);
+            b.cx = x + centroids.at<double>(i, 0);
+            b.cy = y + centroids.at<double>(i, 1);
+        }
+        return found;
+    } catch (const cv::Exception &) {
+        return OMR_ERR_INVALID;
+    }
+}
+
+/* ---- features ---------------------------------------------------------------------- */
+
+struct cvw_features {
+    std::vector<cv::KeyPoint> keypoints;
+    cv::Mat descriptors;
+};
+
+extern "C" cvw_features *cvw_features_detect(const omr_image *image, int max_features) {
+    cvw_features *f = new (std::nothrow) cvw_features;
+    if (!f)
+        return nullptr;
+    try {
+        cv::Mat m = as_mat(image);
+        /* many candidates, then the strongest few of every cell of a 4 x 6
+         * grid: a form's print is everywhere, and so should the matches be */
+        cv::Ptr<cv::ORB> orb = cv::ORB::create(max_features * 3, 1.2f, 8, 31, 0, 2, cv::ORB::HARRIS_SCORE, 31, 12);
+        std::vector<cv::KeyPoint> all;
+        orb->detect(m, all);
+        const int gx = 4, gy = 6;
+        std::vector<std::vector<cv::KeyPoint>> cells(gx * gy);
+        for (const cv::KeyPoint &k : all) {
+            int cx = std::min(gx - 1, std::max(0, (int)(k.pt.x * gx / m.cols)));
+            int cy = std::min(gy - 1, std::max(0, (int)(k.pt.y * gy / m.rows)));
+            cells[cy * gx + cx].push_back(k);
+        }
+        int per_cell = std::max(1, max_features / (gx * gy));
+        for (std::vector<cv::KeyPoint> &c : cells) {
+            cv::KeyPointsFilter::retainBest(c, per_cell);
+            f->keypoints.insert(f->keypoints.end(), c.begin(), c.end());
+        }
+        orb->compute(m, f->keypoints, f->descriptors);
+        return f;
+    } catch (const cv::Exception &) {
+        delete f;
+        return nullptr;
+    } catch (const std::bad_alloc &) {
+        delete f;
+        return nullptr;
+    }
+}
+
+extern "C" void cvw_features_free(cvw_features *features) { delete features; }
+
+extern "C" int cvw_features_count(const cvw_features *features) {
+    return features ? (int)features->keypoints.size() : 0;
+}
+
+extern "C" int cvw_features_homography(const cvw_features *from, const cvw_features *to, double ransac_px,
+                                       double h[9]) {
+    if (!from || !to || from->descriptors.empty() || to->descriptors.empty())
+        return 0;
+    try {
+        cv::BFMatcher matcher(cv::NORM_HAMMING);
+        std::vector<std::vector<cv::DMatch>> ab, ba;
+        matcher.knnMatch(from->descriptors, to->descriptors, ab, 2);
+        matcher.knnMatch(to->descriptors, from->descriptors, ba, 1);
+        std::vector<cv::Point2f> src, dst;
+        for (const std::vector<cv::DMatch> &m : ab) {
+            if (m.empty())
+                continue;
+            if (m.size() == 2 && m[0].distance > 0.85f * m[1].distance)
+                continue; /* not distinctive: a repeated box or letter */
+            const std::vector<cv::DMatch> &back = ba[m[0].trainIdx];
+            if (back.empty() || back[0].trainIdx != m[0].queryIdx)
+                continue; /* not mutual */
+            src.push_back(from->keypoints[m[0].queryIdx].pt);
+            dst.push_back(to->keypoints[m[0].trainIdx].pt);
+        }
+        if (src.size() < 12)
+            return 0;
+        std::vector<unsigned char> inlier;
+        cv::Mat hm = cv::findHomography(src, dst, cv::RANSAC, ransac_px, inlier, 4000, 0.999);
+        if (hm.empty())
+            return 0;
+        int n = 0;
+        for (unsigned char v : inlier)
+            n += v != 0;
+        for (int i = 0; i < 9; i++)
+            h[i] = hm.at<double>(i / 3, i % 3) / hm.at<double>(2, 2);
+        return n;
+    } catch (const cv::Exception &) {
+        return OMR_ERR_INVALID;
+    }
+}
+
+/* ---- shapes ------------------------------------------------------------------------ */
+
+extern "C" int cvw_find_shapes(const omr_image *image, int threshold, cvw_shape *shapes, int max_shapes) {
+    try {
+        cv::Mat ink;
+        cv::threshold(as_mat(image), ink, threshold, 255, cv::THRESH_BINARY_INV);
+        std::vector<std::vector<cv::Point>> contours;
+        std::vector<cv::Vec4i> tree; /* next, previous, first child, parent */
+        cv::findContours(ink, contours, tree, cv::RETR_TREE, cv::CHAIN_APPROX_NONE);
+        std::vector<int> depth(contours.size(), 0);
+        for (size_t i = 0; i < contours.size(); i++)
+            for (int p = tree[i][3]; p >= 0; p = tree[p][3])
+                depth[i]++;
+        int count = 0;
+        for (size_t i = 0; i < contours.size(); i++) {
+            if (depth[i] % 2 != 0)
+                continue; /* a hole */
+            if (count >= max_shapes) {
+                count++;
+                continue;
+            }
+            cvw_shape &s = shapes[count++];
+            s = cvw_shape();
+            cv::Rect r = cv::boundingRect(contours[i]);
+            s.x = r.x;
+            s.y = r.y;
+            s.w = r.width;
+            s.h = r.height;
+            cv::Moments m = cv::moments(contours[i]);
+            /* a contour's area runs through pixel centres: add half its rim */
+            double rim = cv::arcLength(contours[i], true) / 2;
+            s.area = m.m00 + rim;
+            double m00 = m.m00 + rim, m10 = m.m10, m01 = m.m01;
+            int largest = -1;
+            double largest_area = 0;
+            for (int c = tree[i][2]; c >= 0; c = tree[c][0]) {
+                cv::Moments hmnt = cv::moments(contours[c]);
+                double a = hmnt.m00 - cv::arcLength(contours[c], true) / 2;
+                if (a < 4)
+                    continue;
+                s.n_holes++;
+                m00 -= a;
+                m10 -= hmnt.m10;
+                m01 -= hmnt.m01;
+                if (a > largest_area) {
+                    largest_area = a;
+                    largest = c;
+                }
+            }
+            s.ink = m00;
+            s.cx = m00 > 0 ? m10 / std::max(1.0, m.m00 - (m.m00 + rim - m00)) : r.x + r.width / 2.0;
+            s.cy = m00 > 0 ? m01 / std::max(1.0, m.m00 - (m.m00 + rim - m00)) : r.y + r.height / 2.0;
+            if (m.m00 <= 0 || s.cx < r.x || s.cx > r.x + r.width || s.cy < r.y || s.cy > r.y + r.height) {
+                s.cx = r.x + r.width / 2.0;
+                s.cy = r.y + r.height / 2.0;
+            }
+            if (largest >= 0) {
+                cv::Rect hr = cv::boundingRect(contours[largest]);
+                s.hx = hr.x;
+                s.hy = hr.y;
+                s.hw = hr.width;
+                s.hh = hr.height;
+                s.hole_area = largest_area;
+                for (int c = tree[largest][2]; c >= 0; c = tree[c][0])
+                    s.hole_children++;
+            }
+            std::vector<cv::Point> poly;
+            cv::approxPolyDP(contours[i], poly, 0.04 * cv::arcLength(contours[i], true), true);
+            s.vertices = (int)poly.size();
+        }
+        return count;
+    } catch (const cv::Exception &) {
+        return OMR_ERR_INVALID;
+    } catch (const std::bad_alloc &) {
+        return OMR_ERR_MEMORY;
+    }
+}

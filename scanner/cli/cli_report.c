@@ -1,0 +1,213 @@
+/*
+ * cli_report.c — `omr report response-rate`, `omr report --out DIR` and
+ * `omr report export-analysis --out DIR`: Table 1, the report (tables,
+ * charts, HTML; report.h) and the exports for R, SPSS/PSPP and Excel
+ * (analysis.h), all from the ledger and its frame. Prints and returns the
+ * exit status of cli.h.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "survey/analysis.h"
+#include "cli/cli.h"
+#include "survey/frame.h"
+#include "survey/report.h"
+#include "ledger/store.h"
+#include "forms/template.h"
+
+static const char *const report_usage =
+    "usage: omr report [ACTION] [--db PATH] [--template T] [OPTIONS]\n"
+    "\n"
+    "  omr report response-rate [--format text|csv] [--total-label NAME]\n"
+    "        Table 1 per unit and for the whole survey: sent, returned, response rate,\n"
+    "        undeliverable, corrected response rate = returned / (sent - undeliverable)\n"
+    "  omr report [--weight VAR,...] [--total-label NAME] [--title TEXT] --out DIR\n"
+    "        the report: share who agree per statement, distributions, mean grade,\n"
+    "        the share a routed question applies to and its reasons, for the whole\n"
+    "        survey and per unit; CSV tables, PNG and SVG charts, DIR/index.html\n"
+    "  omr report export-analysis [--weight VAR,...] [--excel] --out DIR\n"
+    "        data.csv (respondents joined with the frame's variables), codebook.csv,\n"
+    "        data.sps (SPSS, PSPP), data.R; --excel also data-excel.csv (';', decimal\n"
+    "        comma, UTF-8 byte order mark)\n"
+    "\n"
+    "--weight: post-stratification on frame variables (or unit), e.g. --weight unit,gender.\n"
+    "--db PATH is the ledger (default omr.db). T may be left out when the ledger holds one\n"
+    "frame. Exit status: 0 done, 2 usage error, 3 output could not be written.\n";
+
+static omr_template *report_load_template(const char *name) {
+    char *path = template_find(name);
+    if (!path) {
+        fprintf(stderr, "omr report: template \"%s\" not found\n", name);
+        return NULL;
+    }
+    omr_template *t = NULL;
+    template_problems problems = {0};
+    omr_error err = {0};
+    if (template_load(path, &t, &problems, &err) != OMR_OK) {
+        for (size_t i = 0; i < problems.count; i++)
+            fprintf(stderr, "%s\n", problems.messages[i]);
+        fprintf(stderr, "omr report: %s\n", err.message);
+    }
+    template_problems_clear(&problems);
+    free(path);
+    return t;
+}
+
+/* "unit,gender" -> a list of names (caller frees with frame_strings_free) */
+static void split_names(const char *text, frame_strings *out) {
+    memset(out, 0, sizeof *out);
+    if (!text)
+        return;
+    char *copy = strdup(text);
+    for (char *save = NULL, *p = strtok_r(copy, ", ", &save); p; p = strtok_r(NULL, ", ", &save)) {
+        out->items = realloc(out->items, (out->count + 1) * sizeof *out->items);
+        out->items[out->count++] = strdup(p);
+    }
+    free(copy);
+}
+
+int cmd_report(int argc, char **argv) {
+    const char *action = "report";
+    int shift = 0;
+    if (argc >= 2 && (strcmp(argv[1], "response-rate") == 0 || strcmp(argv[1], "export-analysis") == 0)) {
+        action = argv[1];
+        shift = 1;
+    }
+    static const struct option options[] = {{"db", required_argument, 0, 'd'},
+                                            {"template", required_argument, 0, 't'},
+                                            {"format", required_argument, 0, 'f'},
+                                            {"weight", required_argument, 0, 'w'},
+                                            {"out", required_argument, 0, 'o'},
+                                            {"total-label", required_argument, 0, 'l'},
+                                            {"title", required_argument, 0, 'T'},
+                                            {"excel", no_argument, 0, 'x'},
+                                            {"help", no_argument, 0, 'h'},
+                                            {0, 0, 0, 0}};
+    const char *db_path = "omr.db", *template_id = NULL, *format = "text", *weight = NULL,
+               *out = NULL, *total_label = "Totalt", *title = NULL;
+    int excel = 0, c;
+    optind = 1;
+    while ((c = getopt_long(argc - shift, argv + shift, "", options, NULL)) != -1) {
+        switch (c) {
+        case 'd': db_path = optarg; break;
+        case 't': template_id = optarg; break;
+        case 'f': format = optarg; break;
+        case 'w': weight = optarg; break;
+        case 'o': out = optarg; break;
+        case 'l': total_label = optarg; break;
+        case 'T': title = optarg; break;
+        case 'x': excel = 1; break;
+        case 'h': fputs(report_usage, stdout); return EXIT_DONE;
+        default: fputs(report_usage, stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind != argc - shift) {
+        fprintf(stderr, "omr report: unexpected \"%s\" (actions: response-rate, export-analysis)\n",
+                argv[shift + optind]);
+        return EXIT_USAGE;
+    }
+    int rates_only = strcmp(action, "response-rate") == 0;
+    if (rates_only && strcmp(format, "text") != 0 && strcmp(format, "csv") != 0) {
+        fprintf(stderr, "omr report response-rate: --format must be text or csv\n");
+        return EXIT_USAGE;
+    }
+    if (!rates_only && !out) {
+        fprintf(stderr, "omr %s: needs --out DIR\n",
+                strcmp(action, "report") == 0 ? "report" : "report export-analysis");
+        return EXIT_USAGE;
+    }
+    if (access(db_path, F_OK) != 0) {
+        fprintf(stderr, "omr report: no ledger at %s (give it with --db PATH)\n", db_path);
+        return EXIT_USAGE;
+    }
+    sqlite3 *db = NULL;
+    omr_error err = {0};
+    if (store_open(db_path, &db, &err) != OMR_OK || frame_open(db, &err) != OMR_OK) {
+        fprintf(stderr, "omr report: %s\n", err.message);
+        store_close(db);
+        return EXIT_OUTPUT;
+    }
+    int status = EXIT_DONE;
+    char picked[128];
+    omr_template *t = NULL;
+    report_rates rates = {0};
+    analysis_data data = {0};
+    frame_strings names = {0};
+    if (frame_pick_template(db, template_id, picked, sizeof picked, &err) != OMR_OK) {
+        fprintf(stderr, "omr report: %s\n", err.message);
+        status = EXIT_USAGE;
+        goto done;
+    }
+    if (rates_only || strcmp(action, "report") == 0) {
+        if (report_response_rates(db, picked, &rates, &err) != OMR_OK) {
+            fprintf(stderr, "omr report: %s\n", err.message);
+            status = EXIT_OUTPUT;
+            goto done;
+        }
+    }
+    if (rates_only) {
+        report_write_rates(stdout, &rates, total_label,
+                           strcmp(format, "csv") == 0 ? REPORT_CSV : REPORT_TEXT);
+        frame_strings foreign;
+        if (frame_list_foreign_returns(db, picked, &foreign, &err) == OMR_OK) {
+            if (foreign.count)
+                fprintf(stderr, "omr report: %zu returns have a code outside the frame and are not "
+                                "counted:\n",
+                        foreign.count);
+            for (size_t i = 0; i < foreign.count && i < 20; i++)
+                fprintf(stderr, "  %s\n", foreign.items[i]);
+            frame_strings_free(&foreign);
+        }
+        if (fflush(stdout) != 0)
+            status = EXIT_OUTPUT;
+        goto done;
+    }
+    if (!(t = report_load_template(picked))) {
+        status = EXIT_USAGE;
+        goto done;
+    }
+    split_names(weight, &names);
+    if (analysis_load(db, t, &data, &err) != OMR_OK) {
+        fprintf(stderr, "omr report: %s\n", err.message);
+        status = EXIT_OUTPUT;
+        goto done;
+    }
+    int rc = analysis_weight(db, &data, names.items, names.count, &err);
+    if (rc != OMR_OK) {
+        fprintf(stderr, "omr report: %s\n", err.message);
+        status = rc == OMR_ERR_INVALID ? EXIT_USAGE : EXIT_OUTPUT;
+        goto done;
+    }
+    for (size_t i = 0; i < data.notes.count; i++)
+        fprintf(stderr, "omr report: %s\n", data.notes.items[i]);
+    if (strcmp(action, "report") == 0) {
+        report_options o = {.total_label = total_label, .title = title};
+        if (report_write(db, &data, &rates, out, &o, &err) != OMR_OK) {
+            fprintf(stderr, "omr report: %s\n", err.message);
+            status = EXIT_OUTPUT;
+        } else
+            fprintf(stderr, "omr report: %zu respondents of %ld in the frame of %s%s%s; open %s/index.html\n",
+                    data.n_rows, rates.total.sent, t->id, data.weight_vars ? ", weighted on " : "",
+                    data.weight_vars ? data.weight_vars : "", out);
+    } else {
+        analysis_export_options o = {.excel = excel};
+        if (analysis_export(&data, out, &o, &err) != OMR_OK) {
+            fprintf(stderr, "omr report export-analysis: %s\n", err.message);
+            status = EXIT_OUTPUT;
+        } else
+            fprintf(stderr,
+                    "omr report export-analysis: %zu respondents of %s written to %s (data.csv, "
+                    "codebook.csv, data.sps, data.R%s)\n",
+                    data.n_rows, t->id, out, excel ? ", data-excel.csv" : "");
+    }
+done:
+    frame_strings_free(&names);
+    analysis_free(&data);
+    report_rates_free(&rates);
+    template_free(t);
+    store_close(db);
+    return status;
+}

@@ -1,0 +1,142 @@
+/*
+ * cli_scan.c — `omr scan`: reads a batch of scan files through the ledger
+ * (a temporary one, or --db PATH) and writes the outputs from it. Also the
+ * helpers the ledger's commands share (cli.h): loading templates and a
+ * calibration profile with every problem printed.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "daemon/scan.h"
+#include "forms/template.h"
+
+omr_template *cli_load_template(const char *command, const char *name) {
+    char *path = template_find(name);
+    if (!path) {
+        fprintf(stderr, "omr %s: template \"%s\" not found (neither a file nor templates/%s.cfg)\n",
+                command, name, name);
+        return NULL;
+    }
+    omr_template *t = NULL;
+    template_problems problems = {0};
+    omr_error err = {0};
+    if (template_load(path, &t, &problems, &err) != OMR_OK) {
+        for (size_t i = 0; i < problems.count; i++)
+            fprintf(stderr, "%s\n", problems.messages[i]);
+        fprintf(stderr, "omr %s: %s\n", command, err.message);
+    }
+    template_problems_clear(&problems);
+    free(path);
+    return t;
+}
+
+int cli_load_calibration(const char *command, const char *name, calibration *out) {
+    char *path = calibration_find(name);
+    if (!path) {
+        fprintf(stderr, "omr %s: calibration profile \"%s\" not found\n", command, name);
+        return EXIT_USAGE;
+    }
+    omr_error err;
+    int rc = calibration_load(path, out, &err);
+    free(path);
+    if (rc != OMR_OK) {
+        fprintf(stderr, "omr %s: %s\n", command, err.message);
+        return EXIT_USAGE;
+    }
+    return EXIT_DONE;
+}
+
+static const char *const scan_usage =
+    "usage: omr scan --template T [--template T2 ...] --out DIR [--calibration C]\n"
+    "                [--no-ocr] [--languages swe+eng] [--db PATH] INPUT...\n"
+    "\n"
+    "Reads scan files (TIFF, PNG, JPEG, PDF; folders are read recursively) and\n"
+    "writes records.csv, marks.csv, review.csv, rejects.csv and codebook.csv to DIR.\n"
+    "  --db PATH   add to this ledger (see `omr watch`) and export everything in it;\n"
+    "              without it a temporary ledger is used and removed\n"
+    "Exit status: 0 done, 1 some input rejected, 2 usage or template error,\n"
+    "3 output or ledger could not be written.\n";
+
+int cmd_scan(int argc, char **argv) {
+    static const struct option options[] = {{"template", required_argument, 0, 't'},
+                                            {"out", required_argument, 0, 'o'},
+                                            {"calibration", required_argument, 0, 'c'},
+                                            {"no-ocr", no_argument, 0, 'n'},
+                                            {"languages", required_argument, 0, 'l'},
+                                            {"db", required_argument, 0, 'b'},
+                                            {"help", no_argument, 0, 'h'},
+                                            {0, 0, 0, 0}};
+    const char *template_names[32];
+    size_t n_templates = 0;
+    const char *out = NULL, *calibration_name = "default", *languages = "swe+eng", *db = NULL;
+    int run_ocr = 1, c;
+    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        switch (c) {
+        case 't':
+            if (n_templates == 32) {
+                fprintf(stderr, "omr scan: at most 32 templates\n");
+                return EXIT_USAGE;
+            }
+            template_names[n_templates++] = optarg;
+            break;
+        case 'o': out = optarg; break;
+        case 'c': calibration_name = optarg; break;
+        case 'n': run_ocr = 0; break;
+        case 'l': languages = optarg; break;
+        case 'b': db = optarg; break;
+        case 'h': fputs(scan_usage, stdout); return EXIT_DONE;
+        default: fputs(scan_usage, stderr); return EXIT_USAGE;
+        }
+    }
+    if (n_templates == 0 || !out || optind >= argc) {
+        fprintf(stderr, "omr scan: needs --template T, --out DIR and at least one input\n");
+        return EXIT_USAGE;
+    }
+    calibration cal;
+    if (cli_load_calibration("scan", calibration_name, &cal) != EXIT_DONE)
+        return EXIT_USAGE;
+    omr_template *templates[32];
+    int status = EXIT_DONE;
+    for (size_t i = 0; i < n_templates; i++) {
+        templates[i] = cli_load_template("scan", template_names[i]);
+        if (!templates[i])
+            status = EXIT_USAGE;
+    }
+    if (status == EXIT_DONE) {
+        scan_options o = {.templates = (const omr_template *const *)templates,
+                          .n_templates = n_templates,
+                          .calibration = &cal,
+                          .out_dir = out,
+                          .run_ocr = run_ocr,
+                          .ocr_languages = languages,
+                          .db_path = db};
+        scan_summary s;
+        omr_error err;
+        if (scan_batch(&o, argv + optind, (size_t)(argc - optind), &s, &err) != OMR_OK) {
+            fprintf(stderr, "omr scan: %s\n", err.message);
+            status = EXIT_OUTPUT;
+        } else {
+            fprintf(stderr,
+                    "omr scan: %zu files, %zu pages: %zu read, %zu blank, %zu rejected; %zu forms "
+                    "(%zu need review, %zu incomplete); %.1f pages/s reading, %.1f s OCR for %zu "
+                    "comments; outputs in %s\n",
+                    s.files, s.pages, s.pages_read, s.pages_blank, s.rejected, s.forms,
+                    s.forms_review, s.forms_incomplete,
+                    s.seconds_reading > 0 ? (double)s.pages / s.seconds_reading : 0.0, s.seconds_ocr,
+                    s.comments_read, out);
+            if (s.duplicates)
+                fprintf(stderr, "omr scan: %zu file%s held content already read; not counted again (see %s/rejects.csv)\n",
+                        s.duplicates, s.duplicates == 1 ? "" : "s", out);
+            if (s.rejected)
+                fprintf(stderr, "omr scan: %zu input%s could not be used; see %s/rejects.csv\n",
+                        s.rejected, s.rejected == 1 ? "" : "s", out);
+            status = s.rejected ? EXIT_REJECTED : EXIT_DONE;
+        }
+    }
+    for (size_t i = 0; i < n_templates; i++)
+        template_free(templates[i]);
+    return status;
+}

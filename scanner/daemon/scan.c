@@ -1,0 +1,531 @@
+/*
+ * scan.c — runs the pipeline over scan files, for `omr scan` (a batch) and
+ * `omr watch` (one file at a time, in worker threads).
+ *
+ * Each page: blank test, identify, locate, measure every box, decide every
+ * box, look for writing in the text fields (the crop is kept for store, which
+ * saves it as PNG). A file's pages go into the ledger in one transaction
+ * (store.c), where they join returns; comments wait in the ledger's OCR queue
+ * (scan_ocr_next reads the saved crop). A batch's inputs are files or folders
+ * (walked recursively, in name order, so a batch gives the same result every
+ * time; the output folder is skipped if it lies inside an input folder), and
+ * its outputs are written from the ledger (export.c). Every failure becomes a
+ * reason in the ledger and a rejects.csv line naming file, page and reason.
+ */
+#include "daemon/scan.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pages/decode.h"
+#include "pages/encode.h"
+
+#define BLANK_PAGE_INK 0.002 /* under 0.2% ink on a coarse grid: nothing printed */
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int scan_context_init(scan_context *ctx, const scan_options *options, omr_error *err) {
+    memset(ctx, 0, sizeof *ctx);
+    ctx->options = options;
+    ctx->reader = identify_reader_new();
+    /* forms omr did not print: their own barcodes, or their look */
+    if (ctx->reader)
+        identify_reader_set_templates(ctx->reader, options->templates, options->n_templates);
+    for (size_t i = 0; i < options->n_templates; i++)
+        ctx->n_masks += options->templates[i]->n_pages;
+    ctx->masks = calloc(ctx->n_masks ? ctx->n_masks : 1, sizeof *ctx->masks);
+    /* where the given templates print their codes: searched first */
+    ctx->code_areas = calloc(options->n_templates ? options->n_templates : 1, sizeof *ctx->code_areas);
+    for (size_t i = 0; ctx->code_areas && i < options->n_templates; i++)
+        ctx->code_areas[i] = options->templates[i]->code_rect;
+    ctx->hints = (identify_hints){.areas = ctx->code_areas,
+                                  .n_areas = ctx->code_areas ? options->n_templates : 0,
+                                  .page_width = options->n_templates ? options->templates[0]->page_width : 210,
+                                  .page_height = options->n_templates ? options->templates[0]->page_height : 297};
+    if (!ctx->reader)
+        return omr_fail(err, OMR_ERR_MEMORY, "cannot start the QR code reader (zbar)");
+    return OMR_OK;
+}
+
+void scan_context_free(scan_context *ctx) {
+    identify_reader_free(ctx->reader);
+    free(ctx->code_areas);
+    for (size_t i = 0; ctx->masks && i < ctx->n_masks; i++)
+        print_mask_free(&ctx->masks[i]);
+    free(ctx->masks);
+    ocr_engine_free(ctx->ocr);
+    memset(ctx, 0, sizeof *ctx);
+}
+
+static const omr_template *find_template(const scan_options *o, const char *id) {
+    for (size_t i = 0; i < o->n_templates; i++)
+        if (strcmp(o->templates[i]->id, id) == 0)
+            return o->templates[i];
+    return NULL;
+}
+
+static void read_text_fields(const scan_context *ctx, const omr_image *scan, page_reading *p,
+                             const page_levels *levels) {
+    const omr_template *t = p->tmpl;
+    const scan_options *o = ctx->options;
+    for (size_t k = 0; k < t->n_text_fields; k++) {
+        const template_text_field *field = &t->text_fields[k];
+        if (field->page != p->identity.page)
+            continue;
+        text_reading *tr = &p->texts[k];
+        tr->ink = measure_text_ink(scan, &p->transform, levels, field->rect);
+        tr->has_writing = tr->ink > o->calibration->text_ink_min;
+        if (!tr->has_writing)
+            continue;
+        /* kept for store, which saves it as PNG; OCR reads it from the queue */
+        tr->crop = ocr_crop_field(scan, &p->transform, field->rect, 1.5);
+        tr->needs_review = 1;
+    }
+}
+
+/* The blank form's print for (template, page), made on first use. */
+static const print_mask *scan_print_mask(scan_context *ctx, const omr_template *t, int page) {
+    const scan_options *o = ctx->options;
+    size_t slot = 0;
+    for (size_t i = 0; i < o->n_templates && o->templates[i] != t; i++)
+        slot += o->templates[i]->n_pages;
+    slot += (size_t)page - 1;
+    if (!ctx->masks[slot].printed) {
+        omr_error err;
+        if (measure_print_mask(t, page, &ctx->masks[slot], &err) != OMR_OK)
+            return NULL; /* without a mask ink near boxes is not measured */
+    }
+    return &ctx->masks[slot];
+}
+
+int scan_page(scan_context *ctx, const omr_image *image, const char *file, int file_page,
+              page_reading **out, int *blank, omr_error *err) {
+    *out = NULL;
+    *blank = 0;
+    const scan_options *o = ctx->options;
+    /* a blank page (a duplex back) is told cheaply, before the QR search
+     * runs over the whole page in vain */
+    if (measure_page_ink(image) < BLANK_PAGE_INK) {
+        *blank = 1;
+        return omr_fail(err, OMR_ERR_NOT_FOUND, "blank page (the back of a duplex scan?)");
+    }
+    page_identity identity;
+    int rc = identify_page(ctx->reader, image, &ctx->hints, &identity, err);
+    if (rc != OMR_OK)
+        return rc;
+    const omr_template *t = find_template(o, identity.template_id);
+    if (!t)
+        return omr_fail(err, OMR_ERR_INVALID,
+                        "page of questionnaire \"%s\" (code %s), which is not among the templates "
+                        "this scan was started with", identity.template_id, identity.code);
+    if (identity.page < 1 || (size_t)identity.page > t->n_pages)
+        return omr_fail(err, OMR_ERR_INVALID, "the QR code says page %d, but %s has %zu pages",
+                        identity.page, t->id, t->n_pages);
+
+    page_reading *p = calloc(1, sizeof *p);
+    if (!p)
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+    p->file = omr_strdup(file);
+    p->file_page = file_page;
+    p->tmpl = t;
+    p->identity = identity;
+    rc = locate_page(image, t, &identity, &p->transform, err);
+    if (rc != OMR_OK) {
+        page_reading_free(p);
+        return rc;
+    }
+    page_levels levels;
+    measure_levels(image, &p->transform, &levels);
+    const print_mask *mask = scan_print_mask(ctx, t, identity.page);
+
+    for (size_t i = 0; i < t->n_questions; i++)
+        if (t->questions[i].page == identity.page)
+            p->n_boxes += t->questions[i].n_boxes;
+    p->measures = calloc(p->n_boxes ? p->n_boxes : 1, sizeof *p->measures);
+    p->decisions = calloc(p->n_boxes ? p->n_boxes : 1, sizeof *p->decisions);
+    p->texts = calloc(t->n_text_fields ? t->n_text_fields : 1, sizeof *p->texts);
+    if (!p->measures || !p->decisions || !p->texts) {
+        page_reading_free(p);
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < t->n_questions; i++) {
+        const template_question *q = &t->questions[i];
+        if (q->page != identity.page)
+            continue;
+        for (size_t b = 0; b < q->n_boxes; b++, k++) {
+            measure_box(image, &p->transform, &levels, mask, q->boxes[b].rect,
+                        measure_near_zone(t, q, b, mask), &p->measures[k]);
+            p->decisions[k] = decide_box(o->calibration, &p->measures[k]);
+        }
+    }
+    read_text_fields(ctx, image, p, &levels);
+    *out = p;
+    return OMR_OK;
+}
+
+/* ---- one file ------------------------------------------------------------------ */
+
+static void pages_add(scan_file_pages *out, int file_page, store_page_status status, const char *reason,
+                      int reviewable, page_reading *reading) {
+    store_page *grown = realloc(out->pages, (out->n_pages + 1) * sizeof *grown);
+    if (!grown) {
+        page_reading_free(reading);
+        return;
+    }
+    out->pages = grown;
+    out->pages[out->n_pages++] = (store_page){file_page, status, omr_strdup(reason), reviewable, reading};
+}
+
+/* A decoder's message names the path it opened; staff know the file by its
+ * name (the daemon reads it from its processing folder). */
+static void name_in_message(char *message, size_t size, const char *path, const char *name) {
+    size_t plen = strlen(path);
+    char *at = plen ? strstr(message, path) : NULL;
+    if (!at || strcmp(path, name) == 0)
+        return;
+    char rest[OMR_ERROR_SIZE];
+    snprintf(rest, sizeof rest, "%s", at + plen);
+    snprintf(at, size - (size_t)(at - message), "%s%s", name, rest);
+}
+
+void scan_read_file(scan_context *ctx, const char *path, const char *name, scan_file_pages *out) {
+    memset(out, 0, sizeof *out);
+    double start = now_seconds(), ocr_before = ctx->seconds_ocr;
+    decode_source *src = NULL;
+    omr_error err;
+    if (decode_open(path, &src, &err) != OMR_OK) {
+        name_in_message(err.message, sizeof err.message, path, name);
+        out->error = omr_strdup(err.message);
+        out->seconds = now_seconds() - start;
+        return;
+    }
+    int n = decode_page_count(src);
+    for (int i = 0; i < n; i++) {
+        omr_image *image = NULL;
+        page_reading *page = NULL;
+        int blank = 0, decoded = 0;
+        int rc = decode_page(src, i, &image, &err);
+        if (rc == OMR_OK) {
+            decoded = 1;
+            rc = scan_page(ctx, image, name, i + 1, &page, &blank, &err);
+        }
+        omr_image_free(image);
+        if (rc != OMR_OK)
+            name_in_message(err.message, sizeof err.message, path, name);
+        if (rc == OMR_OK)
+            pages_add(out, i + 1, STORE_PAGE_READ, NULL, 0, page);
+        else
+            pages_add(out, i + 1, blank ? STORE_PAGE_BLANK : STORE_PAGE_REJECTED, err.message,
+                      decoded && !blank, NULL);
+    }
+    decode_close(src);
+    out->seconds = now_seconds() - start - (ctx->seconds_ocr - ocr_before);
+}
+
+void scan_file_pages_free(scan_file_pages *pages) {
+    for (size_t i = 0; i < pages->n_pages; i++) {
+        free(pages->pages[i].reason);
+        page_reading_free(pages->pages[i].reading);
+    }
+    free(pages->pages);
+    free(pages->error);
+    memset(pages, 0, sizeof *pages);
+}
+
+int scan_ingest_file(scan_context *ctx, sqlite3 *db, const scan_input *in, scan_outcome *outcome,
+                     store_file_result *result, omr_error *err) {
+    const scan_options *o = ctx->options;
+    *outcome = SCAN_STORED;
+    char sha[65];
+    long long size = 0;
+    omr_error herr;
+    store_scan_file file = {.name = in->name, .archive_path = in->archive_path,
+                            .rejected_path = in->rejected_path, .received_at = in->received_at,
+                            .out_dir = o->out_dir, .ocr = o->run_ocr};
+    if (store_hash_file(in->path, sha, &size, &herr) != OMR_OK) {
+        /* no content to hash: recorded by name, as rejected */
+        file.error = herr.message;
+        return store_write_file(db, o->templates, o->n_templates, &file, result, err);
+    }
+    file.sha256 = sha;
+    file.size = size;
+    store_file_info known;
+    int rc = store_find_file(db, sha, &known, err);
+    if (rc != OMR_OK)
+        return rc;
+    if (known.found && strcmp(known.state, "processing") != 0) {
+        /* the same content again: store notes it without reading it twice */
+        rc = store_write_file(db, o->templates, o->n_templates, &file, result, err);
+        if (rc == OMR_OK && result->duplicate)
+            *outcome = SCAN_DUPLICATE;
+        return rc;
+    }
+    scan_file_pages pages;
+    scan_read_file(ctx, in->path, in->name, &pages);
+    if (in->still_same && !in->still_same(in->user)) {
+        scan_file_pages_free(&pages);
+        *outcome = SCAN_CHANGED;
+        return OMR_OK;
+    }
+    file.error = pages.error;
+    file.pages = pages.pages;
+    file.n_pages = pages.n_pages;
+    file.seconds = pages.seconds;
+    rc = store_write_file(db, o->templates, o->n_templates, &file, result, err);
+    if (rc == OMR_OK && result->duplicate)
+        *outcome = SCAN_DUPLICATE;
+    scan_file_pages_free(&pages);
+    return rc;
+}
+
+/* ---- the OCR queue --------------------------------------------------------------- */
+
+int scan_ocr_next(scan_context *ctx, sqlite3 *db, long long *after, int shard, int n_shards, int *did,
+                  omr_error *err) {
+    const scan_options *o = ctx->options;
+    *did = 0;
+    store_text_job job;
+    int found = 0;
+    int rc = store_next_text_job(db, *after, shard, n_shards, &job, &found, err);
+    if (rc != OMR_OK || !found)
+        return rc;
+    double start = now_seconds();
+    if (!ctx->ocr) {
+        ctx->ocr = ocr_engine_new(o->ocr_languages ? o->ocr_languages : "swe+eng", err);
+        if (!ctx->ocr)
+            return OMR_ERR_IO;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", o->out_dir, job.crop_path);
+    decode_source *src = NULL;
+    omr_image *crop = NULL;
+    omr_error cerr;
+    char *text = NULL;
+    double confidence = 0;
+    char reason[700] = "";
+    if (!*job.crop_path)
+        snprintf(reason, sizeof reason, "writing to transcribe (no crop was saved)");
+    else if (decode_open(path, &src, &cerr) != OMR_OK || decode_page(src, 0, &crop, &cerr) != OMR_OK)
+        snprintf(reason, sizeof reason, "writing to transcribe (the crop could not be read: %s)", cerr.message);
+    decode_close(src);
+    if (crop) {
+        crop->dpi = round(crop->dpi); /* PNG keeps dots per metre */
+        if (ocr_read(ctx->ocr, crop, &text, &confidence, &cerr) != OMR_OK)
+            snprintf(reason, sizeof reason, "writing to transcribe (OCR failed: %s)", cerr.message);
+    }
+    omr_image_free(crop);
+    int review = *reason || !text || !*text || confidence < o->calibration->ocr_confidence_min;
+    if (!*reason)
+        snprintf(reason, sizeof reason, "%s", text && *text ? "handwriting OCR unsure (confidence low)"
+                                                            : "writing to transcribe");
+    rc = store_finish_text_job(db, &job, text, confidence, review, reason, err);
+    free(text);
+    ctx->seconds_ocr += now_seconds() - start;
+    if (rc != OMR_OK)
+        return rc; /* *after unchanged: the job is tried again */
+    *after = job.rowid;
+    *did = 1;
+    return OMR_OK;
+}
+
+/* ---- the batch ---------------------------------------------------------------- */
+
+typedef struct {
+    char **paths;
+    size_t count, cap;
+} path_list;
+
+static void path_add(path_list *l, const char *path) {
+    if (l->count == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->paths = realloc(l->paths, l->cap * sizeof *l->paths);
+    }
+    l->paths[l->count++] = omr_strdup(path);
+}
+
+static int compare_str(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void collect(const char *path, const char *skip_real, path_list *files, reject_list *rejects) {
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        char reason[300];
+        snprintf(reason, sizeof reason, "cannot read: %s", strerror(errno));
+        reject_list_add(rejects, path, 0, reason, 0);
+        return;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        if (S_ISREG(st.st_mode))
+            path_add(files, path);
+        return;
+    }
+    char real[PATH_MAX];
+    if (skip_real && realpath(path, real) && strcmp(real, skip_real) == 0)
+        return; /* our own output folder */
+    DIR *dir = opendir(path);
+    if (!dir) {
+        char reason[300];
+        snprintf(reason, sizeof reason, "cannot open folder: %s", strerror(errno));
+        reject_list_add(rejects, path, 0, reason, 0);
+        return;
+    }
+    path_list here = {0};
+    for (struct dirent *e; (e = readdir(dir));) {
+        if (e->d_name[0] == '.')
+            continue; /* ., .., and hidden temp files of scanners */
+        char child[4096];
+        snprintf(child, sizeof child, "%s/%s", path, e->d_name);
+        path_add(&here, child);
+    }
+    closedir(dir);
+    if (here.count)
+        qsort(here.paths, here.count, sizeof *here.paths, compare_str);
+    for (size_t i = 0; i < here.count; i++) {
+        collect(here.paths[i], skip_real, files, rejects);
+        free(here.paths[i]);
+    }
+    free(here.paths);
+}
+
+static int make_dir(const char *path, omr_error *err) {
+    if (mkdir(path, 0777) != 0 && errno != EEXIST)
+        return omr_fail(err, OMR_ERR_IO, "cannot create folder %s: %s", path, strerror(errno));
+    return OMR_OK;
+}
+
+/* A temporary ledger for a batch without --db: a file in $TMPDIR, removed
+ * at the end (with its -wal and -shm). */
+static int open_temp_ledger(char *path, size_t size, sqlite3 **db, omr_error *err) {
+    const char *tmp = getenv("TMPDIR");
+    snprintf(path, size, "%s/omr-scan-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return omr_fail(err, OMR_ERR_IO, "cannot create a temporary ledger in %s: %s",
+                        tmp && *tmp ? tmp : "/tmp", strerror(errno));
+    close(fd);
+    int rc = store_open(path, db, err);
+    if (rc == OMR_OK)
+        rc = store_exec(*db, "PRAGMA synchronous=OFF", err); /* thrown away at the end */
+    return rc;
+}
+
+static void remove_temp_ledger(const char *path) {
+    char side[4200];
+    unlink(path);
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+}
+
+/* "ekb-2024 oj-2021-ekb": the templates a ledger was last used with. */
+static void template_ids(const scan_options *o, char *buf, size_t size) {
+    buf[0] = 0;
+    for (size_t i = 0; i < o->n_templates; i++) {
+        size_t len = strlen(buf);
+        snprintf(buf + len, size - len, "%s%s", i ? " " : "", o->templates[i]->id);
+    }
+}
+
+int scan_batch(const scan_options *o, char *const *inputs, size_t n_inputs, scan_summary *summary,
+               omr_error *err) {
+    memset(summary, 0, sizeof *summary);
+    char comments[4096];
+    snprintf(comments, sizeof comments, "%s/comments", o->out_dir);
+    int rc = make_dir(o->out_dir, err);
+    if (rc == OMR_OK)
+        rc = make_dir(comments, err);
+    if (rc != OMR_OK)
+        return rc;
+    char out_real[PATH_MAX];
+    const char *skip = realpath(o->out_dir, out_real) ? out_real : NULL;
+
+    sqlite3 *db = NULL;
+    char temp_db[4096] = "";
+    rc = o->db_path ? store_open(o->db_path, &db, err) : open_temp_ledger(temp_db, sizeof temp_db, &db, err);
+    if (rc != OMR_OK) {
+        store_close(db);
+        if (*temp_db)
+            remove_temp_ledger(temp_db);
+        return rc;
+    }
+    char ids[1024];
+    template_ids(o, ids, sizeof ids);
+    rc = store_set_meta(db, "templates", ids, err);
+
+    reject_list unreadable = {0};
+    path_list files = {0};
+    for (size_t i = 0; i < n_inputs; i++)
+        collect(inputs[i], skip, &files, &unreadable);
+    summary->files = files.count;
+    for (size_t i = 0; rc == OMR_OK && i < unreadable.count; i++) {
+        rc = store_write_unreadable(db, unreadable.items[i].file, unreadable.items[i].file,
+                                    unreadable.items[i].reason, err);
+        summary->rejected++;
+    }
+
+    scan_context ctx;
+    int ctx_rc = scan_context_init(&ctx, o, err);
+    if (rc == OMR_OK)
+        rc = ctx_rc;
+    double start = now_seconds();
+    for (size_t f = 0; rc == OMR_OK && f < files.count; f++) {
+        const char *file = files.paths[f];
+        scan_input in = {.path = file, .name = file, .archive_path = file, .rejected_path = file};
+        scan_outcome outcome;
+        store_file_result result;
+        rc = scan_ingest_file(&ctx, db, &in, &outcome, &result, err);
+        if (rc != OMR_OK)
+            break;
+        if (outcome == SCAN_DUPLICATE) {
+            summary->duplicates++;
+            continue;
+        }
+        summary->pages += result.pages_read + result.pages_blank + result.pages_rejected;
+        summary->pages_read += result.pages_read;
+        summary->pages_blank += result.pages_blank;
+        summary->pages_rejected += result.pages_rejected;
+        summary->rejected += result.pages_rejected;
+        if (strcmp(result.state, "rejected") == 0 && !result.pages_rejected && !result.pages_blank)
+            summary->rejected++; /* the file as a whole */
+    }
+    summary->seconds_reading = now_seconds() - start;
+
+    /* comments: the OCR queue, to the end */
+    long long after = 0;
+    for (int did = 1; rc == OMR_OK && o->run_ocr && did;)
+        rc = scan_ocr_next(&ctx, db, &after, 0, 1, &did, err);
+    summary->seconds_ocr = ctx.seconds_ocr;
+    if (ctx_rc == OMR_OK)
+        scan_context_free(&ctx);
+
+    export_summary es = {0};
+    if (rc == OMR_OK)
+        rc = export_ledger(db, o->out_dir, o->templates, o->n_templates, &es, err);
+    summary->forms = es.forms;
+    summary->forms_review = es.forms_review;
+    summary->forms_incomplete = es.forms_incomplete;
+    summary->comments_read = es.comments_read;
+    store_close(db);
+    if (*temp_db)
+        remove_temp_ledger(temp_db);
+    for (size_t i = 0; i < files.count; i++)
+        free(files.paths[i]);
+    free(files.paths);
+    reject_list_free(&unreadable);
+    return rc;
+}

@@ -1,0 +1,202 @@
+/*
+ * decide.c — box and question decisions, and the calibration profile.
+ */
+#include "deciding/decide.h"
+
+#include <libconfig.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+void calibration_defaults(calibration *c) {
+    memset(c, 0, sizeof *c);
+    snprintf(c->name, sizeof c->name, "built-in");
+    c->blank_max = 0.03;
+    c->mark_min = 0.08;
+    c->solid_min = 0.90;
+    c->extent_min = 0.65;
+    c->near_max_mm2 = 1.5;
+    c->text_ink_min = 0.004;
+    c->ocr_confidence_min = 75;
+}
+
+int calibration_load(const char *path, calibration *out, omr_error *err) {
+    calibration_defaults(out);
+    config_t cfg;
+    config_init(&cfg);
+    if (config_read_file(&cfg, path) != CONFIG_TRUE) {
+        int line = config_error_line(&cfg);
+        const char *text = config_error_text(&cfg);
+        omr_fail(err, line ? OMR_ERR_INVALID : OMR_ERR_IO, "calibration %s:%d: %s", path, line,
+                 text ? text : "cannot read");
+        config_destroy(&cfg);
+        return line ? OMR_ERR_INVALID : OMR_ERR_IO;
+    }
+    const char *name = NULL;
+    if (config_lookup_string(&cfg, "name", &name))
+        snprintf(out->name, sizeof out->name, "%s", name);
+    struct {
+        const char *key;
+        double *value;
+        double lo, hi;
+    } keys[] = {
+        {"box.blank_max", &out->blank_max, 0, 0.5},
+        {"box.mark_min", &out->mark_min, 0, 1},
+        {"box.solid_min", &out->solid_min, 0, 1},
+        {"box.extent_min", &out->extent_min, 0, 1},
+        {"box.near_max_mm2", &out->near_max_mm2, 0, 100},
+        {"text.ink_min", &out->text_ink_min, 0, 1},
+        {"text.ocr_confidence_min", &out->ocr_confidence_min, 0, 100},
+    };
+    int rc = OMR_OK;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        config_setting_t *s = config_lookup(&cfg, keys[i].key);
+        if (!s)
+            continue;
+        if (!config_setting_is_number(s)) {
+            rc = omr_fail(err, OMR_ERR_INVALID, "calibration %s:%d: %s must be a number", path,
+                          config_setting_source_line(s), keys[i].key);
+            break;
+        }
+        double v = config_setting_type(s) == CONFIG_TYPE_FLOAT ? config_setting_get_float(s)
+                                                               : (double)config_setting_get_int64(s);
+        if (v < keys[i].lo || v > keys[i].hi) {
+            rc = omr_fail(err, OMR_ERR_INVALID, "calibration %s:%d: %s = %g is outside %g..%g",
+                          path, config_setting_source_line(s), keys[i].key, v, keys[i].lo,
+                          keys[i].hi);
+            break;
+        }
+        *keys[i].value = v;
+    }
+    if (rc == OMR_OK && !(out->blank_max < out->mark_min && out->mark_min < out->solid_min))
+        rc = omr_fail(err, OMR_ERR_INVALID,
+                      "calibration %s: thresholds must rise: blank_max < mark_min < solid_min", path);
+    config_destroy(&cfg);
+    return rc;
+}
+
+char *calibration_find(const char *name) { return omr_find_data_file("calibration", "OMR_CALIBRATION_DIR", name); }
+
+const char *decide_box_state_name(box_state s) {
+    switch (s) {
+    case BOX_BLANK: return "blank";
+    case BOX_MARKED: return "marked";
+    case BOX_SOLID: return "solid";
+    case BOX_UNSURE: return "unsure";
+    }
+    return "?";
+}
+
+static double clamp01(double v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
+
+box_decision decide_box(const calibration *c, const box_measure *m) {
+    box_decision d = {.state = BOX_UNSURE, .ink_near = m->near_mm2 > c->near_max_mm2, .confidence = 0};
+    double band = c->mark_min - c->blank_max;
+    if (m->fill <= c->blank_max && m->faint_fill >= c->mark_min) {
+        /* nothing dark, but a pale trace across the box: very light pencil,
+         * or a mark rubbed out. A person looks; it is never "blank". */
+        d.state = BOX_UNSURE;
+        d.confidence = 0;
+    } else if (m->fill <= c->blank_max) {
+        d.state = BOX_BLANK;
+        d.confidence = clamp01(0.5 + (c->blank_max - m->fill) / band);
+    } else if (m->fill >= c->solid_min) {
+        d.state = BOX_SOLID;
+        d.confidence = clamp01(0.5 + (m->fill - c->solid_min) / 0.2);
+    } else if (m->fill >= c->mark_min && m->extent >= c->extent_min) {
+        d.state = BOX_MARKED;
+        /* a fill close to solid is a dark scribble or a half-filled box: not a
+         * clean cross, not a clean correction */
+        double to_solid = (c->solid_min - m->fill) / 0.15;
+        d.confidence = clamp01(0.5 + (m->fill - c->mark_min) / band);
+        if (to_solid < d.confidence)
+            d.confidence = clamp01(to_solid);
+        if (d.confidence < 0.5)
+            d.state = BOX_UNSURE;
+    } else {
+        /* in the band, or a small dot that does not span the box */
+        d.confidence = 0;
+    }
+    return d;
+}
+
+void decide_question(const template_question *q, const box_decision *boxes, question_answer *out) {
+    memset(out, 0, sizeof *out);
+    out->chosen = -1;
+    out->confidence = 1;
+    size_t n = q->n_boxes;
+    int marked = 0, solid = 0, unsure = 0, near_blank = 0, last_marked = -1, last_solid = -1;
+    for (size_t i = 0; i < n; i++) {
+        switch (boxes[i].state) {
+        case BOX_MARKED: marked++; last_marked = (int)i; break;
+        case BOX_SOLID: solid++; last_solid = (int)i; break;
+        case BOX_UNSURE: unsure++; break;
+        case BOX_BLANK:
+            if (boxes[i].ink_near)
+                near_blank++;
+            break;
+        }
+        if (boxes[i].confidence < out->confidence && boxes[i].state != BOX_BLANK)
+            out->confidence = boxes[i].confidence;
+    }
+    /* the correction convention: solid boxes beside a mark are taken back */
+    int solids_count = !(marked > 0 && solid > 0);
+    out->taken_back = solid > 0 && marked > 0;
+
+    if (q->type == QUESTION_MULTI) {
+        out->selected = calloc(n ? n : 1, sizeof *out->selected);
+        for (size_t i = 0; i < n; i++)
+            out->selected[i] = boxes[i].state == BOX_MARKED ||
+                               (boxes[i].state == BOX_SOLID && solids_count);
+        if (unsure) {
+            out->status = ANSWER_REVIEW;
+            snprintf(out->reason, sizeof out->reason, "%d box%s unclear", unsure, unsure > 1 ? "es" : "");
+        } else if (near_blank) {
+            out->status = ANSWER_REVIEW;
+            snprintf(out->reason, sizeof out->reason, "ink beside a box, not in it");
+        }
+        return;
+    }
+
+    int answers = marked + (solids_count ? solid : 0);
+    if (answers == 1)
+        out->chosen = marked ? last_marked : last_solid;
+    if (unsure) {
+        out->status = ANSWER_REVIEW;
+        snprintf(out->reason, sizeof out->reason, "%d box%s unclear", unsure, unsure > 1 ? "es" : "");
+        if (answers != 1)
+            out->chosen = -1;
+    } else if (answers > 1) {
+        out->status = ANSWER_REVIEW;
+        out->chosen = -1;
+        snprintf(out->reason, sizeof out->reason, "%d boxes marked in a single-choice question", answers);
+    } else if (near_blank) {
+        /* a circle round a box or its label is an answer the machine cannot read */
+        out->status = ANSWER_REVIEW;
+        snprintf(out->reason, sizeof out->reason, "ink beside a box, not in it");
+    }
+}
+
+int decide_routing_violated(const omr_template *t, const template_question *q,
+                            const question_answer *answers) {
+    if (!q->only_if_question)
+        return 0;
+    const question_answer *self = &answers[q - t->questions];
+    int answered = self->chosen >= 0;
+    if (self->selected)
+        for (size_t i = 0; i < q->n_boxes; i++)
+            answered |= self->selected[i];
+    if (!answered)
+        return 0;
+    const template_question *cond = template_question_by_id(t, q->only_if_question);
+    if (!cond)
+        return 0;
+    const question_answer *c = &answers[cond - t->questions];
+    if (c->chosen < 0)
+        return 0; /* the condition was not answered: nothing to contradict */
+    for (size_t i = 0; i < q->n_only_if_values; i++)
+        if (strcmp(cond->boxes[c->chosen].value, q->only_if_values[i]) == 0)
+            return 0;
+    return 1;
+}

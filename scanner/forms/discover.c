@@ -1,0 +1,569 @@
+/*
+ * discover.c — finds a blank form's check boxes, bubbles, text fields and
+ * corner marks, and writes a first template for a person to edit.
+ *
+ * Every page is thresholded (Otsu) and its connected components are looked
+ * at with their holes (cv_wrap's contour shapes):
+ *   - a check box or bubble is a thin closed outline, 2.5 to 20 mm, about as
+ *     wide as high, empty inside, with clear paper around it (a letter "O"
+ *     in a word has neighbours closer than 0.6 mm); square when it fills its
+ *     bounding box, round when it fills about pi/4 of it;
+ *   - a text field is a thin rectangular frame at least 25 x 8 mm;
+ *   - a corner mark is a solid shape (square, disc, L) of 3 to 15 mm, the one
+ *     nearest each corner of the page within 25 mm.
+ * Boxes are grouped into candidate questions: boxes on one row form a
+ * question (a row split where the gap is over twice the row's usual one);
+ * single boxes stacked in one column with even spacing form a question too.
+ * Rows whose boxes stand in the same columns as the row above or below are
+ * a grid: scale questions with their labels printed as column heads.
+ */
+#include "forms/discover.h"
+
+#include <cairo.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zbar.h>
+
+#include "reading/barcode.h"
+#include "base/cv_wrap.h"
+#include "pages/decode.h"
+
+#define MAX_SHAPES 200000
+
+/* ---- one page ------------------------------------------------------------------------- */
+
+typedef struct {
+    double x0, y0, x1, y1; /* mm */
+} box_mm;
+
+static int near_other_ink(const cvw_shape *shapes, int n, int self, double s, double gap_mm) {
+    const cvw_shape *c = &shapes[self];
+    double g = gap_mm * s;
+    for (int i = 0; i < n; i++) {
+        if (i == self)
+            continue;
+        const cvw_shape *o = &shapes[i];
+        /* inside the box: a hole's content is not a neighbour (handled apart) */
+        if (o->x >= c->x && o->y >= c->y && o->x + o->w <= c->x + c->w && o->y + o->h <= c->y + c->h)
+            continue;
+        if (o->x < c->x + c->w + g && o->x + o->w > c->x - g && o->y < c->y + c->h + g && o->y + o->h > c->y - g)
+            return 1;
+    }
+    return 0;
+}
+
+/* Ink right beside a box (within 5 mm, on its row): a label. */
+static int label_beside(const omr_image *img, const discover_box *b, double s) {
+    int x0 = (int)((b->rect.x + b->rect.w + 0.8) * s), x1 = (int)((b->rect.x + b->rect.w + 5) * s);
+    int y0 = (int)((b->rect.y + 0.2 * b->rect.h) * s), y1 = (int)((b->rect.y + 0.8 * b->rect.h) * s);
+    for (int y = y0; y < y1 && y < img->height; y++)
+        for (int x = x0; x < x1 && x < img->width; x++)
+            if (omr_image_at(img, x, y) < 128)
+                return 1;
+    return 0;
+}
+
+static int cmp_box_y(const void *a, const void *b) {
+    const discover_box *p = a, *q = b;
+    double d = (p->rect.y + p->rect.h / 2) - (q->rect.y + q->rect.h / 2);
+    return d < 0 ? -1 : d > 0;
+}
+
+/* After rows are numbered (in `question`): by row, then left to right. */
+static int cmp_box_row(const void *a, const void *b) {
+    const discover_box *p = a, *q = b;
+    if (p->question != q->question)
+        return p->question < q->question ? -1 : 1;
+    return p->rect.x < q->rect.x ? -1 : p->rect.x > q->rect.x;
+}
+
+/* Groups the page's boxes (sorted in reading order) into questions. */
+static void group_questions(discover_page *pg) {
+    size_t n = pg->n_boxes;
+    discover_box *b = pg->boxes;
+    qsort(b, n, sizeof *b, cmp_box_y);
+    int *row = calloc(n ? n : 1, sizeof *row);
+    int n_rows = 0;
+    for (size_t i = 0; i < n; i++) /* a row: centres within half a box of the previous */
+        b[i].question = i > 0 && fabs((b[i].rect.y + b[i].rect.h / 2) - (b[i - 1].rect.y + b[i - 1].rect.h / 2)) <
+                                     0.5 * b[i].rect.h
+                            ? b[i - 1].question
+                            : n_rows++;
+    qsort(b, n, sizeof *b, cmp_box_row);
+    for (size_t i = 0; i < n; i++) {
+        row[i] = b[i].question;
+        b[i].question = -1;
+    }
+    int q = 0;
+    /* rows of two or more: split where a gap is over twice the row's least */
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && row[j] == row[i])
+            j++;
+        if (j - i >= 2) {
+            double least = 1e9;
+            for (size_t k = i + 1; k < j; k++)
+                least = fmin(least, b[k].rect.x - b[k - 1].rect.x);
+            int value = 1;
+            b[i].question = q;
+            b[i].value = value++;
+            for (size_t k = i + 1; k < j; k++) {
+                if (b[k].rect.x - b[k - 1].rect.x > 2.2 * least) {
+                    q++;
+                    value = 1;
+                }
+                b[k].question = q;
+                b[k].value = value++;
+            }
+            q++;
+        }
+        i = j;
+    }
+    /* single boxes stacked in a column, evenly (within 15 mm of each other) */
+    for (size_t i = 0; i < n; i++) {
+        if (b[i].question >= 0)
+            continue;
+        b[i].question = q;
+        b[i].value = 1;
+        size_t last = i;
+        int value = 2;
+        double step = 0;
+        for (size_t k = i + 1; k < n; k++) {
+            if (b[k].question >= 0)
+                continue;
+            double dy = b[k].rect.y - b[last].rect.y, dx = fabs(b[k].rect.x - b[last].rect.x);
+            if (dx > 1.0)
+                continue;
+            if (dy > 15 || (step > 0 && fabs(dy - step) > 1.5))
+                break;
+            step = dy;
+            b[k].question = q;
+            b[k].value = value++;
+            last = k;
+        }
+        q++;
+    }
+    pg->n_questions = q;
+    /* number the questions in reading order: by their first box */
+    int *order = calloc((size_t)(q ? q : 1), sizeof *order), next = 0;
+    for (size_t i = 0; order && i < n; i++)
+        if (b[i].value == 1)
+            order[b[i].question] = next++;
+    for (size_t i = 0; order && i < n; i++)
+        b[i].question = order[b[i].question];
+    free(order);
+    /* grids: a row question whose box columns match the row above or below */
+    pg->question_scale = calloc((size_t)(q ? q : 1), sizeof *pg->question_scale);
+    for (int a = 0; pg->question_scale && a < q; a++) {
+        double xs[64];
+        int na = 0;
+        double ya = 0;
+        for (size_t i = 0; i < n && na < 64; i++)
+            if (b[i].question == a) {
+                xs[na++] = b[i].rect.x;
+                ya = b[i].rect.y;
+            }
+        if (na < 3)
+            continue;
+        for (int c = 0; c < q && !pg->question_scale[a]; c++) {
+            if (c == a)
+                continue;
+            int nc = 0, same = 1;
+            double yc = 0;
+            for (size_t i = 0; i < n; i++)
+                if (b[i].question == c) {
+                    if (nc >= na || fabs(b[i].rect.x - xs[nc]) > 1.0)
+                        same = 0;
+                    nc++;
+                    yc = b[i].rect.y;
+                }
+            if (same && nc == na && fabs(yc - ya) < 20)
+                pg->question_scale[a] = 1;
+        }
+    }
+    free(row);
+}
+
+static int discover_page_image(const omr_image *img, double s, discover_page *pg, omr_error *err) {
+    memset(pg, 0, sizeof *pg);
+    int threshold = cvw_otsu_threshold(img, 0, 0, img->width, img->height);
+    if (threshold < 100)
+        threshold = 100;
+    if (threshold > 200)
+        threshold = 200;
+    cvw_shape *shapes = malloc(MAX_SHAPES * sizeof *shapes);
+    if (!shapes)
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+    int n = cvw_find_shapes(img, threshold, shapes, MAX_SHAPES);
+    if (n < 0) {
+        free(shapes);
+        return omr_fail(err, OMR_ERR_INVALID, "cannot analyse the blank page");
+    }
+    if (n > MAX_SHAPES)
+        n = MAX_SHAPES;
+    pg->boxes = calloc((size_t)n + 1, sizeof *pg->boxes);
+    pg->fields = calloc(16, sizeof *pg->fields);
+    double pw = img->width / s, ph = img->height / s;
+    double mark_dist[4] = {25, 25, 25, 25};
+    for (int i = 0; pg->boxes && pg->fields && i < n; i++) {
+        const cvw_shape *c = &shapes[i];
+        double w = c->w / s, h = c->h / s;
+        double fill_box = c->area / ((double)c->w * c->h);
+        /* a check box or bubble */
+        if (w >= 2.5 && h >= 2.5 && w <= 20 && h <= 20 && w / h > 0.8 && w / h < 1.25 && c->n_holes == 1 &&
+            c->hole_children == 0 && c->hole_area > 0.35 * c->area) {
+            int square = fill_box > 0.9 && c->vertices == 4;
+            int round = fabs(fill_box - M_PI / 4) < 0.08 && c->vertices > 4;
+            double stroke_mm = c->ink / (square ? 2 * (c->w + c->h) : M_PI * (c->w + c->h) / 2) / s;
+            if ((square || round) && stroke_mm < fmax(0.8, 0.15 * w) && !near_other_ink(shapes, n, i, s, 0.6)) {
+                discover_box *b = &pg->boxes[pg->n_boxes++];
+                b->rect = (omr_rect){c->x / s, c->y / s, w, h};
+                b->round = round;
+                continue;
+            }
+        }
+        /* a text field: a thin rectangular frame */
+        if (w >= 25 && h >= 8 && c->vertices == 4 && fill_box > 0.9 && c->hole_area > 0.85 * c->area &&
+            pg->n_fields < 16) {
+            pg->fields[pg->n_fields++] = (omr_rect){c->x / s, c->y / s, w, h};
+            continue;
+        }
+        /* a corner mark: solid, 3-15 mm, nearest its corner */
+        if (w >= 3 && h >= 3 && w <= 15 && h <= 15 && c->n_holes == 0 && c->ink > 0.15 * c->w * c->h) {
+            double cx = c->cx / s, cy = c->cy / s;
+            int k = (cx > pw / 2) + 2 * (cy > ph / 2);
+            double d = hypot(k % 2 ? pw - cx : cx, k / 2 ? ph - cy : cy);
+            if (d < mark_dist[k]) {
+                mark_dist[k] = d;
+                pg->marks[k] = (omr_point){cx, cy};
+                pg->has_mark[k] = 1;
+                pg->mark_size = fmax(pg->mark_size, fmax(w, h));
+            }
+        }
+    }
+    free(shapes);
+    if (!pg->boxes || !pg->fields)
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+    for (size_t i = 0; i < pg->n_boxes; i++)
+        pg->boxes[i].label_right = label_beside(img, &pg->boxes[i], s);
+    group_questions(pg);
+    return OMR_OK;
+}
+
+/* ---- the whole blank --------------------------------------------------------------- */
+
+static const char *kind_name(template_identity_kind k) {
+    switch (k) {
+    case IDENTITY_QR: return "qr";
+    case IDENTITY_CODE128: return "code128";
+    case IDENTITY_I25: return "i25";
+    case IDENTITY_CODE39: return "code39";
+    default: return "";
+    }
+}
+
+/* A code printed on the blank (a sample, or a form number): kind and text. */
+static void find_code(const omr_image *img, double s, discover_result *out) {
+    zbar_image_scanner_t *scanner = zbar_image_scanner_create();
+    if (!scanner)
+        return;
+    barcode_configure(scanner, (1u << IDENTITY_QR) | (1u << IDENTITY_CODE128) | (1u << IDENTITY_I25) |
+                                   (1u << IDENTITY_CODE39));
+    barcode_symbol sym;
+    omr_image *half = img->dpi > 250 ? cvw_resize(img, 0.5) : NULL;
+    if (barcode_scan(scanner, half ? half : img, 0, 0, half ? 0.5 : 1.0, &sym, 1) == 1) {
+        snprintf(out->barcode_kind, sizeof out->barcode_kind, "%s", kind_name(sym.kind));
+        snprintf(out->barcode_text, sizeof out->barcode_text, "%.127s", sym.text);
+        if (sym.has_corners)
+            out->barcode_area = (omr_rect){sym.corners[0].x / s, sym.corners[0].y / s,
+                                           (sym.corners[1].x - sym.corners[0].x) / s,
+                                           (sym.corners[3].y - sym.corners[0].y) / s};
+    }
+    omr_image_free(half);
+    zbar_image_scanner_destroy(scanner);
+}
+
+int discover_blank(const char *path, discover_result *out, omr_error *err) {
+    memset(out, 0, sizeof *out);
+    decode_source *src = NULL;
+    int rc = decode_open(path, &src, err);
+    if (rc != OMR_OK)
+        return rc;
+    int n = decode_page_count(src);
+    if (n > 16)
+        n = 16;
+    out->pages = calloc((size_t)(n ? n : 1), sizeof *out->pages);
+    for (int i = 0; out->pages && i < n && rc == OMR_OK; i++) {
+        omr_image *img = NULL;
+        rc = decode_page(src, i, &img, err);
+        if (rc != OMR_OK)
+            break;
+        double s;
+        if (img->dpi > 0) {
+            s = img->dpi / 25.4;
+        } else {
+            /* no resolution: A4 or US Letter by its shape */
+            double aspect = (double)img->height / img->width;
+            s = img->width / (fabs(aspect - 297.0 / 210) < fabs(aspect - 279.4 / 215.9) ? 210.0 : 215.9);
+        }
+        if (i == 0) {
+            out->page_width = round(img->width / s * 10) / 10;
+            out->page_height = round(img->height / s * 10) / 10;
+            find_code(img, s, out);
+        }
+        rc = discover_page_image(img, s, &out->pages[out->n_pages++], err);
+        omr_image_free(img);
+    }
+    decode_close(src);
+    if (!out->pages && rc == OMR_OK)
+        rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+    if (rc != OMR_OK)
+        discover_result_free(out);
+    return rc;
+}
+
+void discover_result_free(discover_result *r) {
+    for (size_t i = 0; r->pages && i < r->n_pages; i++) {
+        free(r->pages[i].boxes);
+        free(r->pages[i].fields);
+        free(r->pages[i].question_scale);
+    }
+    free(r->pages);
+    memset(r, 0, sizeof *r);
+}
+
+/* ---- the template ------------------------------------------------------------------ */
+
+int discover_append(discover_result *r, discover_result *more, omr_error *err) {
+    discover_page *grown = realloc(r->pages, (r->n_pages + more->n_pages) * sizeof *grown);
+    if (!grown)
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+    r->pages = grown;
+    memcpy(r->pages + r->n_pages, more->pages, more->n_pages * sizeof *grown);
+    r->n_pages += more->n_pages;
+    if (!*r->barcode_kind && *more->barcode_kind) {
+        memcpy(r->barcode_kind, more->barcode_kind, sizeof r->barcode_kind);
+        memcpy(r->barcode_text, more->barcode_text, sizeof r->barcode_text);
+    }
+    free(more->pages);
+    memset(more, 0, sizeof *more);
+    return OMR_OK;
+}
+
+int discover_write_template(const discover_result *r, const char *id, const char *const *references,
+                            size_t n_references, FILE *f, omr_error *err) {
+    const char *reference = references[0];
+    fprintf(f, "# Made by `omr template new` from %s%s: a first draft to edit.\n", reference,
+            n_references > 1 ? " ..." : "");
+    fprintf(f, "# Check it with `omr template preview THIS.cfg --out preview.png`, then give the\n");
+    fprintf(f, "# questions their ids, types (single | multi | scale), values and labels, merge or\n");
+    fprintf(f, "# split questions where the guess is wrong, and name the text fields.\n");
+    fprintf(f, "id = \"%s\";\ntitle = \"%s\";\n", id, id);
+    fprintf(f, "page_width = %.1f; page_height = %.1f;\n", r->page_width, r->page_height);
+    fprintf(f, "reference = ");
+    if (n_references == 1) {
+        fprintf(f, "\"%s\";", reference);
+    } else {
+        fprintf(f, "[");
+        for (size_t i = 0; i < n_references; i++)
+            fprintf(f, "%s\"%s\"", i ? ", " : "", references[i]);
+        fprintf(f, "];");
+    }
+    fprintf(f, "   # the blank form: how pages are found and matched\n");
+    /* corner marks: every page must show the same ones */
+    int marks = r->n_pages > 0;
+    for (size_t p = 0; p < r->n_pages; p++) {
+        int found = 0;
+        for (int k = 0; k < 4; k++)
+            if (r->pages[p].has_mark[k]) {
+                found++;
+                if (hypot(r->pages[p].marks[k].x - r->pages[0].marks[k].x,
+                          r->pages[p].marks[k].y - r->pages[0].marks[k].y) > 1.0 || !r->pages[0].has_mark[k])
+                    found = -100;
+            }
+        if (found < 3)
+            marks = 0;
+    }
+    if (marks) {
+        const discover_page *p0 = &r->pages[0];
+        fprintf(f, "registration = \"marks\";        # the form's own corner marks, then the boxes' outlines\n");
+        fprintf(f, "marks = { size = %.1f; centres = (", p0->mark_size);
+        int first = 1;
+        for (int k = 0; k < 4; k++)
+            if (p0->has_mark[k]) {
+                fprintf(f, "%s[%.2f, %.2f]", first ? "" : ", ", p0->marks[k].x, p0->marks[k].y);
+                first = 0;
+            }
+        fprintf(f, "); };\n");
+    } else {
+        fprintf(f, "registration = \"reference\";    # matched to the blank page itself\n");
+    }
+    if (*r->barcode_kind) {
+        fprintf(f, "# The blank carries a %s code reading \"%s\": say which part is the respondent\n",
+                r->barcode_kind, r->barcode_text);
+        fprintf(f, "# code and which the page, e.g. pattern = \"^KU([0-9]{8})([0-9])$\"; fields = [\"code\", \"page\"];\n");
+        fprintf(f, "identity = { kind = \"%s\"; pattern = \"^(.+)$\"; fields = [\"code\"]; };\n", r->barcode_kind);
+    } else {
+        fprintf(f, "# No code found on the blank: pages are known by their look and paired by scan\n");
+        fprintf(f, "# order. If the printed forms carry a barcode, name it: identity = { kind = \"code128\";\n");
+        fprintf(f, "# pattern = \"^([0-9]{8})-([0-9])$\"; fields = [\"code\", \"page\"]; };\n");
+        fprintf(f, "identity = { kind = \"none\"; };\n");
+    }
+    fprintf(f, "pages = (\n");
+    for (size_t p = 0; p < r->n_pages; p++) {
+        const discover_page *pg = &r->pages[p];
+        fprintf(f, "  { page = %zu;\n    questions = (", p + 1);
+        for (int q = 0; q < pg->n_questions; q++) {
+            const discover_box *first = NULL;
+            int n = 0, labels = 0, round = 0;
+            for (size_t i = 0; i < pg->n_boxes; i++)
+                if (pg->boxes[i].question == q) {
+                    if (!first)
+                        first = &pg->boxes[i];
+                    n++;
+                    labels += pg->boxes[i].label_right;
+                    round += pg->boxes[i].round;
+                }
+            if (!first)
+                continue;
+            int scale = pg->question_scale && pg->question_scale[q];
+            const char *type = scale ? "scale" : n == 1 ? "multi" : "single";
+            fprintf(f, "%s\n      { id = \"p%zuq%d\"; type = \"%s\"; text = \"p%zuq%d\";   # %d %s%s\n", q ? "," : "",
+                    p + 1, q + 1, type, p + 1, q + 1, n, round ? (n == 1 ? "bubble" : "bubbles") : (n == 1 ? "box" : "boxes"), "");
+            fprintf(f, "        y = %.2f; labels = \"%s\";\n        boxes = (", first->rect.y,
+                    labels * 2 > n ? "right" : "none");
+            for (size_t i = 0, k = 0; i < pg->n_boxes; i++) {
+                const discover_box *b = &pg->boxes[i];
+                if (b->question != q)
+                    continue;
+                fprintf(f, "%s\n          { value = \"%d\"; label = \"%d\"; x = %.2f; y = %.2f; w = %.2f; h = %.2f; }",
+                        k++ ? "," : "", b->value, b->value, b->rect.x, b->rect.y, b->rect.w, b->rect.h);
+            }
+            fprintf(f, " ); }");
+        }
+        fprintf(f, " );\n");
+        if (pg->n_fields) {
+            fprintf(f, "    text_fields = (");
+            for (size_t i = 0; i < pg->n_fields; i++)
+                fprintf(f, "%s\n      { id = \"p%zut%zu\"; x = %.2f; y = %.2f; w = %.2f; h = %.2f; }", i ? "," : "", p + 1,
+                        i + 1, pg->fields[i].x, pg->fields[i].y, pg->fields[i].w, pg->fields[i].h);
+            fprintf(f, " );\n");
+        }
+        fprintf(f, "  }%s\n", p + 1 < r->n_pages ? "," : "");
+    }
+    fprintf(f, ");\n");
+    if (ferror(f))
+        return omr_fail(err, OMR_ERR_IO, "cannot write the template");
+    return OMR_OK;
+}
+
+/* ---- the preview ------------------------------------------------------------------- */
+
+int discover_preview(const omr_template *t, const char *blank_path, int page, const char *png_path,
+                     omr_error *err) {
+    decode_source *src = NULL;
+    int rc = decode_open(blank_path, &src, err);
+    if (rc != OMR_OK)
+        return rc;
+    int index = page - 1;
+    if (decode_page_count(src) == 1)
+        index = 0; /* one file per page */
+    omr_image *img = NULL;
+    rc = index < decode_page_count(src) ? decode_page(src, index, &img, err)
+                                        : omr_fail(err, OMR_ERR_INVALID, "%s has no page %d", blank_path, page);
+    decode_close(src);
+    if (rc != OMR_OK)
+        return rc;
+    /* at most 150 dpi: a picture to look at */
+    double s = img->width / t->page_width;
+    if (s > 150 / 25.4) {
+        omr_image *small = cvw_resize(img, 150 / 25.4 / s);
+        omr_image_free(img);
+        img = small;
+        if (!img)
+            return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+        s = img->width / t->page_width;
+    }
+    cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, img->width, img->height);
+    if (cairo_surface_status(surface) != CAIRO_STATUS_SUCCESS) {
+        omr_image_free(img);
+        cairo_surface_destroy(surface);
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+    }
+    cairo_surface_flush(surface);
+    unsigned char *data = cairo_image_surface_get_data(surface);
+    int stride = cairo_image_surface_get_stride(surface);
+    for (int y = 0; y < img->height; y++)
+        for (int x = 0; x < img->width; x++) {
+            /* the blank page paled, so the drawing stands out */
+            uint32_t v = 110 + omr_image_at(img, x, y) * 145 / 255;
+            ((uint32_t *)(data + (size_t)y * stride))[x] = (v << 16) | (v << 8) | v;
+        }
+    cairo_surface_mark_dirty(surface);
+    omr_image_free(img);
+    cairo_t *cr = cairo_create(surface);
+    cairo_scale(cr, s, s); /* millimetres */
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+    cairo_set_font_size(cr, 2.2);
+    static const double colours[6][3] = {{0.85, 0.1, 0.1}, {0.1, 0.35, 0.9}, {0.0, 0.6, 0.2},
+                                         {0.75, 0.2, 0.8}, {0.9, 0.5, 0.0}, {0.0, 0.6, 0.7}};
+    int k = 0;
+    for (size_t i = 0; i < t->n_questions; i++) {
+        const template_question *q = &t->questions[i];
+        if (q->page != page)
+            continue;
+        const double *c = colours[k++ % 6];
+        cairo_set_source_rgb(cr, c[0], c[1], c[2]);
+        cairo_set_line_width(cr, 0.45);
+        for (size_t b = 0; b < q->n_boxes; b++) {
+            omr_rect r = q->boxes[b].rect;
+            cairo_rectangle(cr, r.x - 0.5, r.y - 0.5, r.w + 1, r.h + 1);
+            cairo_stroke(cr);
+            cairo_move_to(cr, r.x + r.w / 2 - 0.7, r.y + r.h + 2.4);
+            cairo_show_text(cr, q->boxes[b].value);
+        }
+        omr_rect r0 = q->boxes[0].rect;
+        cairo_text_extents_t ext;
+        cairo_text_extents(cr, q->id, &ext);
+        cairo_move_to(cr, r0.x - ext.x_advance - 1.2, r0.y + r0.h / 2 + 0.8);
+        cairo_show_text(cr, q->id);
+    }
+    cairo_set_source_rgb(cr, 0.95, 0.45, 0.0);
+    cairo_set_line_width(cr, 0.6);
+    for (size_t i = 0; i < t->n_text_fields; i++) {
+        const template_text_field *tf = &t->text_fields[i];
+        if (tf->page != page)
+            continue;
+        cairo_rectangle(cr, tf->rect.x, tf->rect.y, tf->rect.w, tf->rect.h);
+        cairo_stroke(cr);
+        cairo_move_to(cr, tf->rect.x + 2, tf->rect.y + 4);
+        cairo_show_text(cr, tf->id);
+    }
+    cairo_set_source_rgb(cr, 0.0, 0.7, 0.0);
+    for (size_t i = 0; i < t->n_marks; i++) {
+        omr_point m = t->marks[i];
+        double r = t->mark_size / 2 + 1.5;
+        cairo_new_path(cr);
+        cairo_arc(cr, m.x, m.y, r, 0, 2 * M_PI);
+        cairo_move_to(cr, m.x - r - 2, m.y);
+        cairo_line_to(cr, m.x + r + 2, m.y);
+        cairo_move_to(cr, m.x, m.y - r - 2);
+        cairo_line_to(cr, m.x, m.y + r + 2);
+        cairo_stroke(cr);
+    }
+    if (t->identity.has_area) {
+        cairo_set_source_rgb(cr, 0.6, 0.0, 0.6);
+        omr_rect a = t->identity.area;
+        cairo_rectangle(cr, a.x, a.y, a.w, a.h);
+        cairo_stroke(cr);
+        cairo_move_to(cr, a.x, a.y - 1);
+        cairo_show_text(cr, "identity");
+    }
+    cairo_destroy(cr);
+    cairo_status_t st = cairo_surface_write_to_png(surface, png_path);
+    cairo_surface_destroy(surface);
+    if (st != CAIRO_STATUS_SUCCESS)
+        return omr_fail(err, OMR_ERR_IO, "cannot write %s: %s", png_path, cairo_status_to_string(st));
+    return OMR_OK;
+}

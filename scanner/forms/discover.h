@@ -1,0 +1,68 @@
+/*
+ * discover.h — a first template from a blank form that omr did not print
+ * (`omr template new --from BLANK`): the check boxes and bubbles on each page,
+ * grouped into candidate questions by rows and columns, large frames as text
+ * fields, the form's own corner marks (any solid shape in each corner), and a
+ * barcode if the blank carries one. The template it writes names the blank
+ * as its reference and is meant to be edited by a person (ids, types,
+ * values, labels); `omr template preview` draws it over the blank.
+ */
+#ifndef OMR_DISCOVER_H
+#define OMR_DISCOVER_H
+
+#include <stdio.h>
+
+#include "base/common.h"
+#include "forms/template.h"
+
+typedef struct {
+    omr_rect rect;    /* mm: the outer edge of the printed outline */
+    int round;        /* a bubble, not a square */
+    int label_right;  /* the form prints something right beside it */
+    int question;     /* index into the page's candidate questions */
+    int value;        /* 1-based place in its question */
+} discover_box;
+
+typedef struct {
+    discover_box *boxes;
+    size_t n_boxes;
+    int n_questions;
+    int *question_scale;   /* per question: part of a grid (a scale with column heads) */
+    omr_rect *fields;      /* frames big enough to write in, mm */
+    size_t n_fields;
+    omr_point marks[4];    /* centres of gravity, mm: TL, TR, BL, BR */
+    int has_mark[4];
+    double mark_size;      /* the largest mark's outer size, mm */
+} discover_page;
+
+typedef struct {
+    double page_width, page_height; /* mm */
+    discover_page *pages;
+    size_t n_pages;
+    char barcode_kind[16];          /* "code128", ... or "" */
+    char barcode_text[128];
+    omr_rect barcode_area;          /* mm, on page 1 */
+} discover_result;
+
+/* Finds everything on every page of the blank (PDF, TIFF, PNG, JPEG). The
+ * page size comes from the file's resolution, or, without one, from its
+ * shape (A4 or US Letter). */
+int discover_blank(const char *path, discover_result *out, omr_error *err);
+void discover_result_free(discover_result *result);
+
+/* Appends the pages of `more` to `result` (a blank given as one file per
+ * page); `more` is left empty. */
+int discover_append(discover_result *result, discover_result *more, omr_error *err);
+
+/* Writes the template (libconfig, README "Template format") with `id` and
+ * the blank's file(s) as the template should name them: one file for all
+ * pages, or one per page. */
+int discover_write_template(const discover_result *result, const char *id, const char *const *references,
+                            size_t n_references, FILE *out, omr_error *err);
+
+/* Draws the template's boxes, text fields, marks and code area over page
+ * `page` of the blank and writes it as a colour PNG. */
+int discover_preview(const omr_template *tmpl, const char *blank_path, int page, const char *png_path,
+                     omr_error *err);
+
+#endif

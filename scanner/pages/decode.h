@@ -1,0 +1,41 @@
+/*
+ * decode.h — turns a scan file into grey pages. The format is recognised by
+ * the file's content (magic bytes), never by its extension: multi-page TIFF
+ * (libtiff: G4, G3, LZW, Deflate, PackBits, JPEG, uncompressed; 1-bit, 8-bit
+ * grey, palette and RGB), PNG (libpng), JPEG (libjpeg) and PDF (poppler,
+ * rendered at 300 dpi). Pages are decoded one at a time, so a long TIFF never
+ * sits in memory whole. Hands each page on to identify.
+ */
+#ifndef OMR_DECODE_H
+#define OMR_DECODE_H
+
+#include "base/common.h"
+
+/* Largest page decode accepts: 20,000 pixels a side and 400 megapixels
+ * (an A3 page at 1200 dpi is 14,000 x 19,800). */
+#define DECODE_MAX_SIDE 20000
+#define DECODE_MAX_PIXELS (400LL * 1000 * 1000)
+
+typedef enum { SCAN_TIFF, SCAN_PNG, SCAN_JPEG, SCAN_PDF } scan_format;
+
+typedef struct decode_source decode_source;
+
+/* Opens `path` and counts its pages. OMR_ERR_FORMAT (with a message naming
+ * the file and what its first bytes look like) when it is not an image or
+ * PDF we read; OMR_ERR_IO when it cannot be read. */
+int decode_open(const char *path, decode_source **out, omr_error *err);
+scan_format decode_format(const decode_source *src);
+const char *decode_format_name(scan_format format);
+int decode_page_count(const decode_source *src);
+/* Decodes page `index` (0-based) into a new grey image; dpi comes from the
+ * file's resolution tags, or 0 when it has none. A corrupt or truncated page
+ * gives OMR_ERR_FORMAT with the page number in the message, and the other
+ * pages stay readable. An image larger than DECODE_MAX_* is refused. */
+int decode_page(decode_source *src, int index, omr_image **out, omr_error *err);
+void decode_close(decode_source *src);
+
+/* Sniffs the first bytes of a file: returns 1 and sets *format when it is a
+ * format decode reads, 0 otherwise. */
+int decode_sniff(const unsigned char *head, size_t len, scan_format *format);
+
+#endif

@@ -1,0 +1,513 @@
+/*
+ * identify.c — reads the page's QR code with zbar: which template, whose form,
+ * which page, and where the symbol's corners lie (so locate knows how the page
+ * is turned). Also formats and checks the payload that render prints.
+ *
+ * Search order, cheapest first: the four corner regions where the printed code
+ * lands after 0, 90, 180 or 270 degree turns, then the whole page, then the
+ * whole page at half size (a very blurred or large scan). A page with a code
+ * that is not ours, or whose check character fails, is reported as such and
+ * never guessed.
+ *
+ * Forms omr did not print (the reader's templates): their own QR code or 1-D
+ * barcode is searched the same way (hinted area under each turn, whole page,
+ * half size) and its text mapped through the template's pattern; a page
+ * without any code is matched against the blank pages of the templates that
+ * have none, and must match one page clearly better than any other.
+ */
+#include "reading/identify.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zbar.h>
+
+#include "reading/barcode.h"
+#include "base/cv_wrap.h"
+#include "reading/register.h"
+
+/* ---- payload --------------------------------------------------------------- */
+
+static int base36_value(char c) {
+    c = (char)toupper((unsigned char)c);
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A' + 10;
+    return -1;
+}
+
+char identify_check_char(const char *code) {
+    /* Luhn mod N with N = 36: catches every single-character error and most
+     * swaps of neighbours, the usual misreads and mistypes. */
+    const int n = 36;
+    int factor = 2, sum = 0;
+    size_t len = strlen(code);
+    for (size_t i = len; i-- > 0;) {
+        int v = base36_value(code[i]);
+        if (v < 0)
+            return 0;
+        int addend = factor * v;
+        factor = factor == 2 ? 1 : 2;
+        sum += addend / n + addend % n;
+    }
+    int check = (n - sum % n) % n;
+    return (char)(check < 10 ? '0' + check : 'A' + check - 10);
+}
+
+int identify_code_is_valid(const char *code) {
+    size_t len = code ? strlen(code) : 0;
+    if (len == 0 || len > 40)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (!isalnum((unsigned char)code[i]) || (unsigned char)code[i] > 127)
+            return 0;
+    return 1;
+}
+
+int identify_format_payload(char *buf, size_t size, const char *template_id, const char *code,
+                            int page) {
+    if (!identify_code_is_valid(code))
+        return OMR_ERR_INVALID;
+    int n = snprintf(buf, size, "OMR1:%s:%s:%d:%c", template_id, code, page,
+                     identify_check_char(code));
+    return n > 0 && (size_t)n < size ? OMR_OK : OMR_ERR_INVALID;
+}
+
+int identify_parse_payload(const char *payload, page_identity *out, omr_error *err) {
+    memset(out, 0, sizeof *out);
+    if (strncmp(payload, "OMR1:", 5) != 0)
+        return omr_fail(err, OMR_ERR_INVALID,
+                        "the QR code on this page is not an omr code (it reads \"%.40s\"); "
+                        "is this page from another questionnaire or a letter?", payload);
+    char copy[256];
+    snprintf(copy, sizeof copy, "%s", payload + 5);
+    char *fields[5] = {0};
+    int n = 0;
+    for (char *save = NULL, *tok = strtok_r(copy, ":", &save); tok && n < 5;
+         tok = strtok_r(NULL, ":", &save))
+        fields[n++] = tok;
+    if (n != 4 || strlen(fields[0]) >= IDENTIFY_MAX_ID || strlen(fields[1]) >= IDENTIFY_MAX_ID)
+        return omr_fail(err, OMR_ERR_INVALID, "the QR code \"%.60s\" is damaged or incomplete",
+                        payload);
+    char *end = NULL;
+    long page = strtol(fields[2], &end, 10);
+    if (*end || page < 1 || page > 99)
+        return omr_fail(err, OMR_ERR_INVALID, "the QR code \"%.60s\" has no valid page number",
+                        payload);
+    if (!identify_code_is_valid(fields[1]) || strlen(fields[3]) != 1 ||
+        toupper((unsigned char)fields[3][0]) != identify_check_char(fields[1]))
+        return omr_fail(err, OMR_ERR_INVALID,
+                        "the login code in the QR code \"%.60s\" fails its check character "
+                        "(a misread or a damaged code)", payload);
+    snprintf(out->template_id, sizeof out->template_id, "%s", fields[0]);
+    snprintf(out->code, sizeof out->code, "%s", fields[1]);
+    out->page = (int)page;
+    return OMR_OK;
+}
+
+/* ---- finding the code on the page --------------------------------------------- */
+
+struct identify_reader {
+    zbar_image_scanner_t *scanner;
+    zbar_image_scanner_t *foreign;  /* forms' own codes, made on first use */
+    unsigned foreign_kinds;         /* what `foreign` is set to read */
+    /* pairing pages without a code by scan order: the form seen last */
+    char pair_template[IDENTIFY_MAX_ID];
+    char pair_code[IDENTIFY_MAX_ID];
+    unsigned pair_pages;            /* bit p-1 for each page it has */
+    const omr_template *const *templates; /* identify_reader_set_templates */
+    size_t n_templates;
+};
+
+void identify_reader_set_templates(identify_reader *reader, const omr_template *const *templates,
+                                   size_t n_templates) {
+    reader->templates = templates;
+    reader->n_templates = n_templates;
+}
+
+identify_reader *identify_reader_new(void) {
+    identify_reader *reader = calloc(1, sizeof *reader);
+    if (!reader)
+        return NULL;
+    reader->scanner = zbar_image_scanner_create();
+    if (!reader->scanner) {
+        free(reader);
+        return NULL;
+    }
+    /* QR only: other symbologies cost time and invite false reads in text. */
+    zbar_image_scanner_set_config(reader->scanner, 0, ZBAR_CFG_ENABLE, 0);
+    zbar_image_scanner_set_config(reader->scanner, ZBAR_QRCODE, ZBAR_CFG_ENABLE, 1);
+    return reader;
+}
+
+void identify_reader_free(identify_reader *reader) {
+    if (!reader)
+        return;
+    zbar_image_scanner_destroy(reader->scanner);
+    if (reader->foreign)
+        zbar_image_scanner_destroy(reader->foreign);
+    free(reader);
+}
+
+/* Result of one zbar pass over a region. */
+typedef struct {
+    int found_ours;        /* an OMR1 payload that parsed */
+    int found_foreign;     /* some QR code, not ours or failing its check */
+    page_identity identity;
+    omr_error foreign_error;
+} scan_result;
+
+/* Runs zbar over `region` (a contiguous copy) whose top-left sits at (ox, oy)
+ * in the page and which was scaled by `scale` (region px = page px * scale). */
+static void scan_region(identify_reader *reader, const omr_image *region, int ox, int oy,
+                        double scale, scan_result *result) {
+    zbar_image_t *zimage = zbar_image_create();
+    zbar_image_set_format(zimage, zbar_fourcc('Y', '8', '0', '0'));
+    zbar_image_set_size(zimage, (unsigned)region->width, (unsigned)region->height);
+    zbar_image_set_data(zimage, region->pixels, (unsigned long)region->width * (unsigned long)region->height, NULL);
+    if (zbar_scan_image(reader->scanner, zimage) > 0) {
+        for (const zbar_symbol_t *sym = zbar_image_first_symbol(zimage); sym;
+             sym = zbar_symbol_next(sym)) {
+            page_identity id;
+            omr_error perr;
+            if (identify_parse_payload(zbar_symbol_get_data(sym), &id, &perr) != OMR_OK) {
+                if (!result->found_foreign)
+                    result->foreign_error = perr;
+                result->found_foreign = 1;
+                continue;
+            }
+            unsigned n = zbar_symbol_get_loc_size(sym);
+            if (n == 4) {
+                /* zbar lists a QR symbol's corners counter-clockwise from
+                 * its top-left: TL, BL, BR, TR. We keep TL, TR, BR, BL. */
+                static const int order[4] = {0, 3, 2, 1};
+                for (int i = 0; i < 4; i++) {
+                    id.corners[i].x = ox + zbar_symbol_get_loc_x(sym, (unsigned)order[i]) / scale;
+                    id.corners[i].y = oy + zbar_symbol_get_loc_y(sym, (unsigned)order[i]) / scale;
+                }
+                id.has_corners = 1;
+            }
+            result->identity = id;
+            result->found_ours = 1;
+            break;
+        }
+    }
+    zbar_image_destroy(zimage);
+}
+
+/* Scans a rectangle of the page, copied so zbar gets contiguous rows. */
+static void scan_rect(identify_reader *reader, const omr_image *page, int x, int y, int w, int h,
+                      int density, scan_result *result) {
+    zbar_image_scanner_set_config(reader->scanner, 0, ZBAR_CFG_X_DENSITY, density);
+    zbar_image_scanner_set_config(reader->scanner, 0, ZBAR_CFG_Y_DENSITY, density);
+    omr_image *region = omr_image_crop(page, x, y, w, h);
+    if (!region)
+        return;
+    scan_region(reader, region, x < 0 ? 0 : x, y < 0 ? 0 : y, 1.0, result);
+    omr_image_free(region);
+}
+
+/* The window, in scan pixels, where a code printed at `area` (mm) lies when
+ * the page is turned by `quarter` clockwise quarter turns, with a margin for
+ * offset, skew and scaling. */
+static void hinted_window(const omr_image *page, const identify_hints *h, const omr_rect *area,
+                          int quarter, int *x, int *y, int *w, int *hgt) {
+    double pw = h->page_width, ph = h->page_height;
+    /* page size in pixels as the scan lies; scale from the dpi or the size */
+    int turned = quarter % 2;
+    double s = page->dpi > 0 ? page->dpi / 25.4 : (turned ? page->height : page->width) / pw;
+    double cx = area->x + area->w / 2, cy = area->y + area->h / 2, nx, ny;
+    switch (quarter) {
+    case 0: nx = cx; ny = cy; break;
+    case 1: nx = ph - cy; ny = cx; break;
+    case 2: nx = pw - cx; ny = ph - cy; break;
+    default: nx = cy; ny = pw - cx; break;
+    }
+    double half = area->w / 2 + 12; /* mm: offset, skew and scale of a scan */
+    *x = (int)((nx - half) * s);
+    *y = (int)((ny - half) * s);
+    *w = *hgt = (int)(2 * half * s);
+}
+
+static int identify_omr(identify_reader *reader, const omr_image *page, const identify_hints *hints,
+                        page_identity *out, omr_error *err) {
+    memset(out, 0, sizeof *out);
+    scan_result result = {0};
+    int w = page->width, h = page->height;
+    if (hints && hints->n_areas > 0) {
+        /* portrait scans are most likely upright or upside down */
+        static const int portrait[4] = {0, 2, 1, 3}, landscape[4] = {1, 3, 0, 2};
+        const int *order = w > h ? landscape : portrait;
+        for (int k = 0; k < 4 && !result.found_ours; k++)
+            for (size_t a = 0; a < hints->n_areas && !result.found_ours; a++) {
+                int x, y, ww, hh;
+                hinted_window(page, hints, &hints->areas[a], order[k], &x, &y, &ww, &hh);
+                /* every other scan line finds a code of 5+ px modules */
+                scan_rect(reader, page, x, y, ww, hh, 2, &result);
+            }
+    } else {
+        /* no hints: the four corner squares, 40% of the short side */
+        int side = (w < h ? w : h) * 2 / 5;
+        int corners[4][2] = {{w - side, 0}, {0, h - side}, {0, 0}, {w - side, h - side}};
+        for (int i = 0; i < 4 && !result.found_ours; i++)
+            scan_rect(reader, page, corners[i][0], corners[i][1], side, side, 2, &result);
+    }
+    if (!result.found_ours)
+        scan_rect(reader, page, 0, 0, w, h, 1, &result);
+    if (!result.found_ours) {
+        /* a blurred or oversampled scan often reads at half size */
+        omr_image *half = cvw_resize(page, 0.5);
+        if (half) {
+            zbar_image_scanner_set_config(reader->scanner, 0, ZBAR_CFG_X_DENSITY, 1);
+            zbar_image_scanner_set_config(reader->scanner, 0, ZBAR_CFG_Y_DENSITY, 1);
+            scan_region(reader, half, 0, 0, 0.5, &result);
+            omr_image_free(half);
+        }
+    }
+    if (result.found_ours) {
+        *out = result.identity;
+        return OMR_OK;
+    }
+    if (result.found_foreign)
+        return omr_fail(err, OMR_ERR_INVALID, "%s", result.foreign_error.message);
+    return omr_fail(err, OMR_ERR_NOT_FOUND,
+                    "no QR code found in any corner or anywhere on the page; is this page from "
+                    "another questionnaire, a letter, or is the code covered or torn off?");
+}
+
+/* ---- forms omr did not print ------------------------------------------------------ */
+
+/* Symbols of the kinds `kinds` in the hinted areas of the templates (under
+ * each turn), then on the whole page, then at half size; stops at the first
+ * pass that finds any. */
+typedef struct {
+    const omr_template *const *templates;
+    size_t n_templates;
+} template_list;
+
+static int scan_foreign_codes(identify_reader *reader, const omr_image *page, const template_list *hints,
+                              unsigned kinds, barcode_symbol *out, int max) {
+    if (!reader->foreign) {
+        reader->foreign = zbar_image_scanner_create();
+        if (!reader->foreign)
+            return 0;
+        reader->foreign_kinds = 0;
+    }
+    if (reader->foreign_kinds != kinds) {
+        barcode_configure(reader->foreign, kinds);
+        reader->foreign_kinds = kinds;
+    }
+    int n = 0;
+    zbar_image_scanner_set_config(reader->foreign, 0, ZBAR_CFG_X_DENSITY, 1);
+    zbar_image_scanner_set_config(reader->foreign, 0, ZBAR_CFG_Y_DENSITY, 1);
+    for (size_t i = 0; i < hints->n_templates && n == 0; i++) {
+        const omr_template *t = hints->templates[i];
+        if (!t->identity.has_area || !(kinds & (1u << t->identity.kind)))
+            continue;
+        identify_hints h = {NULL, 0, t->page_width, t->page_height};
+        omr_rect a = t->identity.area;
+        /* a square around the area, so hinted_window's turns apply */
+        double side = a.w > a.h ? a.w : a.h;
+        omr_rect sq = {a.x + a.w / 2 - side / 2, a.y + a.h / 2 - side / 2, side, side};
+        for (int q = 0; q < 4 && n == 0; q++) {
+            int x, y, w, hh;
+            hinted_window(page, &h, &sq, q, &x, &y, &w, &hh);
+            omr_image *region = omr_image_crop(page, x, y, w, hh);
+            if (region) {
+                n = barcode_scan(reader->foreign, region, x < 0 ? 0 : x, y < 0 ? 0 : y, 1.0, out, max);
+                omr_image_free(region);
+            }
+        }
+    }
+    if (n == 0) {
+        omr_image *whole = omr_image_crop(page, 0, 0, page->width, page->height);
+        if (whole) {
+            n = barcode_scan(reader->foreign, whole, 0, 0, 1.0, out, max);
+            omr_image_free(whole);
+        }
+    }
+    if (n == 0) {
+        omr_image *half = cvw_resize(page, 0.5);
+        if (half) {
+            n = barcode_scan(reader->foreign, half, 0, 0, 0.5, out, max);
+            omr_image_free(half);
+        }
+    }
+    return n;
+}
+
+/* A made-up code for a page without one: "N" and ten base-36 characters of
+ * a hash of the page's pixels (the same scan always gets the same code). */
+static void anonymous_code(const omr_image *page, char *code, size_t size) {
+    uint64_t h = 1469598103934665603ULL;
+    h = (h ^ (uint64_t)page->width) * 1099511628211ULL;
+    h = (h ^ (uint64_t)page->height) * 1099511628211ULL;
+    for (int y = 0; y < page->height; y += 3)
+        for (int x = y % 7; x < page->width; x += 7)
+            h = (h ^ omr_image_at(page, x, y)) * 1099511628211ULL;
+    char buf[12] = "N";
+    for (int i = 1; i <= 10; i++) {
+        int v = (int)(h % 36);
+        h /= 36;
+        buf[i] = (char)(v < 10 ? '0' + v : 'A' + v - 10);
+    }
+    buf[11] = 0;
+    snprintf(code, size, "%s", buf);
+}
+
+/* The page among those allowed (all pages of templates with no code, or of
+ * one template) that the scan matches clearly best. Returns OMR_OK with
+ * template, page and map; OMR_ERR_NOT_FOUND with a message otherwise. */
+static int match_by_look(const omr_image *page, const template_list *hints, const omr_template *only,
+                         const omr_template **tmpl, int *page_no, double h[9], omr_error *err) {
+    register_scan rs;
+    int rc = register_scan_prepare(page, &rs, err);
+    if (rc != OMR_OK)
+        return rc;
+    int best = 0, second = 0;
+    for (size_t i = 0; i < hints->n_templates; i++) {
+        const omr_template *t = hints->templates[i];
+        if (only ? t != only : t->identity.kind != IDENTITY_NONE)
+            continue;
+        for (size_t p = 1; p <= t->n_pages; p++) {
+            const register_reference *ref = template_reference(t, (int)p);
+            double hm[9];
+            int inliers = ref ? register_match(ref, &rs, hm) : 0;
+            if (inliers > best) {
+                second = best;
+                best = inliers;
+                *tmpl = t;
+                *page_no = (int)p;
+                memcpy(h, hm, sizeof hm);
+            } else if (inliers > second) {
+                second = inliers;
+            }
+        }
+    }
+    register_scan_clear(&rs);
+    if (best == 0)
+        return omr_fail(err, OMR_ERR_NOT_FOUND,
+                        "no code on the page, and it does not look like any page of the forms this scan "
+                        "was started with; is it from another questionnaire, or a letter?");
+    /* two pages of one form share headings and instructions: the right one
+     * must match clearly better */
+    if (best < 2 * second)
+        return omr_fail(err, OMR_ERR_NOT_FOUND,
+                        "the page looks like page %d of %s but almost as much like another page (%d "
+                        "against %d matching features); it goes to a person", *page_no, (*tmpl)->id, best,
+                        second);
+    return OMR_OK;
+}
+
+/* Pairs a page without a code with the form seen last. */
+static void pair_by_order(identify_reader *reader, const omr_image *page, const omr_template *t,
+                          page_identity *out) {
+    unsigned bit = 1u << (out->page - 1);
+    if (strcmp(reader->pair_template, t->id) != 0 || (reader->pair_pages & bit) ||
+        reader->pair_pages == (1u << t->n_pages) - 1) {
+        snprintf(reader->pair_template, sizeof reader->pair_template, "%s", t->id);
+        anonymous_code(page, reader->pair_code, sizeof reader->pair_code);
+        reader->pair_pages = 0;
+    }
+    reader->pair_pages |= bit;
+    snprintf(out->code, sizeof out->code, "%s", reader->pair_code);
+    out->anonymous = 1;
+}
+
+static int identify_foreign(identify_reader *reader, const omr_image *page, const template_list *hints,
+                            page_identity *out, omr_error *err) {
+    unsigned kinds = barcode_kinds_of(hints->templates, hints->n_templates);
+    int has_none = 0;
+    for (size_t i = 0; i < hints->n_templates; i++)
+        has_none |= hints->templates[i]->identity.kind == IDENTITY_NONE;
+    omr_error why = {""};
+    if (kinds) {
+        barcode_symbol symbols[8];
+        int n = scan_foreign_codes(reader, page, hints, kinds, symbols, 8);
+        for (int k = 0; k < n; k++)
+            for (size_t i = 0; i < hints->n_templates; i++) {
+                const omr_template *t = hints->templates[i];
+                char code[IDENTIFY_MAX_ID];
+                int page_no = 0;
+                omr_error merr;
+                int rc = barcode_match(t, &symbols[k], code, sizeof code, &page_no, &merr);
+                if (rc == OMR_ERR_INVALID && !*why.message)
+                    why = merr;
+                if (rc != OMR_OK)
+                    continue;
+                memset(out, 0, sizeof *out);
+                snprintf(out->template_id, sizeof out->template_id, "%s", t->id);
+                out->page = page_no;
+                if (symbols[k].has_corners) {
+                    memcpy(out->corners, symbols[k].corners, sizeof out->corners);
+                    out->has_corners = 1;
+                }
+                if (!page_no) {
+                    if (t->n_pages == 1) {
+                        out->page = 1;
+                    } else {
+                        const omr_template *m = NULL;
+                        rc = match_by_look(page, hints, t, &m, &out->page, out->coarse, err);
+                        if (rc != OMR_OK)
+                            return rc;
+                        out->has_coarse = 1;
+                    }
+                }
+                if (*code) {
+                    snprintf(out->code, sizeof out->code, "%s", code);
+                } else {
+                    pair_by_order(reader, page, t, out);
+                }
+                return OMR_OK;
+            }
+        if (n > 0 && !*why.message)
+            omr_fail(&why, OMR_ERR_INVALID,
+                     "the code on this page reads \"%.60s\", which is none of the forms this scan was "
+                     "started with; is the page from another questionnaire?", symbols[0].text);
+    }
+    if (has_none) {
+        const omr_template *t = NULL;
+        memset(out, 0, sizeof *out);
+        int rc = match_by_look(page, hints, NULL, &t, &out->page, out->coarse, err);
+        if (rc == OMR_OK) {
+            snprintf(out->template_id, sizeof out->template_id, "%s", t->id);
+            out->has_coarse = 1;
+            pair_by_order(reader, page, t, out);
+            return OMR_OK;
+        }
+        if (!*why.message)
+            return rc;
+    }
+    if (*why.message)
+        return omr_fail(err, OMR_ERR_INVALID, "%s", why.message);
+    return omr_fail(err, OMR_ERR_NOT_FOUND,
+                    "no code of this questionnaire found anywhere on the page; is this page from "
+                    "another questionnaire, a letter, or is the code covered or torn off?");
+}
+
+int identify_page(identify_reader *reader, const omr_image *page, const identify_hints *hints,
+                  page_identity *out, omr_error *err) {
+    template_list list = {reader->templates, reader->templates ? reader->n_templates : 0};
+    int has_omr = list.n_templates == 0, foreign = 0;
+    for (size_t i = 0; i < list.n_templates; i++) {
+        has_omr |= list.templates[i]->identity.kind == IDENTITY_OMR;
+        foreign |= list.templates[i]->identity.kind != IDENTITY_OMR;
+    }
+    int rc = OMR_ERR_NOT_FOUND;
+    if (has_omr) {
+        rc = identify_omr(reader, page, hints, out, err);
+        if (rc == OMR_OK || !foreign)
+            return rc;
+    }
+    omr_error omr_err = {""};
+    if (err)
+        omr_err = *err;
+    int frc = identify_foreign(reader, page, &list, out, err);
+    if (frc != OMR_OK && has_omr && rc == OMR_ERR_INVALID && err) {
+        *err = omr_err; /* an omr code that failed its check says more */
+        return rc;
+    }
+    return frc;
+}

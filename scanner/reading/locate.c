@@ -1,0 +1,236 @@
+/*
+ * locate.c — from the QR code's corners to a precise template-to-scan map.
+ *
+ * 1. A coarse similarity map from the QR symbol: its centre is the centre of
+ *    the template's code square, its top edge gives the page's turn, and the
+ *    scan's resolution (or, without one, the page's size) gives the scale.
+ * 2. Each fiducial is searched in a window of +-12 mm around its predicted
+ *    place: dark connected components whose size and squareness fit a solid
+ *    square mark; the one nearest the prediction wins.
+ * 3. An affine map is fitted to the marks found. With four, a mark that
+ *    disagrees with the other three by more than 1 mm is dropped (a blot or a
+ *    finger over it); with fewer than three the page is refused in words the
+ *    mailroom can act on.
+ * Forms omr did not print (registered by their own marks or their blank
+ * copy) are handed to register.c.
+ */
+#include "reading/locate.h"
+
+#include "reading/register.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define SEARCH_RADIUS_MM 12.0
+#define MAX_BLOBS 256
+#define PERSPECTIVE_MAX_MM 8.0 /* an affine misfit up to this may be perspective */
+
+static const char *const corner_names[4] = {"top-left", "top-right", "bottom-left", "bottom-right"};
+
+/* The coarse map: rotation by `angle`, scale `s`, QR centre to QR centre. */
+static void coarse_map(const omr_template *t, const page_identity *id, double s, double angle,
+                       cvw_affine *out) {
+    omr_point c_img = {0, 0};
+    for (int i = 0; i < 4; i++) {
+        c_img.x += id->corners[i].x / 4;
+        c_img.y += id->corners[i].y / 4;
+    }
+    double cx = t->code_rect.x + t->code_rect.w / 2, cy = t->code_rect.y + t->code_rect.h / 2;
+    double c = cos(angle) * s, sn = sin(angle) * s;
+    out->m[0] = c;
+    out->m[1] = -sn;
+    out->m[2] = c_img.x - c * cx + sn * cy;
+    out->m[3] = sn;
+    out->m[4] = c;
+    out->m[5] = c_img.y - sn * cx - c * cy;
+}
+
+/* The darkest plausible fiducial near `predicted`, or 0 if none. */
+static int find_mark(const omr_image *scan, omr_point predicted, double s, double size_mm,
+                     omr_point *found) {
+    int r = (int)(SEARCH_RADIUS_MM * s);
+    int x = (int)predicted.x - r, y = (int)predicted.y - r;
+    int threshold = cvw_otsu_threshold(scan, x, y, 2 * r, 2 * r);
+    if (threshold < 0)
+        return 0;
+    if (threshold < 60)
+        threshold = 60;
+    if (threshold > 200)
+        threshold = 200;
+    cvw_blob blobs[MAX_BLOBS];
+    int n = cvw_find_blobs(scan, x, y, 2 * r, 2 * r, threshold, blobs, MAX_BLOBS);
+    double expected = size_mm * s, best = 1e18;
+    int ok = 0;
+    for (int i = 0; i < n; i++) {
+        const cvw_blob *b = &blobs[i];
+        if (b->w < 0.6 * expected || b->h < 0.6 * expected || b->w > 1.5 * expected ||
+            b->h > 1.5 * expected)
+            continue;
+        double fill = (double)b->area / ((double)b->w * b->h);
+        if (fill < 0.7 || b->area < 0.45 * expected * expected)
+            continue;
+        double d = hypot(b->cx - predicted.x, b->cy - predicted.y);
+        if (d < best) {
+            best = d;
+            found->x = b->cx;
+            found->y = b->cy;
+            ok = 1;
+        }
+    }
+    return ok;
+}
+
+static double fit_residual(const cvw_affine *a, const omr_point *from, const omr_point *to, int n) {
+    double worst = 0;
+    for (int i = 0; i < n; i++) {
+        double x = a->m[0] * from[i].x + a->m[1] * from[i].y + a->m[2];
+        double y = a->m[3] * from[i].x + a->m[4] * from[i].y + a->m[5];
+        double d = hypot(x - to[i].x, y - to[i].y);
+        if (d > worst)
+            worst = d;
+    }
+    return worst;
+}
+
+/* Fits marks `use` (bitmask of found marks) into out; returns the count used. */
+static int fit_marks(const omr_template *t, const omr_point *found_px, unsigned use, cvw_affine *out,
+                     double *residual_px) {
+    omr_point from[4], to[4];
+    int n = 0;
+    for (int i = 0; i < 4; i++)
+        if (use & (1u << i)) {
+            from[n] = t->fiducials[i];
+            to[n] = found_px[i];
+            n++;
+        }
+    if (n < 3 || cvw_fit_affine(from, to, n, out) != OMR_OK)
+        return 0;
+    *residual_px = fit_residual(out, from, to, n);
+    return n;
+}
+
+/* A homography through the four marks, accepted only when it is a gentle
+ * perspective: each mark's own scale stays within 4% of the others and the
+ * perspective terms bend the page by under 3% from corner to corner. */
+static int fit_perspective(const omr_template *t, const omr_point *found_px, double s, double h[9]) {
+    double hm[9];
+    if (cvw_fit_homography(t->fiducials, found_px, 4, hm) != OMR_OK || hm[8] == 0)
+        return 0;
+    for (int i = 0; i < 9; i++)
+        hm[i] /= hm[8];
+    double bend = fabs(hm[6]) * t->page_width + fabs(hm[7]) * t->page_height;
+    if (bend > 0.03)
+        return 0;
+    for (int i = 0; i < 4; i++) {
+        /* local scale at each mark: the map's derivative, roughly */
+        double x = t->fiducials[i].x, y = t->fiducials[i].y, w = hm[6] * x + hm[7] * y + hm[8];
+        double sx = hypot(hm[0] - hm[6] * (hm[0] * x + hm[1] * y + hm[2]) / w,
+                          hm[3] - hm[6] * (hm[3] * x + hm[4] * y + hm[5]) / w) / w;
+        if (fabs(sx / s - 1) > 0.3)
+            return 0;
+    }
+    memcpy(h, hm, sizeof hm);
+    return 1;
+}
+
+int locate_page(const omr_image *scan, const omr_template *t, const page_identity *id,
+                page_transform *out, omr_error *err) {
+    if (t->registration != REGISTRATION_FIDUCIALS)
+        return register_locate(scan, t, id, out, err); /* a form omr did not print */
+    memset(out, 0, sizeof *out);
+    out->fiducial_missing = -1;
+    if (!id->has_corners)
+        return omr_fail(err, OMR_ERR_NOT_FOUND, "the QR code was read but not located on the page");
+
+    /* Turn: the direction of the symbol's top edge (TL -> TR, and BL -> BR). */
+    double vx = (id->corners[1].x - id->corners[0].x) + (id->corners[2].x - id->corners[3].x);
+    double vy = (id->corners[1].y - id->corners[0].y) + (id->corners[2].y - id->corners[3].y);
+    double angle = atan2(vy, vx);
+    int quarter = (int)lround(angle / (M_PI / 2));
+    out->quarter_turns = ((quarter % 4) + 4) % 4;
+
+    /* Scale: from the resolution tag; without one, assume the scan shows the
+     * page's width edge to edge. */
+    double s = scan->dpi > 0 ? scan->dpi / 25.4 : 0;
+    if (s <= 0) {
+        double across = (out->quarter_turns % 2) ? scan->height : scan->width;
+        s = across / t->page_width;
+    }
+    cvw_affine coarse;
+    coarse_map(t, id, s, angle, &coarse);
+
+    omr_point found_px[4];
+    unsigned found = 0;
+    for (int i = 0; i < 4; i++) {
+        omr_point p = {coarse.m[0] * t->fiducials[i].x + coarse.m[1] * t->fiducials[i].y + coarse.m[2],
+                       coarse.m[3] * t->fiducials[i].x + coarse.m[4] * t->fiducials[i].y + coarse.m[5]};
+        if (find_mark(scan, p, s, t->fiducial_size, &found_px[i]))
+            found |= 1u << i;
+        out->fiducial_px[i] = found_px[i];
+    }
+    int n_found = __builtin_popcount(found);
+    if (n_found < 3) {
+        char missing[128] = "";
+        for (int i = 0; i < 4; i++)
+            if (!(found & (1u << i))) {
+                strcat(missing, *missing ? ", " : "");
+                strcat(missing, corner_names[i]);
+            }
+        return omr_fail(err, OMR_ERR_NOT_FOUND,
+                        "only %d of the 4 corner marks found (missing: %s); is the page cut off by "
+                        "the scanner, folded, or covered?", n_found, missing);
+    }
+
+    double residual = 0, limit = 1.0 * s; /* 1 mm */
+    int used = fit_marks(t, found_px, found, &out->to_image, &residual);
+    for (int i = 0; i < 6; i++)
+        out->homography[i] = out->to_image.m[i];
+    out->homography[6] = out->homography[7] = 0;
+    out->homography[8] = 1;
+    if (used == 4 && residual > 0.3 * s && residual < PERSPECTIVE_MAX_MM * s &&
+        fit_perspective(t, found_px, s, out->homography)) {
+        /* four marks that an affine map cannot fit, but a gentle perspective
+         * can: a keystoned sheet. Four points fix a homography exactly. */
+        out->projective = 1;
+        residual = 0;
+    } else if (used == 4 && residual > limit) {
+        /* one mark disagrees (a blot or a finger over it): keep three */
+        double best = 1e18;
+        for (int drop = 0; drop < 4; drop++) {
+            cvw_affine a;
+            double r3;
+            if (!fit_marks(t, found_px, found & ~(1u << drop), &a, &r3))
+                continue;
+            /* a three-point fit is exact, so judge it by its shape: the three
+             * true marks give a near-similarity at the expected scale */
+            double sx = hypot(a.m[0], a.m[3]), sy = hypot(a.m[1], a.m[4]);
+            double shape = fabs(sx / s - 1) + fabs(sy / s - 1) +
+                           fabs(a.m[0] * a.m[1] + a.m[3] * a.m[4]) / (sx * sy);
+            if (shape < best) {
+                best = shape;
+                out->to_image = a;
+                out->fiducial_missing = drop;
+            }
+        }
+        used = 3;
+        residual = 0;
+    } else if (used == 3) {
+        for (int i = 0; i < 4; i++)
+            if (!(found & (1u << i)))
+                out->fiducial_missing = i;
+    }
+    if (!used)
+        return omr_fail(err, OMR_ERR_NOT_FOUND, "the corner marks do not form a page (collinear?)");
+
+    const double *m = out->to_image.m;
+    out->px_per_mm = sqrt(fabs(m[0] * m[4] - m[1] * m[3]));
+    double sx = hypot(m[0], m[3]), sy = hypot(m[1], m[4]);
+    if (fabs(sx / sy - 1) > 0.08 || fabs(out->px_per_mm / s - 1) > 0.3)
+        return omr_fail(err, OMR_ERR_NOT_FOUND,
+                        "the corner marks found do not fit the form's shape (stretched %.0f%%); is "
+                        "this a copy scaled unevenly, or a different form?", 100 * fabs(sx / sy - 1));
+    out->fiducials_found = used;
+    out->residual_mm = residual / out->px_per_mm;
+    return OMR_OK;
+}

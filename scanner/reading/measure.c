@@ -1,0 +1,497 @@
+/*
+ * measure.c — box ink, measured in the box's own frame.
+ *
+ * A box and a margin around it are resampled from the scan into a small
+ * "patch" aligned with the template (one sample per scan pixel), as darkness
+ * 0 (paper) .. 1 (black print). In the patch the outline is found by
+ * projections: the pair of columns (rows) a box-width apart with the most
+ * darkness are its vertical (horizontal) edges. The interior, inset past the
+ * outline, gives fill and extent; a ring outside gives the halo.
+ */
+#include "reading/measure.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reading/register.h"
+#include "print/render.h"
+
+#define OUTLINE_MM 0.35     /* printed line width */
+#define SEARCH_MM 1.2       /* how far the outline may be from its predicted place */
+#define INSET_MM 0.45       /* interior starts this far inside the outline */
+#define NEAR_FROM_MM 0.45   /* ink near a box: from here outside the outline ... */
+#define NEAR_TO_MM 2.4      /* ... to here (and around the label) */
+#define MASK_PITCH_MM 0.1   /* the print mask's cell */
+#define MASK_GROW_MM 0.4    /* print grown by this: registration and toner spread */
+#define NEAR_PITCH_MM 0.15  /* sampling pitch of the zone around a box */
+#define INK 0.18            /* darkness above which a pixel is ink (light pencil is ~0.2-0.3) */
+#define FAINT_INK 0.09      /* ... and above which it may be very light pencil */
+
+static inline double clamp01(double v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
+
+void measure_levels(const omr_image *scan, const page_transform *transform, page_levels *out) {
+    /* paper: the median of a coarse grid (a form is mostly paper);
+     * ink: the darkest fiducial centre */
+    int hist[256] = {0}, n = 0;
+    int step = scan->width / 120 > 1 ? scan->width / 120 : 1;
+    for (int y = step / 2; y < scan->height; y += step)
+        for (int x = step / 2; x < scan->width; x += step) {
+            hist[omr_image_at(scan, x, y)]++;
+            n++;
+        }
+    int acc = 0, white = 255;
+    for (int v = 255; v >= 0; v--) {
+        acc += hist[v];
+        if (acc * 2 >= n) {
+            white = v;
+            break;
+        }
+    }
+    double black = 255;
+    for (int i = 0; i < 4; i++) {
+        if (i == transform->fiducial_missing)
+            continue;
+        int cx = (int)transform->fiducial_px[i].x, cy = (int)transform->fiducial_px[i].y;
+        double sum = 0;
+        int count = 0;
+        for (int dy = -2; dy <= 2; dy++)
+            for (int dx = -2; dx <= 2; dx++) {
+                int x = cx + dx, y = cy + dy;
+                if (x >= 0 && y >= 0 && x < scan->width && y < scan->height) {
+                    sum += omr_image_at(scan, x, y);
+                    count++;
+                }
+            }
+        if (count && sum / count < black)
+            black = sum / count;
+    }
+    if (white - black < 60) /* a washed-out scan: do not amplify noise */
+        black = white - 60;
+    out->white = white;
+    out->black = black;
+}
+
+typedef struct {
+    int w, h;
+    float *dark;   /* w*h */
+    double white;  /* the paper's grey level around this box */
+} patch;
+
+/* Resamples [x0, x0+w_mm] x [y0, y0+h_mm] (template mm) at `pitch` mm into
+ * darkness relative to the paper around the box: the 90th percentile of the
+ * patch (mostly paper even when the box is filled) is its white, so a page
+ * darker at one edge (a vignette, a fold, a shadow) is measured alike. */
+static int patch_sample(patch *p, const omr_image *scan, const page_transform *t,
+                        const page_levels *levels, double x0, double y0, double w_mm, double h_mm,
+                        double pitch) {
+    p->w = (int)ceil(w_mm / pitch);
+    p->h = (int)ceil(h_mm / pitch);
+    size_t n = (size_t)p->w * (size_t)p->h;
+    p->dark = malloc(n * sizeof *p->dark);
+    uint8_t *raw = malloc(n);
+    if (!p->dark || !raw) {
+        free(p->dark);
+        free(raw);
+        p->dark = NULL;
+        return 0;
+    }
+    const double *h = t->homography;
+    int hist[256] = {0};
+    uint8_t paper = (uint8_t)levels->white;
+    for (int j = 0; j < p->h; j++) {
+        double ymm = y0 + (j + 0.5) * pitch;
+        double px = h[1] * ymm + h[2], py = h[4] * ymm + h[5], pw = h[7] * ymm + h[8];
+        for (int i = 0; i < p->w; i++) {
+            double xmm = x0 + (i + 0.5) * pitch;
+            double w = h[6] * xmm + pw;
+            int sx = (int)((h[0] * xmm + px) / w), sy = (int)((h[3] * xmm + py) / w);
+            uint8_t v = (sx >= 0 && sy >= 0 && sx < scan->width && sy < scan->height)
+                            ? omr_image_at(scan, sx, sy)
+                            : paper;
+            raw[(size_t)j * (size_t)p->w + (size_t)i] = v;
+            hist[v]++;
+        }
+    }
+    size_t above = 0;
+    int white = 255;
+    for (; white > 0; white--) {
+        above += (size_t)hist[white];
+        if (above * 10 >= n)
+            break;
+    }
+    /* never so dark that grey print counts as paper */
+    if (white < levels->black + 60)
+        white = (int)levels->black + 60;
+    p->white = white;
+    double range = white - levels->black;
+    for (size_t k = 0; k < n; k++)
+        p->dark[k] = (float)clamp01((white - raw[k]) / range);
+    free(raw);
+    return 1;
+}
+
+static inline float patch_at(const patch *p, int i, int j) {
+    if (i < 0 || j < 0 || i >= p->w || j >= p->h)
+        return 0;
+    return p->dark[(size_t)j * (size_t)p->w + (size_t)i];
+}
+
+/* Best offset (in samples, within +-range) for a pair of edges at a and b
+ * (band `t` samples wide), given a profile; returns the offset and its mean
+ * edge darkness in *strength. */
+static int best_edge_pair(const double *profile, int n, int a, int b, int t, int range,
+                          double *strength) {
+    int best = 0;
+    double best_score = -1;
+    for (int d = -range; d <= range; d++) {
+        double score = 0;
+        for (int k = 0; k < t; k++) {
+            int ia = a + d + k, ib = b + d - k;
+            if (ia >= 0 && ia < n)
+                score += profile[ia];
+            if (ib >= 0 && ib < n)
+                score += profile[ib];
+        }
+        /* prefer the prediction when scores tie (a solid fill) */
+        score -= 1e-6 * abs(d);
+        if (score > best_score) {
+            best_score = score;
+            best = d;
+        }
+    }
+    *strength = best_score / (2.0 * t);
+    return best;
+}
+
+/* Ink in `zone` (mm) outside the box (grown by NEAR_FROM_MM) where the blank
+ * form has no print, in mm^2. (dx, dy) is the box's re-centring shift. */
+static double unexpected_ink(const omr_image *scan, const page_transform *t,
+                             const page_levels *levels, const print_mask *mask, omr_rect box,
+                             omr_rect zone, double dx, double dy) {
+    double range = levels->white - levels->black;
+    double bx0 = box.x - NEAR_FROM_MM, bx1 = box.x + box.w + NEAR_FROM_MM;
+    double by0 = box.y - NEAR_FROM_MM, by1 = box.y + box.h + NEAR_FROM_MM;
+    long inked = 0;
+    for (double y = zone.y; y < zone.y + zone.h; y += NEAR_PITCH_MM) {
+        int my = (int)(y / mask->pitch);
+        if (my < 0 || my >= mask->height)
+            continue;
+        for (double x = zone.x; x < zone.x + zone.w; x += NEAR_PITCH_MM) {
+            if (x >= bx0 && x < bx1 && y >= by0 && y < by1)
+                continue;
+            int mx = (int)(x / mask->pitch);
+            if (mx < 0 || mx >= mask->width || mask->printed[(size_t)my * (size_t)mask->width + (size_t)mx])
+                continue;
+            /* the shift found for the box applies to its surroundings too */
+            omr_point sp = locate_map(t, x + dx, y + dy);
+            double sx = sp.x, sy = sp.y;
+            if (sx < 0 || sy < 0 || sx >= scan->width || sy >= scan->height)
+                continue;
+            inked += (levels->white - omr_image_at(scan, (int)sx, (int)sy)) / range > INK;
+        }
+    }
+    return (double)inked * NEAR_PITCH_MM * NEAR_PITCH_MM;
+}
+
+/* Which interior samples (x0..x1, y0..y1 of a patch whose sample (0, 0) lies
+ * at (ox, oy) mm on the template) are the blank form's print; NULL when
+ * none is (always so on omr's own forms, whose boxes are empty squares). */
+static uint8_t *interior_print(const print_mask *mask, double ox, double oy, double pitch, int x0, int x1,
+                               int y0, int y1) {
+    if (!mask || !mask->printed || x1 <= x0 || y1 <= y0)
+        return NULL;
+    uint8_t *out = calloc((size_t)(x1 - x0) * (size_t)(y1 - y0), 1);
+    int any = 0;
+    for (int j = y0; out && j < y1; j++)
+        for (int i = x0; i < x1; i++) {
+            int mx = (int)((ox + (i + 0.5) * pitch) / mask->pitch), my = (int)((oy + (j + 0.5) * pitch) / mask->pitch);
+            if (mx >= 0 && my >= 0 && mx < mask->width && my < mask->height &&
+                mask->printed[(size_t)my * (size_t)mask->width + (size_t)mx]) {
+                out[(size_t)(j - y0) * (size_t)(x1 - x0) + (size_t)(i - x0)] = 1;
+                any = 1;
+            }
+        }
+    if (!any) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* The bounding box of the mark's core (darkness > core) inside [x0,x1) x
+ * [y0,y1) of the patch, over connected blobs of at least a 0.4 mm speck:
+ * scanner speckle and dust beside a dot do not make it span the box. */
+static void core_extent(const patch *p, int x0, int x1, int y0, int y1, double core,
+                        const uint8_t *printed, double pitch, int *min_x, int *max_x, int *min_y,
+                        int *max_y) {
+    int w = x1 - x0, h = y1 - y0;
+    if (w <= 0 || h <= 0)
+        return;
+    uint8_t *ink = calloc((size_t)w * (size_t)h, 1);
+    int *stack = malloc((size_t)w * (size_t)h * sizeof *stack);
+    if (!ink || !stack) {
+        free(ink);
+        free(stack);
+        return;
+    }
+    for (int j = 0; j < h; j++)
+        for (int i = 0; i < w; i++)
+            ink[j * w + i] = !(printed && printed[(size_t)j * (size_t)w + (size_t)i]) &&
+                             patch_at(p, x0 + i, y0 + j) > core;
+    int min_blob = (int)fmax(4, (0.4 / pitch) * (0.4 / pitch));
+    for (int start = 0; start < w * h; start++) {
+        if (ink[start] != 1)
+            continue;
+        /* flood the blob, marking it 2, and note its box */
+        int n = 0, top = 0, bx0 = w, bx1 = -1, by0 = h, by1 = -1;
+        stack[top++] = start;
+        ink[start] = 2;
+        while (top) {
+            int k = stack[--top], i = k % w, j = k / w;
+            n++;
+            if (i < bx0) bx0 = i;
+            if (i > bx1) bx1 = i;
+            if (j < by0) by0 = j;
+            if (j > by1) by1 = j;
+            for (int dj = -1; dj <= 1; dj++)
+                for (int di = -1; di <= 1; di++) {
+                    int ni = i + di, nj = j + dj;
+                    if (ni >= 0 && nj >= 0 && ni < w && nj < h && ink[nj * w + ni] == 1) {
+                        ink[nj * w + ni] = 2;
+                        stack[top++] = nj * w + ni;
+                    }
+                }
+        }
+        if (n < min_blob)
+            continue;
+        if (x0 + bx0 < *min_x) *min_x = x0 + bx0;
+        if (x0 + bx1 > *max_x) *max_x = x0 + bx1;
+        if (y0 + by0 < *min_y) *min_y = y0 + by0;
+        if (y0 + by1 > *max_y) *max_y = y0 + by1;
+    }
+    free(ink);
+    free(stack);
+}
+
+void measure_box(const omr_image *scan, const page_transform *t, const page_levels *levels,
+                 const print_mask *mask, omr_rect box, omr_rect near_zone, box_measure *out) {
+    memset(out, 0, sizeof *out);
+    /* one sample per scan pixel, but no finer than 0.12 mm (212 dpi): a 300
+     * dpi scan carries no more mark information, and costs twice the time */
+    double pitch = fmax(1.0 / t->px_per_mm, 0.12);
+    double margin = SEARCH_MM + 0.5;
+    patch p;
+    if (!patch_sample(&p, scan, t, levels, box.x - margin, box.y - margin, box.w + 2 * margin,
+                      box.h + 2 * margin, pitch))
+        return;
+    int m = (int)lround(margin / pitch);            /* box's left/top edge in the patch */
+    int bw = (int)lround(box.w / pitch), bh = (int)lround(box.h / pitch);
+    int line = (int)lround(OUTLINE_MM / pitch);
+    if (line < 1)
+        line = 1;
+    int range = (int)lround(SEARCH_MM / pitch);
+
+    /* Re-centre: columns, then rows, then columns again with the rows found. */
+    double *profile = calloc((size_t)(p.w > p.h ? p.w : p.h), sizeof *profile);
+    int dx = 0, dy = 0;
+    double sx = 0, sy = 0;
+    for (int pass = 0; pass < 3 && profile; pass++) {
+        int by_columns = pass != 1;
+        int n = by_columns ? p.w : p.h;
+        memset(profile, 0, (size_t)n * sizeof *profile);
+        /* sum along the middle 70% of the edge, away from the corners */
+        int span = by_columns ? bh : bw, from = span * 15 / 100, to = span * 85 / 100;
+        for (int k = from; k < to; k++)
+            for (int i = 0; i < n; i++)
+                profile[i] += by_columns ? patch_at(&p, i, m + dy + k) : patch_at(&p, m + dx + k, i);
+        for (int i = 0; i < n; i++)
+            profile[i] /= (to - from);
+        if (by_columns)
+            dx = best_edge_pair(profile, n, m, m + bw - 1, line, range, &sx);
+        else
+            dy = best_edge_pair(profile, n, m, m + bh - 1, line, range, &sy);
+    }
+    free(profile);
+    /* an edge that is not clearly darker than paper was not really found */
+    out->outline_found = sx > 0.3 && sy > 0.3;
+    if (!out->outline_found)
+        dx = dy = 0;
+    out->shift_mm = hypot(dx, dy) * pitch;
+
+    /* Interior */
+    int inset = line + (int)lround(INSET_MM / pitch);
+    int x0 = m + dx + inset, x1 = m + dx + bw - inset, y0 = m + dy + inset, y1 = m + dy + bh - inset;
+    int inked = 0, faint = 0, total = 0;
+    double dark_sum = 0;
+    int min_x = x1, max_x = x0 - 1, min_y = y1, max_y = y0 - 1;
+    /* forms omr did not print: the blank form's own print inside the box (a
+     * bubble's round outline in the corners of its square) is not ink */
+    uint8_t *printed = interior_print(mask, box.x - margin - dx * pitch, box.y - margin - dy * pitch, pitch,
+                                      x0, x1, y0, y1);
+#define PRINTED(i, j) (printed && printed[(size_t)((j) - y0) * (size_t)(x1 - x0) + (size_t)((i) - x0)])
+    int dark_hist[21] = {0};
+    for (int j = y0; j < y1; j++)
+        for (int i = x0; i < x1; i++) {
+            if (PRINTED(i, j))
+                continue;
+            float d = patch_at(&p, i, j);
+            total++;
+            faint += d > FAINT_INK;
+            if (d > INK) {
+                inked++;
+                dark_sum += d;
+                dark_hist[(int)(d * 20)]++;
+            }
+        }
+    /* The extent is measured on the mark's core: pixels at least half as
+     * dark as its darkest tenth. A blurred dot's grey halo then does not
+     * make it look as wide as a cross; a pencil cross is its own core. */
+    double core = INK;
+    for (int b = 20, seen = 0; b >= 0 && inked; b--) {
+        seen += dark_hist[b];
+        if (seen * 10 >= inked) {
+            core = fmax(INK, 0.5 * b / 20.0);
+            break;
+        }
+    }
+    core_extent(&p, x0, x1, y0, y1, core, printed, pitch, &min_x, &max_x, &min_y, &max_y);
+    if (total > 0) {
+        out->fill = (double)inked / total;
+        out->faint_fill = (double)faint / total;
+        out->darkness = inked ? dark_sum / inked : 0;
+        double ex = max_x >= min_x ? (double)(max_x - min_x + 1) / (x1 - x0) : 0;
+        double ey = max_y >= min_y ? (double)(max_y - min_y + 1) / (y1 - y0) : 0;
+        out->extent = ex > ey ? ex : ey;
+    }
+#undef PRINTED
+    free(printed);
+
+    free(p.dark);
+    page_levels local = {p.white, levels->black};
+    out->near_mm2 = mask ? unexpected_ink(scan, t, &local, mask, box, near_zone, dx * pitch, dy * pitch) : 0;
+}
+
+double measure_text_ink(const omr_image *scan, const page_transform *t, const page_levels *levels,
+                        omr_rect field) {
+    const double inset = 1.5;
+    double pitch = 2.0 / t->px_per_mm; /* every other pixel is plenty */
+    patch p;
+    if (!patch_sample(&p, scan, t, levels, field.x + inset, field.y + inset, field.w - 2 * inset,
+                      field.h - 2 * inset, pitch))
+        return 0;
+    size_t inked = 0, n = (size_t)p.w * (size_t)p.h;
+    for (size_t i = 0; i < n; i++)
+        inked += p.dark[i] > INK;
+    free(p.dark);
+    return n ? (double)inked / (double)n : 0;
+}
+
+double measure_page_ink(const omr_image *scan) {
+    int step = scan->width / 300 > 1 ? scan->width / 300 : 1;
+    long inked = 0, n = 0;
+    for (int y = 0; y < scan->height; y += step)
+        for (int x = 0; x < scan->width; x += step) {
+            inked += omr_image_at(scan, x, y) < 128;
+            n++;
+        }
+    return n ? (double)inked / (double)n : 0;
+}
+
+/* ---- the blank form's print ------------------------------------------------------ */
+
+int measure_print_mask(const omr_template *tmpl, int page, print_mask *out, omr_error *err) {
+    memset(out, 0, sizeof *out);
+    if (template_reference(tmpl, page)) /* a form omr did not print: its blank page (register.c) */
+        return register_print_mask(tmpl, page, out, err);
+    omr_image *blank = render_page_image(tmpl, "0", page, 25.4 / MASK_PITCH_MM, err);
+    if (!blank)
+        return OMR_ERR_INVALID;
+    int w = blank->width, h = blank->height, grow = (int)lround(MASK_GROW_MM / MASK_PITCH_MM);
+    uint8_t *rows = calloc((size_t)w * (size_t)h, 1);
+    out->printed = calloc((size_t)w * (size_t)h, 1);
+    if (!rows || !out->printed) {
+        free(rows);
+        free(out->printed);
+        omr_image_free(blank);
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+    }
+    /* grow the print by `grow` cells: along rows, then along columns */
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            if (omr_image_at(blank, x, y) < 192)
+                for (int k = x - grow < 0 ? 0 : x - grow; k <= x + grow && k < w; k++)
+                    rows[(size_t)y * w + k] = 1;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            if (rows[(size_t)y * w + x])
+                for (int k = y - grow < 0 ? 0 : y - grow; k <= y + grow && k < h; k++)
+                    out->printed[(size_t)k * w + x] = 1;
+    free(rows);
+    omr_image_free(blank);
+    out->width = w;
+    out->height = h;
+    out->pitch = MASK_PITCH_MM;
+    return OMR_OK;
+}
+
+void print_mask_free(print_mask *mask) {
+    if (!mask)
+        return;
+    free(mask->printed);
+    memset(mask, 0, sizeof *mask);
+}
+
+omr_rect measure_near_zone(const omr_template *t, const template_question *q, size_t index,
+                           const print_mask *mask) {
+    omr_rect b = q->boxes[index].rect;
+    /* neighbours on the same row (any question of the page), within 40 mm */
+    double next = b.x + b.w + 40, prev = b.x - 40;
+    int has_next = 0, has_prev = 0;
+    for (size_t i = 0; i < t->n_questions; i++) {
+        const template_question *o = &t->questions[i];
+        if (o->page != q->page)
+            continue;
+        for (size_t k = 0; k < o->n_boxes; k++) {
+            omr_rect r = o->boxes[k].rect;
+            if (fabs(r.y - b.y) >= b.h || (o == q && k == index))
+                continue;
+            if (r.x > b.x && r.x < next) {
+                next = r.x;
+                has_next = 1;
+            }
+            if (r.x < b.x && r.x + r.w > prev) {
+                prev = r.x + r.w;
+                has_prev = 1;
+            }
+        }
+    }
+    /* to the left: half way to the previous box (a cross between two boxes
+     * belongs to both), else the plain ring */
+    double left = has_prev ? (prev + b.x) / 2 : b.x - NEAR_TO_MM;
+    double right = b.x + b.w + NEAR_TO_MM;
+    if (has_next)
+        right = (b.x + b.w + next) / 2;
+    if (q->labels == LABELS_RIGHT && q->boxes[index].label && mask) {
+        /* and at least over the printed label: where the print on the box's
+         * row stops for 4 mm, never past the next box */
+        double limit = has_next ? next - NEAR_TO_MM : b.x + b.w + 45;
+        double end = b.x + b.w + 4;
+        int y0 = (int)(b.y / mask->pitch), y1 = (int)((b.y + b.h) / mask->pitch);
+        for (double x = b.x + b.w + 1; x < limit && x < end + 4; x += mask->pitch) {
+            int mx = (int)(x / mask->pitch);
+            if (mx >= mask->width)
+                break;
+            for (int my = y0 < 0 ? 0 : y0; my < y1 && my < mask->height; my++)
+                if (mask->printed[(size_t)my * (size_t)mask->width + (size_t)mx]) {
+                    end = x;
+                    break;
+                }
+        }
+        end = (end < limit ? end : limit) + NEAR_TO_MM;
+        if (end > right)
+            right = end;
+    }
+    omr_rect zone = {left, b.y - NEAR_TO_MM, right - left, b.h + 2 * NEAR_TO_MM};
+    return zone;
+}

@@ -1,0 +1,66 @@
+/*
+ * measure.h — how much ink is in each box, and near it. For every box the
+ * template's rectangle is mapped onto the scan, re-centred on the printed
+ * outline found within +-1.2 mm, and measured: the share of the interior that
+ * is inked (fill), how far the ink spreads across the box (extent), how dark
+ * it is, and how much ink lies around the box and its label where the blank
+ * form has no print (ink near the box: a circle around the box or its label,
+ * a mark beside it). Hands the numbers to decide.
+ */
+#ifndef OMR_MEASURE_H
+#define OMR_MEASURE_H
+
+#include "base/common.h"
+#include "reading/locate.h"
+#include "forms/template.h"
+
+/* Paper and ink levels of one page, so that a pale scan and a dark one are
+ * measured alike. */
+typedef struct {
+    double white; /* grey level of blank paper */
+    double black; /* grey level of printed black (the fiducials) */
+} page_levels;
+
+typedef struct {
+    double fill;      /* 0..1: share of the box interior that is ink */
+    double faint_fill;/* 0..1: the same at a far lower darkness: very light pencil */
+    double extent;    /* 0..1: largest span of the ink across the interior */
+    double darkness;  /* 0..1: mean darkness of the inked pixels */
+    double near_mm2;  /* unprinted ink around the box and its label, mm^2 */
+    double shift_mm;  /* how far the outline was found from where it was expected */
+    int outline_found;/* the printed outline was seen (else measured in place) */
+} box_measure;
+
+/* Where the blank form carries print on one page: the page rendered without
+ * a respondent, thresholded and grown by 0.4 mm, one cell per `pitch` mm.
+ * Ink found where the mask is set is the form's own print. */
+typedef struct {
+    int width, height;
+    double pitch;      /* mm per cell */
+    uint8_t *printed;  /* width*height, 1 where the form has print */
+} print_mask;
+
+int measure_print_mask(const omr_template *tmpl, int page, print_mask *out, omr_error *err);
+void print_mask_free(print_mask *mask);
+
+/* The area around a box where a respondent's stray ink means "unclear": the
+ * box grown by 2.4 mm; sideways, half way to the neighbouring boxes on the
+ * same row (a cross between two boxes is near both); with labels to the
+ * right, at least the label as printed (where the mask's print on the box's
+ * row stops), grown by 2.4 mm. */
+omr_rect measure_near_zone(const omr_template *tmpl, const template_question *q, size_t box,
+                           const print_mask *mask);
+
+void measure_levels(const omr_image *scan, const page_transform *transform, page_levels *out);
+
+void measure_box(const omr_image *scan, const page_transform *transform, const page_levels *levels,
+                 const print_mask *mask, omr_rect box_mm, omr_rect near_zone_mm, box_measure *out);
+
+/* Share of the field's interior (inset 1.5 mm from its outline) that is ink. */
+double measure_text_ink(const omr_image *scan, const page_transform *transform,
+                        const page_levels *levels, omr_rect field_mm);
+
+/* Share of a coarse grid of the whole page that is ink (blank-page test). */
+double measure_page_ink(const omr_image *scan);
+
+#endif

@@ -1,0 +1,178 @@
+/*
+ * ocr.c — Tesseract through its C API. The crop arrives grey; Tesseract does
+ * its own binarisation and layout analysis (page segmentation "single block"
+ * suits a comment box). Text is returned with white space folded so that a
+ * CSV cell holds one line.
+ */
+#include "reading/ocr.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <tesseract/capi.h>
+
+#include "base/cv_wrap.h"
+
+static int invert_3x3(const double a[9], double out[9]) {
+    double c0 = a[4] * a[8] - a[5] * a[7], c1 = a[5] * a[6] - a[3] * a[8], c2 = a[3] * a[7] - a[4] * a[6];
+    double det = a[0] * c0 + a[1] * c1 + a[2] * c2;
+    if (det == 0)
+        return 0;
+    out[0] = c0 / det;
+    out[1] = (a[2] * a[7] - a[1] * a[8]) / det;
+    out[2] = (a[1] * a[5] - a[2] * a[4]) / det;
+    out[3] = c1 / det;
+    out[4] = (a[0] * a[8] - a[2] * a[6]) / det;
+    out[5] = (a[2] * a[3] - a[0] * a[5]) / det;
+    out[6] = c2 / det;
+    out[7] = (a[1] * a[6] - a[0] * a[7]) / det;
+    out[8] = (a[0] * a[4] - a[1] * a[3]) / det;
+    return 1;
+}
+
+omr_image *ocr_crop_field(const omr_image *scan, const page_transform *t, omr_rect r,
+                          double inset) {
+    double s = t->px_per_mm;
+    int width = (int)((r.w - 2 * inset) * s), height = (int)((r.h - 2 * inset) * s);
+    omr_image *crop = omr_image_new(width, height, s * 25.4, 255);
+    if (!crop)
+        return NULL;
+    /* crop pixel (u, v) is template mm (x0 + u/s, y0 + v/s); scan = H * mm.
+     * The warp wants scan pixels -> crop pixels: the inverse of H * T. */
+    const double *h = t->homography;
+    double x0 = r.x + inset, y0 = r.y + inset;
+    double ht[9] = {h[0] / s, h[1] / s, h[0] * x0 + h[1] * y0 + h[2],
+                    h[3] / s, h[4] / s, h[3] * x0 + h[4] * y0 + h[5],
+                    h[6] / s, h[7] / s, h[6] * x0 + h[7] * y0 + h[8]};
+    double inv[9];
+    if (!invert_3x3(ht, inv) || cvw_warp_perspective(scan, crop, inv) != OMR_OK) {
+        omr_image_free(crop);
+        return NULL;
+    }
+    return crop;
+}
+
+/* Words of `api`'s last recognition with confidence >= min_conf, joined by
+ * single spaces: speckle read as "|", ";" or "—" has very low confidence. */
+static char *confident_words(TessBaseAPI *api, float min_conf, double *mean_conf) {
+    TessResultIterator *it = TessBaseAPIGetIterator(api);
+    size_t cap = 256, len = 0;
+    char *out = malloc(cap);
+    double sum = 0;
+    int n = 0;
+    if (!out) {
+        TessResultIteratorDelete(it);
+        return NULL;
+    }
+    out[0] = 0;
+    if (it) {
+        TessPageIterator *page = TessResultIteratorGetPageIterator(it);
+        do {
+            char *word = TessResultIteratorGetUTF8Text(it, RIL_WORD);
+            float conf = TessResultIteratorConfidence(it, RIL_WORD);
+            if (word && *word && conf >= min_conf) {
+                size_t wl = strlen(word);
+                if (len + wl + 2 > cap) {
+                    cap = (len + wl + 2) * 2;
+                    char *grown = realloc(out, cap);
+                    if (!grown) {
+                        TessDeleteText(word);
+                        break;
+                    }
+                    out = grown;
+                }
+                if (len)
+                    out[len++] = ' ';
+                memcpy(out + len, word, wl + 1);
+                len += wl;
+                sum += conf;
+                n++;
+            }
+            TessDeleteText(word);
+        } while (TessPageIteratorNext(page, RIL_WORD));
+        TessResultIteratorDelete(it);
+    }
+    *mean_conf = n ? sum / n : 0;
+    return out;
+}
+
+struct ocr_engine {
+    TessBaseAPI *api;
+};
+
+ocr_engine *ocr_engine_new(const char *languages, omr_error *err) {
+    ocr_engine *e = calloc(1, sizeof *e);
+    if (!e) {
+        omr_fail(err, OMR_ERR_MEMORY, "out of memory starting OCR");
+        return NULL;
+    }
+    e->api = TessBaseAPICreate();
+    if (!e->api || TessBaseAPIInit3(e->api, NULL, languages) != 0) {
+        omr_fail(err, OMR_ERR_IO,
+                 "Tesseract could not load the languages \"%s\"; are tesseract-ocr-swe and "
+                 "tesseract-ocr-eng installed?", languages);
+        if (e->api)
+            TessBaseAPIDelete(e->api);
+        free(e);
+        return NULL;
+    }
+    TessBaseAPISetPageSegMode(e->api, PSM_SINGLE_BLOCK);
+    TessBaseAPISetVariable(e->api, "debug_file", "/dev/null");
+    return e;
+}
+
+void ocr_engine_free(ocr_engine *e) {
+    if (!e)
+        return;
+    TessBaseAPIEnd(e->api);
+    TessBaseAPIDelete(e->api);
+    free(e);
+}
+
+static char *fold_space(const char *in) {
+    size_t n = strlen(in);
+    char *out = malloc(n + 1), *w = out;
+    if (!out)
+        return NULL;
+    int space = 0;
+    for (const char *p = in; *p; p++) {
+        if (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r' || *p == '\f') {
+            space = 1;
+            continue;
+        }
+        if (space && w != out)
+            *w++ = ' ';
+        space = 0;
+        *w++ = *p;
+    }
+    *w = 0;
+    return out;
+}
+
+int ocr_read(ocr_engine *e, const omr_image *crop, char **text, double *confidence,
+             omr_error *err) {
+    *text = NULL;
+    *confidence = 0;
+    /* speckle off a copy: isolated dots become paper, strokes stay */
+    omr_image *clean = omr_image_crop(crop, 0, 0, crop->width, crop->height);
+    if (!clean)
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory in OCR");
+    cvw_median_blur(clean, 3);
+    TessBaseAPISetImage(e->api, clean->pixels, clean->width, clean->height, 1, clean->stride);
+    if (crop->dpi > 0)
+        TessBaseAPISetSourceResolution(e->api, (int)crop->dpi);
+    int rc = OMR_OK;
+    if (TessBaseAPIRecognize(e->api, NULL) != 0) {
+        rc = omr_fail(err, OMR_ERR_INVALID, "OCR failed on the comment field");
+    } else {
+        /* words Tesseract itself gives under 30 are speckle and scratches;
+         * the text's confidence is the mean over the words kept */
+        char *words = confident_words(e->api, 30, confidence);
+        *text = words ? fold_space(words) : NULL;
+        free(words);
+        if (!*text)
+            rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory in OCR");
+    }
+    TessBaseAPIClear(e->api);
+    omr_image_free(clean);
+    return rc;
+}

@@ -1,0 +1,29 @@
+/*
+ * ocr.h — reads a comment field's handwriting or print with Tesseract's C API
+ * (Swedish, with English as second language). One engine per thread.
+ */
+#ifndef OMR_OCR_H
+#define OMR_OCR_H
+
+#include "base/common.h"
+
+#include "reading/locate.h"
+
+typedef struct ocr_engine ocr_engine;
+
+/* The field's interior (inset `inset_mm` past its printed outline), cut out
+ * of the scan and turned upright and straight through the page transform, at
+ * the scan's resolution: what OCR reads and what a person sees in review. */
+omr_image *ocr_crop_field(const omr_image *scan, const page_transform *transform, omr_rect field_mm,
+                          double inset_mm);
+
+/* languages like "swe+eng"; NULL datapath uses Tesseract's default. */
+ocr_engine *ocr_engine_new(const char *languages, omr_error *err);
+void ocr_engine_free(ocr_engine *engine);
+
+/* Reads `crop`; *text is malloc'd UTF-8 with runs of white space folded to
+ * single spaces, *confidence the mean word confidence 0..100. */
+int ocr_read(ocr_engine *engine, const omr_image *crop, char **text, double *confidence,
+             omr_error *err);
+
+#endif

@@ -1,0 +1,537 @@
+/*
+ * review_http.c — the review page's web server (libmicrohttpd). Serves the
+ * embedded page (review_page.c) and a small JSON API over the review queue.
+ *
+ * Security, in the order a request meets it:
+ *   - only GET (reading) and POST (changing) are answered;
+ *   - a POST must carry Content-Type application/json (an HTML form on another
+ *     site cannot send that without a CORS preflight, which is never granted),
+ *     must not come from another site (Origin must be this host, and
+ *     Sec-Fetch-Site, when the browser sends it, same-origin), must carry the
+ *     session cookie (HttpOnly, SameSite=Strict) and the session's CSRF token
+ *     in the X-CSRF-Token header;
+ *   - logins are rate-limited (review_users.c) and sessions expire;
+ *   - every answer carries a strict Content-Security-Policy (scripts only
+ *     from this server, no inline script), nosniff and no framing; the page
+ *     puts data into the document only as text (textContent), never as HTML;
+ *   - images are drawn from files inside the scan store only (review_image.c).
+ * One ledger connection, used under a mutex; image decoding runs outside it.
+ */
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "review/review.h"
+#include "review/review_users.h"
+#include "ledger/store.h"
+
+#define MAX_BODY (256 * 1024)
+#define COOKIE_NAME "omr_session"
+
+struct review_server {
+    struct MHD_Daemon *daemon;
+    sqlite3 *db;
+    review_queue *queue;
+    pthread_mutex_t lock;
+    char **roots;
+    size_t n_roots;
+    int idle_seconds, max_seconds;
+    int port;
+};
+
+typedef struct {
+    char *body;
+    size_t len;
+    int too_big;
+} request_body;
+
+static const char security_csp[] =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+    "form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+/* ---- responses ---------------------------------------------------------- */
+
+static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *type, const void *data,
+                               size_t len, const char *set_cookie, int retry_after) {
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, "Content-Type", type);
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(r, "Cross-Origin-Resource-Policy", "same-origin");
+    MHD_add_response_header(r, "Content-Security-Policy", security_csp);
+    if (set_cookie)
+        MHD_add_response_header(r, "Set-Cookie", set_cookie);
+    if (retry_after > 0) {
+        char v[32];
+        snprintf(v, sizeof v, "%d", retry_after);
+        MHD_add_response_header(r, "Retry-After", v);
+    }
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result respond_json(struct MHD_Connection *c, unsigned status, const char *json) {
+    return respond(c, status, "application/json; charset=utf-8", json, strlen(json), NULL, 0);
+}
+
+static enum MHD_Result respond_error(struct MHD_Connection *c, unsigned status, const char *message) {
+    json_t *o = json_pack("{s:s}", "error", message);
+    char *s = o ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+    enum MHD_Result r = respond_json(c, status, s ? s : "{\"error\":\"error\"}");
+    free(s);
+    json_decref(o);
+    return r;
+}
+
+static unsigned status_of(int rc) {
+    switch (rc) {
+    case OMR_ERR_INVALID: return MHD_HTTP_BAD_REQUEST;
+    case OMR_ERR_NOT_FOUND: return MHD_HTTP_NOT_FOUND;
+    case REVIEW_ERR_CONFLICT: return MHD_HTTP_CONFLICT;
+    default: return MHD_HTTP_INTERNAL_SERVER_ERROR;
+    }
+}
+
+/* ---- request checks ----------------------------------------------------- */
+
+static const char *header(struct MHD_Connection *c, const char *name) {
+    return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+/* A POST that another site could have made is refused. */
+static const char *cross_site_reason(struct MHD_Connection *c) {
+    const char *type = header(c, "Content-Type");
+    if (!type || strncasecmp(type, "application/json", 16) != 0)
+        return "changes are sent as JSON";
+    const char *site = header(c, "Sec-Fetch-Site");
+    if (site && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)
+        return "a request from another site is refused";
+    const char *origin = header(c, "Origin");
+    if (origin) {
+        const char *host = header(c, "Host");
+        char expected[512];
+        snprintf(expected, sizeof expected, "http://%s", host ? host : "");
+        char expected_tls[512];
+        snprintf(expected_tls, sizeof expected_tls, "https://%s", host ? host : "");
+        if (!host || (strcmp(origin, expected) != 0 && strcmp(origin, expected_tls) != 0))
+            return "a request from another site is refused";
+    }
+    return NULL;
+}
+
+static void client_address(struct MHD_Connection *c, char *buf, size_t size) {
+    snprintf(buf, size, "unknown");
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!info || !info->client_addr)
+        return;
+    const struct sockaddr *sa = info->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, buf, (socklen_t)size);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, buf, (socklen_t)size);
+}
+
+/* The session of the request's cookie, checked under the lock. */
+static int find_session(review_server *s, struct MHD_Connection *c, review_session *out) {
+    const char *token = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, COOKIE_NAME);
+    return review_session_find(s->db, token, time(NULL), s->idle_seconds, s->max_seconds, out, NULL) == OMR_OK;
+}
+
+static json_t *parse_body(const request_body *b) {
+    if (!b->body || b->too_big)
+        return NULL;
+    json_error_t jerr;
+    json_t *j = json_loadb(b->body, b->len, 0, &jerr);
+    if (j && !json_is_object(j)) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
+}
+
+/* ---- handlers (called with the lock held) ------------------------------- */
+
+static enum MHD_Result handle_login(review_server *s, struct MHD_Connection *c, json_t *body) {
+    const char *name = json_string_value(json_object_get(body, "name"));
+    const char *password = json_string_value(json_object_get(body, "password"));
+    if (!name || !password || strlen(name) > REVIEW_NAME_MAX || strlen(password) > 1024)
+        return respond_error(c, MHD_HTTP_BAD_REQUEST, "give a name and a password");
+    char address[64];
+    client_address(c, address, sizeof address);
+    review_login_result result;
+    review_session session;
+    int retry = 0;
+    omr_error err;
+    if (review_login(s->db, name, password, address, time(NULL), &result, &session, &retry, &err) != OMR_OK)
+        return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, err.message);
+    if (result == REVIEW_LOGIN_LIMITED) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "too many failed sign-ins; try again in %d minutes", (retry + 59) / 60);
+        json_t *o = json_pack("{s:s,s:i}", "error", msg, "retry_after", retry);
+        char *js = json_dumps(o, JSON_COMPACT);
+        enum MHD_Result r = respond(c, MHD_HTTP_TOO_MANY_REQUESTS, "application/json; charset=utf-8", js,
+                                    strlen(js), NULL, retry);
+        free(js);
+        json_decref(o);
+        return r;
+    }
+    if (result != REVIEW_LOGIN_OK)
+        return respond_error(c, MHD_HTTP_UNAUTHORIZED, "wrong name or password");
+    char cookie[256];
+    snprintf(cookie, sizeof cookie, COOKIE_NAME "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d", session.token,
+             s->max_seconds);
+    json_t *o = json_pack("{s:s,s:s,s:s}", "operator", session.operator_name, "role",
+                          session.role == REVIEW_ROLE_SUPERVISOR ? "supervisor" : "operator", "csrf", session.csrf);
+    char *js = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+    enum MHD_Result r = respond(c, MHD_HTTP_OK, "application/json; charset=utf-8", js, strlen(js), cookie, 0);
+    free(js);
+    json_decref(o);
+    return r;
+}
+
+static enum MHD_Result respond_item(review_server *s, struct MHD_Connection *c, int64_t id, const char *wrapper) {
+    if (!id) {
+        char js[128];
+        snprintf(js, sizeof js, "{\"%s\":null}", wrapper);
+        return respond_json(c, MHD_HTTP_OK, js);
+    }
+    omr_error err;
+    char *item = review_item_json(s->queue, id, &err);
+    if (!item)
+        return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, err.message);
+    size_t n = strlen(item) + strlen(wrapper) + 16;
+    char *js = malloc(n);
+    if (!js) {
+        free(item);
+        return MHD_NO;
+    }
+    snprintf(js, n, "{\"%s\":%s}", wrapper, item);
+    enum MHD_Result r = respond_json(c, MHD_HTTP_OK, js);
+    free(js);
+    free(item);
+    return r;
+}
+
+static int64_t item_of(json_t *body) {
+    json_t *v = json_object_get(body, "item");
+    return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+}
+
+static enum MHD_Result handle_change(review_server *s, struct MHD_Connection *c, const char *url,
+                                     const review_session *session, json_t *body) {
+    omr_error err = {{0}};
+    const char *op = session->operator_name;
+    time_t now = time(NULL);
+    if (strcmp(url, "/api/logout") == 0) {
+        review_session_end(s->db, session->token, NULL);
+        return respond(c, MHD_HTTP_OK, "application/json", "{}", 2,
+                       COOKIE_NAME "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0", 0);
+    }
+    if (strcmp(url, "/api/next") == 0) {
+        int64_t skip[256];
+        size_t n_skip = 0, i;
+        json_t *v;
+        json_array_foreach(json_object_get(body, "skip"), i, v) {
+            if (json_is_integer(v) && n_skip < 256)
+                skip[n_skip++] = (int64_t)json_integer_value(v);
+        }
+        int64_t id = 0;
+        if (review_next(s->queue, op, now, skip, n_skip, &id, &err) != OMR_OK)
+            return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, err.message);
+        return respond_item(s, c, id, "item");
+    }
+    if (strcmp(url, "/api/renew") == 0) {
+        int rc = review_renew(s->queue, op, item_of(body), now, &err);
+        return rc == OMR_OK ? respond_json(c, MHD_HTTP_OK, "{\"ok\":true}") : respond_error(c, status_of(rc), err.message);
+    }
+    if (strcmp(url, "/api/release") == 0) {
+        int rc = review_release(s->queue, op, item_of(body), &err);
+        return rc == OMR_OK ? respond_json(c, MHD_HTTP_OK, "{\"ok\":true}") : respond_error(c, status_of(rc), err.message);
+    }
+    if (strcmp(url, "/api/decide") == 0) {
+        static const struct {
+            const char *name;
+            review_choice_kind kind;
+        } kinds[] = {{"value", REVIEW_CHOICE_VALUE}, {"blank", REVIEW_CHOICE_BLANK},
+                     {"illegible", REVIEW_CHOICE_ILLEGIBLE}, {"text", REVIEW_CHOICE_TEXT},
+                     {"match", REVIEW_CHOICE_MATCH}, {"keep", REVIEW_CHOICE_KEEP}, {"discard", REVIEW_CHOICE_DISCARD},
+                     {"not_form", REVIEW_CHOICE_NOT_FORM}};
+        const char *choice = json_string_value(json_object_get(body, "choice"));
+        review_choice ch = {0};
+        int known = 0;
+        for (size_t i = 0; choice && i < sizeof kinds / sizeof kinds[0]; i++)
+            if (strcmp(choice, kinds[i].name) == 0) {
+                ch.kind = kinds[i].kind;
+                known = 1;
+            }
+        if (!known)
+            return respond_error(c, MHD_HTTP_BAD_REQUEST, "unknown choice");
+        ch.value = json_string_value(json_object_get(body, "value"));
+        ch.template_id = json_string_value(json_object_get(body, "template"));
+        ch.page = (int)json_integer_value(json_object_get(body, "page"));
+        int rc = review_decide(s->queue, op, item_of(body), &ch, now, &err);
+        return rc == OMR_OK ? respond_json(c, MHD_HTTP_OK, "{\"ok\":true}") : respond_error(c, status_of(rc), err.message);
+    }
+    if (strcmp(url, "/api/undo") == 0) {
+        int64_t id = 0;
+        int rc = review_undo(s->queue, op, now, &id, &err);
+        if (rc != OMR_OK)
+            return respond_error(c, status_of(rc), err.message);
+        return respond_item(s, c, id, "item");
+    }
+    return respond_error(c, MHD_HTTP_NOT_FOUND, "no such action");
+}
+
+static enum MHD_Result handle_get(review_server *s, struct MHD_Connection *c, const char *url) {
+    if (strcmp(url, "/") == 0 || strcmp(url, "/index.html") == 0 || strcmp(url, "/summary") == 0)
+        return respond(c, MHD_HTTP_OK, "text/html; charset=utf-8", review_page_html, strlen(review_page_html), NULL, 0);
+    if (strcmp(url, "/app.js") == 0)
+        return respond(c, MHD_HTTP_OK, "text/javascript; charset=utf-8", review_page_js, strlen(review_page_js), NULL,
+                       0);
+    if (strcmp(url, "/app.css") == 0)
+        return respond(c, MHD_HTTP_OK, "text/css; charset=utf-8", review_page_css, strlen(review_page_css), NULL, 0);
+    if (strncmp(url, "/api/", 5) != 0)
+        return respond_error(c, MHD_HTTP_NOT_FOUND, "not found");
+
+    pthread_mutex_lock(&s->lock);
+    review_session session;
+    if (!find_session(s, c, &session)) {
+        pthread_mutex_unlock(&s->lock);
+        return respond_error(c, MHD_HTTP_UNAUTHORIZED, "sign in first");
+    }
+    if (strcmp(url, "/api/me") == 0) {
+        pthread_mutex_unlock(&s->lock);
+        json_t *o = json_pack("{s:s,s:s,s:s}", "operator", session.operator_name, "role",
+                              session.role == REVIEW_ROLE_SUPERVISOR ? "supervisor" : "operator", "csrf", session.csrf);
+        char *js = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+        enum MHD_Result r = respond_json(c, MHD_HTTP_OK, js);
+        free(js);
+        json_decref(o);
+        return r;
+    }
+    if (strcmp(url, "/api/summary") == 0) {
+        if (session.role != REVIEW_ROLE_SUPERVISOR) {
+            pthread_mutex_unlock(&s->lock);
+            return respond_error(c, MHD_HTTP_FORBIDDEN, "the summary is for supervisors");
+        }
+        omr_error err;
+        char *js = review_summary_json(s->queue, time(NULL), &err);
+        pthread_mutex_unlock(&s->lock);
+        enum MHD_Result r = js ? respond_json(c, MHD_HTTP_OK, js) : respond_error(c, 500, err.message);
+        free(js);
+        return r;
+    }
+    long long id = 0;
+    char rest[32] = "";
+    if (sscanf(url, "/api/items/%lld%31s", &id, rest) >= 1 && id > 0) {
+        omr_error err;
+        if (rest[0] == 0) {
+            char *js = review_item_json(s->queue, id, &err);
+            pthread_mutex_unlock(&s->lock);
+            enum MHD_Result r = js ? respond_json(c, MHD_HTTP_OK, js) : respond_error(c, MHD_HTTP_NOT_FOUND, err.message);
+            free(js);
+            return r;
+        }
+        if (strcmp(rest, "/image.png") == 0) {
+            review_image_source src;
+            int rc = review_image_source_get(s->queue, id, &src, &err);
+            pthread_mutex_unlock(&s->lock);
+            unsigned char *png = NULL;
+            size_t len = 0;
+            if (rc == OMR_OK)
+                rc = review_image_render(&src, (const char *const *)s->roots, s->n_roots, &png, &len, &err);
+            review_image_source_clear(&src);
+            if (rc != OMR_OK)
+                return respond_error(c, rc == OMR_ERR_INVALID ? MHD_HTTP_FORBIDDEN : status_of(rc), err.message);
+            enum MHD_Result r = respond(c, MHD_HTTP_OK, "image/png", png, len, NULL, 0);
+            free(png);
+            return r;
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    return respond_error(c, MHD_HTTP_NOT_FOUND, "not found");
+}
+
+static enum MHD_Result handle_post(review_server *s, struct MHD_Connection *c, const char *url,
+                                   const request_body *b) {
+    const char *why = cross_site_reason(c);
+    if (why)
+        return respond_error(c, MHD_HTTP_FORBIDDEN, why);
+    if (b->too_big)
+        return respond_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "the request is too large");
+    json_t *body = parse_body(b);
+    if (!body)
+        return respond_error(c, MHD_HTTP_BAD_REQUEST, "the request is not a JSON object");
+    enum MHD_Result r;
+    pthread_mutex_lock(&s->lock);
+    if (strcmp(url, "/api/login") == 0) {
+        r = handle_login(s, c, body);
+    } else {
+        review_session session;
+        const char *csrf = header(c, "X-CSRF-Token");
+        if (!find_session(s, c, &session))
+            r = respond_error(c, MHD_HTTP_UNAUTHORIZED, "sign in first");
+        else if (!csrf || !review_token_equal(csrf, session.csrf))
+            r = respond_error(c, MHD_HTTP_FORBIDDEN, "the page is out of date; reload it");
+        else
+            r = handle_change(s, c, url, &session, body);
+    }
+    pthread_mutex_unlock(&s->lock);
+    json_decref(body);
+    return r;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                              const char *version, const char *upload_data, size_t *upload_data_size,
+                              void **con_cls) {
+    (void)version;
+    review_server *s = cls;
+    request_body *b = *con_cls;
+    if (!b) {
+        b = calloc(1, sizeof *b);
+        if (!b)
+            return MHD_NO;
+        *con_cls = b;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!b->too_big) {
+            if (b->len + *upload_data_size > MAX_BODY) {
+                b->too_big = 1;
+            } else {
+                char *grown = realloc(b->body, b->len + *upload_data_size + 1);
+                if (!grown)
+                    return MHD_NO;
+                b->body = grown;
+                memcpy(b->body + b->len, upload_data, *upload_data_size);
+                b->len += *upload_data_size;
+                b->body[b->len] = 0;
+            }
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
+        return handle_get(s, c, url);
+    if (strcmp(method, "POST") == 0)
+        return handle_post(s, c, url, b);
+    return respond_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and POST");
+}
+
+static void request_done(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe) {
+    (void)cls;
+    (void)c;
+    (void)toe;
+    request_body *b = *con_cls;
+    if (b) {
+        free(b->body);
+        free(b);
+        *con_cls = NULL;
+    }
+}
+
+/* ---- starting and stopping ---------------------------------------------- */
+
+void review_server_stop(review_server *s) {
+    if (!s)
+        return;
+    if (s->daemon)
+        MHD_stop_daemon(s->daemon);
+    review_queue_free(s->queue);
+    if (s->db)
+        store_close(s->db);
+    for (size_t i = 0; i < s->n_roots; i++)
+        free(s->roots[i]);
+    free(s->roots);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+}
+
+int review_server_start(const review_options *o, review_server **out, omr_error *err) {
+    *out = NULL;
+    const char *listen = o->listen && *o->listen ? o->listen : REVIEW_DEFAULT_LISTEN;
+    /* ADDR:PORT, [v6]:PORT */
+    char host[256], port[16];
+    const char *colon = strrchr(listen, ':');
+    if (!colon || !colon[1] || (size_t)(colon - listen) >= sizeof host || strlen(colon + 1) >= sizeof port)
+        return omr_fail(err, OMR_ERR_INVALID, "--listen \"%.80s\" must be ADDRESS:PORT, e.g. 127.0.0.1:8080", listen);
+    snprintf(host, sizeof host, "%.*s", (int)(colon - listen), listen);
+    snprintf(port, sizeof port, "%s", colon + 1);
+    if (host[0] == '[') {
+        size_t n = strlen(host);
+        if (n < 2 || host[n - 1] != ']')
+            return omr_fail(err, OMR_ERR_INVALID, "--listen \"%.80s\": unclosed [ in the address", listen);
+        memmove(host, host + 1, n - 2);
+        host[n - 2] = 0;
+    }
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_NUMERICSERV | AI_PASSIVE};
+    struct addrinfo *ai = NULL;
+    int gai = getaddrinfo(host[0] ? host : NULL, port, &hints, &ai);
+    if (gai != 0 || !ai)
+        return omr_fail(err, OMR_ERR_INVALID, "--listen \"%.80s\": %s", listen, gai_strerror(gai));
+
+    review_server *s = calloc(1, sizeof *s);
+    if (!s) {
+        freeaddrinfo(ai);
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+    }
+    pthread_mutex_init(&s->lock, NULL);
+    s->idle_seconds = o->session_idle_seconds > 0 ? o->session_idle_seconds : REVIEW_DEFAULT_SESSION_IDLE;
+    s->max_seconds = o->session_max_seconds > 0 ? o->session_max_seconds : REVIEW_DEFAULT_SESSION_MAX;
+    if (store_open(o->db_path, &s->db, err) != OMR_OK ||
+        review_queue_new(s->db, o->lease_seconds, o->out_dir, &s->queue, err) != OMR_OK) {
+        freeaddrinfo(ai);
+        review_server_stop(s);
+        return OMR_ERR_IO;
+    }
+    /* the scan store: the folders given, or the ledger's and the output folder */
+    size_t n_roots = o->n_store_roots ? o->n_store_roots : 2;
+    s->roots = calloc(n_roots, sizeof *s->roots);
+    for (size_t i = 0; s->roots && i < n_roots; i++) {
+        char *root = NULL;
+        if (o->n_store_roots) {
+            root = strdup(o->store_roots[i]);
+        } else if (i == 0) {
+            root = strdup(o->db_path);
+            char *slash = root ? strrchr(root, '/') : NULL;
+            if (slash)
+                *slash = 0;
+            else if (root)
+                snprintf(root, 2, ".");
+        } else {
+            root = strdup(review_queue_out_dir(s->queue));
+        }
+        if (root)
+            s->roots[s->n_roots++] = root;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY;
+    if (ai->ai_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+                                 MHD_OPTION_THREAD_POOL_SIZE, (unsigned)4, MHD_OPTION_CONNECTION_TIMEOUT,
+                                 (unsigned)60, MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
+                                 MHD_OPTION_NOTIFY_COMPLETED, request_done, s, MHD_OPTION_END);
+    freeaddrinfo(ai);
+    if (!s->daemon) {
+        review_server_stop(s);
+        return omr_fail(err, OMR_ERR_IO, "cannot listen on %s (in use, or not an address of this machine?)", listen);
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = info ? info->port : 0;
+    *out = s;
+    return OMR_OK;
+}
+
+int review_server_port(const review_server *s) { return s->port; }

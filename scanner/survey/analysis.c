@@ -1,0 +1,887 @@
+/*
+ * analysis.c — loads the respondents (counted returns of frame codes) with
+ * their frame variables and answers from the ledger, decides for each answer
+ * its value or its missing-value code, computes post-stratification weights,
+ * and writes the exports for analysis: data.csv with a codebook, an SPSS
+ * syntax file (PSPP runs it), an R script, and the Swedish Excel dialect.
+ * See analysis.h for the codes and the weighting rule.
+ */
+#include "survey/analysis.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const char *analysis_missing_label(int code) {
+    switch (code) {
+    case ANALYSIS_UNANSWERED: return "Ej svar (unanswered)";
+    case ANALYSIS_NOT_APPLICABLE: return "Ej aktuell (routed past)";
+    case ANALYSIS_REVIEW: return "Väntar på granskning (awaiting review)";
+    case ANALYSIS_PAGE_MISSING: return "Sidan saknas (page missing)";
+    default: return "";
+    }
+}
+
+static const int missing_codes[] = {ANALYSIS_UNANSWERED, ANALYSIS_NOT_APPLICABLE, ANALYSIS_REVIEW,
+                                    ANALYSIS_PAGE_MISSING};
+
+int analysis_question_is_numeric(const template_question *q) {
+    for (size_t b = 0; b < q->n_boxes; b++) {
+        const char *v = q->boxes[b].value;
+        char *end;
+        if (!*v || (strtol(v, &end, 10), *end))
+            return 0;
+    }
+    return 1;
+}
+
+int analysis_value_in(const char *list, const char *value) {
+    if (!list)
+        return 0;
+    size_t len = strlen(value);
+    for (const char *p = list; *p;) {
+        while (*p == ' ')
+            p++;
+        const char *e = p;
+        while (*e && *e != ' ')
+            e++;
+        if ((size_t)(e - p) == len && strncmp(p, value, len) == 0)
+            return 1;
+        p = e;
+    }
+    return 0;
+}
+
+/* ---- loading ---------------------------------------------------------------------------- */
+
+static char *column_text(sqlite3_stmt *st, int col) {
+    const unsigned char *s = sqlite3_column_text(st, col);
+    return s ? strdup((const char *)s) : NULL;
+}
+
+static int strings_index(char *const *items, size_t n, const char *s) {
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(items[i], s) == 0)
+            return (int)i;
+    return -1;
+}
+
+static int load_names(sqlite3 *db, const char *sql, const char *template_id, char ***out,
+                      size_t *n, omr_error *err) {
+    frame_strings s;
+    memset(&s, 0, sizeof s);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return omr_fail(err, OMR_ERR_IO, "ledger: %s", sqlite3_errmsg(db));
+    sqlite3_bind_text(st, 1, template_id, -1, SQLITE_STATIC);
+    size_t cap = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (s.count == cap) {
+            cap = cap ? cap * 2 : 16;
+            s.items = realloc(s.items, cap * sizeof *s.items);
+        }
+        s.items[s.count++] = column_text(st, 0);
+    }
+    sqlite3_finalize(st);
+    *out = s.items;
+    *n = s.count;
+    return OMR_OK;
+}
+
+/* The answer's fate for question q of a row whose answers are loaded. */
+static void decide_missing(const omr_template *t, analysis_row *r, const int *has_row,
+                           const int *in_review) {
+    for (size_t q = 0; q < t->n_questions; q++) {
+        if (!has_row[q]) {
+            free(r->values[q]);
+            r->values[q] = NULL;
+            r->missing[q] = ANALYSIS_PAGE_MISSING;
+        } else if (in_review[q]) {
+            free(r->values[q]);
+            r->values[q] = NULL;
+            r->missing[q] = ANALYSIS_REVIEW;
+        } else if (!r->values[q] || !*r->values[q]) {
+            free(r->values[q]);
+            r->values[q] = NULL;
+            r->missing[q] = ANALYSIS_UNANSWERED;
+        } else
+            r->missing[q] = 0;
+    }
+    /* routed past: the filter question was answered with a value that skips it */
+    for (size_t q = 0; q < t->n_questions; q++) {
+        const template_question *tq = &t->questions[q];
+        if (r->missing[q] != ANALYSIS_UNANSWERED || !tq->only_if_question)
+            continue;
+        const template_question *filter = template_question_by_id(t, tq->only_if_question);
+        if (!filter)
+            continue;
+        size_t f = (size_t)(filter - t->questions);
+        if (r->missing[f] != 0)
+            continue;
+        int opens = 0;
+        for (size_t i = 0; i < tq->n_only_if_values; i++)
+            opens |= strcmp(r->values[f], tq->only_if_values[i]) == 0;
+        if (!opens)
+            r->missing[q] = ANALYSIS_NOT_APPLICABLE;
+    }
+}
+
+int analysis_load(sqlite3 *db, const omr_template *t, analysis_data *d, omr_error *err) {
+    memset(d, 0, sizeof *d);
+    d->tmpl = t;
+    int rc = frame_open(db, err);
+    if (rc == OMR_OK)
+        rc = load_names(db, "SELECT name FROM frame_variables WHERE template = ? ORDER BY position",
+                        t->id, &d->var_names, &d->n_vars, err);
+    if (rc == OMR_OK)
+        rc = load_names(db,
+                        "SELECT unit FROM frame WHERE template = ? GROUP BY unit ORDER BY min(seq)",
+                        t->id, &d->units, &d->n_units, err);
+    if (rc != OMR_OK) {
+        analysis_free(d);
+        return rc;
+    }
+    sqlite3_stmt *st_rows = NULL, *st_vars = NULL, *st_ans = NULL, *st_txt = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT f.code, f.unit, r.id, r.mode, r.flags FROM frame f JOIN "
+                           "frame_counted_returns r ON r.template = f.template AND r.code = f.code "
+                           "WHERE f.template = ? ORDER BY f.seq",
+                           -1, &st_rows, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "SELECT name, value FROM frame_values WHERE template = ? AND code = ?",
+                           -1, &st_vars, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db,
+                           "SELECT question, value, status = 'review' AND confirmed_by IS NULL FROM "
+                           "answers WHERE return_id = ?",
+                           -1, &st_ans, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "SELECT field, text FROM texts WHERE return_id = ?", -1, &st_txt,
+                           NULL) != SQLITE_OK) {
+        rc = omr_fail(err, OMR_ERR_IO, "ledger: %s", sqlite3_errmsg(db));
+        goto done;
+    }
+    sqlite3_bind_text(st_rows, 1, t->id, -1, SQLITE_STATIC);
+    size_t cap = 0, nq = t->n_questions, nt = t->n_text_fields;
+    int *has_row = malloc((nq ? nq : 1) * sizeof *has_row);
+    int *in_review = malloc((nq ? nq : 1) * sizeof *in_review);
+    int step;
+    while ((step = sqlite3_step(st_rows)) == SQLITE_ROW) {
+        if (d->n_rows == cap) {
+            cap = cap ? cap * 2 : 256;
+            d->rows = realloc(d->rows, cap * sizeof *d->rows);
+        }
+        analysis_row *r = &d->rows[d->n_rows++];
+        memset(r, 0, sizeof *r);
+        r->code = column_text(st_rows, 0);
+        r->unit = column_text(st_rows, 1);
+        sqlite3_int64 id = sqlite3_column_int64(st_rows, 2);
+        r->mode = column_text(st_rows, 3);
+        r->flags = column_text(st_rows, 4);
+        if (!r->flags)
+            r->flags = strdup("");
+        r->weight = 1.0;
+        r->vars = calloc(d->n_vars ? d->n_vars : 1, sizeof *r->vars);
+        r->values = calloc(nq ? nq : 1, sizeof *r->values);
+        r->missing = calloc(nq ? nq : 1, sizeof *r->missing);
+        r->texts = calloc(nt ? nt : 1, sizeof *r->texts);
+        sqlite3_reset(st_vars);
+        sqlite3_bind_text(st_vars, 1, t->id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st_vars, 2, r->code, -1, SQLITE_STATIC);
+        while (sqlite3_step(st_vars) == SQLITE_ROW) {
+            int k = strings_index(d->var_names, d->n_vars, (const char *)sqlite3_column_text(st_vars, 0));
+            if (k >= 0 && !r->vars[k])
+                r->vars[k] = column_text(st_vars, 1);
+        }
+        for (size_t k = 0; k < d->n_vars; k++)
+            if (!r->vars[k])
+                r->vars[k] = strdup("");
+        memset(has_row, 0, (nq ? nq : 1) * sizeof *has_row);
+        memset(in_review, 0, (nq ? nq : 1) * sizeof *in_review);
+        sqlite3_reset(st_ans);
+        sqlite3_bind_int64(st_ans, 1, id);
+        while (sqlite3_step(st_ans) == SQLITE_ROW) {
+            const template_question *q =
+                template_question_by_id(t, (const char *)sqlite3_column_text(st_ans, 0));
+            if (!q)
+                continue;
+            size_t qi = (size_t)(q - t->questions);
+            has_row[qi] = 1;
+            in_review[qi] = sqlite3_column_int(st_ans, 2);
+            free(r->values[qi]);
+            r->values[qi] = column_text(st_ans, 1);
+        }
+        decide_missing(t, r, has_row, in_review);
+        sqlite3_reset(st_txt);
+        sqlite3_bind_int64(st_txt, 1, id);
+        while (sqlite3_step(st_txt) == SQLITE_ROW) {
+            const char *field = (const char *)sqlite3_column_text(st_txt, 0);
+            for (size_t f = 0; f < nt; f++)
+                if (field && strcmp(field, t->text_fields[f].id) == 0 && !r->texts[f])
+                    r->texts[f] = column_text(st_txt, 1);
+        }
+        for (size_t f = 0; f < nt; f++)
+            if (!r->texts[f])
+                r->texts[f] = strdup("");
+    }
+    free(has_row);
+    free(in_review);
+    if (step != SQLITE_DONE)
+        rc = omr_fail(err, OMR_ERR_IO, "ledger: %s", sqlite3_errmsg(db));
+done:
+    sqlite3_finalize(st_rows);
+    sqlite3_finalize(st_vars);
+    sqlite3_finalize(st_ans);
+    sqlite3_finalize(st_txt);
+    if (rc != OMR_OK)
+        analysis_free(d);
+    return rc;
+}
+
+void analysis_free(analysis_data *d) {
+    const omr_template *t = d->tmpl;
+    for (size_t i = 0; i < d->n_rows; i++) {
+        analysis_row *r = &d->rows[i];
+        free(r->code);
+        free(r->unit);
+        free(r->mode);
+        free(r->flags);
+        for (size_t k = 0; k < d->n_vars; k++)
+            free(r->vars[k]);
+        free(r->vars);
+        if (t) {
+            for (size_t q = 0; q < t->n_questions; q++)
+                free(r->values[q]);
+            for (size_t f = 0; f < t->n_text_fields; f++)
+                free(r->texts[f]);
+        }
+        free(r->values);
+        free(r->missing);
+        free(r->texts);
+    }
+    free(d->rows);
+    for (size_t k = 0; k < d->n_vars; k++)
+        free(d->var_names[k]);
+    free(d->var_names);
+    for (size_t k = 0; k < d->n_units; k++)
+        free(d->units[k]);
+    free(d->units);
+    free(d->weight_vars);
+    frame_strings_free(&d->notes);
+    memset(d, 0, sizeof *d);
+}
+
+/* ---- weights ---------------------------------------------------------------------------- */
+
+typedef struct {
+    char *key;
+    long population, respondents;
+} weight_cell;
+
+static weight_cell *cell_find(weight_cell **cells, size_t *n, const char *key, int add) {
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp((*cells)[i].key, key) == 0)
+            return &(*cells)[i];
+    if (!add)
+        return NULL;
+    *cells = realloc(*cells, (*n + 1) * sizeof **cells);
+    (*cells)[*n] = (weight_cell){strdup(key), 0, 0};
+    return &(*cells)[(*n)++];
+}
+
+/* "unit=Järva, gender=Kvinna" from the values in the order of vars */
+static void cell_key(char *buf, size_t size, char *const *vars, size_t n_vars, char *const *values) {
+    buf[0] = 0;
+    for (size_t i = 0; i < n_vars; i++) {
+        size_t len = strlen(buf);
+        snprintf(buf + len, size - len, "%s%s=%s", i ? ", " : "", vars[i], values[i]);
+    }
+}
+
+int analysis_weight(sqlite3 *db, analysis_data *d, char *const *vars, size_t n_vars,
+                    omr_error *err) {
+    if (n_vars == 0)
+        return OMR_OK;
+    int *index = malloc(n_vars * sizeof *index); /* -1: unit, else frame variable */
+    for (size_t i = 0; i < n_vars; i++) {
+        if (strcmp(vars[i], "unit") == 0)
+            index[i] = -1;
+        else if ((index[i] = strings_index(d->var_names, d->n_vars, vars[i])) < 0) {
+            char have[1024] = "unit";
+            for (size_t k = 0; k < d->n_vars; k++) {
+                size_t len = strlen(have);
+                snprintf(have + len, sizeof have - len, ", %s", d->var_names[k]);
+            }
+            free(index);
+            return omr_fail(err, OMR_ERR_INVALID,
+                            "cannot weight on \"%s\": the frame of %s has no such variable (it has "
+                            "%s)",
+                            vars[i], d->tmpl->id, have);
+        }
+    }
+    /* population counts per cell, from the whole frame */
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT f.code, f.unit, v.name, v.value FROM frame f LEFT JOIN "
+                           "frame_values v ON v.template = f.template AND v.code = f.code WHERE "
+                           "f.template = ? ORDER BY f.seq, f.code",
+                           -1, &st, NULL) != SQLITE_OK) {
+        free(index);
+        return omr_fail(err, OMR_ERR_IO, "ledger: %s", sqlite3_errmsg(db));
+    }
+    sqlite3_bind_text(st, 1, d->tmpl->id, -1, SQLITE_STATIC);
+    weight_cell *cells = NULL;
+    size_t n_cells = 0;
+    char **values = calloc(n_vars, sizeof *values);
+    char current[128] = "", key[2048];
+    int have_current = 0;
+    long population = 0;
+    for (;;) {
+        int step = sqlite3_step(st);
+        const char *code = step == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+        if (have_current && (!code || strcmp(code, current) != 0)) {
+            for (size_t i = 0; i < n_vars; i++)
+                if (!values[i])
+                    values[i] = strdup("");
+            cell_key(key, sizeof key, vars, n_vars, values);
+            cell_find(&cells, &n_cells, key, 1)->population++;
+            population++;
+            for (size_t i = 0; i < n_vars; i++) {
+                free(values[i]);
+                values[i] = NULL;
+            }
+            have_current = 0;
+        }
+        if (!code)
+            break;
+        snprintf(current, sizeof current, "%s", code);
+        have_current = 1;
+        const char *unit = (const char *)sqlite3_column_text(st, 1);
+        const char *name = (const char *)sqlite3_column_text(st, 2);
+        const char *value = (const char *)sqlite3_column_text(st, 3);
+        for (size_t i = 0; i < n_vars; i++) {
+            if (index[i] < 0 && !values[i])
+                values[i] = strdup(unit);
+            else if (index[i] >= 0 && name && strcmp(name, vars[i]) == 0 && !values[i])
+                values[i] = strdup(value ? value : "");
+        }
+    }
+    sqlite3_finalize(st);
+    /* respondents per cell */
+    char **row_keys = calloc(d->n_rows ? d->n_rows : 1, sizeof *row_keys);
+    for (size_t r = 0; r < d->n_rows; r++) {
+        for (size_t i = 0; i < n_vars; i++)
+            values[i] = index[i] < 0 ? d->rows[r].unit : d->rows[r].vars[index[i]];
+        cell_key(key, sizeof key, vars, n_vars, values);
+        row_keys[r] = strdup(key);
+        cell_find(&cells, &n_cells, key, 1)->respondents++;
+    }
+    /* the population that respondents can represent: cells with respondents */
+    long covered = 0;
+    for (size_t c = 0; c < n_cells; c++) {
+        if (cells[c].respondents > 0)
+            covered += cells[c].population;
+        else {
+            char note[2300];
+            snprintf(note, sizeof note,
+                     "weighting: no respondents in the cell %s (%ld in the frame); the weights "
+                     "represent the other cells",
+                     cells[c].key, cells[c].population);
+            frame_strings *s = &d->notes;
+            s->items = realloc(s->items, (s->count + 1) * sizeof *s->items);
+            s->items[s->count++] = strdup(note);
+        }
+    }
+    (void)population;
+    double n = (double)d->n_rows;
+    for (size_t r = 0; r < d->n_rows; r++) {
+        weight_cell *c = cell_find(&cells, &n_cells, row_keys[r], 0);
+        d->rows[r].weight = covered > 0 ? ((double)c->population / (double)covered) /
+                                              ((double)c->respondents / n)
+                                        : 1.0;
+        free(row_keys[r]);
+    }
+    free(row_keys);
+    for (size_t c = 0; c < n_cells; c++)
+        free(cells[c].key);
+    free(cells);
+    free(values);
+    free(index);
+    char joined[1024] = "";
+    for (size_t i = 0; i < n_vars; i++) {
+        size_t len = strlen(joined);
+        snprintf(joined + len, sizeof joined - len, "%s%s", i ? "," : "", vars[i]);
+    }
+    free(d->weight_vars);
+    d->weight_vars = strdup(joined);
+    return OMR_OK;
+}
+
+/* ---- exports ---------------------------------------------------------------------------- */
+
+typedef enum { VAR_STRING, VAR_NUMERIC, VAR_DECIMAL } var_kind;
+typedef enum { SRC_CODE, SRC_UNIT, SRC_FRAME, SRC_MODE, SRC_QUESTION, SRC_OPTION, SRC_TEXT,
+               SRC_WEIGHT } var_source;
+
+typedef struct {
+    char name[160];
+    var_kind kind;
+    var_source source;
+    size_t index;  /* frame variable, question or text field */
+    size_t option; /* box of a multi question */
+    const char *label;
+    size_t width;  /* bytes, for strings */
+    char text_label[200];
+} export_var;
+
+static size_t build_vars(const analysis_data *d, export_var **out) {
+    const omr_template *t = d->tmpl;
+    size_t cap = 8 + d->n_vars + t->n_text_fields;
+    for (size_t q = 0; q < t->n_questions; q++)
+        cap += t->questions[q].n_boxes;
+    export_var *v = calloc(cap, sizeof *v);
+    size_t n = 0;
+    v[n++] = (export_var){.name = "code", .kind = VAR_STRING, .source = SRC_CODE,
+                          .label = "Inloggningskod (login code)"};
+    v[n++] = (export_var){.name = "unit", .kind = VAR_STRING, .source = SRC_UNIT,
+                          .label = "Enhet (unit, from the frame)"};
+    for (size_t k = 0; k < d->n_vars; k++) {
+        export_var *e = &v[n++];
+        snprintf(e->name, sizeof e->name, "%s", d->var_names[k]);
+        e->kind = VAR_STRING;
+        e->source = SRC_FRAME;
+        e->index = k;
+        snprintf(e->text_label, sizeof e->text_label, "%s (from the frame)", d->var_names[k]);
+        e->label = e->text_label;
+    }
+    v[n++] = (export_var){.name = "mode", .kind = VAR_STRING, .source = SRC_MODE,
+                          .label = "Svarssätt (mode: paper or web)"};
+    for (size_t q = 0; q < t->n_questions; q++) {
+        const template_question *tq = &t->questions[q];
+        if (tq->type == QUESTION_MULTI) {
+            for (size_t b = 0; b < tq->n_boxes; b++) {
+                export_var *e = &v[n++];
+                snprintf(e->name, sizeof e->name, "%s_%s", tq->id, tq->boxes[b].value);
+                e->kind = VAR_NUMERIC;
+                e->source = SRC_OPTION;
+                e->index = q;
+                e->option = b;
+                snprintf(e->text_label, sizeof e->text_label, "%s: %s", tq->text,
+                         tq->boxes[b].label ? tq->boxes[b].label : tq->boxes[b].value);
+                e->label = e->text_label;
+            }
+            continue;
+        }
+        export_var *e = &v[n++];
+        snprintf(e->name, sizeof e->name, "%s", tq->id);
+        e->kind = analysis_question_is_numeric(tq) ? VAR_NUMERIC : VAR_STRING;
+        e->source = SRC_QUESTION;
+        e->index = q;
+        e->label = tq->text;
+    }
+    for (size_t f = 0; f < t->n_text_fields; f++) {
+        export_var *e = &v[n++];
+        snprintf(e->name, sizeof e->name, "%s", t->text_fields[f].id);
+        e->kind = VAR_STRING;
+        e->source = SRC_TEXT;
+        e->index = f;
+        e->label = t->text_fields[f].prompt ? t->text_fields[f].prompt : t->text_fields[f].id;
+    }
+    if (d->weight_vars) {
+        export_var *e = &v[n++];
+        snprintf(e->name, sizeof e->name, "weight");
+        e->kind = VAR_DECIMAL;
+        e->source = SRC_WEIGHT;
+        snprintf(e->text_label, sizeof e->text_label, "Vikt (post-stratification on %s)",
+                 d->weight_vars);
+        e->label = e->text_label;
+    }
+    *out = v;
+    return n;
+}
+
+/* The cell of variable v for row r, into buf; line breaks become " / " so
+ * that every respondent is one physical line (PSPP and SPSS read by line). */
+static const char *cell_value(const analysis_data *d, const export_var *v, const analysis_row *r,
+                              char *buf, size_t size) {
+    const omr_template *t = d->tmpl;
+    switch (v->source) {
+    case SRC_CODE: return r->code;
+    case SRC_UNIT: return r->unit;
+    case SRC_FRAME: return r->vars[v->index];
+    case SRC_MODE: return r->mode;
+    case SRC_QUESTION:
+        if (r->missing[v->index]) {
+            snprintf(buf, size, "%d", r->missing[v->index]);
+            return v->kind == VAR_NUMERIC ? buf : "";
+        }
+        return r->values[v->index];
+    case SRC_OPTION: {
+        const template_question *q = &t->questions[v->index];
+        if (r->missing[v->index])
+            snprintf(buf, size, "%d", r->missing[v->index]);
+        else
+            snprintf(buf, size, "%d",
+                     analysis_value_in(r->values[v->index], q->boxes[v->option].value));
+        return buf;
+    }
+    case SRC_TEXT: {
+        const char *s = r->texts[v->index];
+        size_t o = 0;
+        for (; *s && o + 4 < size; s++) {
+            if (*s == '\r')
+                continue;
+            if (*s == '\n') {
+                memcpy(buf + o, " / ", 3);
+                o += 3;
+            } else
+                buf[o++] = *s;
+        }
+        buf[o] = 0;
+        return buf;
+    }
+    case SRC_WEIGHT: snprintf(buf, size, "%.6f", r->weight); return buf;
+    }
+    return "";
+}
+
+static void put_field(FILE *f, const char *s, char delim) {
+    if (!s)
+        s = "";
+    int quote = 0;
+    for (const char *p = s; *p; p++)
+        if (*p == delim || *p == '"' || *p == '\n' || *p == '\r')
+            quote = 1;
+    if (!quote) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (const char *p = s; *p; p++) {
+        if (*p == '"')
+            fputc('"', f);
+        fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+typedef struct {
+    FILE *fp;
+    char final_path[4096], temp_path[4200];
+} out_file;
+
+static int out_open(out_file *o, const char *dir, const char *name, omr_error *err) {
+    snprintf(o->final_path, sizeof o->final_path, "%s/%s", dir, name);
+    snprintf(o->temp_path, sizeof o->temp_path, "%s/.%s.tmp.%d", dir, name, (int)getpid());
+    o->fp = fopen(o->temp_path, "w");
+    if (!o->fp)
+        return omr_fail(err, OMR_ERR_IO, "cannot write %s: %s", o->final_path, strerror(errno));
+    return OMR_OK;
+}
+
+static int out_commit(out_file *o, omr_error *err) {
+    int failed = ferror(o->fp) || fflush(o->fp) != 0 || fsync(fileno(o->fp)) != 0;
+    int saved = errno;
+    if (fclose(o->fp) != 0 && !failed) {
+        failed = 1;
+        saved = errno;
+    }
+    if (!failed && rename(o->temp_path, o->final_path) != 0) {
+        failed = 1;
+        saved = errno;
+    }
+    if (failed) {
+        unlink(o->temp_path);
+        return omr_fail(err, OMR_ERR_IO, "cannot write %s: %s", o->final_path,
+                        strerror(saved ? saved : EIO));
+    }
+    return OMR_OK;
+}
+
+static void write_data(FILE *f, const analysis_data *d, const export_var *v, size_t nv, int excel) {
+    char delim = excel ? ';' : ',';
+    if (excel)
+        fputs("\xEF\xBB\xBF", f);
+    for (size_t i = 0; i < nv; i++) {
+        if (i)
+            fputc(delim, f);
+        put_field(f, v[i].name, delim);
+    }
+    fputs("\r\n", f);
+    char *buf = malloc(65536);
+    for (size_t r = 0; r < d->n_rows; r++) {
+        for (size_t i = 0; i < nv; i++) {
+            if (i)
+                fputc(delim, f);
+            const char *s = cell_value(d, &v[i], &d->rows[r], buf, 65536);
+            if (excel && v[i].kind == VAR_DECIMAL && s == buf) {
+                char *dot = strchr(buf, '.');
+                if (dot)
+                    *dot = ',';
+            }
+            put_field(f, s, delim);
+        }
+        fputs("\r\n", f);
+    }
+    free(buf);
+}
+
+static void csv_line(FILE *f, const char *const *fields, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            fputc(',', f);
+        put_field(f, fields[i], ',');
+    }
+    fputs("\r\n", f);
+}
+
+static const char *kind_name(var_kind k) {
+    return k == VAR_STRING ? "string" : k == VAR_NUMERIC ? "numeric" : "decimal";
+}
+
+/* codebook.csv: variable, type, question, value, label, missing */
+static void write_codebook(FILE *f, const analysis_data *d, const export_var *v, size_t nv) {
+    static const char *const head[] = {"variable", "type", "question", "value", "label", "missing"};
+    csv_line(f, head, 6);
+    const omr_template *t = d->tmpl;
+    for (size_t i = 0; i < nv; i++) {
+        const export_var *e = &v[i];
+        const char *row[] = {e->name, kind_name(e->kind), e->label, "", "", ""};
+        csv_line(f, row, 6);
+        if (e->source == SRC_QUESTION && e->kind == VAR_NUMERIC) {
+            const template_question *q = &t->questions[e->index];
+            for (size_t b = 0; b < q->n_boxes; b++) {
+                const char *vr[] = {e->name, kind_name(e->kind), e->label, q->boxes[b].value,
+                                    q->boxes[b].label ? q->boxes[b].label : "", ""};
+                csv_line(f, vr, 6);
+            }
+        } else if (e->source == SRC_OPTION) {
+            const char *one[] = {e->name, kind_name(e->kind), e->label, "1", "Markerad (marked)", ""};
+            const char *zero[] = {e->name, kind_name(e->kind), e->label, "0",
+                                  "Ej markerad (not marked)", ""};
+            csv_line(f, one, 6);
+            csv_line(f, zero, 6);
+        }
+        if (e->source == SRC_QUESTION || e->source == SRC_OPTION) {
+            for (size_t m = 0; m < 4; m++) {
+                char code[16];
+                snprintf(code, sizeof code, "%d", missing_codes[m]);
+                const char *mr[] = {e->name, kind_name(e->kind), e->label,
+                                    e->kind == VAR_NUMERIC ? code : "",
+                                    analysis_missing_label(missing_codes[m]), "missing"};
+                csv_line(f, mr, 6);
+                if (e->kind != VAR_NUMERIC)
+                    break; /* a string question: empty is its only missing value */
+            }
+        }
+    }
+}
+
+/* A quoted string for SPSS syntax ('' inside, UTF-8 as is) or R ("\"" inside,
+ * non-ASCII as \u escapes so the script reads the same in any locale). */
+static void put_quoted(FILE *f, const char *s, char quote) {
+    fputc(quote, f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (quote == '"' && c >= 0x80) {
+            unsigned cp = 0;
+            int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : 1;
+            cp = c & (0x3F >> extra);
+            for (int k = 0; k < extra && (s[1] & 0xC0) == 0x80; k++)
+                cp = (cp << 6) | ((unsigned char)*++s & 0x3F);
+            fprintf(f, cp > 0xFFFF ? "\\U{%X}" : "\\u%04X", cp);
+            continue;
+        }
+        if (*s == quote)
+            fputc(quote == '\'' ? '\'' : '\\', f);
+        if (*s == '\\' && quote == '"')
+            fputc('\\', f);
+        if (*s == '\n' || *s == '\r') {
+            fputc(' ', f);
+            continue;
+        }
+        fputc(*s, f);
+    }
+    fputc(quote, f);
+}
+
+static size_t string_width(const analysis_data *d, const export_var *e) {
+    size_t w = 1;
+    char *buf = malloc(65536);
+    for (size_t r = 0; r < d->n_rows; r++) {
+        const char *s = cell_value(d, e, &d->rows[r], buf, 65536);
+        size_t len = s ? strlen(s) : 0;
+        if (len > w)
+            w = len;
+    }
+    free(buf);
+    return w > 32767 ? 32767 : w;
+}
+
+static void write_spss(FILE *f, const analysis_data *d, export_var *v, size_t nv) {
+    const omr_template *t = d->tmpl;
+    fprintf(f, "* Encoding: UTF-8.\n"
+               "* %s: exported by omr for analysis. Reads data.csv from the current folder\n"
+               "* (cd there first, or edit FILE), labels it and saves data.sav.\n"
+               "* Missing-value codes: -9 unanswered, -8 not applicable (routed past),\n"
+               "* -7 awaiting review, -6 page missing.\n"
+               "* Every line inside a command starts with a format or a slash, so that no\n"
+               "* variable name is ever read as the start of a command.\n",
+            t->id);
+    fputs("GET DATA\n  /TYPE=TXT\n  /FILE='data.csv'\n  /ENCODING='UTF-8'\n"
+          "  /ARRANGEMENT=DELIMITED\n  /DELCASE=LINE\n  /FIRSTCASE=2\n  /DELIMITERS=','\n"
+          "  /QUALIFIER='\"'\n  /VARIABLES=",
+          f);
+    for (size_t i = 0; i < nv; i++) {
+        export_var *e = &v[i];
+        fprintf(f, " %s\n  ", e->name); /* the name ends a line, its format starts the next */
+        if (e->kind == VAR_STRING) {
+            e->width = string_width(d, e);
+            fprintf(f, "A%zu", e->width);
+        } else if (e->kind == VAR_NUMERIC)
+            fputs("F3.0", f);
+        else
+            fputs("F10.6", f);
+    }
+    fputs(".\n", f);
+    /* the first name follows the command on its line; the others start with '/' */
+    fputs("VARIABLE LABELS", f);
+    for (size_t i = 0; i < nv; i++) {
+        fprintf(f, i ? "\n  /%s " : " %s ", v[i].name);
+        put_quoted(f, v[i].label, '\'');
+    }
+    fputs(".\n", f);
+    fputs("VALUE LABELS", f);
+    for (size_t i = 0; i < nv; i++) {
+        const export_var *e = &v[i];
+        if (e->kind != VAR_NUMERIC)
+            continue;
+        fprintf(f, "\n  /%s", e->name);
+        if (e->source == SRC_QUESTION) {
+            const template_question *q = &t->questions[e->index];
+            for (size_t b = 0; b < q->n_boxes; b++) {
+                fprintf(f, "\n    %s ", q->boxes[b].value);
+                put_quoted(f, q->boxes[b].label ? q->boxes[b].label : q->boxes[b].value, '\'');
+            }
+        } else
+            fputs("\n    1 'Markerad (marked)'\n    0 'Ej markerad (not marked)'", f);
+        for (size_t m = 0; m < 4; m++) {
+            fprintf(f, "\n    %d ", missing_codes[m]);
+            put_quoted(f, analysis_missing_label(missing_codes[m]), '\'');
+        }
+    }
+    fputs(".\n", f);
+    fputs("MISSING VALUES", f);
+    int first = 1;
+    for (size_t i = 0; i < nv; i++)
+        if (v[i].kind == VAR_NUMERIC) {
+            fprintf(f, first ? " %s (LOWEST THRU -1)" : "\n  /%s (LOWEST THRU -1)", v[i].name);
+            first = 0;
+        }
+    fputs(".\n", f);
+    fputs("VARIABLE LEVEL", f);
+    for (size_t i = 0; i < nv; i++) {
+        const export_var *e = &v[i];
+        const char *level = "NOMINAL";
+        if (e->kind == VAR_DECIMAL)
+            level = "SCALE";
+        else if (e->source == SRC_QUESTION && t->questions[e->index].type == QUESTION_SCALE &&
+                 e->kind == VAR_NUMERIC)
+            level = "ORDINAL";
+        fprintf(f, i ? "\n  /%s (%s)" : " %s (%s)", e->name, level);
+    }
+    fputs(".\n", f);
+    if (d->weight_vars)
+        fputs("WEIGHT BY weight.\n", f);
+    fputs("SAVE OUTFILE='data.sav'.\n", f);
+}
+
+static void write_r(FILE *f, const analysis_data *d, const export_var *v, size_t nv) {
+    const omr_template *t = d->tmpl;
+    fprintf(f,
+            "# %s: exported by omr for analysis. Loads data.csv (beside this script, or\n"
+            "# the file named in omr_data_file) into the data frame `d`, with each column's\n"
+            "# question in attr(, \"label\") and its value labels in attr(, \"labels\")\n"
+            "# (a named vector, as haven uses). Missing-value codes become NA; which one it\n"
+            "# was is kept in attr(, \"missing_codes\") of the column: -9 unanswered,\n"
+            "# -8 not applicable (routed past), -7 awaiting review, -6 page missing.\n"
+            "# Run: Rscript data.R, or source(\"data.R\") in R.\n",
+            t->id);
+    fputs("omr_file <- if (exists(\"omr_data_file\")) omr_data_file else \"data.csv\"\n", f);
+    fputs("d <- read.csv(omr_file, fileEncoding = \"UTF-8\", encoding = \"UTF-8\",\n"
+          "              na.strings = character(0), check.names = FALSE,\n"
+          "              stringsAsFactors = FALSE, colClasses = c(",
+          f);
+    for (size_t i = 0; i < nv; i++) {
+        if (i)
+            fputs(",\n                                               ", f);
+        put_quoted(f, v[i].name, '"');
+        fprintf(f, " = \"%s\"", v[i].kind == VAR_STRING ? "character" : "numeric");
+    }
+    fputs("))\n", f);
+    fputs("omr_label <- function(x, label, labels = NULL, missing = FALSE) {\n"
+          "  if (missing) {\n"
+          "    codes <- ifelse(!is.na(x) & x < 0, x, NA)\n"
+          "    x[!is.na(x) & x < 0] <- NA\n"
+          "    attr(x, \"missing_codes\") <- codes\n"
+          "  }\n"
+          "  attr(x, \"label\") <- label\n"
+          "  if (!is.null(labels)) attr(x, \"labels\") <- labels\n"
+          "  x\n"
+          "}\n",
+          f);
+    for (size_t i = 0; i < nv; i++) {
+        const export_var *e = &v[i];
+        fputs("d[[", f);
+        put_quoted(f, e->name, '"');
+        fputs("]] <- omr_label(d[[", f);
+        put_quoted(f, e->name, '"');
+        fputs("]], ", f);
+        put_quoted(f, e->label, '"');
+        if (e->kind == VAR_NUMERIC) {
+            fputs(", c(", f);
+            if (e->source == SRC_QUESTION) {
+                const template_question *q = &t->questions[e->index];
+                for (size_t b = 0; b < q->n_boxes; b++) {
+                    if (b)
+                        fputs(", ", f);
+                    put_quoted(f, q->boxes[b].label ? q->boxes[b].label : q->boxes[b].value, '"');
+                    fprintf(f, " = %s", q->boxes[b].value);
+                }
+            } else
+                fputs("\"Markerad (marked)\" = 1, \"Ej markerad (not marked)\" = 0", f);
+            fputs("), missing = TRUE", f);
+        }
+        fputs(")\n", f);
+    }
+    fputs("invisible(d)\n", f);
+}
+
+int analysis_export(const analysis_data *d, const char *dir, const analysis_export_options *o,
+                    omr_error *err) {
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+        return omr_fail(err, OMR_ERR_IO, "cannot create %s: %s", dir, strerror(errno));
+    export_var *v = NULL;
+    size_t nv = build_vars(d, &v);
+    static const char *const names[] = {"data.csv", "codebook.csv", "data.sps", "data.R",
+                                        "data-excel.csv"};
+    int rc = OMR_OK;
+    for (size_t i = 0; i < 5 && rc == OMR_OK; i++) {
+        if (i == 4 && !(o && o->excel))
+            break;
+        out_file of;
+        if ((rc = out_open(&of, dir, names[i], err)) != OMR_OK)
+            break;
+        switch (i) {
+        case 0: write_data(of.fp, d, v, nv, 0); break;
+        case 1: write_codebook(of.fp, d, v, nv); break;
+        case 2: write_spss(of.fp, d, v, nv); break;
+        case 3: write_r(of.fp, d, v, nv); break;
+        default: write_data(of.fp, d, v, nv, 1); break;
+        }
+        rc = out_commit(&of, err);
+    }
+    free(v);
+    return rc;
+}

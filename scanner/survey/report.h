@@ -1,0 +1,87 @@
+/*
+ * report.h — the survey's standard tables from the ledger and the frame:
+ * response rates per unit (Table 1 of the city's report: sent, returned,
+ * response rate, undeliverable, corrected response rate = returned / (sent -
+ * undeliverable)), and from the respondents (analysis.h): the share who agree
+ * with each statement (values 5 and 4 of a five-point scale), the answer
+ * distributions, the mean grade, the share a routed question applies to (who
+ * felt discriminated) and the share of each of its options (the reasons),
+ * optionally weighted. Written as CSV tables, charts (PNG and SVG, cairo) and
+ * one HTML page.
+ *
+ * Shares are of those who answered the question (missing-value codes left
+ * out); for a multiple-choice question, of those who marked at least one
+ * option. Percentages in the response-rate table are rounded half up to two
+ * decimals from exact integer counts, as the city's report prints them.
+ */
+#ifndef OMR_REPORT_H
+#define OMR_REPORT_H
+
+#include <sqlite3.h>
+#include <stdio.h>
+
+#include "survey/analysis.h"
+#include "base/common.h"
+
+typedef struct {
+    char *unit;
+    long sent;          /* codes in the frame */
+    long returned;      /* codes with a return (paper or web) */
+    long undeliverable; /* codes whose envelope came back, and that never answered */
+} report_rate_row;
+
+typedef struct {
+    report_rate_row *rows; /* units in frame order */
+    size_t n;
+    report_rate_row total;
+} report_rates;
+
+int report_response_rates(sqlite3 *db, const char *template_id, report_rates *out,
+                          omr_error *err);
+void report_rates_free(report_rates *rates);
+
+/* 100 * num / den in hundredths of a percent, rounded half up (2829 for
+ * 28.29%); -1 when den <= 0. */
+long report_percent_hundredths(long num, long den);
+
+typedef enum { REPORT_TEXT, REPORT_CSV } report_format;
+
+/* Table 1. REPORT_TEXT: aligned columns with Swedish headings and numbers as
+ * the city prints them ("7 581", "28,29%"); REPORT_CSV: unit, sent, returned,
+ * response_rate, undeliverable, corrected_response_rate (percent, '.'). The
+ * whole survey comes first, as `total_label`. */
+void report_write_rates(FILE *out, const report_rates *rates, const char *total_label,
+                        report_format format);
+
+typedef struct {
+    long n;       /* respondents who answered (unweighted) */
+    double base;  /* the same, weighted */
+    double hits;  /* weighted count with one of the values */
+    double value; /* percent of base, or the mean; NAN when n == 0 */
+} report_stat;
+
+/* The share (percent) of respondents in `unit` (NULL: all) whose answer to
+ * `question` is one of `values` (space-separated), among those who answered. */
+int report_share(const analysis_data *data, const char *unit, const char *question,
+                 const char *values, report_stat *out);
+/* The (weighted) mean of a numeric question's answers. */
+int report_mean(const analysis_data *data, const char *unit, const char *question,
+                report_stat *out);
+
+/* Kinds of question the report treats apart. */
+int report_is_statement(const template_question *q); /* scale of exactly 5..1 */
+int report_is_grade(const template_question *q);     /* another numeric scale */
+
+typedef struct {
+    const char *total_label; /* the whole survey's row, e.g. "Stockholms stad" */
+    const char *title;       /* the page's title; NULL: the template's title */
+} report_options;
+
+/* Writes into `dir` (created if missing): response-rate.csv, agree.csv,
+ * distribution.csv, grade.csv, filter.csv, options.csv; charts
+ * response-rate, agree, distribution, grade, filter, options (.png, .svg);
+ * and index.html. Each file is written to a temporary name and renamed. */
+int report_write(sqlite3 *db, const analysis_data *data, const report_rates *rates,
+                 const char *dir, const report_options *options, omr_error *err);
+
+#endif
