@@ -6,11 +6,14 @@
 #   make test    deps + build + Criterion test suite
 #   make bench   recognition accuracy and speed on >= 500 synthetic forms
 #   make SAN=1 test   the same tests under AddressSanitizer + UBSan (build-san/)
+#   make fuzz    the libFuzzer harnesses (tests/fuzz/), clang + ASan + UBSan
+#                (build-fuzz/), each run FUZZ_SECONDS (default 60) as a smoke test
 
 CC      ?= cc
 CXX     ?= c++
 SAN     ?=
-BUILD   := $(if $(SAN),build-san,build)
+FUZZ    ?=
+BUILD   := $(if $(FUZZ),build-fuzz,$(if $(SAN),build-san,build))
 PREFIX  ?= /usr/local
 SHARE   ?= $(PREFIX)/share/omr
 
@@ -19,10 +22,11 @@ OPENCV_CFLAGS := -I/usr/include/opencv4
 OPENCV_LIBS   := -lopencv_calib3d -lopencv_features2d -lopencv_flann -lopencv_imgproc -lopencv_core
 
 SANITIZERS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-SANFLAGS := $(if $(SAN),$(SANITIZERS))
-OPT      := $(if $(SAN),-O1,-O2)
+FUZZFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+SANFLAGS := $(if $(FUZZ),$(FUZZFLAGS),$(if $(SAN),$(SANITIZERS)))
+OPT      := $(if $(FUZZ)$(SAN),-O1,-O2)
 CPPFLAGS += -D_GNU_SOURCE -DOMR_SHARE_DIR='"$(SHARE)"' -Iscanner
-CFLAGS   += -std=c17 -Wall -Wextra -Werror -g $(OPT) $(SANFLAGS) -pthread \
+CFLAGS   += -std=c17 -Wall -Wextra -Werror -g $(OPT) $(SANFLAGS) -pthread $(if $(FUZZ),-Wno-unknown-warning-option) \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CXXFLAGS += -std=c++17 -Wall -Wextra -Werror -g $(OPT) $(SANFLAGS) $(OPENCV_CFLAGS)
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(OPENCV_LIBS) -lstdc++ -lm -pthread -lcsv
@@ -44,7 +48,7 @@ DEB_PACKAGES := build-essential pkg-config libopencv-dev libtiff-dev libzbar-dev
     libsqlite3-dev fonts-dejavu-core fonts-dejavu-extra fonts-dkg-handwriting fonts-breip \
     fonts-femkeklaver libcsv-dev time libssl-dev libmicrohttpd-dev libsodium-dev
 
-.PHONY: all deps test-deps e2e demo test bench clean
+.PHONY: all deps test-deps e2e demo test bench fuzz clean
 all: omr
 
 omr: $(BUILD)/omr
@@ -70,6 +74,19 @@ $(BUILD)/omr-samples: $(SAMPLE_OBJ) $(BUILD)/libomr.a
 $(BUILD)/tests/%: tests/%.c tests/helpers.h $(BUILD)/libomr.a $(BUILD)/omr
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests -o $@ $< $(BUILD)/libomr.a $(LDFLAGS) $(LDLIBS) -lcriterion
+
+# The fuzz harnesses: the library built again with clang for libFuzzer.
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_SECONDS ?= 60
+$(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/libomr.a
+	@mkdir -p $(dir $@)
+	$(CXX) -fsanitize=fuzzer -o $@ $< $(BUILD)/libomr.a $(LDFLAGS) $(LDLIBS)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="clang"
+	$(MAKE) omr
+	$(MAKE) FUZZ=1 CC=clang CXX=clang++ $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/fuzz/%)
+	tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
 # Installs only what is missing, so a second `make demo` does not touch apt.
 deps:
@@ -116,4 +133,4 @@ bench: deps
 	samples/bench.sh $(BUILD)
 
 clean:
-	rm -rf build build-san omr
+	rm -rf build build-san build-fuzz omr
