@@ -17,6 +17,7 @@
  */
 #include "reading/identify.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -414,6 +415,7 @@ static int identify_foreign(identify_reader *reader, const omr_image *page, cons
 
 int identify_page(identify_reader *reader, const omr_image *page, const identify_hints *hints,
                   page_identity *out, omr_error *err) {
+    assert(reader && page && page->width > 0 && page->height > 0);
     template_list list = {reader->templates, reader->templates ? reader->n_templates : 0};
     int has_omr = list.n_templates == 0, foreign = 0;
     for (size_t i = 0; i < list.n_templates; i++) {

@@ -19,6 +19,7 @@
 #include "reading/mark.h"
 #include "reading/register.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -100,6 +101,8 @@ static int fit_perspective(const omr_template *t, const omr_point *found_px, dou
 
 int locate_page(const omr_image *scan, const omr_template *t, const page_identity *id,
                 page_transform *out, omr_error *err) {
+    assert(scan && scan->width > 0 && scan->height > 0);
+    assert(t && id && t->page_width > 0 && t->page_height > 0);
     if (t->registration != REGISTRATION_FIDUCIALS)
         return register_locate(scan, t, id, out, err); /* a form omr did not print */
     memset(out, 0, sizeof *out);
@@ -196,5 +199,8 @@ int locate_page(const omr_image *scan, const omr_template *t, const page_identit
                         "this a copy scaled unevenly, or a different form?", 100 * fabs(sx / sy - 1));
     out->fiducials_found = used;
     out->residual_mm = residual / out->px_per_mm;
+    assert(used == 3 || used == 4);
+    assert(out->px_per_mm > 0 && page_map_is_finite(out->homography));
+    assert(out->fiducial_missing >= -1 && out->fiducial_missing < 4);
     return OMR_OK;
 }

@@ -10,6 +10,7 @@
  */
 #include "reading/measure.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,8 @@
 static inline double clamp01(double v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
 
 void measure_levels(const omr_image *scan, const page_transform *transform, page_levels *out) {
+    assert(scan && scan->width > 0 && scan->height > 0);
+    assert(transform->px_per_mm > 0 && page_map_is_finite(transform->homography));
     /* paper: the median of a coarse grid (a form is mostly paper);
      * ink: the darkest fiducial centre */
     int hist[256] = {0}, n = 0;
@@ -272,6 +275,10 @@ static void core_extent(const patch *p, int x0, int x1, int y0, int y1, double c
 
 void measure_box(const omr_image *scan, const page_transform *t, const page_levels *levels,
                  const print_mask *mask, omr_rect box, omr_rect near_zone, box_measure *out) {
+    assert(scan && scan->width > 0 && scan->height > 0 && levels);
+    assert(t->px_per_mm > 0 && page_map_is_finite(t->homography));
+    assert(box.w > 0 && box.h > 0);
+    assert(!mask || !mask->printed || (mask->width > 0 && mask->height > 0 && mask->pitch > 0));
     memset(out, 0, sizeof *out);
     /* one sample per scan pixel, but no finer than 0.12 mm (212 dpi): a 300
      * dpi scan carries no more mark information, and costs twice the time */
@@ -370,6 +377,8 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
 
 double measure_text_ink(const omr_image *scan, const page_transform *t, const page_levels *levels,
                         omr_rect field) {
+    assert(scan && scan->width > 0 && scan->height > 0 && levels);
+    assert(t->px_per_mm > 0 && page_map_is_finite(t->homography));
     const double inset = 1.5;
     double pitch = 2.0 / t->px_per_mm; /* every other pixel is plenty */
     patch p;
@@ -384,6 +393,7 @@ double measure_text_ink(const omr_image *scan, const page_transform *t, const pa
 }
 
 double measure_page_ink(const omr_image *scan) {
+    assert(scan && scan->width > 0 && scan->height > 0);
     int step = scan->width / 300 > 1 ? scan->width / 300 : 1;
     long inked = 0, n = 0;
     for (int y = 0; y < scan->height; y += step)
@@ -396,6 +406,8 @@ double measure_page_ink(const omr_image *scan) {
 
 omr_rect measure_near_zone(const omr_template *t, const template_question *q, size_t index,
                            const print_mask *mask) {
+    assert(q && index < q->n_boxes);
+    assert(q->page >= 1 && (size_t)q->page <= t->n_pages);
     omr_rect b = q->boxes[index].rect;
     /* neighbours on the same row (any question of the page), within 40 mm */
     double next = b.x + b.w + 40, prev = b.x - 40;

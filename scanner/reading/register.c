@@ -18,6 +18,7 @@
  */
 #include "reading/register.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +152,8 @@ static int coarse_from_corners(const omr_image *scan, const omr_template *t, con
 
 int register_locate(const omr_image *scan, const omr_template *t, const page_identity *id,
                      page_transform *out, omr_error *err) {
+    assert(scan && scan->width > 0 && scan->height > 0);
+    assert(t && id && t->registration != REGISTRATION_FIDUCIALS);
     memset(out, 0, sizeof *out);
     out->fiducial_missing = -1;
     const reference_page *ref = template_reference(t, id->page);
