@@ -38,10 +38,13 @@ static omr_image *apply(const omr_image *src, const warp *w, int width, int heig
     return dst;
 }
 
-/* Where template mm (x, y) truly are on the warped page. */
+/* Where template mm (x, y) truly are on the warped page, in locate's pixel
+ * coordinates: pixel i spans [i - 0.5, i + 0.5) (a blob's centroid is the
+ * mean of its pixel indices), half a pixel from cairo's (pixel i spans
+ * [i, i + 1)). */
 static omr_point truth(const omr_template *t, const omr_image *page, const warp *w, double x, double y) {
     double px = x * page->width / t->page_width, py = y * page->height / t->page_height;
-    omr_point p = {w->a[0] * px + w->a[1] * py + w->b[0], w->a[2] * px + w->a[3] * py + w->b[1]};
+    omr_point p = {w->a[0] * px + w->a[1] * py + w->b[0] - 0.5, w->a[2] * px + w->a[3] * py + w->b[1] - 0.5};
     return p;
 }
 
