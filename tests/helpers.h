@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "forms/template.h"
+#include "reading/reference.h"
 
 /* A fresh temporary folder; the caller removes it with rm_rf. */
 static inline char *test_tempdir(void) {

@@ -40,7 +40,7 @@ Test(identify, check_char_catches_neighbour_swaps) {
 Test(identify, payload_round_trip) {
     char buf[128];
     cr_assert_eq(identify_format_payload(buf, sizeof buf, "ekb-2024", "A7K2QX", 2), OMR_OK);
-    page_identity id;
+    code_payload id;
     omr_error err;
     cr_assert_eq(identify_parse_payload(buf, &id, &err), OMR_OK, "%s", err.message);
     cr_assert_str_eq(id.template_id, "ekb-2024");
@@ -53,14 +53,14 @@ Test(identify, misread_code_is_refused) {
     identify_format_payload(buf, sizeof buf, "ekb-2024", "A7K2QX", 1);
     char *code = strstr(buf, "A7K2QX");
     code[3] = '3'; /* a misread character */
-    page_identity id;
+    code_payload id;
     omr_error err;
     cr_assert_eq(identify_parse_payload(buf, &id, &err), OMR_ERR_INVALID);
     cr_assert(strstr(err.message, "check character"), "%s", err.message);
 }
 
 Test(identify, foreign_and_broken_payloads_are_refused) {
-    page_identity id;
+    code_payload id;
     omr_error err;
     cr_assert_eq(identify_parse_payload("https://example.org/x", &id, &err), OMR_ERR_INVALID);
     cr_assert(strstr(err.message, "not an omr code"));

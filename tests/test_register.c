@@ -14,6 +14,8 @@
 #include "helpers.h"
 #include "reading/identify.h"
 #include "reading/locate.h"
+#include "reading/mask.h"
+#include "reading/reference.h"
 #include "reading/register.h"
 
 #define DPI 150.0
@@ -147,15 +149,15 @@ static char *write_form(const char *dir, const char *identity, int marks) {
 
 Test(register, blank_copy_finds_a_turned_keystoned_photo) {
     omr_image *blank = draw_blank(0), *scan = NULL;
-    register_reference *ref = NULL;
+    reference_page *ref = NULL;
     omr_error err = {0};
-    cr_assert_eq(register_reference_from_image(blank, PW, PH, &ref, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(reference_page_from_image(blank, PW, PH, &ref, &err), OMR_OK, "%s", err.message);
     double truth[9];
     scan = photograph(ref->page, truth);
-    register_scan rs;
-    cr_assert_eq(register_scan_prepare(scan, &rs, &err), OMR_OK);
+    reference_scan rs;
+    cr_assert_eq(reference_scan_prepare(scan, &rs, &err), OMR_OK);
     double h[9];
-    int inliers = register_match(ref, &rs, h);
+    int inliers = reference_match(ref, &rs, h);
     cr_assert_geq(inliers, 40, "only %d features agree", inliers);
     page_transform t = {0};
     memcpy(t.homography, h, sizeof h);
@@ -167,13 +169,13 @@ Test(register, blank_copy_finds_a_turned_keystoned_photo) {
     /* a page of another form does not match */
     omr_image *other = omr_image_new(1600, 1300, 0, 255);
     test_draw_line(other, 5, 5, 100, 80, 1.0, 0);
-    register_scan_clear(&rs);
-    cr_assert_eq(register_scan_prepare(other, &rs, &err), OMR_OK);
-    cr_assert_eq(register_match(ref, &rs, h), 0);
-    register_scan_clear(&rs);
+    reference_scan_clear(&rs);
+    cr_assert_eq(reference_scan_prepare(other, &rs, &err), OMR_OK);
+    cr_assert_eq(reference_match(ref, &rs, h), 0);
+    reference_scan_clear(&rs);
     omr_image_free(other);
     omr_image_free(scan);
-    register_reference_free(ref);
+    reference_page_free(ref);
 }
 
 Test(register, own_corner_marks_make_the_map_exact_and_the_page_turn_known) {

@@ -8,7 +8,7 @@
 
 #include <stdio.h>
 
-#include "common.h"
+#include "base/common.h"
 
 typedef struct {
     char **cells;   /* all cells, row-major; each row has n_cols cells ("" if short) */

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cv_wrap.h"
+#include "base/cv_wrap.h"
 
 void degrade_pick(degrade_params *p, rng *r, int quick, int bilevel) {
     memset(p, 0, sizeof *p);

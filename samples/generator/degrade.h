@@ -11,9 +11,9 @@
 
 #include <stdint.h>
 
-#include "common.h"
+#include "base/common.h"
 #include "rng.h"
-#include "template.h"
+#include "forms/template.h"
 
 typedef struct {
     double skew_deg;    /* rotation on the glass, +-3 */

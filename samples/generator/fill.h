@@ -14,9 +14,9 @@
 #include <cairo.h>
 #include <stddef.h>
 
-#include "common.h"
+#include "base/common.h"
 #include "rng.h"
-#include "template.h"
+#include "forms/template.h"
 
 typedef enum {
     FILL_BLANK,       /* nothing in any box */

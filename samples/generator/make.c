@@ -22,16 +22,16 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "common.h"
+#include "base/common.h"
 #include "csvio.h"
 #include "degrade.h"
-#include "encode.h"
+#include "pages/encode.h"
 #include "fill.h"
-#include "identify.h"
-#include "render.h"
+#include "reading/reference.h"
+#include "print/render.h"
 #include "rng.h"
 #include "samples.h"
-#include "template.h"
+#include "forms/template.h"
 
 /* Purposes of the derived random streams (rng_derive). */
 enum {

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "common.h"
+#include "base/common.h"
 
 #define SAMPLES_MAX_TEMPLATES 8
 

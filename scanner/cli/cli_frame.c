@@ -18,7 +18,7 @@
 #include "reading/identify.h"
 #include "print/render.h"
 #include "ledger/store.h"
-#include "forms/template.h"
+#include "reading/reference.h"
 
 static const char *const frame_usage =
     "usage: omr frame ACTION [--db PATH] [OPTIONS]\n"

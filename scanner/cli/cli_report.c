@@ -16,7 +16,7 @@
 #include "survey/frame.h"
 #include "survey/report.h"
 #include "ledger/store.h"
-#include "forms/template.h"
+#include "reading/reference.h"
 
 static const char *const report_usage =
     "usage: omr report [ACTION] [--db PATH] [--template T] [OPTIONS]\n"

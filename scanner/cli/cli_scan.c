@@ -11,7 +11,7 @@
 
 #include "cli/cli.h"
 #include "daemon/scan.h"
-#include "forms/template.h"
+#include "reading/reference.h"
 
 omr_template *cli_load_template(const char *command, const char *name) {
     char *path = template_find(name);

@@ -19,7 +19,7 @@
 #include "deciding/decide.h"
 #include "print/render.h"
 #include "daemon/scan.h"
-#include "forms/template.h"
+#include "reading/reference.h"
 
 
 

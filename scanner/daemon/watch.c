@@ -36,7 +36,7 @@
 #include "export/export.h"
 #include "daemon/scan.h"
 #include "ledger/store.h"
-#include "forms/template.h"
+#include "reading/reference.h"
 
 /* ---- configuration ------------------------------------------------------------------- */
 

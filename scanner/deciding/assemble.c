@@ -9,9 +9,12 @@
  */
 #include "deciding/assemble.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "base/files.h"
 
 void page_reading_free(page_reading *p) {
     if (!p)
@@ -36,27 +39,6 @@ size_t assemble_box_offset(const omr_template *t, const template_question *q) {
             offset += o->n_boxes;
     return offset;
 }
-
-/* A growing string with space- or other-separated items. */
-typedef struct {
-    char *s;
-    size_t len, cap;
-} strbuf;
-
-static void sb_add(strbuf *b, const char *sep, const char *item) {
-    size_t need = b->len + strlen(sep) + strlen(item) + 1;
-    if (need > b->cap) {
-        size_t cap = need * 2;
-        char *grown = realloc(b->s, cap);
-        if (!grown)
-            return;
-        b->s = grown;
-        b->cap = cap;
-    }
-    b->len += (size_t)sprintf(b->s + b->len, "%s%s", b->len ? sep : "", item);
-}
-
-static char *sb_take(strbuf *b) { return b->s ? b->s : omr_strdup(""); }
 
 static int compare_pages(const void *a, const void *b) {
     const page_reading *x = *(page_reading *const *)a, *y = *(page_reading *const *)b;
@@ -91,7 +73,7 @@ static int same_reading(const page_reading *a, const page_reading *b, size_t off
 
 static void decide_form(form_record *f, page_reading **duplicates, size_t n_duplicates) {
     const omr_template *t = f->tmpl;
-    strbuf items = {0}, reasons = {0}, flags = {0}, sources = {0};
+    omr_strbuf items = {0}, reasons = {0}, flags = {0}, sources = {0};
     f->answers = calloc(t->n_questions ? t->n_questions : 1, sizeof *f->answers);
     f->texts = calloc(t->n_text_fields ? t->n_text_fields : 1, sizeof *f->texts);
     char item[256];
@@ -101,20 +83,21 @@ static void decide_form(form_record *f, page_reading **duplicates, size_t n_dupl
         if (!page) {
             f->incomplete = 1;
             snprintf(item, sizeof item, "missing_page:%zu", p + 1);
-            sb_add(&flags, " ", item);
+            omr_strbuf_add(&flags, " ", item);
             continue;
         }
         snprintf(item, sizeof item, "%s#%d", page->file, page->file_page);
-        sb_add(&sources, ";", item);
+        omr_strbuf_add(&sources, ";", item);
         if (page->transform.fiducials_found == 3) {
             snprintf(item, sizeof item, "fiducial_covered:%zu", p + 1);
-            sb_add(&flags, " ", item);
+            omr_strbuf_add(&flags, " ", item);
         }
     }
 
     for (size_t i = 0; i < t->n_questions; i++) {
         const template_question *q = &t->questions[i];
         question_answer *a = &f->answers[i];
+        assert(q->page >= 1 && (size_t)q->page <= t->n_pages);
         page_reading *page = f->pages[q->page - 1];
         if (!page) {
             a->chosen = -1;
@@ -134,17 +117,17 @@ static void decide_form(form_record *f, page_reading **duplicates, size_t n_dupl
     for (size_t i = 0; i < t->n_questions; i++) {
         const template_question *q = &t->questions[i];
         if (f->answers[i].status == ANSWER_REVIEW) {
-            sb_add(&items, " ", q->id);
+            omr_strbuf_add(&items, " ", q->id);
             snprintf(item, sizeof item, "%s: %s", q->id, f->answers[i].reason);
-            sb_add(&reasons, "; ", item);
+            omr_strbuf_add(&reasons, "; ", item);
         }
         if (decide_routing_violated(t, q, f->answers)) {
             snprintf(item, sizeof item, "routing:%s", q->id);
-            sb_add(&flags, " ", item);
+            omr_strbuf_add(&flags, " ", item);
         }
         if (f->answers[i].taken_back) {
             snprintf(item, sizeof item, "corrected:%s", q->id);
-            sb_add(&flags, " ", item);
+            omr_strbuf_add(&flags, " ", item);
         }
     }
     for (size_t k = 0; k < t->n_text_fields; k++) {
@@ -154,22 +137,22 @@ static void decide_form(form_record *f, page_reading **duplicates, size_t n_dupl
             continue;
         f->texts[k] = page->texts[k];
         if (page->texts[k].needs_review) {
-            sb_add(&items, " ", field->id);
+            omr_strbuf_add(&items, " ", field->id);
             snprintf(item, sizeof item, "%s: %s", field->id,
                      page->texts[k].text ? "handwriting OCR unsure (confidence low)" : "writing to transcribe");
-            sb_add(&reasons, "; ", item);
+            omr_strbuf_add(&reasons, "; ", item);
         }
     }
     for (size_t d = 0; d < n_duplicates; d++) {
         snprintf(item, sizeof item, "duplicate_page:%d", duplicates[d]->identity.page);
-        sb_add(&flags, " ", item);
+        omr_strbuf_add(&flags, " ", item);
         snprintf(item, sizeof item, "%s#%d", duplicates[d]->file, duplicates[d]->file_page);
-        sb_add(&sources, ";", item);
+        omr_strbuf_add(&sources, ";", item);
     }
-    f->review_items = sb_take(&items);
-    f->review_reasons = sb_take(&reasons);
-    f->flags = sb_take(&flags);
-    f->sources = sb_take(&sources);
+    f->review_items = omr_strbuf_take(&items);
+    f->review_reasons = omr_strbuf_take(&reasons);
+    f->flags = omr_strbuf_take(&flags);
+    f->sources = omr_strbuf_take(&sources);
 }
 
 int assemble_forms(page_reading **pages, size_t n_pages, form_set *out, omr_error *err) {

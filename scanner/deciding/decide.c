@@ -3,6 +3,7 @@
  */
 #include "deciding/decide.h"
 
+#include <assert.h>
 #include <libconfig.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +123,7 @@ box_decision decide_box(const calibration *c, const box_measure *m) {
 }
 
 void decide_question(const template_question *q, const box_decision *boxes, question_answer *out) {
+    assert(q && (boxes || q->n_boxes == 0));
     memset(out, 0, sizeof *out);
     out->chosen = -1;
     out->confidence = 1;

@@ -21,7 +21,6 @@
 #include <regex.h>
 #include <sys/stat.h>
 
-#include "reading/register.h"
 
 /* Field paths in messages ("pages[2].questions[3].boxes[1]") are cut at 256
  * bytes on purpose; gcc cannot see that they never get near it. */
@@ -35,28 +34,40 @@ typedef struct {
     size_t count; /* counted even when problems is NULL */
 } reader;
 
-__attribute__((format(printf, 4, 5))) static void problem(reader *r, const config_setting_t *at,
-                                                          const char *field, const char *fmt,
-                                                          ...) {
+void template_problems_add(template_problems *problems, const char *path, int line,
+                           const char *field, const char *fmt, ...) {
+    if (!problems)
+        return;
     char text[400];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
+    char msg[640];
+    if (line > 0)
+        snprintf(msg, sizeof msg, "%s:%d: %s: %s", path, line, field, text);
+    else
+        snprintf(msg, sizeof msg, "%s: %s: %s", path, field, text);
+    char **grown = realloc(problems->messages, (problems->count + 1) * sizeof *grown);
+    if (!grown)
+        return;
+    problems->messages = grown;
+    problems->messages[problems->count++] = omr_strdup(msg);
+}
+
+__attribute__((format(printf, 4, 5))) static void problem(reader *r, const config_setting_t *at,
+                                                          const char *field, const char *fmt,
+                                                          ...) {
     r->count++;
     if (!r->problems)
         return;
-    char line[640];
-    int lineno = at ? config_setting_source_line(at) : 0;
-    if (lineno > 0)
-        snprintf(line, sizeof line, "%s:%d: %s: %s", r->path, lineno, field, text);
-    else
-        snprintf(line, sizeof line, "%s: %s: %s", r->path, field, text);
-    char **grown = realloc(r->problems->messages, (r->problems->count + 1) * sizeof *grown);
-    if (!grown)
-        return;
-    r->problems->messages = grown;
-    r->problems->messages[r->problems->count++] = omr_strdup(line);
+    char text[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    template_problems_add(r->problems, r->path, at ? config_setting_source_line(at) : 0, field, "%s",
+                          text);
 }
 
 void template_problems_clear(template_problems *problems) {
@@ -604,6 +615,7 @@ static void read_foreign(reader *r, omr_template *t, config_setting_t *root) {
     }
 
     config_setting_t *ref = config_setting_get_member(root, "reference");
+    t->reference_line = ref ? config_setting_source_line(ref) : 0;
     if (ref) {
         int n = config_setting_type(ref) == CONFIG_TYPE_STRING ? 1
                 : config_setting_type(ref) == CONFIG_TYPE_ARRAY ? config_setting_length(ref) : 0;
@@ -695,30 +707,14 @@ static void check_foreign(reader *r, omr_template *t, config_setting_t *root) {
             }
 }
 
-/* The blank pages, read once: their features and print (register.c). */
-static void load_references(reader *r, omr_template *t, config_setting_t *root) {
-    if (!t->n_reference_files)
-        return;
-    t->references = calloc(t->n_pages, sizeof *t->references);
-    for (size_t p = 0; t->references && p < t->n_pages; p++) {
-        const char *file = t->reference_files[t->n_reference_files == 1 ? 0 : p];
-        int index = t->n_reference_files == 1 ? (int)p : 0;
-        omr_error err = {0};
-        if (register_reference_load(file, index, t->page_width, t->page_height, &t->references[p],
-                                    &err) != OMR_OK)
-            problem(r, config_setting_get_member(root, "reference"), "reference", "page %zu: %s", p + 1,
-                    err.message);
-    }
-}
-
-const struct register_reference *template_reference(const omr_template *t, int page) {
+const struct reference_page *template_reference(const omr_template *t, int page) {
     if (!t->references || page < 1 || (size_t)page > t->n_pages)
         return NULL;
     return t->references[page - 1];
 }
 
-int template_load(const char *path, omr_template **out, template_problems *problems,
-                  omr_error *err) {
+int template_parse(const char *path, omr_template **out, template_problems *problems,
+                   omr_error *err) {
     *out = NULL;
     reader r = {.path = path, .problems = problems};
     FILE *f = fopen(path, "r");
@@ -730,8 +726,9 @@ int template_load(const char *path, omr_template **out, template_problems *probl
         char msg[OMR_ERROR_SIZE];
         snprintf(msg, sizeof msg, "%s:%d: syntax: %s", path, config_error_line(&cfg),
                  config_error_text(&cfg));
-        if (problems) {
-            problems->messages = realloc(problems->messages, (problems->count + 1) * sizeof(char *));
+        char **grown = problems ? realloc(problems->messages, (problems->count + 1) * sizeof *grown) : NULL;
+        if (grown) {
+            problems->messages = grown;
             problems->messages[problems->count++] = omr_strdup(msg);
         }
         config_destroy(&cfg);
@@ -836,8 +833,6 @@ int template_load(const char *path, omr_template **out, template_problems *probl
         check_foreign(&r, t, root);
     if (r.count == 0 && t->n_questions == 0 && t->n_text_fields == 0)
         problem(&r, root, "pages", "the template has no questions and no text fields");
-    if (r.count == 0)
-        load_references(&r, t, root);
     config_destroy(&cfg);
 
     if (r.count > 0) {
@@ -889,8 +884,8 @@ void template_free(omr_template *t) {
     for (size_t i = 0; i < t->n_reference_files; i++)
         free(t->reference_files[i]);
     free(t->reference_files);
-    for (size_t i = 0; t->references && i < t->n_pages; i++)
-        register_reference_free(t->references[i]);
+    for (size_t i = 0; t->references && t->free_reference && i < t->n_pages; i++)
+        t->free_reference(t->references[i]);
     free(t->references);
     free(t);
 }

@@ -99,7 +99,7 @@ typedef struct {
     int has_area;
 } template_identity;
 
-struct register_reference; /* register.h: one blank page's features and print */
+struct reference_page; /* reading/reference.h: one blank page, decoded and described */
 
 typedef struct {
     char *id;          /* e.g. "ekb-2024"; carried in the QR code */
@@ -126,7 +126,11 @@ typedef struct {
     double mark_size;               /* their outer size, mm */
     char **reference_files;         /* the blank form: one file for all pages, or one per page */
     size_t n_reference_files;
-    struct register_reference **references; /* per page: the blank page, loaded (or NULL) */
+    int reference_line;             /* line of `reference` in the file (for its problems) */
+    /* Filled by reading/reference.c's template_load (the layout model loads no
+     * images): per page, the blank page (or NULL), and how template_free frees it. */
+    struct reference_page **references;
+    void (*free_reference)(struct reference_page *ref);
 } omr_template;
 
 /* A list of problems found while reading a template, each naming its line
@@ -136,13 +140,22 @@ typedef struct {
     size_t count;
 } template_problems;
 
-/* Reads and validates `path`. On success returns OMR_OK and *out owns the
- * template. On failure returns OMR_ERR_* , fills `problems` (if non-NULL)
- * with every problem found, and err with a one-line summary. */
-int template_load(const char *path, omr_template **out, template_problems *problems,
-                  omr_error *err);
+/* Reads and validates `path`: the layout only, no blank pages decoded (for
+ * that, and for reading pages, use template_load in reading/reference.h). On
+ * success returns OMR_OK and *out owns the template. On failure returns
+ * OMR_ERR_* , fills `problems` (if non-NULL) with every problem found, and err
+ * with a one-line summary. */
+int template_parse(const char *path, omr_template **out, template_problems *problems,
+                   omr_error *err);
 void template_free(omr_template *tmpl);
 void template_problems_clear(template_problems *problems);
+/* Adds "path:line: field: message" (or "path: field: message" when line is
+ * not positive) to `problems` (which may be NULL); for problems found after
+ * parsing, such as a blank page that cannot be read. */
+__attribute__((format(printf, 5, 6))) void template_problems_add(template_problems *problems,
+                                                                 const char *path, int line,
+                                                                 const char *field, const char *fmt,
+                                                                 ...);
 
 /* Resolves a template name to a path with omr_find_data_file (an existing
  * file as is, else templates/<name>.cfg under $OMR_TEMPLATE_DIR, ., the build
@@ -153,7 +166,7 @@ char *template_find(const char *name);
 int template_write_geometry(const omr_template *tmpl, FILE *out, omr_error *err);
 
 /* The blank page `page` (1-based) the template was made from, or NULL. */
-const struct register_reference *template_reference(const omr_template *tmpl, int page);
+const struct reference_page *template_reference(const omr_template *tmpl, int page);
 
 const template_question *template_question_by_id(const omr_template *tmpl, const char *id);
 const char *template_question_type_name(question_type type);

@@ -7,6 +7,7 @@
  */
 #include "reading/barcode.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <regex.h>
 #include <stdio.h>
@@ -49,6 +50,8 @@ static template_identity_kind kind_of(zbar_symbol_type_t type) {
 
 int barcode_scan(zbar_image_scanner_t *scanner, const omr_image *region, int ox, int oy, double scale,
                  barcode_symbol *out, int max) {
+    assert(region && region->width > 0 && region->height > 0);
+    assert(scale > 0 && max >= 0);
     zbar_image_t *zimage = zbar_image_create();
     if (!zimage)
         return 0;

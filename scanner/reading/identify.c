@@ -1,7 +1,7 @@
 /*
  * identify.c — reads the page's QR code with zbar: which template, whose form,
  * which page, and where the symbol's corners lie (so locate knows how the page
- * is turned). Also formats and checks the payload that render prints.
+ * is turned). The payload itself and its check character are forms/code.c.
  *
  * Search order, cheapest first: the four corner regions where the printed code
  * lands after 0, 90, 180 or 270 degree turns, then the whole page, then the
@@ -17,6 +17,7 @@
  */
 #include "reading/identify.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,87 +26,7 @@
 
 #include "reading/barcode.h"
 #include "base/cv_wrap.h"
-#include "reading/register.h"
-
-/* ---- payload --------------------------------------------------------------- */
-
-static int base36_value(char c) {
-    c = (char)toupper((unsigned char)c);
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A' + 10;
-    return -1;
-}
-
-char identify_check_char(const char *code) {
-    /* Luhn mod N with N = 36: catches every single-character error and most
-     * swaps of neighbours, the usual misreads and mistypes. */
-    const int n = 36;
-    int factor = 2, sum = 0;
-    size_t len = strlen(code);
-    for (size_t i = len; i-- > 0;) {
-        int v = base36_value(code[i]);
-        if (v < 0)
-            return 0;
-        int addend = factor * v;
-        factor = factor == 2 ? 1 : 2;
-        sum += addend / n + addend % n;
-    }
-    int check = (n - sum % n) % n;
-    return (char)(check < 10 ? '0' + check : 'A' + check - 10);
-}
-
-int identify_code_is_valid(const char *code) {
-    size_t len = code ? strlen(code) : 0;
-    if (len == 0 || len > 40)
-        return 0;
-    for (size_t i = 0; i < len; i++)
-        if (!isalnum((unsigned char)code[i]) || (unsigned char)code[i] > 127)
-            return 0;
-    return 1;
-}
-
-int identify_format_payload(char *buf, size_t size, const char *template_id, const char *code,
-                            int page) {
-    if (!identify_code_is_valid(code))
-        return OMR_ERR_INVALID;
-    int n = snprintf(buf, size, "OMR1:%s:%s:%d:%c", template_id, code, page,
-                     identify_check_char(code));
-    return n > 0 && (size_t)n < size ? OMR_OK : OMR_ERR_INVALID;
-}
-
-int identify_parse_payload(const char *payload, page_identity *out, omr_error *err) {
-    memset(out, 0, sizeof *out);
-    if (strncmp(payload, "OMR1:", 5) != 0)
-        return omr_fail(err, OMR_ERR_INVALID,
-                        "the QR code on this page is not an omr code (it reads \"%.40s\"); "
-                        "is this page from another questionnaire or a letter?", payload);
-    char copy[256];
-    snprintf(copy, sizeof copy, "%s", payload + 5);
-    char *fields[5] = {0};
-    int n = 0;
-    for (char *save = NULL, *tok = strtok_r(copy, ":", &save); tok && n < 5;
-         tok = strtok_r(NULL, ":", &save))
-        fields[n++] = tok;
-    if (n != 4 || strlen(fields[0]) >= IDENTIFY_MAX_ID || strlen(fields[1]) >= IDENTIFY_MAX_ID)
-        return omr_fail(err, OMR_ERR_INVALID, "the QR code \"%.60s\" is damaged or incomplete",
-                        payload);
-    char *end = NULL;
-    long page = strtol(fields[2], &end, 10);
-    if (*end || page < 1 || page > 99)
-        return omr_fail(err, OMR_ERR_INVALID, "the QR code \"%.60s\" has no valid page number",
-                        payload);
-    if (!identify_code_is_valid(fields[1]) || strlen(fields[3]) != 1 ||
-        toupper((unsigned char)fields[3][0]) != identify_check_char(fields[1]))
-        return omr_fail(err, OMR_ERR_INVALID,
-                        "the login code in the QR code \"%.60s\" fails its check character "
-                        "(a misread or a damaged code)", payload);
-    snprintf(out->template_id, sizeof out->template_id, "%s", fields[0]);
-    snprintf(out->code, sizeof out->code, "%s", fields[1]);
-    out->page = (int)page;
-    return OMR_OK;
-}
+#include "reading/reference.h"
 
 /* ---- finding the code on the page --------------------------------------------- */
 
@@ -170,14 +91,19 @@ static void scan_region(identify_reader *reader, const omr_image *region, int ox
     if (zbar_scan_image(reader->scanner, zimage) > 0) {
         for (const zbar_symbol_t *sym = zbar_image_first_symbol(zimage); sym;
              sym = zbar_symbol_next(sym)) {
-            page_identity id;
+            code_payload payload;
             omr_error perr;
-            if (identify_parse_payload(zbar_symbol_get_data(sym), &id, &perr) != OMR_OK) {
+            if (identify_parse_payload(zbar_symbol_get_data(sym), &payload, &perr) != OMR_OK) {
                 if (!result->found_foreign)
                     result->foreign_error = perr;
                 result->found_foreign = 1;
                 continue;
             }
+            page_identity id;
+            memset(&id, 0, sizeof id);
+            memcpy(id.template_id, payload.template_id, sizeof id.template_id);
+            memcpy(id.code, payload.code, sizeof id.code);
+            id.page = payload.page;
             unsigned n = zbar_symbol_get_loc_size(sym);
             if (n == 4) {
                 /* zbar lists a QR symbol's corners counter-clockwise from
@@ -362,8 +288,8 @@ static void anonymous_code(const omr_image *page, char *code, size_t size) {
  * template, page and map; OMR_ERR_NOT_FOUND with a message otherwise. */
 static int match_by_look(const omr_image *page, const template_list *hints, const omr_template *only,
                          const omr_template **tmpl, int *page_no, double h[9], omr_error *err) {
-    register_scan rs;
-    int rc = register_scan_prepare(page, &rs, err);
+    reference_scan rs;
+    int rc = reference_scan_prepare(page, &rs, err);
     if (rc != OMR_OK)
         return rc;
     int best = 0, second = 0;
@@ -372,9 +298,9 @@ static int match_by_look(const omr_image *page, const template_list *hints, cons
         if (only ? t != only : t->identity.kind != IDENTITY_NONE)
             continue;
         for (size_t p = 1; p <= t->n_pages; p++) {
-            const register_reference *ref = template_reference(t, (int)p);
+            const reference_page *ref = template_reference(t, (int)p);
             double hm[9];
-            int inliers = ref ? register_match(ref, &rs, hm) : 0;
+            int inliers = ref ? reference_match(ref, &rs, hm) : 0;
             if (inliers > best) {
                 second = best;
                 best = inliers;
@@ -386,7 +312,7 @@ static int match_by_look(const omr_image *page, const template_list *hints, cons
             }
         }
     }
-    register_scan_clear(&rs);
+    reference_scan_clear(&rs);
     if (best == 0)
         return omr_fail(err, OMR_ERR_NOT_FOUND,
                         "no code on the page, and it does not look like any page of the forms this scan "
@@ -489,6 +415,7 @@ static int identify_foreign(identify_reader *reader, const omr_image *page, cons
 
 int identify_page(identify_reader *reader, const omr_image *page, const identify_hints *hints,
                   page_identity *out, omr_error *err) {
+    assert(reader && page && page->width > 0 && page->height > 0);
     template_list list = {reader->templates, reader->templates ? reader->n_templates : 0};
     int has_omr = list.n_templates == 0, foreign = 0;
     for (size_t i = 0; i < list.n_templates; i++) {

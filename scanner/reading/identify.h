@@ -2,19 +2,15 @@
  * identify.h — finds and reads the page's QR code with zbar and says which
  * template, login code and page it is, and how the page lies in the scan
  * (quarter turns). Searches the four corners where the code can be after any
- * turn first, then the whole page. Also defines the QR payload that render
- * prints, with its check character.
- *
- * Payload: "OMR1:<template id>:<code>:<page>:<check>", where <check> is the
- * Luhn mod 36 check character over the upper-cased code.
+ * turn first, then the whole page. The payload it reads (and render prints)
+ * and the login code's check character are forms/code.h.
  */
 #ifndef OMR_IDENTIFY_H
 #define OMR_IDENTIFY_H
 
 #include "base/common.h"
+#include "forms/code.h"
 #include "forms/template.h"
-
-#define IDENTIFY_MAX_ID 64
 
 typedef struct {
     char template_id[IDENTIFY_MAX_ID];
@@ -32,18 +28,6 @@ typedef struct {
     int has_coarse;
     int anonymous;        /* no code on the page: `code` was made up (see identify_page) */
 } page_identity;
-
-/* The check character for `code` (letters and digits only); 0 if the code has
- * another character. */
-char identify_check_char(const char *code);
-/* Code must be 1..40 letters and digits. */
-int identify_code_is_valid(const char *code);
-/* Writes the payload for (template, code, page) into buf. */
-int identify_format_payload(char *buf, size_t size, const char *template_id, const char *code,
-                            int page);
-/* Parses a payload; OMR_ERR_INVALID with a reason when it is not ours or its
- * check character does not match (a misread). */
-int identify_parse_payload(const char *payload, page_identity *out, omr_error *err);
 
 typedef struct identify_reader identify_reader; /* one zbar scanner; one per thread */
 identify_reader *identify_reader_new(void);

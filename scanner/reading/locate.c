@@ -16,14 +16,14 @@
  */
 #include "reading/locate.h"
 
+#include "reading/mark.h"
 #include "reading/register.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-#define SEARCH_RADIUS_MM 12.0
-#define MAX_BLOBS 256
 #define PERSPECTIVE_MAX_MM 8.0 /* an affine misfit up to this may be perspective */
 
 static const char *const corner_names[4] = {"top-left", "top-right", "bottom-left", "bottom-right"};
@@ -44,41 +44,6 @@ static void coarse_map(const omr_template *t, const page_identity *id, double s,
     out->m[3] = sn;
     out->m[4] = c;
     out->m[5] = c_img.y - sn * cx - c * cy;
-}
-
-/* The darkest plausible fiducial near `predicted`, or 0 if none. */
-static int find_mark(const omr_image *scan, omr_point predicted, double s, double size_mm,
-                     omr_point *found) {
-    int r = (int)(SEARCH_RADIUS_MM * s);
-    int x = (int)predicted.x - r, y = (int)predicted.y - r;
-    int threshold = cvw_otsu_threshold(scan, x, y, 2 * r, 2 * r);
-    if (threshold < 0)
-        return 0;
-    if (threshold < 60)
-        threshold = 60;
-    if (threshold > 200)
-        threshold = 200;
-    cvw_blob blobs[MAX_BLOBS];
-    int n = cvw_find_blobs(scan, x, y, 2 * r, 2 * r, threshold, blobs, MAX_BLOBS);
-    double expected = size_mm * s, best = 1e18;
-    int ok = 0;
-    for (int i = 0; i < n; i++) {
-        const cvw_blob *b = &blobs[i];
-        if (b->w < 0.6 * expected || b->h < 0.6 * expected || b->w > 1.5 * expected ||
-            b->h > 1.5 * expected)
-            continue;
-        double fill = (double)b->area / ((double)b->w * b->h);
-        if (fill < 0.7 || b->area < 0.45 * expected * expected)
-            continue;
-        double d = hypot(b->cx - predicted.x, b->cy - predicted.y);
-        if (d < best) {
-            best = d;
-            found->x = b->cx;
-            found->y = b->cy;
-            ok = 1;
-        }
-    }
-    return ok;
 }
 
 static double fit_residual(const cvw_affine *a, const omr_point *from, const omr_point *to, int n) {
@@ -136,6 +101,8 @@ static int fit_perspective(const omr_template *t, const omr_point *found_px, dou
 
 int locate_page(const omr_image *scan, const omr_template *t, const page_identity *id,
                 page_transform *out, omr_error *err) {
+    assert(scan && scan->width > 0 && scan->height > 0);
+    assert(t && id && t->page_width > 0 && t->page_height > 0);
     if (t->registration != REGISTRATION_FIDUCIALS)
         return register_locate(scan, t, id, out, err); /* a form omr did not print */
     memset(out, 0, sizeof *out);
@@ -165,7 +132,7 @@ int locate_page(const omr_image *scan, const omr_template *t, const page_identit
     for (int i = 0; i < 4; i++) {
         omr_point p = {coarse.m[0] * t->fiducials[i].x + coarse.m[1] * t->fiducials[i].y + coarse.m[2],
                        coarse.m[3] * t->fiducials[i].x + coarse.m[4] * t->fiducials[i].y + coarse.m[5]};
-        if (find_mark(scan, p, s, t->fiducial_size, &found_px[i]))
+        if (mark_find(scan, p, s, t->fiducial_size, MARK_SQUARE, &found_px[i]))
             found |= 1u << i;
         out->fiducial_px[i] = found_px[i];
     }
@@ -232,5 +199,8 @@ int locate_page(const omr_image *scan, const omr_template *t, const page_identit
                         "this a copy scaled unevenly, or a different form?", 100 * fabs(sx / sy - 1));
     out->fiducials_found = used;
     out->residual_mm = residual / out->px_per_mm;
+    assert(used == 3 || used == 4);
+    assert(out->px_per_mm > 0 && page_map_is_finite(out->homography));
+    assert(out->fiducial_missing >= -1 && out->fiducial_missing < 4);
     return OMR_OK;
 }

@@ -10,20 +10,17 @@
  */
 #include "reading/measure.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "reading/register.h"
-#include "print/render.h"
 
 #define OUTLINE_MM 0.35     /* printed line width */
 #define SEARCH_MM 1.2       /* how far the outline may be from its predicted place */
 #define INSET_MM 0.45       /* interior starts this far inside the outline */
 #define NEAR_FROM_MM 0.45   /* ink near a box: from here outside the outline ... */
 #define NEAR_TO_MM 2.4      /* ... to here (and around the label) */
-#define MASK_PITCH_MM 0.1   /* the print mask's cell */
-#define MASK_GROW_MM 0.4    /* print grown by this: registration and toner spread */
 #define NEAR_PITCH_MM 0.15  /* sampling pitch of the zone around a box */
 #define INK 0.18            /* darkness above which a pixel is ink (light pencil is ~0.2-0.3) */
 #define FAINT_INK 0.09      /* ... and above which it may be very light pencil */
@@ -31,6 +28,8 @@
 static inline double clamp01(double v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
 
 void measure_levels(const omr_image *scan, const page_transform *transform, page_levels *out) {
+    assert(scan && scan->width > 0 && scan->height > 0);
+    assert(transform->px_per_mm > 0 && page_map_is_finite(transform->homography));
     /* paper: the median of a coarse grid (a form is mostly paper);
      * ink: the darkest fiducial centre */
     int hist[256] = {0}, n = 0;
@@ -276,6 +275,10 @@ static void core_extent(const patch *p, int x0, int x1, int y0, int y1, double c
 
 void measure_box(const omr_image *scan, const page_transform *t, const page_levels *levels,
                  const print_mask *mask, omr_rect box, omr_rect near_zone, box_measure *out) {
+    assert(scan && scan->width > 0 && scan->height > 0 && levels);
+    assert(t->px_per_mm > 0 && page_map_is_finite(t->homography));
+    assert(box.w > 0 && box.h > 0);
+    assert(!mask || !mask->printed || (mask->width > 0 && mask->height > 0 && mask->pitch > 0));
     memset(out, 0, sizeof *out);
     /* one sample per scan pixel, but no finer than 0.12 mm (212 dpi): a 300
      * dpi scan carries no more mark information, and costs twice the time */
@@ -374,6 +377,8 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
 
 double measure_text_ink(const omr_image *scan, const page_transform *t, const page_levels *levels,
                         omr_rect field) {
+    assert(scan && scan->width > 0 && scan->height > 0 && levels);
+    assert(t->px_per_mm > 0 && page_map_is_finite(t->homography));
     const double inset = 1.5;
     double pitch = 2.0 / t->px_per_mm; /* every other pixel is plenty */
     patch p;
@@ -388,6 +393,7 @@ double measure_text_ink(const omr_image *scan, const page_transform *t, const pa
 }
 
 double measure_page_ink(const omr_image *scan) {
+    assert(scan && scan->width > 0 && scan->height > 0);
     int step = scan->width / 300 > 1 ? scan->width / 300 : 1;
     long inked = 0, n = 0;
     for (int y = 0; y < scan->height; y += step)
@@ -398,52 +404,10 @@ double measure_page_ink(const omr_image *scan) {
     return n ? (double)inked / (double)n : 0;
 }
 
-/* ---- the blank form's print ------------------------------------------------------ */
-
-int measure_print_mask(const omr_template *tmpl, int page, print_mask *out, omr_error *err) {
-    memset(out, 0, sizeof *out);
-    if (template_reference(tmpl, page)) /* a form omr did not print: its blank page (register.c) */
-        return register_print_mask(tmpl, page, out, err);
-    omr_image *blank = render_page_image(tmpl, "0", page, 25.4 / MASK_PITCH_MM, err);
-    if (!blank)
-        return OMR_ERR_INVALID;
-    int w = blank->width, h = blank->height, grow = (int)lround(MASK_GROW_MM / MASK_PITCH_MM);
-    uint8_t *rows = calloc((size_t)w * (size_t)h, 1);
-    out->printed = calloc((size_t)w * (size_t)h, 1);
-    if (!rows || !out->printed) {
-        free(rows);
-        free(out->printed);
-        omr_image_free(blank);
-        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
-    }
-    /* grow the print by `grow` cells: along rows, then along columns */
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            if (omr_image_at(blank, x, y) < 192)
-                for (int k = x - grow < 0 ? 0 : x - grow; k <= x + grow && k < w; k++)
-                    rows[(size_t)y * w + k] = 1;
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            if (rows[(size_t)y * w + x])
-                for (int k = y - grow < 0 ? 0 : y - grow; k <= y + grow && k < h; k++)
-                    out->printed[(size_t)k * w + x] = 1;
-    free(rows);
-    omr_image_free(blank);
-    out->width = w;
-    out->height = h;
-    out->pitch = MASK_PITCH_MM;
-    return OMR_OK;
-}
-
-void print_mask_free(print_mask *mask) {
-    if (!mask)
-        return;
-    free(mask->printed);
-    memset(mask, 0, sizeof *mask);
-}
-
 omr_rect measure_near_zone(const omr_template *t, const template_question *q, size_t index,
                            const print_mask *mask) {
+    assert(q && index < q->n_boxes);
+    assert(q->page >= 1 && (size_t)q->page <= t->n_pages);
     omr_rect b = q->boxes[index].rect;
     /* neighbours on the same row (any question of the page), within 40 mm */
     double next = b.x + b.w + 40, prev = b.x - 40;

@@ -11,8 +11,9 @@
 #define OMR_MEASURE_H
 
 #include "base/common.h"
-#include "reading/locate.h"
 #include "forms/template.h"
+#include "reading/mask.h"
+#include "reading/page_map.h"
 
 /* Paper and ink levels of one page, so that a pale scan and a dark one are
  * measured alike. */
@@ -30,18 +31,6 @@ typedef struct {
     double shift_mm;  /* how far the outline was found from where it was expected */
     int outline_found;/* the printed outline was seen (else measured in place) */
 } box_measure;
-
-/* Where the blank form carries print on one page: the page rendered without
- * a respondent, thresholded and grown by 0.4 mm, one cell per `pitch` mm.
- * Ink found where the mask is set is the form's own print. */
-typedef struct {
-    int width, height;
-    double pitch;      /* mm per cell */
-    uint8_t *printed;  /* width*height, 1 where the form has print */
-} print_mask;
-
-int measure_print_mask(const omr_template *tmpl, int page, print_mask *out, omr_error *err);
-void print_mask_free(print_mask *mask);
 
 /* The area around a box where a respondent's stray ink means "unclear": the
  * box grown by 2.4 mm; sideways, half way to the neighbouring boxes on the

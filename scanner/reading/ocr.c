@@ -6,6 +6,7 @@
  */
 #include "reading/ocr.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <tesseract/capi.h>
@@ -31,6 +32,8 @@ static int invert_3x3(const double a[9], double out[9]) {
 
 omr_image *ocr_crop_field(const omr_image *scan, const page_transform *t, omr_rect r,
                           double inset) {
+    assert(scan && scan->width > 0 && scan->height > 0);
+    assert(t->px_per_mm > 0 && page_map_is_finite(t->homography));
     double s = t->px_per_mm;
     int width = (int)((r.w - 2 * inset) * s), height = (int)((r.h - 2 * inset) * s);
     omr_image *crop = omr_image_new(width, height, s * 25.4, 255);

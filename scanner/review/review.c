@@ -16,7 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reading/identify.h"
+#include "forms/code.h"
+#include "reading/reference.h"
 #include "review/review_users.h"
 
 /* The reason of items made by a hand match: the machine never read them, so

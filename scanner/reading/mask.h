@@ -1,0 +1,27 @@
+/*
+ * mask.h — the print mask: where the blank form carries print on one page,
+ * one cell per 0.1 mm, grown by 0.4 mm. Ink that measure finds where the
+ * mask is set is the form's own print, not the respondent's. Made from the
+ * template's own drawing (forms/draw.h) for omr's forms, from the blank page
+ * (reference.h) for forms omr did not print; never by calling the printer.
+ */
+#ifndef OMR_MASK_H
+#define OMR_MASK_H
+
+#include <stdint.h>
+
+#include "base/common.h"
+#include "forms/template.h"
+
+typedef struct {
+    int width, height;
+    double pitch;      /* mm per cell */
+    uint8_t *printed;  /* width*height, 1 where the form has print */
+} print_mask;
+
+/* The mask of page `page` (1-based) of `tmpl`; *out owns its cells on OMR_OK
+ * (print_mask_free). Keeps the measure_ name the batch scanner calls it by. */
+int measure_print_mask(const omr_template *tmpl, int page, print_mask *out, omr_error *err);
+void print_mask_free(print_mask *mask);
+
+#endif

@@ -1,0 +1,216 @@
+/*
+ * reference.c — a foreign form's blank pages (reference.h).
+ *
+ * The blank page and the scan are both taken to about 100 dpi and described
+ * by ORB features spread over the page. Features that are each other's
+ * nearest match and clearly better than the next candidate are fitted with a
+ * homography by RANSAC. A page whose outline maps to something that is not a
+ * sheet of paper (folded over, mirrored, absurdly small) is refused.
+ *
+ * template_load lives here rather than in forms/template.c: the layout model
+ * only parses; loading a template for reading also decodes its blank pages.
+ */
+#include "reading/reference.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pages/decode.h"
+#include "reading/page_map.h"
+
+#define MAX_FEATURES 3000
+#define RANSAC_WORK_PX 3.0   /* at 100 dpi: 0.76 mm */
+#define MIN_INLIERS 25
+
+/* ---- the blank page -------------------------------------------------------------- */
+
+void reference_page_free(reference_page *ref) {
+    if (!ref)
+        return;
+    omr_image_free(ref->page);
+    omr_image_free(ref->work);
+    cvw_features_free(ref->features);
+    free(ref);
+}
+
+int reference_page_from_image(omr_image *page, double page_w, double page_h,
+                                  reference_page **out, omr_error *err) {
+    *out = NULL;
+    if (!page)
+        return omr_fail(err, OMR_ERR_INVALID, "no blank page");
+    double sx = page->width / page_w, sy = page->height / page_h;
+    if (fabs(sx / sy - 1) > 0.04) {
+        omr_image_free(page);
+        return omr_fail(err, OMR_ERR_INVALID,
+                        "the blank page is %d x %d pixels, which is not the shape of a %.0f x %.0f mm "
+                        "page (cropped? page_width and page_height must match the blank)",
+                        page->width, page->height, page_w, page_h);
+    }
+    reference_page *ref = calloc(1, sizeof *ref);
+    if (!ref) {
+        omr_image_free(page);
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+    }
+    ref->page = page;
+    ref->px_per_mm = (sx + sy) / 2;
+    double factor = REFERENCE_WORK_DPI / 25.4 / ref->px_per_mm;
+    ref->work = factor < 1 ? cvw_resize(page, factor) : cvw_resize(page, 1.0);
+    if (ref->work)
+        ref->work_px_per_mm = ref->px_per_mm * (factor < 1 ? factor : 1.0);
+    ref->features = ref->work ? cvw_features_detect(ref->work, MAX_FEATURES) : NULL;
+    if (!ref->features) {
+        reference_page_free(ref);
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory describing the blank page");
+    }
+    if (cvw_features_count(ref->features) < 4 * MIN_INLIERS) {
+        int n = cvw_features_count(ref->features);
+        reference_page_free(ref);
+        return omr_fail(err, OMR_ERR_INVALID,
+                        "the blank page has too little print to recognise it by (%d features); is "
+                        "it the right file and page?", n);
+    }
+    *out = ref;
+    return OMR_OK;
+}
+
+int reference_page_load(const char *path, int index, double page_w, double page_h,
+                            reference_page **out, omr_error *err) {
+    *out = NULL;
+    decode_source *src = NULL;
+    int rc = decode_open(path, &src, err);
+    if (rc != OMR_OK)
+        return rc;
+    if (index >= decode_page_count(src)) {
+        int n = decode_page_count(src);
+        decode_close(src);
+        return omr_fail(err, OMR_ERR_INVALID, "the blank form %s has %d page%s, not %d", path, n,
+                        n == 1 ? "" : "s", index + 1);
+    }
+    omr_image *page = NULL;
+    rc = decode_page(src, index, &page, err);
+    decode_close(src);
+    if (rc != OMR_OK)
+        return rc;
+    return reference_page_from_image(page, page_w, page_h, out, err);
+}
+
+/* ---- the scan ---------------------------------------------------------------------- */
+
+int reference_scan_prepare(const omr_image *scan, reference_scan *out, omr_error *err) {
+    memset(out, 0, sizeof *out);
+    /* the scan's resolution when it has one; without (a phone photo), as if
+     * the longer side were a little more than an A4 page's */
+    double dpi = scan->dpi > 0 ? scan->dpi : (scan->width > scan->height ? scan->width : scan->height) / 12.5;
+    out->scale = REFERENCE_WORK_DPI / dpi;
+    if (out->scale > 1)
+        out->scale = 1;
+    out->work = cvw_resize(scan, out->scale);
+    if (out->work) {
+        out->scale = (double)out->work->width / scan->width;
+        out->features = cvw_features_detect(out->work, MAX_FEATURES);
+    }
+    if (!out->features) {
+        reference_scan_clear(out);
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory describing the page");
+    }
+    return OMR_OK;
+}
+
+void reference_scan_clear(reference_scan *scan) {
+    omr_image_free(scan->work);
+    cvw_features_free(scan->features);
+    memset(scan, 0, sizeof *scan);
+}
+
+static void mat3_mul(const double a[9], const double b[9], double out[9]) {
+    double r[9];
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+            r[i * 3 + j] = a[i * 3] * b[j] + a[i * 3 + 1] * b[3 + j] + a[i * 3 + 2] * b[6 + j];
+    for (int i = 0; i < 9; i++)
+        out[i] = r[i] / r[8];
+}
+
+/* A sheet of paper: the page's corners map to a convex quadrilateral, not
+ * mirrored, whose sides keep the page's proportions within 30% and whose
+ * size is that of a page at 40 to 1200 dpi. */
+static int plausible_sheet(const double h[9], double pw, double ph) {
+    omr_point c[4] = {page_map_point(h, 0, 0), page_map_point(h, pw, 0), page_map_point(h, pw, ph), page_map_point(h, 0, ph)};
+    double w_corner = 1;
+    for (int i = 0; i < 4; i++) {
+        double x = i == 1 || i == 2 ? pw : 0, y = i >= 2 ? ph : 0;
+        w_corner = h[6] * x + h[7] * y + h[8];
+        if (w_corner <= 0)
+            return 0; /* the horizon crosses the page */
+    }
+    double sign = 0;
+    for (int i = 0; i < 4; i++) {
+        omr_point a = c[i], b = c[(i + 1) % 4], d = c[(i + 2) % 4];
+        double cross = (b.x - a.x) * (d.y - b.y) - (b.y - a.y) * (d.x - b.x);
+        if (sign == 0)
+            sign = cross;
+        if (cross * sign <= 0)
+            return 0;
+    }
+    if (sign < 0)
+        return 0; /* mirrored: a page seen through from the back */
+    double top = hypot(c[1].x - c[0].x, c[1].y - c[0].y), bottom = hypot(c[2].x - c[3].x, c[2].y - c[3].y);
+    double left = hypot(c[3].x - c[0].x, c[3].y - c[0].y), right = hypot(c[2].x - c[1].x, c[2].y - c[1].y);
+    double sx = (top + bottom) / 2 / pw, sy = (left + right) / 2 / ph;
+    if (fabs(sx / sy - 1) > 0.3 || fabs(top / bottom - 1) > 0.4 || fabs(left / right - 1) > 0.4)
+        return 0;
+    return sx > 40 / 25.4 && sx < 1200 / 25.4;
+}
+
+int reference_match(const reference_page *ref, const reference_scan *scan, double mm_to_px[9]) {
+    double h[9];
+    int inliers = cvw_features_homography(ref->features, scan->features, RANSAC_WORK_PX, h);
+    if (inliers < MIN_INLIERS)
+        return 0;
+    /* mm -> reference work px -> scan work px -> scan px */
+    double to_work[9] = {ref->work_px_per_mm, 0, 0, 0, ref->work_px_per_mm, 0, 0, 0, 1};
+    double from_work[9] = {1 / scan->scale, 0, 0, 0, 1 / scan->scale, 0, 0, 0, 1};
+    double t[9];
+    mat3_mul(h, to_work, t);
+    mat3_mul(from_work, t, mm_to_px);
+    double pw = ref->page->width / ref->px_per_mm, ph = ref->page->height / ref->px_per_mm;
+    return plausible_sheet(mm_to_px, pw, ph) ? inliers : 0;
+}
+
+
+/* ---- the template's blank pages ----------------------------------------------------- */
+
+int template_load(const char *path, omr_template **out, template_problems *problems,
+                  omr_error *err) {
+    *out = NULL;
+    omr_template *t = NULL;
+    int rc = template_parse(path, &t, problems, err);
+    if (rc != OMR_OK || !t->n_reference_files) {
+        *out = t;
+        return rc;
+    }
+    /* the blank pages, read once: their features and print */
+    size_t failed = 0;
+    t->references = calloc(t->n_pages, sizeof *t->references);
+    t->free_reference = reference_page_free;
+    for (size_t p = 0; t->references && p < t->n_pages; p++) {
+        const char *file = t->reference_files[t->n_reference_files == 1 ? 0 : p];
+        int index = t->n_reference_files == 1 ? (int)p : 0;
+        omr_error rerr = {0};
+        if (reference_page_load(file, index, t->page_width, t->page_height, &t->references[p],
+                                &rerr) != OMR_OK) {
+            failed++;
+            template_problems_add(problems, path, t->reference_line, "reference", "page %zu: %s",
+                                  p + 1, rerr.message);
+        }
+    }
+    if (failed > 0) {
+        template_free(t);
+        return omr_fail(err, OMR_ERR_INVALID, "template %s has %zu problem%s", path, failed,
+                        failed == 1 ? "" : "s");
+    }
+    *out = t;
+    return OMR_OK;
+}

@@ -1,0 +1,65 @@
+/*
+ * reference.h — a form omr did not print is known through its blank copy
+ * (the "reference"): each blank page is decoded once, when the template is
+ * loaded, and described by ORB features; a scan is described the same way
+ * and matched to it with a homography (RANSAC). identify uses the match to
+ * know a page without a code by its look, register to place a foreign page,
+ * mask to take the form's own print from the blank.
+ *
+ * template_load is declared here: the layout model (forms/template.h) only
+ * parses; a template loaded for reading also has its blank pages decoded.
+ */
+#ifndef OMR_REFERENCE_H
+#define OMR_REFERENCE_H
+
+#include "base/common.h"
+#include "base/cv_wrap.h"
+#include "forms/template.h"
+
+/* Matching runs at this resolution: fast, and fine enough for a first map
+ * that the marks or the boxes' own outlines then correct. */
+#define REFERENCE_WORK_DPI 100.0
+
+/* One blank page, read once when the template is loaded; immutable after,
+ * so worker threads share it. */
+typedef struct reference_page {
+    omr_image *page;         /* the blank page as decoded, grey */
+    double px_per_mm;        /* page pixels per template mm */
+    omr_image *work;         /* the page at REFERENCE_WORK_DPI */
+    double work_px_per_mm;
+    cvw_features *features;  /* of `work` */
+} reference_page;
+
+/* Reads page `index` (0-based) of the image or PDF `path` as the blank page
+ * of a page_w x page_h mm form (the image is the whole page). */
+int reference_page_load(const char *path, int index, double page_w, double page_h,
+                        reference_page **out, omr_error *err);
+/* The same from an image already in memory (taken over, also on failure). */
+int reference_page_from_image(omr_image *page, double page_w, double page_h, reference_page **out,
+                              omr_error *err);
+void reference_page_free(reference_page *ref);
+
+/* A scan's features at the working resolution. */
+typedef struct {
+    omr_image *work;
+    double scale;            /* work pixels per scan pixel */
+    cvw_features *features;
+} reference_scan;
+
+int reference_scan_prepare(const omr_image *scan, reference_scan *out, omr_error *err);
+void reference_scan_clear(reference_scan *scan);
+
+/* Matches the blank page to the scan: on success (enough features agree and
+ * the page's outline maps to a plausible sheet) returns the number of
+ * agreeing features and sets mm_to_px (template mm -> scan px, row-major,
+ * [8] = 1); 0 when the page does not match. */
+int reference_match(const reference_page *ref, const reference_scan *scan, double mm_to_px[9]);
+
+/* Reads and validates the template `path` (template_parse) and decodes its
+ * blank pages, if it names any. On success returns OMR_OK and *out owns the
+ * template. On failure returns OMR_ERR_*, fills `problems` (if non-NULL)
+ * with every problem found, and err with a one-line summary. */
+int template_load(const char *path, omr_template **out, template_problems *problems,
+                  omr_error *err);
+
+#endif

@@ -1,0 +1,139 @@
+/*
+ * test_locate.c — locate.c: a rendered page, turned, shifted and scaled by a
+ * known map, is located from its QR code and fiducials, and template mm map
+ * to within half a pixel of the truth; a page with one fiducial covered is
+ * located from the other three and says which one is missing.
+ */
+#include "reading/identify.h"
+#include "reading/locate.h"
+#include "print/render.h"
+#include "helpers.h"
+
+#define DPI 150.0
+
+/* dst = A * src + b, resampled bilinearly (white outside the source). */
+typedef struct {
+    double a[4], b[2];
+} warp;
+
+static omr_image *apply(const omr_image *src, const warp *w, int width, int height, double dpi) {
+    omr_image *dst = omr_image_new(width, height, dpi, 255);
+    cr_assert_not_null(dst);
+    double det = w->a[0] * w->a[3] - w->a[1] * w->a[2];
+    double inv[4] = {w->a[3] / det, -w->a[1] / det, -w->a[2] / det, w->a[0] / det};
+    for (int y = 0; y < height; y++)
+        for (int x = 0; x < width; x++) {
+            double dx = x + 0.5 - w->b[0], dy = y + 0.5 - w->b[1];
+            double sx = inv[0] * dx + inv[1] * dy - 0.5, sy = inv[2] * dx + inv[3] * dy - 0.5;
+            int x0 = (int)floor(sx), y0 = (int)floor(sy);
+            if (x0 < 0 || y0 < 0 || x0 + 1 >= src->width || y0 + 1 >= src->height)
+                continue;
+            double fx = sx - x0, fy = sy - y0;
+            double v = (1 - fx) * (1 - fy) * omr_image_at(src, x0, y0) +
+                       fx * (1 - fy) * omr_image_at(src, x0 + 1, y0) +
+                       (1 - fx) * fy * omr_image_at(src, x0, y0 + 1) +
+                       fx * fy * omr_image_at(src, x0 + 1, y0 + 1);
+            dst->pixels[(size_t)y * dst->stride + x] = (uint8_t)lround(v);
+        }
+    return dst;
+}
+
+/* Where template mm (x, y) truly are on the warped page, in locate's pixel
+ * coordinates: pixel i spans [i - 0.5, i + 0.5) (a blob's centroid is the
+ * mean of its pixel indices), half a pixel from cairo's (pixel i spans
+ * [i, i + 1)). */
+static omr_point truth(const omr_template *t, const omr_image *page, const warp *w, double x, double y) {
+    double px = x * page->width / t->page_width, py = y * page->height / t->page_height;
+    omr_point p = {w->a[0] * px + w->a[1] * py + w->b[0] - 0.5, w->a[2] * px + w->a[3] * py + w->b[1] - 0.5};
+    return p;
+}
+
+static warp turn(double degrees, double scale, double shift_x, double shift_y) {
+    double r = degrees * M_PI / 180;
+    warp w = {{scale * cos(r), -scale * sin(r), scale * sin(r), scale * cos(r)}, {shift_x, shift_y}};
+    return w;
+}
+
+/* Locates `scan` and returns the worst error over a grid of the page, px. */
+static double worst_error(const omr_template *t, const omr_image *page, const omr_image *scan,
+                          const warp *w, page_transform *pt) {
+    identify_reader *reader = identify_reader_new();
+    page_identity id;
+    omr_error err = {0};
+    cr_assert_eq(identify_page(reader, scan, NULL, &id, &err), OMR_OK, "%s", err.message);
+    identify_reader_free(reader);
+    cr_assert_str_eq(id.code, "A7K2QX");
+    cr_assert_eq(id.page, 1);
+    cr_assert_eq(locate_page(scan, t, &id, pt, &err), OMR_OK, "%s", err.message);
+    double worst = 0;
+    for (double y = 15; y < t->page_height - 10; y += 25)
+        for (double x = 15; x < t->page_width - 10; x += 25) {
+            omr_point got = locate_map(pt, x, y), want = truth(t, page, w, x, y);
+            double d = hypot(got.x - want.x, got.y - want.y);
+            if (d > worst)
+                worst = d;
+        }
+    return worst;
+}
+
+Test(locate, a_turned_shifted_scaled_page_maps_mm_to_within_half_a_pixel) {
+    omr_template *t = test_template("ekb-2024");
+    omr_error err = {0};
+    omr_image *page = render_page_image(t, "A7K2QX", 1, DPI, &err);
+    cr_assert_not_null(page, "%s", err.message);
+    warp w = turn(2.0, 0.96, 60, 25);
+    omr_image *scan = apply(page, &w, page->width + 120, page->height + 80, DPI * 0.96);
+    page_transform pt;
+    double worst = worst_error(t, page, scan, &w, &pt);
+    cr_assert_lt(worst, 0.5, "worst error %.2f px", worst);
+    cr_assert_eq(pt.fiducials_found, 4);
+    cr_assert_eq(pt.fiducial_missing, -1);
+    cr_assert_eq(pt.quarter_turns, 0);
+    cr_assert_float_eq(pt.px_per_mm, 0.96 * page->width / t->page_width, 0.01);
+    /* each fiducial where it truly is */
+    for (int i = 0; i < 4; i++) {
+        omr_point want = truth(t, page, &w, t->fiducials[i].x, t->fiducials[i].y);
+        cr_assert_lt(hypot(pt.fiducial_px[i].x - want.x, pt.fiducial_px[i].y - want.y), 1.0, "mark %d", i);
+    }
+    omr_image_free(scan);
+    omr_image_free(page);
+    template_free(t);
+}
+
+Test(locate, an_upside_down_page_is_known_as_two_quarter_turns) {
+    omr_template *t = test_template("ekb-2024");
+    omr_error err = {0};
+    omr_image *page = render_page_image(t, "A7K2QX", 1, DPI, &err);
+    cr_assert_not_null(page, "%s", err.message);
+    warp w = turn(181.0, 1.0, page->width + 40, page->height + 30);
+    omr_image *scan = apply(page, &w, page->width + 80, page->height + 60, DPI);
+    page_transform pt;
+    double worst = worst_error(t, page, scan, &w, &pt);
+    cr_assert_lt(worst, 0.5, "worst error %.2f px", worst);
+    cr_assert_eq(pt.quarter_turns, 2);
+    omr_image_free(scan);
+    omr_image_free(page);
+    template_free(t);
+}
+
+Test(locate, a_covered_fiducial_is_survived_and_named) {
+    omr_template *t = test_template("ekb-2024");
+    omr_error err = {0};
+    omr_image *page = render_page_image(t, "A7K2QX", 1, DPI, &err);
+    cr_assert_not_null(page, "%s", err.message);
+    /* a white label stuck over the top-right mark */
+    double s = page->width / t->page_width, half = t->fiducial_size;
+    for (int y = (int)((t->fiducials[1].y - half) * s); y < (t->fiducials[1].y + half) * s; y++)
+        for (int x = (int)((t->fiducials[1].x - half) * s); x < (t->fiducials[1].x + half) * s; x++)
+            page->pixels[(size_t)y * page->stride + x] = 255;
+    warp w = turn(-1.0, 1.02, 30, 40);
+    omr_image *scan = apply(page, &w, page->width + 100, page->height + 100, DPI * 1.02);
+    page_transform pt;
+    double worst = worst_error(t, page, scan, &w, &pt);
+    cr_assert_lt(worst, 0.5, "worst error %.2f px", worst);
+    cr_assert_eq(pt.fiducials_found, 3);
+    cr_assert_eq(pt.fiducial_missing, 1);
+    omr_image_free(scan);
+    omr_image_free(page);
+    template_free(t);
+}
