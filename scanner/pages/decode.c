@@ -64,17 +64,7 @@ const char *decode_error_text(int errnum, char *buf, size_t size) {
 
 int decode_check_size(const decode_source *src, int index, double width, double height,
                       omr_error *err) {
-    if (width < 1 || height < 1)
-        return decode_page_fail(src, index, err, OMR_ERR_FORMAT,
-                         "the page has no pixels (%.0f x %.0f); the file is damaged", width, height);
-    if (width > DECODE_MAX_SIDE || height > DECODE_MAX_SIDE ||
-        width * height > (double)DECODE_MAX_PIXELS)
-        return decode_page_fail(src, index, err, OMR_ERR_INVALID,
-                         "the page claims to be %.0f x %.0f pixels, more than omr reads "
-                         "(%d pixels a side, %lld megapixels); is the file damaged or scanned "
-                         "at far too high a resolution?",
-                         width, height, DECODE_MAX_SIDE, DECODE_MAX_PIXELS / 1000000);
-    return OMR_OK;
+    return decode_check_page(src, index, width, height, 0, 0, err);
 }
 
 /* A resolution computed through a unit conversion (pixels per metre or per
@@ -86,6 +76,107 @@ static double snap_dpi(double dpi) {
     return fabs(dpi - whole) < 0.02 ? whole : dpi;
 }
 
+/* Whether the page needs resampling to square pixels. */
+static int needs_squaring(double xdpi, double ydpi) {
+    return xdpi > 0 && ydpi > 0 && fabs(xdpi - ydpi) > 0.005 * (xdpi > ydpi ? xdpi : ydpi);
+}
+
+static int sane_dpi(double dpi) {
+    return dpi >= DECODE_MIN_DPI && dpi <= DECODE_MAX_DPI;
+}
+
+/* "20000 x 20000 pixels" with " (1693 x 1693 mm at 300 dpi)" when known. */
+static void describe_size(double width, double height, double xdpi, double ydpi, char *out,
+                          size_t size) {
+    int n = snprintf(out, size, "%.0f x %.0f pixels", width, height);
+    if (n > 0 && (size_t)n < size && sane_dpi(xdpi) && sane_dpi(ydpi)) {
+        if (fabs(xdpi - ydpi) < 0.5)
+            snprintf(out + n, size - (size_t)n, " (%.0f x %.0f mm at %.0f dpi)",
+                     width / xdpi * 25.4, height / ydpi * 25.4, xdpi);
+        else
+            snprintf(out + n, size - (size_t)n, " (%.0f x %.0f mm at %.0f x %.0f dpi)",
+                     width / xdpi * 25.4, height / ydpi * 25.4, xdpi, ydpi);
+    }
+}
+
+int decode_check_budget(const decode_source *src, int index, double bytes, const char *what,
+                        omr_error *err) {
+    if (bytes <= (double)DECODE_MAX_BYTES)
+        return OMR_OK;
+    return decode_page_fail(src, index, err, OMR_ERR_INVALID,
+                            "%s would take %.0f MB, more than the %lld MB omr allows for one "
+                            "page; is the file damaged or scanned at far too high a resolution?",
+                            what, bytes / (1024.0 * 1024.0), DECODE_MAX_BYTES / (1024 * 1024));
+}
+
+int decode_check_page(const decode_source *src, int index, double width, double height,
+                      double xdpi, double ydpi, omr_error *err) {
+    char shown[160];
+    xdpi = snap_dpi(xdpi);
+    ydpi = snap_dpi(ydpi);
+    if (!(width >= 1) || !(height >= 1))
+        return decode_page_fail(src, index, err, OMR_ERR_FORMAT,
+                         "the page has no pixels (%.0f x %.0f); the file is damaged", width, height);
+    if (width > DECODE_MAX_SIDE || height > DECODE_MAX_SIDE ||
+        width * height > (double)DECODE_MAX_PIXELS) {
+        describe_size(width, height, xdpi, ydpi, shown, sizeof shown);
+        return decode_page_fail(src, index, err, OMR_ERR_INVALID,
+                         "the page is %s, larger than any questionnaire page: omr reads at most "
+                         "%d pixels a side and %lld megapixels (A3 at 600 dpi is 7016 x 9921); "
+                         "is the file damaged or scanned at far too high a resolution?",
+                         shown, DECODE_MAX_SIDE, DECODE_MAX_PIXELS / 1000000);
+    }
+    if (!needs_squaring(xdpi, ydpi))
+        return OMR_OK;
+    double hi = xdpi > ydpi ? xdpi : ydpi, lo = xdpi > ydpi ? ydpi : xdpi;
+    if (!sane_dpi(xdpi) || !sane_dpi(ydpi) || hi / lo > DECODE_MAX_DPI_RATIO)
+        return decode_page_fail(src, index, err, OMR_ERR_INVALID,
+                         "its resolution tags make no sense: %.4g x %.4g dpi (pixels %.3g times "
+                         "as %s as %s) for %.0f x %.0f pixels; a scanner gives %.0f to %.0f dpi "
+                         "with x and y at most %.1f times apart (fax: 204 x 98), so the file is "
+                         "damaged or was written by a faulty program",
+                         xdpi, ydpi, hi / lo, xdpi < ydpi ? "wide" : "tall",
+                         xdpi < ydpi ? "tall" : "wide", width, height, DECODE_MIN_DPI,
+                         DECODE_MAX_DPI, DECODE_MAX_DPI_RATIO);
+    /* Square pixels at the finer resolution: the page as it will be. */
+    double w = round(width * hi / xdpi), h = round(height * hi / ydpi);
+    if (w > DECODE_MAX_SIDE || h > DECODE_MAX_SIDE || w * h > (double)DECODE_MAX_PIXELS) {
+        describe_size(width, height, xdpi, ydpi, shown, sizeof shown);
+        return decode_page_fail(src, index, err, OMR_ERR_INVALID,
+                         "the page is %s, which with square pixels at %.0f dpi would be "
+                         "%.0f x %.0f pixels, larger than any questionnaire page: omr reads at "
+                         "most %d pixels a side and %lld megapixels (A3 at 600 dpi is 7016 x 9921)",
+                         shown, hi, w, h, DECODE_MAX_SIDE, DECODE_MAX_PIXELS / 1000000);
+    }
+    /* Resampling holds the old page, the new one and a table of columns. */
+    return decode_check_budget(src, index, width * height + w * h + 3.0 * w * sizeof(int),
+                               "resampling the page to square pixels", err);
+}
+
+void decode_flip(omr_image *image, int flips) {
+    assert(image && image->pixels && image->stride >= image->width);
+    int w = image->width, h = image->height;
+    size_t stride = (size_t)image->stride;
+    if (flips & DECODE_FLIP_X)
+        for (int y = 0; y < h; y++) {
+            uint8_t *row = image->pixels + (size_t)y * stride;
+            for (int a = 0, b = w - 1; a < b; a++, b--) {
+                uint8_t t = row[a];
+                row[a] = row[b];
+                row[b] = t;
+            }
+        }
+    if (flips & DECODE_FLIP_Y)
+        for (int a = 0, b = h - 1; a < b; a++, b--) {
+            uint8_t *ra = image->pixels + (size_t)a * stride, *rb = image->pixels + (size_t)b * stride;
+            for (int x = 0; x < w; x++) {
+                uint8_t t = ra[x];
+                ra[x] = rb[x];
+                rb[x] = t;
+            }
+        }
+}
+
 /* Bilinear resampling to square pixels at the finer of the two resolutions
  * (in practice only the coarser axis changes). Returns the new image (the
  * old one is freed) or NULL with *status set. */
@@ -95,7 +186,7 @@ static omr_image *square_pixels(const decode_source *src, int index, omr_image *
     double w = round(in->width * dpi / xdpi), h = round(in->height * dpi / ydpi);
     omr_image *out = NULL;
     int *columns = NULL;
-    if ((*status = decode_check_size(src, index, w, h, err)) != OMR_OK)
+    if ((*status = decode_check_page(src, index, in->width, in->height, xdpi, ydpi, err)) != OMR_OK)
         goto done;
     out = omr_image_new((int)w, (int)h, dpi, 255);
     columns = malloc(3 * (size_t)w * sizeof *columns);
@@ -138,7 +229,7 @@ int decode_finish_dpi(const decode_source *src, int index, omr_image **image, do
                       double ydpi, omr_error *err) {
     xdpi = snap_dpi(xdpi);
     ydpi = snap_dpi(ydpi);
-    if (xdpi > 0 && ydpi > 0 && fabs(xdpi - ydpi) > 0.005 * (xdpi > ydpi ? xdpi : ydpi)) {
+    if (needs_squaring(xdpi, ydpi)) {
         int status;
         *image = square_pixels(src, index, *image, xdpi, ydpi, &status, err);
         return status;

@@ -4,7 +4,10 @@
  * libjpeg is asked for greyscale output (its luma channel), sixteen rows at a
  * time straight into the page. A truncated or corrupt stream (libjpeg only
  * warns and pads with grey) is an error rather than a page padded with grey;
- * CMYK is refused. The resolution comes from the JFIF density.
+ * CMYK is refused. The resolution comes from the JFIF density. The page
+ * budget (decode.h) is checked from the header before libjpeg allocates
+ * anything large, and libjpeg's own allocations (a progressive file keeps all
+ * its coefficients) are capped by max_memory_to_use at what the page leaves.
  */
 #include <stdio.h> /* before jpeglib.h, which needs FILE */
 
@@ -23,6 +26,7 @@ typedef struct {
     jmp_buf jump;
     char message[JMSG_LENGTH_MAX];
     int damaged; /* a warning that means pixels were made up */
+    volatile int budget; /* set while libjpeg sets up its buffers under the page budget */
 } jpeg_context;
 
 static void jpeg_on_error(j_common_ptr cinfo) {
@@ -67,6 +71,16 @@ static int jpeg_page(decode_source *src, int index, omr_image **out, omr_error *
     omr_image *volatile img = NULL;
     volatile int status = OMR_OK;
     if (setjmp(ctx.jump)) {
+        if (ctx.budget && ctx.pub.msg_code == JERR_NO_BACKING_STORE) {
+            status = omr_fail(err, OMR_ERR_INVALID,
+                              "%s: decoding this %u x %u %sJPEG would take more than the %lld MB "
+                              "omr allows for one page; rescan it as a baseline JPEG, or at a lower "
+                              "resolution",
+                              src->path, cinfo.image_width, cinfo.image_height,
+                              cinfo.progressive_mode ? "progressive " : "",
+                              DECODE_MAX_BYTES / (1024 * 1024));
+            goto done;
+        }
         status = omr_fail(err, OMR_ERR_FORMAT, "%s: the JPEG is damaged or cut short (%s)",
                           src->path, ctx.message);
         goto done;
@@ -74,8 +88,6 @@ static int jpeg_page(decode_source *src, int index, omr_image **out, omr_error *
     jpeg_create_decompress(&cinfo);
     jpeg_stdio_src(&cinfo, file);
     jpeg_read_header(&cinfo, TRUE);
-    if ((status = decode_check_size(src, 0, cinfo.image_width, cinfo.image_height, err)) != OMR_OK)
-        goto done;
     if (cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK) {
         status = omr_fail(err, OMR_ERR_FORMAT,
                           "%s: a CMYK JPEG, which omr does not read; scan in grey or colour (RGB)",
@@ -88,8 +100,19 @@ static int jpeg_page(decode_source *src, int index, omr_image **out, omr_error *
         xdpi = cinfo.X_density * per_inch;
         ydpi = cinfo.Y_density * per_inch;
     }
+    if ((status = decode_check_page(src, 0, cinfo.image_width, cinfo.image_height, xdpi, ydpi,
+                                    err)) != OMR_OK)
+        goto done;
+    /* libjpeg's own memory (a progressive file keeps every coefficient of
+     * the image: 2 bytes a sample, more for colour) shares the page budget
+     * with the grey page; with no backing store, going over it is an error
+     * (JERR_NO_BACKING_STORE) raised before the data is read. */
+    double page_bytes = (double)cinfo.image_width * cinfo.image_height;
+    cinfo.mem->max_memory_to_use = (long)((double)DECODE_MAX_BYTES - page_bytes);
+    ctx.budget = 1;
     cinfo.out_color_space = JCS_GRAYSCALE; /* the luma channel, 0.299 R + 0.587 G + 0.114 B */
     jpeg_start_decompress(&cinfo);
+    ctx.budget = 0;
     if (cinfo.output_components != 1) {
         status = omr_fail(err, OMR_ERR_FORMAT, "%s: libjpeg gave no grey output", src->path);
         goto done;

@@ -4,6 +4,9 @@
  * The document stays open across pages (src->state is the PopplerDocument).
  * Each page is rendered with cairo at 300 dpi on white paper into an RGB24
  * surface and turned into luma; the page's dpi is therefore always 300. A
+ * page larger than DECODE_MAX_PAGE_MM a side (by its size in points) is
+ * refused before anything is rendered, which bounds the surface at 300 dpi
+ * to 5906 x 5906 pixels; the page budget is checked as well. A
  * password-protected PDF is refused with a message that says so.
  */
 #include "pages/decoder.h"
@@ -59,9 +62,22 @@ static int pdf_page(decode_source *src, int index, omr_image **out, omr_error *e
         return decode_page_fail(src, index, err, OMR_ERR_FORMAT, "the PDF page cannot be read");
     double width_pt = 0, height_pt = 0;
     poppler_page_get_size(page, &width_pt, &height_pt);
+    /* The page's size in points decides before anything is rendered: a
+     * 442-byte PDF may declare a page of several metres. */
+    double width_mm = width_pt / 72.0 * 25.4, height_mm = height_pt / 72.0 * 25.4;
+    if (width_mm > DECODE_MAX_PAGE_MM || height_mm > DECODE_MAX_PAGE_MM) {
+        g_object_unref(page);
+        return decode_page_fail(src, index, err, OMR_ERR_INVALID,
+                                "the PDF page is %.0f x %.0f pt (%.0f x %.0f mm), larger than any "
+                                "questionnaire page: omr renders pages of at most %.0f mm a side "
+                                "(A3 is 297 x 420 mm)",
+                                width_pt, height_pt, width_mm, height_mm, DECODE_MAX_PAGE_MM);
+    }
     double scale = PDF_DPI / 72.0;
     double width = round(width_pt * scale), height = round(height_pt * scale);
-    int status = decode_check_size(src, index, width, height, err);
+    int status = decode_check_page(src, index, width, height, PDF_DPI, PDF_DPI, err);
+    if (status == OMR_OK) /* cairo's RGB24 surface (4 bytes a pixel) and the grey page */
+        status = decode_check_budget(src, index, width * height * 5, "rendering the PDF page", err);
     if (status != OMR_OK) {
         g_object_unref(page);
         return status;

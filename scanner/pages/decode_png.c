@@ -66,7 +66,7 @@ static int png_page(decode_source *src, int index, omr_image **out, omr_error *e
     png_read_info(png, info);
     png_uint_32 width = png_get_image_width(png, info), height = png_get_image_height(png, info);
     if ((status = decode_check_size(src, 0, width, height, err)) != OMR_OK)
-        goto done;
+        goto done; /* before libpng sizes its row buffers */
     png_set_expand(png);   /* palette to RGB, 1/2/4-bit grey to 8, tRNS to alpha */
     png_set_scale_16(png); /* 16-bit samples to 8 */
     int passes = png_set_interlace_handling(png);
@@ -84,6 +84,13 @@ static int png_page(decode_source *src, int index, omr_image **out, omr_error *e
         xdpi = ppm_x * 0.0254;
         ydpi = ppm_y * 0.0254;
     }
+    if ((status = decode_check_page(src, 0, width, height, xdpi, ydpi, err)) != OMR_OK)
+        goto done;
+    if (passes > 1 && (status = decode_check_budget(src, 0, (double)width * height +
+                                                             (double)row_bytes * height,
+                                                    "decoding the interlaced PNG",
+                                                    err)) != OMR_OK)
+        goto done;
     img = omr_image_new((int)width, (int)height, 0, 255);
     if (!img) {
         status = omr_fail(err, OMR_ERR_MEMORY, "%s: out of memory for a %u x %u page", src->path,

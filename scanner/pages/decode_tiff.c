@@ -6,8 +6,13 @@
  * unreachable page as damaged so that a page call can say which page was
  * lost, while the earlier pages stay readable. Bi-level and 8-bit grey strips
  * (the mailroom's G4, LZW and JPEG scans) are decoded directly with
- * TIFFReadEncodedStrip; everything else (palette, RGB, 16-bit, tiles, odd
- * orientations) goes through libtiff's RGBA reader in bands of strips.
+ * TIFFReadEncodedStrip; everything else (palette, RGB, 16-bit, tiles) goes
+ * through libtiff's RGBA reader in bands of strips. Both read rows in the
+ * order they are stored; a page stored bottom-up or right-to-left is then
+ * flipped in place (decode_flip), so no orientation costs a second page or a
+ * whole-page RGBA raster. Pages are read in order with TIFFReadDirectory
+ * (linear in the number of pages). The page budget of decode.h, including
+ * the resolution rule, is checked before the page is allocated.
  * libtiff's messages are captured per file through TIFFOpenOptions handlers
  * and end up in the omr_error; its process-wide handlers are silenced once
  * (codec_errors.c).
@@ -22,7 +27,7 @@
 #include <string.h>
 #include <tiffio.h>
 
-#define TIFF_MAX_MEM_ALLOC ((tmsize_t)1 << 30)  /* libtiff's largest single allocation */
+#define TIFF_MAX_MEM_ALLOC ((tmsize_t)DECODE_MAX_BYTES) /* libtiff's largest single allocation */
 #define RGBA_BAND_BYTES (4 << 20)                /* raster band for libtiff's RGBA reader */
 
 typedef struct {
@@ -112,6 +117,10 @@ static int tiff_read_bilevel(decode_source *src, int index, omr_image *img, int 
     tmsize_t strip_size = TIFFStripSize(tif);
     if (strip_size < (tmsize_t)(row_bytes * rps))
         return decode_page_fail(src, index, err, OMR_ERR_FORMAT, "inconsistent strip size");
+    int status = decode_check_budget(src, index, (double)img->width * img->height + (double)strip_size,
+                                     "decoding a strip of the page", err);
+    if (status != OMR_OK)
+        return status;
     uint8_t *buf = malloc((size_t)strip_size);
     if (!buf)
         return decode_page_fail(src, index, err, OMR_ERR_MEMORY, "out of memory reading the page");
@@ -185,8 +194,9 @@ static void rgba_to_grey(const uint32_t *in, uint8_t *out, int n) {
     }
 }
 
-/* Everything else: libtiff's RGBA reader, band by band when the page is
- * stored top-down (nearly always), whole otherwise. */
+/* Everything else: libtiff's RGBA reader, band by band in the order the
+ * rows are stored (the caller flips the page into place afterwards), so the
+ * raster never holds more than about RGBA_BAND_BYTES. */
 static int tiff_read_rgba(decode_source *src, TIFF *tif, int index, omr_image *img,
                           uint16_t orientation, omr_error *err) {
     tiff_state *t = src->state;
@@ -199,29 +209,33 @@ static int tiff_read_rgba(decode_source *src, TIFF *tif, int index, omr_image *i
     if (!TIFFRGBAImageBegin(&rgba, tif, 1, emsg))
         return decode_page_fail(src, index, err, OMR_ERR_FORMAT, "this kind of TIFF page cannot be read (%s)",
                          emsg);
-    rgba.req_orientation = ORIENTATION_TOPLEFT;
+    /* Asking for the stored orientation makes libtiff flip nothing. */
+    rgba.req_orientation = orientation;
     uint32_t width = (uint32_t)img->width, height = (uint32_t)img->height;
-    uint32_t band = height;
-    if (orientation == ORIENTATION_TOPLEFT) {
-        /* Bands of whole strips or tiles, so none is decoded twice. */
-        uint32_t unit = 0;
-        if (TIFFIsTiled(tif))
-            TIFFGetField(tif, TIFFTAG_TILELENGTH, &unit);
-        else
-            TIFFGetFieldDefaulted(tif, TIFFTAG_ROWSPERSTRIP, &unit);
-        if (unit == 0 || unit > height)
-            unit = height;
-        uint32_t units = (uint32_t)(RGBA_BAND_BYTES / ((size_t)width * 4 * unit));
-        band = unit * (units ? units : 1);
-        if (band > height)
-            band = height;
+    /* Bands of whole strips or tiles, so none is decoded twice. */
+    uint32_t unit = 0;
+    if (TIFFIsTiled(tif))
+        TIFFGetField(tif, TIFFTAG_TILELENGTH, &unit);
+    else
+        TIFFGetFieldDefaulted(tif, TIFFTAG_ROWSPERSTRIP, &unit);
+    if (unit == 0 || unit > height)
+        unit = height;
+    uint32_t units = (uint32_t)(RGBA_BAND_BYTES / ((size_t)width * 4 * unit));
+    uint32_t band = unit * (units ? units : 1);
+    if (band > height)
+        band = height;
+    int status = decode_check_budget(src, index,
+                                     (double)width * height + (double)width * band * 4,
+                                     "decoding the page through libtiff's RGBA reader", err);
+    if (status != OMR_OK) {
+        TIFFRGBAImageEnd(&rgba);
+        return status;
     }
     uint32_t *raster = malloc((size_t)width * band * sizeof *raster);
     if (!raster) {
         TIFFRGBAImageEnd(&rgba);
         return decode_page_fail(src, index, err, OMR_ERR_MEMORY, "out of memory reading the page");
     }
-    int status = OMR_OK;
     for (uint32_t row0 = 0; row0 < height; row0 += band) {
         uint32_t rows = height - row0 < band ? height - row0 : band;
         rgba.row_offset = (int)row0;
@@ -268,6 +282,32 @@ static int tiff_read_rgba_mapped(decode_source *src, int index, omr_image *img,
     return status;
 }
 
+/* The orientations libtiff's RGBA reader gives top-left with these flips
+ * (it does not transpose 5-8; nor does omr, which finds the page's real
+ * orientation from its QR code). */
+static int tiff_flips(uint16_t orientation) {
+    switch (orientation) {
+    case ORIENTATION_TOPRIGHT:
+    case ORIENTATION_RIGHTTOP: return DECODE_FLIP_X;
+    case ORIENTATION_BOTRIGHT:
+    case ORIENTATION_RIGHTBOT: return DECODE_FLIP_X | DECODE_FLIP_Y;
+    case ORIENTATION_BOTLEFT:
+    case ORIENTATION_LEFTBOT: return DECODE_FLIP_Y;
+    default: return 0;
+    }
+}
+
+/* Makes page `index` the current directory. Pages are nearly always read in
+ * order, so the next one is one TIFFReadDirectory from the current one;
+ * TIFFSetDirectory(n) walks the chain from the first page (n steps), which
+ * made a TIFF of 5,000 pages cost 12.5 million steps. */
+static int tiff_seek(TIFF *tif, int index) {
+    tdir_t current = TIFFCurrentDirectory(tif);
+    if (index > 0 && current != (tdir_t)-1 && (tdir_t)index == current + 1)
+        return TIFFReadDirectory(tif);
+    return TIFFSetDirectory(tif, (tdir_t)index);
+}
+
 static int tiff_page(decode_source *src, int index, omr_image **out, omr_error *err) {
     tiff_state *t = src->state;
     TIFF *tif = t->tif;
@@ -277,16 +317,13 @@ static int tiff_page(decode_source *src, int index, omr_image **out, omr_error *
                          "damaged after page %d, and any later pages are lost",
                          t->broken, t->readable);
     t->message[0] = '\0';
-    if (!TIFFSetDirectory(tif, (tdir_t)index))
+    if (!tiff_seek(tif, index))
         return decode_page_fail(src, index, err, OMR_ERR_FORMAT, "the page's directory cannot be read (%s)",
                          tiff_reason(src->state, "unknown libtiff error"));
     uint32_t width = 0, height = 0;
     if (!TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &width) ||
         !TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &height))
         return decode_page_fail(src, index, err, OMR_ERR_FORMAT, "the page has no image size");
-    int status = decode_check_size(src, index, width, height, err);
-    if (status != OMR_OK)
-        return status;
 
     uint16_t bits = 1, samples = 1, photometric = PHOTOMETRIC_MINISWHITE, orientation = 1;
     TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &bits);
@@ -304,13 +341,15 @@ static int tiff_page(decode_source *src, int index, omr_image **out, omr_error *
         yres = 0;
     TIFFGetFieldDefaulted(tif, TIFFTAG_RESOLUTIONUNIT, &unit);
     double per_inch = unit == RESUNIT_INCH ? 1.0 : unit == RESUNIT_CENTIMETER ? 2.54 : 0.0;
+    int status = decode_check_page(src, index, width, height, xres * per_inch, yres * per_inch, err);
+    if (status != OMR_OK)
+        return status;
 
     omr_image *img = omr_image_new((int)width, (int)height, 0, 255);
     if (!img)
         return decode_page_fail(src, index, err, OMR_ERR_MEMORY, "out of memory for a %u x %u page",
                          width, height);
     int grey = has_photometric && samples == 1 && !TIFFIsTiled(tif) &&
-               orientation == ORIENTATION_TOPLEFT &&
                (photometric == PHOTOMETRIC_MINISWHITE || photometric == PHOTOMETRIC_MINISBLACK);
     int min_is_white = photometric == PHOTOMETRIC_MINISWHITE;
     if (grey && bits == 1)
@@ -321,6 +360,8 @@ static int tiff_page(decode_source *src, int index, omr_image **out, omr_error *
         status = tiff_read_rgba_mapped(src, index, img, orientation, err);
     else
         status = tiff_read_rgba(src, tif, index, img, orientation, err);
+    if (status == OMR_OK && tiff_flips(orientation))
+        decode_flip(img, tiff_flips(orientation)); /* in place: no second page */
     if (status == OMR_OK)
         status = decode_finish_dpi(src, index, &img, xres * per_inch, yres * per_inch, err);
     if (status != OMR_OK) {

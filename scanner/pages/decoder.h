@@ -51,9 +51,27 @@ __attribute__((format(printf, 5, 6)))
 int decode_page_fail(const decode_source *src, int index, omr_error *err, int status,
                      const char *fmt, ...);
 
-/* Refuses absurd sizes before anything the size of the page is allocated. */
+/* Refuses absurd sizes before anything the size of the page is allocated
+ * (decode_check_page without resolution). */
 int decode_check_size(const decode_source *src, int index, double width, double height,
                       omr_error *err);
+
+/* The page budget of decode.h, checked before any pixel buffer is allocated:
+ * the size (in pixels; in mm in the message when the resolution is known),
+ * resolution tags that make no sense for a page that would be resampled, and
+ * the size the page would have once its pixels are made square. xdpi, ydpi
+ * as in the file (0: unknown). OMR_ERR_INVALID with the reason. */
+int decode_check_page(const decode_source *src, int index, double width, double height,
+                      double xdpi, double ydpi, omr_error *err);
+
+/* OMR_ERR_INVALID naming `what` when `bytes` held at once for the page would
+ * exceed DECODE_MAX_BYTES. */
+int decode_check_budget(const decode_source *src, int index, double bytes, const char *what,
+                        omr_error *err);
+
+/* Flips applied to a decoded page (decode_flip), in place. */
+enum { DECODE_FLIP_X = 1, DECODE_FLIP_Y = 2 };
+void decode_flip(omr_image *image, int flips);
 
 /* Sets the page's dpi and gives it square pixels when x and y resolution
  * differ noticeably (the image may be replaced; on failure it is freed and
