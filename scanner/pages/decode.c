@@ -117,6 +117,18 @@ int decode_check_page(const decode_source *src, int index, double width, double 
     if (!(width >= 1) || !(height >= 1))
         return decode_page_fail(src, index, err, OMR_ERR_FORMAT,
                          "the page has no pixels (%.0f x %.0f); the file is damaged", width, height);
+    /* Tags that would stretch the page are the real cause, so said first. */
+    int squaring = needs_squaring(xdpi, ydpi);
+    double hi = xdpi > ydpi ? xdpi : ydpi, lo = xdpi > ydpi ? ydpi : xdpi;
+    if (squaring && (!sane_dpi(xdpi) || !sane_dpi(ydpi) || hi / lo > DECODE_MAX_DPI_RATIO))
+        return decode_page_fail(src, index, err, OMR_ERR_INVALID,
+                         "its resolution tags make no sense: %.4g x %.4g dpi (pixels %.3g times "
+                         "as %s as %s) for %.0f x %.0f pixels; a scanner gives %.0f to %.0f dpi "
+                         "with x and y at most %.1f times apart (fax: 204 x 98), so the file is "
+                         "damaged or was written by a faulty program",
+                         xdpi, ydpi, hi / lo, xdpi < ydpi ? "wide" : "tall",
+                         xdpi < ydpi ? "tall" : "wide", width, height, DECODE_MIN_DPI,
+                         DECODE_MAX_DPI, DECODE_MAX_DPI_RATIO);
     if (width > DECODE_MAX_SIDE || height > DECODE_MAX_SIDE ||
         width * height > (double)DECODE_MAX_PIXELS) {
         describe_size(width, height, xdpi, ydpi, shown, sizeof shown);
@@ -126,18 +138,8 @@ int decode_check_page(const decode_source *src, int index, double width, double 
                          "is the file damaged or scanned at far too high a resolution?",
                          shown, DECODE_MAX_SIDE, DECODE_MAX_PIXELS / 1000000);
     }
-    if (!needs_squaring(xdpi, ydpi))
+    if (!squaring)
         return OMR_OK;
-    double hi = xdpi > ydpi ? xdpi : ydpi, lo = xdpi > ydpi ? ydpi : xdpi;
-    if (!sane_dpi(xdpi) || !sane_dpi(ydpi) || hi / lo > DECODE_MAX_DPI_RATIO)
-        return decode_page_fail(src, index, err, OMR_ERR_INVALID,
-                         "its resolution tags make no sense: %.4g x %.4g dpi (pixels %.3g times "
-                         "as %s as %s) for %.0f x %.0f pixels; a scanner gives %.0f to %.0f dpi "
-                         "with x and y at most %.1f times apart (fax: 204 x 98), so the file is "
-                         "damaged or was written by a faulty program",
-                         xdpi, ydpi, hi / lo, xdpi < ydpi ? "wide" : "tall",
-                         xdpi < ydpi ? "tall" : "wide", width, height, DECODE_MIN_DPI,
-                         DECODE_MAX_DPI, DECODE_MAX_DPI_RATIO);
     /* Square pixels at the finer resolution: the page as it will be. */
     double w = round(width * hi / xdpi), h = round(height * hi / ydpi);
     if (w > DECODE_MAX_SIDE || h > DECODE_MAX_SIDE || w * h > (double)DECODE_MAX_PIXELS) {
