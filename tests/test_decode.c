@@ -21,6 +21,9 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <tiffio.h>
+#include <time.h>
+#include <math.h>
+#include <jpeglib.h>
 #include <unistd.h>
 
 #include "pages/decode.h"
@@ -1137,4 +1140,268 @@ Test(decode, password_protected_and_broken_pdfs_are_refused) {
     quiet_end();
     cr_assert_eq(rc, OMR_ERR_FORMAT, "rc %d: %s", rc, err.message);
     cr_assert_not_null(strstr(err.message, broken), "%s", err.message);
+}
+
+/* ---- the page budget (issue 12) -------------------------------------------- */
+
+/* A one-page TIFF that claims `width` x `height` but holds only a few bytes
+ * of (raw, unchecked) image data: what a 25 kB G4 bomb looks like. */
+static void write_claiming_tiff(const char *path, uint32_t width, uint32_t height, uint16_t bits,
+                                uint16_t compression, uint16_t orientation, float xres, float yres) {
+    TIFF *tif = TIFFOpen(path, "w");
+    cr_assert_not_null(tif);
+    TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, width);
+    TIFFSetField(tif, TIFFTAG_IMAGELENGTH, height);
+    TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, bits);
+    TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, 1);
+    TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISWHITE);
+    TIFFSetField(tif, TIFFTAG_COMPRESSION, compression);
+    TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, height);
+    TIFFSetField(tif, TIFFTAG_ORIENTATION, orientation);
+    TIFFSetField(tif, TIFFTAG_XRESOLUTION, xres);
+    TIFFSetField(tif, TIFFTAG_YRESOLUTION, yres);
+    TIFFSetField(tif, TIFFTAG_RESOLUTIONUNIT, RESUNIT_INCH);
+    uint8_t junk[64];
+    memset(junk, 0, sizeof junk);
+    cr_assert_geq(TIFFWriteRawStrip(tif, 0, junk, sizeof junk), 0);
+    TIFFClose(tif);
+}
+
+static int decode_first(const char *path, scan_format format, omr_image **img, omr_error *err) {
+    decode_source *src = open_ok(path, format, 1);
+    *img = NULL;
+    int rc = decode_page(src, 0, img, err);
+    decode_close(src);
+    return rc;
+}
+
+Test(decode, g4_bomb_with_orientation_3_is_refused_before_allocation_in_mm) {
+    limit_address_space(); /* today's whole-page RGBA raster (1.6 GB) cannot even be tried */
+    const char *path = at("bomb.tif");
+    write_claiming_tiff(path, 20000, 20000, 1, COMPRESSION_CCITTFAX4, ORIENTATION_BOTRIGHT, 300, 300);
+    omr_image *img;
+    omr_error err = {""};
+    int rc = decode_first(path, SCAN_TIFF, &img, &err);
+    cr_assert_eq(rc, OMR_ERR_INVALID, "rc %d: %s", rc, err.message);
+    cr_assert_null(img);
+    cr_assert_not_null(strstr(err.message, "page 1 of"), "%s", err.message);
+    cr_assert_not_null(strstr(err.message, "20000 x 20000 pixels (1693 x 1693 mm at 300 dpi)"),
+                       "%s", err.message);
+    cr_assert_not_null(strstr(err.message, "larger than any questionnaire page"), "%s", err.message);
+}
+
+Test(decode, page_budget_is_a3_at_600_dpi) {
+    /* Just over the budget (80 megapixels, 12000 a side) is refused; an A3
+     * page at 600 dpi is not refused for its size. Both claim tiny data, so
+     * the one that passes the budget fails on its data instead. */
+    const char *path = at("claim.tif");
+    omr_image *img;
+    omr_error err = {""};
+    write_claiming_tiff(path, 12001, 100, 8, COMPRESSION_NONE, ORIENTATION_TOPLEFT, 300, 300);
+    cr_assert_eq(decode_first(path, SCAN_TIFF, &img, &err), OMR_ERR_INVALID, "%s", err.message);
+    write_claiming_tiff(path, 9000, 9000, 8, COMPRESSION_NONE, ORIENTATION_TOPLEFT, 600, 600);
+    cr_assert_eq(decode_first(path, SCAN_TIFF, &img, &err), OMR_ERR_INVALID, "%s", err.message);
+    cr_assert_not_null(strstr(err.message, "81 megapixels") ? err.message : strstr(err.message, "9000 x 9000"),
+                       "%s", err.message);
+    write_claiming_tiff(path, 7016, 9921, 8, COMPRESSION_NONE, ORIENTATION_TOPLEFT, 600, 600);
+    int rc = decode_first(path, SCAN_TIFF, &img, &err);
+    cr_assert_eq(rc, OMR_ERR_FORMAT, "A3 at 600 dpi should pass the budget: rc %d: %s", rc, err.message);
+    cr_assert_null(strstr(err.message, "larger than"), "%s", err.message);
+}
+
+Test(decode, absurd_resolution_tags_are_refused_with_their_reason_not_stretched) {
+    /* 48 x 2000 pixels at 0.678 x 196 dpi: squaring them would make the
+     * page 13876 x 2000 (before: 55 s and 530 MB for the repro file). */
+    const int w = 48, h = 2000;
+    uint8_t *data = calloc((size_t)w * h, 1);
+    const char *path = at("aniso.tif");
+    tiff_flavour fl = {8, PHOTOMETRIC_MINISBLACK, 0, 0, 0};
+    write_raw_tiff(path, w, h, &fl, data, (size_t)w, NULL);
+    TIFF *tif = TIFFOpen(path, "r+");
+    cr_assert_not_null(tif);
+    TIFFSetField(tif, TIFFTAG_XRESOLUTION, 0.678f);
+    TIFFSetField(tif, TIFFTAG_YRESOLUTION, 196.0f);
+    TIFFSetField(tif, TIFFTAG_RESOLUTIONUNIT, RESUNIT_INCH);
+    TIFFRewriteDirectory(tif);
+    TIFFClose(tif);
+    omr_image *img;
+    omr_error err = {""};
+    int rc = decode_first(path, SCAN_TIFF, &img, &err);
+    cr_assert_eq(rc, OMR_ERR_INVALID, "rc %d: %s", rc, err.message);
+    cr_assert_null(img);
+    cr_assert_not_null(strstr(err.message, "resolution tags make no sense"), "%s", err.message);
+    cr_assert_not_null(strstr(err.message, "0.678 x 196 dpi"), "%s", err.message);
+
+    /* Fax "normal" (204 x 98) is still made square. */
+    tif = TIFFOpen(path, "r+");
+    TIFFSetField(tif, TIFFTAG_XRESOLUTION, 204.0f);
+    TIFFSetField(tif, TIFFTAG_YRESOLUTION, 98.0f);
+    TIFFRewriteDirectory(tif);
+    TIFFClose(tif);
+    decode_source *src = open_ok(path, SCAN_TIFF, 1);
+    img = page_ok(src, 0);
+    cr_assert_eq(img->width, w);
+    cr_assert_eq(img->height, (int)lround(h * 204.0 / 98.0));
+    cr_assert_float_eq(img->dpi, 204, 0.01);
+    omr_image_free(img);
+    decode_close(src);
+    free(data);
+}
+
+Test(decode, huge_pdf_page_is_refused_by_its_size_in_points_before_rendering) {
+    limit_address_space();
+    const char *objects[] = {
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 4799 4799] >>",
+    };
+    const char *path = at("huge.pdf");
+    write_pdf(path, objects, 3, "");
+    omr_image *img;
+    omr_error err = {""};
+    int rc = decode_first(path, SCAN_PDF, &img, &err);
+    cr_assert_eq(rc, OMR_ERR_INVALID, "rc %d: %s", rc, err.message);
+    cr_assert_not_null(strstr(err.message, "page 1 of"), "%s", err.message);
+    cr_assert_not_null(strstr(err.message, "4799 x 4799 pt (1693 x 1693 mm)"), "%s", err.message);
+}
+
+/* A progressive colour JPEG (4:4:4): libjpeg keeps all its coefficients,
+ * 6 bytes a pixel. */
+static void write_progressive_jpeg(const char *path, int width, int height, int colour) {
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    struct jpeg_compress_struct c;
+    struct jpeg_error_mgr e;
+    c.err = jpeg_std_error(&e);
+    jpeg_create_compress(&c);
+    jpeg_stdio_dest(&c, f);
+    c.image_width = (JDIMENSION)width;
+    c.image_height = (JDIMENSION)height;
+    c.input_components = colour ? 3 : 1;
+    c.in_color_space = colour ? JCS_RGB : JCS_GRAYSCALE;
+    jpeg_set_defaults(&c);
+    if (colour)
+        for (int i = 0; i < 3; i++)
+            c.comp_info[i].h_samp_factor = c.comp_info[i].v_samp_factor = 1;
+    jpeg_simple_progression(&c);
+    jpeg_start_compress(&c, TRUE);
+    uint8_t *row = malloc((size_t)width * 3);
+    for (int y = 0; y < height; y++) {
+        for (int x = 0; x < width * c.input_components; x++)
+            row[x] = (uint8_t)(200 + (x + y) % 16);
+        JSAMPROW r = row;
+        jpeg_write_scanlines(&c, &r, 1);
+    }
+    free(row);
+    jpeg_finish_compress(&c);
+    jpeg_destroy_compress(&c);
+    fclose(f);
+}
+
+Test(decode, progressive_jpeg_memory_stays_within_the_page_budget, .timeout = 60) {
+    /* 8000 x 7500 is within the pixel budget, but libjpeg would hold 360 MB
+     * of coefficients for it (before: decoded, ~420 MB). */
+    const char *path = at("prog.jpg");
+    write_progressive_jpeg(path, 8000, 7500, 1);
+    omr_image *img;
+    omr_error err = {""};
+    int rc = decode_first(path, SCAN_JPEG, &img, &err);
+    cr_assert_eq(rc, OMR_ERR_INVALID, "rc %d: %s", rc, err.message);
+    cr_assert_null(img);
+    cr_assert_not_null(strstr(err.message, "8000 x 7500 progressive JPEG"), "%s", err.message);
+    cr_assert_not_null(strstr(err.message, "256 MB"), "%s", err.message);
+    /* An ordinary progressive page still decodes. */
+    write_progressive_jpeg(path, 400, 300, 1);
+    decode_source *src = open_ok(path, SCAN_JPEG, 1);
+    img = page_ok(src, 0);
+    cr_assert_eq(img->width, 400);
+    cr_assert_eq(img->height, 300);
+    omr_image_free(img);
+    decode_close(src);
+}
+
+Test(decode, every_tiff_orientation_is_flipped_like_libtiff_did) {
+    /* 8-bit grey (strip reader) and RGB (libtiff's RGBA reader, several
+     * bands) pages in all eight orientations: stored rows come out flipped
+     * as libtiff's RGBA reader flips them for top-left (no transposition). */
+    const int w = 7, h = 23;
+    uint8_t grey[7 * 23];
+    for (int i = 0; i < w * h; i++)
+        grey[i] = (uint8_t)(i + 10);
+    const char *path = at("orient.tif");
+    for (uint16_t o = 1; o <= 8; o++) {
+        int fx = o == 2 || o == 3 || o == 6 || o == 7, fy = o == 3 || o == 4 || o == 7 || o == 8;
+        for (int rgb = 0; rgb < 2; rgb++) {
+            TIFF *tif = TIFFOpen(path, "w");
+            TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, (uint32_t)w);
+            TIFFSetField(tif, TIFFTAG_IMAGELENGTH, (uint32_t)h);
+            TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, 8);
+            TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, rgb ? 3 : 1);
+            TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, rgb ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISBLACK);
+            TIFFSetField(tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+            TIFFSetField(tif, TIFFTAG_ORIENTATION, o);
+            TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, 4);
+            uint8_t row[7 * 3];
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++)
+                    for (int s = 0; s < (rgb ? 3 : 1); s++)
+                        row[x * (rgb ? 3 : 1) + s] = grey[y * w + x];
+                cr_assert_eq(TIFFWriteScanline(tif, row, (uint32_t)y, 0), 1);
+            }
+            TIFFClose(tif);
+            decode_source *src = open_ok(path, SCAN_TIFF, 1);
+            omr_image *img = page_ok(src, 0);
+            cr_assert_eq(img->width, w);
+            cr_assert_eq(img->height, h);
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++) {
+                    int sx = fx ? w - 1 - x : x, sy = fy ? h - 1 - y : y;
+                    cr_assert_eq(img->pixels[y * img->stride + x], grey[sy * w + sx],
+                                 "orientation %d %s at %d,%d", o, rgb ? "RGB" : "grey", x, y);
+                }
+            omr_image_free(img);
+            decode_close(src);
+        }
+    }
+}
+
+Test(decode, long_multi_page_tiff_is_read_in_linear_time, .timeout = 60) {
+    /* 3000 tiny pages, each its own grey level; read in order, then a few
+     * out of order. Re-walking the chain for each page is 4.5 million
+     * directory steps; reading the next directory is 3000. */
+    enum { PAGES = 3000 };
+    const char *path = at("long.tif");
+    TIFF *tif = TIFFOpen(path, "w");
+    uint8_t row[8];
+    for (int p = 0; p < PAGES; p++) {
+        TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, 8u);
+        TIFFSetField(tif, TIFFTAG_IMAGELENGTH, 2u);
+        TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, 8);
+        TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, 1);
+        TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
+        TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, 2u);
+        memset(row, p % 251, sizeof row);
+        TIFFWriteScanline(tif, row, 0, 0);
+        TIFFWriteScanline(tif, row, 1, 0);
+        TIFFWriteDirectory(tif);
+    }
+    TIFFClose(tif);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    decode_source *src = open_ok(path, SCAN_TIFF, PAGES);
+    for (int p = 0; p < PAGES; p++) {
+        omr_image *img = page_ok(src, p);
+        cr_assert_eq(img->pixels[0], p % 251, "page %d", p + 1);
+        omr_image_free(img);
+    }
+    const int jumps[] = {7, 2, 2999, 0, 1, 1500};
+    for (size_t i = 0; i < sizeof jumps / sizeof jumps[0]; i++) {
+        omr_image *img = page_ok(src, jumps[i]);
+        cr_assert_eq(img->pixels[0], jumps[i] % 251, "page %d", jumps[i] + 1);
+        omr_image_free(img);
+    }
+    decode_close(src);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+    cr_assert_lt(seconds, 3.0, "3000 pages took %.1f s", seconds);
 }

@@ -7,17 +7,18 @@
  * Each writer reports failures through omr_error with the file's path and
  * removes a file it could not finish, so a half-written page never looks like
  * a scan. libtiff messages are captured per file (TIFFOpenOptions handlers);
- * its process-wide handlers are silenced once, as in decode.c.
+ * its process-wide handlers are silenced once (codec_errors.c, shared with
+ * decode), and so is libpng's longjmp error callback.
  */
 #include <stdio.h> /* before jpeglib.h, which needs FILE */
 
 #include "pages/encode.h"
+#include "pages/codec_errors.h"
 
 #include <errno.h>
 #include <jpeglib.h>
 #include <math.h>
 #include <png.h>
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -56,21 +57,6 @@ static int close_file(FILE *file, const char *path, int status, omr_error *err) 
 
 /* ---- PNG ---------------------------------------------------------------- */
 
-typedef struct {
-    jmp_buf jump;
-    char message[200];
-} png_context;
-
-static void png_on_error(png_structp png, png_const_charp message) {
-    png_context *ctx = png_get_error_ptr(png);
-    snprintf(ctx->message, sizeof ctx->message, "%s", message);
-    longjmp(ctx->jump, 1);
-}
-
-static void png_on_warning(png_structp png, png_const_charp message) {
-    (void)png, (void)message;
-}
-
 int encode_png(const omr_image *image, const char *path, omr_error *err) {
     char ebuf[128];
     int status = check_image(image, path, err);
@@ -81,8 +67,8 @@ int encode_png(const omr_image *image, const char *path, omr_error *err) {
         return omr_fail(err, OMR_ERR_IO, "%s: cannot create: %s", path,
                         error_text(errno, ebuf, sizeof ebuf));
     png_context ctx = {.message = ""};
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &ctx, png_on_error,
-                                              png_on_warning);
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &ctx, png_context_on_error,
+                                              png_context_on_warning);
     png_infop info = png ? png_create_info_struct(png) : NULL;
     if (!info) {
         png_destroy_write_struct(png ? &png : NULL, NULL);
@@ -196,13 +182,6 @@ struct tiff_writer {
     char message[256];   /* the last message libtiff reported */
 };
 
-static pthread_once_t tiff_silence_once = PTHREAD_ONCE_INIT;
-
-static void tiff_silence_globals(void) {
-    TIFFSetErrorHandler(NULL);
-    TIFFSetWarningHandler(NULL);
-}
-
 static int tiff_on_error(TIFF *tif, void *user_data, const char *module, const char *fmt,
                          va_list ap) {
     (void)tif, (void)module;
@@ -221,7 +200,7 @@ int encode_tiff_open(const char *path, tiff_writer **out, omr_error *err) {
     if (!path || !out)
         return omr_fail(err, OMR_ERR_INVALID, "encode_tiff_open: no output file given");
     *out = NULL;
-    pthread_once(&tiff_silence_once, tiff_silence_globals);
+    tiff_silence_globals_once();
     tiff_writer *w = calloc(1, sizeof *w);
     if (!w || !(w->path = omr_strdup(path))) {
         free(w);

@@ -1,0 +1,160 @@
+/*
+ * decode_jpeg.c — the JPEG decoder (libjpeg), behind decoder.h.
+ *
+ * libjpeg is asked for greyscale output (its luma channel), sixteen rows at a
+ * time straight into the page. A truncated or corrupt stream (libjpeg only
+ * warns and pads with grey) is an error rather than a page padded with grey;
+ * CMYK is refused. The resolution comes from the JFIF density. The page
+ * budget (decode.h) is checked from the header before libjpeg allocates
+ * anything large, and libjpeg's own allocations (a progressive file keeps all
+ * its coefficients) are capped by max_memory_to_use at what the page leaves.
+ */
+#include <stdio.h> /* before jpeglib.h, which needs FILE */
+
+#include "pages/decoder.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <jerror.h>
+#include <jpeglib.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    struct jpeg_error_mgr pub;
+    jmp_buf jump;
+    char message[JMSG_LENGTH_MAX];
+    int damaged; /* a warning that means pixels were made up */
+    volatile int budget; /* set while libjpeg sets up its buffers under the page budget */
+} jpeg_context;
+
+static void jpeg_on_error(j_common_ptr cinfo) {
+    jpeg_context *ctx = (jpeg_context *)cinfo->err;
+    cinfo->err->format_message(cinfo, ctx->message);
+    longjmp(ctx->jump, 1);
+}
+
+static void jpeg_on_message(j_common_ptr cinfo, int level) {
+    jpeg_context *ctx = (jpeg_context *)cinfo->err;
+    if (level >= 0)
+        return; /* trace messages */
+    int code = cinfo->err->msg_code;
+    if (!ctx->damaged && (code == JWRN_JPEG_EOF || code == JWRN_HIT_MARKER ||
+                          code == JWRN_MUST_RESYNC)) {
+        ctx->damaged = 1;
+        cinfo->err->format_message(cinfo, ctx->message);
+    }
+    cinfo->err->num_warnings++;
+}
+
+static void jpeg_silent(j_common_ptr cinfo) {
+    (void)cinfo;
+}
+
+static int jpeg_page(decode_source *src, int index, omr_image **out, omr_error *err) {
+    assert(index == 0);
+    (void)index;
+    char ebuf[128];
+    FILE *volatile file = fopen(src->path, "rb");
+    if (!file)
+        return omr_fail(err, OMR_ERR_IO, "%s: cannot open: %s", src->path,
+                        decode_error_text(errno, ebuf, sizeof ebuf));
+    struct jpeg_decompress_struct cinfo;
+    jpeg_context ctx;
+    memset(&cinfo, 0, sizeof cinfo); /* so that destroy after an early error is safe */
+    memset(&ctx, 0, sizeof ctx);
+    cinfo.err = jpeg_std_error(&ctx.pub);
+    ctx.pub.error_exit = jpeg_on_error;
+    ctx.pub.emit_message = jpeg_on_message;
+    ctx.pub.output_message = jpeg_silent;
+    omr_image *volatile img = NULL;
+    volatile int status = OMR_OK;
+    if (setjmp(ctx.jump)) {
+        if (ctx.budget && ctx.pub.msg_code == JERR_NO_BACKING_STORE) {
+            status = omr_fail(err, OMR_ERR_INVALID,
+                              "%s: decoding this %u x %u %sJPEG would take more than the %lld MB "
+                              "omr allows for one page; rescan it as a baseline JPEG, or at a lower "
+                              "resolution",
+                              src->path, cinfo.image_width, cinfo.image_height,
+                              cinfo.progressive_mode ? "progressive " : "",
+                              DECODE_MAX_BYTES / (1024 * 1024));
+            goto done;
+        }
+        status = omr_fail(err, OMR_ERR_FORMAT, "%s: the JPEG is damaged or cut short (%s)",
+                          src->path, ctx.message);
+        goto done;
+    }
+    jpeg_create_decompress(&cinfo);
+    jpeg_stdio_src(&cinfo, file);
+    jpeg_read_header(&cinfo, TRUE);
+    if (cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK) {
+        status = omr_fail(err, OMR_ERR_FORMAT,
+                          "%s: a CMYK JPEG, which omr does not read; scan in grey or colour (RGB)",
+                          src->path);
+        goto done;
+    }
+    double xdpi = 0, ydpi = 0;
+    if (cinfo.saw_JFIF_marker && (cinfo.density_unit == 1 || cinfo.density_unit == 2)) {
+        double per_inch = cinfo.density_unit == 1 ? 1.0 : 2.54;
+        xdpi = cinfo.X_density * per_inch;
+        ydpi = cinfo.Y_density * per_inch;
+    }
+    if ((status = decode_check_page(src, 0, cinfo.image_width, cinfo.image_height, xdpi, ydpi,
+                                    err)) != OMR_OK)
+        goto done;
+    /* libjpeg's own memory (a progressive file keeps every coefficient of
+     * the image: 2 bytes a sample, more for colour) shares the page budget
+     * with the grey page; with no backing store, going over it is an error
+     * (JERR_NO_BACKING_STORE) raised before the data is read. */
+    double page_bytes = (double)cinfo.image_width * cinfo.image_height;
+    cinfo.mem->max_memory_to_use = (long)((double)DECODE_MAX_BYTES - page_bytes);
+    ctx.budget = 1;
+    cinfo.out_color_space = JCS_GRAYSCALE; /* the luma channel, 0.299 R + 0.587 G + 0.114 B */
+    jpeg_start_decompress(&cinfo);
+    ctx.budget = 0;
+    if (cinfo.output_components != 1) {
+        status = omr_fail(err, OMR_ERR_FORMAT, "%s: libjpeg gave no grey output", src->path);
+        goto done;
+    }
+    img = omr_image_new((int)cinfo.output_width, (int)cinfo.output_height, 0, 255);
+    if (!img) {
+        status = omr_fail(err, OMR_ERR_MEMORY, "%s: out of memory for a %u x %u page", src->path,
+                          cinfo.output_width, cinfo.output_height);
+        goto done;
+    }
+    while (cinfo.output_scanline < cinfo.output_height && !ctx.damaged) {
+        JSAMPROW rows[16];
+        int n = 0;
+        for (; n < 16 && cinfo.output_scanline + (unsigned)n < cinfo.output_height; n++)
+            rows[n] = img->pixels + (size_t)(cinfo.output_scanline + (unsigned)n) *
+                                        (size_t)img->stride;
+        if (jpeg_read_scanlines(&cinfo, rows, (JDIMENSION)n) == 0)
+            break;
+    }
+    if (ctx.damaged || cinfo.output_scanline < cinfo.output_height) {
+        status = omr_fail(err, OMR_ERR_FORMAT, "%s: the JPEG is damaged or cut short (%s)",
+                          src->path, ctx.message[0] ? ctx.message : "image data ends early");
+        goto done;
+    }
+    jpeg_finish_decompress(&cinfo);
+    omr_image *page = img;
+    status = decode_finish_dpi(src, 0, &page, xdpi, ydpi, err);
+    img = page;
+done:
+    jpeg_destroy_decompress(&cinfo);
+    fclose(file);
+    if (status != OMR_OK) {
+        omr_image_free(img);
+        return status;
+    }
+    *out = img;
+    return OMR_OK;
+}
+
+const decoder decode_jpeg_decoder = {
+    .format = SCAN_JPEG,
+    .open = NULL,
+    .page = jpeg_page,
+    .close = NULL,
+};
