@@ -2,7 +2,7 @@
  * watch_daemon.h — what the files of the daemon share (private to
  * scanner/daemon/watch*.c; the public interface is watch.h).
  *
- *   watch.c          the main loop: signals, claiming, stopping, SIGHUP
+ *   watch_run.c      the main loop: signals, claiming, stopping, SIGHUP
  *   watch_config.c   the config file, the defaults, and the runtime a
  *                    configuration loads (templates, calibration, folders)
  *   watch_inbox.c    noticing complete files in the inbox, claiming them,
@@ -126,7 +126,7 @@ typedef struct {
 #define WATCH_N_DEFAULT_IGNORE 10
 extern const char *const watch_default_ignore[WATCH_N_DEFAULT_IGNORE];
 
-/* ---- watch.c: clocks and the log ---------------------------------------------------- */
+/* ---- watch_run.c: clocks and the log ---------------------------------------------------- */
 double watch_mono_now(void);
 void watch_abs_time_after(double seconds, struct timespec *ts);
 /* One log line, prefixed with the time (UTC). */

@@ -62,8 +62,14 @@ int export_ledger(sqlite3 *db, const char *dir, const omr_template *const *templ
     export_snapshot *snap = NULL;
     if (rc == OMR_OK)
         rc = export_snapshot_begin(db, &snap, err);
+    export_counts counts = {0};
     if (rc == OMR_OK)
-        rc = export_write_records_and_review(snap, files[0].fp, files[2].fp, templates, n_templates, summary, err);
+        rc = export_write_records_and_review(snap, files[0].fp, files[2].fp, templates, n_templates, &counts, err);
+    *summary = (export_summary){.forms = counts.forms,
+                                .forms_review = counts.forms_review,
+                                .forms_incomplete = counts.forms_incomplete,
+                                .comments_read = counts.comments_read,
+                                .left_out = counts.left_out};
     if (rc == OMR_OK)
         rc = export_write_marks(snap, files[1].fp, templates, n_templates, err);
     if (rc == OMR_OK)

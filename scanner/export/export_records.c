@@ -203,7 +203,7 @@ typedef struct {
     FILE *records, *review;
     const column *cols;
     size_t n_cols;
-    export_summary *summary;
+    export_counts *counts;
 } records_walk;
 
 static int write_return(void *user, const export_return *r, omr_error *err) {
@@ -211,7 +211,7 @@ static int write_return(void *user, const export_return *r, omr_error *err) {
     records_walk *w = user;
     write_record(w->records, r, w->cols, w->n_cols);
     write_review_rows(w->review, r);
-    export_summary *s = w->summary;
+    export_counts *s = w->counts;
     s->forms++;
     s->forms_review += r->n_items > 0;
     s->forms_incomplete += return_incomplete(r);
@@ -222,7 +222,7 @@ static int write_return(void *user, const export_return *r, omr_error *err) {
 
 int export_write_records_and_review(export_snapshot *snap, FILE *records, FILE *review,
                                     const omr_template *const *templates, size_t n_templates,
-                                    export_summary *s, omr_error *err) {
+                                    export_counts *s, omr_error *err) {
     column *cols = NULL;
     size_t n_cols = 0;
     if (!build_columns(templates, n_templates, &cols, &n_cols))

@@ -9,13 +9,17 @@
 
 #include <stdio.h>
 
-#include "export/export.h"
 #include "ledger/export_queries.h"
+
+/* What records.csv holds (export.c hands it on as export_summary). */
+typedef struct {
+    size_t forms, forms_review, forms_incomplete, comments_read, left_out;
+} export_counts;
 
 /* records.csv and review.csv, walking the returns once (export_records.c). */
 int export_write_records_and_review(export_snapshot *snap, FILE *records, FILE *review,
                                     const omr_template *const *templates, size_t n_templates,
-                                    export_summary *summary, omr_error *err);
+                                    export_counts *counts, omr_error *err);
 
 /* marks.csv: every box of every read page, in template order (export_tables.c). */
 int export_write_marks(export_snapshot *snap, FILE *out, const omr_template *const *templates,

@@ -1,6 +1,7 @@
 /*
- * watch.c — the mailroom daemon's main loop (see watch.h for the design in
- * brief, watch_daemon.h for how the files divide it).
+ * watch_run.c — the mailroom daemon's main loop, watch_run() (see watch.h for
+ * the design in brief, watch_daemon.h for how the files divide it; watch.h
+ * is the interface of them all, so no file is called watch.c).
  *
  * Threads: the main thread notices and claims files (inotify + listing) and
  * handles signals; N workers read claimed files into the ledger; M OCR
