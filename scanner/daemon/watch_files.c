@@ -6,6 +6,7 @@
  */
 #include "daemon/watch_daemon.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -137,6 +138,7 @@ void watch_reserve_target(daemon_state *d, const char *base, const char *name, c
 }
 
 void watch_release_target(daemon_state *d, const char *path) {
+    assert(d && path);
     pthread_mutex_lock(&d->mu);
     for (size_t i = 0; i < d->n_reserved; i++)
         if (strcmp(d->reserved[i], path) == 0) {

@@ -8,6 +8,7 @@
  */
 #include "daemon/watch_daemon.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -50,6 +51,7 @@ static size_t cand_find(const inbox_state *in, const char *name, int *found) {
 }
 
 static void cand_remove(inbox_state *in, size_t i) {
+    assert(i < in->n);
     free(in->items[i].name);
     memmove(&in->items[i], &in->items[i + 1], (in->n - i - 1) * sizeof *in->items);
     in->n--;

@@ -8,6 +8,7 @@
  */
 #include "daemon/watch_daemon.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -186,6 +187,7 @@ int watch_threads_start(daemon_state *d, omr_error *err) {
 /* Drains: the workers finish the files in hand, OCR threads their current
  * comment, the exporter writes once more; then all are joined. */
 void watch_threads_stop(daemon_state *d) {
+    assert(d && d->rt);
     pthread_mutex_lock(&d->mu);
     d->stopping = 1;
     pthread_cond_broadcast(&d->jobs_cv);

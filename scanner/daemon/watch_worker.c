@@ -10,6 +10,7 @@
  */
 #include "daemon/watch_daemon.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +34,7 @@ void watch_job_free(job *j) {
 
 /* Appends a job to the queue and wakes a worker. Caller holds d->mu. */
 void watch_queue_push_locked(daemon_state *d, job *j) {
+    assert(j && j->path && j->name);
     j->next = NULL;
     job **tail = &d->queue;
     while (*tail)
@@ -270,6 +272,7 @@ void *watch_worker_main(void *arg) {
         }
 
         pthread_mutex_lock(&d->mu);
+        assert(d->in_flight > 0);
         d->in_flight--;
         pthread_cond_broadcast(&d->idle_cv);
         pthread_cond_signal(&d->export_cv);
