@@ -10,6 +10,7 @@
 #include "deciding/decide.h"
 
 #include <stddef.h>
+#include <stdio.h>
 
 enum {
     EXIT_DONE = 0,     /* done; nothing rejected */
@@ -19,14 +20,21 @@ enum {
 };
 
 /* Each takes argv[0] = its own name ("watch"), as getopt expects. */
+int cmd_template(int argc, char **argv); /* cli_template.c */
+int cmd_render(int argc, char **argv); /* cli_render.c */
 int cmd_review(int argc, char **argv); /* cli_review.c */
 int cmd_scan(int argc, char **argv);   /* cli_scan.c */
 int cmd_watch(int argc, char **argv);  /* cli_watch.c */
 int cmd_status(int argc, char **argv); /* cli_watch.c */
 int cmd_export(int argc, char **argv); /* cli_watch.c */
 
-/* Shared by the commands (cli_scan.c): a template by name or path, every
- * problem printed as "omr COMMAND: ..."; NULL when it cannot be used. */
+/* Shared by the commands (cli_common.c). */
+/* `omr --help`'s text to `out`; returns `status` (for `return cli_usage(...)`). */
+int cli_usage(FILE *out, int status);
+/* The one way a command loads a template by name or path: every template
+ * problem printed on its own line, then "omr COMMAND: why" ("omr: why" when
+ * command is NULL); "not found" names both places looked. NULL when it
+ * cannot be used; the caller frees it with template_free. */
 omr_template *cli_load_template(const char *command, const char *name);
 /* A calibration profile by name or path; EXIT_DONE or EXIT_USAGE (printed). */
 int cli_load_calibration(const char *command, const char *name, calibration *out);

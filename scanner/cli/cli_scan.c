@@ -1,8 +1,6 @@
 /*
  * cli_scan.c — `omr scan`: reads a batch of scan files through the ledger
- * (a temporary one, or --db PATH) and writes the outputs from it. Also the
- * helpers the ledger's commands share (cli.h): loading templates and a
- * calibration profile with every problem printed.
+ * (a temporary one, or --db PATH) and writes the outputs from it.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -12,42 +10,6 @@
 #include "cli/cli.h"
 #include "daemon/scan.h"
 #include "reading/reference.h"
-
-omr_template *cli_load_template(const char *command, const char *name) {
-    char *path = template_find(name);
-    if (!path) {
-        fprintf(stderr, "omr %s: template \"%s\" not found (neither a file nor templates/%s.cfg)\n",
-                command, name, name);
-        return NULL;
-    }
-    omr_template *t = NULL;
-    template_problems problems = {0};
-    omr_error err = {0};
-    if (template_load(path, &t, &problems, &err) != OMR_OK) {
-        for (size_t i = 0; i < problems.count; i++)
-            fprintf(stderr, "%s\n", problems.messages[i]);
-        fprintf(stderr, "omr %s: %s\n", command, err.message);
-    }
-    template_problems_clear(&problems);
-    free(path);
-    return t;
-}
-
-int cli_load_calibration(const char *command, const char *name, calibration *out) {
-    char *path = calibration_find(name);
-    if (!path) {
-        fprintf(stderr, "omr %s: calibration profile \"%s\" not found\n", command, name);
-        return EXIT_USAGE;
-    }
-    omr_error err;
-    int rc = calibration_load(path, out, &err);
-    free(path);
-    if (rc != OMR_OK) {
-        fprintf(stderr, "omr %s: %s\n", command, err.message);
-        return EXIT_USAGE;
-    }
-    return EXIT_DONE;
-}
 
 static const char *const scan_usage =
     "usage: omr scan --template T [--template T2 ...] --out DIR [--calibration C]\n"

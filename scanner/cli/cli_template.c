@@ -1,7 +1,8 @@
 /*
- * cli_template.c — `omr template new` (a first template from a blank form
- * that omr did not print) and `omr template preview` (the template drawn
- * over the blank as a PNG). Parses options, calls discover.c, prints.
+ * cli_template.c — `omr template`: check and geometry (a template validated,
+ * or its layout as JSON), `omr template new` (a first template from a blank
+ * form that omr did not print) and `omr template preview` (the template
+ * drawn over the blank as a PNG). Parses options, calls discover.c, prints.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -11,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/files.h"
 #include "cli/cli.h"
 #include "cli/cli_template.h"
 #include "forms/discover.h"
+#include "forms/template.h"
 
 static const char *const new_usage =
     "usage: omr template new --from BLANK [--from BLANK2 ...] --out T.cfg [--id ID]\n"
@@ -107,14 +110,19 @@ int cmd_template_new(int argc, char **argv) {
         reference_name(from[i], out, names[i], sizeof names[i]);
         references[i] = names[i];
     }
-    char tmp[PATH_MAX + 8];
-    snprintf(tmp, sizeof tmp, "%s.tmp", out);
-    FILE *f = fopen(tmp, "w");
+    /* the one atomic file (base/files.h): a half-written template never
+     * stands under the final name */
+    omr_atomic_file file;
     int status = EXIT_DONE;
-    if (!f || discover_write_template(&r, id, references, n_from, f, &err) != OMR_OK || fclose(f) != 0 ||
-        rename(tmp, out) != 0) {
-        fprintf(stderr, "omr template new: cannot write %s: %s\n", out, f ? err.message : strerror(errno));
-        remove(tmp);
+    if (omr_atomic_open_path(&file, out, &err) != OMR_OK) {
+        fprintf(stderr, "omr template new: %s\n", err.message);
+        status = EXIT_OUTPUT;
+    } else if (discover_write_template(&r, id, references, n_from, file.fp, &err) != OMR_OK) {
+        omr_atomic_abort(&file);
+        fprintf(stderr, "omr template new: cannot write %s: %s\n", out, err.message);
+        status = EXIT_OUTPUT;
+    } else if (omr_atomic_commit(&file, &err) != OMR_OK) {
+        fprintf(stderr, "omr template new: %s\n", err.message);
         status = EXIT_OUTPUT;
     }
     for (size_t p = 0; status == EXIT_DONE && p < r.n_pages; p++) {
@@ -188,5 +196,44 @@ int cmd_template_preview(int argc, char **argv) {
         }
     }
     template_free(t);
+    return status;
+}
+
+/* ---- omr template: check, geometry, and the two above ----------------------------------- */
+
+int cmd_template(int argc, char **argv) {
+    if (argc < 3 || strcmp(argv[1], "--help") == 0)
+        return cli_usage(argc < 3 ? stderr : stdout, argc < 3 ? EXIT_USAGE : EXIT_DONE);
+    const char *action = argv[1];
+    if (strcmp(action, "new") == 0) /* cli_template.c: forms omr did not print */
+        return cmd_template_new(argc - 1, argv + 1);
+    if (strcmp(action, "preview") == 0)
+        return cmd_template_preview(argc - 1, argv + 1);
+    if (strcmp(action, "check") != 0 && strcmp(action, "geometry") != 0) {
+        fprintf(stderr, "omr template: unknown action \"%s\" (check, geometry, new or preview)\n", action);
+        return EXIT_USAGE;
+    }
+    int status = EXIT_DONE;
+    for (int i = 2; i < argc; i++) {
+        omr_template *t = cli_load_template(NULL, argv[i]);
+        if (!t) {
+            status = EXIT_USAGE;
+            continue;
+        }
+        if (strcmp(action, "check") == 0) {
+            size_t boxes = 0;
+            for (size_t q = 0; q < t->n_questions; q++)
+                boxes += t->questions[q].n_boxes;
+            printf("%s: ok (%s: %zu pages, %zu questions, %zu boxes, %zu text fields)\n", t->path,
+                   t->id, t->n_pages, t->n_questions, boxes, t->n_text_fields);
+        } else {
+            omr_error err;
+            if (template_write_geometry(t, stdout, &err) != OMR_OK) {
+                fprintf(stderr, "omr: %s\n", err.message);
+                status = EXIT_OUTPUT;
+            }
+        }
+        template_free(t);
+    }
     return status;
 }

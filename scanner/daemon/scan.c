@@ -14,6 +14,7 @@
  */
 #include "daemon/scan.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -178,14 +179,13 @@ int scan_page(scan_context *ctx, const omr_image *image, const char *file, int f
 
 /* ---- one file ------------------------------------------------------------------ */
 
-static void pages_add(scan_file_pages *out, int file_page, store_page_status status, const char *reason,
+/* Room for every page is made before the first is read (scan_read_file), so
+ * adding one cannot fail: a page is never dropped without its reason. */
+static void pages_add(scan_file_pages *out, size_t cap, int file_page, store_page_status status, const char *reason,
                       int reviewable, page_reading *reading) {
-    store_page *grown = realloc(out->pages, (out->n_pages + 1) * sizeof *grown);
-    if (!grown) {
-        page_reading_free(reading);
-        return;
-    }
-    out->pages = grown;
+    assert(out->pages && out->n_pages < cap);
+    assert(status != STORE_PAGE_READ || reading);
+    (void)cap;
     out->pages[out->n_pages++] = (store_page){file_page, status, omr_strdup(reason), reviewable, reading};
 }
 
@@ -213,6 +213,18 @@ void scan_read_file(scan_context *ctx, const char *path, const char *name, scan_
         return;
     }
     int n = decode_page_count(src);
+    size_t cap = n > 0 ? (size_t)n : 1;
+    out->pages = calloc(cap, sizeof *out->pages);
+    if (!out->pages) {
+        /* before, a page that found no room was dropped without a word */
+        char message[OMR_ERROR_SIZE];
+        snprintf(message, sizeof message, "%s: out of memory before its %d page%s could be read; put it in again",
+                 name, n, n == 1 ? "" : "s");
+        out->error = omr_strdup(message);
+        decode_close(src);
+        out->seconds = now_seconds() - start;
+        return;
+    }
     for (int i = 0; i < n; i++) {
         omr_image *image = NULL;
         page_reading *page = NULL;
@@ -226,9 +238,9 @@ void scan_read_file(scan_context *ctx, const char *path, const char *name, scan_
         if (rc != OMR_OK)
             name_in_message(err.message, sizeof err.message, path, name);
         if (rc == OMR_OK)
-            pages_add(out, i + 1, STORE_PAGE_READ, NULL, 0, page);
+            pages_add(out, cap, i + 1, STORE_PAGE_READ, NULL, 0, page);
         else
-            pages_add(out, i + 1, blank ? STORE_PAGE_BLANK : STORE_PAGE_REJECTED, err.message,
+            pages_add(out, cap, i + 1, blank ? STORE_PAGE_BLANK : STORE_PAGE_REJECTED, err.message,
                       decoded && !blank, NULL);
     }
     decode_close(src);
@@ -348,12 +360,21 @@ typedef struct {
     size_t count, cap;
 } path_list;
 
-static void path_add(path_list *l, const char *path) {
+/* 0 when out of memory (the caller gives the path its reason). */
+static int path_add(path_list *l, const char *path) {
     if (l->count == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 64;
-        l->paths = realloc(l->paths, l->cap * sizeof *l->paths);
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        char **grown = realloc(l->paths, cap * sizeof *grown);
+        if (!grown)
+            return 0;
+        l->paths = grown;
+        l->cap = cap;
     }
-    l->paths[l->count++] = omr_strdup(path);
+    char *copy = omr_strdup(path);
+    if (!copy)
+        return 0;
+    l->paths[l->count++] = copy;
+    return 1;
 }
 
 static int compare_str(const void *a, const void *b) {
@@ -369,8 +390,8 @@ static void collect(const char *path, const char *skip_real, path_list *files, r
         return;
     }
     if (!S_ISDIR(st.st_mode)) {
-        if (S_ISREG(st.st_mode))
-            path_add(files, path);
+        if (S_ISREG(st.st_mode) && !path_add(files, path))
+            reject_list_add(rejects, path, 0, "out of memory; not read (put it in again)", 0);
         return;
     }
     char real[PATH_MAX];
@@ -389,7 +410,8 @@ static void collect(const char *path, const char *skip_real, path_list *files, r
             continue; /* ., .., and hidden temp files of scanners */
         char child[4096];
         snprintf(child, sizeof child, "%s/%s", path, e->d_name);
-        path_add(&here, child);
+        if (!path_add(&here, child))
+            reject_list_add(rejects, child, 0, "out of memory; not read (put it in again)", 0);
     }
     closedir(dir);
     if (here.count)

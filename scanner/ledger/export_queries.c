@@ -1,0 +1,360 @@
+/*
+ * export_queries.c — the reads behind the CSV outputs (see export_queries.h).
+ * One snapshot: BEGIN before the first read, COMMIT after the last, so all
+ * five files describe the same ledger. The statements used per return are
+ * prepared once per walk. The SQL here is the only SQL the outputs use.
+ */
+#include "ledger/export_queries.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct export_snapshot {
+    sqlite3 *db;
+};
+
+static const char *column_text(sqlite3_stmt *st, int i) {
+    const unsigned char *s = sqlite3_column_text(st, i);
+    return s ? (const char *)s : NULL;
+}
+
+static int db_error(sqlite3 *db, omr_error *err, const char *what) {
+    return omr_fail(err, OMR_ERR_IO, "ledger: %s: %s", what, sqlite3_errmsg(db));
+}
+
+static const omr_template *template_by_id(const omr_template *const *templates, size_t n, const char *id) {
+    for (size_t i = 0; id && i < n; i++)
+        if (strcmp(templates[i]->id, id) == 0)
+            return templates[i];
+    return NULL;
+}
+
+int export_snapshot_begin(sqlite3 *db, export_snapshot **out, omr_error *err) {
+    assert(db && out);
+    *out = NULL;
+    export_snapshot *s = calloc(1, sizeof *s);
+    if (!s)
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+    s->db = db;
+    if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+        int rc = db_error(db, err, "cannot read the ledger");
+        free(s);
+        return rc;
+    }
+    *out = s;
+    return OMR_OK;
+}
+
+void export_snapshot_end(export_snapshot *s) {
+    if (!s)
+        return;
+    if (!sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    free(s);
+}
+
+/* ---- returns ----------------------------------------------------------------------- */
+
+static void return_clear(export_return *r) {
+    if (r->tmpl) {
+        for (size_t i = 0; i < r->tmpl->n_questions; i++)
+            free(r->answers ? r->answers[i] : NULL);
+        for (size_t i = 0; i < r->tmpl->n_text_fields; i++)
+            free(r->texts ? r->texts[i] : NULL);
+    }
+    for (size_t i = 0; i < r->n_items; i++) {
+        free(r->items[i].item);
+        free(r->items[i].kind);
+        free(r->items[i].reason);
+    }
+    free(r->items);
+    free(r->answers);
+    free(r->has_answer);
+    free(r->answer_confirmed);
+    free(r->texts);
+    free(r->has_text);
+    free(r->text_confirmed);
+    free(r->text_pending);
+    free(r->page_present);
+    free(r->sources);
+    free(r->flags);
+    memset(r, 0, sizeof *r);
+}
+
+/* The statements used per return, prepared once. */
+typedef struct {
+    sqlite3_stmt *answers, *texts, *pages, *items;
+} return_queries;
+
+static int queries_prepare(sqlite3 *db, return_queries *q, omr_error *err) {
+    memset(q, 0, sizeof *q);
+    if (sqlite3_prepare_v2(db, "SELECT question, value, confirmed_by IS NOT NULL FROM answers WHERE return_id = ?",
+                           -1, &q->answers, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "SELECT field, text, status, confirmed_by IS NOT NULL FROM texts WHERE return_id = ?",
+                           -1, &q->texts, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "SELECT p.page, f.original_name, p.file_page FROM pages p JOIN scan_files f "
+                               "ON f.id = p.file_id WHERE p.return_id = ? AND p.status = 'read' ORDER BY p.page, p.id",
+                           -1, &q->pages, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "SELECT item, kind, reason FROM review_items WHERE return_id = ? AND state = 'open' "
+                               "ORDER BY id", -1, &q->items, NULL) != SQLITE_OK)
+        return db_error(db, err, "cannot read returns");
+    return OMR_OK;
+}
+
+static void queries_finalize(return_queries *q) {
+    sqlite3_finalize(q->answers);
+    sqlite3_finalize(q->texts);
+    sqlite3_finalize(q->pages);
+    sqlite3_finalize(q->items);
+}
+
+static int compare_items(const void *a, const void *b) {
+    const export_open_item *x = a, *y = b;
+    return x->rank < y->rank ? -1 : x->rank > y->rank;
+}
+
+/* Fills r (id, tmpl, code, flags, web set by the caller) from the ledger. */
+static int load_return(return_queries *q, export_return *r, omr_error *err) {
+    const omr_template *t = r->tmpl;
+    assert(t);
+    r->answers = calloc(t->n_questions + 1, sizeof *r->answers);
+    r->has_answer = calloc(t->n_questions + 1, sizeof *r->has_answer);
+    r->answer_confirmed = calloc(t->n_questions + 1, sizeof *r->answer_confirmed);
+    r->texts = calloc(t->n_text_fields + 1, sizeof *r->texts);
+    r->has_text = calloc(t->n_text_fields + 1, sizeof *r->has_text);
+    r->text_confirmed = calloc(t->n_text_fields + 1, sizeof *r->text_confirmed);
+    r->text_pending = calloc(t->n_text_fields + 1, sizeof *r->text_pending);
+    r->page_present = calloc(t->n_pages + 1, sizeof *r->page_present);
+    if (!r->answers || !r->has_answer || !r->answer_confirmed || !r->texts || !r->has_text ||
+        !r->text_confirmed || !r->text_pending || !r->page_present)
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+
+    sqlite3_stmt *st = q->answers;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, r->id);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const template_question *qq = template_question_by_id(t, column_text(st, 0));
+        if (!qq)
+            continue;
+        size_t i = (size_t)(qq - t->questions);
+        assert(i < t->n_questions);
+        r->has_answer[i] = 1;
+        r->answers[i] = omr_strdup(column_text(st, 1));
+        r->answer_confirmed[i] = sqlite3_column_int(st, 2);
+    }
+    st = q->texts;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, r->id);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *field = column_text(st, 0);
+        for (size_t i = 0; field && i < t->n_text_fields; i++)
+            if (strcmp(t->text_fields[i].id, field) == 0) {
+                r->has_text[i] = 1;
+                r->texts[i] = omr_strdup(column_text(st, 1));
+                r->text_pending[i] = strcmp(column_text(st, 2) ? column_text(st, 2) : "", "pending_ocr") == 0;
+                r->text_confirmed[i] = sqlite3_column_int(st, 3);
+            }
+    }
+    st = q->pages;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, r->id);
+    size_t len = 0, cap = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int page = sqlite3_column_int(st, 0);
+        if (page >= 1 && (size_t)page <= t->n_pages)
+            r->page_present[page - 1] = 1;
+        char source[1200];
+        int n = snprintf(source, sizeof source, "%s%s#%d", len ? ";" : "", column_text(st, 1) ? column_text(st, 1) : "",
+                         sqlite3_column_int(st, 2));
+        if (n < 0)
+            continue;
+        if (len + (size_t)n + 1 > cap) {
+            cap = (len + (size_t)n + 1) * 2;
+            char *grown = realloc(r->sources, cap);
+            if (!grown)
+                return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+            r->sources = grown;
+        }
+        memcpy(r->sources + len, source, (size_t)n + 1);
+        len += (size_t)n;
+    }
+    st = q->items;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, r->id);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        export_open_item *grown = realloc(r->items, (r->n_items + 1) * sizeof *grown);
+        if (!grown)
+            return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+        r->items = grown;
+        export_open_item *it = &r->items[r->n_items++];
+        it->item = omr_strdup(column_text(st, 0) ? column_text(st, 0) : "");
+        it->kind = omr_strdup(column_text(st, 1) ? column_text(st, 1) : "");
+        it->reason = omr_strdup(column_text(st, 2) ? column_text(st, 2) : "");
+        it->rank = t->n_questions + t->n_text_fields + r->n_items;
+        const template_question *qq = template_question_by_id(t, it->item);
+        if (qq && strcmp(it->kind, "answer") == 0)
+            it->rank = (size_t)(qq - t->questions);
+        for (size_t i = 0; i < t->n_text_fields && strcmp(it->kind, "text") == 0; i++)
+            if (strcmp(t->text_fields[i].id, it->item) == 0)
+                it->rank = t->n_questions + i;
+    }
+    if (r->n_items > 1)
+        qsort(r->items, r->n_items, sizeof *r->items, compare_items);
+    return OMR_OK;
+}
+
+int export_each_return(export_snapshot *s, const omr_template *const *templates, size_t n_templates,
+                       export_return_fn fn, void *user, size_t *left_out, omr_error *err) {
+    assert(s && fn && left_out);
+    sqlite3 *db = s->db;
+    return_queries q;
+    int rc = queries_prepare(db, &q, err);
+    sqlite3_stmt *st = NULL;
+    if (rc == OMR_OK &&
+        sqlite3_prepare_v2(db,
+                           "SELECT r.id, r.template, r.code, r.flags, r.mode = 'web' FROM returns r "
+                           "WHERE NOT EXISTS (SELECT 1 FROM review_items ri JOIN decisions d ON d.review_item_id = ri.id "
+                           "WHERE ri.return_id = r.id AND ri.kind = 'duplicate' AND ri.state = 'decided' "
+                           "AND d.final_value = 'discard' AND d.id = (SELECT max(id) FROM decisions "
+                           "WHERE review_item_id = ri.id)) ORDER BY r.template, r.code, r.id",
+                           -1, &st, NULL) != SQLITE_OK)
+        rc = db_error(db, err, "cannot read returns");
+    int step = SQLITE_DONE;
+    while (rc == OMR_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        const omr_template *t = template_by_id(templates, n_templates, column_text(st, 1));
+        if (!t) {
+            (*left_out)++;
+            continue;
+        }
+        export_return r = {0};
+        r.id = sqlite3_column_int64(st, 0);
+        r.tmpl = t;
+        snprintf(r.code, sizeof r.code, "%s", column_text(st, 2) ? column_text(st, 2) : "");
+        r.flags = omr_strdup(column_text(st, 3));
+        r.web = sqlite3_column_int(st, 4);
+        rc = load_return(&q, &r, err);
+        if (rc == OMR_OK)
+            rc = fn(user, &r, err);
+        return_clear(&r);
+    }
+    if (rc == OMR_OK && step != SQLITE_DONE)
+        rc = db_error(db, err, "cannot read returns");
+    sqlite3_finalize(st);
+    queries_finalize(&q);
+    return rc;
+}
+
+/* ---- marks ------------------------------------------------------------------------- */
+
+int export_each_read_page(export_snapshot *s, const omr_template *const *templates, size_t n_templates,
+                          export_page_fn fn, void *user, omr_error *err) {
+    assert(s && fn);
+    sqlite3 *db = s->db;
+    sqlite3_stmt *pages = NULL, *marks = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT p.id, p.template, p.code, p.page, f.original_name, p.file_page, p.return_id "
+                           "FROM pages p JOIN scan_files f ON f.id = p.file_id WHERE p.status = 'read' ORDER BY p.id",
+                           -1, &pages, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db,
+                           "SELECT question, value, decision, fill, extent, near_mm2, confidence, ifnull(shift_mm, 0) "
+                           "FROM marks WHERE page_id = ?", -1, &marks, NULL) != SQLITE_OK) {
+        sqlite3_finalize(pages);
+        return db_error(db, err, "cannot read marks");
+    }
+    export_mark *rows = NULL;
+    size_t cap = 0;
+    int step;
+    while ((step = sqlite3_step(pages)) == SQLITE_ROW) {
+        const omr_template *t = template_by_id(templates, n_templates, column_text(pages, 1));
+        if (!t)
+            continue;
+        size_t n = 0;
+        sqlite3_reset(marks);
+        sqlite3_bind_int64(marks, 1, sqlite3_column_int64(pages, 0));
+        while (sqlite3_step(marks) == SQLITE_ROW) {
+            if (n == cap) {
+                size_t grown_cap = cap ? cap * 2 : 128;
+                export_mark *grown = realloc(rows, grown_cap * sizeof *rows);
+                if (!grown)
+                    break;
+                rows = grown;
+                cap = grown_cap;
+            }
+            export_mark *m = &rows[n++];
+            snprintf(m->question, sizeof m->question, "%s", column_text(marks, 0) ? column_text(marks, 0) : "");
+            snprintf(m->value, sizeof m->value, "%s", column_text(marks, 1) ? column_text(marks, 1) : "");
+            snprintf(m->decision, sizeof m->decision, "%s", column_text(marks, 2) ? column_text(marks, 2) : "");
+            m->fill = sqlite3_column_double(marks, 3);
+            m->extent = sqlite3_column_double(marks, 4);
+            m->near = sqlite3_column_double(marks, 5);
+            m->confidence = sqlite3_column_double(marks, 6);
+            m->shift = sqlite3_column_double(marks, 7);
+        }
+        export_page p = {.tmpl = t,
+                         .code = column_text(pages, 2),
+                         .page = sqlite3_column_int(pages, 3),
+                         .file = column_text(pages, 4),
+                         .file_page = sqlite3_column_int(pages, 5),
+                         .return_id = sqlite3_column_int64(pages, 6),
+                         .marks = rows,
+                         .n_marks = n};
+        fn(user, &p);
+    }
+    free(rows);
+    sqlite3_finalize(pages);
+    sqlite3_finalize(marks);
+    if (step != SQLITE_DONE)
+        return db_error(db, err, "cannot read marks");
+    return OMR_OK;
+}
+
+/* ---- rejects ----------------------------------------------------------------------- */
+
+int export_each_reject(export_snapshot *s, export_reject_fn fn, void *user, omr_error *err) {
+    assert(s && fn);
+    sqlite3 *db = s->db;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT f.id, f.original_name, p.file_page, p.status, p.reason FROM scan_files f "
+                           "JOIN pages p ON p.file_id = f.id WHERE p.status IN ('blank', 'rejected') "
+                           "UNION ALL SELECT f.id, f.original_name, 0, 'file', f.error FROM scan_files f "
+                           "WHERE f.state = 'rejected' AND NOT EXISTS (SELECT 1 FROM pages p WHERE p.file_id = f.id) "
+                           "ORDER BY 1, 3", -1, &st, NULL) != SQLITE_OK)
+        return db_error(db, err, "cannot read rejects");
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *status = column_text(st, 3);
+        export_reject r = {.file = column_text(st, 1),
+                           .file_page = sqlite3_column_int(st, 2),
+                           .blank = status && strcmp(status, "blank") == 0,
+                           .reason = column_text(st, 4)};
+        fn(user, &r);
+    }
+    sqlite3_finalize(st);
+    if (step != SQLITE_DONE)
+        return db_error(db, err, "cannot read rejects");
+    return OMR_OK;
+}
+
+int export_each_duplicate(export_snapshot *s, export_duplicate_fn fn, void *user, omr_error *err) {
+    assert(s && fn);
+    sqlite3 *db = s->db;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT d.name, f.original_name, f.received_at FROM duplicate_files d "
+                           "JOIN scan_files f ON f.id = d.file_id ORDER BY d.id", -1, &st, NULL) != SQLITE_OK)
+        return db_error(db, err, "cannot read duplicate files");
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        export_duplicate d = {.name = column_text(st, 0),
+                              .first_name = column_text(st, 1) ? column_text(st, 1) : "",
+                              .first_received_at = column_text(st, 2) ? column_text(st, 2) : ""};
+        fn(user, &d);
+    }
+    sqlite3_finalize(st);
+    if (step != SQLITE_DONE)
+        return db_error(db, err, "cannot read duplicate files");
+    return OMR_OK;
+}
