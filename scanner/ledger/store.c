@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "pages/encode.h"
-#include "ledger/frame_store.h"
+#include "ledger/frame_check.h"
 
 const char store_schema_sql[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
@@ -653,7 +653,7 @@ int store_recompute_return(sqlite3 *db, const omr_template *const *templates, si
                 snprintf(flags + len, sizeof flags - len, "%sduplicate_of:%lld", len ? " " : "", duplicate_of);
             }
             /* a code outside the survey's frame is flagged, never silently
-             * counted (frame_store.c: no frame loaded means nothing to check) */
+             * counted (frame.c: no frame loaded means nothing to check) */
             char why[256];
             frame_code_status fs = frame_check_code(db, template_id, code, why, sizeof why);
             if (fs == FRAME_CODE_UNKNOWN || fs == FRAME_CODE_BAD_CHECK) {

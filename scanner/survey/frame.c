@@ -17,7 +17,6 @@
 #include <sys/random.h>
 
 #include "reading/identify.h"
-#include "survey/frame_input.h"
 
 int frame_open(sqlite3 *db, omr_error *err) { return frame_store_open(db, err); }
 

@@ -54,6 +54,10 @@ typedef struct {
 
 void frame_problems_clear(frame_problems *problems);
 
+/* Adds a problem (nothing when problems is NULL or memory is out). */
+void frame_problem_add(frame_problems *problems, size_t line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* ---- codes ---------------------------------------------------------------------------- */
 
 #define FRAME_CODE_RANDOM 7 /* random characters before the check character */

@@ -17,7 +17,6 @@
 
 #include "reading/identify.h"
 #include "ledger/store.h"
-#include "survey/frame_input.h"
 
 
 /* ---- CSV input -------------------------------------------------------------------------- */

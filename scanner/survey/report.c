@@ -6,7 +6,7 @@
  * one CSV field writer and the one atomic file (base/files.h); the charts and
  * the Swedish HTML page are in report_chart.c.
  */
-#include "survey/report_parts.h"
+#include "survey/report.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -401,17 +401,11 @@ static void write_options_csv(FILE *f, const analysis_data *d, const report_opti
         }
 }
 
-/* ---- everything ----------------------------------------------------------------------------- */
+/* ---- the tables ---------------------------------------------------------------------------- */
 
-int report_write(sqlite3 *db, const analysis_data *d, const report_rates *rates, const char *dir,
-                 const report_options *opt, omr_error *err) {
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-        return omr_fail(err, OMR_ERR_IO, "cannot create %s: %s", dir, strerror(errno));
-    report_options o = *opt;
-    if (!o.total_label)
-        o.total_label = "Totalt";
-    if (!o.title)
-        o.title = d->tmpl->title ? d->tmpl->title : d->tmpl->id;
+int report_write_tables(sqlite3 *db, const analysis_data *d, const report_rates *rates,
+                        const char *dir, const report_options *opt, omr_error *err) {
+    const report_options o = *opt;
     int rc = OMR_OK;
     static const char *const csv_names[] = {"response-rate.csv", "agree.csv", "distribution.csv",
                                             "grade.csv", "filter.csv", "options.csv", "index.html"};
@@ -430,7 +424,5 @@ int report_write(sqlite3 *db, const analysis_data *d, const report_rates *rates,
         }
         rc = omr_atomic_commit(&of, err);
     }
-    if (rc != OMR_OK)
-        return rc;
-    return report_write_charts(dir, d, rates, &o, err);
+    return rc;
 }

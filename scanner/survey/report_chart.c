@@ -4,7 +4,10 @@
  * image surface (PNG) and an SVG surface, each through the one atomic file
  * (base/files.h). The page is in Swedish, like the form and its readers.
  */
-#include "survey/report_parts.h"
+#include "survey/report.h"
+
+#include <errno.h>
+#include <sys/stat.h>
 
 #include <cairo-svg.h>
 #include <cairo.h>
@@ -597,7 +600,7 @@ void report_write_page(FILE *f, sqlite3 *db, const analysis_data *d, const repor
 
 /* ---- all charts --------------------------------------------------------------------------- */
 
-int report_write_charts(const char *dir, const analysis_data *d, const report_rates *rates,
+static int write_charts(const char *dir, const analysis_data *d, const report_rates *rates,
                         const report_options *opt, omr_error *err) {
     const report_options o = *opt;
     const omr_template *t = d->tmpl;
@@ -726,4 +729,21 @@ int report_write_charts(const char *dir, const analysis_data *d, const report_ra
     free(values);
     free(ns);
     return rc;
+}
+
+/* ---- everything ----------------------------------------------------------------------------- */
+
+int report_write(sqlite3 *db, const analysis_data *d, const report_rates *rates, const char *dir,
+                 const report_options *opt, omr_error *err) {
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+        return omr_fail(err, OMR_ERR_IO, "cannot create %s: %s", dir, strerror(errno));
+    report_options o = *opt;
+    if (!o.total_label)
+        o.total_label = "Totalt";
+    if (!o.title)
+        o.title = d->tmpl->title ? d->tmpl->title : d->tmpl->id;
+    int rc = report_write_tables(db, d, rates, dir, &o, err);
+    if (rc != OMR_OK)
+        return rc;
+    return write_charts(dir, d, rates, &o, err);
 }
