@@ -187,12 +187,14 @@ static int codes_from_scans(char **inputs, int n_inputs, const char *template_id
             if (seen)
                 continue;
             if (codes->count == cap) {
+                size_t *grown = realloc(*lines, cap * 2 * sizeof **lines);
+                if (!grown)
+                    continue; /* out of memory: the code is left out, like a failed add */
+                *lines = grown;
                 cap *= 2;
-                *lines = realloc(*lines, cap * sizeof **lines);
             }
             (*lines)[codes->count] = (size_t)i + 1;
-            codes->items = realloc(codes->items, (codes->count + 1) * sizeof *codes->items);
-            codes->items[codes->count++] = strdup(id.code);
+            frame_strings_add(codes, id.code);
         }
         decode_close(src);
     }

@@ -63,8 +63,7 @@ static void split_names(const char *text, frame_strings *out) {
         return;
     char *copy = strdup(text);
     for (char *save = NULL, *p = strtok_r(copy, ", ", &save); p; p = strtok_r(NULL, ", ", &save)) {
-        out->items = realloc(out->items, (out->count + 1) * sizeof *out->items);
-        out->items[out->count++] = strdup(p);
+        frame_strings_add(out, p);
     }
     free(copy);
 }

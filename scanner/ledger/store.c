@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "pages/encode.h"
-#include "survey/frame.h"
+#include "ledger/frame_check.h"
 
 const char store_schema_sql[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"

@@ -8,6 +8,7 @@
  */
 #include "survey/analysis.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -15,6 +16,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "base/files.h"
+#include "ledger/survey_queries.h"
 
 const char *analysis_missing_label(int code) {
     switch (code) {
@@ -58,38 +62,11 @@ int analysis_value_in(const char *list, const char *value) {
 
 /* ---- loading ---------------------------------------------------------------------------- */
 
-static char *column_text(sqlite3_stmt *st, int col) {
-    const unsigned char *s = sqlite3_column_text(st, col);
-    return s ? strdup((const char *)s) : NULL;
-}
-
 static int strings_index(char *const *items, size_t n, const char *s) {
     for (size_t i = 0; i < n; i++)
         if (strcmp(items[i], s) == 0)
             return (int)i;
     return -1;
-}
-
-static int load_names(sqlite3 *db, const char *sql, const char *template_id, char ***out,
-                      size_t *n, omr_error *err) {
-    frame_strings s;
-    memset(&s, 0, sizeof s);
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return omr_fail(err, OMR_ERR_IO, "ledger: %s", sqlite3_errmsg(db));
-    sqlite3_bind_text(st, 1, template_id, -1, SQLITE_STATIC);
-    size_t cap = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (s.count == cap) {
-            cap = cap ? cap * 2 : 16;
-            s.items = realloc(s.items, cap * sizeof *s.items);
-        }
-        s.items[s.count++] = column_text(st, 0);
-    }
-    sqlite3_finalize(st);
-    *out = s.items;
-    *n = s.count;
-    return OMR_OK;
 }
 
 /* The answer's fate for question q of a row whose answers are loaded. */
@@ -130,110 +107,88 @@ static void decide_missing(const omr_template *t, analysis_row *r, const int *ha
     }
 }
 
+/* A row of the analysis from one respondent as the ledger hands it. */
+static int fill_row(const analysis_data *d, const survey_respondent *from, analysis_row *r,
+                    int *has_row, int *in_review) {
+    const omr_template *t = d->tmpl;
+    size_t nq = t->n_questions, nt = t->n_text_fields;
+    memset(r, 0, sizeof *r);
+    r->code = from->code ? strdup(from->code) : NULL;
+    r->unit = from->unit ? strdup(from->unit) : NULL;
+    r->mode = from->mode ? strdup(from->mode) : NULL;
+    r->flags = strdup(from->flags ? from->flags : "");
+    r->weight = 1.0;
+    r->vars = calloc(d->n_vars ? d->n_vars : 1, sizeof *r->vars);
+    r->values = calloc(nq ? nq : 1, sizeof *r->values);
+    r->missing = calloc(nq ? nq : 1, sizeof *r->missing);
+    r->texts = calloc(nt ? nt : 1, sizeof *r->texts);
+    if (!r->vars || !r->values || !r->missing || !r->texts)
+        return OMR_ERR_MEMORY;
+    for (size_t i = 0; i < from->n_vars; i++) {
+        const survey_pair *p = &from->vars[i];
+        int k = strings_index(d->var_names, d->n_vars, p->name);
+        if (k >= 0 && !r->vars[k])
+            r->vars[k] = p->value ? strdup(p->value) : NULL;
+    }
+    for (size_t k = 0; k < d->n_vars; k++)
+        if (!r->vars[k])
+            r->vars[k] = strdup("");
+    memset(has_row, 0, (nq ? nq : 1) * sizeof *has_row);
+    memset(in_review, 0, (nq ? nq : 1) * sizeof *in_review);
+    for (size_t i = 0; i < from->n_answers; i++) {
+        const survey_pair *p = &from->answers[i];
+        const template_question *q = p->name ? template_question_by_id(t, p->name) : NULL;
+        if (!q)
+            continue;
+        size_t qi = (size_t)(q - t->questions);
+        has_row[qi] = 1;
+        in_review[qi] = p->in_review;
+        free(r->values[qi]);
+        r->values[qi] = p->value ? strdup(p->value) : NULL;
+    }
+    decide_missing(t, r, has_row, in_review);
+    for (size_t i = 0; i < from->n_texts; i++) {
+        const survey_pair *p = &from->texts[i];
+        for (size_t f = 0; f < nt; f++)
+            if (p->name && strcmp(p->name, t->text_fields[f].id) == 0 && !r->texts[f])
+                r->texts[f] = p->value ? strdup(p->value) : NULL;
+    }
+    for (size_t f = 0; f < nt; f++)
+        if (!r->texts[f])
+            r->texts[f] = strdup("");
+    return OMR_OK;
+}
+
 int analysis_load(sqlite3 *db, const omr_template *t, analysis_data *d, omr_error *err) {
     memset(d, 0, sizeof *d);
     d->tmpl = t;
     int rc = frame_open(db, err);
     if (rc == OMR_OK)
-        rc = load_names(db, "SELECT name FROM frame_variables WHERE template = ? ORDER BY position",
-                        t->id, &d->var_names, &d->n_vars, err);
+        rc = survey_query_variables(db, t->id, &d->var_names, &d->n_vars, err);
     if (rc == OMR_OK)
-        rc = load_names(db,
-                        "SELECT unit FROM frame WHERE template = ? GROUP BY unit ORDER BY min(seq)",
-                        t->id, &d->units, &d->n_units, err);
+        rc = survey_query_units(db, t->id, &d->units, &d->n_units, err);
+    survey_respondent *from = NULL;
+    size_t n = 0;
+    if (rc == OMR_OK)
+        rc = survey_query_respondents(db, t->id, &from, &n, err);
     if (rc != OMR_OK) {
         analysis_free(d);
         return rc;
     }
-    sqlite3_stmt *st_rows = NULL, *st_vars = NULL, *st_ans = NULL, *st_txt = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT f.code, f.unit, r.id, r.mode, r.flags FROM frame f JOIN "
-                           "frame_counted_returns r ON r.template = f.template AND r.code = f.code "
-                           "WHERE f.template = ? ORDER BY f.seq",
-                           -1, &st_rows, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "SELECT name, value FROM frame_values WHERE template = ? AND code = ?",
-                           -1, &st_vars, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db,
-                           "SELECT question, value, status = 'review' AND confirmed_by IS NULL FROM "
-                           "answers WHERE return_id = ?",
-                           -1, &st_ans, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "SELECT field, text FROM texts WHERE return_id = ?", -1, &st_txt,
-                           NULL) != SQLITE_OK) {
-        rc = omr_fail(err, OMR_ERR_IO, "ledger: %s", sqlite3_errmsg(db));
-        goto done;
-    }
-    sqlite3_bind_text(st_rows, 1, t->id, -1, SQLITE_STATIC);
-    size_t cap = 0, nq = t->n_questions, nt = t->n_text_fields;
+    size_t nq = t->n_questions;
     int *has_row = malloc((nq ? nq : 1) * sizeof *has_row);
     int *in_review = malloc((nq ? nq : 1) * sizeof *in_review);
-    int step;
-    while ((step = sqlite3_step(st_rows)) == SQLITE_ROW) {
-        if (d->n_rows == cap) {
-            cap = cap ? cap * 2 : 256;
-            d->rows = realloc(d->rows, cap * sizeof *d->rows);
-        }
-        analysis_row *r = &d->rows[d->n_rows++];
-        memset(r, 0, sizeof *r);
-        r->code = column_text(st_rows, 0);
-        r->unit = column_text(st_rows, 1);
-        sqlite3_int64 id = sqlite3_column_int64(st_rows, 2);
-        r->mode = column_text(st_rows, 3);
-        r->flags = column_text(st_rows, 4);
-        if (!r->flags)
-            r->flags = strdup("");
-        r->weight = 1.0;
-        r->vars = calloc(d->n_vars ? d->n_vars : 1, sizeof *r->vars);
-        r->values = calloc(nq ? nq : 1, sizeof *r->values);
-        r->missing = calloc(nq ? nq : 1, sizeof *r->missing);
-        r->texts = calloc(nt ? nt : 1, sizeof *r->texts);
-        sqlite3_reset(st_vars);
-        sqlite3_bind_text(st_vars, 1, t->id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st_vars, 2, r->code, -1, SQLITE_STATIC);
-        while (sqlite3_step(st_vars) == SQLITE_ROW) {
-            int k = strings_index(d->var_names, d->n_vars, (const char *)sqlite3_column_text(st_vars, 0));
-            if (k >= 0 && !r->vars[k])
-                r->vars[k] = column_text(st_vars, 1);
-        }
-        for (size_t k = 0; k < d->n_vars; k++)
-            if (!r->vars[k])
-                r->vars[k] = strdup("");
-        memset(has_row, 0, (nq ? nq : 1) * sizeof *has_row);
-        memset(in_review, 0, (nq ? nq : 1) * sizeof *in_review);
-        sqlite3_reset(st_ans);
-        sqlite3_bind_int64(st_ans, 1, id);
-        while (sqlite3_step(st_ans) == SQLITE_ROW) {
-            const template_question *q =
-                template_question_by_id(t, (const char *)sqlite3_column_text(st_ans, 0));
-            if (!q)
-                continue;
-            size_t qi = (size_t)(q - t->questions);
-            has_row[qi] = 1;
-            in_review[qi] = sqlite3_column_int(st_ans, 2);
-            free(r->values[qi]);
-            r->values[qi] = column_text(st_ans, 1);
-        }
-        decide_missing(t, r, has_row, in_review);
-        sqlite3_reset(st_txt);
-        sqlite3_bind_int64(st_txt, 1, id);
-        while (sqlite3_step(st_txt) == SQLITE_ROW) {
-            const char *field = (const char *)sqlite3_column_text(st_txt, 0);
-            for (size_t f = 0; f < nt; f++)
-                if (field && strcmp(field, t->text_fields[f].id) == 0 && !r->texts[f])
-                    r->texts[f] = column_text(st_txt, 1);
-        }
-        for (size_t f = 0; f < nt; f++)
-            if (!r->texts[f])
-                r->texts[f] = strdup("");
+    d->rows = calloc(n ? n : 1, sizeof *d->rows);
+    if (!has_row || !in_review || !d->rows)
+        rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory for %zu respondents", n);
+    for (size_t i = 0; i < n && rc == OMR_OK; i++) {
+        d->n_rows++;
+        if (fill_row(d, &from[i], &d->rows[i], has_row, in_review) != OMR_OK)
+            rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory for %zu respondents", n);
     }
     free(has_row);
     free(in_review);
-    if (step != SQLITE_DONE)
-        rc = omr_fail(err, OMR_ERR_IO, "ledger: %s", sqlite3_errmsg(db));
-done:
-    sqlite3_finalize(st_rows);
-    sqlite3_finalize(st_vars);
-    sqlite3_finalize(st_ans);
-    sqlite3_finalize(st_txt);
+    survey_respondents_free(from, n);
     if (rc != OMR_OK)
         analysis_free(d);
     return rc;
@@ -247,13 +202,13 @@ void analysis_free(analysis_data *d) {
         free(r->unit);
         free(r->mode);
         free(r->flags);
-        for (size_t k = 0; k < d->n_vars; k++)
+        for (size_t k = 0; r->vars && k < d->n_vars; k++)
             free(r->vars[k]);
         free(r->vars);
         if (t) {
-            for (size_t q = 0; q < t->n_questions; q++)
+            for (size_t q = 0; r->values && q < t->n_questions; q++)
                 free(r->values[q]);
-            for (size_t f = 0; f < t->n_text_fields; f++)
+            for (size_t f = 0; r->texts && f < t->n_text_fields; f++)
                 free(r->texts[f]);
         }
         free(r->values);
@@ -285,9 +240,25 @@ static weight_cell *cell_find(weight_cell **cells, size_t *n, const char *key, i
             return &(*cells)[i];
     if (!add)
         return NULL;
-    *cells = realloc(*cells, (*n + 1) * sizeof **cells);
+    weight_cell *grown = realloc(*cells, (*n + 1) * sizeof **cells);
+    if (!grown)
+        return NULL;
+    *cells = grown;
     (*cells)[*n] = (weight_cell){strdup(key), 0, 0};
     return &(*cells)[(*n)++];
+}
+
+/* Counts one of the population or one respondent in the cell `key`; 0 when
+ * out of memory. */
+static int cell_count(weight_cell **cells, size_t *n, const char *key, int respondent) {
+    weight_cell *c = cell_find(cells, n, key, 1);
+    if (!c)
+        return 0;
+    if (respondent)
+        c->respondents++;
+    else
+        c->population++;
+    return 1;
 }
 
 /* "unit=Järva, gender=Kvinna" from the values in the order of vars */
@@ -321,61 +292,65 @@ int analysis_weight(sqlite3 *db, analysis_data *d, char *const *vars, size_t n_v
         }
     }
     /* population counts per cell, from the whole frame */
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT f.code, f.unit, v.name, v.value FROM frame f LEFT JOIN "
-                           "frame_values v ON v.template = f.template AND v.code = f.code WHERE "
-                           "f.template = ? ORDER BY f.seq, f.code",
-                           -1, &st, NULL) != SQLITE_OK) {
+    survey_frame_value *frame = NULL;
+    size_t n_frame = 0;
+    int rc = survey_query_frame_values(db, d->tmpl->id, &frame, &n_frame, err);
+    if (rc != OMR_OK) {
         free(index);
-        return omr_fail(err, OMR_ERR_IO, "ledger: %s", sqlite3_errmsg(db));
+        return rc;
     }
-    sqlite3_bind_text(st, 1, d->tmpl->id, -1, SQLITE_STATIC);
     weight_cell *cells = NULL;
     size_t n_cells = 0;
     char **values = calloc(n_vars, sizeof *values);
-    char current[128] = "", key[2048];
-    int have_current = 0;
-    long population = 0;
-    for (;;) {
-        int step = sqlite3_step(st);
-        const char *code = step == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
-        if (have_current && (!code || strcmp(code, current) != 0)) {
-            for (size_t i = 0; i < n_vars; i++)
-                if (!values[i])
-                    values[i] = strdup("");
-            cell_key(key, sizeof key, vars, n_vars, values);
-            cell_find(&cells, &n_cells, key, 1)->population++;
-            population++;
+    if (!values) {
+        survey_frame_values_free(frame, n_frame);
+        free(index);
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory weighting");
+    }
+    char key[2048];
+    for (size_t f = 0; f < n_frame;) {
+        /* one code's rows: its unit and the values of the weighting variables */
+        const char *code = frame[f].code;
+        for (; f < n_frame && strcmp(frame[f].code, code) == 0; f++)
             for (size_t i = 0; i < n_vars; i++) {
-                free(values[i]);
-                values[i] = NULL;
+                if (index[i] < 0 && !values[i])
+                    values[i] = strdup(frame[f].unit);
+                else if (index[i] >= 0 && frame[f].name && strcmp(frame[f].name, vars[i]) == 0 &&
+                         !values[i])
+                    values[i] = strdup(frame[f].value ? frame[f].value : "");
             }
-            have_current = 0;
-        }
-        if (!code)
-            break;
-        snprintf(current, sizeof current, "%s", code);
-        have_current = 1;
-        const char *unit = (const char *)sqlite3_column_text(st, 1);
-        const char *name = (const char *)sqlite3_column_text(st, 2);
-        const char *value = (const char *)sqlite3_column_text(st, 3);
+        for (size_t i = 0; i < n_vars; i++)
+            if (!values[i])
+                values[i] = strdup("");
+        cell_key(key, sizeof key, vars, n_vars, values);
+        if (!cell_count(&cells, &n_cells, key, 0))
+            rc = OMR_ERR_MEMORY;
         for (size_t i = 0; i < n_vars; i++) {
-            if (index[i] < 0 && !values[i])
-                values[i] = strdup(unit);
-            else if (index[i] >= 0 && name && strcmp(name, vars[i]) == 0 && !values[i])
-                values[i] = strdup(value ? value : "");
+            free(values[i]);
+            values[i] = NULL;
         }
     }
-    sqlite3_finalize(st);
+    survey_frame_values_free(frame, n_frame);
     /* respondents per cell */
     char **row_keys = calloc(d->n_rows ? d->n_rows : 1, sizeof *row_keys);
-    for (size_t r = 0; r < d->n_rows; r++) {
+    for (size_t r = 0; r < d->n_rows && row_keys; r++) {
         for (size_t i = 0; i < n_vars; i++)
             values[i] = index[i] < 0 ? d->rows[r].unit : d->rows[r].vars[index[i]];
         cell_key(key, sizeof key, vars, n_vars, values);
         row_keys[r] = strdup(key);
-        cell_find(&cells, &n_cells, key, 1)->respondents++;
+        if (!cell_count(&cells, &n_cells, key, 1))
+            rc = OMR_ERR_MEMORY;
+    }
+    if (rc != OMR_OK || !row_keys) {
+        for (size_t r = 0; row_keys && r < d->n_rows; r++)
+            free(row_keys[r]);
+        free(row_keys);
+        for (size_t c = 0; c < n_cells; c++)
+            free(cells[c].key);
+        free(cells);
+        free(values);
+        free(index);
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory weighting %zu respondents", d->n_rows);
     }
     /* the population that respondents can represent: cells with respondents */
     long covered = 0;
@@ -388,15 +363,13 @@ int analysis_weight(sqlite3 *db, analysis_data *d, char *const *vars, size_t n_v
                      "weighting: no respondents in the cell %s (%ld in the frame); the weights "
                      "represent the other cells",
                      cells[c].key, cells[c].population);
-            frame_strings *s = &d->notes;
-            s->items = realloc(s->items, (s->count + 1) * sizeof *s->items);
-            s->items[s->count++] = strdup(note);
+            frame_strings_add(&d->notes, note);
         }
     }
-    (void)population;
     double n = (double)d->n_rows;
     for (size_t r = 0; r < d->n_rows; r++) {
         weight_cell *c = cell_find(&cells, &n_cells, row_keys[r], 0);
+        assert(c && c->respondents > 0); /* every respondent was counted in its cell */
         d->rows[r].weight = covered > 0 ? ((double)c->population / (double)covered) /
                                               ((double)c->respondents / n)
                                         : 1.0;
@@ -546,59 +519,6 @@ static const char *cell_value(const analysis_data *d, const export_var *v, const
     return "";
 }
 
-static void put_field(FILE *f, const char *s, char delim) {
-    if (!s)
-        s = "";
-    int quote = 0;
-    for (const char *p = s; *p; p++)
-        if (*p == delim || *p == '"' || *p == '\n' || *p == '\r')
-            quote = 1;
-    if (!quote) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (const char *p = s; *p; p++) {
-        if (*p == '"')
-            fputc('"', f);
-        fputc(*p, f);
-    }
-    fputc('"', f);
-}
-
-typedef struct {
-    FILE *fp;
-    char final_path[4096], temp_path[4200];
-} out_file;
-
-static int out_open(out_file *o, const char *dir, const char *name, omr_error *err) {
-    snprintf(o->final_path, sizeof o->final_path, "%s/%s", dir, name);
-    snprintf(o->temp_path, sizeof o->temp_path, "%s/.%s.tmp.%d", dir, name, (int)getpid());
-    o->fp = fopen(o->temp_path, "w");
-    if (!o->fp)
-        return omr_fail(err, OMR_ERR_IO, "cannot write %s: %s", o->final_path, strerror(errno));
-    return OMR_OK;
-}
-
-static int out_commit(out_file *o, omr_error *err) {
-    int failed = ferror(o->fp) || fflush(o->fp) != 0 || fsync(fileno(o->fp)) != 0;
-    int saved = errno;
-    if (fclose(o->fp) != 0 && !failed) {
-        failed = 1;
-        saved = errno;
-    }
-    if (!failed && rename(o->temp_path, o->final_path) != 0) {
-        failed = 1;
-        saved = errno;
-    }
-    if (failed) {
-        unlink(o->temp_path);
-        return omr_fail(err, OMR_ERR_IO, "cannot write %s: %s", o->final_path,
-                        strerror(saved ? saved : EIO));
-    }
-    return OMR_OK;
-}
-
 static void write_data(FILE *f, const analysis_data *d, const export_var *v, size_t nv, int excel) {
     char delim = excel ? ';' : ',';
     if (excel)
@@ -606,7 +526,7 @@ static void write_data(FILE *f, const analysis_data *d, const export_var *v, siz
     for (size_t i = 0; i < nv; i++) {
         if (i)
             fputc(delim, f);
-        put_field(f, v[i].name, delim);
+        omr_csv_field(f, v[i].name, delim);
     }
     fputs("\r\n", f);
     char *buf = malloc(65536);
@@ -620,20 +540,11 @@ static void write_data(FILE *f, const analysis_data *d, const export_var *v, siz
                 if (dot)
                     *dot = ',';
             }
-            put_field(f, s, delim);
+            omr_csv_field(f, s, delim);
         }
         fputs("\r\n", f);
     }
     free(buf);
-}
-
-static void csv_line(FILE *f, const char *const *fields, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            fputc(',', f);
-        put_field(f, fields[i], ',');
-    }
-    fputs("\r\n", f);
 }
 
 static const char *kind_name(var_kind k) {
@@ -643,25 +554,25 @@ static const char *kind_name(var_kind k) {
 /* codebook.csv: variable, type, question, value, label, missing */
 static void write_codebook(FILE *f, const analysis_data *d, const export_var *v, size_t nv) {
     static const char *const head[] = {"variable", "type", "question", "value", "label", "missing"};
-    csv_line(f, head, 6);
+    omr_csv_row(f, head, 6);
     const omr_template *t = d->tmpl;
     for (size_t i = 0; i < nv; i++) {
         const export_var *e = &v[i];
         const char *row[] = {e->name, kind_name(e->kind), e->label, "", "", ""};
-        csv_line(f, row, 6);
+        omr_csv_row(f, row, 6);
         if (e->source == SRC_QUESTION && e->kind == VAR_NUMERIC) {
             const template_question *q = &t->questions[e->index];
             for (size_t b = 0; b < q->n_boxes; b++) {
                 const char *vr[] = {e->name, kind_name(e->kind), e->label, q->boxes[b].value,
                                     q->boxes[b].label ? q->boxes[b].label : "", ""};
-                csv_line(f, vr, 6);
+                omr_csv_row(f, vr, 6);
             }
         } else if (e->source == SRC_OPTION) {
             const char *one[] = {e->name, kind_name(e->kind), e->label, "1", "Markerad (marked)", ""};
             const char *zero[] = {e->name, kind_name(e->kind), e->label, "0",
                                   "Ej markerad (not marked)", ""};
-            csv_line(f, one, 6);
-            csv_line(f, zero, 6);
+            omr_csv_row(f, one, 6);
+            omr_csv_row(f, zero, 6);
         }
         if (e->source == SRC_QUESTION || e->source == SRC_OPTION) {
             for (size_t m = 0; m < 4; m++) {
@@ -670,7 +581,7 @@ static void write_codebook(FILE *f, const analysis_data *d, const export_var *v,
                 const char *mr[] = {e->name, kind_name(e->kind), e->label,
                                     e->kind == VAR_NUMERIC ? code : "",
                                     analysis_missing_label(missing_codes[m]), "missing"};
-                csv_line(f, mr, 6);
+                omr_csv_row(f, mr, 6);
                 if (e->kind != VAR_NUMERIC)
                     break; /* a string question: empty is its only missing value */
             }
@@ -870,8 +781,8 @@ int analysis_export(const analysis_data *d, const char *dir, const analysis_expo
     for (size_t i = 0; i < 5 && rc == OMR_OK; i++) {
         if (i == 4 && !(o && o->excel))
             break;
-        out_file of;
-        if ((rc = out_open(&of, dir, names[i], err)) != OMR_OK)
+        omr_atomic_file of;
+        if ((rc = omr_atomic_open(&of, dir, names[i], err)) != OMR_OK)
             break;
         switch (i) {
         case 0: write_data(of.fp, d, v, nv, 0); break;
@@ -880,7 +791,7 @@ int analysis_export(const analysis_data *d, const char *dir, const analysis_expo
         case 3: write_r(of.fp, d, v, nv); break;
         default: write_data(of.fp, d, v, nv, 1); break;
         }
-        rc = out_commit(&of, err);
+        rc = omr_atomic_commit(&of, err);
     }
     free(v);
     return rc;

@@ -1,8 +1,9 @@
 /*
  * frame.h — the sample frame: who was sent a questionnaire (login code, unit,
  * background variables), whose envelope came back undeliverable, who answered
- * on the web, and who gets a reminder. Lives in the ledger (store.h) beside
- * the returns, in tables of its own:
+ * on the web, and who gets a reminder. Lives in the ledger beside the
+ * returns, in tables of its own (ledger/frame_store.c speaks their SQL; this
+ * room checks the input and computes):
  *
  *   frame            one row per (template, code): the unit and the order of
  *                    import (units are listed in the order they first appear)
@@ -33,6 +34,7 @@
 
 #include "base/common.h"
 #include "forms/template.h"
+#include "ledger/frame_store.h"
 
 /* Creates the frame's tables and views if missing (idempotent). Call after
  * store_open. */
@@ -52,6 +54,10 @@ typedef struct {
 
 void frame_problems_clear(frame_problems *problems);
 
+/* Adds a problem (nothing when problems is NULL or memory is out). */
+void frame_problem_add(frame_problems *problems, size_t line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* ---- codes ---------------------------------------------------------------------------- */
 
 #define FRAME_CODE_RANDOM 7 /* random characters before the check character */
@@ -62,24 +68,8 @@ void frame_problems_clear(frame_problems *problems);
  * already in any frame are avoided. Randomness from getrandom(2). */
 int frame_make_codes(sqlite3 *db, size_t n, char (*codes)[FRAME_CODE_RANDOM + 2], omr_error *err);
 
-/* Does `code` end in its own check character? */
-int frame_code_check_ok(const char *code);
-
-typedef enum {
-    FRAME_CODE_OK = 0,        /* in the frame (and its check character is right) */
-    FRAME_CODE_NO_FRAME,      /* no frame is loaded for this template: nothing to check */
-    FRAME_CODE_BAD_CHECK,     /* the check character does not match: a misread or foreign code */
-    FRAME_CODE_UNKNOWN,       /* well-formed but not in the frame */
-} frame_code_status;
-
-/* Checks a login code read at scan time (or typed on the web) against the
- * template's frame. Fills `reason` (may be NULL) with a sentence for the
- * review list when the status is not OK, e.g. "login code K7M2QX9 is not in
- * the frame of ekb-2024 (a misread, or a form from another survey?)".
- * Returns the status; a ledger error counts as FRAME_CODE_NO_FRAME with the
- * error in reason. */
-frame_code_status frame_check_code(sqlite3 *db, const char *template_id, const char *code,
-                                   char *reason, size_t reason_size);
+/* frame_code_check_ok, frame_check_code and frame_code_status: see
+ * ledger/frame_store.h (the ledger checks every scanned code with them). */
 
 /* ---- import --------------------------------------------------------------------------- */
 
@@ -103,11 +93,7 @@ int frame_import_csv(sqlite3 *db, const char *path, const frame_import_options *
 
 /* The template ids that have a frame, and the codes of one frame in import
  * order. Caller frees with frame_strings_free. */
-typedef struct {
-    char **items;
-    size_t count;
-} frame_strings;
-void frame_strings_free(frame_strings *s);
+/* frame_strings: see ledger/frame_store.h */
 int frame_list_templates(sqlite3 *db, frame_strings *out, omr_error *err);
 int frame_list_codes(sqlite3 *db, const char *template_id, frame_strings *out, omr_error *err);
 

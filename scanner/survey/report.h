@@ -77,7 +77,33 @@ typedef struct {
     const char *title;       /* the page's title; NULL: the template's title */
 } report_options;
 
-/* Writes into `dir` (created if missing): response-rate.csv, agree.csv,
+/* ---- the report's parts (report.c: tables; report_chart.c: charts, page, report_write) ---- */
+
+/* Groups of a table: 0 = the whole survey, then each unit. */
+const char *report_group_unit(const analysis_data *d, size_t g);
+const char *report_group_name(const analysis_data *d, const report_options *o, size_t g);
+
+/* The values above the middle of a numeric scale ("6 7 8 9 10" of 1..10). */
+void report_upper_values(const template_question *q, char *buf, size_t size);
+
+/* The values of a routed question's filter that open it, space-separated. */
+void report_filter_values(const template_question *q, char *buf, size_t size);
+
+/* "7 581" */
+void report_format_int_sv(char *buf, size_t size, long v);
+/* hundredths of a percent as "28,29%" (swedish) or "28.29" (csv); "–" or "" when < 0 */
+void report_format_hundredths(char *buf, size_t size, long h, int swedish);
+
+/* The CSV tables and index.html into `dir` (which exists); o has its labels
+ * filled in. Each file atomically (base/files.h). */
+int report_write_tables(sqlite3 *db, const analysis_data *d, const report_rates *rates,
+                        const char *dir, const report_options *o, omr_error *err);
+
+/* index.html's content (report_chart.c). */
+void report_write_page(FILE *f, sqlite3 *db, const analysis_data *d, const report_rates *rates,
+                       const report_options *o);
+
+/* The whole report (report_chart.c): writes into `dir` (created if missing): response-rate.csv, agree.csv,
  * distribution.csv, grade.csv, filter.csv, options.csv; charts
  * response-rate, agree, distribution, grade, filter, options (.png, .svg);
  * and index.html. Each file is written to a temporary name and renamed. */
