@@ -18,6 +18,7 @@
  * when a file gives different x and y resolutions (fax 204 x 196 dpi) the
  * page is resampled to the finer one. Nothing here prints.
  */
+#include "pages/decode.h"
 #include "pages/decoder.h"
 
 #include <assert.h>

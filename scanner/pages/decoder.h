@@ -13,7 +13,8 @@
 #ifndef OMR_PAGES_DECODER_H
 #define OMR_PAGES_DECODER_H
 
-#include "pages/decode.h"
+#include "base/common.h"
+#include "pages/decode_types.h"
 
 #include <stddef.h>
 #include <stdint.h>
