@@ -180,6 +180,9 @@ int store_record_duplicate(sqlite3 *db, long long file_id, const char *name,
 int store_recompute_return(sqlite3 *db, const omr_template *const *templates, size_t n_templates,
                            long long return_id, omr_error *err);
 
+/* The template of `id` among those given, NULL when it is not there. */
+const omr_template *store_template_by_id(const omr_template *const *templates, size_t n, const char *id);
+
 /* ---- the OCR queue ------------------------------------------------------------------ */
 
 typedef struct {
