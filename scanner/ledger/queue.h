@@ -19,6 +19,10 @@
  * they do not count in the share of machine readings changed. */
 #define QUEUE_MATCHED_REASON "matched by hand:"
 
+/* The item is leased to another operator, or was decided meanwhile (review.h's
+ * REVIEW_ERR_CONFLICT, HTTP 409). */
+#define QUEUE_ERR_CONFLICT (-20)
+
 /* Creates the review module's decision log (and its indexes) if missing. */
 int queue_open(sqlite3 *db, omr_error *err);
 
@@ -57,6 +61,21 @@ int queue_lease_release_all(sqlite3 *db, const char *op, omr_error *err);
 int queue_item_close(sqlite3 *db, int64_t id, omr_error *err);
 /* Opens an item again, leased to `op` until `until`. */
 int queue_item_reopen(sqlite3 *db, int64_t id, const char *op, const char *until, omr_error *err);
+
+/* A page row as it is (for a hand match and its undo). Strings malloc'd. */
+typedef struct {
+    char *template_id, *code, *status, *reason;
+    int page, has_page;
+    int64_t return_id;
+    int has_return;
+} queue_page;
+/* OMR_ERR_NOT_FOUND ("page N is not in the ledger") when it is not there. */
+int queue_page_get(sqlite3 *db, int64_t page_id, queue_page *out, omr_error *err);
+void queue_page_clear(queue_page *page);
+
+/* An item is leased to someone other than `op` and the lease has not run
+ * out at `now`. */
+int queue_leased_to_other(const queue_item *r, const char *op, const char *now);
 
 /* ---- what the review page shows (jansson objects: the caller owns o) ---- */
 

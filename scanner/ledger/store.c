@@ -192,6 +192,11 @@ int store_open(const char *path, sqlite3 **db, omr_error *err) {
 
 void store_close(sqlite3 *db) { sqlite3_close(db); }
 
+const char *store_filename(sqlite3 *db) {
+    const char *file = sqlite3_db_filename(db, "main");
+    return file ? file : "";
+}
+
 int store_begin(sqlite3 *db, omr_error *err) { return store_exec(db, "BEGIN IMMEDIATE", err); }
 int store_commit(sqlite3 *db, omr_error *err) { return store_exec(db, "COMMIT", err); }
 void store_rollback(sqlite3 *db) {

@@ -81,6 +81,8 @@ extern const char store_schema_sql[];
  * it with store_close. One connection per thread. */
 int store_open(const char *path, sqlite3 **db, omr_error *err);
 void store_close(sqlite3 *db);
+/* The ledger file's path ("" for an in-memory ledger). */
+const char *store_filename(sqlite3 *db);
 
 /* Runs `sql` (no results) or fills err with SQLite's message and the SQL's
  * first words. */
