@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "ledger/sql.h"
-#include "ledger/store.h"
 
 /* A prepared query, NULL on failure (the caller reports it or reads nothing). */
 static sqlite3_stmt *query(sqlite3 *db, const char *sql, const char *types, ...) {
@@ -46,7 +45,7 @@ int queue_item_ensure(sqlite3 *db, long long return_id, const char *kind, const 
                       omr_error *err) {
     assert(return_id > 0);
     char now[32];
-    store_now(now);
+    sql_now(now);
     return sql_run(db, err, "cannot add a review item",
                    "INSERT INTO review_items(return_id, item, kind, reason, created_at) SELECT ?1, ?2, ?3, ?4, ?5 "
                    "WHERE NOT EXISTS (SELECT 1 FROM review_items WHERE return_id = ?1 AND kind = ?3 AND item = ?2)",
@@ -87,7 +86,7 @@ int queue_lease_next(sqlite3 *db, const char *op, const char *now_s, const char 
     free(skip_sql);
     if (!sql)
         return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
-    if (store_begin(db, err) != OMR_OK) {
+    if (sql_begin(db, err) != OMR_OK) {
         sqlite3_free(sql);
         return OMR_ERR_IO;
     }
@@ -95,7 +94,7 @@ int queue_lease_next(sqlite3 *db, const char *op, const char *now_s, const char 
     sqlite3_free(sql);
     if (!st) {
         sql_fail(db, err, "finding the next item");
-        store_rollback(db);
+        sql_rollback(db);
         return OMR_ERR_IO;
     }
     int64_t id = 0;
@@ -105,7 +104,7 @@ int queue_lease_next(sqlite3 *db, const char *op, const char *now_s, const char 
     sql_finalize(st);
     if (rc == SQL_ERROR) {
         sql_fail(db, err, "finding the next item");
-        store_rollback(db);
+        sql_rollback(db);
         return OMR_ERR_IO;
     }
     if (sql_run(db, err, "releasing leases",
@@ -115,11 +114,11 @@ int queue_lease_next(sqlite3 *db, const char *op, const char *now_s, const char 
         (id && sql_run(db, err, "leasing the item",
                    "UPDATE review_items SET lease_owner = ?1, lease_until = ?2 WHERE id = ?3", "tti", op,
                    until_s, (long long)id) != OMR_OK)) {
-        store_rollback(db);
+        sql_rollback(db);
         return OMR_ERR_IO;
     }
-    if (store_commit(db, err) != OMR_OK) {
-        store_rollback(db);
+    if (sql_commit(db, err) != OMR_OK) {
+        sql_rollback(db);
         return OMR_ERR_IO;
     }
     *item = id;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int sql_fail(sqlite3 *db, omr_error *err, const char *what) {
     int code = sqlite3_extended_errcode(db) & 0xff;
@@ -162,3 +163,17 @@ json_t *sql_json(sqlite3_stmt *st, int col) {
 long long sql_last_id(sqlite3 *db) { return sqlite3_last_insert_rowid(db); }
 int sql_changes(sqlite3 *db) { return sqlite3_changes(db); }
 int sql_in_transaction(sqlite3 *db) { return !sqlite3_get_autocommit(db); }
+
+int sql_begin(sqlite3 *db, omr_error *err) { return sql_exec(db, "BEGIN IMMEDIATE", err); }
+int sql_commit(sqlite3 *db, omr_error *err) { return sql_exec(db, "COMMIT", err); }
+void sql_rollback(sqlite3 *db) {
+    if (sql_in_transaction(db))
+        sql_exec(db, "ROLLBACK", NULL);
+}
+
+void sql_now(char buf[32]) {
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}

@@ -63,6 +63,13 @@ int sql_is_null(sqlite3_stmt *st, int col);
  * jansson refuses the text). */
 json_t *sql_json(sqlite3_stmt *st, int col);
 
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK (when a transaction is open). */
+int sql_begin(sqlite3 *db, omr_error *err);
+int sql_commit(sqlite3 *db, omr_error *err);
+void sql_rollback(sqlite3 *db);
+/* Current UTC time as ISO 8601 ("2026-11-23T10:15:02Z") into buf[32]. */
+void sql_now(char buf[32]);
+
 long long sql_last_id(sqlite3 *db);
 int sql_changes(sqlite3 *db);
 /* A transaction is open on this connection (for assert). */
