@@ -509,6 +509,36 @@ Test(review_queue, pages_without_a_code_are_matched_by_hand, .init = setup, .fin
     review_queue_free(q);
 }
 
+/* A page matched by hand follows the ledger's one rule for joining returns
+ * (ledger/returns.c, as store.c): it joins the oldest PAPER return of its
+ * code that lacks its page number. A web return (omr frame web-returns: mode
+ * 'web', no pages) is never completed by a scanned page: the page starts a
+ * paper return of its own, flagged as a duplicate of the web one. */
+Test(review_queue, a_page_matched_by_hand_never_joins_a_web_return, .init = setup, .fini = teardown) {
+    sql("INSERT INTO returns(template, code, mode, created_at, flags) "
+        "VALUES ('ekb-2024', 'WEB123', 'web', '2026-11-19T08:00:00Z', '')");
+    long long web = sqlite3_last_insert_rowid(db);
+    sql("INSERT INTO scan_files(sha256, original_name, stored_path, size, state, received_at) "
+        "VALUES ('sha-webpage', 'webpage.png', 'webpage.png', 1, 'rejected', '2026-11-20T09:00:00Z')");
+    long long file = sqlite3_last_insert_rowid(db);
+    sql("INSERT INTO pages(file_id, file_page, status, reason) VALUES (%lld, 1, 'rejected', 'no QR code found')", file);
+    long long page = sqlite3_last_insert_rowid(db);
+    sql("INSERT INTO review_items(page_id, item, kind, reason, created_at) "
+        "VALUES (%lld, 'page', 'unmatched_page', 'no QR code found', '2026-11-20T09:00:00Z')", page);
+    long long item = sqlite3_last_insert_rowid(db);
+    review_queue *q = queue();
+    omr_error err;
+    review_choice m = {.kind = REVIEW_CHOICE_MATCH, .value = "WEB123", .template_id = "ekb-2024", .page = 2};
+    cr_assert_eq(review_decide(q, "anna", item, &m, 1790000000, &err), OMR_OK, "%s", err.message);
+    long long joined = sql_int("SELECT return_id FROM pages WHERE id = %lld", page);
+    cr_assert_neq(joined, web, "the scanned page joined the web return %lld", web);
+    cr_assert_str_eq(sql_text("SELECT mode FROM returns WHERE id = %lld", joined), "paper");
+    cr_assert_eq(sql_int("SELECT duplicate_of FROM returns WHERE id = %lld", joined), web);
+    cr_assert_eq(sql_int("SELECT count(*) FROM review_items WHERE return_id = %lld AND kind = 'duplicate'", joined), 1);
+    cr_assert_eq(sql_int("SELECT count(*) FROM pages WHERE return_id = %lld", web), 0);
+    review_queue_free(q);
+}
+
 Test(review_queue, summary_counts_changes_by_the_machine, .init = setup, .fini = teardown) {
     long long r = add_return("HHH888", 1, NULL, 0);
     long long a = add_answer_item(r, "q1a", "5", 0.2);

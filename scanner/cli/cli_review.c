@@ -16,6 +16,7 @@
 #include "review/review.h"
 #include "review/review_users.h"
 #include "ledger/store.h"
+#include "ledger/users.h"
 
 static const char review_usage[] =
     "usage: omr review [--db PATH] [--listen ADDR:PORT] [--out DIR] [--store DIR ...]\n"
@@ -88,6 +89,11 @@ static int open_ledger(const char *db_path, sqlite3 **db) {
     return 1;
 }
 
+static void print_operator(void *ctx, const char *name, const char *role, const char *created_at) {
+    (void)ctx;
+    printf("%s\t%s\t%s\n", name, role, created_at);
+}
+
 static int cmd_review_user(int argc, char **argv) {
     static const struct option options[] = {{"db", required_argument, 0, 'd'},
                                             {"supervisor", no_argument, 0, 's'},
@@ -146,13 +152,7 @@ static int cmd_review_user(int argc, char **argv) {
             printf("removed %s (their decisions stay in the ledger)\n", name);
         }
     } else if (strcmp(action, "list") == 0) {
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(db, "SELECT name, role, created_at FROM review_operators ORDER BY name", -1, &st,
-                               NULL) == SQLITE_OK)
-            while (sqlite3_step(st) == SQLITE_ROW)
-                printf("%s\t%s\t%s\n", sqlite3_column_text(st, 0), sqlite3_column_text(st, 1),
-                       sqlite3_column_text(st, 2));
-        sqlite3_finalize(st);
+        users_list(db, print_operator, NULL, NULL);
     } else {
         fprintf(stderr, "omr review user: unknown action \"%s\" (add, remove or list)\n", action);
         status = EXIT_USAGE;
@@ -226,11 +226,7 @@ int cmd_review(int argc, char **argv) {
     sqlite3 *db = NULL;
     int operators = -1;
     if (store_open(db_path, &db, &err) == OMR_OK) {
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(db, "SELECT count(*) FROM review_operators", -1, &st, NULL) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW)
-            operators = sqlite3_column_int(st, 0);
-        sqlite3_finalize(st);
+        operators = (int)users_count(db);
         store_close(db);
     }
     char host[256];

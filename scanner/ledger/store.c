@@ -1,16 +1,19 @@
 /*
- * store.c — the ledger's rules. Opens the SQLite database and applies its
- * schema (see store.h for what each table means), and records what the scan
- * pipeline read: one transaction per scan file, in which the file's pages
- * join returns (the oldest return of their login code that lacks that page,
- * else a new one flagged as a duplicate), every box is kept, and each return
- * touched is decided again from all of its pages' marks (assemble.c, decide.c)
- * without overwriting anything a person confirmed. Also the content hash
- * (SHA-256, OpenSSL EVP) that makes the same file arriving twice count once,
- * and the background OCR queue (texts waiting in status pending_ocr).
+ * store.c — the ledger's frame and its one recomputation. Opens the SQLite
+ * database and applies its schema (see store.h for what each table means;
+ * schema 1 is upgraded in place), the transaction calls every ledger writer
+ * uses, and store_recompute_return: a return decided again from all of its
+ * pages' marks (assemble.c, decide.c) without overwriting anything a person
+ * confirmed, its review items following its answers and its flags (a code
+ * outside the frame included). What the scan pipeline read is written by
+ * store_write.c, returns are found or started by returns.c, and every
+ * statement goes through sql.h.
  */
 #include "ledger/store.h"
+#include "ledger/queue.h"
+#include "ledger/sql.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -127,33 +130,7 @@ const char store_schema_sql[] =
     "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '2');\n";
 
 /* A ledger error in words a mailroom can act on. */
-static int db_fail(sqlite3 *db, omr_error *err, const char *what) {
-    int code = sqlite3_extended_errcode(db) & 0xff;
-    const char *hint = "";
-    switch (code) {
-    case SQLITE_FULL: hint = " (the disk holding the ledger is full)"; break;
-    case SQLITE_READONLY: hint = " (the ledger or its folder is read-only)"; break;
-    case SQLITE_IOERR: hint = " (the disk refused the write: full, read-only or failing)"; break;
-    case SQLITE_CANTOPEN: hint = " (the ledger's folder cannot be written)"; break;
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED: hint = " (another program holds the ledger)"; break;
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB: hint = " (the ledger file is damaged)"; break;
-    default: break;
-    }
-    return omr_fail(err, OMR_ERR_IO, "ledger: %s: %s%s", what, sqlite3_errmsg(db), hint);
-}
-
-int store_exec(sqlite3 *db, const char *sql, omr_error *err) {
-    char *msg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        char what[64];
-        snprintf(what, sizeof what, "\"%.40s\"", sql);
-        sqlite3_free(msg);
-        return db_fail(db, err, what);
-    }
-    return OMR_OK;
-}
+int store_exec(sqlite3 *db, const char *sql, omr_error *err) { return sql_exec(db, sql, err); }
 
 /* Does table `table` have column `column`? */
 static int has_column(sqlite3 *db, const char *table, const char *column) {
@@ -161,11 +138,11 @@ static int has_column(sqlite3 *db, const char *table, const char *column) {
     snprintf(sql, sizeof sql, "PRAGMA table_info(%s)", table);
     sqlite3_stmt *st = NULL;
     int found = 0;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK)
-        while (sqlite3_step(st) == SQLITE_ROW)
-            if (strcmp((const char *)sqlite3_column_text(st, 1), column) == 0)
+    if (sql_prepare(db, &st, NULL, sql, "") == OMR_OK)
+        while (sql_step(st) == SQL_ROW)
+            if (strcmp(sql_text(st, 1), column) == 0)
                 found = 1;
-    sqlite3_finalize(st);
+    sql_finalize(st);
     return found;
 }
 
@@ -215,11 +192,16 @@ int store_open(const char *path, sqlite3 **db, omr_error *err) {
 
 void store_close(sqlite3 *db) { sqlite3_close(db); }
 
+const char *store_filename(sqlite3 *db) {
+    const char *file = sqlite3_db_filename(db, "main");
+    return file ? file : "";
+}
+
 int store_begin(sqlite3 *db, omr_error *err) { return store_exec(db, "BEGIN IMMEDIATE", err); }
 int store_commit(sqlite3 *db, omr_error *err) { return store_exec(db, "COMMIT", err); }
 void store_rollback(sqlite3 *db) {
-    if (!sqlite3_get_autocommit(db))
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    if (sql_in_transaction(db))
+        sql_exec(db, "ROLLBACK", NULL);
 }
 
 void store_now(char buf[32]) {
@@ -229,201 +211,16 @@ void store_now(char buf[32]) {
     strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* ---- statements ------------------------------------------------------------------ */
-
-/* Prepares `sql` and binds the arguments described by `types`: 't' text
- * (NULL allowed), 'i' long long, 'd' double, 'n' NULL. */
-static int prepare(sqlite3 *db, sqlite3_stmt **st, omr_error *err, const char *sql, const char *types, ...) {
-    *st = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK)
-        return db_fail(db, err, "cannot prepare a query");
-    va_list ap;
-    va_start(ap, types);
-    for (int i = 0; types[i]; i++) {
-        switch (types[i]) {
-        case 't': {
-            const char *s = va_arg(ap, const char *);
-            if (s)
-                sqlite3_bind_text(*st, i + 1, s, -1, SQLITE_TRANSIENT);
-            else
-                sqlite3_bind_null(*st, i + 1);
-            break;
-        }
-        case 'i': sqlite3_bind_int64(*st, i + 1, va_arg(ap, long long)); break;
-        case 'd': sqlite3_bind_double(*st, i + 1, va_arg(ap, double)); break;
-        default: sqlite3_bind_null(*st, i + 1); break;
-        }
-    }
-    va_end(ap);
-    return OMR_OK;
-}
-
-/* Steps a statement that returns no rows, and finalizes it. */
-static int run(sqlite3 *db, sqlite3_stmt *st, omr_error *err, const char *what) {
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return db_fail(db, err, what);
-    return OMR_OK;
-}
-
 #define RUN(db, err, what, sql, ...)                                                    \
     do {                                                                                \
-        sqlite3_stmt *st_;                                                              \
-        int rc_ = prepare(db, &st_, err, sql, __VA_ARGS__);                             \
-        if (rc_ == OMR_OK)                                                              \
-            rc_ = run(db, st_, err, what);                                              \
+        int rc_ = sql_run(db, err, what, sql, __VA_ARGS__);                             \
         if (rc_ != OMR_OK)                                                              \
             return rc_;                                                                 \
     } while (0)
 
-static const char *col_text(sqlite3_stmt *st, int i) {
-    const unsigned char *s = sqlite3_column_text(st, i);
-    return s ? (const char *)s : "";
-}
-
-/* ---- hashing ---------------------------------------------------------------------- */
-
-int store_hash_file(const char *path, char hex[65], long long *size, omr_error *err) {
-    hex[0] = 0;
-    *size = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return omr_fail(err, OMR_ERR_IO, "cannot be read: %s", strerror(errno));
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-        EVP_MD_CTX_free(ctx);
-        close(fd);
-        return omr_fail(err, OMR_ERR_MEMORY, "cannot start SHA-256 (OpenSSL)");
-    }
-    unsigned char buf[1 << 16];
-    ssize_t n;
-    long long total = 0;
-    while ((n = read(fd, buf, sizeof buf)) > 0) {
-        EVP_DigestUpdate(ctx, buf, (size_t)n);
-        total += n;
-    }
-    int saved = errno;
-    close(fd);
-    if (n < 0) {
-        EVP_MD_CTX_free(ctx);
-        return omr_fail(err, OMR_ERR_IO, "cannot be read: %s", strerror(saved));
-    }
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_DigestFinal_ex(ctx, md, &len);
-    EVP_MD_CTX_free(ctx);
-    for (unsigned int i = 0; i < len && i < 32; i++)
-        sprintf(hex + 2 * i, "%02x", md[i]);
-    *size = total;
-    return OMR_OK;
-}
-
-/* ---- small things ----------------------------------------------------------------- */
-
-int store_log_event(sqlite3 *db, const char *level, const char *file, const char *message,
-                    omr_error *err) {
-    char now[32];
-    store_now(now);
-    RUN(db, err, "cannot add an event", "INSERT INTO events(at, level, file, message) VALUES (?, ?, ?, ?)",
-        "tttt", now, level, file, message);
-    return OMR_OK;
-}
-
-int store_set_meta(sqlite3 *db, const char *key, const char *value, omr_error *err) {
-    RUN(db, err, "cannot write a setting", "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", "tt",
-        key, value ? value : "");
-    return OMR_OK;
-}
-
-int store_get_meta(sqlite3 *db, const char *key, char *buf, size_t size, omr_error *err) {
-    buf[0] = 0;
-    sqlite3_stmt *st;
-    int rc = prepare(db, &st, err, "SELECT value FROM meta WHERE key = ?", "t", key);
-    if (rc != OMR_OK)
-        return rc;
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
-        snprintf(buf, size, "%s", col_text(st, 0));
-    sqlite3_finalize(st);
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
-        return db_fail(db, err, "cannot read a setting");
-    return OMR_OK;
-}
-
-int store_find_file(sqlite3 *db, const char *sha256, store_file_info *out, omr_error *err) {
-    memset(out, 0, sizeof *out);
-    sqlite3_stmt *st;
-    int rc = prepare(db, &st, err,
-                     "SELECT id, state, original_name, stored_path, error, received_at "
-                     "FROM scan_files WHERE sha256 = ?", "t", sha256);
-    if (rc != OMR_OK)
-        return rc;
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
-        out->found = 1;
-        out->id = sqlite3_column_int64(st, 0);
-        snprintf(out->state, sizeof out->state, "%s", col_text(st, 1));
-        snprintf(out->name, sizeof out->name, "%s", col_text(st, 2));
-        snprintf(out->stored_path, sizeof out->stored_path, "%s", col_text(st, 3));
-        snprintf(out->error, sizeof out->error, "%s", col_text(st, 4));
-        snprintf(out->received_at, sizeof out->received_at, "%s", col_text(st, 5));
-    }
-    sqlite3_finalize(st);
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
-        return db_fail(db, err, "cannot look up a file");
-    return OMR_OK;
-}
-
-int store_forget_unfinished(sqlite3 *db, int *count, omr_error *err) {
-    *count = 0;
-    int rc = store_exec(db, "DELETE FROM scan_files WHERE state = 'processing' "
-                            "AND NOT EXISTS (SELECT 1 FROM pages WHERE pages.file_id = scan_files.id) "
-                            "AND NOT EXISTS (SELECT 1 FROM duplicate_files d WHERE d.file_id = scan_files.id)",
-                        err);
-    if (rc == OMR_OK)
-        *count = sqlite3_changes(db);
-    return rc;
-}
-
-int store_record_duplicate(sqlite3 *db, long long file_id, const char *name, const char *received_at,
-                           omr_error *err) {
-    char now[32];
-    store_now(now);
-    RUN(db, err, "cannot note a duplicate file",
-        "INSERT INTO duplicate_files(file_id, name, received_at) VALUES (?, ?, ?)", "itt", file_id, name,
-        received_at ? received_at : now);
-    return OMR_OK;
-}
-
-/* ---- review items ------------------------------------------------------------------ */
-
-/* Adds an open review item unless one (open or decided) exists for the same
- * (return, kind, item). */
-static int review_item_ensure(sqlite3 *db, long long return_id, const char *kind, const char *item,
-                              const char *reason, omr_error *err) {
-    char now[32];
-    store_now(now);
-    RUN(db, err, "cannot add a review item",
-        "INSERT INTO review_items(return_id, item, kind, reason, created_at) SELECT ?1, ?2, ?3, ?4, ?5 "
-        "WHERE NOT EXISTS (SELECT 1 FROM review_items WHERE return_id = ?1 AND kind = ?3 AND item = ?2)",
-        "ittt" "t", return_id, item, kind, reason, now);
-    return OMR_OK;
-}
-
-/* Removes an open, unleased, undecided review item that no longer applies. */
-static int review_item_drop(sqlite3 *db, long long return_id, const char *kind, const char *item,
-                            omr_error *err) {
-    RUN(db, err, "cannot remove a review item",
-        "DELETE FROM review_items WHERE return_id = ? AND kind = ? AND item = ? AND state = 'open' "
-        "AND lease_owner IS NULL AND id NOT IN (SELECT review_item_id FROM decisions)",
-        "itt", return_id, kind, item);
-    return OMR_OK;
-}
-
 /* ---- a return decided again from its pages ------------------------------------------ */
 
-static const omr_template *template_by_id(const omr_template *const *templates, size_t n, const char *id) {
+const omr_template *store_template_by_id(const omr_template *const *templates, size_t n, const char *id) {
     for (size_t i = 0; i < n; i++)
         if (strcmp(templates[i]->id, id) == 0)
             return templates[i];
@@ -438,19 +235,6 @@ static box_state state_by_name(const char *name) {
     if (strcmp(name, "unsure") == 0)
         return BOX_UNSURE;
     return BOX_BLANK;
-}
-
-/* The page transform as JSON for pages.transform; "h" (the projective map,
- * row-major 3x3) only when the page showed perspective. */
-static void transform_json(const page_transform *t, char *buf, size_t size) {
-    const double *m = t->to_image.m, *h = t->homography;
-    int n = snprintf(buf, size, "{\"m\":[%.10g,%.10g,%.10g,%.10g,%.10g,%.10g],\"turns\":%d,\"fiducials\":%d", m[0],
-                     m[1], m[2], m[3], m[4], m[5], t->quarter_turns, t->fiducials_found);
-    if (n > 0 && (size_t)n < size && t->projective)
-        n += snprintf(buf + n, size - (size_t)n, ",\"h\":[%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g]", h[0],
-                      h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8]);
-    if (n > 0 && (size_t)n + 1 < size)
-        snprintf(buf + n, size - (size_t)n, "}");
 }
 
 static void transform_parse(const char *json, page_transform *t) {
@@ -505,7 +289,7 @@ static int load_page(sqlite3 *db, const omr_template *t, const char *code, long 
         return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
     }
     sqlite3_stmt *st;
-    int rc = prepare(db, &st, err,
+    int rc = sql_prepare(db, &st, err,
                      "SELECT question, value, fill, extent, near_mm2, decision, confidence, shift_mm, ink_near "
                      "FROM marks WHERE page_id = ?", "i", page_id);
     if (rc != OMR_OK) {
@@ -513,29 +297,29 @@ static int load_page(sqlite3 *db, const omr_template *t, const char *code, long 
         return rc;
     }
     int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        const template_question *q = template_question_by_id(t, col_text(st, 0));
+    while ((step = sql_step(st)) == SQL_ROW) {
+        const template_question *q = template_question_by_id(t, sql_text(st, 0));
         if (!q || q->page != number)
             continue;
         size_t offset = assemble_box_offset(t, q);
         for (size_t b = 0; b < q->n_boxes; b++) {
-            if (strcmp(q->boxes[b].value, col_text(st, 1)) != 0)
+            if (strcmp(q->boxes[b].value, sql_text(st, 1)) != 0)
                 continue;
             box_measure *m = &p->measures[offset + b];
             box_decision *d = &p->decisions[offset + b];
-            m->fill = sqlite3_column_double(st, 2);
-            m->extent = sqlite3_column_double(st, 3);
-            m->near_mm2 = sqlite3_column_double(st, 4);
-            m->shift_mm = sqlite3_column_double(st, 7);
-            d->state = state_by_name(col_text(st, 5));
-            d->confidence = sqlite3_column_double(st, 6);
-            d->ink_near = sqlite3_column_int(st, 8);
+            m->fill = sql_double(st, 2);
+            m->extent = sql_double(st, 3);
+            m->near_mm2 = sql_double(st, 4);
+            m->shift_mm = sql_double(st, 7);
+            d->state = state_by_name(sql_text(st, 5));
+            d->confidence = sql_double(st, 6);
+            d->ink_near = (int)sql_int(st, 8);
         }
     }
-    sqlite3_finalize(st);
-    if (step != SQLITE_DONE) {
+    sql_finalize(st);
+    if (step != SQL_DONE) {
         page_reading_free(p);
-        return db_fail(db, err, "cannot read a page's marks");
+        return sql_fail(db, err, "cannot read a page's marks");
     }
     *out = p;
     return OMR_OK;
@@ -565,19 +349,19 @@ static char *answer_value(const template_question *q, const question_answer *a) 
 int store_recompute_return(sqlite3 *db, const omr_template *const *templates, size_t n_templates,
                            long long return_id, omr_error *err) {
     sqlite3_stmt *st;
-    int rc = prepare(db, &st, err, "SELECT template, code, duplicate_of FROM returns WHERE id = ?", "i", return_id);
+    int rc = sql_prepare(db, &st, err, "SELECT template, code, duplicate_of FROM returns WHERE id = ?", "i", return_id);
     if (rc != OMR_OK)
         return rc;
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_finalize(st);
+    if (sql_step(st) != SQL_ROW) {
+        sql_finalize(st);
         return omr_fail(err, OMR_ERR_NOT_FOUND, "ledger: return %lld does not exist", return_id);
     }
     char template_id[IDENTIFY_MAX_ID], code[IDENTIFY_MAX_ID];
-    snprintf(template_id, sizeof template_id, "%s", col_text(st, 0));
-    snprintf(code, sizeof code, "%s", col_text(st, 1));
-    long long duplicate_of = sqlite3_column_int64(st, 2);
-    sqlite3_finalize(st);
-    const omr_template *t = template_by_id(templates, n_templates, template_id);
+    snprintf(template_id, sizeof template_id, "%s", sql_text(st, 0));
+    snprintf(code, sizeof code, "%s", sql_text(st, 1));
+    long long duplicate_of = sql_int(st, 2);
+    sql_finalize(st);
+    const omr_template *t = store_template_by_id(templates, n_templates, template_id);
     if (!t)
         return omr_fail(err, OMR_ERR_NOT_FOUND, "ledger: return %lld is of questionnaire %s, which is not loaded",
                         return_id, template_id);
@@ -586,25 +370,25 @@ int store_recompute_return(sqlite3 *db, const omr_template *const *templates, si
     size_t n_pages = 0;
     if (!pages)
         return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
-    rc = prepare(db, &st, err,
+    rc = sql_prepare(db, &st, err,
                  "SELECT p.id, p.page, p.file_page, p.transform, f.original_name FROM pages p "
                  "JOIN scan_files f ON f.id = p.file_id WHERE p.return_id = ? AND p.status = 'read' "
                  "ORDER BY p.page, p.id", "i", return_id);
-    int step = SQLITE_DONE;
-    while (rc == OMR_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        int number = sqlite3_column_int(st, 1);
+    int step = SQL_DONE;
+    while (rc == OMR_OK && (step = sql_step(st)) == SQL_ROW) {
+        int number = (int)sql_int(st, 1);
         if (number < 1 || (size_t)number > t->n_pages || n_pages == t->n_pages)
             continue;
         if (n_pages && pages[n_pages - 1]->identity.page == number)
             continue; /* one copy of a page per return, by construction */
-        rc = load_page(db, t, code, sqlite3_column_int64(st, 0), number, sqlite3_column_int(st, 2),
-                       (const char *)sqlite3_column_text(st, 3), col_text(st, 4), &pages[n_pages], err);
+        rc = load_page(db, t, code, sql_int(st, 0), number, (int)sql_int(st, 2),
+                       sql_text_or_null(st, 3), sql_text(st, 4), &pages[n_pages], err);
         if (rc == OMR_OK)
             n_pages++;
     }
-    sqlite3_finalize(st);
-    if (rc == OMR_OK && step != SQLITE_DONE)
-        rc = db_fail(db, err, "cannot read a return's pages");
+    sql_finalize(st);
+    if (rc == OMR_OK && step != SQL_DONE)
+        rc = sql_fail(db, err, "cannot read a return's pages");
 
     form_set forms = {0};
     if (rc == OMR_OK && n_pages)
@@ -618,7 +402,7 @@ int store_recompute_return(sqlite3 *db, const omr_template *const *templates, si
             const question_answer *a = &f->answers[i];
             char *value = answer_value(q, a);
             int review = a->status == ANSWER_REVIEW;
-            rc = prepare(db, &st, err,
+            rc = sql_prepare(db, &st, err,
                          "INSERT INTO answers(return_id, question, value, machine_value, status, reason, confidence) "
                          "VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6) ON CONFLICT(return_id, question) DO UPDATE SET "
                          "machine_value = excluded.machine_value, confidence = excluded.confidence, "
@@ -629,21 +413,21 @@ int store_recompute_return(sqlite3 *db, const omr_template *const *templates, si
                          review ? a->reason : NULL, a->confidence);
             free(value);
             if (rc == OMR_OK)
-                rc = run(db, st, err, "cannot write an answer");
+                rc = sql_run_prepared(db, st, err, "cannot write an answer");
             if (rc != OMR_OK)
                 break;
             /* the review item follows the answer, unless a person has confirmed it */
-            rc = prepare(db, &st, err, "SELECT confirmed_by IS NOT NULL FROM answers WHERE return_id = ? AND question = ?",
+            rc = sql_prepare(db, &st, err, "SELECT confirmed_by IS NOT NULL FROM answers WHERE return_id = ? AND question = ?",
                          "it", return_id, q->id);
             int confirmed = 0;
             if (rc == OMR_OK) {
-                if (sqlite3_step(st) == SQLITE_ROW)
-                    confirmed = sqlite3_column_int(st, 0);
-                sqlite3_finalize(st);
+                if (sql_step(st) == SQL_ROW)
+                    confirmed = (int)sql_int(st, 0);
+                sql_finalize(st);
             }
             if (rc == OMR_OK && !confirmed)
-                rc = review ? review_item_ensure(db, return_id, "answer", q->id, a->reason, err)
-                            : review_item_drop(db, return_id, "answer", q->id, err);
+                rc = review ? queue_item_ensure(db, return_id, "answer", q->id, a->reason, err)
+                            : queue_item_drop(db, return_id, "answer", q->id, err);
         }
         if (rc == OMR_OK) {
             char flags[4096];
@@ -661,9 +445,9 @@ int store_recompute_return(sqlite3 *db, const omr_template *const *templates, si
                 snprintf(flags + len, sizeof flags - len, "%s%s", len ? " " : "",
                          fs == FRAME_CODE_UNKNOWN ? "not_in_frame" : "frame_check_failed");
             }
-            rc = prepare(db, &st, err, "UPDATE returns SET flags = ? WHERE id = ?", "ti", flags, return_id);
+            rc = sql_prepare(db, &st, err, "UPDATE returns SET flags = ? WHERE id = ?", "ti", flags, return_id);
             if (rc == OMR_OK)
-                rc = run(db, st, err, "cannot write a return's flags");
+                rc = sql_run_prepared(db, st, err, "cannot write a return's flags");
         }
     }
     form_set_free(&forms);
@@ -673,453 +457,3 @@ int store_recompute_return(sqlite3 *db, const omr_template *const *templates, si
     return rc;
 }
 
-/* ---- one scan file ------------------------------------------------------------------- */
-
-/* Saves a comment crop as PNG: a temporary name, then renamed. */
-static int save_crop(const omr_image *crop, const char *out_dir, const char *rel, omr_error *err) {
-    char path[4096], temp[4200];
-    snprintf(path, sizeof path, "%s/%s", out_dir, rel);
-    snprintf(temp, sizeof temp, "%s/comments/.crop.tmp.%d.%d", out_dir, (int)getpid(), (int)gettid());
-    int rc = encode_png(crop, temp, err);
-    if (rc == OMR_OK && rename(temp, path) != 0) {
-        rc = omr_fail(err, OMR_ERR_IO, "cannot save the comment crop %s: %s", path, strerror(errno));
-        unlink(temp);
-    } else if (rc != OMR_OK) {
-        unlink(temp);
-    }
-    return rc;
-}
-
-/* Appends printf-style text to buf (cut, never overflowing). */
-static void append(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void append(char *buf, size_t size, const char *fmt, ...) {
-    size_t len = strlen(buf);
-    if (len + 1 >= size)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf + len, size - len, fmt, ap);
-    va_end(ap);
-}
-
-/* The return a read page joins: the oldest paper return of its (template,
- * code) without that page; otherwise a new return, a duplicate of the first
- * when there is one. */
-static int assign_return(sqlite3 *db, const page_reading *pr, const char *now, long long *return_id,
-                         int *created, long long *duplicate_of, omr_error *err) {
-    *return_id = 0;
-    *created = 0;
-    *duplicate_of = 0;
-    sqlite3_stmt *st;
-    int rc = prepare(db, &st, err,
-                     "SELECT id, ifnull(duplicate_of, 0) FROM returns r WHERE template = ?1 AND code = ?2 "
-                     "AND mode = 'paper' AND NOT EXISTS (SELECT 1 FROM pages p WHERE p.return_id = r.id "
-                     "AND p.page = ?3 AND p.status = 'read') ORDER BY id LIMIT 1",
-                     "tti", pr->tmpl->id, pr->identity.code, (long long)pr->identity.page);
-    if (rc != OMR_OK)
-        return rc;
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
-        *return_id = sqlite3_column_int64(st, 0);
-        *duplicate_of = sqlite3_column_int64(st, 1);
-    }
-    sqlite3_finalize(st);
-    if (step == SQLITE_ROW)
-        return OMR_OK;
-    if (step != SQLITE_DONE)
-        return db_fail(db, err, "cannot look up a return");
-
-    char first_source[600] = "";
-    rc = prepare(db, &st, err,
-                 "SELECT r.id, (SELECT f.original_name || ' page ' || p.file_page FROM pages p JOIN scan_files f "
-                 "ON f.id = p.file_id WHERE p.return_id = r.id ORDER BY p.id LIMIT 1) FROM returns r "
-                 "WHERE template = ? AND code = ? AND duplicate_of IS NULL ORDER BY id LIMIT 1",
-                 "tt", pr->tmpl->id, pr->identity.code);
-    if (rc != OMR_OK)
-        return rc;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        *duplicate_of = sqlite3_column_int64(st, 0);
-        snprintf(first_source, sizeof first_source, "%s",
-                 sqlite3_column_type(st, 1) == SQLITE_NULL ? "the web" : col_text(st, 1));
-    }
-    sqlite3_finalize(st);
-    rc = prepare(db, &st, err, "INSERT INTO returns(template, code, mode, created_at, duplicate_of) VALUES (?, ?, 'paper', ?, ?)",
-                 "tttn", pr->tmpl->id, pr->identity.code, now);
-    if (rc != OMR_OK)
-        return rc;
-    if (*duplicate_of > 0)
-        sqlite3_bind_int64(st, 4, *duplicate_of);
-    rc = run(db, st, err, "cannot start a return");
-    if (rc != OMR_OK)
-        return rc;
-    *return_id = sqlite3_last_insert_rowid(db);
-    *created = 1;
-    if (*duplicate_of > 0) {
-        char reason[900];
-        snprintf(reason, sizeof reason,
-                 "login code %s already has a return (no. %lld, from %s); is this a second questionnaire "
-                 "from the same person, or the same one scanned twice? Keep or discard this return",
-                 pr->identity.code, *duplicate_of, first_source);
-        rc = review_item_ensure(db, *return_id, "duplicate", "duplicate", reason, err);
-    }
-    return rc;
-}
-
-/* Stores one read page: the page row, its marks and its text fields. */
-static int write_read_page(sqlite3 *db, const store_scan_file *file, long long file_id, const store_page *sp,
-                           long long return_id, long long duplicate_of, store_file_result *result,
-                           omr_error *err) {
-    const page_reading *pr = sp->reading;
-    const omr_template *t = pr->tmpl;
-    char transform[400];
-    transform_json(&pr->transform, transform, sizeof transform);
-    sqlite3_stmt *st;
-    int rc = prepare(db, &st, err,
-                     "INSERT INTO pages(file_id, file_page, status, template, code, page, return_id, transform) "
-                     "VALUES (?, ?, 'read', ?, ?, ?, ?, ?)", "iitti" "it", file_id, (long long)sp->file_page,
-                     t->id, pr->identity.code, (long long)pr->identity.page, return_id, transform);
-    if (rc == OMR_OK)
-        rc = run(db, st, err, "cannot write a page");
-    if (rc != OMR_OK)
-        return rc;
-    long long page_id = sqlite3_last_insert_rowid(db);
-
-    rc = prepare(db, &st, err,
-                 "INSERT INTO marks(page_id, question, value, fill, extent, near_mm2, decision, confidence, "
-                 "shift_mm, ink_near) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "");
-    if (rc != OMR_OK)
-        return rc;
-    size_t k = 0;
-    for (size_t qi = 0; qi < t->n_questions && rc == OMR_OK; qi++) {
-        const template_question *q = &t->questions[qi];
-        if (q->page != pr->identity.page)
-            continue;
-        for (size_t b = 0; b < q->n_boxes && k < pr->n_boxes; b++, k++) {
-            const box_measure *m = &pr->measures[k];
-            const box_decision *d = &pr->decisions[k];
-            sqlite3_reset(st);
-            sqlite3_bind_int64(st, 1, page_id);
-            sqlite3_bind_text(st, 2, q->id, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 3, q->boxes[b].value, -1, SQLITE_STATIC);
-            sqlite3_bind_double(st, 4, m->fill);
-            sqlite3_bind_double(st, 5, m->extent);
-            sqlite3_bind_double(st, 6, m->near_mm2);
-            sqlite3_bind_text(st, 7, decide_box_state_name(d->state), -1, SQLITE_STATIC);
-            sqlite3_bind_double(st, 8, d->confidence);
-            sqlite3_bind_double(st, 9, m->shift_mm);
-            sqlite3_bind_int(st, 10, d->ink_near);
-            if (sqlite3_step(st) != SQLITE_DONE)
-                rc = db_fail(db, err, "cannot write a box");
-        }
-    }
-    sqlite3_finalize(st);
-
-    for (size_t i = 0; rc == OMR_OK && i < t->n_text_fields; i++) {
-        const template_text_field *field = &t->text_fields[i];
-        if (field->page != pr->identity.page)
-            continue;
-        const text_reading *tr = &pr->texts[i];
-        if (!tr->has_writing) {
-            RUN(db, err, "cannot write a text", "INSERT OR IGNORE INTO texts(return_id, field, status) VALUES (?, ?, 'none')",
-                "it", return_id, field->id);
-            continue;
-        }
-        result->comments++;
-        char rel[600] = "";
-        if (tr->crop && file->out_dir) {
-            if (duplicate_of > 0)
-                snprintf(rel, sizeof rel, "comments/%s-%s-r%lld-p%d-%s.png", t->id, pr->identity.code, return_id,
-                         pr->identity.page, field->id);
-            else
-                snprintf(rel, sizeof rel, "comments/%s-%s-p%d-%s.png", t->id, pr->identity.code,
-                         pr->identity.page, field->id);
-            rc = save_crop(tr->crop, file->out_dir, rel, err);
-            if (rc != OMR_OK)
-                return rc;
-        } else if (tr->crop_path) {
-            snprintf(rel, sizeof rel, "%s", tr->crop_path);
-        }
-        const char *status;
-        if (tr->text)
-            status = tr->needs_review ? "review" : "ok";
-        else
-            status = file->ocr && *rel ? "pending_ocr" : "review";
-        sqlite3_stmt *ts;
-        rc = prepare(db, &ts, err,
-                     "INSERT OR IGNORE INTO texts(return_id, field, text, machine_text, confidence, crop_path, status) "
-                     "VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6)", "itt" "dtt", return_id, field->id, tr->text,
-                     tr->text ? tr->confidence : 0.0, *rel ? rel : NULL, status);
-        if (rc == OMR_OK)
-            rc = run(db, ts, err, "cannot write a text");
-        if (rc == OMR_OK && strcmp(status, "review") == 0)
-            rc = review_item_ensure(db, return_id, "text", field->id,
-                                    tr->text ? "handwriting OCR unsure (confidence low)" : "writing to transcribe", err);
-    }
-    return rc;
-}
-
-static int write_file_body(sqlite3 *db, const omr_template *const *templates, size_t n_templates,
-                           const store_scan_file *file, const char *now, const char *received,
-                           store_file_result *result, omr_error *err) {
-    long long existing = 0;
-    if (file->sha256) {
-        store_file_info info;
-        int rc = store_find_file(db, file->sha256, &info, err);
-        if (rc != OMR_OK)
-            return rc;
-        if (info.found && strcmp(info.state, "processing") != 0) {
-            result->duplicate = 1;
-            result->file_id = info.id;
-            snprintf(result->state, sizeof result->state, "%s", info.state);
-            snprintf(result->first_name, sizeof result->first_name, "%s", info.name);
-            snprintf(result->first_path, sizeof result->first_path, "%s", info.stored_path);
-            snprintf(result->error, sizeof result->error, "%s", info.error);
-            snprintf(result->received_at, sizeof result->received_at, "%s", info.received_at);
-            rc = store_record_duplicate(db, info.id, file->name, received, err);
-            if (rc != OMR_OK)
-                return rc;
-            char message[1200];
-            snprintf(message, sizeof message, "the same content as %s (received %s); not counted again",
-                     info.name, info.received_at);
-            return store_log_event(db, "info", file->name, message, err);
-        }
-        if (info.found)
-            existing = info.id;
-    }
-
-    for (size_t i = 0; i < file->n_pages; i++) {
-        const store_page *sp = &file->pages[i];
-        if (sp->status == STORE_PAGE_READ && sp->reading)
-            result->pages_read++;
-        else if (sp->status == STORE_PAGE_BLANK)
-            result->pages_blank++;
-        else
-            result->pages_rejected++;
-    }
-    /* a file of blank pages (the backs of a duplex scan, saved apart) was read
-     * and holds nothing: filed with the others, not with the rejects */
-    int all_blank = !file->error && file->n_pages && result->pages_blank == file->n_pages;
-    int done = result->pages_read > 0 || all_blank;
-    snprintf(result->state, sizeof result->state, "%s", done ? "done" : "rejected");
-    char error[1024] = "";
-    if (file->error)
-        snprintf(error, sizeof error, "%s", file->error);
-    else if (!done) {
-        snprintf(error, sizeof error, "no page could be used:");
-        for (size_t i = 0; i < file->n_pages; i++)
-            if (file->pages[i].status != STORE_PAGE_BLANK)
-                append(error, sizeof error, " page %d: %s;", file->pages[i].file_page,
-                       file->pages[i].reason ? file->pages[i].reason : "not read");
-        if (!file->n_pages)
-            snprintf(error, sizeof error, "the file holds no pages");
-        size_t len = strlen(error);
-        if (len && error[len - 1] == ';')
-            error[len - 1] = 0;
-    }
-    snprintf(result->error, sizeof result->error, "%s", error);
-    const char *stored = done ? file->archive_path : file->rejected_path;
-    sqlite3_stmt *st;
-    int rc;
-    if (existing)
-        rc = prepare(db, &st, err,
-                     "UPDATE scan_files SET original_name = ?, stored_path = ?, size = ?, state = ?, "
-                     "finished_at = ?, error = ? WHERE id = ?", "ttitt" "ti", file->name, stored, file->size,
-                     result->state, now, *error ? error : NULL, existing);
-    else
-        rc = prepare(db, &st, err,
-                     "INSERT INTO scan_files(sha256, original_name, stored_path, size, state, received_at, "
-                     "finished_at, error) VALUES (coalesce(?1, 'unreadable:' || ?2 || ':' || ?6 || ':' || "
-                     "(SELECT ifnull(max(id), 0) + 1 FROM scan_files)), ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                     "ttti" "tttt", file->sha256, file->name, stored, file->size, result->state, received, now,
-                     *error ? error : NULL);
-    if (rc == OMR_OK)
-        rc = run(db, st, err, "cannot write the scan file's row");
-    if (rc != OMR_OK)
-        return rc;
-    long long file_id = existing ? existing : sqlite3_last_insert_rowid(db);
-    result->file_id = file_id;
-
-    long long *touched = calloc(file->n_pages + 1, sizeof *touched);
-    size_t n_touched = 0;
-    if (!touched)
-        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
-    for (size_t i = 0; rc == OMR_OK && i < file->n_pages; i++) {
-        const store_page *sp = &file->pages[i];
-        if (sp->status == STORE_PAGE_READ && sp->reading) {
-            long long return_id, duplicate_of;
-            int created;
-            rc = assign_return(db, sp->reading, now, &return_id, &created, &duplicate_of, err);
-            if (rc == OMR_OK)
-                rc = write_read_page(db, file, file_id, sp, return_id, duplicate_of, result, err);
-            if (rc != OMR_OK)
-                break;
-            size_t j = 0;
-            while (j < n_touched && touched[j] != return_id)
-                j++;
-            if (j == n_touched) {
-                touched[n_touched++] = return_id;
-                if (created)
-                    result->returns_new++;
-                else
-                    result->returns_joined++;
-            }
-            continue;
-        }
-        rc = prepare(db, &st, err, "INSERT INTO pages(file_id, file_page, status, reason) VALUES (?, ?, ?, ?)",
-                     "iitt", file_id, (long long)sp->file_page,
-                     sp->status == STORE_PAGE_BLANK ? "blank" : "rejected", sp->reason);
-        if (rc == OMR_OK)
-            rc = run(db, st, err, "cannot write a page");
-        if (rc == OMR_OK && sp->status == STORE_PAGE_REJECTED && sp->reviewable) {
-            rc = prepare(db, &st, err,
-                         "INSERT INTO review_items(page_id, item, kind, reason, created_at) "
-                         "VALUES (?, 'page', 'unmatched_page', ?, ?)",
-                         "itt", sqlite3_last_insert_rowid(db), sp->reason ? sp->reason : "page not read", now);
-            if (rc == OMR_OK)
-                rc = run(db, st, err, "cannot add a review item");
-        }
-    }
-    for (size_t j = 0; rc == OMR_OK && j < n_touched; j++) {
-        rc = store_recompute_return(db, templates, n_templates, touched[j], err);
-        if (rc != OMR_OK)
-            break;
-        rc = prepare(db, &st, err,
-                     "SELECT r.template, r.code, (SELECT count(DISTINCT page) FROM pages p WHERE p.return_id = r.id "
-                     "AND p.status = 'read'), group_concat(DISTINCT p2.page) FROM returns r LEFT JOIN pages p2 "
-                     "ON p2.return_id = r.id AND p2.status = 'read' WHERE r.id = ?", "i", touched[j]);
-        if (rc != OMR_OK)
-            break;
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            const omr_template *t = template_by_id(templates, n_templates, col_text(st, 0));
-            int have = sqlite3_column_int(st, 2);
-            if (t && (size_t)have >= t->n_pages)
-                append(result->codes, sizeof result->codes, "%s%s (complete)", j ? ", " : "", col_text(st, 1));
-            else
-                append(result->codes, sizeof result->codes, "%s%s (page %s of %zu)", j ? ", " : "",
-                       col_text(st, 1), col_text(st, 3), t ? t->n_pages : (size_t)0);
-        }
-        sqlite3_finalize(st);
-    }
-    free(touched);
-    if (rc != OMR_OK)
-        return rc;
-    if (strlen(result->codes) >= sizeof result->codes - 1)
-        memcpy(result->codes + sizeof result->codes - 4, "...", 4);
-
-    char message[1600];
-    if (all_blank) {
-        snprintf(message, sizeof message, "%zu blank page%s, nothing to count", result->pages_blank,
-                 result->pages_blank == 1 ? "" : "s");
-    } else if (done) {
-        snprintf(message, sizeof message, "read %zu page%s: %s", result->pages_read,
-                 result->pages_read == 1 ? "" : "s", result->codes);
-        if (result->pages_blank)
-            append(message, sizeof message, "; %zu blank", result->pages_blank);
-        if (result->pages_rejected)
-            append(message, sizeof message, "; %zu page%s not used (see rejects.csv)", result->pages_rejected,
-                   result->pages_rejected == 1 ? "" : "s");
-    } else {
-        snprintf(message, sizeof message, "rejected: %s", error);
-    }
-    return store_log_event(db, done ? "info" : "error", file->name, message, err);
-}
-
-int store_write_file(sqlite3 *db, const omr_template *const *templates, size_t n_templates,
-                     const store_scan_file *file, store_file_result *result, omr_error *err) {
-    memset(result, 0, sizeof *result);
-    char now[32];
-    store_now(now);
-    const char *received = file->received_at ? file->received_at : now;
-    int rc = store_begin(db, err);
-    if (rc != OMR_OK)
-        return rc;
-    rc = write_file_body(db, templates, n_templates, file, now, received, result, err);
-    if (rc == OMR_OK)
-        rc = store_commit(db, err);
-    if (rc != OMR_OK) {
-        store_rollback(db);
-        store_file_result empty = {0};
-        *result = empty;
-    }
-    return rc;
-}
-
-int store_write_unreadable(sqlite3 *db, const char *name, const char *stored_path, const char *reason,
-                           omr_error *err) {
-    store_scan_file file = {.name = name, .rejected_path = stored_path, .archive_path = stored_path,
-                            .error = reason};
-    store_file_result result;
-    return store_write_file(db, NULL, 0, &file, &result, err);
-}
-
-/* ---- the OCR queue --------------------------------------------------------------------- */
-
-int store_next_text_job(sqlite3 *db, long long after, int shard, int n_shards, store_text_job *job,
-                        int *found, omr_error *err) {
-    memset(job, 0, sizeof *job);
-    *found = 0;
-    if (n_shards < 1)
-        n_shards = 1;
-    sqlite3_stmt *st;
-    int rc = prepare(db, &st, err,
-                     "SELECT t.rowid, t.return_id, t.field, ifnull(t.crop_path, ''), r.template, r.code "
-                     "FROM texts t JOIN returns r ON r.id = t.return_id WHERE t.status = 'pending_ocr' "
-                     "AND t.rowid > ? AND t.rowid % ? = ? ORDER BY t.rowid LIMIT 1",
-                     "iii", after, (long long)n_shards, (long long)shard);
-    if (rc != OMR_OK)
-        return rc;
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
-        *found = 1;
-        job->rowid = sqlite3_column_int64(st, 0);
-        job->return_id = sqlite3_column_int64(st, 1);
-        snprintf(job->field, sizeof job->field, "%s", col_text(st, 2));
-        snprintf(job->crop_path, sizeof job->crop_path, "%s", col_text(st, 3));
-        snprintf(job->template_id, sizeof job->template_id, "%s", col_text(st, 4));
-        snprintf(job->code, sizeof job->code, "%s", col_text(st, 5));
-    }
-    sqlite3_finalize(st);
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
-        return db_fail(db, err, "cannot read the OCR queue");
-    return OMR_OK;
-}
-
-static int finish_text_body(sqlite3 *db, const store_text_job *job, const char *text, double confidence,
-                            int needs_review, const char *reason, omr_error *err) {
-    sqlite3_stmt *st;
-    int rc = prepare(db, &st, err,
-                     "UPDATE texts SET text = ?1, machine_text = ?1, confidence = ?2, status = ?3 "
-                     "WHERE rowid = ?4 AND status = 'pending_ocr'",
-                     "tdti", text, confidence, needs_review ? "review" : "ok", job->rowid);
-    if (rc == OMR_OK)
-        rc = run(db, st, err, "cannot write an OCR result");
-    if (rc == OMR_OK && sqlite3_changes(db) > 0 && needs_review)
-        rc = review_item_ensure(db, job->return_id, "text", job->field,
-                                reason ? reason : "handwriting OCR unsure (confidence low)", err);
-    return rc;
-}
-
-int store_finish_text_job(sqlite3 *db, const store_text_job *job, const char *text, double confidence,
-                          int needs_review, const char *reason, omr_error *err) {
-    int rc = store_begin(db, err);
-    if (rc != OMR_OK)
-        return rc;
-    rc = finish_text_body(db, job, text, confidence, needs_review, reason, err);
-    if (rc == OMR_OK)
-        rc = store_commit(db, err);
-    if (rc != OMR_OK)
-        store_rollback(db);
-    return rc;
-}
-
-int store_count_pending_texts(sqlite3 *db, long long *count, omr_error *err) {
-    *count = 0;
-    sqlite3_stmt *st;
-    int rc = prepare(db, &st, err, "SELECT count(*) FROM texts WHERE status = 'pending_ocr'", "");
-    if (rc != OMR_OK)
-        return rc;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        *count = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return OMR_OK;
-}

@@ -81,6 +81,8 @@ extern const char store_schema_sql[];
  * it with store_close. One connection per thread. */
 int store_open(const char *path, sqlite3 **db, omr_error *err);
 void store_close(sqlite3 *db);
+/* The ledger file's path ("" for an in-memory ledger). */
+const char *store_filename(sqlite3 *db);
 
 /* Runs `sql` (no results) or fills err with SQLite's message and the SQL's
  * first words. */
@@ -179,6 +181,9 @@ int store_record_duplicate(sqlite3 *db, long long file_id, const char *name,
  * not known. */
 int store_recompute_return(sqlite3 *db, const omr_template *const *templates, size_t n_templates,
                            long long return_id, omr_error *err);
+
+/* The template of `id` among those given, NULL when it is not there. */
+const omr_template *store_template_by_id(const omr_template *const *templates, size_t n, const char *id);
 
 /* ---- the OCR queue ------------------------------------------------------------------ */
 

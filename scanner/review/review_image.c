@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "pages/decode.h"
+#include "ledger/queue.h"
 #include "review/review.h"
 
 #define MAX_OUT_SIDE 1600
@@ -73,51 +74,29 @@ static omr_rect rect_clip(omr_rect r, double pad, double width, double height) {
     return (omr_rect){x0, y0, fmax(1, x1 - x0), fmax(1, y1 - y0)};
 }
 
-/* Fills scan_path, file_page and the transform of a page row. */
-static int page_source(sqlite3 *db, const char *sql, int64_t a, int64_t b, int bind_b,
-                       review_image_source *out) {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return 0;
-    sqlite3_bind_int64(st, 1, a);
-    if (bind_b)
-        sqlite3_bind_int64(st, 2, b);
-    int found = 0;
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
-        found = 1;
-        out->scan_path = strdup((const char *)sqlite3_column_text(st, 0));
-        out->file_page = sqlite3_column_int(st, 1);
-        out->has_transform = parse_transform((const char *)sqlite3_column_text(st, 2), out->h);
+/* Fills scan_path, file_page and the transform from the ledger's page. */
+static int page_source(int found, queue_page_source *src, review_image_source *out) {
+    if (found) {
+        out->scan_path = src->stored_path;
+        src->stored_path = NULL;
+        out->file_page = src->file_page;
+        out->has_transform = parse_transform(src->transform, out->h);
     }
-    sqlite3_finalize(st);
+    queue_page_source_clear(src);
     return found;
 }
-
-#define PAGE_COLUMNS "SELECT f.stored_path, p.file_page, p.transform FROM pages p JOIN scan_files f ON f.id = p.file_id "
 
 int review_image_source_get(review_queue *q, int64_t id, review_image_source *out, omr_error *err) {
     memset(out, 0, sizeof *out);
     sqlite3 *db = review_queue_db(q);
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT i.kind, i.item, i.return_id, i.page_id, r.template FROM review_items i "
-                           "LEFT JOIN returns r ON r.id = i.return_id WHERE i.id = ?",
-                           -1, &st, NULL) != SQLITE_OK)
-        return omr_fail(err, OMR_ERR_IO, "ledger: %s", sqlite3_errmsg(db));
-    sqlite3_bind_int64(st, 1, id);
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_finalize(st);
-        return omr_fail(err, OMR_ERR_NOT_FOUND, "there is no review item %lld", (long long)id);
-    }
     char kind[32], item[128] = "", tid[128] = "";
-    snprintf(kind, sizeof kind, "%s", (const char *)sqlite3_column_text(st, 0));
-    if (sqlite3_column_text(st, 1))
-        snprintf(item, sizeof item, "%s", (const char *)sqlite3_column_text(st, 1));
-    int64_t return_id = sqlite3_column_int64(st, 2), page_id = sqlite3_column_int64(st, 3);
-    int has_page = sqlite3_column_type(st, 3) != SQLITE_NULL;
-    if (sqlite3_column_text(st, 4))
-        snprintf(tid, sizeof tid, "%s", (const char *)sqlite3_column_text(st, 4));
-    sqlite3_finalize(st);
+    int64_t return_id = 0, page_id = 0;
+    int has_page = 0;
+    int rc0 = queue_item_for_image(db, id, kind, sizeof kind, item, sizeof item, &return_id, &page_id, &has_page,
+                                   tid, sizeof tid, err);
+    if (rc0 != OMR_OK)
+        return rc0;
+    queue_page_source ps;
 
     out->base_dir = strdup("."); /* scan files: as scan and watch named them */
     const omr_template *t = tid[0] ? review_queue_template(q, tid, NULL) : NULL;
@@ -127,10 +106,9 @@ int review_image_source_get(review_queue *q, int64_t id, review_image_source *ou
         const template_question *qq = t ? template_question_by_id(t, item) : NULL;
         if (!qq)
             return omr_fail(err, OMR_ERR_NOT_FOUND, "the question %s is not in template %s", item, tid);
-        int found = has_page && page_source(db, PAGE_COLUMNS "WHERE p.id = ?", page_id, 0, 0, out);
+        int found = has_page && page_source(queue_page_source_by_id(db, page_id, &ps), &ps, out);
         if (!found)
-            found = page_source(db, PAGE_COLUMNS "WHERE p.return_id = ? AND p.page = ? ORDER BY p.id LIMIT 1",
-                                return_id, qq->page, 1, out);
+            found = page_source(queue_page_source_of_return(db, return_id, qq->page, &ps), &ps, out);
         if (!found)
             return omr_fail(err, OMR_ERR_NOT_FOUND, "page %d of this return is not in the ledger", qq->page);
         omr_rect r = qq->text_rect;
@@ -145,32 +123,15 @@ int review_image_source_get(review_queue *q, int64_t id, review_image_source *ou
             if (out->n_outlines < REVIEW_MAX_OUTLINES) {
                 out->outlines[out->n_outlines] = qq->boxes[b].rect;
                 out->outline_state[out->n_outlines] = 'b';
-                sqlite3_stmt *ms = NULL;
-                if (sqlite3_prepare_v2(db,
-                                       "SELECT m.decision FROM marks m JOIN pages p ON p.id = m.page_id "
-                                       "WHERE p.return_id = ? AND m.question = ? AND m.value = ? ORDER BY p.id LIMIT 1",
-                                       -1, &ms, NULL) == SQLITE_OK) {
-                    sqlite3_bind_int64(ms, 1, return_id);
-                    sqlite3_bind_text(ms, 2, qq->id, -1, SQLITE_STATIC);
-                    sqlite3_bind_text(ms, 3, qq->boxes[b].value, -1, SQLITE_STATIC);
-                    if (sqlite3_step(ms) == SQLITE_ROW && sqlite3_column_text(ms, 0))
-                        out->outline_state[out->n_outlines] = (char)sqlite3_column_text(ms, 0)[0];
-                }
-                sqlite3_finalize(ms);
+                char state = queue_mark_state(db, return_id, qq->id, qq->boxes[b].value);
+                if (state)
+                    out->outline_state[out->n_outlines] = state;
                 out->n_outlines++;
             }
         }
         out->region_mm = rect_clip(r, 4, t->page_width, t->page_height);
     } else if (strcmp(kind, "text") == 0) {
-        char *crop = NULL;
-        if (sqlite3_prepare_v2(db, "SELECT crop_path FROM texts WHERE return_id = ? AND field = ?", -1, &st, NULL) ==
-            SQLITE_OK) {
-            sqlite3_bind_int64(st, 1, return_id);
-            sqlite3_bind_text(st, 2, item, -1, SQLITE_STATIC);
-            if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-                crop = strdup((const char *)sqlite3_column_text(st, 0));
-            sqlite3_finalize(st);
-        }
+        char *crop = queue_text_crop(db, return_id, item);
         if (crop) {
             out->file_path = crop;
             free(out->base_dir);
@@ -183,15 +144,14 @@ int review_image_source_get(review_queue *q, int64_t id, review_image_source *ou
                 f = &t->text_fields[i];
         if (!f)
             return omr_fail(err, OMR_ERR_NOT_FOUND, "the comment field %s has no saved crop", item);
-        int found = has_page && page_source(db, PAGE_COLUMNS "WHERE p.id = ?", page_id, 0, 0, out);
+        int found = has_page && page_source(queue_page_source_by_id(db, page_id, &ps), &ps, out);
         if (!found)
-            found = page_source(db, PAGE_COLUMNS "WHERE p.return_id = ? AND p.page = ? ORDER BY p.id LIMIT 1",
-                                return_id, f->page, 1, out);
+            found = page_source(queue_page_source_of_return(db, return_id, f->page, &ps), &ps, out);
         if (!found)
             return omr_fail(err, OMR_ERR_NOT_FOUND, "page %d of this return is not in the ledger", f->page);
         out->region_mm = rect_clip(f->rect, 3, t->page_width, t->page_height);
     } else if (strcmp(kind, "duplicate") == 0) {
-        if (!page_source(db, PAGE_COLUMNS "WHERE p.return_id = ? ORDER BY p.page, p.id LIMIT 1", return_id, 0, 0, out))
+        if (!page_source(queue_page_source_of_return(db, return_id, 0, &ps), &ps, out))
             return omr_fail(err, OMR_ERR_NOT_FOUND, "no page of this return is in the ledger");
         double w = t ? t->page_width : 210, h = t ? t->page_height : 297;
         out->region_mm = (omr_rect){0, 0, w, h / 3};
@@ -202,7 +162,7 @@ int review_image_source_get(review_queue *q, int64_t id, review_image_source *ou
             out->n_outlines = 1;
         }
     } else if (strcmp(kind, "unmatched_page") == 0) {
-        if (!has_page || !page_source(db, PAGE_COLUMNS "WHERE p.id = ?", page_id, 0, 0, out))
+        if (!has_page || !page_source(queue_page_source_by_id(db, page_id, &ps), &ps, out))
             return omr_fail(err, OMR_ERR_NOT_FOUND, "the page is not in the ledger");
         out->has_transform = 0; /* show the page as scanned, whole */
     } else {

@@ -1,0 +1,179 @@
+/*
+ * sql.c — the ledger's helpers over SQLite's C API (see sql.h): prepare with
+ * typed binding, step, read columns, and one error message per failure with
+ * a hint for the mailroom. Nothing here knows a table; the ledger's files
+ * (store, returns, queue, decisions, users) hand it their statements.
+ */
+#include "ledger/sql.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int sql_fail(sqlite3 *db, omr_error *err, const char *what) {
+    int code = sqlite3_extended_errcode(db) & 0xff;
+    const char *hint = "";
+    switch (code) {
+    case SQLITE_FULL: hint = " (the disk holding the ledger is full)"; break;
+    case SQLITE_READONLY: hint = " (the ledger or its folder is read-only)"; break;
+    case SQLITE_IOERR: hint = " (the disk refused the write: full, read-only or failing)"; break;
+    case SQLITE_CANTOPEN: hint = " (the ledger's folder cannot be written)"; break;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: hint = " (another program holds the ledger)"; break;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB: hint = " (the ledger file is damaged)"; break;
+    default: break;
+    }
+    return omr_fail(err, OMR_ERR_IO, "ledger: %s: %s%s", what, sqlite3_errmsg(db), hint);
+}
+
+int sql_exec(sqlite3 *db, const char *sql, omr_error *err) {
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        char what[64];
+        snprintf(what, sizeof what, "\"%.40s\"", sql);
+        sqlite3_free(msg);
+        return sql_fail(db, err, what);
+    }
+    return OMR_OK;
+}
+
+static void bind_args(sqlite3_stmt *st, const char *types, va_list ap) {
+    for (int i = 0; types[i]; i++) {
+        switch (types[i]) {
+        case 't': {
+            const char *s = va_arg(ap, const char *);
+            if (s)
+                sqlite3_bind_text(st, i + 1, s, -1, SQLITE_TRANSIENT);
+            else
+                sqlite3_bind_null(st, i + 1);
+            break;
+        }
+        case 'i': sqlite3_bind_int64(st, i + 1, va_arg(ap, long long)); break;
+        case 'd': sqlite3_bind_double(st, i + 1, va_arg(ap, double)); break;
+        default: sqlite3_bind_null(st, i + 1); break;
+        }
+    }
+}
+
+int sql_vprepare(sqlite3 *db, sqlite3_stmt **st, omr_error *err, const char *sql, const char *types,
+                 va_list ap) {
+    *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK) {
+        sqlite3_finalize(*st);
+        *st = NULL;
+        return sql_fail(db, err, "cannot prepare a query");
+    }
+    assert((size_t)sqlite3_bind_parameter_count(*st) >= strlen(types));
+    bind_args(*st, types, ap);
+    return OMR_OK;
+}
+
+int sql_prepare(sqlite3 *db, sqlite3_stmt **st, omr_error *err, const char *sql, const char *types, ...) {
+    va_list ap;
+    va_start(ap, types);
+    int rc = sql_vprepare(db, st, err, sql, types, ap);
+    va_end(ap);
+    return rc;
+}
+
+void sql_bind(sqlite3_stmt *st, const char *types, ...) {
+    va_list ap;
+    va_start(ap, types);
+    bind_args(st, types, ap);
+    va_end(ap);
+}
+
+void sql_reset(sqlite3_stmt *st) { sqlite3_reset(st); }
+
+int sql_run_prepared(sqlite3 *db, sqlite3_stmt *st, omr_error *err, const char *what) {
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return sql_fail(db, err, what);
+    return OMR_OK;
+}
+
+int sql_run(sqlite3 *db, omr_error *err, const char *what, const char *sql, const char *types, ...) {
+    sqlite3_stmt *st = NULL;
+    va_list ap;
+    va_start(ap, types);
+    int rc = sql_vprepare(db, &st, NULL, sql, types, ap);
+    va_end(ap);
+    if (rc != OMR_OK)
+        return sql_fail(db, err, what);
+    return sql_run_prepared(db, st, err, what);
+}
+
+int sql_step(sqlite3_stmt *st) {
+    int rc = sqlite3_step(st);
+    return rc == SQLITE_ROW ? SQL_ROW : rc == SQLITE_DONE ? SQL_DONE : SQL_ERROR;
+}
+
+void sql_finalize(sqlite3_stmt *st) { sqlite3_finalize(st); }
+
+int sql_int_query(sqlite3 *db, long long *value, long long fallback, omr_error *err, const char *what,
+                  const char *sql, const char *types, ...) {
+    *value = fallback;
+    sqlite3_stmt *st = NULL;
+    va_list ap;
+    va_start(ap, types);
+    int rc = sql_vprepare(db, &st, NULL, sql, types, ap);
+    va_end(ap);
+    if (rc != OMR_OK)
+        return sql_fail(db, err, what);
+    int step = sql_step(st);
+    if (step == SQL_ROW && !sql_is_null(st, 0))
+        *value = sql_int(st, 0);
+    sqlite3_finalize(st);
+    return step == SQL_ERROR ? sql_fail(db, err, what) : OMR_OK;
+}
+
+const char *sql_text(sqlite3_stmt *st, int col) {
+    const unsigned char *s = sqlite3_column_text(st, col);
+    return s ? (const char *)s : "";
+}
+
+const char *sql_text_or_null(sqlite3_stmt *st, int col) { return (const char *)sqlite3_column_text(st, col); }
+
+char *sql_dup(sqlite3_stmt *st, int col) {
+    const unsigned char *s = sqlite3_column_text(st, col);
+    return s ? strdup((const char *)s) : NULL;
+}
+
+long long sql_int(sqlite3_stmt *st, int col) { return sqlite3_column_int64(st, col); }
+double sql_double(sqlite3_stmt *st, int col) { return sqlite3_column_double(st, col); }
+int sql_is_null(sqlite3_stmt *st, int col) { return sqlite3_column_type(st, col) == SQLITE_NULL; }
+
+json_t *sql_json(sqlite3_stmt *st, int col) {
+    switch (sqlite3_column_type(st, col)) {
+    case SQLITE_NULL: return json_null();
+    case SQLITE_INTEGER: return json_integer(sqlite3_column_int64(st, col));
+    case SQLITE_FLOAT: return json_real(sqlite3_column_double(st, col));
+    default: {
+        const char *s = (const char *)sqlite3_column_text(st, col);
+        json_t *j = json_string(s ? s : "");
+        return j ? j : json_string("(not UTF-8)");
+    }
+    }
+}
+
+long long sql_last_id(sqlite3 *db) { return sqlite3_last_insert_rowid(db); }
+int sql_changes(sqlite3 *db) { return sqlite3_changes(db); }
+int sql_in_transaction(sqlite3 *db) { return !sqlite3_get_autocommit(db); }
+
+int sql_begin(sqlite3 *db, omr_error *err) { return sql_exec(db, "BEGIN IMMEDIATE", err); }
+int sql_commit(sqlite3 *db, omr_error *err) { return sql_exec(db, "COMMIT", err); }
+void sql_rollback(sqlite3 *db) {
+    if (sql_in_transaction(db))
+        sql_exec(db, "ROLLBACK", NULL);
+}
+
+void sql_now(char buf[32]) {
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}

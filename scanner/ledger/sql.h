@@ -1,0 +1,78 @@
+/*
+ * sql.h — the one way the ledger calls SQLite. Every ledger file prepares,
+ * binds, steps and reads columns through these helpers, so that a failure is
+ * always reported the same way: an omr_error saying what the ledger was
+ * doing, SQLite's reason, and a hint a mailroom can act on (disk full,
+ * read-only, another program holds the ledger, a damaged file).
+ *
+ * Arguments are bound from a type string, one letter per `?`:
+ *   't' text (const char *, NULL binds NULL), 'i' integer (long long),
+ *   'd' real (double), 'n' NULL (takes no argument).
+ * Only files under scanner/ledger/ include this header.
+ */
+#ifndef OMR_SQL_H
+#define OMR_SQL_H
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+
+#include "base/common.h"
+
+/* Fills err with "ledger: <what>: <SQLite's message><hint>"; returns OMR_ERR_IO. */
+int sql_fail(sqlite3 *db, omr_error *err, const char *what);
+
+/* Runs `sql` (one or more statements, no results); on failure err names the
+ * SQL's first words. */
+int sql_exec(sqlite3 *db, const char *sql, omr_error *err);
+
+/* Prepares `sql` and binds the arguments described by `types` (see above).
+ * On failure *st is NULL and err says so. */
+int sql_prepare(sqlite3 *db, sqlite3_stmt **st, omr_error *err, const char *sql, const char *types, ...);
+int sql_vprepare(sqlite3 *db, sqlite3_stmt **st, omr_error *err, const char *sql, const char *types,
+                 va_list ap);
+/* Binds again after sql_reset (same types as sql_prepare). */
+void sql_bind(sqlite3_stmt *st, const char *types, ...);
+void sql_reset(sqlite3_stmt *st);
+
+/* Prepares, binds, steps once and finalizes a statement that returns no rows
+ * (a row is not an error); err names `what` on failure. */
+int sql_run(sqlite3 *db, omr_error *err, const char *what, const char *sql, const char *types, ...);
+/* Steps a prepared statement that returns no rows and finalizes it. */
+int sql_run_prepared(sqlite3 *db, sqlite3_stmt *st, omr_error *err, const char *what);
+
+/* Steps: SQL_ROW, SQL_DONE, or SQL_ERROR. */
+enum { SQL_ERROR = -1, SQL_DONE = 0, SQL_ROW = 1 };
+int sql_step(sqlite3_stmt *st);
+void sql_finalize(sqlite3_stmt *st);
+
+/* Reads one integer (first column of the first row) of a query; *value is
+ * `fallback` when there is no row. */
+int sql_int_query(sqlite3 *db, long long *value, long long fallback, omr_error *err, const char *what,
+                  const char *sql, const char *types, ...);
+
+/* Columns of the current row. sql_text: "" for NULL; sql_text_or_null:
+ * NULL for NULL; sql_dup: a malloc'd copy, NULL for NULL. */
+const char *sql_text(sqlite3_stmt *st, int col);
+const char *sql_text_or_null(sqlite3_stmt *st, int col);
+char *sql_dup(sqlite3_stmt *st, int col);
+long long sql_int(sqlite3_stmt *st, int col);
+double sql_double(sqlite3_stmt *st, int col);
+int sql_is_null(sqlite3_stmt *st, int col);
+/* The column as JSON: null, integer, real or string ("(not UTF-8)" when
+ * jansson refuses the text). */
+json_t *sql_json(sqlite3_stmt *st, int col);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK (when a transaction is open). */
+int sql_begin(sqlite3 *db, omr_error *err);
+int sql_commit(sqlite3 *db, omr_error *err);
+void sql_rollback(sqlite3 *db);
+/* Current UTC time as ISO 8601 ("2026-11-23T10:15:02Z") into buf[32]. */
+void sql_now(char buf[32]);
+
+long long sql_last_id(sqlite3 *db);
+int sql_changes(sqlite3 *db);
+/* A transaction is open on this connection (for assert). */
+int sql_in_transaction(sqlite3 *db);
+
+#endif

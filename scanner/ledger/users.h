@@ -1,0 +1,50 @@
+/*
+ * users.h — the review page's operators as the ledger keeps them: accounts
+ * (name, argon2id hash, role), sessions (by the hash of their token) and
+ * login attempts. Only stored values pass here; hashing, tokens and the
+ * rate-limit policy are review_users.c's.
+ */
+#ifndef OMR_USERS_H
+#define OMR_USERS_H
+
+#include <sqlite3.h>
+#include <time.h>
+
+#include "base/common.h"
+
+/* Creates the accounts, sessions and login-attempt tables if missing. */
+int users_open(sqlite3 *db, omr_error *err);
+
+/* Adds an operator, or (when one exists) replaces its hash and role and ends
+ * its sessions; *replaced says which. */
+int users_save(sqlite3 *db, const char *name, const char *hash, const char *role, const char *now,
+               int *replaced, omr_error *err);
+/* In one transaction: the operator, its sessions and its leases go;
+ * OMR_ERR_NOT_FOUND when there is no such operator. */
+int users_remove(sqlite3 *db, const char *name, omr_error *err);
+/* The operator's hash and role; *known = 0 when there is none. */
+int users_get(sqlite3 *db, const char *name, char *hash, size_t hash_size, char *role, size_t role_size,
+              int *known, omr_error *err);
+/* Failed attempts after `since` by operator name (by_address 0) or client
+ * address (1), and the oldest one's time; -1 on error. */
+int users_count_failures(sqlite3 *db, int by_address, const char *value, time_t since, time_t *oldest);
+/* Records an attempt and forgets those older than a week. */
+int users_record_attempt(sqlite3 *db, const char *name, const char *address, time_t now, int ok, omr_error *err);
+
+int users_session_insert(sqlite3 *db, const char *token_hash, const char *name, const char *csrf, time_t now,
+                         omr_error *err);
+/* A session by token hash: operator, csrf, role, created and last seen;
+ * *found = 0 when unknown. */
+int users_session_get(sqlite3 *db, const char *token_hash, char *name, size_t name_size, char *csrf,
+                      size_t csrf_size, char *role, size_t role_size, time_t *created, time_t *seen, int *found,
+                      omr_error *err);
+void users_session_touch(sqlite3 *db, const char *token_hash, time_t now);
+int users_session_delete(sqlite3 *db, const char *token_hash, omr_error *err);
+
+/* Calls `row` for each operator by name: name, role, created_at. */
+int users_list(sqlite3 *db, void (*row)(void *ctx, const char *name, const char *role, const char *created_at),
+               void *ctx, omr_error *err);
+/* Operators in the ledger; -1 on error. */
+long long users_count(sqlite3 *db);
+
+#endif
