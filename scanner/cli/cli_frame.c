@@ -53,26 +53,6 @@ static void print_problems(const char *file, const frame_problems *p) {
         fprintf(stderr, "%s: ... and %zu more problems\n", file, p->count - shown);
 }
 
-static omr_template *frame_load_template(const char *name) {
-    char *path = template_find(name);
-    if (!path) {
-        fprintf(stderr, "omr frame: template \"%s\" not found (neither a file nor templates/%s.cfg)\n",
-                name, name);
-        return NULL;
-    }
-    omr_template *t = NULL;
-    template_problems problems = {0};
-    omr_error err = {0};
-    if (template_load(path, &t, &problems, &err) != OMR_OK) {
-        for (size_t i = 0; i < problems.count; i++)
-            fprintf(stderr, "%s\n", problems.messages[i]);
-        fprintf(stderr, "omr frame: %s\n", err.message);
-    }
-    template_problems_clear(&problems);
-    free(path);
-    return t;
-}
-
 static sqlite3 *frame_open_ledger(const char *path, int must_exist) {
     if (must_exist && access(path, F_OK) != 0) {
         fprintf(stderr, "omr frame: no ledger at %s (give it with --db PATH)\n", path);
@@ -94,7 +74,7 @@ static int frame_import_cmd(sqlite3 *db, const char *template_id, int check_digi
         fprintf(stderr, "omr frame import: say which questionnaire with --template T\n");
         return EXIT_USAGE;
     }
-    omr_template *t = frame_load_template(template_id);
+    omr_template *t = cli_load_template("frame", template_id);
     if (!t)
         return EXIT_USAGE;
     frame_import_options o = {.template_id = t->id, .tmpl = t, .check_digits = check_digits,
@@ -251,7 +231,7 @@ static int frame_undeliverable_cmd(sqlite3 *db, const char *template_id, const c
 }
 
 static int frame_web_cmd(sqlite3 *db, const char *template_id, const char *file) {
-    omr_template *t = frame_load_template(template_id);
+    omr_template *t = cli_load_template("frame", template_id);
     if (!t)
         return EXIT_USAGE;
     frame_problems p = {0};
@@ -298,7 +278,7 @@ static int frame_reminders_cmd(sqlite3 *db, const char *template_id, const char 
         }
     }
     if (status == EXIT_DONE && pdf && codes.count) {
-        omr_template *t = frame_load_template(template_id);
+        omr_template *t = cli_load_template("frame", template_id);
         if (!t)
             status = EXIT_USAGE;
         else if (render_forms(t, codes.items, codes.count, RENDER_PDF, 300, pdf, &err) != OMR_OK) {

@@ -37,25 +37,6 @@ static const char *const report_usage =
     "--db PATH is the ledger (default omr.db). T may be left out when the ledger holds one\n"
     "frame. Exit status: 0 done, 2 usage error, 3 output could not be written.\n";
 
-static omr_template *report_load_template(const char *name) {
-    char *path = template_find(name);
-    if (!path) {
-        fprintf(stderr, "omr report: template \"%s\" not found\n", name);
-        return NULL;
-    }
-    omr_template *t = NULL;
-    template_problems problems = {0};
-    omr_error err = {0};
-    if (template_load(path, &t, &problems, &err) != OMR_OK) {
-        for (size_t i = 0; i < problems.count; i++)
-            fprintf(stderr, "%s\n", problems.messages[i]);
-        fprintf(stderr, "omr report: %s\n", err.message);
-    }
-    template_problems_clear(&problems);
-    free(path);
-    return t;
-}
-
 /* "unit,gender" -> a list of names (caller frees with frame_strings_free) */
 static void split_names(const char *text, frame_strings *out) {
     memset(out, 0, sizeof *out);
@@ -164,7 +145,7 @@ int cmd_report(int argc, char **argv) {
             status = EXIT_OUTPUT;
         goto done;
     }
-    if (!(t = report_load_template(picked))) {
+    if (!(t = cli_load_template("report", picked))) {
         status = EXIT_USAGE;
         goto done;
     }

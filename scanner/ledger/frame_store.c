@@ -7,6 +7,7 @@
  * before it comes here.
  */
 #include "ledger/frame_store.h"
+#include "ledger/returns.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -420,7 +421,7 @@ int frame_store_add_undeliverable(sqlite3 *db, const char *template_id, char *co
 /* ---- web returns ------------------------------------------------------------------------ */
 
 typedef struct {
-    sqlite3_stmt *web, *paper, *ret, *ans, *txt;
+    sqlite3_stmt *web, *paper, *ans, *txt;
 } web_statements;
 
 static int web_prepare(sqlite3 *db, web_statements *s) {
@@ -429,11 +430,6 @@ static int web_prepare(sqlite3 *db, web_statements *s) {
                            -1, &s->web, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, "SELECT 1 FROM returns WHERE template = ? AND code = ? AND mode = 'paper'",
                            -1, &s->paper, NULL) != SQLITE_OK ||
-        /* returns row: see ledger/returns.h */
-        sqlite3_prepare_v2(db,
-                           "INSERT INTO returns(template, code, mode, created_at, flags) VALUES "
-                           "(?, ?, 'web', ?, ?)",
-                           -1, &s->ret, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db,
                            "INSERT INTO answers(return_id, question, value, status) VALUES (?, ?, ?, 'ok')",
                            -1, &s->ans, NULL) != SQLITE_OK ||
@@ -447,7 +443,6 @@ static int web_prepare(sqlite3 *db, web_statements *s) {
 static void web_finalize(web_statements *s) {
     sqlite3_finalize(s->web);
     sqlite3_finalize(s->paper);
-    sqlite3_finalize(s->ret);
     sqlite3_finalize(s->ans);
     sqlite3_finalize(s->txt);
 }
@@ -462,15 +457,11 @@ static int has_return(sqlite3_stmt *probe, const char *template_id, const char *
 /* One web answer: the return row, then its answers and texts. */
 static int web_insert(sqlite3 *db, web_statements *s, const omr_template *t,
                       const frame_store_web_return *w, const char *flags) {
-    /* returns row: see ledger/returns.h */
-    sqlite3_bind_text(s->ret, 1, t->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s->ret, 2, w->code, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s->ret, 3, w->created, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s->ret, 4, flags, -1, SQLITE_STATIC);
-    int rc = bind_exec(s->ret);
+    /* the returns row, by the ledger's one INSERT of returns (returns.h) */
+    long long id = 0;
+    int rc = returns_insert(db, t->id, w->code, "web", w->created, 0, flags, &id, NULL);
     if (rc != OMR_OK)
         return rc;
-    sqlite3_int64 id = sqlite3_last_insert_rowid(db);
     for (size_t q = 0; q < t->n_questions && rc == OMR_OK; q++) {
         sqlite3_bind_int64(s->ans, 1, id);
         sqlite3_bind_text(s->ans, 2, t->questions[q].id, -1, SQLITE_STATIC);
