@@ -16,6 +16,8 @@ FUZZ    ?=
 BUILD   := $(if $(FUZZ),build-fuzz,$(if $(SAN),build-san,build))
 PREFIX  ?= /usr/local
 SHARE   ?= $(PREFIX)/share/omr
+VERSION := 0.3.0
+GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 PKGS    := libtiff-4 zbar tesseract lept cairo libqrencode poppler-glib libpng libjpeg libconfig jansson sqlite3 libmicrohttpd libsodium libcrypto
 OPENCV_CFLAGS := -I/usr/include/opencv4
@@ -59,6 +61,9 @@ $(BUILD)/omr: $(BUILD)/scanner/cli/main.o $(BUILD)/libomr.a
 
 $(BUILD)/libomr.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
+
+# omr --version: the release and the commit it was built from (main.o only)
+$(BUILD)/scanner/cli/main.o: CPPFLAGS += -DOMR_VERSION='"$(VERSION) (git $(GIT_REV))"'
 
 $(BUILD)/%.o: %.c $(wildcard scanner/*/*.h samples/generator/*.h)
 	@mkdir -p $(dir $@)

@@ -213,6 +213,16 @@ int cmd_template(int argc, char **argv) {
         fprintf(stderr, "omr template: unknown action \"%s\" (check, geometry, new or preview)\n", action);
         return EXIT_USAGE;
     }
+    for (int i = 2; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            printf("usage: omr template %s T [T2 ...]\n\n%s", action,
+                   strcmp(action, "check") == 0
+                       ? "  Validates each template and prints every problem as FILE:LINE: field: reason.\n"
+                         "  Exit status: 0 all valid, 2 a template has errors or was not found.\n"
+                       : "  Prints each template's layout (pages, boxes, text fields, code) as JSON, in mm.\n"
+                         "  Exit status: 0 done, 2 a template has errors or was not found, 3 output failed.\n");
+            return EXIT_DONE;
+        }
     int status = EXIT_DONE;
     for (int i = 2; i < argc; i++) {
         omr_template *t = cli_load_template(NULL, argv[i]);
