@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Turn the AMC corpus's exported layouts into omr templates.
 
-    amc_templates.py CORPUS OUT [CASE ...]
+    amc_templates.py [--blank=layout|scan] CORPUS OUT [CASE ...]
 
 CORPUS is ../shared/corpora/amc (each <case>/amc/ holds pages.csv, marks.csv,
 boxes.csv and reading.csv, exported from AMC's layout.sqlite; pixels at 300
@@ -10,7 +10,7 @@ scans it writes, under OUT/<case>/:
 
   amc-<case>-c<copy>.cfg         one omr template per AMC copy (one page per
                                  AMC page of that copy that a scan shows)
-  amc-<case>-c<copy>-p<page>.png its "blank": omr reads a foreign form through
+  amc-<case>-c<copy>-p<page>.png its "blank" (--blank=layout, the default): omr reads a foreign form through
                                  a blank copy, and the corpus has none (AMC's
                                  sujet.pdf needs LaTeX + AMC to build), so it is
                                  drawn from the layout: the four positioning
@@ -20,6 +20,11 @@ scans it writes, under OUT/<case>/:
                                  question and answer texts, the page-ID bar code
                                  and the name field are NOT on it (not in the
                                  layout).
+                                 --blank=scan: the blank is made from the scan
+                                 page itself (scanblank.py: mapped onto the layout
+                                 through AMC's dots, box interiors wiped); one
+                                 template per copy and scan (-s2 for a second scan
+                                 of one copy).
   questions.csv                  template, page, amc_question, omr_question
   pages.csv                      template, copy, page, scan_file, file_page
                                  (which scan page AMC found to be which
@@ -40,6 +45,10 @@ import sys
 from collections import defaultdict
 
 from PIL import Image, ImageDraw, ImageFont
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from scanpages import scan_page  # noqa: E402
+from scanblank import scan_blank  # noqa: E402
 
 MM = 25.4 / 300.0  # layout px (300 dpi) -> mm
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
@@ -84,7 +93,20 @@ def scan_page_of(image, scan_files):
     return image, 1
 
 
-def render_blank(path, page, marks, boxes, inside):
+def draw_labels(d, boxes, inside):
+    for b in boxes:
+        x0, x1, y0, y1 = (float(b[k]) for k in ("xmin_px", "xmax_px", "ymin_px", "ymax_px"))
+        text = label_text(b["label"])
+        if not text:
+            continue
+        size = int((y1 - y0) * (0.7 if inside else 0.8))
+        font = ImageFont.truetype(FONT, size)
+        tw = d.textlength(text, font=font)
+        tx = (x0 + x1) / 2 - tw / 2 if inside else x1 + 4  # AMC sets the label right against the box
+        d.text((tx, (y0 + y1) / 2), text, fill=0, font=font, anchor="lm")
+
+
+def layout_blank(page, marks, boxes, inside):
     w, h = int(round(float(page["width_px"]))), int(round(float(page["height_px"])))
     im = Image.new("L", (w, h), 255)
     d = ImageDraw.Draw(im)
@@ -95,25 +117,15 @@ def render_blank(path, page, marks, boxes, inside):
     for b in boxes:
         x0, x1, y0, y1 = (float(b[k]) for k in ("xmin_px", "xmax_px", "ymin_px", "ymax_px"))
         d.rectangle([x0, y0, x1, y1], outline=0, width=2)
-        text = label_text(b["label"])
-        if not text:
-            continue
-        size = int((y1 - y0) * (0.7 if inside else 0.8))
-        font = ImageFont.truetype(FONT, size)
-        tw = d.textlength(text, font=font)
-        if inside:
-            tx = (x0 + x1) / 2 - tw / 2
-        else:
-            tx = x1 + 4  # AMC sets the label right against the box
-        d.text((tx, (y0 + y1) / 2), text, fill=0, font=font, anchor="lm")
-    im.save(path, dpi=(300, 300))
+    draw_labels(d, boxes, inside)
+    return im
 
 
 def fmt(v):
     return "%.2f" % v
 
 
-def write_case(corpus, out, case):
+def write_case(corpus, out, case, blank):
     src = os.path.join(corpus, case, "amc")
     pages = read_csv(os.path.join(src, "pages.csv"))
     marks = read_csv(os.path.join(src, "marks.csv"))
@@ -130,10 +142,22 @@ def write_case(corpus, out, case):
     by_copy = defaultdict(list)
     for p in pages:
         by_copy[p["copy"]].append(p)
-    qrows, prows = [], []
+    # one template per copy; with blanks made from the scans, one per copy and
+    # scan (two scans of one copy each get their own blank)
+    units = []
     for copy, cpages in sorted(by_copy.items(), key=lambda kv: int(kv[0])):
         cpages.sort(key=lambda p: int(p["page"]))
         tid = "amc-%s-c%s" % (re.sub(r"[^A-Za-z0-9-]", "-", case), copy)
+        if blank == "scan":
+            n = max(len(scan_pages[(copy, p["page"])]) for p in cpages)
+            for k in range(n):
+                sel = {p["page"]: [sorted(scan_pages[(copy, p["page"])])[k]] for p in cpages}
+                units.append((tid + ("-s%d" % (k + 1) if k else ""), copy, cpages, sel))
+        else:
+            units.append((tid, copy, cpages, {p["page"]: sorted(scan_pages[(copy, p["page"])])
+                                              for p in cpages}))
+    qrows, prows = [], []
+    for tid, copy, cpages, sel in units:
         pw, ph = float(cpages[0]["width_px"]) * MM, float(cpages[0]["height_px"]) * MM
         used = {}
         refs, page_blocks = [], []
@@ -143,7 +167,21 @@ def write_case(corpus, out, case):
                         key=lambda m: int(m["corner"]))
             pb = [b for b in boxes if b["copy"] == copy and b["page"] == p["page"]]
             ref = "%s-p%s.png" % (tid, p["page"])
-            render_blank(os.path.join(out, case, ref), p, pm, pb, inside)
+            im = None
+            if blank == "scan":
+                f, fp = sel[p["page"]][0]
+                scan = scan_page(os.path.join(corpus, case, "scans", f), fp)
+                im = scan_blank(scan, p, pm, pb, (lambda d, bs: draw_labels(d, bs, True)) if inside else None)
+                if im is not None and scan_blank.last_perm != (0, 1, 2, 3):
+                    print("%s page %s: %s#%d is %s" % (tid, p["page"], f, fp, {
+                        (2, 3, 0, 1): "upside down", (3, 2, 1, 0): "a mirror image (flipped top to bottom)",
+                        (1, 0, 3, 2): "a mirror image (flipped left to right)"}[scan_blank.last_perm]))
+                if im is None:
+                    print("%s page %s: the four dots not found on %s#%d; blank drawn from the layout"
+                          % (tid, p["page"], f, fp))
+            if im is None:
+                im = layout_blank(p, pm, pb, inside)
+            im.save(os.path.join(out, case, ref), dpi=(300, 300))
             refs.append(ref)
             if cmarks is None:
                 cmarks = pm
@@ -173,7 +211,7 @@ def write_case(corpus, out, case):
                              '        x = 5.0; y = %s; w = 40.0;\n        boxes = (\n%s ); }'
                              % (qid, qname.replace('"', "'"), labels, fmt(y), ",\n".join(lines)))
             page_blocks.append("  { page = %d;\n    questions = (\n%s );\n  }" % (n, ",\n".join(qtext)))
-            for f, fp in sorted(scan_pages[(copy, p["page"])]):
+            for f, fp in sel[p["page"]]:
                 prows.append({"template": tid, "copy": copy, "page": p["page"], "omr_page": n,
                               "scan_file": f, "file_page": fp})
         centres = ", ".join("[%s, %s]" % (fmt(float(m["x_px"]) * MM), fmt(float(m["y_px"]) * MM))
@@ -195,21 +233,25 @@ def write_case(corpus, out, case):
             wr = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
             wr.writeheader()
             wr.writerows(rows)
-    return len(by_copy)
+    return len(units)
 
 
 def main():
-    if len(sys.argv) < 3:
+    args = sys.argv[1:]
+    blank = "layout"
+    if args[:1] and args[0].startswith("--blank="):
+        blank = args.pop(0).split("=", 1)[1]
+    if len(args) < 2 or blank not in ("layout", "scan"):
         sys.exit(__doc__)
-    corpus, out = sys.argv[1], sys.argv[2]
-    cases = sys.argv[3:] or sorted(c for c in os.listdir(corpus)
+    corpus, out = args[0], args[1]
+    cases = args[2:] or sorted(c for c in os.listdir(corpus)
                                    if os.path.isfile(os.path.join(corpus, c, "amc", "boxes.csv")))
     for c in cases:
-        n = write_case(corpus, out, c)
+        n = write_case(corpus, out, c, blank)
         print("%s: %d template%s" % (c, n, "" if n == 1 else "s"))
     skipped = sorted(c for c in os.listdir(corpus) if os.path.isdir(os.path.join(corpus, c))
                      and not os.path.isfile(os.path.join(corpus, c, "amc", "boxes.csv")))
-    if skipped and not sys.argv[3:]:
+    if skipped and not args[2:]:
         print("no layout in the corpus (not converted): " + ", ".join(skipped))
 
 
