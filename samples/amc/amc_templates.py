@@ -54,7 +54,8 @@ MM = 25.4 / 300.0  # layout px (300 dpi) -> mm
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
 
 # Sources that print the answer letter inside the box (\usepackage[insidebox]).
-INSIDE_BOX = {"ballot", "expo"}
+# (numeric: separateanswersheet, whose boxes carry their digit or letter)
+INSIDE_BOX = {"ballot", "expo", "numeric"}
 
 
 def read_csv(path):
@@ -171,7 +172,7 @@ def write_case(corpus, out, case, blank):
             if blank == "scan":
                 f, fp = sel[p["page"]][0]
                 scan = scan_page(os.path.join(corpus, case, "scans", f), fp)
-                im = scan_blank(scan, p, pm, pb, (lambda d, bs: draw_labels(d, bs, True)) if inside else None)
+                im = scan_blank(scan, p, pm, pb, inside)
                 if im is not None and scan_blank.last_perm != (0, 1, 2, 3):
                     print("%s page %s: %s#%d is %s" % (tid, p["page"], f, fp, {
                         (2, 3, 0, 1): "upside down", (3, 2, 1, 0): "a mirror image (flipped top to bottom)",

@@ -34,12 +34,13 @@ PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 
 MODES=${MODES:-layout scan}
+CASES="$*"  # (the positional parameters are reused below)
 rm -rf "$OUT"
 for mode in $MODES; do
 OUTM=$OUT/$mode
 mkdir -p "$OUTM/templates" "$OUTM/scans"
 echo "== blank drawn from the $mode"
-$PY "$HERE/amc_templates.py" --blank=$mode "$CORPUS" "$OUTM/templates" "$@"
+$PY "$HERE/amc_templates.py" --blank=$mode "$CORPUS" "$OUTM/templates" $CASES
 
 for dir in "$OUTM"/templates/*/; do
     case_=$(basename "$dir")

@@ -6,8 +6,8 @@ page's text). So: find AMC's four positioning dots on the scan (dark discs of
 the layout's diameter near where the layout puts them, scaled by the scan's
 resolution), map the scan onto the layout's 300 dpi page through them, and
 wipe the inside of every answer box (0.25 mm inside its edge, the printed
-outline stays); for sources that print the letter inside the box, the letter
-is drawn back from the layout. What is left is the page's print plus any ink
+outline stays); for sources that print the letter inside the box, the inside
+of the palest box with the same letter on the page is copied back into each. What is left is the page's print plus any ink
 outside the boxes (names, crosses running over the edge, notes), which omr
 then takes for print: its "ink near a box" test sees less in this mode."""
 import numpy as np
@@ -82,7 +82,7 @@ def homography(src, dst):
     return h / h[2, 2]
 
 
-def scan_blank(scan, page, marks, boxes, draw_labels):
+def scan_blank(scan, page, marks, boxes, inside_labels):
     """The blank page (PIL 'L', layout size at 300 dpi) made from `scan`, or None."""
     dots = find_dots(scan, marks, float(page["mark_diameter_px"]), float(page["width_px"]),
                      float(page["height_px"]))
@@ -121,9 +121,30 @@ def scan_blank(scan, page, marks, boxes, draw_labels):
     im = scan.convert("L").transform((w, ht), Image.PERSPECTIVE, coeffs, Image.BILINEAR, fillcolor=255)
     d = ImageDraw.Draw(im)
     inset = 0.25 / 25.4 * 300
+    rects = []
     for b in boxes:
         x0, x1, y0, y1 = (float(b[k]) for k in ("xmin_px", "xmax_px", "ymin_px", "ymax_px"))
-        d.rectangle([x0 + inset, y0 + inset, x1 - inset, y1 - inset], fill=255)
-    if draw_labels:
-        draw_labels(d, boxes)
+        rects.append((int(round(x0 + inset)), int(round(y0 + inset)), int(round(x1 - inset)),
+                      int(round(y1 - inset))))
+    # a letter printed inside the box: the print of the palest box with the same
+    # letter on this page (the one nobody marked) is put back into every box
+    patches = {}
+    if inside_labels:
+        a = np.asarray(im)
+        groups = {}
+        for b, r in zip(boxes, rects):
+            groups.setdefault(b["label"], []).append(r)
+        for label, rs in groups.items():
+            if not label.strip():
+                continue
+            w0 = min(r[2] - r[0] for r in rs)
+            h0 = min(r[3] - r[1] for r in rs)
+            ink = [(a[r[1]:r[1] + h0, r[0]:r[0] + w0] < 128).sum() for r in rs]
+            best = rs[int(np.argmin(ink))]
+            patches[label] = im.crop((best[0], best[1], best[0] + w0, best[1] + h0))
+    for b, r in zip(boxes, rects):
+        d.rectangle(list(r), fill=255)
+    for b, r in zip(boxes, rects):
+        if b["label"] in patches:
+            im.paste(patches[b["label"]], (r[0], r[1]))
     return im
