@@ -61,8 +61,10 @@ def find_dots(scan, marks, diameter_px, page_width_px, page_height_px):
         for area, cx, cy, w, h in _blobs(win, 128):
             if not (0.7 * d < w < 1.4 * d and 0.7 * d < h < 1.4 * d):
                 continue
-            if area < 0.6 * np.pi * d * d / 4:
+            if area < 0.6 * np.pi * d * d / 4 or not 0.8 < w / h < 1.25:
                 continue
+            if not 0.65 < area / (w * h) < 0.9:
+                continue  # a disc fills pi/4 of its square; a filled box all of it
             dist = np.hypot(cx + x0 - px, cy + y0 - py)
             if best is None or dist < best[0]:
                 best = (dist, cx + x0, cy + y0)
