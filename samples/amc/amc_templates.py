@@ -172,7 +172,7 @@ def write_case(corpus, out, case, blank):
             if blank == "scan":
                 f, fp = sel[p["page"]][0]
                 scan = scan_page(os.path.join(corpus, case, "scans", f), fp)
-                im = scan_blank(scan, p, pm, pb, inside)
+                im = scan_blank(scan, p, pm, pb, inside, lambda d, b: draw_labels(d, [b], True))
                 if im is not None and scan_blank.last_perm != (0, 1, 2, 3):
                     print("%s page %s: %s#%d is %s" % (tid, p["page"], f, fp, {
                         (2, 3, 0, 1): "upside down", (3, 2, 1, 0): "a mirror image (flipped top to bottom)",

@@ -72,7 +72,8 @@ def main():
         pages = read_csv(os.path.join(tdir, case, "pages.csv"))
         qmap = {(q["template"], q["page"], q["amc_question"]): q["omr_question"]
                 for q in read_csv(os.path.join(tdir, case, "questions.csv"))}
-        tmpl_of = {(p["copy"], p["page"]): (p["template"], int(p["omr_page"])) for p in pages}
+        tmpl_of = {(p["copy"], p["page"], p["scan_file"], int(p["file_page"])): (p["template"], int(p["omr_page"]))
+                   for p in pages}
         reading = read_csv(os.path.join(a.corpus, case, "amc", "reading.csv"))
 
         # omr's outputs, per template run: box rows and records by (file, file_page)
@@ -98,8 +99,8 @@ def main():
             amc = amc_decision(dark, case)
             if amc != r["amc_decision"]:
                 mismatch_param += 1
-            tid, opage = tmpl_of[(r["copy"], r["page"])]
             f, fp = scan_page_of(r["scan_page_image"], scan_files)
+            tid, opage = tmpl_of[(r["copy"], r["page"], f, fp)]
             q = qmap[(tid, r["page"], r["question"])]
             pkey = (tid, f, fp, opage)
             pg = (f, fp)

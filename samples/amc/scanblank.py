@@ -84,7 +84,7 @@ def homography(src, dst):
     return h / h[2, 2]
 
 
-def scan_blank(scan, page, marks, boxes, inside_labels):
+def scan_blank(scan, page, marks, boxes, inside_labels, draw_label=None):
     """The blank page (PIL 'L', layout size at 300 dpi) made from `scan`, or None."""
     dots = find_dots(scan, marks, float(page["mark_diameter_px"]), float(page["width_px"]),
                      float(page["height_px"]))
@@ -141,12 +141,17 @@ def scan_blank(scan, page, marks, boxes, inside_labels):
                 continue
             w0 = min(r[2] - r[0] for r in rs)
             h0 = min(r[3] - r[1] for r in rs)
-            ink = [(a[r[1]:r[1] + h0, r[0]:r[0] + w0] < 128).sum() for r in rs]
+            ink = [(a[r[1]:r[1] + h0, r[0]:r[0] + w0] < 128).mean() for r in rs]
             best = rs[int(np.argmin(ink))]
-            patches[label] = im.crop((best[0], best[1], best[0] + w0, best[1] + h0))
+            if len(rs) >= 2 and min(ink) < 0.3:
+                patches[label] = im.crop((best[0], best[1], best[0] + w0, best[1] + h0))
+            # else: a letter on one box only, or on boxes all marked: nothing
+            # to copy it from; it is drawn (DejaVu) from the layout instead
     for b, r in zip(boxes, rects):
         d.rectangle(list(r), fill=255)
     for b, r in zip(boxes, rects):
         if b["label"] in patches:
             im.paste(patches[b["label"]], (r[0], r[1]))
+        elif inside_labels and draw_label:
+            draw_label(d, b)
     return im
