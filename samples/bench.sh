@@ -130,5 +130,18 @@ if [ "${BENCH_HELDOUT:-60}" != 0 ]; then
         echo "bench: the held-out set could not be made; see $WORK/heldout.log" >&2
     fi
 fi
+# Real scans omr did not make: Auto Multiple Choice's scanned answer sheets,
+# read box by box against AMC's own reading (samples/amc; BENCH_AMC=0 skips).
+if [ "${BENCH_AMC:-1}" != 0 ]; then
+    echo "== AMC corpus: real scanned answer sheets, omr against AMC box by box (samples/amc) =="
+    if OUT="$WORK/amc" samples/amc/bench_amc.sh "$BUILD" >"$WORK/amc.log" 2>&1; then
+        for mode in layout scan; do
+            echo "-- blank drawn from the $mode"
+            cat "$WORK/amc/$mode/summary.txt"
+        done
+    else
+        echo "bench: the AMC comparison failed; see $WORK/amc.log" >&2
+    fi
+fi
 [ -n "${BENCH_DIR:-}" ] && echo "bench: data and outputs kept in $WORK"
 exit 0

@@ -27,7 +27,7 @@ shift
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 OMR=$(cd "$BUILD" && pwd)/omr
-CORPUS=${CORPUS:-$ROOT/../../shared/corpora/amc}
+CORPUS=${CORPUS:-$ROOT/../shared/corpora/amc}
 [ -d "$CORPUS" ] || CORPUS=/work/shared/corpora/amc
 OUT=${OUT:-/tmp/omr-amc-bench}
 PY=/usr/bin/python3
