@@ -54,6 +54,8 @@ typedef struct {
     char **ignore;           /* fnmatch patterns of file names never read */
     size_t n_ignore;
     int exit_when_idle;      /* stop by itself once the inbox is empty and everything is done */
+    int create_folders;      /* 1: make missing folders and their parents; 0: the inbox must exist, and
+                              * processing/archive/rejected/out are made only inside existing folders */
 } watch_config;
 
 /* "Not set" in an override: NULL, 0 entries, -1. */
@@ -81,8 +83,13 @@ typedef void (*watch_log_fn)(void *user, const char *line);
  * SIGINT, SIGHUP (handled through a signalfd) and ignores SIGPIPE and SIGXFSZ
  * (a full file-size limit is an error to report, not a death).
  * Returns OMR_OK after a clean stop; OMR_ERR_INVALID for a configuration
- * that cannot be used (err says why), OMR_ERR_IO when the folders or the
- * ledger cannot be used at start. */
+ * that cannot be used (err says why; a missing inbox too, unless
+ * create_folders), OMR_ERR_IO when the folders or the ledger cannot be used
+ * at start, OMR_ERR_NOT_FOUND when the ledger file was deleted or replaced
+ * while it ran (checked by device and inode every round of the main loop):
+ * it stops, saves what the open ledger held as DB.rescued-TIME and err says
+ * to put it back. At start-up a new or empty ledger beside an archive that
+ * holds files is warned about in the log and as an error event. */
 int watch_run(const char *config_path, const watch_config *overrides, watch_log_fn log, void *user,
               omr_error *err);
 

@@ -119,6 +119,10 @@ typedef struct {
         ino_t ino;
     } skip[4];              /* our own folders, when they lie inside the inbox */
     size_t n_skip;
+    char **odd;             /* links, FIFOs, devices found by a listing: set aside (watch_inbox_set_aside) */
+    size_t n_odd;
+    char **odd_stuck;       /* ... that could not be moved: reported once */
+    size_t n_odd_stuck;
 } inbox_state;
 
 
@@ -143,6 +147,8 @@ int watch_runtime_prepare_folders(runtime *rt, omr_error *err);
 int watch_mkdir_p(const char *path, omr_error *err);
 int watch_path_exists(const char *path);
 int watch_move_file(const char *src, const char *dst, omr_error *err);
+int watch_files_same(const char *a, const char *b);
+int watch_move_special(const char *src, const char *dst, int *removed, omr_error *err);
 void watch_reserve_target(daemon_state *d, const char *base, const char *name, char *out, size_t size);
 void watch_release_target(daemon_state *d, const char *path);
 void watch_reason_text(const char *name, const char *received_at, const char *why, const char *dup_of,
@@ -165,6 +171,7 @@ void watch_inbox_events(daemon_state *d, inbox_state *in, double now);
 long watch_inbox_pick(const inbox_state *in, const watch_config *c, double now);
 size_t watch_inbox_waiting(const inbox_state *in);
 void watch_claim(daemon_state *d, inbox_state *in, size_t index, sqlite3 *db);
+void watch_inbox_set_aside(daemon_state *d, inbox_state *in, sqlite3 *db);
 size_t watch_recover_processing(daemon_state *d);
 
 #endif
