@@ -77,6 +77,7 @@ struct daemon_state {
     char export_error[OMR_ERROR_SIZE];
     char ocr_error[OMR_ERROR_SIZE];
     char **reserved;        /* archive/rejected paths being filed right now */
+    int *reserved_fd;       /* ... and the locked claim file of each (-2: none could be made) */
     size_t n_reserved;
     unsigned long claims;   /* for unique claim names */
     long files_done, files_rejected, files_duplicate;
@@ -148,6 +149,11 @@ int watch_mkdir_p(const char *path, omr_error *err);
 int watch_path_exists(const char *path);
 int watch_move_file(const char *src, const char *dst, omr_error *err);
 int watch_files_same(const char *a, const char *b);
+/* Was src being moved to dst across disks when the daemon was killed (its
+ * .NAME.filing note names dst, and dst holds the same bytes)? */
+int watch_move_interrupted(const char *src, const char *dst);
+/* Removes src's .NAME.filing note. */
+void watch_move_done(const char *src);
 int watch_move_special(const char *src, const char *dst, int *removed, omr_error *err);
 void watch_reserve_target(daemon_state *d, const char *base, const char *name, char *out, size_t size);
 void watch_release_target(daemon_state *d, const char *path);

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -159,6 +160,14 @@ static int copy_file(const char *src, const char *dst, omr_error *err) {
     return OMR_OK;
 }
 
+/* "<folder>/.<name>.filing" beside a file being moved across disks: holds
+ * the target's path until the source is deleted. */
+static void move_note_path(const char *src, char *out, size_t size) {
+    const char *slash = strrchr(src, '/');
+    size_t dir_len = slash ? (size_t)(slash - src) + 1 : 0;
+    snprintf(out, size, "%.*s.%s.filing", (int)dir_len, src, src + dir_len);
+}
+
 /* Moves a file to dst, creating dst's folder; across disks by copying. Never
  * overwrites: when dst exists with the same content (a crash between the copy
  * and the delete), the source is removed and the move is done; with other
@@ -179,10 +188,37 @@ int watch_move_file(const char *src, const char *dst, omr_error *err) {
         return target_taken(src, dst, err);
     if (errno != EXDEV)
         return omr_fail(err, OMR_ERR_IO, "cannot move %s to %s: %s", src, dst, strerror(errno));
-    int rc = copy_file(src, dst, err);
+    /* across disks: the target is noted beside the source first, so that a
+     * kill between the copy and the delete is recognised on restart
+     * (watch_move_interrupted) and not filed again as a duplicate */
+    char note[PATH_MAX + 32];
+    move_note_path(src, note, sizeof note);
+    int rc = omr_write_file_atomic(note, dst, err);
     if (rc == OMR_OK)
-        unlink(src);
+        rc = copy_file(src, dst, err);
+    if (rc == OMR_OK && unlink(src) != 0 && errno != ENOENT)
+        rc = omr_fail(err, OMR_ERR_IO, "filed %s as %s, but cannot remove it here: %s", src, dst, strerror(errno));
+    if (rc == OMR_OK)
+        unlink(note);
     return rc;
+}
+
+int watch_move_interrupted(const char *src, const char *dst) {
+    char note[PATH_MAX + 32], target[PATH_MAX + 8];
+    move_note_path(src, note, sizeof note);
+    FILE *f = fopen(note, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(target, 1, sizeof target - 1, f);
+    fclose(f);
+    target[n] = 0;
+    return strcmp(target, dst) == 0 && watch_files_same(src, dst);
+}
+
+void watch_move_done(const char *src) {
+    char note[PATH_MAX + 32];
+    move_note_path(src, note, sizeof note);
+    unlink(note);
 }
 
 /* Moves something that is not a regular file (a link, a FIFO) to dst without
@@ -234,19 +270,42 @@ static int reserved_has(daemon_state *d, const char *path) {
     return 0;
 }
 
-/* "<folder>/.<name>.omr-claim" beside a target: whoever creates it (O_EXCL)
- * owns the name, so daemons with their own inboxes that share an archive
- * never pick the same one. */
+/* "<folder>/.<name>.omr-claim" beside a target: whoever holds its lock owns
+ * the name, so daemons with their own inboxes that share an archive never
+ * pick the same one. A claim left by a killed daemon is unlocked and taken
+ * over (the lock, not the file, is the claim). */
 static void claim_path(const char *target, char *out, size_t size) {
     const char *slash = strrchr(target, '/');
     size_t dir_len = slash ? (size_t)(slash - target) + 1 : 0;
     snprintf(out, size, "%.*s.%s.omr-claim", (int)dir_len, target, target + dir_len);
 }
 
+/* Takes the claim on a name: the descriptor holding its lock, -1 when another
+ * daemon holds it, -2 when no claim can be made there (the folder cannot be
+ * written: the move will say so). */
+static int claim_take(const char *claim) {
+    for (int tries = 0; tries < 3; tries++) {
+        int fd = open(claim, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0)
+            return -2;
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            int e = errno;
+            close(fd);
+            return e == EWOULDBLOCK ? -1 : -2;
+        }
+        /* locked: still the file at that name (not one released meanwhile)? */
+        struct stat a, b;
+        if (fstat(fd, &a) == 0 && stat(claim, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+            return fd;
+        close(fd);
+    }
+    return -1;
+}
+
 /* Picks a free name base/<day>/<name> (adding -2, -3 ... before the
  * extension when taken) and reserves it until released: in this daemon by
- * the list of names being filed, across daemons by a claim file made with
- * O_EXCL beside it. */
+ * the list of names being filed, across daemons by the locked claim file
+ * beside it. */
 void watch_reserve_target(daemon_state *d, const char *base, const char *name, char *out, size_t size) {
     char day[16];
     local_day(day);
@@ -255,7 +314,7 @@ void watch_reserve_target(daemon_state *d, const char *base, const char *name, c
     if (dot && (dot == name || (slash && dot < slash) || (slash && dot == slash + 1)))
         dot = NULL;
     pthread_mutex_lock(&d->mu);
-    int made_dir = 0;
+    int made_dir = 0, fd = -2;
     for (int n = 1;; n++) {
         if (n == 1)
             snprintf(out, size, "%s/%s/%s", base, day, name);
@@ -278,22 +337,26 @@ void watch_reserve_target(daemon_state *d, const char *base, const char *name, c
             made_dir = 1;
         }
         claim_path(out, claim, sizeof claim);
-        int fd = open(claim, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd < 0 && errno == EEXIST)
+        fd = claim_take(claim);
+        if (fd == -1)
             continue; /* another daemon files under this name now */
-        if (fd >= 0) {
+        if (fd >= 0 && (watch_path_exists(out) || watch_path_exists(reason))) {
+            /* filed and released between our look and our claim */
             close(fd);
-            if (watch_path_exists(out)) { /* filed and released between our look and our claim */
-                unlink(claim);
-                continue;
-            }
+            continue;
         }
         break; /* claimed (or the folder cannot be written: the move reports it) */
     }
     char **grown = realloc(d->reserved, (d->n_reserved + 1) * sizeof *grown);
-    if (grown) {
+    int *grown_fd = grown ? realloc(d->reserved_fd, (d->n_reserved + 1) * sizeof *grown_fd) : NULL;
+    if (grown)
         d->reserved = grown;
+    if (grown_fd) {
+        d->reserved_fd = grown_fd;
+        d->reserved_fd[d->n_reserved] = fd;
         d->reserved[d->n_reserved++] = omr_strdup(out);
+    } else if (fd >= 0) {
+        close(fd);
     }
     pthread_mutex_unlock(&d->mu);
 }
@@ -305,9 +368,14 @@ void watch_release_target(daemon_state *d, const char *path) {
     pthread_mutex_lock(&d->mu);
     for (size_t i = 0; i < d->n_reserved; i++)
         if (strcmp(d->reserved[i], path) == 0) {
+            if (d->reserved_fd[i] >= 0) {
+                unlink(claim); /* while still locked: nobody takes a released claim's file */
+                close(d->reserved_fd[i]);
+            }
             free(d->reserved[i]);
-            d->reserved[i] = d->reserved[--d->n_reserved];
-            unlink(claim);
+            d->n_reserved--;
+            d->reserved[i] = d->reserved[d->n_reserved];
+            d->reserved_fd[i] = d->reserved_fd[d->n_reserved];
             break;
         }
     pthread_mutex_unlock(&d->mu);

@@ -514,6 +514,16 @@ size_t watch_recover_processing(daemon_state *d) {
         return 0;
     size_t n = 0;
     for (struct dirent *e; (e = readdir(dir));) {
+        size_t len = strlen(e->d_name);
+        if (e->d_name[0] == '.' && len > 8 && strcmp(e->d_name + len - 7, ".filing") == 0) {
+            /* a move across disks noted; its file is gone: the move was done */
+            char file[PATH_MAX + NAME_MAX], note[PATH_MAX + NAME_MAX];
+            snprintf(file, sizeof file, "%s/%.*s", c->processing, (int)(len - 8), e->d_name + 1);
+            snprintf(note, sizeof note, "%s/%s", c->processing, e->d_name);
+            if (!watch_path_exists(file))
+                unlink(note);
+            continue;
+        }
         if (e->d_name[0] == '.')
             continue;
         char path[PATH_MAX + NAME_MAX], name[NAME_MAX + 1], received[32];

@@ -385,6 +385,7 @@ int watch_run(const char *config_path, const watch_config *overrides, watch_log_
     for (size_t i = 0; i < d.n_reserved; i++)
         free(d.reserved[i]);
     free(d.reserved);
+    free(d.reserved_fd);
     pthread_mutex_destroy(&d.mu);
     pthread_cond_destroy(&d.jobs_cv);
     pthread_cond_destroy(&d.ocr_cv);

@@ -106,7 +106,7 @@ static void process_job(thread_slot *slot, scan_context *ctx, sqlite3 *db, job *
             return;
         }
         if (known.found && strcmp(known.state, "processing") != 0 && *known.stored_path &&
-            watch_path_exists(known.stored_path) && watch_files_same(j->path, known.stored_path)) {
+            watch_move_interrupted(j->path, known.stored_path)) {
             /* a kill between copying it across disks and deleting it here:
              * filed already; only the copy in processing/ is left */
             if (unlink(j->path) != 0 && errno != ENOENT) {
@@ -116,6 +116,7 @@ static void process_job(thread_slot *slot, scan_context *ctx, sqlite3 *db, job *
                 job_retry(d, j, c->retry_seconds);
                 return;
             }
+            watch_move_done(j->path);
             watch_logf(d, "%s: already recorded and filed before the restart (%s, as %s); its copy left in the "
                        "processing folder removed", j->name, known.state, known.stored_path);
             watch_job_free(j);
