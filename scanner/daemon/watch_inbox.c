@@ -496,6 +496,17 @@ void watch_claim(daemon_state *d, inbox_state *in, size_t index, sqlite3 *db) {
         k->stuck = 1;
         return;
     }
+    struct stat st;
+    if (lstat(claimed, &st) == 0 && !S_ISREG(st.st_mode)) {
+        /* swapped for a link or a FIFO after it was looked at: never read it
+         * (a FIFO would block the worker); back to the inbox, where the next
+         * listing sets it aside with its reason */
+        if (rename(claimed, from) != 0)
+            unlink(claimed);
+        cand_remove(in, index);
+        in->listing_due = 1;
+        return;
+    }
     job *j = job_for_claimed(claimed, k->name, k->first_seen);
     cand_remove(in, index);
     if (!j)
