@@ -367,16 +367,23 @@ int watch_run(const char *config_path, const watch_config *overrides, watch_log_
                 *p = '-';
         snprintf(rescued, sizeof rescued, "%s.rescued-%s", d.rt->cfg.db, stamp);
         omr_error rerr;
-        if (store_rescue(db, rescued, &rerr) == OMR_OK)
+        int saved = store_rescue(db, rescued, &rerr) == OMR_OK;
+        int replaced = strcmp(lost_why, "replaced by another file") == 0;
+        if (!saved)
+            rc = omr_fail(err, OMR_ERR_NOT_FOUND,
+                          "the ledger %s was %s while omr watch ran; stopped. It could not be saved (%s): restore "
+                          "it from the backup, then start omr watch again", d.rt->cfg.db, lost_why, rerr.message);
+        else if (replaced)
+            rc = omr_fail(err, OMR_ERR_NOT_FOUND,
+                          "the ledger %s was replaced by another file while omr watch ran; stopped. What the "
+                          "daemon had recorded is saved as %s: unless the new file is meant (a restored backup), "
+                          "put the saved one in its place; then start omr watch again", d.rt->cfg.db, rescued);
+        else
             rc = omr_fail(err, OMR_ERR_NOT_FOUND,
                           "the ledger %s was %s while omr watch ran; stopped. What it held is saved as %s: put "
                           "it back in place of %s (or restore the ledger from the backup), then start omr watch "
                           "again. Files waiting in the inbox and the processing folder are kept",
                           d.rt->cfg.db, lost_why, rescued, d.rt->cfg.db);
-        else
-            rc = omr_fail(err, OMR_ERR_NOT_FOUND,
-                          "the ledger %s was %s while omr watch ran; stopped. It could not be saved (%s): restore "
-                          "it from the backup, then start omr watch again", d.rt->cfg.db, lost_why, rerr.message);
         watch_logf(&d, "%s", err ? err->message : "the ledger was lost");
     }
     watch_logf(&d, "stopped: %ld file%s read, %ld rejected, %ld duplicate%s since start", d.files_done,
