@@ -16,7 +16,12 @@
  *             (scan.c): one ledger transaction per file (store.c). Content
  *             already in the ledger (same SHA-256) is archived, not counted.
  *   file      to archive/<date>/<name>, or to rejected/<date>/<name> with
- *             <name>.reason beside it saying, for a person, why.
+ *             <name>.reason beside it saying, for a person, why. Never over
+ *             a file already there (RENAME_NOREPLACE); each name is claimed
+ *             by a locked .<name>.omr-claim while it is filed, so daemons
+ *             sharing these folders never pick the same one. Links, FIFOs
+ *             and devices in the inbox are never opened: set aside into
+ *             rejected/ with their reason.
  *   OCR       background threads, each with its own Tesseract, work the
  *             ledger's queue of comments; marks never wait for them.
  *   export    an exporter thread rewrites every output from the ledger (temp
@@ -26,7 +31,10 @@
  * Crash safety: a kill at any moment loses nothing. Files left in the
  * processing folder are read again on start-up; a file whose content the
  * ledger already holds as done goes to where the ledger says it was filed,
- * without being counted again. SIGTERM and SIGINT drain (the files in hand
+ * without being counted again (a move across disks notes its target first,
+ * so a kill between copy and delete only finishes the move). The ledger is
+ * watched by device and inode: deleted or replaced, the daemon stops (see
+ * watch_run). SIGTERM and SIGINT drain (the files in hand
  * are finished) and stop; SIGHUP re-reads the config file. A ledger or
  * output write that fails (disk full, read-only folder) is reported in plain
  * words and retried every retry_seconds; the file waits in processing/.
