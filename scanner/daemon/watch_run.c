@@ -135,15 +135,19 @@ static int holds_files(const char *dir, int depth) {
  * loudly in the log and as an error in the ledger (omr status shows it). */
 static void warn_if_ledger_lost(daemon_state *d, sqlite3 *db, int created) {
     const watch_config *c = &d->rt->cfg;
-    if (watch_state_file_count(db) > 0 || !holds_files(c->archive, 0))
+    if (watch_state_file_count(db) > 0)
+        return;
+    const char *full = holds_files(c->archive, 0) ? c->archive : holds_files(c->rejected, 0) ? c->rejected : NULL;
+    if (!full)
         return;
     char message[3 * PATH_MAX];
     snprintf(message, sizeof message,
-             "WARNING: the ledger %s %s, but the archive %s holds files already read: was the ledger deleted, "
+             "WARNING: the ledger %s %s, but the %s %s holds files already received: was the ledger deleted, "
              "moved or replaced? Their records are not in this ledger, and the outputs will not show them. Stop "
              "omr watch and restore the ledger from the backup (or a omr.db.rescued-* copy beside it), unless a "
              "new survey is meant to start with this archive folder",
-             c->db, created ? "was just created" : "holds no files", c->archive);
+             c->db, created ? "was just created" : "holds no files", full == c->archive ? "archive" : "rejected folder",
+             full);
     watch_logf(d, "%s", message);
     omr_error err;
     store_log_event(db, "error", "", message, &err);
@@ -288,6 +292,10 @@ int watch_run(const char *config_path, const watch_config *overrides, watch_log_
         watch_logf(&d, "inotify is not available (%s); noticing new files by listing only", strerror(errno));
 
     warn_if_ledger_lost(&d, db, ledger_created);
+    if (ledger_st.st_mode & S_IROTH)
+        watch_logf(&d, "the ledger %s can be read by every user of this machine (mode %03o), but it holds personal "
+                   "data: chmod 600 %s (or 640 for a group of staff)", rt->cfg.db,
+                   (unsigned)(ledger_st.st_mode & 0777), rt->cfg.db);
     size_t recovered = watch_recover_processing(&d);
     describe(&d, "watching");
     if (recovered)
