@@ -1200,3 +1200,35 @@ Test(watch, two_daemons_reserve_different_names_and_a_move_never_overwrites) {
     snprintf(cmd, sizeof cmd, "test -z \"$(find '%s' -name '*.omr-claim')\"", archive);
     cr_assert_eq(system(cmd), 0, "a claim file was left in the archive");
 }
+
+/* A real move across disks (when /dev/shm is another file system): copied,
+ * the source and the note of the move removed; a target already holding the
+ * same bytes with the note beside the source (a kill after the copy) is
+ * recognised as that move, and one without the note is not. */
+Test(watch, a_move_across_disks_leaves_no_note_and_an_interrupted_one_is_recognised) {
+    struct stat a, b;
+    if (stat(dir, &a) != 0 || stat("/dev/shm", &b) != 0 || a.st_dev == b.st_dev || access("/dev/shm", W_OK) != 0)
+        cr_skip_test("no second file system to move across");
+    char src[512], dst[512], note[600], cmd[1200];
+    path_in(src, sizeof src, "scan.tif");
+    snprintf(dst, sizeof dst, "/dev/shm/omr-test-%ld/day/scan.tif", (long)getpid());
+    FILE *f = fopen(src, "w");
+    fputs("the scan's bytes", f);
+    fclose(f);
+    omr_error err;
+    cr_assert_eq(watch_move_file(src, dst, &err), OMR_OK, "%s", err.message);
+    cr_assert_neq(stat(src, &a), 0, "the source stayed");
+    path_in(note, sizeof note, ".scan.tif.filing");
+    cr_assert_neq(stat(note, &a), 0, "the note of the move stayed");
+    /* a kill after the copy: the source back, the note naming the target */
+    f = fopen(src, "w");
+    fputs("the scan's bytes", f);
+    fclose(f);
+    cr_assert(!watch_move_interrupted(src, dst), "a copy with the same content is not an interrupted move");
+    f = fopen(note, "w");
+    fputs(dst, f);
+    fclose(f);
+    cr_assert(watch_move_interrupted(src, dst));
+    snprintf(cmd, sizeof cmd, "rm -rf /dev/shm/omr-test-%ld", (long)getpid());
+    cr_assert_eq(system(cmd), 0);
+}
