@@ -316,3 +316,58 @@ Test(scan, absurd_image_size_is_refused_by_name) {
     cr_assert(strstr(rejects, "huge.png") && strstr(rejects, "100000 x 100000 pixels"), "%s", rejects);
     omr_image_free(p);
 }
+
+/* A folder with two links to itself: walked 2^40 times before (never ending);
+ * now each real folder and file once, and the skips are counted. */
+Test(scan, links_back_to_a_folder_walk_it_once_and_read_each_file_once, .timeout = 60) {
+    mkdir_in();
+    omr_image *p = page("LN1", 1, 150);
+    write_png(p, "only.png");
+    char path[512], target[512];
+    snprintf(path, sizeof path, "%s/in/again", dir);
+    cr_assert_eq(symlink(".", path), 0);
+    snprintf(path, sizeof path, "%s/in/and-again", dir);
+    cr_assert_eq(symlink(".", path), 0);
+    /* a second name for the same file, and a link to it */
+    snprintf(target, sizeof target, "%s/in/only.png", dir);
+    snprintf(path, sizeof path, "%s/in/same.png", dir);
+    cr_assert_eq(link(target, path), 0);
+    snprintf(path, sizeof path, "%s/in/link.png", dir);
+    cr_assert_eq(symlink("only.png", path), 0);
+    scan_summary s = run_batch();
+    cr_assert_eq(s.files, 1, "files %zu", s.files);
+    cr_assert_eq(s.pages, 1);
+    cr_assert_eq(s.duplicates, 0);
+    cr_assert_eq(s.skipped_folders, 2, "%zu", s.skipped_folders);
+    cr_assert_eq(s.skipped_files, 2, "%zu", s.skipped_files);
+    cr_assert_eq(s.forms, 1);
+    omr_image_free(p);
+}
+
+/* A FIFO (which would block a reader) and /dev/zero (which never ends) are
+ * refused by what they are, before anything opens them. */
+Test(scan, a_fifo_and_a_device_are_refused_unopened_with_their_reason, .timeout = 60) {
+    mkdir_in();
+    omr_image *p = page("FF1", 1, 150);
+    write_png(p, "ok.png");
+    char fifo[512], in[512], out[512], zero_link[512];
+    snprintf(fifo, sizeof fifo, "%s/in/scanner.pipe", dir);
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    snprintf(zero_link, sizeof zero_link, "%s/in/zero.tif", dir);
+    cr_assert_eq(symlink("/dev/zero", zero_link), 0);
+    snprintf(in, sizeof in, "%s/in", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    const omr_template *templates[] = {tmpl};
+    scan_options o = {.templates = templates, .n_templates = 1, .calibration = &cal, .out_dir = out, .run_ocr = 0};
+    char *inputs[] = {in, "/dev/zero"};
+    scan_summary s;
+    omr_error err;
+    cr_assert_eq(scan_batch(&o, inputs, 2, &s, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(s.forms, 1);
+    cr_assert_eq(s.rejected, 3, "rejected %zu", s.rejected);
+    const char *rejects = slurp("rejects.csv");
+    cr_assert(strstr(rejects, "scanner.pipe,,error,\"a named pipe (FIFO), not a scan file"), "%s", rejects);
+    cr_assert(strstr(rejects, "\n/dev/zero,,error,\"a character device, not a scan file"), "%s", rejects);
+    cr_assert(strstr(rejects, "zero.tif,,error,\"a character device"), "%s", rejects);
+    omr_image_free(p);
+}

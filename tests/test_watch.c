@@ -32,6 +32,8 @@
 #include "helpers.h"
 #include "print/render.h"
 #include "daemon/watch.h"
+#include "daemon/watch_daemon.h"
+#include "ledger/store.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define UNDER_ASAN 1
@@ -918,4 +920,315 @@ Test(watch, a_file_recorded_before_a_crash_is_filed_without_being_counted_again)
     char *records = read_file("out/records.csv");
     cr_assert_eq(record_rows(records, "W0003", NULL, NULL), 1);
     free(records);
+}
+
+/* ---- hardening (issue 12) ------------------------------------------------------------------ */
+
+/* A mistyped inbox is refused (exit 2), not made; so is a folder whose parent
+ * does not exist; --create-folders makes them. */
+Test(watch, a_missing_inbox_or_folder_parent_is_refused_unless_asked_to_create) {
+    char missing[512], archive[512];
+    path_in(missing, sizeof missing, "no-such/inbox");
+    path_in(archive, sizeof archive, "gone/archive");
+    daemon_proc p;
+    daemon_options o = {.extra = {"--inbox", missing, "--exit-when-idle"}};
+    start(&p, &o);
+    cr_assert_eq(finish(&p, 60), 2);
+    expect_log("the inbox", 0);
+    expect_log("no-such/inbox does not exist; check the path for a typo", 0);
+    struct stat st;
+    cr_assert_neq(stat(missing, &st), 0, "the mistyped inbox was created");
+
+    daemon_options o2 = {.extra = {"--archive", archive, "--exit-when-idle"}};
+    start(&p, &o2);
+    cr_assert_eq(finish(&p, 60), 2);
+    expect_log("gone/archive cannot be made: its folder", 0);
+    cr_assert_neq(stat(archive, &st), 0);
+
+    daemon_options o3 = {.extra = {"--inbox", missing, "--archive", archive, "--create-folders", "--exit-when-idle"}};
+    start(&p, &o3);
+    cr_assert_eq(finish(&p, 60), 0);
+    cr_assert(stat(missing, &st) == 0 && S_ISDIR(st.st_mode));
+    cr_assert(stat(archive, &st) == 0 && S_ISDIR(st.st_mode));
+}
+
+/* A FIFO and a link in the inbox are set aside into rejected/ with their
+ * reason, never opened, and counted by omr status. */
+Test(watch, a_fifo_and_a_link_in_the_inbox_are_set_aside_with_their_reason_and_counted) {
+    char inbox[512], path[700], cmd[1600];
+    path_in(inbox, sizeof inbox, "inbox");
+    snprintf(path, sizeof path, "%s/scanner.tif", inbox);
+    cr_assert_eq(mkfifo(path, 0666), 0);
+    snprintf(path, sizeof path, "%s/passwd.tif", inbox);
+    cr_assert_eq(symlink("/etc/passwd", path), 0);
+    write_form(3, inbox, NULL, 150);
+    daemon_proc p;
+    daemon_options o = {.extra = {"--exit-when-idle"}};
+    start(&p, &o);
+    cr_assert_eq(finish(&p, 60), 0);
+    expect_log("scanner.tif: rejected: a named pipe (FIFO), not a file", 0);
+    expect_log("passwd.tif: rejected: a link (to /etc/passwd), not a file", 0);
+    char rejected[512];
+    path_in(rejected, sizeof rejected, "rejected");
+    cr_assert(filed_under(rejected, "scanner.tif.reason") && filed_under(rejected, "passwd.tif.reason"));
+    snprintf(cmd, sizeof cmd, "grep -q 'a named pipe (FIFO)' %s/*/scanner.tif.reason", rejected);
+    cr_assert_eq(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/scanner.tif", inbox);
+    struct stat st;
+    cr_assert_neq(lstat(path, &st), 0, "the FIFO stayed in the inbox");
+    snprintf(path, sizeof path, "%s/passwd.tif", inbox);
+    cr_assert_neq(lstat(path, &st), 0, "the link stayed in the inbox");
+    cr_assert_eq(ledger_count("SELECT count(*) FROM scan_files WHERE state = 'rejected'"), 2);
+    cr_assert_eq(ledger_count("SELECT count(*) FROM scan_files WHERE state = 'done'"), 1);
+    snprintf(cmd, sizeof cmd, "'%s' status --db '%s/state/omr.db' > '%s/status.txt' 2>&1", omr_bin, dir, dir);
+    cr_assert_eq(system(cmd), 0);
+    char *status = read_file("status.txt");
+    cr_assert(strstr(status, "1 file read, 2 rejected") && strstr(status, "a named pipe (FIFO)") &&
+                  !strstr(status, "no errors"), "%s", status);
+    free(status);
+    char *rejects = read_file("out/rejects.csv");
+    cr_assert(strstr(rejects, "passwd.tif,,error,"), "%s", rejects);
+    free(rejects);
+}
+
+/* A kill between the copy across disks and the delete leaves the file both in
+ * the archive and in processing/: the restart finishes the move, and lists no
+ * phantom duplicate. */
+Test(watch, a_crash_between_copy_and_delete_finishes_the_move_without_a_duplicate) {
+    char inbox[512];
+    path_in(inbox, sizeof inbox, "inbox");
+    write_form(3, inbox, NULL, 150);
+    daemon_proc p;
+    daemon_options o = {.extra = {"--exit-when-idle"}};
+    start(&p, &o);
+    cr_assert_eq(finish(&p, 60), 0);
+    char cmd[1600];
+    /* what a move across disks leaves when killed after the copy: the note
+     * naming the target, and the file in processing/ */
+    snprintf(cmd, sizeof cmd,
+             "cp %s/archive/*/env-0003.tif '%s/.processing/1795400000-1~env-0003.tif' && "
+             "printf %%s %s/archive/*/env-0003.tif > '%s/.processing/.1795400000-1~env-0003.tif.filing'",
+             dir, inbox, dir, inbox);
+    cr_assert_eq(system(cmd), 0);
+    start(&p, &o);
+    cr_assert_eq(finish(&p, 60), 0);
+    expect_log("env-0003.tif: already recorded and filed before the restart (done", 0);
+    char note[700];
+    snprintf(note, sizeof note, "%s/.processing/.1795400000-1~env-0003.tif.filing", inbox);
+    struct stat st;
+    cr_assert_neq(stat(note, &st), 0, "the note of the move was left behind");
+    char archive[512];
+    path_in(archive, sizeof archive, "archive");
+    cr_assert(!filed_under(archive, "env-0003-2.tif"), "archived again as -2");
+    cr_assert_eq(count_files("inbox/.processing"), 0);
+    cr_assert_eq(ledger_count("SELECT count(*) FROM scan_files"), 1);
+    cr_assert_eq(ledger_count("SELECT count(*) FROM duplicate_files"), 0);
+    char *rejects = read_file("out/rejects.csv");
+    cr_assert(!strstr(rejects, "duplicate"), "%s", rejects);
+    free(rejects);
+}
+
+/* Two daemons with their own inboxes and ledgers share one archive; files of
+ * the same names arrive at both: none overwrites another, every ledger row
+ * points at a file with its own content. */
+Test(watch, two_daemons_sharing_an_archive_never_overwrite_each_others_files, .timeout = 400) {
+    enum { FORMS = 12 };
+    char names[FORMS * 2][64], staging[512], inbox2[512], out2[512], db2[512];
+    path_in(staging, sizeof staging, "staging");
+    path_in(inbox2, sizeof inbox2, "inbox2");
+    path_in(out2, sizeof out2, "out2");
+    path_in(db2, sizeof db2, "state/b.db");
+    mkdir(inbox2, 0777);
+    mkdir(out2, 0777);
+    /* inbox: forms 0..11; inbox2: forms 50..61 under the same names */
+    int n = 0;
+    for (int i = 0; i < FORMS; i++)
+        n += write_form(i, staging, names + n, 150);
+    for (int k = 0; k < n; k++) {
+        char a[2200], b[2200];
+        snprintf(a, sizeof a, "%s/%s", staging, names[k]);
+        snprintf(b, sizeof b, "%s/inbox/%s", dir, names[k]);
+        cr_assert_eq(rename(a, b), 0);
+    }
+    int n2 = 0;
+    char names2[FORMS * 2][64];
+    for (int i = 0; i < FORMS; i++)
+        n2 += write_form(i + 50, staging, names2 + n2, 150);
+    cr_assert_eq(n, n2);
+    for (int k = 0; k < n2; k++) {
+        char a[2200], b[2200];
+        snprintf(a, sizeof a, "%s/%s", staging, names2[k]);
+        snprintf(b, sizeof b, "%s/%s", inbox2, names[k]); /* the first inbox's names */
+        cr_assert_eq(rename(a, b), 0);
+    }
+    daemon_proc p, q;
+    daemon_options o = {.extra = {"--exit-when-idle", "--settle", "0", "--workers", "3"}};
+    daemon_options o2 = {.extra = {"--inbox", inbox2, "--out", out2, "--db", db2, "--exit-when-idle", "--settle", "0",
+                                   "--workers", "3"}};
+    start(&p, &o);
+    start(&q, &o2);
+    cr_assert_eq(finish(&p, 300), 0);
+    cr_assert_eq(finish(&q, 300), 0);
+    /* every row of both ledgers: its stored file exists and holds its content */
+    const char *dbs[2] = {"state/omr.db", "state/b.db"};
+    int files = 0;
+    for (int l = 0; l < 2; l++) {
+        char path[512];
+        path_in(path, sizeof path, dbs[l]);
+        sqlite3 *db = NULL;
+        cr_assert_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+        sqlite3_stmt *st;
+        cr_assert_eq(sqlite3_prepare_v2(db, "SELECT sha256, stored_path FROM scan_files", -1, &st, NULL), SQLITE_OK);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            const char *sha = (const char *)sqlite3_column_text(st, 0), *stored = (const char *)sqlite3_column_text(st, 1);
+            char hex[65];
+            long long size;
+            omr_error err;
+            cr_assert_eq(store_hash_file(stored, hex, &size, &err), OMR_OK, "%s: %s", stored, err.message);
+            cr_assert_str_eq(hex, sha, "%s holds another file's content (overwritten)", stored);
+            files++;
+        }
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+    }
+    cr_assert_eq(files, 2 * n);
+    char cmd[800];
+    snprintf(cmd, sizeof cmd, "test $(find '%s/archive' -type f ! -name '.*' | wc -l) -eq %d", dir, 2 * n);
+    cr_assert_eq(system(cmd), 0, "the archive does not hold every file once");
+}
+
+/* The ledger deleted while the daemon runs: it stops with exit 4 and saves
+ * what it held; a restart with a new ledger beside a full archive warns. New
+ * ledgers are created 0600, their -wal and -shm too. */
+Test(watch, a_ledger_deleted_while_running_stops_the_daemon_and_a_new_empty_one_warns) {
+    char inbox[512], db[512], wal[600];
+    path_in(inbox, sizeof inbox, "inbox");
+    path_in(db, sizeof db, "state/omr.db");
+    snprintf(wal, sizeof wal, "%s-wal", db);
+    mode_t old_mask = umask(022);
+    daemon_proc p;
+    start(&p, NULL);
+    umask(old_mask);
+    write_form(3, inbox, NULL, 150);
+    expect_log("env-0003.tif: read 2 pages", 60);
+    struct stat st;
+    cr_assert_eq(stat(db, &st), 0);
+    cr_assert_eq(st.st_mode & 0777, 0600, "the ledger is %o", (unsigned)(st.st_mode & 0777));
+    cr_assert_eq(stat(wal, &st), 0);
+    cr_assert_eq(st.st_mode & 0777, 0600, "the ledger's WAL is %o", (unsigned)(st.st_mode & 0777));
+    cr_assert_eq(unlink(db), 0);
+    cr_assert_eq(finish(&p, 60), 4, "the daemon did not stop with exit status 4");
+    expect_log("was deleted or moved away while omr watch ran", 0);
+    expect_log("put it back in place of", 0);
+    char cmd[1200];
+    /* the rescued copy: the file read before the deletion */
+    snprintf(cmd, sizeof cmd, "ls %s.rescued-* > %s/rescued.txt", db, dir);
+    cr_assert_eq(system(cmd), 0);
+    char *rescued = read_file("rescued.txt");
+    rescued[strcspn(rescued, "\n")] = 0;
+    sqlite3 *r = NULL;
+    cr_assert_eq(sqlite3_open_v2(rescued, &r, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *q;
+    cr_assert_eq(sqlite3_prepare_v2(r, "SELECT count(*) FROM scan_files", -1, &q, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
+    cr_assert_eq(sqlite3_column_int(q, 0), 1);
+    sqlite3_finalize(q);
+    sqlite3_close(r);
+    cr_assert_eq(stat(rescued, &st), 0);
+    cr_assert_eq(st.st_mode & 0777, 0600);
+    free(rescued);
+
+    /* started again: a new ledger, but the archive holds files */
+    daemon_options o = {.extra = {"--exit-when-idle"}};
+    start(&p, &o);
+    cr_assert_eq(finish(&p, 60), 0);
+    expect_log("WARNING: the ledger", 0);
+    expect_log("was just created, but the archive", 0);
+    snprintf(cmd, sizeof cmd, "'%s' status --db '%s' > '%s/status.txt' 2>&1", omr_bin, db, dir);
+    cr_assert_eq(system(cmd), 0);
+    char *status = read_file("status.txt");
+    cr_assert(strstr(status, "WARNING: the ledger") && !strstr(status, "no errors"), "%s", status);
+    free(status);
+}
+
+/* The names two daemons pick in one shared archive: never the same, and a
+ * move never replaces a file already there (the same content completes an
+ * interrupted move instead). */
+Test(watch, two_daemons_reserve_different_names_and_a_move_never_overwrites) {
+    daemon_state a = {0}, b = {0};
+    pthread_mutex_init(&a.mu, NULL);
+    pthread_mutex_init(&b.mu, NULL);
+    char archive[512], ta[1024], tb[1024], src[700];
+    path_in(archive, sizeof archive, "archive");
+    watch_reserve_target(&a, archive, "scan.tif", ta, sizeof ta);
+    watch_reserve_target(&b, archive, "scan.tif", tb, sizeof tb);
+    cr_assert_str_neq(ta, tb, "both daemons would file as %s", ta);
+    /* a file put at b's name by someone else is never overwritten */
+    FILE *f = fopen(tb, "w");
+    fputs("someone else's", f);
+    fclose(f);
+    path_in(src, sizeof src, "mine.tif");
+    f = fopen(src, "w");
+    fputs("mine", f);
+    fclose(f);
+    omr_error err;
+    cr_assert_neq(watch_move_file(src, tb, &err), OMR_OK);
+    cr_assert(strstr(err.message, "never overwritten"), "%s", err.message);
+    char *kept = read_file("mine.tif");
+    cr_assert_str_eq(kept, "mine");
+    free(kept);
+    /* the same content at the target: the move is done, the source removed */
+    f = fopen(tb, "w");
+    fputs("mine", f);
+    fclose(f);
+    cr_assert_eq(watch_move_file(src, tb, &err), OMR_OK, "%s", err.message);
+    struct stat st;
+    cr_assert_neq(stat(src, &st), 0);
+    cr_assert_eq(watch_move_file(tb, ta, &err), OMR_OK, "%s", err.message);
+    watch_release_target(&a, ta);
+    watch_release_target(&b, tb);
+    for (size_t i = 0; i < a.n_reserved; i++)
+        free(a.reserved[i]);
+    free(a.reserved);
+    free(a.reserved_fd);
+    for (size_t i = 0; i < b.n_reserved; i++)
+        free(b.reserved[i]);
+    free(b.reserved);
+    free(b.reserved_fd);
+    /* no claim file is left behind */
+    char cmd[800];
+    snprintf(cmd, sizeof cmd, "test -z \"$(find '%s' -name '*.omr-claim')\"", archive);
+    cr_assert_eq(system(cmd), 0, "a claim file was left in the archive");
+}
+
+/* A real move across disks (when /dev/shm is another file system): copied,
+ * the source and the note of the move removed; a target already holding the
+ * same bytes with the note beside the source (a kill after the copy) is
+ * recognised as that move, and one without the note is not. */
+Test(watch, a_move_across_disks_leaves_no_note_and_an_interrupted_one_is_recognised) {
+    struct stat a, b;
+    if (stat(dir, &a) != 0 || stat("/dev/shm", &b) != 0 || a.st_dev == b.st_dev || access("/dev/shm", W_OK) != 0)
+        cr_skip_test("no second file system to move across");
+    char src[512], dst[512], note[600], cmd[1200];
+    path_in(src, sizeof src, "scan.tif");
+    snprintf(dst, sizeof dst, "/dev/shm/omr-test-%ld/day/scan.tif", (long)getpid());
+    FILE *f = fopen(src, "w");
+    fputs("the scan's bytes", f);
+    fclose(f);
+    omr_error err;
+    cr_assert_eq(watch_move_file(src, dst, &err), OMR_OK, "%s", err.message);
+    cr_assert_neq(stat(src, &a), 0, "the source stayed");
+    path_in(note, sizeof note, ".scan.tif.filing");
+    cr_assert_neq(stat(note, &a), 0, "the note of the move stayed");
+    /* a kill after the copy: the source back, the note naming the target */
+    f = fopen(src, "w");
+    fputs("the scan's bytes", f);
+    fclose(f);
+    cr_assert(!watch_move_interrupted(src, dst), "a copy with the same content is not an interrupted move");
+    f = fopen(note, "w");
+    fputs(dst, f);
+    fclose(f);
+    cr_assert(watch_move_interrupted(src, dst));
+    snprintf(cmd, sizeof cmd, "rm -rf /dev/shm/omr-test-%ld", (long)getpid());
+    cr_assert_eq(system(cmd), 0);
 }

@@ -17,6 +17,7 @@ enum {
     EXIT_REJECTED = 1, /* done, but some input was rejected */
     EXIT_USAGE = 2,    /* usage error, or a template/calibration/config with errors */
     EXIT_OUTPUT = 3,   /* output or ledger could not be written */
+    EXIT_LEDGER_LOST = 4, /* omr watch: the ledger was deleted or replaced while it ran */
 };
 
 /* Each takes argv[0] = its own name ("watch"), as getopt expects. */

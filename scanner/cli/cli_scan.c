@@ -15,10 +15,12 @@ static const char *const scan_usage =
     "usage: omr scan --template T [--template T2 ...] --out DIR [--calibration C]\n"
     "                [--no-ocr] [--languages swe+eng] [--db PATH] INPUT...\n"
     "\n"
-    "Reads scan files (TIFF, PNG, JPEG, PDF; folders are read recursively) and\n"
+    "Reads scan files (TIFF, PNG, JPEG, PDF; folders are read recursively, each real\n"
+    "folder and file once however many links lead to it) and\n"
     "writes records.csv, marks.csv, review.csv, rejects.csv and codebook.csv to DIR.\n"
     "  --db PATH   add to this ledger (see `omr watch`) and export everything in it;\n"
     "              without it a temporary ledger is used and removed\n"
+    "Named pipes, devices and sockets are refused unopened (rejects.csv, exit 1).\n"
     "Exit status: 0 done, 1 some input rejected, 2 usage or template error,\n"
     "3 output or ledger could not be written.\n";
 
@@ -89,6 +91,10 @@ int cmd_scan(int argc, char **argv) {
                     s.forms_review, s.forms_incomplete,
                     s.seconds_reading > 0 ? (double)s.pages / s.seconds_reading : 0.0, s.seconds_ocr,
                     s.comments_read, out);
+            if (s.skipped_folders || s.skipped_files)
+                fprintf(stderr, "omr scan: %zu folder%s and %zu file%s reached again through links (or given twice) "
+                        "were read once only\n", s.skipped_folders, s.skipped_folders == 1 ? "" : "s",
+                        s.skipped_files, s.skipped_files == 1 ? "" : "s");
             if (s.duplicates)
                 fprintf(stderr, "omr scan: %zu file%s held content already read; not counted again (see %s/rejects.csv)\n",
                         s.duplicates, s.duplicates == 1 ? "" : "s", out);

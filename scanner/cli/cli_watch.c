@@ -48,7 +48,12 @@ static const char *const watch_usage =
     "  --retry S            wait after a failed write before trying again (default 30)\n"
     "  --ignore PATTERN     file names never read (repeat; default *.tmp ~* .* *.part ...)\n"
     "  --exit-when-idle     stop once the inbox is empty and everything is done\n"
-    "Exit status: 0 stopped cleanly, 2 configuration error, 3 folders or ledger unusable.\n";
+    "  --create-folders     make missing folders, their parents too (without it the inbox\n"
+    "                       must exist, and the other folders are made only inside\n"
+    "                       existing folders: a mistyped path is refused)\n"
+    "Exit status: 0 stopped cleanly, 2 configuration error (a missing inbox too),\n"
+    "3 folders or ledger unusable, 4 the ledger was deleted or replaced while running\n"
+    "(restore it; a copy of it as it was is saved beside it).\n";
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -102,6 +107,7 @@ int cmd_watch(int argc, char **argv) {
         {"poll", required_argument, 0, 'p'},     {"export-every", required_argument, 0, 'e'},
         {"retry", required_argument, 0, 'R'},    {"ignore", required_argument, 0, 'g'},
         {"exit-when-idle", no_argument, 0, 'x'}, {"help", no_argument, 0, 'h'},
+        {"create-folders", no_argument, 0, 'F'},
         {0, 0, 0, 0}};
     watch_config over;
     watch_config_unset(&over);
@@ -128,6 +134,7 @@ int cmd_watch(int argc, char **argv) {
         case 'R': ok = parse_seconds("--retry", optarg, &over.retry_seconds); break;
         case 'g': push(&over.ignore, &over.n_ignore, optarg); break;
         case 'x': over.exit_when_idle = 1; break;
+        case 'F': over.create_folders = 1; break;
         case 'h': fputs(watch_usage, stdout); watch_config_free(&over); return EXIT_DONE;
         default: ok = 0; fputs(watch_usage, stderr); break;
         }
@@ -144,7 +151,7 @@ int cmd_watch(int argc, char **argv) {
             status = EXIT_DONE;
         else {
             fprintf(stderr, "omr watch: %s\n", err.message);
-            status = rc == OMR_ERR_INVALID ? EXIT_USAGE : EXIT_OUTPUT;
+            status = rc == OMR_ERR_INVALID ? EXIT_USAGE : rc == OMR_ERR_NOT_FOUND ? EXIT_LEDGER_LOST : EXIT_OUTPUT;
         }
     }
     watch_config_free(&over);

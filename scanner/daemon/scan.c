@@ -8,7 +8,9 @@
  * (store.c), where they join returns; comments wait in the ledger's OCR queue
  * (scan_ocr_next reads the saved crop). A batch's inputs are files or folders
  * (walked recursively, in name order, so a batch gives the same result every
- * time; the output folder is skipped if it lies inside an input folder), and
+ * time; the output folder is skipped if it lies inside an input folder; each
+ * real folder and file once, by device and inode, however many links lead to
+ * it; anything but a regular file is refused by stat, never opened), and
  * its outputs are written from the ledger (export.c). Every failure becomes a
  * reason in the ledger and a rejects.csv line naming file, page and reason.
  */
@@ -381,22 +383,103 @@ static int compare_str(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void collect(const char *path, const char *skip_real, path_list *files, reject_list *rejects) {
+/* What a batch's walk has seen, so that each real folder and each real file
+ * is read once however many links lead to it (a link to "." in a folder
+ * would otherwise walk it without end). */
+typedef struct {
+    struct {
+        dev_t dev;
+        ino_t ino;
+    } *seen;
+    size_t n, cap;
+    size_t skipped_folders, skipped_files;
+} walk_state;
+
+static size_t walk_slot(const walk_state *w, dev_t dev, ino_t ino) {
+    size_t h = ((size_t)ino * 0x9E3779B97F4A7C15ull) ^ (size_t)dev;
+    size_t i = h & (w->cap - 1);
+    while (w->seen[i].ino || w->seen[i].dev) {
+        if (w->seen[i].dev == dev && w->seen[i].ino == ino)
+            break;
+        i = (i + 1) & (w->cap - 1);
+    }
+    return i;
+}
+
+/* 1 when (dev, ino) was seen before; else remembers it and returns 0 (an
+ * open-addressing set: a batch of 100,000 files stays cheap). */
+static int walk_seen(walk_state *w, const struct stat *st) {
+    if ((w->n + 1) * 2 > w->cap) {
+        walk_state bigger = *w;
+        bigger.cap = w->cap ? w->cap * 2 : 1024;
+        bigger.seen = calloc(bigger.cap, sizeof *bigger.seen);
+        if (!bigger.seen)
+            return 0; /* read it again rather than drop it */
+        for (size_t i = 0; i < w->cap; i++)
+            if (w->seen[i].ino || w->seen[i].dev)
+                bigger.seen[walk_slot(&bigger, w->seen[i].dev, w->seen[i].ino)] = w->seen[i];
+        free(w->seen);
+        *w = bigger;
+    }
+    size_t i = walk_slot(w, st->st_dev, st->st_ino);
+    if (w->seen[i].dev == st->st_dev && w->seen[i].ino == st->st_ino && (st->st_ino || st->st_dev))
+        return 1;
+    w->seen[i].dev = st->st_dev;
+    w->seen[i].ino = st->st_ino;
+    w->n++;
+    return 0;
+}
+
+/* The kind of a file that is no scan file, for its reason. */
+static const char *file_kind(mode_t mode) {
+    if (S_ISFIFO(mode))
+        return "a named pipe (FIFO)";
+    if (S_ISCHR(mode))
+        return "a character device";
+    if (S_ISBLK(mode))
+        return "a block device";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    return "not a regular file";
+}
+
+/* Inputs are looked at with stat only, never opened here: a FIFO would block
+ * and /dev/zero never ends. Only regular files go on to be read. */
+static void collect(const char *path, const char *skip_real, walk_state *w, path_list *files,
+                    reject_list *rejects) {
     struct stat st;
     if (stat(path, &st) != 0) {
         char reason[300];
-        snprintf(reason, sizeof reason, "cannot read: %s", strerror(errno));
+        struct stat lst;
+        if (errno == ENOENT && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode))
+            snprintf(reason, sizeof reason, "a link to something that does not exist; not read");
+        else if (errno == ELOOP)
+            snprintf(reason, sizeof reason, "a link that leads back to itself; not read");
+        else
+            snprintf(reason, sizeof reason, "cannot read: %s", strerror(errno));
         reject_list_add(rejects, path, 0, reason, 0);
         return;
     }
     if (!S_ISDIR(st.st_mode)) {
-        if (S_ISREG(st.st_mode) && !path_add(files, path))
+        if (!S_ISREG(st.st_mode)) {
+            char reason[300];
+            snprintf(reason, sizeof reason, "%s, not a scan file; omr reads only regular files (TIFF, PNG, JPEG, "
+                     "PDF) and did not open it", file_kind(st.st_mode));
+            reject_list_add(rejects, path, 0, reason, 0);
+        } else if (walk_seen(w, &st)) {
+            w->skipped_files++; /* the same file again, through a link or a second input */
+        } else if (!path_add(files, path)) {
             reject_list_add(rejects, path, 0, "out of memory; not read (put it in again)", 0);
+        }
         return;
     }
     char real[PATH_MAX];
     if (skip_real && realpath(path, real) && strcmp(real, skip_real) == 0)
         return; /* our own output folder */
+    if (walk_seen(w, &st)) {
+        w->skipped_folders++; /* reached again through a link: walked once */
+        return;
+    }
     DIR *dir = opendir(path);
     if (!dir) {
         char reason[300];
@@ -417,7 +500,7 @@ static void collect(const char *path, const char *skip_real, path_list *files, r
     if (here.count)
         qsort(here.paths, here.count, sizeof *here.paths, compare_str);
     for (size_t i = 0; i < here.count; i++) {
-        collect(here.paths[i], skip_real, files, rejects);
+        collect(here.paths[i], skip_real, w, files, rejects);
         free(here.paths[i]);
     }
     free(here.paths);
@@ -491,9 +574,13 @@ int scan_batch(const scan_options *o, char *const *inputs, size_t n_inputs, scan
 
     reject_list unreadable = {0};
     path_list files = {0};
+    walk_state walk = {0};
     for (size_t i = 0; i < n_inputs; i++)
-        collect(inputs[i], skip, &files, &unreadable);
+        collect(inputs[i], skip, &walk, &files, &unreadable);
     summary->files = files.count;
+    summary->skipped_folders = walk.skipped_folders;
+    summary->skipped_files = walk.skipped_files;
+    free(walk.seen);
     for (size_t i = 0; rc == OMR_OK && i < unreadable.count; i++) {
         rc = store_write_unreadable(db, unreadable.items[i].file, unreadable.items[i].file,
                                     unreadable.items[i].reason, err);

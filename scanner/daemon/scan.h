@@ -32,6 +32,8 @@ typedef struct {
     size_t duplicates;      /* files whose content was already in the ledger (not counted) */
     double seconds_reading; /* decode..measure, without OCR */
     double seconds_ocr;
+    size_t skipped_folders; /* folders reached again through links: walked once */
+    size_t skipped_files;   /* files reached again (links, an input given twice): read once */
 } scan_summary;
 
 /* A per-thread context: its own zbar reader and (lazily) Tesseract engine. */

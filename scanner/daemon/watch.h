@@ -16,7 +16,12 @@
  *             (scan.c): one ledger transaction per file (store.c). Content
  *             already in the ledger (same SHA-256) is archived, not counted.
  *   file      to archive/<date>/<name>, or to rejected/<date>/<name> with
- *             <name>.reason beside it saying, for a person, why.
+ *             <name>.reason beside it saying, for a person, why. Never over
+ *             a file already there (RENAME_NOREPLACE); each name is claimed
+ *             by a locked .<name>.omr-claim while it is filed, so daemons
+ *             sharing these folders never pick the same one. Links, FIFOs
+ *             and devices in the inbox are never opened: set aside into
+ *             rejected/ with their reason.
  *   OCR       background threads, each with its own Tesseract, work the
  *             ledger's queue of comments; marks never wait for them.
  *   export    an exporter thread rewrites every output from the ledger (temp
@@ -26,7 +31,10 @@
  * Crash safety: a kill at any moment loses nothing. Files left in the
  * processing folder are read again on start-up; a file whose content the
  * ledger already holds as done goes to where the ledger says it was filed,
- * without being counted again. SIGTERM and SIGINT drain (the files in hand
+ * without being counted again (a move across disks notes its target first,
+ * so a kill between copy and delete only finishes the move). The ledger is
+ * watched by device and inode: deleted or replaced, the daemon stops (see
+ * watch_run). SIGTERM and SIGINT drain (the files in hand
  * are finished) and stop; SIGHUP re-reads the config file. A ledger or
  * output write that fails (disk full, read-only folder) is reported in plain
  * words and retried every retry_seconds; the file waits in processing/.
@@ -54,6 +62,8 @@ typedef struct {
     char **ignore;           /* fnmatch patterns of file names never read */
     size_t n_ignore;
     int exit_when_idle;      /* stop by itself once the inbox is empty and everything is done */
+    int create_folders;      /* 1: make missing folders and their parents; 0: the inbox must exist, and
+                              * processing/archive/rejected/out are made only inside existing folders */
 } watch_config;
 
 /* "Not set" in an override: NULL, 0 entries, -1. */
@@ -81,8 +91,13 @@ typedef void (*watch_log_fn)(void *user, const char *line);
  * SIGINT, SIGHUP (handled through a signalfd) and ignores SIGPIPE and SIGXFSZ
  * (a full file-size limit is an error to report, not a death).
  * Returns OMR_OK after a clean stop; OMR_ERR_INVALID for a configuration
- * that cannot be used (err says why), OMR_ERR_IO when the folders or the
- * ledger cannot be used at start. */
+ * that cannot be used (err says why; a missing inbox too, unless
+ * create_folders), OMR_ERR_IO when the folders or the ledger cannot be used
+ * at start, OMR_ERR_NOT_FOUND when the ledger file was deleted or replaced
+ * while it ran (checked by device and inode every round of the main loop):
+ * it stops, saves what the open ledger held as DB.rescued-TIME and err says
+ * to put it back. At start-up a new or empty ledger beside an archive that
+ * holds files is warned about in the log and as an error event. */
 int watch_run(const char *config_path, const watch_config *overrides, watch_log_fn log, void *user,
               omr_error *err);
 

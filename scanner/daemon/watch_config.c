@@ -38,7 +38,7 @@ static void strv_free(char **v, size_t n) {
 
 void watch_config_unset(watch_config *c) {
     memset(c, 0, sizeof *c);
-    c->workers = c->ocr = c->ocr_workers = c->exit_when_idle = -1;
+    c->workers = c->ocr = c->ocr_workers = c->exit_when_idle = c->create_folders = -1;
     c->settle_seconds = c->poll_seconds = c->export_seconds = c->retry_seconds = -1;
 }
 
@@ -58,6 +58,7 @@ void watch_config_defaults(watch_config *c) {
     c->n_ignore = sizeof watch_default_ignore / sizeof watch_default_ignore[0];
     c->ignore = strv_dup((char *const *)watch_default_ignore, c->n_ignore);
     c->exit_when_idle = 0;
+    c->create_folders = 0;
 }
 
 void watch_config_free(watch_config *c) {
@@ -108,6 +109,8 @@ void watch_config_overlay(watch_config *c, const watch_config *o) {
         c->ocr_workers = o->ocr_workers;
     if (o->exit_when_idle >= 0)
         c->exit_when_idle = o->exit_when_idle;
+    if (o->create_folders >= 0)
+        c->create_folders = o->create_folders;
     if (o->settle_seconds >= 0)
         c->settle_seconds = o->settle_seconds;
     if (o->poll_seconds >= 0)
@@ -201,6 +204,7 @@ int watch_config_read(const char *path, watch_config *c, omr_error *err) {
         {"export_seconds", 'd', offsetof(watch_config, export_seconds), 0, 86400},
         {"retry_seconds", 'd', offsetof(watch_config, retry_seconds), 0.1, 86400},
         {"ignore", 'l', offsetof(watch_config, ignore), 0, 0},
+        {"create_folders", 'b', offsetof(watch_config, create_folders), 0, 1},
     };
     int rc = OMR_OK;
     config_setting_t *root = config_root_setting(&cfg);
@@ -364,11 +368,49 @@ int watch_runtime_load(const char *config_path, const watch_config *overrides, r
 
 /* Creates the folders; the processing folder must be on the inbox's disk
  * (a claim is a rename). */
+/* A folder the daemon files into: made when missing, but only inside a folder
+ * that exists (a mistyped path is refused, not made), unless the user asked
+ * for create_folders. The inbox is never made without it: an inbox nobody
+ * scans into is a typo. */
+static int check_folder(const char *what, const char *path, int may_create, int create_parents, omr_error *err) {
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        if (!S_ISDIR(st.st_mode))
+            return omr_fail(err, OMR_ERR_INVALID, "the %s %s is not a folder", what, path);
+        return OMR_OK;
+    }
+    if (errno != ENOENT)
+        return omr_fail(err, OMR_ERR_INVALID, "the %s %s cannot be used: %s", what, path, strerror(errno));
+    if (!may_create && !create_parents)
+        return omr_fail(err, OMR_ERR_INVALID,
+                        "the %s %s does not exist; check the path for a typo, or create it (or start with "
+                        "--create-folders, create_folders = true in the config file)", what, path);
+    if (!create_parents) {
+        char parent[PATH_MAX];
+        snprintf(parent, sizeof parent, "%s", path);
+        size_t len = strlen(parent);
+        while (len > 1 && parent[len - 1] == '/')
+            parent[--len] = 0;
+        char *slash = strrchr(parent, '/');
+        if (slash)
+            *(slash == parent ? slash + 1 : slash) = 0;
+        else
+            snprintf(parent, sizeof parent, ".");
+        if (stat(parent, &st) != 0 || !S_ISDIR(st.st_mode))
+            return omr_fail(err, OMR_ERR_INVALID,
+                            "the %s %s cannot be made: its folder %s does not exist; check the path for a typo, "
+                            "or create it (or start with --create-folders, create_folders = true in the config "
+                            "file)", what, path, parent);
+    }
+    return watch_mkdir_p(path, err);
+}
+
 int watch_runtime_prepare_folders(runtime *rt, omr_error *err) {
     const watch_config *c = &rt->cfg;
+    const char *what[] = {"inbox", "processing folder", "archive folder", "rejected folder", "output folder"};
     const char *folders[] = {c->inbox, c->processing, c->archive, c->rejected, c->out};
     for (size_t i = 0; i < sizeof folders / sizeof folders[0]; i++) {
-        int rc = watch_mkdir_p(folders[i], err);
+        int rc = check_folder(what[i], folders[i], i > 0, c->create_folders > 0, err);
         if (rc != OMR_OK)
             return rc;
     }

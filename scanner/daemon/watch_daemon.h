@@ -77,6 +77,7 @@ struct daemon_state {
     char export_error[OMR_ERROR_SIZE];
     char ocr_error[OMR_ERROR_SIZE];
     char **reserved;        /* archive/rejected paths being filed right now */
+    int *reserved_fd;       /* ... and the locked claim file of each (-2: none could be made) */
     size_t n_reserved;
     unsigned long claims;   /* for unique claim names */
     long files_done, files_rejected, files_duplicate;
@@ -119,6 +120,10 @@ typedef struct {
         ino_t ino;
     } skip[4];              /* our own folders, when they lie inside the inbox */
     size_t n_skip;
+    char **odd;             /* links, FIFOs, devices found by a listing: set aside (watch_inbox_set_aside) */
+    size_t n_odd;
+    char **odd_stuck;       /* ... that could not be moved: reported once */
+    size_t n_odd_stuck;
 } inbox_state;
 
 
@@ -143,6 +148,13 @@ int watch_runtime_prepare_folders(runtime *rt, omr_error *err);
 int watch_mkdir_p(const char *path, omr_error *err);
 int watch_path_exists(const char *path);
 int watch_move_file(const char *src, const char *dst, omr_error *err);
+int watch_files_same(const char *a, const char *b);
+/* Was src being moved to dst across disks when the daemon was killed (its
+ * .NAME.filing note names dst, and dst holds the same bytes)? */
+int watch_move_interrupted(const char *src, const char *dst);
+/* Removes src's .NAME.filing note. */
+void watch_move_done(const char *src);
+int watch_move_special(const char *src, const char *dst, int *removed, omr_error *err);
 void watch_reserve_target(daemon_state *d, const char *base, const char *name, char *out, size_t size);
 void watch_release_target(daemon_state *d, const char *path);
 void watch_reason_text(const char *name, const char *received_at, const char *why, const char *dup_of,
@@ -165,6 +177,7 @@ void watch_inbox_events(daemon_state *d, inbox_state *in, double now);
 long watch_inbox_pick(const inbox_state *in, const watch_config *c, double now);
 size_t watch_inbox_waiting(const inbox_state *in);
 void watch_claim(daemon_state *d, inbox_state *in, size_t index, sqlite3 *db);
+void watch_inbox_set_aside(daemon_state *d, inbox_state *in, sqlite3 *db);
 size_t watch_recover_processing(daemon_state *d);
 
 #endif

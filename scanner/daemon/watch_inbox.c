@@ -4,7 +4,9 @@
  * shares send no events); a file is complete when nobody writes it and its
  * size and time have not changed for settle_seconds. A claim is an atomic
  * rename into the processing folder, under a name that carries the inbox
- * name, so files left there by a crash are recovered on start-up.
+ * name, so files left there by a crash are recovered on start-up. Links,
+ * FIFOs and devices are never read: they are set aside into the rejected
+ * folder with their reason (watch_inbox_set_aside).
  */
 #include "daemon/watch_daemon.h"
 
@@ -20,6 +22,7 @@
 #include <stdio.h>
 #include <sys/inotify.h>
 
+#include "base/files.h"
 #include "ledger/store.h"
 
 #define WRITING_EXPIRES 300.0 /* a file open but unchanged this long counts as written */
@@ -185,6 +188,14 @@ static void inbox_walk(daemon_state *d, inbox_state *in, const char *rel, int de
             } else {
                 fresh_push(in, child, &st, now);
             }
+        } else {
+            /* a link, a FIFO, a device: never read, set aside with its reason */
+            char **grown = realloc(in->odd, (in->n_odd + 1) * sizeof *grown);
+            if (grown) {
+                in->odd = grown;
+                in->odd[in->n_odd] = omr_strdup(child);
+                in->n_odd += in->odd[in->n_odd] != NULL;
+            }
         }
     }
     closedir(dir);
@@ -304,7 +315,87 @@ size_t watch_inbox_waiting(const inbox_state *in) {
     return n;
 }
 
+/* Why something in the inbox that is not a regular file is not read. */
+static void odd_reason(const char *path, const struct stat *st, char *buf, size_t size) {
+    if (S_ISLNK(st->st_mode)) {
+        char target[PATH_MAX];
+        ssize_t n = readlink(path, target, sizeof target - 1);
+        target[n > 0 ? n : 0] = 0;
+        snprintf(buf, size, "a link (to %s), not a file; omr reads only files put into the inbox themselves "
+                 "(a link can lead anywhere); copy the file itself into the inbox", n > 0 ? target : "?");
+    } else {
+        snprintf(buf, size, "%s, not a file; omr reads only scan files (TIFF, PNG, JPEG, PDF) and did not open it",
+                 S_ISFIFO(st->st_mode) ? "a named pipe (FIFO)" : S_ISCHR(st->st_mode) ? "a character device"
+                 : S_ISBLK(st->st_mode) ? "a block device" : S_ISSOCK(st->st_mode) ? "a socket" : "not a regular file");
+    }
+}
+
+static int odd_stuck_has(const inbox_state *in, const char *name) {
+    for (size_t i = 0; i < in->n_odd_stuck; i++)
+        if (strcmp(in->odd_stuck[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* Links, FIFOs and devices the last listing found in the inbox go to the
+ * rejected folder with NAME.reason, never opened, and are recorded in the
+ * ledger as rejected (omr status counts them; rejects.csv lists them). One
+ * that cannot be moved is reported once. */
+void watch_inbox_set_aside(daemon_state *d, inbox_state *in, sqlite3 *db) {
+    const watch_config *c = &d->rt->cfg;
+    for (size_t i = 0; i < in->n_odd; i++) {
+        const char *name = in->odd[i];
+        char path[PATH_MAX + 8], why[PATH_MAX + 300], dest[PATH_MAX], now[32], text[4096];
+        snprintf(path, sizeof path, "%s/%s", c->inbox, name);
+        struct stat st;
+        if (lstat(path, &st) != 0 || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || odd_stuck_has(in, name))
+            continue;
+        odd_reason(path, &st, why, sizeof why);
+        watch_reserve_target(d, c->rejected, name, dest, sizeof dest);
+        omr_error err;
+        int removed = 0;
+        int rc = watch_move_special(path, dest, &removed, &err);
+        if (rc == OMR_OK && removed) {
+            size_t len = strlen(why);
+            snprintf(why + len, sizeof why - len, " (removed from the inbox: it cannot be moved to another disk)");
+        }
+        if (rc == OMR_OK) {
+            store_now(now);
+            watch_reason_text(name, now, why, NULL, text, sizeof text);
+            char reason_path[PATH_MAX + 16];
+            snprintf(reason_path, sizeof reason_path, "%s.reason", dest);
+            omr_error rerr;
+            if (omr_write_file_atomic(reason_path, text, &rerr) != OMR_OK)
+                watch_logf(d, "%s: %s", name, rerr.message);
+            watch_logf(d, "%s: rejected: %s; moved to %s (reason in %s.reason)", name, why, dest, dest);
+            if (store_write_unreadable(db, name, dest, why, &rerr) != OMR_OK)
+                watch_logf(d, "%s: not recorded in the ledger: %s", name, rerr.message);
+        } else {
+            char message[OMR_ERROR_SIZE + PATH_MAX + 400];
+            snprintf(message, sizeof message, "%s; it stays in the inbox: %s", why, err.message);
+            watch_logf(d, "%s: %s", name, message);
+            store_log_event(db, "error", name, message, &err);
+            char **grown = realloc(in->odd_stuck, (in->n_odd_stuck + 1) * sizeof *grown);
+            if (grown) {
+                in->odd_stuck = grown;
+                in->odd_stuck[in->n_odd_stuck] = omr_strdup(name);
+                in->n_odd_stuck += in->odd_stuck[in->n_odd_stuck] != NULL;
+            }
+        }
+        watch_release_target(d, dest);
+    }
+    for (size_t i = 0; i < in->n_odd; i++)
+        free(in->odd[i]);
+    in->n_odd = 0;
+}
+
 void watch_inbox_free(inbox_state *in) {
+    for (size_t i = 0; i < in->n_odd; i++)
+        free(in->odd[i]);
+    free(in->odd);
+    for (size_t i = 0; i < in->n_odd_stuck; i++)
+        free(in->odd_stuck[i]);
+    free(in->odd_stuck);
     for (size_t i = 0; i < in->n; i++)
         free(in->items[i].name);
     free(in->items);
@@ -405,6 +496,17 @@ void watch_claim(daemon_state *d, inbox_state *in, size_t index, sqlite3 *db) {
         k->stuck = 1;
         return;
     }
+    struct stat st;
+    if (lstat(claimed, &st) == 0 && !S_ISREG(st.st_mode)) {
+        /* swapped for a link or a FIFO after it was looked at: never read it
+         * (a FIFO would block the worker); back to the inbox, where the next
+         * listing sets it aside with its reason */
+        if (rename(claimed, from) != 0)
+            unlink(claimed);
+        cand_remove(in, index);
+        in->listing_due = 1;
+        return;
+    }
     job *j = job_for_claimed(claimed, k->name, k->first_seen);
     cand_remove(in, index);
     if (!j)
@@ -423,6 +525,16 @@ size_t watch_recover_processing(daemon_state *d) {
         return 0;
     size_t n = 0;
     for (struct dirent *e; (e = readdir(dir));) {
+        size_t len = strlen(e->d_name);
+        if (e->d_name[0] == '.' && len > 8 && strcmp(e->d_name + len - 7, ".filing") == 0) {
+            /* a move across disks noted; its file is gone: the move was done */
+            char file[PATH_MAX + NAME_MAX], note[PATH_MAX + NAME_MAX];
+            snprintf(file, sizeof file, "%s/%.*s", c->processing, (int)(len - 8), e->d_name + 1);
+            snprintf(note, sizeof note, "%s/%s", c->processing, e->d_name);
+            if (!watch_path_exists(file))
+                unlink(note);
+            continue;
+        }
         if (e->d_name[0] == '.')
             continue;
         char path[PATH_MAX + NAME_MAX], name[NAME_MAX + 1], received[32];

@@ -31,6 +31,7 @@
 #include <sys/signalfd.h>
 
 #include "ledger/store.h"
+#include "ledger/watch_state.h"
 
 double watch_mono_now(void) {
     struct timespec ts;
@@ -103,6 +104,68 @@ static void record_meta(const runtime *rt, sqlite3 *db) {
         snprintf(ids + len, sizeof ids - len, "%s%s", i ? " " : "", rt->templates[i]->id);
     }
     store_set_meta(db, "templates", ids, &err);
+}
+
+/* Does `dir` hold a file, in it or in a subfolder (claim and reason notes
+ * aside)? */
+static int holds_files(const char *dir, int depth) {
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int found = 0;
+    for (struct dirent *e; !found && (e = readdir(d));) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(path, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode))
+            found = depth < 4 && holds_files(path, depth + 1);
+        else
+            found = S_ISREG(st.st_mode);
+    }
+    closedir(d);
+    return found;
+}
+
+/* At start-up: a ledger that is new, or holds no file, while the archive
+ * holds files already read, was most likely deleted, moved or replaced. Said
+ * loudly in the log and as an error in the ledger (omr status shows it). */
+static void warn_if_ledger_lost(daemon_state *d, sqlite3 *db, int created) {
+    const watch_config *c = &d->rt->cfg;
+    if (watch_state_file_count(db) > 0)
+        return;
+    const char *full = holds_files(c->archive, 0) ? c->archive : holds_files(c->rejected, 0) ? c->rejected : NULL;
+    if (!full)
+        return;
+    char message[3 * PATH_MAX];
+    snprintf(message, sizeof message,
+             "WARNING: the ledger %s %s, but the %s %s holds files already received: was the ledger deleted, "
+             "moved or replaced? Their records are not in this ledger, and the outputs will not show them. Stop "
+             "omr watch and restore the ledger from the backup (or a omr.db.rescued-* copy beside it), unless a "
+             "new survey is meant to start with this archive folder",
+             c->db, created ? "was just created" : "holds no files", full == c->archive ? "archive" : "rejected folder",
+             full);
+    watch_logf(d, "%s", message);
+    omr_error err;
+    store_log_event(db, "error", "", message, &err);
+}
+
+/* The ledger's file while the daemon runs: still the one it opened? */
+static int ledger_still_there(const char *path, const struct stat *opened, char *why, size_t size) {
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        int e = errno;
+        snprintf(why, size, "%s", e == ENOENT || e == ENOTDIR ? "deleted or moved away" : strerror(e));
+        return e != ENOENT && e != ENOTDIR; /* cannot look (a share gone for a moment): not a loss */
+    }
+    if (st.st_dev != opened->st_dev || st.st_ino != opened->st_ino) {
+        snprintf(why, size, "replaced by another file");
+        return 0;
+    }
+    return 1;
 }
 
 /* Nothing waits, nothing is in hand, the outputs are written, and no comment
@@ -188,8 +251,13 @@ int watch_run(const char *config_path, const watch_config *overrides, watch_log_
         return rc;
     }
     sqlite3 *db = NULL;
+    struct stat ledger_st;
+    int ledger_created = stat(rt->cfg.db, &ledger_st) != 0;
     rc = store_open(rt->cfg.db, &db, err);
+    if (rc == OMR_OK && stat(rt->cfg.db, &ledger_st) != 0)
+        rc = omr_fail(err, OMR_ERR_IO, "cannot look at the ledger %s: %s", rt->cfg.db, strerror(errno));
     if (rc != OMR_OK) {
+        store_close(db);
         close(lock_fd);
         watch_runtime_free(rt);
         return rc;
@@ -223,6 +291,11 @@ int watch_run(const char *config_path, const watch_config *overrides, watch_log_
     if (in.ifd < 0)
         watch_logf(&d, "inotify is not available (%s); noticing new files by listing only", strerror(errno));
 
+    warn_if_ledger_lost(&d, db, ledger_created);
+    if (ledger_st.st_mode & S_IROTH)
+        watch_logf(&d, "the ledger %s can be read by every user of this machine (mode %03o), but it holds personal "
+                   "data: chmod 600 %s (or 640 for a group of staff)", rt->cfg.db,
+                   (unsigned)(ledger_st.st_mode & 0777), rt->cfg.db);
     size_t recovered = watch_recover_processing(&d);
     describe(&d, "watching");
     if (recovered)
@@ -231,7 +304,8 @@ int watch_run(const char *config_path, const watch_config *overrides, watch_log_
     rc = watch_threads_start(&d, err);
 
     double next_listing = 0;
-    int stop = rc != OMR_OK;
+    int stop = rc != OMR_OK, ledger_lost = 0;
+    char lost_why[256] = "";
     while (!stop) {
         struct pollfd fds[3] = {{sfd, POLLIN, 0}, {d.wake_fd, POLLIN, 0}, {in.ifd, POLLIN, 0}};
         poll(fds, in.ifd >= 0 ? 3 : 2, 200);
@@ -253,11 +327,18 @@ int watch_run(const char *config_path, const watch_config *overrides, watch_log_
         }
         if (stop)
             break;
+        if (!ledger_still_there(d.rt->cfg.db, &ledger_st, lost_why, sizeof lost_why)) {
+            watch_logf(&d, "the ledger %s was %s while omr watch ran: stopping, so that nothing more is recorded "
+                       "where no one can see it", d.rt->cfg.db, lost_why);
+            ledger_lost = stop = 1;
+            break;
+        }
         const watch_config *c = &d.rt->cfg;
         if (in.ifd >= 0 && (fds[2].revents & POLLIN))
             watch_inbox_events(&d, &in, now);
         if (now >= next_listing || in.listing_due) {
             watch_inbox_list(&d, &in, now);
+            watch_inbox_set_aside(&d, &in, db);
             next_listing = now + c->poll_seconds;
         }
         /* claim while a worker would otherwise wait (one spare in the queue) */
@@ -285,12 +366,41 @@ int watch_run(const char *config_path, const watch_config *overrides, watch_log_
         }
     }
     watch_threads_stop(&d);
+    if (ledger_lost) {
+        /* what the daemon recorded is still in the open (deleted) file: saved */
+        char rescued[PATH_MAX + 64], stamp[32];
+        store_now(stamp);
+        for (char *p = stamp; *p; p++)
+            if (*p == ':')
+                *p = '-';
+        snprintf(rescued, sizeof rescued, "%s.rescued-%s", d.rt->cfg.db, stamp);
+        omr_error rerr;
+        int saved = store_rescue(db, rescued, &rerr) == OMR_OK;
+        int replaced = strcmp(lost_why, "replaced by another file") == 0;
+        if (!saved)
+            rc = omr_fail(err, OMR_ERR_NOT_FOUND,
+                          "the ledger %s was %s while omr watch ran; stopped. It could not be saved (%s): restore "
+                          "it from the backup, then start omr watch again", d.rt->cfg.db, lost_why, rerr.message);
+        else if (replaced)
+            rc = omr_fail(err, OMR_ERR_NOT_FOUND,
+                          "the ledger %s was replaced by another file while omr watch ran; stopped. What the "
+                          "daemon had recorded is saved as %s: unless the new file is meant (a restored backup), "
+                          "put the saved one in its place; then start omr watch again", d.rt->cfg.db, rescued);
+        else
+            rc = omr_fail(err, OMR_ERR_NOT_FOUND,
+                          "the ledger %s was %s while omr watch ran; stopped. What it held is saved as %s: put "
+                          "it back in place of %s (or restore the ledger from the backup), then start omr watch "
+                          "again. Files waiting in the inbox and the processing folder are kept",
+                          d.rt->cfg.db, lost_why, rescued, d.rt->cfg.db);
+        watch_logf(&d, "%s", err ? err->message : "the ledger was lost");
+    }
     watch_logf(&d, "stopped: %ld file%s read, %ld rejected, %ld duplicate%s since start", d.files_done,
           d.files_done == 1 ? "" : "s", d.files_rejected, d.files_duplicate, d.files_duplicate == 1 ? "" : "s");
     watch_inbox_free(&in);
     for (size_t i = 0; i < d.n_reserved; i++)
         free(d.reserved[i]);
     free(d.reserved);
+    free(d.reserved_fd);
     pthread_mutex_destroy(&d.mu);
     pthread_cond_destroy(&d.jobs_cv);
     pthread_cond_destroy(&d.ocr_cv);

@@ -41,7 +41,7 @@ static void *ocr_main(void *arg) {
         int did = 0, rc = OMR_OK;
         if (!have_ctx)
             rc = OMR_ERR_MEMORY;
-        else if (!db && store_open(rt->cfg.db, &db, &err) != OMR_OK) {
+        else if (!db && store_open_existing(rt->cfg.db, &db, &err) != OMR_OK) {
             db = NULL;
             rc = OMR_ERR_IO;
         }
@@ -89,7 +89,7 @@ static void *ocr_main(void *arg) {
 static int export_once(daemon_state *d, sqlite3 **db) {
     const runtime *rt = d->rt;
     omr_error err;
-    int rc = *db ? OMR_OK : store_open(rt->cfg.db, db, &err);
+    int rc = *db ? OMR_OK : store_open_existing(rt->cfg.db, db, &err);
     if (rc != OMR_OK)
         *db = NULL;
     export_summary summary;

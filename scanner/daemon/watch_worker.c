@@ -106,6 +106,23 @@ static void process_job(thread_slot *slot, scan_context *ctx, sqlite3 *db, job *
             return;
         }
         if (known.found && strcmp(known.state, "processing") != 0 && *known.stored_path &&
+            watch_move_interrupted(j->path, known.stored_path)) {
+            /* a kill between copying it across disks and deleting it here:
+             * filed already; only the copy in processing/ is left */
+            if (unlink(j->path) != 0 && errno != ENOENT) {
+                watch_logf(d, "%s: filed as %s before the restart, but its copy in %s cannot be removed: %s; "
+                           "tried again in %.0f s", j->name, known.stored_path, c->processing, strerror(errno),
+                           c->retry_seconds);
+                job_retry(d, j, c->retry_seconds);
+                return;
+            }
+            watch_move_done(j->path);
+            watch_logf(d, "%s: already recorded and filed before the restart (%s, as %s); its copy left in the "
+                       "processing folder removed", j->name, known.state, known.stored_path);
+            watch_job_free(j);
+            return;
+        }
+        if (known.found && strcmp(known.state, "processing") != 0 && *known.stored_path &&
             !watch_path_exists(known.stored_path)) {
             int rejected = strcmp(known.state, "rejected") == 0;
             char reason_path[PATH_MAX + 16], text[4096];
@@ -261,7 +278,7 @@ void *watch_worker_main(void *arg) {
         d->in_flight++;
         pthread_mutex_unlock(&d->mu);
 
-        if (!db && store_open(d->rt->cfg.db, &db, &err) != OMR_OK) {
+        if (!db && store_open_existing(d->rt->cfg.db, &db, &err) != OMR_OK) {
             watch_logf(d, "%s: %s; the file waits in %s", j->name, err.message, d->rt->cfg.processing);
             db = NULL;
             job_retry(d, j, d->rt->cfg.retry_seconds);

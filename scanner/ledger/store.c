@@ -166,16 +166,31 @@ static int migrate(sqlite3 *db, omr_error *err) {
     return rc;
 }
 
-int store_open(const char *path, sqlite3 **db, omr_error *err) {
+/* Opens the ledger with `flags` (with or without SQLITE_OPEN_CREATE). A new
+ * ledger holds personal data: it is created 0600 here, before SQLite opens
+ * it, and SQLite gives its -wal and -shm files the ledger's own mode. */
+static int open_ledger(const char *path, int flags, sqlite3 **db, omr_error *err) {
     *db = NULL;
+    if (flags & SQLITE_OPEN_CREATE) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd >= 0)
+            close(fd);
+        else if (errno != EEXIST)
+            return omr_fail(err, OMR_ERR_IO, "cannot create the ledger %s: %s%s", path, strerror(errno),
+                            errno == ENOENT ? " (its folder does not exist)" : "");
+    }
     sqlite3 *handle = NULL;
-    int rc = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                             NULL);
+    int rc = sqlite3_open_v2(path, &handle, flags | SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL);
     if (rc != SQLITE_OK) {
-        omr_fail(err, OMR_ERR_IO, "cannot open the ledger %s: %s", path,
-                 handle ? sqlite3_errmsg(handle) : sqlite3_errstr(rc));
+        int status = OMR_ERR_IO;
+        if (!(flags & SQLITE_OPEN_CREATE) && access(path, F_OK) != 0 && errno == ENOENT)
+            status = omr_fail(err, OMR_ERR_NOT_FOUND, "the ledger %s is gone (deleted or moved away); restore it from "
+                     "the backup or put it back, then start again", path);
+        else
+            omr_fail(err, OMR_ERR_IO, "cannot open the ledger %s: %s", path,
+                     handle ? sqlite3_errmsg(handle) : sqlite3_errstr(rc));
         sqlite3_close(handle);
-        return OMR_ERR_IO;
+        return status;
     }
     sqlite3_busy_timeout(handle, 10000);
     if (store_exec(handle, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;", err) != OMR_OK ||
@@ -187,6 +202,37 @@ int store_open(const char *path, sqlite3 **db, omr_error *err) {
         return OMR_ERR_IO;
     }
     *db = handle;
+    return OMR_OK;
+}
+
+int store_open(const char *path, sqlite3 **db, omr_error *err) {
+    return open_ledger(path, SQLITE_OPEN_CREATE, db, err);
+}
+
+int store_open_existing(const char *path, sqlite3 **db, omr_error *err) { return open_ledger(path, 0, db, err); }
+
+int store_rescue(sqlite3 *db, const char *to, omr_error *err) {
+    assert(db && to);
+    int fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return omr_fail(err, OMR_ERR_IO, "cannot create %s: %s", to, strerror(errno));
+    close(fd);
+    sqlite3 *copy = NULL;
+    int rc = sqlite3_open_v2(to, &copy, SQLITE_OPEN_READWRITE, NULL);
+    sqlite3_backup *b = rc == SQLITE_OK ? sqlite3_backup_init(copy, "main", db, "main") : NULL;
+    if (b) {
+        sqlite3_backup_step(b, -1);
+        rc = sqlite3_backup_finish(b);
+    } else if (rc == SQLITE_OK) {
+        rc = sqlite3_errcode(copy);
+    }
+    if (rc != SQLITE_OK) {
+        omr_fail(err, OMR_ERR_IO, "cannot copy the ledger to %s: %s", to, copy ? sqlite3_errmsg(copy) : "out of memory");
+        sqlite3_close(copy);
+        unlink(to);
+        return OMR_ERR_IO;
+    }
+    sqlite3_close(copy);
     return OMR_OK;
 }
 

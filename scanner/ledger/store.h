@@ -80,6 +80,15 @@ extern const char store_schema_sql[];
  * on, a busy timeout of 10 s, schema applied. The caller owns *db and closes
  * it with store_close. One connection per thread. */
 int store_open(const char *path, sqlite3 **db, omr_error *err);
+/* The same, but never creates: OMR_ERR_NOT_FOUND, saying to restore it, when
+ * the ledger is gone (a daemon's threads open theirs after start-up, when an
+ * empty new ledger would silently take the old one's place). A ledger
+ * store_open creates is made 0600 (it holds personal data); SQLite gives its
+ * -wal and -shm files the same mode. */
+int store_open_existing(const char *path, sqlite3 **db, omr_error *err);
+/* Copies the ledger open as `db` (even one whose file was deleted while open)
+ * into a new file `to` (created 0600; refused if it exists). */
+int store_rescue(sqlite3 *db, const char *to, omr_error *err);
 void store_close(sqlite3 *db);
 /* The ledger file's path ("" for an in-memory ledger). */
 const char *store_filename(sqlite3 *db);

@@ -22,6 +22,11 @@ static long count_query(sqlite3 *db, const char *sql, const char *arg) {
     return n;
 }
 
+long watch_state_file_count(sqlite3 *db) {
+    assert(db);
+    return count_query(db, "SELECT count(*) FROM scan_files", NULL);
+}
+
 int watch_state_open(const char *path, sqlite3 **out, omr_error *err) {
     assert(path && out);
     sqlite3 *db = NULL;

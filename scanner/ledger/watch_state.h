@@ -33,4 +33,9 @@ int watch_state_open(const char *path, sqlite3 **db, omr_error *err);
  * them ("2024-05-01T22:00:00Z"). A query that fails leaves its count 0. */
 void watch_state_read(sqlite3 *db, const char *midnight, const char *hour_ago, watch_state_counts *out);
 
+/* How many scan files the ledger holds (0 also when it cannot be read): at
+ * start-up, a ledger that holds none beside an archive that holds files was
+ * probably deleted or replaced. */
+long watch_state_file_count(sqlite3 *db);
+
 #endif
