@@ -198,6 +198,35 @@ Test(review_limits, a_dribbled_request_body_is_cut_off, .init = setup, .fini = t
     close(fd);
 }
 
+Test(review_limits, dribbled_request_headers_are_cut_off, .init = setup, .fini = teardown, .timeout = 120) {
+    review_options o = {.request_seconds = 2};
+    start(&o);
+    int fd = http_connect(NULL, port);
+    cr_assert(fd >= 0);
+    static const char head[] = "GET /api/me HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    cr_assert_eq(send(fd, head, sizeof head - 1, MSG_NOSIGNAL), (ssize_t)sizeof head - 1);
+    /* a header line a byte every half second: never idle, never done */
+    int sent = 0, cut = 0;
+    for (; sent < 200 && !cut; sent++) {
+        if (send(fd, "X", 1, MSG_NOSIGNAL) != 1)
+            cut = 1;
+        else
+            cut = closed_by_server(fd, 500);
+    }
+    cr_log_info("the server cut the headers off after %d bytes", sent);
+    cr_assert(cut, "headers dribbled in for %d s were still being read", sent / 2);
+    close(fd);
+    /* a keep-alive connection that answered quickly is not cut: it may wait
+     * for its next request while it is not idle too long */
+    fd = http_connect(NULL, port);
+    char req[128];
+    int n = snprintf(req, sizeof req, "GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n", port);
+    cr_assert_eq(send(fd, req, (size_t)n, MSG_NOSIGNAL), n);
+    char buf[4096];
+    cr_assert_gt(recv(fd, buf, sizeof buf, 0), 0);
+    close(fd);
+}
+
 /* ---- host names --------------------------------------------------------- */
 
 Test(review_limits, only_this_servers_host_names_are_answered, .init = setup, .fini = teardown) {

@@ -187,7 +187,8 @@ typedef struct {
     int connections_per_address;   /* 0: REVIEW_DEFAULT_PER_ADDRESS */
     int connection_limit;          /* 0: REVIEW_DEFAULT_CONNECTIONS (less when few files may be open) */
     int connection_timeout_seconds;/* idle connections close; 0: REVIEW_DEFAULT_CONNECTION_TIMEOUT */
-    int request_seconds;           /* a request body must arrive within this; 0: REVIEW_DEFAULT_REQUEST_SECONDS */
+    int request_seconds;           /* a request must arrive whole within this of the connection's start or
+                                      the previous answer; 0: REVIEW_DEFAULT_REQUEST_SECONDS */
 } review_options;
 
 #define REVIEW_DEFAULT_PER_ADDRESS 64
@@ -196,6 +197,7 @@ typedef struct {
 #define REVIEW_DEFAULT_REQUEST_SECONDS 30
 #define REVIEW_HASH_SLOTS 2       /* argon2id verifications at once (64 MiB each) */
 #define REVIEW_LOGINS_AT_ONCE 4   /* sign-ins hashing or waiting for a slot; more get 503 */
+#define REVIEW_LOGINS_PER_ADDRESS 1 /* of them, from one client address */
 
 typedef struct review_server review_server;
 

@@ -6,7 +6,8 @@
  *   - connections: at most connections_per_address from one client address
  *     (libmicrohttpd closes the ones beyond, unanswered), connection_limit in
  *     all, idle connections close after connection_timeout seconds, and a
- *     request body must arrive within request_seconds;
+ *     request (headers and body) must arrive whole within request_seconds
+ *     (see "the request deadline");
  *   - the Host header must name this server: an IP literal, localhost, the
  *     --listen host or a --host name; anything else (DNS rebinding: an
  *     attacker's name resolving to this machine) gets 421;
@@ -20,9 +21,10 @@
  *   - sign-ins are throttled per (address, name) and against spraying
  *     names from one address (review_users.c), refused before any hashing;
  *     argon2id runs outside the ledger lock, REVIEW_HASH_SLOTS at a time, and
- *     at most REVIEW_LOGINS_AT_ONCE sign-ins wait or hash (more get 503), so
- *     sign-ins never hold up the rest of the page; one attempt at a time per
- *     (address, name);
+ *     at most REVIEW_LOGINS_AT_ONCE sign-ins wait or hash, at most
+ *     REVIEW_LOGINS_PER_ADDRESS from one address (more get 503), so sign-ins
+ *     never hold up the rest of the page and one address cannot take every
+ *     slot; one attempt at a time per (address, name);
  *   - sessions expire, and expired ones are deleted on sign-in and at most a
  *     minute apart while the page is used;
  *   - every answer carries a strict Content-Security-Policy (scripts only
@@ -77,6 +79,12 @@ struct review_server {
     size_t n_proxies;
     time_t last_purge;           /* under lock */
     sem_t hash_slots;
+    /* open connections, for the request deadline (see reap) */
+    pthread_mutex_t watch_lock;
+    struct watched *watching;
+    pthread_t reaper;
+    pthread_cond_t reaper_wake;
+    int reaper_running, stopping; /* under watch_lock */
     /* sign-ins under way (waiting or hashing), "address name"; under lock */
     char logins[REVIEW_LOGINS_AT_ONCE][64 + REVIEW_NAME_MAX + 2];
 };
@@ -85,8 +93,17 @@ typedef struct {
     char *body;
     size_t len;
     int too_big;
-    time_t started;
 } request_body;
+
+/* A connection as the reaper sees it: its socket, when the request it waits
+ * for began to be awaited (the connection's start or the previous answer),
+ * and whether that request has arrived whole and is being answered. */
+typedef struct watched {
+    int fd;
+    time_t since;
+    int answering, cut;
+    struct watched *prev, *next;
+} watched;
 
 static const char security_csp[] =
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
@@ -283,17 +300,21 @@ static enum MHD_Result respond_limited(struct MHD_Connection *c, unsigned status
     return r;
 }
 
-/* Takes a sign-in place for (address, name); 0 when that pair is already
- * signing in, -1 when REVIEW_LOGINS_AT_ONCE are. Under lock. */
+/* Takes a sign-in place for (address, name) (key "address name"); 0 when
+ * that pair is already signing in, -1 when REVIEW_LOGINS_AT_ONCE are, or
+ * REVIEW_LOGINS_PER_ADDRESS from that address. Under lock. */
 static int login_place_take(review_server *s, const char *key) {
-    int free_slot = -1;
+    int free_slot = -1, same_address = 0;
+    size_t address_len = strcspn(key, " ") + 1;
     for (int i = 0; i < REVIEW_LOGINS_AT_ONCE; i++) {
         if (!s->logins[i][0])
             free_slot = free_slot < 0 ? i : free_slot;
         else if (strcmp(s->logins[i], key) == 0)
             return 0;
+        else if (strncmp(s->logins[i], key, address_len) == 0)
+            same_address++;
     }
-    if (free_slot < 0)
+    if (free_slot < 0 || same_address >= REVIEW_LOGINS_PER_ADDRESS)
         return -1;
     snprintf(s->logins[free_slot], sizeof s->logins[free_slot], "%s", key);
     return 1;
@@ -582,6 +603,81 @@ static enum MHD_Result handle_post(review_server *s, struct MHD_Connection *c, c
     return r;
 }
 
+/* ---- the request deadline ------------------------------------------------
+ * libmicrohttpd closes a connection only when it has been idle for the
+ * connection timeout, so a client sending a byte every few seconds could hold
+ * one for ever. Every open connection is therefore watched: a request must
+ * arrive whole (headers and body) within request_seconds of the connection's
+ * start or of the previous answer, or the reaper shuts the socket down, and
+ * libmicrohttpd then closes it as it would a client that hung up. The record
+ * leaves the list (under watch_lock) before libmicrohttpd closes the socket,
+ * so the reaper never touches a descriptor that is not the connection's. */
+
+static void connection_event(void *cls, struct MHD_Connection *c, void **socket_context,
+                             enum MHD_ConnectionNotificationCode code) {
+    review_server *s = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        watched *w = fd ? calloc(1, sizeof *w) : NULL;
+        if (!w)
+            return; /* not watched: the idle timeout still applies */
+        w->fd = fd->connect_fd;
+        w->since = time(NULL);
+        pthread_mutex_lock(&s->watch_lock);
+        w->next = s->watching;
+        if (w->next)
+            w->next->prev = w;
+        s->watching = w;
+        pthread_mutex_unlock(&s->watch_lock);
+        *socket_context = w;
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+        watched *w = *socket_context;
+        pthread_mutex_lock(&s->watch_lock);
+        if (w->prev)
+            w->prev->next = w->next;
+        else
+            s->watching = w->next;
+        if (w->next)
+            w->next->prev = w->prev;
+        pthread_mutex_unlock(&s->watch_lock);
+        free(w);
+        *socket_context = NULL;
+    }
+}
+
+/* The request has arrived and is being answered (1), or its answer is done
+ * and the next request is awaited from now (0). */
+static void watch_answering(review_server *s, struct MHD_Connection *c, int answering) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    watched *w = info ? info->socket_context : NULL;
+    if (!w)
+        return;
+    pthread_mutex_lock(&s->watch_lock);
+    w->answering = answering;
+    if (!answering)
+        w->since = time(NULL);
+    pthread_mutex_unlock(&s->watch_lock);
+}
+
+static void *reap(void *arg) {
+    review_server *s = arg;
+    pthread_mutex_lock(&s->watch_lock);
+    while (!s->stopping) {
+        time_t now = time(NULL);
+        for (watched *w = s->watching; w; w = w->next)
+            if (!w->answering && !w->cut && now - w->since > s->request_seconds) {
+                shutdown(w->fd, SHUT_RDWR);
+                w->cut = 1;
+            }
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 1;
+        pthread_cond_timedwait(&s->reaper_wake, &s->watch_lock, &until);
+    }
+    pthread_mutex_unlock(&s->watch_lock);
+    return NULL;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                               const char *version, const char *upload_data, size_t *upload_data_size,
                               void **con_cls) {
@@ -592,17 +688,15 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         b = calloc(1, sizeof *b);
         if (!b)
             return MHD_NO;
-        b->started = time(NULL);
         *con_cls = b;
-        if (!host_is_ours(s, c))
+        if (!host_is_ours(s, c)) {
+            watch_answering(s, c, 1);
             return respond_error(c, 421, "this server does not answer to that host name "
                                          "(start omr review with --host NAME to allow it)");
+        }
         return MHD_YES;
     }
     if (*upload_data_size) {
-        /* a body dribbled in slowly holds a connection: it must come whole in time */
-        if (time(NULL) - b->started > s->request_seconds)
-            return MHD_NO;
         if (!b->too_big) {
             if (b->len + *upload_data_size > MAX_BODY) {
                 b->too_big = 1;
@@ -619,6 +713,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         *upload_data_size = 0;
         return MHD_YES;
     }
+    watch_answering(s, c, 1);
     if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
         return handle_get(s, c, url);
     if (strcmp(method, "POST") == 0)
@@ -627,9 +722,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 }
 
 static void request_done(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe) {
-    (void)cls;
-    (void)c;
     (void)toe;
+    watch_answering(cls, c, 0);
     request_body *b = *con_cls;
     if (b) {
         free(b->body);
@@ -680,6 +774,13 @@ static int add_hosts(review_server *s, const char *listen_host, const review_opt
 void review_server_stop(review_server *s) {
     if (!s)
         return;
+    if (s->reaper_running) {
+        pthread_mutex_lock(&s->watch_lock);
+        s->stopping = 1;
+        pthread_cond_signal(&s->reaper_wake);
+        pthread_mutex_unlock(&s->watch_lock);
+        pthread_join(s->reaper, NULL);
+    }
     if (s->daemon)
         MHD_stop_daemon(s->daemon);
     review_queue_free(s->queue);
@@ -695,6 +796,8 @@ void review_server_stop(review_server *s) {
         free(s->proxies[i]);
     free(s->proxies);
     sem_destroy(&s->hash_slots);
+    pthread_cond_destroy(&s->reaper_wake);
+    pthread_mutex_destroy(&s->watch_lock);
     pthread_mutex_destroy(&s->lock);
     free(s);
 }
@@ -730,6 +833,8 @@ int review_server_start(const review_options *o, review_server **out, omr_error 
     }
     pthread_mutex_init(&s->lock, NULL);
     sem_init(&s->hash_slots, 0, REVIEW_HASH_SLOTS);
+    pthread_mutex_init(&s->watch_lock, NULL);
+    pthread_cond_init(&s->reaper_wake, NULL);
     s->request_seconds = o->request_seconds > 0 ? o->request_seconds : REVIEW_DEFAULT_REQUEST_SECONDS;
     if (add_hosts(s, host, o, err) != OMR_OK) {
         freeaddrinfo(ai);
@@ -781,12 +886,18 @@ int review_server_start(const review_options *o, review_server **out, omr_error 
     s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
                                  MHD_OPTION_THREAD_POOL_SIZE, (unsigned)8, MHD_OPTION_CONNECTION_TIMEOUT, timeout,
                                  MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_address,
-                                 MHD_OPTION_NOTIFY_COMPLETED, request_done, s, MHD_OPTION_END);
+                                 MHD_OPTION_NOTIFY_COMPLETED, request_done, s, MHD_OPTION_NOTIFY_CONNECTION,
+                                 connection_event, s, MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!s->daemon) {
         review_server_stop(s);
         return omr_fail(err, OMR_ERR_IO, "cannot listen on %s (in use, or not an address of this machine?)", listen);
     }
+    if (pthread_create(&s->reaper, NULL, reap, s) != 0) {
+        review_server_stop(s);
+        return omr_fail(err, OMR_ERR_MEMORY, "cannot start a thread");
+    }
+    s->reaper_running = 1;
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info ? info->port : 0;
     *out = s;
