@@ -262,9 +262,10 @@ Test(review_users, expired_sessions_are_purged, .init = setup, .fini = teardown)
     cr_assert_eq(review_login(db, "anna", PASSWORD, "127.0.0.1", 2000, &result, &s, NULL, &err), OMR_OK);
     cr_assert_eq(review_login(db, "anna", PASSWORD, "127.0.0.1", 2500, &result, &s, NULL, &err), OMR_OK);
     sql("UPDATE review_sessions SET last_seen = 3000 WHERE created_at = 1000");
-    /* at 3100 with 1800 s idle, 3000 s at most: the one opened at 1000 is too
-     * old, the one last seen at 2000 idle too long */
-    cr_assert_eq(review_sessions_purge(db, 3100, 1800, 2000, &err), 2);
+    /* at 3100, with 1000 s idle and 2000 s in all allowed: the one opened at
+     * 1000 is too old (though used at 3000), the one last seen at 2000 idle
+     * too long; the one of 2500 stays */
+    cr_assert_eq(review_sessions_purge(db, 3100, 1000, 2000, &err), 2);
     cr_assert_eq(sql_int("SELECT count(*) FROM review_sessions"), 1);
     cr_assert_eq(sql_int("SELECT created_at FROM review_sessions"), 2500);
 }
