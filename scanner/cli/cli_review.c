@@ -47,8 +47,8 @@ static const char review_usage[] =
     "  --connections-per-address N  open connections one address may hold (default 64;\n"
     "                     behind a proxy, all clients share its address)\n"
     "\n"
-    "Exit status: 0 stopped cleanly, 2 usage error, 3 the ledger could not be opened\n"
-    "or the address could not be bound.\n";
+    "Exit status: 0 stopped cleanly, 2 usage error (also a malformed --listen, --host or\n"
+    "--trusted-proxy), 3 the ledger could not be opened or the address could not be bound.\n";
 
 /* Reads a password: from the terminal without echo (asked twice), or one line
  * from standard input when it is not a terminal. */
