@@ -35,11 +35,13 @@
  * hashing run outside it.
  *
  * What libmicrohttpd answers itself, without our headers (it has no hook for
- * them): requests it cannot parse (400 for a malformed request line or
- * header, a missing Host in HTTP/1.1; 413/414/431 for requests too large for
- * its buffers; 505 for an unknown HTTP version). Those bodies are fixed texts
- * that carry nothing from the request, and the connection is closed after
- * them. Connections over the limits are closed without an answer.
+ * them; tried on 0.9.75): requests it cannot parse (400 for a malformed
+ * header line or Content-Length; 413 for a Content-Length it cannot hold;
+ * 414/431 for a URL or headers over its buffer; 505 for an unknown HTTP
+ * version). Those bodies are fixed HTML texts that carry nothing from the
+ * request, and the connection is closed after them. A request line it cannot
+ * parse, and connections over the limits, are closed without an answer. (A
+ * request without Host reaches us, and gets our 421.)
  */
 #include <arpa/inet.h>
 #include <ctype.h>
