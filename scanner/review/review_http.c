@@ -25,8 +25,8 @@
  *     REVIEW_LOGINS_PER_ADDRESS from one address (more get 503), so sign-ins
  *     never hold up the rest of the page and one address cannot take every
  *     slot; one attempt at a time per (address, name);
- *   - sessions expire, and expired ones are deleted on sign-in and at most a
- *     minute apart while the page is used;
+ *   - sessions expire, and expired ones are deleted on sign-in and once a
+ *     minute;
  *   - every answer carries a strict Content-Security-Policy (scripts only
  *     from this server, no inline script), nosniff and no framing; the page
  *     puts data into the document only as text (textContent), never as HTML;
@@ -611,7 +611,8 @@ static enum MHD_Result handle_post(review_server *s, struct MHD_Connection *c, c
  * one for ever. Every open connection is therefore watched: a request must
  * arrive whole (headers and body) within request_seconds of the connection's
  * start or of the previous answer, or the reaper shuts the socket down, and
- * libmicrohttpd then closes it as it would a client that hung up. The record
+ * libmicrohttpd then closes it as it would a client that hung up. (The same
+ * thread deletes expired sessions once a minute.) The record
  * leaves the list (under watch_lock) before libmicrohttpd closes the socket,
  * so the reaper never touches a descriptor that is not the connection's. */
 
@@ -666,6 +667,12 @@ static void *reap(void *arg) {
     pthread_mutex_lock(&s->watch_lock);
     while (!s->stopping) {
         time_t now = time(NULL);
+        /* expired sessions go also while nobody uses the page */
+        pthread_mutex_unlock(&s->watch_lock);
+        pthread_mutex_lock(&s->lock);
+        purge_sessions(s, now, 0);
+        pthread_mutex_unlock(&s->lock);
+        pthread_mutex_lock(&s->watch_lock);
         for (watched *w = s->watching; w; w = w->next)
             if (!w->answering && !w->cut && now - w->since > s->request_seconds) {
                 shutdown(w->fd, SHUT_RDWR);
