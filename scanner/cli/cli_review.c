@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -20,7 +21,8 @@
 
 static const char review_usage[] =
     "usage: omr review [--db PATH] [--listen ADDR:PORT] [--out DIR] [--store DIR ...]\n"
-    "                  [--lease-minutes N]\n"
+    "                  [--lease-minutes N] [--host NAME ...] [--trusted-proxy ADDR ...]\n"
+    "                  [--connections-per-address N]\n"
     "       omr review user add NAME [--supervisor] [--db PATH]   (password read from the terminal or stdin)\n"
     "       omr review user remove NAME [--db PATH]\n"
     "       omr review user list [--db PATH]\n"
@@ -37,9 +39,16 @@ static const char review_usage[] =
     "                     several (default: the ledger's folder and --out). Nothing outside\n"
     "                     is served. Relative scan paths are taken from the working folder.\n"
     "  --lease-minutes N  how long an item stays with an operator who is idle (default 10)\n"
+    "  --host NAME        a host name the page is reached by (repeat for several); IP\n"
+    "                     addresses, localhost and the --listen host always work, any\n"
+    "                     other name is refused (421) against DNS rebinding\n"
+    "  --trusted-proxy ADDR  the address of a reverse proxy in front (repeatable): its\n"
+    "                     X-Forwarded-For names the client for sign-in throttling\n"
+    "  --connections-per-address N  open connections one address may hold (default 64;\n"
+    "                     behind a proxy, all clients share its address)\n"
     "\n"
-    "Exit status: 0 stopped cleanly, 2 usage error, 3 the ledger could not be opened\n"
-    "or the address could not be bound.\n";
+    "Exit status: 0 stopped cleanly, 2 usage error (also a malformed --listen, --host or\n"
+    "--trusted-proxy), 3 the ledger could not be opened or the address could not be bound.\n";
 
 /* Reads a password: from the terminal without echo (asked twice), or one line
  * from standard input when it is not a terminal. */
@@ -169,12 +178,15 @@ int cmd_review(int argc, char **argv) {
                                             {"store", required_argument, 0, 's'},
                                             {"out", required_argument, 0, 'o'},
                                             {"lease-minutes", required_argument, 0, 'm'},
+                                            {"host", required_argument, 0, 'H'},
+                                            {"trusted-proxy", required_argument, 0, 'P'},
+                                            {"connections-per-address", required_argument, 0, 'C'},
                                             {"help", no_argument, 0, 'h'},
                                             {0, 0, 0, 0}};
     const char *db_path = "omr.db", *listen = REVIEW_DEFAULT_LISTEN, *out_dir = NULL;
-    const char *roots[32];
-    size_t n_roots = 0;
-    int lease_minutes = 10, c;
+    const char *roots[32], *hosts[32], *proxies[32];
+    size_t n_roots = 0, n_hosts = 0, n_proxies = 0;
+    int lease_minutes = 10, per_address = 0, c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
         switch (c) {
@@ -192,6 +204,24 @@ int cmd_review(int argc, char **argv) {
             lease_minutes = atoi(optarg);
             if (lease_minutes < 1 || lease_minutes > 24 * 60) {
                 fprintf(stderr, "omr review: --lease-minutes must be 1 to 1440\n");
+                return EXIT_USAGE;
+            }
+            break;
+        case 'H':
+        case 'P':
+            if ((c == 'H' ? n_hosts : n_proxies) == 32) {
+                fprintf(stderr, "omr review: at most 32 --%s\n", c == 'H' ? "host names" : "trusted-proxy addresses");
+                return EXIT_USAGE;
+            }
+            if (c == 'H')
+                hosts[n_hosts++] = optarg;
+            else
+                proxies[n_proxies++] = optarg;
+            break;
+        case 'C':
+            per_address = atoi(optarg);
+            if (per_address < 1 || per_address > 10000) {
+                fprintf(stderr, "omr review: --connections-per-address must be 1 to 10000\n");
                 return EXIT_USAGE;
             }
             break;
@@ -216,12 +246,21 @@ int cmd_review(int argc, char **argv) {
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     review_options o = {.db_path = db_path, .listen = listen, .out_dir = out_dir, .store_roots = roots,
                         .n_store_roots = n_roots,
-                        .lease_seconds = lease_minutes * 60};
+                        .lease_seconds = lease_minutes * 60, .hosts = hosts, .n_hosts = n_hosts,
+                        .trusted_proxies = proxies, .n_trusted_proxies = n_proxies,
+                        .connections_per_address = per_address};
+    /* every connection is a file: allow as many as the system lets us */
+    struct rlimit files;
+    if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max != RLIM_INFINITY && files.rlim_max < 65536 ? files.rlim_max : 65536;
+        setrlimit(RLIMIT_NOFILE, &files);
+    }
     review_server *server = NULL;
     omr_error err;
-    if (review_server_start(&o, &server, &err) != OMR_OK) {
+    int rc = review_server_start(&o, &server, &err);
+    if (rc != OMR_OK) {
         fprintf(stderr, "omr review: %s\n", err.message);
-        return EXIT_OUTPUT;
+        return rc == OMR_ERR_INVALID ? EXIT_USAGE : EXIT_OUTPUT;
     }
     sqlite3 *db = NULL;
     int operators = -1;

@@ -30,7 +30,8 @@ static const char users_schema[] =
     "  address TEXT NOT NULL,\n"
     "  at INTEGER NOT NULL,\n"
     "  ok INTEGER NOT NULL);\n"
-    "CREATE INDEX IF NOT EXISTS review_login_attempts_at ON review_login_attempts(at);\n";
+    "CREATE INDEX IF NOT EXISTS review_login_attempts_at ON review_login_attempts(at);\n"
+    "CREATE INDEX IF NOT EXISTS review_login_attempts_who ON review_login_attempts(address, operator);\n";
 
 int users_open(sqlite3 *db, omr_error *err) { return sql_exec(db, users_schema, err); }
 
@@ -100,23 +101,46 @@ int users_get(sqlite3 *db, const char *name, char *hash, size_t hash_size, char 
     return OMR_OK;
 }
 
-int users_count_failures(sqlite3 *db, int by_address, const char *value, time_t since, time_t *oldest) {
+/* Runs a "count, max(at)" query bound to the given text values and `since`. */
+static int count_and_latest(sqlite3 *db, const char *query, const char *a, const char *b, time_t since,
+                            time_t *latest) {
     sqlite3_stmt *st;
-    int n = 0;
-    *oldest = 0;
-    if (sql_prepare(db, &st, NULL,
-                    by_address ? "SELECT count(*), min(at) FROM review_login_attempts "
-                                 "WHERE address = ?1 AND ok = 0 AND at > ?2"
-                               : "SELECT count(*), min(at) FROM review_login_attempts "
-                                 "WHERE operator = ?1 AND ok = 0 AND at > ?2",
-                    "ti", value, (long long)since) != OMR_OK)
+    int n = -1;
+    *latest = 0;
+    if ((b ? sql_prepare(db, &st, NULL, query, "tti", a, b, (long long)since)
+           : sql_prepare(db, &st, NULL, query, "ti", a, (long long)since)) != OMR_OK)
         return -1;
     if (sql_step(st) == SQL_ROW) {
         n = (int)sql_int(st, 0);
-        *oldest = (time_t)sql_int(st, 1);
+        *latest = (time_t)sql_int(st, 1);
     }
     sql_finalize(st);
     return n;
+}
+
+int users_pair_failures(sqlite3 *db, const char *address, const char *name, time_t since, time_t *latest) {
+    return count_and_latest(db,
+                            "SELECT count(*), coalesce(max(at), 0) FROM review_login_attempts "
+                            "WHERE address = ?1 AND operator = ?2 AND ok = 0 AND at > ?3 AND at > "
+                            "coalesce((SELECT max(at) FROM review_login_attempts "
+                            "WHERE address = ?1 AND operator = ?2 AND ok = 1), 0)",
+                            address, name, since, latest);
+}
+
+int users_address_failures(sqlite3 *db, const char *address, time_t since, time_t *latest) {
+    return count_and_latest(db,
+                            "SELECT count(*), coalesce(max(at), 0) FROM review_login_attempts "
+                            "WHERE address = ?1 AND ok = 0 AND at > ?2",
+                            address, NULL, since, latest);
+}
+
+int users_pair_known(sqlite3 *db, const char *address, const char *name, time_t since) {
+    time_t latest;
+    int n = count_and_latest(db,
+                             "SELECT count(*), 0 FROM review_login_attempts "
+                             "WHERE address = ?1 AND operator = ?2 AND ok = 1 AND at > ?3",
+                             address, name, since, &latest);
+    return n < 0 ? -1 : n > 0;
 }
 
 int users_record_attempt(sqlite3 *db, const char *name, const char *address, time_t now, int ok, omr_error *err) {
@@ -124,8 +148,9 @@ int users_record_attempt(sqlite3 *db, const char *name, const char *address, tim
                      "INSERT INTO review_login_attempts(operator, address, at, ok) VALUES (?, ?, ?, ?)", "ttii", name,
                      address, (long long)now, (long long)ok);
     if (rc == OMR_OK)
-        sql_run(db, NULL, "forgetting old login attempts", "DELETE FROM review_login_attempts WHERE at < ?", "i",
-                (long long)(now - 7 * 24 * 3600));
+        sql_run(db, NULL, "forgetting old login attempts",
+                "DELETE FROM review_login_attempts WHERE at < ?2 OR (ok = 0 AND at < ?1)", "ii",
+                (long long)(now - 7 * 24 * 3600), (long long)(now - 31 * 24 * 3600));
     return rc;
 }
 
@@ -168,6 +193,14 @@ void users_session_touch(sqlite3 *db, const char *token_hash, time_t now) {
 int users_session_delete(sqlite3 *db, const char *token_hash, omr_error *err) {
     return sql_run(db, err, "ending the session", "DELETE FROM review_sessions WHERE token_hash = ?", "t",
                    token_hash);
+}
+
+int users_session_purge(sqlite3 *db, time_t idle_before, time_t created_before, omr_error *err) {
+    if (sql_run(db, err, "forgetting expired sessions",
+                "DELETE FROM review_sessions WHERE last_seen < ? OR created_at < ?", "ii", (long long)idle_before,
+                (long long)created_before) != OMR_OK)
+        return -1;
+    return sql_changes(db);
 }
 
 int users_list(sqlite3 *db, void (*row)(void *ctx, const char *name, const char *role, const char *created_at),

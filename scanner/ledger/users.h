@@ -25,10 +25,17 @@ int users_remove(sqlite3 *db, const char *name, omr_error *err);
 /* The operator's hash and role; *known = 0 when there is none. */
 int users_get(sqlite3 *db, const char *name, char *hash, size_t hash_size, char *role, size_t role_size,
               int *known, omr_error *err);
-/* Failed attempts after `since` by operator name (by_address 0) or client
- * address (1), and the oldest one's time; -1 on error. */
-int users_count_failures(sqlite3 *db, int by_address, const char *value, time_t since, time_t *oldest);
-/* Records an attempt and forgets those older than a week. */
+/* Failed attempts for one (address, name) pair after `since` and after that
+ * pair's latest success, and the latest one's time; -1 on error. */
+int users_pair_failures(sqlite3 *db, const char *address, const char *name, time_t since, time_t *latest);
+/* Failed attempts from an address (any name) after `since`, and the latest
+ * one's time; -1 on error. */
+int users_address_failures(sqlite3 *db, const char *address, time_t since, time_t *latest);
+/* 1 when `name` signed in successfully from `address` after `since`, 0 when
+ * not, -1 on error. */
+int users_pair_known(sqlite3 *db, const char *address, const char *name, time_t since);
+/* Records an attempt; forgets failures older than a week and successes older
+ * than 31 days. */
 int users_record_attempt(sqlite3 *db, const char *name, const char *address, time_t now, int ok, omr_error *err);
 
 int users_session_insert(sqlite3 *db, const char *token_hash, const char *name, const char *csrf, time_t now,
@@ -40,6 +47,9 @@ int users_session_get(sqlite3 *db, const char *token_hash, char *name, size_t na
                       omr_error *err);
 void users_session_touch(sqlite3 *db, const char *token_hash, time_t now);
 int users_session_delete(sqlite3 *db, const char *token_hash, omr_error *err);
+/* Deletes the sessions last used before `idle_before` or opened before
+ * `created_before`; returns how many, -1 on error. */
+int users_session_purge(sqlite3 *db, time_t idle_before, time_t created_before, omr_error *err);
 
 /* Calls `row` for each operator by name: name, role, created_at. */
 int users_list(sqlite3 *db, void (*row)(void *ctx, const char *name, const char *role, const char *created_at),

@@ -176,7 +176,28 @@ typedef struct {
     const char *const *store_roots;      /* folders scans and crops may be read from */
     size_t n_store_roots;                /* 0: the ledger's folder and out_dir */
     int lease_seconds, session_idle_seconds, session_max_seconds; /* 0: defaults */
+    /* Host names the page answers to besides IP literals, "localhost" and the
+     * --listen host: a request naming any other host (DNS rebinding) gets 421. */
+    const char *const *hosts;
+    size_t n_hosts;
+    /* Reverse proxies (IP addresses) whose X-Forwarded-For (its last entry,
+     * the one the proxy wrote) names the client for sign-in throttling. */
+    const char *const *trusted_proxies;
+    size_t n_trusted_proxies;
+    int connections_per_address;   /* 0: REVIEW_DEFAULT_PER_ADDRESS */
+    int connection_limit;          /* 0: REVIEW_DEFAULT_CONNECTIONS (less when few files may be open) */
+    int connection_timeout_seconds;/* idle connections close; 0: REVIEW_DEFAULT_CONNECTION_TIMEOUT */
+    int request_seconds;           /* a request must arrive whole within this of the connection's start or
+                                      the previous answer; 0: REVIEW_DEFAULT_REQUEST_SECONDS */
 } review_options;
+
+#define REVIEW_DEFAULT_PER_ADDRESS 64
+#define REVIEW_DEFAULT_CONNECTIONS 1024
+#define REVIEW_DEFAULT_CONNECTION_TIMEOUT 30
+#define REVIEW_DEFAULT_REQUEST_SECONDS 30
+#define REVIEW_HASH_SLOTS 2       /* argon2id verifications at once (64 MiB each) */
+#define REVIEW_LOGINS_AT_ONCE 4   /* sign-ins hashing or waiting for a slot; more get 503 */
+#define REVIEW_LOGINS_PER_ADDRESS 1 /* of them, from one client address */
 
 typedef struct review_server review_server;
 

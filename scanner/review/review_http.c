@@ -3,6 +3,14 @@
  * embedded page (review_page.c) and a small JSON API over the review queue.
  *
  * Security, in the order a request meets it:
+ *   - connections: at most connections_per_address from one client address
+ *     (libmicrohttpd closes the ones beyond, unanswered), connection_limit in
+ *     all, idle connections close after connection_timeout seconds, and a
+ *     request (headers and body) must arrive whole within request_seconds
+ *     (see "the request deadline");
+ *   - the Host header must name this server: an IP literal, localhost, the
+ *     --listen host or a --host name; anything else (DNS rebinding: an
+ *     attacker's name resolving to this machine) gets 421;
  *   - only GET (reading) and POST (changing) are answered;
  *   - a POST must carry Content-Type application/json (an HTML form on another
  *     site cannot send that without a CORS preflight, which is never granted),
@@ -10,21 +18,44 @@
  *     Sec-Fetch-Site, when the browser sends it, same-origin), must carry the
  *     session cookie (HttpOnly, SameSite=Strict) and the session's CSRF token
  *     in the X-CSRF-Token header;
- *   - logins are rate-limited (review_users.c) and sessions expire;
+ *   - sign-ins are throttled per (address, name) and against spraying
+ *     names from one address (review_users.c), refused before any hashing;
+ *     argon2id runs outside the ledger lock, REVIEW_HASH_SLOTS at a time, and
+ *     at most REVIEW_LOGINS_AT_ONCE sign-ins wait or hash, at most
+ *     REVIEW_LOGINS_PER_ADDRESS from one address (more get 503), so sign-ins
+ *     never hold up the rest of the page and one address cannot take every
+ *     slot; one attempt at a time per (address, name);
+ *   - sessions expire, and expired ones are deleted on sign-in and once a
+ *     minute;
  *   - every answer carries a strict Content-Security-Policy (scripts only
  *     from this server, no inline script), nosniff and no framing; the page
  *     puts data into the document only as text (textContent), never as HTML;
  *   - images are drawn from files inside the scan store only (review_image.c).
- * One ledger connection, used under a mutex; image decoding runs outside it.
+ * One ledger connection, used under a mutex; image decoding and password
+ * hashing run outside it.
+ *
+ * What libmicrohttpd answers itself, without our headers (it has no hook for
+ * them; tried on 0.9.75): requests it cannot parse (400 for a malformed
+ * header line or Content-Length; 413 for a Content-Length it cannot hold;
+ * 414/431 for a URL or headers over its buffer; 505 for an unknown HTTP
+ * version). Those bodies are fixed HTML texts that carry nothing from the
+ * request, and the connection is closed after them. A request line it cannot
+ * parse, and connections over the limits, are closed without an answer. (A
+ * request without Host reaches us, and gets our 421.)
  */
 #include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
 #include <jansson.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "review/review.h"
@@ -42,7 +73,22 @@ struct review_server {
     char **roots;
     size_t n_roots;
     int idle_seconds, max_seconds;
+    int request_seconds;
     int port;
+    char **hosts;                /* lower case, without port */
+    size_t n_hosts;
+    char **proxies;              /* canonical IP addresses */
+    size_t n_proxies;
+    time_t last_purge;           /* under lock */
+    sem_t hash_slots;
+    /* open connections, for the request deadline (see reap) */
+    pthread_mutex_t watch_lock;
+    struct watched *watching;
+    pthread_t reaper;
+    pthread_cond_t reaper_wake;
+    int reaper_running, stopping; /* under watch_lock */
+    /* sign-ins under way (waiting or hashing), "address name"; under lock */
+    char logins[REVIEW_LOGINS_AT_ONCE][64 + REVIEW_NAME_MAX + 2];
 };
 
 typedef struct {
@@ -50,6 +96,16 @@ typedef struct {
     size_t len;
     int too_big;
 } request_body;
+
+/* A connection as the reaper sees it: its socket, when the request it waits
+ * for began to be awaited (the connection's start or the previous answer),
+ * and whether that request has arrived whole and is being answered. */
+typedef struct watched {
+    int fd;
+    time_t since;
+    int answering, cut;
+    struct watched *prev, *next;
+} watched;
 
 static const char security_csp[] =
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
@@ -130,7 +186,17 @@ static const char *cross_site_reason(struct MHD_Connection *c) {
     return NULL;
 }
 
-static void client_address(struct MHD_Connection *c, char *buf, size_t size) {
+/* An IP address in its canonical text form; 0 when `text` is none. */
+static int canonical_ip(const char *text, char *buf, size_t size) {
+    unsigned char bin[sizeof(struct in6_addr)];
+    if (inet_pton(AF_INET, text, bin) == 1)
+        return inet_ntop(AF_INET, bin, buf, (socklen_t)size) != NULL;
+    if (inet_pton(AF_INET6, text, bin) == 1)
+        return inet_ntop(AF_INET6, bin, buf, (socklen_t)size) != NULL;
+    return 0;
+}
+
+static void peer_address(struct MHD_Connection *c, char *buf, size_t size) {
     snprintf(buf, size, "unknown");
     const union MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (!info || !info->client_addr)
@@ -142,10 +208,76 @@ static void client_address(struct MHD_Connection *c, char *buf, size_t size) {
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, buf, (socklen_t)size);
 }
 
+/* The client's address: the peer's, or, when the peer is a trusted proxy,
+ * the last X-Forwarded-For entry (the address the proxy itself saw; entries
+ * before it are the client's own say and are ignored). */
+static void client_address(review_server *s, struct MHD_Connection *c, char *buf, size_t size) {
+    peer_address(c, buf, size);
+    int trusted = 0;
+    for (size_t i = 0; i < s->n_proxies && !trusted; i++)
+        trusted = strcmp(buf, s->proxies[i]) == 0;
+    const char *xff = trusted ? header(c, "X-Forwarded-For") : NULL;
+    if (!xff)
+        return;
+    const char *last = strrchr(xff, ',');
+    last = last ? last + 1 : xff;
+    while (*last == ' ' || *last == '\t')
+        last++;
+    char entry[64];
+    size_t n = strcspn(last, " \t");
+    if (n == 0 || n >= sizeof entry)
+        return;
+    memcpy(entry, last, n);
+    entry[n] = 0;
+    char canon[64];
+    if (canonical_ip(entry, canon, sizeof canon))
+        snprintf(buf, size, "%s", canon);
+}
+
+/* 1 when the Host header names this server (see the top of the file). */
+static int host_is_ours(review_server *s, struct MHD_Connection *c) {
+    const char *host = header(c, "Host");
+    if (!host || !*host)
+        return 0;
+    char name[256];
+    if (host[0] == '[') {
+        const char *close = strchr(host, ']');
+        if (!close || (size_t)(close - host - 1) >= sizeof name)
+            return 0;
+        snprintf(name, sizeof name, "%.*s", (int)(close - host - 1), host + 1);
+        unsigned char bin[sizeof(struct in6_addr)];
+        return inet_pton(AF_INET6, name, bin) == 1 && (close[1] == 0 || close[1] == ':');
+    }
+    size_t n = strcspn(host, ":");
+    if (n == 0 || n >= sizeof name)
+        return 0;
+    memcpy(name, host, n);
+    name[n] = 0;
+    if (name[n - 1] == '.')
+        name[--n] = 0;
+    unsigned char bin[4];
+    if (inet_pton(AF_INET, name, bin) == 1 || strcasecmp(name, "localhost") == 0)
+        return 1;
+    for (size_t i = 0; i < s->n_hosts; i++)
+        if (strcasecmp(name, s->hosts[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Deletes expired sessions, at most once a minute unless forced; under lock. */
+static void purge_sessions(review_server *s, time_t now, int force) {
+    if (!force && now - s->last_purge < 60)
+        return;
+    s->last_purge = now;
+    review_sessions_purge(s->db, now, s->idle_seconds, s->max_seconds, NULL);
+}
+
 /* The session of the request's cookie, checked under the lock. */
 static int find_session(review_server *s, struct MHD_Connection *c, review_session *out) {
     const char *token = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, COOKIE_NAME);
-    return review_session_find(s->db, token, time(NULL), s->idle_seconds, s->max_seconds, out, NULL) == OMR_OK;
+    time_t now = time(NULL);
+    purge_sessions(s, now, 0);
+    return review_session_find(s->db, token, now, s->idle_seconds, s->max_seconds, out, NULL) == OMR_OK;
 }
 
 static json_t *parse_body(const request_body *b) {
@@ -160,32 +292,108 @@ static json_t *parse_body(const request_body *b) {
     return j;
 }
 
-/* ---- handlers (called with the lock held) ------------------------------- */
+static enum MHD_Result respond_limited(struct MHD_Connection *c, unsigned status, const char *msg, int retry) {
+    json_t *o = json_pack("{s:s,s:i}", "error", msg, "retry_after", retry);
+    char *js = o ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+    enum MHD_Result r = respond(c, status, "application/json; charset=utf-8", js ? js : "{}", js ? strlen(js) : 2,
+                                NULL, retry);
+    free(js);
+    json_decref(o);
+    return r;
+}
 
+/* Takes a sign-in place for (address, name) (key "address name"); 0 when
+ * that pair is already signing in, -1 when REVIEW_LOGINS_AT_ONCE are, or
+ * REVIEW_LOGINS_PER_ADDRESS from that address. Under lock. */
+static int login_place_take(review_server *s, const char *key) {
+    int free_slot = -1, same_address = 0;
+    size_t address_len = strcspn(key, " ") + 1;
+    for (int i = 0; i < REVIEW_LOGINS_AT_ONCE; i++) {
+        if (!s->logins[i][0])
+            free_slot = free_slot < 0 ? i : free_slot;
+        else if (strcmp(s->logins[i], key) == 0)
+            return 0;
+        else if (strncmp(s->logins[i], key, address_len) == 0)
+            same_address++;
+    }
+    if (free_slot < 0 || same_address >= REVIEW_LOGINS_PER_ADDRESS)
+        return -1;
+    snprintf(s->logins[free_slot], sizeof s->logins[free_slot], "%s", key);
+    return 1;
+}
+
+static void login_place_give(review_server *s, const char *key) {
+    for (int i = 0; i < REVIEW_LOGINS_AT_ONCE; i++)
+        if (strcmp(s->logins[i], key) == 0) {
+            s->logins[i][0] = 0;
+            return;
+        }
+}
+
+/* Called without the lock: the throttle and the operator's hash under it,
+ * argon2id outside it (REVIEW_HASH_SLOTS at a time), the outcome under it. */
 static enum MHD_Result handle_login(review_server *s, struct MHD_Connection *c, json_t *body) {
     const char *name = json_string_value(json_object_get(body, "name"));
     const char *password = json_string_value(json_object_get(body, "password"));
     if (!name || !password || strlen(name) > REVIEW_NAME_MAX || strlen(password) > 1024)
         return respond_error(c, MHD_HTTP_BAD_REQUEST, "give a name and a password");
     char address[64];
-    client_address(c, address, sizeof address);
+    client_address(s, c, address, sizeof address);
+    char key[sizeof s->logins[0]];
+    snprintf(key, sizeof key, "%s %s", address, name);
     review_login_result result;
     review_session session;
+    review_login_state state;
     int retry = 0;
     omr_error err;
-    if (review_login(s->db, name, password, address, time(NULL), &result, &session, &retry, &err) != OMR_OK)
+
+    pthread_mutex_lock(&s->lock);
+    int rc = review_login_begin(s->db, name, address, time(NULL), &result, &retry, &state, &err);
+    int place = rc == OMR_OK && result != REVIEW_LOGIN_LIMITED ? login_place_take(s, key) : 1;
+    pthread_mutex_unlock(&s->lock);
+    if (rc != OMR_OK)
         return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, err.message);
     if (result == REVIEW_LOGIN_LIMITED) {
         char msg[160];
-        snprintf(msg, sizeof msg, "too many failed sign-ins; try again in %d minutes", (retry + 59) / 60);
-        json_t *o = json_pack("{s:s,s:i}", "error", msg, "retry_after", retry);
-        char *js = json_dumps(o, JSON_COMPACT);
-        enum MHD_Result r = respond(c, MHD_HTTP_TOO_MANY_REQUESTS, "application/json; charset=utf-8", js,
-                                    strlen(js), NULL, retry);
-        free(js);
-        json_decref(o);
-        return r;
+        if (retry >= 120)
+            snprintf(msg, sizeof msg, "too many failed sign-ins; try again in %d minutes", (retry + 59) / 60);
+        else
+            snprintf(msg, sizeof msg, "too many failed sign-ins; try again in %d seconds", retry);
+        return respond_limited(c, MHD_HTTP_TOO_MANY_REQUESTS, msg, retry);
     }
+    if (place == 0)
+        return respond_limited(c, MHD_HTTP_TOO_MANY_REQUESTS, "this sign-in is already being checked", 1);
+    if (place < 0)
+        return respond_limited(c, MHD_HTTP_SERVICE_UNAVAILABLE, "the server is busy signing others in; try again",
+                               1);
+
+    /* the password, a few at a time, waiting at most a few seconds for a slot */
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 5;
+    int slot = 0;
+    while (!(slot = sem_timedwait(&s->hash_slots, &until) == 0) && errno == EINTR)
+        ;
+    int ok = 0;
+    if (slot) {
+        ok = review_login_check(&state, password);
+        sem_post(&s->hash_slots);
+    }
+
+    pthread_mutex_lock(&s->lock);
+    login_place_give(s, key);
+    if (slot) {
+        time_t now = time(NULL);
+        rc = review_login_finish(s->db, &state, address, now, ok, &result, &session, &err);
+        if (rc == OMR_OK && result == REVIEW_LOGIN_OK)
+            purge_sessions(s, now, 1);
+    }
+    pthread_mutex_unlock(&s->lock);
+    if (!slot)
+        return respond_limited(c, MHD_HTTP_SERVICE_UNAVAILABLE, "the server is busy signing others in; try again",
+                               1);
+    if (rc != OMR_OK)
+        return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, err.message);
     if (result != REVIEW_LOGIN_OK)
         return respond_error(c, MHD_HTTP_UNAUTHORIZED, "wrong name or password");
     char cookie[256];
@@ -199,6 +407,8 @@ static enum MHD_Result handle_login(review_server *s, struct MHD_Connection *c, 
     json_decref(o);
     return r;
 }
+
+/* ---- handlers (called with the lock held) ------------------------------- */
 
 static enum MHD_Result respond_item(review_server *s, struct MHD_Connection *c, int64_t id, const char *wrapper) {
     if (!id) {
@@ -374,10 +584,13 @@ static enum MHD_Result handle_post(review_server *s, struct MHD_Connection *c, c
     if (!body)
         return respond_error(c, MHD_HTTP_BAD_REQUEST, "the request is not a JSON object");
     enum MHD_Result r;
-    pthread_mutex_lock(&s->lock);
     if (strcmp(url, "/api/login") == 0) {
         r = handle_login(s, c, body);
-    } else {
+        json_decref(body);
+        return r;
+    }
+    pthread_mutex_lock(&s->lock);
+    {
         review_session session;
         const char *csrf = header(c, "X-CSRF-Token");
         if (!find_session(s, c, &session))
@@ -392,6 +605,88 @@ static enum MHD_Result handle_post(review_server *s, struct MHD_Connection *c, c
     return r;
 }
 
+/* ---- the request deadline ------------------------------------------------
+ * libmicrohttpd closes a connection only when it has been idle for the
+ * connection timeout, so a client sending a byte every few seconds could hold
+ * one for ever. Every open connection is therefore watched: a request must
+ * arrive whole (headers and body) within request_seconds of the connection's
+ * start or of the previous answer, or the reaper shuts the socket down, and
+ * libmicrohttpd then closes it as it would a client that hung up. (The same
+ * thread deletes expired sessions once a minute.) The record
+ * leaves the list (under watch_lock) before libmicrohttpd closes the socket,
+ * so the reaper never touches a descriptor that is not the connection's. */
+
+static void connection_event(void *cls, struct MHD_Connection *c, void **socket_context,
+                             enum MHD_ConnectionNotificationCode code) {
+    review_server *s = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        watched *w = fd ? calloc(1, sizeof *w) : NULL;
+        if (!w)
+            return; /* not watched: the idle timeout still applies */
+        w->fd = fd->connect_fd;
+        w->since = time(NULL);
+        pthread_mutex_lock(&s->watch_lock);
+        w->next = s->watching;
+        if (w->next)
+            w->next->prev = w;
+        s->watching = w;
+        pthread_mutex_unlock(&s->watch_lock);
+        *socket_context = w;
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+        watched *w = *socket_context;
+        pthread_mutex_lock(&s->watch_lock);
+        if (w->prev)
+            w->prev->next = w->next;
+        else
+            s->watching = w->next;
+        if (w->next)
+            w->next->prev = w->prev;
+        pthread_mutex_unlock(&s->watch_lock);
+        free(w);
+        *socket_context = NULL;
+    }
+}
+
+/* The request has arrived and is being answered (1), or its answer is done
+ * and the next request is awaited from now (0). */
+static void watch_answering(review_server *s, struct MHD_Connection *c, int answering) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    watched *w = info ? info->socket_context : NULL;
+    if (!w)
+        return;
+    pthread_mutex_lock(&s->watch_lock);
+    w->answering = answering;
+    if (!answering)
+        w->since = time(NULL);
+    pthread_mutex_unlock(&s->watch_lock);
+}
+
+static void *reap(void *arg) {
+    review_server *s = arg;
+    pthread_mutex_lock(&s->watch_lock);
+    while (!s->stopping) {
+        time_t now = time(NULL);
+        /* expired sessions go also while nobody uses the page */
+        pthread_mutex_unlock(&s->watch_lock);
+        pthread_mutex_lock(&s->lock);
+        purge_sessions(s, now, 0);
+        pthread_mutex_unlock(&s->lock);
+        pthread_mutex_lock(&s->watch_lock);
+        for (watched *w = s->watching; w; w = w->next)
+            if (!w->answering && !w->cut && now - w->since > s->request_seconds) {
+                shutdown(w->fd, SHUT_RDWR);
+                w->cut = 1;
+            }
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 1;
+        pthread_cond_timedwait(&s->reaper_wake, &s->watch_lock, &until);
+    }
+    pthread_mutex_unlock(&s->watch_lock);
+    return NULL;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                               const char *version, const char *upload_data, size_t *upload_data_size,
                               void **con_cls) {
@@ -403,6 +698,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         if (!b)
             return MHD_NO;
         *con_cls = b;
+        if (!host_is_ours(s, c)) {
+            watch_answering(s, c, 1);
+            return respond_error(c, 421, "this server does not answer to that host name "
+                                         "(start omr review with --host NAME to allow it)");
+        }
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -422,6 +722,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         *upload_data_size = 0;
         return MHD_YES;
     }
+    watch_answering(s, c, 1);
     if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
         return handle_get(s, c, url);
     if (strcmp(method, "POST") == 0)
@@ -430,9 +731,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 }
 
 static void request_done(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe) {
-    (void)cls;
-    (void)c;
     (void)toe;
+    watch_answering(cls, c, 0);
     request_body *b = *con_cls;
     if (b) {
         free(b->body);
@@ -443,9 +743,53 @@ static void request_done(void *cls, struct MHD_Connection *c, void **con_cls, en
 
 /* ---- starting and stopping ---------------------------------------------- */
 
+static int add_name(char ***list, size_t *n, const char *name) {
+    char **grown = realloc(*list, (*n + 1) * sizeof *grown);
+    if (!grown)
+        return 0;
+    *list = grown;
+    char *copy = strdup(name);
+    if (!copy)
+        return 0;
+    for (char *p = copy; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    grown[(*n)++] = copy;
+    return 1;
+}
+
+/* The names the page answers to, and the trusted proxies' addresses. */
+static int add_hosts(review_server *s, const char *listen_host, const review_options *o, omr_error *err) {
+    char canon[64];
+    if (listen_host[0] && !canonical_ip(listen_host, canon, sizeof canon) && !add_name(&s->hosts, &s->n_hosts, listen_host))
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+    for (size_t i = 0; i < o->n_hosts; i++) {
+        const char *h = o->hosts[i];
+        if (!h || !*h || strlen(h) > 253 || strpbrk(h, ":/[] \t"))
+            return omr_fail(err, OMR_ERR_INVALID, "--host \"%.80s\" must be a host name without a port, e.g. omr.example.org",
+                            h ? h : "");
+        if (!add_name(&s->hosts, &s->n_hosts, h))
+            return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+    }
+    for (size_t i = 0; i < o->n_trusted_proxies; i++) {
+        if (!o->trusted_proxies[i] || !canonical_ip(o->trusted_proxies[i], canon, sizeof canon))
+            return omr_fail(err, OMR_ERR_INVALID, "--trusted-proxy \"%.80s\" must be an IP address, e.g. 127.0.0.1",
+                            o->trusted_proxies[i] ? o->trusted_proxies[i] : "");
+        if (!add_name(&s->proxies, &s->n_proxies, canon))
+            return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+    }
+    return OMR_OK;
+}
+
 void review_server_stop(review_server *s) {
     if (!s)
         return;
+    if (s->reaper_running) {
+        pthread_mutex_lock(&s->watch_lock);
+        s->stopping = 1;
+        pthread_cond_signal(&s->reaper_wake);
+        pthread_mutex_unlock(&s->watch_lock);
+        pthread_join(s->reaper, NULL);
+    }
     if (s->daemon)
         MHD_stop_daemon(s->daemon);
     review_queue_free(s->queue);
@@ -454,6 +798,15 @@ void review_server_stop(review_server *s) {
     for (size_t i = 0; i < s->n_roots; i++)
         free(s->roots[i]);
     free(s->roots);
+    for (size_t i = 0; i < s->n_hosts; i++)
+        free(s->hosts[i]);
+    free(s->hosts);
+    for (size_t i = 0; i < s->n_proxies; i++)
+        free(s->proxies[i]);
+    free(s->proxies);
+    sem_destroy(&s->hash_slots);
+    pthread_cond_destroy(&s->reaper_wake);
+    pthread_mutex_destroy(&s->watch_lock);
     pthread_mutex_destroy(&s->lock);
     free(s);
 }
@@ -488,6 +841,15 @@ int review_server_start(const review_options *o, review_server **out, omr_error 
         return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
     }
     pthread_mutex_init(&s->lock, NULL);
+    sem_init(&s->hash_slots, 0, REVIEW_HASH_SLOTS);
+    pthread_mutex_init(&s->watch_lock, NULL);
+    pthread_cond_init(&s->reaper_wake, NULL);
+    s->request_seconds = o->request_seconds > 0 ? o->request_seconds : REVIEW_DEFAULT_REQUEST_SECONDS;
+    if (add_hosts(s, host, o, err) != OMR_OK) {
+        freeaddrinfo(ai);
+        review_server_stop(s);
+        return OMR_ERR_INVALID;
+    }
     s->idle_seconds = o->session_idle_seconds > 0 ? o->session_idle_seconds : REVIEW_DEFAULT_SESSION_IDLE;
     s->max_seconds = o->session_max_seconds > 0 ? o->session_max_seconds : REVIEW_DEFAULT_SESSION_MAX;
     if (store_open(o->db_path, &s->db, err) != OMR_OK ||
@@ -519,15 +881,32 @@ int review_server_start(const review_options *o, review_server **out, omr_error 
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    /* each connection is a file descriptor: keep room for the ledger, images
+     * and the listening socket */
+    unsigned limit = o->connection_limit > 0 ? (unsigned)o->connection_limit : REVIEW_DEFAULT_CONNECTIONS;
+    struct rlimit files;
+    if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY && files.rlim_cur > 64 &&
+        limit > files.rlim_cur - 64)
+        limit = (unsigned)(files.rlim_cur - 64);
+    unsigned per_address =
+        o->connections_per_address > 0 ? (unsigned)o->connections_per_address : REVIEW_DEFAULT_PER_ADDRESS;
+    unsigned timeout =
+        o->connection_timeout_seconds > 0 ? (unsigned)o->connection_timeout_seconds : REVIEW_DEFAULT_CONNECTION_TIMEOUT;
     s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-                                 MHD_OPTION_THREAD_POOL_SIZE, (unsigned)4, MHD_OPTION_CONNECTION_TIMEOUT,
-                                 (unsigned)60, MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
-                                 MHD_OPTION_NOTIFY_COMPLETED, request_done, s, MHD_OPTION_END);
+                                 MHD_OPTION_THREAD_POOL_SIZE, (unsigned)8, MHD_OPTION_CONNECTION_TIMEOUT, timeout,
+                                 MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_address,
+                                 MHD_OPTION_NOTIFY_COMPLETED, request_done, s, MHD_OPTION_NOTIFY_CONNECTION,
+                                 connection_event, s, MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!s->daemon) {
         review_server_stop(s);
         return omr_fail(err, OMR_ERR_IO, "cannot listen on %s (in use, or not an address of this machine?)", listen);
     }
+    if (pthread_create(&s->reaper, NULL, reap, s) != 0) {
+        review_server_stop(s);
+        return omr_fail(err, OMR_ERR_MEMORY, "cannot start a thread");
+    }
+    s->reaper_running = 1;
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info ? info->port : 0;
     *out = s;

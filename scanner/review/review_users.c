@@ -89,42 +89,64 @@ int review_user_add(sqlite3 *db, const char *name, const char *password, review_
 
 int review_user_remove(sqlite3 *db, const char *name, omr_error *err) { return users_remove(db, name, err); }
 
-int review_login(sqlite3 *db, const char *name, const char *password, const char *address,
-                 time_t now, review_login_result *result, review_session *session,
-                 int *retry_after, omr_error *err) {
+_Static_assert(REVIEW_HASH_MAX >= crypto_pwhash_STRBYTES, "room for an argon2id hash string");
+
+/* 1, 2, 4 ... seconds for the n-th delayed attempt (n >= 1), at most the cap. */
+static long growing_delay(int n) {
+    if (n <= 0)
+        return 0;
+    if (n > 20)
+        return REVIEW_LOGIN_MAX_DELAY;
+    long d = 1L << (n - 1);
+    return d < REVIEW_LOGIN_MAX_DELAY ? d : REVIEW_LOGIN_MAX_DELAY;
+}
+
+int review_login_begin(sqlite3 *db, const char *name, const char *address, time_t now,
+                       review_login_result *result, int *retry_after, review_login_state *state,
+                       omr_error *err) {
     *result = REVIEW_LOGIN_WRONG;
     if (retry_after)
         *retry_after = 0;
-    memset(session, 0, sizeof *session);
-    if (!name || !password || !address)
+    memset(state, 0, sizeof *state);
+    if (!name || !address || strlen(name) > REVIEW_NAME_MAX)
         return omr_fail(err, OMR_ERR_INVALID, "a login needs a name and a password");
-    /* 1. the rate limit, before any password is checked */
-    time_t since = now - REVIEW_LOGIN_WINDOW, oldest_name, oldest_addr;
-    int by_name = users_count_failures(db, 0, name, since, &oldest_name);
-    int by_addr = users_count_failures(db, 1, address, since, &oldest_addr);
-    if (by_name < 0 || by_addr < 0)
+    snprintf(state->name, sizeof state->name, "%s", name);
+    snprintf(state->role, sizeof state->role, "operator");
+    /* the throttle, before any password is hashed */
+    time_t last_pair = 0, last_addr = 0;
+    int pair = users_pair_failures(db, address, name, now - REVIEW_LOGIN_MEMORY, &last_pair);
+    int addr = users_address_failures(db, address, now - REVIEW_LOGIN_SPRAY_WINDOW, &last_addr);
+    if (pair < 0 || addr < 0)
         return omr_fail(err, OMR_ERR_IO, "ledger: reading login attempts");
-    if (by_name >= REVIEW_LOGIN_MAX_PER_NAME || by_addr >= REVIEW_LOGIN_MAX_PER_ADDRESS) {
-        time_t oldest = by_name >= REVIEW_LOGIN_MAX_PER_NAME ? oldest_name : oldest_addr;
+    time_t allowed = last_pair + growing_delay(pair - REVIEW_LOGIN_FREE_FAILURES + 1);
+    if (addr >= REVIEW_LOGIN_SPRAY_FAILURES) {
+        int known = users_pair_known(db, address, name, now - REVIEW_LOGIN_KNOWN_DAYS * 24 * 3600);
+        if (known < 0)
+            return omr_fail(err, OMR_ERR_IO, "ledger: reading login attempts");
+        time_t spray = last_addr + growing_delay(addr - REVIEW_LOGIN_SPRAY_FAILURES + 1);
+        if (!known && spray > allowed)
+            allowed = spray;
+    }
+    if (allowed > now) {
         *result = REVIEW_LOGIN_LIMITED;
-        if (retry_after) {
-            long wait = (long)(oldest + REVIEW_LOGIN_WINDOW - now);
-            *retry_after = wait > 1 ? (int)wait : 1;
-        }
+        if (retry_after)
+            *retry_after = (int)(allowed - now);
         return OMR_OK;
     }
-    /* 2. the password */
-    char hash[crypto_pwhash_STRBYTES] = "";
-    char role[16] = "operator";
-    int known = 0;
-    if (users_get(db, name, hash, sizeof hash, role, sizeof role, &known, err) != OMR_OK)
+    if (users_get(db, name, state->hash, sizeof state->hash, state->role, sizeof state->role, &state->known, err) !=
+        OMR_OK)
         return OMR_ERR_IO;
+    *result = REVIEW_LOGIN_OK; /* may go on to check the password */
+    return OMR_OK;
+}
+
+int review_login_check(review_login_state *state, const char *password) {
     size_t pwlen = strlen(password);
     if (pwlen > 1024)
         pwlen = 1024;
     int ok = 0;
-    if (known) {
-        ok = crypto_pwhash_str_verify(hash, password, pwlen) == 0;
+    if (state->known) {
+        ok = crypto_pwhash_str_verify(state->hash, password, pwlen) == 0;
     } else {
         /* an unknown name costs the same argon2id work as a known one */
         char spent[crypto_pwhash_STRBYTES];
@@ -132,25 +154,49 @@ int review_login(sqlite3 *db, const char *name, const char *password, const char
                               crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
             spent[0] = 0;
     }
-    sodium_memzero(hash, sizeof hash);
-    /* 3. record the attempt (old ones are forgotten) */
-    if (users_record_attempt(db, name, address, now, ok, err) != OMR_OK)
+    sodium_memzero(state->hash, sizeof state->hash);
+    return ok;
+}
+
+int review_login_finish(sqlite3 *db, review_login_state *state, const char *address, time_t now, int ok,
+                        review_login_result *result, review_session *session, omr_error *err) {
+    *result = REVIEW_LOGIN_WRONG;
+    memset(session, 0, sizeof *session);
+    if (users_record_attempt(db, state->name, address, now, ok, err) != OMR_OK)
         return OMR_ERR_IO;
     if (!ok)
         return OMR_OK;
-    /* 4. the session */
     review_session s = {0};
-    snprintf(s.operator_name, sizeof s.operator_name, "%s", name);
-    s.role = strcmp(role, "supervisor") == 0 ? REVIEW_ROLE_SUPERVISOR : REVIEW_ROLE_OPERATOR;
+    snprintf(s.operator_name, sizeof s.operator_name, "%s", state->name);
+    s.role = strcmp(state->role, "supervisor") == 0 ? REVIEW_ROLE_SUPERVISOR : REVIEW_ROLE_OPERATOR;
     random_hex(s.token);
     random_hex(s.csrf);
     char th[65];
     token_hash(s.token, th);
-    if (users_session_insert(db, th, name, s.csrf, now, err) != OMR_OK)
+    if (users_session_insert(db, th, state->name, s.csrf, now, err) != OMR_OK)
         return OMR_ERR_IO;
     *session = s;
     *result = REVIEW_LOGIN_OK;
     return OMR_OK;
+}
+
+int review_login(sqlite3 *db, const char *name, const char *password, const char *address,
+                 time_t now, review_login_result *result, review_session *session,
+                 int *retry_after, omr_error *err) {
+    memset(session, 0, sizeof *session);
+    *result = REVIEW_LOGIN_WRONG;
+    if (!name || !password || !address)
+        return omr_fail(err, OMR_ERR_INVALID, "a login needs a name and a password");
+    review_login_state st;
+    int rc = review_login_begin(db, name, address, now, result, retry_after, &st, err);
+    if (rc != OMR_OK || *result == REVIEW_LOGIN_LIMITED)
+        return rc;
+    int ok = review_login_check(&st, password);
+    return review_login_finish(db, &st, address, now, ok, result, session, err);
+}
+
+int review_sessions_purge(sqlite3 *db, time_t now, int idle_seconds, int max_seconds, omr_error *err) {
+    return users_session_purge(db, now - idle_seconds, now - max_seconds, err);
 }
 
 int review_session_find(sqlite3 *db, const char *token, time_t now, int idle_seconds,
