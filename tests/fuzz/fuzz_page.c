@@ -31,7 +31,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define DPI 100.0
+#define DPI 72.0
 
 static omr_template *tmpl;
 static omr_image *pages[2];
@@ -56,7 +56,8 @@ static void setup(void) {
     reader = identify_reader_new();
     if (!reader)
         abort();
-    const omr_template *list[] = {tmpl};
+    static const omr_template *list[1]; /* borrowed by the reader: must outlive it */
+    list[0] = tmpl;
     identify_reader_set_templates(reader, list, 1);
 }
 
