@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include "base/files.h"
 #include "export/export.h"
 #include "helpers.h"
 #include "ledger/store.h"
@@ -358,4 +359,54 @@ Test(export, csv_field_quotes_only_where_rfc4180_needs_it) {
     fclose(f);
     cr_assert_str_eq(buf, "plain|\"a,b\"|\"say \"\"hi\"\"\"|\"two\r\nlines\"||semi;colon");
     free(buf);
+}
+
+/* issue 12: every cell is valid UTF-8 (an invalid byte as \xNN), a file
+ * name's backslash is doubled so the name is recoverable, and a text cell
+ * starting with = + - @ TAB CR or ' gets a leading ' (OWASP), never a plain
+ * cell: "-1" as an answer code stays a number. */
+Test(export, csv_cells_are_utf8_and_text_cannot_run_as_a_formula) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    const char *row[] = {"-1", "=1+2", "-1", "in/sk\xE4nn\\ing.tif", "J\xC3\xA4rva", "@SUM(A1)", "a\xC0\xAF" "b\xE2\x82",
+                         "'quoted", "=a,b", "+46 8", "plain text"};
+    omr_csv_row_kinds(f, row, sizeof row / sizeof row[0], "pttfftpttpt");
+    fclose(f);
+    cr_assert_str_eq(buf, "-1,'=1+2,'-1,in/sk\\xE4nn\\\\ing.tif,J\xC3\xA4rva,'@SUM(A1),a\\xC0\\xAFb\\xE2\\x82,"
+                          "''quoted,\"'=a,b\",+46 8,plain text\r\n");
+    free(buf);
+}
+
+Test(export, file_names_and_comments_reach_the_csvs_escaped_and_neutralised) {
+    page_reading *p = reading("C3", 2, (const char *[]){"q6", "4", NULL});
+    size_t k = 0;
+    while (tmpl->text_fields[k].page != 2)
+        k++;
+    p->texts[k].has_writing = 1;
+    p->texts[k].crop = omr_image_new(200, 60, 200, 255);
+    store_page pages[] = {{1, STORE_PAGE_READ, NULL, 0, p},
+                          {2, STORE_PAGE_REJECTED, "no QR code found", 1, NULL}};
+    write_file(SHA('d'), "in/sk\xE4nning.tif", pages, 2);
+    store_page other[] = {{1, STORE_PAGE_BLANK, "blank page", 0, NULL}};
+    write_file(SHA('e'), "=cmd|' /C calc'!A0.tif", other, 1);
+    omr_error err;
+    cr_assert_eq(store_exec(db, "UPDATE texts SET text = '=HYPERLINK(\"http://x\",\"y\")', status = 'ok'", &err),
+                 OMR_OK, "%s", err.message);
+    export_all();
+    char *records = slurp("records.csv"), *rejects = slurp("rejects.csv"), *marks = slurp("marks.csv");
+    cr_assert_null(strchr(records, '\xE4'), "a raw invalid byte in records.csv");
+    cr_assert_null(strchr(rejects, '\xE4'), "a raw invalid byte in rejects.csv");
+    cr_assert_null(strchr(marks, '\xE4'), "a raw invalid byte in marks.csv");
+    char *row = line_starting(records, "C3,");
+    cr_assert_not_null(row, "%s", records);
+    cr_assert(strstr(row, ",4,"), "the answer 4 is written as it is: %s", row);
+    cr_assert(strstr(row, ",\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\","), "%s", row);
+    cr_assert(strstr(row, ",in/sk\\xE4nning.tif#1,"), "%s", row);
+    cr_assert_not_null(line_starting(rejects, "in/sk\\xE4nning.tif,2,error,no QR code found\r"), "%s", rejects);
+    cr_assert_not_null(line_starting(rejects, "'=cmd|' /C calc'!A0.tif,1,blank,blank page\r"), "%s", rejects);
+    cr_assert(strstr(marks, ",in/sk\\xE4nning.tif,1,"), "%s", marks);
+    free(records);
+    free(rejects);
+    free(marks);
 }

@@ -455,3 +455,80 @@ Test(frame, omr_frame_import_prints_every_problem_with_its_line) {
     cr_assert_eq(run(cmd, out, sizeof out), 2, "%s", out);
     cr_assert(strstr(out, "--template"), "%s", out);
 }
+
+/* issue 12 (frame-lowercase-code): a frame typed in lower case. The codes
+ * were kept as typed, so the scanned form (upper case in its QR code) was
+ * not_in_frame, counted as not returned and reminded. Codes are upper-cased
+ * wherever they enter: the frame, a code list, web answers, a QR payload. */
+static void lower(char *s) {
+    for (; *s; s++)
+        if (*s >= 'A' && *s <= 'Z')
+            *s = (char)(*s - 'A' + 'a');
+}
+
+Test(frame, lowercase_codes_are_the_same_codes_as_the_scanned_upper_case_ones) {
+    char codes[4][FRAME_CODE_RANDOM + 2], typed[4][FRAME_CODE_RANDOM + 2];
+    make_codes(4, codes);
+    for (int i = 0; i < 4; i++) {
+        strcpy(typed[i], codes[i]);
+        lower(typed[i]);
+    }
+    char csv[512];
+    snprintf(csv, sizeof csv, "code,unit\n%s,Järva\n %s ,Farsta\n%s,Järva\n%s,Farsta\n", typed[0], typed[1], typed[2],
+             codes[3]);
+    frame_problems p = {0};
+    size_t n = 0;
+    int rc = import(write_file("lower.csv", csv), &p, &n);
+    dump(&p);
+    cr_assert_eq(rc, OMR_OK);
+    cr_assert_eq(count("SELECT count(*) FROM frame WHERE code = upper(code)"), 4);
+    /* the code the QR code carries, as identify reads it */
+    char payload[128];
+    cr_assert_eq(identify_format_payload(payload, sizeof payload, "ekb-2024", typed[0], 1), OMR_OK);
+    code_payload read;
+    omr_error err = {0};
+    cr_assert_eq(identify_parse_payload(payload, &read, &err), OMR_OK, "%s", err.message);
+    cr_assert_str_eq(read.code, codes[0]);
+    char reason[300];
+    cr_assert_eq(frame_check_code(db, "ekb-2024", read.code, reason, sizeof reason), FRAME_CODE_OK, "%s", reason);
+    paper_return(read.code, "2024-06-01T10:00:00Z");
+    /* an undeliverable list typed in lower case */
+    char list[128];
+    snprintf(list, sizeof list, "%s\n", typed[1]);
+    frame_strings und;
+    size_t *lines = NULL, added = 0, already = 0;
+    cr_assert_eq(frame_read_code_list(write_file("und.txt", list), &und, &lines, &p, &err), OMR_OK);
+    cr_assert_str_eq(und.items[0], codes[1]);
+    cr_assert_eq(frame_add_undeliverable(db, "ekb-2024", und.items, lines, und.count, "list", &p, &added, &already,
+                                         &err),
+                 OMR_OK, "%s", err.message);
+    frame_strings_free(&und);
+    free(lines);
+    /* a web answer typed in lower case */
+    const omr_template *t = test_template("ekb-2024");
+    char web[1024];
+    snprintf(web, sizeof web, "%s%s,5,4,3,2,1,5,4,3,2,2,,1,1,1,0,0,1,0,1,0,0,0,8,,2024-06-01 12:00\n", web_header,
+             typed[2]);
+    size_t imported = 0, skipped = 0, both = 0;
+    rc = frame_import_web(db, t, write_file("web.csv", web), &p, &imported, &skipped, &both, &err);
+    dump(&p);
+    cr_assert_eq(rc, OMR_OK, "%s", err.message);
+    template_free((omr_template *)t);
+    /* returned: 0 (paper) and 2 (web); undeliverable: 1; reminded: only 3 */
+    frame_strings rem;
+    cr_assert_eq(frame_list_reminders(db, "ekb-2024", 0, &rem, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(rem.count, 1);
+    cr_assert_str_eq(rem.items[0], codes[3]);
+    frame_strings_free(&rem);
+    cr_assert_eq(count("SELECT count(*) FROM frame_counted_returns"), 2);
+    /* the check character is still checked: one changed character in lower case is refused */
+    char bad[16];
+    strcpy(bad, typed[3]);
+    bad[0] = bad[0] == 'a' ? 'b' : 'a';
+    snprintf(csv, sizeof csv, "code,unit\n%s,Järva\n", bad);
+    frame_problems p2 = {0};
+    cr_assert_eq(import(write_file("bad.csv", csv), &p2, &n), OMR_ERR_INVALID);
+    cr_assert(has_problem(&p2, 2, "fails its check character"));
+    frame_problems_clear(&p2);
+    frame_problems_clear(&p);
+}

@@ -349,3 +349,28 @@ Test(discover, finds_boxes_bubbles_field_and_marks_on_a_blank) {
     free(path);
     rm_rf(dir);
 }
+
+/* issue 12: a code in regex group 10 or later. The match array was 10 long:
+ * group 10 read past it (SIGSEGV), group 14 filed the form under whatever the
+ * stack held. Now every group of the pattern is matched. */
+Test(barcode, code_in_group_ten_or_later_is_read_from_that_group) {
+    omr_template t = {0};
+    t.id = "t";
+    t.identity = (template_identity){IDENTITY_QR, "^(A)(B)(C)(D)(E)(F)(G)(H)(I)([0-9]+)$", 10, 0, 0, NULL, {0, 0, 0, 0}, 0};
+    barcode_symbol s = {.kind = IDENTITY_QR};
+    char code[64];
+    int page;
+    omr_error err = {0};
+    snprintf(s.text, sizeof s.text, "ABCDEFGHI12345");
+    cr_assert_eq(barcode_match(&t, &s, code, sizeof code, &page, &err), OMR_OK, "%s", err.message);
+    cr_assert_str_eq(code, "12345");
+    t.identity = (template_identity){IDENTITY_QR, "^(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)(k)(l)(m)([0-9a-z]+)-([0-9])$",
+                                     14, 15, 0, NULL, {0, 0, 0, 0}, 0};
+    snprintf(s.text, sizeof s.text, "abcdefghijklmk7q2x-2");
+    cr_assert_eq(barcode_match(&t, &s, code, sizeof code, &page, &err), OMR_OK, "%s", err.message);
+    cr_assert_str_eq(code, "K7Q2X"); /* group 14, upper-cased as every login code */
+    cr_assert_eq(page, 2);
+    /* a group the pattern does not have is no match, never a read past the array */
+    t.identity.group_code = 16;
+    cr_assert_eq(barcode_match(&t, &s, code, sizeof code, &page, &err), OMR_ERR_NOT_FOUND);
+}

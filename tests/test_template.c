@@ -177,3 +177,109 @@ Test(template, geometry_json_shape) {
     free(buf);
     template_free(t);
 }
+
+/* ---- issue 12: what check must refuse, each with its line ---------------------------------- */
+
+/* Loads `text` as a template and returns its problems (the caller clears them). */
+static template_problems problems_of(const char *text) {
+    char *dir = test_tempdir();
+    template_problems problems = {0};
+    omr_template *t = NULL;
+    omr_error err;
+    int rc = template_parse(write_temp(dir, "t.cfg", text), &t, &problems, &err);
+    if (rc == OMR_OK)
+        template_free(t);
+    rm_rf(dir);
+    return problems;
+}
+
+static int has_problem(const template_problems *p, const char *a, const char *b) {
+    for (size_t i = 0; i < p->count; i++)
+        if (strstr(p->messages[i], a) && (!b || strstr(p->messages[i], b)))
+            return 1;
+    return 0;
+}
+
+/* An id must fit the QR payload's field (identify_parse_payload takes 63
+ * characters); 300 characters passed check and then failed render (exit 3). */
+Test(template, id_longer_than_the_qr_payload_carries_is_refused_with_its_line) {
+    char id[80];
+    memset(id, 'x', 64);
+    id[64] = 0;
+    char *text = malloc(strlen(good) + 100);
+    const char *after = strchr(good, '\n') + 1; /* after the comment line */
+    after = strchr(after, '\n') + 1;             /* after id = "mini"; */
+    sprintf(text, "# long\nid = \"%s\";\n%s", id, after);
+    template_problems p = problems_of(text);
+    cr_assert_eq(p.count, 1, "%zu problems", p.count);
+    cr_assert(has_problem(&p, "t.cfg:2: id:", "64 characters, at most 63"), "%s", p.messages[0]);
+    template_problems_clear(&p);
+    id[63] = 0; /* 63: the longest that works */
+    sprintf(text, "# long\nid = \"%s\";\n%s", id, after);
+    p = problems_of(text);
+    cr_assert_eq(p.count, 0, "%s", p.count ? p.messages[0] : "");
+    free(text);
+}
+
+/* box_size = -5 was reported as "w: missing" on every box. */
+Test(template, negative_box_size_is_named_once_with_its_line) {
+    char *text = malloc(strlen(good) + 40);
+    const char *at = strstr(good, "fiducials");
+    sprintf(text, "%.*sbox_size = -5;\n%s", (int)(at - good), good, at);
+    template_problems p = problems_of(text);
+    cr_assert_eq(p.count, 1, "%zu problems, first: %s", p.count, p.count ? p.messages[0] : "");
+    cr_assert(has_problem(&p, "t.cfg:4: box_size:", "2.5 to 20 mm"), "%s", p.messages[0]);
+    cr_assert(!has_problem(&p, "missing", NULL));
+    template_problems_clear(&p);
+    free(text);
+}
+
+/* A duplicate id is reported on the line of its second use. */
+Test(template, duplicate_ids_name_the_line_of_the_second) {
+    /* good's question list ends "} ); } );" on line 8: a second question q1 on line 9 */
+    const char *end = strstr(good, " } );\n  text_fields");
+    char *text = malloc(strlen(good) + 200);
+    sprintf(text, "%.*s },\n  { id = \"q1\"; type = \"single\"; text = \"Igen\"; y = 80.0; boxes = ( { value = \"1\"; x = 120.0; } ); } );\n%s",
+            (int)(end - good), good, strstr(end, "  text_fields"));
+    template_problems p = problems_of(text);
+    cr_assert(has_problem(&p, "t.cfg:9:", "id \"q1\" is used twice"), "%zu: %s", p.count,
+              p.count ? p.messages[0] : "");
+    template_problems_clear(&p);
+    /* a text field with a question's id: on the text field's line */
+    char *t2 = strdup(good);
+    memcpy(strstr(t2, "\"comment\""), "\"q1\"     ", 9);
+    p = problems_of(t2);
+    cr_assert(has_problem(&p, "t.cfg:9:", "id \"q1\" is used twice: question q1 on page 1"), "%zu: %s", p.count,
+              p.count ? p.messages[0] : "");
+    template_problems_clear(&p);
+    free(text);
+    free(t2);
+}
+
+/* A foreign form's identity: the code may sit in group 10 or later (as
+ * t_group10.cfg of the repro has it), but fields beyond the pattern's groups
+ * cannot work and are refused. */
+Test(template, identity_fields_must_fit_the_pattern_groups) {
+    static const char *const base =
+        "id = \"t\"; title = \"t\";\n"
+        "reference = \"blank.png\";\n"
+        "identity = { kind = \"qr\"; pattern = \"%s\";\n"
+        "  fields = [%s]; };\n"
+        "pages = ( { page = 1; questions = ( { id = \"q1\"; type = \"single\"; text = \"q\"; y = 60.0;\n"
+        "  boxes = ( { value = \"1\"; x = 120.0; } ); } ); } );\n";
+    char text[1024];
+    snprintf(text, sizeof text, base, "^(A)(B)(C)(D)(E)(F)(G)(H)(I)([0-9]+)$",
+             "\"-\",\"-\",\"-\",\"-\",\"-\",\"-\",\"-\",\"-\",\"-\",\"code\"");
+    template_problems p = problems_of(text);
+    cr_assert_eq(p.count, 0, "%s", p.count ? p.messages[0] : "");
+    snprintf(text, sizeof text, base, "^(A)([0-9]+)$", "\"-\",\"code\",\"-\"");
+    p = problems_of(text);
+    cr_assert(has_problem(&p, "t.cfg:4: identity.fields:", "3 elements, but the pattern has 2 groups"), "%zu: %s",
+              p.count, p.count ? p.messages[0] : "");
+    template_problems_clear(&p);
+    snprintf(text, sizeof text, base, "^(A)[0-9]+$", "\"-\",\"code\"");
+    p = problems_of(text);
+    cr_assert(has_problem(&p, "t.cfg:4: identity.fields:", "names group 2, but the pattern has 1 group"), "%zu: %s",
+              p.count, p.count ? p.messages[0] : "");
+    template_problems_clear(&p);
+}

@@ -124,32 +124,86 @@ int omr_write_file_atomic(const char *path, const char *text, omr_error *err) {
 
 /* ---- CSV ----------------------------------------------------------------------------- */
 
-void omr_csv_field(FILE *out, const char *value, char delim) {
+/* Length of the valid UTF-8 sequence at p (1 to 4), or 0 when the byte at p
+ * does not start one (a stray continuation byte, an overlong form, a
+ * surrogate, a code point over U+10FFFF, or a sequence cut short). */
+static size_t utf8_valid_len(const unsigned char *p) {
+    unsigned char c = p[0];
+    if (c < 0x80)
+        return 1;
+    size_t n;
+    unsigned min;
+    unsigned cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2, min = 0x80, cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3, min = 0x800, cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4, min = 0x10000, cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80) /* also stops at the NUL */
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+/* Does the cell start with something a spreadsheet reads as a formula (or
+ * with the ' omr adds, so that adding it stays reversible)? */
+static int csv_formula_start(const char *v) {
+    return *v && strchr("=+-@\t\r'", *v) != NULL;
+}
+
+void omr_csv_cell(FILE *out, const char *value, char delim, omr_csv_kind kind) {
     if (!value)
         return;
     int quote = 0;
     for (const char *p = value; *p && !quote; p++)
         quote = *p == delim || *p == '"' || *p == '\r' || *p == '\n';
-    if (!quote) {
-        fputs(value, out);
-        return;
-    }
-    fputc('"', out);
-    for (const char *p = value; *p; p++) {
-        if (*p == '"')
+    if (quote)
+        fputc('"', out);
+    if (kind != OMR_CSV_PLAIN && csv_formula_start(value))
+        fputc('\'', out);
+    for (const unsigned char *p = (const unsigned char *)value; *p;) {
+        size_t n = utf8_valid_len(p);
+        if (n == 0) {
+            fprintf(out, "\\x%02X", *p++);
+            continue;
+        }
+        if (*p == '"' && quote)
             fputc('"', out);
-        fputc(*p, out);
+        else if (*p == '\\' && kind == OMR_CSV_FILE)
+            fputc('\\', out);
+        fwrite(p, 1, n, out);
+        p += n;
     }
-    fputc('"', out);
+    if (quote)
+        fputc('"', out);
 }
 
-void omr_csv_row(FILE *out, const char *const *fields, size_t n) {
+void omr_csv_field(FILE *out, const char *value, char delim) {
+    omr_csv_cell(out, value, delim, OMR_CSV_PLAIN);
+}
+
+void omr_csv_row_kinds(FILE *out, const char *const *fields, size_t n, const char *kinds) {
+    size_t n_kinds = kinds ? strlen(kinds) : 0;
     for (size_t i = 0; i < n; i++) {
         if (i)
             fputc(',', out);
-        omr_csv_field(out, fields[i], ',');
+        char k = i < n_kinds ? kinds[i] : 'p';
+        assert(k == 'p' || k == 't' || k == 'f');
+        omr_csv_cell(out, fields[i], ',', k == 't' ? OMR_CSV_TEXT : k == 'f' ? OMR_CSV_FILE : OMR_CSV_PLAIN);
     }
     fputs("\r\n", out);
+}
+
+void omr_csv_row(FILE *out, const char *const *fields, size_t n) {
+    omr_csv_row_kinds(out, fields, n, NULL);
 }
 
 /* ---- growing strings ------------------------------------------------------------------ */

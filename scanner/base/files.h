@@ -56,12 +56,34 @@ int omr_write_file_atomic(const char *path, const char *text, omr_error *err);
 
 /* ---- CSV ----------------------------------------------------------------------------- */
 
-/* Writes one field, quoted only when it holds `delim`, '"', CR or LF.
- * NULL writes nothing (an empty field). */
+/* Writes one field, quoted only when it holds `delim`, '"', CR or LF;
+ * invalid UTF-8 bytes as \xNN (see omr_csv_cell). NULL writes nothing (an
+ * empty field). */
 void omr_csv_field(FILE *out, const char *value, char delim);
 
 /* Writes n fields separated by ',' and ends the row with CRLF. */
 void omr_csv_row(FILE *out, const char *const *fields, size_t n);
+
+/* What a cell holds, for the two protections every CSV cell gets
+ * (README, "Bad input and what omr says"):
+ *  - every cell is valid UTF-8: a byte that is not part of a valid UTF-8
+ *    sequence is written as the four characters \xNN (hex, upper case);
+ *  - OMR_CSV_TEXT (free text: comments, transcriptions, reasons, labels): a
+ *    value starting with '=', '+', '-', '@', TAB, CR or ''' gets a leading '''
+ *    so a spreadsheet never runs it as a formula (OWASP, "CSV Injection");
+ *    strip one leading ''' from such a cell to get the value back;
+ *  - OMR_CSV_FILE (a file name, or a list of them): as TEXT, and a backslash
+ *    is written as \\, so the name's bytes can be recovered exactly.
+ * OMR_CSV_PLAIN (codes, ids, numbers: "-1" stays a number) gets only the
+ * UTF-8 rule. */
+typedef enum { OMR_CSV_PLAIN, OMR_CSV_TEXT, OMR_CSV_FILE } omr_csv_kind;
+
+/* omr_csv_field with the protections of `kind`. */
+void omr_csv_cell(FILE *out, const char *value, char delim, omr_csv_kind kind);
+
+/* omr_csv_row with a kind per field: kinds[i] is 'p' (plain), 't' (text) or
+ * 'f' (file name); a shorter `kinds` leaves the rest plain. */
+void omr_csv_row_kinds(FILE *out, const char *const *fields, size_t n, const char *kinds);
 
 /* ---- growing strings ------------------------------------------------------------------ */
 

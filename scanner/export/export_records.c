@@ -173,15 +173,18 @@ static void write_record(FILE *out, const export_return *r, const column *cols, 
     for (size_t i = 0; i < n_cols; i++) {
         char buf[16];
         fputc(',', out);
-        omr_csv_field(out, cell_for(r, &cols[i], buf, sizeof buf), ',');
+        /* a text field's cell is text (formula-neutralised); answers are codes */
+        omr_csv_cell(out, cell_for(r, &cols[i], buf, sizeof buf), ',', cols[i].is_text ? OMR_CSV_TEXT : OMR_CSV_PLAIN);
     }
     char id[32];
     snprintf(id, sizeof id, "%lld", r->id);
     const char *prov[] = {t->id, flags.s ? flags.s : "", reasons.s ? reasons.s : "",
                           confirmed.s ? confirmed.s : "", r->sources ? r->sources : "", id};
+    static const omr_csv_kind prov_kind[] = {OMR_CSV_PLAIN, OMR_CSV_PLAIN, OMR_CSV_TEXT,
+                                             OMR_CSV_PLAIN, OMR_CSV_FILE,  OMR_CSV_PLAIN};
     for (size_t i = 0; i < sizeof prov / sizeof prov[0]; i++) {
         fputc(',', out);
-        omr_csv_field(out, prov[i], ',');
+        omr_csv_cell(out, prov[i], ',', prov_kind[i]);
     }
     fputs("\r\n", out);
     omr_strbuf_free(&items);
@@ -195,7 +198,7 @@ static void write_review_rows(FILE *out, const export_return *r) {
     snprintf(id, sizeof id, "%lld", r->id);
     for (size_t i = 0; i < r->n_items; i++) {
         const char *row[] = {r->code, r->tmpl->id, r->items[i].item, r->items[i].reason, id};
-        omr_csv_row(out, row, 5);
+        omr_csv_row_kinds(out, row, 5, "pppt");
     }
 }
 

@@ -44,7 +44,7 @@ static void write_page_marks(void *user, const export_page *p) {
             snprintf(shift, sizeof shift, "%.2f", m->shift);
             const char *row[] = {p->code, page, q->id, q->boxes[b].value, fill, m->decision,
                                  conf, extent, near, shift, p->file, fpage, ret};
-            omr_csv_row(out, row, sizeof row / sizeof row[0]);
+            omr_csv_row_kinds(out, row, sizeof row / sizeof row[0], "ppppppppppf");
         }
     }
 }
@@ -66,7 +66,7 @@ static void write_reject(void *user, const export_reject *r) {
     if (r->file_page > 0)
         snprintf(page, sizeof page, "%d", r->file_page);
     const char *row[] = {r->file, page, r->blank ? "blank" : "error", r->reason ? r->reason : ""};
-    omr_csv_row(out, row, 4);
+    omr_csv_row_kinds(out, row, 4, "fppt");
 }
 
 static void write_duplicate(void *user, const export_duplicate *d) {
@@ -75,7 +75,7 @@ static void write_duplicate(void *user, const export_duplicate *d) {
     snprintf(reason, sizeof reason, "the same content as %s (received %s); not counted again", d->first_name,
              d->first_received_at);
     const char *row[] = {d->name, "", "duplicate", reason};
-    omr_csv_row(out, row, 4);
+    omr_csv_row_kinds(out, row, 4, "fppt");
 }
 
 int export_write_rejects(export_snapshot *snap, FILE *out, omr_error *err) {
@@ -105,13 +105,13 @@ void export_write_codebook(FILE *out, const omr_template *const *templates, size
                                           q->boxes[b].label ? q->boxes[b].label : "", "empty = page missing"};
                     const char *row0[] = {t->id, variable, "multi", q->text, "0", "not marked",
                                           "empty = page missing"};
-                    omr_csv_row(out, row1, 7);
-                    omr_csv_row(out, row0, 7);
+                    omr_csv_row_kinds(out, row1, 7, "ppptpt");
+                    omr_csv_row_kinds(out, row0, 7, "ppptpt");
                 } else {
                     const char *row[] = {t->id, q->id, template_question_type_name(q->type), q->text,
                                          q->boxes[b].value, q->boxes[b].label ? q->boxes[b].label : "",
                                          "empty = unanswered, unreadable or page missing"};
-                    omr_csv_row(out, row, 7);
+                    omr_csv_row_kinds(out, row, 7, "ppptpt");
                 }
             }
         }
@@ -119,7 +119,7 @@ void export_write_codebook(FILE *out, const omr_template *const *templates, size
             const template_text_field *f = &t->text_fields[i];
             const char *row[] = {t->id, f->id, "text", f->prompt ? f->prompt : "", "", "",
                                  "empty = nothing written"};
-            omr_csv_row(out, row, 7);
+            omr_csv_row_kinds(out, row, 7, "ppptpt");
         }
     }
 }

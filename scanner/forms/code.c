@@ -47,6 +47,12 @@ int identify_code_is_valid(const char *code) {
     return 1;
 }
 
+void identify_code_normalize(char *code) {
+    for (char *c = code; c && *c; c++)
+        if (*c >= 'a' && *c <= 'z')
+            *c = (char)(*c - 'a' + 'A');
+}
+
 int identify_format_payload(char *buf, size_t size, const char *template_id, const char *code,
                             int page) {
     if (!identify_code_is_valid(code))
@@ -84,6 +90,7 @@ int identify_parse_payload(const char *payload, code_payload *out, omr_error *er
                         "(a misread or a damaged code)", payload);
     snprintf(out->template_id, sizeof out->template_id, "%s", fields[0]);
     snprintf(out->code, sizeof out->code, "%s", fields[1]);
+    identify_code_normalize(out->code);
     out->page = (int)page;
     return OMR_OK;
 }

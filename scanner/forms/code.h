@@ -29,6 +29,11 @@ typedef struct {
 char identify_check_char(const char *code);
 /* Code must be 1..40 letters and digits. */
 int identify_code_is_valid(const char *code);
+/* Login codes are case-insensitive (the check character is computed over
+ * the upper-cased code): every code that enters omr, read from a QR code or
+ * a barcode or typed into a file, is upper-cased in place by this, so one
+ * code is one string in the ledger. */
+void identify_code_normalize(char *code);
 /* Writes the payload for (template, code, page) into buf. */
 int identify_format_payload(char *buf, size_t size, const char *template_id, const char *code,
                             int page);

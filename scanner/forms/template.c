@@ -10,8 +10,9 @@
  */
 #include "forms/template.h"
 
+#include "forms/code.h"
+
 #include <errno.h>
-#include <jansson.h>
 #include <libconfig.h>
 #include <math.h>
 #include <stdarg.h>
@@ -25,6 +26,13 @@
 /* Field paths in messages ("pages[2].questions[3].boxes[1]") are cut at 256
  * bytes on purpose; gcc cannot see that they never get near it. */
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+
+/* The longest template id: what identify_parse_payload takes from a QR code
+ * (forms/code.h), which also keeps comments/<id>-<code>-r<return>-p<page>-
+ * <field>.png under a file name's 255 bytes with the longest field id. */
+#define TEMPLATE_MAX_ID (IDENTIFY_MAX_ID - 1)
+/* The longest question or text field id: a column name (SPSS takes 64 bytes). */
+#define TEMPLATE_MAX_FIELD_ID 64
 
 /* ---- problem collection --------------------------------------------------- */
 
@@ -324,6 +332,27 @@ static void read_only_if(reader *r, template_question *q, config_setting_t *g, c
     }
 }
 
+/* A question's or text field's id, where it is read: not too long for a
+ * column name, and not the id of a question or text field read before it
+ * (the first n_questions questions, the first n_fields text fields). */
+static void check_new_id(reader *r, const omr_template *t, const config_setting_t *g, const char *path,
+                         const char *id, size_t n_questions, size_t n_fields) {
+    if (!id)
+        return;
+    config_setting_t *at = config_setting_get_member(g, "id");
+    if (strlen(id) > TEMPLATE_MAX_FIELD_ID)
+        problem(r, at, path, "id \"%.20s...\" has %zu characters, at most %d (it becomes a column name)", id,
+                strlen(id), TEMPLATE_MAX_FIELD_ID);
+    for (size_t j = 0; j < n_questions; j++)
+        if (t->questions[j].id && strcmp(t->questions[j].id, id) == 0)
+            problem(r, at, path, "id \"%s\" is used twice: question %s on page %d has it too", id, id,
+                    t->questions[j].page);
+    for (size_t j = 0; j < n_fields; j++)
+        if (t->text_fields[j].id && strcmp(t->text_fields[j].id, id) == 0)
+            problem(r, at, path, "id \"%s\" is used twice: text field %s on page %d has it too", id, id,
+                    t->text_fields[j].page);
+}
+
 static void read_question(reader *r, omr_template *t, template_question *q,
                           config_setting_t *g, int page, const char *path, double box_size) {
     static const char *const keys[] = {"id", "type", "text", "section", "x", "y", "w",
@@ -335,6 +364,7 @@ static void read_question(reader *r, omr_template *t, template_question *q,
     if (q->id && !valid_identifier(q->id))
         problem(r, g, path, "id \"%s\" must be letters, digits, '_' or '-' (it becomes a column name)",
                 q->id);
+    check_new_id(r, t, g, path, q->id, (size_t)(q - t->questions), t->n_text_fields);
     char *type = get_string(r, g, name, "type", true);
     if (type) {
         if (strcmp(type, "single") == 0)
@@ -390,6 +420,7 @@ static void read_text_field(reader *r, omr_template *t, template_text_field *f,
     f->id = get_string(r, g, path, "id", true);
     if (f->id && !valid_identifier(f->id))
         problem(r, g, path, "id \"%s\" must be letters, digits, '_' or '-'", f->id);
+    check_new_id(r, t, g, path, f->id, t->n_questions, (size_t)(f - t->text_fields));
     f->prompt = get_string(r, g, path, "prompt", false);
     read_rect(r, g, f->id ? f->id : path, &f->rect, 0, 0, -1);
     if (!rect_inside_page(t, f->rect))
@@ -471,12 +502,7 @@ static void check_consistency(reader *r, omr_template *t, config_t *cfg) {
         template_question *q = &t->questions[i];
         if (!q->id)
             continue;
-        for (size_t j = 0; j < i; j++)
-            if (t->questions[j].id && strcmp(t->questions[j].id, q->id) == 0)
-                problem(r, root, q->id, "question id is used twice");
-        for (size_t j = 0; j < t->n_text_fields; j++)
-            if (t->text_fields[j].id && strcmp(t->text_fields[j].id, q->id) == 0)
-                problem(r, root, q->id, "id is used by a question and a text field");
+        /* ids used twice are refused where they are read (check_new_id) */
         if (q->only_if_question) {
             const template_question *target = template_question_by_id(t, q->only_if_question);
             if (!target || target == q)
@@ -678,9 +704,16 @@ static void check_foreign(reader *r, omr_template *t, config_setting_t *root) {
                 int most = id->group_code > id->group_page ? id->group_code : id->group_page;
                 if (id->group_form > most)
                     most = id->group_form;
+                config_setting_t *fields = config_setting_lookup(root, "identity.fields");
+                int n_fields = fields ? config_setting_length(fields) : 0;
                 if ((size_t)most > re.re_nsub)
-                    problem(r, root, "identity.fields", "names group %d, but the pattern has %zu groups",
+                    problem(r, fields ? fields : root, "identity.fields", "names group %d, but the pattern has %zu groups",
                             most, (size_t)re.re_nsub);
+                else if ((size_t)n_fields > re.re_nsub)
+                    problem(r, fields, "identity.fields",
+                            "%d elements, but the pattern has %zu groups: one element per group in "
+                            "parentheses, in order",
+                            n_fields, (size_t)re.re_nsub);
                 regfree(&re);
             }
         }
@@ -751,6 +784,10 @@ int template_parse(const char *path, omr_template **out, template_problems *prob
     t->id = get_string(&r, root, "", "id", true);
     if (t->id && !valid_identifier(t->id))
         problem(&r, root, "id", "\"%s\" must be letters, digits, '_' or '-'", t->id);
+    if (t->id && strlen(t->id) > TEMPLATE_MAX_ID)
+        problem(&r, config_setting_get_member(root, "id"), "id",
+                "%zu characters, at most %d: the id is printed in every page's QR code and names "
+                "the comment crops' files", strlen(t->id), TEMPLATE_MAX_ID);
     t->title = get_string(&r, root, "", "title", true);
     t->code_kind = get_string(&r, root, "", "code_kind", false);
     if (!t->code_kind)
@@ -766,7 +803,11 @@ int template_parse(const char *path, omr_template **out, template_problems *prob
         problem(&r, root, "page_width", "page size %.0f x %.0f mm is not a paper size",
                 t->page_width, t->page_height);
     double box_size = 5;
-    get_number(&r, root, "", "box_size", false, &box_size);
+    if (get_number(&r, root, "", "box_size", false, &box_size) && (box_size < 2.5 || box_size > 20)) {
+        problem(&r, config_setting_get_member(root, "box_size"), "box_size",
+                "%g mm: boxes must be 2.5 to 20 mm wide and high", box_size);
+        box_size = 5; /* one problem, not a "w: missing" for every box */
+    }
 
     config_setting_t *fid = config_setting_get_member(root, "fiducials");
     if (fid && !config_setting_is_group(fid)) {
@@ -909,83 +950,4 @@ const char *template_question_type_name(question_type type) {
         return "scale";
     }
     return "?";
-}
-
-/* ---- geometry as JSON ----------------------------------------------------- */
-
-static json_t *json_mm(double v) {
-    /* two decimals are a hundredth of a millimetre: finer than any scanner */
-    return json_real(round(v * 100) / 100);
-}
-
-static void json_put_rect(json_t *obj, omr_rect rc) {
-    json_object_set_new(obj, "x", json_mm(rc.x));
-    json_object_set_new(obj, "y", json_mm(rc.y));
-    json_object_set_new(obj, "w", json_mm(rc.w));
-    json_object_set_new(obj, "h", json_mm(rc.h));
-}
-
-int template_write_geometry(const omr_template *t, FILE *out, omr_error *err) {
-    json_t *doc = json_object();
-    json_object_set_new(doc, "template", json_string(t->id));
-    json_object_set_new(doc, "units", json_string("mm"));
-    json_t *pages = json_array();
-    for (size_t p = 0; p < t->n_pages; p++) {
-        int number = t->pages[p].number;
-        json_t *page = json_object();
-        json_object_set_new(page, "page", json_integer(number));
-        json_object_set_new(page, "width", json_mm(t->page_width));
-        json_object_set_new(page, "height", json_mm(t->page_height));
-        json_t *boxes = json_array();
-        for (size_t i = 0; i < t->n_questions; i++) {
-            const template_question *q = &t->questions[i];
-            if (q->page != number)
-                continue;
-            for (size_t b = 0; b < q->n_boxes; b++) {
-                json_t *box = json_object();
-                json_object_set_new(box, "question", json_string(q->id));
-                json_object_set_new(box, "value", json_string(q->boxes[b].value));
-                json_put_rect(box, q->boxes[b].rect);
-                json_array_append_new(boxes, box);
-            }
-        }
-        json_object_set_new(page, "boxes", boxes);
-        json_t *texts = json_array();
-        for (size_t i = 0; i < t->n_text_fields; i++) {
-            if (t->text_fields[i].page != number)
-                continue;
-            json_t *field = json_object();
-            json_object_set_new(field, "field", json_string(t->text_fields[i].id));
-            json_put_rect(field, t->text_fields[i].rect);
-            json_array_append_new(texts, field);
-        }
-        json_object_set_new(page, "text", texts);
-        if (t->has_code) {
-            json_t *code = json_object();
-            json_put_rect(code, t->code_rect);
-            json_object_set_new(page, "code", code);
-        }
-        json_array_append_new(pages, page);
-    }
-    json_object_set_new(doc, "pages", pages);
-    json_t *questions = json_array();
-    for (size_t i = 0; i < t->n_questions; i++) {
-        const template_question *q = &t->questions[i];
-        json_t *question = json_object();
-        json_object_set_new(question, "id", json_string(q->id));
-        json_object_set_new(question, "type", json_string(template_question_type_name(q->type)));
-        json_t *values = json_array();
-        for (size_t b = 0; b < q->n_boxes; b++)
-            json_array_append_new(values, json_string(q->boxes[b].value));
-        json_object_set_new(question, "values", values);
-        json_array_append_new(questions, question);
-    }
-    json_object_set_new(doc, "questions", questions);
-    int rc = json_dumpf(doc, out, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) == 0 ? OMR_OK : OMR_ERR_IO;
-    json_decref(doc);
-    if (rc == OMR_OK && fputc('\n', out) == EOF)
-        rc = OMR_ERR_IO;
-    if (rc != OMR_OK)
-        return omr_fail(err, OMR_ERR_IO, "cannot write geometry of %s", t->id);
-    return OMR_OK;
 }

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forms/code.h"
+
 unsigned barcode_kinds_of(const omr_template *const *templates, size_t n) {
     unsigned kinds = 0;
     for (size_t i = 0; i < n; i++) {
@@ -85,6 +87,9 @@ int barcode_scan(zbar_image_scanner_t *scanner, const omr_image *region, int ox,
     return n;
 }
 
+static int match_fields(const template_identity *id, const barcode_symbol *symbol, const regmatch_t *groups,
+                        char *code, size_t code_size, int *page, omr_error *err);
+
 int barcode_match(const omr_template *t, const barcode_symbol *symbol, char *code, size_t code_size,
                   int *page, omr_error *err) {
     const template_identity *id = &t->identity;
@@ -96,12 +101,34 @@ int barcode_match(const omr_template *t, const barcode_symbol *symbol, char *cod
     regex_t re;
     if (regcomp(&re, id->pattern, REG_EXTENDED) != 0)
         return OMR_ERR_NOT_FOUND; /* template_load refuses such a pattern */
-    regmatch_t groups[10];
-    int rc = regexec(&re, symbol->text, 10, groups, 0);
+    /* one slot per group of the pattern (and the whole match): the fields
+     * may name any of them (template_parse refuses a field beyond re_nsub) */
+    size_t n_groups = re.re_nsub + 1;
+    if ((size_t)id->group_code >= n_groups || (size_t)id->group_page >= n_groups ||
+        (size_t)id->group_form >= n_groups) {
+        regfree(&re);
+        return OMR_ERR_NOT_FOUND;
+    }
+    regmatch_t *groups = calloc(n_groups, sizeof *groups);
+    if (!groups) {
+        regfree(&re);
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory reading the barcode \"%.60s\"", symbol->text);
+    }
+    int rc = regexec(&re, symbol->text, n_groups, groups, 0);
     regfree(&re);
     size_t len = strlen(symbol->text);
-    if (rc != 0 || groups[0].rm_so != 0 || (size_t)groups[0].rm_eo != len)
+    if (rc != 0 || groups[0].rm_so != 0 || (size_t)groups[0].rm_eo != len) {
+        free(groups);
         return OMR_ERR_NOT_FOUND;
+    }
+    int result = match_fields(id, symbol, groups, code, code_size, page, err);
+    free(groups);
+    return result;
+}
+
+/* The code, page and form groups of a whole match (barcode_match). */
+static int match_fields(const template_identity *id, const barcode_symbol *symbol, const regmatch_t *groups,
+                        char *code, size_t code_size, int *page, omr_error *err) {
     char field[BARCODE_MAX_TEXT];
 #define GROUP(g)                                                                                   \
     (groups[g].rm_so < 0 ? (field[0] = 0, field)                                                   \
@@ -125,6 +152,7 @@ int barcode_match(const omr_template *t, const barcode_symbol *symbol, char *cod
             if (isalnum((unsigned char)*c) && (unsigned char)*c < 128)
                 code[k++] = *c;
         code[k] = 0;
+        identify_code_normalize(code);
         if (k == 0 || k > 40)
             return omr_fail(err, OMR_ERR_INVALID,
                             "the barcode \"%.60s\" holds no usable respondent code", symbol->text);

@@ -540,7 +540,9 @@ static void write_data(FILE *f, const analysis_data *d, const export_var *v, siz
                 if (dot)
                     *dot = ',';
             }
-            omr_csv_field(f, s, delim);
+            /* strings (comments, units, frame variables) are text, formula-neutralised;
+             * numbers and missing-value codes (-9) stay numbers (base/files.h) */
+            omr_csv_cell(f, s, delim, v[i].kind == VAR_STRING ? OMR_CSV_TEXT : OMR_CSV_PLAIN);
         }
         fputs("\r\n", f);
     }
@@ -559,20 +561,20 @@ static void write_codebook(FILE *f, const analysis_data *d, const export_var *v,
     for (size_t i = 0; i < nv; i++) {
         const export_var *e = &v[i];
         const char *row[] = {e->name, kind_name(e->kind), e->label, "", "", ""};
-        omr_csv_row(f, row, 6);
+        omr_csv_row_kinds(f, row, 6, "pptptp");
         if (e->source == SRC_QUESTION && e->kind == VAR_NUMERIC) {
             const template_question *q = &t->questions[e->index];
             for (size_t b = 0; b < q->n_boxes; b++) {
                 const char *vr[] = {e->name, kind_name(e->kind), e->label, q->boxes[b].value,
                                     q->boxes[b].label ? q->boxes[b].label : "", ""};
-                omr_csv_row(f, vr, 6);
+                omr_csv_row_kinds(f, vr, 6, "pptptp");
             }
         } else if (e->source == SRC_OPTION) {
             const char *one[] = {e->name, kind_name(e->kind), e->label, "1", "Markerad (marked)", ""};
             const char *zero[] = {e->name, kind_name(e->kind), e->label, "0",
                                   "Ej markerad (not marked)", ""};
-            omr_csv_row(f, one, 6);
-            omr_csv_row(f, zero, 6);
+            omr_csv_row_kinds(f, one, 6, "pptptp");
+            omr_csv_row_kinds(f, zero, 6, "pptptp");
         }
         if (e->source == SRC_QUESTION || e->source == SRC_OPTION) {
             for (size_t m = 0; m < 4; m++) {
@@ -581,7 +583,7 @@ static void write_codebook(FILE *f, const analysis_data *d, const export_var *v,
                 const char *mr[] = {e->name, kind_name(e->kind), e->label,
                                     e->kind == VAR_NUMERIC ? code : "",
                                     analysis_missing_label(missing_codes[m]), "missing"};
-                omr_csv_row(f, mr, 6);
+                omr_csv_row_kinds(f, mr, 6, "pptptp");
                 if (e->kind != VAR_NUMERIC)
                     break; /* a string question: empty is its only missing value */
             }

@@ -191,6 +191,25 @@ static void upper_copy(char *dst, size_t size, const char *src) {
     dst[i] = 0;
 }
 
+/* Login codes as typed ("tpn2b592 ") made the one form they are everywhere
+ * else (forms/code.h): spaces around them dropped, letters upper-cased, so a
+ * scanned form's code (upper case in its QR code) finds its frame row. The
+ * check character is over the upper-cased code, so it is checked the same. */
+static void normalize_codes(csv_input *in, int col, size_t first_row) {
+    for (size_t r = first_row; col >= 0 && r < in->n; r++) {
+        csv_record *row = &in->rows[r];
+        if ((size_t)col >= row->n)
+            continue;
+        char *cell = row->cells[col];
+        size_t start = strspn(cell, " \t"), len = strlen(cell + start);
+        while (len > 0 && (cell[start + len - 1] == ' ' || cell[start + len - 1] == '\t'))
+            len--;
+        memmove(cell, cell + start, len);
+        cell[len] = 0;
+        identify_code_normalize(cell);
+    }
+}
+
 /* Reports codes that occur more than once among rows[1..] (case-insensitive). */
 static void check_duplicates(const csv_input *in, int code_col, frame_problems *problems) {
     size_t n = 0;
@@ -372,6 +391,7 @@ int frame_import_csv(sqlite3 *db, const char *path, const frame_import_options *
         return rc;
     int code_col = -1, unit_col = -1;
     check_frame_header(&in, o, &code_col, &unit_col, problems);
+    normalize_codes(&in, code_col, 1);
     int exists_check = 0;
     int exists = frame_store_settings(db, o->template_id, &exists_check);
     frame_store_probe *old = NULL;
@@ -411,6 +431,7 @@ int frame_read_code_list(const char *path, frame_strings *codes, size_t **lines,
         col = column_index(&in.rows[0], "code");
         start = 1;
     }
+    normalize_codes(&in, col, start);
     *lines = malloc((in.n ? in.n : 1) * sizeof **lines);
     for (size_t r = start; r < in.n; r++) {
         const csv_record *row = &in.rows[r];
@@ -741,6 +762,8 @@ int frame_import_web(sqlite3 *db, const omr_template *t, const char *path,
         frame_problem_add(problems, 0, "the file is empty: it needs the header of records.csv");
     else
         find_web_columns(&in.rows[0], t, &cols, problems);
+    if (problems->count == before)
+        normalize_codes(&in, cols.code_col, 1);
     if (problems->count == before) {
         check_duplicates(&in, cols.code_col, problems);
         rows = calloc(in.n, sizeof *rows);

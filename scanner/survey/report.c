@@ -105,7 +105,9 @@ static void pad(FILE *out, const char *s, size_t width, int right) {
 
 /* One cell of a table, then ',' or the row's CRLF. */
 static void csv_put(FILE *out, const char *s, int last) {
-    omr_csv_field(out, s, ',');
+    /* unit names, question texts and labels are text (formula-neutralised,
+     * base/files.h); the numbers here are never negative, so never touched */
+    omr_csv_cell(out, s, ',', OMR_CSV_TEXT);
     fputs(last ? "\r\n" : ",", out);
 }
 

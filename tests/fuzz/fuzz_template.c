@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "forms/template.h"
+#include "reading/reference.h" /* template_load: the layout and its blank pages */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
