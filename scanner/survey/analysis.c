@@ -519,7 +519,8 @@ static const char *cell_value(const analysis_data *d, const export_var *v, const
     return "";
 }
 
-static void write_data(FILE *f, const analysis_data *d, const export_var *v, size_t nv, int excel) {
+/* Returns 0, or -1 when out of memory (the file is then abandoned). */
+static int write_data(FILE *f, const analysis_data *d, const export_var *v, size_t nv, int excel) {
     char delim = excel ? ';' : ',';
     if (excel)
         fputs("\xEF\xBB\xBF", f);
@@ -530,6 +531,8 @@ static void write_data(FILE *f, const analysis_data *d, const export_var *v, siz
     }
     fputs("\r\n", f);
     char *buf = malloc(65536);
+    if (!buf)
+        return -1;
     for (size_t r = 0; r < d->n_rows; r++) {
         for (size_t i = 0; i < nv; i++) {
             if (i)
@@ -540,13 +543,16 @@ static void write_data(FILE *f, const analysis_data *d, const export_var *v, siz
                 if (dot)
                     *dot = ',';
             }
-            /* strings (comments, units, frame variables) are text, formula-neutralised;
-             * numbers and missing-value codes (-9) stay numbers (base/files.h) */
-            omr_csv_cell(f, s, delim, v[i].kind == VAR_STRING ? OMR_CSV_TEXT : OMR_CSV_PLAIN);
+            /* in the Excel file, strings (comments, units, frame variables) are text,
+             * formula-neutralised; data.csv is read by the R and SPSS scripts, which
+             * must get the values as they are. Numbers and missing-value codes (-9)
+             * stay numbers in both (base/files.h) */
+            omr_csv_cell(f, s, delim, excel && v[i].kind == VAR_STRING ? OMR_CSV_TEXT : OMR_CSV_PLAIN);
         }
         fputs("\r\n", f);
     }
     free(buf);
+    return 0;
 }
 
 static const char *kind_name(var_kind k) {
@@ -622,6 +628,8 @@ static void put_quoted(FILE *f, const char *s, char quote) {
 static size_t string_width(const analysis_data *d, const export_var *e) {
     size_t w = 1;
     char *buf = malloc(65536);
+    if (!buf)
+        return -1;
     for (size_t r = 0; r < d->n_rows; r++) {
         const char *s = cell_value(d, e, &d->rows[r], buf, 65536);
         size_t len = s ? strlen(s) : 0;
@@ -786,12 +794,18 @@ int analysis_export(const analysis_data *d, const char *dir, const analysis_expo
         omr_atomic_file of;
         if ((rc = omr_atomic_open(&of, dir, names[i], err)) != OMR_OK)
             break;
+        int written = 0;
         switch (i) {
-        case 0: write_data(of.fp, d, v, nv, 0); break;
+        case 0: written = write_data(of.fp, d, v, nv, 0); break;
         case 1: write_codebook(of.fp, d, v, nv); break;
         case 2: write_spss(of.fp, d, v, nv); break;
         case 3: write_r(of.fp, d, v, nv); break;
-        default: write_data(of.fp, d, v, nv, 1); break;
+        default: written = write_data(of.fp, d, v, nv, 1); break;
+        }
+        if (written != 0) {
+            omr_atomic_abort(&of);
+            rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory writing %s/%s", dir, names[i]);
+            break;
         }
         rc = omr_atomic_commit(&of, err);
     }
