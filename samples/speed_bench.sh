@@ -8,9 +8,11 @@
 # forms (omr render), then for each format, pinned to one core (taskset -c 0)
 # and timed by CPU (user + system from /usr/bin/time -v, not wall clock):
 #   floor   BUILD/decode_floor on the same files (the same libraries, nothing else)
-#   omr     omr scan --no-ocr on the same files (start-up and export included)
+#   omr     omr scan --no-ocr on the same files (start-up and export included;
+#           pinned to one core, --jobs defaults to 1)
 # and prints ms/page for both, their ratio and omr's peak RSS. Also omr's
-# start-up alone (a scan of an empty folder, template load and mask included).
+# start-up alone (a scan of an empty folder: template load and export), and
+# one G4 file read with the print masks drawn (no cache) and cached.
 # Environment: SPEED_FORMS (forms to generate, default 40), SPEED_SEED (7),
 # SPEED_DIR (work folder to keep; default a temporary one, removed).
 # Instruction counts: run the printed omr command under
@@ -56,8 +58,20 @@ cpu_of() {
                 END { printf "%.3f %d\n", s, kb }' "$WORK/t.time"
 }
 
+# the print mask cache (reading/mask.c) in its own folder: one G4 file read
+# with no cache (masks drawn), then with the cache made by that first run
+export OMR_CACHE_DIR="$WORK/cache"
+rm -rf "$OMR_CACHE_DIR"
 set -- $(cpu_of "$BUILD/omr" scan --no-ocr --template ekb-2024 --out "$WORK/out-empty" "$WORK/empty")
 echo "start-up (empty batch, template load + export): $(awk -v s=$1 'BEGIN { printf "%.0f", s * 1000 }') ms CPU, peak $2 kB"
+one=$(find "$WORK/tiff-g4" ! -type d | sort | head -n 1)
+if [ -n "$one" ]; then
+    set -- $(OMR_CACHE_DIR= cpu_of "$BUILD/omr" scan --no-ocr --template ekb-2024 --out "$WORK/out-one" "$one")
+    nocache=$1
+    cpu_of "$BUILD/omr" scan --no-ocr --template ekb-2024 --out "$WORK/out-one" "$one" >/dev/null
+    set -- $(cpu_of "$BUILD/omr" scan --no-ocr --template ekb-2024 --out "$WORK/out-one" "$one")
+    echo "one G4 file ($(basename "$one")): $(awk -v a=$nocache -v b=$1 'BEGIN { printf "%.0f ms CPU with masks drawn, %.0f ms with masks cached", a * 1000, b * 1000 }')"
+fi
 printf '%-9s %6s %12s %12s %7s %10s\n' format pages floor_ms/pg omr_ms/pg ratio peak_kB
 for f in tiff-g4 tiff-lzw png jpeg pdf; do
     files=$(find "$WORK/$f" ! -type d | sort)
