@@ -66,7 +66,7 @@ set -- $(cpu_of "$BUILD/omr" scan --no-ocr --template ekb-2024 --out "$WORK/out-
 echo "start-up (empty batch, template load + export): $(awk -v s=$1 'BEGIN { printf "%.0f", s * 1000 }') ms CPU, peak $2 kB"
 one=$(find "$WORK/tiff-g4" ! -type d | sort | head -n 1)
 if [ -n "$one" ]; then
-    set -- $(OMR_CACHE_DIR= cpu_of "$BUILD/omr" scan --no-ocr --template ekb-2024 --out "$WORK/out-one" "$one")
+    set -- $(cpu_of env OMR_CACHE_DIR= "$BUILD/omr" scan --no-ocr --template ekb-2024 --out "$WORK/out-one" "$one")
     nocache=$1
     cpu_of "$BUILD/omr" scan --no-ocr --template ekb-2024 --out "$WORK/out-one" "$one" >/dev/null
     set -- $(cpu_of "$BUILD/omr" scan --no-ocr --template ekb-2024 --out "$WORK/out-one" "$one")
