@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include "base/files.h"
@@ -29,8 +30,8 @@
 #define MASK_PITCH_MM 0.1   /* the print mask's cell */
 #define MASK_GROW_MM 0.4    /* print grown by this: registration and toner spread */
 #define MASK_PRINT_LEVEL 192 /* a drawn pixel darker than this is print */
-#define MASK_CACHE_MAGIC "OMRMASK1"
-#define MASK_CACHE_VERSION "omr print mask 1" /* change when the drawing or the growth changes */
+#define MASK_CACHE_MAGIC "OMRMASK2"
+#define MASK_CACHE_VERSION "omr print mask 2" /* change when the drawing or the growth changes */
 
 /* A form omr did not print: the blank page's own print, thresholded and
  * grown by 0.4 mm, one cell per 0.1 mm. */
@@ -129,11 +130,11 @@ static int mask_from_drawing(const omr_template *tmpl, int page, print_mask *out
  *
  * A drawn mask depends on the template file's bytes, the page, the cell, the
  * growth, the print level, this code's version, cairo's version and the fonts
- * the drawing resolves (fingerprinted by their glyph advances and extents).
+ * the drawing resolves (the times of the font and fontconfig folders).
  * All of it is hashed (SHA-256) into the file's name, so a changed template
  * or font gives another name and the old file is simply never read again.
  * The file holds the magic, the key again, the size, the cells one bit each
- * and the SHA-256 of those bits: a file cut short, written over by a second
+ * and a check of those bits: a file cut short, written over by a second
  * writer or damaged is not used (the mask is drawn anew). The cache is
  * $OMR_CACHE_DIR, else $XDG_CACHE_HOME/omr, else ~/.cache/omr; OMR_CACHE_DIR
  * set but empty turns it off. A cache that cannot be read or written only
@@ -164,27 +165,75 @@ static int mask_cache_make_dir(const char *dir) {
     return mkdir(path, 0777) == 0 || errno == EEXIST;
 }
 
-/* The fonts draw.c asks cairo for, as this machine resolves them. */
-static void mask_font_fingerprint(EVP_MD_CTX *md) {
-    static const char *const families[] = {"DejaVu Sans", "DejaVu Sans Mono"};
-    static const char sample[] = "AaBbgjQqWw01234567890 \xc3\x85\xc3\x84\xc3\x96\xc3\xa5\xc3\xa4\xc3\xb6?!";
-    cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_A8, 1, 1);
-    cairo_t *cr = cairo_create(surface);
-    for (size_t f = 0; f < sizeof families / sizeof *families; f++)
-        for (int style = 0; style < 3; style++) {
-            cairo_select_font_face(cr, families[f], style == 1 ? CAIRO_FONT_SLANT_ITALIC : CAIRO_FONT_SLANT_NORMAL,
-                                   style == 2 ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
-            cairo_set_font_size(cr, 100);
-            cairo_text_extents_t te;
-            cairo_font_extents_t fe;
-            cairo_text_extents(cr, sample, &te);
-            cairo_font_extents(cr, &fe);
-            double v[] = {te.x_bearing, te.y_bearing, te.width, te.height, te.x_advance,
-                          fe.ascent, fe.descent, fe.height, fe.max_x_advance};
-            EVP_DigestUpdate(md, v, sizeof v);
+/* The fonts draw.c asks cairo for, as this machine would resolve them:
+ * fontconfig's own test of its cache (the modification times of the font
+ * folders, recursively, and of its configuration), without starting
+ * fontconfig. Installing, removing or upgrading a font renames files in its
+ * folder, which changes the folder's time, hence the key. */
+static void mask_font_dirs(EVP_MD_CTX *md, const char *dir, int depth) {
+    struct stat st;
+    if (depth > 6 || stat(dir, &st) != 0)
+        return;
+    long long stamp[3] = {(long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec, (long long)st.st_size};
+    EVP_DigestUpdate(md, dir, strlen(dir) + 1);
+    EVP_DigestUpdate(md, stamp, sizeof stamp);
+    if (!S_ISDIR(st.st_mode))
+        return;
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    char **subdirs = NULL;
+    size_t n = 0, cap = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] == '.' || (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN && e->d_type != DT_LNK &&
+                                    strncmp(dir, "/etc/fonts", 10) != 0))
+            continue; /* font files themselves: their folder's time tells */
+        if (n == cap) {
+            char **grown = realloc(subdirs, (cap = cap ? 2 * cap : 16) * sizeof *subdirs);
+            if (!grown)
+                break;
+            subdirs = grown;
         }
-    cairo_destroy(cr);
-    cairo_surface_destroy(surface);
+        size_t len = strlen(dir) + strlen(e->d_name) + 2;
+        if ((subdirs[n] = malloc(len)))
+            snprintf(subdirs[n++], len, "%s/%s", dir, e->d_name);
+    }
+    closedir(d);
+    /* readdir's order is the file system's: sorted, the key is stable */
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && strcmp(subdirs[j - 1], subdirs[j]) > 0; j--) {
+            char *t = subdirs[j];
+            subdirs[j] = subdirs[j - 1];
+            subdirs[j - 1] = t;
+        }
+    for (size_t i = 0; i < n; i++) {
+        mask_font_dirs(md, subdirs[i], depth + 1);
+        free(subdirs[i]);
+    }
+    free(subdirs);
+}
+
+static void mask_font_fingerprint(EVP_MD_CTX *md) {
+    const char *home = getenv("HOME"), *xdg = getenv("XDG_CONFIG_HOME");
+    char path[4096];
+    mask_font_dirs(md, "/etc/fonts", 0);
+    mask_font_dirs(md, "/usr/share/fonts", 0);
+    mask_font_dirs(md, "/usr/local/share/fonts", 0);
+    if (home && *home) {
+        snprintf(path, sizeof path, "%s/.fonts", home);
+        mask_font_dirs(md, path, 0);
+        snprintf(path, sizeof path, "%s/.local/share/fonts", home);
+        mask_font_dirs(md, path, 0);
+        snprintf(path, sizeof path, "%s/.config/fontconfig", home);
+        mask_font_dirs(md, path, 0);
+    }
+    if (xdg && *xdg) {
+        snprintf(path, sizeof path, "%s/fontconfig", xdg);
+        mask_font_dirs(md, path, 0);
+    }
+    const char *fc = getenv("FONTCONFIG_FILE");
+    if (fc)
+        EVP_DigestUpdate(md, fc, strlen(fc) + 1);
 }
 
 /* The key of (template, page) as 64 hex digits; 0 when the template file
@@ -219,9 +268,23 @@ static int mask_cache_key(const omr_template *t, int page, char hex[65]) {
     return ok;
 }
 
+/* A check of the stored bits against a torn or damaged file (not against
+ * an adversary: the cache is the user's own): 64-bit multiply-xor over
+ * words, in the first 8 of `out`, the rest zero. */
 static int mask_digest(const uint8_t *bits, size_t n, unsigned char out[32]) {
-    unsigned len = 0;
-    return EVP_Digest(bits, n, out, &len, EVP_sha256(), NULL) == 1 && len == 32;
+    uint64_t h = 0x9e3779b97f4a7c15u ^ (uint64_t)n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, bits + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdu;
+        h ^= h >> 32;
+    }
+    for (; i < n; i++)
+        h = (h ^ bits[i]) * 0x100000001b3u;
+    memset(out, 0, 32);
+    memcpy(out, &h, 8);
+    return 1;
 }
 
 typedef struct {
@@ -229,7 +292,7 @@ typedef struct {
     char key[64];
     int32_t width, height;
     double pitch;
-    unsigned char digest[32]; /* of the bits that follow */
+    unsigned char digest[32]; /* mask_digest of the bits that follow */
 } mask_cache_header;
 
 /* 1 when `path` held a whole, undamaged mask of `key` (now in *out). */
@@ -247,10 +310,14 @@ static int mask_cache_read(const char *path, const char *key, print_mask *out) {
     ok = ok && bits && fread(bits, 1, nbits, f) == nbits && fgetc(f) == EOF &&
          mask_digest(bits, nbits, digest) && memcmp(digest, h.digest, 32) == 0;
     fclose(f);
-    uint8_t *printed = ok ? malloc(cells) : NULL;
+    uint8_t *printed = ok ? malloc(nbits * 8) : NULL; /* room for the last byte's 8 */
     if (printed) {
-        for (size_t i = 0; i < cells; i++)
-            printed[i] = (bits[i >> 3] >> (i & 7)) & 1;
+        uint8_t unpack[256][8];
+        for (int b = 0; b < 256; b++)
+            for (int k = 0; k < 8; k++)
+                unpack[b][k] = (uint8_t)((b >> k) & 1);
+        for (size_t i = 0; i < nbits; i++)
+            memcpy(printed + 8 * i, unpack[bits[i]], 8);
         *out = (print_mask){.width = h.width, .height = h.height, .pitch = h.pitch, .printed = printed};
     }
     free(bits);
