@@ -90,9 +90,13 @@ static void setup(void) {
     omr_error err;
     cr_assert_eq(calibration_load("calibration/default.cfg", &cal, &err), OMR_OK);
     dir = test_tempdir();
+    char cache[600];
+    snprintf(cache, sizeof cache, "%s/cache", dir); /* the print masks' cache: the test's own */
+    setenv("OMR_CACHE_DIR", cache, 1);
 }
 
 static void teardown(void) {
+    unsetenv("OMR_CACHE_DIR");
     template_free(tmpl);
     rm_rf(dir);
 }
