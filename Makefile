@@ -76,6 +76,11 @@ $(BUILD)/%.o: %.cpp scanner/base/cv_wrap.h
 $(BUILD)/omr-samples: $(SAMPLE_OBJ) $(BUILD)/libomr.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcsv
 
+# the decode floor of samples/speed_bench.sh: the same decoding libraries, nothing of omr
+$(BUILD)/decode_floor: samples/decode_floor.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDLIBS)
+
 $(BUILD)/tests/%: tests/%.c tests/helpers.h $(BUILD)/libomr.a $(BUILD)/omr
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests -o $@ $< $(BUILD)/libomr.a $(LDFLAGS) $(LDLIBS) -lcriterion

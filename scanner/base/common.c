@@ -31,6 +31,13 @@ char *omr_strdup(const char *s) {
 }
 
 omr_image *omr_image_new(int width, int height, double dpi, uint8_t fill) {
+    omr_image *image = omr_image_new_uninit(width, height, dpi);
+    if (image)
+        memset(image->pixels, fill, (size_t)width * (size_t)height);
+    return image;
+}
+
+omr_image *omr_image_new_uninit(int width, int height, double dpi) {
     if (width <= 0 || height <= 0)
         return NULL;
     omr_image *image = calloc(1, sizeof *image);
@@ -45,7 +52,6 @@ omr_image *omr_image_new(int width, int height, double dpi, uint8_t fill) {
         free(image);
         return NULL;
     }
-    memset(image->pixels, fill, (size_t)width * (size_t)height);
     return image;
 }
 

@@ -44,6 +44,9 @@ typedef struct {
 
 /* Allocates an image filled with `fill`; NULL when out of memory. */
 omr_image *omr_image_new(int width, int height, double dpi, uint8_t fill);
+/* The same with the pixels left as allocated, for a decoder that writes
+ * every pixel before the image is used (or frees it); NULL when out of memory. */
+omr_image *omr_image_new_uninit(int width, int height, double dpi);
 void omr_image_free(omr_image *image);
 /* Copy of the rectangle (clipped to the image); NULL if it is empty. */
 omr_image *omr_image_crop(const omr_image *image, int x, int y, int w, int h);

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon/scan_jobs.h"
 #include "pages/decode.h"
 #include "pages/encode.h"
 
@@ -269,7 +270,14 @@ int scan_ingest_file(scan_context *ctx, sqlite3 *db, const scan_input *in, scan_
     store_scan_file file = {.name = in->name, .archive_path = in->archive_path,
                             .rejected_path = in->rejected_path, .received_at = in->received_at,
                             .out_dir = o->out_dir, .ocr = o->run_ocr};
+    scan_file_pages pages;
+    memset(&pages, 0, sizeof pages);
+    if (in->pages_read) { /* read ahead by a worker (scan --jobs): ours now */
+        pages = *in->pages_read;
+        memset(in->pages_read, 0, sizeof *in->pages_read);
+    }
     if (store_hash_file(in->path, sha, &size, &herr) != OMR_OK) {
+        scan_file_pages_free(&pages);
         /* no content to hash: recorded by name, as rejected */
         file.error = herr.message;
         return store_write_file(db, o->templates, o->n_templates, &file, result, err);
@@ -278,6 +286,8 @@ int scan_ingest_file(scan_context *ctx, sqlite3 *db, const scan_input *in, scan_
     file.size = size;
     store_file_info known;
     int rc = store_find_file(db, sha, &known, err);
+    if (rc != OMR_OK || (known.found && strcmp(known.state, "processing") != 0))
+        scan_file_pages_free(&pages); /* not needed (read ahead in vain) */
     if (rc != OMR_OK)
         return rc;
     if (known.found && strcmp(known.state, "processing") != 0) {
@@ -287,8 +297,8 @@ int scan_ingest_file(scan_context *ctx, sqlite3 *db, const scan_input *in, scan_
             *outcome = SCAN_DUPLICATE;
         return rc;
     }
-    scan_file_pages pages;
-    scan_read_file(ctx, in->path, in->name, &pages);
+    if (!in->pages_read)
+        scan_read_file(ctx, in->path, in->name, &pages);
     if (in->still_same && !in->still_same(in->user)) {
         scan_file_pages_free(&pages);
         *outcome = SCAN_CHANGED;
@@ -537,6 +547,66 @@ static void remove_temp_ledger(const char *path) {
     unlink(side);
 }
 
+/* ---- read ahead: scan --jobs N (scan_jobs.h) ------------------------------------ */
+
+/* N worker contexts reading the batch's files ahead of the one thread that
+ * stores them, in input order. */
+typedef struct {
+    scan_context *contexts;
+    void **states;
+    int n;
+    char *const *paths;
+    scan_jobs *pool;
+} scan_read_ahead;
+
+static void read_ahead_work(void *worker, size_t index, void *slot, void *user) {
+    const scan_read_ahead *ra = user;
+    scan_read_file(worker, ra->paths[index], ra->paths[index], slot);
+}
+
+static void read_ahead_discard(void *slot, void *user) {
+    (void)user;
+    scan_file_pages_free(slot);
+}
+
+static void read_ahead_stop(scan_read_ahead *ra) {
+    scan_jobs_stop(ra->pool);
+    for (int i = 0; i < ra->n; i++)
+        scan_context_free(&ra->contexts[i]);
+    free(ra->contexts);
+    free(ra->states);
+    memset(ra, 0, sizeof *ra);
+}
+
+/* Starts `jobs` readers over `paths`; 0 (nothing started) when that cannot
+ * be done, and the batch is read by one thread as before. */
+static int read_ahead_start(scan_read_ahead *ra, const scan_options *o, char *const *paths, size_t n, int jobs) {
+    memset(ra, 0, sizeof *ra);
+    ra->paths = paths;
+    ra->contexts = calloc((size_t)jobs, sizeof *ra->contexts);
+    ra->states = calloc((size_t)jobs, sizeof *ra->states);
+    if (!ra->contexts || !ra->states) {
+        read_ahead_stop(ra);
+        return 0;
+    }
+    omr_error err;
+    for (; ra->n < jobs; ra->n++) {
+        if (scan_context_init(&ra->contexts[ra->n], o, &err) != OMR_OK) {
+            scan_context_free(&ra->contexts[ra->n]);
+            break;
+        }
+        ra->states[ra->n] = &ra->contexts[ra->n];
+    }
+    scan_jobs_spec spec = {.n_items = n, .n_workers = ra->n, .workers = ra->states,
+                           .slot_size = sizeof(scan_file_pages), .work = read_ahead_work,
+                           .discard = read_ahead_discard, .user = ra};
+    if (ra->n < 1 || scan_jobs_start(&spec, &ra->pool, &err) != OMR_OK) {
+        read_ahead_stop(ra);
+        return 0;
+    }
+    return 1;
+}
+
 /* "ekb-2024 oj-2021-ekb": the templates a ledger was last used with. */
 static void template_ids(const scan_options *o, char *buf, size_t size) {
     buf[0] = 0;
@@ -592,9 +662,17 @@ int scan_batch(const scan_options *o, char *const *inputs, size_t n_inputs, scan
     if (rc == OMR_OK)
         rc = ctx_rc;
     double start = now_seconds();
+    scan_read_ahead ahead = {0};
+    int reading_ahead = rc == OMR_OK && o->jobs > 1 && files.count > 1 &&
+                        read_ahead_start(&ahead, o, files.paths, files.count, o->jobs);
     for (size_t f = 0; rc == OMR_OK && f < files.count; f++) {
         const char *file = files.paths[f];
         scan_input in = {.path = file, .name = file, .archive_path = file, .rejected_path = file};
+        scan_file_pages read;
+        if (reading_ahead) {
+            scan_jobs_take(ahead.pool, f, &read);
+            in.pages_read = &read;
+        }
         scan_outcome outcome;
         store_file_result result;
         rc = scan_ingest_file(&ctx, db, &in, &outcome, &result, err);
@@ -612,6 +690,8 @@ int scan_batch(const scan_options *o, char *const *inputs, size_t n_inputs, scan
         if (strcmp(result.state, "rejected") == 0 && !result.pages_rejected && !result.pages_blank)
             summary->rejected++; /* the file as a whole */
     }
+    if (reading_ahead)
+        read_ahead_stop(&ahead);
     summary->seconds_reading = now_seconds() - start;
 
     /* comments: the OCR queue, to the end */

@@ -23,6 +23,7 @@ typedef struct {
     int run_ocr;            /* 0: detect writing and save crops, but no OCR (comments go to review) */
     const char *ocr_languages;
     const char *db_path;    /* scan_batch: the ledger to add to; NULL: a temporary one */
+    int jobs;               /* scan_batch: files read by this many threads (scan_jobs.h); <= 1: one */
 } scan_options;
 
 typedef struct {
@@ -81,6 +82,9 @@ typedef struct {
      * without recording anything (it changed while it was read). May be NULL. */
     int (*still_same)(void *user);
     void *user;
+    /* The file already read by a worker (scan --jobs; scan_read_file of
+     * `path`): taken over and used instead of reading it again. May be NULL. */
+    scan_file_pages *pages_read;
 } scan_input;
 
 typedef enum {

@@ -191,7 +191,7 @@ static omr_image *square_pixels(const decode_source *src, int index, omr_image *
     int *columns = NULL;
     if ((*status = decode_check_page(src, index, in->width, in->height, xdpi, ydpi, err)) != OMR_OK)
         goto done;
-    out = omr_image_new((int)w, (int)h, dpi, 255);
+    out = omr_image_new_uninit((int)w, (int)h, dpi); /* every pixel resampled */
     columns = malloc(3 * (size_t)w * sizeof *columns);
     if (!out || !columns) {
         *status = decode_page_fail(src, index, err, OMR_ERR_MEMORY, "out of memory resampling the page");

@@ -117,7 +117,7 @@ static int jpeg_page(decode_source *src, int index, omr_image **out, omr_error *
         status = omr_fail(err, OMR_ERR_FORMAT, "%s: libjpeg gave no grey output", src->path);
         goto done;
     }
-    img = omr_image_new((int)cinfo.output_width, (int)cinfo.output_height, 0, 255);
+    img = omr_image_new_uninit((int)cinfo.output_width, (int)cinfo.output_height, 0); /* every row read, or an error */
     if (!img) {
         status = omr_fail(err, OMR_ERR_MEMORY, "%s: out of memory for a %u x %u page", src->path,
                           cinfo.output_width, cinfo.output_height);

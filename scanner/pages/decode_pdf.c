@@ -102,7 +102,7 @@ static int pdf_page(decode_source *src, int index, omr_image **out, omr_error *e
         return decode_page_fail(src, index, err, OMR_ERR_FORMAT, "the PDF page cannot be drawn (%s)",
                          cairo_status_to_string(drawn));
     }
-    omr_image *img = omr_image_new((int)width, (int)height, PDF_DPI, 255);
+    omr_image *img = omr_image_new_uninit((int)width, (int)height, PDF_DPI); /* every pixel from the surface */
     if (!img) {
         cairo_surface_destroy(surface);
         return decode_page_fail(src, index, err, OMR_ERR_MEMORY, "out of memory for the page");

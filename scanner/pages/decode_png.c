@@ -63,6 +63,12 @@ static int png_page(decode_source *src, int index, omr_image **out, omr_error *e
         goto done;
     }
     png_init_io(png, file);
+    /* zlib's adler32 of the inflated rows is redundant with the chunks' own
+     * CRCs (kept: they catch damaged bytes), and costs a pass over every row.
+     * A file cut short still fails: inflate runs out of data. */
+#ifdef PNG_IGNORE_ADLER32
+    png_set_option(png, PNG_IGNORE_ADLER32, PNG_OPTION_ON);
+#endif
     png_read_info(png, info);
     png_uint_32 width = png_get_image_width(png, info), height = png_get_image_height(png, info);
     if ((status = decode_check_size(src, 0, width, height, err)) != OMR_OK)
@@ -91,7 +97,7 @@ static int png_page(decode_source *src, int index, omr_image **out, omr_error *e
                                                     "decoding the interlaced PNG",
                                                     err)) != OMR_OK)
         goto done;
-    img = omr_image_new((int)width, (int)height, 0, 255);
+    img = omr_image_new_uninit((int)width, (int)height, 0); /* every row read, or an error */
     if (!img) {
         status = omr_fail(err, OMR_ERR_MEMORY, "%s: out of memory for a %u x %u page", src->path,
                           (unsigned)width, (unsigned)height);

@@ -345,7 +345,8 @@ static int tiff_page(decode_source *src, int index, omr_image **out, omr_error *
     if (status != OMR_OK)
         return status;
 
-    omr_image *img = omr_image_new((int)width, (int)height, 0, 255);
+    /* every reader below writes every row of the page or fails */
+    omr_image *img = omr_image_new_uninit((int)width, (int)height, 0);
     if (!img)
         return decode_page_fail(src, index, err, OMR_ERR_MEMORY, "out of memory for a %u x %u page",
                          width, height);
