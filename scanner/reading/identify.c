@@ -19,6 +19,7 @@
 
 #include <assert.h>
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,9 +142,12 @@ static void scan_rect(identify_reader *reader, const omr_image *page, int x, int
 static void hinted_window(const omr_image *page, const identify_hints *h, const omr_rect *area,
                           int quarter, int *x, int *y, int *w, int *hgt) {
     double pw = h->page_width, ph = h->page_height;
-    /* page size in pixels as the scan lies; scale from the dpi or the size */
+    /* page size in pixels as the scan lies; scale from the dpi when it
+     * agrees with the size (a wrong tag is common: 200-dpi pixels tagged
+     * 300, 72, or 1:1), else from the size */
     int turned = quarter % 2;
-    double s = page->dpi > 0 ? page->dpi / 25.4 : (turned ? page->height : page->width) / pw;
+    double s_size = (turned ? page->height : page->width) / pw;
+    double s = page->dpi > 0 && fabs(page->dpi / 25.4 / s_size - 1) < 0.15 ? page->dpi / 25.4 : s_size;
     double cx = area->x + area->w / 2, cy = area->y + area->h / 2, nx, ny;
     switch (quarter) {
     case 0: nx = cx; ny = cy; break;

@@ -2,8 +2,11 @@
  * locate.c — from the QR code's corners to a precise template-to-scan map.
  *
  * 1. A coarse similarity map from the QR symbol: its centre is the centre of
- *    the template's code square, its top edge gives the page's turn, and the
- *    scan's resolution (or, without one, the page's size) gives the scale.
+ *    the template's code square, its top edge gives the page's turn, and its
+ *    size on the scan against its printed size gives the scale. The
+ *    resolution tag is only a hint (missing, 1:1, 72 dpi, or 200-dpi pixels
+ *    tagged 300 are all common): it is tried after the symbol, and the
+ *    page's size in pixels last.
  * 2. Each fiducial is searched in a window of +-12 mm around its predicted
  *    place: dark connected components whose size and squareness fit a solid
  *    square mark; the one nearest the prediction wins.
@@ -21,6 +24,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <qrencode.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -99,6 +103,65 @@ static int fit_perspective(const omr_template *t, const omr_point *found_px, dou
     return 1;
 }
 
+/* The printed QR symbol's side in mm (quiet zone excluded): the code square
+ * holds the symbol and QR_QUIET modules on each side (forms/draw.c), and the
+ * symbol's module count follows from its payload. 0 when it cannot be told. */
+#define QR_QUIET 2
+static double qr_symbol_mm(const omr_template *t, const page_identity *id) {
+    char payload[256];
+    if (identify_format_payload(payload, sizeof payload, id->template_id, id->code, id->page) != OMR_OK)
+        return 0;
+    QRcode *qr = QRcode_encodeString(payload, 0, QR_ECLEVEL_H, QR_MODE_8, 1);
+    if (!qr)
+        return 0;
+    int n = qr->width;
+    QRcode_free(qr);
+    return t->code_rect.w * n / (n + 2 * QR_QUIET);
+}
+
+/* Candidate scales (px per mm), best first: the QR symbol's printed size
+ * against its size on the scan (a 20 mm symbol at 200 dpi is ~150 px, so a
+ * pixel off is under 1%); then the resolution tag, when it agrees with the
+ * page's size in pixels within 15% (a 200-dpi page tagged 300 does not);
+ * then the page's width edge to edge. Returns how many (1..3). */
+static int locate_scales(const omr_image *scan, const omr_template *t, const page_identity *id,
+                         int quarter_turns, double out[3]) {
+    int n = 0;
+    double across = (quarter_turns % 2) ? scan->height : scan->width;
+    double s_page = across / t->page_width;
+    double side_mm = qr_symbol_mm(t, id);
+    if (side_mm > 0) {
+        double px = 0;
+        for (int i = 0; i < 4; i++)
+            px += hypot(id->corners[(i + 1) % 4].x - id->corners[i].x,
+                        id->corners[(i + 1) % 4].y - id->corners[i].y) / 4;
+        /* a symbol read off a page is between 1/3 and 3 times the page's
+         * own scale; anything else is not this code square */
+        double s_qr = px / side_mm;
+        if (s_qr > s_page / 3 && s_qr < s_page * 3)
+            out[n++] = s_qr;
+    }
+    double s_tag = scan->dpi > 0 ? scan->dpi / 25.4 : 0;
+    if (s_tag > 0 && fabs(s_tag / s_page - 1) < 0.15)
+        out[n++] = s_tag;
+    out[n++] = s_page;
+    return n;
+}
+
+/* Looks for the four marks around where the coarse map at scale `s` puts them. */
+static void find_marks(const omr_image *scan, const omr_template *t, const page_identity *id, double s,
+                       double angle, omr_point found_px[4], unsigned *found) {
+    cvw_affine coarse;
+    coarse_map(t, id, s, angle, &coarse);
+    for (int i = 0; i < 4; i++) {
+        omr_point p = {coarse.m[0] * t->fiducials[i].x + coarse.m[1] * t->fiducials[i].y + coarse.m[2],
+                       coarse.m[3] * t->fiducials[i].x + coarse.m[4] * t->fiducials[i].y + coarse.m[5]};
+        found_px[i] = p;
+        if (mark_find(scan, p, s, t->fiducial_size, MARK_SQUARE, &found_px[i]))
+            *found |= 1u << i;
+    }
+}
+
 int locate_page(const omr_image *scan, const omr_template *t, const page_identity *id,
                 page_transform *out, omr_error *err) {
     assert(scan && scan->width > 0 && scan->height > 0);
@@ -117,26 +180,22 @@ int locate_page(const omr_image *scan, const omr_template *t, const page_identit
     int quarter = (int)lround(angle / (M_PI / 2));
     out->quarter_turns = ((quarter % 4) + 4) % 4;
 
-    /* Scale: from the resolution tag; without one, assume the scan shows the
-     * page's width edge to edge. */
-    double s = scan->dpi > 0 ? scan->dpi / 25.4 : 0;
-    if (s <= 0) {
-        double across = (out->quarter_turns % 2) ? scan->height : scan->width;
-        s = across / t->page_width;
-    }
-    cvw_affine coarse;
-    coarse_map(t, id, s, angle, &coarse);
-
+    /* Scale: from what is printed, the tag only a hint (locate_scales). The
+     * first scale under which three or more marks are found is kept. */
+    double scales[3];
+    int n_scales = locate_scales(scan, t, id, out->quarter_turns, scales);
+    double s = scales[0];
     omr_point found_px[4];
     unsigned found = 0;
-    for (int i = 0; i < 4; i++) {
-        omr_point p = {coarse.m[0] * t->fiducials[i].x + coarse.m[1] * t->fiducials[i].y + coarse.m[2],
-                       coarse.m[3] * t->fiducials[i].x + coarse.m[4] * t->fiducials[i].y + coarse.m[5]};
-        if (mark_find(scan, p, s, t->fiducial_size, MARK_SQUARE, &found_px[i]))
-            found |= 1u << i;
-        out->fiducial_px[i] = found_px[i];
+    int n_found = 0;
+    for (int k = 0; k < n_scales && n_found < 3; k++) {
+        s = scales[k];
+        found = 0;
+        find_marks(scan, t, id, s, angle, found_px, &found);
+        n_found = __builtin_popcount(found);
     }
-    int n_found = __builtin_popcount(found);
+    for (int i = 0; i < 4; i++)
+        out->fiducial_px[i] = found_px[i];
     if (n_found < 3) {
         char missing[128] = "";
         for (int i = 0; i < 4; i++)
