@@ -316,3 +316,77 @@ Test(scan, absurd_image_size_is_refused_by_name) {
     cr_assert(strstr(rejects, "huge.png") && strstr(rejects, "100000 x 100000 pixels"), "%s", rejects);
     omr_image_free(p);
 }
+
+/* The page turned by `degrees` on a canvas grown to hold it (white around),
+ * bilinear, saved with resolution `dpi` (0: none). */
+static omr_image *turned_grown(const omr_image *src, double degrees, double dpi) {
+    double r = degrees * M_PI / 180, c = cos(r), sn = sin(r);
+    int width = (int)(src->width * c + src->height * fabs(sn)) + 2;
+    int height = (int)(src->width * fabs(sn) + src->height * c) + 2;
+    omr_image *dst = omr_image_new(width, height, dpi, 255);
+    cr_assert_not_null(dst);
+    double cx = src->width / 2.0, cy = src->height / 2.0, dx = width / 2.0, dy = height / 2.0;
+    for (int y = 0; y < height; y++)
+        for (int x = 0; x < width; x++) {
+            double u = (x - dx) * c + (y - dy) * sn + cx, v = -(x - dx) * sn + (y - dy) * c + cy;
+            int x0 = (int)floor(u), y0 = (int)floor(v);
+            if (x0 < 0 || y0 < 0 || x0 + 1 >= src->width || y0 + 1 >= src->height)
+                continue;
+            double fx = u - x0, fy = v - y0;
+            double val = (1 - fx) * (1 - fy) * omr_image_at(src, x0, y0) + fx * (1 - fy) * omr_image_at(src, x0 + 1, y0) +
+                         (1 - fx) * fy * omr_image_at(src, x0, y0 + 1) + fx * fy * omr_image_at(src, x0 + 1, y0 + 1);
+            dst->pixels[(size_t)y * dst->stride + x] = (uint8_t)lround(val);
+        }
+    return dst;
+}
+
+Test(scan, an_untagged_200_dpi_jpeg_turned_1_8_degrees_and_a_200_dpi_page_tagged_300_are_read) {
+    mkdir_in();
+    omr_image *p1 = page("NOTAG1", 1, 200), *p2 = page("NOTAG1", 2, 200);
+    test_cross(p1, box_of("q1a", "4"));
+    test_cross(p1, box_of("q3b", "2"));
+    test_cross(p2, box_of("q4a", "1"));
+    test_cross(p2, box_of("q6", "3"));
+    /* page 1: a JPEG with JFIF density 1:1 (units 0), turned 1.8 degrees */
+    omr_image *jpeg = turned_grown(p1, 1.8, 0);
+    char path[512];
+    omr_error err;
+    snprintf(path, sizeof path, "%s/in/notag.jpg", dir);
+    cr_assert_eq(encode_jpeg(jpeg, path, 85, &err), OMR_OK, "%s", err.message);
+    /* page 2: 200-dpi pixels in a TIFF that says 300 dpi */
+    omr_image *lying = turned_grown(p2, -0.7, 300);
+    snprintf(path, sizeof path, "%s/in/lying.tif", dir);
+    tiff_writer *w;
+    cr_assert_eq(encode_tiff_open(path, &w, &err), OMR_OK);
+    cr_assert_eq(encode_tiff_add(w, lying, TIFF_LZW, &err), OMR_OK);
+    cr_assert_eq(encode_tiff_close(w, &err), OMR_OK);
+    scan_summary s = run_batch();
+    cr_assert_eq(s.pages_read, 2, "read %zu of %zu: %s", s.pages_read, s.pages, slurp("rejects.csv"));
+    cr_assert_str_eq(cell("NOTAG1", "status"), "ok");
+    cr_assert_str_eq(cell("NOTAG1", "q1a"), "4");
+    cr_assert_str_eq(cell("NOTAG1", "q3b"), "2");
+    cr_assert_str_eq(cell("NOTAG1", "q4a"), "1");
+    cr_assert_str_eq(cell("NOTAG1", "q6"), "3");
+    omr_image_free(p1);
+    omr_image_free(p2);
+    omr_image_free(jpeg);
+    omr_image_free(lying);
+}
+
+Test(scan, a_form_with_a_missing_page_is_incomplete_whatever_else_needs_review) {
+    mkdir_in();
+    omr_image *p2 = page("HALF1", 2, 200);
+    test_cross(p2, box_of("q4a", "1"));
+    test_cross(p2, box_of("q6", "3"));
+    test_cross(p2, box_of("q6", "5")); /* a double tick: needs a person */
+    write_png(p2, "p2.png");
+    scan_summary s = run_batch();
+    cr_assert_eq(s.forms_incomplete, 1);
+    cr_assert_str_eq(cell("HALF1", "status"), "incomplete");
+    cr_assert_str_eq(cell("HALF1", "review_items"), "q6");
+    cr_assert_str_eq(cell("HALF1", "q1a"), "");
+    const char *flags = cell("HALF1", "flags");
+    cr_assert(strstr(flags, "missing_page:1 missing_questions:q1a|"), "%s", flags);
+    cr_assert(strstr(flags, "|q3b") && !strstr(flags, "q4a"), "%s", flags);
+    omr_image_free(p2);
+}
