@@ -19,6 +19,7 @@
  */
 #include "reading/locate.h"
 
+#include "forms/draw.h"
 #include "reading/mark.h"
 #include "reading/register.h"
 
@@ -26,6 +27,7 @@
 #include <math.h>
 #include <qrencode.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define PERSPECTIVE_MAX_MM 8.0 /* an affine misfit up to this may be perspective */
@@ -261,5 +263,149 @@ int locate_page(const omr_image *scan, const omr_template *t, const page_identit
     assert(used == 3 || used == 4);
     assert(out->px_per_mm > 0 && page_map_is_finite(out->homography));
     assert(out->fiducial_missing >= -1 && out->fiducial_missing < 4);
+    return OMR_OK;
+}
+
+/* ---- a page known by its look ------------------------------------------------------------ */
+
+#define LOOK_DPI 40.0 /* the blank pages are compared at this resolution */
+
+void locate_looks_free(locate_looks *looks) {
+    for (size_t i = 0; i < looks->n; i++)
+        omr_image_free(looks->items[i].blank);
+    free(looks->items);
+    memset(looks, 0, sizeof *looks);
+}
+
+static const omr_image *look_of(locate_looks *looks, const omr_template *t, int page) {
+    for (size_t i = 0; i < looks->n; i++)
+        if (looks->items[i].tmpl == t && looks->items[i].page == page)
+            return looks->items[i].blank;
+    if (looks->n == looks->cap) {
+        size_t cap = looks->cap ? looks->cap * 2 : 8;
+        locate_look *grown = realloc(looks->items, cap * sizeof *grown);
+        if (!grown)
+            return NULL;
+        looks->items = grown;
+        looks->cap = cap;
+    }
+    omr_image *blank = NULL;
+    omr_error err;
+    if (draw_page_image(t, "0", page, LOOK_DPI, &blank, &err) != OMR_OK)
+        return NULL;
+    looks->items[looks->n++] = (locate_look){t, page, blank};
+    return blank;
+}
+
+/* Correlation of the blank page's print with the scan's, over the page
+ * outside the code square and the code under it (they differ by form). */
+static double look_score(const omr_image *scan, const omr_template *t, const page_transform *tr,
+                         const omr_image *blank) {
+    double s_l = blank->width / t->page_width;
+    double step = tr->px_per_mm / s_l / 3;
+    omr_rect code = t->code_rect;
+    double n = 0, sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+    for (int v = 0; v < blank->height; v++)
+        for (int u = 0; u < blank->width; u++) {
+            double x = (u + 0.5) / s_l, y = (v + 0.5) / s_l;
+            if (x > code.x - 4 && x < code.x + code.w + 4 && y > code.y - 4 && y < code.y + code.h + 8)
+                continue;
+            omr_point p = locate_map(tr, x, y);
+            double b = 0;
+            int k = 0;
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++) {
+                    int px = (int)lround(p.x + dx * step), py = (int)lround(p.y + dy * step);
+                    if (px < 0 || py < 0 || px >= scan->width || py >= scan->height)
+                        continue;
+                    b += 255 - omr_image_at(scan, px, py);
+                    k++;
+                }
+            if (!k)
+                continue;
+            b /= k;
+            double a = 255 - omr_image_at(blank, u, v);
+            n++;
+            sa += a;
+            sb += b;
+            saa += a * a;
+            sbb += b * b;
+            sab += a * b;
+        }
+    if (n < 100)
+        return 0;
+    double cov = sab / n - sa / n * sb / n, va = saa / n - sa / n * sa / n, vb = sbb / n - sb / n * sb / n;
+    return va > 0 && vb > 0 ? cov / sqrt(va * vb) : 0;
+}
+
+int locate_by_look(const omr_image *scan, const omr_template *const *templates, size_t n_templates,
+                   locate_looks *looks, const omr_template **tmpl, int *page, page_transform *out,
+                   double *match, omr_error *err) {
+    assert(scan && scan->width > 0 && scan->height > 0);
+    double best = -1, second = -1;
+    int best_q = 0;
+    *tmpl = NULL;
+    *page = 0;
+    for (size_t i = 0; i < n_templates; i++) {
+        const omr_template *t = templates[i];
+        if (t->registration != REGISTRATION_FIDUCIALS || t->identity.kind != IDENTITY_OMR || !t->has_code)
+            continue;
+        for (int q = 0; q < 4; q++) {
+            /* the code's symbol where it lies if the sheet fills the scan turned by q */
+            page_identity id;
+            memset(&id, 0, sizeof id);
+            snprintf(id.template_id, sizeof id.template_id, "%s", t->id);
+            snprintf(id.code, sizeof id.code, "0");
+            id.page = 1;
+            double pw = t->page_width, ph = t->page_height;
+            double s = (q % 2 ? scan->width / ph : scan->width / pw);
+            double side = qr_symbol_mm(t, &id);
+            if (side <= 0)
+                side = t->code_rect.w;
+            double cx = t->code_rect.x + t->code_rect.w / 2, cy = t->code_rect.y + t->code_rect.h / 2;
+            static const double corner[4][2] = {{-1, -1}, {1, -1}, {1, 1}, {-1, 1}};
+            for (int c = 0; c < 4; c++) {
+                double x = cx + corner[c][0] * side / 2, y = cy + corner[c][1] * side / 2, sx, sy;
+                switch (q) {
+                case 0: sx = x; sy = y; break;
+                case 1: sx = ph - y; sy = x; break;
+                case 2: sx = pw - x; sy = ph - y; break;
+                default: sx = y; sy = pw - x; break;
+                }
+                id.corners[c] = (omr_point){sx * s, sy * s};
+            }
+            id.has_corners = 1;
+            page_transform tr;
+            omr_error lerr;
+            if (locate_page(scan, t, &id, &tr, &lerr) != OMR_OK || tr.quarter_turns != q)
+                continue;
+            for (size_t p = 1; p <= t->n_pages; p++) {
+                const omr_image *blank = look_of(looks, t, (int)p);
+                if (!blank)
+                    continue;
+                double score = look_score(scan, t, &tr, blank);
+                if (score > best) {
+                    second = best;
+                    best = score;
+                    *tmpl = t;
+                    *page = (int)p;
+                    *out = tr;
+                    best_q = q;
+                } else if (score > second) {
+                    second = score;
+                }
+            }
+        }
+    }
+    *match = best;
+    if (!*tmpl || best < LOCATE_LOOK_MIN)
+        return omr_fail(err, OMR_ERR_NOT_FOUND,
+                        "no QR code could be read, and the page does not look like any page of the forms "
+                        "this scan was started with; is it a letter, or from another questionnaire?");
+    if (best < second + LOCATE_LOOK_MARGIN)
+        return omr_fail(err, OMR_ERR_NOT_FOUND,
+                        "no QR code could be read; the page looks like page %d of %s but almost as much like "
+                        "another page or turn (match %.2f against %.2f)", *page, (*tmpl)->id, best, second);
+    (void)best_q;
     return OMR_OK;
 }
