@@ -311,9 +311,44 @@ static int same_code_ocr(const char *a, const char *b) {
     return 1;
 }
 
+/* Is page i next to a page of form `code` in the file: no page of another
+ * form between them (an envelope's pages lie together)? */
+static int next_to_form(const scan_file_pages *out, size_t i, const char *code) {
+    for (size_t j = 0; j < out->n_pages; j++) {
+        const page_reading *o = out->pages[j].reading;
+        if (j == i || out->pages[j].status != STORE_PAGE_READ || !o || strcmp(o->identity.code, code) != 0)
+            continue;
+        int clear = 1;
+        for (size_t k = (j < i ? j : i) + 1; k < (j < i ? i : j) && clear; k++) {
+            const page_reading *x = out->pages[k].reading;
+            clear = out->pages[k].status != STORE_PAGE_READ || !x || !x->identity.code[0] ||
+                    strcmp(x->identity.code, code) == 0;
+        }
+        if (clear)
+            return 1;
+    }
+    return 0;
+}
+
+/* Does what OCR made of the printed code contradict `code` (same length,
+ * and more than a third of the characters differ beyond OCR's usual
+ * confusions)? Nothing read, or a reading of another length, says nothing. */
+static int printed_contradicts(const char *printed, const char *code) {
+    size_t n = strlen(code);
+    if (!printed || strlen(printed) != n || !n)
+        return 0;
+    size_t differ = 0;
+    for (size_t k = 0; k < n; k++) {
+        char a[2] = {printed[k], 0}, b[2] = {code[k], 0};
+        differ += !same_code_ocr(a, b);
+    }
+    return differ * 3 > n;
+}
+
 /* Pages known by their look whose code was not read (identity.code ""):
  * each takes the code of the form in the same file that lacks its page
- * number: the one whose code the printed code reads as, or the only one.
+ * number and lies next to it: the one whose code the printed code reads as,
+ * or the only one, unless what the printed code reads as contradicts it.
  * Otherwise the page becomes one for a person to match, its reason naming
  * the form it looks like and what the printed code read as. printed[i] is
  * page i's OCR reading. */
@@ -340,7 +375,8 @@ static void resolve_unknown_codes(scan_file_pages *out, char (*printed)[IDENTIFY
                 has |= x->identity.page == r->identity.page;
                 seen |= k < j; /* counted at its first page */
             }
-            if (has || seen)
+            if (has || seen || !next_to_form(out, i, o->identity.code) ||
+                (printed && printed_contradicts(printed[i], o->identity.code)))
                 continue;
             candidates++;
             only = o->identity.code;
