@@ -5,7 +5,9 @@
  *
  * Search order, cheapest first: the four corner regions where the printed code
  * lands after 0, 90, 180 or 270 degree turns, then the whole page, then the
- * whole page at half size (a very blurred or large scan). A page with a code
+ * whole page at half size (a very blurred or large scan), and last the
+ * hinted windows again with their black thinned or grown (a code bled shut
+ * or broken by a 1-bit scanner's threshold). A page with a code
  * that is not ours, or whose check character fails, is reported as such and
  * never guessed.
  *

@@ -5,7 +5,8 @@
  * window around its predicted place, and an affine map is fitted to the marks
  * found. One missing or covered mark is survived (three fix an affine map).
  * Hands the transform (page_map.h) on to measure. Forms omr did not print
- * are located by register.c.
+ * are located by register.c. A page whose code cannot be read is located,
+ * and known, by its look (locate_by_look).
  */
 #ifndef OMR_LOCATE_H
 #define OMR_LOCATE_H
