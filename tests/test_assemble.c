@@ -66,7 +66,15 @@ Test(assemble, pages_in_any_order_make_forms_sorted_by_code_and_a_missing_page_i
     cr_assert_str_eq(a->flags, "");
     cr_assert(b->incomplete);
     cr_assert_null(b->pages[0]);
-    cr_assert_str_eq(b->flags, "missing_page:1");
+    /* the missing page's questions are listed, and only they */
+    cr_assert_eq(strncmp(b->flags, "missing_page:1 missing_questions:", 33), 0, "%s", b->flags);
+    char listed[2048];
+    snprintf(listed, sizeof listed, "|%s|", b->flags + 33);
+    for (size_t i = 0; i < tmpl->n_questions; i++) {
+        char id[80];
+        snprintf(id, sizeof id, "|%s|", tmpl->questions[i].id);
+        cr_assert_eq(strstr(listed, id) != NULL, tmpl->questions[i].page == 1, "%s in %s", id, b->flags);
+    }
     cr_assert_str_eq(b->sources, "b.tif#1");
     /* a question on the missing page has no answer */
     const template_question *q1 = first_question(1);

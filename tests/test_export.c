@@ -276,7 +276,8 @@ Test(export, review_csv_has_one_row_per_open_item) {
     assert_crlf(csv, "review.csv");
     const char *head = "code,template,item,reason,return\r\n";
     cr_assert_eq(strncmp(csv, head, strlen(head)), 0, "%s", csv);
-    /* every review row names a return that records.csv marks "review", and the item is in its review_items */
+    /* every review row names a return that records.csv marks "review" (or
+     * "incomplete": a page missing comes first), and the item is in its review_items */
     char *records = slurp("records.csv");
     size_t rows = 0;
     for (const char *p = csv + strlen(head); *p;) {
@@ -288,6 +289,10 @@ Test(export, review_csv_has_one_row_per_open_item) {
         char prefix[80];
         snprintf(prefix, sizeof prefix, "%s,review,", code);
         char *record = line_starting(records, prefix);
+        if (!record) { /* a page missing: incomplete, with its items still listed */
+            snprintf(prefix, sizeof prefix, "%s,incomplete,", code);
+            record = line_starting(records, prefix);
+        }
         cr_assert_not_null(record, "%s has no record in review: %s", code, records);
         cr_assert(strstr(record, item), "%s not among %s", item, record);
         rows++;

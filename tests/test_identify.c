@@ -78,3 +78,39 @@ Test(identify, codes_are_letters_and_digits) {
     char buf[128];
     cr_assert_eq(identify_format_payload(buf, sizeof buf, "t", "a b", 1), OMR_ERR_INVALID);
 }
+
+#include "print/render.h"
+#include "base/cv_wrap.h"
+
+/* A harsh 1-bit scanner: optics blur of `sigma` px, then a dark threshold,
+ * so print and the QR code's modules bleed into the white between them. */
+static void dark_threshold(omr_image *img, double sigma, int threshold) {
+    cr_assert_eq(cvw_gaussian_blur(img, sigma), OMR_OK);
+    for (int y = 0; y < img->height; y++)
+        for (int x = 0; x < img->width; x++)
+            img->pixels[(size_t)y * img->stride + x] = omr_image_at(img, x, y) < threshold ? 0 : 255;
+}
+
+Test(identify, a_qr_code_bled_shut_by_a_dark_threshold_is_read_after_thinning) {
+    omr_template *t = test_template("ekb-2024");
+    omr_error err = {0};
+    /* 200 dpi, blurred 1.4-1.6 px and cut at 225-230: zbar reads neither
+     * the page nor its half-size copy (checked against the code before) */
+    static const struct { double sigma; int threshold; } harsh[] = {{1.6, 225}, {1.4, 230}};
+    for (size_t k = 0; k < 2; k++) {
+        omr_image *page = render_page_image(t, "B3M9KX2D", 2, 200, &err);
+        cr_assert_not_null(page, "%s", err.message);
+        dark_threshold(page, harsh[k].sigma, harsh[k].threshold);
+        identify_reader *reader = identify_reader_new();
+        page_identity id;
+        omr_rect area = t->code_rect;
+        identify_hints hints = {&area, 1, t->page_width, t->page_height};
+        cr_assert_eq(identify_page(reader, page, &hints, &id, &err), OMR_OK, "%s", err.message);
+        cr_assert_str_eq(id.code, "B3M9KX2D");
+        cr_assert_eq(id.page, 2);
+        cr_assert(id.has_corners);
+        identify_reader_free(reader);
+        omr_image_free(page);
+    }
+    template_free(t);
+}

@@ -137,3 +137,56 @@ Test(locate, a_covered_fiducial_is_survived_and_named) {
     omr_image_free(page);
     template_free(t);
 }
+
+/* A page turned on the glass and saved with a canvas grown to hold it (what
+ * an image editor's "rotate, expand" gives): the page no longer spans the
+ * scan edge to edge, so neither the size nor a tag tells its scale. */
+static omr_image *turned_on_grown_canvas(const omr_image *page, double degrees, double tag_dpi, warp *w) {
+    double r = degrees * M_PI / 180, c = cos(r), sn = sin(r);
+    *w = turn(degrees, 1.0, page->height * sn + 20, 20);
+    int width = (int)(page->width * c + page->height * sn) + 40;
+    int height = (int)(page->width * sn + page->height * c) + 40;
+    return apply(page, w, width, height, tag_dpi);
+}
+
+Test(locate, an_untagged_200_dpi_page_turned_1_8_degrees_on_a_grown_canvas_is_scaled_from_its_qr_code) {
+    omr_template *t = test_template("ekb-2024");
+    omr_error err = {0};
+    omr_image *page = render_page_image(t, "A7K2QX", 1, 200, &err);
+    cr_assert_not_null(page, "%s", err.message);
+    warp w;
+    omr_image *scan = turned_on_grown_canvas(page, 1.8, 0, &w); /* JFIF 1:1: no resolution */
+    page_transform pt;
+    double worst = worst_error(t, page, scan, &w, &pt);
+    cr_assert_lt(worst, 0.5, "worst error %.2f px", worst);
+    cr_assert_eq(pt.fiducials_found, 4);
+    cr_assert_float_eq(pt.px_per_mm, 200 / 25.4, 0.02);
+    omr_image_free(scan);
+    omr_image_free(page);
+    template_free(t);
+}
+
+Test(locate, wrong_resolution_tags_read_exactly_like_the_right_one) {
+    omr_template *t = test_template("ekb-2024");
+    omr_error err = {0};
+    omr_image *page = render_page_image(t, "A7K2QX", 1, 200, &err);
+    cr_assert_not_null(page, "%s", err.message);
+    /* 200-dpi pixels tagged: right, none, 1:1, 72 dpi, 300 dpi, fax 204 */
+    static const double tags[] = {200, 0, 1, 72, 300, 204};
+    page_transform right;
+    for (size_t k = 0; k < sizeof tags / sizeof tags[0]; k++) {
+        warp w;
+        omr_image *scan = turned_on_grown_canvas(page, -1.2, tags[k], &w);
+        page_transform pt;
+        double worst = worst_error(t, page, scan, &w, &pt);
+        cr_assert_lt(worst, 0.5, "tagged %.0f dpi: worst error %.2f px", tags[k], worst);
+        cr_assert_eq(pt.fiducials_found, 4, "tagged %.0f dpi", tags[k]);
+        if (k == 0)
+            right = pt;
+        for (int i = 0; i < 6; i++)
+            cr_assert_float_eq(pt.to_image.m[i], right.to_image.m[i], 1e-6, "tagged %.0f dpi", tags[k]);
+        omr_image_free(scan);
+    }
+    omr_image_free(page);
+    template_free(t);
+}

@@ -9,6 +9,7 @@
 #include "helpers.h"
 #include "print/render.h"
 #include "daemon/scan.h"
+#include "base/cv_wrap.h"
 
 static omr_template *tmpl;
 static calibration cal;
@@ -370,4 +371,179 @@ Test(scan, a_fifo_and_a_device_are_refused_unopened_with_their_reason, .timeout 
     cr_assert(strstr(rejects, "\n/dev/zero,,error,\"a character device, not a scan file"), "%s", rejects);
     cr_assert(strstr(rejects, "zero.tif,,error,\"a character device"), "%s", rejects);
     omr_image_free(p);
+}
+
+/* The page turned by `degrees` on a canvas grown to hold it (white around),
+ * bilinear, saved with resolution `dpi` (0: none). */
+static omr_image *turned_grown(const omr_image *src, double degrees, double dpi) {
+    double r = degrees * M_PI / 180, c = cos(r), sn = sin(r);
+    int width = (int)(src->width * c + src->height * fabs(sn)) + 2;
+    int height = (int)(src->width * fabs(sn) + src->height * c) + 2;
+    omr_image *dst = omr_image_new(width, height, dpi, 255);
+    cr_assert_not_null(dst);
+    double cx = src->width / 2.0, cy = src->height / 2.0, dx = width / 2.0, dy = height / 2.0;
+    for (int y = 0; y < height; y++)
+        for (int x = 0; x < width; x++) {
+            double u = (x - dx) * c + (y - dy) * sn + cx, v = -(x - dx) * sn + (y - dy) * c + cy;
+            int x0 = (int)floor(u), y0 = (int)floor(v);
+            if (x0 < 0 || y0 < 0 || x0 + 1 >= src->width || y0 + 1 >= src->height)
+                continue;
+            double fx = u - x0, fy = v - y0;
+            double val = (1 - fx) * (1 - fy) * omr_image_at(src, x0, y0) + fx * (1 - fy) * omr_image_at(src, x0 + 1, y0) +
+                         (1 - fx) * fy * omr_image_at(src, x0, y0 + 1) + fx * fy * omr_image_at(src, x0 + 1, y0 + 1);
+            dst->pixels[(size_t)y * dst->stride + x] = (uint8_t)lround(val);
+        }
+    return dst;
+}
+
+Test(scan, an_untagged_200_dpi_jpeg_turned_1_8_degrees_and_a_200_dpi_page_tagged_300_are_read) {
+    mkdir_in();
+    omr_image *p1 = page("NOTAG1", 1, 200), *p2 = page("NOTAG1", 2, 200);
+    test_cross(p1, box_of("q1a", "4"));
+    test_cross(p1, box_of("q3b", "2"));
+    test_cross(p2, box_of("q4a", "1"));
+    test_cross(p2, box_of("q6", "3"));
+    /* page 1: a JPEG with JFIF density 1:1 (units 0), turned 1.8 degrees */
+    omr_image *jpeg = turned_grown(p1, 1.8, 0);
+    char path[512];
+    omr_error err;
+    snprintf(path, sizeof path, "%s/in/notag.jpg", dir);
+    cr_assert_eq(encode_jpeg(jpeg, path, 85, &err), OMR_OK, "%s", err.message);
+    /* page 2: 200-dpi pixels in a TIFF that says 300 dpi */
+    omr_image *lying = turned_grown(p2, -0.7, 300);
+    snprintf(path, sizeof path, "%s/in/lying.tif", dir);
+    tiff_writer *w;
+    cr_assert_eq(encode_tiff_open(path, &w, &err), OMR_OK);
+    cr_assert_eq(encode_tiff_add(w, lying, TIFF_LZW, &err), OMR_OK);
+    cr_assert_eq(encode_tiff_close(w, &err), OMR_OK);
+    scan_summary s = run_batch();
+    cr_assert_eq(s.pages_read, 2, "read %zu of %zu: %s", s.pages_read, s.pages, slurp("rejects.csv"));
+    cr_assert_str_eq(cell("NOTAG1", "status"), "ok");
+    cr_assert_str_eq(cell("NOTAG1", "q1a"), "4");
+    cr_assert_str_eq(cell("NOTAG1", "q3b"), "2");
+    cr_assert_str_eq(cell("NOTAG1", "q4a"), "1");
+    cr_assert_str_eq(cell("NOTAG1", "q6"), "3");
+    omr_image_free(p1);
+    omr_image_free(p2);
+    omr_image_free(jpeg);
+    omr_image_free(lying);
+}
+
+Test(scan, a_form_with_a_missing_page_is_incomplete_whatever_else_needs_review) {
+    mkdir_in();
+    omr_image *p2 = page("HALF1", 2, 200);
+    test_cross(p2, box_of("q4a", "1"));
+    test_cross(p2, box_of("q6", "3"));
+    test_cross(p2, box_of("q6", "5")); /* a double tick: needs a person */
+    write_png(p2, "p2.png");
+    scan_summary s = run_batch();
+    cr_assert_eq(s.forms_incomplete, 1);
+    cr_assert_str_eq(cell("HALF1", "status"), "incomplete");
+    cr_assert_str_eq(cell("HALF1", "review_items"), "q6");
+    cr_assert_str_eq(cell("HALF1", "q1a"), "");
+    const char *flags = cell("HALF1", "flags");
+    cr_assert(strstr(flags, "missing_page:1 missing_questions:q1a|"), "%s", flags);
+    cr_assert(strstr(flags, "|q3b") && !strstr(flags, "q4a"), "%s", flags);
+    omr_image_free(p2);
+}
+
+/* The QR square blacked out (an ink stain, or modules bled shut), the rest
+ * of the page left: nothing for zbar, everything else readable. */
+static void stain_qr(omr_image *img) {
+    double s = img->dpi / 25.4;
+    omr_rect r = tmpl->code_rect;
+    for (int y = (int)((r.y + 1) * s); y < (int)((r.y + r.h - 1) * s); y++)
+        for (int x = (int)((r.x + 1) * s); x < (int)((r.x + r.w - 1) * s); x++)
+            img->pixels[(size_t)y * img->stride + x] = 0;
+}
+
+/* 1-bit at a dark threshold, as a harsh office scanner writes it. */
+static void dark_bilevel(omr_image *img, int threshold) {
+    for (int y = 0; y < img->height; y++)
+        for (int x = 0; x < img->width; x++) {
+            uint8_t *p = &img->pixels[(size_t)y * img->stride + x];
+            *p = *p < threshold ? 0 : 255;
+        }
+}
+
+static void write_tiff(omr_image *const *pages, int n, const char *name) {
+    char path[512];
+    omr_error err;
+    snprintf(path, sizeof path, "%s/in/%s", dir, name);
+    tiff_writer *w;
+    cr_assert_eq(encode_tiff_open(path, &w, &err), OMR_OK);
+    for (int i = 0; i < n; i++)
+        cr_assert_eq(encode_tiff_add(w, pages[i], TIFF_G4, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(encode_tiff_close(w, &err), OMR_OK);
+}
+
+Test(scan, a_dark_1_bit_page_whose_qr_code_does_not_decode_is_read_by_its_look_and_printed_code) {
+    mkdir_in();
+    /* a code as `omr frame codes` makes them: its last character checks the rest */
+    char code[16] = "K7M2QX";
+    size_t len = strlen(code);
+    code[len] = identify_check_char(code);
+    code[len + 1] = 0;
+    omr_image *p1 = page(code, 1, 200);
+    test_cross(p1, box_of("q1a", "2"));
+    test_cross(p1, box_of("q3b", "5"));
+    stain_qr(p1);
+    cvw_gaussian_blur(p1, 0.9);
+    dark_bilevel(p1, 200);
+    /* upside down, alone in its file */
+    omr_image *turned = omr_image_rotate_quarter(p1, 2);
+    write_tiff(&turned, 1, "stained.tif");
+    scan_summary s = run_batch();
+    cr_assert_eq(s.pages_read, 1, "%s", slurp("rejects.csv"));
+    cr_assert_str_eq(cell(code, "q1a"), "2");
+    cr_assert_str_eq(cell(code, "q3b"), "5");
+    cr_assert_str_eq(cell(code, "status"), "incomplete"); /* page 2 was not sent */
+    omr_image_free(p1);
+    omr_image_free(turned);
+}
+
+Test(scan, a_page_without_a_readable_code_takes_its_code_from_the_other_page_of_its_file) {
+    mkdir_in();
+    /* two envelopes in one file; B's page 2 has no readable code, and its
+     * code has no check character to confirm a reading of its print */
+    omr_image *a1 = page("AAAA1111", 1, 200), *a2 = page("AAAA1111", 2, 200);
+    omr_image *b1 = page("BBBB2222", 1, 200), *b2 = page("BBBB2222", 2, 200);
+    test_cross(a2, box_of("q6", "2"));
+    test_cross(b2, box_of("q6", "7"));
+    test_cross(b2, box_of("q4a", "1"));
+    stain_qr(b2);
+    omr_image *pages[] = {a1, a2, b2, b1}; /* B's pages in the wrong order */
+    write_tiff(pages, 4, "two.tif");
+    scan_summary s = run_batch();
+    cr_assert_eq(s.pages_read, 4, "%s", slurp("rejects.csv"));
+    cr_assert_eq(s.forms, 2);
+    cr_assert_str_eq(cell("BBBB2222", "q6"), "7");
+    cr_assert_str_eq(cell("BBBB2222", "q4a"), "1");
+    cr_assert_str_eq(cell("BBBB2222", "status"), "ok");
+    cr_assert_str_eq(cell("AAAA1111", "q6"), "2");
+    omr_image_free(a1);
+    omr_image_free(a2);
+    omr_image_free(b1);
+    omr_image_free(b2);
+}
+
+Test(scan, a_page_whose_code_cannot_be_found_goes_to_a_person_with_its_likely_form) {
+    mkdir_in();
+    omr_image *p2 = page("CCCC3333", 2, 200);
+    test_cross(p2, box_of("q6", "4"));
+    stain_qr(p2);
+    /* the printed code smudged too */
+    double s = p2->dpi / 25.4;
+    omr_rect r = tmpl->code_rect;
+    for (int y = (int)((r.y + r.h) * s); y < (int)((r.y + r.h + 5) * s); y++)
+        for (int x = (int)(r.x * s); x < (int)((r.x + r.w) * s); x++)
+            p2->pixels[(size_t)y * p2->stride + x] = 0;
+    write_png(p2, "smudged.png");
+    scan_summary s2 = run_batch();
+    cr_assert_eq(s2.pages_read, 0);
+    cr_assert_eq(s2.forms, 0);
+    const char *rejects = slurp("rejects.csv");
+    cr_assert(strstr(rejects, "smudged.png,1,error,") && strstr(rejects, "looks like page 2 of ekb-2024"), "%s",
+              rejects);
+    omr_image_free(p2);
 }

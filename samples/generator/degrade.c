@@ -161,7 +161,8 @@ omr_image *degrade_scan(const omr_image *page, const degrade_params *p, const om
     double dx = p->dx_mm * px_per_mm, dy = p->dy_mm * px_per_mm;
     if (t)
         keep_marks_on_page(page, t, &deg, &scale, &dx, &dy);
-    omr_image *scan = omr_image_new(page->width, page->height, page->dpi, 255);
+    omr_image *scan = omr_image_new(page->width + (int)lround(p->glass_w_mm * px_per_mm),
+                                    page->height + (int)lround(p->glass_h_mm * px_per_mm), page->dpi, 255);
     if (!scan) {
         omr_fail(err, OMR_ERR_MEMORY, "out of memory for a %d x %d scan", page->width, page->height);
         return NULL;
@@ -188,4 +189,60 @@ omr_image *degrade_scan(const omr_image *page, const degrade_params *p, const om
         scan = turned;
     }
     return scan;
+}
+
+/* ---- the widened scanner faults ---------------------------------------------------- */
+
+void degrade_pick_envelope(degrade_envelope *e, rng *r) {
+    memset(e, 0, sizeof *e);
+    static const double tag_mix[] = {50, 12, 8, 10, 12, 8}; /* right, none, 1:1, 72, wrong, fax */
+    e->tag = (degrade_tag)rng_pick(r, tag_mix, 6);
+    e->harsh = rng_chance(r, 0.16);
+    if (rng_chance(r, 0.16)) {
+        /* A4 on a letter or legal glass, or a flatbed's whole bed */
+        static const double glass[3][2] = {{6, 0}, {6, 59}, {6, 10}};
+        int k = rng_int(r, 3);
+        e->glass_w_mm = glass[k][0] + rng_range(r, 0, 4);
+        e->glass_h_mm = glass[k][1] + rng_range(r, 0, 4);
+    }
+}
+
+const char *degrade_tag_name(degrade_tag tag) {
+    static const char *const names[] = {"right", "none", "1:1", "72", "wrong", "fax"};
+    return tag <= DEGRADE_TAG_FAX ? names[tag] : "?";
+}
+
+double degrade_tag_dpi(degrade_tag tag, double dpi) {
+    switch (tag) {
+    case DEGRADE_TAG_NONE: return 0;
+    case DEGRADE_TAG_ONE: return 1;
+    case DEGRADE_TAG_72: return 72;
+    case DEGRADE_TAG_WRONG: return dpi < 250 ? 300 : 200;
+    default: return dpi;
+    }
+}
+
+void degrade_make_harsh(degrade_params *p, rng *r) {
+    p->bilevel = 1;
+    p->uneven = 0;
+    p->blur_sigma = rng_range(r, 0.8, 1.7);
+    p->threshold = (int)rng_range(r, 214, 238);
+    p->noise_sigma = rng_range(r, 0, 5);
+    p->paper = rng_range(r, 246, 254);
+}
+
+omr_image *degrade_fax_rows(const omr_image *scan, double ydpi, omr_error *err) {
+    double f = ydpi / scan->dpi;
+    omr_image *out = omr_image_new(scan->width, (int)lround(scan->height * f), scan->dpi, 255);
+    if (!out) {
+        omr_fail(err, OMR_ERR_MEMORY, "out of memory for a fax page");
+        return NULL;
+    }
+    cvw_affine m = {{1, 0, 0, 0, f, 0}};
+    if (cvw_warp_affine(scan, out, &m) != OMR_OK) {
+        omr_image_free(out);
+        omr_fail(err, OMR_ERR_INVALID, "cannot resample a fax page");
+        return NULL;
+    }
+    return out;
 }

@@ -29,7 +29,43 @@ typedef struct {
     double uneven_angle;/* direction of the gradient, radians */
     int bilevel;        /* the scan is thresholded to black and white */
     int threshold;      /* grey level below which a bilevel pixel is black */
+    double glass_w_mm, glass_h_mm; /* the scan shows this much glass right of and below the sheet */
 } degrade_params;
+
+/* ---- the widened scanner faults (omr-samples make --scanner-mix) ----------------
+ * Drawn once per envelope from a stream of their own, so that without
+ * --scanner-mix every file stays what it was. */
+
+/* What a file says of its resolution. */
+typedef enum {
+    DEGRADE_TAG_RIGHT, /* the pixels' own resolution */
+    DEGRADE_TAG_NONE,  /* none (a JPEG then says JFIF density 1:1, units 0) */
+    DEGRADE_TAG_ONE,   /* 1 dpi: an aspect ratio 1:1 written as a resolution */
+    DEGRADE_TAG_72,    /* 72 dpi, a screen default */
+    DEGRADE_TAG_WRONG, /* 200-dpi pixels tagged 300, or 300-dpi pixels tagged 200 */
+    DEGRADE_TAG_FAX,   /* a fax: pixels at 204 x 196 dpi, tagged so (TIFF only) */
+} degrade_tag;
+
+typedef struct {
+    degrade_tag tag;
+    int harsh;                     /* 1-bit at 200 dpi, blurred, dark threshold: print and QR bleed */
+    double glass_w_mm, glass_h_mm; /* the scanner's glass shown beyond the sheet, or 0 */
+} degrade_envelope;
+
+/* One envelope's faults: tags right on about half, none, 1:1, 72, wrong and
+ * fax on the rest; harsh 1-bit on about one in six; a larger glass (letter,
+ * legal or a flatbed's whole bed) on about one in six. */
+void degrade_pick_envelope(degrade_envelope *e, rng *r);
+/* "right", "none", "1:1", "72", "wrong", "fax" (the manifest's `tag`). */
+const char *degrade_tag_name(degrade_tag tag);
+/* The resolution to write for pixels of `dpi` under `tag` (0: none). */
+double degrade_tag_dpi(degrade_tag tag, double dpi);
+/* A harsh 1-bit scanner: blur 0.8-1.7 px, threshold 214-238 (print and
+ * QR modules bleed), noise up to 5, a bright paper. */
+void degrade_make_harsh(degrade_params *p, rng *r);
+/* A fax's rows: the scan resampled from `dpi` to `ydpi` vertically (the file
+ * then says dpi x ydpi). NULL with err on failure. */
+omr_image *degrade_fax_rows(const omr_image *scan, double ydpi, omr_error *err);
 
 /* One page's settings. quick: milder (tests); bilevel: the page will be
  * stored 1-bit, so the threshold keeps light pencil (as a scanner's

@@ -41,6 +41,8 @@ enum {
     STREAM_LETTER = 4,   /* the letter's text, per form */
     STREAM_NAMES = 5,    /* file name extensions, per form */
     STREAM_NOISE = 6,    /* noise and speckle pixels, per page */
+    STREAM_WIDE = 7,     /* --scanner-mix: tags, harsh 1-bit, glass, per form */
+    STREAM_HARSH = 8,    /* --scanner-mix: a harsh scanner's settings, per page */
 };
 
 typedef enum { OUT_G4, OUT_LZW, OUT_JPEG, OUT_PNG } out_format;
@@ -178,6 +180,7 @@ typedef struct {
     int shuffled, duplex, letter;
     envelope_item items[40];
     int n_items;
+    degrade_envelope wide; /* --scanner-mix faults (all zero without it) */
 } envelope;
 
 static void plan_envelope(envelope *e, const omr_template *t, int dpi_mix, rng *r) {
@@ -231,6 +234,24 @@ static void file_name(outputs *o, out_format format, rng *r, char *name, size_t 
     snprintf(name, size, "%s-%05ld%s", prefix, ++o->file_no, ext);
 }
 
+/* --scanner-mix: the envelope's tags, harshness and glass (drawn from a
+ * stream of their own, so the rest of the set stays as it was). Harsh
+ * envelopes are 1-bit G4 at 200 dpi; a fax is a TIFF at 204 x 196 dpi. */
+static void plan_wide(envelope *e, rng *r) {
+    degrade_pick_envelope(&e->wide, r);
+    if (e->wide.harsh) {
+        e->format = OUT_G4;
+        e->dpi = 200;
+    }
+    if (e->wide.tag == DEGRADE_TAG_FAX) {
+        if (e->format != OUT_G4 && e->format != OUT_LZW)
+            e->format = OUT_G4;
+        e->dpi = 204;
+    }
+    if (e->format == OUT_JPEG)
+        e->jpeg_no_dpi = 0; /* the tag says it */
+}
+
 static void manifest_row(outputs *o, const char *file, int index, const char *code,
                          const omr_template *t, const envelope *e, envelope_item item,
                          const degrade_params *p) {
@@ -249,7 +270,15 @@ static void manifest_row(outputs *o, const char *file, int index, const char *co
     csvio_put(o->manifest, num, 0);
     csvio_put(o->manifest, FORMAT_NAMES[e->format], 0);
     snprintf(num, sizeof num, "%.2f", p->skew_deg);
-    csvio_put(o->manifest, num, 1);
+    csvio_put(o->manifest, num, 0);
+    /* what the file says of its resolution, and the widened faults */
+    csvio_put(o->manifest, e->format == OUT_JPEG && e->jpeg_no_dpi ? "none" : degrade_tag_name(e->wide.tag), 0);
+    char faults[64] = "";
+    if (e->wide.harsh)
+        snprintf(faults, sizeof faults, "harsh");
+    if (e->wide.glass_w_mm > 0)
+        snprintf(faults + strlen(faults), sizeof faults - strlen(faults), "%sglass", *faults ? " " : "");
+    csvio_put(o->manifest, faults, 1);
 }
 
 static int write_envelope(outputs *o, const omr_template *t, fill_form *form, const envelope *e,
@@ -282,12 +311,28 @@ static int write_envelope(outputs *o, const omr_template *t, fill_form *form, co
         rng_seed(&noise, rng_derive(seed, STREAM_NOISE, page_no));
         degrade_params p;
         degrade_pick(&p, &scanner, quick, e->format == OUT_G4);
+        if (e->wide.harsh) {
+            rng harsh;
+            rng_seed(&harsh, rng_derive(seed, STREAM_HARSH, page_no));
+            degrade_make_harsh(&p, &harsh);
+        }
+        p.glass_w_mm = e->wide.glass_w_mm;
+        p.glass_h_mm = e->wide.glass_h_mm;
         omr_image *scan = degrade_scan(paper, &p, item.kind == ITEM_FORM ? t : NULL, &noise, err);
         omr_image_free(paper);
+        if (scan && e->wide.tag == DEGRADE_TAG_FAX) {
+            omr_image *fax = degrade_fax_rows(scan, 196, err);
+            omr_image_free(scan);
+            scan = fax;
+            if (scan)
+                encode_tiff_set_ydpi(tiff, 196);
+        }
         if (!scan) {
             rc = OMR_ERR_MEMORY;
             break;
         }
+        if (e->wide.tag != DEGRADE_TAG_RIGHT && e->wide.tag != DEGRADE_TAG_FAX)
+            scan->dpi = degrade_tag_dpi(e->wide.tag, scan->dpi);
         int in_file = 1;
         switch (e->format) {
         case OUT_G4:
@@ -411,7 +456,7 @@ int samples_make(const samples_make_options *opt, samples_make_summary *summary,
         rc = OMR_ERR_IO;
     if (rc == OMR_OK &&
         !(o.manifest = open_out(opt->out, "manifest.csv",
-                                "file,index,code,template,page,kind,turn,dpi,format,skew\r\n", err)))
+                                "file,index,code,template,page,kind,turn,dpi,format,skew,tag,faults\r\n", err)))
         rc = OMR_ERR_IO;
 
     code_set issued = {0};
@@ -440,6 +485,11 @@ int samples_make(const samples_make_options *opt, samples_make_summary *summary,
         rng_seed(&env_rng, rng_derive(opt->seed, STREAM_ENVELOPE, (uint64_t)i));
         envelope e;
         plan_envelope(&e, t, opt->dpi_mix, &env_rng);
+        if (opt->scanner_mix) {
+            rng wide;
+            rng_seed(&wide, rng_derive(opt->seed, STREAM_WIDE, (uint64_t)i));
+            plan_wide(&e, &wide);
+        }
         long before = o.file_no;
         rc = write_envelope(&o, t, &form, &e, opt->seed, i, opt->quick, &summary->pages, err);
         if (rc == OMR_OK) {

@@ -23,6 +23,8 @@ typedef struct {
     const char *out;   /* folder: truth files here, scans in out/scans */
     int dpi_mix;       /* 300 and 200 dpi envelopes; else all 300 */
     int quick;         /* milder degradations, for tests */
+    int scanner_mix;   /* widened scanner faults: wrong or missing resolution tags,
+                        * fax, harsh 1-bit at 200 dpi, a larger glass (degrade.h) */
     FILE *progress;    /* a line every 50 forms, or NULL */
 } samples_make_options;
 

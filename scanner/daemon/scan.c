@@ -17,6 +17,7 @@
 #include "daemon/scan.h"
 
 #include <assert.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -70,6 +71,7 @@ void scan_context_free(scan_context *ctx) {
         print_mask_free(&ctx->masks[i]);
     free(ctx->masks);
     ocr_engine_free(ctx->ocr);
+    locate_looks_free(&ctx->looks);
     memset(ctx, 0, sizeof *ctx);
 }
 
@@ -114,6 +116,82 @@ static const print_mask *scan_print_mask(scan_context *ctx, const omr_template *
     return &ctx->masks[slot];
 }
 
+/* ---- a page whose code cannot be read --------------------------------------------- */
+
+/* "K7M2 QX9." as OCR gives it -> "K7M2QX9": letters and digits, upper case. */
+static void code_from_ocr(const char *text, char *code, size_t size) {
+    size_t n = 0;
+    for (const char *c = text; c && *c && n + 1 < size; c++)
+        if (isalnum((unsigned char)*c) && (unsigned char)*c < 128)
+            code[n++] = (char)toupper((unsigned char)*c);
+    code[n] = 0;
+}
+
+/* Does `code` end in its own check character (codes made by `omr frame
+ * codes` do; forms/code.h)? */
+static int code_checks(const char *code) {
+    size_t len = strlen(code);
+    if (len < 4 || len > 40)
+        return 0;
+    char body[IDENTIFY_MAX_ID];
+    snprintf(body, sizeof body, "%.*s", (int)(len - 1), code);
+    return identify_check_char(body) == code[len - 1];
+}
+
+/* The login code printed under the QR code, read by Tesseract (the same
+ * engine as the comments) from the strip under the code square, turned
+ * upright through the page's transform. "" when nothing was read. */
+static void read_printed_code(scan_context *ctx, const omr_image *image, const omr_template *t,
+                              const page_transform *tr, char *code, size_t size) {
+    code[0] = 0;
+    omr_error err;
+    if (!ctx->ocr) {
+        const char *langs = ctx->options->ocr_languages ? ctx->options->ocr_languages : "swe+eng";
+        ctx->ocr = ocr_engine_new(langs, &err);
+        if (!ctx->ocr)
+            return;
+    }
+    omr_rect strip = {t->code_rect.x - 3, t->code_rect.y + t->code_rect.h + 0.3, t->code_rect.w + 6, 5.2};
+    omr_image *crop = ocr_crop_field(image, tr, strip, 0);
+    if (!crop)
+        return;
+    double start = now_seconds();
+    /* Tesseract reads small print better at twice the size */
+    omr_image *big = crop->dpi < 400 ? cvw_resize(crop, 2.0) : NULL;
+    if (big)
+        big->dpi = crop->dpi * 2;
+    char *text = NULL;
+    double confidence = 0;
+    if (ocr_read(ctx->ocr, big ? big : crop, &text, &confidence, &err) == OMR_OK && text)
+        code_from_ocr(text, code, size);
+    free(text);
+    omr_image_free(big);
+    omr_image_free(crop);
+    ctx->seconds_ocr += now_seconds() - start;
+}
+
+/* identify_page found no code: the page is known by its look, and its code
+ * read from print when its check character holds ("" otherwise). */
+static int identify_by_look(scan_context *ctx, const omr_image *image, page_identity *identity,
+                            page_transform *transform, omr_error *err) {
+    const scan_options *o = ctx->options;
+    const omr_template *t = NULL;
+    int page = 0;
+    ctx->printed_code[0] = 0;
+    ctx->look_match = 0;
+    int rc = locate_by_look(image, o->templates, o->n_templates, &ctx->looks, &t, &page, transform,
+                            &ctx->look_match, err);
+    if (rc != OMR_OK)
+        return rc;
+    memset(identity, 0, sizeof *identity);
+    snprintf(identity->template_id, sizeof identity->template_id, "%s", t->id);
+    identity->page = page;
+    read_printed_code(ctx, image, t, transform, ctx->printed_code, sizeof ctx->printed_code);
+    if (code_checks(ctx->printed_code))
+        snprintf(identity->code, sizeof identity->code, "%s", ctx->printed_code);
+    return OMR_OK;
+}
+
 int scan_page(scan_context *ctx, const omr_image *image, const char *file, int file_page,
               page_reading **out, int *blank, omr_error *err) {
     *out = NULL;
@@ -126,7 +204,18 @@ int scan_page(scan_context *ctx, const omr_image *image, const char *file, int f
         return omr_fail(err, OMR_ERR_NOT_FOUND, "blank page (the back of a duplex scan?)");
     }
     page_identity identity;
+    page_transform by_look;
+    int known_by_look = 0;
     int rc = identify_page(ctx->reader, image, &ctx->hints, &identity, err);
+    if (rc == OMR_ERR_NOT_FOUND) {
+        omr_error why = {""};
+        if (err)
+            why = *err;
+        known_by_look = identify_by_look(ctx, image, &identity, &by_look, NULL) == OMR_OK;
+        if (!known_by_look && err)
+            *err = why;
+        rc = known_by_look ? OMR_OK : rc;
+    }
     if (rc != OMR_OK)
         return rc;
     const omr_template *t = find_template(o, identity.template_id);
@@ -145,7 +234,10 @@ int scan_page(scan_context *ctx, const omr_image *image, const char *file, int f
     p->file_page = file_page;
     p->tmpl = t;
     p->identity = identity;
-    rc = locate_page(image, t, &identity, &p->transform, err);
+    if (known_by_look)
+        p->transform = by_look;
+    else
+        rc = locate_page(image, t, &identity, &p->transform, err);
     if (rc != OMR_OK) {
         page_reading_free(p);
         return rc;
@@ -204,6 +296,124 @@ static void name_in_message(char *message, size_t size, const char *path, const 
     snprintf(at, size - (size_t)(at - message), "%s%s", name, rest);
 }
 
+/* Letters OCR confuses, folded so that "O0" and "0O" compare equal. */
+static int same_code_ocr(const char *a, const char *b) {
+    static const char from[] = "OQDILZSB", to[] = "00011258";
+    if (strlen(a) != strlen(b))
+        return 0;
+    for (; *a; a++, b++) {
+        char x = *a, y = *b;
+        const char *f = strchr(from, x), *g = strchr(from, y);
+        if (f && x)
+            x = to[f - from];
+        if (g && y)
+            y = to[g - from];
+        if (x != y)
+            return 0;
+    }
+    return 1;
+}
+
+/* Is page i next to a page of form `code` in the file: no page of another
+ * form between them (an envelope's pages lie together)? */
+static int next_to_form(const scan_file_pages *out, size_t i, const char *code) {
+    for (size_t j = 0; j < out->n_pages; j++) {
+        const page_reading *o = out->pages[j].reading;
+        if (j == i || out->pages[j].status != STORE_PAGE_READ || !o || strcmp(o->identity.code, code) != 0)
+            continue;
+        int clear = 1;
+        for (size_t k = (j < i ? j : i) + 1; k < (j < i ? i : j) && clear; k++) {
+            const page_reading *x = out->pages[k].reading;
+            clear = out->pages[k].status != STORE_PAGE_READ || !x || !x->identity.code[0] ||
+                    strcmp(x->identity.code, code) == 0;
+        }
+        if (clear)
+            return 1;
+    }
+    return 0;
+}
+
+/* Does what OCR made of the printed code contradict `code` (same length,
+ * and more than a third of the characters differ beyond OCR's usual
+ * confusions)? Nothing read, or a reading of another length, says nothing. */
+static int printed_contradicts(const char *printed, const char *code) {
+    size_t n = strlen(code);
+    if (!printed || strlen(printed) != n || !n)
+        return 0;
+    size_t differ = 0;
+    for (size_t k = 0; k < n; k++) {
+        char a[2] = {printed[k], 0}, b[2] = {code[k], 0};
+        differ += !same_code_ocr(a, b);
+    }
+    return differ * 3 > n;
+}
+
+/* Pages known by their look whose code was not read (identity.code ""):
+ * each takes the code of the form in the same file that lacks its page
+ * number and lies next to it: the one whose code the printed code reads as,
+ * or the only one, unless what the printed code reads as contradicts it.
+ * Otherwise the page becomes one for a person to match, its reason naming
+ * the form it looks like and what the printed code read as. printed[i] is
+ * page i's OCR reading. */
+static void resolve_unknown_codes(scan_file_pages *out, char (*printed)[IDENTIFY_MAX_ID]) {
+    for (size_t i = 0; i < out->n_pages; i++) {
+        store_page *sp = &out->pages[i];
+        if (sp->status != STORE_PAGE_READ || !sp->reading || sp->reading->identity.code[0])
+            continue;
+        page_reading *r = sp->reading;
+        const char *pick = NULL, *only = NULL;
+        int candidates = 0;
+        for (size_t j = 0; j < out->n_pages; j++) {
+            const page_reading *o = out->pages[j].reading;
+            if (j == i || out->pages[j].status != STORE_PAGE_READ || !o || !o->identity.code[0] ||
+                o->tmpl != r->tmpl)
+                continue;
+            /* a form of this file that already has this page is not a candidate */
+            int has = 0, seen = 0;
+            for (size_t k = 0; k < out->n_pages; k++) {
+                const page_reading *x = out->pages[k].reading;
+                if (out->pages[k].status != STORE_PAGE_READ || !x || x->tmpl != r->tmpl ||
+                    strcmp(x->identity.code, o->identity.code) != 0)
+                    continue;
+                has |= x->identity.page == r->identity.page;
+                seen |= k < j; /* counted at its first page */
+            }
+            if (has || seen || !next_to_form(out, i, o->identity.code) ||
+                (printed && printed_contradicts(printed[i], o->identity.code)))
+                continue;
+            candidates++;
+            only = o->identity.code;
+            if (printed && printed[i][0] && same_code_ocr(printed[i], o->identity.code))
+                pick = o->identity.code;
+        }
+        if (!pick && candidates == 1)
+            pick = only;
+        if (pick) {
+            snprintf(r->identity.code, sizeof r->identity.code, "%s", pick);
+            continue;
+        }
+        char reason[OMR_ERROR_SIZE];
+        int n = snprintf(reason, sizeof reason,
+                         "the QR code could not be read; the page looks like page %d of %s", r->identity.page,
+                         r->tmpl->id);
+        if (n > 0 && (size_t)n < sizeof reason) {
+            if (printed && printed[i][0])
+                snprintf(reason + n, sizeof reason - (size_t)n,
+                         ", and the code printed under it reads \"%s\", which its check character does not "
+                         "confirm; type the login code printed under the QR code", printed[i]);
+            else
+                snprintf(reason + n, sizeof reason - (size_t)n,
+                         "; type the login code printed under the QR code");
+        }
+        free(sp->reason);
+        sp->reason = omr_strdup(reason);
+        sp->status = STORE_PAGE_REJECTED;
+        sp->reviewable = 1;
+        page_reading_free(r);
+        sp->reading = NULL;
+    }
+}
+
 void scan_read_file(scan_context *ctx, const char *path, const char *name, scan_file_pages *out) {
     memset(out, 0, sizeof *out);
     double start = now_seconds(), ocr_before = ctx->seconds_ocr;
@@ -228,6 +438,8 @@ void scan_read_file(scan_context *ctx, const char *path, const char *name, scan_
         out->seconds = now_seconds() - start;
         return;
     }
+    /* what the printed code read as on pages known by their look */
+    char (*printed)[IDENTIFY_MAX_ID] = calloc(cap, sizeof *printed);
     for (int i = 0; i < n; i++) {
         omr_image *image = NULL;
         page_reading *page = NULL;
@@ -236,6 +448,8 @@ void scan_read_file(scan_context *ctx, const char *path, const char *name, scan_
         if (rc == OMR_OK) {
             decoded = 1;
             rc = scan_page(ctx, image, name, i + 1, &page, &blank, &err);
+            if (rc == OMR_OK && !page->identity.code[0] && printed)
+                snprintf(printed[i], sizeof printed[i], "%s", ctx->printed_code);
         }
         omr_image_free(image);
         if (rc != OMR_OK)
@@ -247,6 +461,8 @@ void scan_read_file(scan_context *ctx, const char *path, const char *name, scan_
                       decoded && !blank, NULL);
     }
     decode_close(src);
+    resolve_unknown_codes(out, printed);
+    free(printed);
     out->seconds = now_seconds() - start - (ctx->seconds_ocr - ocr_before);
 }
 

@@ -47,6 +47,11 @@ typedef struct {
     size_t n_masks;
     ocr_engine *ocr;
     double seconds_ocr;
+    locate_looks looks;     /* blank pages drawn small: pages known by their look */
+    /* the last page known by its look: what its printed code read as ("" when
+     * nothing) and how well it matched its blank page */
+    char printed_code[IDENTIFY_MAX_ID];
+    double look_match;
 } scan_context;
 
 int scan_context_init(scan_context *ctx, const scan_options *options, omr_error *err);
@@ -54,7 +59,14 @@ void scan_context_free(scan_context *ctx);
 
 /* Reads one decoded page. OMR_OK with *out set (a page of a known form, its
  * text fields' crops kept in memory for store), or an error status with err
- * saying why; *blank is set for a blank page. */
+ * saying why; *blank is set for a blank page.
+ *
+ * A page of one of omr's forms whose QR code cannot be read is known by its
+ * look (locate_by_look) and read all the same; its login code is the one
+ * printed under the QR code when OCR reads it and its check character holds.
+ * Otherwise (*out)->identity.code is "" and ctx->printed_code holds what OCR
+ * made of the printed code: scan_read_file then takes the code from the other
+ * pages of the same file, or makes the page one for a person to match. */
 int scan_page(scan_context *ctx, const omr_image *image, const char *file, int file_page,
               page_reading **out, int *blank, omr_error *err);
 

@@ -71,6 +71,27 @@ static int same_reading(const page_reading *a, const page_reading *b, size_t off
     return 1;
 }
 
+/* "missing_questions:q9|q10|comment": the questions and text fields of a
+ * missing page, so that the empty cells of records.csv are known for what
+ * they are (unknown, not unanswered). No commas: a flag needs no quoting. */
+static void add_missing_questions(const omr_template *t, int page, omr_strbuf *flags) {
+    omr_strbuf ids = {0};
+    for (size_t i = 0; i < t->n_questions; i++)
+        if (t->questions[i].page == page)
+            omr_strbuf_add(&ids, "|", t->questions[i].id);
+    for (size_t i = 0; i < t->n_text_fields; i++)
+        if (t->text_fields[i].page == page)
+            omr_strbuf_add(&ids, "|", t->text_fields[i].id);
+    if (ids.s && *ids.s) {
+        omr_strbuf item = {0};
+        omr_strbuf_add(&item, "", "missing_questions:");
+        omr_strbuf_add(&item, "", ids.s);
+        omr_strbuf_add(flags, " ", item.s ? item.s : "");
+        omr_strbuf_free(&item);
+    }
+    omr_strbuf_free(&ids);
+}
+
 static void decide_form(form_record *f, page_reading **duplicates, size_t n_duplicates) {
     const omr_template *t = f->tmpl;
     omr_strbuf items = {0}, reasons = {0}, flags = {0}, sources = {0};
@@ -84,6 +105,7 @@ static void decide_form(form_record *f, page_reading **duplicates, size_t n_dupl
             f->incomplete = 1;
             snprintf(item, sizeof item, "missing_page:%zu", p + 1);
             omr_strbuf_add(&flags, " ", item);
+            add_missing_questions(t, (int)p + 1, &flags);
             continue;
         }
         snprintf(item, sizeof item, "%s#%d", page->file, page->file_page);

@@ -101,10 +101,13 @@ static int return_incomplete(const export_return *r) {
     return 0;
 }
 
+/* A return with a page missing is incomplete whatever else needs a person:
+ * its missing page's answers are empty, and "review" would say the rest was
+ * read (flags `missing_page:` and `missing_questions:` say what is absent). */
 static const char *return_status(const export_return *r) {
-    if (r->n_items)
-        return "review";
-    return return_incomplete(r) ? "incomplete" : "ok";
+    if (return_incomplete(r))
+        return "incomplete";
+    return r->n_items ? "review" : "ok";
 }
 
 /* Is `value` one of the space-separated words of `list`? */

@@ -180,7 +180,13 @@ struct tiff_writer {
     int pages;
     int failed;          /* a page could not be written: the file is removed on close */
     char message[256];   /* the last message libtiff reported */
+    double next_ydpi;    /* encode_tiff_set_ydpi: the next page's own y resolution */
 };
+
+void encode_tiff_set_ydpi(tiff_writer *w, double ydpi) {
+    if (w)
+        w->next_ydpi = ydpi;
+}
 
 static int tiff_on_error(TIFF *tif, void *user_data, const char *module, const char *fmt,
                          va_list ap) {
@@ -322,6 +328,9 @@ int encode_tiff_add(tiff_writer *w, const omr_image *image, tiff_compression com
     TIFF *tif = w->tif;
     w->message[0] = '\0';
     tiff_page_tags(tif, image->width, image->height, image->dpi);
+    if (w->next_ydpi > 0 && image->dpi > 0) /* a fax: 204 x 196 dpi */
+        TIFFSetField(tif, TIFFTAG_YRESOLUTION, (float)w->next_ydpi);
+    w->next_ydpi = 0;
     TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, 1);
     if (compression == TIFF_G4) {
         TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, 1);

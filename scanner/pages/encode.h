@@ -27,5 +27,8 @@ int encode_tiff_add(tiff_writer *w, const omr_image *image, tiff_compression com
 int encode_tiff_add_rgb(tiff_writer *w, const uint8_t *rgb, int width, int height, double dpi,
                         omr_error *err);
 int encode_tiff_close(tiff_writer *w, omr_error *err);
+/* The next page added gets its own y resolution `ydpi` (x stays the image's
+ * dpi): what a fax writes (204 x 196). For the sample generator. */
+void encode_tiff_set_ydpi(tiff_writer *w, double ydpi);
 
 #endif

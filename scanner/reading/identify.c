@@ -5,7 +5,9 @@
  *
  * Search order, cheapest first: the four corner regions where the printed code
  * lands after 0, 90, 180 or 270 degree turns, then the whole page, then the
- * whole page at half size (a very blurred or large scan). A page with a code
+ * whole page at half size (a very blurred or large scan), and last the
+ * hinted windows again with their black thinned or grown (a code bled shut
+ * or broken by a 1-bit scanner's threshold). A page with a code
  * that is not ours, or whose check character fails, is reported as such and
  * never guessed.
  *
@@ -19,6 +21,7 @@
 
 #include <assert.h>
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,9 +144,12 @@ static void scan_rect(identify_reader *reader, const omr_image *page, int x, int
 static void hinted_window(const omr_image *page, const identify_hints *h, const omr_rect *area,
                           int quarter, int *x, int *y, int *w, int *hgt) {
     double pw = h->page_width, ph = h->page_height;
-    /* page size in pixels as the scan lies; scale from the dpi or the size */
+    /* page size in pixels as the scan lies; scale from the dpi when it
+     * agrees with the size (a wrong tag is common: 200-dpi pixels tagged
+     * 300, 72, or 1:1), else from the size */
     int turned = quarter % 2;
-    double s = page->dpi > 0 ? page->dpi / 25.4 : (turned ? page->height : page->width) / pw;
+    double s_size = (turned ? page->height : page->width) / pw;
+    double s = page->dpi > 0 && fabs(page->dpi / 25.4 / s_size - 1) < 0.15 ? page->dpi / 25.4 : s_size;
     double cx = area->x + area->w / 2, cy = area->y + area->h / 2, nx, ny;
     switch (quarter) {
     case 0: nx = cx; ny = cy; break;
@@ -155,6 +161,78 @@ static void hinted_window(const omr_image *page, const identify_hints *h, const 
     *x = (int)((nx - half) * s);
     *y = (int)((ny - half) * s);
     *w = *hgt = (int)(2 * half * s);
+}
+
+/* ---- trying harder on a bled or thinned code ------------------------------------------ */
+
+/* A copy of `in` with black grown (thin_black = 0) or shrunk (thin_black = 1)
+ * by `r` pixels: a square min or max filter, separable. A 1-bit scan with a
+ * dark threshold grows every module of the code into its neighbours; shrinking
+ * the black by as much gives the modules back. NULL when out of memory. */
+static omr_image *morph(const omr_image *in, int r, int thin_black) {
+    omr_image *tmp = omr_image_new(in->width, in->height, in->dpi, 255);
+    omr_image *out = omr_image_new(in->width, in->height, in->dpi, 255);
+    if (!tmp || !out) {
+        omr_image_free(tmp);
+        omr_image_free(out);
+        return NULL;
+    }
+    for (int y = 0; y < in->height; y++)
+        for (int x = 0; x < in->width; x++) {
+            int v = omr_image_at(in, x, y);
+            for (int d = -r; d <= r; d++) {
+                int xx = x + d;
+                if (xx < 0 || xx >= in->width)
+                    continue;
+                int u = omr_image_at(in, xx, y);
+                v = thin_black ? (u > v ? u : v) : (u < v ? u : v);
+            }
+            tmp->pixels[(size_t)y * tmp->stride + x] = (uint8_t)v;
+        }
+    for (int y = 0; y < in->height; y++)
+        for (int x = 0; x < in->width; x++) {
+            int v = omr_image_at(tmp, x, y);
+            for (int d = -r; d <= r; d++) {
+                int yy = y + d;
+                if (yy < 0 || yy >= in->height)
+                    continue;
+                int u = omr_image_at(tmp, x, yy);
+                v = thin_black ? (u > v ? u : v) : (u < v ? u : v);
+            }
+            out->pixels[(size_t)y * out->stride + x] = (uint8_t)v;
+        }
+    omr_image_free(tmp);
+    return out;
+}
+
+/* The last tries on a window where a code should be: its black thinned by
+ * 1, 2 and 3 pixels (print that bled under a dark threshold), then grown by
+ * one (a light threshold that broke the modules), each at full size and at
+ * half size. Only pages whose code was not read otherwise pay for this. */
+static void scan_window_harder(identify_reader *reader, const omr_image *page, int x, int y, int w, int h,
+                               scan_result *result) {
+    omr_image *region = omr_image_crop(page, x, y, w, h);
+    if (!region)
+        return;
+    int ox = x < 0 ? 0 : x, oy = y < 0 ? 0 : y;
+    zbar_image_scanner_set_config(reader->scanner, 0, ZBAR_CFG_X_DENSITY, 1);
+    zbar_image_scanner_set_config(reader->scanner, 0, ZBAR_CFG_Y_DENSITY, 1);
+    static const int tries[][2] = {{1, 1}, {2, 1}, {3, 1}, {1, 0}};
+    for (size_t k = 0; k < sizeof tries / sizeof tries[0] && !result->found_ours; k++) {
+        omr_image *m = morph(region, tries[k][0], tries[k][1]);
+        if (!m)
+            break;
+        scan_region(reader, m, ox, oy, 1.0, result);
+        if (!result->found_ours) {
+            omr_image *half = cvw_resize(m, 0.5);
+            if (half) {
+                scan_region(reader, half, ox, oy, 0.5, result);
+                omr_image_free(half);
+            }
+        }
+        omr_image_free(m);
+    }
+    omr_image_free(region);
 }
 
 static int identify_omr(identify_reader *reader, const omr_image *page, const identify_hints *hints,
@@ -190,6 +268,24 @@ static int identify_omr(identify_reader *reader, const omr_image *page, const id
             zbar_image_scanner_set_config(reader->scanner, 0, ZBAR_CFG_Y_DENSITY, 1);
             scan_region(reader, half, 0, 0, 0.5, &result);
             omr_image_free(half);
+        }
+    }
+    if (!result.found_ours && !result.found_foreign) {
+        /* a code bled or broken by the scanner's threshold */
+        if (hints && hints->n_areas > 0) {
+            static const int portrait[4] = {0, 2, 1, 3}, landscape[4] = {1, 3, 0, 2};
+            const int *order = w > h ? landscape : portrait;
+            for (int k = 0; k < 4 && !result.found_ours; k++)
+                for (size_t a = 0; a < hints->n_areas && !result.found_ours; a++) {
+                    int x, y, ww, hh;
+                    hinted_window(page, hints, &hints->areas[a], order[k], &x, &y, &ww, &hh);
+                    scan_window_harder(reader, page, x, y, ww, hh, &result);
+                }
+        } else {
+            int side = (w < h ? w : h) * 2 / 5;
+            int corners[4][2] = {{w - side, 0}, {0, h - side}, {0, 0}, {w - side, h - side}};
+            for (int i = 0; i < 4 && !result.found_ours; i++)
+                scan_window_harder(reader, page, corners[i][0], corners[i][1], side, side, &result);
         }
     }
     if (result.found_ours) {

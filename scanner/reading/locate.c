@@ -2,8 +2,11 @@
  * locate.c — from the QR code's corners to a precise template-to-scan map.
  *
  * 1. A coarse similarity map from the QR symbol: its centre is the centre of
- *    the template's code square, its top edge gives the page's turn, and the
- *    scan's resolution (or, without one, the page's size) gives the scale.
+ *    the template's code square, its top edge gives the page's turn, and its
+ *    size on the scan against its printed size gives the scale. The
+ *    resolution tag is only a hint (missing, 1:1, 72 dpi, or 200-dpi pixels
+ *    tagged 300 are all common): it is tried after the symbol, and the
+ *    page's size in pixels last.
  * 2. Each fiducial is searched in a window of +-12 mm around its predicted
  *    place: dark connected components whose size and squareness fit a solid
  *    square mark; the one nearest the prediction wins.
@@ -16,12 +19,15 @@
  */
 #include "reading/locate.h"
 
+#include "forms/draw.h"
 #include "reading/mark.h"
 #include "reading/register.h"
 
 #include <assert.h>
 #include <math.h>
+#include <qrencode.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define PERSPECTIVE_MAX_MM 8.0 /* an affine misfit up to this may be perspective */
@@ -99,6 +105,65 @@ static int fit_perspective(const omr_template *t, const omr_point *found_px, dou
     return 1;
 }
 
+/* The printed QR symbol's side in mm (quiet zone excluded): the code square
+ * holds the symbol and QR_QUIET modules on each side (forms/draw.c), and the
+ * symbol's module count follows from its payload. 0 when it cannot be told. */
+#define QR_QUIET 2
+static double qr_symbol_mm(const omr_template *t, const page_identity *id) {
+    char payload[256];
+    if (identify_format_payload(payload, sizeof payload, id->template_id, id->code, id->page) != OMR_OK)
+        return 0;
+    QRcode *qr = QRcode_encodeString(payload, 0, QR_ECLEVEL_H, QR_MODE_8, 1);
+    if (!qr)
+        return 0;
+    int n = qr->width;
+    QRcode_free(qr);
+    return t->code_rect.w * n / (n + 2 * QR_QUIET);
+}
+
+/* Candidate scales (px per mm), best first: the QR symbol's printed size
+ * against its size on the scan (a 20 mm symbol at 200 dpi is ~150 px, so a
+ * pixel off is under 1%); then the resolution tag, when it agrees with the
+ * page's size in pixels within 15% (a 200-dpi page tagged 300 does not);
+ * then the page's width edge to edge. Returns how many (1..3). */
+static int locate_scales(const omr_image *scan, const omr_template *t, const page_identity *id,
+                         int quarter_turns, double out[3]) {
+    int n = 0;
+    double across = (quarter_turns % 2) ? scan->height : scan->width;
+    double s_page = across / t->page_width;
+    double side_mm = qr_symbol_mm(t, id);
+    if (side_mm > 0) {
+        double px = 0;
+        for (int i = 0; i < 4; i++)
+            px += hypot(id->corners[(i + 1) % 4].x - id->corners[i].x,
+                        id->corners[(i + 1) % 4].y - id->corners[i].y) / 4;
+        /* a symbol read off a page is between 1/3 and 3 times the page's
+         * own scale; anything else is not this code square */
+        double s_qr = px / side_mm;
+        if (s_qr > s_page / 3 && s_qr < s_page * 3)
+            out[n++] = s_qr;
+    }
+    double s_tag = scan->dpi > 0 ? scan->dpi / 25.4 : 0;
+    if (s_tag > 0 && fabs(s_tag / s_page - 1) < 0.15)
+        out[n++] = s_tag;
+    out[n++] = s_page;
+    return n;
+}
+
+/* Looks for the four marks around where the coarse map at scale `s` puts them. */
+static void find_marks(const omr_image *scan, const omr_template *t, const page_identity *id, double s,
+                       double angle, omr_point found_px[4], unsigned *found) {
+    cvw_affine coarse;
+    coarse_map(t, id, s, angle, &coarse);
+    for (int i = 0; i < 4; i++) {
+        omr_point p = {coarse.m[0] * t->fiducials[i].x + coarse.m[1] * t->fiducials[i].y + coarse.m[2],
+                       coarse.m[3] * t->fiducials[i].x + coarse.m[4] * t->fiducials[i].y + coarse.m[5]};
+        found_px[i] = p;
+        if (mark_find(scan, p, s, t->fiducial_size, MARK_SQUARE, &found_px[i]))
+            *found |= 1u << i;
+    }
+}
+
 int locate_page(const omr_image *scan, const omr_template *t, const page_identity *id,
                 page_transform *out, omr_error *err) {
     assert(scan && scan->width > 0 && scan->height > 0);
@@ -117,26 +182,22 @@ int locate_page(const omr_image *scan, const omr_template *t, const page_identit
     int quarter = (int)lround(angle / (M_PI / 2));
     out->quarter_turns = ((quarter % 4) + 4) % 4;
 
-    /* Scale: from the resolution tag; without one, assume the scan shows the
-     * page's width edge to edge. */
-    double s = scan->dpi > 0 ? scan->dpi / 25.4 : 0;
-    if (s <= 0) {
-        double across = (out->quarter_turns % 2) ? scan->height : scan->width;
-        s = across / t->page_width;
-    }
-    cvw_affine coarse;
-    coarse_map(t, id, s, angle, &coarse);
-
+    /* Scale: from what is printed, the tag only a hint (locate_scales). The
+     * first scale under which three or more marks are found is kept. */
+    double scales[3];
+    int n_scales = locate_scales(scan, t, id, out->quarter_turns, scales);
+    double s = scales[0];
     omr_point found_px[4];
     unsigned found = 0;
-    for (int i = 0; i < 4; i++) {
-        omr_point p = {coarse.m[0] * t->fiducials[i].x + coarse.m[1] * t->fiducials[i].y + coarse.m[2],
-                       coarse.m[3] * t->fiducials[i].x + coarse.m[4] * t->fiducials[i].y + coarse.m[5]};
-        if (mark_find(scan, p, s, t->fiducial_size, MARK_SQUARE, &found_px[i]))
-            found |= 1u << i;
-        out->fiducial_px[i] = found_px[i];
+    int n_found = 0;
+    for (int k = 0; k < n_scales && n_found < 3; k++) {
+        s = scales[k];
+        found = 0;
+        find_marks(scan, t, id, s, angle, found_px, &found);
+        n_found = __builtin_popcount(found);
     }
-    int n_found = __builtin_popcount(found);
+    for (int i = 0; i < 4; i++)
+        out->fiducial_px[i] = found_px[i];
     if (n_found < 3) {
         char missing[128] = "";
         for (int i = 0; i < 4; i++)
@@ -202,5 +263,149 @@ int locate_page(const omr_image *scan, const omr_template *t, const page_identit
     assert(used == 3 || used == 4);
     assert(out->px_per_mm > 0 && page_map_is_finite(out->homography));
     assert(out->fiducial_missing >= -1 && out->fiducial_missing < 4);
+    return OMR_OK;
+}
+
+/* ---- a page known by its look ------------------------------------------------------------ */
+
+#define LOOK_DPI 40.0 /* the blank pages are compared at this resolution */
+
+void locate_looks_free(locate_looks *looks) {
+    for (size_t i = 0; i < looks->n; i++)
+        omr_image_free(looks->items[i].blank);
+    free(looks->items);
+    memset(looks, 0, sizeof *looks);
+}
+
+static const omr_image *look_of(locate_looks *looks, const omr_template *t, int page) {
+    for (size_t i = 0; i < looks->n; i++)
+        if (looks->items[i].tmpl == t && looks->items[i].page == page)
+            return looks->items[i].blank;
+    if (looks->n == looks->cap) {
+        size_t cap = looks->cap ? looks->cap * 2 : 8;
+        locate_look *grown = realloc(looks->items, cap * sizeof *grown);
+        if (!grown)
+            return NULL;
+        looks->items = grown;
+        looks->cap = cap;
+    }
+    omr_image *blank = NULL;
+    omr_error err;
+    if (draw_page_image(t, "0", page, LOOK_DPI, &blank, &err) != OMR_OK)
+        return NULL;
+    looks->items[looks->n++] = (locate_look){t, page, blank};
+    return blank;
+}
+
+/* Correlation of the blank page's print with the scan's, over the page
+ * outside the code square and the code under it (they differ by form). */
+static double look_score(const omr_image *scan, const omr_template *t, const page_transform *tr,
+                         const omr_image *blank) {
+    double s_l = blank->width / t->page_width;
+    double step = tr->px_per_mm / s_l / 3;
+    omr_rect code = t->code_rect;
+    double n = 0, sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+    for (int v = 0; v < blank->height; v++)
+        for (int u = 0; u < blank->width; u++) {
+            double x = (u + 0.5) / s_l, y = (v + 0.5) / s_l;
+            if (x > code.x - 4 && x < code.x + code.w + 4 && y > code.y - 4 && y < code.y + code.h + 8)
+                continue;
+            omr_point p = locate_map(tr, x, y);
+            double b = 0;
+            int k = 0;
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++) {
+                    int px = (int)lround(p.x + dx * step), py = (int)lround(p.y + dy * step);
+                    if (px < 0 || py < 0 || px >= scan->width || py >= scan->height)
+                        continue;
+                    b += 255 - omr_image_at(scan, px, py);
+                    k++;
+                }
+            if (!k)
+                continue;
+            b /= k;
+            double a = 255 - omr_image_at(blank, u, v);
+            n++;
+            sa += a;
+            sb += b;
+            saa += a * a;
+            sbb += b * b;
+            sab += a * b;
+        }
+    if (n < 100)
+        return 0;
+    double cov = sab / n - sa / n * sb / n, va = saa / n - sa / n * sa / n, vb = sbb / n - sb / n * sb / n;
+    return va > 0 && vb > 0 ? cov / sqrt(va * vb) : 0;
+}
+
+int locate_by_look(const omr_image *scan, const omr_template *const *templates, size_t n_templates,
+                   locate_looks *looks, const omr_template **tmpl, int *page, page_transform *out,
+                   double *match, omr_error *err) {
+    assert(scan && scan->width > 0 && scan->height > 0);
+    double best = -1, second = -1;
+    int best_q = 0;
+    *tmpl = NULL;
+    *page = 0;
+    for (size_t i = 0; i < n_templates; i++) {
+        const omr_template *t = templates[i];
+        if (t->registration != REGISTRATION_FIDUCIALS || t->identity.kind != IDENTITY_OMR || !t->has_code)
+            continue;
+        for (int q = 0; q < 4; q++) {
+            /* the code's symbol where it lies if the sheet fills the scan turned by q */
+            page_identity id;
+            memset(&id, 0, sizeof id);
+            snprintf(id.template_id, sizeof id.template_id, "%s", t->id);
+            snprintf(id.code, sizeof id.code, "0");
+            id.page = 1;
+            double pw = t->page_width, ph = t->page_height;
+            double s = (q % 2 ? scan->width / ph : scan->width / pw);
+            double side = qr_symbol_mm(t, &id);
+            if (side <= 0)
+                side = t->code_rect.w;
+            double cx = t->code_rect.x + t->code_rect.w / 2, cy = t->code_rect.y + t->code_rect.h / 2;
+            static const double corner[4][2] = {{-1, -1}, {1, -1}, {1, 1}, {-1, 1}};
+            for (int c = 0; c < 4; c++) {
+                double x = cx + corner[c][0] * side / 2, y = cy + corner[c][1] * side / 2, sx, sy;
+                switch (q) {
+                case 0: sx = x; sy = y; break;
+                case 1: sx = ph - y; sy = x; break;
+                case 2: sx = pw - x; sy = ph - y; break;
+                default: sx = y; sy = pw - x; break;
+                }
+                id.corners[c] = (omr_point){sx * s, sy * s};
+            }
+            id.has_corners = 1;
+            page_transform tr;
+            omr_error lerr;
+            if (locate_page(scan, t, &id, &tr, &lerr) != OMR_OK || tr.quarter_turns != q)
+                continue;
+            for (size_t p = 1; p <= t->n_pages; p++) {
+                const omr_image *blank = look_of(looks, t, (int)p);
+                if (!blank)
+                    continue;
+                double score = look_score(scan, t, &tr, blank);
+                if (score > best) {
+                    second = best;
+                    best = score;
+                    *tmpl = t;
+                    *page = (int)p;
+                    *out = tr;
+                    best_q = q;
+                } else if (score > second) {
+                    second = score;
+                }
+            }
+        }
+    }
+    *match = best;
+    if (!*tmpl || best < LOCATE_LOOK_MIN)
+        return omr_fail(err, OMR_ERR_NOT_FOUND,
+                        "no QR code could be read, and the page does not look like any page of the forms "
+                        "this scan was started with; is it a letter, or from another questionnaire?");
+    if (best < second + LOCATE_LOOK_MARGIN)
+        return omr_fail(err, OMR_ERR_NOT_FOUND,
+                        "no QR code could be read; the page looks like page %d of %s but almost as much like "
+                        "another page or turn (match %.2f against %.2f)", *page, (*tmpl)->id, best, second);
+    (void)best_q;
     return OMR_OK;
 }
