@@ -27,31 +27,17 @@
 
 #include "reading/barcode.h"
 #include "base/cv_wrap.h"
+#include "forms/discover_shapes.h"
 #include "pages/decode.h"
 
 #define MAX_SHAPES 200000
+#define MAX_FIELDS 32
 
 /* ---- one page ------------------------------------------------------------------------- */
 
 typedef struct {
     double x0, y0, x1, y1; /* mm */
 } box_mm;
-
-static int near_other_ink(const cvw_shape *shapes, int n, int self, double s, double gap_mm) {
-    const cvw_shape *c = &shapes[self];
-    double g = gap_mm * s;
-    for (int i = 0; i < n; i++) {
-        if (i == self)
-            continue;
-        const cvw_shape *o = &shapes[i];
-        /* inside the box: a hole's content is not a neighbour (handled apart) */
-        if (o->x >= c->x && o->y >= c->y && o->x + o->w <= c->x + c->w && o->y + o->h <= c->y + c->h)
-            continue;
-        if (o->x < c->x + c->w + g && o->x + o->w > c->x - g && o->y < c->y + c->h + g && o->y + o->h > c->y - g)
-            return 1;
-    }
-    return 0;
-}
 
 /* Ink right beside a box (within 5 mm, on its row): a label. */
 static int label_beside(const omr_image *img, const discover_box *b, double s) {
@@ -202,49 +188,25 @@ static int discover_page_image(const omr_image *img, double s, discover_page *pg
     }
     if (n > MAX_SHAPES)
         n = MAX_SHAPES;
-    pg->boxes = calloc((size_t)n + 1, sizeof *pg->boxes);
-    pg->fields = calloc(16, sizeof *pg->fields);
     double pw = img->width / s, ph = img->height / s;
-    double mark_dist[4] = {25, 25, 25, 25};
-    for (int i = 0; pg->boxes && pg->fields && i < n; i++) {
+    omr_rect mark_areas[4] = {{0}};
+    discover_find_marks(shapes, n, s, pw, ph, pg, mark_areas);
+    pg->fields = calloc(MAX_FIELDS, sizeof *pg->fields);
+    if (!pg->fields) {
+        free(shapes);
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+    }
+    /* text fields: thin rectangular frames */
+    for (int i = 0; i < n && pg->n_fields < MAX_FIELDS / 2; i++) {
         const cvw_shape *c = &shapes[i];
-        double w = c->w / s, h = c->h / s;
-        double fill_box = c->area / ((double)c->w * c->h);
-        /* a check box or bubble */
-        if (w >= 2.5 && h >= 2.5 && w <= 20 && h <= 20 && w / h > 0.8 && w / h < 1.25 && c->n_holes == 1 &&
-            c->hole_children == 0 && c->hole_area > 0.35 * c->area) {
-            int square = fill_box > 0.9 && c->vertices == 4;
-            int round = fabs(fill_box - M_PI / 4) < 0.08 && c->vertices > 4;
-            double stroke_mm = c->ink / (square ? 2 * (c->w + c->h) : M_PI * (c->w + c->h) / 2) / s;
-            if ((square || round) && stroke_mm < fmax(0.8, 0.15 * w) && !near_other_ink(shapes, n, i, s, 0.6)) {
-                discover_box *b = &pg->boxes[pg->n_boxes++];
-                b->rect = (omr_rect){c->x / s, c->y / s, w, h};
-                b->round = round;
-                continue;
-            }
-        }
-        /* a text field: a thin rectangular frame */
-        if (w >= 25 && h >= 8 && c->vertices == 4 && fill_box > 0.9 && c->hole_area > 0.85 * c->area &&
-            pg->n_fields < 16) {
+        double w = c->w / s, h = c->h / s, fill_box = c->area / ((double)c->w * c->h);
+        if (w >= 25 && h >= 8 && c->vertices == 4 && fill_box > 0.9 && c->hole_area > 0.85 * c->area)
             pg->fields[pg->n_fields++] = (omr_rect){c->x / s, c->y / s, w, h};
-            continue;
-        }
-        /* a corner mark: solid, 3-15 mm, nearest its corner */
-        if (w >= 3 && h >= 3 && w <= 15 && h <= 15 && c->n_holes == 0 && c->ink > 0.15 * c->w * c->h) {
-            double cx = c->cx / s, cy = c->cy / s;
-            int k = (cx > pw / 2) + 2 * (cy > ph / 2);
-            double d = hypot(k % 2 ? pw - cx : cx, k / 2 ? ph - cy : cy);
-            if (d < mark_dist[k]) {
-                mark_dist[k] = d;
-                pg->marks[k] = (omr_point){cx, cy};
-                pg->has_mark[k] = 1;
-                pg->mark_size = fmax(pg->mark_size, fmax(w, h));
-            }
-        }
     }
     free(shapes);
-    if (!pg->boxes || !pg->fields)
-        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+    int rc = discover_find_boxes(img, threshold, s, mark_areas, pg, MAX_FIELDS, &pg->n_combs, err);
+    if (rc != OMR_OK)
+        return rc;
     for (size_t i = 0; i < pg->n_boxes; i++)
         pg->boxes[i].label_right = label_beside(img, &pg->boxes[i], s);
     group_questions(pg);

@@ -30,6 +30,7 @@ typedef struct {
     int *question_scale;   /* per question: part of a grid (a scale with column heads) */
     omr_rect *fields;      /* frames big enough to write in, mm */
     size_t n_fields;
+    int n_combs;           /* of the fields, how many are combs of character boxes (the last ones) */
     omr_point marks[4];    /* centres of gravity, mm: TL, TR, BL, BR */
     int has_mark[4];
     double mark_size;      /* the largest mark's outer size, mm */
