@@ -137,8 +137,12 @@ int cmd_template_new(int argc, char **argv) {
                pg->n_fields, marks);
     }
     if (status == EXIT_DONE) {
-        if (*r.barcode_kind)
-            printf("code on the blank: %s \"%s\"\n", r.barcode_kind, r.barcode_text);
+        if (*r.barcode_kind) {
+            char text[4 * sizeof r.barcode_text + 1];
+            discover_escape(r.barcode_text, text, sizeof text);
+            printf("code on the blank: %s \"%s\" (not taken as the respondent's code: see the draft's identity)\n",
+                   r.barcode_kind, text);
+        }
         printf("wrote %s (%.1f x %.1f mm); check it with: omr template preview %s --out preview.png\n", out,
                r.page_width, r.page_height, out);
     }

@@ -20,6 +20,7 @@
 #include "forms/discover.h"
 
 #include <cairo.h>
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,6 +172,41 @@ static void group_questions(discover_page *pg) {
     free(row);
 }
 
+static int rects_meet(omr_rect a, omr_rect b) {
+    return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+/* Leaves out boxes `template check` would refuse: closer than 1 mm to a box
+ * kept before them (the larger of two is kept), or on a corner mark. */
+static void drop_crowded(discover_page *pg) {
+    size_t kept = 0;
+    for (size_t i = 0; i < pg->n_boxes; i++) {
+        omr_rect r = pg->boxes[i].rect, grown = {r.x - 1, r.y - 1, r.w + 2, r.h + 2};
+        int drop = 0;
+        for (int k = 0; k < 4 && !drop; k++) {
+            double half = pg->mark_size / 2 + 1;
+            omr_rect mr = {pg->marks[k].x - half, pg->marks[k].y - half, 2 * half, 2 * half};
+            drop = pg->has_mark[k] && rects_meet(r, mr);
+        }
+        for (size_t j = 0; j < kept && !drop; j++) {
+            omr_rect o = pg->boxes[j].rect;
+            if (!rects_meet(grown, o))
+                continue;
+            if (r.w * r.h > o.w * o.h) /* keep the larger in j's place */
+                pg->boxes[j].rect = r, pg->boxes[j].round = pg->boxes[i].round, r = o;
+            drop = 1;
+        }
+        if (drop) {
+            if (pg->n_dropped < 16)
+                pg->dropped[pg->n_dropped++] = r;
+            pg->n_dropped_all++;
+        } else {
+            pg->boxes[kept++] = pg->boxes[i];
+        }
+    }
+    pg->n_boxes = kept;
+}
+
 static int discover_page_image(const omr_image *img, double s, discover_page *pg, omr_error *err) {
     memset(pg, 0, sizeof *pg);
     int threshold = cvw_otsu_threshold(img, 0, 0, img->width, img->height);
@@ -207,6 +243,7 @@ static int discover_page_image(const omr_image *img, double s, discover_page *pg
     int rc = discover_find_boxes(img, threshold, s, mark_areas, pg, MAX_FIELDS, &pg->n_combs, err);
     if (rc != OMR_OK)
         return rc;
+    drop_crowded(pg);
     for (size_t i = 0; i < pg->n_boxes; i++)
         pg->boxes[i].label_right = label_beside(img, &pg->boxes[i], s);
     group_questions(pg);
@@ -297,6 +334,32 @@ void discover_result_free(discover_result *r) {
 
 /* ---- the template ------------------------------------------------------------------ */
 
+void discover_escape(const char *text, char *out, size_t size) {
+    size_t n = 0;
+    assert(size > 0);
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        char e[8];
+        if (*p == '"' || *p == '\\')
+            snprintf(e, sizeof e, "\\%c", *p);
+        else if (*p == '\n')
+            snprintf(e, sizeof e, "\\n");
+        else if (*p == '\r')
+            snprintf(e, sizeof e, "\\r");
+        else if (*p == '\t')
+            snprintf(e, sizeof e, "\\t");
+        else if (*p < 0x20 || *p == 0x7f)
+            snprintf(e, sizeof e, "\\x%02x", *p);
+        else
+            e[0] = (char)*p, e[1] = 0;
+        size_t k = strlen(e);
+        if (n + k + 1 > size)
+            break;
+        memcpy(out + n, e, k);
+        n += k;
+    }
+    out[n] = 0;
+}
+
 int discover_append(discover_result *r, discover_result *more, omr_error *err) {
     discover_page *grown = realloc(r->pages, (r->n_pages + more->n_pages) * sizeof *grown);
     if (!grown)
@@ -362,14 +425,38 @@ int discover_write_template(const discover_result *r, const char *id, const char
         fprintf(f, "registration = \"reference\";    # matched to the blank page itself\n");
     }
     if (*r->barcode_kind) {
-        fprintf(f, "# The blank carries a %s code reading \"%s\": say which part is the respondent\n",
-                r->barcode_kind, r->barcode_text);
-        fprintf(f, "# code and which the page, e.g. pattern = \"^KU([0-9]{8})([0-9])$\"; fields = [\"code\", \"page\"];\n");
-        fprintf(f, "identity = { kind = \"%s\"; pattern = \"^(.+)$\"; fields = [\"code\"]; };\n", r->barcode_kind);
+        char text[4 * sizeof r->barcode_text + 1], pattern[4 * sizeof r->barcode_text + 8];
+        discover_escape(r->barcode_text, text, sizeof text);
+        /* the text as a regular expression matched whole: its own characters */
+        size_t n = 0;
+        pattern[n++] = '^';
+        for (const char *c = r->barcode_text; *c && n + 4 < sizeof pattern; c++) {
+            if (strchr(".[]()*+?{}|^$\\", *c))
+                pattern[n++] = '\\';
+            pattern[n++] = *c;
+        }
+        pattern[n++] = '$';
+        pattern[n] = 0;
+        char escaped[sizeof pattern * 4];
+        discover_escape(pattern, escaped, sizeof escaped);
+        fprintf(f, "# UNSURE: the blank carries a %s code reading \"%s\". A code printed on a blank\n",
+                r->barcode_kind, text);
+        fprintf(f, "# is the same on every copy, so it names the survey or the page, not the respondent,\n");
+        fprintf(f, "# and omr does not guess. Say how a page names its respondent (README \"Forms omr did\n");
+        fprintf(f, "# not print\"), one of:\n");
+        fprintf(f, "#  - a code that differs per respondent on the printed forms, e.g.\n");
+        fprintf(f, "#    identity = { kind = \"%s\"; pattern = \"^KU([0-9]{8})([0-9])$\"; fields = [\"code\", \"page\"]; };\n",
+                r->barcode_kind);
+        fprintf(f, "#  - the scan's file name (scans filed as 12345678-p1.tif, 12345678-p2.tif, ...):\n");
+        fprintf(f, "#    identity = { kind = \"none\"; file_name = \"{code}-p{page}\"; };\n");
+        fprintf(f, "#  - no respondent code: pages known by their look, paired by scan order (below).\n");
+        fprintf(f, "# This code as a pattern that matches it whole: \"%s\"\n", escaped);
+        fprintf(f, "identity = { kind = \"none\"; };\n");
     } else {
         fprintf(f, "# No code found on the blank: pages are known by their look and paired by scan\n");
         fprintf(f, "# order. If the printed forms carry a barcode, name it: identity = { kind = \"code128\";\n");
-        fprintf(f, "# pattern = \"^([0-9]{8})-([0-9])$\"; fields = [\"code\", \"page\"]; };\n");
+        fprintf(f, "# pattern = \"^([0-9]{8})-([0-9])$\"; fields = [\"code\", \"page\"]; }; or take the\n");
+        fprintf(f, "# respondent from the scan's file name: identity = { kind = \"none\"; file_name = \"{code}-p{page}\"; };\n");
         fprintf(f, "identity = { kind = \"none\"; };\n");
     }
     fprintf(f, "pages = (\n");
@@ -405,11 +492,19 @@ int discover_write_template(const discover_result *r, const char *id, const char
             fprintf(f, " ); }");
         }
         fprintf(f, " );\n");
+        for (size_t i = 0; i < pg->n_dropped; i++)
+            fprintf(f, "    # UNSURE: left out a box at x = %.2f; y = %.2f; w = %.2f; h = %.2f; (closer than 1 mm to\n"
+                       "    # another box, or on a corner mark): add it by hand if it is one\n",
+                    pg->dropped[i].x, pg->dropped[i].y, pg->dropped[i].w, pg->dropped[i].h);
+        if (pg->n_dropped_all > pg->n_dropped)
+            fprintf(f, "    # ... and %zu more left out\n", pg->n_dropped_all - pg->n_dropped);
         if (pg->n_fields) {
             fprintf(f, "    text_fields = (");
+            size_t first_comb = pg->n_fields - (size_t)pg->n_combs;
             for (size_t i = 0; i < pg->n_fields; i++)
-                fprintf(f, "%s\n      { id = \"p%zut%zu\"; x = %.2f; y = %.2f; w = %.2f; h = %.2f; }", i ? "," : "", p + 1,
-                        i + 1, pg->fields[i].x, pg->fields[i].y, pg->fields[i].w, pg->fields[i].h);
+                fprintf(f, "%s%s\n      { id = \"p%zut%zu\"; x = %.2f; y = %.2f; w = %.2f; h = %.2f; }", i ? "," : "",
+                        i >= first_comb ? "\n      # a comb of character boxes (a name or number written a letter per box)" : "",
+                        p + 1, i + 1, pg->fields[i].x, pg->fields[i].y, pg->fields[i].w, pg->fields[i].h);
             fprintf(f, " );\n");
         }
         fprintf(f, "  }%s\n", p + 1 < r->n_pages ? "," : "");

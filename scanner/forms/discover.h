@@ -34,6 +34,9 @@ typedef struct {
     omr_point marks[4];    /* centres of gravity, mm: TL, TR, BL, BR */
     int has_mark[4];
     double mark_size;      /* the largest mark's outer size, mm */
+    omr_rect dropped[16];  /* boxes left out so the draft passes `template check` (too close */
+    size_t n_dropped;      /* to another box or on a corner mark), mm; the first 16 */
+    size_t n_dropped_all;
 } discover_page;
 
 typedef struct {
@@ -54,6 +57,11 @@ void discover_result_free(discover_result *result);
 /* Appends the pages of `more` to `result` (a blank given as one file per
  * page); `more` is left empty. */
 int discover_append(discover_result *result, discover_result *more, omr_error *err);
+
+/* The text as it may stand inside a libconfig string or a `#` comment:
+ * `"` and `\\` escaped, control characters (a newline in a QR code's text) as
+ * \\n, \\r, \\t or \\xNN; cut to fit `size` (a whole escape or nothing). */
+void discover_escape(const char *text, char *out, size_t size);
 
 /* Writes the template (libconfig, README "Template format") with `id` and
  * the blank's file(s) as the template should name them: one file for all
