@@ -226,7 +226,7 @@ static int discover_page_image(const omr_image *img, double s, discover_page *pg
         n = MAX_SHAPES;
     double pw = img->width / s, ph = img->height / s;
     omr_rect mark_areas[4] = {{0}};
-    discover_find_marks(shapes, n, s, pw, ph, pg, mark_areas);
+    discover_find_marks(img, threshold, shapes, n, s, pw, ph, pg, mark_areas);
     pg->fields = calloc(MAX_FIELDS, sizeof *pg->fields);
     if (!pg->fields) {
         free(shapes);

@@ -229,7 +229,7 @@ done:
 static int mark_like(const cvw_shape *c, double s) {
     double w = c->w / s, h = c->h / s, big = fmax(w, h), small = fmin(w, h);
     double fill = c->ink / ((double)c->w * c->h);
-    if (big > 25 || small < 1.0)
+    if (big > 40 || small < 1.0)
         return 0;
     if (c->n_holes == 0) {
         if (small >= 2.5 && big / small < 1.6 && fill > 0.6) /* solid square or disc */
@@ -250,8 +250,8 @@ static int mark_like(const cvw_shape *c, double s) {
     return 0;
 }
 
-void discover_find_marks(const cvw_shape *shapes, int n, double s, double pw, double ph, discover_page *pg,
-                         omr_rect areas[4]) {
+void discover_find_marks(const omr_image *img, int threshold, const cvw_shape *shapes, int n, double s, double pw,
+                         double ph, discover_page *pg, omr_rect areas[4]) {
     double best[4] = {35, 35, 35, 35};
     for (int i = 0; i < n; i++) {
         const cvw_shape *c = &shapes[i];
@@ -271,7 +271,27 @@ void discover_find_marks(const cvw_shape *shapes, int n, double s, double pw, do
         }
     }
     pg->mark_size = 0;
-    for (int k = 0; k < 4; k++)
-        if (pg->has_mark[k])
-            pg->mark_size = fmax(pg->mark_size, fmax(areas[k].w, areas[k].h));
+    for (int k = 0; k < 4; k++) {
+        if (!pg->has_mark[k])
+            continue;
+        pg->mark_size = fmax(pg->mark_size, fmax(areas[k].w, areas[k].h));
+        /* the centre of gravity of the ink in the mark's box, as registration
+         * measures it on a scan (the shape list's is an estimate) */
+        double sx = 0, sy = 0, m = 0;
+        int x0 = (int)(areas[k].x * s), y0 = (int)(areas[k].y * s);
+        int x1 = (int)ceil((areas[k].x + areas[k].w) * s), y1 = (int)ceil((areas[k].y + areas[k].h) * s);
+        for (int y = y0 < 0 ? 0 : y0; y < y1 && y < img->height; y++)
+            for (int x = x0 < 0 ? 0 : x0; x < x1 && x < img->width; x++)
+                if (omr_image_at(img, x, y) < threshold) {
+                    sx += x + 0.5;
+                    sy += y + 0.5;
+                    m++;
+                }
+        if (m > 0)
+            pg->marks[k] = (omr_point){sx / m / s, sy / m / s};
+    }
+    /* a long bar may be longer than a template's marks may be (25 mm): the
+     * size is what registration looks for, and 25 mm finds it still */
+    if (pg->mark_size > 25)
+        pg->mark_size = 25;
 }
