@@ -25,6 +25,9 @@ Usage:
       (copies with marked boxes; SCANS/answers.csv: file, x, y of each mark)
   make_blanks.py score --truth DIR --form census --template T.cfg [--omr build/omr]
       (found / missed / spurious boxes, combs and marks against the truth)
+  make_blanks.py read --truth DIR --scans SCANS --out SCANOUT --count 4
+      (after `omr scan --template DIR/<form>.cfg ... --out SCANOUT SCANS`: every
+      box of every filled copy, marked or not, against omr's decision)
 
 Needs Debian's python3-pil and python3-numpy; the QR code comes from
 libqrencode (already a dependency of omr) through ctypes.
@@ -400,7 +403,7 @@ def cmd_fill(args):
             rng = random.Random("%s-%d" % (name, args.seed))
             pg, fname, mode = fn(rng)  # the same blank, drawn again
             frng = random.Random("%s-%d-fill-%d" % (name, args.seed, k))
-            for b in pg.boxes:
+            for bi, b in enumerate(pg.boxes):
                 if frng.random() < 0.3:
                     x0, y0, x1, y1 = b["x"] * S, b["y"] * S, (b["x"] + b["w"]) * S, (b["y"] + b["h"]) * S
                     if frng.random() < 0.5:
@@ -408,12 +411,49 @@ def cmd_fill(args):
                         pg.d.line([x0 + 4, y1 - 4, x1 - 4, y0 + 4], fill=0, width=int(0.5 * S))
                     else:
                         pg.d.ellipse([x0 + 3, y0 + 3, x1 - 3, y1 - 3], fill=0)
-                    rows.append((name, k, b["x"] + b["w"] / 2, b["y"] + b["h"] / 2))
+                    rows.append((name, k, bi))
             img, _ = scan(pg, mode if mode == "1" else "g", frng, skew=frng.uniform(-1.0, 1.0))
             save(img, os.path.join(args.out, "%s-%02d.%s" % (name, k, "tif" if mode == "1" else "png")))
     with open(os.path.join(args.out, "answers.json"), "w", encoding="utf-8") as f:
         json.dump(rows, f)
     return 0
+
+
+def cmd_read(args):
+    """Marked boxes of the filled copies (fill) against what `omr scan` decided (marks.csv)."""
+    import csv
+    answers = json.load(open(os.path.join(args.scans, "answers.json"), encoding="utf-8"))
+    marked = {(f, k, bi) for f, k, bi in answers}
+    decided = {}
+    for row in csv.DictReader(open(os.path.join(args.out, "marks.csv"), encoding="utf-8")):
+        base = os.path.basename(row["file"]).rsplit(".", 1)[0]
+        decided[(base, row["question"], row["value"])] = row["decision"] in ("marked", "solid")
+    total = right = missing = 0
+    for form in FORMS:
+        T = json.load(open(os.path.join(args.truth, form + ".json"), encoding="utf-8"))
+        geom = json.loads(subprocess.run([args.omr, "template", "geometry", os.path.join(args.truth, form + ".cfg")],
+                                         capture_output=True, text=True, check=True).stdout)
+        got = [(b["x"] + b["w"] / 2, b["y"] + b["h"] / 2, b["question"], b["value"]) for b in geom["pages"][0]["boxes"]]
+        for k in range(args.count):
+            base = "%s-%02d" % (form, k)
+            wrong = 0
+            for bi, t in enumerate(T["boxes"]):
+                g = min(got, key=lambda g: math.hypot(g[0] - t["cx"], g[1] - t["cy"]))
+                if math.hypot(g[0] - t["cx"], g[1] - t["cy"]) > 1.2:
+                    continue  # a box the draft does not have (counted by score)
+                d = decided.get((base, g[2], g[3]))
+                if d is None:
+                    missing += 1
+                    continue
+                total += 1
+                if d == ((form, k, bi) in marked):
+                    right += 1
+                else:
+                    wrong += 1
+            print("%s: %d boxes wrong" % (base, wrong))
+    print("read through the drafts: %d of %d boxes decided right (%.2f%%), %d boxes of pages not read" %
+          (right, total, 100.0 * right / max(1, total), missing))
+    return 0 if right == total and missing == 0 else 1
 
 
 def match(truth, got, tol):
@@ -486,8 +526,14 @@ def main():
     s.add_argument("--form", required=True)
     s.add_argument("--template", required=True)
     s.add_argument("--omr", default="build/omr")
+    r = sub.add_parser("read")
+    r.add_argument("--truth", required=True)
+    r.add_argument("--scans", required=True)
+    r.add_argument("--out", required=True)
+    r.add_argument("--count", type=int, default=3)
+    r.add_argument("--omr", default="build/omr")
     a = ap.parse_args()
-    return {"make": cmd_make, "fill": cmd_fill, "score": cmd_score}[a.cmd](a)
+    return {"make": cmd_make, "fill": cmd_fill, "score": cmd_score, "read": cmd_read}[a.cmd](a)
 
 
 if __name__ == "__main__":
