@@ -9,6 +9,7 @@
  * by hand can fix all of them in one go.
  */
 #include "forms/template.h"
+#include "forms/file_name.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -572,7 +573,7 @@ static void read_foreign(reader *r, omr_template *t, config_setting_t *root) {
     if (id && !config_setting_is_group(id)) {
         problem(r, id, "identity", "must be a group { kind = \"code128\"; pattern = \"...\"; ... }");
     } else if (id) {
-        static const char *const ikeys[] = {"kind", "pattern", "fields", "form", "x", "y", "w", "h", NULL};
+        static const char *const ikeys[] = {"kind", "pattern", "fields", "form", "x", "y", "w", "h", "file_name", NULL};
         check_keys(r, id, "identity", ikeys);
         char *kind = get_string(r, id, "identity", "kind", true);
         int found = -1;
@@ -587,6 +588,10 @@ static void read_foreign(reader *r, omr_template *t, config_setting_t *root) {
         free(kind);
         t->identity.pattern = get_string(r, id, "identity", "pattern", false);
         t->identity.form = get_string(r, id, "identity", "form", false);
+        t->identity.file_name = get_string(r, id, "identity", "file_name", false);
+        char why[160];
+        if (t->identity.file_name && !file_name_check(t->identity.file_name, why, sizeof why))
+            problem(r, id, "identity.file_name", "\"%s\": %s", t->identity.file_name, why);
         config_setting_t *fields = config_setting_get_member(id, "fields");
         if (fields) {
             int n = config_setting_type(fields) == CONFIG_TYPE_ARRAY ? config_setting_length(fields) : -1;
@@ -880,6 +885,7 @@ void template_free(omr_template *t) {
     free(t->path);
     free(t->identity.pattern);
     free(t->identity.form);
+    free(t->identity.file_name);
     free(t->marks);
     for (size_t i = 0; i < t->n_reference_files; i++)
         free(t->reference_files[i]);
