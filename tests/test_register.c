@@ -272,7 +272,7 @@ Test(register, template_refuses_a_foreign_form_it_cannot_find) {
 Test(barcode, pattern_maps_text_to_code_and_page_and_refuses_the_rest) {
     omr_template t = {0};
     t.id = "kund";
-    t.identity = (template_identity){IDENTITY_CODE128, "^KU([0-9]{8})([0-9])$", 1, 2, 0, NULL, {0, 0, 0, 0}, 0};
+    t.identity = (template_identity){IDENTITY_CODE128, "^KU([0-9]{8})([0-9])$", 1, 2, 0, NULL, {0, 0, 0, 0}, 0, NULL};
     barcode_symbol s = {.kind = IDENTITY_CODE128};
     char code[64];
     int page;
@@ -289,7 +289,7 @@ Test(barcode, pattern_maps_text_to_code_and_page_and_refuses_the_rest) {
     snprintf(s.text, sizeof s.text, "KU123456782");
     cr_assert_eq(barcode_match(&t, &s, code, sizeof code, &page, &err), OMR_ERR_NOT_FOUND);
     /* a form id group must read the template's */
-    t.identity = (template_identity){IDENTITY_I25, "^([0-9]{2})([0-9]{6})([0-9])$", 2, 3, 1, "17", {0, 0, 0, 0}, 0};
+    t.identity = (template_identity){IDENTITY_I25, "^([0-9]{2})([0-9]{6})([0-9])$", 2, 3, 1, "17", {0, 0, 0, 0}, 0, NULL};
     s.kind = IDENTITY_I25;
     snprintf(s.text, sizeof s.text, "170012341");
     cr_assert_eq(barcode_match(&t, &s, code, sizeof code, &page, &err), OMR_OK);

@@ -9,7 +9,7 @@
 #define OMR_DISCOVER_SHAPES_H
 
 #include "base/cv_wrap.h"
-#include "forms/discover.h"
+#include "forms/discover_types.h"
 
 /* Finds the boxes and bubbles of the page `img` (s px per mm, ink darker than
  * `threshold`) and appends them to pg->boxes (which it allocates); combs of
