@@ -5,11 +5,11 @@
  * Boxes are found by the paper inside them, not by their ink: on a real
  * blank a box's outline is often joined to a dotted or solid leader line, a
  * table rule or its neighbours in a grid, so its ink component is no box at
- * all; the paper it encloses still is. The ink is thickened by ~0.15 mm
+ * all; the paper it encloses still is. The ink is thickened by ~0.2 mm
  * first, which closes the gaps a light 1-bit threshold leaves in thin
  * outlines; every enclosed patch of paper that is empty, square, round or
  * oval, and 1.5 to 19.5 mm wide and high is a box when the ink around it is
- * a thin line (the outline's width is the lower third of twelve probes, so a
+ * a thin line (the outline's width is the lower third of twelve probes that meet ink, so a
  * leader line running out of a side does not count). Rectangles that are
  * not about square are kept only as the cells of a comb: five or more boxes
  * of one size side by side with gaps under a third of their width, which is
@@ -77,8 +77,11 @@ static double outline_width(const uint8_t *ink, int w, int h, int x0, int y0, in
         int v[4] = {ink_run(ink, w, h, xm, y0, 0, -1, skip, max), ink_run(ink, w, h, xm, y1, 0, 1, skip, max),
                     ink_run(ink, w, h, x0, ym, -1, 0, skip, max), ink_run(ink, w, h, x1, ym, 1, 0, skip, max)};
         for (int i = 0; i < 4; i++)
-            probe[n++] = v[i] < 0 ? 0 : v[i];
+            if (v[i] > 0) /* a probe through a gap in a broken outline says nothing */
+                probe[n++] = v[i];
     }
+    if (n < 4)
+        return 0;
     qsort(probe, (size_t)n, sizeof *probe, cmp_int);
     return probe[n / 3];
 }
@@ -93,7 +96,7 @@ static void row_profile(const omr_image *paper, const cvw_shape *p, double *off_
         int run = 0;
         for (int x = p->x; x < p->x + p->w; x++)
             run += omr_image_at(paper, x, y) < 128;
-        double f = (double)run / p->w, v = 2 * k / 10.0 - 1;
+        double f = (double)run / p->w, v = 2 * (y + 0.5 - p->y) / p->h - 1; /* the row's own height */
         dr += fabs(f - 1);
         de += fabs(f - sqrt(1 - v * v));
     }
@@ -128,7 +131,7 @@ int discover_find_boxes(const omr_image *img, int threshold, double s, const omr
         for (int x = 0; x < w; x++)
             ink[(size_t)y * w + x] = omr_image_at(img, x, y) < threshold;
     /* thicken the ink by r px (a square), closing gaps of up to 2r px */
-    int r = (int)lround(0.15 * s);
+    int r = (int)lround(0.2 * s);
     if (r < 1)
         r = 1;
     for (int y = 0; y < h; y++)
@@ -170,7 +173,7 @@ int discover_find_boxes(const omr_image *img, int threshold, double s, const omr
         double fill = p->area / ((double)p->w * p->h), aspect = iw / ih, off_rect, off_ellipse;
         row_profile(paper, p, &off_rect, &off_ellipse);
         int square = fill > 0.85 && p->vertices == 4 && off_rect < 0.06 && aspect > 0.5 && aspect < 2.0;
-        int round = !square && fabs(fill - M_PI / 4) < 0.09 && off_ellipse < 0.08 && aspect > 0.4 && aspect < 2.5;
+        int round = !square && fabs(fill - M_PI / 4) < 0.09 && off_ellipse < 0.1 && aspect > 0.4 && aspect < 2.5;
         if (!square && !round)
             continue;
         double stroke = outline_width(ink, w, h, x0 + r, y0 + r, x1 - r, y1 - r, 2 * r + 1, (int)(2 * s)) / s;
@@ -231,7 +234,8 @@ static int mark_like(const cvw_shape *c, double s) {
     double fill = c->ink / ((double)c->w * c->h);
     if (big > 40 || small < 1.0)
         return 0;
-    if (c->n_holes == 0) {
+    /* solid, but for specks of paper a 1-bit scan leaves in it */
+    if (c->n_holes == 0 || c->hole_area < 0.03 * (double)c->w * c->h) {
         if (small >= 2.5 && big / small < 1.6 && fill > 0.6) /* solid square or disc */
             return 1;
         if (big >= 5 && big / small < 1.4 && fill > 0.08 && fill < 0.5 && c->vertices <= 8) /* L-bar */
@@ -240,7 +244,7 @@ static int mark_like(const cvw_shape *c, double s) {
             return 1;
         return 0;
     }
-    if (c->n_holes == 1 && small >= 3 && big / small < 1.25) { /* ring: a thick outline round a hole */
+    if (c->n_holes >= 1 && small >= 3 && big / small < 1.25) { /* ring: a thick outline round a hole */
         double hcx = c->hx + c->hw / 2.0, hcy = c->hy + c->hh / 2.0;
         double ccx = c->x + c->w / 2.0, ccy = c->y + c->h / 2.0;
         double stroke = (c->w - c->hw) / 2.0 / s;
