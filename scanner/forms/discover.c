@@ -573,18 +573,21 @@ int discover_preview(const omr_template *t, const char *blank_path, int page, co
         const double *c = colours[k++ % 6];
         cairo_set_source_rgb(cr, c[0], c[1], c[2]);
         cairo_set_line_width(cr, 0.45);
+        /* a draft with problems may lack ids, values or boxes: draw what there is */
         for (size_t b = 0; b < q->n_boxes; b++) {
             omr_rect r = q->boxes[b].rect;
             cairo_rectangle(cr, r.x - 0.5, r.y - 0.5, r.w + 1, r.h + 1);
             cairo_stroke(cr);
             cairo_move_to(cr, r.x + r.w / 2 - 0.7, r.y + r.h + 2.4);
-            cairo_show_text(cr, q->boxes[b].value);
+            cairo_show_text(cr, q->boxes[b].value ? q->boxes[b].value : "?");
         }
+        if (q->n_boxes == 0)
+            continue;
         omr_rect r0 = q->boxes[0].rect;
         cairo_text_extents_t ext;
-        cairo_text_extents(cr, q->id, &ext);
+        cairo_text_extents(cr, q->id ? q->id : "?", &ext);
         cairo_move_to(cr, r0.x - ext.x_advance - 1.2, r0.y + r0.h / 2 + 0.8);
-        cairo_show_text(cr, q->id);
+        cairo_show_text(cr, q->id ? q->id : "?");
     }
     cairo_set_source_rgb(cr, 0.95, 0.45, 0.0);
     cairo_set_line_width(cr, 0.6);
@@ -595,7 +598,7 @@ int discover_preview(const omr_template *t, const char *blank_path, int page, co
         cairo_rectangle(cr, tf->rect.x, tf->rect.y, tf->rect.w, tf->rect.h);
         cairo_stroke(cr);
         cairo_move_to(cr, tf->rect.x + 2, tf->rect.y + 4);
-        cairo_show_text(cr, tf->id);
+        cairo_show_text(cr, tf->id ? tf->id : "?");
     }
     cairo_set_source_rgb(cr, 0.0, 0.7, 0.0);
     for (size_t i = 0; i < t->n_marks; i++) {
@@ -608,6 +611,10 @@ int discover_preview(const omr_template *t, const char *blank_path, int page, co
         cairo_move_to(cr, m.x, m.y - r - 2);
         cairo_line_to(cr, m.x, m.y + r + 2);
         cairo_stroke(cr);
+        char name[32];
+        snprintf(name, sizeof name, "mark %zu", i + 1);
+        cairo_move_to(cr, m.x + 1, m.y + r + 4.5);
+        cairo_show_text(cr, name);
     }
     if (t->identity.has_area) {
         cairo_set_source_rgb(cr, 0.6, 0.0, 0.6);

@@ -840,12 +840,13 @@ int template_parse(const char *path, omr_template **out, template_problems *prob
         problem(&r, root, "pages", "the template has no questions and no text fields");
     config_destroy(&cfg);
 
-    if (r.count > 0) {
+    if (r.count > 0 && !(problems && problems->keep_template))
         template_free(t);
+    else
+        *out = t;
+    if (r.count > 0)
         return omr_fail(err, OMR_ERR_INVALID, "template %s has %zu problem%s", path, r.count,
                         r.count == 1 ? "" : "s");
-    }
-    *out = t;
     return OMR_OK;
 }
 

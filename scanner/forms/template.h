@@ -139,6 +139,7 @@ typedef struct {
 typedef struct {
     char **messages;
     size_t count;
+    int keep_template; /* set by the caller: with problems, *out still gets what was read (preview) */
 } template_problems;
 
 /* Reads and validates `path`: the layout only, no blank pages decoded (for
