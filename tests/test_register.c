@@ -14,6 +14,7 @@
 #include "helpers.h"
 #include "reading/identify.h"
 #include "reading/locate.h"
+#include "reading/mark.h"
 #include "reading/mask.h"
 #include "reading/reference.h"
 #include "reading/register.h"
@@ -348,4 +349,70 @@ Test(discover, finds_boxes_bubbles_field_and_marks_on_a_blank) {
     discover_result_free(&r);
     free(path);
     rm_rf(dir);
+}
+
+/* The centre of gravity of the ink (< 128) in a window, px. */
+static omr_point ink_centre(const omr_image *img, int x0, int y0, int x1, int y1) {
+    double sx = 0, sy = 0, n = 0;
+    for (int y = y0; y < y1; y++)
+        for (int x = x0; x < x1; x++)
+            if (omr_image_at(img, x, y) < 128) {
+                sx += x + 0.5;
+                sy += y + 0.5;
+                n++;
+            }
+    cr_assert_gt(n, 0);
+    return (omr_point){sx / n, sy / n};
+}
+
+Test(register, corner_marks_of_any_common_shape_are_found) {
+    /* 200 dpi: a ring (8 mm, 1.6 mm thick), an L-bar (22 mm arms, 1.2 mm
+     * thick), a long bar (24 x 2 mm) and a disc, each looked for 2.5 mm
+     * from where it is; a 0.25 mm table rule of the same length near the bar
+     * is not taken for it */
+    double s = 200 / 25.4;
+    int w = (int)(120 * s), h = (int)(60 * s);
+    cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
+    cairo_t *cr = cairo_create(surface);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    cairo_scale(cr, s, s);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_set_line_width(cr, 1.6);
+    cairo_arc(cr, 15, 15, 4 - 0.8, 0, 2 * M_PI);
+    cairo_stroke(cr);
+    cairo_rectangle(cr, 35, 5, 22, 1.2);
+    cairo_rectangle(cr, 35, 5, 1.2, 22);
+    cairo_fill(cr);
+    cairo_rectangle(cr, 70, 14, 24, 2);
+    cairo_rectangle(cr, 70, 24, 24, 0.25);
+    cairo_fill(cr);
+    cairo_arc(cr, 15, 45, 3, 0, 2 * M_PI);
+    cairo_fill(cr);
+    cairo_destroy(cr);
+    cairo_surface_flush(surface);
+    omr_image *img = omr_image_new(w, h, 200, 255);
+    unsigned char *data = cairo_image_surface_get_data(surface);
+    int stride = cairo_image_surface_get_stride(surface);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            img->pixels[(size_t)y * img->stride + x] = data[(size_t)y * stride + 4 * x + 1];
+    cairo_surface_destroy(surface);
+    struct {
+        double x0, y0, x1, y1, size;
+        const char *what;
+    } marks[4] = {{10, 10, 20, 20, 8, "ring"}, {34, 4, 58, 28, 22, "L-bar"}, {69, 13, 95, 17, 24, "long bar"},
+                  {11, 41, 19, 49, 6, "disc"}};
+    for (int i = 0; i < 4; i++) {
+        omr_point truth = ink_centre(img, (int)(marks[i].x0 * s), (int)(marks[i].y0 * s), (int)(marks[i].x1 * s),
+                                     (int)(marks[i].y1 * s));
+        omr_point predicted = {truth.x + 2.0 * s, truth.y - 1.5 * s}, found;
+        cr_assert(mark_find(img, predicted, s, marks[i].size, MARK_SOLID, &found), "the %s is found", marks[i].what);
+        cr_assert_lt(hypot(found.x - truth.x, found.y - truth.y) / s, 0.1, "the %s's centre", marks[i].what);
+    }
+    /* the rule alone, where the bar would be: not a mark */
+    omr_point rule = {82 * s, 24.1 * s}, found;
+    int hit = mark_find(img, rule, s, 24, MARK_SOLID, &found);
+    cr_assert(!hit || fabs(found.y / s - 15) < 0.2, "a 0.25 mm rule is not a mark");
+    omr_image_free(img);
 }
