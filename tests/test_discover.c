@@ -277,3 +277,38 @@ Test(file_name, code_and_page_from_a_scans_file_name) {
     cr_assert_not(file_name_check("{code}{code}", why, sizeof why));
     cr_assert_not(file_name_check("{cod}", why, sizeof why));
 }
+
+Test(discover, values_of_any_text_without_spaces_and_labels_of_any_text_parse) {
+    char *dir = test_tempdir();
+    char cfg[600];
+    snprintf(cfg, sizeof cfg, "%s/t.cfg", dir);
+    for (int bad = 0; bad < 2; bad++) {
+        FILE *f = fopen(cfg, "w");
+        fprintf(f, "id = \"ages\"; title = \"Ages\"; reference = \"blank.png\"; registration = \"reference\";\n"
+                   "identity = { kind = \"none\"; file_name = \"{code}-p{page}\"; };\n"
+                   "pages = ( { page = 1; questions = ( { id = \"age\"; type = \"single\"; text = \"Age\"; y = 50.0;\n"
+                   "  boxes = ( { value = \"<25\"; label = \"under 25 \\\"young\\\"\"; x = 30.0; },\n"
+                   "            { value = \"%s\"; label = \"25 \xe2\x80\x93 64 \xc3\xa5r\"; x = 60.0; },\n"
+                   "            { value = \">=65\"; label = \"65, or older\"; x = 90.0; } ); } ); } );\n",
+                bad ? "25 to 64" : "25\xe2\x80\x93" "64");
+        fclose(f);
+        omr_template *t = NULL;
+        template_problems problems = {0};
+        omr_error err = {0};
+        int rc = template_parse(cfg, &t, &problems, &err);
+        if (bad) {
+            cr_assert_neq(rc, OMR_OK, "a value with spaces is refused (answers are lists of values)");
+            cr_assert_eq(problems.count, 1);
+            cr_assert_not_null(strstr(problems.messages[0], "must not be empty or hold spaces"));
+        } else {
+            cr_assert_eq(rc, OMR_OK, "%s %s", err.message, problems.count ? problems.messages[0] : "");
+            cr_assert_str_eq(t->questions[0].boxes[0].value, "<25");
+            cr_assert_str_eq(t->questions[0].boxes[0].label, "under 25 \"young\"");
+            cr_assert_str_eq(t->questions[0].boxes[2].value, ">=65");
+            cr_assert_str_eq(t->identity.file_name, "{code}-p{page}");
+            template_free(t);
+        }
+        template_problems_clear(&problems);
+    }
+    rm_rf(dir);
+}

@@ -291,8 +291,8 @@ static void read_boxes(reader *r, omr_template *t, template_question *q, config_
         if (b->rect.w < 2.5 || b->rect.h < 2.5 || b->rect.w > 20 || b->rect.h > 20)
             problem(r, g, field, "box size %.1f x %.1f mm: boxes must be 2.5 to 20 mm wide and high",
                     b->rect.w, b->rect.h);
-        if (b->value && !valid_identifier(b->value))
-            problem(r, g, field, "value \"%s\" must be letters, digits, '_' or '-'", b->value);
+        if (b->value && (!*b->value || strcspn(b->value, " \t\n\r\f\v") != strlen(b->value)))
+            problem(r, g, field, "value \"%s\": must not be empty or hold spaces (a label may)", b->value);
         for (size_t j = 0; j + 1 < q->n_boxes; j++)
             if (b->value && q->boxes[j].value && strcmp(b->value, q->boxes[j].value) == 0)
                 problem(r, g, field, "value \"%s\" is used twice in %s", b->value, q->id);
