@@ -177,7 +177,7 @@ static int rects_meet(omr_rect a, omr_rect b) {
 }
 
 /* Leaves out boxes `template check` would refuse: closer than 1 mm to a box
- * kept before them (the larger of two is kept), or on a corner mark. */
+ * kept before them (the smaller of two is kept), or on a corner mark. */
 static void drop_crowded(discover_page *pg) {
     size_t kept = 0;
     for (size_t i = 0; i < pg->n_boxes; i++) {
@@ -192,7 +192,7 @@ static void drop_crowded(discover_page *pg) {
             omr_rect o = pg->boxes[j].rect;
             if (!rects_meet(grown, o))
                 continue;
-            if (r.w * r.h > o.w * o.h) /* keep the larger in j's place */
+            if (r.w * r.h < o.w * o.h) /* keep the smaller in j's place (a box, not a cell round it) */
                 pg->boxes[j].rect = r, pg->boxes[j].round = pg->boxes[i].round, r = o;
             drop = 1;
         }

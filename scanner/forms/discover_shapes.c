@@ -173,7 +173,7 @@ int discover_find_boxes(const omr_image *img, int threshold, double s, const omr
         double fill = p->area / ((double)p->w * p->h), aspect = iw / ih, off_rect, off_ellipse;
         row_profile(paper, p, &off_rect, &off_ellipse);
         int square = fill > 0.85 && p->vertices == 4 && off_rect < 0.06 && aspect > 0.5 && aspect < 2.0;
-        int round = !square && fabs(fill - M_PI / 4) < 0.09 && off_ellipse < 0.1 && aspect > 0.4 && aspect < 2.5;
+        int round = !square && fabs(fill - M_PI / 4) < 0.09 && off_ellipse < 0.05 + 1.2 / p->h && aspect > 0.4 && aspect < 2.5;
         if (!square && !round)
             continue;
         double stroke = outline_width(ink, w, h, x0 + r, y0 + r, x1 - r, y1 - r, 2 * r + 1, (int)(2 * s)) / s;
