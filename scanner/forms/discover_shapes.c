@@ -256,7 +256,7 @@ static int mark_like(const cvw_shape *c, double s) {
 
 void discover_find_marks(const omr_image *img, int threshold, const cvw_shape *shapes, int n, double s, double pw,
                          double ph, discover_page *pg, omr_rect areas[4]) {
-    double best[4] = {35, 35, 35, 35};
+    double best[4] = {45, 45, 45, 45};
     for (int i = 0; i < n; i++) {
         const cvw_shape *c = &shapes[i];
         if (!mark_like(c, s))

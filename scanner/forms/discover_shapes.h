@@ -21,7 +21,7 @@ int discover_find_boxes(const omr_image *img, int threshold, double s, const omr
 
 /* Picks the form's corner marks from the page's ink components: per corner,
  * the mark-like shape (solid square or disc, ring, L-bar, long bar; at most
- * 40 mm) nearest that corner within 35 mm. Fills pg->marks, has_mark and
+ * 40 mm) nearest that corner within 45 mm. Fills pg->marks, has_mark and
  * mark_size, and each mark's bounding box in `areas` (mm). */
 void discover_find_marks(const omr_image *img, int threshold, const cvw_shape *shapes, int n, double s,
                          double page_w, double page_h, discover_page *pg, omr_rect areas[4]);
