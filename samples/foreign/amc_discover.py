@@ -1,8 +1,9 @@
-import csv, json, math, os, re, subprocess, sys, glob
+#!/usr/bin/env python3
 """amc_discover.py - `omr template new` on the AMC corpus scans taken as blanks, against AMC's
 layout (amc/boxes.csv, px at 300 dpi): found / missed / spurious per page, through an
 affine map fitted between the draft's corner marks and AMC's. The scans are filled copies,
 so filled boxes count as missed. Usage: amc_discover.py [CORPUS] (OMR_BIN=build/omr)."""
+import csv, json, math, os, re, subprocess, sys, glob
 import tempfile
 import numpy as np
 OMR = os.environ.get("OMR_BIN", "build/omr")
