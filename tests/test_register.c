@@ -14,6 +14,7 @@
 #include "helpers.h"
 #include "reading/identify.h"
 #include "reading/locate.h"
+#include "reading/mark.h"
 #include "reading/mask.h"
 #include "reading/reference.h"
 #include "reading/register.h"
@@ -272,7 +273,7 @@ Test(register, template_refuses_a_foreign_form_it_cannot_find) {
 Test(barcode, pattern_maps_text_to_code_and_page_and_refuses_the_rest) {
     omr_template t = {0};
     t.id = "kund";
-    t.identity = (template_identity){IDENTITY_CODE128, "^KU([0-9]{8})([0-9])$", 1, 2, 0, NULL, {0, 0, 0, 0}, 0};
+    t.identity = (template_identity){IDENTITY_CODE128, "^KU([0-9]{8})([0-9])$", 1, 2, 0, NULL, {0, 0, 0, 0}, 0, NULL};
     barcode_symbol s = {.kind = IDENTITY_CODE128};
     char code[64];
     int page;
@@ -289,7 +290,7 @@ Test(barcode, pattern_maps_text_to_code_and_page_and_refuses_the_rest) {
     snprintf(s.text, sizeof s.text, "KU123456782");
     cr_assert_eq(barcode_match(&t, &s, code, sizeof code, &page, &err), OMR_ERR_NOT_FOUND);
     /* a form id group must read the template's */
-    t.identity = (template_identity){IDENTITY_I25, "^([0-9]{2})([0-9]{6})([0-9])$", 2, 3, 1, "17", {0, 0, 0, 0}, 0};
+    t.identity = (template_identity){IDENTITY_I25, "^([0-9]{2})([0-9]{6})([0-9])$", 2, 3, 1, "17", {0, 0, 0, 0}, 0, NULL};
     s.kind = IDENTITY_I25;
     snprintf(s.text, sizeof s.text, "170012341");
     cr_assert_eq(barcode_match(&t, &s, code, sizeof code, &page, &err), OMR_OK);
@@ -356,7 +357,7 @@ Test(discover, finds_boxes_bubbles_field_and_marks_on_a_blank) {
 Test(barcode, code_in_group_ten_or_later_is_read_from_that_group) {
     omr_template t = {0};
     t.id = "t";
-    t.identity = (template_identity){IDENTITY_QR, "^(A)(B)(C)(D)(E)(F)(G)(H)(I)([0-9]+)$", 10, 0, 0, NULL, {0, 0, 0, 0}, 0};
+    t.identity = (template_identity){IDENTITY_QR, "^(A)(B)(C)(D)(E)(F)(G)(H)(I)([0-9]+)$", 10, 0, 0, NULL, {0, 0, 0, 0}, 0, NULL};
     barcode_symbol s = {.kind = IDENTITY_QR};
     char code[64];
     int page;
@@ -365,7 +366,7 @@ Test(barcode, code_in_group_ten_or_later_is_read_from_that_group) {
     cr_assert_eq(barcode_match(&t, &s, code, sizeof code, &page, &err), OMR_OK, "%s", err.message);
     cr_assert_str_eq(code, "12345");
     t.identity = (template_identity){IDENTITY_QR, "^(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)(k)(l)(m)([0-9a-z]+)-([0-9])$",
-                                     14, 15, 0, NULL, {0, 0, 0, 0}, 0};
+                                     14, 15, 0, NULL, {0, 0, 0, 0}, 0, NULL};
     snprintf(s.text, sizeof s.text, "abcdefghijklmk7q2x-2");
     cr_assert_eq(barcode_match(&t, &s, code, sizeof code, &page, &err), OMR_OK, "%s", err.message);
     cr_assert_str_eq(code, "K7Q2X"); /* group 14, upper-cased as every login code */
@@ -373,4 +374,70 @@ Test(barcode, code_in_group_ten_or_later_is_read_from_that_group) {
     /* a group the pattern does not have is no match, never a read past the array */
     t.identity.group_code = 16;
     cr_assert_eq(barcode_match(&t, &s, code, sizeof code, &page, &err), OMR_ERR_NOT_FOUND);
+}
+
+/* The centre of gravity of the ink (< 128) in a window, px. */
+static omr_point ink_centre(const omr_image *img, int x0, int y0, int x1, int y1) {
+    double sx = 0, sy = 0, n = 0;
+    for (int y = y0; y < y1; y++)
+        for (int x = x0; x < x1; x++)
+            if (omr_image_at(img, x, y) < 128) {
+                sx += x + 0.5;
+                sy += y + 0.5;
+                n++;
+            }
+    cr_assert_gt(n, 0);
+    return (omr_point){sx / n, sy / n};
+}
+
+Test(register, corner_marks_of_any_common_shape_are_found) {
+    /* 200 dpi: a ring (8 mm, 1.6 mm thick), an L-bar (22 mm arms, 1.2 mm
+     * thick), a long bar (24 x 2 mm) and a disc, each looked for 2.5 mm
+     * from where it is; a 0.25 mm table rule of the same length near the bar
+     * is not taken for it */
+    double s = 200 / 25.4;
+    int w = (int)(120 * s), h = (int)(60 * s);
+    cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
+    cairo_t *cr = cairo_create(surface);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    cairo_scale(cr, s, s);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_set_line_width(cr, 1.6);
+    cairo_arc(cr, 15, 15, 4 - 0.8, 0, 2 * M_PI);
+    cairo_stroke(cr);
+    cairo_rectangle(cr, 35, 5, 22, 1.2);
+    cairo_rectangle(cr, 35, 5, 1.2, 22);
+    cairo_fill(cr);
+    cairo_rectangle(cr, 70, 14, 24, 2);
+    cairo_rectangle(cr, 70, 24, 24, 0.25);
+    cairo_fill(cr);
+    cairo_arc(cr, 15, 45, 3, 0, 2 * M_PI);
+    cairo_fill(cr);
+    cairo_destroy(cr);
+    cairo_surface_flush(surface);
+    omr_image *img = omr_image_new(w, h, 200, 255);
+    unsigned char *data = cairo_image_surface_get_data(surface);
+    int stride = cairo_image_surface_get_stride(surface);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            img->pixels[(size_t)y * img->stride + x] = data[(size_t)y * stride + 4 * x + 1];
+    cairo_surface_destroy(surface);
+    struct {
+        double x0, y0, x1, y1, size;
+        const char *what;
+    } marks[4] = {{10, 10, 20, 20, 8, "ring"}, {34, 4, 58, 28, 22, "L-bar"}, {69, 13, 95, 17, 24, "long bar"},
+                  {11, 41, 19, 49, 6, "disc"}};
+    for (int i = 0; i < 4; i++) {
+        omr_point truth = ink_centre(img, (int)(marks[i].x0 * s), (int)(marks[i].y0 * s), (int)(marks[i].x1 * s),
+                                     (int)(marks[i].y1 * s));
+        omr_point predicted = {truth.x + 2.0 * s, truth.y - 1.5 * s}, found;
+        cr_assert(mark_find(img, predicted, s, marks[i].size, MARK_SOLID, &found), "the %s is found", marks[i].what);
+        cr_assert_lt(hypot(found.x - truth.x, found.y - truth.y) / s, 0.1, "the %s's centre", marks[i].what);
+    }
+    /* the rule alone, where the bar would be: not a mark */
+    omr_point rule = {82 * s, 24.1 * s}, found;
+    int hit = mark_find(img, rule, s, 24, MARK_SOLID, &found);
+    cr_assert(!hit || fabs(found.y / s - 15) < 0.2, "a 0.25 mm rule is not a mark");
+    omr_image_free(img);
 }

@@ -137,8 +137,12 @@ int cmd_template_new(int argc, char **argv) {
                pg->n_fields, marks);
     }
     if (status == EXIT_DONE) {
-        if (*r.barcode_kind)
-            printf("code on the blank: %s \"%s\"\n", r.barcode_kind, r.barcode_text);
+        if (*r.barcode_kind) {
+            char text[4 * sizeof r.barcode_text + 1];
+            discover_escape(r.barcode_text, text, sizeof text);
+            printf("code on the blank: %s \"%s\" (not taken as the respondent's code: see the draft's identity)\n",
+                   r.barcode_kind, text);
+        }
         printf("wrote %s (%.1f x %.1f mm); check it with: omr template preview %s --out preview.png\n", out,
                r.page_width, r.page_height, out);
     }
@@ -164,7 +168,20 @@ int cmd_template_preview(int argc, char **argv) {
         fputs(preview_usage, stderr);
         return EXIT_USAGE;
     }
-    omr_template *t = cli_load_template("template preview", argv[optind]);
+    /* a draft that still has problems is drawn too: that is when a picture helps */
+    char *path = template_find(argv[optind]);
+    omr_template *t = NULL;
+    template_problems problems = {.keep_template = 1};
+    omr_error perr = {0};
+    if (!path || template_parse(path, &t, &problems, &perr) != OMR_OK) {
+        for (size_t i = 0; i < problems.count; i++)
+            fprintf(stderr, "%s\n", problems.messages[i]);
+        fprintf(stderr, "omr template preview: %s%s\n", path ? perr.message : "template not found: ", path ? "" : argv[optind]);
+        if (t)
+            fprintf(stderr, "omr template preview: drawing what could be read; fix the problems above\n");
+    }
+    template_problems_clear(&problems);
+    free(path);
     if (!t)
         return EXIT_USAGE;
     int status = EXIT_DONE;

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "daemon/scan_jobs.h"
+#include "forms/file_name.h"
 #include "pages/decode.h"
 #include "pages/encode.h"
 
@@ -223,6 +224,18 @@ int scan_page(scan_context *ctx, const omr_image *image, const char *file, int f
         return omr_fail(err, OMR_ERR_INVALID,
                         "page of questionnaire \"%s\" (code %s), which is not among the templates "
                         "this scan was started with", identity.template_id, identity.code);
+    if (t->identity.file_name) { /* the respondent from the scan's file name */
+        int page = 0;
+        if (!file_name_read(t->identity.file_name, file, identity.code, sizeof identity.code, &page))
+            return omr_fail(err, OMR_ERR_INVALID, "the file name of %s does not read as \"%s\" (the template's "
+                            "identity.file_name); rename the scan, e.g. 12345678-p1.tif", file, t->identity.file_name);
+        if (page > 0 && identity.has_coarse && page != identity.page)
+            return omr_fail(err, OMR_ERR_INVALID, "%s: its name says page %d, but it looks like page %d of %s; "
+                            "is the scan misnamed?", file, page, identity.page, t->id);
+        if (page > 0)
+            identity.page = page;
+        identity.anonymous = 0;
+    }
     if (identity.page < 1 || (size_t)identity.page > t->n_pages)
         return omr_fail(err, OMR_ERR_INVALID, "the QR code says page %d, but %s has %zu pages",
                         identity.page, t->id, t->n_pages);

@@ -20,6 +20,7 @@
 #include "forms/discover.h"
 
 #include <cairo.h>
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,31 +28,17 @@
 
 #include "reading/barcode.h"
 #include "base/cv_wrap.h"
+#include "forms/discover_shapes.h"
 #include "pages/decode.h"
 
 #define MAX_SHAPES 200000
+#define MAX_FIELDS 32
 
 /* ---- one page ------------------------------------------------------------------------- */
 
 typedef struct {
     double x0, y0, x1, y1; /* mm */
 } box_mm;
-
-static int near_other_ink(const cvw_shape *shapes, int n, int self, double s, double gap_mm) {
-    const cvw_shape *c = &shapes[self];
-    double g = gap_mm * s;
-    for (int i = 0; i < n; i++) {
-        if (i == self)
-            continue;
-        const cvw_shape *o = &shapes[i];
-        /* inside the box: a hole's content is not a neighbour (handled apart) */
-        if (o->x >= c->x && o->y >= c->y && o->x + o->w <= c->x + c->w && o->y + o->h <= c->y + c->h)
-            continue;
-        if (o->x < c->x + c->w + g && o->x + o->w > c->x - g && o->y < c->y + c->h + g && o->y + o->h > c->y - g)
-            return 1;
-    }
-    return 0;
-}
 
 /* Ink right beside a box (within 5 mm, on its row): a label. */
 static int label_beside(const omr_image *img, const discover_box *b, double s) {
@@ -185,6 +172,41 @@ static void group_questions(discover_page *pg) {
     free(row);
 }
 
+static int rects_meet(omr_rect a, omr_rect b) {
+    return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+/* Leaves out boxes `template check` would refuse: closer than 1 mm to a box
+ * kept before them (the smaller of two is kept), or on a corner mark. */
+static void drop_crowded(discover_page *pg) {
+    size_t kept = 0;
+    for (size_t i = 0; i < pg->n_boxes; i++) {
+        omr_rect r = pg->boxes[i].rect, grown = {r.x - 1, r.y - 1, r.w + 2, r.h + 2};
+        int drop = 0;
+        for (int k = 0; k < 4 && !drop; k++) {
+            double half = pg->mark_size / 2 + 1;
+            omr_rect mr = {pg->marks[k].x - half, pg->marks[k].y - half, 2 * half, 2 * half};
+            drop = pg->has_mark[k] && rects_meet(r, mr);
+        }
+        for (size_t j = 0; j < kept && !drop; j++) {
+            omr_rect o = pg->boxes[j].rect;
+            if (!rects_meet(grown, o))
+                continue;
+            if (r.w * r.h < o.w * o.h) /* keep the smaller in j's place (a box, not a cell round it) */
+                pg->boxes[j].rect = r, pg->boxes[j].round = pg->boxes[i].round, r = o;
+            drop = 1;
+        }
+        if (drop) {
+            if (pg->n_dropped < 16)
+                pg->dropped[pg->n_dropped++] = r;
+            pg->n_dropped_all++;
+        } else {
+            pg->boxes[kept++] = pg->boxes[i];
+        }
+    }
+    pg->n_boxes = kept;
+}
+
 static int discover_page_image(const omr_image *img, double s, discover_page *pg, omr_error *err) {
     memset(pg, 0, sizeof *pg);
     int threshold = cvw_otsu_threshold(img, 0, 0, img->width, img->height);
@@ -202,49 +224,26 @@ static int discover_page_image(const omr_image *img, double s, discover_page *pg
     }
     if (n > MAX_SHAPES)
         n = MAX_SHAPES;
-    pg->boxes = calloc((size_t)n + 1, sizeof *pg->boxes);
-    pg->fields = calloc(16, sizeof *pg->fields);
     double pw = img->width / s, ph = img->height / s;
-    double mark_dist[4] = {25, 25, 25, 25};
-    for (int i = 0; pg->boxes && pg->fields && i < n; i++) {
+    omr_rect mark_areas[4] = {{0}};
+    discover_find_marks(img, threshold, shapes, n, s, pw, ph, pg, mark_areas);
+    pg->fields = calloc(MAX_FIELDS, sizeof *pg->fields);
+    if (!pg->fields) {
+        free(shapes);
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+    }
+    /* text fields: thin rectangular frames */
+    for (int i = 0; i < n && pg->n_fields < MAX_FIELDS / 2; i++) {
         const cvw_shape *c = &shapes[i];
-        double w = c->w / s, h = c->h / s;
-        double fill_box = c->area / ((double)c->w * c->h);
-        /* a check box or bubble */
-        if (w >= 2.5 && h >= 2.5 && w <= 20 && h <= 20 && w / h > 0.8 && w / h < 1.25 && c->n_holes == 1 &&
-            c->hole_children == 0 && c->hole_area > 0.35 * c->area) {
-            int square = fill_box > 0.9 && c->vertices == 4;
-            int round = fabs(fill_box - M_PI / 4) < 0.08 && c->vertices > 4;
-            double stroke_mm = c->ink / (square ? 2 * (c->w + c->h) : M_PI * (c->w + c->h) / 2) / s;
-            if ((square || round) && stroke_mm < fmax(0.8, 0.15 * w) && !near_other_ink(shapes, n, i, s, 0.6)) {
-                discover_box *b = &pg->boxes[pg->n_boxes++];
-                b->rect = (omr_rect){c->x / s, c->y / s, w, h};
-                b->round = round;
-                continue;
-            }
-        }
-        /* a text field: a thin rectangular frame */
-        if (w >= 25 && h >= 8 && c->vertices == 4 && fill_box > 0.9 && c->hole_area > 0.85 * c->area &&
-            pg->n_fields < 16) {
+        double w = c->w / s, h = c->h / s, fill_box = c->area / ((double)c->w * c->h);
+        if (w >= 25 && h >= 8 && c->vertices == 4 && fill_box > 0.9 && c->hole_area > 0.85 * c->area)
             pg->fields[pg->n_fields++] = (omr_rect){c->x / s, c->y / s, w, h};
-            continue;
-        }
-        /* a corner mark: solid, 3-15 mm, nearest its corner */
-        if (w >= 3 && h >= 3 && w <= 15 && h <= 15 && c->n_holes == 0 && c->ink > 0.15 * c->w * c->h) {
-            double cx = c->cx / s, cy = c->cy / s;
-            int k = (cx > pw / 2) + 2 * (cy > ph / 2);
-            double d = hypot(k % 2 ? pw - cx : cx, k / 2 ? ph - cy : cy);
-            if (d < mark_dist[k]) {
-                mark_dist[k] = d;
-                pg->marks[k] = (omr_point){cx, cy};
-                pg->has_mark[k] = 1;
-                pg->mark_size = fmax(pg->mark_size, fmax(w, h));
-            }
-        }
     }
     free(shapes);
-    if (!pg->boxes || !pg->fields)
-        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+    int rc = discover_find_boxes(img, threshold, s, mark_areas, pg, MAX_FIELDS, &pg->n_combs, err);
+    if (rc != OMR_OK)
+        return rc;
+    drop_crowded(pg);
     for (size_t i = 0; i < pg->n_boxes; i++)
         pg->boxes[i].label_right = label_beside(img, &pg->boxes[i], s);
     group_questions(pg);
@@ -335,6 +334,32 @@ void discover_result_free(discover_result *r) {
 
 /* ---- the template ------------------------------------------------------------------ */
 
+void discover_escape(const char *text, char *out, size_t size) {
+    size_t n = 0;
+    assert(size > 0);
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        char e[8];
+        if (*p == '"' || *p == '\\')
+            snprintf(e, sizeof e, "\\%c", *p);
+        else if (*p == '\n')
+            snprintf(e, sizeof e, "\\n");
+        else if (*p == '\r')
+            snprintf(e, sizeof e, "\\r");
+        else if (*p == '\t')
+            snprintf(e, sizeof e, "\\t");
+        else if (*p < 0x20 || *p == 0x7f)
+            snprintf(e, sizeof e, "\\x%02x", *p);
+        else
+            e[0] = (char)*p, e[1] = 0;
+        size_t k = strlen(e);
+        if (n + k + 1 > size)
+            break;
+        memcpy(out + n, e, k);
+        n += k;
+    }
+    out[n] = 0;
+}
+
 int discover_append(discover_result *r, discover_result *more, omr_error *err) {
     discover_page *grown = realloc(r->pages, (r->n_pages + more->n_pages) * sizeof *grown);
     if (!grown)
@@ -400,14 +425,38 @@ int discover_write_template(const discover_result *r, const char *id, const char
         fprintf(f, "registration = \"reference\";    # matched to the blank page itself\n");
     }
     if (*r->barcode_kind) {
-        fprintf(f, "# The blank carries a %s code reading \"%s\": say which part is the respondent\n",
-                r->barcode_kind, r->barcode_text);
-        fprintf(f, "# code and which the page, e.g. pattern = \"^KU([0-9]{8})([0-9])$\"; fields = [\"code\", \"page\"];\n");
-        fprintf(f, "identity = { kind = \"%s\"; pattern = \"^(.+)$\"; fields = [\"code\"]; };\n", r->barcode_kind);
+        char text[4 * sizeof r->barcode_text + 1], pattern[4 * sizeof r->barcode_text + 8];
+        discover_escape(r->barcode_text, text, sizeof text);
+        /* the text as a regular expression matched whole: its own characters */
+        size_t n = 0;
+        pattern[n++] = '^';
+        for (const char *c = r->barcode_text; *c && n + 4 < sizeof pattern; c++) {
+            if (strchr(".[]()*+?{}|^$\\", *c))
+                pattern[n++] = '\\';
+            pattern[n++] = *c;
+        }
+        pattern[n++] = '$';
+        pattern[n] = 0;
+        char escaped[sizeof pattern * 4];
+        discover_escape(pattern, escaped, sizeof escaped);
+        fprintf(f, "# UNSURE: the blank carries a %s code reading \"%s\". A code printed on a blank\n",
+                r->barcode_kind, text);
+        fprintf(f, "# is the same on every copy, so it names the survey or the page, not the respondent,\n");
+        fprintf(f, "# and omr does not guess. Say how a page names its respondent (README \"Forms omr did\n");
+        fprintf(f, "# not print\"), one of:\n");
+        fprintf(f, "#  - a code that differs per respondent on the printed forms, e.g.\n");
+        fprintf(f, "#    identity = { kind = \"%s\"; pattern = \"^KU([0-9]{8})([0-9])$\"; fields = [\"code\", \"page\"]; };\n",
+                r->barcode_kind);
+        fprintf(f, "#  - the scan's file name (scans filed as 12345678-p1.tif, 12345678-p2.tif, ...):\n");
+        fprintf(f, "#    identity = { kind = \"none\"; file_name = \"{code}-p{page}\"; };\n");
+        fprintf(f, "#  - no respondent code: pages known by their look, paired by scan order (below).\n");
+        fprintf(f, "# This code as a pattern that matches it whole: \"%s\"\n", escaped);
+        fprintf(f, "identity = { kind = \"none\"; };\n");
     } else {
         fprintf(f, "# No code found on the blank: pages are known by their look and paired by scan\n");
         fprintf(f, "# order. If the printed forms carry a barcode, name it: identity = { kind = \"code128\";\n");
-        fprintf(f, "# pattern = \"^([0-9]{8})-([0-9])$\"; fields = [\"code\", \"page\"]; };\n");
+        fprintf(f, "# pattern = \"^([0-9]{8})-([0-9])$\"; fields = [\"code\", \"page\"]; }; or take the\n");
+        fprintf(f, "# respondent from the scan's file name: identity = { kind = \"none\"; file_name = \"{code}-p{page}\"; };\n");
         fprintf(f, "identity = { kind = \"none\"; };\n");
     }
     fprintf(f, "pages = (\n");
@@ -443,11 +492,19 @@ int discover_write_template(const discover_result *r, const char *id, const char
             fprintf(f, " ); }");
         }
         fprintf(f, " );\n");
+        for (size_t i = 0; i < pg->n_dropped; i++)
+            fprintf(f, "    # UNSURE: left out a box at x = %.2f; y = %.2f; w = %.2f; h = %.2f; (closer than 1 mm to\n"
+                       "    # another box, or on a corner mark): add it by hand if it is one\n",
+                    pg->dropped[i].x, pg->dropped[i].y, pg->dropped[i].w, pg->dropped[i].h);
+        if (pg->n_dropped_all > pg->n_dropped)
+            fprintf(f, "    # ... and %zu more left out\n", pg->n_dropped_all - pg->n_dropped);
         if (pg->n_fields) {
             fprintf(f, "    text_fields = (");
+            size_t first_comb = pg->n_fields - (size_t)pg->n_combs;
             for (size_t i = 0; i < pg->n_fields; i++)
-                fprintf(f, "%s\n      { id = \"p%zut%zu\"; x = %.2f; y = %.2f; w = %.2f; h = %.2f; }", i ? "," : "", p + 1,
-                        i + 1, pg->fields[i].x, pg->fields[i].y, pg->fields[i].w, pg->fields[i].h);
+                fprintf(f, "%s%s\n      { id = \"p%zut%zu\"; x = %.2f; y = %.2f; w = %.2f; h = %.2f; }", i ? "," : "",
+                        i >= first_comb ? "\n      # a comb of character boxes (a name or number written a letter per box)" : "",
+                        p + 1, i + 1, pg->fields[i].x, pg->fields[i].y, pg->fields[i].w, pg->fields[i].h);
             fprintf(f, " );\n");
         }
         fprintf(f, "  }%s\n", p + 1 < r->n_pages ? "," : "");
@@ -516,18 +573,21 @@ int discover_preview(const omr_template *t, const char *blank_path, int page, co
         const double *c = colours[k++ % 6];
         cairo_set_source_rgb(cr, c[0], c[1], c[2]);
         cairo_set_line_width(cr, 0.45);
+        /* a draft with problems may lack ids, values or boxes: draw what there is */
         for (size_t b = 0; b < q->n_boxes; b++) {
             omr_rect r = q->boxes[b].rect;
             cairo_rectangle(cr, r.x - 0.5, r.y - 0.5, r.w + 1, r.h + 1);
             cairo_stroke(cr);
             cairo_move_to(cr, r.x + r.w / 2 - 0.7, r.y + r.h + 2.4);
-            cairo_show_text(cr, q->boxes[b].value);
+            cairo_show_text(cr, q->boxes[b].value ? q->boxes[b].value : "?");
         }
+        if (q->n_boxes == 0)
+            continue;
         omr_rect r0 = q->boxes[0].rect;
         cairo_text_extents_t ext;
-        cairo_text_extents(cr, q->id, &ext);
+        cairo_text_extents(cr, q->id ? q->id : "?", &ext);
         cairo_move_to(cr, r0.x - ext.x_advance - 1.2, r0.y + r0.h / 2 + 0.8);
-        cairo_show_text(cr, q->id);
+        cairo_show_text(cr, q->id ? q->id : "?");
     }
     cairo_set_source_rgb(cr, 0.95, 0.45, 0.0);
     cairo_set_line_width(cr, 0.6);
@@ -538,7 +598,7 @@ int discover_preview(const omr_template *t, const char *blank_path, int page, co
         cairo_rectangle(cr, tf->rect.x, tf->rect.y, tf->rect.w, tf->rect.h);
         cairo_stroke(cr);
         cairo_move_to(cr, tf->rect.x + 2, tf->rect.y + 4);
-        cairo_show_text(cr, tf->id);
+        cairo_show_text(cr, tf->id ? tf->id : "?");
     }
     cairo_set_source_rgb(cr, 0.0, 0.7, 0.0);
     for (size_t i = 0; i < t->n_marks; i++) {
@@ -551,6 +611,10 @@ int discover_preview(const omr_template *t, const char *blank_path, int page, co
         cairo_move_to(cr, m.x, m.y - r - 2);
         cairo_line_to(cr, m.x, m.y + r + 2);
         cairo_stroke(cr);
+        char name[32];
+        snprintf(name, sizeof name, "mark %zu", i + 1);
+        cairo_move_to(cr, m.x + 1, m.y + r + 4.5);
+        cairo_show_text(cr, name);
     }
     if (t->identity.has_area) {
         cairo_set_source_rgb(cr, 0.6, 0.0, 0.6);

@@ -13,27 +13,8 @@
 #include <stdio.h>
 
 #include "base/common.h"
+#include "forms/discover_types.h"
 #include "forms/template.h"
-
-typedef struct {
-    omr_rect rect;    /* mm: the outer edge of the printed outline */
-    int round;        /* a bubble, not a square */
-    int label_right;  /* the form prints something right beside it */
-    int question;     /* index into the page's candidate questions */
-    int value;        /* 1-based place in its question */
-} discover_box;
-
-typedef struct {
-    discover_box *boxes;
-    size_t n_boxes;
-    int n_questions;
-    int *question_scale;   /* per question: part of a grid (a scale with column heads) */
-    omr_rect *fields;      /* frames big enough to write in, mm */
-    size_t n_fields;
-    omr_point marks[4];    /* centres of gravity, mm: TL, TR, BL, BR */
-    int has_mark[4];
-    double mark_size;      /* the largest mark's outer size, mm */
-} discover_page;
 
 typedef struct {
     double page_width, page_height; /* mm */
@@ -53,6 +34,11 @@ void discover_result_free(discover_result *result);
 /* Appends the pages of `more` to `result` (a blank given as one file per
  * page); `more` is left empty. */
 int discover_append(discover_result *result, discover_result *more, omr_error *err);
+
+/* The text as it may stand inside a libconfig string or a `#` comment:
+ * `"` and `\\` escaped, control characters (a newline in a QR code's text) as
+ * \\n, \\r, \\t or \\xNN; cut to fit `size` (a whole escape or nothing). */
+void discover_escape(const char *text, char *out, size_t size);
 
 /* Writes the template (libconfig, README "Template format") with `id` and
  * the blank's file(s) as the template should name them: one file for all

@@ -9,6 +9,7 @@
  * by hand can fix all of them in one go.
  */
 #include "forms/template.h"
+#include "forms/file_name.h"
 
 #include "forms/code.h"
 
@@ -298,8 +299,8 @@ static void read_boxes(reader *r, omr_template *t, template_question *q, config_
         if (b->rect.w < 2.5 || b->rect.h < 2.5 || b->rect.w > 20 || b->rect.h > 20)
             problem(r, g, field, "box size %.1f x %.1f mm: boxes must be 2.5 to 20 mm wide and high",
                     b->rect.w, b->rect.h);
-        if (b->value && !valid_identifier(b->value))
-            problem(r, g, field, "value \"%s\" must be letters, digits, '_' or '-'", b->value);
+        if (b->value && (!*b->value || strcspn(b->value, " \t\n\r\f\v") != strlen(b->value)))
+            problem(r, g, field, "value \"%s\": must not be empty or hold spaces (a label may)", b->value);
         for (size_t j = 0; j + 1 < q->n_boxes; j++)
             if (b->value && q->boxes[j].value && strcmp(b->value, q->boxes[j].value) == 0)
                 problem(r, g, field, "value \"%s\" is used twice in %s", b->value, q->id);
@@ -598,7 +599,7 @@ static void read_foreign(reader *r, omr_template *t, config_setting_t *root) {
     if (id && !config_setting_is_group(id)) {
         problem(r, id, "identity", "must be a group { kind = \"code128\"; pattern = \"...\"; ... }");
     } else if (id) {
-        static const char *const ikeys[] = {"kind", "pattern", "fields", "form", "x", "y", "w", "h", NULL};
+        static const char *const ikeys[] = {"kind", "pattern", "fields", "form", "x", "y", "w", "h", "file_name", NULL};
         check_keys(r, id, "identity", ikeys);
         char *kind = get_string(r, id, "identity", "kind", true);
         int found = -1;
@@ -613,6 +614,10 @@ static void read_foreign(reader *r, omr_template *t, config_setting_t *root) {
         free(kind);
         t->identity.pattern = get_string(r, id, "identity", "pattern", false);
         t->identity.form = get_string(r, id, "identity", "form", false);
+        t->identity.file_name = get_string(r, id, "identity", "file_name", false);
+        char why[160];
+        if (t->identity.file_name && !file_name_check(t->identity.file_name, why, sizeof why))
+            problem(r, id, "identity.file_name", "\"%s\": %s", t->identity.file_name, why);
         config_setting_t *fields = config_setting_get_member(id, "fields");
         if (fields) {
             int n = config_setting_type(fields) == CONFIG_TYPE_ARRAY ? config_setting_length(fields) : -1;
@@ -876,12 +881,13 @@ int template_parse(const char *path, omr_template **out, template_problems *prob
         problem(&r, root, "pages", "the template has no questions and no text fields");
     config_destroy(&cfg);
 
-    if (r.count > 0) {
+    if (r.count > 0 && !(problems && problems->keep_template))
         template_free(t);
+    else
+        *out = t;
+    if (r.count > 0)
         return omr_fail(err, OMR_ERR_INVALID, "template %s has %zu problem%s", path, r.count,
                         r.count == 1 ? "" : "s");
-    }
-    *out = t;
     return OMR_OK;
 }
 
@@ -921,6 +927,7 @@ void template_free(omr_template *t) {
     free(t->path);
     free(t->identity.pattern);
     free(t->identity.form);
+    free(t->identity.file_name);
     free(t->marks);
     for (size_t i = 0; i < t->n_reference_files; i++)
         free(t->reference_files[i]);

@@ -97,6 +97,7 @@ typedef struct {
     char *form;
     omr_rect area;      /* where the code is printed (searched first), mm */
     int has_area;
+    char *file_name;    /* the respondent from the scan's file name, "{code}-p{page}" (file_name.h) */
 } template_identity;
 
 struct reference_page; /* reading/reference.h: one blank page, decoded and described */
@@ -138,6 +139,7 @@ typedef struct {
 typedef struct {
     char **messages;
     size_t count;
+    int keep_template; /* set by the caller: with problems, *out still gets what was read (preview) */
 } template_problems;
 
 /* Reads and validates `path`: the layout only, no blank pages decoded (for

@@ -2,7 +2,8 @@
  * mark.c — finds one registration mark (mark.h). The window around the
  * prediction is thresholded by Otsu (clamped to 60..200 so a blank window
  * does not turn paper into ink), its blobs are listed, and the one nearest
- * the prediction whose size and solidity fit the kind of mark wins.
+ * the prediction whose size and solidity fit the kind of mark wins: omr's
+ * filled squares, or a form's own squares, discs, rings, L-bars and bars.
  */
 #include "reading/mark.h"
 
@@ -26,13 +27,18 @@ static int fits_square(const cvw_blob *b, double expected) {
     return !(fill < 0.7 || b->area < 0.45 * expected * expected);
 }
 
-/* Any solid shape: its bounding box 60-150% of the mark's, and not a thin
- * line or an outline. */
-static int fits_solid(const cvw_blob *b, double expected) {
+/* A form's own mark, of any common shape: its longer side 60-150% of the
+ * mark's size. Squares, discs and rings are about as high as wide and
+ * carry ink on at least 12% of the mark's square; an L-bar is as large, with
+ * ink on 6% of it (two arms); a long bar is at least 1 px per 0.8 mm thick
+ * (`s_min` px: table rules and hairlines are not marks) and mostly solid. */
+static int fits_solid(const cvw_blob *b, double expected, double s_min) {
     double big = b->w > b->h ? b->w : b->h, small = b->w < b->h ? b->w : b->h;
-    if (big < 0.6 * expected || big > 1.5 * expected || small < 0.45 * expected)
+    if (big < 0.6 * expected || big > 1.5 * expected)
         return 0;
-    return !(b->area < 0.12 * expected * expected); /* an outline, not a mark */
+    if (small >= 0.45 * expected) /* square, disc, ring, L */
+        return b->area >= 0.06 * expected * expected;
+    return small >= s_min && b->area >= 0.7 * (double)b->w * b->h; /* a bar */
 }
 
 int mark_find(const omr_image *scan, omr_point predicted, double s, double size_mm, mark_kind kind,
@@ -57,7 +63,7 @@ int mark_find(const omr_image *scan, omr_point predicted, double s, double size_
     int ok = 0;
     for (int i = 0; i < n; i++) {
         const cvw_blob *b = &blobs[i];
-        if (!(kind == MARK_SQUARE ? fits_square(b, expected) : fits_solid(b, expected)))
+        if (!(kind == MARK_SQUARE ? fits_square(b, expected) : fits_solid(b, expected, 0.8 * s)))
             continue;
         double d = hypot(b->cx - predicted.x, b->cy - predicted.y);
         if (d < best) {

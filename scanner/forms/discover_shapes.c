@@ -1,0 +1,301 @@
+/*
+ * discover_shapes.c — boxes, combs and corner marks on one page of a blank
+ * (discover_shapes.h).
+ *
+ * Boxes are found by the paper inside them, not by their ink: on a real
+ * blank a box's outline is often joined to a dotted or solid leader line, a
+ * table rule or its neighbours in a grid, so its ink component is no box at
+ * all; the paper it encloses still is. The ink is thickened by ~0.2 mm
+ * first, which closes the gaps a light 1-bit threshold leaves in thin
+ * outlines; every enclosed patch of paper that is empty, square, round or
+ * oval, and 1.5 to 19.5 mm wide and high is a box when the ink around it is
+ * a thin line (the outline's width is the lower third of twelve probes that meet ink, so a
+ * leader line running out of a side does not count). Rectangles that are
+ * not about square are kept only as the cells of a comb: five or more boxes
+ * of one size side by side with gaps under a third of their width, which is
+ * a text field (a name written a letter per box), not a row of questions.
+ *
+ * Corner marks are the ink components near each corner that look like one:
+ * a solid square or disc, a ring (a thick outline), an L-bar or a long bar.
+ */
+#include "forms/discover_shapes.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_PAPER 200000
+
+/* ---- boxes ------------------------------------------------------------------------ */
+
+typedef struct {
+    omr_rect r;   /* mm, outer edge */
+    int round;
+    int squareish; /* aspect 0.8..1.25 */
+    int comb;
+} candidate;
+
+/* Ink run length from (x, y) outward in (dx, dy), after skipping at most
+ * `skip` px of paper; -1 when no ink is met. */
+static int ink_run(const uint8_t *ink, int w, int h, int x, int y, int dx, int dy, int skip, int max) {
+    int k = 0;
+    while (k <= skip && x >= 0 && y >= 0 && x < w && y < h && !ink[(size_t)y * w + x]) {
+        x += dx;
+        y += dy;
+        k++;
+    }
+    if (k > skip || x < 0 || y < 0 || x >= w || y >= h)
+        return -1;
+    int n = 0;
+    while (n < max && x >= 0 && y >= 0 && x < w && y < h && ink[(size_t)y * w + x]) {
+        x += dx;
+        y += dy;
+        n++;
+    }
+    return n;
+}
+
+static int cmp_int(const void *a, const void *b) {
+    int p = *(const int *)a, q = *(const int *)b;
+    return p < q ? -1 : p > q;
+}
+
+static int cmp_cand(const void *a, const void *b) {
+    const candidate *p = a, *q = b;
+    double d = p->r.y - q->r.y;
+    if (fabs(d) > 0.3 * fmin(p->r.h, q->r.h))
+        return d < 0 ? -1 : 1;
+    return p->r.x < q->r.x ? -1 : p->r.x > q->r.x;
+}
+
+/* The outline's width around the paper patch (px of the undilated ink). */
+static double outline_width(const uint8_t *ink, int w, int h, int x0, int y0, int x1, int y1, int skip,
+                            int max) {
+    int probe[12], n = 0;
+    for (int k = 1; k <= 3; k++) {
+        int xm = x0 + (x1 - x0) * k / 4, ym = y0 + (y1 - y0) * k / 4;
+        int v[4] = {ink_run(ink, w, h, xm, y0, 0, -1, skip, max), ink_run(ink, w, h, xm, y1, 0, 1, skip, max),
+                    ink_run(ink, w, h, x0, ym, -1, 0, skip, max), ink_run(ink, w, h, x1, ym, 1, 0, skip, max)};
+        for (int i = 0; i < 4; i++)
+            if (v[i] > 0) /* a probe through a gap in a broken outline says nothing */
+                probe[n++] = v[i];
+    }
+    if (n < 4)
+        return 0;
+    qsort(probe, (size_t)n, sizeof *probe, cmp_int);
+    return probe[n / 3];
+}
+
+/* How the patch's rows fill its bounding box, at 9 heights (10% .. 90%),
+ * against a rectangle (all 1) and an ellipse (sqrt(1 - v^2)): mean absolute
+ * differences. A cell of a ruled grid with boxes in its corners is neither. */
+static void row_profile(const omr_image *paper, const cvw_shape *p, double *off_rect, double *off_ellipse) {
+    double dr = 0, de = 0;
+    for (int k = 1; k <= 9; k++) {
+        int y = p->y + (int)(p->h * k / 10.0);
+        int run = 0;
+        for (int x = p->x; x < p->x + p->w; x++)
+            run += omr_image_at(paper, x, y) < 128;
+        double f = (double)run / p->w, v = 2 * (y + 0.5 - p->y) / p->h - 1; /* the row's own height */
+        dr += fabs(f - 1);
+        de += fabs(f - sqrt(1 - v * v));
+    }
+    *off_rect = dr / 9;
+    *off_ellipse = de / 9;
+}
+
+static int on_mark(const discover_page *pg, const omr_rect areas[4], omr_rect r) {
+    double cx = r.x + r.w / 2, cy = r.y + r.h / 2;
+    for (int k = 0; k < 4; k++)
+        if (pg->has_mark[k] && cx > areas[k].x - 1 && cx < areas[k].x + areas[k].w + 1 && cy > areas[k].y - 1 &&
+            cy < areas[k].y + areas[k].h + 1)
+            return 1;
+    return 0;
+}
+
+int discover_find_boxes(const omr_image *img, int threshold, double s, const omr_rect areas[4], discover_page *pg,
+                        size_t max_fields, int *n_combs, omr_error *err) {
+    *n_combs = 0;
+    int w = img->width, h = img->height;
+    size_t npx = (size_t)w * h;
+    uint8_t *ink = malloc(npx), *tmp = malloc(npx);
+    omr_image *paper = omr_image_new(w, h, img->dpi, 0);
+    cvw_shape *shapes = malloc(MAX_PAPER * sizeof *shapes);
+    candidate *c = NULL;
+    int rc = OMR_OK;
+    if (!ink || !tmp || !paper || !shapes) {
+        rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+        goto done;
+    }
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            ink[(size_t)y * w + x] = omr_image_at(img, x, y) < threshold;
+    /* thicken the ink by r px (a square), closing gaps of up to 2r px */
+    int r = (int)lround(0.2 * s);
+    if (r < 1)
+        r = 1;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            uint8_t v = 0;
+            for (int d = -r; d <= r && !v; d++)
+                v = x + d >= 0 && x + d < w && ink[(size_t)y * w + x + d];
+            tmp[(size_t)y * w + x] = v;
+        }
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            uint8_t v = 0;
+            for (int d = -r; d <= r && !v; d++)
+                v = y + d >= 0 && y + d < h && tmp[(size_t)(y + d) * w + x];
+            paper->pixels[(size_t)y * paper->stride + x] = v ? 255 : 0; /* paper is the "dark" here */
+        }
+    int n = cvw_find_shapes(paper, 128, shapes, MAX_PAPER);
+    if (n < 0) {
+        rc = omr_fail(err, OMR_ERR_INVALID, "cannot analyse the blank page");
+        goto done;
+    }
+    if (n > MAX_PAPER)
+        n = MAX_PAPER;
+    c = calloc((size_t)n + 1, sizeof *c);
+    if (!c) {
+        rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+        goto done;
+    }
+    size_t nc = 0;
+    for (int i = 0; i < n; i++) {
+        const cvw_shape *p = &shapes[i];
+        /* the true inside: the patch grown back by r */
+        int x0 = p->x - r, y0 = p->y - r, x1 = p->x + p->w - 1 + r, y1 = p->y + p->h - 1 + r;
+        double iw = (x1 - x0 + 1) / s, ih = (y1 - y0 + 1) / s;
+        if (iw < 1.5 || ih < 1.5 || iw > 19.5 || ih > 19.5 || x0 <= 0 || y0 <= 0 || x1 >= w - 1 || y1 >= h - 1)
+            continue;
+        if (p->n_holes > 0 && p->hole_area > 0.03 * p->area) /* something printed inside */
+            continue;
+        double fill = p->area / ((double)p->w * p->h), aspect = iw / ih, off_rect, off_ellipse;
+        row_profile(paper, p, &off_rect, &off_ellipse);
+        int square = fill > 0.85 && p->vertices == 4 && off_rect < 0.06 && aspect > 0.5 && aspect < 2.0;
+        int round = !square && fabs(fill - M_PI / 4) < 0.09 && off_ellipse < 0.05 + 1.2 / p->h && aspect > 0.4 && aspect < 2.5;
+        if (!square && !round)
+            continue;
+        double stroke = outline_width(ink, w, h, x0 + r, y0 + r, x1 - r, y1 - r, 2 * r + 1, (int)(2 * s)) / s;
+        double ow = iw + 2 * stroke, oh = ih + 2 * stroke;
+        if (stroke < 1 / s || stroke > fmax(0.7, 0.12 * fmin(ow, oh)) || ow < 2.5 || oh < 2.5 || ow > 20 ||
+            oh > 20)
+            continue;
+        candidate *k = &c[nc++];
+        k->r = (omr_rect){x0 / s - stroke, y0 / s - stroke, ow, oh};
+        k->round = round;
+        k->squareish = ow / oh > 0.8 && ow / oh < 1.25;
+        if (on_mark(pg, areas, k->r))
+            nc--;
+    }
+    /* combs: five or more boxes of one size side by side */
+    qsort(c, nc, sizeof *c, cmp_cand);
+    for (size_t i = 0; i < nc;) {
+        size_t j = i + 1;
+        while (j < nc && !c[j].round && !c[i].round && fabs(c[j].r.y - c[j - 1].r.y) < 0.3 * c[i].r.h &&
+               fabs(c[j].r.w - c[i].r.w) < 0.15 * c[i].r.w && fabs(c[j].r.h - c[i].r.h) < 0.15 * c[i].r.h &&
+               c[j].r.x - (c[j - 1].r.x + c[j - 1].r.w) < 0.35 * c[i].r.w)
+            j++;
+        if (j - i >= 5 && pg->n_fields < max_fields) {
+            double xe = c[j - 1].r.x + c[j - 1].r.w;
+            pg->fields[pg->n_fields++] = (omr_rect){c[i].r.x, c[i].r.y, xe - c[i].r.x, c[i].r.h};
+            (*n_combs)++;
+            for (size_t k = i; k < j; k++)
+                c[k].comb = 1;
+        }
+        i = j;
+    }
+    pg->boxes = calloc(nc + 1, sizeof *pg->boxes);
+    if (!pg->boxes) {
+        rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < nc; i++) {
+        if (c[i].comb || (!c[i].round && !c[i].squareish))
+            continue;
+        discover_box *b = &pg->boxes[pg->n_boxes++];
+        b->rect = c[i].r;
+        b->round = c[i].round;
+    }
+done:
+    free(c);
+    free(shapes);
+    omr_image_free(paper);
+    free(tmp);
+    free(ink);
+    return rc;
+}
+
+/* ---- corner marks ----------------------------------------------------------------- */
+
+/* 1 when the ink component looks like a registration mark. */
+static int mark_like(const cvw_shape *c, double s) {
+    double w = c->w / s, h = c->h / s, big = fmax(w, h), small = fmin(w, h);
+    double fill = c->ink / ((double)c->w * c->h);
+    if (big > 40 || small < 1.0)
+        return 0;
+    /* solid, but for specks of paper a 1-bit scan leaves in it */
+    if (c->n_holes == 0 || c->hole_area < 0.03 * (double)c->w * c->h) {
+        if (small >= 2.5 && big / small < 1.6 && fill > 0.6) /* solid square or disc */
+            return 1;
+        if (big >= 5 && big / small < 1.4 && fill > 0.08 && fill < 0.5 && c->vertices <= 8) /* L-bar */
+            return 1;
+        if (big >= 8 && big / small >= 3 && small <= 6 && fill > 0.8) /* long bar */
+            return 1;
+        return 0;
+    }
+    if (c->n_holes >= 1 && small >= 3 && big / small < 1.25) { /* ring: a thick outline round a hole */
+        double hcx = c->hx + c->hw / 2.0, hcy = c->hy + c->hh / 2.0;
+        double ccx = c->x + c->w / 2.0, ccy = c->y + c->h / 2.0;
+        double stroke = (c->w - c->hw) / 2.0 / s;
+        return fabs(hcx - ccx) < 0.1 * c->w && fabs(hcy - ccy) < 0.1 * c->h && stroke >= 0.12 * big &&
+               c->hole_children == 0;
+    }
+    return 0;
+}
+
+void discover_find_marks(const omr_image *img, int threshold, const cvw_shape *shapes, int n, double s, double pw,
+                         double ph, discover_page *pg, omr_rect areas[4]) {
+    double best[4] = {45, 45, 45, 45};
+    for (int i = 0; i < n; i++) {
+        const cvw_shape *c = &shapes[i];
+        if (!mark_like(c, s))
+            continue;
+        double x0 = c->x / s, y0 = c->y / s, x1 = (c->x + c->w) / s, y1 = (c->y + c->h) / s;
+        double cx = c->cx / s, cy = c->cy / s;
+        int k = (cx > pw / 2) + 2 * (cy > ph / 2);
+        /* distance from the corner to the nearest point of the shape's box */
+        double dx = k % 2 ? pw - x1 : x0, dy = k / 2 ? ph - y1 : y0;
+        double d = hypot(fmax(dx, 0), fmax(dy, 0));
+        if (d < best[k]) {
+            best[k] = d;
+            pg->marks[k] = (omr_point){cx, cy};
+            pg->has_mark[k] = 1;
+            areas[k] = (omr_rect){x0, y0, x1 - x0, y1 - y0};
+        }
+    }
+    pg->mark_size = 0;
+    for (int k = 0; k < 4; k++) {
+        if (!pg->has_mark[k])
+            continue;
+        pg->mark_size = fmax(pg->mark_size, fmax(areas[k].w, areas[k].h));
+        /* the centre of gravity of the ink in the mark's box, as registration
+         * measures it on a scan (the shape list's is an estimate) */
+        double sx = 0, sy = 0, m = 0;
+        int x0 = (int)(areas[k].x * s), y0 = (int)(areas[k].y * s);
+        int x1 = (int)ceil((areas[k].x + areas[k].w) * s), y1 = (int)ceil((areas[k].y + areas[k].h) * s);
+        for (int y = y0 < 0 ? 0 : y0; y < y1 && y < img->height; y++)
+            for (int x = x0 < 0 ? 0 : x0; x < x1 && x < img->width; x++)
+                if (omr_image_at(img, x, y) < threshold) {
+                    sx += x + 0.5;
+                    sy += y + 0.5;
+                    m++;
+                }
+        if (m > 0)
+            pg->marks[k] = (omr_point){sx / m / s, sy / m / s};
+    }
+    /* a long bar may be longer than a template's marks may be (25 mm): the
+     * size is what registration looks for, and 25 mm finds it still */
+    if (pg->mark_size > 25)
+        pg->mark_size = 25;
+}

@@ -1,0 +1,314 @@
+/*
+ * test_discover.c — discover.c and discover_shapes.c on blanks like real
+ * ones (issue 10): boxes joined by dotted and solid leader lines, their thin
+ * outlines broken by a 1-bit threshold, L-bar corner marks; bubbles inside
+ * the cells of a ruled table with ring-shaped markers and a comb of character
+ * boxes; a draft written for a blank whose QR text holds a newline and quotes;
+ * and file_name.c (the respondent from a scan's file name). The blanks are
+ * drawn here with cairo at 200 dpi, sizes unlike samples/foreign's.
+ */
+#include <cairo.h>
+
+#include "forms/discover.h"
+#include "forms/file_name.h"
+#include "helpers.h"
+
+#define DPI 200.0
+#define S (DPI / 25.4)
+
+static cairo_t *page_start(cairo_surface_t **surface) {
+    *surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)(210 * S), (int)(297 * S));
+    cairo_t *cr = cairo_create(*surface);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    cairo_scale(cr, S, S);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    return cr;
+}
+
+/* The page as a PNG with its resolution, grey or 1-bit; `gaps` white specks
+ * of 2 x 2 px are scattered over the page (a light 1-bit threshold breaking
+ * thin outlines). */
+static char *page_finish(cairo_t *cr, cairo_surface_t *surface, const char *dir, const char *name, int one_bit,
+                         int gaps) {
+    cairo_destroy(cr);
+    cairo_surface_flush(surface);
+    int w = cairo_image_surface_get_width(surface), h = cairo_image_surface_get_height(surface);
+    omr_image *img = omr_image_new(w, h, DPI, 255);
+    cr_assert_not_null(img);
+    unsigned char *data = cairo_image_surface_get_data(surface);
+    int stride = cairo_image_surface_get_stride(surface);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            int v = data[(size_t)y * stride + 4 * x + 1];
+            img->pixels[(size_t)y * img->stride + x] = (uint8_t)(one_bit ? (v < 150 ? 0 : 255) : v);
+        }
+    unsigned seed = 12345;
+    for (int i = 0; i < gaps; i++) {
+        seed = seed * 1103515245u + 12345u;
+        int x = (int)((seed >> 8) % (unsigned)(w - 2));
+        seed = seed * 1103515245u + 12345u;
+        int y = (int)((seed >> 8) % (unsigned)(h - 2));
+        for (int dy = 0; dy < 2; dy++)
+            for (int dx = 0; dx < 2; dx++)
+                img->pixels[(size_t)(y + dy) * img->stride + x + dx] = 255;
+    }
+    cairo_surface_destroy(surface);
+    char *path = malloc(600);
+    snprintf(path, 600, "%s/%s", dir, name);
+    cairo_surface_t *out = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
+    unsigned char *od = cairo_image_surface_get_data(out);
+    int os = cairo_image_surface_get_stride(out);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            uint32_t v = img->pixels[(size_t)y * img->stride + x];
+            ((uint32_t *)(od + (size_t)y * os))[x] = (v << 16) | (v << 8) | v;
+        }
+    cairo_surface_mark_dirty(out);
+    cr_assert_eq(cairo_surface_write_to_png(out, path), CAIRO_STATUS_SUCCESS);
+    cairo_surface_destroy(out);
+    omr_image_free(img);
+    /* a PNG from cairo has no resolution: discover takes A4 from its shape */
+    return path;
+}
+
+static int found_at(const discover_page *pg, double x, double y, double w, int round) {
+    for (size_t i = 0; i < pg->n_boxes; i++) {
+        omr_rect r = pg->boxes[i].rect;
+        if (fabs(r.x - x) < 0.35 && fabs(r.y - y) < 0.35 && fabs(r.w - w) < 0.45 && pg->boxes[i].round == round)
+            return 1;
+    }
+    return 0;
+}
+
+Test(discover, boxes_joined_by_leader_lines_with_broken_1bit_outlines) {
+    char *dir = test_tempdir();
+    cairo_surface_t *surface;
+    cairo_t *cr = page_start(&surface);
+    /* L-bars: 17 mm arms, 1.8 mm thick */
+    const double corners[4][4] = {{12, 12, 1, 1}, {198, 12, -1, 1}, {12, 285, 1, -1}, {198, 285, -1, -1}};
+    for (int i = 0; i < 4; i++) {
+        double x = corners[i][0], y = corners[i][1], sx = corners[i][2], sy = corners[i][3];
+        cairo_rectangle(cr, fmin(x, x + 17 * sx), fmin(y, y + 1.8 * sy), 17, 1.8);
+        cairo_rectangle(cr, fmin(x, x + 1.8 * sx), fmin(y, y + 17 * sy), 1.8, 17);
+        cairo_fill(cr);
+    }
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, 3.2);
+    const double b = 4.2, line = 0.22;
+    cairo_set_line_width(cr, line);
+    /* eight boxes at x = 140, each with a leader from its label: dotted or solid */
+    for (int k = 0; k < 8; k++) {
+        double y = 50 + 8 * k;
+        cairo_move_to(cr, 30, y + 3);
+        cairo_show_text(cr, k % 2 ? "No, never" : "Yes, often");
+        if (k % 3 == 2) {
+            cairo_rectangle(cr, 52, y + b / 2 - 0.12, 140 - 52, 0.24);
+            cairo_fill(cr);
+        } else {
+            for (double x = 52; x < 139.5; x += 1.1) {
+                cairo_new_path(cr);
+                cairo_arc(cr, x, y + b / 2, 0.2, 0, 2 * M_PI);
+                cairo_fill(cr);
+            }
+        }
+        cairo_rectangle(cr, 140 + line / 2, y + line / 2, b - line, b - line);
+        cairo_stroke(cr);
+    }
+    /* five boxes joined by a rule between them */
+    for (int k = 0; k < 5; k++) {
+        double x = 40 + 24 * k;
+        cairo_rectangle(cr, x + line / 2, 150 + line / 2, b - line, b - line);
+        cairo_stroke(cr);
+        if (k < 4) {
+            cairo_rectangle(cr, x + b, 150 + b / 2 - 0.12, 24 - b, 0.24);
+            cairo_fill(cr);
+        }
+    }
+    char *blank = page_finish(cr, surface, dir, "census.png", 1, 60000);
+    discover_result r;
+    omr_error err = {0};
+    cr_assert_eq(discover_blank(blank, &r, &err), OMR_OK, "%s", err.message);
+    const discover_page *pg = &r.pages[0];
+    for (int k = 0; k < 8; k++)
+        cr_assert(found_at(pg, 140, 50 + 8 * k, b, 0), "the box with a leader line at y = %d", 50 + 8 * k);
+    for (int k = 0; k < 5; k++)
+        cr_assert(found_at(pg, 40 + 24 * k, 150, b, 0), "box %d of the row joined by a rule", k + 1);
+    cr_assert_eq(pg->n_boxes, 13, "13 boxes, no spurious ones: %zu", pg->n_boxes);
+    for (int k = 0; k < 4; k++)
+        cr_assert(pg->has_mark[k], "L-bar %d taken as a corner mark", k + 1);
+    /* the centre of gravity of the TL L-bar: arms 17 x 1.8, overlapping 1.8 x 1.8 */
+    double a = 17 * 1.8, o = 1.8 * 1.8, c = (a * (12 + 8.5) + a * (12 + 0.9) - o * (12 + 0.9)) / (2 * a - o);
+    cr_assert_lt(fabs(pg->marks[0].x - c), 0.15, "%.2f vs %.2f", pg->marks[0].x, c);
+    cr_assert_lt(fabs(pg->marks[0].y - c), 0.15);
+    discover_result_free(&r);
+    free(blank);
+    rm_rf(dir);
+}
+
+Test(discover, bubbles_in_table_cells_ring_markers_and_a_comb) {
+    char *dir = test_tempdir();
+    cairo_surface_t *surface;
+    cairo_t *cr = page_start(&surface);
+    /* rings: 7 mm, 1.5 mm thick */
+    const double rings[4][2] = {{13, 13}, {197, 13}, {13, 284}, {197, 284}};
+    cairo_set_line_width(cr, 1.5);
+    for (int i = 0; i < 4; i++) {
+        cairo_new_path(cr);
+        cairo_arc(cr, rings[i][0], rings[i][1], 3.5 - 0.75, 0, 2 * M_PI);
+        cairo_stroke(cr);
+    }
+    /* a ruled table: 6 rows x 4 cells of 8.5 x 7 mm, a bubble of 4.4 mm in each */
+    cairo_set_line_width(cr, 0.2);
+    for (int r = 0; r <= 6; r++) {
+        cairo_move_to(cr, 40, 60 + 7 * r);
+        cairo_line_to(cr, 40 + 4 * 8.5, 60 + 7 * r);
+    }
+    for (int c = 0; c <= 4; c++) {
+        cairo_move_to(cr, 40 + 8.5 * c, 60);
+        cairo_line_to(cr, 40 + 8.5 * c, 60 + 42);
+    }
+    cairo_stroke(cr);
+    cairo_set_line_width(cr, 0.25);
+    for (int r = 0; r < 6; r++)
+        for (int c = 0; c < 4; c++) {
+            cairo_new_path(cr);
+            cairo_arc(cr, 40 + 8.5 * c + 4.25, 60 + 7 * r + 3.5, 2.2 - 0.125, 0, 2 * M_PI);
+            cairo_stroke(cr);
+        }
+    /* a comb: 12 character boxes of 4.8 x 6 mm sharing their walls */
+    cairo_set_line_width(cr, 0.25);
+    for (int k = 0; k < 12; k++)
+        cairo_rectangle(cr, 40 + 4.8 * k, 130, 4.8, 6);
+    cairo_stroke(cr);
+    char *blank = page_finish(cr, surface, dir, "sheet.png", 0, 0);
+    discover_result r;
+    omr_error err = {0};
+    cr_assert_eq(discover_blank(blank, &r, &err), OMR_OK, "%s", err.message);
+    const discover_page *pg = &r.pages[0];
+    for (int row = 0; row < 6; row++)
+        for (int c = 0; c < 4; c++)
+            cr_assert(found_at(pg, 40 + 8.5 * c + 2.05, 60 + 7 * row + 1.3, 4.4, 1), "bubble in cell %d, %d", row + 1,
+                      c + 1);
+    cr_assert_eq(pg->n_boxes, 24, "24 bubbles, not the rings, cells or comb: %zu", pg->n_boxes);
+    for (int k = 0; k < 4; k++) {
+        cr_assert(pg->has_mark[k], "ring %d taken as a corner mark", k + 1);
+        cr_assert_lt(hypot(pg->marks[k].x - rings[k][0], pg->marks[k].y - rings[k][1]), 0.15);
+    }
+    cr_assert_eq(pg->n_combs, 1);
+    const omr_rect *comb = &pg->fields[pg->n_fields - 1];
+    cr_assert_lt(fabs(comb->x - 39.9), 0.3);
+    cr_assert_lt(fabs(comb->w - 12 * 4.8), 0.6);
+    cr_assert_eq(pg->n_questions, 6, "a question per table row: %d", pg->n_questions);
+    discover_result_free(&r);
+    free(blank);
+    rm_rf(dir);
+}
+
+Test(discover, draft_of_a_blank_whose_qr_text_has_newlines_and_quotes_parses) {
+    char *dir = test_tempdir();
+    discover_page page = {0};
+    discover_box boxes[2] = {{{30, 50, 5, 5}, 0, 1, 0, 1}, {{30, 60, 5, 5}, 0, 1, 0, 2}};
+    page.boxes = boxes;
+    page.n_boxes = 2;
+    page.n_questions = 1;
+    discover_result r = {0};
+    r.page_width = 210;
+    r.page_height = 297;
+    r.pages = &page;
+    r.n_pages = 1;
+    snprintf(r.barcode_kind, sizeof r.barcode_kind, "qr");
+    snprintf(r.barcode_text, sizeof r.barcode_text, "SURVEY \"2025\"\nPAGE 1\r\n\\end");
+    char cfg[600], blank[600];
+    snprintf(cfg, sizeof cfg, "%s/draft.cfg", dir);
+    snprintf(blank, sizeof blank, "%s/blank.png", dir);
+    FILE *touch = fopen(blank, "w");
+    fclose(touch);
+    FILE *f = fopen(cfg, "w");
+    const char *refs[1] = {"blank.png"};
+    omr_error err = {0};
+    cr_assert_eq(discover_write_template(&r, "qr-form", refs, 1, f, &err), OMR_OK);
+    fclose(f);
+    omr_template *t = NULL;
+    template_problems problems = {0};
+    int rc = template_parse(cfg, &t, &problems, &err);
+    cr_assert_eq(rc, OMR_OK, "%s %s", err.message, problems.count ? problems.messages[0] : "");
+    cr_assert_eq(problems.count, 0);
+    /* the code on the blank is not taken as the respondent's code */
+    cr_assert_eq(t->identity.kind, IDENTITY_NONE);
+    cr_assert_null(t->identity.pattern);
+    template_free(t);
+    /* and the draft says so in a comment */
+    char text[8192];
+    f = fopen(cfg, "r");
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = 0;
+    cr_assert_not_null(strstr(text, "# UNSURE: the blank carries a qr code reading \"SURVEY \\\"2025\\\"\\nPAGE 1\\r\\n\\\\end\""));
+    rm_rf(dir);
+}
+
+Test(discover, escape_keeps_any_text_inside_a_string_or_comment) {
+    char out[64];
+    discover_escape("a\"b\\c\nd\te\x01 <25 >=65 \xc3\xa5", out, sizeof out);
+    cr_assert_str_eq(out, "a\\\"b\\\\c\\nd\\te\\x01 <25 >=65 \xc3\xa5");
+    char small[5];
+    discover_escape("ab\ncd", small, sizeof small);
+    cr_assert_str_eq(small, "ab\\n");
+    discover_escape("ab\ncd", small, 4);
+    cr_assert_str_eq(small, "ab", "a whole escape or nothing");
+}
+
+Test(file_name, code_and_page_from_a_scans_file_name) {
+    char code[32];
+    int page = -1;
+    cr_assert(file_name_read("{code}-p{page}", "/in/KU-12-p3.tif", code, sizeof code, &page));
+    cr_assert_str_eq(code, "KU-12");
+    cr_assert_eq(page, 3);
+    cr_assert(file_name_read("resp_{code}", "resp_0042.pdf", code, sizeof code, &page));
+    cr_assert_str_eq(code, "0042");
+    cr_assert_eq(page, 0);
+    cr_assert_not(file_name_read("{code}-p{page}", "/in/scan0001.tif", code, sizeof code, &page));
+    cr_assert_not(file_name_read("{code}-p{page}", "/in/KU12-px.tif", code, sizeof code, &page));
+    cr_assert_not(file_name_read("a.{code}", "ab12.png", code, sizeof code, &page), "a dot is a dot");
+    char why[160];
+    cr_assert(file_name_check("{code}-p{page}", why, sizeof why));
+    cr_assert_not(file_name_check("{page}", why, sizeof why));
+    cr_assert_not(file_name_check("{code}{code}", why, sizeof why));
+    cr_assert_not(file_name_check("{cod}", why, sizeof why));
+}
+
+Test(discover, values_of_any_text_without_spaces_and_labels_of_any_text_parse) {
+    char *dir = test_tempdir();
+    char cfg[600];
+    snprintf(cfg, sizeof cfg, "%s/t.cfg", dir);
+    for (int bad = 0; bad < 2; bad++) {
+        FILE *f = fopen(cfg, "w");
+        fprintf(f, "id = \"ages\"; title = \"Ages\"; reference = \"blank.png\"; registration = \"reference\";\n"
+                   "identity = { kind = \"none\"; file_name = \"{code}-p{page}\"; };\n"
+                   "pages = ( { page = 1; questions = ( { id = \"age\"; type = \"single\"; text = \"Age\"; y = 50.0;\n"
+                   "  boxes = ( { value = \"<25\"; label = \"under 25 \\\"young\\\"\"; x = 30.0; },\n"
+                   "            { value = \"%s\"; label = \"25 \xe2\x80\x93 64 \xc3\xa5r\"; x = 60.0; },\n"
+                   "            { value = \">=65\"; label = \"65, or older\"; x = 90.0; } ); } ); } );\n",
+                bad ? "25 to 64" : "25\xe2\x80\x93" "64");
+        fclose(f);
+        omr_template *t = NULL;
+        template_problems problems = {0};
+        omr_error err = {0};
+        int rc = template_parse(cfg, &t, &problems, &err);
+        if (bad) {
+            cr_assert_neq(rc, OMR_OK, "a value with spaces is refused (answers are lists of values)");
+            cr_assert_eq(problems.count, 1);
+            cr_assert_not_null(strstr(problems.messages[0], "must not be empty or hold spaces"));
+        } else {
+            cr_assert_eq(rc, OMR_OK, "%s %s", err.message, problems.count ? problems.messages[0] : "");
+            cr_assert_str_eq(t->questions[0].boxes[0].value, "<25");
+            cr_assert_str_eq(t->questions[0].boxes[0].label, "under 25 \"young\"");
+            cr_assert_str_eq(t->questions[0].boxes[2].value, ">=65");
+            cr_assert_str_eq(t->identity.file_name, "{code}-p{page}");
+            template_free(t);
+        }
+        template_problems_clear(&problems);
+    }
+    rm_rf(dir);
+}
