@@ -19,7 +19,6 @@
 #include "ledger/sql.h"
 #include "ledger/store.h"
 
-
 int decisions_record(sqlite3 *db, int64_t item, const char *op, const char *now, const char *machine,
                      const char *final, const char *outcome, const char *prev_value, const char *prev_status,
                      const char *prev_by, const char *prev_at, omr_error *err) {
@@ -47,13 +46,13 @@ int decisions_confirm(sqlite3 *db, int64_t item, const queue_item *r, const char
     char *prev_value = NULL, *prev_status = NULL, *prev_by = NULL, *prev_at = NULL, *machine = NULL;
     int have = 0;
     sqlite3_stmt *st = text ? sql_query(db,
-                                    "SELECT text, status, confirmed_by, confirmed_at, machine_text FROM texts "
-                                    "WHERE return_id = ? AND field = ?",
-                                    "it", (long long)r->return_id, r->item)
+                                        "SELECT text, status, confirmed_by, confirmed_at, machine_text FROM texts "
+                                        "WHERE return_id = ? AND field = ?",
+                                        "it", (long long)r->return_id, r->item)
                             : sql_query(db,
-                                    "SELECT value, status, confirmed_by, confirmed_at, machine_value FROM answers "
-                                    "WHERE return_id = ? AND question = ?",
-                                    "it", (long long)r->return_id, r->item);
+                                        "SELECT value, status, confirmed_by, confirmed_at, machine_value FROM answers "
+                                        "WHERE return_id = ? AND question = ?",
+                                        "it", (long long)r->return_id, r->item);
     if (!st)
         return sql_fail(db, err, text ? "reading the text" : "reading the answer");
     if (sql_step(st) == SQL_ROW) {

@@ -332,7 +332,8 @@ int export_each_reject(export_snapshot *s, export_reject_fn fn, void *user, omr_
                                  "SELECT f.id, f.original_name, p.file_page, p.status, p.reason FROM scan_files f "
                                  "JOIN pages p ON p.file_id = f.id WHERE p.status IN ('blank', 'rejected') "
                                  "UNION ALL SELECT f.id, f.original_name, 0, 'file', f.error FROM scan_files f "
-                                 "WHERE f.state = 'rejected' AND NOT EXISTS (SELECT 1 FROM pages p WHERE p.file_id = f.id) "
+                                 "WHERE f.state = 'rejected' "
+                                 "AND NOT EXISTS (SELECT 1 FROM pages p WHERE p.file_id = f.id) "
                                  "ORDER BY 1, 3", "");
     if (!st)
         return db_error(db, err, "cannot read rejects");

@@ -14,7 +14,6 @@
 
 #include "ledger/sql.h"
 
-
 static const char review_schema[] =
     "CREATE TABLE IF NOT EXISTS review_decision_log(\n"
     "  decision_id INTEGER PRIMARY KEY REFERENCES decisions(id),\n"
@@ -196,7 +195,7 @@ int queue_item_reopen(sqlite3 *db, int64_t id, const char *op, const char *until
 int queue_page_get(sqlite3 *db, int64_t page_id, queue_page *out, omr_error *err) {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *st = sql_query(db, "SELECT template, code, page, return_id, status, reason FROM pages WHERE id = ?",
-                             "i", (long long)page_id);
+                                 "i", (long long)page_id);
     if (!st)
         return sql_fail(db, err, "reading the page");
     if (sql_step(st) != SQL_ROW) {
@@ -237,9 +236,9 @@ int queue_view_mark(sqlite3 *db, int64_t return_id, const char *question, const 
     static const char *const names[] = {"fill", "decision", "confidence"};
     set_row(o,
             sql_query(db,
-                  "SELECT m.fill, m.decision, m.confidence FROM marks m JOIN pages p ON p.id = m.page_id "
-                  "WHERE p.return_id = ? AND m.question = ? AND m.value = ? ORDER BY p.id LIMIT 1",
-                  "itt", (long long)return_id, question, value),
+                      "SELECT m.fill, m.decision, m.confidence FROM marks m JOIN pages p ON p.id = m.page_id "
+                      "WHERE p.return_id = ? AND m.question = ? AND m.value = ? ORDER BY p.id LIMIT 1",
+                      "itt", (long long)return_id, question, value),
             names, 3);
     return OMR_OK;
 }
@@ -247,9 +246,9 @@ int queue_view_mark(sqlite3 *db, int64_t return_id, const char *question, const 
 char queue_mark_state(sqlite3 *db, int64_t return_id, const char *question, const char *value) {
     char state = 0;
     sqlite3_stmt *st = sql_query(db,
-                             "SELECT m.decision FROM marks m JOIN pages p ON p.id = m.page_id "
-                             "WHERE p.return_id = ? AND m.question = ? AND m.value = ? ORDER BY p.id LIMIT 1",
-                             "itt", (long long)return_id, question, value);
+                                 "SELECT m.decision FROM marks m JOIN pages p ON p.id = m.page_id "
+                                 "WHERE p.return_id = ? AND m.question = ? AND m.value = ? ORDER BY p.id LIMIT 1",
+                                 "itt", (long long)return_id, question, value);
     if (st && sql_step(st) == SQL_ROW && sql_text_or_null(st, 0))
         state = sql_text(st, 0)[0];
     sql_finalize(st);
@@ -262,9 +261,9 @@ int queue_view_answer(sqlite3 *db, int64_t return_id, const char *question, json
                                         "confidence", "confirmed_by", "confirmed_at"};
     set_row(o,
             sql_query(db,
-                  "SELECT value, machine_value, status, reason, confidence, confirmed_by, "
-                  "confirmed_at FROM answers WHERE return_id = ? AND question = ?",
-                  "it", (long long)return_id, question),
+                      "SELECT value, machine_value, status, reason, confidence, confirmed_by, "
+                      "confirmed_at FROM answers WHERE return_id = ? AND question = ?",
+                      "it", (long long)return_id, question),
             names, 7);
     return OMR_OK;
 }
@@ -275,9 +274,9 @@ int queue_view_text(sqlite3 *db, int64_t return_id, const char *field, json_t *o
                                         "confirmed_by", "confirmed_at", "has_crop"};
     set_row(o,
             sql_query(db,
-                  "SELECT text, machine_text, confidence, status, confirmed_by, confirmed_at, "
-                  "crop_path IS NOT NULL FROM texts WHERE return_id = ? AND field = ?",
-                  "it", (long long)return_id, field),
+                      "SELECT text, machine_text, confidence, status, confirmed_by, confirmed_at, "
+                      "crop_path IS NOT NULL FROM texts WHERE return_id = ? AND field = ?",
+                      "it", (long long)return_id, field),
             names, 7);
     return OMR_OK;
 }
@@ -287,9 +286,9 @@ int queue_view_duplicate(sqlite3 *db, int64_t return_id, json_t *o, omr_error *e
     static const char *const names[] = {"duplicate_of", "first_received", "received", "flags"};
     set_row(o,
             sql_query(db,
-                  "SELECT r.duplicate_of, d.created_at, r.created_at, r.flags FROM returns r "
-                  "LEFT JOIN returns d ON d.id = r.duplicate_of WHERE r.id = ?",
-                  "i", (long long)return_id),
+                      "SELECT r.duplicate_of, d.created_at, r.created_at, r.flags FROM returns r "
+                      "LEFT JOIN returns d ON d.id = r.duplicate_of WHERE r.id = ?",
+                      "i", (long long)return_id),
             names, 4);
     return OMR_OK;
 }
@@ -299,9 +298,9 @@ int queue_view_page(sqlite3 *db, int64_t page_id, json_t *o, omr_error *err) {
     static const char *const names[] = {"page_reason", "template", "page", "file_page", "file", "received"};
     set_row(o,
             sql_query(db,
-                  "SELECT p.reason, p.template, p.page, p.file_page, f.original_name, f.received_at "
-                  "FROM pages p JOIN scan_files f ON f.id = p.file_id WHERE p.id = ?",
-                  "i", (long long)page_id),
+                      "SELECT p.reason, p.template, p.page, p.file_page, f.original_name, f.received_at "
+                      "FROM pages p JOIN scan_files f ON f.id = p.file_id WHERE p.id = ?",
+                      "i", (long long)page_id),
             names, 6);
     return OMR_OK;
 }
@@ -327,7 +326,7 @@ long long queue_count_open(sqlite3 *db) {
 char *queue_text_crop(sqlite3 *db, int64_t return_id, const char *field) {
     char *crop = NULL;
     sqlite3_stmt *st = sql_query(db, "SELECT crop_path FROM texts WHERE return_id = ? AND field = ?", "it",
-                             (long long)return_id, field);
+                                 (long long)return_id, field);
     if (st && sql_step(st) == SQL_ROW)
         crop = sql_dup(st, 0);
     sql_finalize(st);
@@ -361,11 +360,11 @@ int queue_page_source_by_id(sqlite3 *db, int64_t page_id, queue_page_source *out
 
 int queue_page_source_of_return(sqlite3 *db, int64_t return_id, int page, queue_page_source *out) {
     if (page > 0)
-        return page_source(sql_query(db, PAGE_COLUMNS "WHERE p.return_id = ? AND p.page = ? ORDER BY p.id LIMIT 1", "ii",
-                                 (long long)return_id, (long long)page),
+        return page_source(sql_query(db, PAGE_COLUMNS "WHERE p.return_id = ? AND p.page = ? ORDER BY p.id LIMIT 1",
+                                     "ii", (long long)return_id, (long long)page),
                            out);
     return page_source(sql_query(db, PAGE_COLUMNS "WHERE p.return_id = ? ORDER BY p.page, p.id LIMIT 1", "i",
-                             (long long)return_id),
+                                 (long long)return_id),
                        out);
 }
 
@@ -373,9 +372,9 @@ int queue_item_for_image(sqlite3 *db, int64_t id, char *kind, size_t kind_size, 
                          int64_t *return_id, int64_t *page_id, int *has_page, char *template_id,
                          size_t template_size, omr_error *err) {
     sqlite3_stmt *st = sql_query(db,
-                             "SELECT i.kind, i.item, i.return_id, i.page_id, r.template FROM review_items i "
-                             "LEFT JOIN returns r ON r.id = i.return_id WHERE i.id = ?",
-                             "i", (long long)id);
+                                 "SELECT i.kind, i.item, i.return_id, i.page_id, r.template FROM review_items i "
+                                 "LEFT JOIN returns r ON r.id = i.return_id WHERE i.id = ?",
+                                 "i", (long long)id);
     if (!st)
         return omr_fail(err, OMR_ERR_IO, "ledger: %s", sql_message(db));
     if (sql_step(st) != SQL_ROW) {
