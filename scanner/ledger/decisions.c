@@ -11,7 +11,6 @@
 
 #include <assert.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,16 +18,6 @@
 #include "ledger/returns.h"
 #include "ledger/sql.h"
 #include "ledger/store.h"
-
-/* A prepared query, NULL on failure (the caller reports it). */
-static sqlite3_stmt *query(sqlite3 *db, const char *sql, const char *types, ...) {
-    sqlite3_stmt *st = NULL;
-    va_list ap;
-    va_start(ap, types);
-    sql_vprepare(db, &st, NULL, sql, types, ap);
-    va_end(ap);
-    return st;
-}
 
 int decisions_record(sqlite3 *db, int64_t item, const char *op, const char *now, const char *machine,
                      const char *final, const char *outcome, const char *prev_value, const char *prev_status,
@@ -56,14 +45,14 @@ int decisions_confirm(sqlite3 *db, int64_t item, const queue_item *r, const char
     /* what the answer or text held before */
     char *prev_value = NULL, *prev_status = NULL, *prev_by = NULL, *prev_at = NULL, *machine = NULL;
     int have = 0;
-    sqlite3_stmt *st = text ? query(db,
-                                    "SELECT text, status, confirmed_by, confirmed_at, machine_text FROM texts "
-                                    "WHERE return_id = ? AND field = ?",
-                                    "it", (long long)r->return_id, r->item)
-                            : query(db,
-                                    "SELECT value, status, confirmed_by, confirmed_at, machine_value FROM answers "
-                                    "WHERE return_id = ? AND question = ?",
-                                    "it", (long long)r->return_id, r->item);
+    sqlite3_stmt *st = text ? sql_query(db,
+                                        "SELECT text, status, confirmed_by, confirmed_at, machine_text FROM texts "
+                                        "WHERE return_id = ? AND field = ?",
+                                        "it", (long long)r->return_id, r->item)
+                            : sql_query(db,
+                                        "SELECT value, status, confirmed_by, confirmed_at, machine_value FROM answers "
+                                        "WHERE return_id = ? AND question = ?",
+                                        "it", (long long)r->return_id, r->item);
     if (!st)
         return sql_fail(db, err, text ? "reading the text" : "reading the answer");
     if (sql_step(st) == SQL_ROW) {
@@ -193,7 +182,7 @@ static int undo_match(sqlite3 *db, const queue_item *r, const char *prev_json, o
     json_t *v;
     int rc = OMR_OK;
     json_array_foreach(items, i, v) {
-        sqlite3_stmt *st = query(db, "SELECT state FROM review_items WHERE id = ?", "i",
+        sqlite3_stmt *st = sql_query(db, "SELECT state FROM review_items WHERE id = ?", "i",
                                    (long long)json_integer_value(v));
         if (st && sql_step(st) == SQL_ROW && strcmp(sql_text(st, 0), "open") != 0)
             rc = omr_fail(err, QUEUE_ERR_CONFLICT,
@@ -203,7 +192,7 @@ static int undo_match(sqlite3 *db, const queue_item *r, const char *prev_json, o
     json_t *page = json_object_get(prev, "page"), *ret = json_object_get(prev, "return_id"),
            *new_ret = json_object_get(prev, "new_return");
     int64_t matched_return = 0;
-    sqlite3_stmt *st = query(db, "SELECT return_id FROM pages WHERE id = ?", "i", (long long)r->page_id);
+    sqlite3_stmt *st = sql_query(db, "SELECT return_id FROM pages WHERE id = ?", "i", (long long)r->page_id);
     if (st && sql_step(st) == SQL_ROW)
         matched_return = sql_int(st, 0);
     sql_finalize(st);
@@ -212,7 +201,7 @@ static int undo_match(sqlite3 *db, const queue_item *r, const char *prev_json, o
             break;
         int64_t item = (int64_t)json_integer_value(v);
         char *kind = NULL, *name = NULL;
-        st = query(db, "SELECT kind, item FROM review_items WHERE id = ?", "i", (long long)item);
+        st = sql_query(db, "SELECT kind, item FROM review_items WHERE id = ?", "i", (long long)item);
         if (st && sql_step(st) == SQL_ROW) {
             kind = sql_dup(st, 0);
             name = sql_dup(st, 1);
@@ -253,7 +242,7 @@ static int undo_match(sqlite3 *db, const queue_item *r, const char *prev_json, o
     if (rc == OMR_OK && json_is_integer(new_ret)) {
         int64_t nr = (int64_t)json_integer_value(new_ret);
         int used = 0;
-        st = query(db,
+        st = sql_query(db,
                      "SELECT (SELECT count(*) FROM pages WHERE return_id = ?1) + "
                      "(SELECT count(*) FROM answers WHERE return_id = ?1) + "
                      "(SELECT count(*) FROM texts WHERE return_id = ?1) + "
@@ -275,7 +264,7 @@ int decisions_undo(sqlite3 *db, const char *op, const char *now_s, const char *u
     *item = 0;
     if (store_begin(db, err) != OMR_OK)
         return OMR_ERR_IO;
-    sqlite3_stmt *st = query(db,
+    sqlite3_stmt *st = sql_query(db,
                                "SELECT d.id, d.review_item_id, l.outcome, l.prev_value, l.prev_status, "
                                "l.prev_confirmed_by, l.prev_confirmed_at FROM decisions d "
                                "JOIN review_decision_log l ON l.decision_id = d.id "
@@ -299,7 +288,7 @@ int decisions_undo(sqlite3 *db, const char *op, const char *now_s, const char *u
     int rc = queue_item_get(db, id, &r, err);
     /* a later decision on the same item (after someone else's undo) wins */
     if (rc == OMR_OK) {
-        st = query(db,
+        st = sql_query(db,
                      "SELECT count(*) FROM decisions d JOIN review_decision_log l ON l.decision_id = d.id "
                      "WHERE d.review_item_id = ? AND d.id > ? AND l.undone_at IS NULL",
                      "ii", id, decision);

@@ -11,17 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ledger/sql.h"
+
 struct export_snapshot {
     sqlite3 *db;
 };
 
-static const char *column_text(sqlite3_stmt *st, int i) {
-    const unsigned char *s = sqlite3_column_text(st, i);
-    return s ? (const char *)s : NULL;
-}
-
 static int db_error(sqlite3 *db, omr_error *err, const char *what) {
-    return omr_fail(err, OMR_ERR_IO, "ledger: %s: %s", what, sqlite3_errmsg(db));
+    return omr_fail(err, OMR_ERR_IO, "ledger: %s: %s", what, sql_message(db));
 }
 
 static const omr_template *template_by_id(const omr_template *const *templates, size_t n, const char *id) {
@@ -38,7 +35,7 @@ int export_snapshot_begin(sqlite3 *db, export_snapshot **out, omr_error *err) {
     if (!s)
         return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
     s->db = db;
-    if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+    if (sql_exec(db, "BEGIN", NULL) != OMR_OK) {
         int rc = db_error(db, err, "cannot read the ledger");
         free(s);
         return rc;
@@ -50,8 +47,8 @@ int export_snapshot_begin(sqlite3 *db, export_snapshot **out, omr_error *err) {
 void export_snapshot_end(export_snapshot *s) {
     if (!s)
         return;
-    if (!sqlite3_get_autocommit(s->db))
-        sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    if (sql_in_transaction(s->db))
+        sql_exec(s->db, "COMMIT", NULL);
     free(s);
 }
 
@@ -85,34 +82,43 @@ static void return_clear(export_return *r) {
 
 /* The statements used per return, prepared once. */
 typedef struct {
+    sqlite3 *db;
     sqlite3_stmt *answers, *texts, *pages, *items;
 } return_queries;
 
 static int queries_prepare(sqlite3 *db, return_queries *q, omr_error *err) {
     memset(q, 0, sizeof *q);
-    if (sqlite3_prepare_v2(db, "SELECT question, value, confirmed_by IS NOT NULL FROM answers WHERE return_id = ?",
-                           -1, &q->answers, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "SELECT field, text, status, confirmed_by IS NOT NULL FROM texts WHERE return_id = ?",
-                           -1, &q->texts, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "SELECT p.page, f.original_name, p.file_page FROM pages p JOIN scan_files f "
-                               "ON f.id = p.file_id WHERE p.return_id = ? AND p.status = 'read' ORDER BY p.page, p.id",
-                           -1, &q->pages, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "SELECT item, kind, reason FROM review_items WHERE return_id = ? AND state = 'open' "
-                               "ORDER BY id", -1, &q->items, NULL) != SQLITE_OK)
+    q->db = db;
+    if (!(q->answers = sql_query(db, "SELECT question, value, confirmed_by IS NOT NULL FROM answers "
+                                     "WHERE return_id = ?", "")) ||
+        !(q->texts = sql_query(db, "SELECT field, text, status, confirmed_by IS NOT NULL FROM texts "
+                                   "WHERE return_id = ?", "")) ||
+        !(q->pages = sql_query(db, "SELECT p.page, f.original_name, p.file_page FROM pages p JOIN scan_files f "
+                                   "ON f.id = p.file_id WHERE p.return_id = ? AND p.status = 'read' "
+                                   "ORDER BY p.page, p.id", "")) ||
+        !(q->items = sql_query(db, "SELECT item, kind, reason FROM review_items WHERE return_id = ? "
+                                   "AND state = 'open' ORDER BY id", "")))
         return db_error(db, err, "cannot read returns");
     return OMR_OK;
 }
 
 static void queries_finalize(return_queries *q) {
-    sqlite3_finalize(q->answers);
-    sqlite3_finalize(q->texts);
-    sqlite3_finalize(q->pages);
-    sqlite3_finalize(q->items);
+    sql_finalize(q->answers);
+    sql_finalize(q->texts);
+    sql_finalize(q->pages);
+    sql_finalize(q->items);
 }
 
 static int compare_items(const void *a, const void *b) {
     const export_open_item *x = a, *y = b;
     return x->rank < y->rank ? -1 : x->rank > y->rank;
+}
+
+/* Runs one of the per-return statements again for return `id`. */
+static sqlite3_stmt *rerun(sqlite3_stmt *st, long long id) {
+    sql_reset(st);
+    sql_bind(st, "i", id);
+    return st;
 }
 
 /* Fills r (id, tmpl, code, flags, web set by the caller) from the ledger. */
@@ -131,43 +137,41 @@ static int load_return(return_queries *q, export_return *r, omr_error *err) {
         !r->text_confirmed || !r->text_pending || !r->page_present)
         return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
 
-    sqlite3_stmt *st = q->answers;
-    sqlite3_reset(st);
-    sqlite3_bind_int64(st, 1, r->id);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const template_question *qq = template_question_by_id(t, column_text(st, 0));
+    sqlite3_stmt *st = rerun(q->answers, r->id);
+    int step;
+    while ((step = sql_step(st)) == SQL_ROW) {
+        const template_question *qq = template_question_by_id(t, sql_text_or_null(st, 0));
         if (!qq)
             continue;
         size_t i = (size_t)(qq - t->questions);
         assert(i < t->n_questions);
         r->has_answer[i] = 1;
-        r->answers[i] = omr_strdup(column_text(st, 1));
-        r->answer_confirmed[i] = sqlite3_column_int(st, 2);
+        r->answers[i] = omr_strdup(sql_text_or_null(st, 1));
+        r->answer_confirmed[i] = (int)sql_int(st, 2);
     }
-    st = q->texts;
-    sqlite3_reset(st);
-    sqlite3_bind_int64(st, 1, r->id);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *field = column_text(st, 0);
+    if (step != SQL_DONE)
+        return sql_fail(q->db, err, "cannot read returns");
+    st = rerun(q->texts, r->id);
+    while ((step = sql_step(st)) == SQL_ROW) {
+        const char *field = sql_text_or_null(st, 0);
         for (size_t i = 0; field && i < t->n_text_fields; i++)
             if (strcmp(t->text_fields[i].id, field) == 0) {
                 r->has_text[i] = 1;
-                r->texts[i] = omr_strdup(column_text(st, 1));
-                r->text_pending[i] = strcmp(column_text(st, 2) ? column_text(st, 2) : "", "pending_ocr") == 0;
-                r->text_confirmed[i] = sqlite3_column_int(st, 3);
+                r->texts[i] = omr_strdup(sql_text_or_null(st, 1));
+                r->text_pending[i] = strcmp(sql_text(st, 2), "pending_ocr") == 0;
+                r->text_confirmed[i] = (int)sql_int(st, 3);
             }
     }
-    st = q->pages;
-    sqlite3_reset(st);
-    sqlite3_bind_int64(st, 1, r->id);
+    if (step != SQL_DONE)
+        return sql_fail(q->db, err, "cannot read returns");
+    st = rerun(q->pages, r->id);
     size_t len = 0, cap = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        int page = sqlite3_column_int(st, 0);
+    while ((step = sql_step(st)) == SQL_ROW) {
+        int page = (int)sql_int(st, 0);
         if (page >= 1 && (size_t)page <= t->n_pages)
             r->page_present[page - 1] = 1;
         char source[1200];
-        int n = snprintf(source, sizeof source, "%s%s#%d", len ? ";" : "", column_text(st, 1) ? column_text(st, 1) : "",
-                         sqlite3_column_int(st, 2));
+        int n = snprintf(source, sizeof source, "%s%s#%d", len ? ";" : "", sql_text(st, 1), (int)sql_int(st, 2));
         if (n < 0)
             continue;
         if (len + (size_t)n + 1 > cap) {
@@ -180,18 +184,18 @@ static int load_return(return_queries *q, export_return *r, omr_error *err) {
         memcpy(r->sources + len, source, (size_t)n + 1);
         len += (size_t)n;
     }
-    st = q->items;
-    sqlite3_reset(st);
-    sqlite3_bind_int64(st, 1, r->id);
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    if (step != SQL_DONE)
+        return sql_fail(q->db, err, "cannot read returns");
+    st = rerun(q->items, r->id);
+    while ((step = sql_step(st)) == SQL_ROW) {
         export_open_item *grown = realloc(r->items, (r->n_items + 1) * sizeof *grown);
         if (!grown)
             return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
         r->items = grown;
         export_open_item *it = &r->items[r->n_items++];
-        it->item = omr_strdup(column_text(st, 0) ? column_text(st, 0) : "");
-        it->kind = omr_strdup(column_text(st, 1) ? column_text(st, 1) : "");
-        it->reason = omr_strdup(column_text(st, 2) ? column_text(st, 2) : "");
+        it->item = omr_strdup(sql_text(st, 0));
+        it->kind = omr_strdup(sql_text(st, 1));
+        it->reason = omr_strdup(sql_text(st, 2));
         it->rank = t->n_questions + t->n_text_fields + r->n_items;
         const template_question *qq = template_question_by_id(t, it->item);
         if (qq && strcmp(it->kind, "answer") == 0)
@@ -200,6 +204,8 @@ static int load_return(return_queries *q, export_return *r, omr_error *err) {
             if (strcmp(t->text_fields[i].id, it->item) == 0)
                 it->rank = t->n_questions + i;
     }
+    if (step != SQL_DONE)
+        return sql_fail(q->db, err, "cannot read returns");
     if (r->n_items > 1)
         qsort(r->items, r->n_items, sizeof *r->items, compare_items);
     return OMR_OK;
@@ -213,35 +219,35 @@ int export_each_return(export_snapshot *s, const omr_template *const *templates,
     int rc = queries_prepare(db, &q, err);
     sqlite3_stmt *st = NULL;
     if (rc == OMR_OK &&
-        sqlite3_prepare_v2(db,
-                           "SELECT r.id, r.template, r.code, r.flags, r.mode = 'web' FROM returns r "
-                           "WHERE NOT EXISTS (SELECT 1 FROM review_items ri JOIN decisions d ON d.review_item_id = ri.id "
-                           "WHERE ri.return_id = r.id AND ri.kind = 'duplicate' AND ri.state = 'decided' "
-                           "AND d.final_value = 'discard' AND d.id = (SELECT max(id) FROM decisions "
-                           "WHERE review_item_id = ri.id)) ORDER BY r.template, r.code, r.id",
-                           -1, &st, NULL) != SQLITE_OK)
+        !(st = sql_query(db,
+                         "SELECT r.id, r.template, r.code, r.flags, r.mode = 'web' FROM returns r "
+                         "WHERE NOT EXISTS (SELECT 1 FROM review_items ri JOIN decisions d ON d.review_item_id = ri.id "
+                         "WHERE ri.return_id = r.id AND ri.kind = 'duplicate' AND ri.state = 'decided' "
+                         "AND d.final_value = 'discard' AND d.id = (SELECT max(id) FROM decisions "
+                         "WHERE review_item_id = ri.id)) ORDER BY r.template, r.code, r.id",
+                         "")))
         rc = db_error(db, err, "cannot read returns");
-    int step = SQLITE_DONE;
-    while (rc == OMR_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        const omr_template *t = template_by_id(templates, n_templates, column_text(st, 1));
+    int step = SQL_DONE;
+    while (rc == OMR_OK && (step = sql_step(st)) == SQL_ROW) {
+        const omr_template *t = template_by_id(templates, n_templates, sql_text_or_null(st, 1));
         if (!t) {
             (*left_out)++;
             continue;
         }
         export_return r = {0};
-        r.id = sqlite3_column_int64(st, 0);
+        r.id = sql_int(st, 0);
         r.tmpl = t;
-        snprintf(r.code, sizeof r.code, "%s", column_text(st, 2) ? column_text(st, 2) : "");
-        r.flags = omr_strdup(column_text(st, 3));
-        r.web = sqlite3_column_int(st, 4);
+        snprintf(r.code, sizeof r.code, "%s", sql_text(st, 2));
+        r.flags = omr_strdup(sql_text_or_null(st, 3));
+        r.web = (int)sql_int(st, 4);
         rc = load_return(&q, &r, err);
         if (rc == OMR_OK)
             rc = fn(user, &r, err);
         return_clear(&r);
     }
-    if (rc == OMR_OK && step != SQLITE_DONE)
+    if (rc == OMR_OK && step != SQL_DONE)
         rc = db_error(db, err, "cannot read returns");
-    sqlite3_finalize(st);
+    sql_finalize(st);
     queries_finalize(&q);
     return rc;
 }
@@ -253,61 +259,68 @@ int export_each_read_page(export_snapshot *s, const omr_template *const *templat
     assert(s && fn);
     sqlite3 *db = s->db;
     sqlite3_stmt *pages = NULL, *marks = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT p.id, p.template, p.code, p.page, f.original_name, p.file_page, p.return_id "
-                           "FROM pages p JOIN scan_files f ON f.id = p.file_id WHERE p.status = 'read' ORDER BY p.id",
-                           -1, &pages, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db,
-                           "SELECT question, value, decision, fill, extent, near_mm2, confidence, ifnull(shift_mm, 0) "
-                           "FROM marks WHERE page_id = ?", -1, &marks, NULL) != SQLITE_OK) {
-        sqlite3_finalize(pages);
+    if (!(pages = sql_query(db,
+                            "SELECT p.id, p.template, p.code, p.page, f.original_name, p.file_page, p.return_id "
+                            "FROM pages p JOIN scan_files f ON f.id = p.file_id WHERE p.status = 'read' ORDER BY p.id",
+                            "")) ||
+        !(marks = sql_query(db,
+                            "SELECT question, value, decision, fill, extent, near_mm2, confidence, ifnull(shift_mm, 0) "
+                            "FROM marks WHERE page_id = ?", ""))) {
+        sql_finalize(pages);
         return db_error(db, err, "cannot read marks");
     }
     export_mark *rows = NULL;
     size_t cap = 0;
-    int step;
-    while ((step = sqlite3_step(pages)) == SQLITE_ROW) {
-        const omr_template *t = template_by_id(templates, n_templates, column_text(pages, 1));
+    int rc = OMR_OK, step = SQL_DONE;
+    while (rc == OMR_OK && (step = sql_step(pages)) == SQL_ROW) {
+        const omr_template *t = template_by_id(templates, n_templates, sql_text_or_null(pages, 1));
         if (!t)
             continue;
         size_t n = 0;
-        sqlite3_reset(marks);
-        sqlite3_bind_int64(marks, 1, sqlite3_column_int64(pages, 0));
-        while (sqlite3_step(marks) == SQLITE_ROW) {
+        sql_reset(marks);
+        sql_bind(marks, "i", sql_int(pages, 0));
+        int mark_step;
+        while ((mark_step = sql_step(marks)) == SQL_ROW) {
             if (n == cap) {
                 size_t grown_cap = cap ? cap * 2 : 128;
                 export_mark *grown = realloc(rows, grown_cap * sizeof *rows);
-                if (!grown)
+                if (!grown) {
+                    rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory");
                     break;
+                }
                 rows = grown;
                 cap = grown_cap;
             }
             export_mark *m = &rows[n++];
-            snprintf(m->question, sizeof m->question, "%s", column_text(marks, 0) ? column_text(marks, 0) : "");
-            snprintf(m->value, sizeof m->value, "%s", column_text(marks, 1) ? column_text(marks, 1) : "");
-            snprintf(m->decision, sizeof m->decision, "%s", column_text(marks, 2) ? column_text(marks, 2) : "");
-            m->fill = sqlite3_column_double(marks, 3);
-            m->extent = sqlite3_column_double(marks, 4);
-            m->near = sqlite3_column_double(marks, 5);
-            m->confidence = sqlite3_column_double(marks, 6);
-            m->shift = sqlite3_column_double(marks, 7);
+            snprintf(m->question, sizeof m->question, "%s", sql_text(marks, 0));
+            snprintf(m->value, sizeof m->value, "%s", sql_text(marks, 1));
+            snprintf(m->decision, sizeof m->decision, "%s", sql_text(marks, 2));
+            m->fill = sql_double(marks, 3);
+            m->extent = sql_double(marks, 4);
+            m->near = sql_double(marks, 5);
+            m->confidence = sql_double(marks, 6);
+            m->shift = sql_double(marks, 7);
         }
+        if (rc == OMR_OK && mark_step != SQL_DONE)
+            rc = sql_fail(db, err, "cannot read marks");
+        if (rc != OMR_OK)
+            break;
         export_page p = {.tmpl = t,
-                         .code = column_text(pages, 2),
-                         .page = sqlite3_column_int(pages, 3),
-                         .file = column_text(pages, 4),
-                         .file_page = sqlite3_column_int(pages, 5),
-                         .return_id = sqlite3_column_int64(pages, 6),
+                         .code = sql_text_or_null(pages, 2),
+                         .page = (int)sql_int(pages, 3),
+                         .file = sql_text_or_null(pages, 4),
+                         .file_page = (int)sql_int(pages, 5),
+                         .return_id = sql_int(pages, 6),
                          .marks = rows,
                          .n_marks = n};
         fn(user, &p);
     }
     free(rows);
-    sqlite3_finalize(pages);
-    sqlite3_finalize(marks);
-    if (step != SQLITE_DONE)
+    sql_finalize(pages);
+    sql_finalize(marks);
+    if (rc == OMR_OK && step != SQL_DONE)
         return db_error(db, err, "cannot read marks");
-    return OMR_OK;
+    return rc;
 }
 
 /* ---- rejects ----------------------------------------------------------------------- */
@@ -315,25 +328,26 @@ int export_each_read_page(export_snapshot *s, const omr_template *const *templat
 int export_each_reject(export_snapshot *s, export_reject_fn fn, void *user, omr_error *err) {
     assert(s && fn);
     sqlite3 *db = s->db;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT f.id, f.original_name, p.file_page, p.status, p.reason FROM scan_files f "
-                           "JOIN pages p ON p.file_id = f.id WHERE p.status IN ('blank', 'rejected') "
-                           "UNION ALL SELECT f.id, f.original_name, 0, 'file', f.error FROM scan_files f "
-                           "WHERE f.state = 'rejected' AND NOT EXISTS (SELECT 1 FROM pages p WHERE p.file_id = f.id) "
-                           "ORDER BY 1, 3", -1, &st, NULL) != SQLITE_OK)
+    sqlite3_stmt *st = sql_query(db,
+                                 "SELECT f.id, f.original_name, p.file_page, p.status, p.reason FROM scan_files f "
+                                 "JOIN pages p ON p.file_id = f.id WHERE p.status IN ('blank', 'rejected') "
+                                 "UNION ALL SELECT f.id, f.original_name, 0, 'file', f.error FROM scan_files f "
+                                 "WHERE f.state = 'rejected' "
+                                 "AND NOT EXISTS (SELECT 1 FROM pages p WHERE p.file_id = f.id) "
+                                 "ORDER BY 1, 3", "");
+    if (!st)
         return db_error(db, err, "cannot read rejects");
     int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *status = column_text(st, 3);
-        export_reject r = {.file = column_text(st, 1),
-                           .file_page = sqlite3_column_int(st, 2),
+    while ((step = sql_step(st)) == SQL_ROW) {
+        const char *status = sql_text_or_null(st, 3);
+        export_reject r = {.file = sql_text_or_null(st, 1),
+                           .file_page = (int)sql_int(st, 2),
                            .blank = status && strcmp(status, "blank") == 0,
-                           .reason = column_text(st, 4)};
+                           .reason = sql_text_or_null(st, 4)};
         fn(user, &r);
     }
-    sqlite3_finalize(st);
-    if (step != SQLITE_DONE)
+    sql_finalize(st);
+    if (step != SQL_DONE)
         return db_error(db, err, "cannot read rejects");
     return OMR_OK;
 }
@@ -341,20 +355,20 @@ int export_each_reject(export_snapshot *s, export_reject_fn fn, void *user, omr_
 int export_each_duplicate(export_snapshot *s, export_duplicate_fn fn, void *user, omr_error *err) {
     assert(s && fn);
     sqlite3 *db = s->db;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT d.name, f.original_name, f.received_at FROM duplicate_files d "
-                           "JOIN scan_files f ON f.id = d.file_id ORDER BY d.id", -1, &st, NULL) != SQLITE_OK)
+    sqlite3_stmt *st = sql_query(db,
+                                 "SELECT d.name, f.original_name, f.received_at FROM duplicate_files d "
+                                 "JOIN scan_files f ON f.id = d.file_id ORDER BY d.id", "");
+    if (!st)
         return db_error(db, err, "cannot read duplicate files");
     int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        export_duplicate d = {.name = column_text(st, 0),
-                              .first_name = column_text(st, 1) ? column_text(st, 1) : "",
-                              .first_received_at = column_text(st, 2) ? column_text(st, 2) : ""};
+    while ((step = sql_step(st)) == SQL_ROW) {
+        export_duplicate d = {.name = sql_text_or_null(st, 0),
+                              .first_name = sql_text(st, 1),
+                              .first_received_at = sql_text(st, 2)};
         fn(user, &d);
     }
-    sqlite3_finalize(st);
-    if (step != SQLITE_DONE)
+    sql_finalize(st);
+    if (step != SQL_DONE)
         return db_error(db, err, "cannot read duplicate files");
     return OMR_OK;
 }

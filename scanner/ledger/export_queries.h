@@ -16,7 +16,7 @@
 
 #include "base/common.h"
 #include "forms/template.h"
-#include "reading/identify.h"
+#include "forms/code.h"
 
 /* An open review item of a return. */
 typedef struct {

@@ -10,7 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "reading/identify.h"
+#include "forms/code.h"
+#include "ledger/sql.h"
 
 int frame_code_check_ok(const char *code) {
     size_t len = strlen(code);
@@ -25,18 +26,15 @@ int frame_code_check_ok(const char *code) {
 }
 
 int frame_store_settings(sqlite3 *db, const char *template_id, int *check_digits) {
-    sqlite3_stmt *st = NULL;
     int found = 0;
     *check_digits = 0;
-    if (sqlite3_prepare_v2(db, "SELECT check_digits FROM frame_settings WHERE template = ?", -1, &st,
-                           NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, template_id, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            found = 1;
-            *check_digits = sqlite3_column_int(st, 0);
-        }
+    sqlite3_stmt *st = sql_query(db, "SELECT check_digits FROM frame_settings WHERE template = ?", "t",
+                                 template_id);
+    if (st && sql_step(st) == SQL_ROW) {
+        found = 1;
+        *check_digits = (int)sql_int(st, 0);
     }
-    sqlite3_finalize(st);
+    sql_finalize(st);
     return found;
 }
 
@@ -59,18 +57,19 @@ frame_code_status frame_check_code(sqlite3 *db, const char *template_id, const c
                  code);
         return FRAME_CODE_BAD_CHECK;
     }
-    sqlite3_stmt *st = NULL;
-    frame_code_status status = FRAME_CODE_UNKNOWN;
-    if (sqlite3_prepare_v2(db, "SELECT 1 FROM frame WHERE template = ? AND code = ?", -1, &st,
-                           NULL) != SQLITE_OK) {
-        snprintf(reason, reason_size, "ledger: %s", sqlite3_errmsg(db));
+    sqlite3_stmt *st = sql_query(db, "SELECT 1 FROM frame WHERE template = ? AND code = ?", "tt",
+                                 template_id, code);
+    if (!st) {
+        snprintf(reason, reason_size, "ledger: %s", sql_message(db));
         return FRAME_CODE_NO_FRAME;
     }
-    sqlite3_bind_text(st, 1, template_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, code, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        status = FRAME_CODE_OK;
-    sqlite3_finalize(st);
+    int step = sql_step(st);
+    if (step == SQL_ERROR) /* a ledger error, not a code outside the frame */
+        snprintf(reason, reason_size, "ledger: %s", sql_message(db));
+    sql_finalize(st);
+    if (step == SQL_ERROR)
+        return FRAME_CODE_NO_FRAME;
+    frame_code_status status = step == SQL_ROW ? FRAME_CODE_OK : FRAME_CODE_UNKNOWN;
     if (status == FRAME_CODE_UNKNOWN)
         snprintf(reason, reason_size,
                  "login code %s is not in the frame of %s: a misread, or a form from another "

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ledger/sql.h"
 #include "ledger/store.h"
 
 static const char frame_schema_sql[] =
@@ -82,14 +83,6 @@ void frame_strings_add(frame_strings *s, const char *value) {
     s->items[s->count++] = strdup(value);
 }
 
-/* Steps a statement that returns no rows and makes it ready for the next. */
-static int bind_exec(sqlite3_stmt *st) {
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return rc == SQLITE_DONE ? OMR_OK : OMR_ERR_IO;
-}
-
 /* ---- codes ------------------------------------------------------------------------------ */
 
 struct frame_store_probe {
@@ -102,8 +95,7 @@ static frame_store_probe *probe_new(sqlite3 *db, const char *sql, int any) {
     if (!p)
         return NULL;
     p->any = any;
-    if (sqlite3_prepare_v2(db, sql, -1, &p->st, NULL) != SQLITE_OK) {
-        sqlite3_finalize(p->st);
+    if (!(p->st = sql_query(db, sql, ""))) {
         free(p);
         return NULL;
     }
@@ -113,7 +105,7 @@ static frame_store_probe *probe_new(sqlite3 *db, const char *sql, int any) {
 int frame_store_probe_any(sqlite3 *db, frame_store_probe **probe, omr_error *err) {
     *probe = probe_new(db, "SELECT 1 FROM frame WHERE code = ?", 1);
     if (!*probe)
-        return omr_fail(err, OMR_ERR_IO, "ledger: %s", sqlite3_errmsg(db));
+        return omr_fail(err, OMR_ERR_IO, "ledger: %s", sql_message(db));
     return OMR_OK;
 }
 
@@ -124,20 +116,18 @@ frame_store_probe *frame_store_probe_template(sqlite3 *db) {
 int frame_store_probe_has(frame_store_probe *p, const char *template_id, const char *code) {
     if (!p)
         return 0;
-    sqlite3_reset(p->st);
+    sql_reset(p->st);
     if (p->any)
-        sqlite3_bind_text(p->st, 1, code, -1, SQLITE_TRANSIENT);
-    else {
-        sqlite3_bind_text(p->st, 1, template_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(p->st, 2, code, -1, SQLITE_STATIC);
-    }
-    return sqlite3_step(p->st) == SQLITE_ROW;
+        sql_bind(p->st, "t", code);
+    else
+        sql_bind(p->st, "tt", template_id, code);
+    return sql_step(p->st) == SQL_ROW;
 }
 
 void frame_store_probe_free(frame_store_probe *p) {
     if (!p)
         return;
-    sqlite3_finalize(p->st);
+    sql_finalize(p->st);
     free(p);
 }
 
@@ -146,19 +136,17 @@ void frame_store_probe_free(frame_store_probe *p) {
 int frame_store_variables(sqlite3 *db, const char *template_id, char *buf, size_t size) {
     assert(size > 0);
     buf[0] = 0;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT group_concat(name, ',') FROM (SELECT name FROM frame_variables "
-                           "WHERE template = ? ORDER BY position)",
-                           -1, &st, NULL) != SQLITE_OK) {
-        sqlite3_finalize(st);
+    sqlite3_stmt *st = sql_query(db,
+                                 "SELECT group_concat(name, ',') FROM (SELECT name FROM frame_variables "
+                                 "WHERE template = ? ORDER BY position)",
+                                 "t", template_id);
+    if (!st)
         return 0;
-    }
-    sqlite3_bind_text(st, 1, template_id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-        snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    return 1;
+    int step = sql_step(st);
+    if (step == SQL_ROW && sql_text_or_null(st, 0))
+        snprintf(buf, size, "%s", sql_text_or_null(st, 0));
+    sql_finalize(st);
+    return step != SQL_ERROR;
 }
 
 /* A fresh frame: the template's old rows gone, its settings and variables in. */
@@ -170,85 +158,67 @@ static int write_fresh(sqlite3 *db, const frame_store_import *imp) {
                                          "frame_settings"};
     for (size_t t = 0; t < 4 && rc == OMR_OK; t++) {
         snprintf(del, sizeof del, "DELETE FROM %s WHERE template = ?", tables[t]);
-        if (sqlite3_prepare_v2(db, del, -1, &st, NULL) != SQLITE_OK)
-            rc = OMR_ERR_IO;
-        else {
-            sqlite3_bind_text(st, 1, imp->template_id, -1, SQLITE_STATIC);
-            rc = bind_exec(st);
-        }
-        sqlite3_finalize(st);
+        st = sql_query(db, del, "t", imp->template_id);
+        rc = st ? sql_run_reset(st) : OMR_ERR_IO;
+        sql_finalize(st);
     }
+    st = NULL;
     if (rc == OMR_OK &&
-        sqlite3_prepare_v2(db, "INSERT INTO frame_settings(template, check_digits) VALUES (?, ?)",
-                           -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, imp->template_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 2, imp->check_digits ? 1 : 0);
-        rc = bind_exec(st);
-    } else
+        (st = sql_query(db, "INSERT INTO frame_settings(template, check_digits) VALUES (?, ?)", "ti",
+                        imp->template_id, (long long)(imp->check_digits ? 1 : 0))))
+        rc = sql_run_reset(st);
+    else
         rc = OMR_ERR_IO;
-    sqlite3_finalize(st);
+    sql_finalize(st);
     sqlite3_stmt *ins_var = NULL;
     if (rc == OMR_OK &&
-        sqlite3_prepare_v2(db, "INSERT INTO frame_variables(template, name, position) VALUES (?, ?, ?)",
-                           -1, &ins_var, NULL) == SQLITE_OK) {
-        int pos = 0;
+        (ins_var = sql_query(db, "INSERT INTO frame_variables(template, name, position) VALUES (?, ?, ?)", ""))) {
+        long long pos = 0;
         for (size_t i = 0; i < imp->n_columns && rc == OMR_OK; i++) {
             if (i == imp->code_col || i == imp->unit_col)
                 continue;
-            sqlite3_bind_text(ins_var, 1, imp->template_id, -1, SQLITE_STATIC);
-            sqlite3_bind_text(ins_var, 2, imp->columns[i], -1, SQLITE_STATIC);
-            sqlite3_bind_int(ins_var, 3, pos++);
-            rc = bind_exec(ins_var);
+            sql_bind(ins_var, "tti", imp->template_id, imp->columns[i], pos++);
+            rc = sql_run_reset(ins_var);
         }
     } else if (rc == OMR_OK)
         rc = OMR_ERR_IO;
-    sqlite3_finalize(ins_var);
+    sql_finalize(ins_var);
     return rc;
 }
 
 /* The frame's rows and their variables' values, after the last seq. */
 static int write_rows(sqlite3 *db, const frame_store_import *imp, const char *now,
                       size_t *imported) {
-    int rc = OMR_OK;
     long long seq = 0;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT coalesce(max(seq), 0) FROM frame WHERE template = ?", -1,
-                           &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, imp->template_id, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            seq = sqlite3_column_int64(st, 0);
-    }
-    sqlite3_finalize(st);
+    /* a failure here is the import's failure ("nothing was imported") */
+    if (sql_int_query(db, &seq, 0, NULL, "reading the frame",
+                      "SELECT coalesce(max(seq), 0) FROM frame WHERE template = ?", "t",
+                      imp->template_id) != OMR_OK)
+        return OMR_ERR_IO;
+    int rc = OMR_OK;
     sqlite3_stmt *ins_frame = NULL, *ins_value = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO frame(template, code, unit, seq, imported_at) VALUES (?, ?, ?, ?, ?)",
-                           -1, &ins_frame, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db,
-                           "INSERT INTO frame_values(template, code, name, value) VALUES (?, ?, ?, ?)",
-                           -1, &ins_value, NULL) != SQLITE_OK)
+    if (!(ins_frame = sql_query(db,
+                                "INSERT INTO frame(template, code, unit, seq, imported_at) VALUES (?, ?, ?, ?, ?)",
+                                "")) ||
+        !(ins_value = sql_query(db,
+                                "INSERT INTO frame_values(template, code, name, value) VALUES (?, ?, ?, ?)",
+                                "")))
         rc = OMR_ERR_IO;
     for (size_t r = 0; r < imp->n_rows && rc == OMR_OK; r++) {
         char *const *row = imp->rows[r];
-        sqlite3_bind_text(ins_frame, 1, imp->template_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins_frame, 2, row[imp->code_col], -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins_frame, 3, row[imp->unit_col], -1, SQLITE_STATIC);
-        sqlite3_bind_int64(ins_frame, 4, ++seq);
-        sqlite3_bind_text(ins_frame, 5, now, -1, SQLITE_STATIC);
-        rc = bind_exec(ins_frame);
+        sql_bind(ins_frame, "tttit", imp->template_id, row[imp->code_col], row[imp->unit_col], ++seq, now);
+        rc = sql_run_reset(ins_frame);
         for (size_t i = 0; i < imp->n_columns && rc == OMR_OK; i++) {
             if (i == imp->code_col || i == imp->unit_col)
                 continue;
-            sqlite3_bind_text(ins_value, 1, imp->template_id, -1, SQLITE_STATIC);
-            sqlite3_bind_text(ins_value, 2, row[imp->code_col], -1, SQLITE_STATIC);
-            sqlite3_bind_text(ins_value, 3, imp->columns[i], -1, SQLITE_STATIC);
-            sqlite3_bind_text(ins_value, 4, row[i], -1, SQLITE_STATIC);
-            rc = bind_exec(ins_value);
+            sql_bind(ins_value, "tttt", imp->template_id, row[imp->code_col], imp->columns[i], row[i]);
+            rc = sql_run_reset(ins_value);
         }
         if (rc == OMR_OK)
             (*imported)++;
     }
-    sqlite3_finalize(ins_frame);
-    sqlite3_finalize(ins_value);
+    sql_finalize(ins_frame);
+    sql_finalize(ins_value);
     return rc;
 }
 
@@ -266,8 +236,7 @@ int frame_store_write_import(sqlite3 *db, const frame_store_import *imp, size_t 
     if (rc == OMR_OK)
         rc = write_rows(db, imp, now, imported);
     if (rc != OMR_OK)
-        omr_fail(err, OMR_ERR_IO, "ledger (%s): %s; nothing was imported", "insert",
-                 sqlite3_errmsg(db));
+        omr_fail(err, OMR_ERR_IO, "ledger (%s): %s; nothing was imported", "insert", sql_message(db));
     if (rc == OMR_OK)
         rc = store_commit(db, err);
     if (rc != OMR_OK) {
@@ -282,18 +251,16 @@ int frame_store_write_import(sqlite3 *db, const frame_store_import *imp, size_t 
 static int query_strings(sqlite3 *db, const char *sql, const char *arg, frame_strings *out,
                          omr_error *err) {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return omr_fail(err, OMR_ERR_IO, "ledger: %s", sqlite3_errmsg(db));
-    if (arg)
-        sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+    sqlite3_stmt *st = sql_query(db, sql, arg ? "t" : "", arg);
+    if (!st)
+        return omr_fail(err, OMR_ERR_IO, "ledger: %s", sql_message(db));
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        frame_strings_add(out, (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
+    while ((rc = sql_step(st)) == SQL_ROW)
+        frame_strings_add(out, sql_text_or_null(st, 0));
+    sql_finalize(st);
+    if (rc != SQL_DONE) {
         frame_strings_free(out);
-        return omr_fail(err, OMR_ERR_IO, "ledger: %s", sqlite3_errmsg(db));
+        return omr_fail(err, OMR_ERR_IO, "ledger: %s", sql_message(db));
     }
     return OMR_OK;
 }
@@ -320,32 +287,22 @@ int frame_store_codes_outside(sqlite3 *db, const char *template_id, frame_string
 static int record_mailing(sqlite3 *db, const char *template_id, const frame_strings *codes) {
     char now[32];
     store_now(now);
-    int rc;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO mailings(template, kind, created_at, n_codes) VALUES "
-                           "(?, 'reminder', ?, ?)",
-                           -1, &st, NULL) != SQLITE_OK)
-        rc = OMR_ERR_IO;
-    else {
-        sqlite3_bind_text(st, 1, template_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, (sqlite3_int64)codes->count);
-        rc = bind_exec(st);
-    }
-    sqlite3_finalize(st);
-    sqlite3_int64 id = sqlite3_last_insert_rowid(db);
-    if (rc == OMR_OK &&
-        sqlite3_prepare_v2(db, "INSERT INTO mailing_codes(mailing_id, code) VALUES (?, ?)", -1,
-                           &st, NULL) == SQLITE_OK) {
+    sqlite3_stmt *st = sql_query(db,
+                                 "INSERT INTO mailings(template, kind, created_at, n_codes) VALUES "
+                                 "(?, 'reminder', ?, ?)",
+                                 "tti", template_id, now, (long long)codes->count);
+    int rc = st ? sql_run_reset(st) : OMR_ERR_IO;
+    sql_finalize(st);
+    long long id = sql_last_id(db);
+    st = NULL;
+    if (rc == OMR_OK && (st = sql_query(db, "INSERT INTO mailing_codes(mailing_id, code) VALUES (?, ?)", ""))) {
         for (size_t i = 0; i < codes->count && rc == OMR_OK; i++) {
-            sqlite3_bind_int64(st, 1, id);
-            sqlite3_bind_text(st, 2, codes->items[i], -1, SQLITE_STATIC);
-            rc = bind_exec(st);
+            sql_bind(st, "it", id, codes->items[i]);
+            rc = sql_run_reset(st);
         }
     } else if (rc == OMR_OK)
         rc = OMR_ERR_IO;
-    sqlite3_finalize(st);
+    sql_finalize(st);
     return rc;
 }
 
@@ -364,8 +321,7 @@ int frame_store_reminders(sqlite3 *db, const char *template_id, int record, fram
     if (rc == OMR_OK && record) {
         rc = record_mailing(db, template_id, out);
         if (rc != OMR_OK)
-            omr_fail(err, OMR_ERR_IO, "ledger: cannot record the reminder mailing: %s",
-                     sqlite3_errmsg(db));
+            omr_fail(err, OMR_ERR_IO, "ledger: cannot record the reminder mailing: %s", sql_message(db));
         else
             rc = store_commit(db, err);
     }
@@ -387,28 +343,25 @@ int frame_store_add_undeliverable(sqlite3 *db, const char *template_id, char *co
         return rc;
     char now[32];
     store_now(now);
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "INSERT OR IGNORE INTO undeliverable(template, code, source, registered_at) "
-                           "VALUES (?, ?, ?, ?)",
-                           -1, &st, NULL) != SQLITE_OK)
+    sqlite3_stmt *st = sql_query(db,
+                                 "INSERT OR IGNORE INTO undeliverable(template, code, source, registered_at) "
+                                 "VALUES (?, ?, ?, ?)",
+                                 "");
+    if (!st)
         rc = OMR_ERR_IO;
     for (size_t i = 0; i < n && rc == OMR_OK; i++) {
-        sqlite3_bind_text(st, 1, template_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, codes[i], -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, source, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
-        rc = bind_exec(st);
+        sql_bind(st, "tttt", template_id, codes[i], source, now);
+        rc = sql_run_reset(st);
         if (rc == OMR_OK) {
-            if (sqlite3_changes(db))
+            if (sql_changes(db))
                 (*added)++;
             else
                 (*already)++;
         }
     }
     if (rc != OMR_OK)
-        omr_fail(err, OMR_ERR_IO, "ledger: %s; nothing was registered", sqlite3_errmsg(db));
-    sqlite3_finalize(st);
+        omr_fail(err, OMR_ERR_IO, "ledger: %s; nothing was registered", sql_message(db));
+    sql_finalize(st);
     if (rc == OMR_OK)
         rc = store_commit(db, err);
     if (rc != OMR_OK) {
@@ -426,32 +379,29 @@ typedef struct {
 
 static int web_prepare(sqlite3 *db, web_statements *s) {
     memset(s, 0, sizeof *s);
-    if (sqlite3_prepare_v2(db, "SELECT 1 FROM returns WHERE template = ? AND code = ? AND mode = 'web'",
-                           -1, &s->web, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "SELECT 1 FROM returns WHERE template = ? AND code = ? AND mode = 'paper'",
-                           -1, &s->paper, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db,
-                           "INSERT INTO answers(return_id, question, value, status) VALUES (?, ?, ?, 'ok')",
-                           -1, &s->ans, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db,
-                           "INSERT INTO texts(return_id, field, text, status) VALUES (?, ?, ?, ?)",
-                           -1, &s->txt, NULL) != SQLITE_OK)
+    if (!(s->web = sql_query(db, "SELECT 1 FROM returns WHERE template = ? AND code = ? AND mode = 'web'", "")) ||
+        !(s->paper = sql_query(db, "SELECT 1 FROM returns WHERE template = ? AND code = ? AND mode = 'paper'", "")) ||
+        !(s->ans = sql_query(db, "INSERT INTO answers(return_id, question, value, status) VALUES (?, ?, ?, 'ok')",
+                             "")) ||
+        !(s->txt = sql_query(db, "INSERT INTO texts(return_id, field, text, status) VALUES (?, ?, ?, ?)", "")))
         return OMR_ERR_IO;
     return OMR_OK;
 }
 
 static void web_finalize(web_statements *s) {
-    sqlite3_finalize(s->web);
-    sqlite3_finalize(s->paper);
-    sqlite3_finalize(s->ans);
-    sqlite3_finalize(s->txt);
+    sql_finalize(s->web);
+    sql_finalize(s->paper);
+    sql_finalize(s->ans);
+    sql_finalize(s->txt);
 }
 
+/* 1 when the (template, code) has a return of the probe's mode, 0 when not,
+ * -1 when the ledger cannot answer. */
 static int has_return(sqlite3_stmt *probe, const char *template_id, const char *code) {
-    sqlite3_reset(probe);
-    sqlite3_bind_text(probe, 1, template_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(probe, 2, code, -1, SQLITE_STATIC);
-    return sqlite3_step(probe) == SQLITE_ROW;
+    sql_reset(probe);
+    sql_bind(probe, "tt", template_id, code);
+    int step = sql_step(probe);
+    return step == SQL_ERROR ? -1 : step == SQL_ROW;
 }
 
 /* One web answer: the return row, then its answers and texts. */
@@ -463,18 +413,12 @@ static int web_insert(sqlite3 *db, web_statements *s, const omr_template *t,
     if (rc != OMR_OK)
         return rc;
     for (size_t q = 0; q < t->n_questions && rc == OMR_OK; q++) {
-        sqlite3_bind_int64(s->ans, 1, id);
-        sqlite3_bind_text(s->ans, 2, t->questions[q].id, -1, SQLITE_STATIC);
-        if (w->values[q])
-            sqlite3_bind_text(s->ans, 3, w->values[q], -1, SQLITE_STATIC);
-        rc = bind_exec(s->ans);
+        sql_bind(s->ans, "itt", id, t->questions[q].id, w->values[q]); /* NULL: no answer */
+        rc = sql_run_reset(s->ans);
     }
     for (size_t f = 0; f < t->n_text_fields && rc == OMR_OK; f++) {
-        sqlite3_bind_int64(s->txt, 1, id);
-        sqlite3_bind_text(s->txt, 2, t->text_fields[f].id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s->txt, 3, w->texts[f], -1, SQLITE_STATIC);
-        sqlite3_bind_text(s->txt, 4, *w->texts[f] ? "ok" : "none", -1, SQLITE_STATIC);
-        rc = bind_exec(s->txt);
+        sql_bind(s->txt, "ittt", id, t->text_fields[f].id, w->texts[f], *w->texts[f] ? "ok" : "none");
+        rc = sql_run_reset(s->txt);
     }
     return rc;
 }
@@ -491,12 +435,18 @@ int frame_store_add_web_returns(sqlite3 *db, const omr_template *t,
     for (size_t i = 0; i < n && rc == OMR_OK; i++) {
         const frame_store_web_return *w = &rows[i];
         assert(w->code && w->created && w->routing);
-        if (has_return(s.web, t->id, w->code)) {
+        int web = has_return(s.web, t->id, w->code);
+        int paper = web == 0 ? has_return(s.paper, t->id, w->code) : 0;
+        if (web < 0 || paper < 0) {
+            rc = OMR_ERR_IO;
+            break;
+        }
+        if (web) {
             (*skipped)++;
             continue;
         }
         char flags[1024] = "";
-        if (has_return(s.paper, t->id, w->code)) {
+        if (paper) {
             snprintf(flags, sizeof flags, "paper_and_web");
             (*both_modes)++;
         }
@@ -509,7 +459,7 @@ int frame_store_add_web_returns(sqlite3 *db, const omr_template *t,
             (*imported)++;
     }
     if (rc != OMR_OK)
-        omr_fail(err, OMR_ERR_IO, "ledger: %s; nothing was imported", sqlite3_errmsg(db));
+        omr_fail(err, OMR_ERR_IO, "ledger: %s; nothing was imported", sql_message(db));
     web_finalize(&s);
     if (rc == OMR_OK)
         rc = store_commit(db, err);

@@ -8,22 +8,11 @@
 #include "ledger/queue.h"
 
 #include <assert.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ledger/sql.h"
-
-/* A prepared query, NULL on failure (the caller reports it or reads nothing). */
-static sqlite3_stmt *query(sqlite3 *db, const char *sql, const char *types, ...) {
-    sqlite3_stmt *st = NULL;
-    va_list ap;
-    va_start(ap, types);
-    sql_vprepare(db, &st, NULL, sql, types, ap);
-    va_end(ap);
-    return st;
-}
 
 static const char review_schema[] =
     "CREATE TABLE IF NOT EXISTS review_decision_log(\n"
@@ -64,34 +53,31 @@ int queue_lease_next(sqlite3 *db, const char *op, const char *now_s, const char 
                      size_t n_skip, int64_t *item, omr_error *err) {
     *item = 0;
     /* the skip list is numbers only, so it is written into the SQL */
-    size_t cap = 64 + n_skip * 24;
-    char *skip_sql = malloc(cap);
-    if (!skip_sql)
-        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
-    size_t len = (size_t)snprintf(skip_sql, cap, "r.id NOT IN (0");
-    for (size_t i = 0; i < n_skip && i < 1000; i++)
-        len += (size_t)snprintf(skip_sql + len, cap - len, ",%lld", (long long)skip[i]);
-    snprintf(skip_sql + len, cap - len, ")");
-    char *sql = sqlite3_mprintf(
-        "SELECT r.id FROM review_items r "
-        "WHERE r.state = 'open' AND %s "
+    static const char head[] = "SELECT r.id FROM review_items r "
+                               "WHERE r.state = 'open' AND r.id NOT IN (0";
+    static const char tail[] =
+        ") "
         "  AND (r.lease_owner IS NULL OR r.lease_until IS NULL OR r.lease_until <= ?1 OR r.lease_owner = ?2) "
         "ORDER BY (r.lease_owner IS ?2 AND r.lease_until > ?1) DESC, "
         "  COALESCE((SELECT min(f.received_at) FROM pages p JOIN scan_files f ON f.id = p.file_id "
         "            WHERE p.return_id = r.return_id), "
         "           (SELECT f.received_at FROM pages p JOIN scan_files f ON f.id = p.file_id "
         "            WHERE p.id = r.page_id), r.created_at), "
-        "  r.return_id, r.id LIMIT 1",
-        skip_sql);
-    free(skip_sql);
+        "  r.return_id, r.id LIMIT 1";
+    size_t cap = sizeof head + sizeof tail + n_skip * 24;
+    char *sql = malloc(cap);
     if (!sql)
         return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+    size_t len = (size_t)snprintf(sql, cap, "%s", head);
+    for (size_t i = 0; i < n_skip && i < 1000; i++)
+        len += (size_t)snprintf(sql + len, cap - len, ",%lld", (long long)skip[i]);
+    snprintf(sql + len, cap - len, "%s", tail);
     if (sql_begin(db, err) != OMR_OK) {
-        sqlite3_free(sql);
+        free(sql);
         return OMR_ERR_IO;
     }
-    sqlite3_stmt *st = query(db, sql, "tt", now_s, op);
-    sqlite3_free(sql);
+    sqlite3_stmt *st = sql_query(db, sql, "tt", now_s, op);
+    free(sql);
     if (!st) {
         sql_fail(db, err, "finding the next item");
         sql_rollback(db);
@@ -137,7 +123,7 @@ void queue_item_clear(queue_item *r) {
 
 int queue_item_get(sqlite3 *db, int64_t id, queue_item *r, omr_error *err) {
     memset(r, 0, sizeof *r);
-    sqlite3_stmt *st = query(db,
+    sqlite3_stmt *st = sql_query(db,
                                "SELECT kind, item, state, lease_owner, lease_until, return_id, page_id, reason "
                                "FROM review_items WHERE id = ?",
                                "i", (long long)id);
@@ -208,8 +194,8 @@ int queue_item_reopen(sqlite3 *db, int64_t id, const char *op, const char *until
 
 int queue_page_get(sqlite3 *db, int64_t page_id, queue_page *out, omr_error *err) {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = query(db, "SELECT template, code, page, return_id, status, reason FROM pages WHERE id = ?",
-                             "i", (long long)page_id);
+    sqlite3_stmt *st = sql_query(db, "SELECT template, code, page, return_id, status, reason FROM pages WHERE id = ?",
+                                 "i", (long long)page_id);
     if (!st)
         return sql_fail(db, err, "reading the page");
     if (sql_step(st) != SQL_ROW) {
@@ -249,20 +235,20 @@ int queue_view_mark(sqlite3 *db, int64_t return_id, const char *question, const 
     (void)err;
     static const char *const names[] = {"fill", "decision", "confidence"};
     set_row(o,
-            query(db,
-                  "SELECT m.fill, m.decision, m.confidence FROM marks m JOIN pages p ON p.id = m.page_id "
-                  "WHERE p.return_id = ? AND m.question = ? AND m.value = ? ORDER BY p.id LIMIT 1",
-                  "itt", (long long)return_id, question, value),
+            sql_query(db,
+                      "SELECT m.fill, m.decision, m.confidence FROM marks m JOIN pages p ON p.id = m.page_id "
+                      "WHERE p.return_id = ? AND m.question = ? AND m.value = ? ORDER BY p.id LIMIT 1",
+                      "itt", (long long)return_id, question, value),
             names, 3);
     return OMR_OK;
 }
 
 char queue_mark_state(sqlite3 *db, int64_t return_id, const char *question, const char *value) {
     char state = 0;
-    sqlite3_stmt *st = query(db,
-                             "SELECT m.decision FROM marks m JOIN pages p ON p.id = m.page_id "
-                             "WHERE p.return_id = ? AND m.question = ? AND m.value = ? ORDER BY p.id LIMIT 1",
-                             "itt", (long long)return_id, question, value);
+    sqlite3_stmt *st = sql_query(db,
+                                 "SELECT m.decision FROM marks m JOIN pages p ON p.id = m.page_id "
+                                 "WHERE p.return_id = ? AND m.question = ? AND m.value = ? ORDER BY p.id LIMIT 1",
+                                 "itt", (long long)return_id, question, value);
     if (st && sql_step(st) == SQL_ROW && sql_text_or_null(st, 0))
         state = sql_text(st, 0)[0];
     sql_finalize(st);
@@ -274,10 +260,10 @@ int queue_view_answer(sqlite3 *db, int64_t return_id, const char *question, json
     static const char *const names[] = {"value", "machine_value", "answer_status", "answer_reason",
                                         "confidence", "confirmed_by", "confirmed_at"};
     set_row(o,
-            query(db,
-                  "SELECT value, machine_value, status, reason, confidence, confirmed_by, "
-                  "confirmed_at FROM answers WHERE return_id = ? AND question = ?",
-                  "it", (long long)return_id, question),
+            sql_query(db,
+                      "SELECT value, machine_value, status, reason, confidence, confirmed_by, "
+                      "confirmed_at FROM answers WHERE return_id = ? AND question = ?",
+                      "it", (long long)return_id, question),
             names, 7);
     return OMR_OK;
 }
@@ -287,10 +273,10 @@ int queue_view_text(sqlite3 *db, int64_t return_id, const char *field, json_t *o
     static const char *const names[] = {"text", "machine_text", "confidence", "text_status",
                                         "confirmed_by", "confirmed_at", "has_crop"};
     set_row(o,
-            query(db,
-                  "SELECT text, machine_text, confidence, status, confirmed_by, confirmed_at, "
-                  "crop_path IS NOT NULL FROM texts WHERE return_id = ? AND field = ?",
-                  "it", (long long)return_id, field),
+            sql_query(db,
+                      "SELECT text, machine_text, confidence, status, confirmed_by, confirmed_at, "
+                      "crop_path IS NOT NULL FROM texts WHERE return_id = ? AND field = ?",
+                      "it", (long long)return_id, field),
             names, 7);
     return OMR_OK;
 }
@@ -299,10 +285,10 @@ int queue_view_duplicate(sqlite3 *db, int64_t return_id, json_t *o, omr_error *e
     (void)err;
     static const char *const names[] = {"duplicate_of", "first_received", "received", "flags"};
     set_row(o,
-            query(db,
-                  "SELECT r.duplicate_of, d.created_at, r.created_at, r.flags FROM returns r "
-                  "LEFT JOIN returns d ON d.id = r.duplicate_of WHERE r.id = ?",
-                  "i", (long long)return_id),
+            sql_query(db,
+                      "SELECT r.duplicate_of, d.created_at, r.created_at, r.flags FROM returns r "
+                      "LEFT JOIN returns d ON d.id = r.duplicate_of WHERE r.id = ?",
+                      "i", (long long)return_id),
             names, 4);
     return OMR_OK;
 }
@@ -311,17 +297,17 @@ int queue_view_page(sqlite3 *db, int64_t page_id, json_t *o, omr_error *err) {
     (void)err;
     static const char *const names[] = {"page_reason", "template", "page", "file_page", "file", "received"};
     set_row(o,
-            query(db,
-                  "SELECT p.reason, p.template, p.page, p.file_page, f.original_name, f.received_at "
-                  "FROM pages p JOIN scan_files f ON f.id = p.file_id WHERE p.id = ?",
-                  "i", (long long)page_id),
+            sql_query(db,
+                      "SELECT p.reason, p.template, p.page, p.file_page, f.original_name, f.received_at "
+                      "FROM pages p JOIN scan_files f ON f.id = p.file_id WHERE p.id = ?",
+                      "i", (long long)page_id),
             names, 6);
     return OMR_OK;
 }
 
 json_t *queue_templates_in_use(sqlite3 *db) {
     json_t *ids = json_array();
-    sqlite3_stmt *st = query(db, "SELECT DISTINCT template FROM returns ORDER BY template", "");
+    sqlite3_stmt *st = sql_query(db, "SELECT DISTINCT template FROM returns ORDER BY template", "");
     while (st && sql_step(st) == SQL_ROW)
         if (sql_text_or_null(st, 0))
             json_array_append_new(ids, json_string(sql_text(st, 0)));
@@ -339,8 +325,8 @@ long long queue_count_open(sqlite3 *db) {
 
 char *queue_text_crop(sqlite3 *db, int64_t return_id, const char *field) {
     char *crop = NULL;
-    sqlite3_stmt *st = query(db, "SELECT crop_path FROM texts WHERE return_id = ? AND field = ?", "it",
-                             (long long)return_id, field);
+    sqlite3_stmt *st = sql_query(db, "SELECT crop_path FROM texts WHERE return_id = ? AND field = ?", "it",
+                                 (long long)return_id, field);
     if (st && sql_step(st) == SQL_ROW)
         crop = sql_dup(st, 0);
     sql_finalize(st);
@@ -369,28 +355,28 @@ static int page_source(sqlite3_stmt *st, queue_page_source *out) {
 }
 
 int queue_page_source_by_id(sqlite3 *db, int64_t page_id, queue_page_source *out) {
-    return page_source(query(db, PAGE_COLUMNS "WHERE p.id = ?", "i", (long long)page_id), out);
+    return page_source(sql_query(db, PAGE_COLUMNS "WHERE p.id = ?", "i", (long long)page_id), out);
 }
 
 int queue_page_source_of_return(sqlite3 *db, int64_t return_id, int page, queue_page_source *out) {
     if (page > 0)
-        return page_source(query(db, PAGE_COLUMNS "WHERE p.return_id = ? AND p.page = ? ORDER BY p.id LIMIT 1", "ii",
-                                 (long long)return_id, (long long)page),
+        return page_source(sql_query(db, PAGE_COLUMNS "WHERE p.return_id = ? AND p.page = ? ORDER BY p.id LIMIT 1",
+                                     "ii", (long long)return_id, (long long)page),
                            out);
-    return page_source(query(db, PAGE_COLUMNS "WHERE p.return_id = ? ORDER BY p.page, p.id LIMIT 1", "i",
-                             (long long)return_id),
+    return page_source(sql_query(db, PAGE_COLUMNS "WHERE p.return_id = ? ORDER BY p.page, p.id LIMIT 1", "i",
+                                 (long long)return_id),
                        out);
 }
 
 int queue_item_for_image(sqlite3 *db, int64_t id, char *kind, size_t kind_size, char *item, size_t item_size,
                          int64_t *return_id, int64_t *page_id, int *has_page, char *template_id,
                          size_t template_size, omr_error *err) {
-    sqlite3_stmt *st = query(db,
-                             "SELECT i.kind, i.item, i.return_id, i.page_id, r.template FROM review_items i "
-                             "LEFT JOIN returns r ON r.id = i.return_id WHERE i.id = ?",
-                             "i", (long long)id);
+    sqlite3_stmt *st = sql_query(db,
+                                 "SELECT i.kind, i.item, i.return_id, i.page_id, r.template FROM review_items i "
+                                 "LEFT JOIN returns r ON r.id = i.return_id WHERE i.id = ?",
+                                 "i", (long long)id);
     if (!st)
-        return omr_fail(err, OMR_ERR_IO, "ledger: %s", sqlite3_errmsg(db));
+        return omr_fail(err, OMR_ERR_IO, "ledger: %s", sql_message(db));
     if (sql_step(st) != SQL_ROW) {
         sql_finalize(st);
         return omr_fail(err, OMR_ERR_NOT_FOUND, "there is no review item %lld", (long long)id);
@@ -407,7 +393,7 @@ int queue_item_for_image(sqlite3 *db, int64_t id, char *kind, size_t kind_size, 
 
 json_t *queue_item_history(sqlite3 *db, int64_t id) {
     json_t *hist = json_array();
-    sqlite3_stmt *st = query(db,
+    sqlite3_stmt *st = sql_query(db,
                                "SELECT d.operator, d.decided_at, d.machine_value, d.final_value, l.outcome, "
                                "l.undone_at, l.undone_by FROM decisions d "
                                "LEFT JOIN review_decision_log l ON l.decision_id = d.id "
@@ -430,7 +416,7 @@ int queue_summary(sqlite3 *db, const char *now_s, const char *today, json_t *o, 
     (void)err;
     json_t *waiting = json_object();
     json_int_t total = 0;
-    sqlite3_stmt *st = query(db,
+    sqlite3_stmt *st = sql_query(db,
                                "SELECT kind, count(*), min(created_at), "
                                "sum(lease_owner IS NOT NULL AND lease_until > ?) "
                                "FROM review_items WHERE state = 'open' GROUP BY kind ORDER BY kind",
@@ -453,7 +439,7 @@ int queue_summary(sqlite3 *db, const char *now_s, const char *today, json_t *o, 
     json_object_set_new(o, "being_reviewed", json_integer(leased));
     json_object_set_new(o, "oldest_waiting", oldest);
     json_t *ops = json_array();
-    st = query(db,
+    st = sql_query(db,
                  "SELECT d.operator, count(*), "
                  "sum(r.kind IN ('answer','text') AND r.reason NOT LIKE '" QUEUE_MATCHED_REASON "%' "
                  "    AND d.final_value IS NOT d.machine_value) "
@@ -474,7 +460,7 @@ int queue_summary(sqlite3 *db, const char *now_s, const char *today, json_t *o, 
     /* the honest error rate: of the machine's readings a person looked at,
      * how many did the person change (latest decision per item) */
     json_t *changed = json_object();
-    st = query(db,
+    st = sql_query(db,
                  "SELECT r.kind, count(*), sum(d.final_value IS NOT d.machine_value) "
                  "FROM decisions d JOIN review_items r ON r.id = d.review_item_id "
                  "JOIN review_decision_log l ON l.decision_id = d.id "

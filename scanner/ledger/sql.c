@@ -1,8 +1,9 @@
 /*
  * sql.c — the ledger's helpers over SQLite's C API (see sql.h): prepare with
  * typed binding, step, read columns, and one error message per failure with
- * a hint for the mailroom. Nothing here knows a table; the ledger's files
- * (store, returns, queue, decisions, users) hand it their statements.
+ * a hint for the mailroom; opening, closing and copying a ledger file.
+ * Nothing here knows a table; the ledger's files hand it their statements,
+ * and outside this file they hold sqlite3 and sqlite3_stmt only as handles.
  */
 #include "ledger/sql.h"
 
@@ -27,6 +28,54 @@ int sql_fail(sqlite3 *db, omr_error *err, const char *what) {
     default: break;
     }
     return omr_fail(err, OMR_ERR_IO, "ledger: %s: %s%s", what, sqlite3_errmsg(db), hint);
+}
+
+const char *sql_message(sqlite3 *db) { return sqlite3_errmsg(db); }
+
+int sql_open(const char *path, int mode, int busy_ms, sqlite3 **db, omr_error *err) {
+    assert(path && db);
+    assert(mode == SQL_OPEN_READONLY || mode == SQL_OPEN_WRITE || mode == SQL_OPEN_CREATE);
+    *db = NULL;
+    int flags = mode == SQL_OPEN_READONLY ? SQLITE_OPEN_READONLY
+                : mode == SQL_OPEN_WRITE  ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX
+                                          : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
+    sqlite3 *handle = NULL;
+    int rc = sqlite3_open_v2(path, &handle, flags, NULL);
+    if (rc != SQLITE_OK) {
+        /* no handle: SQLite could not allocate one ("out of memory") */
+        omr_fail(err, OMR_ERR_IO, "cannot open the ledger %s: %s", path,
+                 handle ? sqlite3_errmsg(handle) : sqlite3_errstr(rc));
+        sqlite3_close(handle);
+        return OMR_ERR_IO;
+    }
+    sqlite3_busy_timeout(handle, busy_ms);
+    *db = handle;
+    return OMR_OK;
+}
+
+void sql_close(sqlite3 *db) { sqlite3_close(db); }
+
+const char *sql_filename(sqlite3 *db) {
+    const char *file = sqlite3_db_filename(db, "main");
+    return file ? file : "";
+}
+
+int sql_copy(sqlite3 *db, const char *to, omr_error *err) {
+    assert(db && to);
+    sqlite3 *copy = NULL;
+    int rc = sqlite3_open_v2(to, &copy, SQLITE_OPEN_READWRITE, NULL);
+    sqlite3_backup *b = rc == SQLITE_OK ? sqlite3_backup_init(copy, "main", db, "main") : NULL;
+    if (b) {
+        sqlite3_backup_step(b, -1);
+        rc = sqlite3_backup_finish(b);
+    } else if (rc == SQLITE_OK) {
+        rc = sqlite3_errcode(copy);
+    }
+    if (rc != SQLITE_OK)
+        omr_fail(err, OMR_ERR_IO, "cannot copy the ledger to %s: %s", to,
+                 copy ? sqlite3_errmsg(copy) : "out of memory");
+    sqlite3_close(copy);
+    return rc == SQLITE_OK ? OMR_OK : OMR_ERR_IO;
 }
 
 int sql_exec(sqlite3 *db, const char *sql, omr_error *err) {
@@ -79,6 +128,15 @@ int sql_prepare(sqlite3 *db, sqlite3_stmt **st, omr_error *err, const char *sql,
     return rc;
 }
 
+sqlite3_stmt *sql_query(sqlite3 *db, const char *sql, const char *types, ...) {
+    sqlite3_stmt *st = NULL;
+    va_list ap;
+    va_start(ap, types);
+    sql_vprepare(db, &st, NULL, sql, types, ap);
+    va_end(ap);
+    return st;
+}
+
 void sql_bind(sqlite3_stmt *st, const char *types, ...) {
     va_list ap;
     va_start(ap, types);
@@ -87,6 +145,13 @@ void sql_bind(sqlite3_stmt *st, const char *types, ...) {
 }
 
 void sql_reset(sqlite3_stmt *st) { sqlite3_reset(st); }
+
+int sql_run_reset(sqlite3_stmt *st) {
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? OMR_OK : OMR_ERR_IO;
+}
 
 int sql_run_prepared(sqlite3 *db, sqlite3_stmt *st, omr_error *err, const char *what) {
     int rc = sqlite3_step(st);

@@ -21,6 +21,26 @@
 
 /* Fills err with "ledger: <what>: <SQLite's message><hint>"; returns OMR_ERR_IO. */
 int sql_fail(sqlite3 *db, omr_error *err, const char *what);
+/* SQLite's message for the last failure on db, for a caller that words its
+ * own error around it ("ledger: <message>; nothing was imported"). */
+const char *sql_message(sqlite3 *db);
+
+/* How sql_open opens a ledger file. */
+enum {
+    SQL_OPEN_READONLY, /* read only (omr status) */
+    SQL_OPEN_WRITE,    /* read and write; the file must exist */
+    SQL_OPEN_CREATE,   /* read and write; created when missing */
+};
+/* Opens the ledger file `path` (SQL_OPEN_*), waiting up to busy_ms for a lock
+ * another program holds. On failure *db is NULL and err says "cannot open the
+ * ledger <path>: <SQLite's reason>". sql_close(NULL) does nothing. */
+int sql_open(const char *path, int mode, int busy_ms, sqlite3 **db, omr_error *err);
+void sql_close(sqlite3 *db);
+/* The file behind the connection's main database ("" for an in-memory one). */
+const char *sql_filename(sqlite3 *db);
+/* Copies the whole ledger into the existing (empty) file `to` with SQLite's
+ * online backup; err says "cannot copy the ledger to <to>: <reason>". */
+int sql_copy(sqlite3 *db, const char *to, omr_error *err);
 
 /* Runs `sql` (one or more statements, no results); on failure err names the
  * SQL's first words. */
@@ -31,9 +51,17 @@ int sql_exec(sqlite3 *db, const char *sql, omr_error *err);
 int sql_prepare(sqlite3 *db, sqlite3_stmt **st, omr_error *err, const char *sql, const char *types, ...);
 int sql_vprepare(sqlite3 *db, sqlite3_stmt **st, omr_error *err, const char *sql, const char *types,
                  va_list ap);
-/* Binds again after sql_reset (same types as sql_prepare). */
+/* Prepares and binds as sql_prepare, for a caller that reports a failure
+ * itself (sql_message) or reads nothing: the statement, or NULL. */
+sqlite3_stmt *sql_query(sqlite3 *db, const char *sql, const char *types, ...);
+/* Binds again after sql_reset (same types as sql_prepare): a statement
+ * prepared once and run for each row of a loop. */
 void sql_bind(sqlite3_stmt *st, const char *types, ...);
 void sql_reset(sqlite3_stmt *st);
+/* Steps a statement that returns no rows, then resets it and clears its
+ * bindings for the next sql_bind. OMR_OK when it ran to the end, OMR_ERR_IO
+ * when not (sql_message says why; the caller words the error). */
+int sql_run_reset(sqlite3_stmt *st);
 
 /* Prepares, binds, steps once and finalizes a statement that returns no rows
  * (a row is not an error); err names `what` on failure. */

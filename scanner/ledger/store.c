@@ -166,12 +166,12 @@ static int migrate(sqlite3 *db, omr_error *err) {
     return rc;
 }
 
-/* Opens the ledger with `flags` (with or without SQLITE_OPEN_CREATE). A new
+/* Opens the ledger (create: SQL_OPEN_CREATE, else the file must exist). A new
  * ledger holds personal data: it is created 0600 here, before SQLite opens
  * it, and SQLite gives its -wal and -shm files the ledger's own mode. */
-static int open_ledger(const char *path, int flags, sqlite3 **db, omr_error *err) {
+static int open_ledger(const char *path, int create, sqlite3 **db, omr_error *err) {
     *db = NULL;
-    if (flags & SQLITE_OPEN_CREATE) {
+    if (create) {
         int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (fd >= 0)
             close(fd);
@@ -180,34 +180,25 @@ static int open_ledger(const char *path, int flags, sqlite3 **db, omr_error *err
                             errno == ENOENT ? " (its folder does not exist)" : "");
     }
     sqlite3 *handle = NULL;
-    int rc = sqlite3_open_v2(path, &handle, flags | SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL);
-    if (rc != SQLITE_OK) {
-        int status = OMR_ERR_IO;
-        if (!(flags & SQLITE_OPEN_CREATE) && access(path, F_OK) != 0 && errno == ENOENT)
-            status = omr_fail(err, OMR_ERR_NOT_FOUND, "the ledger %s is gone (deleted or moved away); restore it from "
+    if (sql_open(path, create ? SQL_OPEN_CREATE : SQL_OPEN_WRITE, 10000, &handle, err) != OMR_OK) {
+        if (!create && access(path, F_OK) != 0 && errno == ENOENT)
+            return omr_fail(err, OMR_ERR_NOT_FOUND, "the ledger %s is gone (deleted or moved away); restore it from "
                      "the backup or put it back, then start again", path);
-        else
-            omr_fail(err, OMR_ERR_IO, "cannot open the ledger %s: %s", path,
-                     handle ? sqlite3_errmsg(handle) : sqlite3_errstr(rc));
-        sqlite3_close(handle);
-        return status;
+        return OMR_ERR_IO;
     }
-    sqlite3_busy_timeout(handle, 10000);
     if (store_exec(handle, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;", err) != OMR_OK ||
         store_exec(handle, store_schema_sql, err) != OMR_OK || migrate(handle, err) != OMR_OK) {
         char msg[OMR_ERROR_SIZE];
         snprintf(msg, sizeof msg, "%s", err ? err->message : "");
         omr_fail(err, OMR_ERR_IO, "cannot prepare the ledger %s: %s", path, msg);
-        sqlite3_close(handle);
+        sql_close(handle);
         return OMR_ERR_IO;
     }
     *db = handle;
     return OMR_OK;
 }
 
-int store_open(const char *path, sqlite3 **db, omr_error *err) {
-    return open_ledger(path, SQLITE_OPEN_CREATE, db, err);
-}
+int store_open(const char *path, sqlite3 **db, omr_error *err) { return open_ledger(path, 1, db, err); }
 
 int store_open_existing(const char *path, sqlite3 **db, omr_error *err) { return open_ledger(path, 0, db, err); }
 
@@ -217,31 +208,16 @@ int store_rescue(sqlite3 *db, const char *to, omr_error *err) {
     if (fd < 0)
         return omr_fail(err, OMR_ERR_IO, "cannot create %s: %s", to, strerror(errno));
     close(fd);
-    sqlite3 *copy = NULL;
-    int rc = sqlite3_open_v2(to, &copy, SQLITE_OPEN_READWRITE, NULL);
-    sqlite3_backup *b = rc == SQLITE_OK ? sqlite3_backup_init(copy, "main", db, "main") : NULL;
-    if (b) {
-        sqlite3_backup_step(b, -1);
-        rc = sqlite3_backup_finish(b);
-    } else if (rc == SQLITE_OK) {
-        rc = sqlite3_errcode(copy);
-    }
-    if (rc != SQLITE_OK) {
-        omr_fail(err, OMR_ERR_IO, "cannot copy the ledger to %s: %s", to, copy ? sqlite3_errmsg(copy) : "out of memory");
-        sqlite3_close(copy);
+    if (sql_copy(db, to, err) != OMR_OK) {
         unlink(to);
         return OMR_ERR_IO;
     }
-    sqlite3_close(copy);
     return OMR_OK;
 }
 
-void store_close(sqlite3 *db) { sqlite3_close(db); }
+void store_close(sqlite3 *db) { sql_close(db); }
 
-const char *store_filename(sqlite3 *db) {
-    const char *file = sqlite3_db_filename(db, "main");
-    return file ? file : "";
-}
+const char *store_filename(sqlite3 *db) { return sql_filename(db); }
 
 int store_begin(sqlite3 *db, omr_error *err) { return store_exec(db, "BEGIN IMMEDIATE", err); }
 int store_commit(sqlite3 *db, omr_error *err) { return store_exec(db, "COMMIT", err); }

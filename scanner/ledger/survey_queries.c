@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ledger/sql.h"
+
 /* Makes room for one more element of `size` bytes in *items (count, *cap). */
 static int grow(void **items, size_t count, size_t *cap, size_t size, size_t first) {
     if (count < *cap)
@@ -23,11 +25,6 @@ static int grow(void **items, size_t count, size_t *cap, size_t size, size_t fir
     return 1;
 }
 
-static char *column_text(sqlite3_stmt *st, int col) {
-    const unsigned char *s = sqlite3_column_text(st, col);
-    return s ? strdup((const char *)s) : NULL;
-}
-
 static int out_of_memory(omr_error *err) {
     return omr_fail(err, OMR_ERR_MEMORY, "out of memory reading the ledger");
 }
@@ -39,38 +36,37 @@ int survey_query_unit_counts(sqlite3 *db, const char *template_id, survey_unit_c
     *out = NULL;
     *n = 0;
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(
-            db,
-            "SELECT f.unit, count(*),\n"
-            "  sum(EXISTS(SELECT 1 FROM returns r WHERE r.template = f.template AND r.code = f.code)),\n"
-            "  sum(NOT EXISTS(SELECT 1 FROM returns r WHERE r.template = f.template AND r.code = f.code)\n"
-            "      AND EXISTS(SELECT 1 FROM undeliverable u WHERE u.template = f.template AND u.code = f.code))\n"
-            "FROM frame f WHERE f.template = ? GROUP BY f.unit ORDER BY min(f.seq)",
-            -1, &st, NULL) != SQLITE_OK)
-        return omr_fail(err, OMR_ERR_IO, "ledger: %s", sqlite3_errmsg(db));
-    sqlite3_bind_text(st, 1, template_id, -1, SQLITE_STATIC);
+    if (!(st = sql_query(
+              db,
+              "SELECT f.unit, count(*),\n"
+              "  sum(EXISTS(SELECT 1 FROM returns r WHERE r.template = f.template AND r.code = f.code)),\n"
+              "  sum(NOT EXISTS(SELECT 1 FROM returns r WHERE r.template = f.template AND r.code = f.code)\n"
+              "      AND EXISTS(SELECT 1 FROM undeliverable u WHERE u.template = f.template AND u.code = f.code))\n"
+              "FROM frame f WHERE f.template = ? GROUP BY f.unit ORDER BY min(f.seq)",
+              "t", template_id)))
+        return omr_fail(err, OMR_ERR_IO, "ledger: %s", sql_message(db));
     size_t cap = 0;
     int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((step = sql_step(st)) == SQL_ROW) {
         if (!grow((void **)out, *n, &cap, sizeof **out, 16)) {
-            sqlite3_finalize(st);
+            sql_finalize(st);
             survey_unit_counts_free(*out, *n);
             *out = NULL;
             *n = 0;
             return out_of_memory(err);
         }
         survey_unit_counts *r = &(*out)[(*n)++];
-        r->unit = column_text(st, 0);
-        r->sent = sqlite3_column_int64(st, 1);
-        r->returned = sqlite3_column_int64(st, 2);
-        r->undeliverable = sqlite3_column_int64(st, 3);
+        r->unit = sql_dup(st, 0);
+        r->sent = sql_int(st, 1);
+        r->returned = sql_int(st, 2);
+        r->undeliverable = sql_int(st, 3);
     }
-    sqlite3_finalize(st);
-    if (step != SQLITE_DONE) {
+    sql_finalize(st);
+    if (step != SQL_DONE) {
         survey_unit_counts_free(*out, *n);
         *out = NULL;
         *n = 0;
-        return omr_fail(err, OMR_ERR_IO, "ledger: %s", sqlite3_errmsg(db));
+        return omr_fail(err, OMR_ERR_IO, "ledger: %s", sql_message(db));
     }
     return OMR_OK;
 }
@@ -87,20 +83,21 @@ static int query_names(sqlite3 *db, const char *sql, const char *template_id, ch
                        size_t *n, omr_error *err) {
     *out = NULL;
     *n = 0;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return omr_fail(err, OMR_ERR_IO, "ledger: %s", sqlite3_errmsg(db));
-    sqlite3_bind_text(st, 1, template_id, -1, SQLITE_STATIC);
+    sqlite3_stmt *st = sql_query(db, sql, "t", template_id);
+    if (!st)
+        return omr_fail(err, OMR_ERR_IO, "ledger: %s", sql_message(db));
     size_t cap = 0;
-    int rc = OMR_OK;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int rc = OMR_OK, step;
+    while ((step = sql_step(st)) == SQL_ROW) {
         if (!grow((void **)out, *n, &cap, sizeof **out, 16)) {
             rc = out_of_memory(err);
             break;
         }
-        (*out)[(*n)++] = column_text(st, 0);
+        (*out)[(*n)++] = sql_dup(st, 0);
     }
-    sqlite3_finalize(st);
+    if (rc == OMR_OK && step != SQL_DONE)
+        rc = sql_fail(db, err, "cannot read the frame");
+    sql_finalize(st);
     return rc;
 }
 
@@ -122,39 +119,40 @@ typedef struct {
     sqlite3_stmt *rows, *vars, *ans, *txt;
 } respondent_statements;
 
-/* All (name, value[, in_review]) rows of a prepared, bound statement. */
+/* All (name, value[, in_review]) rows of a prepared, bound statement:
+ * OMR_ERR_MEMORY or OMR_ERR_IO (a failed step) for the caller to report. */
 static int read_pairs(sqlite3_stmt *st, int with_review, survey_pair **out, size_t *n) {
     size_t cap = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int step;
+    while ((step = sql_step(st)) == SQL_ROW) {
         if (!grow((void **)out, *n, &cap, sizeof **out, 8))
             return OMR_ERR_MEMORY;
         survey_pair *p = &(*out)[(*n)++];
-        p->name = column_text(st, 0);
-        p->value = column_text(st, 1);
-        p->in_review = with_review ? sqlite3_column_int(st, 2) : 0;
+        p->name = sql_dup(st, 0);
+        p->value = sql_dup(st, 1);
+        p->in_review = with_review ? (int)sql_int(st, 2) : 0;
     }
-    return OMR_OK;
+    return step == SQL_DONE ? OMR_OK : OMR_ERR_IO;
 }
 
 /* The current row of s->rows with its frame values, answers and texts. */
 static int read_respondent(respondent_statements *s, const char *template_id,
                            survey_respondent *r) {
     memset(r, 0, sizeof *r);
-    r->code = column_text(s->rows, 0);
-    r->unit = column_text(s->rows, 1);
-    sqlite3_int64 id = sqlite3_column_int64(s->rows, 2);
-    r->mode = column_text(s->rows, 3);
-    r->flags = column_text(s->rows, 4);
-    sqlite3_reset(s->vars);
-    sqlite3_bind_text(s->vars, 1, template_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s->vars, 2, r->code, -1, SQLITE_STATIC);
+    r->code = sql_dup(s->rows, 0);
+    r->unit = sql_dup(s->rows, 1);
+    long long id = sql_int(s->rows, 2);
+    r->mode = sql_dup(s->rows, 3);
+    r->flags = sql_dup(s->rows, 4);
+    sql_reset(s->vars);
+    sql_bind(s->vars, "tt", template_id, r->code);
     int rc = read_pairs(s->vars, 0, &r->vars, &r->n_vars);
-    sqlite3_reset(s->ans);
-    sqlite3_bind_int64(s->ans, 1, id);
+    sql_reset(s->ans);
+    sql_bind(s->ans, "i", id);
     if (rc == OMR_OK)
         rc = read_pairs(s->ans, 1, &r->answers, &r->n_answers);
-    sqlite3_reset(s->txt);
-    sqlite3_bind_int64(s->txt, 1, id);
+    sql_reset(s->txt);
+    sql_bind(s->txt, "i", id);
     if (rc == OMR_OK)
         rc = read_pairs(s->txt, 0, &r->texts, &r->n_texts);
     return rc;
@@ -166,42 +164,40 @@ int survey_query_respondents(sqlite3 *db, const char *template_id, survey_respon
     *n = 0;
     respondent_statements s = {0};
     int rc = OMR_OK;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT f.code, f.unit, r.id, r.mode, r.flags FROM frame f JOIN "
-                           "frame_counted_returns r ON r.template = f.template AND r.code = f.code "
-                           "WHERE f.template = ? ORDER BY f.seq",
-                           -1, &s.rows, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "SELECT name, value FROM frame_values WHERE template = ? AND code = ?",
-                           -1, &s.vars, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db,
-                           "SELECT question, value, status = 'review' AND confirmed_by IS NULL FROM "
-                           "answers WHERE return_id = ?",
-                           -1, &s.ans, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "SELECT field, text FROM texts WHERE return_id = ?", -1, &s.txt,
-                           NULL) != SQLITE_OK) {
-        rc = omr_fail(err, OMR_ERR_IO, "ledger: %s", sqlite3_errmsg(db));
+    if (!(s.rows = sql_query(db,
+                             "SELECT f.code, f.unit, r.id, r.mode, r.flags FROM frame f JOIN "
+                             "frame_counted_returns r ON r.template = f.template AND r.code = f.code "
+                             "WHERE f.template = ? ORDER BY f.seq",
+                             "t", template_id)) ||
+        !(s.vars = sql_query(db, "SELECT name, value FROM frame_values WHERE template = ? AND code = ?", "")) ||
+        !(s.ans = sql_query(db,
+                            "SELECT question, value, status = 'review' AND confirmed_by IS NULL FROM "
+                            "answers WHERE return_id = ?",
+                            "")) ||
+        !(s.txt = sql_query(db, "SELECT field, text FROM texts WHERE return_id = ?", ""))) {
+        rc = omr_fail(err, OMR_ERR_IO, "ledger: %s", sql_message(db));
         goto done;
     }
-    sqlite3_bind_text(s.rows, 1, template_id, -1, SQLITE_STATIC);
     size_t cap = 0;
     int step;
-    while ((step = sqlite3_step(s.rows)) == SQLITE_ROW) {
+    while ((step = sql_step(s.rows)) == SQL_ROW) {
         if (!grow((void **)out, *n, &cap, sizeof **out, 256)) {
             rc = out_of_memory(err);
             goto done;
         }
-        if (read_respondent(&s, template_id, &(*out)[(*n)++]) != OMR_OK) {
-            rc = out_of_memory(err);
+        int read = read_respondent(&s, template_id, &(*out)[(*n)++]);
+        if (read != OMR_OK) {
+            rc = read == OMR_ERR_MEMORY ? out_of_memory(err) : sql_fail(db, err, "cannot read the respondents");
             goto done;
         }
     }
-    if (step != SQLITE_DONE)
-        rc = omr_fail(err, OMR_ERR_IO, "ledger: %s", sqlite3_errmsg(db));
+    if (step != SQL_DONE)
+        rc = omr_fail(err, OMR_ERR_IO, "ledger: %s", sql_message(db));
 done:
-    sqlite3_finalize(s.rows);
-    sqlite3_finalize(s.vars);
-    sqlite3_finalize(s.ans);
-    sqlite3_finalize(s.txt);
+    sql_finalize(s.rows);
+    sql_finalize(s.vars);
+    sql_finalize(s.ans);
+    sql_finalize(s.txt);
     if (rc != OMR_OK) {
         survey_respondents_free(*out, *n);
         *out = NULL;
@@ -238,29 +234,30 @@ int survey_query_frame_values(sqlite3 *db, const char *template_id, survey_frame
                               size_t *n, omr_error *err) {
     *out = NULL;
     *n = 0;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT f.code, f.unit, v.name, v.value FROM frame f LEFT JOIN "
-                           "frame_values v ON v.template = f.template AND v.code = f.code WHERE "
-                           "f.template = ? ORDER BY f.seq, f.code",
-                           -1, &st, NULL) != SQLITE_OK)
-        return omr_fail(err, OMR_ERR_IO, "ledger: %s", sqlite3_errmsg(db));
-    sqlite3_bind_text(st, 1, template_id, -1, SQLITE_STATIC);
+    sqlite3_stmt *st = sql_query(db,
+                                 "SELECT f.code, f.unit, v.name, v.value FROM frame f LEFT JOIN "
+                                 "frame_values v ON v.template = f.template AND v.code = f.code WHERE "
+                                 "f.template = ? ORDER BY f.seq, f.code",
+                                 "t", template_id);
+    if (!st)
+        return omr_fail(err, OMR_ERR_IO, "ledger: %s", sql_message(db));
     size_t cap = 0;
-    int rc = OMR_OK;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int rc = OMR_OK, step;
+    while ((step = sql_step(st)) == SQL_ROW) {
         if (!grow((void **)out, *n, &cap, sizeof **out, 256)) {
             rc = out_of_memory(err);
             break;
         }
         survey_frame_value *v = &(*out)[(*n)++];
-        v->code = column_text(st, 0);
-        v->unit = column_text(st, 1);
-        v->name = column_text(st, 2);
-        v->value = column_text(st, 3);
+        v->code = sql_dup(st, 0);
+        v->unit = sql_dup(st, 1);
+        v->name = sql_dup(st, 2);
+        v->value = sql_dup(st, 3);
         assert(v->code);
     }
-    sqlite3_finalize(st);
+    if (rc == OMR_OK && step != SQL_DONE)
+        rc = sql_fail(db, err, "cannot read the frame");
+    sql_finalize(st);
     if (rc != OMR_OK) {
         survey_frame_values_free(*out, *n);
         *out = NULL;
@@ -282,16 +279,11 @@ void survey_frame_values_free(survey_frame_value *rows, size_t n) {
 /* ---- the page's notes ------------------------------------------------------------------- */
 
 long survey_query_both_modes(sqlite3 *db, const char *template_id) {
-    long both = 0;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT count(*) FROM (SELECT code FROM returns WHERE template = ? AND "
-                           "duplicate_of IS NULL GROUP BY code HAVING count(DISTINCT mode) = 2)",
-                           -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, template_id, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            both = sqlite3_column_int64(st, 0);
-    }
-    sqlite3_finalize(st);
-    return both;
+    long long both = 0;
+    /* best effort, for a note under the table: a failure reads as none */
+    sql_int_query(db, &both, 0, NULL, "counting paper-and-web returns",
+                  "SELECT count(*) FROM (SELECT code FROM returns WHERE template = ? AND "
+                  "duplicate_of IS NULL GROUP BY code HAVING count(DISTINCT mode) = 2)",
+                  "t", template_id);
+    return (long)both;
 }
