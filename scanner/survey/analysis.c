@@ -360,8 +360,8 @@ int analysis_weight(sqlite3 *db, analysis_data *d, char *const *vars, size_t n_v
         else {
             char note[2300];
             snprintf(note, sizeof note,
-                     "weighting: no respondents in the cell %s (%ld in the frame); the weights "
-                     "represent the other cells",
+                     "viktning: inga svarande i cellen %s (%ld i urvalet); vikterna "
+                     "representerar de övriga cellerna",
                      cells[c].key, cells[c].population);
             frame_strings_add(&d->notes, note);
         }
