@@ -328,3 +328,24 @@ Test(analysis, r_runs_the_script_and_loads_labels_and_values) {
     cr_assert(strstr(out, "n: 3 \n"), "%s", out);
     free(out);
 }
+
+Test(analysis, comments_leave_with_personal_data_masked) {
+    exec_sql("UPDATE texts SET text = 'Ring 070-123 45 67 eller mejla a.b@example.se; pnr 811218-9876'");
+    export_all("out", 0);
+    char path[700];
+    static const char *const files[] = {"data.csv", "data-excel.csv"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/out/%s", dir, files[i]);
+        char *data = slurp(path);
+        cr_assert(strstr(data, "Ring [telefon] eller mejla [e-post]; pnr [personnummer]"), "%s", data);
+        cr_assert_null(strstr(data, "9876"), "%s", data);
+        cr_assert_null(strstr(data, "example.se"), "%s", data);
+        free(data);
+    }
+    /* the ledger keeps what was read */
+    sqlite3_stmt *st;
+    cr_assert_eq(sqlite3_prepare_v2(db, "SELECT text FROM texts", -1, &st, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+    cr_assert(strstr((const char *)sqlite3_column_text(st, 0), "811218-9876"));
+    sqlite3_finalize(st);
+}

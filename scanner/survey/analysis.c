@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "base/files.h"
+#include "export/redact.h"
 #include "ledger/survey_queries.h"
 
 const char *analysis_missing_label(int code) {
@@ -500,7 +501,9 @@ static const char *cell_value(const analysis_data *d, const export_var *v, const
         return buf;
     }
     case SRC_TEXT: {
-        const char *s = r->texts[v->index];
+        /* personal data masked (export/redact.h); the ledger keeps the text as read */
+        char *masked = redact_comment(r->texts[v->index]);
+        const char *s = masked ? masked : "[masking failed: out of memory]";
         size_t o = 0;
         for (; *s && o + 4 < size; s++) {
             if (*s == '\r')
@@ -512,6 +515,7 @@ static const char *cell_value(const analysis_data *d, const export_var *v, const
                 buf[o++] = *s;
         }
         buf[o] = 0;
+        free(masked);
         return buf;
     }
     case SRC_WEIGHT: snprintf(buf, size, "%.6f", r->weight); return buf;
