@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "survey/analysis.h"
+#include "survey/analysis_labelled.h"
 #include "cli/cli.h"
 #include "survey/frame.h"
 #include "survey/report.h"
@@ -34,8 +35,11 @@ static const char *const report_usage =
     "        comma, UTF-8 byte order mark)\n"
     "  omr report export-analysis [--weight VAR,...] [--excel] --out DIR\n"
     "        data.csv (respondents joined with the frame's variables), codebook.csv,\n"
-    "        data.sps (SPSS, PSPP), data.R; --excel also data-excel.csv (';', decimal\n"
-    "        comma, UTF-8 byte order mark)\n"
+    "        data.sps (SPSS, PSPP), data.R, data.sav (SPSS, PSPP, R haven) and\n"
+    "        data.dta (Stata 14+, R haven) with labels and missing values; --excel also\n"
+    "        data-excel.csv (';', decimal comma, UTF-8 byte order mark). Comments are\n"
+    "        exported with personal identity numbers, phone numbers and e-mail\n"
+    "        addresses masked\n"
     "\n"
     "--weight: post-stratification on frame variables (or unit), e.g. --weight unit,gender.\n"
     "--db PATH is the ledger (default omr.db). T may be left out when the ledger holds one\n"
@@ -195,13 +199,15 @@ int cmd_report(int argc, char **argv) {
                     data.weight_vars ? data.weight_vars : "", min_cell, out);
     } else {
         analysis_export_options o = {.excel = excel};
-        if (analysis_export(&data, out, &o, &err) != OMR_OK) {
+        if (analysis_export(&data, out, &o, &err) != OMR_OK ||
+            analysis_write_labelled(&data, out, ANALYSIS_SAV, &err) != OMR_OK ||
+            analysis_write_labelled(&data, out, ANALYSIS_DTA, &err) != OMR_OK) {
             fprintf(stderr, "omr report export-analysis: %s\n", err.message);
             status = EXIT_OUTPUT;
         } else
             fprintf(stderr,
                     "omr report export-analysis: %zu respondents of %s written to %s (data.csv, "
-                    "codebook.csv, data.sps, data.R%s)\n",
+                    "codebook.csv, data.sps, data.R, data.sav, data.dta%s)\n",
                     data.n_rows, t->id, out, excel ? ", data-excel.csv" : "");
     }
 done:
