@@ -6,6 +6,7 @@
  * inserted with SQL.
  */
 #include <criterion/criterion.h>
+#include <unistd.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -580,4 +581,43 @@ Test(frame, web_return_times_are_real_dates_with_a_zone) {
     cr_assert_eq(count("SELECT count(*) FROM returns WHERE created_at = '2024-03-01T00:30:00Z'"), 1);
     frame_problems_clear(&p);
     template_free((omr_template *)t);
+}
+
+/* The demo's path (samples/demo.sh, README "From sample to tables"): the sample
+ * generator's codes are imported as a frame with the check-digit check on. */
+Test(frame, the_sample_generators_codes_pass_the_frame_import_check, .timeout = 120) {
+    const char *samples = getenv("OMR_SAMPLES_BIN");
+    if (!samples || !*samples)
+        samples = "build/omr-samples";
+    cr_assert_eq(access(samples, X_OK), 0, "%s is missing: make build/omr-samples", samples);
+    char cmd[2048], out[8192];
+    snprintf(cmd, sizeof cmd, "%s make --template ekb-2024 --count 6 --seed 2024 --out %s/sample", samples,
+             dir);
+    cr_assert_eq(run(cmd, out, sizeof out), 0, "%s", out);
+    char path[600];
+    snprintf(path, sizeof path, "%s/sample/codes.txt", dir);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f);
+    char frame_path[600];
+    snprintf(frame_path, sizeof frame_path, "%s/sample-frame.csv", dir);
+    FILE *frame = fopen(frame_path, "w");
+    fputs("code,unit\n", frame);
+    char line[64];
+    int n = 0;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = 0;
+        if (!*line)
+            continue;
+        cr_assert(frame_code_check_ok(line), "the sample's code %s fails its check character", line);
+        cr_assert_null(strpbrk(line, "0O1IL"), "the sample's code %s has a look-alike", line);
+        fprintf(frame, "%s,%s\n", line, n % 2 ? "Farsta" : "Järva");
+        n++;
+    }
+    fclose(f);
+    fclose(frame);
+    cr_assert_eq(n, 6);
+    snprintf(cmd, sizeof cmd, "%s frame import --db %s/omr.db --template ekb-2024 %s", omr_bin(), dir,
+             frame_path);
+    cr_assert_eq(run(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert_eq(count("SELECT count(*) FROM frame"), 6);
 }
