@@ -452,7 +452,7 @@ void report_write_page(FILE *f, sqlite3 *db, const analysis_data *d, const repor
           "td.q{min-width:22em}\n"
           ".wide{overflow-x:auto}figure{margin:1em 0}img{max-width:100%;height:auto}\n"
           "figcaption{font-size:.8em;color:#555}.note{color:#555;font-size:.9em}\n"
-          "span.n{font-size:.8em;color:#444}td.sup{text-align:center;font-weight:bold}\n"
+          "span.n{font-size:.8em;color:#444;font-weight:normal}td.sup{text-align:center;font-weight:bold;font-size:1.1em}\n"
           "</style>\n</head>\n<body>\n<h1>",
           f);
     html_text(f, o->title);
