@@ -168,13 +168,17 @@ int analysis_write_labelled(const analysis_data *d, const char *dir,
     if (rc == OMR_OK) {
         readstat_set_data_writer(lw.w, write_bytes);
         readstat_writer_set_file_label(lw.w, d->tmpl->title ? d->tmpl->title : d->tmpl->id);
-        for (size_t i = 0; i < lw.nv; i++)
+        for (size_t i = 0; i < lw.nv; i++) {
             declare(&lw, d, i);
-        if (lw.dta) {
+            /* SPSS keeps WEIGHT BY in the file, as data.sps sets it */
+            if (!lw.dta && v[i].source == ANALYSIS_SRC_WEIGHT)
+                st = readstat_writer_set_fweight_variable(lw.w, lw.vars[i]);
+        }
+        if (st == READSTAT_OK && lw.dta) {
             st = readstat_writer_set_file_format_version(lw.w, 118);
             if (st == READSTAT_OK)
                 st = readstat_begin_writing_dta(lw.w, of.fp, (long)d->n_rows);
-        } else
+        } else if (st == READSTAT_OK)
             st = readstat_begin_writing_sav(lw.w, of.fp, (long)d->n_rows);
         for (size_t r = 0; r < d->n_rows && st == READSTAT_OK; r++) {
             st = readstat_begin_row(lw.w);

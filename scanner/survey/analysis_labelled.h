@@ -12,7 +12,8 @@
  *             .a (-9 unanswered), .b (-8 not applicable), .c (-7 awaiting
  *             review), .d (-6 page missing), each labelled. Variable labels
  *             are cut to Stata's 80 bytes, strings to 2045 bytes.
- * The weight (when weighted) is an ordinary variable named `weight`.
+ * The weight (when weighted) is the variable `weight`; data.sav also names
+ * it the file's weight (SPSS's WEIGHT BY, as data.sps does).
  */
 #ifndef OMR_ANALYSIS_LABELLED_H
 #define OMR_ANALYSIS_LABELLED_H
