@@ -31,7 +31,7 @@ CPPFLAGS += -D_GNU_SOURCE -DOMR_SHARE_DIR='"$(SHARE)"' -Iscanner
 CFLAGS   += -std=c17 -Wall -Wextra -Werror -g $(OPT) $(SANFLAGS) -pthread $(if $(FUZZ),-Wno-unknown-warning-option) \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CXXFLAGS += -std=c++17 -Wall -Wextra -Werror -g $(OPT) $(SANFLAGS) $(OPENCV_CFLAGS)
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(OPENCV_LIBS) -lstdc++ -lm -pthread -lcsv
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(OPENCV_LIBS) -lstdc++ -lm -pthread -lcsv -lreadstat
 LDFLAGS  += $(SANFLAGS)
 
 LIB_C    := $(filter-out scanner/cli/main.c,$(wildcard scanner/*/*.c))
@@ -48,7 +48,7 @@ DEB_PACKAGES := build-essential pkg-config libopencv-dev libtiff-dev libzbar-dev
     libtesseract-dev tesseract-ocr-swe tesseract-ocr-eng libcriterion-dev libcairo2-dev \
     libqrencode-dev libpoppler-glib-dev libpng-dev libjpeg-dev libconfig-dev libjansson-dev \
     libsqlite3-dev fonts-dejavu-core fonts-dejavu-extra fonts-dkg-handwriting fonts-breip \
-    fonts-femkeklaver libcsv-dev time libssl-dev libmicrohttpd-dev libsodium-dev
+    fonts-femkeklaver libcsv-dev time libssl-dev libmicrohttpd-dev libsodium-dev libreadstat-dev
 
 .PHONY: all deps test-deps e2e demo test bench fuzz clean
 all: omr
@@ -108,8 +108,9 @@ deps:
 	fi
 
 # The statistics programs the analysis-export tests run (PSPP reads the SPSS
-# syntax, R the R script); installed like deps, only when missing.
-TEST_DEB_PACKAGES := pspp r-base-core
+# syntax and data.sav, R the R script, haven data.sav and data.dta);
+# installed like deps, only when missing.
+TEST_DEB_PACKAGES := pspp r-base-core r-cran-haven
 test-deps:
 	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(TEST_DEB_PACKAGES)"
 

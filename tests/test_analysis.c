@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 
 #include "survey/analysis.h"
+#include "survey/analysis_labelled.h"
 #include "survey/frame.h"
 #include "helpers.h"
 #include "ledger/store.h"
@@ -326,5 +327,140 @@ Test(analysis, r_runs_the_script_and_loads_labels_and_values) {
     cr_assert(strstr(out, "weight: 0.75 1.5 0.75 \n"), "%s", out);
     cr_assert(strstr(out, "class q6: numeric \n"), "%s", out);
     cr_assert(strstr(out, "n: 3 \n"), "%s", out);
+    free(out);
+}
+
+Test(analysis, comments_leave_with_personal_data_masked) {
+    exec_sql("UPDATE texts SET text = 'Ring 070-123 45 67 eller mejla a.b@example.se; pnr 811218-9876'");
+    export_all("out", 0);
+    char path[700];
+    static const char *const files[] = {"data.csv", "data-excel.csv"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/out/%s", dir, files[i]);
+        char *data = slurp(path);
+        cr_assert(strstr(data, "Ring [telefon] eller mejla [e-post]; pnr [personnummer]"), "%s", data);
+        cr_assert_null(strstr(data, "9876"), "%s", data);
+        cr_assert_null(strstr(data, "example.se"), "%s", data);
+        free(data);
+    }
+    /* the ledger keeps what was read */
+    sqlite3_stmt *st;
+    cr_assert_eq(sqlite3_prepare_v2(db, "SELECT text FROM texts", -1, &st, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+    cr_assert(strstr((const char *)sqlite3_column_text(st, 0), "811218-9876"));
+    sqlite3_finalize(st);
+}
+
+/* data.sav and data.dta through libreadstat: the same data, labels and missing values */
+static void export_labelled(const char *sub) {
+    analysis_data d;
+    omr_error err = {0};
+    cr_assert_eq(analysis_load(db, tmpl, &d, &err), OMR_OK, "%s", err.message);
+    char *vars[] = {"kon"};
+    cr_assert_eq(analysis_weight(db, &d, vars, 1, &err), OMR_OK, "%s", err.message);
+    char out[600];
+    snprintf(out, sizeof out, "%s/%s", dir, sub);
+    analysis_export_options o = {0};
+    cr_assert_eq(analysis_export(&d, out, &o, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(analysis_write_labelled(&d, out, ANALYSIS_SAV, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(analysis_write_labelled(&d, out, ANALYSIS_DTA, &err), OMR_OK, "%s", err.message);
+    analysis_free(&d);
+}
+
+Test(analysis, pspp_opens_data_sav_with_labels_and_missing_values) {
+    exec_sql("UPDATE texts SET text = 'Bra, ring 070-123 45 67'");
+    export_labelled("lab");
+    char path[700], cmd[2048];
+    snprintf(path, sizeof path, "%s/lab/open.sps", dir);
+    FILE *f = fopen(path, "w");
+    fputs("GET FILE='data.sav'.\nDISPLAY DICTIONARY.\n"
+          "LIST VARIABLES=code unit kon q1a q1b q4a1 q5r_3 q6 comment weight.\n"
+          "FREQUENCIES VARIABLES=q1a.\n",
+          f);
+    fclose(f);
+    char *out = NULL;
+    snprintf(cmd, sizeof cmd,
+             "cd %s/lab && LANG=C.UTF-8 pspp -O format=csv -o pspp.csv open.sps 2>&1; cat pspp.csv", dir);
+    cr_assert_eq(run(cmd, &out), 0, "%s", out);
+    cr_assert_null(strstr(out, "error"), "%s", out);
+    /* variable label, measurement level, user-missing range */
+    cr_assert(strstr(out, "q1a,6,Min handläggare bemöter mig på ett respektfullt sätt,Ordinal"), "%s", out);
+    cr_assert(strstr(out, "-9 THRU -6"), "%s", out);
+    /* value labels, the missing codes marked missing */
+    cr_assert(strstr(out, ",5,Stämmer mycket bra"), "%s", out);
+    cr_assert(strstr(out, ",-7[a],Väntar på granskning (awaiting review)"), "%s", out);
+    cr_assert(strstr(out, ",1,Markerad (marked)"), "%s", out);
+    /* the data: the same values as data.csv, the comment masked */
+    char want[256];
+    snprintf(want, sizeof want, "%s,Järva,Kvinna,5,-7,-8,1,10,\"Bra, ring [telefon]\",.75", codes[0]);
+    cr_assert(strstr(out, want), "%s\nnot in\n%s", want, out);
+    snprintf(want, sizeof want, "%s,Farsta,Man,-6,-6,-9,-8,-9,,1.50", codes[1]);
+    cr_assert(strstr(out, want), "%s\nnot in\n%s", want, out);
+    /* the file carries its weight: q1a's frequencies are weighted as data.sps weights them */
+    cr_assert(strstr(out, "Valid,Varken eller,.750000,25.0%,50.0%,50.0%"), "%s", out);
+    cr_assert(strstr(out, "Missing,Sidan saknas (page missing),1.500000,50.0%"), "%s", out);
+    free(out);
+}
+
+Test(analysis, r_haven_opens_data_sav_and_data_dta_with_labels) {
+    export_labelled("lab");
+    char *out = NULL;
+    cr_assert_eq(run("Rscript -e 'library(haven)' >/dev/null 2>&1", &out), 0,
+                 "R's haven is not installed: run `make test-deps` (Debian package r-cran-haven)");
+    free(out);
+    char cmd[3000];
+    snprintf(cmd, sizeof cmd,
+             "cd %s/lab && LANG=C.UTF-8 Rscript -e 'library(haven)' -e '"
+             "for (f in c(\"data.sav\", \"data.dta\")) {"
+             "  d <- if (f == \"data.sav\") read_sav(f, user_na = TRUE) else read_dta(f);"
+             "  cat(f, \"label:\", attr(d$q1a, \"label\"), \"\\n\");"
+             "  l <- attr(d$q1a, \"labels\"); cat(f, \"labels:\", paste(names(l), format(l), sep = \"=\", collapse = \"|\"), \"\\n\");"
+             "  cat(f, \"q1a:\", format(zap_missing(d$q1a)), \"\\n\");"
+             "  cat(f, \"q1b na:\", is.na(d$q1b), \"\\n\");"
+             "  cat(f, \"q6:\", format(zap_missing(d$q6)), \"\\n\");"
+             "  cat(f, \"kon:\", d$kon, \"\\n\"); cat(f, \"weight:\", d$weight, \"\\n\");"
+             "  cat(f, \"n:\", nrow(d), \"\\n\")"
+             "};"
+             "d <- read_sav(\"data.sav\", user_na = TRUE); cat(\"sav q1b:\", unclass(d$q1b), \"\\n\");"
+             "d <- read_dta(\"data.dta\"); cat(\"dta q1b tags:\", na_tag(d$q1b), \"\\n\");"
+             "cat(\"dta q4a1 tags:\", na_tag(d$q4a1), \"\\n\")' 2>&1",
+             dir);
+    int rc = run(cmd, &out);
+    cr_assert_eq(rc, 0, "%s", out);
+    static const char *const files[] = {"data.sav", "data.dta"};
+    for (int i = 0; i < 2; i++) {
+        char want[300];
+        snprintf(want, sizeof want, "%s label: Min handläggare bemöter mig på ett respektfullt sätt \n",
+                 files[i]);
+        cr_assert(strstr(out, want), "%s\nnot in\n%s", want, out);
+        snprintf(want, sizeof want, "%s labels: ", files[i]);
+        const char *labels = strstr(out, want);
+        cr_assert(labels, "%s\nnot in\n%s", want, out);
+        size_t line = strcspn(labels, "\n");
+        static const char *const named[] = {"Stämmer mycket bra= 5", "Stämmer inte alls= 1",
+                                            "Väntar på granskning (awaiting review)=",
+                                            "Sidan saknas (page missing)="};
+        for (int k = 0; k < 4; k++) {
+            const char *hit = strstr(labels, named[k]);
+            cr_assert(hit && (size_t)(hit - labels) < line, "%s: %s not in %.*s", files[i], named[k],
+                      (int)line, labels);
+        }
+        snprintf(want, sizeof want, "%s q1a:  5 NA  3 \n", files[i]);
+        cr_assert(strstr(out, want), "%s\nnot in\n%s", want, out);
+        snprintf(want, sizeof want, "%s q1b na: TRUE TRUE FALSE \n", files[i]);
+        cr_assert(strstr(out, want), "%s\nnot in\n%s", want, out);
+        snprintf(want, sizeof want, "%s q6: 10 NA  7 \n", files[i]);
+        cr_assert(strstr(out, want), "%s\nnot in\n%s", want, out);
+        snprintf(want, sizeof want, "%s kon: Kvinna Man Kvinna \n", files[i]);
+        cr_assert(strstr(out, want), "%s\nnot in\n%s", want, out);
+        snprintf(want, sizeof want, "%s weight: 0.75 1.5 0.75 \n", files[i]);
+        cr_assert(strstr(out, want), "%s\nnot in\n%s", want, out);
+        snprintf(want, sizeof want, "%s n: 3 \n", files[i]);
+        cr_assert(strstr(out, want), "%s\nnot in\n%s", want, out);
+    }
+    /* which missing: the SPSS code, and Stata's extended missing value */
+    cr_assert(strstr(out, "sav q1b: -7 -6 2 \n"), "%s", out);
+    cr_assert(strstr(out, "dta q1b tags: c d NA \n"), "%s", out);
+    cr_assert(strstr(out, "dta q4a1 tags: b a b \n"), "%s", out);
     free(out);
 }

@@ -14,6 +14,7 @@
 #include "base/files.h"
 #include "export/export.h"
 #include "helpers.h"
+#include "export/redact.h"
 #include "ledger/store.h"
 
 static omr_template *tmpl;
@@ -414,4 +415,73 @@ Test(export, file_names_and_comments_reach_the_csvs_escaped_and_neutralised) {
     free(records);
     free(rejects);
     free(marks);
+}
+
+/* ---- personal data in comments (export/redact.h) ------------------------------------------ */
+
+static void expect_redacted(const char *in, const char *want) {
+    char *got = redact_comment(in);
+    cr_assert_not_null(got);
+    cr_assert_str_eq(got, want, "\"%s\"", in);
+    free(got);
+}
+
+Test(export, personal_numbers_phones_and_emails_are_masked_in_comment_text) {
+    /* personal identity numbers: 10 or 12 digits, '-', '+' or nothing, Luhn checked */
+    expect_redacted("mitt pnr 811218-9876 tack", "mitt pnr [personnummer] tack");
+    expect_redacted("19811218-9876", "[personnummer]");
+    expect_redacted("(8112189876)", "([personnummer])");
+    expect_redacted("198112189876.", "[personnummer].");
+    expect_redacted("811218+9876", "[personnummer]");
+    expect_redacted("samordningsnr 701063-2391", "samordningsnr [personnummer]");
+    /* a wrong check digit or an impossible date is not a personal number */
+    expect_redacted("ärende 811218-9875", "ärende 811218-9875");
+    expect_redacted("811318-9876", "811318-9876");
+    /* phone numbers */
+    expect_redacted("ring 070-123 45 67 efter 5", "ring [telefon] efter 5");
+    expect_redacted("Tel: +46 70 123 45 67.", "Tel: [telefon].");
+    expect_redacted("08-12345678", "[telefon]");
+    expect_redacted("0046701234567", "[telefon]");
+    expect_redacted("0701234567, helst kvällstid", "[telefon], helst kvällstid");
+    /* e-mail addresses */
+    expect_redacted("mejla anna.svensson@example.se.", "mejla [e-post].");
+    expect_redacted("a_b+c@sub.kommun.stockholm.se ok", "[e-post] ok");
+    /* ordinary numbers and text are left alone */
+    expect_redacted("Jag har väntat 3 veckor sedan 2024-03-01, kl 10.30 i rum 204.",
+                    "Jag har väntat 3 veckor sedan 2024-03-01, kl 10.30 i rum 204.");
+    expect_redacted("svårt @ handläggaren, 5 av 10", "svårt @ handläggaren, 5 av 10");
+    expect_redacted("", "");
+    cr_assert_null(redact_comment(NULL));
+    cr_assert(redact_is_personal_number("8112189876", 10));
+    cr_assert(!redact_is_personal_number("8112189877", 10));
+}
+
+Test(export, records_csv_masks_personal_data_the_ledger_keeps_it) {
+    page_reading *p = reading("C4", 2, (const char *[]){"q6", "4", NULL});
+    size_t k = 0;
+    while (tmpl->text_fields[k].page != 2)
+        k++;
+    p->texts[k].has_writing = 1;
+    p->texts[k].crop = omr_image_new(200, 60, 200, 255);
+    store_page pages[] = {{1, STORE_PAGE_READ, NULL, 0, p}};
+    write_file(SHA('f'), "c4.tif", pages, 1);
+    omr_error err;
+    cr_assert_eq(store_exec(db, "UPDATE texts SET text = 'Ring mig 070-123 45 67 eller anna@example.se, "
+                                "pnr 19811218-9876', status = 'ok'",
+                            &err),
+                 OMR_OK, "%s", err.message);
+    export_all();
+    char *records = slurp("records.csv");
+    char *row = line_starting(records, "C4,");
+    cr_assert_not_null(row, "%s", records);
+    cr_assert(strstr(row, ",\"Ring mig [telefon] eller [e-post], pnr [personnummer]\","), "%s", row);
+    cr_assert_null(strstr(records, "9876"), "%s", records);
+    cr_assert_null(strstr(records, "anna@"), "%s", records);
+    free(records);
+    /* the ledger keeps the text as read, for the operator */
+    sqlite3_stmt *st;
+    cr_assert_eq(sqlite3_prepare_v2(db, "SELECT text FROM texts", -1, &st, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+    cr_assert(strstr((const char *)sqlite3_column_text(st, 0), "19811218-9876"));
+    sqlite3_finalize(st);
 }

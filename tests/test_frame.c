@@ -6,6 +6,7 @@
  * inserted with SQL.
  */
 #include <criterion/criterion.h>
+#include <unistd.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -344,7 +345,7 @@ Test(frame, web_answers_become_returns_and_the_first_return_counts) {
     paper_return(frame_codes[0], "2024-06-10T09:00:00Z");
     char csv[2048];
     snprintf(csv, sizeof csv,
-             "%s%s,5,4,3,2,1,5,4,3,2,2,1,1,1,1,0,0,1,0,1,0,0,0,8,\"Bra, tack\",2024-06-01 12:00\n"
+             "%s%s,5,4,3,2,1,5,4,3,2,2,1,1,1,1,0,0,1,0,1,0,0,0,8,\"Bra, tack\",2024-06-01 12:00+02:00\n"
              "%s,5,5,5,5,5,5,5,5,5,1,1,1,1,2,0,0,0,0,0,0,0,0,10,,2024-06-02\n",
              web_header, frame_codes[0], frame_codes[3]);
     frame_problems p = {0};
@@ -507,7 +508,7 @@ Test(frame, lowercase_codes_are_the_same_codes_as_the_scanned_upper_case_ones) {
     /* a web answer typed in lower case */
     const omr_template *t = test_template("ekb-2024");
     char web[1024];
-    snprintf(web, sizeof web, "%s%s,5,4,3,2,1,5,4,3,2,2,,1,1,1,0,0,1,0,1,0,0,0,8,,2024-06-01 12:00\n", web_header,
+    snprintf(web, sizeof web, "%s%s,5,4,3,2,1,5,4,3,2,2,,1,1,1,0,0,1,0,1,0,0,0,8,,2024-06-01 12:00Z\n", web_header,
              typed[2]);
     size_t imported = 0, skipped = 0, both = 0;
     rc = frame_import_web(db, t, write_file("web.csv", web), &p, &imported, &skipped, &both, &err);
@@ -531,4 +532,92 @@ Test(frame, lowercase_codes_are_the_same_codes_as_the_scanned_upper_case_ones) {
     cr_assert(has_problem(&p2, 2, "fails its check character"));
     frame_problems_clear(&p2);
     frame_problems_clear(&p);
+}
+
+Test(frame, codes_have_no_look_alikes_even_in_the_check_character) {
+    enum { N = 3000 };
+    static char codes[N][FRAME_CODE_RANDOM + 2];
+    omr_error err = {0};
+    cr_assert_eq(frame_make_codes(NULL, N, codes, &err), OMR_OK, "%s", err.message);
+    for (int i = 0; i < N; i++) {
+        cr_assert_eq(strlen(codes[i]), FRAME_CODE_RANDOM + 1);
+        cr_assert_null(strpbrk(codes[i], "0O1IL"), "code %s has a look-alike", codes[i]);
+        cr_assert(frame_code_check_ok(codes[i]), "%s", codes[i]);
+    }
+}
+
+Test(frame, web_return_times_are_real_dates_with_a_zone) {
+    const omr_template *t = test_template("ekb-2024");
+    small_frame();
+    static const char *const times[] = {"2024-06-01T12:00:00+02:00", /* accepted: 10:00 UTC */
+                                        "2024-02-31T10:00:00Z",      /* no such day */
+                                        "2024-06-01T12:00",          /* no zone */
+                                        "2024-06-02T25:00Z"};        /* no such hour */
+    char csv[4096];
+    snprintf(csv, sizeof csv, "%s", web_header);
+    for (int i = 0; i < 4; i++) {
+        size_t len = strlen(csv);
+        snprintf(csv + len, sizeof csv - len,
+                 "%s,5,5,5,5,5,5,5,5,5,1,1,1,1,2,0,0,0,0,0,0,0,0,10,,%s\n", frame_codes[i], times[i]);
+    }
+    frame_problems p = {0};
+    size_t imported = 0, skipped = 0, both = 0;
+    omr_error err = {0};
+    cr_assert_eq(frame_import_web(db, t, write_file("web.csv", csv), &p, &imported, &skipped, &both, &err),
+                 OMR_ERR_INVALID);
+    cr_assert(!has_problem(&p, 2, "submitted_at"), "+02:00 is a zone");
+    cr_assert(has_problem(&p, 3, "\"2024-02-31T10:00:00Z\" is not a real date"));
+    cr_assert(has_problem(&p, 4, "has a time but no time zone"));
+    cr_assert(has_problem(&p, 5, "is not a real date"));
+    frame_problems_clear(&p);
+    /* the good row alone: stored in UTC */
+    snprintf(csv, sizeof csv, "%s%s,5,5,5,5,5,5,5,5,5,1,1,1,1,2,0,0,0,0,0,0,0,0,10,,%s\n"
+             "%s,5,5,5,5,5,5,5,5,5,1,1,1,1,2,0,0,0,0,0,0,0,0,10,,2024-02-29T23:30-0100\n",
+             web_header, frame_codes[0], times[0], frame_codes[1]);
+    cr_assert_eq(frame_import_web(db, t, write_file("web2.csv", csv), &p, &imported, &skipped, &both, &err),
+                 OMR_OK, "%s", err.message);
+    dump(&p);
+    cr_assert_eq(count("SELECT count(*) FROM returns WHERE created_at = '2024-06-01T10:00:00Z'"), 1);
+    cr_assert_eq(count("SELECT count(*) FROM returns WHERE created_at = '2024-03-01T00:30:00Z'"), 1);
+    frame_problems_clear(&p);
+    template_free((omr_template *)t);
+}
+
+/* The demo's path (samples/demo.sh, README "From sample to tables"): the sample
+ * generator's codes are imported as a frame with the check-digit check on. */
+Test(frame, the_sample_generators_codes_pass_the_frame_import_check, .timeout = 120) {
+    const char *samples = getenv("OMR_SAMPLES_BIN");
+    if (!samples || !*samples)
+        samples = "build/omr-samples";
+    cr_assert_eq(access(samples, X_OK), 0, "%s is missing: make build/omr-samples", samples);
+    char cmd[2048], out[8192];
+    snprintf(cmd, sizeof cmd, "%s make --template ekb-2024 --count 6 --seed 2024 --out %s/sample", samples,
+             dir);
+    cr_assert_eq(run(cmd, out, sizeof out), 0, "%s", out);
+    char path[600];
+    snprintf(path, sizeof path, "%s/sample/codes.txt", dir);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f);
+    char frame_path[600];
+    snprintf(frame_path, sizeof frame_path, "%s/sample-frame.csv", dir);
+    FILE *frame = fopen(frame_path, "w");
+    fputs("code,unit\n", frame);
+    char line[64];
+    int n = 0;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = 0;
+        if (!*line)
+            continue;
+        cr_assert(frame_code_check_ok(line), "the sample's code %s fails its check character", line);
+        cr_assert_null(strpbrk(line, "0O1IL"), "the sample's code %s has a look-alike", line);
+        fprintf(frame, "%s,%s\n", line, n % 2 ? "Farsta" : "Järva");
+        n++;
+    }
+    fclose(f);
+    fclose(frame);
+    cr_assert_eq(n, 6);
+    snprintf(cmd, sizeof cmd, "%s frame import --db %s/omr.db --template ekb-2024 %s", omr_bin(), dir,
+             frame_path);
+    cr_assert_eq(run(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert_eq(count("SELECT count(*) FROM frame"), 6);
 }

@@ -428,7 +428,7 @@ Test(report, shares_equal_those_computed_from_the_truth) {
         long n;
         double share = truth_share(u, s, NULL, &n);
         char want[64];
-        snprintf(want, sizeof want, ",%ld,%.2f\r\n", n, share);
+        snprintf(want, sizeof want, ",%ld,%.2f,\r\n", n, share);
         cr_assert(strstr(line, want), "%s %s: %s, the truth gives%s", unit, q, line, want);
         rows++;
     }
@@ -560,5 +560,158 @@ Test(report, weighted_shares_follow_the_frame) {
     analysis_free(&d);
     template_free(t);
     store_close(db);
+    rm_rf(dir);
+}
+
+/* ---- suppression, answers per unit, the Excel dialect ------------------------------------------ */
+
+static char *slurp(const char *dir, const char *name, size_t *len_out) {
+    char path[700];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "%s", path);
+    static char buf[4][1 << 20];
+    static int next;
+    char *b = buf[next++ % 4];
+    size_t len = fread(b, 1, sizeof buf[0] - 1, f);
+    b[len] = 0;
+    fclose(f);
+    if (len_out)
+        *len_out = len;
+    return b;
+}
+
+static unsigned png_height(const char *dir, const char *name) {
+    size_t len;
+    const unsigned char *p = (const unsigned char *)slurp(dir, name, &len);
+    cr_assert(len > 24);
+    return (unsigned)p[20] << 24 | (unsigned)p[21] << 16 | (unsigned)p[22] << 8 | p[23];
+}
+
+Test(report, cells_under_the_minimum_are_suppressed_with_a_footnote) {
+    char *dir = test_tempdir();
+    sqlite3 *db = truth_ledger(dir);
+    omr_template *t = test_template("ekb-2024");
+    analysis_data d;
+    omr_error err = {0};
+    cr_assert_eq(analysis_load(db, t, &d, &err), OMR_OK, "%s", err.message);
+    report_rates rates;
+    cr_assert_eq(report_response_rates(db, "ekb-2024", &rates, &err), OMR_OK);
+    /* every unit has 100-200 respondents, the whole survey more than 300 */
+    long per_unit[3] = {0};
+    for (int i = 0; i < N_PEOPLE; i++)
+        per_unit[people[i].unit] += people[i].answered;
+    for (int u = 0; u < 3; u++)
+        cr_assert(per_unit[u] < 250 && per_unit[u] > 50, "%ld", per_unit[u]);
+    char plain[600], hidden[600];
+    snprintf(plain, sizeof plain, "%s/plain", dir);
+    snprintf(hidden, sizeof hidden, "%s/hidden", dir);
+    report_options all = {.total_label = "Alla", .min_cell = 1};
+    cr_assert_eq(report_write(db, &d, &rates, plain, &all, &err), OMR_OK, "%s", err.message);
+    report_options o = {.total_label = "Alla", .min_cell = 250};
+    cr_assert_eq(report_write(db, &d, &rates, hidden, &o, &err), OMR_OK, "%s", err.message);
+
+    /* CSV: the units' values are ".", with the note; the whole survey's are numbers; n stays */
+    const char *agree = slurp(hidden, "agree.csv", NULL);
+    cr_assert(strncmp(agree, "unit,question,statement,n,agree_pct,note\r\n", 42) == 0, "%s", agree);
+    long n;
+    double share = truth_share(1, 0, NULL, &n);
+    char want[200];
+    snprintf(want, sizeof want, "J\xC3\xA4rva,q1a,");
+    const char *row = strstr(agree, want);
+    cr_assert_not_null(row);
+    snprintf(want, sizeof want, ",%ld,.,F\xC3\xA4rre \xC3\xA4n 250 svar: v\xC3\xA4rdet visas inte\r\n", n);
+    cr_assert(strstr(row, want) && strstr(row, want) < strchr(row, '\n'), "%.200s wants %s", row, want);
+    share = truth_share(-1, 0, NULL, &n);
+    snprintf(want, sizeof want, ",%ld,%.2f,\r\n", n, share);
+    cr_assert(strstr(strstr(agree, "Alla,q1a,"), want), "%s", want);
+    const char *grade = slurp(hidden, "grade.csv", NULL);
+    cr_assert(strstr(grade, "Farsta,q6,") && strstr(strstr(grade, "Farsta,q6,"), ",.,6 7 8 9 10,.,F"),
+              "%s", grade);
+    const char *filter = slurp(hidden, "filter.csv", NULL);
+    cr_assert(strstr(strstr(filter, "Bromma,q5,"), ",.,F"), "%s", filter);
+    /* with every value shown, none is a dot */
+    cr_assert_null(strstr(slurp(plain, "agree.csv", NULL), ",.,"));
+
+    /* the page: the rule stated, a dot with its footnote, n printed in the table */
+    const char *html = slurp(hidden, "index.html", NULL);
+    cr_assert(strstr(html, "Minsta redovisade grupp: 250 svar"));
+    cr_assert(strstr(html, ">.<sup><a href=\"#fn-sup\">*</a></sup>"));
+    cr_assert(strstr(html, "* . = F\xC3\xA4rre \xC3\xA4n 250 svar"));
+    snprintf(want, sizeof want, "<span class=\"n\">n = %ld</span>", n);
+    cr_assert(strstr(html, want), "%s", want);
+    cr_assert_null(strstr(html, "muspekaren"));
+    const char *html_plain = slurp(plain, "index.html", NULL);
+    cr_assert_null(strstr(html_plain, "#fn-sup\">*</a>"));
+    cr_assert(strstr(html_plain, want), "n is printed whether or not anything is hidden");
+
+    /* charts: a suppressed chart carries its footnote line (taller); whole-survey charts do not */
+    cr_assert_eq(png_height(hidden, "grade.png"), png_height(plain, "grade.png") + 44);
+    cr_assert_eq(png_height(hidden, "filter.png"), png_height(plain, "filter.png") + 44);
+    cr_assert_eq(png_height(hidden, "agree.png"), png_height(plain, "agree.png"));
+
+    report_rates_free(&rates);
+    analysis_free(&d);
+    template_free(t);
+    store_close(db);
+    rm_rf(dir);
+}
+
+Test(report, excel_dialect_has_bom_semicolons_and_decimal_commas) {
+    char *dir = test_tempdir();
+    sqlite3 *db = truth_ledger(dir);
+    omr_template *t = test_template("ekb-2024");
+    analysis_data d;
+    omr_error err = {0};
+    cr_assert_eq(analysis_load(db, t, &d, &err), OMR_OK, "%s", err.message);
+    report_rates rates;
+    cr_assert_eq(report_response_rates(db, "ekb-2024", &rates, &err), OMR_OK);
+    char out[600];
+    snprintf(out, sizeof out, "%s/excel", dir);
+    report_options o = {.total_label = "Alla", .excel = 1};
+    cr_assert_eq(report_write(db, &d, &rates, out, &o, &err), OMR_OK, "%s", err.message);
+    static const char *const names[] = {"response-rate.csv", "agree.csv", "distribution.csv",
+                                        "grade.csv", "filter.csv", "options.csv"};
+    for (size_t i = 0; i < 6; i++) {
+        const char *csv = slurp(out, names[i], NULL);
+        cr_assert(strncmp(csv, "\xEF\xBB\xBFunit;", 8) == 0, "%s: %.40s", names[i], csv);
+        /* every row has the header's number of ';' and no number has a decimal point */
+        int fields = -1;
+        for (const char *line = csv; *line;) {
+            const char *end = strstr(line, "\r\n");
+            cr_assert_not_null(end, "%s: rows end in CRLF", names[i]);
+            int semis = 0;
+            for (const char *p = line; p < end; p++) {
+                semis += *p == ';';
+                cr_assert(!(p > line && *p == '.' && p[-1] >= '0' && p[-1] <= '9' && p[1] >= '0' &&
+                            p[1] <= '9'),
+                          "%s: a decimal point in %.*s", names[i], (int)(end - line), line);
+            }
+            if (fields < 0)
+                fields = semis;
+            cr_assert_eq(semis, fields, "%s: %.*s", names[i], (int)(end - line), line);
+            line = end + 2;
+        }
+        cr_assert(fields >= 4);
+    }
+    long n;
+    double share = truth_share(-1, 0, NULL, &n);
+    char want[100];
+    snprintf(want, sizeof want, ";%ld;%.2f;\r\n", n, share);
+    *strchr(want + 1, '.') = ',';
+    cr_assert(strstr(slurp(out, "agree.csv", NULL), want), "%s", want);
+    /* Table 1 through the command line too */
+    report_rates_free(&rates);
+    analysis_free(&d);
+    template_free(t);
+    store_close(db);
+    char cmd[900], *text = NULL;
+    snprintf(cmd, sizeof cmd, "%s report response-rate --db %s/omr.db --format csv --excel", omr_bin(), dir);
+    cr_assert_eq(run(cmd, &text), 0);
+    cr_assert(strncmp(text, "\xEF\xBB\xBFunit;sent;returned;", 22) == 0, "%s", text);
+    free(text);
+    snprintf(cmd, sizeof cmd, "%s report --db %s/omr.db --min-cell 0 --out %s/x 2>/dev/null", omr_bin(), dir, dir);
+    cr_assert_eq(run(cmd, &text), 2, "--min-cell 0 is a usage error");
+    free(text);
     rm_rf(dir);
 }

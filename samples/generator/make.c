@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 
 #include "base/common.h"
+#include "forms/code.h"
 #include "csvio.h"
 #include "degrade.h"
 #include "pages/encode.h"
@@ -97,16 +98,25 @@ static int code_set_add(code_set *s, uint64_t key) {
     return 1;
 }
 
+/* A login code as `omr frame codes` makes them: 7 characters without
+ * look-alikes (no 0/O, 1/I/L) and the Luhn mod 36 check character (redrawn
+ * when that is a look-alike), so the sample's codes pass the frame import's
+ * check without --no-check-digit. */
 static void new_code(rng *r, code_set *issued, char code[9]) {
-    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    static const char alphabet[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    const int k_max = (int)sizeof alphabet - 1;
     for (;;) {
         uint64_t key = 1;
-        for (int i = 0; i < 8; i++) {
-            int k = rng_int(r, 36);
+        for (int i = 0; i < 7; i++) {
+            int k = rng_int(r, k_max);
             code[i] = alphabet[k];
             key = key * 37 + (uint64_t)k;
         }
+        code[7] = '\0';
+        code[7] = identify_check_char(code);
         code[8] = '\0';
+        if (!strchr(alphabet, code[7]))
+            continue;
         if (code_set_add(issued, key))
             return;
     }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "survey/analysis.h"
+#include "survey/analysis_labelled.h"
 #include "cli/cli.h"
 #include "survey/frame.h"
 #include "survey/report.h"
@@ -21,17 +22,24 @@
 static const char *const report_usage =
     "usage: omr report [ACTION] [--db PATH] [--template T] [OPTIONS]\n"
     "\n"
-    "  omr report response-rate [--format text|csv] [--total-label NAME]\n"
+    "  omr report response-rate [--format text|csv] [--excel] [--total-label NAME]\n"
     "        Table 1 per unit and for the whole survey: sent, returned, response rate,\n"
     "        undeliverable, corrected response rate = returned / (sent - undeliverable)\n"
-    "  omr report [--weight VAR,...] [--total-label NAME] [--title TEXT] --out DIR\n"
+    "  omr report [--weight VAR,...] [--total-label NAME] [--title TEXT] [--min-cell N]\n"
+    "             [--excel] --out DIR\n"
     "        the report: share who agree per statement, distributions, mean grade,\n"
     "        the share a routed question applies to and its reasons, for the whole\n"
-    "        survey and per unit; CSV tables, PNG and SVG charts, DIR/index.html\n"
+    "        survey and per unit; CSV tables, PNG and SVG charts, DIR/index.html.\n"
+    "        A value resting on fewer than N answers (default 5) is shown as \".\"\n"
+    "        with a footnote; --excel writes the CSV tables for Excel (';', decimal\n"
+    "        comma, UTF-8 byte order mark)\n"
     "  omr report export-analysis [--weight VAR,...] [--excel] --out DIR\n"
     "        data.csv (respondents joined with the frame's variables), codebook.csv,\n"
-    "        data.sps (SPSS, PSPP), data.R; --excel also data-excel.csv (';', decimal\n"
-    "        comma, UTF-8 byte order mark)\n"
+    "        data.sps (SPSS, PSPP), data.R, data.sav (SPSS, PSPP, R haven) and\n"
+    "        data.dta (Stata 14+, R haven) with labels and missing values; --excel also\n"
+    "        data-excel.csv (';', decimal comma, UTF-8 byte order mark). Comments are\n"
+    "        exported with personal identity numbers, phone numbers and e-mail\n"
+    "        addresses masked\n"
     "\n"
     "--weight: post-stratification on frame variables (or unit), e.g. --weight unit,gender.\n"
     "--db PATH is the ledger (default omr.db). T may be left out when the ledger holds one\n"
@@ -64,11 +72,13 @@ int cmd_report(int argc, char **argv) {
                                             {"total-label", required_argument, 0, 'l'},
                                             {"title", required_argument, 0, 'T'},
                                             {"excel", no_argument, 0, 'x'},
+                                            {"min-cell", required_argument, 0, 'm'},
                                             {"help", no_argument, 0, 'h'},
                                             {0, 0, 0, 0}};
     const char *db_path = "omr.db", *template_id = NULL, *format = "text", *weight = NULL,
                *out = NULL, *total_label = "Totalt", *title = NULL;
     int excel = 0, c;
+    long min_cell = REPORT_MIN_CELL_DEFAULT;
     optind = 1;
     while ((c = getopt_long(argc - shift, argv + shift, "", options, NULL)) != -1) {
         switch (c) {
@@ -80,6 +90,17 @@ int cmd_report(int argc, char **argv) {
         case 'l': total_label = optarg; break;
         case 'T': title = optarg; break;
         case 'x': excel = 1; break;
+        case 'm': {
+            char *end = NULL;
+            min_cell = strtol(optarg, &end, 10);
+            if (!*optarg || *end || min_cell < 1 || min_cell > 1000000) {
+                fprintf(stderr, "omr report: --min-cell wants a whole number of answers, 1 or more "
+                                "(1 shows every value), not \"%s\"\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        }
         case 'h': fputs(report_usage, stdout); return EXIT_DONE;
         default: fputs(report_usage, stderr); return EXIT_USAGE;
         }
@@ -130,7 +151,8 @@ int cmd_report(int argc, char **argv) {
     }
     if (rates_only) {
         report_write_rates(stdout, &rates, total_label,
-                           strcmp(format, "csv") == 0 ? REPORT_CSV : REPORT_TEXT);
+                           strcmp(format, "csv") == 0 ? (excel ? REPORT_CSV_EXCEL : REPORT_CSV)
+                                                      : REPORT_TEXT);
         frame_strings foreign;
         if (frame_list_foreign_returns(db, picked, &foreign, &err) == OMR_OK) {
             if (foreign.count)
@@ -164,23 +186,28 @@ int cmd_report(int argc, char **argv) {
     for (size_t i = 0; i < data.notes.count; i++)
         fprintf(stderr, "omr report: %s\n", data.notes.items[i]);
     if (strcmp(action, "report") == 0) {
-        report_options o = {.total_label = total_label, .title = title};
+        report_options o = {.total_label = total_label, .title = title, .min_cell = min_cell,
+                            .excel = excel};
         if (report_write(db, &data, &rates, out, &o, &err) != OMR_OK) {
             fprintf(stderr, "omr report: %s\n", err.message);
             status = EXIT_OUTPUT;
         } else
-            fprintf(stderr, "omr report: %zu respondents of %ld in the frame of %s%s%s; open %s/index.html\n",
+            fprintf(stderr,
+                    "omr report: %zu respondents of %ld in the frame of %s%s%s; values on fewer "
+                    "than %ld answers suppressed; open %s/index.html\n",
                     data.n_rows, rates.total.sent, t->id, data.weight_vars ? ", weighted on " : "",
-                    data.weight_vars ? data.weight_vars : "", out);
+                    data.weight_vars ? data.weight_vars : "", min_cell, out);
     } else {
         analysis_export_options o = {.excel = excel};
-        if (analysis_export(&data, out, &o, &err) != OMR_OK) {
+        if (analysis_export(&data, out, &o, &err) != OMR_OK ||
+            analysis_write_labelled(&data, out, ANALYSIS_SAV, &err) != OMR_OK ||
+            analysis_write_labelled(&data, out, ANALYSIS_DTA, &err) != OMR_OK) {
             fprintf(stderr, "omr report export-analysis: %s\n", err.message);
             status = EXIT_OUTPUT;
         } else
             fprintf(stderr,
                     "omr report export-analysis: %zu respondents of %s written to %s (data.csv, "
-                    "codebook.csv, data.sps, data.R%s)\n",
+                    "codebook.csv, data.sps, data.R, data.sav, data.dta%s)\n",
                     data.n_rows, t->id, out, excel ? ", data-excel.csv" : "");
     }
 done:

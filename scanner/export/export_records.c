@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "base/files.h"
+#include "export/redact.h"
 
 /* Is `id` a column already written for an earlier template? */
 static int column_seen(const omr_template *const *templates, size_t upto, const char *question,
@@ -176,8 +177,14 @@ static void write_record(FILE *out, const export_return *r, const column *cols, 
     for (size_t i = 0; i < n_cols; i++) {
         char buf[16];
         fputc(',', out);
-        /* a text field's cell is text (formula-neutralised); answers are codes */
-        omr_csv_cell(out, cell_for(r, &cols[i], buf, sizeof buf), ',', cols[i].is_text ? OMR_CSV_TEXT : OMR_CSV_PLAIN);
+        /* a text field's cell is text (formula-neutralised), with personal data
+         * masked (export/redact.h; the ledger keeps it as read); answers are codes */
+        if (cols[i].is_text) {
+            char *masked = redact_comment(cell_for(r, &cols[i], buf, sizeof buf));
+            omr_csv_cell(out, masked ? masked : "[masking failed: out of memory]", ',', OMR_CSV_TEXT);
+            free(masked);
+        } else
+            omr_csv_cell(out, cell_for(r, &cols[i], buf, sizeof buf), ',', OMR_CSV_PLAIN);
     }
     char id[32];
     snprintf(id, sizeof id, "%lld", r->id);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "base/files.h"
+#include "export/redact.h"
 #include "ledger/survey_queries.h"
 
 const char *analysis_missing_label(int code) {
@@ -360,8 +361,8 @@ int analysis_weight(sqlite3 *db, analysis_data *d, char *const *vars, size_t n_v
         else {
             char note[2300];
             snprintf(note, sizeof note,
-                     "weighting: no respondents in the cell %s (%ld in the frame); the weights "
-                     "represent the other cells",
+                     "viktning: inga svarande i cellen %s (%ld i urvalet); vikterna "
+                     "representerar de övriga cellerna",
                      cells[c].key, cells[c].population);
             frame_strings_add(&d->notes, note);
         }
@@ -393,51 +394,39 @@ int analysis_weight(sqlite3 *db, analysis_data *d, char *const *vars, size_t n_v
 
 /* ---- exports ---------------------------------------------------------------------------- */
 
-typedef enum { VAR_STRING, VAR_NUMERIC, VAR_DECIMAL } var_kind;
-typedef enum { SRC_CODE, SRC_UNIT, SRC_FRAME, SRC_MODE, SRC_QUESTION, SRC_OPTION, SRC_TEXT,
-               SRC_WEIGHT } var_source;
-
-typedef struct {
-    char name[160];
-    var_kind kind;
-    var_source source;
-    size_t index;  /* frame variable, question or text field */
-    size_t option; /* box of a multi question */
-    const char *label;
-    size_t width;  /* bytes, for strings */
-    char text_label[200];
-} export_var;
-
-static size_t build_vars(const analysis_data *d, export_var **out) {
+size_t analysis_vars_build(const analysis_data *d, analysis_var **out) {
     const omr_template *t = d->tmpl;
     size_t cap = 8 + d->n_vars + t->n_text_fields;
     for (size_t q = 0; q < t->n_questions; q++)
         cap += t->questions[q].n_boxes;
-    export_var *v = calloc(cap, sizeof *v);
+    analysis_var *v = calloc(cap, sizeof *v);
+    *out = v;
+    if (!v)
+        return 0;
     size_t n = 0;
-    v[n++] = (export_var){.name = "code", .kind = VAR_STRING, .source = SRC_CODE,
+    v[n++] = (analysis_var){.name = "code", .kind = ANALYSIS_VAR_STRING, .source = ANALYSIS_SRC_CODE,
                           .label = "Inloggningskod (login code)"};
-    v[n++] = (export_var){.name = "unit", .kind = VAR_STRING, .source = SRC_UNIT,
+    v[n++] = (analysis_var){.name = "unit", .kind = ANALYSIS_VAR_STRING, .source = ANALYSIS_SRC_UNIT,
                           .label = "Enhet (unit, from the frame)"};
     for (size_t k = 0; k < d->n_vars; k++) {
-        export_var *e = &v[n++];
+        analysis_var *e = &v[n++];
         snprintf(e->name, sizeof e->name, "%s", d->var_names[k]);
-        e->kind = VAR_STRING;
-        e->source = SRC_FRAME;
+        e->kind = ANALYSIS_VAR_STRING;
+        e->source = ANALYSIS_SRC_FRAME;
         e->index = k;
         snprintf(e->text_label, sizeof e->text_label, "%s (from the frame)", d->var_names[k]);
         e->label = e->text_label;
     }
-    v[n++] = (export_var){.name = "mode", .kind = VAR_STRING, .source = SRC_MODE,
+    v[n++] = (analysis_var){.name = "mode", .kind = ANALYSIS_VAR_STRING, .source = ANALYSIS_SRC_MODE,
                           .label = "Svarssätt (mode: paper or web)"};
     for (size_t q = 0; q < t->n_questions; q++) {
         const template_question *tq = &t->questions[q];
         if (tq->type == QUESTION_MULTI) {
             for (size_t b = 0; b < tq->n_boxes; b++) {
-                export_var *e = &v[n++];
+                analysis_var *e = &v[n++];
                 snprintf(e->name, sizeof e->name, "%s_%s", tq->id, tq->boxes[b].value);
-                e->kind = VAR_NUMERIC;
-                e->source = SRC_OPTION;
+                e->kind = ANALYSIS_VAR_NUMERIC;
+                e->source = ANALYSIS_SRC_OPTION;
                 e->index = q;
                 e->option = b;
                 snprintf(e->text_label, sizeof e->text_label, "%s: %s", tq->text,
@@ -446,26 +435,26 @@ static size_t build_vars(const analysis_data *d, export_var **out) {
             }
             continue;
         }
-        export_var *e = &v[n++];
+        analysis_var *e = &v[n++];
         snprintf(e->name, sizeof e->name, "%s", tq->id);
-        e->kind = analysis_question_is_numeric(tq) ? VAR_NUMERIC : VAR_STRING;
-        e->source = SRC_QUESTION;
+        e->kind = analysis_question_is_numeric(tq) ? ANALYSIS_VAR_NUMERIC : ANALYSIS_VAR_STRING;
+        e->source = ANALYSIS_SRC_QUESTION;
         e->index = q;
         e->label = tq->text;
     }
     for (size_t f = 0; f < t->n_text_fields; f++) {
-        export_var *e = &v[n++];
+        analysis_var *e = &v[n++];
         snprintf(e->name, sizeof e->name, "%s", t->text_fields[f].id);
-        e->kind = VAR_STRING;
-        e->source = SRC_TEXT;
+        e->kind = ANALYSIS_VAR_STRING;
+        e->source = ANALYSIS_SRC_TEXT;
         e->index = f;
         e->label = t->text_fields[f].prompt ? t->text_fields[f].prompt : t->text_fields[f].id;
     }
     if (d->weight_vars) {
-        export_var *e = &v[n++];
+        analysis_var *e = &v[n++];
         snprintf(e->name, sizeof e->name, "weight");
-        e->kind = VAR_DECIMAL;
-        e->source = SRC_WEIGHT;
+        e->kind = ANALYSIS_VAR_DECIMAL;
+        e->source = ANALYSIS_SRC_WEIGHT;
         snprintf(e->text_label, sizeof e->text_label, "Vikt (post-stratification on %s)",
                  d->weight_vars);
         e->label = e->text_label;
@@ -476,21 +465,21 @@ static size_t build_vars(const analysis_data *d, export_var **out) {
 
 /* The cell of variable v for row r, into buf; line breaks become " / " so
  * that every respondent is one physical line (PSPP and SPSS read by line). */
-static const char *cell_value(const analysis_data *d, const export_var *v, const analysis_row *r,
+const char *analysis_cell_value(const analysis_data *d, const analysis_var *v, const analysis_row *r,
                               char *buf, size_t size) {
     const omr_template *t = d->tmpl;
     switch (v->source) {
-    case SRC_CODE: return r->code;
-    case SRC_UNIT: return r->unit;
-    case SRC_FRAME: return r->vars[v->index];
-    case SRC_MODE: return r->mode;
-    case SRC_QUESTION:
+    case ANALYSIS_SRC_CODE: return r->code;
+    case ANALYSIS_SRC_UNIT: return r->unit;
+    case ANALYSIS_SRC_FRAME: return r->vars[v->index];
+    case ANALYSIS_SRC_MODE: return r->mode;
+    case ANALYSIS_SRC_QUESTION:
         if (r->missing[v->index]) {
             snprintf(buf, size, "%d", r->missing[v->index]);
-            return v->kind == VAR_NUMERIC ? buf : "";
+            return v->kind == ANALYSIS_VAR_NUMERIC ? buf : "";
         }
         return r->values[v->index];
-    case SRC_OPTION: {
+    case ANALYSIS_SRC_OPTION: {
         const template_question *q = &t->questions[v->index];
         if (r->missing[v->index])
             snprintf(buf, size, "%d", r->missing[v->index]);
@@ -499,8 +488,10 @@ static const char *cell_value(const analysis_data *d, const export_var *v, const
                      analysis_value_in(r->values[v->index], q->boxes[v->option].value));
         return buf;
     }
-    case SRC_TEXT: {
-        const char *s = r->texts[v->index];
+    case ANALYSIS_SRC_TEXT: {
+        /* personal data masked (export/redact.h); the ledger keeps the text as read */
+        char *masked = redact_comment(r->texts[v->index]);
+        const char *s = masked ? masked : "[masking failed: out of memory]";
         size_t o = 0;
         for (; *s && o + 4 < size; s++) {
             if (*s == '\r')
@@ -512,15 +503,16 @@ static const char *cell_value(const analysis_data *d, const export_var *v, const
                 buf[o++] = *s;
         }
         buf[o] = 0;
+        free(masked);
         return buf;
     }
-    case SRC_WEIGHT: snprintf(buf, size, "%.6f", r->weight); return buf;
+    case ANALYSIS_SRC_WEIGHT: snprintf(buf, size, "%.6f", r->weight); return buf;
     }
     return "";
 }
 
 /* Returns 0, or -1 when out of memory (the file is then abandoned). */
-static int write_data(FILE *f, const analysis_data *d, const export_var *v, size_t nv, int excel) {
+static int write_data(FILE *f, const analysis_data *d, const analysis_var *v, size_t nv, int excel) {
     char delim = excel ? ';' : ',';
     if (excel)
         fputs("\xEF\xBB\xBF", f);
@@ -537,8 +529,8 @@ static int write_data(FILE *f, const analysis_data *d, const export_var *v, size
         for (size_t i = 0; i < nv; i++) {
             if (i)
                 fputc(delim, f);
-            const char *s = cell_value(d, &v[i], &d->rows[r], buf, 65536);
-            if (excel && v[i].kind == VAR_DECIMAL && s == buf) {
+            const char *s = analysis_cell_value(d, &v[i], &d->rows[r], buf, 65536);
+            if (excel && v[i].kind == ANALYSIS_VAR_DECIMAL && s == buf) {
                 char *dot = strchr(buf, '.');
                 if (dot)
                     *dot = ',';
@@ -547,7 +539,7 @@ static int write_data(FILE *f, const analysis_data *d, const export_var *v, size
              * formula-neutralised; data.csv is read by the R and SPSS scripts, which
              * must get the values as they are. Numbers and missing-value codes (-9)
              * stay numbers in both (base/files.h) */
-            omr_csv_cell(f, s, delim, excel && v[i].kind == VAR_STRING ? OMR_CSV_TEXT : OMR_CSV_PLAIN);
+            omr_csv_cell(f, s, delim, excel && v[i].kind == ANALYSIS_VAR_STRING ? OMR_CSV_TEXT : OMR_CSV_PLAIN);
         }
         fputs("\r\n", f);
     }
@@ -555,42 +547,42 @@ static int write_data(FILE *f, const analysis_data *d, const export_var *v, size
     return 0;
 }
 
-static const char *kind_name(var_kind k) {
-    return k == VAR_STRING ? "string" : k == VAR_NUMERIC ? "numeric" : "decimal";
+static const char *kind_name(analysis_var_kind k) {
+    return k == ANALYSIS_VAR_STRING ? "string" : k == ANALYSIS_VAR_NUMERIC ? "numeric" : "decimal";
 }
 
 /* codebook.csv: variable, type, question, value, label, missing */
-static void write_codebook(FILE *f, const analysis_data *d, const export_var *v, size_t nv) {
+static void write_codebook(FILE *f, const analysis_data *d, const analysis_var *v, size_t nv) {
     static const char *const head[] = {"variable", "type", "question", "value", "label", "missing"};
     omr_csv_row(f, head, 6);
     const omr_template *t = d->tmpl;
     for (size_t i = 0; i < nv; i++) {
-        const export_var *e = &v[i];
+        const analysis_var *e = &v[i];
         const char *row[] = {e->name, kind_name(e->kind), e->label, "", "", ""};
         omr_csv_row_kinds(f, row, 6, "pptptp");
-        if (e->source == SRC_QUESTION && e->kind == VAR_NUMERIC) {
+        if (e->source == ANALYSIS_SRC_QUESTION && e->kind == ANALYSIS_VAR_NUMERIC) {
             const template_question *q = &t->questions[e->index];
             for (size_t b = 0; b < q->n_boxes; b++) {
                 const char *vr[] = {e->name, kind_name(e->kind), e->label, q->boxes[b].value,
                                     q->boxes[b].label ? q->boxes[b].label : "", ""};
                 omr_csv_row_kinds(f, vr, 6, "pptptp");
             }
-        } else if (e->source == SRC_OPTION) {
+        } else if (e->source == ANALYSIS_SRC_OPTION) {
             const char *one[] = {e->name, kind_name(e->kind), e->label, "1", "Markerad (marked)", ""};
             const char *zero[] = {e->name, kind_name(e->kind), e->label, "0",
                                   "Ej markerad (not marked)", ""};
             omr_csv_row_kinds(f, one, 6, "pptptp");
             omr_csv_row_kinds(f, zero, 6, "pptptp");
         }
-        if (e->source == SRC_QUESTION || e->source == SRC_OPTION) {
+        if (e->source == ANALYSIS_SRC_QUESTION || e->source == ANALYSIS_SRC_OPTION) {
             for (size_t m = 0; m < 4; m++) {
                 char code[16];
                 snprintf(code, sizeof code, "%d", missing_codes[m]);
                 const char *mr[] = {e->name, kind_name(e->kind), e->label,
-                                    e->kind == VAR_NUMERIC ? code : "",
+                                    e->kind == ANALYSIS_VAR_NUMERIC ? code : "",
                                     analysis_missing_label(missing_codes[m]), "missing"};
                 omr_csv_row_kinds(f, mr, 6, "pptptp");
-                if (e->kind != VAR_NUMERIC)
+                if (e->kind != ANALYSIS_VAR_NUMERIC)
                     break; /* a string question: empty is its only missing value */
             }
         }
@@ -625,13 +617,13 @@ static void put_quoted(FILE *f, const char *s, char quote) {
     fputc(quote, f);
 }
 
-static size_t string_width(const analysis_data *d, const export_var *e) {
+size_t analysis_string_width(const analysis_data *d, const analysis_var *e) {
     size_t w = 1;
     char *buf = malloc(65536);
     if (!buf)
         return -1;
     for (size_t r = 0; r < d->n_rows; r++) {
-        const char *s = cell_value(d, e, &d->rows[r], buf, 65536);
+        const char *s = analysis_cell_value(d, e, &d->rows[r], buf, 65536);
         size_t len = s ? strlen(s) : 0;
         if (len > w)
             w = len;
@@ -640,7 +632,7 @@ static size_t string_width(const analysis_data *d, const export_var *e) {
     return w > 32767 ? 32767 : w;
 }
 
-static void write_spss(FILE *f, const analysis_data *d, export_var *v, size_t nv) {
+static void write_spss(FILE *f, const analysis_data *d, analysis_var *v, size_t nv) {
     const omr_template *t = d->tmpl;
     fprintf(f, "* Encoding: UTF-8.\n"
                "* %s: exported by omr for analysis. Reads data.csv from the current folder\n"
@@ -655,12 +647,12 @@ static void write_spss(FILE *f, const analysis_data *d, export_var *v, size_t nv
           "  /QUALIFIER='\"'\n  /VARIABLES=",
           f);
     for (size_t i = 0; i < nv; i++) {
-        export_var *e = &v[i];
+        analysis_var *e = &v[i];
         fprintf(f, " %s\n  ", e->name); /* the name ends a line, its format starts the next */
-        if (e->kind == VAR_STRING) {
-            e->width = string_width(d, e);
+        if (e->kind == ANALYSIS_VAR_STRING) {
+            e->width = analysis_string_width(d, e);
             fprintf(f, "A%zu", e->width);
-        } else if (e->kind == VAR_NUMERIC)
+        } else if (e->kind == ANALYSIS_VAR_NUMERIC)
             fputs("F3.0", f);
         else
             fputs("F10.6", f);
@@ -675,11 +667,11 @@ static void write_spss(FILE *f, const analysis_data *d, export_var *v, size_t nv
     fputs(".\n", f);
     fputs("VALUE LABELS", f);
     for (size_t i = 0; i < nv; i++) {
-        const export_var *e = &v[i];
-        if (e->kind != VAR_NUMERIC)
+        const analysis_var *e = &v[i];
+        if (e->kind != ANALYSIS_VAR_NUMERIC)
             continue;
         fprintf(f, "\n  /%s", e->name);
-        if (e->source == SRC_QUESTION) {
+        if (e->source == ANALYSIS_SRC_QUESTION) {
             const template_question *q = &t->questions[e->index];
             for (size_t b = 0; b < q->n_boxes; b++) {
                 fprintf(f, "\n    %s ", q->boxes[b].value);
@@ -696,19 +688,19 @@ static void write_spss(FILE *f, const analysis_data *d, export_var *v, size_t nv
     fputs("MISSING VALUES", f);
     int first = 1;
     for (size_t i = 0; i < nv; i++)
-        if (v[i].kind == VAR_NUMERIC) {
+        if (v[i].kind == ANALYSIS_VAR_NUMERIC) {
             fprintf(f, first ? " %s (LOWEST THRU -1)" : "\n  /%s (LOWEST THRU -1)", v[i].name);
             first = 0;
         }
     fputs(".\n", f);
     fputs("VARIABLE LEVEL", f);
     for (size_t i = 0; i < nv; i++) {
-        const export_var *e = &v[i];
+        const analysis_var *e = &v[i];
         const char *level = "NOMINAL";
-        if (e->kind == VAR_DECIMAL)
+        if (e->kind == ANALYSIS_VAR_DECIMAL)
             level = "SCALE";
-        else if (e->source == SRC_QUESTION && t->questions[e->index].type == QUESTION_SCALE &&
-                 e->kind == VAR_NUMERIC)
+        else if (e->source == ANALYSIS_SRC_QUESTION && t->questions[e->index].type == QUESTION_SCALE &&
+                 e->kind == ANALYSIS_VAR_NUMERIC)
             level = "ORDINAL";
         fprintf(f, i ? "\n  /%s (%s)" : " %s (%s)", e->name, level);
     }
@@ -718,7 +710,7 @@ static void write_spss(FILE *f, const analysis_data *d, export_var *v, size_t nv
     fputs("SAVE OUTFILE='data.sav'.\n", f);
 }
 
-static void write_r(FILE *f, const analysis_data *d, const export_var *v, size_t nv) {
+static void write_r(FILE *f, const analysis_data *d, const analysis_var *v, size_t nv) {
     const omr_template *t = d->tmpl;
     fprintf(f,
             "# %s: exported by omr for analysis. Loads data.csv (beside this script, or\n"
@@ -738,7 +730,7 @@ static void write_r(FILE *f, const analysis_data *d, const export_var *v, size_t
         if (i)
             fputs(",\n                                               ", f);
         put_quoted(f, v[i].name, '"');
-        fprintf(f, " = \"%s\"", v[i].kind == VAR_STRING ? "character" : "numeric");
+        fprintf(f, " = \"%s\"", v[i].kind == ANALYSIS_VAR_STRING ? "character" : "numeric");
     }
     fputs("))\n", f);
     fputs("omr_label <- function(x, label, labels = NULL, missing = FALSE) {\n"
@@ -753,16 +745,16 @@ static void write_r(FILE *f, const analysis_data *d, const export_var *v, size_t
           "}\n",
           f);
     for (size_t i = 0; i < nv; i++) {
-        const export_var *e = &v[i];
+        const analysis_var *e = &v[i];
         fputs("d[[", f);
         put_quoted(f, e->name, '"');
         fputs("]] <- omr_label(d[[", f);
         put_quoted(f, e->name, '"');
         fputs("]], ", f);
         put_quoted(f, e->label, '"');
-        if (e->kind == VAR_NUMERIC) {
+        if (e->kind == ANALYSIS_VAR_NUMERIC) {
             fputs(", c(", f);
-            if (e->source == SRC_QUESTION) {
+            if (e->source == ANALYSIS_SRC_QUESTION) {
                 const template_question *q = &t->questions[e->index];
                 for (size_t b = 0; b < q->n_boxes; b++) {
                     if (b)
@@ -783,8 +775,10 @@ int analysis_export(const analysis_data *d, const char *dir, const analysis_expo
                     omr_error *err) {
     if (mkdir(dir, 0777) != 0 && errno != EEXIST)
         return omr_fail(err, OMR_ERR_IO, "cannot create %s: %s", dir, strerror(errno));
-    export_var *v = NULL;
-    size_t nv = build_vars(d, &v);
+    analysis_var *v = NULL;
+    size_t nv = analysis_vars_build(d, &v);
+    if (!v)
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory listing the variables of %s", dir);
     static const char *const names[] = {"data.csv", "codebook.csv", "data.sps", "data.R",
                                         "data-excel.csv"};
     int rc = OMR_OK;

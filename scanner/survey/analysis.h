@@ -93,4 +93,35 @@ typedef struct {
 int analysis_export(const analysis_data *data, const char *dir,
                     const analysis_export_options *options, omr_error *err);
 
+/* ---- the exported variables, one per column of data.csv (also for data.sav and
+ * data.dta, analysis_labelled.h) ---- */
+
+typedef enum { ANALYSIS_VAR_STRING, ANALYSIS_VAR_NUMERIC, ANALYSIS_VAR_DECIMAL } analysis_var_kind;
+typedef enum { ANALYSIS_SRC_CODE, ANALYSIS_SRC_UNIT, ANALYSIS_SRC_FRAME, ANALYSIS_SRC_MODE,
+               ANALYSIS_SRC_QUESTION, ANALYSIS_SRC_OPTION, ANALYSIS_SRC_TEXT,
+               ANALYSIS_SRC_WEIGHT } analysis_var_source;
+
+typedef struct {
+    char name[160];
+    analysis_var_kind kind;
+    analysis_var_source source;
+    size_t index;  /* frame variable, question or text field */
+    size_t option; /* box of a multi question */
+    const char *label;
+    size_t width;  /* bytes, for strings */
+    char text_label[200];
+} analysis_var;
+
+/* The variables of data.csv in column order; the caller frees *out. Returns
+ * their number (0 and *out NULL when out of memory). */
+size_t analysis_vars_build(const analysis_data *d, analysis_var **out);
+
+/* Variable v's cell for row r as data.csv holds it (comments masked, line
+ * breaks as " / ", missing codes as numbers), possibly written into buf. */
+const char *analysis_cell_value(const analysis_data *d, const analysis_var *v,
+                                const analysis_row *r, char *buf, size_t size);
+
+/* The longest cell of a string variable, in bytes (at least 1). */
+size_t analysis_string_width(const analysis_data *d, const analysis_var *e);
+
 #endif

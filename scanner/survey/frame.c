@@ -77,7 +77,10 @@ static int draw_code(frame_store_probe *probe, char *code, omr_error *err) {
         code[FRAME_CODE_RANDOM] = 0;
         code[FRAME_CODE_RANDOM] = identify_check_char(code);
         code[FRAME_CODE_RANDOM + 1] = 0;
-    } while (probe && frame_store_probe_has(probe, NULL, code));
+        /* the check character is Luhn mod 36 over 0-9A-Z, so it may be a
+         * look-alike: such a code is drawn again (about 1 in 7) */
+    } while (!strchr(code_alphabet, code[FRAME_CODE_RANDOM]) ||
+             (probe && frame_store_probe_has(probe, NULL, code)));
     return OMR_OK;
 }
 

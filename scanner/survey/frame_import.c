@@ -14,6 +14,7 @@
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "reading/identify.h"
 #include "ledger/store.h"
@@ -457,10 +458,21 @@ int frame_read_code_list(const char *path, frame_strings *codes, size_t **lines,
 static const char *const records_provenance[] = {"status", "review_items", "flags",
                                                  "review_reasons", "confirmed", "sources", NULL};
 
-/* Normalises an ISO 8601 date or time ("2024-06-03", "2024-06-03 14:05",
- * "2024-06-03T14:05:09Z") to "YYYY-MM-DDTHH:MM:SSZ"; 0 if it is none. */
+/* Normalises an ISO 8601 date, or date and time with its zone, to UTC as
+ * "YYYY-MM-DDTHH:MM:SSZ": "2024-06-03" (that day, 00:00 UTC),
+ * "2024-06-03T14:05:09Z", "2024-06-03 14:05+02:00", "...+0200", "...-05".
+ * Returns 1, 0 when it is no real date and time (2024-02-31, 25:00), or -1
+ * for a time without a zone: a web survey's local time is ambiguous by an
+ * hour or two, which can decide whether paper or web came first. */
+static int days_in_month(int y, int m) {
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : days[m - 1];
+}
+
 static int normalise_time(const char *s, char out[32]) {
     int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
+    long offset = 0; /* seconds east of UTC */
     if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
         return 0;
     const char *rest = s + n;
@@ -476,12 +488,35 @@ static int normalise_time(const char *s, char out[32]) {
         }
         if (*rest == 'Z')
             rest++;
+        else if (*rest == '+' || *rest == '-') {
+            int sign = *rest == '-' ? -1 : 1, oh = 0, om = 0;
+            rest++;
+            if (sscanf(rest, "%2d%n", &oh, &m) != 1 || m != 2)
+                return 0;
+            rest += 2;
+            if (*rest == ':')
+                rest++;
+            if (*rest) {
+                if (sscanf(rest, "%2d%n", &om, &m) != 1 || m != 2)
+                    return 0;
+                rest += 2;
+            }
+            if (oh > 14 || om > 59)
+                return 0;
+            offset = sign * (oh * 3600L + om * 60L);
+        } else if (!*rest)
+            return -1;
     }
-    if (*rest || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+    if (*rest || y < 1900 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 ||
+        mi > 59 || sec > 59)
         return 0;
-    char buf[80];
-    snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, mo, d, h, mi, sec);
-    snprintf(out, 32, "%.31s", buf);
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
+                    .tm_min = mi, .tm_sec = sec};
+    time_t t = timegm(&tm) - offset;
+    struct tm utc;
+    if (!gmtime_r(&t, &utc))
+        return 0;
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &utc);
     return 1;
 }
 
@@ -622,11 +657,19 @@ static void check_web_identity(sqlite3 *db, const omr_template *t, const csv_rec
         strcmp(row->cells[c->template_col], t->id) != 0)
         frame_problem_add(problems, row->line, "template is \"%s\", not %s",
                     row->cells[c->template_col], t->id);
-    if (c->time_col >= 0 && *row->cells[c->time_col] &&
-        !normalise_time(row->cells[c->time_col], w->created))
+    int when = c->time_col >= 0 && *row->cells[c->time_col]
+                   ? normalise_time(row->cells[c->time_col], w->created)
+                   : 1;
+    if (when == 0)
         frame_problem_add(problems, row->line,
-                    "submitted_at \"%s\" is not a date and time like 2024-06-03T14:05:09Z",
+                    "submitted_at \"%s\" is not a real date and time like 2024-06-03T14:05:09Z "
+                    "or 2024-06-03T16:05:09+02:00",
                     row->cells[c->time_col]);
+    else if (when < 0)
+        frame_problem_add(problems, row->line,
+                    "submitted_at \"%s\" has a time but no time zone: add Z (UTC) or the "
+                    "offset the web survey uses, e.g. %s+02:00",
+                    row->cells[c->time_col], row->cells[c->time_col]);
 }
 
 /* A multiple-choice answer: the chosen values, space-separated, or NULL. */

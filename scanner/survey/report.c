@@ -103,18 +103,56 @@ static void pad(FILE *out, const char *s, size_t width, int right) {
             fputc(' ', out);
 }
 
-/* One cell of a table, then ',' or the row's CRLF. */
-static void csv_put(FILE *out, const char *s, int last) {
+/* One CSV table's dialect: RFC 4180 (',', '.') for scripts, or the Excel
+ * dialect Swedish offices use (byte order mark, ';', decimal comma). Every
+ * cell goes through the one CSV writer (base/files.h). */
+typedef struct {
+    FILE *f;
+    char delim;
+    int decimal_comma;
+} csv_table;
+
+static csv_table csv_begin(FILE *f, int excel) {
+    if (excel)
+        fputs("\xEF\xBB\xBF", f);
+    return (csv_table){f, excel ? ';' : ',', excel};
+}
+
+/* The header row: names given comma-separated, written in the dialect. */
+static void csv_header(const csv_table *t, const char *names) {
+    for (const char *p = names; *p; p++)
+        fputc(*p == ',' ? t->delim : *p, t->f);
+    fputs("\r\n", t->f);
+}
+
+/* One cell of a table, then the delimiter or the row's CRLF. */
+static void csv_put(const csv_table *t, const char *s, int last) {
     /* unit names, question texts and labels are text (formula-neutralised,
      * base/files.h); the numbers here are never negative, so never touched */
-    omr_csv_cell(out, s, ',', OMR_CSV_TEXT);
-    fputs(last ? "\r\n" : ",", out);
+    omr_csv_cell(t->f, s, t->delim, OMR_CSV_TEXT);
+    if (last)
+        fputs("\r\n", t->f);
+    else
+        fputc(t->delim, t->f);
+}
+
+/* A number's cell: "12.50", or "12,50" in the Excel dialect. */
+static void csv_num(const csv_table *t, const char *s, int last) {
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s", s);
+    if (t->decimal_comma)
+        for (char *p = buf; *p; p++)
+            if (*p == '.')
+                *p = ',';
+    csv_put(t, buf, last);
 }
 
 void report_write_rates(FILE *out, const report_rates *r, const char *total_label,
                         report_format format) {
-    if (format == REPORT_CSV) {
-        fputs("unit,sent,returned,response_rate,undeliverable,corrected_response_rate\r\n", out);
+    csv_table t = {0};
+    if (format != REPORT_TEXT) {
+        t = csv_begin(out, format == REPORT_CSV_EXCEL);
+        csv_header(&t, "unit,sent,returned,response_rate,undeliverable,corrected_response_rate");
     }
     static const char *const heads[] = {"Enhet", "Antal i utskick", "Inkomna svar", "Svarsfrekvens",
                                         "Bortfall från urval", "Korrigerad svarsfrekvens"};
@@ -151,10 +189,10 @@ void report_write_rates(FILE *out, const report_rates *r, const char *total_labe
         }
         report_format_hundredths(cells[2], 32, rate, sv);
         report_format_hundredths(cells[4], 32, corrected, sv);
-        if (format == REPORT_CSV) {
-            csv_put(out, label, 0);
+        if (!sv) {
+            csv_put(&t, label, 0);
             for (int c = 0; c < 5; c++)
-                csv_put(out, cells[c], c == 4);
+                csv_num(&t, cells[c], c == 4);
             continue;
         }
         pad(out, label, label_width, 0);
@@ -164,6 +202,16 @@ void report_write_rates(FILE *out, const report_rates *r, const char *total_labe
         }
         fputc('\n', out);
     }
+}
+
+int report_suppressed(const report_options *o, long n) {
+    long min = o && o->min_cell > 0 ? o->min_cell : REPORT_MIN_CELL_DEFAULT;
+    return n > 0 && n < min;
+}
+
+void report_suppression_note(const report_options *o, char *buf, size_t size) {
+    long min = o && o->min_cell > 0 ? o->min_cell : REPORT_MIN_CELL_DEFAULT;
+    snprintf(buf, size, "Färre än %ld svar: värdet visas inte", min);
 }
 
 /* ---- statistics --------------------------------------------------------------------------- */
@@ -279,8 +327,22 @@ static void fmt_num(char *buf, size_t size, double v, int decimals) {
         snprintf(buf, size, "%.*f", decimals, v);
 }
 
+/* The last cells of a row: the value(s), "." when the cell rests on too few
+ * answers, and the note saying so. */
+static void csv_values(const csv_table *t, const report_options *o, long n, const char *const *values,
+                       size_t n_values) {
+    int hidden = report_suppressed(o, n);
+    for (size_t i = 0; i < n_values; i++)
+        csv_num(t, hidden ? "." : values[i], 0);
+    char note[128] = "";
+    if (hidden)
+        report_suppression_note(o, note, sizeof note);
+    csv_put(t, note, 1);
+}
+
 static void write_agree_csv(FILE *f, const analysis_data *d, const report_options *o) {
-    fputs("unit,question,statement,n,agree_pct\r\n", f);
+    csv_table tb = csv_begin(f, o->excel);
+    csv_header(&tb, "unit,question,statement,n,agree_pct,note");
     const omr_template *t = d->tmpl;
     for (size_t g = 0; g <= d->n_units; g++)
         for (size_t q = 0; q < t->n_questions; q++) {
@@ -291,16 +353,18 @@ static void write_agree_csv(FILE *f, const analysis_data *d, const report_option
             char n[32], v[32];
             snprintf(n, sizeof n, "%ld", s.n);
             fmt_num(v, sizeof v, s.value, 2);
-            csv_put(f, report_group_name(d, o, g), 0);
-            csv_put(f, t->questions[q].id, 0);
-            csv_put(f, t->questions[q].text, 0);
-            csv_put(f, n, 0);
-            csv_put(f, v, 1);
+            csv_put(&tb, report_group_name(d, o, g), 0);
+            csv_put(&tb, t->questions[q].id, 0);
+            csv_put(&tb, t->questions[q].text, 0);
+            csv_put(&tb, n, 0);
+            const char *vals[] = {v};
+            csv_values(&tb, o, s.n, vals, 1);
         }
 }
 
 static void write_distribution_csv(FILE *f, const analysis_data *d, const report_options *o) {
-    fputs("unit,question,value,label,n,share_pct\r\n", f);
+    csv_table tb = csv_begin(f, o->excel);
+    csv_header(&tb, "unit,question,value,label,n,share_pct,note");
     const omr_template *t = d->tmpl;
     for (size_t g = 0; g <= d->n_units; g++)
         for (size_t q = 0; q < t->n_questions; q++) {
@@ -311,18 +375,20 @@ static void write_distribution_csv(FILE *f, const analysis_data *d, const report
                 char n[32], v[32];
                 snprintf(n, sizeof n, "%ld", s.n);
                 fmt_num(v, sizeof v, s.value, 2);
-                csv_put(f, report_group_name(d, o, g), 0);
-                csv_put(f, tq->id, 0);
-                csv_put(f, tq->boxes[b].value, 0);
-                csv_put(f, tq->boxes[b].label ? tq->boxes[b].label : "", 0);
-                csv_put(f, n, 0);
-                csv_put(f, v, 1);
+                csv_put(&tb, report_group_name(d, o, g), 0);
+                csv_put(&tb, tq->id, 0);
+                csv_put(&tb, tq->boxes[b].value, 0);
+                csv_put(&tb, tq->boxes[b].label ? tq->boxes[b].label : "", 0);
+                csv_put(&tb, n, 0);
+                const char *vals[] = {v};
+                csv_values(&tb, o, s.n, vals, 1);
             }
         }
 }
 
 static void write_grade_csv(FILE *f, const analysis_data *d, const report_options *o) {
-    fputs("unit,question,n,mean,upper_values,upper_pct\r\n", f);
+    csv_table tb = csv_begin(f, o->excel);
+    csv_header(&tb, "unit,question,n,mean,upper_values,upper_pct,note");
     const omr_template *t = d->tmpl;
     for (size_t g = 0; g <= d->n_units; g++)
         for (size_t q = 0; q < t->n_questions; q++) {
@@ -338,12 +404,14 @@ static void write_grade_csv(FILE *f, const analysis_data *d, const report_option
             snprintf(n, sizeof n, "%ld", m.n);
             fmt_num(mean, sizeof mean, m.value, 2);
             fmt_num(share, sizeof share, u.value, 2);
-            csv_put(f, report_group_name(d, o, g), 0);
-            csv_put(f, tq->id, 0);
-            csv_put(f, n, 0);
-            csv_put(f, mean, 0);
-            csv_put(f, upper, 0);
-            csv_put(f, share, 1);
+            csv_put(&tb, report_group_name(d, o, g), 0);
+            csv_put(&tb, tq->id, 0);
+            csv_put(&tb, n, 0);
+            int hidden = report_suppressed(o, m.n);
+            csv_num(&tb, hidden ? "." : mean, 0);
+            csv_put(&tb, upper, 0);
+            const char *vals[] = {share};
+            csv_values(&tb, o, m.n, vals, 1);
         }
 }
 
@@ -357,7 +425,8 @@ void report_filter_values(const template_question *q, char *buf, size_t size) {
 }
 
 static void write_filter_csv(FILE *f, const analysis_data *d, const report_options *o) {
-    fputs("unit,question,values,opens,n,share_pct\r\n", f);
+    csv_table tb = csv_begin(f, o->excel);
+    csv_header(&tb, "unit,question,values,opens,n,share_pct,note");
     const omr_template *t = d->tmpl;
     for (size_t g = 0; g <= d->n_units; g++)
         for (size_t q = 0; q < t->n_questions; q++) {
@@ -370,17 +439,19 @@ static void write_filter_csv(FILE *f, const analysis_data *d, const report_optio
             report_share(d, report_group_unit(d, g), tq->only_if_question, values, &s);
             snprintf(n, sizeof n, "%ld", s.n);
             fmt_num(v, sizeof v, s.value, 2);
-            csv_put(f, report_group_name(d, o, g), 0);
-            csv_put(f, tq->only_if_question, 0);
-            csv_put(f, values, 0);
-            csv_put(f, tq->id, 0);
-            csv_put(f, n, 0);
-            csv_put(f, v, 1);
+            csv_put(&tb, report_group_name(d, o, g), 0);
+            csv_put(&tb, tq->only_if_question, 0);
+            csv_put(&tb, values, 0);
+            csv_put(&tb, tq->id, 0);
+            csv_put(&tb, n, 0);
+            const char *vals[] = {v};
+            csv_values(&tb, o, s.n, vals, 1);
         }
 }
 
 static void write_options_csv(FILE *f, const analysis_data *d, const report_options *o) {
-    fputs("unit,question,value,label,n,share_pct\r\n", f);
+    csv_table tb = csv_begin(f, o->excel);
+    csv_header(&tb, "unit,question,value,label,n,share_pct,note");
     const omr_template *t = d->tmpl;
     for (size_t g = 0; g <= d->n_units; g++)
         for (size_t q = 0; q < t->n_questions; q++) {
@@ -393,12 +464,13 @@ static void write_options_csv(FILE *f, const analysis_data *d, const report_opti
                 char n[32], v[32];
                 snprintf(n, sizeof n, "%ld", s.n);
                 fmt_num(v, sizeof v, s.value, 2);
-                csv_put(f, report_group_name(d, o, g), 0);
-                csv_put(f, tq->id, 0);
-                csv_put(f, tq->boxes[b].value, 0);
-                csv_put(f, tq->boxes[b].label ? tq->boxes[b].label : "", 0);
-                csv_put(f, n, 0);
-                csv_put(f, v, 1);
+                csv_put(&tb, report_group_name(d, o, g), 0);
+                csv_put(&tb, tq->id, 0);
+                csv_put(&tb, tq->boxes[b].value, 0);
+                csv_put(&tb, tq->boxes[b].label ? tq->boxes[b].label : "", 0);
+                csv_put(&tb, n, 0);
+                const char *vals[] = {v};
+                csv_values(&tb, o, s.n, vals, 1);
             }
         }
 }
@@ -416,7 +488,9 @@ int report_write_tables(sqlite3 *db, const analysis_data *d, const report_rates 
         if ((rc = omr_atomic_open(&of, dir, csv_names[i], err)) != OMR_OK)
             break;
         switch (i) {
-        case 0: report_write_rates(of.fp, rates, o.total_label, REPORT_CSV); break;
+        case 0:
+            report_write_rates(of.fp, rates, o.total_label, o.excel ? REPORT_CSV_EXCEL : REPORT_CSV);
+            break;
         case 1: write_agree_csv(of.fp, d, &o); break;
         case 2: write_distribution_csv(of.fp, d, &o); break;
         case 3: write_grade_csv(of.fp, d, &o); break;

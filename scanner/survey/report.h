@@ -44,12 +44,14 @@ void report_rates_free(report_rates *rates);
  * 28.29%); -1 when den <= 0. */
 long report_percent_hundredths(long num, long den);
 
-typedef enum { REPORT_TEXT, REPORT_CSV } report_format;
+typedef enum { REPORT_TEXT, REPORT_CSV, REPORT_CSV_EXCEL } report_format;
 
 /* Table 1. REPORT_TEXT: aligned columns with Swedish headings and numbers as
  * the city prints them ("7 581", "28,29%"); REPORT_CSV: unit, sent, returned,
- * response_rate, undeliverable, corrected_response_rate (percent, '.'). The
- * whole survey comes first, as `total_label`. */
+ * response_rate, undeliverable, corrected_response_rate (percent, '.');
+ * REPORT_CSV_EXCEL: the same columns in the Excel dialect Swedish offices use
+ * (UTF-8 byte order mark, ';', decimal comma). The whole survey comes first,
+ * as `total_label`. */
 void report_write_rates(FILE *out, const report_rates *rates, const char *total_label,
                         report_format format);
 
@@ -72,10 +74,25 @@ int report_mean(const analysis_data *data, const char *unit, const char *questio
 int report_is_statement(const template_question *q); /* scale of exactly 5..1 */
 int report_is_grade(const template_question *q);     /* another numeric scale */
 
+/* Suppression, as official statistics do it: a share, a mean or a
+ * distribution resting on fewer than `min_cell` answers (but at least one) is
+ * not shown: "." in its place, with a footnote, on the page, in the CSV
+ * tables (value ".", column `note`) and in the charts. The number of answers
+ * itself is always shown. */
+#define REPORT_MIN_CELL_DEFAULT 5
+
 typedef struct {
     const char *total_label; /* the whole survey's row, e.g. "Stockholms stad" */
     const char *title;       /* the page's title; NULL: the template's title */
+    long min_cell;           /* fewer answers than this are suppressed; 0: the default 5 */
+    int excel;               /* CSV tables in the Excel dialect (BOM, ';', decimal comma) */
 } report_options;
+
+/* Is a cell of n answers suppressed under o? (n == 0 is "no answers", shown as "–") */
+int report_suppressed(const report_options *o, long n);
+
+/* The footnote for a suppressed cell, in Swedish ("Färre än 5 svar; ..."). */
+void report_suppression_note(const report_options *o, char *buf, size_t size);
 
 /* ---- the report's parts (report.c: tables; report_chart.c: charts, page, report_write) ---- */
 

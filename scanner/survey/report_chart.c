@@ -38,6 +38,7 @@ typedef struct {
     size_t n_rows;
     double max;            /* axis maximum */
     int percent;           /* values are percentages */
+    const report_options *suppress; /* rows with n under its minimum: "." and a footnote */
 } bar_chart;
 
 typedef struct {
@@ -47,6 +48,8 @@ typedef struct {
     const char **segment_names; /* legend, in drawing order */
     size_t n_segments;
     double *shares;             /* n_rows * n_segments percentages */
+    long *n;                    /* per row: answers */
+    const report_options *suppress;
 } stacked_chart;
 
 static const double series_colours[2][3] = {{0.16, 0.38, 0.62}, {0.55, 0.71, 0.86}};
@@ -117,8 +120,31 @@ static void fmt_sv(char *buf, size_t size, double v, int decimals, const char *s
 
 static double bar_row_height(const bar_chart *c) { return c->n_series == 1 ? 34.0 : 44.0; }
 
+static int bar_row_hidden(const bar_chart *c, size_t r) {
+    return c->suppress && c->n && report_suppressed(c->suppress, c->n[r]);
+}
+
+static int bar_any_hidden(const bar_chart *c) {
+    for (size_t r = 0; r < c->n_rows; r++)
+        if (bar_row_hidden(c, r))
+            return 1;
+    return 0;
+}
+
 static double bar_chart_height(const bar_chart *c) {
-    return CHART_MARGIN * 2 + 36 + (c->n_series > 1 ? 22 : 0) + c->n_rows * bar_row_height(c) + 24;
+    return CHART_MARGIN * 2 + 36 + (c->n_series > 1 ? 22 : 0) + c->n_rows * bar_row_height(c) + 24 +
+           (bar_any_hidden(c) ? 22 : 0);
+}
+
+/* The footnote under a chart with a suppressed row. */
+static void draw_suppression_note(cairo_t *cr, const report_options *o, double y) {
+    char note[160], line[200];
+    report_suppression_note(o, note, sizeof note);
+    snprintf(line, sizeof line, ". = %s", note);
+    set_font(cr, 11, 0);
+    cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
+    cairo_move_to(cr, CHART_MARGIN, y);
+    cairo_show_text(cr, line);
 }
 
 static void draw_bar_chart(cairo_t *cr, const void *ctx) {
@@ -179,6 +205,13 @@ static void draw_bar_chart(cairo_t *cr, const void *ctx) {
             snprintf(label, sizeof label, "%s", c->labels[r]);
         draw_wrapped(cr, label, CHART_MARGIN, ry + 2, CHART_LABEL_WIDTH - 12, 2, 15);
         double bar_h = c->n_series == 1 ? 20 : 16;
+        if (bar_row_hidden(c, r)) {
+            set_font(cr, 13, 1);
+            cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+            cairo_move_to(cr, x0 + 5, ry + 5 + bar_h / 2 + 4);
+            cairo_show_text(cr, ".");
+            continue;
+        }
         for (size_t s = 0; s < c->n_series; s++) {
             double v = c->values[r][s];
             double by = ry + 5 + s * (bar_h + 2);
@@ -196,15 +229,27 @@ static void draw_bar_chart(cairo_t *cr, const void *ctx) {
             cairo_show_text(cr, text);
         }
     }
-    (void)height;
+    if (bar_any_hidden(c))
+        draw_suppression_note(cr, c->suppress, height - CHART_MARGIN);
 }
 
 /* Five-point colours, from "Stämmer mycket bra" (green) to "Stämmer inte alls" (red). */
 static const double stack_colours[5][3] = {
     {0.10, 0.45, 0.25}, {0.55, 0.78, 0.55}, {0.85, 0.85, 0.85}, {0.96, 0.65, 0.55}, {0.80, 0.25, 0.20}};
 
+static int stacked_row_hidden(const stacked_chart *c, size_t r) {
+    return c->suppress && c->n && report_suppressed(c->suppress, c->n[r]);
+}
+
+static int stacked_any_hidden(const stacked_chart *c) {
+    for (size_t r = 0; r < c->n_rows; r++)
+        if (stacked_row_hidden(c, r))
+            return 1;
+    return 0;
+}
+
 static double stacked_chart_height(const stacked_chart *c) {
-    return CHART_MARGIN * 2 + 36 + 26 + c->n_rows * 38.0 + 10;
+    return CHART_MARGIN * 2 + 36 + 26 + c->n_rows * 38.0 + 10 + (stacked_any_hidden(c) ? 22 : 0);
 }
 
 static void draw_stacked_chart(cairo_t *cr, const void *ctx) {
@@ -235,7 +280,18 @@ static void draw_stacked_chart(cairo_t *cr, const void *ctx) {
         double ry = y + r * 38.0;
         set_font(cr, 12, 0);
         cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-        draw_wrapped(cr, c->labels[r], CHART_MARGIN, ry + 2, CHART_LABEL_WIDTH - 12, 2, 15);
+        char label[600];
+        if (c->n)
+            snprintf(label, sizeof label, "%s (n=%ld)", c->labels[r], c->n[r]);
+        else
+            snprintf(label, sizeof label, "%s", c->labels[r]);
+        draw_wrapped(cr, label, CHART_MARGIN, ry + 2, CHART_LABEL_WIDTH - 12, 2, 15);
+        if (stacked_row_hidden(c, r)) {
+            set_font(cr, 13, 1);
+            cairo_move_to(cr, x0 + 5, ry + 21);
+            cairo_show_text(cr, ".");
+            continue;
+        }
         double bx = x0;
         for (size_t s = 0; s < c->n_segments; s++) {
             double v = c->shares[r * c->n_segments + s];
@@ -260,6 +316,8 @@ static void draw_stacked_chart(cairo_t *cr, const void *ctx) {
             bx += w;
         }
     }
+    if (stacked_any_hidden(c))
+        draw_suppression_note(cr, c->suppress, stacked_chart_height(c) - CHART_MARGIN);
 }
 
 typedef void (*chart_draw)(cairo_t *cr, const void *ctx);
@@ -332,16 +390,38 @@ static void html_text(FILE *f, const char *s) {
         }
 }
 
-static void html_pct(FILE *f, const report_stat *s) {
+/* A share's cell: the value shaded by its size, "." (suppressed, with the
+ * footnote's mark) when it rests on too few answers, "–" on none; with
+ * `show_n` the number of answers under it, printed, not only in a tooltip. */
+static void html_pct(FILE *f, const report_stat *s, const report_options *o, int show_n) {
     char buf[32];
     if (s->n == 0) {
         fputs("<td class=\"num\">–</td>", f);
         return;
     }
+    if (report_suppressed(o, s->n)) {
+        fprintf(f, "<td class=\"num sup\" title=\"n = %ld\">.<sup><a href=\"#fn-sup\">*</a></sup>", s->n);
+        if (show_n)
+            fprintf(f, "<br><span class=\"n\">n = %ld</span>", s->n);
+        fputs("</td>", f);
+        return;
+    }
     fmt_sv(buf, sizeof buf, s->value, 1, "");
     /* a pale shade of the value, so a table reads at a glance */
-    fprintf(f, "<td class=\"num\" title=\"n = %ld\" style=\"background:rgba(41,97,158,%.2f)\">%s</td>",
+    fprintf(f, "<td class=\"num\" title=\"n = %ld\" style=\"background:rgba(41,97,158,%.2f)\">%s",
             s->n, fmax(0, fmin(1, s->value / 100.0)) * 0.35, buf);
+    if (show_n)
+        fprintf(f, "<br><span class=\"n\">n = %ld</span>", s->n);
+    fputs("</td>", f);
+}
+
+/* The footnote under a table (once per table that has a "."). */
+static void html_suppression_note(FILE *f, const report_options *o) {
+    char note[160];
+    report_suppression_note(o, note, sizeof note);
+    fputs("<p class=\"note fn\">* . = ", f);
+    html_text(f, note);
+    fputs(" (för få svar för att redovisas utan risk att enskilda kan pekas ut).</p>\n", f);
 }
 
 static void html_chart(FILE *f, const char *name, const char *alt) {
@@ -372,6 +452,7 @@ void report_write_page(FILE *f, sqlite3 *db, const analysis_data *d, const repor
           "td.q{min-width:22em}\n"
           ".wide{overflow-x:auto}figure{margin:1em 0}img{max-width:100%;height:auto}\n"
           "figcaption{font-size:.8em;color:#555}.note{color:#555;font-size:.9em}\n"
+          "span.n{font-size:.8em;color:#444;font-weight:normal}td.sup{text-align:center;font-weight:bold;font-size:1.1em}\n"
           "</style>\n</head>\n<body>\n<h1>",
           f);
     html_text(f, o->title);
@@ -398,6 +479,14 @@ void report_write_page(FILE *f, sqlite3 *db, const analysis_data *d, const repor
             now);
     html_text(f, t->id);
     fputs(").</p>\n", f);
+    {
+        long min = o->min_cell > 0 ? o->min_cell : REPORT_MIN_CELL_DEFAULT;
+        fprintf(f, "<p id=\"fn-sup\">Minsta redovisade grupp: %ld svar. En andel eller ett "
+                   "medelvärde som bygger på färre än %ld svar visas inte, utan som en punkt "
+                   "(<strong>.</strong>) med en fotnot, så att ingen enskild svarande kan pekas ut. "
+                   "Antalet svar (n) står alltid i tabellen.</p>\n",
+                min, min);
+    }
 
     /* Table 1 */
     fputs("<h2>Svarsfrekvens</h2>\n<p>Korrigerad svarsfrekvens: inkomna svar delat med antalet i "
@@ -430,7 +519,7 @@ void report_write_page(FILE *f, sqlite3 *db, const analysis_data *d, const repor
     if (any_statement) {
         fputs("<h2>Andel som instämmer</h2>\n<p>Andel som svarat <em>Stämmer mycket bra</em> eller "
               "<em>Stämmer bra</em> (5 eller 4), i procent, för hela undersökningen och per enhet. "
-              "Håll muspekaren över en siffra för antalet svar.</p>\n",
+              "Under varje andel står antalet svar (n).</p>\n",
               f);
         html_chart(f, "agree", "Andel som instämmer");
         fputs("<div class=\"wide\"><table><tr><th>Påstående</th>", f);
@@ -441,6 +530,7 @@ void report_write_page(FILE *f, sqlite3 *db, const analysis_data *d, const repor
         }
         fputs("</tr>\n", f);
         const char *section = NULL;
+        int hidden = 0;
         for (size_t q = 0; q < t->n_questions; q++) {
             const template_question *tq = &t->questions[q];
             if (!report_is_statement(tq))
@@ -457,11 +547,14 @@ void report_write_page(FILE *f, sqlite3 *db, const analysis_data *d, const repor
             for (size_t g = 0; g <= d->n_units; g++) {
                 report_stat s;
                 report_share(d, report_group_unit(d, g), tq->id, "5 4", &s);
-                html_pct(f, &s);
+                html_pct(f, &s, o, 1);
+                hidden |= report_suppressed(o, s.n);
             }
             fputs("</tr>\n", f);
         }
         fputs("</table></div>\n", f);
+        if (hidden)
+            html_suppression_note(f, o);
         fputs("<h2>Svarsfördelning</h2>\n", f);
         html_chart(f, "distribution", "Svarsfördelning per påstående");
     }
@@ -479,16 +572,20 @@ void report_write_page(FILE *f, sqlite3 *db, const analysis_data *d, const repor
                                          : "",
               f);
         fputs("</th><th>Andel</th><th>n</th></tr>\n", f);
+        int hidden = 0;
         for (size_t b = 0; b < tq->n_boxes; b++) {
             report_stat s;
             report_share(d, NULL, tq->id, tq->boxes[b].value, &s);
             fputs("<tr><td>", f);
             html_text(f, tq->boxes[b].label ? tq->boxes[b].label : tq->boxes[b].value);
             fputs("</td>", f);
-            html_pct(f, &s);
+            html_pct(f, &s, o, 0);
+            hidden |= report_suppressed(o, s.n);
             fprintf(f, "<td class=\"num\">%ld</td></tr>\n", s.n);
         }
         fputs("</table>\n", f);
+        if (hidden)
+            html_suppression_note(f, o);
     }
 
     /* grades */
@@ -509,6 +606,7 @@ void report_write_page(FILE *f, sqlite3 *db, const analysis_data *d, const repor
         else
             html_text(f, upper);
         fputs("</th><th>n</th></tr>\n", f);
+        int hidden = 0;
         for (size_t g = 0; g <= d->n_units; g++) {
             report_stat m, u;
             report_mean(d, report_group_unit(d, g), tq->id, &m);
@@ -518,11 +616,17 @@ void report_write_page(FILE *f, sqlite3 *db, const analysis_data *d, const repor
                 fmt_sv(mean, sizeof mean, m.value, 2, "");
             fputs("<tr><td>", f);
             html_text(f, report_group_name(d, o, g));
-            fprintf(f, "</td><td class=\"num\">%s</td>", mean);
-            html_pct(f, &u);
+            if (report_suppressed(o, m.n)) {
+                fputs("</td><td class=\"num sup\">.<sup><a href=\"#fn-sup\">*</a></sup></td>", f);
+                hidden = 1;
+            } else
+                fprintf(f, "</td><td class=\"num\">%s</td>", mean);
+            html_pct(f, &u, o, 0);
             fprintf(f, "<td class=\"num\">%ld</td></tr>\n", m.n);
         }
         fputs("</table>\n", f);
+        if (hidden)
+            html_suppression_note(f, o);
         break; /* one chart file: the first grade */
     }
 
@@ -541,16 +645,21 @@ void report_write_page(FILE *f, sqlite3 *db, const analysis_data *d, const repor
         fputs("</p>\n", f);
         html_chart(f, "filter", "Andel per enhet");
         fputs("<table><tr><th>Enhet</th><th>Andel</th><th>n</th></tr>\n", f);
+        int hidden = 0;
         for (size_t g = 0; g <= d->n_units; g++) {
             report_stat s;
             report_share(d, report_group_unit(d, g), tq->only_if_question, values, &s);
             fputs("<tr><td>", f);
             html_text(f, report_group_name(d, o, g));
             fputs("</td>", f);
-            html_pct(f, &s);
+            html_pct(f, &s, o, 0);
+            hidden |= report_suppressed(o, s.n);
             fprintf(f, "<td class=\"num\">%ld</td></tr>\n", s.n);
         }
-        fputs("</table>\n<p>", f);
+        fputs("</table>\n", f);
+        if (hidden)
+            html_suppression_note(f, o);
+        fputs("<p>", f);
         html_text(f, tq->text);
         fputs(" <span class=\"note\">(andel av dem som kryssat i något skäl)</span></p>\n", f);
         html_chart(f, "options", "Skäl");
@@ -639,7 +748,7 @@ static int write_charts(const char *dir, const analysis_data *d, const report_ra
     if (rc == OMR_OK && n) {
         bar_chart a = {.title = "Andel som instämmer (Stämmer mycket bra eller bra)", .n_series = 1,
                        .labels = labels, .values = values, .n = ns, .n_rows = n, .max = 100,
-                       .percent = 1};
+                       .percent = 1, .suppress = opt};
         rc = save_bar_chart(dir, "agree", &a, err);
         /* distribution of the statements, from 5 to 1 */
         double *shares = calloc(n * 5, sizeof *shares);
@@ -662,7 +771,8 @@ static int write_charts(const char *dir, const analysis_data *d, const report_ra
             k++;
         }
         stacked_chart sc = {.title = "Svarsfördelning (procent)", .labels = labels, .n_rows = n,
-                            .segment_names = names, .n_segments = 5, .shares = shares};
+                            .segment_names = names, .n_segments = 5, .shares = shares, .n = ns,
+                            .suppress = opt};
         if (rc == OMR_OK)
             rc = chart_save(dir, "distribution", stacked_chart_height(&sc), draw_stacked_chart, &sc, err);
         free(shares);
@@ -684,7 +794,8 @@ static int write_charts(const char *dir, const analysis_data *d, const report_ra
             ns[g] = m.n;
         }
         bar_chart gc = {.title = "Medelbetyg per enhet", .n_series = 1, .labels = labels,
-                        .values = values, .n = ns, .n_rows = d->n_units + 1, .max = max};
+                        .values = values, .n = ns, .n_rows = d->n_units + 1, .max = max,
+                        .suppress = opt};
         rc = save_bar_chart(dir, "grade", &gc, err);
         break;
     }
@@ -708,19 +819,19 @@ static int write_charts(const char *dir, const analysis_data *d, const report_ra
         snprintf(title, sizeof title, "%s: andel per enhet",
                  tq->section ? tq->section : filter ? filter->id : tq->id);
         bar_chart fc = {.title = title, .n_series = 1, .labels = labels, .values = values, .n = ns,
-                        .n_rows = d->n_units + 1, .max = 100, .percent = 1};
+                        .n_rows = d->n_units + 1, .max = 100, .percent = 1, .suppress = opt};
         rc = save_bar_chart(dir, "filter", &fc, err);
         for (size_t b = 0; b < tq->n_boxes && rc == OMR_OK; b++) {
             report_stat s;
             report_share(d, NULL, tq->id, tq->boxes[b].value, &s);
             labels[b] = tq->boxes[b].label ? tq->boxes[b].label : tq->boxes[b].value;
             values[b][0] = s.value;
-            ns[b] = 0;
+            ns[b] = s.n;
         }
         snprintf(title, sizeof title, "%s: skäl (andel av dem som angett något)",
                  tq->section ? tq->section : tq->id);
         bar_chart oc = {.title = title, .n_series = 1, .labels = labels, .values = values,
-                        .n_rows = tq->n_boxes, .max = 100, .percent = 1};
+                        .n = ns, .n_rows = tq->n_boxes, .max = 100, .percent = 1, .suppress = opt};
         if (rc == OMR_OK)
             rc = save_bar_chart(dir, "options", &oc, err);
         break;
