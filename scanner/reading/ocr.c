@@ -32,9 +32,16 @@ static int invert_3x3(const double a[9], double out[9]) {
 
 omr_image *ocr_crop_field(const omr_image *scan, const page_transform *t, omr_rect r,
                           double inset) {
+    return ocr_crop_field_at(scan, t, r, inset, t->px_per_mm);
+}
+
+omr_image *ocr_crop_field_at(const omr_image *scan, const page_transform *t, omr_rect r,
+                             double inset, double s) {
     assert(scan && scan->width > 0 && scan->height > 0);
     assert(t->px_per_mm > 0 && page_map_is_finite(t->homography));
-    double s = t->px_per_mm;
+    assert(s > 0);
+    if ((int)((r.w - 2 * inset) * s) < 1 || (int)((r.h - 2 * inset) * s) < 1)
+        return NULL;
     int width = (int)((r.w - 2 * inset) * s), height = (int)((r.h - 2 * inset) * s);
     omr_image *crop = omr_image_new(width, height, s * 25.4, 255);
     if (!crop)

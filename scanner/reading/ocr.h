@@ -17,6 +17,11 @@ typedef struct ocr_engine ocr_engine;
 omr_image *ocr_crop_field(const omr_image *scan, const page_transform *transform, omr_rect field_mm,
                           double inset_mm);
 
+/* The same at `px_per_mm` instead of the scan's own resolution (writing.c
+ * reads every field at one resolution). */
+omr_image *ocr_crop_field_at(const omr_image *scan, const page_transform *transform, omr_rect field_mm,
+                             double inset_mm, double px_per_mm);
+
 /* languages like "swe+eng"; NULL datapath uses Tesseract's default. */
 ocr_engine *ocr_engine_new(const char *languages, omr_error *err);
 void ocr_engine_free(ocr_engine *engine);
