@@ -24,6 +24,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef WRITING_DEBUG
+#include <stdio.h>
+#endif
 
 #include "reading/ocr.h"
 
@@ -200,7 +203,7 @@ static double chain_rms(const line_chain *c) {
 /* Takes long thin straight lines out of `ink` (w x h). Along direction a
  * (columns when `across_rows` is 0: lines that run left to right), runs
  * across b. Returns the lines removed, or -1 when out of memory. */
-static int remove_lines(uint8_t *ink, int w, int h, int vertical, double s) {
+static int remove_lines(uint8_t *ink, uint8_t *strong, int w, int h, int vertical, double s) {
     int na = vertical ? h : w, nb = vertical ? w : h;
     size_t step_a = vertical ? (size_t)w : 1, step_b = vertical ? 1 : (size_t)w;
     int thick = (int)lround(LINE_THICK_MM * s), gap = (int)lround(LINE_GAP_MM * s);
@@ -218,12 +221,14 @@ static int remove_lines(uint8_t *ink, int w, int h, int vertical, double s) {
                 active[keep++] = active[i];
         n_active = keep;
         for (int b = 0; b < nb && ok;) {
-            if (!ink[(size_t)a * step_a + (size_t)b * step_b]) {
+            /* runs of the line's dark core: its pale shadow does not move
+             * the centre; the shadow goes with it below */
+            if (!strong[(size_t)a * step_a + (size_t)b * step_b]) {
                 b++;
                 continue;
             }
             int b0 = b;
-            while (b < nb && ink[(size_t)a * step_a + (size_t)b * step_b])
+            while (b < nb && strong[(size_t)a * step_a + (size_t)b * step_b])
                 b++;
             int b1 = b - 1;
             if (b1 - b0 + 1 > thick)
@@ -236,7 +241,7 @@ static int remove_lines(uint8_t *ink, int w, int h, int vertical, double s) {
                 if (c->last_a >= a)
                     continue;
                 double pred = c->last_b + chain_slope(c) * (a - c->last_a);
-                double d = fabs(centre - pred), tol = 1.5 + 0.1 * (a - c->last_a - 1);
+                double d = fabs(centre - pred), tol = 1.5 + (b1 - b0) / 2.0 + 0.1 * (a - c->last_a - 1);
                 if (d <= tol && (best < 0 || d < best_d)) {
                     best = (long)active[i];
                     best_d = d;
@@ -282,10 +287,23 @@ static int remove_lines(uint8_t *ink, int w, int h, int vertical, double s) {
                     removed++;
                 }
             }
-            for (size_t i = 0; i < st.n_runs; i++)
-                if (is_line[st.runs[i].chain])
-                    for (int b = st.runs[i].b0; b <= st.runs[i].b1; b++)
-                        ink[(size_t)st.runs[i].a * step_a + (size_t)b * step_b] = 0;
+            /* a line's run goes, with the fainter ink on either side of it
+             * (its shadow) up to the thickness a line may have */
+            for (size_t i = 0; i < st.n_runs; i++) {
+                const line_run *r = &st.runs[i];
+                if (!is_line[r->chain])
+                    continue;
+                size_t base = (size_t)r->a * step_a;
+                int lo = r->b0, hi = r->b1;
+                while (lo > 0 && hi - lo < thick && ink[base + (size_t)(lo - 1) * step_b] &&
+                       !strong[base + (size_t)(lo - 1) * step_b])
+                    lo--;
+                while (hi < nb - 1 && hi - lo < thick && ink[base + (size_t)(hi + 1) * step_b] &&
+                       !strong[base + (size_t)(hi + 1) * step_b])
+                    hi++;
+                for (int b = lo; b <= hi; b++)
+                    ink[base + (size_t)b * step_b] = strong[base + (size_t)b * step_b] = 0;
+            }
             free(is_line);
         }
     }
@@ -322,7 +340,9 @@ static void piece_classify(piece *p, double s) {
     double longest = wide > tall ? wide : tall;
     double stroke = p->boundary ? 2.0 * n / (s * (double)p->boundary) : longest;
     double length = 3.46 * major; /* a bar's length from its spread */
-    p->curved = minor > 0.29 * stroke + 0.25;
+    /* a straight bar is as wide across as its stroke; a letter's curve or
+     * a second stroke spreads it well beyond */
+    p->curved = 3.46 * minor > 1.6 * stroke + 0.1;
     p->winding = longest > 0 ? area / stroke / longest : 0;
     if (area < SPECK_MM2 || longest < SPECK_MM)
         p->kind = PIECE_SPECK;
@@ -521,7 +541,8 @@ int writing_find(const omr_image *crop, omr_rect crop_mm, double black, const pr
     int rc = OMR_OK;
     if (n_strong > 0) {
         /* 4: lines out (left to right, then top to bottom) */
-        int across = remove_lines(ink, w, h, 0, s), down = across >= 0 ? remove_lines(ink, w, h, 1, s) : -1;
+        int across = remove_lines(ink, strong, w, h, 0, s);
+        int down = across >= 0 ? remove_lines(ink, strong, w, h, 1, s) : -1;
         size_t n_pieces = 0;
         piece *pieces = down >= 0 ? find_pieces(ink, strong, w, h, &n_pieces) : NULL;
         if (!pieces) {
@@ -531,6 +552,13 @@ int writing_find(const omr_image *crop, omr_rect crop_mm, double black, const pr
             double letter_px = 0;
             for (size_t i = 0; i < n_pieces; i++) {
                 piece_classify(&pieces[i], s);
+#ifdef WRITING_DEBUG
+                if (pieces[i].kind != PIECE_SPECK)
+                    fprintf(stderr, "piece at %.1f,%.1f mm %dx%d px n=%ld kind=%d curved=%d winding=%.2f\n",
+                            crop_mm.x + pieces[i].x0 / s, crop_mm.y + pieces[i].y0 / s, pieces[i].x1 - pieces[i].x0 + 1,
+                            pieces[i].y1 - pieces[i].y0 + 1, pieces[i].n, pieces[i].kind, pieces[i].curved,
+                            pieces[i].winding);
+#endif
                 if (pieces[i].kind == PIECE_LETTER)
                     letter_px += (double)pieces[i].n;
             }
