@@ -24,9 +24,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef WRITING_DEBUG
-#include <stdio.h>
-#endif
 
 #include "reading/ocr.h"
 
@@ -200,9 +197,12 @@ static double chain_rms(const line_chain *c) {
     return sqrt(fmax(ss, 0) / n) / sqrt(1 + slope * slope);
 }
 
-/* Takes long thin straight lines out of `ink` (w x h). Along direction a
- * (columns when `across_rows` is 0: lines that run left to right), runs
- * across b. Returns the lines removed, or -1 when out of memory. */
+/* Takes long thin straight lines out of `ink` and `strong` (w x h): lines
+ * that run left to right (slope up to 1.2) when `vertical` is 0, top to
+ * bottom when it is 1. Position a runs along the line, b across it; the
+ * runs of the dark core in each column a are chained while they continue
+ * straight, with gaps up to LINE_GAP_MM. Returns the lines removed, or -1
+ * when out of memory. */
 static int remove_lines(uint8_t *ink, uint8_t *strong, int w, int h, int vertical, double s) {
     int na = vertical ? h : w, nb = vertical ? w : h;
     size_t step_a = vertical ? (size_t)w : 1, step_b = vertical ? 1 : (size_t)w;
@@ -552,13 +552,6 @@ int writing_find(const omr_image *crop, omr_rect crop_mm, double black, const pr
             double letter_px = 0;
             for (size_t i = 0; i < n_pieces; i++) {
                 piece_classify(&pieces[i], s);
-#ifdef WRITING_DEBUG
-                if (pieces[i].kind != PIECE_SPECK)
-                    fprintf(stderr, "piece at %.1f,%.1f mm %dx%d px n=%ld kind=%d curved=%d winding=%.2f\n",
-                            crop_mm.x + pieces[i].x0 / s, crop_mm.y + pieces[i].y0 / s, pieces[i].x1 - pieces[i].x0 + 1,
-                            pieces[i].y1 - pieces[i].y0 + 1, pieces[i].n, pieces[i].kind, pieces[i].curved,
-                            pieces[i].winding);
-#endif
                 if (pieces[i].kind == PIECE_LETTER)
                     letter_px += (double)pieces[i].n;
             }
@@ -569,7 +562,8 @@ int writing_find(const omr_image *crop, omr_rect crop_mm, double black, const pr
     }
     free(ink);
     free(strong);
-    out->has_writing = out->words > 0 || out->letter_share > share_min;
+    /* a look that failed is never "nothing written": a person looks */
+    out->has_writing = rc != OMR_OK || out->words > 0 || out->letter_share > share_min;
     return rc;
 }
 
