@@ -41,7 +41,7 @@ typedef struct {
  * blank page's print; `share_min` is the calibration's text.ink_min: letter
  * strokes covering more than this share of the field are writing even when
  * they form no word (hatching, a drawing). Returns OMR_OK, or
- * OMR_ERR_MEMORY / OMR_ERR_INVALID (the field does not map onto the scan). */
+ * OMR_ERR_MEMORY; then out->has_writing is 1 (a person looks). */
 int writing_detect(const omr_image *scan, const page_transform *transform, const page_levels *levels,
                    const print_mask *mask, omr_rect field_mm, double share_min, writing_evidence *out,
                    omr_error *err);
