@@ -48,6 +48,8 @@
 #define CURSIVE_MIN_MM 3.0   /* one joined-up piece: at least this long */
 #define CURSIVE_WINDING 1.8  /* and its stroke at least this many times its length */
 #define MAX_LETTERS 4000     /* more letter strokes than this: plainly writing */
+#define SMALL_BLOB_MM 2.0    /* blobs smaller than this may be part of a word */
+#define BROKEN_SPREAD_MM 0.2 /* a word in pieces (1-bit scan): its spread across */
 
 /* ---- 1. paper ---------------------------------------------------------------- */
 
@@ -346,8 +348,9 @@ static void piece_classify(piece *p, double s) {
     p->winding = longest > 0 ? area / stroke / longest : 0;
     if (area < SPECK_MM2 || longest < SPECK_MM)
         p->kind = PIECE_SPECK;
-    else if (stroke > BLOB_STROKE_MM || (major < 2 * minor && stroke > 1.6 * minor))
-        p->kind = PIECE_BLOB; /* a filled dot, a smudge, a shadow */
+    else if (stroke > BLOB_STROKE_MM ||
+             (major < 2 * minor && stroke > 1.6 * minor && n > 0.65 * wide * tall * s * s))
+        p->kind = PIECE_BLOB; /* a filled dot, a smudge, a shadow (not a heavy, round letter) */
     else if ((!p->curved && length >= BAR_MM) || (length >= 40 && minor < 1.0))
         p->kind = PIECE_BAR;  /* a rule, a fold's piece, a staple, a scratch */
     else
@@ -449,13 +452,17 @@ static void find_words(piece *pieces, size_t n, double s, omr_rect crop_mm, writ
         out->words = out->letters = (int)n; /* cannot group: count every piece as evidence */
         return;
     }
+    /* letter strokes, and small blobs beside them (a heavy dot, a letter
+     * the scanner's threshold left in pieces) take part in a word */
     for (size_t i = 0; i < n; i++) {
         pieces[i].group = (int)i;
-        if (pieces[i].kind == PIECE_LETTER)
+        int small = (pieces[i].x1 - pieces[i].x0 + 1) < SMALL_BLOB_MM * s &&
+                    (pieces[i].y1 - pieces[i].y0 + 1) < SMALL_BLOB_MM * s;
+        if (pieces[i].kind == PIECE_LETTER || (pieces[i].kind == PIECE_BLOB && small))
             letters[nl++] = i;
+        out->letters += pieces[i].kind == PIECE_LETTER;
     }
-    out->letters = (int)nl;
-    if (nl > MAX_LETTERS) {
+    if ((size_t)out->letters > MAX_LETTERS) {
         out->words = 1;
         out->where_mm = crop_mm;
         free(letters);
@@ -477,13 +484,21 @@ static void find_words(piece *pieces, size_t n, double s, omr_rect crop_mm, writ
         if (root != (int)letters[i])
             continue;
         /* one group: its members, their box, how many are curved */
-        int members = 0, curved = 0, cursive = 0, x0 = 1 << 30, y0 = 1 << 30, x1 = -1, y1 = -1;
+        int members = 0, strokes = 0, curved = 0, cursive = 0, x0 = 1 << 30, y0 = 1 << 30, x1 = -1, y1 = -1;
+        double gn = 0, gx = 0, gy = 0, gxx = 0, gyy = 0, gxy = 0;
         for (size_t j = 0; j < nl; j++) {
             piece *p = &pieces[letters[j]];
             if (group_root(pieces, (int)letters[j]) != root)
                 continue;
             members++;
-            curved += p->curved;
+            strokes += p->kind == PIECE_LETTER;
+            curved += p->curved && p->kind == PIECE_LETTER;
+            gn += (double)p->n;
+            gx += p->sx;
+            gy += p->sy;
+            gxx += p->sxx;
+            gyy += p->syy;
+            gxy += p->sxy;
             double longest = (p->x1 - p->x0 > p->y1 - p->y0 ? p->x1 - p->x0 : p->y1 - p->y0) + 1;
             cursive |= p->curved && p->winding >= CURSIVE_WINDING && longest >= CURSIVE_MIN_MM * s;
             x0 = p->x0 < x0 ? p->x0 : x0;
@@ -491,7 +506,14 @@ static void find_words(piece *pieces, size_t n, double s, omr_rect crop_mm, writ
             x1 = p->x1 > x1 ? p->x1 : x1;
             y1 = p->y1 > y1 ? p->y1 : y1;
         }
-        int word = (members >= 2 && curved >= 1 && (x1 - x0 + 1) >= WORD_MIN_MM * s) || cursive;
+        /* the group's own spread across its long axis: pieces of one
+         * straight line (a broken fold) have none */
+        double mx = gx / gn, my = gy / gn, cxx = gxx / gn - mx * mx, cyy = gyy / gn - my * my,
+               cxy = gxy / gn - mx * my;
+        double tr = cxx + cyy, det = cxx * cyy - cxy * cxy;
+        double minor = sqrt(fmax(tr / 2 - sqrt(fmax(tr * tr / 4 - det, 0)), 0)) / s;
+        int word = (strokes >= 2 && curved >= 1 && (x1 - x0 + 1) >= WORD_MIN_MM * s) || cursive ||
+                   (strokes >= 2 && members >= 3 && minor >= BROKEN_SPREAD_MM);
         if (!word)
             continue;
         out->words++;
