@@ -11,11 +11,14 @@
  * registration) is taken out, long thin straight lines (folds, scratches, a
  * rule the mask missed) are taken out, and what remains is split into
  * connected pieces of ink. A piece is a letter stroke when it is stroke-thin,
- * letter-sized and not a long straight bar; letter strokes near each other
- * form a group, and a group is a word when it holds two or more letter
- * strokes of which one is curved (or one curved, winding stroke as long as
- * two letters: joined-up writing). Hands on `writing_evidence` to the
- * scanner, which sends a field with writing to transcription.
+ * letter-sized and not a long straight bar (a speck, a filled dot or smudge,
+ * a bar are not); letter strokes and small dots near each other form a
+ * group, and a group is a word when it holds two or more letter strokes of
+ * which one is curved, or one curved, winding stroke as long as two letters
+ * (joined-up writing), or three pieces, two of them strokes, that spread
+ * across as well as along (a word a 1-bit scan broke up; the pieces of a
+ * broken fold lie on one line). Hands on `writing_evidence` to the scanner,
+ * which sends a field with writing to transcription.
  */
 #ifndef OMR_WRITING_H
 #define OMR_WRITING_H
