@@ -828,9 +828,13 @@ Test(watch, comments_follow_through_the_background_ocr_queue_and_export_rewrites
         if (tmpl->text_fields[k].page == 2)
             field = &tmpl->text_fields[k];
     cr_assert_not_null(field);
+    /* three lines of "writing": joined-up waves (a straight rule across the
+     * field would be a fold to writing.c, not writing) */
     for (int line = 0; line < 3; line++)
-        test_draw_line(p2, field->rect.x + 10, field->rect.y + 12 + 8 * line, field->rect.x + 90,
-                       field->rect.y + 12 + 8 * line, 0.6, 20);
+        for (double x = 10; x < 90; x += 0.25)
+            test_draw_line(p2, field->rect.x + x, field->rect.y + 12 + 8 * line + 2 * sin(x * 1.8),
+                           field->rect.x + x + 0.25, field->rect.y + 12 + 8 * line + 2 * sin((x + 0.25) * 1.8),
+                           0.6, 20);
     snprintf(path, sizeof path, "%s/comment.png", inbox);
     write_png_at(p2, path);
     omr_image_free(p2);

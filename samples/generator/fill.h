@@ -53,6 +53,8 @@ typedef struct {
     int n_sentences;
     int font;   /* index into the handwriting families */
     fill_pen pen;
+    int word;   /* > 0: a one-word answer ("Ja", "no.") anywhere in the field, WORDS[word - 1]
+                 * (kind COMMENT_HANDWRITTEN; sentences unused) */
     char *text; /* the words actually written, set by fill_draw_page (owned) */
 } fill_comment;
 

@@ -180,6 +180,7 @@ typedef struct {
     long ambiguous_total, ambiguous_flagged, unambiguous_review;
     long forms_review, forms_review_needless;
     long comments_written, comments_detected, comments_phantom;
+    long comments_missed, comments_empty, comments_false_alarm, comments_one_word, comments_one_word_missed;
     long n_printed, n_handwritten;
     double cer_printed, cer_handwritten;
     int examples;
@@ -402,12 +403,25 @@ int samples_score(const char *truth_dir, const char *scan_dir, FILE *out, FILE *
         uint32_t *cp;
         size_t n_read = code_points(read, &cp);
         free(cp);
+        /* sent to transcription: the field is a review item */
+        int flagged = list_has(csvio_cell(&rec, (size_t)row, rcols[2]), field);
         if (strcmp(kind, "none") == 0) {
             f.comments_phantom += n_read > 0;
+            f.comments_empty++;
+            f.comments_false_alarm += n_read > 0 || flagged;
             continue;
         }
         f.comments_written++;
         f.comments_detected += n_read > 0;
+        /* the silent miss: writing returned empty and unflagged */
+        int missed = n_read == 0 && !flagged;
+        f.comments_missed += missed;
+        if (!strchr(text, ' ')) {
+            f.comments_one_word++;
+            f.comments_one_word_missed += missed;
+        }
+        if (missed)
+            example(&f, examples, "writing returned empty and unflagged", code, field, text, "");
         double cer = char_error_rate(text, read);
         if (strcmp(kind, "printed") == 0) {
             f.cer_printed += cer;
@@ -442,6 +456,12 @@ int samples_score(const char *truth_dir, const char *scan_dir, FILE *out, FILE *
     fprintf(out, "comments_written: %ld\n", f.comments_written);
     fprintf(out, "comments_detected: %ld\n", f.comments_detected);
     fprintf(out, "comments_phantom: %ld\n", f.comments_phantom);
+    fprintf(out, "comments_missed: %ld\n", f.comments_missed);
+    fprintf(out, "comments_one_word: %ld\n", f.comments_one_word);
+    fprintf(out, "comments_one_word_missed: %ld\n", f.comments_one_word_missed);
+    fprintf(out, "comments_empty: %ld\n", f.comments_empty);
+    fprintf(out, "comments_false_alarm: %ld\n", f.comments_false_alarm);
+    print_share(out, "share_comments_false_alarm", f.comments_false_alarm, f.comments_empty);
     if (f.n_printed)
         fprintf(out, "cer_printed: %.4f\n", f.cer_printed / (double)f.n_printed);
     else

@@ -33,6 +33,7 @@
 #include "forms/file_name.h"
 #include "pages/decode.h"
 #include "pages/encode.h"
+#include "reading/writing.h"
 
 #define BLANK_PAGE_INK 0.002 /* under 0.2% ink on a coarse grid: nothing printed */
 
@@ -84,7 +85,7 @@ static const omr_template *find_template(const scan_options *o, const char *id) 
 }
 
 static void read_text_fields(const scan_context *ctx, const omr_image *scan, page_reading *p,
-                             const page_levels *levels) {
+                             const page_levels *levels, const print_mask *mask) {
     const omr_template *t = p->tmpl;
     const scan_options *o = ctx->options;
     for (size_t k = 0; k < t->n_text_fields; k++) {
@@ -93,7 +94,15 @@ static void read_text_fields(const scan_context *ctx, const omr_image *scan, pag
             continue;
         text_reading *tr = &p->texts[k];
         tr->ink = measure_text_ink(scan, &p->transform, levels, field->rect);
-        tr->has_writing = tr->ink > o->calibration->text_ink_min;
+        /* writing is strokes, not an ink share: one short word in a corner of
+         * a large frame is writing, a fold or speckle is not (writing.h); when
+         * the look fails (out of memory) a person looks instead */
+        writing_evidence ev;
+        omr_error werr;
+        if (writing_detect(scan, &p->transform, levels, mask, field->rect, o->calibration->text_ink_min, &ev,
+                           &werr) != OMR_OK)
+            ev.has_writing = 1;
+        tr->has_writing = ev.has_writing;
         if (!tr->has_writing)
             continue;
         /* kept for store, which saves it as PNG; OCR reads it from the queue */
@@ -280,7 +289,7 @@ int scan_page(scan_context *ctx, const omr_image *image, const char *file, int f
             p->decisions[k] = decide_box(o->calibration, &p->measures[k]);
         }
     }
-    read_text_fields(ctx, image, p, &levels);
+    read_text_fields(ctx, image, p, &levels, mask);
     *out = p;
     return OMR_OK;
 }

@@ -32,9 +32,16 @@ static int invert_3x3(const double a[9], double out[9]) {
 
 omr_image *ocr_crop_field(const omr_image *scan, const page_transform *t, omr_rect r,
                           double inset) {
+    return ocr_crop_field_at(scan, t, r, inset, t->px_per_mm);
+}
+
+omr_image *ocr_crop_field_at(const omr_image *scan, const page_transform *t, omr_rect r,
+                             double inset, double s) {
     assert(scan && scan->width > 0 && scan->height > 0);
     assert(t->px_per_mm > 0 && page_map_is_finite(t->homography));
-    double s = t->px_per_mm;
+    assert(s > 0);
+    if ((int)((r.w - 2 * inset) * s) < 1 || (int)((r.h - 2 * inset) * s) < 1)
+        return NULL;
     int width = (int)((r.w - 2 * inset) * s), height = (int)((r.h - 2 * inset) * s);
     omr_image *crop = omr_image_new(width, height, s * 25.4, 255);
     if (!crop)
@@ -54,14 +61,28 @@ omr_image *ocr_crop_field(const omr_image *scan, const page_transform *t, omr_re
     return crop;
 }
 
+/* Letters and digits in a UTF-8 word (a multi-byte character counts once). */
+static int letters_in(const char *word) {
+    int n = 0;
+    for (const unsigned char *p = (const unsigned char *)word; *p; p++)
+        n += (*p < 0x80 && ((*p >= '0' && *p <= '9') || ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z'))) ||
+             *p >= 0xC0;
+    return n;
+}
+
 /* Words of `api`'s last recognition with confidence >= min_conf, joined by
- * single spaces: speckle read as "|", ";" or "—" has very low confidence. */
-static char *confident_words(TessBaseAPI *api, float min_conf, double *mean_conf) {
+ * single spaces: speckle read as "|", ";" or "—" has very low confidence.
+ * *least_conf is the lowest confidence of a kept word with a letter or digit
+ * in it, *dropped_conf the highest of a dropped word of two or more letters
+ * (a word Tesseract saw but could not read); each -1 when there was none. */
+static char *confident_words(TessBaseAPI *api, float min_conf, double *mean_conf, double *least_conf,
+                             double *dropped_conf) {
     TessResultIterator *it = TessBaseAPIGetIterator(api);
     size_t cap = 256, len = 0;
     char *out = malloc(cap);
     double sum = 0;
     int n = 0;
+    *dropped_conf = *least_conf = -1;
     if (!out) {
         TessResultIteratorDelete(it);
         return NULL;
@@ -72,6 +93,8 @@ static char *confident_words(TessBaseAPI *api, float min_conf, double *mean_conf
         do {
             char *word = TessResultIteratorGetUTF8Text(it, RIL_WORD);
             float conf = TessResultIteratorConfidence(it, RIL_WORD);
+            if (word && *word && conf < min_conf && letters_in(word) >= 2 && conf > *dropped_conf)
+                *dropped_conf = conf;
             if (word && *word && conf >= min_conf) {
                 size_t wl = strlen(word);
                 if (len + wl + 2 > cap) {
@@ -89,6 +112,8 @@ static char *confident_words(TessBaseAPI *api, float min_conf, double *mean_conf
                 len += wl;
                 sum += conf;
                 n++;
+                if (letters_in(word) >= 1 && (*least_conf < 0 || conf < *least_conf))
+                    *least_conf = conf;
             }
             TessDeleteText(word);
         } while (TessPageIteratorNext(page, RIL_WORD));
@@ -167,9 +192,18 @@ int ocr_read(ocr_engine *e, const omr_image *crop, char **text, double *confiden
     if (TessBaseAPIRecognize(e->api, NULL) != 0) {
         rc = omr_fail(err, OMR_ERR_INVALID, "OCR failed on the comment field");
     } else {
-        /* words Tesseract itself gives under 30 are speckle and scratches;
-         * the text's confidence is the mean over the words kept */
-        char *words = confident_words(e->api, 30, confidence);
+        /* words Tesseract itself gives under 30 are speckle and scratches.
+         * The text is as sure as its least sure word (one misread word in a
+         * long, well-printed text is still a misread answer), and no surer
+         * than a dropped word of two or more letters: that was writing OCR
+         * could not read, and the text without it must not pass as the
+         * whole answer */
+        double least, dropped;
+        char *words = confident_words(e->api, 30, confidence, &least, &dropped);
+        if (least >= 0 && least < *confidence)
+            *confidence = least;
+        if (dropped >= 0 && dropped < *confidence)
+            *confidence = dropped;
         *text = words ? fold_space(words) : NULL;
         free(words);
         if (!*text)

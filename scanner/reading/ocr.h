@@ -17,12 +17,21 @@ typedef struct ocr_engine ocr_engine;
 omr_image *ocr_crop_field(const omr_image *scan, const page_transform *transform, omr_rect field_mm,
                           double inset_mm);
 
+/* The same at `px_per_mm` instead of the scan's own resolution (writing.c
+ * reads every field at one resolution). */
+omr_image *ocr_crop_field_at(const omr_image *scan, const page_transform *transform, omr_rect field_mm,
+                             double inset_mm, double px_per_mm);
+
 /* languages like "swe+eng"; NULL datapath uses Tesseract's default. */
 ocr_engine *ocr_engine_new(const char *languages, omr_error *err);
 void ocr_engine_free(ocr_engine *engine);
 
 /* Reads `crop`; *text is malloc'd UTF-8 with runs of white space folded to
- * single spaces, *confidence the mean word confidence 0..100. */
+ * single spaces (words Tesseract itself rates under 30 are dropped as
+ * speckle). *confidence 0..100 is that of the least sure word kept, and at
+ * most that of a dropped word of two or more letters: a text never looks
+ * surer than its weakest word, nor complete while OCR left out writing it
+ * saw. */
 int ocr_read(ocr_engine *engine, const omr_image *crop, char **text, double *confidence,
              omr_error *err);
 

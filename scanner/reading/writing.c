@@ -1,0 +1,605 @@
+/*
+ * writing.c — writing in a text field, found as strokes (writing.h).
+ *
+ * The steps, on the field cut out at 8 px/mm:
+ *   1. paper: the grey level of blank paper in 6 mm tiles (the 80th
+ *      percentile: writing covers far less of a tile than that), joined
+ *      bilinearly, so uneven lighting is not ink;
+ *   2. ink: darkness = (paper - grey) / (paper - print black); a piece of ink
+ *      needs a core of STRONG darkness and grows through WEAK (hysteresis:
+ *      pencil keeps its whole line, noise does not start one);
+ *   3. print: what the print mask marks, grown by PRINT_EXTRA_MM, is not ink;
+ *   4. lines: chains of thin runs across columns (and across rows) that run
+ *      straight for LINE_MIN_MM or more are taken out: a fold, a scratch, a
+ *      rule the mask missed; writing they cross stays (its runs are thick);
+ *   5. pieces: 8-connected ink; each one measured (area, outline, second
+ *      moments) and called speck, blob, bar or letter stroke;
+ *   6. words: letter strokes close on a line are grouped; see writing.h.
+ * Every threshold is in millimetres or in darkness, so a 200 dpi and a
+ * 300 dpi scan are read alike.
+ */
+#include "reading/writing.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reading/ocr.h"
+
+#define TILE_MM 6.0          /* paper level measured per tile */
+#define STRONG 0.25          /* darkness a piece of ink must reach somewhere */
+#define WEAK 0.13            /* darkness a piece of ink grows through */
+#define MIN_CONTRAST 60.0    /* paper - black at least this (a washed-out scan) */
+#define PRINT_EXTRA_MM 0.3   /* the mask grown by this more: registration */
+#define NO_MASK_EDGE_MM 1.0  /* without a mask: the field's outline band */
+#define LINE_MIN_MM 20.0     /* a straight thin chain this long is a line, not writing */
+#define LINE_THICK_MM 2.0    /* runs up to this thick can be part of a line */
+#define LINE_GAP_MM 3.0      /* a line may be broken for this long */
+#define LINE_RMS_MM 0.4      /* and stays this close to straight */
+#define LINE_COVER 0.6       /* and is inked over this share of its length */
+#define SPECK_MM2 0.15       /* pieces smaller than this are specks */
+#define SPECK_MM 0.9         /* or shorter than this */
+#define BLOB_STROKE_MM 1.6   /* strokes wider than this are smudges or shadows */
+#define BAR_MM 6.0           /* a straight bar this long is not a letter */
+#define GROUP_GAP_X_MM 3.0   /* letters of a word: at most this far apart sideways */
+#define GROUP_GAP_Y_MM 1.5   /* and this far apart up and down */
+#define WORD_MIN_MM 2.0      /* a word at least this wide */
+#define CURSIVE_MIN_MM 3.0   /* one joined-up piece: at least this long */
+#define CURSIVE_WINDING 1.8  /* and its stroke at least this many times its length */
+#define MAX_LETTERS 4000     /* more letter strokes than this: plainly writing */
+#define SMALL_BLOB_MM 2.0    /* blobs smaller than this may be part of a word */
+#define BROKEN_SPREAD_MM 0.2 /* a word in pieces (1-bit scan): its spread across */
+
+/* ---- 1. paper ---------------------------------------------------------------- */
+
+typedef struct {
+    int nx, ny, tile;
+    float *level; /* nx * ny */
+} paper_map;
+
+static int paper_measure(const omr_image *crop, int tile, paper_map *out) {
+    out->tile = tile;
+    out->nx = (crop->width + tile - 1) / tile;
+    out->ny = (crop->height + tile - 1) / tile;
+    out->level = malloc((size_t)out->nx * (size_t)out->ny * sizeof *out->level);
+    if (!out->level)
+        return 0;
+    for (int ty = 0; ty < out->ny; ty++)
+        for (int tx = 0; tx < out->nx; tx++) {
+            int hist[256] = {0}, n = 0;
+            for (int y = ty * tile; y < (ty + 1) * tile && y < crop->height; y++)
+                for (int x = tx * tile; x < (tx + 1) * tile && x < crop->width; x++) {
+                    hist[omr_image_at(crop, x, y)]++;
+                    n++;
+                }
+            int want = n - n * 8 / 10, seen = 0, v = 255; /* 80th percentile from below */
+            for (v = 255; v > 0; v--) {
+                seen += hist[v];
+                if (seen >= want)
+                    break;
+            }
+            out->level[ty * out->nx + tx] = (float)v;
+        }
+    return 1;
+}
+
+/* Paper level at pixel (x, y): the tiles' levels joined bilinearly. */
+static float paper_at(const paper_map *p, int x, int y) {
+    float fx = (x + 0.5f) / p->tile - 0.5f, fy = (y + 0.5f) / p->tile - 0.5f;
+    int x0 = (int)floorf(fx), y0 = (int)floorf(fy);
+    float ax = fx - x0, ay = fy - y0;
+    int x1 = x0 + 1, y1 = y0 + 1;
+    x0 = x0 < 0 ? 0 : x0 >= p->nx ? p->nx - 1 : x0;
+    x1 = x1 < 0 ? 0 : x1 >= p->nx ? p->nx - 1 : x1;
+    y0 = y0 < 0 ? 0 : y0 >= p->ny ? p->ny - 1 : y0;
+    y1 = y1 < 0 ? 0 : y1 >= p->ny ? p->ny - 1 : y1;
+    float top = p->level[y0 * p->nx + x0] * (1 - ax) + p->level[y0 * p->nx + x1] * ax;
+    float bottom = p->level[y1 * p->nx + x0] * (1 - ax) + p->level[y1 * p->nx + x1] * ax;
+    return top * (1 - ay) + bottom * ay;
+}
+
+/* ---- 3. print ---------------------------------------------------------------- */
+
+/* 1 where the crop shows the blank form's print (grown by `grow` px). */
+static uint8_t *print_map(const omr_image *crop, omr_rect crop_mm, const print_mask *mask) {
+    int w = crop->width, h = crop->height;
+    double s = crop->dpi / 25.4;
+    uint8_t *printed = calloc((size_t)w * (size_t)h, 1);
+    uint8_t *rows = calloc((size_t)w * (size_t)h, 1);
+    if (!printed || !rows) {
+        free(printed);
+        free(rows);
+        return NULL;
+    }
+    if (!mask || !mask->printed) {
+        int edge = (int)ceil(NO_MASK_EDGE_MM * s);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                printed[(size_t)y * w + x] = x < edge || y < edge || x >= w - edge || y >= h - edge;
+        free(rows);
+        return printed;
+    }
+    for (int y = 0; y < h; y++) {
+        int my = (int)floor((crop_mm.y + (y + 0.5) / s) / mask->pitch);
+        for (int x = 0; x < w; x++) {
+            int mx = (int)floor((crop_mm.x + (x + 0.5) / s) / mask->pitch);
+            if (mx >= 0 && my >= 0 && mx < mask->width && my < mask->height)
+                rows[(size_t)y * w + x] = mask->printed[(size_t)my * (size_t)mask->width + (size_t)mx];
+        }
+    }
+    /* grown by PRINT_EXTRA_MM: along rows into `printed`, then along columns */
+    int grow = (int)lround(PRINT_EXTRA_MM * s);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            if (rows[(size_t)y * w + x])
+                for (int k = x - grow < 0 ? 0 : x - grow; k <= x + grow && k < w; k++)
+                    printed[(size_t)y * w + k] = 1;
+    memcpy(rows, printed, (size_t)w * (size_t)h);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            if (rows[(size_t)y * w + x])
+                for (int k = y - grow < 0 ? 0 : y - grow; k <= y + grow && k < h; k++)
+                    printed[(size_t)k * w + x] = 1;
+    free(rows);
+    return printed;
+}
+
+/* ---- 4. lines ---------------------------------------------------------------- */
+
+typedef struct {
+    int a, b0, b1; /* position along the line's direction; run across it */
+    int chain;
+} line_run;
+
+typedef struct {
+    int first_a, last_a, n;
+    double last_b;
+    double sa, sb, saa, sab, sbb; /* least squares of centre b over a */
+} line_chain;
+
+typedef struct {
+    line_run *runs;
+    size_t n_runs, cap_runs;
+    line_chain *chains;
+    size_t n_chains, cap_chains;
+} line_state;
+
+static int grow_array(void **items, size_t *cap, size_t need, size_t size) {
+    if (need <= *cap)
+        return 1;
+    size_t cap2 = *cap ? *cap * 2 : 256;
+    while (cap2 < need)
+        cap2 *= 2;
+    void *grown = realloc(*items, cap2 * size);
+    if (!grown)
+        return 0;
+    *items = grown;
+    *cap = cap2;
+    return 1;
+}
+
+static double chain_slope(const line_chain *c) {
+    double den = c->n * c->saa - c->sa * c->sa;
+    if (c->n < 2 || den <= 0)
+        return 0;
+    double slope = (c->n * c->sab - c->sa * c->sb) / den;
+    return slope > 1.2 ? 1.2 : slope < -1.2 ? -1.2 : slope;
+}
+
+/* Least-squares line of the chain's centres: the RMS distance from it (px). */
+static double chain_rms(const line_chain *c) {
+    double n = c->n, den = n * c->saa - c->sa * c->sa;
+    if (c->n < 3 || den <= 0)
+        return 0;
+    double slope = (n * c->sab - c->sa * c->sb) / den, icpt = (c->sb - slope * c->sa) / n;
+    /* sum (b - slope a - icpt)^2 expanded over the sums */
+    double ss = c->sbb - 2 * slope * c->sab - 2 * icpt * c->sb + slope * slope * c->saa +
+                2 * slope * icpt * c->sa + n * icpt * icpt;
+    return sqrt(fmax(ss, 0) / n) / sqrt(1 + slope * slope);
+}
+
+/* Takes long thin straight lines out of `ink` and `strong` (w x h): lines
+ * that run left to right (slope up to 1.2) when `vertical` is 0, top to
+ * bottom when it is 1. Position a runs along the line, b across it; the
+ * runs of the dark core in each column a are chained while they continue
+ * straight, with gaps up to LINE_GAP_MM. Returns the lines removed, or -1
+ * when out of memory. */
+static int remove_lines(uint8_t *ink, uint8_t *strong, int w, int h, int vertical, double s) {
+    int na = vertical ? h : w, nb = vertical ? w : h;
+    size_t step_a = vertical ? (size_t)w : 1, step_b = vertical ? 1 : (size_t)w;
+    int thick = (int)lround(LINE_THICK_MM * s), gap = (int)lround(LINE_GAP_MM * s);
+    int min_len = (int)lround(LINE_MIN_MM * s);
+    if (na < min_len)
+        return 0;
+    line_state st = {0};
+    size_t *active = NULL, n_active = 0, cap_active = 0;
+    int removed = 0, ok = 1;
+    for (int a = 0; a < na && ok; a++) {
+        /* chains not extended for `gap` columns are done */
+        size_t keep = 0;
+        for (size_t i = 0; i < n_active; i++)
+            if (st.chains[active[i]].last_a >= a - gap)
+                active[keep++] = active[i];
+        n_active = keep;
+        for (int b = 0; b < nb && ok;) {
+            /* runs of the line's dark core: its pale shadow does not move
+             * the centre; the shadow goes with it below */
+            if (!strong[(size_t)a * step_a + (size_t)b * step_b]) {
+                b++;
+                continue;
+            }
+            int b0 = b;
+            while (b < nb && strong[(size_t)a * step_a + (size_t)b * step_b])
+                b++;
+            int b1 = b - 1;
+            if (b1 - b0 + 1 > thick)
+                continue;
+            double centre = (b0 + b1) / 2.0;
+            long best = -1;
+            double best_d = 0;
+            for (size_t i = 0; i < n_active; i++) {
+                const line_chain *c = &st.chains[active[i]];
+                if (c->last_a >= a)
+                    continue;
+                double pred = c->last_b + chain_slope(c) * (a - c->last_a);
+                double d = fabs(centre - pred), tol = 1.5 + (b1 - b0) / 2.0 + 0.1 * (a - c->last_a - 1);
+                if (d <= tol && (best < 0 || d < best_d)) {
+                    best = (long)active[i];
+                    best_d = d;
+                }
+            }
+            if (best < 0) {
+                if (!grow_array((void **)&st.chains, &st.cap_chains, st.n_chains + 1, sizeof *st.chains) ||
+                    !grow_array((void **)&active, &cap_active, n_active + 1, sizeof *active)) {
+                    ok = 0;
+                    break;
+                }
+                best = (long)st.n_chains++;
+                memset(&st.chains[best], 0, sizeof st.chains[best]);
+                st.chains[best].first_a = a;
+                active[n_active++] = (size_t)best;
+            }
+            line_chain *c = &st.chains[best];
+            c->last_a = a;
+            c->last_b = centre;
+            c->n++;
+            c->sa += a;
+            c->sb += centre;
+            c->saa += (double)a * a;
+            c->sab += a * centre;
+            c->sbb += centre * centre;
+            if (!grow_array((void **)&st.runs, &st.cap_runs, st.n_runs + 1, sizeof *st.runs)) {
+                ok = 0;
+                break;
+            }
+            st.runs[st.n_runs++] = (line_run){a, b0, b1, (int)best};
+        }
+    }
+    if (ok) {
+        uint8_t *is_line = calloc(st.n_chains ? st.n_chains : 1, 1);
+        if (!is_line) {
+            ok = 0;
+        } else {
+            for (size_t i = 0; i < st.n_chains; i++) {
+                const line_chain *c = &st.chains[i];
+                int span = c->last_a - c->first_a + 1;
+                if (span >= min_len && c->n >= LINE_COVER * span && chain_rms(c) <= LINE_RMS_MM * s) {
+                    is_line[i] = 1;
+                    removed++;
+                }
+            }
+            /* a line's run goes, with the fainter ink on either side of it
+             * (its shadow) up to the thickness a line may have */
+            for (size_t i = 0; i < st.n_runs; i++) {
+                const line_run *r = &st.runs[i];
+                if (!is_line[r->chain])
+                    continue;
+                size_t base = (size_t)r->a * step_a;
+                int lo = r->b0, hi = r->b1;
+                while (lo > 0 && hi - lo < thick && ink[base + (size_t)(lo - 1) * step_b] &&
+                       !strong[base + (size_t)(lo - 1) * step_b])
+                    lo--;
+                while (hi < nb - 1 && hi - lo < thick && ink[base + (size_t)(hi + 1) * step_b] &&
+                       !strong[base + (size_t)(hi + 1) * step_b])
+                    hi++;
+                for (int b = lo; b <= hi; b++)
+                    ink[base + (size_t)b * step_b] = strong[base + (size_t)b * step_b] = 0;
+            }
+            free(is_line);
+        }
+    }
+    free(st.runs);
+    free(st.chains);
+    free(active);
+    return ok ? removed : -1;
+}
+
+/* ---- 5. pieces ----------------------------------------------------------------- */
+
+typedef enum { PIECE_SPECK, PIECE_BLOB, PIECE_BAR, PIECE_LETTER } piece_kind;
+
+typedef struct {
+    int x0, y0, x1, y1;  /* bounding box, px */
+    long n, boundary;    /* pixels, pixels on its outline */
+    int strong;          /* reaches STRONG darkness */
+    double sx, sy, sxx, syy, sxy;
+    piece_kind kind;
+    int curved;
+    double winding;      /* stroke length over the piece's longest side */
+    int group;
+} piece;
+
+/* Calls the piece what it is; s is px per mm. */
+static void piece_classify(piece *p, double s) {
+    double n = (double)p->n, mx = p->sx / n, my = p->sy / n;
+    double cxx = p->sxx / n - mx * mx, cyy = p->syy / n - my * my, cxy = p->sxy / n - mx * my;
+    double tr = cxx + cyy, det = cxx * cyy - cxy * cxy;
+    double disc = sqrt(fmax(tr * tr / 4 - det, 0));
+    double major = sqrt(fmax(tr / 2 + disc, 0)) / s, minor = sqrt(fmax(tr / 2 - disc, 0)) / s;
+    double area = n / (s * s);
+    double wide = (p->x1 - p->x0 + 1) / s, tall = (p->y1 - p->y0 + 1) / s;
+    double longest = wide > tall ? wide : tall;
+    double stroke = p->boundary ? 2.0 * n / (s * (double)p->boundary) : longest;
+    double length = 3.46 * major; /* a bar's length from its spread */
+    /* a straight bar is as wide across as its stroke; a letter's curve or
+     * a second stroke spreads it well beyond */
+    p->curved = 3.46 * minor > 1.6 * stroke + 0.1;
+    p->winding = longest > 0 ? area / stroke / longest : 0;
+    if (area < SPECK_MM2 || longest < SPECK_MM)
+        p->kind = PIECE_SPECK;
+    else if (stroke > BLOB_STROKE_MM ||
+             (major < 2 * minor && stroke > 1.6 * minor && n > 0.65 * wide * tall * s * s))
+        p->kind = PIECE_BLOB; /* a filled dot, a smudge, a shadow (not a heavy, round letter) */
+    else if ((!p->curved && length >= BAR_MM) || (length >= 40 && minor < 1.0))
+        p->kind = PIECE_BAR;  /* a rule, a fold's piece, a staple, a scratch */
+    else
+        p->kind = PIECE_LETTER;
+}
+
+/* Labels the 8-connected pieces of `ink` that reach STRONG somewhere. */
+static piece *find_pieces(const uint8_t *ink, const uint8_t *strong, int w, int h, size_t *count) {
+    *count = 0;
+    int *label = malloc((size_t)w * (size_t)h * sizeof *label);
+    size_t *stack = malloc((size_t)w * (size_t)h * sizeof *stack);
+    piece *pieces = NULL;
+    size_t n = 0, cap = 0;
+    if (!label || !stack) {
+        free(label);
+        free(stack);
+        return NULL;
+    }
+    memset(label, 0xff, (size_t)w * (size_t)h * sizeof *label);
+    int failed = 0;
+    for (int y = 0; y < h && !failed; y++)
+        for (int x = 0; x < w && !failed; x++) {
+            size_t at = (size_t)y * w + x;
+            if (!ink[at] || label[at] >= 0)
+                continue;
+            piece p = {x, y, x, y, 0, 0, 0, 0, 0, 0, 0, 0, PIECE_SPECK, 0, 0, -1};
+            size_t top = 0;
+            stack[top++] = at;
+            label[at] = (int)n;
+            while (top) {
+                size_t i = stack[--top];
+                int px = (int)(i % (size_t)w), py = (int)(i / (size_t)w);
+                p.n++;
+                p.strong |= strong[i];
+                p.sx += px;
+                p.sy += py;
+                p.sxx += (double)px * px;
+                p.syy += (double)py * py;
+                p.sxy += (double)px * py;
+                p.x0 = px < p.x0 ? px : p.x0;
+                p.x1 = px > p.x1 ? px : p.x1;
+                p.y0 = py < p.y0 ? py : p.y0;
+                p.y1 = py > p.y1 ? py : p.y1;
+                int edge = px == 0 || py == 0 || px == w - 1 || py == h - 1 || !ink[i - 1] || !ink[i + 1] ||
+                           !ink[i - (size_t)w] || !ink[i + (size_t)w];
+                p.boundary += edge;
+                for (int dy = -1; dy <= 1; dy++)
+                    for (int dx = -1; dx <= 1; dx++) {
+                        int qx = px + dx, qy = py + dy;
+                        if (qx < 0 || qy < 0 || qx >= w || qy >= h)
+                            continue;
+                        size_t j = (size_t)qy * w + qx;
+                        if (ink[j] && label[j] < 0) {
+                            label[j] = (int)n;
+                            stack[top++] = j;
+                        }
+                    }
+            }
+            if (!p.strong)
+                continue; /* faint all over: paper texture, a shadow's edge */
+            if (!grow_array((void **)&pieces, &cap, n + 1, sizeof *pieces)) {
+                failed = 1;
+                break;
+            }
+            pieces[n++] = p;
+        }
+    free(label);
+    free(stack);
+    if (failed) {
+        free(pieces);
+        return NULL;
+    }
+    *count = n;
+    return pieces ? pieces : calloc(1, sizeof *pieces);
+}
+
+/* ---- 6. words ------------------------------------------------------------------ */
+
+static int group_root(piece *p, int i) {
+    while (p[i].group != i) {
+        p[i].group = p[p[i].group].group;
+        i = p[i].group;
+    }
+    return i;
+}
+
+static double gap_between(int a0, int a1, int b0, int b1) {
+    if (a1 < b0)
+        return b0 - a1 - 1;
+    if (b1 < a0)
+        return a0 - b1 - 1;
+    return 0;
+}
+
+static void find_words(piece *pieces, size_t n, double s, omr_rect crop_mm, writing_evidence *out) {
+    size_t *letters = malloc((n ? n : 1) * sizeof *letters);
+    size_t nl = 0;
+    if (!letters) {
+        out->words = out->letters = (int)n; /* cannot group: count every piece as evidence */
+        return;
+    }
+    /* letter strokes, and small blobs beside them (a heavy dot, a letter
+     * the scanner's threshold left in pieces) take part in a word */
+    for (size_t i = 0; i < n; i++) {
+        pieces[i].group = (int)i;
+        int small = (pieces[i].x1 - pieces[i].x0 + 1) < SMALL_BLOB_MM * s &&
+                    (pieces[i].y1 - pieces[i].y0 + 1) < SMALL_BLOB_MM * s;
+        if (pieces[i].kind == PIECE_LETTER || (pieces[i].kind == PIECE_BLOB && small))
+            letters[nl++] = i;
+        out->letters += pieces[i].kind == PIECE_LETTER;
+    }
+    if ((size_t)out->letters > MAX_LETTERS) {
+        out->words = 1;
+        out->where_mm = crop_mm;
+        free(letters);
+        return;
+    }
+    double gx = GROUP_GAP_X_MM * s, gy = GROUP_GAP_Y_MM * s;
+    for (size_t i = 0; i < nl; i++)
+        for (size_t j = i + 1; j < nl; j++) {
+            const piece *a = &pieces[letters[i]], *b = &pieces[letters[j]];
+            if (gap_between(a->x0, a->x1, b->x0, b->x1) <= gx && gap_between(a->y0, a->y1, b->y0, b->y1) <= gy) {
+                int ra = group_root(pieces, (int)letters[i]), rb = group_root(pieces, (int)letters[j]);
+                if (ra != rb)
+                    pieces[ra > rb ? ra : rb].group = ra < rb ? ra : rb;
+            }
+        }
+    double wx0 = 1e9, wy0 = 1e9, wx1 = -1e9, wy1 = -1e9;
+    for (size_t i = 0; i < nl; i++) {
+        int root = group_root(pieces, (int)letters[i]);
+        if (root != (int)letters[i])
+            continue;
+        /* one group: its members, their box, how many are curved */
+        int members = 0, strokes = 0, curved = 0, cursive = 0, x0 = 1 << 30, y0 = 1 << 30, x1 = -1, y1 = -1;
+        double gn = 0, gx = 0, gy = 0, gxx = 0, gyy = 0, gxy = 0;
+        for (size_t j = 0; j < nl; j++) {
+            piece *p = &pieces[letters[j]];
+            if (group_root(pieces, (int)letters[j]) != root)
+                continue;
+            members++;
+            strokes += p->kind == PIECE_LETTER;
+            curved += p->curved && p->kind == PIECE_LETTER;
+            gn += (double)p->n;
+            gx += p->sx;
+            gy += p->sy;
+            gxx += p->sxx;
+            gyy += p->syy;
+            gxy += p->sxy;
+            double longest = (p->x1 - p->x0 > p->y1 - p->y0 ? p->x1 - p->x0 : p->y1 - p->y0) + 1;
+            cursive |= p->curved && p->winding >= CURSIVE_WINDING && longest >= CURSIVE_MIN_MM * s;
+            x0 = p->x0 < x0 ? p->x0 : x0;
+            y0 = p->y0 < y0 ? p->y0 : y0;
+            x1 = p->x1 > x1 ? p->x1 : x1;
+            y1 = p->y1 > y1 ? p->y1 : y1;
+        }
+        /* the group's own spread across its long axis: pieces of one
+         * straight line (a broken fold) have none */
+        double mx = gx / gn, my = gy / gn, cxx = gxx / gn - mx * mx, cyy = gyy / gn - my * my,
+               cxy = gxy / gn - mx * my;
+        double tr = cxx + cyy, det = cxx * cyy - cxy * cxy;
+        double minor = sqrt(fmax(tr / 2 - sqrt(fmax(tr * tr / 4 - det, 0)), 0)) / s;
+        int word = (strokes >= 2 && curved >= 1 && (x1 - x0 + 1) >= WORD_MIN_MM * s) || cursive ||
+                   (strokes >= 2 && members >= 3 && minor >= BROKEN_SPREAD_MM);
+        if (!word)
+            continue;
+        out->words++;
+        wx0 = fmin(wx0, x0);
+        wy0 = fmin(wy0, y0);
+        wx1 = fmax(wx1, x1 + 1);
+        wy1 = fmax(wy1, y1 + 1);
+    }
+    if (out->words)
+        out->where_mm = (omr_rect){crop_mm.x + wx0 / s, crop_mm.y + wy0 / s, (wx1 - wx0) / s, (wy1 - wy0) / s};
+    free(letters);
+}
+
+/* ---- the field --------------------------------------------------------------- */
+
+int writing_find(const omr_image *crop, omr_rect crop_mm, double black, const print_mask *mask,
+                 double share_min, writing_evidence *out, omr_error *err) {
+    assert(crop && crop->width > 0 && crop->height > 0 && crop->dpi > 0 && out);
+    memset(out, 0, sizeof *out);
+    int w = crop->width, h = crop->height;
+    double s = crop->dpi / 25.4;
+    size_t npx = (size_t)w * (size_t)h;
+    paper_map paper = {0};
+    uint8_t *ink = malloc(npx), *strong = malloc(npx);
+    uint8_t *printed = print_map(crop, crop_mm, mask);
+    int tile = (int)lround(TILE_MM * s);
+    if (!ink || !strong || !printed || !paper_measure(crop, tile > 0 ? tile : 1, &paper)) {
+        free(ink);
+        free(strong);
+        free(printed);
+        free(paper.level);
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory looking for writing in a text field");
+    }
+    /* 2, 3: ink that is not print */
+    size_t n_strong = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            size_t i = (size_t)y * w + x;
+            double white = paper_at(&paper, x, y);
+            double d = (white - omr_image_at(crop, x, y)) / fmax(white - black, MIN_CONTRAST);
+            ink[i] = !printed[i] && d > WEAK;
+            strong[i] = ink[i] && d > STRONG;
+            n_strong += strong[i];
+        }
+    free(printed);
+    free(paper.level);
+    int rc = OMR_OK;
+    if (n_strong > 0) {
+        /* 4: lines out (left to right, then top to bottom) */
+        int across = remove_lines(ink, strong, w, h, 0, s);
+        int down = across >= 0 ? remove_lines(ink, strong, w, h, 1, s) : -1;
+        size_t n_pieces = 0;
+        piece *pieces = down >= 0 ? find_pieces(ink, strong, w, h, &n_pieces) : NULL;
+        if (!pieces) {
+            rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory looking for writing in a text field");
+        } else {
+            out->lines_removed = across + down;
+            double letter_px = 0;
+            for (size_t i = 0; i < n_pieces; i++) {
+                piece_classify(&pieces[i], s);
+                if (pieces[i].kind == PIECE_LETTER)
+                    letter_px += (double)pieces[i].n;
+            }
+            out->letter_share = letter_px / (double)npx;
+            find_words(pieces, n_pieces, s, crop_mm, out);
+            free(pieces);
+        }
+    }
+    free(ink);
+    free(strong);
+    /* a look that failed is never "nothing written": a person looks */
+    out->has_writing = rc != OMR_OK || out->words > 0 || out->letter_share > share_min;
+    return rc;
+}
+
+int writing_detect(const omr_image *scan, const page_transform *t, const page_levels *levels,
+                   const print_mask *mask, omr_rect field, double share_min, writing_evidence *out,
+                   omr_error *err) {
+    assert(scan && t && levels && out);
+    memset(out, 0, sizeof *out);
+    omr_image *crop = ocr_crop_field_at(scan, t, field, 0, WRITING_PX_PER_MM);
+    if (!crop)
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory cutting out a text field");
+    /* the crop's pixels cover exactly its size in mm from the field's corner */
+    omr_rect crop_mm = {field.x, field.y, crop->width / WRITING_PX_PER_MM, crop->height / WRITING_PX_PER_MM};
+    int rc = writing_find(crop, crop_mm, levels->black, mask, share_min, out, err);
+    omr_image_free(crop);
+    return rc;
+}

@@ -1,0 +1,300 @@
+/*
+ * test_writing.c — writing.c: one short handwritten word anywhere in the
+ * large comment frame of ekb-2024 (page 2) is writing, in a pen and in
+ * pencil, even in a corner and even across a fold line; speckle and noise, a
+ * fold line, a staple's shadow and printed words inside a field (the blank
+ * form's own print) are not. Each word below covers far less of the field
+ * than the old ink-share rule (text.ink_min) needed, which the tests check
+ * too: that rule returned these fields empty and unflagged. Through
+ * scan_page, such a field goes to transcription (review).
+ */
+#include <cairo.h>
+
+#include "daemon/scan.h"
+#include "deciding/decide.h"
+#include "helpers.h"
+#include "print/render.h"
+#include "reading/identify.h"
+#include "reading/locate.h"
+#include "reading/mask.h"
+#include "reading/measure.h"
+#include "reading/writing.h"
+
+#define DPI 200.0
+
+/* Writes `text` in font `family` at `points` with its ink box's top-left
+ * corner at (x, y) mm, turned by `degrees`, in grey `ink` (0 black .. 255),
+ * into a page image rendered upright at its dpi; `soft` blurs the stroke's
+ * edge like pencil does. Returns the ink box's width in mm. */
+static double write_word(omr_image *img, const char *family, double points, const char *text, double x,
+                         double y, double degrees, uint8_t ink) {
+    double s = img->dpi / 25.4;
+    cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_A8, img->width, img->height);
+    cairo_t *cr = cairo_create(surface);
+    cairo_scale(cr, s, s);
+    cairo_select_font_face(cr, family, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, points * 25.4 / 72);
+    cairo_text_extents_t e;
+    cairo_text_extents(cr, text, &e);
+    cairo_translate(cr, x, y);
+    cairo_rotate(cr, degrees * M_PI / 180);
+    cairo_move_to(cr, -e.x_bearing, -e.y_bearing);
+    cairo_show_text(cr, text);
+    cairo_surface_flush(surface);
+    unsigned char *a = cairo_image_surface_get_data(surface);
+    int stride = cairo_image_surface_get_stride(surface);
+    for (int py = 0; py < img->height; py++)
+        for (int px = 0; px < img->width; px++) {
+            double alpha = a[py * stride + px] / 255.0;
+            uint8_t *p = &img->pixels[(size_t)py * img->stride + px];
+            double v = *p * (1 - alpha) + ink * alpha;
+            *p = (uint8_t)(v < *p ? v : *p);
+        }
+    cairo_destroy(cr);
+    cairo_surface_destroy(surface);
+    return e.width;
+}
+
+/* Speckle and noise like a worn scanner: single dots and small dust specks
+ * all over, grey noise of deviation ~6 levels (a fixed pseudo-random walk). */
+static void dirty(omr_image *img, omr_rect area_mm, int specks) {
+    double s = img->dpi / 25.4;
+    unsigned state = 12345;
+#define NEXT() (state = state * 1103515245u + 12345u, (state >> 8) & 0xffff)
+    for (int py = (int)(area_mm.y * s); py < (int)((area_mm.y + area_mm.h) * s); py++)
+        for (int px = (int)(area_mm.x * s); px < (int)((area_mm.x + area_mm.w) * s); px++) {
+            uint8_t *p = &img->pixels[(size_t)py * img->stride + px];
+            int noise = (int)(NEXT() % 13) - 6 + (int)(NEXT() % 7) - 3;
+            int v = *p + noise;
+            *p = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+        }
+    for (int i = 0; i < specks; i++) {
+        double x = area_mm.x + (NEXT() % 10000) / 10000.0 * area_mm.w;
+        double y = area_mm.y + (NEXT() % 10000) / 10000.0 * area_mm.h;
+        double size = i % 10 == 0 ? 0.5 : 0.15; /* a dust speck now and then */
+        test_draw_line(img, x, y, x + size * 0.4, y + size * 0.3, size, (uint8_t)(40 + NEXT() % 80));
+    }
+#undef NEXT
+}
+
+typedef struct {
+    omr_template *tmpl;
+    const template_text_field *field;
+    omr_image *img;
+} page2;
+
+static page2 blank_page2(void) {
+    page2 p = {test_template("ekb-2024"), NULL, NULL};
+    cr_assert_eq(p.tmpl->n_text_fields, 1);
+    p.field = &p.tmpl->text_fields[0];
+    cr_assert_eq(p.field->page, 2);
+    omr_error err = {0};
+    p.img = render_page_image(p.tmpl, "W0RD1", 2, DPI, &err);
+    cr_assert_not_null(p.img, "%s", err.message);
+    return p;
+}
+
+static void page2_free(page2 *p) {
+    omr_image_free(p->img);
+    template_free(p->tmpl);
+}
+
+/* The field read as the scanner reads it: identify, locate, paper levels,
+ * print mask, then writing_detect. Also returns the old rule's ink share. */
+static writing_evidence look(const page2 *p, double *ink_share) {
+    identify_reader *reader = identify_reader_new();
+    page_identity id;
+    omr_error err = {0};
+    cr_assert_eq(identify_page(reader, p->img, NULL, &id, &err), OMR_OK, "%s", err.message);
+    identify_reader_free(reader);
+    page_transform pt;
+    cr_assert_eq(locate_page(p->img, p->tmpl, &id, &pt, &err), OMR_OK, "%s", err.message);
+    page_levels levels;
+    measure_levels(p->img, &pt, &levels);
+    print_mask mask;
+    cr_assert_eq(measure_print_mask(p->tmpl, 2, &mask, &err), OMR_OK, "%s", err.message);
+    calibration cal;
+    calibration_defaults(&cal);
+    writing_evidence ev;
+    cr_assert_eq(writing_detect(p->img, &pt, &levels, &mask, p->field->rect, cal.text_ink_min, &ev, &err), OMR_OK,
+                 "%s", err.message);
+    if (ink_share)
+        *ink_share = measure_text_ink(p->img, &pt, &levels, p->field->rect);
+    print_mask_free(&mask);
+    return ev;
+}
+
+/* The old rule (ink share over text.ink_min) could not see it. */
+static void old_rule_misses(double ink_share) {
+    calibration cal;
+    calibration_defaults(&cal);
+    cr_assert_lt(ink_share, cal.text_ink_min, "ink share %.4f: the test word is too big to show the miss", ink_share);
+}
+
+Test(writing, one_pen_word_in_each_corner_is_writing, .timeout = 60) {
+    static const char *const words[] = {"Ja", "no.", "Yes", "Nej"};
+    for (int corner = 0; corner < 4; corner++) {
+        page2 p = blank_page2();
+        omr_rect f = p.field->rect;
+        /* about 8 x 4 mm: 1.5 mm in from the frame */
+        double x = corner & 1 ? f.x + f.w - 1.5 - 9 : f.x + 1.5;
+        double y = corner & 2 ? f.y + f.h - 1.5 - 5 : f.y + 1.5;
+        write_word(p.img, "DkgHandwriting", 14, words[corner], x, y, corner * 2 - 3, 25);
+        double share;
+        writing_evidence ev = look(&p, &share);
+        old_rule_misses(share);
+        cr_assert(ev.has_writing, "\"%s\" in corner %d: %d letters, %d words", words[corner], corner, ev.letters,
+                  ev.words);
+        cr_assert_geq(ev.words, 1);
+        /* and found where it was written */
+        cr_assert(ev.where_mm.x < x + 9 && ev.where_mm.x + ev.where_mm.w > x, "found at x %.1f, written at %.1f",
+                  ev.where_mm.x, x);
+        page2_free(&p);
+    }
+}
+
+Test(writing, one_pencil_word_is_writing, .timeout = 60) {
+    static const char *const fonts[] = {"Breip", "femkeklaver", "DkgHandwriting"};
+    for (int i = 0; i < 3; i++) {
+        page2 p = blank_page2();
+        omr_rect f = p.field->rect;
+        /* pencil: grey 165-185 on white paper (30-35% darkness), blurred edge */
+        write_word(p.img, fonts[i], 13, i == 1 ? "nej" : "Ok", f.x + 20 + 40 * i, f.y + f.h - 9, 4, 165 + 10 * i);
+        dirty(p.img, f, 150);
+        double share;
+        writing_evidence ev = look(&p, &share);
+        old_rule_misses(share);
+        cr_assert(ev.has_writing, "pencil in %s: %d letters, %d words", fonts[i], ev.letters, ev.words);
+        page2_free(&p);
+    }
+}
+
+Test(writing, speckle_and_noise_are_not_writing, .timeout = 60) {
+    page2 p = blank_page2();
+    dirty(p.img, p.field->rect, 600);
+    writing_evidence ev = look(&p, NULL);
+    cr_assert_not(ev.has_writing, "speckle read as %d words (%d letters)", ev.words, ev.letters);
+    page2_free(&p);
+}
+
+/* A fold: a thin grey crease slightly off horizontal, wavering a little,
+ * with a pale shadow under it, across the whole page. */
+static void fold(omr_image *img, double y, double slope) {
+    double w = img->width / (img->dpi / 25.4);
+    for (double x = 0; x < w; x += 2) {
+        double y0 = y + slope * x + 0.15 * sin(x / 7), y1 = y + slope * (x + 2) + 0.15 * sin((x + 2) / 7);
+        test_draw_line(img, x, y0 + 0.5, x + 2, y1 + 0.5, 1.0, 222);
+        test_draw_line(img, x, y0, x + 2, y1, 0.3, 120);
+    }
+}
+
+Test(writing, a_fold_line_is_not_writing_but_a_word_across_it_is, .timeout = 60) {
+    page2 p = blank_page2();
+    omr_rect f = p.field->rect;
+    fold(p.img, f.y + f.h * 0.45, 0.02);
+    dirty(p.img, f, 200);
+    writing_evidence ev = look(&p, NULL);
+    cr_assert_not(ev.has_writing, "a fold read as %d words (%d letters)", ev.words, ev.letters);
+    cr_assert_geq(ev.lines_removed, 1);
+    /* a vertical fold too (a sheet folded twice) */
+    for (double yy = 0; yy < p.img->height / (DPI / 25.4); yy += 2)
+        test_draw_line(p.img, f.x + 83 + yy * 0.01, yy, f.x + 83 + (yy + 2) * 0.01, yy + 2, 0.3, 130);
+    ev = look(&p, NULL);
+    cr_assert_not(ev.has_writing, "two folds read as %d words (%d letters)", ev.words, ev.letters);
+    /* one word written across the crease is still writing */
+    write_word(p.img, "DkgHandwriting", 15, "Ja", f.x + 120, f.y + f.h * 0.45 + 0.02 * (f.x + 120) - 3.5, 0, 30);
+    ev = look(&p, NULL);
+    cr_assert(ev.has_writing, "a word across the fold: %d letters, %d words", ev.letters, ev.words);
+    page2_free(&p);
+}
+
+Test(writing, a_staple_shadow_is_not_writing, .timeout = 60) {
+    page2 p = blank_page2();
+    omr_rect f = p.field->rect;
+    /* a staple's dark bar with its two bent legs and a soft shadow beside
+     * it, in the field's top-left corner */
+    double x = f.x + 3, y = f.y + 4;
+    test_draw_line(p.img, x, y + 0.9, x + 12, y + 1.4, 1.6, 200);
+    test_draw_line(p.img, x, y, x + 12, y + 0.5, 0.8, 45);
+    test_draw_line(p.img, x, y, x + 0.3, y + 1.5, 0.7, 60);
+    test_draw_line(p.img, x + 12, y + 0.5, x + 11.7, y + 2.0, 0.7, 60);
+    /* and the two holes of a staple taken out */
+    test_draw_line(p.img, x + 40, y + 2, x + 40.5, y + 2, 0.8, 70);
+    test_draw_line(p.img, x + 52, y + 2.3, x + 52.5, y + 2.3, 0.8, 70);
+    dirty(p.img, f, 100);
+    writing_evidence ev = look(&p, NULL);
+    cr_assert_not(ev.has_writing, "a staple read as %d words (%d letters)", ev.words, ev.letters);
+    page2_free(&p);
+}
+
+/* A field with print of its own inside (a form omr did not print: "Övrigt:"
+ * and a dotted writing line): what the print mask marks is the form. */
+Test(writing, the_forms_own_print_in_the_field_is_not_writing, .timeout = 60) {
+    double s = 8.0; /* px per mm */
+    omr_rect crop_mm = {10, 20, 120, 40};
+    omr_image *crop = omr_image_new((int)(crop_mm.w * s), (int)(crop_mm.h * s), s * 25.4, 245);
+    cr_assert_not_null(crop);
+    print_mask mask = {(int)(150 / 0.1), (int)(80 / 0.1), 0.1, NULL};
+    mask.printed = calloc((size_t)mask.width * mask.height, 1);
+    cr_assert_not_null(mask.printed);
+    /* the blank form's print, drawn into a page-sized image at 0.1 mm
+     * a cell, becomes the mask (grown by 0.4 mm as mask.c does) */
+    omr_image *blank = omr_image_new(mask.width, mask.height, 254, 255);
+    write_word(blank, "DejaVu Sans", 11, "Övrigt, t.ex. synpunkter:", 12, 22, 0, 0);
+    for (double x = 12; x < 128; x += 1.2)
+        test_draw_line(blank, x, 50, x + 0.4, 50, 0.25, 0);
+    for (int y = 0; y < mask.height; y++)
+        for (int x = 0; x < mask.width; x++)
+            if (omr_image_at(blank, x, y) < 160)
+                for (int dy = -4; dy <= 4; dy++)
+                    for (int dx = -4; dx <= 4; dx++)
+                        if (y + dy >= 0 && x + dx >= 0 && y + dy < mask.height && x + dx < mask.width)
+                            mask.printed[(size_t)(y + dy) * mask.width + (size_t)(x + dx)] = 1;
+    /* the scan: the same print, 0.25 mm off (registration), in the crop */
+    omr_image *page = omr_image_new((int)(150 * s), (int)(80 * s), s * 25.4, 245);
+    write_word(page, "DejaVu Sans", 11, "Övrigt, t.ex. synpunkter:", 12.25, 22.2, 0, 20);
+    for (double x = 12; x < 128; x += 1.2)
+        test_draw_line(page, x + 0.25, 50.2, x + 0.65, 50.2, 0.25, 20);
+    for (int y = 0; y < crop->height; y++)
+        memcpy(crop->pixels + (size_t)y * crop->stride,
+               page->pixels + (size_t)(y + (int)(crop_mm.y * s)) * page->stride + (int)(crop_mm.x * s),
+               (size_t)crop->width);
+    writing_evidence ev;
+    omr_error err;
+    cr_assert_eq(writing_find(crop, crop_mm, 20, &mask, 0.004, &ev, &err), OMR_OK, "%s", err.message);
+    cr_assert_not(ev.has_writing, "print read as %d words (%d letters)", ev.words, ev.letters);
+    /* without the mask the same print is words: the mask is what tells */
+    cr_assert_eq(writing_find(crop, crop_mm, 20, NULL, 0.004, &ev, &err), OMR_OK, "%s", err.message);
+    cr_assert(ev.has_writing, "printed words are word-shaped");
+    /* a word written on the dotted line beside the print is writing */
+    write_word(crop, "Breip", 15, "Bra", 70, 22, -2, 30);
+    cr_assert_eq(writing_find(crop, crop_mm, 20, &mask, 0.004, &ev, &err), OMR_OK, "%s", err.message);
+    cr_assert(ev.has_writing, "a word beside the print: %d letters, %d words", ev.letters, ev.words);
+    omr_image_free(crop);
+    omr_image_free(page);
+    omr_image_free(blank);
+    free(mask.printed);
+}
+
+/* The scanner's own decision (scan_page): the word goes to transcription. */
+Test(writing, scan_page_sends_a_one_word_field_to_transcription, .timeout = 60) {
+    page2 p = blank_page2();
+    omr_rect f = p.field->rect;
+    write_word(p.img, "femkeklaver", 13, "no.", f.x + f.w - 12, f.y + f.h - 7, -3, 30);
+    calibration cal;
+    calibration_defaults(&cal);
+    const omr_template *templates[] = {p.tmpl};
+    scan_options o = {.templates = templates, .n_templates = 1, .calibration = &cal, .run_ocr = 0};
+    scan_context ctx;
+    omr_error err = {0};
+    cr_assert_eq(scan_context_init(&ctx, &o, &err), OMR_OK, "%s", err.message);
+    page_reading *reading = NULL;
+    int blank = 0;
+    cr_assert_eq(scan_page(&ctx, p.img, "one-word.png", 1, &reading, &blank, &err), OMR_OK, "%s", err.message);
+    cr_assert(reading->texts[0].has_writing, "ink %.4f", reading->texts[0].ink);
+    cr_assert(reading->texts[0].needs_review);
+    cr_assert_not_null(reading->texts[0].crop, "the crop an operator transcribes");
+    page_reading_free(reading);
+    scan_context_free(&ctx);
+    page2_free(&p);
+}
