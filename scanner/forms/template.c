@@ -746,7 +746,7 @@ int template_parse(const char *path, omr_template **out, template_problems *prob
     config_setting_t *root = config_root_setting(&cfg);
     static const char *const keys[] = {"id", "title", "code_kind", "page_width", "page_height",
                                        "box_size", "fiducials", "code", "pages", "registration",
-                                       "reference", "marks", "identity", NULL};
+                                       "reference", "marks", "identity", "corrections", NULL};
     check_keys(&r, root, "", keys);
     t->id = get_string(&r, root, "", "id", true);
     if (t->id && !valid_identifier(t->id))
@@ -758,6 +758,20 @@ int template_parse(const char *path, omr_template **out, template_problems *prob
     else if (strcmp(t->code_kind, "login") != 0 && strcmp(t->code_kind, "municipality") != 0)
         problem(&r, config_setting_get_member(root, "code_kind"), "code_kind",
                 "must be \"login\" or \"municipality\"");
+    char *corrections = get_string(&r, root, "", "corrections", false);
+    if (corrections) {
+        static const char *const rules[] = {"fill-cancels", "fill-is-undo", "scribble-cancels", "none"};
+        int found = -1;
+        for (int i = 0; i < 4; i++)
+            if (strcmp(corrections, rules[i]) == 0)
+                found = i;
+        if (found < 0)
+            problem(&r, config_setting_get_member(root, "corrections"), "corrections",
+                    "must be \"fill-cancels\", \"fill-is-undo\", \"scribble-cancels\" or \"none\"");
+        else
+            t->corrections = (template_corrections)found;
+        free(corrections);
+    }
     t->page_width = 210;
     t->page_height = 297;
     get_number(&r, root, "", "page_width", false, &t->page_width);
@@ -840,6 +854,8 @@ int template_parse(const char *path, omr_template **out, template_problems *prob
         return omr_fail(err, OMR_ERR_INVALID, "template %s has %zu problem%s", path, r.count,
                         r.count == 1 ? "" : "s");
     }
+    for (size_t i = 0; i < t->n_questions; i++)
+        t->questions[i].corrections = t->corrections;
     *out = t;
     return OMR_OK;
 }
