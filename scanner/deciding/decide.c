@@ -96,7 +96,7 @@ static double clamp01(double v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
 #define RING_MIN 0.70
 #define RING_GAP_MAX 0.25
 /* A dot: a dark core of at least this area (a 0.5 mm dot) */
-#define DOT_MIN_MM2 0.2
+#define DOT_MIN_MM2 0.12
 /* dense ink short of solid: a scribble over the box (also a heavy felt-tip cross) */
 #define SCRIBBLE_MIN 0.80
 
@@ -133,7 +133,7 @@ box_decision decide_box(const calibration *c, const box_measure *m) {
     /* a small dark dot: a mark by a consistent dotter (decide_page), else
      * unsure; never blank, even when it is too small to reach blank_max */
     if ((d.state == BOX_BLANK || d.state == BOX_UNSURE) && !d.faint && m->core_mm2 >= DOT_MIN_MM2 &&
-        m->extent < c->extent_min && m->darkness >= 0.3) {
+        m->extent < c->extent_min) {
         d.state = BOX_UNSURE;
         d.confidence = 0;
         d.dot = 1;
@@ -161,20 +161,29 @@ static int cmp_double(const void *a, const void *b) {
 
 void decide_page(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
     assert(c && (n == 0 || (m && d)));
-    (void)c;
     int dots = 0, faint = 0, firm = 0;
     double speck = 0.1; /* the largest dark core among the page's blank boxes */
     double *blank_fill = malloc((n ? n : 1) * sizeof *blank_fill);
+    double *dot_core = malloc((n ? n : 1) * sizeof *dot_core);
+    double *firm_dark = malloc((n ? n : 1) * sizeof *firm_dark);
     size_t n_blank = 0;
+    if (!blank_fill || !dot_core || !firm_dark) {
+        /* without room to judge by the page, every box keeps its own judgement */
+        free(blank_fill);
+        free(dot_core);
+        free(firm_dark);
+        return;
+    }
     for (size_t i = 0; i < n; i++) {
-        dots += d[i].dot;
+        if (d[i].dot)
+            dot_core[dots++] = m[i].core_mm2;
         faint += d[i].faint;
-        firm += (d[i].state == BOX_MARKED && !d[i].circled) || d[i].state == BOX_SOLID;
+        if ((d[i].state == BOX_MARKED && !d[i].circled) || d[i].state == BOX_SOLID)
+            firm_dark[firm++] = m[i].darkness;
         if (d[i].state == BOX_BLANK) {
             if (m[i].core_mm2 > speck)
                 speck = m[i].core_mm2;
-            if (blank_fill)
-                blank_fill[n_blank++] = m[i].fill;
+            blank_fill[n_blank++] = m[i].fill;
         }
     }
     /* the paper's own level on this page: the 95th percentile of its blank boxes */
@@ -183,16 +192,38 @@ void decide_page(const calibration *c, const box_measure *m, box_decision *d, si
         qsort(blank_fill, n_blank, sizeof *blank_fill, cmp_double);
         paper = blank_fill[(n_blank * 95) / 100 < n_blank ? (n_blank * 95) / 100 : n_blank - 1];
     }
+    double dot_median = 0, hand = 0;
+    if (dots) {
+        qsort(dot_core, (size_t)dots, sizeof *dot_core, cmp_double);
+        dot_median = dot_core[dots / 2];
+    }
+    if (firm) {
+        qsort(firm_dark, (size_t)firm, sizeof *firm_dark, cmp_double);
+        hand = firm_dark[firm / 2];
+    }
     free(blank_fill);
+    free(dot_core);
+    free(firm_dark);
+    /* a consistent dotter: two or more dots, and dots are how this hand
+     * answers (at least as many as its crosses and fills) */
+    int dotter = dots >= 2 && dots >= firm;
     for (size_t i = 0; i < n; i++) {
-        if (d[i].dot && dots >= 2 && m[i].core_mm2 >= 2 * speck && m[i].fill >= paper + 0.01) {
-            /* a consistent dotter's dot that stands clear of the blanks */
+        if (d[i].dot && dotter && m[i].core_mm2 >= 1.5 * speck && m[i].core_mm2 >= 0.25 * dot_median &&
+            m[i].fill >= paper + 0.005) {
+            /* a dot of the dotter's, clear of the blanks */
             d[i].state = BOX_MARKED;
-            d[i].confidence = clamp01(0.5 + 0.5 * (m[i].core_mm2 / speck - 2) / 4);
+            d[i].confidence = clamp01(0.5 + 0.5 * (m[i].core_mm2 / speck - 1.5) / 4);
         } else if (d[i].faint && faint >= 2 && firm == 0) {
             /* the whole page in very light pencil: its traces are its marks */
             d[i].state = BOX_MARKED;
             d[i].confidence = clamp01(0.5 + 0.5 * (m[i].faint_fill - c->mark_min) / c->mark_min);
+        } else if (firm >= 2 && !d[i].circled && !d[i].dot && d[i].state != BOX_SOLID &&
+                   d[i].state != BOX_BLANK && m[i].darkness < 0.45 * hand) {
+            /* far paler than this hand's marks: a mark rubbed out (withdrawn
+             * beside a firm mark, unclear alone; decide_question) */
+            d[i].state = BOX_UNSURE;
+            d[i].confidence = 0;
+            d[i].faint = 1;
         }
     }
 }
