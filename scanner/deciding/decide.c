@@ -154,6 +154,19 @@ box_decision decide_box(const calibration *c, const box_measure *m) {
     return d;
 }
 
+int decide_box_flags(const box_decision *d) {
+    return (d->ink_near ? 1 : 0) | (d->circled ? 2 : 0) | (d->dot ? 4 : 0) | (d->faint ? 8 : 0) |
+           (d->scribble ? 16 : 0);
+}
+
+void decide_box_set_flags(box_decision *d, int flags) {
+    d->ink_near = (flags & 1) != 0;
+    d->circled = (flags & 2) != 0;
+    d->dot = (flags & 4) != 0;
+    d->faint = (flags & 8) != 0;
+    d->scribble = (flags & 16) != 0;
+}
+
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);

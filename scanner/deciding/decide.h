@@ -48,6 +48,11 @@ typedef struct {
 
 box_decision decide_box(const calibration *cal, const box_measure *m);
 
+/* A box's ink_near and kind of mark as one integer for the ledger (marks.ink_near):
+ * 1 ink near, 2 circled, 4 dot, 8 faint, 16 scribble (0 and 1 read as before). */
+int decide_box_flags(const box_decision *d);
+void decide_box_set_flags(box_decision *d, int flags);
+
 /* Judges a page's boxes by the respondent's own hand (n boxes of one page, in
  * template order, measured and decided by decide_box): a small dot is a mark
  * when the page holds two or more such dots that stand clearly apart from the
