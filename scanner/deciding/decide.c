@@ -93,8 +93,8 @@ static double clamp01(double v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
 
 /* A circle round the box or its label: ink in most directions, and no gap
  * wider than a quarter turn (an open circle is still a circle). */
-#define RING_MIN 0.70
-#define RING_GAP_MAX 0.25
+#define RING_MIN 0.60
+#define RING_GAP_MAX 0.30
 /* A dot: a dark core of at least this area (a 0.5 mm dot) */
 #define DOT_MIN_MM2 0.12
 /* dense ink short of solid: a scribble over the box (also a heavy felt-tip cross) */

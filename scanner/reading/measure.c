@@ -577,7 +577,7 @@ void measure_rings(const omr_image *scan, const page_transform *t, const page_le
     c.dy = out->dy_mm;
     omr_rect b = c.own;
     double side = fmax(b.w, b.h);
-    double reach = 1.6 * side;
+    double reach = 2.6 * side;
     omr_rect label = {0, 0, 0, 0};
     int has_label = q->labels == LABELS_RIGHT && q->boxes[index].label && *q->boxes[index].label;
     if (has_label) {
