@@ -91,9 +91,11 @@ const char *decide_box_state_name(box_state s) {
 
 static double clamp01(double v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
 
-/* A circle round the box or its label: ink in most directions, and no gap
- * wider than a quarter turn (an open circle is still a circle). */
-#define RING_MIN 0.60
+/* A circle round the box or its label: ink in at least this share of the
+ * directions (a tight circle hides partly under the printed outline), and
+ * no gap wider than 30% of a turn (an open circle is still a circle; a cross
+ * in a neighbouring box or a word beside it leaves a far wider gap). */
+#define RING_MIN 0.45
 #define RING_GAP_MAX 0.30
 /* A dot: a dark core of at least this area (a 0.5 mm dot) */
 #define DOT_MIN_MM2 0.12

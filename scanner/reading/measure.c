@@ -471,7 +471,7 @@ omr_rect measure_near_zone(const omr_template *t, const template_question *q, si
 #define RING_RAYS 48
 #define RING_STEP_MM 0.12
 #define RING_OUTLINE_IN_MM 0.5   /* the own outline: from this far inside the box ... */
-#define RING_OUTLINE_OUT_MM 0.2  /* ... to this far outside it (print and its blur) */
+#define RING_OUTLINE_OUT_MM 0.15 /* ... to this far outside it (print and its blur) */
 #define RING_INTERIOR_MM 0.8     /* deeper inside than this is the box's interior (fill's) */
 
 /* Signed depth of (x, y) inside rect r: > 0 inside, < 0 outside (mm). */
@@ -538,7 +538,9 @@ static void cast_rays(const ring_ctx *c, double cx, double cy, double rmax, int 
             }
             double dark = (c->levels->white - omr_image_at(c->scan, (int)sp.x, (int)sp.y)) / range;
             run = dark > INK ? run + 1 : 0;
-            if (run >= 2)
+            /* two samples in a row, or one clearly dark (a tight circle shows
+             * only a sliver beside the printed outline) */
+            if (run >= 2 || dark > 0.45)
                 hit[k] = 1;
         }
         hits += hit[k];
