@@ -330,6 +330,7 @@ static void read_question(reader *r, omr_template *t, template_question *q,
                                        "labels", "boxes", "only_if", NULL};
     check_keys(r, g, path, keys);
     q->page = page;
+    q->corrections = t->corrections; /* parsed before the pages */
     q->id = get_string(r, g, path, "id", true);
     const char *name = q->id ? q->id : path;
     if (q->id && !valid_identifier(q->id))
@@ -758,20 +759,14 @@ int template_parse(const char *path, omr_template **out, template_problems *prob
     else if (strcmp(t->code_kind, "login") != 0 && strcmp(t->code_kind, "municipality") != 0)
         problem(&r, config_setting_get_member(root, "code_kind"), "code_kind",
                 "must be \"login\" or \"municipality\"");
-    char *corrections = get_string(&r, root, "", "corrections", false);
-    if (corrections) {
-        static const char *const rules[] = {"fill-cancels", "fill-is-undo", "scribble-cancels", "none"};
-        int found = -1;
-        for (int i = 0; i < 4; i++)
-            if (strcmp(corrections, rules[i]) == 0)
-                found = i;
-        if (found < 0)
-            problem(&r, config_setting_get_member(root, "corrections"), "corrections",
-                    "must be \"fill-cancels\", \"fill-is-undo\", \"scribble-cancels\" or \"none\"");
-        else
-            t->corrections = (template_corrections)found;
-        free(corrections);
-    }
+    char *rule = get_string(&r, root, "", "corrections", false); /* the form's rule for taking back */
+    static const char *const rules[] = {"fill-cancels", "fill-is-undo", "scribble-cancels", "none"};
+    for (int i = 0; rule && i < 4; i++)
+        if (strcmp(rule, rules[i]) == 0)
+            t->corrections = (template_corrections)i, free(rule), rule = NULL;
+    if (rule)
+        problem(&r, config_setting_get_member(root, "corrections"), "corrections", "\"%s\" is not %s", rule,
+                "fill-cancels, fill-is-undo, scribble-cancels or none"), free(rule);
     t->page_width = 210;
     t->page_height = 297;
     get_number(&r, root, "", "page_width", false, &t->page_width);
@@ -854,8 +849,6 @@ int template_parse(const char *path, omr_template **out, template_problems *prob
         return omr_fail(err, OMR_ERR_INVALID, "template %s has %zu problem%s", path, r.count,
                         r.count == 1 ? "" : "s");
     }
-    for (size_t i = 0; i < t->n_questions; i++)
-        t->questions[i].corrections = t->corrections;
     *out = t;
     return OMR_OK;
 }
