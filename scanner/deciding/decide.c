@@ -132,6 +132,12 @@ box_decision decide_box(const calibration *c, const box_measure *m) {
         d.confidence = 0;
     }
     d.scribble = m->fill >= SCRIBBLE_MIN && m->fill < c->solid_min;
+    if (d.scribble && m->extent >= c->extent_min) {
+        /* a box filled short of solid (a bubble filled at 0.85): a fill, not
+         * a doubt; what it means beside another mark is the form's rule */
+        d.state = BOX_MARKED;
+        d.confidence = 0.6;
+    }
     /* a small dark dot: a mark by a consistent dotter (decide_page), else
      * unsure; never blank, even when it is too small to reach blank_max */
     if ((d.state == BOX_BLANK || d.state == BOX_UNSURE) && !d.faint && m->core_mm2 >= DOT_MIN_MM2 &&
@@ -250,11 +256,16 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
     out->confidence = 1;
     size_t n = q->n_boxes;
     template_corrections rule = q->corrections;
-    int marked = 0, solid = 0, unsure = 0, near_blank = 0, circled = 0;
+    int marked = 0, firm = 0, solid = 0, unsure = 0, near_blank = 0, circled = 0;
     int scribbles = 0, faints = 0, last_marked = -1, last_solid = -1;
     for (size_t i = 0; i < n; i++) {
         switch (boxes[i].state) {
-        case BOX_MARKED: marked++; last_marked = (int)i; circled += boxes[i].circled; break;
+        case BOX_MARKED:
+            marked++;
+            firm += !boxes[i].scribble;
+            last_marked = (int)i;
+            circled += boxes[i].circled;
+            break;
         case BOX_SOLID: solid++; last_solid = (int)i; break;
         case BOX_UNSURE:
             unsure++;
@@ -279,17 +290,18 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
     }
     for (size_t i = 0; i < n; i++) {
         const box_decision *b = &boxes[i];
+        int solid_box = b->state == BOX_SOLID, scribbled = b->state == BOX_MARKED && b->scribble;
+        int erased = b->faint && b->state == BOX_UNSURE && marked > 0;
         int w = 0;
         switch (rule) {
         case CORRECTIONS_FILL_CANCELS:
-            w = (b->state == BOX_SOLID && marked > 0) || (b->faint && b->state == BOX_UNSURE && marked > 0);
+            w = (solid_box && firm > 0) || erased;
             break;
         case CORRECTIONS_FILL_IS_UNDO:
-            w = b->state == BOX_SOLID || (b->faint && b->state == BOX_UNSURE && marked > 0);
+            w = solid_box || (scribbled && firm > 0) || erased;
             break;
         case CORRECTIONS_SCRIBBLE_CANCELS:
-            w = ((b->state == BOX_SOLID || (b->scribble && b->state == BOX_UNSURE)) && marked > 0) ||
-                (b->faint && b->state == BOX_UNSURE && marked > 0);
+            w = ((solid_box || scribbled) && firm > 0) || erased;
             break;
         case CORRECTIONS_NONE:
             break;
@@ -297,17 +309,24 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
         withdrawn[i] = w;
         if (w) {
             out->taken_back = 1;
-            if (b->state == BOX_SOLID)
+            if (solid_box)
                 solid--;
+            else if (scribbled)
+                marked--;
             else
                 unsure--;
+        } else if (scribbled && (rule == CORRECTIONS_FILL_IS_UNDO || rule == CORRECTIONS_SCRIBBLE_CANCELS)) {
+            /* a lone scribble where scribbling (or filling) withdraws: withdrawn, or meant? */
+            withdrawn[i] = 1; /* not an answer ... */
+            marked--;
+            unsure++;         /* ... but unclear: a person looks */
         }
     }
     for (size_t i = 0; i < n; i++)
         if (!withdrawn[i] && boxes[i].state != BOX_BLANK && boxes[i].confidence < out->confidence)
             out->confidence = boxes[i].confidence;
     /* ink near a blank box while another box is circled: the circle's own ink */
-    if (circled == 1 && marked == 1)
+    if (circled == 1 && marked == 1 && firm == 1)
         near_blank = 0;
     (void)scribbles;
     (void)faints;
