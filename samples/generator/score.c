@@ -207,7 +207,7 @@ static kind_tally *kind_of(kind_table *t, const char *name) {
 typedef struct {
     long forms, forms_read, forms_incomplete, records_unknown;
     long answers_total, answers_missing, answers_auto, answers_review, wrong_auto;
-    long ambiguous_total, ambiguous_flagged, unambiguous_review;
+    long ambiguous_total, ambiguous_flagged, unambiguous_review, clear_total;
     long forms_review, forms_review_needless;
     long comments_written, comments_detected, comments_phantom;
     long n_printed, n_handwritten;
@@ -297,6 +297,7 @@ static void score_form(figures *f, const csvio_table *truth, const truth_cols *t
         kind_tally *ks = kind_of(&f->styles, csvio_cell(truth, r, tc->c_behaviour));
         kind_tally *kp = kind_of(&f->pens, tc->c_pen >= 0 ? csvio_cell(truth, r, tc->c_pen) : "");
         kind_tally *both[2] = {ks, kp};
+        f->clear_total += !ambiguous;
         for (int b = 0; b < 2; b++) {
             both[b]->answers++;
             both[b]->clear += !ambiguous;
@@ -485,6 +486,7 @@ int samples_score(const char *truth_dir, const char *scan_dir, FILE *out, FILE *
     fprintf(out, "answers_review: %ld\n", f.answers_review);
     fprintf(out, "answers_review_unambiguous: %ld\n", f.unambiguous_review);
     fprintf(out, "wrong_auto: %ld\n", f.wrong_auto);
+    print_share(out, "share_clear_flagged", f.unambiguous_review, f.clear_total);
     if (f.answers_auto > 0)
         fprintf(out, "error_rate_auto: %.2f\n", 10000.0 * (double)f.wrong_auto / (double)f.answers_auto);
     else
