@@ -470,7 +470,7 @@ omr_rect measure_near_zone(const omr_template *t, const template_question *q, si
 
 #define RING_RAYS 48
 #define RING_STEP_MM 0.12
-#define RING_OUTLINE_IN_MM 0.5   /* the own outline: from this far inside the box ... */
+#define RING_OUTLINE_IN_MM 0.55  /* the own outline: from this far inside the box ... */
 #define RING_OUTLINE_OUT_MM 0.15 /* ... to this far outside it (print and its blur) */
 #define RING_INTERIOR_MM 0.8     /* deeper inside than this is the box's interior (fill's) */
 
@@ -521,8 +521,11 @@ static void cast_rays(const ring_ctx *c, double cx, double cy, double rmax, int 
                 stop = depth_in(c->others[o], x, y) > -0.3;
             if (stop)
                 break; /* another box: its ink is its own */
-            if (ink_allowed && d < -0.45 && c->mask && c->mask->printed) {
-                int mx = (int)(x / c->mask->pitch), my = (int)(y / c->mask->pitch);
+            /* away from the blank form's print, by a further 0.3 mm: the
+             * print's own edge (the mask a pixel off) is no circle */
+            for (int e = 0; ink_allowed && d < -0.45 && c->mask && c->mask->printed && e < 5; e++) {
+                static const double ex[5] = {0, 0.3, -0.3, 0, 0}, ey[5] = {0, 0, 0, 0.3, -0.3};
+                int mx = (int)((x + ex[e]) / c->mask->pitch), my = (int)((y + ey[e]) / c->mask->pitch);
                 if (mx < 0 || my < 0 || mx >= c->mask->width || my >= c->mask->height ||
                     c->mask->printed[(size_t)my * (size_t)c->mask->width + (size_t)mx])
                     ink_allowed = 0;
@@ -540,7 +543,7 @@ static void cast_rays(const ring_ctx *c, double cx, double cy, double rmax, int 
             run = dark > INK ? run + 1 : 0;
             /* two samples in a row, or one clearly dark (a tight circle shows
              * only a sliver beside the printed outline) */
-            if (run >= 2 || dark > 0.45)
+            if (run >= 2 || (dark > 0.45 && d < -RING_OUTLINE_OUT_MM))
                 hit[k] = 1;
         }
         hits += hit[k];
