@@ -316,3 +316,20 @@ Test(decide, the_template_key_corrections_is_read_and_checked) {
     }
     rm_rf(dir);
 }
+
+Test(decide, a_barely_closed_circle_beside_a_well_closed_one_is_not_read_silently) {
+    box_measure strong = {.fill = 0.0, .ring = 1.0, .ring_gap = 0.0, .near_mm2 = 30, .outline_found = 1};
+    box_measure weak = {.fill = 0.0, .ring = 0.47, .ring_gap = 0.25, .near_mm2 = 4, .outline_found = 1};
+    template_question q = question(QUESTION_MULTI, 3);
+    box_decision d[3] = {decide_box(&cal, &strong), decide_box(&cal, &weak), box(0, 0, 0)};
+    cr_assert(d[0].circled && d[1].circled);
+    question_answer a = decide(&q, d);
+    cr_assert_eq(a.status, ANSWER_REVIEW, "the weak ring may be the strong circle's ink");
+    free(a.selected);
+    /* alone, a barely closed circle (a tight one, half under the outline) is the answer */
+    box_decision alone[3] = {box(0, 0, 0), decide_box(&cal, &weak), box(0, 0, 0)};
+    a = decide(&q, alone);
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    cr_assert(a.selected[1]);
+    free(a.selected);
+}

@@ -182,7 +182,7 @@ static int cmp_double(const void *a, const void *b) {
 
 void decide_page(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
     assert(c && (n == 0 || (m && d)));
-    int dots = 0, faint = 0, firm = 0;
+    int dots = 0, faint = 0, firm = 0, circles = 0;
     double speck = 0.1; /* the largest dark core among the page's blank boxes */
     double *blank_fill = malloc((n ? n : 1) * sizeof *blank_fill);
     double *dot_core = malloc((n ? n : 1) * sizeof *dot_core);
@@ -199,6 +199,7 @@ void decide_page(const calibration *c, const box_measure *m, box_decision *d, si
         if (d[i].dot)
             dot_core[dots++] = m[i].core_mm2;
         faint += d[i].faint;
+        circles += d[i].circled;
         if ((d[i].state == BOX_MARKED && !d[i].circled) || d[i].state == BOX_SOLID)
             firm_dark[firm++] = m[i].darkness;
         if (d[i].state == BOX_BLANK) {
@@ -226,8 +227,8 @@ void decide_page(const calibration *c, const box_measure *m, box_decision *d, si
     free(dot_core);
     free(firm_dark);
     /* a consistent dotter: two or more dots, and dots are how this hand
-     * answers (at least as many as its crosses and fills) */
-    int dotter = dots >= 2 && dots >= firm;
+     * answers (at least as many as its crosses, fills and circles) */
+    int dotter = dots >= 2 && dots >= firm + circles;
     for (size_t i = 0; i < n; i++) {
         if (d[i].dot && dotter && m[i].core_mm2 >= 1.5 * speck && m[i].core_mm2 >= 0.25 * dot_median &&
             m[i].fill >= paper + 0.005) {
@@ -325,6 +326,20 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
     for (size_t i = 0; i < n; i++)
         if (!withdrawn[i] && boxes[i].state != BOX_BLANK && boxes[i].confidence < out->confidence)
             out->confidence = boxes[i].confidence;
+    /* a barely closed circle beside a well closed one: its ink may be the
+     * other circle's; it cannot be attributed, so a person looks */
+    double strongest = 0;
+    for (size_t i = 0; i < n; i++)
+        if (boxes[i].circled && boxes[i].state == BOX_MARKED && boxes[i].confidence > strongest)
+            strongest = boxes[i].confidence;
+    for (size_t i = 0; i < n; i++)
+        if (!withdrawn[i] && boxes[i].circled && boxes[i].state == BOX_MARKED && strongest >= 0.8 &&
+            boxes[i].confidence < 0.65) {
+            withdrawn[i] = 1;
+            marked--;
+            circled--;
+            unsure++;
+        }
     /* ink near a blank box while another box is circled: the circle's own ink */
     if (circled == 1 && marked == 1 && firm == 1)
         near_blank = 0;
