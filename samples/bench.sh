@@ -7,7 +7,9 @@
 # them once without OCR (timed: pages per second on one core, peak memory)
 # and once with OCR (the difference, per written comment, is the OCR cost),
 # scores the OCR run against the ground truth (omr-samples score) and prints
-# a summary. Environment:
+# a summary, with per respondent style (cross, tick, dot, circle, erased, ...)
+# and per pen the answers flagged, clear answers flagged, answers wrong and
+# forms sent to review needlessly. Environment:
 #   BENCH_FORMS  forms to generate (default 500)
 #   BENCH_SEED   seed (default 2024)
 #   BENCH_DIR    work folder (default: a fresh temporary folder, removed at

@@ -35,8 +35,10 @@ Test(decide, box_thresholds) {
     cr_assert_eq(box((cal.blank_max + cal.mark_min) / 2, 0.9, 0).state, BOX_UNSURE);
     /* enough ink but concentrated in a dot: unsure, not a mark */
     cr_assert_eq(box(0.12, 0.25, 0).state, BOX_UNSURE);
-    /* nearly solid but not quite: unsure */
-    cr_assert_eq(box(cal.solid_min - 0.02, 1, 0).state, BOX_UNSURE);
+    /* nearly solid but not quite (a bubble filled at 0.85-0.89): a fill, a
+     * mark, not a doubt (issue 9); what it means beside a cross is the rule's */
+    cr_assert_eq(box(cal.solid_min - 0.02, 1, 0).state, BOX_MARKED);
+    cr_assert(box(cal.solid_min - 0.02, 1, 0).scribble);
     cr_assert(box(0.0, 0, 4.0).ink_near);
     cr_assert_not(box(0.0, 0, 0.5).ink_near);
     cr_assert_gt(box(0.3, 0.9, 0).confidence, box(0.09, 0.9, 0).confidence);
@@ -154,4 +156,180 @@ Test(decide, calibration_file_is_read_and_checked) {
     cr_assert_eq(calibration_load(path, &c, &err), OMR_ERR_INVALID);
     cr_assert(strstr(err.message, "must rise"), "%s", err.message);
     rm_rf(dir);
+}
+
+/* ---- the form's rule for corrections (template `corrections`) ---------------- */
+
+static box_decision faint_trace(void) {
+    box_measure m = {.fill = 0.0, .faint_fill = 0.5, .extent = 0, .outline_found = 1};
+    return decide_box(&cal, &m);
+}
+
+static box_decision scribble(void) {
+    box_measure m = {.fill = 0.84, .extent = 1, .core_mm2 = 8, .outline_found = 1};
+    return decide_box(&cal, &m);
+}
+
+Test(decide, a_lone_solid_box_under_each_correction_rule) {
+    const struct {
+        template_corrections rule;
+        int chosen;
+        int taken_back;
+    } want[] = {{CORRECTIONS_FILL_CANCELS, 1, 0},
+                {CORRECTIONS_FILL_IS_UNDO, -1, 1}, /* withdrawn: no answer, flagged corrected */
+                {CORRECTIONS_SCRIBBLE_CANCELS, 1, 0},
+                {CORRECTIONS_NONE, 1, 0}};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        template_question q = question(QUESTION_SINGLE, 3);
+        q.corrections = want[i].rule;
+        box_decision d[3] = {box(0, 0, 0), box(0.97, 1, 0), box(0, 0, 0)};
+        question_answer a = decide(&q, d);
+        cr_assert_eq(a.status, ANSWER_OK, "rule %zu: %s", i, a.reason);
+        cr_assert_eq(a.chosen, want[i].chosen, "rule %zu: read %d", i, a.chosen);
+        cr_assert_eq(a.taken_back, want[i].taken_back, "rule %zu", i);
+        /* multi: the same box selected or not */
+        q.type = QUESTION_MULTI;
+        a = decide(&q, d);
+        cr_assert_eq(a.selected[1], want[i].chosen == 1, "rule %zu (multi)", i);
+        free(a.selected);
+    }
+}
+
+Test(decide, a_solid_box_beside_a_cross_under_each_correction_rule) {
+    template_corrections cancel[] = {CORRECTIONS_FILL_CANCELS, CORRECTIONS_FILL_IS_UNDO, CORRECTIONS_SCRIBBLE_CANCELS};
+    for (size_t i = 0; i < 3; i++) {
+        template_question q = question(QUESTION_SINGLE, 3);
+        q.corrections = cancel[i];
+        box_decision d[3] = {box(0.97, 1, 0), box(0, 0, 0), box(0.3, 0.9, 0)};
+        question_answer a = decide(&q, d);
+        cr_assert_eq(a.status, ANSWER_OK);
+        cr_assert_eq(a.chosen, 2, "rule %d: the cross is the answer", (int)cancel[i]);
+        cr_assert(a.taken_back);
+    }
+    /* no printed rule: two marks */
+    template_question q = question(QUESTION_SINGLE, 3);
+    q.corrections = CORRECTIONS_NONE;
+    box_decision d[3] = {box(0.97, 1, 0), box(0, 0, 0), box(0.3, 0.9, 0)};
+    question_answer a = decide(&q, d);
+    cr_assert_eq(a.status, ANSWER_REVIEW);
+    cr_assert_eq(a.chosen, -1);
+}
+
+Test(decide, a_scribble_withdraws_only_where_the_form_says_so) {
+    template_question q = question(QUESTION_SINGLE, 3);
+    box_decision d[3] = {scribble(), box(0, 0, 0), box(0.3, 0.9, 0)};
+    cr_assert(d[0].scribble);
+    q.corrections = CORRECTIONS_SCRIBBLE_CANCELS;
+    question_answer a = decide(&q, d);
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    cr_assert_eq(a.chosen, 2);
+    cr_assert(a.taken_back);
+    q.corrections = CORRECTIONS_FILL_CANCELS;
+    a = decide(&q, d);
+    cr_assert_eq(a.status, ANSWER_REVIEW, "a scribble is no correction on a fill-cancels form");
+    /* a lone scribble where scribbling withdraws: withdrawn or meant? a person looks */
+    box_decision lone[3] = {scribble(), box(0, 0, 0), box(0, 0, 0)};
+    q.corrections = CORRECTIONS_SCRIBBLE_CANCELS;
+    cr_assert_eq(decide(&q, lone).status, ANSWER_REVIEW);
+    /* where it does not, a box filled short of solid is a filled box: the answer */
+    q.corrections = CORRECTIONS_FILL_CANCELS;
+    a = decide(&q, lone);
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    cr_assert_eq(a.chosen, 0);
+}
+
+Test(decide, an_erased_mark_beside_a_firm_one_is_withdrawn_alone_it_is_reviewed) {
+    template_question q = question(QUESTION_SINGLE, 3);
+    box_decision d[3] = {faint_trace(), box(0, 0, 0), box(0.3, 0.9, 0)};
+    cr_assert(d[0].faint);
+    question_answer a = decide(&q, d);
+    cr_assert_eq(a.status, ANSWER_OK);
+    cr_assert_eq(a.chosen, 2, "the firm mark, never the faint one");
+    cr_assert(a.taken_back);
+    q.corrections = CORRECTIONS_NONE;
+    a = decide(&q, d);
+    cr_assert_eq(a.status, ANSWER_REVIEW, "no printed rule: any second mark is a double");
+    box_decision alone[3] = {faint_trace(), box(0, 0, 0), box(0, 0, 0)};
+    q.corrections = CORRECTIONS_FILL_CANCELS;
+    a = decide(&q, alone);
+    cr_assert_eq(a.status, ANSWER_REVIEW, "a lone pale trace is never blank");
+}
+
+Test(decide, a_circled_box_is_marked_and_its_ink_near_the_neighbours_is_its_own) {
+    box_measure circled = {.fill = 0.0, .ring = 0.95, .ring_gap = 0.04, .near_mm2 = 9, .outline_found = 1};
+    box_measure beside = {.fill = 0.0, .ring = 0.2, .ring_gap = 0.7, .near_mm2 = 2.5, .outline_found = 1};
+    template_question q = question(QUESTION_SCALE, 3);
+    box_decision d[3] = {decide_box(&cal, &beside), decide_box(&cal, &circled), box(0, 0, 0)};
+    cr_assert_eq(d[1].state, BOX_MARKED);
+    cr_assert(d[1].circled);
+    question_answer a = decide(&q, d);
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    cr_assert_eq(a.chosen, 1);
+    /* round two boxes: review */
+    box_decision two[3] = {decide_box(&cal, &circled), decide_box(&cal, &circled), box(0, 0, 0)};
+    a = decide(&q, two);
+    cr_assert_eq(a.status, ANSWER_REVIEW);
+    cr_assert_eq(a.chosen, -1);
+    /* the flags survive the ledger */
+    box_decision back = {0};
+    decide_box_set_flags(&back, decide_box_flags(&d[1]));
+    cr_assert(back.circled && !back.faint && !back.dot);
+}
+
+Test(decide, the_template_key_corrections_is_read_and_checked) {
+    char *dir = test_tempdir();
+    char path[512];
+    snprintf(path, sizeof path, "%s/t.cfg", dir);
+    omr_template *base = test_template("ekb-2024");
+    FILE *in = fopen(base->path, "r");
+    cr_assert_not_null(in);
+    static char text[1 << 17];
+    size_t n = fread(text, 1, sizeof text - 1, in);
+    fclose(in);
+    text[n] = 0;
+    template_free(base);
+    const char *rules[] = {"fill-is-undo", "fill-cancels", "scribble-cancels", "none", "fill-undoes"};
+    const template_corrections want[] = {CORRECTIONS_FILL_IS_UNDO, CORRECTIONS_FILL_CANCELS,
+                                         CORRECTIONS_SCRIBBLE_CANCELS, CORRECTIONS_NONE};
+    for (int i = 0; i < 5; i++) {
+        FILE *out = fopen(path, "w");
+        fprintf(out, "corrections = \"%s\";\n%s", rules[i], text);
+        fclose(out);
+        omr_template *t = NULL;
+        omr_error err = {0};
+        template_problems problems = {0};
+        int rc = template_parse(path, &t, &problems, &err);
+        if (i == 4) {
+            cr_assert_neq(rc, OMR_OK, "an unknown rule is refused");
+            cr_assert_eq(problems.count, 1);
+            cr_assert(strstr(problems.messages[0], "corrections") && strstr(problems.messages[0], "fill-undoes"),
+                      "%s", problems.messages[0]);
+            template_problems_clear(&problems);
+            continue;
+        }
+        template_problems_clear(&problems);
+        cr_assert_eq(rc, OMR_OK, "%s", err.message);
+        cr_assert_eq(t->corrections, want[i]);
+        for (size_t k = 0; k < t->n_questions; k++)
+            cr_assert_eq(t->questions[k].corrections, want[i]);
+        template_free(t);
+    }
+    rm_rf(dir);
+}
+
+Test(decide, a_barely_closed_circle_beside_a_well_closed_one_is_not_read_silently) {
+    box_measure strong = {.fill = 0.0, .ring = 1.0, .ring_gap = 0.0, .near_mm2 = 30, .outline_found = 1};
+    box_measure weak = {.fill = 0.0, .ring = 0.47, .ring_gap = 0.25, .near_mm2 = 4, .outline_found = 1};
+    template_question q = question(QUESTION_MULTI, 3);
+    box_decision d[3] = {decide_box(&cal, &strong), decide_box(&cal, &weak), box(0, 0, 0)};
+    cr_assert(d[0].circled && d[1].circled);
+    question_answer a = decide(&q, d);
+    cr_assert_eq(a.status, ANSWER_REVIEW, "the weak ring may be the strong circle's ink");
+    free(a.selected);
+    /* alone, a barely closed circle (a tight one, half under the outline) is the answer */
+    box_decision alone[3] = {box(0, 0, 0), decide_box(&cal, &weak), box(0, 0, 0)};
+    a = decide(&q, alone);
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    cr_assert(a.selected[1]);
+    free(a.selected);
 }

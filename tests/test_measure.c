@@ -92,3 +92,213 @@ Test(measure, a_circle_around_a_box_is_ink_near_it_not_in_it) {
     omr_image_free(img);
     template_free(t);
 }
+
+/* Measures and decides every box of page 1 as scan.c does (rings, then the
+ * page's own evidence); d and m are in template order of page 1. */
+static size_t read_page_one(const omr_template *t, const omr_image *img, box_measure *m, box_decision *d) {
+    identify_reader *reader = identify_reader_new();
+    page_identity id;
+    omr_error err = {0};
+    cr_assert_eq(identify_page(reader, img, NULL, &id, &err), OMR_OK, "%s", err.message);
+    identify_reader_free(reader);
+    page_transform pt;
+    cr_assert_eq(locate_page(img, t, &id, &pt, &err), OMR_OK, "%s", err.message);
+    page_levels levels;
+    measure_levels(img, &pt, &levels);
+    print_mask mask;
+    cr_assert_eq(measure_print_mask(t, 1, &mask, &err), OMR_OK, "%s", err.message);
+    calibration cal;
+    calibration_defaults(&cal);
+    size_t k = 0;
+    for (size_t i = 0; i < t->n_questions; i++) {
+        const template_question *q = &t->questions[i];
+        if (q->page != 1)
+            continue;
+        for (size_t b = 0; b < q->n_boxes; b++, k++) {
+            cr_assert_lt(k, 256);
+            measure_box(img, &pt, &levels, &mask, q->boxes[b].rect, measure_near_zone(t, q, b, &mask), &m[k]);
+            measure_rings(img, &pt, &levels, &mask, t, q, b, &m[k]);
+            d[k] = decide_box(&cal, &m[k]);
+        }
+    }
+    decide_page(&cal, m, d, k);
+    print_mask_free(&mask);
+    return k;
+}
+
+/* The answer to question `qid` (page 1) from a page read by read_page_one. */
+static question_answer answer_of(const omr_template *t, const box_decision *d, const char *qid) {
+    size_t k = 0;
+    for (size_t i = 0; i < t->n_questions; i++) {
+        const template_question *q = &t->questions[i];
+        if (q->page != 1)
+            continue;
+        if (strcmp(q->id, qid) == 0) {
+            question_answer a;
+            decide_question(q, d + k, &a);
+            return a;
+        }
+        k += q->n_boxes;
+    }
+    cr_assert_fail("no question %s on page 1", qid);
+    return (question_answer){0};
+}
+
+/* An ellipse (semi-axes a, b mm) round (cx, cy), `sweep` of a turn drawn. */
+static void draw_ellipse(omr_image *img, double cx, double cy, double a, double b, double sweep, uint8_t ink) {
+    int n = (int)(96 * sweep);
+    for (int i = 0; i < n; i++) {
+        double a0 = 2 * M_PI * i / 96 + 0.3, a1 = 2 * M_PI * (i + 1) / 96 + 0.3;
+        test_draw_line(img, cx + a * cos(a0), cy + b * sin(a0), cx + a * cos(a1), cy + b * sin(a1), 0.45, ink);
+    }
+}
+
+Test(measure, a_circle_round_a_box_is_that_boxes_mark_never_blank) {
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q = template_question_by_id(t, "q1b");
+    omr_rect r = q->boxes[2].rect;
+    double cx = r.x + r.w / 2, cy = r.y + r.h / 2;
+    /* 1.1x (cutting the box's corners), 2x, 2.9x the box; an oval; an open circle; pencil */
+    const struct {
+        double a, b, sweep;
+        uint8_t ink;
+    } cases[] = {{0.55 * r.w, 0.55 * r.w, 1.05, 30}, {r.w, r.w, 1.05, 30},   {1.45 * r.w, 1.45 * r.w, 1.05, 30},
+                 {1.2 * r.w, 0.7 * r.w, 1.05, 60},  {0.9 * r.w, 0.9 * r.w, 0.8, 30}, {0.8 * r.w, 0.8 * r.w, 1.05, 140}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        omr_error err = {0};
+        omr_image *img = render_page_image(t, "A7K2QX", 1, DPI, &err);
+        cr_assert_not_null(img, "%s", err.message);
+        draw_ellipse(img, cx, cy, cases[c].a, cases[c].b, cases[c].sweep, cases[c].ink);
+        box_measure m[256];
+        box_decision d[256];
+        read_page_one(t, img, m, d);
+        question_answer a = answer_of(t, d, "q1b");
+        cr_assert_eq(a.status, ANSWER_OK, "case %zu: %s", c, a.reason);
+        cr_assert_eq(a.chosen, 2, "case %zu: the circled box is the answer, read %d", c, a.chosen);
+        cr_assert_gt(a.confidence, 0.5, "case %zu: a clear circle is a clear answer (%.2f)", c, a.confidence);
+        free(a.selected);
+        omr_image_free(img);
+    }
+    template_free(t);
+}
+
+Test(measure, a_circle_round_a_label_is_that_boxes_mark) {
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q = NULL;
+    for (size_t i = 0; i < t->n_questions && !q; i++)
+        if (t->questions[i].page == 1 && t->questions[i].labels == LABELS_RIGHT && t->questions[i].n_boxes >= 2 &&
+            t->questions[i].type != QUESTION_MULTI)
+            q = &t->questions[i];
+    if (!q) {
+        template_free(t);
+        cr_skip_test("no single-choice question with labels on page 1");
+    }
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", 1, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    omr_rect r = q->boxes[1].rect;
+    print_mask mask;
+    cr_assert_eq(measure_print_mask(t, 1, &mask, &err), OMR_OK, "%s", err.message);
+    omr_rect zone = measure_near_zone(t, q, 1, &mask);
+    print_mask_free(&mask);
+    double lx0 = r.x + r.w + 1, lx1 = zone.x + zone.w - 2.4;
+    draw_ellipse(img, (lx0 + lx1) / 2, r.y + r.h / 2, (lx1 - lx0) / 2 + 1.5, 3.2, 1.05, 30);
+    box_measure m[256];
+    box_decision d[256];
+    read_page_one(t, img, m, d);
+    question_answer a = answer_of(t, d, q->id);
+    cr_assert_eq(a.status, ANSWER_OK, "%s: %s", q->id, a.reason);
+    cr_assert_eq(a.chosen, 1, "%s: read %d", q->id, a.chosen);
+    free(a.selected);
+    omr_image_free(img);
+    template_free(t);
+}
+
+Test(measure, a_circle_taking_in_two_options_goes_to_review) {
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q = template_question_by_id(t, "q1b");
+    omr_rect r1 = q->boxes[1].rect, r2 = q->boxes[2].rect;
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", 1, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    double cx = (r1.x + r2.x + r2.w) / 2, cy = r1.y + r1.h / 2;
+    draw_ellipse(img, cx, cy, (r2.x + r2.w - r1.x) / 2 + 3, 4.5, 1.05, 30);
+    box_measure m[256];
+    box_decision d[256];
+    read_page_one(t, img, m, d);
+    question_answer a = answer_of(t, d, "q1b");
+    cr_assert_eq(a.status, ANSWER_REVIEW, "a circle round two options is not an answer");
+    cr_assert_eq(a.chosen, -1);
+    free(a.selected);
+    omr_image_free(img);
+    template_free(t);
+}
+
+/* a dot of `mm` across in the middle of a box */
+static void draw_dot_mm(omr_image *img, omr_rect r, double mm, uint8_t ink) {
+    double cx = r.x + r.w / 2, cy = r.y + r.h / 2;
+    test_draw_line(img, cx - 0.01, cy, cx + 0.01, cy, mm, ink);
+}
+
+Test(measure, a_consistent_dotter_is_read_not_reviewed_a_lone_dot_is_reviewed) {
+    omr_template *t = test_template("ekb-2024");
+    const char *qs[] = {"q1a", "q1b", "q2a", "q2b"};
+    const int pick[] = {1, 3, 0, 4};
+    const double size[] = {0.7, 1.0, 1.4, 0.9};
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", 1, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    for (int i = 0; i < 4; i++)
+        draw_dot_mm(img, template_question_by_id(t, qs[i])->boxes[pick[i]].rect, size[i], i == 3 ? 90 : 25);
+    box_measure m[256];
+    box_decision d[256];
+    read_page_one(t, img, m, d);
+    for (int i = 0; i < 4; i++) {
+        question_answer a = answer_of(t, d, qs[i]);
+        cr_assert_eq(a.status, ANSWER_OK, "%s (a %.1f mm dot): %s", qs[i], size[i], a.reason);
+        cr_assert_eq(a.chosen, pick[i], "%s: read %d", qs[i], a.chosen);
+        free(a.selected);
+    }
+    omr_image_free(img);
+
+    /* one dot among crosses: not this hand's way of answering; a person looks */
+    img = render_page_image(t, "A7K2QX", 1, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    test_cross(img, template_question_by_id(t, "q1a")->boxes[0].rect);
+    test_cross(img, template_question_by_id(t, "q1b")->boxes[1].rect);
+    test_cross(img, template_question_by_id(t, "q2a")->boxes[2].rect);
+    draw_dot_mm(img, template_question_by_id(t, "q2b")->boxes[3].rect, 1.0, 25);
+    read_page_one(t, img, m, d);
+    question_answer a = answer_of(t, d, "q2b");
+    cr_assert_eq(a.status, ANSWER_REVIEW, "a lone dot is never read as blank nor as a sure answer");
+    free(a.selected);
+    omr_image_free(img);
+    template_free(t);
+}
+
+Test(measure, a_faint_erased_mark_beside_a_firm_one_is_not_the_answer) {
+    omr_template *t = test_template("ekb-2024");
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", 1, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    test_cross(img, template_question_by_id(t, "q1a")->boxes[0].rect);
+    test_cross(img, template_question_by_id(t, "q2a")->boxes[2].rect);
+    const template_question *q = template_question_by_id(t, "q1b");
+    test_cross(img, q->boxes[3].rect);
+    /* box 1: a cross rubbed out, a pale grey trace */
+    omr_rect r = q->boxes[1].rect;
+    double e = r.w * 0.1;
+    test_draw_line(img, r.x + e, r.y + e, r.x + r.w - e, r.y + r.h - e, 0.6, 200);
+    test_draw_line(img, r.x + r.w - e, r.y + e, r.x + e, r.y + r.h - e, 0.6, 200);
+    box_measure m[256];
+    box_decision d[256];
+    read_page_one(t, img, m, d);
+    question_answer a = answer_of(t, d, "q1b");
+    cr_assert_neq(a.chosen, 1, "the erased mark is never the answer");
+    cr_assert_eq(a.chosen, 3, "the firm mark is: read %d", a.chosen);
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    cr_assert(a.taken_back, "and the erasure is flagged (corrected:)");
+    free(a.selected);
+    omr_image_free(img);
+    template_free(t);
+}

@@ -91,7 +91,7 @@ static const char *const NAMES[] = {"Anna Lindqvist", "Mohammed Ali", "Eva Söde
 const char *fill_behaviour_name(fill_behaviour b) {
     static const char *const names[FILL_BEHAVIOUR_COUNT] = {
         "blank", "cross", "tick", "solid", "overshoot", "correction", "dot", "circle",
-        "double_tick"};
+        "double_tick", "erased"};
     return b >= 0 && b < FILL_BEHAVIOUR_COUNT ? names[b] : "?";
 }
 
@@ -121,6 +121,7 @@ static const double SINGLE_MIX[FILL_BEHAVIOUR_COUNT] = {
     [FILL_BLANK] = 8.0,     [FILL_CROSS] = 50.0,      [FILL_TICK] = 16.5,
     [FILL_SOLID] = 7.0,     [FILL_OVERSHOOT] = 10.0,  [FILL_CORRECTION] = 4.0,
     [FILL_DOT] = 1.5,       [FILL_CIRCLE] = 1.5,      [FILL_DOUBLE_TICK] = 1.5,
+    [FILL_ERASED] = 2.0,
 };
 static const double MULTI_MIX[FILL_BEHAVIOUR_COUNT] = {
     [FILL_CROSS] = 60.0,    [FILL_TICK] = 18.0,       [FILL_SOLID] = 6.0,
@@ -180,7 +181,7 @@ static void plan_answer(fill_form *f, size_t qi, rng *r) {
     const template_question *q = &f->tmpl->questions[qi];
     fill_answer *a = &f->answers[qi];
     int n = (int)q->n_boxes;
-    a->solid_box = a->second_box = -1;
+    a->solid_box = a->second_box = a->erased_box = -1;
     a->pen = rng_chance(r, 0.05) ? (fill_pen)rng_int(r, 3) : f->pen;
     a->behaviour = FILL_BLANK;
     /* most people follow "if yes, ..."; some answer anyway (a routing
@@ -198,7 +199,7 @@ static void plan_answer(fill_form *f, size_t qi, rng *r) {
         a->behaviour = (fill_behaviour)rng_pick(r, MULTI_MIX, FILL_BEHAVIOUR_COUNT);
         if (a->behaviour == FILL_DOT || a->behaviour == FILL_CIRCLE) {
             m = 1;
-            a->ambiguous = 1;
+            a->ambiguous = a->behaviour == FILL_DOT;
         }
         if (a->behaviour == FILL_CORRECTION && m >= n)
             a->behaviour = FILL_CROSS;
@@ -215,7 +216,8 @@ static void plan_answer(fill_form *f, size_t qi, rng *r) {
         free(order);
     } else {
         a->behaviour = (fill_behaviour)rng_pick(r, SINGLE_MIX, FILL_BEHAVIOUR_COUNT);
-        if (n < 2 && (a->behaviour == FILL_CORRECTION || a->behaviour == FILL_DOUBLE_TICK))
+        if (n < 2 && (a->behaviour == FILL_CORRECTION || a->behaviour == FILL_DOUBLE_TICK ||
+                      a->behaviour == FILL_ERASED))
             a->behaviour = FILL_CROSS;
         if (a->behaviour == FILL_BLANK)
             return;
@@ -227,9 +229,29 @@ static void plan_answer(fill_form *f, size_t qi, rng *r) {
             a->second_box = other_box(n, k, r);
             a->chosen[a->second_box] = 1;
         }
-        if (a->behaviour == FILL_DOT || a->behaviour == FILL_CIRCLE || a->behaviour == FILL_DOUBLE_TICK)
+        if (a->behaviour == FILL_ERASED)
+            a->erased_box = other_box(n, k, r);
+        /* a lone dot from someone who crosses is anyone's guess; a circle
+         * round one box is that box */
+        if (a->behaviour == FILL_DOT || a->behaviour == FILL_DOUBLE_TICK)
             a->ambiguous = 1;
     }
+    /* the respondent's habit: a dotter dots, a circler circles, with any pen */
+    if (f->style != FILL_CROSS && (a->behaviour == FILL_CROSS || a->behaviour == FILL_TICK ||
+                                   a->behaviour == FILL_OVERSHOOT) && rng_chance(r, 0.85)) {
+        int count = 0;
+        for (int i = 0; i < n; i++)
+            count += a->chosen[i];
+        if (count == 1) {
+            a->behaviour = f->style;
+            a->ambiguous = 0;
+            a->pen = (fill_pen)rng_int(r, 3);
+        }
+    }
+    if (f->style == FILL_DOT && a->behaviour == FILL_DOT)
+        a->ambiguous = 0; /* a dotter's dot, whichever way it came */
+    if (a->behaviour == FILL_CIRCLE)
+        a->pen = (fill_pen)rng_int(r, 3);
     if (a->behaviour == FILL_CIRCLE) {
         int k = 0;
         while (k < n && !a->chosen[k])
@@ -263,7 +285,10 @@ int fill_plan(fill_form *f, const omr_template *t, const char *code, rng *r) {
     snprintf(f->code, sizeof f->code, "%s", code);
     static const double pens[] = {40, 45, 15}; /* black, blue ballpoint, pencil */
     f->pen = (fill_pen)rng_pick(r, pens, 3);
-    f->pencil_grey = rng_range(r, 150, 180);
+    f->pencil_grey = rng_range(r, 102, 178);
+    static const double styles[] = {80, 10, 10}; /* crosser, dotter, circler */
+    static const fill_behaviour style_of[] = {FILL_CROSS, FILL_DOT, FILL_CIRCLE};
+    f->style = style_of[rng_pick(r, styles, 3)];
     f->pen_width = rng_range(r, 0.35, 0.6);
     f->stroke_seed = rng_next(r);
     f->answers = calloc(t->n_questions + 1, sizeof *f->answers);
@@ -578,9 +603,9 @@ static void draw_solid(cairo_t *cr, rng *r, const ink *k, omr_rect box) {
     hand_stroke(cr, r, &thick, zig, n);
 }
 
-/* A small dot, ~1.2 mm across, somewhere inside the box. */
+/* A small dot, 0.6-1.5 mm across, somewhere inside the box. */
 static void draw_dot(cairo_t *cr, rng *r, const ink *k, omr_rect box) {
-    double radius = rng_range(r, 0.5, 0.65); /* 1.0-1.4 mm across */
+    double radius = rng_range(r, 0.3, 0.75);
     double sx = box.w / 2 - OUTLINE_MM - radius - 0.4, sy = box.h / 2 - OUTLINE_MM - radius - 0.4;
     sx = sx > 0 ? sx : 0;
     sy = sy > 0 ? sy : 0;
@@ -622,54 +647,93 @@ static double label_width(cairo_t *cr, const char *label) {
     return e.x_advance < 70 ? e.x_advance : 70;
 }
 
-/* Every point keeps clear of every box on the page, its own included. */
-static int ellipse_is_clear(const omr_template *t, int page, const omr_point *pts, int n,
-                            double margin) {
+/* Whether an ellipse (its points) keeps `margin` clear of every box of the
+ * page but `self`, and encloses no other box's centre. */
+static int ellipse_takes_in_only(const omr_template *t, int page, const template_box *self,
+                                 const omr_point *pts, int n, double cx, double cy, double a,
+                                 double b, double rot, double margin) {
     for (int i = 0; i < n; i++)
-        if (!clear_of_other_boxes(t, page, NULL, pts[i], margin))
+        if (!clear_of_other_boxes(t, page, self, pts[i], margin))
             return 0;
+    for (size_t i = 0; i < t->n_questions; i++) {
+        const template_question *q = &t->questions[i];
+        if (q->page != page)
+            continue;
+        for (size_t k = 0; k < q->n_boxes; k++) {
+            if (&q->boxes[k] == self)
+                continue;
+            omr_rect rc = q->boxes[k].rect;
+            double x = rc.x + rc.w / 2 - cx, y = rc.y + rc.h / 2 - cy;
+            double u = x * cos(rot) + y * sin(rot), v = -x * sin(rot) + y * cos(rot);
+            if ((u * u) / (a * a) + (v * v) / (b * b) < 1.2)
+                return 0;
+        }
+    }
     return 1;
 }
 
-/* A circle around the box or its label with no ink in any box. Returns 0
- * when no such circle fits (boxes too close together). */
+/* A circle or oval round the box (its smaller diameter 1.1-3 times the box)
+ * or round its label, closed with an overlap or left open by up to a sixth
+ * of a turn, with no ink in any other box. Returns 0 when no such circle fits
+ * (boxes too close together). */
 static int draw_circle(cairo_t *cr, rng *r, const ink *k, const omr_template *t, int page,
                        const template_box *box, int around_label) {
-    enum { N = 48 };
+    enum { N = 64 };
     omr_point pts[N];
-    double margin = 0.55 + k->width / 2 + 0.25; /* clearance + half the line + wobble */
+    double margin = 0.4 + k->width / 2;
     omr_rect rc = box->rect;
-    for (int attempt = 0; attempt < 24; attempt++) {
-        int label = around_label && attempt < 12;
-        double cx, cy, a, b, rot = jit(r, 4) * M_PI / 180;
+    double side = rc.w < rc.h ? rc.w : rc.h;
+    for (int attempt = 0; attempt < 30; attempt++) {
+        int label = around_label && attempt < 15;
+        double cx, cy, a, b, rot = jit(r, 6) * M_PI / 180;
         if (label) {
             double lw = label_width(cr, box->label);
-            cx = rc.x + rc.w + LABEL_GAP_MM + lw / 2 + rng_range(r, 0, 0.6);
+            cx = rc.x + rc.w + LABEL_GAP_MM + lw / 2 + rng_range(r, -0.3, 0.6);
             cy = rc.y + rc.h / 2 + jit(r, 0.3);
-            a = lw / 2 + rng_range(r, 0.2, 1.4);
-            b = rng_range(r, 2.6, 4.2);
+            a = lw / 2 + rng_range(r, 0.8, 2.5);
+            b = rng_range(r, 2.6, 4.5);
         } else {
-            /* the ellipse through (w/2 + c, h/2 + c) clears the corners; the
-             * 1/0.95 leaves room for the hand's wobble and the closing overlap */
-            double c = margin + 0.15;
-            double kb = rng_range(r, 1.3, 1.6);
-            b = (rc.h / 2 + c) * kb / 0.95;
-            a = (rc.w / 2 + c) / sqrt(1 - 1 / (kb * kb)) * rng_range(r, 1.0, 1.1) / 0.95;
-            if (rng_chance(r, 0.5)) { /* tall rather than wide */
-                double ka = kb;
-                a = (rc.w / 2 + c) * ka / 0.95;
-                b = (rc.h / 2 + c) / sqrt(1 - 1 / (ka * ka)) * rng_range(r, 1.0, 1.1) / 0.95;
-            }
-            cx = rc.x + rc.w / 2 + jit(r, 0.3);
-            cy = rc.y + rc.h / 2 + jit(r, 0.3);
+            /* the smaller diameter 1.1-3x the box (later attempts smaller),
+             * the larger up to 1.6 times that: an oval */
+            double hi = 3.0 - (attempt % 15) * 0.13;
+            double d = side * rng_range(r, 1.1, hi > 1.2 ? hi : 1.2);
+            double aspect = rng_chance(r, 0.5) ? 1 : rng_range(r, 1.1, 1.6);
+            a = d / 2, b = d / 2;
+            if (rng_chance(r, 0.5))
+                a *= aspect;
+            else
+                b *= aspect;
+            cx = rc.x + rc.w / 2 + jit(r, 0.12 * d);
+            cy = rc.y + rc.h / 2 + jit(r, 0.12 * d);
         }
-        ellipse_points(r, cx, cy, a, b, rot, pts, N);
-        if (ellipse_is_clear(t, page, pts, N, margin)) {
-            hand_stroke(cr, r, k, pts, N);
+        int n = ellipse_points(r, cx, cy, a, b, rot, pts, N);
+        if (rng_chance(r, 0.3)) /* open: the hand stops short */
+            n = (int)(N * rng_range(r, 0.78, 0.92));
+        if (ellipse_takes_in_only(t, page, box, pts, n, cx, cy, a, b, rot, margin)) {
+            hand_stroke(cr, r, k, pts, n);
             return 1;
         }
     }
     return 0;
+}
+
+/* A cross rubbed out: what is left is a pale trace (8-22% darkness) and a
+ * grey smudge over the box. */
+static void draw_erased(cairo_t *cr, rng *r, omr_rect box) {
+    ink pale = {0};
+    double g = rng_range(r, 0.78, 0.92);
+    pale.r = pale.g = pale.b = g;
+    pale.width = rng_range(r, 0.4, 0.8);
+    pale.pencil = 1;
+    draw_cross(cr, r, &pale, box);
+    cairo_save(cr);
+    double s = rng_range(r, 0.93, 0.97);
+    cairo_set_source_rgba(cr, s, s, s, 0.6);
+    cairo_translate(cr, box.x + box.w / 2 + jit(r, 0.4), box.y + box.h / 2 + jit(r, 0.4));
+    cairo_scale(cr, box.w * rng_range(r, 0.5, 0.7), box.h * rng_range(r, 0.4, 0.6));
+    cairo_arc(cr, 0, 0, 1, 0, 2 * M_PI);
+    cairo_fill(cr);
+    cairo_restore(cr);
 }
 
 /* ---- comments ------------------------------------------------------------------ */
@@ -1055,6 +1119,7 @@ static void draw_answer(cairo_t *cr, rng *r, fill_form *f, size_t qi) {
         switch (a->behaviour) {
         case FILL_CROSS:
         case FILL_CORRECTION:
+        case FILL_ERASED:
             draw_cross(cr, r, &k, box);
             break;
         case FILL_TICK:
@@ -1080,6 +1145,7 @@ static void draw_answer(cairo_t *cr, rng *r, fill_form *f, size_t qi) {
                 /* no room for a circle that touches no box: a dot instead,
                  * which is as ambiguous, and the truth says so */
                 a->behaviour = FILL_DOT;
+                a->ambiguous = 1;
                 draw_dot(cr, r, &k, box);
             }
             break;
@@ -1090,6 +1156,8 @@ static void draw_answer(cairo_t *cr, rng *r, fill_form *f, size_t qi) {
     }
     if (a->behaviour == FILL_CORRECTION && a->solid_box >= 0)
         draw_solid(cr, r, &k, q->boxes[a->solid_box].rect);
+    if (a->behaviour == FILL_ERASED && a->erased_box >= 0)
+        draw_erased(cr, r, q->boxes[a->erased_box].rect);
 }
 
 int fill_draw_page(cairo_t *cr, fill_form *f, int page, omr_error *err) {

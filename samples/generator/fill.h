@@ -25,9 +25,12 @@ typedef enum {
     FILL_SOLID,       /* the box filled in (alone: it is the answer) */
     FILL_OVERSHOOT,   /* a cross or tick whose stroke runs 0.5-1.5 mm over the edge */
     FILL_CORRECTION,  /* one box filled solid (taken back) + a cross in another */
-    FILL_DOT,         /* a ~1.2 mm dot in the box: truly ambiguous */
-    FILL_CIRCLE,      /* a circle around the box or its label, no ink inside: ambiguous */
+    FILL_DOT,         /* a 0.6-1.5 mm dot in the box: ambiguous from someone who crosses,
+                         the answer from a respondent who dots every answer */
+    FILL_CIRCLE,      /* a circle or oval, closed or open, 1.1-3x the box, round the box or
+                         its label: the answer (ambiguous only when it takes in another box) */
     FILL_DOUBLE_TICK, /* two boxes marked in a single-choice question: ambiguous */
+    FILL_ERASED,      /* a cross in the answer and a half-erased cross in another box */
     FILL_BEHAVIOUR_COUNT
 } fill_behaviour;
 
@@ -40,6 +43,7 @@ typedef struct {
     int solid_box;    /* FILL_CORRECTION: the box filled solid and taken back, else -1 */
     int second_box;   /* FILL_DOUBLE_TICK: the other marked box, else -1 */
     int circle_label; /* FILL_CIRCLE: around the label rather than the box */
+    int erased_box;   /* FILL_ERASED: the box whose mark was rubbed out, else -1 */
     int ambiguous;    /* a person could not say for sure what was meant */
 } fill_answer;
 
@@ -62,7 +66,9 @@ typedef struct {
     const omr_template *tmpl;
     char code[16];
     fill_pen pen;          /* the pen most of the form is filled with */
-    double pencil_grey;    /* 150..180 of 255 */
+    double pencil_grey;    /* 102..178 of 255: pencil at 30-60% darkness */
+    fill_behaviour style;  /* the respondent's habit: FILL_CROSS (crosses, ticks, fills as they
+                              come), FILL_DOT (dots nearly every answer) or FILL_CIRCLE (circles) */
     double pen_width;      /* mm, the respondent's usual line */
     fill_answer *answers;  /* one per template question */
     fill_comment *comments;/* one per template text field */

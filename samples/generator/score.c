@@ -174,16 +174,47 @@ static void read_answer(const csvio_table *rec, size_t row, const char *q, char 
 
 /* ---- the figures ------------------------------------------------------------------------ */
 
+/* Per respondent style (truth's behaviour) or per pen: answers, answers
+ * flagged, clear answers flagged, wrong auto-accepted answers, ambiguous
+ * answers not flagged, and forms sent to review needlessly because of an
+ * answer of this kind. */
+#define MAX_KINDS 24
+typedef struct {
+    char name[32];
+    long answers, flagged, clear, clear_flagged, wrong, ambiguous_missed, forms_needless;
+    long seen_form; /* the last form counted in forms_needless (its ordinal + 1) */
+} kind_tally;
+
+typedef struct {
+    kind_tally k[MAX_KINDS];
+    int n;
+} kind_table;
+
+static kind_tally *kind_of(kind_table *t, const char *name) {
+    if (!name || !*name)
+        name = "-";
+    for (int i = 0; i < t->n; i++)
+        if (strcmp(t->k[i].name, name) == 0)
+            return &t->k[i];
+    if (t->n == MAX_KINDS)
+        return &t->k[MAX_KINDS - 1];
+    kind_tally *k = &t->k[t->n++];
+    memset(k, 0, sizeof *k);
+    snprintf(k->name, sizeof k->name, "%s", name);
+    return k;
+}
+
 typedef struct {
     long forms, forms_read, forms_incomplete, records_unknown;
     long answers_total, answers_missing, answers_auto, answers_review, wrong_auto;
-    long ambiguous_total, ambiguous_flagged, unambiguous_review;
+    long ambiguous_total, ambiguous_flagged, unambiguous_review, clear_total;
     long forms_review, forms_review_needless;
     long comments_written, comments_detected, comments_phantom;
     long comments_missed, comments_empty, comments_false_alarm, comments_one_word, comments_one_word_missed;
     long n_printed, n_handwritten;
     double cer_printed, cer_handwritten;
     int examples;
+    kind_table styles, pens;
 } figures;
 
 static void example(figures *f, FILE *out, const char *what, const char *code, const char *q,
@@ -195,7 +226,7 @@ static void example(figures *f, FILE *out, const char *what, const char *code, c
 }
 
 typedef struct {
-    int c_code, c_template, c_question, c_truth, c_ambiguous, c_behaviour, c_page;
+    int c_code, c_template, c_question, c_truth, c_ambiguous, c_behaviour, c_page, c_pen;
 } truth_cols;
 
 typedef struct {
@@ -264,6 +295,18 @@ static void score_form(figures *f, const csvio_table *truth, const truth_cols *t
         char want[1024], got[1024];
         canonical_set(csvio_cell(truth, r, tc->c_truth), want, sizeof want);
         read_answer(rec, (size_t)row, q, got, sizeof got);
+        kind_tally *ks = kind_of(&f->styles, csvio_cell(truth, r, tc->c_behaviour));
+        kind_tally *kp = kind_of(&f->pens, tc->c_pen >= 0 ? csvio_cell(truth, r, tc->c_pen) : "");
+        kind_tally *both[2] = {ks, kp};
+        f->clear_total += !ambiguous;
+        for (int b = 0; b < 2; b++) {
+            both[b]->answers++;
+            both[b]->clear += !ambiguous;
+            both[b]->flagged += in_review;
+            both[b]->clear_flagged += in_review && !ambiguous;
+            both[b]->ambiguous_missed += !in_review && ambiguous;
+            both[b]->wrong += !in_review && !ambiguous && strcmp(want, got) != 0;
+        }
         if (in_review) {
             f->answers_review++;
             if (!ambiguous)
@@ -295,6 +338,20 @@ static void score_form(figures *f, const csvio_table *truth, const truth_cols *t
             needless = known_clear;
         }
         f->forms_review_needless += needless;
+        /* which kinds of answer sent it there */
+        for (size_t i = from; needless && i < to; i++) {
+            size_t r = order[i];
+            if (!list_has(review, csvio_cell(truth, r, tc->c_question)))
+                continue;
+            kind_tally *ks = kind_of(&f->styles, csvio_cell(truth, r, tc->c_behaviour));
+            kind_tally *kp = kind_of(&f->pens, tc->c_pen >= 0 ? csvio_cell(truth, r, tc->c_pen) : "");
+            if (ks->seen_form != f->forms)
+                ks->forms_needless++;
+            ks->seen_form = f->forms;
+            if (kp->seen_form != f->forms)
+                kp->forms_needless++;
+            kp->seen_form = f->forms;
+        }
     }
 }
 
@@ -355,7 +412,8 @@ int samples_score(const char *truth_dir, const char *scan_dir, FILE *out, FILE *
         csvio_free(&rec);
         return rc;
     }
-    tc = (truth_cols){cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], csvio_column(&truth, "page")};
+    tc = (truth_cols){cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], csvio_column(&truth, "page"),
+                      csvio_column(&truth, "pen")};
 
     for (size_t i = 0; i < rec.n_rows; i++)
         index[i] = (code_row){csvio_cell(&rec, i, rcols[0]), i};
@@ -442,6 +500,7 @@ int samples_score(const char *truth_dir, const char *scan_dir, FILE *out, FILE *
     fprintf(out, "answers_review: %ld\n", f.answers_review);
     fprintf(out, "answers_review_unambiguous: %ld\n", f.unambiguous_review);
     fprintf(out, "wrong_auto: %ld\n", f.wrong_auto);
+    print_share(out, "share_clear_flagged", f.unambiguous_review, f.clear_total);
     if (f.answers_auto > 0)
         fprintf(out, "error_rate_auto: %.2f\n", 10000.0 * (double)f.wrong_auto / (double)f.answers_auto);
     else
@@ -470,6 +529,18 @@ int samples_score(const char *truth_dir, const char *scan_dir, FILE *out, FILE *
         fprintf(out, "cer_handwritten: %.4f\n", f.cer_handwritten / (double)f.n_handwritten);
     else
         fprintf(out, "cer_handwritten: n/a\n");
+    /* per respondent style and per pen (forms_needless: forms in review with
+     * nothing ambiguous in them that an answer of this kind sent there) */
+    for (int t = 0; t < 2; t++) {
+        const kind_table *kt = t ? &f.pens : &f.styles;
+        for (int i = 0; i < kt->n; i++) {
+            const kind_tally *k = &kt->k[i];
+            fprintf(out, "%s %s: answers %ld flagged %ld clear_flagged %ld/%ld wrong %ld "
+                         "ambiguous_unflagged %ld forms_needless %ld\n",
+                    t ? "pen" : "style", k->name, k->answers, k->flagged, k->clear_flagged, k->clear,
+                    k->wrong, k->ambiguous_missed, k->forms_needless);
+        }
+    }
 
     free(index);
     free(order);

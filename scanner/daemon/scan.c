@@ -286,9 +286,11 @@ int scan_page(scan_context *ctx, const omr_image *image, const char *file, int f
         for (size_t b = 0; b < q->n_boxes; b++, k++) {
             measure_box(image, &p->transform, &levels, mask, q->boxes[b].rect,
                         measure_near_zone(t, q, b, mask), &p->measures[k]);
+            measure_rings(image, &p->transform, &levels, mask, t, q, b, &p->measures[k]);
             p->decisions[k] = decide_box(o->calibration, &p->measures[k]);
         }
     }
+    decide_page(o->calibration, p->measures, p->decisions, p->n_boxes);
     read_text_fields(ctx, image, p, &levels, mask);
     *out = p;
     return OMR_OK;

@@ -91,6 +91,17 @@ const char *decide_box_state_name(box_state s) {
 
 static double clamp01(double v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
 
+/* A circle round the box or its label: ink in at least this share of the
+ * directions (a tight circle hides partly under the printed outline), and
+ * no gap wider than 30% of a turn (an open circle is still a circle; a cross
+ * in a neighbouring box or a word beside it leaves a far wider gap). */
+#define RING_MIN 0.45
+#define RING_GAP_MAX 0.30
+/* A dot: a dark core of at least this area (a 0.5 mm dot) */
+#define DOT_MIN_MM2 0.12
+/* dense ink short of solid: a scribble over the box (also a heavy felt-tip cross) */
+#define SCRIBBLE_MIN 0.80
+
 box_decision decide_box(const calibration *c, const box_measure *m) {
     box_decision d = {.state = BOX_UNSURE, .ink_near = m->near_mm2 > c->near_max_mm2, .confidence = 0};
     double band = c->mark_min - c->blank_max;
@@ -99,6 +110,7 @@ box_decision decide_box(const calibration *c, const box_measure *m) {
          * or a mark rubbed out. A person looks; it is never "blank". */
         d.state = BOX_UNSURE;
         d.confidence = 0;
+        d.faint = 1;
     } else if (m->fill <= c->blank_max) {
         d.state = BOX_BLANK;
         d.confidence = clamp01(0.5 + (c->blank_max - m->fill) / band);
@@ -119,7 +131,123 @@ box_decision decide_box(const calibration *c, const box_measure *m) {
         /* in the band, or a small dot that does not span the box */
         d.confidence = 0;
     }
+    d.scribble = m->fill >= SCRIBBLE_MIN && m->fill < c->solid_min;
+    if (d.scribble && m->extent >= c->extent_min) {
+        /* a box filled short of solid (a bubble filled at 0.85): a fill, not
+         * a doubt; what it means beside another mark is the form's rule */
+        d.state = BOX_MARKED;
+        d.confidence = 0.6;
+    }
+    /* a small dark dot: a mark by a consistent dotter (decide_page), else
+     * unsure; never blank, even when it is too small to reach blank_max */
+    if ((d.state == BOX_BLANK || d.state == BOX_UNSURE) && !d.faint && m->core_mm2 >= DOT_MIN_MM2 &&
+        m->extent < c->extent_min) {
+        d.state = BOX_UNSURE;
+        d.confidence = 0;
+        d.dot = 1;
+    }
+    /* a circle round the box (or its label) is that box's mark */
+    double ring = 0;
+    if (m->ring >= RING_MIN && m->ring_gap <= RING_GAP_MAX)
+        ring = m->ring;
+    if (m->label_ring >= RING_MIN && m->label_gap <= RING_GAP_MAX && m->label_ring > ring)
+        ring = m->label_ring;
+    if (ring > 0 && m->fill < c->mark_min && !d.faint) {
+        d.state = BOX_MARKED;
+        d.circled = 1;
+        d.dot = 0;
+        d.ink_near = 0;
+        d.confidence = clamp01(0.5 + 0.5 * (ring - RING_MIN) / (1 - RING_MIN));
+    }
     return d;
+}
+
+int decide_box_flags(const box_decision *d) {
+    return (d->ink_near ? 1 : 0) | (d->circled ? 2 : 0) | (d->dot ? 4 : 0) | (d->faint ? 8 : 0) |
+           (d->scribble ? 16 : 0);
+}
+
+void decide_box_set_flags(box_decision *d, int flags) {
+    d->ink_near = (flags & 1) != 0;
+    d->circled = (flags & 2) != 0;
+    d->dot = (flags & 4) != 0;
+    d->faint = (flags & 8) != 0;
+    d->scribble = (flags & 16) != 0;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+void decide_page(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
+    assert(c && (n == 0 || (m && d)));
+    int dots = 0, faint = 0, firm = 0, circles = 0;
+    double speck = 0.1; /* the largest dark core among the page's blank boxes */
+    double *blank_fill = malloc((n ? n : 1) * sizeof *blank_fill);
+    double *dot_core = malloc((n ? n : 1) * sizeof *dot_core);
+    double *firm_dark = malloc((n ? n : 1) * sizeof *firm_dark);
+    size_t n_blank = 0;
+    if (!blank_fill || !dot_core || !firm_dark) {
+        /* without room to judge by the page, every box keeps its own judgement */
+        free(blank_fill);
+        free(dot_core);
+        free(firm_dark);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (d[i].dot)
+            dot_core[dots++] = m[i].core_mm2;
+        faint += d[i].faint;
+        circles += d[i].circled;
+        if ((d[i].state == BOX_MARKED && !d[i].circled) || d[i].state == BOX_SOLID)
+            firm_dark[firm++] = m[i].darkness;
+        if (d[i].state == BOX_BLANK) {
+            if (m[i].core_mm2 > speck)
+                speck = m[i].core_mm2;
+            blank_fill[n_blank++] = m[i].fill;
+        }
+    }
+    /* the paper's own level on this page: the 95th percentile of its blank boxes */
+    double paper = 0;
+    if (n_blank) {
+        qsort(blank_fill, n_blank, sizeof *blank_fill, cmp_double);
+        paper = blank_fill[(n_blank * 95) / 100 < n_blank ? (n_blank * 95) / 100 : n_blank - 1];
+    }
+    double dot_median = 0, hand = 0;
+    if (dots) {
+        qsort(dot_core, (size_t)dots, sizeof *dot_core, cmp_double);
+        dot_median = dot_core[dots / 2];
+    }
+    if (firm) {
+        qsort(firm_dark, (size_t)firm, sizeof *firm_dark, cmp_double);
+        hand = firm_dark[firm / 2];
+    }
+    free(blank_fill);
+    free(dot_core);
+    free(firm_dark);
+    /* a consistent dotter: two or more dots, and dots are how this hand
+     * answers (at least as many as its crosses, fills and circles) */
+    int dotter = dots >= 2 && dots >= firm + circles;
+    for (size_t i = 0; i < n; i++) {
+        if (d[i].dot && dotter && m[i].core_mm2 >= 1.5 * speck && m[i].core_mm2 >= 0.25 * dot_median &&
+            m[i].fill >= paper + 0.005) {
+            /* a dot of the dotter's, clear of the blanks */
+            d[i].state = BOX_MARKED;
+            d[i].confidence = clamp01(0.5 + 0.5 * (m[i].core_mm2 / speck - 1.5) / 4);
+        } else if (d[i].faint && faint >= 2 && firm == 0) {
+            /* the whole page in very light pencil: its traces are its marks */
+            d[i].state = BOX_MARKED;
+            d[i].confidence = clamp01(0.5 + 0.5 * (m[i].faint_fill - c->mark_min) / c->mark_min);
+        } else if (firm >= 2 && !d[i].circled && !d[i].dot && d[i].state != BOX_SOLID &&
+                   d[i].state != BOX_BLANK && m[i].darkness < 0.45 * hand) {
+            /* far paler than this hand's marks: a mark rubbed out (withdrawn
+             * beside a firm mark, unclear alone; decide_question) */
+            d[i].state = BOX_UNSURE;
+            d[i].confidence = 0;
+            d[i].faint = 1;
+        }
+    }
 }
 
 void decide_question(const template_question *q, const box_decision *boxes, question_answer *out) {
@@ -128,29 +256,101 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
     out->chosen = -1;
     out->confidence = 1;
     size_t n = q->n_boxes;
-    int marked = 0, solid = 0, unsure = 0, near_blank = 0, last_marked = -1, last_solid = -1;
+    template_corrections rule = q->corrections;
+    int marked = 0, firm = 0, solid = 0, unsure = 0, near_blank = 0, circled = 0;
+    int scribbles = 0, faints = 0, last_marked = -1, last_solid = -1;
     for (size_t i = 0; i < n; i++) {
         switch (boxes[i].state) {
-        case BOX_MARKED: marked++; last_marked = (int)i; break;
+        case BOX_MARKED:
+            marked++;
+            firm += !boxes[i].scribble;
+            last_marked = (int)i;
+            circled += boxes[i].circled;
+            break;
         case BOX_SOLID: solid++; last_solid = (int)i; break;
-        case BOX_UNSURE: unsure++; break;
+        case BOX_UNSURE:
+            unsure++;
+            scribbles += boxes[i].scribble;
+            faints += boxes[i].faint;
+            break;
         case BOX_BLANK:
             if (boxes[i].ink_near)
                 near_blank++;
             break;
         }
-        if (boxes[i].confidence < out->confidence && boxes[i].state != BOX_BLANK)
-            out->confidence = boxes[i].confidence;
     }
-    /* the correction convention: solid boxes beside a mark are taken back */
-    int solids_count = !(marked > 0 && solid > 0);
-    out->taken_back = solid > 0 && marked > 0;
+    /* The form's rule for taking an answer back (template `corrections`).
+     * A box withdrawn by it is neither an answer nor unclear. */
+    int *withdrawn = calloc(n ? n : 1, sizeof *withdrawn);
+    if (!withdrawn) {
+        out->status = ANSWER_REVIEW;
+        snprintf(out->reason, sizeof out->reason, "out of memory deciding");
+        if (q->type == QUESTION_MULTI)
+            out->selected = calloc(n ? n : 1, sizeof *out->selected);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const box_decision *b = &boxes[i];
+        int solid_box = b->state == BOX_SOLID, scribbled = b->state == BOX_MARKED && b->scribble;
+        int erased = b->faint && b->state == BOX_UNSURE && marked > 0;
+        int w = 0;
+        switch (rule) {
+        case CORRECTIONS_FILL_CANCELS:
+            w = (solid_box && firm > 0) || erased;
+            break;
+        case CORRECTIONS_FILL_IS_UNDO:
+            w = solid_box || (scribbled && firm > 0) || erased;
+            break;
+        case CORRECTIONS_SCRIBBLE_CANCELS:
+            w = ((solid_box || scribbled) && firm > 0) || erased;
+            break;
+        case CORRECTIONS_NONE:
+            break;
+        }
+        withdrawn[i] = w;
+        if (w) {
+            out->taken_back = 1;
+            if (solid_box)
+                solid--;
+            else if (scribbled)
+                marked--;
+            else
+                unsure--;
+        } else if (scribbled && (rule == CORRECTIONS_FILL_IS_UNDO || rule == CORRECTIONS_SCRIBBLE_CANCELS)) {
+            /* a lone scribble where scribbling (or filling) withdraws: withdrawn, or meant? */
+            withdrawn[i] = 1; /* not an answer ... */
+            marked--;
+            unsure++;         /* ... but unclear: a person looks */
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!withdrawn[i] && boxes[i].state != BOX_BLANK && boxes[i].confidence < out->confidence)
+            out->confidence = boxes[i].confidence;
+    /* a barely closed circle beside a well closed one: its ink may be the
+     * other circle's; it cannot be attributed, so a person looks */
+    double strongest = 0;
+    for (size_t i = 0; i < n; i++)
+        if (boxes[i].circled && boxes[i].state == BOX_MARKED && boxes[i].confidence > strongest)
+            strongest = boxes[i].confidence;
+    for (size_t i = 0; i < n; i++)
+        if (!withdrawn[i] && boxes[i].circled && boxes[i].state == BOX_MARKED && strongest >= 0.8 &&
+            boxes[i].confidence < 0.65) {
+            withdrawn[i] = 1;
+            marked--;
+            circled--;
+            unsure++;
+        }
+    /* ink near a blank box while another box is circled: the circle's own ink */
+    if (circled == 1 && marked == 1 && firm == 1)
+        near_blank = 0;
+    (void)scribbles;
+    (void)faints;
 
     if (q->type == QUESTION_MULTI) {
         out->selected = calloc(n ? n : 1, sizeof *out->selected);
-        for (size_t i = 0; i < n; i++)
-            out->selected[i] = boxes[i].state == BOX_MARKED ||
-                               (boxes[i].state == BOX_SOLID && solids_count);
+        for (size_t i = 0; out->selected && i < n; i++)
+            out->selected[i] = !withdrawn[i] && (boxes[i].state == BOX_MARKED || boxes[i].state == BOX_SOLID);
+        free(withdrawn);
         if (unsure) {
             out->status = ANSWER_REVIEW;
             snprintf(out->reason, sizeof out->reason, "%d box%s unclear", unsure, unsure > 1 ? "es" : "");
@@ -161,9 +361,14 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
         return;
     }
 
-    int answers = marked + (solids_count ? solid : 0);
+    int answers = marked + solid;
     if (answers == 1)
-        out->chosen = marked ? last_marked : last_solid;
+        for (size_t i = 0; i < n; i++)
+            if (!withdrawn[i] && (boxes[i].state == BOX_MARKED || boxes[i].state == BOX_SOLID))
+                out->chosen = (int)i;
+    (void)last_marked;
+    (void)last_solid;
+    free(withdrawn);
     if (unsure) {
         out->status = ANSWER_REVIEW;
         snprintf(out->reason, sizeof out->reason, "%d box%s unclear", unsure, unsure > 1 ? "es" : "");
@@ -172,12 +377,17 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
     } else if (answers > 1) {
         out->status = ANSWER_REVIEW;
         out->chosen = -1;
-        snprintf(out->reason, sizeof out->reason, "%d boxes marked in a single-choice question", answers);
+        if (circled > 1 && circled == answers)
+            snprintf(out->reason, sizeof out->reason, "a circle takes in %d options", answers);
+        else
+            snprintf(out->reason, sizeof out->reason, "%d boxes marked in a single-choice question", answers);
     } else if (near_blank) {
-        /* a circle round a box or its label is an answer the machine cannot read */
+        /* ink round a box or its label that is no circle the machine can attribute */
         out->status = ANSWER_REVIEW;
         snprintf(out->reason, sizeof out->reason, "ink beside a box, not in it");
     }
+    if (out->status == ANSWER_OK && answers == 0)
+        out->confidence = 1;
 }
 
 int decide_routing_violated(const omr_template *t, const template_question *q,

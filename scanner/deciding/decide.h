@@ -39,9 +39,27 @@ typedef struct {
     box_state state;
     int ink_near;      /* the ring around the box holds ink */
     double confidence; /* 0..1: how far the fill is from the nearest threshold */
+    /* what kind of mark it is (README, "What is decided how") */
+    int circled;       /* a circle round the box or its label: marked, ink inside or not */
+    int dot;           /* a small dark dot (0.5-2 mm) that does not span the box */
+    int faint;         /* only a pale trace: very light pencil, or a mark rubbed out */
+    int scribble;      /* dense ink short of solid: a scribble over the box */
 } box_decision;
 
 box_decision decide_box(const calibration *cal, const box_measure *m);
+
+/* A box's ink_near and kind of mark as one integer for the ledger (marks.ink_near):
+ * 1 ink near, 2 circled, 4 dot, 8 faint, 16 scribble (0 and 1 read as before). */
+int decide_box_flags(const box_decision *d);
+void decide_box_set_flags(box_decision *d, int flags);
+
+/* Judges a page's boxes by the respondent's own hand (n boxes of one page, in
+ * template order, measured and decided by decide_box): a small dot is a mark
+ * when the page holds two or more such dots that stand clearly apart from the
+ * page's blank boxes (a consistent dotter); a pale trace is a mark when the
+ * page holds two or more and no firm mark at all (a very light pencil user).
+ * Anything else stays unsure. */
+void decide_page(const calibration *cal, const box_measure *measures, box_decision *decisions, size_t n);
 const char *decide_box_state_name(box_state state);
 
 typedef enum {
@@ -57,7 +75,7 @@ typedef struct {
     /* multi: per box 1/0 (best reading when under review) */
     int *selected;
     double confidence;  /* 0..1, the weakest box decision that mattered */
-    int taken_back;     /* a correction (solid box beside a mark) was applied */
+    int taken_back;     /* a correction (a box withdrawn by the form's rule, or rubbed out) was applied */
 } question_answer;
 
 /* Decides one question from its boxes' decisions (n = q->n_boxes). The caller

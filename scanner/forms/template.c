@@ -360,6 +360,7 @@ static void read_question(reader *r, omr_template *t, template_question *q,
                                        "labels", "boxes", "only_if", NULL};
     check_keys(r, g, path, keys);
     q->page = page;
+    q->corrections = t->corrections; /* parsed before the pages */
     q->id = get_string(r, g, path, "id", true);
     const char *name = q->id ? q->id : path;
     if (q->id && !valid_identifier(q->id))
@@ -784,7 +785,7 @@ int template_parse(const char *path, omr_template **out, template_problems *prob
     config_setting_t *root = config_root_setting(&cfg);
     static const char *const keys[] = {"id", "title", "code_kind", "page_width", "page_height",
                                        "box_size", "fiducials", "code", "pages", "registration",
-                                       "reference", "marks", "identity", NULL};
+                                       "reference", "marks", "identity", "corrections", NULL};
     check_keys(&r, root, "", keys);
     t->id = get_string(&r, root, "", "id", true);
     if (t->id && !valid_identifier(t->id))
@@ -800,6 +801,14 @@ int template_parse(const char *path, omr_template **out, template_problems *prob
     else if (strcmp(t->code_kind, "login") != 0 && strcmp(t->code_kind, "municipality") != 0)
         problem(&r, config_setting_get_member(root, "code_kind"), "code_kind",
                 "must be \"login\" or \"municipality\"");
+    char *rule = get_string(&r, root, "", "corrections", false); /* the form's rule for taking back */
+    static const char *const rules[] = {"fill-cancels", "fill-is-undo", "scribble-cancels", "none"};
+    for (int i = 0; rule && i < 4; i++)
+        if (strcmp(rule, rules[i]) == 0)
+            t->corrections = (template_corrections)i, free(rule), rule = NULL;
+    if (rule)
+        problem(&r, config_setting_get_member(root, "corrections"), "corrections", "\"%s\" is not %s", rule,
+                "fill-cancels, fill-is-undo, scribble-cancels or none"), free(rule);
     t->page_width = 210;
     t->page_height = 297;
     get_number(&r, root, "", "page_width", false, &t->page_width);

@@ -23,6 +23,16 @@ typedef enum {
     LABELS_NONE,  /* labels are printed elsewhere, e.g. as column heads */
 } label_style;
 
+/* The form's printed rule for taking an answer back (`corrections = "...";`,
+ * README "What is decided how"): what a solid box, a scribble or an erased
+ * mark beside another mark means. */
+typedef enum {
+    CORRECTIONS_FILL_CANCELS,     /* "fill the wrong box, cross the right one" (default, ekb-2024) */
+    CORRECTIONS_FILL_IS_UNDO,     /* a filled box is withdrawn, even alone */
+    CORRECTIONS_SCRIBBLE_CANCELS, /* a box scribbled over is withdrawn */
+    CORRECTIONS_NONE,             /* no printed rule: any second mark is a double */
+} template_corrections;
+
 typedef struct {
     char *value;  /* the code stored in records.csv, e.g. "5" */
     char *label;  /* the printed label and codebook value label */
@@ -44,6 +54,7 @@ typedef struct {
     char *only_if_question;
     char **only_if_values;
     size_t n_only_if_values;
+    template_corrections corrections; /* the template's `corrections`, copied to each question */
 } template_question;
 
 typedef struct {
@@ -106,6 +117,7 @@ typedef struct {
     char *id;          /* e.g. "ekb-2024"; carried in the QR code */
     char *title;
     char *code_kind;   /* "login" or "municipality": what the code identifies */
+    template_corrections corrections; /* `corrections`: the form's rule for taking answers back */
     double page_width, page_height; /* mm */
     double fiducial_size;           /* side of the solid square marks, mm */
     omr_point fiducials[4];         /* centres, mm: TL, TR, BL, BR; same on every page */

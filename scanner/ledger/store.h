@@ -33,7 +33,9 @@
  *                 routing:q4a1 corrected:q2b fiducial_covered:1
  *                 duplicate_of:<id>", recomputed whenever a page joins.
  *   marks         every box measured on a page, with its decision
- *                 (shift_mm and ink_near since schema 2).
+ *                 (shift_mm and ink_near since schema 2; ink_near holds
+ *                 decide_box_flags: 1 ink near, 2 circled, 4 dot, 8 faint,
+ *                 16 scribble).
  *   answers       one row per (return, question) whose page has been read
  *                 (no row: page missing): the decided value (single/scale:
  *                 the value; multi: the chosen values, space-separated; NULL

@@ -245,7 +245,7 @@ static int write_read_page(sqlite3 *db, const store_scan_file *file, long long f
             const box_decision *d = &pr->decisions[k];
             sql_reset(st);
             sql_bind(st, "ittddd" "tddi", page_id, q->id, q->boxes[b].value, m->fill, m->extent, m->near_mm2,
-                     decide_box_state_name(d->state), d->confidence, m->shift_mm, (long long)d->ink_near);
+                     decide_box_state_name(d->state), d->confidence, m->shift_mm, (long long)decide_box_flags(d));
             if (sql_step(st) != SQL_DONE)
                 rc = sql_fail(db, err, "cannot write a box");
         }

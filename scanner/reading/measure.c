@@ -221,18 +221,19 @@ static uint8_t *interior_print(const print_mask *mask, double ox, double oy, dou
 /* The bounding box of the mark's core (darkness > core) inside [x0,x1) x
  * [y0,y1) of the patch, over connected blobs of at least a 0.4 mm speck:
  * scanner speckle and dust beside a dot do not make it span the box. */
-static void core_extent(const patch *p, int x0, int x1, int y0, int y1, double core,
+static long core_extent(const patch *p, int x0, int x1, int y0, int y1, double core,
                         const uint8_t *printed, double pitch, int *min_x, int *max_x, int *min_y,
                         int *max_y) {
     int w = x1 - x0, h = y1 - y0;
+    long area = 0;
     if (w <= 0 || h <= 0)
-        return;
+        return 0;
     uint8_t *ink = calloc((size_t)w * (size_t)h, 1);
     int *stack = malloc((size_t)w * (size_t)h * sizeof *stack);
     if (!ink || !stack) {
         free(ink);
         free(stack);
-        return;
+        return 0;
     }
     for (int j = 0; j < h; j++)
         for (int i = 0; i < w; i++)
@@ -264,6 +265,7 @@ static void core_extent(const patch *p, int x0, int x1, int y0, int y1, double c
         }
         if (n < min_blob)
             continue;
+        area += n;
         if (x0 + bx0 < *min_x) *min_x = x0 + bx0;
         if (x0 + bx1 > *max_x) *max_x = x0 + bx1;
         if (y0 + by0 < *min_y) *min_y = y0 + by0;
@@ -271,6 +273,7 @@ static void core_extent(const patch *p, int x0, int x1, int y0, int y1, double c
     }
     free(ink);
     free(stack);
+    return area;
 }
 
 void measure_box(const omr_image *scan, const page_transform *t, const page_levels *levels,
@@ -321,6 +324,8 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
     if (!out->outline_found)
         dx = dy = 0;
     out->shift_mm = hypot(dx, dy) * pitch;
+    out->dx_mm = dx * pitch;
+    out->dy_mm = dy * pitch;
 
     /* Interior */
     int inset = line + (int)lround(INSET_MM / pitch);
@@ -358,7 +363,8 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
             break;
         }
     }
-    core_extent(&p, x0, x1, y0, y1, core, printed, pitch, &min_x, &max_x, &min_y, &max_y);
+    long core_area = core_extent(&p, x0, x1, y0, y1, core, printed, pitch, &min_x, &max_x, &min_y, &max_y);
+    out->core_mm2 = (double)core_area * pitch * pitch;
     if (total > 0) {
         out->fill = (double)inked / total;
         out->faint_fill = (double)faint / total;
@@ -458,4 +464,149 @@ omr_rect measure_near_zone(const omr_template *t, const template_question *q, si
     }
     omr_rect zone = {left, b.y - NEAR_TO_MM, right - left, b.h + 2 * NEAR_TO_MM};
     return zone;
+}
+
+/* ---- circles round a box or its label ------------------------------------------ */
+
+#define RING_RAYS 48
+#define RING_STEP_MM 0.12
+#define RING_OUTLINE_IN_MM 0.55  /* the own outline: from this far inside the box ... */
+#define RING_OUTLINE_OUT_MM 0.15 /* ... to this far outside it (print and its blur) */
+#define RING_INTERIOR_MM 0.8     /* deeper inside than this is the box's interior (fill's) */
+
+/* Signed depth of (x, y) inside rect r: > 0 inside, < 0 outside (mm). */
+static double depth_in(omr_rect r, double x, double y) {
+    double d = fmin(fmin(x - r.x, r.x + r.w - x), fmin(y - r.y, r.y + r.h - y));
+    if (d >= 0)
+        return d;
+    double ox = fmax(fmax(r.x - x, 0), x - (r.x + r.w)), oy = fmax(fmax(r.y - y, 0), y - (r.y + r.h));
+    return -hypot(ox, oy);
+}
+
+typedef struct {
+    const omr_image *scan;
+    const page_transform *t;
+    const page_levels *levels;
+    const print_mask *mask;
+    omr_rect own;         /* the box, template mm */
+    omr_rect others[64];  /* boxes of the page near enough to stop a ray */
+    int n_others;
+    double dx, dy;        /* the box's re-centring shift */
+} ring_ctx;
+
+/* Casts RING_RAYS rays from (cx, cy) out to rmax and reports the share of
+ * rays that meet unprinted ink (two samples in a row) and the widest run of
+ * rays that do not. `around_box`: rays start at the box's interior edge and
+ * read the inset band (a tight circle cuts the corners there); otherwise the
+ * box is passed over (a circle round the box and its label). */
+static void cast_rays(const ring_ctx *c, double cx, double cy, double rmax, int around_box, double *ring,
+                      double *gap) {
+    double range = c->levels->white - c->levels->black;
+    int hit[RING_RAYS];
+    int hits = 0;
+    for (int k = 0; k < RING_RAYS; k++) {
+        double a = 2 * M_PI * k / RING_RAYS, ca = cos(a), sa = sin(a);
+        int run = 0;
+        hit[k] = 0;
+        for (double r = 0; r < rmax && !hit[k]; r += RING_STEP_MM) {
+            double x = cx + r * ca, y = cy + r * sa;
+            double d = depth_in(c->own, x, y);
+            int ink_allowed = 1;
+            if (d > RING_INTERIOR_MM || (d >= -RING_OUTLINE_OUT_MM && d <= RING_OUTLINE_IN_MM))
+                ink_allowed = 0; /* the interior (fill's business) or the printed outline */
+            else if (d > RING_OUTLINE_IN_MM && !around_box)
+                ink_allowed = 0; /* seen from the label: the box is passed over */
+            int stop = 0;
+            for (int o = 0; o < c->n_others && !stop; o++)
+                stop = depth_in(c->others[o], x, y) > -0.3;
+            if (stop)
+                break; /* another box: its ink is its own */
+            /* away from the blank form's print, by a further 0.3 mm: the
+             * print's own edge (the mask a pixel off) is no circle */
+            for (int e = 0; ink_allowed && d < -0.45 && c->mask && c->mask->printed && e < 5; e++) {
+                static const double ex[5] = {0, 0.3, -0.3, 0, 0}, ey[5] = {0, 0, 0, 0.3, -0.3};
+                int mx = (int)((x + ex[e]) / c->mask->pitch), my = (int)((y + ey[e]) / c->mask->pitch);
+                if (mx < 0 || my < 0 || mx >= c->mask->width || my >= c->mask->height ||
+                    c->mask->printed[(size_t)my * (size_t)c->mask->width + (size_t)mx])
+                    ink_allowed = 0;
+            }
+            if (!ink_allowed) {
+                run = 0;
+                continue;
+            }
+            omr_point sp = locate_map(c->t, x + c->dx, y + c->dy);
+            if (sp.x < 0 || sp.y < 0 || sp.x >= c->scan->width || sp.y >= c->scan->height) {
+                run = 0;
+                continue;
+            }
+            double dark = (c->levels->white - omr_image_at(c->scan, (int)sp.x, (int)sp.y)) / range;
+            run = dark > INK ? run + 1 : 0;
+            /* two samples in a row, or one clearly dark (a tight circle shows
+             * only a sliver beside the printed outline) */
+            if (run >= 2 || (dark > 0.45 && d < -RING_OUTLINE_OUT_MM))
+                hit[k] = 1;
+        }
+        hits += hit[k];
+    }
+    int widest = 0;
+    if (hits == 0)
+        widest = RING_RAYS;
+    else
+        for (int k = 0; k < RING_RAYS; k++) {
+            int n = 0;
+            while (n < RING_RAYS && !hit[(k + n) % RING_RAYS])
+                n++;
+            if (n > widest)
+                widest = n;
+        }
+    *ring = (double)hits / RING_RAYS;
+    *gap = (double)widest / RING_RAYS;
+}
+
+void measure_rings(const omr_image *scan, const page_transform *t, const page_levels *levels,
+                   const print_mask *mask, const omr_template *tmpl, const template_question *q,
+                   size_t index, box_measure *out) {
+    assert(scan && t && levels && tmpl && q && out && index < q->n_boxes);
+    out->ring = out->label_ring = 0;
+    out->ring_gap = out->label_gap = 1;
+    if (!mask || !mask->printed)
+        return;
+    ring_ctx c;
+    memset(&c, 0, sizeof c);
+    c.scan = scan;
+    c.t = t;
+    c.levels = levels;
+    c.mask = mask;
+    c.own = q->boxes[index].rect;
+    c.dx = out->dx_mm;
+    c.dy = out->dy_mm;
+    omr_rect b = c.own;
+    double side = fmax(b.w, b.h);
+    double reach = 2.6 * side;
+    omr_rect label = {0, 0, 0, 0};
+    int has_label = q->labels == LABELS_RIGHT && q->boxes[index].label && *q->boxes[index].label;
+    if (has_label) {
+        omr_rect zone = measure_near_zone(tmpl, q, index, mask);
+        label = (omr_rect){b.x + b.w + 1.0, b.y, zone.x + zone.w - NEAR_TO_MM - (b.x + b.w + 1.0), b.h};
+        has_label = label.w >= 2;
+    }
+    double lreach = has_label ? hypot(label.w, label.h) / 2 + 5 : 0;
+    for (size_t i = 0; i < tmpl->n_questions; i++) {
+        const template_question *o = &tmpl->questions[i];
+        if (o->page != q->page)
+            continue;
+        for (size_t k = 0; k < o->n_boxes && c.n_others < 64; k++) {
+            omr_rect r = o->boxes[k].rect;
+            if (o == q && k == index)
+                continue;
+            int near_box = -depth_in(r, b.x + b.w / 2, b.y + b.h / 2) < reach + side;
+            int near_label = has_label && -depth_in(r, label.x + label.w / 2, label.y + label.h / 2) < lreach + side;
+            if (near_box || near_label)
+                c.others[c.n_others++] = r;
+        }
+    }
+    cast_rays(&c, b.x + b.w / 2, b.y + b.h / 2, reach, 1, &out->ring, &out->ring_gap);
+    if (has_label)
+        cast_rays(&c, label.x + label.w / 2, label.y + label.h / 2, lreach, 0, &out->label_ring,
+                  &out->label_gap);
 }

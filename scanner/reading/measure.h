@@ -30,6 +30,17 @@ typedef struct {
     double near_mm2;  /* unprinted ink around the box and its label, mm^2 */
     double shift_mm;  /* how far the outline was found from where it was expected */
     int outline_found;/* the printed outline was seen (else measured in place) */
+    double core_mm2;  /* area of the mark's dark core (blobs of at least a 0.45 mm speck), mm^2:
+                         a 1 mm dot is ~0.8, speckle and dust 0 */
+    /* A circle drawn round the box (or round its label): the share of 48
+     * directions from the box's (label's) centre in which unprinted ink lies
+     * outside the box within 1.6 box sides (the label's half-diagonal + 5 mm),
+     * and the widest run of directions without ink (share of a turn). A
+     * closed circle: ring ~1, gap ~0; an open one leaves a gap; a cross in a
+     * neighbouring box or a word beside it covers a few directions. */
+    double ring, ring_gap;
+    double label_ring, label_gap;
+    double dx_mm, dy_mm;   /* the re-centring shift found for the box (template mm) */
 } box_measure;
 
 /* The area around a box where a respondent's stray ink means "unclear": the
@@ -44,6 +55,14 @@ void measure_levels(const omr_image *scan, const page_transform *transform, page
 
 void measure_box(const omr_image *scan, const page_transform *transform, const page_levels *levels,
                  const print_mask *mask, omr_rect box_mm, omr_rect near_zone_mm, box_measure *out);
+
+/* Looks for a circle drawn round box `index` of `q`, and round its printed
+ * label (labels to the right only), and fills ring, ring_gap, label_ring and
+ * label_gap of `out` (measured by measure_box first: its shift is used).
+ * Without a print mask nothing is measured (rings stay 0). */
+void measure_rings(const omr_image *scan, const page_transform *transform, const page_levels *levels,
+                   const print_mask *mask, const omr_template *tmpl, const template_question *q,
+                   size_t index, box_measure *out);
 
 /* Share of the field's interior (inset 1.5 mm from its outline) that is ink. */
 double measure_text_ink(const omr_image *scan, const page_transform *transform,
