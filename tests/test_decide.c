@@ -333,3 +333,47 @@ Test(decide, a_barely_closed_circle_beside_a_well_closed_one_is_not_read_silentl
     cr_assert(a.selected[1]);
     free(a.selected);
 }
+
+/* A page of 30 boxes measured by decide_box and then by decide_page. */
+static void decide_page_of(box_measure *m, box_decision *d, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        d[i] = decide_box(&cal, &m[i]);
+    decide_page(&cal, m, d, n);
+}
+
+Test(decide, circles_everywhere_on_a_page_are_its_print_not_a_pen) {
+    /* a dark 1-bit scan: the labels' letters swell past the print mask, so
+     * rays from most boxes meet "ink" all round. No respondent circles most
+     * of a page: nothing here may be read as a mark, and nothing as blank. */
+    enum { N = 30 };
+    box_measure m[N];
+    box_decision d[N];
+    for (size_t i = 0; i < N; i++)
+        m[i] = (box_measure){.fill = 0.0, .ring = 0.55 + 0.01 * (double)(i % 10), .ring_gap = 0.1,
+                             .outline_found = 1};
+    decide_page_of(m, d, N);
+    for (size_t i = 0; i < N; i++) {
+        cr_assert_neq(d[i].state, BOX_MARKED, "box %zu read as a mark", i);
+        cr_assert_neq(d[i].state, BOX_BLANK, "box %zu read as blank", i);
+    }
+}
+
+Test(decide, a_clear_circle_on_a_clean_page_is_read_a_barely_closed_lone_one_is_reviewed) {
+    enum { N = 30 };
+    box_measure m[N];
+    box_decision d[N];
+    for (size_t i = 0; i < N; i++)
+        m[i] = (box_measure){.fill = 0.0, .ring = 0.05, .ring_gap = 0.9, .outline_found = 1};
+    m[4].ring = 0.92, m[4].ring_gap = 0.05;  /* a clear circle */
+    m[17].ring = 0.50, m[17].ring_gap = 0.2; /* barely closed, the only other one */
+    m[9] = (box_measure){.fill = 0.30, .extent = 0.8, .outline_found = 1, .darkness = 0.8}; /* a cross */
+    decide_page_of(m, d, N);
+    cr_assert_eq(d[4].state, BOX_MARKED);
+    cr_assert(d[4].circled);
+    cr_assert_eq(d[17].state, BOX_UNSURE, "a lone barely closed ring beside crosses is a question");
+    /* the same weak ring from a hand that circles (two clear circles) is read */
+    m[22].ring = 0.88, m[22].ring_gap = 0.05;
+    decide_page_of(m, d, N);
+    cr_assert_eq(d[17].state, BOX_MARKED);
+    cr_assert(d[17].circled);
+}

@@ -180,6 +180,52 @@ static int cmp_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+/* The ring evidence of a box: the stronger of the circle round the box and
+ * the one round its label. */
+static double box_ring(const box_measure *m) { return m->ring > m->label_ring ? m->ring : m->label_ring; }
+
+/* A circle is a mark only when it stands apart from the page. On a page whose
+ * print bleeds (a dark 1-bit scan at 200 dpi: the labels' letters swell past
+ * the print mask) or that is grey with noise, rays from most boxes meet ink
+ * and "circles" appear everywhere; no respondent circles half a page. So the
+ * page's own background is measured: the median ring evidence over all its
+ * boxes. Where that median is itself a circle, rings on this page say
+ * nothing; elsewhere a circle must exceed the median by RING_ABOVE_PAGE. A
+ * circle that fails is never read as blank: it becomes unsure (a person
+ * looks), with ink near the box. */
+#define RING_ABOVE_PAGE 0.35
+#define RING_CLEAR 0.60
+static void demote_page_rings(const box_measure *m, box_decision *d, size_t n) {
+    if (n < 4)
+        return;
+    double *rings = malloc(n * sizeof *rings);
+    if (!rings)
+        return;
+    for (size_t i = 0; i < n; i++)
+        rings[i] = box_ring(&m[i]);
+    qsort(rings, n, sizeof *rings, cmp_double);
+    double background = rings[n / 2];
+    free(rings);
+    /* a barely closed circle (under RING_CLEAR of the directions) is read only
+     * from a hand that circles: two or more clear circles on the page, as a
+     * dot is read only from a dotter */
+    int clear = 0;
+    for (size_t i = 0; i < n; i++)
+        clear += d[i].circled && background < RING_MIN && box_ring(&m[i]) >= RING_CLEAR &&
+                 box_ring(&m[i]) >= background + RING_ABOVE_PAGE;
+    for (size_t i = 0; i < n; i++) {
+        if (!d[i].circled)
+            continue;
+        double r = box_ring(&m[i]);
+        if (background < RING_MIN && r >= background + RING_ABOVE_PAGE && (r >= RING_CLEAR || clear >= 2))
+            continue;
+        d[i].state = BOX_UNSURE;
+        d[i].confidence = 0;
+        d[i].circled = 0;
+        d[i].ink_near = 1;
+    }
+}
+
 void decide_page(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
     assert(c && (n == 0 || (m && d)));
     int dots = 0, faint = 0, firm = 0, circles = 0;
@@ -226,6 +272,7 @@ void decide_page(const calibration *c, const box_measure *m, box_decision *d, si
     free(blank_fill);
     free(dot_core);
     free(firm_dark);
+    demote_page_rings(m, d, n);
     /* a consistent dotter: two or more dots, and dots are how this hand
      * answers (at least as many as its crosses, fills and circles) */
     int dotter = dots >= 2 && dots >= firm + circles;
