@@ -864,6 +864,50 @@ Test(review_http, crops_come_from_the_scan_store_only, .init = setup_server, .fi
     reply_free(&x);
 }
 
+/* `omr review --out OUT --store ARCHIVE`: the comment crops under OUT are
+ * served although OUT is not among the --store folders, and the server names
+ * every folder it serves. */
+Test(review_http, comment_crops_under_out_are_served_with_store, .init = setup, .fini = teardown) {
+    omr_error err;
+    cr_assert_eq(review_user_add(db, "anna", PASSWORD, REVIEW_ROLE_OPERATOR, NULL, &err), OMR_OK);
+    char out[600], comments[640], archive[600], crop[700];
+    snprintf(out, sizeof out, "%s/out", dir);
+    snprintf(comments, sizeof comments, "%s/comments", out);
+    snprintf(archive, sizeof archive, "%s/archive", dir);
+    cr_assert_eq(mkdir(out, 0755), 0);
+    cr_assert_eq(mkdir(comments, 0755), 0);
+    cr_assert_eq(mkdir(archive, 0755), 0);
+    long long r = add_return("MMM789", 2, NULL, 0);
+    omr_image *img = render_page_image(tmpl, "MMM789", 2, DPI, &err);
+    cr_assert_not_null(img);
+    snprintf(crop, sizeof crop, "%s/MMM789-comment.png", comments);
+    cr_assert_eq(encode_png(img, crop, &err), OMR_OK, "%s", err.message);
+    omr_image_free(img);
+    sql("INSERT INTO texts(return_id, field, machine_text, crop_path, status) VALUES (%lld, 'comment', 'x', "
+        "'comments/MMM789-comment.png', 'review')", r);
+    sql("INSERT INTO review_items(return_id, item, kind, reason, created_at) VALUES (%lld, 'comment', 'text', 'ocr', "
+        "'2026-11-20T08:00:00Z')", r);
+    long long item = sqlite3_last_insert_rowid(db);
+    const char *roots[] = {archive};
+    review_options o = {.db_path = db_path, .listen = "127.0.0.1:0", .out_dir = out, .store_roots = roots,
+                        .n_store_roots = 1};
+    cr_assert_eq(review_server_start(&o, &server, &err), OMR_OK, "%s", err.message);
+    port = review_server_port(server);
+    const char *const *served = NULL;
+    size_t n = review_server_roots(server, &served);
+    cr_assert_eq(n, 2);
+    cr_assert_str_eq(served[0], archive);
+    cr_assert_str_eq(served[1], out);
+    signed_in s = login("anna");
+    char path[64];
+    snprintf(path, sizeof path, "/api/items/%lld/image.png", item);
+    http_reply x = http(port, "GET", path, s.cookie, NULL);
+    cr_assert_eq(x.status, 200, "%d %s", x.status, x.body);
+    cr_assert_not_null(memmem(x.body, x.body_len, "\x89PNG", 4));
+    reply_free(&x);
+    review_server_stop(server);
+}
+
 Test(review_http, html_in_a_comment_stays_text, .init = setup_server, .fini = teardown_server) {
     long long r = add_return("LLL456", 2, NULL, 0);
     sql("INSERT INTO texts(return_id, field, text, machine_text, confidence, status) VALUES (%lld, 'comment', "

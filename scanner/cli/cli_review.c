@@ -35,9 +35,10 @@ static const char review_usage[] =
     "                     office network; port 0 picks a free port)\n"
     "  --out DIR          the output folder of omr scan / omr watch, which holds the comment\n"
     "                     crops (default: the ledger's folder)\n"
-    "  --store DIR        a folder scans and comment crops may be shown from; repeat for\n"
-    "                     several (default: the ledger's folder and --out). Nothing outside\n"
-    "                     is served. Relative scan paths are taken from the working folder.\n"
+    "  --store DIR        a folder scans may be shown from; repeat for several (default:\n"
+    "                     the ledger's folder). The --out folder (comment crops) is always\n"
+    "                     served too; start-up names every folder served, nothing outside\n"
+    "                     is. Relative scan paths are taken from the working folder.\n"
     "  --lease-minutes N  how long an item stays with an operator who is idle (default 10)\n"
     "  --host NAME        a host name the page is reached by (repeat for several); IP\n"
     "                     addresses, localhost and the --listen host always work, any\n"
@@ -273,6 +274,12 @@ int cmd_review(int argc, char **argv) {
     snprintf(host, sizeof host, "%.*s", colon ? (int)(colon - listen) : 0, listen);
     printf("omr review: serving http://%s:%d/ for the ledger %s; Ctrl-C stops\n",
            host[0] && strcmp(host, "0.0.0.0") != 0 ? host : "127.0.0.1", review_server_port(server), db_path);
+    const char *const *served = NULL;
+    size_t n_served = review_server_roots(server, &served);
+    printf("omr review: scans and comment crops are shown from");
+    for (size_t i = 0; i < n_served; i++)
+        printf("%s %s", i ? "," : "", served[i]);
+    printf(" (the output folder %s holds the crops); nothing outside is served\n", n_served ? served[n_served - 1] : "?");
     if (operators == 0)
         printf("omr review: no operator can sign in yet: add one with `omr review user add NAME --db %s`\n", db_path);
     fflush(stdout);

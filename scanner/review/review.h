@@ -174,7 +174,7 @@ typedef struct {
     const char *listen;                  /* "ADDR:PORT"; port 0 picks a free one */
     const char *out_dir;                 /* scan output folder (comment crops); NULL: the ledger's folder */
     const char *const *store_roots;      /* folders scans and crops may be read from */
-    size_t n_store_roots;                /* 0: the ledger's folder and out_dir */
+    size_t n_store_roots;                /* 0: the ledger's folder; out_dir is always served */
     int lease_seconds, session_idle_seconds, session_max_seconds; /* 0: defaults */
     /* Host names the page answers to besides IP literals, "localhost" and the
      * --listen host: a request naming any other host (DNS rebinding) gets 421. */
@@ -206,6 +206,9 @@ typedef struct review_server review_server;
 int review_server_start(const review_options *options, review_server **out, omr_error *err);
 /* The port actually bound (useful with port 0). */
 int review_server_port(const review_server *server);
+/* The folders scans and comment crops are served from (the --store folders
+ * or the ledger's, and always the output folder); owned by the server. */
+size_t review_server_roots(const review_server *server, const char *const **roots);
 void review_server_stop(review_server *server);
 
 /* The embedded web page (review_page.c). */

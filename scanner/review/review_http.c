@@ -858,12 +858,13 @@ int review_server_start(const review_options *o, review_server **out, omr_error 
         review_server_stop(s);
         return OMR_ERR_IO;
     }
-    /* the scan store: the folders given, or the ledger's and the output folder */
-    size_t n_roots = o->n_store_roots ? o->n_store_roots : 2;
+    /* the scan store: the folders given, or the ledger's folder; and always
+     * the output folder, which holds the comment crops the page shows */
+    size_t n_roots = o->n_store_roots ? o->n_store_roots + 1 : 2;
     s->roots = calloc(n_roots, sizeof *s->roots);
     for (size_t i = 0; s->roots && i < n_roots; i++) {
         char *root = NULL;
-        if (o->n_store_roots) {
+        if (i + 1 < n_roots && o->n_store_roots) {
             root = strdup(o->store_roots[i]);
         } else if (i == 0) {
             root = strdup(o->db_path);
@@ -914,3 +915,8 @@ int review_server_start(const review_options *o, review_server **out, omr_error 
 }
 
 int review_server_port(const review_server *s) { return s->port; }
+
+size_t review_server_roots(const review_server *s, const char *const **roots) {
+    *roots = (const char *const *)s->roots;
+    return s->n_roots;
+}
