@@ -1273,7 +1273,7 @@ Test(watch, status_names_second_returns_and_forms_not_in_the_frame) {
     snprintf(cmd, sizeof cmd, "'%s' status --db '%s' > '%s/status.txt' 2>&1", omr_bin, db_path, dir);
     cr_assert_eq(system(cmd), 0);
     char *status = read_file("status.txt");
-    cr_assert(strstr(status, "3 forms (of them 1 a second return of a code already returned, 1 not in the frame"),
+    cr_assert(strstr(status, "3 forms (of them 1 a second return of a code already returned, waiting in review; 1 not in the frame"),
               "%s", status);
     free(status);
     snprintf(cmd, sizeof cmd, "'%s' status --json --db '%s' > '%s/status.json' 2>&1", omr_bin, db_path, dir);

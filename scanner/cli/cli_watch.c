@@ -235,8 +235,8 @@ static void print_status_text(const watch_status *s, const char *db) {
            s->done_today == 1 ? "" : "s", s->rejected_today, s->duplicates_today,
            s->duplicates_today == 1 ? "" : "s", s->forms_today);
     if (s->second_returns_today || s->not_in_frame_today)
-        printf(" (of them %ld a second return of a code already returned, %ld not in the frame: both wait in "
-               "review)",
+        printf(" (of them %ld a second return of a code already returned, waiting in review; %ld not in the "
+               "frame, flagged not_in_frame)",
                s->second_returns_today, s->not_in_frame_today);
     printf("\n");
     printf("forms per hour: %ld in the last hour, %.0f on average today; %ld forms in all\n", s->forms_last_hour,

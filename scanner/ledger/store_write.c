@@ -434,7 +434,7 @@ static int write_file_body(sqlite3 *db, const omr_template *const *templates, si
             /* a second paper of a code, or a code outside the frame, is no
              * plain complete form: the log says what it is */
             const char *what = sql_int(st, 4) ? "a second return of this code: waits in review"
-                               : sql_int(st, 5) ? "not in the frame: waits in review" : NULL;
+                               : sql_int(st, 5) ? "not in the frame: flagged not_in_frame, check the code" : NULL;
             if (what)
                 append(result->codes, sizeof result->codes, "%s%s (%s)", j ? ", " : "", sql_text(st, 1), what);
             else if (t && (size_t)have >= t->n_pages)
