@@ -171,6 +171,44 @@ int review_image_source_get(review_queue *q, int64_t id, review_image_source *ou
     return rc;
 }
 
+int review_image_source_get_first(review_queue *q, int64_t id, review_image_source *out, omr_error *err) {
+    memset(out, 0, sizeof *out);
+    sqlite3 *db = review_queue_db(q);
+    char kind[32], item[128] = "", tid[128] = "";
+    int64_t return_id = 0, page_id = 0;
+    int has_page = 0;
+    int rc = queue_item_for_image(db, id, kind, sizeof kind, item, sizeof item, &return_id, &page_id, &has_page, tid,
+                                  sizeof tid, err);
+    if (rc != OMR_OK)
+        return rc;
+    if (strcmp(kind, "duplicate") != 0)
+        return omr_fail(err, OMR_ERR_NOT_FOUND, "only a duplicate return has a first return to show");
+    json_t *o = json_object();
+    if (!o)
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+    queue_view_duplicate(db, return_id, o, NULL);
+    int64_t first = (int64_t)json_integer_value(json_object_get(o, "duplicate_of"));
+    json_decref(o);
+    if (first <= 0)
+        return omr_fail(err, OMR_ERR_NOT_FOUND, "this return names no first return");
+    queue_page_source ps;
+    out->base_dir = strdup(".");
+    if (!out->base_dir)
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+    if (!page_source(queue_page_source_of_return(db, first, 0, &ps), &ps, out))
+        return omr_fail(err, OMR_ERR_NOT_FOUND, "no page of the first return is in the ledger (a web return?)");
+    const omr_template *t = tid[0] ? review_queue_template(q, tid, NULL) : NULL;
+    double w = t ? t->page_width : 210, h = t ? t->page_height : 297;
+    out->region_mm = (omr_rect){0, 0, w, h / 3};
+    out->px_per_mm = 5;
+    if (t) {
+        out->outlines[0] = t->code_rect;
+        out->outline_state[0] = 'u';
+        out->n_outlines = 1;
+    }
+    return OMR_OK;
+}
+
 /* ---- the scan store ----------------------------------------------------- */
 
 char *review_path_in_roots(const char *path, const char *base_dir, const char *const *roots,
