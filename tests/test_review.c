@@ -908,6 +908,114 @@ Test(review_http, comment_crops_under_out_are_served_with_store, .init = setup, 
     review_server_stop(server);
 }
 
+/* A duplicate return: the first return's paper is served beside the new one
+ * (/api/items/N/first.png), and the item names it. */
+Test(review_http, a_duplicate_shows_the_first_returns_paper, .init = setup_server, .fini = teardown_server) {
+    long long first = add_return("NNN321", 1, NULL, 0);
+    static const char *const marks[] = {"q1a", "2"};
+    long long again = add_return("NNX321", 1, marks, 2); /* another paper, made into the second return */
+    sql("UPDATE returns SET code = 'NNN321', duplicate_of = %lld WHERE id = %lld", first, again);
+    sql("INSERT INTO review_items(return_id, item, kind, reason, created_at) VALUES (%lld, 'duplicate', 'duplicate', "
+        "'a second paper return', '2026-11-21T08:00:00Z')", again);
+    long long item = sqlite3_last_insert_rowid(db);
+    signed_in s = login("anna");
+    char path[64];
+    snprintf(path, sizeof path, "/api/items/%lld", item);
+    http_reply x = http(port, "GET", path, s.cookie, NULL);
+    cr_assert_eq(x.status, 200, "%s", x.body);
+    char want[96];
+    snprintf(want, sizeof want, "\"first_image\":\"/api/items/%lld/first.png\"", item);
+    cr_assert(strstr(x.body, want), "%s", x.body);
+    reply_free(&x);
+    snprintf(path, sizeof path, "/api/items/%lld/first.png", item);
+    x = http(port, "GET", path, s.cookie, NULL);
+    cr_assert_eq(x.status, 200, "%d %s", x.status, x.body);
+    int w = 0, h = 0;
+    cr_assert(png_is_colour((unsigned char *)x.body, x.body_len, &w, &h) > 0);
+    /* the first paper is not the new one's (another scan, another printed code) */
+    snprintf(path, sizeof path, "/api/items/%lld/image.png", item);
+    http_reply y = http(port, "GET", path, s.cookie, NULL);
+    cr_assert_eq(y.status, 200);
+    cr_assert(x.body_len != y.body_len || memcmp(x.body, y.body, x.body_len) != 0);
+    reply_free(&x);
+    reply_free(&y);
+    /* an item of another kind has no first paper */
+    long long answer = add_answer_item(first, "q1a", "4", 0.3);
+    snprintf(path, sizeof path, "/api/items/%lld/first.png", answer);
+    x = http(port, "GET", path, s.cookie, NULL);
+    cr_assert_eq(x.status, 404, "%d", x.status);
+    reply_free(&x);
+}
+
+/* A page set aside because its code belongs to another questionnaire: the item
+ * says which template and code were read, so it is not matched by hand under
+ * a wrong form. */
+Test(review_http, a_page_of_another_questionnaire_names_what_was_read, .init = setup_server, .fini = teardown_server) {
+    char tmpl_id[64], code[32];
+    int page = -1;
+    cr_assert(review_reason_read_code("page of questionnaire \"bib-2025\" (code QQ7R4T2K), which is not among the "
+                                      "templates this scan was started with",
+                                      tmpl_id, sizeof tmpl_id, code, sizeof code, &page));
+    cr_assert_str_eq(tmpl_id, "bib-2025");
+    cr_assert_str_eq(code, "QQ7R4T2K");
+    cr_assert_eq(page, 0);
+    cr_assert(review_reason_read_code("the code on this page reads \"OMR1:bib-2025:AB12CD:2:X\", which is none of",
+                                      tmpl_id, sizeof tmpl_id, code, sizeof code, &page));
+    cr_assert_str_eq(tmpl_id, "bib-2025");
+    cr_assert_str_eq(code, "AB12CD");
+    cr_assert_eq(page, 2);
+    cr_assert_not(review_reason_read_code("no QR code found in any corner", tmpl_id, sizeof tmpl_id, code,
+                                          sizeof code, &page));
+    add_return("PPP111", 1, NULL, 0);
+    sql("INSERT INTO scan_files(sha256, original_name, stored_path, size, state, received_at) VALUES ('sha-bib', "
+        "'bib.png', '%q/store/PPP111-p1.png', 1, 'rejected', '2026-11-20T09:00:00Z')", dir);
+    sql("INSERT INTO pages(file_id, file_page, status, reason) VALUES (last_insert_rowid(), 1, 'rejected', "
+        "'page of questionnaire \"bib-2025\" (code QQ7R4T2K), which is not among the templates this scan was "
+        "started with')");
+    sql("INSERT INTO review_items(page_id, item, kind, reason, created_at) VALUES (last_insert_rowid(), 'page', "
+        "'unmatched_page', 'another questionnaire', '2026-11-20T09:00:00Z')");
+    long long item = sqlite3_last_insert_rowid(db);
+    signed_in s = login("anna");
+    char path[64];
+    snprintf(path, sizeof path, "/api/items/%lld", item);
+    http_reply x = http(port, "GET", path, s.cookie, NULL);
+    cr_assert_eq(x.status, 200, "%s", x.body);
+    cr_assert(strstr(x.body, "\"read_template\":\"bib-2025\"") && strstr(x.body, "\"read_code\":\"QQ7R4T2K\""), "%s",
+              x.body);
+    reply_free(&x);
+}
+
+/* The page's language: --lang for every browser, else Accept-Language. */
+Test(review_http, the_page_speaks_swedish_or_english, .init = setup_server, .fini = teardown_server) {
+    cr_assert_str_eq(review_choose_lang("sv-SE,sv;q=0.9,en-US;q=0.8,en;q=0.7"), "sv");
+    cr_assert_str_eq(review_choose_lang("en-GB,en;q=0.9,sv;q=0.8"), "en");
+    cr_assert_str_eq(review_choose_lang("de-DE,sv;q=0.5,en;q=0.4"), "sv");
+    cr_assert_str_eq(review_choose_lang("en;q=0.2, SV;q=0.6"), "sv");
+    cr_assert_str_eq(review_choose_lang("de-DE"), "en");
+    cr_assert_str_eq(review_choose_lang(NULL), "en");
+    cr_assert_str_eq(review_choose_lang("svx,sv;q=0"), "en");
+    http_reply x = http(port, "GET", "/api/lang", "Accept-Language: sv-SE,sv;q=0.9,en;q=0.8\r\n", NULL);
+    cr_assert_eq(x.status, 200);
+    cr_assert(strstr(x.body, "\"lang\":\"sv\""), "%s", x.body);
+    reply_free(&x);
+    x = http(port, "GET", "/api/lang", "Accept-Language: en-US\r\n", NULL);
+    cr_assert(strstr(x.body, "\"lang\":\"en\""), "%s", x.body);
+    reply_free(&x);
+    /* --lang sv holds for every browser; anything else is refused */
+    review_server *sv = NULL;
+    omr_error err;
+    review_options o = {.db_path = db_path, .listen = "127.0.0.1:0", .lang = "sv"};
+    cr_assert_eq(review_server_start(&o, &sv, &err), OMR_OK, "%s", err.message);
+    x = http(review_server_port(sv), "GET", "/api/lang", "Accept-Language: en-US\r\n", NULL);
+    cr_assert(strstr(x.body, "\"lang\":\"sv\""), "%s", x.body);
+    reply_free(&x);
+    review_server_stop(sv);
+    o.lang = "de";
+    cr_assert_eq(review_server_start(&o, &sv, &err), OMR_ERR_INVALID);
+    /* the page carries both languages */
+    cr_assert(strstr(review_page_js, "'nav.queue': 'Kö'") && strstr(review_page_js, "'nav.queue': 'Queue'"));
+}
+
 Test(review_http, html_in_a_comment_stays_text, .init = setup_server, .fini = teardown_server) {
     long long r = add_return("LLL456", 2, NULL, 0);
     sql("INSERT INTO texts(return_id, field, text, machine_text, confidence, status) VALUES (%lld, 'comment', "
