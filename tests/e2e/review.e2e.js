@@ -286,6 +286,17 @@ async function main() {
       const item = await itemJson(page, id);
       if (item.kind === 'answer' && !shot) {
         await page.waitForFunction(() => { const i = document.getElementById('item-image'); return i.complete && i.naturalWidth > 0; }, null, { timeout: 15000 });
+        // the box states: told apart by shape (border style) as well as colour,
+        // each colour at least 4.5:1 against the white behind it (WCAG AA)
+        const legend = await page.evaluate(() => ['k-marked', 'k-unsure', 'k-blank'].map((k) => {
+          const st = getComputedStyle(document.querySelector('.' + k));
+          return { style: st.borderTopStyle, colour: st.color };
+        }));
+        const lum = (rgb) => { const c = rgb.match(/\d+/g).slice(0, 3).map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+          return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]; };
+        const ratios = legend.map((l) => 1.05 / (lum(l.colour) + 0.05));
+        check('box states differ by shape as well as colour, every colour at AA contrast',
+          new Set(legend.map((l) => l.style)).size === 3 && ratios.every((r) => r >= 4.5), JSON.stringify({ legend, ratios }));
         await page.screenshot({ path: SHOT, fullPage: true });
         shot = true;
       }
@@ -323,7 +334,7 @@ async function main() {
         if (item.machine_text === XSS && !sawXss) {
           const shown = await page.textContent('#ocr-text');
           const boxValue = await page.inputValue('#text-edit');
-          const injected = await page.evaluate(() => ({ flag: window.__xss, imgs: document.querySelectorAll('#ocr-text img, #item img:not(#item-image)').length, scripts: document.querySelectorAll('#item script').length }));
+          const injected = await page.evaluate(() => ({ flag: window.__xss, imgs: document.querySelectorAll('#ocr-text img, #item img:not(#item-image):not(#dup-first)').length, scripts: document.querySelectorAll('#item script').length }));
           sawXss = check('a comment holding markup is shown as text', shown === XSS && boxValue === XSS &&
             injected.flag === undefined && injected.imgs === 0 && injected.scripts === 0, JSON.stringify({ shown, injected }));
         }

@@ -220,6 +220,7 @@ function showItem(item) {
   show('legend', item.kind === 'answer');
   show('options', false); show('text-box', false); show('match-box', false); show('dup-box', false);
   show('foreign-box', false); show('dup-first-figure', false); show('image-caption', false);
+  document.querySelector('.work').classList.toggle('pair', item.kind === 'duplicate');
   $('options').replaceChildren();
   text('machine', '');
   if (item.kind === 'answer') showAnswer(item);
