@@ -810,6 +810,24 @@ static int png_is_colour(const unsigned char *data, size_t len, int *w, int *h) 
     return colour;
 }
 
+/* Pixels of exactly this colour in a PNG. */
+static int png_count_colour(const unsigned char *data, size_t len, unsigned r, unsigned g, unsigned b) {
+    png_image img = {.version = PNG_IMAGE_VERSION};
+    if (!png_image_begin_read_from_memory(&img, data, len))
+        return -1;
+    img.format = PNG_FORMAT_RGB;
+    unsigned char *px = malloc(PNG_IMAGE_SIZE(img));
+    if (!png_image_finish_read(&img, NULL, px, 0, NULL)) {
+        free(px);
+        return -1;
+    }
+    int n = 0;
+    for (size_t i = 0; i + 2 < PNG_IMAGE_SIZE(img); i += 3)
+        n += px[i] == r && px[i + 1] == g && px[i + 2] == b;
+    free(px);
+    return n;
+}
+
 Test(review_http, crops_come_from_the_scan_store_only, .init = setup_server, .fini = teardown_server) {
     static const char *const marks[] = {"q1a", "4"};
     long long r = add_return("KKK123", 1, marks, 2);
@@ -825,6 +843,16 @@ Test(review_http, crops_come_from_the_scan_store_only, .init = setup_server, .fi
     int w = 0, h = 0;
     int colour = png_is_colour((unsigned char *)x.body, x.body_len, &w, &h);
     cr_assert(colour > 100, "outlines drawn in colour (%d px)", colour);
+    /* states by shape and AA colour: the marked box solid blue #0050C8 with a
+     * filled corner, the four unmarked ones dotted magenta #A0005F (a dotted
+     * outline: about half the pixels of a solid one), nothing in the old
+     * orange #EB6E00 (2.9:1) */
+    int blue = png_count_colour((unsigned char *)x.body, x.body_len, 0x00, 0x50, 0xC8);
+    int magenta = png_count_colour((unsigned char *)x.body, x.body_len, 0xA0, 0x00, 0x5F);
+    cr_assert(blue > 0 && magenta > 0, "blue %d magenta %d", blue, magenta);
+    cr_assert(magenta / 4 < blue, "a dotted blank outline has fewer pixels than a solid marked one: %d vs %d", magenta / 4,
+              blue);
+    cr_assert_eq(png_count_colour((unsigned char *)x.body, x.body_len, 0xEB, 0x6E, 0x00), 0);
     /* the region: the question's text and its five boxes, at 7 px/mm */
     cr_assert(w > 100 * 7 && w < 210 * 7 && h > 10 * 7 && h < 60 * 7, "%d x %d", w, h);
     reply_free(&x);
