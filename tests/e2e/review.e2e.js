@@ -25,6 +25,7 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SHOT = path.join(ROOT, 'samples', 'review-page.png');
 const SHOT_SV = path.join(ROOT, 'samples', 'review-page-sv.png');
 const SHOT_DUP = path.join(ROOT, 'samples', 'review-duplicate.png');
+const SHOT_FOREIGN_SV = path.join(ROOT, 'samples', 'review-foreign-page-sv.png');
 const FOREIGN_REASON = 'page of questionnaire "bib-2025" (code QQ7R4T2K), which is not among the templates this scan was started with';
 const PASSWORD = 'e2e-operator-password';
 const XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script> & "quotes"';
@@ -192,7 +193,7 @@ async function main() {
     const copyFile = (tag) => `INSERT INTO scan_files(sha256, original_name, stored_path, size, state, received_at)
         SELECT ${q(tag)} || sha256, ${q(tag)} || original_name, stored_path, size, state, '2026-11-22T09:00:00Z' FROM scan_files WHERE id = ${firstRet.file_id};`;
     sqlite(db, `BEGIN;
-      INSERT INTO returns(template, code, created_at, duplicate_of) VALUES (${q(firstRet.template)}, ${q(firstRet.code)}, '2026-11-22T09:00:00Z', ${firstRet.id});
+      INSERT INTO returns(template, code, created_at, duplicate_of) VALUES (${q(firstRet.template)}, ${q(firstRet.code)}, strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '+1 hour'), ${firstRet.id});
       ${copyFile('again-')}
       INSERT INTO pages(file_id, file_page, status, template, code, page, return_id, transform)
         SELECT last_insert_rowid(), file_page, 'read', template, code, page, (SELECT max(id) FROM returns), transform FROM pages WHERE id = ${firstRet.page_id};
@@ -238,6 +239,19 @@ async function main() {
         why: document.querySelector('.reason span').textContent, waiting: document.getElementById('waiting').textContent }));
       check('the page is in Swedish for a browser asking for Swedish', loginSv === 'Logga in' && words.lang === 'sv' && words.nav === 'Kö' &&
         words.out === 'Logga ut' && words.why === 'Varför:' && /väntar/.test(words.waiting) && /Tangenter|Rätta|Skriv/.test(words.keys), JSON.stringify({ loginSv, words }));
+      // the screenshot: an answer, with its crop (skip what comes before it)
+      for (let k = 0; k < 12; k++) {
+        const id = await currentId(sv);
+        const it = await itemJson(sv, id);
+        if (it.kind === 'answer') break;
+        if (it.kind === 'unmatched_page' && it.read_template) await sv.screenshot({ path: SHOT_FOREIGN_SV, fullPage: true });
+        await sv.keyboard.press('Escape');
+        await sv.keyboard.press('n');
+        await waitForItemChange(sv, id);
+      }
+      await sv.waitForFunction(() => { const i = document.getElementById('item-image'); return i.complete && i.naturalWidth > 0; }, null, { timeout: 15000 }).catch(() => {});
+      const legendSv = await sv.textContent('#legend');
+      check('the legend is in Swedish too', /ikryssad/.test(legendSv) && /osäker/.test(legendSv), legendSv);
       await sv.screenshot({ path: SHOT_SV, fullPage: true });
       const en = await context.newPage();
       await en.setExtraHTTPHeaders({ 'Accept-Language': 'en-GB,en;q=0.9' });
