@@ -62,6 +62,7 @@ const WORDS = {
     'undo.nothing': 'Nothing to undo', 'undo.done': 'Undone: decide this item again',
     'err.no_machine': 'The machine has no reading to take: press a value, 0 or i',
     'err.summary': 'The summary could not be read', 'hist.machine': 'machine', 'hist.undone': 'undone',
+    'fill.ink': 'ink {0}', 'state.blank': 'blank', 'state.marked': 'marked', 'state.unsure': 'unsure', 'state.solid': 'solid',
   },
   sv: {
     'nav.queue': 'Kö', 'nav.summary': 'Översikt', 'nav.logout': 'Logga ut', 'supervisor': ' (arbetsledare)',
@@ -105,11 +106,12 @@ const WORDS = {
     'undo.nothing': 'Inget att ångra', 'undo.done': 'Ångrat: avgör ärendet igen',
     'err.no_machine': 'Maskinen har ingen tolkning att ta: tryck ett värde, 0 eller i',
     'err.summary': 'Översikten kunde inte läsas', 'hist.machine': 'maskinen', 'hist.undone': 'ångrat',
+    'fill.ink': 'bläck {0}', 'state.blank': 'tom', 'state.marked': 'ikryssad', 'state.unsure': 'osäker', 'state.solid': 'ifylld',
   },
 };
 let LANG = 'en';
 function t(key, ...values) {
-  const s = (WORDS[LANG] && WORDS[LANG][key]) || WORDS.en[key] || key;
+  const s = (WORDS[LANG] && WORDS[LANG][key]) || WORDS.en[key] || key.replace(/^state\./, '');
   return s.replace(/\{(\d)\}/g, (m, i) => (values[i] == null ? '' : String(values[i])));
 }
 function applyLang(lang) {
@@ -249,7 +251,7 @@ function showAnswer(item) {
     li.appendChild(el('kbd', o.key));
     li.appendChild(el('span', o.label || o.value, 'label'));
     li.appendChild(el('span', '= ' + o.value, 'value'));
-    if (o.fill != null) li.appendChild(el('span', 'ink ' + percent(o.fill) + (o.decision ? ', ' + o.decision : ''), 'fill'));
+    if (o.fill != null) li.appendChild(el('span', t('fill.ink', percent(o.fill)) + (o.decision ? ', ' + t('state.' + o.decision) : ''), 'fill'));
     if (chosen.has(o.value)) li.classList.add('machine');
     $('options').appendChild(li);
   }
