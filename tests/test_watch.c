@@ -1311,3 +1311,24 @@ Test(watch, status_without_permission_says_so) {
     cr_assert(strstr(status, "may not read it (permission denied)") && !strstr(status, "no ledger"), "%s", status);
     free(status);
 }
+
+/* The same login code on a second paper (another scan, both pages): the log
+ * names it a second return, never plain "complete". */
+Test(watch, a_second_return_of_a_code_is_named_so_in_the_log) {
+    char inbox[512], staging[512];
+    path_in(inbox, sizeof inbox, "inbox");
+    path_in(staging, sizeof staging, "staging");
+    write_form(3, inbox, NULL, 150);   /* env-0003.tif */
+    write_form(3, staging, NULL, 200); /* the same form, another scan */
+    char from[700], to[700];
+    snprintf(from, sizeof from, "%s/env-0003.tif", staging);
+    snprintf(to, sizeof to, "%s/env-0003-again.tif", inbox);
+    cr_assert_eq(rename(from, to), 0);
+    daemon_proc p;
+    daemon_options o = {.extra = {"--exit-when-idle", "--settle", "1"}};
+    start(&p, &o);
+    cr_assert_eq(finish(&p, 120), 0);
+    cr_assert_eq(ledger_count("SELECT count(*) FROM returns WHERE code = 'W0003'"), 2);
+    expect_log("W0003 (complete)", 0);
+    expect_log("W0003 (a second return of this code: waits in review)", 0);
+}
