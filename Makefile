@@ -6,6 +6,9 @@
 #   make test    deps + build + Criterion test suite
 #   make bench   recognition accuracy and speed on >= 500 synthetic forms
 #   make SAN=1 test   the same tests under AddressSanitizer + UBSan (build-san/)
+#   make install install omr, its templates, calibration and man pages under
+#                PREFIX (default /usr/local), into DESTDIR if given
+#   make install-check   install into a temporary DESTDIR and run the installed omr
 #   make fuzz    the libFuzzer harnesses (tests/fuzz/), clang + ASan + UBSan
 #                (build-fuzz/), each run FUZZ_SECONDS (default 60) as a smoke test
 
@@ -50,7 +53,7 @@ DEB_PACKAGES := build-essential pkg-config libopencv-dev libtiff-dev libzbar-dev
     libsqlite3-dev fonts-dejavu-core fonts-dejavu-extra fonts-dkg-handwriting fonts-breip \
     fonts-femkeklaver libcsv-dev time libssl-dev libmicrohttpd-dev libsodium-dev libreadstat-dev
 
-.PHONY: all deps test-deps e2e demo test bench fuzz clean
+.PHONY: all deps test-deps e2e demo test bench fuzz clean install install-check
 all: omr
 
 omr: $(BUILD)/omr
@@ -142,6 +145,40 @@ bench: deps
 	fi
 	$(MAKE) omr $(BUILD)/omr-samples
 	samples/bench.sh $(BUILD)
+
+# make install: the binary, the templates and calibration profiles (found by
+# the binary under SHARE, compiled in as OMR_SHARE_DIR, or under
+# PREFIX/share/omr beside PREFIX/bin/omr when the tree is moved as a whole),
+# the man pages (man/) and the example daemon config and systemd units.
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+MAN_PAGES := $(wildcard man/*.1)
+install: omr
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHARE)/templates $(DESTDIR)$(SHARE)/calibration \
+	    $(DESTDIR)$(SHARE)/contrib $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(BUILD)/omr $(DESTDIR)$(BINDIR)/omr
+	install -m 644 templates/*.cfg $(DESTDIR)$(SHARE)/templates/
+	install -m 644 calibration/*.cfg $(DESTDIR)$(SHARE)/calibration/
+	install -m 644 contrib/* README.md $(DESTDIR)$(SHARE)/contrib/
+	install -m 644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/
+
+# Installs into a temporary DESTDIR and runs the installed omr from an empty
+# folder (no ./templates to fall back on): --version, a template by name from
+# the installed share folder, and every man page rendered by man -l.
+install-check: omr
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(MAKE) --no-print-directory install DESTDIR="$$tmp/root" PREFIX=/usr >/dev/null; \
+	mkdir "$$tmp/empty"; cd "$$tmp/empty"; \
+	env -u OMR_TEMPLATE_DIR -u OMR_CALIBRATION_DIR "$$tmp/root/usr/bin/omr" --version; \
+	env -u OMR_TEMPLATE_DIR -u OMR_CALIBRATION_DIR "$$tmp/root/usr/bin/omr" template check ekb-2024; \
+	test -f "$$tmp/root/usr/share/omr/calibration/default.cfg"; \
+	for p in $(MAN_PAGES); do \
+	  n=$$(basename $$p); test -f "$$tmp/root/usr/share/man/man1/$$n"; \
+	  if command -v man >/dev/null; then MANWIDTH=80 man -l "$$tmp/root/usr/share/man/man1/$$n" 2>&1 | grep -q "EXIT STATUS"; fi; \
+	done; \
+	for c in template render scan watch status review export frame report; do \
+	  test -f "$$tmp/root/usr/share/man/man1/omr-$$c.1" || { echo "no man page for omr $$c"; exit 1; }; done; \
+	echo "install-check: the installed omr runs, finds its templates, and every command has a man page"
 
 clean:
 	rm -rf build build-san build-fuzz omr

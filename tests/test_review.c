@@ -810,6 +810,24 @@ static int png_is_colour(const unsigned char *data, size_t len, int *w, int *h) 
     return colour;
 }
 
+/* Pixels of exactly this colour in a PNG. */
+static int png_count_colour(const unsigned char *data, size_t len, unsigned r, unsigned g, unsigned b) {
+    png_image img = {.version = PNG_IMAGE_VERSION};
+    if (!png_image_begin_read_from_memory(&img, data, len))
+        return -1;
+    img.format = PNG_FORMAT_RGB;
+    unsigned char *px = malloc(PNG_IMAGE_SIZE(img));
+    if (!png_image_finish_read(&img, NULL, px, 0, NULL)) {
+        free(px);
+        return -1;
+    }
+    int n = 0;
+    for (size_t i = 0; i + 2 < PNG_IMAGE_SIZE(img); i += 3)
+        n += px[i] == r && px[i + 1] == g && px[i + 2] == b;
+    free(px);
+    return n;
+}
+
 Test(review_http, crops_come_from_the_scan_store_only, .init = setup_server, .fini = teardown_server) {
     static const char *const marks[] = {"q1a", "4"};
     long long r = add_return("KKK123", 1, marks, 2);
@@ -825,6 +843,16 @@ Test(review_http, crops_come_from_the_scan_store_only, .init = setup_server, .fi
     int w = 0, h = 0;
     int colour = png_is_colour((unsigned char *)x.body, x.body_len, &w, &h);
     cr_assert(colour > 100, "outlines drawn in colour (%d px)", colour);
+    /* states by shape and AA colour: the marked box solid blue #0050C8 with a
+     * filled corner, the four unmarked ones dotted magenta #A0005F (a dotted
+     * outline: about half the pixels of a solid one), nothing in the old
+     * orange #EB6E00 (2.9:1) */
+    int blue = png_count_colour((unsigned char *)x.body, x.body_len, 0x00, 0x50, 0xC8);
+    int magenta = png_count_colour((unsigned char *)x.body, x.body_len, 0xA0, 0x00, 0x5F);
+    cr_assert(blue > 0 && magenta > 0, "blue %d magenta %d", blue, magenta);
+    cr_assert(magenta / 4 < blue, "a dotted blank outline has fewer pixels than a solid marked one: %d vs %d", magenta / 4,
+              blue);
+    cr_assert_eq(png_count_colour((unsigned char *)x.body, x.body_len, 0xEB, 0x6E, 0x00), 0);
     /* the region: the question's text and its five boxes, at 7 px/mm */
     cr_assert(w > 100 * 7 && w < 210 * 7 && h > 10 * 7 && h < 60 * 7, "%d x %d", w, h);
     reply_free(&x);
@@ -862,6 +890,158 @@ Test(review_http, crops_come_from_the_scan_store_only, .init = setup_server, .fi
     x = http(port, "GET", path, s.cookie, NULL);
     cr_assert_eq(x.status, 403);
     reply_free(&x);
+}
+
+/* `omr review --out OUT --store ARCHIVE`: the comment crops under OUT are
+ * served although OUT is not among the --store folders, and the server names
+ * every folder it serves. */
+Test(review_http, comment_crops_under_out_are_served_with_store, .init = setup, .fini = teardown) {
+    omr_error err;
+    cr_assert_eq(review_user_add(db, "anna", PASSWORD, REVIEW_ROLE_OPERATOR, NULL, &err), OMR_OK);
+    char out[600], comments[640], archive[600], crop[700];
+    snprintf(out, sizeof out, "%s/out", dir);
+    snprintf(comments, sizeof comments, "%s/comments", out);
+    snprintf(archive, sizeof archive, "%s/archive", dir);
+    cr_assert_eq(mkdir(out, 0755), 0);
+    cr_assert_eq(mkdir(comments, 0755), 0);
+    cr_assert_eq(mkdir(archive, 0755), 0);
+    long long r = add_return("MMM789", 2, NULL, 0);
+    omr_image *img = render_page_image(tmpl, "MMM789", 2, DPI, &err);
+    cr_assert_not_null(img);
+    snprintf(crop, sizeof crop, "%s/MMM789-comment.png", comments);
+    cr_assert_eq(encode_png(img, crop, &err), OMR_OK, "%s", err.message);
+    omr_image_free(img);
+    sql("INSERT INTO texts(return_id, field, machine_text, crop_path, status) VALUES (%lld, 'comment', 'x', "
+        "'comments/MMM789-comment.png', 'review')", r);
+    sql("INSERT INTO review_items(return_id, item, kind, reason, created_at) VALUES (%lld, 'comment', 'text', 'ocr', "
+        "'2026-11-20T08:00:00Z')", r);
+    long long item = sqlite3_last_insert_rowid(db);
+    const char *roots[] = {archive};
+    review_options o = {.db_path = db_path, .listen = "127.0.0.1:0", .out_dir = out, .store_roots = roots,
+                        .n_store_roots = 1};
+    cr_assert_eq(review_server_start(&o, &server, &err), OMR_OK, "%s", err.message);
+    port = review_server_port(server);
+    const char *const *served = NULL;
+    size_t n = review_server_roots(server, &served);
+    cr_assert_eq(n, 2);
+    cr_assert_str_eq(served[0], archive);
+    cr_assert_str_eq(served[1], out);
+    signed_in s = login("anna");
+    char path[64];
+    snprintf(path, sizeof path, "/api/items/%lld/image.png", item);
+    http_reply x = http(port, "GET", path, s.cookie, NULL);
+    cr_assert_eq(x.status, 200, "%d %s", x.status, x.body);
+    cr_assert_not_null(memmem(x.body, x.body_len, "\x89PNG", 4));
+    reply_free(&x);
+    review_server_stop(server);
+}
+
+/* A duplicate return: the first return's paper is served beside the new one
+ * (/api/items/N/first.png), and the item names it. */
+Test(review_http, a_duplicate_shows_the_first_returns_paper, .init = setup_server, .fini = teardown_server) {
+    long long first = add_return("NNN321", 1, NULL, 0);
+    static const char *const marks[] = {"q1a", "2"};
+    long long again = add_return("NNX321", 1, marks, 2); /* another paper, made into the second return */
+    sql("UPDATE returns SET code = 'NNN321', duplicate_of = %lld WHERE id = %lld", first, again);
+    sql("INSERT INTO review_items(return_id, item, kind, reason, created_at) VALUES (%lld, 'duplicate', 'duplicate', "
+        "'a second paper return', '2026-11-21T08:00:00Z')", again);
+    long long item = sqlite3_last_insert_rowid(db);
+    signed_in s = login("anna");
+    char path[64];
+    snprintf(path, sizeof path, "/api/items/%lld", item);
+    http_reply x = http(port, "GET", path, s.cookie, NULL);
+    cr_assert_eq(x.status, 200, "%s", x.body);
+    char want[96];
+    snprintf(want, sizeof want, "\"first_image\":\"/api/items/%lld/first.png\"", item);
+    cr_assert(strstr(x.body, want), "%s", x.body);
+    reply_free(&x);
+    snprintf(path, sizeof path, "/api/items/%lld/first.png", item);
+    x = http(port, "GET", path, s.cookie, NULL);
+    cr_assert_eq(x.status, 200, "%d %s", x.status, x.body);
+    int w = 0, h = 0;
+    cr_assert(png_is_colour((unsigned char *)x.body, x.body_len, &w, &h) > 0);
+    /* the first paper is not the new one's (another scan, another printed code) */
+    snprintf(path, sizeof path, "/api/items/%lld/image.png", item);
+    http_reply y = http(port, "GET", path, s.cookie, NULL);
+    cr_assert_eq(y.status, 200);
+    cr_assert(x.body_len != y.body_len || memcmp(x.body, y.body, x.body_len) != 0);
+    reply_free(&x);
+    reply_free(&y);
+    /* an item of another kind has no first paper */
+    long long answer = add_answer_item(first, "q1a", "4", 0.3);
+    snprintf(path, sizeof path, "/api/items/%lld/first.png", answer);
+    x = http(port, "GET", path, s.cookie, NULL);
+    cr_assert_eq(x.status, 404, "%d", x.status);
+    reply_free(&x);
+}
+
+/* A page set aside because its code belongs to another questionnaire: the item
+ * says which template and code were read, so it is not matched by hand under
+ * a wrong form. */
+Test(review_http, a_page_of_another_questionnaire_names_what_was_read, .init = setup_server, .fini = teardown_server) {
+    char tmpl_id[64], code[32];
+    int page = -1;
+    cr_assert(review_reason_read_code("page of questionnaire \"bib-2025\" (code QQ7R4T2K), which is not among the "
+                                      "templates this scan was started with",
+                                      tmpl_id, sizeof tmpl_id, code, sizeof code, &page));
+    cr_assert_str_eq(tmpl_id, "bib-2025");
+    cr_assert_str_eq(code, "QQ7R4T2K");
+    cr_assert_eq(page, 0);
+    cr_assert(review_reason_read_code("the code on this page reads \"OMR1:bib-2025:AB12CD:2:X\", which is none of",
+                                      tmpl_id, sizeof tmpl_id, code, sizeof code, &page));
+    cr_assert_str_eq(tmpl_id, "bib-2025");
+    cr_assert_str_eq(code, "AB12CD");
+    cr_assert_eq(page, 2);
+    cr_assert_not(review_reason_read_code("no QR code found in any corner", tmpl_id, sizeof tmpl_id, code,
+                                          sizeof code, &page));
+    add_return("PPP111", 1, NULL, 0);
+    sql("INSERT INTO scan_files(sha256, original_name, stored_path, size, state, received_at) VALUES ('sha-bib', "
+        "'bib.png', '%q/store/PPP111-p1.png', 1, 'rejected', '2026-11-20T09:00:00Z')", dir);
+    sql("INSERT INTO pages(file_id, file_page, status, reason) VALUES (last_insert_rowid(), 1, 'rejected', "
+        "'page of questionnaire \"bib-2025\" (code QQ7R4T2K), which is not among the templates this scan was "
+        "started with')");
+    sql("INSERT INTO review_items(page_id, item, kind, reason, created_at) VALUES (last_insert_rowid(), 'page', "
+        "'unmatched_page', 'another questionnaire', '2026-11-20T09:00:00Z')");
+    long long item = sqlite3_last_insert_rowid(db);
+    signed_in s = login("anna");
+    char path[64];
+    snprintf(path, sizeof path, "/api/items/%lld", item);
+    http_reply x = http(port, "GET", path, s.cookie, NULL);
+    cr_assert_eq(x.status, 200, "%s", x.body);
+    cr_assert(strstr(x.body, "\"read_template\":\"bib-2025\"") && strstr(x.body, "\"read_code\":\"QQ7R4T2K\""), "%s",
+              x.body);
+    reply_free(&x);
+}
+
+/* The page's language: --lang for every browser, else Accept-Language. */
+Test(review_http, the_page_speaks_swedish_or_english, .init = setup_server, .fini = teardown_server) {
+    cr_assert_str_eq(review_choose_lang("sv-SE,sv;q=0.9,en-US;q=0.8,en;q=0.7"), "sv");
+    cr_assert_str_eq(review_choose_lang("en-GB,en;q=0.9,sv;q=0.8"), "en");
+    cr_assert_str_eq(review_choose_lang("de-DE,sv;q=0.5,en;q=0.4"), "sv");
+    cr_assert_str_eq(review_choose_lang("en;q=0.2, SV;q=0.6"), "sv");
+    cr_assert_str_eq(review_choose_lang("de-DE"), "en");
+    cr_assert_str_eq(review_choose_lang(NULL), "en");
+    cr_assert_str_eq(review_choose_lang("svx,sv;q=0"), "en");
+    http_reply x = http(port, "GET", "/api/lang", "Accept-Language: sv-SE,sv;q=0.9,en;q=0.8\r\n", NULL);
+    cr_assert_eq(x.status, 200);
+    cr_assert(strstr(x.body, "\"lang\":\"sv\""), "%s", x.body);
+    reply_free(&x);
+    x = http(port, "GET", "/api/lang", "Accept-Language: en-US\r\n", NULL);
+    cr_assert(strstr(x.body, "\"lang\":\"en\""), "%s", x.body);
+    reply_free(&x);
+    /* --lang sv holds for every browser; anything else is refused */
+    review_server *sv = NULL;
+    omr_error err;
+    review_options o = {.db_path = db_path, .listen = "127.0.0.1:0", .lang = "sv"};
+    cr_assert_eq(review_server_start(&o, &sv, &err), OMR_OK, "%s", err.message);
+    x = http(review_server_port(sv), "GET", "/api/lang", "Accept-Language: en-US\r\n", NULL);
+    cr_assert(strstr(x.body, "\"lang\":\"sv\""), "%s", x.body);
+    reply_free(&x);
+    review_server_stop(sv);
+    o.lang = "de";
+    cr_assert_eq(review_server_start(&o, &sv, &err), OMR_ERR_INVALID);
+    /* the page carries both languages */
+    cr_assert(strstr(review_page_js, "'nav.queue': 'Kö'") && strstr(review_page_js, "'nav.queue': 'Queue'"));
 }
 
 Test(review_http, html_in_a_comment_stays_text, .init = setup_server, .fini = teardown_server) {

@@ -1236,3 +1236,103 @@ Test(watch, a_move_across_disks_leaves_no_note_and_an_interrupted_one_is_recogni
     snprintf(cmd, sizeof cmd, "rm -rf /dev/shm/omr-test-%ld", (long)getpid());
     cr_assert_eq(system(cmd), 0);
 }
+
+/* ---- omr status and the exit codes the unit relies on ---------------------------------------- */
+
+/* A config file that is not there is a configuration error (2): the unit's
+ * RestartPreventExitStatus=2 then stops systemd from restarting in a loop. */
+Test(watch, a_missing_config_file_exits_2_so_the_unit_does_not_restart) {
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd, "'%s' watch --config '%s/no-such.conf' > '%s/out.txt' 2>&1", omr_bin, dir, dir);
+    int rc = system(cmd);
+    cr_assert(WIFEXITED(rc));
+    cr_assert_eq(WEXITSTATUS(rc), 2);
+    char *out = read_file("out.txt");
+    cr_assert(strstr(out, "no-such.conf") && strstr(out, "No such file"), "%s", out);
+    free(out);
+}
+
+/* A second paper return of a code and a code outside the frame are counted
+ * as forms, but `omr status` says what they are. */
+Test(watch, status_names_second_returns_and_forms_not_in_the_frame) {
+    char db_path[600];
+    snprintf(db_path, sizeof db_path, "%s/status.db", dir);
+    sqlite3 *db = NULL;
+    omr_error err;
+    cr_assert_eq(store_open(db_path, &db, &err), OMR_OK, "%s", err.message);
+    char now[32];
+    time_t t = time(NULL);
+    strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+    char *sql = sqlite3_mprintf(
+        "INSERT INTO returns(id, template, code, created_at) VALUES (1, 'ekb-2024', 'AAA111', '%q');"
+        "INSERT INTO returns(id, template, code, created_at, duplicate_of) VALUES (2, 'ekb-2024', 'AAA111', '%q', 1);"
+        "INSERT INTO returns(id, template, code, created_at, flags) VALUES (3, 'ekb-2024', 'ZZZ999', '%q', "
+        "'not_in_frame');",
+        now, now, now);
+    char *msg = NULL;
+    cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, &msg), SQLITE_OK, "%s", msg ? msg : "");
+    sqlite3_free(sql);
+    store_close(db);
+    char cmd[1600];
+    snprintf(cmd, sizeof cmd, "'%s' status --db '%s' > '%s/status.txt' 2>&1", omr_bin, db_path, dir);
+    cr_assert_eq(system(cmd), 0);
+    char *status = read_file("status.txt");
+    cr_assert(strstr(status, "3 forms (of them 1 a second return of a code already returned, waiting in review; 1 not in the frame"),
+              "%s", status);
+    free(status);
+    snprintf(cmd, sizeof cmd, "'%s' status --json --db '%s' > '%s/status.json' 2>&1", omr_bin, db_path, dir);
+    cr_assert_eq(system(cmd), 0);
+    status = read_file("status.json");
+    cr_assert(strstr(status, "\"second_returns\": 1") && strstr(status, "\"not_in_frame\": 1"), "%s", status);
+    free(status);
+}
+
+/* A ledger this user may not read is not "no ledger": the message says so. */
+Test(watch, status_without_permission_says_so) {
+    char db_path[600];
+    snprintf(db_path, sizeof db_path, "%s/private/omr.db", dir);
+    char folder[600];
+    snprintf(folder, sizeof folder, "%s/private", dir);
+    cr_assert_eq(mkdir(folder, 0700), 0);
+    sqlite3 *db = NULL;
+    omr_error err;
+    cr_assert_eq(store_open(db_path, &db, &err), OMR_OK, "%s", err.message);
+    store_close(db);
+    chmod(db_path, 0600);
+    char cmd[1600];
+    if (getuid() == 0) /* root reads everything: ask as nobody */
+        snprintf(cmd, sizeof cmd, "setpriv --reuid=65534 --regid=65534 --clear-groups '%s' status --db '%s' "
+                 "> '%s/status.txt' 2>&1", omr_bin, db_path, dir);
+    else {
+        chmod(folder, 0);
+        snprintf(cmd, sizeof cmd, "'%s' status --db '%s' > '%s/status.txt' 2>&1", omr_bin, db_path, dir);
+    }
+    int rc = system(cmd);
+    chmod(folder, 0700);
+    cr_assert(WIFEXITED(rc));
+    cr_assert_eq(WEXITSTATUS(rc), 3);
+    char *status = read_file("status.txt");
+    cr_assert(strstr(status, "may not read it (permission denied)") && !strstr(status, "no ledger"), "%s", status);
+    free(status);
+}
+
+/* The same login code on a second paper (another scan, both pages): the log
+ * names it a second return, never plain "complete". */
+Test(watch, a_second_return_of_a_code_is_named_so_in_the_log) {
+    char inbox[512], staging[512];
+    path_in(inbox, sizeof inbox, "inbox");
+    path_in(staging, sizeof staging, "staging");
+    write_form(3, inbox, NULL, 150);   /* env-0003.tif */
+    write_form(3, staging, NULL, 200); /* the same form, another scan */
+    char from[700], to[700];
+    snprintf(from, sizeof from, "%s/env-0003.tif", staging);
+    snprintf(to, sizeof to, "%s/env-0003-again.tif", inbox);
+    cr_assert_eq(rename(from, to), 0);
+    daemon_proc p;
+    daemon_options o = {.extra = {"--exit-when-idle", "--settle", "1"}};
+    start(&p, &o);
+    cr_assert_eq(finish(&p, 120), 0);
+    cr_assert_eq(ledger_count("SELECT count(*) FROM returns WHERE code = 'W0003'"), 2);
+    expect_log("W0003 (complete)", 0);
+    expect_log("W0003 (a second return of this code: waits in review)", 0);
+}

@@ -120,9 +120,11 @@ char *omr_find_data_file(const char *folder, const char *env_var, const char *na
             snprintf(beside, sizeof beside, "%s", exe);
         }
     }
-    char share[4096];
+    char share[4096], installed[4096 + 16] = "";
     snprintf(share, sizeof share, "%s", OMR_SHARE_DIR);
-    const char *roots[] = {getenv(env_var), ".", beside, share};
+    if (*beside) /* an installed tree moved as a whole (make install DESTDIR=...): PREFIX/bin/omr */
+        snprintf(installed, sizeof installed, "%s/share/omr", beside);
+    const char *roots[] = {getenv(env_var), ".", beside, share, installed};
     for (size_t i = 0; i < sizeof roots / sizeof roots[0]; i++) {
         if (!roots[i] || !*roots[i])
             continue;

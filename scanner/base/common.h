@@ -70,7 +70,9 @@ static inline double omr_mm_to_px(double mm, double dpi) { return mm * dpi / 25.
 
 /* Finds a data file "<folder>/<name>.cfg": `name` itself if it is a file,
  * else in $<env_var>, ./<folder>, <folder> beside the executable's parent
- * (a build tree: build/omr -> ./<folder>), and OMR_SHARE_DIR/<folder>.
+ * (a build tree: build/omr -> ./<folder>), OMR_SHARE_DIR/<folder> (where
+ * make install put them), and PREFIX/share/omr/<folder> beside PREFIX/bin/omr
+ * (an installed tree not at its PREFIX, as under a DESTDIR).
  * Returns a malloc'd path or NULL. */
 char *omr_find_data_file(const char *folder, const char *env_var, const char *name);
 

@@ -22,7 +22,7 @@
 static const char review_usage[] =
     "usage: omr review [--db PATH] [--listen ADDR:PORT] [--out DIR] [--store DIR ...]\n"
     "                  [--lease-minutes N] [--host NAME ...] [--trusted-proxy ADDR ...]\n"
-    "                  [--connections-per-address N]\n"
+    "                  [--connections-per-address N] [--lang sv|en]\n"
     "       omr review user add NAME [--supervisor] [--db PATH]   (password read from the terminal or stdin)\n"
     "       omr review user remove NAME [--db PATH]\n"
     "       omr review user list [--db PATH]\n"
@@ -35,9 +35,10 @@ static const char review_usage[] =
     "                     office network; port 0 picks a free port)\n"
     "  --out DIR          the output folder of omr scan / omr watch, which holds the comment\n"
     "                     crops (default: the ledger's folder)\n"
-    "  --store DIR        a folder scans and comment crops may be shown from; repeat for\n"
-    "                     several (default: the ledger's folder and --out). Nothing outside\n"
-    "                     is served. Relative scan paths are taken from the working folder.\n"
+    "  --store DIR        a folder scans may be shown from; repeat for several (default:\n"
+    "                     the ledger's folder). The --out folder (comment crops) is always\n"
+    "                     served too; start-up names every folder served, nothing outside\n"
+    "                     is. Relative scan paths are taken from the working folder.\n"
     "  --lease-minutes N  how long an item stays with an operator who is idle (default 10)\n"
     "  --host NAME        a host name the page is reached by (repeat for several); IP\n"
     "                     addresses, localhost and the --listen host always work, any\n"
@@ -46,6 +47,8 @@ static const char review_usage[] =
     "                     X-Forwarded-For names the client for sign-in throttling\n"
     "  --connections-per-address N  open connections one address may hold (default 64;\n"
     "                     behind a proxy, all clients share its address)\n"
+    "  --lang sv|en       the page in Swedish or English for every browser (default: as\n"
+    "                     each browser asks, by its Accept-Language; English otherwise)\n"
     "\n"
     "Exit status: 0 stopped cleanly, 2 usage error (also a malformed --listen, --host or\n"
     "--trusted-proxy), 3 the ledger could not be opened or the address could not be bound.\n";
@@ -181,9 +184,10 @@ int cmd_review(int argc, char **argv) {
                                             {"host", required_argument, 0, 'H'},
                                             {"trusted-proxy", required_argument, 0, 'P'},
                                             {"connections-per-address", required_argument, 0, 'C'},
+                                            {"lang", required_argument, 0, 'L'},
                                             {"help", no_argument, 0, 'h'},
                                             {0, 0, 0, 0}};
-    const char *db_path = "omr.db", *listen = REVIEW_DEFAULT_LISTEN, *out_dir = NULL;
+    const char *db_path = "omr.db", *listen = REVIEW_DEFAULT_LISTEN, *out_dir = NULL, *lang = NULL;
     const char *roots[32], *hosts[32], *proxies[32];
     size_t n_roots = 0, n_hosts = 0, n_proxies = 0;
     int lease_minutes = 10, per_address = 0, c;
@@ -193,6 +197,13 @@ int cmd_review(int argc, char **argv) {
         case 'd': db_path = optarg; break;
         case 'l': listen = optarg; break;
         case 'o': out_dir = optarg; break;
+        case 'L':
+            if (strcmp(optarg, "sv") != 0 && strcmp(optarg, "en") != 0) {
+                fprintf(stderr, "omr review: --lang must be sv (Swedish) or en (English)\n");
+                return EXIT_USAGE;
+            }
+            lang = optarg;
+            break;
         case 's':
             if (n_roots == 32) {
                 fprintf(stderr, "omr review: at most 32 --store folders\n");
@@ -248,7 +259,7 @@ int cmd_review(int argc, char **argv) {
                         .n_store_roots = n_roots,
                         .lease_seconds = lease_minutes * 60, .hosts = hosts, .n_hosts = n_hosts,
                         .trusted_proxies = proxies, .n_trusted_proxies = n_proxies,
-                        .connections_per_address = per_address};
+                        .connections_per_address = per_address, .lang = lang};
     /* every connection is a file: allow as many as the system lets us */
     struct rlimit files;
     if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
@@ -273,6 +284,12 @@ int cmd_review(int argc, char **argv) {
     snprintf(host, sizeof host, "%.*s", colon ? (int)(colon - listen) : 0, listen);
     printf("omr review: serving http://%s:%d/ for the ledger %s; Ctrl-C stops\n",
            host[0] && strcmp(host, "0.0.0.0") != 0 ? host : "127.0.0.1", review_server_port(server), db_path);
+    const char *const *served = NULL;
+    size_t n_served = review_server_roots(server, &served);
+    printf("omr review: scans and comment crops are shown from");
+    for (size_t i = 0; i < n_served; i++)
+        printf("%s %s", i ? "," : "", served[i]);
+    printf(" (the output folder %s holds the crops); nothing outside is served\n", n_served ? served[n_served - 1] : "?");
     if (operators == 0)
         printf("omr review: no operator can sign in yet: add one with `omr review user add NAME --db %s`\n", db_path);
     fflush(stdout);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "export/export.h"
@@ -144,6 +145,12 @@ int cmd_watch(int argc, char **argv) {
         ok = 0;
     }
     int status = EXIT_USAGE;
+    if (ok && config && access(config, R_OK) != 0) {
+        /* a configuration error, not a failure to retry: 2, which the unit's
+         * RestartPreventExitStatus=2 takes as "do not restart" */
+        fprintf(stderr, "omr watch: cannot read the config file %s: %s\n", config, strerror(errno));
+        ok = 0;
+    }
     if (ok) {
         omr_error err;
         int rc = watch_run(config, &over, print_log, NULL, &err);
@@ -168,7 +175,8 @@ static const char *const status_usage =
     "comments waiting for OCR, review items open, and the last errors.\n"
     "  --db PATH   the ledger (default omr.db)\n"
     "  --json      the same as one JSON object, for monitoring\n"
-    "Exit status: 0, or 3 when the ledger cannot be read.\n";
+    "Exit status: 0, or 3 when the ledger cannot be read (missing, or this user may\n"
+    "not read it: the message says which).\n";
 
 /* "3 min", "2 h 5 min", "4 days" */
 static void human_duration(double seconds, char *buf, size_t size) {
@@ -189,12 +197,14 @@ static void print_status_json(const watch_status *s) {
         json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "at", s->errors[i].at, "file", s->errors[i].file,
                                                 "message", s->errors[i].message));
     json_t *root = json_pack(
-        "{s:b, s:I, s:s, s:s, s:{s:I, s:s?, s:f}, s:I, s:{s:I, s:I, s:I, s:I}, s:{s:I, s:f, s:I}, s:I, s:I, s:o}",
+        "{s:b, s:I, s:s, s:s, s:{s:I, s:s?, s:f}, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:f, s:I}, s:I, s:I, "
+        "s:o}",
         "running", s->running, "pid", (json_int_t)s->pid, "started_at", s->started_at, "inbox", s->inbox,
         "waiting", "files", (json_int_t)s->waiting, "oldest", *s->oldest_name ? s->oldest_name : NULL,
         "oldest_seconds", s->oldest_seconds, "in_progress", (json_int_t)s->in_progress, "today", "done",
         (json_int_t)s->done_today, "rejected", (json_int_t)s->rejected_today, "duplicates",
-        (json_int_t)s->duplicates_today, "forms", (json_int_t)s->forms_today, "forms", "last_hour",
+        (json_int_t)s->duplicates_today, "forms", (json_int_t)s->forms_today, "second_returns",
+        (json_int_t)s->second_returns_today, "not_in_frame", (json_int_t)s->not_in_frame_today, "forms", "last_hour",
         (json_int_t)s->forms_last_hour, "per_hour_today", s->forms_per_hour, "total", (json_int_t)s->forms_total,
         "ocr_waiting", (json_int_t)s->ocr_waiting, "review_open", (json_int_t)s->review_open, "last_errors", errors);
     char *text = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
@@ -221,9 +231,14 @@ static void print_status_text(const watch_status *s, const char *db) {
         printf("\n");
     }
     printf("in progress: %ld file%s\n", s->in_progress, s->in_progress == 1 ? "" : "s");
-    printf("today: %ld file%s read, %ld rejected, %ld duplicate%s not counted; %ld forms\n", s->done_today,
+    printf("today: %ld file%s read, %ld rejected, %ld duplicate%s not counted; %ld forms", s->done_today,
            s->done_today == 1 ? "" : "s", s->rejected_today, s->duplicates_today,
            s->duplicates_today == 1 ? "" : "s", s->forms_today);
+    if (s->second_returns_today || s->not_in_frame_today)
+        printf(" (of them %ld a second return of a code already returned, waiting in review; %ld not in the "
+               "frame, flagged not_in_frame)",
+               s->second_returns_today, s->not_in_frame_today);
+    printf("\n");
     printf("forms per hour: %ld in the last hour, %.0f on average today; %ld forms in all\n", s->forms_last_hour,
            s->forms_per_hour, s->forms_total);
     printf("comments waiting for OCR: %ld; review items open: %ld\n", s->ocr_waiting, s->review_open);

@@ -113,6 +113,8 @@ typedef struct {
     long in_progress;        /* files in the processing folder */
     long done_today, rejected_today, duplicates_today; /* since local midnight */
     long forms_today, forms_last_hour, forms_total;
+    long second_returns_today, not_in_frame_today; /* of forms_today: a code's second paper
+                                                      return, a code outside the frame */
     double forms_per_hour;   /* forms today / hours since the first file today */
     long ocr_waiting, review_open;
     struct {

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <sys/file.h>
 
+#include "ledger/queue.h"
 #include "ledger/store.h"
 #include "ledger/watch_state.h"
 
@@ -62,8 +63,13 @@ static void status_walk(watch_status *s, const char *root, const char *rel, int 
 int watch_status_read(const char *db_path, watch_status *s, omr_error *err) {
     memset(s, 0, sizeof *s);
     struct stat st;
-    if (stat(db_path, &st) != 0)
+    if (stat(db_path, &st) != 0 && errno != EACCES)
         return omr_fail(err, OMR_ERR_IO, "no ledger at %s (give --db PATH, as for omr watch)", db_path);
+    if (access(db_path, R_OK) != 0 && errno == EACCES)
+        return omr_fail(err, OMR_ERR_IO,
+                        "the ledger %s is there, but this user may not read it (permission denied): run omr status "
+                        "as the daemon's user (sudo -u omr omr status --db %s) or join its group",
+                        db_path, db_path);
     sqlite3 *db = NULL;
     if (watch_state_open(db_path, &db, err) != OMR_OK)
         return OMR_ERR_IO;
@@ -109,6 +115,10 @@ int watch_status_read(const char *db_path, watch_status *s, omr_error *err) {
     s->forms_today = counts.forms_today;
     s->forms_last_hour = counts.forms_last_hour;
     s->forms_total = counts.forms_total;
+    long long dups = 0, outside = 0;
+    queue_count_flagged_returns(db, midnight, &dups, &outside);
+    s->second_returns_today = dups > 0 ? (long)dups : 0;
+    s->not_in_frame_today = outside > 0 ? (long)outside : 0;
     s->ocr_waiting = counts.ocr_waiting;
     s->review_open = counts.review_open;
     if (*counts.first_today) {

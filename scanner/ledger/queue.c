@@ -323,6 +323,20 @@ long long queue_count_open(sqlite3 *db) {
     return n;
 }
 
+void queue_count_flagged_returns(sqlite3 *db, const char *since, long long *duplicates, long long *not_in_frame) {
+    *duplicates = *not_in_frame = -1;
+    sqlite3_stmt *st = query(db,
+                             "SELECT count(*) FILTER (WHERE duplicate_of IS NOT NULL), "
+                             "count(*) FILTER (WHERE ' ' || ifnull(flags, '') || ' ' LIKE '% not_in_frame %') "
+                             "FROM returns WHERE created_at >= ifnull(?, '')",
+                             "t", since);
+    if (st && sql_step(st) == SQL_ROW) {
+        *duplicates = sql_int(st, 0);
+        *not_in_frame = sql_int(st, 1);
+    }
+    sql_finalize(st);
+}
+
 char *queue_text_crop(sqlite3 *db, int64_t return_id, const char *field) {
     char *crop = NULL;
     sqlite3_stmt *st = sql_query(db, "SELECT crop_path FROM texts WHERE return_id = ? AND field = ?", "it",

@@ -103,6 +103,11 @@ json_t *queue_templates_in_use(sqlite3 *db);
 json_t *queue_item_history(sqlite3 *db, int64_t id);
 /* Open items. -1 on error. */
 long long queue_count_open(sqlite3 *db);
+/* Returns since `since` (ISO UTC text; NULL: all) that are a second paper of
+ * a code already returned (duplicate_of) and that carry a code outside the
+ * survey's frame (flags not_in_frame): `omr status` names them, as they are not
+ * plain complete forms. -1 each when the ledger cannot be read. */
+void queue_count_flagged_returns(sqlite3 *db, const char *since, long long *duplicates, long long *not_in_frame);
 /* The supervisor's summary (see review_summary_json) set on o: waiting,
  * waiting_total, being_reviewed, oldest_waiting, today, operators,
  * machine_changed. */

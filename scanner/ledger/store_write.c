@@ -423,14 +423,21 @@ static int write_file_body(sqlite3 *db, const omr_template *const *templates, si
             break;
         rc = sql_prepare(db, &st, err,
                      "SELECT r.template, r.code, (SELECT count(DISTINCT page) FROM pages p WHERE p.return_id = r.id "
-                     "AND p.status = 'read'), group_concat(DISTINCT p2.page) FROM returns r LEFT JOIN pages p2 "
+                     "AND p.status = 'read'), group_concat(DISTINCT p2.page), r.duplicate_of IS NOT NULL, "
+                     "' ' || ifnull(r.flags, '') || ' ' LIKE '% not_in_frame %' FROM returns r LEFT JOIN pages p2 "
                      "ON p2.return_id = r.id AND p2.status = 'read' WHERE r.id = ?", "i", touched[j]);
         if (rc != OMR_OK)
             break;
         if (sql_step(st) == SQL_ROW) {
             const omr_template *t = store_template_by_id(templates, n_templates, sql_text(st, 0));
             int have = (int)sql_int(st, 2);
-            if (t && (size_t)have >= t->n_pages)
+            /* a second paper of a code, or a code outside the frame, is no
+             * plain complete form: the log says what it is */
+            const char *what = sql_int(st, 4) ? "a second return of this code: waits in review"
+                               : sql_int(st, 5) ? "not in the frame: flagged not_in_frame, check the code" : NULL;
+            if (what)
+                append(result->codes, sizeof result->codes, "%s%s (%s)", j ? ", " : "", sql_text(st, 1), what);
+            else if (t && (size_t)have >= t->n_pages)
                 append(result->codes, sizeof result->codes, "%s%s (complete)", j ? ", " : "", sql_text(st, 1));
             else
                 append(result->codes, sizeof result->codes, "%s%s (page %s of %zu)", j ? ", " : "",

@@ -427,6 +427,43 @@ static void assign_keys(const template_question *qq, char keys[][2]) {
     }
 }
 
+/* What the scanner said of a page whose code was read but whose
+ * questionnaire it was not started with: `page of questionnaire "T" (code C)`
+ * (daemon/scan.c), or `the code on this page reads "OMR1:T:C:P:K"`
+ * (reading/identify.c). Fills the template, the code and (when known) the
+ * page; 0 when the reason says no code was read. */
+int review_reason_read_code(const char *reason, char *tmpl, size_t tmpl_size, char *code, size_t code_size,
+                            int *page) {
+    *page = 0;
+    if (!reason)
+        return 0;
+    const char *p = strstr(reason, "page of questionnaire \"");
+    if (p) {
+        p += strlen("page of questionnaire \"");
+        const char *end = strchr(p, '"');
+        const char *c = end ? strstr(end, "(code ") : NULL;
+        const char *ce = c ? strchr(c + 6, ')') : NULL;
+        if (!end || !c || !ce || end == p || ce == c + 6)
+            return 0;
+        snprintf(tmpl, tmpl_size, "%.*s", (int)(end - p), p);
+        snprintf(code, code_size, "%.*s", (int)(ce - (c + 6)), c + 6);
+        return 1;
+    }
+    p = strstr(reason, "reads \"OMR1:");
+    if (p) {
+        p += strlen("reads \"OMR1:");
+        const char *a = strchr(p, ':');
+        const char *b = a ? strchr(a + 1, ':') : NULL;
+        if (!a || !b || a == p || b == a + 1)
+            return 0;
+        snprintf(tmpl, tmpl_size, "%.*s", (int)(a - p), p);
+        snprintf(code, code_size, "%.*s", (int)(b - (a + 1)), a + 1);
+        *page = atoi(b + 1);
+        return 1;
+    }
+    return 0;
+}
+
 char *review_item_json(review_queue *q, int64_t id, omr_error *err) {
     queue_item r;
     if (queue_item_get(q->db, id, &r, err) != OMR_OK)
@@ -489,6 +526,17 @@ char *review_item_json(review_queue *q, int64_t id, omr_error *err) {
         queue_view_duplicate(q->db, r.return_id, o, NULL);
     } else if (strcmp(r.kind, "unmatched_page") == 0 && r.has_page) {
         queue_view_page(q->db, r.page_id, o, NULL);
+        /* a page whose code WAS read, of a questionnaire this scan was not
+         * started with: say which, so it is not asked for under a wrong form */
+        char read_template[128], read_code[64];
+        int read_page = 0;
+        if (review_reason_read_code(json_string_value(json_object_get(o, "page_reason")), read_template,
+                                    sizeof read_template, read_code, sizeof read_code, &read_page)) {
+            json_object_set_new(o, "read_template", json_string(read_template));
+            json_object_set_new(o, "read_code", json_string(read_code));
+            if (read_page > 0)
+                json_object_set_new(o, "read_page", json_integer(read_page));
+        }
         /* the templates this ledger knows, to choose from */
         json_t *ts = json_array();
         json_t *ids = queue_templates_in_use(q->db);
@@ -506,6 +554,11 @@ char *review_item_json(review_queue *q, int64_t id, omr_error *err) {
         }
         json_decref(ids);
         json_object_set_new(o, "templates", ts);
+    }
+    if (strcmp(r.kind, "duplicate") == 0 && json_integer_value(json_object_get(o, "duplicate_of")) > 0) {
+        char first[64];
+        snprintf(first, sizeof first, "/api/items/%lld/first.png", (long long)id);
+        json_object_set_new(o, "first_image", json_string(first));
     }
     json_object_set_new(o, "history", queue_item_history(q->db, id));
     long long waiting = queue_count_open(q->db);

@@ -167,6 +167,15 @@ char *review_path_in_roots(const char *path, const char *base_dir, const char *c
 int review_image_render(const review_image_source *src, const char *const *roots, size_t n_roots,
                         unsigned char **png, size_t *png_len, omr_error *err);
 
+/* The template, code and (0 if unknown) page the scanner read on a page it
+ * set aside as another questionnaire's, from its reason; 0 if none was read. */
+int review_reason_read_code(const char *reason, char *tmpl, size_t tmpl_size, char *code, size_t code_size,
+                            int *page);
+
+/* The first return's paper beside a duplicate return (item of kind
+ * duplicate): the same region as review_image_source_get shows of the new one. */
+int review_image_source_get_first(review_queue *queue, int64_t item, review_image_source *out, omr_error *err);
+
 /* ---- the web server ----------------------------------------------------- */
 
 typedef struct {
@@ -174,7 +183,7 @@ typedef struct {
     const char *listen;                  /* "ADDR:PORT"; port 0 picks a free one */
     const char *out_dir;                 /* scan output folder (comment crops); NULL: the ledger's folder */
     const char *const *store_roots;      /* folders scans and crops may be read from */
-    size_t n_store_roots;                /* 0: the ledger's folder and out_dir */
+    size_t n_store_roots;                /* 0: the ledger's folder; out_dir is always served */
     int lease_seconds, session_idle_seconds, session_max_seconds; /* 0: defaults */
     /* Host names the page answers to besides IP literals, "localhost" and the
      * --listen host: a request naming any other host (DNS rebinding) gets 421. */
@@ -185,6 +194,8 @@ typedef struct {
     const char *const *trusted_proxies;
     size_t n_trusted_proxies;
     int connections_per_address;   /* 0: REVIEW_DEFAULT_PER_ADDRESS */
+    const char *lang;              /* "sv" or "en" for every browser; NULL: as each browser's
+                                      Accept-Language asks (GET /api/lang) */
     int connection_limit;          /* 0: REVIEW_DEFAULT_CONNECTIONS (less when few files may be open) */
     int connection_timeout_seconds;/* idle connections close; 0: REVIEW_DEFAULT_CONNECTION_TIMEOUT */
     int request_seconds;           /* a request must arrive whole within this of the connection's start or
@@ -204,8 +215,14 @@ typedef struct review_server review_server;
 /* Opens its own connection to the ledger and starts serving in background
  * threads. The caller stops it with review_server_stop. */
 int review_server_start(const review_options *options, review_server **out, omr_error *err);
+/* The page's language for a browser's Accept-Language: "sv" or "en" (the
+ * first of the two by quality; "en" when it names neither). */
+const char *review_choose_lang(const char *accept_language);
 /* The port actually bound (useful with port 0). */
 int review_server_port(const review_server *server);
+/* The folders scans and comment crops are served from (the --store folders
+ * or the ledger's, and always the output folder); owned by the server. */
+size_t review_server_roots(const review_server *server, const char *const **roots);
 void review_server_stop(review_server *server);
 
 /* The embedded web page (review_page.c). */

@@ -72,6 +72,7 @@ struct review_server {
     pthread_mutex_t lock;
     char **roots;
     size_t n_roots;
+    char lang[3];                /* "sv" or "en" for every browser; "" : as each browser asks */
     int idle_seconds, max_seconds;
     int request_seconds;
     int port;
@@ -187,6 +188,37 @@ static const char *cross_site_reason(struct MHD_Connection *c) {
 }
 
 /* An IP address in its canonical text form; 0 when `text` is none. */
+const char *review_choose_lang(const char *accept_language) {
+    /* "sv-SE,sv;q=0.9,en;q=0.8": the first of sv and en by quality, then order */
+    double best_q = -1;
+    const char *best = "en";
+    for (const char *p = accept_language; p && *p;) {
+        p += strspn(p, " \t,");
+        size_t len = strcspn(p, ",");
+        size_t tag = strcspn(p, ";,");
+        double quality = 1;
+        const char *qs = memchr(p, ';', len);
+        if (qs) {
+            const char *qv = strstr(qs, "q=");
+            if (qv && qv < p + len)
+                quality = strtod(qv + 2, NULL);
+        }
+        while (tag > 0 && (p[tag - 1] == ' ' || p[tag - 1] == '\t'))
+            tag--;
+        const char *lang = NULL;
+        if (tag >= 2 && strncasecmp(p, "sv", 2) == 0 && (tag == 2 || p[2] == '-'))
+            lang = "sv";
+        else if (tag >= 2 && strncasecmp(p, "en", 2) == 0 && (tag == 2 || p[2] == '-'))
+            lang = "en";
+        if (lang && quality > 0 && quality > best_q) {
+            best_q = quality;
+            best = lang;
+        }
+        p += len;
+    }
+    return best;
+}
+
 static int canonical_ip(const char *text, char *buf, size_t size) {
     unsigned char bin[sizeof(struct in6_addr)];
     if (inet_pton(AF_INET, text, bin) == 1)
@@ -513,6 +545,12 @@ static enum MHD_Result handle_get(review_server *s, struct MHD_Connection *c, co
         return respond(c, MHD_HTTP_OK, "text/css; charset=utf-8", review_page_css, strlen(review_page_css), NULL, 0);
     if (strncmp(url, "/api/", 5) != 0)
         return respond_error(c, MHD_HTTP_NOT_FOUND, "not found");
+    if (strcmp(url, "/api/lang") == 0) { /* before sign-in: the sign-in form is translated too */
+        char js[32];
+        snprintf(js, sizeof js, "{\"lang\":\"%s\"}",
+                 s->lang[0] ? s->lang : review_choose_lang(header(c, "Accept-Language")));
+        return respond_json(c, MHD_HTTP_OK, js);
+    }
 
     pthread_mutex_lock(&s->lock);
     review_session session;
@@ -553,9 +591,10 @@ static enum MHD_Result handle_get(review_server *s, struct MHD_Connection *c, co
             free(js);
             return r;
         }
-        if (strcmp(rest, "/image.png") == 0) {
+        if (strcmp(rest, "/image.png") == 0 || strcmp(rest, "/first.png") == 0) {
             review_image_source src;
-            int rc = review_image_source_get(s->queue, id, &src, &err);
+            int rc = strcmp(rest, "/first.png") == 0 ? review_image_source_get_first(s->queue, id, &src, &err)
+                                                      : review_image_source_get(s->queue, id, &src, &err);
             pthread_mutex_unlock(&s->lock);
             unsigned char *png = NULL;
             size_t len = 0;
@@ -844,6 +883,14 @@ int review_server_start(const review_options *o, review_server **out, omr_error 
     sem_init(&s->hash_slots, 0, REVIEW_HASH_SLOTS);
     pthread_mutex_init(&s->watch_lock, NULL);
     pthread_cond_init(&s->reaper_wake, NULL);
+    if (o->lang && *o->lang) {
+        if (strcmp(o->lang, "sv") != 0 && strcmp(o->lang, "en") != 0) {
+            freeaddrinfo(ai);
+            review_server_stop(s);
+            return omr_fail(err, OMR_ERR_INVALID, "--lang %s: the page is in sv (Swedish) or en (English)", o->lang);
+        }
+        snprintf(s->lang, sizeof s->lang, "%s", o->lang);
+    }
     s->request_seconds = o->request_seconds > 0 ? o->request_seconds : REVIEW_DEFAULT_REQUEST_SECONDS;
     if (add_hosts(s, host, o, err) != OMR_OK) {
         freeaddrinfo(ai);
@@ -858,12 +905,13 @@ int review_server_start(const review_options *o, review_server **out, omr_error 
         review_server_stop(s);
         return OMR_ERR_IO;
     }
-    /* the scan store: the folders given, or the ledger's and the output folder */
-    size_t n_roots = o->n_store_roots ? o->n_store_roots : 2;
+    /* the scan store: the folders given, or the ledger's folder; and always
+     * the output folder, which holds the comment crops the page shows */
+    size_t n_roots = o->n_store_roots ? o->n_store_roots + 1 : 2;
     s->roots = calloc(n_roots, sizeof *s->roots);
     for (size_t i = 0; s->roots && i < n_roots; i++) {
         char *root = NULL;
-        if (o->n_store_roots) {
+        if (i + 1 < n_roots && o->n_store_roots) {
             root = strdup(o->store_roots[i]);
         } else if (i == 0) {
             root = strdup(o->db_path);
@@ -914,3 +962,8 @@ int review_server_start(const review_options *o, review_server **out, omr_error 
 }
 
 int review_server_port(const review_server *s) { return s->port; }
+
+size_t review_server_roots(const review_server *s, const char *const **roots) {
+    *roots = (const char *const *)s->roots;
+    return s->n_roots;
+}

@@ -171,6 +171,44 @@ int review_image_source_get(review_queue *q, int64_t id, review_image_source *ou
     return rc;
 }
 
+int review_image_source_get_first(review_queue *q, int64_t id, review_image_source *out, omr_error *err) {
+    memset(out, 0, sizeof *out);
+    sqlite3 *db = review_queue_db(q);
+    char kind[32], item[128] = "", tid[128] = "";
+    int64_t return_id = 0, page_id = 0;
+    int has_page = 0;
+    int rc = queue_item_for_image(db, id, kind, sizeof kind, item, sizeof item, &return_id, &page_id, &has_page, tid,
+                                  sizeof tid, err);
+    if (rc != OMR_OK)
+        return rc;
+    if (strcmp(kind, "duplicate") != 0)
+        return omr_fail(err, OMR_ERR_NOT_FOUND, "only a duplicate return has a first return to show");
+    json_t *o = json_object();
+    if (!o)
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+    queue_view_duplicate(db, return_id, o, NULL);
+    int64_t first = (int64_t)json_integer_value(json_object_get(o, "duplicate_of"));
+    json_decref(o);
+    if (first <= 0)
+        return omr_fail(err, OMR_ERR_NOT_FOUND, "this return names no first return");
+    queue_page_source ps;
+    out->base_dir = strdup(".");
+    if (!out->base_dir)
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+    if (!page_source(queue_page_source_of_return(db, first, 0, &ps), &ps, out))
+        return omr_fail(err, OMR_ERR_NOT_FOUND, "no page of the first return is in the ledger (a web return?)");
+    const omr_template *t = tid[0] ? review_queue_template(q, tid, NULL) : NULL;
+    double w = t ? t->page_width : 210, h = t ? t->page_height : 297;
+    out->region_mm = (omr_rect){0, 0, w, h / 3};
+    out->px_per_mm = 5;
+    if (t) {
+        out->outlines[0] = t->code_rect;
+        out->outline_state[0] = 'u';
+        out->n_outlines = 1;
+    }
+    return OMR_OK;
+}
+
 /* ---- the scan store ----------------------------------------------------- */
 
 char *review_path_in_roots(const char *path, const char *base_dir, const char *const *roots,
@@ -303,19 +341,47 @@ static void set_px(uint8_t *rgb, int w, int h, int x, int y, const uint8_t c[3])
     memcpy(rgb + ((size_t)y * (size_t)w + (size_t)x) * 3, c, 3);
 }
 
-/* A rectangle outline `thick` px wide, in output pixels. */
+/* A rectangle outline `thick` px wide, in output pixels; `dash` > 0 draws
+ * it as dashes of that many px with gaps as long (0: solid). */
 static void draw_rect(uint8_t *rgb, int w, int h, double x0, double y0, double x1, double y1, int thick,
-                      const uint8_t c[3]) {
+                      int dash, const uint8_t c[3]) {
     int ix0 = (int)floor(x0), iy0 = (int)floor(y0), ix1 = (int)ceil(x1), iy1 = (int)ceil(y1);
     for (int t = 0; t < thick; t++) {
         for (int x = ix0 - t; x <= ix1 + t; x++) {
+            if (dash && ((x - ix0) / dash) % 2)
+                continue;
             set_px(rgb, w, h, x, iy0 - t, c);
             set_px(rgb, w, h, x, iy1 + t, c);
         }
         for (int y = iy0 - t; y <= iy1 + t; y++) {
+            if (dash && ((y - iy0) / dash) % 2)
+                continue;
             set_px(rgb, w, h, ix0 - t, y, c);
             set_px(rgb, w, h, ix1 + t, y, c);
         }
+    }
+}
+
+/* A box's state drawn by shape as well as colour (WCAG 1.4.1), each colour
+ * at least 6:1 against white paper (WCAG AA asks 3:1 for graphics):
+ *   marked (and solid)  a solid outline 3 px wide and a filled square at its
+ *                       top-left corner, blue #0050C8
+ *   unsure              a dashed outline, dashes of 4 px, brown #9C4400
+ *   blank               a dotted outline, 1 px dots, magenta #A0005F
+ * The page's legend (review_web/app.css .k-*) shows the same shapes. */
+static void draw_state(uint8_t *rgb, int w, int h, double x0, double y0, double x1, double y1, char state) {
+    static const uint8_t marked[3] = {0x00, 0x50, 0xC8}, unsure[3] = {0x9C, 0x44, 0x00},
+                         blank[3] = {0xA0, 0x00, 0x5F};
+    if (state == 'm' || state == 's') {
+        draw_rect(rgb, w, h, x0, y0, x1, y1, 3, 0, marked);
+        int size = (int)fmax(5, fmin(x1 - x0, y1 - y0) / 3);
+        for (int y = 0; y < size; y++)
+            for (int x = 0; x < size; x++)
+                set_px(rgb, w, h, (int)floor(x0) - 2 + x, (int)floor(y0) - 2 + y, marked);
+    } else if (state == 'u') {
+        draw_rect(rgb, w, h, x0, y0, x1, y1, 2, 4, unsure);
+    } else {
+        draw_rect(rgb, w, h, x0, y0, x1, y1, 2, 1, blank);
     }
 }
 
@@ -399,15 +465,11 @@ int review_image_render(const review_image_source *src, const char *const *roots
                     uint8_t *p = rgb + ((size_t)v * (size_t)w + (size_t)u) * 3;
                     p[0] = p[1] = p[2] = g;
                 }
-            static const uint8_t marked[3] = {0, 90, 220}, unsure[3] = {235, 110, 0}, blank[3] = {200, 0, 120};
             for (size_t i = 0; i < src->n_outlines; i++) {
                 omr_rect b = src->outlines[i];
-                const uint8_t *c = src->outline_state[i] == 'm' || src->outline_state[i] == 's' ? marked
-                                   : src->outline_state[i] == 'u'                                ? unsure
-                                                                                                 : blank;
                 double pad = 0.7; /* outside the printed outline, so the ink stays visible */
-                draw_rect(rgb, w, h, (b.x - pad - r.x) * s, (b.y - pad - r.y) * s, (b.x + b.w + pad - r.x) * s,
-                          (b.y + b.h + pad - r.y) * s, 2, c);
+                draw_state(rgb, w, h, (b.x - pad - r.x) * s, (b.y - pad - r.y) * s, (b.x + b.w + pad - r.x) * s,
+                           (b.y + b.h + pad - r.y) * s, src->outline_state[i]);
             }
         }
     }

@@ -23,6 +23,10 @@ const OMR = path.resolve(ROOT, process.env.OMR_BIN || 'build/omr');
 const OMR_SAMPLES = path.resolve(ROOT, process.env.OMR_SAMPLES_BIN || 'build/omr-samples');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SHOT = path.join(ROOT, 'samples', 'review-page.png');
+const SHOT_SV = path.join(ROOT, 'samples', 'review-page-sv.png');
+const SHOT_DUP = path.join(ROOT, 'samples', 'review-duplicate.png');
+const SHOT_FOREIGN_SV = path.join(ROOT, 'samples', 'review-foreign-page-sv.png');
+const FOREIGN_REASON = 'page of questionnaire "bib-2025" (code QQ7R4T2K), which is not among the templates this scan was started with';
 const PASSWORD = 'e2e-operator-password';
 const XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script> & "quotes"';
 const MIN_ITEMS = 50;
@@ -69,7 +73,9 @@ function ledgerFromScans(dir, db) {
     const [file, index, code, , page, kind] = line.split(',');
     manifest.set(file + '#' + index, { code, page: Number(page), kind });
   }
-  return { out, store: [gen, out], manifest, source: 'omr scan --db over 40 synthetic scanned forms (omr-samples)' };
+  // served as the README starts it: --store names the scans' folder only; the
+  // comment crops under --out must be served all the same
+  return { out, store: [gen], manifest, source: 'omr scan --db over 40 synthetic scanned forms (omr-samples)' };
 }
 
 // The rows the scanner writes, made with SQL over forms printed by omr render.
@@ -139,7 +145,7 @@ function startServer(db, out, stores) {
     child.stdout.on('data', (d) => {
       out += d;
       const m = /serving (http:\/\/[^/]+\/)/.exec(out);
-      if (m) { clearTimeout(timer); resolve({ child, url: m[1], stderr: () => stderr }); }
+      if (m && /nothing outside is served/.test(out)) { clearTimeout(timer); resolve({ child, url: m[1], stdout: out, stderr: () => stderr }); }
     });
     child.on('exit', (code) => reject(new Error('omr review exited ' + code + ': ' + stderr)));
   });
@@ -181,10 +187,28 @@ async function main() {
     console.log('# ledger: ' + fixture.source);
     // a comment whose text is markup, to be shown as text
     sqlite(db, `UPDATE texts SET machine_text = ${q(XSS)}, text = ${q(XSS)} WHERE rowid = (SELECT t.rowid FROM texts t JOIN review_items r ON r.return_id = t.return_id AND r.item = t.field AND r.kind = 'text' ORDER BY t.rowid LIMIT 1)`);
+    // a second paper return of a code already returned (its page: a scan of the
+    // same form), and a page of another questionnaire whose code was read
+    const firstRet = sqlite(db, "SELECT r.id, r.code, r.template, p.id AS page_id, p.file_id, p.file_page FROM returns r JOIN pages p ON p.return_id = r.id AND p.page = 1 WHERE r.duplicate_of IS NULL ORDER BY r.id LIMIT 1", true)[0];
+    const copyFile = (tag) => `INSERT INTO scan_files(sha256, original_name, stored_path, size, state, received_at)
+        SELECT ${q(tag)} || sha256, ${q(tag)} || original_name, stored_path, size, state, '2026-11-22T09:00:00Z' FROM scan_files WHERE id = ${firstRet.file_id};`;
+    sqlite(db, `BEGIN;
+      INSERT INTO returns(template, code, created_at, duplicate_of) VALUES (${q(firstRet.template)}, ${q(firstRet.code)}, strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '+1 hour'), ${firstRet.id});
+      ${copyFile('again-')}
+      INSERT INTO pages(file_id, file_page, status, template, code, page, return_id, transform)
+        SELECT last_insert_rowid(), file_page, 'read', template, code, page, (SELECT max(id) FROM returns), transform FROM pages WHERE id = ${firstRet.page_id};
+      INSERT INTO review_items(return_id, item, kind, reason, created_at) VALUES ((SELECT max(id) FROM returns), 'duplicate', 'duplicate', 'a second paper return of this code', '2026-11-22T09:00:00Z');
+      ${copyFile('foreign-')}
+      INSERT INTO pages(file_id, file_page, status, reason) VALUES (last_insert_rowid(), ${firstRet.file_page}, 'rejected', ${q(FOREIGN_REASON)});
+      INSERT INTO review_items(page_id, item, kind, reason, created_at) VALUES (last_insert_rowid(), 'page', 'unmatched_page', ${q(FOREIGN_REASON)}, '2026-11-22T09:00:00Z');
+      COMMIT;`);
+    const crops = Number(sqlite(db, "SELECT count(*) AS n FROM texts WHERE crop_path IS NOT NULL", true)[0].n);
+    console.log('# ' + crops + ' comment crops under --out');
     const waiting = Number(sqlite(db, "SELECT count(*) AS n FROM review_items WHERE state = 'open'", true)[0].n);
     check('the ledger holds at least ' + MIN_ITEMS + ' flagged items', waiting >= MIN_ITEMS, waiting + ' items');
 
     server = await startServer(db, fixture.out, fixture.store);
+    check('omr review names every folder it serves, the --out folder too', server.stdout.includes(fs.realpathSync(fixture.out)) || server.stdout.includes(fixture.out), server.stdout);
     userData = fs.mkdtempSync(path.join(os.tmpdir(), 'omr-e2e-chromium-'));
     context = await chromium.launchPersistentContext(userData, {
       executablePath: CHROMIUM,
@@ -197,6 +221,47 @@ async function main() {
     const pageErrors = [];
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     page.on('dialog', (d) => { pageErrors.push('dialog: ' + d.message()); d.dismiss(); });
+
+    // the page in Swedish, for a browser that asks for it (Accept-Language)
+    {
+      const sv = await context.newPage();
+      await sv.setExtraHTTPHeaders({ 'Accept-Language': 'sv-SE,sv;q=0.9,en;q=0.5' });
+      await sv.goto(server.url);
+      await sv.waitForSelector('#login-name', { state: 'visible' });
+      const loginSv = await sv.textContent('#login h2');
+      await sv.fill('#login-name', 'anna');
+      await sv.fill('#login-password', PASSWORD);
+      await sv.press('#login-password', 'Enter');
+      await sv.waitForFunction(() => document.body.dataset.itemId, null, { timeout: 15000 });
+      await sv.waitForFunction(() => { const i = document.getElementById('item-image'); return i.complete && i.naturalWidth > 0; }, null, { timeout: 15000 }).catch(() => {});
+      const words = await sv.evaluate(() => ({ lang: document.documentElement.lang, nav: document.getElementById('nav-queue').textContent,
+        out: document.getElementById('logout').textContent, keys: document.getElementById('keys-help').textContent,
+        why: document.querySelector('.reason span').textContent, waiting: document.getElementById('waiting').textContent }));
+      check('the page is in Swedish for a browser asking for Swedish', loginSv === 'Logga in' && words.lang === 'sv' && words.nav === 'Kö' &&
+        words.out === 'Logga ut' && words.why === 'Varför:' && /väntar/.test(words.waiting) && /Tangenter|Rätta|Skriv/.test(words.keys), JSON.stringify({ loginSv, words }));
+      // the screenshot: an answer, with its crop (skip what comes before it)
+      for (let k = 0; k < 12; k++) {
+        const id = await currentId(sv);
+        const it = await itemJson(sv, id);
+        if (it.kind === 'answer') break;
+        if (it.kind === 'unmatched_page' && it.read_template) await sv.screenshot({ path: SHOT_FOREIGN_SV, fullPage: true });
+        await sv.keyboard.press('Escape');
+        await sv.keyboard.press('n');
+        await waitForItemChange(sv, id);
+      }
+      await sv.waitForFunction(() => { const i = document.getElementById('item-image'); return i.complete && i.naturalWidth > 0; }, null, { timeout: 15000 }).catch(() => {});
+      const legendSv = await sv.textContent('#legend');
+      check('the legend is in Swedish too', /ikryssad/.test(legendSv) && /osäker/.test(legendSv), legendSv);
+      await sv.screenshot({ path: SHOT_SV, fullPage: true });
+      const en = await context.newPage();
+      await en.setExtraHTTPHeaders({ 'Accept-Language': 'en-GB,en;q=0.9' });
+      await en.goto(server.url);
+      await en.waitForFunction(() => document.documentElement.lang === 'en' && document.getElementById('nav-queue').textContent === 'Queue', null, { timeout: 15000 })
+        .then(() => check('and in English for a browser asking for English', true), (e) => check('and in English for a browser asking for English', false, String(e)));
+      await en.close();
+      await sv.close();
+      await context.clearCookies();
+    }
 
     // sign in with the keyboard
     await page.goto(server.url);
@@ -227,6 +292,7 @@ async function main() {
     let shot = false;
     let sawXss = false;
     let undoChecked = false;
+    let sawCrop = false, cropFailures = 0, sawDuplicate = false, sawForeign = false;
     const started = Date.now();
     for (let n = 0; n < 400; n++) {
       const id = await currentId(page);
@@ -234,6 +300,17 @@ async function main() {
       const item = await itemJson(page, id);
       if (item.kind === 'answer' && !shot) {
         await page.waitForFunction(() => { const i = document.getElementById('item-image'); return i.complete && i.naturalWidth > 0; }, null, { timeout: 15000 });
+        // the box states: told apart by shape (border style) as well as colour,
+        // each colour at least 4.5:1 against the white behind it (WCAG AA)
+        const legend = await page.evaluate(() => ['k-marked', 'k-unsure', 'k-blank'].map((k) => {
+          const st = getComputedStyle(document.querySelector('.' + k));
+          return { style: st.borderTopStyle, colour: st.color };
+        }));
+        const lum = (rgb) => { const c = rgb.match(/\d+/g).slice(0, 3).map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+          return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]; };
+        const ratios = legend.map((l) => 1.05 / (lum(l.colour) + 0.05));
+        check('box states differ by shape as well as colour, every colour at AA contrast',
+          new Set(legend.map((l) => l.style)).size === 3 && ratios.every((r) => r >= 4.5), JSON.stringify({ legend, ratios }));
         await page.screenshot({ path: SHOT, fullPage: true });
         shot = true;
       }
@@ -263,10 +340,15 @@ async function main() {
         }
         Object.assign(exp, { return_id: item.return_id, question: q1.id });
       } else if (item.kind === 'text') {
+        {
+          const loaded = await page.waitForFunction(() => { const i = document.getElementById('item-image'); return i.complete && i.naturalWidth > 0; }, null, { timeout: 10000 }).then(() => true, () => false);
+          if (!loaded) cropFailures++;
+          else sawCrop = true;
+        }
         if (item.machine_text === XSS && !sawXss) {
           const shown = await page.textContent('#ocr-text');
           const boxValue = await page.inputValue('#text-edit');
-          const injected = await page.evaluate(() => ({ flag: window.__xss, imgs: document.querySelectorAll('#ocr-text img, #item img:not(#item-image)').length, scripts: document.querySelectorAll('#item script').length }));
+          const injected = await page.evaluate(() => ({ flag: window.__xss, imgs: document.querySelectorAll('#ocr-text img, #item img:not(#item-image):not(#dup-first)').length, scripts: document.querySelectorAll('#item script').length }));
           sawXss = check('a comment holding markup is shown as text', shown === XSS && boxValue === XSS &&
             injected.flag === undefined && injected.imgs === 0 && injected.scripts === 0, JSON.stringify({ shown, injected }));
         }
@@ -277,8 +359,29 @@ async function main() {
         await page.keyboard.press('Enter');
         exp = { kind: 'text', value: corrected, return_id: item.return_id, field: item.item, outcome: 'text' };
       } else if (item.kind === 'duplicate') {
+        if (item.first_image && !sawDuplicate) {
+          const both = await page.waitForFunction(() => {
+            const a = document.getElementById('item-image'), b = document.getElementById('dup-first');
+            return a.complete && a.naturalWidth > 0 && b.complete && b.naturalWidth > 0 && !document.getElementById('dup-first-figure').hidden;
+          }, null, { timeout: 15000 }).then(() => true, () => false);
+          const boxes = await page.evaluate(() => [document.getElementById('item-image'), document.getElementById('dup-first')].map((e) => { const r = e.getBoundingClientRect(); return { x: r.x, y: r.y, w: r.width, h: r.height }; }));
+          const caption = await page.textContent('#dup-first-caption');
+          sawDuplicate = check('a duplicate return shows the first return\'s paper beside the new one', both && boxes[1].x >= boxes[0].x + boxes[0].w - 1 &&
+            Math.abs(boxes[0].y - boxes[1].y) < 40 && boxes[1].h > 50 && /first return/.test(caption), JSON.stringify({ both, boxes, caption }));
+          await page.screenshot({ path: SHOT_DUP, fullPage: true });
+        }
         await page.keyboard.press('k');
         exp = { kind: 'duplicate', value: 'keep', outcome: 'keep' };
+      } else if (item.kind === 'unmatched_page' && item.page_reason === FOREIGN_REASON) {
+        const seen = await page.evaluate(() => ({ title: document.getElementById('item-title').textContent,
+          kind: document.getElementById('item-kind').textContent,
+          foreign: !document.getElementById('foreign-box').hidden, match: !document.getElementById('match-box').hidden,
+          detail: document.getElementById('foreign-detail').textContent }));
+        sawForeign = check('a page of another questionnaire says which (template and code read) and asks for no code',
+          seen.foreign && !seen.match && /bib-2025/.test(seen.title) && /QQ7R4T2K/.test(seen.title) && !/could not be read/.test(seen.title + seen.kind),
+          JSON.stringify(seen));
+        await page.keyboard.press('x');
+        exp = { kind: 'unmatched_page', value: 'not_form', outcome: 'not_form' };
       } else if (item.kind === 'unmatched_page') {
         // the code is printed under the QR code on the page image; the test knows it
         // (the test knows it from the generator's manifest). The code box has
@@ -323,6 +426,9 @@ async function main() {
     check('the operator resolved at least ' + MIN_ITEMS + ' items with the keyboard alone', decided >= MIN_ITEMS, decided + ' decided');
     check('the queue is empty at the end', await page.isVisible('#done'));
     check('the comment with markup came up', sawXss);
+    check('every comment crop is shown (the --out folder is served besides --store)', sawCrop && cropFailures === 0, cropFailures + ' broken');
+    check('the duplicate return came up', sawDuplicate);
+    check('the page of another questionnaire came up', sawForeign);
     check('no script error and no dialog on the page', pageErrors.length === 0, pageErrors.join('; '));
 
     // the ledger: every decision, with the operator's name
