@@ -325,7 +325,7 @@ long long queue_count_open(sqlite3 *db) {
 
 void queue_count_flagged_returns(sqlite3 *db, const char *since, long long *duplicates, long long *not_in_frame) {
     *duplicates = *not_in_frame = -1;
-    sqlite3_stmt *st = query(db,
+    sqlite3_stmt *st = sql_query(db,
                              "SELECT count(*) FILTER (WHERE duplicate_of IS NOT NULL), "
                              "count(*) FILTER (WHERE ' ' || ifnull(flags, '') || ' ' LIKE '% not_in_frame %') "
                              "FROM returns WHERE created_at >= ifnull(?, '')",
