@@ -407,7 +407,9 @@ async function main() {
       if (exp) { expected.set(Number(id), exp); decided++; }
 
       // once: take the decision back and decide again with another value
-      if (!undoChecked && exp && exp.kind === 'answer' && decided >= 10) {
+      // (a single-choice answer: one key decides it again; a multi-choice one
+      // takes its ticks and Enter, which the loop above already covers)
+      if (!undoChecked && exp && exp.kind === 'answer' && item.question.type !== 'multi' && decided >= 10) {
         undoChecked = true;
         await page.keyboard.press('Escape'); // out of a text box, if the next item has one
         await page.keyboard.press('u');
