@@ -196,8 +196,14 @@ static void share_figure(const analysis_data *d, const char *var, const char *le
 
 /* ---- groups.csv ------------------------------------------------------------------------------ */
 
+/* names and labels are text (formula-neutralised); numbers plain, so "-2.645" stays a number */
 static void cell(FILE *f, const char *s, int last) {
     omr_csv_cell(f, s, ',', OMR_CSV_TEXT);
+    fputs(last ? "\r\n" : ",", f);
+}
+
+static void number_cell(FILE *f, const char *s, int last) {
+    omr_csv_cell(f, s, ',', OMR_CSV_PLAIN);
     fputs(last ? "\r\n" : ",", f);
 }
 
@@ -221,7 +227,7 @@ static void csv_figure(FILE *f, const char *var, const char *level, long resp, c
     char c[7][32] = {{0}};
     if (g->shown) {
         snprintf(c[0], 32, "%ld", g->s.n);
-        csv_number(c[1], 32, g->s.value, mean ? 2 : 2);
+        csv_number(c[1], 32, g->s.value, 2);
         if (!mean) {
             csv_number(c[2], 32, g->low, 2);
             csv_number(c[3], 32, g->high, 2);
@@ -239,7 +245,7 @@ static void csv_figure(FILE *f, const char *var, const char *level, long resp, c
     cell(f, measure, 0);
     cell(f, value, 0);
     for (int i = 0; i < 7; i++)
-        cell(f, c[i], i == 6);
+        number_cell(f, c[i], i == 6);
 }
 
 static void write_groups_csv(FILE *f, const analysis_data *d, const report_groups_options *g,
