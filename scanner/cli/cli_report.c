@@ -17,6 +17,8 @@
 #include "survey/report.h"
 #include "survey/report_areas.h"
 #include "survey/report_groups.h"
+#include "survey/report_trends.h"
+#include <time.h>
 #include "ledger/store.h"
 #include "reading/reference.h"
 
@@ -37,6 +39,9 @@ static const char *const report_usage =
     "  omr report ... [--areas FILE] --out DIR\n"
     "        also DIR/omraden.html and areas.csv: each unit's result per area, the areas\n"
     "        defined in FILE (default: the template's .areas file beside its .cfg)\n"
+    "  omr report ... --trends FILE [--year YYYY] --out DIR\n"
+    "        also DIR/trender.html and trends.csv: this year's figures beside earlier\n"
+    "        years' published ones from FILE (unit,item,year,value), with the change\n"
     "  omr report export-analysis [--weight VAR,...] [--excel] --out DIR\n"
     "        data.csv (respondents joined with the frame's variables), codebook.csv,\n"
     "        data.sps (SPSS, PSPP), data.R; --excel also data-excel.csv (';', decimal\n"
@@ -93,10 +98,13 @@ int cmd_report(int argc, char **argv) {
                                             {"excel", no_argument, 0, 'x'},
                                             {"by", required_argument, 0, 'b'},
                                             {"areas", required_argument, 0, 'a'},
+                                            {"trends", required_argument, 0, 'R'},
+                                            {"year", required_argument, 0, 'Y'},
                                             {"help", no_argument, 0, 'h'},
                                             {0, 0, 0, 0}};
     const char *db_path = "omr.db", *template_id = NULL, *format = "text", *weight = NULL,
-               *out = NULL, *total_label = "Totalt", *title = NULL, *by = NULL, *areas_path = NULL;
+               *out = NULL, *total_label = "Totalt", *title = NULL, *by = NULL, *areas_path = NULL,
+               *trends_path = NULL, *year_text = NULL;
     int excel = 0, c;
     optind = 1;
     while ((c = getopt_long(argc - shift, argv + shift, "", options, NULL)) != -1) {
@@ -111,6 +119,8 @@ int cmd_report(int argc, char **argv) {
         case 'x': excel = 1; break;
         case 'b': by = optarg; break;
         case 'a': areas_path = optarg; break;
+        case 'R': trends_path = optarg; break;
+        case 'Y': year_text = optarg; break;
         case 'h': fputs(report_usage, stdout); return EXIT_DONE;
         default: fputs(report_usage, stderr); return EXIT_USAGE;
         }
@@ -204,14 +214,23 @@ int cmd_report(int argc, char **argv) {
             wrc = report_groups_write(&data, out, &o, &go, &err);
         char *default_areas = areas_path ? NULL : cli_areas_path(picked);
         const char *ap = areas_path ? areas_path : default_areas;
-        if (wrc == OMR_OK && ap) {
-            report_areas areas;
-            if ((wrc = report_areas_load(ap, t, &areas, &err)) == OMR_OK) {
-                wrc = report_areas_write(&data, &areas, out, &o, &err);
-                report_areas_free(&areas);
+        report_areas areas = {0};
+        if (wrc == OMR_OK && ap && (wrc = report_areas_load(ap, t, &areas, &err)) == OMR_OK)
+            wrc = report_areas_write(&data, &areas, out, &o, &err);
+        free(default_areas);
+        if (wrc == OMR_OK && trends_path) {
+            time_t now = time(NULL);
+            struct tm tm;
+            localtime_r(&now, &tm);
+            int year = year_text ? atoi(year_text) : tm.tm_year + 1900;
+            report_trends trends;
+            if ((wrc = report_trends_load(trends_path, &data, &areas, total_label, &trends, &err)) ==
+                OMR_OK) {
+                wrc = report_trends_write(&data, &areas, &trends, year, out, &o, &err);
+                report_trends_free(&trends);
             }
         }
-        free(default_areas);
+        report_areas_free(&areas);
         if (wrc != OMR_OK) {
             fprintf(stderr, "omr report: %s\n", err.message);
             status = wrc == OMR_ERR_INVALID ? EXIT_USAGE : EXIT_OUTPUT;
