@@ -17,6 +17,7 @@
 #include "survey/report.h"
 #include "survey/report_areas.h"
 #include "survey/report_groups.h"
+#include "survey/report_national.h"
 #include "survey/report_trends.h"
 #include <time.h>
 #include "ledger/store.h"
@@ -42,6 +43,9 @@ static const char *const report_usage =
     "  omr report ... --trends FILE [--year YYYY] --out DIR\n"
     "        also DIR/trender.html and trends.csv: this year's figures beside earlier\n"
     "        years' published ones from FILE (unit,item,year,value), with the change\n"
+    "  omr report ... --national [--earlier YEAR=DB ...] [--year YYYY] [--by VAR] --out DIR\n"
+    "        also DIR/riket.html and national.csv: per Ja/Nej indicator the share answering\n"
+    "        Ja for each year (earlier years from their own ledgers) and by VAR\n"
     "  omr report export-analysis [--weight VAR,...] [--excel] --out DIR\n"
     "        data.csv (respondents joined with the frame's variables), codebook.csv,\n"
     "        data.sps (SPSS, PSPP), data.R; --excel also data-excel.csv (';', decimal\n"
@@ -81,6 +85,34 @@ static char *cli_areas_path(const char *template_name) {
     return areas;
 }
 
+/* riket.html: this year's data and each earlier year's ledger ("2020=oj2020.db"). */
+static int national_report(const char *db_path, const analysis_data *data, int year,
+                           const char *const *earlier, size_t n_earlier, const char *by,
+                           const char *out, const report_options *o, omr_error *err) {
+    (void)db_path;
+    report_year years[17] = {{.data = data, .year = year}};
+    analysis_data loaded[16];
+    size_t n = 1;
+    int rc = OMR_OK;
+    for (size_t i = 0; i < n_earlier && rc == OMR_OK; i++) {
+        const char *path = strchr(earlier[i], '=') + 1;
+        sqlite3 *db = NULL;
+        if (access(path, F_OK) != 0)
+            rc = omr_fail(err, OMR_ERR_INVALID, "--earlier %s: no ledger at %s", earlier[i], path);
+        else if ((rc = store_open(path, &db, err)) == OMR_OK && (rc = frame_open(db, err)) == OMR_OK &&
+                 (rc = analysis_load(db, data->tmpl, &loaded[n - 1], err)) == OMR_OK) {
+            years[n].data = &loaded[n - 1];
+            years[n++].year = atoi(earlier[i]);
+        }
+        store_close(db);
+    }
+    if (rc == OMR_OK)
+        rc = report_national_write(years, n, by, out, o, err);
+    for (size_t i = 1; i < n; i++)
+        analysis_free(&loaded[i - 1]);
+    return rc;
+}
+
 int cmd_report(int argc, char **argv) {
     const char *action = "report";
     int shift = 0;
@@ -100,12 +132,16 @@ int cmd_report(int argc, char **argv) {
                                             {"areas", required_argument, 0, 'a'},
                                             {"trends", required_argument, 0, 'R'},
                                             {"year", required_argument, 0, 'Y'},
+                                            {"national", no_argument, 0, 'N'},
+                                            {"earlier", required_argument, 0, 'E'},
                                             {"help", no_argument, 0, 'h'},
                                             {0, 0, 0, 0}};
     const char *db_path = "omr.db", *template_id = NULL, *format = "text", *weight = NULL,
                *out = NULL, *total_label = "Totalt", *title = NULL, *by = NULL, *areas_path = NULL,
                *trends_path = NULL, *year_text = NULL;
-    int excel = 0, c;
+    int excel = 0, national = 0, c;
+    const char *earlier[16];
+    size_t n_earlier = 0;
     optind = 1;
     while ((c = getopt_long(argc - shift, argv + shift, "", options, NULL)) != -1) {
         switch (c) {
@@ -121,6 +157,14 @@ int cmd_report(int argc, char **argv) {
         case 'a': areas_path = optarg; break;
         case 'R': trends_path = optarg; break;
         case 'Y': year_text = optarg; break;
+        case 'N': national = 1; break;
+        case 'E':
+            if (n_earlier == sizeof earlier / sizeof *earlier || !strchr(optarg, '=')) {
+                fprintf(stderr, "omr report: --earlier YEAR=DB, at most 16 times\n");
+                return EXIT_USAGE;
+            }
+            earlier[n_earlier++] = optarg;
+            break;
         case 'h': fputs(report_usage, stdout); return EXIT_DONE;
         default: fputs(report_usage, stderr); return EXIT_USAGE;
         }
@@ -218,11 +262,11 @@ int cmd_report(int argc, char **argv) {
         if (wrc == OMR_OK && ap && (wrc = report_areas_load(ap, t, &areas, &err)) == OMR_OK)
             wrc = report_areas_write(&data, &areas, out, &o, &err);
         free(default_areas);
+        time_t now = time(NULL);
+        struct tm tm;
+        localtime_r(&now, &tm);
+        int year = year_text ? atoi(year_text) : tm.tm_year + 1900;
         if (wrc == OMR_OK && trends_path) {
-            time_t now = time(NULL);
-            struct tm tm;
-            localtime_r(&now, &tm);
-            int year = year_text ? atoi(year_text) : tm.tm_year + 1900;
             report_trends trends;
             if ((wrc = report_trends_load(trends_path, &data, &areas, total_label, &trends, &err)) ==
                 OMR_OK) {
@@ -231,6 +275,9 @@ int cmd_report(int argc, char **argv) {
             }
         }
         report_areas_free(&areas);
+        if (wrc == OMR_OK && national)
+            wrc = national_report(db_path, &data, year, earlier, n_earlier,
+                                  by_names.count ? by_names.items[0] : NULL, out, &o, &err);
         if (wrc != OMR_OK) {
             fprintf(stderr, "omr report: %s\n", err.message);
             status = wrc == OMR_ERR_INVALID ? EXIT_USAGE : EXIT_OUTPUT;
