@@ -145,3 +145,115 @@ Test(report_groups, areas_per_unit_are_the_mean_of_their_statements_shares) {
     free(csv);
     rm_rf(dir);
 }
+
+/* ---- the city's published figures ------------------------------------------------------------ */
+
+#define CITY 2145
+#define SOD 121
+
+/* "Av de som besvarade enkäten var 57 procent kvinnor och 43 procent män … 71 procent av
+ * kvinnorna respektive 70 procent av männen vet hur de ska lämna synpunkter … 48 procent inom
+ * åldersgruppen 40-59 år, 28 procent var 60 år eller äldre, 15 procent var 31-39 år och 9
+ * procent var 18-30", and "Södermalm … tydlighet (85 procent), kompetens (82 procent) och
+ * delaktighet (82 procent)": 2,145 respondents, 121 of them in Södermalm, shaped like it. */
+Test(report_groups, the_city_reports_gender_age_and_area_figures_are_reproduced) {
+    static char city_codes[CITY][FRAME_CODE_RANDOM + 2];
+    char *dir = test_tempdir();
+    omr_error err = {0};
+    cr_assert_eq(frame_make_codes(NULL, CITY, city_codes, &err), OMR_OK);
+    char path[600], cmd[2048], *out;
+    snprintf(path, sizeof path, "%s/frame.csv", dir);
+    FILE *f = fopen(path, "w");
+    fputs("code,unit,gender,age_group\n", f);
+    int sod_rank[CITY], q2b[CITY], sod_women_agree = 0, sod_men_agree = 0, n_sod = 0;
+    for (int i = 0; i < CITY; i++) {
+        int j = (int)(((long)i * 7919) % CITY), k = (int)(((long)i * 104729) % CITY);
+        const char *age = j < 192 ? "18-30" : j < 514 ? "31-39" : j < 1544 ? "40-59" : "60+";
+        sod_rank[i] = k < SOD ? n_sod++ : -1;
+        fprintf(f, "%s,%s,%s,%s\n", city_codes[i], k < SOD ? "Södermalm" : "Övriga stadsdelar",
+                i < 1223 ? "Kvinna" : "Man", age);
+        q2b[i] = sod_rank[i] >= 0 && sod_rank[i] < 103;
+        if (q2b[i])
+            *(i < 1223 ? &sod_women_agree : &sod_men_agree) += 1;
+    }
+    fclose(f);
+    cr_assert_eq(n_sod, SOD);
+    /* outside Södermalm, women and men agree with q2b until 868 and 645 do */
+    int women = sod_women_agree, men = sod_men_agree;
+    for (int i = 0; i < CITY; i++)
+        if (sod_rank[i] < 0) {
+            int *count = i < 1223 ? &women : &men;
+            q2b[i] = *count < (i < 1223 ? 868 : 645);
+            *count += q2b[i];
+        }
+    cr_assert_eq(women, 868);
+    cr_assert_eq(men, 645);
+    snprintf(cmd, sizeof cmd, "%s frame import --db %s/omr.db --template ekb-2024 %s 2>&1", omr_bin(), dir,
+             path);
+    cr_assert_eq(run(cmd, &out), 0, "%s", out);
+    free(out);
+    sqlite3 *db;
+    snprintf(path, sizeof path, "%s/omr.db", dir);
+    cr_assert_eq(store_open(path, &db, &err), OMR_OK);
+    cr_assert_eq(store_exec(db, "BEGIN", &err), OMR_OK);
+    for (int i = 0; i < CITY; i++) {
+        char sql[1024];
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO returns(template, code, mode, created_at) VALUES ('ekb-2024', '%.16s', "
+                 "'paper', '2024-06-01T10:00:00Z')",
+                 city_codes[i]);
+        cr_assert_eq(store_exec(db, sql, &err), OMR_OK);
+        long long id = sqlite3_last_insert_rowid(db);
+        int r = sod_rank[i], s = r >= 0;
+        /* Södermalm: q2a 103, q2d 99, q3a 99, q3b 99 of 121 agree; the rest 90; no Ja in q4 */
+        int v[NQ];
+        for (size_t q = 0; q < NQ; q++)
+            v[q] = s ? (r < 90 ? 4 : 2) : (i % 3 ? 5 : 2);
+        v[2] = s ? (r < 103 ? 5 : 2) : v[2];                         /* q2a */
+        v[3] = q2b[i] ? 4 : 2;                                        /* q2b */
+        v[5] = s ? (r < 99 ? 4 : 3) : v[5];                          /* q2d */
+        v[7] = v[8] = s ? (r < 99 ? 5 : 1) : v[7];                   /* q3a, q3b */
+        v[9] = v[10] = v[11] = s ? 2 : 1;                            /* q4a, q4b, q4c */
+        v[12] = 2;                                                    /* q5 */
+        v[13] = 7;                                                    /* q6 */
+        for (size_t q = 0; q < NQ; q++) {
+            snprintf(sql, sizeof sql,
+                     "INSERT INTO answers(return_id, question, value, status) VALUES (%lld, '%s', "
+                     "'%d', 'ok')",
+                     id, questions[q], v[q]);
+            cr_assert_eq(store_exec(db, sql, &err), OMR_OK);
+        }
+    }
+    cr_assert_eq(store_exec(db, "COMMIT", &err), OMR_OK);
+    store_close(db);
+    snprintf(cmd, sizeof cmd,
+             "%s report --db %s/omr.db --by gender,age_group --total-label 'Stockholms stad' --out "
+             "%s/report 2>&1",
+             omr_bin(), dir, dir);
+    cr_assert_eq(run(cmd, &out), 0, "%s", out);
+    free(out);
+    char rdir[700];
+    snprintf(rdir, sizeof rdir, "%s/report", dir);
+    char *html = read_all(rdir, "grupper.html");
+    static const char *const split[] = {
+        "<td>Kvinna</td><td class=\"num\">1223</td><td class=\"num\">57 %</td>",
+        "<td>Man</td><td class=\"num\">922</td><td class=\"num\">43 %</td>",
+        "<td>40-59</td><td class=\"num\">1030</td><td class=\"num\">48 %</td>",
+        "<td>60+</td><td class=\"num\">601</td><td class=\"num\">28 %</td>",
+        "<td>31-39</td><td class=\"num\">322</td><td class=\"num\">15 %</td>",
+        "<td>18-30</td><td class=\"num\">192</td><td class=\"num\">9 %</td>"};
+    for (size_t i = 0; i < sizeof split / sizeof *split; i++)
+        cr_assert(strstr(html, split[i]), "want %s", split[i]);
+    free(html);
+    /* 71 procent av kvinnorna respektive 70 procent av männen (q2b) */
+    char *csv = read_all(rdir, "groups.csv");
+    cr_assert(strstr(csv, "gender,Kvinna,1223,q2b,agree,5 4,1223,70.97,"), "%s", csv);
+    cr_assert(strstr(csv, "gender,Man,922,q2b,agree,5 4,922,69.96,"));
+    free(csv);
+    html = read_all(rdir, "omraden.html");
+    cr_assert(strstr(html, "<p><b>Södermalm</b>: starkast resultat för tydlighet (85 procent), "
+                           "kompetens (82 procent) och delaktighet (82 procent); "),
+              "%s", html);
+    free(html);
+    rm_rf(dir);
+}

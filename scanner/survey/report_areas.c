@@ -181,9 +181,12 @@ typedef struct {
     double value;
 } area_value;
 
+/* highest first; equal values in the order the areas file lists them */
 static int by_value_desc(const void *a, const void *b) {
-    double x = ((const area_value *)a)->value, y = ((const area_value *)b)->value;
-    return (x < y) - (x > y);
+    const area_value *x = a, *y = b;
+    if (x->value != y->value)
+        return (x->value < y->value) - (x->value > y->value);
+    return (x->area > y->area) - (x->area < y->area);
 }
 
 /* "tydlighet (85 procent), kompetens (82 procent) och delaktighet (82 procent)" */
