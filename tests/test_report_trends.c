@@ -5,7 +5,7 @@
  * figures are known (q1a: 47 of 70 agree, 67 procent; mean grade 470/70 =
  * 6,7; 7 of 70 felt discriminated; Södermalm's delaktighet 67), checked in
  * trends.csv and trender.html with every change in points; a unit the frame
- * does not have refuses the file.
+ * does not have refuses the file; an earlier year's own ledger gives that year.
  */
 #include "report_survey.h"
 
@@ -65,4 +65,30 @@ Test(report_trends, this_year_beside_earlier_years_with_the_change) {
     free(out);
     rm_rf(dir);
     rm_rf(src);
+}
+
+/* The survey's own earlier ledger as the earlier year: the same answers give the same
+ * figures, so every change is zero, and every statement, grade and area is there. */
+Test(report_trends, an_earlier_ledger_gives_the_earlier_year) {
+    char *before = make_survey("");
+    char extra[700];
+    snprintf(extra, sizeof extra, "--earlier 2022=%s/omr.db --year 2024", before);
+    char *dir = make_survey(extra);
+    char rdir[600];
+    snprintf(rdir, sizeof rdir, "%s/report", dir);
+    char *csv = read_all(rdir, "trends.csv");
+    static const char *const want[] = {
+        "Stockholms stad,q1a,2024,67,0\r\nStockholms stad,q1a,2022,67,\r\n",
+        "Stockholms stad,q6,2024,6.7,0.0\r\nStockholms stad,q6,2022,6.7,\r\n",
+        "Södermalm,delaktighet,2024,67,0\r\nSödermalm,delaktighet,2022,67,\r\n",
+        "Farsta,q3a,2024,0,0\r\nFarsta,q3a,2022,0,\r\n"};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        cr_assert(strstr(csv, want[i]), "want\n%s\nin\n%s", want[i], csv);
+    free(csv);
+    char *html = read_all(rdir, "trender.html");
+    cr_assert(strstr(html, "<td>delaktighet</td><td>67 procent (67 procent 2022)</td><td class=\"num\">±0</td>"),
+              "%s", html);
+    free(html);
+    rm_rf(dir);
+    rm_rf(before);
 }

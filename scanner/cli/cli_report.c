@@ -40,9 +40,10 @@ static const char *const report_usage =
     "  omr report ... [--areas FILE] --out DIR\n"
     "        also DIR/omraden.html and areas.csv: each unit's result per area, the areas\n"
     "        defined in FILE (default: the template's .areas file beside its .cfg)\n"
-    "  omr report ... --trends FILE [--year YYYY] --out DIR\n"
+    "  omr report ... [--trends FILE] [--earlier YEAR=DB ...] [--year YYYY] --out DIR\n"
     "        also DIR/trender.html and trends.csv: this year's figures beside earlier\n"
-    "        years' published ones from FILE (unit,item,year,value), with the change\n"
+    "        years' published ones from FILE (unit,item,year,value) and those computed\n"
+    "        from earlier years' own ledgers, with the change in points\n"
     "  omr report ... --national [--earlier YEAR=DB ...] [--year YYYY] [--by VAR] --out DIR\n"
     "        also DIR/riket.html and national.csv: per Ja/Nej indicator the share answering\n"
     "        Ja for each year (earlier years from their own ledgers) and by VAR\n"
@@ -85,31 +86,22 @@ static char *cli_areas_path(const char *template_name) {
     return areas;
 }
 
-/* riket.html: this year's data and each earlier year's ledger ("2020=oj2020.db"). */
-static int national_report(const char *db_path, const analysis_data *data, int year,
-                           const char *const *earlier, size_t n_earlier, const char *by,
-                           const char *out, const report_options *o, omr_error *err) {
-    (void)db_path;
-    report_year years[17] = {{.data = data, .year = year}};
-    analysis_data loaded[16];
-    size_t n = 1;
+/* The earlier years' ledgers ("2020=oj2020.db"), loaded with this year's
+ * template into loaded[0..*n-1] (caller frees each with analysis_free). */
+static int load_earlier(const char *const *earlier, size_t n_earlier, const omr_template *t,
+                        analysis_data *loaded, int *years, size_t *n, omr_error *err) {
     int rc = OMR_OK;
+    *n = 0;
     for (size_t i = 0; i < n_earlier && rc == OMR_OK; i++) {
         const char *path = strchr(earlier[i], '=') + 1;
         sqlite3 *db = NULL;
         if (access(path, F_OK) != 0)
             rc = omr_fail(err, OMR_ERR_INVALID, "--earlier %s: no ledger at %s", earlier[i], path);
         else if ((rc = store_open(path, &db, err)) == OMR_OK && (rc = frame_open(db, err)) == OMR_OK &&
-                 (rc = analysis_load(db, data->tmpl, &loaded[n - 1], err)) == OMR_OK) {
-            years[n].data = &loaded[n - 1];
-            years[n++].year = atoi(earlier[i]);
-        }
+                 (rc = analysis_load(db, t, &loaded[*n], err)) == OMR_OK)
+            years[(*n)++] = atoi(earlier[i]);
         store_close(db);
     }
-    if (rc == OMR_OK)
-        rc = report_national_write(years, n, by, out, o, err);
-    for (size_t i = 1; i < n; i++)
-        analysis_free(&loaded[i - 1]);
     return rc;
 }
 
@@ -266,18 +258,31 @@ int cmd_report(int argc, char **argv) {
         struct tm tm;
         localtime_r(&now, &tm);
         int year = year_text ? atoi(year_text) : tm.tm_year + 1900;
-        if (wrc == OMR_OK && trends_path) {
-            report_trends trends;
-            if ((wrc = report_trends_load(trends_path, &data, &areas, total_label, &trends, &err)) ==
-                OMR_OK) {
+        analysis_data loaded[16];
+        int years[17];
+        size_t n_loaded = 0;
+        if (wrc == OMR_OK)
+            wrc = load_earlier(earlier, n_earlier, t, loaded, years, &n_loaded, &err);
+        if (wrc == OMR_OK && (trends_path || (n_loaded && !national))) {
+            report_trends trends = {0};
+            if (trends_path)
+                wrc = report_trends_load(trends_path, &data, &areas, total_label, &trends, &err);
+            for (size_t i = 0; i < n_loaded && wrc == OMR_OK; i++)
+                wrc = report_trends_add_year(&trends, &loaded[i], &areas, years[i], &err);
+            if (wrc == OMR_OK)
                 wrc = report_trends_write(&data, &areas, &trends, year, out, &o, &err);
-                report_trends_free(&trends);
-            }
+            report_trends_free(&trends);
         }
         report_areas_free(&areas);
-        if (wrc == OMR_OK && national)
-            wrc = national_report(db_path, &data, year, earlier, n_earlier,
-                                  by_names.count ? by_names.items[0] : NULL, out, &o, &err);
+        if (wrc == OMR_OK && national) {
+            report_year ry[17] = {{.data = &data, .year = year}};
+            for (size_t i = 0; i < n_loaded; i++)
+                ry[i + 1] = (report_year){.data = &loaded[i], .year = years[i]};
+            wrc = report_national_write(ry, n_loaded + 1, by_names.count ? by_names.items[0] : NULL,
+                                        out, &o, &err);
+        }
+        for (size_t i = 0; i < n_loaded; i++)
+            analysis_free(&loaded[i]);
         if (wrc != OMR_OK) {
             fprintf(stderr, "omr report: %s\n", err.message);
             status = wrc == OMR_ERR_INVALID ? EXIT_USAGE : EXIT_OUTPUT;

@@ -217,6 +217,59 @@ int report_trends_load(const char *path, const analysis_data *d, const report_ar
 
 /* ---- figures ----------------------------------------------------------------------------------- */
 
+/* The value as printed: a whole percent, a mean to one decimal. */
+static double printed(double v, int is_mean) {
+    return is_mean ? floor(v * 10 + 0.5) / 10 : floor(v + 0.5);
+}
+
+static int add_point(report_trends *t, const char *unit, const char *item, int year, double value) {
+    for (size_t i = 0; i < t->n; i++)
+        if (t->points[i].year == year && strcmp(t->points[i].item, item) == 0 &&
+            ((!unit && !t->points[i].unit) || (unit && t->points[i].unit && !strcmp(unit, t->points[i].unit))))
+            return OMR_OK; /* the published value wins */
+    report_trend_point *grown = realloc(t->points, (t->n + 1) * sizeof *grown);
+    if (!grown)
+        return OMR_ERR_MEMORY;
+    t->points = grown;
+    report_trend_point *p = &t->points[t->n];
+    p->unit = unit ? strdup(unit) : NULL;
+    p->item = strdup(item);
+    p->year = year;
+    p->value = value;
+    if ((unit && !p->unit) || !p->item) {
+        free(p->unit);
+        free(p->item);
+        return OMR_ERR_MEMORY;
+    }
+    t->n++;
+    return OMR_OK;
+}
+
+int report_trends_add_year(report_trends *t, const analysis_data *e, const report_areas *areas,
+                           int year, omr_error *err) {
+    int rc = OMR_OK;
+    for (size_t g = 0; g <= e->n_units && rc == OMR_OK; g++) {
+        const char *unit = g ? e->units[g - 1] : NULL;
+        for (size_t q = 0; q < e->tmpl->n_questions && rc == OMR_OK; q++) {
+            const template_question *tq = &e->tmpl->questions[q];
+            if (!report_is_statement(tq) && !report_is_grade(tq))
+                continue;
+            long n;
+            int is_mean;
+            double v = report_trend_current(e, areas, unit, tq->id, &n, &is_mean);
+            if (n >= REPORT_MIN_CELL && !isnan(v))
+                rc = add_point(t, unit, tq->id, year, printed(v, is_mean));
+        }
+        for (size_t a = 0; areas && a < areas->n && rc == OMR_OK; a++) {
+            long n;
+            double v = report_area_value(e, &areas->areas[a], unit, &n);
+            if (n >= REPORT_MIN_CELL && !isnan(v))
+                rc = add_point(t, unit, areas->areas[a].name, year, printed(v, 0));
+        }
+    }
+    return rc == OMR_OK ? OMR_OK : omr_fail(err, OMR_ERR_MEMORY, "out of memory for the trends");
+}
+
 double report_trend_current(const analysis_data *d, const report_areas *areas, const char *unit,
                             const char *item, long *n, int *is_mean) {
     *is_mean = 0;
@@ -234,10 +287,6 @@ double report_trend_current(const analysis_data *d, const report_areas *areas, c
     return s.value;
 }
 
-/* The value as printed: a whole percent, a mean to one decimal. */
-static double printed(double v, int is_mean) {
-    return is_mean ? floor(v * 10 + 0.5) / 10 : floor(v + 0.5);
-}
 
 static int same_unit(const char *a, const char *b) {
     return (!a && !b) || (a && b && strcmp(a, b) == 0);

@@ -51,6 +51,14 @@ int report_trends_load(const char *path, const analysis_data *d, const report_ar
                        const char *total_label, report_trends *out, omr_error *err);
 void report_trends_free(report_trends *t);
 
+/* Adds an earlier year computed from that year's own ledger (`earlier`, the
+ * same template): every statement, grade and area, for the whole survey and
+ * each unit with at least REPORT_MIN_CELL answers, as printed (whole percent,
+ * a mean to one decimal). A (unit, item, year) already in `t` (from the CSV)
+ * is kept, not replaced. */
+int report_trends_add_year(report_trends *t, const analysis_data *earlier, const report_areas *areas,
+                           int year, omr_error *err);
+
 /* This year's value of an item for a unit (NULL: all); *n its answers (for
  * an area the fewest of its items); *is_mean for a grade's mean. */
 double report_trend_current(const analysis_data *d, const report_areas *areas, const char *unit,
