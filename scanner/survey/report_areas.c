@@ -136,17 +136,6 @@ double report_area_value(const analysis_data *d, const report_area *a, const cha
 
 /* ---- the outputs ------------------------------------------------------------------------------- */
 
-static void html_text(FILE *f, const char *s) {
-    for (; s && *s; s++)
-        switch (*s) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default: fputc(*s, f);
-        }
-}
-
 static void cell(FILE *f, const char *s, int last) {
     omr_csv_cell(f, s, ',', OMR_CSV_TEXT);
     fputs(last ? "\r\n" : ",", f);
@@ -193,14 +182,14 @@ static int by_value_desc(const void *a, const void *b) {
 static void html_list(FILE *f, const report_areas *a, const area_value *v, size_t n) {
     for (size_t i = 0; i < n; i++) {
         fputs(i == 0 ? "" : i + 1 == n ? " och " : ", ", f);
-        html_text(f, a->areas[v[i].area].name);
+        report_html_text(f, a->areas[v[i].area].name);
         fprintf(f, " (%.0f procent)", floor(v[i].value + 0.5));
     }
 }
 
 static void write_page(FILE *f, const analysis_data *d, const report_areas *a, const report_options *o) {
     fputs("<!DOCTYPE html>\n<html lang=\"sv\">\n<head>\n<meta charset=\"utf-8\">\n<title>", f);
-    html_text(f, o->title);
+    report_html_text(f, o->title);
     fputs(" – resultat per område</title>\n<style>\n"
           "body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:1100px;margin:2em auto;"
           "color:#1a1a1a;line-height:1.45;padding:0 1em}\n"
@@ -210,20 +199,20 @@ static void write_page(FILE *f, const analysis_data *d, const report_areas *a, c
           "td.num{text-align:right}.note{color:#555;font-size:.9em}\n"
           "</style>\n</head>\n<body>\n<h1>",
           f);
-    html_text(f, o->title);
+    report_html_text(f, o->title);
     fputs(" – resultat per område</h1>\n<p><a href=\"index.html\">Till huvudrapporten</a>.</p>\n"
           "<h2>Områden per enhet (procent)</h2>\n<div style=\"overflow-x:auto\"><table><tr><th>Enhet</th>",
           f);
     for (size_t i = 0; i < a->n; i++) {
         fputs("<th>", f);
-        html_text(f, a->areas[i].name);
+        report_html_text(f, a->areas[i].name);
         fputs("</th>", f);
     }
     fputs("</tr>\n", f);
     area_value *vals = calloc(a->n ? a->n : 1, sizeof *vals);
     for (size_t g = 0; g <= d->n_units; g++) {
         fputs("<tr><td>", f);
-        html_text(f, report_group_name(d, o, g));
+        report_html_text(f, report_group_name(d, o, g));
         fputs("</td>", f);
         for (size_t i = 0; i < a->n; i++) {
             long n;
@@ -245,7 +234,7 @@ static void write_page(FILE *f, const analysis_data *d, const report_areas *a, c
                 vals[k++] = (area_value){i, v};
         }
         fputs("<p><b>", f);
-        html_text(f, report_group_name(d, o, g));
+        report_html_text(f, report_group_name(d, o, g));
         if (!k) {
             fputs("</b>: för få svar för att redovisa områden.</p>\n", f);
             continue;
@@ -269,7 +258,7 @@ static void write_page(FILE *f, const analysis_data *d, const report_areas *a, c
           f);
     for (size_t i = 0; i < a->n; i++) {
         fputs("<li>", f);
-        html_text(f, a->areas[i].name);
+        report_html_text(f, a->areas[i].name);
         fputs(": ", f);
         for (size_t k = 0; k < a->areas[i].n_items; k++) {
             char id[128];
@@ -278,10 +267,10 @@ static void write_page(FILE *f, const analysis_data *d, const report_areas *a, c
             snprintf(id, sizeof id, "%.*s", (int)len, item);
             const template_question *q = template_question_by_id(d->tmpl, id);
             fputs(k ? "; " : "", f);
-            html_text(f, q && q->text ? q->text : id);
+            report_html_text(f, q && q->text ? q->text : id);
             if (item[len]) {
                 fputs(" (svar ", f);
-                html_text(f, item + len + 1);
+                report_html_text(f, item + len + 1);
                 fputs(")", f);
             }
         }

@@ -282,7 +282,7 @@ static void write_groups_csv(FILE *f, const analysis_data *d, const report_group
 
 /* ---- grupper.html ---------------------------------------------------------------------------- */
 
-static void html_text(FILE *f, const char *s) {
+void report_html_text(FILE *f, const char *s) {
     for (; s && *s; s++)
         switch (*s) {
         case '<': fputs("&lt;", f); break;
@@ -294,7 +294,7 @@ static void html_text(FILE *f, const char *s) {
 }
 
 static void html_level(FILE *f, const char *level) {
-    html_text(f, *level ? level : "Uppgift saknas");
+    report_html_text(f, *level ? level : "Uppgift saknas");
 }
 
 /* One share cell: "85,0 (81,2–88,1)*", or "." when suppressed. */
@@ -314,7 +314,7 @@ static void html_figure(FILE *f, const group_figure *g) {
 
 static void html_head_row(FILE *f, const char *first, const frame_strings *levels) {
     fputs("<tr><th>", f);
-    html_text(f, first);
+    report_html_text(f, first);
     fputs("</th>", f);
     for (size_t l = 0; l < levels->count; l++) {
         fputs("<th>", f);
@@ -328,7 +328,7 @@ static void write_variable(FILE *f, const analysis_data *d, const char *var,
                            const frame_strings *levels, long min_cell) {
     const omr_template *t = d->tmpl;
     fputs("<h2>Resultat per ", f);
-    html_text(f, report_var_label(var));
+    report_html_text(f, report_var_label(var));
     fputs("</h2>\n<table><tr><th>Grupp</th><th>Antal svarande</th><th>Andel av de svarande</th></tr>\n", f);
     for (size_t l = 0; l < levels->count; l++) {
         long n = respondents_in(d, var, levels->items[l]);
@@ -356,7 +356,7 @@ static void write_variable(FILE *f, const analysis_data *d, const char *var,
             if (!report_is_statement(tq))
                 continue;
             fputs("<tr><td class=\"q\">", f);
-            html_text(f, tq->text);
+            report_html_text(f, tq->text);
             fputs("</td>", f);
             for (size_t l = 0; l < levels->count; l++) {
                 group_figure g;
@@ -374,7 +374,7 @@ static void write_variable(FILE *f, const analysis_data *d, const char *var,
         fputs("<h3>Medelbetyg</h3>\n<table>\n", f);
         html_head_row(f, "Fråga", levels);
         fputs("<tr><td class=\"q\">", f);
-        html_text(f, tq->text);
+        report_html_text(f, tq->text);
         fputs("</td>", f);
         for (size_t l = 0; l < levels->count; l++) {
             report_filter in = {.var = var, .level = levels->items[l]};
@@ -396,12 +396,12 @@ static void write_variable(FILE *f, const analysis_data *d, const char *var,
             continue;
         fputs("<div class=\"wide\"><table>\n<tr><th colspan=\"", f);
         fprintf(f, "%zu\">", levels->count + 1);
-        html_text(f, tq->text);
+        report_html_text(f, tq->text);
         fputs("</th></tr>\n", f);
         html_head_row(f, "Svar", levels);
         for (size_t b = 0; b < tq->n_boxes; b++) {
             fputs("<tr><td>", f);
-            html_text(f, tq->boxes[b].label ? tq->boxes[b].label : tq->boxes[b].value);
+            report_html_text(f, tq->boxes[b].label ? tq->boxes[b].label : tq->boxes[b].value);
             fputs("</td>", f);
             for (size_t l = 0; l < levels->count; l++) {
                 group_figure g;
@@ -417,7 +417,7 @@ static void write_variable(FILE *f, const analysis_data *d, const char *var,
 static void write_page(FILE *f, const analysis_data *d, const report_options *o,
                        const report_groups_options *g, const frame_strings *levels, long min_cell) {
     fputs("<!DOCTYPE html>\n<html lang=\"sv\">\n<head>\n<meta charset=\"utf-8\">\n<title>", f);
-    html_text(f, o->title);
+    report_html_text(f, o->title);
     fputs(" – resultat per grupp</title>\n<style>\n"
           "body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:1100px;margin:2em auto;"
           "color:#1a1a1a;line-height:1.45;padding:0 1em}\n"
@@ -429,7 +429,7 @@ static void write_page(FILE *f, const analysis_data *d, const report_options *o,
           ".sup{color:#888}.wide{overflow-x:auto}.note{color:#555;font-size:.9em}\n"
           "</style>\n</head>\n<body>\n<h1>",
           f);
-    html_text(f, o->title);
+    report_html_text(f, o->title);
     fputs(" – resultat per grupp</h1>\n", f);
     fprintf(f, "<p>%zu svarande. <a href=\"index.html\">Till huvudrapporten</a>.</p>\n", d->n_rows);
     for (size_t v = 0; v < g->n_vars; v++)

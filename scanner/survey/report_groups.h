@@ -61,6 +61,9 @@ int report_group_levels(const analysis_data *d, const char *var, frame_strings *
 /* The variable's Swedish name for headings ("kön" for gender). */
 const char *report_var_label(const char *var);
 
+/* Writes s with <, >, & and " escaped, for the report's HTML pages. */
+void report_html_text(FILE *f, const char *s);
+
 /* "85,3" (decimals, decimal comma); "" for NAN. */
 void report_fmt_sv(char *buf, size_t size, double v, int decimals);
 

@@ -52,17 +52,6 @@ static int by_year(const void *a, const void *b) {
     return ((const report_year *)a)->year - ((const report_year *)b)->year;
 }
 
-static void html_text(FILE *f, const char *s) {
-    for (; s && *s; s++)
-        switch (*s) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default: fputc(*s, f);
-        }
-}
-
 static void html_pct(FILE *f, long hits, long n, long min_cell) {
     if (n < min_cell)
         fputs("<td class=\"num\">.</td>", f);
@@ -152,7 +141,7 @@ int report_national_write(const report_year *in, size_t n_years, const char *by_
     if (rc == OMR_OK && (rc = omr_atomic_open(&file, dir, "riket.html", err)) == OMR_OK) {
         FILE *f = file.fp;
         fputs("<!DOCTYPE html>\n<html lang=\"sv\">\n<head>\n<meta charset=\"utf-8\">\n<title>", f);
-        html_text(f, o.title);
+        report_html_text(f, o.title);
         fputs("</title>\n<style>\n"
               "body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:1100px;margin:2em auto;"
               "color:#1a1a1a;line-height:1.45;padding:0 1em}\n"
@@ -162,7 +151,7 @@ int report_national_write(const report_year *in, size_t n_years, const char *by_
               "th{background:#eef2f7;text-align:left}td.num{text-align:right}\n"
               ".note{color:#555;font-size:.9em}\n</style>\n</head>\n<body>\n<h1>",
               f);
-        html_text(f, o.title);
+        report_html_text(f, o.title);
         fputs("</h1>\n", f);
         int table = 0;
         /* per section: the years, riket */
@@ -178,7 +167,7 @@ int report_national_write(const report_year *in, size_t n_years, const char *by_
                 has |= report_yes_value(&t->questions[k]) != NULL;
             if (has) {
                 fprintf(f, "<h2>Tabell %d. ", ++table);
-                html_text(f, section ? section : "Indikatorer");
+                report_html_text(f, section ? section : "Indikatorer");
                 fprintf(f, "</h2>\n<p>Andel kommuner, socialförvaltningar och stadsdelar som svarat ja, "
                            "%d–%d, procent, riket.</p>\n<table><tr><th>Indikator</th>",
                         years[0].year, years[n_years - 1].year);
@@ -191,7 +180,7 @@ int report_national_write(const report_year *in, size_t n_years, const char *by_
                     if (!yes)
                         continue;
                     fputs("<tr><td>", f);
-                    html_text(f, tq->text);
+                    report_html_text(f, tq->text);
                     fputs("</td>", f);
                     for (size_t y = 0; y < n_years; y++) {
                         const template_question *yq = template_question_by_id(years[y].data->tmpl, tq->id);
@@ -219,25 +208,25 @@ int report_national_write(const report_year *in, size_t n_years, const char *by_
                 has |= report_yes_value(&t->questions[k]) != NULL;
             if (has) {
                 fprintf(f, "<h2>Tabell %d. ", ++table);
-                html_text(f, section ? section : "Indikatorer");
+                report_html_text(f, section ? section : "Indikatorer");
                 fputs(" utifrån ", f);
-                html_text(f, report_var_label(by_var));
+                report_html_text(f, report_var_label(by_var));
                 fprintf(f, "</h2>\n<p>Andel som svarat ja, uppdelat på %s samt riket, %d, procent.</p>\n"
                            "<div style=\"overflow-x:auto\"><table><tr><th>",
                         report_var_label(by_var), years[n_years - 1].year);
-                html_text(f, report_var_label(by_var));
+                report_html_text(f, report_var_label(by_var));
                 fputs("</th>", f);
                 for (size_t k = q; k < end; k++)
                     if (report_yes_value(&t->questions[k])) {
                         fputs("<th>", f);
-                        html_text(f, t->questions[k].text);
+                        report_html_text(f, t->questions[k].text);
                         fputs("</th>", f);
                     }
                 fputs("</tr>\n", f);
                 for (size_t l = 0; l <= levels.count; l++) {
                     fputs(l == levels.count ? "<tr><th>Riket</th>" : "<tr><td>", f);
                     if (l < levels.count) {
-                        html_text(f, *levels.items[l] ? levels.items[l] : "Uppgift saknas");
+                        report_html_text(f, *levels.items[l] ? levels.items[l] : "Uppgift saknas");
                         fputs("</td>", f);
                     }
                     for (size_t k = q; k < end; k++) {

@@ -287,7 +287,6 @@ double report_trend_current(const analysis_data *d, const report_areas *areas, c
     return s.value;
 }
 
-
 static int same_unit(const char *a, const char *b) {
     return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
@@ -311,17 +310,6 @@ static size_t history(const report_trends *t, const char *unit, const char *item
 }
 
 /* ---- the outputs ------------------------------------------------------------------------------- */
-
-static void html_text(FILE *f, const char *s) {
-    for (; s && *s; s++)
-        switch (*s) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default: fputc(*s, f);
-        }
-}
 
 /* "85 procent" or "7,5" */
 static void fmt_value(char *buf, size_t size, double v, int is_mean) {
@@ -404,7 +392,7 @@ static void write_csv(FILE *f, const analysis_data *d, const report_areas *areas
 static void write_page(FILE *f, const analysis_data *d, const report_areas *areas,
                        const report_trends *t, int year, const report_options *o) {
     fputs("<!DOCTYPE html>\n<html lang=\"sv\">\n<head>\n<meta charset=\"utf-8\">\n<title>", f);
-    html_text(f, o->title);
+    report_html_text(f, o->title);
     fputs(" – jämförelse med tidigare år</title>\n<style>\n"
           "body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:1100px;margin:2em auto;"
           "color:#1a1a1a;line-height:1.45;padding:0 1em}\n"
@@ -414,7 +402,7 @@ static void write_page(FILE *f, const analysis_data *d, const report_areas *area
           "td.num{text-align:right;white-space:nowrap}.note{color:#555;font-size:.9em}\n"
           "</style>\n</head>\n<body>\n<h1>",
           f);
-    html_text(f, o->title);
+    report_html_text(f, o->title);
     fputs(" – jämförelse med tidigare år</h1>\n<p><a href=\"index.html\">Till huvudrapporten</a>.</p>\n", f);
     /* one table per unit, in the order the file names them */
     for (size_t i = 0; i < t->n; i++) {
@@ -425,7 +413,7 @@ static void write_page(FILE *f, const analysis_data *d, const report_areas *area
             continue;
         const char *unit = t->points[i].unit;
         fputs("<h2>", f);
-        html_text(f, unit ? unit : o->total_label);
+        report_html_text(f, unit ? unit : o->total_label);
         fprintf(f, "</h2>\n<table><tr><th>Fråga eller område</th><th>%d (tidigare år)</th>"
                    "<th>Förändring</th></tr>\n",
                 year);
@@ -439,7 +427,7 @@ static void write_page(FILE *f, const analysis_data *d, const report_areas *area
             const report_trend_point **h;
             size_t k = history(t, unit, item, year, &h);
             fputs("<tr><td>", f);
-            html_text(f, item_label(d, item));
+            report_html_text(f, item_label(d, item));
             fputs("</td><td>", f);
             int shown = n >= REPORT_MIN_CELL && !isnan(now);
             char v[64], c[40] = "";
@@ -447,7 +435,7 @@ static void write_page(FILE *f, const analysis_data *d, const report_areas *area
                 fmt_value(v, sizeof v, now, is_mean);
             else
                 snprintf(v, sizeof v, ".");
-            html_text(f, v);
+            report_html_text(f, v);
             if (k) {
                 fputs(" (", f);
                 for (size_t e = 0; e < k; e++) {
