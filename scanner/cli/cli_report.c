@@ -131,7 +131,7 @@ int cmd_report(int argc, char **argv) {
     const char *db_path = "omr.db", *template_id = NULL, *format = "text", *weight = NULL,
                *out = NULL, *total_label = "Totalt", *title = NULL, *by = NULL, *areas_path = NULL,
                *trends_path = NULL, *year_text = NULL;
-    int excel = 0, national = 0, c;
+    int excel = 0, national = 0, has_areas = 0, has_trends = 0, c;
     const char *earlier[16];
     size_t n_earlier = 0;
     optind = 1;
@@ -251,6 +251,7 @@ int cmd_report(int argc, char **argv) {
         char *default_areas = areas_path ? NULL : cli_areas_path(picked);
         const char *ap = areas_path ? areas_path : default_areas;
         report_areas areas = {0};
+        has_areas = ap != NULL;
         if (wrc == OMR_OK && ap && (wrc = report_areas_load(ap, t, &areas, &err)) == OMR_OK)
             wrc = report_areas_write(&data, &areas, out, &o, &err);
         free(default_areas);
@@ -263,7 +264,8 @@ int cmd_report(int argc, char **argv) {
         size_t n_loaded = 0;
         if (wrc == OMR_OK)
             wrc = load_earlier(earlier, n_earlier, t, loaded, years, &n_loaded, &err);
-        if (wrc == OMR_OK && (trends_path || (n_loaded && !national))) {
+        has_trends = trends_path || (n_loaded && !national);
+        if (wrc == OMR_OK && has_trends) {
             report_trends trends = {0};
             if (trends_path)
                 wrc = report_trends_load(trends_path, &data, &areas, total_label, &trends, &err);
@@ -286,10 +288,17 @@ int cmd_report(int argc, char **argv) {
         if (wrc != OMR_OK) {
             fprintf(stderr, "omr report: %s\n", err.message);
             status = wrc == OMR_ERR_INVALID ? EXIT_USAGE : EXIT_OUTPUT;
-        } else
+        } else {
             fprintf(stderr, "omr report: %zu respondents of %ld in the frame of %s%s%s; open %s/index.html\n",
                     data.n_rows, rates.total.sent, t->id, data.weight_vars ? ", weighted on " : "",
                     data.weight_vars ? data.weight_vars : "", out);
+            static const char *const pages[] = {"grupper.html (per group)", "omraden.html (per area)",
+                                                "trender.html (earlier years)", "riket.html (national)"};
+            int wrote[] = {by_names.count > 0, has_areas, has_trends, national};
+            for (size_t i = 0; i < 4; i++)
+                if (wrote[i])
+                    fprintf(stderr, "omr report: also %s/%s\n", out, pages[i]);
+        }
     } else {
         analysis_export_options o = {.excel = excel};
         if (analysis_export(&data, out, &o, &err) != OMR_OK) {
