@@ -222,8 +222,9 @@ static long respondents_in(const analysis_data *d, const char *var, const char *
     return n;
 }
 
-static void csv_figure(FILE *f, const char *var, const char *level, long resp, const char *q,
-                       const char *measure, const char *value, const group_figure *g, int mean) {
+static void csv_figure(FILE *f, const char *var, const char *level, long resp, long min_cell,
+                       const char *q, const char *measure, const char *value, const group_figure *g,
+                       int mean) {
     char c[7][32] = {{0}};
     if (g->shown) {
         snprintf(c[0], 32, "%ld", g->s.n);
@@ -236,11 +237,12 @@ static void csv_figure(FILE *f, const char *var, const char *level, long resp, c
         }
     }
     snprintf(c[6], 32, "%d", !g->shown);
-    char r[32];
-    snprintf(r, sizeof r, "%ld", resp);
+    char r[32] = ""; /* a group below the minimum cell is not counted out either */
+    if (resp >= min_cell)
+        snprintf(r, sizeof r, "%ld", resp);
     cell(f, var, 0);
     cell(f, *level ? level : "Uppgift saknas", 0);
-    cell(f, r, 0);
+    number_cell(f, r, 0);
     cell(f, q, 0);
     cell(f, measure, 0);
     cell(f, value, 0);
@@ -263,18 +265,19 @@ static void write_groups_csv(FILE *f, const analysis_data *d, const report_group
                 group_figure fig;
                 if (report_is_statement(tq)) {
                     share_figure(d, var, level, tq->id, "5 4", min_cell, &fig);
-                    csv_figure(f, var, level, resp, tq->id, "agree", "5 4", &fig, 0);
+                    csv_figure(f, var, level, resp, min_cell, tq->id, "agree", "5 4", &fig, 0);
                 }
                 if (report_is_grade(tq)) {
                     report_filter in = {.var = var, .level = level};
                     memset(&fig, 0, sizeof fig);
                     report_mean_where(d, &in, tq->id, &fig.s);
                     fig.shown = fig.s.n >= min_cell;
-                    csv_figure(f, var, level, resp, tq->id, "mean", "", &fig, 1);
+                    csv_figure(f, var, level, resp, min_cell, tq->id, "mean", "", &fig, 1);
                 }
                 for (size_t b = 0; b < tq->n_boxes; b++) {
                     share_figure(d, var, level, tq->id, tq->boxes[b].value, min_cell, &fig);
-                    csv_figure(f, var, level, resp, tq->id, "share", tq->boxes[b].value, &fig, 0);
+                    csv_figure(f, var, level, resp, min_cell, tq->id, "share", tq->boxes[b].value,
+                               &fig, 0);
                 }
             }
         }
@@ -300,7 +303,7 @@ static void html_level(FILE *f, const char *level) {
 /* One share cell: "85,0 (81,2–88,1)*", or "." when suppressed. */
 static void html_figure(FILE *f, const group_figure *g) {
     if (!g->shown) {
-        fprintf(f, "<td class=\"num sup\" title=\"n = %ld, färre än minsta antal\">.</td>", g->s.n);
+        fputs("<td class=\"num sup\" title=\"för få svar för att visas\">.</td>", f);
         return;
     }
     char v[32], lo[32], hi[32];

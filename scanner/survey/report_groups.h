@@ -18,7 +18,8 @@
  *    With two groups this is the test of the one against the other;
  *  - a group with fewer than min_cell answers to a question is suppressed:
  *    "." in the page and empty cells (suppressed = 1) in the CSV, and it is
- *    not tested. REPORT_MIN_CELL is the default until the report's
+ *    not tested; a group of fewer respondents than min_cell is not counted
+ *    out either (its respondents cell is empty). REPORT_MIN_CELL is the default until the report's
  *    `--min-cell` option (the users' issue) is wired to `min_cell`.
  */
 #ifndef OMR_REPORT_GROUPS_H
