@@ -132,6 +132,11 @@ int report_group_levels(const analysis_data *d, const char *var, frame_strings *
         return omr_fail(err, OMR_ERR_INVALID,
                         "--by %s: the frame has no such variable (it has unit%s%s)", var,
                         d->n_vars ? " and " : "", d->n_vars ? d->var_names[0] : "");
+    if (col == -1) { /* units in frame order, as everywhere in the report */
+        for (size_t u = 0; u < d->n_units; u++)
+            frame_strings_add(out, d->units[u]);
+        return OMR_OK;
+    }
     for (size_t i = 0; i < d->n_rows; i++) {
         const char *v = row_value(&d->rows[i], col);
         int seen = 0;

@@ -8,8 +8,8 @@
  *
  * The rules, stated once (the page's footnote says the same in Swedish):
  *  - each variable is broken down on its own (gender, then age group; not
- *    crossed); `unit` is the frame's unit. Respondents without a value form
- *    the group "Uppgift saknas";
+ *    crossed); `unit` is the frame's unit (in frame order; other groups are
+ *    sorted). Respondents without a value form the group "Uppgift saknas";
  *  - a share is of those in the group who answered the question; its 95%
  *    interval is Wilson's score interval on the number of answers n (with
  *    weights: the weighted share, unweighted n);
@@ -54,7 +54,7 @@ int report_mean_where(const analysis_data *d, const report_filter *filter, const
                       report_stat *out);
 
 /* The distinct values of a variable among the respondents, sorted, "" (no
- * value) last. OMR_ERR_INVALID when the frame has no such variable. Caller
+ * value) last; for "unit" the frame's units in frame order. OMR_ERR_INVALID when the frame has no such variable. Caller
  * frees with frame_strings_free. */
 int report_group_levels(const analysis_data *d, const char *var, frame_strings *out,
                         omr_error *err);
