@@ -88,6 +88,27 @@ Test(report_groups, every_figure_by_gender_and_age_is_the_truth) {
     cr_assert(strstr(html, "z-test för skillnaden mellan två andelar"));
     cr_assert(strstr(html, "Wilsons intervall"));
     cr_assert(strstr(html, "Färre än 5 svar"));
+    /* the gender-equality sentence, counted from the truth */
+    int higher = 0, same = 0, lower = 0, marked = 0;
+    for (int q = 0; q < 9; q++) {
+        long nw, nm;
+        int w = 1, m = 0;
+        double pw = truth_share(questions[q], in_gender, &w, &nw, NULL);
+        double pm = truth_share(questions[q], in_gender, &m, &nm, NULL);
+        double x = floor(pw + 0.5), y = floor(pm + 0.5);
+        higher += x > y;
+        same += x == y;
+        lower += x < y;
+        marked += fabs(report_two_prop_z(pw, nw, pm, nm)) > REPORT_Z_95;
+    }
+    cr_assert_geq(higher, 1);
+    cr_assert_geq(same, 1); /* q1b: 70 against 70 */
+    char sentence[300];
+    snprintf(sentence, sizeof sentence,
+             "<p>Gruppen Kvinna har en högre andel som instämmer än gruppen Man i %d av 9 "
+             "påståenden, samma andel (i hela procent) i %d och en lägre i %d. %d av skillnaderna",
+             higher, same, lower, marked);
+    cr_assert(strstr(html, sentence), "want %s", sentence);
     free(html);
     free(csv);
 

@@ -332,6 +332,42 @@ static void html_head_row(FILE *f, const char *first, const frame_strings *level
     fputs("</tr>\n", f);
 }
 
+/* With two groups (women and men), the comparison the city's gender-equality
+ * section makes: in how many statements the first group's share, rounded to
+ * a whole percent as printed, is higher, the same or lower, and how many of
+ * the differences the test marks. */
+static void compare_two(FILE *f, const analysis_data *d, const char *var,
+                        const frame_strings *levels, long min_cell) {
+    if (levels->count != 2 || !*levels->items[1])
+        return;
+    int higher = 0, same = 0, lower = 0, marked = 0, total = 0;
+    for (size_t q = 0; q < d->tmpl->n_questions; q++) {
+        const template_question *tq = &d->tmpl->questions[q];
+        if (!report_is_statement(tq))
+            continue;
+        group_figure a, b;
+        share_figure(d, var, levels->items[0], tq->id, "5 4", min_cell, &a);
+        share_figure(d, var, levels->items[1], tq->id, "5 4", min_cell, &b);
+        if (!a.shown || !b.shown)
+            continue;
+        double x = floor(a.s.value + 0.5), y = floor(b.s.value + 0.5);
+        higher += x > y;
+        same += x == y;
+        lower += x < y;
+        marked += a.significant;
+        total++;
+    }
+    if (!total)
+        return;
+    fputs("<p>Gruppen ", f);
+    report_html_text(f, levels->items[0]);
+    fputs(" har en högre andel som instämmer än gruppen ", f);
+    report_html_text(f, levels->items[1]);
+    fprintf(f, " i %d av %d påståenden, samma andel (i hela procent) i %d och en lägre i %d. "
+               "%d av skillnaderna är större än slumpen förklarar (*).</p>\n",
+            higher, total, same, lower, marked);
+}
+
 static void write_variable(FILE *f, const analysis_data *d, const char *var,
                            const frame_strings *levels, long min_cell) {
     const omr_template *t = d->tmpl;
@@ -374,6 +410,7 @@ static void write_variable(FILE *f, const analysis_data *d, const char *var,
             fputs("</tr>\n", f);
         }
         fputs("</table></div>\n", f);
+        compare_two(f, d, var, levels, min_cell);
     }
     for (size_t q = 0; q < t->n_questions; q++) {
         const template_question *tq = &t->questions[q];
