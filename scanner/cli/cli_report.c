@@ -16,6 +16,11 @@
 #include "cli/cli.h"
 #include "survey/frame.h"
 #include "survey/report.h"
+#include "survey/report_areas.h"
+#include "survey/report_groups.h"
+#include "survey/report_national.h"
+#include "survey/report_trends.h"
+#include <time.h>
 #include "ledger/store.h"
 #include "reading/reference.h"
 
@@ -33,6 +38,20 @@ static const char *const report_usage =
     "        A value resting on fewer than N answers (default 5) is shown as \".\"\n"
     "        with a footnote; --excel writes the CSV tables for Excel (';', decimal\n"
     "        comma, UTF-8 byte order mark)\n"
+    "  omr report ... --by VAR[,VAR] --out DIR\n"
+    "        also DIR/grupper.html and groups.csv: every figure per group of each frame\n"
+    "        variable (or unit), with 95% Wilson intervals and a mark (*) where a group\n"
+    "        differs from the others more than chance (two-proportion z-test)\n"
+    "  omr report ... [--areas FILE] --out DIR\n"
+    "        also DIR/omraden.html and areas.csv: each unit's result per area, the areas\n"
+    "        defined in FILE (default: the template's .areas file beside its .cfg)\n"
+    "  omr report ... [--trends FILE] [--earlier YEAR=DB ...] [--year YYYY] --out DIR\n"
+    "        also DIR/trender.html and trends.csv: this year's figures beside earlier\n"
+    "        years' published ones from FILE (unit,item,year,value) and those computed\n"
+    "        from earlier years' own ledgers, with the change in points\n"
+    "  omr report ... --national [--earlier YEAR=DB ...] [--year YYYY] [--by VAR] --out DIR\n"
+    "        also DIR/riket.html and national.csv: per Ja/Nej indicator the share answering\n"
+    "        Ja for each year (earlier years from their own ledgers) and by VAR\n"
     "  omr report export-analysis [--weight VAR,...] [--excel] --out DIR\n"
     "        data.csv (respondents joined with the frame's variables), codebook.csv,\n"
     "        data.sps (SPSS, PSPP), data.R, data.sav (SPSS, PSPP, R haven) and\n"
@@ -57,6 +76,43 @@ static void split_names(const char *text, frame_strings *out) {
     free(copy);
 }
 
+/* The template's areas file beside its .cfg, when there is one (caller frees). */
+static char *cli_areas_path(const char *template_name) {
+    char *path = template_find(template_name);
+    if (!path)
+        return NULL;
+    char *dot = strrchr(path, '.');
+    size_t stem = dot && strcmp(dot, ".cfg") == 0 ? (size_t)(dot - path) : strlen(path);
+    char *areas = malloc(stem + 7);
+    if (areas)
+        snprintf(areas, stem + 7, "%.*s.areas", (int)stem, path);
+    free(path);
+    if (areas && access(areas, R_OK) != 0) {
+        free(areas);
+        areas = NULL;
+    }
+    return areas;
+}
+
+/* The earlier years' ledgers ("2020=oj2020.db"), loaded with this year's
+ * template into loaded[0..*n-1] (caller frees each with analysis_free). */
+static int load_earlier(const char *const *earlier, size_t n_earlier, const omr_template *t,
+                        analysis_data *loaded, int *years, size_t *n, omr_error *err) {
+    int rc = OMR_OK;
+    *n = 0;
+    for (size_t i = 0; i < n_earlier && rc == OMR_OK; i++) {
+        const char *path = strchr(earlier[i], '=') + 1;
+        sqlite3 *db = NULL;
+        if (access(path, F_OK) != 0)
+            rc = omr_fail(err, OMR_ERR_INVALID, "--earlier %s: no ledger at %s", earlier[i], path);
+        else if ((rc = store_open(path, &db, err)) == OMR_OK && (rc = frame_open(db, err)) == OMR_OK &&
+                 (rc = analysis_load(db, t, &loaded[*n], err)) == OMR_OK)
+            years[(*n)++] = atoi(earlier[i]);
+        store_close(db);
+    }
+    return rc;
+}
+
 int cmd_report(int argc, char **argv) {
     const char *action = "report";
     int shift = 0;
@@ -73,12 +129,21 @@ int cmd_report(int argc, char **argv) {
                                             {"title", required_argument, 0, 'T'},
                                             {"excel", no_argument, 0, 'x'},
                                             {"min-cell", required_argument, 0, 'm'},
+                                            {"by", required_argument, 0, 'b'},
+                                            {"areas", required_argument, 0, 'a'},
+                                            {"trends", required_argument, 0, 'R'},
+                                            {"year", required_argument, 0, 'Y'},
+                                            {"national", no_argument, 0, 'N'},
+                                            {"earlier", required_argument, 0, 'E'},
                                             {"help", no_argument, 0, 'h'},
                                             {0, 0, 0, 0}};
     const char *db_path = "omr.db", *template_id = NULL, *format = "text", *weight = NULL,
-               *out = NULL, *total_label = "Totalt", *title = NULL;
-    int excel = 0, c;
+               *out = NULL, *total_label = "Totalt", *title = NULL, *by = NULL, *areas_path = NULL,
+               *trends_path = NULL, *year_text = NULL;
+    int excel = 0, national = 0, has_areas = 0, has_trends = 0, c;
     long min_cell = REPORT_MIN_CELL_DEFAULT;
+    const char *earlier[16];
+    size_t n_earlier = 0;
     optind = 1;
     while ((c = getopt_long(argc - shift, argv + shift, "", options, NULL)) != -1) {
         switch (c) {
@@ -101,6 +166,18 @@ int cmd_report(int argc, char **argv) {
             }
             break;
         }
+        case 'b': by = optarg; break;
+        case 'a': areas_path = optarg; break;
+        case 'R': trends_path = optarg; break;
+        case 'Y': year_text = optarg; break;
+        case 'N': national = 1; break;
+        case 'E':
+            if (n_earlier == sizeof earlier / sizeof *earlier || !strchr(optarg, '=')) {
+                fprintf(stderr, "omr report: --earlier YEAR=DB, at most 16 times\n");
+                return EXIT_USAGE;
+            }
+            earlier[n_earlier++] = optarg;
+            break;
         case 'h': fputs(report_usage, stdout); return EXIT_DONE;
         default: fputs(report_usage, stderr); return EXIT_USAGE;
         }
@@ -136,7 +213,7 @@ int cmd_report(int argc, char **argv) {
     omr_template *t = NULL;
     report_rates rates = {0};
     analysis_data data = {0};
-    frame_strings names = {0};
+    frame_strings names = {0}, by_names = {0};
     if (frame_pick_template(db, template_id, picked, sizeof picked, &err) != OMR_OK) {
         fprintf(stderr, "omr report: %s\n", err.message);
         status = EXIT_USAGE;
@@ -188,15 +265,64 @@ int cmd_report(int argc, char **argv) {
     if (strcmp(action, "report") == 0) {
         report_options o = {.total_label = total_label, .title = title, .min_cell = min_cell,
                             .excel = excel};
-        if (report_write(db, &data, &rates, out, &o, &err) != OMR_OK) {
+        split_names(by, &by_names);
+        report_groups_options go = {.vars = by_names.items, .n_vars = by_names.count, .min_cell = min_cell};
+        int wrc = report_write(db, &data, &rates, out, &o, &err);
+        if (wrc == OMR_OK && by_names.count)
+            wrc = report_groups_write(&data, out, &o, &go, &err);
+        char *default_areas = areas_path ? NULL : cli_areas_path(picked);
+        const char *ap = areas_path ? areas_path : default_areas;
+        report_areas areas = {0};
+        has_areas = ap != NULL;
+        if (wrc == OMR_OK && ap && (wrc = report_areas_load(ap, t, &areas, &err)) == OMR_OK)
+            wrc = report_areas_write(&data, &areas, out, &o, &err);
+        free(default_areas);
+        time_t now = time(NULL);
+        struct tm tm;
+        localtime_r(&now, &tm);
+        int year = year_text ? atoi(year_text) : tm.tm_year + 1900;
+        analysis_data loaded[16];
+        int years[17];
+        size_t n_loaded = 0;
+        if (wrc == OMR_OK)
+            wrc = load_earlier(earlier, n_earlier, t, loaded, years, &n_loaded, &err);
+        has_trends = trends_path || (n_loaded && !national);
+        if (wrc == OMR_OK && has_trends) {
+            report_trends trends = {0};
+            if (trends_path)
+                wrc = report_trends_load(trends_path, &data, &areas, total_label, &trends, &err);
+            for (size_t i = 0; i < n_loaded && wrc == OMR_OK; i++)
+                wrc = report_trends_add_year(&trends, &loaded[i], &areas, years[i], &err);
+            if (wrc == OMR_OK)
+                wrc = report_trends_write(&data, &areas, &trends, year, out, &o, &err);
+            report_trends_free(&trends);
+        }
+        report_areas_free(&areas);
+        if (wrc == OMR_OK && national) {
+            report_year ry[17] = {{.data = &data, .year = year}};
+            for (size_t i = 0; i < n_loaded; i++)
+                ry[i + 1] = (report_year){.data = &loaded[i], .year = years[i]};
+            wrc = report_national_write(ry, n_loaded + 1, by_names.count ? by_names.items[0] : NULL,
+                                        out, &o, &err);
+        }
+        for (size_t i = 0; i < n_loaded; i++)
+            analysis_free(&loaded[i]);
+        if (wrc != OMR_OK) {
             fprintf(stderr, "omr report: %s\n", err.message);
-            status = EXIT_OUTPUT;
-        } else
+            status = wrc == OMR_ERR_INVALID ? EXIT_USAGE : EXIT_OUTPUT;
+        } else {
             fprintf(stderr,
                     "omr report: %zu respondents of %ld in the frame of %s%s%s; values on fewer "
                     "than %ld answers suppressed; open %s/index.html\n",
                     data.n_rows, rates.total.sent, t->id, data.weight_vars ? ", weighted on " : "",
                     data.weight_vars ? data.weight_vars : "", min_cell, out);
+            static const char *const pages[] = {"grupper.html (per group)", "omraden.html (per area)",
+                                                "trender.html (earlier years)", "riket.html (national)"};
+            int wrote[] = {by_names.count > 0, has_areas, has_trends, national};
+            for (size_t i = 0; i < 4; i++)
+                if (wrote[i])
+                    fprintf(stderr, "omr report: also %s/%s\n", out, pages[i]);
+        }
     } else {
         analysis_export_options o = {.excel = excel};
         if (analysis_export(&data, out, &o, &err) != OMR_OK ||
@@ -212,6 +338,7 @@ int cmd_report(int argc, char **argv) {
     }
 done:
     frame_strings_free(&names);
+    frame_strings_free(&by_names);
     analysis_free(&data);
     report_rates_free(&rates);
     template_free(t);
