@@ -120,7 +120,7 @@ char *omr_find_data_file(const char *folder, const char *env_var, const char *na
             snprintf(beside, sizeof beside, "%s", exe);
         }
     }
-    char share[4096], installed[4096 + 16] = "";
+    char share[4096], installed[sizeof beside + 16] = "";
     snprintf(share, sizeof share, "%s", OMR_SHARE_DIR);
     if (*beside) /* an installed tree moved as a whole (make install DESTDIR=...): PREFIX/bin/omr */
         snprintf(installed, sizeof installed, "%s/share/omr", beside);
