@@ -217,6 +217,31 @@ extern "C" cvw_features *cvw_features_detect(const omr_image *image, int max_fea
     }
 }
 
+extern "C" cvw_features *cvw_features_sample(const cvw_features *features, int n) {
+    cvw_features *f = new (std::nothrow) cvw_features;
+    if (!f)
+        return nullptr;
+    try {
+        int total = (int)features->keypoints.size();
+        int step = n > 0 && total > n ? (total + n - 1) / n : 1;
+        std::vector<int> rows;
+        for (int i = 0; i < total; i += step)
+            rows.push_back(i);
+        f->descriptors = cv::Mat((int)rows.size(), features->descriptors.cols, features->descriptors.type());
+        for (size_t k = 0; k < rows.size(); k++) {
+            f->keypoints.push_back(features->keypoints[rows[k]]);
+            features->descriptors.row(rows[k]).copyTo(f->descriptors.row((int)k));
+        }
+        return f;
+    } catch (const cv::Exception &) {
+        delete f;
+        return nullptr;
+    } catch (const std::bad_alloc &) {
+        delete f;
+        return nullptr;
+    }
+}
+
 extern "C" void cvw_features_free(cvw_features *features) { delete features; }
 
 extern "C" int cvw_features_count(const cvw_features *features) {

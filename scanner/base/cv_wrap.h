@@ -66,6 +66,10 @@ typedef struct cvw_features cvw_features;
 /* Finds up to `max_features` ORB features, spread over the image (a grid of
  * cells each keeps its strongest); NULL when out of memory. */
 cvw_features *cvw_features_detect(const omr_image *image, int max_features);
+/* Every k-th of `features`, at most `n` of them (so still spread over the
+ * image, as detect left them): a cheap first comparison. NULL when out of
+ * memory. */
+cvw_features *cvw_features_sample(const cvw_features *features, int n);
 void cvw_features_free(cvw_features *features);
 int cvw_features_count(const cvw_features *features);
 

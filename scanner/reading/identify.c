@@ -447,35 +447,92 @@ static void anonymous_code(const omr_image *page, char *code, size_t size) {
     snprintf(code, size, "%s", buf);
 }
 
+/* A blank page that may be the scan's, and how much it looks like it. */
+typedef struct {
+    const omr_template *t;
+    int page;
+    int likeness;      /* reference_likeness */
+    int order;         /* place among the allowed pages */
+} look_candidate;
+
+static int by_likeness(const void *a, const void *b) {
+    const look_candidate *x = a, *y = b;
+    if (x->likeness != y->likeness)
+        return y->likeness - x->likeness;
+    return x->order - y->order;
+}
+
+static int by_order(const void *a, const void *b) {
+    return ((const look_candidate *)a)->order - ((const look_candidate *)b)->order;
+}
+
+/* How many pages are matched in full: the likeliest LOOK_SHORTLIST, and any
+ * other at least half as likely as the likeliest (copies of one blank). */
+#define LOOK_SHORTLIST 3
+
 /* The page among those allowed (all pages of templates with no code, or of
- * one template) that the scan matches clearly best. Returns OMR_OK with
- * template, page and map; OMR_ERR_NOT_FOUND with a message otherwise. */
+ * one template) that the scan matches clearly best. Among many pages, each
+ * is first compared cheaply (a sample of the features, reference_likeness)
+ * and only a shortlist matched in full. Returns OMR_OK with template, page
+ * and map; OMR_ERR_NOT_FOUND with a message otherwise. */
 static int match_by_look(const omr_image *page, const template_list *hints, const omr_template *only,
                          const omr_template **tmpl, int *page_no, double h[9], omr_error *err) {
+    size_t n_allowed = 0;
+    for (size_t i = 0; i < hints->n_templates; i++) {
+        const omr_template *t = hints->templates[i];
+        if (!(only ? t != only : t->identity.kind != IDENTITY_NONE))
+            n_allowed += t->n_pages;
+    }
+    look_candidate *cand = calloc(n_allowed ? n_allowed : 1, sizeof *cand);
+    if (!cand)
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
     reference_scan rs;
     int rc = reference_scan_prepare(page, &rs, err);
-    if (rc != OMR_OK)
+    if (rc != OMR_OK) {
+        free(cand);
         return rc;
-    int best = 0, second = 0;
+    }
+    size_t n = 0;
     for (size_t i = 0; i < hints->n_templates; i++) {
         const omr_template *t = hints->templates[i];
         if (only ? t != only : t->identity.kind != IDENTITY_NONE)
             continue;
         for (size_t p = 1; p <= t->n_pages; p++) {
-            const reference_page *ref = template_reference(t, (int)p);
-            double hm[9];
-            int inliers = ref ? reference_match(ref, &rs, hm) : 0;
-            if (inliers > best) {
-                second = best;
-                best = inliers;
-                *tmpl = t;
-                *page_no = (int)p;
-                memcpy(h, hm, sizeof hm);
-            } else if (inliers > second) {
-                second = inliers;
-            }
+            assert(n < n_allowed);
+            cand[n] = (look_candidate){t, (int)p, 0, (int)n};
+            n++;
         }
     }
+    size_t n_full = n;
+    if (n > LOOK_SHORTLIST + 1) {
+        for (size_t k = 0; k < n; k++) {
+            const reference_page *ref = template_reference(cand[k].t, cand[k].page);
+            cand[k].likeness = ref ? reference_likeness(ref, &rs) : 0;
+        }
+        qsort(cand, n, sizeof *cand, by_likeness);
+        n_full = LOOK_SHORTLIST;
+        while (n_full < n && cand[n_full].likeness > 0 && 2 * cand[n_full].likeness >= cand[0].likeness)
+            n_full++;
+        if (cand[0].likeness == 0)
+            n_full = n; /* nothing to go by: every page in full */
+        qsort(cand, n_full, sizeof *cand, by_order);
+    }
+    int best = 0, second = 0;
+    for (size_t k = 0; k < n_full; k++) {
+        const reference_page *ref = template_reference(cand[k].t, cand[k].page);
+        double hm[9];
+        int inliers = ref ? reference_match(ref, &rs, hm) : 0;
+        if (inliers > best) {
+            second = best;
+            best = inliers;
+            *tmpl = cand[k].t;
+            *page_no = cand[k].page;
+            memcpy(h, hm, sizeof hm);
+        } else if (inliers > second) {
+            second = inliers;
+        }
+    }
+    free(cand);
     reference_scan_clear(&rs);
     if (best == 0)
         return omr_fail(err, OMR_ERR_NOT_FOUND,

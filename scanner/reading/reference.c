@@ -32,6 +32,7 @@ void reference_page_free(reference_page *ref) {
     omr_image_free(ref->page);
     omr_image_free(ref->work);
     cvw_features_free(ref->features);
+    cvw_features_free(ref->sample);
     free(ref);
 }
 
@@ -60,7 +61,8 @@ int reference_page_from_image(omr_image *page, double page_w, double page_h,
     if (ref->work)
         ref->work_px_per_mm = ref->px_per_mm * (factor < 1 ? factor : 1.0);
     ref->features = ref->work ? cvw_features_detect(ref->work, MAX_FEATURES) : NULL;
-    if (!ref->features) {
+    ref->sample = ref->features ? cvw_features_sample(ref->features, REFERENCE_SAMPLE) : NULL;
+    if (!ref->features || !ref->sample) {
         reference_page_free(ref);
         return omr_fail(err, OMR_ERR_MEMORY, "out of memory describing the blank page");
     }
@@ -110,8 +112,9 @@ int reference_scan_prepare(const omr_image *scan, reference_scan *out, omr_error
     if (out->work) {
         out->scale = (double)out->work->width / scan->width;
         out->features = cvw_features_detect(out->work, MAX_FEATURES);
+        out->sample = out->features ? cvw_features_sample(out->features, REFERENCE_SAMPLE) : NULL;
     }
-    if (!out->features) {
+    if (!out->features || !out->sample) {
         reference_scan_clear(out);
         return omr_fail(err, OMR_ERR_MEMORY, "out of memory describing the page");
     }
@@ -121,6 +124,7 @@ int reference_scan_prepare(const omr_image *scan, reference_scan *out, omr_error
 void reference_scan_clear(reference_scan *scan) {
     omr_image_free(scan->work);
     cvw_features_free(scan->features);
+    cvw_features_free(scan->sample);
     memset(scan, 0, sizeof *scan);
 }
 
@@ -179,6 +183,11 @@ int reference_match(const reference_page *ref, const reference_scan *scan, doubl
     return plausible_sheet(mm_to_px, pw, ph) ? inliers : 0;
 }
 
+int reference_likeness(const reference_page *ref, const reference_scan *scan) {
+    double h[9];
+    int inliers = cvw_features_homography(ref->sample, scan->sample, RANSAC_WORK_PX, h);
+    return inliers > 0 ? inliers : 0;
+}
 
 /* ---- the template's blank pages ----------------------------------------------------- */
 
