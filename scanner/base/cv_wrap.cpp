@@ -248,27 +248,48 @@ extern "C" int cvw_features_count(const cvw_features *features) {
     return features ? (int)features->keypoints.size() : 0;
 }
 
+/* The features of `from` and `to` that are each other's nearest neighbour
+ * and clearly nearer than the next: their positions in src and dst. */
+static void mutual_matches(const cvw_features *from, const cvw_features *to, std::vector<cv::Point2f> &src,
+                           std::vector<cv::Point2f> &dst) {
+    cv::BFMatcher matcher(cv::NORM_HAMMING);
+    std::vector<std::vector<cv::DMatch>> ab, ba;
+    matcher.knnMatch(from->descriptors, to->descriptors, ab, 2);
+    matcher.knnMatch(to->descriptors, from->descriptors, ba, 1);
+    for (const std::vector<cv::DMatch> &m : ab) {
+        if (m.empty())
+            continue;
+        if (m.size() == 2 && m[0].distance > 0.85f * m[1].distance)
+            continue; /* not distinctive: a repeated box or letter */
+        const std::vector<cv::DMatch> &back = ba[m[0].trainIdx];
+        if (back.empty() || back[0].trainIdx != m[0].queryIdx)
+            continue; /* not mutual */
+        src.push_back(from->keypoints[m[0].queryIdx].pt);
+        dst.push_back(to->keypoints[m[0].trainIdx].pt);
+    }
+}
+
+extern "C" int cvw_features_agreeing(const cvw_features *from, const cvw_features *to) {
+    if (!from || !to || from->descriptors.empty() || to->descriptors.empty())
+        return 0;
+    try {
+        std::vector<cv::Point2f> src, dst;
+        mutual_matches(from, to, src, dst);
+        return (int)src.size();
+    } catch (const cv::Exception &) {
+        return OMR_ERR_INVALID;
+    } catch (const std::bad_alloc &) {
+        return OMR_ERR_MEMORY;
+    }
+}
+
 extern "C" int cvw_features_homography(const cvw_features *from, const cvw_features *to, double ransac_px,
                                        double h[9]) {
     if (!from || !to || from->descriptors.empty() || to->descriptors.empty())
         return 0;
     try {
-        cv::BFMatcher matcher(cv::NORM_HAMMING);
-        std::vector<std::vector<cv::DMatch>> ab, ba;
-        matcher.knnMatch(from->descriptors, to->descriptors, ab, 2);
-        matcher.knnMatch(to->descriptors, from->descriptors, ba, 1);
         std::vector<cv::Point2f> src, dst;
-        for (const std::vector<cv::DMatch> &m : ab) {
-            if (m.empty())
-                continue;
-            if (m.size() == 2 && m[0].distance > 0.85f * m[1].distance)
-                continue; /* not distinctive: a repeated box or letter */
-            const std::vector<cv::DMatch> &back = ba[m[0].trainIdx];
-            if (back.empty() || back[0].trainIdx != m[0].queryIdx)
-                continue; /* not mutual */
-            src.push_back(from->keypoints[m[0].queryIdx].pt);
-            dst.push_back(to->keypoints[m[0].trainIdx].pt);
-        }
+        mutual_matches(from, to, src, dst);
         if (src.size() < 12)
             return 0;
         std::vector<unsigned char> inlier;

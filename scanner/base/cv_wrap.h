@@ -80,6 +80,10 @@ int cvw_features_count(const cvw_features *features);
  * OMR_ERR_*. */
 int cvw_features_homography(const cvw_features *from, const cvw_features *to, double ransac_px,
                             double h[9]);
+/* How many features of `from` and `to` are each other's distinctive nearest
+ * match (as cvw_features_homography pairs them), without fitting a map: a
+ * cheap likeness of two pages. >= 0, or OMR_ERR_*. */
+int cvw_features_agreeing(const cvw_features *from, const cvw_features *to);
 
 /* ---- shapes, for finding check boxes on a blank form ------------------------------ */
 

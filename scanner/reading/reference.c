@@ -184,9 +184,8 @@ int reference_match(const reference_page *ref, const reference_scan *scan, doubl
 }
 
 int reference_likeness(const reference_page *ref, const reference_scan *scan) {
-    double h[9];
-    int inliers = cvw_features_homography(ref->sample, scan->sample, RANSAC_WORK_PX, h);
-    return inliers > 0 ? inliers : 0;
+    int n = cvw_features_agreeing(ref->sample, scan->sample);
+    return n > 0 ? n : 0;
 }
 
 /* ---- the template's blank pages ----------------------------------------------------- */

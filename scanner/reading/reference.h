@@ -59,8 +59,9 @@ void reference_scan_clear(reference_scan *scan);
 int reference_match(const reference_page *ref, const reference_scan *scan, double mm_to_px[9]);
 
 /* A cheap likeness of the blank page to the scan, for choosing which pages
- * to match in full among many: the features that agree among a sample of
- * each (about 1/36 of reference_match's work). 0 when too few agree. */
+ * to match in full among many: how many of a sample of each one's features
+ * are each other's distinctive nearest match (no map fitted: RANSAC over a
+ * page that is not the scan's is what costs). */
 int reference_likeness(const reference_page *ref, const reference_scan *scan);
 
 /* Reads and validates the template `path` (template_parse) and decodes its
