@@ -453,6 +453,8 @@ typedef struct {
     int page;
     int likeness;      /* reference_likeness */
     int order;         /* place among the allowed pages */
+    int inliers;       /* reference_match, once matched in full */
+    double map[9];
 } look_candidate;
 
 static int by_likeness(const void *a, const void *b) {
@@ -499,7 +501,7 @@ static int match_by_look(const omr_image *page, const template_list *hints, cons
             continue;
         for (size_t p = 1; p <= t->n_pages; p++) {
             assert(n < n_allowed);
-            cand[n] = (look_candidate){t, (int)p, 0, (int)n};
+            cand[n] = (look_candidate){t, (int)p, 0, (int)n, 0, {0}};
             n++;
         }
     }
@@ -521,7 +523,19 @@ static int match_by_look(const omr_image *page, const template_list *hints, cons
     for (size_t k = 0; k < n_full; k++) {
         const reference_page *ref = template_reference(cand[k].t, cand[k].page);
         double hm[9];
-        int inliers = ref ? reference_match(ref, &rs, hm) : 0;
+        int inliers = -1;
+        /* a copy of a blank already matched matches the same */
+        for (size_t j = 0; ref && j < k && inliers < 0; j++) {
+            const reference_page *prev = template_reference(cand[j].t, cand[j].page);
+            if (prev && reference_same_look(prev, ref)) {
+                inliers = cand[j].inliers;
+                memcpy(hm, cand[j].map, sizeof hm);
+            }
+        }
+        if (inliers < 0)
+            inliers = ref ? reference_match(ref, &rs, hm) : 0;
+        cand[k].inliers = inliers;
+        memcpy(cand[k].map, hm, sizeof hm);
         if (inliers > best) {
             second = best;
             best = inliers;

@@ -62,6 +62,13 @@ int reference_page_from_image(omr_image *page, double page_w, double page_h,
         ref->work_px_per_mm = ref->px_per_mm * (factor < 1 ? factor : 1.0);
     ref->features = ref->work ? cvw_features_detect(ref->work, MAX_FEATURES) : NULL;
     ref->sample = ref->features ? cvw_features_sample(ref->features, REFERENCE_SAMPLE) : NULL;
+    if (ref->work) {
+        uint64_t h = 1469598103934665603ULL;
+        for (int y = 0; y < ref->work->height; y++)
+            for (int x = 0; x < ref->work->width; x++)
+                h = (h ^ ref->work->pixels[(size_t)y * ref->work->stride + x]) * 1099511628211ULL;
+        ref->work_hash = h;
+    }
     if (!ref->features || !ref->sample) {
         reference_page_free(ref);
         return omr_fail(err, OMR_ERR_MEMORY, "out of memory describing the blank page");
@@ -186,6 +193,17 @@ int reference_match(const reference_page *ref, const reference_scan *scan, doubl
 int reference_likeness(const reference_page *ref, const reference_scan *scan) {
     int n = cvw_features_agreeing(ref->sample, scan->sample);
     return n > 0 ? n : 0;
+}
+
+int reference_same_look(const reference_page *a, const reference_page *b) {
+    if (a->work_hash != b->work_hash || a->work->width != b->work->width || a->work->height != b->work->height ||
+        a->px_per_mm != b->px_per_mm || a->page->width != b->page->width || a->page->height != b->page->height)
+        return 0;
+    for (int y = 0; y < a->work->height; y++)
+        if (memcmp(a->work->pixels + (size_t)y * a->work->stride, b->work->pixels + (size_t)y * b->work->stride,
+                   (size_t)a->work->width) != 0)
+            return 0;
+    return 1;
 }
 
 /* ---- the template's blank pages ----------------------------------------------------- */

@@ -12,6 +12,8 @@
 #ifndef OMR_REFERENCE_H
 #define OMR_REFERENCE_H
 
+#include <stdint.h>
+
 #include "base/common.h"
 #include "base/cv_wrap.h"
 #include "forms/template.h"
@@ -30,6 +32,7 @@ typedef struct reference_page {
     double work_px_per_mm;
     cvw_features *features;  /* of `work` */
     cvw_features *sample;    /* REFERENCE_SAMPLE of them, for a shortlist */
+    uint64_t work_hash;      /* of `work`'s pixels: copies of one blank match alike */
 } reference_page;
 
 /* Reads page `index` (0-based) of the image or PDF `path` as the blank page
@@ -63,6 +66,11 @@ int reference_match(const reference_page *ref, const reference_scan *scan, doubl
  * are each other's distinctive nearest match (no map fitted: RANSAC over a
  * page that is not the scan's is what costs). */
 int reference_likeness(const reference_page *ref, const reference_scan *scan);
+
+/* 1 when the two blank pages are the same image at the working resolution
+ * (the same blank given to several templates or copies): every scan matches
+ * them alike. */
+int reference_same_look(const reference_page *a, const reference_page *b);
 
 /* Reads and validates the template `path` (template_parse) and decodes its
  * blank pages, if it names any. On success returns OMR_OK and *out owns the
