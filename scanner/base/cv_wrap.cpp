@@ -14,6 +14,8 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <vector>
 
 static cv::Mat as_mat(const omr_image *image) {
@@ -252,20 +254,53 @@ extern "C" int cvw_features_count(const cvw_features *features) {
  * and clearly nearer than the next: their positions in src and dst. */
 static void mutual_matches(const cvw_features *from, const cvw_features *to, std::vector<cv::Point2f> &src,
                            std::vector<cv::Point2f> &dst) {
-    cv::BFMatcher matcher(cv::NORM_HAMMING);
-    std::vector<std::vector<cv::DMatch>> ab, ba;
-    matcher.knnMatch(from->descriptors, to->descriptors, ab, 2);
-    matcher.knnMatch(to->descriptors, from->descriptors, ba, 1);
-    for (const std::vector<cv::DMatch> &m : ab) {
-        if (m.empty())
+    /* BFMatcher's knnMatch both ways, in one pass over the distances: for
+     * each `from` row its nearest two (the earlier on a tie, as knnMatch
+     * keeps them), for each `to` row its nearest `from` row. ORB's
+     * descriptors are 32 bytes: four words and a popcount each. */
+    const cv::Mat &a = from->descriptors, &b = to->descriptors;
+    CV_Assert(a.type() == CV_8U && b.type() == CV_8U && a.cols == b.cols);
+    int na = a.rows, nb = b.rows, words = (a.cols + 7) / 8;
+    std::vector<uint64_t> wa((size_t)na * words, 0), wb((size_t)nb * words, 0);
+    for (int i = 0; i < na; i++)
+        memcpy(&wa[(size_t)i * words], a.ptr<uint8_t>(i), (size_t)a.cols);
+    for (int j = 0; j < nb; j++)
+        memcpy(&wb[(size_t)j * words], b.ptr<uint8_t>(j), (size_t)b.cols);
+    std::vector<int> best1(na, INT32_MAX), best2(na, INT32_MAX), idx1(na, -1);
+    std::vector<int> col_best(nb, INT32_MAX), col_idx(nb, -1);
+    for (int i = 0; i < na; i++) {
+        const uint64_t *x = &wa[(size_t)i * words];
+        int d1 = INT32_MAX, d2 = INT32_MAX, j1 = -1;
+        for (int j = 0; j < nb; j++) {
+            const uint64_t *y = &wb[(size_t)j * words];
+            int d = 0;
+            for (int w = 0; w < words; w++)
+                d += __builtin_popcountll(x[w] ^ y[w]);
+            if (d < d1) {
+                d2 = d1;
+                d1 = d;
+                j1 = j;
+            } else if (d < d2) {
+                d2 = d;
+            }
+            if (d < col_best[j]) {
+                col_best[j] = d;
+                col_idx[j] = i;
+            }
+        }
+        best1[i] = d1;
+        best2[i] = d2;
+        idx1[i] = j1;
+    }
+    for (int i = 0; i < na; i++) {
+        if (idx1[i] < 0)
             continue;
-        if (m.size() == 2 && m[0].distance > 0.85f * m[1].distance)
+        if (nb >= 2 && (float)best1[i] > 0.85f * (float)best2[i])
             continue; /* not distinctive: a repeated box or letter */
-        const std::vector<cv::DMatch> &back = ba[m[0].trainIdx];
-        if (back.empty() || back[0].trainIdx != m[0].queryIdx)
+        if (col_idx[idx1[i]] != i)
             continue; /* not mutual */
-        src.push_back(from->keypoints[m[0].queryIdx].pt);
-        dst.push_back(to->keypoints[m[0].trainIdx].pt);
+        src.push_back(from->keypoints[i].pt);
+        dst.push_back(to->keypoints[idx1[i]].pt);
     }
 }
 
