@@ -320,12 +320,17 @@ extern "C" int cvw_features_agreeing(const cvw_features *from, const cvw_feature
 
 extern "C" int cvw_features_homography(const cvw_features *from, const cvw_features *to, double ransac_px,
                                        double h[9]) {
+    return cvw_features_homography_min(from, to, ransac_px, 12, h);
+}
+
+extern "C" int cvw_features_homography_min(const cvw_features *from, const cvw_features *to, double ransac_px,
+                                           int min_pairs, double h[9]) {
     if (!from || !to || from->descriptors.empty() || to->descriptors.empty())
         return 0;
     try {
         std::vector<cv::Point2f> src, dst;
         mutual_matches(from, to, src, dst);
-        if (src.size() < 12)
+        if (src.size() < 12 || (int)src.size() < min_pairs)
             return 0;
         std::vector<unsigned char> inlier;
         cv::Mat hm = cv::findHomography(src, dst, cv::RANSAC, ransac_px, inlier, 4000, 0.999);

@@ -80,6 +80,10 @@ int cvw_features_count(const cvw_features *features);
  * OMR_ERR_*. */
 int cvw_features_homography(const cvw_features *from, const cvw_features *to, double ransac_px,
                             double h[9]);
+/* The same, but 0 at once (no RANSAC) when fewer than `min_pairs` features
+ * pair up: the map could not have that many inliers. */
+int cvw_features_homography_min(const cvw_features *from, const cvw_features *to, double ransac_px,
+                                int min_pairs, double h[9]);
 /* How many features of `from` and `to` are each other's distinctive nearest
  * match (as cvw_features_homography pairs them), without fitting a map: a
  * cheap likeness of two pages. >= 0, or OMR_ERR_*. */

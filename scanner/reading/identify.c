@@ -517,12 +517,14 @@ static int match_by_look(const omr_image *page, const template_list *hints, cons
             n_full++;
         if (cand[0].likeness == 0)
             n_full = n; /* nothing to go by: every page in full */
-        qsort(cand, n_full, sizeof *cand, by_order);
     }
-    int best = 0, second = 0;
+    /* Likeliest first; a page that cannot reach more than half the best
+     * count so far can neither win nor make the winner ambiguous, and is
+     * not fitted. */
+    int most = 0;
     for (size_t k = 0; k < n_full; k++) {
         const reference_page *ref = template_reference(cand[k].t, cand[k].page);
-        double hm[9];
+        double hm[9] = {0};
         int inliers = -1;
         /* a copy of a blank already matched matches the same */
         for (size_t j = 0; ref && j < k && inliers < 0; j++) {
@@ -533,15 +535,24 @@ static int match_by_look(const omr_image *page, const template_list *hints, cons
             }
         }
         if (inliers < 0)
-            inliers = ref ? reference_match(ref, &rs, hm) : 0;
+            inliers = ref ? reference_match_at_least(ref, &rs, most / 2 + 1, hm) : 0;
         cand[k].inliers = inliers;
         memcpy(cand[k].map, hm, sizeof hm);
+        if (inliers > most)
+            most = inliers;
+    }
+    /* the winner as when every page was matched in full, in their order */
+    qsort(cand, n_full, sizeof *cand, by_order);
+    int best = 0, second = 0;
+    for (size_t k = 0; k < n_full; k++) {
+        int inliers = cand[k].inliers;
+        const double *hm = cand[k].map;
         if (inliers > best) {
             second = best;
             best = inliers;
             *tmpl = cand[k].t;
             *page_no = cand[k].page;
-            memcpy(h, hm, sizeof hm);
+            memcpy(h, hm, sizeof cand[k].map);
         } else if (inliers > second) {
             second = inliers;
         }

@@ -176,8 +176,13 @@ static int plausible_sheet(const double h[9], double pw, double ph) {
 }
 
 int reference_match(const reference_page *ref, const reference_scan *scan, double mm_to_px[9]) {
+    return reference_match_at_least(ref, scan, 0, mm_to_px);
+}
+
+int reference_match_at_least(const reference_page *ref, const reference_scan *scan, int at_least,
+                             double mm_to_px[9]) {
     double h[9];
-    int inliers = cvw_features_homography(ref->features, scan->features, RANSAC_WORK_PX, h);
+    int inliers = cvw_features_homography_min(ref->features, scan->features, RANSAC_WORK_PX, at_least, h);
     if (inliers < MIN_INLIERS)
         return 0;
     /* mm -> reference work px -> scan work px -> scan px */

@@ -60,6 +60,10 @@ void reference_scan_clear(reference_scan *scan);
  * agreeing features and sets mm_to_px (template mm -> scan px, row-major,
  * [8] = 1); 0 when the page does not match. */
 int reference_match(const reference_page *ref, const reference_scan *scan, double mm_to_px[9]);
+/* The same, but 0 without fitting a map when fewer than `at_least` features
+ * could agree (a page that cannot beat the one matched best so far). */
+int reference_match_at_least(const reference_page *ref, const reference_scan *scan, int at_least,
+                             double mm_to_px[9]);
 
 /* A cheap likeness of the blank page to the scan, for choosing which pages
  * to match in full among many: how many of a sample of each one's features
