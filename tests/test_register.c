@@ -247,6 +247,43 @@ Test(register, pages_without_a_code_are_known_by_look_and_paired_by_order) {
     rm_rf(dir);
 }
 
+/* Among many blank pages (more than the shortlist) the scan is compared
+ * cheaply first; copies of one blank match alike, so a page that is two
+ * templates' page 1 goes to a person with equal counts, as when every page
+ * was matched in full. */
+Test(register, copies_of_one_blank_among_many_pages_tie_and_go_to_a_person) {
+    char *dir = test_tempdir();
+    char *path = write_form(dir, "identity = { kind = \"none\"; };", 0);
+    omr_template *t[3] = {NULL, NULL, NULL};
+    omr_error err = {0};
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(template_load(path, &t[i], NULL, &err), OMR_OK, "%s", err.message);
+    cr_assert(reference_same_look(template_reference(t[0], 1), template_reference(t[2], 1)));
+    cr_assert_not(reference_same_look(template_reference(t[0], 1), template_reference(t[0], 2)));
+    double truth[9];
+    omr_image *p2 = photograph(template_reference(t[0], 2)->page, truth);
+    identify_reader *reader = identify_reader_new();
+    const omr_template *one[1] = {t[0]};
+    identify_reader_set_templates(reader, one, 1);
+    page_identity a;
+    cr_assert_eq(identify_page(reader, p2, NULL, &a, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(a.page, 2);
+    const omr_template *all[3] = {t[0], t[1], t[2]};
+    identify_reader_set_templates(reader, all, 3); /* 6 pages: the shortlist */
+    cr_assert_eq(identify_page(reader, p2, NULL, &a, &err), OMR_ERR_NOT_FOUND);
+    int best = 0, second = -1;
+    const char *m = strstr(err.message, "another page (");
+    cr_assert(m, "%s", err.message);
+    cr_assert_eq(sscanf(m, "another page (%d against %d", &best, &second), 2);
+    cr_assert(best > 0 && best == second, "%s", err.message);
+    omr_image_free(p2);
+    identify_reader_free(reader);
+    for (int i = 0; i < 3; i++)
+        template_free(t[i]);
+    free(path);
+    rm_rf(dir);
+}
+
 Test(register, template_refuses_a_foreign_form_it_cannot_find) {
     char *dir = test_tempdir();
     char path[512];

@@ -14,6 +14,8 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <vector>
 
 static cv::Mat as_mat(const omr_image *image) {
@@ -217,34 +219,118 @@ extern "C" cvw_features *cvw_features_detect(const omr_image *image, int max_fea
     }
 }
 
+extern "C" cvw_features *cvw_features_sample(const cvw_features *features, int n) {
+    cvw_features *f = new (std::nothrow) cvw_features;
+    if (!f)
+        return nullptr;
+    try {
+        int total = (int)features->keypoints.size();
+        int step = n > 0 && total > n ? (total + n - 1) / n : 1;
+        std::vector<int> rows;
+        for (int i = 0; i < total; i += step)
+            rows.push_back(i);
+        f->descriptors = cv::Mat((int)rows.size(), features->descriptors.cols, features->descriptors.type());
+        for (size_t k = 0; k < rows.size(); k++) {
+            f->keypoints.push_back(features->keypoints[rows[k]]);
+            features->descriptors.row(rows[k]).copyTo(f->descriptors.row((int)k));
+        }
+        return f;
+    } catch (const cv::Exception &) {
+        delete f;
+        return nullptr;
+    } catch (const std::bad_alloc &) {
+        delete f;
+        return nullptr;
+    }
+}
+
 extern "C" void cvw_features_free(cvw_features *features) { delete features; }
 
 extern "C" int cvw_features_count(const cvw_features *features) {
     return features ? (int)features->keypoints.size() : 0;
 }
 
-extern "C" int cvw_features_homography(const cvw_features *from, const cvw_features *to, double ransac_px,
-                                       double h[9]) {
+/* The features of `from` and `to` that are each other's nearest neighbour
+ * and clearly nearer than the next: their positions in src and dst. */
+static void mutual_matches(const cvw_features *from, const cvw_features *to, std::vector<cv::Point2f> &src,
+                           std::vector<cv::Point2f> &dst) {
+    /* BFMatcher's knnMatch both ways, in one pass over the distances: for
+     * each `from` row its nearest two (the earlier on a tie, as knnMatch
+     * keeps them), for each `to` row its nearest `from` row. ORB's
+     * descriptors are 32 bytes: four words and a popcount each. */
+    const cv::Mat &a = from->descriptors, &b = to->descriptors;
+    CV_Assert(a.type() == CV_8U && b.type() == CV_8U && a.cols == b.cols);
+    int na = a.rows, nb = b.rows, words = (a.cols + 7) / 8;
+    std::vector<uint64_t> wa((size_t)na * words, 0), wb((size_t)nb * words, 0);
+    for (int i = 0; i < na; i++)
+        memcpy(&wa[(size_t)i * words], a.ptr<uint8_t>(i), (size_t)a.cols);
+    for (int j = 0; j < nb; j++)
+        memcpy(&wb[(size_t)j * words], b.ptr<uint8_t>(j), (size_t)b.cols);
+    std::vector<int> best1(na, INT32_MAX), best2(na, INT32_MAX), idx1(na, -1);
+    std::vector<int> col_best(nb, INT32_MAX), col_idx(nb, -1);
+    for (int i = 0; i < na; i++) {
+        const uint64_t *x = &wa[(size_t)i * words];
+        int d1 = INT32_MAX, d2 = INT32_MAX, j1 = -1;
+        for (int j = 0; j < nb; j++) {
+            const uint64_t *y = &wb[(size_t)j * words];
+            int d = 0;
+            for (int w = 0; w < words; w++)
+                d += __builtin_popcountll(x[w] ^ y[w]);
+            if (d < d1) {
+                d2 = d1;
+                d1 = d;
+                j1 = j;
+            } else if (d < d2) {
+                d2 = d;
+            }
+            if (d < col_best[j]) {
+                col_best[j] = d;
+                col_idx[j] = i;
+            }
+        }
+        best1[i] = d1;
+        best2[i] = d2;
+        idx1[i] = j1;
+    }
+    for (int i = 0; i < na; i++) {
+        if (idx1[i] < 0)
+            continue;
+        if (nb >= 2 && (float)best1[i] > 0.85f * (float)best2[i])
+            continue; /* not distinctive: a repeated box or letter */
+        if (col_idx[idx1[i]] != i)
+            continue; /* not mutual */
+        src.push_back(from->keypoints[i].pt);
+        dst.push_back(to->keypoints[idx1[i]].pt);
+    }
+}
+
+extern "C" int cvw_features_agreeing(const cvw_features *from, const cvw_features *to) {
     if (!from || !to || from->descriptors.empty() || to->descriptors.empty())
         return 0;
     try {
-        cv::BFMatcher matcher(cv::NORM_HAMMING);
-        std::vector<std::vector<cv::DMatch>> ab, ba;
-        matcher.knnMatch(from->descriptors, to->descriptors, ab, 2);
-        matcher.knnMatch(to->descriptors, from->descriptors, ba, 1);
         std::vector<cv::Point2f> src, dst;
-        for (const std::vector<cv::DMatch> &m : ab) {
-            if (m.empty())
-                continue;
-            if (m.size() == 2 && m[0].distance > 0.85f * m[1].distance)
-                continue; /* not distinctive: a repeated box or letter */
-            const std::vector<cv::DMatch> &back = ba[m[0].trainIdx];
-            if (back.empty() || back[0].trainIdx != m[0].queryIdx)
-                continue; /* not mutual */
-            src.push_back(from->keypoints[m[0].queryIdx].pt);
-            dst.push_back(to->keypoints[m[0].trainIdx].pt);
-        }
-        if (src.size() < 12)
+        mutual_matches(from, to, src, dst);
+        return (int)src.size();
+    } catch (const cv::Exception &) {
+        return OMR_ERR_INVALID;
+    } catch (const std::bad_alloc &) {
+        return OMR_ERR_MEMORY;
+    }
+}
+
+extern "C" int cvw_features_homography(const cvw_features *from, const cvw_features *to, double ransac_px,
+                                       double h[9]) {
+    return cvw_features_homography_min(from, to, ransac_px, 12, h);
+}
+
+extern "C" int cvw_features_homography_min(const cvw_features *from, const cvw_features *to, double ransac_px,
+                                           int min_pairs, double h[9]) {
+    if (!from || !to || from->descriptors.empty() || to->descriptors.empty())
+        return 0;
+    try {
+        std::vector<cv::Point2f> src, dst;
+        mutual_matches(from, to, src, dst);
+        if (src.size() < 12 || (int)src.size() < min_pairs)
             return 0;
         std::vector<unsigned char> inlier;
         cv::Mat hm = cv::findHomography(src, dst, cv::RANSAC, ransac_px, inlier, 4000, 0.999);

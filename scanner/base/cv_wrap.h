@@ -66,6 +66,10 @@ typedef struct cvw_features cvw_features;
 /* Finds up to `max_features` ORB features, spread over the image (a grid of
  * cells each keeps its strongest); NULL when out of memory. */
 cvw_features *cvw_features_detect(const omr_image *image, int max_features);
+/* Every k-th of `features`, at most `n` of them (so still spread over the
+ * image, as detect left them): a cheap first comparison. NULL when out of
+ * memory. */
+cvw_features *cvw_features_sample(const cvw_features *features, int n);
 void cvw_features_free(cvw_features *features);
 int cvw_features_count(const cvw_features *features);
 
@@ -76,6 +80,14 @@ int cvw_features_count(const cvw_features *features);
  * OMR_ERR_*. */
 int cvw_features_homography(const cvw_features *from, const cvw_features *to, double ransac_px,
                             double h[9]);
+/* The same, but 0 at once (no RANSAC) when fewer than `min_pairs` features
+ * pair up: the map could not have that many inliers. */
+int cvw_features_homography_min(const cvw_features *from, const cvw_features *to, double ransac_px,
+                                int min_pairs, double h[9]);
+/* How many features of `from` and `to` are each other's distinctive nearest
+ * match (as cvw_features_homography pairs them), without fitting a map: a
+ * cheap likeness of two pages. >= 0, or OMR_ERR_*. */
+int cvw_features_agreeing(const cvw_features *from, const cvw_features *to);
 
 /* ---- shapes, for finding check boxes on a blank form ------------------------------ */
 

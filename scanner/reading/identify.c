@@ -33,6 +33,10 @@
 
 /* ---- finding the code on the page --------------------------------------------- */
 
+/* The first look at each hinted window is at this resolution: a 22 mm code
+ * of up to 37 modules has 2.4+ px modules, ekb-2024's 25 have 3.5 px. */
+#define SMALL_DPI 100.0
+
 struct identify_reader {
     zbar_image_scanner_t *scanner;
     zbar_image_scanner_t *foreign;  /* forms' own codes, made on first use */
@@ -136,6 +140,58 @@ static void scan_rect(identify_reader *reader, const omr_image *page, int x, int
         return;
     scan_region(reader, region, x < 0 ? 0 : x, y < 0 ? 0 : y, 1.0, result);
     omr_image_free(region);
+}
+
+/* Scans a rectangle of the page taken down by `factor` (every line): a
+ * printed code's modules are several pixels wide at 300 dpi, and zbar finds
+ * a code of 3+ px modules, so a small copy of the window costs a fraction of
+ * the full one. */
+static void scan_rect_small(identify_reader *reader, const omr_image *page, int x, int y, int w, int h,
+                            double factor, scan_result *result) {
+    omr_image *region = omr_image_crop(page, x, y, w, h);
+    if (!region)
+        return;
+    omr_image *small = cvw_resize(region, factor);
+    /* the factor actually applied, as the rounded size gives it */
+    double f = small ? (double)small->width / region->width : 0;
+    omr_image_free(region);
+    if (!small)
+        return;
+    zbar_image_scanner_set_config(reader->scanner, 0, ZBAR_CFG_X_DENSITY, 1);
+    zbar_image_scanner_set_config(reader->scanner, 0, ZBAR_CFG_Y_DENSITY, 1);
+    scan_region(reader, small, x < 0 ? 0 : x, y < 0 ? 0 : y, f, result);
+    omr_image_free(small);
+}
+
+/* The corners of a code found on a small copy are a few pixels off; locate
+ * takes the page's scale from them. The code alone (and a quarter of its side
+ * around it) is read again at full size, every other line from the window's
+ * own origin (x0, y0) as the full-size search would: the same corners for a
+ * fraction of the work. The small copy's corners stay if that fails. */
+static void refine_corners(identify_reader *reader, const omr_image *page, int x0, int y0, scan_result *result) {
+    if (!result->identity.has_corners)
+        return;
+    double minx = 1e9, miny = 1e9, maxx = -1e9, maxy = -1e9;
+    for (int i = 0; i < 4; i++) {
+        minx = fmin(minx, result->identity.corners[i].x);
+        maxx = fmax(maxx, result->identity.corners[i].x);
+        miny = fmin(miny, result->identity.corners[i].y);
+        maxy = fmax(maxy, result->identity.corners[i].y);
+    }
+    double margin = fmax(maxx - minx, maxy - miny) / 4 + 4;
+    int x = (int)floor(minx - margin), y = (int)floor(miny - margin);
+    x0 = x0 < 0 ? 0 : x0;
+    y0 = y0 < 0 ? 0 : y0;
+    x -= (x - x0) & 1; /* the same scan lines as from the window's origin */
+    y -= (y - y0) & 1;
+    int w = (int)ceil(maxx + margin) - x, h = (int)ceil(maxy + margin) - y;
+    scan_result sharp = {0};
+    scan_rect(reader, page, x, y, w, h, 2, &sharp);
+    if (sharp.found_ours && sharp.identity.has_corners &&
+        strcmp(sharp.identity.code, result->identity.code) == 0 &&
+        strcmp(sharp.identity.template_id, result->identity.template_id) == 0 &&
+        sharp.identity.page == result->identity.page)
+        result->identity = sharp.identity;
 }
 
 /* The window, in scan pixels, where a code printed at `area` (mm) lies when
@@ -244,6 +300,18 @@ static int identify_omr(identify_reader *reader, const omr_image *page, const id
         /* portrait scans are most likely upright or upside down */
         static const int portrait[4] = {0, 2, 1, 3}, landscape[4] = {1, 3, 0, 2};
         const int *order = w > h ? landscape : portrait;
+        /* first each window at about SMALL_DPI: a few per cent of the work */
+        double dpi = page->dpi > 0 ? page->dpi : (w > h ? w : h) / 11.7;
+        double factor = SMALL_DPI / dpi;
+        if (factor < 0.75)
+            for (int k = 0; k < 4 && !result.found_ours; k++)
+                for (size_t a = 0; a < hints->n_areas && !result.found_ours; a++) {
+                    int x, y, ww, hh;
+                    hinted_window(page, hints, &hints->areas[a], order[k], &x, &y, &ww, &hh);
+                    scan_rect_small(reader, page, x, y, ww, hh, factor, &result);
+                    if (result.found_ours)
+                        refine_corners(reader, page, x, y, &result);
+                }
         for (int k = 0; k < 4 && !result.found_ours; k++)
             for (size_t a = 0; a < hints->n_areas && !result.found_ours; a++) {
                 int x, y, ww, hh;
@@ -379,35 +447,117 @@ static void anonymous_code(const omr_image *page, char *code, size_t size) {
     snprintf(code, size, "%s", buf);
 }
 
+/* A blank page that may be the scan's, and how much it looks like it. */
+typedef struct {
+    const omr_template *t;
+    int page;
+    int likeness;      /* reference_likeness */
+    int order;         /* place among the allowed pages */
+    int inliers;       /* reference_match, once matched in full */
+    double map[9];
+} look_candidate;
+
+static int by_likeness(const void *a, const void *b) {
+    const look_candidate *x = a, *y = b;
+    if (x->likeness != y->likeness)
+        return y->likeness - x->likeness;
+    return x->order - y->order;
+}
+
+static int by_order(const void *a, const void *b) {
+    return ((const look_candidate *)a)->order - ((const look_candidate *)b)->order;
+}
+
+/* How many pages are matched in full: the likeliest LOOK_SHORTLIST, and any
+ * other at least half as likely as the likeliest (copies of one blank). */
+#define LOOK_SHORTLIST 3
+
 /* The page among those allowed (all pages of templates with no code, or of
- * one template) that the scan matches clearly best. Returns OMR_OK with
- * template, page and map; OMR_ERR_NOT_FOUND with a message otherwise. */
+ * one template) that the scan matches clearly best. Among many pages, each
+ * is first compared cheaply (a sample of the features, reference_likeness)
+ * and only a shortlist matched in full. Returns OMR_OK with template, page
+ * and map; OMR_ERR_NOT_FOUND with a message otherwise. */
 static int match_by_look(const omr_image *page, const template_list *hints, const omr_template *only,
                          const omr_template **tmpl, int *page_no, double h[9], omr_error *err) {
+    size_t n_allowed = 0;
+    for (size_t i = 0; i < hints->n_templates; i++) {
+        const omr_template *t = hints->templates[i];
+        if (!(only ? t != only : t->identity.kind != IDENTITY_NONE))
+            n_allowed += t->n_pages;
+    }
+    look_candidate *cand = calloc(n_allowed ? n_allowed : 1, sizeof *cand);
+    if (!cand)
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
     reference_scan rs;
     int rc = reference_scan_prepare(page, &rs, err);
-    if (rc != OMR_OK)
+    if (rc != OMR_OK) {
+        free(cand);
         return rc;
-    int best = 0, second = 0;
+    }
+    size_t n = 0;
     for (size_t i = 0; i < hints->n_templates; i++) {
         const omr_template *t = hints->templates[i];
         if (only ? t != only : t->identity.kind != IDENTITY_NONE)
             continue;
         for (size_t p = 1; p <= t->n_pages; p++) {
-            const reference_page *ref = template_reference(t, (int)p);
-            double hm[9];
-            int inliers = ref ? reference_match(ref, &rs, hm) : 0;
-            if (inliers > best) {
-                second = best;
-                best = inliers;
-                *tmpl = t;
-                *page_no = (int)p;
-                memcpy(h, hm, sizeof hm);
-            } else if (inliers > second) {
-                second = inliers;
-            }
+            assert(n < n_allowed);
+            cand[n] = (look_candidate){t, (int)p, 0, (int)n, 0, {0}};
+            n++;
         }
     }
+    size_t n_full = n;
+    if (n > LOOK_SHORTLIST + 1) {
+        for (size_t k = 0; k < n; k++) {
+            const reference_page *ref = template_reference(cand[k].t, cand[k].page);
+            cand[k].likeness = ref ? reference_likeness(ref, &rs) : 0;
+        }
+        qsort(cand, n, sizeof *cand, by_likeness);
+        n_full = LOOK_SHORTLIST;
+        while (n_full < n && cand[n_full].likeness > 0 && 2 * cand[n_full].likeness >= cand[0].likeness)
+            n_full++;
+        if (cand[0].likeness == 0)
+            n_full = n; /* nothing to go by: every page in full */
+    }
+    /* Likeliest first; a page that cannot reach more than half the best
+     * count so far can neither win nor make the winner ambiguous, and is
+     * not fitted. */
+    int most = 0;
+    for (size_t k = 0; k < n_full; k++) {
+        const reference_page *ref = template_reference(cand[k].t, cand[k].page);
+        double hm[9] = {0};
+        int inliers = -1;
+        /* a copy of a blank already matched matches the same */
+        for (size_t j = 0; ref && j < k && inliers < 0; j++) {
+            const reference_page *prev = template_reference(cand[j].t, cand[j].page);
+            if (prev && reference_same_look(prev, ref)) {
+                inliers = cand[j].inliers;
+                memcpy(hm, cand[j].map, sizeof hm);
+            }
+        }
+        if (inliers < 0)
+            inliers = ref ? reference_match_at_least(ref, &rs, most / 2 + 1, hm) : 0;
+        cand[k].inliers = inliers;
+        memcpy(cand[k].map, hm, sizeof hm);
+        if (inliers > most)
+            most = inliers;
+    }
+    /* the winner as when every page was matched in full, in their order */
+    qsort(cand, n_full, sizeof *cand, by_order);
+    int best = 0, second = 0;
+    for (size_t k = 0; k < n_full; k++) {
+        int inliers = cand[k].inliers;
+        const double *hm = cand[k].map;
+        if (inliers > best) {
+            second = best;
+            best = inliers;
+            *tmpl = cand[k].t;
+            *page_no = cand[k].page;
+            memcpy(h, hm, sizeof cand[k].map);
+        } else if (inliers > second) {
+            second = inliers;
+        }
+    }
+    free(cand);
     reference_scan_clear(&rs);
     if (best == 0)
         return omr_fail(err, OMR_ERR_NOT_FOUND,

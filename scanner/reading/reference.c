@@ -32,6 +32,7 @@ void reference_page_free(reference_page *ref) {
     omr_image_free(ref->page);
     omr_image_free(ref->work);
     cvw_features_free(ref->features);
+    cvw_features_free(ref->sample);
     free(ref);
 }
 
@@ -60,7 +61,15 @@ int reference_page_from_image(omr_image *page, double page_w, double page_h,
     if (ref->work)
         ref->work_px_per_mm = ref->px_per_mm * (factor < 1 ? factor : 1.0);
     ref->features = ref->work ? cvw_features_detect(ref->work, MAX_FEATURES) : NULL;
-    if (!ref->features) {
+    ref->sample = ref->features ? cvw_features_sample(ref->features, REFERENCE_SAMPLE) : NULL;
+    if (ref->work) {
+        uint64_t h = 1469598103934665603ULL;
+        for (int y = 0; y < ref->work->height; y++)
+            for (int x = 0; x < ref->work->width; x++)
+                h = (h ^ ref->work->pixels[(size_t)y * ref->work->stride + x]) * 1099511628211ULL;
+        ref->work_hash = h;
+    }
+    if (!ref->features || !ref->sample) {
         reference_page_free(ref);
         return omr_fail(err, OMR_ERR_MEMORY, "out of memory describing the blank page");
     }
@@ -110,8 +119,9 @@ int reference_scan_prepare(const omr_image *scan, reference_scan *out, omr_error
     if (out->work) {
         out->scale = (double)out->work->width / scan->width;
         out->features = cvw_features_detect(out->work, MAX_FEATURES);
+        out->sample = out->features ? cvw_features_sample(out->features, REFERENCE_SAMPLE) : NULL;
     }
-    if (!out->features) {
+    if (!out->features || !out->sample) {
         reference_scan_clear(out);
         return omr_fail(err, OMR_ERR_MEMORY, "out of memory describing the page");
     }
@@ -121,6 +131,7 @@ int reference_scan_prepare(const omr_image *scan, reference_scan *out, omr_error
 void reference_scan_clear(reference_scan *scan) {
     omr_image_free(scan->work);
     cvw_features_free(scan->features);
+    cvw_features_free(scan->sample);
     memset(scan, 0, sizeof *scan);
 }
 
@@ -165,8 +176,13 @@ static int plausible_sheet(const double h[9], double pw, double ph) {
 }
 
 int reference_match(const reference_page *ref, const reference_scan *scan, double mm_to_px[9]) {
+    return reference_match_at_least(ref, scan, 0, mm_to_px);
+}
+
+int reference_match_at_least(const reference_page *ref, const reference_scan *scan, int at_least,
+                             double mm_to_px[9]) {
     double h[9];
-    int inliers = cvw_features_homography(ref->features, scan->features, RANSAC_WORK_PX, h);
+    int inliers = cvw_features_homography_min(ref->features, scan->features, RANSAC_WORK_PX, at_least, h);
     if (inliers < MIN_INLIERS)
         return 0;
     /* mm -> reference work px -> scan work px -> scan px */
@@ -179,6 +195,21 @@ int reference_match(const reference_page *ref, const reference_scan *scan, doubl
     return plausible_sheet(mm_to_px, pw, ph) ? inliers : 0;
 }
 
+int reference_likeness(const reference_page *ref, const reference_scan *scan) {
+    int n = cvw_features_agreeing(ref->sample, scan->sample);
+    return n > 0 ? n : 0;
+}
+
+int reference_same_look(const reference_page *a, const reference_page *b) {
+    if (a->work_hash != b->work_hash || a->work->width != b->work->width || a->work->height != b->work->height ||
+        a->px_per_mm != b->px_per_mm || a->page->width != b->page->width || a->page->height != b->page->height)
+        return 0;
+    for (int y = 0; y < a->work->height; y++)
+        if (memcmp(a->work->pixels + (size_t)y * a->work->stride, b->work->pixels + (size_t)y * b->work->stride,
+                   (size_t)a->work->width) != 0)
+            return 0;
+    return 1;
+}
 
 /* ---- the template's blank pages ----------------------------------------------------- */
 

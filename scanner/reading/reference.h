@@ -12,6 +12,8 @@
 #ifndef OMR_REFERENCE_H
 #define OMR_REFERENCE_H
 
+#include <stdint.h>
+
 #include "base/common.h"
 #include "base/cv_wrap.h"
 #include "forms/template.h"
@@ -19,6 +21,7 @@
 /* Matching runs at this resolution: fast, and fine enough for a first map
  * that the marks or the boxes' own outlines then correct. */
 #define REFERENCE_WORK_DPI 100.0
+#define REFERENCE_SAMPLE 500 /* features of the cheap likeness */
 
 /* One blank page, read once when the template is loaded; immutable after,
  * so worker threads share it. */
@@ -28,6 +31,8 @@ typedef struct reference_page {
     omr_image *work;         /* the page at REFERENCE_WORK_DPI */
     double work_px_per_mm;
     cvw_features *features;  /* of `work` */
+    cvw_features *sample;    /* REFERENCE_SAMPLE of them, for a shortlist */
+    uint64_t work_hash;      /* of `work`'s pixels: copies of one blank match alike */
 } reference_page;
 
 /* Reads page `index` (0-based) of the image or PDF `path` as the blank page
@@ -44,6 +49,7 @@ typedef struct {
     omr_image *work;
     double scale;            /* work pixels per scan pixel */
     cvw_features *features;
+    cvw_features *sample;    /* REFERENCE_SAMPLE of them, for a shortlist */
 } reference_scan;
 
 int reference_scan_prepare(const omr_image *scan, reference_scan *out, omr_error *err);
@@ -54,6 +60,21 @@ void reference_scan_clear(reference_scan *scan);
  * agreeing features and sets mm_to_px (template mm -> scan px, row-major,
  * [8] = 1); 0 when the page does not match. */
 int reference_match(const reference_page *ref, const reference_scan *scan, double mm_to_px[9]);
+/* The same, but 0 without fitting a map when fewer than `at_least` features
+ * could agree (a page that cannot beat the one matched best so far). */
+int reference_match_at_least(const reference_page *ref, const reference_scan *scan, int at_least,
+                             double mm_to_px[9]);
+
+/* A cheap likeness of the blank page to the scan, for choosing which pages
+ * to match in full among many: how many of a sample of each one's features
+ * are each other's distinctive nearest match (no map fitted: RANSAC over a
+ * page that is not the scan's is what costs). */
+int reference_likeness(const reference_page *ref, const reference_scan *scan);
+
+/* 1 when the two blank pages are the same image at the working resolution
+ * (the same blank given to several templates or copies): every scan matches
+ * them alike. */
+int reference_same_look(const reference_page *a, const reference_page *b);
 
 /* Reads and validates the template `path` (template_parse) and decodes its
  * blank pages, if it names any. On success returns OMR_OK and *out owns the
