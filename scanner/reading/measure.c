@@ -499,6 +499,33 @@ typedef struct {
  * rays that do not. `around_box`: rays start at the box's interior edge and
  * read the inset band (a tight circle cuts the corners there); otherwise the
  * box is passed over (a circle round the box and its label). */
+/* Does the segment from (x0, y0) along (ca, sa) for length len touch the
+ * rectangle r grown by `grow`? (slabs; a conservative filter for the exact
+ * per-sample test in cast_rays, which it leaves unchanged) */
+static int segment_touches(double x0, double y0, double ca, double sa, double len, omr_rect r, double grow) {
+    double lo = 0, hi = len;
+    const double o[2] = {x0, y0}, dir[2] = {ca, sa};
+    const double mn[2] = {r.x - grow, r.y - grow}, mx[2] = {r.x + r.w + grow, r.y + r.h + grow};
+    for (int a = 0; a < 2; a++) {
+        if (fabs(dir[a]) < 1e-12) {
+            if (o[a] < mn[a] || o[a] > mx[a])
+                return 0;
+            continue;
+        }
+        double t1 = (mn[a] - o[a]) / dir[a], t2 = (mx[a] - o[a]) / dir[a];
+        if (t1 > t2) {
+            double tmp = t1;
+            t1 = t2;
+            t2 = tmp;
+        }
+        lo = fmax(lo, t1);
+        hi = fmin(hi, t2);
+        if (lo > hi)
+            return 0;
+    }
+    return 1;
+}
+
 static void cast_rays(const ring_ctx *c, double cx, double cy, double rmax, int around_box, double *ring,
                       double *gap) {
     double range = c->levels->white - c->levels->black;
@@ -508,6 +535,11 @@ static void cast_rays(const ring_ctx *c, double cx, double cy, double rmax, int 
         double a = 2 * M_PI * k / RING_RAYS, ca = cos(a), sa = sin(a);
         int run = 0;
         hit[k] = 0;
+        /* the boxes this ray can reach (the stop test below runs on these only) */
+        int near[64], n_near = 0;
+        for (int o = 0; o < c->n_others; o++)
+            if (segment_touches(cx, cy, ca, sa, rmax + 0.5, c->others[o], 0.5))
+                near[n_near++] = o;
         for (double r = 0; r < rmax && !hit[k]; r += RING_STEP_MM) {
             double x = cx + r * ca, y = cy + r * sa;
             double d = depth_in(c->own, x, y);
@@ -517,10 +549,24 @@ static void cast_rays(const ring_ctx *c, double cx, double cy, double rmax, int 
             else if (d > RING_OUTLINE_IN_MM && !around_box)
                 ink_allowed = 0; /* seen from the label: the box is passed over */
             int stop = 0;
-            for (int o = 0; o < c->n_others && !stop; o++)
-                stop = depth_in(c->others[o], x, y) > -0.3;
+            for (int o = 0; o < n_near && !stop; o++)
+                stop = depth_in(c->others[near[o]], x, y) > -0.3;
             if (stop)
                 break; /* another box: its ink is its own */
+            if (!ink_allowed) {
+                run = 0;
+                continue;
+            }
+            omr_point sp = locate_map(c->t, x + c->dx, y + c->dy);
+            if (sp.x < 0 || sp.y < 0 || sp.x >= c->scan->width || sp.y >= c->scan->height) {
+                run = 0;
+                continue;
+            }
+            double dark = (c->levels->white - omr_image_at(c->scan, (int)sp.x, (int)sp.y)) / range;
+            if (dark <= INK && !(dark > 0.45 && d < -RING_OUTLINE_OUT_MM)) {
+                run = 0; /* paper: no need to ask the mask */
+                continue;
+            }
             /* away from the blank form's print, by a further 0.3 mm: the
              * print's own edge (the mask a pixel off) is no circle */
             for (int e = 0; ink_allowed && d < -0.45 && c->mask && c->mask->printed && e < 5; e++) {
@@ -534,12 +580,6 @@ static void cast_rays(const ring_ctx *c, double cx, double cy, double rmax, int 
                 run = 0;
                 continue;
             }
-            omr_point sp = locate_map(c->t, x + c->dx, y + c->dy);
-            if (sp.x < 0 || sp.y < 0 || sp.x >= c->scan->width || sp.y >= c->scan->height) {
-                run = 0;
-                continue;
-            }
-            double dark = (c->levels->white - omr_image_at(c->scan, (int)sp.x, (int)sp.y)) / range;
             run = dark > INK ? run + 1 : 0;
             /* two samples in a row, or one clearly dark (a tight circle shows
              * only a sliver beside the printed outline) */
