@@ -49,9 +49,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
      * (past the 10 slots barcode_match once had) and the page in group 13 */
     omr_template t = {0};
     t.id = "fuzz";
-    t.identity = (template_identity){IDENTITY_CODE128,
-                                     "^(A?)(B?)(C?)(D?)(E?)(F?)(G?)(H?)(I?)(J?)(K?)([0-9A-Za-z]*)-?([0-9]*)$",
-                                     12, 13, 0, NULL, {0, 0, 0, 0}, 0};
+    t.identity = (template_identity){
+        .kind = IDENTITY_CODE128,
+        .pattern = "^(A?)(B?)(C?)(D?)(E?)(F?)(G?)(H?)(I?)(J?)(K?)([0-9A-Za-z]*)-?([0-9]*)$",
+        .group_code = 12,
+        .group_page = 13};
     barcode_symbol s = {.kind = IDENTITY_CODE128};
     memcpy(s.text, text, n + 1);
     char code[64];
@@ -62,7 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             abort();
     }
     /* and a form group that must read "17" */
-    t.identity = (template_identity){IDENTITY_CODE128, "^([0-9]{2})(.*)$", 2, 0, 1, "17", {0, 0, 0, 0}, 0};
+    t.identity = (template_identity){
+        .kind = IDENTITY_CODE128, .pattern = "^([0-9]{2})(.*)$", .group_code = 2, .group_form = 1, .form = "17"};
     if (barcode_match(&t, &s, code, sizeof code, &page, &err) == OMR_OK && strncmp(text, "17", 2) != 0)
         abort();
     return 0;
