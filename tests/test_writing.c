@@ -57,20 +57,27 @@ static double write_word(omr_image *img, const char *family, double points, cons
 
 /* Speckle and noise like a worn scanner: single dots and small dust specks
  * all over, grey noise of deviation ~6 levels (a fixed pseudo-random walk). */
+/* The next number of a fixed linear congruential walk (0 .. 65535). */
+static unsigned next_noise(unsigned *state) {
+    *state = *state * 1103515245u + 12345u;
+    return (*state >> 8) & 0xffff;
+}
+
 static void dirty(omr_image *img, omr_rect area_mm, int specks) {
     double s = img->dpi / 25.4;
     unsigned state = 12345;
-#define NEXT() (state = state * 1103515245u + 12345u, (state >> 8) & 0xffff)
+#define NEXT() next_noise(&state)
     for (int py = (int)(area_mm.y * s); py < (int)((area_mm.y + area_mm.h) * s); py++)
         for (int px = (int)(area_mm.x * s); px < (int)((area_mm.x + area_mm.w) * s); px++) {
             uint8_t *p = &img->pixels[(size_t)py * img->stride + px];
-            int noise = (int)(NEXT() % 13) - 6 + (int)(NEXT() % 7) - 3;
+            int coarse = (int)(NEXT() % 13) - 6; /* two draws, in this order */
+            int noise = coarse + (int)(NEXT() % 7) - 3;
             int v = *p + noise;
             *p = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
         }
     for (int i = 0; i < specks; i++) {
         double x = area_mm.x + (NEXT() % 10000) / 10000.0 * area_mm.w;
-        double y = area_mm.y + (NEXT() % 10000) / 10000.0 * area_mm.h;
+        double y = area_mm.y + (NEXT() % 10000) / 10000.0 * area_mm.h; /* separate statements: in order */
         double size = i % 10 == 0 ? 0.5 : 0.15; /* a dust speck now and then */
         test_draw_line(img, x, y, x + size * 0.4, y + size * 0.3, size, (uint8_t)(40 + NEXT() % 80));
     }
