@@ -268,16 +268,8 @@ int scan_page(scan_context *ctx, const omr_image *image, const char *file, int f
     measure_levels(image, &p->transform, &levels);
     const print_mask *mask = scan_print_mask(ctx, t, identity.page);
 
-    for (size_t i = 0; i < t->n_questions; i++)
-        if (t->questions[i].page == identity.page)
-            p->n_boxes += t->questions[i].n_boxes;
-    p->measures = calloc(p->n_boxes ? p->n_boxes : 1, sizeof *p->measures);
-    p->decisions = calloc(p->n_boxes ? p->n_boxes : 1, sizeof *p->decisions);
-    p->texts = calloc(t->n_text_fields ? t->n_text_fields : 1, sizeof *p->texts);
-    if (!p->measures || !p->decisions || !p->texts) {
-        page_reading_free(p);
-        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
-    }
+    if ((rc = page_reading_alloc(p, identity.page, err)) != OMR_OK)
+        return rc;
     size_t k = 0;
     for (size_t i = 0; i < t->n_questions; i++) {
         const template_question *q = &t->questions[i];

@@ -32,6 +32,22 @@ void page_reading_free(page_reading *p) {
     free(p);
 }
 
+int page_reading_alloc(page_reading *p, int page, omr_error *err) {
+    const omr_template *t = p->tmpl;
+    assert(t && p->n_boxes == 0 && !p->measures && !p->decisions && !p->texts);
+    for (size_t i = 0; i < t->n_questions; i++)
+        if (t->questions[i].page == page)
+            p->n_boxes += t->questions[i].n_boxes;
+    p->measures = calloc(p->n_boxes ? p->n_boxes : 1, sizeof *p->measures);
+    p->decisions = calloc(p->n_boxes ? p->n_boxes : 1, sizeof *p->decisions);
+    p->texts = calloc(t->n_text_fields ? t->n_text_fields : 1, sizeof *p->texts);
+    if (!p->measures || !p->decisions || !p->texts) {
+        page_reading_free(p);
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+    }
+    return OMR_OK;
+}
+
 size_t assemble_box_offset(const omr_template *t, const template_question *q) {
     size_t offset = 0;
     for (const template_question *o = t->questions; o < q; o++)

@@ -40,6 +40,11 @@ typedef struct {
 
 void page_reading_free(page_reading *p);
 
+/* Sizes p's per-box and per-field arrays for page `page` of p->tmpl (every
+ * box of that page's questions, in template order), zeroed. On failure
+ * frees p and returns OMR_ERR_MEMORY. */
+int page_reading_alloc(page_reading *p, int page, omr_error *err);
+
 typedef struct {
     const omr_template *tmpl;
     char code[IDENTIFY_MAX_ID];

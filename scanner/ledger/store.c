@@ -300,18 +300,11 @@ static int load_page(sqlite3 *db, const omr_template *t, const char *code, long 
     snprintf(p->identity.code, sizeof p->identity.code, "%s", code);
     p->identity.page = number;
     transform_parse(transform, &p->transform);
-    for (size_t i = 0; i < t->n_questions; i++)
-        if (t->questions[i].page == number)
-            p->n_boxes += t->questions[i].n_boxes;
-    p->measures = calloc(p->n_boxes ? p->n_boxes : 1, sizeof *p->measures);
-    p->decisions = calloc(p->n_boxes ? p->n_boxes : 1, sizeof *p->decisions);
-    p->texts = calloc(t->n_text_fields ? t->n_text_fields : 1, sizeof *p->texts);
-    if (!p->measures || !p->decisions || !p->texts) {
-        page_reading_free(p);
-        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
-    }
+    int rc = page_reading_alloc(p, number, err);
+    if (rc != OMR_OK)
+        return rc;
     sqlite3_stmt *st;
-    int rc = sql_prepare(db, &st, err,
+    rc = sql_prepare(db, &st, err,
                      "SELECT question, value, fill, extent, near_mm2, decision, confidence, shift_mm, ink_near "
                      "FROM marks WHERE page_id = ?", "i", page_id);
     if (rc != OMR_OK) {
