@@ -8,6 +8,7 @@
  * never put into the page as HTML. Ledger rows are made here with SQL, over
  * real rendered and marked scans, as the scanner would write them.
  */
+#include <sqlite3.h>
 #include <arpa/inet.h>
 #include <png.h>
 #include <pthread.h>

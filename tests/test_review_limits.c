@@ -8,6 +8,7 @@
  * security headers; signing in purges expired sessions. Every load here is
  * bounded in count and time and stops by itself.
  */
+#include <sqlite3.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>

@@ -55,12 +55,12 @@ static void print_problems(const char *file, const frame_problems *p) {
         fprintf(stderr, "%s: ... and %zu more problems\n", file, p->count - shown);
 }
 
-static sqlite3 *frame_open_ledger(const char *path, int must_exist) {
+static omr_db *frame_open_ledger(const char *path, int must_exist) {
     if (must_exist && access(path, F_OK) != 0) {
         fprintf(stderr, "omr frame: no ledger at %s (give it with --db PATH)\n", path);
         return NULL;
     }
-    sqlite3 *db = NULL;
+    omr_db *db = NULL;
     omr_error err = {0};
     if (store_open(path, &db, &err) != OMR_OK || frame_open(db, &err) != OMR_OK) {
         fprintf(stderr, "omr frame: %s\n", err.message);
@@ -70,7 +70,7 @@ static sqlite3 *frame_open_ledger(const char *path, int must_exist) {
     return db;
 }
 
-static int frame_import_cmd(sqlite3 *db, const char *template_id, int check_digits, int replace,
+static int frame_import_cmd(omr_db *db, const char *template_id, int check_digits, int replace,
                             const char *file) {
     if (!template_id) {
         fprintf(stderr, "omr frame import: say which questionnaire with --template T\n");
@@ -108,7 +108,7 @@ static int frame_codes_cmd(const char *db_path, int db_given, const char *count_
         fprintf(stderr, "omr frame codes: N must be a number from 1 to 1000000\n");
         return EXIT_USAGE;
     }
-    sqlite3 *db = NULL;
+    omr_db *db = NULL;
     if (db_given || access(db_path, F_OK) == 0) /* avoid codes already in the ledger's frames */
         if (!(db = frame_open_ledger(db_path, 0)))
             return EXIT_OUTPUT;
@@ -185,7 +185,7 @@ static int codes_from_scans(char **inputs, int n_inputs, const char *template_id
     return bad;
 }
 
-static int frame_undeliverable_cmd(sqlite3 *db, const char *template_id, const char *codes_file,
+static int frame_undeliverable_cmd(omr_db *db, const char *template_id, const char *codes_file,
                                    char **scans, int n_scans) {
     frame_strings codes = {0};
     size_t *lines = NULL;
@@ -232,7 +232,7 @@ static int frame_undeliverable_cmd(sqlite3 *db, const char *template_id, const c
     return status;
 }
 
-static int frame_web_cmd(sqlite3 *db, const char *template_id, const char *file) {
+static int frame_web_cmd(omr_db *db, const char *template_id, const char *file) {
     omr_template *t = cli_load_template("frame", template_id);
     if (!t)
         return EXIT_USAGE;
@@ -258,7 +258,7 @@ static int frame_web_cmd(sqlite3 *db, const char *template_id, const char *file)
     return status;
 }
 
-static int frame_reminders_cmd(sqlite3 *db, const char *template_id, const char *out,
+static int frame_reminders_cmd(omr_db *db, const char *template_id, const char *out,
                                const char *pdf, int record) {
     frame_strings codes;
     omr_error err = {0};
@@ -364,7 +364,7 @@ int cmd_frame(int argc, char **argv) {
         fprintf(stderr, "omr frame reminders: needs --out FILE (- for standard output)\n");
         return EXIT_USAGE;
     }
-    sqlite3 *db = frame_open_ledger(db_path, strcmp(action, "import") != 0);
+    omr_db *db = frame_open_ledger(db_path, strcmp(action, "import") != 0);
     if (!db)
         return EXIT_OUTPUT;
     int status;
@@ -389,7 +389,7 @@ int cmd_frame(int argc, char **argv) {
 
 char **cli_frame_codes(const char *db_path, const char *template_id, size_t *count) {
     *count = 0;
-    sqlite3 *db = frame_open_ledger(db_path, 1);
+    omr_db *db = frame_open_ledger(db_path, 1);
     if (!db)
         return NULL;
     frame_strings codes;

@@ -102,7 +102,7 @@ static int load_earlier(const char *const *earlier, size_t n_earlier, const omr_
     *n = 0;
     for (size_t i = 0; i < n_earlier && rc == OMR_OK; i++) {
         const char *path = strchr(earlier[i], '=') + 1;
-        sqlite3 *db = NULL;
+        omr_db *db = NULL;
         if (access(path, F_OK) != 0)
             rc = omr_fail(err, OMR_ERR_INVALID, "--earlier %s: no ledger at %s", earlier[i], path);
         else if ((rc = store_open(path, &db, err)) == OMR_OK && (rc = frame_open(db, err)) == OMR_OK &&
@@ -201,7 +201,7 @@ int cmd_report(int argc, char **argv) {
         fprintf(stderr, "omr report: no ledger at %s (give it with --db PATH)\n", db_path);
         return EXIT_USAGE;
     }
-    sqlite3 *db = NULL;
+    omr_db *db = NULL;
     omr_error err = {0};
     if (store_open(db_path, &db, &err) != OMR_OK || frame_open(db, &err) != OMR_OK) {
         fprintf(stderr, "omr report: %s\n", err.message);

@@ -87,7 +87,7 @@ static int read_password(char *buf, size_t size) {
     return ok == 1;
 }
 
-static int open_ledger(const char *db_path, sqlite3 **db) {
+static int open_ledger(const char *db_path, omr_db **db) {
     omr_error err;
     if (store_open(db_path, db, &err) != OMR_OK) {
         fprintf(stderr, "omr review: %s\n", err.message);
@@ -133,7 +133,7 @@ static int cmd_review_user(int argc, char **argv) {
                 REVIEW_NAME_MAX);
         return EXIT_USAGE;
     }
-    sqlite3 *db = NULL;
+    omr_db *db = NULL;
     if (!open_ledger(db_path, &db))
         return EXIT_OUTPUT;
     int status = EXIT_DONE;
@@ -273,7 +273,7 @@ int cmd_review(int argc, char **argv) {
         fprintf(stderr, "omr review: %s\n", err.message);
         return rc == OMR_ERR_INVALID ? EXIT_USAGE : EXIT_OUTPUT;
     }
-    sqlite3 *db = NULL;
+    omr_db *db = NULL;
     int operators = -1;
     if (store_open(db_path, &db, &err) == OMR_OK) {
         operators = (int)users_count(db);

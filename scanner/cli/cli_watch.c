@@ -330,7 +330,7 @@ int cmd_export(int argc, char **argv) {
         return EXIT_OUTPUT;
     }
     fclose(probe);
-    sqlite3 *db = NULL;
+    omr_db *db = NULL;
     omr_error err;
     if (store_open(db_path, &db, &err) != OMR_OK) {
         fprintf(stderr, "omr export: %s\n", err.message);

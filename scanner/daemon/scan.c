@@ -492,7 +492,7 @@ void scan_file_pages_free(scan_file_pages *pages) {
     memset(pages, 0, sizeof *pages);
 }
 
-int scan_ingest_file(scan_context *ctx, sqlite3 *db, const scan_input *in, scan_outcome *outcome,
+int scan_ingest_file(scan_context *ctx, omr_db *db, const scan_input *in, scan_outcome *outcome,
                      store_file_result *result, omr_error *err) {
     const scan_options *o = ctx->options;
     *outcome = SCAN_STORED;
@@ -549,7 +549,7 @@ int scan_ingest_file(scan_context *ctx, sqlite3 *db, const scan_input *in, scan_
 
 /* ---- the OCR queue --------------------------------------------------------------- */
 
-int scan_ocr_next(scan_context *ctx, sqlite3 *db, long long *after, int shard, int n_shards, int *did,
+int scan_ocr_next(scan_context *ctx, omr_db *db, long long *after, int shard, int n_shards, int *did,
                   omr_error *err) {
     const scan_options *o = ctx->options;
     *did = 0;
@@ -756,7 +756,7 @@ static int make_dir(const char *path, omr_error *err) {
 
 /* A temporary ledger for a batch without --db: a file in $TMPDIR, removed
  * at the end (with its -wal and -shm). */
-static int open_temp_ledger(char *path, size_t size, sqlite3 **db, omr_error *err) {
+static int open_temp_ledger(char *path, size_t size, omr_db **db, omr_error *err) {
     const char *tmp = getenv("TMPDIR");
     snprintf(path, size, "%s/omr-scan-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     int fd = mkstemp(path);
@@ -861,7 +861,7 @@ int scan_batch(const scan_options *o, char *const *inputs, size_t n_inputs, scan
     char out_real[PATH_MAX];
     const char *skip = realpath(o->out_dir, out_real) ? out_real : NULL;
 
-    sqlite3 *db = NULL;
+    omr_db *db = NULL;
     char temp_db[4096] = "";
     rc = o->db_path ? store_open(o->db_path, &db, err) : open_temp_ledger(temp_db, sizeof temp_db, &db, err);
     if (rc != OMR_OK) {

@@ -109,14 +109,14 @@ typedef enum {
  * A file that cannot be read is recorded as rejected with the reason. Returns
  * OMR_OK with *outcome set, or an error when the ledger could not be written
  * (nothing recorded; try again later). */
-int scan_ingest_file(scan_context *ctx, sqlite3 *db, const scan_input *in, scan_outcome *outcome,
+int scan_ingest_file(scan_context *ctx, omr_db *db, const scan_input *in, scan_outcome *outcome,
                      store_file_result *result, omr_error *err);
 
 /* Runs OCR on the next text in the ledger's queue (store_next_text_job with
  * `after`, `shard`, `n_shards`). *did = 0 when the queue is empty. A crop that
  * cannot be read sends the text to review. Errors: the ledger could not be
  * written, or Tesseract could not start. */
-int scan_ocr_next(scan_context *ctx, sqlite3 *db, long long *after, int shard, int n_shards, int *did,
+int scan_ocr_next(scan_context *ctx, omr_db *db, long long *after, int shard, int n_shards, int *did,
                   omr_error *err);
 
 /* Runs the whole batch over `inputs` (files or folders, read recursively)

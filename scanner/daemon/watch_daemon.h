@@ -21,7 +21,7 @@
 
 #include <limits.h>
 #include <pthread.h>
-#include <sqlite3.h>
+#include "ledger/db.h"
 #include <stddef.h>
 #include <sys/types.h>
 #include <time.h>
@@ -176,8 +176,8 @@ void watch_inbox_list(daemon_state *d, inbox_state *in, double now);
 void watch_inbox_events(daemon_state *d, inbox_state *in, double now);
 long watch_inbox_pick(const inbox_state *in, const watch_config *c, double now);
 size_t watch_inbox_waiting(const inbox_state *in);
-void watch_claim(daemon_state *d, inbox_state *in, size_t index, sqlite3 *db);
-void watch_inbox_set_aside(daemon_state *d, inbox_state *in, sqlite3 *db);
+void watch_claim(daemon_state *d, inbox_state *in, size_t index, omr_db *db);
+void watch_inbox_set_aside(daemon_state *d, inbox_state *in, omr_db *db);
 size_t watch_recover_processing(daemon_state *d);
 
 #endif

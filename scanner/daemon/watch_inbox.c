@@ -341,7 +341,7 @@ static int odd_stuck_has(const inbox_state *in, const char *name) {
  * rejected folder with NAME.reason, never opened, and are recorded in the
  * ledger as rejected (omr status counts them; rejects.csv lists them). One
  * that cannot be moved is reported once. */
-void watch_inbox_set_aside(daemon_state *d, inbox_state *in, sqlite3 *db) {
+void watch_inbox_set_aside(daemon_state *d, inbox_state *in, omr_db *db) {
     const watch_config *c = &d->rt->cfg;
     for (size_t i = 0; i < in->n_odd; i++) {
         const char *name = in->odd[i];
@@ -468,7 +468,7 @@ static job *job_for_claimed(const char *path, const char *name, const char *rece
 }
 
 /* Claims inbox/<name> by renaming it into the processing folder. */
-void watch_claim(daemon_state *d, inbox_state *in, size_t index, sqlite3 *db) {
+void watch_claim(daemon_state *d, inbox_state *in, size_t index, omr_db *db) {
     const watch_config *c = &d->rt->cfg;
     candidate *k = &in->items[index];
     char escaped[NAME_MAX], claimed[PATH_MAX + NAME_MAX], from[PATH_MAX];

@@ -90,7 +90,7 @@ static int take_lock(const runtime *rt, int *fd, omr_error *err) {
     return OMR_OK;
 }
 
-static void record_meta(const runtime *rt, sqlite3 *db) {
+static void record_meta(const runtime *rt, omr_db *db) {
     omr_error err;
     char buf[PATH_MAX], now[32], pid[32], ids[1024] = "";
     store_now(now);
@@ -133,7 +133,7 @@ static int holds_files(const char *dir, int depth) {
 /* At start-up: a ledger that is new, or holds no file, while the archive
  * holds files already read, was most likely deleted, moved or replaced. Said
  * loudly in the log and as an error in the ledger (omr status shows it). */
-static void warn_if_ledger_lost(daemon_state *d, sqlite3 *db, int created) {
+static void warn_if_ledger_lost(daemon_state *d, omr_db *db, int created) {
     const watch_config *c = &d->rt->cfg;
     if (watch_state_file_count(db) > 0)
         return;
@@ -170,7 +170,7 @@ static int ledger_still_there(const char *path, const struct stat *opened, char 
 
 /* Nothing waits, nothing is in hand, the outputs are written, and no comment
  * waits for OCR. */
-static int all_done(daemon_state *d, const inbox_state *in, sqlite3 *db) {
+static int all_done(daemon_state *d, const inbox_state *in, omr_db *db) {
     if (watch_inbox_waiting(in))
         return 0;
     pthread_mutex_lock(&d->mu);
@@ -250,7 +250,7 @@ int watch_run(const char *config_path, const watch_config *overrides, watch_log_
         watch_runtime_free(rt);
         return rc;
     }
-    sqlite3 *db = NULL;
+    omr_db *db = NULL;
     struct stat ledger_st;
     int ledger_created = stat(rt->cfg.db, &ledger_st) != 0;
     rc = store_open(rt->cfg.db, &db, err);

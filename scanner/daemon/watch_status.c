@@ -70,7 +70,7 @@ int watch_status_read(const char *db_path, watch_status *s, omr_error *err) {
                         "the ledger %s is there, but this user may not read it (permission denied): run omr status "
                         "as the daemon's user (sudo -u omr omr status --db %s) or join its group",
                         db_path, db_path);
-    sqlite3 *db = NULL;
+    omr_db *db = NULL;
     if (watch_state_open(db_path, &db, err) != OMR_OK)
         return OMR_ERR_IO;
     char pid[32] = "";

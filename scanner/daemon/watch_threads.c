@@ -29,7 +29,7 @@ static void *ocr_main(void *arg) {
     const runtime *rt = d->rt;
     scan_context ctx;
     omr_error err;
-    sqlite3 *db = NULL;
+    omr_db *db = NULL;
     int have_ctx = scan_context_init(&ctx, &rt->scan, &err) == OMR_OK;
     long long after = 0;
     for (;;) {
@@ -86,7 +86,7 @@ static void *ocr_main(void *arg) {
 
 /* ---- the exporter ---------------------------------------------------------------------- */
 
-static int export_once(daemon_state *d, sqlite3 **db) {
+static int export_once(daemon_state *d, omr_db **db) {
     const runtime *rt = d->rt;
     omr_error err;
     int rc = *db ? OMR_OK : store_open_existing(rt->cfg.db, db, &err);
@@ -120,7 +120,7 @@ static int export_once(daemon_state *d, sqlite3 **db) {
 static void *exporter_main(void *arg) {
     thread_slot *slot = arg;
     daemon_state *d = slot->d;
-    sqlite3 *db = NULL;
+    omr_db *db = NULL;
     export_remove_leftovers(d->rt->cfg.out);
     pthread_mutex_lock(&d->mu);
     for (;;) {

@@ -80,7 +80,7 @@ static int job_still_same(void *user) {
            st.st_mtim.tv_nsec == j->mtime.tv_nsec;
 }
 
-static void process_job(thread_slot *slot, scan_context *ctx, sqlite3 *db, job *j) {
+static void process_job(thread_slot *slot, scan_context *ctx, omr_db *db, job *j) {
     daemon_state *d = slot->d;
     const runtime *rt = d->rt;
     const watch_config *c = &rt->cfg;
@@ -243,7 +243,7 @@ void *watch_worker_main(void *arg) {
     int have_ctx = scan_context_init(&ctx, &d->rt->scan, &err) == OMR_OK;
     if (!have_ctx)
         watch_logf(d, "worker %d: %s", slot->index, err.message);
-    sqlite3 *db = NULL;
+    omr_db *db = NULL;
     for (;;) {
         pthread_mutex_lock(&d->mu);
         job *j = NULL;

@@ -46,7 +46,7 @@ void export_csv_field(FILE *out, const char *value) {
 static const char *const export_names[] = {"records.csv", "marks.csv", "review.csv", "rejects.csv",
                                            "codebook.csv"};
 
-int export_ledger(sqlite3 *db, const char *dir, const omr_template *const *templates, size_t n_templates,
+int export_ledger(omr_db *db, const char *dir, const omr_template *const *templates, size_t n_templates,
                   export_summary *summary, omr_error *err) {
     assert(db && dir && summary);
     memset(summary, 0, sizeof *summary);

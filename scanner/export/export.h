@@ -11,7 +11,7 @@
 #ifndef OMR_EXPORT_H
 #define OMR_EXPORT_H
 
-#include <sqlite3.h>
+#include "ledger/db.h"
 #include <stdio.h>
 
 #include "deciding/assemble.h"
@@ -43,7 +43,7 @@ typedef struct {
 
 /* Writes all five files into `dir` from the ledger, for returns of the given
  * templates (columns in the order of the templates given). */
-int export_ledger(sqlite3 *db, const char *dir, const omr_template *const *templates,
+int export_ledger(omr_db *db, const char *dir, const omr_template *const *templates,
                   size_t n_templates, export_summary *summary, omr_error *err);
 
 /* Removes temporary files a killed export left in `dir` (".records.csv.tmp.N"). */

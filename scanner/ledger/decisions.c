@@ -19,7 +19,7 @@
 #include "ledger/sql.h"
 #include "ledger/store.h"
 
-int decisions_record(sqlite3 *db, int64_t item, const char *op, const char *now, const char *machine,
+int decisions_record(omr_db *db, int64_t item, const char *op, const char *now, const char *machine,
                      const char *final, const char *outcome, const char *prev_value, const char *prev_status,
                      const char *prev_by, const char *prev_at, omr_error *err) {
     assert(sql_in_transaction(db));
@@ -36,7 +36,7 @@ int decisions_record(sqlite3 *db, int64_t item, const char *op, const char *now,
                    "itttt" "t", decision, outcome, prev_value, prev_status, prev_by, prev_at);
 }
 
-int decisions_confirm(sqlite3 *db, int64_t item, const queue_item *r, const char *op, const char *now,
+int decisions_confirm(omr_db *db, int64_t item, const queue_item *r, const char *op, const char *now,
                       const char *final, const char *outcome, omr_error *err) {
     assert(sql_in_transaction(db));
     assert(r->has_return && r->return_id > 0);
@@ -96,7 +96,7 @@ int decisions_confirm(sqlite3 *db, int64_t item, const queue_item *r, const char
     return rc;
 }
 
-int decisions_match(sqlite3 *db, int64_t item, const queue_item *r, const queue_page *before,
+int decisions_match(omr_db *db, int64_t item, const queue_item *r, const queue_page *before,
                     const char *template_id, const char *code, int page, const char *const *questions,
                     size_t n_questions, const char *const *fields, size_t n_fields, const char *op,
                     const char *now, omr_error *err) {
@@ -172,7 +172,7 @@ int decisions_match(sqlite3 *db, int64_t item, const queue_item *r, const queue_
     return rc;
 }
 
-static int undo_match(sqlite3 *db, const queue_item *r, const char *prev_json, omr_error *err) {
+static int undo_match(omr_db *db, const queue_item *r, const char *prev_json, omr_error *err) {
     json_error_t jerr;
     json_t *prev = json_loads(prev_json ? prev_json : "{}", 0, &jerr);
     if (!prev)
@@ -259,7 +259,7 @@ static int undo_match(sqlite3 *db, const queue_item *r, const char *prev_json, o
 }
 
 
-int decisions_undo(sqlite3 *db, const char *op, const char *now_s, const char *until_s, int64_t *item,
+int decisions_undo(omr_db *db, const char *op, const char *now_s, const char *until_s, int64_t *item,
                    omr_error *err) {
     *item = 0;
     if (store_begin(db, err) != OMR_OK)

@@ -10,7 +10,7 @@
 #ifndef OMR_DECISIONS_H
 #define OMR_DECISIONS_H
 
-#include <sqlite3.h>
+#include "ledger/db.h"
 #include <stdint.h>
 
 #include "base/common.h"
@@ -18,14 +18,14 @@
 
 /* Appends a decision and its review_decision_log row; `outcome` is one of
  * value, blank, illegible, text, match, keep, discard, not_form. */
-int decisions_record(sqlite3 *db, int64_t item, const char *op, const char *now, const char *machine,
+int decisions_record(omr_db *db, int64_t item, const char *op, const char *now, const char *machine,
                      const char *final, const char *outcome, const char *prev_value, const char *prev_status,
                      const char *prev_by, const char *prev_at, omr_error *err);
 
 /* Confirms the answer (item kind 'answer') or text (kind 'text') the item
  * names with `final` (NULL: blank or illegible), keeping what it replaced
  * for undo, and records the decision. */
-int decisions_confirm(sqlite3 *db, int64_t item, const queue_item *r, const char *op, const char *now,
+int decisions_confirm(omr_db *db, int64_t item, const queue_item *r, const char *op, const char *now,
                       const char *final, const char *outcome, omr_error *err);
 
 /* Matches the item's page (a page without a usable code) to page `page` of
@@ -34,7 +34,7 @@ int decisions_confirm(sqlite3 *db, int64_t item, const queue_item *r, const char
  * fits); each of `questions` and `fields` (the page's, in template order)
  * becomes an item to key in by hand; the decision keeps what undo needs
  * (`before`: the page as it was, queue_page_get). */
-int decisions_match(sqlite3 *db, int64_t item, const queue_item *r, const queue_page *before,
+int decisions_match(omr_db *db, int64_t item, const queue_item *r, const queue_page *before,
                     const char *template_id, const char *code,
                     int page, const char *const *questions, size_t n_questions, const char *const *fields,
                     size_t n_fields, const char *op, const char *now, omr_error *err);
@@ -43,7 +43,7 @@ int decisions_match(sqlite3 *db, int64_t item, const queue_item *r, const queue_
  * undone (see review_undo); *item the item reopened (leased to op until
  * `until`), 0 when there was nothing to undo. QUEUE_ERR_CONFLICT when
  * someone decided it since. */
-int decisions_undo(sqlite3 *db, const char *op, const char *now, const char *until, int64_t *item,
+int decisions_undo(omr_db *db, const char *op, const char *now, const char *until, int64_t *item,
                    omr_error *err);
 
 #endif

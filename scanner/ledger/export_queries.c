@@ -14,10 +14,10 @@
 #include "ledger/sql.h"
 
 struct export_snapshot {
-    sqlite3 *db;
+    omr_db *db;
 };
 
-static int db_error(sqlite3 *db, omr_error *err, const char *what) {
+static int db_error(omr_db *db, omr_error *err, const char *what) {
     return omr_fail(err, OMR_ERR_IO, "ledger: %s: %s", what, sql_message(db));
 }
 
@@ -28,7 +28,7 @@ static const omr_template *template_by_id(const omr_template *const *templates, 
     return NULL;
 }
 
-int export_snapshot_begin(sqlite3 *db, export_snapshot **out, omr_error *err) {
+int export_snapshot_begin(omr_db *db, export_snapshot **out, omr_error *err) {
     assert(db && out);
     *out = NULL;
     export_snapshot *s = calloc(1, sizeof *s);
@@ -82,11 +82,11 @@ static void return_clear(export_return *r) {
 
 /* The statements used per return, prepared once. */
 typedef struct {
-    sqlite3 *db;
+    omr_db *db;
     sqlite3_stmt *answers, *texts, *pages, *items;
 } return_queries;
 
-static int queries_prepare(sqlite3 *db, return_queries *q, omr_error *err) {
+static int queries_prepare(omr_db *db, return_queries *q, omr_error *err) {
     memset(q, 0, sizeof *q);
     q->db = db;
     if (!(q->answers = sql_query(db, "SELECT question, value, confirmed_by IS NOT NULL FROM answers "
@@ -214,7 +214,7 @@ static int load_return(return_queries *q, export_return *r, omr_error *err) {
 int export_each_return(export_snapshot *s, const omr_template *const *templates, size_t n_templates,
                        export_return_fn fn, void *user, size_t *left_out, omr_error *err) {
     assert(s && fn && left_out);
-    sqlite3 *db = s->db;
+    omr_db *db = s->db;
     return_queries q;
     int rc = queries_prepare(db, &q, err);
     sqlite3_stmt *st = NULL;
@@ -257,7 +257,7 @@ int export_each_return(export_snapshot *s, const omr_template *const *templates,
 int export_each_read_page(export_snapshot *s, const omr_template *const *templates, size_t n_templates,
                           export_page_fn fn, void *user, omr_error *err) {
     assert(s && fn);
-    sqlite3 *db = s->db;
+    omr_db *db = s->db;
     sqlite3_stmt *pages = NULL, *marks = NULL;
     if (!(pages = sql_query(db,
                             "SELECT p.id, p.template, p.code, p.page, f.original_name, p.file_page, p.return_id "
@@ -327,7 +327,7 @@ int export_each_read_page(export_snapshot *s, const omr_template *const *templat
 
 int export_each_reject(export_snapshot *s, export_reject_fn fn, void *user, omr_error *err) {
     assert(s && fn);
-    sqlite3 *db = s->db;
+    omr_db *db = s->db;
     sqlite3_stmt *st = sql_query(db,
                                  "SELECT f.id, f.original_name, p.file_page, p.status, p.reason FROM scan_files f "
                                  "JOIN pages p ON p.file_id = f.id WHERE p.status IN ('blank', 'rejected') "
@@ -354,7 +354,7 @@ int export_each_reject(export_snapshot *s, export_reject_fn fn, void *user, omr_
 
 int export_each_duplicate(export_snapshot *s, export_duplicate_fn fn, void *user, omr_error *err) {
     assert(s && fn);
-    sqlite3 *db = s->db;
+    omr_db *db = s->db;
     sqlite3_stmt *st = sql_query(db,
                                  "SELECT d.name, f.original_name, f.received_at FROM duplicate_files d "
                                  "JOIN scan_files f ON f.id = d.file_id ORDER BY d.id", "");

@@ -11,7 +11,7 @@
 #ifndef OMR_EXPORT_QUERIES_H
 #define OMR_EXPORT_QUERIES_H
 
-#include <sqlite3.h>
+#include "ledger/db.h"
 #include <stddef.h>
 
 #include "base/common.h"
@@ -75,7 +75,7 @@ typedef struct {
 typedef struct export_snapshot export_snapshot;
 
 /* Starts the read transaction. OMR_ERR_IO "ledger: cannot read the ledger: ..." */
-int export_snapshot_begin(sqlite3 *db, export_snapshot **out, omr_error *err);
+int export_snapshot_begin(omr_db *db, export_snapshot **out, omr_error *err);
 /* Ends it (COMMIT when one is open) and frees the snapshot. NULL is fine. */
 void export_snapshot_end(export_snapshot *s);
 

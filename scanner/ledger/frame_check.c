@@ -25,7 +25,7 @@ int frame_code_check_ok(const char *code) {
     return toupper((unsigned char)code[len - 1]) == identify_check_char(body);
 }
 
-int frame_store_settings(sqlite3 *db, const char *template_id, int *check_digits) {
+int frame_store_settings(omr_db *db, const char *template_id, int *check_digits) {
     int found = 0;
     *check_digits = 0;
     sqlite3_stmt *st = sql_query(db, "SELECT check_digits FROM frame_settings WHERE template = ?", "t",
@@ -38,7 +38,7 @@ int frame_store_settings(sqlite3 *db, const char *template_id, int *check_digits
     return found;
 }
 
-frame_code_status frame_check_code(sqlite3 *db, const char *template_id, const char *code,
+frame_code_status frame_check_code(omr_db *db, const char *template_id, const char *code,
                                    char *reason, size_t reason_size) {
     char dummy[8];
     if (!reason) {

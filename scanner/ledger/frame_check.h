@@ -7,7 +7,7 @@
 #ifndef OMR_FRAME_CHECK_H
 #define OMR_FRAME_CHECK_H
 
-#include <sqlite3.h>
+#include "ledger/db.h"
 #include <stddef.h>
 
 /* Does `code` end in its own check character? */
@@ -26,10 +26,10 @@ typedef enum {
  * the frame of ekb-2024 (a misread, or a form from another survey?)".
  * Returns the status; a ledger error counts as FRAME_CODE_NO_FRAME with the
  * error in reason. */
-frame_code_status frame_check_code(sqlite3 *db, const char *template_id, const char *code,
+frame_code_status frame_check_code(omr_db *db, const char *template_id, const char *code,
                                    char *reason, size_t reason_size);
 
 /* Is there a frame for the template? 1 (with its check_digits setting) or 0. */
-int frame_store_settings(sqlite3 *db, const char *template_id, int *check_digits);
+int frame_store_settings(omr_db *db, const char *template_id, int *check_digits);
 
 #endif

@@ -62,7 +62,7 @@ static const char frame_schema_sql[] =
     "      AND o.duplicate_of IS NULL AND (o.created_at < r.created_at\n"
     "      OR (o.created_at = r.created_at AND o.id < r.id)));\n";
 
-int frame_store_open(sqlite3 *db, omr_error *err) { return store_exec(db, frame_schema_sql, err); }
+int frame_store_open(omr_db *db, omr_error *err) { return store_exec(db, frame_schema_sql, err); }
 
 /* ---- strings --------------------------------------------------------------------------- */
 
@@ -90,7 +90,7 @@ struct frame_store_probe {
     int any; /* any template's frame: only the code is bound */
 };
 
-static frame_store_probe *probe_new(sqlite3 *db, const char *sql, int any) {
+static frame_store_probe *probe_new(omr_db *db, const char *sql, int any) {
     frame_store_probe *p = calloc(1, sizeof *p);
     if (!p)
         return NULL;
@@ -102,14 +102,14 @@ static frame_store_probe *probe_new(sqlite3 *db, const char *sql, int any) {
     return p;
 }
 
-int frame_store_probe_any(sqlite3 *db, frame_store_probe **probe, omr_error *err) {
+int frame_store_probe_any(omr_db *db, frame_store_probe **probe, omr_error *err) {
     *probe = probe_new(db, "SELECT 1 FROM frame WHERE code = ?", 1);
     if (!*probe)
         return omr_fail(err, OMR_ERR_IO, "ledger: %s", sql_message(db));
     return OMR_OK;
 }
 
-frame_store_probe *frame_store_probe_template(sqlite3 *db) {
+frame_store_probe *frame_store_probe_template(omr_db *db) {
     return probe_new(db, "SELECT 1 FROM frame WHERE template = ? AND code = ?", 0);
 }
 
@@ -133,7 +133,7 @@ void frame_store_probe_free(frame_store_probe *p) {
 
 /* ---- import ----------------------------------------------------------------------------- */
 
-int frame_store_variables(sqlite3 *db, const char *template_id, char *buf, size_t size) {
+int frame_store_variables(omr_db *db, const char *template_id, char *buf, size_t size) {
     assert(size > 0);
     buf[0] = 0;
     sqlite3_stmt *st = sql_query(db,
@@ -150,7 +150,7 @@ int frame_store_variables(sqlite3 *db, const char *template_id, char *buf, size_
 }
 
 /* A fresh frame: the template's old rows gone, its settings and variables in. */
-static int write_fresh(sqlite3 *db, const frame_store_import *imp) {
+static int write_fresh(omr_db *db, const frame_store_import *imp) {
     int rc = OMR_OK;
     char del[512];
     sqlite3_stmt *st = NULL;
@@ -187,7 +187,7 @@ static int write_fresh(sqlite3 *db, const frame_store_import *imp) {
 }
 
 /* The frame's rows and their variables' values, after the last seq. */
-static int write_rows(sqlite3 *db, const frame_store_import *imp, const char *now,
+static int write_rows(omr_db *db, const frame_store_import *imp, const char *now,
                       size_t *imported) {
     long long seq = 0;
     /* a failure here is the import's failure ("nothing was imported") */
@@ -222,7 +222,7 @@ static int write_rows(sqlite3 *db, const frame_store_import *imp, const char *no
     return rc;
 }
 
-int frame_store_write_import(sqlite3 *db, const frame_store_import *imp, size_t *imported,
+int frame_store_write_import(omr_db *db, const frame_store_import *imp, size_t *imported,
                              omr_error *err) {
     assert(imp->code_col < imp->n_columns && imp->unit_col < imp->n_columns);
     *imported = 0;
@@ -248,7 +248,7 @@ int frame_store_write_import(sqlite3 *db, const frame_store_import *imp, size_t 
 
 /* ---- lists ------------------------------------------------------------------------------ */
 
-static int query_strings(sqlite3 *db, const char *sql, const char *arg, frame_strings *out,
+static int query_strings(omr_db *db, const char *sql, const char *arg, frame_strings *out,
                          omr_error *err) {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *st = sql_query(db, sql, arg ? "t" : "", arg);
@@ -265,16 +265,16 @@ static int query_strings(sqlite3 *db, const char *sql, const char *arg, frame_st
     return OMR_OK;
 }
 
-int frame_store_templates(sqlite3 *db, frame_strings *out, omr_error *err) {
+int frame_store_templates(omr_db *db, frame_strings *out, omr_error *err) {
     return query_strings(db, "SELECT template FROM frame_settings ORDER BY template", NULL, out, err);
 }
 
-int frame_store_codes(sqlite3 *db, const char *template_id, frame_strings *out, omr_error *err) {
+int frame_store_codes(omr_db *db, const char *template_id, frame_strings *out, omr_error *err) {
     return query_strings(db, "SELECT code FROM frame WHERE template = ? ORDER BY seq", template_id,
                          out, err);
 }
 
-int frame_store_codes_outside(sqlite3 *db, const char *template_id, frame_strings *out,
+int frame_store_codes_outside(omr_db *db, const char *template_id, frame_strings *out,
                               omr_error *err) {
     return query_strings(db,
                          "SELECT DISTINCT r.code FROM returns r WHERE r.template = ?1 AND NOT "
@@ -284,7 +284,7 @@ int frame_store_codes_outside(sqlite3 *db, const char *template_id, frame_string
 }
 
 /* The mailing and its codes, inside the caller's transaction. */
-static int record_mailing(sqlite3 *db, const char *template_id, const frame_strings *codes) {
+static int record_mailing(omr_db *db, const char *template_id, const frame_strings *codes) {
     char now[32];
     store_now(now);
     sqlite3_stmt *st = sql_query(db,
@@ -306,7 +306,7 @@ static int record_mailing(sqlite3 *db, const char *template_id, const frame_stri
     return rc;
 }
 
-int frame_store_reminders(sqlite3 *db, const char *template_id, int record, frame_strings *out,
+int frame_store_reminders(omr_db *db, const char *template_id, int record, frame_strings *out,
                           omr_error *err) {
     int rc = OMR_OK;
     if (record && (rc = store_begin(db, err)) != OMR_OK)
@@ -334,7 +334,7 @@ int frame_store_reminders(sqlite3 *db, const char *template_id, int record, fram
 
 /* ---- undeliverable ---------------------------------------------------------------------- */
 
-int frame_store_add_undeliverable(sqlite3 *db, const char *template_id, char *const *codes,
+int frame_store_add_undeliverable(omr_db *db, const char *template_id, char *const *codes,
                                   size_t n, const char *source, size_t *added, size_t *already,
                                   omr_error *err) {
     *added = *already = 0;
@@ -377,7 +377,7 @@ typedef struct {
     sqlite3_stmt *web, *paper, *ans, *txt;
 } web_statements;
 
-static int web_prepare(sqlite3 *db, web_statements *s) {
+static int web_prepare(omr_db *db, web_statements *s) {
     memset(s, 0, sizeof *s);
     if (!(s->web = sql_query(db, "SELECT 1 FROM returns WHERE template = ? AND code = ? AND mode = 'web'", "")) ||
         !(s->paper = sql_query(db, "SELECT 1 FROM returns WHERE template = ? AND code = ? AND mode = 'paper'", "")) ||
@@ -405,7 +405,7 @@ static int has_return(sqlite3_stmt *probe, const char *template_id, const char *
 }
 
 /* One web answer: the return row, then its answers and texts. */
-static int web_insert(sqlite3 *db, web_statements *s, const omr_template *t,
+static int web_insert(omr_db *db, web_statements *s, const omr_template *t,
                       const frame_store_web_return *w, const char *flags) {
     /* the returns row, by the ledger's one INSERT of returns (returns.h) */
     long long id = 0;
@@ -423,7 +423,7 @@ static int web_insert(sqlite3 *db, web_statements *s, const omr_template *t,
     return rc;
 }
 
-int frame_store_add_web_returns(sqlite3 *db, const omr_template *t,
+int frame_store_add_web_returns(omr_db *db, const omr_template *t,
                                 const frame_store_web_return *rows, size_t n, size_t *imported,
                                 size_t *skipped, size_t *both_modes, omr_error *err) {
     *imported = *skipped = *both_modes = 0;

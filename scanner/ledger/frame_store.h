@@ -17,7 +17,7 @@
 #ifndef OMR_FRAME_STORE_H
 #define OMR_FRAME_STORE_H
 
-#include <sqlite3.h>
+#include "ledger/db.h"
 #include <stddef.h>
 
 #include "base/common.h"
@@ -25,7 +25,7 @@
 #include "ledger/frame_check.h"
 
 /* Creates the frame's tables and views if missing (idempotent). */
-int frame_store_open(sqlite3 *db, omr_error *err);
+int frame_store_open(omr_db *db, omr_error *err);
 
 /* A list of strings the caller owns (frame_strings_free). */
 typedef struct {
@@ -43,9 +43,9 @@ void frame_strings_add(frame_strings *s, const char *value);
 /* A prepared question "is this code in a frame?", asked many times. */
 typedef struct frame_store_probe frame_store_probe;
 /* In any template's frame (template_id ignored); OMR_ERR_IO "ledger: ..." */
-int frame_store_probe_any(sqlite3 *db, frame_store_probe **probe, omr_error *err);
+int frame_store_probe_any(omr_db *db, frame_store_probe **probe, omr_error *err);
 /* In the given template's frame; NULL probe when it cannot be prepared. */
-frame_store_probe *frame_store_probe_template(sqlite3 *db);
+frame_store_probe *frame_store_probe_template(omr_db *db);
 /* 1 when found; 0 when not (or when probe is NULL). */
 int frame_store_probe_has(frame_store_probe *probe, const char *template_id, const char *code);
 void frame_store_probe_free(frame_store_probe *probe);
@@ -54,7 +54,7 @@ void frame_store_probe_free(frame_store_probe *probe);
 
 /* The variables of the template's frame joined with ',' in column order into
  * buf ("" when none); 0 when the ledger cannot be asked. */
-int frame_store_variables(sqlite3 *db, const char *template_id, char *buf, size_t size);
+int frame_store_variables(omr_db *db, const char *template_id, char *buf, size_t size);
 
 /* A checked frame file to write: the header and its rows, as read. */
 typedef struct {
@@ -69,26 +69,26 @@ typedef struct {
 } frame_store_import;
 
 /* Writes the rows in one transaction, all or nothing; *imported = rows. */
-int frame_store_write_import(sqlite3 *db, const frame_store_import *imp, size_t *imported,
+int frame_store_write_import(omr_db *db, const frame_store_import *imp, size_t *imported,
                              omr_error *err);
 
 /* ---- lists ------------------------------------------------------------------------------ */
 
-int frame_store_templates(sqlite3 *db, frame_strings *out, omr_error *err);
-int frame_store_codes(sqlite3 *db, const char *template_id, frame_strings *out, omr_error *err);
+int frame_store_templates(omr_db *db, frame_strings *out, omr_error *err);
+int frame_store_codes(omr_db *db, const char *template_id, frame_strings *out, omr_error *err);
 /* Codes of returns of the template that are not in its frame, sorted. */
-int frame_store_codes_outside(sqlite3 *db, const char *template_id, frame_strings *out,
+int frame_store_codes_outside(omr_db *db, const char *template_id, frame_strings *out,
                               omr_error *err);
 /* Codes of the frame with neither a return nor an undeliverable envelope, in
  * frame order; with `record`, stored as a reminder mailing (one transaction). */
-int frame_store_reminders(sqlite3 *db, const char *template_id, int record, frame_strings *out,
+int frame_store_reminders(omr_db *db, const char *template_id, int record, frame_strings *out,
                           omr_error *err);
 
 /* ---- undeliverable, web returns ------------------------------------------------------------ */
 
 /* Registers codes (checked by the caller) in one transaction; a code already
  * registered counts in *already. */
-int frame_store_add_undeliverable(sqlite3 *db, const char *template_id, char *const *codes,
+int frame_store_add_undeliverable(omr_db *db, const char *template_id, char *const *codes,
                                   size_t n, const char *source, size_t *added, size_t *already,
                                   omr_error *err);
 
@@ -104,7 +104,7 @@ typedef struct {
 /* Writes web answers as returns in mode `web` with their answers and texts,
  * in one transaction. A code with a web return already is skipped; one with
  * a paper return gets the flag paper_and_web. */
-int frame_store_add_web_returns(sqlite3 *db, const omr_template *t,
+int frame_store_add_web_returns(omr_db *db, const omr_template *t,
                                 const frame_store_web_return *rows, size_t n, size_t *imported,
                                 size_t *skipped, size_t *both_modes, omr_error *err);
 

@@ -28,9 +28,9 @@ static const char review_schema[] =
     "CREATE INDEX IF NOT EXISTS decisions_item ON decisions(review_item_id);\n"
     "CREATE INDEX IF NOT EXISTS decisions_operator ON decisions(operator, id);\n";
 
-int queue_open(sqlite3 *db, omr_error *err) { return sql_exec(db, review_schema, err); }
+int queue_open(omr_db *db, omr_error *err) { return sql_exec(db, review_schema, err); }
 
-int queue_item_ensure(sqlite3 *db, long long return_id, const char *kind, const char *item, const char *reason,
+int queue_item_ensure(omr_db *db, long long return_id, const char *kind, const char *item, const char *reason,
                       omr_error *err) {
     assert(return_id > 0);
     char now[32];
@@ -41,7 +41,7 @@ int queue_item_ensure(sqlite3 *db, long long return_id, const char *kind, const 
                    "ittt" "t", return_id, item, kind, reason, now);
 }
 
-int queue_item_drop(sqlite3 *db, long long return_id, const char *kind, const char *item, omr_error *err) {
+int queue_item_drop(omr_db *db, long long return_id, const char *kind, const char *item, omr_error *err) {
     assert(return_id > 0);
     return sql_run(db, err, "cannot remove a review item",
                    "DELETE FROM review_items WHERE return_id = ? AND kind = ? AND item = ? AND state = 'open' "
@@ -49,7 +49,7 @@ int queue_item_drop(sqlite3 *db, long long return_id, const char *kind, const ch
                    "itt", return_id, kind, item);
 }
 
-int queue_lease_next(sqlite3 *db, const char *op, const char *now_s, const char *until_s, const int64_t *skip,
+int queue_lease_next(omr_db *db, const char *op, const char *now_s, const char *until_s, const int64_t *skip,
                      size_t n_skip, int64_t *item, omr_error *err) {
     *item = 0;
     /* the skip list is numbers only, so it is written into the SQL */
@@ -121,7 +121,7 @@ void queue_item_clear(queue_item *r) {
     memset(r, 0, sizeof *r);
 }
 
-int queue_item_get(sqlite3 *db, int64_t id, queue_item *r, omr_error *err) {
+int queue_item_get(omr_db *db, int64_t id, queue_item *r, omr_error *err) {
     memset(r, 0, sizeof *r);
     sqlite3_stmt *st = sql_query(db,
                                "SELECT kind, item, state, lease_owner, lease_until, return_id, page_id, reason "
@@ -159,25 +159,25 @@ int queue_leased_to_other(const queue_item *r, const char *op, const char *now_s
            strcmp(r->lease_until, now_s) > 0;
 }
 
-int queue_lease_set(sqlite3 *db, int64_t id, const char *op, const char *until, omr_error *err) {
+int queue_lease_set(omr_db *db, int64_t id, const char *op, const char *until, omr_error *err) {
     assert(id > 0);
     return sql_run(db, err, "renewing the lease",
                    "UPDATE review_items SET lease_owner = ?1, lease_until = ?2 WHERE id = ?3", "tti", op, until,
                    (long long)id);
 }
 
-int queue_lease_release(sqlite3 *db, int64_t id, const char *op, omr_error *err) {
+int queue_lease_release(omr_db *db, int64_t id, const char *op, omr_error *err) {
     return sql_run(db, err, "releasing the item",
                    "UPDATE review_items SET lease_owner = NULL, lease_until = NULL WHERE id = ?1 AND lease_owner = ?2",
                    "it", (long long)id, op);
 }
 
-int queue_lease_release_all(sqlite3 *db, const char *op, omr_error *err) {
+int queue_lease_release_all(omr_db *db, const char *op, omr_error *err) {
     return sql_run(db, err, "releasing leases",
                    "UPDATE review_items SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?", "t", op);
 }
 
-int queue_item_close(sqlite3 *db, int64_t id, omr_error *err) {
+int queue_item_close(omr_db *db, int64_t id, omr_error *err) {
     assert(sql_in_transaction(db));
     assert(id > 0);
     return sql_run(db, err, "closing the item",
@@ -185,14 +185,14 @@ int queue_item_close(sqlite3 *db, int64_t id, omr_error *err) {
                    "i", (long long)id);
 }
 
-int queue_item_reopen(sqlite3 *db, int64_t id, const char *op, const char *until, omr_error *err) {
+int queue_item_reopen(omr_db *db, int64_t id, const char *op, const char *until, omr_error *err) {
     assert(sql_in_transaction(db));
     return sql_run(db, err, "reopening the item",
                    "UPDATE review_items SET state = 'open', lease_owner = ?, lease_until = ? WHERE id = ?", "tti", op,
                    until, (long long)id);
 }
 
-int queue_page_get(sqlite3 *db, int64_t page_id, queue_page *out, omr_error *err) {
+int queue_page_get(omr_db *db, int64_t page_id, queue_page *out, omr_error *err) {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *st = sql_query(db, "SELECT template, code, page, return_id, status, reason FROM pages WHERE id = ?",
                                  "i", (long long)page_id);
@@ -230,7 +230,7 @@ static void set_row(json_t *o, sqlite3_stmt *st, const char *const *names, int n
     sql_finalize(st);
 }
 
-int queue_view_mark(sqlite3 *db, int64_t return_id, const char *question, const char *value, json_t *o,
+int queue_view_mark(omr_db *db, int64_t return_id, const char *question, const char *value, json_t *o,
                     omr_error *err) {
     (void)err;
     static const char *const names[] = {"fill", "decision", "confidence"};
@@ -243,7 +243,7 @@ int queue_view_mark(sqlite3 *db, int64_t return_id, const char *question, const 
     return OMR_OK;
 }
 
-char queue_mark_state(sqlite3 *db, int64_t return_id, const char *question, const char *value) {
+char queue_mark_state(omr_db *db, int64_t return_id, const char *question, const char *value) {
     char state = 0;
     sqlite3_stmt *st = sql_query(db,
                                  "SELECT m.decision FROM marks m JOIN pages p ON p.id = m.page_id "
@@ -255,7 +255,7 @@ char queue_mark_state(sqlite3 *db, int64_t return_id, const char *question, cons
     return state;
 }
 
-int queue_view_answer(sqlite3 *db, int64_t return_id, const char *question, json_t *o, omr_error *err) {
+int queue_view_answer(omr_db *db, int64_t return_id, const char *question, json_t *o, omr_error *err) {
     (void)err;
     static const char *const names[] = {"value", "machine_value", "answer_status", "answer_reason",
                                         "confidence", "confirmed_by", "confirmed_at"};
@@ -268,7 +268,7 @@ int queue_view_answer(sqlite3 *db, int64_t return_id, const char *question, json
     return OMR_OK;
 }
 
-int queue_view_text(sqlite3 *db, int64_t return_id, const char *field, json_t *o, omr_error *err) {
+int queue_view_text(omr_db *db, int64_t return_id, const char *field, json_t *o, omr_error *err) {
     (void)err;
     static const char *const names[] = {"text", "machine_text", "confidence", "text_status",
                                         "confirmed_by", "confirmed_at", "has_crop"};
@@ -281,7 +281,7 @@ int queue_view_text(sqlite3 *db, int64_t return_id, const char *field, json_t *o
     return OMR_OK;
 }
 
-int queue_view_duplicate(sqlite3 *db, int64_t return_id, json_t *o, omr_error *err) {
+int queue_view_duplicate(omr_db *db, int64_t return_id, json_t *o, omr_error *err) {
     (void)err;
     static const char *const names[] = {"duplicate_of", "first_received", "received", "flags"};
     set_row(o,
@@ -293,7 +293,7 @@ int queue_view_duplicate(sqlite3 *db, int64_t return_id, json_t *o, omr_error *e
     return OMR_OK;
 }
 
-int queue_view_page(sqlite3 *db, int64_t page_id, json_t *o, omr_error *err) {
+int queue_view_page(omr_db *db, int64_t page_id, json_t *o, omr_error *err) {
     (void)err;
     static const char *const names[] = {"page_reason", "template", "page", "file_page", "file", "received"};
     set_row(o,
@@ -305,7 +305,7 @@ int queue_view_page(sqlite3 *db, int64_t page_id, json_t *o, omr_error *err) {
     return OMR_OK;
 }
 
-json_t *queue_templates_in_use(sqlite3 *db) {
+json_t *queue_templates_in_use(omr_db *db) {
     json_t *ids = json_array();
     sqlite3_stmt *st = sql_query(db, "SELECT DISTINCT template FROM returns ORDER BY template", "");
     while (st && sql_step(st) == SQL_ROW)
@@ -315,7 +315,7 @@ json_t *queue_templates_in_use(sqlite3 *db) {
     return ids;
 }
 
-long long queue_count_open(sqlite3 *db) {
+long long queue_count_open(omr_db *db) {
     long long n = -1;
     if (sql_int_query(db, &n, -1, NULL, "counting items", "SELECT count(*) FROM review_items WHERE state = 'open'",
                       "") != OMR_OK)
@@ -323,7 +323,7 @@ long long queue_count_open(sqlite3 *db) {
     return n;
 }
 
-void queue_count_flagged_returns(sqlite3 *db, const char *since, long long *duplicates, long long *not_in_frame) {
+void queue_count_flagged_returns(omr_db *db, const char *since, long long *duplicates, long long *not_in_frame) {
     *duplicates = *not_in_frame = -1;
     sqlite3_stmt *st = sql_query(db,
                              "SELECT count(*) FILTER (WHERE duplicate_of IS NOT NULL), "
@@ -337,7 +337,7 @@ void queue_count_flagged_returns(sqlite3 *db, const char *since, long long *dupl
     sql_finalize(st);
 }
 
-char *queue_text_crop(sqlite3 *db, int64_t return_id, const char *field) {
+char *queue_text_crop(omr_db *db, int64_t return_id, const char *field) {
     char *crop = NULL;
     sqlite3_stmt *st = sql_query(db, "SELECT crop_path FROM texts WHERE return_id = ? AND field = ?", "it",
                                  (long long)return_id, field);
@@ -368,11 +368,11 @@ static int page_source(sqlite3_stmt *st, queue_page_source *out) {
     return found;
 }
 
-int queue_page_source_by_id(sqlite3 *db, int64_t page_id, queue_page_source *out) {
+int queue_page_source_by_id(omr_db *db, int64_t page_id, queue_page_source *out) {
     return page_source(sql_query(db, PAGE_COLUMNS "WHERE p.id = ?", "i", (long long)page_id), out);
 }
 
-int queue_page_source_of_return(sqlite3 *db, int64_t return_id, int page, queue_page_source *out) {
+int queue_page_source_of_return(omr_db *db, int64_t return_id, int page, queue_page_source *out) {
     if (page > 0)
         return page_source(sql_query(db, PAGE_COLUMNS "WHERE p.return_id = ? AND p.page = ? ORDER BY p.id LIMIT 1",
                                      "ii", (long long)return_id, (long long)page),
@@ -382,7 +382,7 @@ int queue_page_source_of_return(sqlite3 *db, int64_t return_id, int page, queue_
                        out);
 }
 
-int queue_item_for_image(sqlite3 *db, int64_t id, char *kind, size_t kind_size, char *item, size_t item_size,
+int queue_item_for_image(omr_db *db, int64_t id, char *kind, size_t kind_size, char *item, size_t item_size,
                          int64_t *return_id, int64_t *page_id, int *has_page, char *template_id,
                          size_t template_size, omr_error *err) {
     sqlite3_stmt *st = sql_query(db,
@@ -405,7 +405,7 @@ int queue_item_for_image(sqlite3 *db, int64_t id, char *kind, size_t kind_size, 
     return OMR_OK;
 }
 
-json_t *queue_item_history(sqlite3 *db, int64_t id) {
+json_t *queue_item_history(omr_db *db, int64_t id) {
     json_t *hist = json_array();
     sqlite3_stmt *st = sql_query(db,
                                "SELECT d.operator, d.decided_at, d.machine_value, d.final_value, l.outcome, "
@@ -426,7 +426,7 @@ json_t *queue_item_history(sqlite3 *db, int64_t id) {
 }
 
 
-int queue_summary(sqlite3 *db, const char *now_s, const char *today, json_t *o, omr_error *err) {
+int queue_summary(omr_db *db, const char *now_s, const char *today, json_t *o, omr_error *err) {
     (void)err;
     json_t *waiting = json_object();
     json_int_t total = 0;

@@ -14,7 +14,7 @@
 
 #include "ledger/sql.h"
 
-int returns_insert(sqlite3 *db, const char *template_id, const char *code, const char *mode,
+int returns_insert(omr_db *db, const char *template_id, const char *code, const char *mode,
                    const char *created_at, long long duplicate_of, const char *flags, long long *return_id,
                    omr_error *err) {
     assert(sql_in_transaction(db));
@@ -38,7 +38,7 @@ int returns_insert(sqlite3 *db, const char *template_id, const char *code, const
     return rc;
 }
 
-int returns_find_or_start(sqlite3 *db, const char *template_id, const char *code, int page, const char *now,
+int returns_find_or_start(omr_db *db, const char *template_id, const char *code, int page, const char *now,
                           const char *flags_if_new, returns_match *out, omr_error *err) {
     assert(sql_in_transaction(db));
     assert(page >= 1);
@@ -80,7 +80,7 @@ int returns_find_or_start(sqlite3 *db, const char *template_id, const char *code
     return rc;
 }
 
-int returns_get(sqlite3 *db, long long return_id, char *template_id, size_t template_size, char *code,
+int returns_get(omr_db *db, long long return_id, char *template_id, size_t template_size, char *code,
                 size_t code_size, int *found, omr_error *err) {
     *found = 0;
     sqlite3_stmt *st;

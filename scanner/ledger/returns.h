@@ -11,14 +11,14 @@
 #ifndef OMR_RETURNS_H
 #define OMR_RETURNS_H
 
-#include <sqlite3.h>
+#include "ledger/db.h"
 
 #include "base/common.h"
 
 /* Inserts a returns row: mode "paper" or "web"; duplicate_of 0 for none;
  * flags NULL for "". *return_id is the new row's id. Runs inside the
  * caller's transaction. */
-int returns_insert(sqlite3 *db, const char *template_id, const char *code, const char *mode,
+int returns_insert(omr_db *db, const char *template_id, const char *code, const char *mode,
                    const char *created_at, long long duplicate_of, const char *flags, long long *return_id,
                    omr_error *err);
 
@@ -35,12 +35,12 @@ typedef struct {
  * new return gets `flags_if_new` (NULL: none) and created_at `now`. The
  * caller adds the duplicate's review item. Runs inside the caller's
  * transaction. */
-int returns_find_or_start(sqlite3 *db, const char *template_id, const char *code, int page, const char *now,
+int returns_find_or_start(omr_db *db, const char *template_id, const char *code, int page, const char *now,
                           const char *flags_if_new, returns_match *out, omr_error *err);
 
 /* The template and code of a return into the buffers; *found = 0 when there
  * is no such return. */
-int returns_get(sqlite3 *db, long long return_id, char *template_id, size_t template_size, char *code,
+int returns_get(omr_db *db, long long return_id, char *template_id, size_t template_size, char *code,
                 size_t code_size, int *found, omr_error *err);
 
 #endif

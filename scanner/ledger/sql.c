@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-int sql_fail(sqlite3 *db, omr_error *err, const char *what) {
+int sql_fail(omr_db *db, omr_error *err, const char *what) {
     int code = sqlite3_extended_errcode(db) & 0xff;
     const char *hint = "";
     switch (code) {
@@ -30,16 +30,16 @@ int sql_fail(sqlite3 *db, omr_error *err, const char *what) {
     return omr_fail(err, OMR_ERR_IO, "ledger: %s: %s%s", what, sqlite3_errmsg(db), hint);
 }
 
-const char *sql_message(sqlite3 *db) { return sqlite3_errmsg(db); }
+const char *sql_message(omr_db *db) { return sqlite3_errmsg(db); }
 
-int sql_open(const char *path, int mode, int busy_ms, sqlite3 **db, omr_error *err) {
+int sql_open(const char *path, int mode, int busy_ms, omr_db **db, omr_error *err) {
     assert(path && db);
     assert(mode == SQL_OPEN_READONLY || mode == SQL_OPEN_WRITE || mode == SQL_OPEN_CREATE);
     *db = NULL;
     int flags = mode == SQL_OPEN_READONLY ? SQLITE_OPEN_READONLY
                 : mode == SQL_OPEN_WRITE  ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX
                                           : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
-    sqlite3 *handle = NULL;
+    omr_db *handle = NULL;
     int rc = sqlite3_open_v2(path, &handle, flags, NULL);
     if (rc != SQLITE_OK) {
         /* no handle: SQLite could not allocate one ("out of memory") */
@@ -53,16 +53,16 @@ int sql_open(const char *path, int mode, int busy_ms, sqlite3 **db, omr_error *e
     return OMR_OK;
 }
 
-void sql_close(sqlite3 *db) { sqlite3_close(db); }
+void sql_close(omr_db *db) { sqlite3_close(db); }
 
-const char *sql_filename(sqlite3 *db) {
+const char *sql_filename(omr_db *db) {
     const char *file = sqlite3_db_filename(db, "main");
     return file ? file : "";
 }
 
-int sql_copy(sqlite3 *db, const char *to, omr_error *err) {
+int sql_copy(omr_db *db, const char *to, omr_error *err) {
     assert(db && to);
-    sqlite3 *copy = NULL;
+    omr_db *copy = NULL;
     int rc = sqlite3_open_v2(to, &copy, SQLITE_OPEN_READWRITE, NULL);
     sqlite3_backup *b = rc == SQLITE_OK ? sqlite3_backup_init(copy, "main", db, "main") : NULL;
     if (b) {
@@ -78,7 +78,7 @@ int sql_copy(sqlite3 *db, const char *to, omr_error *err) {
     return rc == SQLITE_OK ? OMR_OK : OMR_ERR_IO;
 }
 
-int sql_exec(sqlite3 *db, const char *sql, omr_error *err) {
+int sql_exec(omr_db *db, const char *sql, omr_error *err) {
     char *msg = NULL;
     if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
         char what[64];
@@ -107,7 +107,7 @@ static void bind_args(sqlite3_stmt *st, const char *types, va_list ap) {
     }
 }
 
-int sql_vprepare(sqlite3 *db, sqlite3_stmt **st, omr_error *err, const char *sql, const char *types,
+int sql_vprepare(omr_db *db, sqlite3_stmt **st, omr_error *err, const char *sql, const char *types,
                  va_list ap) {
     *st = NULL;
     if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK) {
@@ -120,7 +120,7 @@ int sql_vprepare(sqlite3 *db, sqlite3_stmt **st, omr_error *err, const char *sql
     return OMR_OK;
 }
 
-int sql_prepare(sqlite3 *db, sqlite3_stmt **st, omr_error *err, const char *sql, const char *types, ...) {
+int sql_prepare(omr_db *db, sqlite3_stmt **st, omr_error *err, const char *sql, const char *types, ...) {
     va_list ap;
     va_start(ap, types);
     int rc = sql_vprepare(db, st, err, sql, types, ap);
@@ -128,7 +128,7 @@ int sql_prepare(sqlite3 *db, sqlite3_stmt **st, omr_error *err, const char *sql,
     return rc;
 }
 
-sqlite3_stmt *sql_query(sqlite3 *db, const char *sql, const char *types, ...) {
+sqlite3_stmt *sql_query(omr_db *db, const char *sql, const char *types, ...) {
     sqlite3_stmt *st = NULL;
     va_list ap;
     va_start(ap, types);
@@ -153,7 +153,7 @@ int sql_run_reset(sqlite3_stmt *st) {
     return rc == SQLITE_DONE ? OMR_OK : OMR_ERR_IO;
 }
 
-int sql_run_prepared(sqlite3 *db, sqlite3_stmt *st, omr_error *err, const char *what) {
+int sql_run_prepared(omr_db *db, sqlite3_stmt *st, omr_error *err, const char *what) {
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
@@ -161,7 +161,7 @@ int sql_run_prepared(sqlite3 *db, sqlite3_stmt *st, omr_error *err, const char *
     return OMR_OK;
 }
 
-int sql_run(sqlite3 *db, omr_error *err, const char *what, const char *sql, const char *types, ...) {
+int sql_run(omr_db *db, omr_error *err, const char *what, const char *sql, const char *types, ...) {
     sqlite3_stmt *st = NULL;
     va_list ap;
     va_start(ap, types);
@@ -179,7 +179,7 @@ int sql_step(sqlite3_stmt *st) {
 
 void sql_finalize(sqlite3_stmt *st) { sqlite3_finalize(st); }
 
-int sql_int_query(sqlite3 *db, long long *value, long long fallback, omr_error *err, const char *what,
+int sql_int_query(omr_db *db, long long *value, long long fallback, omr_error *err, const char *what,
                   const char *sql, const char *types, ...) {
     *value = fallback;
     sqlite3_stmt *st = NULL;
@@ -225,13 +225,13 @@ json_t *sql_json(sqlite3_stmt *st, int col) {
     }
 }
 
-long long sql_last_id(sqlite3 *db) { return sqlite3_last_insert_rowid(db); }
-int sql_changes(sqlite3 *db) { return sqlite3_changes(db); }
-int sql_in_transaction(sqlite3 *db) { return !sqlite3_get_autocommit(db); }
+long long sql_last_id(omr_db *db) { return sqlite3_last_insert_rowid(db); }
+int sql_changes(omr_db *db) { return sqlite3_changes(db); }
+int sql_in_transaction(omr_db *db) { return !sqlite3_get_autocommit(db); }
 
-int sql_begin(sqlite3 *db, omr_error *err) { return sql_exec(db, "BEGIN IMMEDIATE", err); }
-int sql_commit(sqlite3 *db, omr_error *err) { return sql_exec(db, "COMMIT", err); }
-void sql_rollback(sqlite3 *db) {
+int sql_begin(omr_db *db, omr_error *err) { return sql_exec(db, "BEGIN IMMEDIATE", err); }
+int sql_commit(omr_db *db, omr_error *err) { return sql_exec(db, "COMMIT", err); }
+void sql_rollback(omr_db *db) {
     if (sql_in_transaction(db))
         sql_exec(db, "ROLLBACK", NULL);
 }

@@ -18,12 +18,13 @@
 #include <stdarg.h>
 
 #include "base/common.h"
+#include "ledger/db.h"
 
 /* Fills err with "ledger: <what>: <SQLite's message><hint>"; returns OMR_ERR_IO. */
-int sql_fail(sqlite3 *db, omr_error *err, const char *what);
+int sql_fail(omr_db *db, omr_error *err, const char *what);
 /* SQLite's message for the last failure on db, for a caller that words its
  * own error around it ("ledger: <message>; nothing was imported"). */
-const char *sql_message(sqlite3 *db);
+const char *sql_message(omr_db *db);
 
 /* How sql_open opens a ledger file. */
 enum {
@@ -34,26 +35,26 @@ enum {
 /* Opens the ledger file `path` (SQL_OPEN_*), waiting up to busy_ms for a lock
  * another program holds. On failure *db is NULL and err says "cannot open the
  * ledger <path>: <SQLite's reason>". sql_close(NULL) does nothing. */
-int sql_open(const char *path, int mode, int busy_ms, sqlite3 **db, omr_error *err);
-void sql_close(sqlite3 *db);
+int sql_open(const char *path, int mode, int busy_ms, omr_db **db, omr_error *err);
+void sql_close(omr_db *db);
 /* The file behind the connection's main database ("" for an in-memory one). */
-const char *sql_filename(sqlite3 *db);
+const char *sql_filename(omr_db *db);
 /* Copies the whole ledger into the existing (empty) file `to` with SQLite's
  * online backup; err says "cannot copy the ledger to <to>: <reason>". */
-int sql_copy(sqlite3 *db, const char *to, omr_error *err);
+int sql_copy(omr_db *db, const char *to, omr_error *err);
 
 /* Runs `sql` (one or more statements, no results); on failure err names the
  * SQL's first words. */
-int sql_exec(sqlite3 *db, const char *sql, omr_error *err);
+int sql_exec(omr_db *db, const char *sql, omr_error *err);
 
 /* Prepares `sql` and binds the arguments described by `types` (see above).
  * On failure *st is NULL and err says so. */
-int sql_prepare(sqlite3 *db, sqlite3_stmt **st, omr_error *err, const char *sql, const char *types, ...);
-int sql_vprepare(sqlite3 *db, sqlite3_stmt **st, omr_error *err, const char *sql, const char *types,
+int sql_prepare(omr_db *db, sqlite3_stmt **st, omr_error *err, const char *sql, const char *types, ...);
+int sql_vprepare(omr_db *db, sqlite3_stmt **st, omr_error *err, const char *sql, const char *types,
                  va_list ap);
 /* Prepares and binds as sql_prepare, for a caller that reports a failure
  * itself (sql_message) or reads nothing: the statement, or NULL. */
-sqlite3_stmt *sql_query(sqlite3 *db, const char *sql, const char *types, ...);
+sqlite3_stmt *sql_query(omr_db *db, const char *sql, const char *types, ...);
 /* Binds again after sql_reset (same types as sql_prepare): a statement
  * prepared once and run for each row of a loop. */
 void sql_bind(sqlite3_stmt *st, const char *types, ...);
@@ -65,9 +66,9 @@ int sql_run_reset(sqlite3_stmt *st);
 
 /* Prepares, binds, steps once and finalizes a statement that returns no rows
  * (a row is not an error); err names `what` on failure. */
-int sql_run(sqlite3 *db, omr_error *err, const char *what, const char *sql, const char *types, ...);
+int sql_run(omr_db *db, omr_error *err, const char *what, const char *sql, const char *types, ...);
 /* Steps a prepared statement that returns no rows and finalizes it. */
-int sql_run_prepared(sqlite3 *db, sqlite3_stmt *st, omr_error *err, const char *what);
+int sql_run_prepared(omr_db *db, sqlite3_stmt *st, omr_error *err, const char *what);
 
 /* Steps: SQL_ROW, SQL_DONE, or SQL_ERROR. */
 enum { SQL_ERROR = -1, SQL_DONE = 0, SQL_ROW = 1 };
@@ -76,7 +77,7 @@ void sql_finalize(sqlite3_stmt *st);
 
 /* Reads one integer (first column of the first row) of a query; *value is
  * `fallback` when there is no row. */
-int sql_int_query(sqlite3 *db, long long *value, long long fallback, omr_error *err, const char *what,
+int sql_int_query(omr_db *db, long long *value, long long fallback, omr_error *err, const char *what,
                   const char *sql, const char *types, ...);
 
 /* Columns of the current row. sql_text: "" for NULL; sql_text_or_null:
@@ -92,15 +93,15 @@ int sql_is_null(sqlite3_stmt *st, int col);
 json_t *sql_json(sqlite3_stmt *st, int col);
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK (when a transaction is open). */
-int sql_begin(sqlite3 *db, omr_error *err);
-int sql_commit(sqlite3 *db, omr_error *err);
-void sql_rollback(sqlite3 *db);
+int sql_begin(omr_db *db, omr_error *err);
+int sql_commit(omr_db *db, omr_error *err);
+void sql_rollback(omr_db *db);
 /* Current UTC time as ISO 8601 ("2026-11-23T10:15:02Z") into buf[32]. */
 void sql_now(char buf[32]);
 
-long long sql_last_id(sqlite3 *db);
-int sql_changes(sqlite3 *db);
+long long sql_last_id(omr_db *db);
+int sql_changes(omr_db *db);
 /* A transaction is open on this connection (for assert). */
-int sql_in_transaction(sqlite3 *db);
+int sql_in_transaction(omr_db *db);
 
 #endif

@@ -130,10 +130,10 @@ const char store_schema_sql[] =
     "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '2');\n";
 
 /* A ledger error in words a mailroom can act on. */
-int store_exec(sqlite3 *db, const char *sql, omr_error *err) { return sql_exec(db, sql, err); }
+int store_exec(omr_db *db, const char *sql, omr_error *err) { return sql_exec(db, sql, err); }
 
 /* Does table `table` have column `column`? */
-static int has_column(sqlite3 *db, const char *table, const char *column) {
+static int has_column(omr_db *db, const char *table, const char *column) {
     char sql[128];
     snprintf(sql, sizeof sql, "PRAGMA table_info(%s)", table);
     sqlite3_stmt *st = NULL;
@@ -148,7 +148,7 @@ static int has_column(sqlite3 *db, const char *table, const char *column) {
 
 /* Schema 1 -> 2: columns added to marks. Runs under a write lock so that two
  * connections opening at once do not both add them. */
-static int migrate(sqlite3 *db, omr_error *err) {
+static int migrate(omr_db *db, omr_error *err) {
     if (has_column(db, "marks", "ink_near"))
         return OMR_OK;
     int rc = store_begin(db, err);
@@ -169,7 +169,7 @@ static int migrate(sqlite3 *db, omr_error *err) {
 /* Opens the ledger (create: SQL_OPEN_CREATE, else the file must exist). A new
  * ledger holds personal data: it is created 0600 here, before SQLite opens
  * it, and SQLite gives its -wal and -shm files the ledger's own mode. */
-static int open_ledger(const char *path, int create, sqlite3 **db, omr_error *err) {
+static int open_ledger(const char *path, int create, omr_db **db, omr_error *err) {
     *db = NULL;
     if (create) {
         int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -179,7 +179,7 @@ static int open_ledger(const char *path, int create, sqlite3 **db, omr_error *er
             return omr_fail(err, OMR_ERR_IO, "cannot create the ledger %s: %s%s", path, strerror(errno),
                             errno == ENOENT ? " (its folder does not exist)" : "");
     }
-    sqlite3 *handle = NULL;
+    omr_db *handle = NULL;
     if (sql_open(path, create ? SQL_OPEN_CREATE : SQL_OPEN_WRITE, 10000, &handle, err) != OMR_OK) {
         if (!create && access(path, F_OK) != 0 && errno == ENOENT)
             return omr_fail(err, OMR_ERR_NOT_FOUND, "the ledger %s is gone (deleted or moved away); restore it from "
@@ -198,11 +198,11 @@ static int open_ledger(const char *path, int create, sqlite3 **db, omr_error *er
     return OMR_OK;
 }
 
-int store_open(const char *path, sqlite3 **db, omr_error *err) { return open_ledger(path, 1, db, err); }
+int store_open(const char *path, omr_db **db, omr_error *err) { return open_ledger(path, 1, db, err); }
 
-int store_open_existing(const char *path, sqlite3 **db, omr_error *err) { return open_ledger(path, 0, db, err); }
+int store_open_existing(const char *path, omr_db **db, omr_error *err) { return open_ledger(path, 0, db, err); }
 
-int store_rescue(sqlite3 *db, const char *to, omr_error *err) {
+int store_rescue(omr_db *db, const char *to, omr_error *err) {
     assert(db && to);
     int fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
@@ -215,13 +215,13 @@ int store_rescue(sqlite3 *db, const char *to, omr_error *err) {
     return OMR_OK;
 }
 
-void store_close(sqlite3 *db) { sql_close(db); }
+void store_close(omr_db *db) { sql_close(db); }
 
-const char *store_filename(sqlite3 *db) { return sql_filename(db); }
+const char *store_filename(omr_db *db) { return sql_filename(db); }
 
-int store_begin(sqlite3 *db, omr_error *err) { return store_exec(db, "BEGIN IMMEDIATE", err); }
-int store_commit(sqlite3 *db, omr_error *err) { return store_exec(db, "COMMIT", err); }
-void store_rollback(sqlite3 *db) {
+int store_begin(omr_db *db, omr_error *err) { return store_exec(db, "BEGIN IMMEDIATE", err); }
+int store_commit(omr_db *db, omr_error *err) { return store_exec(db, "COMMIT", err); }
+void store_rollback(omr_db *db) {
     if (sql_in_transaction(db))
         sql_exec(db, "ROLLBACK", NULL);
 }
@@ -286,7 +286,7 @@ static void transform_parse(const char *json, page_transform *t) {
 
 /* A read page as it was, rebuilt from the ledger: identity, transform and
  * every box's measure and decision, in template order. */
-static int load_page(sqlite3 *db, const omr_template *t, const char *code, long long page_id, int number,
+static int load_page(omr_db *db, const omr_template *t, const char *code, long long page_id, int number,
                      int file_page, const char *transform, const char *file, page_reading **out,
                      omr_error *err) {
     *out = NULL;
@@ -361,7 +361,7 @@ static char *answer_value(const template_question *q, const question_answer *a) 
     return s;
 }
 
-int store_recompute_return(sqlite3 *db, const omr_template *const *templates, size_t n_templates,
+int store_recompute_return(omr_db *db, const omr_template *const *templates, size_t n_templates,
                            long long return_id, omr_error *err) {
     sqlite3_stmt *st;
     int rc = sql_prepare(db, &st, err, "SELECT template, code, duplicate_of FROM returns WHERE id = ?", "i", return_id);

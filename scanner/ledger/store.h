@@ -68,7 +68,7 @@
 #ifndef OMR_STORE_H
 #define OMR_STORE_H
 
-#include <sqlite3.h>
+#include "ledger/db.h"
 
 #include "deciding/assemble.h"
 #include "base/common.h"
@@ -81,28 +81,28 @@ extern const char store_schema_sql[];
 /* Opens (creating if needed) the ledger at `path`: WAL journal, foreign keys
  * on, a busy timeout of 10 s, schema applied. The caller owns *db and closes
  * it with store_close. One connection per thread. */
-int store_open(const char *path, sqlite3 **db, omr_error *err);
+int store_open(const char *path, omr_db **db, omr_error *err);
 /* The same, but never creates: OMR_ERR_NOT_FOUND, saying to restore it, when
  * the ledger is gone (a daemon's threads open theirs after start-up, when an
  * empty new ledger would silently take the old one's place). A ledger
  * store_open creates is made 0600 (it holds personal data); SQLite gives its
  * -wal and -shm files the same mode. */
-int store_open_existing(const char *path, sqlite3 **db, omr_error *err);
+int store_open_existing(const char *path, omr_db **db, omr_error *err);
 /* Copies the ledger open as `db` (even one whose file was deleted while open)
  * into a new file `to` (created 0600; refused if it exists). */
-int store_rescue(sqlite3 *db, const char *to, omr_error *err);
-void store_close(sqlite3 *db);
+int store_rescue(omr_db *db, const char *to, omr_error *err);
+void store_close(omr_db *db);
 /* The ledger file's path ("" for an in-memory ledger). */
-const char *store_filename(sqlite3 *db);
+const char *store_filename(omr_db *db);
 
 /* Runs `sql` (no results) or fills err with SQLite's message and the SQL's
  * first words. */
-int store_exec(sqlite3 *db, const char *sql, omr_error *err);
+int store_exec(omr_db *db, const char *sql, omr_error *err);
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
-int store_begin(sqlite3 *db, omr_error *err);
-int store_commit(sqlite3 *db, omr_error *err);
-void store_rollback(sqlite3 *db);
+int store_begin(omr_db *db, omr_error *err);
+int store_commit(omr_db *db, omr_error *err);
+void store_rollback(omr_db *db);
 
 /* Current UTC time as ISO 8601 ("2026-11-23T10:15:02Z") into buf[32]. */
 void store_now(char buf[32]);
@@ -160,7 +160,7 @@ typedef struct {
  * a duplicate_files row is added and result->duplicate set. On an error
  * (disk full, read-only ledger) nothing is recorded. `templates` are those
  * the pages were read against. */
-int store_write_file(sqlite3 *db, const omr_template *const *templates, size_t n_templates,
+int store_write_file(omr_db *db, const omr_template *const *templates, size_t n_templates,
                      const store_scan_file *file, store_file_result *result, omr_error *err);
 
 /* What the ledger knows of a content hash. found = 0 when unknown. */
@@ -174,15 +174,15 @@ typedef struct {
     char received_at[32];
 } store_file_info;
 
-int store_find_file(sqlite3 *db, const char *sha256, store_file_info *out, omr_error *err);
+int store_find_file(omr_db *db, const char *sha256, store_file_info *out, omr_error *err);
 
 /* At start-up: forgets every scan_files row left in state processing (by a
  * tool that noted a file before reading it; its file is read again from the
  * processing folder). *count = rows forgotten. */
-int store_forget_unfinished(sqlite3 *db, int *count, omr_error *err);
+int store_forget_unfinished(omr_db *db, int *count, omr_error *err);
 
 /* Notes a later arrival of known content (not counted again). */
-int store_record_duplicate(sqlite3 *db, long long file_id, const char *name,
+int store_record_duplicate(omr_db *db, long long file_id, const char *name,
                            const char *received_at, omr_error *err);
 
 /* Recomputes a return's answers, review items and flags from its pages'
@@ -190,7 +190,7 @@ int store_record_duplicate(sqlite3 *db, long long file_id, const char *name,
  * store_write_file for every return a page joins; exposed for tests and for
  * a changed template. OMR_ERR_NOT_FOUND when the return or its template is
  * not known. */
-int store_recompute_return(sqlite3 *db, const omr_template *const *templates, size_t n_templates,
+int store_recompute_return(omr_db *db, const omr_template *const *templates, size_t n_templates,
                            long long return_id, omr_error *err);
 
 /* The template of `id` among those given, NULL when it is not there. */
@@ -210,30 +210,30 @@ typedef struct {
 /* The oldest text waiting for OCR (status pending_ocr) whose rowid is after
  * `after` and whose rowid % n_shards == shard (several OCR threads share the
  * queue that way). *found = 0 when there is none. */
-int store_next_text_job(sqlite3 *db, long long after, int shard, int n_shards, store_text_job *job,
+int store_next_text_job(omr_db *db, long long after, int shard, int n_shards, store_text_job *job,
                         int *found, omr_error *err);
 
 /* Records the OCR result of a job: status ok, or review (with an open review
  * item saying `reason`) when `needs_review`. text may be NULL (not read).
  * Does nothing when the text is no longer pending (a person typed it). */
-int store_finish_text_job(sqlite3 *db, const store_text_job *job, const char *text,
+int store_finish_text_job(omr_db *db, const store_text_job *job, const char *text,
                           double confidence, int needs_review, const char *reason, omr_error *err);
 
 /* Texts waiting for OCR. */
-int store_count_pending_texts(sqlite3 *db, long long *count, omr_error *err);
+int store_count_pending_texts(omr_db *db, long long *count, omr_error *err);
 
 /* ---- small things ------------------------------------------------------------------- */
 
 /* Adds an event ("info" or "error") for `omr status`. */
-int store_log_event(sqlite3 *db, const char *level, const char *file, const char *message,
+int store_log_event(omr_db *db, const char *level, const char *file, const char *message,
                     omr_error *err);
 
-int store_set_meta(sqlite3 *db, const char *key, const char *value, omr_error *err);
+int store_set_meta(omr_db *db, const char *key, const char *value, omr_error *err);
 /* The value of `key` into buf ("" when missing). */
-int store_get_meta(sqlite3 *db, const char *key, char *buf, size_t size, omr_error *err);
+int store_get_meta(omr_db *db, const char *key, char *buf, size_t size, omr_error *err);
 
 /* Records an unreadable file (no hash): a rejected scan_files row saying why. */
-int store_write_unreadable(sqlite3 *db, const char *name, const char *stored_path,
+int store_write_unreadable(omr_db *db, const char *name, const char *stored_path,
                            const char *reason, omr_error *err);
 
 #endif

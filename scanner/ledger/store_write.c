@@ -72,7 +72,7 @@ int store_hash_file(const char *path, char hex[65], long long *size, omr_error *
 
 /* ---- small things ----------------------------------------------------------------- */
 
-int store_log_event(sqlite3 *db, const char *level, const char *file, const char *message,
+int store_log_event(omr_db *db, const char *level, const char *file, const char *message,
                     omr_error *err) {
     char now[32];
     store_now(now);
@@ -81,13 +81,13 @@ int store_log_event(sqlite3 *db, const char *level, const char *file, const char
     return OMR_OK;
 }
 
-int store_set_meta(sqlite3 *db, const char *key, const char *value, omr_error *err) {
+int store_set_meta(omr_db *db, const char *key, const char *value, omr_error *err) {
     RUN(db, err, "cannot write a setting", "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", "tt",
         key, value ? value : "");
     return OMR_OK;
 }
 
-int store_get_meta(sqlite3 *db, const char *key, char *buf, size_t size, omr_error *err) {
+int store_get_meta(omr_db *db, const char *key, char *buf, size_t size, omr_error *err) {
     buf[0] = 0;
     sqlite3_stmt *st;
     int rc = sql_prepare(db, &st, err, "SELECT value FROM meta WHERE key = ?", "t", key);
@@ -102,7 +102,7 @@ int store_get_meta(sqlite3 *db, const char *key, char *buf, size_t size, omr_err
     return OMR_OK;
 }
 
-int store_find_file(sqlite3 *db, const char *sha256, store_file_info *out, omr_error *err) {
+int store_find_file(omr_db *db, const char *sha256, store_file_info *out, omr_error *err) {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *st;
     int rc = sql_prepare(db, &st, err,
@@ -126,7 +126,7 @@ int store_find_file(sqlite3 *db, const char *sha256, store_file_info *out, omr_e
     return OMR_OK;
 }
 
-int store_forget_unfinished(sqlite3 *db, int *count, omr_error *err) {
+int store_forget_unfinished(omr_db *db, int *count, omr_error *err) {
     *count = 0;
     int rc = store_exec(db, "DELETE FROM scan_files WHERE state = 'processing' "
                             "AND NOT EXISTS (SELECT 1 FROM pages WHERE pages.file_id = scan_files.id) "
@@ -137,7 +137,7 @@ int store_forget_unfinished(sqlite3 *db, int *count, omr_error *err) {
     return rc;
 }
 
-int store_record_duplicate(sqlite3 *db, long long file_id, const char *name, const char *received_at,
+int store_record_duplicate(omr_db *db, long long file_id, const char *name, const char *received_at,
                            omr_error *err) {
     char now[32];
     store_now(now);
@@ -192,7 +192,7 @@ static void append(char *buf, size_t size, const char *fmt, ...) {
 /* The return a read page joins (returns.c: the oldest paper return of its
  * (template, code) without that page, else a new one, a duplicate of the
  * first when there is one); a new duplicate gets its review item. */
-static int assign_return(sqlite3 *db, const page_reading *pr, const char *now, long long *return_id,
+static int assign_return(omr_db *db, const page_reading *pr, const char *now, long long *return_id,
                          int *created, long long *duplicate_of, omr_error *err) {
     assert(pr->identity.page >= 1 && (size_t)pr->identity.page <= pr->tmpl->n_pages);
     returns_match m;
@@ -212,7 +212,7 @@ static int assign_return(sqlite3 *db, const page_reading *pr, const char *now, l
 }
 
 /* Stores one read page: the page row, its marks and its text fields. */
-static int write_read_page(sqlite3 *db, const store_scan_file *file, long long file_id, const store_page *sp,
+static int write_read_page(omr_db *db, const store_scan_file *file, long long file_id, const store_page *sp,
                            long long return_id, long long duplicate_of, store_file_result *result,
                            omr_error *err) {
     const page_reading *pr = sp->reading;
@@ -296,7 +296,7 @@ static int write_read_page(sqlite3 *db, const store_scan_file *file, long long f
     return rc;
 }
 
-static int write_file_body(sqlite3 *db, const omr_template *const *templates, size_t n_templates,
+static int write_file_body(omr_db *db, const omr_template *const *templates, size_t n_templates,
                            const store_scan_file *file, const char *now, const char *received,
                            store_file_result *result, omr_error *err) {
     long long existing = 0;
@@ -469,7 +469,7 @@ static int write_file_body(sqlite3 *db, const omr_template *const *templates, si
     return store_log_event(db, done ? "info" : "error", file->name, message, err);
 }
 
-int store_write_file(sqlite3 *db, const omr_template *const *templates, size_t n_templates,
+int store_write_file(omr_db *db, const omr_template *const *templates, size_t n_templates,
                      const store_scan_file *file, store_file_result *result, omr_error *err) {
     memset(result, 0, sizeof *result);
     char now[32];
@@ -489,7 +489,7 @@ int store_write_file(sqlite3 *db, const omr_template *const *templates, size_t n
     return rc;
 }
 
-int store_write_unreadable(sqlite3 *db, const char *name, const char *stored_path, const char *reason,
+int store_write_unreadable(omr_db *db, const char *name, const char *stored_path, const char *reason,
                            omr_error *err) {
     store_scan_file file = {.name = name, .rejected_path = stored_path, .archive_path = stored_path,
                             .error = reason};
@@ -499,7 +499,7 @@ int store_write_unreadable(sqlite3 *db, const char *name, const char *stored_pat
 
 /* ---- the OCR queue --------------------------------------------------------------------- */
 
-int store_next_text_job(sqlite3 *db, long long after, int shard, int n_shards, store_text_job *job,
+int store_next_text_job(omr_db *db, long long after, int shard, int n_shards, store_text_job *job,
                         int *found, omr_error *err) {
     memset(job, 0, sizeof *job);
     *found = 0;
@@ -529,7 +529,7 @@ int store_next_text_job(sqlite3 *db, long long after, int shard, int n_shards, s
     return OMR_OK;
 }
 
-static int finish_text_body(sqlite3 *db, const store_text_job *job, const char *text, double confidence,
+static int finish_text_body(omr_db *db, const store_text_job *job, const char *text, double confidence,
                             int needs_review, const char *reason, omr_error *err) {
     sqlite3_stmt *st;
     int rc = sql_prepare(db, &st, err,
@@ -544,7 +544,7 @@ static int finish_text_body(sqlite3 *db, const store_text_job *job, const char *
     return rc;
 }
 
-int store_finish_text_job(sqlite3 *db, const store_text_job *job, const char *text, double confidence,
+int store_finish_text_job(omr_db *db, const store_text_job *job, const char *text, double confidence,
                           int needs_review, const char *reason, omr_error *err) {
     int rc = store_begin(db, err);
     if (rc != OMR_OK)
@@ -557,7 +557,7 @@ int store_finish_text_job(sqlite3 *db, const store_text_job *job, const char *te
     return rc;
 }
 
-int store_count_pending_texts(sqlite3 *db, long long *count, omr_error *err) {
+int store_count_pending_texts(omr_db *db, long long *count, omr_error *err) {
     *count = 0;
     sqlite3_stmt *st;
     int rc = sql_prepare(db, &st, err, "SELECT count(*) FROM texts WHERE status = 'pending_ocr'", "");

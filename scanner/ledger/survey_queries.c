@@ -31,7 +31,7 @@ static int out_of_memory(omr_error *err) {
 
 /* ---- response rates -------------------------------------------------------------------- */
 
-int survey_query_unit_counts(sqlite3 *db, const char *template_id, survey_unit_counts **out,
+int survey_query_unit_counts(omr_db *db, const char *template_id, survey_unit_counts **out,
                              size_t *n, omr_error *err) {
     *out = NULL;
     *n = 0;
@@ -79,7 +79,7 @@ void survey_unit_counts_free(survey_unit_counts *rows, size_t n) {
 
 /* ---- names ------------------------------------------------------------------------------ */
 
-static int query_names(sqlite3 *db, const char *sql, const char *template_id, char ***out,
+static int query_names(omr_db *db, const char *sql, const char *template_id, char ***out,
                        size_t *n, omr_error *err) {
     *out = NULL;
     *n = 0;
@@ -101,13 +101,13 @@ static int query_names(sqlite3 *db, const char *sql, const char *template_id, ch
     return rc;
 }
 
-int survey_query_variables(sqlite3 *db, const char *template_id, char ***out, size_t *n,
+int survey_query_variables(omr_db *db, const char *template_id, char ***out, size_t *n,
                            omr_error *err) {
     return query_names(db, "SELECT name FROM frame_variables WHERE template = ? ORDER BY position",
                        template_id, out, n, err);
 }
 
-int survey_query_units(sqlite3 *db, const char *template_id, char ***out, size_t *n,
+int survey_query_units(omr_db *db, const char *template_id, char ***out, size_t *n,
                        omr_error *err) {
     return query_names(db, "SELECT unit FROM frame WHERE template = ? GROUP BY unit ORDER BY min(seq)",
                        template_id, out, n, err);
@@ -158,7 +158,7 @@ static int read_respondent(respondent_statements *s, const char *template_id,
     return rc;
 }
 
-int survey_query_respondents(sqlite3 *db, const char *template_id, survey_respondent **out,
+int survey_query_respondents(omr_db *db, const char *template_id, survey_respondent **out,
                              size_t *n, omr_error *err) {
     *out = NULL;
     *n = 0;
@@ -230,7 +230,7 @@ void survey_respondents_free(survey_respondent *rows, size_t n) {
 
 /* ---- weighting -------------------------------------------------------------------------- */
 
-int survey_query_frame_values(sqlite3 *db, const char *template_id, survey_frame_value **out,
+int survey_query_frame_values(omr_db *db, const char *template_id, survey_frame_value **out,
                               size_t *n, omr_error *err) {
     *out = NULL;
     *n = 0;
@@ -278,7 +278,7 @@ void survey_frame_values_free(survey_frame_value *rows, size_t n) {
 
 /* ---- the page's notes ------------------------------------------------------------------- */
 
-long survey_query_both_modes(sqlite3 *db, const char *template_id) {
+long survey_query_both_modes(omr_db *db, const char *template_id) {
     long long both = 0;
     /* best effort, for a note under the table: a failure reads as none */
     sql_int_query(db, &both, 0, NULL, "counting paper-and-web returns",

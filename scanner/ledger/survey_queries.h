@@ -10,7 +10,7 @@
 #ifndef OMR_SURVEY_QUERIES_H
 #define OMR_SURVEY_QUERIES_H
 
-#include <sqlite3.h>
+#include "ledger/db.h"
 #include <stddef.h>
 
 #include "base/common.h"
@@ -23,15 +23,15 @@ typedef struct {
     long undeliverable; /* codes whose envelope came back, and that never answered */
 } survey_unit_counts;
 
-int survey_query_unit_counts(sqlite3 *db, const char *template_id, survey_unit_counts **out,
+int survey_query_unit_counts(omr_db *db, const char *template_id, survey_unit_counts **out,
                              size_t *n, omr_error *err);
 void survey_unit_counts_free(survey_unit_counts *rows, size_t n);
 
 /* The frame's background variables in column order, and its units in the
  * order they first appear. Caller frees each string and the array. */
-int survey_query_variables(sqlite3 *db, const char *template_id, char ***out, size_t *n,
+int survey_query_variables(omr_db *db, const char *template_id, char ***out, size_t *n,
                            omr_error *err);
-int survey_query_units(sqlite3 *db, const char *template_id, char ***out, size_t *n,
+int survey_query_units(omr_db *db, const char *template_id, char ***out, size_t *n,
                        omr_error *err);
 
 /* A (name, value) pair as the ledger holds it; either may be NULL. */
@@ -51,7 +51,7 @@ typedef struct {
     size_t n_texts;
 } survey_respondent;
 
-int survey_query_respondents(sqlite3 *db, const char *template_id, survey_respondent **out,
+int survey_query_respondents(omr_db *db, const char *template_id, survey_respondent **out,
                              size_t *n, omr_error *err);
 void survey_respondents_free(survey_respondent *rows, size_t n);
 
@@ -62,11 +62,11 @@ typedef struct {
     char *code, *unit, *name, *value;
 } survey_frame_value;
 
-int survey_query_frame_values(sqlite3 *db, const char *template_id, survey_frame_value **out,
+int survey_query_frame_values(omr_db *db, const char *template_id, survey_frame_value **out,
                               size_t *n, omr_error *err);
 void survey_frame_values_free(survey_frame_value *rows, size_t n);
 
 /* Codes with a paper and a web return (0 when the ledger cannot say). */
-long survey_query_both_modes(sqlite3 *db, const char *template_id);
+long survey_query_both_modes(omr_db *db, const char *template_id);
 
 #endif

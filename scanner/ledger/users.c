@@ -33,9 +33,9 @@ static const char users_schema[] =
     "CREATE INDEX IF NOT EXISTS review_login_attempts_at ON review_login_attempts(at);\n"
     "CREATE INDEX IF NOT EXISTS review_login_attempts_who ON review_login_attempts(address, operator);\n";
 
-int users_open(sqlite3 *db, omr_error *err) { return sql_exec(db, users_schema, err); }
+int users_open(omr_db *db, omr_error *err) { return sql_exec(db, users_schema, err); }
 
-int users_save(sqlite3 *db, const char *name, const char *hash, const char *role, const char *now,
+int users_save(omr_db *db, const char *name, const char *hash, const char *role, const char *now,
                int *replaced, omr_error *err) {
     long long exists = 0;
     *replaced = 0;
@@ -57,7 +57,7 @@ int users_save(sqlite3 *db, const char *name, const char *hash, const char *role
     return rc;
 }
 
-int users_remove(sqlite3 *db, const char *name, omr_error *err) {
+int users_remove(omr_db *db, const char *name, omr_error *err) {
     static const char *const steps[] = {
         "DELETE FROM review_operators WHERE name = ?1",
         "DELETE FROM review_sessions WHERE operator = ?1",
@@ -81,7 +81,7 @@ int users_remove(sqlite3 *db, const char *name, omr_error *err) {
     return store_commit(db, err);
 }
 
-int users_get(sqlite3 *db, const char *name, char *hash, size_t hash_size, char *role, size_t role_size,
+int users_get(omr_db *db, const char *name, char *hash, size_t hash_size, char *role, size_t role_size,
               int *known, omr_error *err) {
     *known = 0;
     sqlite3_stmt *st;
@@ -102,7 +102,7 @@ int users_get(sqlite3 *db, const char *name, char *hash, size_t hash_size, char 
 }
 
 /* Runs a "count, max(at)" query bound to the given text values and `since`. */
-static int count_and_latest(sqlite3 *db, const char *query, const char *a, const char *b, time_t since,
+static int count_and_latest(omr_db *db, const char *query, const char *a, const char *b, time_t since,
                             time_t *latest) {
     sqlite3_stmt *st;
     int n = -1;
@@ -118,7 +118,7 @@ static int count_and_latest(sqlite3 *db, const char *query, const char *a, const
     return n;
 }
 
-int users_pair_failures(sqlite3 *db, const char *address, const char *name, time_t since, time_t *latest) {
+int users_pair_failures(omr_db *db, const char *address, const char *name, time_t since, time_t *latest) {
     return count_and_latest(db,
                             "SELECT count(*), coalesce(max(at), 0) FROM review_login_attempts "
                             "WHERE address = ?1 AND operator = ?2 AND ok = 0 AND at > ?3 AND at > "
@@ -127,14 +127,14 @@ int users_pair_failures(sqlite3 *db, const char *address, const char *name, time
                             address, name, since, latest);
 }
 
-int users_address_failures(sqlite3 *db, const char *address, time_t since, time_t *latest) {
+int users_address_failures(omr_db *db, const char *address, time_t since, time_t *latest) {
     return count_and_latest(db,
                             "SELECT count(*), coalesce(max(at), 0) FROM review_login_attempts "
                             "WHERE address = ?1 AND ok = 0 AND at > ?2",
                             address, NULL, since, latest);
 }
 
-int users_pair_known(sqlite3 *db, const char *address, const char *name, time_t since) {
+int users_pair_known(omr_db *db, const char *address, const char *name, time_t since) {
     time_t latest;
     int n = count_and_latest(db,
                              "SELECT count(*), 0 FROM review_login_attempts "
@@ -143,7 +143,7 @@ int users_pair_known(sqlite3 *db, const char *address, const char *name, time_t 
     return n < 0 ? -1 : n > 0;
 }
 
-int users_record_attempt(sqlite3 *db, const char *name, const char *address, time_t now, int ok, omr_error *err) {
+int users_record_attempt(omr_db *db, const char *name, const char *address, time_t now, int ok, omr_error *err) {
     int rc = sql_run(db, err, "recording the login attempt",
                      "INSERT INTO review_login_attempts(operator, address, at, ok) VALUES (?, ?, ?, ?)", "ttii", name,
                      address, (long long)now, (long long)ok);
@@ -154,7 +154,7 @@ int users_record_attempt(sqlite3 *db, const char *name, const char *address, tim
     return rc;
 }
 
-int users_session_insert(sqlite3 *db, const char *token_hash, const char *name, const char *csrf, time_t now,
+int users_session_insert(omr_db *db, const char *token_hash, const char *name, const char *csrf, time_t now,
                          omr_error *err) {
     return sql_run(db, err, "opening a session",
                    "INSERT INTO review_sessions(token_hash, operator, csrf, created_at, last_seen) "
@@ -162,7 +162,7 @@ int users_session_insert(sqlite3 *db, const char *token_hash, const char *name, 
                    "tttii", token_hash, name, csrf, (long long)now, (long long)now);
 }
 
-int users_session_get(sqlite3 *db, const char *token_hash, char *name, size_t name_size, char *csrf,
+int users_session_get(omr_db *db, const char *token_hash, char *name, size_t name_size, char *csrf,
                       size_t csrf_size, char *role, size_t role_size, time_t *created, time_t *seen, int *found,
                       omr_error *err) {
     *found = 0;
@@ -185,17 +185,17 @@ int users_session_get(sqlite3 *db, const char *token_hash, char *name, size_t na
     return OMR_OK;
 }
 
-void users_session_touch(sqlite3 *db, const char *token_hash, time_t now) {
+void users_session_touch(omr_db *db, const char *token_hash, time_t now) {
     sql_run(db, NULL, "marking the session used", "UPDATE review_sessions SET last_seen = ? WHERE token_hash = ?",
             "it", (long long)now, token_hash);
 }
 
-int users_session_delete(sqlite3 *db, const char *token_hash, omr_error *err) {
+int users_session_delete(omr_db *db, const char *token_hash, omr_error *err) {
     return sql_run(db, err, "ending the session", "DELETE FROM review_sessions WHERE token_hash = ?", "t",
                    token_hash);
 }
 
-int users_session_purge(sqlite3 *db, time_t idle_before, time_t created_before, omr_error *err) {
+int users_session_purge(omr_db *db, time_t idle_before, time_t created_before, omr_error *err) {
     if (sql_run(db, err, "forgetting expired sessions",
                 "DELETE FROM review_sessions WHERE last_seen < ? OR created_at < ?", "ii", (long long)idle_before,
                 (long long)created_before) != OMR_OK)
@@ -203,7 +203,7 @@ int users_session_purge(sqlite3 *db, time_t idle_before, time_t created_before, 
     return sql_changes(db);
 }
 
-int users_list(sqlite3 *db, void (*row)(void *ctx, const char *name, const char *role, const char *created_at),
+int users_list(omr_db *db, void (*row)(void *ctx, const char *name, const char *role, const char *created_at),
                void *ctx, omr_error *err) {
     sqlite3_stmt *st;
     if (sql_prepare(db, &st, err, "SELECT name, role, created_at FROM review_operators ORDER BY name", "") != OMR_OK)
@@ -214,7 +214,7 @@ int users_list(sqlite3 *db, void (*row)(void *ctx, const char *name, const char 
     return OMR_OK;
 }
 
-long long users_count(sqlite3 *db) {
+long long users_count(omr_db *db) {
     long long n = -1;
     if (sql_int_query(db, &n, -1, NULL, "counting operators", "SELECT count(*) FROM review_operators", "") != OMR_OK)
         return -1;

@@ -12,23 +12,23 @@
 #include "ledger/sql.h"
 
 /* One count (best effort: 0 when the ledger cannot answer). */
-static long count_query(sqlite3 *db, const char *sql, const char *arg) {
+static long count_query(omr_db *db, const char *sql, const char *arg) {
     long long n = 0;
     sql_int_query(db, &n, 0, NULL, "counting for omr status", sql, arg ? "t" : "", arg);
     return (long)n;
 }
 
-long watch_state_file_count(sqlite3 *db) {
+long watch_state_file_count(omr_db *db) {
     assert(db);
     return count_query(db, "SELECT count(*) FROM scan_files", NULL);
 }
 
-int watch_state_open(const char *path, sqlite3 **out, omr_error *err) {
+int watch_state_open(const char *path, omr_db **out, omr_error *err) {
     assert(path && out);
     return sql_open(path, SQL_OPEN_READONLY, 5000, out, err);
 }
 
-void watch_state_read(sqlite3 *db, const char *midnight, const char *hour_ago, watch_state_counts *s) {
+void watch_state_read(omr_db *db, const char *midnight, const char *hour_ago, watch_state_counts *s) {
     assert(db && midnight && hour_ago && s);
     memset(s, 0, sizeof *s);
     s->done_today = count_query(db, "SELECT count(*) FROM scan_files WHERE state = 'done' AND finished_at >= ?", midnight);

@@ -8,7 +8,7 @@
 #ifndef OMR_WATCH_STATE_H
 #define OMR_WATCH_STATE_H
 
-#include <sqlite3.h>
+#include "ledger/db.h"
 #include <stddef.h>
 
 #include "base/common.h"
@@ -27,15 +27,15 @@ typedef struct {
 /* Opens the ledger at `path` read-only (waits up to 5 s for a writer).
  * OMR_ERR_IO naming the path when it cannot be opened; close with
  * store_close. */
-int watch_state_open(const char *path, sqlite3 **db, omr_error *err);
+int watch_state_open(const char *path, omr_db **db, omr_error *err);
 
 /* Fills `out`; `midnight` and `hour_ago` are UTC times as the ledger writes
  * them ("2024-05-01T22:00:00Z"). A query that fails leaves its count 0. */
-void watch_state_read(sqlite3 *db, const char *midnight, const char *hour_ago, watch_state_counts *out);
+void watch_state_read(omr_db *db, const char *midnight, const char *hour_ago, watch_state_counts *out);
 
 /* How many scan files the ledger holds (0 also when it cannot be read): at
  * start-up, a ledger that holds none beside an archive that holds files was
  * probably deleted or replaced. */
-long watch_state_file_count(sqlite3 *db);
+long watch_state_file_count(omr_db *db);
 
 #endif

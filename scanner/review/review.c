@@ -29,7 +29,7 @@ _Static_assert(REVIEW_ERR_CONFLICT == QUEUE_ERR_CONFLICT, "one conflict status f
 
 
 struct review_queue {
-    sqlite3 *db;
+    omr_db *db;
     int lease_seconds;
     char *base_dir; /* the ledger's folder */
     char *out_dir;  /* the scan output folder: comment crops are relative to it */
@@ -51,7 +51,7 @@ static void iso_time(time_t t, char buf[32]) {
 }
 
 /* Commits, or rolls back when the commit fails. */
-static int commit(sqlite3 *db, omr_error *err) {
+static int commit(omr_db *db, omr_error *err) {
     if (store_commit(db, err) != OMR_OK) {
         store_rollback(db);
         return OMR_ERR_IO;
@@ -60,7 +60,7 @@ static int commit(sqlite3 *db, omr_error *err) {
 }
 
 /* The template and code of a return, NULL when there is no such return. */
-static const char *return_template(sqlite3 *db, int64_t return_id, char *buf, size_t size, char *code,
+static const char *return_template(omr_db *db, int64_t return_id, char *buf, size_t size, char *code,
                                    size_t code_size) {
     int found = 0;
     if (returns_get(db, return_id, buf, size, code, code_size, &found, NULL) != OMR_OK || !found)
@@ -70,13 +70,13 @@ static const char *return_template(sqlite3 *db, int64_t return_id, char *buf, si
 
 /* ---- opening ------------------------------------------------------------ */
 
-int review_open(sqlite3 *db, omr_error *err) {
+int review_open(omr_db *db, omr_error *err) {
     if (review_users_open(db, err) != OMR_OK)
         return OMR_ERR_IO;
     return queue_open(db, err);
 }
 
-int review_queue_new(sqlite3 *db, int lease_seconds, const char *out_dir, review_queue **out,
+int review_queue_new(omr_db *db, int lease_seconds, const char *out_dir, review_queue **out,
                      omr_error *err) {
     *out = NULL;
     if (review_open(db, err) != OMR_OK)
@@ -114,7 +114,7 @@ void review_queue_free(review_queue *q) {
     free(q);
 }
 
-sqlite3 *review_queue_db(review_queue *q) { return q->db; }
+omr_db *review_queue_db(review_queue *q) { return q->db; }
 const char *review_queue_out_dir(const review_queue *q) { return q->out_dir; }
 
 const omr_template *review_queue_template(review_queue *q, const char *id, omr_error *err) {

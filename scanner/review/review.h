@@ -35,7 +35,7 @@
 #ifndef OMR_REVIEW_H
 #define OMR_REVIEW_H
 
-#include <sqlite3.h>
+#include "ledger/db.h"
 #include <stdint.h>
 #include <time.h>
 
@@ -54,7 +54,7 @@
 /* Creates the review module's tables (operators, sessions, login attempts,
  * decision log) if missing. The ledger's own schema must already be there
  * (store_open). */
-int review_open(sqlite3 *db, omr_error *err);
+int review_open(omr_db *db, omr_error *err);
 
 /* ---- the queue ---------------------------------------------------------- */
 
@@ -64,10 +64,10 @@ typedef struct review_queue review_queue;
  * returns are found with template_find and kept loaded. `out_dir` is the scan
  * output folder that comment crops (texts.crop_path) are relative to; NULL:
  * the ledger's folder. */
-int review_queue_new(sqlite3 *db, int lease_seconds, const char *out_dir, review_queue **out,
+int review_queue_new(omr_db *db, int lease_seconds, const char *out_dir, review_queue **out,
                      omr_error *err);
 void review_queue_free(review_queue *queue);
-sqlite3 *review_queue_db(review_queue *queue);
+omr_db *review_queue_db(review_queue *queue);
 const char *review_queue_out_dir(const review_queue *queue);
 const omr_template *review_queue_template(review_queue *queue, const char *id, omr_error *err);
 

@@ -67,7 +67,7 @@
 
 struct review_server {
     struct MHD_Daemon *daemon;
-    sqlite3 *db;
+    omr_db *db;
     review_queue *queue;
     pthread_mutex_t lock;
     char **roots;

@@ -88,7 +88,7 @@ static int page_source(int found, queue_page_source *src, review_image_source *o
 
 int review_image_source_get(review_queue *q, int64_t id, review_image_source *out, omr_error *err) {
     memset(out, 0, sizeof *out);
-    sqlite3 *db = review_queue_db(q);
+    omr_db *db = review_queue_db(q);
     char kind[32], item[128] = "", tid[128] = "";
     int64_t return_id = 0, page_id = 0;
     int has_page = 0;
@@ -173,7 +173,7 @@ int review_image_source_get(review_queue *q, int64_t id, review_image_source *ou
 
 int review_image_source_get_first(review_queue *q, int64_t id, review_image_source *out, omr_error *err) {
     memset(out, 0, sizeof *out);
-    sqlite3 *db = review_queue_db(q);
+    omr_db *db = review_queue_db(q);
     char kind[32], item[128] = "", tid[128] = "";
     int64_t return_id = 0, page_id = 0;
     int has_page = 0;

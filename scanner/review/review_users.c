@@ -14,7 +14,7 @@
 
 #include "ledger/users.h"
 
-int review_users_open(sqlite3 *db, omr_error *err) {
+int review_users_open(omr_db *db, omr_error *err) {
     if (sodium_init() < 0)
         return omr_fail(err, OMR_ERR_MEMORY, "cannot start libsodium (no source of randomness?)");
     return users_open(db, err);
@@ -57,7 +57,7 @@ static void iso_time(time_t t, char buf[32]) {
     strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-int review_user_add(sqlite3 *db, const char *name, const char *password, review_role role,
+int review_user_add(omr_db *db, const char *name, const char *password, review_role role,
                     int *replaced, omr_error *err) {
     if (replaced)
         *replaced = 0;
@@ -87,7 +87,7 @@ int review_user_add(sqlite3 *db, const char *name, const char *password, review_
     return OMR_OK;
 }
 
-int review_user_remove(sqlite3 *db, const char *name, omr_error *err) { return users_remove(db, name, err); }
+int review_user_remove(omr_db *db, const char *name, omr_error *err) { return users_remove(db, name, err); }
 
 _Static_assert(REVIEW_HASH_MAX >= crypto_pwhash_STRBYTES, "room for an argon2id hash string");
 
@@ -101,7 +101,7 @@ static long growing_delay(int n) {
     return d < REVIEW_LOGIN_MAX_DELAY ? d : REVIEW_LOGIN_MAX_DELAY;
 }
 
-int review_login_begin(sqlite3 *db, const char *name, const char *address, time_t now,
+int review_login_begin(omr_db *db, const char *name, const char *address, time_t now,
                        review_login_result *result, int *retry_after, review_login_state *state,
                        omr_error *err) {
     *result = REVIEW_LOGIN_WRONG;
@@ -158,7 +158,7 @@ int review_login_check(review_login_state *state, const char *password) {
     return ok;
 }
 
-int review_login_finish(sqlite3 *db, review_login_state *state, const char *address, time_t now, int ok,
+int review_login_finish(omr_db *db, review_login_state *state, const char *address, time_t now, int ok,
                         review_login_result *result, review_session *session, omr_error *err) {
     *result = REVIEW_LOGIN_WRONG;
     memset(session, 0, sizeof *session);
@@ -180,7 +180,7 @@ int review_login_finish(sqlite3 *db, review_login_state *state, const char *addr
     return OMR_OK;
 }
 
-int review_login(sqlite3 *db, const char *name, const char *password, const char *address,
+int review_login(omr_db *db, const char *name, const char *password, const char *address,
                  time_t now, review_login_result *result, review_session *session,
                  int *retry_after, omr_error *err) {
     memset(session, 0, sizeof *session);
@@ -195,11 +195,11 @@ int review_login(sqlite3 *db, const char *name, const char *password, const char
     return review_login_finish(db, &st, address, now, ok, result, session, err);
 }
 
-int review_sessions_purge(sqlite3 *db, time_t now, int idle_seconds, int max_seconds, omr_error *err) {
+int review_sessions_purge(omr_db *db, time_t now, int idle_seconds, int max_seconds, omr_error *err) {
     return users_session_purge(db, now - idle_seconds, now - max_seconds, err);
 }
 
-int review_session_find(sqlite3 *db, const char *token, time_t now, int idle_seconds,
+int review_session_find(omr_db *db, const char *token, time_t now, int idle_seconds,
                         int max_seconds, review_session *out, omr_error *err) {
     memset(out, 0, sizeof *out);
     if (!token || strlen(token) != REVIEW_TOKEN_HEX)
@@ -227,7 +227,7 @@ int review_session_find(sqlite3 *db, const char *token, time_t now, int idle_sec
     return OMR_OK;
 }
 
-int review_session_end(sqlite3 *db, const char *token, omr_error *err) {
+int review_session_end(omr_db *db, const char *token, omr_error *err) {
     if (!token)
         return OMR_OK;
     char th[65];

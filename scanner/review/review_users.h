@@ -10,7 +10,7 @@
 #ifndef OMR_REVIEW_USERS_H
 #define OMR_REVIEW_USERS_H
 
-#include <sqlite3.h>
+#include "ledger/db.h"
 #include <time.h>
 
 #include "base/common.h"
@@ -43,17 +43,17 @@
 typedef enum { REVIEW_ROLE_OPERATOR, REVIEW_ROLE_SUPERVISOR } review_role;
 
 /* Creates the accounts, sessions and login-attempt tables if missing. */
-int review_users_open(sqlite3 *db, omr_error *err);
+int review_users_open(omr_db *db, omr_error *err);
 
 int review_user_name_is_valid(const char *name);
 /* Adds an operator (or replaces the password and role of an existing one:
  * *replaced says which). Passwords shorter than REVIEW_PASSWORD_MIN are
  * refused with OMR_ERR_INVALID. */
-int review_user_add(sqlite3 *db, const char *name, const char *password, review_role role,
+int review_user_add(omr_db *db, const char *name, const char *password, review_role role,
                     int *replaced, omr_error *err);
 /* Removes an operator and ends their sessions and leases; OMR_ERR_NOT_FOUND
  * when there is no such operator. Their past decisions stay in the ledger. */
-int review_user_remove(sqlite3 *db, const char *name, omr_error *err);
+int review_user_remove(omr_db *db, const char *name, omr_error *err);
 
 typedef enum {
     REVIEW_LOGIN_OK,
@@ -72,7 +72,7 @@ typedef struct {
  * also for unknown names), records the attempt, and on success opens a
  * session. *retry_after is set to seconds to wait when LIMITED. The three
  * steps below, in one call. */
-int review_login(sqlite3 *db, const char *name, const char *password, const char *address,
+int review_login(omr_db *db, const char *name, const char *password, const char *address,
                  time_t now, review_login_result *result, review_session *session,
                  int *retry_after, omr_error *err);
 
@@ -89,23 +89,23 @@ typedef struct {
     int known;
 } review_login_state;
 
-int review_login_begin(sqlite3 *db, const char *name, const char *address, time_t now,
+int review_login_begin(omr_db *db, const char *name, const char *address, time_t now,
                        review_login_result *result, int *retry_after, review_login_state *state,
                        omr_error *err);
 int review_login_check(review_login_state *state, const char *password);
-int review_login_finish(sqlite3 *db, review_login_state *state, const char *address, time_t now, int ok,
+int review_login_finish(omr_db *db, review_login_state *state, const char *address, time_t now, int ok,
                         review_login_result *result, review_session *session, omr_error *err);
 
 /* Forgets sessions idle longer than idle_seconds or older than max_seconds
  * at `now`; returns how many, -1 on error. */
-int review_sessions_purge(sqlite3 *db, time_t now, int idle_seconds, int max_seconds, omr_error *err);
+int review_sessions_purge(omr_db *db, time_t now, int idle_seconds, int max_seconds, omr_error *err);
 
 /* Looks up a session by its cookie token; OMR_ERR_NOT_FOUND when unknown or
  * expired (idle longer than idle_seconds, or older than max_seconds). Marks
  * it used at `now`. */
-int review_session_find(sqlite3 *db, const char *token, time_t now, int idle_seconds,
+int review_session_find(omr_db *db, const char *token, time_t now, int idle_seconds,
                         int max_seconds, review_session *out, omr_error *err);
-int review_session_end(sqlite3 *db, const char *token, omr_error *err);
+int review_session_end(omr_db *db, const char *token, omr_error *err);
 
 /* Constant-time comparison of two NUL-terminated tokens. */
 int review_token_equal(const char *a, const char *b);

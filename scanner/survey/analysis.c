@@ -160,7 +160,7 @@ static int fill_row(const analysis_data *d, const survey_respondent *from, analy
     return OMR_OK;
 }
 
-int analysis_load(sqlite3 *db, const omr_template *t, analysis_data *d, omr_error *err) {
+int analysis_load(omr_db *db, const omr_template *t, analysis_data *d, omr_error *err) {
     memset(d, 0, sizeof *d);
     d->tmpl = t;
     int rc = frame_open(db, err);
@@ -271,7 +271,7 @@ static void cell_key(char *buf, size_t size, char *const *vars, size_t n_vars, c
     }
 }
 
-int analysis_weight(sqlite3 *db, analysis_data *d, char *const *vars, size_t n_vars,
+int analysis_weight(omr_db *db, analysis_data *d, char *const *vars, size_t n_vars,
                     omr_error *err) {
     if (n_vars == 0)
         return OMR_OK;

@@ -23,7 +23,7 @@
 #ifndef OMR_ANALYSIS_H
 #define OMR_ANALYSIS_H
 
-#include <sqlite3.h>
+#include "ledger/db.h"
 
 #include "base/common.h"
 #include "survey/frame.h"
@@ -58,12 +58,12 @@ typedef struct {
 } analysis_data;
 
 /* Loads the respondents of `tmpl`'s frame from the ledger. */
-int analysis_load(sqlite3 *db, const omr_template *tmpl, analysis_data *out, omr_error *err);
+int analysis_load(omr_db *db, const omr_template *tmpl, analysis_data *out, omr_error *err);
 void analysis_free(analysis_data *data);
 
 /* Post-stratification weights on the named variables (frame variables or
  * "unit"); OMR_ERR_INVALID for an unknown name. */
-int analysis_weight(sqlite3 *db, analysis_data *data, char *const *vars, size_t n_vars,
+int analysis_weight(omr_db *db, analysis_data *data, char *const *vars, size_t n_vars,
                     omr_error *err);
 
 /* The missing-value code's label ("Ej svar (unanswered)"). */

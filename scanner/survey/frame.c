@@ -18,7 +18,7 @@
 
 #include "reading/identify.h"
 
-int frame_open(sqlite3 *db, omr_error *err) { return frame_store_open(db, err); }
+int frame_open(omr_db *db, omr_error *err) { return frame_store_open(db, err); }
 
 /* ---- problems -------------------------------------------------------------------------- */
 
@@ -84,7 +84,7 @@ static int draw_code(frame_store_probe *probe, char *code, omr_error *err) {
     return OMR_OK;
 }
 
-int frame_make_codes(sqlite3 *db, size_t n, char (*codes)[FRAME_CODE_RANDOM + 2], omr_error *err) {
+int frame_make_codes(omr_db *db, size_t n, char (*codes)[FRAME_CODE_RANDOM + 2], omr_error *err) {
     frame_store_probe *probe = NULL;
     if (db && frame_store_probe_any(db, &probe, err) != OMR_OK)
         return OMR_ERR_IO;
@@ -127,15 +127,15 @@ int frame_make_codes(sqlite3 *db, size_t n, char (*codes)[FRAME_CODE_RANDOM + 2]
 
 /* ---- lists ------------------------------------------------------------------------------ */
 
-int frame_list_templates(sqlite3 *db, frame_strings *out, omr_error *err) {
+int frame_list_templates(omr_db *db, frame_strings *out, omr_error *err) {
     return frame_store_templates(db, out, err);
 }
 
-int frame_list_codes(sqlite3 *db, const char *template_id, frame_strings *out, omr_error *err) {
+int frame_list_codes(omr_db *db, const char *template_id, frame_strings *out, omr_error *err) {
     return frame_store_codes(db, template_id, out, err);
 }
 
-int frame_pick_template(sqlite3 *db, const char *template_id, char *buf, size_t size,
+int frame_pick_template(omr_db *db, const char *template_id, char *buf, size_t size,
                         omr_error *err) {
     if (template_id && *template_id) {
         snprintf(buf, size, "%s", template_id);
@@ -160,12 +160,12 @@ int frame_pick_template(sqlite3 *db, const char *template_id, char *buf, size_t 
     return rc;
 }
 
-int frame_list_reminders(sqlite3 *db, const char *template_id, int record, frame_strings *out,
+int frame_list_reminders(omr_db *db, const char *template_id, int record, frame_strings *out,
                          omr_error *err) {
     return frame_store_reminders(db, template_id, record, out, err);
 }
 
-int frame_list_foreign_returns(sqlite3 *db, const char *template_id, frame_strings *out,
+int frame_list_foreign_returns(omr_db *db, const char *template_id, frame_strings *out,
                                omr_error *err) {
     memset(out, 0, sizeof *out);
     int check_digits = 0;
@@ -187,7 +187,7 @@ int frame_list_foreign_returns(sqlite3 *db, const char *template_id, frame_strin
 
 /* ---- undeliverable ---------------------------------------------------------------------- */
 
-int frame_add_undeliverable(sqlite3 *db, const char *template_id, char *const *codes,
+int frame_add_undeliverable(omr_db *db, const char *template_id, char *const *codes,
                             const size_t *lines, size_t n, const char *source,
                             frame_problems *problems, size_t *added, size_t *already,
                             omr_error *err) {

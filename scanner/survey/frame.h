@@ -29,7 +29,7 @@
 #ifndef OMR_FRAME_H
 #define OMR_FRAME_H
 
-#include <sqlite3.h>
+#include "ledger/db.h"
 #include <stdio.h>
 
 #include "base/common.h"
@@ -38,7 +38,7 @@
 
 /* Creates the frame's tables and views if missing (idempotent). Call after
  * store_open. */
-int frame_open(sqlite3 *db, omr_error *err);
+int frame_open(omr_db *db, omr_error *err);
 
 /* Problems found in an input file, each with its line (1-based, 0 when the
  * problem is the file as a whole) and a reason an office worker can act on. */
@@ -66,7 +66,7 @@ void frame_problem_add(frame_problems *problems, size_t line, const char *fmt, .
  * login codes: random letters and digits from an alphabet without look-alikes
  * (no 0/O, 1/I/L), then the check character. When db is not NULL, codes
  * already in any frame are avoided. Randomness from getrandom(2). */
-int frame_make_codes(sqlite3 *db, size_t n, char (*codes)[FRAME_CODE_RANDOM + 2], omr_error *err);
+int frame_make_codes(omr_db *db, size_t n, char (*codes)[FRAME_CODE_RANDOM + 2], omr_error *err);
 
 /* frame_code_check_ok, frame_check_code and frame_code_status: see
  * ledger/frame_store.h (the ledger checks every scanned code with them). */
@@ -88,18 +88,18 @@ typedef struct {
  * column or cell, invalid UTF-8, malformed quoting) refuses the whole file,
  * with every problem in `problems`, and nothing is written. Otherwise all rows
  * go in in one transaction. OMR_ERR_INVALID when refused; *imported = rows. */
-int frame_import_csv(sqlite3 *db, const char *path, const frame_import_options *options,
+int frame_import_csv(omr_db *db, const char *path, const frame_import_options *options,
                      frame_problems *problems, size_t *imported, omr_error *err);
 
 /* The template ids that have a frame, and the codes of one frame in import
  * order. Caller frees with frame_strings_free. */
 /* frame_strings: see ledger/frame_store.h */
-int frame_list_templates(sqlite3 *db, frame_strings *out, omr_error *err);
-int frame_list_codes(sqlite3 *db, const char *template_id, frame_strings *out, omr_error *err);
+int frame_list_templates(omr_db *db, frame_strings *out, omr_error *err);
+int frame_list_codes(omr_db *db, const char *template_id, frame_strings *out, omr_error *err);
 
 /* When template_id is NULL or empty, the template of the only frame in the
  * ledger into buf; OMR_ERR_INVALID when there are none or several. */
-int frame_pick_template(sqlite3 *db, const char *template_id, char *buf, size_t size,
+int frame_pick_template(omr_db *db, const char *template_id, char *buf, size_t size,
                         omr_error *err);
 
 /* ---- undeliverable, web returns, reminders ---------------------------------------------- */
@@ -108,7 +108,7 @@ int frame_pick_template(sqlite3 *db, const char *template_id, char *buf, size_t 
  * against the frame first (unknown code: a problem with its index+1 as line);
  * any problem refuses all. A code already registered is counted in
  * *already, not an error. source: "list" or "scan". */
-int frame_add_undeliverable(sqlite3 *db, const char *template_id, char *const *codes,
+int frame_add_undeliverable(omr_db *db, const char *template_id, char *const *codes,
                             const size_t *lines, size_t n, const char *source,
                             frame_problems *problems, size_t *added, size_t *already,
                             omr_error *err);
@@ -125,20 +125,20 @@ int frame_read_code_list(const char *path, frame_strings *codes, size_t **lines,
  * value one of the question's values; any problem refuses the whole file. A
  * code already returned on the web is skipped (counted in *skipped); a code
  * with a paper return gets the flag `paper_and_web` (see the rule above). */
-int frame_import_web(sqlite3 *db, const omr_template *tmpl, const char *path,
+int frame_import_web(omr_db *db, const omr_template *tmpl, const char *path,
                      frame_problems *problems, size_t *imported, size_t *skipped,
                      size_t *both_modes, omr_error *err);
 
 /* The codes of the template's frame with neither a return nor an
  * undeliverable envelope, in frame order. When `record` is set, the list is
  * stored as a reminder mailing (mailings, mailing_codes) in one transaction. */
-int frame_list_reminders(sqlite3 *db, const char *template_id, int record, frame_strings *out,
+int frame_list_reminders(omr_db *db, const char *template_id, int record, frame_strings *out,
                          omr_error *err);
 
 /* Returns in the ledger whose code is not in the template's frame, or fails
  * its check character (for the report's list of flagged returns). Each item
  * is "code: reason". */
-int frame_list_foreign_returns(sqlite3 *db, const char *template_id, frame_strings *out,
+int frame_list_foreign_returns(omr_db *db, const char *template_id, frame_strings *out,
                                omr_error *err);
 
 #endif

@@ -297,7 +297,7 @@ static void check_frame_header(const csv_input *in, const frame_import_options *
 }
 
 /* Appending to an existing frame: the same variables and check setting. */
-static void check_same_frame(sqlite3 *db, const csv_input *in, const frame_import_options *o,
+static void check_same_frame(omr_db *db, const csv_input *in, const frame_import_options *o,
                              int code_col, int unit_col, int exists_check,
                              frame_problems *problems) {
     char have[2048] = "", want[2048] = "";
@@ -361,7 +361,7 @@ static void check_frame_rows(const csv_input *in, int code_col, int unit_col,
 }
 
 /* Hands the checked rows to the ledger. */
-static int write_frame(sqlite3 *db, const csv_input *in, const frame_import_options *o, int fresh,
+static int write_frame(omr_db *db, const csv_input *in, const frame_import_options *o, int fresh,
                        int code_col, int unit_col, size_t *imported, omr_error *err) {
     assert(in->n > 1 && code_col >= 0 && unit_col >= 0);
     char *const **rows = malloc((in->n - 1) * sizeof *rows);
@@ -379,7 +379,7 @@ static int write_frame(sqlite3 *db, const csv_input *in, const frame_import_opti
     return rc;
 }
 
-int frame_import_csv(sqlite3 *db, const char *path, const frame_import_options *o,
+int frame_import_csv(omr_db *db, const char *path, const frame_import_options *o,
                      frame_problems *problems, size_t *imported, omr_error *err) {
     *imported = 0;
     size_t problems_before = problems ? problems->count : 0;
@@ -646,7 +646,7 @@ static void find_web_columns(const csv_record *h, const omr_template *t, web_col
 }
 
 /* The row's code, template and time. */
-static void check_web_identity(sqlite3 *db, const omr_template *t, const csv_record *row,
+static void check_web_identity(omr_db *db, const omr_template *t, const csv_record *row,
                                const web_columns *c, web_row *w, frame_problems *problems) {
     char reason[300];
     if (!*w->code)
@@ -709,7 +709,7 @@ static void read_web_answers(const omr_template *t, const csv_record *row, const
 }
 
 /* Every row checked and read into rows[]; *n_rows = rows read. */
-static void read_web_rows(sqlite3 *db, const omr_template *t, const csv_input *in,
+static void read_web_rows(omr_db *db, const omr_template *t, const csv_input *in,
                           const web_columns *c, web_row *rows, size_t *n_rows,
                           frame_problems *problems) {
     const csv_record *h = &in->rows[0];
@@ -748,7 +748,7 @@ static void routing_flags(const omr_template *t, const web_row *w, char *buf, si
 }
 
 /* Hands the checked rows to the ledger. */
-static int write_web_rows(sqlite3 *db, const omr_template *t, const web_row *rows, size_t n,
+static int write_web_rows(omr_db *db, const omr_template *t, const web_row *rows, size_t n,
                           size_t *imported, size_t *skipped, size_t *both_modes, omr_error *err) {
     frame_store_web_return *out = calloc(n ? n : 1, sizeof *out);
     char (*routing)[1024] = calloc(n ? n : 1, sizeof *routing);
@@ -780,7 +780,7 @@ static void web_rows_free(web_row *rows, size_t n, size_t nq) {
     free(rows);
 }
 
-int frame_import_web(sqlite3 *db, const omr_template *t, const char *path,
+int frame_import_web(omr_db *db, const omr_template *t, const char *path,
                      frame_problems *problems, size_t *imported, size_t *skipped,
                      size_t *both_modes, omr_error *err) {
     *imported = *skipped = *both_modes = 0;

@@ -29,7 +29,7 @@ long report_percent_hundredths(long num, long den) {
     return (num * 20000 + den) / (2 * den);
 }
 
-int report_response_rates(sqlite3 *db, const char *template_id, report_rates *out,
+int report_response_rates(omr_db *db, const char *template_id, report_rates *out,
                           omr_error *err) {
     memset(out, 0, sizeof *out);
     int rc = frame_open(db, err);
@@ -477,7 +477,7 @@ static void write_options_csv(FILE *f, const analysis_data *d, const report_opti
 
 /* ---- the tables ---------------------------------------------------------------------------- */
 
-int report_write_tables(sqlite3 *db, const analysis_data *d, const report_rates *rates,
+int report_write_tables(omr_db *db, const analysis_data *d, const report_rates *rates,
                         const char *dir, const report_options *opt, omr_error *err) {
     const report_options o = *opt;
     int rc = OMR_OK;

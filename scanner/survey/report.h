@@ -17,7 +17,7 @@
 #ifndef OMR_REPORT_H
 #define OMR_REPORT_H
 
-#include <sqlite3.h>
+#include "ledger/db.h"
 #include <stdio.h>
 
 #include "survey/analysis.h"
@@ -36,7 +36,7 @@ typedef struct {
     report_rate_row total;
 } report_rates;
 
-int report_response_rates(sqlite3 *db, const char *template_id, report_rates *out,
+int report_response_rates(omr_db *db, const char *template_id, report_rates *out,
                           omr_error *err);
 void report_rates_free(report_rates *rates);
 
@@ -113,18 +113,18 @@ void report_format_hundredths(char *buf, size_t size, long h, int swedish);
 
 /* The CSV tables and index.html into `dir` (which exists); o has its labels
  * filled in. Each file atomically (base/files.h). */
-int report_write_tables(sqlite3 *db, const analysis_data *d, const report_rates *rates,
+int report_write_tables(omr_db *db, const analysis_data *d, const report_rates *rates,
                         const char *dir, const report_options *o, omr_error *err);
 
 /* index.html's content (report_chart.c). */
-void report_write_page(FILE *f, sqlite3 *db, const analysis_data *d, const report_rates *rates,
+void report_write_page(FILE *f, omr_db *db, const analysis_data *d, const report_rates *rates,
                        const report_options *o);
 
 /* The whole report (report_chart.c): writes into `dir` (created if missing): response-rate.csv, agree.csv,
  * distribution.csv, grade.csv, filter.csv, options.csv; charts
  * response-rate, agree, distribution, grade, filter, options (.png, .svg);
  * and index.html. Each file is written to a temporary name and renamed. */
-int report_write(sqlite3 *db, const analysis_data *data, const report_rates *rates,
+int report_write(omr_db *db, const analysis_data *data, const report_rates *rates,
                  const char *dir, const report_options *options, omr_error *err);
 
 #endif

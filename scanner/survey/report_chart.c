@@ -432,7 +432,7 @@ static void html_chart(FILE *f, const char *name, const char *alt) {
             (int)CHART_WIDTH, name, name);
 }
 
-void report_write_page(FILE *f, sqlite3 *db, const analysis_data *d, const report_rates *rates,
+void report_write_page(FILE *f, omr_db *db, const analysis_data *d, const report_rates *rates,
                        const report_options *o) {
     const omr_template *t = d->tmpl;
     char now[32];
@@ -844,7 +844,7 @@ static int write_charts(const char *dir, const analysis_data *d, const report_ra
 
 /* ---- everything ----------------------------------------------------------------------------- */
 
-int report_write(sqlite3 *db, const analysis_data *d, const report_rates *rates, const char *dir,
+int report_write(omr_db *db, const analysis_data *d, const report_rates *rates, const char *dir,
                  const report_options *opt, omr_error *err) {
     if (mkdir(dir, 0777) != 0 && errno != EEXIST)
         return omr_fail(err, OMR_ERR_IO, "cannot create %s: %s", dir, strerror(errno));
