@@ -45,7 +45,7 @@ int decisions_confirm(omr_db *db, int64_t item, const queue_item *r, const char 
     /* what the answer or text held before */
     char *prev_value = NULL, *prev_status = NULL, *prev_by = NULL, *prev_at = NULL, *machine = NULL;
     int have = 0;
-    sqlite3_stmt *st = text ? sql_query(db,
+    sql_stmt *st = text ? sql_query(db,
                                         "SELECT text, status, confirmed_by, confirmed_at, machine_text FROM texts "
                                         "WHERE return_id = ? AND field = ?",
                                         "it", (long long)r->return_id, r->item)
@@ -182,7 +182,7 @@ static int undo_match(omr_db *db, const queue_item *r, const char *prev_json, om
     json_t *v;
     int rc = OMR_OK;
     json_array_foreach(items, i, v) {
-        sqlite3_stmt *st = sql_query(db, "SELECT state FROM review_items WHERE id = ?", "i",
+        sql_stmt *st = sql_query(db, "SELECT state FROM review_items WHERE id = ?", "i",
                                    (long long)json_integer_value(v));
         if (st && sql_step(st) == SQL_ROW && strcmp(sql_text(st, 0), "open") != 0)
             rc = omr_fail(err, QUEUE_ERR_CONFLICT,
@@ -192,7 +192,7 @@ static int undo_match(omr_db *db, const queue_item *r, const char *prev_json, om
     json_t *page = json_object_get(prev, "page"), *ret = json_object_get(prev, "return_id"),
            *new_ret = json_object_get(prev, "new_return");
     int64_t matched_return = 0;
-    sqlite3_stmt *st = sql_query(db, "SELECT return_id FROM pages WHERE id = ?", "i", (long long)r->page_id);
+    sql_stmt *st = sql_query(db, "SELECT return_id FROM pages WHERE id = ?", "i", (long long)r->page_id);
     if (st && sql_step(st) == SQL_ROW)
         matched_return = sql_int(st, 0);
     sql_finalize(st);
@@ -264,7 +264,7 @@ int decisions_undo(omr_db *db, const char *op, const char *now_s, const char *un
     *item = 0;
     if (store_begin(db, err) != OMR_OK)
         return OMR_ERR_IO;
-    sqlite3_stmt *st = sql_query(db,
+    sql_stmt *st = sql_query(db,
                                "SELECT d.id, d.review_item_id, l.outcome, l.prev_value, l.prev_status, "
                                "l.prev_confirmed_by, l.prev_confirmed_at FROM decisions d "
                                "JOIN review_decision_log l ON l.decision_id = d.id "

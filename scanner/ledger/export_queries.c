@@ -83,7 +83,7 @@ static void return_clear(export_return *r) {
 /* The statements used per return, prepared once. */
 typedef struct {
     omr_db *db;
-    sqlite3_stmt *answers, *texts, *pages, *items;
+    sql_stmt *answers, *texts, *pages, *items;
 } return_queries;
 
 static int queries_prepare(omr_db *db, return_queries *q, omr_error *err) {
@@ -115,7 +115,7 @@ static int compare_items(const void *a, const void *b) {
 }
 
 /* Runs one of the per-return statements again for return `id`. */
-static sqlite3_stmt *rerun(sqlite3_stmt *st, long long id) {
+static sql_stmt *rerun(sql_stmt *st, long long id) {
     sql_reset(st);
     sql_bind(st, "i", id);
     return st;
@@ -137,7 +137,7 @@ static int load_return(return_queries *q, export_return *r, omr_error *err) {
         !r->text_confirmed || !r->text_pending || !r->page_present)
         return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
 
-    sqlite3_stmt *st = rerun(q->answers, r->id);
+    sql_stmt *st = rerun(q->answers, r->id);
     int step;
     while ((step = sql_step(st)) == SQL_ROW) {
         const template_question *qq = template_question_by_id(t, sql_text_or_null(st, 0));
@@ -217,7 +217,7 @@ int export_each_return(export_snapshot *s, const omr_template *const *templates,
     omr_db *db = s->db;
     return_queries q;
     int rc = queries_prepare(db, &q, err);
-    sqlite3_stmt *st = NULL;
+    sql_stmt *st = NULL;
     if (rc == OMR_OK &&
         !(st = sql_query(db,
                          "SELECT r.id, r.template, r.code, r.flags, r.mode = 'web' FROM returns r "
@@ -258,7 +258,7 @@ int export_each_read_page(export_snapshot *s, const omr_template *const *templat
                           export_page_fn fn, void *user, omr_error *err) {
     assert(s && fn);
     omr_db *db = s->db;
-    sqlite3_stmt *pages = NULL, *marks = NULL;
+    sql_stmt *pages = NULL, *marks = NULL;
     if (!(pages = sql_query(db,
                             "SELECT p.id, p.template, p.code, p.page, f.original_name, p.file_page, p.return_id "
                             "FROM pages p JOIN scan_files f ON f.id = p.file_id WHERE p.status = 'read' ORDER BY p.id",
@@ -328,7 +328,7 @@ int export_each_read_page(export_snapshot *s, const omr_template *const *templat
 int export_each_reject(export_snapshot *s, export_reject_fn fn, void *user, omr_error *err) {
     assert(s && fn);
     omr_db *db = s->db;
-    sqlite3_stmt *st = sql_query(db,
+    sql_stmt *st = sql_query(db,
                                  "SELECT f.id, f.original_name, p.file_page, p.status, p.reason FROM scan_files f "
                                  "JOIN pages p ON p.file_id = f.id WHERE p.status IN ('blank', 'rejected') "
                                  "UNION ALL SELECT f.id, f.original_name, 0, 'file', f.error FROM scan_files f "
@@ -355,7 +355,7 @@ int export_each_reject(export_snapshot *s, export_reject_fn fn, void *user, omr_
 int export_each_duplicate(export_snapshot *s, export_duplicate_fn fn, void *user, omr_error *err) {
     assert(s && fn);
     omr_db *db = s->db;
-    sqlite3_stmt *st = sql_query(db,
+    sql_stmt *st = sql_query(db,
                                  "SELECT d.name, f.original_name, f.received_at FROM duplicate_files d "
                                  "JOIN scan_files f ON f.id = d.file_id ORDER BY d.id", "");
     if (!st)

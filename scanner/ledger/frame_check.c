@@ -28,7 +28,7 @@ int frame_code_check_ok(const char *code) {
 int frame_store_settings(omr_db *db, const char *template_id, int *check_digits) {
     int found = 0;
     *check_digits = 0;
-    sqlite3_stmt *st = sql_query(db, "SELECT check_digits FROM frame_settings WHERE template = ?", "t",
+    sql_stmt *st = sql_query(db, "SELECT check_digits FROM frame_settings WHERE template = ?", "t",
                                  template_id);
     if (st && sql_step(st) == SQL_ROW) {
         found = 1;
@@ -57,7 +57,7 @@ frame_code_status frame_check_code(omr_db *db, const char *template_id, const ch
                  code);
         return FRAME_CODE_BAD_CHECK;
     }
-    sqlite3_stmt *st = sql_query(db, "SELECT 1 FROM frame WHERE template = ? AND code = ?", "tt",
+    sql_stmt *st = sql_query(db, "SELECT 1 FROM frame WHERE template = ? AND code = ?", "tt",
                                  template_id, code);
     if (!st) {
         snprintf(reason, reason_size, "ledger: %s", sql_message(db));

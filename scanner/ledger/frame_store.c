@@ -86,7 +86,7 @@ void frame_strings_add(frame_strings *s, const char *value) {
 /* ---- codes ------------------------------------------------------------------------------ */
 
 struct frame_store_probe {
-    sqlite3_stmt *st;
+    sql_stmt *st;
     int any; /* any template's frame: only the code is bound */
 };
 
@@ -136,7 +136,7 @@ void frame_store_probe_free(frame_store_probe *p) {
 int frame_store_variables(omr_db *db, const char *template_id, char *buf, size_t size) {
     assert(size > 0);
     buf[0] = 0;
-    sqlite3_stmt *st = sql_query(db,
+    sql_stmt *st = sql_query(db,
                                  "SELECT group_concat(name, ',') FROM (SELECT name FROM frame_variables "
                                  "WHERE template = ? ORDER BY position)",
                                  "t", template_id);
@@ -153,7 +153,7 @@ int frame_store_variables(omr_db *db, const char *template_id, char *buf, size_t
 static int write_fresh(omr_db *db, const frame_store_import *imp) {
     int rc = OMR_OK;
     char del[512];
-    sqlite3_stmt *st = NULL;
+    sql_stmt *st = NULL;
     static const char *const tables[] = {"frame_values", "frame", "frame_variables",
                                          "frame_settings"};
     for (size_t t = 0; t < 4 && rc == OMR_OK; t++) {
@@ -170,7 +170,7 @@ static int write_fresh(omr_db *db, const frame_store_import *imp) {
     else
         rc = OMR_ERR_IO;
     sql_finalize(st);
-    sqlite3_stmt *ins_var = NULL;
+    sql_stmt *ins_var = NULL;
     if (rc == OMR_OK &&
         (ins_var = sql_query(db, "INSERT INTO frame_variables(template, name, position) VALUES (?, ?, ?)", ""))) {
         long long pos = 0;
@@ -196,7 +196,7 @@ static int write_rows(omr_db *db, const frame_store_import *imp, const char *now
                       imp->template_id) != OMR_OK)
         return OMR_ERR_IO;
     int rc = OMR_OK;
-    sqlite3_stmt *ins_frame = NULL, *ins_value = NULL;
+    sql_stmt *ins_frame = NULL, *ins_value = NULL;
     if (!(ins_frame = sql_query(db,
                                 "INSERT INTO frame(template, code, unit, seq, imported_at) VALUES (?, ?, ?, ?, ?)",
                                 "")) ||
@@ -251,7 +251,7 @@ int frame_store_write_import(omr_db *db, const frame_store_import *imp, size_t *
 static int query_strings(omr_db *db, const char *sql, const char *arg, frame_strings *out,
                          omr_error *err) {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = sql_query(db, sql, arg ? "t" : "", arg);
+    sql_stmt *st = sql_query(db, sql, arg ? "t" : "", arg);
     if (!st)
         return omr_fail(err, OMR_ERR_IO, "ledger: %s", sql_message(db));
     int rc;
@@ -287,7 +287,7 @@ int frame_store_codes_outside(omr_db *db, const char *template_id, frame_strings
 static int record_mailing(omr_db *db, const char *template_id, const frame_strings *codes) {
     char now[32];
     store_now(now);
-    sqlite3_stmt *st = sql_query(db,
+    sql_stmt *st = sql_query(db,
                                  "INSERT INTO mailings(template, kind, created_at, n_codes) VALUES "
                                  "(?, 'reminder', ?, ?)",
                                  "tti", template_id, now, (long long)codes->count);
@@ -343,7 +343,7 @@ int frame_store_add_undeliverable(omr_db *db, const char *template_id, char *con
         return rc;
     char now[32];
     store_now(now);
-    sqlite3_stmt *st = sql_query(db,
+    sql_stmt *st = sql_query(db,
                                  "INSERT OR IGNORE INTO undeliverable(template, code, source, registered_at) "
                                  "VALUES (?, ?, ?, ?)",
                                  "");
@@ -374,7 +374,7 @@ int frame_store_add_undeliverable(omr_db *db, const char *template_id, char *con
 /* ---- web returns ------------------------------------------------------------------------ */
 
 typedef struct {
-    sqlite3_stmt *web, *paper, *ans, *txt;
+    sql_stmt *web, *paper, *ans, *txt;
 } web_statements;
 
 static int web_prepare(omr_db *db, web_statements *s) {
@@ -397,7 +397,7 @@ static void web_finalize(web_statements *s) {
 
 /* 1 when the (template, code) has a return of the probe's mode, 0 when not,
  * -1 when the ledger cannot answer. */
-static int has_return(sqlite3_stmt *probe, const char *template_id, const char *code) {
+static int has_return(sql_stmt *probe, const char *template_id, const char *code) {
     sql_reset(probe);
     sql_bind(probe, "tt", template_id, code);
     int step = sql_step(probe);

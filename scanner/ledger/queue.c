@@ -76,7 +76,7 @@ int queue_lease_next(omr_db *db, const char *op, const char *now_s, const char *
         free(sql);
         return OMR_ERR_IO;
     }
-    sqlite3_stmt *st = sql_query(db, sql, "tt", now_s, op);
+    sql_stmt *st = sql_query(db, sql, "tt", now_s, op);
     free(sql);
     if (!st) {
         sql_fail(db, err, "finding the next item");
@@ -123,7 +123,7 @@ void queue_item_clear(queue_item *r) {
 
 int queue_item_get(omr_db *db, int64_t id, queue_item *r, omr_error *err) {
     memset(r, 0, sizeof *r);
-    sqlite3_stmt *st = sql_query(db,
+    sql_stmt *st = sql_query(db,
                                "SELECT kind, item, state, lease_owner, lease_until, return_id, page_id, reason "
                                "FROM review_items WHERE id = ?",
                                "i", (long long)id);
@@ -194,7 +194,7 @@ int queue_item_reopen(omr_db *db, int64_t id, const char *op, const char *until,
 
 int queue_page_get(omr_db *db, int64_t page_id, queue_page *out, omr_error *err) {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = sql_query(db, "SELECT template, code, page, return_id, status, reason FROM pages WHERE id = ?",
+    sql_stmt *st = sql_query(db, "SELECT template, code, page, return_id, status, reason FROM pages WHERE id = ?",
                                  "i", (long long)page_id);
     if (!st)
         return sql_fail(db, err, "reading the page");
@@ -223,7 +223,7 @@ void queue_page_clear(queue_page *p) {
 }
 
 /* Sets o[names[i]] from the first row's columns. */
-static void set_row(json_t *o, sqlite3_stmt *st, const char *const *names, int n) {
+static void set_row(json_t *o, sql_stmt *st, const char *const *names, int n) {
     if (st && sql_step(st) == SQL_ROW)
         for (int c = 0; c < n; c++)
             json_object_set_new(o, names[c], sql_json(st, c));
@@ -245,7 +245,7 @@ int queue_view_mark(omr_db *db, int64_t return_id, const char *question, const c
 
 char queue_mark_state(omr_db *db, int64_t return_id, const char *question, const char *value) {
     char state = 0;
-    sqlite3_stmt *st = sql_query(db,
+    sql_stmt *st = sql_query(db,
                                  "SELECT m.decision FROM marks m JOIN pages p ON p.id = m.page_id "
                                  "WHERE p.return_id = ? AND m.question = ? AND m.value = ? ORDER BY p.id LIMIT 1",
                                  "itt", (long long)return_id, question, value);
@@ -307,7 +307,7 @@ int queue_view_page(omr_db *db, int64_t page_id, json_t *o, omr_error *err) {
 
 json_t *queue_templates_in_use(omr_db *db) {
     json_t *ids = json_array();
-    sqlite3_stmt *st = sql_query(db, "SELECT DISTINCT template FROM returns ORDER BY template", "");
+    sql_stmt *st = sql_query(db, "SELECT DISTINCT template FROM returns ORDER BY template", "");
     while (st && sql_step(st) == SQL_ROW)
         if (sql_text_or_null(st, 0))
             json_array_append_new(ids, json_string(sql_text(st, 0)));
@@ -325,7 +325,7 @@ long long queue_count_open(omr_db *db) {
 
 void queue_count_flagged_returns(omr_db *db, const char *since, long long *duplicates, long long *not_in_frame) {
     *duplicates = *not_in_frame = -1;
-    sqlite3_stmt *st = sql_query(db,
+    sql_stmt *st = sql_query(db,
                              "SELECT count(*) FILTER (WHERE duplicate_of IS NOT NULL), "
                              "count(*) FILTER (WHERE ' ' || ifnull(flags, '') || ' ' LIKE '% not_in_frame %') "
                              "FROM returns WHERE created_at >= ifnull(?, '')",
@@ -339,7 +339,7 @@ void queue_count_flagged_returns(omr_db *db, const char *since, long long *dupli
 
 char *queue_text_crop(omr_db *db, int64_t return_id, const char *field) {
     char *crop = NULL;
-    sqlite3_stmt *st = sql_query(db, "SELECT crop_path FROM texts WHERE return_id = ? AND field = ?", "it",
+    sql_stmt *st = sql_query(db, "SELECT crop_path FROM texts WHERE return_id = ? AND field = ?", "it",
                                  (long long)return_id, field);
     if (st && sql_step(st) == SQL_ROW)
         crop = sql_dup(st, 0);
@@ -355,7 +355,7 @@ void queue_page_source_clear(queue_page_source *src) {
 
 #define PAGE_COLUMNS "SELECT f.stored_path, p.file_page, p.transform FROM pages p JOIN scan_files f ON f.id = p.file_id "
 
-static int page_source(sqlite3_stmt *st, queue_page_source *out) {
+static int page_source(sql_stmt *st, queue_page_source *out) {
     int found = 0;
     memset(out, 0, sizeof *out);
     if (st && sql_step(st) == SQL_ROW && sql_text_or_null(st, 0)) {
@@ -385,7 +385,7 @@ int queue_page_source_of_return(omr_db *db, int64_t return_id, int page, queue_p
 int queue_item_for_image(omr_db *db, int64_t id, char *kind, size_t kind_size, char *item, size_t item_size,
                          int64_t *return_id, int64_t *page_id, int *has_page, char *template_id,
                          size_t template_size, omr_error *err) {
-    sqlite3_stmt *st = sql_query(db,
+    sql_stmt *st = sql_query(db,
                                  "SELECT i.kind, i.item, i.return_id, i.page_id, r.template FROM review_items i "
                                  "LEFT JOIN returns r ON r.id = i.return_id WHERE i.id = ?",
                                  "i", (long long)id);
@@ -407,7 +407,7 @@ int queue_item_for_image(omr_db *db, int64_t id, char *kind, size_t kind_size, c
 
 json_t *queue_item_history(omr_db *db, int64_t id) {
     json_t *hist = json_array();
-    sqlite3_stmt *st = sql_query(db,
+    sql_stmt *st = sql_query(db,
                                "SELECT d.operator, d.decided_at, d.machine_value, d.final_value, l.outcome, "
                                "l.undone_at, l.undone_by FROM decisions d "
                                "LEFT JOIN review_decision_log l ON l.decision_id = d.id "
@@ -430,7 +430,7 @@ int queue_summary(omr_db *db, const char *now_s, const char *today, json_t *o, o
     (void)err;
     json_t *waiting = json_object();
     json_int_t total = 0;
-    sqlite3_stmt *st = sql_query(db,
+    sql_stmt *st = sql_query(db,
                                "SELECT kind, count(*), min(created_at), "
                                "sum(lease_owner IS NOT NULL AND lease_until > ?) "
                                "FROM review_items WHERE state = 'open' GROUP BY kind ORDER BY kind",

@@ -24,7 +24,7 @@ int returns_insert(omr_db *db, const char *template_id, const char *code, const 
     *return_id = 0;
     static const char insert[] = "INSERT INTO returns(template, code, mode, created_at, duplicate_of, flags) "
                                  "VALUES (?, ?, ?, ?, ?, ?)";
-    sqlite3_stmt *st;
+    sql_stmt *st;
     int rc = duplicate_of > 0
                  ? sql_prepare(db, &st, err, insert, "ttttit", template_id, code, mode, created_at, duplicate_of,
                                flags ? flags : "")
@@ -43,7 +43,7 @@ int returns_find_or_start(omr_db *db, const char *template_id, const char *code,
     assert(sql_in_transaction(db));
     assert(page >= 1);
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st;
+    sql_stmt *st;
     int rc = sql_prepare(db, &st, err,
                          "SELECT id, ifnull(duplicate_of, 0) FROM returns r WHERE template = ?1 AND code = ?2 "
                          "AND mode = 'paper' AND NOT EXISTS (SELECT 1 FROM pages p WHERE p.return_id = r.id "
@@ -83,7 +83,7 @@ int returns_find_or_start(omr_db *db, const char *template_id, const char *code,
 int returns_get(omr_db *db, long long return_id, char *template_id, size_t template_size, char *code,
                 size_t code_size, int *found, omr_error *err) {
     *found = 0;
-    sqlite3_stmt *st;
+    sql_stmt *st;
     int rc = sql_prepare(db, &st, err, "SELECT template, code FROM returns WHERE id = ?", "i", return_id);
     if (rc != OMR_OK)
         return rc;

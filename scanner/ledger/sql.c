@@ -3,7 +3,7 @@
  * typed binding, step, read columns, and one error message per failure with
  * a hint for the mailroom; opening, closing and copying a ledger file.
  * Nothing here knows a table; the ledger's files hand it their statements,
- * and outside this file they hold sqlite3 and sqlite3_stmt only as handles.
+ * and outside this file they hold sqlite3 and sql_stmt only as handles.
  */
 #include "ledger/sql.h"
 
@@ -89,7 +89,7 @@ int sql_exec(omr_db *db, const char *sql, omr_error *err) {
     return OMR_OK;
 }
 
-static void bind_args(sqlite3_stmt *st, const char *types, va_list ap) {
+static void bind_args(sql_stmt *st, const char *types, va_list ap) {
     for (int i = 0; types[i]; i++) {
         switch (types[i]) {
         case 't': {
@@ -107,7 +107,7 @@ static void bind_args(sqlite3_stmt *st, const char *types, va_list ap) {
     }
 }
 
-int sql_vprepare(omr_db *db, sqlite3_stmt **st, omr_error *err, const char *sql, const char *types,
+int sql_vprepare(omr_db *db, sql_stmt **st, omr_error *err, const char *sql, const char *types,
                  va_list ap) {
     *st = NULL;
     if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK) {
@@ -120,7 +120,7 @@ int sql_vprepare(omr_db *db, sqlite3_stmt **st, omr_error *err, const char *sql,
     return OMR_OK;
 }
 
-int sql_prepare(omr_db *db, sqlite3_stmt **st, omr_error *err, const char *sql, const char *types, ...) {
+int sql_prepare(omr_db *db, sql_stmt **st, omr_error *err, const char *sql, const char *types, ...) {
     va_list ap;
     va_start(ap, types);
     int rc = sql_vprepare(db, st, err, sql, types, ap);
@@ -128,8 +128,8 @@ int sql_prepare(omr_db *db, sqlite3_stmt **st, omr_error *err, const char *sql, 
     return rc;
 }
 
-sqlite3_stmt *sql_query(omr_db *db, const char *sql, const char *types, ...) {
-    sqlite3_stmt *st = NULL;
+sql_stmt *sql_query(omr_db *db, const char *sql, const char *types, ...) {
+    sql_stmt *st = NULL;
     va_list ap;
     va_start(ap, types);
     sql_vprepare(db, &st, NULL, sql, types, ap);
@@ -137,23 +137,23 @@ sqlite3_stmt *sql_query(omr_db *db, const char *sql, const char *types, ...) {
     return st;
 }
 
-void sql_bind(sqlite3_stmt *st, const char *types, ...) {
+void sql_bind(sql_stmt *st, const char *types, ...) {
     va_list ap;
     va_start(ap, types);
     bind_args(st, types, ap);
     va_end(ap);
 }
 
-void sql_reset(sqlite3_stmt *st) { sqlite3_reset(st); }
+void sql_reset(sql_stmt *st) { sqlite3_reset(st); }
 
-int sql_run_reset(sqlite3_stmt *st) {
+int sql_run_reset(sql_stmt *st) {
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return rc == SQLITE_DONE ? OMR_OK : OMR_ERR_IO;
 }
 
-int sql_run_prepared(omr_db *db, sqlite3_stmt *st, omr_error *err, const char *what) {
+int sql_run_prepared(omr_db *db, sql_stmt *st, omr_error *err, const char *what) {
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
@@ -162,7 +162,7 @@ int sql_run_prepared(omr_db *db, sqlite3_stmt *st, omr_error *err, const char *w
 }
 
 int sql_run(omr_db *db, omr_error *err, const char *what, const char *sql, const char *types, ...) {
-    sqlite3_stmt *st = NULL;
+    sql_stmt *st = NULL;
     va_list ap;
     va_start(ap, types);
     int rc = sql_vprepare(db, &st, NULL, sql, types, ap);
@@ -172,17 +172,17 @@ int sql_run(omr_db *db, omr_error *err, const char *what, const char *sql, const
     return sql_run_prepared(db, st, err, what);
 }
 
-int sql_step(sqlite3_stmt *st) {
+int sql_step(sql_stmt *st) {
     int rc = sqlite3_step(st);
     return rc == SQLITE_ROW ? SQL_ROW : rc == SQLITE_DONE ? SQL_DONE : SQL_ERROR;
 }
 
-void sql_finalize(sqlite3_stmt *st) { sqlite3_finalize(st); }
+void sql_finalize(sql_stmt *st) { sqlite3_finalize(st); }
 
 int sql_int_query(omr_db *db, long long *value, long long fallback, omr_error *err, const char *what,
                   const char *sql, const char *types, ...) {
     *value = fallback;
-    sqlite3_stmt *st = NULL;
+    sql_stmt *st = NULL;
     va_list ap;
     va_start(ap, types);
     int rc = sql_vprepare(db, &st, NULL, sql, types, ap);
@@ -196,23 +196,23 @@ int sql_int_query(omr_db *db, long long *value, long long fallback, omr_error *e
     return step == SQL_ERROR ? sql_fail(db, err, what) : OMR_OK;
 }
 
-const char *sql_text(sqlite3_stmt *st, int col) {
+const char *sql_text(sql_stmt *st, int col) {
     const unsigned char *s = sqlite3_column_text(st, col);
     return s ? (const char *)s : "";
 }
 
-const char *sql_text_or_null(sqlite3_stmt *st, int col) { return (const char *)sqlite3_column_text(st, col); }
+const char *sql_text_or_null(sql_stmt *st, int col) { return (const char *)sqlite3_column_text(st, col); }
 
-char *sql_dup(sqlite3_stmt *st, int col) {
+char *sql_dup(sql_stmt *st, int col) {
     const unsigned char *s = sqlite3_column_text(st, col);
     return s ? strdup((const char *)s) : NULL;
 }
 
-long long sql_int(sqlite3_stmt *st, int col) { return sqlite3_column_int64(st, col); }
-double sql_double(sqlite3_stmt *st, int col) { return sqlite3_column_double(st, col); }
-int sql_is_null(sqlite3_stmt *st, int col) { return sqlite3_column_type(st, col) == SQLITE_NULL; }
+long long sql_int(sql_stmt *st, int col) { return sqlite3_column_int64(st, col); }
+double sql_double(sql_stmt *st, int col) { return sqlite3_column_double(st, col); }
+int sql_is_null(sql_stmt *st, int col) { return sqlite3_column_type(st, col) == SQLITE_NULL; }
 
-json_t *sql_json(sqlite3_stmt *st, int col) {
+json_t *sql_json(sql_stmt *st, int col) {
     switch (sqlite3_column_type(st, col)) {
     case SQLITE_NULL: return json_null();
     case SQLITE_INTEGER: return json_integer(sqlite3_column_int64(st, col));

@@ -20,6 +20,9 @@
 #include "base/common.h"
 #include "ledger/db.h"
 
+/* A prepared statement of the ledger (SQLite's today). */
+typedef struct sqlite3_stmt sql_stmt;
+
 /* Fills err with "ledger: <what>: <SQLite's message><hint>"; returns OMR_ERR_IO. */
 int sql_fail(omr_db *db, omr_error *err, const char *what);
 /* SQLite's message for the last failure on db, for a caller that words its
@@ -49,31 +52,31 @@ int sql_exec(omr_db *db, const char *sql, omr_error *err);
 
 /* Prepares `sql` and binds the arguments described by `types` (see above).
  * On failure *st is NULL and err says so. */
-int sql_prepare(omr_db *db, sqlite3_stmt **st, omr_error *err, const char *sql, const char *types, ...);
-int sql_vprepare(omr_db *db, sqlite3_stmt **st, omr_error *err, const char *sql, const char *types,
+int sql_prepare(omr_db *db, sql_stmt **st, omr_error *err, const char *sql, const char *types, ...);
+int sql_vprepare(omr_db *db, sql_stmt **st, omr_error *err, const char *sql, const char *types,
                  va_list ap);
 /* Prepares and binds as sql_prepare, for a caller that reports a failure
  * itself (sql_message) or reads nothing: the statement, or NULL. */
-sqlite3_stmt *sql_query(omr_db *db, const char *sql, const char *types, ...);
+sql_stmt *sql_query(omr_db *db, const char *sql, const char *types, ...);
 /* Binds again after sql_reset (same types as sql_prepare): a statement
  * prepared once and run for each row of a loop. */
-void sql_bind(sqlite3_stmt *st, const char *types, ...);
-void sql_reset(sqlite3_stmt *st);
+void sql_bind(sql_stmt *st, const char *types, ...);
+void sql_reset(sql_stmt *st);
 /* Steps a statement that returns no rows, then resets it and clears its
  * bindings for the next sql_bind. OMR_OK when it ran to the end, OMR_ERR_IO
  * when not (sql_message says why; the caller words the error). */
-int sql_run_reset(sqlite3_stmt *st);
+int sql_run_reset(sql_stmt *st);
 
 /* Prepares, binds, steps once and finalizes a statement that returns no rows
  * (a row is not an error); err names `what` on failure. */
 int sql_run(omr_db *db, omr_error *err, const char *what, const char *sql, const char *types, ...);
 /* Steps a prepared statement that returns no rows and finalizes it. */
-int sql_run_prepared(omr_db *db, sqlite3_stmt *st, omr_error *err, const char *what);
+int sql_run_prepared(omr_db *db, sql_stmt *st, omr_error *err, const char *what);
 
 /* Steps: SQL_ROW, SQL_DONE, or SQL_ERROR. */
 enum { SQL_ERROR = -1, SQL_DONE = 0, SQL_ROW = 1 };
-int sql_step(sqlite3_stmt *st);
-void sql_finalize(sqlite3_stmt *st);
+int sql_step(sql_stmt *st);
+void sql_finalize(sql_stmt *st);
 
 /* Reads one integer (first column of the first row) of a query; *value is
  * `fallback` when there is no row. */
@@ -82,15 +85,15 @@ int sql_int_query(omr_db *db, long long *value, long long fallback, omr_error *e
 
 /* Columns of the current row. sql_text: "" for NULL; sql_text_or_null:
  * NULL for NULL; sql_dup: a malloc'd copy, NULL for NULL. */
-const char *sql_text(sqlite3_stmt *st, int col);
-const char *sql_text_or_null(sqlite3_stmt *st, int col);
-char *sql_dup(sqlite3_stmt *st, int col);
-long long sql_int(sqlite3_stmt *st, int col);
-double sql_double(sqlite3_stmt *st, int col);
-int sql_is_null(sqlite3_stmt *st, int col);
+const char *sql_text(sql_stmt *st, int col);
+const char *sql_text_or_null(sql_stmt *st, int col);
+char *sql_dup(sql_stmt *st, int col);
+long long sql_int(sql_stmt *st, int col);
+double sql_double(sql_stmt *st, int col);
+int sql_is_null(sql_stmt *st, int col);
 /* The column as JSON: null, integer, real or string ("(not UTF-8)" when
  * jansson refuses the text). */
-json_t *sql_json(sqlite3_stmt *st, int col);
+json_t *sql_json(sql_stmt *st, int col);
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK (when a transaction is open). */
 int sql_begin(omr_db *db, omr_error *err);

@@ -136,7 +136,7 @@ int store_exec(omr_db *db, const char *sql, omr_error *err) { return sql_exec(db
 static int has_column(omr_db *db, const char *table, const char *column) {
     char sql[128];
     snprintf(sql, sizeof sql, "PRAGMA table_info(%s)", table);
-    sqlite3_stmt *st = NULL;
+    sql_stmt *st = NULL;
     int found = 0;
     if (sql_prepare(db, &st, NULL, sql, "") == OMR_OK)
         while (sql_step(st) == SQL_ROW)
@@ -303,7 +303,7 @@ static int load_page(omr_db *db, const omr_template *t, const char *code, long l
     int rc = page_reading_alloc(p, number, err);
     if (rc != OMR_OK)
         return rc;
-    sqlite3_stmt *st;
+    sql_stmt *st;
     rc = sql_prepare(db, &st, err,
                      "SELECT question, value, fill, extent, near_mm2, decision, confidence, shift_mm, ink_near "
                      "FROM marks WHERE page_id = ?", "i", page_id);
@@ -363,7 +363,7 @@ static char *answer_value(const template_question *q, const question_answer *a) 
 
 int store_recompute_return(omr_db *db, const omr_template *const *templates, size_t n_templates,
                            long long return_id, omr_error *err) {
-    sqlite3_stmt *st;
+    sql_stmt *st;
     int rc = sql_prepare(db, &st, err, "SELECT template, code, duplicate_of FROM returns WHERE id = ?", "i", return_id);
     if (rc != OMR_OK)
         return rc;

@@ -89,7 +89,7 @@ int store_set_meta(omr_db *db, const char *key, const char *value, omr_error *er
 
 int store_get_meta(omr_db *db, const char *key, char *buf, size_t size, omr_error *err) {
     buf[0] = 0;
-    sqlite3_stmt *st;
+    sql_stmt *st;
     int rc = sql_prepare(db, &st, err, "SELECT value FROM meta WHERE key = ?", "t", key);
     if (rc != OMR_OK)
         return rc;
@@ -104,7 +104,7 @@ int store_get_meta(omr_db *db, const char *key, char *buf, size_t size, omr_erro
 
 int store_find_file(omr_db *db, const char *sha256, store_file_info *out, omr_error *err) {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st;
+    sql_stmt *st;
     int rc = sql_prepare(db, &st, err,
                      "SELECT id, state, original_name, stored_path, error, received_at "
                      "FROM scan_files WHERE sha256 = ?", "t", sha256);
@@ -219,7 +219,7 @@ static int write_read_page(omr_db *db, const store_scan_file *file, long long fi
     const omr_template *t = pr->tmpl;
     char transform[400];
     transform_json(&pr->transform, transform, sizeof transform);
-    sqlite3_stmt *st;
+    sql_stmt *st;
     int rc = sql_prepare(db, &st, err,
                      "INSERT INTO pages(file_id, file_page, status, template, code, page, return_id, transform) "
                      "VALUES (?, ?, 'read', ?, ?, ?, ?, ?)", "iitti" "it", file_id, (long long)sp->file_page,
@@ -282,7 +282,7 @@ static int write_read_page(omr_db *db, const store_scan_file *file, long long fi
             status = tr->needs_review ? "review" : "ok";
         else
             status = file->ocr && *rel ? "pending_ocr" : "review";
-        sqlite3_stmt *ts;
+        sql_stmt *ts;
         rc = sql_prepare(db, &ts, err,
                      "INSERT OR IGNORE INTO texts(return_id, field, text, machine_text, confidence, crop_path, status) "
                      "VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6)", "itt" "dtt", return_id, field->id, tr->text,
@@ -356,7 +356,7 @@ static int write_file_body(omr_db *db, const omr_template *const *templates, siz
     }
     snprintf(result->error, sizeof result->error, "%s", error);
     const char *stored = done ? file->archive_path : file->rejected_path;
-    sqlite3_stmt *st;
+    sql_stmt *st;
     int rc;
     if (existing)
         rc = sql_prepare(db, &st, err,
@@ -505,7 +505,7 @@ int store_next_text_job(omr_db *db, long long after, int shard, int n_shards, st
     *found = 0;
     if (n_shards < 1)
         n_shards = 1;
-    sqlite3_stmt *st;
+    sql_stmt *st;
     int rc = sql_prepare(db, &st, err,
                      "SELECT t.rowid, t.return_id, t.field, ifnull(t.crop_path, ''), r.template, r.code "
                      "FROM texts t JOIN returns r ON r.id = t.return_id WHERE t.status = 'pending_ocr' "
@@ -531,7 +531,7 @@ int store_next_text_job(omr_db *db, long long after, int shard, int n_shards, st
 
 static int finish_text_body(omr_db *db, const store_text_job *job, const char *text, double confidence,
                             int needs_review, const char *reason, omr_error *err) {
-    sqlite3_stmt *st;
+    sql_stmt *st;
     int rc = sql_prepare(db, &st, err,
                      "UPDATE texts SET text = ?1, machine_text = ?1, confidence = ?2, status = ?3 "
                      "WHERE rowid = ?4 AND status = 'pending_ocr'",
@@ -559,7 +559,7 @@ int store_finish_text_job(omr_db *db, const store_text_job *job, const char *tex
 
 int store_count_pending_texts(omr_db *db, long long *count, omr_error *err) {
     *count = 0;
-    sqlite3_stmt *st;
+    sql_stmt *st;
     int rc = sql_prepare(db, &st, err, "SELECT count(*) FROM texts WHERE status = 'pending_ocr'", "");
     if (rc != OMR_OK)
         return rc;

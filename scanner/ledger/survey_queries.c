@@ -35,7 +35,7 @@ int survey_query_unit_counts(omr_db *db, const char *template_id, survey_unit_co
                              size_t *n, omr_error *err) {
     *out = NULL;
     *n = 0;
-    sqlite3_stmt *st = NULL;
+    sql_stmt *st = NULL;
     if (!(st = sql_query(
               db,
               "SELECT f.unit, count(*),\n"
@@ -83,7 +83,7 @@ static int query_names(omr_db *db, const char *sql, const char *template_id, cha
                        size_t *n, omr_error *err) {
     *out = NULL;
     *n = 0;
-    sqlite3_stmt *st = sql_query(db, sql, "t", template_id);
+    sql_stmt *st = sql_query(db, sql, "t", template_id);
     if (!st)
         return omr_fail(err, OMR_ERR_IO, "ledger: %s", sql_message(db));
     size_t cap = 0;
@@ -116,12 +116,12 @@ int survey_query_units(omr_db *db, const char *template_id, char ***out, size_t 
 /* ---- respondents ------------------------------------------------------------------------ */
 
 typedef struct {
-    sqlite3_stmt *rows, *vars, *ans, *txt;
+    sql_stmt *rows, *vars, *ans, *txt;
 } respondent_statements;
 
 /* All (name, value[, in_review]) rows of a prepared, bound statement:
  * OMR_ERR_MEMORY or OMR_ERR_IO (a failed step) for the caller to report. */
-static int read_pairs(sqlite3_stmt *st, int with_review, survey_pair **out, size_t *n) {
+static int read_pairs(sql_stmt *st, int with_review, survey_pair **out, size_t *n) {
     size_t cap = 0;
     int step;
     while ((step = sql_step(st)) == SQL_ROW) {
@@ -234,7 +234,7 @@ int survey_query_frame_values(omr_db *db, const char *template_id, survey_frame_
                               size_t *n, omr_error *err) {
     *out = NULL;
     *n = 0;
-    sqlite3_stmt *st = sql_query(db,
+    sql_stmt *st = sql_query(db,
                                  "SELECT f.code, f.unit, v.name, v.value FROM frame f LEFT JOIN "
                                  "frame_values v ON v.template = f.template AND v.code = f.code WHERE "
                                  "f.template = ? ORDER BY f.seq, f.code",

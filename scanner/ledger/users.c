@@ -84,7 +84,7 @@ int users_remove(omr_db *db, const char *name, omr_error *err) {
 int users_get(omr_db *db, const char *name, char *hash, size_t hash_size, char *role, size_t role_size,
               int *known, omr_error *err) {
     *known = 0;
-    sqlite3_stmt *st;
+    sql_stmt *st;
     if (sql_prepare(db, &st, NULL, "SELECT password_hash, role FROM review_operators WHERE name = ?", "t", name) !=
         OMR_OK)
         return sql_fail(db, err, "reading operators");
@@ -104,7 +104,7 @@ int users_get(omr_db *db, const char *name, char *hash, size_t hash_size, char *
 /* Runs a "count, max(at)" query bound to the given text values and `since`. */
 static int count_and_latest(omr_db *db, const char *query, const char *a, const char *b, time_t since,
                             time_t *latest) {
-    sqlite3_stmt *st;
+    sql_stmt *st;
     int n = -1;
     *latest = 0;
     if ((b ? sql_prepare(db, &st, NULL, query, "tti", a, b, (long long)since)
@@ -166,7 +166,7 @@ int users_session_get(omr_db *db, const char *token_hash, char *name, size_t nam
                       size_t csrf_size, char *role, size_t role_size, time_t *created, time_t *seen, int *found,
                       omr_error *err) {
     *found = 0;
-    sqlite3_stmt *st;
+    sql_stmt *st;
     if (sql_prepare(db, &st, NULL,
                     "SELECT s.operator, s.csrf, s.created_at, s.last_seen, o.role "
                     "FROM review_sessions s JOIN review_operators o ON o.name = s.operator "
@@ -205,7 +205,7 @@ int users_session_purge(omr_db *db, time_t idle_before, time_t created_before, o
 
 int users_list(omr_db *db, void (*row)(void *ctx, const char *name, const char *role, const char *created_at),
                void *ctx, omr_error *err) {
-    sqlite3_stmt *st;
+    sql_stmt *st;
     if (sql_prepare(db, &st, err, "SELECT name, role, created_at FROM review_operators ORDER BY name", "") != OMR_OK)
         return OMR_ERR_IO;
     while (sql_step(st) == SQL_ROW)

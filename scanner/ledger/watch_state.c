@@ -40,12 +40,12 @@ void watch_state_read(omr_db *db, const char *midnight, const char *hour_ago, wa
     s->forms_total = count_query(db, "SELECT count(*) FROM returns", NULL);
     s->ocr_waiting = count_query(db, "SELECT count(*) FROM texts WHERE status = 'pending_ocr'", NULL);
     s->review_open = count_query(db, "SELECT count(*) FROM review_items WHERE state = 'open'", NULL);
-    sqlite3_stmt *st_first = sql_query(db, "SELECT min(created_at) FROM returns WHERE created_at >= ?", "t", midnight);
+    sql_stmt *st_first = sql_query(db, "SELECT min(created_at) FROM returns WHERE created_at >= ?", "t", midnight);
     if (st_first && sql_step(st_first) == SQL_ROW && sql_text_or_null(st_first, 0))
         snprintf(s->first_today, sizeof s->first_today, "%s", sql_text_or_null(st_first, 0));
     sql_finalize(st_first);
     /* at and message are NOT NULL, file is made "" when NULL */
-    sqlite3_stmt *ev = sql_query(db, "SELECT at, ifnull(file, ''), message FROM events WHERE level = 'error' "
+    sql_stmt *ev = sql_query(db, "SELECT at, ifnull(file, ''), message FROM events WHERE level = 'error' "
                                      "ORDER BY id DESC LIMIT 5", "");
     while (ev && s->n_errors < 5 && sql_step(ev) == SQL_ROW) {
         snprintf(s->errors[s->n_errors].at, sizeof s->errors[0].at, "%s", sql_text(ev, 0));
