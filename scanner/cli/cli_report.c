@@ -19,6 +19,7 @@
 #include "survey/report_areas.h"
 #include "survey/report_groups.h"
 #include "survey/report_national.h"
+#include "survey/report_page.h"
 #include "survey/report_trends.h"
 #include <time.h>
 #include "ledger/store.h"
@@ -267,13 +268,19 @@ int cmd_report(int argc, char **argv) {
                             .excel = excel};
         split_names(by, &by_names);
         report_groups_options go = {.vars = by_names.items, .n_vars = by_names.count, .min_cell = min_cell};
-        int wrc = report_write(db, &data, &rates, out, &o, &err);
-        if (wrc == OMR_OK && by_names.count)
-            wrc = report_groups_write(&data, out, &o, &go, &err);
         char *default_areas = areas_path ? NULL : cli_areas_path(picked);
         const char *ap = areas_path ? areas_path : default_areas;
         report_areas areas = {0};
         has_areas = ap != NULL;
+        has_trends = trends_path || (n_earlier && !national);
+        /* every page's navigation links the pages this run writes */
+        o.pages = (by_names.count ? REPORT_PAGE_BIT(REPORT_PAGE_GROUPS) : 0) |
+                  (has_areas ? REPORT_PAGE_BIT(REPORT_PAGE_AREAS) : 0) |
+                  (has_trends ? REPORT_PAGE_BIT(REPORT_PAGE_TRENDS) : 0) |
+                  (national ? REPORT_PAGE_BIT(REPORT_PAGE_NATIONAL) : 0);
+        int wrc = report_write(db, &data, &rates, out, &o, &err);
+        if (wrc == OMR_OK && by_names.count)
+            wrc = report_groups_write(&data, out, &o, &go, &err);
         if (wrc == OMR_OK && ap && (wrc = report_areas_load(ap, t, &areas, &err)) == OMR_OK)
             wrc = report_areas_write(&data, &areas, out, &o, &err);
         free(default_areas);
@@ -286,7 +293,6 @@ int cmd_report(int argc, char **argv) {
         size_t n_loaded = 0;
         if (wrc == OMR_OK)
             wrc = load_earlier(earlier, n_earlier, t, loaded, years, &n_loaded, &err);
-        has_trends = trends_path || (n_loaded && !national);
         if (wrc == OMR_OK && has_trends) {
             report_trends trends = {0};
             if (trends_path)

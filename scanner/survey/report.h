@@ -86,6 +86,9 @@ typedef struct {
     const char *title;       /* the page's title; NULL: the template's title */
     long min_cell;           /* fewer answers than this are suppressed; 0: the default 5 */
     int excel;               /* CSV tables in the Excel dialect (BOM, ';', decimal comma) */
+    unsigned pages;          /* the pages this run writes besides index.html, as
+                              * REPORT_PAGE_BIT(REPORT_PAGE_GROUPS) | ... (report_page.h):
+                              * every page's navigation links them */
 } report_options;
 
 /* Is a cell of n answers suppressed under o? (n == 0 is "no answers", shown as "–") */

@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "base/files.h"
+#include "survey/report_chart.h"
+#include "survey/report_page.h"
 #include "survey/report_groups.h"
 
 /* ---- the definition ------------------------------------------------------------------------ */
@@ -187,21 +189,40 @@ static void html_list(FILE *f, const report_areas *a, const area_value *v, size_
     }
 }
 
+/* One chart per area (omrade-<i>.png and .svg): the whole survey and each
+ * unit, suppressed units drawn as "." with the footnote. */
+static int write_charts(const analysis_data *d, const report_areas *a, const char *dir,
+                        const report_options *o, omr_error *err) {
+    size_t rows = d->n_units + 1;
+    const char **labels = calloc(rows, sizeof *labels);
+    double *values = calloc(rows, sizeof *values);
+    long *ns = calloc(rows, sizeof *ns);
+    int rc = labels && values && ns ? OMR_OK
+                                    : omr_fail(err, OMR_ERR_MEMORY, "out of memory for the area charts");
+    report_options so = *o;
+    so.min_cell = REPORT_MIN_CELL; /* as the table */
+    for (size_t i = 0; i < a->n && rc == OMR_OK; i++) {
+        for (size_t g = 0; g < rows; g++) {
+            labels[g] = report_group_name(d, o, g);
+            values[g] = report_area_value(d, &a->areas[i], report_group_unit(d, g), &ns[g]);
+        }
+        char title[300], name[32];
+        snprintf(title, sizeof title, "%s per enhet (procent)", a->areas[i].name);
+        snprintf(name, sizeof name, "omrade-%zu", i + 1);
+        report_chart c = {.title = title, .n_series = 1, .labels = labels, .n_rows = rows,
+                          .values = values, .n = ns, .max = 100, .percent = 1, .suppress = &so,
+                          .note = a->areas[i].lower_is_better ? "Lägre är bättre." : NULL};
+        rc = report_chart_save(dir, name, &c, err);
+    }
+    free(labels);
+    free(values);
+    free(ns);
+    return rc;
+}
+
 static void write_page(FILE *f, const analysis_data *d, const report_areas *a, const report_options *o) {
-    fputs("<!DOCTYPE html>\n<html lang=\"sv\">\n<head>\n<meta charset=\"utf-8\">\n<title>", f);
-    report_html_text(f, o->title);
-    fputs(" – resultat per område</title>\n<style>\n"
-          "body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:1100px;margin:2em auto;"
-          "color:#1a1a1a;line-height:1.45;padding:0 1em}\n"
-          "h2{margin-top:2em;border-bottom:2px solid #29619e}\n"
-          "table{border-collapse:collapse;margin:1em 0;font-size:.9em}\n"
-          "th,td{border:1px solid #ccc;padding:.3em .5em}th{background:#eef2f7;text-align:left}\n"
-          "td.num{text-align:right}.note{color:#555;font-size:.9em}\n"
-          "</style>\n</head>\n<body>\n<h1>",
-          f);
-    report_html_text(f, o->title);
-    fputs(" – resultat per område</h1>\n<p><a href=\"index.html\">Till huvudrapporten</a>.</p>\n"
-          "<h2>Områden per enhet (procent)</h2>\n<div style=\"overflow-x:auto\"><table><tr><th>Enhet</th>",
+    report_page_begin(f, o, REPORT_PAGE_AREAS, "resultat per område", NULL);
+    fputs("<h2>Områden per enhet (procent)</h2>\n<div style=\"overflow-x:auto\"><table><tr><th>Enhet</th>",
           f);
     for (size_t i = 0; i < a->n; i++) {
         fputs("<th>", f);
@@ -224,7 +245,15 @@ static void write_page(FILE *f, const analysis_data *d, const report_areas *a, c
         }
         fputs("</tr>\n", f);
     }
-    fputs("</table></div>\n<h2>Kort om varje enhet</h2>\n", f);
+    fputs("</table></div>\n<h2>Områdena i diagram</h2>\n<p class=\"note\">Antalet svar (n) är det "
+          "minsta antalet svar på någon av områdets frågor.</p>\n",
+          f);
+    for (size_t i = 0; i < a->n; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "omrade-%zu", i + 1);
+        report_chart_html(f, name, a->areas[i].name);
+    }
+    fputs("<h2>Kort om varje enhet</h2>\n", f);
     for (size_t g = 1; vals && g <= d->n_units; g++) {
         size_t k = 0;
         for (size_t i = 0; i < a->n; i++) {
@@ -298,5 +327,7 @@ int report_areas_write(const analysis_data *d, const report_areas *a, const char
     if ((rc = omr_atomic_open(&file, dir, "omraden.html", err)) != OMR_OK)
         return rc;
     write_page(file.fp, d, a, &o);
-    return omr_atomic_commit(&file, err);
+    if ((rc = omr_atomic_commit(&file, err)) != OMR_OK)
+        return rc;
+    return write_charts(d, a, dir, &o, err);
 }

@@ -4,7 +4,9 @@
  * image surface (PNG) and an SVG surface, each through the one atomic file
  * (base/files.h). The page is in Swedish, like the form and its readers.
  */
-#include "survey/report.h"
+#include "survey/report_chart.h"
+
+#include <assert.h>
 
 #include <errno.h>
 #include <sys/stat.h>
@@ -19,6 +21,7 @@
 #include "base/files.h"
 #include "ledger/survey_queries.h"
 #include "survey/frame.h"
+#include "survey/report_page.h"
 
 
 /* ---- charts ----------------------------------------------------------------------------------- */
@@ -28,18 +31,6 @@
 #define CHART_LABEL_WIDTH 400.0
 #define CHART_FONT "DejaVu Sans"
 
-typedef struct {
-    const char *title;
-    const char *series[2]; /* names; one or two series */
-    size_t n_series;
-    const char **labels;
-    double (*values)[2];   /* per row, per series; NAN: no data */
-    long *n;               /* per row: respondents (shown after the label), or NULL */
-    size_t n_rows;
-    double max;            /* axis maximum */
-    int percent;           /* values are percentages */
-    const report_options *suppress; /* rows with n under its minimum: "." and a footnote */
-} bar_chart;
 
 typedef struct {
     const char *title;
@@ -52,7 +43,11 @@ typedef struct {
     const report_options *suppress;
 } stacked_chart;
 
-static const double series_colours[2][3] = {{0.16, 0.38, 0.62}, {0.55, 0.71, 0.86}};
+/* series colours: the report's blue first, then colours that stay apart in
+ * print and for the common colour-vision deficiencies */
+static const double series_colours[REPORT_CHART_MAX_SERIES][3] = {
+    {0.16, 0.38, 0.62}, {0.55, 0.71, 0.86}, {0.85, 0.50, 0.15},
+    {0.40, 0.65, 0.35}, {0.55, 0.40, 0.65}, {0.60, 0.60, 0.60}};
 
 static void set_font(cairo_t *cr, double size, int bold) {
     cairo_select_font_face(cr, CHART_FONT, CAIRO_FONT_SLANT_NORMAL,
@@ -118,22 +113,28 @@ static void fmt_sv(char *buf, size_t size, double v, int decimals, const char *s
         *dot = ',';
 }
 
-static double bar_row_height(const bar_chart *c) { return c->n_series == 1 ? 34.0 : 44.0; }
+static double bar_h(const report_chart *c) { return c->n_series == 1 ? 20.0 : 14.0; }
 
-static int bar_row_hidden(const bar_chart *c, size_t r) {
-    return c->suppress && c->n && report_suppressed(c->suppress, c->n[r]);
+static double bar_row_height(const report_chart *c) {
+    double h = 10 + c->n_series * (bar_h(c) + 2);
+    return h < 34 ? 34 : h;
 }
 
-static int bar_any_hidden(const bar_chart *c) {
+static int bar_cell_hidden(const report_chart *c, size_t r, size_t s) {
+    return c->suppress && c->n && report_suppressed(c->suppress, c->n[r * c->n_series + s]);
+}
+
+static int bar_any_hidden(const report_chart *c) {
     for (size_t r = 0; r < c->n_rows; r++)
-        if (bar_row_hidden(c, r))
-            return 1;
+        for (size_t s = 0; s < c->n_series; s++)
+            if (bar_cell_hidden(c, r, s))
+                return 1;
     return 0;
 }
 
-static double bar_chart_height(const bar_chart *c) {
+double report_chart_height(const report_chart *c) {
     return CHART_MARGIN * 2 + 36 + (c->n_series > 1 ? 22 : 0) + c->n_rows * bar_row_height(c) + 24 +
-           (bar_any_hidden(c) ? 22 : 0);
+           (bar_any_hidden(c) ? 22 : 0) + (c->note ? 18 : 0);
 }
 
 /* The footnote under a chart with a suppressed row. */
@@ -147,9 +148,36 @@ static void draw_suppression_note(cairo_t *cr, const report_options *o, double y
     cairo_show_text(cr, line);
 }
 
+/* The legend: a swatch and a name per series, over the plot, or from the
+ * left margin when the names need more room than the plot's width. */
+static void draw_legend(cairo_t *cr, const report_chart *c, double y) {
+    set_font(cr, 12, 0);
+    double total = 0;
+    for (size_t s = 0; s < c->n_series; s++) {
+        cairo_text_extents_t ext;
+        cairo_text_extents(cr, c->series[s], &ext);
+        total += 18 + ext.x_advance + 24;
+    }
+    double x = CHART_MARGIN + CHART_LABEL_WIDTH;
+    if (x + total > CHART_WIDTH - CHART_MARGIN)
+        x = CHART_MARGIN;
+    for (size_t s = 0; s < c->n_series; s++) {
+        const double *col = series_colours[s % REPORT_CHART_MAX_SERIES];
+        cairo_text_extents_t ext;
+        cairo_text_extents(cr, c->series[s], &ext);
+        cairo_set_source_rgb(cr, col[0], col[1], col[2]);
+        cairo_rectangle(cr, x, y + 2, 12, 12);
+        cairo_fill(cr);
+        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+        cairo_move_to(cr, x + 18, y + 12);
+        cairo_show_text(cr, c->series[s]);
+        x += 18 + ext.x_advance + 24;
+    }
+}
+
 static void draw_bar_chart(cairo_t *cr, const void *ctx) {
-    const bar_chart *c = ctx;
-    double height = bar_chart_height(c);
+    const report_chart *c = ctx;
+    double height = report_chart_height(c);
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_paint(cr);
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
@@ -158,19 +186,7 @@ static void draw_bar_chart(cairo_t *cr, const void *ctx) {
     cairo_show_text(cr, c->title);
     double y = CHART_MARGIN + 36;
     if (c->n_series > 1) {
-        set_font(cr, 12, 0);
-        double x = CHART_MARGIN + CHART_LABEL_WIDTH;
-        for (size_t s = 0; s < c->n_series; s++) {
-            cairo_set_source_rgb(cr, series_colours[s][0], series_colours[s][1], series_colours[s][2]);
-            cairo_rectangle(cr, x, y + 2, 12, 12);
-            cairo_fill(cr);
-            cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-            cairo_move_to(cr, x + 18, y + 12);
-            cairo_show_text(cr, c->series[s]);
-            cairo_text_extents_t ext;
-            cairo_text_extents(cr, c->series[s], &ext);
-            x += 18 + ext.x_advance + 24;
-        }
+        draw_legend(cr, c, y);
         y += 22;
     }
     double x0 = CHART_MARGIN + CHART_LABEL_WIDTH, plot = CHART_WIDTH - x0 - CHART_MARGIN - 60;
@@ -194,43 +210,82 @@ static void draw_bar_chart(cairo_t *cr, const void *ctx) {
         cairo_move_to(cr, gx - ext.x_advance / 2, top + c->n_rows * row_h + 16);
         cairo_show_text(cr, tick);
     }
+    double bh = bar_h(c);
     for (size_t r = 0; r < c->n_rows; r++) {
         double ry = top + r * row_h;
         set_font(cr, 12, 0);
         cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
         char label[600];
-        if (c->n)
+        if (c->n && c->n_series == 1)
             snprintf(label, sizeof label, "%s (n=%ld)", c->labels[r], c->n[r]);
         else
             snprintf(label, sizeof label, "%s", c->labels[r]);
         draw_wrapped(cr, label, CHART_MARGIN, ry + 2, CHART_LABEL_WIDTH - 12, 2, 15);
-        double bar_h = c->n_series == 1 ? 20 : 16;
-        if (bar_row_hidden(c, r)) {
-            set_font(cr, 13, 1);
-            cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-            cairo_move_to(cr, x0 + 5, ry + 5 + bar_h / 2 + 4);
-            cairo_show_text(cr, ".");
-            continue;
-        }
         for (size_t s = 0; s < c->n_series; s++) {
-            double v = c->values[r][s];
-            double by = ry + 5 + s * (bar_h + 2);
-            if (isnan(v))
+            size_t i = r * c->n_series + s;
+            double v = c->values[i];
+            double by = ry + 5 + s * (bh + 2);
+            char text[64];
+            if (bar_cell_hidden(c, r, s)) {
+                set_font(cr, 13, 1);
+                cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+                cairo_move_to(cr, x0 + 5, by + bh / 2 + 4);
+                cairo_show_text(cr, ".");
                 continue;
+            }
+            if (isnan(v)) {
+                if (c->n_series > 1) { /* a year or group without a value: say so */
+                    set_font(cr, 11, 0);
+                    cairo_set_source_rgb(cr, 0.4, 0.4, 0.4);
+                    cairo_move_to(cr, x0 + 5, by + bh / 2 + 4);
+                    cairo_show_text(cr, "–");
+                }
+                continue;
+            }
             double w = c->max > 0 ? plot * fmin(v, c->max) / c->max : 0;
-            cairo_set_source_rgb(cr, series_colours[s][0], series_colours[s][1], series_colours[s][2]);
-            cairo_rectangle(cr, x0, by, w, bar_h);
+            const double *col = series_colours[s % REPORT_CHART_MAX_SERIES];
+            cairo_set_source_rgb(cr, col[0], col[1], col[2]);
+            cairo_rectangle(cr, x0, by, w, bh);
             cairo_fill(cr);
-            char text[32];
+            double text_x = x0 + w + 5;
+            if (c->low && c->high && !isnan(c->low[i]) && !isnan(c->high[i]) && c->max > 0) {
+                /* the interval: a line with end caps across the bar's end */
+                double lx = x0 + plot * fmax(0, fmin(c->low[i], c->max)) / c->max;
+                double hx = x0 + plot * fmax(0, fmin(c->high[i], c->max)) / c->max;
+                double cy = by + bh / 2;
+                cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+                cairo_set_line_width(cr, 1.2);
+                cairo_move_to(cr, lx, cy);
+                cairo_line_to(cr, hx, cy);
+                cairo_move_to(cr, lx, cy - bh / 3);
+                cairo_line_to(cr, lx, cy + bh / 3);
+                cairo_move_to(cr, hx, cy - bh / 3);
+                cairo_line_to(cr, hx, cy + bh / 3);
+                cairo_stroke(cr);
+                cairo_set_line_width(cr, 1);
+                text_x = fmax(text_x, hx + 5);
+            }
             fmt_sv(text, sizeof text, v, c->percent ? 1 : 2, c->percent ? " %" : "");
+            if (c->n && c->n_series > 1 && c->n[i] > 0) {
+                size_t len = strlen(text);
+                snprintf(text + len, sizeof text - len, " (n=%ld)", c->n[i]);
+            }
             set_font(cr, 11, 0);
             cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-            cairo_move_to(cr, x0 + w + 5, by + bar_h / 2 + 4);
+            cairo_move_to(cr, text_x, by + bh / 2 + 4);
             cairo_show_text(cr, text);
         }
     }
+    double foot = height - CHART_MARGIN;
+    if (c->note) {
+        set_font(cr, 11, 0);
+        cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
+        cairo_move_to(cr, CHART_MARGIN, foot);
+        cairo_show_text(cr, c->note);
+        foot -= 18;
+    }
     if (bar_any_hidden(c))
-        draw_suppression_note(cr, c->suppress, height - CHART_MARGIN);
+        draw_suppression_note(cr, c->suppress, foot);
 }
 
 /* Five-point colours, from "Stämmer mycket bra" (green) to "Stämmer inte alls" (red). */
@@ -373,8 +428,9 @@ static int chart_save(const char *dir, const char *name, double height, chart_dr
     return chart_finish(&file, st, err);
 }
 
-static int save_bar_chart(const char *dir, const char *name, const bar_chart *c, omr_error *err) {
-    return chart_save(dir, name, bar_chart_height(c), draw_bar_chart, c, err);
+int report_chart_save(const char *dir, const char *name, const report_chart *c, omr_error *err) {
+    assert(c->n_series >= 1 && c->n_series <= REPORT_CHART_MAX_SERIES);
+    return chart_save(dir, name, report_chart_height(c), draw_bar_chart, c, err);
 }
 
 /* ---- the page --------------------------------------------------------------------------------- */
@@ -424,7 +480,7 @@ static void html_suppression_note(FILE *f, const report_options *o) {
     fputs(" (för få svar för att redovisas utan risk att enskilda kan pekas ut).</p>\n", f);
 }
 
-static void html_chart(FILE *f, const char *name, const char *alt) {
+void report_chart_html(FILE *f, const char *name, const char *alt) {
     fprintf(f, "<figure><img src=\"%s.png\" alt=\"", name);
     html_text(f, alt);
     fprintf(f, "\" width=\"%d\"><figcaption><a href=\"%s.svg\">SVG</a> · <a href=\"%s.png\">PNG</a>"
@@ -440,23 +496,11 @@ void report_write_page(FILE *f, omr_db *db, const analysis_data *d, const report
     struct tm tm;
     localtime_r(&clock, &tm);
     strftime(now, sizeof now, "%Y-%m-%d %H:%M", &tm);
-    fputs("<!DOCTYPE html>\n<html lang=\"sv\">\n<head>\n<meta charset=\"utf-8\">\n<title>", f);
-    html_text(f, o->title);
-    fputs("</title>\n<style>\n"
-          "body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:1000px;margin:2em auto;"
-          "color:#1a1a1a;line-height:1.45;padding:0 1em}\n"
-          "h1{font-size:1.6em}h2{margin-top:2em;border-bottom:2px solid #29619e}\n"
-          "table{border-collapse:collapse;margin:1em 0;font-size:.9em}\n"
-          "th,td{border:1px solid #ccc;padding:.3em .5em;vertical-align:top}\n"
-          "th{background:#eef2f7;text-align:left}td.num{text-align:right;white-space:nowrap}\n"
-          "td.q{min-width:22em}\n"
-          ".wide{overflow-x:auto}figure{margin:1em 0}img{max-width:100%;height:auto}\n"
-          "figcaption{font-size:.8em;color:#555}.note{color:#555;font-size:.9em}\n"
-          "span.n{font-size:.8em;color:#444;font-weight:normal}td.sup{text-align:center;font-weight:bold;font-size:1.1em}\n"
-          "</style>\n</head>\n<body>\n<h1>",
-          f);
-    html_text(f, o->title);
-    fputs("</h1>\n<p>", f);
+    report_page_begin(f, o, REPORT_PAGE_INDEX, NULL,
+                      "td.q{min-width:22em}\n"
+                      "span.n{font-size:.8em;color:#444;font-weight:normal}"
+                      "td.sup{text-align:center;font-weight:bold;font-size:1.1em}\n");
+    fputs("<p>", f);
     size_t paper = 0, web = 0;
     for (size_t r = 0; r < d->n_rows; r++)
         *(strcmp(d->rows[r].mode, "web") == 0 ? &web : &paper) += 1;
@@ -488,6 +532,21 @@ void report_write_page(FILE *f, omr_db *db, const analysis_data *d, const report
                 min, min);
     }
 
+    /* the run's other pages, with what each holds (the navigation names them too) */
+    if (o->pages) {
+        static const char *const what[REPORT_PAGE_COUNT] = {
+            "", "varje resultat per grupp (kön, ålder, biståndstid …) med 95 % konfidensintervall",
+            "varje enhets resultat per område (bemötande, tillgänglighet, tydlighet …)",
+            "årets resultat bredvid tidigare års, med förändringen i procentenheter",
+            "andelen kommuner som svarat ja per indikator och år, för riket och per grupp"};
+        fputs("<h2>Rapportens övriga sidor</h2>\n<ul>\n", f);
+        for (report_page p = REPORT_PAGE_GROUPS; p < REPORT_PAGE_COUNT; p++)
+            if (o->pages & REPORT_PAGE_BIT(p))
+                fprintf(f, "<li><a href=\"%s\">%s</a>: %s.</li>\n", report_page_file(p),
+                        report_page_label(p), what[p]);
+        fputs("</ul>\n", f);
+    }
+
     /* Table 1 */
     fputs("<h2>Svarsfrekvens</h2>\n<p>Korrigerad svarsfrekvens: inkomna svar delat med antalet i "
           "utskick minus bortfallet (försändelser som kommit i retur).</p>\n"
@@ -510,7 +569,7 @@ void report_write_page(FILE *f, omr_db *db, const analysis_data *d, const report
                 i == 0 ? "</th>" : "</td>", a, b, c, e, g);
     }
     fputs("</table>\n", f);
-    html_chart(f, "response-rate", "Svarsfrekvens per enhet");
+    report_chart_html(f, "response-rate", "Svarsfrekvens per enhet");
 
     /* statements */
     int any_statement = 0;
@@ -521,7 +580,7 @@ void report_write_page(FILE *f, omr_db *db, const analysis_data *d, const report
               "<em>Stämmer bra</em> (5 eller 4), i procent, för hela undersökningen och per enhet. "
               "Under varje andel står antalet svar (n).</p>\n",
               f);
-        html_chart(f, "agree", "Andel som instämmer");
+        report_chart_html(f, "agree", "Andel som instämmer");
         fputs("<div class=\"wide\"><table><tr><th>Påstående</th>", f);
         for (size_t g = 0; g <= d->n_units; g++) {
             fputs("<th>", f);
@@ -556,7 +615,7 @@ void report_write_page(FILE *f, omr_db *db, const analysis_data *d, const report
         if (hidden)
             html_suppression_note(f, o);
         fputs("<h2>Svarsfördelning</h2>\n", f);
-        html_chart(f, "distribution", "Svarsfördelning per påstående");
+        report_chart_html(f, "distribution", "Svarsfördelning per påstående");
     }
 
     /* the other questions' distributions, whole survey */
@@ -598,7 +657,7 @@ void report_write_page(FILE *f, omr_db *db, const analysis_data *d, const report
         fputs("<h2>Betyg</h2>\n<p>", f);
         html_text(f, tq->text);
         fprintf(f, "</p>\n");
-        html_chart(f, "grade", "Medelbetyg per enhet");
+        report_chart_html(f, "grade", "Medelbetyg per enhet");
         fputs("<table><tr><th>Enhet</th><th>Medelbetyg</th><th>Andel ", f);
         const char *last = strrchr(upper, ' ');
         if (last) /* "6 7 8 9 10" -> "6–10" */
@@ -643,7 +702,7 @@ void report_write_page(FILE *f, omr_db *db, const analysis_data *d, const report
         fputs("</h2>\n<p>", f);
         html_text(f, filter ? filter->text : tq->only_if_question);
         fputs("</p>\n", f);
-        html_chart(f, "filter", "Andel per enhet");
+        report_chart_html(f, "filter", "Andel per enhet");
         fputs("<table><tr><th>Enhet</th><th>Andel</th><th>n</th></tr>\n", f);
         int hidden = 0;
         for (size_t g = 0; g <= d->n_units; g++) {
@@ -662,7 +721,7 @@ void report_write_page(FILE *f, omr_db *db, const analysis_data *d, const report
         fputs("<p>", f);
         html_text(f, tq->text);
         fputs(" <span class=\"note\">(andel av dem som kryssat i något skäl)</span></p>\n", f);
-        html_chart(f, "options", "Skäl");
+        report_chart_html(f, "options", "Skäl");
         break; /* one chart file: the first routed question */
     }
 
@@ -716,23 +775,23 @@ static int write_charts(const char *dir, const analysis_data *d, const report_ra
     int rc = OMR_OK;
     size_t cap = (rates->n + 1) + t->n_questions + d->n_units + 1 + 64;
     const char **labels = calloc(cap, sizeof *labels);
-    double (*values)[2] = calloc(cap, sizeof *values);
+    double *values = calloc(2 * cap, sizeof *values);
     long *ns = calloc(cap, sizeof *ns);
 
     /* response rates */
-    bar_chart c = {.title = "Svarsfrekvens per enhet",
-                   .series = {"Svarsfrekvens", "Korrigerad svarsfrekvens"},
-                   .n_series = 2, .labels = labels, .values = values, .max = 100, .percent = 1};
+    static const char *const rate_series[] = {"Svarsfrekvens", "Korrigerad svarsfrekvens"};
+    report_chart c = {.title = "Svarsfrekvens per enhet", .series = rate_series,
+                      .n_series = 2, .labels = labels, .values = values, .max = 100, .percent = 1};
     for (size_t i = 0; i <= rates->n; i++) {
         const report_rate_row *row = i == 0 ? &rates->total : &rates->rows[i - 1];
         labels[i] = i == 0 ? o.total_label : row->unit;
         long a = report_percent_hundredths(row->returned, row->sent);
         long b = report_percent_hundredths(row->returned, row->sent - row->undeliverable);
-        values[i][0] = a < 0 ? NAN : a / 100.0;
-        values[i][1] = b < 0 ? NAN : b / 100.0;
+        values[2 * i] = a < 0 ? NAN : a / 100.0;
+        values[2 * i + 1] = b < 0 ? NAN : b / 100.0;
     }
     c.n_rows = rates->n + 1;
-    rc = save_bar_chart(dir, "response-rate", &c, err);
+    rc = report_chart_save(dir, "response-rate", &c, err);
 
     /* agree, whole survey */
     size_t n = 0;
@@ -742,14 +801,14 @@ static int write_charts(const char *dir, const analysis_data *d, const report_ra
         report_stat s;
         report_share(d, NULL, t->questions[q].id, "5 4", &s);
         labels[n] = t->questions[q].text;
-        values[n][0] = s.value;
+        values[n] = s.value;
         ns[n++] = s.n;
     }
     if (rc == OMR_OK && n) {
-        bar_chart a = {.title = "Andel som instämmer (Stämmer mycket bra eller bra)", .n_series = 1,
+        report_chart a = {.title = "Andel som instämmer (Stämmer mycket bra eller bra)", .n_series = 1,
                        .labels = labels, .values = values, .n = ns, .n_rows = n, .max = 100,
                        .percent = 1, .suppress = opt};
-        rc = save_bar_chart(dir, "agree", &a, err);
+        rc = report_chart_save(dir, "agree", &a, err);
         /* distribution of the statements, from 5 to 1 */
         double *shares = calloc(n * 5, sizeof *shares);
         const char *names[5] = {0};
@@ -790,13 +849,13 @@ static int write_charts(const char *dir, const analysis_data *d, const report_ra
             report_stat m;
             report_mean(d, report_group_unit(d, g), tq->id, &m);
             labels[g] = report_group_name(d, &o, g);
-            values[g][0] = m.value;
+            values[g] = m.value;
             ns[g] = m.n;
         }
-        bar_chart gc = {.title = "Medelbetyg per enhet", .n_series = 1, .labels = labels,
+        report_chart gc = {.title = "Medelbetyg per enhet", .n_series = 1, .labels = labels,
                         .values = values, .n = ns, .n_rows = d->n_units + 1, .max = max,
                         .suppress = opt};
-        rc = save_bar_chart(dir, "grade", &gc, err);
+        rc = report_chart_save(dir, "grade", &gc, err);
         break;
     }
 
@@ -811,29 +870,29 @@ static int write_charts(const char *dir, const analysis_data *d, const report_ra
             report_stat s;
             report_share(d, report_group_unit(d, g), tq->only_if_question, vals, &s);
             labels[g] = report_group_name(d, &o, g);
-            values[g][0] = s.value;
+            values[g] = s.value;
             ns[g] = s.n;
         }
         const template_question *filter = template_question_by_id(t, tq->only_if_question);
         char title[300];
         snprintf(title, sizeof title, "%s: andel per enhet",
                  tq->section ? tq->section : filter ? filter->id : tq->id);
-        bar_chart fc = {.title = title, .n_series = 1, .labels = labels, .values = values, .n = ns,
+        report_chart fc = {.title = title, .n_series = 1, .labels = labels, .values = values, .n = ns,
                         .n_rows = d->n_units + 1, .max = 100, .percent = 1, .suppress = opt};
-        rc = save_bar_chart(dir, "filter", &fc, err);
+        rc = report_chart_save(dir, "filter", &fc, err);
         for (size_t b = 0; b < tq->n_boxes && rc == OMR_OK; b++) {
             report_stat s;
             report_share(d, NULL, tq->id, tq->boxes[b].value, &s);
             labels[b] = tq->boxes[b].label ? tq->boxes[b].label : tq->boxes[b].value;
-            values[b][0] = s.value;
+            values[b] = s.value;
             ns[b] = s.n;
         }
         snprintf(title, sizeof title, "%s: skäl (andel av dem som angett något)",
                  tq->section ? tq->section : tq->id);
-        bar_chart oc = {.title = title, .n_series = 1, .labels = labels, .values = values,
+        report_chart oc = {.title = title, .n_series = 1, .labels = labels, .values = values,
                         .n = ns, .n_rows = tq->n_boxes, .max = 100, .percent = 1, .suppress = opt};
         if (rc == OMR_OK)
-            rc = save_bar_chart(dir, "options", &oc, err);
+            rc = report_chart_save(dir, "options", &oc, err);
         break;
     }
     free(labels);

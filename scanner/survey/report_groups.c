@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "base/files.h"
+#include "survey/report_chart.h"
+#include "survey/report_page.h"
 
 /* ---- statistics ---------------------------------------------------------------------------- */
 
@@ -288,6 +290,85 @@ static void write_groups_csv(FILE *f, const analysis_data *d, const report_group
         }
 }
 
+/* ---- the charts: grupper-<k>.png and .svg, k the variable's place in --by ------------------ */
+
+static void chart_name(char *buf, size_t size, size_t v) { snprintf(buf, size, "grupper-%zu", v + 1); }
+
+/* Per statement, each group's share who agree with its 95% interval as an
+ * error bar; a suppressed group is drawn as "." with the footnote. With more
+ * groups than a chart has colours, one row per statement and group. */
+static int write_chart(const analysis_data *d, const char *dir, const report_options *o, const char *var,
+                       const frame_strings *levels, size_t v, long min_cell, omr_error *err) {
+    const omr_template *t = d->tmpl;
+    size_t n_st = 0;
+    for (size_t q = 0; q < t->n_questions; q++)
+        n_st += report_is_statement(&t->questions[q]);
+    if (!n_st || !levels->count)
+        return OMR_OK;
+    int grouped = levels->count <= REPORT_CHART_MAX_SERIES;
+    size_t series = grouped ? levels->count : 1, rows = grouped ? n_st : n_st * levels->count;
+    size_t cells = rows * series;
+    const char **labels = calloc(rows, sizeof *labels);
+    char **owned = calloc(rows, sizeof *owned);
+    const char *names[REPORT_CHART_MAX_SERIES];
+    double *values = calloc(cells, sizeof *values), *low = calloc(cells, sizeof *low),
+           *high = calloc(cells, sizeof *high);
+    long *ns = calloc(cells, sizeof *ns);
+    int rc = OMR_OK;
+    if (!labels || !owned || !values || !low || !high || !ns)
+        rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory for the chart per %s", var);
+    size_t k = 0;
+    for (size_t q = 0; q < t->n_questions && rc == OMR_OK; q++) {
+        const template_question *tq = &t->questions[q];
+        if (!report_is_statement(tq))
+            continue;
+        for (size_t l = 0; l < levels->count; l++) {
+            const char *level = levels->items[l];
+            size_t row = grouped ? k : k * levels->count + l, i = grouped ? k * series + l : row;
+            group_figure g;
+            share_figure(d, var, level, tq->id, "5 4", min_cell, &g);
+            values[i] = g.shown ? g.s.value : NAN;
+            low[i] = g.low;
+            high[i] = g.high;
+            ns[i] = g.s.n;
+            if (grouped) {
+                labels[row] = tq->text;
+                names[l] = *level ? level : "Uppgift saknas";
+            } else {
+                size_t len = strlen(tq->text) + strlen(level) + 32;
+                if (!(owned[row] = malloc(len))) {
+                    rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory for the chart per %s", var);
+                    break;
+                }
+                snprintf(owned[row], len, "%s – %s", tq->text, *level ? level : "Uppgift saknas");
+                labels[row] = owned[row];
+            }
+        }
+        k++;
+    }
+    if (rc == OMR_OK) {
+        report_options so = *o;
+        so.min_cell = min_cell;
+        char title[200], name[64];
+        snprintf(title, sizeof title, "Andel som instämmer per %s", report_var_label(var));
+        chart_name(name, sizeof name, v);
+        report_chart c = {.title = title, .series = grouped ? names : NULL, .n_series = series,
+                          .labels = labels, .n_rows = rows, .values = values, .low = low,
+                          .high = high, .n = ns, .max = 100, .percent = 1, .suppress = &so,
+                          .note = "Strecken visar 95 % konfidensintervall (Wilsons intervall)."};
+        rc = report_chart_save(dir, name, &c, err);
+    }
+    for (size_t r = 0; owned && r < rows; r++)
+        free(owned[r]);
+    free(owned);
+    free(labels);
+    free(values);
+    free(low);
+    free(high);
+    free(ns);
+    return rc;
+}
+
 /* ---- grupper.html ---------------------------------------------------------------------------- */
 
 void report_html_text(FILE *f, const char *s) {
@@ -369,7 +450,7 @@ static void compare_two(FILE *f, const analysis_data *d, const char *var,
 }
 
 static void write_variable(FILE *f, const analysis_data *d, const char *var,
-                           const frame_strings *levels, long min_cell) {
+                           const frame_strings *levels, size_t v, long min_cell) {
     const omr_template *t = d->tmpl;
     fputs("<h2>Resultat per ", f);
     report_html_text(f, report_var_label(var));
@@ -391,9 +472,13 @@ static void write_variable(FILE *f, const analysis_data *d, const char *var,
     for (size_t q = 0; q < t->n_questions; q++)
         any |= report_is_statement(&t->questions[q]);
     if (any) {
-        fputs("<h3>Andel som instämmer (procent, 95 % konfidensintervall)</h3>\n"
-              "<div class=\"wide\"><table>\n",
-              f);
+        char name[64], alt[200];
+        chart_name(name, sizeof name, v);
+        snprintf(alt, sizeof alt, "Andel som instämmer per %s, med 95 %% konfidensintervall",
+                 report_var_label(var));
+        fputs("<h3>Andel som instämmer (procent, 95 % konfidensintervall)</h3>\n", f);
+        report_chart_html(f, name, alt);
+        fputs("<div class=\"wide\"><table>\n", f);
         html_head_row(f, "Påstående", levels);
         for (size_t q = 0; q < t->n_questions; q++) {
             const template_question *tq = &t->questions[q];
@@ -461,24 +546,12 @@ static void write_variable(FILE *f, const analysis_data *d, const char *var,
 
 static void write_page(FILE *f, const analysis_data *d, const report_options *o,
                        const report_groups_options *g, const frame_strings *levels, long min_cell) {
-    fputs("<!DOCTYPE html>\n<html lang=\"sv\">\n<head>\n<meta charset=\"utf-8\">\n<title>", f);
-    report_html_text(f, o->title);
-    fputs(" – resultat per grupp</title>\n<style>\n"
-          "body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:1100px;margin:2em auto;"
-          "color:#1a1a1a;line-height:1.45;padding:0 1em}\n"
-          "h1{font-size:1.6em}h2{margin-top:2em;border-bottom:2px solid #29619e}\n"
-          "table{border-collapse:collapse;margin:1em 0;font-size:.9em}\n"
-          "th,td{border:1px solid #ccc;padding:.3em .5em;vertical-align:top}\n"
-          "th{background:#eef2f7;text-align:left}td.num{text-align:right;white-space:nowrap}\n"
-          "td.q{min-width:20em}.ci,.n{color:#555;font-size:.85em}.sig{color:#b03a2e}\n"
-          ".sup{color:#888}.wide{overflow-x:auto}.note{color:#555;font-size:.9em}\n"
-          "</style>\n</head>\n<body>\n<h1>",
-          f);
-    report_html_text(f, o->title);
-    fputs(" – resultat per grupp</h1>\n", f);
-    fprintf(f, "<p>%zu svarande. <a href=\"index.html\">Till huvudrapporten</a>.</p>\n", d->n_rows);
+    report_page_begin(f, o, REPORT_PAGE_GROUPS, "resultat per grupp",
+                      "td.q{min-width:20em}.ci,.n{color:#555;font-size:.85em}.sig{color:#b03a2e}\n"
+                      ".sup{color:#888}\n");
+    fprintf(f, "<p>%zu svarande.</p>\n", d->n_rows);
     for (size_t v = 0; v < g->n_vars; v++)
-        write_variable(f, d, g->vars[v], &levels[v], min_cell);
+        write_variable(f, d, g->vars[v], &levels[v], v, min_cell);
     fprintf(f,
             "<h2>Så ska tabellerna läsas</h2>\n<ul class=\"note\">\n"
             "<li>Andelen är av dem i gruppen som besvarat frågan; <em>n</em> är antalet svar.</li>\n"
@@ -511,6 +584,8 @@ int report_groups_write(const analysis_data *d, const char *dir, const report_op
         write_groups_csv(file.fp, d, g, levels, min_cell);
         rc = omr_atomic_commit(&file, err);
     }
+    for (size_t v = 0; v < g->n_vars && rc == OMR_OK; v++)
+        rc = write_chart(d, dir, &o, g->vars[v], &levels[v], v, min_cell, err);
     if (rc == OMR_OK && (rc = omr_atomic_open(&file, dir, "grupper.html", err)) == OMR_OK) {
         write_page(file.fp, d, &o, g, levels, min_cell);
         rc = omr_atomic_commit(&file, err);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/files.h"
+#include "survey/report_page.h"
 #include "survey/report_groups.h"
 
 const char *report_yes_value(const template_question *q) {
@@ -140,19 +141,7 @@ int report_national_write(const report_year *in, size_t n_years, const char *by_
     }
     if (rc == OMR_OK && (rc = omr_atomic_open(&file, dir, "riket.html", err)) == OMR_OK) {
         FILE *f = file.fp;
-        fputs("<!DOCTYPE html>\n<html lang=\"sv\">\n<head>\n<meta charset=\"utf-8\">\n<title>", f);
-        report_html_text(f, o.title);
-        fputs("</title>\n<style>\n"
-              "body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:1100px;margin:2em auto;"
-              "color:#1a1a1a;line-height:1.45;padding:0 1em}\n"
-              "h2{margin-top:2em;border-bottom:2px solid #29619e}\n"
-              "table{border-collapse:collapse;margin:1em 0;font-size:.9em}\n"
-              "th,td{border:1px solid #ccc;padding:.3em .5em;vertical-align:top}\n"
-              "th{background:#eef2f7;text-align:left}td.num{text-align:right}\n"
-              ".note{color:#555;font-size:.9em}\n</style>\n</head>\n<body>\n<h1>",
-              f);
-        report_html_text(f, o.title);
-        fputs("</h1>\n", f);
+        report_page_begin(f, &o, REPORT_PAGE_NATIONAL, NULL, NULL);
         int table = 0;
         /* per section: the years, riket */
         for (size_t q = 0; q < t->n_questions;) {

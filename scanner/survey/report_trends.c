@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "base/files.h"
+#include "survey/report_chart.h"
+#include "survey/report_page.h"
 #include "survey/report_groups.h"
 
 /* ---- reading ------------------------------------------------------------------------------- */
@@ -389,21 +391,100 @@ static void write_csv(FILE *f, const analysis_data *d, const report_areas *areas
     }
 }
 
+/* The chart of one unit's percentages (trender-<k>.png and .svg): per item
+ * this year beside the earlier years (at most the five latest), oldest first.
+ * Means (grades) are on another scale and stay in the table. Returns
+ * OMR_OK without a chart when the unit has no percentage with history. */
+static int write_chart(const analysis_data *d, const report_areas *areas, const report_trends *t,
+                       int year, const char *unit, const char *dir, const char *name,
+                       const report_options *o, int *drawn, omr_error *err) {
+    *drawn = 0;
+    int years[REPORT_CHART_MAX_SERIES];
+    size_t n_years = 0;
+    /* the latest earlier years of this unit, ascending */
+    for (size_t i = 0; i < t->n; i++) {
+        const report_trend_point *p = &t->points[i];
+        if (!same_unit(p->unit, unit) || p->year >= year)
+            continue;
+        int seen = 0;
+        for (size_t k = 0; k < n_years && !seen; k++)
+            seen = years[k] == p->year;
+        if (seen)
+            continue;
+        if (n_years < REPORT_CHART_MAX_SERIES - 1)
+            years[n_years++] = p->year;
+        else if (p->year > years[0])
+            years[0] = p->year; /* replace the oldest, then keep ascending */
+        for (size_t a = 1; a < n_years; a++)
+            for (size_t b = a; b > 0 && years[b - 1] > years[b]; b--) {
+                int tmp = years[b];
+                years[b] = years[b - 1];
+                years[b - 1] = tmp;
+            }
+    }
+    if (!n_years)
+        return OMR_OK;
+    size_t series = n_years + 1, rows = 0;
+    const char **labels = calloc(t->n, sizeof *labels);
+    double *values = calloc(t->n * series, sizeof *values);
+    long *ns = calloc(t->n * series, sizeof *ns);
+    if (!labels || !values || !ns) {
+        free(labels);
+        free(values);
+        free(ns);
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory for the chart of earlier years");
+    }
+    for (size_t i = 0; i < t->n; i++) {
+        if (!same_unit(t->points[i].unit, unit) || !first_of_pair(t, i))
+            continue;
+        const char *item = t->points[i].item;
+        long n;
+        int is_mean;
+        double now = report_trend_current(d, areas, unit, item, &n, &is_mean);
+        if (is_mean)
+            continue;
+        labels[rows] = item_label(d, item);
+        for (size_t y = 0; y < n_years; y++) {
+            values[rows * series + y] = NAN;
+            for (size_t k = 0; k < t->n; k++)
+                if (same_unit(t->points[k].unit, unit) && strcmp(t->points[k].item, item) == 0 &&
+                    t->points[k].year == years[y])
+                    values[rows * series + y] = t->points[k].value;
+        }
+        values[rows * series + n_years] = isnan(now) ? NAN : printed(now, 0);
+        ns[rows * series + n_years] = n;
+        rows++;
+    }
+    int rc = OMR_OK;
+    if (rows) {
+        char names[REPORT_CHART_MAX_SERIES][32], title[300];
+        const char *series_names[REPORT_CHART_MAX_SERIES];
+        for (size_t y = 0; y < series; y++) {
+            if (y < n_years)
+                snprintf(names[y], sizeof names[y], "%d", years[y]);
+            else
+                snprintf(names[y], sizeof names[y], "%d (i år)", year);
+            series_names[y] = names[y];
+        }
+        snprintf(title, sizeof title, "%s: i år och tidigare år (procent)", unit ? unit : o->total_label);
+        report_options so = *o;
+        so.min_cell = REPORT_MIN_CELL; /* as the table */
+        report_chart c = {.title = title, .series = series_names, .n_series = series, .labels = labels,
+                          .n_rows = rows, .values = values, .n = ns, .max = 100, .percent = 1,
+                          .suppress = &so,
+                          .note = "Tidigare år: publicerade värden. I år: beräknat ur svaren, avrundat."};
+        rc = report_chart_save(dir, name, &c, err);
+        *drawn = rc == OMR_OK;
+    }
+    free(labels);
+    free(values);
+    free(ns);
+    return rc;
+}
+
 static void write_page(FILE *f, const analysis_data *d, const report_areas *areas,
-                       const report_trends *t, int year, const report_options *o) {
-    fputs("<!DOCTYPE html>\n<html lang=\"sv\">\n<head>\n<meta charset=\"utf-8\">\n<title>", f);
-    report_html_text(f, o->title);
-    fputs(" – jämförelse med tidigare år</title>\n<style>\n"
-          "body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:1100px;margin:2em auto;"
-          "color:#1a1a1a;line-height:1.45;padding:0 1em}\n"
-          "h2{margin-top:2em;border-bottom:2px solid #29619e}\n"
-          "table{border-collapse:collapse;margin:1em 0;font-size:.9em}\n"
-          "th,td{border:1px solid #ccc;padding:.3em .5em}th{background:#eef2f7;text-align:left}\n"
-          "td.num{text-align:right;white-space:nowrap}.note{color:#555;font-size:.9em}\n"
-          "</style>\n</head>\n<body>\n<h1>",
-          f);
-    report_html_text(f, o->title);
-    fputs(" – jämförelse med tidigare år</h1>\n<p><a href=\"index.html\">Till huvudrapporten</a>.</p>\n", f);
+                       const report_trends *t, int year, const report_options *o, const int *drawn) {
+    report_page_begin(f, o, REPORT_PAGE_TRENDS, "jämförelse med tidigare år", NULL);
     /* one table per unit, in the order the file names them */
     for (size_t i = 0; i < t->n; i++) {
         int first_unit = 1;
@@ -450,6 +531,12 @@ static void write_page(FILE *f, const analysis_data *d, const report_areas *area
             free(h);
         }
         fputs("</table>\n", f);
+        if (drawn && drawn[i]) {
+            char name[32], alt[300];
+            snprintf(name, sizeof name, "trender-%zu", i + 1);
+            snprintf(alt, sizeof alt, "%s: i år och tidigare år", unit ? unit : o->total_label);
+            report_chart_html(f, name, alt);
+        }
     }
     fprintf(f, "<h2>Så ska tabellerna läsas</h2>\n<ul class=\"note\">\n"
                "<li>Årets värde (%d) är beräknat ur svaren; inom parentes de tidigare årens "
@@ -474,8 +561,24 @@ int report_trends_write(const analysis_data *d, const report_areas *areas, const
     write_csv(file.fp, d, areas, t, year, &o);
     if ((rc = omr_atomic_commit(&file, err)) != OMR_OK)
         return rc;
-    if ((rc = omr_atomic_open(&file, dir, "trender.html", err)) != OMR_OK)
-        return rc;
-    write_page(file.fp, d, areas, t, year, &o);
-    return omr_atomic_commit(&file, err);
+    /* a chart per unit, named by the unit's first point in the file */
+    int *drawn = calloc(t->n ? t->n : 1, sizeof *drawn);
+    if (!drawn)
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory for the charts of earlier years");
+    for (size_t i = 0; i < t->n && rc == OMR_OK; i++) {
+        int first_unit = 1;
+        for (size_t k = 0; k < i && first_unit; k++)
+            first_unit = !same_unit(t->points[k].unit, t->points[i].unit);
+        if (!first_unit)
+            continue;
+        char name[32];
+        snprintf(name, sizeof name, "trender-%zu", i + 1);
+        rc = write_chart(d, areas, t, year, t->points[i].unit, dir, name, &o, &drawn[i], err);
+    }
+    if (rc == OMR_OK && (rc = omr_atomic_open(&file, dir, "trender.html", err)) == OMR_OK) {
+        write_page(file.fp, d, areas, t, year, &o, drawn);
+        rc = omr_atomic_commit(&file, err);
+    }
+    free(drawn);
+    return rc;
 }
