@@ -3,7 +3,9 @@
  * ledgers (2019, 2020, 2021) of 290 municipality returns each, shaped like
  * "Öppna jämförelser 2021 – Ekonomiskt bistånd", must give its Tabell 1–3
  * (every indicator, every year, as printed) and its Tabell 4 (the follow-up
- * indicators by municipality size group and riket, 2021).
+ * indicators by municipality size group and riket, 2021), and its combined
+ * indicator (avhysning: both parts Ja, of those who answered both: 24 20 19)
+ * from templates/oj-2021-ekb.indicators.
  */
 #include <criterion/criterion.h>
 #include <sqlite3.h>
@@ -35,6 +37,27 @@ static const int group_yes[3][5] = {{20, 22, 18, 9, 7}, {12, 17, 11, 9, 6}, {11,
 static const int table4[6][3] = {{18, 11, 10}, {31, 24, 21}, {31, 19, 17}, {32, 32, 29}, {39, 33, 33},
                                  {26, 19, 17}};
 
+/* The combined indicator of Tabell 2 (24 20 19): its parts' answers. In
+ * 2021 two municipalities leave one part unanswered and are not counted. */
+static const int combined_printed[3] = {24, 20, 19};
+#define UNANSWERED (-1)
+
+static int yes_count_of(int p, int n);
+
+static int combined_n(int year) { return year == 2 ? M - 2 : M; }
+
+/* the answer (1 Ja, 2 Nej, UNANSWERED) of municipality i to part 0 (uppsök) or 1 (uppföljning) */
+static int part_answer(int year, int part, int i) {
+    int both = yes_count_of(combined_printed[year], combined_n(year));
+    if (year == 2 && i == M - 2 + part)
+        return UNANSWERED; /* 288 skips uppsök, 289 uppföljning */
+    if (i < both)
+        return 1;
+    if (part == 0)
+        return i < both + 60 ? 1 : 2;     /* uppsök without follow-up */
+    return i >= M - 52 && i < M - 2 ? 1 : 2; /* follow-up without uppsök */
+}
+
 static int group_of(int i, int *rank) {
     int g = 0, first = 0;
     while (i >= first + group_n[g])
@@ -43,14 +66,16 @@ static int group_of(int i, int *rank) {
     return g;
 }
 
-/* the fewest Ja of 290 that print as p percent */
-static int yes_count(int p) {
-    for (int k = 0; k <= M; k++)
-        if ((200 * k + M) / (2 * M) == p)
+/* the fewest Ja of n that print as p percent */
+static int yes_count_of(int p, int n) {
+    for (int k = 0; k <= n; k++)
+        if ((200 * k + n) / (2 * n) == p)
             return k;
     cr_assert_fail("no count prints as %d", p);
     return -1;
 }
+
+static int yes_count(int p) { return yes_count_of(p, M); }
 
 static int yes(int year, int ind, int i) {
     int rank, g = group_of(i, &rank);
@@ -111,6 +136,17 @@ static void make_year(const char *dir, int year) {
                      "INSERT INTO answers(return_id, question, value, status) VALUES (%lld, '%s', "
                      "'%d', 'ok')",
                      id, indicators[k], yes(year, k, i) ? 1 : 2);
+            cr_assert_eq(store_exec(db, sql, &err), OMR_OK, "%s", err.message);
+        }
+        static const char *const parts[2] = {"avhysning_uppsok", "avhysning_uppfoljning"};
+        for (int part = 0; part < 2; part++) {
+            int a = part_answer(year, part, i);
+            if (a == UNANSWERED)
+                continue;
+            snprintf(sql, sizeof sql,
+                     "INSERT INTO answers(return_id, question, value, status) VALUES (%lld, '%s', "
+                     "'%d', 'ok')",
+                     id, parts[part], a);
             cr_assert_eq(store_exec(db, sql, &err), OMR_OK, "%s", err.message);
         }
     }
@@ -174,6 +210,77 @@ Test(report_national, tables_1_to_4_of_the_national_report_are_reproduced) {
         }
         cr_assert(strstr(t4, r), "want %s", r);
     }
+    free(out);
+    rm_rf(dir);
+}
+
+/* The combined indicator: a municipality meets it when both parts are Ja;
+ * the share is of those who answered both. The national report prints
+ * 24 20 19; a program taking the mean of the parts' shares, or either part,
+ * prints other figures (the parts alone are near 45 and 42). */
+Test(report_national, the_combined_indicator_is_both_parts_ja_of_those_who_answered_both) {
+    char *dir = test_tempdir();
+    for (int y = 0; y < 3; y++)
+        make_year(dir, y);
+    char cmd[4096], *out;
+    snprintf(cmd, sizeof cmd,
+             "%s report --db %s/oj2021.db --national --earlier 2019=%s/oj2019.db --earlier "
+             "2020=%s/oj2020.db --year 2021 --by size_group --out %s/riket 2>&1 && cat %s/riket/national.csv",
+             omr_bin(), dir, dir, dir, dir, dir);
+    cr_assert_eq(run(cmd, &out), 0, "%s", out);
+    char want[512];
+    int hits_now[3];
+    for (int y = 0; y < 3; y++) {
+        int hits = 0, n = 0;
+        for (int i = 0; i < M; i++) {
+            int a = part_answer(y, 0, i), b = part_answer(y, 1, i);
+            if (a == UNANSWERED || b == UNANSWERED)
+                continue;
+            n++;
+            hits += a == 1 && b == 1;
+        }
+        cr_assert_eq(n, combined_n(y));
+        hits_now[y] = hits;
+        snprintf(want, sizeof want, "avhysning_barnfamiljer,%d,,Riket,%d,%d,%d\r\n", 2019 + y, n, hits,
+                 combined_printed[y]);
+        cr_assert(strstr(out, want), "want %s in\n%s", want, out);
+    }
+    /* by size group, 2021: counted from the parts, not from the printed share */
+    for (int g = 0; g < 5; g++) {
+        int hits = 0, n = 0, rank;
+        for (int i = 0; i < M; i++) {
+            if (group_of(i, &rank) != g)
+                continue;
+            int a = part_answer(2, 0, i), b = part_answer(2, 1, i);
+            if (a == UNANSWERED || b == UNANSWERED)
+                continue;
+            n++;
+            hits += a == 1 && b == 1;
+        }
+        snprintf(want, sizeof want, "avhysning_barnfamiljer,2021,size_group,%s,%d,%d,%d\r\n", sizes[g], n,
+                 hits, (200 * hits + n) / (2 * n));
+        cr_assert(strstr(out, want), "want %s in\n%s", want, out);
+    }
+    free(out);
+    snprintf(cmd, sizeof cmd, "cat %s/riket/riket.html", dir);
+    cr_assert_eq(run(cmd, &out), 0);
+    /* the row as the national report prints it: 24 20 19, each with its count */
+    const char *row = strstr(out, "<tr class=\"combined\"><td>Aktuell rutin för att förhindra avhysning");
+    cr_assert_not_null(row, "%s", out);
+    snprintf(want, sizeof want,
+             "<td class=\"num\" title=\"%d av 290\">24</td><td class=\"num\" title=\"%d av 290\">20</td>"
+             "<td class=\"num\" title=\"%d av 288\">19</td></tr>",
+             hits_now[0], hits_now[1], hits_now[2]);
+    cr_assert(strstr(row, want), "want %s in\n%.2000s", want, row);
+    /* its parts below it, with their own (higher) shares; the definition in the footnote */
+    const char *part = strstr(row, "<tr class=\"part\"><td>Delfråga: … alla familjer med hyresskuld söks upp?");
+    cr_assert_not_null(part, "%.2000s", row);
+    cr_assert(strstr(out, "är uppfylld när kommunen svarat ja på alla dess delfrågor"));
+    /* and it is in Tabell 4's shape as one column, its parts not */
+    const char *t4 = strstr(out, "Barns situation utifrån kommunstorlek</h2>");
+    cr_assert_not_null(t4, "%s", out);
+    cr_assert(strstr(t4, "<th>Aktuell rutin för att förhindra avhysning"));
+    cr_assert_null(strstr(t4, "<th>… alla familjer med hyresskuld söks upp?</th>"));
     free(out);
     rm_rf(dir);
 }

@@ -50,9 +50,12 @@ static const char *const report_usage =
     "        also DIR/trender.html and trends.csv: this year's figures beside earlier\n"
     "        years' published ones from FILE (unit,item,year,value) and those computed\n"
     "        from earlier years' own ledgers, with the change in points\n"
-    "  omr report ... --national [--earlier YEAR=DB ...] [--year YYYY] [--by VAR] --out DIR\n"
+    "  omr report ... --national [--earlier YEAR=DB ...] [--year YYYY] [--by VAR]\n"
+    "             [--indicators FILE] --out DIR\n"
     "        also DIR/riket.html and national.csv: per Ja/Nej indicator the share answering\n"
-    "        Ja for each year (earlier years from their own ledgers) and by VAR\n"
+    "        Ja for each year (earlier years from their own ledgers) and by VAR; combined\n"
+    "        indicators (met when every part is Ja) from FILE (default: the template's\n"
+    "        .indicators file beside its .cfg)\n"
     "  omr report export-analysis [--weight VAR,...] [--excel] --out DIR\n"
     "        data.csv (respondents joined with the frame's variables), codebook.csv,\n"
     "        data.sps (SPSS, PSPP), data.R, data.sav (SPSS, PSPP, R haven) and\n"
@@ -77,16 +80,18 @@ static void split_names(const char *text, frame_strings *out) {
     free(copy);
 }
 
-/* The template's areas file beside its .cfg, when there is one (caller frees). */
-static char *cli_areas_path(const char *template_name) {
+/* The template's `ext` file (".areas", ".indicators") beside its .cfg, when
+ * there is one (caller frees). */
+static char *cli_beside_template(const char *template_name, const char *ext) {
     char *path = template_find(template_name);
     if (!path)
         return NULL;
     char *dot = strrchr(path, '.');
     size_t stem = dot && strcmp(dot, ".cfg") == 0 ? (size_t)(dot - path) : strlen(path);
-    char *areas = malloc(stem + 7);
+    size_t size = stem + strlen(ext) + 1;
+    char *areas = malloc(size);
     if (areas)
-        snprintf(areas, stem + 7, "%.*s.areas", (int)stem, path);
+        snprintf(areas, size, "%.*s%s", (int)stem, path, ext);
     free(path);
     if (areas && access(areas, R_OK) != 0) {
         free(areas);
@@ -136,11 +141,12 @@ int cmd_report(int argc, char **argv) {
                                             {"year", required_argument, 0, 'Y'},
                                             {"national", no_argument, 0, 'N'},
                                             {"earlier", required_argument, 0, 'E'},
+                                            {"indicators", required_argument, 0, 'I'},
                                             {"help", no_argument, 0, 'h'},
                                             {0, 0, 0, 0}};
     const char *db_path = "omr.db", *template_id = NULL, *format = "text", *weight = NULL,
                *out = NULL, *total_label = "Totalt", *title = NULL, *by = NULL, *areas_path = NULL,
-               *trends_path = NULL, *year_text = NULL;
+               *trends_path = NULL, *year_text = NULL, *indicators_path = NULL;
     int excel = 0, national = 0, has_areas = 0, has_trends = 0, c;
     long min_cell = REPORT_MIN_CELL_DEFAULT;
     const char *earlier[16];
@@ -172,6 +178,7 @@ int cmd_report(int argc, char **argv) {
         case 'R': trends_path = optarg; break;
         case 'Y': year_text = optarg; break;
         case 'N': national = 1; break;
+        case 'I': indicators_path = optarg; break;
         case 'E':
             if (n_earlier == sizeof earlier / sizeof *earlier || !strchr(optarg, '=')) {
                 fprintf(stderr, "omr report: --earlier YEAR=DB, at most 16 times\n");
@@ -268,7 +275,7 @@ int cmd_report(int argc, char **argv) {
                             .excel = excel};
         split_names(by, &by_names);
         report_groups_options go = {.vars = by_names.items, .n_vars = by_names.count, .min_cell = min_cell};
-        char *default_areas = areas_path ? NULL : cli_areas_path(picked);
+        char *default_areas = areas_path ? NULL : cli_beside_template(picked, ".areas");
         const char *ap = areas_path ? areas_path : default_areas;
         report_areas areas = {0};
         has_areas = ap != NULL;
@@ -308,8 +315,16 @@ int cmd_report(int argc, char **argv) {
             report_year ry[17] = {{.data = &data, .year = year}};
             for (size_t i = 0; i < n_loaded; i++)
                 ry[i + 1] = (report_year){.data = &loaded[i], .year = years[i]};
-            wrc = report_national_write(ry, n_loaded + 1, by_names.count ? by_names.items[0] : NULL,
-                                        out, &o, &err);
+            char *beside = indicators_path ? NULL : cli_beside_template(picked, ".indicators");
+            const char *ip = indicators_path ? indicators_path : beside;
+            report_indicators combined = {0};
+            if (ip)
+                wrc = report_indicators_load(ip, t, &combined, &err);
+            if (wrc == OMR_OK)
+                wrc = report_national_write(ry, n_loaded + 1, by_names.count ? by_names.items[0] : NULL,
+                                            &combined, out, &o, &err);
+            report_indicators_free(&combined);
+            free(beside);
         }
         for (size_t i = 0; i < n_loaded; i++)
             analysis_free(&loaded[i]);
