@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 
 #include "helpers.h"
+#include "report_swedish.h"
 #include "ledger/store.h"
 #include "survey/frame.h"
 #include "survey/report_national.h"
@@ -184,6 +185,13 @@ Test(report_national, tables_1_to_4_of_the_national_report_are_reproduced) {
     snprintf(cmd, sizeof cmd, "cat %s/riket/riket.html", dir);
     cr_assert_eq(run(cmd, &out), 0);
     cr_assert(strstr(out, "<h2>Tabell 1. Tillgänglighet</h2>"), "%s", out);
+    /* in Swedish throughout, one navigation: the main page and this one */
+    char english[256];
+    cr_assert_not(english_word(out, english, sizeof english), "riket.html: English: %s", english);
+    cr_assert(strstr(out, "<nav class=\"report-nav\" aria-label=\"Rapportens sidor\"><ul>"
+                          "<li><a href=\"index.html\">Huvudrapport</a></li><li><a href=\"grupper.html\">"
+                          "Per grupp</a></li><li><a href=\"riket.html\" aria-current=\"page\">Riket</a>"),
+              "%.600s", out);
     cr_assert(strstr(out, "<th>2019</th><th>2020</th><th>2021</th>"));
     /* Socialjour: 87 89 93, in that order on one row */
     char row[512];

@@ -23,10 +23,10 @@
 
 const char *analysis_missing_label(int code) {
     switch (code) {
-    case ANALYSIS_UNANSWERED: return "Ej svar (unanswered)";
-    case ANALYSIS_NOT_APPLICABLE: return "Ej aktuell (routed past)";
-    case ANALYSIS_REVIEW: return "Väntar på granskning (awaiting review)";
-    case ANALYSIS_PAGE_MISSING: return "Sidan saknas (page missing)";
+    case ANALYSIS_UNANSWERED: return "Ej svar";
+    case ANALYSIS_NOT_APPLICABLE: return "Ej aktuell (frågan hoppades över)";
+    case ANALYSIS_REVIEW: return "Väntar på granskning";
+    case ANALYSIS_PAGE_MISSING: return "Sidan saknas";
     default: return "";
     }
 }
@@ -405,20 +405,20 @@ size_t analysis_vars_build(const analysis_data *d, analysis_var **out) {
         return 0;
     size_t n = 0;
     v[n++] = (analysis_var){.name = "code", .kind = ANALYSIS_VAR_STRING, .source = ANALYSIS_SRC_CODE,
-                          .label = "Inloggningskod (login code)"};
+                          .label = "Inloggningskod"};
     v[n++] = (analysis_var){.name = "unit", .kind = ANALYSIS_VAR_STRING, .source = ANALYSIS_SRC_UNIT,
-                          .label = "Enhet (unit, from the frame)"};
+                          .label = "Enhet (från urvalsramen)"};
     for (size_t k = 0; k < d->n_vars; k++) {
         analysis_var *e = &v[n++];
         snprintf(e->name, sizeof e->name, "%s", d->var_names[k]);
         e->kind = ANALYSIS_VAR_STRING;
         e->source = ANALYSIS_SRC_FRAME;
         e->index = k;
-        snprintf(e->text_label, sizeof e->text_label, "%s (from the frame)", d->var_names[k]);
+        snprintf(e->text_label, sizeof e->text_label, "%s (från urvalsramen)", d->var_names[k]);
         e->label = e->text_label;
     }
     v[n++] = (analysis_var){.name = "mode", .kind = ANALYSIS_VAR_STRING, .source = ANALYSIS_SRC_MODE,
-                          .label = "Svarssätt (mode: paper or web)"};
+                          .label = "Svarssätt (papper eller webb)"};
     for (size_t q = 0; q < t->n_questions; q++) {
         const template_question *tq = &t->questions[q];
         if (tq->type == QUESTION_MULTI) {
@@ -455,7 +455,7 @@ size_t analysis_vars_build(const analysis_data *d, analysis_var **out) {
         snprintf(e->name, sizeof e->name, "weight");
         e->kind = ANALYSIS_VAR_DECIMAL;
         e->source = ANALYSIS_SRC_WEIGHT;
-        snprintf(e->text_label, sizeof e->text_label, "Vikt (post-stratification on %s)",
+        snprintf(e->text_label, sizeof e->text_label, "Vikt (poststratifiering på %s)",
                  d->weight_vars);
         e->label = e->text_label;
     }
@@ -491,7 +491,7 @@ const char *analysis_cell_value(const analysis_data *d, const analysis_var *v, c
     case ANALYSIS_SRC_TEXT: {
         /* personal data masked (export/redact.h); the ledger keeps the text as read */
         char *masked = redact_comment(r->texts[v->index]);
-        const char *s = masked ? masked : "[masking failed: out of memory]";
+        const char *s = masked ? masked : "[maskeringen misslyckades: minnet räckte inte]";
         size_t o = 0;
         for (; *s && o + 4 < size; s++) {
             if (*s == '\r')
@@ -568,9 +568,9 @@ static void write_codebook(FILE *f, const analysis_data *d, const analysis_var *
                 omr_csv_row_kinds(f, vr, 6, "pptptp");
             }
         } else if (e->source == ANALYSIS_SRC_OPTION) {
-            const char *one[] = {e->name, kind_name(e->kind), e->label, "1", "Markerad (marked)", ""};
+            const char *one[] = {e->name, kind_name(e->kind), e->label, "1", "Markerad", ""};
             const char *zero[] = {e->name, kind_name(e->kind), e->label, "0",
-                                  "Ej markerad (not marked)", ""};
+                                  "Ej markerad", ""};
             omr_csv_row_kinds(f, one, 6, "pptptp");
             omr_csv_row_kinds(f, zero, 6, "pptptp");
         }
@@ -635,12 +635,12 @@ size_t analysis_string_width(const analysis_data *d, const analysis_var *e) {
 static void write_spss(FILE *f, const analysis_data *d, analysis_var *v, size_t nv) {
     const omr_template *t = d->tmpl;
     fprintf(f, "* Encoding: UTF-8.\n"
-               "* %s: exported by omr for analysis. Reads data.csv from the current folder\n"
-               "* (cd there first, or edit FILE), labels it and saves data.sav.\n"
-               "* Missing-value codes: -9 unanswered, -8 not applicable (routed past),\n"
-               "* -7 awaiting review, -6 page missing.\n"
-               "* Every line inside a command starts with a format or a slash, so that no\n"
-               "* variable name is ever read as the start of a command.\n",
+               "* %s: exporterad av omr för analys. Läser data.csv i aktuell mapp\n"
+               "* (byt till den först, eller ändra FILE), sätter etiketter och sparar data.sav.\n"
+               "* Koder för saknade värden: -9 ej svar, -8 ej aktuell (frågan hoppades över),\n"
+               "* -7 väntar på granskning, -6 sidan saknas.\n"
+               "* Varje rad inne i ett kommando börjar med ett format eller ett snedstreck, så\n"
+               "* att inget variabelnamn läses som början på ett kommando.\n",
             t->id);
     fputs("GET DATA\n  /TYPE=TXT\n  /FILE='data.csv'\n  /ENCODING='UTF-8'\n"
           "  /ARRANGEMENT=DELIMITED\n  /DELCASE=LINE\n  /FIRSTCASE=2\n  /DELIMITERS=','\n"
@@ -678,7 +678,7 @@ static void write_spss(FILE *f, const analysis_data *d, analysis_var *v, size_t 
                 put_quoted(f, q->boxes[b].label ? q->boxes[b].label : q->boxes[b].value, '\'');
             }
         } else
-            fputs("\n    1 'Markerad (marked)'\n    0 'Ej markerad (not marked)'", f);
+            fputs("\n    1 'Markerad'\n    0 'Ej markerad'", f);
         for (size_t m = 0; m < 4; m++) {
             fprintf(f, "\n    %d ", missing_codes[m]);
             put_quoted(f, analysis_missing_label(missing_codes[m]), '\'');
@@ -713,13 +713,13 @@ static void write_spss(FILE *f, const analysis_data *d, analysis_var *v, size_t 
 static void write_r(FILE *f, const analysis_data *d, const analysis_var *v, size_t nv) {
     const omr_template *t = d->tmpl;
     fprintf(f,
-            "# %s: exported by omr for analysis. Loads data.csv (beside this script, or\n"
-            "# the file named in omr_data_file) into the data frame `d`, with each column's\n"
-            "# question in attr(, \"label\") and its value labels in attr(, \"labels\")\n"
-            "# (a named vector, as haven uses). Missing-value codes become NA; which one it\n"
-            "# was is kept in attr(, \"missing_codes\") of the column: -9 unanswered,\n"
-            "# -8 not applicable (routed past), -7 awaiting review, -6 page missing.\n"
-            "# Run: Rscript data.R, or source(\"data.R\") in R.\n",
+            "# %s: exporterad av omr för analys. Läser data.csv (bredvid skriptet, eller\n"
+            "# filen som omr_data_file anger) till dataramen `d`, med varje kolumns fråga\n"
+            "# i attr(, \"label\") och dess värdeetiketter i attr(, \"labels\") (en namngiven\n"
+            "# vektor, som haven använder). Koder för saknade värden blir NA; vilken kod det\n"
+            "# var sparas i kolumnens attr(, \"missing_codes\"): -9 ej svar, -8 ej aktuell\n"
+            "# (frågan hoppades över), -7 väntar på granskning, -6 sidan saknas.\n"
+            "# Kör: Rscript data.R, eller source(\"data.R\") i R.\n",
             t->id);
     fputs("omr_file <- if (exists(\"omr_data_file\")) omr_data_file else \"data.csv\"\n", f);
     fputs("d <- read.csv(omr_file, fileEncoding = \"UTF-8\", encoding = \"UTF-8\",\n"
@@ -763,7 +763,7 @@ static void write_r(FILE *f, const analysis_data *d, const analysis_var *v, size
                     fprintf(f, " = %s", q->boxes[b].value);
                 }
             } else
-                fputs("\"Markerad (marked)\" = 1, \"Ej markerad (not marked)\" = 0", f);
+                fputs("\"Markerad\" = 1, \"Ej markerad\" = 0", f);
             fputs("), missing = TRUE", f);
         }
         fputs(")\n", f);

@@ -66,7 +66,7 @@ void analysis_free(analysis_data *data);
 int analysis_weight(omr_db *db, analysis_data *data, char *const *vars, size_t n_vars,
                     omr_error *err);
 
-/* The missing-value code's label ("Ej svar (unanswered)"). */
+/* The missing-value code's label ("Ej svar"). */
 const char *analysis_missing_label(int code);
 
 /* Is every value of the question an integer (a numeric variable)? */

@@ -95,11 +95,11 @@ static void declare(labelled_writer *lw, const analysis_data *d, size_t i) {
         }
     } else {
         if (lw->dta) {
-            readstat_label_int32_value(set, 1, "Markerad (marked)");
-            readstat_label_int32_value(set, 0, "Ej markerad (not marked)");
+            readstat_label_int32_value(set, 1, "Markerad");
+            readstat_label_int32_value(set, 0, "Ej markerad");
         } else {
-            readstat_label_double_value(set, 1, "Markerad (marked)");
-            readstat_label_double_value(set, 0, "Ej markerad (not marked)");
+            readstat_label_double_value(set, 1, "Markerad");
+            readstat_label_double_value(set, 0, "Ej markerad");
         }
     }
     for (size_t m = 0; m < 4; m++) {

@@ -3,11 +3,13 @@
  * come from the ledger's counts (ledger/survey_queries.c: frame, returns,
  * undeliverable); everything else from the respondents that analysis.c loads
  * (weighted when asked). The CSV tables are for machines and go through the
- * one CSV field writer and the one atomic file (base/files.h); the charts and
+ * one CSV field writer and the one atomic file (base/files.h), with Swedish
+ * headings in the Excel dialect people open; the charts and
  * the Swedish HTML page are in report_chart.c.
  */
 #include "survey/report.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <glib.h>
 #include <math.h>
@@ -118,10 +120,40 @@ static csv_table csv_begin(FILE *f, int excel) {
     return (csv_table){f, excel ? ';' : ',', excel};
 }
 
+/* The Excel dialect's headers are for people, in Swedish; the RFC 4180
+ * tables keep names a script can use. */
+static const char *const sv_headers[][2] = {
+    {"unit", "Enhet"}, {"sent", "Antal i utskick"}, {"returned", "Inkomna svar"},
+    {"response_rate", "Svarsfrekvens (%)"}, {"undeliverable", "Bortfall från urval"},
+    {"corrected_response_rate", "Korrigerad svarsfrekvens (%)"}, {"question", "Fråga"},
+    {"statement", "Påstående"}, {"n", "Antal svar"}, {"agree_pct", "Andel som instämmer (%)"},
+    {"note", "Anmärkning"}, {"value", "Svarsvärde"}, {"label", "Svarsalternativ"},
+    {"share_pct", "Andel (%)"}, {"mean", "Medelvärde"}, {"upper_values", "Övre skalsteg"},
+    {"upper_pct", "Andel i övre skalsteg (%)"}, {"values", "Svar som öppnar frågan"},
+    {"opens", "Följdfråga"}};
+
 /* The header row: names given comma-separated, written in the dialect. */
 static void csv_header(const csv_table *t, const char *names) {
-    for (const char *p = names; *p; p++)
-        fputc(*p == ',' ? t->delim : *p, t->f);
+    if (t->delim != ';') {
+        for (const char *p = names; *p; p++)
+            fputc(*p == ',' ? t->delim : *p, t->f);
+        fputs("\r\n", t->f);
+        return;
+    }
+    for (const char *p = names; *p;) {
+        size_t len = strcspn(p, ",");
+        const char *shown = NULL;
+        for (size_t i = 0; i < sizeof sv_headers / sizeof *sv_headers && !shown; i++)
+            if (strlen(sv_headers[i][0]) == len && strncmp(sv_headers[i][0], p, len) == 0)
+                shown = sv_headers[i][1];
+        assert(shown); /* every column has its Swedish heading */
+        fputs(shown, t->f);
+        p += len;
+        if (*p == ',') {
+            fputc(t->delim, t->f);
+            p++;
+        }
+    }
     fputs("\r\n", t->f);
 }
 

@@ -50,7 +50,8 @@ typedef enum { REPORT_TEXT, REPORT_CSV, REPORT_CSV_EXCEL } report_format;
  * the city prints them ("7 581", "28,29%"); REPORT_CSV: unit, sent, returned,
  * response_rate, undeliverable, corrected_response_rate (percent, '.');
  * REPORT_CSV_EXCEL: the same columns in the Excel dialect Swedish offices use
- * (UTF-8 byte order mark, ';', decimal comma). The whole survey comes first,
+ * (UTF-8 byte order mark, ';', decimal comma), headed in Swedish for the
+ * people who open it ("Enhet;Antal i utskick;Inkomna svar;…"). The whole survey comes first,
  * as `total_label`. */
 void report_write_rates(FILE *out, const report_rates *rates, const char *total_label,
                         report_format format);
