@@ -435,16 +435,6 @@ int report_chart_save(const char *dir, const char *name, const report_chart *c, 
 
 /* ---- the page --------------------------------------------------------------------------------- */
 
-static void html_text(FILE *f, const char *s) {
-    for (; s && *s; s++)
-        switch (*s) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default: fputc(*s, f);
-        }
-}
 
 /* A share's cell: the value shaded by its size, "." (suppressed, with the
  * footnote's mark) when it rests on too few answers, "–" on none; with
@@ -476,13 +466,13 @@ static void html_suppression_note(FILE *f, const report_options *o) {
     char note[160];
     report_suppression_note(o, note, sizeof note);
     fputs("<p class=\"note fn\">* . = ", f);
-    html_text(f, note);
+    report_html_text(f, note);
     fputs(" (för få svar för att redovisas utan risk att enskilda kan pekas ut).</p>\n", f);
 }
 
 void report_chart_html(FILE *f, const char *name, const char *alt) {
     fprintf(f, "<figure><img src=\"%s.png\" alt=\"", name);
-    html_text(f, alt);
+    report_html_text(f, alt);
     fprintf(f, "\" width=\"%d\"><figcaption><a href=\"%s.svg\">SVG</a> · <a href=\"%s.png\">PNG</a>"
                "</figcaption></figure>\n",
             (int)CHART_WIDTH, name, name);
@@ -514,14 +504,14 @@ void report_write_page(FILE *f, omr_db *db, const analysis_data *d, const report
             on_paper, on_web, sent);
     if (d->weight_vars) {
         fputs("Resultaten är viktade (poststratifiering på ", f);
-        html_text(f, d->weight_vars);
+        report_html_text(f, d->weight_vars);
         fputs(") så att svaren motsvarar urvalets fördelning. ", f);
     } else
         fputs("Resultaten är oviktade. ", f);
     fprintf(f, "Andelar räknas bland dem som besvarat frågan. Framtaget %s ur omr:s register "
                "(formulär ",
             now);
-    html_text(f, t->id);
+    report_html_text(f, t->id);
     fputs(").</p>\n", f);
     {
         long min = o->min_cell > 0 ? o->min_cell : REPORT_MIN_CELL_DEFAULT;
@@ -563,7 +553,7 @@ void report_write_page(FILE *f, omr_db *db, const analysis_data *d, const report
         report_format_hundredths(g, sizeof g,
                           report_percent_hundredths(row->returned, row->sent - row->undeliverable), 1);
         fputs(i == 0 ? "<tr><th>" : "<tr><td>", f);
-        html_text(f, i == 0 ? o->total_label : row->unit);
+        report_html_text(f, i == 0 ? o->total_label : row->unit);
         fprintf(f, "%s<td class=\"num\">%s</td><td class=\"num\">%s</td><td class=\"num\">%s</td>"
                    "<td class=\"num\">%s</td><td class=\"num\">%s</td></tr>\n",
                 i == 0 ? "</th>" : "</td>", a, b, c, e, g);
@@ -584,7 +574,7 @@ void report_write_page(FILE *f, omr_db *db, const analysis_data *d, const report
         fputs("<div class=\"wide\"><table><tr><th>Påstående</th>", f);
         for (size_t g = 0; g <= d->n_units; g++) {
             fputs("<th>", f);
-            html_text(f, report_group_name(d, o, g));
+            report_html_text(f, report_group_name(d, o, g));
             fputs("</th>", f);
         }
         fputs("</tr>\n", f);
@@ -597,11 +587,11 @@ void report_write_page(FILE *f, omr_db *db, const analysis_data *d, const report
             if (tq->section && (!section || strcmp(section, tq->section) != 0)) {
                 section = tq->section;
                 fprintf(f, "<tr><th colspan=\"%zu\">", d->n_units + 2);
-                html_text(f, section);
+                report_html_text(f, section);
                 fputs("</th></tr>\n", f);
             }
             fputs("<tr><td class=\"q\">", f);
-            html_text(f, tq->text);
+            report_html_text(f, tq->text);
             fputs("</td>", f);
             for (size_t g = 0; g <= d->n_units; g++) {
                 report_stat s;
@@ -625,7 +615,7 @@ void report_write_page(FILE *f, omr_db *db, const analysis_data *d, const report
         if (report_is_statement(tq) || report_is_grade(tq))
             continue;
         fputs("<table><tr><th>", f);
-        html_text(f, tq->text);
+        report_html_text(f, tq->text);
         fputs(tq->type == QUESTION_MULTI ? " <span class=\"note\">(flera svar möjliga; andel av dem "
                                            "som kryssat i något)</span>"
                                          : "",
@@ -636,7 +626,7 @@ void report_write_page(FILE *f, omr_db *db, const analysis_data *d, const report
             report_stat s;
             report_share(d, NULL, tq->id, tq->boxes[b].value, &s);
             fputs("<tr><td>", f);
-            html_text(f, tq->boxes[b].label ? tq->boxes[b].label : tq->boxes[b].value);
+            report_html_text(f, tq->boxes[b].label ? tq->boxes[b].label : tq->boxes[b].value);
             fputs("</td>", f);
             html_pct(f, &s, o, 0);
             hidden |= report_suppressed(o, s.n);
@@ -655,7 +645,7 @@ void report_write_page(FILE *f, omr_db *db, const analysis_data *d, const report
         char upper[256];
         report_upper_values(tq, upper, sizeof upper);
         fputs("<h2>Betyg</h2>\n<p>", f);
-        html_text(f, tq->text);
+        report_html_text(f, tq->text);
         fprintf(f, "</p>\n");
         report_chart_html(f, "grade", "Medelbetyg per enhet");
         fputs("<table><tr><th>Enhet</th><th>Medelbetyg</th><th>Andel ", f);
@@ -663,7 +653,7 @@ void report_write_page(FILE *f, omr_db *db, const analysis_data *d, const report
         if (last) /* "6 7 8 9 10" -> "6–10" */
             fprintf(f, "%.*s–%s", (int)strcspn(upper, " "), upper, last + 1);
         else
-            html_text(f, upper);
+            report_html_text(f, upper);
         fputs("</th><th>n</th></tr>\n", f);
         int hidden = 0;
         for (size_t g = 0; g <= d->n_units; g++) {
@@ -674,7 +664,7 @@ void report_write_page(FILE *f, omr_db *db, const analysis_data *d, const report
             if (m.n)
                 fmt_sv(mean, sizeof mean, m.value, 2, "");
             fputs("<tr><td>", f);
-            html_text(f, report_group_name(d, o, g));
+            report_html_text(f, report_group_name(d, o, g));
             if (report_suppressed(o, m.n)) {
                 fputs("</td><td class=\"num sup\">.<sup><a href=\"#fn-sup\">*</a></sup></td>", f);
                 hidden = 1;
@@ -698,9 +688,9 @@ void report_write_page(FILE *f, omr_db *db, const analysis_data *d, const report
         char values[256];
         report_filter_values(tq, values, sizeof values);
         fputs("<h2>", f);
-        html_text(f, tq->section ? tq->section : filter ? filter->text : tq->id);
+        report_html_text(f, tq->section ? tq->section : filter ? filter->text : tq->id);
         fputs("</h2>\n<p>", f);
-        html_text(f, filter ? filter->text : tq->only_if_question);
+        report_html_text(f, filter ? filter->text : tq->only_if_question);
         fputs("</p>\n", f);
         report_chart_html(f, "filter", "Andel per enhet");
         fputs("<table><tr><th>Enhet</th><th>Andel</th><th>n</th></tr>\n", f);
@@ -709,7 +699,7 @@ void report_write_page(FILE *f, omr_db *db, const analysis_data *d, const report
             report_stat s;
             report_share(d, report_group_unit(d, g), tq->only_if_question, values, &s);
             fputs("<tr><td>", f);
-            html_text(f, report_group_name(d, o, g));
+            report_html_text(f, report_group_name(d, o, g));
             fputs("</td>", f);
             html_pct(f, &s, o, 0);
             hidden |= report_suppressed(o, s.n);
@@ -719,7 +709,7 @@ void report_write_page(FILE *f, omr_db *db, const analysis_data *d, const report
         if (hidden)
             html_suppression_note(f, o);
         fputs("<p>", f);
-        html_text(f, tq->text);
+        report_html_text(f, tq->text);
         fputs(" <span class=\"note\">(andel av dem som kryssat i något skäl)</span></p>\n", f);
         report_chart_html(f, "options", "Skäl");
         break; /* one chart file: the first routed question */
@@ -747,7 +737,7 @@ void report_write_page(FILE *f, omr_db *db, const analysis_data *d, const report
             fputs(":<ul>", f);
             for (size_t i = 0; i < foreign.count && i < 50; i++) {
                 fputs("<li>", f);
-                html_text(f, foreign.items[i]);
+                report_html_text(f, foreign.items[i]);
                 fputs("</li>", f);
             }
             fputs("</ul>", f);
@@ -757,7 +747,7 @@ void report_write_page(FILE *f, omr_db *db, const analysis_data *d, const report
     }
     for (size_t i = 0; i < d->notes.count; i++) {
         fputs("<li>", f);
-        html_text(f, d->notes.items[i]);
+        report_html_text(f, d->notes.items[i]);
         fputs("</li>\n", f);
     }
     fputs("</ul>\n<p class=\"note\">Tabellerna finns också som CSV i samma mapp "

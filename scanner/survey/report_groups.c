@@ -371,17 +371,6 @@ static int write_chart(const analysis_data *d, const char *dir, const report_opt
 
 /* ---- grupper.html ---------------------------------------------------------------------------- */
 
-void report_html_text(FILE *f, const char *s) {
-    for (; s && *s; s++)
-        switch (*s) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default: fputc(*s, f);
-        }
-}
-
 static void html_level(FILE *f, const char *level) {
     report_html_text(f, *level ? level : "Uppgift saknas");
 }

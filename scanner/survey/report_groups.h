@@ -27,6 +27,7 @@
 
 #include "survey/analysis.h"
 #include "survey/report.h"
+#include "survey/report_page.h" /* report_html_text, for the pages */
 
 #define REPORT_MIN_CELL 5       /* smallest number of answers shown for a group */
 #define REPORT_Z_95 1.959963985 /* two-sided 5% */
@@ -61,9 +62,6 @@ int report_group_levels(const analysis_data *d, const char *var, frame_strings *
 
 /* The variable's Swedish name for headings ("kön" for gender). */
 const char *report_var_label(const char *var);
-
-/* Writes s with <, >, & and " escaped, for the report's HTML pages. */
-void report_html_text(FILE *f, const char *s);
 
 /* "85,3" (decimals, decimal comma); "" for NAN. */
 void report_fmt_sv(char *buf, size_t size, double v, int decimals);

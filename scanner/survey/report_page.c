@@ -1,14 +1,12 @@
 /*
  * report_page.c — the head and the one navigation every page of the report
- * shares (report_page.h). The navigation lists the pages report_options's
+ * shares (report_page.h), and the one HTML escaping of their text. The navigation lists the pages report_options's
  * `pages` says the run writes, so no page is an orphan and none links a page
  * the run did not write. Hands on HTML text only; the pages' content is in
  * report_chart.c (index.html), report_groups.c, report_areas.c,
  * report_trends.c and report_national.c.
  */
 #include "survey/report_page.h"
-
-#include "survey/report_groups.h"
 
 static const char *const files[REPORT_PAGE_COUNT] = {"index.html", "grupper.html", "omraden.html",
                                                      "trender.html", "riket.html"};
@@ -18,6 +16,17 @@ static const char *const labels[REPORT_PAGE_COUNT] = {"Huvudrapport", "Per grupp
 const char *report_page_file(report_page p) { return p < REPORT_PAGE_COUNT ? files[p] : ""; }
 
 const char *report_page_label(report_page p) { return p < REPORT_PAGE_COUNT ? labels[p] : ""; }
+
+void report_html_text(FILE *f, const char *s) {
+    for (; s && *s; s++)
+        switch (*s) {
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '&': fputs("&amp;", f); break;
+        case '"': fputs("&quot;", f); break;
+        default: fputc(*s, f);
+        }
+}
 
 void report_page_nav(FILE *f, const report_options *o, report_page current) {
     fputs("<nav class=\"report-nav\" aria-label=\"Rapportens sidor\"><ul>", f);

@@ -39,6 +39,9 @@ void report_page_begin(FILE *f, const report_options *o, report_page current, co
 /* The navigation alone: a <nav> with a link to each page written in this run. */
 void report_page_nav(FILE *f, const report_options *o, report_page current);
 
+/* Writes s with <, >, & and " escaped, for the report's HTML pages. */
+void report_html_text(FILE *f, const char *s);
+
 /* "</body></html>" */
 void report_page_end(FILE *f);
 
