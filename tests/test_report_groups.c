@@ -278,3 +278,98 @@ Test(report_groups, the_city_reports_gender_age_and_area_figures_are_reproduced)
     free(html);
     rm_rf(dir);
 }
+
+/* z of two shares (percent) on n1 and n2, pooled: computed here, apart from omr */
+static double pooled_z(double p1, double n1, double p2, double n2) {
+    double p = (p1 * n1 + p2 * n2) / (100.0 * (n1 + n2)), se = sqrt(p * (1 - p) * (1 / n1 + 1 / n2));
+    return se > 0 ? (p1 - p2) / 100.0 / se : 0;
+}
+
+static double whole_pct(double v) { return floor(v + 0.5); }
+
+/* The city report's gender-equality section, from the truth of every
+ * person's answers: the split, women's and men's shares with the difference
+ * and its test, the counts of statements, the largest and smallest
+ * difference, the grade, who felt discriminated, and age against gender. */
+Test(report_groups, the_gender_equality_section_is_the_truth) {
+    char *dir = make_survey("");
+    char rdir[600];
+    snprintf(rdir, sizeof rdir, "%s/report", dir);
+    char *html = read_all(rdir, "grupper.html");
+    const char *sec = strstr(html, "<h2 id=\"jamstalldhet\">Jämställdhetsanalys</h2>");
+    cr_assert_not_null(sec, "%s", html);
+    /* 40 women and 30 men of 70: 57 and 43 percent, as the city's "57 procent kvinnor och 43 procent män" */
+    cr_assert(strstr(sec, "var 57 procent kvinnor och 43 procent män (40 kvinnor, 30 män).</p>"), "%.300s", sec);
+    int higher = 0, same = 0, lower = 0, marked = 0, total = 0, one = 1, zero = 0;
+    double max_diff = -1, min_diff = 1e9, spread_gender = 0;
+    const char *max_q = NULL;
+    static const char *const statements[] = {"q1a", "q1b", "q2a", "q2b", "q2c", "q2d", "q2e", "q3a", "q3b"};
+    static const char *const texts[] = {"Min handläggare bemöter mig på ett respektfullt sätt"};
+    for (size_t s = 0; s < 9; s++) {
+        long nw, nm;
+        double pw = truth_share(statements[s], in_gender, &one, &nw, NULL);
+        double pm = truth_share(statements[s], in_gender, &zero, &nm, NULL);
+        double x = whole_pct(pw), y = whole_pct(pm), diff = x - y;
+        int sig = fabs(pooled_z(pw, (double)nw, pm, (double)nm)) > 1.959963985;
+        char row[400];
+        snprintf(row, sizeof row,
+                 "<td class=\"num\">%.0f %%<br><span class=\"n\">n = %ld</span></td>"
+                 "<td class=\"num\">%.0f %%<br><span class=\"n\">n = %ld</span></td>"
+                 "<td class=\"num\">%s%.0f%s</td></tr>",
+                 x, nw, y, nm, diff > 0 ? "+" : diff < 0 ? "−" : "±", fabs(diff),
+                 sig ? "<b class=\"sig\">*</b>" : "");
+        cr_assert(strstr(sec, row), "%s: want %s", statements[s], row);
+        higher += diff > 0;
+        same += diff == 0;
+        lower += diff < 0;
+        marked += sig;
+        total++;
+        if (fabs(diff) > max_diff) {
+            max_diff = fabs(diff);
+            max_q = s == 0 ? texts[0] : NULL;
+        }
+        min_diff = fmin(min_diff, fabs(diff));
+        spread_gender += fabs(diff) / 9;
+    }
+    /* q1a (80 against 50) is the largest difference */
+    cr_assert_not_null(max_q);
+    char want[600];
+    snprintf(want, sizeof want,
+             "<p>Kvinnornas andel som instämmer är högre än männens i %d av %d påståenden, lika (i hela "
+             "procent) i %d och lägre i %d. Skillnaden är högst %.0f procentenheter (%s) och lägst %.0f. "
+             "%d av skillnaderna är större än slumpen förklarar",
+             higher, total, same, lower, max_diff, max_q, min_diff, marked);
+    cr_assert(strstr(sec, want), "want %s in\n%.3000s", want, sec);
+    /* the grade: women 8.0, men 5.0 (report_survey.h) */
+    cr_assert(strstr(sec, " Medelbetyget är 8,0 för kvinnor och 5,0 för män.</li>"), "%.4000s", sec);
+    /* who felt discriminated (q5 = 1: every tenth person) */
+    long n;
+    snprintf(want, sizeof want, " Ja: %.0f procent av kvinnorna och %.0f procent av männen.</li>",
+             whole_pct(truth_share("q5", in_gender, &one, &n, "1")),
+             whole_pct(truth_share("q5", in_gender, &zero, &n, "1")));
+    cr_assert(strstr(sec, want), "want %s", want);
+    /* age against gender: the mean distance between the highest and lowest age
+     * group's share (18-30 has three people: suppressed, not counted) */
+    double spread_age = 0;
+    for (size_t s = 0; s < 9; s++) {
+        double lo = 1e9, hi = -1;
+        for (int a = 0; a < 3; a++) {
+            double p = whole_pct(truth_share(statements[s], in_age, ages[a], &n, NULL));
+            lo = fmin(lo, p);
+            hi = fmax(hi, p);
+        }
+        spread_age += (hi - lo) / 9;
+    }
+    char g[32], a[32];
+    snprintf(g, sizeof g, "%.1f", spread_gender);
+    snprintf(a, sizeof a, "%.1f", spread_age);
+    *strchr(g, '.') = ',';
+    *strchr(a, '.') = ',';
+    snprintf(want, sizeof want, "andel: kön %s procentenheter, åldersgrupp %s.", g, a);
+    cr_assert(strstr(sec, want), "want %s in\n%.5000s", want, sec);
+    cr_assert(strstr(sec, spread_age > spread_gender ? " Kön har en mindre inverkan på resultatet än åldersgrupp."
+                                                     : " Kön har minst lika stor inverkan"),
+              "%.5000s", sec);
+    free(html);
+    rm_rf(dir);
+}

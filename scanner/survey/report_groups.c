@@ -9,6 +9,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 
 #include "base/files.h"
@@ -533,6 +534,206 @@ static void write_variable(FILE *f, const analysis_data *d, const char *var,
     }
 }
 
+/* ---- the gender-equality section (jämställdhetsanalys) ------------------------------------ */
+
+static int is_woman(const char *l) { return strncasecmp(l, "kvinn", 5) == 0 || strcasecmp(l, "K") == 0; }
+static int is_man(const char *l) {
+    return strcasecmp(l, "Man") == 0 || strncasecmp(l, "Män", strlen("Män")) == 0 || strcasecmp(l, "M") == 0;
+}
+
+/* The levels of women and men of a gender variable; 0 when it has not both. */
+static int women_and_men(const frame_strings *levels, const char **w, const char **m) {
+    *w = *m = NULL;
+    for (size_t l = 0; l < levels->count; l++) {
+        if (is_woman(levels->items[l]))
+            *w = levels->items[l];
+        else if (is_man(levels->items[l]))
+            *m = levels->items[l];
+    }
+    return *w && *m;
+}
+
+/* A statement's share as printed (whole percent). */
+static double whole(double v) { return floor(v + 0.5); }
+
+/* The mean, over the statements, of the distance between the highest and
+ * the lowest shown group's share (whole percent); NAN with no statement
+ * shown in two groups. */
+static double mean_spread(const analysis_data *d, const char *var, const frame_strings *levels,
+                          long min_cell) {
+    double sum = 0;
+    int k = 0;
+    for (size_t q = 0; q < d->tmpl->n_questions; q++) {
+        const template_question *tq = &d->tmpl->questions[q];
+        if (!report_is_statement(tq))
+            continue;
+        double lo = INFINITY, hi = -INFINITY;
+        int shown = 0;
+        for (size_t l = 0; l < levels->count; l++) {
+            if (!*levels->items[l])
+                continue; /* "Uppgift saknas" is no group of the variable */
+            group_figure g;
+            share_figure(d, var, levels->items[l], tq->id, "5 4", min_cell, &g);
+            if (!g.shown)
+                continue;
+            shown++;
+            lo = fmin(lo, whole(g.s.value));
+            hi = fmax(hi, whole(g.s.value));
+        }
+        if (shown >= 2) {
+            sum += hi - lo;
+            k++;
+        }
+    }
+    return k ? sum / k : NAN;
+}
+
+/* The city report's "Skillnader mellan kön" and "Jämställdhetsanalys": the
+ * split of the respondents, women's and men's shares per statement with the
+ * difference in points and the test, how many statements each is more
+ * positive in, the largest and smallest difference, the mean grade and the
+ * routed questions (who felt discriminated) by gender, and whether the other
+ * variables (age, time on assistance) matter more than gender. */
+static void write_equality(FILE *f, const analysis_data *d, const report_groups_options *g,
+                           const frame_strings *levels, long min_cell) {
+    size_t gv = g->n_vars;
+    const char *w = NULL, *m = NULL;
+    for (size_t v = 0; v < g->n_vars && gv == g->n_vars; v++)
+        if (strcmp(report_var_label(g->vars[v]), "kön") == 0 && women_and_men(&levels[v], &w, &m))
+            gv = v;
+    if (gv == g->n_vars)
+        return;
+    const char *var = g->vars[gv];
+    const omr_template *t = d->tmpl;
+    long nw = respondents_in(d, var, w), nm = respondents_in(d, var, m);
+    fputs("<h2 id=\"jamstalldhet\">Jämställdhetsanalys</h2>\n", f);
+    if (nw < min_cell || nm < min_cell) {
+        fprintf(f, "<p>Färre än %ld kvinnor eller män har svarat: ingen jämförelse redovisas.</p>\n",
+                min_cell);
+        return;
+    }
+    fprintf(f, "<p>Av dem som besvarat enkäten och vars kön är känt var %.0f procent kvinnor och "
+               "%.0f procent män (%ld kvinnor, %ld män).</p>\n",
+            whole(100.0 * nw / (double)(nw + nm)), whole(100.0 * nm / (double)(nw + nm)), nw, nm);
+    int higher = 0, same = 0, lower = 0, marked = 0, total = 0;
+    double max_diff = -1, min_diff = INFINITY;
+    const char *max_q = NULL;
+    fputs("<table><tr><th>Påstående</th><th>Kvinnor</th><th>Män</th>"
+          "<th>Skillnad (procentenheter, kvinnor − män)</th></tr>\n",
+          f);
+    for (size_t q = 0; q < t->n_questions; q++) {
+        const template_question *tq = &t->questions[q];
+        if (!report_is_statement(tq))
+            continue;
+        group_figure a, b;
+        share_figure(d, var, w, tq->id, "5 4", min_cell, &a);
+        share_figure(d, var, m, tq->id, "5 4", min_cell, &b);
+        fputs("<tr><td class=\"q\">", f);
+        report_html_text(f, tq->text);
+        fputs("</td>", f);
+        if (!a.shown || !b.shown) {
+            fputs("<td class=\"num sup\">.</td><td class=\"num sup\">.</td><td class=\"num\"></td></tr>\n", f);
+            continue;
+        }
+        double x = whole(a.s.value), y = whole(b.s.value), diff = x - y;
+        int sig = fabs(report_two_prop_z(a.s.value, (double)a.s.n, b.s.value, (double)b.s.n)) > REPORT_Z_95;
+        higher += diff > 0;
+        same += diff == 0;
+        lower += diff < 0;
+        marked += sig;
+        total++;
+        if (fabs(diff) > max_diff) {
+            max_diff = fabs(diff);
+            max_q = tq->text;
+        }
+        min_diff = fmin(min_diff, fabs(diff));
+        fprintf(f, "<td class=\"num\">%.0f %%<br><span class=\"n\">n = %ld</span></td>"
+                   "<td class=\"num\">%.0f %%<br><span class=\"n\">n = %ld</span></td>"
+                   "<td class=\"num\">%s%.0f%s</td></tr>\n",
+                x, a.s.n, y, b.s.n, diff > 0 ? "+" : diff < 0 ? "−" : "±", fabs(diff),
+                sig ? "<b class=\"sig\">*</b>" : "");
+    }
+    fputs("</table>\n", f);
+    if (total) {
+        fprintf(f, "<p>Kvinnornas andel som instämmer är högre än männens i %d av %d påståenden, lika "
+                   "(i hela procent) i %d och lägre i %d. Skillnaden är högst %.0f procentenheter (",
+                higher, total, same, lower, max_diff);
+        report_html_text(f, max_q);
+        fprintf(f, ") och lägst %.0f. %d av skillnaderna är större än slumpen förklarar (*: z-test "
+                   "mellan kvinnor och män, 5 %% nivå).</p>\n",
+                min_diff, marked);
+    }
+    /* the grade and the routed questions (who felt discriminated), by gender */
+    fputs("<ul>\n", f);
+    for (size_t q = 0; q < t->n_questions; q++) {
+        const template_question *tq = &t->questions[q];
+        if (report_is_grade(tq)) {
+            report_filter fw = {.var = var, .level = w}, fm = {.var = var, .level = m};
+            report_stat a, b;
+            report_mean_where(d, &fw, tq->id, &a);
+            report_mean_where(d, &fm, tq->id, &b);
+            if (a.n < min_cell || b.n < min_cell)
+                continue;
+            char x[32], y[32];
+            report_fmt_sv(x, sizeof x, a.value, 1);
+            report_fmt_sv(y, sizeof y, b.value, 1);
+            fputs("<li>", f);
+            report_html_text(f, tq->text);
+            fprintf(f, " Medelbetyget är %s för kvinnor och %s för män.</li>\n", x, y);
+        } else if (tq->type == QUESTION_MULTI && tq->only_if_question) {
+            const template_question *filter = template_question_by_id(t, tq->only_if_question);
+            char values[256];
+            report_filter_values(tq, values, sizeof values);
+            group_figure a, b;
+            share_figure(d, var, w, tq->only_if_question, values, min_cell, &a);
+            share_figure(d, var, m, tq->only_if_question, values, min_cell, &b);
+            if (!filter || !a.shown || !b.shown)
+                continue;
+            fputs("<li>", f);
+            report_html_text(f, filter->text);
+            fprintf(f, " Ja: %.0f procent av kvinnorna och %.0f procent av männen.</li>\n",
+                    whole(a.s.value), whole(b.s.value));
+        }
+    }
+    fputs("</ul>\n", f);
+    /* does gender matter less than the other variables? */
+    double spread = mean_spread(d, var, &levels[gv], min_cell);
+    if (isnan(spread) || g->n_vars < 2)
+        return;
+    char v0[32];
+    report_fmt_sv(v0, sizeof v0, spread, 1);
+    fprintf(f, "<p>Genomsnittlig skillnad per påstående mellan den högsta och den lägsta gruppens "
+               "andel: kön %s procentenheter", v0);
+    int more = 0;
+    for (size_t v = 0; v < g->n_vars; v++) {
+        double s = v == gv ? NAN : mean_spread(d, g->vars[v], &levels[v], min_cell);
+        if (isnan(s))
+            continue;
+        char buf[32];
+        report_fmt_sv(buf, sizeof buf, s, 1);
+        fputs(", ", f);
+        report_html_text(f, report_var_label(g->vars[v]));
+        fprintf(f, " %s", buf);
+        more |= s > spread;
+    }
+    fputs(".", f);
+    if (more) {
+        fputs(" Kön har en mindre inverkan på resultatet än ", f);
+        int first = 1;
+        for (size_t v = 0; v < g->n_vars; v++) {
+            double s = v == gv ? NAN : mean_spread(d, g->vars[v], &levels[v], min_cell);
+            if (isnan(s) || s <= spread)
+                continue;
+            fputs(first ? "" : " och ", f);
+            report_html_text(f, report_var_label(g->vars[v]));
+            first = 0;
+        }
+        fputs(".", f);
+    } else
+        fputs(" Kön har minst lika stor inverkan på resultatet som de övriga variablerna.", f);
+    fputs("</p>\n", f);
+}
+
 static void write_page(FILE *f, const analysis_data *d, const report_options *o,
                        const report_groups_options *g, const frame_strings *levels, long min_cell) {
     report_page_begin(f, o, REPORT_PAGE_GROUPS, "resultat per grupp",
@@ -541,6 +742,7 @@ static void write_page(FILE *f, const analysis_data *d, const report_options *o,
     fprintf(f, "<p>%zu svarande.</p>\n", d->n_rows);
     for (size_t v = 0; v < g->n_vars; v++)
         write_variable(f, d, g->vars[v], &levels[v], v, min_cell);
+    write_equality(f, d, g, levels, min_cell);
     fprintf(f,
             "<h2>Så ska tabellerna läsas</h2>\n<ul class=\"note\">\n"
             "<li>Andelen är av dem i gruppen som besvarat frågan; <em>n</em> är antalet svar.</li>\n"
