@@ -45,7 +45,9 @@ Test(report_trends, this_year_beside_earlier_years_with_the_change) {
         "<td>Min handläggare bemöter mig på ett respektfullt sätt</td><td>67 procent (60 procent "
         "2022, 55 procent 2020)</td><td class=\"num\">+7</td>",
         "<td>6,7 (7,1 år 2022)</td><td class=\"num\">−0,4</td>",
-        "<td>q5=1</td><td>10 procent (13 procent 2022, 22 procent 2020)</td><td class=\"num\">−3</td>",
+        /* "q5=1" as a reader reads it: the question, and the answer's label */
+        "<td>Har du under det senaste året upplevt dig diskriminerad i kontakten med din handläggare? – "
+        "Ja</td><td>10 procent (13 procent 2022, 22 procent 2020)</td><td class=\"num\">−3</td>",
         "<h2>Södermalm</h2>",
         "<td>delaktighet</td><td>67 procent (70 procent 2022)</td><td class=\"num\">−3</td>",
         "Förändringen är i procentenheter"};

@@ -207,7 +207,7 @@ static int write_charts(const analysis_data *d, const report_areas *a, const cha
             values[g] = report_area_value(d, &a->areas[i], report_group_unit(d, g), &ns[g]);
         }
         char title[300], name[32];
-        snprintf(title, sizeof title, "%s per enhet (procent)", a->areas[i].name);
+        snprintf(title, sizeof title, "Område: %s (procent per enhet)", a->areas[i].name);
         snprintf(name, sizeof name, "omrade-%zu", i + 1);
         report_chart c = {.title = title, .n_series = 1, .labels = labels, .n_rows = rows,
                           .values = values, .n = ns, .max = 100, .percent = 1, .suppress = &so,

@@ -265,7 +265,7 @@ static void draw_bar_chart(cairo_t *cr, const void *ctx) {
                 cairo_set_line_width(cr, 1);
                 text_x = fmax(text_x, hx + 5);
             }
-            fmt_sv(text, sizeof text, v, c->percent ? 1 : 2, c->percent ? " %" : "");
+            fmt_sv(text, sizeof text, v, c->whole ? 0 : c->percent ? 1 : 2, c->percent ? " %" : "");
             if (c->n && c->n_series > 1 && c->n[i] > 0) {
                 size_t len = strlen(text);
                 snprintf(text + len, sizeof text - len, " (n=%ld)", c->n[i]);

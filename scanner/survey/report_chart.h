@@ -25,6 +25,7 @@ typedef struct {
     const long *n;             /* the same shape: answers per cell (shown; suppression); or NULL */
     double max;                /* axis maximum */
     int percent;               /* values are percentages */
+    int whole;                 /* values printed as whole numbers (published figures) */
     const report_options *suppress; /* cells with n under its minimum: "." and the footnote */
     const char *note;          /* a footnote line under the chart, or NULL */
 } report_chart;

@@ -327,12 +327,23 @@ static void fmt_change(char *buf, size_t size, double change, int is_mean) {
     snprintf(buf, size, "%s%s", change > 0 ? "+" : change < 0 ? "−" : "±", v);
 }
 
-static const char *item_label(const analysis_data *d, const char *item) {
+/* What a reader sees for an item: the question's text, for "q=v" with the
+ * answer's label ("… diskriminerad …? – Ja"), an area's name as it is. */
+static const char *item_label(const analysis_data *d, const char *item, char *buf, size_t size) {
     char id[128];
     size_t len = strcspn(item, "=");
     snprintf(id, sizeof id, "%.*s", (int)len, item);
     const template_question *q = template_question_by_id(d->tmpl, id);
-    return q && q->text && !item[len] ? q->text : item;
+    if (!q || !q->text)
+        return item;
+    if (!item[len])
+        return q->text;
+    const char *value = item + len + 1, *label = value;
+    for (size_t b = 0; b < q->n_boxes; b++)
+        if (strcmp(q->boxes[b].value, value) == 0 && q->boxes[b].label)
+            label = q->boxes[b].label;
+    snprintf(buf, size, "%s – %s", q->text, label);
+    return buf;
 }
 
 /* The (unit, item) pairs in file order, each once. */
@@ -428,12 +439,15 @@ static int write_chart(const analysis_data *d, const report_areas *areas, const 
     const char **labels = calloc(t->n, sizeof *labels);
     double *values = calloc(t->n * series, sizeof *values);
     long *ns = calloc(t->n * series, sizeof *ns);
-    if (!labels || !values || !ns) {
+    char **owned = calloc(t->n, sizeof *owned), label[600];
+    if (!labels || !values || !ns || !owned) {
         free(labels);
         free(values);
         free(ns);
+        free(owned);
         return omr_fail(err, OMR_ERR_MEMORY, "out of memory for the chart of earlier years");
     }
+    int rc = OMR_OK;
     for (size_t i = 0; i < t->n; i++) {
         if (!same_unit(t->points[i].unit, unit) || !first_of_pair(t, i))
             continue;
@@ -443,7 +457,11 @@ static int write_chart(const analysis_data *d, const report_areas *areas, const 
         double now = report_trend_current(d, areas, unit, item, &n, &is_mean);
         if (is_mean)
             continue;
-        labels[rows] = item_label(d, item);
+        if (!(owned[rows] = strdup(item_label(d, item, label, sizeof label)))) {
+            rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory for the chart of earlier years");
+            break;
+        }
+        labels[rows] = owned[rows];
         for (size_t y = 0; y < n_years; y++) {
             values[rows * series + y] = NAN;
             for (size_t k = 0; k < t->n; k++)
@@ -455,8 +473,7 @@ static int write_chart(const analysis_data *d, const report_areas *areas, const 
         ns[rows * series + n_years] = n;
         rows++;
     }
-    int rc = OMR_OK;
-    if (rows) {
+    if (rows && rc == OMR_OK) {
         char names[REPORT_CHART_MAX_SERIES][32], title[300];
         const char *series_names[REPORT_CHART_MAX_SERIES];
         for (size_t y = 0; y < series; y++) {
@@ -471,11 +488,14 @@ static int write_chart(const analysis_data *d, const report_areas *areas, const 
         so.min_cell = REPORT_MIN_CELL; /* as the table */
         report_chart c = {.title = title, .series = series_names, .n_series = series, .labels = labels,
                           .n_rows = rows, .values = values, .n = ns, .max = 100, .percent = 1,
-                          .suppress = &so,
+                          .whole = 1, .suppress = &so,
                           .note = "Tidigare år: publicerade värden. I år: beräknat ur svaren, avrundat."};
         rc = report_chart_save(dir, name, &c, err);
         *drawn = rc == OMR_OK;
     }
+    for (size_t r = 0; r < rows; r++)
+        free(owned[r]);
+    free(owned);
     free(labels);
     free(values);
     free(ns);
@@ -508,7 +528,8 @@ static void write_page(FILE *f, const analysis_data *d, const report_areas *area
             const report_trend_point **h;
             size_t k = history(t, unit, item, year, &h);
             fputs("<tr><td>", f);
-            report_html_text(f, item_label(d, item));
+            char label[600];
+            report_html_text(f, item_label(d, item, label, sizeof label));
             fputs("</td><td>", f);
             int shown = n >= REPORT_MIN_CELL && !isnan(now);
             char v[64], c[40] = "";
