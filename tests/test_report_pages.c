@@ -139,3 +139,33 @@ Test(report_pages, no_english_sentence_in_the_swedish_report) {
     free(index);
     rm_rf(dir);
 }
+
+/* --min-cell reaches every page: with 200 (more than the 70 respondents)
+ * no area, trend or group figure is shown, and the pages say 200. */
+Test(report_pages, min_cell_applies_to_areas_and_trends_too) {
+    char *src = test_tempdir();
+    char trends[600], extra[700];
+    snprintf(trends, sizeof trends, "%s/trends.csv", src);
+    FILE *f = fopen(trends, "w");
+    fputs("unit,item,year,value\nStockholms stad,q1a,2022,60\n", f);
+    fclose(f);
+    snprintf(extra, sizeof extra, "--min-cell 200 --trends %s --year 2024", trends);
+    char *dir = make_survey(extra);
+    char rdir[600];
+    snprintf(rdir, sizeof rdir, "%s/report", dir);
+    char *areas = read_all(rdir, "areas.csv");
+    cr_assert(strstr(areas, "Stockholms stad,bemötande,q1a,,,1\r\n"), "%s", areas);
+    cr_assert_null(strstr(areas, ",0\r\n"), "an area shown: %s", areas);
+    free(areas);
+    char *page = read_all(rdir, "omraden.html");
+    cr_assert(strstr(page, "Färre än 200 svar"), "%s", page);
+    free(page);
+    char *csv = read_all(rdir, "trends.csv");
+    cr_assert(strstr(csv, "Stockholms stad,q1a,2024,,\r\n"), "%s", csv);
+    free(csv);
+    page = read_all(rdir, "trender.html");
+    cr_assert(strstr(page, "Färre än 200 svar"), "%s", page);
+    free(page);
+    rm_rf(dir);
+    rm_rf(src);
+}

@@ -236,9 +236,12 @@ void report_write_rates(FILE *out, const report_rates *r, const char *total_labe
     }
 }
 
+long report_min_cell(const report_options *o) {
+    return o && o->min_cell > 0 ? o->min_cell : REPORT_MIN_CELL_DEFAULT;
+}
+
 int report_suppressed(const report_options *o, long n) {
-    long min = o && o->min_cell > 0 ? o->min_cell : REPORT_MIN_CELL_DEFAULT;
-    return n > 0 && n < min;
+    return n > 0 && n < report_min_cell(o);
 }
 
 void report_suppression_note(const report_options *o, char *buf, size_t size) {

@@ -92,6 +92,9 @@ typedef struct {
                               * every page's navigation links them */
 } report_options;
 
+/* The smallest number of answers shown under o (--min-cell; o NULL or 0: the default). */
+long report_min_cell(const report_options *o);
+
 /* Is a cell of n answers suppressed under o? (n == 0 is "no answers", shown as "–") */
 int report_suppressed(const report_options *o, long n);
 

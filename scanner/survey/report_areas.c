@@ -149,7 +149,7 @@ static void write_csv(FILE *f, const analysis_data *d, const report_areas *a, co
         for (size_t i = 0; i < a->n; i++) {
             long n;
             double v = report_area_value(d, &a->areas[i], report_group_unit(d, g), &n);
-            int shown = n >= REPORT_MIN_CELL && !isnan(v);
+            int shown = n >= report_min_cell(o) && !isnan(v);
             char items[512] = "", nb[32], vb[32] = "";
             for (size_t k = 0; k < a->areas[i].n_items; k++) {
                 size_t len = strlen(items);
@@ -200,7 +200,6 @@ static int write_charts(const analysis_data *d, const report_areas *a, const cha
     int rc = labels && values && ns ? OMR_OK
                                     : omr_fail(err, OMR_ERR_MEMORY, "out of memory for the area charts");
     report_options so = *o;
-    so.min_cell = REPORT_MIN_CELL; /* as the table */
     for (size_t i = 0; i < a->n && rc == OMR_OK; i++) {
         for (size_t g = 0; g < rows; g++) {
             labels[g] = report_group_name(d, o, g);
@@ -238,7 +237,7 @@ static void write_page(FILE *f, const analysis_data *d, const report_areas *a, c
         for (size_t i = 0; i < a->n; i++) {
             long n;
             double v = report_area_value(d, &a->areas[i], report_group_unit(d, g), &n);
-            if (n < REPORT_MIN_CELL || isnan(v))
+            if (n < report_min_cell(o) || isnan(v))
                 fputs("<td class=\"num\">.</td>", f);
             else
                 fprintf(f, "<td class=\"num\" title=\"minst %ld svar\">%.0f</td>", n, floor(v + 0.5));
@@ -259,7 +258,7 @@ static void write_page(FILE *f, const analysis_data *d, const report_areas *a, c
         for (size_t i = 0; i < a->n; i++) {
             long n;
             double v = report_area_value(d, &a->areas[i], report_group_unit(d, g), &n);
-            if (!a->areas[i].lower_is_better && n >= REPORT_MIN_CELL && !isnan(v))
+            if (!a->areas[i].lower_is_better && n >= report_min_cell(o) && !isnan(v))
                 vals[k++] = (area_value){i, v};
         }
         fputs("<p><b>", f);
@@ -305,9 +304,9 @@ static void write_page(FILE *f, const analysis_data *d, const report_areas *a, c
         }
         fputs(a->areas[i].lower_is_better ? " <em>(lägre är bättre)</em></li>\n" : "</li>\n", f);
     }
-    fprintf(f, "</ul></li>\n<li>. Färre än %d svar på någon av områdets frågor: visas inte.</li>\n"
+    fprintf(f, "</ul></li>\n<li>. Färre än %ld svar på någon av områdets frågor: visas inte.</li>\n"
                "</ul>\n</body>\n</html>\n",
-            REPORT_MIN_CELL);
+            report_min_cell(o));
 }
 
 int report_areas_write(const analysis_data *d, const report_areas *a, const char *dir,

@@ -18,7 +18,7 @@
  * is the mean of its items' shares, each of those who answered that item:
  * with one item it is that item's share, as the city's text prints it. An
  * area of a unit where an item has fewer answers than the minimum cell
- * (REPORT_MIN_CELL) is suppressed.
+ * (report_min_cell: --min-cell, default 5) is suppressed.
  */
 #ifndef OMR_REPORT_AREAS_H
 #define OMR_REPORT_AREAS_H

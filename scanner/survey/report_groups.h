@@ -19,8 +19,16 @@
  *  - a group with fewer than min_cell answers to a question is suppressed:
  *    "." in the page and empty cells (suppressed = 1) in the CSV, and it is
  *    not tested; a group of fewer respondents than min_cell is not counted
- *    out either (its respondents cell is empty). REPORT_MIN_CELL is the default until the report's
- *    `--min-cell` option (the users' issue) is wired to `min_cell`.
+ *    out either (its respondents cell is empty). `min_cell` is the report's
+ *    `--min-cell` (REPORT_MIN_CELL when 0);
+ *  - per variable a chart (grupper-<k>.png/.svg, report_chart.h): each
+ *    group's share who agree per statement with its interval as an error bar;
+ *  - with a gender variable (kön) among the variables, women and men: the
+ *    city report's gender-equality section (Jämställdhetsanalys: the split,
+ *    shares side by side with the difference in points and its test, the
+ *    counts of higher/equal/lower, the largest and smallest difference, grade
+ *    and routed questions by gender, and the other variables' spread beside
+ *    gender's).
  */
 #ifndef OMR_REPORT_GROUPS_H
 #define OMR_REPORT_GROUPS_H

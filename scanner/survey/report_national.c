@@ -243,7 +243,7 @@ int report_national_write(const report_year *in, size_t n_years, const char *by_
     report_options o = *opt;
     if (!o.title)
         o.title = t->title ? t->title : t->id;
-    const long min_cell = REPORT_MIN_CELL;
+    const long min_cell = report_min_cell(&o);
     int rc = OMR_OK, any = 0;
     for (size_t q = 0; q < t->n_questions; q++)
         any |= report_yes_value(&t->questions[q]) != NULL;

@@ -12,7 +12,7 @@
  *
  * A share is of those who answered the question (Ja or Nej), rounded half up
  * to a whole percent from the exact counts, unweighted: every municipality
- * counts once. A group with fewer answers than REPORT_MIN_CELL shows ".".
+ * counts once. A group with fewer answers than the minimum cell (--min-cell) shows ".".
  * Written as national.csv (indicator, year, variable, group, n, yes,
  * yes_pct) and riket.html (Swedish).
  *

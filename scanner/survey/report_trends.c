@@ -370,7 +370,7 @@ static void write_csv(FILE *f, const analysis_data *d, const report_areas *areas
         long n;
         int is_mean;
         double now = report_trend_current(d, areas, unit, item, &n, &is_mean);
-        int shown = n >= REPORT_MIN_CELL && !isnan(now);
+        int shown = n >= report_min_cell(o) && !isnan(now);
         const report_trend_point **h;
         size_t k = history(t, unit, item, year, &h);
         char y[16], v[32] = "", c[32] = "";
@@ -485,7 +485,6 @@ static int write_chart(const analysis_data *d, const report_areas *areas, const 
         }
         snprintf(title, sizeof title, "%s: i år och tidigare år (procent)", unit ? unit : o->total_label);
         report_options so = *o;
-        so.min_cell = REPORT_MIN_CELL; /* as the table */
         report_chart c = {.title = title, .series = series_names, .n_series = series, .labels = labels,
                           .n_rows = rows, .values = values, .n = ns, .max = 100, .percent = 1,
                           .whole = 1, .suppress = &so,
@@ -531,7 +530,7 @@ static void write_page(FILE *f, const analysis_data *d, const report_areas *area
             char label[600];
             report_html_text(f, item_label(d, item, label, sizeof label));
             fputs("</td><td>", f);
-            int shown = n >= REPORT_MIN_CELL && !isnan(now);
+            int shown = n >= report_min_cell(o) && !isnan(now);
             char v[64], c[40] = "";
             if (shown)
                 fmt_value(v, sizeof v, now, is_mean);
@@ -564,8 +563,8 @@ static void write_page(FILE *f, const analysis_data *d, const report_areas *area
                "publicerade värden, det senaste först.</li>\n"
                "<li>Förändringen är i procentenheter (för betyg: i betygssteg) mellan årets värde "
                "avrundat som det skrivs och det senaste tidigare årets värde.</li>\n"
-               "<li>. Färre än %d svar: värdet visas inte.</li>\n</ul>\n</body>\n</html>\n",
-            year, REPORT_MIN_CELL);
+               "<li>. Färre än %ld svar: värdet visas inte.</li>\n</ul>\n</body>\n</html>\n",
+            year, report_min_cell(o));
 }
 
 int report_trends_write(const analysis_data *d, const report_areas *areas, const report_trends *t,
