@@ -8,6 +8,9 @@
  */
 #include "report_survey.h"
 #include "report_swedish.h"
+#include "survey/report_chart.h"
+
+#include <stdint.h>
 
 #include <cairo.h>
 
@@ -168,4 +171,60 @@ Test(report_pages, min_cell_applies_to_areas_and_trends_too) {
     free(page);
     rm_rf(dir);
     rm_rf(src);
+}
+
+/* The chart helper draws what it is given: a bar to its value, the interval
+ * as a line from its low to its high end, and no bar for a suppressed cell.
+ * Measured on the PNG: the bar (the report's blue) spans 0..50 of 100, so
+ * the interval 40..60 must end at 1.2 times the bar's length. */
+Test(report_pages, a_chart_bar_ends_at_its_value_and_its_error_bar_at_the_interval) {
+    char *dir = test_tempdir();
+    static const char *const labels[] = {"Med intervall", "För få svar"};
+    static const double values[] = {50, 80}, low[] = {40, NAN}, high[] = {60, NAN};
+    static const long ns[] = {100, 2};
+    report_options o = {.min_cell = 5};
+    report_chart c = {.title = "Prov", .n_series = 1, .labels = labels, .n_rows = 2, .values = values,
+                      .low = low, .high = high, .n = ns, .max = 100, .percent = 1, .suppress = &o};
+    omr_error err = {0};
+    cr_assert_eq(report_chart_save(dir, "prov", &c, &err), OMR_OK, "%s", err.message);
+    char path[700];
+    snprintf(path, sizeof path, "%s/prov.png", dir);
+    cairo_surface_t *s = cairo_image_surface_create_from_png(path);
+    cr_assert_eq(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
+    int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s),
+        stride = cairo_image_surface_get_stride(s);
+    const unsigned char *px = cairo_image_surface_get_data(s);
+#define PIX(x, y) (*(const uint32_t *)(px + (size_t)(y) * (size_t)stride + 4 * (size_t)(x)) & 0xFFFFFF)
+    /* the bar: pixels of the first series' colour (0.16, 0.38, 0.62) */
+    int x0 = w, x1 = -1, y0 = h, y1 = -1;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            uint32_t p = PIX(x, y);
+            int r = (int)(p >> 16), g = (int)(p >> 8 & 255), b = (int)(p & 255);
+            if (abs(r - 41) < 6 && abs(g - 97) < 6 && abs(b - 158) < 6) {
+                x0 = x < x0 ? x : x0;
+                x1 = x > x1 ? x : x1;
+                y0 = y < y0 ? y : y0;
+                y1 = y > y1 ? y : y1;
+            }
+        }
+    cr_assert_gt(x1, x0, "no bar drawn");
+    /* one bar only, one bar high (20 points at twice the scale): the suppressed row has none */
+    cr_assert_leq(y1 - y0, 42, "bar rows %d..%d: the suppressed cell drew a bar", y0, y1);
+    double len = x1 - x0 + 1;
+    int cy = (y0 + y1) / 2;
+    /* the interval's line runs on past the bar's end (50) to 60: 1.2 bar lengths */
+    int end = x1 + 1;
+    while (end < w && (PIX(end, cy) & 0xFF) < 128)
+        end++;
+    double want = x0 + 1.2 * len;
+    cr_assert(fabs(end - want) <= 4, "the error bar ends at %d, want %.0f (bar %d..%d)", end, want, x0, x1);
+    /* and starts inside the bar at 40 (0.8 bar lengths): a dark cap there, above the bar's centre */
+    int cap = (int)(x0 + 0.8 * len), dark = 0;
+    for (int dx = -3; dx <= 3; dx++)
+        dark |= (PIX(cap + dx, cy - 5) & 0xFF) < 100;
+    cr_assert(dark, "no cap at 40 (x %d)", cap);
+#undef PIX
+    cairo_surface_destroy(s);
+    rm_rf(dir);
 }
