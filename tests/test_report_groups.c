@@ -265,6 +265,21 @@ Test(report_groups, the_city_reports_gender_age_and_area_figures_are_reproduced)
         "<td>18-30</td><td class=\"num\">192</td><td class=\"num\">9 %</td>"};
     for (size_t i = 0; i < sizeof split / sizeof *split; i++)
         cr_assert(strstr(html, split[i]), "want %s", split[i]);
+    /* the city's gender-equality section, in its words and figures: "57 procent
+     * kvinnor och 43 procent män", "71 procent av kvinnorna respektive 70 procent av männen" */
+    const char *eq = strstr(html, "<h2 id=\"jamstalldhet\">Jämställdhetsanalys</h2>");
+    cr_assert_not_null(eq);
+    cr_assert(strstr(eq, "var 57 procent kvinnor och 43 procent män (1223 kvinnor, 922 män)."), "%.400s", eq);
+    const char *q2b_row = strstr(eq, "Om jag är missnöjd så vet jag hur jag ska lämna synpunkter</td>");
+    cr_assert_not_null(q2b_row, "%.3000s", eq);
+    cr_assert(strncmp(strstr(q2b_row, "<td class=\"num\">"),
+                      "<td class=\"num\">71 %<br><span class=\"n\">n = 1223</span></td>"
+                      "<td class=\"num\">70 %<br><span class=\"n\">n = 922</span></td>"
+                      "<td class=\"num\">+1</td></tr>",
+                      strlen("<td class=\"num\">71 %<br><span class=\"n\">n = 1223</span></td>"
+                             "<td class=\"num\">70 %<br><span class=\"n\">n = 922</span></td>"
+                             "<td class=\"num\">+1</td></tr>")) == 0,
+              "%.400s", q2b_row);
     free(html);
     /* 71 procent av kvinnorna respektive 70 procent av männen (q2b) */
     char *csv = read_all(rdir, "groups.csv");
