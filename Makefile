@@ -157,7 +157,7 @@ install: omr
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHARE)/templates $(DESTDIR)$(SHARE)/calibration \
 	    $(DESTDIR)$(SHARE)/contrib $(DESTDIR)$(MANDIR)/man1
 	install -m 755 $(BUILD)/omr $(DESTDIR)$(BINDIR)/omr
-	install -m 644 templates/*.cfg $(DESTDIR)$(SHARE)/templates/
+	install -m 644 templates/*.cfg templates/*.areas templates/*.indicators $(DESTDIR)$(SHARE)/templates/
 	install -m 644 calibration/*.cfg $(DESTDIR)$(SHARE)/calibration/
 	install -m 644 contrib/* README.md $(DESTDIR)$(SHARE)/contrib/
 	install -m 644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/
