@@ -17,6 +17,7 @@
 #include "survey/frame.h"
 #include "reading/identify.h"
 #include "print/render.h"
+#include "ledger/frame_check.h"
 #include "ledger/store.h"
 #include "reading/reference.h"
 
@@ -93,9 +94,22 @@ static int frame_import_cmd(omr_db *db, const char *template_id, int check_digit
     } else if (rc != OMR_OK) {
         fprintf(stderr, "omr frame import: %s\n", err.message);
         status = rc == OMR_ERR_IO && access(file, R_OK) != 0 ? EXIT_USAGE : EXIT_OUTPUT;
-    } else
+    } else {
         fprintf(stderr, "omr frame import: %zu codes of %s imported from %s%s\n", n, t->id, file,
                 replace ? " (the earlier frame replaced)" : "");
+        /* forms scanned before the sample arrived: flagged or cleared now */
+        size_t flagged = 0, cleared = 0;
+        if (frame_check_recheck_returns(db, t->id, &flagged, &cleared, &err) != OMR_OK) {
+            fprintf(stderr, "omr frame import: the returns already scanned were not re-checked: %s\n",
+                    err.message);
+            status = EXIT_OUTPUT;
+        } else if (flagged || cleared)
+            fprintf(stderr,
+                    "omr frame import: of the returns scanned before, %zu are not in the frame "
+                    "(flagged not_in_frame, see omr status and the report) and %zu now are "
+                    "(flag cleared)\n",
+                    flagged, cleared);
+    }
     frame_problems_clear(&p);
     template_free(t);
     return status;
