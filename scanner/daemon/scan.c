@@ -15,9 +15,11 @@
  * reason in the ledger and a rejects.csv line naming file, page and reason.
  */
 #include "daemon/scan.h"
+#include "base/interrupt.h"
 
 #include <assert.h>
 #include <ctype.h>
+#include <signal.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -897,7 +899,13 @@ int scan_batch(const scan_options *o, char *const *inputs, size_t n_inputs, scan
     scan_read_ahead ahead = {0};
     int reading_ahead = rc == OMR_OK && o->jobs > 1 && files.count > 1 &&
                         read_ahead_start(&ahead, o, files.paths, files.count, o->jobs);
-    for (size_t f = 0; rc == OMR_OK && f < files.count; f++) {
+    interrupt_catch(); /* Ctrl-C: stop between two files (scan.h) */
+    progress_set_total(o->progress, files.count);
+    for (size_t f = 0; rc == OMR_OK && f < files.count && !interrupt_pending(); f++) {
+        char note[80]; /* files are counted (a file's pages are known once read); pages shown */
+        double t = now_seconds() - start;
+        snprintf(note, sizeof note, "%zu pages, %.1f pages/s", summary->pages, t > 0 ? (double)summary->pages / t : 0.0);
+        progress_update(o->progress, f, note);
         const char *file = files.paths[f];
         scan_input in = {.path = file, .name = file, .archive_path = file, .rejected_path = file};
         scan_file_pages read;
@@ -924,12 +932,17 @@ int scan_batch(const scan_options *o, char *const *inputs, size_t n_inputs, scan
     }
     if (reading_ahead)
         read_ahead_stop(&ahead);
+    progress_update(o->progress, summary->files, o->run_ocr ? "reading comments" : "writing the outputs");
     summary->seconds_reading = now_seconds() - start;
 
     /* comments: the OCR queue, to the end */
     long long after = 0;
-    for (int did = 1; rc == OMR_OK && o->run_ocr && did;)
+    for (int did = 1; rc == OMR_OK && o->run_ocr && did && !interrupt_pending();)
         rc = scan_ocr_next(&ctx, db, &after, 0, 1, &did, err);
+    if (rc == OMR_OK && (summary->interrupted = interrupt_pending()))
+        rc = omr_fail(err, OMR_ERR_IO, "stopped by %s; no output was written (%s kept as it was)%s",
+                      summary->interrupted == SIGINT ? "Ctrl-C" : "SIGTERM", o->out_dir,
+                      o->db_path ? "; the files read so far are in the ledger" : "");
     summary->seconds_ocr = ctx.seconds_ocr;
     if (ctx_rc == OMR_OK)
         scan_context_free(&ctx);
@@ -944,6 +957,7 @@ int scan_batch(const scan_options *o, char *const *inputs, size_t n_inputs, scan
     store_close(db);
     if (*temp_db)
         remove_temp_ledger(temp_db);
+    interrupt_release();
     for (size_t i = 0; i < files.count; i++)
         free(files.paths[i]);
     free(files.paths);

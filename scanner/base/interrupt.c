@@ -1,0 +1,39 @@
+/*
+ * interrupt.c — SIGINT/SIGTERM noted in a flag (see interrupt.h). The handler
+ * only stores the signal number and resets itself to the default, so a
+ * second Ctrl-C is not swallowed.
+ */
+#include "base/interrupt.h"
+
+#include <signal.h>
+#include <string.h>
+
+static volatile sig_atomic_t caught;
+static struct sigaction old_int, old_term;
+static int installed;
+
+static void note_signal(int sig) {
+    caught = sig;
+    signal(sig, SIG_DFL);
+}
+
+void interrupt_catch(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = note_signal;
+    sigemptyset(&sa.sa_mask);
+    caught = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    installed = 1;
+}
+
+int interrupt_pending(void) { return caught; }
+
+void interrupt_release(void) {
+    if (!installed)
+        return;
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    installed = 0;
+}

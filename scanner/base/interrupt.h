@@ -1,0 +1,20 @@
+/*
+ * interrupt.h — Ctrl-C and `kill` during a batch (omr scan): SIGINT and
+ * SIGTERM are caught and only noted, so the batch can stop between two
+ * files, roll back nothing it committed, remove its temporary ledger and
+ * leave its outputs as they were, instead of dying half way.
+ *
+ *   interrupt_catch()    installs the handlers (no SA_RESTART: a blocking
+ *                        read returns EINTR); the earlier handlers are kept
+ *   interrupt_pending()  the signal caught (SIGINT, SIGTERM) or 0
+ *   interrupt_release()  the earlier handlers back
+ * A second Ctrl-C while stopping ends the process at once (the default action).
+ */
+#ifndef OMR_INTERRUPT_H
+#define OMR_INTERRUPT_H
+
+void interrupt_catch(void);
+int interrupt_pending(void);
+void interrupt_release(void);
+
+#endif
