@@ -7,6 +7,7 @@
  * the Swedish HTML page are in report_chart.c.
  */
 #include "survey/report.h"
+#include "survey/report_waves.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -500,5 +501,7 @@ int report_write_tables(omr_db *db, const analysis_data *d, const report_rates *
         }
         rc = omr_atomic_commit(&of, err);
     }
+    if (rc == OMR_OK) /* waves.csv: the response rate per mailing wave (report_waves.h) */
+        rc = report_waves_write(db, d->tmpl->id, dir, o.excel, err);
     return rc;
 }

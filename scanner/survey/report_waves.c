@@ -1,0 +1,81 @@
+/*
+ * report_waves.c — the per-wave response rate (see report_waves.h): the
+ * counts from the ledger's mailing waves, each wave's cumulative rate of the
+ * net sample rounded as Table 1 rounds (report_percent_hundredths), written
+ * as text for `omr frame waves` and as waves.csv beside the report's tables.
+ */
+#include "survey/report_waves.h"
+
+#include <string.h>
+
+#include "base/files.h"
+#include "survey/report.h"
+
+/* `s` left-aligned in `width` characters (UTF-8: continuation bytes take no column). */
+static void put_padded(FILE *out, const char *s, int width) {
+    int cols = 0;
+    for (const char *p = s; *p; p++)
+        cols += ((unsigned char)*p & 0xC0) != 0x80;
+    fputs(s, out);
+    for (; cols < width; cols++)
+        fputc(' ', out);
+}
+
+static const char *const wave_labels_sv[] = {NULL, "Efter utskick", "Efter påminnelse 1",
+                                             "Efter påminnelse 2"};
+
+void report_waves_write_table(FILE *out, const mailing_wave_counts *c, int csv, int excel) {
+    long net = c->frame - c->undeliverable, cumulative = 0;
+    char sep = excel ? ';' : ',';
+    if (csv) {
+        if (excel)
+            fputs("\xEF\xBB\xBF", out);
+        fprintf(out, "wave%cfirst_sent%csent%creturned%creturned_cumulative%cnet_sample%c"
+                     "response_rate_cumulative\r\n", sep, sep, sep, sep, sep, sep);
+    } else
+        fprintf(out, "%-20s %-12s %8s %8s %11s %10s\n", "Utskick", "Skickat", "Antal", "Svar",
+                "Svar totalt", "Svarsandel");
+    for (int w = 1; w <= MAILING_WAVES; w++) {
+        if (!c->sent[w])
+            continue;
+        cumulative += c->returns[w];
+        long h = report_percent_hundredths(cumulative, net);
+        char rate[32], date[11];
+        snprintf(date, sizeof date, "%.10s", c->first_sent[w]);
+        if (csv) {
+            if (h < 0)
+                snprintf(rate, sizeof rate, "%s", "");
+            else
+                snprintf(rate, sizeof rate, "%ld%c%02ld", h / 100, excel ? ',' : '.', h % 100);
+            fprintf(out, "%s%c%s%c%ld%c%ld%c%ld%c%ld%c%s\r\n", mailing_wave_name(w), sep, date, sep,
+                    c->sent[w], sep, c->returns[w], sep, cumulative, sep, net, sep, rate);
+        } else {
+            if (h < 0)
+                snprintf(rate, sizeof rate, "–");
+            else
+                report_format_hundredths(rate, sizeof rate, h, 1);
+            put_padded(out, wave_labels_sv[w], 21);
+            fprintf(out, "%-12s %8ld %8ld %11ld %10s\n", date, c->sent[w], c->returns[w],
+                    cumulative, rate);
+        }
+    }
+    if (!csv)
+        fprintf(out, "Nettourval %ld (%ld i urvalet, %ld obeställbara). Ett svar räknas till det "
+                     "senaste utskick som gick till koden innan svaret kom in.\n",
+                net, c->frame, c->undeliverable);
+}
+
+int report_waves_write(omr_db *db, const char *template_id, const char *dir, int excel,
+                       omr_error *err) {
+    mailing_wave_counts c;
+    int rc = mailings_open(db, err);
+    if (rc == OMR_OK)
+        rc = mailings_wave_counts(db, template_id, &c, err);
+    if (rc != OMR_OK || !c.sent[MAILING_INVITATION])
+        return rc;
+    omr_atomic_file f;
+    if ((rc = omr_atomic_open(&f, dir, "waves.csv", err)) != OMR_OK)
+        return rc;
+    report_waves_write_table(f.fp, &c, 1, excel);
+    return omr_atomic_commit(&f, err);
+}
