@@ -1,7 +1,7 @@
 /*
  * report_waves.c — the per-wave response rate (see report_waves.h): the
  * counts from the ledger's mailing waves, each wave's cumulative rate of the
- * net sample rounded as Table 1 rounds (report_percent_hundredths), written
+ * net sample rounded as Table 1 rounds, written
  * as text for `omr frame waves` and as waves.csv beside the report's tables.
  */
 #include "survey/report_waves.h"
@@ -9,7 +9,13 @@
 #include <string.h>
 
 #include "base/files.h"
-#include "survey/report.h"
+
+/* report.c calls this file (waves.csv beside its tables), so this file does
+ * not include report.h: the rounding is Table 1's, report_percent_hundredths
+ * (100 * num / den in hundredths, half up), restated here. */
+static long percent_hundredths(long num, long den) {
+    return den <= 0 ? -1 : (num * 20000 + den) / (2 * den);
+}
 
 /* `s` left-aligned in `width` characters (UTF-8: continuation bytes take no column). */
 static void put_padded(FILE *out, const char *s, int width) {
@@ -39,7 +45,7 @@ void report_waves_write_table(FILE *out, const mailing_wave_counts *c, int csv, 
         if (!c->sent[w])
             continue;
         cumulative += c->returns[w];
-        long h = report_percent_hundredths(cumulative, net);
+        long h = percent_hundredths(cumulative, net);
         char rate[32], date[11];
         snprintf(date, sizeof date, "%.10s", c->first_sent[w]);
         if (csv) {
@@ -52,8 +58,8 @@ void report_waves_write_table(FILE *out, const mailing_wave_counts *c, int csv, 
         } else {
             if (h < 0)
                 snprintf(rate, sizeof rate, "–");
-            else
-                report_format_hundredths(rate, sizeof rate, h, 1);
+            else /* "28,29%", as report_format_hundredths writes Table 1 */
+                snprintf(rate, sizeof rate, "%ld,%02ld%%", h / 100, h % 100);
             put_padded(out, wave_labels_sv[w], 21);
             fprintf(out, "%-12s %8ld %8ld %11ld %10s\n", date, c->sent[w], c->returns[w],
                     cumulative, rate);
