@@ -19,6 +19,7 @@ struct progress {
     double start, last_print, interval;
     char note[128];
     int printed;
+    size_t printed_done; /* the figure on the last line printed */
 };
 
 static double now_s(void) {
@@ -88,6 +89,7 @@ static void print_line(progress *p, int final) {
         fprintf(p->out, "%s: %s%s%s\n", p->command, figures, *p->note ? ", " : "", p->note);
     fflush(p->out);
     p->printed = 1;
+    p->printed_done = p->done;
 }
 
 void progress_update(progress *p, size_t done, const char *note) {
@@ -96,7 +98,7 @@ void progress_update(progress *p, size_t done, const char *note) {
     p->done = done;
     snprintf(p->note, sizeof p->note, "%s", note ? note : "");
     double t = now_s();
-    if (t - p->last_print < p->interval)
+    if (t - p->last_print < p->interval && p->last_print >= p->start)
         return;
     p->last_print = t;
     print_line(p, 0);
@@ -105,7 +107,16 @@ void progress_update(progress *p, size_t done, const char *note) {
 void progress_finish(progress *p) {
     if (!p)
         return;
-    if (p->printed) /* the last figures, the terminal's line ended; a short run stays silent */
+    /* the last figures (unless just printed), the terminal's line ended; a short run stays silent */
+    if (p->printed && (p->tty || p->printed_done != p->done))
         print_line(p, 1);
     free(p);
+}
+
+void progress_phase(progress *p, size_t done, const char *note) {
+    if (!p)
+        return;
+    if (p->tty) /* a terminal shows the new phase at once */
+        p->last_print = p->start - p->interval - 1;
+    progress_update(p, done, note);
 }

@@ -27,6 +27,9 @@ void progress_set_total(progress *p, size_t total);
 /* `done` items of the total; `note` (may be NULL) is shown after the figures,
  * e.g. "12 of 40 files". Prints when the display is due. p may be NULL. */
 void progress_update(progress *p, size_t done, const char *note);
+/* progress_update at the start of a new phase ("writing to the ledger"):
+ * a terminal shows it at once; a log as progress_update does. */
+void progress_phase(progress *p, size_t done, const char *note);
 /* The last figures (a final line, or the terminal's line ended) and frees p. */
 void progress_finish(progress *p);
 

@@ -29,7 +29,7 @@
 static const char *const frame_usage =
     "usage: omr frame ACTION [--db PATH] [OPTIONS]\n"
     "\n"
-    "  omr frame import --template T [--no-check-digit] [--replace] FILE.csv\n"
+    "  omr frame import --template T [--no-check-digit] [--replace] [--quiet] FILE.csv\n"
     "        load the sample: columns code, unit and background variables; a file with\n"
     "        any problem (duplicate code, bad check character, missing column or cell,\n"
     "        broken encoding) is refused whole, every problem listed as FILE:LINE\n"
@@ -89,7 +89,7 @@ static omr_db *frame_open_ledger(const char *path, int must_exist) {
 }
 
 static int frame_import_cmd(omr_db *db, const char *template_id, int check_digits, int replace,
-                            const char *file) {
+                            int quiet, const char *file) {
     if (!template_id) {
         fprintf(stderr, "omr frame import: say which questionnaire with --template T\n");
         return EXIT_USAGE;
@@ -98,11 +98,14 @@ static int frame_import_cmd(omr_db *db, const char *template_id, int check_digit
     if (!t)
         return EXIT_USAGE;
     frame_import_options o = {.template_id = t->id, .tmpl = t, .check_digits = check_digits,
-                              .replace = replace};
+                              .replace = replace,
+                              .progress = quiet ? NULL : progress_new(stderr, "omr frame import",
+                                                                      "rows", 0)};
     frame_problems p = {0};
     size_t n = 0;
     omr_error err = {0};
     int rc = frame_import_csv(db, file, &o, &p, &n, &err);
+    progress_finish(o.progress);
     int status = EXIT_DONE;
     if (rc == OMR_ERR_INVALID) {
         print_problems(file, &p);
@@ -578,7 +581,7 @@ int cmd_frame(int argc, char **argv) {
         return EXIT_OUTPUT;
     int status;
     if (strcmp(action, "import") == 0)
-        status = frame_import_cmd(db, template_id, check_digits, replace, rest[0]);
+        status = frame_import_cmd(db, template_id, check_digits, replace, mo.quiet, rest[0]);
     else {
         char picked[128];
         omr_error err = {0};

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/progress.h"
 #include "survey/analysis.h"
 #include "survey/analysis_labelled.h"
 #include "cli/cli.h"
@@ -60,6 +61,9 @@ static const char *const report_usage =
     "        exported with personal identity numbers, phone numbers and e-mail\n"
     "        addresses masked\n"
     "\n"
+    "When mailing waves were recorded (omr frame mail), DIR/waves.csv: the cumulative\n"
+    "response rate after the invitation and each reminder.\n"
+    "--quiet: no progress (the report's steps on standard error).\n"
     "--weight: post-stratification on frame variables (or unit), e.g. --weight unit,gender.\n"
     "--db PATH is the ledger (default omr.db). T may be left out when the ledger holds one\n"
     "frame. Exit status: 0 done, 2 usage error, 3 output could not be written.\n";
@@ -135,12 +139,13 @@ int cmd_report(int argc, char **argv) {
                                             {"year", required_argument, 0, 'Y'},
                                             {"national", no_argument, 0, 'N'},
                                             {"earlier", required_argument, 0, 'E'},
+                                            {"quiet", no_argument, 0, 'q'},
                                             {"help", no_argument, 0, 'h'},
                                             {0, 0, 0, 0}};
     const char *db_path = "omr.db", *template_id = NULL, *format = "text", *weight = NULL,
                *out = NULL, *total_label = "Totalt", *title = NULL, *by = NULL, *areas_path = NULL,
                *trends_path = NULL, *year_text = NULL;
-    int excel = 0, national = 0, has_areas = 0, has_trends = 0, c;
+    int excel = 0, national = 0, has_areas = 0, has_trends = 0, quiet = 0, c;
     long min_cell = REPORT_MIN_CELL_DEFAULT;
     const char *earlier[16];
     size_t n_earlier = 0;
@@ -171,6 +176,7 @@ int cmd_report(int argc, char **argv) {
         case 'R': trends_path = optarg; break;
         case 'Y': year_text = optarg; break;
         case 'N': national = 1; break;
+        case 'q': quiet = 1; break;
         case 'E':
             if (n_earlier == sizeof earlier / sizeof *earlier || !strchr(optarg, '=')) {
                 fprintf(stderr, "omr report: --earlier YEAR=DB, at most 16 times\n");
@@ -214,6 +220,7 @@ int cmd_report(int argc, char **argv) {
     report_rates rates = {0};
     analysis_data data = {0};
     frame_strings names = {0}, by_names = {0};
+    progress *prog = NULL;
     if (frame_pick_template(db, template_id, picked, sizeof picked, &err) != OMR_OK) {
         fprintf(stderr, "omr report: %s\n", err.message);
         status = EXIT_USAGE;
@@ -249,6 +256,9 @@ int cmd_report(int argc, char **argv) {
         goto done;
     }
     split_names(weight, &names);
+    /* progress: the report's steps (respondents, tables and charts, then each extra page) */
+    prog = quiet || rates_only ? NULL : progress_new(stderr, "omr report", "steps", 2 + (by != NULL) + 3);
+    progress_phase(prog, 0, "loading the respondents");
     if (analysis_load(db, t, &data, &err) != OMR_OK) {
         fprintf(stderr, "omr report: %s\n", err.message);
         status = EXIT_OUTPUT;
@@ -267,9 +277,13 @@ int cmd_report(int argc, char **argv) {
                             .excel = excel};
         split_names(by, &by_names);
         report_groups_options go = {.vars = by_names.items, .n_vars = by_names.count, .min_cell = min_cell};
+        progress_phase(prog, 1, "tables and charts");
         int wrc = report_write(db, &data, &rates, out, &o, &err);
+        if (by_names.count)
+            progress_phase(prog, 2, "per group");
         if (wrc == OMR_OK && by_names.count)
             wrc = report_groups_write(&data, out, &o, &go, &err);
+        progress_phase(prog, 2 + (by != NULL), "per area");
         char *default_areas = areas_path ? NULL : cli_areas_path(picked);
         const char *ap = areas_path ? areas_path : default_areas;
         report_areas areas = {0};
@@ -284,6 +298,7 @@ int cmd_report(int argc, char **argv) {
         analysis_data loaded[16];
         int years[17];
         size_t n_loaded = 0;
+        progress_phase(prog, 3 + (by != NULL), "earlier years");
         if (wrc == OMR_OK)
             wrc = load_earlier(earlier, n_earlier, t, loaded, years, &n_loaded, &err);
         has_trends = trends_path || (n_loaded && !national);
@@ -298,6 +313,7 @@ int cmd_report(int argc, char **argv) {
             report_trends_free(&trends);
         }
         report_areas_free(&areas);
+        progress_phase(prog, 4 + (by != NULL), "national");
         if (wrc == OMR_OK && national) {
             report_year ry[17] = {{.data = &data, .year = year}};
             for (size_t i = 0; i < n_loaded; i++)
@@ -307,6 +323,9 @@ int cmd_report(int argc, char **argv) {
         }
         for (size_t i = 0; i < n_loaded; i++)
             analysis_free(&loaded[i]);
+        progress_update(prog, 5 + (by != NULL), NULL);
+        progress_finish(prog);
+        prog = NULL;
         if (wrc != OMR_OK) {
             fprintf(stderr, "omr report: %s\n", err.message);
             status = wrc == OMR_ERR_INVALID ? EXIT_USAGE : EXIT_OUTPUT;
@@ -337,6 +356,7 @@ int cmd_report(int argc, char **argv) {
                     data.n_rows, t->id, out, excel ? ", data-excel.csv" : "");
     }
 done:
+    progress_finish(prog);
     frame_strings_free(&names);
     frame_strings_free(&by_names);
     analysis_free(&data);

@@ -293,22 +293,35 @@ static const char *const export_usage =
     "  --db PATH     the ledger (default omr.db)\n"
     "  --template T  the questionnaires to export, in column order (default: those\n"
     "                the ledger was last used with)\n"
+    "  --quiet       no progress (forms written: a line on a terminal, a line every\n"
+    "                OMR_PROGRESS_SECONDS, default 10, in a log)\n"
     "Exit status: 0 done, 2 usage or template error, 3 ledger or output unusable.\n";
+
+/* export_ledger with the progress of the command line (none with --quiet). */
+static int export_run(omr_db *db, const char *out, const omr_template *const *templates, size_t n,
+                      int quiet, export_summary *s, omr_error *err) {
+    progress *p = quiet ? NULL : progress_new(stderr, "omr export", "forms", 0);
+    int rc = export_ledger_progress(db, out, templates, n, p, s, err);
+    progress_finish(p);
+    return rc;
+}
 
 int cmd_export(int argc, char **argv) {
     static const struct option options[] = {{"db", required_argument, 0, 'b'},
                                             {"out", required_argument, 0, 'o'},
                                             {"template", required_argument, 0, 't'},
+                                            {"quiet", no_argument, 0, 'q'},
                                             {"help", no_argument, 0, 'h'},
                                             {0, 0, 0, 0}};
     const char *db_path = "omr.db", *out = NULL;
     char *names[32];
     size_t n_names = 0;
-    int c;
+    int c, quiet = 0;
     while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
         switch (c) {
         case 'b': db_path = optarg; break;
         case 'o': out = optarg; break;
+        case 'q': quiet = 1; break;
         case 't':
             if (n_names == 32) {
                 fprintf(stderr, "omr export: at most 32 templates\n");
@@ -363,7 +376,8 @@ int cmd_export(int argc, char **argv) {
         if (mkdir(out, 0777) != 0 && errno != EEXIST) {
             fprintf(stderr, "omr export: cannot create %s: %s\n", out, strerror(errno));
             status = EXIT_OUTPUT;
-        } else if (export_ledger(db, out, (const omr_template *const *)templates, loaded, &s, &err) != OMR_OK) {
+        } else if (export_run(db, out, (const omr_template *const *)templates, loaded, quiet, &s, &err) !=
+                   OMR_OK) {
             fprintf(stderr, "omr export: %s\n", err.message);
             status = EXIT_OUTPUT;
         } else {

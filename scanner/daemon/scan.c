@@ -932,7 +932,7 @@ int scan_batch(const scan_options *o, char *const *inputs, size_t n_inputs, scan
     }
     if (reading_ahead)
         read_ahead_stop(&ahead);
-    progress_update(o->progress, summary->files, o->run_ocr ? "reading comments" : "writing the outputs");
+    progress_phase(o->progress, summary->files, o->run_ocr ? "reading comments" : "writing the outputs");
     summary->seconds_reading = now_seconds() - start;
 
     /* comments: the OCR queue, to the end */
