@@ -162,3 +162,44 @@ Test(progress, ctrl_c_during_scan_leaves_no_temporary_ledger, .timeout = 240) {
     cr_assert_eq(system(cmd), 0, "a half set of outputs was written");
     rm_rf(dir);
 }
+
+/* Every long command prints its progress to a log (OMR_PROGRESS_SECONDS=0:
+ * every update) and nothing of it with --quiet. */
+Test(progress, render_export_report_and_frame_import_show_progress, .timeout = 240) {
+    char *dir = test_tempdir();
+    char here[2048], cmd[8192];
+    cr_assert_not_null(getcwd(here, sizeof here));
+    snprintf(cmd, sizeof cmd,
+             "cd %s && O=%s/%s && export OMR_PROGRESS_SECONDS=0 && $O frame codes 4 > codes.txt && "
+             "{ echo code,unit; for c in $(cat codes.txt); do echo $c,A; done; } > frame.csv && "
+             "$O frame import frame.csv --template ekb-2024 --db l.db 2> import.txt && "
+             "$O render ekb-2024 --codes codes.txt --format png --dpi 150 --out scans 2> render.txt && "
+             "$O render ekb-2024 --codes codes.txt --out q.pdf --quiet 2> render-quiet.txt && "
+             "$O scan --template ekb-2024 --db l.db --no-ocr --quiet --out out scans 2>/dev/null && "
+             "$O export --db l.db --out out2 2> export.txt && "
+             "$O export --db l.db --out out3 --quiet 2> export-quiet.txt && "
+             "$O report --db l.db --out rep 2> report.txt && "
+             "$O report --db l.db --out rep2 --quiet 2> report-quiet.txt",
+             dir, here, getenv("OMR_BIN"));
+    cr_assert_eq(system(cmd), 0);
+    static char text[65536];
+    read_file(dir, "import.txt", text, sizeof text);
+    cr_assert(strstr(text, "omr frame import: 4/4 rows, ") && strstr(text, "writing to the ledger"),
+              "%s", text);
+    read_file(dir, "render.txt", text, sizeof text);
+    cr_assert(strstr(text, "omr render: 1/4 forms, ") && strstr(text, "omr render: 4/4 forms, ") &&
+                  strstr(text, " left"),
+              "%s", text);
+    read_file(dir, "render-quiet.txt", text, sizeof text);
+    cr_assert(!strstr(text, "/4 forms"), "%s", text);
+    read_file(dir, "export.txt", text, sizeof text);
+    cr_assert(strstr(text, "omr export: 4 forms, ") && strstr(text, "forms/s"), "%s", text);
+    read_file(dir, "export-quiet.txt", text, sizeof text);
+    cr_assert(!strstr(text, "forms/s"), "%s", text);
+    read_file(dir, "report.txt", text, sizeof text);
+    cr_assert(strstr(text, "omr report: 1/5 steps, ") && strstr(text, "tables and charts"), "%s",
+              text);
+    read_file(dir, "report-quiet.txt", text, sizeof text);
+    cr_assert(!strstr(text, " steps"), "%s", text);
+    rm_rf(dir);
+}
