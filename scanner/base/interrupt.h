@@ -1,7 +1,7 @@
 /*
  * interrupt.h — Ctrl-C and `kill` during a batch (omr scan): SIGINT and
- * SIGTERM are caught and only noted, so the batch can stop between two
- * files, roll back nothing it committed, remove its temporary ledger and
+ * SIGTERM are caught and only noted, so the batch can stop at the next page,
+ * drop the file it was reading, keep what it committed, remove its temporary ledger and
  * leave its outputs as they were, instead of dying half way.
  *
  *   interrupt_catch()    installs the handlers (no SA_RESTART: a blocking

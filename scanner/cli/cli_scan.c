@@ -26,8 +26,9 @@ static const char *const scan_usage =
     "  --quiet     no progress (on a terminal a bar: files done/total, pages/s, time\n"
     "              left; otherwise a line every OMR_PROGRESS_SECONDS, default 10)\n"
     "Named pipes, devices and sockets are refused unopened (rejects.csv, exit 1).\n"
-    "Ctrl-C (or SIGTERM) stops between two files: the temporary ledger is removed\n"
-    "and no output is written (DIR keeps what it held); exit 130 (143 for SIGTERM).\n"
+    "Ctrl-C (or SIGTERM) stops at the next page; the file being read is dropped\n"
+    "whole, the temporary ledger removed and no output written (DIR keeps what it\n"
+    "held); exit 130 (143 for SIGTERM).\n"
     "Exit status: 0 done, 1 some input rejected, 2 usage or template error,\n"
     "3 output or ledger could not be written.\n";
 

@@ -458,7 +458,7 @@ void scan_read_file(scan_context *ctx, const char *path, const char *name, scan_
     }
     /* what the printed code read as on pages known by their look */
     char (*printed)[IDENTIFY_MAX_ID] = calloc(cap, sizeof *printed);
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n && !interrupt_pending(); i++) { /* Ctrl-C: the file is dropped (scan_batch) */
         omr_image *image = NULL;
         page_reading *page = NULL;
         int blank = 0, decoded = 0;
@@ -850,6 +850,12 @@ static void template_ids(const scan_options *o, char *buf, size_t size) {
     }
 }
 
+/* A file read while Ctrl-C came is not stored: the ledger keeps whole files. */
+static int not_interrupted(void *user) {
+    (void)user;
+    return !interrupt_pending();
+}
+
 int scan_batch(const scan_options *o, char *const *inputs, size_t n_inputs, scan_summary *summary,
                omr_error *err) {
     memset(summary, 0, sizeof *summary);
@@ -899,7 +905,7 @@ int scan_batch(const scan_options *o, char *const *inputs, size_t n_inputs, scan
     scan_read_ahead ahead = {0};
     int reading_ahead = rc == OMR_OK && o->jobs > 1 && files.count > 1 &&
                         read_ahead_start(&ahead, o, files.paths, files.count, o->jobs);
-    interrupt_catch(); /* Ctrl-C: stop between two files (scan.h) */
+    interrupt_catch(); /* Ctrl-C: stop at the next page, drop that file (scan.h) */
     progress_set_total(o->progress, files.count);
     for (size_t f = 0; rc == OMR_OK && f < files.count && !interrupt_pending(); f++) {
         char note[80]; /* files are counted (a file's pages are known once read); pages shown */
@@ -907,7 +913,8 @@ int scan_batch(const scan_options *o, char *const *inputs, size_t n_inputs, scan
         snprintf(note, sizeof note, "%zu pages, %.1f pages/s", summary->pages, t > 0 ? (double)summary->pages / t : 0.0);
         progress_update(o->progress, f, note);
         const char *file = files.paths[f];
-        scan_input in = {.path = file, .name = file, .archive_path = file, .rejected_path = file};
+        scan_input in = {.path = file, .name = file, .archive_path = file, .rejected_path = file,
+                         .still_same = not_interrupted};
         scan_file_pages read;
         if (reading_ahead) {
             scan_jobs_take(ahead.pool, f, &read);
@@ -918,8 +925,8 @@ int scan_batch(const scan_options *o, char *const *inputs, size_t n_inputs, scan
         rc = scan_ingest_file(&ctx, db, &in, &outcome, &result, err);
         if (rc != OMR_OK)
             break;
-        if (outcome == SCAN_DUPLICATE) {
-            summary->duplicates++;
+        if (outcome == SCAN_DUPLICATE || outcome == SCAN_CHANGED) { /* changed: Ctrl-C, not stored */
+            summary->duplicates += outcome == SCAN_DUPLICATE;
             continue;
         }
         summary->pages += result.pages_read + result.pages_blank + result.pages_rejected;

@@ -126,8 +126,9 @@ int scan_ocr_next(scan_context *ctx, omr_db *db, long long *after, int shard, in
  * through a ledger (options->db_path, or a temporary one) and writes the
  * outputs from it. Returns OMR_OK when the outputs were written (rejected
  * pages are reported in the summary and rejects.csv), an error otherwise.
- * SIGINT or SIGTERM (base/interrupt.h) stops it between two files: the files
- * stored so far stay in a --db ledger (each is one transaction), the
+ * SIGINT or SIGTERM (base/interrupt.h) stops it at the next page: the file
+ * being read is dropped whole, the files stored before it stay in a --db
+ * ledger (each is one transaction), the
  * temporary ledger is removed, no output is written (the old ones stay
  * whole), and summary->interrupted holds the signal. */
 int scan_batch(const scan_options *options, char *const *inputs, size_t n_inputs,
