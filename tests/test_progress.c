@@ -203,3 +203,39 @@ Test(progress, render_export_report_and_frame_import_show_progress, .timeout = 2
     cr_assert(!strstr(text, " steps"), "%s", text);
     rm_rf(dir);
 }
+
+/* Ctrl-C in the middle of a long file (a 40-page PDF) with --db: the scan
+ * stops without finishing the file, and the ledger holds none of it. */
+Test(progress, ctrl_c_inside_a_file_stores_none_of_it, .timeout = 240) {
+    char *dir = test_tempdir();
+    char here[2048], cmd[8192];
+    cr_assert_not_null(getcwd(here, sizeof here));
+    snprintf(cmd, sizeof cmd,
+             "cd %s && mkdir tmp scans && %s/%s frame codes 20 > codes.txt && "
+             "%s/%s render ekb-2024 --codes codes.txt --out scans/run.pdf --quiet",
+             dir, here, getenv("OMR_BIN"), here, getenv("OMR_BIN"));
+    cr_assert_eq(system(cmd), 0);
+    pid_t pid = start_scan(dir, "--db=l.db");
+    static char err[65536];
+    for (int i = 0; i < 600 && !strstr(err, "omr scan: 0/1 files"); i++) {
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        read_file(dir, "err", err, sizeof err);
+    }
+    struct timespec reading = {3, 0}; /* well inside the file's 40 pages */
+    nanosleep(&reading, NULL);
+    cr_assert_eq(kill(pid, SIGINT), 0);
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    read_file(dir, "err", err, sizeof err);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 130, "status %d: %s", status, err);
+    cr_assert(!strstr(err, "1/1 files"), "the file was read to its end: %s", err);
+    snprintf(cmd, sizeof cmd, "cd %s && %s/%s export --db l.db --out o --quiet 2>/dev/null", dir,
+             here, getenv("OMR_BIN"));
+    cr_assert_eq(system(cmd), 0);
+    static char records[65536];
+    read_file(dir, "o/records.csv", records, sizeof records);
+    cr_assert(strchr(records, '\n') && !strchr(strchr(records, '\n') + 1, '\n'),
+              "the ledger holds forms of the interrupted file: %s", records);
+    rm_rf(dir);
+}

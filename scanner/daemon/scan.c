@@ -907,11 +907,12 @@ int scan_batch(const scan_options *o, char *const *inputs, size_t n_inputs, scan
                         read_ahead_start(&ahead, o, files.paths, files.count, o->jobs);
     interrupt_catch(); /* Ctrl-C: stop at the next page, drop that file (scan.h) */
     progress_set_total(o->progress, files.count);
+    size_t files_done = 0; /* read to their end (a file dropped at Ctrl-C is not) */
     for (size_t f = 0; rc == OMR_OK && f < files.count && !interrupt_pending(); f++) {
         char note[80]; /* files are counted (a file's pages are known once read); pages shown */
         double t = now_seconds() - start;
         snprintf(note, sizeof note, "%zu pages, %.1f pages/s", summary->pages, t > 0 ? (double)summary->pages / t : 0.0);
-        progress_update(o->progress, f, note);
+        progress_update(o->progress, files_done, note);
         const char *file = files.paths[f];
         scan_input in = {.path = file, .name = file, .archive_path = file, .rejected_path = file,
                          .still_same = not_interrupted};
@@ -925,6 +926,7 @@ int scan_batch(const scan_options *o, char *const *inputs, size_t n_inputs, scan
         rc = scan_ingest_file(&ctx, db, &in, &outcome, &result, err);
         if (rc != OMR_OK)
             break;
+        files_done += outcome != SCAN_CHANGED;
         if (outcome == SCAN_DUPLICATE || outcome == SCAN_CHANGED) { /* changed: Ctrl-C, not stored */
             summary->duplicates += outcome == SCAN_DUPLICATE;
             continue;
@@ -939,7 +941,7 @@ int scan_batch(const scan_options *o, char *const *inputs, size_t n_inputs, scan
     }
     if (reading_ahead)
         read_ahead_stop(&ahead);
-    progress_phase(o->progress, summary->files, o->run_ocr ? "reading comments" : "writing the outputs");
+    progress_phase(o->progress, files_done, o->run_ocr ? "reading comments" : "writing the outputs");
     summary->seconds_reading = now_seconds() - start;
 
     /* comments: the OCR queue, to the end */
