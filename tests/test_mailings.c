@@ -189,6 +189,8 @@ Test(mailings, waves_letters_reminders_and_the_rate_per_wave, .timeout = 240) {
                      "invitation,2024-03-01,6,2,2,6,33.33\r\n"
                      "reminder1,2024-03-10,4,1,3,6,50.00\r\n"
                      "reminder2,2024-03-20,3,1,4,6,66.67\r\n");
+    read_all(dir, "rep/utskick.html", text, sizeof text);
+    cr_assert(strstr(text, "Efter påminnelse 2") && strstr(text, "66,67&nbsp;%"), "%s", text);
     read_all(dir, "waves.txt", text, sizeof text);
     cr_assert(strstr(text, "33,33%") && strstr(text, "50,00%") && strstr(text, "66,67%"), "%s",
               text);

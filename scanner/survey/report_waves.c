@@ -71,6 +71,36 @@ void report_waves_write_table(FILE *out, const mailing_wave_counts *c, int csv, 
                 net, c->frame, c->undeliverable);
 }
 
+/* utskick.html: the same table for a person (numbers and dates only: nothing
+ * to escape). */
+static void write_page(FILE *out, const mailing_wave_counts *c) {
+    fprintf(out, "<!DOCTYPE html>\n<html lang=\"sv\"><head><meta charset=\"utf-8\">"
+                 "<title>Svarsandel per utskick</title>\n<style>body{font-family:sans-serif;"
+                 "margin:2em}table{border-collapse:collapse}td,th{border:1px solid #777;"
+                 "padding:.3em .6em}td.n{text-align:right}</style></head><body>\n"
+                 "<h1>Svarsandel per utskick</h1>\n<table>\n<tr><th>Utskick</th><th>Skickat</th>"
+                 "<th>Antal</th><th>Svar</th><th>Svar totalt</th><th>Svarsandel</th></tr>\n");
+    long net = c->frame - c->undeliverable, cumulative = 0;
+    for (int w = 1; w <= MAILING_WAVES; w++) {
+        if (!c->sent[w])
+            continue;
+        cumulative += c->returns[w];
+        long h = percent_hundredths(cumulative, net);
+        char rate[32];
+        if (h < 0)
+            snprintf(rate, sizeof rate, "–");
+        else
+            snprintf(rate, sizeof rate, "%ld,%02ld&nbsp;%%", h / 100, h % 100);
+        fprintf(out, "<tr><td>%s</td><td>%.10s</td><td class=\"n\">%ld</td><td class=\"n\">%ld"
+                     "</td><td class=\"n\">%ld</td><td class=\"n\">%s</td></tr>\n",
+                wave_labels_sv[w], c->first_sent[w], c->sent[w], c->returns[w], cumulative, rate);
+    }
+    fprintf(out, "</table>\n<p>Nettourval %ld (%ld i urvalet, %ld obeställbara). Svarsandelen är "
+                 "kumulativ. Ett svar räknas till det senaste utskick som gick till koden innan "
+                 "svaret kom in.</p>\n</body></html>\n",
+            net, c->frame, c->undeliverable);
+}
+
 int report_waves_write(omr_db *db, const char *template_id, const char *dir, int excel,
                        omr_error *err) {
     mailing_wave_counts c;
@@ -83,5 +113,10 @@ int report_waves_write(omr_db *db, const char *template_id, const char *dir, int
     if ((rc = omr_atomic_open(&f, dir, "waves.csv", err)) != OMR_OK)
         return rc;
     report_waves_write_table(f.fp, &c, 1, excel);
+    if ((rc = omr_atomic_commit(&f, err)) != OMR_OK)
+        return rc;
+    if ((rc = omr_atomic_open(&f, dir, "utskick.html", err)) != OMR_OK)
+        return rc;
+    write_page(f.fp, &c);
     return omr_atomic_commit(&f, err);
 }

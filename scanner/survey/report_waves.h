@@ -21,8 +21,8 @@
  * waves sent are listed. */
 void report_waves_write_table(FILE *out, const mailing_wave_counts *c, int csv, int excel);
 
-/* waves.csv in dir (an atomic file) when any wave of the template was
- * recorded; nothing otherwise. */
+/* waves.csv and utskick.html in dir (atomic files) when any wave of the
+ * template was recorded; nothing otherwise. */
 int report_waves_write(omr_db *db, const char *template_id, const char *dir, int excel,
                        omr_error *err);
 
