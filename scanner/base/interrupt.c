@@ -1,6 +1,6 @@
 /*
  * interrupt.c — SIGINT/SIGTERM noted in a flag (see interrupt.h). The handler
- * only stores the signal number and resets itself to the default, so a
+ * only stores the signal number; SA_RESETHAND puts the default back, so a
  * second Ctrl-C is not swallowed.
  */
 #include "base/interrupt.h"
@@ -12,15 +12,13 @@ static volatile sig_atomic_t caught;
 static struct sigaction old_int, old_term;
 static int installed;
 
-static void note_signal(int sig) {
-    caught = sig;
-    signal(sig, SIG_DFL);
-}
+static void note_signal(int sig) { caught = sig; }
 
 void interrupt_catch(void) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = note_signal;
+    sa.sa_flags = SA_RESETHAND; /* no SA_RESTART: a blocking call returns EINTR */
     sigemptyset(&sa.sa_mask);
     caught = 0;
     sigaction(SIGINT, &sa, &old_int);

@@ -74,8 +74,13 @@ int letter_load(const char *path, letter **out, omr_error *err) {
     load_lines(config_lookup(&cfg, "signature"), &l->signature, &l->n_signature);
     l->address_x = 115.0;
     l->address_y = 52.0;
-    config_lookup_float(&cfg, "address_x", &l->address_x);
-    config_lookup_float(&cfg, "address_y", &l->address_y);
+    int whole;
+    if (!config_lookup_float(&cfg, "address_x", &l->address_x) &&
+        config_lookup_int(&cfg, "address_x", &whole)) /* 110 as well as 110.0 */
+        l->address_x = whole;
+    if (!config_lookup_float(&cfg, "address_y", &l->address_y) &&
+        config_lookup_int(&cfg, "address_y", &whole))
+        l->address_y = whole;
     if (!l->web || !l->contact || !l->n_sender)
         rc = omr_fail(err, OMR_ERR_INVALID,
                       "%s: the letter needs web (the address for answering online), contact "
