@@ -2,7 +2,7 @@
  * test_frame_recheck.c — forms scanned before the sample was imported: at
  * `omr frame import` the returns already in the ledger are checked against
  * the new frame. A code not in it is flagged not_in_frame (records.csv's
- * flags, the import's message); importing a frame that holds the code clears
+ * flags, the import's message, omr status); importing a frame that holds the code clears
  * the flag again; other flags of a return are kept. Runs the real omr binary.
  */
 #include "helpers.h"
@@ -37,6 +37,7 @@ Test(frame_recheck, returns_scanned_before_the_frame_are_flagged_then_cleared, .
              "printf 'code,unit\\n%%s,A\\n%%s,B\\n%%s,C\\n' $(cat codes.txt) > three.csv && "
              "$O frame import two.csv --template ekb-2024 --db l.db 2> import1.txt && "
              "$O export --db l.db --out out1 >/dev/null 2>&1 && "
+             "$O status --db l.db > status1.txt 2>&1 && "
              "$O frame import three.csv --replace --template ekb-2024 --db l.db 2> import2.txt && "
              "$O export --db l.db --out out2 >/dev/null 2>&1",
              dir, here, omr);
@@ -62,6 +63,10 @@ Test(frame_recheck, returns_scanned_before_the_frame_are_flagged_then_cleared, .
     cr_assert(strstr(row_of(records, codes[2], row, sizeof row), "not_in_frame"), "%s", row);
     for (int i = 0; i < 2; i++)
         cr_assert(!strstr(row_of(records, codes[i], row, sizeof row), "not_in_frame"), "%s", row);
+    /* omr status counts it, whenever it was scanned */
+    snprintf(path, sizeof path, "%s/status1.txt", dir);
+    read_all(path, text, sizeof text);
+    cr_assert(strstr(text, "not in the frame: 1 return in all"), "%s", text);
     /* the frame replaced by one holding all three: the flag is cleared */
     snprintf(path, sizeof path, "%s/import2.txt", dir);
     read_all(path, text, sizeof text);

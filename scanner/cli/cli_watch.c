@@ -198,7 +198,7 @@ static void print_status_json(const watch_status *s) {
                                                 "message", s->errors[i].message));
     json_t *root = json_pack(
         "{s:b, s:I, s:s, s:s, s:{s:I, s:s?, s:f}, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:f, s:I}, s:I, s:I, "
-        "s:o}",
+        "s:I, s:o}",
         "running", s->running, "pid", (json_int_t)s->pid, "started_at", s->started_at, "inbox", s->inbox,
         "waiting", "files", (json_int_t)s->waiting, "oldest", *s->oldest_name ? s->oldest_name : NULL,
         "oldest_seconds", s->oldest_seconds, "in_progress", (json_int_t)s->in_progress, "today", "done",
@@ -206,7 +206,8 @@ static void print_status_json(const watch_status *s) {
         (json_int_t)s->duplicates_today, "forms", (json_int_t)s->forms_today, "second_returns",
         (json_int_t)s->second_returns_today, "not_in_frame", (json_int_t)s->not_in_frame_today, "forms", "last_hour",
         (json_int_t)s->forms_last_hour, "per_hour_today", s->forms_per_hour, "total", (json_int_t)s->forms_total,
-        "ocr_waiting", (json_int_t)s->ocr_waiting, "review_open", (json_int_t)s->review_open, "last_errors", errors);
+        "ocr_waiting", (json_int_t)s->ocr_waiting, "review_open", (json_int_t)s->review_open,
+        "not_in_frame_total", (json_int_t)s->not_in_frame_total, "last_errors", errors);
     char *text = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
     if (text)
         printf("%s\n", text);
@@ -242,6 +243,10 @@ static void print_status_text(const watch_status *s, const char *db) {
     printf("forms per hour: %ld in the last hour, %.0f on average today; %ld forms in all\n", s->forms_last_hour,
            s->forms_per_hour, s->forms_total);
     printf("comments waiting for OCR: %ld; review items open: %ld\n", s->ocr_waiting, s->review_open);
+    if (s->not_in_frame_total)
+        printf("not in the frame: %ld return%s in all, flagged not_in_frame (a misread, or a form from "
+               "another survey; omr report response-rate lists them)\n",
+               s->not_in_frame_total, s->not_in_frame_total == 1 ? "" : "s");
     if (s->n_errors) {
         printf("last errors:\n");
         for (size_t i = 0; i < s->n_errors; i++)
