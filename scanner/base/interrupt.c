@@ -18,7 +18,9 @@ void interrupt_catch(void) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = note_signal;
-    sa.sa_flags = SA_RESETHAND; /* no SA_RESTART: a blocking call returns EINTR */
+    /* SA_RESTART: a read or an fsync in hand (SQLite's, libtiff's) goes on; the
+     * batch looks at the flag between pages */
+    sa.sa_flags = SA_RESETHAND | SA_RESTART;
     sigemptyset(&sa.sa_mask);
     caught = 0;
     sigaction(SIGINT, &sa, &old_int);
@@ -34,4 +36,5 @@ void interrupt_release(void) {
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     installed = 0;
+    caught = 0; /* noted by the batch (scan_summary.interrupted); not left for the next */
 }

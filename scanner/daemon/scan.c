@@ -869,6 +869,7 @@ int scan_batch(const scan_options *o, char *const *inputs, size_t n_inputs, scan
     char out_real[PATH_MAX];
     const char *skip = realpath(o->out_dir, out_real) ? out_real : NULL;
 
+    interrupt_catch(); /* Ctrl-C from here on: stop at the next page, drop that file (scan.h) */
     omr_db *db = NULL;
     char temp_db[4096] = "";
     rc = o->db_path ? store_open(o->db_path, &db, err) : open_temp_ledger(temp_db, sizeof temp_db, &db, err);
@@ -876,6 +877,7 @@ int scan_batch(const scan_options *o, char *const *inputs, size_t n_inputs, scan
         store_close(db);
         if (*temp_db)
             remove_temp_ledger(temp_db);
+        interrupt_release();
         return rc;
     }
     char ids[1024];
@@ -885,7 +887,7 @@ int scan_batch(const scan_options *o, char *const *inputs, size_t n_inputs, scan
     reject_list unreadable = {0};
     path_list files = {0};
     walk_state walk = {0};
-    for (size_t i = 0; i < n_inputs; i++)
+    for (size_t i = 0; i < n_inputs && !interrupt_pending(); i++)
         collect(inputs[i], skip, &walk, &files, &unreadable);
     summary->files = files.count;
     summary->skipped_folders = walk.skipped_folders;
@@ -905,7 +907,6 @@ int scan_batch(const scan_options *o, char *const *inputs, size_t n_inputs, scan
     scan_read_ahead ahead = {0};
     int reading_ahead = rc == OMR_OK && o->jobs > 1 && files.count > 1 &&
                         read_ahead_start(&ahead, o, files.paths, files.count, o->jobs);
-    interrupt_catch(); /* Ctrl-C: stop at the next page, drop that file (scan.h) */
     progress_set_total(o->progress, files.count);
     size_t files_done = 0; /* read to their end (a file dropped at Ctrl-C is not) */
     for (size_t f = 0; rc == OMR_OK && f < files.count && !interrupt_pending(); f++) {
