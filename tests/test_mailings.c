@@ -199,3 +199,40 @@ Test(mailings, waves_letters_reminders_and_the_rate_per_wave, .timeout = 240) {
     cr_assert(strstr(text, "some codes had this wave already"), "%s", text);
     rm_rf(dir);
 }
+
+/* Names and addresses from a file of their own (kept out of the ledger, so
+ * out of the analysis exports): the letter shows them; a recipient missing
+ * from the file refuses the whole print run. */
+Test(mailings, addresses_from_a_file_kept_out_of_the_ledger, .timeout = 120) {
+    char *dir = test_tempdir();
+    char here[2048], cmd[8192];
+    cr_assert_not_null(getcwd(here, sizeof here));
+    snprintf(cmd, sizeof cmd,
+             "cd %s && O=%s/%s && $O frame codes 3 > c.txt && "
+             "{ echo code,unit; for c in $(cat c.txt); do echo $c,A; done; } > f.csv && "
+             "$O frame import f.csv --template ekb-2024 --db l.db 2>/dev/null && "
+             "{ printf '\\357\\273\\277code;namn;adress;postnummer;ort\\n'; i=0; for c in $(cat c.txt); do "
+             "i=$((i+1)); echo \"$c;Eva Ek $i;Storgatan $i;111 2$i;STOCKHOLM\"; done; } > adr.csv && "
+             "$O frame mail --wave invitation --db l.db --addresses adr.csv --out a.pdf --quiet "
+             "2>/dev/null && head -3 adr.csv > short.csv && "
+             "{ $O frame mail --wave invitation --db l.db --addresses short.csv --out b.pdf "
+             "--no-record 2> short.txt; echo $? > short.rc; }",
+             dir, here, getenv("OMR_BIN"));
+    cr_assert_eq(system(cmd), 0);
+    char path[4096];
+    snprintf(path, sizeof path, "file://%s/a.pdf", dir);
+    PopplerDocument *doc = poppler_document_new_from_file(path, NULL, NULL);
+    cr_assert_not_null(doc);
+    char *t = page_text(doc, 6); /* the third letter */
+    cr_assert(strstr(t, "Eva Ek 3") && strstr(t, "Storgatan 3") && strstr(t, "STOCKHOLM"), "%s", t);
+    g_free(t);
+    g_object_unref(doc);
+    char text[1024];
+    read_all(dir, "short.rc", text, sizeof text);
+    cr_assert_str_eq(text, "1\n");
+    read_all(dir, "short.txt", text, sizeof text);
+    cr_assert(strstr(text, "has no address for"), "%s", text);
+    snprintf(path, sizeof path, "%s/b.pdf", dir);
+    cr_assert_neq(access(path, F_OK), 0, "a run with a letter missing its address was printed");
+    rm_rf(dir);
+}

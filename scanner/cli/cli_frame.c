@@ -45,14 +45,17 @@ static const char *const frame_usage =
     "        the codes with neither a return nor an undeliverable envelope, one a line;\n"
     "        --render also prints their forms as one PDF; the mailing is recorded\n"
     "  omr frame mail --wave invitation|reminder1|reminder2 [--template T] --out FILE.pdf\n"
-    "                 [--letter L] [--sent DATE] [--list FILE] [--no-record] [--quiet]\n"
+    "                 [--letter L] [--sent DATE] [--list FILE] [--addresses FILE.csv]\n"
+    "                 [--no-record] [--quiet]\n"
     "        one PDF for the printer: per respondent the wave's letter (purpose, login\n"
     "        code, web address, contact; name and address in the envelope window when\n"
     "        the frame has name/address columns), then the form. The invitation goes to\n"
     "        the whole frame less undeliverable envelopes, a reminder to those sent the\n"
     "        wave before who have not answered. The wave is recorded with its posting\n"
     "        date (--sent, default today): a return counts for the last wave sent before\n"
-    "        it arrived. L: a letter file (default templates/T-letter.cfg)\n"
+    "        it arrived. L: a letter file (default templates/T-letter.cfg). --addresses:\n"
+    "        names and addresses from a CSV (code, namn, adress, postnummer, ort) read\n"
+    "        now and kept out of the ledger (frame columns reach the analysis exports)\n"
     "  omr frame waves [--template T]   the response rate after each wave, cumulative\n"
     "\n"
     "--db PATH is the ledger (default omr.db). T may be left out when the ledger\n"
@@ -340,17 +343,25 @@ typedef struct {
     int wave;
     char *const *codes;
     const char *date;
+    const letter_addresses *addresses; /* --addresses: names kept out of the ledger */
     progress *progress;
 } mail_run;
 
 static int mail_letter(cairo_t *cr, size_t i, void *user, omr_error *err) {
     const mail_run *m = user;
-    frame_strings names, values;
-    int rc = mailings_frame_values(m->db, m->template_id, m->codes[i], &names, &values, err);
-    if (rc != OMR_OK)
-        return rc;
+    frame_strings names = {0}, values = {0};
     char name[128], lines[3][128];
-    size_t k = letter_address_from_frame(names.items, values.items, names.count, name, lines);
+    size_t k;
+    int rc = OMR_OK;
+    if (m->addresses) /* checked before printing: every code has its row */
+        k = letter_address_from_frame(m->addresses->names,
+                                      letter_addresses_find(m->addresses, m->codes[i]),
+                                      m->addresses->n_names, name, lines);
+    else if ((rc = mailings_frame_values(m->db, m->template_id, m->codes[i], &names, &values,
+                                         err)) != OMR_OK)
+        return rc;
+    else
+        k = letter_address_from_frame(names.items, values.items, names.count, name, lines);
     const char *const address[3] = {lines[0], lines[1], lines[2]};
     letter_recipient r = {.code = m->codes[i], .name = name, .address = address, .n_address = k};
     rc = letter_draw(cr, m->letter, m->wave, &r, m->date, err);
@@ -382,7 +393,7 @@ static int parse_sent(const char *text, char iso[32]) {
 }
 
 typedef struct {
-    const char *wave, *out, *letter, *sent, *list;
+    const char *wave, *out, *letter, *sent, *list, *addresses;
     int record, quiet;
 } mail_options;
 
@@ -424,6 +435,19 @@ static int frame_mail_cmd(omr_db *db, const char *template_id, const mail_option
         fprintf(stderr, "omr frame mail: %s\n", err.message);
         status = rc == OMR_ERR_INVALID ? EXIT_USAGE : EXIT_OUTPUT;
     }
+    letter_addresses *addresses = NULL;
+    if (status == EXIT_DONE && mo->addresses) {
+        if (letter_addresses_load(mo->addresses, &addresses, &err) != OMR_OK) {
+            fprintf(stderr, "omr frame mail: %s\n", err.message);
+            status = EXIT_REJECTED;
+        }
+        for (size_t i = 0; status == EXIT_DONE && i < codes.count; i++)
+            if (!letter_addresses_find(addresses, codes.items[i])) {
+                fprintf(stderr, "omr frame mail: %s has no address for %s (and maybe others); "
+                                "nothing printed\n", mo->addresses, codes.items[i]);
+                status = EXIT_REJECTED;
+            }
+    }
     char date[11];
     snprintf(date, sizeof date, "%.10s", sent);
     if (status == EXIT_DONE && codes.count == 0)
@@ -431,7 +455,7 @@ static int frame_mail_cmd(omr_db *db, const char *template_id, const mail_option
                 mailing_wave_name(wave), template_id);
     else if (status == EXIT_DONE) {
         mail_run m = {.db = db, .template_id = template_id, .letter = l, .wave = wave,
-                      .codes = codes.items, .date = date,
+                      .codes = codes.items, .date = date, .addresses = addresses,
                       .progress = mo->quiet ? NULL
                                             : progress_new(stderr, "omr frame mail", "letters",
                                                            codes.count)};
@@ -469,6 +493,7 @@ static int frame_mail_cmd(omr_db *db, const char *template_id, const mail_option
                 mo->record ? sent : "",
                 mo->record && added < codes.count ? " (some codes had this wave already)" : "");
     frame_strings_free(&codes);
+    letter_addresses_free(addresses);
     template_free(t);
     letter_free(l);
     return status;
@@ -509,6 +534,7 @@ int cmd_frame(int argc, char **argv) {
                                             {"sent", required_argument, 0, 's'},
                                             {"list", required_argument, 0, 'l'},
                                             {"quiet", no_argument, 0, 'q'},
+                                            {"addresses", required_argument, 0, 'A'},
                                             {"help", no_argument, 0, 'h'},
                                             {0, 0, 0, 0}};
     const char *db_path = "omr.db", *template_id = NULL, *codes_file = NULL, *out = NULL,
@@ -531,6 +557,7 @@ int cmd_frame(int argc, char **argv) {
         case 's': mo.sent = optarg; break;
         case 'l': mo.list = optarg; break;
         case 'q': mo.quiet = 1; break;
+        case 'A': mo.addresses = optarg; break;
         case 'h': fputs(frame_usage, stdout); return EXIT_DONE;
         default: fputs(frame_usage, stderr); return EXIT_USAGE;
         }

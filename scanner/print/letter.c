@@ -6,7 +6,9 @@
  */
 #include "print/letter.h"
 
+#include <csv.h>
 #include <libconfig.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -259,4 +261,146 @@ int letter_draw(cairo_t *cr, const letter *l, int wave, const letter_recipient *
     if (rc == OMR_OK)
         cairo_show_page(cr);
     return rc;
+}
+
+/* ---- an address file kept out of the ledger ------------------------------------------ */
+
+typedef struct {
+    letter_addresses *a;
+    char **row;
+    size_t n, cap;
+    size_t line;
+    int bad;
+    omr_error *err;
+    const char *path;
+} address_reader;
+
+static void address_cell(void *data, size_t len, void *r) {
+    address_reader *ar = r;
+    if (ar->bad)
+        return;
+    if (ar->n == ar->cap) {
+        size_t cap = ar->cap ? ar->cap * 2 : 8;
+        char **grown = realloc(ar->row, cap * sizeof *grown);
+        if (!grown) {
+            ar->bad = omr_fail(ar->err, OMR_ERR_MEMORY, "out of memory reading %s", ar->path);
+            return;
+        }
+        ar->row = grown;
+        ar->cap = cap;
+    }
+    char *cell = malloc(len + 1);
+    if (!cell) {
+        ar->bad = omr_fail(ar->err, OMR_ERR_MEMORY, "out of memory reading %s", ar->path);
+        return;
+    }
+    memcpy(cell, data ? data : "", len);
+    cell[len] = 0;
+    if (ar->line == 0 && ar->n == 0 && len >= 3 && memcmp(cell, "\xEF\xBB\xBF", 3) == 0)
+        memmove(cell, cell + 3, len - 2); /* a byte order mark */
+    ar->row[ar->n++] = cell;
+}
+
+static void free_row(char **row, size_t n) {
+    for (size_t i = 0; row && i < n; i++)
+        free(row[i]);
+    free(row);
+}
+
+static void address_row(int c, void *r) {
+    (void)c;
+    address_reader *ar = r;
+    letter_addresses *a = ar->a;
+    ar->line++;
+    if (ar->bad) {
+        free_row(ar->row, ar->n);
+    } else if (ar->line == 1) {
+        a->names = ar->row;
+        a->n_names = ar->n;
+    } else if (ar->n == 1 && !*ar->row[0]) {
+        free_row(ar->row, ar->n); /* a blank line */
+    } else if (ar->n != a->n_names) {
+        ar->bad = omr_fail(ar->err, OMR_ERR_INVALID, "%s:%zu: %zu fields, but the header has %zu",
+                           ar->path, ar->line, ar->n, a->n_names);
+        free_row(ar->row, ar->n);
+    } else {
+        char ***grown = realloc(a->rows, (a->n_rows + 1) * sizeof *grown);
+        if (!grown) {
+            ar->bad = omr_fail(ar->err, OMR_ERR_MEMORY, "out of memory reading %s", ar->path);
+            free_row(ar->row, ar->n);
+        } else {
+            a->rows = grown;
+            a->rows[a->n_rows++] = ar->row;
+        }
+    }
+    ar->row = NULL;
+    ar->n = ar->cap = 0;
+}
+
+int letter_addresses_load(const char *path, letter_addresses **out, omr_error *err) {
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return omr_fail(err, OMR_ERR_IO, "cannot read the address file %s", path);
+    letter_addresses *a = calloc(1, sizeof *a);
+    struct csv_parser parser;
+    if (!a || csv_init(&parser, CSV_APPEND_NULL) != 0) {
+        fclose(f);
+        free(a);
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory reading %s", path);
+    }
+    char buf[65536];
+    size_t got = fread(buf, 1, sizeof buf, f);
+    /* ';' when the header has ';' and no ',' (Excel in Swedish) */
+    const char *nl = memchr(buf, '\n', got);
+    size_t head = nl ? (size_t)(nl - buf) : got;
+    if (memchr(buf, ';', head) && !memchr(buf, ',', head))
+        csv_set_delim(&parser, ';');
+    address_reader ar = {.a = a, .err = err, .path = path};
+    int rc = OMR_OK;
+    for (; got > 0 && !ar.bad; got = fread(buf, 1, sizeof buf, f))
+        if (csv_parse(&parser, buf, got, address_cell, address_row, &ar) != got)
+            ar.bad = omr_fail(err, OMR_ERR_INVALID, "%s: %s", path,
+                              csv_strerror(csv_error(&parser)));
+    if (!ar.bad)
+        csv_fini(&parser, address_cell, address_row, &ar);
+    free_row(ar.row, ar.n);
+    csv_free(&parser);
+    fclose(f);
+    if (ar.bad)
+        rc = ar.bad;
+    size_t col = 0;
+    while (rc == OMR_OK && col < a->n_names && strcasecmp(a->names[col], "code") != 0)
+        col++;
+    if (rc == OMR_OK && col == a->n_names)
+        rc = omr_fail(err, OMR_ERR_INVALID, "%s: no column \"code\"", path);
+    a->code_col = col;
+    for (size_t i = 0; rc == OMR_OK && i < a->n_rows; i++)
+        for (size_t j = 0; rc == OMR_OK && j < i; j++)
+            if (strcasecmp(a->rows[i][col], a->rows[j][col]) == 0)
+                rc = omr_fail(err, OMR_ERR_INVALID, "%s: code %s is given twice", path,
+                              a->rows[i][col]);
+    if (rc != OMR_OK) {
+        letter_addresses_free(a);
+        return rc;
+    }
+    *out = a;
+    return OMR_OK;
+}
+
+char *const *letter_addresses_find(const letter_addresses *a, const char *code) {
+    for (size_t i = 0; a && i < a->n_rows; i++)
+        if (strcasecmp(a->rows[i][a->code_col], code) == 0)
+            return a->rows[i];
+    return NULL;
+}
+
+void letter_addresses_free(letter_addresses *a) {
+    if (!a)
+        return;
+    free_row(a->names, a->n_names);
+    for (size_t i = 0; i < a->n_rows; i++)
+        free_row(a->rows[i], a->n_names);
+    free(a->rows);
+    free(a);
 }

@@ -3,7 +3,9 @@
  * each respondent's form: who sends it, the survey's purpose, that answering
  * is voluntary, the login code and the web address for answering online,
  * whom to contact, and — when the frame has address columns — the recipient's
- * name and address where a window envelope shows it. One letter file per
+ * name and address where a window envelope shows it (from the frame's
+ * columns, or from an address file read at print time and never stored:
+ * letter_addresses). One letter file per
  * survey (libconfig, templates/<template>-letter.cfg; see
  * templates/ekb-2024-letter.cfg), with a text per wave: invitation, reminder
  * 1, reminder 2. Drawn with cairo through forms/draw.c's text (one renderer).
@@ -62,6 +64,24 @@ typedef struct {
  * `lines` (each a buffer of 128); returns the number of lines. */
 size_t letter_address_from_frame(char *const *names, char *const *values, size_t n,
                                  char name[128], char lines[3][128]);
+
+/* Names and addresses kept out of the ledger: a CSV file (UTF-8, ',' or ';')
+ * with a `code` column and the address columns letter_address_from_frame
+ * knows, read when the mailing is printed. Rows in file order. */
+typedef struct {
+    char **names;      /* the header's cells */
+    size_t n_names;
+    char ***rows;      /* n_rows rows of n_names cells */
+    size_t n_rows;
+    size_t code_col;
+} letter_addresses;
+
+/* Reads the file; OMR_ERR_INVALID (with the line) for a row of the wrong
+ * width, a missing code column or a code given twice. */
+int letter_addresses_load(const char *path, letter_addresses **out, omr_error *err);
+/* The row of `code` (case ignored), or NULL. */
+char *const *letter_addresses_find(const letter_addresses *a, const char *code);
+void letter_addresses_free(letter_addresses *a);
 
 /* Draws the letter of `wave` (1..3) for one recipient as one A4 page on cr
  * (user space in millimetres, (0,0) top left) and ends the page.
