@@ -19,10 +19,10 @@ static const char *const usage_text =
     "                                  a first template from a blank form omr did not print\n"
     "  omr template preview T [BLANK] --out PNG\n"
     "                                  the template's boxes drawn over the blank form\n"
-    "  omr render T --codes FILE [--format pdf|png|tiff] [--dpi N] --out PATH\n"
+    "  omr render T --codes FILE [--format pdf|png|tiff] [--dpi N] [--quiet] --out PATH\n"
     "                                  print personalised forms\n"
     "  omr scan --template T [--template T2 ...] --out DIR [--calibration C]\n"
-    "           [--no-ocr] [--languages swe+eng] [--db PATH] INPUT...\n"
+    "           [--no-ocr] [--languages swe+eng] [--db PATH] [--quiet] INPUT...\n"
     "                                  read scanned forms into records\n"
     "  omr watch --config FILE | --inbox DIR --archive DIR --rejected DIR --out DIR\n"
     "           --template T [--db PATH] [--workers N] ...\n"
@@ -36,6 +36,9 @@ static const char *const usage_text =
     "                                  manage operator accounts\n"
     "  omr frame import|codes|undeliverable|web-returns|reminders ... [--db PATH]\n"
     "                                  the sample: who was sent a form, who answered\n"
+    "  omr frame mail --wave invitation|reminder1|reminder2 --out FILE.pdf [--db PATH]\n"
+    "                                  a mailing: letter + form per respondent, recorded\n"
+    "  omr frame waves [--db PATH]     the response rate after each mailing wave\n"
     "  omr report response-rate [--format csv|text] [--db PATH]\n"
     "  omr report [--weight VAR,...] --out DIR [--db PATH]\n"
     "  omr report export-analysis [--excel] --out DIR [--db PATH]\n"
@@ -43,7 +46,8 @@ static const char *const usage_text =
     "\n"
     "T is a template file or a name in templates/ (e.g. ekb-2024).\n"
     "Exit status: 0 done, 1 some input rejected, 2 usage or template error,\n"
-    "3 output could not be written. See README.md for details.\n";
+    "3 output could not be written. Long commands show progress on standard error\n"
+    "(--quiet: none). See README.md for details.\n";
 
 int cli_usage(FILE *out, int status) {
     fputs(usage_text, out);

@@ -1,5 +1,5 @@
 /*
- * cli_frame.c — `omr frame import|codes|undeliverable|web-returns|reminders`:
+ * cli_frame.c — `omr frame import|codes|undeliverable|web-returns|reminders|mail|waves`:
  * the sample frame in the ledger (frame.h). Parses options, calls frame.c,
  * prints what happened and every problem as FILE:LINE: reason, and returns
  * the exit status of cli.h (1 when a file was refused: nothing of it was
@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -17,13 +18,18 @@
 #include "survey/frame.h"
 #include "reading/identify.h"
 #include "print/render.h"
+#include "base/progress.h"
+#include "ledger/frame/mailings.h"
+#include "ledger/frame_check.h"
+#include "print/letter.h"
+#include "survey/report_waves.h"
 #include "ledger/store.h"
 #include "reading/reference.h"
 
 static const char *const frame_usage =
     "usage: omr frame ACTION [--db PATH] [OPTIONS]\n"
     "\n"
-    "  omr frame import --template T [--no-check-digit] [--replace] FILE.csv\n"
+    "  omr frame import --template T [--no-check-digit] [--replace] [--quiet] FILE.csv\n"
     "        load the sample: columns code, unit and background variables; a file with\n"
     "        any problem (duplicate code, bad check character, missing column or cell,\n"
     "        broken encoding) is refused whole, every problem listed as FILE:LINE\n"
@@ -38,10 +44,24 @@ static const char *const frame_usage =
     "  omr frame reminders [--template T] --out FILE [--render PDF] [--no-record]\n"
     "        the codes with neither a return nor an undeliverable envelope, one a line;\n"
     "        --render also prints their forms as one PDF; the mailing is recorded\n"
+    "  omr frame mail --wave invitation|reminder1|reminder2 [--template T] --out FILE.pdf\n"
+    "                 [--letter L] [--sent DATE] [--list FILE] [--addresses FILE.csv]\n"
+    "                 [--no-record] [--quiet]\n"
+    "        one PDF for the printer: per respondent the wave's letter (purpose, login\n"
+    "        code, web address, contact; name and address in the envelope window when\n"
+    "        the frame has name/address columns), then the form. The invitation goes to\n"
+    "        the whole frame less undeliverable envelopes, a reminder to those sent the\n"
+    "        wave before who have not answered. The wave is recorded with its posting\n"
+    "        date (--sent, default today): a return counts for the last wave sent before\n"
+    "        it arrived. L: a letter file (default templates/T-letter.cfg). --addresses:\n"
+    "        names and addresses from a CSV (code, namn, adress, postnummer, ort) read\n"
+    "        now and kept out of the ledger (frame columns reach the analysis exports)\n"
+    "  omr frame waves [--template T]   the response rate after each wave, cumulative\n"
     "\n"
     "--db PATH is the ledger (default omr.db). T may be left out when the ledger\n"
     "holds one frame. Exit status: 0 done, 1 input refused (nothing of it written),\n"
-    "2 usage error, 3 the ledger could not be written.\n";
+    "2 usage error, 3 the ledger could not be written.\n"
+    "Long runs show progress on standard error (a bar on a terminal); --quiet: none.\n";
 
 static void print_problems(const char *file, const frame_problems *p) {
     size_t shown = p->count < 200 ? p->count : 200;
@@ -62,7 +82,8 @@ static omr_db *frame_open_ledger(const char *path, int must_exist) {
     }
     omr_db *db = NULL;
     omr_error err = {0};
-    if (store_open(path, &db, &err) != OMR_OK || frame_open(db, &err) != OMR_OK) {
+    if (store_open(path, &db, &err) != OMR_OK || frame_open(db, &err) != OMR_OK ||
+        mailings_open(db, &err) != OMR_OK) {
         fprintf(stderr, "omr frame: %s\n", err.message);
         store_close(db);
         return NULL;
@@ -71,7 +92,7 @@ static omr_db *frame_open_ledger(const char *path, int must_exist) {
 }
 
 static int frame_import_cmd(omr_db *db, const char *template_id, int check_digits, int replace,
-                            const char *file) {
+                            int quiet, const char *file) {
     if (!template_id) {
         fprintf(stderr, "omr frame import: say which questionnaire with --template T\n");
         return EXIT_USAGE;
@@ -80,11 +101,14 @@ static int frame_import_cmd(omr_db *db, const char *template_id, int check_digit
     if (!t)
         return EXIT_USAGE;
     frame_import_options o = {.template_id = t->id, .tmpl = t, .check_digits = check_digits,
-                              .replace = replace};
+                              .replace = replace,
+                              .progress = quiet ? NULL : progress_new(stderr, "omr frame import",
+                                                                      "rows", 0)};
     frame_problems p = {0};
     size_t n = 0;
     omr_error err = {0};
     int rc = frame_import_csv(db, file, &o, &p, &n, &err);
+    progress_finish(o.progress);
     int status = EXIT_DONE;
     if (rc == OMR_ERR_INVALID) {
         print_problems(file, &p);
@@ -93,9 +117,22 @@ static int frame_import_cmd(omr_db *db, const char *template_id, int check_digit
     } else if (rc != OMR_OK) {
         fprintf(stderr, "omr frame import: %s\n", err.message);
         status = rc == OMR_ERR_IO && access(file, R_OK) != 0 ? EXIT_USAGE : EXIT_OUTPUT;
-    } else
+    } else {
         fprintf(stderr, "omr frame import: %zu codes of %s imported from %s%s\n", n, t->id, file,
                 replace ? " (the earlier frame replaced)" : "");
+        /* forms scanned before the sample arrived: flagged or cleared now */
+        size_t flagged = 0, cleared = 0;
+        if (frame_check_recheck_returns(db, t->id, &flagged, &cleared, &err) != OMR_OK) {
+            fprintf(stderr, "omr frame import: the returns already scanned were not re-checked: %s\n",
+                    err.message);
+            status = EXIT_OUTPUT;
+        } else if (flagged || cleared)
+            fprintf(stderr,
+                    "omr frame import: of the returns scanned before, %zu are not in the frame "
+                    "(flagged not_in_frame, see omr status and the report) and %zu now are "
+                    "(flag cleared)\n",
+                    flagged, cleared);
+    }
     frame_problems_clear(&p);
     template_free(t);
     return status;
@@ -297,6 +334,187 @@ static int frame_reminders_cmd(omr_db *db, const char *template_id, const char *
     return status;
 }
 
+/* ---- mailings: letter + form per respondent, per wave --------------------------------------- */
+
+typedef struct {
+    omr_db *db;
+    const char *template_id;
+    const letter *letter;
+    int wave;
+    char *const *codes;
+    const char *date;
+    const letter_addresses *addresses; /* --addresses: names kept out of the ledger */
+    progress *progress;
+} mail_run;
+
+static int mail_letter(cairo_t *cr, size_t i, void *user, omr_error *err) {
+    const mail_run *m = user;
+    frame_strings names = {0}, values = {0};
+    char name[128], lines[3][128];
+    size_t k;
+    int rc = OMR_OK;
+    if (m->addresses) /* checked before printing: every code has its row */
+        k = letter_address_from_frame(m->addresses->names,
+                                      letter_addresses_find(m->addresses, m->codes[i]),
+                                      m->addresses->n_names, name, lines);
+    else if ((rc = mailings_frame_values(m->db, m->template_id, m->codes[i], &names, &values,
+                                         err)) != OMR_OK)
+        return rc;
+    else
+        k = letter_address_from_frame(names.items, values.items, names.count, name, lines);
+    const char *const address[3] = {lines[0], lines[1], lines[2]};
+    letter_recipient r = {.code = m->codes[i], .name = name, .address = address, .n_address = k};
+    rc = letter_draw(cr, m->letter, m->wave, &r, m->date, err);
+    frame_strings_free(&names);
+    frame_strings_free(&values);
+    return rc;
+}
+
+static void mail_progress(size_t i, void *user) {
+    const mail_run *m = user;
+    progress_update(m->progress, i + 1, NULL);
+}
+
+/* --sent: a date (posted that day, 00:00 UTC) or an ISO 8601 UTC time, into iso[32]. */
+static int parse_sent(const char *text, char iso[32]) {
+    struct tm tm = {0};
+    const char *end = strptime(text, "%Y-%m-%d", &tm);
+    if (end && !*end) {
+        strftime(iso, 32, "%Y-%m-%dT00:00:00Z", &tm);
+        return 1;
+    }
+    memset(&tm, 0, sizeof tm);
+    end = strptime(text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (end && !*end) {
+        strftime(iso, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        return 1;
+    }
+    return 0;
+}
+
+typedef struct {
+    const char *wave, *out, *letter, *sent, *list, *addresses;
+    int record, quiet;
+} mail_options;
+
+static int frame_mail_cmd(omr_db *db, const char *template_id, const mail_options *mo) {
+    int wave = mailing_wave_parse(mo->wave);
+    char sent[32];
+    if (!wave) {
+        fprintf(stderr, "omr frame mail: --wave is invitation, reminder1 or reminder2\n");
+        return EXIT_USAGE;
+    }
+    if (mo->sent ? !parse_sent(mo->sent, sent) : (store_now(sent), 0)) {
+        fprintf(stderr, "omr frame mail: --sent \"%s\" is not a date like 2024-03-01 (or "
+                        "2024-03-01T08:00:00Z)\n", mo->sent);
+        return EXIT_USAGE;
+    }
+    char letter_name[200];
+    snprintf(letter_name, sizeof letter_name, "%s-letter", template_id);
+    char *letter_path = omr_find_data_file("templates", "OMR_TEMPLATE_DIR",
+                                           mo->letter ? mo->letter : letter_name);
+    if (!letter_path) {
+        fprintf(stderr, "omr frame mail: no letter \"%s\" (a file, or templates/%s.cfg)\n",
+                mo->letter ? mo->letter : letter_name, letter_name);
+        return EXIT_USAGE;
+    }
+    omr_error err = {0};
+    letter *l = NULL;
+    int rc = letter_load(letter_path, &l, &err);
+    free(letter_path);
+    if (rc != OMR_OK) {
+        fprintf(stderr, "omr frame mail: %s\n", err.message);
+        return EXIT_USAGE;
+    }
+    omr_template *t = cli_load_template("frame mail", template_id);
+    frame_strings codes = {0};
+    int status = EXIT_DONE;
+    if (!t)
+        status = EXIT_USAGE;
+    else if ((rc = mailings_recipients(db, template_id, wave, &codes, &err)) != OMR_OK) {
+        fprintf(stderr, "omr frame mail: %s\n", err.message);
+        status = rc == OMR_ERR_INVALID ? EXIT_USAGE : EXIT_OUTPUT;
+    }
+    letter_addresses *addresses = NULL;
+    if (status == EXIT_DONE && mo->addresses) {
+        if (letter_addresses_load(mo->addresses, &addresses, &err) != OMR_OK) {
+            fprintf(stderr, "omr frame mail: %s\n", err.message);
+            status = EXIT_REJECTED;
+        }
+        for (size_t i = 0; status == EXIT_DONE && i < codes.count; i++)
+            if (!letter_addresses_find(addresses, codes.items[i])) {
+                fprintf(stderr, "omr frame mail: %s has no address for %s (and maybe others); "
+                                "nothing printed\n", mo->addresses, codes.items[i]);
+                status = EXIT_REJECTED;
+            }
+    }
+    char date[11];
+    snprintf(date, sizeof date, "%.10s", sent);
+    if (status == EXIT_DONE && codes.count == 0)
+        fprintf(stderr, "omr frame mail: nobody is due the %s of %s; nothing printed\n",
+                mailing_wave_name(wave), template_id);
+    else if (status == EXIT_DONE) {
+        mail_run m = {.db = db, .template_id = template_id, .letter = l, .wave = wave,
+                      .codes = codes.items, .date = date, .addresses = addresses,
+                      .progress = mo->quiet ? NULL
+                                            : progress_new(stderr, "omr frame mail", "letters",
+                                                           codes.count)};
+        render_hooks hooks = {.before_form = mail_letter, .after_form = mail_progress, .user = &m};
+        rc = render_forms_with(t, codes.items, codes.count, RENDER_PDF, 300, mo->out, &hooks, &err);
+        progress_finish(m.progress);
+        if (rc != OMR_OK) {
+            fprintf(stderr, "omr frame mail: %s; nothing recorded\n", err.message);
+            status = EXIT_OUTPUT;
+        }
+    }
+    if (status == EXIT_DONE && codes.count && mo->list) {
+        FILE *f = strcmp(mo->list, "-") == 0 ? stdout : fopen(mo->list, "w");
+        for (size_t i = 0; f && i < codes.count; i++)
+            fprintf(f, "%s\n", codes.items[i]);
+        if (!f || (f == stdout ? fflush(f) : fclose(f)) != 0) {
+            fprintf(stderr, "omr frame mail: cannot write %s: %s\n", mo->list, strerror(errno));
+            status = EXIT_OUTPUT;
+        }
+    }
+    size_t added = 0;
+    if (status == EXIT_DONE && codes.count && mo->record &&
+        mailings_record(db, template_id, wave, codes.items, codes.count, sent, &added, &err) !=
+            OMR_OK) {
+        fprintf(stderr, "omr frame mail: %s; %s removed, print nothing\n", err.message, mo->out);
+        remove(mo->out);
+        status = EXIT_OUTPUT;
+    }
+    if (status == EXIT_DONE && codes.count)
+        fprintf(stderr,
+                "omr frame mail: %s of %s: %zu letters with their forms in %s (%zu pages); %s%s%s\n",
+                mailing_wave_name(wave), template_id, codes.count, mo->out,
+                codes.count * (1 + t->n_pages),
+                mo->record ? "recorded as posted " : "not recorded (--no-record)",
+                mo->record ? sent : "",
+                mo->record && added < codes.count ? " (some codes had this wave already)" : "");
+    frame_strings_free(&codes);
+    letter_addresses_free(addresses);
+    template_free(t);
+    letter_free(l);
+    return status;
+}
+
+static int frame_waves_cmd(omr_db *db, const char *template_id) {
+    mailing_wave_counts c;
+    omr_error err = {0};
+    if (mailings_wave_counts(db, template_id, &c, &err) != OMR_OK) {
+        fprintf(stderr, "omr frame waves: %s\n", err.message);
+        return EXIT_OUTPUT;
+    }
+    if (!c.sent[MAILING_INVITATION]) {
+        fprintf(stderr, "omr frame waves: no mailing of %s recorded yet (omr frame mail)\n",
+                template_id);
+        return EXIT_DONE;
+    }
+    report_waves_write_table(stdout, &c, 0, 0);
+    return EXIT_DONE;
+}
+
 int cmd_frame(int argc, char **argv) {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(frame_usage, argc < 2 ? stderr : stdout);
@@ -311,11 +529,18 @@ int cmd_frame(int argc, char **argv) {
                                             {"out", required_argument, 0, 'o'},
                                             {"render", required_argument, 0, 'p'},
                                             {"no-record", no_argument, 0, 'x'},
+                                            {"wave", required_argument, 0, 'w'},
+                                            {"letter", required_argument, 0, 'L'},
+                                            {"sent", required_argument, 0, 's'},
+                                            {"list", required_argument, 0, 'l'},
+                                            {"quiet", no_argument, 0, 'q'},
+                                            {"addresses", required_argument, 0, 'A'},
                                             {"help", no_argument, 0, 'h'},
                                             {0, 0, 0, 0}};
     const char *db_path = "omr.db", *template_id = NULL, *codes_file = NULL, *out = NULL,
                *pdf = NULL;
     int check_digits = 1, replace = 0, record = 1, db_given = 0, c;
+    mail_options mo = {0};
     optind = 1;
     while ((c = getopt_long(argc - 1, argv + 1, "", options, NULL)) != -1) {
         switch (c) {
@@ -327,6 +552,12 @@ int cmd_frame(int argc, char **argv) {
         case 'o': out = optarg; break;
         case 'p': pdf = optarg; break;
         case 'x': record = 0; break;
+        case 'w': mo.wave = optarg; break;
+        case 'L': mo.letter = optarg; break;
+        case 's': mo.sent = optarg; break;
+        case 'l': mo.list = optarg; break;
+        case 'q': mo.quiet = 1; break;
+        case 'A': mo.addresses = optarg; break;
         case 'h': fputs(frame_usage, stdout); return EXIT_DONE;
         default: fputs(frame_usage, stderr); return EXIT_USAGE;
         }
@@ -341,10 +572,11 @@ int cmd_frame(int argc, char **argv) {
         return frame_codes_cmd(db_path, db_given, rest[0]);
     }
     int known = strcmp(action, "import") == 0 || strcmp(action, "undeliverable") == 0 ||
-                strcmp(action, "web-returns") == 0 || strcmp(action, "reminders") == 0;
+                strcmp(action, "web-returns") == 0 || strcmp(action, "reminders") == 0 ||
+                strcmp(action, "mail") == 0 || strcmp(action, "waves") == 0;
     if (!known) {
         fprintf(stderr, "omr frame: unknown action \"%s\" (import, codes, undeliverable, "
-                        "web-returns or reminders)\n",
+                        "web-returns, reminders, mail or waves)\n",
                 action);
         return EXIT_USAGE;
     }
@@ -364,12 +596,19 @@ int cmd_frame(int argc, char **argv) {
         fprintf(stderr, "omr frame reminders: needs --out FILE (- for standard output)\n");
         return EXIT_USAGE;
     }
+    if (strcmp(action, "mail") == 0 && (!mo.wave || !out || n_rest)) {
+        fprintf(stderr, "omr frame mail: needs --wave invitation|reminder1|reminder2 and --out "
+                        "FILE.pdf\n");
+        return EXIT_USAGE;
+    }
+    mo.out = out;
+    mo.record = record;
     omr_db *db = frame_open_ledger(db_path, strcmp(action, "import") != 0);
     if (!db)
         return EXIT_OUTPUT;
     int status;
     if (strcmp(action, "import") == 0)
-        status = frame_import_cmd(db, template_id, check_digits, replace, rest[0]);
+        status = frame_import_cmd(db, template_id, check_digits, replace, mo.quiet, rest[0]);
     else {
         char picked[128];
         omr_error err = {0};
@@ -380,6 +619,10 @@ int cmd_frame(int argc, char **argv) {
             status = frame_undeliverable_cmd(db, picked, codes_file, rest, n_rest);
         else if (strcmp(action, "web-returns") == 0)
             status = frame_web_cmd(db, picked, rest[0]);
+        else if (strcmp(action, "mail") == 0)
+            status = frame_mail_cmd(db, picked, &mo);
+        else if (strcmp(action, "waves") == 0)
+            status = frame_waves_cmd(db, picked);
         else
             status = frame_reminders_cmd(db, picked, out, pdf, record);
     }

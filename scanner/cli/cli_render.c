@@ -9,10 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/progress.h"
 #include "cli/cli.h"
 #include "forms/template.h"
 #include "print/render.h"
 #include "reading/identify.h"
+
+static void render_progress(size_t i, void *user) { progress_update(user, i + 1, NULL); }
 
 /* Reads a codes file: one code per line; blank lines and # comments skipped. */
 static char **read_codes(const char *path, size_t *count) {
@@ -83,9 +86,10 @@ int cmd_render(int argc, char **argv) {
                                             {"help", no_argument, 0, 'h'},
                                             {"frame", no_argument, 0, 'F'}, /* codes from the ledger's frame */
                                             {"db", required_argument, 0, 'D'},
+                                            {"quiet", no_argument, 0, 'q'},
                                             {0, 0, 0, 0}};
     const char *codes_path = NULL, *out = NULL, *format_name = "pdf", *db_path = "omr.db";
-    int from_frame = 0;
+    int from_frame = 0, quiet = 0;
     double dpi = 300;
     int c;
     while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
@@ -96,6 +100,7 @@ int cmd_render(int argc, char **argv) {
         case 'o': out = optarg; break;
         case 'F': from_frame = 1; break;
         case 'D': db_path = optarg; break;
+        case 'q': quiet = 1; break;
         case 'h': return cli_usage(stdout, EXIT_DONE);
         default: return cli_usage(stderr, EXIT_USAGE);
         }
@@ -127,7 +132,11 @@ int cmd_render(int argc, char **argv) {
     int status = EXIT_USAGE;
     if (codes) {
         omr_error err;
-        if (render_forms(t, codes, n_codes, format, dpi, out, &err) != OMR_OK) {
+        progress *p = quiet ? NULL : progress_new(stderr, "omr render", "forms", n_codes);
+        render_hooks hooks = {.after_form = render_progress, .user = p};
+        int rc = render_forms_with(t, codes, n_codes, format, dpi, out, &hooks, &err);
+        progress_finish(p);
+        if (rc != OMR_OK) {
             fprintf(stderr, "omr render: %s\n", err.message);
             status = EXIT_OUTPUT;
         } else {

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/progress.h"
 #include "survey/analysis.h"
 #include "survey/analysis_labelled.h"
 #include "cli/cli.h"
@@ -20,6 +21,7 @@
 #include "survey/report_groups.h"
 #include "survey/report_national.h"
 #include "survey/report_page.h"
+#include "survey/report_waves.h"
 #include "survey/report_trends.h"
 #include <time.h>
 #include "ledger/store.h"
@@ -64,6 +66,10 @@ static const char *const report_usage =
     "        exported with personal identity numbers, phone numbers and e-mail\n"
     "        addresses masked\n"
     "\n"
+    "When mailing waves were recorded (omr frame mail), DIR/waves.csv and\n"
+    "DIR/utskick.html: the cumulative response rate after the invitation and each\n"
+    "reminder.\n"
+    "--quiet: no progress (the report's steps on standard error).\n"
     "--weight: post-stratification on frame variables (or unit), e.g. --weight unit,gender.\n"
     "--db PATH is the ledger (default omr.db). T may be left out when the ledger holds one\n"
     "frame. Exit status: 0 done, 2 usage error, 3 output could not be written.\n";
@@ -142,12 +148,13 @@ int cmd_report(int argc, char **argv) {
                                             {"national", no_argument, 0, 'N'},
                                             {"earlier", required_argument, 0, 'E'},
                                             {"indicators", required_argument, 0, 'I'},
+                                            {"quiet", no_argument, 0, 'q'},
                                             {"help", no_argument, 0, 'h'},
                                             {0, 0, 0, 0}};
     const char *db_path = "omr.db", *template_id = NULL, *format = "text", *weight = NULL,
                *out = NULL, *total_label = "Totalt", *title = NULL, *by = NULL, *areas_path = NULL,
                *trends_path = NULL, *year_text = NULL, *indicators_path = NULL;
-    int excel = 0, national = 0, has_areas = 0, has_trends = 0, c;
+    int excel = 0, national = 0, has_areas = 0, has_trends = 0, quiet = 0, c;
     long min_cell = REPORT_MIN_CELL_DEFAULT;
     const char *earlier[16];
     size_t n_earlier = 0;
@@ -179,6 +186,7 @@ int cmd_report(int argc, char **argv) {
         case 'Y': year_text = optarg; break;
         case 'N': national = 1; break;
         case 'I': indicators_path = optarg; break;
+        case 'q': quiet = 1; break;
         case 'E':
             if (n_earlier == sizeof earlier / sizeof *earlier || !strchr(optarg, '=')) {
                 fprintf(stderr, "omr report: --earlier YEAR=DB, at most 16 times\n");
@@ -222,6 +230,7 @@ int cmd_report(int argc, char **argv) {
     report_rates rates = {0};
     analysis_data data = {0};
     frame_strings names = {0}, by_names = {0};
+    progress *prog = NULL;
     if (frame_pick_template(db, template_id, picked, sizeof picked, &err) != OMR_OK) {
         fprintf(stderr, "omr report: %s\n", err.message);
         status = EXIT_USAGE;
@@ -257,6 +266,9 @@ int cmd_report(int argc, char **argv) {
         goto done;
     }
     split_names(weight, &names);
+    /* progress: the report's steps (respondents, tables and charts, then each extra page) */
+    prog = quiet || rates_only ? NULL : progress_new(stderr, "omr report", "steps", 2 + (by != NULL) + 3);
+    progress_phase(prog, 0, "loading the respondents");
     if (analysis_load(db, t, &data, &err) != OMR_OK) {
         fprintf(stderr, "omr report: %s\n", err.message);
         status = EXIT_OUTPUT;
@@ -285,9 +297,18 @@ int cmd_report(int argc, char **argv) {
                   (has_areas ? REPORT_PAGE_BIT(REPORT_PAGE_AREAS) : 0) |
                   (has_trends ? REPORT_PAGE_BIT(REPORT_PAGE_TRENDS) : 0) |
                   (national ? REPORT_PAGE_BIT(REPORT_PAGE_NATIONAL) : 0);
-        int wrc = report_write(db, &data, &rates, out, &o, &err);
+        int waves = report_waves_recorded(db, t->id, &err); /* utskick.html when waves were sent */
+        if (waves > 0)
+            o.pages |= REPORT_PAGE_BIT(REPORT_PAGE_WAVES);
+        progress_phase(prog, 1, "tables and charts");
+        int wrc = waves < 0 ? OMR_ERR_IO : report_write(db, &data, &rates, out, &o, &err);
+        if (wrc == OMR_OK && waves > 0)
+            wrc = report_waves_write(db, t->id, out, &o, &err);
+        if (by_names.count)
+            progress_phase(prog, 2, "per group");
         if (wrc == OMR_OK && by_names.count)
             wrc = report_groups_write(&data, out, &o, &go, &err);
+        progress_phase(prog, 2 + (by != NULL), "per area");
         if (wrc == OMR_OK && ap && (wrc = report_areas_load(ap, t, &areas, &err)) == OMR_OK)
             wrc = report_areas_write(&data, &areas, out, &o, &err);
         free(default_areas);
@@ -298,6 +319,7 @@ int cmd_report(int argc, char **argv) {
         analysis_data loaded[16];
         int years[17];
         size_t n_loaded = 0;
+        progress_phase(prog, 3 + (by != NULL), "earlier years");
         if (wrc == OMR_OK)
             wrc = load_earlier(earlier, n_earlier, t, loaded, years, &n_loaded, &err);
         if (wrc == OMR_OK && has_trends) {
@@ -311,6 +333,7 @@ int cmd_report(int argc, char **argv) {
             report_trends_free(&trends);
         }
         report_areas_free(&areas);
+        progress_phase(prog, 4 + (by != NULL), "national");
         if (wrc == OMR_OK && national) {
             report_year ry[17] = {{.data = &data, .year = year}};
             for (size_t i = 0; i < n_loaded; i++)
@@ -328,6 +351,9 @@ int cmd_report(int argc, char **argv) {
         }
         for (size_t i = 0; i < n_loaded; i++)
             analysis_free(&loaded[i]);
+        progress_update(prog, 5 + (by != NULL), NULL);
+        progress_finish(prog);
+        prog = NULL;
         if (wrc != OMR_OK) {
             fprintf(stderr, "omr report: %s\n", err.message);
             status = wrc == OMR_ERR_INVALID ? EXIT_USAGE : EXIT_OUTPUT;
@@ -358,6 +384,7 @@ int cmd_report(int argc, char **argv) {
                     data.n_rows, t->id, out, excel ? ", data-excel.csv" : "");
     }
 done:
+    progress_finish(prog);
     frame_strings_free(&names);
     frame_strings_free(&by_names);
     analysis_free(&data);

@@ -14,7 +14,7 @@
 
 static const char *const scan_usage =
     "usage: omr scan --template T [--template T2 ...] --out DIR [--calibration C]\n"
-    "                [--no-ocr] [--languages swe+eng] [--db PATH] [--jobs N] INPUT...\n"
+    "                [--no-ocr] [--languages swe+eng] [--db PATH] [--jobs N] [--quiet] INPUT...\n"
     "\n"
     "Reads scan files (TIFF, PNG, JPEG, PDF; folders are read recursively, each real\n"
     "folder and file once however many links lead to it) and\n"
@@ -23,7 +23,12 @@ static const char *const scan_usage =
     "              without it a temporary ledger is used and removed\n"
     "  --jobs N    read files in N threads (default: the cores this process may\n"
     "              use); the outputs are the same, byte for byte, as with 1\n"
+    "  --quiet     no progress (on a terminal a bar: files done/total, pages/s, time\n"
+    "              left; otherwise a line every OMR_PROGRESS_SECONDS, default 10)\n"
     "Named pipes, devices and sockets are refused unopened (rejects.csv, exit 1).\n"
+    "Ctrl-C (or SIGTERM) stops at the next page; the file being read is dropped\n"
+    "whole, the temporary ledger removed and no output written (DIR keeps what it\n"
+    "held); exit 130 (143 for SIGTERM).\n"
     "Exit status: 0 done, 1 some input rejected, 2 usage or template error,\n"
     "3 output or ledger could not be written.\n";
 
@@ -35,12 +40,13 @@ int cmd_scan(int argc, char **argv) {
                                             {"languages", required_argument, 0, 'l'},
                                             {"db", required_argument, 0, 'b'},
                                             {"jobs", required_argument, 0, 'j'},
+                                            {"quiet", no_argument, 0, 'q'},
                                             {"help", no_argument, 0, 'h'},
                                             {0, 0, 0, 0}};
     const char *template_names[32];
     size_t n_templates = 0;
     const char *out = NULL, *calibration_name = "default", *languages = "swe+eng", *db = NULL;
-    int run_ocr = 1, c, jobs = 0;
+    int run_ocr = 1, c, jobs = 0, quiet = 0;
     while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
         switch (c) {
         case 't':
@@ -53,6 +59,7 @@ int cmd_scan(int argc, char **argv) {
         case 'o': out = optarg; break;
         case 'c': calibration_name = optarg; break;
         case 'n': run_ocr = 0; break;
+        case 'q': quiet = 1; break;
         case 'l': languages = optarg; break;
         case 'b': db = optarg; break;
         case 'j': {
@@ -97,12 +104,15 @@ int cmd_scan(int argc, char **argv) {
                           .run_ocr = run_ocr,
                           .ocr_languages = languages,
                           .db_path = db,
-                          .jobs = jobs};
+                          .jobs = jobs,
+                          .progress = quiet ? NULL : progress_new(stderr, "omr scan", "files", 0)};
         scan_summary s;
         omr_error err;
-        if (scan_batch(&o, argv + optind, (size_t)(argc - optind), &s, &err) != OMR_OK) {
+        int rc = scan_batch(&o, argv + optind, (size_t)(argc - optind), &s, &err);
+        progress_finish(o.progress);
+        if (rc != OMR_OK) {
             fprintf(stderr, "omr scan: %s\n", err.message);
-            status = EXIT_OUTPUT;
+            status = s.interrupted ? 128 + s.interrupted : EXIT_OUTPUT;
         } else {
             fprintf(stderr,
                     "omr scan: %zu files, %zu pages: %zu read, %zu blank, %zu rejected; %zu forms "

@@ -198,7 +198,7 @@ static void print_status_json(const watch_status *s) {
                                                 "message", s->errors[i].message));
     json_t *root = json_pack(
         "{s:b, s:I, s:s, s:s, s:{s:I, s:s?, s:f}, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:f, s:I}, s:I, s:I, "
-        "s:o}",
+        "s:I, s:o}",
         "running", s->running, "pid", (json_int_t)s->pid, "started_at", s->started_at, "inbox", s->inbox,
         "waiting", "files", (json_int_t)s->waiting, "oldest", *s->oldest_name ? s->oldest_name : NULL,
         "oldest_seconds", s->oldest_seconds, "in_progress", (json_int_t)s->in_progress, "today", "done",
@@ -206,7 +206,8 @@ static void print_status_json(const watch_status *s) {
         (json_int_t)s->duplicates_today, "forms", (json_int_t)s->forms_today, "second_returns",
         (json_int_t)s->second_returns_today, "not_in_frame", (json_int_t)s->not_in_frame_today, "forms", "last_hour",
         (json_int_t)s->forms_last_hour, "per_hour_today", s->forms_per_hour, "total", (json_int_t)s->forms_total,
-        "ocr_waiting", (json_int_t)s->ocr_waiting, "review_open", (json_int_t)s->review_open, "last_errors", errors);
+        "ocr_waiting", (json_int_t)s->ocr_waiting, "review_open", (json_int_t)s->review_open,
+        "not_in_frame_total", (json_int_t)s->not_in_frame_total, "last_errors", errors);
     char *text = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
     if (text)
         printf("%s\n", text);
@@ -242,6 +243,10 @@ static void print_status_text(const watch_status *s, const char *db) {
     printf("forms per hour: %ld in the last hour, %.0f on average today; %ld forms in all\n", s->forms_last_hour,
            s->forms_per_hour, s->forms_total);
     printf("comments waiting for OCR: %ld; review items open: %ld\n", s->ocr_waiting, s->review_open);
+    if (s->not_in_frame_total)
+        printf("not in the frame: %ld return%s in all, flagged not_in_frame (a misread, or a form from "
+               "another survey; omr report response-rate lists them)\n",
+               s->not_in_frame_total, s->not_in_frame_total == 1 ? "" : "s");
     if (s->n_errors) {
         printf("last errors:\n");
         for (size_t i = 0; i < s->n_errors; i++)
@@ -293,22 +298,35 @@ static const char *const export_usage =
     "  --db PATH     the ledger (default omr.db)\n"
     "  --template T  the questionnaires to export, in column order (default: those\n"
     "                the ledger was last used with)\n"
+    "  --quiet       no progress (forms written: a line on a terminal, a line every\n"
+    "                OMR_PROGRESS_SECONDS, default 10, in a log)\n"
     "Exit status: 0 done, 2 usage or template error, 3 ledger or output unusable.\n";
+
+/* export_ledger with the progress of the command line (none with --quiet). */
+static int export_run(omr_db *db, const char *out, const omr_template *const *templates, size_t n,
+                      int quiet, export_summary *s, omr_error *err) {
+    progress *p = quiet ? NULL : progress_new(stderr, "omr export", "forms", 0);
+    int rc = export_ledger_progress(db, out, templates, n, p, s, err);
+    progress_finish(p);
+    return rc;
+}
 
 int cmd_export(int argc, char **argv) {
     static const struct option options[] = {{"db", required_argument, 0, 'b'},
                                             {"out", required_argument, 0, 'o'},
                                             {"template", required_argument, 0, 't'},
+                                            {"quiet", no_argument, 0, 'q'},
                                             {"help", no_argument, 0, 'h'},
                                             {0, 0, 0, 0}};
     const char *db_path = "omr.db", *out = NULL;
     char *names[32];
     size_t n_names = 0;
-    int c;
+    int c, quiet = 0;
     while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
         switch (c) {
         case 'b': db_path = optarg; break;
         case 'o': out = optarg; break;
+        case 'q': quiet = 1; break;
         case 't':
             if (n_names == 32) {
                 fprintf(stderr, "omr export: at most 32 templates\n");
@@ -363,7 +381,8 @@ int cmd_export(int argc, char **argv) {
         if (mkdir(out, 0777) != 0 && errno != EEXIST) {
             fprintf(stderr, "omr export: cannot create %s: %s\n", out, strerror(errno));
             status = EXIT_OUTPUT;
-        } else if (export_ledger(db, out, (const omr_template *const *)templates, loaded, &s, &err) != OMR_OK) {
+        } else if (export_run(db, out, (const omr_template *const *)templates, loaded, quiet, &s, &err) !=
+                   OMR_OK) {
             fprintf(stderr, "omr export: %s\n", err.message);
             status = EXIT_OUTPUT;
         } else {

@@ -15,9 +15,11 @@
  * reason in the ledger and a rejects.csv line naming file, page and reason.
  */
 #include "daemon/scan.h"
+#include "base/interrupt.h"
 
 #include <assert.h>
 #include <ctype.h>
+#include <signal.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -456,7 +458,7 @@ void scan_read_file(scan_context *ctx, const char *path, const char *name, scan_
     }
     /* what the printed code read as on pages known by their look */
     char (*printed)[IDENTIFY_MAX_ID] = calloc(cap, sizeof *printed);
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n && !interrupt_pending(); i++) { /* Ctrl-C: the file is dropped (scan_batch) */
         omr_image *image = NULL;
         page_reading *page = NULL;
         int blank = 0, decoded = 0;
@@ -848,6 +850,12 @@ static void template_ids(const scan_options *o, char *buf, size_t size) {
     }
 }
 
+/* A file read while Ctrl-C came is not stored: the ledger keeps whole files. */
+static int not_interrupted(void *user) {
+    (void)user;
+    return !interrupt_pending();
+}
+
 int scan_batch(const scan_options *o, char *const *inputs, size_t n_inputs, scan_summary *summary,
                omr_error *err) {
     memset(summary, 0, sizeof *summary);
@@ -861,6 +869,7 @@ int scan_batch(const scan_options *o, char *const *inputs, size_t n_inputs, scan
     char out_real[PATH_MAX];
     const char *skip = realpath(o->out_dir, out_real) ? out_real : NULL;
 
+    interrupt_catch(); /* Ctrl-C from here on: stop at the next page, drop that file (scan.h) */
     omr_db *db = NULL;
     char temp_db[4096] = "";
     rc = o->db_path ? store_open(o->db_path, &db, err) : open_temp_ledger(temp_db, sizeof temp_db, &db, err);
@@ -868,6 +877,7 @@ int scan_batch(const scan_options *o, char *const *inputs, size_t n_inputs, scan
         store_close(db);
         if (*temp_db)
             remove_temp_ledger(temp_db);
+        interrupt_release();
         return rc;
     }
     char ids[1024];
@@ -877,7 +887,7 @@ int scan_batch(const scan_options *o, char *const *inputs, size_t n_inputs, scan
     reject_list unreadable = {0};
     path_list files = {0};
     walk_state walk = {0};
-    for (size_t i = 0; i < n_inputs; i++)
+    for (size_t i = 0; i < n_inputs && !interrupt_pending(); i++)
         collect(inputs[i], skip, &walk, &files, &unreadable);
     summary->files = files.count;
     summary->skipped_folders = walk.skipped_folders;
@@ -897,9 +907,16 @@ int scan_batch(const scan_options *o, char *const *inputs, size_t n_inputs, scan
     scan_read_ahead ahead = {0};
     int reading_ahead = rc == OMR_OK && o->jobs > 1 && files.count > 1 &&
                         read_ahead_start(&ahead, o, files.paths, files.count, o->jobs);
-    for (size_t f = 0; rc == OMR_OK && f < files.count; f++) {
+    progress_set_total(o->progress, files.count);
+    size_t files_done = 0; /* read to their end (a file dropped at Ctrl-C is not) */
+    for (size_t f = 0; rc == OMR_OK && f < files.count && !interrupt_pending(); f++) {
+        char note[80]; /* files are counted (a file's pages are known once read); pages shown */
+        double t = now_seconds() - start;
+        snprintf(note, sizeof note, "%zu pages, %.1f pages/s", summary->pages, t > 0 ? (double)summary->pages / t : 0.0);
+        progress_update(o->progress, files_done, note);
         const char *file = files.paths[f];
-        scan_input in = {.path = file, .name = file, .archive_path = file, .rejected_path = file};
+        scan_input in = {.path = file, .name = file, .archive_path = file, .rejected_path = file,
+                         .still_same = not_interrupted};
         scan_file_pages read;
         if (reading_ahead) {
             scan_jobs_take(ahead.pool, f, &read);
@@ -910,8 +927,9 @@ int scan_batch(const scan_options *o, char *const *inputs, size_t n_inputs, scan
         rc = scan_ingest_file(&ctx, db, &in, &outcome, &result, err);
         if (rc != OMR_OK)
             break;
-        if (outcome == SCAN_DUPLICATE) {
-            summary->duplicates++;
+        files_done += outcome != SCAN_CHANGED;
+        if (outcome == SCAN_DUPLICATE || outcome == SCAN_CHANGED) { /* changed: Ctrl-C, not stored */
+            summary->duplicates += outcome == SCAN_DUPLICATE;
             continue;
         }
         summary->pages += result.pages_read + result.pages_blank + result.pages_rejected;
@@ -924,12 +942,17 @@ int scan_batch(const scan_options *o, char *const *inputs, size_t n_inputs, scan
     }
     if (reading_ahead)
         read_ahead_stop(&ahead);
+    progress_phase(o->progress, files_done, o->run_ocr ? "reading comments" : "writing the outputs");
     summary->seconds_reading = now_seconds() - start;
 
     /* comments: the OCR queue, to the end */
     long long after = 0;
-    for (int did = 1; rc == OMR_OK && o->run_ocr && did;)
+    for (int did = 1; rc == OMR_OK && o->run_ocr && did && !interrupt_pending();)
         rc = scan_ocr_next(&ctx, db, &after, 0, 1, &did, err);
+    if (rc == OMR_OK && (summary->interrupted = interrupt_pending()))
+        rc = omr_fail(err, OMR_ERR_IO, "stopped by %s; no output was written (%s kept as it was)%s",
+                      summary->interrupted == SIGINT ? "Ctrl-C" : "SIGTERM", o->out_dir,
+                      o->db_path ? "; the files read so far are in the ledger" : "");
     summary->seconds_ocr = ctx.seconds_ocr;
     if (ctx_rc == OMR_OK)
         scan_context_free(&ctx);
@@ -944,6 +967,7 @@ int scan_batch(const scan_options *o, char *const *inputs, size_t n_inputs, scan
     store_close(db);
     if (*temp_db)
         remove_temp_ledger(temp_db);
+    interrupt_release();
     for (size_t i = 0; i < files.count; i++)
         free(files.paths[i]);
     free(files.paths);

@@ -10,6 +10,7 @@
 #ifndef OMR_SCAN_H
 #define OMR_SCAN_H
 
+#include "base/progress.h"
 #include "deciding/assemble.h"
 #include "export/export.h"
 #include "reading/ocr.h"
@@ -24,6 +25,7 @@ typedef struct {
     const char *ocr_languages;
     const char *db_path;    /* scan_batch: the ledger to add to; NULL: a temporary one */
     int jobs;               /* scan_batch: files read by this many threads (scan_jobs.h); <= 1: one */
+    progress *progress;     /* scan_batch: pages done (base/progress.h); NULL: none shown */
 } scan_options;
 
 typedef struct {
@@ -35,6 +37,7 @@ typedef struct {
     double seconds_ocr;
     size_t skipped_folders; /* folders reached again through links: walked once */
     size_t skipped_files;   /* files reached again (links, an input given twice): read once */
+    int interrupted;        /* the signal that stopped the batch (SIGINT, SIGTERM), or 0 */
 } scan_summary;
 
 /* A per-thread context: its own zbar reader and (lazily) Tesseract engine. */
@@ -122,7 +125,12 @@ int scan_ocr_next(scan_context *ctx, omr_db *db, long long *after, int shard, in
 /* Runs the whole batch over `inputs` (files or folders, read recursively)
  * through a ledger (options->db_path, or a temporary one) and writes the
  * outputs from it. Returns OMR_OK when the outputs were written (rejected
- * pages are reported in the summary and rejects.csv), an error otherwise. */
+ * pages are reported in the summary and rejects.csv), an error otherwise.
+ * SIGINT or SIGTERM (base/interrupt.h) stops it at the next page: the file
+ * being read is dropped whole, the files stored before it stay in a --db
+ * ledger (each is one transaction), the
+ * temporary ledger is removed, no output is written (the old ones stay
+ * whole), and summary->interrupted holds the signal. */
 int scan_batch(const scan_options *options, char *const *inputs, size_t n_inputs,
                scan_summary *summary, omr_error *err);
 

@@ -115,6 +115,8 @@ typedef struct {
     long forms_today, forms_last_hour, forms_total;
     long second_returns_today, not_in_frame_today; /* of forms_today: a code's second paper
                                                       return, a code outside the frame */
+    long not_in_frame_total; /* every return flagged not_in_frame (also those flagged when a
+                                frame was imported after they were scanned) */
     double forms_per_hour;   /* forms today / hours since the first file today */
     long ocr_waiting, review_open;
     struct {

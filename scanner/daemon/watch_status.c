@@ -119,6 +119,8 @@ int watch_status_read(const char *db_path, watch_status *s, omr_error *err) {
     queue_count_flagged_returns(db, midnight, &dups, &outside);
     s->second_returns_today = dups > 0 ? (long)dups : 0;
     s->not_in_frame_today = outside > 0 ? (long)outside : 0;
+    queue_count_flagged_returns(db, NULL, &dups, &outside);
+    s->not_in_frame_total = outside > 0 ? (long)outside : 0;
     s->ocr_waiting = counts.ocr_waiting;
     s->review_open = counts.review_open;
     if (*counts.first_today) {

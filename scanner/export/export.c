@@ -48,6 +48,12 @@ static const char *const export_names[] = {"records.csv", "marks.csv", "review.c
 
 int export_ledger(omr_db *db, const char *dir, const omr_template *const *templates, size_t n_templates,
                   export_summary *summary, omr_error *err) {
+    return export_ledger_progress(db, dir, templates, n_templates, NULL, summary, err);
+}
+
+int export_ledger_progress(omr_db *db, const char *dir, const omr_template *const *templates,
+                           size_t n_templates, progress *p, export_summary *summary,
+                           omr_error *err) {
     assert(db && dir && summary);
     memset(summary, 0, sizeof *summary);
     omr_atomic_file files[5];
@@ -62,7 +68,7 @@ int export_ledger(omr_db *db, const char *dir, const omr_template *const *templa
     export_snapshot *snap = NULL;
     if (rc == OMR_OK)
         rc = export_snapshot_begin(db, &snap, err);
-    export_counts counts = {0};
+    export_counts counts = {.progress = p};
     if (rc == OMR_OK)
         rc = export_write_records_and_review(snap, files[0].fp, files[2].fp, templates, n_templates, &counts, err);
     *summary = (export_summary){.forms = counts.forms,
@@ -70,6 +76,7 @@ int export_ledger(omr_db *db, const char *dir, const omr_template *const *templa
                                 .forms_incomplete = counts.forms_incomplete,
                                 .comments_read = counts.comments_read,
                                 .left_out = counts.left_out};
+    progress_phase(p, counts.forms, "marks.csv");
     if (rc == OMR_OK)
         rc = export_write_marks(snap, files[1].fp, templates, n_templates, err);
     if (rc == OMR_OK)

@@ -11,6 +11,7 @@
 #ifndef OMR_EXPORT_H
 #define OMR_EXPORT_H
 
+#include "base/progress.h"
 #include "ledger/db.h"
 #include <stdio.h>
 
@@ -45,6 +46,11 @@ typedef struct {
  * templates (columns in the order of the templates given). */
 int export_ledger(omr_db *db, const char *dir, const omr_template *const *templates,
                   size_t n_templates, export_summary *summary, omr_error *err);
+
+/* export_ledger with progress (forms written, then a phase per table); p may be NULL. */
+int export_ledger_progress(omr_db *db, const char *dir, const omr_template *const *templates,
+                           size_t n_templates, progress *p, export_summary *summary,
+                           omr_error *err);
 
 /* Removes temporary files a killed export left in `dir` (".records.csv.tmp.N"). */
 void export_remove_leftovers(const char *dir);

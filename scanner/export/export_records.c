@@ -226,6 +226,7 @@ static int write_return(void *user, const export_return *r, omr_error *err) {
     write_review_rows(w->review, r);
     export_counts *s = w->counts;
     s->forms++;
+    progress_update(s->progress, s->forms, NULL);
     s->forms_review += r->n_items > 0;
     s->forms_incomplete += return_incomplete(r);
     for (size_t i = 0; i < r->tmpl->n_text_fields; i++)

@@ -7,6 +7,7 @@
 #ifndef OMR_EXPORT_WRITE_H
 #define OMR_EXPORT_WRITE_H
 
+#include "base/progress.h"
 #include <stdio.h>
 
 #include "ledger/export_queries.h"
@@ -14,6 +15,7 @@
 /* What records.csv holds (export.c hands it on as export_summary). */
 typedef struct {
     size_t forms, forms_review, forms_incomplete, comments_read, left_out;
+    progress *progress; /* forms written (base/progress.h); NULL: none shown */
 } export_counts;
 
 /* records.csv and review.csv, walking the returns once (export_records.c). */

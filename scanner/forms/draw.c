@@ -221,6 +221,19 @@ static bool draw_text(cairo_t *cr, const char *text, double x, double width, dou
     return ok;
 }
 
+double draw_paragraph(cairo_t *cr, const char *text, double x, double top, double width,
+                      text_style style, double size_pt, text_align align) {
+    select_font(cr, TEXT_FONT, style, size_pt);
+    cairo_font_extents_t fe;
+    cairo_font_extents(cr, &fe);
+    text_layout lay;
+    layout_text(cr, text ? text : "", width, &lay);
+    draw_lines(cr, &lay, x, width, top + fe.ascent, size_pt, align);
+    size_t lines = lay.count;
+    free(lay.lines);
+    return top + (double)lines * size_pt * MM_PER_PT * LINE_SPACING;
+}
+
 /* A template text: (x, y) is the top of the block, so the first baseline
  * sits one font ascent below y. */
 static bool draw_static_text(cairo_t *cr, const template_text *tx) {

@@ -10,6 +10,8 @@
 #include "ledger/db.h"
 #include <stddef.h>
 
+#include "base/common.h"
+
 /* Does `code` end in its own check character? */
 int frame_code_check_ok(const char *code);
 
@@ -28,6 +30,15 @@ typedef enum {
  * error in reason. */
 frame_code_status frame_check_code(omr_db *db, const char *template_id, const char *code,
                                    char *reason, size_t reason_size);
+
+/* Re-checks every paper or web return of the template already in the ledger
+ * against its frame as it is now (a form scanned before the sample was
+ * imported): a return whose code is not in the frame gets the flag
+ * not_in_frame (or frame_check_failed), one whose code now is loses it. Other
+ * flags are kept. One transaction; *flagged and *cleared count the returns
+ * whose flag was added or taken away (not those already right). */
+int frame_check_recheck_returns(omr_db *db, const char *template_id, size_t *flagged,
+                                size_t *cleared, omr_error *err);
 
 /* Is there a frame for the template? 1 (with its check_digits setting) or 0. */
 int frame_store_settings(omr_db *db, const char *template_id, int *check_digits);

@@ -107,8 +107,10 @@ static cairo_status_t write_to_sink(void *closure, const unsigned char *data, un
     return CAIRO_STATUS_WRITE_ERROR;
 }
 
+static const render_hooks no_hooks = {0};
+
 static int render_pdf(const omr_template *tmpl, char *const *codes, size_t n_codes,
-                      const char *out, omr_error *err) {
+                      const char *out, const render_hooks *h, omr_error *err) {
     pdf_sink sink = {fopen(out, "wb"), 0};
     if (!sink.file)
         return omr_fail(err, OMR_ERR_IO, "cannot create %s: %s", out, strerror(errno));
@@ -122,12 +124,17 @@ static int render_pdf(const omr_template *tmpl, char *const *codes, size_t n_cod
     cairo_t *cr = cairo_create(surface);
     cairo_scale(cr, pt_per_mm, pt_per_mm);
     int rc = OMR_OK;
-    for (size_t i = 0; i < n_codes && rc == OMR_OK; i++)
+    for (size_t i = 0; i < n_codes && rc == OMR_OK; i++) {
+        if (h->before_form)
+            rc = h->before_form(cr, i, h->user, err);
         for (size_t p = 1; p <= tmpl->n_pages && rc == OMR_OK; p++) {
             rc = render_draw_page(cr, tmpl, codes[i], (int)p, err);
             if (rc == OMR_OK)
                 cairo_show_page(cr);
         }
+        if (rc == OMR_OK && h->after_form)
+            h->after_form(i, h->user);
+    }
     cairo_destroy(cr);
     cairo_surface_finish(surface);
     cairo_status_t status = cairo_surface_status(surface);
@@ -145,8 +152,10 @@ static int render_pdf(const omr_template *tmpl, char *const *codes, size_t n_cod
 }
 
 static int render_png(const omr_template *tmpl, char *const *codes, size_t n_codes, double dpi,
-                      const char *out, omr_error *err) {
-    for (size_t i = 0; i < n_codes; i++)
+                      const char *out, const render_hooks *h, omr_error *err) {
+    for (size_t i = 0; i < n_codes; i++) {
+        if (i && h->after_form)
+            h->after_form(i - 1, h->user);
         for (size_t p = 1; p <= tmpl->n_pages; p++) {
             char path[4096];
             if (snprintf(path, sizeof path, "%s/%s-p%zu.png", out, codes[i], p) >= (int)sizeof path)
@@ -160,12 +169,17 @@ static int render_png(const omr_template *tmpl, char *const *codes, size_t n_cod
             if (rc != OMR_OK)
                 return rc;
         }
+    }
+    if (n_codes && h->after_form)
+        h->after_form(n_codes - 1, h->user);
     return OMR_OK;
 }
 
 static int render_tiff(const omr_template *tmpl, char *const *codes, size_t n_codes, double dpi,
-                       const char *out, omr_error *err) {
+                       const char *out, const render_hooks *h, omr_error *err) {
     for (size_t i = 0; i < n_codes; i++) {
+        if (i && h->after_form)
+            h->after_form(i - 1, h->user);
         char path[4096];
         if (snprintf(path, sizeof path, "%s/%s.tif", out, codes[i]) >= (int)sizeof path)
             return omr_fail(err, OMR_ERR_IO, "output path too long in %.80s...", out);
@@ -191,11 +205,20 @@ static int render_tiff(const omr_template *tmpl, char *const *codes, size_t n_co
             return close_rc;
         }
     }
+    if (n_codes && h->after_form)
+        h->after_form(n_codes - 1, h->user);
     return OMR_OK;
 }
 
 int render_forms(const omr_template *tmpl, char *const *codes, size_t n_codes,
                  render_format format, double dpi, const char *out, omr_error *err) {
+    return render_forms_with(tmpl, codes, n_codes, format, dpi, out, NULL, err);
+}
+
+int render_forms_with(const omr_template *tmpl, char *const *codes, size_t n_codes,
+                      render_format format, double dpi, const char *out,
+                      const render_hooks *hooks, omr_error *err) {
+    const render_hooks *h = hooks ? hooks : &no_hooks;
     if (!tmpl || !out || !*out)
         return omr_fail(err, OMR_ERR_INVALID, "render: no template or no output path");
     int rc = check_codes(codes, n_codes, err);
@@ -207,13 +230,13 @@ int render_forms(const omr_template *tmpl, char *const *codes, size_t n_codes,
                         DRAW_MAX_DPI);
     switch (format) {
     case RENDER_PDF:
-        return render_pdf(tmpl, codes, n_codes, out, err);
+        return render_pdf(tmpl, codes, n_codes, out, h, err);
     case RENDER_PNG:
         rc = make_folder(out, err);
-        return rc != OMR_OK ? rc : render_png(tmpl, codes, n_codes, dpi, out, err);
+        return rc != OMR_OK ? rc : render_png(tmpl, codes, n_codes, dpi, out, h, err);
     case RENDER_TIFF:
         rc = make_folder(out, err);
-        return rc != OMR_OK ? rc : render_tiff(tmpl, codes, n_codes, dpi, out, err);
+        return rc != OMR_OK ? rc : render_tiff(tmpl, codes, n_codes, dpi, out, h, err);
     }
     return omr_fail(err, OMR_ERR_INVALID, "render: unknown output format %d", (int)format);
 }

@@ -32,4 +32,21 @@ omr_image *render_page_image(const omr_template *tmpl, const char *code, int pag
 int render_forms(const omr_template *tmpl, char *const *codes, size_t n_codes,
                  render_format format, double dpi, const char *out, omr_error *err);
 
+/* What a caller adds to a print run (NULL: the forms alone).
+ *   before_form  PDF only: called before form i's pages with the PDF's cairo
+ *                context in millimetres; draws whole pages of its own (the
+ *                mailing's letter, print/letter.c), each ended with
+ *                cairo_show_page. A failure stops the run (nothing is kept).
+ *   after_form   called after form i (every format), e.g. for progress. */
+typedef struct {
+    int (*before_form)(cairo_t *cr, size_t i, void *user, omr_error *err);
+    void (*after_form)(size_t i, void *user);
+    void *user;
+} render_hooks;
+
+/* render_forms with hooks (may be NULL). */
+int render_forms_with(const omr_template *tmpl, char *const *codes, size_t n_codes,
+                      render_format format, double dpi, const char *out,
+                      const render_hooks *hooks, omr_error *err);
+
 #endif

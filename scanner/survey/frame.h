@@ -33,6 +33,7 @@
 #include <stdio.h>
 
 #include "base/common.h"
+#include "base/progress.h"
 #include "forms/template.h"
 #include "ledger/frame_store.h"
 
@@ -78,6 +79,7 @@ typedef struct {
     const omr_template *tmpl; /* when given, variable names may not be its question ids */
     int check_digits; /* codes must end in their check character (default in the CLI) */
     int replace;      /* drop the template's frame first (same transaction) */
+    progress *progress; /* rows checked (base/progress.h); NULL: none shown */
 } frame_import_options;
 
 /* Imports a sample frame from CSV (RFC 4180, UTF-8, an optional UTF-8 byte

@@ -356,6 +356,7 @@ static void check_frame_rows(const csv_input *in, int code_col, int unit_col,
             continue;
         }
         check_frame_row(row, code_col, unit_col, o, old, problems);
+        progress_update(o->progress, r, NULL);
     }
     check_duplicates(in, code_col, problems);
 }
@@ -400,6 +401,7 @@ int frame_import_csv(omr_db *db, const char *path, const frame_import_options *o
         check_same_frame(db, &in, o, code_col, unit_col, exists_check, problems);
         old = frame_store_probe_template(db);
     }
+    progress_set_total(o->progress, in.n > 0 ? in.n - 1 : 0);
     if (code_col >= 0 && unit_col >= 0)
         check_frame_rows(&in, code_col, unit_col, o, old, problems);
     frame_store_probe_free(old);
@@ -410,6 +412,7 @@ int frame_import_csv(omr_db *db, const char *path, const frame_import_options *o
         return omr_fail(err, OMR_ERR_INVALID, "%s: %zu problem%s; nothing was imported", path, n,
                         n == 1 ? "" : "s");
     }
+    progress_phase(o->progress, in.n - 1, "writing to the ledger");
     rc = write_frame(db, &in, o, o->replace || !exists, code_col, unit_col, imported, err);
     csv_input_free(&in);
     return rc;

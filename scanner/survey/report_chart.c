@@ -528,7 +528,8 @@ void report_write_page(FILE *f, omr_db *db, const analysis_data *d, const report
             "", "varje resultat per grupp (kön, ålder, biståndstid …) med 95 % konfidensintervall",
             "varje enhets resultat per område (bemötande, tillgänglighet, tydlighet …)",
             "årets resultat bredvid tidigare års, med förändringen i procentenheter",
-            "andelen kommuner som svarat ja per indikator och år, för riket och per grupp"};
+            "andelen kommuner som svarat ja per indikator och år, för riket och per grupp",
+            "svarsandelen efter inbjudan och efter varje påminnelse, kumulativt"};
         fputs("<h2>Rapportens övriga sidor</h2>\n<ul>\n", f);
         for (report_page p = REPORT_PAGE_GROUPS; p < REPORT_PAGE_COUNT; p++)
             if (o->pages & REPORT_PAGE_BIT(p))

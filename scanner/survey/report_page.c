@@ -9,9 +9,11 @@
 #include "survey/report_page.h"
 
 static const char *const files[REPORT_PAGE_COUNT] = {"index.html", "grupper.html", "omraden.html",
-                                                     "trender.html", "riket.html"};
+                                                     "trender.html", "riket.html",
+                                                     "utskick.html"};
 static const char *const labels[REPORT_PAGE_COUNT] = {"Huvudrapport", "Per grupp", "Per område",
-                                                      "Jämfört med tidigare år", "Riket"};
+                                                      "Jämfört med tidigare år", "Riket",
+                                                      "Per utskick"};
 
 const char *report_page_file(report_page p) { return p < REPORT_PAGE_COUNT ? files[p] : ""; }
 

@@ -2,7 +2,7 @@
  * report_page.h — what every page of the report shares: the page's head (its
  * title, the one style sheet) and the one navigation, which links every page
  * the run writes (index.html always; grupper.html, omraden.html,
- * trender.html and riket.html when the run writes them: report_options's
+ * trender.html, riket.html and utskick.html when the run writes them: report_options's
  * `pages`). Pages are in Swedish; a page's own sections follow its head.
  */
 #ifndef OMR_REPORT_PAGE_H
@@ -19,6 +19,7 @@ typedef enum {
     REPORT_PAGE_AREAS,    /* omraden.html: per unit and area */
     REPORT_PAGE_TRENDS,   /* trender.html: beside earlier years */
     REPORT_PAGE_NATIONAL, /* riket.html: the national shape */
+    REPORT_PAGE_WAVES,    /* utskick.html: the response rate per mailing wave */
     REPORT_PAGE_COUNT
 } report_page;
 
