@@ -22,7 +22,7 @@ SHARE   ?= $(PREFIX)/share/omr
 VERSION := 0.3.0
 GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
-PKGS    := libtiff-4 zbar tesseract lept cairo libqrencode poppler-glib libpng libjpeg libconfig jansson sqlite3 libmicrohttpd libsodium libcrypto
+PKGS    := libtiff-4 zbar tesseract lept cairo libqrencode poppler-glib libpng libjpeg libconfig jansson sqlite3 libpq libmicrohttpd libsodium libcrypto
 OPENCV_CFLAGS := -I/usr/include/opencv4
 OPENCV_LIBS   := -lopencv_calib3d -lopencv_features2d -lopencv_flann -lopencv_imgproc -lopencv_core
 
@@ -37,7 +37,7 @@ CXXFLAGS += -std=c++17 -Wall -Wextra -Werror -g $(OPT) $(SANFLAGS) $(OPENCV_CFLA
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(OPENCV_LIBS) -lstdc++ -lm -pthread -lcsv -lreadstat
 LDFLAGS  += $(SANFLAGS)
 
-LIB_C    := $(filter-out scanner/cli/main.c,$(wildcard scanner/*/*.c))
+LIB_C    := $(filter-out scanner/cli/main.c,$(wildcard scanner/*/*.c scanner/*/*/*.c))
 LIB_CXX  := $(wildcard scanner/*/*.cpp)
 LIB_OBJ  := $(LIB_C:%.c=$(BUILD)/%.o) $(LIB_CXX:%.cpp=$(BUILD)/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
@@ -51,7 +51,8 @@ DEB_PACKAGES := build-essential pkg-config libopencv-dev libtiff-dev libzbar-dev
     libtesseract-dev tesseract-ocr-swe tesseract-ocr-eng libcriterion-dev libcairo2-dev \
     libqrencode-dev libpoppler-glib-dev libpng-dev libjpeg-dev libconfig-dev libjansson-dev \
     libsqlite3-dev fonts-dejavu-core fonts-dejavu-extra fonts-dkg-handwriting fonts-breip \
-    fonts-femkeklaver libcsv-dev time libssl-dev libmicrohttpd-dev libsodium-dev libreadstat-dev
+    fonts-femkeklaver libcsv-dev time libssl-dev libmicrohttpd-dev libsodium-dev libreadstat-dev \
+    libpq-dev postgresql
 
 .PHONY: all deps test-deps e2e demo test bench fuzz clean install install-check
 all: omr
@@ -68,7 +69,7 @@ $(BUILD)/libomr.a: $(LIB_OBJ)
 # omr --version: the release and the commit it was built from (main.o only)
 $(BUILD)/scanner/cli/main.o: CPPFLAGS += -DOMR_VERSION='"$(VERSION) (git $(GIT_REV))"'
 
-$(BUILD)/%.o: %.c $(wildcard scanner/*/*.h samples/generator/*.h)
+$(BUILD)/%.o: %.c $(wildcard scanner/*/*.h scanner/*/*/*.h samples/generator/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
