@@ -9,7 +9,7 @@
  * folder it owns. Without the package a test calls pg_test_require(), which
  * skips it with a message saying what to install.
  *
- * In a test file:  PG_TEST_SERVER();   once at file scope, then in a test
+ * In a test file (one that includes this header), in a test:
  *   char uri[512]; pg_test_require(); pg_test_database(uri, sizeof uri);
  * gives a fresh empty database on that server as a libpq URI.
  */
@@ -89,16 +89,17 @@ static inline void pg_test_stop(void) {
 }
 
 /* One server for the whole test binary: started before the first test,
- * stopped after the last (pass or fail). */
-#define PG_TEST_SERVER()                                                                                     \
-    ReportHook(PRE_ALL)(struct criterion_test_set *set) {                                                    \
-        (void)set;                                                                                           \
-        pg_test_start();                                                                                     \
-    }                                                                                                        \
-    ReportHook(POST_ALL)(struct criterion_global_stats *stats) {                                             \
-        (void)stats;                                                                                         \
-        pg_test_stop();                                                                                      \
-    }
+ * stopped after the last (pass or fail). Including this header is asking
+ * for it. */
+ReportHook(PRE_ALL)(struct criterion_test_set *set) {
+    (void)set;
+    pg_test_start();
+}
+
+ReportHook(POST_ALL)(struct criterion_global_stats *stats) {
+    (void)stats;
+    pg_test_stop();
+}
 
 /* Skips the test when there is no server (PostgreSQL not installed). */
 static inline void pg_test_require(void) {

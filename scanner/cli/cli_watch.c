@@ -324,12 +324,13 @@ int cmd_export(int argc, char **argv) {
         fprintf(stderr, "omr export: needs --out DIR\n");
         return EXIT_USAGE;
     }
-    FILE *probe = fopen(db_path, "r");
-    if (!probe) {
+    FILE *probe = store_is_server(db_path) ? NULL : fopen(db_path, "r");
+    if (!probe && !store_is_server(db_path)) {
         fprintf(stderr, "omr export: no ledger at %s: %s\n", db_path, strerror(errno));
         return EXIT_OUTPUT;
     }
-    fclose(probe);
+    if (probe)
+        fclose(probe);
     omr_db *db = NULL;
     omr_error err;
     if (store_open(db_path, &db, &err) != OMR_OK) {

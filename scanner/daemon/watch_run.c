@@ -252,9 +252,11 @@ int watch_run(const char *config_path, const watch_config *overrides, watch_log_
     }
     omr_db *db = NULL;
     struct stat ledger_st;
-    int ledger_created = stat(rt->cfg.db, &ledger_st) != 0;
+    int server = store_is_server(rt->cfg.db); /* a PostgreSQL ledger: no file to watch over */
+    memset(&ledger_st, 0, sizeof ledger_st);
+    int ledger_created = !server && stat(rt->cfg.db, &ledger_st) != 0;
     rc = store_open(rt->cfg.db, &db, err);
-    if (rc == OMR_OK && stat(rt->cfg.db, &ledger_st) != 0)
+    if (rc == OMR_OK && !server && stat(rt->cfg.db, &ledger_st) != 0)
         rc = omr_fail(err, OMR_ERR_IO, "cannot look at the ledger %s: %s", rt->cfg.db, strerror(errno));
     if (rc != OMR_OK) {
         store_close(db);
@@ -292,7 +294,7 @@ int watch_run(const char *config_path, const watch_config *overrides, watch_log_
         watch_logf(&d, "inotify is not available (%s); noticing new files by listing only", strerror(errno));
 
     warn_if_ledger_lost(&d, db, ledger_created);
-    if (ledger_st.st_mode & S_IROTH)
+    if (!server && (ledger_st.st_mode & S_IROTH))
         watch_logf(&d, "the ledger %s can be read by every user of this machine (mode %03o), but it holds personal "
                    "data: chmod 600 %s (or 640 for a group of staff)", rt->cfg.db,
                    (unsigned)(ledger_st.st_mode & 0777), rt->cfg.db);
@@ -327,7 +329,7 @@ int watch_run(const char *config_path, const watch_config *overrides, watch_log_
         }
         if (stop)
             break;
-        if (!ledger_still_there(d.rt->cfg.db, &ledger_st, lost_why, sizeof lost_why)) {
+        if (!server && !ledger_still_there(d.rt->cfg.db, &ledger_st, lost_why, sizeof lost_why)) {
             watch_logf(&d, "the ledger %s was %s while omr watch ran: stopping, so that nothing more is recorded "
                        "where no one can see it", d.rt->cfg.db, lost_why);
             ledger_lost = stop = 1;

@@ -63,7 +63,9 @@ static void status_walk(watch_status *s, const char *root, const char *rel, int 
 int watch_status_read(const char *db_path, watch_status *s, omr_error *err) {
     memset(s, 0, sizeof *s);
     struct stat st;
-    if (stat(db_path, &st) != 0 && errno != EACCES)
+    if (store_is_server(db_path))
+        ; /* a PostgreSQL ledger: no file to look for, the connection says */
+    else if (stat(db_path, &st) != 0 && errno != EACCES)
         return omr_fail(err, OMR_ERR_IO, "no ledger at %s (give --db PATH, as for omr watch)", db_path);
     if (access(db_path, R_OK) != 0 && errno == EACCES)
         return omr_fail(err, OMR_ERR_IO,

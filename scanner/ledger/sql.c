@@ -22,6 +22,9 @@ struct sql_stmt {
     pg_stmt *pg;
 };
 
+_Static_assert((int)PG_STEP_ROW == (int)SQL_ROW && (int)PG_STEP_DONE == (int)SQL_DONE && (int)PG_STEP_ERROR == (int)SQL_ERROR,
+               "the PostgreSQL backend steps as sql.h says");
+
 int sql_is_server_uri(const char *path) { return pg_is_uri(path); }
 
 const char *sql_backend(omr_db *db) { return pg_of(db) ? "postgresql" : "sqlite"; }

@@ -235,7 +235,9 @@ int store_rescue(omr_db *db, const char *to, omr_error *err) {
 
 void store_close(omr_db *db) { sql_close(db); }
 
-const char *store_filename(omr_db *db) { return sql_filename(db); }
+const char *store_filename(omr_db *db) { return strcmp(sql_backend(db), "sqlite") == 0 ? sql_filename(db) : ""; }
+
+int store_is_server(const char *path) { return sql_is_server_uri(path); }
 
 int store_begin(omr_db *db, omr_error *err) { return store_exec(db, "BEGIN IMMEDIATE", err); }
 int store_commit(omr_db *db, omr_error *err) { return store_exec(db, "COMMIT", err); }

@@ -43,11 +43,39 @@ static const char *skip_space(const char *p) {
     return p;
 }
 
+/* Appends NULLS FIRST/LAST after an ORDER BY term, before the white space
+ * that followed it. */
+static void nulls_where_sqlite_has_them(omr_strbuf *b, int desc) {
+    size_t k = b->len;
+    while (k && b->s && isspace((unsigned char)b->s[k - 1]) && b->len - k < 63)
+        k--;
+    char tail[64];
+    snprintf(tail, sizeof tail, "%.*s", (int)(b->len - k), b->s ? b->s + k : "");
+    if (b->s) {
+        b->len = k;
+        b->s[k] = 0;
+    }
+    omr_strbuf_printf(b, "%s%s", desc ? " NULLS LAST" : " NULLS FIRST", tail);
+}
+
+#define END_TERM(keep_order)                                                           \
+    do {                                                                               \
+        if (order_depth == depth) {                                                    \
+            nulls_where_sqlite_has_them(&b, term_desc);                                \
+            term_desc = 0;                                                             \
+            if (!(keep_order))                                                         \
+                order_depth = -1;                                                      \
+        }                                                                              \
+    } while (0)
+
 char *pg_dialect(const char *sql, int *n_params) {
     omr_strbuf b = {0};
     int next = 0, max = 0;
     int at_start = 1, ignore = 0, ddl = 0;
     int after_word = 0; /* the last token was a word: a type follows a column's name */
+    /* ORDER BY: SQLite puts NULLs first when ascending and last when
+     * descending; each term gets PostgreSQL's words for the same */
+    int depth = 0, order_depth = -1, term_desc = 0;
     const char *p = sql;
     while (*p) {
         char c = *p;
@@ -95,6 +123,7 @@ char *pg_dialect(const char *sql, int *n_params) {
             continue;
         }
         if (c == ';') {
+            END_TERM(0);
             if (ignore)
                 omr_strbuf_printf(&b, " ON CONFLICT DO NOTHING");
             omr_strbuf_printf(&b, ";");
@@ -143,6 +172,26 @@ char *pg_dialect(const char *sql, int *n_params) {
             }
             if (first && (match_words(p, "CREATE TABLE") || match_words(p, "ALTER TABLE")))
                 ddl = 1;
+            if ((m = match_words(p, "ORDER BY"))) {
+                omr_strbuf_printf(&b, "%.*s", (int)m, p);
+                p += m;
+                order_depth = depth;
+                term_desc = 0;
+                continue;
+            }
+            if (order_depth == depth) {
+                if (len == 4 && strncasecmp(p, "DESC", len) == 0)
+                    term_desc = 1;
+                else if (len == 3 && strncasecmp(p, "ASC", len) == 0)
+                    term_desc = 0;
+                else if ((len == 5 && strncasecmp(p, "LIMIT", len) == 0) ||
+                         (len == 6 && strncasecmp(p, "OFFSET", len) == 0) ||
+                         (len == 3 && strncasecmp(p, "FOR", len) == 0) ||
+                         (len == 5 && strncasecmp(p, "UNION", len) == 0) ||
+                         (len == 6 && strncasecmp(p, "EXCEPT", len) == 0) ||
+                         (len == 9 && strncasecmp(p, "INTERSECT", len) == 0))
+                    END_TERM(0);
+            }
             if ((m = match_words(p, "INSERT OR IGNORE"))) {
                 omr_strbuf_printf(&b, "INSERT");
                 ignore = 1;
@@ -186,9 +235,17 @@ char *pg_dialect(const char *sql, int *n_params) {
         }
         if (!isspace((unsigned char)c))
             at_start = after_word = 0;
+        if (c == '(')
+            depth++;
+        else if (c == ')') {
+            END_TERM(0);
+            depth--;
+        } else if (c == ',')
+            END_TERM(1);
         omr_strbuf_printf(&b, "%c", c);
         p++;
     }
+    END_TERM(0);
     if (ignore)
         omr_strbuf_printf(&b, " ON CONFLICT DO NOTHING");
     if (n_params)

@@ -18,7 +18,9 @@
  *   one writer at a time, as SQLite); BEGIN -> BEGIN ISOLATION LEVEL
  *   REPEATABLE READ (one snapshot, as SQLite's read transaction);
  *   PRAGMA table_info(t) -> the columns of t from information_schema (second
- *   column: the name); any other PRAGMA -> nothing.
+ *   column: the name); any other PRAGMA -> nothing;
+ *   each ORDER BY term gets NULLS FIRST (ascending) or NULLS LAST
+ *   (descending): where SQLite puts NULLs.
  * Text in quotes is copied untouched. NULL when out of memory. */
 char *pg_dialect(const char *sql, int *n_params);
 

@@ -9,7 +9,6 @@
  */
 #include "ledger/backend/postgres.h"
 #include "ledger/backend/pg_dialect.h"
-#include "ledger/sql.h"
 
 #include <assert.h>
 #include <libpq-fe.h>
@@ -232,7 +231,7 @@ void pg_bind(pg_stmt *st, int index, unsigned oid, const char *text) {
         return;
     free(st->values[index - 1]);
     st->values[index - 1] = text ? strdup(text) : NULL;
-    st->types[index - 1] = text ? oid : 0;
+    st->types[index - 1] = oid; /* a NULL of a known type ('t') stays typed */
 }
 
 void pg_clear_bindings(pg_stmt *st) {
@@ -262,18 +261,18 @@ int pg_step(pg_stmt *st) {
         if (rc != OMR_OK) {
             PQclear(st->res);
             st->res = NULL;
-            return SQL_ERROR;
+            return PG_STEP_ERROR;
         }
         st->rows = PQresultStatus(st->res) == PGRES_TUPLES_OK ? PQntuples(st->res) : 0;
         int cols = PQnfields(st->res);
         if (cols && !(st->fmt = calloc((size_t)cols, sizeof *st->fmt))) {
             set_message(st->db, "out of memory");
-            return SQL_ERROR;
+            return PG_STEP_ERROR;
         }
     }
     if (st->row < st->rows)
         st->row++;
-    return st->row < st->rows ? SQL_ROW : SQL_DONE;
+    return st->row < st->rows ? PG_STEP_ROW : PG_STEP_DONE;
 }
 
 void pg_finalize(pg_stmt *st) {

@@ -37,7 +37,9 @@ pg_stmt *pg_prepare(pg_db *c, const char *sql);
  * for SQL NULL; out-of-range indexes are ignored. */
 void pg_bind(pg_stmt *st, int index, unsigned oid, const char *text);
 void pg_clear_bindings(pg_stmt *st);
-int pg_step(pg_stmt *st); /* SQL_ROW, SQL_DONE, SQL_ERROR */
+/* What a step gives (sql.c asserts these are sql.h's SQL_ROW, SQL_DONE, SQL_ERROR). */
+enum { PG_STEP_ERROR = -1, PG_STEP_DONE = 0, PG_STEP_ROW = 1 };
+int pg_step(pg_stmt *st);
 void pg_reset(pg_stmt *st);
 void pg_finalize(pg_stmt *st);
 
