@@ -219,6 +219,75 @@ void sql_bind(sql_stmt *st, const char *types, ...) {
     va_end(ap);
 }
 
+void sql_bind_json(sql_stmt *st, int index, json_t *value) {
+    char num[40];
+    const char *text = NULL;
+    unsigned oid = 25; /* text */
+    if (json_is_integer(value)) {
+        snprintf(num, sizeof num, "%lld", (long long)json_integer_value(value));
+        text = num, oid = 20;
+    } else if (json_is_real(value)) {
+        snprintf(num, sizeof num, "%.17g", json_real_value(value));
+        text = num, oid = 701;
+    } else if (json_is_string(value)) {
+        text = json_string_value(value);
+    }
+    if (st->pg) {
+        pg_bind(st->pg, index, text ? oid : 0, text);
+    } else if (json_is_integer(value)) {
+        sqlite3_bind_int64(st->lite, index, json_integer_value(value));
+    } else if (json_is_real(value)) {
+        sqlite3_bind_double(st->lite, index, json_real_value(value));
+    } else if (text) {
+        sqlite3_bind_text(st->lite, index, text, -1, SQLITE_TRANSIENT);
+    } else {
+        sqlite3_bind_null(st->lite, index);
+    }
+}
+
+int sql_table_names(omr_db *db, char ***names, size_t *n, omr_error *err) {
+    *names = NULL;
+    *n = 0;
+    const char *sql = pg_of(db) ? "SELECT table_name::text FROM information_schema.tables WHERE table_schema = "
+                                  "current_schema() AND table_type = 'BASE TABLE' ORDER BY 1"
+                                : "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                                  "ORDER BY 1";
+    sql_stmt *st;
+    int rc = sql_prepare(db, &st, err, sql, "");
+    if (rc != OMR_OK)
+        return rc;
+    size_t cap = 0;
+    int step;
+    while ((step = sql_step(st)) == SQL_ROW) {
+        if (*n == cap) {
+            char **grown = realloc(*names, (cap = cap ? 2 * cap : 16) * sizeof *grown);
+            if (!grown) {
+                sql_finalize(st);
+                sql_names_free(*names, *n);
+                *names = NULL, *n = 0;
+                return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+            }
+            *names = grown;
+        }
+        if (!((*names)[*n] = sql_dup(st, 0)))
+            break;
+        (*n)++;
+    }
+    sql_finalize(st);
+    if (step != SQL_DONE) {
+        sql_names_free(*names, *n);
+        *names = NULL, *n = 0;
+        return sql_fail(db, err, "cannot list the ledger's tables");
+    }
+    return OMR_OK;
+}
+
+void sql_names_free(char **names, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
 void sql_reset(sql_stmt *st) {
     if (st->pg)
         pg_reset(st->pg);

@@ -80,6 +80,9 @@ sql_stmt *sql_query(omr_db *db, const char *sql, const char *types, ...);
  * prepared once and run for each row of a loop. */
 void sql_bind(sql_stmt *st, const char *types, ...);
 void sql_reset(sql_stmt *st);
+/* Binds parameter `index` (1-based) to a JSON null, integer, real or string
+ * (a row copied from one ledger to another, column by column). */
+void sql_bind_json(sql_stmt *st, int index, json_t *value);
 /* Steps a statement that returns no rows, then resets it and clears its
  * bindings for the next sql_bind. OMR_OK when it ran to the end, OMR_ERR_IO
  * when not (sql_message says why; the caller words the error). */
@@ -90,6 +93,11 @@ int sql_run_reset(sql_stmt *st);
 int sql_run(omr_db *db, omr_error *err, const char *what, const char *sql, const char *types, ...);
 /* Steps a prepared statement that returns no rows and finalizes it. */
 int sql_run_prepared(omr_db *db, sql_stmt *st, omr_error *err, const char *what);
+
+/* The ledger's tables (a malloc'd array of malloc'd names, sorted), or
+ * OMR_ERR_IO. Free with sql_names_free. */
+int sql_table_names(omr_db *db, char ***names, size_t *n, omr_error *err);
+void sql_names_free(char **names, size_t n);
 
 /* Steps: SQL_ROW, SQL_DONE, or SQL_ERROR. */
 enum { SQL_ERROR = -1, SQL_DONE = 0, SQL_ROW = 1 };
