@@ -253,5 +253,20 @@ Test(pg_stations, stations_killed_at_random_count_every_form_and_file_exactly_on
         cr_assert(info.found, "%s is not in the ledger", stored);
     }
     store_close(db);
+    /* omr status lists every station */
+    snprintf(cmd, sizeof cmd, "'%s' status --db '%s' > '%s/status.txt'", omr_bin, uri, dir);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    snprintf(path, sizeof path, "%s/status.txt", dir);
+    f = fopen(path, "r");
+    cr_assert_not_null(f);
+    static char status[1 << 16];
+    status[fread(status, 1, sizeof status - 1, f)] = 0;
+    fclose(f);
+    cr_assert_not_null(strstr(status, "stations (3):"), "%s", status);
+    for (int s = 0; s < STATIONS; s++) {
+        char inbox[64];
+        snprintf(inbox, sizeof inbox, "/inbox%d/.processing ", s);
+        cr_assert_not_null(strstr(status, inbox), "station %d is not in omr status:\n%s", s, status);
+    }
     cr_log_info("%d files (%d pages and %d copies) over %d stations, %d kills", n, same, n - same, STATIONS, kills);
 }

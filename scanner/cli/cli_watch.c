@@ -207,6 +207,18 @@ static void print_status_json(const watch_status *s) {
         (json_int_t)s->second_returns_today, "not_in_frame", (json_int_t)s->not_in_frame_today, "forms", "last_hour",
         (json_int_t)s->forms_last_hour, "per_hour_today", s->forms_per_hour, "total", (json_int_t)s->forms_total,
         "ocr_waiting", (json_int_t)s->ocr_waiting, "review_open", (json_int_t)s->review_open, "last_errors", errors);
+    json_t *stations = json_array();
+    for (size_t i = 0; i < s->n_stations; i++)
+        json_array_append_new(stations, json_pack("{s:s, s:s, s:I, s:s, s:s, s:f, s:b}", "station",
+                                                  s->stations[i].station, "inbox", s->stations[i].inbox, "pid",
+                                                  (json_int_t)s->stations[i].pid, "started_at",
+                                                  s->stations[i].started_at, "seen_at", s->stations[i].seen_at,
+                                                  "silent_seconds", s->station_silent_seconds[i], "alive",
+                                                  s->station_silent_seconds[i] < 30));
+    if (root)
+        json_object_set_new(root, "stations", stations);
+    else
+        json_decref(stations);
     char *text = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
     if (text)
         printf("%s\n", text);
@@ -242,6 +254,16 @@ static void print_status_text(const watch_status *s, const char *db) {
     printf("forms per hour: %ld in the last hour, %.0f on average today; %ld forms in all\n", s->forms_last_hour,
            s->forms_per_hour, s->forms_total);
     printf("comments waiting for OCR: %ld; review items open: %ld\n", s->ocr_waiting, s->review_open);
+    if (s->n_stations > 1 || store_is_server(db)) {
+        printf("stations (%zu):\n", s->n_stations);
+        for (size_t i = 0; i < s->n_stations; i++) {
+            char ago[64];
+            human_duration(s->station_silent_seconds[i], ago, sizeof ago);
+            printf("  %s  %s (pid %ld, inbox %s), last seen %s ago\n", s->stations[i].station,
+                   s->station_silent_seconds[i] < 30 ? "alive" : "SILENT", s->stations[i].pid, s->stations[i].inbox,
+                   ago);
+        }
+    }
     if (s->n_errors) {
         printf("last errors:\n");
         for (size_t i = 0; i < s->n_errors; i++)

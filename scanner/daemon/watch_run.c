@@ -90,10 +90,24 @@ static int take_lock(const runtime *rt, int *fd, omr_error *err) {
     return OMR_OK;
 }
 
-static void record_meta(const runtime *rt, omr_db *db) {
+/* This station alive in the ledger's stations table (several stations may
+ * share one PostgreSQL ledger; omr status lists them): at start and every
+ * few seconds. */
+static void station_beat(const runtime *rt, omr_db *db, const char *started_at) {
+    char host[256] = "", id[PATH_MAX + 300], buf[PATH_MAX];
+    if (gethostname(host, sizeof host - 1) != 0)
+        snprintf(host, sizeof host, "localhost");
+    snprintf(id, sizeof id, "%s:%s", host, rt->processing_real);
     omr_error err;
-    char buf[PATH_MAX], now[32], pid[32], ids[1024] = "";
+    watch_state_station_beat(db, id, realpath(rt->cfg.inbox, buf) ? buf : rt->cfg.inbox, (long)getpid(), started_at,
+                             &err);
+}
+
+static void record_meta(const runtime *rt, omr_db *db, char now[32]) {
+    omr_error err;
+    char buf[PATH_MAX], pid[32], ids[1024] = "";
     store_now(now);
+    station_beat(rt, db, now);
     snprintf(pid, sizeof pid, "%ld", (long)getpid());
     store_set_meta(db, "watch.inbox", realpath(rt->cfg.inbox, buf) ? buf : rt->cfg.inbox, &err);
     store_set_meta(db, "watch.processing", rt->processing_real, &err);
@@ -266,7 +280,9 @@ int watch_run(const char *config_path, const watch_config *overrides, watch_log_
     }
     int forgotten = 0;
     store_forget_unfinished(db, &forgotten, err);
-    record_meta(rt, db);
+    char started_at[32];
+    record_meta(rt, db, started_at);
+    double next_beat = 0;
 
     signal(SIGPIPE, SIG_IGN);
     signal(SIGXFSZ, SIG_IGN);
@@ -334,6 +350,10 @@ int watch_run(const char *config_path, const watch_config *overrides, watch_log_
                        "where no one can see it", d.rt->cfg.db, lost_why);
             ledger_lost = stop = 1;
             break;
+        }
+        if (now >= next_beat) {
+            station_beat(d.rt, db, started_at);
+            next_beat = now + 5;
         }
         const watch_config *c = &d.rt->cfg;
         if (in.ifd >= 0 && (fds[2].revents & POLLIN))

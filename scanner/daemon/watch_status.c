@@ -80,6 +80,12 @@ int watch_status_read(const char *db_path, watch_status *s, omr_error *err) {
     store_get_meta(db, "watch.processing", s->processing, sizeof s->processing, err);
     store_get_meta(db, "watch.pid", pid, sizeof pid, err);
     store_get_meta(db, "watch.started_at", s->started_at, sizeof s->started_at, err);
+    s->n_stations = watch_state_stations(db, s->stations, WATCH_MAX_STATIONS);
+    for (size_t i = 0; i < s->n_stations; i++) {
+        struct tm seen = {0};
+        if (strptime(s->stations[i].seen_at, "%Y-%m-%dT%H:%M:%SZ", &seen))
+            s->station_silent_seconds[i] = difftime(time(NULL), timegm(&seen));
+    }
     s->pid = atol(pid);
     if (*s->processing) {
         char lock[PATH_MAX + 32];

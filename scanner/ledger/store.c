@@ -127,6 +127,12 @@ const char store_schema_sql[] =
     "CREATE INDEX IF NOT EXISTS texts_status ON texts(status);\n"
     "CREATE INDEX IF NOT EXISTS review_return ON review_items(return_id, kind, item);\n"
     "CREATE INDEX IF NOT EXISTS scan_files_state ON scan_files(state, finished_at);\n"
+    "CREATE TABLE IF NOT EXISTS stations(\n"
+    "  station TEXT PRIMARY KEY,\n"
+    "  inbox TEXT NOT NULL,\n"
+    "  pid INTEGER NOT NULL,\n"
+    "  started_at TEXT NOT NULL,\n"
+    "  seen_at TEXT NOT NULL);\n"
     "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '2');\n";
 
 /* A ledger error in words a mailroom can act on. */

@@ -57,6 +57,11 @@
  *   events        the daemon's log of outcomes, for `omr status`.
  *   duplicate_files (schema 2) every later arrival of content already in
  *                 scan_files: not counted again, listed in rejects.csv.
+ *   stations      one row per `omr watch` station that has written to the
+ *                 ledger (station: host name and processing folder): its
+ *                 inbox, pid, start and the last time it was seen alive
+ *                 (written at start and every few seconds), for `omr status`
+ *                 when several stations share one PostgreSQL ledger.
  *   meta          key/value: schema_version, templates (space-separated ids
  *                 last used by scan or watch, for `omr export`), and the
  *                 daemon's watch.inbox, watch.processing, watch.pid,
