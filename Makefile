@@ -177,7 +177,7 @@ install-check: omr
 	  n=$$(basename $$p); test -f "$$tmp/root/usr/share/man/man1/$$n"; \
 	  if command -v man >/dev/null; then MANWIDTH=80 man -l "$$tmp/root/usr/share/man/man1/$$n" 2>&1 | grep -q "EXIT STATUS"; fi; \
 	done; \
-	for c in template render scan watch status review export frame report; do \
+	for c in template render scan watch status review export frame report ledger; do \
 	  test -f "$$tmp/root/usr/share/man/man1/omr-$$c.1" || { echo "no man page for omr $$c"; exit 1; }; done; \
 	echo "install-check: the installed omr runs, finds its templates, and every command has a man page"
 
