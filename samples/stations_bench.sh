@@ -57,7 +57,7 @@ pg_cpu() {
     total=0
     for p in $(pgrep -P "$PGPID") "$PGPID"; do
         [ -r /proc/$p/stat ] || continue
-        t=$(awk '{print $14 + $15}' /proc/$p/stat)
+        t=$(awk '{print $14 + $15 + $16 + $17}' /proc/$p/stat) # with ended backends (waited for)
         total=$((total + t))
     done
     echo "$total $tck" | awk '{printf "%.2f", $1 / $2}'

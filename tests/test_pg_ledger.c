@@ -277,6 +277,12 @@ Test(pg_ledger, sqlite_dialect_is_rewritten_for_postgresql) {
                         "(a IS NOT DISTINCT FROM $1) DESC NULLS LAST, coalesce(b, c) NULLS FIRST, d ASC NULLS FIRST "
                         "LIMIT 2");
     free(s);
+    s = pg_dialect("SELECT a IS NOT b, a IS NULL, a IS NOT NULL, (a = 1) IS TRUE FROM t", &n);
+    cr_assert_str_eq(s, "SELECT a IS DISTINCT FROM b, a IS NULL, a IS NOT NULL, (a = 1) IS TRUE FROM t");
+    free(s);
+    s = pg_dialect("CREATE VIEW IF NOT EXISTS v AS SELECT 1", &n);
+    cr_assert_str_eq(s, "CREATE OR REPLACE VIEW v AS SELECT 1");
+    free(s);
     s = pg_dialect("BEGIN IMMEDIATE", &n);
     cr_assert_not_null(strstr(s, "pg_advisory_xact_lock"), "%s", s);
     free(s);

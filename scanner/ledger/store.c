@@ -172,6 +172,13 @@ static int migrate(omr_db *db, omr_error *err) {
     return rc;
 }
 
+/* On PostgreSQL: SQLite's sum over a condition (a condition is 1 or 0
+ * there), so the ledger's queries count with sum(a = b) on both. */
+static const char store_pg_functions_sql[] =
+    "CREATE OR REPLACE FUNCTION omr_bool_add(bigint, boolean) RETURNS bigint LANGUAGE sql IMMUTABLE AS "
+    "'SELECT coalesce($1, 0) + CASE WHEN $2 THEN 1 ELSE 0 END';\n"
+    "CREATE OR REPLACE AGGREGATE sum(boolean) (SFUNC = omr_bool_add, STYPE = bigint);\n";
+
 /* The schema, made under the write lock on a server (two stations starting
  * at once would otherwise race on CREATE TABLE IF NOT EXISTS). */
 static int store_schema(omr_db *db, omr_error *err) {
@@ -180,6 +187,8 @@ static int store_schema(omr_db *db, omr_error *err) {
     int rc = store_begin(db, err);
     if (rc == OMR_OK)
         rc = store_exec(db, store_schema_sql, err);
+    if (rc == OMR_OK)
+        rc = store_exec(db, store_pg_functions_sql, err);
     if (rc == OMR_OK)
         return store_commit(db, err);
     store_rollback(db);

@@ -43,6 +43,17 @@ static const char *skip_space(const char *p) {
     return p;
 }
 
+/* After IS [NOT]: a value (SQLite's `a IS b`), not NULL, TRUE, FALSE,
+ * UNKNOWN, DISTINCT FROM or NOT. */
+static int compares_a_value(const char *p) {
+    p = skip_space(p);
+    static const char *const words[] = {"NULL", "TRUE", "FALSE", "UNKNOWN", "DISTINCT", "NOT"};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (match_words(p, words[i]))
+            return 0;
+    return *p && *p != ')' && *p != ',' && *p != ';';
+}
+
 /* Appends NULLS FIRST/LAST after an ORDER BY term, before the white space
  * that followed it. */
 static void nulls_where_sqlite_has_them(omr_strbuf *b, int desc) {
@@ -170,6 +181,11 @@ char *pg_dialect(const char *sql, int *n_params) {
                 p += m;
                 continue;
             }
+            if (first && (m = match_words(p, "CREATE VIEW IF NOT EXISTS"))) {
+                omr_strbuf_printf(&b, "CREATE OR REPLACE VIEW");
+                p += m;
+                continue;
+            }
             if (first && (match_words(p, "CREATE TABLE") || match_words(p, "ALTER TABLE")))
                 ddl = 1;
             if ((m = match_words(p, "ORDER BY"))) {
@@ -203,12 +219,12 @@ char *pg_dialect(const char *sql, int *n_params) {
                 p += m;
                 continue;
             }
-            if ((m = match_words(p, "IS NOT")) && *skip_space(p + m) == '?') {
+            if ((m = match_words(p, "IS NOT")) && compares_a_value(p + m)) {
                 omr_strbuf_printf(&b, "IS DISTINCT FROM");
                 p += m;
                 continue;
             }
-            if ((m = match_words(p, "IS")) && *skip_space(p + m) == '?') {
+            if ((m = match_words(p, "IS")) && compares_a_value(p + m)) {
                 omr_strbuf_printf(&b, "IS NOT DISTINCT FROM");
                 p += m;
                 continue;
