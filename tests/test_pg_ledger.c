@@ -313,6 +313,10 @@ Test(pg_ledger, a_failed_statement_leaves_the_transaction_usable_as_on_sqlite) {
                          "2026-01-01T00:00:01Z", "second"),
                  OMR_OK, "%s", err.message);
     cr_assert_eq(sql_last_id(db), id + 1);
+    cr_assert_eq(sql_changes(db), 1, "one row inserted");
+    long long seen = 0;
+    cr_assert_eq(sql_int_query(db, &seen, 0, &err, "count", "SELECT count(*) FROM events", ""), OMR_OK);
+    cr_assert_eq(sql_changes(db), 1, "a SELECT leaves the count of changed rows alone, as on SQLite");
     cr_assert_eq(store_commit(db, &err), OMR_OK, "%s", err.message);
     long long n = 0;
     cr_assert_eq(sql_int_query(db, &n, -1, &err, "count", "SELECT count(*) FROM events", ""), OMR_OK);

@@ -69,7 +69,9 @@ int sql_copy(omr_db *db, const char *to, omr_error *err);
 int sql_exec(omr_db *db, const char *sql, omr_error *err);
 
 /* Prepares `sql` and binds the arguments described by `types` (see above).
- * On failure *st is NULL and err says so. */
+ * On failure *st is NULL and err says so. On PostgreSQL the server sees the
+ * statement when it is first stepped: a statement it refuses (a table that
+ * does not exist) fails at sql_step, not here; every caller checks both. */
 int sql_prepare(omr_db *db, sql_stmt **st, omr_error *err, const char *sql, const char *types, ...);
 int sql_vprepare(omr_db *db, sql_stmt **st, omr_error *err, const char *sql, const char *types,
                  va_list ap);

@@ -142,8 +142,12 @@ int pg_fail(pg_db *c, omr_error *err, const char *what) {
 static int take_result(pg_db *c, PGresult *r) {
     ExecStatusType s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK || s == PGRES_EMPTY_QUERY) {
-        const char *n = PQcmdTuples(r);
-        c->changes = n && *n ? atoi(n) : 0;
+        /* as sqlite3_changes: rows changed by the last INSERT, UPDATE or
+         * DELETE (a SELECT in between leaves the count alone) */
+        const char *cmd = PQcmdStatus(r), *n = PQcmdTuples(r);
+        if (cmd && (strncmp(cmd, "INSERT", 6) == 0 || strncmp(cmd, "UPDATE", 6) == 0 ||
+                    strncmp(cmd, "DELETE", 6) == 0))
+            c->changes = n && *n ? atoi(n) : 0;
         return OMR_OK;
     }
     set_message(c, r ? PQresultErrorMessage(r) : PQerrorMessage(c->conn));
