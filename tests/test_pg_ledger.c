@@ -16,6 +16,7 @@
  */
 #include <pthread.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "export/export.h"
 #include "helpers.h"
@@ -377,4 +378,32 @@ Test(pg_ledger, begin_immediate_is_one_writer_at_a_time) {
     cr_assert_eq(store_get_meta(db, "order", value, sizeof value, &err), OMR_OK);
     cr_assert_str_eq(value, "first then second");
     store_close(db);
+}
+
+/* omr ledger: its help, and the mistakes it refuses before touching a ledger. */
+Test(pg_ledger, omr_ledger_migrate_answers_help_and_refuses_what_it_cannot_do) {
+    const char *bin = getenv("OMR_BIN");
+    cr_assert_not_null(bin, "OMR_BIN is not set (run through make test)");
+    char cmd[1400], out[700];
+    snprintf(out, sizeof out, "%s/out.txt", dir);
+    snprintf(cmd, sizeof cmd, "'%s' ledger --help > '%s' 2>&1", bin, out);
+    cr_assert_eq(system(cmd), 0);
+    FILE *f = fopen(out, "r");
+    char text[4096] = "";
+    text[fread(text, 1, sizeof text - 1, f)] = 0;
+    fclose(f);
+    cr_assert_not_null(strstr(text, "omr ledger migrate --from"), "%s", text);
+    struct {
+        const char *args;
+        int status;
+    } cases[] = {{"ledger migrate", 2},
+                 {"ledger migrate --from postgresql://x@/a --to postgresql://x@/b", 2},
+                 {"ledger migrate --from a.db --to a.db", 2},
+                 {"ledger migrate --from /nonexistent/omr.db --to /tmp/x.db", 3},
+                 {"ledger frobnicate", 2}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(cmd, sizeof cmd, "'%s' %s >/dev/null 2>&1", bin, cases[i].args);
+        int rc = system(cmd);
+        cr_assert_eq(WEXITSTATUS(rc), cases[i].status, "omr %s: exit %d", cases[i].args, WEXITSTATUS(rc));
+    }
 }
