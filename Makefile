@@ -22,7 +22,7 @@ SHARE   ?= $(PREFIX)/share/omr
 VERSION := 0.3.0
 GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
-PKGS    := libtiff-4 zbar tesseract lept cairo libqrencode poppler-glib libpng libjpeg libconfig jansson sqlite3 libmicrohttpd libsodium libcrypto
+PKGS    := libtiff-4 zbar tesseract lept cairo libqrencode poppler-glib libpng libjpeg libconfig jansson sqlite3 libpq libmicrohttpd libsodium libcrypto
 OPENCV_CFLAGS := -I/usr/include/opencv4
 OPENCV_LIBS   := -lopencv_calib3d -lopencv_features2d -lopencv_flann -lopencv_imgproc -lopencv_core
 
@@ -51,7 +51,8 @@ DEB_PACKAGES := build-essential pkg-config libopencv-dev libtiff-dev libzbar-dev
     libtesseract-dev tesseract-ocr-swe tesseract-ocr-eng libcriterion-dev libcairo2-dev \
     libqrencode-dev libpoppler-glib-dev libpng-dev libjpeg-dev libconfig-dev libjansson-dev \
     libsqlite3-dev fonts-dejavu-core fonts-dejavu-extra fonts-dkg-handwriting fonts-breip \
-    fonts-femkeklaver libcsv-dev time libssl-dev libmicrohttpd-dev libsodium-dev libreadstat-dev
+    fonts-femkeklaver libcsv-dev time libssl-dev libmicrohttpd-dev libsodium-dev libreadstat-dev \
+    libpq-dev
 
 .PHONY: all deps test-deps e2e demo test bench fuzz clean install install-check
 all: omr
@@ -113,7 +114,7 @@ deps:
 # The statistics programs the analysis-export tests run (PSPP reads the SPSS
 # syntax and data.sav, R the R script, haven data.sav and data.dta);
 # installed like deps, only when missing.
-TEST_DEB_PACKAGES := pspp r-base-core r-cran-haven
+TEST_DEB_PACKAGES := pspp r-base-core r-cran-haven postgresql
 test-deps:
 	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(TEST_DEB_PACKAGES)"
 
@@ -176,7 +177,7 @@ install-check: omr
 	  n=$$(basename $$p); test -f "$$tmp/root/usr/share/man/man1/$$n"; \
 	  if command -v man >/dev/null; then MANWIDTH=80 man -l "$$tmp/root/usr/share/man/man1/$$n" 2>&1 | grep -q "EXIT STATUS"; fi; \
 	done; \
-	for c in template render scan watch status review export frame report; do \
+	for c in template render scan watch status review export frame report ledger; do \
 	  test -f "$$tmp/root/usr/share/man/man1/omr-$$c.1" || { echo "no man page for omr $$c"; exit 1; }; done; \
 	echo "install-check: the installed omr runs, finds its templates, and every command has a man page"
 

@@ -28,6 +28,7 @@ int cmd_scan(int argc, char **argv);   /* cli_scan.c */
 int cmd_watch(int argc, char **argv);  /* cli_watch.c */
 int cmd_status(int argc, char **argv); /* cli_watch.c */
 int cmd_export(int argc, char **argv); /* cli_watch.c */
+int cmd_ledger(int argc, char **argv); /* cli_ledger.c */
 
 /* Shared by the commands (cli_common.c). */
 /* `omr --help`'s text to `out`; returns `status` (for `return cli_usage(...)`). */

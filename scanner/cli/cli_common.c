@@ -28,6 +28,8 @@ static const char *const usage_text =
     "           --template T [--db PATH] [--workers N] ...\n"
     "                                  the mailroom daemon: read every file dropped in the inbox\n"
     "  omr status [--db PATH] [--json] what the daemon has done and what waits\n"
+    "  omr ledger migrate --from FILE --to postgresql://...\n"
+    "                                  move a ledger file into PostgreSQL (several stations)\n"
     "  omr export [--db PATH] --out DIR [--template T ...]\n"
     "                                  rewrite every output from the ledger\n"
     "  omr review [--db PATH] [--listen ADDR:PORT]\n"

@@ -213,7 +213,7 @@ int cmd_report(int argc, char **argv) {
                 strcmp(action, "report") == 0 ? "report" : "report export-analysis");
         return EXIT_USAGE;
     }
-    if (access(db_path, F_OK) != 0) {
+    if (!store_is_server(db_path) && access(db_path, F_OK) != 0) {
         fprintf(stderr, "omr report: no ledger at %s (give it with --db PATH)\n", db_path);
         return EXIT_USAGE;
     }

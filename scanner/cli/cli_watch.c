@@ -208,6 +208,18 @@ static void print_status_json(const watch_status *s) {
         (json_int_t)s->forms_last_hour, "per_hour_today", s->forms_per_hour, "total", (json_int_t)s->forms_total,
         "ocr_waiting", (json_int_t)s->ocr_waiting, "review_open", (json_int_t)s->review_open,
         "not_in_frame_total", (json_int_t)s->not_in_frame_total, "last_errors", errors);
+    json_t *stations = json_array();
+    for (size_t i = 0; i < s->n_stations; i++)
+        json_array_append_new(stations, json_pack("{s:s, s:s, s:I, s:s, s:s, s:f, s:b}", "station",
+                                                  s->stations[i].station, "inbox", s->stations[i].inbox, "pid",
+                                                  (json_int_t)s->stations[i].pid, "started_at",
+                                                  s->stations[i].started_at, "seen_at", s->stations[i].seen_at,
+                                                  "silent_seconds", s->station_silent_seconds[i], "alive",
+                                                  s->station_silent_seconds[i] < 30));
+    if (root)
+        json_object_set_new(root, "stations", stations);
+    else
+        json_decref(stations);
     char *text = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
     if (text)
         printf("%s\n", text);
@@ -247,6 +259,16 @@ static void print_status_text(const watch_status *s, const char *db) {
         printf("not in the frame: %ld return%s in all, flagged not_in_frame (a misread, or a form from "
                "another survey; omr report response-rate lists them)\n",
                s->not_in_frame_total, s->not_in_frame_total == 1 ? "" : "s");
+    if (s->n_stations > 1 || store_is_server(db)) {
+        printf("stations (%zu):\n", s->n_stations);
+        for (size_t i = 0; i < s->n_stations; i++) {
+            char ago[64];
+            human_duration(s->station_silent_seconds[i], ago, sizeof ago);
+            printf("  %s  %s (pid %ld, inbox %s), last seen %s ago\n", s->stations[i].station,
+                   s->station_silent_seconds[i] < 30 ? "alive" : "SILENT", s->stations[i].pid, s->stations[i].inbox,
+                   ago);
+        }
+    }
     if (s->n_errors) {
         printf("last errors:\n");
         for (size_t i = 0; i < s->n_errors; i++)
@@ -342,12 +364,13 @@ int cmd_export(int argc, char **argv) {
         fprintf(stderr, "omr export: needs --out DIR\n");
         return EXIT_USAGE;
     }
-    FILE *probe = fopen(db_path, "r");
-    if (!probe) {
+    FILE *probe = store_is_server(db_path) ? NULL : fopen(db_path, "r");
+    if (!probe && !store_is_server(db_path)) {
         fprintf(stderr, "omr export: no ledger at %s: %s\n", db_path, strerror(errno));
         return EXIT_OUTPUT;
     }
-    fclose(probe);
+    if (probe)
+        fclose(probe);
     omr_db *db = NULL;
     omr_error err;
     if (store_open(db_path, &db, &err) != OMR_OK) {

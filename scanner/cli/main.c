@@ -30,6 +30,7 @@ static const struct {
     {"status", cmd_status},
     {"export", cmd_export},
     {"review", cmd_review},
+    {"ledger", cmd_ledger},
 };
 
 int main(int argc, char **argv) {

@@ -45,6 +45,7 @@
 #include <stdio.h>
 
 #include "base/common.h"
+#include "ledger/watch_state.h"
 
 typedef struct {
     char *inbox, *processing, *archive, *rejected, *out, *db;
@@ -123,6 +124,9 @@ typedef struct {
         char at[32], file[512], message[1024];
     } errors[5];             /* the last errors, newest first */
     size_t n_errors;
+    watch_station stations[WATCH_MAX_STATIONS]; /* every station on this ledger, last seen first */
+    size_t n_stations;
+    double station_silent_seconds[WATCH_MAX_STATIONS]; /* since each was last seen */
 } watch_status;
 
 /* Reads the status from the ledger at `db_path` (and the folders the daemon

@@ -121,9 +121,10 @@ void watch_config_overlay(watch_config *c, const watch_config *o) {
         c->retry_seconds = o->retry_seconds;
 }
 
-/* A config value that names a folder or file: relative to the config file. */
+/* A config value that names a folder or file: relative to the config file
+ * (a URI, such as db = "postgresql://...", is taken as it is). */
 static char *config_path(const char *dir, const char *value) {
-    if (value[0] == '/' || !dir || !*dir)
+    if (value[0] == '/' || !dir || !*dir || strstr(value, "://"))
         return omr_strdup(value);
     size_t n = strlen(dir) + strlen(value) + 2;
     char *p = malloc(n);

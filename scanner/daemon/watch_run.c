@@ -90,10 +90,24 @@ static int take_lock(const runtime *rt, int *fd, omr_error *err) {
     return OMR_OK;
 }
 
-static void record_meta(const runtime *rt, omr_db *db) {
+/* This station alive in the ledger's stations table (several stations may
+ * share one PostgreSQL ledger; omr status lists them): at start and every
+ * few seconds. */
+static void station_beat(const runtime *rt, omr_db *db, const char *started_at) {
+    char host[256] = "", id[PATH_MAX + 300], buf[PATH_MAX];
+    if (gethostname(host, sizeof host - 1) != 0)
+        snprintf(host, sizeof host, "localhost");
+    snprintf(id, sizeof id, "%s:%s", host, rt->processing_real);
     omr_error err;
-    char buf[PATH_MAX], now[32], pid[32], ids[1024] = "";
+    watch_state_station_beat(db, id, realpath(rt->cfg.inbox, buf) ? buf : rt->cfg.inbox, (long)getpid(), started_at,
+                             &err);
+}
+
+static void record_meta(const runtime *rt, omr_db *db, char now[32]) {
+    omr_error err;
+    char buf[PATH_MAX], pid[32], ids[1024] = "";
     store_now(now);
+    station_beat(rt, db, now);
     snprintf(pid, sizeof pid, "%ld", (long)getpid());
     store_set_meta(db, "watch.inbox", realpath(rt->cfg.inbox, buf) ? buf : rt->cfg.inbox, &err);
     store_set_meta(db, "watch.processing", rt->processing_real, &err);
@@ -252,9 +266,11 @@ int watch_run(const char *config_path, const watch_config *overrides, watch_log_
     }
     omr_db *db = NULL;
     struct stat ledger_st;
-    int ledger_created = stat(rt->cfg.db, &ledger_st) != 0;
+    int server = store_is_server(rt->cfg.db); /* a PostgreSQL ledger: no file to watch over */
+    memset(&ledger_st, 0, sizeof ledger_st);
+    int ledger_created = !server && stat(rt->cfg.db, &ledger_st) != 0;
     rc = store_open(rt->cfg.db, &db, err);
-    if (rc == OMR_OK && stat(rt->cfg.db, &ledger_st) != 0)
+    if (rc == OMR_OK && !server && stat(rt->cfg.db, &ledger_st) != 0)
         rc = omr_fail(err, OMR_ERR_IO, "cannot look at the ledger %s: %s", rt->cfg.db, strerror(errno));
     if (rc != OMR_OK) {
         store_close(db);
@@ -264,7 +280,9 @@ int watch_run(const char *config_path, const watch_config *overrides, watch_log_
     }
     int forgotten = 0;
     store_forget_unfinished(db, &forgotten, err);
-    record_meta(rt, db);
+    char started_at[32];
+    record_meta(rt, db, started_at);
+    double next_beat = 0;
 
     signal(SIGPIPE, SIG_IGN);
     signal(SIGXFSZ, SIG_IGN);
@@ -292,7 +310,7 @@ int watch_run(const char *config_path, const watch_config *overrides, watch_log_
         watch_logf(&d, "inotify is not available (%s); noticing new files by listing only", strerror(errno));
 
     warn_if_ledger_lost(&d, db, ledger_created);
-    if (ledger_st.st_mode & S_IROTH)
+    if (!server && (ledger_st.st_mode & S_IROTH))
         watch_logf(&d, "the ledger %s can be read by every user of this machine (mode %03o), but it holds personal "
                    "data: chmod 600 %s (or 640 for a group of staff)", rt->cfg.db,
                    (unsigned)(ledger_st.st_mode & 0777), rt->cfg.db);
@@ -327,11 +345,15 @@ int watch_run(const char *config_path, const watch_config *overrides, watch_log_
         }
         if (stop)
             break;
-        if (!ledger_still_there(d.rt->cfg.db, &ledger_st, lost_why, sizeof lost_why)) {
+        if (!server && !ledger_still_there(d.rt->cfg.db, &ledger_st, lost_why, sizeof lost_why)) {
             watch_logf(&d, "the ledger %s was %s while omr watch ran: stopping, so that nothing more is recorded "
                        "where no one can see it", d.rt->cfg.db, lost_why);
             ledger_lost = stop = 1;
             break;
+        }
+        if (now >= next_beat) {
+            station_beat(d.rt, db, started_at);
+            next_beat = now + 5;
         }
         const watch_config *c = &d.rt->cfg;
         if (in.ifd >= 0 && (fds[2].revents & POLLIN))

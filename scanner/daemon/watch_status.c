@@ -63,7 +63,9 @@ static void status_walk(watch_status *s, const char *root, const char *rel, int 
 int watch_status_read(const char *db_path, watch_status *s, omr_error *err) {
     memset(s, 0, sizeof *s);
     struct stat st;
-    if (stat(db_path, &st) != 0 && errno != EACCES)
+    if (store_is_server(db_path))
+        ; /* a PostgreSQL ledger: no file to look for, the connection says */
+    else if (stat(db_path, &st) != 0 && errno != EACCES)
         return omr_fail(err, OMR_ERR_IO, "no ledger at %s (give --db PATH, as for omr watch)", db_path);
     if (access(db_path, R_OK) != 0 && errno == EACCES)
         return omr_fail(err, OMR_ERR_IO,
@@ -78,6 +80,12 @@ int watch_status_read(const char *db_path, watch_status *s, omr_error *err) {
     store_get_meta(db, "watch.processing", s->processing, sizeof s->processing, err);
     store_get_meta(db, "watch.pid", pid, sizeof pid, err);
     store_get_meta(db, "watch.started_at", s->started_at, sizeof s->started_at, err);
+    s->n_stations = watch_state_stations(db, s->stations, WATCH_MAX_STATIONS);
+    for (size_t i = 0; i < s->n_stations; i++) {
+        struct tm seen = {0};
+        if (strptime(s->stations[i].seen_at, "%Y-%m-%dT%H:%M:%SZ", &seen))
+            s->station_silent_seconds[i] = difftime(time(NULL), timegm(&seen));
+    }
     s->pid = atol(pid);
     if (*s->processing) {
         char lock[PATH_MAX + 32];

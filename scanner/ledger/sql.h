@@ -1,9 +1,17 @@
 /*
- * sql.h — the one way the ledger calls SQLite. Every ledger file prepares,
- * binds, steps and reads columns through these helpers, so that a failure is
- * always reported the same way: an omr_error saying what the ledger was
- * doing, SQLite's reason, and a hint a mailroom can act on (disk full,
- * read-only, another program holds the ledger, a damaged file).
+ * sql.h — the one way the ledger calls its database. Every ledger file
+ * prepares, binds, steps and reads columns through these helpers, so that a
+ * failure is always reported the same way: an omr_error saying what the
+ * ledger was doing, the database's reason, and a hint a mailroom can act on
+ * (disk full, read-only, another program holds the ledger, a damaged file).
+ *
+ * Two backends stand behind it: SQLite (a ledger file, the default) and
+ * PostgreSQL (a ledger path that is a libpq URI, postgresql://… or
+ * postgres://…; ledger/backend/postgres.c). Ledger files write SQLite's
+ * dialect kept to a portable subset; ledger/backend/pg_dialect.c rewrites
+ * what must differ (placeholders, INSERT OR IGNORE, INTEGER PRIMARY KEY,
+ * BEGIN IMMEDIATE, `IS ?`, ifnull, group_concat, last_insert_rowid()).
+ * Columns read the same on both (a boolean as 1/0, a real as SQLite prints it).
  *
  * Arguments are bound from a type string, one letter per `?`:
  *   't' text (const char *, NULL binds NULL), 'i' integer (long long),
@@ -20,8 +28,13 @@
 #include "base/common.h"
 #include "ledger/db.h"
 
-/* A prepared statement of the ledger (SQLite's today). */
-typedef struct sqlite3_stmt sql_stmt;
+/* A prepared statement of the ledger (either backend). */
+typedef struct sql_stmt sql_stmt;
+
+/* Is `path` a PostgreSQL ledger (a libpq URI: postgresql://… or postgres://…)? */
+int sql_is_server_uri(const char *path);
+/* "sqlite" or "postgresql". */
+const char *sql_backend(omr_db *db);
 
 /* Fills err with "ledger: <what>: <SQLite's message><hint>"; returns OMR_ERR_IO. */
 int sql_fail(omr_db *db, omr_error *err, const char *what);
@@ -37,13 +50,18 @@ enum {
 };
 /* Opens the ledger file `path` (SQL_OPEN_*), waiting up to busy_ms for a lock
  * another program holds. On failure *db is NULL and err says "cannot open the
- * ledger <path>: <SQLite's reason>". sql_close(NULL) does nothing. */
+ * ledger <path>: <SQLite's reason>". sql_close(NULL) does nothing.
+ * A libpq URI connects to PostgreSQL instead (its database must exist;
+ * SQL_OPEN_READONLY makes the session read-only). */
 int sql_open(const char *path, int mode, int busy_ms, omr_db **db, omr_error *err);
 void sql_close(omr_db *db);
-/* The file behind the connection's main database ("" for an in-memory one). */
+/* The file behind the connection's main database ("" for an in-memory one);
+ * for PostgreSQL, the URI it was opened with (without a password). */
 const char *sql_filename(omr_db *db);
 /* Copies the whole ledger into the existing (empty) file `to` with SQLite's
- * online backup; err says "cannot copy the ledger to <to>: <reason>". */
+ * online backup; err says "cannot copy the ledger to <to>: <reason>".
+ * A PostgreSQL ledger is not a file: OMR_ERR_INVALID, err says to back it up
+ * with pg_dump (or `omr ledger migrate` it to a file). */
 int sql_copy(omr_db *db, const char *to, omr_error *err);
 
 /* Runs `sql` (one or more statements, no results); on failure err names the
@@ -51,7 +69,9 @@ int sql_copy(omr_db *db, const char *to, omr_error *err);
 int sql_exec(omr_db *db, const char *sql, omr_error *err);
 
 /* Prepares `sql` and binds the arguments described by `types` (see above).
- * On failure *st is NULL and err says so. */
+ * On failure *st is NULL and err says so. On PostgreSQL the server sees the
+ * statement when it is first stepped: a statement it refuses (a table that
+ * does not exist) fails at sql_step, not here; every caller checks both. */
 int sql_prepare(omr_db *db, sql_stmt **st, omr_error *err, const char *sql, const char *types, ...);
 int sql_vprepare(omr_db *db, sql_stmt **st, omr_error *err, const char *sql, const char *types,
                  va_list ap);
@@ -62,6 +82,9 @@ sql_stmt *sql_query(omr_db *db, const char *sql, const char *types, ...);
  * prepared once and run for each row of a loop. */
 void sql_bind(sql_stmt *st, const char *types, ...);
 void sql_reset(sql_stmt *st);
+/* Binds parameter `index` (1-based) to a JSON null, integer, real or string
+ * (a row copied from one ledger to another, column by column). */
+void sql_bind_json(sql_stmt *st, int index, json_t *value);
 /* Steps a statement that returns no rows, then resets it and clears its
  * bindings for the next sql_bind. OMR_OK when it ran to the end, OMR_ERR_IO
  * when not (sql_message says why; the caller words the error). */
@@ -72,6 +95,11 @@ int sql_run_reset(sql_stmt *st);
 int sql_run(omr_db *db, omr_error *err, const char *what, const char *sql, const char *types, ...);
 /* Steps a prepared statement that returns no rows and finalizes it. */
 int sql_run_prepared(omr_db *db, sql_stmt *st, omr_error *err, const char *what);
+
+/* The ledger's tables (a malloc'd array of malloc'd names, sorted), or
+ * OMR_ERR_IO. Free with sql_names_free. */
+int sql_table_names(omr_db *db, char ***names, size_t *n, omr_error *err);
+void sql_names_free(char **names, size_t n);
 
 /* Steps: SQL_ROW, SQL_DONE, or SQL_ERROR. */
 enum { SQL_ERROR = -1, SQL_DONE = 0, SQL_ROW = 1 };
@@ -95,13 +123,16 @@ int sql_is_null(sql_stmt *st, int col);
  * jansson refuses the text). */
 json_t *sql_json(sql_stmt *st, int col);
 
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK (when a transaction is open). */
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK (when a transaction is open). On
+ * PostgreSQL BEGIN IMMEDIATE takes the ledger's write lock (an advisory
+ * transaction lock): one writing transaction at a time, as on SQLite. */
 int sql_begin(omr_db *db, omr_error *err);
 int sql_commit(omr_db *db, omr_error *err);
 void sql_rollback(omr_db *db);
 /* Current UTC time as ISO 8601 ("2026-11-23T10:15:02Z") into buf[32]. */
 void sql_now(char buf[32]);
 
+/* The id the last INSERT gave a row (SQLite's rowid; PostgreSQL's lastval()). */
 long long sql_last_id(omr_db *db);
 int sql_changes(omr_db *db);
 /* A transaction is open on this connection (for assert). */

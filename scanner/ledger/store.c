@@ -127,6 +127,12 @@ const char store_schema_sql[] =
     "CREATE INDEX IF NOT EXISTS texts_status ON texts(status);\n"
     "CREATE INDEX IF NOT EXISTS review_return ON review_items(return_id, kind, item);\n"
     "CREATE INDEX IF NOT EXISTS scan_files_state ON scan_files(state, finished_at);\n"
+    "CREATE TABLE IF NOT EXISTS stations(\n"
+    "  station TEXT PRIMARY KEY,\n"
+    "  inbox TEXT NOT NULL,\n"
+    "  pid INTEGER NOT NULL,\n"
+    "  started_at TEXT NOT NULL,\n"
+    "  seen_at TEXT NOT NULL);\n"
     "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '2');\n";
 
 /* A ledger error in words a mailroom can act on. */
@@ -166,12 +172,38 @@ static int migrate(omr_db *db, omr_error *err) {
     return rc;
 }
 
+/* On PostgreSQL: SQLite's sum over a condition (a condition is 1 or 0
+ * there), so the ledger's queries count with sum(a = b) on both. */
+static const char store_pg_functions_sql[] =
+    "CREATE OR REPLACE FUNCTION omr_bool_add(bigint, boolean) RETURNS bigint LANGUAGE sql IMMUTABLE AS "
+    "'SELECT coalesce($1, 0) + CASE WHEN $2 THEN 1 ELSE 0 END';\n"
+    "CREATE OR REPLACE AGGREGATE sum(boolean) (SFUNC = omr_bool_add, STYPE = bigint);\n";
+
+/* The schema, made under the write lock on a server (two stations starting
+ * at once would otherwise race on CREATE TABLE IF NOT EXISTS). */
+static int store_schema(omr_db *db, omr_error *err) {
+    if (strcmp(sql_backend(db), "sqlite") == 0)
+        return store_exec(db, store_schema_sql, err);
+    int rc = store_begin(db, err);
+    if (rc == OMR_OK)
+        rc = store_exec(db, store_schema_sql, err);
+    if (rc == OMR_OK)
+        rc = store_exec(db, store_pg_functions_sql, err);
+    if (rc == OMR_OK)
+        return store_commit(db, err);
+    store_rollback(db);
+    return rc;
+}
+
 /* Opens the ledger (create: SQL_OPEN_CREATE, else the file must exist). A new
  * ledger holds personal data: it is created 0600 here, before SQLite opens
- * it, and SQLite gives its -wal and -shm files the ledger's own mode. */
+ * it, and SQLite gives its -wal and -shm files the ledger's own mode. A
+ * PostgreSQL ledger (a libpq URI) is a database that must exist; its tables
+ * are made here as a file's are (the PRAGMAs mean nothing there). */
 static int open_ledger(const char *path, int create, omr_db **db, omr_error *err) {
     *db = NULL;
-    if (create) {
+    int server = sql_is_server_uri(path);
+    if (create && !server) {
         int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (fd >= 0)
             close(fd);
@@ -181,13 +213,14 @@ static int open_ledger(const char *path, int create, omr_db **db, omr_error *err
     }
     omr_db *handle = NULL;
     if (sql_open(path, create ? SQL_OPEN_CREATE : SQL_OPEN_WRITE, 10000, &handle, err) != OMR_OK) {
-        if (!create && access(path, F_OK) != 0 && errno == ENOENT)
+        if (!create && !server && access(path, F_OK) != 0 && errno == ENOENT)
             return omr_fail(err, OMR_ERR_NOT_FOUND, "the ledger %s is gone (deleted or moved away); restore it from "
                      "the backup or put it back, then start again", path);
         return OMR_ERR_IO;
     }
-    if (store_exec(handle, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;", err) != OMR_OK ||
-        store_exec(handle, store_schema_sql, err) != OMR_OK || migrate(handle, err) != OMR_OK) {
+    if ((!server && store_exec(handle, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;",
+                               err) != OMR_OK) ||
+        store_schema(handle, err) != OMR_OK || migrate(handle, err) != OMR_OK) {
         char msg[OMR_ERROR_SIZE];
         snprintf(msg, sizeof msg, "%s", err ? err->message : "");
         omr_fail(err, OMR_ERR_IO, "cannot prepare the ledger %s: %s", path, msg);
@@ -217,7 +250,9 @@ int store_rescue(omr_db *db, const char *to, omr_error *err) {
 
 void store_close(omr_db *db) { sql_close(db); }
 
-const char *store_filename(omr_db *db) { return sql_filename(db); }
+const char *store_filename(omr_db *db) { return strcmp(sql_backend(db), "sqlite") == 0 ? sql_filename(db) : ""; }
+
+int store_is_server(const char *path) { return sql_is_server_uri(path); }
 
 int store_begin(omr_db *db, omr_error *err) { return store_exec(db, "BEGIN IMMEDIATE", err); }
 int store_commit(omr_db *db, omr_error *err) { return store_exec(db, "COMMIT", err); }
@@ -421,9 +456,9 @@ int store_recompute_return(omr_db *db, const omr_template *const *templates, siz
                          "INSERT INTO answers(return_id, question, value, machine_value, status, reason, confidence) "
                          "VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6) ON CONFLICT(return_id, question) DO UPDATE SET "
                          "machine_value = excluded.machine_value, confidence = excluded.confidence, "
-                         "value = CASE WHEN confirmed_by IS NULL THEN excluded.value ELSE value END, "
-                         "status = CASE WHEN confirmed_by IS NULL THEN excluded.status ELSE status END, "
-                         "reason = CASE WHEN confirmed_by IS NULL THEN excluded.reason ELSE reason END",
+                         "value = CASE WHEN answers.confirmed_by IS NULL THEN excluded.value ELSE answers.value END, "
+                         "status = CASE WHEN answers.confirmed_by IS NULL THEN excluded.status ELSE answers.status END, "
+                         "reason = CASE WHEN answers.confirmed_by IS NULL THEN excluded.reason ELSE answers.reason END",
                          "itttt" "d", return_id, q->id, value, review ? "review" : "ok",
                          review ? a->reason : NULL, a->confidence);
             free(value);

@@ -57,6 +57,11 @@
  *   events        the daemon's log of outcomes, for `omr status`.
  *   duplicate_files (schema 2) every later arrival of content already in
  *                 scan_files: not counted again, listed in rejects.csv.
+ *   stations      one row per `omr watch` station that has written to the
+ *                 ledger (station: host name and processing folder): its
+ *                 inbox, pid, start and the last time it was seen alive
+ *                 (written at start and every few seconds), for `omr status`
+ *                 when several stations share one PostgreSQL ledger.
  *   meta          key/value: schema_version, templates (space-separated ids
  *                 last used by scan or watch, for `omr export`), and the
  *                 daemon's watch.inbox, watch.processing, watch.pid,
@@ -80,7 +85,11 @@ extern const char store_schema_sql[];
 
 /* Opens (creating if needed) the ledger at `path`: WAL journal, foreign keys
  * on, a busy timeout of 10 s, schema applied. The caller owns *db and closes
- * it with store_close. One connection per thread. */
+ * it with store_close. One connection per thread.
+ * A `path` that is a libpq URI (postgresql://… or postgres://…, see
+ * store_is_server) opens a PostgreSQL ledger: the database must exist (the
+ * role needs CREATE on its schema the first time); its tables are made and
+ * migrated as a file's are. */
 int store_open(const char *path, omr_db **db, omr_error *err);
 /* The same, but never creates: OMR_ERR_NOT_FOUND, saying to restore it, when
  * the ledger is gone (a daemon's threads open theirs after start-up, when an
@@ -92,8 +101,13 @@ int store_open_existing(const char *path, omr_db **db, omr_error *err);
  * into a new file `to` (created 0600; refused if it exists). */
 int store_rescue(omr_db *db, const char *to, omr_error *err);
 void store_close(omr_db *db);
-/* The ledger file's path ("" for an in-memory ledger). */
+/* The ledger file's path ("" for an in-memory ledger and for a PostgreSQL
+ * ledger, which is no file: a caller that wants a folder beside the ledger
+ * takes the current one). */
 const char *store_filename(omr_db *db);
+/* Is `path` a PostgreSQL ledger (a libpq URI) rather than a ledger file?
+ * For the commands that look for a file before they open it. */
+int store_is_server(const char *path);
 
 /* Runs `sql` (no results) or fills err with SQLite's message and the SQL's
  * first words. */

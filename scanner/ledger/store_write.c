@@ -82,7 +82,7 @@ int store_log_event(omr_db *db, const char *level, const char *file, const char 
 }
 
 int store_set_meta(omr_db *db, const char *key, const char *value, omr_error *err) {
-    RUN(db, err, "cannot write a setting", "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", "tt",
+    RUN(db, err, "cannot write a setting", "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", "tt",
         key, value ? value : "");
     return OMR_OK;
 }

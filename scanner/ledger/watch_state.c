@@ -1,7 +1,8 @@
 /*
  * watch_state.c — the ledger's side of `omr status` (see watch_state.h):
  * counts by one small query each, the first return of the day and the last
- * five error events. Best effort: `omr status` shows what it can read.
+ * five error events, and the stations (each `omr watch` beats in the
+ * stations table). Best effort: `omr status` shows what it can read.
  */
 #include "ledger/watch_state.h"
 
@@ -54,4 +55,30 @@ void watch_state_read(omr_db *db, const char *midnight, const char *hour_ago, wa
         s->n_errors++;
     }
     sql_finalize(ev);
+}
+
+int watch_state_station_beat(omr_db *db, const char *station, const char *inbox, long pid, const char *started_at,
+                             omr_error *err) {
+    char now[32];
+    sql_now(now);
+    return sql_run(db, err, "cannot record the station", "INSERT INTO stations(station, inbox, pid, started_at, seen_at) "
+                   "VALUES (?, ?, ?, ?, ?) ON CONFLICT(station) DO UPDATE SET inbox = excluded.inbox, "
+                   "pid = excluded.pid, started_at = excluded.started_at, seen_at = excluded.seen_at",
+                   "ttitt", station, inbox, (long long)pid, started_at, now);
+}
+
+size_t watch_state_stations(omr_db *db, watch_station *out, size_t max) {
+    sql_stmt *st = sql_query(db, "SELECT station, inbox, pid, started_at, seen_at FROM stations "
+                                 "ORDER BY seen_at DESC, station", "");
+    size_t n = 0;
+    while (st && n < max && sql_step(st) == SQL_ROW) {
+        watch_station *w = &out[n++];
+        snprintf(w->station, sizeof w->station, "%s", sql_text(st, 0));
+        snprintf(w->inbox, sizeof w->inbox, "%s", sql_text(st, 1));
+        w->pid = (long)sql_int(st, 2);
+        snprintf(w->started_at, sizeof w->started_at, "%s", sql_text(st, 3));
+        snprintf(w->seen_at, sizeof w->seen_at, "%s", sql_text(st, 4));
+    }
+    sql_finalize(st);
+    return n;
 }

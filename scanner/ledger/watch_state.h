@@ -24,6 +24,23 @@ typedef struct {
     size_t n_errors;
 } watch_state_counts;
 
+/* A station: one `omr watch` that has written to this ledger. */
+#define WATCH_MAX_STATIONS 16
+typedef struct {
+    char station[512];   /* "host:processing folder" */
+    char inbox[1024];
+    long pid;
+    char started_at[32], seen_at[32]; /* UTC ISO times */
+} watch_station;
+
+/* Records that `station` is alive now (its inbox, pid and start), creating
+ * its row at the first beat. */
+int watch_state_station_beat(omr_db *db, const char *station, const char *inbox, long pid, const char *started_at,
+                             omr_error *err);
+/* The stations the ledger knows, most recently seen first (at most max;
+ * 0 when none or the ledger cannot answer). */
+size_t watch_state_stations(omr_db *db, watch_station *out, size_t max);
+
 /* Opens the ledger at `path` read-only (waits up to 5 s for a writer).
  * OMR_ERR_IO naming the path when it cannot be opened; close with
  * store_close. */

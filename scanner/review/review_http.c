@@ -914,7 +914,7 @@ int review_server_start(const review_options *o, review_server **out, omr_error 
         if (i + 1 < n_roots && o->n_store_roots) {
             root = strdup(o->store_roots[i]);
         } else if (i == 0) {
-            root = strdup(o->db_path);
+            root = strdup(store_is_server(o->db_path) ? "." : o->db_path); /* a server ledger: no folder */
             char *slash = root ? strrchr(root, '/') : NULL;
             if (slash)
                 *slash = 0;

@@ -1,0 +1,409 @@
+/*
+ * test_pg_ledger.c — the ledger's rules on both backends (ledger/sql.c over
+ * SQLite, ledger/backend/postgres.c over a PostgreSQL server this test
+ * starts itself, tests/pg_server.h): the same ledger is built on each by the
+ * same calls — two complete returns, a page without its partner, a blank
+ * and an unreadable page, a file rejected whole, the same content again (not
+ * counted twice), a second paper of a code (a duplicate return) — then two
+ * operators share the review queue (leases: never the same item; nobody
+ * decides another's), decisions keep who made them and what the machine
+ * read, and `omr export`'s files from the two ledgers are identical byte for
+ * byte. Then what only the server has: SQLite's dialect rewritten
+ * (pg_dialect), a failed statement that leaves its transaction usable (as
+ * SQLite), the write lock BEGIN IMMEDIATE takes, and a clear refusal of what
+ * is file-bound (sql_copy). Skipped with a message when PostgreSQL is not
+ * installed.
+ */
+#include <pthread.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "export/export.h"
+#include "helpers.h"
+#include "ledger/backend/pg_dialect.h"
+#include "ledger/queue.h"
+#include "ledger/sql.h"
+#include "ledger/store.h"
+#include "pg_server.h"
+#include "review/review.h"
+
+static omr_template *tmpl;
+static char *dir;
+
+static void setup(void) {
+    tmpl = test_template("ekb-2024");
+    dir = test_tempdir();
+}
+
+static void teardown(void) {
+    template_free(tmpl);
+    rm_rf(dir);
+}
+
+TestSuite(pg_ledger, .init = setup, .fini = teardown, .timeout = 120);
+
+/* A read page of `code`, every box blank except the (question, value) pairs
+ * in `marked` (NULL-terminated, alternating); q1b's boxes unsure (review). */
+static page_reading *reading(const char *code, int page, const char *const *marked) {
+    page_reading *p = calloc(1, sizeof *p);
+    p->tmpl = tmpl;
+    p->file = strdup("x");
+    p->file_page = 1;
+    snprintf(p->identity.template_id, sizeof p->identity.template_id, "%s", tmpl->id);
+    snprintf(p->identity.code, sizeof p->identity.code, "%s", code);
+    p->identity.page = page;
+    p->transform.fiducials_found = 4;
+    p->transform.fiducial_missing = -1;
+    double id[9] = {10, 0, 0, 0, 10, 0, 0, 0, 1};
+    memcpy(p->transform.homography, id, sizeof id);
+    for (size_t i = 0; i < tmpl->n_questions; i++)
+        if (tmpl->questions[i].page == page)
+            p->n_boxes += tmpl->questions[i].n_boxes;
+    p->measures = calloc(p->n_boxes, sizeof *p->measures);
+    p->decisions = calloc(p->n_boxes, sizeof *p->decisions);
+    p->texts = calloc(tmpl->n_text_fields, sizeof *p->texts);
+    for (size_t k = 0; k < p->n_boxes; k++) {
+        p->decisions[k].state = BOX_BLANK;
+        p->decisions[k].confidence = 0.9;
+        p->measures[k].fill = 0.01 + 0.001 * (double)k; /* reals that print with many digits */
+        p->measures[k].extent = 1.0 / 3.0;
+    }
+    for (size_t m = 0; marked && marked[m]; m += 2) {
+        const template_question *q = template_question_by_id(tmpl, marked[m]);
+        cr_assert_not_null(q, "%s", marked[m]);
+        size_t offset = assemble_box_offset(tmpl, q);
+        for (size_t b = 0; b < q->n_boxes; b++)
+            if (strcmp(q->boxes[b].value, marked[m + 1]) == 0) {
+                p->decisions[offset + b].state = strcmp(marked[m], "q1b") == 0 ? BOX_UNSURE : BOX_MARKED;
+                p->decisions[offset + b].confidence = strcmp(marked[m], "q1b") == 0 ? 0.2 : 0.95;
+                p->measures[offset + b].fill = 0.2;
+                p->measures[offset + b].extent = 0.9;
+            }
+    }
+    return p;
+}
+
+static const char *SHA(char c) {
+    static char buf[8][65];
+    static int next;
+    char *b = buf[next++ % 8];
+    memset(b, c, 64);
+    b[64] = 0;
+    return b;
+}
+
+static store_file_result write_file(omr_db *db, const char *sha, const char *name, const store_page *pages,
+                                    size_t n) {
+    store_scan_file f = {.sha256 = sha, .name = name, .archive_path = name, .rejected_path = name,
+                         .size = 100, .pages = (store_page *)pages, .n_pages = n, .out_dir = dir, .ocr = 0,
+                         .received_at = "2026-11-30T08:00:00Z"};
+    store_file_result r;
+    omr_error err;
+    cr_assert_eq(store_write_file(db, (const omr_template *const *)&tmpl, 1, &f, &r, &err), OMR_OK, "%s",
+                 err.message);
+    for (size_t i = 0; i < n; i++)
+        page_reading_free(pages[i].reading);
+    return r;
+}
+
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "%s", path);
+    char *buf = calloc(1, 1 << 20);
+    size_t n = fread(buf, 1, (1 << 20) - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    return buf;
+}
+
+/* What an operator decides for an item of `kind`. */
+static const review_choice *choice_for(const char *kind) {
+    static const review_choice keep = {.kind = REVIEW_CHOICE_KEEP}, v4 = {.kind = REVIEW_CHOICE_VALUE, .value = "4"},
+                               letter = {.kind = REVIEW_CHOICE_NOT_FORM};
+    return strcmp(kind, "duplicate") == 0 ? &keep : strcmp(kind, "unmatched_page") == 0 ? &letter : &v4;
+}
+
+/* The ledger at `path` (a file or a URI) built and reviewed by the same
+ * calls, its rules asserted, its outputs exported into `out`. */
+static void ledger_rules(const char *path, const char *out) {
+    omr_db *db = NULL;
+    omr_error err;
+    cr_assert_eq(store_open(path, &db, &err), OMR_OK, "%s", err.message);
+    mkdir(out, 0777);
+    const char *a1[] = {"q1a", "5", "q1b", "3", NULL};
+    const char *a2[] = {"q5", "1", "q5r", "2", "q5r", "7", NULL};
+    store_page both[] = {{1, STORE_PAGE_READ, NULL, 0, reading("A1", 1, a1)},
+                         {2, STORE_PAGE_READ, NULL, 0, reading("A1", 2, a2)},
+                         {3, STORE_PAGE_BLANK, "blank page (the back of a duplex scan?)", 0, NULL},
+                         {4, STORE_PAGE_REJECTED, "no QR code found, \"anywhere\"", 1, NULL}};
+    write_file(db, SHA('a'), "in/scan, \"one\".tif", both, 4);
+    const char *b2[] = {"q6", "4", NULL};
+    store_page second[] = {{1, STORE_PAGE_READ, NULL, 0, reading("B2", 2, b2)}};
+    write_file(db, SHA('b'), "in/two.tif", second, 1);
+    const char *b1[] = {"q1a", "2", "q1b", "1", NULL};
+    store_page first[] = {{1, STORE_PAGE_READ, NULL, 0, reading("B2", 1, b1)}};
+    write_file(db, SHA('d'), "in/two-front.tif", first, 1); /* joins B2's return: page 1 it lacked */
+    store_scan_file bad = {.sha256 = SHA('c'), .name = "in/letter.pdf", .archive_path = "x", .rejected_path = "x",
+                           .size = 5, .error = "in/letter.pdf is not a scan", .out_dir = dir,
+                           .received_at = "2026-11-30T08:00:00Z"};
+    store_file_result r;
+    cr_assert_eq(store_write_file(db, (const omr_template *const *)&tmpl, 1, &bad, &r, &err), OMR_OK, "%s",
+                 err.message);
+    /* the same content again: not a second return */
+    store_page again[] = {{1, STORE_PAGE_READ, NULL, 0, reading("B2", 2, b2)}};
+    write_file(db, SHA('b'), "in/two again.tif", again, 1);
+    /* a second paper of A1 (other content): a duplicate return */
+    store_page dup[] = {{1, STORE_PAGE_READ, NULL, 0, reading("A1", 1, a1)}};
+    write_file(db, SHA('e'), "in/a1 again.tif", dup, 1);
+
+    /* the review queue: two operators, leases */
+    review_queue *q = NULL;
+    cr_assert_eq(review_queue_new(db, 600, out, &q, &err), OMR_OK, "%s", err.message);
+    long long open_before = queue_count_open(db);
+    cr_assert_geq(open_before, 3, "q1b of A1 and B2 and A1's duplicate wait: %lld", open_before);
+    time_t t = 1790000000;
+    int64_t a = 0, b = 0, c = 0;
+    cr_assert_eq(review_next(q, "anna", t, NULL, 0, &a, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(review_next(q, "bert", t, NULL, 0, &b, &err), OMR_OK, "%s", err.message);
+    cr_assert(a > 0 && b > 0 && a != b, "anna %lld, bert %lld", (long long)a, (long long)b);
+    cr_assert_eq(review_next(q, "anna", t + 1, NULL, 0, &c, &err), OMR_OK);
+    cr_assert_eq(c, a, "asking again gives anna the item she holds");
+    queue_item ia = {0}, ib = {0};
+    cr_assert_eq(queue_item_get(db, a, &ia, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(queue_item_get(db, b, &ib, &err), OMR_OK, "%s", err.message);
+    cr_assert_str_eq(ia.lease_owner, "anna");
+    cr_assert_str_eq(ib.lease_owner, "bert");
+    /* decide: each the one it holds; never the other's */
+    const review_choice *for_a = choice_for(ia.kind), *for_b = choice_for(ib.kind);
+    cr_assert_eq(review_decide(q, "bert", a, for_a, t + 2, &err), REVIEW_ERR_CONFLICT);
+    cr_assert_eq(review_decide(q, "anna", a, for_a, t + 3, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(review_decide(q, "bert", b, for_b, t + 4, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(review_decide(q, "bert", a, for_a, t + 5, &err), REVIEW_ERR_CONFLICT, "decided already");
+    cr_assert_eq(queue_count_open(db), open_before - 2);
+    /* the history keeps who decided, when, what and what the machine read;
+     * written beside the exports to be compared across backends */
+    char file[700];
+    snprintf(file, sizeof file, "%s/history.json", out);
+    FILE *hf = fopen(file, "w");
+    cr_assert_not_null(hf);
+    int64_t ids[2] = {a, b};
+    for (int i = 0; i < 2; i++) {
+        json_t *h = queue_item_history(db, ids[i]);
+        cr_assert_not_null(h);
+        char *hs = json_dumps(h, JSON_SORT_KEYS);
+        cr_assert_not_null(strstr(hs, i ? "\"operator\": \"bert\"" : "\"operator\": \"anna\""), "%s", hs);
+        cr_assert_not_null(strstr(hs, "\"machine_value\""), "%s", hs);
+        fprintf(hf, "%s\n", hs);
+        free(hs);
+        json_decref(h);
+    }
+    fclose(hf);
+    queue_item_clear(&ia);
+    queue_item_clear(&ib);
+    review_queue_free(q);
+
+    export_summary s;
+    cr_assert_eq(export_ledger(db, out, (const omr_template *const *)&tmpl, 1, &s, &err), OMR_OK, "%s",
+                 err.message);
+    store_close(db);
+    snprintf(file, sizeof file, "%s/records.csv", out);
+    char *records = slurp(file);
+    cr_assert_not_null(strstr(records, "duplicate_of:"), "A1's second paper is flagged:\n%s", records);
+    cr_assert_not_null(strstr(records, "B2"), "%s", records);
+    free(records);
+    snprintf(file, sizeof file, "%s/rejects.csv", out);
+    char *rejects = slurp(file);
+    cr_assert_not_null(strstr(rejects, "two again.tif"), "the same content again is listed:\n%s", rejects);
+    free(rejects);
+}
+
+static void ledger_uri(char *uri, size_t size) {
+    pg_test_require();
+    pg_test_database(uri, size);
+}
+
+Test(pg_ledger, the_same_rules_and_the_same_exports_on_sqlite_and_postgresql) {
+    char uri[512], file[600], out_lite[600], out_pg[600];
+    ledger_uri(uri, sizeof uri);
+    snprintf(file, sizeof file, "%s/omr.db", dir);
+    snprintf(out_lite, sizeof out_lite, "%s/out-sqlite", dir);
+    snprintf(out_pg, sizeof out_pg, "%s/out-postgresql", dir);
+    ledger_rules(file, out_lite);
+    ledger_rules(uri, out_pg);
+    const char *files[] = {"records.csv", "marks.csv", "review.csv", "rejects.csv", "codebook.csv", "history.json"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char a[700], b[700];
+        snprintf(a, sizeof a, "%s/%s", out_lite, files[i]);
+        snprintf(b, sizeof b, "%s/%s", out_pg, files[i]);
+        char *x = slurp(a), *y = slurp(b), cmd[1500];
+        snprintf(cmd, sizeof cmd, "diff '%s' '%s' >&2", a, b);
+        if (strcmp(x, y) != 0 && system(cmd) != 0)
+            cr_log_error("%s differs (above)", files[i]);
+        cr_assert_gt(strlen(x), 0, "%s is empty", a);
+        cr_assert_str_eq(x, y, "%s differs between SQLite and PostgreSQL", files[i]);
+        free(x);
+        free(y);
+    }
+}
+
+Test(pg_ledger, sqlite_dialect_is_rewritten_for_postgresql) {
+    int n = 0;
+    char *s = pg_dialect("SELECT a FROM t WHERE b = ? AND c = ?", &n);
+    cr_assert_str_eq(s, "SELECT a FROM t WHERE b = $1 AND c = $2");
+    cr_assert_eq(n, 2);
+    free(s);
+    s = pg_dialect("UPDATE t SET a = ?2 WHERE id = ?1 AND o IS ?2 AND x = '?' ", &n);
+    cr_assert_str_eq(s, "UPDATE t SET a = $2 WHERE id = $1 AND o IS NOT DISTINCT FROM $2 AND x = '?' ");
+    cr_assert_eq(n, 2);
+    free(s);
+    s = pg_dialect("INSERT OR IGNORE INTO m(k) VALUES (?);\nINSERT OR IGNORE INTO m(k) VALUES ('it''s')", &n);
+    cr_assert_str_eq(s, "INSERT INTO m(k) VALUES ($1) ON CONFLICT DO NOTHING;\n"
+                        "INSERT INTO m(k) VALUES ('it''s') ON CONFLICT DO NOTHING");
+    free(s);
+    s = pg_dialect("CREATE TABLE x(id INTEGER PRIMARY KEY, text TEXT, f REAL, n INTEGER)", &n);
+    cr_assert_str_eq(s, "CREATE TABLE x(id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, "
+                        "text TEXT COLLATE \"C\", f DOUBLE PRECISION, n BIGINT)");
+    free(s);
+    s = pg_dialect("SELECT ifnull(a, ''), group_concat(b, ','), last_insert_rowid() FROM t", &n);
+    cr_assert_str_eq(s, "SELECT coalesce(a, ''), string_agg(b, ','), lastval() FROM t");
+    cr_assert_eq(n, 0);
+    free(s);
+    s = pg_dialect("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; SELECT 1", &n);
+    cr_assert_null(strstr(s, "PRAGMA"), "%s", s);
+    cr_assert_not_null(strstr(s, "SELECT 1"), "%s", s);
+    free(s);
+    s = pg_dialect("SELECT a FROM t WHERE x IN (SELECT y FROM u ORDER BY y DESC LIMIT 1) ORDER BY (a IS ?) DESC, "
+                   "coalesce(b, c), d ASC LIMIT 2", &n);
+    cr_assert_str_eq(s, "SELECT a FROM t WHERE x IN (SELECT y FROM u ORDER BY y DESC NULLS LAST LIMIT 1) ORDER BY "
+                        "(a IS NOT DISTINCT FROM $1) DESC NULLS LAST, coalesce(b, c) NULLS FIRST, d ASC NULLS FIRST "
+                        "LIMIT 2");
+    free(s);
+    s = pg_dialect("SELECT a IS NOT b, a IS NULL, a IS NOT NULL, (a = 1) IS TRUE FROM t", &n);
+    cr_assert_str_eq(s, "SELECT a IS DISTINCT FROM b, a IS NULL, a IS NOT NULL, (a = 1) IS TRUE FROM t");
+    free(s);
+    s = pg_dialect("CREATE VIEW IF NOT EXISTS v AS SELECT 1", &n);
+    cr_assert_str_eq(s, "CREATE OR REPLACE VIEW v AS SELECT 1");
+    free(s);
+    s = pg_dialect("BEGIN IMMEDIATE", &n);
+    cr_assert_not_null(strstr(s, "pg_advisory_xact_lock"), "%s", s);
+    free(s);
+}
+
+Test(pg_ledger, a_failed_statement_leaves_the_transaction_usable_as_on_sqlite) {
+    char uri[512];
+    ledger_uri(uri, sizeof uri);
+    omr_db *db = NULL;
+    omr_error err;
+    cr_assert_eq(store_open(uri, &db, &err), OMR_OK, "%s", err.message);
+    cr_assert_str_eq(sql_backend(db), "postgresql");
+    cr_assert_eq(store_begin(db, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(sql_run(db, &err, "an event", "INSERT INTO events(at, level, message) VALUES (?, 'info', ?)", "tt",
+                         "2026-01-01T00:00:00Z", "first"),
+                 OMR_OK, "%s", err.message);
+    long long id = sql_last_id(db);
+    cr_assert_gt(id, 0);
+    /* a table that does not exist: the statement fails (on PostgreSQL when
+     * stepped, not when prepared), the transaction goes on */
+    sql_stmt *st = sql_query(db, "SELECT 1 FROM no_such_table", "");
+    cr_assert(!st || sql_step(st) == SQL_ERROR);
+    sql_finalize(st);
+    st = sql_query(db, "SELECT 1 FROM frame_settings_missing WHERE x = ?", "t", "a");
+    cr_assert(!st || sql_step(st) == SQL_ERROR);
+    sql_finalize(st);
+    cr_assert_eq(sql_run(db, &err, "an event", "INSERT INTO events(at, level, message) VALUES (?, 'info', ?)", "tt",
+                         "2026-01-01T00:00:01Z", "second"),
+                 OMR_OK, "%s", err.message);
+    cr_assert_eq(sql_last_id(db), id + 1);
+    cr_assert_eq(sql_changes(db), 1, "one row inserted");
+    long long seen = 0;
+    cr_assert_eq(sql_int_query(db, &seen, 0, &err, "count", "SELECT count(*) FROM events", ""), OMR_OK);
+    cr_assert_eq(sql_changes(db), 1, "a SELECT leaves the count of changed rows alone, as on SQLite");
+    cr_assert_eq(store_commit(db, &err), OMR_OK, "%s", err.message);
+    long long n = 0;
+    cr_assert_eq(sql_int_query(db, &n, -1, &err, "count", "SELECT count(*) FROM events", ""), OMR_OK);
+    cr_assert_eq(n, 2);
+    /* a boolean reads as SQLite's 1/0, a real as SQLite prints it */
+    st = sql_query(db, "SELECT 1 = 1, CAST(2 AS REAL), CAST(0.1 AS REAL), ? IS NULL", "t", NULL);
+    cr_assert_not_null(st, "%s", sql_message(db));
+    cr_assert_eq(sql_step(st), SQL_ROW, "%s", sql_message(db));
+    cr_assert_eq(sql_int(st, 0), 1);
+    cr_assert_str_eq(sql_text(st, 0), "1");
+    cr_assert_str_eq(sql_text(st, 1), "2.0");
+    cr_assert_str_eq(sql_text(st, 2), "0.1");
+    cr_assert_eq(sql_int(st, 3), 1);
+    sql_finalize(st);
+    /* what is bound to a file says so */
+    cr_assert_str_eq(store_filename(db), "");
+    char to[600];
+    snprintf(to, sizeof to, "%s/copy.db", dir);
+    cr_assert_neq(sql_copy(db, to, &err), OMR_OK);
+    cr_assert_not_null(strstr(err.message, "pg_dump"), "%s", err.message);
+    store_close(db);
+}
+
+/* BEGIN IMMEDIATE on one connection holds the write lock: another
+ * connection's BEGIN IMMEDIATE waits until the first commits. */
+static void *second_writer(void *arg) {
+    const char *uri = arg;
+    omr_db *db = NULL;
+    omr_error err;
+    if (store_open(uri, &db, &err) != OMR_OK)
+        return (void *)1;
+    int rc = store_begin(db, &err);
+    if (rc == OMR_OK)
+        rc = sql_run(db, &err, "b", "INSERT INTO meta(key, value) VALUES ('order', 'second') ON CONFLICT(key) "
+                                    "DO UPDATE SET value = meta.value || ' then second'", "");
+    if (rc == OMR_OK)
+        rc = store_commit(db, &err);
+    store_close(db);
+    return rc == OMR_OK ? NULL : (void *)1;
+}
+
+Test(pg_ledger, begin_immediate_is_one_writer_at_a_time) {
+    char uri[512];
+    ledger_uri(uri, sizeof uri);
+    omr_db *db = NULL;
+    omr_error err;
+    cr_assert_eq(store_open(uri, &db, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(store_begin(db, &err), OMR_OK, "%s", err.message);
+    pthread_t th;
+    pthread_create(&th, NULL, second_writer, uri);
+    usleep(300000); /* the second writer waits on the lock meanwhile */
+    cr_assert_eq(store_set_meta(db, "order", "first", &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(store_commit(db, &err), OMR_OK, "%s", err.message);
+    void *res;
+    pthread_join(th, &res);
+    cr_assert_null(res);
+    char value[64];
+    cr_assert_eq(store_get_meta(db, "order", value, sizeof value, &err), OMR_OK);
+    cr_assert_str_eq(value, "first then second");
+    store_close(db);
+}
+
+/* omr ledger: its help, and the mistakes it refuses before touching a ledger. */
+Test(pg_ledger, omr_ledger_migrate_answers_help_and_refuses_what_it_cannot_do) {
+    const char *bin = getenv("OMR_BIN");
+    cr_assert_not_null(bin, "OMR_BIN is not set (run through make test)");
+    char cmd[1400], out[700];
+    snprintf(out, sizeof out, "%s/out.txt", dir);
+    snprintf(cmd, sizeof cmd, "'%s' ledger --help > '%s' 2>&1", bin, out);
+    cr_assert_eq(system(cmd), 0);
+    FILE *f = fopen(out, "r");
+    char text[4096] = "";
+    text[fread(text, 1, sizeof text - 1, f)] = 0;
+    fclose(f);
+    cr_assert_not_null(strstr(text, "omr ledger migrate --from"), "%s", text);
+    struct {
+        const char *args;
+        int status;
+    } cases[] = {{"ledger migrate", 2},
+                 {"ledger migrate --from postgresql://x@/a --to postgresql://x@/b", 2},
+                 {"ledger migrate --from a.db --to a.db", 2},
+                 {"ledger migrate --from /nonexistent/omr.db --to /tmp/x.db", 3},
+                 {"ledger frobnicate", 2}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(cmd, sizeof cmd, "'%s' %s >/dev/null 2>&1", bin, cases[i].args);
+        int rc = system(cmd);
+        cr_assert_eq(WEXITSTATUS(rc), cases[i].status, "omr %s: exit %d", cases[i].args, WEXITSTATUS(rc));
+    }
+}
