@@ -37,7 +37,7 @@ CXXFLAGS += -std=c++17 -Wall -Wextra -Werror -g $(OPT) $(SANFLAGS) $(OPENCV_CFLA
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(OPENCV_LIBS) -lstdc++ -lm -pthread -lcsv -lreadstat
 LDFLAGS  += $(SANFLAGS)
 
-LIB_C    := $(filter-out scanner/cli/main.c,$(wildcard scanner/*/*.c))
+LIB_C    := $(filter-out scanner/cli/main.c,$(wildcard scanner/*/*.c scanner/*/*/*.c))
 LIB_CXX  := $(wildcard scanner/*/*.cpp)
 LIB_OBJ  := $(LIB_C:%.c=$(BUILD)/%.o) $(LIB_CXX:%.cpp=$(BUILD)/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
@@ -68,7 +68,7 @@ $(BUILD)/libomr.a: $(LIB_OBJ)
 # omr --version: the release and the commit it was built from (main.o only)
 $(BUILD)/scanner/cli/main.o: CPPFLAGS += -DOMR_VERSION='"$(VERSION) (git $(GIT_REV))"'
 
-$(BUILD)/%.o: %.c $(wildcard scanner/*/*.h samples/generator/*.h)
+$(BUILD)/%.o: %.c $(wildcard scanner/*/*.h scanner/*/*/*.h samples/generator/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 

@@ -18,11 +18,13 @@
 #include <string.h>
 
 #include "pages/decode.h"
+#include "reading/look/structure.h"
 #include "reading/page_map.h"
 
 #define MAX_FEATURES 3000
 #define RANSAC_WORK_PX 3.0   /* at 100 dpi: 0.76 mm */
 #define MIN_INLIERS 25
+#define MIN_STRUCTURE_POINTS 200 /* ink cells of 0.25 mm: a few boxes' outlines */
 
 /* ---- the blank page -------------------------------------------------------------- */
 
@@ -33,6 +35,7 @@ void reference_page_free(reference_page *ref) {
     omr_image_free(ref->work);
     cvw_features_free(ref->features);
     cvw_features_free(ref->sample);
+    look_structure_free(ref->structure);
     free(ref);
 }
 
@@ -69,11 +72,14 @@ int reference_page_from_image(omr_image *page, double page_w, double page_h,
                 h = (h ^ ref->work->pixels[(size_t)y * ref->work->stride + x]) * 1099511628211ULL;
         ref->work_hash = h;
     }
-    if (!ref->features || !ref->sample) {
+    ref->structure = look_structure_of_blank(page, ref->px_per_mm);
+    if (!ref->features || !ref->sample || !ref->structure) {
         reference_page_free(ref);
         return omr_fail(err, OMR_ERR_MEMORY, "out of memory describing the blank page");
     }
-    if (cvw_features_count(ref->features) < 4 * MIN_INLIERS) {
+    /* a blank drawn from a layout has few features but its structure */
+    if (cvw_features_count(ref->features) < 4 * MIN_INLIERS &&
+        look_structure_points(ref->structure) < MIN_STRUCTURE_POINTS) {
         int n = cvw_features_count(ref->features);
         reference_page_free(ref);
         return omr_fail(err, OMR_ERR_INVALID,
@@ -209,6 +215,24 @@ int reference_same_look(const reference_page *a, const reference_page *b) {
                    (size_t)a->work->width) != 0)
             return 0;
     return 1;
+}
+
+double reference_match_structure(const reference_page *ref, const omr_image *scan, look_scan **scan_ink,
+                                 double mm_to_px[9]) {
+    double pw = ref->page->width / ref->px_per_mm, ph = ref->page->height / ref->px_per_mm;
+    if (*scan_ink && !look_scan_is_for(*scan_ink, pw, ph)) {
+        /* prepared for another page size: again for this one */
+        look_scan_free(*scan_ink);
+        *scan_ink = NULL;
+    }
+    if (!*scan_ink)
+        *scan_ink = look_scan_prepare(scan, pw, ph);
+    if (!*scan_ink)
+        return 0;
+    double share = look_structure_match(ref->structure, *scan_ink, mm_to_px);
+    if (share < REFERENCE_STRUCTURE_MIN || !plausible_sheet(mm_to_px, pw, ph))
+        return 0;
+    return share;
 }
 
 /* ---- the template's blank pages ----------------------------------------------------- */

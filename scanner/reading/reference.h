@@ -33,6 +33,9 @@ typedef struct reference_page {
     cvw_features *features;  /* of `work` */
     cvw_features *sample;    /* REFERENCE_SAMPLE of them, for a shortlist */
     uint64_t work_hash;      /* of `work`'s pixels: copies of one blank match alike */
+    /* the blank's ink, for a scan the features do not find (a blank drawn
+     * from a layout: boxes and dots, none of the scan's text) */
+    struct look_structure *structure;
 } reference_page;
 
 /* Reads page `index` (0-based) of the image or PDF `path` as the blank page
@@ -70,6 +73,17 @@ int reference_match_at_least(const reference_page *ref, const reference_scan *sc
  * are each other's distinctive nearest match (no map fitted: RANSAC over a
  * page that is not the scan's is what costs). */
 int reference_likeness(const reference_page *ref, const reference_scan *scan);
+
+/* A blank page matched by its printed structure (look/structure.h), for when
+ * the features find nothing: sets mm_to_px and returns the share of the
+ * blank's ink that lies on the scan's ink (0..1); 0 when nothing fits.
+ * `*scan_ink` is the scan's ink prepared on first use for the page's size
+ * (the caller frees it with look_scan_free). */
+struct look_scan;
+double reference_match_structure(const reference_page *ref, const omr_image *scan,
+                                 struct look_scan **scan_ink, double mm_to_px[9]);
+/* At least this share of the blank's ink must lie on the scan's ink. */
+#define REFERENCE_STRUCTURE_MIN 0.75
 
 /* 1 when the two blank pages are the same image at the working resolution
  * (the same blank given to several templates or copies): every scan matches
