@@ -24,6 +24,10 @@ static const double level_res[LEVELS] = {1.0, 2.0, 4.0}; /* px per mm */
 #define REFINE 3             /* of which refined */
 #define MAX_ANGLE 4          /* degrees either way */
 #define MAX_SHIFT_MM 25.0    /* the sheet's offset on the scanner's glass */
+/* x and y scaled apart by up to 2 x 4%: copiers and sheet feeders do (AMC's
+ * corpus holds sheets 5-7% shorter than they are wide, against the layout) */
+#define MAX_ANISO 2
+#define ANISO_STEP 0.02
 
 struct look_structure {
     double pw, ph;           /* page mm */
@@ -116,10 +120,18 @@ void look_structure_free(look_structure *s) {
 
 int look_structure_points(const look_structure *s) { return s ? s->n[LEVELS - 1] : 0; }
 
+/* An ink cell on the edge of the ink: a solid dot or bar counts by its
+ * outline, as a box's frame does, not by its area. */
+static int edge_cell(const uint8_t *g, int gw, int gh, int x, int y) {
+    const uint8_t *p = g + (size_t)y * gw + x;
+    return *p && (x == 0 || y == 0 || x == gw - 1 || y == gh - 1 || !p[-1] || !p[1] || !p[-gw] || !p[gw]);
+}
+
 static int points_of(const uint8_t *g, int gw, int gh, double res, omr_point **out) {
     int n = 0;
-    for (size_t i = 0; i < (size_t)gw * gh; i++)
-        n += g[i];
+    for (int y = 0; y < gh; y++)
+        for (int x = 0; x < gw; x++)
+            n += edge_cell(g, gw, gh, x, y);
     int stride = n > MAX_POINTS ? (n + MAX_POINTS - 1) / MAX_POINTS : 1;
     *out = malloc((size_t)(n / stride + 1) * sizeof **out);
     if (!*out)
@@ -127,7 +139,7 @@ static int points_of(const uint8_t *g, int gw, int gh, double res, omr_point **o
     int k = 0, seen = 0;
     for (int y = 0; y < gh; y++)
         for (int x = 0; x < gw; x++)
-            if (g[(size_t)y * gw + x] && seen++ % stride == 0)
+            if (edge_cell(g, gw, gh, x, y) && seen++ % stride == 0)
                 (*out)[k++] = (omr_point){(x + 0.5) / res, (y + 0.5) / res};
     return k;
 }
@@ -369,8 +381,9 @@ static int coarse_search(const look_structure *s, const look_scan *sc, pose *kep
                     scales[n_scales++] = v;
             }
         for (int si = 0; si < n_scales; si++)
+            for (int ani = -MAX_ANISO; ani <= MAX_ANISO; ani++)
             for (int ai = -MAX_ANGLE; ai <= MAX_ANGLE; ai++) {
-                pose p = {q, ai * M_PI / 180, scales[si], 0, 0, 0, 0};
+                pose p = {q, ai * M_PI / 180, scales[si], ani * ANISO_STEP, 0, 0, 0};
                 double m[9];
                 pose_matrix(sc, &p, m);
                 double inv = 1 / sc->cell[0];
