@@ -12,6 +12,7 @@
 #ifndef OMR_REFERENCE_H
 #define OMR_REFERENCE_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "base/common.h"
@@ -23,20 +24,28 @@
 #define REFERENCE_WORK_DPI 100.0
 #define REFERENCE_SAMPLE 500 /* features of the cheap likeness */
 
-/* One blank page, read once when the template is loaded; immutable after,
- * so worker threads share it. */
+/* One blank page, described once when the template is loaded (or taken
+ * from the cache, look/cache.h); shared by worker threads. */
 typedef struct reference_page {
-    omr_image *page;         /* the blank page as decoded, grey */
+    /* the blank page as decoded, grey: with a warm cache not decoded until
+     * first asked for, so read it through reference_page_image */
+    omr_image *page;
     double px_per_mm;        /* page pixels per template mm */
-    omr_image *work;         /* the page at REFERENCE_WORK_DPI */
-    double work_px_per_mm;
-    cvw_features *features;  /* of `work` */
+    int width, height;       /* the page, pixels */
+    double work_px_per_mm;   /* of the features: the page at REFERENCE_WORK_DPI */
+    cvw_features *features;
     cvw_features *sample;    /* REFERENCE_SAMPLE of them, for a shortlist */
-    uint64_t work_hash;      /* of `work`'s pixels: copies of one blank match alike */
+    uint64_t look[2];        /* hash of the page at REFERENCE_WORK_DPI: copies of one blank match alike */
     /* the blank's ink, for a scan the features do not find (a blank drawn
      * from a layout: boxes and dots, none of the scan's text) */
     struct look_structure *structure;
+    char *path;              /* the file the page is decoded from (NULL: made in memory) */
+    int index;
+    pthread_mutex_t lock;    /* for the decode on first use */
 } reference_page;
+
+/* The blank page itself (decoded on first use; NULL when it cannot be). */
+const omr_image *reference_page_image(const reference_page *ref);
 
 /* Reads page `index` (0-based) of the image or PDF `path` as the blank page
  * of a page_w x page_h mm form (the image is the whole page). */

@@ -179,6 +179,69 @@ look_structure *look_structure_of_blank(const omr_image *blank, double px_per_mm
     return s;
 }
 
+/* Saved as: page w, h (doubles), then per level n (int32) and n x, y
+ * (floats); the sample is taken again on load. */
+size_t look_structure_size(const look_structure *s) {
+    size_t n = 2 * sizeof(double);
+    for (int k = 0; k < LEVELS; k++)
+        n += sizeof(int32_t) + (size_t)s->n[k] * 2 * sizeof(float);
+    return n;
+}
+
+void look_structure_save(const look_structure *s, uint8_t *out) {
+    memcpy(out, &s->pw, sizeof(double));
+    memcpy(out + sizeof(double), &s->ph, sizeof(double));
+    out += 2 * sizeof(double);
+    for (int k = 0; k < LEVELS; k++) {
+        int32_t n = s->n[k];
+        memcpy(out, &n, sizeof n);
+        out += sizeof n;
+        for (int i = 0; i < n; i++) {
+            float xy[2] = {(float)s->pts[k][i].x, (float)s->pts[k][i].y};
+            memcpy(out, xy, sizeof xy);
+            out += sizeof xy;
+        }
+    }
+}
+
+look_structure *look_structure_load(const uint8_t *in, size_t len) {
+    if (len < 2 * sizeof(double))
+        return NULL;
+    look_structure *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    memcpy(&s->pw, in, sizeof(double));
+    memcpy(&s->ph, in + sizeof(double), sizeof(double));
+    size_t at = 2 * sizeof(double);
+    for (int k = 0; k < LEVELS; k++) {
+        int32_t n;
+        if (at + sizeof n > len)
+            goto bad;
+        memcpy(&n, in + at, sizeof n);
+        at += sizeof n;
+        if (n < 0 || n > MAX_POINTS || at + (size_t)n * 2 * sizeof(float) > len)
+            goto bad;
+        s->n[k] = n;
+        s->pts[k] = malloc(((size_t)n + 1) * sizeof *s->pts[k]);
+        if (!s->pts[k])
+            goto bad;
+        for (int i = 0; i < n; i++, at += 2 * sizeof(float)) {
+            float xy[2];
+            memcpy(xy, in + at, sizeof xy);
+            s->pts[k][i] = (omr_point){xy[0], xy[1]};
+        }
+    }
+    if (at != len || !(s->pw > 0 && s->ph > 0))
+        goto bad;
+    s->n_sample = s->n[0] < COARSE_SAMPLE ? s->n[0] : COARSE_SAMPLE;
+    for (int i = 0; i < s->n_sample; i++)
+        s->sample[i] = s->pts[0][(size_t)i * s->n[0] / s->n_sample];
+    return s;
+bad:
+    look_structure_free(s);
+    return NULL;
+}
+
 /* ---- the scan --------------------------------------------------------------------------- */
 
 /* Chamfer distance (3 along, 4 across) to the nearest ink cell, capped. */

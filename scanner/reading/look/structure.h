@@ -19,6 +19,9 @@
 #ifndef OMR_LOOK_STRUCTURE_H
 #define OMR_LOOK_STRUCTURE_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "base/common.h"
 
 typedef struct look_structure look_structure; /* a blank's ink; immutable, shared by threads */
@@ -31,6 +34,13 @@ look_structure *look_structure_of_blank(const omr_image *blank, double px_per_mm
 void look_structure_free(look_structure *s);
 /* How many ink points the blank has at its finest resolution. */
 int look_structure_points(const look_structure *s);
+
+/* The blank's ink as bytes, to be kept in a cache (reading/look/cache.c):
+ * look_structure_size bytes written by look_structure_save; load makes it
+ * again, NULL when the bytes are not a whole structure or out of memory. */
+size_t look_structure_size(const look_structure *s);
+void look_structure_save(const look_structure *s, uint8_t *out);
+look_structure *look_structure_load(const uint8_t *in, size_t len);
 
 /* The scan's ink, for a form of page_w x page_h mm (the size it is expected
  * to be: the scale search starts from it). NULL when out of memory. */
