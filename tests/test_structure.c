@@ -311,3 +311,81 @@ Test(structure, a_layout_only_blank_reads_the_crossed_boxes, .timeout = 180) {
     free(path);
     rm_rf(dir);
 }
+
+/* ---- the cache of blank pages' descriptions (look/cache.c) ------------------------ */
+
+static int count_files(const char *dir) {
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "ls '%s' 2>/dev/null | wc -l", dir);
+    FILE *p = popen(cmd, "r");
+    int n = -1;
+    cr_assert_eq(fscanf(p, "%d", &n), 1);
+    pclose(p);
+    return n;
+}
+
+/* Loads the form and places a scan of page 2: whether page 1's blank had
+ * to be decoded, and the map found. */
+static int load_and_place(const char *path, const omr_image *scan, double map[9]) {
+    omr_template *t = NULL;
+    omr_error err = {0};
+    cr_assert_eq(template_load(path, &t, NULL, &err), OMR_OK, "%s", err.message);
+    int decoded = template_reference(t, 1)->page != NULL;
+    identify_reader *reader = identify_reader_new();
+    const omr_template *list[1] = {t};
+    identify_reader_set_templates(reader, list, 1);
+    page_identity id;
+    cr_assert_eq(identify_page(reader, scan, NULL, &id, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(id.page, 2);
+    page_transform pt;
+    cr_assert_eq(locate_page(scan, t, &id, &pt, &err), OMR_OK, "%s", err.message);
+    memcpy(map, pt.homography, sizeof pt.homography);
+    identify_reader_free(reader);
+    template_free(t);
+    return decoded;
+}
+
+Test(look_cache, used_when_warm_rebuilt_when_the_blank_changes_ignored_when_damaged, .timeout = 120) {
+    char *dir = test_tempdir();
+    char cache[600], cmd[1400];
+    snprintf(cache, sizeof cache, "%s/cache", dir);
+    setenv("OMR_CACHE_DIR", cache, 1);
+    char *path = write_layout_form(dir);
+    static const int ticks[3] = {0, 2, 4};
+    omr_image *page = draw(1, 1, ticks, 0);
+    double truth[9], cold[9], warm[9], again[9];
+    omr_image *scan = scan_of(page, 2, 0.6, 0.97, truth);
+    /* cold: both blanks decoded and described, one cache file each */
+    cr_assert(load_and_place(path, scan, cold), "a cold cache decodes the blank");
+    cr_assert_eq(count_files(cache), 2);
+    /* warm: nothing decoded until asked for, the same map to the last bit */
+    cr_assert_not(load_and_place(path, scan, warm), "a warm cache is used");
+    cr_assert_eq(memcmp(cold, warm, sizeof cold), 0, "warm and cold place the page alike");
+    /* damaged files (a byte changed in the middle of each) are not used, and are written anew */
+    snprintf(cmd, sizeof cmd,
+             "for f in '%s'/*.bin; do s=$(stat -c %%s \"$f\"); printf '\\x5a' | dd of=\"$f\" bs=1 seek=$((s / 2)) "
+             "conv=notrunc 2>/dev/null; done",
+             cache);
+    cr_assert_eq(system(cmd), 0);
+    cr_assert(load_and_place(path, scan, again), "a damaged cache file is not used");
+    cr_assert_eq(memcmp(cold, again, sizeof cold), 0);
+    cr_assert_not(load_and_place(path, scan, again), "and was written whole again");
+    /* a torn file (cut short) is not used either */
+    snprintf(cmd, sizeof cmd, "for f in '%s'/*.bin; do truncate -s 100 \"$f\"; done", cache);
+    cr_assert_eq(system(cmd), 0);
+    cr_assert(load_and_place(path, scan, again), "a torn cache file is not used");
+    /* a changed blank is a new key: described anew, beside the old files */
+    omr_image *b = draw(0, 0, NULL, 0);
+    test_draw_line(b, 150, 200, 190, 200, 0.4, 0);
+    char png[600];
+    snprintf(png, sizeof png, "%s/layout-p1.png", dir);
+    save_png(b, png);
+    omr_image_free(b);
+    cr_assert(load_and_place(path, scan, again), "a changed blank is not taken from the cache");
+    cr_assert_eq(count_files(cache), 3);
+    omr_image_free(scan);
+    omr_image_free(page);
+    unsetenv("OMR_CACHE_DIR");
+    free(path);
+    rm_rf(dir);
+}
