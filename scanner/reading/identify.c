@@ -15,7 +15,9 @@
  * barcode is searched the same way (hinted area under each turn, whole page,
  * half size) and its text mapped through the template's pattern; a page
  * without any code is matched against the blank pages of the templates that
- * have none, and must match one page clearly better than any other.
+ * have none, and must match one page clearly better than any other: by
+ * features first, and when no page shares features with the scan (blanks
+ * drawn from a layout), by the blanks' printed structure (look/structure.h).
  */
 #include "reading/identify.h"
 

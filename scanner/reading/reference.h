@@ -6,8 +6,14 @@
  * know a page without a code by its look, register to place a foreign page,
  * mask to take the form's own print from the blank.
  *
+ * A blank drawn from a layout alone (boxes, dots, labels, none of the
+ * scan's text) shares no features with a real scan: it is matched by its
+ * printed structure (look/structure.h) instead. Each page's description is
+ * kept in the cache (look/cache.h), so a warm start decodes no blank until
+ * its print is asked for (reference_page_image).
+ *
  * template_load is declared here: the layout model (forms/template.h) only
- * parses; a template loaded for reading also has its blank pages decoded.
+ * parses; a template loaded for reading also has its blank pages described.
  */
 #ifndef OMR_REFERENCE_H
 #define OMR_REFERENCE_H
