@@ -319,9 +319,15 @@ static void mutual_matches(const cvw_features *from, const cvw_features *to, std
         int d1 = INT32_MAX, d2 = INT32_MAX, j1 = -1;
         for (int j = 0; j < nb; j++) {
             const uint64_t *y = &wb[(size_t)j * words];
+            /* a pair counts only when nearer than the row's second best or
+             * the column's best: stop adding words once it cannot be (the
+             * same pairs, a fraction of the popcounts) */
+            int lim = d2 > col_best[j] ? d2 : col_best[j];
             int d = 0;
-            for (int w = 0; w < words; w++)
+            for (int w = 0; w < words && d < lim; w++)
                 d += __builtin_popcountll(x[w] ^ y[w]);
+            if (d >= lim)
+                continue;
             if (d < d1) {
                 d2 = d1;
                 d1 = d;
