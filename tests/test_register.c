@@ -154,7 +154,7 @@ Test(register, blank_copy_finds_a_turned_keystoned_photo) {
     omr_error err = {0};
     cr_assert_eq(reference_page_from_image(blank, PW, PH, &ref, &err), OMR_OK, "%s", err.message);
     double truth[9];
-    scan = photograph(ref->page, truth);
+    scan = photograph(reference_page_image(ref), truth);
     reference_scan rs;
     cr_assert_eq(reference_scan_prepare(scan, &rs, &err), OMR_OK);
     double h[9];
@@ -189,7 +189,7 @@ Test(register, own_corner_marks_make_the_map_exact_and_the_page_turn_known) {
     cr_assert_eq(rc, OMR_OK, "%s %s", err.message, problems.count ? problems.messages[0] : "");
     cr_assert_eq(t->registration, REGISTRATION_MARKS);
     double truth[9];
-    omr_image *scan = photograph(template_reference(t, 1)->page, truth);
+    omr_image *scan = photograph(reference_page_image(template_reference(t, 1)), truth);
     page_identity id = {.page = 1};
     snprintf(id.template_id, sizeof id.template_id, "ours");
     page_transform pt;
@@ -222,8 +222,8 @@ Test(register, pages_without_a_code_are_known_by_look_and_paired_by_order) {
     identify_reader_set_templates(reader, list, 1);
     double truth[9];
     page_identity a, b, c;
-    omr_image *p1 = photograph(template_reference(t, 1)->page, truth);
-    omr_image *p2 = photograph(template_reference(t, 2)->page, truth);
+    omr_image *p1 = photograph(reference_page_image(template_reference(t, 1)), truth);
+    omr_image *p2 = photograph(reference_page_image(template_reference(t, 2)), truth);
     cr_assert_eq(identify_page(reader, p2, NULL, &a, &err), OMR_OK, "%s", err.message);
     cr_assert_eq(identify_page(reader, p1, NULL, &b, &err), OMR_OK, "%s", err.message);
     cr_assert_eq(identify_page(reader, p1, NULL, &c, &err), OMR_OK, "%s", err.message);
@@ -261,7 +261,7 @@ Test(register, copies_of_one_blank_among_many_pages_tie_and_go_to_a_person) {
     cr_assert(reference_same_look(template_reference(t[0], 1), template_reference(t[2], 1)));
     cr_assert_not(reference_same_look(template_reference(t[0], 1), template_reference(t[0], 2)));
     double truth[9];
-    omr_image *p2 = photograph(template_reference(t[0], 2)->page, truth);
+    omr_image *p2 = photograph(reference_page_image(template_reference(t[0], 2)), truth);
     identify_reader *reader = identify_reader_new();
     const omr_template *one[1] = {t[0]};
     identify_reader_set_templates(reader, one, 1);

@@ -57,6 +57,9 @@ FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
 # (numeric: separateanswersheet, whose boxes carry their digit or letter)
 INSIDE_BOX = {"ballot", "expo", "numeric"}
 
+# Cases whose AMC run cancels a blackened box (seuil_up < 1, corpus README).
+FILL_IS_UNDO = {"multiple"}
+
 
 def read_csv(path):
     with open(path, newline="") as f:
@@ -225,6 +228,10 @@ def write_case(corpus, out, case, blank):
                'registration = "marks";',
                "marks = { size = %s; centres = (%s); };" % (fmt(msize), centres),
                'identity = { kind = "none"; };',
+               # AMC's rule: a box darker than seuil_up is "cancelled", and only
+               # `multiple` sets it below 1 (crosses and blackened boxes); every
+               # other case counts any box darker than seuil as ticked
+               'corrections = "%s";' % ("fill-is-undo" if case in FILL_IS_UNDO else "none"),
                "reference = [%s];" % ", ".join('"%s"' % r for r in refs),
                "pages = (", ",\n".join(page_blocks), ");", ""]
         with open(os.path.join(out, case, tid + ".cfg"), "w") as f:

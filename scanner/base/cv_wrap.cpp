@@ -246,12 +246,58 @@ extern "C" cvw_features *cvw_features_sample(const cvw_features *features, int n
 
 extern "C" void cvw_features_free(cvw_features *features) { delete features; }
 
+extern "C" int cvw_features_bytes(const cvw_features *features) {
+    return features->descriptors.empty() ? 0 : (int)features->descriptors.cols;
+}
+
+extern "C" void cvw_features_export(const cvw_features *features, float *points, uint8_t *descriptors) {
+    int n = (int)features->keypoints.size(), bytes = cvw_features_bytes(features);
+    for (int i = 0; i < n; i++) {
+        const cv::KeyPoint &k = features->keypoints[(size_t)i];
+        points[4 * i] = k.pt.x;
+        points[4 * i + 1] = k.pt.y;
+        points[4 * i + 2] = k.size;
+        points[4 * i + 3] = k.angle;
+        if (bytes)
+            memcpy(descriptors + (size_t)i * bytes, features->descriptors.ptr<uint8_t>(i), (size_t)bytes);
+    }
+}
+
+extern "C" cvw_features *cvw_features_import(int n, int bytes, const float *points, const uint8_t *descriptors) {
+    cvw_features *f = new (std::nothrow) cvw_features;
+    if (!f)
+        return nullptr;
+    try {
+        f->keypoints.reserve((size_t)n);
+        for (int i = 0; i < n; i++)
+            f->keypoints.emplace_back(points[4 * i], points[4 * i + 1], points[4 * i + 2], points[4 * i + 3]);
+        if (n > 0 && bytes > 0) {
+            f->descriptors = cv::Mat(n, bytes, CV_8U);
+            for (int i = 0; i < n; i++)
+                memcpy(f->descriptors.ptr<uint8_t>(i), descriptors + (size_t)i * bytes, (size_t)bytes);
+        }
+        return f;
+    } catch (const cv::Exception &) {
+        delete f;
+        return nullptr;
+    } catch (const std::bad_alloc &) {
+        delete f;
+        return nullptr;
+    }
+}
+
 extern "C" int cvw_features_count(const cvw_features *features) {
     return features ? (int)features->keypoints.size() : 0;
 }
 
 /* The features of `from` and `to` that are each other's nearest neighbour
- * and clearly nearer than the next: their positions in src and dst. */
+ * and clearly nearer than the next: their positions in src and dst. Built
+ * twice, the CPU's popcount instruction chosen at load time where it has
+ * one (x86-64's baseline has none: __builtin_popcountll becomes a call per
+ * word, half of all the time a page read by look took). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("popcnt", "default")))
+#endif
 static void mutual_matches(const cvw_features *from, const cvw_features *to, std::vector<cv::Point2f> &src,
                            std::vector<cv::Point2f> &dst) {
     /* BFMatcher's knnMatch both ways, in one pass over the distances: for
@@ -273,9 +319,15 @@ static void mutual_matches(const cvw_features *from, const cvw_features *to, std
         int d1 = INT32_MAX, d2 = INT32_MAX, j1 = -1;
         for (int j = 0; j < nb; j++) {
             const uint64_t *y = &wb[(size_t)j * words];
+            /* a pair counts only when nearer than the row's second best or
+             * the column's best: stop adding words once it cannot be (the
+             * same pairs, a fraction of the popcounts) */
+            int lim = d2 > col_best[j] ? d2 : col_best[j];
             int d = 0;
-            for (int w = 0; w < words; w++)
+            for (int w = 0; w < words && d < lim; w++)
                 d += __builtin_popcountll(x[w] ^ y[w]);
+            if (d >= lim)
+                continue;
             if (d < d1) {
                 d2 = d1;
                 d1 = d;

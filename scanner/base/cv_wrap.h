@@ -72,6 +72,13 @@ cvw_features *cvw_features_detect(const omr_image *image, int max_features);
 cvw_features *cvw_features_sample(const cvw_features *features, int n);
 void cvw_features_free(cvw_features *features);
 int cvw_features_count(const cvw_features *features);
+/* The features as plain arrays, to be kept in a cache and made again
+ * (reading/look/cache.c): 4 floats a feature (x, y, size, angle) and
+ * cvw_features_bytes descriptor bytes a feature. import returns NULL when out
+ * of memory. */
+int cvw_features_bytes(const cvw_features *features);
+void cvw_features_export(const cvw_features *features, float *points, uint8_t *descriptors);
+cvw_features *cvw_features_import(int n, int bytes, const float *points, const uint8_t *descriptors);
 
 /* Matches `from` to `to` (nearest neighbour with Lowe's ratio test, both
  * ways) and fits a homography with RANSAC (`ransac_px` in `to` pixels),

@@ -15,7 +15,9 @@
  * barcode is searched the same way (hinted area under each turn, whole page,
  * half size) and its text mapped through the template's pattern; a page
  * without any code is matched against the blank pages of the templates that
- * have none, and must match one page clearly better than any other.
+ * have none, and must match one page clearly better than any other: by
+ * features first, and when no page shares features with the scan (blanks
+ * drawn from a layout), by the blanks' printed structure (look/structure.h).
  */
 #include "reading/identify.h"
 
@@ -29,6 +31,7 @@
 
 #include "reading/barcode.h"
 #include "base/cv_wrap.h"
+#include "reading/look/structure.h"
 #include "reading/reference.h"
 
 /* ---- finding the code on the page --------------------------------------------- */
@@ -469,8 +472,66 @@ static int by_order(const void *a, const void *b) {
 }
 
 /* How many pages are matched in full: the likeliest LOOK_SHORTLIST, and any
- * other at least half as likely as the likeliest (copies of one blank). */
+ * other at least LOOK_LIKENESS_RATIO as likely as the likeliest (copies of
+ * one blank). Forms of one maker share headers and marks, so a half let
+ * 19 of 28 AMC pages through, each matched in full. 0.7 gives the same
+ * records, marks, rejects and review as a half on 30 AMC scans against 30
+ * blanks (samples/amc/README.md), at 0.57 of the CPU time; it is a measured
+ * choice, not a bound: a page below it is assumed unable to win or to make
+ * the winner ambiguous. */
 #define LOOK_SHORTLIST 3
+#define LOOK_LIKENESS_RATIO 0.7
+
+/* The page among those allowed whose blank's printed structure (box
+ * outlines, dots, labels) lies best on the scan's ink (look/structure.h):
+ * for blanks that share no features with their scans. The best must lie
+ * REFERENCE_STRUCTURE_MIN on ink, and clearly more than any other page that
+ * does not look the same. */
+#define STRUCTURE_MARGIN 0.08
+static int match_by_structure(const omr_image *page, const template_list *hints, const omr_template *only,
+                              const omr_template **tmpl, int *page_no, double h[9], omr_error *err) {
+    look_scan *ink = NULL;
+    double best = 0, second = 0;
+    const reference_page *best_ref = NULL;
+    for (size_t i = 0; i < hints->n_templates; i++) {
+        const omr_template *t = hints->templates[i];
+        if (only ? t != only : t->identity.kind != IDENTITY_NONE)
+            continue;
+        for (size_t p = 1; p <= t->n_pages; p++) {
+            const reference_page *ref = template_reference(t, (int)p);
+            if (!ref)
+                continue;
+            double hm[9];
+            double share = reference_match_structure(ref, page, &ink, hm);
+            if (best_ref && reference_same_look(best_ref, ref) && share <= best) {
+                if (share > second)
+                    second = share; /* the same blank twice: as ambiguous as by features */
+                continue;
+            }
+            if (share > best) {
+                second = best;
+                best = share;
+                best_ref = ref;
+                *tmpl = t;
+                *page_no = (int)p;
+                memcpy(h, hm, sizeof hm);
+            } else if (share > second) {
+                second = share;
+            }
+        }
+    }
+    look_scan_free(ink);
+    if (best == 0)
+        return omr_fail(err, OMR_ERR_NOT_FOUND,
+                        "no code on the page, and it does not look like any page of the forms this scan "
+                        "was started with; is it from another questionnaire, or a letter?");
+    if (second > 0 && best - second < STRUCTURE_MARGIN)
+        return omr_fail(err, OMR_ERR_NOT_FOUND,
+                        "the page looks like page %d of %s but almost as much like another page (%.0f%% "
+                        "against %.0f%% of the print in place); it goes to a person", *page_no, (*tmpl)->id,
+                        100 * best, 100 * second);
+    return OMR_OK;
+}
 
 /* The page among those allowed (all pages of templates with no code, or of
  * one template) that the scan matches clearly best. Among many pages, each
@@ -513,7 +574,8 @@ static int match_by_look(const omr_image *page, const template_list *hints, cons
         }
         qsort(cand, n, sizeof *cand, by_likeness);
         n_full = LOOK_SHORTLIST;
-        while (n_full < n && cand[n_full].likeness > 0 && 2 * cand[n_full].likeness >= cand[0].likeness)
+        while (n_full < n && cand[n_full].likeness > 0 &&
+               cand[n_full].likeness >= LOOK_LIKENESS_RATIO * cand[0].likeness)
             n_full++;
         if (cand[0].likeness == 0)
             n_full = n; /* nothing to go by: every page in full */
@@ -556,6 +618,13 @@ static int match_by_look(const omr_image *page, const template_list *hints, cons
         } else if (inliers > second) {
             second = inliers;
         }
+    }
+    if (best == 0) {
+        /* no features in common (a blank drawn from a layout): by the
+         * blank's printed structure, every allowed page */
+        free(cand);
+        reference_scan_clear(&rs);
+        return match_by_structure(page, hints, only, tmpl, page_no, h, err);
     }
     free(cand);
     reference_scan_clear(&rs);

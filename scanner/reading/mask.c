@@ -51,8 +51,13 @@ static int mask_from_reference(const omr_template *t, int page, print_mask *out,
         return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
     }
     /* print: a cell is printed when the darkest blank pixel in it is */
-    const omr_image *img = ref->page;
-    assert(img && img->width > 0 && img->height > 0 && ref->px_per_mm > 0);
+    const omr_image *img = reference_page_image(ref); /* decoded on first use */
+    if (!img) {
+        free(print);
+        print_mask_free(out);
+        return omr_fail(err, OMR_ERR_INVALID, "the blank page %d of %s can no longer be read", page, t->id);
+    }
+    assert(img->width > 0 && img->height > 0 && ref->px_per_mm > 0);
     double s = ref->px_per_mm * MASK_PITCH_MM;
     for (int y = 0; y < img->height; y++) {
         int my = (int)(y / s);

@@ -18,11 +18,16 @@
 #include <string.h>
 
 #include "pages/decode.h"
+#include "reading/look/cache.h"
+#include "reading/look/structure.h"
 #include "reading/page_map.h"
 
 #define MAX_FEATURES 3000
 #define RANSAC_WORK_PX 3.0   /* at 100 dpi: 0.76 mm */
 #define MIN_INLIERS 25
+/* what the description is made of: a cached one made otherwise is not used */
+#define REFERENCE_METHOD "reference 2: ORB 3000 at 100 dpi, sample 500; look/structure 1"
+#define MIN_STRUCTURE_POINTS 200 /* ink cells of 0.25 mm: a few boxes' outlines */
 
 /* ---- the blank page -------------------------------------------------------------- */
 
@@ -30,10 +35,33 @@ void reference_page_free(reference_page *ref) {
     if (!ref)
         return;
     omr_image_free(ref->page);
-    omr_image_free(ref->work);
     cvw_features_free(ref->features);
     cvw_features_free(ref->sample);
+    look_structure_free(ref->structure);
+    free(ref->path);
+    pthread_mutex_destroy(&ref->lock);
     free(ref);
+}
+
+static reference_page *reference_page_new(void) {
+    reference_page *ref = calloc(1, sizeof *ref);
+    if (ref && pthread_mutex_init(&ref->lock, NULL) != 0) {
+        free(ref);
+        return NULL;
+    }
+    return ref;
+}
+
+/* The page's description is usable: features to match, or a structure. */
+static int describable(reference_page *ref, omr_error *err) {
+    if (cvw_features_count(ref->features) < 4 * MIN_INLIERS &&
+        look_structure_points(ref->structure) < MIN_STRUCTURE_POINTS) {
+        int n = cvw_features_count(ref->features);
+        return omr_fail(err, OMR_ERR_INVALID,
+                        "the blank page has too little print to recognise it by (%d features); is "
+                        "it the right file and page?", n);
+    }
+    return OMR_OK;
 }
 
 int reference_page_from_image(omr_image *page, double page_w, double page_h,
@@ -49,44 +77,50 @@ int reference_page_from_image(omr_image *page, double page_w, double page_h,
                         "page (cropped? page_width and page_height must match the blank)",
                         page->width, page->height, page_w, page_h);
     }
-    reference_page *ref = calloc(1, sizeof *ref);
+    reference_page *ref = reference_page_new();
     if (!ref) {
         omr_image_free(page);
         return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
     }
     ref->page = page;
+    ref->width = page->width;
+    ref->height = page->height;
     ref->px_per_mm = (sx + sy) / 2;
     double factor = REFERENCE_WORK_DPI / 25.4 / ref->px_per_mm;
-    ref->work = factor < 1 ? cvw_resize(page, factor) : cvw_resize(page, 1.0);
-    if (ref->work)
+    omr_image *work = factor < 1 ? cvw_resize(page, factor) : cvw_resize(page, 1.0);
+    if (work) {
         ref->work_px_per_mm = ref->px_per_mm * (factor < 1 ? factor : 1.0);
-    ref->features = ref->work ? cvw_features_detect(ref->work, MAX_FEATURES) : NULL;
-    ref->sample = ref->features ? cvw_features_sample(ref->features, REFERENCE_SAMPLE) : NULL;
-    if (ref->work) {
-        uint64_t h = 1469598103934665603ULL;
-        for (int y = 0; y < ref->work->height; y++)
-            for (int x = 0; x < ref->work->width; x++)
-                h = (h ^ ref->work->pixels[(size_t)y * ref->work->stride + x]) * 1099511628211ULL;
-        ref->work_hash = h;
+        ref->features = cvw_features_detect(work, MAX_FEATURES);
+        uint64_t h = 1469598103934665603ULL, g = 0x84222325cbf29ce4ULL ^ (uint64_t)work->width << 32 ^ (uint64_t)work->height;
+        for (int y = 0; y < work->height; y++)
+            for (int x = 0; x < work->width; x++) {
+                uint8_t v = work->pixels[(size_t)y * work->stride + x];
+                h = (h ^ v) * 1099511628211ULL;
+                g = (g + v + 1) * 0x9e3779b97f4a7c15ULL;
+                g ^= g >> 29;
+            }
+        ref->look[0] = h;
+        ref->look[1] = g;
+        omr_image_free(work);
     }
-    if (!ref->features || !ref->sample) {
+    ref->sample = ref->features ? cvw_features_sample(ref->features, REFERENCE_SAMPLE) : NULL;
+    ref->structure = look_structure_of_blank(page, ref->px_per_mm);
+    if (!ref->features || !ref->sample || !ref->structure) {
         reference_page_free(ref);
         return omr_fail(err, OMR_ERR_MEMORY, "out of memory describing the blank page");
     }
-    if (cvw_features_count(ref->features) < 4 * MIN_INLIERS) {
-        int n = cvw_features_count(ref->features);
+    /* a blank drawn from a layout has few features but its structure */
+    int rc = describable(ref, err);
+    if (rc != OMR_OK) {
         reference_page_free(ref);
-        return omr_fail(err, OMR_ERR_INVALID,
-                        "the blank page has too little print to recognise it by (%d features); is "
-                        "it the right file and page?", n);
+        return rc;
     }
     *out = ref;
     return OMR_OK;
 }
 
-int reference_page_load(const char *path, int index, double page_w, double page_h,
-                            reference_page **out, omr_error *err) {
-    *out = NULL;
+static int decode_blank(const char *path, int index, omr_image **page, omr_error *err) {
+    *page = NULL;
     decode_source *src = NULL;
     int rc = decode_open(path, &src, err);
     if (rc != OMR_OK)
@@ -97,12 +131,80 @@ int reference_page_load(const char *path, int index, double page_w, double page_
         return omr_fail(err, OMR_ERR_INVALID, "the blank form %s has %d page%s, not %d", path, n,
                         n == 1 ? "" : "s", index + 1);
     }
-    omr_image *page = NULL;
-    rc = decode_page(src, index, &page, err);
+    rc = decode_page(src, index, page, err);
     decode_close(src);
+    return rc;
+}
+
+const omr_image *reference_page_image(const reference_page *cref) {
+    reference_page *ref = (reference_page *)cref; /* the decode on first use is a cache */
+    pthread_mutex_lock(&ref->lock);
+    if (!ref->page && ref->path) {
+        omr_error err;
+        omr_image *page = NULL;
+        if (decode_blank(ref->path, ref->index, &page, &err) == OMR_OK && page->width == ref->width &&
+            page->height == ref->height)
+            ref->page = page;
+        else
+            omr_image_free(page);
+    }
+    pthread_mutex_unlock(&ref->lock);
+    return ref->page;
+}
+
+int reference_page_load(const char *path, int index, double page_w, double page_h,
+                            reference_page **out, omr_error *err) {
+    *out = NULL;
+    char key[LOOK_CACHE_KEY];
+    int keyed = look_cache_key(path, index, page_w, page_h, REFERENCE_METHOD, key);
+    look_cached c;
+    if (keyed && look_cache_read(key, &c)) {
+        reference_page *ref = reference_page_new();
+        char *p = omr_strdup(path);
+        if (ref && p) {
+            ref->px_per_mm = c.px_per_mm;
+            ref->width = c.width;
+            ref->height = c.height;
+            ref->work_px_per_mm = c.work_px_per_mm;
+            ref->look[0] = c.look[0];
+            ref->look[1] = c.look[1];
+            ref->features = c.features;
+            ref->structure = c.structure;
+            ref->sample = cvw_features_sample(ref->features, REFERENCE_SAMPLE);
+            ref->path = p;
+            ref->index = index;
+            if (ref->sample) {
+                int rc = describable(ref, err);
+                if (rc != OMR_OK) {
+                    reference_page_free(ref);
+                    return rc;
+                }
+                *out = ref;
+                return OMR_OK;
+            }
+            reference_page_free(ref); /* frees the features and structure taken over */
+        } else {
+            free(p);
+            reference_page_free(ref);
+            look_cached_clear(&c);
+        }
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+    }
+    omr_image *page = NULL;
+    int rc = decode_blank(path, index, &page, err);
     if (rc != OMR_OK)
         return rc;
-    return reference_page_from_image(page, page_w, page_h, out, err);
+    rc = reference_page_from_image(page, page_w, page_h, out, err);
+    if (rc != OMR_OK)
+        return rc;
+    (*out)->path = omr_strdup(path);
+    (*out)->index = index;
+    if (keyed) {
+        look_cached w = {(*out)->px_per_mm, (*out)->width, (*out)->height, (*out)->work_px_per_mm,
+                         {(*out)->look[0], (*out)->look[1]}, (*out)->features, (*out)->structure};
+        look_cache_write(key, &w); /* borrowed: written, not taken */
+    }
+    return OMR_OK;
 }
 
 /* ---- the scan ---------------------------------------------------------------------- */
@@ -191,7 +293,7 @@ int reference_match_at_least(const reference_page *ref, const reference_scan *sc
     double t[9];
     mat3_mul(h, to_work, t);
     mat3_mul(from_work, t, mm_to_px);
-    double pw = ref->page->width / ref->px_per_mm, ph = ref->page->height / ref->px_per_mm;
+    double pw = ref->width / ref->px_per_mm, ph = ref->height / ref->px_per_mm;
     return plausible_sheet(mm_to_px, pw, ph) ? inliers : 0;
 }
 
@@ -201,14 +303,26 @@ int reference_likeness(const reference_page *ref, const reference_scan *scan) {
 }
 
 int reference_same_look(const reference_page *a, const reference_page *b) {
-    if (a->work_hash != b->work_hash || a->work->width != b->work->width || a->work->height != b->work->height ||
-        a->px_per_mm != b->px_per_mm || a->page->width != b->page->width || a->page->height != b->page->height)
+    return a->look[0] == b->look[0] && a->look[1] == b->look[1] && a->width == b->width &&
+           a->height == b->height && a->px_per_mm == b->px_per_mm && a->work_px_per_mm == b->work_px_per_mm;
+}
+
+double reference_match_structure(const reference_page *ref, const omr_image *scan, look_scan **scan_ink,
+                                 double mm_to_px[9]) {
+    double pw = ref->width / ref->px_per_mm, ph = ref->height / ref->px_per_mm;
+    if (*scan_ink && !look_scan_is_for(*scan_ink, pw, ph)) {
+        /* prepared for another page size: again for this one */
+        look_scan_free(*scan_ink);
+        *scan_ink = NULL;
+    }
+    if (!*scan_ink)
+        *scan_ink = look_scan_prepare(scan, pw, ph);
+    if (!*scan_ink)
         return 0;
-    for (int y = 0; y < a->work->height; y++)
-        if (memcmp(a->work->pixels + (size_t)y * a->work->stride, b->work->pixels + (size_t)y * b->work->stride,
-                   (size_t)a->work->width) != 0)
-            return 0;
-    return 1;
+    double share = look_structure_match(ref->structure, *scan_ink, mm_to_px);
+    if (share < REFERENCE_STRUCTURE_MIN || !plausible_sheet(mm_to_px, pw, ph))
+        return 0;
+    return share;
 }
 
 /* ---- the template's blank pages ----------------------------------------------------- */

@@ -6,12 +6,19 @@
  * know a page without a code by its look, register to place a foreign page,
  * mask to take the form's own print from the blank.
  *
+ * A blank drawn from a layout alone (boxes, dots, labels, none of the
+ * scan's text) shares no features with a real scan: it is matched by its
+ * printed structure (look/structure.h) instead. Each page's description is
+ * kept in the cache (look/cache.h), so a warm start decodes no blank until
+ * its print is asked for (reference_page_image).
+ *
  * template_load is declared here: the layout model (forms/template.h) only
- * parses; a template loaded for reading also has its blank pages decoded.
+ * parses; a template loaded for reading also has its blank pages described.
  */
 #ifndef OMR_REFERENCE_H
 #define OMR_REFERENCE_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "base/common.h"
@@ -23,17 +30,28 @@
 #define REFERENCE_WORK_DPI 100.0
 #define REFERENCE_SAMPLE 500 /* features of the cheap likeness */
 
-/* One blank page, read once when the template is loaded; immutable after,
- * so worker threads share it. */
+/* One blank page, described once when the template is loaded (or taken
+ * from the cache, look/cache.h); shared by worker threads. */
 typedef struct reference_page {
-    omr_image *page;         /* the blank page as decoded, grey */
+    /* the blank page as decoded, grey: with a warm cache not decoded until
+     * first asked for, so read it through reference_page_image */
+    omr_image *page;
     double px_per_mm;        /* page pixels per template mm */
-    omr_image *work;         /* the page at REFERENCE_WORK_DPI */
-    double work_px_per_mm;
-    cvw_features *features;  /* of `work` */
+    int width, height;       /* the page, pixels */
+    double work_px_per_mm;   /* of the features: the page at REFERENCE_WORK_DPI */
+    cvw_features *features;
     cvw_features *sample;    /* REFERENCE_SAMPLE of them, for a shortlist */
-    uint64_t work_hash;      /* of `work`'s pixels: copies of one blank match alike */
+    uint64_t look[2];        /* hash of the page at REFERENCE_WORK_DPI: copies of one blank match alike */
+    /* the blank's ink, for a scan the features do not find (a blank drawn
+     * from a layout: boxes and dots, none of the scan's text) */
+    struct look_structure *structure;
+    char *path;              /* the file the page is decoded from (NULL: made in memory) */
+    int index;
+    pthread_mutex_t lock;    /* for the decode on first use */
 } reference_page;
+
+/* The blank page itself (decoded on first use; NULL when it cannot be). */
+const omr_image *reference_page_image(const reference_page *ref);
 
 /* Reads page `index` (0-based) of the image or PDF `path` as the blank page
  * of a page_w x page_h mm form (the image is the whole page). */
@@ -70,6 +88,17 @@ int reference_match_at_least(const reference_page *ref, const reference_scan *sc
  * are each other's distinctive nearest match (no map fitted: RANSAC over a
  * page that is not the scan's is what costs). */
 int reference_likeness(const reference_page *ref, const reference_scan *scan);
+
+/* A blank page matched by its printed structure (look/structure.h), for when
+ * the features find nothing: sets mm_to_px and returns the share of the
+ * blank's ink that lies on the scan's ink (0..1); 0 when nothing fits.
+ * `*scan_ink` is the scan's ink prepared on first use for the page's size
+ * (the caller frees it with look_scan_free). */
+struct look_scan;
+double reference_match_structure(const reference_page *ref, const omr_image *scan,
+                                 struct look_scan **scan_ink, double mm_to_px[9]);
+/* At least this share of the blank's ink must lie on the scan's ink. */
+#define REFERENCE_STRUCTURE_MIN 0.75
 
 /* 1 when the two blank pages are the same image at the working resolution
  * (the same blank given to several templates or copies): every scan matches

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reading/look/structure.h"
 #include "reading/mark.h"
 #include "reading/reference.h"
 
@@ -169,6 +170,12 @@ int register_locate(const omr_image *scan, const omr_template *t, const page_ide
             return rc;
         have = reference_match(ref, &rs, h) > 0;
         reference_scan_clear(&rs);
+        if (!have) {
+            /* a blank with no features in common: its printed structure */
+            look_scan *ink = NULL;
+            have = reference_match_structure(ref, scan, &ink, h) > 0;
+            look_scan_free(ink);
+        }
     }
     if (!have && t->registration == REGISTRATION_MARKS)
         have = coarse_from_corners(scan, t, id, h);

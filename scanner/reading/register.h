@@ -3,7 +3,9 @@
  * through the form's blank copy (the "reference"): ORB features of the blank
  * page and of the scan are matched and a homography is fitted with RANSAC,
  * which survives any turn, "fit to page" scaling, photocopies and phone photos
- * with perspective. Where the template names the form's own corner marks
+ * with perspective; a blank that shares no features with the scan (drawn
+ * from a layout) is placed by its printed structure (look/structure.h).
+ * Where the template names the form's own corner marks
  * (squares, circles, L-marks: any solid shape), the marks are then found near
  * where the homography puts them and give the final, exact map. Hands on a
  * page_transform, as locate does for omr's own forms, so measure re-centres

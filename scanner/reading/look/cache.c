@@ -1,0 +1,212 @@
+/*
+ * cache.c — blank pages' descriptions kept between runs (cache.h).
+ *
+ * A file is a header (magic, key, payload length, payload digest) and the
+ * payload: the page's scale and size, the look hash, the ORB features as
+ * plain arrays (cv_wrap's export) and the structure's bytes. It is written
+ * through base/files.h's atomic file, so a reader sees the old file, the new
+ * one or none; the digest catches a file damaged since.
+ */
+#include "reading/look/cache.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/files.h"
+
+#define CACHE_MAGIC "OMRLOOK1"
+#define CACHE_MAX_PAYLOAD (256u << 20)
+
+/* The cache folder; 0 when there is none (the same rule as mask.c's). */
+static int cache_dir(char *dir, size_t size) {
+    const char *own = getenv("OMR_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    if (own)
+        return *own ? snprintf(dir, size, "%s", own) < (int)size : 0;
+    if (xdg && *xdg)
+        return snprintf(dir, size, "%s/omr", xdg) < (int)size;
+    if (home && *home)
+        return snprintf(dir, size, "%s/.cache/omr", home) < (int)size;
+    return 0;
+}
+
+static int make_dir(const char *dir) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s", dir);
+    for (char *p = path + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(path, 0777) != 0 && errno != EEXIST)
+                return 0;
+            *p = '/';
+        }
+    return mkdir(path, 0777) == 0 || errno == EEXIST;
+}
+
+/* 64-bit multiply-xor over words (a check against torn or damaged files and
+ * a key over a file's bytes, not a defence against an adversary). */
+static uint64_t digest(const uint8_t *p, size_t n, uint64_t seed) {
+    uint64_t h = seed ^ (uint64_t)n * 0x9e3779b97f4a7c15u;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdu;
+        h ^= h >> 32;
+    }
+    for (; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001b3u;
+    h ^= h >> 29;
+    h *= 0xc4ceb9fe1a85ec53u;
+    return h ^ (h >> 32);
+}
+
+int look_cache_key(const char *path, int index, double page_w, double page_h, const char *method,
+                   char key[LOOK_CACHE_KEY]) {
+    char dir[4000];
+    if (!cache_dir(dir, sizeof dir))
+        return 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    uint64_t h1 = 0x243f6a8885a308d3u, h2 = 0x13198a2e03707344u;
+    uint8_t buf[1 << 16];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+        h1 = digest(buf, n, h1);
+        h2 = digest(buf, n, h2 ^ h1);
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad)
+        return 0;
+    char tail[512];
+    int len = snprintf(tail, sizeof tail, "%d|%.6f|%.6f|%s", index, page_w, page_h, method);
+    h1 = digest((const uint8_t *)tail, (size_t)len, h1);
+    h2 = digest((const uint8_t *)tail, (size_t)len, h2);
+    snprintf(key, LOOK_CACHE_KEY, "%016llx%016llx", (unsigned long long)h1, (unsigned long long)h2);
+    return 1;
+}
+
+typedef struct {
+    char magic[8];
+    char key[32];
+    uint64_t length;   /* of the payload */
+    uint64_t digest;   /* of the payload */
+} cache_header;
+
+typedef struct {
+    double px_per_mm, work_px_per_mm;
+    uint64_t look[2];
+    int32_t width, height, n_features, bytes;
+    uint64_t structure_length;
+} cache_fixed;
+
+void look_cached_clear(look_cached *c) {
+    cvw_features_free(c->features);
+    look_structure_free(c->structure);
+    memset(c, 0, sizeof *c);
+}
+
+static int cache_path(const char *key, char *path, size_t size, char *dir, size_t dsize) {
+    if (!cache_dir(dir, dsize))
+        return 0;
+    return snprintf(path, size, "%s/look-%s.bin", dir, key) < (int)size;
+}
+
+int look_cache_read(const char *key, look_cached *out) {
+    memset(out, 0, sizeof *out);
+    char dir[4000], path[4200];
+    if (!cache_path(key, path, sizeof path, dir, sizeof dir))
+        return 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    cache_header h;
+    uint8_t *payload = NULL;
+    int ok = fread(&h, sizeof h, 1, f) == 1 && memcmp(h.magic, CACHE_MAGIC, 8) == 0 &&
+             memcmp(h.key, key, 32) == 0 && h.length >= sizeof(cache_fixed) && h.length <= CACHE_MAX_PAYLOAD;
+    if (ok) {
+        payload = malloc(h.length);
+        ok = payload && fread(payload, 1, h.length, f) == h.length && fgetc(f) == EOF &&
+             digest(payload, h.length, 0) == h.digest;
+    }
+    fclose(f);
+    if (!ok) {
+        free(payload);
+        return 0;
+    }
+    cache_fixed fx;
+    memcpy(&fx, payload, sizeof fx);
+    size_t at = sizeof fx;
+    size_t feat = (size_t)(fx.n_features > 0 ? fx.n_features : 0) * (4 * sizeof(float) + (size_t)(fx.bytes > 0 ? fx.bytes : 0));
+    ok = fx.n_features >= 0 && fx.bytes >= 0 && fx.bytes <= 256 && fx.width > 0 && fx.height > 0 &&
+         fx.px_per_mm > 0 && at + feat + fx.structure_length == h.length;
+    if (ok) {
+        float *points = malloc((size_t)fx.n_features * 4 * sizeof(float) + 1);
+        ok = points != NULL;
+        if (ok) {
+            memcpy(points, payload + at, (size_t)fx.n_features * 4 * sizeof(float));
+            at += (size_t)fx.n_features * 4 * sizeof(float);
+            out->features = cvw_features_import(fx.n_features, fx.bytes, points, payload + at);
+            at += (size_t)fx.n_features * (size_t)fx.bytes;
+            free(points);
+            out->structure = look_structure_load(payload + at, (size_t)fx.structure_length);
+            ok = out->features && out->structure;
+        }
+    }
+    free(payload);
+    if (!ok) {
+        look_cached_clear(out);
+        return 0;
+    }
+    out->px_per_mm = fx.px_per_mm;
+    out->work_px_per_mm = fx.work_px_per_mm;
+    out->look[0] = fx.look[0];
+    out->look[1] = fx.look[1];
+    out->width = fx.width;
+    out->height = fx.height;
+    return 1;
+}
+
+void look_cache_write(const char *key, const look_cached *in) {
+    char dir[4000], path[4200];
+    if (!in->features || !in->structure || !cache_path(key, path, sizeof path, dir, sizeof dir) || !make_dir(dir))
+        return;
+    cache_fixed fx = {in->px_per_mm, in->work_px_per_mm, {in->look[0], in->look[1]}, in->width, in->height,
+                      cvw_features_count(in->features), cvw_features_bytes(in->features),
+                      look_structure_size(in->structure)};
+    size_t feat = (size_t)fx.n_features * (4 * sizeof(float) + (size_t)fx.bytes);
+    size_t length = sizeof fx + feat + fx.structure_length;
+    uint8_t *payload = malloc(length);
+    float *points = malloc((size_t)fx.n_features * 4 * sizeof(float) + 1);
+    uint8_t *desc = malloc((size_t)fx.n_features * (size_t)fx.bytes + 1);
+    if (payload && points && desc) {
+        cvw_features_export(in->features, points, desc);
+        memcpy(payload, &fx, sizeof fx);
+        size_t at = sizeof fx;
+        memcpy(payload + at, points, (size_t)fx.n_features * 4 * sizeof(float));
+        at += (size_t)fx.n_features * 4 * sizeof(float);
+        memcpy(payload + at, desc, (size_t)fx.n_features * (size_t)fx.bytes);
+        at += (size_t)fx.n_features * (size_t)fx.bytes;
+        look_structure_save(in->structure, payload + at);
+        cache_header h;
+        memcpy(h.magic, CACHE_MAGIC, 8);
+        memcpy(h.key, key, 32);
+        h.length = length;
+        h.digest = digest(payload, length, 0);
+        omr_atomic_file file;
+        omr_error err;
+        if (omr_atomic_open_path(&file, path, &err) == OMR_OK) {
+            if (fwrite(&h, sizeof h, 1, file.fp) == 1 && fwrite(payload, 1, length, file.fp) == length)
+                omr_atomic_commit(&file, &err);
+            else
+                omr_atomic_abort(&file);
+        }
+    }
+    free(payload);
+    free(points);
+    free(desc);
+}
