@@ -235,10 +235,24 @@ static int remove_lines(uint8_t *ink, uint8_t *strong, int w, int h, int vertica
     int min_len = (int)lround(LINE_MIN_MM * s);
     if (na < min_len)
         return 0;
+    /* the dark core laid out along b for each a (a copy turned for the
+     * left-to-right pass), so the search below runs over contiguous bytes
+     * and skips paper eight pixels at a time */
+    uint8_t *turned = NULL;
+    if (!vertical) {
+        turned = malloc((size_t)na * (size_t)nb);
+        if (!turned)
+            return -1;
+        for (int b = 0; b < nb; b++)
+            for (int a = 0; a < na; a++)
+                turned[(size_t)a * nb + b] = strong[(size_t)b * w + a];
+    }
+    const uint8_t *core = vertical ? strong : turned;
     line_state st = {0};
     size_t *active = NULL, n_active = 0, cap_active = 0;
     int removed = 0, ok = 1;
     for (int a = 0; a < na && ok; a++) {
+        const uint8_t *line = core + (size_t)a * nb;
         /* chains not extended for `gap` columns are done */
         size_t keep = 0;
         for (size_t i = 0; i < n_active; i++)
@@ -248,12 +262,16 @@ static int remove_lines(uint8_t *ink, uint8_t *strong, int w, int h, int vertica
         for (int b = 0; b < nb && ok;) {
             /* runs of the line's dark core: its pale shadow does not move
              * the centre; the shadow goes with it below */
-            if (!strong[(size_t)a * step_a + (size_t)b * step_b]) {
-                b++;
+            if (!line[b]) {
+                uint64_t word;
+                while (b + 8 <= nb && (memcpy(&word, line + b, 8), word == 0))
+                    b += 8;
+                if (b < nb && !line[b])
+                    b++;
                 continue;
             }
             int b0 = b;
-            while (b < nb && strong[(size_t)a * step_a + (size_t)b * step_b])
+            while (b < nb && line[b])
                 b++;
             int b1 = b - 1;
             if (b1 - b0 + 1 > thick)
@@ -335,6 +353,7 @@ static int remove_lines(uint8_t *ink, uint8_t *strong, int w, int h, int vertica
     free(st.runs);
     free(st.chains);
     free(active);
+    free(turned);
     return ok ? removed : -1;
 }
 
