@@ -615,7 +615,8 @@ int writing_find(const omr_image *crop, omr_rect crop_mm, double black, const pr
             if (printed[i])
                 continue;
             double white = paper_join(&paper, cols[x], row);
-            double dark = white - grey[x], contrast = fmax(white - black, MIN_CONTRAST);
+            double dark = white - grey[x], range = white - black;
+            double contrast = range > MIN_CONTRAST ? range : MIN_CONTRAST; /* fmax, inline: no NaN here */
             if (dark < 0.12 * contrast)
                 continue;
             double d = dark / contrast;
