@@ -15,6 +15,9 @@
 # one G4 file read with the print masks drawn (no cache) and cached.
 # Environment: SPEED_FORMS (forms to generate, default 40), SPEED_SEED (7),
 # SPEED_DIR (work folder to keep; default a temporary one, removed).
+# Then the whole set read with --jobs 1 and --jobs 2 (not pinned): wall
+# and CPU seconds and peak RSS of each, and whether records.csv, marks.csv
+# and review.csv are the same byte for byte (they must be).
 # Instruction counts: run the printed omr command under
 #   valgrind --tool=callgrind
 set -eu
@@ -83,3 +86,22 @@ for f in tiff-g4 tiff-lzw png jpeg pdf; do
     awk -v f=$f -v n="$pages" -v a="$floor" -v b="$1" -v kb="$2" 'BEGIN {
         printf "%-9s %6d %12.1f %12.1f %7.2f %10d\n", f, n, a * 1000 / n, b * 1000 / n, (a > 0 ? b / a : 0), kb }'
 done
+
+# --jobs: one reader against two, the whole set, on every core this process may use
+runs() {
+    /usr/bin/time -v -o "$WORK/t.time" "$@" >"$WORK/t.out" 2>"$WORK/t.err" || true
+    awk -F': ' '/User time|System time/ { s += $2 } /Elapsed \(wall clock\)/ { n = split($2, p, ":"); w = 0
+                for (i = 1; i <= n; i++) w = w * 60 + p[i] } /Maximum resident/ { kb = $2 }
+                END { printf "%.2f %.2f %d\n", w, s, kb }' "$WORK/t.time"
+}
+printf '%-7s %6s %8s %8s %10s\n' jobs pages wall_s cpu_s peak_kB
+all=$(awk 'NR > 1' "$WORK/data/manifest.csv" | wc -l)
+for n in 1 2; do
+    set -- $(runs "$BUILD/omr" scan --no-ocr --jobs $n --template ekb-2024 --out "$WORK/out-jobs$n" "$WORK/data/scans")
+    printf '%-7s %6d %8.2f %8.2f %10d\n' $n "$all" "$1" "$2" "$3"
+done
+same=yes
+for f in records.csv marks.csv review.csv; do
+    cmp -s "$WORK/out-jobs1/$f" "$WORK/out-jobs2/$f" || same="no ($f differs)"
+done
+echo "--jobs 2 outputs the same as --jobs 1: $same"

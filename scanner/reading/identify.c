@@ -731,6 +731,21 @@ static int identify_foreign(identify_reader *reader, const omr_image *page, cons
 int identify_page(identify_reader *reader, const omr_image *page, const identify_hints *hints,
                   page_identity *out, omr_error *err) {
     assert(reader && page && page->width > 0 && page->height > 0);
+    /* zbar's QR reader fits a code's edges by RANSAC, drawing from a random
+     * generator seeded once per scanner: a used scanner gives corners that
+     * depend on every page it read before. A fresh scanner per page reads a
+     * page the same alone, after others, and in any job of scan --jobs. */
+    zbar_image_scanner_t *fresh = zbar_image_scanner_create();
+    if (!fresh)
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory starting the QR code reader (zbar)");
+    zbar_image_scanner_destroy(reader->scanner);
+    reader->scanner = fresh;
+    zbar_image_scanner_set_config(reader->scanner, 0, ZBAR_CFG_ENABLE, 0);
+    zbar_image_scanner_set_config(reader->scanner, ZBAR_QRCODE, ZBAR_CFG_ENABLE, 1);
+    if (reader->foreign) { /* made anew on first use, as the foreign kinds are set */
+        zbar_image_scanner_destroy(reader->foreign);
+        reader->foreign = NULL;
+    }
     template_list list = {reader->templates, reader->templates ? reader->n_templates : 0};
     int has_omr = list.n_templates == 0, foreign = 0;
     for (size_t i = 0; i < list.n_templates; i++) {

@@ -210,6 +210,10 @@ int ocr_read(ocr_engine *e, const omr_image *crop, char **text, double *confiden
             rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory in OCR");
     }
     TessBaseAPIClear(e->api);
+    /* the legacy engine (a full tessdata install) adapts to what it read:
+     * forgotten, so a field reads the same whatever this engine, or this
+     * job of scan --jobs, read before it (no-op for the LSTM engine) */
+    TessBaseAPIClearAdaptiveClassifier(e->api);
     omr_image_free(clean);
     return rc;
 }
