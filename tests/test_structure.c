@@ -251,8 +251,9 @@ Test(structure, a_layout_only_blank_finds_and_places_a_scanned_page, .timeout = 
 }
 
 /* The whole of omr scan on the scanned pages: each crossed box is read as
- * the answer, on the right page, upside down or not; the two pages (one
- * reader, in scan order) make one form. */
+ * the answer, on the right page, upside down or not; the two pages, in two
+ * files, pair in scan order into one form even when --jobs 2 is asked (a
+ * form without codes is read by one job, scan.c). */
 Test(structure, a_layout_only_blank_reads_the_crossed_boxes, .timeout = 180) {
     const char *omr = getenv("OMR_BIN");
     cr_assert_not_null(omr, "OMR_BIN is not set (run through make test)");
@@ -273,7 +274,7 @@ Test(structure, a_layout_only_blank_reads_the_crossed_boxes, .timeout = 180) {
     cr_assert_not_null(getcwd(here, sizeof here));
     snprintf(cmd, sizeof cmd,
              "cd %s && O=%s && case $O in /*) ;; *) O=%s/$O;; esac && "
-             "{ $O scan --jobs 1 --template form.cfg --out out --no-ocr scan-1.png scan-2.png > scan.txt 2>&1; true; }",
+             "{ $O scan --jobs 2 --template form.cfg --out out --no-ocr scan-1.png scan-2.png > scan.txt 2>&1; true; }",
              dir, omr, here);
     cr_assert_eq(system(cmd), 0);
     snprintf(scan_path, sizeof scan_path, "%s/out/records.csv", dir);

@@ -905,7 +905,13 @@ int scan_batch(const scan_options *o, char *const *inputs, size_t n_inputs, scan
         rc = ctx_rc;
     double start = now_seconds();
     scan_read_ahead ahead = {0};
-    int reading_ahead = rc == OMR_OK && o->jobs > 1 && files.count > 1 &&
+    /* Pages without any code pair with the form read just before them, across
+     * files too (identify.h): that order exists only when one reader reads
+     * every file, so such templates are read by one job. */
+    int pairs_by_order = 0;
+    for (size_t i = 0; i < o->n_templates; i++)
+        pairs_by_order |= o->templates[i]->identity.kind == IDENTITY_NONE;
+    int reading_ahead = rc == OMR_OK && o->jobs > 1 && files.count > 1 && !pairs_by_order &&
                         read_ahead_start(&ahead, o, files.paths, files.count, o->jobs);
     progress_set_total(o->progress, files.count);
     size_t files_done = 0; /* read to their end (a file dropped at Ctrl-C is not) */
