@@ -441,3 +441,25 @@ Test(decide, a_clear_circle_on_a_clean_page_is_read_a_barely_closed_lone_one_is_
     cr_assert_eq(d[17].state, BOX_MARKED);
     cr_assert(d[17].circled);
 }
+
+Test(decide, grey_paper_is_not_a_page_of_pale_traces_a_real_trace_still_is) {
+    /* a scan showing the glass, or recycled paper: every empty box holds a
+     * few pale pixels (faint share 0.05-0.10). That is the page's paper, not
+     * pencil; a light pencil cross well above it is still a pale trace. */
+    enum { N = 24 };
+    box_measure m[N];
+    box_decision d[N];
+    for (size_t i = 0; i < N; i++)
+        m[i] = (box_measure){.fill = 0.001, .faint_fill = 0.05 + 0.002 * (double)i, .outline_found = 1};
+    m[5] = (box_measure){.fill = 0.35, .extent = 1, .darkness = 0.8, .core_mm2 = 4, .outline_found = 1};
+    m[11] = (box_measure){.fill = 0.01, .faint_fill = 0.40, .extent = 0.9, .outline_found = 1};
+    for (size_t i = 0; i < N; i++)
+        d[i] = decide_box(&cal, &m[i]);
+    cr_assert(d[20].faint, "alone, a box at faint 0.09 looks like a pale trace");
+    decide_page(&cal, m, d, N);
+    for (size_t i = 0; i < N; i++)
+        if (i != 5 && i != 11)
+            cr_assert_eq(d[i].state, BOX_BLANK, "box %zu (faint %.3f): the page's paper", i, m[i].faint_fill);
+    cr_assert(d[11].faint);
+    cr_assert_eq(d[11].state, BOX_UNSURE, "a pale cross beside a firm mark: a person looks");
+}

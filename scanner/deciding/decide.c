@@ -195,10 +195,45 @@ static double box_ring(const box_measure *m) { return m->ring > m->label_ring ? 
  * been cast (its interior, its dark core, and the ink near it, which the
  * print mask keeps apart from the print: a real circle on such a page still
  * leaves ink near its box, which goes to review, never to blank). Elsewhere
- * a circle must exceed the median by RING_ABOVE_PAGE; one that fails is never
- * read as blank: it becomes unsure (a person looks), with ink near the box. */
+ * a circle must exceed the median by RING_ABOVE_PAGE (one that does not is
+ * no more ring than the page's own print and noise, and is judged the same
+ * way); a barely closed one that does, from a hand that does not circle,
+ * is never read as blank: it becomes unsure (a person looks), with ink near
+ * the box. */
 #define RING_ABOVE_PAGE 0.35
 #define RING_CLEAR 0.60
+static box_decision decide_without_rings(const calibration *c, const box_measure *m) {
+    box_measure plain = *m;
+    plain.ring = plain.label_ring = 0;
+    plain.ring_gap = plain.label_gap = 1;
+    return decide_box(c, &plain);
+}
+
+/* A pale trace is one only above the page's own pale level: on grey or
+ * textured paper (a scan showing the glass, a recycled sheet) every empty
+ * box holds a few pale pixels. The level is the median faint share of the
+ * page's boxes with nothing dark in them (most of them empty); a trace must
+ * exceed it by mark_min, or the box is judged as if it held no trace. */
+static void faint_by_page(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
+    double *pale = malloc((n ? n : 1) * sizeof *pale);
+    size_t k = 0;
+    if (!pale)
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (m[i].fill <= c->blank_max)
+            pale[k++] = m[i].faint_fill;
+    if (k >= 4) {
+        qsort(pale, k, sizeof *pale, cmp_double);
+        double level = pale[k / 2];
+        for (size_t i = 0; i < n; i++)
+            if (d[i].faint && m[i].faint_fill < level + c->mark_min) {
+                box_measure plain = m[i];
+                plain.faint_fill = 0;
+                d[i] = decide_box(c, &plain);
+            }
+    }
+    free(pale);
+}
 static void demote_page_rings(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
     if (n < 4)
         return;
@@ -211,14 +246,9 @@ static void demote_page_rings(const calibration *c, const box_measure *m, box_de
     double background = rings[n / 2];
     free(rings);
     if (background >= RING_MIN) {
-        for (size_t i = 0; i < n; i++) {
-            if (!d[i].circled)
-                continue;
-            box_measure plain = m[i];
-            plain.ring = plain.label_ring = 0;
-            plain.ring_gap = plain.label_gap = 1;
-            d[i] = decide_box(c, &plain);
-        }
+        for (size_t i = 0; i < n; i++)
+            if (d[i].circled)
+                d[i] = decide_without_rings(c, &m[i]);
         return;
     }
     /* a barely closed circle (under RING_CLEAR of the directions) is read only
@@ -231,7 +261,12 @@ static void demote_page_rings(const calibration *c, const box_measure *m, box_de
         if (!d[i].circled)
             continue;
         double r = box_ring(&m[i]);
-        if (r >= background + RING_ABOVE_PAGE && (r >= RING_CLEAR || clear >= 2))
+        if (r < background + RING_ABOVE_PAGE) {
+            /* no more ring than the page's own (its print, its noise) */
+            d[i] = decide_without_rings(c, &m[i]);
+            continue;
+        }
+        if (r >= RING_CLEAR || clear >= 2)
             continue;
         d[i].state = BOX_UNSURE;
         d[i].confidence = 0;
@@ -248,8 +283,9 @@ static int dotting_hand(int dots, int firm, int circles) { return dots >= 3 || (
 
 void decide_page(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
     assert(c && (n == 0 || (m && d)));
-    /* rings first: on a page whose print bleeds, they are re-judged without rays */
+    /* rings and pale traces first, against the page's own level of each */
     demote_page_rings(c, m, d, n);
+    faint_by_page(c, m, d, n);
     int dots = 0, faint = 0, firm = 0, circles = 0;
     double speck = 0.1; /* the largest dark core among the page's blank boxes */
     double *blank_fill = malloc((n ? n : 1) * sizeof *blank_fill);
