@@ -416,6 +416,10 @@ Test(decide, a_dotter_is_read_on_every_page_of_the_form_a_crossers_lone_dots_are
     decide_page_of(mc, crosser, N);
     pages[0] = crosser;
     cr_assert_not(decide_form_dots(pages, sizes, 2), "two dots among nine crosses are anyone's guess");
+    /* three stray dots among a dozen crosses: still a crosser (issue 9: no silent miss) */
+    m2[4] = dot;
+    decide_page_of(m2, d2, N);
+    cr_assert_not(decide_form_dots(pages, sizes, 2), "three dots among a dozen crosses");
     /* a speck no larger than the page's blanks is no dot of the hand's */
     m2[5] = (box_measure){.fill = 0.002, .core_mm2 = 0.8, .extent = 0.9, .outline_found = 1};
     decide_page_of(m2, d2, N);

@@ -275,11 +275,11 @@ static void demote_page_rings(const calibration *c, const box_measure *m, box_de
     }
 }
 
-/* A hand that dots: dots are a habit when they recur. Three on a form (a
- * lone dot from someone who crosses comes once in a while, three hardly
- * ever), or two where dots are how this hand answers (at least as many as
- * its crosses, fills and circles). */
-static int dotting_hand(int dots, int firm, int circles) { return dots >= 3 || (dots >= 2 && dots >= firm + circles); }
+/* A hand that dots: two or more dots, and dots are how this hand answers
+ * (at least as many as its crosses, fills and circles), on a page or over
+ * the whole form. A count alone is not enough: a crosser's stray dots, or
+ * specks on a noisy page, can come three at a time among a dozen crosses. */
+static int dotting_hand(int dots, int firm, int circles) { return dots >= 2 && dots >= firm + circles; }
 
 void decide_page(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
     assert(c && (n == 0 || (m && d)));

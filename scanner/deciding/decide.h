@@ -60,7 +60,7 @@ void decide_box_set_flags(box_decision *d, int flags);
  * page whose every box shows a "circle" (print bleeding on a dark 1-bit
  * scan), rings say nothing and each box is judged without them. A small dot
  * that stands clear of the page's blank boxes (dot_clear) is a mark when
- * the hand dots (three dots, or two that are its main way of answering); a
+ * the hand dots (two or more dots, and as many as its other marks); a
  * pale trace is a mark when the page holds two or more and no firm mark at
  * all (a very light pencil user). Anything else stays unsure. */
 void decide_page(const calibration *cal, const box_measure *measures, box_decision *decisions, size_t n);
