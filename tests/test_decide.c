@@ -358,10 +358,17 @@ Test(decide, circles_everywhere_on_a_page_are_its_print_not_a_pen) {
                              .outline_found = 1};
     m[3] = (box_measure){.fill = 0.45, .extent = 1, .darkness = 0.9, .ring = 0.6, .ring_gap = 0.1, .outline_found = 1};
     m[7].ring = 1.0, m[7].ring_gap = 0.0, m[7].near_mm2 = 15; /* a pen's circle round box 7 */
+    /* a tight circle cuts its box's corners: a dot-like core, ink all round */
+    m[7].fill = 0.02, m[7].core_mm2 = 0.5, m[7].extent = 0.3;
+    /* a real dot: its core, nothing round it */
+    m[12] = (box_measure){.fill = 0.1, .extent = 0.35, .core_mm2 = 1.0, .darkness = 0.9, .ring = 0.6,
+                          .ring_gap = 0.1, .outline_found = 1};
     decide_page_of(m, d, N);
+    cr_assert_not(d[7].dot, "a circle's corners are no dot of a dotting hand");
+    cr_assert(d[12].dot, "a dot with no ink round it is still a dot");
     for (size_t i = 0; i < N; i++) {
         cr_assert_not(d[i].circled, "box %zu read as a circle", i);
-        if (i != 3 && i != 7)
+        if (i != 3 && i != 7 && i != 12)
             cr_assert_eq(d[i].state, BOX_BLANK, "box %zu: the page's print read as %s", i,
                          decide_box_state_name(d[i].state));
     }

@@ -206,7 +206,13 @@ static box_decision decide_without_rings(const calibration *c, const box_measure
     box_measure plain = *m;
     plain.ring = plain.label_ring = 0;
     plain.ring_gap = plain.label_gap = 1;
-    return decide_box(c, &plain);
+    box_decision d = decide_box(c, &plain);
+    /* a tight circle cuts the box's corners: its ink there looks like a
+     * dot, with the circle's own ink all round the box. Unsure still (never
+     * blank), but no dot of a dotting hand */
+    if (d.ink_near)
+        d.dot = 0;
+    return d;
 }
 
 /* A pale trace is one only above the page's own pale level: on grey or
