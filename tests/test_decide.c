@@ -344,18 +344,93 @@ static void decide_page_of(box_measure *m, box_decision *d, size_t n) {
 Test(decide, circles_everywhere_on_a_page_are_its_print_not_a_pen) {
     /* a dark 1-bit scan: the labels' letters swell past the print mask, so
      * rays from most boxes meet "ink" all round. No respondent circles most
-     * of a page: nothing here may be read as a mark, and nothing as blank. */
+     * of a page: nothing here may be read as a circle. The rings say nothing
+     * on this page, so each box is what the rest of its evidence says: an
+     * empty box is blank (the print is not the respondent's ink, and a page
+     * of them in review is an operator's wasted minute), a cross is a cross,
+     * and a real circle, which leaves its own ink round the box where the
+     * form has no print, is never blank: it goes to a person. */
     enum { N = 30 };
     box_measure m[N];
     box_decision d[N];
     for (size_t i = 0; i < N; i++)
         m[i] = (box_measure){.fill = 0.0, .ring = 0.55 + 0.01 * (double)(i % 10), .ring_gap = 0.1,
                              .outline_found = 1};
+    m[3] = (box_measure){.fill = 0.45, .extent = 1, .darkness = 0.9, .ring = 0.6, .ring_gap = 0.1, .outline_found = 1};
+    m[7].ring = 1.0, m[7].ring_gap = 0.0, m[7].near_mm2 = 15; /* a pen's circle round box 7 */
+    /* a tight circle cuts its box's corners: a dot-like core, ink all round */
+    m[7].fill = 0.02, m[7].core_mm2 = 0.5, m[7].extent = 0.3;
+    /* a real dot: its core, nothing round it */
+    m[12] = (box_measure){.fill = 0.1, .extent = 0.35, .core_mm2 = 1.0, .darkness = 0.9, .ring = 0.6,
+                          .ring_gap = 0.1, .outline_found = 1};
     decide_page_of(m, d, N);
+    cr_assert_not(d[7].dot, "a circle's corners are no dot of a dotting hand");
+    cr_assert(d[12].dot, "a dot with no ink round it is still a dot");
     for (size_t i = 0; i < N; i++) {
-        cr_assert_neq(d[i].state, BOX_MARKED, "box %zu read as a mark", i);
-        cr_assert_neq(d[i].state, BOX_BLANK, "box %zu read as blank", i);
+        cr_assert_not(d[i].circled, "box %zu read as a circle", i);
+        if (i != 3 && i != 7 && i != 12)
+            cr_assert_eq(d[i].state, BOX_BLANK, "box %zu: the page's print read as %s", i,
+                         decide_box_state_name(d[i].state));
     }
+    cr_assert_eq(d[3].state, BOX_MARKED, "a cross on a bleeding page is still a cross");
+    cr_assert_neq(d[7].state, BOX_MARKED);
+    cr_assert(d[7].ink_near, "the circle's own ink is ink near the box");
+    template_question q = question(QUESTION_SINGLE, 4);
+    question_answer a = decide(&q, &d[6]);
+    cr_assert_eq(a.status, ANSWER_REVIEW, "a circle on a bleeding page is never read as blank");
+}
+
+Test(decide, a_dotter_is_read_on_every_page_of_the_form_a_crossers_lone_dots_are_not) {
+    /* page 1: five clear dots among crosses; page 2: two dots beside four
+     * crosses (alone, page 2 does not show a hand that dots) */
+    enum { N = 20 };
+    box_measure m1[N], m2[N];
+    box_decision d1[N], d2[N];
+    for (size_t i = 0; i < N; i++) {
+        m1[i] = (box_measure){.fill = 0.002, .outline_found = 1};
+        m2[i] = m1[i];
+    }
+    box_measure dot = {.fill = 0.10, .extent = 0.35, .core_mm2 = 1.0, .darkness = 0.8, .outline_found = 1};
+    box_measure cross = {.fill = 0.35, .extent = 1, .core_mm2 = 4, .darkness = 0.8, .outline_found = 1};
+    for (size_t i = 0; i < 5; i++)
+        m1[i * 3] = dot;
+    m1[16] = cross, m1[18] = cross;
+    m2[2] = dot, m2[9] = dot;
+    for (size_t i = 12; i < 20; i += 2)
+        m2[i] = cross;
+    decide_page_of(m1, d1, N);
+    decide_page_of(m2, d2, N);
+    cr_assert_eq(d1[0].state, BOX_MARKED, "five dots on a page: a dotter");
+    cr_assert_eq(d2[2].state, BOX_UNSURE, "page 2 alone: two dots beside four crosses");
+    cr_assert(d2[2].dot_clear && d2[9].dot_clear);
+    /* the flags survive the ledger (marks.ink_near) */
+    box_decision back = {0};
+    decide_box_set_flags(&back, decide_box_flags(&d2[2]));
+    cr_assert(back.dot && back.dot_clear);
+    box_decision *pages[2] = {d1, d2};
+    size_t sizes[2] = {N, N};
+    cr_assert(decide_form_dots(pages, sizes, 2));
+    decide_read_dots(d2, N);
+    cr_assert_eq(d2[2].state, BOX_MARKED);
+    cr_assert_eq(d2[9].state, BOX_MARKED);
+    cr_assert_eq(d2[0].state, BOX_BLANK);
+    /* a crosser's form: page 2's two dots and crosses on both pages */
+    decide_page_of(m2, d2, N);
+    box_decision crosser[N];
+    box_measure mc[N];
+    for (size_t i = 0; i < N; i++)
+        mc[i] = (i % 4 == 0) ? cross : m1[1];
+    decide_page_of(mc, crosser, N);
+    pages[0] = crosser;
+    cr_assert_not(decide_form_dots(pages, sizes, 2), "two dots among nine crosses are anyone's guess");
+    /* three stray dots among a dozen crosses: still a crosser (issue 9: no silent miss) */
+    m2[4] = dot;
+    decide_page_of(m2, d2, N);
+    cr_assert_not(decide_form_dots(pages, sizes, 2), "three dots among a dozen crosses");
+    /* a speck no larger than the page's blanks is no dot of the hand's */
+    m2[5] = (box_measure){.fill = 0.002, .core_mm2 = 0.8, .extent = 0.9, .outline_found = 1};
+    decide_page_of(m2, d2, N);
+    cr_assert_not(d2[2].dot_clear, "a dot no larger than a blank box's speck");
 }
 
 Test(decide, a_clear_circle_on_a_clean_page_is_read_a_barely_closed_lone_one_is_reviewed) {
@@ -376,4 +451,26 @@ Test(decide, a_clear_circle_on_a_clean_page_is_read_a_barely_closed_lone_one_is_
     decide_page_of(m, d, N);
     cr_assert_eq(d[17].state, BOX_MARKED);
     cr_assert(d[17].circled);
+}
+
+Test(decide, grey_paper_is_not_a_page_of_pale_traces_a_real_trace_still_is) {
+    /* a scan showing the glass, or recycled paper: every empty box holds a
+     * few pale pixels (faint share 0.05-0.10). That is the page's paper, not
+     * pencil; a light pencil cross well above it is still a pale trace. */
+    enum { N = 24 };
+    box_measure m[N];
+    box_decision d[N];
+    for (size_t i = 0; i < N; i++)
+        m[i] = (box_measure){.fill = 0.001, .faint_fill = 0.05 + 0.002 * (double)i, .outline_found = 1};
+    m[5] = (box_measure){.fill = 0.35, .extent = 1, .darkness = 0.8, .core_mm2 = 4, .outline_found = 1};
+    m[11] = (box_measure){.fill = 0.01, .faint_fill = 0.40, .extent = 0.9, .outline_found = 1};
+    for (size_t i = 0; i < N; i++)
+        d[i] = decide_box(&cal, &m[i]);
+    cr_assert(d[20].faint, "alone, a box at faint 0.09 looks like a pale trace");
+    decide_page(&cal, m, d, N);
+    for (size_t i = 0; i < N; i++)
+        if (i != 5 && i != 11)
+            cr_assert_eq(d[i].state, BOX_BLANK, "box %zu (faint %.3f): the page's paper", i, m[i].faint_fill);
+    cr_assert(d[11].faint);
+    cr_assert_eq(d[11].state, BOX_UNSURE, "a pale cross beside a firm mark: a person looks");
 }

@@ -164,7 +164,7 @@ box_decision decide_box(const calibration *c, const box_measure *m) {
 
 int decide_box_flags(const box_decision *d) {
     return (d->ink_near ? 1 : 0) | (d->circled ? 2 : 0) | (d->dot ? 4 : 0) | (d->faint ? 8 : 0) |
-           (d->scribble ? 16 : 0);
+           (d->scribble ? 16 : 0) | (d->dot_clear ? 32 : 0);
 }
 
 void decide_box_set_flags(box_decision *d, int flags) {
@@ -173,6 +173,7 @@ void decide_box_set_flags(box_decision *d, int flags) {
     d->dot = (flags & 4) != 0;
     d->faint = (flags & 8) != 0;
     d->scribble = (flags & 16) != 0;
+    d->dot_clear = (flags & 32) != 0;
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -190,12 +191,56 @@ static double box_ring(const box_measure *m) { return m->ring > m->label_ring ? 
  * and "circles" appear everywhere; no respondent circles half a page. So the
  * page's own background is measured: the median ring evidence over all its
  * boxes. Where that median is itself a circle, rings on this page say
- * nothing; elsewhere a circle must exceed the median by RING_ABOVE_PAGE. A
- * circle that fails is never read as blank: it becomes unsure (a person
- * looks), with ink near the box. */
+ * nothing: each box is judged on the rest of its evidence, as if no ray had
+ * been cast (its interior, its dark core, and the ink near it, which the
+ * print mask keeps apart from the print: a real circle on such a page still
+ * leaves ink near its box, which goes to review, never to blank). Elsewhere
+ * a circle must exceed the median by RING_ABOVE_PAGE (one that does not is
+ * no more ring than the page's own print and noise, and is judged the same
+ * way); a barely closed one that does, from a hand that does not circle,
+ * is never read as blank: it becomes unsure (a person looks), with ink near
+ * the box. */
 #define RING_ABOVE_PAGE 0.35
 #define RING_CLEAR 0.60
-static void demote_page_rings(const box_measure *m, box_decision *d, size_t n) {
+static box_decision decide_without_rings(const calibration *c, const box_measure *m) {
+    box_measure plain = *m;
+    plain.ring = plain.label_ring = 0;
+    plain.ring_gap = plain.label_gap = 1;
+    box_decision d = decide_box(c, &plain);
+    /* a tight circle cuts the box's corners: its ink there looks like a
+     * dot, with the circle's own ink all round the box. Unsure still (never
+     * blank), but no dot of a dotting hand */
+    if (d.ink_near)
+        d.dot = 0;
+    return d;
+}
+
+/* A pale trace is one only above the page's own pale level: on grey or
+ * textured paper (a scan showing the glass, a recycled sheet) every empty
+ * box holds a few pale pixels. The level is the median faint share of the
+ * page's boxes with nothing dark in them (most of them empty); a trace must
+ * exceed it by mark_min, or the box is judged as if it held no trace. */
+static void faint_by_page(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
+    double *pale = malloc((n ? n : 1) * sizeof *pale);
+    size_t k = 0;
+    if (!pale)
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (m[i].fill <= c->blank_max)
+            pale[k++] = m[i].faint_fill;
+    if (k >= 4) {
+        qsort(pale, k, sizeof *pale, cmp_double);
+        double level = pale[k / 2];
+        for (size_t i = 0; i < n; i++)
+            if (d[i].faint && m[i].faint_fill < level + c->mark_min) {
+                box_measure plain = m[i];
+                plain.faint_fill = 0;
+                d[i] = decide_box(c, &plain);
+            }
+    }
+    free(pale);
+}
+static void demote_page_rings(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
     if (n < 4)
         return;
     double *rings = malloc(n * sizeof *rings);
@@ -206,18 +251,28 @@ static void demote_page_rings(const box_measure *m, box_decision *d, size_t n) {
     qsort(rings, n, sizeof *rings, cmp_double);
     double background = rings[n / 2];
     free(rings);
+    if (background >= RING_MIN) {
+        for (size_t i = 0; i < n; i++)
+            if (d[i].circled)
+                d[i] = decide_without_rings(c, &m[i]);
+        return;
+    }
     /* a barely closed circle (under RING_CLEAR of the directions) is read only
      * from a hand that circles: two or more clear circles on the page, as a
      * dot is read only from a dotter */
     int clear = 0;
     for (size_t i = 0; i < n; i++)
-        clear += d[i].circled && background < RING_MIN && box_ring(&m[i]) >= RING_CLEAR &&
-                 box_ring(&m[i]) >= background + RING_ABOVE_PAGE;
+        clear += d[i].circled && box_ring(&m[i]) >= RING_CLEAR && box_ring(&m[i]) >= background + RING_ABOVE_PAGE;
     for (size_t i = 0; i < n; i++) {
         if (!d[i].circled)
             continue;
         double r = box_ring(&m[i]);
-        if (background < RING_MIN && r >= background + RING_ABOVE_PAGE && (r >= RING_CLEAR || clear >= 2))
+        if (r < background + RING_ABOVE_PAGE) {
+            /* no more ring than the page's own (its print, its noise) */
+            d[i] = decide_without_rings(c, &m[i]);
+            continue;
+        }
+        if (r >= RING_CLEAR || clear >= 2)
             continue;
         d[i].state = BOX_UNSURE;
         d[i].confidence = 0;
@@ -226,8 +281,17 @@ static void demote_page_rings(const box_measure *m, box_decision *d, size_t n) {
     }
 }
 
+/* A hand that dots: two or more dots, and dots are how this hand answers
+ * (at least as many as its crosses, fills and circles), on a page or over
+ * the whole form. A count alone is not enough: a crosser's stray dots, or
+ * specks on a noisy page, can come three at a time among a dozen crosses. */
+static int dotting_hand(int dots, int firm, int circles) { return dots >= 2 && dots >= firm + circles; }
+
 void decide_page(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
     assert(c && (n == 0 || (m && d)));
+    /* rings and pale traces first, against the page's own level of each */
+    demote_page_rings(c, m, d, n);
+    faint_by_page(c, m, d, n);
     int dots = 0, faint = 0, firm = 0, circles = 0;
     double speck = 0.1; /* the largest dark core among the page's blank boxes */
     double *blank_fill = malloc((n ? n : 1) * sizeof *blank_fill);
@@ -272,14 +336,14 @@ void decide_page(const calibration *c, const box_measure *m, box_decision *d, si
     free(blank_fill);
     free(dot_core);
     free(firm_dark);
-    demote_page_rings(m, d, n);
-    /* a consistent dotter: two or more dots, and dots are how this hand
-     * answers (at least as many as its crosses, fills and circles) */
-    int dotter = dots >= 2 && dots >= firm + circles;
+    int dotter = dotting_hand(dots, firm, circles);
     for (size_t i = 0; i < n; i++) {
-        if (d[i].dot && dotter && m[i].core_mm2 >= 1.5 * speck && m[i].core_mm2 >= 0.25 * dot_median &&
-            m[i].fill >= paper + 0.005) {
-            /* a dot of the dotter's, clear of the blanks */
+        /* a dot clear of this page's blanks (and not a speck beside the
+         * hand's other dots): a mark if the hand dots (here, or on the
+         * form as a whole: decide_form_dots) */
+        d[i].dot_clear = d[i].dot && m[i].core_mm2 >= 1.5 * speck && m[i].core_mm2 >= 0.25 * dot_median &&
+                         m[i].fill >= paper + 0.005;
+        if (d[i].dot_clear && dotter) {
             d[i].state = BOX_MARKED;
             d[i].confidence = clamp01(0.5 + 0.5 * (m[i].core_mm2 / speck - 1.5) / 4);
         } else if (d[i].faint && faint >= 2 && firm == 0) {
@@ -295,6 +359,26 @@ void decide_page(const calibration *c, const box_measure *m, box_decision *d, si
             d[i].faint = 1;
         }
     }
+}
+
+int decide_form_dots(box_decision *const *pages, const size_t *n_boxes, size_t n_pages) {
+    int dots = 0, firm = 0, circles = 0;
+    for (size_t p = 0; p < n_pages; p++)
+        for (size_t i = 0; pages[p] && i < n_boxes[p]; i++) {
+            const box_decision *b = &pages[p][i];
+            dots += b->dot && (b->state == BOX_MARKED || b->state == BOX_UNSURE);
+            circles += b->circled && b->state == BOX_MARKED;
+            firm += (b->state == BOX_MARKED && !b->circled && !b->dot) || b->state == BOX_SOLID;
+        }
+    return dotting_hand(dots, firm, circles);
+}
+
+void decide_read_dots(box_decision *d, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (d[i].dot && d[i].dot_clear && d[i].state == BOX_UNSURE) {
+            d[i].state = BOX_MARKED;
+            d[i].confidence = 0.5; /* read by the form's hand, at the edge of sure */
+        }
 }
 
 void decide_question(const template_question *q, const box_decision *boxes, question_answer *out) {

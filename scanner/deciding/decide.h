@@ -44,22 +44,35 @@ typedef struct {
     int dot;           /* a small dark dot (0.5-2 mm) that does not span the box */
     int faint;         /* only a pale trace: very light pencil, or a mark rubbed out */
     int scribble;      /* dense ink short of solid: a scribble over the box */
+    int dot_clear;     /* a dot that stands clear of its page's blank boxes (decide_page) */
 } box_decision;
 
 box_decision decide_box(const calibration *cal, const box_measure *m);
 
 /* A box's ink_near and kind of mark as one integer for the ledger (marks.ink_near):
- * 1 ink near, 2 circled, 4 dot, 8 faint, 16 scribble (0 and 1 read as before). */
+ * 1 ink near, 2 circled, 4 dot, 8 faint, 16 scribble, 32 a dot clear of the
+ * page's blanks (0 and 1 read as before). */
 int decide_box_flags(const box_decision *d);
 void decide_box_set_flags(box_decision *d, int flags);
 
 /* Judges a page's boxes by the respondent's own hand (n boxes of one page, in
- * template order, measured and decided by decide_box): a small dot is a mark
- * when the page holds two or more such dots that stand clearly apart from the
- * page's blank boxes (a consistent dotter); a pale trace is a mark when the
- * page holds two or more and no firm mark at all (a very light pencil user).
- * Anything else stays unsure. */
+ * template order, measured and decided by decide_box). Rings first: on a
+ * page whose every box shows a "circle" (print bleeding on a dark 1-bit
+ * scan), rings say nothing and each box is judged without them. A small dot
+ * that stands clear of the page's blank boxes (dot_clear) is a mark when
+ * the hand dots (two or more dots, and as many as its other marks); a
+ * pale trace is a mark when the page holds two or more and no firm mark at
+ * all (a very light pencil user). Anything else stays unsure. */
 void decide_page(const calibration *cal, const box_measure *measures, box_decision *decisions, size_t n);
+
+/* Judges the hand by the whole form: pages[p] holds n_boxes[p] decisions of
+ * page p (decide_page's, or read back from the ledger; NULL for a missing
+ * page). 1 when the form's dots, counted over all its pages, show a hand
+ * that dots; then decide_read_dots makes every unsure dot clear of its
+ * page's blanks a mark (confidence 0.5) on each page of the form: a dotter
+ * with two dots on page 2 and five on page 1 is read on both pages. */
+int decide_form_dots(box_decision *const *pages, const size_t *n_boxes, size_t n_pages);
+void decide_read_dots(box_decision *decisions, size_t n);
 const char *decide_box_state_name(box_state state);
 
 typedef enum {
