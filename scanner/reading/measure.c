@@ -474,13 +474,28 @@ omr_rect measure_near_zone(const omr_template *t, const template_question *q, si
 #define RING_OUTLINE_OUT_MM 0.15 /* ... to this far outside it (print and its blur) */
 #define RING_INTERIOR_MM 0.8     /* deeper inside than this is the box's interior (fill's) */
 
+/* Comparisons instead of libm's fmin/fmax, which gcc calls rather than
+ * inlines (NaN rules): nothing measured here is NaN. */
+static inline double min2(double a, double b) { return a < b ? a : b; }
+static inline double max2(double a, double b) { return a > b ? a : b; }
+
 /* Signed depth of (x, y) inside rect r: > 0 inside, < 0 outside (mm). */
 static double depth_in(omr_rect r, double x, double y) {
-    double d = fmin(fmin(x - r.x, r.x + r.w - x), fmin(y - r.y, r.y + r.h - y));
+    double d = min2(min2(x - r.x, r.x + r.w - x), min2(y - r.y, r.y + r.h - y));
     if (d >= 0)
         return d;
-    double ox = fmax(fmax(r.x - x, 0), x - (r.x + r.w)), oy = fmax(fmax(r.y - y, 0), y - (r.y + r.h));
+    double ox = max2(max2(r.x - x, 0), x - (r.x + r.w)), oy = max2(max2(r.y - y, 0), y - (r.y + r.h));
     return -hypot(ox, oy);
+}
+
+/* depth_in(r, x, y) > -within, without the square root for a point farther
+ * than `within` along x or y (hypot is at least the larger of the two):
+ * the same answer, for the ray's stop test run at every step. */
+static int nearer_than(omr_rect r, double x, double y, double within) {
+    double ox = max2(max2(r.x - x, 0), x - (r.x + r.w)), oy = max2(max2(r.y - y, 0), y - (r.y + r.h));
+    if (ox >= within || oy >= within)
+        return 0;
+    return depth_in(r, x, y) > -within;
 }
 
 typedef struct {
@@ -518,8 +533,8 @@ static int segment_touches(double x0, double y0, double ca, double sa, double le
             t1 = t2;
             t2 = tmp;
         }
-        lo = fmax(lo, t1);
-        hi = fmin(hi, t2);
+        lo = max2(lo, t1);
+        hi = min2(hi, t2);
         if (lo > hi)
             return 0;
     }
@@ -550,7 +565,7 @@ static void cast_rays(const ring_ctx *c, double cx, double cy, double rmax, int 
                 ink_allowed = 0; /* seen from the label: the box is passed over */
             int stop = 0;
             for (int o = 0; o < n_near && !stop; o++)
-                stop = depth_in(c->others[near[o]], x, y) > -0.3;
+                stop = nearer_than(c->others[near[o]], x, y, 0.3);
             if (stop)
                 break; /* another box: its ink is its own */
             if (!ink_allowed) {
