@@ -113,6 +113,36 @@ static void row_profile(const omr_image *paper, const cvw_shape *p, int extent, 
     *off_ellipse = de / 9;
 }
 
+/* Share of ink on the segment (x0, y0)-(x1, y1), px, a pixel either side. */
+static double ink_along(const uint8_t *ink, int w, int h, double x0, double y0, double x1, double y1) {
+    int n = (int)fmax(fabs(x1 - x0), fabs(y1 - y0)) + 1, hit = 0;
+    for (int k = 0; k < n; k++) {
+        int x = (int)lround(x0 + (x1 - x0) * k / n), y = (int)lround(y0 + (y1 - y0) * k / n), found = 0;
+        for (int d = -1; d <= 1 && !found; d++) {
+            int u = x0 == x1 ? x + d : x, v = x0 == x1 ? y : y + d;
+            found = u >= 0 && v >= 0 && u < w && v < h && ink[(size_t)v * w + u];
+        }
+        hit += found;
+    }
+    return (double)hit / n;
+}
+
+/* 1 when the outline's edges run on past its corners (two or more of the
+ * eight ways): a cell of a ruled table, not a box standing on its own. */
+static int edges_run_on(const uint8_t *ink, int w, int h, omr_rect r, double stroke, double s) {
+    double x0 = r.x * s, y0 = r.y * s, x1 = (r.x + r.w) * s, y1 = (r.y + r.h) * s, m = stroke * s / 2;
+    double a = 0.3 * s, b = 1.2 * s;
+    double probes[8] = {
+        ink_along(ink, w, h, x0 - b, y0 + m, x0 - a, y0 + m), ink_along(ink, w, h, x1 + a, y0 + m, x1 + b, y0 + m),
+        ink_along(ink, w, h, x0 - b, y1 - m, x0 - a, y1 - m), ink_along(ink, w, h, x1 + a, y1 - m, x1 + b, y1 - m),
+        ink_along(ink, w, h, x0 + m, y0 - b, x0 + m, y0 - a), ink_along(ink, w, h, x0 + m, y1 + a, x0 + m, y1 + b),
+        ink_along(ink, w, h, x1 - m, y0 - b, x1 - m, y0 - a), ink_along(ink, w, h, x1 - m, y1 + a, x1 - m, y1 + b)};
+    int on = 0;
+    for (int k = 0; k < 8; k++)
+        on += probes[k] > 0.7;
+    return on >= 2;
+}
+
 static int on_mark(const discover_page *pg, const omr_rect areas[4], omr_rect r) {
     double cx = r.x + r.w / 2, cy = r.y + r.h / 2;
     for (int k = 0; k < 4; k++)
@@ -145,13 +175,15 @@ static void paper_boxes(const omr_image *paper, const uint8_t *ink, const cvw_sh
         if (print_inside) {
             /* one glyph or a short word, in the middle, clear of the outline */
             double hcx = p->hx + p->hw / 2.0 - (p->x + p->w / 2.0), hcy = p->hy + p->hh / 2.0 - (p->y + p->h / 2.0);
-            if (printed > 0.5 || fabs(hcx) > 0.2 * p->w || fabs(hcy) > 0.2 * p->h || p->hw > 0.8 * p->w ||
+            if (printed > 0.3 || fabs(hcx) > 0.2 * p->w || fabs(hcy) > 0.2 * p->h || p->hw > 0.8 * p->w ||
                 p->hh > 0.85 * p->h || iw > 12 || ih > 12)
                 continue;
         }
         double fill = p->area / ((double)p->w * p->h), aspect = iw / ih, off_rect, off_ellipse;
         row_profile(paper, p, print_inside, &off_rect, &off_ellipse);
-        int square = fill > 0.85 && p->vertices == 4 && off_rect < 0.06 && aspect > 0.5 && aspect < 2.0;
+        /* (the unthickened ink of a 1-bit scan leaves a box's inside ragged) */
+        int square = fill > 0.85 && p->vertices == 4 && off_rect < (print_inside ? 0.09 : 0.06) && aspect > 0.5 &&
+                     aspect < 2.0;
         int round = !square && fabs(fill - M_PI / 4) < 0.09 && off_ellipse < 0.05 + 1.2 / p->h && aspect > 0.4 && aspect < 2.5;
         if (!square && !round)
             continue;
@@ -163,6 +195,8 @@ static void paper_boxes(const omr_image *paper, const uint8_t *ink, const cvw_sh
         candidate k = {{x0 / s - stroke, y0 / s - stroke, ow, oh}, round, ow / oh > 0.8 && ow / oh < 1.25, 0,
                        print_inside};
         if (on_mark(pg, areas, k.r))
+            continue;
+        if (print_inside && edges_run_on(ink, w, h, k.r, stroke, s)) /* a table's cell with its heading */
             continue;
         if (print_inside) { /* found by the first pass already (print well inside) */
             int seen = 0;
