@@ -586,17 +586,20 @@ def unquote(t):
         if "\\" in t else t
 
 
-def draft_boxes(text):
-    """The draft's boxes (first page) with their question's id and text, and their label."""
+def draft_boxes(text, page=1):
+    """The draft's boxes on `page` with their question's id and text, and their label."""
     import re
-    out, qid, qtext = [], None, None
+    out, qid, qtext, at = [], None, None, 1
     str_ = r'"((?:[^"\\]|\\.)*)"'
     pat = re.compile(r"\{ id = " + str_ + r"; type = \"[a-z]*\"; text = " + str_ + r";|\{ value = " + str_ +
                      r"; label = " + str_ + r"; x = ([0-9.]+); y = ([0-9.]+); w = ([0-9.]+); h = ([0-9.]+); \}|"
                      r"\{ page = ([0-9]+);")
     for m in pat.finditer(text):
-        if m.group(9) and m.group(9) != "1" and out:
-            break
+        if m.group(9):
+            at = int(m.group(9))
+            continue
+        if at != page:
+            continue
         if m.group(1) is not None:
             qid, qtext = m.group(1), unquote(m.group(2))
         elif m.group(3) is not None:

@@ -249,15 +249,15 @@ int discover_read_question_texts(ocr_engine *engine, const omr_image *img, doubl
         char *text = NULL;
         double conf = 0;
         if (x1 - x0 > 3)
-            discover_ocr_rect(engine, img, s, (omr_rect){x0, b->rect.y - 0.3, x1 - x0, b->rect.h + 0.6}, 0, &text,
+            discover_ocr_rect(engine, img, s, (omr_rect){x0, b->rect.y - 0.8, x1 - x0, b->rect.h + 1.6}, 0, &text,
                               &conf);
         if (text && conf < 40) { /* the edge of a line above or below, most likely */
             free(text);
             text = NULL;
         }
         if (!text) /* the line above it */
-            discover_ocr_rect(engine, img, s, (omr_rect){fmax(1, b->rect.x - 30), b->rect.y - 7.5,
-                                                        fmax(right, own->rect.x + own->rect.w) - b->rect.x + 40, 7},
+            discover_ocr_rect(engine, img, s, (omr_rect){fmax(1, b->rect.x - 30), b->rect.y - 9.5,
+                                                        fmax(right, own->rect.x + own->rect.w) - b->rect.x + 60, 9},
                               0, &text, &conf);
         if (text && column) { /* the grid's text, and which column this is */
             char *named = malloc(strlen(text) + 32);
@@ -265,6 +265,10 @@ int discover_read_question_texts(ocr_engine *engine, const omr_image *img, doubl
                 sprintf(named, "%s (column %d)", text, ordinal);
             free(text);
             text = named;
+        }
+        if (text && conf < 40) { /* speckle or the edge of a line: the id says as much */
+            free(text);
+            text = NULL;
         }
         keep(pg->question_text[q].text, sizeof pg->question_text[q].text, text);
         pg->question_text[q].conf = text ? (int)lround(conf) : 0;
