@@ -582,8 +582,11 @@ def cmd_score(args):
 
 
 def unquote(t):
-    return t.encode("latin-1", "backslashreplace").decode("unicode_escape").encode("latin-1").decode("utf-8") \
-        if "\\" in t else t
+    """A libconfig string's text: the escapes discover_escape writes undone."""
+    import re
+    esc = {"n": "\n", "r": "\r", "t": "\t"}
+    return re.sub(r"\\(x[0-9a-fA-F]{2}|.)",
+                  lambda m: chr(int(m.group(1)[1:], 16)) if len(m.group(1)) == 3 else esc.get(m.group(1), m.group(1)), t)
 
 
 def draft_boxes(text, page=1):

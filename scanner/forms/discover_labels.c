@@ -11,6 +11,8 @@
  *   - a box with print inside: that print;
  *   - a box with something printed right beside it: the text from its right
  *     edge to the next box on its row (at most 40 mm), its own height;
+ *   - else, a box with no box right under it: a letter or word printed
+ *     under it (exam sheets' ovals: A B C D);
  *   - a question: the text left of its first box on that row (back to the
  *     previous box or 100 mm), else the line above its first box; a column
  *     of a grid: the text left of or above the grid, and which column;
@@ -144,6 +146,45 @@ void discover_ocr_rect(ocr_engine *engine, const omr_image *img, double s, omr_r
     omr_image_free(big);
 }
 
+/* 1 when `c` (a byte of UTF-8) ends a label at either side: white space,
+ * the rules and leader lines OCR reads as | ! _ or dashes, brackets of a
+ * box's outline, stray punctuation. */
+static int edge_junk(const char *p, int inside) {
+    unsigned char c = (unsigned char)*p;
+    if (!strncmp(p, "\xe2\x80\x94", 3) || !strncmp(p, "\xe2\x80\x93", 3)) /* em and en dash: 3 bytes */
+        return 3;
+    if (inside) /* a sign printed in a box is its label: only the outline's brackets go */
+        return c == ' ' || strchr("|[]{}", c) ? 1 : 0;
+    return c && strchr(" |!_-.,;:[](){}'\"`~=", c) ? 1 : 0;
+}
+
+/* The label as a draft should propose it: junk trimmed at both ends; a
+ * label read beside or above a box needs a letter or a digit (a leader
+ * line read as dashes is none). */
+static void tidy(char *text, int inside) {
+    if (!text)
+        return;
+    size_t n = strlen(text), k;
+    while (n > 0) { /* the end: step back over single bytes or a 3-byte dash */
+        if (n >= 3 && edge_junk(text + n - 3, inside) == 3)
+            n -= 3;
+        else if (edge_junk(text + n - 1, inside) == 1)
+            n--;
+        else
+            break;
+        text[n] = 0;
+    }
+    char *p = text;
+    while (*p && (k = (size_t)edge_junk(p, inside)) > 0)
+        p += k;
+    memmove(text, p, strlen(p) + 1);
+    int alnum = inside && *text;
+    for (const unsigned char *c = (const unsigned char *)text; *c && !alnum; c++)
+        alnum = (*c >= '0' && *c <= '9') || ((*c | 0x20) >= 'a' && (*c | 0x20) <= 'z') || *c >= 0xC3;
+    if (!alnum)
+        text[0] = 0;
+}
+
 static void keep(char *dst, size_t size, char *text) {
     snprintf(dst, size, "%s", text ? text : "");
     /* cut at a whole UTF-8 character */
@@ -177,6 +218,17 @@ static double text_end(const omr_image *img, double s, double x0, double x1, dou
     return fmin(x1, (last + 1) / s + 0.4);
 }
 
+/* 1 when no other box stands right under b (within 6 mm). */
+static int below_free(const discover_page *pg, const discover_box *b) {
+    for (size_t j = 0; j < pg->n_boxes; j++) {
+        const discover_box *o = &pg->boxes[j];
+        double dy = o->rect.y - (b->rect.y + b->rect.h);
+        if (o != b && dy > -0.5 && dy < 6 && o->rect.x < b->rect.x + b->rect.w && b->rect.x < o->rect.x + o->rect.w)
+            return 0;
+    }
+    return 1;
+}
+
 void discover_read_box_labels(ocr_engine *engine, const omr_image *img, double s, discover_page *pg) {
     for (size_t i = 0; engine && i < pg->n_boxes; i++) {
         discover_box *b = &pg->boxes[i];
@@ -195,6 +247,17 @@ void discover_read_box_labels(ocr_engine *engine, const omr_image *img, double s
             if (x1 - x0 > 1)
                 discover_ocr_rect(engine, img, s, (omr_rect){x0, b->rect.y - 0.3, x1 - x0, b->rect.h + 0.6}, 0,
                                   &text, &conf);
+        } else if (!below_free(pg, b)) {
+            /* a box in a grid: its label, if any, is a column head (read after grouping) */
+        } else { /* a letter or word printed under it (exam sheets' ovals) */
+            discover_ocr_rect(engine, img, s,
+                              (omr_rect){b->rect.x - 1.5, b->rect.y + b->rect.h + 0.2, b->rect.w + 3, 3.8}, 0,
+                              &text, &conf);
+        }
+        tidy(text, b->print_inside);
+        if (text && !*text) {
+            free(text);
+            text = NULL;
         }
         keep(b->label, sizeof b->label, text);
         b->label_conf = text ? (int)lround(conf) : 0;
@@ -266,7 +329,8 @@ int discover_read_question_texts(ocr_engine *engine, const omr_image *img, doubl
             free(text);
             text = named;
         }
-        if (text && conf < 40) { /* speckle or the edge of a line: the id says as much */
+        tidy(text, 0);
+        if (text && (conf < 40 || !*text)) { /* speckle or the edge of a line: the id says as much */
             free(text);
             text = NULL;
         }
@@ -305,9 +369,13 @@ int discover_read_question_texts(ocr_engine *engine, const omr_image *img, doubl
         char *text = NULL;
         double conf = 0;
         double cx = top->rect.x + top->rect.w / 2;
-        discover_ocr_rect(engine, img, s, (omr_rect){cx - half, top->rect.y - 9, 2 * half, 8.5}, 0, &text, &conf);
-        if (!text)
+        /* (not the last 2 mm over the box: a grid's rules often start there) */
+        discover_ocr_rect(engine, img, s, (omr_rect){cx - half, top->rect.y - 9.5, 2 * half, 7.5}, 0, &text, &conf);
+        tidy(text, 0);
+        if (!text || !*text) {
+            free(text);
             continue;
+        }
         keep(b->label, sizeof b->label, text);
         b->label_conf = (int)lround(conf);
     }
