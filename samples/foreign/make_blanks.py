@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """make_blanks.py - hard blank forms for `omr template new`, like issue 10's table.
 
-Four blanks, drawn with Pillow at 300 dpi and then "scanned" (skew, blur,
+Five blanks, drawn with Pillow at 300 dpi and then "scanned" (skew, blur,
 noise, thresholding), each with a truth file of every box (mm, outer edge of
-its outline), its character combs and its corner marks:
+its outline; its question and printed label), the question texts, its
+character combs and its corner marks:
 
   * census  (A4, 1-bit TIFF): square boxes joined to their labels by dotted
     and solid leader lines, outlines broken by a bad 1-bit threshold, long
@@ -13,6 +14,9 @@ its outline), its character combs and its corner marks:
     four ring-shaped corner markers, an ID grid of bubbles;
   * qrform  (A4, grey PNG): square boxes in rows and columns, a QR code whose
     text holds a newline ("SURVEY 2025\\nPAGE 1"), solid square marks;
+  * digits  (A4, 1-bit TIFF): AMC's number grids, a digit printed inside
+    each box (a column per digit), an ID grid with digits right of its
+    boxes, a scale under Swedish column heads;
   * exam    (A4, 1-bit PNG): ovals, a 9 x 5 grid of boxes joined by rules,
     long bars as corner marks.
 
@@ -21,11 +25,11 @@ blank made with another seed is one the discovery was not tuned on.
 
 Usage:
   make_blanks.py make --seed 2 --out DIR       (DIR/<form>.png|tif, DIR/<form>.json)
-  make_blanks.py fill --seed 2 --truth DIR --count 4 --out SCANS
+  make_blanks.py fill --seed 2 --truth DIR --count 4 --out SCANS [--forms digits,exam]
       (copies with marked boxes; SCANS/answers.csv: file, x, y of each mark)
   make_blanks.py score --truth DIR --form census --template T.cfg [--omr build/omr]
       (found / missed / spurious boxes, combs and marks against the truth)
-  make_blanks.py read --truth DIR --scans SCANS --out SCANOUT --count 4
+  make_blanks.py read --truth DIR --scans SCANS --out SCANOUT --count 4 [--forms digits]
       (after `omr scan --template DIR/<form>.cfg ... --out SCANOUT SCANS`: every
       box of every filled copy, marked or not, against omr's decision)
 
@@ -469,6 +473,8 @@ def cmd_fill(args):
     os.makedirs(args.out, exist_ok=True)
     rows = []
     for name, fn in FORMS.items():
+        if args.forms and name not in args.forms.split(","):
+            continue
         for k in range(args.count):
             rng = random.Random("%s-%d" % (name, args.seed))
             pg, fname, mode = fn(rng)  # the same blank, drawn again
@@ -500,6 +506,8 @@ def cmd_read(args):
         decided[(base, row["question"], row["value"])] = row["decision"] in ("marked", "solid")
     total = right = missing = 0
     for form in FORMS:
+        if args.forms and form not in args.forms.split(","):
+            continue
         T = json.load(open(os.path.join(args.truth, form + ".json"), encoding="utf-8"))
         geom = json.loads(subprocess.run([args.omr, "template", "geometry", os.path.join(args.truth, form + ".cfg")],
                                          capture_output=True, text=True, check=True).stdout)
@@ -672,6 +680,7 @@ def main():
     f.add_argument("--count", type=int, default=3)
     f.add_argument("--truth", required=False)
     f.add_argument("--out", required=True)
+    f.add_argument("--forms", help="only these forms (comma-separated)")
     s = sub.add_parser("score")
     s.add_argument("--truth", required=True)
     s.add_argument("--form", required=True)
@@ -682,6 +691,7 @@ def main():
     r.add_argument("--scans", required=True)
     r.add_argument("--out", required=True)
     r.add_argument("--count", type=int, default=3)
+    r.add_argument("--forms", help="only these forms (comma-separated)")
     r.add_argument("--omr", default="build/omr")
     a = ap.parse_args()
     return {"make": cmd_make, "fill": cmd_fill, "score": cmd_score, "read": cmd_read}[a.cmd](a)

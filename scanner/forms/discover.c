@@ -11,11 +11,16 @@
  *   - a text field is a thin rectangular frame at least 25 x 8 mm;
  *   - a corner mark is a solid shape (square, disc, L) of 3 to 15 mm, the one
  *     nearest each corner of the page within 25 mm.
- * Boxes are grouped into candidate questions: boxes on one row form a
+ * Each box's printed label is read first (discover_labels.c: the digit
+ * inside it, the words beside it). Boxes are grouped into candidate
+ * questions: first the columns of an ID grid (boxes stacked evenly whose
+ * labels run down the column, no two alike: a question per column); then
+ * boxes on one row form a
  * question (a row split where the gap is over twice the row's usual one);
  * single boxes stacked in one column with even spacing form a question too.
  * Rows whose boxes stand in the same columns as the row above or below are
  * a grid: scale questions with their labels printed as column heads.
+ * Question texts and column heads are read last, as the draft's proposals.
  */
 #include "forms/discover.h"
 
@@ -437,6 +442,7 @@ int discover_append(discover_result *r, discover_result *more, omr_error *err) {
     r->pages = grown;
     memcpy(r->pages + r->n_pages, more->pages, more->n_pages * sizeof *grown);
     r->n_pages += more->n_pages;
+    r->labels_read = r->labels_read && more->labels_read;
     if (!*r->barcode_kind && *more->barcode_kind) {
         memcpy(r->barcode_kind, more->barcode_kind, sizeof r->barcode_kind);
         memcpy(r->barcode_text, more->barcode_text, sizeof r->barcode_text);
@@ -534,6 +540,9 @@ int discover_write_template(const discover_result *r, const char *id, const char
     fprintf(f, "# Check it with `omr template preview THIS.cfg --out preview.png`, then give the\n");
     fprintf(f, "# questions their ids, types (single | multi | scale), values and labels, merge or\n");
     fprintf(f, "# split questions where the guess is wrong, and name the text fields.\n");
+    if (!r->labels_read)
+        fprintf(f, "# Tesseract's languages (swe+eng) were not found, so no printed label was read: install\n"
+                   "# tesseract-ocr-swe and tesseract-ocr-eng for labels and question texts from the blank.\n");
     fprintf(f, "id = \"%s\";\ntitle = \"%s\";\n", id, id);
     fprintf(f, "page_width = %.1f; page_height = %.1f;\n", r->page_width, r->page_height);
     fprintf(f, "reference = ");

@@ -15,6 +15,14 @@
  * of one size side by side with gaps under a third of their width, which is
  * a text field (a name written a letter per box), not a row of questions.
  *
+ * Boxes with print inside (a digit or sign in each box, as AMC's number
+ * grids) are found in a second pass on the ink as it is, not thickened (a
+ * thickened digit would touch its outline): a patch of paper with holes is
+ * such a box when the print takes at most 30% of it, sits in its middle,
+ * and the outline's edges stop at its corners (a table's cell with a
+ * heading in it has rules running on). A box with print round another box
+ * is a cell round a bubble: the bubble is the box.
+ *
  * Corner marks are the ink components near each corner that look like one:
  * a solid square or disc, a ring (a thick outline), an L-bar or a long bar.
  */
