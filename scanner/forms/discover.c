@@ -57,6 +57,22 @@ static int label_beside(const omr_image *img, const discover_box *b, double s) {
     return 0;
 }
 
+/* Ink within 12 mm left of a box on its row that is no other box's. */
+static int ink_left_of(const omr_image *img, const discover_page *pg, const discover_box *b, double s) {
+    int y0 = (int)((b->rect.y + 0.2 * b->rect.h) * s), y1 = (int)((b->rect.y + 0.8 * b->rect.h) * s);
+    int x0 = (int)((b->rect.x - 12) * s), x1 = (int)((b->rect.x - 0.8) * s), n = 0;
+    for (int x = x0 < 0 ? 0 : x0; x < x1; x++) {
+        int boxed = 0;
+        for (size_t j = 0; j < pg->n_boxes && !boxed; j++) {
+            const omr_rect *r = &pg->boxes[j].rect;
+            boxed = x >= (r->x - 0.6) * s && x <= (r->x + r->w + 0.6) * s && y1 > r->y * s && y0 < (r->y + r->h) * s;
+        }
+        for (int y = y0; y < y1 && y < img->height && !boxed; y++)
+            n += omr_image_at(img, x, y) < 128;
+    }
+    return n > 0.3 * s * s; /* more than a speck: 0.3 mm^2 */
+}
+
 static int cmp_box_y(const void *a, const void *b) {
     const discover_box *p = a, *q = b;
     double d = (p->rect.y + p->rect.h / 2) - (q->rect.y + q->rect.h / 2);
@@ -72,14 +88,15 @@ static int cmp_box_row(const void *a, const void *b) {
 }
 
 /* Columns of a grid whose labels run down the column (an ID grid: 0..9 in
- * every column, the same digit along a row): boxes stacked in one column,
+ * every column, the same digit along a row), or, with `unlabelled`, ten
+ * boxes with no labels and no text left of them: boxes stacked in one column,
  * evenly (a step, or two or three where a box was not found), each with a
  * label and no two alike, three or more. Each becomes a question of its
  * own, values top down; its boxes get question = q and value, the others
  * keep question = -1. Returns the next free question number. */
-static int group_label_columns(discover_box *b, size_t n, int q) {
+static int group_label_columns(discover_box *b, size_t n, int q, int unlabelled) {
     for (size_t i = 0; i < n; i++) {
-        if (b[i].question >= 0 || !b[i].label[0])
+        if (b[i].question >= 0 || !b[i].label[0] != !!unlabelled)
             continue;
         size_t chain[64];
         size_t len = 0;
@@ -87,7 +104,7 @@ static int group_label_columns(discover_box *b, size_t n, int q) {
         double step = 0;
         for (size_t k = i + 1; k < n && len < 64; k++) {
             const discover_box *last = &b[chain[len - 1]];
-            if (b[k].question >= 0 || !b[k].label[0] || fabs(b[k].rect.x - last->rect.x) > 1.0 ||
+            if (b[k].question >= 0 || !b[k].label[0] != !!unlabelled || fabs(b[k].rect.x - last->rect.x) > 1.0 ||
                 fabs(b[k].rect.w - last->rect.w) > 1.0)
                 continue;
             double dy = b[k].rect.y - last->rect.y;
@@ -105,6 +122,25 @@ static int group_label_columns(discover_box *b, size_t n, int q) {
                 step = dy;
             }
             chain[len++] = k;
+        }
+        if (unlabelled) {
+            /* no labels: ten boxes, one step apart (under two box heights), with no
+             * text left of any of them (a scale's rows have their statements
+             * there): an ID grid's digits 0-9 */
+            int id_grid = len == 10;
+            for (size_t a = 0; a < len && id_grid; a++)
+                id_grid = !b[chain[a]].ink_left &&
+                          (a == 0 || (b[chain[a]].rect.y - b[chain[a - 1]].rect.y < 2 * b[chain[a]].rect.h &&
+                                      fabs(b[chain[a]].rect.y - b[chain[a - 1]].rect.y -
+                                           (b[chain[1]].rect.y - b[chain[0]].rect.y)) < 1.0));
+            if (!id_grid)
+                continue;
+            for (size_t a = 0; a < len; a++) {
+                b[chain[a]].question = q;
+                b[chain[a]].value = (int)a + 1;
+            }
+            q++;
+            continue;
         }
         if (len < 3)
             continue;
@@ -138,7 +174,8 @@ static void group_questions(discover_page *pg) {
     for (size_t i = 0; i < n; i++)
         b[i].question = -1;
     /* ID grids first: columns whose labels run down them */
-    int q = group_label_columns(b, n, 0);
+    int q = group_label_columns(b, n, 0, 0);
+    q = group_label_columns(b, n, q, 1);
     /* rows of two or more boxes not in such a column: split where a gap is
      * over twice the row's least */
     for (size_t i = 0; i < n;) {
@@ -205,7 +242,7 @@ static void group_questions(discover_page *pg) {
     for (size_t i = 0; pg->question_column && i < n; i++) /* a column question: its boxes on several rows */
         for (size_t k = 0; k < n && b[i].value == 1; k++)
             if (b[k].question == b[i].question && b[k].value == 2 && b[k].row != b[i].row)
-                pg->question_column[b[i].question] = 1;
+                pg->question_column[b[i].question] = b[i].label[0] ? 1 : 2;
     /* grids: a row question whose box columns match the row above or below */
     pg->question_scale = calloc((size_t)(q ? q : 1), sizeof *pg->question_scale);
     for (int a = 0; pg->question_scale && a < q; a++) {
@@ -312,6 +349,8 @@ static int discover_page_image(const omr_image *img, double s, ocr_engine *ocr, 
     drop_crowded(pg);
     for (size_t i = 0; i < pg->n_boxes; i++)
         pg->boxes[i].label_right = label_beside(img, &pg->boxes[i], s);
+    for (size_t i = 0; i < pg->n_boxes; i++)
+        pg->boxes[i].ink_left = ink_left_of(img, pg, &pg->boxes[i], s);
     discover_read_box_labels(ocr, img, s, pg);
     group_questions(pg);
     return discover_read_question_texts(ocr, img, s, pg, err);
@@ -485,7 +524,7 @@ static int write_question(FILE *f, const discover_page *pg, size_t p, int q, int
     if (!first)
         return 0;
     int scale = pg->question_scale && pg->question_scale[q];
-    int column = pg->question_column && pg->question_column[q];
+    int column = pg->question_column ? pg->question_column[q] : 0;
     int label_values = 1; /* every box's label can be its value, or none's is (values stay unique) */
     for (size_t i = 0; i < pg->n_boxes && label_values; i++)
         if (pg->boxes[i].question == q)
@@ -501,7 +540,10 @@ static int write_question(FILE *f, const discover_page *pg, size_t p, int q, int
     fprintf(f, "%s\n", written ? "," : "");
     if (qt && qt->text[0] && qt->conf < SURE_OCR)
         fprintf(f, "      # UNSURE: the text as OCR read it from the blank (confidence %d)\n", qt->conf);
-    if (column)
+    if (column == 2)
+        fprintf(f, "      # UNSURE: ten boxes stacked with no printed labels, taken as a column of an ID grid\n"
+                   "      # (the digits 0-9 top down); if they are a scale's rows, make them rows\n");
+    else if (column)
         fprintf(f, "      # a column of a grid (an ID grid's digit or letter): one answer per column, values top down\n");
     if (inside)
         fprintf(f, "      # printed inside the boxes: the blank's own print, which reading leaves out (the blank is the print mask)\n");
@@ -514,14 +556,15 @@ static int write_question(FILE *f, const discover_page *pg, size_t p, int q, int
         if (b->question != q)
             continue;
         char value[4 * sizeof b->label + 1], label[4 * sizeof b->label + 1];
+        int number = column == 2 ? b->value - 1 : b->value; /* an ID grid's digits start at 0 */
         if (label_values)
             discover_escape(b->label, value, sizeof value);
         else
-            snprintf(value, sizeof value, "%d", b->value);
+            snprintf(value, sizeof value, "%d", number);
         if (b->label[0])
             discover_escape(b->label, label, sizeof label);
         else
-            snprintf(label, sizeof label, "%d", b->value);
+            snprintf(label, sizeof label, "%d", number);
         fprintf(f, "\n          { value = \"%s\"; label = \"%s\"; x = %.2f; y = %.2f; w = %.2f; h = %.2f; }%s", value,
                 label, b->rect.x, b->rect.y, b->rect.w, b->rect.h, ++k < (size_t)n ? "," : "");
         commented = b->label[0] && b->label_conf < SURE_OCR;

@@ -93,6 +93,29 @@ static void clear_outside(omr_image *im, int level) {
     free(stack);
 }
 
+/* Clears the rules crossing a cut beside or above a box: a column dark over
+ * 85% of the cut's height (a table's or grid's vertical rule, which OCR
+ * reads as "1" or "I"), a row dark over 70% of its width (a horizontal
+ * rule). Printed words span neither. */
+static void clear_rules(omr_image *im, int level) {
+    int w = im->width, h = im->height;
+    for (int x = 0; x < w; x++) {
+        int n = 0;
+        for (int y = 0; y < h; y++)
+            n += im->pixels[(size_t)y * im->stride + x] < level;
+        if (n > 0.85 * h)
+            for (int y = 0; y < h; y++)
+                im->pixels[(size_t)y * im->stride + x] = 255;
+    }
+    for (int y = 0; y < h; y++) {
+        int n = 0;
+        for (int x = 0; x < w; x++)
+            n += im->pixels[(size_t)y * im->stride + x] < level;
+        if (n > 0.7 * w)
+            memset(im->pixels + (size_t)y * im->stride, 255, (size_t)w);
+    }
+}
+
 void discover_ocr_rect(ocr_engine *engine, const omr_image *img, double s, omr_rect r, int inside_box,
                        char **text, double *confidence) {
     *text = NULL;
@@ -114,6 +137,8 @@ void discover_ocr_rect(ocr_engine *engine, const omr_image *img, double s, omr_r
         return;
     if (inside_box)
         clear_outside(cut, 160);
+    else
+        clear_rules(cut, 160);
     int ink = 0; /* nothing printed: nothing to read (and no time spent) */
     for (int y = 0; y < cut->height && ink < 3; y++)
         for (int x = 0; x < cut->width && ink < 3; x++)
@@ -322,17 +347,17 @@ int discover_read_question_texts(ocr_engine *engine, const omr_image *img, doubl
             discover_ocr_rect(engine, img, s, (omr_rect){fmax(1, b->rect.x - 30), b->rect.y - 9.5,
                                                         fmax(right, own->rect.x + own->rect.w) - b->rect.x + 60, 9},
                               0, &text, &conf);
+        tidy(text, 0);
+        if (text && (conf < 40 || !*text)) { /* speckle or the edge of a line: the id says as much */
+            free(text);
+            text = NULL;
+        }
         if (text && column) { /* the grid's text, and which column this is */
             char *named = malloc(strlen(text) + 32);
             if (named)
                 sprintf(named, "%s (column %d)", text, ordinal);
             free(text);
             text = named;
-        }
-        tidy(text, 0);
-        if (text && (conf < 40 || !*text)) { /* speckle or the edge of a line: the id says as much */
-            free(text);
-            text = NULL;
         }
         keep(pg->question_text[q].text, sizeof pg->question_text[q].text, text);
         pg->question_text[q].conf = text ? (int)lround(conf) : 0;

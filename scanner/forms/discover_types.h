@@ -14,6 +14,7 @@ typedef struct {
     omr_rect rect;    /* mm: the outer edge of the printed outline */
     int round;        /* a bubble, not a square */
     int label_right;  /* the form prints something right beside it */
+    int ink_left;     /* ink (not another box) within 12 mm left of it on its row */
     int print_inside; /* a digit or letter printed inside it (AMC's digit grids) */
     char label[48];   /* the print inside it or beside it, as OCR read it ("" if none) */
     int label_conf;   /* OCR's confidence in `label`, 0..100 */
@@ -32,7 +33,8 @@ typedef struct {
     size_t n_boxes;
     int n_questions;
     int *question_scale;   /* per question: part of a grid (a scale with column heads) */
-    int *question_column;  /* per question: a column of a grid (an ID grid's digit), values top down */
+    int *question_column;  /* per question: a column of a grid (an ID grid's digit), values top down;
+                            * 2: ten boxes with no printed labels, taken as the digits 0-9 */
     discover_text *question_text; /* per question: the text printed left of or above it */
     omr_rect *fields;      /* frames big enough to write in, mm */
     size_t n_fields;
