@@ -34,7 +34,7 @@ def grouped(truth, mapped, drafts):
     key = {}
     for q, members in groups.items():
         labels = [label(truth[i][3]) for i in members]
-        if len(set(labels)) < len(labels):  # by columns or by rows, whichever makes labels unique
+        if all(labels) and len(set(labels)) < len(labels):  # by columns or by rows, whichever makes labels unique
             for axis in (0, 1):
                 vs = sorted(set(round(truth[i][axis], 1) for i in members))
                 lines = []
