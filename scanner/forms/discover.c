@@ -346,7 +346,12 @@ static int discover_page_image(const omr_image *img, double s, ocr_engine *ocr, 
     int rc = discover_find_boxes(img, threshold, s, mark_areas, pg, MAX_FIELDS, &pg->n_combs, err);
     if (rc != OMR_OK)
         return rc;
-    drop_crowded(pg);
+    /* again until nothing is dropped: a smaller box kept in a bigger one's
+     * place may stand too close to a box kept before it */
+    for (size_t before = pg->n_boxes + 1, k = 0; pg->n_boxes < before && k < 8; k++) {
+        before = pg->n_boxes;
+        drop_crowded(pg);
+    }
     for (size_t i = 0; i < pg->n_boxes; i++)
         pg->boxes[i].label_right = label_beside(img, &pg->boxes[i], s);
     for (size_t i = 0; i < pg->n_boxes; i++)
