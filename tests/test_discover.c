@@ -208,7 +208,8 @@ Test(discover, bubbles_in_table_cells_ring_markers_and_a_comb) {
 Test(discover, draft_of_a_blank_whose_qr_text_has_newlines_and_quotes_parses) {
     char *dir = test_tempdir();
     discover_page page = {0};
-    discover_box boxes[2] = {{{30, 50, 5, 5}, 0, 1, 0, 1}, {{30, 60, 5, 5}, 0, 1, 0, 2}};
+    discover_box boxes[2] = {{.rect = {30, 50, 5, 5}, .label_right = 1, .question = 0, .value = 1},
+                             {.rect = {30, 60, 5, 5}, .label_right = 1, .question = 0, .value = 2}};
     page.boxes = boxes;
     page.n_boxes = 2;
     page.n_questions = 1;
@@ -310,5 +311,123 @@ Test(discover, values_of_any_text_without_spaces_and_labels_of_any_text_parse) {
         }
         template_problems_clear(&problems);
     }
+    rm_rf(dir);
+}
+
+/* A digit drawn centred in a box of `size` mm at (x, y). */
+static void digit_box(cairo_t *cr, double x, double y, double size, const char *digit) {
+    cairo_set_line_width(cr, 0.25);
+    cairo_rectangle(cr, x + 0.125, y + 0.125, size - 0.25, size - 0.25);
+    cairo_stroke(cr);
+    cairo_text_extents_t e;
+    cairo_text_extents(cr, digit, &e);
+    cairo_move_to(cr, x + size / 2 - e.x_bearing - e.width / 2, y + size / 2 - e.y_bearing - e.height / 2);
+    cairo_show_text(cr, digit);
+}
+
+static const discover_box *box_near(const discover_page *pg, double x, double y) {
+    for (size_t i = 0; i < pg->n_boxes; i++)
+        if (fabs(pg->boxes[i].rect.x - x) < 0.4 && fabs(pg->boxes[i].rect.y - y) < 0.4)
+            return &pg->boxes[i];
+    return NULL;
+}
+
+/* AMC's number grids: a digit printed inside each box, three columns of
+ * 0-9 (a column per digit), and beside it a scale grid under printed column
+ * heads with its statements printed left of the rows. The boxes are found
+ * with their print, the digits read as labels and values, the grid grouped
+ * by columns, the heads and statements read by Tesseract, and the draft
+ * parses with the digits as values. */
+Test(discover, digits_printed_inside_boxes_are_boxes_read_as_labels_and_grouped_by_column) {
+    char *dir = test_tempdir();
+    cairo_surface_t *surface;
+    cairo_t *cr = page_start(&surface);
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, 3.4);
+    cairo_move_to(cr, 20, 30);
+    cairo_show_text(cr, "How many pupils?");
+    cairo_set_font_size(cr, 2.9); /* digits 2.1 mm high in 4.2 mm boxes */
+    for (int c = 0; c < 3; c++)
+        for (int v = 0; v < 10; v++) {
+            char d[2] = {(char)('0' + v), 0};
+            digit_box(cr, 30 + 7 * c, 36 + 6 * v, 4.2, d);
+        }
+    /* the scale: heads over three columns, two statements */
+    const char *heads[3] = {"Agree", "Neutral", "Disagree"};
+    cairo_set_font_size(cr, 3.0);
+    for (int i = 0; i < 3; i++) {
+        cairo_text_extents_t e;
+        cairo_text_extents(cr, heads[i], &e);
+        cairo_move_to(cr, 122.1 + 25 * i - e.width / 2, 44);
+        cairo_show_text(cr, heads[i]);
+    }
+    const char *rows[2] = {"Coffee is good", "Tea is better"};
+    cairo_set_line_width(cr, 0.25);
+    for (int r = 0; r < 2; r++) {
+        cairo_move_to(cr, 75, 52.1 + 10 * r + 1.1); /* centred on the row's boxes */
+        cairo_show_text(cr, rows[r]);
+        for (int i = 0; i < 3; i++)
+            cairo_rectangle(cr, 120 + 25 * i + 0.125, 50 + 10 * r + 0.125, 4.2 - 0.25, 4.2 - 0.25);
+        cairo_stroke(cr);
+    }
+    char *blank = page_finish(cr, surface, dir, "digits.png", 0, 0);
+    discover_result r;
+    omr_error err = {0};
+    cr_assert_eq(discover_blank(blank, &r, &err), OMR_OK, "%s", err.message);
+    cr_assert(r.labels_read, "Tesseract (swe+eng) is installed where the tests run");
+    const discover_page *pg = &r.pages[0];
+    cr_assert_eq(pg->n_boxes, 36, "30 digit boxes and 6 scale boxes: %zu", pg->n_boxes);
+    int read_right = 0;
+    for (int c = 0; c < 3; c++) {
+        int question = -1;
+        for (int v = 0; v < 10; v++) {
+            const discover_box *b = box_near(pg, 30 + 7 * c, 36 + 6 * v);
+            cr_assert_not_null(b, "the box of digit %d in column %d", v, c + 1);
+            cr_assert(b->print_inside, "the digit is known as print inside the box");
+            read_right += b->label[0] == '0' + v && b->label[1] == 0;
+            if (v == 0)
+                question = b->question;
+            cr_assert_eq(b->question, question, "column %d is one question (box %d)", c + 1, v);
+            cr_assert_eq(b->value, v + 1, "top down");
+        }
+        cr_assert(pg->question_column[question], "column %d is a column of a grid", c + 1);
+        cr_assert_not_null(strstr(pg->question_text[question].text, "pupils"), "the grid's text: \"%s\"",
+                           pg->question_text[question].text);
+    }
+    cr_assert_geq(read_right, 28, "the digits inside the boxes read: %d of 30", read_right);
+    for (int row = 0; row < 2; row++) {
+        const discover_box *first = box_near(pg, 120, 50 + 10 * row);
+        cr_assert_not_null(first);
+        cr_assert(pg->question_scale[first->question], "a scale row");
+        cr_assert(!pg->question_column[first->question]);
+        cr_assert_not_null(strstr(pg->question_text[first->question].text, row ? "Tea" : "Coffee"), "\"%s\"",
+                           pg->question_text[first->question].text);
+        for (int i = 0; i < 3; i++) {
+            const discover_box *b = box_near(pg, 120 + 25 * i, 50 + 10 * row);
+            cr_assert_not_null(b);
+            cr_assert_str_eq(b->label, heads[i], "the column head as the label");
+        }
+    }
+    /* the draft parses, the digits its values */
+    char cfg[600];
+    snprintf(cfg, sizeof cfg, "%s/digits.cfg", dir);
+    FILE *f = fopen(cfg, "w");
+    const char *refs[1] = {blank};
+    cr_assert_eq(discover_write_template(&r, "digits", refs, 1, f, &err), OMR_OK);
+    fclose(f);
+    omr_template *t = NULL;
+    template_problems problems = {0};
+    cr_assert_eq(template_parse(cfg, &t, &problems, &err), OMR_OK, "%s %s", err.message,
+                 problems.count ? problems.messages[0] : "");
+    int digit_questions = 0;
+    for (size_t q = 0; q < t->n_questions; q++)
+        if (t->questions[q].n_boxes == 10 && !strcmp(t->questions[q].boxes[7].value, "7") &&
+            t->questions[q].type == QUESTION_SINGLE)
+            digit_questions++;
+    cr_assert_geq(digit_questions, 2, "digit columns with the digits as values: %d", digit_questions);
+    template_free(t);
+    template_problems_clear(&problems);
+    discover_result_free(&r);
+    free(blank);
     rm_rf(dir);
 }

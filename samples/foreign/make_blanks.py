@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """make_blanks.py - hard blank forms for `omr template new`, like issue 10's table.
 
-Four blanks, drawn with Pillow at 300 dpi and then "scanned" (skew, blur,
+Five blanks, drawn with Pillow at 300 dpi and then "scanned" (skew, blur,
 noise, thresholding), each with a truth file of every box (mm, outer edge of
-its outline), its character combs and its corner marks:
+its outline; its question and printed label), the question texts, its
+character combs and its corner marks:
 
   * census  (A4, 1-bit TIFF): square boxes joined to their labels by dotted
     and solid leader lines, outlines broken by a bad 1-bit threshold, long
@@ -13,6 +14,9 @@ its outline), its character combs and its corner marks:
     four ring-shaped corner markers, an ID grid of bubbles;
   * qrform  (A4, grey PNG): square boxes in rows and columns, a QR code whose
     text holds a newline ("SURVEY 2025\\nPAGE 1"), solid square marks;
+  * digits  (A4, 1-bit TIFF): AMC's number grids, a digit printed inside
+    each box (a column per digit), an ID grid with digits right of its
+    boxes, a scale under Swedish column heads;
   * exam    (A4, 1-bit PNG): ovals, a 9 x 5 grid of boxes joined by rules,
     long bars as corner marks.
 
@@ -21,11 +25,11 @@ blank made with another seed is one the discovery was not tuned on.
 
 Usage:
   make_blanks.py make --seed 2 --out DIR       (DIR/<form>.png|tif, DIR/<form>.json)
-  make_blanks.py fill --seed 2 --truth DIR --count 4 --out SCANS
+  make_blanks.py fill --seed 2 --truth DIR --count 4 --out SCANS [--forms digits,exam]
       (copies with marked boxes; SCANS/answers.csv: file, x, y of each mark)
   make_blanks.py score --truth DIR --form census --template T.cfg [--omr build/omr]
       (found / missed / spurious boxes, combs and marks against the truth)
-  make_blanks.py read --truth DIR --scans SCANS --out SCANOUT --count 4
+  make_blanks.py read --truth DIR --scans SCANS --out SCANOUT --count 4 [--forms digits]
       (after `omr scan --template DIR/<form>.cfg ... --out SCANOUT SCANS`: every
       box of every filled copy, marked or not, against omr's decision)
 
@@ -70,6 +74,7 @@ class Page:
         self.img = Image.new("L", (int(round(w * S)), int(round(h * S))), 255)
         self.d = ImageDraw.Draw(self.img)
         self.boxes, self.combs, self.marks = [], [], []
+        self.texts = {}  # question -> its printed text
 
     def px(self, v):
         return v * S
@@ -85,13 +90,21 @@ class Page:
     def solid(self, x0, y0, x1, y1):
         self.d.rectangle([x0 * S, y0 * S, x1 * S - 1, y1 * S - 1], fill=0)
 
-    def box(self, x, y, w, h, stroke, shape="square"):
+    def box(self, x, y, w, h, stroke, shape="square", q=None, label=None, inside=None):
+        """A box of question q whose printed label is `label`; `inside`: a
+        character printed in the box (AMC's digit grids)."""
         sw = max(1, int(round(stroke * S)))
         if shape == "square":  # paper inside: a rule drawn before stops at the outline
             self.d.rectangle([x * S, y * S, (x + w) * S - 1, (y + h) * S - 1], outline=0, width=sw, fill=255)
         else:
             self.d.ellipse([x * S, y * S, (x + w) * S - 1, (y + h) * S - 1], outline=0, width=sw)
-        self.boxes.append({"x": x, "y": y, "w": w, "h": h, "shape": shape})
+        if inside is not None:
+            f = font(h * 0.62 * 72 / 25.4)
+            bb = self.d.textbbox((0, 0), inside, font=f)
+            self.d.text(((x + w / 2) * S - (bb[0] + bb[2]) / 2, (y + h / 2) * S - (bb[1] + bb[3]) / 2), inside,
+                        font=f, fill=0)
+            label = inside
+        self.boxes.append({"x": x, "y": y, "w": w, "h": h, "shape": shape, "q": q, "label": label})
 
     def hline(self, x0, x1, y, stroke, dotted=False):
         sw = max(1, int(round(stroke * S)))
@@ -176,21 +189,23 @@ def census(rng):
     y += 4
     opts = ["Yes", "No", "Don't know"]
     for q in range(6):
-        pg.text(20, y, "%d. Question number %d about the household?" % (q + 1, q + 1), 9)
+        pg.texts["q%d" % (q + 1)] = "%d. Question number %d about the household?" % (q + 1, q + 1)
+        pg.text(20, y, pg.texts["q%d" % (q + 1)], 9)
         y += 6
         for o, lab in enumerate(opts):
             w = pg.text(28, y, lab, 9)
             bx = 110 + (q % 2) * 6
             pg.hline(28 + w + 1.5, bx, y + 2.6, 0.25, dotted=(q % 3 != 2))
-            pg.box(bx, y + 2.6 - b / 2, b, b, stroke)
+            pg.box(bx, y + 2.6 - b / 2, b, b, stroke, q="q%d" % (q + 1), label=lab)
             y += b + 2.5
         y += 3
     # a row of boxes on a solid rule (leader line through each box)
     pg.text(20, y, "7. Rooms in the home", 9)
+    pg.texts["q7"] = "7. Rooms in the home"
     y += 6
     pg.hline(20, 190, y + b / 2, 0.25)
     for i in range(6):
-        pg.box(40 + i * 22, y, b, b, stroke)
+        pg.box(40 + i * 22, y, b, b, stroke, q="q7", label=str(i + 1))
         pg.text(40 + i * 22 + b + 1.5, y - 4, str(i + 1), 8)
     return pg, "census.tif", "1"
 
@@ -221,7 +236,7 @@ def sheet(rng):
             pg.text(x0 + 1.5, yc - 1.6, str(blk * 20 + r + 1), 7)
             for i in range(5):
                 cx = xs[1] + (i + 0.5) * cell_w
-                pg.box(cx - d / 2, yc - d / 2, d, d, stroke, "round")
+                pg.box(cx - d / 2, yc - d / 2, d, d, stroke, "round", q="q%d" % (blk * 20 + r + 1), label="ABCDE"[i])
     # an ID grid: 7 columns of 0-9 bubbles, no table
     gy = top + 22 * cell_h + 6
     pg.text(22, gy, "Student number", 9, True)
@@ -231,7 +246,7 @@ def sheet(rng):
         pg.rect(60 + c * 7, gy - 1, 6, 5, 0.22)
         for v in range(10):
             x, yy = 60 + c * 7 + 3 - gd / 2, gy + 6 + v * (gd + 1.6)
-            pg.box(x, yy, gd, gd, stroke, "round")
+            pg.box(x, yy, gd, gd, stroke, "round", q="id%d" % (c + 1))
     return pg, "sheet.png", "g"
 
 
@@ -272,22 +287,25 @@ def qrform(rng):
         pg.text(gx + i * step - 2, y, h, 6)
     y += 7
     for r in range(5):
+        pg.texts["item%d" % (r + 1)] = "Item %d of the visit" % (r + 1)
         pg.text(20, y, "Item %d of the visit" % (r + 1), 9)
         for i in range(5):
-            pg.box(gx + i * step, y, b, b, stroke)
+            pg.box(gx + i * step, y, b, b, stroke, q="item%d" % (r + 1), label=heads[i])
         y += b + 4
     y += 6
     pg.text(20, y, "How did you come here?", 9)
+    pg.texts["travel"] = "How did you come here?"
     y += 6
     for o in ["On foot", "By bus", "By car", "Other"]:
-        pg.box(25, y, b, b, stroke)
+        pg.box(25, y, b, b, stroke, q="travel", label=o)
         pg.text(25 + b + 2, y, o, 9)
         y += b + 3
     y += 6
     pg.text(20, y, "Your age", 9)
+    pg.texts["age"] = "Your age"
     y += 6
     for i, o in enumerate(["<25", "25-44", "45-64", ">=65"]):
-        pg.box(25 + i * 30, y, b, b, stroke)
+        pg.box(25 + i * 30, y, b, b, stroke, q="age", label=o)
         pg.text(25 + i * 30 + b + 2, y, o, 9)
     y += 12
     pg.text(20, y, "Comments", 9)
@@ -307,9 +325,10 @@ def exam(rng):
     y = 40
     for q in range(8):
         pg.text(20, y, "Q%d" % (q + 1), 9)
+        pg.texts["Q%d" % (q + 1)] = "Q%d" % (q + 1)
         for i, L in enumerate("ABCD"):
             x = 40 + i * (ow + 9)
-            pg.box(x, y, ow, oh, stroke, "round")
+            pg.box(x, y, ow, oh, stroke, "round", q="Q%d" % (q + 1), label=L)
             pg.text(x + ow / 2 - 1, y + oh + 0.5, L, 6)
         y += oh + 6
     # 9 x 5 grid of boxes joined by rules
@@ -324,14 +343,67 @@ def exam(rng):
         pg.vline(90 + c * step + b / 2, y - 2, y + 9 * b + sum(gaps), 0.25)
     for r in range(9):
         pg.text(20, y + b / 2 - 1.5, "Statement %d" % (r + 1), 8)
+        pg.texts["s%d" % (r + 1)] = "Statement %d" % (r + 1)
         pg.hline(65, 90 + 4 * step + b + 10, y + b / 2, 0.25)
         for i in range(5):
-            pg.box(90 + i * step, y, b, b, stroke)
+            pg.box(90 + i * step, y, b, b, stroke, q="s%d" % (r + 1), label=str(i + 1))
         y += b + gaps[r]
     return pg, "exam.png", "1"
 
 
-FORMS = {"census": census, "sheet": sheet, "qrform": qrform, "exam": exam}
+def digits(rng):
+    """AMC's look: digits printed inside the boxes (a number coded digit by
+    digit, a column per digit), an ID grid with its digits right of the
+    boxes, a scale grid under Swedish column heads; 1-bit."""
+    pg = Page(210.0, 297.0)
+    ms = rng.uniform(4, 6)
+    for k, (cx, cy) in enumerate([(12, 12), (198, 12), (12, 285), (198, 285)]):
+        mark(pg, "square", cx, cy, ms, k, rng)
+    pg.text(20, 18, "Exam in numbers", 15, True)
+    b = rng.uniform(3.6, 4.6)
+    stroke = rng.uniform(0.2, 0.3)
+    step = b + rng.uniform(1.6, 2.4)
+    y = 34
+    pg.text(20, y, "1. How much is exp(-100)?", 10)
+    pg.texts["sign"] = pg.texts["d1"] = "1. How much is exp(-100)?"
+    y += 8
+    x = 30
+    for i, sign in enumerate("+-"):
+        pg.box(x, y + (8 + i) * step, b, b, stroke, q="sign", inside=sign)
+    for c in range(3):
+        xc = 40 + c * (b + rng.uniform(2, 3)) + (3 if c else 0)
+        for v in range(10):
+            pg.box(xc, y + v * step, b, b, stroke, q="d%d" % (c + 1), inside=str(v))
+    y += 10 * step + 8
+    pg.text(20, y, "2. Number of children", 10)
+    pg.texts["children"] = "2. Number of children"
+    y += 7
+    gap = rng.uniform(1.8, 2.2)
+    for v in range(10):
+        pg.box(30 + v * (b + gap), y, b, b, stroke, q="children", inside=str(v))
+    y += b + 10
+    pg.text(20, y + 1, "Student number:", 10)
+    for c in range(4):
+        xc = 75 + c * (b + 6)
+        for v in range(10):
+            pg.box(xc, y + v * step, b, b, stroke, q="id%d" % (c + 1), label=str(v))
+            pg.text(xc + b + 0.8, y + v * step + b / 2 - 1.6, str(v), 8)
+    y += 10 * step + 10
+    heads = ["Instämmer helt", "Instämmer", "Tveksam", "Tar avstånd", "Nej"]
+    gx, gs = 100, rng.uniform(18, 21)
+    for i, h in enumerate(heads):
+        pg.text(gx + i * gs + b / 2 - pg.d.textlength(h, font=font(6)) / S / 2, y, h, 6)
+    y += 7
+    for r, t in enumerate(["Jag trivs på jobbet", "Chefen lyssnar", "Lönen är rimlig"]):
+        pg.text(20, y, t, 9)
+        pg.texts["s%d" % (r + 1)] = t
+        for i in range(5):
+            pg.box(gx + i * gs, y, b, b, stroke, q="s%d" % (r + 1), label=heads[i])
+        y += b + 5
+    return pg, "digits.tif", "1"
+
+
+FORMS = {"census": census, "sheet": sheet, "qrform": qrform, "exam": exam, "digits": digits}
 
 
 # ---------------------------------------------------------------- scanning
@@ -380,7 +452,9 @@ def cmd_make(args):
         truth = {"form": name, "file": fname, "w": pg.w, "h": pg.h, "boxes": [], "combs": [], "marks": []}
         for b in pg.boxes:
             cx, cy = move(b["x"] + b["w"] / 2, b["y"] + b["h"] / 2)
-            truth["boxes"].append({"cx": cx, "cy": cy, "w": b["w"], "h": b["h"], "shape": b["shape"]})
+            truth["boxes"].append({"cx": cx, "cy": cy, "w": b["w"], "h": b["h"], "shape": b["shape"],
+                                   "q": b.get("q"), "label": b.get("label")})
+        truth["texts"] = pg.texts
         for c in pg.combs:
             cx, cy = move(c["x"] + c["w"] / 2, c["y"] + c["h"] / 2)
             truth["combs"].append({"cx": cx, "cy": cy, "w": c["w"], "h": c["h"], "n": c["n"]})
@@ -399,6 +473,8 @@ def cmd_fill(args):
     os.makedirs(args.out, exist_ok=True)
     rows = []
     for name, fn in FORMS.items():
+        if args.forms and name not in args.forms.split(","):
+            continue
         for k in range(args.count):
             rng = random.Random("%s-%d" % (name, args.seed))
             pg, fname, mode = fn(rng)  # the same blank, drawn again
@@ -430,6 +506,8 @@ def cmd_read(args):
         decided[(base, row["question"], row["value"])] = row["decision"] in ("marked", "solid")
     total = right = missing = 0
     for form in FORMS:
+        if args.forms and form not in args.forms.split(","):
+            continue
         T = json.load(open(os.path.join(args.truth, form + ".json"), encoding="utf-8"))
         geom = json.loads(subprocess.run([args.omr, "template", "geometry", os.path.join(args.truth, form + ".cfg")],
                                          capture_output=True, text=True, check=True).stdout)
@@ -506,8 +584,89 @@ def cmd_score(args):
           (args.form, found, len(truth), 100.0 * found / max(1, len(truth)), len(missed), len(spurious), worst,
            cf, len(T["combs"]), mf, len(T["marks"]), mworst, "passes" if check.returncode == 0 else
            "FAILS: " + check.stdout.strip() + check.stderr.strip()))
+    grouping(T, text)
     ok = found >= 0.98 * len(truth) and len(spurious) <= 2 and check.returncode == 0
     return 0 if ok else 1
+
+
+def unquote(t):
+    """A libconfig string's text: the escapes discover_escape writes undone."""
+    import re
+    esc = {"n": "\n", "r": "\r", "t": "\t"}
+    return re.sub(r"\\(x[0-9a-fA-F]{2}|.)",
+                  lambda m: chr(int(m.group(1)[1:], 16)) if len(m.group(1)) == 3 else esc.get(m.group(1), m.group(1)), t)
+
+
+def draft_boxes(text, page=1):
+    """The draft's boxes on `page` with their question's id and text, and their label."""
+    import re
+    out, qid, qtext, at = [], None, None, 1
+    str_ = r'"((?:[^"\\]|\\.)*)"'
+    pat = re.compile(r"\{ id = " + str_ + r"; type = \"[a-z]*\"; text = " + str_ + r";|\{ value = " + str_ +
+                     r"; label = " + str_ + r"; x = ([0-9.]+); y = ([0-9.]+); w = ([0-9.]+); h = ([0-9.]+); \}|"
+                     r"\{ page = ([0-9]+);")
+    for m in pat.finditer(text):
+        if m.group(9):
+            at = int(m.group(9))
+            continue
+        if at != page:
+            continue
+        if m.group(1) is not None:
+            qid, qtext = m.group(1), unquote(m.group(2))
+        elif m.group(3) is not None:
+            x, y, w, h = (float(m.group(i)) for i in range(5, 9))
+            out.append({"q": qid, "text": qtext, "label": unquote(m.group(4)), "c": (x + w / 2, y + h / 2)})
+    return out
+
+
+def norm(t):
+    return " ".join((t or "").replace("\u2212", "-").replace("\u2013", "-").casefold().split())
+
+
+def grouping(T, text):
+    """Questions grouped right, labels and question texts read right, against the truth's."""
+    import difflib
+    got = draft_boxes(text)
+    pairs = {}
+    used = set()
+    for ti, t in enumerate(T["boxes"]):
+        best, bi = 1.2, -1
+        for i, g in enumerate(got):
+            d = math.hypot(g["c"][0] - t["cx"], g["c"][1] - t["cy"])
+            if d < best and i not in used:
+                best, bi = d, i
+        if bi >= 0:
+            used.add(bi)
+            pairs[ti] = bi
+    truth_of = {gi: ti for ti, gi in pairs.items()}
+    qs = {}
+    for ti, t in enumerate(T["boxes"]):
+        if t.get("q"):
+            qs.setdefault(t["q"], []).append(ti)
+    right = 0
+    wrong = []
+    texts_right = texts_n = 0
+    for q, members in qs.items():
+        drafts = {got[pairs[ti]]["q"] for ti in members if ti in pairs}
+        ok = len(drafts) == 1 and all(ti in pairs for ti in members)
+        if ok:
+            dq = drafts.pop()
+            mine = [i for i, g in enumerate(got) if g["q"] == dq]
+            ok = all(i in truth_of and T["boxes"][truth_of[i]].get("q") == q for i in mine)
+        right += ok
+        if not ok:
+            wrong.append(q)
+        want = T.get("texts", {}).get(q)
+        if want:
+            texts_n += 1
+            first = [got[pairs[ti]] for ti in members if ti in pairs]
+            if first and difflib.SequenceMatcher(None, norm(first[0]["text"]), norm(want)).ratio() >= 0.8:
+                texts_right += 1
+    labelled = [(ti, t) for ti, t in enumerate(T["boxes"]) if t.get("label")]
+    labels_right = sum(1 for ti, t in labelled if ti in pairs and norm(got[pairs[ti]]["label"]) == norm(t["label"]))
+    print("  questions grouped right %d of %d%s; labels read right %d of %d; question texts %d of %d" %
+          (right, len(qs), (" (wrong: " + ", ".join(wrong[:8]) + ("..." if len(wrong) > 8 else "") + ")") if wrong
+           else "", labels_right, len(labelled), texts_right, texts_n))
 
 
 def main():
@@ -521,6 +680,7 @@ def main():
     f.add_argument("--count", type=int, default=3)
     f.add_argument("--truth", required=False)
     f.add_argument("--out", required=True)
+    f.add_argument("--forms", help="only these forms (comma-separated)")
     s = sub.add_parser("score")
     s.add_argument("--truth", required=True)
     s.add_argument("--form", required=True)
@@ -531,6 +691,7 @@ def main():
     r.add_argument("--scans", required=True)
     r.add_argument("--out", required=True)
     r.add_argument("--count", type=int, default=3)
+    r.add_argument("--forms", help="only these forms (comma-separated)")
     r.add_argument("--omr", default="build/omr")
     a = ap.parse_args()
     return {"make": cmd_make, "fill": cmd_fill, "score": cmd_score, "read": cmd_read}[a.cmd](a)

@@ -11,11 +11,16 @@
  *   - a text field is a thin rectangular frame at least 25 x 8 mm;
  *   - a corner mark is a solid shape (square, disc, L) of 3 to 15 mm, the one
  *     nearest each corner of the page within 25 mm.
- * Boxes are grouped into candidate questions: boxes on one row form a
+ * Each box's printed label is read first (discover_labels.c: the digit
+ * inside it, the words beside it). Boxes are grouped into candidate
+ * questions: first the columns of an ID grid (boxes stacked evenly whose
+ * labels run down the column, no two alike: a question per column); then
+ * boxes on one row form a
  * question (a row split where the gap is over twice the row's usual one);
  * single boxes stacked in one column with even spacing form a question too.
  * Rows whose boxes stand in the same columns as the row above or below are
  * a grid: scale questions with their labels printed as column heads.
+ * Question texts and column heads are read last, as the draft's proposals.
  */
 #include "forms/discover.h"
 
@@ -28,6 +33,7 @@
 
 #include "reading/barcode.h"
 #include "base/cv_wrap.h"
+#include "forms/discover_labels.h"
 #include "forms/discover_shapes.h"
 #include "pages/decode.h"
 
@@ -51,18 +57,106 @@ static int label_beside(const omr_image *img, const discover_box *b, double s) {
     return 0;
 }
 
+/* Ink within 12 mm left of a box on its row that is no other box's. */
+static int ink_left_of(const omr_image *img, const discover_page *pg, const discover_box *b, double s) {
+    int y0 = (int)((b->rect.y + 0.2 * b->rect.h) * s), y1 = (int)((b->rect.y + 0.8 * b->rect.h) * s);
+    int x0 = (int)((b->rect.x - 12) * s), x1 = (int)((b->rect.x - 0.8) * s), n = 0;
+    for (int x = x0 < 0 ? 0 : x0; x < x1; x++) {
+        int boxed = 0;
+        for (size_t j = 0; j < pg->n_boxes && !boxed; j++) {
+            const omr_rect *r = &pg->boxes[j].rect;
+            boxed = x >= (r->x - 0.6) * s && x <= (r->x + r->w + 0.6) * s && y1 > r->y * s && y0 < (r->y + r->h) * s;
+        }
+        for (int y = y0; y < y1 && y < img->height && !boxed; y++)
+            n += omr_image_at(img, x, y) < 128;
+    }
+    return n > 0.3 * s * s; /* more than a speck: 0.3 mm^2 */
+}
+
 static int cmp_box_y(const void *a, const void *b) {
     const discover_box *p = a, *q = b;
     double d = (p->rect.y + p->rect.h / 2) - (q->rect.y + q->rect.h / 2);
     return d < 0 ? -1 : d > 0;
 }
 
-/* After rows are numbered (in `question`): by row, then left to right. */
+/* After rows are numbered (in `row`): by row, then left to right. */
 static int cmp_box_row(const void *a, const void *b) {
     const discover_box *p = a, *q = b;
-    if (p->question != q->question)
-        return p->question < q->question ? -1 : 1;
+    if (p->row != q->row)
+        return p->row < q->row ? -1 : 1;
     return p->rect.x < q->rect.x ? -1 : p->rect.x > q->rect.x;
+}
+
+/* Columns of a grid whose labels run down the column (an ID grid: 0..9 in
+ * every column, the same digit along a row), or, with `unlabelled`, ten
+ * boxes with no labels and no text left of them: boxes stacked in one column,
+ * evenly (a step, or two or three where a box was not found), each with a
+ * label and no two alike, three or more. Each becomes a question of its
+ * own, values top down; its boxes get question = q and value, the others
+ * keep question = -1. Returns the next free question number. */
+static int group_label_columns(discover_box *b, size_t n, int q, int unlabelled) {
+    for (size_t i = 0; i < n; i++) {
+        if (b[i].question >= 0 || !b[i].label[0] != !!unlabelled)
+            continue;
+        size_t chain[64];
+        size_t len = 0;
+        chain[len++] = i;
+        double step = 0;
+        for (size_t k = i + 1; k < n && len < 64; k++) {
+            const discover_box *last = &b[chain[len - 1]];
+            if (b[k].question >= 0 || !b[k].label[0] != !!unlabelled || fabs(b[k].rect.x - last->rect.x) > 1.0 ||
+                fabs(b[k].rect.w - last->rect.w) > 1.0)
+                continue;
+            double dy = b[k].rect.y - last->rect.y;
+            if (dy < 0.5 * last->rect.h)
+                continue;
+            if (step == 0 && dy > 15)
+                break;
+            if (step > 0) {
+                double times = round(dy / step);
+                if (times < 1 || times > 3 || fabs(dy - times * step) > 1.0)
+                    break;
+                if (times == 1)
+                    step = dy;
+            } else {
+                step = dy;
+            }
+            chain[len++] = k;
+        }
+        if (unlabelled) {
+            /* no labels: ten boxes, one step apart (under two box heights), with no
+             * text left of any of them (a scale's rows have their statements
+             * there): an ID grid's digits 0-9 */
+            int id_grid = len == 10;
+            for (size_t a = 0; a < len && id_grid; a++)
+                id_grid = !b[chain[a]].ink_left &&
+                          (a == 0 || (b[chain[a]].rect.y - b[chain[a - 1]].rect.y < 2 * b[chain[a]].rect.h &&
+                                      fabs(b[chain[a]].rect.y - b[chain[a - 1]].rect.y -
+                                           (b[chain[1]].rect.y - b[chain[0]].rect.y)) < 1.0));
+            if (!id_grid)
+                continue;
+            for (size_t a = 0; a < len; a++) {
+                b[chain[a]].question = q;
+                b[chain[a]].value = (int)a + 1;
+            }
+            q++;
+            continue;
+        }
+        if (len < 3)
+            continue;
+        int distinct = 1;
+        for (size_t a = 0; a < len && distinct; a++)
+            for (size_t c = a + 1; c < len && distinct; c++)
+                distinct = strcmp(b[chain[a]].label, b[chain[c]].label) != 0;
+        if (!distinct)
+            continue;
+        for (size_t a = 0; a < len; a++) {
+            b[chain[a]].question = q;
+            b[chain[a]].value = (int)a + 1;
+        }
+        q++;
+    }
+    return q;
 }
 
 /* Groups the page's boxes (sorted in reading order) into questions. */
@@ -70,38 +164,42 @@ static void group_questions(discover_page *pg) {
     size_t n = pg->n_boxes;
     discover_box *b = pg->boxes;
     qsort(b, n, sizeof *b, cmp_box_y);
-    int *row = calloc(n ? n : 1, sizeof *row);
     int n_rows = 0;
     for (size_t i = 0; i < n; i++) /* a row: centres within half a box of the previous */
-        b[i].question = i > 0 && fabs((b[i].rect.y + b[i].rect.h / 2) - (b[i - 1].rect.y + b[i - 1].rect.h / 2)) <
-                                     0.5 * b[i].rect.h
-                            ? b[i - 1].question
-                            : n_rows++;
+        b[i].row = i > 0 && fabs((b[i].rect.y + b[i].rect.h / 2) - (b[i - 1].rect.y + b[i - 1].rect.h / 2)) <
+                                0.5 * b[i].rect.h
+                       ? b[i - 1].row
+                       : n_rows++;
     qsort(b, n, sizeof *b, cmp_box_row);
-    for (size_t i = 0; i < n; i++) {
-        row[i] = b[i].question;
+    for (size_t i = 0; i < n; i++)
         b[i].question = -1;
-    }
-    int q = 0;
-    /* rows of two or more: split where a gap is over twice the row's least */
+    /* ID grids first: columns whose labels run down them */
+    int q = group_label_columns(b, n, 0, 0);
+    q = group_label_columns(b, n, q, 1);
+    /* rows of two or more boxes not in such a column: split where a gap is
+     * over twice the row's least */
     for (size_t i = 0; i < n;) {
         size_t j = i;
-        while (j < n && row[j] == row[i])
+        while (j < n && b[j].row == b[i].row)
             j++;
-        if (j - i >= 2) {
+        size_t free_box[256], m = 0;
+        for (size_t k = i; k < j && m < 256; k++)
+            if (b[k].question < 0)
+                free_box[m++] = k;
+        if (m >= 2) {
             double least = 1e9;
-            for (size_t k = i + 1; k < j; k++)
-                least = fmin(least, b[k].rect.x - b[k - 1].rect.x);
+            for (size_t k = 1; k < m; k++)
+                least = fmin(least, b[free_box[k]].rect.x - b[free_box[k - 1]].rect.x);
             int value = 1;
-            b[i].question = q;
-            b[i].value = value++;
-            for (size_t k = i + 1; k < j; k++) {
-                if (b[k].rect.x - b[k - 1].rect.x > 2.2 * least) {
+            b[free_box[0]].question = q;
+            b[free_box[0]].value = value++;
+            for (size_t k = 1; k < m; k++) {
+                if (b[free_box[k]].rect.x - b[free_box[k - 1]].rect.x > 2.2 * least) {
                     q++;
                     value = 1;
                 }
-                b[k].question = q;
-                b[k].value = value++;
+                b[free_box[k]].question = q;
+                b[free_box[k]].value = value++;
             }
             q++;
         }
@@ -140,6 +238,11 @@ static void group_questions(discover_page *pg) {
     for (size_t i = 0; order && i < n; i++)
         b[i].question = order[b[i].question];
     free(order);
+    pg->question_column = calloc((size_t)(q ? q : 1), sizeof *pg->question_column);
+    for (size_t i = 0; pg->question_column && i < n; i++) /* a column question: its boxes on several rows */
+        for (size_t k = 0; k < n && b[i].value == 1; k++)
+            if (b[k].question == b[i].question && b[k].value == 2 && b[k].row != b[i].row)
+                pg->question_column[b[i].question] = b[i].label[0] ? 1 : 2;
     /* grids: a row question whose box columns match the row above or below */
     pg->question_scale = calloc((size_t)(q ? q : 1), sizeof *pg->question_scale);
     for (int a = 0; pg->question_scale && a < q; a++) {
@@ -151,7 +254,7 @@ static void group_questions(discover_page *pg) {
                 xs[na++] = b[i].rect.x;
                 ya = b[i].rect.y;
             }
-        if (na < 3)
+        if (na < 3 || (pg->question_column && pg->question_column[a]))
             continue;
         for (int c = 0; c < q && !pg->question_scale[a]; c++) {
             if (c == a)
@@ -169,7 +272,6 @@ static void group_questions(discover_page *pg) {
                 pg->question_scale[a] = 1;
         }
     }
-    free(row);
 }
 
 static int rects_meet(omr_rect a, omr_rect b) {
@@ -207,7 +309,8 @@ static void drop_crowded(discover_page *pg) {
     pg->n_boxes = kept;
 }
 
-static int discover_page_image(const omr_image *img, double s, discover_page *pg, omr_error *err) {
+static int discover_page_image(const omr_image *img, double s, ocr_engine *ocr, discover_page *pg,
+                               omr_error *err) {
     memset(pg, 0, sizeof *pg);
     int threshold = cvw_otsu_threshold(img, 0, 0, img->width, img->height);
     if (threshold < 100)
@@ -243,11 +346,19 @@ static int discover_page_image(const omr_image *img, double s, discover_page *pg
     int rc = discover_find_boxes(img, threshold, s, mark_areas, pg, MAX_FIELDS, &pg->n_combs, err);
     if (rc != OMR_OK)
         return rc;
-    drop_crowded(pg);
+    /* again until nothing is dropped: a smaller box kept in a bigger one's
+     * place may stand too close to a box kept before it */
+    for (size_t before = pg->n_boxes + 1, k = 0; pg->n_boxes < before && k < 8; k++) {
+        before = pg->n_boxes;
+        drop_crowded(pg);
+    }
     for (size_t i = 0; i < pg->n_boxes; i++)
         pg->boxes[i].label_right = label_beside(img, &pg->boxes[i], s);
+    for (size_t i = 0; i < pg->n_boxes; i++)
+        pg->boxes[i].ink_left = ink_left_of(img, pg, &pg->boxes[i], s);
+    discover_read_box_labels(ocr, img, s, pg);
     group_questions(pg);
-    return OMR_OK;
+    return discover_read_question_texts(ocr, img, s, pg, err);
 }
 
 /* ---- the whole blank --------------------------------------------------------------- */
@@ -293,6 +404,11 @@ int discover_blank(const char *path, discover_result *out, omr_error *err) {
     if (n > 16)
         n = 16;
     out->pages = calloc((size_t)(n ? n : 1), sizeof *out->pages);
+    /* the printed labels, read by Tesseract; without its languages the
+     * draft is made all the same, with numbers for labels */
+    omr_error ocr_err = {0};
+    ocr_engine *ocr = ocr_engine_new("swe+eng", &ocr_err);
+    out->labels_read = ocr != NULL;
     for (int i = 0; out->pages && i < n && rc == OMR_OK; i++) {
         omr_image *img = NULL;
         rc = decode_page(src, i, &img, err);
@@ -311,9 +427,10 @@ int discover_blank(const char *path, discover_result *out, omr_error *err) {
             out->page_height = round(img->height / s * 10) / 10;
             find_code(img, s, out);
         }
-        rc = discover_page_image(img, s, &out->pages[out->n_pages++], err);
+        rc = discover_page_image(img, s, ocr, &out->pages[out->n_pages++], err);
         omr_image_free(img);
     }
+    ocr_engine_free(ocr);
     decode_close(src);
     if (!out->pages && rc == OMR_OK)
         rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory");
@@ -327,6 +444,8 @@ void discover_result_free(discover_result *r) {
         free(r->pages[i].boxes);
         free(r->pages[i].fields);
         free(r->pages[i].question_scale);
+        free(r->pages[i].question_column);
+        free(r->pages[i].question_text);
     }
     free(r->pages);
     memset(r, 0, sizeof *r);
@@ -367,6 +486,7 @@ int discover_append(discover_result *r, discover_result *more, omr_error *err) {
     r->pages = grown;
     memcpy(r->pages + r->n_pages, more->pages, more->n_pages * sizeof *grown);
     r->n_pages += more->n_pages;
+    r->labels_read = r->labels_read && more->labels_read;
     if (!*r->barcode_kind && *more->barcode_kind) {
         memcpy(r->barcode_kind, more->barcode_kind, sizeof r->barcode_kind);
         memcpy(r->barcode_text, more->barcode_text, sizeof r->barcode_text);
@@ -374,6 +494,90 @@ int discover_append(discover_result *r, discover_result *more, omr_error *err) {
     free(more->pages);
     memset(more, 0, sizeof *more);
     return OMR_OK;
+}
+
+/* A box's label as its value too: short, no white space, and no other box
+ * of its question with the same label. */
+static int label_as_value(const discover_page *pg, const discover_box *b) {
+    size_t n = strlen(b->label);
+    if (n == 0 || n > 24 || b->label_conf < 50)
+        return 0;
+    for (const char *c = b->label; *c; c++)
+        if (*c == ' ' || *c == '\t')
+            return 0;
+    for (size_t i = 0; i < pg->n_boxes; i++)
+        if (&pg->boxes[i] != b && pg->boxes[i].question == b->question && !strcmp(pg->boxes[i].label, b->label))
+            return 0;
+    return 1;
+}
+
+#define SURE_OCR 70 /* OCR confidence under which a label read from the blank is marked UNSURE */
+
+/* One candidate question of page p (0-based); 0 when it has no boxes. */
+static int write_question(FILE *f, const discover_page *pg, size_t p, int q, int written) {
+    const discover_box *first = NULL;
+    int n = 0, labels = 0, round = 0, inside = 0;
+    for (size_t i = 0; i < pg->n_boxes; i++)
+        if (pg->boxes[i].question == q) {
+            if (!first)
+                first = &pg->boxes[i];
+            n++;
+            labels += pg->boxes[i].label_right;
+            round += pg->boxes[i].round;
+            inside += pg->boxes[i].print_inside;
+        }
+    if (!first)
+        return 0;
+    int scale = pg->question_scale && pg->question_scale[q];
+    int column = pg->question_column ? pg->question_column[q] : 0;
+    int label_values = 1; /* every box's label can be its value, or none's is (values stay unique) */
+    for (size_t i = 0; i < pg->n_boxes && label_values; i++)
+        if (pg->boxes[i].question == q)
+            label_values = label_as_value(pg, &pg->boxes[i]);
+    const char *type = scale ? "scale" : n == 1 ? "multi" : "single";
+    const discover_text *qt = pg->question_text ? &pg->question_text[q] : NULL;
+    char text[4 * sizeof qt->text + 1], id[64];
+    snprintf(id, sizeof id, "p%zuq%d", p + 1, q + 1);
+    if (qt && qt->text[0])
+        discover_escape(qt->text, text, sizeof text);
+    else
+        snprintf(text, sizeof text, "%s", id);
+    fprintf(f, "%s\n", written ? "," : "");
+    if (qt && qt->text[0] && qt->conf < SURE_OCR)
+        fprintf(f, "      # UNSURE: the text as OCR read it from the blank (confidence %d)\n", qt->conf);
+    if (column == 2)
+        fprintf(f, "      # UNSURE: ten boxes stacked with no printed labels, taken as a column of an ID grid\n"
+                   "      # (the digits 0-9 top down); if they are a scale's rows, make them rows\n");
+    else if (column)
+        fprintf(f, "      # a column of a grid (an ID grid's digit or letter): one answer per column, values top down\n");
+    if (inside)
+        fprintf(f, "      # printed inside the boxes: the blank's own print, which reading leaves out (the blank is the print mask)\n");
+    fprintf(f, "      { id = \"%s\"; type = \"%s\"; text = \"%s\";   # %d %s\n", id, type, text, n,
+            round ? (n == 1 ? "bubble" : "bubbles") : (n == 1 ? "box" : "boxes"));
+    fprintf(f, "        y = %.2f; labels = \"%s\";\n        boxes = (", first->rect.y, labels * 2 > n ? "right" : "none");
+    int commented = 0; /* the last line ends in a comment: close the list on a line of its own */
+    for (size_t i = 0, k = 0; i < pg->n_boxes; i++) {
+        const discover_box *b = &pg->boxes[i];
+        if (b->question != q)
+            continue;
+        char value[4 * sizeof b->label + 1], label[4 * sizeof b->label + 1];
+        int number = column == 2 ? b->value - 1 : b->value; /* an ID grid's digits start at 0 */
+        if (label_values)
+            discover_escape(b->label, value, sizeof value);
+        else
+            snprintf(value, sizeof value, "%d", number);
+        if (b->label[0])
+            discover_escape(b->label, label, sizeof label);
+        else
+            snprintf(label, sizeof label, "%d", number);
+        fprintf(f, "\n          { value = \"%s\"; label = \"%s\"; x = %.2f; y = %.2f; w = %.2f; h = %.2f; }%s", value,
+                label, b->rect.x, b->rect.y, b->rect.w, b->rect.h, ++k < (size_t)n ? "," : "");
+        commented = b->label[0] && b->label_conf < SURE_OCR;
+        if (commented)
+            fprintf(f, "   # UNSURE: label read with confidence %d", b->label_conf);
+    }
+    fprintf(f, "%s ); }", commented ? "\n       " : "");
+    return 1;
 }
 
 int discover_write_template(const discover_result *r, const char *id, const char *const *references,
@@ -384,6 +588,9 @@ int discover_write_template(const discover_result *r, const char *id, const char
     fprintf(f, "# Check it with `omr template preview THIS.cfg --out preview.png`, then give the\n");
     fprintf(f, "# questions their ids, types (single | multi | scale), values and labels, merge or\n");
     fprintf(f, "# split questions where the guess is wrong, and name the text fields.\n");
+    if (!r->labels_read)
+        fprintf(f, "# Tesseract's languages (swe+eng) were not found, so no printed label was read: install\n"
+                   "# tesseract-ocr-swe and tesseract-ocr-eng for labels and question texts from the blank.\n");
     fprintf(f, "id = \"%s\";\ntitle = \"%s\";\n", id, id);
     fprintf(f, "page_width = %.1f; page_height = %.1f;\n", r->page_width, r->page_height);
     fprintf(f, "reference = ");
@@ -463,34 +670,8 @@ int discover_write_template(const discover_result *r, const char *id, const char
     for (size_t p = 0; p < r->n_pages; p++) {
         const discover_page *pg = &r->pages[p];
         fprintf(f, "  { page = %zu;\n    questions = (", p + 1);
-        for (int q = 0; q < pg->n_questions; q++) {
-            const discover_box *first = NULL;
-            int n = 0, labels = 0, round = 0;
-            for (size_t i = 0; i < pg->n_boxes; i++)
-                if (pg->boxes[i].question == q) {
-                    if (!first)
-                        first = &pg->boxes[i];
-                    n++;
-                    labels += pg->boxes[i].label_right;
-                    round += pg->boxes[i].round;
-                }
-            if (!first)
-                continue;
-            int scale = pg->question_scale && pg->question_scale[q];
-            const char *type = scale ? "scale" : n == 1 ? "multi" : "single";
-            fprintf(f, "%s\n      { id = \"p%zuq%d\"; type = \"%s\"; text = \"p%zuq%d\";   # %d %s%s\n", q ? "," : "",
-                    p + 1, q + 1, type, p + 1, q + 1, n, round ? (n == 1 ? "bubble" : "bubbles") : (n == 1 ? "box" : "boxes"), "");
-            fprintf(f, "        y = %.2f; labels = \"%s\";\n        boxes = (", first->rect.y,
-                    labels * 2 > n ? "right" : "none");
-            for (size_t i = 0, k = 0; i < pg->n_boxes; i++) {
-                const discover_box *b = &pg->boxes[i];
-                if (b->question != q)
-                    continue;
-                fprintf(f, "%s\n          { value = \"%d\"; label = \"%d\"; x = %.2f; y = %.2f; w = %.2f; h = %.2f; }",
-                        k++ ? "," : "", b->value, b->value, b->rect.x, b->rect.y, b->rect.w, b->rect.h);
-            }
-            fprintf(f, " ); }");
-        }
+        for (int q = 0, written = 0; q < pg->n_questions; q++)
+            written += write_question(f, pg, p, q, written);
         fprintf(f, " );\n");
         for (size_t i = 0; i < pg->n_dropped; i++)
             fprintf(f, "    # UNSURE: left out a box at x = %.2f; y = %.2f; w = %.2f; h = %.2f; (closer than 1 mm to\n"

@@ -23,6 +23,7 @@ typedef struct {
     char barcode_kind[16];          /* "code128", ... or "" */
     char barcode_text[128];
     omr_rect barcode_area;          /* mm, on page 1 */
+    int labels_read;                /* Tesseract read the printed labels */
 } discover_result;
 
 /* Finds everything on every page of the blank (PDF, TIFF, PNG, JPEG). The

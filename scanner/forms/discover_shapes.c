@@ -15,6 +15,14 @@
  * of one size side by side with gaps under a third of their width, which is
  * a text field (a name written a letter per box), not a row of questions.
  *
+ * Boxes with print inside (a digit or sign in each box, as AMC's number
+ * grids) are found in a second pass on the ink as it is, not thickened (a
+ * thickened digit would touch its outline): a patch of paper with holes is
+ * such a box when the print takes at most 30% of it, sits in its middle,
+ * and the outline's edges stop at its corners (a table's cell with a
+ * heading in it has rules running on). A box with print round another box
+ * is a cell round a bubble: the bubble is the box.
+ *
  * Corner marks are the ink components near each corner that look like one:
  * a solid square or disc, a ring (a thick outline), an L-bar or a long bar.
  */
@@ -33,6 +41,7 @@ typedef struct {
     int round;
     int squareish; /* aspect 0.8..1.25 */
     int comb;
+    int print_inside; /* a digit or letter printed in it */
 } candidate;
 
 /* Ink run length from (x, y) outward in (dx, dy), after skipping at most
@@ -89,19 +98,57 @@ static double outline_width(const uint8_t *ink, int w, int h, int x0, int y0, in
 /* How the patch's rows fill its bounding box, at 9 heights (10% .. 90%),
  * against a rectangle (all 1) and an ellipse (sqrt(1 - v^2)): mean absolute
  * differences. A cell of a ruled grid with boxes in its corners is neither. */
-static void row_profile(const omr_image *paper, const cvw_shape *p, double *off_rect, double *off_ellipse) {
+static void row_profile(const omr_image *paper, const cvw_shape *p, int extent, double *off_rect,
+                        double *off_ellipse) {
     double dr = 0, de = 0;
     for (int k = 1; k <= 9; k++) {
         int y = p->y + (int)(p->h * k / 10.0);
-        int run = 0;
+        int run = 0, first = -1, last = -1;
         for (int x = p->x; x < p->x + p->w; x++)
-            run += omr_image_at(paper, x, y) < 128;
+            if (omr_image_at(paper, x, y) < 128) {
+                run++;
+                last = x;
+                if (first < 0)
+                    first = x;
+            }
+        if (extent) /* print inside: the row from its first paper to its last */
+            run = first < 0 ? 0 : last - first + 1;
         double f = (double)run / p->w, v = 2 * (y + 0.5 - p->y) / p->h - 1; /* the row's own height */
         dr += fabs(f - 1);
         de += fabs(f - sqrt(1 - v * v));
     }
     *off_rect = dr / 9;
     *off_ellipse = de / 9;
+}
+
+/* Share of ink on the segment (x0, y0)-(x1, y1), px, a pixel either side. */
+static double ink_along(const uint8_t *ink, int w, int h, double x0, double y0, double x1, double y1) {
+    int n = (int)fmax(fabs(x1 - x0), fabs(y1 - y0)) + 1, hit = 0;
+    for (int k = 0; k < n; k++) {
+        int x = (int)lround(x0 + (x1 - x0) * k / n), y = (int)lround(y0 + (y1 - y0) * k / n), found = 0;
+        for (int d = -1; d <= 1 && !found; d++) {
+            int u = x0 == x1 ? x + d : x, v = x0 == x1 ? y : y + d;
+            found = u >= 0 && v >= 0 && u < w && v < h && ink[(size_t)v * w + u];
+        }
+        hit += found;
+    }
+    return (double)hit / n;
+}
+
+/* 1 when the outline's edges run on past its corners (two or more of the
+ * eight ways): a cell of a ruled table, not a box standing on its own. */
+static int edges_run_on(const uint8_t *ink, int w, int h, omr_rect r, double stroke, double s) {
+    double x0 = r.x * s, y0 = r.y * s, x1 = (r.x + r.w) * s, y1 = (r.y + r.h) * s, m = stroke * s / 2;
+    double a = 0.3 * s, b = 1.2 * s;
+    double probes[8] = {
+        ink_along(ink, w, h, x0 - b, y0 + m, x0 - a, y0 + m), ink_along(ink, w, h, x1 + a, y0 + m, x1 + b, y0 + m),
+        ink_along(ink, w, h, x0 - b, y1 - m, x0 - a, y1 - m), ink_along(ink, w, h, x1 + a, y1 - m, x1 + b, y1 - m),
+        ink_along(ink, w, h, x0 + m, y0 - b, x0 + m, y0 - a), ink_along(ink, w, h, x0 + m, y1 + a, x0 + m, y1 + b),
+        ink_along(ink, w, h, x1 - m, y0 - b, x1 - m, y0 - a), ink_along(ink, w, h, x1 - m, y1 + a, x1 - m, y1 + b)};
+    int on = 0;
+    for (int k = 0; k < 8; k++)
+        on += probes[k] > 0.7;
+    return on >= 2;
 }
 
 static int on_mark(const discover_page *pg, const omr_rect areas[4], omr_rect r) {
@@ -113,27 +160,65 @@ static int on_mark(const discover_page *pg, const omr_rect areas[4], omr_rect r)
     return 0;
 }
 
-int discover_find_boxes(const omr_image *img, int threshold, double s, const omr_rect areas[4], discover_page *pg,
-                        size_t max_fields, int *n_combs, omr_error *err) {
-    *n_combs = 0;
-    int w = img->width, h = img->height;
-    size_t npx = (size_t)w * h;
-    uint8_t *ink = malloc(npx), *tmp = malloc(npx);
-    omr_image *paper = omr_image_new(w, h, img->dpi, 0);
-    cvw_shape *shapes = malloc(MAX_PAPER * sizeof *shapes);
-    candidate *c = NULL;
-    int rc = OMR_OK;
-    if (!ink || !tmp || !paper || !shapes) {
-        rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory");
-        goto done;
+/* The paper patches of `paper` (paper dark, the ink thickened by r px) that
+ * are boxes: appended to c[*nc]. With `print_inside`, only patches with
+ * something printed inside them (a digit or letter in each box: its holes)
+ * are taken, the print small and near the middle. */
+static void paper_boxes(const omr_image *paper, const uint8_t *ink, const cvw_shape *shapes, int n, int r,
+                        double s, int print_inside, const omr_rect areas[4], const discover_page *pg,
+                        candidate *c, size_t *nc) {
+    int w = paper->width, h = paper->height;
+    for (int i = 0; i < n; i++) {
+        const cvw_shape *p = &shapes[i];
+        /* the true inside: the patch grown back by r */
+        int x0 = p->x - r, y0 = p->y - r, x1 = p->x + p->w - 1 + r, y1 = p->y + p->h - 1 + r;
+        double iw = (x1 - x0 + 1) / s, ih = (y1 - y0 + 1) / s;
+        if (iw < 1.5 || ih < 1.5 || iw > 19.5 || ih > 19.5 || x0 <= 0 || y0 <= 0 || x1 >= w - 1 || y1 >= h - 1)
+            continue;
+        double printed = 1 - p->ink / p->area; /* the share of the inside that holes take */
+        /* the first pass takes empty patches (specks of a 1-bit scan aside),
+         * the second those with anything printed inside, however small */
+        if (print_inside ? p->n_holes == 0 : (p->n_holes > 0 && p->hole_area > 0.03 * p->area))
+            continue;
+        if (print_inside) {
+            /* one glyph or a short word, in the middle, clear of the outline */
+            double hcx = p->hx + p->hw / 2.0 - (p->x + p->w / 2.0), hcy = p->hy + p->hh / 2.0 - (p->y + p->h / 2.0);
+            if (printed > 0.3 || fabs(hcx) > 0.2 * p->w || fabs(hcy) > 0.2 * p->h || p->hw > 0.8 * p->w ||
+                p->hh > 0.85 * p->h || iw > 12 || ih > 12)
+                continue;
+        }
+        double fill = p->area / ((double)p->w * p->h), aspect = iw / ih, off_rect, off_ellipse;
+        row_profile(paper, p, print_inside, &off_rect, &off_ellipse);
+        /* (the unthickened ink of a 1-bit scan leaves a box's inside ragged) */
+        int square = fill > 0.85 && p->vertices == 4 && off_rect < (print_inside ? 0.09 : 0.06) && aspect > 0.5 &&
+                     aspect < 2.0;
+        int round = !square && fabs(fill - M_PI / 4) < 0.09 && off_ellipse < 0.05 + 1.2 / p->h && aspect > 0.4 && aspect < 2.5;
+        if (!square && !round)
+            continue;
+        double stroke = outline_width(ink, w, h, x0 + r, y0 + r, x1 - r, y1 - r, 2 * r + 1, (int)(2 * s)) / s;
+        double ow = iw + 2 * stroke, oh = ih + 2 * stroke;
+        if (stroke < 1 / s || stroke > fmax(0.7, 0.12 * fmin(ow, oh)) || ow < 2.5 || oh < 2.5 || ow > 20 ||
+            oh > 20)
+            continue;
+        candidate k = {{x0 / s - stroke, y0 / s - stroke, ow, oh}, round, ow / oh > 0.8 && ow / oh < 1.25, 0,
+                       print_inside};
+        if (on_mark(pg, areas, k.r))
+            continue;
+        if (print_inside && edges_run_on(ink, w, h, k.r, stroke, s)) /* a table's cell with its heading */
+            continue;
+        if (print_inside) { /* found by the first pass already (print well inside) */
+            int seen = 0;
+            for (size_t j = 0; j < *nc && !seen; j++)
+                seen = fabs(c[j].r.x - k.r.x) < 0.5 * k.r.w && fabs(c[j].r.y - k.r.y) < 0.5 * k.r.h;
+            if (seen)
+                continue;
+        }
+        c[(*nc)++] = k;
     }
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            ink[(size_t)y * w + x] = omr_image_at(img, x, y) < threshold;
-    /* thicken the ink by r px (a square), closing gaps of up to 2r px */
-    int r = (int)lround(0.2 * s);
-    if (r < 1)
-        r = 1;
+}
+
+/* The paper of `img` with the ink thickened by r px (a square); paper dark. */
+static void paper_image(const uint8_t *ink, uint8_t *tmp, int w, int h, int r, omr_image *paper) {
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             uint8_t v = 0;
@@ -148,46 +233,63 @@ int discover_find_boxes(const omr_image *img, int threshold, double s, const omr
                 v = y + d >= 0 && y + d < h && tmp[(size_t)(y + d) * w + x];
             paper->pixels[(size_t)y * paper->stride + x] = v ? 255 : 0; /* paper is the "dark" here */
         }
-    int n = cvw_find_shapes(paper, 128, shapes, MAX_PAPER);
-    if (n < 0) {
-        rc = omr_fail(err, OMR_ERR_INVALID, "cannot analyse the blank page");
-        goto done;
-    }
-    if (n > MAX_PAPER)
-        n = MAX_PAPER;
-    c = calloc((size_t)n + 1, sizeof *c);
-    if (!c) {
+}
+
+int discover_find_boxes(const omr_image *img, int threshold, double s, const omr_rect areas[4], discover_page *pg,
+                        size_t max_fields, int *n_combs, omr_error *err) {
+    *n_combs = 0;
+    int w = img->width, h = img->height;
+    size_t npx = (size_t)w * h;
+    uint8_t *ink = malloc(npx), *tmp = malloc(npx);
+    omr_image *paper = omr_image_new(w, h, img->dpi, 0);
+    cvw_shape *shapes = malloc(MAX_PAPER * sizeof *shapes);
+    candidate *c = NULL;
+    size_t nc = 0, cap = 0;
+    int rc = OMR_OK;
+    if (!ink || !tmp || !paper || !shapes) {
         rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory");
         goto done;
     }
-    size_t nc = 0;
-    for (int i = 0; i < n; i++) {
-        const cvw_shape *p = &shapes[i];
-        /* the true inside: the patch grown back by r */
-        int x0 = p->x - r, y0 = p->y - r, x1 = p->x + p->w - 1 + r, y1 = p->y + p->h - 1 + r;
-        double iw = (x1 - x0 + 1) / s, ih = (y1 - y0 + 1) / s;
-        if (iw < 1.5 || ih < 1.5 || iw > 19.5 || ih > 19.5 || x0 <= 0 || y0 <= 0 || x1 >= w - 1 || y1 >= h - 1)
-            continue;
-        if (p->n_holes > 0 && p->hole_area > 0.03 * p->area) /* something printed inside */
-            continue;
-        double fill = p->area / ((double)p->w * p->h), aspect = iw / ih, off_rect, off_ellipse;
-        row_profile(paper, p, &off_rect, &off_ellipse);
-        int square = fill > 0.85 && p->vertices == 4 && off_rect < 0.06 && aspect > 0.5 && aspect < 2.0;
-        int round = !square && fabs(fill - M_PI / 4) < 0.09 && off_ellipse < 0.05 + 1.2 / p->h && aspect > 0.4 && aspect < 2.5;
-        if (!square && !round)
-            continue;
-        double stroke = outline_width(ink, w, h, x0 + r, y0 + r, x1 - r, y1 - r, 2 * r + 1, (int)(2 * s)) / s;
-        double ow = iw + 2 * stroke, oh = ih + 2 * stroke;
-        if (stroke < 1 / s || stroke > fmax(0.7, 0.12 * fmin(ow, oh)) || ow < 2.5 || oh < 2.5 || ow > 20 ||
-            oh > 20)
-            continue;
-        candidate *k = &c[nc++];
-        k->r = (omr_rect){x0 / s - stroke, y0 / s - stroke, ow, oh};
-        k->round = round;
-        k->squareish = ow / oh > 0.8 && ow / oh < 1.25;
-        if (on_mark(pg, areas, k->r))
-            nc--;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            ink[(size_t)y * w + x] = omr_image_at(img, x, y) < threshold;
+    /* first the ink thickened by ~0.2 mm, closing gaps in broken outlines;
+     * then the ink as it is, for boxes with print inside (thickened, a digit
+     * in a box would touch the outline) */
+    int r = (int)lround(0.2 * s);
+    if (r < 1)
+        r = 1;
+    for (int pass = 0; pass < 2; pass++) {
+        int rp = pass ? 0 : r;
+        paper_image(ink, tmp, w, h, rp, paper);
+        int n = cvw_find_shapes(paper, 128, shapes, MAX_PAPER);
+        if (n < 0) {
+            rc = omr_fail(err, OMR_ERR_INVALID, "cannot analyse the blank page");
+            goto done;
+        }
+        if (n > MAX_PAPER)
+            n = MAX_PAPER;
+        candidate *grown = realloc(c, (cap + (size_t)n + 1) * sizeof *c);
+        if (!grown) {
+            rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+            goto done;
+        }
+        c = grown;
+        cap += (size_t)n + 1;
+        paper_boxes(paper, ink, shapes, n, rp, s, pass, areas, pg, c, &nc);
     }
+    /* a "box with print inside" round another box is a table cell round a
+     * bubble: the bubble is the box */
+    size_t kept = 0;
+    for (size_t i = 0; i < nc; i++) {
+        int cell = 0;
+        for (size_t j = 0; j < nc && !cell && c[i].print_inside; j++)
+            cell = j != i && c[j].r.x > c[i].r.x && c[j].r.y > c[i].r.y &&
+                   c[j].r.x + c[j].r.w < c[i].r.x + c[i].r.w && c[j].r.y + c[j].r.h < c[i].r.y + c[i].r.h;
+        if (!cell)
+            c[kept++] = c[i];
+    }
+    nc = kept;
     /* combs: five or more boxes of one size side by side */
     qsort(c, nc, sizeof *c, cmp_cand);
     for (size_t i = 0; i < nc;) {
@@ -216,6 +318,7 @@ int discover_find_boxes(const omr_image *img, int threshold, double s, const omr
         discover_box *b = &pg->boxes[pg->n_boxes++];
         b->rect = c[i].r;
         b->round = c[i].round;
+        b->print_inside = c[i].print_inside;
     }
 done:
     free(c);

@@ -1,7 +1,8 @@
 /*
  * discover_shapes.h — what discover.c looks for on one page of a blank, by
  * shape: check boxes and bubbles found by the paper they enclose (so leader
- * lines, table rules and broken 1-bit outlines do not hide them), combs of
+ * lines, table rules and broken 1-bit outlines do not hide them; also with
+ * a digit or letter printed inside them), combs of
  * character boxes (a text field), and corner marks of any common shape
  * (solid squares and discs, rings, L-bars, long bars).
  */

@@ -14,15 +14,28 @@ typedef struct {
     omr_rect rect;    /* mm: the outer edge of the printed outline */
     int round;        /* a bubble, not a square */
     int label_right;  /* the form prints something right beside it */
+    int ink_left;     /* ink (not another box) within 12 mm left of it on its row */
+    int print_inside; /* a digit or letter printed inside it (AMC's digit grids) */
+    char label[48];   /* the print inside it or beside it, as OCR read it ("" if none) */
+    int label_conf;   /* OCR's confidence in `label`, 0..100 */
     int question;     /* index into the page's candidate questions */
     int value;        /* 1-based place in its question */
+    int row;          /* the row of the page it stands on (for grouping) */
 } discover_box;
+
+typedef struct {
+    char text[96]; /* as OCR read it from the blank ("" if nothing) */
+    int conf;      /* OCR's confidence, 0..100 */
+} discover_text;
 
 typedef struct {
     discover_box *boxes;
     size_t n_boxes;
     int n_questions;
     int *question_scale;   /* per question: part of a grid (a scale with column heads) */
+    int *question_column;  /* per question: a column of a grid (an ID grid's digit), values top down;
+                            * 2: ten boxes with no printed labels, taken as the digits 0-9 */
+    discover_text *question_text; /* per question: the text printed left of or above it */
     omr_rect *fields;      /* frames big enough to write in, mm */
     size_t n_fields;
     int n_combs;           /* of the fields, how many are combs of character boxes (the last ones) */

@@ -1,0 +1,408 @@
+/*
+ * discover_labels.c — a blank's printed labels read by Tesseract, for the
+ * draft `omr template new` writes (discover_labels.h).
+ *
+ * Every read goes through reading/ocr.h (one engine, set up there): the
+ * rectangle is cut out of the blank page, scaled to about 400 dpi (Tesseract
+ * reads print of 20-40 px best), put on a white margin, and read as one
+ * block. A box's cut is cleared of its own outline first (the ink touching
+ * the paper outside it), so only the digit or letter printed in it is read.
+ * Where the label is looked for:
+ *   - a box with print inside: that print;
+ *   - a box with something printed right beside it: the text from its right
+ *     edge to the next box on its row (at most 40 mm), its own height;
+ *   - else, a box with no box right under it: a letter or word printed
+ *     under it (exam sheets' ovals: A B C D);
+ *   - a question: the text left of its first box on that row (back to the
+ *     previous box or 100 mm), else the line above its first box; a column
+ *     of a grid: the text left of or above the grid, and which column;
+ *   - a scale grid's boxes: the column head over the grid's top box.
+ */
+#include "forms/discover_labels.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/cv_wrap.h"
+
+#define OCR_PX_PER_MM 16.0 /* ~400 dpi */
+#define OCR_MARGIN_MM 2.0
+
+/* Clears (to white) the box's outline and whatever lies outside it: the
+ * paper reached from the image's edge is flooded first, then every dark
+ * pixel touching that paper, and the dark pixels connected to those. What
+ * the outline encloses (the digit printed in the box) stays. */
+static void clear_outside(omr_image *im, int level) {
+    int w = im->width, h = im->height;
+    int *stack = malloc((size_t)w * h * sizeof *stack);
+    uint8_t *outside = calloc((size_t)w * h, 1);
+    if (!stack || !outside) {
+        free(stack);
+        free(outside);
+        return;
+    }
+    size_t n = 0;
+#define PX(x, y) im->pixels[(size_t)(y) * im->stride + (size_t)(x)]
+    /* 1: the paper reached from the edge (4-connected) */
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            if ((x == 0 || y == 0 || x == w - 1 || y == h - 1) && PX(x, y) >= level) {
+                outside[(size_t)y * w + x] = 1;
+                stack[n++] = y * w + x;
+            }
+    while (n > 0) {
+        int p = stack[--n], x = p % w, y = p / w;
+        const int d[4][2] = {{1, 0}, {-1, 0}, {0, 1}, {0, -1}};
+        for (int k = 0; k < 4; k++) {
+            int u = x + d[k][0], v = y + d[k][1];
+            if (u >= 0 && v >= 0 && u < w && v < h && !outside[(size_t)v * w + u] && PX(u, v) >= level) {
+                outside[(size_t)v * w + u] = 1;
+                stack[n++] = v * w + u;
+            }
+        }
+    }
+    /* 2: ink on the edge or touching that paper, and all ink joined to it */
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            if (PX(x, y) >= level)
+                continue;
+            int touch = x == 0 || y == 0 || x == w - 1 || y == h - 1;
+            for (int dy = -1; dy <= 1 && !touch; dy++)
+                for (int dx = -1; dx <= 1 && !touch; dx++)
+                    touch = outside[(size_t)(y + dy) * w + (x + dx)];
+            if (touch)
+                stack[n++] = y * w + x;
+        }
+    for (size_t i = 0; i < n; i++)
+        outside[(size_t)stack[i]] = 2;
+    while (n > 0) {
+        int p = stack[--n], x = p % w, y = p / w;
+        PX(x, y) = 255;
+        for (int dy = -1; dy <= 1; dy++)
+            for (int dx = -1; dx <= 1; dx++) {
+                int u = x + dx, v = y + dy;
+                if (u >= 0 && v >= 0 && u < w && v < h && outside[(size_t)v * w + u] != 2 && PX(u, v) < level) {
+                    outside[(size_t)v * w + u] = 2;
+                    stack[n++] = v * w + u;
+                }
+            }
+    }
+#undef PX
+    free(outside);
+    free(stack);
+}
+
+/* Clears the rules crossing a cut beside or above a box: a column dark over
+ * 85% of the cut's height (a table's or grid's vertical rule, which OCR
+ * reads as "1" or "I"), a row dark over 70% of its width (a horizontal
+ * rule). Printed words span neither. */
+static void clear_rules(omr_image *im, int level) {
+    int w = im->width, h = im->height;
+    for (int x = 0; x < w; x++) {
+        int n = 0;
+        for (int y = 0; y < h; y++)
+            n += im->pixels[(size_t)y * im->stride + x] < level;
+        if (n > 0.85 * h)
+            for (int y = 0; y < h; y++)
+                im->pixels[(size_t)y * im->stride + x] = 255;
+    }
+    for (int y = 0; y < h; y++) {
+        int n = 0;
+        for (int x = 0; x < w; x++)
+            n += im->pixels[(size_t)y * im->stride + x] < level;
+        if (n > 0.7 * w)
+            memset(im->pixels + (size_t)y * im->stride, 255, (size_t)w);
+    }
+}
+
+void discover_ocr_rect(ocr_engine *engine, const omr_image *img, double s, omr_rect r, int inside_box,
+                       char **text, double *confidence) {
+    *text = NULL;
+    *confidence = 0;
+    int x0 = (int)floor(r.x * s), y0 = (int)floor(r.y * s);
+    int x1 = (int)ceil((r.x + r.w) * s), y1 = (int)ceil((r.y + r.h) * s);
+    if (x0 < 0)
+        x0 = 0;
+    if (y0 < 0)
+        y0 = 0;
+    if (x1 > img->width)
+        x1 = img->width;
+    if (y1 > img->height)
+        y1 = img->height;
+    if (!engine || x1 - x0 < 3 || y1 - y0 < 3)
+        return;
+    omr_image *cut = omr_image_crop(img, x0, y0, x1 - x0, y1 - y0);
+    if (!cut)
+        return;
+    if (inside_box)
+        clear_outside(cut, 160);
+    else
+        clear_rules(cut, 160);
+    int ink = 0; /* nothing printed: nothing to read (and no time spent) */
+    for (int y = 0; y < cut->height && ink < 3; y++)
+        for (int x = 0; x < cut->width && ink < 3; x++)
+            ink += omr_image_at(cut, x, y) < 128;
+    if (ink < 3) {
+        omr_image_free(cut);
+        return;
+    }
+    omr_image *big = cvw_resize(cut, OCR_PX_PER_MM / s);
+    omr_image_free(cut);
+    if (!big)
+        return;
+    int m = (int)(OCR_MARGIN_MM * OCR_PX_PER_MM);
+    omr_image *page = omr_image_new(big->width + 2 * m, big->height + 2 * m, OCR_PX_PER_MM * 25.4, 255);
+    if (page) {
+        for (int y = 0; y < big->height; y++)
+            memcpy(page->pixels + (size_t)(y + m) * page->stride + m, big->pixels + (size_t)y * big->stride,
+                   (size_t)big->width);
+        omr_error err = {0};
+        char *got = NULL;
+        double conf = 0;
+        if (ocr_read(engine, page, &got, &conf, &err) == OMR_OK && got && *got) {
+            *text = got;
+            *confidence = conf < 0 ? 0 : conf;
+        } else {
+            free(got);
+        }
+    }
+    omr_image_free(page);
+    omr_image_free(big);
+}
+
+/* 1 when `c` (a byte of UTF-8) ends a label at either side: white space,
+ * the rules and leader lines OCR reads as | ! _ or dashes, brackets of a
+ * box's outline, stray punctuation. */
+static int edge_junk(const char *p, int inside) {
+    unsigned char c = (unsigned char)*p;
+    if (!strncmp(p, "\xe2\x80\x94", 3) || !strncmp(p, "\xe2\x80\x93", 3)) /* em and en dash: 3 bytes */
+        return 3;
+    if (inside) /* a sign printed in a box is its label: only the outline's brackets go */
+        return c == ' ' || strchr("|[]{}", c) ? 1 : 0;
+    return c && strchr(" |!_-.,;:[](){}'\"`~=", c) ? 1 : 0;
+}
+
+/* The label as a draft should propose it: junk trimmed at both ends; a
+ * label read beside or above a box needs a letter or a digit (a leader
+ * line read as dashes is none). */
+static void tidy(char *text, int inside) {
+    if (!text)
+        return;
+    size_t n = strlen(text), k;
+    while (n > 0) { /* the end: step back over single bytes or a 3-byte dash */
+        if (n >= 3 && edge_junk(text + n - 3, inside) == 3)
+            n -= 3;
+        else if (edge_junk(text + n - 1, inside) == 1)
+            n--;
+        else
+            break;
+        text[n] = 0;
+    }
+    char *p = text;
+    while (*p && (k = (size_t)edge_junk(p, inside)) > 0)
+        p += k;
+    memmove(text, p, strlen(p) + 1);
+    int alnum = inside && *text;
+    for (const unsigned char *c = (const unsigned char *)text; *c && !alnum; c++)
+        alnum = (*c >= '0' && *c <= '9') || ((*c | 0x20) >= 'a' && (*c | 0x20) <= 'z') || *c >= 0xC3;
+    if (!alnum)
+        text[0] = 0;
+}
+
+static void keep(char *dst, size_t size, char *text) {
+    snprintf(dst, size, "%s", text ? text : "");
+    /* cut at a whole UTF-8 character */
+    size_t n = strlen(dst);
+    while (n > 0 && ((unsigned char)dst[n - 1] & 0xC0) == 0x80 && n == size - 1)
+        dst[--n] = 0;
+    if (n > 0 && (unsigned char)dst[n - 1] >= 0xC0 && n == size - 1)
+        dst[--n] = 0;
+    free(text);
+}
+
+static int same_row(const discover_box *a, const discover_box *b) {
+    return fabs((a->rect.y + a->rect.h / 2) - (b->rect.y + b->rect.h / 2)) < 0.5 * a->rect.h;
+}
+
+/* Where the text starting at x0 (mm) ends: before the first gap of 2.5 mm
+ * without ink between heights y0 and y1 (a label, not the next column's). */
+static double text_end(const omr_image *img, double s, double x0, double x1, double y0, double y1) {
+    int gap = 0, last = (int)(x0 * s), limit = (int)(2.5 * s);
+    for (int x = (int)(x0 * s); x < (int)(x1 * s) && x < img->width; x++) {
+        int ink = 0;
+        for (int y = (int)(y0 * s); y < (int)(y1 * s) && y < img->height && !ink; y++)
+            ink = y >= 0 && omr_image_at(img, x, y) < 128;
+        if (ink) {
+            last = x;
+            gap = 0;
+        } else if (++gap > limit) {
+            break;
+        }
+    }
+    return fmin(x1, (last + 1) / s + 0.4);
+}
+
+/* 1 when no other box stands right under b (within 6 mm). */
+static int below_free(const discover_page *pg, const discover_box *b) {
+    for (size_t j = 0; j < pg->n_boxes; j++) {
+        const discover_box *o = &pg->boxes[j];
+        double dy = o->rect.y - (b->rect.y + b->rect.h);
+        if (o != b && dy > -0.5 && dy < 6 && o->rect.x < b->rect.x + b->rect.w && b->rect.x < o->rect.x + o->rect.w)
+            return 0;
+    }
+    return 1;
+}
+
+void discover_read_box_labels(ocr_engine *engine, const omr_image *img, double s, discover_page *pg) {
+    for (size_t i = 0; engine && i < pg->n_boxes; i++) {
+        discover_box *b = &pg->boxes[i];
+        char *text = NULL;
+        double conf = 0;
+        if (b->print_inside) { /* the box and a little paper round it: its outline is cleared */
+            discover_ocr_rect(engine, img, s, (omr_rect){b->rect.x - 0.4, b->rect.y - 0.4, b->rect.w + 0.8, b->rect.h + 0.8},
+                              1, &text, &conf);
+        } else if (b->label_right) {
+            double x0 = b->rect.x + b->rect.w + 0.4, x1 = x0 + 40;
+            for (size_t j = 0; j < pg->n_boxes; j++)
+                if (j != i && same_row(b, &pg->boxes[j]) && pg->boxes[j].rect.x > b->rect.x &&
+                    pg->boxes[j].rect.x - 0.8 < x1)
+                    x1 = pg->boxes[j].rect.x - 0.8;
+            x1 = text_end(img, s, x0, x1, b->rect.y, b->rect.y + b->rect.h);
+            if (x1 - x0 > 1)
+                discover_ocr_rect(engine, img, s, (omr_rect){x0, b->rect.y - 0.3, x1 - x0, b->rect.h + 0.6}, 0,
+                                  &text, &conf);
+        } else if (!below_free(pg, b)) {
+            /* a box in a grid: its label, if any, is a column head (read after grouping) */
+        } else { /* a letter or word printed under it (exam sheets' ovals) */
+            discover_ocr_rect(engine, img, s,
+                              (omr_rect){b->rect.x - 1.5, b->rect.y + b->rect.h + 0.2, b->rect.w + 3, 3.8}, 0,
+                              &text, &conf);
+        }
+        tidy(text, b->print_inside);
+        if (text && !*text) {
+            free(text);
+            text = NULL;
+        }
+        keep(b->label, sizeof b->label, text);
+        b->label_conf = text ? (int)lround(conf) : 0;
+    }
+}
+
+/* The question's first box (reading order) and the right edge of its last. */
+static const discover_box *first_box(const discover_page *pg, int q, double *right) {
+    const discover_box *first = NULL;
+    *right = 0;
+    for (size_t i = 0; i < pg->n_boxes; i++)
+        if (pg->boxes[i].question == q) {
+            if (!first)
+                first = &pg->boxes[i];
+            *right = fmax(*right, pg->boxes[i].rect.x + pg->boxes[i].rect.w);
+        }
+    return first;
+}
+
+int discover_read_question_texts(ocr_engine *engine, const omr_image *img, double s, discover_page *pg,
+                                 omr_error *err) {
+    pg->question_text = calloc((size_t)(pg->n_questions > 0 ? pg->n_questions : 1), sizeof *pg->question_text);
+    if (!pg->question_text)
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+    if (!engine)
+        return OMR_OK;
+    for (int q = 0; q < pg->n_questions; q++) {
+        double right;
+        const discover_box *b = first_box(pg, q, &right);
+        if (!b)
+            continue;
+        /* left of it on its row, back to the previous box (of another
+         * question); for a column of a grid, left of the grid's top row */
+        int column = pg->question_column && pg->question_column[q], ordinal = 1;
+        const discover_box *own = b;
+        if (column)
+            for (size_t j = 0; j < pg->n_boxes; j++) {
+                const discover_box *o = &pg->boxes[j];
+                if (o != own && same_row(own, o) && o->rect.x < own->rect.x && o->question >= 0 &&
+                    pg->question_column[o->question]) {
+                    ordinal += o->value == 1;
+                    if (o->rect.x < b->rect.x)
+                        b = o;
+                }
+            }
+        double x1 = b->rect.x - 0.8, x0 = fmax(1, x1 - 100);
+        for (size_t j = 0; j < pg->n_boxes; j++) {
+            const discover_box *o = &pg->boxes[j];
+            if (o != b && same_row(b, o) && o->rect.x + o->rect.w < b->rect.x)
+                x0 = fmax(x0, o->rect.x + o->rect.w + (o->label_right ? 12 : 0.8));
+        }
+        char *text = NULL;
+        double conf = 0;
+        if (x1 - x0 > 3)
+            discover_ocr_rect(engine, img, s, (omr_rect){x0, b->rect.y - 0.8, x1 - x0, b->rect.h + 1.6}, 0, &text,
+                              &conf);
+        if (text && conf < 40) { /* the edge of a line above or below, most likely */
+            free(text);
+            text = NULL;
+        }
+        if (!text) /* the line above it */
+            discover_ocr_rect(engine, img, s, (omr_rect){fmax(1, b->rect.x - 30), b->rect.y - 9.5,
+                                                        fmax(right, own->rect.x + own->rect.w) - b->rect.x + 60, 9},
+                              0, &text, &conf);
+        tidy(text, 0);
+        if (text && (conf < 40 || !*text)) { /* speckle or the edge of a line: the id says as much */
+            free(text);
+            text = NULL;
+        }
+        if (text && column) { /* the grid's text, and which column this is */
+            char *named = malloc(strlen(text) + 32);
+            if (named)
+                sprintf(named, "%s (column %d)", text, ordinal);
+            free(text);
+            text = named;
+        }
+        keep(pg->question_text[q].text, sizeof pg->question_text[q].text, text);
+        pg->question_text[q].conf = text ? (int)lround(conf) : 0;
+    }
+    /* column heads of a scale grid: over the grid's top box of each column */
+    for (size_t i = 0; pg->question_scale && i < pg->n_boxes; i++) {
+        discover_box *b = &pg->boxes[i];
+        if (b->label[0] || b->question < 0 || !pg->question_scale[b->question])
+            continue;
+        const discover_box *top = b;
+        for (int moved = 1; moved;) { /* up the column, box by box (at most 20 mm apart) */
+            moved = 0;
+            for (size_t j = 0; j < pg->n_boxes; j++) {
+                const discover_box *o = &pg->boxes[j];
+                if (fabs(o->rect.x - top->rect.x) < 1 && o->rect.y < top->rect.y - 0.5 &&
+                    top->rect.y - o->rect.y < 20 && pg->question_scale[o->question]) {
+                    top = o;
+                    moved = 1;
+                }
+            }
+        }
+        if (top != b) { /* the top box comes first in reading order: its head is read already */
+            snprintf(b->label, sizeof b->label, "%s", top->label);
+            b->label_conf = top->label_conf;
+            continue;
+        }
+        /* half the way to the column's neighbours on either side */
+        double half = 15;
+        for (size_t j = 0; j < pg->n_boxes; j++) {
+            const discover_box *o = &pg->boxes[j];
+            if (o->question == top->question && o != top)
+                half = fmin(half, fabs(o->rect.x - top->rect.x) / 2);
+        }
+        char *text = NULL;
+        double conf = 0;
+        double cx = top->rect.x + top->rect.w / 2;
+        /* (not the last 2 mm over the box: a grid's rules often start there) */
+        discover_ocr_rect(engine, img, s, (omr_rect){cx - half, top->rect.y - 9.5, 2 * half, 7.5}, 0, &text, &conf);
+        tidy(text, 0);
+        if (!text || !*text) {
+            free(text);
+            continue;
+        }
+        keep(b->label, sizeof b->label, text);
+        b->label_conf = (int)lround(conf);
+    }
+    return OMR_OK;
+}
