@@ -160,6 +160,40 @@ Test(writing, one_pen_word_in_each_corner_is_writing, .timeout = 60) {
     }
 }
 
+/* A harsh 1-bit scan (dark threshold) bleeds a small word's letters into
+ * one piece: "ja" written small becomes one compact curved stroke, not two
+ * letters, and not long enough to pass for joined-up writing. Seen on fresh
+ * seed 7919 (200 dpi G4, "harsh"): two one-word comments came back empty.
+ * The word is bled here as that scanner does it: every pixel within one
+ * pixel of ink becomes black. */
+Test(writing, a_small_word_bled_into_one_piece_is_writing, .timeout = 60) {
+    static const char *const words[] = {"ja", "Ja"};
+    for (int i = 0; i < 2; i++) {
+        page2 p = blank_page2();
+        omr_rect f = p.field->rect;
+        double x = f.x + 2 + 60 * i, y = f.y + f.h - 7;
+        write_word(p.img, "DkgHandwriting", 10, words[i], x, y, i ? 3 : -2, 40);
+        /* bleed: a 3x3 minimum, then the scanner's dark threshold */
+        omr_image *src = omr_image_crop(p.img, 0, 0, p.img->width, p.img->height);
+        double s = DPI / 25.4;
+        for (int py = (int)((y - 2) * s); py < (int)((y + 8) * s); py++)
+            for (int px = (int)((x - 2) * s); px < (int)((x + 14) * s); px++) {
+                uint8_t m = 255;
+                for (int dy = -1; dy <= 1; dy++)
+                    for (int dx = -1; dx <= 1; dx++) {
+                        uint8_t v = src->pixels[(size_t)(py + dy) * src->stride + px + dx];
+                        m = v < m ? v : m;
+                    }
+                p.img->pixels[(size_t)py * p.img->stride + px] = m < 170 ? 0 : 255;
+            }
+        omr_image_free(src);
+        writing_evidence ev = look(&p, NULL);
+        cr_assert(ev.has_writing, "\"%s\" bled into one piece: %d letters, %d words", words[i], ev.letters,
+                  ev.words);
+        page2_free(&p);
+    }
+}
+
 Test(writing, one_pencil_word_is_writing, .timeout = 60) {
     static const char *const fonts[] = {"Breip", "femkeklaver", "DkgHandwriting"};
     for (int i = 0; i < 3; i++) {

@@ -47,6 +47,8 @@
 #define WORD_MIN_MM 2.0      /* a word at least this wide */
 #define CURSIVE_MIN_MM 3.0   /* one joined-up piece: at least this long */
 #define CURSIVE_WINDING 1.8  /* and its stroke at least this many times its length */
+#define COMPACT_WINDING 1.3  /* or, for a compact piece (a short word whose letters */
+#define COMPACT_SHAPE 0.4    /* ran together: its short side at least this share of its long), this */
 #define MAX_LETTERS 4000     /* more letter strokes than this: plainly writing */
 #define SMALL_BLOB_MM 2.0    /* blobs smaller than this may be part of a word */
 #define BROKEN_SPREAD_MM 0.2 /* a word in pieces (1-bit scan): its spread across */
@@ -542,7 +544,10 @@ static void find_words(piece *pieces, size_t n, double s, omr_rect crop_mm, writ
             gyy += p->syy;
             gxy += p->sxy;
             double longest = (p->x1 - p->x0 > p->y1 - p->y0 ? p->x1 - p->x0 : p->y1 - p->y0) + 1;
-            cursive |= p->curved && p->winding >= CURSIVE_WINDING && longest >= CURSIVE_MIN_MM * s;
+            double shortest = (p->x1 - p->x0 < p->y1 - p->y0 ? p->x1 - p->x0 : p->y1 - p->y0) + 1;
+            cursive |= p->curved && longest >= CURSIVE_MIN_MM * s &&
+                       (p->winding >= CURSIVE_WINDING ||
+                        (p->winding >= COMPACT_WINDING && shortest >= COMPACT_SHAPE * longest));
             x0 = p->x0 < x0 ? p->x0 : x0;
             y0 = p->y0 < y0 ? p->y0 : y0;
             x1 = p->x1 > x1 ? p->x1 : x1;

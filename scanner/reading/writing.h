@@ -15,7 +15,8 @@
  * a bar are not); letter strokes and small dots near each other form a
  * group, and a group is a word when it holds two or more letter strokes of
  * which one is curved, or one curved, winding stroke as long as two letters
- * (joined-up writing), or three pieces, two of them strokes, that spread
+ * (joined-up writing) or a compact curved stroke at least as long (a short
+ * word whose letters a harsh 1-bit scan bled into one piece), or three pieces, two of them strokes, that spread
  * across as well as along (a word a 1-bit scan broke up; the pieces of a
  * broken fold lie on one line). Hands on `writing_evidence` to the scanner,
  * which sends a field with writing to transcription.
