@@ -246,6 +246,58 @@ Test(pg_ledger, the_same_rules_and_the_same_exports_on_sqlite_and_postgresql) {
     }
 }
 
+/* The OCR queue (texts waiting for a background OCR thread, read by their
+ * rowid) on one backend: a comment with writing waits, is taken once,
+ * finished once, and is then no longer waiting. SQLite's tables have an
+ * implicit rowid; PostgreSQL's are given one (pg_dialect). */
+static void ocr_queue_rules(const char *path) {
+    omr_db *db = NULL;
+    omr_error err;
+    cr_assert_eq(store_open(path, &db, &err), OMR_OK, "%s", err.message);
+    page_reading *pages[2] = {reading("OCRQ0001", 1, NULL), reading("OCRQ0001", 2, NULL)};
+    for (size_t i = 0; i < tmpl->n_text_fields; i++)
+        if (tmpl->text_fields[i].page == 2) {
+            pages[1]->texts[i].has_writing = 1;
+            pages[1]->texts[i].crop_path = strdup("comments/ocrq.png");
+        }
+    pages[1]->file_page = 2;
+    store_page sp[2] = {{.file_page = 1, .status = STORE_PAGE_READ, .reading = pages[0]},
+                        {.file_page = 2, .status = STORE_PAGE_READ, .reading = pages[1]}};
+    store_scan_file f = {.sha256 = SHA('q'), .name = "q.tif", .archive_path = "q.tif", .rejected_path = "q.tif",
+                         .size = 100, .pages = sp, .n_pages = 2, .out_dir = dir, .ocr = 1,
+                         .received_at = "2026-11-30T08:00:00Z"};
+    store_file_result r;
+    cr_assert_eq(store_write_file(db, (const omr_template *const *)&tmpl, 1, &f, &r, &err), OMR_OK, "%s",
+                 err.message);
+    page_reading_free(pages[0]);
+    page_reading_free(pages[1]);
+    long long pending = -1;
+    cr_assert_eq(store_count_pending_texts(db, &pending, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(pending, 1, "%s: %lld texts wait for OCR", path, pending);
+    store_text_job job;
+    int found = 0;
+    cr_assert_eq(store_next_text_job(db, 0, 0, 1, &job, &found, &err), OMR_OK, "%s: %s", path, err.message);
+    cr_assert(found, "%s: the waiting comment is not in the queue", path);
+    cr_assert_str_eq(job.code, "OCRQ0001");
+    cr_assert_str_eq(job.crop_path, "comments/ocrq.png");
+    cr_assert_eq(store_finish_text_job(db, &job, "Ja", 91, 0, NULL, &err), OMR_OK, "%s", err.message);
+    /* a second station finishing the same job changes nothing */
+    cr_assert_eq(store_finish_text_job(db, &job, "Nej", 50, 1, "unsure", &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(store_next_text_job(db, 0, 0, 1, &job, &found, &err), OMR_OK, "%s", err.message);
+    cr_assert(!found, "%s: a finished comment is still in the queue", path);
+    cr_assert_eq(store_count_pending_texts(db, &pending, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(pending, 0);
+    store_close(db);
+}
+
+Test(pg_ledger, the_ocr_queue_works_on_both_backends) {
+    char uri[512], file[600];
+    snprintf(file, sizeof file, "%s/ocr.db", dir);
+    ocr_queue_rules(file);
+    ledger_uri(uri, sizeof uri);
+    ocr_queue_rules(uri);
+}
+
 Test(pg_ledger, sqlite_dialect_is_rewritten_for_postgresql) {
     int n = 0;
     char *s = pg_dialect("SELECT a FROM t WHERE b = ? AND c = ?", &n);

@@ -14,6 +14,8 @@
  *   INTEGER -> BIGINT, REAL -> DOUBLE PRECISION and, in CREATE/ALTER TABLE,
  *   TEXT -> TEXT COLLATE "C" (SQLite compares text byte by byte);
  *   ifnull -> coalesce, group_concat -> string_agg, last_insert_rowid() -> lastval();
+ *   a table without an INTEGER PRIMARY KEY gets a rowid identity column (SQLite
+ *   gives every table one; the OCR queue reads texts by it);
  *   BEGIN IMMEDIATE -> BEGIN and the ledger's write lock (an advisory lock:
  *   one writer at a time, as SQLite); BEGIN -> BEGIN ISOLATION LEVEL
  *   REPEATABLE READ (one snapshot, as SQLite's read transaction);
