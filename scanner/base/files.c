@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* ---- atomic files ------------------------------------------------------------------ */
@@ -259,4 +260,30 @@ char *omr_strbuf_take(omr_strbuf *b) {
 void omr_strbuf_free(omr_strbuf *b) {
     free(b->s);
     memset(b, 0, sizeof *b);
+}
+
+/* ---- the cache folder ----------------------------------------------------------- */
+
+int omr_cache_dir(char *dir, size_t size) {
+    const char *own = getenv("OMR_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    if (own)
+        return *own ? snprintf(dir, size, "%s", own) < (int)size : 0;
+    if (xdg && *xdg)
+        return snprintf(dir, size, "%s/omr", xdg) < (int)size;
+    if (home && *home)
+        return snprintf(dir, size, "%s/.cache/omr", home) < (int)size;
+    return 0;
+}
+
+int omr_cache_make_dir(const char *dir) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s", dir);
+    for (char *p = path + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(path, 0777) != 0 && errno != EEXIST)
+                return 0;
+            *p = '/';
+        }
+    return mkdir(path, 0777) == 0 || errno == EEXIST;
 }

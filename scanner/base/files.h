@@ -105,4 +105,15 @@ char *omr_strbuf_take(omr_strbuf *b);
 
 void omr_strbuf_free(omr_strbuf *b);
 
+/* ---- the cache folder ----------------------------------------------------------- */
+
+/* Where omr keeps what it may rebuild (print masks, blank pages'
+ * descriptions): $OMR_CACHE_DIR, else $XDG_CACHE_HOME/omr, else
+ * ~/.cache/omr; OMR_CACHE_DIR set but empty turns caching off. Writes the
+ * folder into dir; 0 when there is none. */
+int omr_cache_dir(char *dir, size_t size);
+/* mkdir -p of a cache folder; 0 when it cannot be made (a cache that cannot
+ * be written only costs time). */
+int omr_cache_make_dir(const char *dir);
+
 #endif

@@ -145,31 +145,6 @@ static int mask_from_drawing(const omr_template *tmpl, int page, print_mask *out
  * set but empty turns it off. A cache that cannot be read or written only
  * costs time: it never fails a scan. */
 
-static int mask_cache_dir(char *dir, size_t size) {
-    const char *own = getenv("OMR_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-    if (own)
-        return *own ? snprintf(dir, size, "%s", own) < (int)size : 0;
-    if (xdg && *xdg)
-        return snprintf(dir, size, "%s/omr", xdg) < (int)size;
-    if (home && *home)
-        return snprintf(dir, size, "%s/.cache/omr", home) < (int)size;
-    return 0;
-}
-
-/* mkdir -p for the cache folder; 0 when it cannot be made */
-static int mask_cache_make_dir(const char *dir) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s", dir);
-    for (char *p = path + 1; *p; p++)
-        if (*p == '/') {
-            *p = 0;
-            if (mkdir(path, 0777) != 0 && errno != EEXIST)
-                return 0;
-            *p = '/';
-        }
-    return mkdir(path, 0777) == 0 || errno == EEXIST;
-}
-
 /* The fonts draw.c asks cairo for, as this machine would resolve them:
  * fontconfig's own test of its cache (the modification times of the font
  * folders, recursively, and of its configuration), without starting
@@ -335,7 +310,7 @@ static void mask_cache_write(const char *dir, const char *path, const char *key,
     uint8_t *bits = calloc(nbits, 1);
     mask_cache_header h;
     memset(&h, 0, sizeof h);
-    if (!bits || !mask_cache_make_dir(dir)) {
+    if (!bits || !omr_cache_make_dir(dir)) {
         free(bits);
         return;
     }
@@ -363,7 +338,7 @@ int measure_print_mask(const omr_template *tmpl, int page, print_mask *out, omr_
     if (template_reference(tmpl, page)) /* a form omr did not print: its blank page */
         return mask_from_reference(tmpl, page, out, err);
     char dir[3900], path[4096], key[65];
-    if (!mask_cache_dir(dir, sizeof dir) || !mask_cache_key(tmpl, page, key))
+    if (!omr_cache_dir(dir, sizeof dir) || !mask_cache_key(tmpl, page, key))
         return mask_from_drawing(tmpl, page, out, err);
     snprintf(path, sizeof path, "%s/mask-%s.bin", dir, key);
     if (mask_cache_read(path, key, out))

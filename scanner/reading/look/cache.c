@@ -20,31 +20,6 @@
 #define CACHE_MAGIC "OMRLOOK1"
 #define CACHE_MAX_PAYLOAD (256u << 20)
 
-/* The cache folder; 0 when there is none (the same rule as mask.c's). */
-static int cache_dir(char *dir, size_t size) {
-    const char *own = getenv("OMR_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-    if (own)
-        return *own ? snprintf(dir, size, "%s", own) < (int)size : 0;
-    if (xdg && *xdg)
-        return snprintf(dir, size, "%s/omr", xdg) < (int)size;
-    if (home && *home)
-        return snprintf(dir, size, "%s/.cache/omr", home) < (int)size;
-    return 0;
-}
-
-static int make_dir(const char *dir) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s", dir);
-    for (char *p = path + 1; *p; p++)
-        if (*p == '/') {
-            *p = 0;
-            if (mkdir(path, 0777) != 0 && errno != EEXIST)
-                return 0;
-            *p = '/';
-        }
-    return mkdir(path, 0777) == 0 || errno == EEXIST;
-}
-
 /* 64-bit multiply-xor over words (a check against torn or damaged files and
  * a key over a file's bytes, not a defence against an adversary). */
 static uint64_t digest(const uint8_t *p, size_t n, uint64_t seed) {
@@ -66,7 +41,7 @@ static uint64_t digest(const uint8_t *p, size_t n, uint64_t seed) {
 int look_cache_key(const char *path, int index, double page_w, double page_h, const char *method,
                    char key[LOOK_CACHE_KEY]) {
     char dir[4000];
-    if (!cache_dir(dir, sizeof dir))
+    if (!omr_cache_dir(dir, sizeof dir))
         return 0;
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -111,7 +86,7 @@ void look_cached_clear(look_cached *c) {
 }
 
 static int cache_path(const char *key, char *path, size_t size, char *dir, size_t dsize) {
-    if (!cache_dir(dir, dsize))
+    if (!omr_cache_dir(dir, dsize))
         return 0;
     return snprintf(path, size, "%s/look-%s.bin", dir, key) < (int)size;
 }
@@ -173,7 +148,7 @@ int look_cache_read(const char *key, look_cached *out) {
 
 void look_cache_write(const char *key, const look_cached *in) {
     char dir[4000], path[4200];
-    if (!in->features || !in->structure || !cache_path(key, path, sizeof path, dir, sizeof dir) || !make_dir(dir))
+    if (!in->features || !in->structure || !cache_path(key, path, sizeof path, dir, sizeof dir) || !omr_cache_make_dir(dir))
         return;
     cache_fixed fx = {in->px_per_mm, in->work_px_per_mm, {in->look[0], in->look[1]}, in->width, in->height,
                       cvw_features_count(in->features), cvw_features_bytes(in->features),
