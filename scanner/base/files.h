@@ -1,7 +1,7 @@
 /*
  * files.h — the one of each shared piece for writing outputs: an atomic file
  * (temporary name beside the final one, flush + fsync, rename, fsync of the
- * folder), a CSV field writer, and a growing string. Every stage that writes
+ * folder), a CSV field writer, a growing string, and the cache folder. Every stage that writes
  * a file a person or another program will read goes through these, so a
  * crash or a full disk never leaves half a file under the final name.
  *
