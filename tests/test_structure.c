@@ -299,7 +299,7 @@ Test(structure, a_layout_only_blank_reads_the_crossed_boxes, .timeout = 180) {
     }
     for (int v = 0; v < 2; v++)
         for (int q = 0; q < 3; q++) {
-            char name[16], want[2] = {(char)('A' + ticks[v][q]), 0};
+            char name[32], want[2] = {(char)('A' + ticks[v][q]), 0};
             snprintf(name, sizeof name, "p%dq%d", v + 1, q + 1);
             int found = 0;
             for (int i = 0; i < nc && i < nv; i++)
