@@ -60,6 +60,18 @@ static inline void test_draw_line(omr_image *img, double x0, double y0, double x
     }
 }
 
+/* The rectangle (template mm) of question `question`'s box with value `value`;
+ * the test fails when the template has no such box. */
+static inline omr_rect test_box_of(const omr_template *t, const char *question, const char *value) {
+    const template_question *q = template_question_by_id(t, question);
+    cr_assert_not_null(q, "%s", question);
+    for (size_t b = 0; b < q->n_boxes; b++)
+        if (strcmp(q->boxes[b].value, value) == 0)
+            return q->boxes[b].rect;
+    cr_assert_fail("no box %s=%s", question, value);
+    return (omr_rect){0};
+}
+
 /* A cross over the box, corner to corner, 80% of its size. */
 static inline void test_cross(omr_image *img, omr_rect box) {
     double m = box.w * 0.1;

@@ -104,16 +104,6 @@ static void teardown(void) {
     rm_rf(dir);
 }
 
-static omr_rect box_of(const char *question, const char *value) {
-    const template_question *q = template_question_by_id(tmpl, question);
-    cr_assert_not_null(q, "%s", question);
-    for (size_t b = 0; b < q->n_boxes; b++)
-        if (strcmp(q->boxes[b].value, value) == 0)
-            return q->boxes[b].rect;
-    cr_assert_fail("no box %s=%s", question, value);
-    return (omr_rect){0};
-}
-
 static omr_image *page(const char *code, int number) {
     omr_error err;
     omr_image *img = render_page_image(tmpl, code, number, 150, &err);
@@ -173,9 +163,9 @@ Test(jobs_batch, two_and_three_jobs_give_the_outputs_of_one) {
     for (int k = 0; k < 4; k++)
         for (int p = 1; p <= 2; p++) {
             omr_image *img = page(codes[k], p);
-            test_cross(img, box_of("q1a", k % 2 ? "5" : "2"));
+            test_cross(img, test_box_of(tmpl, "q1a", k % 2 ? "5" : "2"));
             if (k == 1)
-                test_cross(img, box_of("q1b", "3"));
+                test_cross(img, test_box_of(tmpl, "q1b", "3"));
             char name[64];
             snprintf(name, sizeof name, "f%d-p%d.png", k, p);
             write_png(img, name);

@@ -38,16 +38,6 @@ static void teardown(void) {
 
 TestSuite(pg_migrate, .init = setup, .fini = teardown, .timeout = 300);
 
-static omr_rect box_of(const char *question, const char *value) {
-    const template_question *q = template_question_by_id(tmpl, question);
-    cr_assert_not_null(q, "%s", question);
-    for (size_t b = 0; b < q->n_boxes; b++)
-        if (strcmp(q->boxes[b].value, value) == 0)
-            return q->boxes[b].rect;
-    cr_assert_fail("no box %s=%s", question, value);
-    return (omr_rect){0};
-}
-
 /* Form i's two pages as PNG files into folder `into` (name prefix `name`):
  * q1a ticked by i (an even i ticks two boxes: a question for review), q4a. */
 static void write_form(int i, const char *into, const char *name, double dpi) {
@@ -60,11 +50,11 @@ static void write_form(int i, const char *into, const char *name, double dpi) {
         omr_image *img = render_page_image(tmpl, code, page, dpi, &err);
         cr_assert_not_null(img, "%s", err.message);
         if (page == 1) {
-            test_cross(img, box_of("q1a", q1a[i % 5]));
+            test_cross(img, test_box_of(tmpl, "q1a", q1a[i % 5]));
             if (i % 2 == 0)
-                test_cross(img, box_of("q1a", q1a[(i + 2) % 5]));
+                test_cross(img, test_box_of(tmpl, "q1a", q1a[(i + 2) % 5]));
         } else {
-            test_cross(img, box_of("q4a", i % 2 ? "1" : "2"));
+            test_cross(img, test_box_of(tmpl, "q4a", i % 2 ? "1" : "2"));
         }
         snprintf(path, sizeof path, "%s/%s-p%d.png", into, name, page);
         cr_assert_eq(encode_png(img, path, &err), OMR_OK, "%s", err.message);

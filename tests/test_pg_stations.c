@@ -45,16 +45,6 @@ static void teardown(void) {
 
 TestSuite(pg_stations, .init = setup, .fini = teardown, .timeout = 1200);
 
-static omr_rect box_of(const char *question, const char *value) {
-    const template_question *q = template_question_by_id(tmpl, question);
-    cr_assert_not_null(q, "%s", question);
-    for (size_t b = 0; b < q->n_boxes; b++)
-        if (strcmp(q->boxes[b].value, value) == 0)
-            return q->boxes[b].rect;
-    cr_assert_fail("no box %s=%s", question, value);
-    return (omr_rect){0};
-}
-
 static const char *const q1a_values[] = {"5", "4", "3", "2", "1"};
 
 static void write_page(int i, int page, const char *path) {
@@ -64,9 +54,9 @@ static void write_page(int i, int page, const char *path) {
     omr_image *img = render_page_image(tmpl, code, page, 150, &err);
     cr_assert_not_null(img, "%s", err.message);
     if (page == 1)
-        test_cross(img, box_of("q1a", q1a_values[i % 5]));
+        test_cross(img, test_box_of(tmpl, "q1a", q1a_values[i % 5]));
     else
-        test_cross(img, box_of("q4a", i % 2 ? "1" : "2"));
+        test_cross(img, test_box_of(tmpl, "q4a", i % 2 ? "1" : "2"));
     cr_assert_eq(encode_png(img, path, &err), OMR_OK, "%s", err.message);
     omr_image_free(img);
 }

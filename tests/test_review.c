@@ -72,16 +72,6 @@ static const char *sql_text(const char *fmt, ...) {
     return buf;
 }
 
-static omr_rect box_of(const char *question, const char *value) {
-    const template_question *q = template_question_by_id(tmpl, question);
-    cr_assert_not_null(q, "%s", question);
-    for (size_t b = 0; b < q->n_boxes; b++)
-        if (strcmp(q->boxes[b].value, value) == 0)
-            return q->boxes[b].rect;
-    cr_assert_fail("no box %s=%s", question, value);
-    return (omr_rect){0};
-}
-
 /* A real scan of page `page` of `code` with crosses in the given boxes,
  * recorded in the ledger as the scanner would: a scan file, a return, a read
  * page with its transform. Returns the return id. */
@@ -90,7 +80,7 @@ static long long add_return(const char *code, int page, const char *const *cross
     omr_image *img = render_page_image(tmpl, code, page, DPI, &err);
     cr_assert_not_null(img, "%s", err.message);
     for (size_t i = 0; i + 1 < n_crosses; i += 2)
-        test_cross(img, box_of(crosses[i], crosses[i + 1]));
+        test_cross(img, test_box_of(tmpl, crosses[i], crosses[i + 1]));
     char path[600];
     snprintf(path, sizeof path, "%s/store/%s-p%d.png", dir, code, page);
     cr_assert_eq(encode_png(img, path, &err), OMR_OK, "%s", err.message);

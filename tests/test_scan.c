@@ -28,16 +28,6 @@ static void teardown(void) {
     rm_rf(dir);
 }
 
-static omr_rect box_of(const char *question, const char *value) {
-    const template_question *q = template_question_by_id(tmpl, question);
-    cr_assert_not_null(q, "%s", question);
-    for (size_t b = 0; b < q->n_boxes; b++)
-        if (strcmp(q->boxes[b].value, value) == 0)
-            return q->boxes[b].rect;
-    cr_assert_fail("no box %s=%s", question, value);
-    return (omr_rect){0};
-}
-
 static omr_image *page(const char *code, int number, double dpi) {
     omr_error err;
     omr_image *img = render_page_image(tmpl, code, number, dpi, &err);
@@ -123,19 +113,19 @@ TestSuite(scan, .init = setup, .fini = teardown, .timeout = 120);
 Test(scan, reads_marks_from_two_pages_in_any_order_and_turn) {
     mkdir_in();
     omr_image *p1 = page("ABC123", 1, 200), *p2 = page("ABC123", 2, 200);
-    test_cross(p1, box_of("q1a", "5"));
-    test_cross(p1, box_of("q1b", "2"));
-    test_fill(p1, box_of("q2a", "4"));            /* lone solid: the answer */
-    test_fill(p1, box_of("q2b", "1"));            /* correction: solid beside ... */
-    test_cross(p1, box_of("q2b", "3"));           /* ... a cross */
-    test_cross(p1, box_of("q2c", "5"));           /* double tick */
-    test_cross(p1, box_of("q2c", "1"));
-    test_circle(p1, box_of("q3a", "3"), 4.2);     /* circled, box empty */
-    test_cross(p2, box_of("q4a", "2"));           /* Nej ... */
-    test_cross(p2, box_of("q4a1", "1"));          /* ... but answers the follow-up */
-    test_cross(p2, box_of("q5r", "3"));
-    test_cross(p2, box_of("q5r", "7"));
-    test_cross(p2, box_of("q6", "8"));
+    test_cross(p1, test_box_of(tmpl, "q1a", "5"));
+    test_cross(p1, test_box_of(tmpl, "q1b", "2"));
+    test_fill(p1, test_box_of(tmpl, "q2a", "4"));            /* lone solid: the answer */
+    test_fill(p1, test_box_of(tmpl, "q2b", "1"));            /* correction: solid beside ... */
+    test_cross(p1, test_box_of(tmpl, "q2b", "3"));           /* ... a cross */
+    test_cross(p1, test_box_of(tmpl, "q2c", "5"));           /* double tick */
+    test_cross(p1, test_box_of(tmpl, "q2c", "1"));
+    test_circle(p1, test_box_of(tmpl, "q3a", "3"), 4.2);     /* circled, box empty */
+    test_cross(p2, test_box_of(tmpl, "q4a", "2"));           /* Nej ... */
+    test_cross(p2, test_box_of(tmpl, "q4a1", "1"));          /* ... but answers the follow-up */
+    test_cross(p2, test_box_of(tmpl, "q5r", "3"));
+    test_cross(p2, test_box_of(tmpl, "q5r", "7"));
+    test_cross(p2, test_box_of(tmpl, "q6", "8"));
     /* page 2 first, and upside down, in a TIFF; page 1 as PNG */
     omr_image *turned = omr_image_rotate_quarter(p2, 2);
     char path[512];
@@ -183,7 +173,7 @@ Test(scan, bad_input_is_rejected_with_reason_and_the_batch_goes_on) {
     snprintf(path, sizeof path, "%s/in/empty.png", dir);
     fclose(fopen(path, "w"));
     omr_image *p1 = page("ZZ9", 1, 150);
-    test_cross(p1, box_of("q1a", "3"));
+    test_cross(p1, test_box_of(tmpl, "q1a", "3"));
     write_png(p1, "good.png");
     write_png(p1, "cut.png");
     snprintf(path, sizeof path, "%s/in/cut.png", dir);
@@ -216,8 +206,8 @@ Test(scan, bad_input_is_rejected_with_reason_and_the_batch_goes_on) {
 Test(scan, survives_a_covered_fiducial) {
     mkdir_in();
     omr_image *p1 = page("COVER1", 1, 200);
-    test_cross(p1, box_of("q1a", "1"));
-    test_cross(p1, box_of("q3b", "4"));
+    test_cross(p1, test_box_of(tmpl, "q1a", "1"));
+    test_cross(p1, test_box_of(tmpl, "q3b", "4"));
     /* cover the bottom-left mark with white tape */
     double s = p1->dpi / 25.4;
     for (int y = (int)(280 * s); y < (int)(294 * s); y++)
@@ -261,8 +251,8 @@ static void ellipse_around_label(omr_image *img, omr_rect box, double width) {
 Test(scan, circle_around_a_label_is_never_read_as_blank) {
     mkdir_in();
     omr_image *p2 = page("LABEL1", 2, 200);
-    ellipse_around_label(p2, box_of("q5", "2"), 7);    /* "Nej" circled */
-    test_cross(p2, box_of("q4a", "1"));
+    ellipse_around_label(p2, test_box_of(tmpl, "q5", "2"), 7);    /* "Nej" circled */
+    test_cross(p2, test_box_of(tmpl, "q4a", "1"));
     write_png(p2, "p2.png");
     run_batch();
     cr_assert_str_eq(cell("LABEL1", "q5"), "2");  /* the circled label's box (issue 9) */
@@ -283,8 +273,8 @@ Test(scan, reads_a_pdf_from_a_network_scanner_and_a_page_turned_90) {
     cr_assert_eq(render_forms(tmpl, codes, 1, RENDER_PDF, 300, codes_pdf, &err), OMR_OK, "%s", err.message);
     /* another form's page 1, filled and turned a quarter clockwise */
     omr_image *p1 = page("TURN90", 1, 200);
-    test_cross(p1, box_of("q1b", "3"));
-    test_cross(p1, box_of("q3b", "1"));
+    test_cross(p1, test_box_of(tmpl, "q1b", "3"));
+    test_cross(p1, test_box_of(tmpl, "q3b", "1"));
     omr_image *turned = omr_image_rotate_quarter(p1, 1);
     write_png(turned, "turned.png");
     snprintf(path, sizeof path, "%s/in/turned.png", dir);
@@ -400,10 +390,10 @@ static omr_image *turned_grown(const omr_image *src, double degrees, double dpi)
 Test(scan, an_untagged_200_dpi_jpeg_turned_1_8_degrees_and_a_200_dpi_page_tagged_300_are_read) {
     mkdir_in();
     omr_image *p1 = page("NOTAG1", 1, 200), *p2 = page("NOTAG1", 2, 200);
-    test_cross(p1, box_of("q1a", "4"));
-    test_cross(p1, box_of("q3b", "2"));
-    test_cross(p2, box_of("q4a", "1"));
-    test_cross(p2, box_of("q6", "3"));
+    test_cross(p1, test_box_of(tmpl, "q1a", "4"));
+    test_cross(p1, test_box_of(tmpl, "q3b", "2"));
+    test_cross(p2, test_box_of(tmpl, "q4a", "1"));
+    test_cross(p2, test_box_of(tmpl, "q6", "3"));
     /* page 1: a JPEG with JFIF density 1:1 (units 0), turned 1.8 degrees */
     omr_image *jpeg = turned_grown(p1, 1.8, 0);
     char path[512];
@@ -433,9 +423,9 @@ Test(scan, an_untagged_200_dpi_jpeg_turned_1_8_degrees_and_a_200_dpi_page_tagged
 Test(scan, a_form_with_a_missing_page_is_incomplete_whatever_else_needs_review) {
     mkdir_in();
     omr_image *p2 = page("HALF1", 2, 200);
-    test_cross(p2, box_of("q4a", "1"));
-    test_cross(p2, box_of("q6", "3"));
-    test_cross(p2, box_of("q6", "5")); /* a double tick: needs a person */
+    test_cross(p2, test_box_of(tmpl, "q4a", "1"));
+    test_cross(p2, test_box_of(tmpl, "q6", "3"));
+    test_cross(p2, test_box_of(tmpl, "q6", "5")); /* a double tick: needs a person */
     write_png(p2, "p2.png");
     scan_summary s = run_batch();
     cr_assert_eq(s.forms_incomplete, 1);
@@ -486,8 +476,8 @@ Test(scan, a_dark_1_bit_page_whose_qr_code_does_not_decode_is_read_by_its_look_a
     code[len] = identify_check_char(code);
     code[len + 1] = 0;
     omr_image *p1 = page(code, 1, 200);
-    test_cross(p1, box_of("q1a", "2"));
-    test_cross(p1, box_of("q3b", "5"));
+    test_cross(p1, test_box_of(tmpl, "q1a", "2"));
+    test_cross(p1, test_box_of(tmpl, "q3b", "5"));
     stain_qr(p1);
     cvw_gaussian_blur(p1, 0.9);
     dark_bilevel(p1, 200);
@@ -509,9 +499,9 @@ Test(scan, a_page_without_a_readable_code_takes_its_code_from_the_other_page_of_
      * code has no check character to confirm a reading of its print */
     omr_image *a1 = page("AAAA1111", 1, 200), *a2 = page("AAAA1111", 2, 200);
     omr_image *b1 = page("BBBB2222", 1, 200), *b2 = page("BBBB2222", 2, 200);
-    test_cross(a2, box_of("q6", "2"));
-    test_cross(b2, box_of("q6", "7"));
-    test_cross(b2, box_of("q4a", "1"));
+    test_cross(a2, test_box_of(tmpl, "q6", "2"));
+    test_cross(b2, test_box_of(tmpl, "q6", "7"));
+    test_cross(b2, test_box_of(tmpl, "q4a", "1"));
     stain_qr(b2);
     omr_image *pages[] = {a1, a2, b2, b1}; /* B's pages in the wrong order */
     write_tiff(pages, 4, "two.tif");
@@ -531,7 +521,7 @@ Test(scan, a_page_without_a_readable_code_takes_its_code_from_the_other_page_of_
 Test(scan, a_page_whose_code_cannot_be_found_goes_to_a_person_with_its_likely_form) {
     mkdir_in();
     omr_image *p2 = page("CCCC3333", 2, 200);
-    test_cross(p2, box_of("q6", "4"));
+    test_cross(p2, test_box_of(tmpl, "q6", "4"));
     stain_qr(p2);
     /* the printed code smudged too */
     double s = p2->dpi / 25.4;

@@ -90,16 +90,6 @@ static void teardown(void) {
     rm_rf(dir);
 }
 
-static omr_rect box_of(const char *question, const char *value) {
-    const template_question *q = template_question_by_id(tmpl, question);
-    cr_assert_not_null(q, "%s", question);
-    for (size_t b = 0; b < q->n_boxes; b++)
-        if (strcmp(q->boxes[b].value, value) == 0)
-            return q->boxes[b].rect;
-    cr_assert_fail("no box %s=%s", question, value);
-    return (omr_rect){0};
-}
-
 static const char *const q1a_values[] = {"5", "4", "3", "2", "1"};
 
 /* Page `page` of form number i (code W0000i): q1a ticked by i, q4a by i. */
@@ -110,9 +100,9 @@ static omr_image *form_page(int i, int page, double dpi) {
     omr_image *img = render_page_image(tmpl, code, page, dpi, &err);
     cr_assert_not_null(img, "%s", err.message);
     if (page == 1)
-        test_cross(img, box_of("q1a", q1a_values[i % 5]));
+        test_cross(img, test_box_of(tmpl, "q1a", q1a_values[i % 5]));
     else
-        test_cross(img, box_of("q4a", i % 2 ? "1" : "2"));
+        test_cross(img, test_box_of(tmpl, "q4a", i % 2 ? "1" : "2"));
     return img;
 }
 
