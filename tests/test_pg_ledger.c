@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "export/export.h"
 #include "helpers.h"
@@ -26,6 +27,8 @@
 #include "ledger/store.h"
 #include "pg_server.h"
 #include "review/review.h"
+#include "review/review_users.h"
+#include "review_client.h"
 
 static omr_template *tmpl;
 static char *dir;
@@ -276,14 +279,14 @@ static void ocr_queue_rules(const char *path) {
     cr_assert_eq(pending, 1, "%s: %lld texts wait for OCR", path, pending);
     store_text_job job;
     int found = 0;
-    cr_assert_eq(store_next_text_job(db, 0, 0, 1, &job, &found, &err), OMR_OK, "%s: %s", path, err.message);
+    cr_assert_eq(store_next_text_job(db, 0, 0, 1, "test", 60, &job, &found, &err), OMR_OK, "%s: %s", path, err.message);
     cr_assert(found, "%s: the waiting comment is not in the queue", path);
     cr_assert_str_eq(job.code, "OCRQ0001");
     cr_assert_str_eq(job.crop_path, "comments/ocrq.png");
     cr_assert_eq(store_finish_text_job(db, &job, "Ja", 91, 0, NULL, &err), OMR_OK, "%s", err.message);
     /* a second station finishing the same job changes nothing */
     cr_assert_eq(store_finish_text_job(db, &job, "Nej", 50, 1, "unsure", &err), OMR_OK, "%s", err.message);
-    cr_assert_eq(store_next_text_job(db, 0, 0, 1, &job, &found, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(store_next_text_job(db, 0, 0, 1, "test", 60, &job, &found, &err), OMR_OK, "%s", err.message);
     cr_assert(!found, "%s: a finished comment is still in the queue", path);
     cr_assert_eq(store_count_pending_texts(db, &pending, &err), OMR_OK, "%s", err.message);
     cr_assert_eq(pending, 0);
@@ -458,4 +461,277 @@ Test(pg_ledger, omr_ledger_migrate_answers_help_and_refuses_what_it_cannot_do) {
         int rc = system(cmd);
         cr_assert_eq(WEXITSTATUS(rc), cases[i].status, "omr %s: exit %d", cases[i].args, WEXITSTATUS(rc));
     }
+}
+
+/* ---- the review queue's change feed: two review servers on one ledger ---- */
+
+#define PASSWORD "correct horse battery"
+#define JSON "Content-Type: application/json\r\n"
+
+static double seconds_now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+typedef struct {
+    char headers[400]; /* Cookie and X-CSRF-Token, for a POST also JSON */
+} signed_in;
+
+static signed_in sign_in(int port, const char *name) {
+    char body[256];
+    snprintf(body, sizeof body, "{\"name\":\"%s\",\"password\":\"" PASSWORD "\"}", name);
+    http_reply r = http(port, "POST", "/api/login", JSON, body);
+    cr_assert_eq(r.status, 200, "%s signing in: %d %s", name, r.status, r.body);
+    const char *c = strstr(r.headers, "Set-Cookie: ");
+    cr_assert_not_null(c);
+    json_t *me = json_loads(r.body, 0, NULL);
+    cr_assert_not_null(me);
+    signed_in s;
+    snprintf(s.headers, sizeof s.headers, JSON "Cookie: %.*s\r\nX-CSRF-Token: %s\r\n", (int)strcspn(c + 12, ";\r"),
+             c + 12, json_string_value(json_object_get(me, "csrf")));
+    json_decref(me);
+    reply_free(&r);
+    return s;
+}
+
+/* GET /api/events?since=N on `port` (since < 0: none), its answer parsed. */
+typedef struct {
+    int port;
+    long long since;
+    const signed_in *who;
+    long long version, waiting;
+    int changed;
+    double returned_at;
+} events_call;
+
+static void *events_get(void *arg) {
+    events_call *e = arg;
+    char path[64];
+    if (e->since >= 0)
+        snprintf(path, sizeof path, "/api/events?since=%lld", e->since);
+    else
+        snprintf(path, sizeof path, "/api/events");
+    http_reply r = http(e->port, "GET", path, e->who->headers, NULL);
+    e->returned_at = seconds_now();
+    cr_assert_eq(r.status, 200, "%s: %d %s", path, r.status, r.body);
+    json_t *o = json_loads(r.body, 0, NULL);
+    cr_assert_not_null(o, "%s", r.body);
+    e->version = json_integer_value(json_object_get(o, "version"));
+    e->waiting = json_integer_value(json_object_get(o, "waiting"));
+    e->changed = json_is_true(json_object_get(o, "changed"));
+    cr_assert_str_eq(json_string_value(json_object_get(o, "feed_error")), "", "the feed failed");
+    json_decref(o);
+    reply_free(&r);
+    return NULL;
+}
+
+/* Two review servers ("stations") on the ledger at `path`: an item decided
+ * through one makes a request waiting on the other's /api/events return
+ * within two seconds with the new count; an unchanged queue keeps it waiting. */
+static void events_rules(const char *path) {
+    omr_db *db = NULL;
+    omr_error err;
+    cr_assert_eq(store_open(path, &db, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(review_open(db, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(review_user_add(db, "anna", PASSWORD, REVIEW_ROLE_OPERATOR, NULL, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(review_user_add(db, "bert", PASSWORD, REVIEW_ROLE_OPERATOR, NULL, &err), OMR_OK, "%s", err.message);
+    const char *unsure[] = {"q1a", "5", "q1b", "3", NULL};
+    store_page p1[] = {{1, STORE_PAGE_READ, NULL, 0, reading("EV01", 1, unsure)}};
+    store_page p2[] = {{1, STORE_PAGE_READ, NULL, 0, reading("EV02", 1, unsure)}};
+    write_file(db, SHA('e'), "e.tif", p1, 1);
+    write_file(db, SHA('f'), "f.tif", p2, 1);
+    long long open_items = queue_count_open(db);
+    cr_assert_geq(open_items, 2, "%s: %lld items to review", path, open_items);
+
+    review_server *a = NULL, *b = NULL;
+    review_options o = {.db_path = path, .listen = "127.0.0.1:0"};
+    cr_assert_eq(review_server_start(&o, &a, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(review_server_start(&o, &b, &err), OMR_OK, "%s", err.message);
+    int port_a = review_server_port(a), port_b = review_server_port(b);
+    signed_in anna = sign_in(port_a, "anna"), bert = sign_in(port_b, "bert");
+
+    /* now: at once, with the counts */
+    events_call now = {.port = port_b, .since = -1, .who = &bert};
+    events_get(&now);
+    cr_assert_eq(now.waiting, open_items, "%s: /api/events counts %lld, the ledger %lld", path, now.waiting,
+                 open_items);
+    /* anna takes an item on station A: a lease is a change too */
+    http_reply r = http(port_a, "POST", "/api/next", anna.headers, "{}");
+    cr_assert_eq(r.status, 200, "%d %s", r.status, r.body);
+    json_t *next = json_loads(r.body, 0, NULL);
+    long long item = json_integer_value(json_object_get(json_object_get(next, "item"), "id"));
+    cr_assert_gt(item, 0, "%s", r.body);
+    json_decref(next);
+    reply_free(&r);
+    events_call leased = {.port = port_b, .since = now.version, .who = &bert};
+    events_get(&leased);
+    cr_assert(leased.changed && leased.version != now.version, "%s: a lease taken on A was not heard on B", path);
+
+    /* a request waiting on B: still waiting after a second of no change */
+    events_call waiting = {.port = port_b, .since = leased.version, .who = &bert};
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, events_get, &waiting), 0);
+    struct timespec second = {.tv_sec = 1};
+    nanosleep(&second, NULL);
+    cr_assert_eq(waiting.returned_at, 0, "%s: /api/events returned without a change", path);
+    /* anna decides on A */
+    char body[128];
+    snprintf(body, sizeof body, "{\"item\":%lld,\"choice\":\"value\",\"value\":\"3\"}", item);
+    r = http(port_a, "POST", "/api/decide", anna.headers, body);
+    double decided_at = seconds_now();
+    cr_assert_eq(r.status, 200, "%d %s", r.status, r.body);
+    reply_free(&r);
+    pthread_join(t, NULL);
+    double took = waiting.returned_at - decided_at;
+    fprintf(stderr, "%s: a decision on station A reached the waiting page on B in %.3f s\n",
+            strcmp(sql_backend(db), "sqlite") == 0 ? "sqlite" : "postgresql", took < 0 ? 0 : took);
+    cr_assert(waiting.changed, "%s: B's answer says nothing changed", path);
+    cr_assert_lt(took, 2.0, "%s: the decision took %.2f s to reach B", path, took);
+    cr_assert_eq(waiting.waiting, queue_count_open(db), "%s: B counts %lld waiting, the ledger %lld", path,
+                 waiting.waiting, queue_count_open(db));
+    cr_assert_eq(waiting.waiting, open_items - 1);
+
+    review_server_stop(a);
+    review_server_stop(b);
+    store_close(db);
+}
+
+Test(pg_ledger, a_decision_on_one_station_wakes_the_other_stations_page) {
+    char uri[512], file[600];
+    snprintf(file, sizeof file, "%s/events.db", dir);
+    events_rules(file);
+    ledger_uri(uri, sizeof uri);
+    events_rules(uri);
+}
+
+/* ---- OCR across stations: each comment claimed once ---------------------- */
+
+enum { OCR_COMMENTS = 24, OCR_STATIONS = 3 };
+
+typedef struct {
+    const char *path;
+    char owner[32];
+    int claims[OCR_COMMENTS * 4 + 64]; /* by rowid */
+    int done;
+} ocr_station;
+
+static void *ocr_station_run(void *arg) {
+    ocr_station *s = arg;
+    omr_db *db = NULL;
+    omr_error err;
+    cr_assert_eq(store_open_existing(s->path, &db, &err), OMR_OK, "%s", err.message);
+    for (;;) {
+        store_text_job job;
+        int found = 0;
+        cr_assert_eq(store_next_text_job(db, 0, 0, 1, s->owner, 60, &job, &found, &err), OMR_OK, "%s", err.message);
+        if (!found)
+            break;
+        cr_assert(job.rowid > 0 && job.rowid < (long long)(sizeof s->claims / sizeof s->claims[0]));
+        s->claims[job.rowid]++;
+        struct timespec ocr = {.tv_nsec = 2000000}; /* a short OCR */
+        nanosleep(&ocr, NULL);
+        cr_assert_eq(store_finish_text_job(db, &job, "Ja", 90, 0, NULL, &err), OMR_OK, "%s", err.message);
+        s->done++;
+    }
+    store_close(db);
+    return NULL;
+}
+
+/* Comments waiting for OCR in the ledger at `path`, three stations' OCR
+ * threads at once: every comment is claimed once in all, none twice; a
+ * claim of a station that died holds until its lease runs out, then
+ * another station takes it over. */
+static void ocr_claim_rules(const char *path) {
+    omr_db *db = NULL;
+    omr_error err;
+    cr_assert_eq(store_open(path, &db, &err), OMR_OK, "%s", err.message);
+    for (int i = 0; i <= OCR_COMMENTS; i++) {
+        char code[16], name[32];
+        snprintf(code, sizeof code, "OC%04d", i);
+        snprintf(name, sizeof name, "oc%d.tif", i);
+        page_reading *p2 = reading(code, 2, NULL);
+        for (size_t k = 0; k < tmpl->n_text_fields; k++)
+            if (tmpl->text_fields[k].page == 2) {
+                p2->texts[k].has_writing = 1;
+                p2->texts[k].crop_path = strdup("comments/oc.png");
+            }
+        store_page sp[] = {{.file_page = 1, .status = STORE_PAGE_READ, .reading = p2}};
+        char sha[65];
+        snprintf(sha, sizeof sha, "%064d", i + 1);
+        store_scan_file f = {.sha256 = sha, .name = name, .archive_path = name, .rejected_path = name, .size = 100,
+                             .pages = sp, .n_pages = 1, .out_dir = dir, .ocr = 1,
+                             .received_at = "2026-11-30T08:00:00Z"};
+        store_file_result r;
+        cr_assert_eq(store_write_file(db, (const omr_template *const *)&tmpl, 1, &f, &r, &err), OMR_OK, "%s",
+                     err.message);
+        page_reading_free(p2);
+    }
+    long long pending = 0;
+    cr_assert_eq(store_count_pending_texts(db, &pending, &err), OMR_OK, "%s", err.message);
+    cr_assert_geq(pending, OCR_COMMENTS + 1, "%s: %lld comments wait", path, pending);
+
+    /* a station claims one comment and dies (its claim runs 1 s) */
+    store_text_job dead;
+    int found = 0;
+    cr_assert_eq(store_next_text_job(db, 0, 0, 1, "dead:1/0", 1, &dead, &found, &err), OMR_OK, "%s", err.message);
+    cr_assert(found);
+    double claimed_at = seconds_now();
+
+    static ocr_station st[OCR_STATIONS];
+    pthread_t t[OCR_STATIONS];
+    for (int i = 0; i < OCR_STATIONS; i++) {
+        memset(&st[i], 0, sizeof st[i]);
+        st[i].path = path;
+        snprintf(st[i].owner, sizeof st[i].owner, "station%d:%d/0", i, 100 + i);
+        cr_assert_eq(pthread_create(&t[i], NULL, ocr_station_run, &st[i]), 0);
+    }
+    for (int i = 0; i < OCR_STATIONS; i++)
+        pthread_join(t[i], NULL);
+    int done = 0;
+    for (int i = 0; i < OCR_STATIONS; i++)
+        done += st[i].done;
+    int taken_over = 0;
+    for (size_t k = 0; k < sizeof st[0].claims / sizeof st[0].claims[0]; k++) {
+        int n = 0;
+        for (int i = 0; i < OCR_STATIONS; i++)
+            n += st[i].claims[k];
+        cr_assert_leq(n, 1, "%s: comment %zu was OCRed %d times", path, k, n);
+        if ((long long)k == dead.rowid)
+            taken_over = n;
+    }
+    long long left = 0;
+    cr_assert_eq(store_count_pending_texts(db, &left, &err), OMR_OK, "%s", err.message);
+    fprintf(stderr, "%s: %d of %lld comments OCRed by %d stations (%d, %d, %d), each once\n", sql_backend(db), done,
+            pending, OCR_STATIONS, st[0].done, st[1].done, st[2].done);
+    cr_assert_eq(done + left, pending, "%s: %d done and %lld left of %lld", path, done, left, pending);
+    if (left) { /* the stations were quicker than the dead one's lease */
+        cr_assert_eq(left, 1);
+        cr_assert_eq(taken_over, 0);
+        store_text_job again;
+        if (seconds_now() - claimed_at < 0.8) {
+            cr_assert_eq(store_next_text_job(db, 0, 0, 1, "station0:100/0", 60, &again, &found, &err), OMR_OK, "%s",
+                         err.message);
+            cr_assert(!found, "%s: a claim that has not run out was taken", path);
+        }
+        struct timespec wait = {.tv_sec = 1, .tv_nsec = 200000000};
+        nanosleep(&wait, NULL);
+        cr_assert_eq(store_next_text_job(db, 0, 0, 1, "station0:100/0", 60, &again, &found, &err), OMR_OK, "%s",
+                     err.message);
+        cr_assert(found && again.rowid == dead.rowid, "%s: the dead station's comment was not taken over", path);
+        cr_assert_eq(store_finish_text_job(db, &again, "Nej", 90, 0, NULL, &err), OMR_OK, "%s", err.message);
+    } else {
+        cr_assert_eq(taken_over, 1, "%s: the dead station's comment was done but not claimed", path);
+    }
+    cr_assert_eq(store_count_pending_texts(db, &pending, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(pending, 0, "%s: %lld comments still wait", path, pending);
+    store_close(db);
+}
+
+Test(pg_ledger, each_comment_is_ocred_once_across_stations) {
+    char uri[512], file[600];
+    snprintf(file, sizeof file, "%s/ocr-claims.db", dir);
+    ocr_claim_rules(file);
+    ledger_uri(uri, sizeof uri);
+    ocr_claim_rules(uri);
 }

@@ -339,7 +339,7 @@ Test(store, comments_wait_in_the_ocr_queue_and_follow) {
     store_text_job job;
     int found;
     omr_error err;
-    cr_assert_eq(store_next_text_job(db, 0, 0, 1, &job, &found, &err), OMR_OK);
+    cr_assert_eq(store_next_text_job(db, 0, 0, 1, "test", 60, &job, &found, &err), OMR_OK);
     cr_assert(found);
     cr_assert_str_eq(job.code, "TXT1");
     cr_assert_eq(store_finish_text_job(db, &job, "hej då", 40, 1, "handwriting OCR unsure (confidence low)", &err), OMR_OK);
@@ -429,7 +429,18 @@ Test(store, a_schema_1_ledger_is_upgraded_in_place) {
     cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
     cr_assert_eq(sqlite3_column_int(st, 0), 1);
     cr_assert_eq(sqlite3_column_int(st, 1), 0);
-    cr_assert_str_eq((const char *)sqlite3_column_text(st, 2), "2");
+    cr_assert_str_eq((const char *)sqlite3_column_text(st, 2), "3");
+    sqlite3_finalize(st);
+    /* schema 3: the OCR queue's claims, the stations, the review queue's change feed */
+    cr_assert_eq(sqlite3_prepare_v2(upgraded, "SELECT ocr_owner, ocr_until FROM texts", -1, &st, NULL), SQLITE_OK,
+                 "%s", sqlite3_errmsg(upgraded));
+    sqlite3_finalize(st);
+    cr_assert_eq(sqlite3_prepare_v2(upgraded, "SELECT station, seen_at FROM stations", -1, &st, NULL), SQLITE_OK);
+    sqlite3_finalize(st);
+    cr_assert_eq(sqlite3_prepare_v2(upgraded, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND "
+                                              "tbl_name = 'review_items'", -1, &st, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+    cr_assert_eq(sqlite3_column_int(st, 0), 3, "the change feed's triggers");
     sqlite3_finalize(st);
     store_close(upgraded);
     /* and opening it again changes nothing */

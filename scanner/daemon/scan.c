@@ -557,7 +557,10 @@ int scan_ocr_next(scan_context *ctx, omr_db *db, long long *after, int shard, in
     *did = 0;
     store_text_job job;
     int found = 0;
-    int rc = store_next_text_job(db, *after, shard, n_shards, &job, &found, err);
+    char owner[300], host[256] = "";
+    gethostname(host, sizeof host - 1);
+    snprintf(owner, sizeof owner, "%s:%ld/%d", *host ? host : "station", (long)getpid(), shard);
+    int rc = store_next_text_job(db, *after, shard, n_shards, owner, SCAN_OCR_LEASE_SECONDS, &job, &found, err);
     if (rc != OMR_OK || !found)
         return rc;
     double start = now_seconds();

@@ -115,7 +115,11 @@ typedef enum {
 int scan_ingest_file(scan_context *ctx, omr_db *db, const scan_input *in, scan_outcome *outcome,
                      store_file_result *result, omr_error *err);
 
-/* Runs OCR on the next text in the ledger's queue (store_next_text_job with
+/* How long a comment claimed for OCR stays this station's (store_next_text_job):
+ * far beyond one crop's OCR; a station that died lets it go after that. */
+#define SCAN_OCR_LEASE_SECONDS 120
+/* Runs OCR on the next text in the ledger's queue (claimed by this station's
+ * thread `shard`, see store_next_text_job; with
  * `after`, `shard`, `n_shards`). *did = 0 when the queue is empty. A crop that
  * cannot be read sends the text to review. Errors: the ledger could not be
  * written, or Tesseract could not start. */

@@ -62,7 +62,7 @@ static const char frame_schema_sql[] =
     "      AND o.duplicate_of IS NULL AND (o.created_at < r.created_at\n"
     "      OR (o.created_at = r.created_at AND o.id < r.id)));\n";
 
-int frame_store_open(omr_db *db, omr_error *err) { return store_exec(db, frame_schema_sql, err); }
+int frame_store_open(omr_db *db, omr_error *err) { return sql_exec_schema(db, frame_schema_sql, err); }
 
 /* ---- strings --------------------------------------------------------------------------- */
 

@@ -28,7 +28,7 @@ static const char review_schema[] =
     "CREATE INDEX IF NOT EXISTS decisions_item ON decisions(review_item_id);\n"
     "CREATE INDEX IF NOT EXISTS decisions_operator ON decisions(operator, id);\n";
 
-int queue_open(omr_db *db, omr_error *err) { return sql_exec(db, review_schema, err); }
+int queue_open(omr_db *db, omr_error *err) { return sql_exec_schema(db, review_schema, err); }
 
 int queue_item_ensure(omr_db *db, long long return_id, const char *kind, const char *item, const char *reason,
                       omr_error *err) {

@@ -410,6 +410,31 @@ int sql_in_transaction(omr_db *db) {
     return pg ? pg_in_transaction(pg) : !sqlite3_get_autocommit(db);
 }
 
+int sql_exec_schema(omr_db *db, const char *sql, omr_error *err) {
+    if (!pg_of(db) || sql_in_transaction(db))
+        return sql_exec(db, sql, err);
+    int rc = sql_begin(db, err);
+    if (rc == OMR_OK)
+        rc = sql_exec(db, sql, err);
+    if (rc == OMR_OK)
+        return sql_commit(db, err);
+    sql_rollback(db);
+    return rc;
+}
+
+int sql_listen(omr_db *db, const char *channel, omr_error *err) {
+    pg_db *pg = pg_of(db);
+    if (!pg)
+        return omr_fail(err, OMR_ERR_INVALID, "a SQLite ledger has no notifications to listen for");
+    return pg_listen(pg, channel, err);
+}
+
+int sql_wait_notify(omr_db *db, int timeout_ms, omr_error *err) {
+    pg_db *pg = pg_of(db);
+    assert(pg);
+    return pg_wait_notify(pg, timeout_ms, err);
+}
+
 int sql_begin(omr_db *db, omr_error *err) { return sql_exec(db, "BEGIN IMMEDIATE", err); }
 int sql_commit(omr_db *db, omr_error *err) { return sql_exec(db, "COMMIT", err); }
 void sql_rollback(omr_db *db) {

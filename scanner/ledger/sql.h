@@ -68,6 +68,21 @@ int sql_copy(omr_db *db, const char *to, omr_error *err);
  * SQL's first words. */
 int sql_exec(omr_db *db, const char *sql, omr_error *err);
 
+/* Runs a schema script (CREATE ... IF NOT EXISTS, ALTER TABLE) under the
+ * ledger's write lock: on PostgreSQL inside one transaction that takes the
+ * advisory write lock (unless the caller's transaction already holds it), so
+ * two stations creating the same tables at once wait for each other instead
+ * of colliding; on SQLite as sql_exec (its DDL takes the file's write lock). */
+int sql_exec_schema(omr_db *db, const char *sql, omr_error *err);
+
+/* The change feed (ledger/changes.c). On PostgreSQL: LISTEN on `channel` on
+ * this connection (OMR_ERR_INVALID on SQLite, which has no notifications). */
+int sql_listen(omr_db *db, const char *channel, omr_error *err);
+/* Waits up to timeout_ms for a notification on a listening PostgreSQL
+ * connection and takes every one that arrived: 1 when one did, 0 when none,
+ * OMR_ERR_IO (err says why) when the connection is lost. */
+int sql_wait_notify(omr_db *db, int timeout_ms, omr_error *err);
+
 /* Prepares `sql` and binds the arguments described by `types` (see above).
  * On failure *st is NULL and err says so. On PostgreSQL the server sees the
  * statement when it is first stepped: a statement it refuses (a table that

@@ -133,7 +133,7 @@ const char store_schema_sql[] =
     "  pid INTEGER NOT NULL,\n"
     "  started_at TEXT NOT NULL,\n"
     "  seen_at TEXT NOT NULL);\n"
-    "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '2');\n";
+    "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '2');\n"; /* migrate() goes on */
 
 /* A ledger error in words a mailroom can act on. */
 int store_exec(omr_db *db, const char *sql, omr_error *err) { return sql_exec(db, sql, err); }
@@ -152,20 +152,66 @@ static int has_column(omr_db *db, const char *table, const char *column) {
     return found;
 }
 
-/* Schema 1 -> 2: columns added to marks. Runs under a write lock so that two
- * connections opening at once do not both add them. */
+/* The review queue's change feed (ledger/changes.c). SQLite: a counter
+ * bumped by triggers in the writer's own transaction, which a listener
+ * reads only when PRAGMA data_version says another connection committed.
+ * PostgreSQL: NOTIFY omr_review from a trigger, delivered to the listeners
+ * when the writer's transaction commits (never for one rolled back). A
+ * change is an item added or removed, or its state or holder changing (a
+ * lease renewed by its holder is none). */
+static const char feed_sqlite_sql[] =
+    "CREATE TABLE IF NOT EXISTS review_changes(id INTEGER PRIMARY KEY, seq INTEGER NOT NULL);\n"
+    "CREATE TRIGGER IF NOT EXISTS review_items_added AFTER INSERT ON review_items BEGIN "
+    "INSERT OR REPLACE INTO review_changes(id, seq) "
+    "VALUES (1, ifnull((SELECT seq FROM review_changes WHERE id = 1), 0) + 1); END;\n"
+    "CREATE TRIGGER IF NOT EXISTS review_items_removed AFTER DELETE ON review_items BEGIN "
+    "INSERT OR REPLACE INTO review_changes(id, seq) "
+    "VALUES (1, ifnull((SELECT seq FROM review_changes WHERE id = 1), 0) + 1); END;\n"
+    "CREATE TRIGGER IF NOT EXISTS review_items_changed AFTER UPDATE ON review_items "
+    "WHEN OLD.state IS NOT NEW.state OR OLD.lease_owner IS NOT NEW.lease_owner BEGIN "
+    "INSERT OR REPLACE INTO review_changes(id, seq) "
+    "VALUES (1, ifnull((SELECT seq FROM review_changes WHERE id = 1), 0) + 1); END;\n";
+static const char feed_pg_sql[] =
+    "CREATE TABLE IF NOT EXISTS review_changes(id INTEGER PRIMARY KEY, seq INTEGER NOT NULL);\n"
+    "CREATE OR REPLACE FUNCTION omr_review_changed() RETURNS trigger LANGUAGE plpgsql AS "
+    "'BEGIN PERFORM pg_notify(''omr_review'', ''''); RETURN NULL; END';\n"
+    "CREATE OR REPLACE TRIGGER review_items_added_removed AFTER INSERT OR DELETE ON review_items "
+    "FOR EACH STATEMENT EXECUTE FUNCTION omr_review_changed();\n"
+    "CREATE OR REPLACE TRIGGER review_items_changed AFTER UPDATE ON review_items FOR EACH ROW "
+    "WHEN (OLD.state IS DISTINCT FROM NEW.state OR OLD.lease_owner IS DISTINCT FROM NEW.lease_owner) "
+    "EXECUTE FUNCTION omr_review_changed();\n";
+
+/* The schema's steps, each in one transaction under the write lock so that
+ * two connections (two stations) opening at once do not both take it:
+ *   1 -> 2: columns added to marks (shift_mm, ink_near);
+ *   2 -> 3: the stations table (made by the schema script since session 18,
+ *           counted here), the OCR queue's claims (texts.ocr_owner,
+ *           texts.ocr_until) and the review queue's change feed. */
 static int migrate(omr_db *db, omr_error *err) {
-    if (has_column(db, "marks", "ink_near"))
-        return OMR_OK;
-    int rc = store_begin(db, err);
+    char version[16] = "";
+    int rc = store_get_meta(db, "schema_version", version, sizeof version, err);
     if (rc != OMR_OK)
         return rc;
-    if (!has_column(db, "marks", "shift_mm"))
+    if (atoi(version) >= 3)
+        return OMR_OK;
+    rc = store_begin(db, err);
+    if (rc != OMR_OK)
+        return rc;
+    /* read again under the lock: another station may have just done it */
+    rc = store_get_meta(db, "schema_version", version, sizeof version, err);
+    int from = atoi(version);
+    if (rc == OMR_OK && from < 2 && !has_column(db, "marks", "shift_mm"))
         rc = store_exec(db, "ALTER TABLE marks ADD COLUMN shift_mm REAL", err);
-    if (rc == OMR_OK && !has_column(db, "marks", "ink_near"))
+    if (rc == OMR_OK && from < 2 && !has_column(db, "marks", "ink_near"))
         rc = store_exec(db, "ALTER TABLE marks ADD COLUMN ink_near INTEGER NOT NULL DEFAULT 0", err);
-    if (rc == OMR_OK)
-        rc = store_exec(db, "UPDATE meta SET value = '2' WHERE key = 'schema_version'", err);
+    if (rc == OMR_OK && from < 3 && !has_column(db, "texts", "ocr_owner"))
+        rc = store_exec(db, "ALTER TABLE texts ADD COLUMN ocr_owner TEXT", err);
+    if (rc == OMR_OK && from < 3 && !has_column(db, "texts", "ocr_until"))
+        rc = store_exec(db, "ALTER TABLE texts ADD COLUMN ocr_until TEXT", err);
+    if (rc == OMR_OK && from < 3)
+        rc = store_exec(db, strcmp(sql_backend(db), "sqlite") == 0 ? feed_sqlite_sql : feed_pg_sql, err);
+    if (rc == OMR_OK && from < 3)
+        rc = store_exec(db, "UPDATE meta SET value = '3' WHERE key = 'schema_version'", err);
     if (rc == OMR_OK)
         return store_commit(db, err);
     store_rollback(db);

@@ -221,11 +221,15 @@ typedef struct {
     char code[64];
 } store_text_job;
 
-/* The oldest text waiting for OCR (status pending_ocr) whose rowid is after
- * `after` and whose rowid % n_shards == shard (several OCR threads share the
- * queue that way). *found = 0 when there is none. */
-int store_next_text_job(omr_db *db, long long after, int shard, int n_shards, store_text_job *job,
-                        int *found, omr_error *err);
+/* Claims the oldest text waiting for OCR (status pending_ocr) whose rowid is
+ * after `after` and whose rowid % n_shards == shard (several OCR threads of a
+ * station share the queue that way), unless another owner's claim on it is
+ * still running: the text is claimed for `owner` (a station's OCR thread,
+ * e.g. "host:pid/0") for lease_seconds, so that every comment is OCRed once
+ * across all stations, and a dead station's claims are taken over when they
+ * run out. Its own claims `owner` gets again. *found = 0 when there is none. */
+int store_next_text_job(omr_db *db, long long after, int shard, int n_shards, const char *owner, int lease_seconds,
+                        store_text_job *job, int *found, omr_error *err);
 
 /* Records the OCR result of a job: status ok, or review (with an open review
  * item saying `reason`) when `needs_review`. text may be NULL (not read).

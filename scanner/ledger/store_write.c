@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ledger/queue.h"
@@ -499,42 +500,84 @@ int store_write_unreadable(omr_db *db, const char *name, const char *stored_path
 
 /* ---- the OCR queue --------------------------------------------------------------------- */
 
-int store_next_text_job(omr_db *db, long long after, int shard, int n_shards, store_text_job *job,
-                        int *found, omr_error *err) {
+/* A time `seconds` from now as store_now writes it. */
+static void time_after(int seconds, char buf[32]) {
+    time_t t = time(NULL) + seconds;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The claim, in one transaction: on PostgreSQL the row is locked FOR UPDATE
+ * SKIP LOCKED (two stations asking at once get two different comments, and
+ * neither waits for the other); on SQLite BEGIN IMMEDIATE takes the file's
+ * write lock, which one connection holds at a time. */
+static int claim_text_job(omr_db *db, long long after, int shard, int n_shards, const char *owner,
+                          int lease_seconds, store_text_job *job, int *found, omr_error *err) {
+    int pg = strcmp(sql_backend(db), "postgresql") == 0;
+    char now[32], until[32];
+    store_now(now);
+    time_after(lease_seconds, until);
+    int rc = store_exec(db, pg ? "BEGIN ISOLATION LEVEL READ COMMITTED" : "BEGIN IMMEDIATE", err);
+    if (rc != OMR_OK)
+        return rc;
+    sql_stmt *st;
+    rc = sql_prepare(db, &st, err,
+                     pg ? "SELECT t.rowid, t.return_id, t.field, coalesce(t.crop_path, ''), r.template, r.code "
+                          "FROM texts t JOIN returns r ON r.id = t.return_id WHERE t.status = 'pending_ocr' "
+                          "AND t.rowid > ? AND t.rowid % ? = ? "
+                          "AND (t.ocr_owner IS NULL OR t.ocr_until <= ? OR t.ocr_owner = ?) "
+                          "ORDER BY t.rowid LIMIT 1 FOR UPDATE OF t SKIP LOCKED"
+                        : "SELECT t.rowid, t.return_id, t.field, ifnull(t.crop_path, ''), r.template, r.code "
+                          "FROM texts t JOIN returns r ON r.id = t.return_id WHERE t.status = 'pending_ocr' "
+                          "AND t.rowid > ? AND t.rowid % ? = ? "
+                          "AND (t.ocr_owner IS NULL OR t.ocr_until <= ? OR t.ocr_owner = ?) "
+                          "ORDER BY t.rowid LIMIT 1",
+                     "iiitt", after, (long long)n_shards, (long long)shard, now, owner);
+    int step = SQL_ERROR;
+    if (rc == OMR_OK) {
+        step = sql_step(st);
+        if (step == SQL_ROW) {
+            *found = 1;
+            job->rowid = sql_int(st, 0);
+            job->return_id = sql_int(st, 1);
+            snprintf(job->field, sizeof job->field, "%s", sql_text(st, 2));
+            snprintf(job->crop_path, sizeof job->crop_path, "%s", sql_text(st, 3));
+            snprintf(job->template_id, sizeof job->template_id, "%s", sql_text(st, 4));
+            snprintf(job->code, sizeof job->code, "%s", sql_text(st, 5));
+        }
+        sql_finalize(st);
+        if (step != SQL_ROW && step != SQL_DONE)
+            rc = sql_fail(db, err, "cannot read the OCR queue");
+    }
+    if (rc == OMR_OK && *found)
+        rc = sql_run(db, err, "cannot claim a comment for OCR",
+                     "UPDATE texts SET ocr_owner = ?, ocr_until = ? WHERE rowid = ?", "tti", owner, until, job->rowid);
+    if (rc == OMR_OK)
+        rc = store_commit(db, err);
+    if (rc != OMR_OK) {
+        store_rollback(db);
+        *found = 0;
+    }
+    return rc;
+}
+
+int store_next_text_job(omr_db *db, long long after, int shard, int n_shards, const char *owner, int lease_seconds,
+                        store_text_job *job, int *found, omr_error *err) {
+    assert(owner && *owner && lease_seconds > 0);
     memset(job, 0, sizeof *job);
     *found = 0;
     if (n_shards < 1)
         n_shards = 1;
-    sql_stmt *st;
-    int rc = sql_prepare(db, &st, err,
-                     "SELECT t.rowid, t.return_id, t.field, ifnull(t.crop_path, ''), r.template, r.code "
-                     "FROM texts t JOIN returns r ON r.id = t.return_id WHERE t.status = 'pending_ocr' "
-                     "AND t.rowid > ? AND t.rowid % ? = ? ORDER BY t.rowid LIMIT 1",
-                     "iii", after, (long long)n_shards, (long long)shard);
-    if (rc != OMR_OK)
-        return rc;
-    int step = sql_step(st);
-    if (step == SQL_ROW) {
-        *found = 1;
-        job->rowid = sql_int(st, 0);
-        job->return_id = sql_int(st, 1);
-        snprintf(job->field, sizeof job->field, "%s", sql_text(st, 2));
-        snprintf(job->crop_path, sizeof job->crop_path, "%s", sql_text(st, 3));
-        snprintf(job->template_id, sizeof job->template_id, "%s", sql_text(st, 4));
-        snprintf(job->code, sizeof job->code, "%s", sql_text(st, 5));
-    }
-    sql_finalize(st);
-    if (step != SQL_ROW && step != SQL_DONE)
-        return sql_fail(db, err, "cannot read the OCR queue");
-    return OMR_OK;
+    return claim_text_job(db, after, shard, n_shards, owner, lease_seconds, job, found, err);
 }
 
 static int finish_text_body(omr_db *db, const store_text_job *job, const char *text, double confidence,
                             int needs_review, const char *reason, omr_error *err) {
     sql_stmt *st;
     int rc = sql_prepare(db, &st, err,
-                     "UPDATE texts SET text = ?1, machine_text = ?1, confidence = ?2, status = ?3 "
-                     "WHERE rowid = ?4 AND status = 'pending_ocr'",
+                     "UPDATE texts SET text = ?1, machine_text = ?1, confidence = ?2, status = ?3, "
+                     "ocr_owner = NULL, ocr_until = NULL WHERE rowid = ?4 AND status = 'pending_ocr'",
                      "tdti", text, confidence, needs_review ? "review" : "ok", job->rowid);
     if (rc == OMR_OK)
         rc = sql_run_prepared(db, st, err, "cannot write an OCR result");

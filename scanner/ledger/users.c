@@ -33,7 +33,7 @@ static const char users_schema[] =
     "CREATE INDEX IF NOT EXISTS review_login_attempts_at ON review_login_attempts(at);\n"
     "CREATE INDEX IF NOT EXISTS review_login_attempts_who ON review_login_attempts(address, operator);\n";
 
-int users_open(omr_db *db, omr_error *err) { return sql_exec(db, users_schema, err); }
+int users_open(omr_db *db, omr_error *err) { return sql_exec_schema(db, users_schema, err); }
 
 int users_save(omr_db *db, const char *name, const char *hash, const char *role, const char *now,
                int *replaced, omr_error *err) {

@@ -59,6 +59,7 @@
 #include <sys/socket.h>
 
 #include "review/review.h"
+#include "review/review_events.h"
 #include "review/review_users.h"
 #include "ledger/store.h"
 
@@ -69,6 +70,7 @@ struct review_server {
     struct MHD_Daemon *daemon;
     omr_db *db;
     review_queue *queue;
+    review_events *events;       /* /api/events: the queue's change feed */
     pthread_mutex_t lock;
     char **roots;
     size_t n_roots;
@@ -96,6 +98,7 @@ typedef struct {
     char *body;
     size_t len;
     int too_big;
+    time_t events_deadline; /* /api/events: when its wait runs out (0: not begun) */
 } request_body;
 
 /* A connection as the reaper sees it: its socket, when the request it waits
@@ -535,7 +538,7 @@ static enum MHD_Result handle_change(review_server *s, struct MHD_Connection *c,
     return respond_error(c, MHD_HTTP_NOT_FOUND, "no such action");
 }
 
-static enum MHD_Result handle_get(review_server *s, struct MHD_Connection *c, const char *url) {
+static enum MHD_Result handle_get(review_server *s, struct MHD_Connection *c, const char *url, request_body *b) {
     if (strcmp(url, "/") == 0 || strcmp(url, "/index.html") == 0 || strcmp(url, "/summary") == 0)
         return respond(c, MHD_HTTP_OK, "text/html; charset=utf-8", review_page_html, strlen(review_page_html), NULL, 0);
     if (strcmp(url, "/app.js") == 0)
@@ -566,6 +569,16 @@ static enum MHD_Result handle_get(review_server *s, struct MHD_Connection *c, co
         enum MHD_Result r = respond_json(c, MHD_HTTP_OK, js);
         free(js);
         json_decref(o);
+        return r;
+    }
+    if (strcmp(url, "/api/events") == 0) { /* a long poll: suspended until the queue changes */
+        pthread_mutex_unlock(&s->lock);
+        const char *since = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
+        char *js = NULL;
+        if (review_events_poll(s->events, c, since && *since ? atoll(since) : -1, &b->events_deadline, &js))
+            return MHD_YES; /* suspended; called again when resumed */
+        enum MHD_Result r = js ? respond_json(c, MHD_HTTP_OK, js) : respond_error(c, 500, "out of memory");
+        free(js);
         return r;
     }
     if (strcmp(url, "/api/summary") == 0) {
@@ -763,7 +776,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     }
     watch_answering(s, c, 1);
     if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
-        return handle_get(s, c, url);
+        return handle_get(s, c, url, b);
     if (strcmp(method, "POST") == 0)
         return handle_post(s, c, url, b);
     return respond_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and POST");
@@ -829,8 +842,10 @@ void review_server_stop(review_server *s) {
         pthread_mutex_unlock(&s->watch_lock);
         pthread_join(s->reaper, NULL);
     }
+    review_events_stop(s->events); /* answers the waiting pages first */
     if (s->daemon)
         MHD_stop_daemon(s->daemon);
+    review_events_free(s->events);
     review_queue_free(s->queue);
     if (s->db)
         store_close(s->db);
@@ -900,7 +915,8 @@ int review_server_start(const review_options *o, review_server **out, omr_error 
     s->idle_seconds = o->session_idle_seconds > 0 ? o->session_idle_seconds : REVIEW_DEFAULT_SESSION_IDLE;
     s->max_seconds = o->session_max_seconds > 0 ? o->session_max_seconds : REVIEW_DEFAULT_SESSION_MAX;
     if (store_open(o->db_path, &s->db, err) != OMR_OK ||
-        review_queue_new(s->db, o->lease_seconds, o->out_dir, &s->queue, err) != OMR_OK) {
+        review_queue_new(s->db, o->lease_seconds, o->out_dir, &s->queue, err) != OMR_OK ||
+        review_events_start(o->db_path, &s->events, err) != OMR_OK) {
         freeaddrinfo(ai);
         review_server_stop(s);
         return OMR_ERR_IO;
@@ -926,7 +942,7 @@ int review_server_start(const review_options *o, review_server **out, omr_error 
         if (root)
             s->roots[s->n_roots++] = root;
     }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY | MHD_ALLOW_SUSPEND_RESUME;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     /* each connection is a file descriptor: keep room for the ledger, images

@@ -293,6 +293,9 @@ async function main() {
     let sawXss = false;
     let undoChecked = false;
     let sawCrop = false, cropFailures = 0, sawDuplicate = false, sawForeign = false;
+    // the page listens for queue changes (one long poll on /api/events)
+    await page.waitForFunction(() => document.body.dataset.queueVersion, null, { timeout: 15000 });
+    const versionBefore = await page.evaluate(() => document.body.dataset.queueVersion);
     const started = Date.now();
     for (let n = 0; n < 400; n++) {
       const id = await currentId(page);
@@ -427,6 +430,9 @@ async function main() {
     console.log(`# ${decided} items decided in ${seconds.toFixed(1)} s with the keyboard`);
     check('the operator resolved at least ' + MIN_ITEMS + ' items with the keyboard alone', decided >= MIN_ITEMS, decided + ' decided');
     check('the queue is empty at the end', await page.isVisible('#done'));
+    const heard = await page.waitForFunction((b) => document.body.dataset.queueVersion !== b, versionBefore, { timeout: 5000 })
+      .then(() => true, () => false);
+    check('the page heard the queue change through /api/events', heard, 'version ' + versionBefore);
     check('the comment with markup came up', sawXss);
     check('every comment crop is shown (the --out folder is served besides --store)', sawCrop && cropFailures === 0, cropFailures + ' broken');
     check('the duplicate return came up', sawDuplicate);

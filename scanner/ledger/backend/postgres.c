@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/select.h>
 
 enum { OID_BOOL = 16, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23, OID_OID = 26, OID_FLOAT4 = 700,
        OID_FLOAT8 = 701, OID_NUMERIC = 1700 };
@@ -377,3 +378,41 @@ long long pg_last_id(pg_db *c) {
 int pg_changes(pg_db *c) { return c->changes; }
 
 int pg_in_transaction(pg_db *c) { return PQtransactionStatus(c->conn) != PQTRANS_IDLE; }
+
+int pg_listen(pg_db *c, const char *channel, omr_error *err) {
+    for (const char *p = channel; *p; p++)
+        assert((*p >= 'a' && *p <= 'z') || *p == '_');
+    char sql[96];
+    snprintf(sql, sizeof sql, "LISTEN %.60s", channel);
+    return pg_exec(c, sql, err);
+}
+
+/* Takes every notification libpq has read: how many there were. */
+static int take_notifies(pg_db *c) {
+    int n = 0;
+    for (PGnotify *note; (note = PQnotifies(c->conn)) != NULL; n++)
+        PQfreemem(note);
+    return n;
+}
+
+int pg_wait_notify(pg_db *c, int timeout_ms, omr_error *err) {
+    if (take_notifies(c))
+        return 1;
+    int fd = PQsocket(c->conn);
+    if (fd < 0 || PQstatus(c->conn) != CONNECTION_OK) {
+        set_message(c, PQerrorMessage(c->conn));
+        return pg_fail(c, err, "listening for changes");
+    }
+    fd_set in;
+    FD_ZERO(&in);
+    FD_SET(fd, &in);
+    struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
+    int ready = select(fd + 1, &in, NULL, NULL, &tv);
+    if (ready < 0)
+        return 0; /* a signal: the caller waits again */
+    if (ready > 0 && !PQconsumeInput(c->conn)) {
+        set_message(c, PQerrorMessage(c->conn));
+        return pg_fail(c, err, "listening for changes");
+    }
+    return take_notifies(c) > 0;
+}

@@ -48,6 +48,13 @@ long long pg_int(pg_stmt *st, int col);
 double pg_double(pg_stmt *st, int col);
 json_t *pg_json(pg_stmt *st, int col);
 
+/* LISTEN on `channel` (a plain identifier). */
+int pg_listen(pg_db *c, const char *channel, omr_error *err);
+/* Waits up to timeout_ms for notifications (select on the connection's
+ * socket) and takes them all: 1 when one came, 0 when none, OMR_ERR_IO when
+ * the connection is lost. */
+int pg_wait_notify(pg_db *c, int timeout_ms, omr_error *err);
+
 long long pg_last_id(pg_db *c);
 int pg_changes(pg_db *c);
 int pg_in_transaction(pg_db *c);

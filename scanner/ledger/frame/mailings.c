@@ -41,7 +41,7 @@ int mailing_wave_parse(const char *name) {
     return 0;
 }
 
-int mailings_open(omr_db *db, omr_error *err) { return sql_exec(db, mailings_schema_sql, err); }
+int mailings_open(omr_db *db, omr_error *err) { return sql_exec_schema(db, mailings_schema_sql, err); }
 
 static int read_strings(sql_stmt *st, omr_db *db, frame_strings *out, omr_error *err) {
     int step;

@@ -3,7 +3,7 @@
 // text (textContent, value), never as HTML.
 'use strict';
 
-const state = { me: null, item: null, skip: [], busy: false, renewTimer: null, multi: new Set() };
+const state = { me: null, item: null, skip: [], busy: false, renewTimer: null, multi: new Set(), version: -1, listening: false };
 
 const $ = (id) => document.getElementById(id);
 function text(id, s) { $(id).textContent = s == null ? '' : String(s); }
@@ -156,6 +156,37 @@ function signedIn(me) {
   text('who', me.operator + (me.role === 'supervisor' ? t('supervisor') : ''));
   show('nav-summary', me.role === 'supervisor');
   route();
+  listen();
+}
+
+// ---- hearing the queue change -------------------------------------------
+// One long poll at a time: /api/events answers when the review queue changed
+// on any station sharing the ledger (or after 20 s with the same version).
+// Only then does the page count again, fetch the summary, or ask for an item
+// while nothing was waiting; it never polls the whole queue.
+
+function pause(ms) { return new Promise((resolve) => setTimeout(resolve, ms)); }
+
+async function listen() {
+  if (state.listening) return;
+  state.listening = true;
+  while (state.me) {
+    let r;
+    try { r = await api('GET', '/api/events?since=' + state.version); } catch (e) { r = null; }
+    if (!state.me) break;
+    if (!r || !r.ok) { await pause(3000); continue; }
+    const changed = state.version >= 0 && r.data.version !== state.version;
+    state.version = r.data.version;
+    document.body.dataset.queueVersion = String(r.data.version);
+    if (changed) queueChanged(r.data);
+  }
+  state.listening = false;
+}
+
+function queueChanged(d) {
+  if (state.item) text('waiting', t('item.waiting', d.waiting));
+  if (!$('summary').hidden) loadSummary();
+  else if (!state.item && !state.busy) next();
 }
 
 function route() {
@@ -338,8 +369,10 @@ async function decide(choice, value, extra) {
   const r = await api('POST', '/api/decide', body);
   state.busy = false;
   if (!r.ok) {
-    text('item-error', r.data.error || t('err.saved'));
-    if (r.status === 409) setTimeout(next, 1500);
+    const message = r.data.error || t('err.saved');
+    text('item-error', message);
+    // taken or decided meanwhile: the next item now (the queue has changed)
+    if (r.status === 409) { await next(); text(state.item ? 'item-error' : 'status', message); }
     return;
   }
   await next();
@@ -378,7 +411,7 @@ for (const ev of ['keydown', 'mousemove', 'mousedown', 'input']) {
 async function renew() {
   if (!state.item || Date.now() - lastActivity > 8 * 60000) return;
   const r = await api('POST', '/api/renew', { item: state.item.id });
-  if (r.status === 409) { text('item-error', r.data.error); setTimeout(next, 1500); }
+  if (r.status === 409) { await next(); text(state.item ? 'item-error' : 'status', r.data.error); }
 }
 
 function valueForKey(key) {
