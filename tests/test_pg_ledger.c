@@ -735,3 +735,38 @@ Test(pg_ledger, each_comment_is_ocred_once_across_stations) {
     ledger_uri(uri, sizeof uri);
     ocr_claim_rules(uri);
 }
+
+/* ---- stations starting at once make the tables once ---------------------- */
+
+enum { STARTING = 6 };
+
+static void *start_station(void *arg) {
+    const char *uri = arg;
+    omr_db *db = NULL;
+    omr_error err = {0};
+    int rc = store_open(uri, &db, &err);
+    if (rc == OMR_OK)
+        rc = review_open(db, &err);
+    store_close(db);
+    return rc == OMR_OK ? NULL : strdup(err.message);
+}
+
+Test(pg_ledger, stations_starting_at_once_make_the_tables_under_the_write_lock) {
+    char uri[512];
+    ledger_uri(uri, sizeof uri);
+    pthread_t t[STARTING];
+    for (int i = 0; i < STARTING; i++)
+        cr_assert_eq(pthread_create(&t[i], NULL, start_station, uri), 0);
+    for (int i = 0; i < STARTING; i++) {
+        char *failed = NULL;
+        pthread_join(t[i], (void **)&failed);
+        cr_assert_null(failed, "station %d could not open the new ledger: %s", i, failed);
+    }
+    omr_db *db = NULL;
+    omr_error err;
+    cr_assert_eq(store_open(uri, &db, &err), OMR_OK, "%s", err.message);
+    char version[16];
+    cr_assert_eq(store_get_meta(db, "schema_version", version, sizeof version, &err), OMR_OK, "%s", err.message);
+    cr_assert_str_eq(version, "3");
+    store_close(db);
+}
