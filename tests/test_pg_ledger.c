@@ -611,7 +611,7 @@ enum { OCR_COMMENTS = 24, OCR_STATIONS = 3 };
 
 typedef struct {
     const char *path;
-    char owner[32];
+    char owner[48];
     int claims[OCR_COMMENTS * 4 + 64]; /* by rowid */
     int done;
 } ocr_station;
