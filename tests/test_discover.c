@@ -431,3 +431,41 @@ Test(discover, digits_printed_inside_boxes_are_boxes_read_as_labels_and_grouped_
     free(blank);
     rm_rf(dir);
 }
+
+/* AMC's number grids on a light 1-bit scan: the digit boxes' thin outlines
+ * are broken in places (white specks across them), so the paper inside a
+ * box runs out through a gap, while thickening the ink to close the gaps
+ * would join the digit to the box as well. Every box is still found, as a
+ * box with print inside, and nothing else is. */
+Test(discover, digit_boxes_with_broken_1bit_outlines_are_found) {
+    char *dir = test_tempdir();
+    cairo_surface_t *surface;
+    cairo_t *cr = page_start(&surface);
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, 3.4);
+    cairo_move_to(cr, 20, 30);
+    cairo_show_text(cr, "Your number");
+    cairo_set_font_size(cr, 2.7);
+    for (int c = 0; c < 2; c++)
+        for (int v = 0; v < 10; v++) {
+            char d[2] = {(char)('0' + v), 0};
+            digit_box(cr, 40 + 7.5 * c, 36 + 6.5 * v, 4.0, d);
+        }
+    char *blank = page_finish(cr, surface, dir, "digits1bit.png", 1, 90000);
+    discover_result r;
+    omr_error err = {0};
+    cr_assert_eq(discover_blank(blank, &r, &err), OMR_OK, "%s", err.message);
+    const discover_page *pg = &r.pages[0];
+    int found = 0;
+    for (int c = 0; c < 2; c++)
+        for (int v = 0; v < 10; v++) {
+            const discover_box *b = box_near(pg, 40 + 7.5 * c, 36 + 6.5 * v);
+            found += b != NULL;
+            cr_assert(!b || b->print_inside, "the digit %d of column %d is print inside its box", v, c + 1);
+        }
+    cr_assert_eq(found, 20, "the 20 digit boxes with broken outlines: %d found", found);
+    cr_assert_eq(pg->n_boxes, 20, "nothing else taken as a box: %zu", pg->n_boxes);
+    discover_result_free(&r);
+    free(blank);
+    rm_rf(dir);
+}
