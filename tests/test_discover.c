@@ -469,3 +469,69 @@ Test(discover, digit_boxes_with_broken_1bit_outlines_are_found) {
     free(blank);
     rm_rf(dir);
 }
+
+/* A census-like list: each option's words, then a dotted (or solid) leader
+ * line running to its box, the boxes one under another with the question
+ * printed above. Each box's label is the words at the far end of its
+ * leader, the question's text the line above (not the first option's
+ * words), and the three boxes are one question: a list of options, not a
+ * column of an ID grid. */
+Test(discover, labels_behind_leader_lines_and_the_question_above_them) {
+    char *dir = test_tempdir();
+    cairo_surface_t *surface;
+    cairo_t *cr = page_start(&surface);
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, 3.4);
+    const char *options[3] = {"Rented", "Owned", "Other"};
+    const double b = 4.4;
+    cairo_set_line_width(cr, 0.25);
+    for (int q = 0; q < 2; q++) {
+        double y = 40 + 40 * q;
+        cairo_move_to(cr, 20, y);
+        cairo_show_text(cr, q ? "Who owns the house?" : "How is the flat held?");
+        for (int o = 0; o < 3; o++) {
+            double row = y + 8 + 8 * o, mid = row + b / 2;
+            cairo_text_extents_t e;
+            cairo_text_extents(cr, options[o], &e);
+            cairo_move_to(cr, 26, mid + e.height / 2);
+            cairo_show_text(cr, options[o]);
+            if (q == 0) { /* dotted */
+                for (double x = 26 + e.x_advance + 2; x < 118.5; x += 1.2) {
+                    cairo_new_path(cr);
+                    cairo_arc(cr, x, mid + 1.0, 0.22, 0, 2 * M_PI); /* on the words' baseline */
+                    cairo_fill(cr);
+                }
+            } else { /* a solid rule into the box's middle */
+                cairo_rectangle(cr, 26 + e.x_advance + 2, mid - 0.12, 120 - (26 + e.x_advance + 2), 0.24);
+                cairo_fill(cr);
+            }
+            cairo_rectangle(cr, 120 + 0.125, row + 0.125, b - 0.25, b - 0.25);
+            cairo_stroke(cr);
+        }
+    }
+    char *blank = page_finish(cr, surface, dir, "leaders.png", 1, 0);
+    discover_result r;
+    omr_error err = {0};
+    cr_assert_eq(discover_blank(blank, &r, &err), OMR_OK, "%s", err.message);
+    cr_assert(r.labels_read, "Tesseract (swe+eng) is installed where the tests run");
+    const discover_page *pg = &r.pages[0];
+    cr_assert_eq(pg->n_boxes, 6);
+    for (int q = 0; q < 2; q++) {
+        int question = -1;
+        for (int o = 0; o < 3; o++) {
+            const discover_box *b1 = box_near(pg, 120, 40 + 40 * q + 8 + 8 * o);
+            cr_assert_not_null(b1);
+            cr_assert_str_eq(b1->label, options[o], "the words behind the %s leader: \"%s\"", q ? "solid" : "dotted",
+                             b1->label);
+            if (o == 0)
+                question = b1->question;
+            cr_assert_eq(b1->question, question, "the three options are one question");
+        }
+        cr_assert(!pg->question_column[question], "a list of options, not a column of an ID grid");
+        cr_assert_not_null(strstr(pg->question_text[question].text, q ? "owns the house" : "flat held"),
+                           "the question above the list: \"%s\"", pg->question_text[question].text);
+    }
+    discover_result_free(&r);
+    free(blank);
+    rm_rf(dir);
+}
