@@ -535,3 +535,54 @@ Test(discover, labels_behind_leader_lines_and_the_question_above_them) {
     free(blank);
     rm_rf(dir);
 }
+
+/* An answer sheet's scale grid under bold one-letter column heads (A to E):
+ * a lone bold letter is what Tesseract passes over most, read as a line
+ * of heads it is read. Every box of the grid takes its column's letter. */
+Test(discover, bold_one_letter_column_heads_label_every_row) {
+    char *dir = test_tempdir();
+    cairo_surface_t *surface;
+    cairo_t *cr = page_start(&surface);
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+    cairo_set_font_size(cr, 2.9);
+    const char *heads = "ABCDE";
+    for (int i = 0; i < 5; i++) {
+        char h[2] = {heads[i], 0};
+        cairo_text_extents_t e;
+        cairo_text_extents(cr, h, &e);
+        cairo_move_to(cr, 60 + 8 * i + 2.2 - e.x_bearing - e.width / 2, 46);
+        cairo_show_text(cr, h);
+    }
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_line_width(cr, 0.25);
+    for (int r = 0; r < 4; r++) {
+        char n[4];
+        snprintf(n, sizeof n, "%d", r + 1);
+        cairo_move_to(cr, 45, 50 + 7 * r + 3.2);
+        cairo_show_text(cr, n);
+        for (int i = 0; i < 5; i++) {
+            cairo_new_path(cr);
+            cairo_arc(cr, 60 + 8 * i + 2.2, 50 + 7 * r + 2.2, 2.2 - 0.125, 0, 2 * M_PI);
+            cairo_stroke(cr);
+        }
+    }
+    char *blank = page_finish(cr, surface, dir, "heads.png", 0, 0);
+    discover_result r;
+    omr_error err = {0};
+    cr_assert_eq(discover_blank(blank, &r, &err), OMR_OK, "%s", err.message);
+    cr_assert(r.labels_read, "Tesseract (swe+eng) is installed where the tests run");
+    const discover_page *pg = &r.pages[0];
+    cr_assert_eq(pg->n_boxes, 20);
+    for (int row = 0; row < 4; row++)
+        for (int i = 0; i < 5; i++) {
+            const discover_box *b = box_near(pg, 60 + 8 * i, 50 + 7 * row);
+            cr_assert_not_null(b);
+            cr_assert(pg->question_scale[b->question], "a row of the grid");
+            char h[2] = {heads[i], 0};
+            cr_assert_str_eq(b->label, h, "row %d, column %d: the head \"%s\", read \"%s\"", row + 1, i + 1, h,
+                             b->label);
+        }
+    discover_result_free(&r);
+    free(blank);
+    rm_rf(dir);
+}

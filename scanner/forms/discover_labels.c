@@ -120,6 +120,45 @@ static void clear_rules(omr_image *im, int level) {
     }
 }
 
+/* The paper made white: a scan's grey paper, its noise and the faint edge
+ * of a rule cleared from the cut would stand out against the white margin
+ * round it as a frame and streaks, which Tesseract takes for print (and
+ * then drops a lone letter beside them as speckle). */
+static void whiten(omr_image *im, int level) {
+    for (int y = 0; y < im->height; y++)
+        for (int x = 0; x < im->width; x++)
+            if (im->pixels[(size_t)y * im->stride + x] >= level)
+                im->pixels[(size_t)y * im->stride + x] = 255;
+}
+
+/* The cut scaled to px_per_mm, on a white margin, read as one block. */
+static void read_at(ocr_engine *engine, const omr_image *cut, double s, double px_per_mm, char **text,
+                    double *confidence) {
+    *text = NULL;
+    *confidence = 0;
+    omr_image *big = cvw_resize(cut, px_per_mm / s);
+    if (!big)
+        return;
+    int m = (int)(OCR_MARGIN_MM * px_per_mm);
+    omr_image *page = omr_image_new(big->width + 2 * m, big->height + 2 * m, px_per_mm * 25.4, 255);
+    if (page) {
+        for (int y = 0; y < big->height; y++)
+            memcpy(page->pixels + (size_t)(y + m) * page->stride + m, big->pixels + (size_t)y * big->stride,
+                   (size_t)big->width);
+        omr_error err = {0};
+        char *got = NULL;
+        double conf = 0;
+        if (ocr_read(engine, page, &got, &conf, &err) == OMR_OK && got && *got) {
+            *text = got;
+            *confidence = conf < 0 ? 0 : conf;
+        } else {
+            free(got);
+        }
+    }
+    omr_image_free(page);
+    omr_image_free(big);
+}
+
 void discover_ocr_rect(ocr_engine *engine, const omr_image *img, double s, omr_rect r, int inside_box,
                        char **text, double *confidence) {
     *text = NULL;
@@ -151,28 +190,9 @@ void discover_ocr_rect(ocr_engine *engine, const omr_image *img, double s, omr_r
         omr_image_free(cut);
         return;
     }
-    omr_image *big = cvw_resize(cut, OCR_PX_PER_MM / s);
+    whiten(cut, 160);
+    read_at(engine, cut, s, OCR_PX_PER_MM, text, confidence);
     omr_image_free(cut);
-    if (!big)
-        return;
-    int m = (int)(OCR_MARGIN_MM * OCR_PX_PER_MM);
-    omr_image *page = omr_image_new(big->width + 2 * m, big->height + 2 * m, OCR_PX_PER_MM * 25.4, 255);
-    if (page) {
-        for (int y = 0; y < big->height; y++)
-            memcpy(page->pixels + (size_t)(y + m) * page->stride + m, big->pixels + (size_t)y * big->stride,
-                   (size_t)big->width);
-        omr_error err = {0};
-        char *got = NULL;
-        double conf = 0;
-        if (ocr_read(engine, page, &got, &conf, &err) == OMR_OK && got && *got) {
-            *text = got;
-            *confidence = conf < 0 ? 0 : conf;
-        } else {
-            free(got);
-        }
-    }
-    omr_image_free(page);
-    omr_image_free(big);
 }
 
 /* 1 when `c` (a byte of UTF-8) ends a label at either side: white space,
@@ -207,6 +227,11 @@ static void tidy(char *text, int inside) {
     while (*p && (k = (size_t)edge_junk(p, inside)) > 0)
         p += k;
     memmove(text, p, strlen(p) + 1);
+    /* one letter whose capital and small shapes are alike (C c, O o, S s,
+     * V v, W w, X x, Z z) comes back from Tesseract as both: "Cc" */
+    if (strlen(text) == 2 && text[0] >= 'A' && text[0] <= 'Z' && text[1] == (text[0] | 0x20) &&
+        strchr("COSVWXZ", text[0]))
+        text[1] = 0;
     int alnum = inside && *text;
     for (const unsigned char *c = (const unsigned char *)text; *c && !alnum; c++)
         alnum = (*c >= '0' && *c <= '9') || ((*c | 0x20) >= 'a' && (*c | 0x20) <= 'z') || *c >= 0xC3;
@@ -390,6 +415,55 @@ static const discover_box *first_box(const discover_page *pg, int q, double *rig
     return first;
 }
 
+/* The heads over a scale grid's top row q read as one line: when it holds
+ * one word per box, each box's label is the word over it. */
+static void heads_in_one_line(ocr_engine *engine, const omr_image *img, double s, discover_page *pg, int q) {
+    if (!pg->question_scale[q])
+        return;
+    discover_box *row[64];
+    int n = 0;
+    for (size_t i = 0; i < pg->n_boxes; i++) {
+        discover_box *b = &pg->boxes[i];
+        if (b->question != q)
+            continue;
+        for (size_t j = 0; j < pg->n_boxes; j++) { /* a box of the grid right over it: not the top row */
+            const discover_box *o = &pg->boxes[j];
+            if (o->question >= 0 && o->question != q && pg->question_scale[o->question] &&
+                fabs(o->rect.x - b->rect.x) < 1 && o->rect.y < b->rect.y && b->rect.y - o->rect.y < 20)
+                return;
+        }
+        if (b->label[0] || n == 64)
+            return;
+        row[n++] = b;
+    }
+    if (n < 2)
+        return;
+    double half = 15;
+    for (int k = 1; k < n; k++)
+        half = fmin(half, (row[k]->rect.x - row[k - 1]->rect.x) / 2);
+    double x0 = row[0]->rect.x + row[0]->rect.w / 2 - half, x1 = row[n - 1]->rect.x + row[n - 1]->rect.w / 2 + half;
+    double top = row[0]->rect.y;
+    char *text = NULL;
+    double conf = 0;
+    discover_ocr_rect(engine, img, s, (omr_rect){x0, top - 9.5, x1 - x0, 7.5}, 0, &text, &conf);
+    int words = 0;
+    for (char *p = text; p && *p; p++)
+        words += *p != ' ' && (p == text || p[-1] == ' ');
+    if (words == n) {
+        char *save = NULL, *w = strtok_r(text, " ", &save);
+        for (int k = 0; k < n && w; k++, w = strtok_r(NULL, " ", &save)) {
+            char *one = strdup(w);
+            tidy(one, 0);
+            if (one && *one) {
+                snprintf(row[k]->label, sizeof row[k]->label, "%s", one);
+                row[k]->label_conf = (int)lround(conf);
+            }
+            free(one);
+        }
+    }
+    free(text);
+}
+
 int discover_read_question_texts(ocr_engine *engine, const omr_image *img, double s, discover_page *pg,
                                  omr_error *err) {
     pg->question_text = calloc((size_t)(pg->n_questions > 0 ? pg->n_questions : 1), sizeof *pg->question_text);
@@ -456,7 +530,13 @@ int discover_read_question_texts(ocr_engine *engine, const omr_image *img, doubl
         keep(pg->question_text[q].text, sizeof pg->question_text[q].text, text);
         pg->question_text[q].conf = text ? (int)lround(conf) : 0;
     }
-    /* column heads of a scale grid: over the grid's top box of each column */
+    /* column heads of a scale grid: first the whole row of heads over the
+     * grid's top row at once (Tesseract reads a lone letter poorly, a line
+     * "A B C D E" well, and one read costs less than five); when it reads
+     * one word per column, each is its column's head */
+    for (int q = 0; pg->question_scale && q < pg->n_questions; q++)
+        heads_in_one_line(engine, img, s, pg, q);
+    /* the others over the grid's top box of each column */
     for (size_t i = 0; pg->question_scale && i < pg->n_boxes; i++) {
         discover_box *b = &pg->boxes[i];
         if (b->label[0] || b->question < 0 || !pg->question_scale[b->question])
