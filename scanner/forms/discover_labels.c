@@ -20,7 +20,12 @@
  *     previous box or 100 mm), else the line above its first box (for
  *     boxes labelled at their left, the line above the first label); a column
  *     of a grid: the text left of or above the grid, and which column;
- *   - a scale grid's boxes: the column head over the grid's top box.
+ *   - a scale grid's boxes: the column heads over the grid's top row, read
+ *     as one line (a lone bold letter is what Tesseract passes over most;
+ *     "A B C D E" it reads) when that gives one word per column, else the
+ *     head over each column's top box.
+ * Every cut's paper is made white first (a grey paper against the white
+ * margin would frame the print).
  */
 #include "forms/discover_labels.h"
 
