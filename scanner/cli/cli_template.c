@@ -127,6 +127,20 @@ int cmd_template_new(int argc, char **argv) {
         reference_name(from[i], out, names[i], sizeof names[i]);
         references[i] = names[i];
     }
+    /* nothing to ask about: no box and no field on any page. Such a draft
+     * would not pass `template check`, so none is written */
+    size_t found = 0;
+    for (size_t p = 0; p < r.n_pages; p++)
+        found += r.pages[p].n_boxes + r.pages[p].n_fields;
+    if (found == 0) {
+        fprintf(stderr,
+                "omr template new: no check box, bubble or text field found on %s%s; no template written. "
+                "If it is a scan, scan the blank again in grey at 300 dpi (thin outlines of a 1-bit or "
+                "200-dpi scan break apart), or add the boxes by hand to a template\n",
+                from[0], n_from > 1 ? " ..." : "");
+        discover_result_free(&r);
+        return EXIT_USAGE;
+    }
     /* the one atomic file (base/files.h): a half-written template never
      * stands under the final name */
     omr_atomic_file file;
