@@ -556,7 +556,7 @@ Test(discover, bold_one_letter_column_heads_label_every_row) {
     cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
     cairo_set_line_width(cr, 0.25);
     for (int r = 0; r < 4; r++) {
-        char n[4];
+        char n[16];
         snprintf(n, sizeof n, "%d", r + 1);
         cairo_move_to(cr, 45, 50 + 7 * r + 3.2);
         cairo_show_text(cr, n);
