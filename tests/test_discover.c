@@ -586,3 +586,36 @@ Test(discover, bold_one_letter_column_heads_label_every_row) {
     free(blank);
     rm_rf(dir);
 }
+
+/* An exam sheet's corner marks are long bars (24 x 2 mm), and the blank was
+ * scanned 2 degrees askew: a bar then fills only about 70% of its bounding
+ * box, but is solid within its own outline. All four are taken as marks. */
+Test(discover, long_bar_marks_on_a_skewed_scan) {
+    char *dir = test_tempdir();
+    cairo_surface_t *surface;
+    cairo_t *cr = page_start(&surface);
+    cairo_translate(cr, 105, 148.5);
+    cairo_rotate(cr, 2.0 * M_PI / 180);
+    cairo_translate(cr, -105, -148.5);
+    const double bars[4][2] = {{30, 12}, {180, 12}, {30, 285}, {180, 285}};
+    for (int k = 0; k < 4; k++)
+        cairo_rectangle(cr, bars[k][0] - 12, bars[k][1] - 1, 24, 2);
+    cairo_fill(cr);
+    cairo_identity_matrix(cr); /* the boxes straight: only the bars are in question here */
+    cairo_scale(cr, S, S);
+    cairo_set_line_width(cr, 0.25);
+    for (int i = 0; i < 4; i++) /* something to ask about */
+        cairo_rectangle(cr, 60 + 12 * i + 0.125, 100.125, 4.25, 4.25);
+    cairo_stroke(cr);
+    char *blank = page_finish(cr, surface, dir, "bars.png", 1, 0);
+    discover_result r;
+    omr_error err = {0};
+    cr_assert_eq(discover_blank(blank, &r, &err), OMR_OK, "%s", err.message);
+    const discover_page *pg = &r.pages[0];
+    for (int k = 0; k < 4; k++)
+        cr_assert(pg->has_mark[k], "the skewed long bar in corner %d taken as a mark", k + 1);
+    cr_assert_eq(pg->n_boxes, 4, "the four boxes, and no bar taken as a box: %zu", pg->n_boxes);
+    discover_result_free(&r);
+    free(blank);
+    rm_rf(dir);
+}

@@ -385,7 +385,10 @@ static int mark_like(const cvw_shape *c, double s) {
             return 1;
         if (big >= 5 && big / small < 1.4 && fill > 0.08 && fill < 0.5 && c->vertices <= 8) /* L-bar */
             return 1;
-        if (big >= 8 && big / small >= 3 && small <= 6 && fill > 0.8) /* long bar */
+        /* long bar: solid within its own outline (not its bounding box: a bar
+         * skewed by 2 degrees fills only 70% of that), a rectangle's corners */
+        if (big >= 8 && big / small >= 3 && small <= 6 && c->area > 0 && c->ink / c->area > 0.85 &&
+            c->vertices <= 6)
             return 1;
         return 0;
     }
