@@ -9,6 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "pages/encode.h"
 
 static const char *omr_bin(void) {
     const char *bin = getenv("OMR_BIN");
@@ -63,4 +67,32 @@ Test(cli, every_command_answers_help_with_its_own_usage) {
 Test(cli, an_unknown_command_is_a_usage_error) {
     char out[8192];
     cr_assert_eq(run("no-such-command", out, sizeof out), 2);
+}
+
+/* `template new` on a blank where nothing can be found (a page with no box,
+ * bubble or frame) writes no draft (one with no questions would not pass
+ * `template check`) and says why and what to do, with exit status 2. */
+Test(cli, template_new_without_any_box_writes_no_draft_and_says_why) {
+    char *dir = test_tempdir();
+    char png[600], cfg[600], cmd[1400], out[2048];
+    snprintf(png, sizeof png, "%s/empty.png", dir);
+    snprintf(cfg, sizeof cfg, "%s/empty.cfg", dir);
+    omr_image *page = omr_image_new(827, 1169, 100, 255); /* A4 at 100 dpi, nothing printed */
+    cr_assert_not_null(page);
+    for (int x = 100; x < 700; x++) /* a rule: ink, but no box */
+        page->pixels[(size_t)300 * page->stride + x] = 0;
+    omr_error err = {0};
+    cr_assert_eq(encode_png(page, png, &err), OMR_OK, "%s", err.message);
+    omr_image_free(page);
+    snprintf(cmd, sizeof cmd, "%s template new --from %s --out %s 2>&1", omr_bin(), png, cfg);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = 0;
+    int status = pclose(p);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 2, "exit status 2: %s", out);
+    cr_assert_not_null(strstr(out, "no check box, bubble or text field found"), "%s", out);
+    cr_assert_not_null(strstr(out, "300 dpi"), "says what to do: %s", out);
+    cr_assert_eq(access(cfg, F_OK), -1, "no draft written");
+    rm_rf(dir);
 }

@@ -431,3 +431,191 @@ Test(discover, digits_printed_inside_boxes_are_boxes_read_as_labels_and_grouped_
     free(blank);
     rm_rf(dir);
 }
+
+/* AMC's number grids on a light 1-bit scan: the digit boxes' thin outlines
+ * are broken in places (white specks across them), so the paper inside a
+ * box runs out through a gap, while thickening the ink to close the gaps
+ * would join the digit to the box as well. Every box is still found, as a
+ * box with print inside, and nothing else is. */
+Test(discover, digit_boxes_with_broken_1bit_outlines_are_found) {
+    char *dir = test_tempdir();
+    cairo_surface_t *surface;
+    cairo_t *cr = page_start(&surface);
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, 3.4);
+    cairo_move_to(cr, 20, 30);
+    cairo_show_text(cr, "Your number");
+    cairo_set_font_size(cr, 2.7);
+    for (int c = 0; c < 2; c++)
+        for (int v = 0; v < 10; v++) {
+            char d[2] = {(char)('0' + v), 0};
+            digit_box(cr, 40 + 7.5 * c, 36 + 6.5 * v, 4.0, d);
+        }
+    char *blank = page_finish(cr, surface, dir, "digits1bit.png", 1, 90000);
+    discover_result r;
+    omr_error err = {0};
+    cr_assert_eq(discover_blank(blank, &r, &err), OMR_OK, "%s", err.message);
+    const discover_page *pg = &r.pages[0];
+    int found = 0;
+    for (int c = 0; c < 2; c++)
+        for (int v = 0; v < 10; v++) {
+            const discover_box *b = box_near(pg, 40 + 7.5 * c, 36 + 6.5 * v);
+            found += b != NULL;
+            cr_assert(!b || b->print_inside, "the digit %d of column %d is print inside its box", v, c + 1);
+        }
+    cr_assert_eq(found, 20, "the 20 digit boxes with broken outlines: %d found", found);
+    cr_assert_eq(pg->n_boxes, 20, "nothing else taken as a box: %zu", pg->n_boxes);
+    discover_result_free(&r);
+    free(blank);
+    rm_rf(dir);
+}
+
+/* A census-like list: each option's words, then a dotted (or solid) leader
+ * line running to its box, the boxes one under another with the question
+ * printed above. Each box's label is the words at the far end of its
+ * leader, the question's text the line above (not the first option's
+ * words), and the three boxes are one question: a list of options, not a
+ * column of an ID grid. */
+Test(discover, labels_behind_leader_lines_and_the_question_above_them) {
+    char *dir = test_tempdir();
+    cairo_surface_t *surface;
+    cairo_t *cr = page_start(&surface);
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, 3.4);
+    const char *options[3] = {"Rented", "Owned", "Other"};
+    const double b = 4.4;
+    cairo_set_line_width(cr, 0.25);
+    for (int q = 0; q < 2; q++) {
+        double y = 40 + 40 * q;
+        cairo_move_to(cr, 20, y);
+        cairo_show_text(cr, q ? "Who owns the house?" : "How is the flat held?");
+        for (int o = 0; o < 3; o++) {
+            double row = y + 8 + 8 * o, mid = row + b / 2;
+            cairo_text_extents_t e;
+            cairo_text_extents(cr, options[o], &e);
+            cairo_move_to(cr, 26, mid + e.height / 2);
+            cairo_show_text(cr, options[o]);
+            if (q == 0) { /* dotted */
+                for (double x = 26 + e.x_advance + 2; x < 118.5; x += 1.2) {
+                    cairo_new_path(cr);
+                    cairo_arc(cr, x, mid + 1.0, 0.22, 0, 2 * M_PI); /* on the words' baseline */
+                    cairo_fill(cr);
+                }
+            } else { /* a solid rule into the box's middle */
+                cairo_rectangle(cr, 26 + e.x_advance + 2, mid - 0.12, 120 - (26 + e.x_advance + 2), 0.24);
+                cairo_fill(cr);
+            }
+            cairo_rectangle(cr, 120 + 0.125, row + 0.125, b - 0.25, b - 0.25);
+            cairo_stroke(cr);
+        }
+    }
+    char *blank = page_finish(cr, surface, dir, "leaders.png", 1, 0);
+    discover_result r;
+    omr_error err = {0};
+    cr_assert_eq(discover_blank(blank, &r, &err), OMR_OK, "%s", err.message);
+    cr_assert(r.labels_read, "Tesseract (swe+eng) is installed where the tests run");
+    const discover_page *pg = &r.pages[0];
+    cr_assert_eq(pg->n_boxes, 6);
+    for (int q = 0; q < 2; q++) {
+        int question = -1;
+        for (int o = 0; o < 3; o++) {
+            const discover_box *b1 = box_near(pg, 120, 40 + 40 * q + 8 + 8 * o);
+            cr_assert_not_null(b1);
+            cr_assert_str_eq(b1->label, options[o], "the words behind the %s leader: \"%s\"", q ? "solid" : "dotted",
+                             b1->label);
+            if (o == 0)
+                question = b1->question;
+            cr_assert_eq(b1->question, question, "the three options are one question");
+        }
+        cr_assert(!pg->question_column[question], "a list of options, not a column of an ID grid");
+        cr_assert_not_null(strstr(pg->question_text[question].text, q ? "owns the house" : "flat held"),
+                           "the question above the list: \"%s\"", pg->question_text[question].text);
+    }
+    discover_result_free(&r);
+    free(blank);
+    rm_rf(dir);
+}
+
+/* An answer sheet's scale grid under bold one-letter column heads (A to E):
+ * a lone bold letter is what Tesseract passes over most, read as a line
+ * of heads it is read. Every box of the grid takes its column's letter. */
+Test(discover, bold_one_letter_column_heads_label_every_row) {
+    char *dir = test_tempdir();
+    cairo_surface_t *surface;
+    cairo_t *cr = page_start(&surface);
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+    cairo_set_font_size(cr, 2.9);
+    const char *heads = "ABCDE";
+    for (int i = 0; i < 5; i++) {
+        char h[2] = {heads[i], 0};
+        cairo_text_extents_t e;
+        cairo_text_extents(cr, h, &e);
+        cairo_move_to(cr, 60 + 8 * i + 2.2 - e.x_bearing - e.width / 2, 46);
+        cairo_show_text(cr, h);
+    }
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_line_width(cr, 0.25);
+    for (int r = 0; r < 4; r++) {
+        char n[16];
+        snprintf(n, sizeof n, "%d", r + 1);
+        cairo_move_to(cr, 45, 50 + 7 * r + 3.2);
+        cairo_show_text(cr, n);
+        for (int i = 0; i < 5; i++) {
+            cairo_new_path(cr);
+            cairo_arc(cr, 60 + 8 * i + 2.2, 50 + 7 * r + 2.2, 2.2 - 0.125, 0, 2 * M_PI);
+            cairo_stroke(cr);
+        }
+    }
+    char *blank = page_finish(cr, surface, dir, "heads.png", 0, 0);
+    discover_result r;
+    omr_error err = {0};
+    cr_assert_eq(discover_blank(blank, &r, &err), OMR_OK, "%s", err.message);
+    cr_assert(r.labels_read, "Tesseract (swe+eng) is installed where the tests run");
+    const discover_page *pg = &r.pages[0];
+    cr_assert_eq(pg->n_boxes, 20);
+    for (int row = 0; row < 4; row++)
+        for (int i = 0; i < 5; i++) {
+            const discover_box *b = box_near(pg, 60 + 8 * i, 50 + 7 * row);
+            cr_assert_not_null(b);
+            cr_assert(pg->question_scale[b->question], "a row of the grid");
+            char h[2] = {heads[i], 0};
+            cr_assert_str_eq(b->label, h, "row %d, column %d: the head \"%s\", read \"%s\"", row + 1, i + 1, h,
+                             b->label);
+        }
+    discover_result_free(&r);
+    free(blank);
+    rm_rf(dir);
+}
+
+/* An exam sheet's corner marks are long bars (24 x 2 mm), and the blank was
+ * scanned 2 degrees askew: a bar then fills only about 70% of its bounding
+ * box, but is solid within its own outline. All four are taken as marks. */
+Test(discover, long_bar_marks_on_a_skewed_scan) {
+    char *dir = test_tempdir();
+    cairo_surface_t *surface;
+    cairo_t *cr = page_start(&surface);
+    cairo_translate(cr, 105, 148.5);
+    cairo_rotate(cr, 2.0 * M_PI / 180);
+    cairo_translate(cr, -105, -148.5);
+    const double bars[4][2] = {{30, 12}, {180, 12}, {30, 285}, {180, 285}};
+    for (int k = 0; k < 4; k++)
+        cairo_rectangle(cr, bars[k][0] - 12, bars[k][1] - 1, 24, 2);
+    cairo_fill(cr);
+    cairo_identity_matrix(cr); /* the boxes straight: only the bars are in question here */
+    cairo_scale(cr, S, S);
+    cairo_set_line_width(cr, 0.25);
+    for (int i = 0; i < 4; i++) /* something to ask about */
+        cairo_rectangle(cr, 60 + 12 * i + 0.125, 100.125, 4.25, 4.25);
+    cairo_stroke(cr);
+    char *blank = page_finish(cr, surface, dir, "bars.png", 1, 0);
+    discover_result r;
+    omr_error err = {0};
+    cr_assert_eq(discover_blank(blank, &r, &err), OMR_OK, "%s", err.message);
+    const discover_page *pg = &r.pages[0];
+    for (int k = 0; k < 4; k++)
+        cr_assert(pg->has_mark[k], "the skewed long bar in corner %d taken as a mark", k + 1);
+    cr_assert_eq(pg->n_boxes, 4, "the four boxes, and no bar taken as a box: %zu", pg->n_boxes);
+    discover_result_free(&r);
+    free(blank);
+    rm_rf(dir);
+}

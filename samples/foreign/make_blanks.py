@@ -21,10 +21,14 @@ character combs and its corner marks:
     long bars as corner marks.
 
 Sizes, spacings, stroke widths, skew and noise are drawn from --seed, so a
-blank made with another seed is one the discovery was not tuned on.
+blank made with another seed is one the discovery was not tuned on. With
+--vary the seed also draws a look the discovery was not written against:
+another face (serif, condensed, mono) and weight (bold labels), outlines
+0.6-1.8 times as thick, another leader style (sparse or dense dots, dots on
+the baseline, dashes), 200, 240 or 400 dpi, and 1-2 degrees of skew.
 
 Usage:
-  make_blanks.py make --seed 2 --out DIR       (DIR/<form>.png|tif, DIR/<form>.json)
+  make_blanks.py make --seed 2 --out DIR [--vary]  (DIR/<form>.png|tif, DIR/<form>.json)
   make_blanks.py fill --seed 2 --truth DIR --count 4 --out SCANS [--forms digits,exam]
       (copies with marked boxes; SCANS/answers.csv: file, x, y of each mark)
   make_blanks.py score --truth DIR --form census --template T.cfg [--omr build/omr]
@@ -62,6 +66,32 @@ FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 
 
+# --vary: a look the discovery was not written against, drawn from the seed
+# (set by set_vary before any page is drawn; None: the original look)
+VARY = None
+FACES = {"sans": ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"), "serif": ("DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf"),
+         "condensed": ("DejaVuSansCondensed.ttf", "DejaVuSansCondensed-Bold.ttf"),
+         "mono": ("DejaVuSansMono.ttf", "DejaVuSansMono-Bold.ttf")}
+
+
+def set_vary(seed):
+    """Fonts and weights, outline strokes, leader styles, resolution and skew
+    unlike those the discovery was tuned on."""
+    global VARY, FONT, BOLD, DPI, S
+    r = random.Random("vary-%d" % seed)
+    face = r.choice(["serif", "condensed", "mono", "sans"])
+    VARY = {"face": face, "bold_labels": r.random() < 0.4, "stroke": r.choice([0.6, 0.8, 1.4, 1.8]),
+            "leader": r.choice(["sparse", "dashes", "baseline", "dense"]), "dpi": r.choice([200, 240, 400]),
+            "skew": r.uniform(1.0, 2.0) * r.choice([-1, 1])}
+    d = "/usr/share/fonts/truetype/dejavu/"
+    FONT, BOLD = d + FACES[face][0], d + FACES[face][1]
+    if VARY["bold_labels"]:
+        FONT = BOLD
+    DPI = VARY["dpi"]
+    S = DPI / 25.4
+    return VARY
+
+
 def font(pt, bold=False):
     return ImageFont.truetype(BOLD if bold else FONT, int(round(pt * DPI / 72)))
 
@@ -84,6 +114,7 @@ class Page:
         return self.d.textlength(t, font=font(pt, bold)) / S
 
     def rect(self, x, y, w, h, stroke, fill=None):
+        stroke *= VARY["stroke"] if VARY else 1
         sw = max(1, int(round(stroke * S)))
         self.d.rectangle([x * S, y * S, (x + w) * S - 1, (y + h) * S - 1], outline=0, width=sw, fill=fill)
 
@@ -93,6 +124,7 @@ class Page:
     def box(self, x, y, w, h, stroke, shape="square", q=None, label=None, inside=None):
         """A box of question q whose printed label is `label`; `inside`: a
         character printed in the box (AMC's digit grids)."""
+        stroke *= VARY["stroke"] if VARY else 1
         sw = max(1, int(round(stroke * S)))
         if shape == "square":  # paper inside: a rule drawn before stops at the outline
             self.d.rectangle([x * S, y * S, (x + w) * S - 1, (y + h) * S - 1], outline=0, width=sw, fill=255)
@@ -108,11 +140,18 @@ class Page:
 
     def hline(self, x0, x1, y, stroke, dotted=False):
         sw = max(1, int(round(stroke * S)))
-        if dotted:
-            step = 1.0
+        style = VARY["leader"] if VARY else "dots"
+        if dotted and style == "dashes":
+            x = x0
+            while x < x1 - 1.2:
+                self.d.rectangle([x * S, y * S - sw / 2, (x + 1.0) * S, y * S + sw / 2], fill=0)
+                x += 1.8
+        elif dotted:
+            step = {"sparse": 1.8, "dense": 0.7}.get(style, 1.0)
+            dy = 1.0 if style == "baseline" else 0  # on the words' baseline, as a typesetter's leaders
             x = x0
             while x < x1 - 0.3:
-                self.d.ellipse([x * S, y * S - sw, x * S + 1.6 * sw, y * S + 0.6 * sw], fill=0)
+                self.d.ellipse([x * S, (y + dy) * S - sw, x * S + 1.6 * sw, (y + dy) * S + 0.6 * sw], fill=0)
                 x += step
         else:
             self.d.rectangle([x0 * S, y * S - sw / 2, x1 * S, y * S + sw / 2], fill=0)
@@ -413,6 +452,8 @@ def scan(pg, mode, rng, skew=None):
     """The page as a scanner would give it: skew, blur, noise, then grey or 1-bit."""
     img = pg.img
     deg = rng.uniform(-0.5, 0.5) if skew is None else skew
+    if VARY and skew is None:
+        deg = VARY["skew"]
     W, H = img.size
     img = img.rotate(deg, resample=Image.BICUBIC, fillcolor=255)
     img = img.filter(ImageFilter.GaussianBlur(rng.uniform(0.6, 1.0)))
@@ -444,6 +485,8 @@ def save(img, path):
 
 def cmd_make(args):
     os.makedirs(args.out, exist_ok=True)
+    if args.vary:
+        print("varied look: %s" % json.dumps(set_vary(args.seed), sort_keys=True))
     for name, fn in FORMS.items():
         rng = random.Random("%s-%d" % (name, args.seed))
         pg, fname, mode = fn(rng)
@@ -471,6 +514,8 @@ def cmd_make(args):
 def cmd_fill(args):
     """Copies of each blank with some boxes filled (a solid dot or cross), scanned again."""
     os.makedirs(args.out, exist_ok=True)
+    if args.vary:
+        set_vary(args.seed)
     rows = []
     for name, fn in FORMS.items():
         if args.forms and name not in args.forms.split(","):
@@ -675,12 +720,14 @@ def main():
     m = sub.add_parser("make")
     m.add_argument("--seed", type=int, default=1)
     m.add_argument("--out", required=True)
+    m.add_argument("--vary", action="store_true", help="fonts, weights, strokes, leaders, dpi and skew from the seed")
     f = sub.add_parser("fill")
     f.add_argument("--seed", type=int, default=1)
     f.add_argument("--count", type=int, default=3)
     f.add_argument("--truth", required=False)
     f.add_argument("--out", required=True)
     f.add_argument("--forms", help="only these forms (comma-separated)")
+    f.add_argument("--vary", action="store_true", help="as make --vary (the same seed)")
     s = sub.add_parser("score")
     s.add_argument("--truth", required=True)
     s.add_argument("--form", required=True)

@@ -4,6 +4,7 @@
  * form that omr did not print) and `omr template preview` (the template
  * drawn over the blank as a PNG). Parses options, calls discover.c, prints.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
@@ -46,6 +47,21 @@ static void reference_name(const char *blank, const char *out, char *buf, size_t
         snprintf(buf, size, "%s", blank_real + n + 1);
     else
         snprintf(buf, size, "%s", blank_real);
+}
+
+/* Tesseract runs its recognizer's loops on OpenMP threads (Debian builds
+ * it so, asking for its own team size in each loop). A blank's labels are
+ * a few words each: a thread team costs more than it saves, and each
+ * thread spins while it waits, on a shared or pinned CPU most of all (a
+ * 200-bubble sheet took 7.2 s of CPU pinned to one core, 2.8 s with
+ * OMP_THREAD_LIMIT=1). `template new` is this process's only work, so no
+ * parallel region here is made active: omp_set_max_active_levels(0),
+ * looked up where Tesseract loaded libgomp (nothing to do without it). */
+static void ocr_without_thread_teams(void) {
+    void (*set_levels)(int) = NULL;
+    *(void **)&set_levels = dlsym(RTLD_DEFAULT, "omp_set_max_active_levels");
+    if (set_levels)
+        set_levels(0);
 }
 
 int cmd_template_new(int argc, char **argv) {
@@ -91,6 +107,7 @@ int cmd_template_new(int argc, char **argv) {
                 *p = p == name ? 'f' : '-';
         id = name;
     }
+    ocr_without_thread_teams();
     discover_result r = {0};
     omr_error err = {0};
     char names[16][PATH_MAX];
@@ -109,6 +126,20 @@ int cmd_template_new(int argc, char **argv) {
             r = more;
         reference_name(from[i], out, names[i], sizeof names[i]);
         references[i] = names[i];
+    }
+    /* nothing to ask about: no box and no field on any page. Such a draft
+     * would not pass `template check`, so none is written */
+    size_t found = 0;
+    for (size_t p = 0; p < r.n_pages; p++)
+        found += r.pages[p].n_boxes + r.pages[p].n_fields;
+    if (found == 0) {
+        fprintf(stderr,
+                "omr template new: no check box, bubble or text field found on %s%s; no template written. "
+                "If it is a scan, scan the blank again in grey at 300 dpi (thin outlines of a 1-bit or "
+                "200-dpi scan break apart), or add the boxes by hand to a template\n",
+                from[0], n_from > 1 ? " ..." : "");
+        discover_result_free(&r);
+        return EXIT_USAGE;
     }
     /* the one atomic file (base/files.h): a half-written template never
      * stands under the final name */

@@ -243,6 +243,28 @@ static void group_questions(discover_page *pg) {
         for (size_t k = 0; k < n && b[i].value == 1; k++)
             if (b[k].question == b[i].question && b[k].value == 2 && b[k].row != b[i].row)
                 pg->question_column[b[i].question] = b[i].label[0] ? 1 : 2;
+    /* a column is a grid's only beside another column over the same rows,
+     * and unlabelled only as ten (the digits 0-9); else it is a list of
+     * options one under another ("Yes", "No", "Don't know") */
+    for (int a = 0; pg->question_column && a < q; a++) {
+        if (!pg->question_column[a])
+            continue;
+        double top = 1e9, bottom = -1e9, x = 0;
+        int count = 0, beside = 0;
+        for (size_t i = 0; i < n; i++)
+            if (b[i].question == a) {
+                top = fmin(top, b[i].rect.y);
+                bottom = fmax(bottom, b[i].rect.y + b[i].rect.h);
+                x = b[i].rect.x;
+                count++;
+            }
+        for (size_t i = 0; i < n && !beside; i++)
+            beside = b[i].question != a && b[i].question >= 0 && pg->question_column[b[i].question] &&
+                     fabs(b[i].rect.x - x) > 1.0 && fabs(b[i].rect.x - x) < 40 && b[i].rect.y > top - 1 &&
+                     b[i].rect.y < bottom + 1;
+        if (pg->question_column[a] == 2 ? count != 10 : !beside)
+            pg->question_column[a] = 0;
+    }
     /* grids: a row question whose box columns match the row above or below */
     pg->question_scale = calloc((size_t)(q ? q : 1), sizeof *pg->question_scale);
     for (int a = 0; pg->question_scale && a < q; a++) {

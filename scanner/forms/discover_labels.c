@@ -11,12 +11,21 @@
  *   - a box with print inside: that print;
  *   - a box with something printed right beside it: the text from its right
  *     edge to the next box on its row (at most 40 mm), its own height;
+ *   - else, a box alone on its row with print left of it: the words at
+ *     the far end of the leader line (dotted, dashed or solid) or the white
+ *     space between them and the box, "Yes ........ [ ]";
  *   - else, a box with no box right under it: a letter or word printed
  *     under it (exam sheets' ovals: A B C D);
  *   - a question: the text left of its first box on that row (back to the
- *     previous box or 100 mm), else the line above its first box; a column
+ *     previous box or 100 mm), else the line above its first box (for
+ *     boxes labelled at their left, the line above the first label); a column
  *     of a grid: the text left of or above the grid, and which column;
- *   - a scale grid's boxes: the column head over the grid's top box.
+ *   - a scale grid's boxes: the column heads over the grid's top row, read
+ *     as one line (a lone bold letter is what Tesseract passes over most;
+ *     "A B C D E" it reads) when that gives one word per column, else the
+ *     head over each column's top box.
+ * Every cut's paper is made white first (a grey paper against the white
+ * margin would frame the print).
  */
 #include "forms/discover_labels.h"
 
@@ -116,6 +125,45 @@ static void clear_rules(omr_image *im, int level) {
     }
 }
 
+/* The paper made white: a scan's grey paper, its noise and the faint edge
+ * of a rule cleared from the cut would stand out against the white margin
+ * round it as a frame and streaks, which Tesseract takes for print (and
+ * then drops a lone letter beside them as speckle). */
+static void whiten(omr_image *im, int level) {
+    for (int y = 0; y < im->height; y++)
+        for (int x = 0; x < im->width; x++)
+            if (im->pixels[(size_t)y * im->stride + x] >= level)
+                im->pixels[(size_t)y * im->stride + x] = 255;
+}
+
+/* The cut scaled to px_per_mm, on a white margin, read as one block. */
+static void read_at(ocr_engine *engine, const omr_image *cut, double s, double px_per_mm, char **text,
+                    double *confidence) {
+    *text = NULL;
+    *confidence = 0;
+    omr_image *big = cvw_resize(cut, px_per_mm / s);
+    if (!big)
+        return;
+    int m = (int)(OCR_MARGIN_MM * px_per_mm);
+    omr_image *page = omr_image_new(big->width + 2 * m, big->height + 2 * m, px_per_mm * 25.4, 255);
+    if (page) {
+        for (int y = 0; y < big->height; y++)
+            memcpy(page->pixels + (size_t)(y + m) * page->stride + m, big->pixels + (size_t)y * big->stride,
+                   (size_t)big->width);
+        omr_error err = {0};
+        char *got = NULL;
+        double conf = 0;
+        if (ocr_read(engine, page, &got, &conf, &err) == OMR_OK && got && *got) {
+            *text = got;
+            *confidence = conf < 0 ? 0 : conf;
+        } else {
+            free(got);
+        }
+    }
+    omr_image_free(page);
+    omr_image_free(big);
+}
+
 void discover_ocr_rect(ocr_engine *engine, const omr_image *img, double s, omr_rect r, int inside_box,
                        char **text, double *confidence) {
     *text = NULL;
@@ -147,28 +195,9 @@ void discover_ocr_rect(ocr_engine *engine, const omr_image *img, double s, omr_r
         omr_image_free(cut);
         return;
     }
-    omr_image *big = cvw_resize(cut, OCR_PX_PER_MM / s);
+    whiten(cut, 160);
+    read_at(engine, cut, s, OCR_PX_PER_MM, text, confidence);
     omr_image_free(cut);
-    if (!big)
-        return;
-    int m = (int)(OCR_MARGIN_MM * OCR_PX_PER_MM);
-    omr_image *page = omr_image_new(big->width + 2 * m, big->height + 2 * m, OCR_PX_PER_MM * 25.4, 255);
-    if (page) {
-        for (int y = 0; y < big->height; y++)
-            memcpy(page->pixels + (size_t)(y + m) * page->stride + m, big->pixels + (size_t)y * big->stride,
-                   (size_t)big->width);
-        omr_error err = {0};
-        char *got = NULL;
-        double conf = 0;
-        if (ocr_read(engine, page, &got, &conf, &err) == OMR_OK && got && *got) {
-            *text = got;
-            *confidence = conf < 0 ? 0 : conf;
-        } else {
-            free(got);
-        }
-    }
-    omr_image_free(page);
-    omr_image_free(big);
 }
 
 /* 1 when `c` (a byte of UTF-8) ends a label at either side: white space,
@@ -203,6 +232,11 @@ static void tidy(char *text, int inside) {
     while (*p && (k = (size_t)edge_junk(p, inside)) > 0)
         p += k;
     memmove(text, p, strlen(p) + 1);
+    /* one letter whose capital and small shapes are alike (C c, O o, S s,
+     * V v, W w, X x, Z z) comes back from Tesseract as both: "Cc" */
+    if (strlen(text) == 2 && text[0] >= 'A' && text[0] <= 'Z' && text[1] == (text[0] | 0x20) &&
+        strchr("COSVWXZ", text[0]))
+        text[1] = 0;
     int alnum = inside && *text;
     for (const unsigned char *c = (const unsigned char *)text; *c && !alnum; c++)
         alnum = (*c >= '0' && *c <= '9') || ((*c | 0x20) >= 'a' && (*c | 0x20) <= 'z') || *c >= 0xC3;
@@ -254,11 +288,61 @@ static int below_free(const discover_page *pg, const discover_box *b) {
     return 1;
 }
 
+/* 1 when no other box stands on b's row. */
+static int alone_on_row(const discover_page *pg, const discover_box *b) {
+    for (size_t j = 0; j < pg->n_boxes; j++)
+        if (&pg->boxes[j] != b && same_row(b, &pg->boxes[j]))
+            return 0;
+    return 1;
+}
+
+/* The label left of a box, past a leader line: walking left from the box,
+ * columns whose ink (within 3 mm of the box's middle, up or down) spans
+ * under 0.8 mm in height are a leader's dots, dashes or rule, or paper;
+ * the first column spanning more is the label's last letter. The label
+ * runs left from there to a gap of 2.5 mm without ink. 0 when no label
+ * is found within 120 mm; else *x0, *x1 its extent (mm). */
+static int label_left_of(const omr_image *img, double s, const discover_box *b, double *x0, double *x1) {
+    double cy = b->rect.y + b->rect.h / 2;
+    int ya = (int)((cy - 3) * s), yb = (int)((cy + 3) * s), tall = (int)(0.8 * s);
+    if (ya < 0)
+        ya = 0;
+    if (yb > img->height)
+        yb = img->height;
+    int end = -1, start = -1, gap = 0, limit = (int)(2.5 * s);
+    for (int x = (int)((b->rect.x - 0.6) * s); x >= 0 && x > (int)((b->rect.x - 120) * s); x--) {
+        int top = -1, bottom = -1;
+        for (int y = ya; y < yb; y++)
+            if (omr_image_at(img, x, y) < 128) {
+                if (top < 0)
+                    top = y;
+                bottom = y;
+            }
+        if (end < 0) {
+            if (top >= 0 && bottom - top >= tall)
+                end = start = x;
+            continue;
+        }
+        if (top >= 0) {
+            start = x;
+            gap = 0;
+        } else if (++gap > limit) {
+            break;
+        }
+    }
+    if (end < 0)
+        return 0;
+    *x0 = start / s - 0.4;
+    *x1 = (end + 1) / s + 0.4;
+    return 1;
+}
+
 void discover_read_box_labels(ocr_engine *engine, const omr_image *img, double s, discover_page *pg) {
     for (size_t i = 0; engine && i < pg->n_boxes; i++) {
         discover_box *b = &pg->boxes[i];
         char *text = NULL;
-        double conf = 0;
+        double conf = 0, left_end = 0;
+        b->label_left = 0;
         if (b->print_inside) { /* the box and a little paper round it: its outline is cleared */
             discover_ocr_rect(engine, img, s, (omr_rect){b->rect.x - 0.4, b->rect.y - 0.4, b->rect.w + 0.8, b->rect.h + 0.8},
                               1, &text, &conf);
@@ -272,6 +356,10 @@ void discover_read_box_labels(ocr_engine *engine, const omr_image *img, double s
             if (x1 - x0 > 1)
                 discover_ocr_rect(engine, img, s, (omr_rect){x0, b->rect.y - 0.3, x1 - x0, b->rect.h + 0.6}, 0,
                                   &text, &conf);
+        } else if (b->ink_left && alone_on_row(pg, b) && label_left_of(img, s, b, &b->label_left, &left_end)) {
+            double cy = b->rect.y + b->rect.h / 2, half = fmax(b->rect.h / 2 + 0.3, 2.4);
+            discover_ocr_rect(engine, img, s, (omr_rect){b->label_left, cy - half, left_end - b->label_left, 2 * half}, 0,
+                              &text, &conf);
         } else if (!below_free(pg, b)) {
             /* a box in a grid: its label, if any, is a column head (read after grouping) */
         } else { /* a letter or word printed under it (exam sheets' ovals) */
@@ -289,6 +377,36 @@ void discover_read_box_labels(ocr_engine *engine, const omr_image *img, double s
     }
 }
 
+/* The first line of print above `bottom` (mm) between x0 and x1, within
+ * 15 mm: rows with ink, at least 1.2 mm of them together (a leader's dots
+ * are thinner), ended by 0.6 mm without ink. 0 when there is none. */
+static int line_above(const omr_image *img, double s, double x0, double x1, double bottom, double *y0, double *y1) {
+    int xa = (int)(x0 * s), xb = (int)(x1 * s), end = -1, gap = 0;
+    if (xa < 0)
+        xa = 0;
+    if (xb > img->width)
+        xb = img->width;
+    for (int y = (int)(bottom * s) - 1; y >= 0 && y > (int)((bottom - 15) * s); y--) {
+        int ink = 0;
+        for (int x = xa; x < xb && !ink; x++)
+            ink = omr_image_at(img, x, y) < 128;
+        if (ink) {
+            if (end < 0)
+                end = y;
+            *y0 = y / s;
+            gap = 0;
+        } else if (end >= 0 && ++gap > (int)(0.6 * s)) {
+            if ((end + 1) / s - *y0 >= 1.2) {
+                *y1 = (end + 1) / s;
+                return 1;
+            }
+            end = -1; /* too thin for a line of print: go on up */
+            gap = 0;
+        }
+    }
+    return 0;
+}
+
 /* The question's first box (reading order) and the right edge of its last. */
 static const discover_box *first_box(const discover_page *pg, int q, double *right) {
     const discover_box *first = NULL;
@@ -300,6 +418,55 @@ static const discover_box *first_box(const discover_page *pg, int q, double *rig
             *right = fmax(*right, pg->boxes[i].rect.x + pg->boxes[i].rect.w);
         }
     return first;
+}
+
+/* The heads over a scale grid's top row q read as one line: when it holds
+ * one word per box, each box's label is the word over it. */
+static void heads_in_one_line(ocr_engine *engine, const omr_image *img, double s, discover_page *pg, int q) {
+    if (!pg->question_scale[q])
+        return;
+    discover_box *row[64];
+    int n = 0;
+    for (size_t i = 0; i < pg->n_boxes; i++) {
+        discover_box *b = &pg->boxes[i];
+        if (b->question != q)
+            continue;
+        for (size_t j = 0; j < pg->n_boxes; j++) { /* a box of the grid right over it: not the top row */
+            const discover_box *o = &pg->boxes[j];
+            if (o->question >= 0 && o->question != q && pg->question_scale[o->question] &&
+                fabs(o->rect.x - b->rect.x) < 1 && o->rect.y < b->rect.y && b->rect.y - o->rect.y < 20)
+                return;
+        }
+        if (b->label[0] || n == 64)
+            return;
+        row[n++] = b;
+    }
+    if (n < 2)
+        return;
+    double half = 15;
+    for (int k = 1; k < n; k++)
+        half = fmin(half, (row[k]->rect.x - row[k - 1]->rect.x) / 2);
+    double x0 = row[0]->rect.x + row[0]->rect.w / 2 - half, x1 = row[n - 1]->rect.x + row[n - 1]->rect.w / 2 + half;
+    double top = row[0]->rect.y;
+    char *text = NULL;
+    double conf = 0;
+    discover_ocr_rect(engine, img, s, (omr_rect){x0, top - 9.5, x1 - x0, 7.5}, 0, &text, &conf);
+    int words = 0;
+    for (char *p = text; p && *p; p++)
+        words += *p != ' ' && (p == text || p[-1] == ' ');
+    if (words == n) {
+        char *save = NULL, *w = strtok_r(text, " ", &save);
+        for (int k = 0; k < n && w; k++, w = strtok_r(NULL, " ", &save)) {
+            char *one = strdup(w);
+            tidy(one, 0);
+            if (one && *one) {
+                snprintf(row[k]->label, sizeof row[k]->label, "%s", one);
+                row[k]->label_conf = (int)lround(conf);
+            }
+            free(one);
+        }
+    }
+    free(text);
 }
 
 int discover_read_question_texts(ocr_engine *engine, const omr_image *img, double s, discover_page *pg,
@@ -336,17 +503,23 @@ int discover_read_question_texts(ocr_engine *engine, const omr_image *img, doubl
         }
         char *text = NULL;
         double conf = 0;
-        if (x1 - x0 > 3)
+        if (x1 - x0 > 3 && own->label_left <= 0) /* (left of a box labelled at its left: its label) */
             discover_ocr_rect(engine, img, s, (omr_rect){x0, b->rect.y - 0.8, x1 - x0, b->rect.h + 1.6}, 0, &text,
                               &conf);
         if (text && conf < 40) { /* the edge of a line above or below, most likely */
             free(text);
             text = NULL;
         }
-        if (!text) /* the line above it */
+        double ly0, ly1, ax = fmax(1, own->label_left - 12), ax1 = fmax(right, own->rect.x + own->rect.w) + 30;
+        if (!text && own->label_left > 0 &&
+            line_above(img, s, ax, ax1, own->rect.y + own->rect.h / 2 - fmax(own->rect.h / 2 + 0.3, 2.4), &ly0, &ly1)) {
+            /* the printed line above its label, from a little left of it */
+            discover_ocr_rect(engine, img, s, (omr_rect){ax, ly0 - 0.4, ax1 - ax, ly1 - ly0 + 0.8}, 0, &text, &conf);
+        } else if (!text) { /* the line above it */
             discover_ocr_rect(engine, img, s, (omr_rect){fmax(1, b->rect.x - 30), b->rect.y - 9.5,
                                                         fmax(right, own->rect.x + own->rect.w) - b->rect.x + 60, 9},
                               0, &text, &conf);
+        }
         tidy(text, 0);
         if (text && (conf < 40 || !*text)) { /* speckle or the edge of a line: the id says as much */
             free(text);
@@ -362,7 +535,13 @@ int discover_read_question_texts(ocr_engine *engine, const omr_image *img, doubl
         keep(pg->question_text[q].text, sizeof pg->question_text[q].text, text);
         pg->question_text[q].conf = text ? (int)lround(conf) : 0;
     }
-    /* column heads of a scale grid: over the grid's top box of each column */
+    /* column heads of a scale grid: first the whole row of heads over the
+     * grid's top row at once (Tesseract reads a lone letter poorly, a line
+     * "A B C D E" well, and one read costs less than five); when it reads
+     * one word per column, each is its column's head */
+    for (int q = 0; pg->question_scale && q < pg->n_questions; q++)
+        heads_in_one_line(engine, img, s, pg, q);
+    /* the others over the grid's top box of each column */
     for (size_t i = 0; pg->question_scale && i < pg->n_boxes; i++) {
         discover_box *b = &pg->boxes[i];
         if (b->label[0] || b->question < 0 || !pg->question_scale[b->question])

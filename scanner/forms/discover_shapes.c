@@ -20,7 +20,10 @@
  * thickened digit would touch its outline): a patch of paper with holes is
  * such a box when the print takes at most 30% of it, sits in its middle,
  * and the outline's edges stop at its corners (a table's cell with a
- * heading in it has rules running on). A box with print round another box
+ * heading in it has rules running on). On a light 1-bit scan such a box's
+ * outline is broken too: a third pass takes the ink closed by ~0.2 mm
+ * (thickened, then thinned as much), which bridges the outline's gaps but
+ * leaves the print inside apart from it. A box with print round another box
  * is a cell round a bubble: the bubble is the box.
  *
  * Corner marks are the ink components near each corner that look like one:
@@ -217,13 +220,14 @@ static void paper_boxes(const omr_image *paper, const uint8_t *ink, const cvw_sh
     }
 }
 
-/* The paper of `img` with the ink thickened by r px (a square); paper dark. */
-static void paper_image(const uint8_t *ink, uint8_t *tmp, int w, int h, int r, omr_image *paper) {
+/* dst = the pixels equal to `on` in src thickened by r px (a square), as
+ * 1 (and the rest 0); tmp is scratch. */
+static void thicken(const uint8_t *src, uint8_t on, uint8_t *tmp, uint8_t *dst, int w, int h, int r) {
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             uint8_t v = 0;
             for (int d = -r; d <= r && !v; d++)
-                v = x + d >= 0 && x + d < w && ink[(size_t)y * w + x + d];
+                v = x + d >= 0 && x + d < w && src[(size_t)y * w + x + d] == on;
             tmp[(size_t)y * w + x] = v;
         }
     for (int y = 0; y < h; y++)
@@ -231,8 +235,33 @@ static void paper_image(const uint8_t *ink, uint8_t *tmp, int w, int h, int r, o
             uint8_t v = 0;
             for (int d = -r; d <= r && !v; d++)
                 v = y + d >= 0 && y + d < h && tmp[(size_t)(y + d) * w + x];
-            paper->pixels[(size_t)y * paper->stride + x] = v ? 255 : 0; /* paper is the "dark" here */
+            dst[(size_t)y * w + x] = v;
         }
+}
+
+/* The paper of `img` with the ink thickened by r px (a square); paper dark. */
+static void paper_image(const uint8_t *ink, uint8_t *tmp, uint8_t *thick, int w, int h, int r, omr_image *paper) {
+    thicken(ink, 1, tmp, thick, w, h, r);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            paper->pixels[(size_t)y * paper->stride + x] = thick[(size_t)y * w + x] ? 255 : 0; /* paper "dark" */
+}
+
+/* The ink closed by r px: thickened, then thinned again by as much. Gaps
+ * narrower than 2r in a broken 1-bit outline are bridged, while a digit
+ * printed 0.5 mm or more inside its box stays apart from the outline (a
+ * thickened digit would touch it). */
+static void close_ink(const uint8_t *ink, uint8_t *tmp, uint8_t *out, int w, int h, int r) {
+    uint8_t *thick = malloc((size_t)w * h);
+    if (!thick) { /* no closing: the ink as it is (the pass finds less, nothing wrong) */
+        memcpy(out, ink, (size_t)w * h);
+        return;
+    }
+    thicken(ink, 1, tmp, thick, w, h, r);
+    thicken(thick, 0, tmp, out, w, h, r); /* the paper thickened back: out = 1 on paper */
+    for (size_t i = 0; i < (size_t)w * h; i++)
+        out[i] = !out[i];
+    free(thick);
 }
 
 int discover_find_boxes(const omr_image *img, int threshold, double s, const omr_rect areas[4], discover_page *pg,
@@ -240,13 +269,13 @@ int discover_find_boxes(const omr_image *img, int threshold, double s, const omr
     *n_combs = 0;
     int w = img->width, h = img->height;
     size_t npx = (size_t)w * h;
-    uint8_t *ink = malloc(npx), *tmp = malloc(npx);
+    uint8_t *ink = malloc(npx), *tmp = malloc(npx), *work = malloc(npx);
     omr_image *paper = omr_image_new(w, h, img->dpi, 0);
     cvw_shape *shapes = malloc(MAX_PAPER * sizeof *shapes);
     candidate *c = NULL;
     size_t nc = 0, cap = 0;
     int rc = OMR_OK;
-    if (!ink || !tmp || !paper || !shapes) {
+    if (!ink || !tmp || !work || !paper || !shapes) {
         rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory");
         goto done;
     }
@@ -255,13 +284,25 @@ int discover_find_boxes(const omr_image *img, int threshold, double s, const omr
             ink[(size_t)y * w + x] = omr_image_at(img, x, y) < threshold;
     /* first the ink thickened by ~0.2 mm, closing gaps in broken outlines;
      * then the ink as it is, for boxes with print inside (thickened, a digit
-     * in a box would touch the outline) */
+     * in a box would touch the outline); then the ink closed by ~0.2 mm, for
+     * boxes with print inside and a broken 1-bit outline */
     int r = (int)lround(0.2 * s);
     if (r < 1)
         r = 1;
-    for (int pass = 0; pass < 2; pass++) {
+    for (int pass = 0; pass < 3; pass++) {
         int rp = pass ? 0 : r;
-        paper_image(ink, tmp, w, h, rp, paper);
+        if (pass == 2) {
+            uint8_t *closed = malloc(npx);
+            if (!closed) {
+                rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+                goto done;
+            }
+            close_ink(ink, tmp, closed, w, h, r);
+            paper_image(closed, tmp, work, w, h, 0, paper);
+            free(closed);
+        } else {
+            paper_image(ink, tmp, work, w, h, rp, paper);
+        }
         int n = cvw_find_shapes(paper, 128, shapes, MAX_PAPER);
         if (n < 0) {
             rc = omr_fail(err, OMR_ERR_INVALID, "cannot analyse the blank page");
@@ -276,7 +317,7 @@ int discover_find_boxes(const omr_image *img, int threshold, double s, const omr
         }
         c = grown;
         cap += (size_t)n + 1;
-        paper_boxes(paper, ink, shapes, n, rp, s, pass, areas, pg, c, &nc);
+        paper_boxes(paper, ink, shapes, n, rp, s, pass > 0, areas, pg, c, &nc);
     }
     /* a "box with print inside" round another box is a table cell round a
      * bubble: the bubble is the box */
@@ -324,6 +365,7 @@ done:
     free(c);
     free(shapes);
     omr_image_free(paper);
+    free(work);
     free(tmp);
     free(ink);
     return rc;
@@ -343,7 +385,10 @@ static int mark_like(const cvw_shape *c, double s) {
             return 1;
         if (big >= 5 && big / small < 1.4 && fill > 0.08 && fill < 0.5 && c->vertices <= 8) /* L-bar */
             return 1;
-        if (big >= 8 && big / small >= 3 && small <= 6 && fill > 0.8) /* long bar */
+        /* long bar: solid within its own outline (not its bounding box: a bar
+         * skewed by 2 degrees fills only 70% of that), a rectangle's corners */
+        if (big >= 8 && big / small >= 3 && small <= 6 && c->area > 0 && c->ink / c->area > 0.85 &&
+            c->vertices <= 6)
             return 1;
         return 0;
     }

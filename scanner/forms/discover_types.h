@@ -16,6 +16,7 @@ typedef struct {
     int label_right;  /* the form prints something right beside it */
     int ink_left;     /* ink (not another box) within 12 mm left of it on its row */
     int print_inside; /* a digit or letter printed inside it (AMC's digit grids) */
+    double label_left; /* mm: where a label read left of it begins (behind a leader line); 0 if none */
     char label[48];   /* the print inside it or beside it, as OCR read it ("" if none) */
     int label_conf;   /* OCR's confidence in `label`, 0..100 */
     int question;     /* index into the page's candidate questions */
