@@ -222,8 +222,8 @@ static int inside_sample(const omr_image *scan, const page_transform *t, const p
     return 1;
 }
 
-/* The box's measures at growth `g`: ink off the print in pieces of at
- * least a 0.4 mm speck (fill), their spread (extent) and area (core). */
+/* The box's measures at growth `g`: ink off the print, its spread (over
+ * pieces of at least a 0.4 mm speck) and its core. */
 static void inside_measure(const inside_box *b, double g, double pitch, box_measure *out) {
     int w = b->w, h = b->h;
     long n = 0, inked = 0, faint = 0;
@@ -252,13 +252,12 @@ static void inside_measure(const inside_box *b, double g, double pitch, box_meas
     for (int start = 0; start < w * h; start++) {
         if (ink[start] != 1)
             continue;
-        int top = 0, count = 0, bx0 = w, bx1 = -1, by0 = h, by1 = -1, away = 0;
+        int top = 0, count = 0, bx0 = w, bx1 = -1, by0 = h, by1 = -1;
         stack[top++] = start;
         ink[start] = 2;
         while (top) {
             int k = stack[--top], i = k % w, j = k / w;
             count++;
-            away |= b->dist[k] > g + 2 * pitch;
             bx0 = i < bx0 ? i : bx0;
             bx1 = i > bx1 ? i : bx1;
             by0 = j < by0 ? j : by0;
@@ -272,10 +271,7 @@ static void inside_measure(const inside_box *b, double g, double pitch, box_meas
                     }
                 }
         }
-        /* a piece that never leaves the band two samples wide along the
-         * grown print is the print's own edge, shifted by a fraction of a
-         * pixel (a sliver down a printed 1), not a mark */
-        if (count < min_blob || !away)
+        if (count < min_blob)
             continue;
         core += count;
         x0 = bx0 < x0 ? bx0 : x0;
@@ -287,9 +283,7 @@ static void inside_measure(const inside_box *b, double g, double pitch, box_meas
     free(stack);
     if (!n)
         return;
-    /* only pieces of at least a 0.4 mm speck: what is left of the print's
-     * own edge by a sub-pixel misalignment is slivers a pixel wide */
-    out->fill = (double)core / n;
+    out->fill = (double)inked / n;
     out->faint_fill = (double)faint / n;
     out->darkness = inked ? dark_sum / inked : 0;
     double ex = x1 >= x0 ? (double)(x1 - x0 + 1) / w : 0, ey = y1 >= y0 ? (double)(y1 - y0 + 1) / h : 0;
