@@ -50,6 +50,15 @@ static void remove_dir(void) {
 
 TestSuite(decode, .init = make_dir, .fini = remove_dir);
 
+/* A colour's grey as the decoders make it (pages/decoder.h), computed here
+ * in floating point: luma less half of (largest - smallest channel). */
+static int colour_grey(int r, int g, int b) {
+    double luma = 0.299 * r + 0.587 * g + 0.114 * b;
+    int hi = r > g ? (r > b ? r : b) : (g > b ? g : b), lo = r < g ? (r < b ? r : b) : (g < b ? g : b);
+    double v = floor(luma + 0.5) - (hi - lo) / 2;
+    return v < 0 ? 0 : (int)v;
+}
+
 /* A path inside the test's directory (a few live at once). */
 static const char *at(const char *name) {
     static char paths[8][sizeof test_dir + 256];
@@ -354,7 +363,8 @@ Test(decode, multi_page_tiff_keeps_each_page) {
     cr_assert_eq(encode_tiff_add(w, p1, TIFF_G4, &err), OMR_OK, "%s", err.message);
     /* A colour page: red, green, blue, white and black stripes. */
     const uint8_t colours[5][3] = {{255, 0, 0}, {0, 255, 0}, {0, 0, 255}, {255, 255, 255}, {0, 0, 0}};
-    const int greys[5] = {76, 150, 29, 255, 0}; /* 0.299 R + 0.587 G + 0.114 B */
+    /* luma less half the colourfulness (decoder.h): pure colours are ink */
+    const int greys[5] = {colour_grey(255, 0, 0), colour_grey(0, 255, 0), colour_grey(0, 0, 255), 255, 0};
     uint8_t rgb[10 * 20 * 3];
     for (int y = 0; y < 10; y++)
         for (int x = 0; x < 20; x++)
@@ -826,12 +836,12 @@ Test(decode, tiff_flavours_become_the_right_grey) {
         cr_assert_eq(omr_image_at(img, i % w, i / w), i * 5 % 256, "16-bit %d", i);
     omr_image_free(img);
 
-    /* Palette: index i is a colour; grey is its luma. */
+    /* Palette: index i is a colour; grey as decoder.h makes it. */
     static uint16_t red[256], green[256], blue[256];
     red[1] = 65535, green[2] = 65535, blue[3] = 65535;
     red[4] = green[4] = blue[4] = 65535;
     const uint16_t *map[3] = {red, green, blue};
-    const int expect[5] = {0, 76, 150, 29, 255};
+    const int expect[5] = {0, colour_grey(255, 0, 0), colour_grey(0, 255, 0), colour_grey(0, 0, 255), 255};
     for (int i = 0; i < w * h; i++)
         data[i] = (uint8_t)(i % 5);
     fl = (tiff_flavour){8, PHOTOMETRIC_PALETTE, 0, 0, 0};
@@ -964,19 +974,19 @@ Test(decode, png_colour_types_and_depths_become_the_right_grey) {
                 case 7:
                     rb = w * 3;
                     data[i * 3] = (uint8_t)v, data[i * 3 + 1] = (uint8_t)(255 - v), data[i * 3 + 2] = 9;
-                    expect[i] = (int)(0.299 * v + 0.587 * (255 - v) + 0.114 * 9 + 0.5);
+                    expect[i] = colour_grey(v, 255 - v, 9);
                     break;
                 case 5:
                     rb = w;
                     data[i] = (uint8_t)(i % 3);
-                    expect[i] = (const int[]){76, 29, 255}[i % 3];
+                    expect[i] = (const int[]){colour_grey(255, 0, 0), colour_grey(0, 0, 255), 255}[i % 3];
                     break;
                 default: {
                     /* red; transparent black (paper); black; half-transparent black */
                     const uint8_t px[4][4] = {{255, 0, 0, 255}, {0, 0, 0, 0}, {0, 0, 0, 255}, {0, 0, 0, 128}};
                     rb = w * 4;
                     memcpy(data + i * 4, px[i % 4], 4);
-                    expect[i] = (const int[]){76, 255, 0, 127}[i % 4];
+                    expect[i] = (const int[]){colour_grey(255, 0, 0), 255, 0, 127}[i % 4];
                     break;
                 }
                 }
@@ -1421,4 +1431,65 @@ Test(decode, long_multi_page_tiff_is_read_in_linear_time, .timeout = 120) {
         omr_image_free(img);
     }
     decode_close(src);
+}
+
+/* ---- colour: a coloured pen is ink ------------------------------------------ */
+
+/* Stripes 8 px wide: a red ballpoint, an orange felt-tip, a yellow
+ * highlighter, a blue ballpoint, mid grey, white paper. */
+static const uint8_t pens[6][3] = {{219, 46, 51}, {250, 160, 40}, {250, 230, 60}, {40, 60, 200}, {128, 128, 128},
+                                   {255, 255, 255}};
+
+static void assert_pens_are_ink(const omr_image *img, const char *what) {
+    for (int s = 0; s < 6; s++) {
+        int v = omr_image_at(img, s * 8 + 4, 4);
+        if (s < 4) /* luma alone leaves the orange 173 and the yellow 211: almost paper */
+            cr_assert_leq(v, 150, "%s: pen %d (%d,%d,%d) decodes to %d, paler than ink", what, s, pens[s][0],
+                          pens[s][1], pens[s][2], v);
+        else if (s == 4)
+            cr_assert_leq(abs(v - 128), 3, "%s: grey stays grey: %d", what, v);
+        else
+            cr_assert_geq(v, 250, "%s: paper stays paper: %d", what, v);
+    }
+}
+
+Test(decode, a_coloured_pen_on_a_colour_scan_is_ink) {
+    const int w = 48, h = 8;
+    uint8_t rgb[8 * 48 * 3];
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            memcpy(rgb + ((size_t)y * w + x) * 3, pens[x / 8], 3);
+    const char *png = at("pens.png");
+    write_raw_png(png, w, h, PNG_COLOR_TYPE_RGB, 8, PNG_INTERLACE_NONE, rgb, (size_t)w * 3, NULL, 0, 7874, 7874);
+    omr_image *img = read_single(png, SCAN_PNG);
+    assert_pens_are_ink(img, "PNG");
+    omr_image_free(img);
+
+    const char *jpg = at("pens.jpg");
+    FILE *f = fopen(jpg, "wb");
+    cr_assert_not_null(f);
+    struct jpeg_compress_struct c;
+    struct jpeg_error_mgr e;
+    c.err = jpeg_std_error(&e);
+    jpeg_create_compress(&c);
+    jpeg_stdio_dest(&c, f);
+    c.image_width = (JDIMENSION)w;
+    c.image_height = (JDIMENSION)h;
+    c.input_components = 3;
+    c.in_color_space = JCS_RGB;
+    jpeg_set_defaults(&c);
+    jpeg_set_quality(&c, 95, TRUE);
+    for (int i = 0; i < 3; i++)
+        c.comp_info[i].h_samp_factor = c.comp_info[i].v_samp_factor = 1;
+    jpeg_start_compress(&c, TRUE);
+    for (int y = 0; y < h; y++) {
+        JSAMPROW r = rgb + (size_t)y * w * 3;
+        jpeg_write_scanlines(&c, &r, 1);
+    }
+    jpeg_finish_compress(&c);
+    jpeg_destroy_compress(&c);
+    fclose(f);
+    img = read_single(jpg, SCAN_JPEG);
+    assert_pens_are_ink(img, "JPEG");
+    omr_image_free(img);
 }

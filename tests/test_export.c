@@ -234,7 +234,7 @@ Test(export, marks_csv_lists_every_box_of_read_pages_in_template_order) {
     char *csv = slurp("marks.csv");
     assert_crlf(csv, "marks.csv");
     const char *head = "code,page,question,value,fill,decision,confidence,extent,ink_near_mm2,shift_mm,file,"
-                       "file_page,return\r\n";
+                       "file_page,return,in_answer\r\n";
     cr_assert_eq(strncmp(csv, head, strlen(head)), 0, "%s", csv);
     size_t boxes[3] = {0};
     for (size_t i = 0; i < tmpl->n_questions; i++)
@@ -249,6 +249,67 @@ Test(export, marks_csv_lists_every_box_of_read_pages_in_template_order) {
     cr_assert(strstr(row, ",0.900,0.900,0.00,0.00,\"in/scan, \"\"one\"\".tif\",1,"), "%s", row);
     /* the first data row is the template's first box */
     cr_assert_eq(strncmp(csv + strlen(head), prefix, strlen(prefix)), 0, "%s", csv + strlen(head));
+    free(csv);
+}
+
+/* The cell of marks.csv row `row` in column `col` (0-based), in `out`. */
+static void csv_cell(const char *row, int col, char *out, size_t size) {
+    const char *c = row;
+    for (int i = 0; i < col && c; i++) {
+        c = strchr(c, ',');
+        c = c ? c + 1 : NULL;
+    }
+    cr_assert_not_null(c, "no column %d in %s", col, row);
+    size_t n = strcspn(c, ",\r\n");
+    snprintf(out, size, "%.*s", (int)(n < size - 1 ? n : size - 1), c);
+}
+
+/* The index of `value` among q's boxes (the test fails without one). */
+static size_t value_index(const template_question *q, const char *value) {
+    for (size_t b = 0; b < q->n_boxes; b++)
+        if (strcmp(q->boxes[b].value, value) == 0)
+            return b;
+    cr_assert_fail("no box %s=%s", q->id, value);
+    return 0;
+}
+
+Test(export, marks_csv_says_what_the_question_decided_about_each_box) {
+    /* a consistent dotter: three small dots, each too small for a mark on
+     * its own (decide_box: unsure), read as marks by the form's hand; q2b
+     * has a dot and a cross, so it waits for an operator */
+    page_reading *p = reading("D1", 1, NULL);
+    const char *dots[][2] = {{"q1a", "5"}, {"q1b", "3"}, {"q2a", "4"}, {"q2b", "2"}};
+    for (size_t i = 0; i < 4; i++) {
+        const template_question *q = template_question_by_id(tmpl, dots[i][0]);
+        cr_assert_not_null(q);
+        size_t k = assemble_box_offset(tmpl, q) + value_index(q, dots[i][1]);
+        p->decisions[k] = (box_decision){.state = BOX_UNSURE, .dot = 1, .dot_clear = 1};
+        p->measures[k].fill = 0.02;
+        p->measures[k].core_mm2 = 0.8;
+    }
+    const template_question *q2b = template_question_by_id(tmpl, "q2b");
+    size_t kc = assemble_box_offset(tmpl, q2b) + value_index(q2b, "4");
+    p->decisions[kc] = (box_decision){.state = BOX_UNSURE};
+    p->measures[kc].fill = 0.05;
+    store_page pages[] = {{1, STORE_PAGE_READ, NULL, 0, p}};
+    write_file(SHA('d'), "dots.tif", pages, 1);
+    export_all();
+    char *csv = slurp("marks.csv");
+    char cell[32];
+    struct {
+        const char *prefix, *in_answer;
+    } want[] = {{"D1,1,q1a,5,", "1"}, {"D1,1,q1a,4,", "0"}, {"D1,1,q1b,3,", "1"},
+                {"D1,1,q2a,4,", "1"}, {"D1,1,q2b,2,", "review"}, {"D1,1,q2b,4,", "review"}};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        char *row = line_starting(csv, want[i].prefix);
+        cr_assert_not_null(row, "%s in %s", want[i].prefix, csv);
+        csv_cell(row, 13, cell, sizeof cell);
+        cr_assert_str_eq(cell, want[i].in_answer, "%s: in_answer %s, not %s", want[i].prefix, cell,
+                         want[i].in_answer);
+    }
+    /* the dot's own decision column still says what the box alone looked like */
+    csv_cell(line_starting(csv, "D1,1,q1a,5,"), 5, cell, sizeof cell);
+    cr_assert(strcmp(cell, "unsure") == 0 || strcmp(cell, "marked") == 0, "%s", cell);
     free(csv);
 }
 

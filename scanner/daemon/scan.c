@@ -35,6 +35,7 @@
 #include "forms/file_name.h"
 #include "pages/decode.h"
 #include "pages/encode.h"
+#include "reading/inside.h"
 #include "reading/writing.h"
 
 #define BLANK_PAGE_INK 0.002 /* under 0.2% ink on a coarse grid: nothing printed */
@@ -281,9 +282,12 @@ int scan_page(scan_context *ctx, const omr_image *image, const char *file, int f
             measure_box(image, &p->transform, &levels, mask, q->boxes[b].rect,
                         measure_near_zone(t, q, b, mask), &p->measures[k]);
             measure_rings(image, &p->transform, &levels, mask, t, q, b, &p->measures[k]);
-            p->decisions[k] = decide_box(o->calibration, &p->measures[k]);
         }
     }
+    /* boxes with print inside: their ink against the blank's own pixels */
+    measure_inside_print(image, &p->transform, &levels, mask, t, identity.page, p->measures, p->n_boxes);
+    for (k = 0; k < p->n_boxes; k++)
+        p->decisions[k] = decide_box(o->calibration, &p->measures[k]);
     decide_page(o->calibration, p->measures, p->decisions, p->n_boxes);
     read_text_fields(ctx, image, p, &levels, mask);
     *out = p;

@@ -15,6 +15,23 @@
 
 /* ---- marks.csv ------------------------------------------------------------------------ */
 
+/* in_answer: what the box's question decided about this box, which the
+ * box's own `decision` may not say (a dot read as a mark because the form's
+ * hand dots, a box withdrawn by the form's correction rule, an operator's
+ * answer): "1" the box's value is in the answer, "0" it is not, "review"
+ * the question waits for an operator, "" no answer row. */
+static const char *in_answer(const export_mark *m) {
+    if (!m->has_answer)
+        return "";
+    if (m->in_review)
+        return "review";
+    size_t len = strlen(m->value);
+    for (const char *a = m->answer; len && (a = strstr(a, m->value)); a += len)
+        if ((a == m->answer || a[-1] == ' ') && (a[len] == 0 || a[len] == ' '))
+            return "1";
+    return "0";
+}
+
 static void write_page_marks(void *user, const export_page *p) {
     FILE *out = user;
     const omr_template *t = p->tmpl;
@@ -43,8 +60,8 @@ static void write_page_marks(void *user, const export_page *p) {
             snprintf(near, sizeof near, "%.2f", m->near);
             snprintf(shift, sizeof shift, "%.2f", m->shift);
             const char *row[] = {p->code, page, q->id, q->boxes[b].value, fill, m->decision,
-                                 conf, extent, near, shift, p->file, fpage, ret};
-            omr_csv_row_kinds(out, row, sizeof row / sizeof row[0], "ppppppppppf");
+                                 conf, extent, near, shift, p->file, fpage, ret, in_answer(m)};
+            omr_csv_row_kinds(out, row, sizeof row / sizeof row[0], "ppppppppppfpp");
         }
     }
 }
@@ -53,7 +70,7 @@ int export_write_marks(export_snapshot *snap, FILE *out, const omr_template *con
                        size_t n_templates, omr_error *err) {
     static const char *const head[] = {"code", "page", "question", "value", "fill", "decision",
                                        "confidence", "extent", "ink_near_mm2", "shift_mm", "file",
-                                       "file_page", "return"};
+                                       "file_page", "return", "in_answer"};
     omr_csv_row(out, head, sizeof head / sizeof head[0]);
     return export_each_read_page(snap, templates, n_templates, write_page_marks, out, err);
 }

@@ -264,8 +264,11 @@ int export_each_read_page(export_snapshot *s, const omr_template *const *templat
                             "FROM pages p JOIN scan_files f ON f.id = p.file_id WHERE p.status = 'read' ORDER BY p.id",
                             "")) ||
         !(marks = sql_query(db,
-                            "SELECT question, value, decision, fill, extent, near_mm2, confidence, ifnull(shift_mm, 0) "
-                            "FROM marks WHERE page_id = ?", ""))) {
+                            "SELECT m.question, m.value, m.decision, m.fill, m.extent, m.near_mm2, m.confidence, "
+                            "ifnull(m.shift_mm, 0), a.question IS NOT NULL, ifnull(a.value, ''), "
+                            "a.status = 'review' AND a.confirmed_by IS NULL "
+                            "FROM marks m LEFT JOIN answers a ON a.return_id = ? AND a.question = m.question "
+                            "WHERE m.page_id = ?", ""))) {
         sql_finalize(pages);
         return db_error(db, err, "cannot read marks");
     }
@@ -278,7 +281,7 @@ int export_each_read_page(export_snapshot *s, const omr_template *const *templat
             continue;
         size_t n = 0;
         sql_reset(marks);
-        sql_bind(marks, "i", sql_int(pages, 0));
+        sql_bind(marks, "ii", sql_int(pages, 6), sql_int(pages, 0));
         int mark_step;
         while ((mark_step = sql_step(marks)) == SQL_ROW) {
             if (n == cap) {
@@ -300,6 +303,9 @@ int export_each_read_page(export_snapshot *s, const omr_template *const *templat
             m->near = sql_double(marks, 5);
             m->confidence = sql_double(marks, 6);
             m->shift = sql_double(marks, 7);
+            m->has_answer = sql_int(marks, 8) != 0;
+            snprintf(m->answer, sizeof m->answer, "%s", sql_text(marks, 9));
+            m->in_review = sql_int(marks, 10) != 0;
         }
         if (rc == OMR_OK && mark_step != SQL_DONE)
             rc = sql_fail(db, err, "cannot read marks");

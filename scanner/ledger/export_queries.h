@@ -45,6 +45,12 @@ typedef struct {
 typedef struct {
     char question[128], value[64], decision[16];
     double fill, extent, near, confidence, shift;
+    /* the box's question as decided for its return: its stored value (the
+     * chosen values, space-separated for a multi) and whether it waits for
+     * an operator (status review, not confirmed); has_answer 0 when the
+     * return has no row for the question */
+    char answer[512];
+    int has_answer, in_review;
 } export_mark;
 
 /* One read page and its boxes (in the ledger's order). */

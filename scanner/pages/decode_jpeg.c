@@ -69,6 +69,7 @@ static int jpeg_page(decode_source *src, int index, omr_image **out, omr_error *
     ctx.pub.emit_message = jpeg_on_message;
     ctx.pub.output_message = jpeg_silent;
     omr_image *volatile img = NULL;
+    uint8_t *volatile rgb = NULL; /* 16 rows of a colour JPEG, before they are made grey */
     volatile int status = OMR_OK;
     if (setjmp(ctx.jump)) {
         if (ctx.budget && ctx.pub.msg_code == JERR_NO_BACKING_STORE) {
@@ -110,11 +111,19 @@ static int jpeg_page(decode_source *src, int index, omr_image **out, omr_error *
     double page_bytes = (double)cinfo.image_width * cinfo.image_height;
     cinfo.mem->max_memory_to_use = (long)((double)DECODE_MAX_BYTES - page_bytes);
     ctx.budget = 1;
-    cinfo.out_color_space = JCS_GRAYSCALE; /* the luma channel, 0.299 R + 0.587 G + 0.114 B */
+    /* a grey JPEG as it is; a colour one as RGB, made grey by decode_grey_of
+     * (a coloured pen is ink: libjpeg's own grey would be luma alone) */
+    int colour = cinfo.jpeg_color_space != JCS_GRAYSCALE;
+    cinfo.out_color_space = colour ? JCS_RGB : JCS_GRAYSCALE;
     jpeg_start_decompress(&cinfo);
     ctx.budget = 0;
-    if (cinfo.output_components != 1) {
-        status = omr_fail(err, OMR_ERR_FORMAT, "%s: libjpeg gave no grey output", src->path);
+    if (cinfo.output_components != (colour ? 3 : 1)) {
+        status = omr_fail(err, OMR_ERR_FORMAT, "%s: libjpeg gave neither grey nor RGB output", src->path);
+        goto done;
+    }
+    if (colour && !(rgb = malloc((size_t)cinfo.output_width * 3 * 16))) {
+        status = omr_fail(err, OMR_ERR_MEMORY, "%s: out of memory for a %u x %u page", src->path,
+                          cinfo.output_width, cinfo.output_height);
         goto done;
     }
     img = omr_image_new_uninit((int)cinfo.output_width, (int)cinfo.output_height, 0); /* every row read, or an error */
@@ -126,11 +135,19 @@ static int jpeg_page(decode_source *src, int index, omr_image **out, omr_error *
     while (cinfo.output_scanline < cinfo.output_height && !ctx.damaged) {
         JSAMPROW rows[16];
         int n = 0;
+        JDIMENSION first = cinfo.output_scanline;
         for (; n < 16 && cinfo.output_scanline + (unsigned)n < cinfo.output_height; n++)
-            rows[n] = img->pixels + (size_t)(cinfo.output_scanline + (unsigned)n) *
-                                        (size_t)img->stride;
-        if (jpeg_read_scanlines(&cinfo, rows, (JDIMENSION)n) == 0)
+            rows[n] = colour ? (uint8_t *)rgb + (size_t)n * cinfo.output_width * 3
+                             : img->pixels + (size_t)(cinfo.output_scanline + (unsigned)n) * (size_t)img->stride;
+        JDIMENSION got = jpeg_read_scanlines(&cinfo, rows, (JDIMENSION)n);
+        if (got == 0)
             break;
+        for (JDIMENSION r = 0; colour && r < got; r++) {
+            uint8_t *o = img->pixels + (size_t)(first + r) * (size_t)img->stride;
+            const uint8_t *in = rows[r];
+            for (JDIMENSION x = 0; x < cinfo.output_width; x++)
+                o[x] = decode_grey_of(in[3 * x], in[3 * x + 1], in[3 * x + 2]);
+        }
     }
     if (ctx.damaged || cinfo.output_scanline < cinfo.output_height) {
         status = omr_fail(err, OMR_ERR_FORMAT, "%s: the JPEG is damaged or cut short (%s)",
@@ -142,6 +159,7 @@ static int jpeg_page(decode_source *src, int index, omr_image **out, omr_error *
     status = decode_finish_dpi(src, 0, &page, xdpi, ydpi, err);
     img = page;
 done:
+    free(rgb);
     jpeg_destroy_decompress(&cinfo);
     fclose(file);
     if (status != OMR_OK) {

@@ -83,9 +83,17 @@ int decode_finish_dpi(const decode_source *src, int index, omr_image **image, do
 /* strerror_r into buf. */
 const char *decode_error_text(int errnum, char *buf, size_t size);
 
-/* ITU-R 601 luma, 0.299 R + 0.587 G + 0.114 B, in 16-bit fixed point. */
+/* A colour pixel's grey: ITU-R 601 luma (0.299 R + 0.587 G + 0.114 B, in
+ * 16-bit fixed point) less half its colourfulness (its largest channel less
+ * its smallest). Grey and black come out as their luma exactly; a coloured
+ * pen comes out as dark as its colour is strong, so a red, orange or yellow
+ * mark that luma alone leaves pale (yellow 250,230,60 has luma 211: almost
+ * paper) is ink (yellow: 116). Paper with a tint darkens a little, evenly. */
 static inline uint8_t decode_grey_of(unsigned r, unsigned g, unsigned b) {
-    return (uint8_t)((19595u * r + 38470u * g + 7471u * b + 32768u) >> 16);
+    unsigned luma = (19595u * r + 38470u * g + 7471u * b + 32768u) >> 16;
+    unsigned hi = r > g ? (r > b ? r : b) : (g > b ? g : b), lo = r < g ? (r < b ? r : b) : (g < b ? g : b);
+    unsigned colour = (hi - lo) / 2;
+    return (uint8_t)(luma > colour ? luma - colour : 0);
 }
 
 /* Composites a grey value with straight alpha over white paper. */
