@@ -331,9 +331,19 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
         memset(profile, 0, (size_t)n * sizeof *profile);
         /* sum along the middle 70% of the edge, away from the corners */
         int span = by_columns ? bh : bw, from = span * 15 / 100, to = span * 85 / 100;
-        for (int k = from; k < to; k++)
-            for (int i = 0; i < n; i++)
-                profile[i] += by_columns ? patch_at(&p, i, m + dy + k) : patch_at(&p, m + dx + k, i);
+        for (int k = from; k < to; k++) {
+            /* a row or column outside the patch adds nothing (patch_at's 0) */
+            int line_at = by_columns ? m + dy + k : m + dx + k;
+            if (line_at < 0 || line_at >= (by_columns ? p.h : p.w))
+                continue;
+            if (by_columns) {
+                const float *row = p.dark + (size_t)line_at * (size_t)p.w;
+                for (int i = 0; i < n; i++)
+                    profile[i] += row[i];
+            } else
+                for (int i = 0; i < n; i++)
+                    profile[i] += p.dark[(size_t)i * (size_t)p.w + (size_t)line_at];
+        }
         for (int i = 0; i < n; i++)
             profile[i] /= (to - from);
         if (by_columns)
@@ -552,6 +562,7 @@ typedef struct {
     omr_rect others[64];  /* boxes of the page near enough to stop a ray */
     int n_others;
     double dx, dy;        /* the box's re-centring shift */
+    double dark_at[256];  /* darkness of each grey level against the page's levels */
 } ring_ctx;
 
 /* Casts RING_RAYS rays from (cx, cy) out to rmax and reports the share of
@@ -588,7 +599,6 @@ static int segment_touches(double x0, double y0, double ca, double sa, double le
 
 static void cast_rays(const ring_ctx *c, double cx, double cy, double rmax, int around_box, double *ring,
                       double *gap) {
-    double range = c->levels->white - c->levels->black;
     int hit[RING_RAYS];
     int hits = 0;
     for (int k = 0; k < RING_RAYS; k++) {
@@ -622,7 +632,7 @@ static void cast_rays(const ring_ctx *c, double cx, double cy, double rmax, int 
                 run = 0;
                 continue;
             }
-            double dark = (c->levels->white - omr_image_at(c->scan, (int)sp.x, (int)sp.y)) / range;
+            double dark = c->dark_at[omr_image_at(c->scan, (int)sp.x, (int)sp.y)];
             if (dark <= INK && !(dark > 0.45 && d < -RING_OUTLINE_OUT_MM)) {
                 run = 0; /* paper: no need to ask the mask */
                 continue;
@@ -680,6 +690,9 @@ void measure_rings(const omr_image *scan, const page_transform *t, const page_le
     c.own = q->boxes[index].rect;
     c.dx = out->dx_mm;
     c.dy = out->dy_mm;
+    double range = levels->white - levels->black;
+    for (int v = 0; v < 256; v++)
+        c.dark_at[v] = (levels->white - v) / range;
     omr_rect b = c.own;
     double side = fmax(b.w, b.h);
     double reach = 2.6 * side;
