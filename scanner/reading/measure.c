@@ -195,22 +195,45 @@ static double unexpected_ink(const omr_image *scan, const page_transform *t,
     double bx0 = box.x - NEAR_FROM_MM, bx1 = box.x + box.w + NEAR_FROM_MM;
     double by0 = box.y - NEAR_FROM_MM, by1 = box.y + box.h + NEAR_FROM_MM;
     long inked = 0;
-    for (double y = zone.y; y < zone.y + zone.h; y += NEAR_PITCH_MM) {
-        int my = (int)(y / mask->pitch);
-        if (my < 0 || my >= mask->height)
-            continue;
-        for (double x = zone.x; x < zone.x + zone.w; x += NEAR_PITCH_MM) {
-            if (x >= bx0 && x < bx1 && y >= by0 && y < by1)
+    /* The samples' x are the same on every row (one running sum), so what
+     * depends on x alone is taken once per column, CHUNK columns at a time:
+     * the same sums and products in the same order as locate_map's. */
+    enum { CHUNK = 256 };
+    int col_mx[CHUNK];
+    uint8_t col_in_box[CHUNK];
+    double col_h0[CHUNK], col_h3[CHUNK], col_h6[CHUNK];
+    const double *h = t->homography;
+    double x = zone.x;
+    while (x < zone.x + zone.w) {
+        int n = 0;
+        for (; n < CHUNK && x < zone.x + zone.w; n++, x += NEAR_PITCH_MM) {
+            double sx_mm = x + dx;
+            col_in_box[n] = x >= bx0 && x < bx1;
+            col_mx[n] = (int)(x / mask->pitch);
+            col_h0[n] = h[0] * sx_mm;
+            col_h3[n] = h[3] * sx_mm;
+            col_h6[n] = h[6] * sx_mm;
+        }
+        for (double y = zone.y; y < zone.y + zone.h; y += NEAR_PITCH_MM) {
+            int my = (int)(y / mask->pitch);
+            if (my < 0 || my >= mask->height)
                 continue;
-            int mx = (int)(x / mask->pitch);
-            if (mx < 0 || mx >= mask->width || mask->printed[(size_t)my * (size_t)mask->width + (size_t)mx])
-                continue;
+            int y_in_box = y >= by0 && y < by1;
+            const uint8_t *printed = mask->printed + (size_t)my * (size_t)mask->width;
             /* the shift found for the box applies to its surroundings too */
-            omr_point sp = locate_map(t, x + dx, y + dy);
-            double sx = sp.x, sy = sp.y;
-            if (sx < 0 || sy < 0 || sx >= scan->width || sy >= scan->height)
-                continue;
-            inked += inked_at[omr_image_at(scan, (int)sx, (int)sy)];
+            double sy_mm = y + dy, h1 = h[1] * sy_mm, h4 = h[4] * sy_mm, h7 = h[7] * sy_mm;
+            for (int i = 0; i < n; i++) {
+                if (col_in_box[i] && y_in_box)
+                    continue;
+                int mx = col_mx[i];
+                if (mx < 0 || mx >= mask->width || printed[mx])
+                    continue;
+                double w = col_h6[i] + h7 + h[8];
+                double sx = (col_h0[i] + h1 + h[2]) / w, sy = (col_h3[i] + h4 + h[5]) / w;
+                if (sx < 0 || sy < 0 || sx >= scan->width || sy >= scan->height)
+                    continue;
+                inked += inked_at[omr_image_at(scan, (int)sx, (int)sy)];
+            }
         }
     }
     return (double)inked * NEAR_PITCH_MM * NEAR_PITCH_MM;
