@@ -302,3 +302,37 @@ Test(measure, a_faint_erased_mark_beside_a_firm_one_is_not_the_answer) {
     omr_image_free(img);
     template_free(t);
 }
+
+/* The share of a comment field's interior (1.5 mm in from its frame) that is
+ * ink: none on the blank, about half with its left half filled, nearly all
+ * with all of it filled (measure_text_ink counts inked samples by grey level). */
+Test(measure, text_ink_is_the_inked_share_of_the_field) {
+    omr_template *t = test_template("ekb-2024");
+    cr_assert_gt(t->n_text_fields, 0);
+    const template_text_field *f = &t->text_fields[0];
+    omr_error err = {0};
+    double share[3];
+    for (int k = 0; k < 3; k++) {
+        omr_image *img = render_page_image(t, "A7K2QX", f->page, DPI, &err);
+        cr_assert_not_null(img, "%s", err.message);
+        omr_rect inside = {f->rect.x + 1.5, f->rect.y + 1.5, f->rect.w - 3, f->rect.h - 3};
+        if (k == 1)
+            inside.w /= 2;
+        if (k > 0) /* test_fill leaves 0.3 mm of paper round what it fills */
+            test_fill(img, (omr_rect){inside.x - 0.3, inside.y - 0.3, inside.w + 0.6, inside.h + 0.6});
+        identify_reader *reader = identify_reader_new();
+        page_identity id;
+        cr_assert_eq(identify_page(reader, img, NULL, &id, &err), OMR_OK, "%s", err.message);
+        identify_reader_free(reader);
+        page_transform pt;
+        cr_assert_eq(locate_page(img, t, &id, &pt, &err), OMR_OK, "%s", err.message);
+        page_levels levels;
+        measure_levels(img, &pt, &levels);
+        share[k] = measure_text_ink(img, &pt, &levels, f->rect);
+        omr_image_free(img);
+    }
+    cr_assert_lt(share[0], 0.01, "blank field: %.4f", share[0]);
+    cr_assert(share[1] > 0.45 && share[1] < 0.56, "left half filled: %.4f", share[1]);
+    cr_assert_gt(share[2], 0.95, "all filled: %.4f", share[2]);
+    template_free(t);
+}

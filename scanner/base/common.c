@@ -68,7 +68,8 @@ omr_image *omr_image_crop(const omr_image *image, int x, int y, int w, int h) {
     int y1 = y + h > image->height ? image->height : y + h;
     if (x1 <= x0 || y1 <= y0)
         return NULL;
-    omr_image *out = omr_image_new(x1 - x0, y1 - y0, image->dpi, 255);
+    /* clipped to the image: every row is copied whole, no fill first */
+    omr_image *out = omr_image_new_uninit(x1 - x0, y1 - y0, image->dpi);
     if (!out)
         return NULL;
     for (int row = y0; row < y1; row++)

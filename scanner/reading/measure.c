@@ -77,26 +77,22 @@ typedef struct {
     double white;  /* the paper's grey level around this box */
 } patch;
 
-/* Resamples [x0, x0+w_mm] x [y0, y0+h_mm] (template mm) at `pitch` mm into
- * darkness relative to the paper around the box: the 90th percentile of the
- * patch (mostly paper even when the box is filled) is its white, so a page
- * darker at one edge (a vignette, a fold, a shadow) is measured alike. */
-static int patch_sample(patch *p, const omr_image *scan, const page_transform *t,
-                        const page_levels *levels, double x0, double y0, double w_mm, double h_mm,
-                        double pitch) {
+/* The grey levels of [x0, x0+w_mm] x [y0, y0+h_mm] (template mm) at `pitch`
+ * mm, their histogram, and the paper's level around the box: the 90th
+ * percentile of the patch (mostly paper even when the box is filled), so a
+ * page darker at one edge (a vignette, a fold, a shadow) is measured alike.
+ * `raw` (w*h) is the caller's to free; NULL when out of memory. */
+static uint8_t *patch_grey(patch *p, const omr_image *scan, const page_transform *t, const page_levels *levels,
+                           double x0, double y0, double w_mm, double h_mm, double pitch, int hist[256]) {
     p->w = (int)ceil(w_mm / pitch);
     p->h = (int)ceil(h_mm / pitch);
+    p->dark = NULL;
     size_t n = (size_t)p->w * (size_t)p->h;
-    p->dark = malloc(n * sizeof *p->dark);
-    uint8_t *raw = malloc(n);
-    if (!p->dark || !raw) {
-        free(p->dark);
-        free(raw);
-        p->dark = NULL;
-        return 0;
-    }
+    uint8_t *raw = malloc(n ? n : 1);
+    if (!raw)
+        return NULL;
     const double *h = t->homography;
-    int hist[256] = {0};
+    memset(hist, 0, 256 * sizeof *hist);
     uint8_t paper = (uint8_t)levels->white;
     for (int j = 0; j < p->h; j++) {
         double ymm = y0 + (j + 0.5) * pitch;
@@ -123,9 +119,33 @@ static int patch_sample(patch *p, const omr_image *scan, const page_transform *t
     if (white < levels->black + 60)
         white = (int)levels->black + 60;
     p->white = white;
-    double range = white - levels->black;
+    return raw;
+}
+
+/* Darkness 0 (paper) .. 1 (black) of each grey level against the patch's
+ * paper: one division per level, not per sample (the same floats). */
+static void darkness_table(const patch *p, const page_levels *levels, float table[256]) {
+    double range = p->white - levels->black;
+    for (int v = 0; v < 256; v++)
+        table[v] = (float)clamp01((p->white - v) / range);
+}
+
+/* The patch as darkness relative to the paper around the box (patch_grey). */
+static int patch_sample(patch *p, const omr_image *scan, const page_transform *t,
+                        const page_levels *levels, double x0, double y0, double w_mm, double h_mm,
+                        double pitch) {
+    int hist[256];
+    uint8_t *raw = patch_grey(p, scan, t, levels, x0, y0, w_mm, h_mm, pitch, hist);
+    size_t n = (size_t)p->w * (size_t)p->h;
+    p->dark = raw ? malloc((n ? n : 1) * sizeof *p->dark) : NULL;
+    if (!p->dark) {
+        free(raw);
+        return 0;
+    }
+    float table[256];
+    darkness_table(p, levels, table);
     for (size_t k = 0; k < n; k++)
-        p->dark[k] = (float)clamp01((white - raw[k]) / range);
+        p->dark[k] = table[raw[k]];
     free(raw);
     return 1;
 }
@@ -169,25 +189,51 @@ static double unexpected_ink(const omr_image *scan, const page_transform *t,
                              const page_levels *levels, const print_mask *mask, omr_rect box,
                              omr_rect zone, double dx, double dy) {
     double range = levels->white - levels->black;
+    uint8_t inked_at[256]; /* is grey level v ink? (one division per level) */
+    for (int v = 0; v < 256; v++)
+        inked_at[v] = (levels->white - v) / range > INK;
     double bx0 = box.x - NEAR_FROM_MM, bx1 = box.x + box.w + NEAR_FROM_MM;
     double by0 = box.y - NEAR_FROM_MM, by1 = box.y + box.h + NEAR_FROM_MM;
     long inked = 0;
-    for (double y = zone.y; y < zone.y + zone.h; y += NEAR_PITCH_MM) {
-        int my = (int)(y / mask->pitch);
-        if (my < 0 || my >= mask->height)
-            continue;
-        for (double x = zone.x; x < zone.x + zone.w; x += NEAR_PITCH_MM) {
-            if (x >= bx0 && x < bx1 && y >= by0 && y < by1)
+    /* The samples' x are the same on every row (one running sum), so what
+     * depends on x alone is taken once per column, CHUNK columns at a time:
+     * the same sums and products in the same order as locate_map's. */
+    enum { CHUNK = 256 };
+    int col_mx[CHUNK];
+    uint8_t col_in_box[CHUNK];
+    double col_h0[CHUNK], col_h3[CHUNK], col_h6[CHUNK];
+    const double *h = t->homography;
+    double x = zone.x;
+    while (x < zone.x + zone.w) {
+        int n = 0;
+        for (; n < CHUNK && x < zone.x + zone.w; n++, x += NEAR_PITCH_MM) {
+            double sx_mm = x + dx;
+            col_in_box[n] = x >= bx0 && x < bx1;
+            col_mx[n] = (int)(x / mask->pitch);
+            col_h0[n] = h[0] * sx_mm;
+            col_h3[n] = h[3] * sx_mm;
+            col_h6[n] = h[6] * sx_mm;
+        }
+        for (double y = zone.y; y < zone.y + zone.h; y += NEAR_PITCH_MM) {
+            int my = (int)(y / mask->pitch);
+            if (my < 0 || my >= mask->height)
                 continue;
-            int mx = (int)(x / mask->pitch);
-            if (mx < 0 || mx >= mask->width || mask->printed[(size_t)my * (size_t)mask->width + (size_t)mx])
-                continue;
+            int y_in_box = y >= by0 && y < by1;
+            const uint8_t *printed = mask->printed + (size_t)my * (size_t)mask->width;
             /* the shift found for the box applies to its surroundings too */
-            omr_point sp = locate_map(t, x + dx, y + dy);
-            double sx = sp.x, sy = sp.y;
-            if (sx < 0 || sy < 0 || sx >= scan->width || sy >= scan->height)
-                continue;
-            inked += (levels->white - omr_image_at(scan, (int)sx, (int)sy)) / range > INK;
+            double sy_mm = y + dy, h1 = h[1] * sy_mm, h4 = h[4] * sy_mm, h7 = h[7] * sy_mm;
+            for (int i = 0; i < n; i++) {
+                if (col_in_box[i] && y_in_box)
+                    continue;
+                int mx = col_mx[i];
+                if (mx < 0 || mx >= mask->width || printed[mx])
+                    continue;
+                double w = col_h6[i] + h7 + h[8];
+                double sx = (col_h0[i] + h1 + h[2]) / w, sy = (col_h3[i] + h4 + h[5]) / w;
+                if (sx < 0 || sy < 0 || sx >= scan->width || sy >= scan->height)
+                    continue;
+                inked += inked_at[omr_image_at(scan, (int)sx, (int)sy)];
+            }
         }
     }
     return (double)inked * NEAR_PITCH_MM * NEAR_PITCH_MM;
@@ -308,9 +354,19 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
         memset(profile, 0, (size_t)n * sizeof *profile);
         /* sum along the middle 70% of the edge, away from the corners */
         int span = by_columns ? bh : bw, from = span * 15 / 100, to = span * 85 / 100;
-        for (int k = from; k < to; k++)
-            for (int i = 0; i < n; i++)
-                profile[i] += by_columns ? patch_at(&p, i, m + dy + k) : patch_at(&p, m + dx + k, i);
+        for (int k = from; k < to; k++) {
+            /* a row or column outside the patch adds nothing (patch_at's 0) */
+            int line_at = by_columns ? m + dy + k : m + dx + k;
+            if (line_at < 0 || line_at >= (by_columns ? p.h : p.w))
+                continue;
+            if (by_columns) {
+                const float *row = p.dark + (size_t)line_at * (size_t)p.w;
+                for (int i = 0; i < n; i++)
+                    profile[i] += row[i];
+            } else
+                for (int i = 0; i < n; i++)
+                    profile[i] += p.dark[(size_t)i * (size_t)p.w + (size_t)line_at];
+        }
         for (int i = 0; i < n; i++)
             profile[i] /= (to - from);
         if (by_columns)
@@ -388,13 +444,19 @@ double measure_text_ink(const omr_image *scan, const page_transform *t, const pa
     const double inset = 1.5;
     double pitch = 2.0 / t->px_per_mm; /* every other pixel is plenty */
     patch p;
-    if (!patch_sample(&p, scan, t, levels, field.x + inset, field.y + inset, field.w - 2 * inset,
-                      field.h - 2 * inset, pitch))
+    int hist[256];
+    uint8_t *raw = patch_grey(&p, scan, t, levels, field.x + inset, field.y + inset, field.w - 2 * inset,
+                              field.h - 2 * inset, pitch, hist);
+    if (!raw)
         return 0;
+    free(raw);
+    /* the inked samples counted by grey level: no darkness array */
+    float table[256];
+    darkness_table(&p, levels, table);
     size_t inked = 0, n = (size_t)p.w * (size_t)p.h;
-    for (size_t i = 0; i < n; i++)
-        inked += p.dark[i] > INK;
-    free(p.dark);
+    for (int v = 0; v < 256; v++)
+        if (table[v] > INK)
+            inked += (size_t)hist[v];
     return n ? (double)inked / (double)n : 0;
 }
 
@@ -480,7 +542,7 @@ static inline double min2(double a, double b) { return a < b ? a : b; }
 static inline double max2(double a, double b) { return a > b ? a : b; }
 
 /* Signed depth of (x, y) inside rect r: > 0 inside, < 0 outside (mm). */
-static double depth_in(omr_rect r, double x, double y) {
+static inline double depth_in(omr_rect r, double x, double y) {
     double d = min2(min2(x - r.x, r.x + r.w - x), min2(y - r.y, r.y + r.h - y));
     if (d >= 0)
         return d;
@@ -498,6 +560,22 @@ static int nearer_than(omr_rect r, double x, double y, double within) {
     return depth_in(r, x, y) > -within;
 }
 
+/* depth_in as cast_rays asks it: of a point outside the box, only whether
+ * it lies deeper than -RING_OUTLINE_OUT_MM and than -RAY_EXACT_MM. A point
+ * more than RAY_EXACT_MM out along x or y is beyond both (hypot is at least
+ * the larger of the two), so -max(ox, oy) answers alike without the square
+ * root. A test of d deeper outside than this needs the exact depth_in. */
+#define RAY_EXACT_MM 0.45
+_Static_assert(RING_OUTLINE_OUT_MM <= RAY_EXACT_MM, "ray_depth is exact only to RAY_EXACT_MM");
+static inline double ray_depth(omr_rect r, double x, double y) {
+    double d = min2(min2(x - r.x, r.x + r.w - x), min2(y - r.y, r.y + r.h - y));
+    if (d >= 0)
+        return d;
+    double ox = max2(max2(r.x - x, 0), x - (r.x + r.w)), oy = max2(max2(r.y - y, 0), y - (r.y + r.h));
+    double m = max2(ox, oy);
+    return m > RAY_EXACT_MM ? -m : -hypot(ox, oy);
+}
+
 typedef struct {
     const omr_image *scan;
     const page_transform *t;
@@ -507,6 +585,7 @@ typedef struct {
     omr_rect others[64];  /* boxes of the page near enough to stop a ray */
     int n_others;
     double dx, dy;        /* the box's re-centring shift */
+    double dark_at[256];  /* darkness of each grey level against the page's levels */
 } ring_ctx;
 
 /* Casts RING_RAYS rays from (cx, cy) out to rmax and reports the share of
@@ -543,7 +622,6 @@ static int segment_touches(double x0, double y0, double ca, double sa, double le
 
 static void cast_rays(const ring_ctx *c, double cx, double cy, double rmax, int around_box, double *ring,
                       double *gap) {
-    double range = c->levels->white - c->levels->black;
     int hit[RING_RAYS];
     int hits = 0;
     for (int k = 0; k < RING_RAYS; k++) {
@@ -557,7 +635,7 @@ static void cast_rays(const ring_ctx *c, double cx, double cy, double rmax, int 
                 near[n_near++] = o;
         for (double r = 0; r < rmax && !hit[k]; r += RING_STEP_MM) {
             double x = cx + r * ca, y = cy + r * sa;
-            double d = depth_in(c->own, x, y);
+            double d = ray_depth(c->own, x, y);
             int ink_allowed = 1;
             if (d > RING_INTERIOR_MM || (d >= -RING_OUTLINE_OUT_MM && d <= RING_OUTLINE_IN_MM))
                 ink_allowed = 0; /* the interior (fill's business) or the printed outline */
@@ -577,14 +655,14 @@ static void cast_rays(const ring_ctx *c, double cx, double cy, double rmax, int 
                 run = 0;
                 continue;
             }
-            double dark = (c->levels->white - omr_image_at(c->scan, (int)sp.x, (int)sp.y)) / range;
+            double dark = c->dark_at[omr_image_at(c->scan, (int)sp.x, (int)sp.y)];
             if (dark <= INK && !(dark > 0.45 && d < -RING_OUTLINE_OUT_MM)) {
                 run = 0; /* paper: no need to ask the mask */
                 continue;
             }
             /* away from the blank form's print, by a further 0.3 mm: the
              * print's own edge (the mask a pixel off) is no circle */
-            for (int e = 0; ink_allowed && d < -0.45 && c->mask && c->mask->printed && e < 5; e++) {
+            for (int e = 0; ink_allowed && d < -RAY_EXACT_MM && c->mask && c->mask->printed && e < 5; e++) {
                 static const double ex[5] = {0, 0.3, -0.3, 0, 0}, ey[5] = {0, 0, 0, 0.3, -0.3};
                 int mx = (int)((x + ex[e]) / c->mask->pitch), my = (int)((y + ey[e]) / c->mask->pitch);
                 if (mx < 0 || my < 0 || mx >= c->mask->width || my >= c->mask->height ||
@@ -635,6 +713,9 @@ void measure_rings(const omr_image *scan, const page_transform *t, const page_le
     c.own = q->boxes[index].rect;
     c.dx = out->dx_mm;
     c.dy = out->dy_mm;
+    double range = levels->white - levels->black;
+    for (int v = 0; v < 256; v++)
+        c.dark_at[v] = (levels->white - v) / range;
     omr_rect b = c.own;
     double side = fmax(b.w, b.h);
     double reach = 2.6 * side;

@@ -43,7 +43,8 @@ omr_image *ocr_crop_field_at(const omr_image *scan, const page_transform *t, omr
     if ((int)((r.w - 2 * inset) * s) < 1 || (int)((r.h - 2 * inset) * s) < 1)
         return NULL;
     int width = (int)((r.w - 2 * inset) * s), height = (int)((r.h - 2 * inset) * s);
-    omr_image *crop = omr_image_new(width, height, s * 25.4, 255);
+    /* the warp writes every pixel (white beyond the scan): no fill first */
+    omr_image *crop = omr_image_new_uninit(width, height, s * 25.4);
     if (!crop)
         return NULL;
     /* crop pixel (u, v) is template mm (x0 + u/s, y0 + v/s); scan = H * mm.
