@@ -3,9 +3,9 @@
  * (CPU time): loading the templates (their blank pages: decoded and described,
  * or read from the cache under $OMR_CACHE_DIR), decoding the scan, the scan's
  * features, the cheap likeness to every blank page, and the full matches of
- * the shortlist (every page at least RATIO as likely as the likeliest and
- * above the median likeness, as identify.c's LOOK_LIKENESS_RATIO; the
- * likeliest LOOK_SHORTLIST when none stands out). Not built by the Makefile:
+ * the shortlist (every page at least RATIO as likely as the likeliest, as
+ * identify.c's LOOK_LIKENESS_RATIO; when the likeliest is not above the
+ * median likeness, the likeliest 3 and any within one of it). Not built by the Makefile:
  *
  *   cc -Iscanner -O2 -o /tmp/look_speed samples/amc/look_speed.c build/libomr.a \
  *      $LIBS   # LIBS: the libraries the Makefile links omr with
@@ -68,7 +68,7 @@ int main(int argc, char **argv) {
     }
     int chance = nt > 0 ? sorted[nt / 2] : 0, weak = best <= chance + 1;
     for (int i = 0; i < nt; i++)
-        if (weak ? lk[i] >= sorted[nt - 3 > 0 ? nt - 3 : 0] : lk[i] > chance && lk[i] >= RATIO * best) {
+        if (weak ? lk[i] >= sorted[nt - 3 > 0 ? nt - 3 : 0] || lk[i] >= best - 1 : lk[i] >= RATIO * best) {
             double h[9];
             int inliers = reference_match(template_reference(ts[i], 1), &rs, h);
             printf("  %-32s likeness %4d  inliers %5d\n", ts[i]->id, lk[i], inliers);

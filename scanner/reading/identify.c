@@ -475,9 +475,10 @@ static int by_order(const void *a, const void *b) {
  * sample pairs one turn, scale and shift puts in place) of a page that is
  * not the scan's is chance, a few pairs; the median over the allowed pages
  * is taken as that chance level. Matched in full: every page at least
- * LOOK_LIKENESS_RATIO as likely as the likeliest and above chance (copies
- * of one form, whose inliers decide whether the winner is clear); when
- * no page stands out of chance, the likeliest LOOK_SHORTLIST. On 30 AMC
+ * LOOK_LIKENESS_RATIO as likely as the likeliest (copies of one form, whose
+ * inliers decide whether the winner is clear); when the likeliest is not
+ * above chance (a blank drawn from a layout, or many copies alike), the
+ * likeliest LOOK_SHORTLIST and every page within one pair of it. On 30 AMC
  * scans against 30 blanks the pages that won or made the winner ambiguous
  * had at least 0.55 of the likeliest's count (samples/amc/README.md); 0.4
  * leaves a margin, and a page below it is assumed unable to win or to
@@ -595,14 +596,13 @@ static int match_by_look(const omr_image *page, const template_list *hints, cons
         }
         int chance = chance_likeness(cand, n);
         qsort(cand, n, sizeof *cand, by_likeness);
-        if (cand[0].likeness <= chance + 1) {
-            n_full = LOOK_SHORTLIST; /* nothing stands out: the likeliest few */
-        } else {
-            n_full = 1;
-            while (n_full < n && cand[n_full].likeness > chance &&
-                   cand[n_full].likeness >= LOOK_LIKENESS_RATIO * cand[0].likeness)
-                n_full++;
-        }
+        /* when nothing stands out of chance: the likeliest few and any as
+         * likely (copies of one form scoring alike are all kept) */
+        int weak = cand[0].likeness <= chance + 1;
+        n_full = weak ? LOOK_SHORTLIST : 1;
+        while (n_full < n && (weak ? cand[n_full].likeness >= cand[0].likeness - 1
+                                   : cand[n_full].likeness >= LOOK_LIKENESS_RATIO * cand[0].likeness))
+            n_full++;
         if (cand[0].likeness == 0)
             n_full = n; /* nothing to go by: every page in full */
     }
