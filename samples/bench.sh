@@ -145,5 +145,11 @@ if [ "${BENCH_AMC:-1}" != 0 ]; then
         echo "bench: the AMC comparison failed; see $WORK/amc.log" >&2
     fi
 fi
+# --jobs on a 200-page batch: wall of two jobs against one, peak memory per
+# batch size and per job (samples/jobs_bench.sh; BENCH_JOBS=0 skips).
+if [ "${BENCH_JOBS:-1}" != 0 ]; then
+    echo "== omr scan --jobs: 200-page batch, one job against two, peak memory (samples/jobs_bench.sh) =="
+    JOBS_DIR="$WORK/jobs" samples/jobs_bench.sh "$BUILD" || echo "bench: the --jobs bench failed" >&2
+fi
 [ -n "${BENCH_DIR:-}" ] && echo "bench: data and outputs kept in $WORK"
 exit 0

@@ -284,6 +284,52 @@ Test(register, copies_of_one_blank_among_many_pages_tie_and_go_to_a_person) {
     rm_rf(dir);
 }
 
+/* The cheap likeness counts the pairs one turn, scale and shift puts in
+ * place: 40 features seen on a page turned a quarter, 1.3 times larger and
+ * moved are all placed; the same descriptors scattered anywhere (a page of
+ * the same maker: the same letters, elsewhere) pair as often but are not. */
+Test(register, the_likeness_counts_pairs_in_place_not_pairs) {
+    enum { N = 40, BYTES = 32 };
+    float from_pts[4 * N], placed_pts[4 * N], scattered_pts[4 * N];
+    uint8_t desc[N * BYTES];
+    uint32_t seed = 12345;
+    for (int i = 0; i < N * BYTES; i++) {
+        seed = seed * 1103515245u + 12345u;
+        desc[i] = (uint8_t)(seed >> 16);
+    }
+    for (int i = 0; i < N; i++) {
+        seed = seed * 1103515245u + 12345u;
+        float x = 20.0f + (float)((seed >> 16) % 800), y = 20.0f + (float)((seed >> 4) % 1100);
+        from_pts[4 * i] = x;
+        from_pts[4 * i + 1] = y;
+        from_pts[4 * i + 2] = 31;
+        from_pts[4 * i + 3] = 0;
+    }
+    for (int i = 0; i < N; i++) {
+        /* a quarter turn, 1.3 times, moved by (1500, 40); scattered: the
+         * first half so, the second half's features swapped in pairs */
+        int j = i < N / 2 ? i : (i % 2 ? i - 1 : i + 1);
+        placed_pts[4 * i] = 1500 - 1.3f * from_pts[4 * i + 1];
+        placed_pts[4 * i + 1] = 40 + 1.3f * from_pts[4 * i];
+        scattered_pts[4 * i] = 1500 - 1.3f * from_pts[4 * j + 1];
+        scattered_pts[4 * i + 1] = 40 + 1.3f * from_pts[4 * j];
+        placed_pts[4 * i + 2] = scattered_pts[4 * i + 2] = 40;
+        placed_pts[4 * i + 3] = scattered_pts[4 * i + 3] = 90;
+    }
+    cvw_features *from = cvw_features_import(N, BYTES, from_pts, desc);
+    cvw_features *placed = cvw_features_import(N, BYTES, placed_pts, desc);
+    cvw_features *scattered = cvw_features_import(N, BYTES, scattered_pts, desc);
+    cr_assert(from && placed && scattered);
+    cr_assert_eq(cvw_features_agreeing(from, placed), N);
+    cr_assert_eq(cvw_features_agreeing(from, scattered), N, "the same pairs, elsewhere");
+    cr_assert_eq(cvw_features_placed(from, placed, 8.0), N);
+    int s = cvw_features_placed(from, scattered, 8.0);
+    cr_assert(s >= N / 2 && s < N / 2 + 3, "%d of the %d in place", s, N / 2);
+    cvw_features_free(from);
+    cvw_features_free(placed);
+    cvw_features_free(scattered);
+}
+
 Test(register, template_refuses_a_foreign_form_it_cannot_find) {
     char *dir = test_tempdir();
     char path[512];

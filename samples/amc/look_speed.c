@@ -4,7 +4,8 @@
  * or read from the cache under $OMR_CACHE_DIR), decoding the scan, the scan's
  * features, the cheap likeness to every blank page, and the full matches of
  * the shortlist (every page at least RATIO as likely as the likeliest, as
- * identify.c's LOOK_LIKENESS_RATIO). Not built by the Makefile:
+ * identify.c's LOOK_LIKENESS_RATIO; when the likeliest is not above the
+ * median likeness, the likeliest 3 and any within one of it). Not built by the Makefile:
  *
  *   cc -Iscanner -O2 -o /tmp/look_speed samples/amc/look_speed.c build/libomr.a \
  *      $LIBS   # LIBS: the libraries the Makefile links omr with
@@ -18,7 +19,7 @@
 #include "reading/reference.h"
 
 #ifndef RATIO
-#define RATIO 0.7
+#define RATIO 0.4
 #endif
 
 static double now(void) {
@@ -58,9 +59,16 @@ int main(int argc, char **argv) {
         best = lk[i] > best ? lk[i] : best;
     }
     double t4 = now();
-    int nfull = 0;
+    int sorted[256], nfull = 0;
+    for (int i = 0; i < nt; i++) {
+        int j = i;
+        for (; j > 0 && sorted[j - 1] > lk[i]; j--)
+            sorted[j] = sorted[j - 1];
+        sorted[j] = lk[i];
+    }
+    int chance = nt > 0 ? sorted[nt / 2] : 0, weak = best <= chance + 1;
     for (int i = 0; i < nt; i++)
-        if (lk[i] >= RATIO * best) {
+        if (weak ? lk[i] >= sorted[nt - 3 > 0 ? nt - 3 : 0] || lk[i] >= best - 1 : lk[i] >= RATIO * best) {
             double h[9];
             int inliers = reference_match(template_reference(ts[i], 1), &rs, h);
             printf("  %-32s likeness %4d  inliers %5d\n", ts[i]->id, lk[i], inliers);

@@ -370,6 +370,63 @@ extern "C" int cvw_features_agreeing(const cvw_features *from, const cvw_feature
     }
 }
 
+/* The largest set of pairs one similarity (turn, scale, shift) places
+ * within `tol_px` of their partners. Each hypothesis is made from two pairs
+ * at least a tenth of the `from` extent apart (two close points fix the
+ * turn badly); the pairs are taken in their order, at most `max_hyp` of
+ * them, so the work is bounded whatever the page. */
+static int placed_pairs(const std::vector<cv::Point2f> &src, const std::vector<cv::Point2f> &dst, double tol_px,
+                        int max_hyp) {
+    int n = (int)src.size(), best = n > 0 ? 1 : 0;
+    if (n < 2)
+        return best;
+    float minx = src[0].x, maxx = src[0].x, miny = src[0].y, maxy = src[0].y;
+    for (const cv::Point2f &p : src) {
+        minx = std::min(minx, p.x);
+        maxx = std::max(maxx, p.x);
+        miny = std::min(miny, p.y);
+        maxy = std::max(maxy, p.y);
+    }
+    double extent = std::max(maxx - minx, maxy - miny), min_sep2 = extent * extent / 100, tol2 = tol_px * tol_px;
+    int h = std::min(n, max_hyp);
+    for (int i = 0; i < h; i++)
+        for (int j = i + 1; j < h; j++) {
+            double sx = src[j].x - src[i].x, sy = src[j].y - src[i].y;
+            double dx = dst[j].x - dst[i].x, dy = dst[j].y - dst[i].y;
+            double s2 = sx * sx + sy * sy;
+            if (s2 < min_sep2)
+                continue;
+            /* dst = [a -b; b a] src + t */
+            double a = (sx * dx + sy * dy) / s2, b = (sx * dy - sy * dx) / s2;
+            double sc2 = a * a + b * b;
+            if (sc2 < 0.25 || sc2 > 4)
+                continue; /* not a page at a believable scale */
+            double tx = dst[i].x - (a * src[i].x - b * src[i].y), ty = dst[i].y - (b * src[i].x + a * src[i].y);
+            int count = 0;
+            for (int k = 0; k < n; k++) {
+                double ex = a * src[k].x - b * src[k].y + tx - dst[k].x;
+                double ey = b * src[k].x + a * src[k].y + ty - dst[k].y;
+                count += ex * ex + ey * ey <= tol2;
+            }
+            best = std::max(best, count);
+        }
+    return best;
+}
+
+extern "C" int cvw_features_placed(const cvw_features *from, const cvw_features *to, double tol_px) {
+    if (!from || !to || from->descriptors.empty() || to->descriptors.empty())
+        return 0;
+    try {
+        std::vector<cv::Point2f> src, dst;
+        mutual_matches(from, to, src, dst);
+        return placed_pairs(src, dst, tol_px, 64);
+    } catch (const cv::Exception &) {
+        return OMR_ERR_INVALID;
+    } catch (const std::bad_alloc &) {
+        return OMR_ERR_MEMORY;
+    }
+}
+
 extern "C" int cvw_features_homography(const cvw_features *from, const cvw_features *to, double ransac_px,
                                        double h[9]) {
     return cvw_features_homography_min(from, to, ransac_px, 12, h);

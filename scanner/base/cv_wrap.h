@@ -95,6 +95,11 @@ int cvw_features_homography_min(const cvw_features *from, const cvw_features *to
  * match (as cvw_features_homography pairs them), without fitting a map: a
  * cheap likeness of two pages. >= 0, or OMR_ERR_*. */
 int cvw_features_agreeing(const cvw_features *from, const cvw_features *to);
+/* Of those pairs, the most that one similarity (a turn, a scale, a shift)
+ * puts within `tol_px` of their partners: a likeness that pages of one
+ * maker sharing headers and letters score low on, as their other pairs lie
+ * anywhere. >= 0, or OMR_ERR_*. */
+int cvw_features_placed(const cvw_features *from, const cvw_features *to, double tol_px);
 
 /* ---- shapes, for finding check boxes on a blank form ------------------------------ */
 

@@ -471,16 +471,38 @@ static int by_order(const void *a, const void *b) {
     return ((const look_candidate *)a)->order - ((const look_candidate *)b)->order;
 }
 
-/* How many pages are matched in full: the likeliest LOOK_SHORTLIST, and any
- * other at least LOOK_LIKENESS_RATIO as likely as the likeliest (copies of
- * one blank). Forms of one maker share headers and marks, so a half let
- * 19 of 28 AMC pages through, each matched in full. 0.7 gives the same
- * records, marks, rejects and review as a half on 30 AMC scans against 30
- * blanks (samples/amc/README.md), at 0.57 of the CPU time; it is a measured
- * choice, not a bound: a page below it is assumed unable to win or to make
- * the winner ambiguous. */
+/* How many pages are matched in full. The likeness (reference_likeness:
+ * sample pairs one turn, scale and shift puts in place) of a page that is
+ * not the scan's is chance, a few pairs; the median over the allowed pages
+ * is taken as that chance level. Matched in full: every page at least
+ * LOOK_LIKENESS_RATIO as likely as the likeliest (copies of one form, whose
+ * inliers decide whether the winner is clear); when the likeliest is not
+ * above chance (a blank drawn from a layout, or many copies alike), the
+ * likeliest LOOK_SHORTLIST and every page within one pair of it. On 30 AMC
+ * scans against 30 blanks the pages that won or made the winner ambiguous
+ * had at least 0.55 of the likeliest's count (samples/amc/README.md); 0.4
+ * leaves a margin, and a page below it is assumed unable to win or to
+ * make the winner ambiguous (a measured choice, not a bound). */
 #define LOOK_SHORTLIST 3
-#define LOOK_LIKENESS_RATIO 0.7
+#define LOOK_LIKENESS_RATIO 0.4
+
+static int by_int(const void *a, const void *b) {
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* The chance likeness: the median over the n candidates (n > 0). */
+static int chance_likeness(const look_candidate *cand, size_t n) {
+    int *v = malloc(n * sizeof *v);
+    if (!v)
+        return 0; /* every page above chance: more full matches, the same result */
+    for (size_t k = 0; k < n; k++)
+        v[k] = cand[k].likeness;
+    qsort(v, n, sizeof *v, by_int);
+    int m = v[n / 2];
+    free(v);
+    return m;
+}
 
 /* The page among those allowed whose blank's printed structure (box
  * outlines, dots, labels) lies best on the scan's ink (look/structure.h):
@@ -572,10 +594,14 @@ static int match_by_look(const omr_image *page, const template_list *hints, cons
             const reference_page *ref = template_reference(cand[k].t, cand[k].page);
             cand[k].likeness = ref ? reference_likeness(ref, &rs) : 0;
         }
+        int chance = chance_likeness(cand, n);
         qsort(cand, n, sizeof *cand, by_likeness);
-        n_full = LOOK_SHORTLIST;
-        while (n_full < n && cand[n_full].likeness > 0 &&
-               cand[n_full].likeness >= LOOK_LIKENESS_RATIO * cand[0].likeness)
+        /* when nothing stands out of chance: the likeliest few and any as
+         * likely (copies of one form scoring alike are all kept) */
+        int weak = cand[0].likeness <= chance + 1;
+        n_full = weak ? LOOK_SHORTLIST : 1;
+        while (n_full < n && (weak ? cand[n_full].likeness >= cand[0].likeness - 1
+                                   : cand[n_full].likeness >= LOOK_LIKENESS_RATIO * cand[0].likeness))
             n_full++;
         if (cand[0].likeness == 0)
             n_full = n; /* nothing to go by: every page in full */

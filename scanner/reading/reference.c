@@ -27,6 +27,10 @@
 #define MIN_INLIERS 25
 /* what the description is made of: a cached one made otherwise is not used */
 #define REFERENCE_METHOD "reference 2: ORB 3000 at 100 dpi, sample 500; look/structure 1"
+/* the cheap likeness counts sample pairs one turn + scale + shift places
+ * within this (at 100 dpi: 2 mm; a page's x/y stretch and skew leave the
+ * right page's pairs within it over most of the sheet) */
+#define LIKENESS_PLACED_PX 8.0
 #define MIN_STRUCTURE_POINTS 200 /* ink cells of 0.25 mm: a few boxes' outlines */
 
 /* ---- the blank page -------------------------------------------------------------- */
@@ -298,7 +302,7 @@ int reference_match_at_least(const reference_page *ref, const reference_scan *sc
 }
 
 int reference_likeness(const reference_page *ref, const reference_scan *scan) {
-    int n = cvw_features_agreeing(ref->sample, scan->sample);
+    int n = cvw_features_placed(ref->sample, scan->sample, LIKENESS_PLACED_PX);
     return n > 0 ? n : 0;
 }
 

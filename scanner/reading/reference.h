@@ -84,9 +84,13 @@ int reference_match_at_least(const reference_page *ref, const reference_scan *sc
                              double mm_to_px[9]);
 
 /* A cheap likeness of the blank page to the scan, for choosing which pages
- * to match in full among many: how many of a sample of each one's features
- * are each other's distinctive nearest match (no map fitted: RANSAC over a
- * page that is not the scan's is what costs). */
+ * to match in full among many: of a sample of each one's features that are
+ * each other's distinctive nearest match, the most that one turn, scale and
+ * shift of the page puts in place (cvw_features_placed). Pages of one maker
+ * share letters and headers, so their pairs are as many as the right
+ * page's, but lie anywhere: placed, the right page stands out 2-10 times
+ * (samples/amc/README.md). No homography, no full matching: those are what
+ * cost. */
 int reference_likeness(const reference_page *ref, const reference_scan *scan);
 
 /* A blank page matched by its printed structure (look/structure.h), for when
