@@ -77,6 +77,7 @@ void scan_context_free(scan_context *ctx) {
         print_mask_free(&ctx->masks[i]);
     free(ctx->masks);
     ocr_engine_free(ctx->ocr);
+    ocr_engine_free(ctx->ocr_code);
     locate_looks_free(&ctx->looks);
     memset(ctx, 0, sizeof *ctx);
 }
@@ -139,15 +140,12 @@ static void read_printed_code(scan_context *ctx, const omr_image *image, const o
                               const page_transform *tr, char *code, size_t size) {
     code[0] = 0;
     omr_error err;
-    if (!ctx->ocr) {
-        const char *langs = ctx->options->ocr_languages ? ctx->options->ocr_languages : "swe+eng";
-        ctx->ocr = ocr_engine_new(langs, &err);
-        if (!ctx->ocr)
-            return;
-    }
+    /* letters and digits need no second language (half the work) */
+    if (!ctx->ocr_code && !(ctx->ocr_code = ocr_engine_new("eng", &err)))
+        return;
     double start = now_seconds();
     printed_code read;
-    if (printed_code_read(ctx->ocr, image, t, tr, &read, &err) == OMR_OK) {
+    if (printed_code_read(ctx->ocr_code, image, t, tr, &read, &err) == OMR_OK) {
         snprintf(ctx->printed_code, sizeof ctx->printed_code, "%s", read.seen);
         snprintf(code, size, "%s", read.code);
     }

@@ -109,7 +109,11 @@ int printed_code_read(ocr_engine *ocr, const omr_image *scan, const omr_template
         char code[IDENTIFY_MAX_ID];
         letters_and_digits(text, code, sizeof code);
         free(text);
-        if (r == 0) /* the strip as scanned: what a person is told it reads */
+        /* the strip as scanned, when Tesseract is fairly sure of it: what
+         * a person is told it reads, and what may speak against the code of
+         * a page next to it (a bled strip reads as letters of the right
+         * count, mostly wrong) */
+        if (r == 0 && confidence >= PRINTED_CODE_SEEN)
             snprintf(out->seen, sizeof out->seen, "%s", code);
         if (printed_code_checks(code)) {
             assert(n_checked <= MAX_THIN);

@@ -15,7 +15,7 @@
 
 typedef struct {
     char code[IDENTIFY_MAX_ID]; /* the code, when a reading's check character holds; else "" */
-    char seen[IDENTIFY_MAX_ID]; /* the plainest reading (letters and digits), for a person */
+    char seen[IDENTIFY_MAX_ID]; /* the strip as scanned, read with confidence PRINTED_CODE_SEEN or more; else "" */
     int tries;                  /* preprocessings read */
 } printed_code;
 
@@ -34,6 +34,7 @@ int printed_code_checks(const char *code);
  * OCR could not run at all. */
 #define PRINTED_CODE_CAP_PX 30.0
 #define PRINTED_CODE_SURE 80.0
+#define PRINTED_CODE_SEEN 50.0
 int printed_code_read(ocr_engine *ocr, const omr_image *scan, const omr_template *t, const page_transform *tr,
                       printed_code *out, omr_error *err);
 
