@@ -518,6 +518,44 @@ Test(scan, a_page_without_a_readable_code_takes_its_code_from_the_other_page_of_
     omr_image_free(b2);
 }
 
+/* The sheet on a larger glass, as a flatbed scans it: `img` pasted at
+ * (left, top) mm into a white canvas grown by `grow` mm each way. */
+static omr_image *on_glass(const omr_image *img, double left, double top, double grow) {
+    double s = img->dpi / 25.4;
+    int ox = (int)(left * s), oy = (int)(top * s);
+    omr_image *g = omr_image_new(img->width + (int)(grow * s), img->height + (int)(grow * s), 0, 255);
+    cr_assert_not_null(g);
+    for (int y = 0; y < img->height; y++)
+        memcpy(g->pixels + (size_t)(y + oy) * g->stride + ox, img->pixels + (size_t)y * img->stride,
+               (size_t)img->width);
+    return g;
+}
+
+Test(scan, a_dark_1_bit_page_on_a_larger_glass_whose_qr_code_is_lost_takes_the_code_of_its_other_page) {
+    mkdir_in();
+    /* scan-00040.tif of seed 6151: untagged 1-bit pages, the glass around
+     * the sheet scanned too, page 2's QR code bled shut */
+    omr_image *p1 = page("GLAS5511", 1, 200), *p2 = page("GLAS5511", 2, 200);
+    test_cross(p2, test_box_of(tmpl, "q6", "9"));
+    test_cross(p2, test_box_of(tmpl, "q4a", "1"));
+    stain_qr(p2);
+    omr_image *g1 = on_glass(p1, 3, 2, 12), *g2 = on_glass(p2, 10, 14, 30);
+    dark_bilevel(g1, 200);
+    dark_bilevel(g2, 200);
+    omr_image *pages[] = {g1, g2};
+    write_tiff(pages, 2, "glass.tif");
+    scan_summary s = run_batch();
+    cr_assert_eq(s.pages_read, 2, "%s", slurp("rejects.csv"));
+    cr_assert_eq(s.forms, 1);
+    cr_assert_str_eq(cell("GLAS5511", "q6"), "9");
+    cr_assert_str_eq(cell("GLAS5511", "q4a"), "1");
+    cr_assert_str_eq(cell("GLAS5511", "status"), "ok");
+    omr_image_free(p1);
+    omr_image_free(p2);
+    omr_image_free(g1);
+    omr_image_free(g2);
+}
+
 Test(scan, a_page_whose_code_cannot_be_found_goes_to_a_person_with_its_likely_form) {
     mkdir_in();
     omr_image *p2 = page("CCCC3333", 2, 200);

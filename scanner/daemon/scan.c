@@ -36,6 +36,8 @@
 #include "pages/decode.h"
 #include "pages/encode.h"
 #include "reading/inside.h"
+#include "reading/printed_code.h"
+#include "reading/qr_grid.h"
 #include "reading/writing.h"
 
 #define BLANK_PAGE_INK 0.002 /* under 0.2% ink on a coarse grid: nothing printed */
@@ -76,6 +78,7 @@ void scan_context_free(scan_context *ctx) {
         print_mask_free(&ctx->masks[i]);
     free(ctx->masks);
     ocr_engine_free(ctx->ocr);
+    ocr_engine_free(ctx->ocr_code);
     locate_looks_free(&ctx->looks);
     memset(ctx, 0, sizeof *ctx);
 }
@@ -131,60 +134,28 @@ static const print_mask *scan_print_mask(scan_context *ctx, const omr_template *
 
 /* ---- a page whose code cannot be read --------------------------------------------- */
 
-/* "K7M2 QX9." as OCR gives it -> "K7M2QX9": letters and digits, upper case. */
-static void code_from_ocr(const char *text, char *code, size_t size) {
-    size_t n = 0;
-    for (const char *c = text; c && *c && n + 1 < size; c++)
-        if (isalnum((unsigned char)*c) && (unsigned char)*c < 128)
-            code[n++] = (char)toupper((unsigned char)*c);
-    code[n] = 0;
-}
-
-/* Does `code` end in its own check character (codes made by `omr frame
- * codes` do; forms/code.h)? */
-static int code_checks(const char *code) {
-    size_t len = strlen(code);
-    if (len < 4 || len > 40)
-        return 0;
-    char body[IDENTIFY_MAX_ID];
-    snprintf(body, sizeof body, "%.*s", (int)(len - 1), code);
-    return identify_check_char(body) == code[len - 1];
-}
-
-/* The login code printed under the QR code, read by Tesseract (the same
- * engine as the comments) from the strip under the code square, turned
- * upright through the page's transform. "" when nothing was read. */
+/* The login code printed under the QR code (reading/printed_code.h), read
+ * with the same engine as the comments; ctx->printed_code is what it read
+ * for a person, `code` the code when its check character holds ("" else). */
 static void read_printed_code(scan_context *ctx, const omr_image *image, const omr_template *t,
                               const page_transform *tr, char *code, size_t size) {
     code[0] = 0;
     omr_error err;
-    if (!ctx->ocr) {
-        const char *langs = ctx->options->ocr_languages ? ctx->options->ocr_languages : "swe+eng";
-        ctx->ocr = ocr_engine_new(langs, &err);
-        if (!ctx->ocr)
-            return;
-    }
-    omr_rect strip = {t->code_rect.x - 3, t->code_rect.y + t->code_rect.h + 0.3, t->code_rect.w + 6, 5.2};
-    omr_image *crop = ocr_crop_field(image, tr, strip, 0);
-    if (!crop)
+    /* letters and digits need no second language (half the work) */
+    if (!ctx->ocr_code && !(ctx->ocr_code = ocr_engine_new("eng", &err)))
         return;
     double start = now_seconds();
-    /* Tesseract reads small print better at twice the size */
-    omr_image *big = crop->dpi < 400 ? cvw_resize(crop, 2.0) : NULL;
-    if (big)
-        big->dpi = crop->dpi * 2;
-    char *text = NULL;
-    double confidence = 0;
-    if (ocr_read(ctx->ocr, big ? big : crop, &text, &confidence, &err) == OMR_OK && text)
-        code_from_ocr(text, code, size);
-    free(text);
-    omr_image_free(big);
-    omr_image_free(crop);
+    printed_code read;
+    if (printed_code_read(ctx->ocr_code, image, t, tr, &read, &err) == OMR_OK) {
+        snprintf(ctx->printed_code, sizeof ctx->printed_code, "%s", read.seen);
+        snprintf(code, size, "%s", read.code);
+    }
     ctx->seconds_ocr += now_seconds() - start;
 }
 
 /* identify_page found no code: the page is known by its look, and its code
- * read from print when its check character holds ("" otherwise). */
+ * read from the QR code's module grid where the look placed it, else from
+ * the print under it, when its check character holds ("" otherwise). */
 static int identify_by_look(scan_context *ctx, const omr_image *image, page_identity *identity,
                             page_transform *transform, omr_error *err) {
     const scan_options *o = ctx->options;
@@ -199,9 +170,13 @@ static int identify_by_look(scan_context *ctx, const omr_image *image, page_iden
     memset(identity, 0, sizeof *identity);
     snprintf(identity->template_id, sizeof identity->template_id, "%s", t->id);
     identity->page = page;
-    read_printed_code(ctx, image, t, transform, ctx->printed_code, sizeof ctx->printed_code);
-    if (code_checks(ctx->printed_code))
-        snprintf(identity->code, sizeof identity->code, "%s", ctx->printed_code);
+    code_payload qr;
+    if (qr_grid_read(image, t, transform, &qr, NULL) == OMR_OK && strcmp(qr.template_id, t->id) == 0 &&
+        qr.page == page) {
+        snprintf(identity->code, sizeof identity->code, "%s", qr.code);
+        return OMR_OK;
+    }
+    read_printed_code(ctx, image, t, transform, identity->code, sizeof identity->code);
     return OMR_OK;
 }
 

@@ -49,6 +49,7 @@ typedef struct {
     print_mask *masks;      /* per template page, in options order; made on first use */
     size_t n_masks;
     ocr_engine *ocr;
+    ocr_engine *ocr_code; /* the login code under a QR code: English only, made on first use */
     double seconds_ocr;
     locate_looks looks;     /* blank pages drawn small: pages known by their look */
     /* the last page known by its look: what its printed code read as ("" when

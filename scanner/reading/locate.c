@@ -338,18 +338,105 @@ static double look_score(const omr_image *scan, const omr_template *t, const pag
     return va > 0 && vb > 0 ? cov / sqrt(va * vb) : 0;
 }
 
+/* Where template point (x, y) mm lies on a sheet turned by q clockwise
+ * quarter turns, in mm from the turned sheet's top-left. */
+static omr_point turned_mm(int q, double pw, double ph, double x, double y) {
+    switch (q) {
+    case 0: return (omr_point){x, y};
+    case 1: return (omr_point){ph - y, x};
+    case 2: return (omr_point){pw - x, ph - y};
+    default: return (omr_point){y, pw - x};
+    }
+}
+
+#define CORNER_WINDOW 0.3   /* share of the scan's width and height searched at each corner */
+#define CORNER_MAX_BLOBS 4096
+
+/* The solid square nearest each corner of the scan (0 top-left, 1 top-right,
+ * 2 bottom-left, 3 bottom-right), for a sheet that does not fill the scan
+ * (the glass beyond it scanned too): at s_max px per mm or less (the sheet
+ * is no larger than the scan), a mark of `size_mm` is 45-120% of size_mm *
+ * s_max on each side and at least 70% inked. Returns a bit per corner found. */
+static unsigned marks_near_corners(const omr_image *scan, double s_max, double size_mm, omr_point found[4]) {
+    cvw_blob *blobs = malloc(CORNER_MAX_BLOBS * sizeof *blobs);
+    if (!blobs)
+        return 0;
+    unsigned have = 0;
+    int ww = (int)(scan->width * CORNER_WINDOW), wh = (int)(scan->height * CORNER_WINDOW);
+    double expected = size_mm * s_max;
+    for (int c = 0; c < 4; c++) {
+        int x = c & 1 ? scan->width - ww : 0, y = c & 2 ? scan->height - wh : 0;
+        int threshold = cvw_otsu_threshold(scan, x, y, ww, wh);
+        if (threshold < 0)
+            continue;
+        threshold = threshold < 60 ? 60 : threshold > 200 ? 200 : threshold;
+        int n = cvw_find_blobs(scan, x, y, ww, wh, threshold, blobs, CORNER_MAX_BLOBS);
+        double best = 1e18;
+        for (int i = 0; i < n; i++) {
+            const cvw_blob *b = &blobs[i];
+            if (b->w < 0.45 * expected || b->h < 0.45 * expected || b->w > 1.2 * expected ||
+                b->h > 1.2 * expected || b->w > 1.35 * b->h || b->h > 1.35 * b->w ||
+                b->area < 0.7 * (double)b->w * b->h)
+                continue;
+            double cx = c & 1 ? scan->width : 0, cy = c & 2 ? scan->height : 0;
+            double d = hypot(b->cx - cx, b->cy - cy);
+            if (d < best) {
+                best = d;
+                found[c] = (omr_point){b->cx, b->cy};
+                have |= 1u << c;
+            }
+        }
+    }
+    free(blobs);
+    return have;
+}
+
+/* The code symbol's corners as the marks near the scan's corners place them
+ * on a sheet turned by q (an affine map from the turned template to the
+ * marks found; three or four marks). 0 when the marks do not give one. */
+static int corners_from_marks(const omr_template *t, int q, const omr_point marks[4], unsigned have, double side,
+                              page_identity *id) {
+    double pw = t->page_width, ph = t->page_height;
+    double tw = q % 2 ? ph : pw, th = q % 2 ? pw : ph;
+    omr_point from[4], to[4];
+    int n = 0;
+    for (int i = 0; i < 4; i++) {
+        omr_point m = turned_mm(q, pw, ph, t->fiducials[i].x, t->fiducials[i].y);
+        int c = (m.x > tw / 2) + 2 * (m.y > th / 2);
+        if (!(have & (1u << c)))
+            continue;
+        from[n] = m;
+        to[n++] = marks[c];
+    }
+    cvw_affine a;
+    if (n < 3 || cvw_fit_affine(from, to, n, &a) != OMR_OK)
+        return 0;
+    double cx = t->code_rect.x + t->code_rect.w / 2, cy = t->code_rect.y + t->code_rect.h / 2;
+    static const double corner[4][2] = {{-1, -1}, {1, -1}, {1, 1}, {-1, 1}};
+    for (int c = 0; c < 4; c++) {
+        omr_point m = turned_mm(q, pw, ph, cx + corner[c][0] * side / 2, cy + corner[c][1] * side / 2);
+        id->corners[c] = (omr_point){a.m[0] * m.x + a.m[1] * m.y + a.m[2], a.m[3] * m.x + a.m[4] * m.y + a.m[5]};
+    }
+    id->has_corners = 1;
+    return 1;
+}
+
 int locate_by_look(const omr_image *scan, const omr_template *const *templates, size_t n_templates,
                    locate_looks *looks, const omr_template **tmpl, int *page, page_transform *out,
                    double *match, omr_error *err) {
     assert(scan && scan->width > 0 && scan->height > 0);
     double best = -1, second = -1;
     int best_q = 0;
+    omr_point marks[4] = {{0, 0}, {0, 0}, {0, 0}, {0, 0}};
+    unsigned have_marks = 0;
+    int tried_corners = 0;
     *tmpl = NULL;
     *page = 0;
     for (size_t i = 0; i < n_templates; i++) {
         const omr_template *t = templates[i];
         if (t->registration != REGISTRATION_FIDUCIALS || t->identity.kind != IDENTITY_OMR || !t->has_code)
             continue;
+        tried_corners = 0; /* the marks are this template's size */
         for (int q = 0; q < 4; q++) {
             /* the code's symbol where it lies if the sheet fills the scan turned by q */
             page_identity id;
@@ -377,7 +464,20 @@ int locate_by_look(const omr_image *scan, const omr_template *const *templates, 
             id.has_corners = 1;
             page_transform tr;
             omr_error lerr;
-            if (locate_page(scan, t, &id, &tr, &lerr) != OMR_OK || tr.quarter_turns != q)
+            int located = locate_page(scan, t, &id, &tr, &lerr) == OMR_OK && tr.quarter_turns == q;
+            if (!located) {
+                /* the sheet does not fill the scan (glass beyond it, a
+                 * small sheet): from the marks nearest the scan's corners */
+                if (!tried_corners) {
+                    double s_max = fmax(scan->width, scan->height) / fmax(pw, ph);
+                    s_max = fmax(s_max, fmin(scan->width, scan->height) / fmin(pw, ph));
+                    have_marks = marks_near_corners(scan, s_max, t->fiducial_size, marks);
+                    tried_corners = 1;
+                }
+                located = corners_from_marks(t, q, marks, have_marks, side, &id) &&
+                          locate_page(scan, t, &id, &tr, &lerr) == OMR_OK && tr.quarter_turns == q;
+            }
+            if (!located)
                 continue;
             for (size_t p = 1; p <= t->n_pages; p++) {
                 const omr_image *blank = look_of(looks, t, (int)p);

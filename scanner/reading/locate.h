@@ -36,7 +36,9 @@ void locate_looks_free(locate_looks *looks);
 
 /* A page of one of omr's forms whose code could not be read, known by its
  * look: its four corner marks are found as locate_page finds them, for each
- * way the sheet can lie, and the page's print is compared with each blank
+ * way the sheet can lie (where they lie if the sheet fills the scan, else
+ * from the solid squares nearest the scan's corners: the glass beyond a
+ * sheet scanned too), and the page's print is compared with each blank
  * page of each template. The best must match clearly (correlation of the
  * print at least LOCATE_LOOK_MIN, and LOCATE_LOOK_MARGIN above any other
  * page or turn). OMR_OK with *tmpl, *page, the transform and the match's

@@ -218,3 +218,31 @@ int ocr_read(ocr_engine *e, const omr_image *crop, char **text, double *confiden
     omr_image_free(clean);
     return rc;
 }
+
+int ocr_read_line(ocr_engine *e, const omr_image *crop, const char *alphabet, char **text,
+                  double *confidence, omr_error *err) {
+    assert(e && crop && alphabet && *alphabet);
+    *text = NULL;
+    *confidence = 0;
+    TessBaseAPISetPageSegMode(e->api, PSM_SINGLE_LINE);
+    TessBaseAPISetVariable(e->api, "tessedit_char_whitelist", alphabet);
+    TessBaseAPISetImage(e->api, crop->pixels, crop->width, crop->height, 1, crop->stride);
+    if (crop->dpi > 0)
+        TessBaseAPISetSourceResolution(e->api, (int)crop->dpi);
+    int rc = OMR_OK;
+    char *raw = TessBaseAPIGetUTF8Text(e->api);
+    if (!raw) {
+        rc = omr_fail(err, OMR_ERR_INVALID, "OCR failed on the printed code");
+    } else {
+        *confidence = TessBaseAPIMeanTextConf(e->api);
+        *text = fold_space(raw);
+        TessDeleteText(raw);
+        if (!*text)
+            rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory in OCR");
+    }
+    TessBaseAPIClear(e->api);
+    TessBaseAPIClearAdaptiveClassifier(e->api);
+    TessBaseAPISetVariable(e->api, "tessedit_char_whitelist", "");
+    TessBaseAPISetPageSegMode(e->api, PSM_SINGLE_BLOCK);
+    return rc;
+}

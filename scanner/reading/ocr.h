@@ -35,4 +35,11 @@ void ocr_engine_free(ocr_engine *engine);
 int ocr_read(ocr_engine *engine, const omr_image *crop, char **text, double *confidence,
              omr_error *err);
 
+/* One line of print in a known alphabet (a login code): Tesseract in
+ * single-line mode with only the characters of `alphabet` allowed. *text is
+ * what it read (malloc'd, white space folded), *confidence the line's mean
+ * (0..100). The engine is left as it was (single block, any character). */
+int ocr_read_line(ocr_engine *engine, const omr_image *crop, const char *alphabet, char **text,
+                  double *confidence, omr_error *err);
+
 #endif
