@@ -10,8 +10,8 @@
 #include "print/render.h"
 #include "reading/identify.h"
 #include "reading/locate.h"
-#include "reading/printed_code.h"
-#include "reading/qr_grid.h"
+#include "reading/code/printed_code.h"
+#include "reading/code/qr_grid.h"
 
 /* A code as `omr frame codes` makes them: `body` and its check character,
  * or a wrong one when `wrong`. */

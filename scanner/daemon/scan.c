@@ -36,8 +36,8 @@
 #include "pages/decode.h"
 #include "pages/encode.h"
 #include "reading/inside.h"
-#include "reading/printed_code.h"
-#include "reading/qr_grid.h"
+#include "reading/code/printed_code.h"
+#include "reading/code/qr_grid.h"
 #include "reading/writing.h"
 
 #define BLANK_PAGE_INK 0.002 /* under 0.2% ink on a coarse grid: nothing printed */

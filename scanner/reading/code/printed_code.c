@@ -11,7 +11,7 @@
  * twice or read surely, so one lucky misread (1 in 36 passes any check
  * character) does not name a respondent.
  */
-#include "reading/printed_code.h"
+#include "reading/code/printed_code.h"
 
 #include <assert.h>
 #include <ctype.h>

@@ -16,7 +16,7 @@
  * error correction (omr prints level H) mends the modules still wrong. The
  * payload's check character (forms/code.c) catches a wrong read.
  */
-#include "reading/qr_grid.h"
+#include "reading/code/qr_grid.h"
 
 #include <assert.h>
 #include <math.h>
