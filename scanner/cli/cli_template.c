@@ -4,7 +4,6 @@
  * form that omr did not print) and `omr template preview` (the template
  * drawn over the blank as a PNG). Parses options, calls discover.c, prints.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
@@ -47,21 +46,6 @@ static void reference_name(const char *blank, const char *out, char *buf, size_t
         snprintf(buf, size, "%s", blank_real + n + 1);
     else
         snprintf(buf, size, "%s", blank_real);
-}
-
-/* Tesseract runs its recognizer's loops on OpenMP threads (Debian builds
- * it so, asking for its own team size in each loop). A blank's labels are
- * a few words each: a thread team costs more than it saves, and each
- * thread spins while it waits, on a shared or pinned CPU most of all (a
- * 200-bubble sheet took 7.2 s of CPU pinned to one core, 2.8 s with
- * OMP_THREAD_LIMIT=1). `template new` is this process's only work, so no
- * parallel region here is made active: omp_set_max_active_levels(0),
- * looked up where Tesseract loaded libgomp (nothing to do without it). */
-static void ocr_without_thread_teams(void) {
-    void (*set_levels)(int) = NULL;
-    *(void **)&set_levels = dlsym(RTLD_DEFAULT, "omp_set_max_active_levels");
-    if (set_levels)
-        set_levels(0);
 }
 
 int cmd_template_new(int argc, char **argv) {
@@ -107,7 +91,6 @@ int cmd_template_new(int argc, char **argv) {
                 *p = p == name ? 'f' : '-';
         id = name;
     }
-    ocr_without_thread_teams();
     discover_result r = {0};
     omr_error err = {0};
     char names[16][PATH_MAX];

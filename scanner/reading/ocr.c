@@ -7,6 +7,8 @@
 #include "reading/ocr.h"
 
 #include <assert.h>
+#include <dlfcn.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <tesseract/capi.h>
@@ -128,7 +130,25 @@ struct ocr_engine {
     TessBaseAPI *api;
 };
 
+/* Tesseract runs its recognizer's loops on OpenMP threads (Debian builds
+ * it so, asking for its own team size in each loop). A comment field or a
+ * blank's label is a few words: a thread team costs more than it saves,
+ * and each of its threads spins while it waits, on a shared or pinned CPU
+ * most of all (a 200-bubble blank took 7.2 s of CPU pinned to one core for
+ * `template new`, 2.8 s with OMP_THREAD_LIMIT=1), and omr's own workers
+ * already use the cores. So no OpenMP parallel region is made active in
+ * this process: omp_set_max_active_levels(0), looked up where Tesseract
+ * loaded libgomp (nothing to do without it), once, before the first engine. */
+static void no_thread_teams(void) {
+    void (*set_levels)(int) = NULL;
+    *(void **)&set_levels = dlsym(RTLD_DEFAULT, "omp_set_max_active_levels");
+    if (set_levels)
+        set_levels(0);
+}
+
 ocr_engine *ocr_engine_new(const char *languages, omr_error *err) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, no_thread_teams);
     ocr_engine *e = calloc(1, sizeof *e);
     if (!e) {
         omr_fail(err, OMR_ERR_MEMORY, "out of memory starting OCR");
