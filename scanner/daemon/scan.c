@@ -35,6 +35,7 @@
 #include "forms/file_name.h"
 #include "pages/decode.h"
 #include "pages/encode.h"
+#include "reading/marks/shape.h"
 #include "reading/writing.h"
 
 #define BLANK_PAGE_INK 0.002 /* under 0.2% ink on a coarse grid: nothing printed */
@@ -281,6 +282,7 @@ int scan_page(scan_context *ctx, const omr_image *image, const char *file, int f
             measure_box(image, &p->transform, &levels, mask, q->boxes[b].rect,
                         measure_near_zone(t, q, b, mask), &p->measures[k]);
             measure_rings(image, &p->transform, &levels, mask, t, q, b, &p->measures[k]);
+            measure_shape(image, &p->transform, &levels, mask, q->boxes[b].rect, &p->measures[k]);
             p->decisions[k] = decide_box(o->calibration, &p->measures[k]);
         }
     }

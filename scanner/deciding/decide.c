@@ -100,6 +100,10 @@ static double clamp01(double v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
 #define RING_GAP_MAX 0.30
 /* A dot: a dark core of at least this area (a 0.5 mm dot) */
 #define DOT_MIN_MM2 0.12
+/* A blob, not strokes: its ink fills at least this share of the ellipse of
+ * its own second moments (a disc 1, a filled square 0.95; two strokes through
+ * the centre far less, even bled: reading/marks/shape.h) */
+#define DOT_COMPACT 0.85
 /* dense ink short of solid: a scribble over the box (also a heavy felt-tip cross) */
 #define SCRIBBLE_MIN 0.80
 
@@ -140,9 +144,14 @@ box_decision decide_box(const calibration *c, const box_measure *m) {
         d.confidence = 0.6;
     }
     /* a small dark dot: a mark by a consistent dotter (decide_page), else
-     * unsure; never blank, even when it is too small to reach blank_max */
-    if ((d.state == BOX_BLANK || d.state == BOX_UNSURE) && !d.faint && m->core_mm2 >= DOT_MIN_MM2 &&
-        m->extent < c->extent_min) {
+     * unsure; never blank, even when it is too small to reach blank_max.
+     * A dot swollen by a bleeding scan passes fill and extent for a cross,
+     * but keeps a dot's shape: a blob that fills its own moment ellipse and
+     * does not span the box (a cross's strokes fill a small part of theirs) */
+    int swollen_dot = d.state == BOX_MARKED && !d.scribble && m->compact >= DOT_COMPACT && m->ink_span > 0 &&
+                      m->ink_span < 1;
+    if (swollen_dot || ((d.state == BOX_BLANK || d.state == BOX_UNSURE) && !d.faint &&
+                        m->core_mm2 >= DOT_MIN_MM2 && m->extent < c->extent_min)) {
         d.state = BOX_UNSURE;
         d.confidence = 0;
         d.dot = 1;
