@@ -394,6 +394,19 @@ Test(decide, circles_everywhere_on_a_page_are_its_print_not_a_pen) {
     decide_page_of(m, d, N);
     a = decide(&q, &d[6]);
     cr_assert_eq(a.status, ANSWER_REVIEW, "two circles in one question are no answer");
+
+    /* a page whose print closes nearly every ray (a grey glass edge): a
+     * full ring there is no more than the page's own; ink round a box
+     * goes to a person, never to an answer */
+    for (size_t i = 0; i < N; i++)
+        m[i] = (box_measure){.fill = 0.0, .ring = 0.96 + 0.01 * (double)(i % 5), .ring_gap = 0.02,
+                             .near_mm2 = 0.3, .outline_found = 1};
+    m[7].ring = 1.0, m[7].ring_gap = 0, m[7].near_mm2 = 3.5;
+    decide_page_of(m, d, N);
+    cr_assert_not(d[7].circled, "a ring on a page of rings is no circle");
+    a = decide(&q, &d[6]);
+    cr_assert_eq(a.status, ANSWER_REVIEW, "ink beside a box on such a page goes to a person");
+    cr_assert_eq(a.chosen, -1);
 }
 
 Test(decide, a_dot_swollen_by_a_bleeding_scan_is_a_dot_not_a_cross) {

@@ -253,7 +253,8 @@ static void faint_by_page(const calibration *c, const box_measure *m, box_decisi
 /* A circle on a page whose print bleeds. Every box there shows a ring, so
  * a ring alone says nothing; but a pen circle still stands apart from the
  * page's own boxes in two ways at once: its rays close (over half way from
- * the page's median ring to a full turn, with no wide gap), and it leaves
+ * the page's median ring to a full turn, and by an eighth of a turn at
+ * least, with no wide gap), and it leaves
  * ink around the box where the page's empty boxes have next to none (above
  * near_max_mm2 and CIRCLE_NEAR_OVER_PAGE times the median ink near of the
  * page's empty boxes; at most one box in five is circled, so the median is
@@ -263,6 +264,10 @@ static void faint_by_page(const calibration *c, const box_measure *m, box_decisi
  * circle taking in two options, and a weak one beside a strong one cannot
  * be attributed: decide_question sends both to review. */
 #define CIRCLE_NEAR_OVER_PAGE 4.0
+/* ... and by at least an eighth of a turn (6 of the 48 rays): on a page
+ * whose print closes nearly every ray (a grey glass edge, a very dark
+ * scan) a ray or two is no evidence, and no circle is read there */
+#define CIRCLE_ABOVE_BLED_PAGE 0.125
 static void bled_page_circles(const calibration *c, const box_measure *m, box_decision *d, size_t n,
                               double background) {
     double *near = malloc((n ? n : 1) * sizeof *near);
@@ -277,7 +282,7 @@ static void bled_page_circles(const calibration *c, const box_measure *m, box_de
     }
     int judged = near != NULL; /* without room for the page's level, no circle is read here */
     free(near);
-    double closed = background + (1 - background) / 2;
+    double closed = background + fmax((1 - background) / 2, CIRCLE_ABOVE_BLED_PAGE);
     double near_min = fmax(c->near_max_mm2, CIRCLE_NEAR_OVER_PAGE * page_near);
     for (size_t i = 0; i < n; i++) {
         double r = box_ring(&m[i]);
