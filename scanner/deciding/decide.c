@@ -104,6 +104,9 @@ static double clamp01(double v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
  * its own second moments (a disc 1, a filled square 0.95; two strokes through
  * the centre far less, even bled: reading/marks/shape.h) */
 #define DOT_COMPACT 0.85
+/* ... and leaves most of its box empty: a blob over half the box is a fill
+ * (a scribble, a half-filled bubble), however round */
+#define DOT_FILL_MAX 0.5
 /* dense ink short of solid: a scribble over the box (also a heavy felt-tip cross) */
 #define SCRIBBLE_MIN 0.80
 
@@ -147,9 +150,10 @@ box_decision decide_box(const calibration *c, const box_measure *m) {
      * unsure; never blank, even when it is too small to reach blank_max.
      * A dot swollen by a bleeding scan passes fill and extent for a cross,
      * but keeps a dot's shape: a blob that fills its own moment ellipse and
-     * does not span the box (a cross's strokes fill a small part of theirs) */
-    int swollen_dot = d.state == BOX_MARKED && !d.scribble && m->compact >= DOT_COMPACT && m->ink_span > 0 &&
-                      m->ink_span < 1;
+     * does not span the box nor cover half of it (a cross's strokes fill a
+     * small part of their ellipse; a scribble covers most of the box) */
+    int swollen_dot = d.state == BOX_MARKED && !d.scribble && m->fill < DOT_FILL_MAX && m->compact >= DOT_COMPACT &&
+                      m->ink_span > 0 && m->ink_span < 1;
     if (swollen_dot || ((d.state == BOX_BLANK || d.state == BOX_UNSURE) && !d.faint &&
                         m->core_mm2 >= DOT_MIN_MM2 && m->extent < c->extent_min)) {
         d.state = BOX_UNSURE;
