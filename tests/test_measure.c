@@ -10,6 +10,8 @@
 #include "reading/locate.h"
 #include "reading/mask.h"
 #include "reading/measure.h"
+#include "reading/marks/shape.h"
+#include "base/cv_wrap.h"
 #include "print/render.h"
 #include "helpers.h"
 
@@ -118,6 +120,7 @@ static size_t read_page_one(const omr_template *t, const omr_image *img, box_mea
             cr_assert_lt(k, 256);
             measure_box(img, &pt, &levels, &mask, q->boxes[b].rect, measure_near_zone(t, q, b, &mask), &m[k]);
             measure_rings(img, &pt, &levels, &mask, t, q, b, &m[k]);
+            measure_shape(img, &pt, &levels, &mask, q->boxes[b].rect, &m[k]);
             d[k] = decide_box(&cal, &m[k]);
         }
     }
@@ -334,5 +337,104 @@ Test(measure, text_ink_is_the_inked_share_of_the_field) {
     cr_assert_lt(share[0], 0.01, "blank field: %.4f", share[0]);
     cr_assert(share[1] > 0.45 && share[1] < 0.56, "left half filled: %.4f", share[1]);
     cr_assert_gt(share[2], 0.95, "all filled: %.4f", share[2]);
+}
+
+/* A harsh 1-bit scan of `img`: blurred by the optics, then cut at a dark
+ * threshold (the generator's harsh scanner: sigma 0.8-1.7 px, 214-238), so
+ * the print and every mark swell. */
+static void make_harsh(omr_image *img) {
+    cr_assert_eq(cvw_gaussian_blur(img, 1.5), OMR_OK);
+    for (int y = 0; y < img->height; y++)
+        for (int x = 0; x < img->width; x++) {
+            uint8_t *px = &img->pixels[(size_t)y * (size_t)img->stride + (size_t)x];
+            *px = *px < 230 ? 0 : 255;
+        }
+}
+
+/* The median ring of a page's n boxes: at or above 0.45 every box shows a "circle". */
+static double page_ring(const box_measure *m, size_t n) {
+    double r[256];
+    for (size_t i = 0; i < n; i++)
+        r[i] = fmax(m[i].ring, m[i].label_ring);
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && r[j - 1] > r[j]; j--) {
+            double x = r[j];
+            r[j] = r[j - 1];
+            r[j - 1] = x;
+        }
+    return r[n / 2];
+}
+
+Test(measure, a_circle_on_a_bled_1_bit_page_is_the_circled_box) {
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q = template_question_by_id(t, "q1b");
+    omr_rect r = q->boxes[2].rect;
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", 1, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    draw_ellipse(img, r.x + r.w / 2, r.y + r.h / 2, 0.9 * r.w, 0.9 * r.w, 1.05, 30);
+    test_cross(img, template_question_by_id(t, "q2a")->boxes[1].rect);
+    make_harsh(img);
+    box_measure m[256];
+    box_decision d[256];
+    size_t n = read_page_one(t, img, m, d);
+    cr_assert_geq(page_ring(m, n), 0.45, "the page bleeds: every box shows a ring (median %.2f)", page_ring(m, n));
+    question_answer a = answer_of(t, d, "q1b");
+    cr_assert_eq(a.status, ANSWER_OK, "a clear circle is no review: %s", a.reason);
+    cr_assert_eq(a.chosen, 2, "the circled box is the answer, read %d", a.chosen);
+    free(a.selected);
+    a = answer_of(t, d, "q2a");
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    cr_assert_eq(a.chosen, 1, "a cross on the same page: read %d", a.chosen);
+    free(a.selected);
+    a = answer_of(t, d, "q1a");
+    cr_assert_eq(a.status, ANSWER_OK, "an untouched question on a bled page is no review: %s", a.reason);
+    cr_assert_eq(a.chosen, -1, "nor an answer");
+    free(a.selected);
+    omr_image_free(img);
+    template_free(t);
+}
+
+Test(measure, a_lone_dot_on_a_bled_1_bit_page_is_flagged_not_read_as_a_cross) {
+    omr_template *t = test_template("ekb-2024");
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", 1, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    test_cross(img, template_question_by_id(t, "q1a")->boxes[0].rect);
+    test_cross(img, template_question_by_id(t, "q1b")->boxes[1].rect);
+    test_cross(img, template_question_by_id(t, "q2a")->boxes[2].rect);
+    omr_rect dot = template_question_by_id(t, "q2b")->boxes[3].rect;
+    draw_dot_mm(img, dot, 1.8, 25); /* swells to ~2.5 mm, as the fax page's lone dot did */
+    make_harsh(img);
+    box_measure m[256];
+    box_decision d[256];
+    size_t n = read_page_one(t, img, m, d);
+    cr_assert_gt(n, 0);
+    const box_measure *dm = NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < t->n_questions && !dm; i++) {
+        const template_question *q = &t->questions[i];
+        if (q->page != 1)
+            continue;
+        if (strcmp(q->id, "q2b") == 0)
+            dm = &m[k + 3];
+        k += q->n_boxes;
+    }
+    cr_assert_not_null(dm);
+    calibration cal;
+    calibration_defaults(&cal);
+    cr_assert(dm->fill >= cal.mark_min && dm->extent >= cal.extent_min,
+              "the bled dot passes fill and extent for a cross (fill %.2f, extent %.2f)", dm->fill, dm->extent);
+    question_answer a = answer_of(t, d, "q2b");
+    cr_assert_eq(a.status, ANSWER_REVIEW, "a lone dot among crosses is flagged, never read as a cross");
+    free(a.selected);
+    const char *crossed[] = {"q1a", "q1b", "q2a"};
+    for (int i = 0; i < 3; i++) {
+        a = answer_of(t, d, crossed[i]);
+        cr_assert_eq(a.status, ANSWER_OK, "%s: a bled cross is a cross (%s)", crossed[i], a.reason);
+        cr_assert_eq(a.chosen, i, "%s: read %d", crossed[i], a.chosen);
+        free(a.selected);
+    }
+    omr_image_free(img);
     template_free(t);
 }

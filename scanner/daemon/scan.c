@@ -38,6 +38,7 @@
 #include "reading/inside.h"
 #include "reading/code/printed_code.h"
 #include "reading/code/qr_grid.h"
+#include "reading/marks/shape.h"
 #include "reading/writing.h"
 
 #define BLANK_PAGE_INK 0.002 /* under 0.2% ink on a coarse grid: nothing printed */
@@ -257,6 +258,7 @@ int scan_page(scan_context *ctx, const omr_image *image, const char *file, int f
             measure_box(image, &p->transform, &levels, mask, q->boxes[b].rect,
                         measure_near_zone(t, q, b, mask), &p->measures[k]);
             measure_rings(image, &p->transform, &levels, mask, t, q, b, &p->measures[k]);
+            measure_shape(image, &p->transform, &levels, mask, q->boxes[b].rect, &p->measures[k]);
         }
     }
     /* boxes with print inside: their ink against the blank's own pixels */

@@ -5,6 +5,7 @@
 
 #include <assert.h>
 #include <libconfig.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +100,13 @@ static double clamp01(double v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
 #define RING_GAP_MAX 0.30
 /* A dot: a dark core of at least this area (a 0.5 mm dot) */
 #define DOT_MIN_MM2 0.12
+/* A blob, not strokes: its ink fills at least this share of the ellipse of
+ * its own second moments (a disc 1, a filled square 0.95; two strokes through
+ * the centre far less, even bled: reading/marks/shape.h) */
+#define DOT_COMPACT 0.85
+/* ... and leaves most of its box empty: a blob over half the box is a fill
+ * (a scribble, a half-filled bubble), however round */
+#define DOT_FILL_MAX 0.5
 /* dense ink short of solid: a scribble over the box (also a heavy felt-tip cross) */
 #define SCRIBBLE_MIN 0.80
 
@@ -139,9 +147,15 @@ box_decision decide_box(const calibration *c, const box_measure *m) {
         d.confidence = 0.6;
     }
     /* a small dark dot: a mark by a consistent dotter (decide_page), else
-     * unsure; never blank, even when it is too small to reach blank_max */
-    if ((d.state == BOX_BLANK || d.state == BOX_UNSURE) && !d.faint && m->core_mm2 >= DOT_MIN_MM2 &&
-        m->extent < c->extent_min) {
+     * unsure; never blank, even when it is too small to reach blank_max.
+     * A dot swollen by a bleeding scan passes fill and extent for a cross,
+     * but keeps a dot's shape: a blob that fills its own moment ellipse and
+     * does not span the box nor cover half of it (a cross's strokes fill a
+     * small part of their ellipse; a scribble covers most of the box) */
+    int swollen_dot = d.state == BOX_MARKED && !d.scribble && m->fill < DOT_FILL_MAX && m->compact >= DOT_COMPACT &&
+                      m->ink_span > 0 && m->ink_span < 1;
+    if (swollen_dot || ((d.state == BOX_BLANK || d.state == BOX_UNSURE) && !d.faint &&
+                        m->core_mm2 >= DOT_MIN_MM2 && m->extent < c->extent_min)) {
         d.state = BOX_UNSURE;
         d.confidence = 0;
         d.dot = 1;
@@ -240,6 +254,58 @@ static void faint_by_page(const calibration *c, const box_measure *m, box_decisi
     }
     free(pale);
 }
+/* A circle on a page whose print bleeds. Every box there shows a ring, so
+ * a ring alone says nothing; but a pen circle still stands apart from the
+ * page's own boxes in two ways at once: its rays close (over half way from
+ * the page's median ring to a full turn, and by an eighth of a turn at
+ * least, with no wide gap), and it leaves
+ * ink around the box where the page's empty boxes have next to none (above
+ * near_max_mm2 and CIRCLE_NEAR_OVER_PAGE times the median ink near of the
+ * page's empty boxes; at most one box in five is circled, so the median is
+ * the page's print and noise). Such a box is circled (its confidence the
+ * share of the way from half way to full closure); every other box is
+ * judged as if no ray had been cast. Two such boxes in one question are a
+ * circle taking in two options, and a weak one beside a strong one cannot
+ * be attributed: decide_question sends both to review. */
+#define CIRCLE_NEAR_OVER_PAGE 4.0
+/* ... and by at least an eighth of a turn (6 of the 48 rays): on a page
+ * whose print closes nearly every ray (a grey glass edge, a very dark
+ * scan) a ray or two is no evidence, and no circle is read there */
+#define CIRCLE_ABOVE_BLED_PAGE 0.125
+static void bled_page_circles(const calibration *c, const box_measure *m, box_decision *d, size_t n,
+                              double background) {
+    double *near = malloc((n ? n : 1) * sizeof *near);
+    size_t k = 0;
+    for (size_t i = 0; near && i < n; i++)
+        if (m[i].fill <= c->blank_max)
+            near[k++] = m[i].near_mm2;
+    double page_near = 0;
+    if (k) {
+        qsort(near, k, sizeof *near, cmp_double);
+        page_near = near[k / 2];
+    }
+    int judged = near != NULL; /* without room for the page's level, no circle is read here */
+    free(near);
+    double closed = background + fmax((1 - background) / 2, CIRCLE_ABOVE_BLED_PAGE);
+    double near_min = fmax(c->near_max_mm2, CIRCLE_NEAR_OVER_PAGE * page_near);
+    for (size_t i = 0; i < n; i++) {
+        double r = box_ring(&m[i]);
+        double gap = m[i].ring >= m[i].label_ring ? m[i].ring_gap : m[i].label_gap;
+        box_decision plain = decide_without_rings(c, &m[i]);
+        if (judged && r >= closed && gap <= RING_GAP_MAX && m[i].near_mm2 > near_min && m[i].fill < c->mark_min &&
+            !plain.faint && plain.state != BOX_MARKED && plain.state != BOX_SOLID) {
+            d[i] = plain;
+            d[i].state = BOX_MARKED;
+            d[i].circled = 1;
+            d[i].dot = 0;
+            d[i].ink_near = 0;
+            d[i].confidence = clamp01(0.5 + 0.5 * (r - closed) / fmax(1 - closed, 1e-6));
+        } else if (d[i].circled) {
+            d[i] = plain;
+        }
+    }
+}
+
 static void demote_page_rings(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
     if (n < 4)
         return;
@@ -252,9 +318,7 @@ static void demote_page_rings(const calibration *c, const box_measure *m, box_de
     double background = rings[n / 2];
     free(rings);
     if (background >= RING_MIN) {
-        for (size_t i = 0; i < n; i++)
-            if (d[i].circled)
-                d[i] = decide_without_rings(c, &m[i]);
+        bled_page_circles(c, m, d, n, background);
         return;
     }
     /* a barely closed circle (under RING_CLEAR of the directions) is read only

@@ -58,7 +58,10 @@ void decide_box_set_flags(box_decision *d, int flags);
 /* Judges a page's boxes by the respondent's own hand (n boxes of one page, in
  * template order, measured and decided by decide_box). Rings first: on a
  * page whose every box shows a "circle" (print bleeding on a dark 1-bit
- * scan), rings say nothing and each box is judged without them. A small dot
+ * scan), rings say nothing and each box is judged without them, but for a
+ * pen's circle that stands apart (its rays close well past the page's
+ * median ring and its ink near the box stands clear of the page's empty
+ * boxes): that one is read. A small dot
  * that stands clear of the page's blank boxes (dot_clear) is a mark when
  * the hand dots (two or more dots, and as many as its other marks); a
  * pale trace is a mark when the page holds two or more and no firm mark at

@@ -41,6 +41,9 @@ typedef struct {
     double ring, ring_gap;
     double label_ring, label_gap;
     double dx_mm, dy_mm;   /* the re-centring shift found for the box (template mm) */
+    /* the shape of the interior's ink (reading/marks/shape.h; 0: not measured):
+     * a compact blob (a dot) ~1, strokes less; its long axis / the interior */
+    double compact, ink_span;
 } box_measure;
 
 /* The area around a box where a respondent's stray ink means "unclear": the
