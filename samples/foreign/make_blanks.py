@@ -548,8 +548,10 @@ def cmd_read(args):
     decided = {}
     for row in csv.DictReader(open(os.path.join(args.out, "marks.csv"), encoding="utf-8")):
         base = os.path.basename(row["file"]).rsplit(".", 1)[0]
-        decided[(base, row["question"], row["value"])] = row["decision"] in ("marked", "solid")
-    total = right = missing = 0
+        # a box of a question sent to review is the operator's to decide: neither right nor wrong
+        decided[(base, row["question"], row["value"])] = (
+            "review" if row.get("in_answer") == "review" else row["decision"] in ("marked", "solid"))
+    total = right = missing = review = 0
     for form in FORMS:
         if args.forms and form not in args.forms.split(","):
             continue
@@ -559,7 +561,7 @@ def cmd_read(args):
         got = [(b["x"] + b["w"] / 2, b["y"] + b["h"] / 2, b["question"], b["value"]) for b in geom["pages"][0]["boxes"]]
         for k in range(args.count):
             base = "%s-%02d" % (form, k)
-            wrong = 0
+            wrong = to_review = 0
             for bi, t in enumerate(T["boxes"]):
                 g = min(got, key=lambda g: math.hypot(g[0] - t["cx"], g[1] - t["cy"]))
                 if math.hypot(g[0] - t["cx"], g[1] - t["cy"]) > 1.2:
@@ -569,13 +571,17 @@ def cmd_read(args):
                     missing += 1
                     continue
                 total += 1
-                if d == ((form, k, bi) in marked):
+                if d == "review":
+                    to_review += 1
+                elif d == ((form, k, bi) in marked):
                     right += 1
                 else:
                     wrong += 1
-            print("%s: %d boxes wrong" % (base, wrong))
-    print("read through the drafts: %d of %d boxes decided right (%.2f%%), %d boxes of pages not read" %
-          (right, total, 100.0 * right / max(1, total), missing))
+            review += to_review
+            print("%s: %d boxes wrong, %d to review" % (base, wrong, to_review))
+    print("read through the drafts: %d of %d boxes decided right (%.2f%%), %d wrong, %d to review, "
+          "%d boxes of pages not read" %
+          (right, total, 100.0 * right / max(1, total), total - right - review, review, missing))
     return 0 if right == total and missing == 0 else 1
 
 

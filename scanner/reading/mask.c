@@ -8,6 +8,9 @@
  * toner spread. Reading never calls the printer. A drawn mask is kept in a
  * cache folder under a content hash of everything it depends on (see "the
  * cache" below), so a process with a warm cache reads it instead of drawing.
+ * print_mask_beyond tells measure which print around a box is not the box's
+ * own outline (a table's rules round a bubble in its cell), so measure does
+ * not re-centre the box onto it.
  */
 #include "reading/mask.h"
 
@@ -29,6 +32,7 @@
 
 #define MASK_PITCH_MM 0.1   /* the print mask's cell */
 #define MASK_GROW_MM 0.4    /* print grown by this: registration and toner spread */
+#define OWN_OUTLINE_MM 0.6   /* a box's own outline, grown, lies this close to its edge */
 #define MASK_PRINT_LEVEL 192 /* a drawn pixel darker than this is print */
 #define MASK_CACHE_MAGIC "OMRMASK2"
 #define MASK_CACHE_VERSION "omr print mask 2" /* change when the drawing or the growth changes */
@@ -354,4 +358,36 @@ void print_mask_free(print_mask *mask) {
         return;
     free(mask->printed);
     memset(mask, 0, sizeof *mask);
+}
+
+/* See mask.h. The box's own outline, drawn on its edge and grown by
+ * MASK_GROW_MM, lies within OWN_OUTLINE_MM of it; print further out is a
+ * table's rule, a label, a leader line. */
+uint8_t *print_mask_beyond(const print_mask *mask, omr_rect box, double ox, double oy, double pitch, int w, int h) {
+    if (!mask || !mask->printed || w <= 0 || h <= 0)
+        return NULL;
+    assert(mask->width > 0 && mask->height > 0 && mask->pitch > 0 && pitch > 0);
+    uint8_t *out = calloc((size_t)w * (size_t)h, 1);
+    int any = 0;
+    for (int j = 0; out && j < h; j++) {
+        double y = oy + (j + 0.5) * pitch;
+        int my = (int)(y / mask->pitch), near_y = y > box.y - OWN_OUTLINE_MM && y < box.y + box.h + OWN_OUTLINE_MM;
+        if (y < 0 || my >= mask->height)
+            continue;
+        for (int i = 0; i < w; i++) {
+            double x = ox + (i + 0.5) * pitch;
+            int mx = (int)(x / mask->pitch);
+            if (x < 0 || mx >= mask->width || (near_y && x > box.x - OWN_OUTLINE_MM && x < box.x + box.w + OWN_OUTLINE_MM))
+                continue;
+            if (mask->printed[(size_t)my * (size_t)mask->width + (size_t)mx]) {
+                out[(size_t)j * (size_t)w + (size_t)i] = 1;
+                any = 1;
+            }
+        }
+    }
+    if (!any) {
+        free(out);
+        return NULL;
+    }
+    return out;
 }

@@ -24,4 +24,11 @@ typedef struct {
 int measure_print_mask(const omr_template *tmpl, int page, print_mask *out, omr_error *err);
 void print_mask_free(print_mask *mask);
 
+/* Which samples of a w x h grid at `pitch` mm, whose sample (0, 0) lies at
+ * (ox, oy) template mm, are the blank's print that is not `box`'s own
+ * outline: a table cell's rules, a label, a leader line around it (1 where
+ * so, w*h, the caller's to free). NULL when there is none (a box on open
+ * paper) or no memory: then every sample may be the outline. */
+uint8_t *print_mask_beyond(const print_mask *mask, omr_rect box, double ox, double oy, double pitch, int w, int h);
+
 #endif

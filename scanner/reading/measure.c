@@ -344,6 +344,10 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
         line = 1;
     int range = (int)lround(SEARCH_MM / pitch);
 
+    /* A form omr did not print: the blank's print that is not this box's
+     * outline (a table cell's rules, a label, a leader line) is no edge of
+     * the box, however straight and dark; it is left out of the profiles. */
+    uint8_t *other = print_mask_beyond(mask, box, box.x - margin, box.y - margin, pitch, p.w, p.h);
     /* Re-centre: columns, then rows, then columns again with the rows found. */
     double *profile = calloc((size_t)(p.w > p.h ? p.w : p.h), sizeof *profile);
     int dx = 0, dy = 0;
@@ -361,11 +365,14 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
                 continue;
             if (by_columns) {
                 const float *row = p.dark + (size_t)line_at * (size_t)p.w;
+                const uint8_t *skip = other ? other + (size_t)line_at * (size_t)p.w : NULL;
                 for (int i = 0; i < n; i++)
-                    profile[i] += row[i];
+                    profile[i] += skip && skip[i] ? 0 : row[i];
             } else
-                for (int i = 0; i < n; i++)
-                    profile[i] += p.dark[(size_t)i * (size_t)p.w + (size_t)line_at];
+                for (int i = 0; i < n; i++) {
+                    size_t k = (size_t)i * (size_t)p.w + (size_t)line_at;
+                    profile[i] += other && other[k] ? 0 : p.dark[k];
+                }
         }
         for (int i = 0; i < n; i++)
             profile[i] /= (to - from);
@@ -375,6 +382,7 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
             dy = best_edge_pair(profile, n, m, m + bh - 1, line, range, &sy);
     }
     free(profile);
+    free(other);
     /* an edge that is not clearly darker than paper was not really found */
     out->outline_found = sx > 0.3 && sy > 0.3;
     if (!out->outline_found)
