@@ -12,6 +12,7 @@
 
 #include "helpers.h"
 #include "daemon/scan.h"
+#include "forms/discover.h"
 #include "pages/decode.h"
 #include "print/render.h"
 
@@ -364,4 +365,49 @@ Test(dropout, a_cached_blank_is_never_reused_across_a_change_of_drop_out) {
     template_free(t);
     omr_image_free(page);
     free(p.rgb);
+}
+
+/* ---- omr template new ----------------------------------------------------------- */
+
+/* A blank printed mostly in red (ekb-2024's page 1, all but the QR code and
+ * the fiducials in red) gets `dropout = "red"` proposed; the same blank in
+ * black gets none. */
+Test(dropout, template_new_proposes_red_for_a_blank_printed_in_red_and_nothing_for_black) {
+    omr_template *t = test_template("ekb-2024");
+    omr_error err;
+    omr_image *page = render_page_image(t, "0", 1, 150, &err);
+    cr_assert_not_null(page, "%s", err.message);
+    rgb_page p = rgb_of(page);
+    double s = page->dpi / 25.4;
+    for (int y = 0; y < p.height; y++)
+        for (int x = 0; x < p.width; x++) {
+            double mx = x / s, my = y / s;
+            int kept = (mx >= t->code_rect.x - 1 && mx <= t->code_rect.x + t->code_rect.w + 1 &&
+                        my >= t->code_rect.y - 1 && my <= t->code_rect.y + t->code_rect.h + 1);
+            for (int k = 0; k < 4; k++)
+                kept |= fabs(mx - t->fiducials[k].x) < t->fiducial_size && fabs(my - t->fiducials[k].y) < t->fiducial_size;
+            uint8_t *px = p.rgb + ((size_t)y * p.width + x) * 3;
+            if (!kept && px[0] < 128)
+                memcpy(px, RED, 3);
+        }
+    char red_blank[512], black_blank[512];
+    snprintf(red_blank, sizeof red_blank, "%s/red-blank.png", dir);
+    snprintf(black_blank, sizeof black_blank, "%s/black-blank.png", dir);
+    write_rgb_png(&p, red_blank);
+    rgb_page black = rgb_of(page);
+    write_rgb_png(&black, black_blank);
+
+    discover_result r;
+    cr_assert_eq(discover_blank(red_blank, &r, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(r.dropout, DECODE_DROPOUT_RED, "proposed: %s", decode_dropout_name(r.dropout));
+    cr_assert_gt(r.dropout_share, 0.5);
+    cr_assert_lt(r.dropout_share, 1.0, "the black QR code and fiducials stay");
+    discover_result_free(&r);
+    cr_assert_eq(discover_blank(black_blank, &r, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(r.dropout, DECODE_DROPOUT_NONE, "proposed: %s", decode_dropout_name(r.dropout));
+    discover_result_free(&r);
+    template_free(t);
+    omr_image_free(page);
+    free(p.rgb);
+    free(black.rgb);
 }
