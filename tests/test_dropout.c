@@ -12,6 +12,7 @@
 
 #include "helpers.h"
 #include "daemon/scan.h"
+#include "daemon/watch_daemon.h"
 #include "forms/discover.h"
 #include "pages/decode.h"
 #include "print/render.h"
@@ -304,6 +305,28 @@ Test(dropout, a_red_cross_is_no_mark_on_a_red_drop_out_template_but_is_on_the_de
     free(red_path);
     omr_image_free(page);
     free(p.rgb);
+}
+
+/* The mailroom daemon refuses the same mixture when it starts. */
+Test(dropout, the_daemon_refuses_templates_with_different_drop_outs_at_start) {
+    char *red = template_with("ekb-red.cfg", "dropout = \"red\";");
+    char *names[] = {"templates/ekb-2024.cfg", red};
+    char inbox[600], archive[600], rejected[600], out[600], db[600];
+    snprintf(inbox, sizeof inbox, "%s/inbox", dir);
+    snprintf(archive, sizeof archive, "%s/archive", dir);
+    snprintf(rejected, sizeof rejected, "%s/rejected", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    snprintf(db, sizeof db, "%s/omr.db", dir);
+    watch_config o;
+    watch_config_unset(&o); /* only what is given here overrides the defaults */
+    o.inbox = inbox, o.archive = archive, o.rejected = rejected, o.out = out, o.db = db;
+    o.templates = names, o.n_templates = 2;
+    runtime *rt = NULL;
+    omr_error err;
+    cr_assert_eq(watch_runtime_load(NULL, &o, &rt, &err), OMR_ERR_INVALID);
+    cr_assert_null(rt);
+    cr_assert(strstr(err.message, "dropout \"red\"") && strstr(err.message, "one run"), "%s", err.message);
+    free(red);
 }
 
 /* ---- the blank page's cached description --------------------------------------- */
