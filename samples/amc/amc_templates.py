@@ -57,6 +57,14 @@ FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
 # (numeric: separateanswersheet, whose boxes carry their digit or letter)
 INSIDE_BOX = {"ballot", "expo", "numeric"}
 
+# Cases AMC reads with --ignore-red (corpus README): the form prints its boxes
+# and their letters in red (\AMCboxColor{red}) and red ink is not a mark. The
+# template says dropout = "red"; the layout blank draws the boxes in red (so
+# omr drops them from the blank as from the scan) and the scan blank is the
+# scan's red channel (what omr's drop-out makes of the scan).
+IGNORE_RED = {"ballot"}
+RED_PRINT = (220, 30, 50)
+
 # Cases whose AMC run cancels a blackened box (seuil_up < 1, corpus README).
 FILL_IS_UNDO = {"multiple"}
 
@@ -97,7 +105,7 @@ def scan_page_of(image, scan_files):
     return image, 1
 
 
-def draw_labels(d, boxes, inside):
+def draw_labels(d, boxes, inside, ink=0):
     for b in boxes:
         x0, x1, y0, y1 = (float(b[k]) for k in ("xmin_px", "xmax_px", "ymin_px", "ymax_px"))
         text = label_text(b["label"])
@@ -107,21 +115,22 @@ def draw_labels(d, boxes, inside):
         font = ImageFont.truetype(FONT, size)
         tw = d.textlength(text, font=font)
         tx = (x0 + x1) / 2 - tw / 2 if inside else x1 + 4  # AMC sets the label right against the box
-        d.text((tx, (y0 + y1) / 2), text, fill=0, font=font, anchor="lm")
+        d.text((tx, (y0 + y1) / 2), text, fill=ink, font=font, anchor="lm")
 
 
-def layout_blank(page, marks, boxes, inside):
+def layout_blank(page, marks, boxes, inside, red=False):
     w, h = int(round(float(page["width_px"]))), int(round(float(page["height_px"])))
-    im = Image.new("L", (w, h), 255)
+    im = Image.new("RGB" if red else "L", (w, h), (255, 255, 255) if red else 255)
+    black, box = ((0, 0, 0), RED_PRINT) if red else (0, 0)
     d = ImageDraw.Draw(im)
     r = float(page["mark_diameter_px"]) / 2
     for m in marks:
         x, y = float(m["x_px"]), float(m["y_px"])
-        d.ellipse([x - r, y - r, x + r, y + r], fill=0)
+        d.ellipse([x - r, y - r, x + r, y + r], fill=black)
     for b in boxes:
         x0, x1, y0, y1 = (float(b[k]) for k in ("xmin_px", "xmax_px", "ymin_px", "ymax_px"))
-        d.rectangle([x0, y0, x1, y1], outline=0, width=2)
-    draw_labels(d, boxes, inside)
+        d.rectangle([x0, y0, x1, y1], outline=box, width=2)
+    draw_labels(d, boxes, inside, box)
     return im
 
 
@@ -175,6 +184,8 @@ def write_case(corpus, out, case, blank):
             if blank == "scan":
                 f, fp = sel[p["page"]][0]
                 scan = scan_page(os.path.join(corpus, case, "scans", f), fp)
+                if case in IGNORE_RED and scan.mode == "RGB":
+                    scan = scan.getchannel("R")  # the scan as omr's red drop-out sees it
                 im = scan_blank(scan, p, pm, pb, inside, lambda d, b: draw_labels(d, [b], True))
                 if im is not None and scan_blank.last_perm != (0, 1, 2, 3):
                     print("%s page %s: %s#%d is %s" % (tid, p["page"], f, fp, {
@@ -184,7 +195,7 @@ def write_case(corpus, out, case, blank):
                     print("%s page %s: the four dots not found on %s#%d; blank drawn from the layout"
                           % (tid, p["page"], f, fp))
             if im is None:
-                im = layout_blank(p, pm, pb, inside)
+                im = layout_blank(p, pm, pb, inside, case in IGNORE_RED)
             im.save(os.path.join(out, case, ref), dpi=(300, 300))
             refs.append(ref)
             if cmarks is None:
@@ -232,6 +243,7 @@ def write_case(corpus, out, case, blank):
                # `multiple` sets it below 1 (crosses and blackened boxes); every
                # other case counts any box darker than seuil as ticked
                'corrections = "%s";' % ("fill-is-undo" if case in FILL_IS_UNDO else "none"),
+               ] + (['dropout = "red";  # AMC: --ignore-red'] if case in IGNORE_RED else []) + [
                "reference = [%s];" % ", ".join('"%s"' % r for r in refs),
                "pages = (", ",\n".join(page_blocks), ");", ""]
         with open(os.path.join(out, case, tid + ".cfg"), "w") as f:

@@ -49,9 +49,25 @@ static double now_seconds(void) {
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+int scan_run_dropout(const omr_template *const *templates, size_t n, decode_dropout *out, omr_error *err) {
+    *out = n ? templates[0]->dropout : DECODE_DROPOUT_NONE;
+    for (size_t i = 1; i < n; i++)
+        if (templates[i]->dropout != *out)
+            return omr_fail(err, OMR_ERR_INVALID,
+                            "templates %s (dropout \"%s\") and %s (dropout \"%s\") cannot be read in "
+                            "one run: a page's colour is made grey before it is known which form it "
+                            "is; read the scans of each in a run of its own",
+                            templates[0]->id, decode_dropout_name(*out), templates[i]->id,
+                            decode_dropout_name(templates[i]->dropout));
+    return OMR_OK;
+}
+
 int scan_context_init(scan_context *ctx, const scan_options *options, omr_error *err) {
     memset(ctx, 0, sizeof *ctx);
     ctx->options = options;
+    int rc = scan_run_dropout(options->templates, options->n_templates, &ctx->dropout, err);
+    if (rc != OMR_OK)
+        return rc;
     ctx->reader = identify_reader_new();
     /* forms omr did not print: their own barcodes, or their look */
     if (ctx->reader)
@@ -424,6 +440,7 @@ void scan_read_file(scan_context *ctx, const char *path, const char *name, scan_
         out->seconds = now_seconds() - start;
         return;
     }
+    decode_set_dropout(src, ctx->dropout); /* every page of the run, as the blank pages */
     int n = decode_page_count(src);
     size_t cap = n > 0 ? (size_t)n : 1;
     out->pages = calloc(cap, sizeof *out->pages);
@@ -843,9 +860,13 @@ static int not_interrupted(void *user) {
 int scan_batch(const scan_options *o, char *const *inputs, size_t n_inputs, scan_summary *summary,
                omr_error *err) {
     memset(summary, 0, sizeof *summary);
+    decode_dropout dropout;
+    int rc = scan_run_dropout(o->templates, o->n_templates, &dropout, err); /* before anything is made */
+    if (rc != OMR_OK)
+        return rc;
     char comments[4096];
     snprintf(comments, sizeof comments, "%s/comments", o->out_dir);
-    int rc = make_dir(o->out_dir, err);
+    rc = make_dir(o->out_dir, err);
     if (rc == OMR_OK)
         rc = make_dir(comments, err);
     if (rc != OMR_OK)

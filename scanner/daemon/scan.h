@@ -52,14 +52,23 @@ typedef struct {
     ocr_engine *ocr_code; /* the login code under a QR code: English only, made on first use */
     double seconds_ocr;
     locate_looks looks;     /* blank pages drawn small: pages known by their look */
+    decode_dropout dropout; /* the templates' colour drop-out (scan_run_dropout), on every page */
     /* the last page known by its look: what its printed code read as ("" when
      * nothing) and how well it matched its blank page */
     char printed_code[IDENTIFY_MAX_ID];
     double look_match;
 } scan_context;
 
+/* Fails (OMR_ERR_INVALID, scan_run_dropout's message) when the templates
+ * differ in their colour drop-out. */
 int scan_context_init(scan_context *ctx, const scan_options *options, omr_error *err);
 void scan_context_free(scan_context *ctx);
+
+/* The colour drop-out of a run on these templates: a page's grey is made
+ * before it is known which form it is, so every template of one run must
+ * say the same `dropout` (none when they say nothing). OMR_ERR_INVALID
+ * naming two that differ. */
+int scan_run_dropout(const omr_template *const *templates, size_t n, decode_dropout *out, omr_error *err);
 
 /* Reads one decoded page. OMR_OK with *out set (a page of a known form, its
  * text fields' crops kept in memory for store), or an error status with err

@@ -344,6 +344,9 @@ int watch_runtime_load(const char *config_path, const watch_config *overrides, r
             free(path);
         }
     }
+    decode_dropout dropout; /* one colour drop-out for the daemon's templates (scan.h) */
+    if (rc == OMR_OK)
+        rc = scan_run_dropout((const omr_template *const *)rt->templates, rt->n_templates, &dropout, err);
     if (rc == OMR_OK) {
         char *path = calibration_find(rt->cfg.calibration);
         if (!path)

@@ -21,6 +21,8 @@
  * Rows whose boxes stand in the same columns as the row above or below are
  * a grid: scale questions with their labels printed as column heads.
  * Question texts and column heads are read last, as the draft's proposals.
+ * A colour blank whose page 1 loses half its ink or more in one colour
+ * channel gets a drop-out proposed as a comment (propose_dropout).
  */
 #include "forms/discover.h"
 
@@ -416,6 +418,36 @@ static void find_code(const omr_image *img, double s, discover_result *out) {
     zbar_image_scanner_destroy(scanner);
 }
 
+/* Ink pixels of a page (darker than mid-grey), on every other row and column. */
+static long ink_count(const omr_image *img) {
+    long n = 0;
+    for (int y = 0; y < img->height; y += 2)
+        for (int x = 0; x < img->width; x += 2)
+            n += omr_image_at(img, x, y) < 128;
+    return n;
+}
+
+/* Page 1 decoded again under each drop-out: the one under which at least
+ * half of its ink vanishes, the most (a form printed in red loses its red
+ * print in the red channel; a black form loses nothing anywhere). */
+#define DISCOVER_DROPOUT_SHARE 0.5
+static void propose_dropout(decode_source *src, long ink, discover_result *out) {
+    for (int c = DECODE_DROPOUT_RED; c <= DECODE_DROPOUT_BLUE && ink > 0; c++) {
+        omr_image *img = NULL;
+        omr_error ignored;
+        decode_set_dropout(src, (decode_dropout)c);
+        if (decode_page(src, 0, &img, &ignored) == OMR_OK) {
+            double gone = 1.0 - (double)ink_count(img) / (double)ink;
+            if (gone >= DISCOVER_DROPOUT_SHARE && gone > out->dropout_share) {
+                out->dropout = (decode_dropout)c;
+                out->dropout_share = gone;
+            }
+        }
+        omr_image_free(img);
+    }
+    decode_set_dropout(src, DECODE_DROPOUT_NONE);
+}
+
 int discover_blank(const char *path, discover_result *out, omr_error *err) {
     memset(out, 0, sizeof *out);
     decode_source *src = NULL;
@@ -431,6 +463,7 @@ int discover_blank(const char *path, discover_result *out, omr_error *err) {
     omr_error ocr_err = {0};
     ocr_engine *ocr = ocr_engine_new("swe+eng", &ocr_err);
     out->labels_read = ocr != NULL;
+    long ink = 0; /* page 1's, for propose_dropout */
     for (int i = 0; out->pages && i < n && rc == OMR_OK; i++) {
         omr_image *img = NULL;
         rc = decode_page(src, i, &img, err);
@@ -448,11 +481,14 @@ int discover_blank(const char *path, discover_result *out, omr_error *err) {
             out->page_width = round(img->width / s * 10) / 10;
             out->page_height = round(img->height / s * 10) / 10;
             find_code(img, s, out);
+            ink = ink_count(img);
         }
         rc = discover_page_image(img, s, ocr, &out->pages[out->n_pages++], err);
         omr_image_free(img);
     }
     ocr_engine_free(ocr);
+    if (rc == OMR_OK && out->n_pages > 0)
+        propose_dropout(src, ink, out);
     decode_close(src);
     if (!out->pages && rc == OMR_OK)
         rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory");
@@ -687,6 +723,14 @@ int discover_write_template(const discover_result *r, const char *id, const char
         fprintf(f, "# pattern = \"^([0-9]{8})-([0-9])$\"; fields = [\"code\", \"page\"]; }; or take the\n");
         fprintf(f, "# respondent from the scan's file name: identity = { kind = \"none\"; file_name = \"{code}-p{page}\"; };\n");
         fprintf(f, "identity = { kind = \"none\"; };\n");
+    }
+    if (r->dropout != DECODE_DROPOUT_NONE) {
+        const char *c = decode_dropout_name(r->dropout);
+        fprintf(f, "# UNSURE: %.0f%% of page 1's print vanishes in the %s channel: a form printed in %s\n",
+                100 * r->dropout_share, c, c);
+        fprintf(f, "# for a scanner's drop-out? To read colour scans without ink of that colour (the\n");
+        fprintf(f, "# print, and any pen in it), with the marks and codes in black (README \"Colour drop-out\"):\n");
+        fprintf(f, "# dropout = \"%s\";\n", c);
     }
     fprintf(f, "pages = (\n");
     for (size_t p = 0; p < r->n_pages; p++) {

@@ -24,6 +24,11 @@ typedef struct {
     char barcode_text[128];
     omr_rect barcode_area;          /* mm, on page 1 */
     int labels_read;                /* Tesseract read the printed labels */
+    /* a colour blank whose print is mostly of one light colour: the drop-out
+     * proposed (as a comment: a person decides), and the share of page 1's
+     * ink that vanishes under it; DECODE_DROPOUT_NONE otherwise */
+    decode_dropout dropout;
+    double dropout_share;
 } discover_result;
 
 /* Finds everything on every page of the blank (PDF, TIFF, PNG, JPEG). The

@@ -12,6 +12,7 @@
 #include "forms/file_name.h"
 
 #include "forms/code.h"
+#include "pages/decode.h"
 
 #include <errno.h>
 #include <libconfig.h>
@@ -785,7 +786,7 @@ int template_parse(const char *path, omr_template **out, template_problems *prob
     config_setting_t *root = config_root_setting(&cfg);
     static const char *const keys[] = {"id", "title", "code_kind", "page_width", "page_height",
                                        "box_size", "fiducials", "code", "pages", "registration",
-                                       "reference", "marks", "identity", "corrections", NULL};
+                                       "reference", "marks", "identity", "corrections", "dropout", NULL};
     check_keys(&r, root, "", keys);
     t->id = get_string(&r, root, "", "id", true);
     if (t->id && !valid_identifier(t->id))
@@ -809,6 +810,11 @@ int template_parse(const char *path, omr_template **out, template_problems *prob
     if (rule)
         problem(&r, config_setting_get_member(root, "corrections"), "corrections", "\"%s\" is not %s", rule,
                 "fill-cancels, fill-is-undo, scribble-cancels or none"), free(rule);
+    char *dropout = get_string(&r, root, "", "dropout", false); /* the colour the scans' grey leaves out */
+    if (dropout && !decode_dropout_parse(dropout, &t->dropout))
+        problem(&r, config_setting_get_member(root, "dropout"), "dropout", "\"%s\" is not none, red, green or "
+                "blue (the colour of ink a colour scan is to ignore, as a scanner's drop-out does)", dropout);
+    free(dropout);
     t->page_width = 210;
     t->page_height = 297;
     get_number(&r, root, "", "page_width", false, &t->page_width);

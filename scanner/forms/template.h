@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "base/common.h"
+#include "pages/decode_types.h"
 
 typedef enum {
     QUESTION_SINGLE, /* exactly one box may be ticked */
@@ -118,6 +119,9 @@ typedef struct {
     char *title;
     char *code_kind;   /* "login" or "municipality": what the code identifies */
     template_corrections corrections; /* `corrections`: the form's rule for taking answers back */
+    /* `dropout`: the colour a colour scan's grey leaves out (pages/decode_types.h),
+     * for every page of a run on the template and for its blank pages */
+    decode_dropout dropout;
     double page_width, page_height; /* mm */
     double fiducial_size;           /* side of the solid square marks, mm */
     omr_point fiducials[4];         /* centres, mm: TL, TR, BL, BR; same on every page */

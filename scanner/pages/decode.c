@@ -14,7 +14,8 @@
  * This file sniffs, dispatches, checks page indices and holds what the
  * decoders share: the error message naming the page, the size check made
  * before any pixel buffer is allocated (DECODE_MAX_*), and the resolution
- * post-processing. Every page comes out as an omr_image with square pixels:
+ * post-processing, and the colour drop-out each decoder applies through
+ * decode_grey_dropout (decode_set_dropout). Every page comes out as an omr_image with square pixels:
  * when a file gives different x and y resolutions (fax 204 x 196 dpi) the
  * page is resampled to the finer one. Nothing here prints.
  */
@@ -387,6 +388,27 @@ int decode_page(decode_source *src, int index, omr_image **out, omr_error *err) 
                         src->pages, src->pages == 1 ? "" : "s", index + 1);
     assert(src->decoder && src->decoder->page);
     return src->decoder->page(src, index, out, err);
+}
+
+void decode_set_dropout(decode_source *src, decode_dropout dropout) {
+    assert(src && dropout >= DECODE_DROPOUT_NONE && dropout <= DECODE_DROPOUT_BLUE);
+    src->dropout = dropout;
+}
+
+static const char *const dropout_names[] = {"none", "red", "green", "blue"};
+
+const char *decode_dropout_name(decode_dropout dropout) {
+    assert(dropout >= DECODE_DROPOUT_NONE && dropout <= DECODE_DROPOUT_BLUE);
+    return dropout_names[dropout];
+}
+
+int decode_dropout_parse(const char *name, decode_dropout *out) {
+    for (int i = 0; name && i < 4; i++)
+        if (strcmp(name, dropout_names[i]) == 0) {
+            *out = (decode_dropout)i;
+            return 1;
+        }
+    return 0;
 }
 
 void decode_close(decode_source *src) {

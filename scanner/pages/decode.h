@@ -27,6 +27,14 @@ int decode_page_count(const decode_source *src);
  * tags make no sense, is refused with OMR_ERR_INVALID and the reason. */
 int decode_page(decode_source *src, int index, omr_image **out, omr_error *err);
 void decode_close(decode_source *src);
+/* The colour drop-out of every later decode_page of `src` (DECODE_DROPOUT_NONE
+ * after decode_open): a run on a template with `dropout` sets it on every
+ * scan and on the template's blank pages alike. */
+void decode_set_dropout(decode_source *src, decode_dropout dropout);
+/* "none", "red", "green", "blue"; decode_dropout_parse: 1 with *out set when
+ * `name` is one of them, 0 otherwise. */
+const char *decode_dropout_name(decode_dropout dropout);
+int decode_dropout_parse(const char *name, decode_dropout *out);
 
 /* Sniffs the first bytes of a file: returns 1 and sets *format when it is a
  * format decode reads, 0 otherwise. */

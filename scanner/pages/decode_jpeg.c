@@ -111,8 +111,9 @@ static int jpeg_page(decode_source *src, int index, omr_image **out, omr_error *
     double page_bytes = (double)cinfo.image_width * cinfo.image_height;
     cinfo.mem->max_memory_to_use = (long)((double)DECODE_MAX_BYTES - page_bytes);
     ctx.budget = 1;
-    /* a grey JPEG as it is; a colour one as RGB, made grey by decode_grey_of
-     * (a coloured pen is ink: libjpeg's own grey would be luma alone) */
+    /* a grey JPEG as it is; a colour one as RGB, made grey by decode_grey_dropout
+     * (a coloured pen is ink unless its colour is dropped: libjpeg's own grey
+     * would be luma alone) */
     int colour = cinfo.jpeg_color_space != JCS_GRAYSCALE;
     cinfo.out_color_space = colour ? JCS_RGB : JCS_GRAYSCALE;
     jpeg_start_decompress(&cinfo);
@@ -146,7 +147,7 @@ static int jpeg_page(decode_source *src, int index, omr_image **out, omr_error *
             uint8_t *o = img->pixels + (size_t)(first + r) * (size_t)img->stride;
             const uint8_t *in = rows[r];
             for (JDIMENSION x = 0; x < cinfo.output_width; x++)
-                o[x] = decode_grey_of(in[3 * x], in[3 * x + 1], in[3 * x + 2]);
+                o[x] = decode_grey_dropout(src->dropout, in[3 * x], in[3 * x + 1], in[3 * x + 2]);
         }
     }
     if (ctx.damaged || cinfo.output_scanline < cinfo.output_height) {

@@ -3,7 +3,8 @@
  *
  * The document stays open across pages (src->state is the PopplerDocument).
  * Each page is rendered with cairo at 300 dpi on white paper into an RGB24
- * surface and turned into luma; the page's dpi is therefore always 300. A
+ * surface and turned into grey (decode_grey_dropout); the page's dpi is
+ * therefore always 300. A
  * page larger than DECODE_MAX_PAGE_MM a side (by its size in points) is
  * refused before anything is rendered, which bounds the surface at 300 dpi
  * to 5906 x 5906 pixels; the page budget is checked as well. A
@@ -113,7 +114,7 @@ static int pdf_page(decode_source *src, int index, omr_image **out, omr_error *e
         const uint32_t *in = (const uint32_t *)(const void *)(data + (size_t)y * (size_t)stride);
         uint8_t *o = img->pixels + (size_t)y * (size_t)img->stride;
         for (int x = 0; x < img->width; x++) /* CAIRO_FORMAT_RGB24: 0x00RRGGBB, native */
-            o[x] = decode_grey_of((in[x] >> 16) & 0xff, (in[x] >> 8) & 0xff, in[x] & 0xff);
+            o[x] = decode_grey_dropout(src->dropout, (in[x] >> 16) & 0xff, (in[x] >> 8) & 0xff, in[x] & 0xff);
     }
     cairo_surface_destroy(surface);
     *out = img;

@@ -3,8 +3,9 @@
  *
  * One row at a time into the grey page (the whole image only when it is
  * interlaced, since later passes refine earlier rows). Palette, 1/2/4/16-bit
- * and alpha are expanded by libpng; colour becomes luma and alpha is
- * composited over white paper. The resolution comes from pHYs (per metre).
+ * and alpha are expanded by libpng; colour becomes grey (decode_grey_dropout:
+ * the run's drop-out, if any) and alpha is composited over white paper. The
+ * resolution comes from pHYs (per metre).
  * libpng's errors longjmp back here through codec_errors.c's png_context.
  */
 #include "pages/decoder.h"
@@ -18,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void grey_from_channels(const uint8_t *in, uint8_t *out, int width, int channels) {
+static void grey_from_channels(const uint8_t *in, uint8_t *out, int width, int channels, decode_dropout d) {
     switch (channels) {
     case 1:
         memcpy(out, in, (size_t)width);
@@ -29,11 +30,11 @@ static void grey_from_channels(const uint8_t *in, uint8_t *out, int width, int c
         break;
     case 3:
         for (int x = 0; x < width; x++)
-            out[x] = decode_grey_of(in[3 * x], in[3 * x + 1], in[3 * x + 2]);
+            out[x] = decode_grey_dropout(d, in[3 * x], in[3 * x + 1], in[3 * x + 2]);
         break;
     default:
         for (int x = 0; x < width; x++)
-            out[x] = decode_over_white(decode_grey_of(in[4 * x], in[4 * x + 1], in[4 * x + 2]), in[4 * x + 3]);
+            out[x] = decode_over_white(decode_grey_dropout(d, in[4 * x], in[4 * x + 1], in[4 * x + 2]), in[4 * x + 3]);
         break;
     }
 }
@@ -115,7 +116,7 @@ static int png_page(decode_source *src, int index, omr_image **out, omr_error *e
                 png_read_row(png, rows + y * row_bytes, NULL);
         for (png_uint_32 y = 0; y < height; y++)
             grey_from_channels(rows + y * row_bytes, img->pixels + (size_t)y * (size_t)img->stride,
-                               (int)width, channels);
+                               (int)width, channels, src->dropout);
     } else if (channels == 1) {
         for (png_uint_32 y = 0; y < height; y++)
             png_read_row(png, img->pixels + (size_t)y * (size_t)img->stride, NULL);
@@ -128,7 +129,7 @@ static int png_page(decode_source *src, int index, omr_image **out, omr_error *e
         for (png_uint_32 y = 0; y < height; y++) {
             png_read_row(png, rows, NULL);
             grey_from_channels(rows, img->pixels + (size_t)y * (size_t)img->stride, (int)width,
-                               channels);
+                               channels, src->dropout);
         }
     }
     omr_image *page = img;

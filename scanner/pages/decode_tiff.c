@@ -184,13 +184,13 @@ static int tiff_read_grey8(decode_source *src, int index, omr_image *img, int mi
     return OMR_OK;
 }
 
-static void rgba_to_grey(const uint32_t *in, uint8_t *out, int n) {
+static void rgba_to_grey(const uint32_t *in, uint8_t *out, int n, decode_dropout d) {
     for (int i = 0; i < n; i++) {
         uint32_t p = in[i];
         /* libtiff hands out premultiplied alpha: add the paper showing through. */
         unsigned paper = 255u - TIFFGetA(p);
         unsigned r = TIFFGetR(p) + paper, g = TIFFGetG(p) + paper, b = TIFFGetB(p) + paper;
-        out[i] = decode_grey_of(r > 255 ? 255 : r, g > 255 ? 255 : g, b > 255 ? 255 : b);
+        out[i] = decode_grey_dropout(d, r > 255 ? 255 : r, g > 255 ? 255 : g, b > 255 ? 255 : b);
     }
 }
 
@@ -248,7 +248,8 @@ static int tiff_read_rgba(decode_source *src, TIFF *tif, int index, omr_image *i
         }
         for (uint32_t r = 0; r < rows; r++)
             rgba_to_grey(raster + (size_t)r * width,
-                         img->pixels + (size_t)(row0 + r) * (size_t)img->stride, img->width);
+                         img->pixels + (size_t)(row0 + r) * (size_t)img->stride, img->width,
+                         src->dropout);
     }
     free(raster);
     TIFFRGBAImageEnd(&rgba);

@@ -37,4 +37,12 @@ typedef enum { SCAN_TIFF, SCAN_PNG, SCAN_JPEG, SCAN_PDF } scan_format;
 
 typedef struct decode_source decode_source;
 
+/* A colour drop-out (the template's `dropout`, README "Template format"):
+ * the colour whose ink a colour page's grey leaves out, as a scanner's
+ * drop-out lamp does. NONE: the default grey (decode_grey_of: coloured ink
+ * is ink). RED, GREEN, BLUE: the page's grey is that one channel, so ink of
+ * that colour (and any ink mostly of it) is paper; black stays black. Grey
+ * and black-and-white pages have no colour to drop and read as they are. */
+typedef enum { DECODE_DROPOUT_NONE, DECODE_DROPOUT_RED, DECODE_DROPOUT_GREEN, DECODE_DROPOUT_BLUE } decode_dropout;
+
 #endif

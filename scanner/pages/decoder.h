@@ -25,6 +25,7 @@ struct decode_source {
     int pages;                     /* >= 1 once open has succeeded */
     const struct decoder *decoder; /* the one for `format` */
     void *state;                   /* the decoder's own, freed by its close */
+    decode_dropout dropout;        /* decode_set_dropout: how colour becomes grey */
 };
 
 typedef struct decoder {
@@ -94,6 +95,19 @@ static inline uint8_t decode_grey_of(unsigned r, unsigned g, unsigned b) {
     unsigned hi = r > g ? (r > b ? r : b) : (g > b ? g : b), lo = r < g ? (r < b ? r : b) : (g < b ? g : b);
     unsigned colour = (hi - lo) / 2;
     return (uint8_t)(luma > colour ? luma - colour : 0);
+}
+
+/* A colour pixel's grey under `dropout`: decode_grey_of without one; with
+ * one, that channel alone (a scanner's drop-out: red ink is as bright as
+ * paper in the red channel, black ink stays dark in all three). */
+static inline uint8_t decode_grey_dropout(decode_dropout dropout, unsigned r, unsigned g, unsigned b) {
+    switch (dropout) {
+    case DECODE_DROPOUT_RED: return (uint8_t)r;
+    case DECODE_DROPOUT_GREEN: return (uint8_t)g;
+    case DECODE_DROPOUT_BLUE: return (uint8_t)b;
+    case DECODE_DROPOUT_NONE: break;
+    }
+    return decode_grey_of(r, g, b);
 }
 
 /* Composites a grey value with straight alpha over white paper. */

@@ -123,12 +123,14 @@ int reference_page_from_image(omr_image *page, double page_w, double page_h,
     return OMR_OK;
 }
 
-static int decode_blank(const char *path, int index, omr_image **page, omr_error *err) {
+static int decode_blank(const char *path, int index, decode_dropout dropout, omr_image **page,
+                        omr_error *err) {
     *page = NULL;
     decode_source *src = NULL;
     int rc = decode_open(path, &src, err);
     if (rc != OMR_OK)
         return rc;
+    decode_set_dropout(src, dropout); /* the blank's grey made as the scans' is */
     if (index >= decode_page_count(src)) {
         int n = decode_page_count(src);
         decode_close(src);
@@ -146,7 +148,7 @@ const omr_image *reference_page_image(const reference_page *cref) {
     if (!ref->page && ref->path) {
         omr_error err;
         omr_image *page = NULL;
-        if (decode_blank(ref->path, ref->index, &page, &err) == OMR_OK && page->width == ref->width &&
+        if (decode_blank(ref->path, ref->index, ref->dropout, &page, &err) == OMR_OK && page->width == ref->width &&
             page->height == ref->height)
             ref->page = page;
         else
@@ -157,10 +159,10 @@ const omr_image *reference_page_image(const reference_page *cref) {
 }
 
 int reference_page_load(const char *path, int index, double page_w, double page_h,
-                            reference_page **out, omr_error *err) {
+                        decode_dropout dropout, reference_page **out, omr_error *err) {
     *out = NULL;
     char key[LOOK_CACHE_KEY];
-    int keyed = look_cache_key(path, index, page_w, page_h, REFERENCE_METHOD, key);
+    int keyed = look_cache_key(path, index, page_w, page_h, dropout, REFERENCE_METHOD, key);
     look_cached c;
     if (keyed && look_cache_read(key, &c)) {
         reference_page *ref = reference_page_new();
@@ -177,6 +179,7 @@ int reference_page_load(const char *path, int index, double page_w, double page_
             ref->sample = cvw_features_sample(ref->features, REFERENCE_SAMPLE);
             ref->path = p;
             ref->index = index;
+            ref->dropout = dropout;
             if (ref->sample) {
                 int rc = describable(ref, err);
                 if (rc != OMR_OK) {
@@ -195,7 +198,7 @@ int reference_page_load(const char *path, int index, double page_w, double page_
         return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
     }
     omr_image *page = NULL;
-    int rc = decode_blank(path, index, &page, err);
+    int rc = decode_blank(path, index, dropout, &page, err);
     if (rc != OMR_OK)
         return rc;
     rc = reference_page_from_image(page, page_w, page_h, out, err);
@@ -203,6 +206,7 @@ int reference_page_load(const char *path, int index, double page_w, double page_
         return rc;
     (*out)->path = omr_strdup(path);
     (*out)->index = index;
+    (*out)->dropout = dropout;
     if (keyed) {
         look_cached w = {(*out)->px_per_mm, (*out)->width, (*out)->height, (*out)->work_px_per_mm,
                          {(*out)->look[0], (*out)->look[1]}, (*out)->features, (*out)->structure};
@@ -348,8 +352,8 @@ int template_load(const char *path, omr_template **out, template_problems *probl
         const char *file = t->reference_files[t->n_reference_files == 1 ? 0 : p];
         int index = t->n_reference_files == 1 ? (int)p : 0;
         omr_error rerr = {0};
-        if (reference_page_load(file, index, t->page_width, t->page_height, &t->references[p],
-                                &rerr) != OMR_OK) {
+        if (reference_page_load(file, index, t->page_width, t->page_height, t->dropout,
+                                &t->references[p], &rerr) != OMR_OK) {
             failed++;
             template_problems_add(problems, path, t->reference_line, "reference", "page %zu: %s",
                                   p + 1, rerr.message);

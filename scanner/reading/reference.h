@@ -47,6 +47,7 @@ typedef struct reference_page {
     struct look_structure *structure;
     char *path;              /* the file the page is decoded from (NULL: made in memory) */
     int index;
+    decode_dropout dropout;  /* the template's drop-out, the page decoded with it */
     pthread_mutex_t lock;    /* for the decode on first use */
 } reference_page;
 
@@ -54,9 +55,10 @@ typedef struct reference_page {
 const omr_image *reference_page_image(const reference_page *ref);
 
 /* Reads page `index` (0-based) of the image or PDF `path` as the blank page
- * of a page_w x page_h mm form (the image is the whole page). */
+ * of a page_w x page_h mm form (the image is the whole page), its colour
+ * made grey with `dropout` (the template's, as the scans are). */
 int reference_page_load(const char *path, int index, double page_w, double page_h,
-                        reference_page **out, omr_error *err);
+                        decode_dropout dropout, reference_page **out, omr_error *err);
 /* The same from an image already in memory (taken over, also on failure). */
 int reference_page_from_image(omr_image *page, double page_w, double page_h, reference_page **out,
                               omr_error *err);

@@ -38,8 +38,8 @@ static uint64_t digest(const uint8_t *p, size_t n, uint64_t seed) {
     return h ^ (h >> 32);
 }
 
-int look_cache_key(const char *path, int index, double page_w, double page_h, const char *method,
-                   char key[LOOK_CACHE_KEY]) {
+int look_cache_key(const char *path, int index, double page_w, double page_h, decode_dropout dropout,
+                   const char *method, char key[LOOK_CACHE_KEY]) {
     char dir[4000];
     if (!omr_cache_dir(dir, sizeof dir))
         return 0;
@@ -58,7 +58,12 @@ int look_cache_key(const char *path, int index, double page_w, double page_h, co
     if (bad)
         return 0;
     char tail[512];
-    int len = snprintf(tail, sizeof tail, "%d|%.6f|%.6f|%s", index, page_w, page_h, method);
+    /* the drop-out changes the blank's grey, hence its features and structure
+     * (none keeps the key of the caches made before drop-out existed) */
+    int len = dropout == DECODE_DROPOUT_NONE
+                  ? snprintf(tail, sizeof tail, "%d|%.6f|%.6f|%s", index, page_w, page_h, method)
+                  : snprintf(tail, sizeof tail, "%d|%.6f|%.6f|dropout %d|%s", index, page_w, page_h,
+                             (int)dropout, method);
     h1 = digest((const uint8_t *)tail, (size_t)len, h1);
     h2 = digest((const uint8_t *)tail, (size_t)len, h2);
     snprintf(key, LOOK_CACHE_KEY, "%016llx%016llx", (unsigned long long)h1, (unsigned long long)h2);

@@ -5,8 +5,9 @@
  * blank page in the cache folder (as mask.c's print masks: $OMR_CACHE_DIR,
  * else $XDG_CACHE_HOME/omr, else ~/.cache/omr; OMR_CACHE_DIR set but empty
  * turns it off), named by a key over the blank file's bytes, the page's
- * index and size and the description's parameters: a changed blank, page
- * size or method gets a new key. A file that is torn, damaged or of another
+ * index and size, the colour drop-out it was decoded with and the
+ * description's parameters: a changed blank, page size, drop-out or method
+ * gets a new key. A file that is torn, damaged or of another
  * key is never used (the page is described anew and the file rewritten).
  */
 #ifndef OMR_LOOK_CACHE_H
@@ -16,6 +17,7 @@
 
 #include "base/common.h"
 #include "base/cv_wrap.h"
+#include "pages/decode_types.h"
 #include "reading/look/structure.h"
 
 /* What is kept of one blank page (owned by the caller after a read). */
@@ -30,11 +32,12 @@ typedef struct {
 
 #define LOOK_CACHE_KEY 33 /* 32 hex digits and NUL */
 
-/* The key of page `index` of the blank file `path` for a page_w x page_h mm
- * form described with `method` (a text naming the description's parameters).
- * 0 when there is no cache or the file cannot be read. */
-int look_cache_key(const char *path, int index, double page_w, double page_h, const char *method,
-                   char key[LOOK_CACHE_KEY]);
+/* The key of page `index` of the blank file `path`, decoded with `dropout`,
+ * for a page_w x page_h mm form described with `method` (a text naming the
+ * description's parameters). 0 when there is no cache or the file cannot be
+ * read. */
+int look_cache_key(const char *path, int index, double page_w, double page_h, decode_dropout dropout,
+                   const char *method, char key[LOOK_CACHE_KEY]);
 
 /* 1 with *out filled when the cache holds a whole, undamaged description of
  * `key`; 0 otherwise (nothing to free). */
