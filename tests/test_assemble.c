@@ -128,6 +128,67 @@ Test(assemble, two_copies_of_a_page_that_disagree_go_to_review_and_both_are_sour
         page_reading_free(pages[i]);
 }
 
+/* A box of question `id` on page p (0-based), in the state given. */
+static box_decision *box_of(page_reading *p, const char *id, size_t box) {
+    const template_question *q = template_question_by_id(tmpl, id);
+    cr_assert(q && box < q->n_boxes, "%s has no box %zu", id, box + 1);
+    return &p->decisions[assemble_box_offset(tmpl, q) + box];
+}
+
+static void dot(page_reading *p, const char *id, size_t box) {
+    *box_of(p, id, box) = (box_decision){.state = BOX_UNSURE, .dot = 1, .dot_clear = 1};
+}
+
+static void firm(page_reading *p, const char *id, size_t box, box_state state) {
+    *box_of(p, id, box) = (box_decision){.state = state, .confidence = 1};
+}
+
+Test(assemble, a_dotter_with_a_correction_and_a_ticked_multi_choice_question_is_read) {
+    /* three questions answered by a dot; a correction (a filled box beside
+     * the cross that answers) and three ticks in the multi-choice q5r: five
+     * firm boxes, but two questions. The hand dots: its dots are answers
+     * (issue 9: counted by box, every dot went to review). */
+    page_reading *pages[2] = {page("d.tif", 1, "E5", 1), page("d.tif", 2, "E5", 2)};
+    dot(pages[0], "q1a", 3);
+    dot(pages[0], "q2b", 1);
+    dot(pages[1], "q4b", 2);
+    firm(pages[0], "q3a", 0, BOX_SOLID);
+    firm(pages[0], "q3a", 2, BOX_MARKED);
+    for (size_t k = 0; k < 3; k++)
+        firm(pages[1], "q5r", k, BOX_MARKED);
+    form_set set;
+    omr_error err = {0};
+    cr_assert_eq(assemble_forms(pages, 2, &set, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(set.n_forms, 1);
+    const form_record *f = &set.forms[0];
+    cr_assert_str_eq(f->review_items, "", "a dotter's dots need no person: %s", f->review_reasons);
+    const question_answer *a = &f->answers[template_question_by_id(tmpl, "q4b") - tmpl->questions];
+    cr_assert_eq(a->status, ANSWER_OK);
+    cr_assert_eq(a->chosen, 2, "the dot on page 2 is read by the form's hand");
+    form_set_free(&set);
+    for (int i = 0; i < 2; i++)
+        page_reading_free(pages[i]);
+
+    /* the same three dots in a crosser's form (crosses in four more
+     * questions): dots are not how this hand answers; each goes to review */
+    page_reading *crosser[2] = {page("c.tif", 1, "F6", 1), page("c.tif", 2, "F6", 2)};
+    dot(crosser[0], "q1a", 3);
+    dot(crosser[0], "q2b", 1);
+    dot(crosser[1], "q4b", 2);
+    firm(crosser[0], "q3a", 0, BOX_SOLID);
+    firm(crosser[0], "q3a", 2, BOX_MARKED);
+    firm(crosser[0], "q1b", 1, BOX_MARKED);
+    firm(crosser[0], "q2a", 4, BOX_MARKED);
+    firm(crosser[1], "q4a", 0, BOX_MARKED);
+    cr_assert_eq(assemble_forms(crosser, 2, &set, &err), OMR_OK, "%s", err.message);
+    a = &set.forms[0].answers[template_question_by_id(tmpl, "q4b") - tmpl->questions];
+    cr_assert_eq(a->status, ANSWER_REVIEW, "three dots beside four crossed questions");
+    cr_assert_eq(a->chosen, -1);
+    form_set_free(&set);
+    for (int i = 0; i < 2; i++)
+        page_reading_free(crosser[i]);
+}
+
 Test(assemble, no_pages_make_no_forms) {
     form_set set;
     omr_error err = {0};

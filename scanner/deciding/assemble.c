@@ -5,7 +5,8 @@
  * come together whatever order the envelopes were scanned in. The first copy
  * of a page is used; a second copy is flagged, and questions it reads
  * differently go to review. The hand is judged over the whole form (a
- * dotter's dots are read on every page: decide_form_dots), then each question
+ * dotter's dots are read on every page: decide_form_dots, which counts the
+ * hand by question), then each question
  * is decided from its page's box decisions (decide.c); routing and review
  * lists are built in template order.
  */
@@ -136,14 +137,11 @@ static void decide_form(form_record *f, page_reading **duplicates, size_t n_dupl
 
     /* the respondent's hand over the whole form: a dotter is read on every page */
     box_decision **hand = calloc(t->n_pages ? t->n_pages : 1, sizeof *hand);
-    size_t *hand_n = calloc(t->n_pages ? t->n_pages : 1, sizeof *hand_n);
-    if (hand && hand_n) {
+    if (hand) {
         for (size_t p = 0; p < t->n_pages; p++)
-            if (f->pages[p]) {
+            if (f->pages[p])
                 hand[p] = f->pages[p]->decisions;
-                hand_n[p] = f->pages[p]->n_boxes;
-            }
-        if (decide_form_dots(hand, hand_n, t->n_pages)) {
+        if (decide_form_dots(t, hand, t->n_pages)) {
             for (size_t p = 0; p < t->n_pages; p++)
                 if (f->pages[p])
                     decide_read_dots(f->pages[p]->decisions, f->pages[p]->n_boxes);
@@ -152,7 +150,6 @@ static void decide_form(form_record *f, page_reading **duplicates, size_t n_dupl
         }
     }
     free(hand);
-    free(hand_n);
 
     for (size_t i = 0; i < t->n_questions; i++) {
         const template_question *q = &t->questions[i];

@@ -425,15 +425,42 @@ void decide_page(const calibration *c, const box_measure *m, box_decision *d, si
     }
 }
 
-int decide_form_dots(box_decision *const *pages, const size_t *n_boxes, size_t n_pages) {
+/* The hand is counted by question, not by box: answering a question is one
+ * act of the hand, whatever it leaves. A multi-choice question ticked three
+ * times, or a correction (a box filled to withdraw it beside the cross that
+ * answers), is one question answered with firm marks, not two or three; a
+ * question whose only ink is a dot is one answered with a dot. Counted by box,
+ * a dotter with two corrections and a ticked multi-choice question came out
+ * "more crosses than dots" and each dot went to review (issue 9). */
+int decide_form_dots(const omr_template *t, box_decision *const *pages, size_t n_pages) {
+    assert(t && (pages || n_pages == 0));
     int dots = 0, firm = 0, circles = 0;
-    for (size_t p = 0; p < n_pages; p++)
-        for (size_t i = 0; pages[p] && i < n_boxes[p]; i++) {
-            const box_decision *b = &pages[p][i];
-            dots += b->dot && (b->state == BOX_MARKED || b->state == BOX_UNSURE);
-            circles += b->circled && b->state == BOX_MARKED;
-            firm += (b->state == BOX_MARKED && !b->circled && !b->dot) || b->state == BOX_SOLID;
+    size_t *offset = calloc(n_pages ? n_pages : 1, sizeof *offset);
+    if (!offset)
+        return 0; /* without room to count, no dot is read by the form's hand */
+    for (size_t i = 0; i < t->n_questions; i++) {
+        const template_question *q = &t->questions[i];
+        assert(q->page >= 1);
+        size_t p = (size_t)q->page - 1;
+        if (p >= n_pages)
+            continue;
+        size_t from = offset[p];
+        offset[p] += q->n_boxes;
+        if (!pages[p])
+            continue;
+        int dot = 0, mark = 0, circle = 0;
+        for (size_t k = from; k < from + q->n_boxes; k++) {
+            const box_decision *b = &pages[p][k];
+            dot |= b->dot && (b->state == BOX_MARKED || b->state == BOX_UNSURE);
+            circle |= b->circled && b->state == BOX_MARKED;
+            mark |= (b->state == BOX_MARKED && !b->circled && !b->dot) || b->state == BOX_SOLID;
         }
+        /* a dot beside a firm mark in one question is no answer by dot */
+        dots += dot && !mark;
+        firm += mark;
+        circles += circle && !mark;
+    }
+    free(offset);
     return dotting_hand(dots, firm, circles);
 }
 

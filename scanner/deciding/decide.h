@@ -68,13 +68,17 @@ void decide_box_set_flags(box_decision *d, int flags);
  * all (a very light pencil user). Anything else stays unsure. */
 void decide_page(const calibration *cal, const box_measure *measures, box_decision *decisions, size_t n);
 
-/* Judges the hand by the whole form: pages[p] holds n_boxes[p] decisions of
- * page p (decide_page's, or read back from the ledger; NULL for a missing
- * page). 1 when the form's dots, counted over all its pages, show a hand
- * that dots; then decide_read_dots makes every unsure dot clear of its
- * page's blanks a mark (confidence 0.5) on each page of the form: a dotter
- * with two dots on page 2 and five on page 1 is read on both pages. */
-int decide_form_dots(box_decision *const *pages, const size_t *n_boxes, size_t n_pages);
+/* Judges the hand by the whole form of template t: pages[p] holds the box
+ * decisions of page p+1 in template order (decide_page's, or read back from
+ * the ledger; NULL for a missing page). The hand is counted by question: a
+ * question answered by a dot alone, one answered with firm marks (crosses,
+ * ticks, fills: a correction or a multi-choice question is one question),
+ * one answered by a circle. 1 when those counts show a hand that dots (two
+ * or more dotted questions, and at least as many as the others together);
+ * then decide_read_dots makes every unsure dot clear of its page's blanks a
+ * mark (confidence 0.5) on each page of the form: a dotter with two dots on
+ * page 2 and five on page 1 is read on both pages. */
+int decide_form_dots(const omr_template *t, box_decision *const *pages, size_t n_pages);
 void decide_read_dots(box_decision *decisions, size_t n);
 const char *decide_box_state_name(box_state state);
 
