@@ -407,6 +407,23 @@ Test(decide, circles_everywhere_on_a_page_are_its_print_not_a_pen) {
     a = decide(&q, &d[6]);
     cr_assert_eq(a.status, ANSWER_REVIEW, "ink beside a box on such a page goes to a person");
     cr_assert_eq(a.chosen, -1);
+
+    /* boxes in a tight grid (Auto Multiple Choice's digit grids): the
+     * neighbours' outlines close every box's rays, so the page looks bled,
+     * and its empty boxes have no ink round them at all. A neighbour's
+     * cross spilling into a box's surroundings (about 2 mm^2, closed rays)
+     * is less ink than any pen line once round a box: no circle, and the
+     * box is blank (it was read as a second answer before) */
+    for (size_t i = 0; i < N; i++)
+        m[i] = (box_measure){.fill = 0.0, .ring = 0.6 + 0.01 * (double)(i % 10), .ring_gap = 0.1,
+                             .near_mm2 = 0.0, .outline_found = 1};
+    m[3] = (box_measure){.fill = 0.45, .extent = 1, .darkness = 0.9, .ring = 0.6, .ring_gap = 0.1, .outline_found = 1};
+    m[2].ring = 1.0, m[2].ring_gap = 0.0, m[2].near_mm2 = 2.2;
+    m[7].ring = 1.0, m[7].ring_gap = 0.0, m[7].near_mm2 = 7.0; /* the least a measured pen circle left */
+    decide_page_of(m, d, N);
+    cr_assert_not(d[2].circled, "a neighbour's spill read as a circle");
+    cr_assert_neq(d[2].state, BOX_MARKED, "a neighbour's spill read as a mark");
+    cr_assert(d[7].circled, "a pen's circle with the least ink measured is still a circle");
 }
 
 Test(decide, a_dot_swollen_by_a_bleeding_scan_is_a_dot_not_a_cross) {

@@ -272,6 +272,14 @@ static void faint_by_page(const calibration *c, const box_measure *m, box_decisi
  * whose print closes nearly every ray (a grey glass edge, a very dark
  * scan) a ray or two is no evidence, and no circle is read there */
 #define CIRCLE_ABOVE_BLED_PAGE 0.125
+/* ... and the ink around the box is at least what a closed pen line leaves:
+ * the thinnest ballpoint line (0.25 mm) once round the smallest box a form
+ * prints (3.5 mm: a circle 1.1 times it is 12 mm round), 3 mm^2. A pen
+ * circle on a bled page measured 7-29 mm^2; a neighbour's mark spilling
+ * over into a box's surroundings leaves 1.5-2.3 mm^2 (Auto Multiple
+ * Choice's expo and numeric scans, where boxes stand in tight grids whose
+ * outlines close the rays of every box, so the page looks bled). */
+#define CIRCLE_NEAR_MIN_MM2 3.0
 static void bled_page_circles(const calibration *c, const box_measure *m, box_decision *d, size_t n,
                               double background) {
     double *near = malloc((n ? n : 1) * sizeof *near);
@@ -287,7 +295,7 @@ static void bled_page_circles(const calibration *c, const box_measure *m, box_de
     int judged = near != NULL; /* without room for the page's level, no circle is read here */
     free(near);
     double closed = background + fmax((1 - background) / 2, CIRCLE_ABOVE_BLED_PAGE);
-    double near_min = fmax(c->near_max_mm2, CIRCLE_NEAR_OVER_PAGE * page_near);
+    double near_min = fmax(fmax(c->near_max_mm2, CIRCLE_NEAR_MIN_MM2), CIRCLE_NEAR_OVER_PAGE * page_near);
     for (size_t i = 0; i < n; i++) {
         double r = box_ring(&m[i]);
         double gap = m[i].ring >= m[i].label_ring ? m[i].ring_gap : m[i].label_gap;
