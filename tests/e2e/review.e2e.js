@@ -62,7 +62,7 @@ function helpOf(command) {
 // Real scans: synthetic filled and degraded forms, read by `omr scan --db`.
 function ledgerFromScans(dir, db) {
   const gen = path.join(dir, 'gen');
-  execFileSync(OMR_SAMPLES, ['make', '--template', 'ekb-2024', '--count', '40', '--seed', '4242', '--out', gen, '--quick'],
+  execFileSync(OMR_SAMPLES, ['make', '--template', 'ekb-2024', '--count', '60', '--seed', '4242', '--out', gen, '--quick'],
     { stdio: ['ignore', 'ignore', 'inherit'] });
   const out = path.join(dir, 'out');
   omr(['scan', '--template', 'ekb-2024', '--db', db, '--out', out, '--no-ocr', path.join(gen, 'scans')]);
@@ -75,7 +75,7 @@ function ledgerFromScans(dir, db) {
   }
   // served as the README starts it: --store names the scans' folder only; the
   // comment crops under --out must be served all the same
-  return { out, store: [gen], manifest, source: 'omr scan --db over 40 synthetic scanned forms (omr-samples)' };
+  return { out, store: [gen], manifest, source: 'omr scan --db over 60 synthetic scanned forms (omr-samples)' };
 }
 
 // The rows the scanner writes, made with SQL over forms printed by omr render.
