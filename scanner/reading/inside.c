@@ -247,38 +247,9 @@ static void inside_measure(const inside_box *b, double g, double pitch, box_meas
         }
     }
     int min_blob = (int)fmax(4, (0.4 / pitch) * (0.4 / pitch));
-    int x0 = w, x1 = -1, y0 = h, y1 = -1;
-    long core = 0;
-    for (int start = 0; start < w * h; start++) {
-        if (ink[start] != 1)
-            continue;
-        int top = 0, count = 0, bx0 = w, bx1 = -1, by0 = h, by1 = -1;
-        stack[top++] = start;
-        ink[start] = 2;
-        while (top) {
-            int k = stack[--top], i = k % w, j = k / w;
-            count++;
-            bx0 = i < bx0 ? i : bx0;
-            bx1 = i > bx1 ? i : bx1;
-            by0 = j < by0 ? j : by0;
-            by1 = j > by1 ? j : by1;
-            for (int dj = -1; dj <= 1; dj++)
-                for (int di = -1; di <= 1; di++) {
-                    int ni = i + di, nj = j + dj;
-                    if (ni >= 0 && nj >= 0 && ni < w && nj < h && ink[nj * w + ni] == 1) {
-                        ink[nj * w + ni] = 2;
-                        stack[top++] = nj * w + ni;
-                    }
-                }
-        }
-        if (count < min_blob)
-            continue;
-        core += count;
-        x0 = bx0 < x0 ? bx0 : x0;
-        x1 = bx1 > x1 ? bx1 : x1;
-        y0 = by0 < y0 ? by0 : y0;
-        y1 = by1 > y1 ? by1 : y1;
-    }
+    int bbox[4];
+    long core = measure_core_blobs(ink, w, h, min_blob, stack, bbox);
+    int x0 = bbox[0], x1 = bbox[1], y0 = bbox[2], y1 = bbox[3];
     free(ink);
     free(stack);
     if (!n)

@@ -267,25 +267,10 @@ static uint8_t *interior_print(const print_mask *mask, double ox, double oy, dou
 /* The bounding box of the mark's core (darkness > core) inside [x0,x1) x
  * [y0,y1) of the patch, over connected blobs of at least a 0.4 mm speck:
  * scanner speckle and dust beside a dot do not make it span the box. */
-static long core_extent(const patch *p, int x0, int x1, int y0, int y1, double core,
-                        const uint8_t *printed, double pitch, int *min_x, int *max_x, int *min_y,
-                        int *max_y) {
-    int w = x1 - x0, h = y1 - y0;
+long measure_core_blobs(uint8_t *ink, int w, int h, int min_blob, int *stack, int bbox[4]) {
+    assert(ink && stack && w > 0 && h > 0);
     long area = 0;
-    if (w <= 0 || h <= 0)
-        return 0;
-    uint8_t *ink = calloc((size_t)w * (size_t)h, 1);
-    int *stack = malloc((size_t)w * (size_t)h * sizeof *stack);
-    if (!ink || !stack) {
-        free(ink);
-        free(stack);
-        return 0;
-    }
-    for (int j = 0; j < h; j++)
-        for (int i = 0; i < w; i++)
-            ink[j * w + i] = !(printed && printed[(size_t)j * (size_t)w + (size_t)i]) &&
-                             patch_at(p, x0 + i, y0 + j) > core;
-    int min_blob = (int)fmax(4, (0.4 / pitch) * (0.4 / pitch));
+    bbox[0] = w, bbox[1] = -1, bbox[2] = h, bbox[3] = -1;
     for (int start = 0; start < w * h; start++) {
         if (ink[start] != 1)
             continue;
@@ -312,10 +297,40 @@ static long core_extent(const patch *p, int x0, int x1, int y0, int y1, double c
         if (n < min_blob)
             continue;
         area += n;
-        if (x0 + bx0 < *min_x) *min_x = x0 + bx0;
-        if (x0 + bx1 > *max_x) *max_x = x0 + bx1;
-        if (y0 + by0 < *min_y) *min_y = y0 + by0;
-        if (y0 + by1 > *max_y) *max_y = y0 + by1;
+        if (bx0 < bbox[0]) bbox[0] = bx0;
+        if (bx1 > bbox[1]) bbox[1] = bx1;
+        if (by0 < bbox[2]) bbox[2] = by0;
+        if (by1 > bbox[3]) bbox[3] = by1;
+    }
+    return area;
+}
+
+static long core_extent(const patch *p, int x0, int x1, int y0, int y1, double core,
+                        const uint8_t *printed, double pitch, int *min_x, int *max_x, int *min_y,
+                        int *max_y) {
+    int w = x1 - x0, h = y1 - y0;
+    long area = 0;
+    if (w <= 0 || h <= 0)
+        return 0;
+    uint8_t *ink = calloc((size_t)w * (size_t)h, 1);
+    int *stack = malloc((size_t)w * (size_t)h * sizeof *stack);
+    if (!ink || !stack) {
+        free(ink);
+        free(stack);
+        return 0;
+    }
+    for (int j = 0; j < h; j++)
+        for (int i = 0; i < w; i++)
+            ink[j * w + i] = !(printed && printed[(size_t)j * (size_t)w + (size_t)i]) &&
+                             patch_at(p, x0 + i, y0 + j) > core;
+    int min_blob = (int)fmax(4, (0.4 / pitch) * (0.4 / pitch));
+    int bbox[4];
+    area = measure_core_blobs(ink, w, h, min_blob, stack, bbox);
+    if (area) {
+        if (x0 + bbox[0] < *min_x) *min_x = x0 + bbox[0];
+        if (x0 + bbox[1] > *max_x) *max_x = x0 + bbox[1];
+        if (y0 + bbox[2] < *min_y) *min_y = y0 + bbox[2];
+        if (y0 + bbox[3] > *max_y) *max_y = y0 + bbox[3];
     }
     free(ink);
     free(stack);

@@ -10,6 +10,8 @@
 #ifndef OMR_MEASURE_H
 #define OMR_MEASURE_H
 
+#include <stdint.h>
+
 #include "base/common.h"
 #include "forms/template.h"
 #include "reading/mask.h"
@@ -70,6 +72,13 @@ void measure_rings(const omr_image *scan, const page_transform *transform, const
 /* Share of the field's interior (inset 1.5 mm from its outline) that is ink. */
 double measure_text_ink(const omr_image *scan, const page_transform *transform,
                         const page_levels *levels, omr_rect field_mm);
+
+/* The dark core of a patch: in `ink` (w x h, 1 = ink; visited pixels become
+ * 2) the 8-connected blobs of at least min_blob pixels (smaller ones are
+ * specks). Returns their pixel count; bbox = x0, x1, y0, y1 of all of them
+ * (x1 < x0 when there is none). `stack` holds w * h ints. The one flood of
+ * box measurement (measure.c) and of boxes with print inside (inside.c). */
+long measure_core_blobs(uint8_t *ink, int w, int h, int min_blob, int *stack, int bbox[4]);
 
 /* Share of a coarse grid of the whole page that is ink (blank-page test). */
 double measure_page_ink(const omr_image *scan);
