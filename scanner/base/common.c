@@ -141,3 +141,43 @@ char *omr_find_data_file(const char *folder, const char *env_var, const char *na
     }
     return NULL;
 }
+
+/* A copy of `in` with black grown (thin_black = 0) or shrunk (thin_black = 1)
+ * by `r` pixels: a square min or max filter, separable. A 1-bit scan with a
+ * dark threshold grows every module of the code into its neighbours; shrinking
+ * the black by as much gives the modules back. NULL when out of memory. */
+omr_image *omr_image_morph(const omr_image *in, int r, int thin_black) {
+    omr_image *tmp = omr_image_new(in->width, in->height, in->dpi, 255);
+    omr_image *out = omr_image_new(in->width, in->height, in->dpi, 255);
+    if (!tmp || !out) {
+        omr_image_free(tmp);
+        omr_image_free(out);
+        return NULL;
+    }
+    for (int y = 0; y < in->height; y++)
+        for (int x = 0; x < in->width; x++) {
+            int v = omr_image_at(in, x, y);
+            for (int d = -r; d <= r; d++) {
+                int xx = x + d;
+                if (xx < 0 || xx >= in->width)
+                    continue;
+                int u = omr_image_at(in, xx, y);
+                v = thin_black ? (u > v ? u : v) : (u < v ? u : v);
+            }
+            tmp->pixels[(size_t)y * tmp->stride + x] = (uint8_t)v;
+        }
+    for (int y = 0; y < in->height; y++)
+        for (int x = 0; x < in->width; x++) {
+            int v = omr_image_at(tmp, x, y);
+            for (int d = -r; d <= r; d++) {
+                int yy = y + d;
+                if (yy < 0 || yy >= in->height)
+                    continue;
+                int u = omr_image_at(tmp, x, yy);
+                v = thin_black ? (u > v ? u : v) : (u < v ? u : v);
+            }
+            out->pixels[(size_t)y * out->stride + x] = (uint8_t)v;
+        }
+    omr_image_free(tmp);
+    return out;
+}

@@ -224,46 +224,6 @@ static void hinted_window(const omr_image *page, const identify_hints *h, const 
 
 /* ---- trying harder on a bled or thinned code ------------------------------------------ */
 
-/* A copy of `in` with black grown (thin_black = 0) or shrunk (thin_black = 1)
- * by `r` pixels: a square min or max filter, separable. A 1-bit scan with a
- * dark threshold grows every module of the code into its neighbours; shrinking
- * the black by as much gives the modules back. NULL when out of memory. */
-static omr_image *morph(const omr_image *in, int r, int thin_black) {
-    omr_image *tmp = omr_image_new(in->width, in->height, in->dpi, 255);
-    omr_image *out = omr_image_new(in->width, in->height, in->dpi, 255);
-    if (!tmp || !out) {
-        omr_image_free(tmp);
-        omr_image_free(out);
-        return NULL;
-    }
-    for (int y = 0; y < in->height; y++)
-        for (int x = 0; x < in->width; x++) {
-            int v = omr_image_at(in, x, y);
-            for (int d = -r; d <= r; d++) {
-                int xx = x + d;
-                if (xx < 0 || xx >= in->width)
-                    continue;
-                int u = omr_image_at(in, xx, y);
-                v = thin_black ? (u > v ? u : v) : (u < v ? u : v);
-            }
-            tmp->pixels[(size_t)y * tmp->stride + x] = (uint8_t)v;
-        }
-    for (int y = 0; y < in->height; y++)
-        for (int x = 0; x < in->width; x++) {
-            int v = omr_image_at(tmp, x, y);
-            for (int d = -r; d <= r; d++) {
-                int yy = y + d;
-                if (yy < 0 || yy >= in->height)
-                    continue;
-                int u = omr_image_at(tmp, x, yy);
-                v = thin_black ? (u > v ? u : v) : (u < v ? u : v);
-            }
-            out->pixels[(size_t)y * out->stride + x] = (uint8_t)v;
-        }
-    omr_image_free(tmp);
-    return out;
-}
-
 /* The last tries on a window where a code should be: its black thinned by
  * 1, 2 and 3 pixels (print that bled under a dark threshold), then grown by
  * one (a light threshold that broke the modules), each at full size and at
@@ -278,7 +238,7 @@ static void scan_window_harder(identify_reader *reader, const omr_image *page, i
     zbar_image_scanner_set_config(reader->scanner, 0, ZBAR_CFG_Y_DENSITY, 1);
     static const int tries[][2] = {{1, 1}, {2, 1}, {3, 1}, {1, 0}};
     for (size_t k = 0; k < sizeof tries / sizeof tries[0] && !result->found_ours; k++) {
-        omr_image *m = morph(region, tries[k][0], tries[k][1]);
+        omr_image *m = omr_image_morph(region, tries[k][0], tries[k][1]);
         if (!m)
             break;
         scan_region(reader, m, ox, oy, 1.0, result);

@@ -44,36 +44,6 @@ static void letters_and_digits(const char *text, char *code, size_t size) {
     code[n] = 0;
 }
 
-/* A copy of `in` with its black shrunk by r pixels (a square max filter,
- * separable); NULL when out of memory. */
-static omr_image *thin_black(const omr_image *in, int r) {
-    omr_image *tmp = omr_image_new(in->width, in->height, in->dpi, 255);
-    omr_image *out = omr_image_new(in->width, in->height, in->dpi, 255);
-    if (!tmp || !out) {
-        omr_image_free(tmp);
-        omr_image_free(out);
-        return NULL;
-    }
-    for (int y = 0; y < in->height; y++)
-        for (int x = 0; x < in->width; x++) {
-            int v = 0;
-            for (int d = -r; d <= r; d++)
-                if (x + d >= 0 && x + d < in->width && omr_image_at(in, x + d, y) > v)
-                    v = omr_image_at(in, x + d, y);
-            tmp->pixels[(size_t)y * tmp->stride + x] = (uint8_t)v;
-        }
-    for (int y = 0; y < in->height; y++)
-        for (int x = 0; x < in->width; x++) {
-            int v = 0;
-            for (int d = -r; d <= r; d++)
-                if (y + d >= 0 && y + d < in->height && omr_image_at(tmp, x, y + d) > v)
-                    v = omr_image_at(tmp, x, y + d);
-            out->pixels[(size_t)y * out->stride + x] = (uint8_t)v;
-        }
-    omr_image_free(tmp);
-    return out;
-}
-
 typedef struct {
     char code[IDENTIFY_MAX_ID];
     double confidence;
@@ -91,7 +61,7 @@ int printed_code_read(ocr_engine *ocr, const omr_image *scan, const omr_template
     reading checked[MAX_THIN + 1];
     int n_checked = 0, rc = OMR_OK;
     for (int r = 0; r <= MAX_THIN; r++) {
-        omr_image *img = r ? thin_black(crop, r) : crop;
+        omr_image *img = r ? omr_image_morph(crop, r, 1) : crop;
         if (!img) {
             rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory reading the printed code");
             break;
