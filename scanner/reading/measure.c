@@ -588,8 +588,8 @@ static int nearer_than(omr_rect r, double x, double y, double within) {
  * more than RAY_EXACT_MM out along x or y is beyond both (hypot is at least
  * the larger of the two), so -max(ox, oy) answers alike without the square
  * root. A test of d deeper outside than this needs the exact depth_in. */
-#define RAY_EXACT_MM 0.45
-_Static_assert(RING_OUTLINE_OUT_MM <= RAY_EXACT_MM, "ray_depth is exact only to RAY_EXACT_MM");
+#define RAY_EXACT_MM 0.45 /* asserted in measure_rings: RING_OUTLINE_OUT_MM <= RAY_EXACT_MM
+                             (clang takes no floating comparison in _Static_assert) */
 static inline double ray_depth(omr_rect r, double x, double y) {
     double d = min2(min2(x - r.x, r.x + r.w - x), min2(y - r.y, r.y + r.h - y));
     if (d >= 0)
@@ -723,6 +723,7 @@ void measure_rings(const omr_image *scan, const page_transform *t, const page_le
                    const print_mask *mask, const omr_template *tmpl, const template_question *q,
                    size_t index, box_measure *out) {
     assert(scan && t && levels && tmpl && q && out && index < q->n_boxes);
+    assert(RING_OUTLINE_OUT_MM <= RAY_EXACT_MM); /* ray_depth is exact only to RAY_EXACT_MM */
     out->ring = out->label_ring = 0;
     out->ring_gap = out->label_gap = 1;
     if (!mask || !mask->printed)
