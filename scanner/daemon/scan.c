@@ -151,9 +151,10 @@ static const print_mask *scan_print_mask(scan_context *ctx, const omr_template *
 
 /* ---- a page whose code cannot be read --------------------------------------------- */
 
-/* The login code printed under the QR code (reading/printed_code.h), read
- * with the same engine as the comments; ctx->printed_code is what it read
- * for a person, `code` the code when its check character holds ("" else). */
+/* The login code printed under the QR code (reading/code/printed_code.h),
+ * read with an English-only engine of its own (letters and digits);
+ * ctx->printed_code is what it read for a person, `code` the code when its
+ * check character holds ("" else). */
 static void read_printed_code(scan_context *ctx, const omr_image *image, const omr_template *t,
                               const page_transform *tr, char *code, size_t size) {
     code[0] = 0;
