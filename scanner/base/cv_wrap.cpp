@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -295,6 +296,8 @@ extern "C" int cvw_features_count(const cvw_features *features) {
  * twice, the CPU's popcount instruction chosen at load time where it has
  * one (x86-64's baseline has none: __builtin_popcountll becomes a call per
  * word, half of all the time a page read by look took). */
+static bool nearest_pairs_wide(const uint64_t *wa, int na, const uint64_t *wb, int nb, int *best1, int *best2,
+                               int *idx1, int *col_best, int *col_idx);
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 __attribute__((target_clones("popcnt", "default")))
 #endif
@@ -314,7 +317,9 @@ static void mutual_matches(const cvw_features *from, const cvw_features *to, std
         memcpy(&wb[(size_t)j * words], b.ptr<uint8_t>(j), (size_t)b.cols);
     std::vector<int> best1(na, INT32_MAX), best2(na, INT32_MAX), idx1(na, -1);
     std::vector<int> col_best(nb, INT32_MAX), col_idx(nb, -1);
-    for (int i = 0; i < na; i++) {
+    bool wide = words == 4 && nearest_pairs_wide(wa.data(), na, wb.data(), nb, best1.data(), best2.data(),
+                                                 idx1.data(), col_best.data(), col_idx.data());
+    for (int i = 0; i < na && !wide; i++) {
         const uint64_t *x = &wa[(size_t)i * words];
         int d1 = INT32_MAX, d2 = INT32_MAX, j1 = -1;
         for (int j = 0; j < nb; j++) {
@@ -533,3 +538,87 @@ extern "C" int cvw_find_shapes(const omr_image *image, int threshold, cvw_shape 
         return OMR_ERR_MEMORY;
     }
 }
+
+/* ---- nearest descriptors, eight at a time (mutual_matches) ------------------------- */
+
+/* mutual_matches' pass over the distances on a CPU with AVX-512's 64-bit
+ * popcount (vpopcntdq): 32-byte descriptors (four words), `to`'s rows laid
+ * out word by word in blocks of eight, so one row of `from` is measured
+ * against eight of `to` in four xors and four popcounts. The same pairs,
+ * in the same order, as the scalar pass: a column's best moves on a
+ * strictly nearer row (the earlier row on a tie), and the lanes nearer than
+ * the row's second best are taken one by one in column order with the
+ * scalar rule (the second best only falls, so a lane not nearer than it at
+ * the start of the block is not nearer later). Returns false, having done
+ * nothing, where the CPU has no vpopcntdq or memory is short. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#include <immintrin.h>
+
+__attribute__((target("avx512f,avx512vl,avx512vpopcntdq"))) static void
+nearest_pairs_avx512(const uint64_t *wa, int na, const uint64_t *planar, int nb, int *best1, int *best2, int *idx1,
+                     int *col_best, int *col_idx) {
+    int blocks = (nb + 7) / 8;
+    for (int i = 0; i < na; i++) {
+        const uint64_t *x = &wa[(size_t)i * 4];
+        __m512i x0 = _mm512_set1_epi64((long long)x[0]), x1 = _mm512_set1_epi64((long long)x[1]);
+        __m512i x2 = _mm512_set1_epi64((long long)x[2]), x3 = _mm512_set1_epi64((long long)x[3]);
+        __m256i row = _mm256_set1_epi32(i);
+        int d1 = INT32_MAX, d2 = INT32_MAX, j1 = -1;
+        for (int b = 0; b < blocks; b++) {
+            const uint64_t *y = &planar[(size_t)b * 32];
+            __m512i d = _mm512_popcnt_epi64(_mm512_xor_si512(x0, _mm512_loadu_si512(y)));
+            d = _mm512_add_epi64(d, _mm512_popcnt_epi64(_mm512_xor_si512(x1, _mm512_loadu_si512(y + 8))));
+            d = _mm512_add_epi64(d, _mm512_popcnt_epi64(_mm512_xor_si512(x2, _mm512_loadu_si512(y + 16))));
+            d = _mm512_add_epi64(d, _mm512_popcnt_epi64(_mm512_xor_si512(x3, _mm512_loadu_si512(y + 24))));
+            __m256i d32 = _mm512_maskz_cvtepi64_epi32((__mmask8)0xff, d); /* maskz: gcc 12 warns on the plain one */
+            int j0 = b * 8, lanes = nb - j0 < 8 ? nb - j0 : 8;
+            __mmask8 valid = (__mmask8)((1u << lanes) - 1);
+            /* the columns' best: strictly nearer rows only */
+            __m256i cb = _mm256_maskz_loadu_epi32(valid, &col_best[j0]);
+            __mmask8 nearer = _mm256_mask_cmplt_epi32_mask(valid, d32, cb);
+            _mm256_mask_storeu_epi32(&col_best[j0], nearer, d32);
+            _mm256_mask_storeu_epi32(&col_idx[j0], nearer, row);
+            /* the row's best two */
+            unsigned take = _mm256_mask_cmplt_epi32_mask(valid, d32, _mm256_set1_epi32(d2));
+            if (!take)
+                continue;
+            alignas(32) int dd[8];
+            _mm256_store_si256((__m256i *)dd, d32);
+            for (; take; take &= take - 1) {
+                int l = __builtin_ctz(take), v = dd[l];
+                if (v < d1) {
+                    d2 = d1;
+                    d1 = v;
+                    j1 = j0 + l;
+                } else if (v < d2) {
+                    d2 = v;
+                }
+            }
+        }
+        best1[i] = d1;
+        best2[i] = d2;
+        idx1[i] = j1;
+    }
+}
+
+static bool nearest_pairs_wide(const uint64_t *wa, int na, const uint64_t *wb, int nb, int *best1, int *best2,
+                               int *idx1, int *col_best, int *col_idx) {
+    if (!__builtin_cpu_supports("avx512vpopcntdq") || !__builtin_cpu_supports("avx512vl"))
+        return false;
+    int blocks = (nb + 7) / 8;
+    uint64_t *planar = (uint64_t *)malloc((size_t)blocks * 32 * sizeof *planar);
+    if (!planar)
+        return false;
+    memset(planar, 0, (size_t)blocks * 32 * sizeof *planar);
+    for (int j = 0; j < nb; j++)
+        for (int w = 0; w < 4; w++)
+            planar[(size_t)(j / 8) * 32 + (size_t)w * 8 + (size_t)(j % 8)] = wb[(size_t)j * 4 + (size_t)w];
+    nearest_pairs_avx512(wa, na, planar, nb, best1, best2, idx1, col_best, col_idx);
+    free(planar);
+    return true;
+}
+#else
+static bool nearest_pairs_wide(const uint64_t *, int, const uint64_t *, int, int *, int *, int *, int *, int *) {
+    return false;
+}
+#endif
