@@ -333,6 +333,95 @@ Test(register, the_likeness_counts_pairs_in_place_not_pairs) {
     cvw_features_free(scattered);
 }
 
+/* The pairs as the rule defines them, one distance at a time: each `from`
+ * row's nearest `to` row and second nearest (the earlier on a tie), each
+ * `to` row's nearest `from` row (the earlier on a tie); a pair when mutual
+ * and the nearest is within 0.85 of the second. */
+static int pairs_by_definition(const uint8_t *a, int na, const uint8_t *b, int nb) {
+    int count = 0;
+    for (int i = 0; i < na; i++) {
+        int d1 = INT32_MAX, d2 = INT32_MAX, j1 = -1;
+        for (int j = 0; j < nb; j++) {
+            int d = 0;
+            for (int k = 0; k < 32; k++)
+                d += __builtin_popcount((unsigned)(a[i * 32 + k] ^ b[j * 32 + k]));
+            if (d < d1) {
+                d2 = d1;
+                d1 = d;
+                j1 = j;
+            } else if (d < d2) {
+                d2 = d;
+            }
+        }
+        if (j1 < 0 || (nb >= 2 && (float)d1 > 0.85f * (float)d2))
+            continue;
+        int best = INT32_MAX, bi = -1;
+        for (int r = 0; r < na; r++) {
+            int d = 0;
+            for (int k = 0; k < 32; k++)
+                d += __builtin_popcount((unsigned)(a[r * 32 + k] ^ b[j1 * 32 + k]));
+            if (d < best) {
+                best = d;
+                bi = r;
+            }
+        }
+        count += bi == i;
+    }
+    return count;
+}
+
+/* The matcher (eight descriptors at a time where the CPU allows) pairs
+ * exactly as the definition: sets of many sizes (not multiples of eight,
+ * fewer than eight, one), descriptors drawn as a few bits off a handful of
+ * prototypes (up to 23 bits, or up to 3: distances tie), exact copies
+ * among them, so that most pairs hang on the ratio and the mutual test. */
+Test(register, feature_pairs_are_the_definitions_at_every_size) {
+    enum { MAX = 301, BYTES = 32 };
+    static uint8_t a[MAX * BYTES], b[MAX * BYTES];
+    static float pa[4 * MAX], pb[4 * MAX];
+    uint8_t proto[12][BYTES];
+    uint32_t seed = 4242;
+    for (int p = 0; p < 12; p++)
+        for (int k = 0; k < BYTES; k++) {
+            seed = seed * 1103515245u + 12345u;
+            proto[p][k] = (uint8_t)(seed >> 16);
+        }
+    const int sizes[][2] = {{1, 1}, {1, 9}, {7, 3}, {8, 8}, {9, 17}, {33, 15}, {64, 65}, {120, 7}, {301, 203}, {200, 150}};
+    int total = 0;
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+        int na = sizes[s][0], nb = sizes[s][1];
+        for (int side = 0; side < 2; side++) {
+            uint8_t *d = side ? b : a;
+            int n = side ? nb : na;
+            for (int i = 0; i < n; i++) {
+                seed = seed * 1103515245u + 12345u;
+                int p = (int)((seed >> 16) % 12), flips = (int)((seed >> 8) % (s % 2 ? 24 : 4));
+                if (i > 0 && (seed >> 28) % 4 == 0) {
+                    memcpy(d + i * BYTES, d + (i - 1) * BYTES, BYTES); /* a copy: a tie */
+                    continue;
+                }
+                memcpy(d + i * BYTES, proto[p], BYTES);
+                for (int f = 0; f < flips; f++) {
+                    seed = seed * 1103515245u + 12345u;
+                    int bit = (int)((seed >> 16) % (BYTES * 8));
+                    d[i * BYTES + bit / 8] ^= (uint8_t)(1u << bit % 8);
+                }
+            }
+        }
+        for (int i = 0; i < 4 * MAX; i++)
+            pa[i] = pb[i] = (float)(i % 97);
+        cvw_features *fa = cvw_features_import(na, BYTES, pa, a);
+        cvw_features *fb = cvw_features_import(nb, BYTES, pb, b);
+        cr_assert(fa && fb);
+        int want = pairs_by_definition(a, na, b, nb);
+        cr_assert_eq(cvw_features_agreeing(fa, fb), want, "%d x %d", na, nb);
+        total += want;
+        cvw_features_free(fa);
+        cvw_features_free(fb);
+    }
+    cr_assert_gt(total, 20, "the sets pair at all (%d pairs)", total);
+}
+
 Test(register, template_refuses_a_foreign_form_it_cannot_find) {
     char *dir = test_tempdir();
     char path[512];
