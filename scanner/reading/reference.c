@@ -32,6 +32,7 @@
  * right page's pairs within it over most of the sheet) */
 #define LIKENESS_PLACED_PX 8.0
 #define MIN_STRUCTURE_POINTS 200 /* ink cells of 0.25 mm: a few boxes' outlines */
+_Static_assert(sizeof(((reference_page *)0)->cache_key) == LOOK_CACHE_KEY, "the page keeps a whole cache key");
 
 /* ---- the blank page -------------------------------------------------------------- */
 
@@ -145,14 +146,19 @@ static int decode_blank(const char *path, int index, decode_dropout dropout, omr
 const omr_image *reference_page_image(const reference_page *cref) {
     reference_page *ref = (reference_page *)cref; /* the decode on first use is a cache */
     pthread_mutex_lock(&ref->lock);
+    if (!ref->page && ref->cache_key[0]) /* as decoded when the description was made */
+        ref->page = look_cache_read_pixels(ref->cache_key, ref->width, ref->height);
     if (!ref->page && ref->path) {
         omr_error err;
         omr_image *page = NULL;
         if (decode_blank(ref->path, ref->index, ref->dropout, &page, &err) == OMR_OK && page->width == ref->width &&
-            page->height == ref->height)
+            page->height == ref->height) {
             ref->page = page;
-        else
+            if (ref->cache_key[0])
+                look_cache_write_pixels(ref->cache_key, page);
+        } else {
             omr_image_free(page);
+        }
     }
     pthread_mutex_unlock(&ref->lock);
     return ref->page;
@@ -180,6 +186,7 @@ int reference_page_load(const char *path, int index, double page_w, double page_
             ref->path = p;
             ref->index = index;
             ref->dropout = dropout;
+            memcpy(ref->cache_key, key, sizeof key);
             if (ref->sample) {
                 int rc = describable(ref, err);
                 if (rc != OMR_OK) {
@@ -211,6 +218,8 @@ int reference_page_load(const char *path, int index, double page_w, double page_
         look_cached w = {(*out)->px_per_mm, (*out)->width, (*out)->height, (*out)->work_px_per_mm,
                          {(*out)->look[0], (*out)->look[1]}, (*out)->features, (*out)->structure};
         look_cache_write(key, &w); /* borrowed: written, not taken */
+        look_cache_write_pixels(key, (*out)->page);
+        memcpy((*out)->cache_key, key, sizeof key);
     }
     return OMR_OK;
 }

@@ -48,6 +48,7 @@ typedef struct reference_page {
     char *path;              /* the file the page is decoded from (NULL: made in memory) */
     int index;
     decode_dropout dropout;  /* the template's drop-out, the page decoded with it */
+    char cache_key[33];      /* look/cache.h's key of the page ("": no cache): its pixels kept there too */
     pthread_mutex_t lock;    /* for the decode on first use */
 } reference_page;
 

@@ -5,10 +5,13 @@
  * payload: the page's scale and size, the look hash, the ORB features as
  * plain arrays (cv_wrap's export) and the structure's bytes. It is written
  * through base/files.h's atomic file, so a reader sees the old file, the new
- * one or none; the digest catches a file damaged since.
+ * one or none; the digest catches a file damaged since. The page's pixels
+ * are a second file under the same key (look-KEY.pix): the same header,
+ * then width, height, dpi and the rows run-length coded.
  */
 #include "reading/look/cache.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,4 +192,152 @@ void look_cache_write(const char *key, const look_cached *in) {
     free(payload);
     free(points);
     free(desc);
+}
+
+/* ---- the blank's pixels ------------------------------------------------------------ */
+
+#define PIXELS_MAGIC "OMRLPIX1"
+#define RUN_BIT 0x8000u /* a token: 16 bits, little-endian; with it a run of one byte, else literal bytes */
+#define MAX_TOKEN 0x7fffu
+#define MIN_RUN 4
+
+typedef struct {
+    int32_t width, height;
+    double dpi;
+} pixels_fixed;
+
+static int pixels_path(const char *key, char *path, size_t size, char *dir, size_t dsize) {
+    if (!omr_cache_dir(dir, dsize))
+        return 0;
+    return snprintf(path, size, "%s/look-%s.pix", dir, key) < (int)size;
+}
+
+static size_t put_token(uint8_t *out, size_t at, unsigned token) {
+    out[at] = (uint8_t)(token & 0xff);
+    out[at + 1] = (uint8_t)(token >> 8);
+    return at + 2;
+}
+
+/* `n` bytes coded into `out` (room for n + 2 * (n / MAX_TOKEN + 1) + 2 *
+ * (n / MIN_RUN + 1) bytes: a literal token at most every MIN_RUN bytes);
+ * returns the coded length. */
+static size_t rle_encode(const uint8_t *in, size_t n, uint8_t *out) {
+    size_t at = 0, i = 0, lit = 0; /* lit: start of the pending literal stretch */
+    while (i < n) {
+        size_t r = 1;
+        while (i + r < n && in[i + r] == in[i] && r < MAX_TOKEN)
+            r++;
+        if (r < MIN_RUN && i + r < n) {
+            i += r;
+            continue;
+        }
+        if (r < MIN_RUN)
+            i += r; /* the tail: literal */
+        for (size_t k = lit; k < i; k += MAX_TOKEN) {
+            size_t len = i - k < MAX_TOKEN ? i - k : MAX_TOKEN;
+            at = put_token(out, at, (unsigned)len);
+            memcpy(out + at, in + k, len);
+            at += len;
+        }
+        if (r >= MIN_RUN) {
+            at = put_token(out, at, RUN_BIT | (unsigned)r);
+            out[at++] = in[i];
+            i += r;
+        }
+        lit = i;
+    }
+    return at;
+}
+
+/* Decodes exactly `n` bytes; 0 when the code is damaged (too short, too
+ * long, an empty token). */
+static int rle_decode(const uint8_t *in, size_t len, uint8_t *out, size_t n) {
+    size_t at = 0, o = 0;
+    while (at + 2 <= len) {
+        unsigned token = in[at] | (unsigned)in[at + 1] << 8, count = token & MAX_TOKEN;
+        at += 2;
+        if (count == 0 || o + count > n)
+            return 0;
+        if (token & RUN_BIT) {
+            if (at >= len)
+                return 0;
+            memset(out + o, in[at++], count);
+        } else {
+            if (at + count > len)
+                return 0;
+            memcpy(out + o, in + at, count);
+            at += count;
+        }
+        o += count;
+    }
+    return at == len && o == n;
+}
+
+omr_image *look_cache_read_pixels(const char *key, int width, int height) {
+    char dir[4000], path[4200];
+    if (width <= 0 || height <= 0 || !pixels_path(key, path, sizeof path, dir, sizeof dir))
+        return NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    cache_header h;
+    uint8_t *payload = NULL;
+    int ok = fread(&h, sizeof h, 1, f) == 1 && memcmp(h.magic, PIXELS_MAGIC, 8) == 0 &&
+             memcmp(h.key, key, 32) == 0 && h.length >= sizeof(pixels_fixed) && h.length <= CACHE_MAX_PAYLOAD;
+    if (ok) {
+        payload = malloc(h.length);
+        ok = payload && fread(payload, 1, h.length, f) == h.length && fgetc(f) == EOF &&
+             digest(payload, h.length, 0) == h.digest;
+    }
+    fclose(f);
+    omr_image *page = NULL;
+    if (ok) {
+        pixels_fixed fx;
+        memcpy(&fx, payload, sizeof fx);
+        if (fx.width == width && fx.height == height && (page = omr_image_new_uninit(width, height, fx.dpi))) {
+            assert(page->stride == page->width);
+            if (!rle_decode(payload + sizeof fx, h.length - sizeof fx, page->pixels,
+                            (size_t)width * (size_t)height)) {
+                omr_image_free(page);
+                page = NULL;
+            }
+        }
+    }
+    free(payload);
+    return page;
+}
+
+void look_cache_write_pixels(const char *key, const omr_image *page) {
+    char dir[4000], path[4200];
+    if (!page || !pixels_path(key, path, sizeof path, dir, sizeof dir) || !omr_cache_make_dir(dir))
+        return;
+    size_t n = (size_t)page->width * (size_t)page->height;
+    uint8_t *flat = page->stride == page->width ? NULL : malloc(n);
+    size_t room = sizeof(pixels_fixed) + n + 2 * (n / MAX_TOKEN + 1) + 2 * (n / MIN_RUN + 1);
+    uint8_t *payload = malloc(room);
+    if (payload && (flat || page->stride == page->width)) {
+        if (flat)
+            for (int y = 0; y < page->height; y++)
+                memcpy(flat + (size_t)y * (size_t)page->width, page->pixels + (size_t)y * (size_t)page->stride,
+                       (size_t)page->width);
+        pixels_fixed fx = {page->width, page->height, page->dpi};
+        memcpy(payload, &fx, sizeof fx);
+        size_t length = sizeof fx + rle_encode(flat ? flat : page->pixels, n, payload + sizeof fx);
+        assert(length <= room);
+        cache_header h;
+        memcpy(h.magic, PIXELS_MAGIC, 8);
+        memcpy(h.key, key, 32);
+        h.length = length;
+        h.digest = digest(payload, length, 0);
+        omr_atomic_file file;
+        omr_error err;
+        if (length <= CACHE_MAX_PAYLOAD && omr_atomic_open_path(&file, path, &err) == OMR_OK) {
+            if (fwrite(&h, sizeof h, 1, file.fp) == 1 && fwrite(payload, 1, length, file.fp) == length)
+                omr_atomic_commit(&file, &err);
+            else
+                omr_atomic_abort(&file);
+        }
+    }
+    free(flat);
+    free(payload);
 }

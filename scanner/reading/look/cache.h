@@ -49,4 +49,11 @@ void look_cache_write(const char *key, const look_cached *in);
 
 void look_cached_clear(look_cached *c);
 
+/* The blank page's pixels under the same key (a file of their own, runs of
+ * equal bytes and literal stretches, lossless): decoding a scan-made blank
+ * PNG costs 30 ms, reading it back a few. read returns NULL unless the file
+ * is whole, undamaged, of `key` and width x height; write is best effort. */
+omr_image *look_cache_read_pixels(const char *key, int width, int height);
+void look_cache_write_pixels(const char *key, const omr_image *page);
+
 #endif
