@@ -315,9 +315,10 @@ Test(structure, a_layout_only_blank_reads_the_crossed_boxes, .timeout = 180) {
 
 /* ---- the cache of blank pages' descriptions (look/cache.c) ------------------------ */
 
+/* The descriptions (*.bin) in the cache folder (the pixels are *.pix). */
 static int count_files(const char *dir) {
     char cmd[600];
-    snprintf(cmd, sizeof cmd, "ls '%s' 2>/dev/null | wc -l", dir);
+    snprintf(cmd, sizeof cmd, "ls '%s' 2>/dev/null | grep -c '[.]bin$'", dir);
     FILE *p = popen(cmd, "r");
     int n = -1;
     cr_assert_eq(fscanf(p, "%d", &n), 1);
@@ -386,6 +387,88 @@ Test(look_cache, used_when_warm_rebuilt_when_the_blank_changes_ignored_when_dama
     cr_assert_eq(count_files(cache), 3);
     omr_image_free(scan);
     omr_image_free(page);
+    unsetenv("OMR_CACHE_DIR");
+    free(path);
+    rm_rf(dir);
+}
+
+/* The blank page's pixels from the cache (look_cache_write_pixels): a
+ * template loaded warm gives back the blank exactly as decoded, even with
+ * the blank file gone after loading (so from the cache); a damaged or torn
+ * pixel file is not used (the blank is decoded anew, the same pixels) and
+ * is written whole again. The blank carries a strip of noise near its foot
+ * (literal stretches, where the damage is made) beside long white runs and
+ * the drawing's antialiased grey. */
+static omr_image *blank_as_loaded(const char *path, const char *hide, int *was_decoded) {
+    omr_template *t = NULL;
+    omr_error err = {0};
+    cr_assert_eq(template_load(path, &t, NULL, &err), OMR_OK, "%s", err.message);
+    const reference_page *ref = template_reference(t, 1);
+    *was_decoded = ref->page != NULL;
+    char moved[700];
+    snprintf(moved, sizeof moved, "%s.hidden", hide ? hide : "");
+    if (hide) /* loaded, then the blank file gone: its pixels can only be the cache's */
+        cr_assert_eq(rename(hide, moved), 0);
+    const omr_image *img = reference_page_image(ref);
+    if (hide)
+        cr_assert_eq(rename(moved, hide), 0);
+    omr_image *copy = img ? omr_image_crop(img, 0, 0, img->width, img->height) : NULL;
+    if (copy)
+        copy->dpi = img->dpi;
+    template_free(t);
+    return copy;
+}
+
+static void assert_same_pixels(const omr_image *a, const omr_image *b, const char *what) {
+    cr_assert(a && b, "%s: a page", what);
+    cr_assert(a->width == b->width && a->height == b->height && a->dpi == b->dpi, "%s: the same size", what);
+    for (int y = 0; y < a->height; y++)
+        cr_assert_eq(memcmp(a->pixels + (size_t)y * a->stride, b->pixels + (size_t)y * b->stride, (size_t)a->width),
+                     0, "%s: row %d", what, y);
+}
+
+Test(look_cache, the_blanks_pixels_come_back_exactly_and_never_damaged, .timeout = 120) {
+    char *dir = test_tempdir();
+    char cache[600], cmd[1400], png[600];
+    snprintf(cache, sizeof cache, "%s/cache", dir);
+    setenv("OMR_CACHE_DIR", cache, 1);
+    char *path = write_layout_form(dir);
+    snprintf(png, sizeof png, "%s/layout-p1.png", dir);
+    omr_image *b = draw(0, 0, NULL, 0);
+    uint32_t seed = 99;
+    for (int y = b->height - 40; y < b->height - 20; y++)
+        for (int x = 0; x < b->width; x++) {
+            seed = seed * 1103515245u + 12345u;
+            b->pixels[(size_t)y * b->stride + x] = (uint8_t)(4 * ((seed >> 16) % 64)); /* literal stretches */
+        }
+    save_png(b, png);
+    omr_image_free(b);
+    int decoded;
+    omr_image *cold = blank_as_loaded(path, NULL, &decoded);
+    cr_assert(decoded, "a cold cache decodes the blank");
+    /* warm: the same pixels, from the cache alone */
+    omr_image *warm = blank_as_loaded(path, png, &decoded);
+    cr_assert_not(decoded, "a warm cache decodes nothing at load");
+    assert_same_pixels(cold, warm, "warm");
+    omr_image_free(warm);
+    for (int damage = 0; damage < 2; damage++) {
+        if (damage == 0)
+            snprintf(cmd, sizeof cmd,
+                     "for f in '%s'/*.pix; do s=$(stat -c %%s \"$f\"); printf '\\x5a' | dd of=\"$f\" bs=1 "
+                     "seek=$((s - 9000)) conv=notrunc 2>/dev/null; done", /* in the noise's literals */
+                     cache);
+        else
+            snprintf(cmd, sizeof cmd, "for f in '%s'/*.pix; do truncate -s 300 \"$f\"; done", cache);
+        cr_assert_eq(system(cmd), 0);
+        omr_image *again = blank_as_loaded(path, NULL, &decoded);
+        assert_same_pixels(cold, again, damage ? "after a torn pixel file" : "after a damaged pixel file");
+        omr_image_free(again);
+        /* written whole again: the same from the cache alone */
+        again = blank_as_loaded(path, png, &decoded);
+        assert_same_pixels(cold, again, "rewritten");
+        omr_image_free(again);
+    }
+    omr_image_free(cold);
     unsetenv("OMR_CACHE_DIR");
     free(path);
     rm_rf(dir);
