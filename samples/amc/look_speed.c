@@ -5,7 +5,9 @@
  * features, the cheap likeness to every blank page, and the full matches of
  * the shortlist (every page at least RATIO as likely as the likeliest, as
  * identify.c's LOOK_LIKENESS_RATIO; when the likeliest is not above the
- * median likeness, the likeliest 3 and any within one of it). Not built by the Makefile:
+ * median likeness, the likeliest 3 and any within one of it), and the
+ * winner's blank page itself (as the print mask asks for it: decoded, or the
+ * cache's pixels). Not built by the Makefile:
  *
  *   cc -Iscanner -O2 -o /tmp/look_speed samples/amc/look_speed.c build/libomr.a \
  *      $LIBS   # LIBS: the libraries the Makefile links omr with
@@ -59,7 +61,7 @@ int main(int argc, char **argv) {
         best = lk[i] > best ? lk[i] : best;
     }
     double t4 = now();
-    int sorted[256], nfull = 0;
+    int sorted[256], nfull = 0, most = 0, winner = -1;
     for (int i = 0; i < nt; i++) {
         int j = i;
         for (; j > 0 && sorted[j - 1] > lk[i]; j--)
@@ -73,11 +75,19 @@ int main(int argc, char **argv) {
             int inliers = reference_match(template_reference(ts[i], 1), &rs, h);
             printf("  %-32s likeness %4d  inliers %5d\n", ts[i]->id, lk[i], inliers);
             nfull++;
+            if (inliers > most) {
+                most = inliers;
+                winner = i;
+            }
         }
     double t5 = now();
+    /* the winner's blank itself, as the print mask and the boxes' insides
+     * ask for it: decoded, or from the cache's pixels */
+    const omr_image *blank = winner >= 0 ? reference_page_image(template_reference(ts[winner], 1)) : NULL;
+    double t6 = now();
     printf("%d templates, %d blank pages: load %.1f ms, decode %.1f ms, scan features %.1f ms, "
-           "likeness x%d %.1f ms, full match x%d %.1f ms\n",
-           nt, pages, t1 - t0, t2 - t1, t3 - t2, nt, t4 - t3, nfull, t5 - t4);
+           "likeness x%d %.1f ms, full match x%d %.1f ms, winner's blank %s %.1f ms\n",
+           nt, pages, t1 - t0, t2 - t1, t3 - t2, nt, t4 - t3, nfull, t5 - t4, blank ? "read" : "none", t6 - t5);
     reference_scan_clear(&rs);
     omr_image_free(pg);
     for (int i = 0; i < nt; i++)
