@@ -15,6 +15,7 @@
 #include "helpers.h"
 #include "reading/identify.h"
 #include "reading/locate.h"
+#include "reading/look/structure.h"
 #include "reading/reference.h"
 
 #define DPI 150.0
@@ -248,6 +249,49 @@ Test(structure, a_layout_only_blank_finds_and_places_a_scanned_page, .timeout = 
     template_free(t);
     free(path);
     rm_rf(dir);
+}
+
+/* The coarse search sums sixteen shifts at once where the CPU has AVX-512
+ * (structure.c): on each way a scanner gives either page, matched against
+ * both blanks (the wrong one too, where most shifts are cut off by the
+ * bound), the share and the map are those of the one-shift-at-a-time
+ * search (OMR_NO_WIDE_SUMS) to the last bit. Shifts reach past the map's
+ * edges, so the partly-off rows of sixteen are summed too. */
+Test(structure, the_wide_coarse_search_is_the_scalar_one, .timeout = 180) {
+    look_structure *blank[2];
+    for (int v = 0; v < 2; v++) {
+        omr_image *b = draw(v, 0, NULL, 0);
+        blank[v] = look_structure_of_blank(b, DPI / 25.4);
+        cr_assert_not_null(blank[v]);
+        omr_image_free(b);
+    }
+    static const int ticks[3] = {2, 0, 3};
+    int found = 0;
+    for (size_t k = 0; k < sizeof ways / sizeof ways[0]; k++) {
+        omr_image *page = draw(ways[k].page - 1, 1, ticks, 0);
+        double truth[9];
+        omr_image *scan = scan_of(page, ways[k].quarter, ways[k].angle, ways[k].scale, truth);
+        look_scan *ink = look_scan_prepare(scan, PW, PH);
+        cr_assert_not_null(ink);
+        for (int v = 0; v < 2; v++) {
+            double wide_map[9] = {0}, one_map[9] = {0};
+            unsetenv("OMR_NO_WIDE_SUMS");
+            double wide = look_structure_match(blank[v], ink, wide_map);
+            setenv("OMR_NO_WIDE_SUMS", "1", 1);
+            double one = look_structure_match(blank[v], ink, one_map);
+            unsetenv("OMR_NO_WIDE_SUMS");
+            cr_assert(wide == one, "way %zu, blank %d: %.6f of the print in place, one at a time %.6f", k, v + 1, wide,
+                      one);
+            cr_assert_eq(memcmp(wide_map, one_map, sizeof wide_map), 0, "way %zu, blank %d: the same map", k, v + 1);
+            found += v == ways[k].page - 1 && wide > 0.5;
+        }
+        look_scan_free(ink);
+        omr_image_free(scan);
+        omr_image_free(page);
+    }
+    cr_assert_eq(found, (int)(sizeof ways / sizeof ways[0]), "each scan found on its own blank");
+    look_structure_free(blank[0]);
+    look_structure_free(blank[1]);
 }
 
 /* The whole of omr scan on the scanned pages: each crossed box is read as

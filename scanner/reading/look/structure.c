@@ -415,9 +415,72 @@ static void keep_best(pose *kept, int *n_kept, const pose *p) {
     }
 }
 
+/* The coarse search's sums for SHIFTS_AT_ONCE shifts along x at once, on
+ * a CPU with AVX-512 (the byte-wide distance map read sixteen cells at a
+ * time): sums[l] is the capped distance summed over the sample at shift
+ * (dx + l, dy), cells off the map counting CAP, as the scalar loop adds
+ * them. It stops early once each of the first `lanes` sums exceeds
+ * `bound`; those sums are then partial but still above it, and the bound
+ * only falls, so the caller skips them as the scalar loop would. */
+#define SHIFTS_AT_ONCE 16
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#include <immintrin.h>
+
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi2"))) static void
+shift_sums_avx512(const uint8_t *dist, int gw, int gh, const int *ix, const int *iy, int n, int dx, int dy, int lanes,
+                  long bound, int32_t sums[SHIFTS_AT_ONCE]) {
+    __m512i acc = _mm512_setzero_si512(), cap = _mm512_set1_epi32(CAP);
+    __m512i limit = _mm512_set1_epi32(bound > INT32_MAX ? INT32_MAX : (int32_t)bound);
+    __mmask16 live = (__mmask16)((1u << lanes) - 1);
+    for (int i = 0; i < n; i++) {
+        int x0 = ix[i] + dx, y = iy[i] + dy;
+        __m512i v;
+        if (y < 0 || y >= gh || x0 >= gw || x0 + SHIFTS_AT_ONCE <= 0) {
+            v = cap;
+        } else {
+            const uint8_t *row = dist + (size_t)y * gw;
+            if (x0 >= 0 && x0 + SHIFTS_AT_ONCE <= gw) {
+                v = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(row + x0)));
+            } else {
+                /* the cells on the map only: lanes lo..hi-1 from row[x0 + lo] */
+                int lo = x0 < 0 ? -x0 : 0, hi = gw - x0 < SHIFTS_AT_ONCE ? gw - x0 : SHIFTS_AT_ONCE;
+                __mmask16 on = (__mmask16)(((1u << hi) - 1) & ~((1u << lo) - 1));
+                __m512i got = _mm512_cvtepu8_epi32(_mm_maskz_expandloadu_epi8(on, row + x0 + lo));
+                v = _mm512_mask_blend_epi32(on, cap, got);
+            }
+            v = _mm512_min_epi32(v, cap);
+        }
+        acc = _mm512_add_epi32(acc, v);
+        if ((i & 7) == 7 && !(_mm512_mask_cmple_epi32_mask(live, acc, limit)))
+            break; /* every shift above the bound */
+    }
+    _mm512_storeu_si512(sums, acc);
+}
+
+static int shift_sums_available(void) {
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi2");
+}
+
+static void shift_sums_wide(const uint8_t *dist, int gw, int gh, const int *ix, const int *iy, int n, int dx, int dy,
+                            int lanes, long bound, int32_t sums[SHIFTS_AT_ONCE]) {
+    assert(lanes >= 1 && lanes <= SHIFTS_AT_ONCE);
+    shift_sums_avx512(dist, gw, gh, ix, iy, n, dx, dy, lanes, bound, sums);
+}
+#else
+static int shift_sums_available(void) { return 0; }
+static void shift_sums_wide(const uint8_t *dist, int gw, int gh, const int *ix, const int *iy, int n, int dx, int dy,
+                            int lanes, long bound, int32_t sums[SHIFTS_AT_ONCE]) {
+    (void)dist, (void)gw, (void)gh, (void)ix, (void)iy, (void)n, (void)dx, (void)dy, (void)lanes, (void)bound;
+    memset(sums, 0, SHIFTS_AT_ONCE * sizeof *sums);
+    assert(!"no wide sums on this build");
+}
+#endif
+
 /* Every pose on the coarse level with the sample; the KEEP best. */
 static int coarse_search(const look_structure *s, const look_scan *sc, pose *kept) {
     int n_kept = 0;
+    int wide = shift_sums_available() && !getenv("OMR_NO_WIDE_SUMS");
     double aspect = (double)sc->width / sc->height;
     int parity_ok[2];
     for (int par = 0; par < 2; par++) {
@@ -458,14 +521,25 @@ static int coarse_search(const look_structure *s, const look_scan *sc, pose *kep
                 int ry = (int)((fabs(sc->height - p.s * th) / 2 + MAX_SHIFT_MM * p.s) * inv);
                 int gw = sc->gw[0], gh = sc->gh[0];
                 const uint8_t *dist = sc->dist[0];
+                int32_t sums[SHIFTS_AT_ONCE];
                 for (int dy = -ry; dy <= ry; dy++)
                     for (int dx = -rx; dx <= rx; dx++) {
                         long bound = n_kept == KEEP ? (long)(kept[KEEP - 1].cost * s->n_sample) : 1L << 60;
+                        /* sixteen shifts summed at once from dx on, then
+                         * taken one by one as below (the bound only falls) */
+                        int lane = (dx + rx) % SHIFTS_AT_ONCE;
+                        if (wide && lane == 0)
+                            shift_sums_wide(dist, gw, gh, ix, iy, s->n_sample, dx, dy,
+                                            rx - dx + 1 < SHIFTS_AT_ONCE ? rx - dx + 1 : SHIFTS_AT_ONCE, bound, sums);
                         long sum = 0;
-                        for (int i = 0; i < s->n_sample && sum <= bound; i++) {
-                            int x = ix[i] + dx, y = iy[i] + dy;
-                            int v = x < 0 || y < 0 || x >= gw || y >= gh ? CAP : dist[(size_t)y * gw + x];
-                            sum += v < CAP ? v : CAP;
+                        if (wide) {
+                            sum = sums[lane];
+                        } else {
+                            for (int i = 0; i < s->n_sample && sum <= bound; i++) {
+                                int x = ix[i] + dx, y = iy[i] + dy;
+                                int v = x < 0 || y < 0 || x >= gw || y >= gh ? CAP : dist[(size_t)y * gw + x];
+                                sum += v < CAP ? v : CAP;
+                            }
                         }
                         if (sum > bound)
                             continue;
