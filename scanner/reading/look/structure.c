@@ -4,7 +4,9 @@
  * a coarse search over the ways a sheet lies on a scanner and a descent at
  * finer resolutions. Hands a map template mm -> scan px to identify (which
  * page is it) and register (where it lies), which then refine it on the
- * form's own marks and the boxes' outlines.
+ * form's own marks and the boxes' outlines. The coarse search's sums are
+ * made sixteen shifts at a time where the CPU has AVX-512, with the same
+ * result as one at a time (OMR_NO_WIDE_SUMS=1 asks for that, for the tests).
  */
 #include "reading/look/structure.h"
 
