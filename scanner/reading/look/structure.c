@@ -523,7 +523,7 @@ static int coarse_search(const look_structure *s, const look_scan *sc, pose *kep
                 int ry = (int)((fabs(sc->height - p.s * th) / 2 + MAX_SHIFT_MM * p.s) * inv);
                 int gw = sc->gw[0], gh = sc->gh[0];
                 const uint8_t *dist = sc->dist[0];
-                int32_t sums[SHIFTS_AT_ONCE];
+                int32_t sums[SHIFTS_AT_ONCE] = {0};
                 for (int dy = -ry; dy <= ry; dy++)
                     for (int dx = -rx; dx <= rx; dx++) {
                         long bound = n_kept == KEEP ? (long)(kept[KEEP - 1].cost * s->n_sample) : 1L << 60;
