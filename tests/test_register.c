@@ -386,7 +386,8 @@ Test(register, feature_pairs_are_the_definitions_at_every_size) {
             seed = seed * 1103515245u + 12345u;
             proto[p][k] = (uint8_t)(seed >> 16);
         }
-    const int sizes[][2] = {{1, 1}, {1, 9}, {7, 3}, {8, 8}, {9, 17}, {33, 15}, {64, 65}, {120, 7}, {301, 203}, {200, 150}};
+    const int sizes[][2] = {{1, 1},  {1, 9},   {7, 3},     {8, 8},    {9, 17},
+                            {33, 15}, {64, 65}, {120, 7}, {301, 203}, {200, 150}};
     int total = 0;
     for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
         int na = sizes[s][0], nb = sizes[s][1];

@@ -398,7 +398,8 @@ static long cost_at(const look_scan *sc, int k, const omr_point *pts, int n, con
     const uint8_t *dist = sc->dist[k];
     long sum = 0;
     for (int i = 0; i < n && sum <= bound; i++) {
-        int x = (int)round_half_away(a * pts[i].x + b * pts[i].y + c), y = (int)round_half_away(d * pts[i].x + e * pts[i].y + f);
+        int x = (int)round_half_away(a * pts[i].x + b * pts[i].y + c);
+        int y = (int)round_half_away(d * pts[i].x + e * pts[i].y + f);
         int v = x < 0 || y < 0 || x >= gw || y >= gh ? CAP : dist[(size_t)y * gw + x];
         sum += v < CAP ? v : CAP;
     }
