@@ -238,7 +238,7 @@ static void scan_window_harder(identify_reader *reader, const omr_image *page, i
     zbar_image_scanner_set_config(reader->scanner, 0, ZBAR_CFG_Y_DENSITY, 1);
     static const int tries[][2] = {{1, 1}, {2, 1}, {3, 1}, {1, 0}};
     for (size_t k = 0; k < sizeof tries / sizeof tries[0] && !result->found_ours; k++) {
-        omr_image *m = omr_image_morph(region, tries[k][0], tries[k][1]);
+        omr_image *m = cvw_morph_square(region, tries[k][0], tries[k][1]);
         if (!m)
             break;
         scan_region(reader, m, ox, oy, 1.0, result);
