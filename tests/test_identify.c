@@ -114,3 +114,40 @@ Test(identify, a_qr_code_bled_shut_by_a_dark_threshold_is_read_after_thinning) {
     }
     template_free(t);
 }
+
+/* The bled-code retries thin and grow the window with OpenCV's running
+ * filter (cvw_morph_square): it must be omr_image_morph's image exactly,
+ * edges included, for every radius and both directions. Speckled pages
+ * of odd sizes, so a swapped min and max, a radius one off or an edge
+ * filled instead of clipped all show. */
+Test(identify, opencv_square_morph_is_omr_image_morph) {
+    static const int sizes[][2] = {{1, 1}, {7, 3}, {61, 47}, {200, 13}};
+    unsigned seed = 12345;
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        omr_image *img = omr_image_new(sizes[s][0], sizes[s][1], 300, 255);
+        cr_assert_not_null(img);
+        for (int y = 0; y < img->height; y++)
+            for (int x = 0; x < img->width; x++) {
+                seed = seed * 1103515245u + 12345u;
+                /* mostly paper, some ink, some grey: min and max both move */
+                unsigned v = (seed >> 16) % 100;
+                img->pixels[(size_t)y * img->stride + x] = (uint8_t)(v < 10 ? 0 : v < 20 ? 40 + v * 7 : 255 - v % 5);
+            }
+        for (int r = 0; r <= 3; r++)
+            for (int thin = 0; thin <= 1; thin++) {
+                omr_image *want = omr_image_morph(img, r, thin), *got = cvw_morph_square(img, r, thin);
+                cr_assert(want && got);
+                cr_assert_eq(got->width, want->width);
+                cr_assert_eq(got->height, want->height);
+                int differ = 0;
+                for (int y = 0; y < img->height; y++)
+                    for (int x = 0; x < img->width; x++)
+                        differ += omr_image_at(got, x, y) != omr_image_at(want, x, y);
+                cr_assert_eq(differ, 0, "%dx%d r=%d thin=%d: %d pixels differ", img->width, img->height, r,
+                             thin, differ);
+                omr_image_free(want);
+                omr_image_free(got);
+            }
+        omr_image_free(img);
+    }
+}

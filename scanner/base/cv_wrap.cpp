@@ -14,6 +14,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <cassert>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -127,6 +128,28 @@ extern "C" omr_image *cvw_resize(const omr_image *in, double factor) {
     try {
         cv::Mat dst = as_mat(out);
         cv::resize(as_mat(in), dst, dst.size(), 0, 0, factor < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+        return out;
+    } catch (const cv::Exception &) {
+        omr_image_free(out);
+        return nullptr;
+    }
+}
+
+extern "C" omr_image *cvw_morph_square(const omr_image *in, int r, int thin_black) {
+    assert(in && in->width > 0 && in->height > 0 && r >= 0);
+    omr_image *out = omr_image_new_uninit(in->width, in->height, in->dpi);
+    if (!out)
+        return nullptr;
+    try {
+        /* a flat rectangle is separable: OpenCV filters rows then columns,
+         * each with a running min or max; the default border ignores what
+         * lies outside, as omr_image_morph's clipped window does */
+        cv::Mat dst = as_mat(out);
+        cv::Mat kernel = cv::getStructuringElement(cv::MORPH_RECT, cv::Size(2 * r + 1, 2 * r + 1));
+        if (thin_black)
+            cv::dilate(as_mat(in), dst, kernel);
+        else
+            cv::erode(as_mat(in), dst, kernel);
         return out;
     } catch (const cv::Exception &) {
         omr_image_free(out);

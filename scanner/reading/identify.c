@@ -166,37 +166,6 @@ static void scan_rect_small(identify_reader *reader, const omr_image *page, int 
     omr_image_free(small);
 }
 
-/* The corners of a code found on a small copy are a few pixels off; locate
- * takes the page's scale from them. The code alone (and a quarter of its side
- * around it) is read again at full size, every other line from the window's
- * own origin (x0, y0) as the full-size search would: the same corners for a
- * fraction of the work. The small copy's corners stay if that fails. */
-static void refine_corners(identify_reader *reader, const omr_image *page, int x0, int y0, scan_result *result) {
-    if (!result->identity.has_corners)
-        return;
-    double minx = 1e9, miny = 1e9, maxx = -1e9, maxy = -1e9;
-    for (int i = 0; i < 4; i++) {
-        minx = fmin(minx, result->identity.corners[i].x);
-        maxx = fmax(maxx, result->identity.corners[i].x);
-        miny = fmin(miny, result->identity.corners[i].y);
-        maxy = fmax(maxy, result->identity.corners[i].y);
-    }
-    double margin = fmax(maxx - minx, maxy - miny) / 4 + 4;
-    int x = (int)floor(minx - margin), y = (int)floor(miny - margin);
-    x0 = x0 < 0 ? 0 : x0;
-    y0 = y0 < 0 ? 0 : y0;
-    x -= (x - x0) & 1; /* the same scan lines as from the window's origin */
-    y -= (y - y0) & 1;
-    int w = (int)ceil(maxx + margin) - x, h = (int)ceil(maxy + margin) - y;
-    scan_result sharp = {0};
-    scan_rect(reader, page, x, y, w, h, 2, &sharp);
-    if (sharp.found_ours && sharp.identity.has_corners &&
-        strcmp(sharp.identity.code, result->identity.code) == 0 &&
-        strcmp(sharp.identity.template_id, result->identity.template_id) == 0 &&
-        sharp.identity.page == result->identity.page)
-        result->identity = sharp.identity;
-}
-
 /* The window, in scan pixels, where a code printed at `area` (mm) lies when
  * the page is turned by `quarter` clockwise quarter turns, with a margin for
  * offset, skew and scaling. */
@@ -238,7 +207,7 @@ static void scan_window_harder(identify_reader *reader, const omr_image *page, i
     zbar_image_scanner_set_config(reader->scanner, 0, ZBAR_CFG_Y_DENSITY, 1);
     static const int tries[][2] = {{1, 1}, {2, 1}, {3, 1}, {1, 0}};
     for (size_t k = 0; k < sizeof tries / sizeof tries[0] && !result->found_ours; k++) {
-        omr_image *m = omr_image_morph(region, tries[k][0], tries[k][1]);
+        omr_image *m = cvw_morph_square(region, tries[k][0], tries[k][1]);
         if (!m)
             break;
         scan_region(reader, m, ox, oy, 1.0, result);
@@ -271,9 +240,12 @@ static int identify_omr(identify_reader *reader, const omr_image *page, const id
                 for (size_t a = 0; a < hints->n_areas && !result.found_ours; a++) {
                     int x, y, ww, hh;
                     hinted_window(page, hints, &hints->areas[a], order[k], &x, &y, &ww, &hh);
+                    /* the small copy's corners (a pixel or two off at
+                     * full size) are kept: locate takes only the turn and
+                     * a first scale from them, and finds the corner marks
+                     * itself (no full-size re-read of the code: a third
+                     * of this stage's work) */
                     scan_rect_small(reader, page, x, y, ww, hh, factor, &result);
-                    if (result.found_ours)
-                        refine_corners(reader, page, x, y, &result);
                 }
         for (int k = 0; k < 4 && !result.found_ours; k++)
             for (size_t a = 0; a < hints->n_areas && !result.found_ours; a++) {

@@ -27,6 +27,11 @@
 
 static inline double clamp01(double v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
 
+/* A page map without perspective (locate's affine fit: the last row 0 0 1):
+ * its w is 1 exactly, so x / w is x and the samplers below skip the two
+ * divisions per sample for the very same pixels. */
+static inline int page_map_is_affine(const double h[9]) { return h[6] == 0 && h[7] == 0 && h[8] == 1; }
+
 void measure_levels(const omr_image *scan, const page_transform *transform, page_levels *out) {
     assert(scan && scan->width > 0 && scan->height > 0);
     assert(transform->px_per_mm > 0 && page_map_is_finite(transform->homography));
@@ -94,19 +99,32 @@ static uint8_t *patch_grey(patch *p, const omr_image *scan, const page_transform
     const double *h = t->homography;
     memset(hist, 0, 256 * sizeof *hist);
     uint8_t paper = (uint8_t)levels->white;
+    int affine = page_map_is_affine(h);
     for (int j = 0; j < p->h; j++) {
         double ymm = y0 + (j + 0.5) * pitch;
         double px = h[1] * ymm + h[2], py = h[4] * ymm + h[5], pw = h[7] * ymm + h[8];
-        for (int i = 0; i < p->w; i++) {
-            double xmm = x0 + (i + 0.5) * pitch;
-            double w = h[6] * xmm + pw;
-            int sx = (int)((h[0] * xmm + px) / w), sy = (int)((h[3] * xmm + py) / w);
-            uint8_t v = (sx >= 0 && sy >= 0 && sx < scan->width && sy < scan->height)
-                            ? omr_image_at(scan, sx, sy)
-                            : paper;
-            raw[(size_t)j * (size_t)p->w + (size_t)i] = v;
-            hist[v]++;
-        }
+        uint8_t *row = raw + (size_t)j * (size_t)p->w;
+        if (affine) /* w is 1 exactly: the same pixels without the divisions */
+            for (int i = 0; i < p->w; i++) {
+                double xmm = x0 + (i + 0.5) * pitch;
+                int sx = (int)(h[0] * xmm + px), sy = (int)(h[3] * xmm + py);
+                uint8_t v = (sx >= 0 && sy >= 0 && sx < scan->width && sy < scan->height)
+                                ? omr_image_at(scan, sx, sy)
+                                : paper;
+                row[i] = v;
+                hist[v]++;
+            }
+        else
+            for (int i = 0; i < p->w; i++) {
+                double xmm = x0 + (i + 0.5) * pitch;
+                double w = h[6] * xmm + pw;
+                int sx = (int)((h[0] * xmm + px) / w), sy = (int)((h[3] * xmm + py) / w);
+                uint8_t v = (sx >= 0 && sy >= 0 && sx < scan->width && sy < scan->height)
+                                ? omr_image_at(scan, sx, sy)
+                                : paper;
+                row[i] = v;
+                hist[v]++;
+            }
     }
     size_t above = 0;
     int white = 255;
@@ -203,6 +221,7 @@ static double unexpected_ink(const omr_image *scan, const page_transform *t,
     uint8_t col_in_box[CHUNK];
     double col_h0[CHUNK], col_h3[CHUNK], col_h6[CHUNK];
     const double *h = t->homography;
+    int affine = page_map_is_affine(h);
     double x = zone.x;
     while (x < zone.x + zone.w) {
         int n = 0;
@@ -228,8 +247,12 @@ static double unexpected_ink(const omr_image *scan, const page_transform *t,
                 int mx = col_mx[i];
                 if (mx < 0 || mx >= mask->width || printed[mx])
                     continue;
-                double w = col_h6[i] + h7 + h[8];
-                double sx = (col_h0[i] + h1 + h[2]) / w, sy = (col_h3[i] + h4 + h[5]) / w;
+                double sx = col_h0[i] + h1 + h[2], sy = col_h3[i] + h4 + h[5];
+                if (!affine) { /* else w is 1 exactly: the same point */
+                    double w = col_h6[i] + h7 + h[8];
+                    sx /= w;
+                    sy /= w;
+                }
                 if (sx < 0 || sy < 0 || sx >= scan->width || sy >= scan->height)
                     continue;
                 inked += inked_at[omr_image_at(scan, (int)sx, (int)sy)];
@@ -647,6 +670,8 @@ static void cast_rays(const ring_ctx *c, double cx, double cy, double rmax, int 
                       double *gap) {
     int hit[RING_RAYS];
     int hits = 0;
+    const double *h = c->t->homography;
+    int affine = page_map_is_affine(h);
     for (int k = 0; k < RING_RAYS; k++) {
         double a = 2 * M_PI * k / RING_RAYS, ca = cos(a), sa = sin(a);
         int run = 0;
@@ -673,7 +698,14 @@ static void cast_rays(const ring_ctx *c, double cx, double cy, double rmax, int 
                 run = 0;
                 continue;
             }
-            omr_point sp = locate_map(c->t, x + c->dx, y + c->dy);
+            omr_point sp;
+            if (affine) { /* locate_map's sums; w is 1 exactly */
+                double mx = x + c->dx, my = y + c->dy;
+                sp.x = h[0] * mx + h[1] * my + h[2];
+                sp.y = h[3] * mx + h[4] * my + h[5];
+            } else {
+                sp = locate_map(c->t, x + c->dx, y + c->dy);
+            }
             if (sp.x < 0 || sp.y < 0 || sp.x >= c->scan->width || sp.y >= c->scan->height) {
                 run = 0;
                 continue;

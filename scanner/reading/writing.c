@@ -611,13 +611,24 @@ int writing_find(const omr_image *crop, omr_rect crop_mm, double black, const pr
     }
     for (int x = 0; x < w; x++)
         cols[x] = paper_axis_at(x, paper.tile, paper.nx);
+    /* the paper level is a weighted mean of tile levels, never above the
+     * highest (float rounding adds well under 0.01): a pixel less than 7
+     * grey levels below that is short of 0.12 of any contrast (>= 60, 7.2
+     * levels) and skipped below anyway; most of a field is such paper, so
+     * it is passed over before the join and the division */
+    float top = 0;
+    for (int k = 0; k < paper.nx * paper.ny; k++)
+        top = paper.level[k] > top ? paper.level[k] : top;
+    assert(0.12 * MIN_CONTRAST > 7.1);
+    int lightest_ink = (int)ceilf(top) - 7; /* grey >= this: not ink for certain */
+    memset(ink, 0, npx);
+    memset(strong, 0, npx);
     for (int y = 0; y < h; y++) {
         paper_axis row = paper_axis_at(y, paper.tile, paper.ny);
         const uint8_t *grey = crop->pixels + (size_t)y * crop->stride;
         for (int x = 0; x < w; x++) {
             size_t i = (size_t)y * w + x;
-            ink[i] = strong[i] = 0;
-            if (printed[i])
+            if (grey[x] >= lightest_ink || printed[i])
                 continue;
             double white = paper_join(&paper, cols[x], row);
             double dark = white - grey[x], range = white - black;
