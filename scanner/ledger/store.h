@@ -134,7 +134,13 @@ typedef struct {
     store_page_status status;
     char *reason;             /* blank / rejected: why (owned) */
     int reviewable;           /* rejected but decoded: a person can look at it */
-    page_reading *reading;    /* read pages (owned); its texts' crops are saved by store */
+    page_reading *reading;    /* read pages (owned); its texts' crops are saved by store. A
+                                 reviewable page known by its look but not its code keeps its
+                                 reading too: the page row gets its template, page number and
+                                 marks, which count once a person types its code */
+    int group;                /* pages of one respondent matched by one review item (a form
+                                 whose codes were all unreadable): the file_page of the group's
+                                 first page, which holds the item; 0 alone */
 } store_page;
 
 /* One scan file and what it yielded. */
