@@ -71,8 +71,9 @@ static int printed_contradicts(const char *printed, const char *code) {
  * failed. They become one group, matched by one review item on the first
  * (store_page.group): the code is typed once. Two pages with the same page
  * number, or a read form between them, are two respondents: each stays a
- * review item of its own. */
-static void group_unmatched_pages(scan_file_pages *out) {
+ * review item of its own, and so are pages whose printed codes, read
+ * fairly surely, say two different codes. */
+static void group_unmatched_pages(scan_file_pages *out, char (*printed)[IDENTIFY_MAX_ID]) {
     for (size_t i = 0; i < out->n_pages; i++) {
         store_page *lead = &out->pages[i];
         if (lead->status != STORE_PAGE_REJECTED || !lead->reading || lead->group)
@@ -95,6 +96,12 @@ static void group_unmatched_pages(scan_file_pages *out) {
             if (sp->status != STORE_PAGE_REJECTED || !sp->reading)
                 continue;
             if (sp->reading->tmpl != t) {
+                clash = 1;
+                break;
+            }
+            /* what the printed codes read as, when both were read fairly
+             * surely, must not say two respondents */
+            if (printed && printed_contradicts(printed[i], printed[j])) {
                 clash = 1;
                 break;
             }
@@ -177,5 +184,5 @@ void scan_resolve_unknown_codes(scan_file_pages *out, char (*printed)[IDENTIFY_M
         sp->status = STORE_PAGE_REJECTED;
         sp->reviewable = 1;
     }
-    group_unmatched_pages(out);
+    group_unmatched_pages(out, printed);
 }
