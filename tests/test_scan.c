@@ -650,6 +650,10 @@ Test(scan, both_pages_of_a_form_without_a_readable_code_are_one_item_and_the_cod
     long long marks = led_int("SELECT count(*) FROM marks");
     cr_assert_gt(marks, 0);
     cr_assert_eq(led_int("SELECT count(*) FROM returns"), 0);
+    /* the file is not rejected: its pages wait for a person, and its log says so */
+    cr_assert_eq(led_int("SELECT count(*) FROM scan_files WHERE state = 'done'"), 1);
+    cr_assert_eq(led_int("SELECT count(*) FROM events WHERE message LIKE '%2 pages known by their look wait in "
+                         "review%'"), 1);
 
     /* the operator types the code once: both pages join one return, and
      * their marks are its answers */

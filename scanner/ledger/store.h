@@ -168,6 +168,8 @@ typedef struct {
     char received_at[32];     /* duplicate: when the first copy arrived */
     char error[1024];         /* state rejected: why (the first copy's reason, for a duplicate) */
     size_t pages_read, pages_blank, pages_rejected;
+    size_t pages_waiting;     /* of pages_rejected: known by their look, waiting in review for a
+                                 person to type their code (the file is done, not rejected) */
     size_t returns_new, returns_joined, comments;
     char codes[256];          /* "ABC123 (complete), XYZ9 (page 2 of 2)"; cut with "..." */
 } store_file_result;

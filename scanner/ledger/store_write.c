@@ -360,11 +360,13 @@ static int write_file_body(omr_db *db, const omr_template *const *templates, siz
             result->pages_blank++;
         else
             result->pages_rejected++;
+        result->pages_waiting += sp->status == STORE_PAGE_REJECTED && sp->reading && sp->reviewable;
     }
     /* a file of blank pages (the backs of a duplex scan, saved apart) was read
      * and holds nothing: filed with the others, not with the rejects */
     int all_blank = !file->error && file->n_pages && result->pages_blank == file->n_pages;
-    int done = result->pages_read > 0 || all_blank;
+    /* pages waiting for their code to be typed will count: the file is done */
+    int done = result->pages_read > 0 || all_blank || result->pages_waiting > 0;
     snprintf(result->state, sizeof result->state, "%s", done ? "done" : "rejected");
     char error[1024] = "";
     if (file->error)
@@ -513,13 +515,17 @@ static int write_file_body(omr_db *db, const omr_template *const *templates, siz
         snprintf(message, sizeof message, "%zu blank page%s, nothing to count", result->pages_blank,
                  result->pages_blank == 1 ? "" : "s");
     } else if (done) {
+        size_t unused = result->pages_rejected - result->pages_waiting;
         snprintf(message, sizeof message, "read %zu page%s: %s", result->pages_read,
                  result->pages_read == 1 ? "" : "s", result->codes);
         if (result->pages_blank)
             append(message, sizeof message, "; %zu blank", result->pages_blank);
-        if (result->pages_rejected)
-            append(message, sizeof message, "; %zu page%s not used (see rejects.csv)", result->pages_rejected,
-                   result->pages_rejected == 1 ? "" : "s");
+        if (result->pages_waiting)
+            append(message, sizeof message, "; %zu page%s known by their look wait in review for their code to "
+                   "be typed", result->pages_waiting, result->pages_waiting == 1 ? "" : "s");
+        if (unused)
+            append(message, sizeof message, "; %zu page%s not used (see rejects.csv)", unused,
+                   unused == 1 ? "" : "s");
     } else {
         snprintf(message, sizeof message, "rejected: %s", error);
     }
