@@ -719,3 +719,40 @@ Test(scan, two_unreadable_first_pages_in_one_file_are_two_respondents_and_two_it
     omr_image_free(a);
     omr_image_free(b);
 }
+
+Test(scan, a_page_matched_to_a_form_missing_it_completes_the_form_and_undone_leaves_it_incomplete_again) {
+    mkdir_in();
+    omr_image *p1 = page("HHHH7777", 1, 200), *p2 = page("HHHH7777", 2, 200);
+    test_cross(p2, test_box_of(tmpl, "q6", "2"));
+    no_code(p2);
+    write_png(p1, "a-page1.png");
+    write_png(p2, "b-page2.png"); /* another file: its code is not taken from page 1 */
+    run_batch_into_ledger();
+    cr_assert_eq(led_int("SELECT count(*) FROM returns WHERE code = 'HHHH7777' AND flags LIKE '%missing_page:2%'"), 1);
+    cr_assert_eq(led_int("SELECT count(*) FROM review_items WHERE kind = 'unmatched_page' AND item = 'page'"), 1);
+    int64_t item;
+    omr_error err;
+    cr_assert_eq(decide_unmatched("anna", "HHHH7777", 1790000000, &item, &err), OMR_OK, "%s", err.message);
+    /* page 2 joins the form that lacked it, its marks its answers */
+    cr_assert_eq(led_int("SELECT count(*) FROM returns"), 1);
+    cr_assert_eq(led_int("SELECT count(*) FROM pages WHERE status = 'read' AND code = 'HHHH7777'"), 2);
+    cr_assert_eq(led_int("SELECT count(*) FROM returns WHERE flags LIKE '%missing_page%'"), 0);
+    cr_assert_eq(led_int("SELECT count(*) FROM answers WHERE question = 'q6' AND value = '2'"), 1);
+    /* undone: the form is as the scanner left it, incomplete */
+    char path[512];
+    snprintf(path, sizeof path, "%s/led.db", dir);
+    omr_db *db;
+    cr_assert_eq(store_open(path, &db, &err), OMR_OK, "%s", err.message);
+    review_queue *q;
+    cr_assert_eq(review_queue_new(db, 600, NULL, &q, &err), OMR_OK, "%s", err.message);
+    int64_t undone = 0;
+    cr_assert_eq(review_undo(q, "anna", 1790000001, &undone, &err), OMR_OK, "%s", err.message);
+    review_queue_free(q);
+    store_close(db);
+    cr_assert_eq(undone, item);
+    cr_assert_eq(led_int("SELECT count(*) FROM returns WHERE flags LIKE '%missing_page:2%'"), 1);
+    cr_assert_eq(led_int("SELECT count(*) FROM answers WHERE question = 'q6' AND value = '2'"), 0);
+    cr_assert_eq(led_int("SELECT count(*) FROM pages WHERE status = 'read'"), 1);
+    omr_image_free(p1);
+    omr_image_free(p2);
+}

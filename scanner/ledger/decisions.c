@@ -363,7 +363,8 @@ static int drop_unused_return(omr_db *db, json_t *new_ret, omr_error *err) {
     return rc;
 }
 
-static int undo_match(omr_db *db, const queue_item *r, const char *prev_json, omr_error *err) {
+static int undo_match(omr_db *db, const queue_item *r, const char *prev_json, decisions_template_fn template_of,
+                      void *user, omr_error *err) {
     json_error_t jerr;
     json_t *prev = json_loads(prev_json ? prev_json : "{}", 0, &jerr);
     if (!prev)
@@ -422,6 +423,20 @@ static int undo_match(omr_db *db, const queue_item *r, const char *prev_json, om
             if (rc == OMR_OK)
                 rc = drop_unused_return(db, json_object_get(v, "new_return"), err);
         }
+        /* a return the marks had joined, without them again: its answers,
+         * items and flags as the pages it keeps say */
+        json_array_foreach(pages, i, v) {
+            if (rc != OMR_OK || !json_array_size(json_object_get(v, "questions")))
+                continue;
+            long long ret = (long long)json_integer_value(json_object_get(v, "matched_return"));
+            char tid[IDENTIFY_MAX_ID], code[IDENTIFY_MAX_ID];
+            int found = 0;
+            rc = returns_get(db, ret, tid, sizeof tid, code, sizeof code, &found, err);
+            const omr_template *t = rc == OMR_OK && found && template_of ? template_of(user, tid) : NULL;
+            const omr_template *ts[1] = {t};
+            if (t)
+                rc = store_recompute_return(db, ts, 1, ret, err);
+        }
         json_decref(prev);
         return rc;
     }
@@ -446,8 +461,8 @@ static int undo_match(omr_db *db, const queue_item *r, const char *prev_json, om
 }
 
 
-int decisions_undo(omr_db *db, const char *op, const char *now_s, const char *until_s, int64_t *item,
-                   omr_error *err) {
+int decisions_undo(omr_db *db, const char *op, const char *now_s, const char *until_s,
+                   decisions_template_fn template_of, void *user, int64_t *item, omr_error *err) {
     *item = 0;
     if (store_begin(db, err) != OMR_OK)
         return OMR_ERR_IO;
@@ -506,7 +521,7 @@ int decisions_undo(omr_db *db, const char *op, const char *now_s, const char *un
                 rc = sql_run(db, err, "restoring the text", "DELETE FROM texts WHERE return_id = ? AND field = ?", "it",
                          r.return_id, r.item);
         } else if (strcmp(r.kind, "unmatched_page") == 0 && outcome && strcmp(outcome, "match") == 0) {
-            rc = undo_match(db, &r, prev_value, err);
+            rc = undo_match(db, &r, prev_value, template_of, user, err);
         }
     }
     /* the undo is itself kept as a decision: its final value is what the

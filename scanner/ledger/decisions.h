@@ -43,11 +43,16 @@ int decisions_confirm(omr_db *db, int64_t item, const queue_item *r, const char 
 int decisions_match(omr_db *db, int64_t item, const queue_item *r, const omr_template *t, const char *code,
                     int page, const char *op, const char *now, omr_error *err);
 
+/* The loaded template of an id, NULL when there is none (review.c's
+ * review_queue_template): undo recomputes a return a match had joined. */
+typedef const omr_template *(*decisions_template_fn)(void *user, const char *template_id);
+
 /* In one IMMEDIATE transaction: takes back `op`'s latest decision not yet
  * undone (see review_undo); *item the item reopened (leased to op until
  * `until`), 0 when there was nothing to undo. QUEUE_ERR_CONFLICT when
- * someone decided it since. */
-int decisions_undo(omr_db *db, const char *op, const char *now, const char *until, int64_t *item,
-                   omr_error *err);
+ * someone decided it since. An undone match of pages with marks leaves the
+ * returns they had joined recomputed without them (template_of, user). */
+int decisions_undo(omr_db *db, const char *op, const char *now, const char *until, decisions_template_fn template_of,
+                   void *user, int64_t *item, omr_error *err);
 
 #endif

@@ -368,11 +368,15 @@ int review_decide(review_queue *q, const char *op, int64_t id, const review_choi
 }
 
 /* Undoes a hand match: only while none of the items it created is decided. */
+static const omr_template *undo_template(void *user, const char *id) {
+    return review_queue_template(user, id, NULL);
+}
+
 int review_undo(review_queue *q, const char *op, time_t now, int64_t *item, omr_error *err) {
     char now_s[32], until_s[32];
     iso_time(now, now_s);
     iso_time(now + q->lease_seconds, until_s);
-    return decisions_undo(q->db, op, now_s, until_s, item, err);
+    return decisions_undo(q->db, op, now_s, until_s, undo_template, q, item, err);
 }
 
 /* ---- JSON for the page -------------------------------------------------- */
