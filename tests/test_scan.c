@@ -706,18 +706,23 @@ Test(scan, both_pages_of_a_form_without_a_readable_code_are_one_item_and_the_cod
     omr_image_free(p2);
 }
 
-Test(scan, two_unreadable_first_pages_in_one_file_are_two_respondents_and_two_items) {
+Test(scan, unreadable_pages_that_are_not_plainly_one_form_stay_one_item_each) {
     mkdir_in();
-    omr_image *a = page("EEEE5555", 1, 200), *b = page("FFFF6666", 1, 200);
+    /* two first pages: two respondents; page 1, page 1, page 2: which first
+     * page goes with the second is a guess */
+    omr_image *a = page("EEEE5555", 1, 200), *b = page("FFFF6666", 1, 200), *c = page("FFFF6666", 2, 200);
     no_code(a);
     no_code(b);
-    omr_image *both[2] = {a, b};
-    write_tiff(both, 2, "two.tif");
+    no_code(c);
+    omr_image *two[2] = {a, b}, *three[3] = {a, b, c};
+    write_tiff(two, 2, "two.tif");
+    write_tiff(three, 3, "three.tif");
     run_batch_into_ledger();
-    cr_assert_eq(led_int("SELECT count(*) FROM review_items WHERE kind = 'unmatched_page' AND item = 'page'"), 2);
+    cr_assert_eq(led_int("SELECT count(*) FROM review_items WHERE kind = 'unmatched_page' AND item = 'page'"), 5);
     cr_assert_eq(led_int("SELECT count(*) FROM review_items WHERE item LIKE 'pages%'"), 0);
     omr_image_free(a);
     omr_image_free(b);
+    omr_image_free(c);
 }
 
 Test(scan, a_page_matched_to_a_form_missing_it_completes_the_form_and_undone_leaves_it_incomplete_again) {

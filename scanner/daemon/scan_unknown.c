@@ -72,7 +72,8 @@ static int printed_contradicts(const char *printed, const char *code) {
  * (store_page.group): the code is typed once. Two pages with the same page
  * number, or a read form between them, are two respondents: each stays a
  * review item of its own, and so are pages whose printed codes, read
- * fairly surely, say two different codes. */
+ * fairly surely, say two different codes, and every page of the template
+ * when more of its pages wait in the file than one group holds. */
 static void group_unmatched_pages(scan_file_pages *out, char (*printed)[IDENTIFY_MAX_ID]) {
     for (size_t i = 0; i < out->n_pages; i++) {
         store_page *lead = &out->pages[i];
@@ -84,15 +85,8 @@ static void group_unmatched_pages(scan_file_pages *out, char (*printed)[IDENTIFY
         int clash = 0;
         for (size_t j = i + 1; j < out->n_pages && !clash; j++) {
             const store_page *sp = &out->pages[j];
-            if (sp->status == STORE_PAGE_READ && sp->reading && sp->reading->identity.code[0]) {
-                /* a read form's page: the group, if any, ends before it */
-                int later = 0;
-                for (size_t k = j + 1; k < out->n_pages; k++)
-                    later |= out->pages[k].status == STORE_PAGE_REJECTED && out->pages[k].reading &&
-                             out->pages[k].reading->tmpl == t;
-                clash = later;
-                break;
-            }
+            if (sp->status == STORE_PAGE_READ && sp->reading && sp->reading->identity.code[0])
+                break; /* a read form's page: the group, if any, ends before it */
             if (sp->status != STORE_PAGE_REJECTED || !sp->reading)
                 continue;
             if (sp->reading->tmpl != t) {
@@ -111,7 +105,14 @@ static void group_unmatched_pages(scan_file_pages *out, char (*printed)[IDENTIFY
             n++;
             last = j;
         }
-        if (clash || n < 2 || n > t->n_pages)
+        /* every page of t waiting in this file is in the group: with one
+         * more ([1][1][2], or one beyond a read form) which page goes with
+         * which is a guess, and a guess is left to a person page by page */
+        size_t waiting = 0;
+        for (size_t k = 0; k < out->n_pages; k++)
+            waiting += out->pages[k].status == STORE_PAGE_REJECTED && out->pages[k].reading &&
+                       out->pages[k].reading->tmpl == t;
+        if (clash || n < 2 || n > t->n_pages || waiting != n)
             continue;
         for (size_t j = i; j <= last; j++)
             if (out->pages[j].status == STORE_PAGE_REJECTED && out->pages[j].reading)
