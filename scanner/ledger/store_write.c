@@ -516,13 +516,15 @@ static int write_file_body(omr_db *db, const omr_template *const *templates, siz
                  result->pages_blank == 1 ? "" : "s");
     } else if (done) {
         size_t unused = result->pages_rejected - result->pages_waiting;
-        snprintf(message, sizeof message, "read %zu page%s: %s", result->pages_read,
-                 result->pages_read == 1 ? "" : "s", result->codes);
+        message[0] = 0;
+        if (result->pages_read)
+            snprintf(message, sizeof message, "read %zu page%s: %s", result->pages_read,
+                     result->pages_read == 1 ? "" : "s", result->codes);
+        if (result->pages_waiting)
+            append(message, sizeof message, "%s%zu page%s known by their look wait in review for their code to "
+                   "be typed", *message ? "; " : "", result->pages_waiting, result->pages_waiting == 1 ? "" : "s");
         if (result->pages_blank)
             append(message, sizeof message, "; %zu blank", result->pages_blank);
-        if (result->pages_waiting)
-            append(message, sizeof message, "; %zu page%s known by their look wait in review for their code to "
-                   "be typed", result->pages_waiting, result->pages_waiting == 1 ? "" : "s");
         if (unused)
             append(message, sizeof message, "; %zu page%s not used (see rejects.csv)", unused,
                    unused == 1 ? "" : "s");
