@@ -169,13 +169,13 @@ static size_t count_lines(const char *csv) {
 static void build_ledger(void) {
     const char *a1[] = {"q1a", "5", "q1b", "3", NULL};
     const char *a2[] = {"q5", "1", "q5r", "2", "q5r", "7", NULL};
-    store_page both[] = {{1, STORE_PAGE_READ, NULL, 0, reading("A1", 1, a1)},
-                         {2, STORE_PAGE_READ, NULL, 0, reading("A1", 2, a2)},
-                         {3, STORE_PAGE_BLANK, "blank page (the back of a duplex scan?)", 0, NULL},
-                         {4, STORE_PAGE_REJECTED, "no QR code found, \"anywhere\"", 1, NULL}};
+    store_page both[] = {{1, STORE_PAGE_READ, NULL, 0, reading("A1", 1, a1), 0},
+                         {2, STORE_PAGE_READ, NULL, 0, reading("A1", 2, a2), 0},
+                         {3, STORE_PAGE_BLANK, "blank page (the back of a duplex scan?)", 0, NULL, 0},
+                         {4, STORE_PAGE_REJECTED, "no QR code found, \"anywhere\"", 1, NULL, 0}};
     write_file(SHA('a'), "in/scan, \"one\".tif", both, 4);
     const char *b2[] = {"q6", "4", NULL};
-    store_page second[] = {{1, STORE_PAGE_READ, NULL, 0, reading("B2", 2, b2)}};
+    store_page second[] = {{1, STORE_PAGE_READ, NULL, 0, reading("B2", 2, b2), 0}};
     write_file(SHA('b'), "in/two.tif", second, 1);
     store_scan_file bad = {.sha256 = SHA('c'), .name = "in/letter.pdf", .archive_path = "x", .rejected_path = "x",
                            .size = 5, .error = "in/letter.pdf is not a scan: it starts with %PDF-1.4 but has no pages",
@@ -184,7 +184,7 @@ static void build_ledger(void) {
     omr_error err;
     cr_assert_eq(store_write_file(db, (const omr_template *const *)&tmpl, 1, &bad, &r, &err), OMR_OK, "%s",
                  err.message);
-    store_page again[] = {{1, STORE_PAGE_READ, NULL, 0, reading("B2", 2, b2)}};
+    store_page again[] = {{1, STORE_PAGE_READ, NULL, 0, reading("B2", 2, b2), 0}};
     write_file(SHA('b'), "in/two again.tif", again, 1);
 }
 
@@ -291,7 +291,7 @@ Test(export, marks_csv_says_what_the_question_decided_about_each_box) {
     size_t kc = assemble_box_offset(tmpl, q2b) + value_index(q2b, "4");
     p->decisions[kc] = (box_decision){.state = BOX_UNSURE};
     p->measures[kc].fill = 0.05;
-    store_page pages[] = {{1, STORE_PAGE_READ, NULL, 0, p}};
+    store_page pages[] = {{1, STORE_PAGE_READ, NULL, 0, p, 0}};
     write_file(SHA('d'), "dots.tif", pages, 1);
     export_all();
     char *csv = slurp("marks.csv");
@@ -452,10 +452,10 @@ Test(export, file_names_and_comments_reach_the_csvs_escaped_and_neutralised) {
         k++;
     p->texts[k].has_writing = 1;
     p->texts[k].crop = omr_image_new(200, 60, 200, 255);
-    store_page pages[] = {{1, STORE_PAGE_READ, NULL, 0, p},
-                          {2, STORE_PAGE_REJECTED, "no QR code found", 1, NULL}};
+    store_page pages[] = {{1, STORE_PAGE_READ, NULL, 0, p, 0},
+                          {2, STORE_PAGE_REJECTED, "no QR code found", 1, NULL, 0}};
     write_file(SHA('d'), "in/sk\xE4nning.tif", pages, 2);
-    store_page other[] = {{1, STORE_PAGE_BLANK, "blank page", 0, NULL}};
+    store_page other[] = {{1, STORE_PAGE_BLANK, "blank page", 0, NULL, 0}};
     write_file(SHA('e'), "=cmd|' /C calc'!A0.tif", other, 1);
     omr_error err;
     cr_assert_eq(store_exec(db, "UPDATE texts SET text = '=HYPERLINK(\"http://x\",\"y\")', status = 'ok'", &err),
@@ -524,7 +524,7 @@ Test(export, records_csv_masks_personal_data_the_ledger_keeps_it) {
         k++;
     p->texts[k].has_writing = 1;
     p->texts[k].crop = omr_image_new(200, 60, 200, 255);
-    store_page pages[] = {{1, STORE_PAGE_READ, NULL, 0, p}};
+    store_page pages[] = {{1, STORE_PAGE_READ, NULL, 0, p, 0}};
     write_file(SHA('f'), "c4.tif", pages, 1);
     omr_error err;
     cr_assert_eq(store_exec(db, "UPDATE texts SET text = 'Ring mig 070-123 45 67 eller anna@example.se, "

@@ -135,16 +135,16 @@ static void ledger_rules(const char *path, const char *out) {
     mkdir(out, 0777);
     const char *a1[] = {"q1a", "5", "q1b", "3", NULL};
     const char *a2[] = {"q5", "1", "q5r", "2", "q5r", "7", NULL};
-    store_page both[] = {{1, STORE_PAGE_READ, NULL, 0, reading("A1", 1, a1)},
-                         {2, STORE_PAGE_READ, NULL, 0, reading("A1", 2, a2)},
-                         {3, STORE_PAGE_BLANK, "blank page (the back of a duplex scan?)", 0, NULL},
-                         {4, STORE_PAGE_REJECTED, "no QR code found, \"anywhere\"", 1, NULL}};
+    store_page both[] = {{1, STORE_PAGE_READ, NULL, 0, reading("A1", 1, a1), 0},
+                         {2, STORE_PAGE_READ, NULL, 0, reading("A1", 2, a2), 0},
+                         {3, STORE_PAGE_BLANK, "blank page (the back of a duplex scan?)", 0, NULL, 0},
+                         {4, STORE_PAGE_REJECTED, "no QR code found, \"anywhere\"", 1, NULL, 0}};
     write_file(db, SHA('a'), "in/scan, \"one\".tif", both, 4);
     const char *b2[] = {"q6", "4", NULL};
-    store_page second[] = {{1, STORE_PAGE_READ, NULL, 0, reading("B2", 2, b2)}};
+    store_page second[] = {{1, STORE_PAGE_READ, NULL, 0, reading("B2", 2, b2), 0}};
     write_file(db, SHA('b'), "in/two.tif", second, 1);
     const char *b1[] = {"q1a", "2", "q1b", "1", NULL};
-    store_page first[] = {{1, STORE_PAGE_READ, NULL, 0, reading("B2", 1, b1)}};
+    store_page first[] = {{1, STORE_PAGE_READ, NULL, 0, reading("B2", 1, b1), 0}};
     write_file(db, SHA('d'), "in/two-front.tif", first, 1); /* joins B2's return: page 1 it lacked */
     store_scan_file bad = {.sha256 = SHA('c'), .name = "in/letter.pdf", .archive_path = "x", .rejected_path = "x",
                            .size = 5, .error = "in/letter.pdf is not a scan", .out_dir = dir,
@@ -153,10 +153,10 @@ static void ledger_rules(const char *path, const char *out) {
     cr_assert_eq(store_write_file(db, (const omr_template *const *)&tmpl, 1, &bad, &r, &err), OMR_OK, "%s",
                  err.message);
     /* the same content again: not a second return */
-    store_page again[] = {{1, STORE_PAGE_READ, NULL, 0, reading("B2", 2, b2)}};
+    store_page again[] = {{1, STORE_PAGE_READ, NULL, 0, reading("B2", 2, b2), 0}};
     write_file(db, SHA('b'), "in/two again.tif", again, 1);
     /* a second paper of A1 (other content): a duplicate return */
-    store_page dup[] = {{1, STORE_PAGE_READ, NULL, 0, reading("A1", 1, a1)}};
+    store_page dup[] = {{1, STORE_PAGE_READ, NULL, 0, reading("A1", 1, a1), 0}};
     write_file(db, SHA('e'), "in/a1 again.tif", dup, 1);
 
     /* the review queue: two operators, leases */
@@ -539,8 +539,8 @@ static void events_rules(const char *path) {
     cr_assert_eq(review_user_add(db, "anna", PASSWORD, REVIEW_ROLE_OPERATOR, NULL, &err), OMR_OK, "%s", err.message);
     cr_assert_eq(review_user_add(db, "bert", PASSWORD, REVIEW_ROLE_OPERATOR, NULL, &err), OMR_OK, "%s", err.message);
     const char *unsure[] = {"q1a", "5", "q1b", "3", NULL};
-    store_page p1[] = {{1, STORE_PAGE_READ, NULL, 0, reading("EV01", 1, unsure)}};
-    store_page p2[] = {{1, STORE_PAGE_READ, NULL, 0, reading("EV02", 1, unsure)}};
+    store_page p1[] = {{1, STORE_PAGE_READ, NULL, 0, reading("EV01", 1, unsure), 0}};
+    store_page p2[] = {{1, STORE_PAGE_READ, NULL, 0, reading("EV02", 1, unsure), 0}};
     write_file(db, SHA('e'), "e.tif", p1, 1);
     write_file(db, SHA('f'), "f.tif", p2, 1);
     long long open_items = queue_count_open(db);

@@ -10,6 +10,10 @@
 #include "print/render.h"
 #include "daemon/scan.h"
 #include "base/cv_wrap.h"
+#include "review/review.h"
+#include "ledger/store.h"
+
+#include <sqlite3.h>
 
 static omr_template *tmpl;
 static calibration cal;
@@ -556,17 +560,22 @@ Test(scan, a_dark_1_bit_page_on_a_larger_glass_whose_qr_code_is_lost_takes_the_c
     omr_image_free(g2);
 }
 
+/* The QR square stained and the code printed under it smudged: a page
+ * only its look tells. */
+static void no_code(omr_image *img) {
+    stain_qr(img);
+    double s = img->dpi / 25.4;
+    omr_rect r = tmpl->code_rect;
+    for (int y = (int)((r.y + r.h) * s); y < (int)((r.y + r.h + 5) * s); y++)
+        for (int x = (int)(r.x * s); x < (int)((r.x + r.w) * s); x++)
+            img->pixels[(size_t)y * img->stride + x] = 0;
+}
+
 Test(scan, a_page_whose_code_cannot_be_found_goes_to_a_person_with_its_likely_form) {
     mkdir_in();
     omr_image *p2 = page("CCCC3333", 2, 200);
     test_cross(p2, test_box_of(tmpl, "q6", "4"));
-    stain_qr(p2);
-    /* the printed code smudged too */
-    double s = p2->dpi / 25.4;
-    omr_rect r = tmpl->code_rect;
-    for (int y = (int)((r.y + r.h) * s); y < (int)((r.y + r.h + 5) * s); y++)
-        for (int x = (int)(r.x * s); x < (int)((r.x + r.w) * s); x++)
-            p2->pixels[(size_t)y * p2->stride + x] = 0;
+    no_code(p2);
     write_png(p2, "smudged.png");
     scan_summary s2 = run_batch();
     cr_assert_eq(s2.pages_read, 0);
@@ -574,5 +583,181 @@ Test(scan, a_page_whose_code_cannot_be_found_goes_to_a_person_with_its_likely_fo
     const char *rejects = slurp("rejects.csv");
     cr_assert(strstr(rejects, "smudged.png,1,error,") && strstr(rejects, "looks like page 2 of ekb-2024"), "%s",
               rejects);
+    omr_image_free(p2);
+}
+
+/* A number from the ledger dir/led.db. */
+static long long led_int(const char *query) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/led.db", dir);
+    sqlite3 *db;
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *st;
+    cr_assert_eq(sqlite3_prepare_v2(db, query, -1, &st, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+    long long v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+static scan_summary run_batch_into_ledger(void) {
+    const omr_template *templates[] = {tmpl};
+    char out[512], in[512], db[512];
+    snprintf(out, sizeof out, "%s/out", dir);
+    snprintf(in, sizeof in, "%s/in", dir);
+    snprintf(db, sizeof db, "%s/led.db", dir);
+    scan_options o = {.templates = templates, .n_templates = 1, .calibration = &cal, .out_dir = out,
+                      .run_ocr = 0, .db_path = db};
+    char *inputs[] = {in};
+    scan_summary s;
+    omr_error err;
+    cr_assert_eq(scan_batch(&o, inputs, 1, &s, &err), OMR_OK, "%s", err.message);
+    return s;
+}
+
+/* The one open unmatched_page item, decided by `op` with `code`. */
+static int decide_unmatched(const char *op, const char *code, time_t now, int64_t *item, omr_error *err) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/led.db", dir);
+    omr_db *db;
+    cr_assert_eq(store_open(path, &db, err), OMR_OK, "%s", err->message);
+    review_queue *q;
+    cr_assert_eq(review_queue_new(db, 600, NULL, &q, err), OMR_OK, "%s", err->message);
+    *item = led_int("SELECT id FROM review_items WHERE kind = 'unmatched_page' AND state = 'open'");
+    review_choice c = {.kind = REVIEW_CHOICE_MATCH, .value = code};
+    int rc = review_decide(q, op, *item, &c, now, err);
+    review_queue_free(q);
+    store_close(db);
+    return rc;
+}
+
+Test(scan, both_pages_of_a_form_without_a_readable_code_are_one_item_and_the_code_typed_once_lands_both) {
+    mkdir_in();
+    omr_image *p1 = page("DDDD4444", 1, 200), *p2 = page("DDDD4444", 2, 200);
+    test_cross(p1, test_box_of(tmpl, "q1a", "4"));
+    test_cross(p2, test_box_of(tmpl, "q6", "2"));
+    no_code(p1);
+    no_code(p2);
+    omr_image *both[2] = {p1, p2};
+    write_tiff(both, 2, "both.tif");
+    scan_summary s1 = run_batch_into_ledger();
+    cr_assert_eq(s1.pages_read, 0);
+    /* one item for the two pages, each page stored with its look and marks */
+    cr_assert_eq(led_int("SELECT count(*) FROM review_items WHERE kind = 'unmatched_page'"), 1);
+    cr_assert_eq(led_int("SELECT count(*) FROM review_items WHERE item = 'pages 1 2'"), 1);
+    cr_assert_eq(led_int("SELECT count(*) FROM pages WHERE status = 'rejected' AND template = 'ekb-2024' "
+                         "AND page = file_page"), 2);
+    long long marks = led_int("SELECT count(*) FROM marks");
+    cr_assert_gt(marks, 0);
+    cr_assert_eq(led_int("SELECT count(*) FROM returns"), 0);
+    /* the file is not rejected: its pages wait for a person, and its log says so */
+    cr_assert_eq(led_int("SELECT count(*) FROM scan_files WHERE state = 'done'"), 1);
+    cr_assert_eq(led_int("SELECT count(*) FROM events WHERE message LIKE '%2 pages known by their look wait in "
+                         "review%'"), 1);
+
+    /* the operator types the code once: both pages join one return, and
+     * their marks are its answers */
+    int64_t item;
+    omr_error err;
+    cr_assert_eq(decide_unmatched("anna", "dddd4444", 1790000000, &item, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(led_int("SELECT count(*) FROM returns WHERE code = 'DDDD4444'"), 1);
+    cr_assert_eq(led_int("SELECT count(DISTINCT return_id) FROM pages WHERE status = 'read' AND code = 'DDDD4444'"),
+                 1);
+    cr_assert_eq(led_int("SELECT count(*) FROM pages WHERE status = 'read'"), 2);
+    cr_assert_eq(led_int("SELECT count(*) FROM answers WHERE question = 'q1a' AND value = '4'"), 1);
+    cr_assert_eq(led_int("SELECT count(*) FROM answers WHERE question = 'q6' AND value = '2'"), 1);
+    cr_assert_eq(led_int("SELECT count(*) FROM review_items WHERE kind = 'unmatched_page' AND state = 'open'"), 0);
+    /* who decided it is kept, as every decision */
+    cr_assert_eq(led_int("SELECT count(*) FROM decisions WHERE operator = 'anna' AND "
+                         "final_value = 'ekb-2024:DDDD4444:1+2'"), 1);
+    long long answers = led_int("SELECT count(*) FROM answers");
+
+    /* undone: both pages wait again as the scanner left them, the return
+     * the match started is gone; matched again, the same as before */
+    char path[512];
+    snprintf(path, sizeof path, "%s/led.db", dir);
+    omr_db *db;
+    cr_assert_eq(store_open(path, &db, &err), OMR_OK, "%s", err.message);
+    review_queue *q;
+    cr_assert_eq(review_queue_new(db, 600, NULL, &q, &err), OMR_OK, "%s", err.message);
+    int64_t undone = 0;
+    cr_assert_eq(review_undo(q, "anna", 1790000001, &undone, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(undone, item);
+    review_queue_free(q);
+    store_close(db);
+    cr_assert_eq(led_int("SELECT count(*) FROM pages WHERE status = 'rejected' AND code IS NULL AND "
+                         "return_id IS NULL AND page = file_page"), 2);
+    cr_assert_eq(led_int("SELECT count(*) FROM returns"), 0);
+    cr_assert_eq(led_int("SELECT count(*) FROM answers"), 0);
+    cr_assert_eq(decide_unmatched("anna", "DDDD4444", 1790000002, &item, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(led_int("SELECT count(*) FROM answers"), answers);
+
+    /* the same file again (a re-run, a restart): nothing counted twice */
+    scan_summary s2 = run_batch_into_ledger();
+    (void)s2;
+    cr_assert_eq(led_int("SELECT count(*) FROM returns"), 1);
+    cr_assert_eq(led_int("SELECT count(*) FROM pages"), 2);
+    cr_assert_eq(led_int("SELECT count(*) FROM marks"), marks);
+    cr_assert_eq(led_int("SELECT count(*) FROM answers"), answers);
+    cr_assert_eq(led_int("SELECT count(*) FROM review_items WHERE kind = 'unmatched_page'"), 1);
+    cr_assert_str_eq(cell("DDDD4444", "q1a"), "4");
+    cr_assert_str_eq(cell("DDDD4444", "q6"), "2");
+    omr_image_free(p1);
+    omr_image_free(p2);
+}
+
+Test(scan, unreadable_pages_that_are_not_plainly_one_form_stay_one_item_each) {
+    mkdir_in();
+    /* two first pages: two respondents; page 1, page 1, page 2: which first
+     * page goes with the second is a guess */
+    omr_image *a = page("EEEE5555", 1, 200), *b = page("FFFF6666", 1, 200), *c = page("FFFF6666", 2, 200);
+    no_code(a);
+    no_code(b);
+    no_code(c);
+    omr_image *two[2] = {a, b}, *three[3] = {a, b, c};
+    write_tiff(two, 2, "two.tif");
+    write_tiff(three, 3, "three.tif");
+    run_batch_into_ledger();
+    cr_assert_eq(led_int("SELECT count(*) FROM review_items WHERE kind = 'unmatched_page' AND item = 'page'"), 5);
+    cr_assert_eq(led_int("SELECT count(*) FROM review_items WHERE item LIKE 'pages%'"), 0);
+    omr_image_free(a);
+    omr_image_free(b);
+    omr_image_free(c);
+}
+
+Test(scan, a_page_matched_to_a_form_missing_it_completes_the_form_and_undone_leaves_it_incomplete_again) {
+    mkdir_in();
+    omr_image *p1 = page("HHHH7777", 1, 200), *p2 = page("HHHH7777", 2, 200);
+    test_cross(p2, test_box_of(tmpl, "q6", "2"));
+    no_code(p2);
+    write_png(p1, "a-page1.png");
+    write_png(p2, "b-page2.png"); /* another file: its code is not taken from page 1 */
+    run_batch_into_ledger();
+    cr_assert_eq(led_int("SELECT count(*) FROM returns WHERE code = 'HHHH7777' AND flags LIKE '%missing_page:2%'"), 1);
+    cr_assert_eq(led_int("SELECT count(*) FROM review_items WHERE kind = 'unmatched_page' AND item = 'page'"), 1);
+    int64_t item;
+    omr_error err;
+    cr_assert_eq(decide_unmatched("anna", "HHHH7777", 1790000000, &item, &err), OMR_OK, "%s", err.message);
+    /* page 2 joins the form that lacked it, its marks its answers */
+    cr_assert_eq(led_int("SELECT count(*) FROM returns"), 1);
+    cr_assert_eq(led_int("SELECT count(*) FROM pages WHERE status = 'read' AND code = 'HHHH7777'"), 2);
+    cr_assert_eq(led_int("SELECT count(*) FROM returns WHERE flags LIKE '%missing_page%'"), 0);
+    cr_assert_eq(led_int("SELECT count(*) FROM answers WHERE question = 'q6' AND value = '2'"), 1);
+    /* undone: the form is as the scanner left it, incomplete */
+    char path[512];
+    snprintf(path, sizeof path, "%s/led.db", dir);
+    omr_db *db;
+    cr_assert_eq(store_open(path, &db, &err), OMR_OK, "%s", err.message);
+    review_queue *q;
+    cr_assert_eq(review_queue_new(db, 600, NULL, &q, &err), OMR_OK, "%s", err.message);
+    int64_t undone = 0;
+    cr_assert_eq(review_undo(q, "anna", 1790000001, &undone, &err), OMR_OK, "%s", err.message);
+    review_queue_free(q);
+    store_close(db);
+    cr_assert_eq(undone, item);
+    cr_assert_eq(led_int("SELECT count(*) FROM returns WHERE flags LIKE '%missing_page:2%'"), 1);
+    cr_assert_eq(led_int("SELECT count(*) FROM answers WHERE question = 'q6' AND value = '2'"), 0);
+    cr_assert_eq(led_int("SELECT count(*) FROM pages WHERE status = 'read'"), 1);
+    omr_image_free(p1);
     omr_image_free(p2);
 }

@@ -81,7 +81,7 @@ static page_reading *reading(const char *code, int page, const char *const *mark
 static store_file_result write_file(const char *sha, const char *name, page_reading **pages, size_t n, int *rc) {
     store_page sp[4];
     for (size_t i = 0; i < n; i++)
-        sp[i] = (store_page){(int)i + 1, STORE_PAGE_READ, NULL, 0, pages[i]};
+        sp[i] = (store_page){(int)i + 1, STORE_PAGE_READ, NULL, 0, pages[i], 0};
     store_scan_file f = {.sha256 = sha, .name = name, .archive_path = name, .rejected_path = name,
                          .size = 100, .pages = sp, .n_pages = n, .out_dir = dir, .ocr = 1};
     store_file_result r;
@@ -376,8 +376,8 @@ Test(store, a_write_that_fails_records_nothing) {
 }
 
 Test(store, rejected_pages_and_unreadable_files_are_listed_with_their_reason) {
-    store_page sp[2] = {{1, STORE_PAGE_REJECTED, "no QR code found in any corner", 1, NULL},
-                        {2, STORE_PAGE_BLANK, "blank page (the back of a duplex scan?)", 0, NULL}};
+    store_page sp[2] = {{1, STORE_PAGE_REJECTED, "no QR code found in any corner", 1, NULL, 0},
+                        {2, STORE_PAGE_BLANK, "blank page (the back of a duplex scan?)", 0, NULL, 0}};
     store_scan_file f = {.sha256 = SHA("4"), .name = "letter.tif", .archive_path = "a", .rejected_path = "r",
                          .pages = sp, .n_pages = 2, .out_dir = dir};
     store_file_result r;
@@ -388,7 +388,7 @@ Test(store, rejected_pages_and_unreadable_files_are_listed_with_their_reason) {
     cr_assert_str_eq(text_of("SELECT stored_path FROM scan_files"), "r");
     cr_assert_eq(count("SELECT count(*) FROM review_items WHERE kind = 'unmatched_page'"), 1);
     /* a file of blank backs only: read, nothing to count, not a reject */
-    store_page backs[1] = {{1, STORE_PAGE_BLANK, "blank page (the back of a duplex scan?)", 0, NULL}};
+    store_page backs[1] = {{1, STORE_PAGE_BLANK, "blank page (the back of a duplex scan?)", 0, NULL, 0}};
     store_scan_file b = {.sha256 = SHA("5"), .name = "back.png", .archive_path = "a/back.png",
                          .rejected_path = "r/back.png", .pages = backs, .n_pages = 1, .out_dir = dir};
     cr_assert_eq(store_write_file(db, (const omr_template *const *)&tmpl, 1, &b, &r, &err), OMR_OK, "%s", err.message);

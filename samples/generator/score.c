@@ -9,6 +9,10 @@
  * holding 1 or 0. A form whose status is "incomplete" has pages the scanner
  * never saw; a page of such a form on which every answer is empty counts as
  * missing (answers_missing), not as wrong answers.
+ *
+ * Pages (manifest.csv against records.csv's sources and rejects.csv): each
+ * form page read under its own code, misfiled under another, waiting for an
+ * operator to type its code (not lost, but not read either), or lost.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -372,6 +376,83 @@ static void print_share(FILE *out, const char *name, long part, long whole) {
         fprintf(out, "%s: n/a\n", name);
 }
 
+/* ---- pages: read, waiting for a person, lost ----------------------------------- */
+
+/* "dir/name.tif" -> "name.tif". */
+static const char *base_name(const char *path) {
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* Does the records.csv `sources` list ("path#page;path#page") name file
+ * page `page` of a file called `name`? */
+static int sources_have(const char *sources, const char *name, int page) {
+    char copy[8192];
+    snprintf(copy, sizeof copy, "%s", sources);
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
+        char *hash = strrchr(tok, '#');
+        if (!hash)
+            continue;
+        *hash = 0;
+        if (atoi(hash + 1) == page && strcmp(base_name(tok), name) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Every page of a form the generator made (manifest.csv, kind "form"): read
+ * when the record of its own code names it among its sources; on another
+ * code's record, misfiled (a silent error); waiting when rejects.csv lists
+ * it for a person to type its code (an operator item: not lost, not read
+ * either); lost otherwise. Prints nothing when the truth has no manifest or
+ * the records no sources column (older outputs). */
+static void score_pages(const char *truth_dir, const char *scan_dir, const csvio_table *rec, FILE *out) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/manifest.csv", truth_dir);
+    csvio_table man = {0}, rej = {0};
+    omr_error err;
+    int c_src = csvio_column(rec, "sources"), c_code = csvio_column(rec, "code");
+    if (c_src < 0 || c_code < 0 || csvio_read(path, &man, &err) != OMR_OK)
+        return;
+    snprintf(path, sizeof path, "%s/rejects.csv", scan_dir);
+    int have_rejects = csvio_read(path, &rej, &err) == OMR_OK;
+    int m_file = csvio_column(&man, "file"), m_index = csvio_column(&man, "index"),
+        m_code = csvio_column(&man, "code"), m_kind = csvio_column(&man, "kind");
+    int r_file = have_rejects ? csvio_column(&rej, "file") : -1, r_page = have_rejects ? csvio_column(&rej, "page") : -1,
+        r_reason = have_rejects ? csvio_column(&rej, "reason") : -1;
+    long form = 0, read = 0, misfiled = 0, waiting = 0, lost = 0;
+    for (size_t i = 0; m_file >= 0 && m_index >= 0 && m_code >= 0 && m_kind >= 0 && i < man.n_rows; i++) {
+        if (strcmp(csvio_cell(&man, i, m_kind), "form") != 0)
+            continue;
+        form++;
+        const char *name = csvio_cell(&man, i, m_file), *code = csvio_cell(&man, i, m_code);
+        int page = atoi(csvio_cell(&man, i, m_index));
+        int own = 0, other = 0;
+        for (size_t r = 0; r < rec->n_rows; r++)
+            if (sources_have(csvio_cell(rec, r, c_src), name, page)) {
+                own |= strcmp(csvio_cell(rec, r, c_code), code) == 0;
+                other |= strcmp(csvio_cell(rec, r, c_code), code) != 0;
+            }
+        int waits = 0;
+        for (size_t r = 0; !own && r_file >= 0 && r_page >= 0 && r_reason >= 0 && r < rej.n_rows; r++)
+            waits |= atoi(csvio_cell(&rej, r, r_page)) == page &&
+                     strcmp(base_name(csvio_cell(&rej, r, r_file)), name) == 0 &&
+                     strstr(csvio_cell(&rej, r, r_reason), "type the login code") != NULL;
+        read += own;
+        misfiled += !own && other;
+        waiting += !own && !other && waits;
+        lost += !own && !other && !waits;
+    }
+    fprintf(out, "pages_form: %ld\n", form);
+    fprintf(out, "pages_read: %ld\n", read);
+    fprintf(out, "pages_misfiled: %ld\n", misfiled);
+    fprintf(out, "pages_waiting_operator: %ld\n", waiting);
+    fprintf(out, "pages_lost: %ld\n", lost);
+    csvio_free(&man);
+    csvio_free(&rej);
+}
+
 int samples_score(const char *truth_dir, const char *scan_dir, FILE *out, FILE *examples,
                   omr_error *err) {
     char truth_path[4200], comments_path[4200], records_path[4200];
@@ -521,6 +602,7 @@ int samples_score(const char *truth_dir, const char *scan_dir, FILE *out, FILE *
     fprintf(out, "comments_empty: %ld\n", f.comments_empty);
     fprintf(out, "comments_false_alarm: %ld\n", f.comments_false_alarm);
     print_share(out, "share_comments_false_alarm", f.comments_false_alarm, f.comments_empty);
+    score_pages(truth_dir, scan_dir, &rec, out);
     if (f.n_printed)
         fprintf(out, "cer_printed: %.4f\n", f.cer_printed / (double)f.n_printed);
     else

@@ -297,7 +297,7 @@ static void pages_add(scan_file_pages *out, size_t cap, int file_page, store_pag
     assert(out->pages && out->n_pages < cap);
     assert(status != STORE_PAGE_READ || reading);
     (void)cap;
-    out->pages[out->n_pages++] = (store_page){file_page, status, omr_strdup(reason), reviewable, reading};
+    out->pages[out->n_pages++] = (store_page){file_page, status, omr_strdup(reason), reviewable, reading, 0};
 }
 
 /* A decoder's message names the path it opened; staff know the file by its
@@ -310,124 +310,6 @@ static void name_in_message(char *message, size_t size, const char *path, const 
     char rest[OMR_ERROR_SIZE];
     snprintf(rest, sizeof rest, "%s", at + plen);
     snprintf(at, size - (size_t)(at - message), "%s%s", name, rest);
-}
-
-/* Letters OCR confuses, folded so that "O0" and "0O" compare equal. */
-static int same_code_ocr(const char *a, const char *b) {
-    static const char from[] = "OQDILZSB", to[] = "00011258";
-    if (strlen(a) != strlen(b))
-        return 0;
-    for (; *a; a++, b++) {
-        char x = *a, y = *b;
-        const char *f = strchr(from, x), *g = strchr(from, y);
-        if (f && x)
-            x = to[f - from];
-        if (g && y)
-            y = to[g - from];
-        if (x != y)
-            return 0;
-    }
-    return 1;
-}
-
-/* Is page i next to a page of form `code` in the file: no page of another
- * form between them (an envelope's pages lie together)? */
-static int next_to_form(const scan_file_pages *out, size_t i, const char *code) {
-    for (size_t j = 0; j < out->n_pages; j++) {
-        const page_reading *o = out->pages[j].reading;
-        if (j == i || out->pages[j].status != STORE_PAGE_READ || !o || strcmp(o->identity.code, code) != 0)
-            continue;
-        int clear = 1;
-        for (size_t k = (j < i ? j : i) + 1; k < (j < i ? i : j) && clear; k++) {
-            const page_reading *x = out->pages[k].reading;
-            clear = out->pages[k].status != STORE_PAGE_READ || !x || !x->identity.code[0] ||
-                    strcmp(x->identity.code, code) == 0;
-        }
-        if (clear)
-            return 1;
-    }
-    return 0;
-}
-
-/* Does what OCR made of the printed code contradict `code` (same length,
- * and more than a third of the characters differ beyond OCR's usual
- * confusions)? Nothing read, or a reading of another length, says nothing. */
-static int printed_contradicts(const char *printed, const char *code) {
-    size_t n = strlen(code);
-    if (!printed || strlen(printed) != n || !n)
-        return 0;
-    size_t differ = 0;
-    for (size_t k = 0; k < n; k++) {
-        char a[2] = {printed[k], 0}, b[2] = {code[k], 0};
-        differ += !same_code_ocr(a, b);
-    }
-    return differ * 3 > n;
-}
-
-/* Pages known by their look whose code was not read (identity.code ""):
- * each takes the code of the form in the same file that lacks its page
- * number and lies next to it: the one whose code the printed code reads as,
- * or the only one, unless what the printed code reads as contradicts it.
- * Otherwise the page becomes one for a person to match, its reason naming
- * the form it looks like and what the printed code read as. printed[i] is
- * page i's OCR reading. */
-static void resolve_unknown_codes(scan_file_pages *out, char (*printed)[IDENTIFY_MAX_ID]) {
-    for (size_t i = 0; i < out->n_pages; i++) {
-        store_page *sp = &out->pages[i];
-        if (sp->status != STORE_PAGE_READ || !sp->reading || sp->reading->identity.code[0])
-            continue;
-        page_reading *r = sp->reading;
-        const char *pick = NULL, *only = NULL;
-        int candidates = 0;
-        for (size_t j = 0; j < out->n_pages; j++) {
-            const page_reading *o = out->pages[j].reading;
-            if (j == i || out->pages[j].status != STORE_PAGE_READ || !o || !o->identity.code[0] ||
-                o->tmpl != r->tmpl)
-                continue;
-            /* a form of this file that already has this page is not a candidate */
-            int has = 0, seen = 0;
-            for (size_t k = 0; k < out->n_pages; k++) {
-                const page_reading *x = out->pages[k].reading;
-                if (out->pages[k].status != STORE_PAGE_READ || !x || x->tmpl != r->tmpl ||
-                    strcmp(x->identity.code, o->identity.code) != 0)
-                    continue;
-                has |= x->identity.page == r->identity.page;
-                seen |= k < j; /* counted at its first page */
-            }
-            if (has || seen || !next_to_form(out, i, o->identity.code) ||
-                (printed && printed_contradicts(printed[i], o->identity.code)))
-                continue;
-            candidates++;
-            only = o->identity.code;
-            if (printed && printed[i][0] && same_code_ocr(printed[i], o->identity.code))
-                pick = o->identity.code;
-        }
-        if (!pick && candidates == 1)
-            pick = only;
-        if (pick) {
-            snprintf(r->identity.code, sizeof r->identity.code, "%s", pick);
-            continue;
-        }
-        char reason[OMR_ERROR_SIZE];
-        int n = snprintf(reason, sizeof reason,
-                         "the QR code could not be read; the page looks like page %d of %s", r->identity.page,
-                         r->tmpl->id);
-        if (n > 0 && (size_t)n < sizeof reason) {
-            if (printed && printed[i][0])
-                snprintf(reason + n, sizeof reason - (size_t)n,
-                         ", and the code printed under it reads \"%s\", which its check character does not "
-                         "confirm; type the login code printed under the QR code", printed[i]);
-            else
-                snprintf(reason + n, sizeof reason - (size_t)n,
-                         "; type the login code printed under the QR code");
-        }
-        free(sp->reason);
-        sp->reason = omr_strdup(reason);
-        sp->status = STORE_PAGE_REJECTED;
-        sp->reviewable = 1;
-        page_reading_free(r);
-        sp->reading = NULL;
-    }
 }
 
 void scan_read_file(scan_context *ctx, const char *path, const char *name, scan_file_pages *out) {
@@ -478,7 +360,7 @@ void scan_read_file(scan_context *ctx, const char *path, const char *name, scan_
                       decoded && !blank, NULL);
     }
     decode_close(src);
-    resolve_unknown_codes(out, printed);
+    scan_resolve_unknown_codes(out, printed);
     free(printed);
     out->seconds = now_seconds() - start - (ctx->seconds_ocr - ocr_before);
 }

@@ -96,6 +96,19 @@ typedef struct {
 void scan_read_file(scan_context *ctx, const char *path, const char *name, scan_file_pages *out);
 void scan_file_pages_free(scan_file_pages *pages);
 
+/* (scan_unknown.c) Pages read (STORE_PAGE_READ) with identity.code "": each takes the code
+ * of the form in the same file that lacks its page number and lies next to
+ * it, the one whose code the printed code reads as, or the only one, unless
+ * what the printed code reads as contradicts it. Otherwise the page becomes
+ * one for a person to match (STORE_PAGE_REJECTED, reviewable, its reading
+ * kept: its marks count once the code is typed), its reason naming the form
+ * it looks like and what the printed code read as; the pages of one
+ * template in one file that wait so, each page number once and no read form
+ * between them, are one group (store_page.group): one review item. printed[i]
+ * is page i's OCR reading ("" none), or printed NULL. */
+void scan_resolve_unknown_codes(scan_file_pages *out, char (*printed)[IDENTIFY_MAX_ID]);
+
+
 /* One file into the ledger. */
 typedef struct {
     const char *path;          /* where to read it now */

@@ -217,6 +217,9 @@ static void process_job(thread_slot *slot, scan_context *ctx, omr_db *db, job *j
               result.first_name, result.received_at, dest);
     else if (rejected)
         watch_logf(d, "%s: rejected: %s; moved to %s (reason in %s.reason)", j->name, result.error, dest, dest);
+    else if (!result.pages_read && result.pages_waiting)
+        watch_logf(d, "%s: %zu page%s known by their look wait in review for their code to be typed; archived as %s",
+                   j->name, result.pages_waiting, result.pages_waiting == 1 ? "" : "s", dest);
     else if (!result.pages_read)
         watch_logf(d, "%s: %zu blank page%s, nothing to count; archived as %s", j->name, result.pages_blank,
               result.pages_blank == 1 ? "" : "s", dest);
@@ -224,9 +227,14 @@ static void process_job(thread_slot *slot, scan_context *ctx, omr_db *db, job *j
         char extra[160] = "";
         if (result.pages_blank)
             snprintf(extra, sizeof extra, ", %zu blank", result.pages_blank);
-        if (result.pages_rejected) {
+        if (result.pages_waiting) {
             size_t len = strlen(extra);
-            snprintf(extra + len, sizeof extra - len, ", %zu not used (see rejects.csv)", result.pages_rejected);
+            snprintf(extra + len, sizeof extra - len, ", %zu waiting in review for their code", result.pages_waiting);
+        }
+        if (result.pages_rejected > result.pages_waiting) {
+            size_t len = strlen(extra);
+            snprintf(extra + len, sizeof extra - len, ", %zu not used (see rejects.csv)",
+                     result.pages_rejected - result.pages_waiting);
         }
         watch_logf(d, "%s: read %zu page%s%s: %s; archived as %s (%.1f s)", j->name, result.pages_read,
               result.pages_read == 1 ? "" : "s", extra, result.codes, dest, seconds);

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "base/common.h"
+#include "forms/template.h"
 #include "ledger/queue.h"
 
 /* Appends a decision and its review_decision_log row; `outcome` is one of
@@ -29,21 +30,29 @@ int decisions_confirm(omr_db *db, int64_t item, const queue_item *r, const char 
                       const char *final, const char *outcome, omr_error *err);
 
 /* Matches the item's page (a page without a usable code) to page `page` of
- * (template_id, code): it joins that code's return by the ledger's rule (a
- * new return flagged matched_by_hand, and a duplicate item, when none
- * fits); each of `questions` and `fields` (the page's, in template order)
- * becomes an item to key in by hand; the decision keeps what undo needs
- * (`before`: the page as it was, queue_page_get). */
-int decisions_match(omr_db *db, int64_t item, const queue_item *r, const queue_page *before,
-                    const char *template_id, const char *code,
-                    int page, const char *const *questions, size_t n_questions, const char *const *fields,
-                    size_t n_fields, const char *op, const char *now, omr_error *err);
+ * (t, code), and for a group's item (store_page.group: item "pages <file
+ * page> ...") the group's other pages, each to the page it looks like: the
+ * code is typed once for the whole form. Each page joins that code's return
+ * by the ledger's rule (returns.c; a group's later pages the first page's
+ * return when it lacks them; a new return flagged matched_by_hand, and a
+ * duplicate item, when none fits). A page stored with its marks (known by
+ * its look) counts as read: the return's answers, items and flags are
+ * recomputed from them; a page without marks has each of its questions
+ * keyed in by hand. Text fields are always keyed in. The decision keeps
+ * each page's row as it was, for undo. */
+int decisions_match(omr_db *db, int64_t item, const queue_item *r, const omr_template *t, const char *code,
+                    int page, const char *op, const char *now, omr_error *err);
+
+/* The loaded template of an id, NULL when there is none (review.c's
+ * review_queue_template): undo recomputes a return a match had joined. */
+typedef const omr_template *(*decisions_template_fn)(void *user, const char *template_id);
 
 /* In one IMMEDIATE transaction: takes back `op`'s latest decision not yet
  * undone (see review_undo); *item the item reopened (leased to op until
  * `until`), 0 when there was nothing to undo. QUEUE_ERR_CONFLICT when
- * someone decided it since. */
-int decisions_undo(omr_db *db, const char *op, const char *now, const char *until, int64_t *item,
-                   omr_error *err);
+ * someone decided it since. An undone match of pages with marks leaves the
+ * returns they had joined recomputed without them (template_of, user). */
+int decisions_undo(omr_db *db, const char *op, const char *now, const char *until, decisions_template_fn template_of,
+                   void *user, int64_t *item, omr_error *err);
 
 #endif

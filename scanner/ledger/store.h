@@ -134,7 +134,13 @@ typedef struct {
     store_page_status status;
     char *reason;             /* blank / rejected: why (owned) */
     int reviewable;           /* rejected but decoded: a person can look at it */
-    page_reading *reading;    /* read pages (owned); its texts' crops are saved by store */
+    page_reading *reading;    /* read pages (owned); its texts' crops are saved by store. A
+                                 reviewable page known by its look but not its code keeps its
+                                 reading too: the page row gets its template, page number and
+                                 marks, which count once a person types its code */
+    int group;                /* pages of one respondent matched by one review item (a form
+                                 whose codes were all unreadable): the file_page of the group's
+                                 first page, which holds the item; 0 alone */
 } store_page;
 
 /* One scan file and what it yielded. */
@@ -162,6 +168,8 @@ typedef struct {
     char received_at[32];     /* duplicate: when the first copy arrived */
     char error[1024];         /* state rejected: why (the first copy's reason, for a duplicate) */
     size_t pages_read, pages_blank, pages_rejected;
+    size_t pages_waiting;     /* of pages_rejected: known by their look, waiting in review for a
+                                 person to type their code (the file is done, not rejected) */
     size_t returns_new, returns_joined, comments;
     char codes[256];          /* "ABC123 (complete), XYZ9 (page 2 of 2)"; cut with "..." */
 } store_file_result;

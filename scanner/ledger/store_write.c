@@ -212,26 +212,40 @@ static int assign_return(omr_db *db, const page_reading *pr, const char *now, lo
     return rc;
 }
 
-/* Stores one read page: the page row, its marks and its text fields. */
-static int write_read_page(omr_db *db, const store_scan_file *file, long long file_id, const store_page *sp,
-                           long long return_id, long long duplicate_of, store_file_result *result,
-                           omr_error *err) {
+/* The page row of a page with a reading: 'read' with its code and return,
+ * or 'rejected' (reason kept) for a page known by its look whose code a
+ * person is to type: its template, page number and transform are kept, so
+ * the match knows the form it looks like and its marks count then. */
+static int write_page_row(omr_db *db, long long file_id, const store_page *sp, long long return_id,
+                          long long *page_id, omr_error *err) {
     const page_reading *pr = sp->reading;
-    const omr_template *t = pr->tmpl;
+    int read = sp->status == STORE_PAGE_READ;
+    assert(pr && (read || sp->status == STORE_PAGE_REJECTED));
+    assert(read == (return_id > 0));
     char transform[400];
     transform_json(&pr->transform, transform, sizeof transform);
     sql_stmt *st;
-    int rc = sql_prepare(db, &st, err,
-                     "INSERT INTO pages(file_id, file_page, status, template, code, page, return_id, transform) "
-                     "VALUES (?, ?, 'read', ?, ?, ?, ?, ?)", "iitti" "it", file_id, (long long)sp->file_page,
-                     t->id, pr->identity.code, (long long)pr->identity.page, return_id, transform);
+    int rc = read ? sql_prepare(db, &st, err,
+                                "INSERT INTO pages(file_id, file_page, status, template, code, page, return_id, "
+                                "transform) VALUES (?, ?, 'read', ?, ?, ?, ?, ?)", "iitti" "it", file_id,
+                                (long long)sp->file_page, pr->tmpl->id, pr->identity.code,
+                                (long long)pr->identity.page, return_id, transform)
+                  : sql_prepare(db, &st, err,
+                                "INSERT INTO pages(file_id, file_page, status, reason, template, page, transform) "
+                                "VALUES (?, ?, 'rejected', ?, ?, ?, ?)", "iitt" "it", file_id,
+                                (long long)sp->file_page, sp->reason, pr->tmpl->id, (long long)pr->identity.page,
+                                transform);
     if (rc == OMR_OK)
         rc = sql_run_prepared(db, st, err, "cannot write a page");
-    if (rc != OMR_OK)
-        return rc;
-    long long page_id = sql_last_id(db);
+    *page_id = rc == OMR_OK ? sql_last_id(db) : 0;
+    return rc;
+}
 
-    rc = sql_prepare(db, &st, err,
+/* The marks of a page's boxes (a read page's, or one waiting for its code). */
+static int write_marks(omr_db *db, const page_reading *pr, long long page_id, omr_error *err) {
+    const omr_template *t = pr->tmpl;
+    sql_stmt *st;
+    int rc = sql_prepare(db, &st, err,
                  "INSERT INTO marks(page_id, question, value, fill, extent, near_mm2, decision, confidence, "
                  "shift_mm, ink_near) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "");
     if (rc != OMR_OK)
@@ -252,7 +266,19 @@ static int write_read_page(omr_db *db, const store_scan_file *file, long long fi
         }
     }
     sql_finalize(st);
+    return rc;
+}
 
+/* Stores one read page: the page row, its marks and its text fields. */
+static int write_read_page(omr_db *db, const store_scan_file *file, long long file_id, const store_page *sp,
+                           long long return_id, long long duplicate_of, store_file_result *result,
+                           omr_error *err) {
+    const page_reading *pr = sp->reading;
+    const omr_template *t = pr->tmpl;
+    long long page_id;
+    int rc = write_page_row(db, file_id, sp, return_id, &page_id, err);
+    if (rc == OMR_OK)
+        rc = write_marks(db, pr, page_id, err);
     for (size_t i = 0; rc == OMR_OK && i < t->n_text_fields; i++) {
         const template_text_field *field = &t->text_fields[i];
         if (field->page != pr->identity.page)
@@ -334,11 +360,13 @@ static int write_file_body(omr_db *db, const omr_template *const *templates, siz
             result->pages_blank++;
         else
             result->pages_rejected++;
+        result->pages_waiting += sp->status == STORE_PAGE_REJECTED && sp->reading && sp->reviewable;
     }
     /* a file of blank pages (the backs of a duplex scan, saved apart) was read
      * and holds nothing: filed with the others, not with the rejects */
     int all_blank = !file->error && file->n_pages && result->pages_blank == file->n_pages;
-    int done = result->pages_read > 0 || all_blank;
+    /* pages waiting for their code to be typed will count: the file is done */
+    int done = result->pages_read > 0 || all_blank || result->pages_waiting > 0;
     snprintf(result->state, sizeof result->state, "%s", done ? "done" : "rejected");
     char error[1024] = "";
     if (file->error)
@@ -404,16 +432,46 @@ static int write_file_body(omr_db *db, const omr_template *const *templates, siz
             }
             continue;
         }
-        rc = sql_prepare(db, &st, err, "INSERT INTO pages(file_id, file_page, status, reason) VALUES (?, ?, ?, ?)",
-                     "iitt", file_id, (long long)sp->file_page,
-                     sp->status == STORE_PAGE_BLANK ? "blank" : "rejected", sp->reason);
-        if (rc == OMR_OK)
-            rc = sql_run_prepared(db, st, err, "cannot write a page");
-        if (rc == OMR_OK && sp->status == STORE_PAGE_REJECTED && sp->reviewable) {
+        long long page_id = 0;
+        if (sp->status == STORE_PAGE_REJECTED && sp->reading) {
+            rc = write_page_row(db, file_id, sp, 0, &page_id, err);
+            if (rc == OMR_OK)
+                rc = write_marks(db, sp->reading, page_id, err);
+        } else {
+            rc = sql_prepare(db, &st, err,
+                             "INSERT INTO pages(file_id, file_page, status, reason) VALUES (?, ?, ?, ?)", "iitt",
+                             file_id, (long long)sp->file_page,
+                             sp->status == STORE_PAGE_BLANK ? "blank" : "rejected", sp->reason);
+            if (rc == OMR_OK)
+                rc = sql_run_prepared(db, st, err, "cannot write a page");
+            page_id = sql_last_id(db);
+        }
+        /* a page for a person to match; a group's pages (store_page.group)
+         * one item, on its first page, naming them all */
+        if (rc == OMR_OK && sp->status == STORE_PAGE_REJECTED && sp->reviewable &&
+            (!sp->group || sp->group == sp->file_page)) {
+            char item[256] = "page", reason[1200];
+            snprintf(reason, sizeof reason, "%s", sp->reason ? sp->reason : "page not read");
+            if (sp->group) {
+                assert(sp->reading);
+                char looks[600] = "";
+                snprintf(item, sizeof item, "pages");
+                for (size_t j = i; j < file->n_pages; j++) {
+                    const store_page *m = &file->pages[j];
+                    if (m->group != sp->group || !m->reading)
+                        continue;
+                    append(item, sizeof item, " %d", m->file_page);
+                    append(looks, sizeof looks, "%sfile page %d looks like page %d", j > i ? ", " : "",
+                           m->file_page, m->reading->identity.page);
+                }
+                snprintf(reason, sizeof reason,
+                         "the QR codes of one form could not be read (%s of %s); type the login code printed "
+                         "under the QR code once for all of them", looks, sp->reading->tmpl->id);
+            }
             rc = sql_prepare(db, &st, err,
                          "INSERT INTO review_items(page_id, item, kind, reason, created_at) "
-                         "VALUES (?, 'page', 'unmatched_page', ?, ?)",
-                         "itt", sql_last_id(db), sp->reason ? sp->reason : "page not read", now);
+                         "VALUES (?, ?, 'unmatched_page', ?, ?)",
+                         "ittt", page_id, item, reason, now);
             if (rc == OMR_OK)
                 rc = sql_run_prepared(db, st, err, "cannot add a review item");
         }
@@ -457,13 +515,19 @@ static int write_file_body(omr_db *db, const omr_template *const *templates, siz
         snprintf(message, sizeof message, "%zu blank page%s, nothing to count", result->pages_blank,
                  result->pages_blank == 1 ? "" : "s");
     } else if (done) {
-        snprintf(message, sizeof message, "read %zu page%s: %s", result->pages_read,
-                 result->pages_read == 1 ? "" : "s", result->codes);
+        size_t unused = result->pages_rejected - result->pages_waiting;
+        message[0] = 0;
+        if (result->pages_read)
+            snprintf(message, sizeof message, "read %zu page%s: %s", result->pages_read,
+                     result->pages_read == 1 ? "" : "s", result->codes);
+        if (result->pages_waiting)
+            append(message, sizeof message, "%s%zu page%s known by their look wait in review for their code to "
+                   "be typed", *message ? "; " : "", result->pages_waiting, result->pages_waiting == 1 ? "" : "s");
         if (result->pages_blank)
             append(message, sizeof message, "; %zu blank", result->pages_blank);
-        if (result->pages_rejected)
-            append(message, sizeof message, "; %zu page%s not used (see rejects.csv)", result->pages_rejected,
-                   result->pages_rejected == 1 ? "" : "s");
+        if (unused)
+            append(message, sizeof message, "; %zu page%s not used (see rejects.csv)", unused,
+                   unused == 1 ? "" : "s");
     } else {
         snprintf(message, sizeof message, "rejected: %s", error);
     }

@@ -290,14 +290,10 @@ static int decide_duplicate(review_queue *q, const char *op, int64_t id, const q
                             outcome_names[c->kind], NULL, NULL, NULL, NULL, err);
 }
 
-/* Joins a hand-matched page to the return of (template, code) that lacks its
- * page number, or a new return; each question and text field of the page
- * becomes a review item to key in by hand. prev_value records what undo
- * needs as JSON. */
-/* Joins a hand-matched page to its code's return by the ledger's rule (the
- * oldest paper return of (template, code) that lacks its page number, or a
- * new one); each question and text field of the page becomes a review item
- * to key in by hand. */
+/* Joins a hand-matched page (and the other pages of its group) to its
+ * code's return by the ledger's rule (decisions_match): pages read by
+ * their look count their marks; pages without marks, and text fields, are
+ * keyed in by hand. */
 static int decide_match(review_queue *q, const char *op, int64_t id, const queue_item *r,
                         const review_choice *c, const char *now_s, omr_error *err) {
     if (c->kind == REVIEW_CHOICE_NOT_FORM)
@@ -326,25 +322,13 @@ static int decide_match(review_queue *q, const char *op, int64_t id, const queue
         rc = OMR_ERR_INVALID;
     else if (page < 1 || (size_t)page > t->n_pages)
         rc = omr_fail(err, OMR_ERR_INVALID, "%s has pages 1 to %zu, not %d", t->id, t->n_pages, page);
-    const char **questions = NULL, **fields = NULL;
-    size_t n_questions = 0, n_fields = 0;
-    if (rc == OMR_OK) {
-        questions = calloc(t->n_questions + 1, sizeof *questions);
-        fields = calloc(t->n_text_fields + 1, sizeof *fields);
-        if (!questions || !fields)
-            rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory");
-    }
-    for (size_t i = 0; rc == OMR_OK && i < t->n_questions; i++)
-        if (t->questions[i].page == page)
-            questions[n_questions++] = t->questions[i].id;
-    for (size_t i = 0; rc == OMR_OK && i < t->n_text_fields; i++)
-        if (t->text_fields[i].page == page)
-            fields[n_fields++] = t->text_fields[i].id;
+    else if (before.template_id && strcmp(before.template_id, t->id) != 0 && r->item &&
+             strncmp(r->item, "pages", 5) == 0)
+        rc = omr_fail(err, OMR_ERR_INVALID,
+                      "these pages look like %s; a group is matched to the questionnaire it looks like "
+                      "(set it aside with x if it is another)", before.template_id);
     if (rc == OMR_OK)
-        rc = decisions_match(q->db, id, r, &before, t->id, code, page, questions, n_questions, fields, n_fields, op,
-                             now_s, err);
-    free(questions);
-    free(fields);
+        rc = decisions_match(q->db, id, r, t, code, page, op, now_s, err);
     queue_page_clear(&before);
     return rc;
 }
@@ -384,11 +368,15 @@ int review_decide(review_queue *q, const char *op, int64_t id, const review_choi
 }
 
 /* Undoes a hand match: only while none of the items it created is decided. */
+static const omr_template *undo_template(void *user, const char *id) {
+    return review_queue_template(user, id, NULL);
+}
+
 int review_undo(review_queue *q, const char *op, time_t now, int64_t *item, omr_error *err) {
     char now_s[32], until_s[32];
     iso_time(now, now_s);
     iso_time(now + q->lease_seconds, until_s);
-    return decisions_undo(q->db, op, now_s, until_s, item, err);
+    return decisions_undo(q->db, op, now_s, until_s, undo_template, q, item, err);
 }
 
 /* ---- JSON for the page -------------------------------------------------- */

@@ -307,7 +307,10 @@ function showText(item) {
 
 function showMatch(item) {
   text('item-title', t('match.title'));
-  text('machine', item.page_reason ? t('match.said', item.page_reason) : '');
+  // a group (item "pages 1 3"): one form whose codes all failed; the item's
+  // reason names every page, and the code typed lands them all
+  const said = (item.item || '').startsWith('pages') ? item.reason : item.page_reason;
+  text('machine', said ? t('match.said', said) : '');
   const sel = $('match-template');
   sel.replaceChildren();
   for (const t of item.templates || []) {
