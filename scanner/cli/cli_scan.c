@@ -132,6 +132,11 @@ int cmd_scan(int argc, char **argv) {
             if (s.rejected)
                 fprintf(stderr, "omr scan: %zu input%s could not be used; see %s/rejects.csv\n",
                         s.rejected, s.rejected == 1 ? "" : "s", out);
+            if (s.pages_waiting)
+                fprintf(stderr, "omr scan: of them, %zu page%s known by %s look wait%s in review for the "
+                        "login code to be typed (omr review); the rest of their reading is kept\n",
+                        s.pages_waiting, s.pages_waiting == 1 ? "" : "s", s.pages_waiting == 1 ? "its" : "their",
+                        s.pages_waiting == 1 ? "s" : "");
             status = s.rejected ? EXIT_REJECTED : EXIT_DONE;
         }
     }

@@ -830,6 +830,7 @@ int scan_batch(const scan_options *o, char *const *inputs, size_t n_inputs, scan
         summary->pages_read += result.pages_read;
         summary->pages_blank += result.pages_blank;
         summary->pages_rejected += result.pages_rejected;
+        summary->pages_waiting += result.pages_waiting;
         summary->rejected += result.pages_rejected;
         if (strcmp(result.state, "rejected") == 0 && !result.pages_rejected && !result.pages_blank)
             summary->rejected++; /* the file as a whole */

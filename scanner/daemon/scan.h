@@ -31,6 +31,8 @@ typedef struct {
 typedef struct {
     size_t files, pages, pages_read, pages_rejected, pages_blank, forms;
     size_t rejected;        /* rejects.csv lines of this batch that are errors (not blank pages) */
+    size_t pages_waiting;   /* of pages_rejected: known by their look, waiting in review for a
+                               person to type their login code (omr review) */
     size_t forms_review, forms_incomplete, comments_read;
     size_t duplicates;      /* files whose content was already in the ledger (not counted) */
     double seconds_reading; /* decode..measure, without OCR */
