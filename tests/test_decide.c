@@ -736,3 +736,44 @@ Test(decide, a_barely_closed_circle_with_a_pens_ink_round_its_box_is_read) {
     decide_page_of(m, d, N);
     cr_assert_eq(d[21].state, BOX_UNSURE);
 }
+
+Test(decide, a_pale_dot_far_above_its_pages_empty_boxes_is_never_silently_blank) {
+    /* seed 9931 MDG4W9J9 q4b: a dotter's pencil dot at 200 dpi, no dark
+     * core, fill 0.023 (under blank_max) on a page whose empty boxes hold
+     * 0.000-0.0014: it was read blank, a wrong answer */
+    enum { N = 25 };
+    box_measure m[N];
+    box_decision d[N];
+    for (size_t i = 0; i < N; i++)
+        m[i] = (box_measure){.fill = 0.0014 * (double)(i % 2), .outline_found = 1};
+    const box_measure dot = {.fill = 0.17, .faint_fill = 0.19, .extent = 0.41, .darkness = 0.66, .core_mm2 = 1.44,
+                             .compact = 0.68, .ink_span = 0.7, .outline_found = 1};
+    m[0] = m[6] = m[18] = dot;
+    m[12] = (box_measure){.fill = 0.0233, .faint_fill = 0.0412, .darkness = 0.41, .compact = 0.23, .ink_span = 0.75,
+                          .outline_found = 1};
+    cr_assert_eq(decide_box(&cal, &m[12]).state, BOX_BLANK, "alone, under blank_max");
+    decide_page_of(m, d, N);
+    cr_assert_eq(d[12].state, BOX_UNSURE);
+    template_question q = question(QUESTION_SINGLE, 5);
+    question_answer a = decide(&q, &d[10]);
+    cr_assert_eq(a.status, ANSWER_REVIEW, "a person looks");
+    for (size_t i = 0; i < N; i++)
+        if (m[i].fill < 0.01)
+            cr_assert_eq(d[i].state, BOX_BLANK, "box %zu, an empty box of the page", i);
+    /* beside crosses (no dotting hand), the same ink is the page's print
+     * and residue, as on AMC's scans: blank */
+    for (size_t i = 0; i < N; i++)
+        if (m[i].core_mm2 > 1)
+            m[i] = (box_measure){.fill = 0.40, .extent = 1, .darkness = 0.8, .core_mm2 = 4, .outline_found = 1};
+    decide_page_of(m, d, N);
+    cr_assert_eq(d[12].state, BOX_BLANK, "a crossing hand's page");
+    for (size_t i = 0; i < N; i++)
+        if (m[i].core_mm2 > 1)
+            m[i] = dot;
+    /* on a page whose empty boxes all hold 0.02 (grey noise), it is one of them */
+    for (size_t i = 0; i < N; i++)
+        if (m[i].fill < 0.01)
+            m[i].fill = 0.02;
+    decide_page_of(m, d, N);
+    cr_assert_eq(d[12].state, BOX_BLANK);
+}

@@ -389,6 +389,9 @@ static int dotting_hand(int dots, int firm, int circles) { return dots >= 2 && d
  * forms in review needlessly over seeds 7333 and 8581). Specks smaller than
  * 0.45 mm never reach core_mm2 at all (reading/measure.h). */
 #define DOT_OF_HAND 0.16
+/* A box under blank_max holding this share of blank_max more ink than the
+ * page's median empty box holds is no empty box of this page */
+#define PALE_OVER_PAGE 0.5
 
 void decide_page(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
     assert(c && (n == 0 || (m && d)));
@@ -421,11 +424,13 @@ void decide_page(const calibration *c, const box_measure *m, box_decision *d, si
             blank_fill[n_blank++] = m[i].fill;
         }
     }
-    /* the paper's own level on this page: the 95th percentile of its blank boxes */
-    double paper = 0;
+    /* the paper's own level on this page: the 95th percentile of its blank
+     * boxes, and their median (what an empty box of this page holds) */
+    double paper = 0, empty = 0;
     if (n_blank) {
         qsort(blank_fill, n_blank, sizeof *blank_fill, cmp_double);
         paper = blank_fill[(n_blank * 95) / 100 < n_blank ? (n_blank * 95) / 100 : n_blank - 1];
+        empty = blank_fill[n_blank / 2];
     }
     double dot_median = 0, hand = 0;
     if (dots) {
@@ -457,6 +462,20 @@ void decide_page(const calibration *c, const box_measure *m, box_decision *d, si
                    d[i].state != BOX_BLANK && m[i].darkness < 0.45 * hand) {
             /* far paler than this hand's marks: a mark rubbed out (withdrawn
              * beside a firm mark, unclear alone; decide_question) */
+            d[i].state = BOX_UNSURE;
+            d[i].confidence = 0;
+            d[i].faint = 1;
+        } else if (dotter && d[i].state == BOX_BLANK && n_blank >= 4 &&
+                   m[i].fill >= empty + PALE_OVER_PAGE * c->blank_max) {
+            /* a hand that dots, and a box under blank_max but far above
+             * what this page's empty boxes hold: a pale pencil dot with no
+             * dark core (seed 9931 MDG4W9J9 q4b, a dotter's pencil dot at
+             * 200 dpi: fill 0.023 on a page whose empty boxes hold
+             * 0.000-0.001, read blank, a wrong answer). Never silently
+             * blank: a person looks, and beside a firm mark it is a trace
+             * withdrawn (decide_question). Only for a dotting hand: on
+             * AMC's real scans, outlines and print residue put as much in
+             * boxes of crossing hands (scan mode: 154 more boxes in review) */
             d[i].state = BOX_UNSURE;
             d[i].confidence = 0;
             d[i].faint = 1;
