@@ -585,3 +585,195 @@ Test(decide, grey_paper_is_not_a_page_of_pale_traces_a_real_trace_still_is) {
     cr_assert(d[11].faint);
     cr_assert_eq(d[11].state, BOX_UNSURE, "a pale cross beside a firm mark: a person looks");
 }
+
+Test(decide, a_dotters_smallest_dot_is_read_beside_its_largest_a_smaller_speck_is_not) {
+    /* one hand's dots run from 0.6 to 1.5 mm across (issue 9): a page of a
+     * dotter whose dots are mostly 1.4-1.5 mm (core 1.5-1.7 mm^2) and one
+     * 0.6 mm dot (core 0.27, as measured on seed 7333's MWC3RYR4 q3b) */
+    enum { N = 35 };
+    box_measure m[N];
+    box_decision d[N];
+    for (size_t i = 0; i < N; i++)
+        m[i] = (box_measure){.fill = 0.002, .outline_found = 1};
+    const double cores[] = {1.28, 1.60, 1.63, 1.73, 1.47, 1.50};
+    for (size_t k = 0; k < 6; k++)
+        m[5 * k + 1] = (box_measure){.fill = 0.15, .extent = 0.4, .core_mm2 = cores[k], .darkness = 0.9,
+                                     .compact = 0.98, .ink_span = 0.42, .outline_found = 1};
+    m[33] = (box_measure){.fill = 0.033, .extent = 0.18, .core_mm2 = 0.27, .darkness = 0.68, .compact = 0.97,
+                          .ink_span = 0.22, .outline_found = 1};
+    decide_page_of(m, d, N);
+    cr_assert(d[33].dot, "a 0.6 mm dot is a dot");
+    cr_assert(d[33].dot_clear, "the hand's smallest dot stands clear of the blanks");
+    cr_assert_eq(d[33].state, BOX_MARKED, "a dotter's 0.6 mm dot beside its 1.5 mm dots is its answer");
+    template_question q = question(QUESTION_SINGLE, 5);
+    question_answer a = decide(&q, &d[30]);
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    cr_assert_eq(a.chosen, 3);
+    /* a blob under (0.6/1.5)^2 of the hand's median dot is a speck beside it */
+    m[33].core_mm2 = 0.2;
+    decide_page_of(m, d, N);
+    cr_assert(d[33].dot);
+    cr_assert_not(d[33].dot_clear, "core 0.2 beside a median of 1.5: a speck, not the hand's dot");
+    cr_assert_neq(d[33].state, BOX_MARKED);
+}
+
+Test(decide, a_rubbed_out_mark_with_a_dark_remnant_is_withdrawn_not_a_dot) {
+    /* seed 8581, EU5FYYGY q2e: a pencil cross in box 3, and in box 4 a
+     * cross rubbed out: a pale trace over 0.62 of the box around a small
+     * dark remnant (fill 0.10, core 0.24 mm^2). The remnant is no dot: the
+     * pale trace around it spans the box, as a dot's never does */
+    enum { N = 10 };
+    box_measure m[N];
+    box_decision d[N];
+    for (size_t i = 0; i < N; i++)
+        m[i] = (box_measure){.fill = 0.0, .faint_fill = 0.015, .outline_found = 1};
+    m[2] = (box_measure){.fill = 0.39, .faint_fill = 0.46, .extent = 1, .darkness = 0.30, .core_mm2 = 4.4,
+                         .compact = 0.43, .ink_span = 1.16, .outline_found = 1};
+    m[3] = (box_measure){.fill = 0.10, .faint_fill = 0.62, .extent = 0.25, .darkness = 0.21, .core_mm2 = 0.24,
+                         .compact = 0.04, .ink_span = 1.5, .outline_found = 1};
+    /* a pencil dot of the same hand elsewhere: its pale rim adds little */
+    m[8] = (box_measure){.fill = 0.031, .faint_fill = 0.054, .extent = 0.14, .darkness = 0.53, .core_mm2 = 0.22,
+                         .compact = 0.96, .ink_span = 0.2, .outline_found = 1};
+    decide_page_of(m, d, N);
+    cr_assert(d[3].faint, "a pale trace over the box: a mark rubbed out");
+    cr_assert_not(d[3].dot, "its remnant is no dot");
+    cr_assert(d[8].dot, "a pencil dot is still a dot");
+    template_question q = question(QUESTION_SINGLE, 5);
+    question_answer a = decide(&q, d);
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    cr_assert_eq(a.chosen, 2);
+    cr_assert(a.taken_back);
+    /* alone (no firm mark beside it), a rubbed-out mark is never an answer */
+    m[2] = m[0];
+    decide_page_of(m, d, N);
+    a = decide(&q, d);
+    cr_assert_eq(a.status, ANSWER_REVIEW);
+}
+
+/* Two single-choice questions of five 5 mm boxes, rows 14 mm apart, as
+ * ekb-2024 prints them (q2a above q2b, boxes 17 mm apart). */
+static omr_template *two_rows(void) {
+    static template_box boxes[2][5];
+    static char values[5][4];
+    static template_question qs[2];
+    static omr_template t;
+    for (size_t r = 0; r < 2; r++) {
+        for (size_t b = 0; b < 5; b++) {
+            snprintf(values[b], sizeof values[b], "%zu", 5 - b);
+            boxes[r][b] = (template_box){.value = values[b], .rect = {115.5 + 17.0 * (double)b, 121.0 + 14.0 * (double)r, 5, 5}};
+        }
+        qs[r] = (template_question){.id = r ? "q2b" : "q2a", .type = QUESTION_SINGLE, .boxes = boxes[r], .n_boxes = 5, .page = 1};
+    }
+    t = (omr_template){.id = "rows", .n_pages = 1, .questions = qs, .n_questions = 2};
+    return &t;
+}
+
+Test(decide, a_circle_reaching_the_next_questions_box_is_no_ink_beside_that_box) {
+    /* seed 7333 TXBCKRMD: a circle round q2a's fourth box reaches down to
+     * q2b's fourth box, 2.1 mm^2 of its ink inside that box's near zone;
+     * q2b is blank and went to review as "ink beside a box" */
+    omr_template *t = two_rows();
+    box_measure m[10];
+    box_decision d[10];
+    for (size_t i = 0; i < 10; i++)
+        m[i] = (box_measure){.fill = 0.0, .ring = 0.02, .ring_gap = 0.98, .outline_found = 1};
+    m[3] = (box_measure){.fill = 0.0, .near_mm2 = 14.1, .ring = 0.85, .ring_gap = 0.06, .outline_found = 1};
+    m[8].near_mm2 = 2.1, m[8].ring = 0.23, m[8].ring_gap = 0.52;
+    decide_page_of(m, d, 10);
+    cr_assert(d[3].circled && d[3].state == BOX_MARKED);
+    cr_assert(d[8].ink_near && d[8].state == BOX_BLANK);
+    decide_circle_spill(t, 1, m, d, 10);
+    cr_assert_not(d[8].ink_near, "the circle above put that ink there");
+    question_answer a = decide(&t->questions[1], &d[5]);
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    cr_assert_eq(a.chosen, -1, "q2b is blank");
+    a = decide(&t->questions[0], d);
+    cr_assert_eq(a.chosen, 3);
+
+    /* as much ink as a circle round the box itself leaves: a person looks */
+    m[8].near_mm2 = 4.5;
+    decide_page_of(m, d, 10);
+    decide_circle_spill(t, 1, m, d, 10);
+    cr_assert(d[8].ink_near);
+    /* ink beside a box no circle reaches (two columns away): a person looks */
+    m[8].near_mm2 = 0, m[6].near_mm2 = 2.1;
+    decide_page_of(m, d, 10);
+    decide_circle_spill(t, 1, m, d, 10);
+    cr_assert(d[6].ink_near, "q2b's second box is 34 mm from the circled box");
+    cr_assert_eq(decide(&t->questions[1], &d[5]).status, ANSWER_REVIEW);
+}
+
+Test(decide, a_barely_closed_circle_with_a_pens_ink_round_its_box_is_read) {
+    /* seed 8581 YG9848M8 q5: a black circle closing 58% of the directions
+     * (gap 0.21), 9.0 mm^2 of ink round its box, on a page of crosses whose
+     * empty boxes carry about 0.1 mm^2 */
+    enum { N = 30 };
+    box_measure m[N];
+    box_decision d[N];
+    for (size_t i = 0; i < N; i++)
+        m[i] = (box_measure){.fill = 0.0, .near_mm2 = 0.05 + 0.01 * (double)(i % 5), .ring = 0.04,
+                             .ring_gap = 0.9, .outline_found = 1};
+    m[2] = m[9] = m[14] = (box_measure){.fill = 0.40, .extent = 1, .darkness = 0.8, .core_mm2 = 4, .outline_found = 1};
+    m[21].ring = 0.583, m[21].ring_gap = 0.21, m[21].near_mm2 = 8.95;
+    decide_page_of(m, d, N);
+    cr_assert_eq(d[21].state, BOX_MARKED);
+    cr_assert(d[21].circled);
+    template_question q = question(QUESTION_SINGLE, 5);
+    question_answer a = decide(&q, &d[20]);
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    cr_assert_eq(a.chosen, 1);
+    /* the same rays with little ink round the box (a neighbour's spill, a
+     * word beside it): not a pen's circle, a person looks */
+    m[21].near_mm2 = 2.5;
+    decide_page_of(m, d, N);
+    cr_assert_eq(d[21].state, BOX_UNSURE);
+    /* on a page whose empty boxes all carry ink near them (noise), 9 mm^2
+     * does not stand apart */
+    for (size_t i = 0; i < N; i++)
+        if (i != 21 && m[i].fill == 0)
+            m[i].near_mm2 = 3.0;
+    m[21].near_mm2 = 8.95;
+    decide_page_of(m, d, N);
+    cr_assert_eq(d[21].state, BOX_UNSURE);
+}
+
+Test(decide, a_pale_dot_far_above_its_pages_empty_boxes_is_never_silently_blank) {
+    /* seed 9931 MDG4W9J9 q4b: a dotter's pencil dot at 200 dpi, no dark
+     * core, fill 0.023 (under blank_max) on a page whose empty boxes hold
+     * 0.000-0.0014: it was read blank, a wrong answer */
+    enum { N = 25 };
+    box_measure m[N];
+    box_decision d[N];
+    for (size_t i = 0; i < N; i++)
+        m[i] = (box_measure){.fill = 0.0014 * (double)(i % 2), .outline_found = 1};
+    const box_measure dot = {.fill = 0.17, .faint_fill = 0.19, .extent = 0.41, .darkness = 0.66, .core_mm2 = 1.44,
+                             .compact = 0.68, .ink_span = 0.7, .outline_found = 1};
+    m[0] = m[6] = m[18] = dot;
+    m[12] = (box_measure){.fill = 0.0233, .faint_fill = 0.0412, .darkness = 0.41, .compact = 0.23, .ink_span = 0.75,
+                          .outline_found = 1};
+    cr_assert_eq(decide_box(&cal, &m[12]).state, BOX_BLANK, "alone, under blank_max");
+    decide_page_of(m, d, N);
+    cr_assert_eq(d[12].state, BOX_UNSURE);
+    template_question q = question(QUESTION_SINGLE, 5);
+    question_answer a = decide(&q, &d[10]);
+    cr_assert_eq(a.status, ANSWER_REVIEW, "a person looks");
+    for (size_t i = 0; i < N; i++)
+        if (m[i].fill < 0.01)
+            cr_assert_eq(d[i].state, BOX_BLANK, "box %zu, an empty box of the page", i);
+    /* beside crosses (no dotting hand), the same ink is the page's print
+     * and residue, as on AMC's scans: blank */
+    for (size_t i = 0; i < N; i++)
+        if (m[i].core_mm2 > 1)
+            m[i] = (box_measure){.fill = 0.40, .extent = 1, .darkness = 0.8, .core_mm2 = 4, .outline_found = 1};
+    decide_page_of(m, d, N);
+    cr_assert_eq(d[12].state, BOX_BLANK, "a crossing hand's page");
+    for (size_t i = 0; i < N; i++)
+        if (m[i].core_mm2 > 1)
+            m[i] = dot;
+    /* on a page whose empty boxes all hold 0.02 (grey noise), it is one of them */
+    for (size_t i = 0; i < N; i++)
+        if (m[i].fill < 0.01)
+            m[i].fill = 0.02;
+    decide_page_of(m, d, N);
+    cr_assert_eq(d[12].state, BOX_BLANK);
+}

@@ -6,7 +6,8 @@
  * of a page is used; a second copy is flagged, and questions it reads
  * differently go to review. The hand is judged over the whole form (a
  * dotter's dots are read on every page: decide_form_dots, which counts the
- * hand by question), then each question
+ * hand by question), ink beside a box that a circle in the next question
+ * reaches is given to that circle (decide_circle_spill), then each question
  * is decided from its page's box decisions (decide.c); routing and review
  * lists are built in template order.
  */
@@ -150,6 +151,10 @@ static void decide_form(form_record *f, page_reading **duplicates, size_t n_dupl
         }
     }
     free(hand);
+    /* ink beside a box that a circle in the next question reaches is that circle's */
+    for (size_t p = 0; p < t->n_pages; p++)
+        if (f->pages[p])
+            decide_circle_spill(t, (int)p + 1, f->pages[p]->measures, f->pages[p]->decisions, f->pages[p]->n_boxes);
 
     for (size_t i = 0; i < t->n_questions; i++) {
         const template_question *q = &t->questions[i];

@@ -80,6 +80,12 @@ void decide_page(const calibration *cal, const box_measure *measures, box_decisi
  * page 2 and five on page 1 is read on both pages. */
 int decide_form_dots(const omr_template *t, box_decision *const *pages, size_t n_pages);
 void decide_read_dots(box_decision *decisions, size_t n);
+/* Ink beside a blank box of page `page` (m, d: its n boxes in template
+ * order) that a circle drawn round a box of another question reaches
+ * (within the rays' reach, 2.6 box sides), and that is less than any circle
+ * round the blank box itself would leave: the circle's ink, not a mark
+ * beside the box (its ink_near is cleared). */
+void decide_circle_spill(const omr_template *t, int page, const box_measure *m, box_decision *d, size_t n);
 const char *decide_box_state_name(box_state state);
 
 typedef enum {
