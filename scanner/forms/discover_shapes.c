@@ -462,6 +462,55 @@ static int mark_like(const cvw_shape *c, double s) {
     return 0;
 }
 
+/* The centre of gravity (mm) of the largest 8-connected piece of ink in
+ * `area` (mm); 0 when there is none. */
+static int largest_ink_centre(const omr_image *img, int threshold, omr_rect area, double s, omr_point *out) {
+    int x0 = (int)(area.x * s), y0 = (int)(area.y * s);
+    int x1 = (int)ceil((area.x + area.w) * s), y1 = (int)ceil((area.y + area.h) * s);
+    x0 = x0 < 0 ? 0 : x0;
+    y0 = y0 < 0 ? 0 : y0;
+    x1 = x1 > img->width ? img->width : x1;
+    y1 = y1 > img->height ? img->height : y1;
+    if (x1 <= x0 || y1 <= y0)
+        return 0;
+    int bw = x1 - x0, bh = y1 - y0;
+    uint8_t *seen = calloc((size_t)bw * bh, 1);
+    int *stack = malloc((size_t)bw * bh * sizeof *stack);
+    double best = 0;
+    int found = 0;
+    for (int i = 0; seen && stack && i < bw * bh; i++) {
+        if (seen[i] || omr_image_at(img, x0 + i % bw, y0 + i / bw) >= threshold)
+            continue;
+        double sx = 0, sy = 0, m = 0;
+        int top = 0;
+        stack[top++] = i;
+        seen[i] = 1;
+        while (top) {
+            int j = stack[--top], x = j % bw, y = j / bw;
+            sx += x0 + x + 0.5;
+            sy += y0 + y + 0.5;
+            m++;
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++) {
+                    int u = x + dx, v = y + dy;
+                    if (u < 0 || v < 0 || u >= bw || v >= bh || seen[v * bw + u] ||
+                        omr_image_at(img, x0 + u, y0 + v) >= threshold)
+                        continue;
+                    seen[v * bw + u] = 1;
+                    stack[top++] = v * bw + u; /* each pixel pushed once: the stack holds bw * bh */
+                }
+        }
+        if (m > best) {
+            best = m;
+            *out = (omr_point){sx / m / s, sy / m / s};
+            found = 1;
+        }
+    }
+    free(stack);
+    free(seen);
+    return found;
+}
+
 void discover_find_marks(const omr_image *img, int threshold, const cvw_shape *shapes, int n, double s, double pw,
                          double ph, discover_page *pg, omr_rect areas[4]) {
     double best[4] = {45, 45, 45, 45};
@@ -487,20 +536,13 @@ void discover_find_marks(const omr_image *img, int threshold, const cvw_shape *s
         if (!pg->has_mark[k])
             continue;
         pg->mark_size = fmax(pg->mark_size, fmax(areas[k].w, areas[k].h));
-        /* the centre of gravity of the ink in the mark's box, as registration
-         * measures it on a scan (the shape list's is an estimate) */
-        double sx = 0, sy = 0, m = 0;
-        int x0 = (int)(areas[k].x * s), y0 = (int)(areas[k].y * s);
-        int x1 = (int)ceil((areas[k].x + areas[k].w) * s), y1 = (int)ceil((areas[k].y + areas[k].h) * s);
-        for (int y = y0 < 0 ? 0 : y0; y < y1 && y < img->height; y++)
-            for (int x = x0 < 0 ? 0 : x0; x < x1 && x < img->width; x++)
-                if (omr_image_at(img, x, y) < threshold) {
-                    sx += x + 0.5;
-                    sy += y + 0.5;
-                    m++;
-                }
-        if (m > 0)
-            pg->marks[k] = (omr_point){sx / m / s, sy / m / s};
+        /* the centre of gravity of the mark's ink in its box, as registration
+         * measures it on a scan (the shape list's is an estimate): of the
+         * largest piece of ink there, as an L-bar's box also holds what is
+         * printed in the crook of the L (a page barcode, a word) */
+        omr_point c;
+        if (largest_ink_centre(img, threshold, areas[k], s, &c))
+            pg->marks[k] = c;
     }
     /* a long bar may be longer than a template's marks may be (25 mm): the
      * size is what registration looks for, and 25 mm finds it still */
