@@ -634,7 +634,7 @@ Test(discover, dotted_one_pixel_outlines_of_a_200dpi_1bit_scan) {
     cairo_set_font_size(cr, 3.0);
     cairo_set_line_width(cr, 0.13);
     for (int q = 0; q < 8; q++) {
-        char t[8];
+        char t[16];
         snprintf(t, sizeof t, "Q%d", q + 1);
         cairo_move_to(cr, 20, 44 + 9 * q);
         cairo_show_text(cr, t);
