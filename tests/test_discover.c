@@ -619,3 +619,69 @@ Test(discover, long_bar_marks_on_a_skewed_scan) {
     free(blank);
     rm_rf(dir);
 }
+
+/* A 200-dpi 1-bit scan of an exam blank whose outlines are about one pixel
+ * thin: a light threshold breaks them into dots (half the pixels of the
+ * page whitened in 2 x 2 specks), so no outline closes any paper. A 9 × 5
+ * grid of 5 mm boxes on rules and 8 × 4 ovals are still found, where a
+ * form repeats them, at their own place and size, and the rules' crossings
+ * and the labels are not taken as boxes. */
+Test(discover, dotted_one_pixel_outlines_of_a_200dpi_1bit_scan) {
+    char *dir = test_tempdir();
+    cairo_surface_t *surface;
+    cairo_t *cr = page_start(&surface);
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, 3.0);
+    cairo_set_line_width(cr, 0.13);
+    for (int q = 0; q < 8; q++) {
+        char t[16];
+        snprintf(t, sizeof t, "Q%d", q + 1);
+        cairo_move_to(cr, 20, 44 + 9 * q);
+        cairo_show_text(cr, t);
+        for (int o = 0; o < 4; o++) {
+            cairo_save(cr);
+            cairo_translate(cr, 45 + 15 * o, 43 + 9 * q);
+            cairo_scale(cr, 2.85, 1.95);
+            cairo_arc(cr, 0, 0, 1, 0, 2 * M_PI);
+            cairo_restore(cr);
+            cairo_stroke(cr);
+        }
+    }
+    for (int row = 0; row < 9; row++) {
+        cairo_set_line_width(cr, 0.35); /* the row's rule, through the boxes' middles */
+        cairo_move_to(cr, 70, 132.5 + 10 * row);
+        cairo_line_to(cr, 190, 132.5 + 10 * row);
+        cairo_stroke(cr);
+        cairo_set_line_width(cr, 0.13);
+        for (int c = 0; c < 5; c++) {
+            cairo_set_source_rgb(cr, 1, 1, 1);
+            cairo_rectangle(cr, 100 + 20 * c, 130 + 10 * row, 5, 5);
+            cairo_fill_preserve(cr);
+            cairo_set_source_rgb(cr, 0, 0, 0);
+            cairo_stroke(cr);
+        }
+    }
+    char *blank = page_finish(cr, surface, dir, "dotted.png", 1, 1000000);
+    discover_result r;
+    omr_error err = {0};
+    cr_assert_eq(discover_blank(blank, &r, &err), OMR_OK, "%s", err.message);
+    const discover_page *pg = &r.pages[0];
+    int squares = 0, ovals = 0;
+    for (int row = 0; row < 9; row++)
+        for (int c = 0; c < 5; c++)
+            squares += found_at(pg, 100 + 20 * c - 0.07, 130 + 10 * row - 0.07, 5.13, 0);
+    for (int q = 0; q < 8; q++)
+        for (int o = 0; o < 4; o++)
+            for (size_t i = 0; i < pg->n_boxes; i++) {
+                omr_rect b = pg->boxes[i].rect;
+                ovals += fabs(b.x + b.w / 2 - (45 + 15 * o)) < 0.4 && fabs(b.y + b.h / 2 - (43 + 9 * q)) < 0.4 &&
+                         fabs(b.w - 5.83) < 0.6 && fabs(b.h - 4.03) < 0.6;
+            }
+    cr_assert_geq(squares, 44, "the grid's 45 boxes with dotted outlines: %d found", squares);
+    cr_assert_geq(ovals, 30, "the 32 ovals with dotted outlines: %d found", ovals);
+    cr_assert_leq(pg->n_boxes, (size_t)(squares + ovals + 2), "at most 2 spurious: %zu boxes, %d right",
+                  pg->n_boxes, squares + ovals);
+    discover_result_free(&r);
+    free(blank);
+    rm_rf(dir);
+}

@@ -26,10 +26,19 @@
  * leaves the print inside apart from it. A box with print round another box
  * is a cell round a bubble: the bubble is the box.
  *
+ * An outline about one pixel thick on a light 1-bit scan (200 dpi) breaks
+ * into dots that no closing joins. Two more passes (the ink thickened by
+ * 0.6 mm; the ink closed by 0.35 mm, for print inside) give rough guesses
+ * that are kept only as examples: discover_lattice.c then looks for boxes
+ * of the examples' sizes everywhere on the page by the ink along their
+ * outline, and only what it finds (examples included) becomes a box.
+ *
  * Corner marks are the ink components near each corner that look like one:
  * a solid square or disc, a ring (a thick outline), an L-bar or a long bar.
  */
 #include "forms/discover_shapes.h"
+
+#include "forms/discover_lattice.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -45,6 +54,8 @@ typedef struct {
     int squareish; /* aspect 0.8..1.25 */
     int comb;
     int print_inside; /* a digit or letter printed in it */
+    int seed_only;    /* found on heavily thickened ink: an example for discover_lattice only */
+    double stroke;    /* mm, the outline's width */
 } candidate;
 
 /* Ink run length from (x, y) outward in (dx, dy), after skipping at most
@@ -168,8 +179,8 @@ static int on_mark(const discover_page *pg, const omr_rect areas[4], omr_rect r)
  * something printed inside them (a digit or letter in each box: its holes)
  * are taken, the print small and near the middle. */
 static void paper_boxes(const omr_image *paper, const uint8_t *ink, const cvw_shape *shapes, int n, int r,
-                        double s, int print_inside, const omr_rect areas[4], const discover_page *pg,
-                        candidate *c, size_t *nc) {
+                        double s, int print_inside, int seed_only, const omr_rect areas[4],
+                        const discover_page *pg, candidate *c, size_t *nc) {
     int w = paper->width, h = paper->height;
     for (int i = 0; i < n; i++) {
         const cvw_shape *p = &shapes[i];
@@ -204,12 +215,12 @@ static void paper_boxes(const omr_image *paper, const uint8_t *ink, const cvw_sh
             oh > 20)
             continue;
         candidate k = {{x0 / s - stroke, y0 / s - stroke, ow, oh}, round, ow / oh > 0.8 && ow / oh < 1.25, 0,
-                       print_inside};
+                       print_inside, seed_only, stroke};
         if (on_mark(pg, areas, k.r))
             continue;
         if (print_inside && edges_run_on(ink, w, h, k.r, stroke, s)) /* a table's cell with its heading */
             continue;
-        if (print_inside) { /* found by the first pass already (print well inside) */
+        if (print_inside || seed_only) { /* found by an earlier pass already */
             int seen = 0;
             for (size_t j = 0; j < *nc && !seen; j++)
                 seen = fabs(c[j].r.x - k.r.x) < 0.5 * k.r.w && fabs(c[j].r.y - k.r.y) < 0.5 * k.r.h;
@@ -218,6 +229,48 @@ static void paper_boxes(const omr_image *paper, const uint8_t *ink, const cvw_sh
         }
         c[(*nc)++] = k;
     }
+}
+
+/* Boxes like those found (discover_lattice.h) appended to *c; the
+ * heavily-thickened pass's guesses dropped (kept only when found again). */
+static int add_lattice(const uint8_t *ink, int w, int h, double s, const omr_rect areas[4], const discover_page *pg,
+                       candidate **c, size_t *nc, omr_error *err) {
+    size_t max = 4096;
+    lattice_box *seeds = malloc((*nc + 1) * sizeof *seeds), *found = malloc(max * sizeof *found);
+    if (!seeds || !found) {
+        free(seeds);
+        free(found);
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+    }
+    for (size_t i = 0; i < *nc; i++) {
+        const candidate *k = &(*c)[i];
+        seeds[i] = (lattice_box){k->r.x * s, k->r.y * s, k->r.w * s, k->r.h * s, k->stroke * s, k->round,
+                                 k->print_inside, k->seed_only};
+    }
+    int n = discover_lattice(ink, w, h, s, seeds, *nc, found, max);
+    candidate *grown = n > 0 ? realloc(*c, (*nc + (size_t)n) * sizeof **c) : *c;
+    if (n < 0 || !grown) {
+        free(seeds);
+        free(found);
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+    }
+    *c = grown;
+    size_t kept = 0;
+    for (size_t i = 0; i < *nc; i++)
+        if (!(*c)[i].seed_only)
+            (*c)[kept++] = (*c)[i];
+    for (int i = 0; i < n; i++) {
+        const lattice_box *f = &found[i];
+        candidate k = {{f->x / s, f->y / s, f->w / s, f->h / s}, f->round, f->w / f->h > 0.8 && f->w / f->h < 1.25,
+                       0, f->print_inside, 0, f->stroke / s};
+        /* as paper_boxes: a table's cell with its heading is no box */
+        if (!on_mark(pg, areas, k.r) && !(k.print_inside && edges_run_on(ink, w, h, k.r, k.stroke, s)))
+            (*c)[kept++] = k;
+    }
+    *nc = kept;
+    free(seeds);
+    free(found);
+    return OMR_OK;
 }
 
 /* dst = the pixels equal to `on` in src thickened by r px (a square), as
@@ -285,19 +338,22 @@ int discover_find_boxes(const omr_image *img, int threshold, double s, const omr
     /* first the ink thickened by ~0.2 mm, closing gaps in broken outlines;
      * then the ink as it is, for boxes with print inside (thickened, a digit
      * in a box would touch the outline); then the ink closed by ~0.2 mm, for
-     * boxes with print inside and a broken 1-bit outline */
+     * boxes with print inside and a broken 1-bit outline; then examples
+     * only (seed_only) for discover_lattice: the ink thickened by 0.6 mm,
+     * and closed by 0.35 mm for boxes with print inside */
     int r = (int)lround(0.2 * s);
     if (r < 1)
         r = 1;
-    for (int pass = 0; pass < 3; pass++) {
-        int rp = pass ? 0 : r;
-        if (pass == 2) {
+    int rbig = (int)lround(0.6 * s);
+    for (int pass = 0; pass < 5; pass++) {
+        int rp = pass == 0 ? r : pass == 3 ? rbig : 0;
+        if (pass == 2 || pass == 4) {
             uint8_t *closed = malloc(npx);
             if (!closed) {
                 rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory");
                 goto done;
             }
-            close_ink(ink, tmp, closed, w, h, r);
+            close_ink(ink, tmp, closed, w, h, pass == 2 ? r : (int)lround(0.35 * s));
             paper_image(closed, tmp, work, w, h, 0, paper);
             free(closed);
         } else {
@@ -317,8 +373,12 @@ int discover_find_boxes(const omr_image *img, int threshold, double s, const omr
         }
         c = grown;
         cap += (size_t)n + 1;
-        paper_boxes(paper, ink, shapes, n, rp, s, pass > 0, areas, pg, c, &nc);
+        paper_boxes(paper, ink, shapes, n, rp, s, pass == 1 || pass == 2 || pass == 4, pass >= 3, areas, pg, c, &nc);
     }
+    /* more boxes like those found: outlines too broken to close any paper */
+    rc = add_lattice(ink, w, h, s, areas, pg, &c, &nc, err);
+    if (rc)
+        goto done;
     /* a "box with print inside" round another box is a table cell round a
      * bubble: the bubble is the box */
     size_t kept = 0;
@@ -402,6 +462,55 @@ static int mark_like(const cvw_shape *c, double s) {
     return 0;
 }
 
+/* The centre of gravity (mm) of the largest 8-connected piece of ink in
+ * `area` (mm); 0 when there is none. */
+static int largest_ink_centre(const omr_image *img, int threshold, omr_rect area, double s, omr_point *out) {
+    int x0 = (int)(area.x * s), y0 = (int)(area.y * s);
+    int x1 = (int)ceil((area.x + area.w) * s), y1 = (int)ceil((area.y + area.h) * s);
+    x0 = x0 < 0 ? 0 : x0;
+    y0 = y0 < 0 ? 0 : y0;
+    x1 = x1 > img->width ? img->width : x1;
+    y1 = y1 > img->height ? img->height : y1;
+    if (x1 <= x0 || y1 <= y0)
+        return 0;
+    int bw = x1 - x0, bh = y1 - y0;
+    uint8_t *seen = calloc((size_t)bw * bh, 1);
+    int *stack = malloc((size_t)bw * bh * sizeof *stack);
+    double best = 0;
+    int found = 0;
+    for (int i = 0; seen && stack && i < bw * bh; i++) {
+        if (seen[i] || omr_image_at(img, x0 + i % bw, y0 + i / bw) >= threshold)
+            continue;
+        double sx = 0, sy = 0, m = 0;
+        int top = 0;
+        stack[top++] = i;
+        seen[i] = 1;
+        while (top) {
+            int j = stack[--top], x = j % bw, y = j / bw;
+            sx += x0 + x + 0.5;
+            sy += y0 + y + 0.5;
+            m++;
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++) {
+                    int u = x + dx, v = y + dy;
+                    if (u < 0 || v < 0 || u >= bw || v >= bh || seen[v * bw + u] ||
+                        omr_image_at(img, x0 + u, y0 + v) >= threshold)
+                        continue;
+                    seen[v * bw + u] = 1;
+                    stack[top++] = v * bw + u; /* each pixel pushed once: the stack holds bw * bh */
+                }
+        }
+        if (m > best) {
+            best = m;
+            *out = (omr_point){sx / m / s, sy / m / s};
+            found = 1;
+        }
+    }
+    free(stack);
+    free(seen);
+    return found;
+}
+
 void discover_find_marks(const omr_image *img, int threshold, const cvw_shape *shapes, int n, double s, double pw,
                          double ph, discover_page *pg, omr_rect areas[4]) {
     double best[4] = {45, 45, 45, 45};
@@ -427,20 +536,13 @@ void discover_find_marks(const omr_image *img, int threshold, const cvw_shape *s
         if (!pg->has_mark[k])
             continue;
         pg->mark_size = fmax(pg->mark_size, fmax(areas[k].w, areas[k].h));
-        /* the centre of gravity of the ink in the mark's box, as registration
-         * measures it on a scan (the shape list's is an estimate) */
-        double sx = 0, sy = 0, m = 0;
-        int x0 = (int)(areas[k].x * s), y0 = (int)(areas[k].y * s);
-        int x1 = (int)ceil((areas[k].x + areas[k].w) * s), y1 = (int)ceil((areas[k].y + areas[k].h) * s);
-        for (int y = y0 < 0 ? 0 : y0; y < y1 && y < img->height; y++)
-            for (int x = x0 < 0 ? 0 : x0; x < x1 && x < img->width; x++)
-                if (omr_image_at(img, x, y) < threshold) {
-                    sx += x + 0.5;
-                    sy += y + 0.5;
-                    m++;
-                }
-        if (m > 0)
-            pg->marks[k] = (omr_point){sx / m / s, sy / m / s};
+        /* the centre of gravity of the mark's ink in its box, as registration
+         * measures it on a scan (the shape list's is an estimate): of the
+         * largest piece of ink there, as an L-bar's box also holds what is
+         * printed in the crook of the L (a page barcode, a word) */
+        omr_point c;
+        if (largest_ink_centre(img, threshold, areas[k], s, &c))
+            pg->marks[k] = c;
     }
     /* a long bar may be longer than a template's marks may be (25 mm): the
      * size is what registration looks for, and 25 mm finds it still */
