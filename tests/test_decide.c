@@ -777,3 +777,65 @@ Test(decide, a_pale_dot_far_above_its_pages_empty_boxes_is_never_silently_blank)
     decide_page_of(m, d, N);
     cr_assert_eq(d[12].state, BOX_BLANK);
 }
+
+Test(decide, an_oval_round_one_options_label_is_not_read_as_the_next_option) {
+    /* seed 4127 BYAWXGMG q4c: an oval round option 1's label, open by 0.31
+     * of the directions (not a circle by itself), its lower arc over option
+     * 2's label: option 2's label rays closed 0.48 with a small gap, so
+     * option 2 was read as circled (fill 0), silently wrong */
+    omr_template *t = two_rows();
+    box_measure m[10];
+    box_decision d[10];
+    for (size_t i = 0; i < 10; i++)
+        m[i] = (box_measure){.fill = 0.0, .ring = 0.02, .ring_gap = 0.98, .outline_found = 1};
+    m[0].near_mm2 = 43.4, m[0].label_ring = 0.667, m[0].label_gap = 0.312;
+    m[1].near_mm2 = 20.7, m[1].label_ring = 0.479, m[1].label_gap = 0.271;
+    decide_page_of(m, d, 10);
+    cr_assert(d[1].circled && d[1].state == BOX_MARKED, "the fixture: option 2 looks circled");
+    decide_circle_rivals(t, 1, m, d, 10);
+    cr_assert_eq(d[1].state, BOX_UNSURE, "option 1 shows more ring than the circled option 2");
+    question_answer a = decide(&t->questions[0], d);
+    cr_assert_eq(a.status, ANSWER_REVIEW, "%s", a.reason);
+    cr_assert_eq(a.chosen, -1);
+
+    /* a circle round option 2 itself, option 1 showing a little of its arc:
+     * the circle is option 2's */
+    m[0].label_ring = 0.30, m[0].label_gap = 0.5, m[0].near_mm2 = 3.0;
+    m[1].ring = 0.92, m[1].ring_gap = 0.04, m[1].label_ring = 0.2, m[1].near_mm2 = 15.0;
+    decide_page_of(m, d, 10);
+    decide_circle_rivals(t, 1, m, d, 10);
+    cr_assert(d[1].circled && d[1].state == BOX_MARKED);
+    cr_assert_eq(decide(&t->questions[0], d).chosen, 1);
+    /* another question's ring is no rival */
+    m[6].ring = 0.95, m[6].ring_gap = 0.3;
+    decide_page_of(m, d, 10);
+    decide_circle_rivals(t, 1, m, d, 10);
+    cr_assert(d[1].circled && d[1].state == BOX_MARKED);
+}
+
+Test(decide, rays_meeting_specks_on_a_noisy_page_are_no_circle_without_a_pens_ink) {
+    /* seed 8291 NB9KYZN5 q2c (a fax page, specks everywhere): an empty box's
+     * rays met specks in 0.73 of the directions, 0.04 mm^2 round the box, on
+     * a page whose median box had 0.15; it was read as circled, silently */
+    enum { N = 40 };
+    box_measure m[N];
+    box_decision d[N];
+    for (size_t i = 0; i < N; i++)
+        m[i] = (box_measure){.fill = 0.0, .ring = 0.05 + 0.25 * (double)(i % 5) / 4, .ring_gap = 0.6,
+                             .near_mm2 = 0.05, .outline_found = 1};
+    m[23].ring = 0.73, m[23].ring_gap = 0.23, m[23].near_mm2 = 0.04;
+    decide_page_of(m, d, N);
+    cr_assert_neq(d[23].state, BOX_MARKED, "specks read as a circle");
+    cr_assert_neq(d[23].state, BOX_BLANK, "rays closed all round: a person looks, never blank");
+    /* the same rays with a pen line's ink round the box: a circle */
+    m[23].near_mm2 = 12.0;
+    decide_page_of(m, d, N);
+    cr_assert(d[23].circled && d[23].state == BOX_MARKED);
+    /* on a clean page (empty boxes' rays meet nothing) a wide circle, whose
+     * line lies beyond the near zone, is read from its rays */
+    for (size_t i = 0; i < N; i++)
+        m[i].ring = 0.02, m[i].ring_gap = 0.98;
+    m[23].ring = 0.73, m[23].ring_gap = 0.23, m[23].near_mm2 = 0.04;
+    decide_page_of(m, d, N);
+    cr_assert(d[23].circled && d[23].state == BOX_MARKED);
+}

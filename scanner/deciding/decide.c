@@ -223,6 +223,10 @@ static double box_ring(const box_measure *m) { return m->ring > m->label_ring ? 
  * the box. */
 #define RING_ABOVE_PAGE 0.35
 #define RING_CLEAR 0.60
+/* A page whose median box has a tenth of its rays meeting ink is speckled
+ * (a clean page's empty boxes: none to 0.04; a fax or a scan of the glass:
+ * 0.15-0.3): rays alone are no circle there (demote_page_rings) */
+#define RING_NOISE 0.10
 static box_decision decide_without_rings(const calibration *c, const box_measure *m) {
     box_measure plain = *m;
     plain.ring = plain.label_ring = 0;
@@ -354,6 +358,7 @@ static void demote_page_rings(const calibration *c, const box_measure *m, box_de
      * closing 58% of the directions with 9.0 mm^2 of ink round its box on a
      * page whose empty boxes carry 0.1, went to review) */
     double pen_near = page_circle_near(c, m, n);
+    int noisy = background >= RING_NOISE;
     int clear = 0;
     for (size_t i = 0; i < n; i++)
         clear += d[i].circled && box_ring(&m[i]) >= RING_CLEAR && box_ring(&m[i]) >= background + RING_ABOVE_PAGE;
@@ -366,7 +371,20 @@ static void demote_page_rings(const calibration *c, const box_measure *m, box_de
             d[i] = decide_without_rings(c, &m[i]);
             continue;
         }
-        if (r >= RING_CLEAR || clear >= 2 || (pen_near >= 0 && m[i].near_mm2 >= pen_near))
+        int pen_line = pen_near >= 0 && m[i].near_mm2 >= pen_near;
+        if (!pen_line && noisy) {
+            /* rays alone on a speckled page (a fax, a scan of the glass):
+             * they meet specks all round a box now and then (seed 8291
+             * NB9KYZN5 q2c: 0.73 of an empty box's rays, with 0.04 mm^2 round
+             * it, on a page whose median box has 0.15). Without the ink of a
+             * pen line round the box, a person looks; never blank */
+            d[i].state = BOX_UNSURE;
+            d[i].confidence = 0;
+            d[i].circled = 0;
+            d[i].ink_near = 1;
+            continue;
+        }
+        if (r >= RING_CLEAR || clear >= 2 || pen_line)
             continue;
         d[i].state = BOX_UNSURE;
         d[i].confidence = 0;
@@ -568,6 +586,42 @@ void decide_circle_spill(const omr_template *t, int page, const box_measure *m, 
             }
         }
     free(box);
+    free(question);
+}
+
+/* A circle is its box's only when no other box of its question shows as
+ * much ring (round the box or its label, open or closed): an oval round
+ * one option's label whose lower arc passes over the next option closes
+ * that option's label rays too (seed 4127 BYAWXGMG q4c: option 1's label
+ * circled, its rays 0.67 closed but open by 0.31, was read as option 2,
+ * whose label rays the arc closed 0.48). Ink that cannot be attributed
+ * goes to review: the circled box becomes unsure. */
+void decide_circle_rivals(const omr_template *t, int page, const box_measure *m, box_decision *d, size_t n) {
+    assert(t && (n == 0 || (m && d)));
+    size_t *question = malloc((n ? n : 1) * sizeof *question);
+    size_t k = 0;
+    for (size_t i = 0; question && i < t->n_questions; i++)
+        if (t->questions[i].page == page)
+            for (size_t b = 0; b < t->questions[i].n_boxes && k < n; b++, k++)
+                question[k] = i;
+    if (question && k == n) { /* else the page and its template disagree: nothing is changed */
+        int *rivalled = calloc(n ? n : 1, sizeof *rivalled);
+        for (size_t i = 0; rivalled && i < n; i++) {
+            if (!d[i].circled || d[i].state != BOX_MARKED)
+                continue;
+            for (size_t c = 0; c < n && !rivalled[i]; c++)
+                rivalled[i] = c != i && question[c] == question[i] && !(d[c].circled && d[c].state == BOX_MARKED) &&
+                              box_ring(&m[c]) >= box_ring(&m[i]);
+        }
+        for (size_t i = 0; rivalled && i < n; i++)
+            if (rivalled[i]) {
+                d[i].state = BOX_UNSURE;
+                d[i].confidence = 0;
+                d[i].circled = 0;
+                d[i].ink_near = 1;
+            }
+        free(rivalled);
+    }
     free(question);
 }
 

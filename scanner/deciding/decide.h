@@ -86,6 +86,12 @@ void decide_read_dots(box_decision *decisions, size_t n);
  * round the blank box itself would leave: the circle's ink, not a mark
  * beside the box (its ink_near is cleared). */
 void decide_circle_spill(const omr_template *t, int page, const box_measure *m, box_decision *d, size_t n);
+/* A circled box of page `page` whose question holds another box (not itself
+ * circled) with as much ring evidence round it or its label: the circle
+ * cannot be attributed, the box becomes unsure (review). Needs the rays'
+ * measures (ring, label_ring), which the ledger does not keep: called where
+ * the page is measured (daemon/scan.c), after decide_page. */
+void decide_circle_rivals(const omr_template *t, int page, const box_measure *m, box_decision *d, size_t n);
 const char *decide_box_state_name(box_state state);
 
 typedef enum {
