@@ -839,3 +839,42 @@ Test(decide, rays_meeting_specks_on_a_noisy_page_are_no_circle_without_a_pens_in
     decide_page_of(m, d, N);
     cr_assert(d[23].circled && d[23].state == BOX_MARKED);
 }
+
+Test(decide, a_page_that_dots_in_a_form_that_does_not_has_its_dots_reviewed) {
+    /* seed 5903 H2Q5MSAT: a circler (seven circled questions on page 1) dots
+     * two questions on page 2 beside one cross: page 2 alone looks like a
+     * dotter's and its two dots were read; the form's hand is no dotter's,
+     * so each lone dot is anyone's guess (issue 9: every ambiguous answer
+     * flagged) */
+    enum { N = 20 };
+    omr_template *form = two_page_form();
+    box_measure m1[N], m2[N];
+    box_decision d1[N], d2[N];
+    for (size_t i = 0; i < N; i++) {
+        m1[i] = (box_measure){.fill = 0.002, .ring = 0.02, .ring_gap = 0.98, .outline_found = 1};
+        m2[i] = m1[i];
+    }
+    box_measure dot = {.fill = 0.10, .extent = 0.35, .core_mm2 = 1.0, .darkness = 0.8, .outline_found = 1};
+    box_measure cross = {.fill = 0.35, .extent = 1, .core_mm2 = 4, .darkness = 0.8, .outline_found = 1};
+    box_measure circle = {.fill = 0.0, .ring = 0.95, .ring_gap = 0.02, .near_mm2 = 15, .outline_found = 1};
+    for (size_t q = 0; q < 5; q++)
+        m1[4 * q + 1] = circle;
+    m2[2] = dot, m2[5] = dot, m2[9] = cross;
+    decide_page_of(m1, d1, N);
+    decide_page_of(m2, d2, N);
+    cr_assert_eq(d2[2].state, BOX_MARKED, "the fixture: page 2 alone reads its dots");
+    box_decision *pages[2] = {d1, d2};
+    cr_assert_not(decide_form_dots(form, pages, 2), "five circled questions, two dotted");
+    decide_unread_dots(d2, N);
+    cr_assert_eq(d2[2].state, BOX_UNSURE);
+    cr_assert_eq(d2[5].state, BOX_UNSURE);
+    cr_assert_eq(d2[9].state, BOX_MARKED, "the cross stays");
+    cr_assert_eq(decide(&form->questions[5], &d2[0]).status, ANSWER_REVIEW);
+    /* the same page in a dotter's form keeps its dots */
+    for (size_t q = 0; q < 5; q++)
+        m1[4 * q + 1] = dot;
+    decide_page_of(m1, d1, N);
+    decide_page_of(m2, d2, N);
+    cr_assert(decide_form_dots(form, pages, 2));
+    cr_assert_eq(d2[2].state, BOX_MARKED);
+}

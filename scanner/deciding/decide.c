@@ -625,6 +625,14 @@ void decide_circle_rivals(const omr_template *t, int page, const box_measure *m,
     free(question);
 }
 
+void decide_unread_dots(box_decision *d, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (d[i].dot && d[i].dot_clear && d[i].state == BOX_MARKED) {
+            d[i].state = BOX_UNSURE;
+            d[i].confidence = 0;
+        }
+}
+
 void decide_read_dots(box_decision *d, size_t n) {
     for (size_t i = 0; i < n; i++)
         if (d[i].dot && d[i].dot_clear && d[i].state == BOX_UNSURE) {

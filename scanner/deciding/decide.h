@@ -80,6 +80,10 @@ void decide_page(const calibration *cal, const box_measure *measures, box_decisi
  * page 2 and five on page 1 is read on both pages. */
 int decide_form_dots(const omr_template *t, box_decision *const *pages, size_t n_pages);
 void decide_read_dots(box_decision *decisions, size_t n);
+/* The other way: when the form as a whole is no dotter's (decide_form_dots
+ * 0), the dots a page read by its own count (decide_page) become unsure
+ * again: a circler's or a crosser's lone dot is anyone's guess. */
+void decide_unread_dots(box_decision *decisions, size_t n);
 /* Ink beside a blank box of page `page` (m, d: its n boxes in template
  * order) that a circle drawn round a box of another question reaches
  * (within the rays' reach, 2.6 box sides), and that is less than any circle
