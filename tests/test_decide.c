@@ -865,6 +865,7 @@ Test(decide, a_page_that_dots_in_a_form_that_does_not_has_its_dots_reviewed) {
     cr_assert_eq(d2[2].state, BOX_MARKED, "the fixture: page 2 alone reads its dots");
     box_decision *pages[2] = {d1, d2};
     cr_assert_not(decide_form_dots(form, pages, 2), "five circled questions, two dotted");
+    cr_assert(decide_form_denies_dots(form, pages, 2), "six other answers against two dots");
     decide_unread_dots(d2, N);
     cr_assert_eq(d2[2].state, BOX_UNSURE);
     cr_assert_eq(d2[5].state, BOX_UNSURE);
@@ -876,5 +877,17 @@ Test(decide, a_page_that_dots_in_a_form_that_does_not_has_its_dots_reviewed) {
     decide_page_of(m1, d1, N);
     decide_page_of(m2, d2, N);
     cr_assert(decide_form_dots(form, pages, 2));
+    cr_assert_not(decide_form_denies_dots(form, pages, 2));
     cr_assert_eq(d2[2].state, BOX_MARKED);
+    /* seed 5903 3JTDS5ZM: a dotter's page of dots beside a page of crosses
+     * and fills (dotted questions 3 here, other answers 5): no dotter by the
+     * form's count, but not clearly otherwise: each page keeps its reading */
+    for (size_t q = 0; q < 5; q++)
+        m1[4 * q + 1] = q < 3 ? dot : cross;
+    m2[2] = cross, m2[5] = cross, m2[9] = cross;
+    decide_page_of(m1, d1, N);
+    decide_page_of(m2, d2, N);
+    cr_assert_eq(d1[1].state, BOX_MARKED, "page 1 alone: three dots beside two crosses");
+    cr_assert_not(decide_form_dots(form, pages, 2));
+    cr_assert_not(decide_form_denies_dots(form, pages, 2), "3 dotted questions against 5 others");
 }

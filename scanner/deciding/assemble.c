@@ -148,9 +148,9 @@ static void decide_form(form_record *f, page_reading **duplicates, size_t n_dupl
                     decide_read_dots(f->pages[p]->decisions, f->pages[p]->n_boxes);
             for (size_t d = 0; d < n_duplicates; d++)
                 decide_read_dots(duplicates[d]->decisions, duplicates[d]->n_boxes);
-        } else {
-            /* a page may dot where the form does not (a circler's two dots
-             * beside one cross on page 2): the form's hand decides */
+        } else if (decide_form_denies_dots(t, hand, t->n_pages)) {
+            /* a page may dot where the form clearly does not (a circler's two
+             * dots beside one cross on page 2): the form's hand decides */
             for (size_t p = 0; p < t->n_pages; p++)
                 if (f->pages[p])
                     decide_unread_dots(f->pages[p]->decisions, f->pages[p]->n_boxes);

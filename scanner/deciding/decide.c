@@ -508,12 +508,14 @@ void decide_page(const calibration *c, const box_measure *m, box_decision *d, si
  * question whose only ink is a dot is one answered with a dot. Counted by box,
  * a dotter with two corrections and a ticked multi-choice question came out
  * "more crosses than dots" and each dot went to review (issue 9). */
-int decide_form_dots(const omr_template *t, box_decision *const *pages, size_t n_pages) {
-    assert(t && (pages || n_pages == 0));
+/* The questions of the form answered by a dot alone, by a firm mark, by a
+ * circle alone (decide_form_dots). 0 without room to count. */
+static int count_form_hand(const omr_template *t, box_decision *const *pages, size_t n_pages, int *dots_out,
+                           int *firm_out, int *circles_out) {
     int dots = 0, firm = 0, circles = 0;
     size_t *offset = calloc(n_pages ? n_pages : 1, sizeof *offset);
     if (!offset)
-        return 0; /* without room to count, no dot is read by the form's hand */
+        return 0;
     for (size_t i = 0; i < t->n_questions; i++) {
         const template_question *q = &t->questions[i];
         assert(q->page >= 1);
@@ -537,7 +539,24 @@ int decide_form_dots(const omr_template *t, box_decision *const *pages, size_t n
         circles += circle && !mark;
     }
     free(offset);
+    *dots_out = dots, *firm_out = firm, *circles_out = circles;
+    return 1;
+}
+
+int decide_form_dots(const omr_template *t, box_decision *const *pages, size_t n_pages) {
+    assert(t && (pages || n_pages == 0));
+    int dots, firm, circles;
+    if (!count_form_hand(t, pages, n_pages, &dots, &firm, &circles))
+        return 0; /* without room to count, no dot is read by the form's hand */
     return dotting_hand(dots, firm, circles);
+}
+
+int decide_form_denies_dots(const omr_template *t, box_decision *const *pages, size_t n_pages) {
+    assert(t && (pages || n_pages == 0));
+    int dots, firm, circles;
+    if (!count_form_hand(t, pages, n_pages, &dots, &firm, &circles))
+        return 1; /* without room to count, no dot is read by a hand */
+    return firm + circles >= 2 * dots;
 }
 
 /* A circle (or oval) drawn round a box of one question often reaches the

@@ -80,9 +80,15 @@ void decide_page(const calibration *cal, const box_measure *measures, box_decisi
  * page 2 and five on page 1 is read on both pages. */
 int decide_form_dots(const omr_template *t, box_decision *const *pages, size_t n_pages);
 void decide_read_dots(box_decision *decisions, size_t n);
-/* The other way: when the form as a whole is no dotter's (decide_form_dots
- * 0), the dots a page read by its own count (decide_page) become unsure
- * again: a circler's or a crosser's lone dot is anyone's guess. */
+/* The other way: 1 when the form as a whole clearly answers otherwise than
+ * by dots: its questions answered by firm marks and by circles are at least
+ * twice those answered by a dot alone (a circler's two dots on page 2
+ * beside seven circles on page 1). A page that dots in such a form is
+ * overruled: decide_unread_dots makes the dots it read by its own count
+ * (decide_page) unsure again, a lone dot being anyone's guess. A form short
+ * of that (six dots beside eight other answers: a dotter's page of dots
+ * and a page of crosses) keeps each page's own reading. */
+int decide_form_denies_dots(const omr_template *t, box_decision *const *pages, size_t n_pages);
 void decide_unread_dots(box_decision *decisions, size_t n);
 /* Ink beside a blank box of page `page` (m, d: its n boxes in template
  * order) that a circle drawn round a box of another question reaches
