@@ -502,6 +502,7 @@ static double gap_between(int a0, int a1, int b0, int b1) {
  * encloses none, a smudge's white specks are a pixel each. Returns -1 when
  * out of memory. */
 static long enclosed_paper(const uint8_t *ink, const uint8_t *strong, int w, const piece *p) {
+    assert(p->x0 >= 0 && p->y0 >= 0 && p->x0 <= p->x1 && p->y0 <= p->y1 && p->x1 < w);
     int bw = p->x1 - p->x0 + 3, bh = p->y1 - p->y0 + 3; /* the box with a ring of paper */
     size_t nb = (size_t)bw * (size_t)bh;
     uint8_t *seen = malloc(nb); /* 0 paper not reached yet, 1 ink, 2 paper reached */
@@ -517,6 +518,7 @@ static long enclosed_paper(const uint8_t *ink, const uint8_t *strong, int w, con
             seen[(size_t)y * bw + x] = inside && ink[(size_t)(p->y0 + y - 1) * w + (p->x0 + x - 1)];
         }
     /* the paper outside first (from the ring's corner), then each enclosed region */
+    assert(!seen[0]);
     long largest = 0;
     for (size_t start = 0; start < nb; start++) {
         if (seen[start])
