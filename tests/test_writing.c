@@ -339,3 +339,87 @@ Test(writing, scan_page_sends_a_one_word_field_to_transcription, .timeout = 60) 
     scan_context_free(&ctx);
     page2_free(&p);
 }
+
+/* A harsh 1-bit scan can keep a single letter of a short word: the thin
+ * down-stroke of "Ja"'s J broke into specks and only the a's closed loop
+ * stayed, 2.5 mm high, in a large frame (fresh seeds 6833 V9EY8MPT and 6029
+ * W4D84A4F, 200/300 dpi G4: returned empty and unflagged). Here the J is
+ * written so pale the scan loses it, on a speckled, noisy page. A letter's
+ * loop is writing; a tick or a filled dot of the same size on the same
+ * page is not. */
+Test(writing, a_word_whose_scan_kept_one_looped_letter_is_writing, .timeout = 60) {
+    page2 p = blank_page2();
+    omr_rect f = p.field->rect;
+    double x = f.x + f.w - 12, y = f.y + f.h - 7;
+    write_word(p.img, "DkgHandwriting", 11, "J", x, y - 1, 0, 232);
+    double wide = write_word(p.img, "DkgHandwriting", 11, "a", x + 3, y, 0, 30);
+    dirty(p.img, f, 300);
+    writing_evidence ev = look(&p, NULL);
+    cr_assert(ev.has_writing, "the a of \"Ja\" (%.1f mm): %d letters, %d words", wide, ev.letters, ev.words);
+    cr_assert(ev.where_mm.x < x + 3 + wide + 0.5 && ev.where_mm.x + ev.where_mm.w > x + 3, "found at x %.1f",
+              ev.where_mm.x);
+    page2_free(&p);
+    /* the same size of tick, and of filled dot, alone on the same page */
+    for (int k = 0; k < 2; k++) {
+        p = blank_page2();
+        f = p.field->rect;
+        if (k == 0) {
+            test_draw_line(p.img, x + 3, y + 1.0, x + 3.7, y + 2.1, 0.35, 30);
+            test_draw_line(p.img, x + 3.7, y + 2.1, x + 5, y, 0.35, 30);
+        } else {
+            for (double r = 0.2; r < 1.2; r += 0.2)
+                test_circle(p.img, (omr_rect){x + 3, y, 2.4, 2.4}, r);
+        }
+        dirty(p.img, f, 300);
+        ev = look(&p, NULL);
+        cr_assert_not(ev.has_writing, "%s read as %d words (%d letters)", k ? "a filled dot" : "a tick", ev.words,
+                      ev.letters);
+        page2_free(&p);
+    }
+}
+
+/* A harsh scan that bleeds a short word into one piece thicker than any
+ * pen stroke ("Bra" on fresh seed 6833 B8FMN245, 204 dpi G4: a 6 x 4 mm
+ * piece with 1.6 mm strokes, taken for a smudge): the a's counter is still
+ * paper inside it. A solid smudge of the same size with white specks in it
+ * is not writing. Read on a field cut out at 8 px/mm, without a mask. */
+Test(writing, a_short_word_bled_thicker_than_a_stroke_is_writing, .timeout = 60) {
+    double s = 8.0;
+    omr_rect crop_mm = {10, 20, 170, 59}; /* the size of ekb-2024's comment field */
+    for (int k = 0; k < 2; k++) {
+        omr_image *crop = omr_image_new((int)(crop_mm.w * s), (int)(crop_mm.h * s), s * 25.4, 250);
+        cr_assert_not_null(crop);
+        if (k == 0)
+            write_word(crop, "DkgHandwriting", 24, "Bra", 20, 10, 0, 0);
+        else
+            for (double r = 0.2; r < 2.3; r += 0.2)
+                test_circle(crop, (omr_rect){20 + 0.8, 10, 4.4, 4.4}, r);
+        /* bleed: an 11 x 11 minimum (every pixel within 0.6 mm of ink), then
+         * 1 bit, then white specks (one pixel in 200) */
+        omr_image *src = omr_image_crop(crop, 0, 0, crop->width, crop->height);
+        cr_assert_not_null(src);
+        unsigned state = 777;
+        for (int py = 5; py < crop->height - 5; py++)
+            for (int px = 5; px < crop->width - 5; px++) {
+                uint8_t m = 255;
+                for (int dy = -5; dy <= 5; dy++)
+                    for (int dx = -5; dx <= 5; dx++) {
+                        uint8_t v = src->pixels[(size_t)(py + dy) * src->stride + px + dx];
+                        m = v < m ? v : m;
+                    }
+                uint8_t v = m < 128 ? 0 : 250;
+                if (v == 0 && next_noise(&state) % 200 == 0)
+                    v = 250;
+                crop->pixels[(size_t)py * crop->stride + px] = v;
+            }
+        omr_image_free(src);
+        writing_evidence ev;
+        omr_error err;
+        cr_assert_eq(writing_find(crop, crop_mm, 0, NULL, 0.004, &ev, &err), OMR_OK, "%s", err.message);
+        if (k == 0)
+            cr_assert(ev.has_writing, "\"Bra\" bled thick: %d letters, %d words", ev.letters, ev.words);
+        else
+            cr_assert_not(ev.has_writing, "a smudge read as %d words (%d letters)", ev.words, ev.letters);
+        omr_image_free(crop);
+    }
+}

@@ -12,14 +12,17 @@
  * rule the mask missed) are taken out, and what remains is split into
  * connected pieces of ink. A piece is a letter stroke when it is stroke-thin,
  * letter-sized and not a long straight bar (a speck, a filled dot or smudge,
- * a bar are not); letter strokes and small dots near each other form a
- * group, and a group is a word when it holds two or more letter strokes of
- * which one is curved, or one curved, winding stroke as long as two letters
- * (joined-up writing) or a compact curved stroke at least as long (a short
- * word whose letters a harsh 1-bit scan bled into one piece), or three pieces, two of them strokes, that spread
- * across as well as along (a word a 1-bit scan broke up; the pieces of a
- * broken fold lie on one line). Hands on `writing_evidence` to the scanner,
- * which sends a field with writing to transcription.
+ * a bar are not); letter strokes and small dots near each other form a group,
+ * and a group is a word when it holds two or more letter strokes of which one
+ * is curved, or one curved, winding stroke as long as two letters (joined-up
+ * writing) or a compact curved stroke at least as long (a short word whose
+ * letters a harsh 1-bit scan bled into one piece), or three pieces, two of
+ * them strokes, that spread across as well as along (a word a 1-bit scan
+ * broke up; the pieces of a broken fold lie on one line), or one curved
+ * piece, a letter stroke or a piece bled thicker than a stroke, whose line
+ * (its dark core) closes round a letter's counter (what a harsh 1-bit scan keeps of "Ja"
+ * or "Bra": the a). Hands on `writing_evidence` to the scanner, which sends a
+ * field with writing to transcription.
  */
 #ifndef OMR_WRITING_H
 #define OMR_WRITING_H
