@@ -577,19 +577,26 @@ static double rect_distance(omr_rect r, double x, double y) {
     return sqrt(dx * dx + dy * dy);
 }
 
-void decide_circle_spill(const omr_template *t, int page, const box_measure *m, box_decision *d, size_t n) {
-    assert(t && (n == 0 || (m && d)));
-    /* the page's boxes in template order: question index and rectangle */
-    const template_box **box = malloc((n ? n : 1) * sizeof *box);
-    size_t *question = malloc((n ? n : 1) * sizeof *question);
+/* The n boxes of page `page` in template order: each one's question index
+ * and, when `box` is given, its template box. 0 when the template's boxes
+ * on that page do not fill all n (the page and its template disagree). */
+static int page_boxes(const omr_template *t, int page, size_t n, size_t *question, const template_box **box) {
     size_t k = 0;
-    for (size_t i = 0; box && question && i < t->n_questions; i++)
+    for (size_t i = 0; i < t->n_questions; i++)
         if (t->questions[i].page == page)
             for (size_t b = 0; b < t->questions[i].n_boxes && k < n; b++, k++) {
-                box[k] = &t->questions[i].boxes[b];
                 question[k] = i;
+                if (box)
+                    box[k] = &t->questions[i].boxes[b];
             }
-    if (k == n) /* else the page and its template disagree: nothing is attributed */
+    return k == n;
+}
+
+void decide_circle_spill(const omr_template *t, int page, const box_measure *m, box_decision *d, size_t n) {
+    assert(t && (n == 0 || (m && d)));
+    const template_box **box = malloc((n ? n : 1) * sizeof *box);
+    size_t *question = malloc((n ? n : 1) * sizeof *question);
+    if (box && question && page_boxes(t, page, n, question, box)) /* else nothing is attributed */
         for (size_t i = 0; i < n; i++) {
             if (d[i].state != BOX_BLANK || !d[i].ink_near || d[i].circled || m[i].near_mm2 >= CIRCLE_NEAR_MIN_MM2)
                 continue;
@@ -618,12 +625,7 @@ void decide_circle_spill(const omr_template *t, int page, const box_measure *m, 
 void decide_circle_rivals(const omr_template *t, int page, const box_measure *m, box_decision *d, size_t n) {
     assert(t && (n == 0 || (m && d)));
     size_t *question = malloc((n ? n : 1) * sizeof *question);
-    size_t k = 0;
-    for (size_t i = 0; question && i < t->n_questions; i++)
-        if (t->questions[i].page == page)
-            for (size_t b = 0; b < t->questions[i].n_boxes && k < n; b++, k++)
-                question[k] = i;
-    if (question && k == n) { /* else the page and its template disagree: nothing is changed */
+    if (question && page_boxes(t, page, n, question, NULL)) { /* else nothing is changed */
         int *rivalled = calloc(n ? n : 1, sizeof *rivalled);
         for (size_t i = 0; rivalled && i < n; i++) {
             if (!d[i].circled || d[i].state != BOX_MARKED)
