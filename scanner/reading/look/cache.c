@@ -93,24 +93,27 @@ void look_cached_clear(look_cached *c) {
     memset(c, 0, sizeof *c);
 }
 
-static int cache_path(const char *key, char *path, size_t size, char *dir, size_t dsize) {
+/* The cache file of `key` with extension `ext` ("bin": the description,
+ * "pix": the pixels); `dir` receives the cache folder. */
+static int cache_path(const char *key, const char *ext, char *path, size_t size, char *dir, size_t dsize) {
     if (!omr_cache_dir(dir, dsize))
         return 0;
-    return snprintf(path, size, "%s/look-%s.bin", dir, key) < (int)size;
+    return snprintf(path, size, "%s/look-%s.%s", dir, key, ext) < (int)size;
 }
 
-int look_cache_read(const char *key, look_cached *out) {
-    memset(out, 0, sizeof *out);
-    char dir[4000], path[4200];
-    if (!cache_path(key, path, sizeof path, dir, sizeof dir))
-        return 0;
+/* The payload of the file at `path` when its header carries `magic` and
+ * `key`, its length is at least `min_length` (and at most
+ * CACHE_MAX_PAYLOAD), nothing follows it and its digest holds; else NULL.
+ * The caller frees it. */
+static uint8_t *read_payload(const char *path, const char *magic, const char *key, size_t min_length,
+                             size_t *length) {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return 0;
+        return NULL;
     cache_header h;
     uint8_t *payload = NULL;
-    int ok = fread(&h, sizeof h, 1, f) == 1 && memcmp(h.magic, CACHE_MAGIC, 8) == 0 &&
-             memcmp(h.key, key, 32) == 0 && h.length >= sizeof(cache_fixed) && h.length <= CACHE_MAX_PAYLOAD;
+    int ok = fread(&h, sizeof h, 1, f) == 1 && memcmp(h.magic, magic, 8) == 0 && memcmp(h.key, key, 32) == 0 &&
+             h.length >= min_length && h.length <= CACHE_MAX_PAYLOAD;
     if (ok) {
         payload = malloc(h.length);
         ok = payload && fread(payload, 1, h.length, f) == h.length && fgetc(f) == EOF &&
@@ -119,14 +122,46 @@ int look_cache_read(const char *key, look_cached *out) {
     fclose(f);
     if (!ok) {
         free(payload);
-        return 0;
+        return NULL;
     }
+    *length = h.length;
+    return payload;
+}
+
+/* Writes the header (`magic`, `key`, length, digest) and `payload` to
+ * `path` through an atomic file: a reader sees the old file or the new. */
+static void write_payload(const char *path, const char *magic, const char *key, const uint8_t *payload,
+                          size_t length) {
+    cache_header h;
+    memcpy(h.magic, magic, 8);
+    memcpy(h.key, key, 32);
+    h.length = length;
+    h.digest = digest(payload, length, 0);
+    omr_atomic_file file;
+    omr_error err;
+    if (omr_atomic_open_path(&file, path, &err) == OMR_OK) {
+        if (fwrite(&h, sizeof h, 1, file.fp) == 1 && fwrite(payload, 1, length, file.fp) == length)
+            omr_atomic_commit(&file, &err);
+        else
+            omr_atomic_abort(&file);
+    }
+}
+
+int look_cache_read(const char *key, look_cached *out) {
+    memset(out, 0, sizeof *out);
+    char dir[4000], path[4200];
+    if (!cache_path(key, "bin", path, sizeof path, dir, sizeof dir))
+        return 0;
+    size_t length;
+    uint8_t *payload = read_payload(path, CACHE_MAGIC, key, sizeof(cache_fixed), &length);
+    if (!payload)
+        return 0;
     cache_fixed fx;
     memcpy(&fx, payload, sizeof fx);
     size_t at = sizeof fx;
     size_t feat = (size_t)(fx.n_features > 0 ? fx.n_features : 0) * (4 * sizeof(float) + (size_t)(fx.bytes > 0 ? fx.bytes : 0));
-    ok = fx.n_features >= 0 && fx.bytes >= 0 && fx.bytes <= 256 && fx.width > 0 && fx.height > 0 &&
-         fx.px_per_mm > 0 && at + feat + fx.structure_length == h.length;
+    int ok = fx.n_features >= 0 && fx.bytes >= 0 && fx.bytes <= 256 && fx.width > 0 && fx.height > 0 &&
+         fx.px_per_mm > 0 && at + feat + fx.structure_length == length;
     if (ok) {
         float *points = malloc((size_t)fx.n_features * 4 * sizeof(float) + 1);
         ok = points != NULL;
@@ -156,7 +191,8 @@ int look_cache_read(const char *key, look_cached *out) {
 
 void look_cache_write(const char *key, const look_cached *in) {
     char dir[4000], path[4200];
-    if (!in->features || !in->structure || !cache_path(key, path, sizeof path, dir, sizeof dir) || !omr_cache_make_dir(dir))
+    if (!in->features || !in->structure || !cache_path(key, "bin", path, sizeof path, dir, sizeof dir) ||
+        !omr_cache_make_dir(dir))
         return;
     cache_fixed fx = {in->px_per_mm, in->work_px_per_mm, {in->look[0], in->look[1]}, in->width, in->height,
                       cvw_features_count(in->features), cvw_features_bytes(in->features),
@@ -175,19 +211,7 @@ void look_cache_write(const char *key, const look_cached *in) {
         memcpy(payload + at, desc, (size_t)fx.n_features * (size_t)fx.bytes);
         at += (size_t)fx.n_features * (size_t)fx.bytes;
         look_structure_save(in->structure, payload + at);
-        cache_header h;
-        memcpy(h.magic, CACHE_MAGIC, 8);
-        memcpy(h.key, key, 32);
-        h.length = length;
-        h.digest = digest(payload, length, 0);
-        omr_atomic_file file;
-        omr_error err;
-        if (omr_atomic_open_path(&file, path, &err) == OMR_OK) {
-            if (fwrite(&h, sizeof h, 1, file.fp) == 1 && fwrite(payload, 1, length, file.fp) == length)
-                omr_atomic_commit(&file, &err);
-            else
-                omr_atomic_abort(&file);
-        }
+        write_payload(path, CACHE_MAGIC, key, payload, length);
     }
     free(payload);
     free(points);
@@ -205,12 +229,6 @@ typedef struct {
     int32_t width, height;
     double dpi;
 } pixels_fixed;
-
-static int pixels_path(const char *key, char *path, size_t size, char *dir, size_t dsize) {
-    if (!omr_cache_dir(dir, dsize))
-        return 0;
-    return snprintf(path, size, "%s/look-%s.pix", dir, key) < (int)size;
-}
 
 static size_t put_token(uint8_t *out, size_t at, unsigned token) {
     out[at] = (uint8_t)(token & 0xff);
@@ -275,28 +293,17 @@ static int rle_decode(const uint8_t *in, size_t len, uint8_t *out, size_t n) {
 
 omr_image *look_cache_read_pixels(const char *key, int width, int height) {
     char dir[4000], path[4200];
-    if (width <= 0 || height <= 0 || !pixels_path(key, path, sizeof path, dir, sizeof dir))
+    if (width <= 0 || height <= 0 || !cache_path(key, "pix", path, sizeof path, dir, sizeof dir))
         return NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    cache_header h;
-    uint8_t *payload = NULL;
-    int ok = fread(&h, sizeof h, 1, f) == 1 && memcmp(h.magic, PIXELS_MAGIC, 8) == 0 &&
-             memcmp(h.key, key, 32) == 0 && h.length >= sizeof(pixels_fixed) && h.length <= CACHE_MAX_PAYLOAD;
-    if (ok) {
-        payload = malloc(h.length);
-        ok = payload && fread(payload, 1, h.length, f) == h.length && fgetc(f) == EOF &&
-             digest(payload, h.length, 0) == h.digest;
-    }
-    fclose(f);
+    size_t length;
+    uint8_t *payload = read_payload(path, PIXELS_MAGIC, key, sizeof(pixels_fixed), &length);
     omr_image *page = NULL;
-    if (ok) {
+    if (payload) {
         pixels_fixed fx;
         memcpy(&fx, payload, sizeof fx);
         if (fx.width == width && fx.height == height && (page = omr_image_new_uninit(width, height, fx.dpi))) {
             assert(page->stride == page->width);
-            if (!rle_decode(payload + sizeof fx, h.length - sizeof fx, page->pixels,
+            if (!rle_decode(payload + sizeof fx, length - sizeof fx, page->pixels,
                             (size_t)width * (size_t)height)) {
                 omr_image_free(page);
                 page = NULL;
@@ -309,7 +316,7 @@ omr_image *look_cache_read_pixels(const char *key, int width, int height) {
 
 void look_cache_write_pixels(const char *key, const omr_image *page) {
     char dir[4000], path[4200];
-    if (!page || !pixels_path(key, path, sizeof path, dir, sizeof dir) || !omr_cache_make_dir(dir))
+    if (!page || !cache_path(key, "pix", path, sizeof path, dir, sizeof dir) || !omr_cache_make_dir(dir))
         return;
     size_t n = (size_t)page->width * (size_t)page->height;
     uint8_t *flat = page->stride == page->width ? NULL : malloc(n);
@@ -324,19 +331,8 @@ void look_cache_write_pixels(const char *key, const omr_image *page) {
         memcpy(payload, &fx, sizeof fx);
         size_t length = sizeof fx + rle_encode(flat ? flat : page->pixels, n, payload + sizeof fx);
         assert(length <= room);
-        cache_header h;
-        memcpy(h.magic, PIXELS_MAGIC, 8);
-        memcpy(h.key, key, 32);
-        h.length = length;
-        h.digest = digest(payload, length, 0);
-        omr_atomic_file file;
-        omr_error err;
-        if (length <= CACHE_MAX_PAYLOAD && omr_atomic_open_path(&file, path, &err) == OMR_OK) {
-            if (fwrite(&h, sizeof h, 1, file.fp) == 1 && fwrite(payload, 1, length, file.fp) == length)
-                omr_atomic_commit(&file, &err);
-            else
-                omr_atomic_abort(&file);
-        }
+        if (length <= CACHE_MAX_PAYLOAD)
+            write_payload(path, PIXELS_MAGIC, key, payload, length);
     }
     free(flat);
     free(payload);
