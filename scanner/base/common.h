@@ -50,9 +50,6 @@ omr_image *omr_image_new_uninit(int width, int height, double dpi);
 void omr_image_free(omr_image *image);
 /* Copy of the rectangle (clipped to the image); NULL if it is empty. */
 omr_image *omr_image_crop(const omr_image *image, int x, int y, int w, int h);
-/* A copy of `in` with black grown (thin_black = 0) or shrunk (thin_black = 1)
- * by `r` pixels: a square min or max filter, separable. NULL when out of memory. */
-omr_image *omr_image_morph(const omr_image *in, int r, int thin_black);
 /* The image turned by quarter turns clockwise (0..3). */
 omr_image *omr_image_rotate_quarter(const omr_image *image, int quarter_turns);
 

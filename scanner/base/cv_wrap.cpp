@@ -143,7 +143,7 @@ extern "C" omr_image *cvw_morph_square(const omr_image *in, int r, int thin_blac
     try {
         /* a flat rectangle is separable: OpenCV filters rows then columns,
          * each with a running min or max; the default border ignores what
-         * lies outside, as omr_image_morph's clipped window does */
+         * lies outside, as a window clipped at the edges does */
         cv::Mat dst = as_mat(out);
         cv::Mat kernel = cv::getStructuringElement(cv::MORPH_RECT, cv::Size(2 * r + 1, 2 * r + 1));
         if (thin_black)

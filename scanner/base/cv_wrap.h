@@ -43,10 +43,14 @@ int cvw_median_blur(omr_image *image, int size);
 /* New image scaled by `factor` with area interpolation (down) or linear (up). */
 omr_image *cvw_resize(const omr_image *in, double factor);
 
-/* The same image as omr_image_morph(in, r, thin_black) (a square min filter,
- * or max filter when thin_black, of side 2r + 1, clipped at the edges), by
- * OpenCV's vectorised running filter: a fraction of the work on a large
- * window. NULL when out of memory. */
+/* A copy of `in` with black grown (thin_black = 0) or shrunk (thin_black =
+ * 1) by `r` pixels: a square min filter, or max filter when thin_black, of
+ * side 2r + 1, its window clipped at the edges (a 1-bit scan with a dark
+ * threshold grows every module of a code into its neighbours; shrinking the
+ * black by as much gives them back). OpenCV's vectorised running filter: a
+ * fraction of the work of the plain loops on a large window (tests/
+ * test_identify.c holds those loops as the definition). NULL when out of
+ * memory. */
 omr_image *cvw_morph_square(const omr_image *in, int r, int thin_black);
 
 /* Otsu's threshold of the rectangle of `image` (clipped); -1 if empty. */

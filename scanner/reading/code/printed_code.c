@@ -61,7 +61,7 @@ int printed_code_read(ocr_engine *ocr, const omr_image *scan, const omr_template
     reading checked[MAX_THIN + 1];
     int n_checked = 0, rc = OMR_OK;
     for (int r = 0; r <= MAX_THIN; r++) {
-        omr_image *img = r ? omr_image_morph(crop, r, 1) : crop;
+        omr_image *img = r ? cvw_morph_square(crop, r, 1) : crop;
         if (!img) {
             rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory reading the printed code");
             break;
