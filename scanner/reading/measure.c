@@ -634,7 +634,7 @@ typedef struct {
     double dark_at[256];  /* darkness of each grey level against the page's levels */
 } ring_ctx;
 
-/* Casts RING_RAYS rays from (cx, cy) out to rmax and reports the share of
+/* Casts RING_RAYS rays from (cx, cy), from rmin out to rmax, and reports the share of
  * rays that meet unprinted ink (two samples in a row) and the widest run of
  * rays that do not. `around_box`: rays start at the box's interior edge and
  * read the inset band (a tight circle cuts the corners there); otherwise the
@@ -666,8 +666,8 @@ static int segment_touches(double x0, double y0, double ca, double sa, double le
     return 1;
 }
 
-static void cast_rays(const ring_ctx *c, double cx, double cy, double rmax, int around_box, double *ring,
-                      double *gap) {
+static void cast_rays(const ring_ctx *c, double cx, double cy, double rmin, double rmax, int around_box,
+                      double *ring, double *gap) {
     int hit[RING_RAYS];
     int hits = 0;
     const double *h = c->t->homography;
@@ -681,7 +681,7 @@ static void cast_rays(const ring_ctx *c, double cx, double cy, double rmax, int 
         for (int o = 0; o < c->n_others; o++)
             if (segment_touches(cx, cy, ca, sa, rmax + 0.5, c->others[o], 0.5))
                 near[n_near++] = o;
-        for (double r = 0; r < rmax && !hit[k]; r += RING_STEP_MM) {
+        for (double r = rmin; r < rmax && !hit[k]; r += RING_STEP_MM) {
             double x = cx + r * ca, y = cy + r * sa;
             double d = ray_depth(c->own, x, y);
             int ink_allowed = 1;
@@ -797,8 +797,12 @@ void measure_rings(const omr_image *scan, const page_transform *t, const page_le
                 c.others[c.n_others++] = r;
         }
     }
-    cast_rays(&c, b.x + b.w / 2, b.y + b.h / 2, reach, 1, &out->ring, &out->ring_gap);
+    cast_rays(&c, b.x + b.w / 2, b.y + b.h / 2, 0, reach, 1, &out->ring, &out->ring_gap);
+    /* from the label, rays start a quarter of its height out: a circle round
+     * the label passes outside its print, and ink where the rays begin (a
+     * speck beside the letters) lies on every ray at once, so it would close
+     * them all (seed 7002 FA634HPD: one 0.2 mm speck read as a circled "Ja") */
     if (has_label)
-        cast_rays(&c, label.x + label.w / 2, label.y + label.h / 2, lreach, 0, &out->label_ring,
+        cast_rays(&c, label.x + label.w / 2, label.y + label.h / 2, label.h / 4, lreach, 0, &out->label_ring,
                   &out->label_gap);
 }
