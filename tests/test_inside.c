@@ -5,7 +5,9 @@
  * red-pen cross over a printed digit is read, a black blob over another is
  * read, every other box (its digit printed, nothing else) is blank. The
  * scan's print lies 0.25 mm off where the page's map puts it, as a real
- * registration leaves it. Everything is drawn here with cairo, not by omr.
+ * registration leaves it; at other resolutions and offsets the sliver a
+ * sub-pixel misalignment leaves along a digit is its print, not ink.
+ * Everything is drawn here with cairo, not by omr.
  */
 #include <cairo.h>
 #include <stdio.h>
@@ -18,7 +20,7 @@
 #include "reading/measure.h"
 #include "reading/reference.h"
 
-#define DPI 200.0
+static double DPI = 200.0; /* the scan's and the blank's resolution (a test may change it) */
 #define BOX 3.8
 #define ROWS 2
 static const double dots[4][2] = {{15, 15}, {195, 15}, {195, 282}, {15, 282}};
@@ -149,30 +151,42 @@ static void read_boxes(const char *dir, const omr_template *t, const char *scan_
     omr_image_free(scan);
 }
 
-Test(inside, a_cross_over_a_printed_digit_is_read_and_the_digits_alone_are_blank, .timeout = 120) {
-    char *dir = test_tempdir();
-    char *form = write_form(dir);
+/* A fresh folder with the form (its blank drawn in place) and a scan whose
+ * print lies (ox, oy) mm off the map, marks drawn; the template loaded. */
+static omr_template *form_and_scan(char **dir, char **form, char scan_path[600], double ox, double oy) {
+    *dir = test_tempdir();
+    *form = write_form(*dir);
     omr_template *t = NULL;
     omr_error err;
-    cr_assert_eq(template_load(form, &t, NULL, &err), OMR_OK, "%s", err.message);
-    char scan_path[600];
-    snprintf(scan_path, sizeof scan_path, "%s/scan.png", dir);
-    cairo_surface_t *scan = draw(0.25, -0.2, 1); /* the print 0.25 mm right, 0.2 mm up of the map */
+    cr_assert_eq(template_load(*form, &t, NULL, &err), OMR_OK, "%s", err.message);
+    snprintf(scan_path, 600, "%s/scan.png", *dir);
+    cairo_surface_t *scan = draw(ox, oy, 1);
     cr_assert_eq(cairo_surface_write_to_png(scan, scan_path), CAIRO_STATUS_SUCCESS);
     cairo_surface_destroy(scan);
-    box_decision d[ROWS * 10];
-    read_boxes(dir, t, scan_path, 1, d);
+    return t;
+}
+
+/* Every print-only box blank, the red cross and the blob read. */
+static void assert_marks_only(const box_decision d[ROWS * 10], const char *what) {
     for (int r = 0; r < ROWS; r++)
         for (int c = 0; c < 10; c++) {
-            box_decision *b = &d[r * 10 + c];
-            int marked = (r == 0 && c == 3) || (r == 1 && c == 7);
-            if (marked)
-                cr_assert(b->state == BOX_MARKED || b->state == BOX_SOLID, "row %d digit %d: %s, not a mark", r, c,
-                          decide_box_state_name(b->state));
+            const box_decision *b = &d[r * 10 + c];
+            if ((r == 0 && c == 3) || (r == 1 && c == 7))
+                cr_assert(b->state == BOX_MARKED || b->state == BOX_SOLID, "%s: row %d digit %d: %s, not a mark", what,
+                          r, c, decide_box_state_name(b->state));
             else
-                cr_assert_eq(b->state, BOX_BLANK, "row %d digit %d (print only): %s, not blank", r, c,
+                cr_assert_eq(b->state, BOX_BLANK, "%s: row %d digit %d (print only): %s, not blank", what, r, c,
                              decide_box_state_name(b->state));
         }
+}
+
+Test(inside, a_cross_over_a_printed_digit_is_read_and_the_digits_alone_are_blank, .timeout = 120) {
+    char *dir, *form, scan_path[600];
+    /* the print 0.25 mm right, 0.2 mm up of the map */
+    omr_template *t = form_and_scan(&dir, &form, scan_path, 0.25, -0.2);
+    box_decision d[ROWS * 10];
+    read_boxes(dir, t, scan_path, 1, d);
+    assert_marks_only(d, "200 dpi +0.25/-0.20");
     /* the print mask alone (grown 0.4 mm) does not see the red cross as a mark */
     read_boxes(dir, t, scan_path, 0, d);
     cr_assert(d[3].state != BOX_MARKED && d[3].state != BOX_SOLID,
@@ -181,4 +195,27 @@ Test(inside, a_cross_over_a_printed_digit_is_read_and_the_digits_alone_are_blank
     template_free(t);
     free(form);
     rm_rf(dir);
+}
+
+/* The scan's print a sub-pixel off the blank's: its digits' straight strokes
+ * leave a sliver one sample wide beside the blank's print, which the page's
+ * growth (chosen on three quarters of the print-only boxes) does not cover:
+ * the print's own edge, not ink (session 19 found a printed `1` read marked
+ * at 180 dpi, +0.5/-0.3 mm, and print-only boxes unsure at 240 dpi
+ * -0.1/-0.45 and 170 dpi -0.3/+0.45). A mark still reads. */
+Test(inside, a_sliver_beside_a_digits_print_is_its_edge_not_ink, .timeout = 300) {
+    static const double cases[3][3] = {{180, 0.5, -0.3}, {240, -0.1, -0.45}, {170, -0.3, 0.45}};
+    for (int v = 0; v < 3; v++) {
+        DPI = cases[v][0];
+        char *dir, *form, scan_path[600], what[64];
+        omr_template *t = form_and_scan(&dir, &form, scan_path, cases[v][1], cases[v][2]);
+        box_decision d[ROWS * 10];
+        read_boxes(dir, t, scan_path, 1, d);
+        snprintf(what, sizeof what, "%.0f dpi %+.2f/%+.2f", cases[v][0], cases[v][1], cases[v][2]);
+        assert_marks_only(d, what);
+        template_free(t);
+        free(form);
+        rm_rf(dir);
+    }
+    DPI = 200.0;
 }

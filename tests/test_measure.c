@@ -3,7 +3,8 @@
  * through identify and locate as a scan is. An empty box, a faint dot, a
  * cross and a solid fill measure in that order of fill, and decide as blank,
  * blank-or-unsure, marked and solid; very light pencil shows only as faint
- * fill; a circle drawn around a box is ink near it, not in it.
+ * fill; a circle drawn around a box is ink near it, not in it; an outline
+ * printed thick and off the template's box is print, not a stroke in it.
  */
 #include "deciding/decide.h"
 #include "reading/identify.h"
@@ -471,6 +472,58 @@ Test(measure, a_lone_dot_on_a_bled_1_bit_page_is_flagged_not_read_as_a_cross) {
         cr_assert_eq(a.chosen, i, "%s: read %d", crossed[i], a.chosen);
         free(a.selected);
     }
+    omr_image_free(img);
+    template_free(t);
+}
+
+/* Paints out the box's printed outline and prints it again `grow` mm larger
+ * (smaller when negative) on every side, moved `shift` mm to the right, in
+ * lines `line` mm thick: a form printed at another size than its template
+ * says, its thin lines swollen by the scan (AMC's sheets at 150 dpi show 2-3
+ * px outlines up to 1 mm from where their layout puts them). */
+static omr_rect reprint_outline(omr_image *img, omr_rect b, double grow, double shift, double line) {
+    for (double y = b.y - 0.6; y <= b.y + b.h + 0.6; y += 0.1)
+        test_draw_line(img, b.x - 0.6, y, b.x + b.w + 0.6, y, 0.2, 255);
+    omr_rect r = {b.x - grow + shift, b.y - grow, b.w + 2 * grow, b.h + 2 * grow};
+    test_draw_line(img, r.x, r.y, r.x + r.w, r.y, line, 10);
+    test_draw_line(img, r.x + r.w, r.y, r.x + r.w, r.y + r.h, line, 10);
+    test_draw_line(img, r.x + r.w, r.y + r.h, r.x, r.y + r.h, line, 10);
+    test_draw_line(img, r.x, r.y + r.h, r.x, r.y, line, 10);
+    return r;
+}
+
+Test(measure, a_thick_outline_off_the_templates_box_is_not_a_stroke_in_it) {
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q = template_question_by_id(t, "q1a");
+    cr_assert_geq(q->n_boxes, 5);
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", 1, 150, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    /* boxes 0-2 printed 0.5 mm smaller all round in 0.45 mm lines, box 3
+     * 0.3 mm larger and 0.5 mm to the right: whichever side the outline is
+     * found by, the other lies where the template puts the interior. Box 0
+     * and 3 empty, box 1 crossed, box 2 filled; box 4 as printed, empty. */
+    omr_rect r[4];
+    for (int i = 0; i < 3; i++)
+        r[i] = reprint_outline(img, q->boxes[i].rect, -0.5, 0, 0.45);
+    r[3] = reprint_outline(img, q->boxes[3].rect, 0.3, 0.5, 0.45);
+    test_cross(img, r[1]);
+    test_fill(img, r[2]);
+    box_measure m[16];
+    measure_question(t, img, "q1a", m);
+    calibration cal;
+    calibration_defaults(&cal);
+    /* the outline inside the template's interior is the box's print: the
+     * empty boxes measure empty */
+    for (int i = 0; i < 5; i += 3) {
+        cr_assert_lt(m[i].fill, 0.02, "box %d, empty: fill %.3f, extent %.2f", i, m[i].fill, m[i].extent);
+        cr_assert_eq(decide_box(&cal, &m[i]).state, BOX_BLANK, "box %d", i);
+    }
+    /* and a mark inside such an outline is still all there */
+    cr_assert_eq(decide_box(&cal, &m[1]).state, BOX_MARKED, "cross: fill %.3f, extent %.2f", m[1].fill, m[1].extent);
+    cr_assert_gt(m[1].extent, 0.6, "a cross spans the box: %.2f", m[1].extent);
+    cr_assert_eq(decide_box(&cal, &m[2]).state, BOX_SOLID, "fill: %.3f", m[2].fill);
+    cr_assert_lt(m[4].fill, 0.02, "a box as printed: %.3f", m[4].fill);
     omr_image_free(img);
     template_free(t);
 }

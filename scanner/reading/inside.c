@@ -12,7 +12,9 @@
  * (the shift within 0.4 mm that puts most of the blank's print on scan ink),
  * so the print needs growing only by what that alignment leaves: the growth
  * is chosen per page, the least at which the page's empty boxes show no
- * ink. A box whose blank print is not on the scan (a blank drawn from a
+ * ink; a box whose only ink off the print, faint or not, is a sliver
+ * along it, 0.2 mm or a sample wide (the print's edge: a sub-pixel off, or
+ * printed bolder than the blank's copy), takes the next growth. A box whose blank print is not on the scan (a blank drawn from a
  * layout, with another font than the print's) keeps measure_box's numbers.
  */
 #include "reading/inside.h"
@@ -34,6 +36,8 @@
 #define INSIDE_EMPTY_MAX 0.02 /* an empty box's ink share at the chosen growth */
 #define INSIDE_MIN_FREE 0.15  /* share of the interior that must stay unprinted */
 #define INSIDE_MARKED 0.33    /* a box this inked at the widest growth is plainly marked */
+#define INSIDE_SLIVER_MM 0.2 /* ink only this close along a box's print is its edge: the scan's
+                                 print bolder than the blank's copy, or a sample off */
 #define N_GROW 5
 static const double grows[N_GROW] = {0.10, 0.15, 0.20, 0.30, 0.40};
 
@@ -222,6 +226,21 @@ static int inside_sample(const omr_image *scan, const page_transform *t, const p
     return 1;
 }
 
+/* Is all the ink off the print at growth `g`, very light ink too, within
+ * INSIDE_SLIVER_MM (at least a sample and a half, for the diagonal) beyond
+ * it? 0 when there is none. */
+static int ink_only_along_print(const inside_box *b, double g, double pitch) {
+    long inked = 0;
+    double sliver = fmax(INSIDE_SLIVER_MM, 1.5 * pitch);
+    for (long k = 0; k < (long)b->w * b->h; k++)
+        if (b->dist[k] > g && b->dark[k] > INSIDE_FAINT) {
+            if (b->dist[k] > g + sliver)
+                return 0;
+            inked++;
+        }
+    return inked > 0;
+}
+
 /* The box's measures at growth `g`: ink off the print, its spread (over
  * pieces of at least a 0.4 mm speck) and its core. */
 static void inside_measure(const inside_box *b, double g, double pitch, box_measure *out) {
@@ -330,6 +349,12 @@ int measure_inside_print(const omr_image *scan, const page_transform *t, const p
         int g = chosen;
         while (g > 0 && b->free_px[g] < INSIDE_MIN_FREE * b->w * b->h)
             g--;
+        /* ink only in a sliver along this box's print is the print's own
+         * edge (its copy in the blank a sample off, or thinner): the next
+         * growth, as long as it leaves room */
+        while (g + 1 < N_GROW && b->free_px[g + 1] >= INSIDE_MIN_FREE * b->w * b->h &&
+               ink_only_along_print(b, grows[g], pitch))
+            g++;
         inside_measure(b, grows[g], pitch, &m[b->k]);
         done++;
     }

@@ -6,7 +6,10 @@
  * 0 (paper) .. 1 (black print). In the patch the outline is found by
  * projections: the pair of columns (rows) a box-width apart with the most
  * darkness are its vertical (horizontal) edges. The interior, inset past the
- * outline, gives fill and extent; a ring outside gives the halo.
+ * outline, gives fill and extent; a ring outside gives the halo. Where the
+ * scan shows a printed line inside that interior, along a whole side (a thick
+ * outline, a box printed larger or smaller than the template, a re-centring
+ * that fell short), the interior starts past it.
  */
 #include "reading/measure.h"
 
@@ -19,6 +22,10 @@
 #define OUTLINE_MM 0.35     /* printed line width */
 #define SEARCH_MM 1.2       /* how far the outline may be from its predicted place */
 #define INSET_MM 0.45       /* interior starts this far inside the outline */
+#define LINE_REACH_MM 0.5   /* a printed line this far inside the interior is still the outline's */
+#define LINE_COVER 0.8      /* ... when inked along this share of the box's side */
+#define LINE_PAPER 0.5      /* ... and the next line inward along less than this */
+#define LINE_BLUR_MM 0.2    /* the interior then starts this far past it (its blur) */
 #define NEAR_FROM_MM 0.45   /* ink near a box: from here outside the outline ... */
 #define NEAR_TO_MM 2.4      /* ... to here (and around the label) */
 #define NEAR_PITCH_MM 0.15  /* sampling pitch of the zone around a box */
@@ -360,6 +367,36 @@ static long core_extent(const patch *p, int x0, int x1, int y0, int y1, double c
     return area;
 }
 
+/* Share of the samples along line `c` of the patch (a column when
+ * `vertical`, else a row), from `from` to `to` (exclusive), that are ink. */
+static double line_cover(const patch *p, int c, int from, int to, int vertical) {
+    int n = 0, inked = 0;
+    for (int k = from; k < to; k++, n++)
+        inked += (vertical ? patch_at(p, c, k) : patch_at(p, k, c)) > INK;
+    return n ? (double)inked / n : 0;
+}
+
+/* The interior's first line on one side (`border`: its outermost column or
+ * row, `dir` +1 from the left or top, -1 from the right or bottom) moved
+ * past a printed line that lies within `reach` samples inside it: a line
+ * inked along LINE_COVER of the box's whole length (`from`..`to`, outline
+ * to outline, so it runs on into the outlines at both ends), as a box's
+ * printed side is and a respondent's mark hardly ever is (a cross, a tick,
+ * a circle or a scribble is not straight along the whole box), with paper
+ * on its inner side (under LINE_PAPER of the next line inked: a box filled
+ * up to its outline is ink throughout, and stays measured whole). The new
+ * border lies `blur` samples past the innermost such line; with none, the
+ * border stays. */
+static int past_outline(const patch *p, int border, int dir, int reach, int blur, int from, int to,
+                        int vertical) {
+    int inner = -1;
+    for (int k = 0; k < reach; k++)
+        if (line_cover(p, border + dir * k, from, to, vertical) >= LINE_COVER &&
+            line_cover(p, border + dir * (k + 1), from, to, vertical) < LINE_PAPER)
+            inner = k;
+    return inner < 0 ? border : border + dir * (inner + 1 + blur);
+}
+
 void measure_box(const omr_image *scan, const page_transform *t, const page_levels *levels,
                  const print_mask *mask, omr_rect box, omr_rect near_zone, box_measure *out) {
     assert(scan && scan->width > 0 && scan->height > 0 && levels);
@@ -432,6 +469,22 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
     /* Interior */
     int inset = line + (int)lround(INSET_MM / pitch);
     int x0 = m + dx + inset, x1 = m + dx + bw - inset, y0 = m + dy + inset, y1 = m + dy + bh - inset;
+    /* ... and past the printed outline where the scan shows it inside that
+     * (a thick or blurred line, a box printed larger than the template
+     * says, a box whose re-centring fell short): per side, the box's full
+     * length, outline to outline, is the span a line must cover */
+    int reach = (int)lround(LINE_REACH_MM / pitch), blur = (int)lround(LINE_BLUR_MM / pitch);
+    if (reach < 1)
+        reach = 1;
+    if (blur < 1)
+        blur = 1;
+    int nx0 = past_outline(&p, x0, +1, reach, blur, y0 - inset, y1 + inset, 1);
+    int nx1 = past_outline(&p, x1 - 1, -1, reach, blur, y0 - inset, y1 + inset, 1) + 1;
+    int ny0 = past_outline(&p, y0, +1, reach, blur, x0 - inset, x1 + inset, 0);
+    int ny1 = past_outline(&p, y1 - 1, -1, reach, blur, x0 - inset, x1 + inset, 0) + 1;
+    if (nx1 > nx0 && ny1 > ny0) {
+        x0 = nx0, x1 = nx1, y0 = ny0, y1 = ny1;
+    }
     int inked = 0, faint = 0, total = 0;
     double dark_sum = 0;
     int min_x = x1, max_x = x0 - 1, min_y = y1, max_y = y0 - 1;
