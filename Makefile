@@ -144,7 +144,7 @@ bench: deps
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
-	$(MAKE) omr $(BUILD)/omr-samples
+	$(MAKE) omr $(BUILD)/omr-samples $(BUILD)/decode_floor
 	samples/bench.sh $(BUILD)
 
 # make install: the binary, the templates and calibration profiles (found by

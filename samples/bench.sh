@@ -9,7 +9,9 @@
 # scores the OCR run against the ground truth (omr-samples score) and prints
 # a summary, with per respondent style (cross, tick, dot, circle, erased, ...)
 # and per pen the answers flagged, clear answers flagged, answers wrong and
-# forms sent to review needlessly. Environment:
+# forms sent to review needlessly; then the held-out set, the AMC corpus,
+# samples/jobs_bench.sh and samples/speed_bench.sh (omr against the decode
+# floor per format: BENCH_SPEED=0 skips it). Environment:
 #   BENCH_FORMS  forms to generate (default 500)
 #   BENCH_SEED   seed (default 2024)
 #   BENCH_DIR    work folder (default: a fresh temporary folder, removed at
@@ -150,6 +152,12 @@ fi
 if [ "${BENCH_JOBS:-1}" != 0 ]; then
     echo "== omr scan --jobs: 200-page batch, one job against two, peak memory (samples/jobs_bench.sh) =="
     JOBS_DIR="$WORK/jobs" samples/jobs_bench.sh "$BUILD" || echo "bench: the --jobs bench failed" >&2
+fi
+# omr against the decode floor per format, 300-dpi pages, one pinned core
+# (samples/speed_bench.sh, needs BUILD/decode_floor; BENCH_SPEED=0 skips).
+if [ "${BENCH_SPEED:-1}" != 0 ]; then
+    echo "== speed: omr scan --no-ocr against the decode floor per format, CPU ms a page (samples/speed_bench.sh) =="
+    SPEED_DIR="$WORK/speed" samples/speed_bench.sh "$BUILD" || echo "bench: the speed bench failed" >&2
 fi
 [ -n "${BENCH_DIR:-}" ] && echo "bench: data and outputs kept in $WORK"
 exit 0

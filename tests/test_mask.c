@@ -2,7 +2,9 @@
  * test_mask.c — the print mask's cache (reading/mask.c): a mask read from
  * the cache is the mask drawn; a damaged or cut-short cache file is never
  * used (the mask is drawn anew, the same); a changed template gets its own
- * file; an empty OMR_CACHE_DIR turns the cache off.
+ * file; an empty OMR_CACHE_DIR turns the cache off. print_mask_beyond
+ * (its columns' cells worked out once) marks the samples the plain
+ * per-sample definition below marks, on random masks, boxes and patches.
  */
 #include <dirent.h>
 #include <sys/stat.h>
@@ -125,4 +127,54 @@ Test(mask, a_changed_template_gets_another_file) {
     print_mask_free(&m);
     template_free(t);
     cr_assert_eq(files_in_cache(NULL, 0), 2);
+}
+
+/* print_mask_beyond's definition, one sample at a time: the mask cell under
+ * the sample's centre, unless the sample is off the mask or within 0.6 mm of
+ * the box's edge (its own outline) */
+static int beyond_at(const print_mask *m, omr_rect box, double ox, double oy, double pitch, int i, int j) {
+    double x = ox + (i + 0.5) * pitch, y = oy + (j + 0.5) * pitch;
+    int mx = (int)(x / m->pitch), my = (int)(y / m->pitch);
+    if (x < 0 || y < 0 || mx >= m->width || my >= m->height)
+        return 0;
+    if (y > box.y - 0.6 && y < box.y + box.h + 0.6 && x > box.x - 0.6 && x < box.x + box.w + 0.6)
+        return 0;
+    return m->printed[(size_t)my * (size_t)m->width + (size_t)mx];
+}
+
+Test(mask, print_beyond_a_box_is_the_cells_under_each_sample_outside_its_outline) {
+    srand(17);
+    print_mask m = {.width = 300, .height = 200, .pitch = 0.1};
+    m.printed = calloc((size_t)m.width * (size_t)m.height, 1);
+    cr_assert_not_null(m.printed);
+    int marked = 0, none = 0;
+    for (int trial = 0; trial < 200; trial++) {
+        /* print: a few random rules and blobs, sometimes none at all */
+        memset(m.printed, 0, (size_t)m.width * (size_t)m.height);
+        for (int k = trial % 7 == 0 ? 0 : 1 + rand() % 6; k > 0; k--) {
+            int x0 = rand() % m.width, y0 = rand() % m.height, w = 1 + rand() % 80, h = 1 + rand() % 40;
+            for (int y = y0; y < y0 + h && y < m.height; y++)
+                for (int x = x0; x < x0 + w && x < m.width; x++)
+                    m.printed[(size_t)y * (size_t)m.width + (size_t)x] = 1;
+        }
+        omr_rect box = {rand() % 300 / 10.0, rand() % 200 / 10.0, 3 + rand() % 30 / 10.0, 3 + rand() % 30 / 10.0};
+        double pitch = 0.05 + (rand() % 10) / 100.0, margin = 1 + rand() % 30 / 10.0;
+        double ox = box.x - margin, oy = box.y - margin; /* past the mask's edges near them */
+        int w = (int)ceil((box.w + 2 * margin) / pitch), h = (int)ceil((box.h + 2 * margin) / pitch);
+        uint8_t *got = print_mask_beyond(&m, box, ox, oy, pitch, w, h);
+        int any = 0;
+        for (int j = 0; j < h; j++)
+            for (int i = 0; i < w; i++) {
+                int want = beyond_at(&m, box, ox, oy, pitch, i, j);
+                any |= want;
+                if (got)
+                    cr_assert_eq(got[(size_t)j * (size_t)w + (size_t)i], want, "trial %d sample (%d, %d)", trial, i, j);
+            }
+        cr_assert_eq(got != NULL, any, "trial %d: NULL exactly when no sample is print beyond the box", trial);
+        marked += any;
+        none += !any;
+        free(got);
+    }
+    cr_assert(marked > 20 && none > 20, "the trials cover both (%d with print, %d without)", marked, none);
+    free(m.printed);
 }

@@ -368,23 +368,37 @@ uint8_t *print_mask_beyond(const print_mask *mask, omr_rect box, double ox, doub
         return NULL;
     assert(mask->width > 0 && mask->height > 0 && mask->pitch > 0 && pitch > 0);
     uint8_t *out = calloc((size_t)w * (size_t)h, 1);
+    /* what depends on the column alone, once per column: its mask cell (-1
+     * off the mask) and whether it lies over the box's own outline band */
+    int *col_mx = malloc((size_t)w * sizeof *col_mx);
+    uint8_t *col_near = malloc((size_t)w);
     int any = 0;
-    for (int j = 0; out && j < h; j++) {
+    if (out && col_mx && col_near)
+        for (int i = 0; i < w; i++) {
+            double x = ox + (i + 0.5) * pitch;
+            int mx = (int)(x / mask->pitch);
+            col_mx[i] = x < 0 || mx >= mask->width ? -1 : mx;
+            col_near[i] = x > box.x - OWN_OUTLINE_MM && x < box.x + box.w + OWN_OUTLINE_MM;
+        }
+    for (int j = 0; out && col_mx && col_near && j < h; j++) {
         double y = oy + (j + 0.5) * pitch;
         int my = (int)(y / mask->pitch), near_y = y > box.y - OWN_OUTLINE_MM && y < box.y + box.h + OWN_OUTLINE_MM;
         if (y < 0 || my >= mask->height)
             continue;
+        const uint8_t *mrow = mask->printed + (size_t)my * (size_t)mask->width;
+        uint8_t *orow = out + (size_t)j * (size_t)w;
         for (int i = 0; i < w; i++) {
-            double x = ox + (i + 0.5) * pitch;
-            int mx = (int)(x / mask->pitch);
-            if (x < 0 || mx >= mask->width || (near_y && x > box.x - OWN_OUTLINE_MM && x < box.x + box.w + OWN_OUTLINE_MM))
+            int mx = col_mx[i];
+            if (mx < 0 || (near_y && col_near[i]))
                 continue;
-            if (mask->printed[(size_t)my * (size_t)mask->width + (size_t)mx]) {
-                out[(size_t)j * (size_t)w + (size_t)i] = 1;
+            if (mrow[mx]) {
+                orow[i] = 1;
                 any = 1;
             }
         }
     }
+    free(col_mx);
+    free(col_near);
     if (!any) {
         free(out);
         return NULL;

@@ -719,6 +719,45 @@ static int segment_touches(double x0, double y0, double ca, double sa, double le
     return 1;
 }
 
+/* Can the ray along (ca, sa) meet unprinted ink at all? Its samples, at the
+ * very positions cast_rays takes, looked up in the scan first (one table
+ * read each): a ray hits only at a sample darker than INK, inside the bands
+ * cast_rays lets ink be in and, beyond RAY_EXACT_MM outside the box, off the
+ * print mask's own cell (the first of cast_rays' five cells). A ray without
+ * such a sample cannot hit, so cast_rays leaves it at once, with the same
+ * result; most rays cross only paper and the box's printed outline. */
+static int ray_may_hit(const ring_ctx *c, double cx, double cy, double ca, double sa, double rmin, double rmax,
+                       int around_box) {
+    const double *h = c->t->homography;
+    int affine = page_map_is_affine(h);
+    for (double r = rmin; r < rmax; r += RING_STEP_MM) {
+        double x = cx + r * ca, y = cy + r * sa;
+        omr_point sp;
+        if (affine) { /* as cast_rays */
+            double mx = x + c->dx, my = y + c->dy;
+            sp.x = h[0] * mx + h[1] * my + h[2];
+            sp.y = h[3] * mx + h[4] * my + h[5];
+        } else {
+            sp = locate_map(c->t, x + c->dx, y + c->dy);
+        }
+        if (sp.x < 0 || sp.y < 0 || sp.x >= c->scan->width || sp.y >= c->scan->height ||
+            c->dark_at[omr_image_at(c->scan, (int)sp.x, (int)sp.y)] <= INK)
+            continue;
+        double d = ray_depth(c->own, x, y);
+        if (d > RING_INTERIOR_MM || (d >= -RING_OUTLINE_OUT_MM && d <= RING_OUTLINE_IN_MM) ||
+            (d > RING_OUTLINE_IN_MM && !around_box))
+            continue;
+        if (d < -RAY_EXACT_MM) {
+            int mx = (int)(x / c->mask->pitch), my = (int)(y / c->mask->pitch);
+            if (mx < 0 || my < 0 || mx >= c->mask->width || my >= c->mask->height ||
+                c->mask->printed[(size_t)my * (size_t)c->mask->width + (size_t)mx])
+                continue;
+        }
+        return 1;
+    }
+    return 0;
+}
+
 static void cast_rays(const ring_ctx *c, double cx, double cy, double rmin, double rmax, int around_box,
                       double *ring, double *gap) {
     int hit[RING_RAYS];
@@ -729,6 +768,8 @@ static void cast_rays(const ring_ctx *c, double cx, double cy, double rmin, doub
         double a = 2 * M_PI * k / RING_RAYS, ca = cos(a), sa = sin(a);
         int run = 0;
         hit[k] = 0;
+        if (!ray_may_hit(c, cx, cy, ca, sa, rmin, rmax, around_box))
+            continue;
         /* the boxes this ray can reach (the stop test below runs on these only) */
         int near[64], n_near = 0;
         for (int o = 0; o < c->n_others; o++)
