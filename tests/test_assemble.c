@@ -169,8 +169,10 @@ Test(assemble, a_dotter_with_a_correction_and_a_ticked_multi_choice_question_is_
     for (int i = 0; i < 2; i++)
         page_reading_free(pages[i]);
 
-    /* the same three dots in a crosser's form (crosses in four more
-     * questions): dots are not how this hand answers; each goes to review */
+    /* the same three dots in a crosser's form (plain crosses in four more
+     * questions; its correction says nothing of the hand's way, being the
+     * form's printed rule): dots are not how this hand answers; each goes
+     * to review */
     page_reading *crosser[2] = {page("c.tif", 1, "F6", 1), page("c.tif", 2, "F6", 2)};
     dot(crosser[0], "q1a", 3);
     dot(crosser[0], "q2b", 1);
@@ -180,6 +182,7 @@ Test(assemble, a_dotter_with_a_correction_and_a_ticked_multi_choice_question_is_
     firm(crosser[0], "q1b", 1, BOX_MARKED);
     firm(crosser[0], "q2a", 4, BOX_MARKED);
     firm(crosser[1], "q4a", 0, BOX_MARKED);
+    firm(crosser[1], "q4c", 1, BOX_MARKED);
     cr_assert_eq(assemble_forms(crosser, 2, &set, &err), OMR_OK, "%s", err.message);
     a = &set.forms[0].answers[template_question_by_id(tmpl, "q4b") - tmpl->questions];
     cr_assert_eq(a->status, ANSWER_REVIEW, "three dots beside four crossed questions");

@@ -312,23 +312,62 @@ static double page_circle_near(const calibration *c, const box_measure *m, size_
     return fmax(fmax(c->near_max_mm2, CIRCLE_NEAR_MIN_MM2), CIRCLE_NEAR_OVER_PAGE * page_near);
 }
 
+/* The median over the page's boxes of the rays round each box (RAYS_BOX),
+ * round each label (RAYS_LABEL; a box without a label to its right casts
+ * none: 0), or the stronger of the two (RAYS_EITHER). -1 without room. */
+enum { RAYS_BOX, RAYS_LABEL, RAYS_EITHER };
+static double page_ray_level(const box_measure *m, size_t n, int which) {
+    double *rings = malloc((n ? n : 1) * sizeof *rings);
+    if (!rings)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        rings[i] = which == RAYS_BOX ? m[i].ring : which == RAYS_LABEL ? m[i].label_ring : box_ring(&m[i]);
+    qsort(rings, n, sizeof *rings, cmp_double);
+    double level = n ? rings[n / 2] : 0;
+    free(rings);
+    return level;
+}
+
+/* On a page whose print bleeds round its boxes (their outlines swell and
+ * close the rays of every box) the labels' rays may still see paper: the
+ * label rays are judged against the page's own label rays. A circle round a
+ * label stands apart when its rays close RING_ABOVE_PAGE more than the
+ * page's median label, as on a clean page, with no wide gap, and it leaves
+ * a pen circle's ink round its box (seed 6833 9W6652YV, B8FMN245: "Vet ej"
+ * circled in pencil, its label rays 0.96-1.00 against the page's 0.10-0.25,
+ * 35 mm^2 of ink round the box, while every box's own rays met ink; the
+ * circle went to review as ink beside a box). Where the labels' rays are
+ * closed too, none stands apart and no label circle is read. */
+static int bled_label_circle(const box_measure *m, double label_level, double near_min, double *closure) {
+    double stands = label_level + RING_ABOVE_PAGE;
+    if (label_level < 0 || near_min < 0 || m->label_ring < RING_MIN || m->label_ring < stands ||
+        m->label_gap > RING_GAP_MAX || m->near_mm2 <= near_min)
+        return 0;
+    *closure = clamp01(0.5 + 0.5 * (m->label_ring - stands) / fmax(1 - stands, 1e-6));
+    return 1;
+}
+
 static void bled_page_circles(const calibration *c, const box_measure *m, box_decision *d, size_t n,
                               double background) {
     double near_min = page_circle_near(c, m, n);
+    double label_level = page_ray_level(m, n, RAYS_LABEL);
     int judged = near_min >= 0; /* without room for the page's level, no circle is read here */
     double closed = background + fmax((1 - background) / 2, CIRCLE_ABOVE_BLED_PAGE);
     for (size_t i = 0; i < n; i++) {
         double r = box_ring(&m[i]);
         double gap = m[i].ring >= m[i].label_ring ? m[i].ring_gap : m[i].label_gap;
         box_decision plain = decide_without_rings(c, &m[i]);
-        if (judged && r >= closed && gap <= RING_GAP_MAX && m[i].near_mm2 > near_min && m[i].fill < c->mark_min &&
-            !plain.faint && plain.state != BOX_MARKED && plain.state != BOX_SOLID) {
+        int pen = judged && m[i].fill < c->mark_min && !plain.faint && plain.state != BOX_MARKED &&
+                  plain.state != BOX_SOLID;
+        double label_conf = 0;
+        int by_rays = r >= closed && gap <= RING_GAP_MAX && m[i].near_mm2 > near_min;
+        if (pen && (by_rays || bled_label_circle(&m[i], label_level, near_min, &label_conf))) {
             d[i] = plain;
             d[i].state = BOX_MARKED;
             d[i].circled = 1;
             d[i].dot = 0;
             d[i].ink_near = 0;
-            d[i].confidence = clamp01(0.5 + 0.5 * (r - closed) / fmax(1 - closed, 1e-6));
+            d[i].confidence = by_rays ? clamp01(0.5 + 0.5 * (r - closed) / fmax(1 - closed, 1e-6)) : label_conf;
         } else if (d[i].circled) {
             d[i] = plain;
         }
@@ -338,14 +377,9 @@ static void bled_page_circles(const calibration *c, const box_measure *m, box_de
 static void demote_page_rings(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
     if (n < 4)
         return;
-    double *rings = malloc(n * sizeof *rings);
-    if (!rings)
+    double background = page_ray_level(m, n, RAYS_EITHER);
+    if (background < 0)
         return;
-    for (size_t i = 0; i < n; i++)
-        rings[i] = box_ring(&m[i]);
-    qsort(rings, n, sizeof *rings, cmp_double);
-    double background = rings[n / 2];
-    free(rings);
     if (background >= RING_MIN) {
         bled_page_circles(c, m, d, n, background);
         return;
@@ -411,11 +445,37 @@ static int dotting_hand(int dots, int firm, int circles) { return dots >= 2 && d
  * page's median empty box holds is no empty box of this page */
 #define PALE_OVER_PAGE 0.5
 
+/* Ink beside a box is ink above the page's own: near_max_mm2 is what a
+ * stray stroke leaves beyond the paper, and on a page whose print bleeds
+ * past the mask or whose paper is noisy every empty box carries some (a
+ * harsh 1-bit page at 200 dpi: 0.2-1.8 mm^2 round empty boxes, median 0.45;
+ * seed 6833 9W6652YV q4c, 1.82 mm^2 beside a blank box, went to review).
+ * A blank box's ink near counts only above near_max_mm2 plus the median ink
+ * near of the page's blank boxes (a clean page's: 0-0.1) */
+static void near_by_page(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
+    double *near = malloc((n ? n : 1) * sizeof *near);
+    size_t k = 0;
+    if (!near)
+        return; /* without room, the ink as measured */
+    for (size_t i = 0; i < n; i++)
+        if (d[i].state == BOX_BLANK)
+            near[k++] = m[i].near_mm2;
+    if (k >= 4) {
+        qsort(near, k, sizeof *near, cmp_double);
+        double level = near[k / 2];
+        for (size_t i = 0; i < n; i++)
+            if (d[i].state == BOX_BLANK && !d[i].circled && d[i].ink_near && m[i].near_mm2 <= c->near_max_mm2 + level)
+                d[i].ink_near = 0;
+    }
+    free(near);
+}
+
 void decide_page(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
     assert(c && (n == 0 || (m && d)));
-    /* rings and pale traces first, against the page's own level of each */
+    /* rings, pale traces and ink near first, against the page's own level of each */
     demote_page_rings(c, m, d, n);
     faint_by_page(c, m, d, n);
+    near_by_page(c, m, d, n);
     int dots = 0, faint = 0, firm = 0, circles = 0;
     double speck = 0.1; /* the largest dark core among the page's blank boxes */
     double *blank_fill = malloc((n ? n : 1) * sizeof *blank_fill);
@@ -526,16 +586,26 @@ static int count_form_hand(const omr_template *t, box_decision *const *pages, si
         offset[p] += q->n_boxes;
         if (!pages[p])
             continue;
-        int dot = 0, mark = 0, circle = 0;
+        int dot = 0, plain = 0, solid = 0, erased = 0, circle = 0;
         for (size_t k = from; k < from + q->n_boxes; k++) {
             const box_decision *b = &pages[p][k];
             dot |= b->dot && (b->state == BOX_MARKED || b->state == BOX_UNSURE);
             circle |= b->circled && b->state == BOX_MARKED;
-            mark |= (b->state == BOX_MARKED && !b->circled && !b->dot) || b->state == BOX_SOLID;
+            plain |= b->state == BOX_MARKED && !b->circled && !b->dot;
+            solid |= b->state == BOX_SOLID;
+            erased |= b->faint && b->state == BOX_UNSURE;
         }
+        int mark = plain || solid;
         /* a dot beside a firm mark in one question is no answer by dot */
         dots += dot && !mark;
-        firm += mark;
+        /* the hand's own way of answering is its plain marks: a question
+         * answered with a correction (a box filled or rubbed out beside the
+         * cross) is marked as the form's rule prints it, whoever answers, and
+         * a box filled solid is a fill, of a dotter as of a crosser; neither
+         * says whether the hand crosses or dots (seed 6833 XBQYC974: a
+         * dotter's four dots beside four crosses and ticks, one lone fill,
+         * three corrections: its dots went to review) */
+        firm += plain && !solid && !erased;
         circles += circle && !mark;
     }
     free(offset);
@@ -566,9 +636,18 @@ int decide_form_denies_dots(const omr_template *t, box_decision *const *pages, s
  * 7333, 8581: 2.1-2.8 mm^2 beside blank boxes under or over a circled box;
  * 1 form in review needlessly on 7333). A circle read from the rays lies
  * within their reach, 2.6 box sides from its box's centre (measure_rings);
- * its ink is attributed only while it is less than any circle round the
- * other box itself would leave (CIRCLE_NEAR_MIN_MM2); more goes to review
- * as before. */
+ * its ink is attributed while it is less than any circle round the other
+ * box itself would leave: less than the thinnest pen's smallest circle
+ * (CIRCLE_NEAR_MIN_MM2), or less than half of what this hand's circle
+ * leaves round its own box (CIRCLE_SPILL_SHARE). A circle's arc that
+ * passes by another box lies on one side of it, the near zone of the
+ * other box takes in less than half of it, while the same pen drawn round
+ * the other box would leave there about what it leaves round its own (a
+ * wide oval, a 1-bit scan's thick line: seeds 6833 BFKZVJNA and NNBQ43XK,
+ * 5903 TYYCBQGY, 4.2-5.1 mm^2 beside a blank box from circles leaving
+ * 12-18 mm^2 round their own, three forms in review needlessly). More goes
+ * to review as before. */
+#define CIRCLE_SPILL_SHARE 0.5
 #define CIRCLE_REACH_SIDES 2.6 /* the rays' reach (reading/measure.c, measure_rings) */
 #define NEAR_GROW_MM 2.4       /* the near zone round a box (reading/measure.h) */
 static double rect_distance(omr_rect r, double x, double y) {
@@ -598,11 +677,13 @@ void decide_circle_spill(const omr_template *t, int page, const box_measure *m, 
     size_t *question = malloc((n ? n : 1) * sizeof *question);
     if (box && question && page_boxes(t, page, n, question, box)) /* else nothing is attributed */
         for (size_t i = 0; i < n; i++) {
-            if (d[i].state != BOX_BLANK || !d[i].ink_near || d[i].circled || m[i].near_mm2 >= CIRCLE_NEAR_MIN_MM2)
+            if (d[i].state != BOX_BLANK || !d[i].ink_near || d[i].circled)
                 continue;
             for (size_t c = 0; c < n; c++) {
                 if (question[c] == question[i] || !d[c].circled || d[c].state != BOX_MARKED)
                     continue;
+                if (m[i].near_mm2 >= CIRCLE_NEAR_MIN_MM2 && m[i].near_mm2 >= CIRCLE_SPILL_SHARE * m[c].near_mm2)
+                    continue; /* as much as a circle round the box itself */
                 omr_rect rc = box[c]->rect;
                 double reach = CIRCLE_REACH_SIDES * fmax(rc.w, rc.h) + NEAR_GROW_MM;
                 if (rect_distance(box[i]->rect, rc.x + rc.w / 2, rc.y + rc.h / 2) <= reach) {
@@ -625,14 +706,24 @@ void decide_circle_spill(const omr_template *t, int page, const box_measure *m, 
 void decide_circle_rivals(const omr_template *t, int page, const box_measure *m, box_decision *d, size_t n) {
     assert(t && (n == 0 || (m && d)));
     size_t *question = malloc((n ? n : 1) * sizeof *question);
+    /* on a page whose print closes every box's rays, each kind of ray is
+     * measured above the page's own level of it (bled_label_circle): a
+     * label circled there has no rival in its neighbours' bled outlines */
+    double either = n >= 4 ? page_ray_level(m, n, RAYS_EITHER) : 0;
+    double level[2] = {0, 0};
+    if (either >= RING_MIN)
+        level[0] = page_ray_level(m, n, RAYS_BOX), level[1] = page_ray_level(m, n, RAYS_LABEL);
+    if (level[0] < 0 || level[1] < 0)
+        level[0] = level[1] = 0; /* without room, the rays as measured */
     if (question && page_boxes(t, page, n, question, NULL)) { /* else nothing is changed */
         int *rivalled = calloc(n ? n : 1, sizeof *rivalled);
         for (size_t i = 0; rivalled && i < n; i++) {
             if (!d[i].circled || d[i].state != BOX_MARKED)
                 continue;
+            double own = fmax(m[i].ring - level[0], m[i].label_ring - level[1]);
             for (size_t c = 0; c < n && !rivalled[i]; c++)
                 rivalled[i] = c != i && question[c] == question[i] && !(d[c].circled && d[c].state == BOX_MARKED) &&
-                              box_ring(&m[c]) >= box_ring(&m[i]);
+                              fmax(m[c].ring - level[0], m[c].label_ring - level[1]) >= own;
         }
         for (size_t i = 0; rivalled && i < n; i++)
             if (rivalled[i]) {

@@ -60,8 +60,10 @@ void decide_box_set_flags(box_decision *d, int flags);
  * page whose every box shows a "circle" (print bleeding on a dark 1-bit
  * scan), rings say nothing and each box is judged without them, but for a
  * pen's circle that stands apart (its rays close well past the page's
- * median ring and its ink near the box stands clear of the page's empty
- * boxes): that one is read. A small dot
+ * median ring, or its label's rays well past the page's median label, and
+ * its ink near the box stands clear of the page's empty boxes): that one is
+ * read. Ink near a box counts only above the page's own level (near_max_mm2
+ * over the median of its blank boxes). A small dot
  * that stands clear of the page's blank boxes (dot_clear) is a mark when
  * the hand dots (two or more dots, and as many as its other marks); a
  * pale trace is a mark when the page holds two or more and no firm mark at
@@ -71,8 +73,9 @@ void decide_page(const calibration *cal, const box_measure *measures, box_decisi
 /* Judges the hand by the whole form of template t: pages[p] holds the box
  * decisions of page p+1 in template order (decide_page's, or read back from
  * the ledger; NULL for a missing page). The hand is counted by question: a
- * question answered by a dot alone, one answered with firm marks (crosses,
- * ticks, fills: a correction or a multi-choice question is one question),
+ * question answered by a dot alone, one answered with plain marks (crosses,
+ * ticks: a multi-choice question is one question; not one answered with a
+ * correction or a box filled solid, which say nothing of the hand's way),
  * one answered by a circle. 1 when those counts show a hand that dots (two
  * or more dotted questions, and at least as many as the others together);
  * then decide_read_dots makes every unsure dot clear of its page's blanks a
@@ -81,9 +84,9 @@ void decide_page(const calibration *cal, const box_measure *measures, box_decisi
 int decide_form_dots(const omr_template *t, box_decision *const *pages, size_t n_pages);
 void decide_read_dots(box_decision *decisions, size_t n);
 /* The other way: 1 when the form as a whole clearly answers otherwise than
- * by dots: its questions answered by firm marks and by circles are at least
- * twice those answered by a dot alone (a circler's two dots on page 2
- * beside seven circles on page 1). A page that dots in such a form is
+ * by dots: its questions answered by plain marks (counted as above) and by
+ * circles are at least twice those answered by a dot alone (a circler's two
+ * dots on page 2 beside seven circles on page 1). A page that dots in such a form is
  * overruled: decide_unread_dots makes the dots it read by its own count
  * (decide_page) unsure again, a lone dot being anyone's guess. A form short
  * of that (six dots beside eight other answers: a dotter's page of dots
@@ -93,7 +96,8 @@ void decide_unread_dots(box_decision *decisions, size_t n);
 /* Ink beside a blank box of page `page` (m, d: its n boxes in template
  * order) that a circle drawn round a box of another question reaches
  * (within the rays' reach, 2.6 box sides), and that is less than any circle
- * round the blank box itself would leave: the circle's ink, not a mark
+ * round the blank box itself would leave (under 3 mm^2, or under half the
+ * ink that circle leaves round its own box): the circle's ink, not a mark
  * beside the box (its ink_near is cleared). */
 void decide_circle_spill(const omr_template *t, int page, const box_measure *m, box_decision *d, size_t n);
 /* A circled box of page `page` whose question holds another box (not itself

@@ -1,0 +1,685 @@
+/*
+ * test_decide_page.c — decide.c's judgement by the page and the form: rings
+ * against the page's own print (bled 1-bit pages, speckled faxes), dots and
+ * pale traces by the respondent's hand (decide_page, decide_form_dots),
+ * circles' spill and rivals, ink beside a box against the page's level.
+ */
+#include "decide_fixtures.h"
+
+TestSuite(decide_page, .init = setup);
+
+/* A page of 30 boxes measured by decide_box and then by decide_page. */
+static void decide_page_of(box_measure *m, box_decision *d, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        d[i] = decide_box(&cal, &m[i]);
+    decide_page(&cal, m, d, n);
+}
+
+Test(decide_page, circles_everywhere_on_a_page_are_its_print_not_a_pen) {
+    /* a dark 1-bit scan: the labels' letters swell past the print mask, so
+     * rays from most boxes meet "ink" all round. No respondent circles most
+     * of a page: the print's rings are no circle. Each box is what the rest
+     * of its evidence says: an empty box is blank (a page of them in review
+     * is an operator's wasted minute), a cross is a cross. A pen's circle
+     * still stands apart from the page in two ways at once: its rays close
+     * far past the page's own rings, and it leaves ink round the box where
+     * the page's empty boxes have none: it is that box's answer. Ink beside
+     * a box whose rays close no more than the page's is no circle: review. */
+    enum { N = 30 };
+    box_measure m[N];
+    box_decision d[N];
+    for (size_t i = 0; i < N; i++)
+        m[i] = (box_measure){.fill = 0.0, .ring = 0.55 + 0.01 * (double)(i % 10), .ring_gap = 0.1,
+                             .near_mm2 = 0.05 * (double)(i % 3), .outline_found = 1};
+    m[3] = (box_measure){.fill = 0.45, .extent = 1, .darkness = 0.9, .ring = 0.6, .ring_gap = 0.1, .outline_found = 1};
+    m[7].ring = 1.0, m[7].ring_gap = 0.0, m[7].near_mm2 = 15; /* a pen's circle round box 7 */
+    /* a tight circle cuts its box's corners: a dot-like core, ink all round */
+    m[7].fill = 0.02, m[7].core_mm2 = 0.5, m[7].extent = 0.3;
+    /* a real dot: its core, nothing round it */
+    m[12] = (box_measure){.fill = 0.1, .extent = 0.35, .core_mm2 = 1.0, .darkness = 0.9, .ring = 0.6,
+                          .ring_gap = 0.1, .outline_found = 1};
+    /* ink beside box 21 (a word, a stray stroke) that closes no ring beyond the page's own */
+    m[21].near_mm2 = 12;
+    decide_page_of(m, d, N);
+    cr_assert_not(d[7].dot, "a circle's corners are no dot of a dotting hand");
+    cr_assert(d[12].dot, "a dot with no ink round it is still a dot");
+    for (size_t i = 0; i < N; i++) {
+        if (i == 7)
+            continue;
+        cr_assert_not(d[i].circled, "box %zu: the page's print read as a circle", i);
+        if (i != 3 && i != 12)
+            cr_assert_eq(d[i].state, BOX_BLANK, "box %zu: the page's print read as %s", i,
+                         decide_box_state_name(d[i].state));
+    }
+    cr_assert_eq(d[3].state, BOX_MARKED, "a cross on a bleeding page is still a cross");
+    cr_assert(d[7].circled, "a pen's circle stands apart from the page's rings");
+    cr_assert_eq(d[7].state, BOX_MARKED);
+    template_question q = question(QUESTION_SINGLE, 4);
+    question_answer a = decide(&q, &d[6]);
+    cr_assert_eq(a.status, ANSWER_OK, "a clear circle on a bleeding page is its answer: %s", a.reason);
+    cr_assert_eq(a.chosen, 1);
+    a = decide(&q, &d[20]);
+    cr_assert_eq(a.status, ANSWER_REVIEW, "ink beside a box that is no circle goes to a person");
+    cr_assert_eq(a.chosen, -1);
+
+    /* the same pen's circle with a neighbour's ring just as closed and as
+     * much ink round it: it cannot be attributed, a person looks */
+    m[8].ring = 0.98, m[8].ring_gap = 0.02, m[8].near_mm2 = 14;
+    decide_page_of(m, d, N);
+    a = decide(&q, &d[6]);
+    cr_assert_eq(a.status, ANSWER_REVIEW, "two circles in one question are no answer");
+
+    /* a page whose print closes nearly every ray (a grey glass edge): a
+     * full ring there is no more than the page's own; ink round a box
+     * goes to a person, never to an answer */
+    for (size_t i = 0; i < N; i++)
+        m[i] = (box_measure){.fill = 0.0, .ring = 0.96 + 0.01 * (double)(i % 5), .ring_gap = 0.02,
+                             .near_mm2 = 0.3, .outline_found = 1};
+    m[7].ring = 1.0, m[7].ring_gap = 0, m[7].near_mm2 = 3.5;
+    decide_page_of(m, d, N);
+    cr_assert_not(d[7].circled, "a ring on a page of rings is no circle");
+    a = decide(&q, &d[6]);
+    cr_assert_eq(a.status, ANSWER_REVIEW, "ink beside a box on such a page goes to a person");
+    cr_assert_eq(a.chosen, -1);
+
+    /* boxes in a tight grid (Auto Multiple Choice's digit grids): the
+     * neighbours' outlines close every box's rays, so the page looks bled,
+     * and its empty boxes have no ink round them at all. A neighbour's
+     * cross spilling into a box's surroundings (about 2 mm^2, closed rays)
+     * is less ink than any pen line once round a box: no circle, and the
+     * box is blank (it was read as a second answer before) */
+    for (size_t i = 0; i < N; i++)
+        m[i] = (box_measure){.fill = 0.0, .ring = 0.6 + 0.01 * (double)(i % 10), .ring_gap = 0.1,
+                             .near_mm2 = 0.0, .outline_found = 1};
+    m[3] = (box_measure){.fill = 0.45, .extent = 1, .darkness = 0.9, .ring = 0.6, .ring_gap = 0.1, .outline_found = 1};
+    m[2].ring = 1.0, m[2].ring_gap = 0.0, m[2].near_mm2 = 2.2;
+    m[7].ring = 1.0, m[7].ring_gap = 0.0, m[7].near_mm2 = 7.0; /* the least a measured pen circle left */
+    decide_page_of(m, d, N);
+    cr_assert_not(d[2].circled, "a neighbour's spill read as a circle");
+    cr_assert_neq(d[2].state, BOX_MARKED, "a neighbour's spill read as a mark");
+    cr_assert(d[7].circled, "a pen's circle with the least ink measured is still a circle");
+}
+
+Test(decide_page, a_dot_swollen_by_a_bleeding_scan_is_a_dot_not_a_cross) {
+    /* A 1.5 mm dot on a dark 1-bit fax swells until its fill and extent
+     * pass for a cross; its shape does not: its ink fills its own moment
+     * ellipse (compact ~1), a cross's strokes fill some 0.3-0.7 of theirs.
+     * A lone dot among crosses is ambiguous and goes to a person; the same
+     * blobs from a hand that dots are its marks. */
+    enum { N = 15 };
+    box_measure m[N];
+    box_decision d[N];
+    for (size_t i = 0; i < N; i++)
+        m[i] = (box_measure){.fill = 0.002, .outline_found = 1};
+    const box_measure cross = {.fill = 0.7, .extent = 1, .darkness = 0.95, .core_mm2 = 7, .compact = 0.7,
+                               .ink_span = 1.15, .outline_found = 1};
+    const box_measure dot = {.fill = 0.36, .extent = 0.72, .darkness = 0.95, .core_mm2 = 3.4, .compact = 0.94,
+                             .ink_span = 0.71, .outline_found = 1};
+    m[1] = cross, m[7] = cross, m[11] = dot;
+    decide_page_of(m, d, N);
+    cr_assert_eq(d[1].state, BOX_MARKED, "a bled cross is a cross");
+    cr_assert(d[11].dot, "a swollen dot is a dot");
+    template_question q = question(QUESTION_SINGLE, 5);
+    question_answer a = decide(&q, &d[10]);
+    cr_assert_eq(a.status, ANSWER_REVIEW, "a lone dot among crosses is never read silently");
+    a = decide(&q, &d[0]);
+    cr_assert_eq(a.status, ANSWER_OK);
+    cr_assert_eq(a.chosen, 1, "the crosses are read as before");
+    /* without a shape measured (compact 0), the box is judged as before */
+    box_measure unmeasured = dot;
+    unmeasured.compact = unmeasured.ink_span = 0;
+    cr_assert_eq(decide_box(&cal, &unmeasured).state, BOX_MARKED);
+
+    /* a dotter: three such dots and nothing else on the page */
+    for (size_t i = 0; i < N; i++)
+        m[i] = (box_measure){.fill = 0.002, .outline_found = 1};
+    m[1] = dot, m[7] = dot, m[11] = dot;
+    decide_page_of(m, d, N);
+    for (size_t i = 0; i < 3; i++) {
+        a = decide(&q, &d[5 * i]);
+        cr_assert_eq(a.status, ANSWER_OK, "question %zu of a dotter: %s", i, a.reason);
+        cr_assert_eq(a.chosen, (int)(i == 0 ? 1 : i == 1 ? 2 : 1));
+    }
+}
+
+/* Ten questions of four boxes, five on each of two pages. */
+static omr_template *two_page_form(void) {
+    static template_question qs[10];
+    static omr_template t;
+    for (size_t i = 0; i < 10; i++) {
+        qs[i] = question(QUESTION_SINGLE, 4);
+        qs[i].page = i < 5 ? 1 : 2;
+    }
+    t = (omr_template){.id = "dots", .n_pages = 2, .questions = qs, .n_questions = 10};
+    return &t;
+}
+
+Test(decide_page, a_dotter_is_read_on_every_page_of_the_form_a_crossers_lone_dots_are_not) {
+    /* page 1: three clear dots (questions 1-3) beside two crosses; page 2:
+     * two dots beside five crosses in three questions (two of them hold two
+     * crosses each: a correction, or two ticks of a multi-choice question):
+     * alone, page 2 does not show a hand that dots */
+    enum { N = 20 };
+    omr_template *form = two_page_form();
+    box_measure m1[N], m2[N];
+    box_decision d1[N], d2[N];
+    for (size_t i = 0; i < N; i++) {
+        m1[i] = (box_measure){.fill = 0.002, .outline_found = 1};
+        m2[i] = m1[i];
+    }
+    box_measure dot = {.fill = 0.10, .extent = 0.35, .core_mm2 = 1.0, .darkness = 0.8, .outline_found = 1};
+    box_measure cross = {.fill = 0.35, .extent = 1, .core_mm2 = 4, .darkness = 0.8, .outline_found = 1};
+    m1[0] = dot, m1[5] = dot, m1[10] = dot;
+    m1[13] = cross, m1[18] = cross;
+    m2[2] = dot, m2[5] = dot;
+    m2[8] = cross, m2[12] = cross, m2[14] = cross, m2[16] = cross, m2[18] = cross;
+    decide_page_of(m1, d1, N);
+    decide_page_of(m2, d2, N);
+    cr_assert_eq(d1[0].state, BOX_MARKED, "three dots beside two crosses on a page: a dotter");
+    cr_assert_eq(d2[2].state, BOX_UNSURE, "page 2 alone: two dots beside five crosses");
+    cr_assert(d2[2].dot_clear && d2[5].dot_clear);
+    /* the flags survive the ledger (marks.ink_near) */
+    box_decision back = {0};
+    decide_box_set_flags(&back, decide_box_flags(&d2[2]));
+    cr_assert(back.dot && back.dot_clear);
+    /* the form: five questions answered by a dot, five with crosses (seven
+     * crosses: counted by box, dots would lose 5 to 7; issue 9) */
+    box_decision *pages[2] = {d1, d2};
+    cr_assert(decide_form_dots(form, pages, 2));
+    decide_read_dots(d2, N);
+    cr_assert_eq(d2[2].state, BOX_MARKED);
+    cr_assert_eq(d2[5].state, BOX_MARKED);
+    cr_assert_eq(d2[0].state, BOX_BLANK);
+    /* a page missing: only the pages read are counted */
+    pages[0] = NULL;
+    decide_page_of(m2, d2, N);
+    cr_assert_not(decide_form_dots(form, pages, 2), "two dots beside three crossed questions");
+    /* a crosser's form: page 2's two dots, four crossed questions on page 1 */
+    box_decision crosser[N];
+    box_measure mc[N];
+    for (size_t i = 0; i < N; i++)
+        mc[i] = (i % 4 == 1 && i < 16) ? cross : m1[1];
+    decide_page_of(mc, crosser, N);
+    pages[0] = crosser;
+    cr_assert_not(decide_form_dots(form, pages, 2), "two dots among seven crossed questions are anyone's guess");
+    /* three stray dots among the crosses: still a crosser (issue 9: no silent miss) */
+    mc[17] = dot;
+    decide_page_of(mc, crosser, N);
+    cr_assert_not(decide_form_dots(form, pages, 2), "three dots among seven crossed questions");
+    /* a dot beside a cross in one question is no question answered by a dot */
+    for (size_t i = 0; i < N; i++)
+        mc[i] = (i % 4 == 1) ? cross : (i % 4 == 2) ? dot : m1[1];
+    decide_page_of(mc, crosser, N);
+    pages[1] = crosser;
+    cr_assert_not(decide_form_dots(form, pages, 2), "dots beside crosses, question by question");
+    /* a speck no larger than the page's blanks is no dot of the hand's */
+    m2[1] = (box_measure){.fill = 0.002, .core_mm2 = 0.8, .extent = 0.9, .outline_found = 1};
+    decide_page_of(m2, d2, N);
+    cr_assert_not(d2[2].dot_clear, "a dot no larger than a blank box's speck");
+}
+
+Test(decide_page, a_clear_circle_on_a_clean_page_is_read_a_barely_closed_lone_one_is_reviewed) {
+    enum { N = 30 };
+    box_measure m[N];
+    box_decision d[N];
+    for (size_t i = 0; i < N; i++)
+        m[i] = (box_measure){.fill = 0.0, .ring = 0.05, .ring_gap = 0.9, .outline_found = 1};
+    m[4].ring = 0.92, m[4].ring_gap = 0.05;  /* a clear circle */
+    m[17].ring = 0.50, m[17].ring_gap = 0.2; /* barely closed, the only other one */
+    m[9] = (box_measure){.fill = 0.30, .extent = 0.8, .outline_found = 1, .darkness = 0.8}; /* a cross */
+    decide_page_of(m, d, N);
+    cr_assert_eq(d[4].state, BOX_MARKED);
+    cr_assert(d[4].circled);
+    cr_assert_eq(d[17].state, BOX_UNSURE, "a lone barely closed ring beside crosses is a question");
+    /* the same weak ring from a hand that circles (two clear circles) is read */
+    m[22].ring = 0.88, m[22].ring_gap = 0.05;
+    decide_page_of(m, d, N);
+    cr_assert_eq(d[17].state, BOX_MARKED);
+    cr_assert(d[17].circled);
+}
+
+Test(decide_page, grey_paper_is_not_a_page_of_pale_traces_a_real_trace_still_is) {
+    /* a scan showing the glass, or recycled paper: every empty box holds a
+     * few pale pixels (faint share 0.05-0.10). That is the page's paper, not
+     * pencil; a light pencil cross well above it is still a pale trace. */
+    enum { N = 24 };
+    box_measure m[N];
+    box_decision d[N];
+    for (size_t i = 0; i < N; i++)
+        m[i] = (box_measure){.fill = 0.001, .faint_fill = 0.05 + 0.002 * (double)i, .outline_found = 1};
+    m[5] = (box_measure){.fill = 0.35, .extent = 1, .darkness = 0.8, .core_mm2 = 4, .outline_found = 1};
+    m[11] = (box_measure){.fill = 0.01, .faint_fill = 0.40, .extent = 0.9, .outline_found = 1};
+    for (size_t i = 0; i < N; i++)
+        d[i] = decide_box(&cal, &m[i]);
+    cr_assert(d[20].faint, "alone, a box at faint 0.09 looks like a pale trace");
+    decide_page(&cal, m, d, N);
+    for (size_t i = 0; i < N; i++)
+        if (i != 5 && i != 11)
+            cr_assert_eq(d[i].state, BOX_BLANK, "box %zu (faint %.3f): the page's paper", i, m[i].faint_fill);
+    cr_assert(d[11].faint);
+    cr_assert_eq(d[11].state, BOX_UNSURE, "a pale cross beside a firm mark: a person looks");
+}
+
+Test(decide_page, a_dotters_smallest_dot_is_read_beside_its_largest_a_smaller_speck_is_not) {
+    /* one hand's dots run from 0.6 to 1.5 mm across (issue 9): a page of a
+     * dotter whose dots are mostly 1.4-1.5 mm (core 1.5-1.7 mm^2) and one
+     * 0.6 mm dot (core 0.27, as measured on seed 7333's MWC3RYR4 q3b) */
+    enum { N = 35 };
+    box_measure m[N];
+    box_decision d[N];
+    for (size_t i = 0; i < N; i++)
+        m[i] = (box_measure){.fill = 0.002, .outline_found = 1};
+    const double cores[] = {1.28, 1.60, 1.63, 1.73, 1.47, 1.50};
+    for (size_t k = 0; k < 6; k++)
+        m[5 * k + 1] = (box_measure){.fill = 0.15, .extent = 0.4, .core_mm2 = cores[k], .darkness = 0.9,
+                                     .compact = 0.98, .ink_span = 0.42, .outline_found = 1};
+    m[33] = (box_measure){.fill = 0.033, .extent = 0.18, .core_mm2 = 0.27, .darkness = 0.68, .compact = 0.97,
+                          .ink_span = 0.22, .outline_found = 1};
+    decide_page_of(m, d, N);
+    cr_assert(d[33].dot, "a 0.6 mm dot is a dot");
+    cr_assert(d[33].dot_clear, "the hand's smallest dot stands clear of the blanks");
+    cr_assert_eq(d[33].state, BOX_MARKED, "a dotter's 0.6 mm dot beside its 1.5 mm dots is its answer");
+    template_question q = question(QUESTION_SINGLE, 5);
+    question_answer a = decide(&q, &d[30]);
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    cr_assert_eq(a.chosen, 3);
+    /* a blob under (0.6/1.5)^2 of the hand's median dot is a speck beside it */
+    m[33].core_mm2 = 0.2;
+    decide_page_of(m, d, N);
+    cr_assert(d[33].dot);
+    cr_assert_not(d[33].dot_clear, "core 0.2 beside a median of 1.5: a speck, not the hand's dot");
+    cr_assert_neq(d[33].state, BOX_MARKED);
+}
+
+Test(decide_page, a_rubbed_out_mark_with_a_dark_remnant_is_withdrawn_not_a_dot) {
+    /* seed 8581, EU5FYYGY q2e: a pencil cross in box 3, and in box 4 a
+     * cross rubbed out: a pale trace over 0.62 of the box around a small
+     * dark remnant (fill 0.10, core 0.24 mm^2). The remnant is no dot: the
+     * pale trace around it spans the box, as a dot's never does */
+    enum { N = 10 };
+    box_measure m[N];
+    box_decision d[N];
+    for (size_t i = 0; i < N; i++)
+        m[i] = (box_measure){.fill = 0.0, .faint_fill = 0.015, .outline_found = 1};
+    m[2] = (box_measure){.fill = 0.39, .faint_fill = 0.46, .extent = 1, .darkness = 0.30, .core_mm2 = 4.4,
+                         .compact = 0.43, .ink_span = 1.16, .outline_found = 1};
+    m[3] = (box_measure){.fill = 0.10, .faint_fill = 0.62, .extent = 0.25, .darkness = 0.21, .core_mm2 = 0.24,
+                         .compact = 0.04, .ink_span = 1.5, .outline_found = 1};
+    /* a pencil dot of the same hand elsewhere: its pale rim adds little */
+    m[8] = (box_measure){.fill = 0.031, .faint_fill = 0.054, .extent = 0.14, .darkness = 0.53, .core_mm2 = 0.22,
+                         .compact = 0.96, .ink_span = 0.2, .outline_found = 1};
+    decide_page_of(m, d, N);
+    cr_assert(d[3].faint, "a pale trace over the box: a mark rubbed out");
+    cr_assert_not(d[3].dot, "its remnant is no dot");
+    cr_assert(d[8].dot, "a pencil dot is still a dot");
+    template_question q = question(QUESTION_SINGLE, 5);
+    question_answer a = decide(&q, d);
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    cr_assert_eq(a.chosen, 2);
+    cr_assert(a.taken_back);
+    /* alone (no firm mark beside it), a rubbed-out mark is never an answer */
+    m[2] = m[0];
+    decide_page_of(m, d, N);
+    a = decide(&q, d);
+    cr_assert_eq(a.status, ANSWER_REVIEW);
+}
+
+/* Two single-choice questions of five 5 mm boxes, rows 14 mm apart, as
+ * ekb-2024 prints them (q2a above q2b, boxes 17 mm apart). */
+static omr_template *two_rows(void) {
+    static template_box boxes[2][5];
+    static char values[5][4];
+    static template_question qs[2];
+    static omr_template t;
+    for (size_t r = 0; r < 2; r++) {
+        for (size_t b = 0; b < 5; b++) {
+            snprintf(values[b], sizeof values[b], "%zu", 5 - b);
+            boxes[r][b] = (template_box){.value = values[b], .rect = {115.5 + 17.0 * (double)b, 121.0 + 14.0 * (double)r, 5, 5}};
+        }
+        qs[r] = (template_question){.id = r ? "q2b" : "q2a", .type = QUESTION_SINGLE, .boxes = boxes[r], .n_boxes = 5, .page = 1};
+    }
+    t = (omr_template){.id = "rows", .n_pages = 1, .questions = qs, .n_questions = 2};
+    return &t;
+}
+
+Test(decide_page, a_circle_reaching_the_next_questions_box_is_no_ink_beside_that_box) {
+    /* seed 7333 TXBCKRMD: a circle round q2a's fourth box reaches down to
+     * q2b's fourth box, 2.1 mm^2 of its ink inside that box's near zone;
+     * q2b is blank and went to review as "ink beside a box" */
+    omr_template *t = two_rows();
+    box_measure m[10];
+    box_decision d[10];
+    for (size_t i = 0; i < 10; i++)
+        m[i] = (box_measure){.fill = 0.0, .ring = 0.02, .ring_gap = 0.98, .outline_found = 1};
+    m[3] = (box_measure){.fill = 0.0, .near_mm2 = 14.1, .ring = 0.85, .ring_gap = 0.06, .outline_found = 1};
+    m[8].near_mm2 = 2.1, m[8].ring = 0.23, m[8].ring_gap = 0.52;
+    decide_page_of(m, d, 10);
+    cr_assert(d[3].circled && d[3].state == BOX_MARKED);
+    cr_assert(d[8].ink_near && d[8].state == BOX_BLANK);
+    decide_circle_spill(t, 1, m, d, 10);
+    cr_assert_not(d[8].ink_near, "the circle above put that ink there");
+    question_answer a = decide(&t->questions[1], &d[5]);
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    cr_assert_eq(a.chosen, -1, "q2b is blank");
+    a = decide(&t->questions[0], d);
+    cr_assert_eq(a.chosen, 3);
+
+    /* more than the thinnest pen's smallest circle, but under half of what
+     * this hand's circle leaves round its own box: the arc passing by (seed
+     * 6833 BFKZVJNA: 4.2 mm^2 beside q2b's blank box, the circle above
+     * leaving 12.2 round its own) */
+    m[8].near_mm2 = 4.5;
+    decide_page_of(m, d, 10);
+    cr_assert(d[8].ink_near);
+    decide_circle_spill(t, 1, m, d, 10);
+    cr_assert_not(d[8].ink_near, "4.5 mm^2 beside a circle leaving 14.1 round its own box is its arc");
+    /* as much ink as this hand's circle leaves round its own box: a person looks */
+    m[8].near_mm2 = 7.5;
+    decide_page_of(m, d, 10);
+    decide_circle_spill(t, 1, m, d, 10);
+    cr_assert(d[8].ink_near);
+    /* ink beside a box no circle reaches (two columns away): a person looks */
+    m[8].near_mm2 = 0, m[6].near_mm2 = 2.1;
+    decide_page_of(m, d, 10);
+    decide_circle_spill(t, 1, m, d, 10);
+    cr_assert(d[6].ink_near, "q2b's second box is 34 mm from the circled box");
+    cr_assert_eq(decide(&t->questions[1], &d[5]).status, ANSWER_REVIEW);
+}
+
+Test(decide_page, a_barely_closed_circle_with_a_pens_ink_round_its_box_is_read) {
+    /* seed 8581 YG9848M8 q5: a black circle closing 58% of the directions
+     * (gap 0.21), 9.0 mm^2 of ink round its box, on a page of crosses whose
+     * empty boxes carry about 0.1 mm^2 */
+    enum { N = 30 };
+    box_measure m[N];
+    box_decision d[N];
+    for (size_t i = 0; i < N; i++)
+        m[i] = (box_measure){.fill = 0.0, .near_mm2 = 0.05 + 0.01 * (double)(i % 5), .ring = 0.04,
+                             .ring_gap = 0.9, .outline_found = 1};
+    m[2] = m[9] = m[14] = (box_measure){.fill = 0.40, .extent = 1, .darkness = 0.8, .core_mm2 = 4, .outline_found = 1};
+    m[21].ring = 0.583, m[21].ring_gap = 0.21, m[21].near_mm2 = 8.95;
+    decide_page_of(m, d, N);
+    cr_assert_eq(d[21].state, BOX_MARKED);
+    cr_assert(d[21].circled);
+    template_question q = question(QUESTION_SINGLE, 5);
+    question_answer a = decide(&q, &d[20]);
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    cr_assert_eq(a.chosen, 1);
+    /* the same rays with little ink round the box (a neighbour's spill, a
+     * word beside it): not a pen's circle, a person looks */
+    m[21].near_mm2 = 2.5;
+    decide_page_of(m, d, N);
+    cr_assert_eq(d[21].state, BOX_UNSURE);
+    /* on a page whose empty boxes all carry ink near them (noise), 9 mm^2
+     * does not stand apart */
+    for (size_t i = 0; i < N; i++)
+        if (i != 21 && m[i].fill == 0)
+            m[i].near_mm2 = 3.0;
+    m[21].near_mm2 = 8.95;
+    decide_page_of(m, d, N);
+    cr_assert_eq(d[21].state, BOX_UNSURE);
+}
+
+Test(decide_page, a_pale_dot_far_above_its_pages_empty_boxes_is_never_silently_blank) {
+    /* seed 9931 MDG4W9J9 q4b: a dotter's pencil dot at 200 dpi, no dark
+     * core, fill 0.023 (under blank_max) on a page whose empty boxes hold
+     * 0.000-0.0014: it was read blank, a wrong answer */
+    enum { N = 25 };
+    box_measure m[N];
+    box_decision d[N];
+    for (size_t i = 0; i < N; i++)
+        m[i] = (box_measure){.fill = 0.0014 * (double)(i % 2), .outline_found = 1};
+    const box_measure dot = {.fill = 0.17, .faint_fill = 0.19, .extent = 0.41, .darkness = 0.66, .core_mm2 = 1.44,
+                             .compact = 0.68, .ink_span = 0.7, .outline_found = 1};
+    m[0] = m[6] = m[18] = dot;
+    m[12] = (box_measure){.fill = 0.0233, .faint_fill = 0.0412, .darkness = 0.41, .compact = 0.23, .ink_span = 0.75,
+                          .outline_found = 1};
+    cr_assert_eq(decide_box(&cal, &m[12]).state, BOX_BLANK, "alone, under blank_max");
+    decide_page_of(m, d, N);
+    cr_assert_eq(d[12].state, BOX_UNSURE);
+    template_question q = question(QUESTION_SINGLE, 5);
+    question_answer a = decide(&q, &d[10]);
+    cr_assert_eq(a.status, ANSWER_REVIEW, "a person looks");
+    for (size_t i = 0; i < N; i++)
+        if (m[i].fill < 0.01)
+            cr_assert_eq(d[i].state, BOX_BLANK, "box %zu, an empty box of the page", i);
+    /* beside crosses (no dotting hand), the same ink is the page's print
+     * and residue, as on AMC's scans: blank */
+    for (size_t i = 0; i < N; i++)
+        if (m[i].core_mm2 > 1)
+            m[i] = (box_measure){.fill = 0.40, .extent = 1, .darkness = 0.8, .core_mm2 = 4, .outline_found = 1};
+    decide_page_of(m, d, N);
+    cr_assert_eq(d[12].state, BOX_BLANK, "a crossing hand's page");
+    for (size_t i = 0; i < N; i++)
+        if (m[i].core_mm2 > 1)
+            m[i] = dot;
+    /* on a page whose empty boxes all hold 0.02 (grey noise), it is one of them */
+    for (size_t i = 0; i < N; i++)
+        if (m[i].fill < 0.01)
+            m[i].fill = 0.02;
+    decide_page_of(m, d, N);
+    cr_assert_eq(d[12].state, BOX_BLANK);
+}
+
+Test(decide_page, an_oval_round_one_options_label_is_not_read_as_the_next_option) {
+    /* seed 4127 BYAWXGMG q4c: an oval round option 1's label, open by 0.31
+     * of the directions (not a circle by itself), its lower arc over option
+     * 2's label: option 2's label rays closed 0.48 with a small gap, so
+     * option 2 was read as circled (fill 0), silently wrong */
+    omr_template *t = two_rows();
+    box_measure m[10];
+    box_decision d[10];
+    for (size_t i = 0; i < 10; i++)
+        m[i] = (box_measure){.fill = 0.0, .ring = 0.02, .ring_gap = 0.98, .outline_found = 1};
+    m[0].near_mm2 = 43.4, m[0].label_ring = 0.667, m[0].label_gap = 0.312;
+    m[1].near_mm2 = 20.7, m[1].label_ring = 0.479, m[1].label_gap = 0.271;
+    decide_page_of(m, d, 10);
+    cr_assert(d[1].circled && d[1].state == BOX_MARKED, "the fixture: option 2 looks circled");
+    decide_circle_rivals(t, 1, m, d, 10);
+    cr_assert_eq(d[1].state, BOX_UNSURE, "option 1 shows more ring than the circled option 2");
+    question_answer a = decide(&t->questions[0], d);
+    cr_assert_eq(a.status, ANSWER_REVIEW, "%s", a.reason);
+    cr_assert_eq(a.chosen, -1);
+
+    /* a circle round option 2 itself, option 1 showing a little of its arc:
+     * the circle is option 2's */
+    m[0].label_ring = 0.30, m[0].label_gap = 0.5, m[0].near_mm2 = 3.0;
+    m[1].ring = 0.92, m[1].ring_gap = 0.04, m[1].label_ring = 0.2, m[1].near_mm2 = 15.0;
+    decide_page_of(m, d, 10);
+    decide_circle_rivals(t, 1, m, d, 10);
+    cr_assert(d[1].circled && d[1].state == BOX_MARKED);
+    cr_assert_eq(decide(&t->questions[0], d).chosen, 1);
+    /* another question's ring is no rival */
+    m[6].ring = 0.95, m[6].ring_gap = 0.3;
+    decide_page_of(m, d, 10);
+    decide_circle_rivals(t, 1, m, d, 10);
+    cr_assert(d[1].circled && d[1].state == BOX_MARKED);
+}
+
+Test(decide_page, rays_meeting_specks_on_a_noisy_page_are_no_circle_without_a_pens_ink) {
+    /* seed 8291 NB9KYZN5 q2c (a fax page, specks everywhere): an empty box's
+     * rays met specks in 0.73 of the directions, 0.04 mm^2 round the box, on
+     * a page whose median box had 0.15; it was read as circled, silently */
+    enum { N = 40 };
+    box_measure m[N];
+    box_decision d[N];
+    for (size_t i = 0; i < N; i++)
+        m[i] = (box_measure){.fill = 0.0, .ring = 0.05 + 0.25 * (double)(i % 5) / 4, .ring_gap = 0.6,
+                             .near_mm2 = 0.05, .outline_found = 1};
+    m[23].ring = 0.73, m[23].ring_gap = 0.23, m[23].near_mm2 = 0.04;
+    decide_page_of(m, d, N);
+    cr_assert_neq(d[23].state, BOX_MARKED, "specks read as a circle");
+    cr_assert_neq(d[23].state, BOX_BLANK, "rays closed all round: a person looks, never blank");
+    /* the same rays with a pen line's ink round the box: a circle */
+    m[23].near_mm2 = 12.0;
+    decide_page_of(m, d, N);
+    cr_assert(d[23].circled && d[23].state == BOX_MARKED);
+    /* on a clean page (empty boxes' rays meet nothing) a wide circle, whose
+     * line lies beyond the near zone, is read from its rays */
+    for (size_t i = 0; i < N; i++)
+        m[i].ring = 0.02, m[i].ring_gap = 0.98;
+    m[23].ring = 0.73, m[23].ring_gap = 0.23, m[23].near_mm2 = 0.04;
+    decide_page_of(m, d, N);
+    cr_assert(d[23].circled && d[23].state == BOX_MARKED);
+}
+
+Test(decide_page, a_page_that_dots_in_a_form_that_does_not_has_its_dots_reviewed) {
+    /* seed 5903 H2Q5MSAT: a circler (seven circled questions on page 1) dots
+     * two questions on page 2 beside one cross: page 2 alone looks like a
+     * dotter's and its two dots were read; the form's hand is no dotter's,
+     * so each lone dot is anyone's guess (issue 9: every ambiguous answer
+     * flagged) */
+    enum { N = 20 };
+    omr_template *form = two_page_form();
+    box_measure m1[N], m2[N];
+    box_decision d1[N], d2[N];
+    for (size_t i = 0; i < N; i++) {
+        m1[i] = (box_measure){.fill = 0.002, .ring = 0.02, .ring_gap = 0.98, .outline_found = 1};
+        m2[i] = m1[i];
+    }
+    box_measure dot = {.fill = 0.10, .extent = 0.35, .core_mm2 = 1.0, .darkness = 0.8, .outline_found = 1};
+    box_measure cross = {.fill = 0.35, .extent = 1, .core_mm2 = 4, .darkness = 0.8, .outline_found = 1};
+    box_measure circle = {.fill = 0.0, .ring = 0.95, .ring_gap = 0.02, .near_mm2 = 15, .outline_found = 1};
+    for (size_t q = 0; q < 5; q++)
+        m1[4 * q + 1] = circle;
+    m2[2] = dot, m2[5] = dot, m2[9] = cross;
+    decide_page_of(m1, d1, N);
+    decide_page_of(m2, d2, N);
+    cr_assert_eq(d2[2].state, BOX_MARKED, "the fixture: page 2 alone reads its dots");
+    box_decision *pages[2] = {d1, d2};
+    cr_assert_not(decide_form_dots(form, pages, 2), "five circled questions, two dotted");
+    cr_assert(decide_form_denies_dots(form, pages, 2), "six other answers against two dots");
+    decide_unread_dots(d2, N);
+    cr_assert_eq(d2[2].state, BOX_UNSURE);
+    cr_assert_eq(d2[5].state, BOX_UNSURE);
+    cr_assert_eq(d2[9].state, BOX_MARKED, "the cross stays");
+    cr_assert_eq(decide(&form->questions[5], &d2[0]).status, ANSWER_REVIEW);
+    /* the same page in a dotter's form keeps its dots */
+    for (size_t q = 0; q < 5; q++)
+        m1[4 * q + 1] = dot;
+    decide_page_of(m1, d1, N);
+    decide_page_of(m2, d2, N);
+    cr_assert(decide_form_dots(form, pages, 2));
+    cr_assert_not(decide_form_denies_dots(form, pages, 2));
+    cr_assert_eq(d2[2].state, BOX_MARKED);
+    /* seed 5903 3JTDS5ZM: a dotter's page of dots beside a page of crosses
+     * and fills (dotted questions 3 here, other answers 5): no dotter by the
+     * form's count, but not clearly otherwise: each page keeps its reading */
+    for (size_t q = 0; q < 5; q++)
+        m1[4 * q + 1] = q < 3 ? dot : cross;
+    m2[2] = cross, m2[5] = cross, m2[9] = cross;
+    decide_page_of(m1, d1, N);
+    decide_page_of(m2, d2, N);
+    cr_assert_eq(d1[1].state, BOX_MARKED, "page 1 alone: three dots beside two crosses");
+    cr_assert_not(decide_form_dots(form, pages, 2));
+    cr_assert_not(decide_form_denies_dots(form, pages, 2), "3 dotted questions against 5 others");
+}
+
+Test(decide_page, a_dotters_fills_and_corrections_do_not_outvote_its_dots) {
+    /* seed 6833 XBQYC974: a dotter's four dotted questions beside four
+     * crossed or ticked ones, one box filled solid and corrections (a box
+     * filled beside the answering cross, as ekb-2024 prints the rule): its
+     * dots went to review. A correction is marked as the form's rule says,
+     * whoever answers; a fill is no cross: the hand's way is told by its
+     * plain marks. Page 1: two dots, three crosses; page 2: two dots, a
+     * cross, a lone solid box, a correction */
+    enum { N = 20 };
+    omr_template *form = two_page_form();
+    box_measure m1[N], m2[N];
+    box_decision d1[N], d2[N];
+    for (size_t i = 0; i < N; i++) {
+        m1[i] = (box_measure){.fill = 0.002, .outline_found = 1};
+        m2[i] = m1[i];
+    }
+    box_measure dot = {.fill = 0.10, .extent = 0.35, .core_mm2 = 1.0, .darkness = 0.8, .outline_found = 1};
+    box_measure cross = {.fill = 0.35, .extent = 1, .core_mm2 = 4, .darkness = 0.8, .outline_found = 1};
+    box_measure solid = {.fill = 0.97, .extent = 1, .core_mm2 = 12, .darkness = 0.8, .outline_found = 1};
+    m1[0] = dot, m1[5] = dot, m1[10] = cross, m1[13] = cross, m1[18] = cross;
+    m2[1] = dot, m2[6] = dot, m2[8] = cross, m2[13] = solid, m2[16] = solid, m2[18] = cross;
+    decide_page_of(m1, d1, N);
+    decide_page_of(m2, d2, N);
+    cr_assert_eq(d1[0].state, BOX_UNSURE, "page 1 alone: two dots beside three crosses");
+    cr_assert_eq(d2[1].state, BOX_UNSURE, "page 2 alone: two dots beside four firm boxes");
+    box_decision *pages[2] = {d1, d2};
+    cr_assert(decide_form_dots(form, pages, 2), "four dotted questions, four plainly crossed");
+    cr_assert_not(decide_form_denies_dots(form, pages, 2));
+    decide_read_dots(d1, N);
+    decide_read_dots(d2, N);
+    cr_assert_eq(d1[0].state, BOX_MARKED);
+    cr_assert_eq(d2[6].state, BOX_MARKED);
+    question_answer a = decide(&form->questions[9], &d2[16]);
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    cr_assert_eq(a.chosen, 2, "the correction: the cross is the answer");
+    /* a crosser with the same fills and corrections and two lone dots: its
+     * dots stay anyone's guess */
+    m2[1] = cross, m2[6] = cross;
+    decide_page_of(m1, d1, N);
+    decide_page_of(m2, d2, N);
+    cr_assert_not(decide_form_dots(form, pages, 2), "two dotted questions, six crossed");
+    cr_assert_eq(decide(&form->questions[0], &d1[0]).status, ANSWER_REVIEW);
+}
+
+Test(decide_page, a_label_circled_on_a_page_whose_box_outlines_bleed_is_read_by_its_label_rays) {
+    /* seed 6833 9W6652YV page 2, a harsh 1-bit scan at 200 dpi: every box's
+     * own rays meet its bled outline (0.92-1.00), the labels' rays far less
+     * (0.08-0.35); "Vet ej" circled in pencil: label rays 1.00, gap 0.04,
+     * 34.6 mm^2 of ink round the box against the empty boxes' 0.2-1.8. It
+     * went to review as ink beside a box */
+    omr_template *t = two_rows();
+    box_measure m[10];
+    box_decision d[10];
+    for (size_t i = 0; i < 10; i++)
+        m[i] = (box_measure){.fill = 0.002, .ring = 0.92 + 0.01 * (double)(i % 8), .ring_gap = 0.04,
+                             .label_ring = 0.08 + 0.03 * (double)(i % 8), .label_gap = 0.45,
+                             .near_mm2 = 0.2 + 0.15 * (double)(i % 9), .outline_found = 1};
+    m[2].label_ring = 1.0, m[2].label_gap = 0.04, m[2].near_mm2 = 34.6;
+    m[3].near_mm2 = 7.2; /* the circle's ink beside the next box */
+    decide_page_of(m, d, 10);
+    decide_circle_rivals(t, 1, m, d, 10);
+    cr_assert(d[2].circled && d[2].state == BOX_MARKED, "label rays far above the page's labels, a pen's ink");
+    cr_assert_gt(d[2].confidence, 0.9);
+    question_answer a = decide(&t->questions[0], d);
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    cr_assert_eq(a.chosen, 2);
+    /* the same label rays without a pen's ink round the box: no circle */
+    m[2].near_mm2 = 0.9;
+    decide_page_of(m, d, 10);
+    cr_assert_not(d[2].circled);
+    /* where the labels' rays are closed too (all of the page bled), none
+     * stands apart: the ink goes to review, never to blank */
+    m[2].near_mm2 = 34.6;
+    for (size_t i = 0; i < 10; i++)
+        if (i != 2)
+            m[i].label_ring = 0.9, m[i].label_gap = 0.06;
+    decide_page_of(m, d, 10);
+    cr_assert_not(d[2].circled);
+    cr_assert_eq(decide(&t->questions[0], d).status, ANSWER_REVIEW);
+}
+
+Test(decide_page, ink_beside_a_box_counts_above_its_pages_own_level) {
+    /* seed 6833 9W6652YV page 2: its empty boxes carry 0.2-1.8 mm^2 of bled
+     * print round them (median 0.45); q4c's blank box with 1.82 went to
+     * review as ink beside a box */
+    omr_template *t = two_rows();
+    box_measure m[10];
+    box_decision d[10];
+    for (size_t i = 0; i < 10; i++)
+        m[i] = (box_measure){.fill = 0.002, .near_mm2 = 0.2 + 0.1 * (double)i, .outline_found = 1};
+    m[0] = (box_measure){.fill = 0.4, .extent = 1, .core_mm2 = 4, .darkness = 0.9, .outline_found = 1};
+    m[7].near_mm2 = 1.82;
+    decide_page_of(m, d, 10);
+    cr_assert_not(d[7].ink_near, "1.82 mm^2 on a page whose empty boxes hold 0.2-1.1");
+    question_answer a = decide(&t->questions[1], &d[5]);
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    /* a stroke beside the box, well above the page's level: a person looks */
+    m[7].near_mm2 = 2.6;
+    decide_page_of(m, d, 10);
+    cr_assert(d[7].ink_near);
+    cr_assert_eq(decide(&t->questions[1], &d[5]).status, ANSWER_REVIEW);
+    /* on a clean page the threshold stays where it was */
+    for (size_t i = 1; i < 10; i++)
+        m[i].near_mm2 = 0.02;
+    m[7].near_mm2 = 1.6;
+    decide_page_of(m, d, 10);
+    cr_assert(d[7].ink_near);
+}
