@@ -84,14 +84,15 @@ static int fit_marks(const omr_template *t, const omr_point *found_px, unsigned 
 /* A homography through the four marks, accepted only when it is a gentle
  * perspective: each mark's own scale stays within 4% of the others and the
  * perspective terms bend the page by under 3% from corner to corner. */
-static int fit_perspective(const omr_template *t, const omr_point *found_px, double s, double h[9]) {
+static int fit_perspective(const omr_template *t, const omr_point *found_px, double s, double max_bend,
+                           double h[9]) {
     double hm[9];
     if (cvw_fit_homography(t->fiducials, found_px, 4, hm) != OMR_OK || hm[8] == 0)
         return 0;
     for (int i = 0; i < 9; i++)
         hm[i] /= hm[8];
     double bend = fabs(hm[6]) * t->page_width + fabs(hm[7]) * t->page_height;
-    if (bend > 0.03)
+    if (bend > max_bend)
         return 0;
     for (int i = 0; i < 4; i++) {
         /* local scale at each mark: the map's derivative, roughly */
@@ -103,6 +104,198 @@ static int fit_perspective(const omr_template *t, const omr_point *found_px, dou
     }
     memcpy(h, hm, sizeof hm);
     return 1;
+}
+
+/* ---- the page's own print: how well a map fits it -------------------------------------- */
+
+#define EDGE_IN_MM 0.175   /* a box's outline (0.35 mm) has its centre line this far inside its x/y */
+#define EDGE_OFF_MM 0.8    /* paper beside a printed edge: this far off its centre line */
+#define EDGE_STEP_MM 0.5   /* sampling pitch along an edge */
+#define LOCAL_NEAR_MM 0.75 /* a region found this close needs nothing (measure re-centres +-1.2 mm) */
+#define LOCAL_FAR_MM 3.5   /* how far a region's print is looked for */
+#define LOCAL_WEAK 0.55    /* a region's fit under this share of the page's usual fit is looked for */
+
+typedef struct {
+    double x, y, nx, ny; /* a point of a printed edge (template mm) and its inward normal */
+} edge_point;
+
+/* Grey level at template (x, y) mm through h, bilinear (paper outside). */
+static double grey_at(const omr_image *scan, const double h[9], double x, double y) {
+    omr_point p = page_map_point(h, x, y);
+    int x0 = (int)floor(p.x), y0 = (int)floor(p.y);
+    if (x0 < 0 || y0 < 0 || x0 + 1 >= scan->width || y0 + 1 >= scan->height)
+        return 255;
+    double fx = p.x - x0, fy = p.y - y0;
+    return (1 - fx) * (1 - fy) * omr_image_at(scan, x0, y0) + fx * (1 - fy) * omr_image_at(scan, x0 + 1, y0) +
+           (1 - fx) * fy * omr_image_at(scan, x0, y0 + 1) + fx * fy * omr_image_at(scan, x0 + 1, y0 + 1);
+}
+
+/* Points along the middle 70% of each edge of box r (away from the corners,
+ * where a label or a neighbour's rule may touch). Returns how many. */
+static int box_edge_points(omr_rect r, edge_point *out, int cap) {
+    int n = 0;
+    for (int e = 0; e < 4; e++) {
+        int vertical = e < 2;
+        double len = vertical ? r.h : r.w;
+        for (double k = 0.15 * len; k <= 0.85 * len + 1e-9 && n < cap; k += EDGE_STEP_MM) {
+            edge_point p;
+            if (vertical)
+                p = (edge_point){e == 0 ? r.x + EDGE_IN_MM : r.x + r.w - EDGE_IN_MM, r.y + k, e == 0 ? 1 : -1, 0};
+            else
+                p = (edge_point){r.x + k, e == 2 ? r.y + EDGE_IN_MM : r.y + r.h - EDGE_IN_MM, 0, e == 2 ? 1 : -1};
+            out[n++] = p;
+        }
+    }
+    return n;
+}
+
+/* How clearly the printed edges `pts`, shifted by (dx, dy) mm, lie on print:
+ * the mean of (the lighter of the paper inside and outside) - (the edge),
+ * in grey levels. Ink on one side of an edge (a cross) does not lower it. */
+static double edge_fit(const omr_image *scan, const double h[9], const edge_point *pts, int n, double dx,
+                       double dy) {
+    double sum = 0;
+    for (int i = 0; i < n; i++) {
+        const edge_point *p = &pts[i];
+        double x = p->x + dx, y = p->y + dy;
+        double on = grey_at(scan, h, x, y);
+        double in = grey_at(scan, h, x + p->nx * EDGE_OFF_MM, y + p->ny * EDGE_OFF_MM);
+        double out = grey_at(scan, h, x - p->nx * EDGE_OFF_MM, y - p->ny * EDGE_OFF_MM);
+        sum += fmax(in, out) - on;
+    }
+    return n ? sum / n : 0;
+}
+
+/* The best fit of `pts` over shifts within +-range of (cx, cy), on a grid
+ * of `step` mm; the shift in (*bx, *by). */
+static double edge_search(const omr_image *scan, const double h[9], const edge_point *pts, int n, double cx,
+                          double cy, double range, double step, double *bx, double *by) {
+    double best = -1e18;
+    int k = (int)lround(range / step);
+    *bx = cx;
+    *by = cy;
+    for (int j = -k; j <= k; j++)
+        for (int i = -k; i <= k; i++) {
+            /* prefer the nearer shift when fits tie */
+            double f = edge_fit(scan, h, pts, n, cx + i * step, cy + j * step) - 1e-6 * (abs(i) + abs(j));
+            if (f > best) {
+                best = f;
+                *bx = cx + i * step;
+                *by = cy + j * step;
+            }
+        }
+    return best;
+}
+
+/* The edge points of question q's boxes (malloc'ed; NULL when none), and
+ * the boxes' bounding box. */
+static edge_point *question_edges(const template_question *q, int *n, omr_rect *area) {
+    *n = 0;
+    int cap = 0;
+    for (size_t b = 0; b < q->n_boxes; b++)
+        cap += 4 * ((int)((q->boxes[b].rect.w + q->boxes[b].rect.h) / EDGE_STEP_MM) + 2);
+    edge_point *pts = cap ? malloc((size_t)cap * sizeof *pts) : NULL;
+    if (!pts)
+        return NULL;
+    double x0 = 1e18, y0 = 1e18, x1 = -1e18, y1 = -1e18;
+    for (size_t b = 0; b < q->n_boxes; b++) {
+        omr_rect r = q->boxes[b].rect;
+        *n += box_edge_points(r, pts + *n, cap - *n);
+        x0 = fmin(x0, r.x);
+        y0 = fmin(y0, r.y);
+        x1 = fmax(x1, r.x + r.w);
+        y1 = fmax(y1, r.y + r.h);
+    }
+    *area = (omr_rect){x0, y0, x1 - x0, y1 - y0};
+    return pts;
+}
+
+/* Each question's fit near where h puts it (within LOCAL_NEAR_MM), into
+ * fit[] (questions of `page` in template order, at most `cap`); returns
+ * how many. */
+static int question_fits(const omr_image *scan, const omr_template *t, int page, const double h[9], double *fit,
+                         int cap) {
+    int n = 0;
+    for (size_t i = 0; i < t->n_questions && n < cap; i++) {
+        const template_question *q = &t->questions[i];
+        if (q->page != page)
+            continue;
+        int np;
+        omr_rect area;
+        edge_point *pts = question_edges(q, &np, &area);
+        double bx, by;
+        fit[n++] = pts ? edge_search(scan, h, pts, np, 0, 0, LOCAL_NEAR_MM, 0.25, &bx, &by) : 0;
+        free(pts);
+    }
+    return n;
+}
+
+static int compare_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The page's usual fit: the upper quartile of its questions' fits (most
+ * regions lie where the map puts them). */
+static double usual_fit(const double *fit, int n) {
+    if (n == 0)
+        return 0;
+    double *sorted = malloc((size_t)n * sizeof *sorted);
+    if (!sorted)
+        return 0;
+    memcpy(sorted, fit, (size_t)n * sizeof *sorted);
+    qsort(sorted, (size_t)n, sizeof *sorted, compare_double);
+    double u = sorted[(n * 3) / 4 < n ? (n * 3) / 4 : n - 1];
+    free(sorted);
+    return u;
+}
+
+/* How well a whole-page map fits the page's printed boxes: the mean of
+ * its questions' fits (to choose between maps the marks allow). */
+static double page_fit(const omr_image *scan, const omr_template *t, int page, const double h[9]) {
+    double fit[PAGE_LOCAL_MAX];
+    int n = question_fits(scan, t, page, h, fit, PAGE_LOCAL_MAX);
+    double sum = 0;
+    for (int i = 0; i < n; i++)
+        sum += fit[i];
+    return n ? sum / n : 0;
+}
+
+/* After the global map: a question whose printed boxes do not lie where the
+ * map puts them (under LOCAL_WEAK of the page's usual fit) is looked for
+ * within LOCAL_FAR_MM; found clearly there, its region gets its own shift;
+ * found nowhere, its region is unsure (its boxes go to review). */
+static void locate_local(const omr_image *scan, const omr_template *t, int page, page_transform *out) {
+    out->n_local = 0;
+    double fit[PAGE_LOCAL_MAX];
+    int n = question_fits(scan, t, page, out->homography, fit, PAGE_LOCAL_MAX);
+    double usual = usual_fit(fit, n);
+    if (usual < 8) /* no print to speak of (a blank-looking page): nothing to judge by */
+        return;
+    int k = 0;
+    for (size_t i = 0; i < t->n_questions && k < n; i++) {
+        const template_question *q = &t->questions[i];
+        if (q->page != page)
+            continue;
+        double near = fit[k++];
+        if (near >= LOCAL_WEAK * usual)
+            continue;
+        int np;
+        omr_rect area;
+        edge_point *pts = question_edges(q, &np, &area);
+        if (!pts)
+            continue;
+        double bx, by, fx, fy;
+        edge_search(scan, out->homography, pts, np, 0, 0, LOCAL_FAR_MM, 0.25, &bx, &by);
+        double far = edge_search(scan, out->homography, pts, np, bx, by, 0.25, 0.05, &fx, &fy);
+        free(pts);
+        page_local l = {area, fx, fy, 0};
+        if (far < LOCAL_WEAK * usual) {
+            l.dx_mm = l.dy_mm = 0;
+            l.unsure = 1;
+        }
+        out->local[out->n_local++] = l;
+    }
 }
 
 /* The printed QR symbol's side in mm (quiet zone excluded): the code square
@@ -164,12 +357,9 @@ static void find_marks(const omr_image *scan, const omr_template *t, const page_
     }
 }
 
-int locate_page(const omr_image *scan, const omr_template *t, const page_identity *id,
-                page_transform *out, omr_error *err) {
-    assert(scan && scan->width > 0 && scan->height > 0);
-    assert(t && id && t->page_width > 0 && t->page_height > 0);
-    if (t->registration != REGISTRATION_FIDUCIALS)
-        return register_locate(scan, t, id, out, err); /* a form omr did not print */
+/* The global map from the marks (locate_page without locate_local). */
+static int locate_global(const omr_image *scan, const omr_template *t, const page_identity *id,
+                         page_transform *out, omr_error *err) {
     memset(out, 0, sizeof *out);
     out->fiducial_missing = -1;
     if (!id->has_corners)
@@ -217,13 +407,14 @@ int locate_page(const omr_image *scan, const omr_template *t, const page_identit
     out->homography[6] = out->homography[7] = 0;
     out->homography[8] = 1;
     if (used == 4 && residual > 0.3 * s && residual < PERSPECTIVE_MAX_MM * s &&
-        fit_perspective(t, found_px, s, out->homography)) {
+        fit_perspective(t, found_px, s, 0.03, out->homography)) {
         /* four marks that an affine map cannot fit, but a gentle perspective
          * can: a keystoned sheet. Four points fix a homography exactly. */
         out->projective = 1;
         residual = 0;
     } else if (used == 4 && residual > limit) {
         /* one mark disagrees (a blot or a finger over it): keep three */
+        cvw_affine four = out->to_image;
         double best = 1e18;
         for (int drop = 0; drop < 4; drop++) {
             cvw_affine a;
@@ -243,6 +434,25 @@ int locate_page(const omr_image *scan, const omr_template *t, const page_identit
         }
         used = 3;
         residual = 0;
+        /* ... unless the page's own print says otherwise: the four marks'
+         * affine fit, the three kept, or a steeper perspective through all
+         * four (a sheet photographed at an angle) are weighed by how well
+         * each puts the printed boxes where they are seen */
+        double h3[9] = {out->to_image.m[0], out->to_image.m[1], out->to_image.m[2],
+                        out->to_image.m[3], out->to_image.m[4], out->to_image.m[5], 0, 0, 1};
+        double hp[9], f4 = page_fit(scan, t, id->page, out->homography), f3 = page_fit(scan, t, id->page, h3);
+        double fp = fit_perspective(t, found_px, s, 0.08, hp) ? page_fit(scan, t, id->page, hp) : -1e18;
+        if (fp > f4 && fp > f3) {
+            memcpy(out->homography, hp, sizeof hp);
+            out->projective = 1;
+            out->fiducial_missing = -1;
+            out->to_image = four;
+            used = 4;
+        } else if (f3 > f4) {
+            memcpy(out->homography, h3, sizeof h3);
+        } else {
+            out->to_image = four; /* measure maps through the four marks' fit, as before */
+        }
     } else if (used == 3) {
         for (int i = 0; i < 4; i++)
             if (!(found & (1u << i)))
@@ -264,6 +474,18 @@ int locate_page(const omr_image *scan, const omr_template *t, const page_identit
     assert(out->px_per_mm > 0 && page_map_is_finite(out->homography));
     assert(out->fiducial_missing >= -1 && out->fiducial_missing < 4);
     return OMR_OK;
+}
+
+int locate_page(const omr_image *scan, const omr_template *t, const page_identity *id,
+                page_transform *out, omr_error *err) {
+    assert(scan && scan->width > 0 && scan->height > 0);
+    assert(t && id && t->page_width > 0 && t->page_height > 0);
+    if (t->registration != REGISTRATION_FIDUCIALS)
+        return register_locate(scan, t, id, out, err); /* a form omr did not print */
+    int rc = locate_global(scan, t, id, out, err);
+    if (rc == OMR_OK)
+        locate_local(scan, t, id->page, out);
+    return rc;
 }
 
 /* ---- a page known by its look ------------------------------------------------------------ */
@@ -464,7 +686,7 @@ int locate_by_look(const omr_image *scan, const omr_template *const *templates, 
             id.has_corners = 1;
             page_transform tr;
             omr_error lerr;
-            int located = locate_page(scan, t, &id, &tr, &lerr) == OMR_OK && tr.quarter_turns == q;
+            int located = locate_global(scan, t, &id, &tr, &lerr) == OMR_OK && tr.quarter_turns == q;
             if (!located) {
                 /* the sheet does not fill the scan (glass beyond it, a
                  * small sheet): from the marks nearest the scan's corners */
@@ -475,7 +697,7 @@ int locate_by_look(const omr_image *scan, const omr_template *const *templates, 
                     tried_corners = 1;
                 }
                 located = corners_from_marks(t, q, marks, have_marks, side, &id) &&
-                          locate_page(scan, t, &id, &tr, &lerr) == OMR_OK && tr.quarter_turns == q;
+                          locate_global(scan, t, &id, &tr, &lerr) == OMR_OK && tr.quarter_turns == q;
             }
             if (!located)
                 continue;
@@ -507,5 +729,6 @@ int locate_by_look(const omr_image *scan, const omr_template *const *templates, 
                         "no QR code could be read; the page looks like page %d of %s but almost as much like "
                         "another page or turn (match %.2f against %.2f)", *page, (*tmpl)->id, best, second);
     (void)best_q;
+    locate_local(scan, *tmpl, *page, out);
     return OMR_OK;
 }
