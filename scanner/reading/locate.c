@@ -113,7 +113,8 @@ static int fit_perspective(const omr_template *t, const omr_point *found_px, dou
 #define EDGE_STEP_MM 0.5   /* sampling pitch along an edge */
 #define LOCAL_NEAR_MM 0.75 /* a region found this close needs nothing (measure re-centres +-1.2 mm) */
 #define LOCAL_FAR_MM 3.5   /* how far a region's print is looked for */
-#define LOCAL_WEAK 0.55    /* a region's fit under this share of the page's usual fit is looked for */
+#define LOCAL_WEAK 0.4     /* a region found at best this share of the page's usual fit is unsure */
+#define LOCAL_BETTER 1.25  /* a shift must fit this much better than where the map puts the region */
 
 typedef struct {
     double x, y, nx, ny; /* a point of a printed edge (template mm) and its inward normal */
@@ -187,19 +188,51 @@ static double edge_search(const omr_image *scan, const double h[9], const edge_p
     return best;
 }
 
-/* The edge points of question q's boxes (malloc'ed; NULL when none), and
- * the boxes' bounding box. */
-static edge_point *question_edges(const template_question *q, int *n, omr_rect *area) {
+/* A page's regions: a question's boxes, split where they spread more than
+ * REGION_SPAN_MM (two columns of a list, the ends of a long scale), since
+ * paper bends over a few centimetres and a region moves as one. */
+#define REGION_SPAN_MM 45.0
+typedef struct {
+    const template_question *q;
+    size_t from, to; /* boxes [from, to) */
+} region;
+
+/* The regions of `page` into out[] (at most cap); returns how many. */
+static int page_regions(const omr_template *t, int page, region *out, int cap) {
+    int n = 0;
+    for (size_t i = 0; i < t->n_questions; i++) {
+        const template_question *q = &t->questions[i];
+        if (q->page != page)
+            continue;
+        size_t from = 0;
+        for (size_t b = 1; b <= q->n_boxes; b++) {
+            int split = b == q->n_boxes;
+            if (!split) {
+                omr_rect a = q->boxes[from].rect, r = q->boxes[b].rect;
+                split = fabs(r.x - a.x) > REGION_SPAN_MM || fabs(r.y - a.y) > REGION_SPAN_MM;
+            }
+            if (split && n < cap) {
+                out[n++] = (region){q, from, b};
+                from = b;
+            }
+        }
+    }
+    return n;
+}
+
+/* The edge points of a region's boxes (malloc'ed; NULL when none), and the
+ * boxes' bounding box. */
+static edge_point *region_edges(const region *g, int *n, omr_rect *area) {
     *n = 0;
     int cap = 0;
-    for (size_t b = 0; b < q->n_boxes; b++)
-        cap += 4 * ((int)((q->boxes[b].rect.w + q->boxes[b].rect.h) / EDGE_STEP_MM) + 2);
+    for (size_t b = g->from; b < g->to; b++)
+        cap += 4 * ((int)((g->q->boxes[b].rect.w + g->q->boxes[b].rect.h) / EDGE_STEP_MM) + 2);
     edge_point *pts = cap ? malloc((size_t)cap * sizeof *pts) : NULL;
     if (!pts)
         return NULL;
     double x0 = 1e18, y0 = 1e18, x1 = -1e18, y1 = -1e18;
-    for (size_t b = 0; b < q->n_boxes; b++) {
-        omr_rect r = q->boxes[b].rect;
+    for (size_t b = g->from; b < g->to; b++) {
+        omr_rect r = g->q->boxes[b].rect;
         *n += box_edge_points(r, pts + *n, cap - *n);
         x0 = fmin(x0, r.x);
         y0 = fmin(y0, r.y);
@@ -210,24 +243,16 @@ static edge_point *question_edges(const template_question *q, int *n, omr_rect *
     return pts;
 }
 
-/* Each question's fit near where h puts it (within LOCAL_NEAR_MM), into
- * fit[] (questions of `page` in template order, at most `cap`); returns
- * how many. */
-static int question_fits(const omr_image *scan, const omr_template *t, int page, const double h[9], double *fit,
-                         int cap) {
-    int n = 0;
-    for (size_t i = 0; i < t->n_questions && n < cap; i++) {
-        const template_question *q = &t->questions[i];
-        if (q->page != page)
-            continue;
+/* Each region's fit near where h puts it (within LOCAL_NEAR_MM) into fit[]. */
+static void region_fits(const omr_image *scan, const double h[9], const region *g, int n, double *fit) {
+    for (int i = 0; i < n; i++) {
         int np;
         omr_rect area;
-        edge_point *pts = question_edges(q, &np, &area);
+        edge_point *pts = region_edges(&g[i], &np, &area);
         double bx, by;
-        fit[n++] = pts ? edge_search(scan, h, pts, np, 0, 0, LOCAL_NEAR_MM, 0.25, &bx, &by) : 0;
+        fit[i] = pts ? edge_search(scan, h, pts, np, 0, 0, LOCAL_NEAR_MM, 0.25, &bx, &by) : 0;
         free(pts);
     }
-    return n;
 }
 
 static int compare_double(const void *a, const void *b) {
@@ -235,64 +260,64 @@ static int compare_double(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-/* The page's usual fit: the upper quartile of its questions' fits (most
+/* The page's usual fit: the upper quartile of its regions' fits (most
  * regions lie where the map puts them). */
 static double usual_fit(const double *fit, int n) {
     if (n == 0)
         return 0;
-    double *sorted = malloc((size_t)n * sizeof *sorted);
-    if (!sorted)
-        return 0;
+    double sorted[PAGE_LOCAL_MAX];
     memcpy(sorted, fit, (size_t)n * sizeof *sorted);
     qsort(sorted, (size_t)n, sizeof *sorted, compare_double);
-    double u = sorted[(n * 3) / 4 < n ? (n * 3) / 4 : n - 1];
-    free(sorted);
-    return u;
+    return sorted[(n * 3) / 4];
 }
 
 /* How well a whole-page map fits the page's printed boxes: the mean of
- * its questions' fits (to choose between maps the marks allow). */
+ * its regions' fits (to choose between maps the marks allow). */
 static double page_fit(const omr_image *scan, const omr_template *t, int page, const double h[9]) {
-    double fit[PAGE_LOCAL_MAX];
-    int n = question_fits(scan, t, page, h, fit, PAGE_LOCAL_MAX);
-    double sum = 0;
+    region g[PAGE_LOCAL_MAX];
+    double fit[PAGE_LOCAL_MAX], sum = 0;
+    int n = page_regions(t, page, g, PAGE_LOCAL_MAX);
+    region_fits(scan, h, g, n, fit);
     for (int i = 0; i < n; i++)
         sum += fit[i];
     return n ? sum / n : 0;
 }
 
-/* After the global map: a question whose printed boxes do not lie where the
- * map puts them (under LOCAL_WEAK of the page's usual fit) is looked for
- * within LOCAL_FAR_MM; found clearly there, its region gets its own shift;
- * found nowhere, its region is unsure (its boxes go to review). */
+/* After the global map, each region's printed boxes are looked for within
+ * LOCAL_FAR_MM of where the map puts them. One found clearly better (by
+ * LOCAL_BETTER) further than measure's own search reaches gets its own
+ * shift; one whose print is found nowhere as clearly as the page's other
+ * regions' (under LOCAL_WEAK of their upper quartile) is unsure: its boxes
+ * go to review. A page the map fits keeps it exactly (no region listed). */
 static void locate_local(const omr_image *scan, const omr_template *t, int page, page_transform *out) {
     out->n_local = 0;
-    double fit[PAGE_LOCAL_MAX];
-    int n = question_fits(scan, t, page, out->homography, fit, PAGE_LOCAL_MAX);
-    double usual = usual_fit(fit, n);
-    if (usual < 8) /* no print to speak of (a blank-looking page): nothing to judge by */
-        return;
-    int k = 0;
-    for (size_t i = 0; i < t->n_questions && k < n; i++) {
-        const template_question *q = &t->questions[i];
-        if (q->page != page)
-            continue;
-        double near = fit[k++];
-        if (near >= LOCAL_WEAK * usual)
-            continue;
+    region g[PAGE_LOCAL_MAX];
+    double near[PAGE_LOCAL_MAX], far[PAGE_LOCAL_MAX], sx[PAGE_LOCAL_MAX], sy[PAGE_LOCAL_MAX];
+    omr_rect area[PAGE_LOCAL_MAX];
+    int n = page_regions(t, page, g, PAGE_LOCAL_MAX);
+    region_fits(scan, out->homography, g, n, near);
+    for (int i = 0; i < n; i++) {
         int np;
-        omr_rect area;
-        edge_point *pts = question_edges(q, &np, &area);
+        edge_point *pts = region_edges(&g[i], &np, &area[i]);
+        far[i] = near[i];
+        sx[i] = sy[i] = 0;
         if (!pts)
             continue;
-        double bx, by, fx, fy;
+        double bx, by;
         edge_search(scan, out->homography, pts, np, 0, 0, LOCAL_FAR_MM, 0.25, &bx, &by);
-        double far = edge_search(scan, out->homography, pts, np, bx, by, 0.25, 0.05, &fx, &fy);
+        far[i] = edge_search(scan, out->homography, pts, np, bx, by, 0.25, 0.05, &sx[i], &sy[i]);
         free(pts);
-        page_local l = {area, fx, fy, 0};
-        if (far < LOCAL_WEAK * usual) {
+    }
+    double usual = usual_fit(far, n);
+    if (usual < 8) /* no print to speak of (a blank-looking page): nothing to judge by */
+        return;
+    for (int i = 0; i < n; i++) {
+        page_local l = {area[i], sx[i], sy[i], 0};
+        if (far[i] < LOCAL_WEAK * usual) {
             l.dx_mm = l.dy_mm = 0;
             l.unsure = 1;
+        } else if (!(far[i] > LOCAL_BETTER * near[i] && hypot(sx[i], sy[i]) > LOCAL_NEAR_MM)) {
+            continue;
         }
         out->local[out->n_local++] = l;
     }

@@ -16,7 +16,7 @@
  * the global map: paper that curls near a spine, rollers that stretch it
  * unevenly, a lens's barrel, a sheet photographed at an angle. Found by
  * locate_local (locate.c) from the box outlines actually seen. */
-#define PAGE_LOCAL_MAX 48
+#define PAGE_LOCAL_MAX 64
 typedef struct {
     omr_rect area;           /* template mm: the boxes' bounding box */
     double dx_mm, dy_mm;     /* where its print is, against the global map (template mm) */
