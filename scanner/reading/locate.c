@@ -112,8 +112,10 @@ static int fit_perspective(const omr_template *t, const omr_point *found_px, dou
 #define EDGE_OFF_MM 0.8    /* paper beside a printed edge: this far off its centre line */
 #define EDGE_STEP_MM 0.5   /* sampling pitch along an edge */
 #define LOCAL_NEAR_MM 0.75 /* a region found this close needs nothing (measure re-centres +-1.2 mm) */
+#define LOCAL_FIT_MM 0.5   /* a region's fit where the map puts it: the best within this */
 #define LOCAL_FAR_MM 3.5   /* how far a region's print is looked for */
 #define LOCAL_WEAK 0.4     /* a region found at best this share of the page's usual fit is unsure */
+#define LOCAL_SEARCH 0.8   /* a region fitting under this share of the page's usual fit is looked for */
 #define LOCAL_BETTER 1.25  /* a shift must fit this much better than where the map puts the region */
 
 typedef struct {
@@ -243,14 +245,14 @@ static edge_point *region_edges(const region *g, int *n, omr_rect *area) {
     return pts;
 }
 
-/* Each region's fit near where h puts it (within LOCAL_NEAR_MM) into fit[]. */
+/* Each region's fit near where h puts it (within LOCAL_FIT_MM) into fit[]. */
 static void region_fits(const omr_image *scan, const double h[9], const region *g, int n, double *fit) {
     for (int i = 0; i < n; i++) {
         int np;
         omr_rect area;
         edge_point *pts = region_edges(&g[i], &np, &area);
         double bx, by;
-        fit[i] = pts ? edge_search(scan, h, pts, np, 0, 0, LOCAL_NEAR_MM, 0.25, &bx, &by) : 0;
+        fit[i] = pts ? edge_search(scan, h, pts, np, 0, 0, LOCAL_FIT_MM, 0.25, &bx, &by) : 0;
         free(pts);
     }
 }
@@ -296,6 +298,9 @@ static void locate_local(const omr_image *scan, const omr_template *t, int page,
     omr_rect area[PAGE_LOCAL_MAX];
     int n = page_regions(t, page, g, PAGE_LOCAL_MAX);
     region_fits(scan, out->homography, g, n, near);
+    /* a region that fits about as well as the page's best-fitting ones is
+     * where the map puts it: only the others are looked for further */
+    double usual_near = usual_fit(near, n);
     for (int i = 0; i < n; i++) {
         int np;
         edge_point *pts = region_edges(&g[i], &np, &area[i]);
@@ -303,9 +308,11 @@ static void locate_local(const omr_image *scan, const omr_template *t, int page,
         sx[i] = sy[i] = 0;
         if (!pts)
             continue;
-        double bx, by;
-        edge_search(scan, out->homography, pts, np, 0, 0, LOCAL_FAR_MM, 0.25, &bx, &by);
-        far[i] = edge_search(scan, out->homography, pts, np, bx, by, 0.25, 0.05, &sx[i], &sy[i]);
+        if (near[i] < LOCAL_SEARCH * usual_near) {
+            double bx, by;
+            edge_search(scan, out->homography, pts, np, 0, 0, LOCAL_FAR_MM, 0.5, &bx, &by);
+            far[i] = edge_search(scan, out->homography, pts, np, bx, by, 0.5, 0.1, &sx[i], &sy[i]);
+        }
         free(pts);
     }
     double usual = usual_fit(far, n);
