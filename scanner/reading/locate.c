@@ -14,8 +14,17 @@
  *    disagrees with the other three by more than 1 mm is dropped (a blot or a
  *    finger over it); with fewer than three the page is refused in words the
  *    mailroom can act on.
+ * 4. When four marks disagree (one a blot, or a sheet photographed at an
+ *    angle steeper than a feeder's perspective), the maps they allow are
+ *    weighed by the page's own print: how well each puts the printed box
+ *    outlines where they are seen.
+ * 5. Paper is not flat (curl near a spine, rollers that stretch it, a lens's
+ *    barrel): each region of boxes (a question's boxes within 45 mm) whose
+ *    outlines fit clearly worse than the page's others is looked for within
+ *    3.5 mm; found, it gets its own shift (page_map_for_box), found nowhere,
+ *    its boxes are unsure and go to review. A page the map fits keeps it.
  * Forms omr did not print (registered by their own marks or their blank
- * copy) are handed to register.c.
+ * copy) are handed to register.c (no step 5 there yet).
  */
 #include "reading/locate.h"
 
