@@ -124,7 +124,7 @@ static int fit_perspective(const omr_template *t, const omr_point *found_px, dou
 #define LOCAL_FIT_MM 0.5   /* a region's fit where the map puts it: the best within this */
 #define LOCAL_FAR_MM 3.5   /* how far a region's print is looked for */
 #define LOCAL_WEAK 0.4     /* a region found at best this share of the page's usual fit is unsure */
-#define LOCAL_SEARCH 0.8   /* a region fitting under this share of the page's usual fit is looked for */
+#define LOCAL_SEARCH 1.0   /* a region fitting under this share of the page's usual fit is looked for */
 #define LOCAL_BETTER 1.25  /* a shift must fit this much better than where the map puts the region */
 
 typedef struct {
@@ -319,8 +319,8 @@ static void locate_local(const omr_image *scan, const omr_template *t, int page,
             continue;
         if (near[i] < LOCAL_SEARCH * usual_near) {
             double bx, by;
-            edge_search(scan, out->homography, pts, np, 0, 0, LOCAL_FAR_MM, 0.5, &bx, &by);
-            far[i] = edge_search(scan, out->homography, pts, np, bx, by, 0.5, 0.1, &sx[i], &sy[i]);
+            edge_search(scan, out->homography, pts, np, 0, 0, LOCAL_FAR_MM, 0.25, &bx, &by);
+            far[i] = edge_search(scan, out->homography, pts, np, bx, by, 0.25, 0.05, &sx[i], &sy[i]);
         }
         free(pts);
     }
