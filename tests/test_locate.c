@@ -190,3 +190,196 @@ Test(locate, wrong_resolution_tags_read_exactly_like_the_right_one) {
     omr_image_free(page);
     template_free(t);
 }
+
+/* ---- a page bent locally (paper curl, a roller's stretch) ------------------------------ */
+
+/* A smooth displacement of the page's content, in page pixels: content at u
+ * lies at u + d(u) before the affine map; an elliptical bump of `amp` px
+ * (x, y) around `c`, of radii rx, ry px, nothing at the marks. */
+typedef struct {
+    double cx, cy, rx, ry, ax, ay;
+} bump;
+
+static void bump_at(const bump *b, double x, double y, double *dx, double *dy) {
+    double u = (x - b->cx) / b->rx, v = (y - b->cy) / b->ry, g = exp(-(u * u + v * v) / 2);
+    *dx = b->ax * g;
+    *dy = b->ay * g;
+}
+
+/* The page bent by `b`, then turned by `w` (each output pixel samples where
+ * its content came from: the bump inverted by fixed-point iteration). */
+static omr_image *bend(const omr_image *page, const bump *b, const warp *w, int width, int height) {
+    omr_image *bent = omr_image_new(page->width, page->height, page->dpi, 255);
+    cr_assert_not_null(bent);
+    for (int y = 0; y < page->height; y++)
+        for (int x = 0; x < page->width; x++) {
+            double sx = x, sy = y, dx, dy;
+            for (int k = 0; k < 6; k++) {
+                bump_at(b, sx, sy, &dx, &dy);
+                sx = x - dx;
+                sy = y - dy;
+            }
+            int x0 = (int)floor(sx), y0 = (int)floor(sy);
+            if (x0 < 0 || y0 < 0 || x0 + 1 >= page->width || y0 + 1 >= page->height)
+                continue;
+            double fx = sx - x0, fy = sy - y0;
+            double v = (1 - fx) * (1 - fy) * omr_image_at(page, x0, y0) + fx * (1 - fy) * omr_image_at(page, x0 + 1, y0) +
+                       (1 - fx) * fy * omr_image_at(page, x0, y0 + 1) + fx * fy * omr_image_at(page, x0 + 1, y0 + 1);
+            bent->pixels[(size_t)y * bent->stride + x] = (uint8_t)lround(v);
+        }
+    omr_image *scan = apply(bent, w, width, height, page->dpi);
+    omr_image_free(bent);
+    return scan;
+}
+
+/* The first question of page 1 that lies at least 60 mm from every mark. */
+static const template_question *middle_question(const omr_template *t) {
+    for (size_t i = 0; i < t->n_questions; i++) {
+        const template_question *q = &t->questions[i];
+        if (q->page == 1 && q->boxes[0].rect.y > 100)
+            return q;
+    }
+    cr_assert_fail("no question in the middle of page 1");
+    return NULL;
+}
+
+static omr_point box_centre_truth(const omr_template *t, const omr_image *page, const bump *b, const warp *w,
+                                  omr_rect r) {
+    double s = page->width / t->page_width, x = (r.x + r.w / 2) * s, y = (r.y + r.h / 2) * s, dx, dy;
+    bump_at(b, x, y, &dx, &dy);
+    return truth(t, page, w, (x + dx) / s, (y + dy) / s);
+}
+
+Test(locate, a_question_whose_paper_is_stretched_2_mm_off_the_marks_map_is_followed_by_its_print) {
+    omr_template *t = test_template("ekb-2024");
+    omr_error err = {0};
+    omr_image *page = render_page_image(t, "A7K2QX", 1, DPI, &err);
+    cr_assert_not_null(page, "%s", err.message);
+    const template_question *q = middle_question(t);
+    double s = page->width / t->page_width;
+    omr_rect first = q->boxes[0].rect, last = q->boxes[q->n_boxes - 1].rect;
+    /* the row pushed 2.2 mm down and 0.8 mm right around its middle, fading
+     * over 50 mm sideways and 14 mm up and down */
+    bump b = {(first.x + last.x + last.w) / 2 * s, (first.y + first.h / 2) * s, 50 * s, 14 * s, 0.8 * s, 2.2 * s};
+    warp w = turn(1.0, 1.0, 30, 20);
+    omr_image *scan = bend(page, &b, &w, page->width + 60, page->height + 60);
+    page_transform pt;
+    identify_reader *reader = identify_reader_new();
+    page_identity id;
+    cr_assert_eq(identify_page(reader, scan, NULL, &id, &err), OMR_OK, "%s", err.message);
+    identify_reader_free(reader);
+    cr_assert_eq(locate_page(scan, t, &id, &pt, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(pt.fiducials_found, 4);
+    int off_global = 0;
+    for (size_t k = 0; k < q->n_boxes; k++) {
+        omr_rect r = q->boxes[k].rect;
+        omr_point want = box_centre_truth(t, page, &b, &w, r);
+        omr_point global = locate_map(&pt, r.x + r.w / 2, r.y + r.h / 2);
+        /* the marks' map alone leaves the middle boxes further off than
+         * measure's re-centring follows (1.2 mm) */
+        off_global += hypot(global.x - want.x, global.y - want.y) / s > 1.3;
+        page_transform at;
+        cr_assert_eq(page_map_for_box(&pt, r, &at), 0, "box %zu: registration said unsure", k);
+        omr_point got = locate_map(&at, r.x + r.w / 2, r.y + r.h / 2);
+        double d = hypot(got.x - want.x, got.y - want.y) / s;
+        /* the question moves as one: its boxes within the bump's own spread */
+        cr_assert_lt(d, 1.0, "box %zu of %s: %.2f mm off", k, q->id, d);
+    }
+    cr_assert_geq(off_global, 1, "the bent page is not bent enough to test anything");
+    /* a question far from the bump keeps the global map exactly */
+    const template_question *q0 = &t->questions[0];
+    page_transform at0;
+    cr_assert_eq(page_map_for_box(&pt, q0->boxes[0].rect, &at0), 0);
+    for (int i = 0; i < 9; i++)
+        cr_assert_eq(at0.homography[i], pt.homography[i]);
+    omr_image_free(scan);
+    omr_image_free(page);
+    template_free(t);
+}
+
+Test(locate, a_question_whose_print_cannot_be_found_is_unsure_not_read_in_place) {
+    omr_template *t = test_template("ekb-2024");
+    omr_error err = {0};
+    omr_image *page = render_page_image(t, "A7K2QX", 1, DPI, &err);
+    cr_assert_not_null(page, "%s", err.message);
+    const template_question *q = middle_question(t);
+    double s = page->width / t->page_width;
+    /* the row's print washed out (a wet patch, a torn-off strip pasted back
+     * 6 mm too low): its boxes are nowhere near where the map puts them */
+    omr_rect first = q->boxes[0].rect, last = q->boxes[q->n_boxes - 1].rect;
+    int x0 = (int)((first.x - 2) * s), x1 = (int)((last.x + last.w + 2) * s);
+    int y0 = (int)((first.y - 2) * s), y1 = (int)((first.y + first.h + 2) * s);
+    for (int y = y1 + 40; y >= y0; y--)
+        for (int x = x0; x < x1; x++) {
+            int from = y - (int)(6 * s);
+            page->pixels[(size_t)y * page->stride + x] =
+                y > y1 ? page->pixels[(size_t)y * page->stride + x] : from >= y0 ? page->pixels[(size_t)from * page->stride + x] : 255;
+        }
+    warp w = turn(-0.5, 1.0, 20, 20);
+    omr_image *scan = apply(page, &w, page->width + 40, page->height + 40, DPI);
+    page_transform pt;
+    identify_reader *reader = identify_reader_new();
+    page_identity id;
+    cr_assert_eq(identify_page(reader, scan, NULL, &id, &err), OMR_OK, "%s", err.message);
+    identify_reader_free(reader);
+    cr_assert_eq(locate_page(scan, t, &id, &pt, &err), OMR_OK, "%s", err.message);
+    page_transform at;
+    cr_assert_eq(page_map_for_box(&pt, q->boxes[q->n_boxes / 2].rect, &at), 1, "%s read in place", q->id);
+    /* every other question of the page is where the map puts it */
+    for (size_t i = 0; i < t->n_questions; i++)
+        if (t->questions[i].page == 1 && &t->questions[i] != q)
+            cr_assert_eq(page_map_for_box(&pt, t->questions[i].boxes[0].rect, &at), 0, "%s", t->questions[i].id);
+    omr_image_free(scan);
+    omr_image_free(page);
+    template_free(t);
+}
+
+/* ---- a sheet photographed at an angle ---------------------------------------------------- */
+
+Test(locate, a_sheet_photographed_at_an_angle_steeper_than_a_feeder_keeps_its_four_marks) {
+    omr_template *t = test_template("ekb-2024");
+    omr_error err = {0};
+    omr_image *page = render_page_image(t, "A7K2QX", 1, DPI, &err);
+    cr_assert_not_null(page, "%s", err.message);
+    /* the top edge 4.4% narrower than the bottom (a phone held below the
+     * sheet): more than a feeder's gentle perspective (3%), so an affine
+     * map misses the marks by ~2 mm and one was taken for a blot */
+    double W = page->width, H = page->height, a = 0.022 * W;
+    omr_point from[4] = {{0, 0}, {W, 0}, {0, H}, {W, H}};
+    omr_point to[4] = {{a + 30, 20}, {W - a + 30, 20}, {30, H + 20}, {W + 30, H + 20}};
+    double h[9], inv[9];
+    cr_assert_eq(cvw_fit_homography(from, to, 4, h), OMR_OK);
+    cr_assert_eq(cvw_fit_homography(to, from, 4, inv), OMR_OK);
+    omr_image *scan = omr_image_new(page->width + 60, page->height + 40, DPI, 255);
+    cr_assert_not_null(scan);
+    for (int y = 0; y < scan->height; y++)
+        for (int x = 0; x < scan->width; x++) {
+            omr_point p = page_map_point(inv, x, y);
+            int x0 = (int)floor(p.x), y0 = (int)floor(p.y);
+            if (x0 < 0 || y0 < 0 || x0 + 1 >= page->width || y0 + 1 >= page->height)
+                continue;
+            double fx = p.x - x0, fy = p.y - y0;
+            double v = (1 - fx) * (1 - fy) * omr_image_at(page, x0, y0) + fx * (1 - fy) * omr_image_at(page, x0 + 1, y0) +
+                       (1 - fx) * fy * omr_image_at(page, x0, y0 + 1) + fx * fy * omr_image_at(page, x0 + 1, y0 + 1);
+            scan->pixels[(size_t)y * scan->stride + x] = (uint8_t)lround(v);
+        }
+    identify_reader *reader = identify_reader_new();
+    page_identity id;
+    cr_assert_eq(identify_page(reader, scan, NULL, &id, &err), OMR_OK, "%s", err.message);
+    identify_reader_free(reader);
+    page_transform pt;
+    cr_assert_eq(locate_page(scan, t, &id, &pt, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(pt.fiducials_found, 4, "a mark of a photographed sheet was taken for a blot");
+    cr_assert_eq(pt.fiducial_missing, -1);
+    double s = page->width / t->page_width, worst = 0;
+    for (double y = 15; y < t->page_height - 10; y += 25)
+        for (double x = 15; x < t->page_width - 10; x += 25) {
+            /* locate's pixel i spans [i - 0.5, i + 0.5): half a pixel from the page's */
+            omr_point want = page_map_point(h, x * s, y * s), got = locate_map(&pt, x, y);
+            worst = fmax(worst, hypot(got.x - (want.x - 0.5), got.y - (want.y - 0.5)) / s);
+        }
+    cr_assert_lt(worst, 0.5, "worst error %.2f mm", worst); /* measure re-centres the rest */
+    omr_image_free(scan);
+    omr_image_free(page);
+    template_free(t);
+}

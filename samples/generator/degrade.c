@@ -3,7 +3,9 @@
  * OpenCV's (through cv_wrap); noise, speckle, lighting and thresholding are
  * single passes over the pixels. Gaussian noise draws from a table of normal
  * deviates indexed by 16 random bits, so a 300 dpi page costs a few tens of
- * milliseconds, not a second of logarithms.
+ * milliseconds, not a second of logarithms. The non-linear warp (--warp)
+ * is a displacement field computed on a 1 mm grid and applied by bilinear
+ * resampling before the glass's affine map.
  */
 #include "degrade.h"
 
@@ -70,9 +72,9 @@ static cvw_affine glass_map(const omr_image *page, double deg, double scale, dou
 /* Keeps the fiducials and the QR code (with 1.5 mm to spare) on the scan:
  * moves the shift into the allowed range, and if even that cannot work,
  * lessens skew and scale. */
-static void keep_marks_on_page(const omr_image *page, const omr_template *t, double *deg,
+static void keep_marks_on_page(const omr_image *page, const omr_template *t, double spare_mm, double *deg,
                                double *scale, double *dx, double *dy) {
-    double px_per_mm = page->dpi / 25.4, margin = 1.5 * px_per_mm;
+    double px_per_mm = page->dpi / 25.4, margin = (1.5 + spare_mm) * px_per_mm;
     omr_point pts[20];
     int n = 0;
     for (int i = 0; i < 4; i++) {
@@ -108,6 +110,120 @@ static void keep_marks_on_page(const omr_image *page, const omr_template *t, dou
     *deg = 0;
     *scale = 1;
     *dx = *dy = 0;
+}
+
+/* ---- the non-linear warp ---------------------------------------------------------------- */
+
+void degrade_pick_warp(degrade_warp *w, rng *r, double s) {
+    memset(w, 0, sizeof *w);
+    w->strength = s;
+    w->curl_edge = rng_int(r, 4);
+    w->curl_mm = rng_range(r, 0.6, 1.6) * s;
+    w->curl_width_mm = rng_range(r, 25, 60);
+    w->roller_mm = rng_range(r, 0.2, 0.6) * s;
+    w->roller_period_mm = rng_range(r, 90, 260);
+    w->roller_phase = rng_range(r, 0, 2 * M_PI);
+    w->drift_mm = rng_range(r, -0.6, 0.6) * s;
+    w->barrel_mm = rng_range(r, 0.4, 1.4) * s * (rng_chance(r, 0.7) ? 1 : -1);
+    for (int c = 0; c < 4; c++)
+        for (int k = 0; k < 2; k++)
+            w->keystone_mm[c][k] = rng_range(r, -1.2, 1.2) * s;
+    for (int b = 0; b < DEGRADE_BUMPS; b++) {
+        double a = rng_range(r, 0, 2 * M_PI), m = rng_range(r, 0.2, 0.6) * s;
+        w->bump_mm[b][0] = m * cos(a);
+        w->bump_mm[b][1] = m * sin(a);
+        w->bump_at[b][0] = rng_range(r, 0, 1);
+        w->bump_at[b][1] = rng_range(r, 0, 1);
+        w->bump_r_mm[b] = rng_range(r, 12, 40);
+    }
+}
+
+void degrade_warp_at(const degrade_warp *w, double pw, double ph, double x, double y, double *dx, double *dy) {
+    double ux = 0, uy = 0;
+    /* curl: pulled toward the spine, most at the edge, fading quadratically */
+    double edge = w->curl_edge == 0 ? x : w->curl_edge == 1 ? pw - x : w->curl_edge == 2 ? y : ph - y;
+    if (edge < w->curl_width_mm) {
+        double f = 1 - edge / w->curl_width_mm, d = w->curl_mm * f * f;
+        if (w->curl_edge < 2)
+            ux += w->curl_edge == 0 ? -d : d;
+        else
+            uy += w->curl_edge == 2 ? -d : d;
+    }
+    /* rollers: down the page */
+    uy += w->roller_mm * sin(2 * M_PI * y / w->roller_period_mm + w->roller_phase) + w->drift_mm * (y / ph) * (y / ph);
+    /* barrel: radial, growing with the square of the distance from the centre */
+    double cx = x - pw / 2, cy = y - ph / 2, r2 = (cx * cx + cy * cy) / (pw * pw / 4 + ph * ph / 4);
+    double rr = hypot(cx, cy);
+    if (rr > 0) {
+        double d = w->barrel_mm * r2;
+        ux -= d * cx / rr;
+        uy -= d * cy / rr;
+    }
+    /* keystone: the corners' moves, bilinear over the page */
+    double u = x / pw, v = y / ph;
+    for (int k = 0; k < 2; k++) {
+        double d = (1 - u) * (1 - v) * w->keystone_mm[0][k] + u * (1 - v) * w->keystone_mm[1][k] +
+                   (1 - u) * v * w->keystone_mm[2][k] + u * v * w->keystone_mm[3][k];
+        if (k == 0)
+            ux += d;
+        else
+            uy += d;
+    }
+    /* local stretches */
+    for (int b = 0; b < DEGRADE_BUMPS; b++) {
+        double bx = x - w->bump_at[b][0] * pw, by = y - w->bump_at[b][1] * ph, rb = w->bump_r_mm[b];
+        double g = exp(-(bx * bx + by * by) / (2 * rb * rb));
+        ux += w->bump_mm[b][0] * g;
+        uy += w->bump_mm[b][1] * g;
+    }
+    *dx = ux;
+    *dy = uy;
+}
+
+/* The page with its content moved by the warp: each output pixel samples
+ * the page where the field says it came from (the field is smooth and a
+ * few mm at most, so its value at the output point stands for its value at
+ * the source). The field is computed on a 1 mm grid and interpolated. */
+static omr_image *apply_warp(const omr_image *page, const degrade_warp *w) {
+    omr_image *out = omr_image_new(page->width, page->height, page->dpi, 255);
+    if (!out)
+        return NULL;
+    double s = page->dpi / 25.4, pw = page->width / s, ph = page->height / s;
+    int gw = (int)ceil(pw) + 2, gh = (int)ceil(ph) + 2;
+    double *fx = malloc((size_t)gw * (size_t)gh * sizeof *fx), *fy = malloc((size_t)gw * (size_t)gh * sizeof *fy);
+    if (!fx || !fy) {
+        free(fx);
+        free(fy);
+        omr_image_free(out);
+        return NULL;
+    }
+    for (int j = 0; j < gh; j++)
+        for (int i = 0; i < gw; i++)
+            degrade_warp_at(w, pw, ph, i, j, &fx[j * gw + i], &fy[j * gw + i]);
+    for (int y = 0; y < out->height; y++) {
+        double ym = (y + 0.5) / s;
+        int gj = (int)ym;
+        double tj = ym - gj;
+        for (int x = 0; x < out->width; x++) {
+            double xm = (x + 0.5) / s;
+            int gi = (int)xm;
+            double ti = xm - gi;
+            const double *a = fx + (size_t)gj * gw + gi, *b = fy + (size_t)gj * gw + gi;
+            double dx = (1 - ti) * (1 - tj) * a[0] + ti * (1 - tj) * a[1] + (1 - ti) * tj * a[gw] + ti * tj * a[gw + 1];
+            double dy = (1 - ti) * (1 - tj) * b[0] + ti * (1 - tj) * b[1] + (1 - ti) * tj * b[gw] + ti * tj * b[gw + 1];
+            double sx = x - dx * s, sy = y - dy * s;
+            int x0 = (int)floor(sx), y0 = (int)floor(sy);
+            if (x0 < 0 || y0 < 0 || x0 + 1 >= page->width || y0 + 1 >= page->height)
+                continue;
+            double u = sx - x0, v = sy - y0;
+            double g = (1 - u) * (1 - v) * omr_image_at(page, x0, y0) + u * (1 - v) * omr_image_at(page, x0 + 1, y0) +
+                       (1 - u) * v * omr_image_at(page, x0, y0 + 1) + u * v * omr_image_at(page, x0 + 1, y0 + 1);
+            out->pixels[(size_t)y * (size_t)out->stride + (size_t)x] = (uint8_t)(g + 0.5);
+        }
+    }
+    free(fx);
+    free(fy);
+    return out;
 }
 
 /* Gaussian noise, speckle and lighting in one pass. */
@@ -160,7 +276,7 @@ omr_image *degrade_scan(const omr_image *page, const degrade_params *p, const om
     double px_per_mm = page->dpi / 25.4;
     double dx = p->dx_mm * px_per_mm, dy = p->dy_mm * px_per_mm;
     if (t)
-        keep_marks_on_page(page, t, &deg, &scale, &dx, &dy);
+        keep_marks_on_page(page, t, p->warp.strength > 0 ? 4 * p->warp.strength : 0, &deg, &scale, &dx, &dy);
     omr_image *scan = omr_image_new(page->width + (int)lround(p->glass_w_mm * px_per_mm),
                                     page->height + (int)lround(p->glass_h_mm * px_per_mm), page->dpi, 255);
     if (!scan) {
@@ -168,7 +284,10 @@ omr_image *degrade_scan(const omr_image *page, const degrade_params *p, const om
         return NULL;
     }
     cvw_affine m = glass_map(page, deg, scale, dx, dy);
-    if (cvw_warp_affine(page, scan, &m) != OMR_OK) {
+    omr_image *warped = p->warp.strength > 0 ? apply_warp(page, &p->warp) : NULL;
+    int warp_rc = cvw_warp_affine(warped ? warped : page, scan, &m);
+    omr_image_free(warped);
+    if (warp_rc != OMR_OK) {
         omr_image_free(scan);
         omr_fail(err, OMR_ERR_INVALID, "cannot warp a %d x %d page", page->width, page->height);
         return NULL;

@@ -15,6 +15,31 @@
 #include "rng.h"
 #include "forms/template.h"
 
+/* ---- what a flat glass does not do (omr-samples make --warp S) ----------------
+ * Non-linear distortion, as a displacement of the page's content in mm that
+ * varies over the page; S scales every amplitude (1: a poor but usual scan).
+ * Drawn per page from a stream of its own; the reader is not tuned on it. */
+#define DEGRADE_BUMPS 3
+typedef struct {
+    double strength;          /* S; 0: no warp */
+    int curl_edge;            /* paper curl near a spine: 0 left, 1 right, 2 top, 3 bottom */
+    double curl_mm, curl_width_mm; /* pulled toward that edge by up to curl_mm, within curl_width_mm */
+    double roller_mm, roller_period_mm, roller_phase; /* feed rollers: a wave of stretch down the page */
+    double drift_mm;          /* ... and a feed that slows (or speeds) steadily: mm at the bottom */
+    double barrel_mm;         /* lens barrel (> 0) or pincushion (< 0): mm at a page corner */
+    double keystone_mm[4][2]; /* a sheet photographed at an angle: each corner moved, mm */
+    double bump_mm[DEGRADE_BUMPS][2], bump_at[DEGRADE_BUMPS][2], bump_r_mm[DEGRADE_BUMPS]; /* local stretch */
+} degrade_warp;
+
+/* Draws a page's warp of strength s: curl 0.6-1.6 mm within 25-60 mm of an
+ * edge, rollers 0.2-0.6 mm over 90-260 mm, drift up to 0.6 mm, barrel
+ * 0.4-1.4 mm, keystone up to 1.2 mm a corner, three bumps of 0.2-0.6 mm over
+ * 12-40 mm, each times s. */
+void degrade_pick_warp(degrade_warp *w, rng *r, double s);
+/* Where page content at (x, y) mm lies after the warp, minus (x, y): mm. */
+void degrade_warp_at(const degrade_warp *w, double page_w_mm, double page_h_mm, double x, double y,
+                     double *dx, double *dy);
+
 typedef struct {
     double skew_deg;    /* rotation on the glass, +-3 */
     double scale;       /* 0.97..1.03 */
@@ -30,6 +55,7 @@ typedef struct {
     int bilevel;        /* the scan is thresholded to black and white */
     int threshold;      /* grey level below which a bilevel pixel is black */
     double glass_w_mm, glass_h_mm; /* the scan shows this much glass right of and below the sheet */
+    degrade_warp warp;  /* what no affine map describes (all 0: none) */
 } degrade_params;
 
 /* ---- the widened scanner faults (omr-samples make --scanner-mix) ----------------

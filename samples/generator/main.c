@@ -16,7 +16,7 @@
 static void usage(FILE *f) {
     fputs("usage:\n"
           "  omr-samples make --template T [--template T2] --count N --seed S --out DIR\n"
-          "                   [--dpi-mix] [--quick] [--scanner-mix]\n"
+          "                   [--dpi-mix] [--quick] [--scanner-mix] [--warp S]\n"
           "      Fills N forms like respondents, degrades them like office scanners and\n"
           "      writes DIR/scans/ (TIFF, JPEG, PNG envelopes), DIR/truth.csv,\n"
           "      DIR/comments_truth.csv, DIR/codes.txt and DIR/manifest.csv.\n"
@@ -24,7 +24,9 @@ static void usage(FILE *f) {
           "      envelopes at 200 dpi (else all at 300); --quick makes milder degradations;\n"
           "      --scanner-mix adds missing and wrong resolution tags (none, 1:1, 72, 200\n"
           "      tagged 300), faxes at 204 x 196 dpi, harsh 1-bit at 200 dpi with a dark\n"
-          "      threshold and scans showing the glass beyond the sheet (manifest: tag, faults).\n"
+          "      threshold and scans showing the glass beyond the sheet (manifest: tag, faults);\n"
+          "      --warp S bends each form page non-linearly (paper curl, feed rollers, lens\n"
+          "      barrel, keystone, local stretch; S = 1 a poor but usual scan; faults: warpS).\n"
           "  omr-samples score --truth DIR --out SCANDIR\n"
           "      Compares SCANDIR/records.csv (from `omr scan`) with DIR's truth and prints\n"
           "      \"name: value\" figures; up to 20 example errors go to stderr.\n",
@@ -47,7 +49,7 @@ static int cmd_make(int argc, char **argv) {
         {"template", required_argument, NULL, 't'}, {"count", required_argument, NULL, 'n'},
         {"seed", required_argument, NULL, 's'},     {"out", required_argument, NULL, 'o'},
         {"dpi-mix", no_argument, NULL, 'd'},        {"quick", no_argument, NULL, 'q'},
-        {"scanner-mix", no_argument, NULL, 'w'},
+        {"scanner-mix", no_argument, NULL, 'w'},   {"warp", required_argument, NULL, 'b'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     int c;
@@ -80,6 +82,15 @@ static int cmd_make(int argc, char **argv) {
         case 'd': o.dpi_mix = 1; break;
         case 'q': o.quick = 1; break;
         case 'w': o.scanner_mix = 1; break;
+        case 'b': {
+            char *end;
+            o.warp = strtod(optarg, &end);
+            if (!*optarg || *end || o.warp < 0 || o.warp > 10) {
+                fprintf(stderr, "omr-samples make: --warp wants a strength 0-10, not \"%s\"\n", optarg);
+                return 2;
+            }
+            break;
+        }
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }

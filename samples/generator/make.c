@@ -44,6 +44,7 @@ enum {
     STREAM_NOISE = 6,    /* noise and speckle pixels, per page */
     STREAM_WIDE = 7,     /* --scanner-mix: tags, harsh 1-bit, glass, per form */
     STREAM_HARSH = 8,    /* --scanner-mix: a harsh scanner's settings, per page */
+    STREAM_WARP = 9,     /* --warp: a page's non-linear distortion, per page */
 };
 
 typedef enum { OUT_G4, OUT_LZW, OUT_JPEG, OUT_PNG } out_format;
@@ -288,11 +289,14 @@ static void manifest_row(outputs *o, const char *file, int index, const char *co
         snprintf(faults, sizeof faults, "harsh");
     if (e->wide.glass_w_mm > 0)
         snprintf(faults + strlen(faults), sizeof faults - strlen(faults), "%sglass", *faults ? " " : "");
+    if (p->warp.strength > 0)
+        snprintf(faults + strlen(faults), sizeof faults - strlen(faults), "%swarp%.2f", *faults ? " " : "",
+                 p->warp.strength);
     csvio_put(o->manifest, faults, 1);
 }
 
 static int write_envelope(outputs *o, const omr_template *t, fill_form *form, const envelope *e,
-                          uint64_t seed, long index, int quick, long *pages, omr_error *err) {
+                          uint64_t seed, long index, int quick, double warp, long *pages, omr_error *err) {
     /* separate streams, so that --quick (milder settings, fewer specks)
      * changes nothing else: names, turns and the rest stay the same */
     rng names;
@@ -325,6 +329,11 @@ static int write_envelope(outputs *o, const omr_template *t, fill_form *form, co
             rng harsh;
             rng_seed(&harsh, rng_derive(seed, STREAM_HARSH, page_no));
             degrade_make_harsh(&p, &harsh);
+        }
+        if (warp > 0 && item.kind == ITEM_FORM) {
+            rng bend;
+            rng_seed(&bend, rng_derive(seed, STREAM_WARP, page_no));
+            degrade_pick_warp(&p.warp, &bend, warp);
         }
         p.glass_w_mm = e->wide.glass_w_mm;
         p.glass_h_mm = e->wide.glass_h_mm;
@@ -501,7 +510,7 @@ int samples_make(const samples_make_options *opt, samples_make_summary *summary,
             plan_wide(&e, &wide);
         }
         long before = o.file_no;
-        rc = write_envelope(&o, t, &form, &e, opt->seed, i, opt->quick, &summary->pages, err);
+        rc = write_envelope(&o, t, &form, &e, opt->seed, i, opt->quick, opt->warp, &summary->pages, err);
         if (rc == OMR_OK) {
             write_truth(&o, &form);
             summary->forms++;

@@ -266,16 +266,24 @@ int scan_page(scan_context *ctx, const omr_image *image, const char *file, int f
 
     if ((rc = page_reading_alloc(p, identity.page, err)) != OMR_OK)
         return rc;
+    uint8_t *unsure_at = calloc(p->n_boxes ? p->n_boxes : 1, 1);
+    if (!unsure_at) {
+        page_reading_free(p);
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+    }
     size_t k = 0;
     for (size_t i = 0; i < t->n_questions; i++) {
         const template_question *q = &t->questions[i];
         if (q->page != identity.page)
             continue;
         for (size_t b = 0; b < q->n_boxes; b++, k++) {
-            measure_box(image, &p->transform, &levels, mask, q->boxes[b].rect,
+            /* the page's map where this box lies (locate's local corrections) */
+            page_transform at;
+            unsure_at[k] = (uint8_t)page_map_for_box(&p->transform, q->boxes[b].rect, &at);
+            measure_box(image, &at, &levels, mask, q->boxes[b].rect,
                         measure_near_zone(t, q, b, mask), &p->measures[k]);
-            measure_rings(image, &p->transform, &levels, mask, t, q, b, &p->measures[k]);
-            measure_shape(image, &p->transform, &levels, mask, q->boxes[b].rect, &p->measures[k]);
+            measure_rings(image, &at, &levels, mask, t, q, b, &p->measures[k]);
+            measure_shape(image, &at, &levels, mask, q->boxes[b].rect, &p->measures[k]);
         }
     }
     /* boxes with print inside: their ink against the blank's own pixels */
@@ -285,6 +293,11 @@ int scan_page(scan_context *ctx, const omr_image *image, const char *file, int f
     decide_page(o->calibration, p->measures, p->decisions, p->n_boxes);
     /* rings are measured here and not kept in the ledger: a circle's rivals are judged now */
     decide_circle_rivals(t, identity.page, p->measures, p->decisions, p->n_boxes);
+    /* a box whose print locate could not find near it is not read silently */
+    for (k = 0; k < p->n_boxes; k++)
+        if (unsure_at[k])
+            p->decisions[k].state = BOX_UNSURE;
+    free(unsure_at);
     read_text_fields(ctx, image, p, &levels, mask);
     *out = p;
     return OMR_OK;

@@ -14,8 +14,17 @@
  *    disagrees with the other three by more than 1 mm is dropped (a blot or a
  *    finger over it); with fewer than three the page is refused in words the
  *    mailroom can act on.
+ * 4. When four marks disagree (one a blot, or a sheet photographed at an
+ *    angle steeper than a feeder's perspective), the maps they allow are
+ *    weighed by the page's own print: how well each puts the printed box
+ *    outlines where they are seen.
+ * 5. Paper is not flat (curl near a spine, rollers that stretch it, a lens's
+ *    barrel): each region of boxes (a question's boxes within 45 mm) whose
+ *    outlines fit clearly worse than the page's others is looked for within
+ *    3.5 mm; found, it gets its own shift (page_map_for_box), found nowhere,
+ *    its boxes are unsure and go to review. A page the map fits keeps it.
  * Forms omr did not print (registered by their own marks or their blank
- * copy) are handed to register.c.
+ * copy) are handed to register.c (no step 5 there yet).
  */
 #include "reading/locate.h"
 
@@ -84,14 +93,15 @@ static int fit_marks(const omr_template *t, const omr_point *found_px, unsigned 
 /* A homography through the four marks, accepted only when it is a gentle
  * perspective: each mark's own scale stays within 4% of the others and the
  * perspective terms bend the page by under 3% from corner to corner. */
-static int fit_perspective(const omr_template *t, const omr_point *found_px, double s, double h[9]) {
+static int fit_perspective(const omr_template *t, const omr_point *found_px, double s, double max_bend,
+                           double h[9]) {
     double hm[9];
     if (cvw_fit_homography(t->fiducials, found_px, 4, hm) != OMR_OK || hm[8] == 0)
         return 0;
     for (int i = 0; i < 9; i++)
         hm[i] /= hm[8];
     double bend = fabs(hm[6]) * t->page_width + fabs(hm[7]) * t->page_height;
-    if (bend > 0.03)
+    if (bend > max_bend)
         return 0;
     for (int i = 0; i < 4; i++) {
         /* local scale at each mark: the map's derivative, roughly */
@@ -103,6 +113,230 @@ static int fit_perspective(const omr_template *t, const omr_point *found_px, dou
     }
     memcpy(h, hm, sizeof hm);
     return 1;
+}
+
+/* ---- the page's own print: how well a map fits it -------------------------------------- */
+
+#define EDGE_IN_MM 0.175   /* a box's outline (0.35 mm) has its centre line this far inside its x/y */
+#define EDGE_OFF_MM 0.8    /* paper beside a printed edge: this far off its centre line */
+#define EDGE_STEP_MM 0.5   /* sampling pitch along an edge */
+#define LOCAL_NEAR_MM 0.75 /* a region found this close needs nothing (measure re-centres +-1.2 mm) */
+#define LOCAL_FIT_MM 0.5   /* a region's fit where the map puts it: the best within this */
+#define LOCAL_FAR_MM 3.5   /* how far a region's print is looked for */
+#define LOCAL_WEAK 0.4     /* a region found at best this share of the page's usual fit is unsure */
+#define LOCAL_SEARCH 1.0   /* a region fitting under this share of the page's usual fit is looked for */
+#define LOCAL_BETTER 1.25  /* a shift must fit this much better than where the map puts the region */
+
+typedef struct {
+    double x, y, nx, ny; /* a point of a printed edge (template mm) and its inward normal */
+} edge_point;
+
+/* Grey level at template (x, y) mm through h, bilinear (paper outside). */
+static double grey_at(const omr_image *scan, const double h[9], double x, double y) {
+    omr_point p = page_map_point(h, x, y);
+    int x0 = (int)floor(p.x), y0 = (int)floor(p.y);
+    if (x0 < 0 || y0 < 0 || x0 + 1 >= scan->width || y0 + 1 >= scan->height)
+        return 255;
+    double fx = p.x - x0, fy = p.y - y0;
+    return (1 - fx) * (1 - fy) * omr_image_at(scan, x0, y0) + fx * (1 - fy) * omr_image_at(scan, x0 + 1, y0) +
+           (1 - fx) * fy * omr_image_at(scan, x0, y0 + 1) + fx * fy * omr_image_at(scan, x0 + 1, y0 + 1);
+}
+
+/* Points along the middle 70% of each edge of box r (away from the corners,
+ * where a label or a neighbour's rule may touch). Returns how many. */
+static int box_edge_points(omr_rect r, edge_point *out, int cap) {
+    int n = 0;
+    for (int e = 0; e < 4; e++) {
+        int vertical = e < 2;
+        double len = vertical ? r.h : r.w;
+        for (double k = 0.15 * len; k <= 0.85 * len + 1e-9 && n < cap; k += EDGE_STEP_MM) {
+            edge_point p;
+            if (vertical)
+                p = (edge_point){e == 0 ? r.x + EDGE_IN_MM : r.x + r.w - EDGE_IN_MM, r.y + k, e == 0 ? 1 : -1, 0};
+            else
+                p = (edge_point){r.x + k, e == 2 ? r.y + EDGE_IN_MM : r.y + r.h - EDGE_IN_MM, 0, e == 2 ? 1 : -1};
+            out[n++] = p;
+        }
+    }
+    return n;
+}
+
+/* How clearly the printed edges `pts`, shifted by (dx, dy) mm, lie on print:
+ * the mean of (the lighter of the paper inside and outside) - (the edge),
+ * in grey levels. Ink on one side of an edge (a cross) does not lower it. */
+static double edge_fit(const omr_image *scan, const double h[9], const edge_point *pts, int n, double dx,
+                       double dy) {
+    double sum = 0;
+    for (int i = 0; i < n; i++) {
+        const edge_point *p = &pts[i];
+        double x = p->x + dx, y = p->y + dy;
+        double on = grey_at(scan, h, x, y);
+        double in = grey_at(scan, h, x + p->nx * EDGE_OFF_MM, y + p->ny * EDGE_OFF_MM);
+        double out = grey_at(scan, h, x - p->nx * EDGE_OFF_MM, y - p->ny * EDGE_OFF_MM);
+        sum += fmax(in, out) - on;
+    }
+    return n ? sum / n : 0;
+}
+
+/* The best fit of `pts` over shifts within +-range of (cx, cy), on a grid
+ * of `step` mm; the shift in (*bx, *by). */
+static double edge_search(const omr_image *scan, const double h[9], const edge_point *pts, int n, double cx,
+                          double cy, double range, double step, double *bx, double *by) {
+    double best = -1e18;
+    int k = (int)lround(range / step);
+    *bx = cx;
+    *by = cy;
+    for (int j = -k; j <= k; j++)
+        for (int i = -k; i <= k; i++) {
+            /* prefer the nearer shift when fits tie */
+            double f = edge_fit(scan, h, pts, n, cx + i * step, cy + j * step) - 1e-6 * (abs(i) + abs(j));
+            if (f > best) {
+                best = f;
+                *bx = cx + i * step;
+                *by = cy + j * step;
+            }
+        }
+    return best;
+}
+
+/* A page's regions: a question's boxes, split where they spread more than
+ * REGION_SPAN_MM (two columns of a list, the ends of a long scale), since
+ * paper bends over a few centimetres and a region moves as one. */
+#define REGION_SPAN_MM 45.0
+typedef struct {
+    const template_question *q;
+    size_t from, to; /* boxes [from, to) */
+} region;
+
+/* The regions of `page` into out[] (at most cap); returns how many. */
+static int page_regions(const omr_template *t, int page, region *out, int cap) {
+    int n = 0;
+    for (size_t i = 0; i < t->n_questions; i++) {
+        const template_question *q = &t->questions[i];
+        if (q->page != page)
+            continue;
+        size_t from = 0;
+        for (size_t b = 1; b <= q->n_boxes; b++) {
+            int split = b == q->n_boxes;
+            if (!split) {
+                omr_rect a = q->boxes[from].rect, r = q->boxes[b].rect;
+                split = fabs(r.x - a.x) > REGION_SPAN_MM || fabs(r.y - a.y) > REGION_SPAN_MM;
+            }
+            if (split && n < cap) {
+                out[n++] = (region){q, from, b};
+                from = b;
+            }
+        }
+    }
+    return n;
+}
+
+/* The edge points of a region's boxes (malloc'ed; NULL when none), and the
+ * boxes' bounding box. */
+static edge_point *region_edges(const region *g, int *n, omr_rect *area) {
+    *n = 0;
+    int cap = 0;
+    for (size_t b = g->from; b < g->to; b++)
+        cap += 4 * ((int)((g->q->boxes[b].rect.w + g->q->boxes[b].rect.h) / EDGE_STEP_MM) + 2);
+    edge_point *pts = cap ? malloc((size_t)cap * sizeof *pts) : NULL;
+    if (!pts)
+        return NULL;
+    double x0 = 1e18, y0 = 1e18, x1 = -1e18, y1 = -1e18;
+    for (size_t b = g->from; b < g->to; b++) {
+        omr_rect r = g->q->boxes[b].rect;
+        *n += box_edge_points(r, pts + *n, cap - *n);
+        x0 = fmin(x0, r.x);
+        y0 = fmin(y0, r.y);
+        x1 = fmax(x1, r.x + r.w);
+        y1 = fmax(y1, r.y + r.h);
+    }
+    *area = (omr_rect){x0, y0, x1 - x0, y1 - y0};
+    return pts;
+}
+
+/* Each region's fit near where h puts it (within LOCAL_FIT_MM) into fit[]. */
+static void region_fits(const omr_image *scan, const double h[9], const region *g, int n, double *fit) {
+    for (int i = 0; i < n; i++) {
+        int np;
+        omr_rect area;
+        edge_point *pts = region_edges(&g[i], &np, &area);
+        double bx, by;
+        fit[i] = pts ? edge_search(scan, h, pts, np, 0, 0, LOCAL_FIT_MM, 0.25, &bx, &by) : 0;
+        free(pts);
+    }
+}
+
+static int compare_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The page's usual fit: the upper quartile of its regions' fits (most
+ * regions lie where the map puts them). */
+static double usual_fit(const double *fit, int n) {
+    if (n == 0)
+        return 0;
+    double sorted[PAGE_LOCAL_MAX];
+    memcpy(sorted, fit, (size_t)n * sizeof *sorted);
+    qsort(sorted, (size_t)n, sizeof *sorted, compare_double);
+    return sorted[(n * 3) / 4];
+}
+
+/* How well a whole-page map fits the page's printed boxes: the mean of
+ * its regions' fits (to choose between maps the marks allow). */
+static double page_fit(const omr_image *scan, const omr_template *t, int page, const double h[9]) {
+    region g[PAGE_LOCAL_MAX];
+    double fit[PAGE_LOCAL_MAX], sum = 0;
+    int n = page_regions(t, page, g, PAGE_LOCAL_MAX);
+    region_fits(scan, h, g, n, fit);
+    for (int i = 0; i < n; i++)
+        sum += fit[i];
+    return n ? sum / n : 0;
+}
+
+/* After the global map, each region's printed boxes are looked for within
+ * LOCAL_FAR_MM of where the map puts them. One found clearly better (by
+ * LOCAL_BETTER) further than measure's own search reaches gets its own
+ * shift; one whose print is found nowhere as clearly as the page's other
+ * regions' (under LOCAL_WEAK of their upper quartile) is unsure: its boxes
+ * go to review. A page the map fits keeps it exactly (no region listed). */
+static void locate_local(const omr_image *scan, const omr_template *t, int page, page_transform *out) {
+    out->n_local = 0;
+    region g[PAGE_LOCAL_MAX];
+    double near[PAGE_LOCAL_MAX], far[PAGE_LOCAL_MAX], sx[PAGE_LOCAL_MAX], sy[PAGE_LOCAL_MAX];
+    omr_rect area[PAGE_LOCAL_MAX];
+    int n = page_regions(t, page, g, PAGE_LOCAL_MAX);
+    region_fits(scan, out->homography, g, n, near);
+    /* a region that fits about as well as the page's best-fitting ones is
+     * where the map puts it: only the others are looked for further */
+    double usual_near = usual_fit(near, n);
+    for (int i = 0; i < n; i++) {
+        int np;
+        edge_point *pts = region_edges(&g[i], &np, &area[i]);
+        far[i] = near[i];
+        sx[i] = sy[i] = 0;
+        if (!pts)
+            continue;
+        if (near[i] < LOCAL_SEARCH * usual_near) {
+            double bx, by;
+            edge_search(scan, out->homography, pts, np, 0, 0, LOCAL_FAR_MM, 0.25, &bx, &by);
+            far[i] = edge_search(scan, out->homography, pts, np, bx, by, 0.25, 0.05, &sx[i], &sy[i]);
+        }
+        free(pts);
+    }
+    double usual = usual_fit(far, n);
+    if (usual < 8) /* no print to speak of (a blank-looking page): nothing to judge by */
+        return;
+    for (int i = 0; i < n; i++) {
+        page_local l = {area[i], sx[i], sy[i], 0};
+        if (far[i] < LOCAL_WEAK * usual) {
+            l.dx_mm = l.dy_mm = 0;
+            l.unsure = 1;
+        } else if (!(far[i] > LOCAL_BETTER * near[i] && hypot(sx[i], sy[i]) > LOCAL_NEAR_MM)) {
+            continue;
+        }
+        out->local[out->n_local++] = l;
+    }
 }
 
 /* The printed QR symbol's side in mm (quiet zone excluded): the code square
@@ -164,12 +398,9 @@ static void find_marks(const omr_image *scan, const omr_template *t, const page_
     }
 }
 
-int locate_page(const omr_image *scan, const omr_template *t, const page_identity *id,
-                page_transform *out, omr_error *err) {
-    assert(scan && scan->width > 0 && scan->height > 0);
-    assert(t && id && t->page_width > 0 && t->page_height > 0);
-    if (t->registration != REGISTRATION_FIDUCIALS)
-        return register_locate(scan, t, id, out, err); /* a form omr did not print */
+/* The global map from the marks (locate_page without locate_local). */
+static int locate_global(const omr_image *scan, const omr_template *t, const page_identity *id,
+                         page_transform *out, omr_error *err) {
     memset(out, 0, sizeof *out);
     out->fiducial_missing = -1;
     if (!id->has_corners)
@@ -217,13 +448,14 @@ int locate_page(const omr_image *scan, const omr_template *t, const page_identit
     out->homography[6] = out->homography[7] = 0;
     out->homography[8] = 1;
     if (used == 4 && residual > 0.3 * s && residual < PERSPECTIVE_MAX_MM * s &&
-        fit_perspective(t, found_px, s, out->homography)) {
+        fit_perspective(t, found_px, s, 0.03, out->homography)) {
         /* four marks that an affine map cannot fit, but a gentle perspective
          * can: a keystoned sheet. Four points fix a homography exactly. */
         out->projective = 1;
         residual = 0;
     } else if (used == 4 && residual > limit) {
         /* one mark disagrees (a blot or a finger over it): keep three */
+        cvw_affine four = out->to_image;
         double best = 1e18;
         for (int drop = 0; drop < 4; drop++) {
             cvw_affine a;
@@ -243,6 +475,25 @@ int locate_page(const omr_image *scan, const omr_template *t, const page_identit
         }
         used = 3;
         residual = 0;
+        /* ... unless the page's own print says otherwise: the four marks'
+         * affine fit, the three kept, or a steeper perspective through all
+         * four (a sheet photographed at an angle) are weighed by how well
+         * each puts the printed boxes where they are seen */
+        double h3[9] = {out->to_image.m[0], out->to_image.m[1], out->to_image.m[2],
+                        out->to_image.m[3], out->to_image.m[4], out->to_image.m[5], 0, 0, 1};
+        double hp[9], f4 = page_fit(scan, t, id->page, out->homography), f3 = page_fit(scan, t, id->page, h3);
+        double fp = fit_perspective(t, found_px, s, 0.08, hp) ? page_fit(scan, t, id->page, hp) : -1e18;
+        if (fp > f4 && fp > f3) {
+            memcpy(out->homography, hp, sizeof hp);
+            out->projective = 1;
+            out->fiducial_missing = -1;
+            out->to_image = four;
+            used = 4;
+        } else if (f3 > f4) {
+            memcpy(out->homography, h3, sizeof h3);
+        } else {
+            out->to_image = four; /* measure maps through the four marks' fit, as before */
+        }
     } else if (used == 3) {
         for (int i = 0; i < 4; i++)
             if (!(found & (1u << i)))
@@ -264,6 +515,18 @@ int locate_page(const omr_image *scan, const omr_template *t, const page_identit
     assert(out->px_per_mm > 0 && page_map_is_finite(out->homography));
     assert(out->fiducial_missing >= -1 && out->fiducial_missing < 4);
     return OMR_OK;
+}
+
+int locate_page(const omr_image *scan, const omr_template *t, const page_identity *id,
+                page_transform *out, omr_error *err) {
+    assert(scan && scan->width > 0 && scan->height > 0);
+    assert(t && id && t->page_width > 0 && t->page_height > 0);
+    if (t->registration != REGISTRATION_FIDUCIALS)
+        return register_locate(scan, t, id, out, err); /* a form omr did not print */
+    int rc = locate_global(scan, t, id, out, err);
+    if (rc == OMR_OK)
+        locate_local(scan, t, id->page, out);
+    return rc;
 }
 
 /* ---- a page known by its look ------------------------------------------------------------ */
@@ -464,7 +727,7 @@ int locate_by_look(const omr_image *scan, const omr_template *const *templates, 
             id.has_corners = 1;
             page_transform tr;
             omr_error lerr;
-            int located = locate_page(scan, t, &id, &tr, &lerr) == OMR_OK && tr.quarter_turns == q;
+            int located = locate_global(scan, t, &id, &tr, &lerr) == OMR_OK && tr.quarter_turns == q;
             if (!located) {
                 /* the sheet does not fill the scan (glass beyond it, a
                  * small sheet): from the marks nearest the scan's corners */
@@ -475,7 +738,7 @@ int locate_by_look(const omr_image *scan, const omr_template *const *templates, 
                     tried_corners = 1;
                 }
                 located = corners_from_marks(t, q, marks, have_marks, side, &id) &&
-                          locate_page(scan, t, &id, &tr, &lerr) == OMR_OK && tr.quarter_turns == q;
+                          locate_global(scan, t, &id, &tr, &lerr) == OMR_OK && tr.quarter_turns == q;
             }
             if (!located)
                 continue;
@@ -507,5 +770,6 @@ int locate_by_look(const omr_image *scan, const omr_template *const *templates, 
                         "no QR code could be read; the page looks like page %d of %s but almost as much like "
                         "another page or turn (match %.2f against %.2f)", *page, (*tmpl)->id, best, second);
     (void)best_q;
+    locate_local(scan, *tmpl, *page, out);
     return OMR_OK;
 }

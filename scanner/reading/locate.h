@@ -4,6 +4,8 @@
  * first guess of position, turn and scale; each mark is then searched for in a
  * window around its predicted place, and an affine map is fitted to the marks
  * found. One missing or covered mark is survived (three fix an affine map).
+ * Regions of boxes that the page's print shows off that map (paper that is
+ * not flat) get their own shift, or are marked unsure (page_map.h).
  * Hands the transform (page_map.h) on to measure. Forms omr did not print
  * are located by register.c. A page whose code cannot be read is located,
  * and known, by its look (locate_by_look).

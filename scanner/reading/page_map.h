@@ -12,6 +12,17 @@
 #include "base/common.h"
 #include "base/cv_wrap.h"
 
+/* A region of the page (a question's boxes) whose printed outlines lie off
+ * the global map: paper that curls near a spine, rollers that stretch it
+ * unevenly, a lens's barrel, a sheet photographed at an angle. Found by
+ * locate_local (locate.c) from the box outlines actually seen. */
+#define PAGE_LOCAL_MAX 64
+typedef struct {
+    omr_rect area;           /* template mm: the boxes' bounding box */
+    double dx_mm, dy_mm;     /* where its print is, against the global map (template mm) */
+    int unsure;              /* its print could not be found: its boxes go to review */
+} page_local;
+
 typedef struct {
     cvw_affine to_image;     /* template mm -> scan px: the best affine fit */
     /* template mm -> scan px as a projective map (row-major 3x3, [8] = 1):
@@ -25,6 +36,8 @@ typedef struct {
     double residual_mm;      /* worst fit error over the marks used (0 with 3) */
     int quarter_turns;       /* 0..3: how the page lies in the scan, clockwise */
     omr_point fiducial_px[4];/* where each mark was found (if found) */
+    int n_local;             /* regions that need their own correction (most pages: 0) */
+    page_local local[PAGE_LOCAL_MAX];
 } page_transform;
 
 /* (x, y) through the projective map h (row-major 3x3). */
@@ -37,6 +50,33 @@ static inline omr_point page_map_point(const double h[9], double x, double y) {
 /* Template mm to scan px through the page's transform. */
 static inline omr_point locate_map(const page_transform *t, double x_mm, double y_mm) {
     return page_map_point(t->homography, x_mm, y_mm);
+}
+
+/* The transform for a box at `box` (template mm): the global one, shifted
+ * by the correction of the region that holds the box's centre, if any (a
+ * translation in template mm: the last row of the map keeps its form, so an
+ * affine map stays affine). Returns 1 when that region's registration is
+ * unsure (its boxes must not be read silently), else 0. */
+static inline int page_map_for_box(const page_transform *t, omr_rect box, page_transform *out) {
+    *out = *t;
+    double cx = box.x + box.w / 2, cy = box.y + box.h / 2;
+    for (int i = 0; i < t->n_local; i++) {
+        const page_local *l = &t->local[i];
+        if (cx < l->area.x || cy < l->area.y || cx > l->area.x + l->area.w || cy > l->area.y + l->area.h)
+            continue;
+        if (l->unsure)
+            return 1;
+        /* H * translate(dx, dy): column 2 picks up H's first two columns */
+        const double *h = t->homography;
+        out->homography[2] = h[0] * l->dx_mm + h[1] * l->dy_mm + h[2];
+        out->homography[5] = h[3] * l->dx_mm + h[4] * l->dy_mm + h[5];
+        out->homography[8] = h[6] * l->dx_mm + h[7] * l->dy_mm + h[8];
+        const double *m = t->to_image.m;
+        out->to_image.m[2] = m[0] * l->dx_mm + m[1] * l->dy_mm + m[2];
+        out->to_image.m[5] = m[3] * l->dx_mm + m[4] * l->dy_mm + m[5];
+        return 0;
+    }
+    return 0;
 }
 
 /* Every entry of the map finite (SQLite's habit: assert what must hold). */
