@@ -30,10 +30,11 @@ the baseline, dashes), 200, 240 or 400 dpi, and 1-2 degrees of skew.
 Usage:
   make_blanks.py make --seed 2 --out DIR [--vary]  (DIR/<form>.png|tif, DIR/<form>.json)
   make_blanks.py fill --seed 2 --truth DIR --count 4 --out SCANS [--forms digits,exam]
-      [--per-box 0.3] [--cover-mark N]
+      [--per-box 0.3] [--cover-mark 0,2] [--cut 0.25]
       (copies answered as a person does: one box per question, some left out,
       some doubles; --per-box marks each box alone with that chance instead;
-      --cover-mark hides corner mark N; SCANS/answers.json: form, copy, box)
+      --cover-mark hides those corner marks, --cut cuts that share of
+      the page's bottom off the scan; SCANS/answers.json: form, copy, box)
   make_blanks.py score --truth DIR --form census --template T.cfg [--omr build/omr]
       (found / missed / spurious boxes, combs and marks against the truth)
   make_blanks.py read --truth DIR --scans SCANS --out SCANOUT --count 4 [--forms digits]
@@ -553,11 +554,13 @@ def cmd_fill(args):
                 else:
                     pg.d.ellipse([x0 + 3, y0 + 3, x1 - 3, y1 - 3], fill=0)
                 rows.append((name, k, bi))
-            if args.cover_mark is not None:  # a corner mark hidden (torn off, taped over): registration unsure
-                m = pg.marks[args.cover_mark % len(pg.marks)]
+            for c in (args.cover_mark.split(",") if args.cover_mark else []):  # corner marks taped over
+                m = pg.marks[int(c) % len(pg.marks)]
                 r = (m["size"] / 2 + 3) * S
                 pg.d.rectangle([m["x"] * S - r, m["y"] * S - r, m["x"] * S + r, m["y"] * S + r], fill=255)
             img, _ = scan(pg, mode if mode == "1" else "g", frng, skew=frng.uniform(-1.0, 1.0))
+            if args.cut:  # the scanner cut the sheet's bottom off: boxes there are not on the scan
+                img = img.crop((0, 0, img.size[0], int(img.size[1] * (1 - args.cut))))
             save(img, os.path.join(args.out, "%s-%02d.%s" % (name, k, "tif" if mode == "1" else "png")))
     with open(os.path.join(args.out, "answers.json"), "w", encoding="utf-8") as f:
         json.dump(rows, f)
@@ -783,7 +786,8 @@ def main():
     f.add_argument("--vary", action="store_true", help="as make --vary (the same seed)")
     f.add_argument("--per-box", type=float, help="mark each box alone with this chance (e.g. 0.3) instead of "
                    "answering each question as a person does")
-    f.add_argument("--cover-mark", type=int, help="hide corner mark N (0-3) on every copy")
+    f.add_argument("--cut", type=float, default=0, help="cut this share of the page's bottom off every scan")
+    f.add_argument("--cover-mark", help="hide these corner marks (0-3, comma-separated) on every copy")
     s = sub.add_parser("score")
     s.add_argument("--truth", required=True)
     s.add_argument("--form", required=True)
