@@ -103,12 +103,14 @@ static void clear_outside(omr_image *im, int level) {
     free(stack);
 }
 
-/* Ink along the straight line from (ax, ay) at slope k (rows per column, or
- * columns per row when `upright`), n steps long, in a band 2 px wide: how
- * many steps have it; with `clear`, the band (and a pixel either side) made
- * white instead. */
-static int along(omr_image *im, int level, int upright, double a, double k, int n, int clear) {
-    int hits = 0;
+/* Ink along the straight line from `a` (a row, or with `upright` a column)
+ * at slope k (rows per column, or columns per row), n steps long, in a band
+ * 2 px wide: how many steps have it, and *longest the longest stretch of
+ * them with gaps of at most 1 px; with `clear`, the band (and a pixel
+ * either side) made white instead. */
+static int along(omr_image *im, int level, int upright, double a, double k, int n, int *longest, int clear) {
+    int hits = 0, start = -1, last = -1;
+    *longest = 0;
     for (int t = 0; t < n; t++) {
         int c = (int)floor(a + k * t), any = 0;
         for (int d = clear ? -1 : 0; d <= (clear ? 2 : 1); d++) {
@@ -120,7 +122,13 @@ static int along(omr_image *im, int level, int upright, double a, double k, int 
             if (clear)
                 *px = 255;
         }
-        hits += any;
+        if (!any)
+            continue;
+        hits++;
+        if (start < 0 || t - last > 2)
+            start = t;
+        last = t;
+        *longest = last - start + 1 > *longest ? last - start + 1 : *longest;
     }
     return hits;
 }
@@ -130,7 +138,8 @@ static int along(omr_image *im, int level, int upright, double a, double k, int 
  * with ink over 85% of the cut's height, or over 55% of it and 4 mm (a
  * table's or grid's vertical rule, which OCR reads as "1" or "I", also where
  * it starts at the table's top inside the cut), or over 60% of its width
- * and 5 mm (a horizontal rule, or a table frame's edge). Printed letters
+ * and 5 mm with 3 mm of it in one stroke (a horizontal rule, or a table
+ * frame's edge). Printed letters
  * are shorter, and words are broken by spaces.
  * `s`: the cut's px per mm. */
 static void clear_rules(omr_image *im, int level, double s) {
@@ -142,14 +151,16 @@ static void clear_rules(omr_image *im, int level, double s) {
         double kmax = 0.0524, step = 1.0 / along_n; /* tan 3 degrees; one pixel over the length */
         for (int c = -(int)(kmax * along_n) - 1; c < across; c++) {
             double best_k = 0;
-            int best = 0;
+            int best = 0, run = 0, longest;
             for (double k = -kmax; k <= kmax + 1e-9; k += step) {
-                int got = along(im, level, upright, c + 0.5, k, along_n, 0);
+                int got = along(im, level, upright, c + 0.5, k, along_n, &longest, 0);
                 if (got > best)
-                    best = got, best_k = k;
+                    best = got, best_k = k, run = longest;
             }
-            if (best >= need)
-                along(im, level, upright, c + 0.5, best_k, along_n, 1);
+            /* across, also one stroke of 3 mm: a line of print touches a line
+             * along its letters' tops or baseline only letter by letter */
+            if (best >= need && (upright || run >= 3 * s))
+                along(im, level, upright, c + 0.5, best_k, along_n, &longest, 1);
         }
     }
 }
