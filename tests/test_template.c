@@ -1,8 +1,15 @@
 /*
  * test_template.c — template.c: the shipped templates load, errors name their
- * line and field, and the geometry JSON has the documented shape.
+ * line and field, and the geometry JSON has the documented shape; a draft
+ * `template new` writes from a foreign blank says what it cannot know (the
+ * form's corrections rule) and reads its printed labels.
  */
+#include <cairo.h>
 #include <jansson.h>
+#include <strings.h>
+
+#include "forms/discover.h"
+#include "pages/encode.h"
 
 #include "helpers.h"
 
@@ -282,4 +289,145 @@ Test(template, identity_fields_must_fit_the_pattern_groups) {
     cr_assert(has_problem(&p, "t.cfg:4: identity.fields:", "names group 2, but the pattern has 1 group"), "%zu: %s",
               p.count, p.count ? p.messages[0] : "");
     template_problems_clear(&p);
+}
+
+/* A foreign blank at 300 dpi, turned 1.5 degrees as a scanner feeds it: a
+ * ruled table of bubbles with bold column heads A-E in its top row (the
+ * rules askew, so in no one row or column of pixels), and three boxes with
+ * their labels left of them in a large typewriter face, past leader dots,
+ * the labels' baseline at the boxes' middles (the letters stand higher than
+ * the box); four solid corner marks. */
+static omr_image *foreign_blank(void) {
+    double s = 300 / 25.4;
+    int w = (int)(210 * s), h = (int)(297 * s);
+    cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
+    cairo_t *cr = cairo_create(surface);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    cairo_scale(cr, s, s);
+    cairo_translate(cr, 105, 148.5);
+    cairo_rotate(cr, 1.5 * M_PI / 180);
+    cairo_translate(cr, -105, -148.5);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    for (int k = 0; k < 4; k++)
+        cairo_rectangle(cr, k % 2 ? 187 : 18, k / 2 ? 274 : 18, 5, 5);
+    cairo_fill(cr);
+    cairo_set_line_width(cr, 0.3);
+    double tx = 40, ty = 40, cw = 9, rh = 8; /* table: a label column 12 mm, 5 cells, a head row and 4 rows */
+    for (int r = 0; r <= 5; r++) {
+        cairo_move_to(cr, tx, ty + r * rh);
+        cairo_line_to(cr, tx + 12 + 5 * cw, ty + r * rh);
+    }
+    cairo_move_to(cr, tx, ty);
+    cairo_line_to(cr, tx, ty + 5 * rh);
+    for (int c = 0; c <= 5; c++) {
+        cairo_move_to(cr, tx + 12 + c * cw, ty);
+        cairo_line_to(cr, tx + 12 + c * cw, ty + 5 * rh);
+    }
+    cairo_stroke(cr);
+    cairo_set_line_width(cr, 0.2);
+    for (int r = 1; r <= 4; r++)
+        for (int c = 0; c < 5; c++) {
+            cairo_new_sub_path(cr);
+            cairo_arc(cr, tx + 12 + c * cw + cw / 2, ty + r * rh + rh / 2, 2.2, 0, 2 * M_PI);
+        }
+    cairo_stroke(cr);
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+    cairo_set_font_size(cr, 4.2);
+    const char *heads[5] = {"A", "B", "C", "D", "E"};
+    for (int c = 0; c < 5; c++) {
+        cairo_move_to(cr, tx + 12 + c * cw + cw / 2 - 1.4, ty + rh / 2 + 1.5);
+        cairo_show_text(cr, heads[c]);
+    }
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, 3.5);
+    cairo_move_to(cr, 40, 110);
+    cairo_show_text(cr, "2. Do you own a car?");
+    cairo_select_font_face(cr, "DejaVu Sans Mono", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, 4.5);
+    const char *labels[3] = {"Yes", "No", "Maybe"};
+    for (int k = 0; k < 3; k++) {
+        double by = 118 + 8 * k;
+        cairo_move_to(cr, 46, by + 2.5); /* the baseline at the box's middle: the letters stand over it */
+        cairo_show_text(cr, labels[k]);
+        for (double x = 72; x < 118; x += 1.6) /* the leader's dots, on the baseline */
+            cairo_rectangle(cr, x, by + 2.2, 0.3, 0.3);
+        cairo_fill(cr);
+        cairo_set_line_width(cr, 0.3);
+        cairo_rectangle(cr, 120, by, 4.5, 4.5);
+        cairo_stroke(cr);
+    }
+    cairo_destroy(cr);
+    cairo_surface_flush(surface);
+    omr_image *img = omr_image_new(w, h, 300, 255);
+    cr_assert_not_null(img);
+    const unsigned char *d = cairo_image_surface_get_data(surface);
+    int stride = cairo_image_surface_get_stride(surface);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            img->pixels[(size_t)y * img->stride + x] = d[(size_t)y * stride + 4 * x + 1];
+    cairo_surface_destroy(surface);
+    return img;
+}
+
+Test(template, a_foreign_blank_draft_reads_its_labels_and_leaves_corrections_to_the_user) {
+    char *dir = test_tempdir();
+    char blank[600], cfg[600];
+    snprintf(blank, sizeof blank, "%s/foreign.png", dir);
+    snprintf(cfg, sizeof cfg, "%s/foreign.cfg", dir);
+    omr_image *b = foreign_blank();
+    omr_error err = {0};
+    cr_assert_eq(encode_png(b, blank, &err), OMR_OK, "%s", err.message);
+    omr_image_free(b);
+    discover_result r;
+    cr_assert_eq(discover_blank(blank, &r, &err), OMR_OK, "%s", err.message);
+    cr_assert(r.labels_read, "Tesseract (swe+eng) is installed where the tests run");
+    FILE *f = fopen(cfg, "w");
+    cr_assert_not_null(f);
+    const char *refs[1] = {"foreign.png"};
+    cr_assert_eq(discover_write_template(&r, "foreign", refs, 1, f, &err), OMR_OK, "%s", err.message);
+    fclose(f);
+    discover_result_free(&r);
+    omr_template *t = NULL;
+    template_problems problems = {0};
+    cr_assert_eq(template_load(cfg, &t, &problems, &err), OMR_OK, "%s %s", err.message,
+                 problems.count ? problems.messages[0] : "");
+    /* the blank prints no rule for taking an answer back: two marks go to a
+     * person (omr's default would drop a filled bubble beside a cross), and
+     * the draft says so */
+    cr_assert_eq(t->corrections, CORRECTIONS_NONE);
+    FILE *in = fopen(cfg, "r");
+    cr_assert_not_null(in);
+    char text[65536];
+    size_t n = fread(text, 1, sizeof text - 1, in);
+    fclose(in);
+    text[n] = 0;
+    cr_assert_not_null(strstr(text, "# UNSURE: how this form's respondents take an answer back"), "%s", text);
+    /* every bubble of the table carries its column's head, every leader box its label */
+    int bubbles = 0, headed = 0, boxes = 0;
+    const char *want[3] = {"yes", "no", "maybe"};
+    for (size_t qi = 0; qi < t->n_questions; qi++)
+        for (size_t bi = 0; bi < t->questions[qi].n_boxes; bi++) {
+            const template_box *x = &t->questions[qi].boxes[bi];
+            double cx = x->rect.x + x->rect.w / 2, cy = x->rect.y + x->rect.h / 2;
+            if (cx < 110) { /* (the page is turned 1.5 degrees about its middle: columns move with y) */
+                int c = (int)lround((cx - 40 - 12 - 4.5 - (148.5 - cy) * 0.026) / 9);
+                cr_assert(c >= 0 && c < 5, "a bubble off the table at (%.1f, %.1f)", cx, cy);
+                bubbles++;
+                headed += strcmp(x->label, (const char *[]){"A", "B", "C", "D", "E"}[c]) == 0;
+                if (strcmp(x->label, (const char *[]){"A", "B", "C", "D", "E"}[c]))
+                    cr_log_info("bubble at (%.1f, %.1f): label \"%s\"", cx, cy, x->label);
+            } else {
+                int k = (int)lround((cy - 118 - 2.25) / 8);
+                cr_assert(k >= 0 && k < 3, "a box off the column at (%.1f, %.1f)", cx, cy);
+                cr_expect(strcasecmp(x->label, want[k]) == 0, "the label left of box %d, past its leader: \"%s\"",
+                          k + 1, x->label);
+                boxes++;
+            }
+        }
+    cr_assert_eq(bubbles, 20, "20 bubbles in the draft: %d", bubbles);
+    cr_assert_eq(boxes, 3, "3 boxes by their labels: %d", boxes);
+    cr_assert_geq(headed, 18, "%d of 20 bubbles carry their column's head", headed);
+    template_free(t);
+    rm_rf(dir);
 }

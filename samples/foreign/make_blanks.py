@@ -30,7 +30,11 @@ the baseline, dashes), 200, 240 or 400 dpi, and 1-2 degrees of skew.
 Usage:
   make_blanks.py make --seed 2 --out DIR [--vary]  (DIR/<form>.png|tif, DIR/<form>.json)
   make_blanks.py fill --seed 2 --truth DIR --count 4 --out SCANS [--forms digits,exam]
-      (copies with marked boxes; SCANS/answers.csv: file, x, y of each mark)
+      [--per-box 0.3] [--cover-mark 0,2] [--cut 0.25]
+      (copies answered as a person does: one box per question, some left out,
+      some doubles; --per-box marks each box alone with that chance instead;
+      --cover-mark hides those corner marks, --cut cuts that share of
+      the page's bottom off the scan; SCANS/answers.json: form, copy, box)
   make_blanks.py score --truth DIR --form census --template T.cfg [--omr build/omr]
       (found / missed / spurious boxes, combs and marks against the truth)
   make_blanks.py read --truth DIR --scans SCANS --out SCANOUT --count 4 [--forms digits]
@@ -511,6 +515,23 @@ def cmd_make(args):
     return 0
 
 
+def fill_choices(pg, frng, per_box):
+    """The boxes a respondent marks: with per_box, each box alone with that chance (a test of
+    many marks per question); else as a person answers: in each question one box (84%),
+    none (8%) or two (8%, a double that must go to review unless the draft says multi)."""
+    if per_box is not None:
+        return [bi for bi in range(len(pg.boxes)) if frng.random() < per_box]
+    by_q = {}
+    for bi, b in enumerate(pg.boxes):
+        by_q.setdefault(b.get("q") or "box%d" % bi, []).append(bi)
+    chosen = []
+    for q in sorted(by_q):
+        r = frng.random()
+        n = 0 if r < 0.08 else 2 if r > 0.92 and len(by_q[q]) > 1 else 1
+        chosen += frng.sample(by_q[q], n)
+    return sorted(chosen)
+
+
 def cmd_fill(args):
     """Copies of each blank with some boxes filled (a solid dot or cross), scanned again."""
     os.makedirs(args.out, exist_ok=True)
@@ -524,16 +545,22 @@ def cmd_fill(args):
             rng = random.Random("%s-%d" % (name, args.seed))
             pg, fname, mode = fn(rng)  # the same blank, drawn again
             frng = random.Random("%s-%d-fill-%d" % (name, args.seed, k))
-            for bi, b in enumerate(pg.boxes):
-                if frng.random() < 0.3:
-                    x0, y0, x1, y1 = b["x"] * S, b["y"] * S, (b["x"] + b["w"]) * S, (b["y"] + b["h"]) * S
-                    if frng.random() < 0.5:
-                        pg.d.line([x0 + 4, y0 + 4, x1 - 4, y1 - 4], fill=0, width=int(0.5 * S))
-                        pg.d.line([x0 + 4, y1 - 4, x1 - 4, y0 + 4], fill=0, width=int(0.5 * S))
-                    else:
-                        pg.d.ellipse([x0 + 3, y0 + 3, x1 - 3, y1 - 3], fill=0)
-                    rows.append((name, k, bi))
+            for bi in fill_choices(pg, frng, args.per_box):
+                b = pg.boxes[bi]
+                x0, y0, x1, y1 = b["x"] * S, b["y"] * S, (b["x"] + b["w"]) * S, (b["y"] + b["h"]) * S
+                if frng.random() < 0.5:
+                    pg.d.line([x0 + 4, y0 + 4, x1 - 4, y1 - 4], fill=0, width=int(0.5 * S))
+                    pg.d.line([x0 + 4, y1 - 4, x1 - 4, y0 + 4], fill=0, width=int(0.5 * S))
+                else:
+                    pg.d.ellipse([x0 + 3, y0 + 3, x1 - 3, y1 - 3], fill=0)
+                rows.append((name, k, bi))
+            for c in (args.cover_mark.split(",") if args.cover_mark else []):  # corner marks taped over
+                m = pg.marks[int(c) % len(pg.marks)]
+                r = (m["size"] / 2 + 3) * S
+                pg.d.rectangle([m["x"] * S - r, m["y"] * S - r, m["x"] * S + r, m["y"] * S + r], fill=255)
             img, _ = scan(pg, mode if mode == "1" else "g", frng, skew=frng.uniform(-1.0, 1.0))
+            if args.cut:  # the scanner cut the sheet's bottom off: boxes there are not on the scan
+                img = img.crop((0, 0, img.size[0], int(img.size[1] * (1 - args.cut))))
             save(img, os.path.join(args.out, "%s-%02d.%s" % (name, k, "tif" if mode == "1" else "png")))
     with open(os.path.join(args.out, "answers.json"), "w", encoding="utf-8") as f:
         json.dump(rows, f)
@@ -541,7 +568,10 @@ def cmd_fill(args):
 
 
 def cmd_read(args):
-    """Marked boxes of the filled copies (fill) against what `omr scan` decided (marks.csv)."""
+    """Marked boxes of the filled copies (fill) against the answers `omr scan` gave (marks.csv's
+    in_answer: a box withdrawn as a correction is not in the answer). Per blank: boxes decided
+    right, wrong, to review; and by question: those with one mark (review is needless there),
+    and doubles (two marks: review, or both kept by a multi-choice draft)."""
     import csv
     answers = json.load(open(os.path.join(args.scans, "answers.json"), encoding="utf-8"))
     marked = {(f, k, bi) for f, k, bi in answers}
@@ -550,8 +580,9 @@ def cmd_read(args):
         base = os.path.basename(row["file"]).rsplit(".", 1)[0]
         # a box of a question sent to review is the operator's to decide: neither right nor wrong
         decided[(base, row["question"], row["value"])] = (
-            "review" if row.get("in_answer") == "review" else row["decision"] in ("marked", "solid"))
+            "review" if row.get("in_answer") == "review" else row.get("in_answer") == "1")
     total = right = missing = review = 0
+    qsum = {"one": [0, 0, 0], "two": [0, 0, 0], "none": [0, 0, 0]}  # decided right, review, wrong
     for form in FORMS:
         if args.forms and form not in args.forms.split(","):
             continue
@@ -559,9 +590,11 @@ def cmd_read(args):
         geom = json.loads(subprocess.run([args.omr, "template", "geometry", os.path.join(args.truth, form + ".cfg")],
                                          capture_output=True, text=True, check=True).stdout)
         got = [(b["x"] + b["w"] / 2, b["y"] + b["h"] / 2, b["question"], b["value"]) for b in geom["pages"][0]["boxes"]]
+        f_tot = f_wrong = f_rev = 0
         for k in range(args.count):
             base = "%s-%02d" % (form, k)
             wrong = to_review = 0
+            per_q = {}
             for bi, t in enumerate(T["boxes"]):
                 g = min(got, key=lambda g: math.hypot(g[0] - t["cx"], g[1] - t["cy"]))
                 if math.hypot(g[0] - t["cx"], g[1] - t["cy"]) > 1.2:
@@ -571,17 +604,34 @@ def cmd_read(args):
                     missing += 1
                     continue
                 total += 1
+                f_tot += 1
+                m = (form, k, bi) in marked
+                q = per_q.setdefault(t.get("q") or "box%d" % bi, [0, 0, 0])  # marks, review boxes, wrong boxes
+                q[0] += m
                 if d == "review":
                     to_review += 1
-                elif d == ((form, k, bi) in marked):
+                    q[1] += 1
+                elif d == m:
                     right += 1
                 else:
                     wrong += 1
+                    q[2] += 1
+                    print("  %s: box %d of %s (draft %s = %s) %s, read %s" %
+                          (base, bi, t.get("q"), g[2], g[3], "marked" if m else "blank", "in the answer" if d else "not"))
+            for n_marks, n_rev, n_wrong in per_q.values():
+                s = qsum["none" if n_marks == 0 else "one" if n_marks == 1 else "two"]
+                s[2 if n_wrong else 1 if n_rev else 0] += 1
             review += to_review
+            f_wrong += wrong
+            f_rev += to_review
             print("%s: %d boxes wrong, %d to review" % (base, wrong, to_review))
+        print("%s: %d boxes: %d decided, %d to review, %d wrong" % (form, f_tot, f_tot - f_rev, f_rev, f_wrong))
     print("read through the drafts: %d of %d boxes decided right (%.2f%%), %d wrong, %d to review, "
           "%d boxes of pages not read" %
           (right, total, 100.0 * right / max(1, total), total - right - review, review, missing))
+    for kind, (r_, v_, w_) in qsum.items():
+        print("questions with %s: %d decided right, %d to review, %d wrong" %
+              ({"one": "one mark", "two": "two or more marks", "none": "no mark"}[kind], r_, v_, w_))
     return 0 if right == total and missing == 0 else 1
 
 
@@ -734,6 +784,10 @@ def main():
     f.add_argument("--out", required=True)
     f.add_argument("--forms", help="only these forms (comma-separated)")
     f.add_argument("--vary", action="store_true", help="as make --vary (the same seed)")
+    f.add_argument("--per-box", type=float, help="mark each box alone with this chance (e.g. 0.3) instead of "
+                   "answering each question as a person does")
+    f.add_argument("--cut", type=float, default=0, help="cut this share of the page's bottom off every scan")
+    f.add_argument("--cover-mark", help="hide these corner marks (0-3, comma-separated) on every copy")
     s = sub.add_parser("score")
     s.add_argument("--truth", required=True)
     s.add_argument("--form", required=True)

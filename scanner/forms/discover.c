@@ -724,6 +724,14 @@ int discover_write_template(const discover_result *r, const char *id, const char
         fprintf(f, "# respondent from the scan's file name: identity = { kind = \"none\"; file_name = \"{code}-p{page}\"; };\n");
         fprintf(f, "identity = { kind = \"none\"; };\n");
     }
+    /* The blank does not say how its respondents take an answer back, and omr's default
+     * (fill the wrong box, cross the right one) would silently drop a filled bubble beside a
+     * cross: two marks go to review until the user names the form's printed rule. */
+    fprintf(f, "# UNSURE: how this form's respondents take an answer back is not read from the blank,\n");
+    fprintf(f, "# so two marks in a single-choice question go to review. If the form prints a rule,\n");
+    fprintf(f, "# name it (README \"What is decided how\"): \"fill-cancels\" (fill the wrong box, cross\n");
+    fprintf(f, "# the right one), \"fill-is-undo\" or \"scribble-cancels\".\n");
+    fprintf(f, "corrections = \"none\";\n");
     if (r->dropout != DECODE_DROPOUT_NONE) {
         const char *c = decode_dropout_name(r->dropout);
         fprintf(f, "# UNSURE: %.0f%% of page 1's print vanishes in the %s channel: a form printed in %s\n",

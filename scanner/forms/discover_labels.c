@@ -22,8 +22,9 @@
  *     of a grid: the text left of or above the grid, and which column;
  *   - a scale grid's boxes: the column heads over the grid's top row, read
  *     as one line (a lone bold letter is what Tesseract passes over most;
- *     "A B C D E" it reads) when that gives one word per column, else the
- *     head over each column's top box.
+ *     "A B C D E" it reads) when that gives one word per column (or one
+ *     letter per column, some run together: "ABC D E"), else the head over
+ *     each column's top box.
  * Every cut's paper is made white first (a grey paper against the white
  * margin would frame the print).
  */
@@ -102,26 +103,65 @@ static void clear_outside(omr_image *im, int level) {
     free(stack);
 }
 
-/* Clears the rules crossing a cut beside or above a box: a column dark over
- * 85% of the cut's height (a table's or grid's vertical rule, which OCR
- * reads as "1" or "I"), a row dark over 70% of its width (a horizontal
- * rule). Printed words span neither. */
-static void clear_rules(omr_image *im, int level) {
-    int w = im->width, h = im->height;
-    for (int x = 0; x < w; x++) {
-        int n = 0;
-        for (int y = 0; y < h; y++)
-            n += im->pixels[(size_t)y * im->stride + x] < level;
-        if (n > 0.85 * h)
-            for (int y = 0; y < h; y++)
-                im->pixels[(size_t)y * im->stride + x] = 255;
+/* Ink along the straight line from `a` (a row, or with `upright` a column)
+ * at slope k (rows per column, or columns per row), n steps long, in a band
+ * 2 px wide: how many steps have it, and *longest the longest stretch of
+ * them with gaps of at most 1 px; with `clear`, the band (and a pixel
+ * either side) made white instead. */
+static int along(omr_image *im, int level, int upright, double a, double k, int n, int *longest, int clear) {
+    int hits = 0, start = -1, last = -1;
+    *longest = 0;
+    for (int t = 0; t < n; t++) {
+        int c = (int)floor(a + k * t), any = 0;
+        for (int d = clear ? -1 : 0; d <= (clear ? 2 : 1); d++) {
+            int x = upright ? c + d : t, y = upright ? t : c + d;
+            if (x < 0 || y < 0 || x >= im->width || y >= im->height)
+                continue;
+            uint8_t *px = im->pixels + (size_t)y * im->stride + (size_t)x;
+            any |= *px < level;
+            if (clear)
+                *px = 255;
+        }
+        if (!any)
+            continue;
+        hits++;
+        if (start < 0 || t - last > 2)
+            start = t;
+        last = t;
+        *longest = last - start + 1 > *longest ? last - start + 1 : *longest;
     }
-    for (int y = 0; y < h; y++) {
-        int n = 0;
-        for (int x = 0; x < w; x++)
-            n += im->pixels[(size_t)y * im->stride + x] < level;
-        if (n > 0.7 * w)
-            memset(im->pixels + (size_t)y * im->stride, 255, (size_t)w);
+    return hits;
+}
+
+/* Clears the rules crossing a cut beside or above a box: straight lines up
+ * to 3 degrees askew (a skewed scan's rules are in no one row or column)
+ * with ink over 85% of the cut's height, or over 55% of it and 4 mm (a
+ * table's or grid's vertical rule, which OCR reads as "1" or "I", also where
+ * it starts at the table's top inside the cut), or over 60% of its width
+ * and 5 mm with 3 mm of it in one stroke (a horizontal rule, or a table
+ * frame's edge). Printed letters
+ * are shorter, and words are broken by spaces.
+ * `s`: the cut's px per mm. */
+static void clear_rules(omr_image *im, int level, double s) {
+    for (int upright = 0; upright <= 1; upright++) {
+        int along_n = upright ? im->height : im->width, across = upright ? im->width : im->height;
+        double need = upright ? fmin(0.85 * along_n, fmax(0.55 * along_n, 4 * s)) : fmax(0.6 * along_n, 5 * s);
+        if (along_n < need || along_n < 3)
+            continue;
+        double kmax = 0.0524, step = 1.0 / along_n; /* tan 3 degrees; one pixel over the length */
+        for (int c = -(int)(kmax * along_n) - 1; c < across; c++) {
+            double best_k = 0;
+            int best = 0, run = 0, longest;
+            for (double k = -kmax; k <= kmax + 1e-9; k += step) {
+                int got = along(im, level, upright, c + 0.5, k, along_n, &longest, 0);
+                if (got > best)
+                    best = got, best_k = k, run = longest;
+            }
+            /* across, also one stroke of 3 mm: a line of print touches a line
+             * along its letters' tops or baseline only letter by letter */
+            if (best >= need && (upright || run >= 3 * s))
+                along(im, level, upright, c + 0.5, best_k, along_n, &longest, 1);
+        }
     }
 }
 
@@ -186,7 +226,7 @@ void discover_ocr_rect(ocr_engine *engine, const omr_image *img, double s, omr_r
     if (inside_box)
         clear_outside(cut, 160);
     else
-        clear_rules(cut, 160);
+        clear_rules(cut, 160, s);
     int ink = 0; /* nothing printed: nothing to read (and no time spent) */
     for (int y = 0; y < cut->height && ink < 3; y++)
         for (int x = 0; x < cut->width && ink < 3; x++)
@@ -300,8 +340,9 @@ static int alone_on_row(const discover_page *pg, const discover_box *b) {
  * columns whose ink (within 3 mm of the box's middle, up or down) spans
  * under 0.8 mm in height are a leader's dots, dashes or rule, or paper;
  * the first column spanning more is the label's last letter. The label
- * runs left from there to a gap of 2.5 mm without ink. 0 when no label
- * is found within 120 mm; else *x0, *x1 its extent (mm). */
+ * runs left from there to a gap without ink of 2.5 mm, or of 1.5 times its
+ * tallest letter (a typewriter face spaces its words wider). 0 when no
+ * label is found within 120 mm; else *x0, *x1 its extent (mm). */
 static int label_left_of(const omr_image *img, double s, const discover_box *b, double *x0, double *x1) {
     double cy = b->rect.y + b->rect.h / 2;
     int ya = (int)((cy - 3) * s), yb = (int)((cy + 3) * s), tall = (int)(0.8 * s);
@@ -309,7 +350,7 @@ static int label_left_of(const omr_image *img, double s, const discover_box *b, 
         ya = 0;
     if (yb > img->height)
         yb = img->height;
-    int end = -1, start = -1, gap = 0, limit = (int)(2.5 * s);
+    int end = -1, start = -1, gap = 0, limit = (int)(2.5 * s), tallest = 0;
     for (int x = (int)((b->rect.x - 0.6) * s); x >= 0 && x > (int)((b->rect.x - 120) * s); x--) {
         int top = -1, bottom = -1;
         for (int y = ya; y < yb; y++)
@@ -326,7 +367,8 @@ static int label_left_of(const omr_image *img, double s, const discover_box *b, 
         if (top >= 0) {
             start = x;
             gap = 0;
-        } else if (++gap > limit) {
+            tallest = bottom - top > tallest ? bottom - top : tallest;
+        } else if (++gap > (limit > 1.5 * tallest ? limit : 1.5 * tallest)) {
             break;
         }
     }
@@ -335,6 +377,35 @@ static int label_left_of(const omr_image *img, double s, const discover_box *b, 
     *x0 = start / s - 0.4;
     *x1 = (end + 1) / s + 0.4;
     return 1;
+}
+
+/* The rows of the line of print between x0 and x1 (mm) nearest height cy:
+ * runs of rows with ink (gaps under 0.3 mm bridged) within 4.5 mm above
+ * and 3.5 mm below cy, the run nearest cy taken (a label printed on its
+ * box's baseline stands higher than the box's middle). 0 when none. */
+static int ink_band(const omr_image *img, double s, double x0, double x1, double cy, double *y0, double *y1) {
+    int xa = (int)fmax(0, x0 * s), xb = (int)fmin(img->width, x1 * s);
+    int ya = (int)fmax(0, (cy - 4.5) * s), yb = (int)fmin(img->height, (cy + 3.5) * s);
+    int bridge = (int)(0.3 * s) + 1, run0 = -1, last = -1, found = 0;
+    double best = 1e9;
+    for (int y = ya; y <= yb; y++) {
+        int ink = 0;
+        for (int x = xa; y < yb && x < xb && !ink; x++)
+            ink = omr_image_at(img, x, y) < 128;
+        if (ink) {
+            if (run0 < 0 || y - last > bridge)
+                run0 = y;
+            last = y;
+            continue;
+        }
+        if (run0 >= 0 && (y - last > bridge || y == yb)) { /* a run ended: run0..last */
+            double a = run0 / s, z = (last + 1) / s, d = cy < a ? a - cy : cy > z ? cy - z : 0;
+            if (d < best)
+                best = d, *y0 = a, *y1 = z, found = 1;
+            run0 = -1;
+        }
+    }
+    return found;
 }
 
 void discover_read_box_labels(ocr_engine *engine, const omr_image *img, double s, discover_page *pg) {
@@ -357,8 +428,10 @@ void discover_read_box_labels(ocr_engine *engine, const omr_image *img, double s
                 discover_ocr_rect(engine, img, s, (omr_rect){x0, b->rect.y - 0.3, x1 - x0, b->rect.h + 0.6}, 0,
                                   &text, &conf);
         } else if (b->ink_left && alone_on_row(pg, b) && label_left_of(img, s, b, &b->label_left, &left_end)) {
-            double cy = b->rect.y + b->rect.h / 2, half = fmax(b->rect.h / 2 + 0.3, 2.4);
-            discover_ocr_rect(engine, img, s, (omr_rect){b->label_left, cy - half, left_end - b->label_left, 2 * half}, 0,
+            double cy = b->rect.y + b->rect.h / 2, half = fmax(b->rect.h / 2 + 0.3, 2.4), y0 = cy - half, y1 = cy + half;
+            if (ink_band(img, s, b->label_left, left_end, cy, &y0, &y1)) /* the label's own line */
+                y0 -= 0.5, y1 += 0.5;
+            discover_ocr_rect(engine, img, s, (omr_rect){b->label_left, y0, left_end - b->label_left, y1 - y0}, 0,
                               &text, &conf);
         } else if (!below_free(pg, b)) {
             /* a box in a grid: its label, if any, is a column head (read after grouping) */
@@ -451,9 +524,27 @@ static void heads_in_one_line(ocr_engine *engine, const omr_image *img, double s
     char *text = NULL;
     double conf = 0;
     discover_ocr_rect(engine, img, s, (omr_rect){x0, top - 9.5, x1 - x0, 7.5}, 0, &text, &conf);
-    int words = 0;
-    for (char *p = text; p && *p; p++)
+    int words = 0, chars = 0;
+    for (char *p = text; p && *p; p++) {
         words += *p != ' ' && (p == text || p[-1] == ' ');
+        chars += *p != ' ' && ((unsigned char)*p & 0xC0) != 0x80;
+    }
+    if (words != n && chars == n) { /* heads of one letter each, some read run together ("ABC D E") */
+        char *spaced = malloc(4 * strlen(text) + 1), *o = spaced;
+        for (const char *p = text; spaced && *p; p++) {
+            if (*p == ' ')
+                continue;
+            if (o > spaced && ((unsigned char)*p & 0xC0) != 0x80)
+                *o++ = ' ';
+            *o++ = *p;
+        }
+        if (spaced) {
+            *o = 0;
+            free(text);
+            text = spaced;
+            words = n;
+        }
+    }
     if (words == n) {
         char *save = NULL, *w = strtok_r(text, " ", &save);
         for (int k = 0; k < n && w; k++, w = strtok_r(NULL, " ", &save)) {
@@ -511,8 +602,11 @@ int discover_read_question_texts(ocr_engine *engine, const omr_image *img, doubl
             text = NULL;
         }
         double ly0, ly1, ax = fmax(1, own->label_left - 12), ax1 = fmax(right, own->rect.x + own->rect.w) + 30;
-        if (!text && own->label_left > 0 &&
-            line_above(img, s, ax, ax1, own->rect.y + own->rect.h / 2 - fmax(own->rect.h / 2 + 0.3, 2.4), &ly0, &ly1)) {
+        double label_top = own->rect.y + own->rect.h / 2 - fmax(own->rect.h / 2 + 0.3, 2.4), lb0, lb1;
+        if (own->label_left > 0 && ink_band(img, s, own->label_left, own->rect.x - 0.6, own->rect.y + own->rect.h / 2,
+                                            &lb0, &lb1))
+            label_top = fmin(label_top, lb0 - 0.2); /* (a label standing higher than its box: over all of it) */
+        if (!text && own->label_left > 0 && line_above(img, s, ax, ax1, label_top, &ly0, &ly1)) {
             /* the printed line above its label, from a little left of it */
             discover_ocr_rect(engine, img, s, (omr_rect){ax, ly0 - 0.4, ax1 - ax, ly1 - ly0 + 0.8}, 0, &text, &conf);
         } else if (!text) { /* the line above it */
