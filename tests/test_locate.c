@@ -383,3 +383,41 @@ Test(locate, a_sheet_photographed_at_an_angle_steeper_than_a_feeder_keeps_its_fo
     omr_image_free(page);
     template_free(t);
 }
+
+/* A page cut short (the scanner's feed stopped early, a fold turned under):
+ * a box whose surroundings run off the scan is not on it, so scan.c sends it
+ * to review; before, its missing pixels were read as blank paper, silently
+ * (foreign drafts, bottom quarter cut: 4 boxes wrong, confidence 1). */
+Test(locate, a_box_off_a_cut_scan_is_not_on_it) {
+    omr_template *t = test_template("ekb-2024");
+    omr_error err = {0};
+    omr_image *page = render_page_image(t, "A7K2QX", 1, DPI, &err);
+    cr_assert_not_null(page, "%s", err.message);
+    warp w = turn(1.0, 1.0, 30, 20);
+    omr_image *scan = apply(page, &w, page->width + 60, page->height + 40, DPI);
+    page_transform pt;
+    worst_error(t, page, scan, &w, &pt);
+    int cut = scan->height * 3 / 5, on = 0, off = 0;
+    for (size_t i = 0; i < t->n_questions; i++) {
+        const template_question *q = &t->questions[i];
+        if (q->page != 1)
+            continue;
+        for (size_t b = 0; b < q->n_boxes; b++) {
+            omr_rect r = q->boxes[b].rect;
+            cr_assert(page_map_rect_on_scan(&pt, r, 1.0, scan->width, scan->height), "%s box %zu is on the whole scan",
+                      q->id, b);
+            omr_point lo = locate_map(&pt, r.x, r.y + r.h + 1.0), hi = locate_map(&pt, r.x + r.w, r.y - 1.0);
+            int want_on = lo.y < cut && hi.y < cut;
+            int got_on = page_map_rect_on_scan(&pt, r, 1.0, scan->width, cut);
+            if (lo.y < cut - 3 || hi.y >= cut + 3) /* clear of the cut by a few pixels */
+                cr_assert_eq(got_on, want_on, "%s box %zu (rows %.0f-%.0f, cut at %d)", q->id, b, hi.y, lo.y, cut);
+            on += got_on;
+            off += !got_on;
+        }
+    }
+    cr_assert_gt(on, 5, "boxes above the cut are on it");
+    cr_assert_gt(off, 5, "boxes below the cut are off it");
+    omr_image_free(scan);
+    omr_image_free(page);
+    template_free(t);
+}

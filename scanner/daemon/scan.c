@@ -280,6 +280,10 @@ int scan_page(scan_context *ctx, const omr_image *image, const char *file, int f
             /* the page's map where this box lies (locate's local corrections) */
             page_transform at;
             unsure_at[k] = (uint8_t)page_map_for_box(&p->transform, q->boxes[b].rect, &at);
+            /* a box (with its near ink) off the scan's edge, cut off or
+             * folded away, is unread, never blank */
+            if (!page_map_rect_on_scan(&at, q->boxes[b].rect, 1.0, image->width, image->height))
+                unsure_at[k] = 1;
             measure_box(image, &at, &levels, mask, q->boxes[b].rect,
                         measure_near_zone(t, q, b, mask), &p->measures[k]);
             measure_rings(image, &at, &levels, mask, t, q, b, &p->measures[k]);
@@ -293,7 +297,8 @@ int scan_page(scan_context *ctx, const omr_image *image, const char *file, int f
     decide_page(o->calibration, p->measures, p->decisions, p->n_boxes);
     /* rings are measured here and not kept in the ledger: a circle's rivals are judged now */
     decide_circle_rivals(t, identity.page, p->measures, p->decisions, p->n_boxes);
-    /* a box whose print locate could not find near it is not read silently */
+    /* a box whose print locate could not find near it, or that lies off the
+     * scan, is not read silently */
     for (k = 0; k < p->n_boxes; k++)
         if (unsure_at[k])
             p->decisions[k].state = BOX_UNSURE;

@@ -79,6 +79,21 @@ static inline int page_map_for_box(const page_transform *t, omr_rect box, page_t
     return 0;
 }
 
+/* Does `r` (template mm), grown by `margin_mm`, lie wholly on a scan of
+ * width x height pixels under map t? Its four corners are mapped; a box
+ * whose surroundings run off a cut or folded-away edge is not on the page,
+ * and what is not on the page must not be read as blank paper. */
+static inline int page_map_rect_on_scan(const page_transform *t, omr_rect r, double margin_mm, int width,
+                                        int height) {
+    const double xs[2] = {r.x - margin_mm, r.x + r.w + margin_mm}, ys[2] = {r.y - margin_mm, r.y + r.h + margin_mm};
+    for (int i = 0; i < 4; i++) {
+        omr_point p = locate_map(t, xs[i & 1], ys[i >> 1]);
+        if (!(p.x >= 0 && p.y >= 0 && p.x < width && p.y < height))
+            return 0;
+    }
+    return 1;
+}
+
 /* Every entry of the map finite (SQLite's habit: assert what must hold). */
 static inline int page_map_is_finite(const double h[9]) {
     for (int i = 0; i < 9; i++)
