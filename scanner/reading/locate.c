@@ -124,7 +124,8 @@ static int fit_perspective(const omr_template *t, const omr_point *found_px, dou
 #define LOCAL_FIT_MM 0.5   /* a region's fit where the map puts it: the best within this */
 #define LOCAL_FAR_MM 3.5   /* how far a region's print is looked for */
 #define LOCAL_WEAK 0.4     /* a region found at best this share of the page's usual fit is unsure */
-#define LOCAL_SEARCH 1.0   /* a region fitting under this share of the page's usual fit is looked for */
+#define LOCAL_SEARCH 0.8   /* a region fitting under this share of the page's usual fit is looked for
+                              (a region 0.75 mm or more off loses most of its 0.35 mm outline) */
 #define LOCAL_BETTER 1.25  /* a shift must fit this much better than where the map puts the region */
 
 typedef struct {
