@@ -685,37 +685,3 @@ Test(discover, dotted_one_pixel_outlines_of_a_200dpi_1bit_scan) {
     free(blank);
     rm_rf(dir);
 }
-
-/* A comb of 24 character boxes on a page skewed by 3 degrees: its two ends
- * stand 7 mm apart in height, more than the row tolerance of the page's
- * reading order, so the comb is followed cell by cell. It is one text
- * field, and none of its cells is a check box; the boxes beside it and the
- * four below it stay boxes. */
-Test(discover, a_long_comb_on_a_skewed_page_is_one_text_field) {
-    char *dir = test_tempdir();
-    cairo_surface_t *surface;
-    cairo_t *cr = page_start(&surface);
-    cairo_translate(cr, 105, 148.5);
-    cairo_rotate(cr, -3.0 * M_PI / 180);
-    cairo_translate(cr, -105, -148.5);
-    cairo_set_line_width(cr, 0.25);
-    for (int k = 0; k < 24; k++)
-        cairo_rectangle(cr, 40 + 5.3 * k, 60, 5.3, 6.5);
-    cairo_rectangle(cr, 15, 60, 4.5, 4.5); /* boxes left and right of the comb, on its row */
-    cairo_rectangle(cr, 180, 60, 4.5, 4.5);
-    for (int i = 0; i < 4; i++)
-        cairo_rectangle(cr, 60 + 14 * i, 90, 4.5, 4.5);
-    cairo_stroke(cr);
-    char *blank = page_finish(cr, surface, dir, "comb.png", 1, 0);
-    discover_result r;
-    omr_error err = {0};
-    cr_assert_eq(discover_blank(blank, &r, &err), OMR_OK, "%s", err.message);
-    const discover_page *pg = &r.pages[0];
-    cr_assert_eq(pg->n_combs, 1, "one comb: %d", pg->n_combs);
-    const omr_rect *comb = &pg->fields[pg->n_fields - 1];
-    cr_assert_gt(comb->w, 24 * 5.3 - 1, "the comb's whole width: %.1f mm", comb->w);
-    cr_assert_eq(pg->n_boxes, 6, "the six boxes, no cell of the comb: %zu", pg->n_boxes);
-    discover_result_free(&r);
-    free(blank);
-    rm_rf(dir);
-}

@@ -27,8 +27,8 @@
  * is a cell round a bubble: the bubble is the box.
  *
  * An outline about one pixel thick on a light 1-bit scan (200 dpi) breaks
- * into dots that no closing joins. Three more passes (the ink thickened by
- * 0.6 mm and by 1 mm; the ink closed by 0.35 mm, for print inside) give rough guesses
+ * into dots that no closing joins. Two more passes (the ink thickened by
+ * 0.6 mm; the ink closed by 0.35 mm, for print inside) give rough guesses
  * that are kept only as examples: discover_lattice.c then looks for boxes
  * of the examples' sizes everywhere on the page by the ink along their
  * outline, and only what it finds (examples included) becomes a box.
@@ -370,16 +370,13 @@ int discover_find_boxes(const omr_image *img, int threshold, double s, const omr
      * in a box would touch the outline); then the ink closed by ~0.2 mm, for
      * boxes with print inside and a broken 1-bit outline; then examples
      * only (seed_only) for discover_lattice: the ink thickened by 0.6 mm,
-     * and closed by 0.35 mm for boxes with print inside; last the ink
-     * thickened by 1 mm, whose gaps of up to 2 mm in a dotted outline of a
-     * 200-dpi 1-bit scan close (its examples are rougher still, but
-     * discover_lattice keeps only what it finds again by the outline) */
+     * and closed by 0.35 mm for boxes with print inside */
     int r = (int)lround(0.2 * s);
     if (r < 1)
         r = 1;
-    int rbig = (int)lround(0.6 * s), rhuge = (int)lround(1.0 * s);
-    for (int pass = 0; pass < 6; pass++) {
-        int rp = pass == 0 ? r : pass == 3 ? rbig : pass == 5 ? rhuge : 0;
+    int rbig = (int)lround(0.6 * s);
+    for (int pass = 0; pass < 5; pass++) {
+        int rp = pass == 0 ? r : pass == 3 ? rbig : 0;
         if (pass == 2 || pass == 4) {
             uint8_t *closed = malloc(npx);
             if (!closed) {
