@@ -182,6 +182,21 @@ static int overlaps(double ax, double ay, double aw, double ah, double bx, doubl
     return ox > 0 && oy > 0 && ox * oy > 0.25 * fmin(aw * ah, bw * bh) && ratio > 0.5 && ratio < 2;
 }
 
+/* 1 when two boxes of like size (areas within 3 times) cross: they share
+ * paper but neither holds the other (a form prints no box across another;
+ * a place of one size straddling a box of another and the rule beside it is
+ * no box). A patch many times bigger is rather a table's cell between rules,
+ * which drop_crowded gives up for the boxes on it. */
+static int crosses(double ax, double ay, double aw, double ah, double bx, double by, double bw, double bh) {
+    double ox = fmin(ax + aw, bx + bw) - fmax(ax, bx), oy = fmin(ay + ah, by + bh) - fmax(ay, by);
+    double ratio = aw * ah / (bw * bh);
+    if (ratio < 1.0 / 3 || ratio > 3)
+        return 0;
+    int a_in_b = ax >= bx - 1 && ay >= by - 1 && ax + aw <= bx + bw + 1 && ay + ah <= by + bh + 1;
+    int b_in_a = bx >= ax - 1 && by >= ay - 1 && bx + bw <= ax + aw + 1 && by + bh <= ay + ah + 1;
+    return ox > 1 && oy > 1 && !a_in_b && !b_in_a;
+}
+
 static int median_int(int *v, int n) {
     for (int i = 1; i < n; i++) /* insertion sort: a class holds few examples */
         for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
@@ -356,7 +371,8 @@ int discover_lattice(const uint8_t *ink, int w, int h, double s, const lattice_b
         int taken = 0;
         for (size_t j = 0; j < n_seeds && !taken; j++)
             taken = !seeds[j].seed_only &&
-                    overlaps(pl[i].x, pl[i].y, c->w, c->h, seeds[j].x, seeds[j].y, seeds[j].w, seeds[j].h);
+                    (overlaps(pl[i].x, pl[i].y, c->w, c->h, seeds[j].x, seeds[j].y, seeds[j].w, seeds[j].h) ||
+                     crosses(pl[i].x, pl[i].y, c->w, c->h, seeds[j].x, seeds[j].y, seeds[j].w, seeds[j].h));
         for (int j = 0; j < written && !taken; j++)
             taken = overlaps(pl[i].x, pl[i].y, c->w, c->h, out[j].x, out[j].y, out[j].w, out[j].h);
         if (!taken)

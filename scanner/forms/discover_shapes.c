@@ -174,6 +174,21 @@ static int on_mark(const discover_page *pg, const omr_rect areas[4], omr_rect r)
     return 0;
 }
 
+/* The cell of a comb beside c[i] on its `dir` side (1 right, -1 left): not
+ * round, of its size (15%), on its row (30% of its height) and at most a
+ * third of its width away; nc when there is none. */
+static size_t comb_neighbour(const candidate *c, size_t nc, size_t i, int dir) {
+    const omr_rect a = c[i].r;
+    for (size_t j = 0; j < nc; j++) {
+        const omr_rect b = c[j].r;
+        double gap = dir > 0 ? b.x - (a.x + a.w) : a.x - (b.x + b.w);
+        if (j != i && !c[j].round && fabs(b.y - a.y) < 0.3 * a.h && fabs(b.w - a.w) < 0.15 * a.w &&
+            fabs(b.h - a.h) < 0.15 * a.h && gap < 0.35 * a.w && gap > -0.35 * a.w)
+            return j;
+    }
+    return nc;
+}
+
 /* The paper patches of `paper` (paper dark, the ink thickened by r px) that
  * are boxes: appended to c[*nc]. With `print_inside`, only patches with
  * something printed inside them (a digit or letter in each box: its holes)
@@ -232,7 +247,10 @@ static void paper_boxes(const omr_image *paper, const uint8_t *ink, const cvw_sh
 }
 
 /* Boxes like those found (discover_lattice.h) appended to *c; the
- * heavily-thickened pass's guesses dropped (kept only when found again). */
+ * heavily-thickened pass's guesses kept only when found again, or (still
+ * marked seed_only, never a box) as a possible cell of a comb where nothing
+ * else stands: a comb's cell the matched filter missed still joins its
+ * comb's neighbours, which then make a text field, not boxes. */
 static int add_lattice(const uint8_t *ink, int w, int h, double s, const omr_rect areas[4], const discover_page *pg,
                        candidate **c, size_t *nc, omr_error *err) {
     size_t max = 4096;
@@ -266,6 +284,18 @@ static int add_lattice(const uint8_t *ink, int w, int h, double s, const omr_rec
         /* as paper_boxes: a table's cell with its heading is no box */
         if (!on_mark(pg, areas, k.r) && !(k.print_inside && edges_run_on(ink, w, h, k.r, k.stroke, s)))
             (*c)[kept++] = k;
+    }
+    size_t real = kept;
+    for (size_t i = 0; i < *nc; i++) {
+        const lattice_box *g = &seeds[i];
+        double cx = (g->x + g->w / 2) / s, cy = (g->y + g->h / 2) / s;
+        int free_spot = g->seed_only && !g->round;
+        for (size_t j = 0; j < real && free_spot; j++) {
+            omr_rect o = (*c)[j].r;
+            free_spot = !(cx > o.x && cx < o.x + o.w && cy > o.y && cy < o.y + o.h);
+        }
+        if (free_spot)
+            (*c)[kept++] = (candidate){{g->x / s, g->y / s, g->w / s, g->h / s}, 0, 0, 0, 0, 1, g->stroke / s};
     }
     *nc = kept;
     free(seeds);
@@ -385,36 +415,47 @@ int discover_find_boxes(const omr_image *img, int threshold, double s, const omr
     for (size_t i = 0; i < nc; i++) {
         int cell = 0;
         for (size_t j = 0; j < nc && !cell && c[i].print_inside; j++)
-            cell = j != i && c[j].r.x > c[i].r.x && c[j].r.y > c[i].r.y &&
+            cell = j != i && !c[j].seed_only && c[j].r.x > c[i].r.x && c[j].r.y > c[i].r.y &&
                    c[j].r.x + c[j].r.w < c[i].r.x + c[i].r.w && c[j].r.y + c[j].r.h < c[i].r.y + c[i].r.h;
         if (!cell)
             c[kept++] = c[i];
     }
     nc = kept;
-    /* combs: five or more boxes of one size side by side */
+    /* combs: five or more boxes of one size side by side, followed cell
+     * by cell (not in the page's row order: on a skewed page a long comb's
+     * ends stand on different rows) */
     qsort(c, nc, sizeof *c, cmp_cand);
-    for (size_t i = 0; i < nc;) {
-        size_t j = i + 1;
-        while (j < nc && !c[j].round && !c[i].round && fabs(c[j].r.y - c[j - 1].r.y) < 0.3 * c[i].r.h &&
-               fabs(c[j].r.w - c[i].r.w) < 0.15 * c[i].r.w && fabs(c[j].r.h - c[i].r.h) < 0.15 * c[i].r.h &&
-               c[j].r.x - (c[j - 1].r.x + c[j - 1].r.w) < 0.35 * c[i].r.w)
-            j++;
-        if (j - i >= 5 && pg->n_fields < max_fields) {
-            double xe = c[j - 1].r.x + c[j - 1].r.w;
-            pg->fields[pg->n_fields++] = (omr_rect){c[i].r.x, c[i].r.y, xe - c[i].r.x, c[i].r.h};
-            (*n_combs)++;
-            for (size_t k = i; k < j; k++)
-                c[k].comb = 1;
-        }
-        i = j;
+    size_t *chain = malloc((nc + 1) * sizeof *chain);
+    if (!chain) {
+        rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+        goto done;
     }
+    for (size_t i = 0; i < nc; i++) {
+        if (c[i].comb || c[i].round || comb_neighbour(c, nc, i, -1) < nc)
+            continue; /* not the first cell of a row of cells */
+        size_t m = 0;
+        for (size_t k = i; k < nc && m < nc; k = comb_neighbour(c, nc, k, 1))
+            chain[m++] = k;
+        size_t seen = 0; /* cells found for sure (a third at least), not only guessed (seed_only) */
+        for (size_t k = 0; k < m; k++)
+            seen += !c[chain[k]].seed_only;
+        if (m >= 5 && 3 * seen >= m && pg->n_fields < max_fields) {
+            const candidate *a = &c[chain[0]], *z = &c[chain[m - 1]];
+            pg->fields[pg->n_fields++] = (omr_rect){a->r.x, fmin(a->r.y, z->r.y), z->r.x + z->r.w - a->r.x,
+                                                    fmax(a->r.y + a->r.h, z->r.y + z->r.h) - fmin(a->r.y, z->r.y)};
+            (*n_combs)++;
+            for (size_t k = 0; k < m; k++)
+                c[chain[k]].comb = 1;
+        }
+    }
+    free(chain);
     pg->boxes = calloc(nc + 1, sizeof *pg->boxes);
     if (!pg->boxes) {
         rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory");
         goto done;
     }
     for (size_t i = 0; i < nc; i++) {
-        if (c[i].comb || (!c[i].round && !c[i].squareish))
+        if (c[i].comb || c[i].seed_only || (!c[i].round && !c[i].squareish))
             continue;
         discover_box *b = &pg->boxes[pg->n_boxes++];
         b->rect = c[i].r;
