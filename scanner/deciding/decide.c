@@ -703,6 +703,20 @@ void decide_circle_spill(const omr_template *t, int page, const box_measure *m, 
  * circled, its rays 0.67 closed but open by 0.31, was read as option 2,
  * whose label rays the arc closed 0.48). Ink that cannot be attributed
  * goes to review: the circled box becomes unsure. */
+void decide_unseen_outlines(const box_measure *m, box_decision *d, size_t n) {
+    assert(n == 0 || (m && d));
+    size_t seen = 0;
+    for (size_t k = 0; k < n; k++)
+        seen += m[k].outline_found != 0;
+    if (2 * seen <= n)
+        return;
+    for (size_t k = 0; k < n; k++)
+        if (!m[k].outline_found && (d[k].state == BOX_MARKED || d[k].state == BOX_SOLID)) {
+            d[k].state = BOX_UNSURE;
+            d[k].confidence = 0;
+        }
+}
+
 void decide_circle_rivals(const omr_template *t, int page, const box_measure *m, box_decision *d, size_t n) {
     assert(t && (n == 0 || (m && d)));
     size_t *question = malloc((n ? n : 1) * sizeof *question);

@@ -106,6 +106,14 @@ void decide_circle_spill(const omr_template *t, int page, const box_measure *m, 
  * measures (ring, label_ring), which the ledger does not keep: called where
  * the page is measured (daemon/scan.c), after decide_page. */
 void decide_circle_rivals(const omr_template *t, int page, const box_measure *m, box_decision *d, size_t n);
+/* Ink in a box whose printed outline was not seen (measure_box's
+ * outline_found 0) on a page where more than half the boxes' outlines were:
+ * the box was measured where the map says, and where the map is off there
+ * (paper bent or stretched beyond locate's local search) the "mark" is the
+ * print beside it. Such a marked or solid box becomes unsure (review). A
+ * page where most outlines go unseen (a form printed without them) says
+ * nothing by it and is left alone. Called where the page is measured. */
+void decide_unseen_outlines(const box_measure *m, box_decision *d, size_t n);
 const char *decide_box_state_name(box_state state);
 
 typedef enum {
