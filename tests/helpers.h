@@ -6,6 +6,7 @@
 #ifndef OMR_TEST_HELPERS_H
 #define OMR_TEST_HELPERS_H
 
+#include <cairo.h>
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -29,6 +30,23 @@ static inline void rm_rf(char *dir) {
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     cr_assert_eq(system(cmd), 0);
     free(dir);
+}
+
+/* A page drawn with cairo (an RGB24 or ARGB32 image surface) as a grey
+ * omr_image at `dpi`: the green channel, as a scanner's grey. The surface is
+ * destroyed. */
+static inline omr_image *test_image_from_surface(cairo_surface_t *surface, double dpi) {
+    cairo_surface_flush(surface);
+    int w = cairo_image_surface_get_width(surface), h = cairo_image_surface_get_height(surface);
+    omr_image *img = omr_image_new(w, h, dpi, 255);
+    cr_assert_not_null(img);
+    const unsigned char *data = cairo_image_surface_get_data(surface);
+    int stride = cairo_image_surface_get_stride(surface);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            img->pixels[(size_t)y * img->stride + x] = data[(size_t)y * stride + 4 * x + 1];
+    cairo_surface_destroy(surface);
+    return img;
 }
 
 static inline omr_template *test_template(const char *name) {

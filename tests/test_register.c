@@ -77,13 +77,7 @@ static omr_image *draw_blank(int variant) {
     cairo_stroke(cr);
     cairo_destroy(cr);
     cairo_surface_flush(surface);
-    omr_image *img = omr_image_new(w, h, DPI, 255);
-    unsigned char *data = cairo_image_surface_get_data(surface);
-    int stride = cairo_image_surface_get_stride(surface);
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            img->pixels[(size_t)y * img->stride + x] = data[(size_t)y * stride + 4 * x + 1];
-    cairo_surface_destroy(surface);
+    omr_image *img = test_image_from_surface(surface, DPI);
     return img;
 }
 
@@ -592,13 +586,7 @@ Test(register, corner_marks_of_any_common_shape_are_found) {
     cairo_fill(cr);
     cairo_destroy(cr);
     cairo_surface_flush(surface);
-    omr_image *img = omr_image_new(w, h, 200, 255);
-    unsigned char *data = cairo_image_surface_get_data(surface);
-    int stride = cairo_image_surface_get_stride(surface);
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            img->pixels[(size_t)y * img->stride + x] = data[(size_t)y * stride + 4 * x + 1];
-    cairo_surface_destroy(surface);
+    omr_image *img = test_image_from_surface(surface, 200);
     struct {
         double x0, y0, x1, y1, size;
         const char *what;
@@ -679,14 +667,7 @@ static omr_image *sheet_image(int filled) {
     sheet_draw(cr, filled);
     cairo_destroy(cr);
     cairo_surface_flush(surface);
-    omr_image *img = omr_image_new(w, h, DPI, 255);
-    cr_assert_not_null(img);
-    const unsigned char *d = cairo_image_surface_get_data(surface);
-    int stride = cairo_image_surface_get_stride(surface);
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            img->pixels[(size_t)y * img->stride + x] = d[(size_t)y * stride + 4 * x + 1];
-    cairo_surface_destroy(surface);
+    omr_image *img = test_image_from_surface(surface, DPI);
     return img;
 }
 

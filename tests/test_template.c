@@ -359,14 +359,7 @@ static omr_image *foreign_blank(void) {
     }
     cairo_destroy(cr);
     cairo_surface_flush(surface);
-    omr_image *img = omr_image_new(w, h, 300, 255);
-    cr_assert_not_null(img);
-    const unsigned char *d = cairo_image_surface_get_data(surface);
-    int stride = cairo_image_surface_get_stride(surface);
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            img->pixels[(size_t)y * img->stride + x] = d[(size_t)y * stride + 4 * x + 1];
-    cairo_surface_destroy(surface);
+    omr_image *img = test_image_from_surface(surface, 300);
     return img;
 }
 
