@@ -226,6 +226,53 @@ static omr_image *apply_warp(const omr_image *page, const degrade_warp *w) {
     return out;
 }
 
+/* ---- a folded sheet ------------------------------------------------------------------ */
+
+void degrade_pick_fold(degrade_fold *f, rng *r, double page_w_mm, double page_h_mm) {
+    memset(f, 0, sizeof *f);
+    if (rng_chance(r, 1.0 / 3))
+        return;
+    f->vertical = rng_chance(r, 0.15);
+    double len = f->vertical ? page_w_mm : page_h_mm;
+    if (rng_chance(r, 0.5)) {
+        f->n = 1;
+        f->at_mm[0] = len / 2 + rng_range(r, -8, 8);
+    } else {
+        f->n = 2;
+        f->at_mm[0] = len / 3 + rng_range(r, -8, 8);
+        f->at_mm[1] = 2 * len / 3 + rng_range(r, -8, 8);
+    }
+    for (int i = 0; i < f->n; i++)
+        f->tilt[i] = rng_range(r, -0.015, 0.015);
+    f->darker = rng_range(r, 0.04, 0.30);
+    f->width_mm = rng_range(r, 0.08, 0.6);
+    f->step = rng_range(r, -0.04, 0.07);
+    f->shine = rng_chance(r, 0.4) ? rng_range(r, 0, 0.06) : 0;
+}
+
+void degrade_fold_page(omr_image *page, const degrade_fold *f) {
+    double px_per_mm = page->dpi / 25.4;
+    for (int i = 0; i < f->n; i++) {
+        double w = f->width_mm * px_per_mm;
+        int along_n = f->vertical ? page->height : page->width;
+        int across_n = f->vertical ? page->width : page->height;
+        for (int a = 0; a < along_n; a++) {
+            double mid = f->at_mm[i] * px_per_mm + f->tilt[i] * (a - along_n / 2.0);
+            /* the step reaches to the next crease (or the edge) */
+            int from = (int)floor(mid - 5 * w) - 2, to = i + 1 < f->n ? (int)(f->at_mm[i + 1] * px_per_mm) : across_n;
+            for (int c = from < 0 ? 0 : from; c < to && c < across_n; c++) {
+                double d = (c + 0.5 - mid) / w;
+                double gain = 1.0 - f->darker * exp(-d * d) + f->shine * exp(-(d - 1.8) * (d - 1.8)) -
+                              (d > 0 ? f->step / (i + 1.0) : 0);
+                uint8_t *px = f->vertical ? page->pixels + (size_t)a * (size_t)page->stride + (size_t)c
+                                          : page->pixels + (size_t)c * (size_t)page->stride + (size_t)a;
+                double v = *px * gain;
+                *px = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v + 0.5);
+            }
+        }
+    }
+}
+
 /* Gaussian noise, speckle and lighting in one pass. */
 static void add_noise(omr_image *img, const degrade_params *p, rng *r) {
     enum { TABLE = 65536 };

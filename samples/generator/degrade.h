@@ -40,6 +40,26 @@ void degrade_pick_warp(degrade_warp *w, rng *r, double s);
 void degrade_warp_at(const degrade_warp *w, double page_w_mm, double page_h_mm, double x, double y,
                      double *dx, double *dy);
 
+/* ---- a sheet folded for its envelope (omr-samples make --folds) ----------------
+ * A crease scans as a faint line straight across the sheet, often with a
+ * lighter or darker paper beyond it; drawn per page from a stream of its own,
+ * in ranges the reader was not tuned on. */
+typedef struct {
+    int n;              /* creases: 0, 1 (in half) or 2 (in thirds) */
+    int vertical;       /* folded along the page's height (a crease top to bottom) */
+    double at_mm[2];    /* where each crosses the page's middle, mm from the top (left) */
+    double tilt[2];     /* mm per mm */
+    double darker;      /* 0.04-0.30: how much darker the crease's middle is */
+    double width_mm;    /* 0.08-0.6: its Gaussian width */
+    double step;        /* -0.04-0.07: the paper beyond it darker (> 0) or lighter */
+    double shine;       /* 0-0.06: a light edge beside the crease (the fold's ridge catching the lamp) */
+} degrade_fold;
+
+/* Draws a page's fold: in half or in thirds (or none, one page in three). */
+void degrade_pick_fold(degrade_fold *f, rng *r, double page_w_mm, double page_h_mm);
+/* Creases the clean page (before it goes on the glass). */
+void degrade_fold_page(omr_image *page, const degrade_fold *f);
+
 typedef struct {
     double skew_deg;    /* rotation on the glass, +-3 */
     double scale;       /* 0.97..1.03 */
@@ -56,6 +76,7 @@ typedef struct {
     int threshold;      /* grey level below which a bilevel pixel is black */
     double glass_w_mm, glass_h_mm; /* the scan shows this much glass right of and below the sheet */
     degrade_warp warp;  /* what no affine map describes (all 0: none) */
+    degrade_fold fold;  /* the sheet's creases (n 0: flat; put on the clean page by the caller) */
 } degrade_params;
 
 /* ---- the widened scanner faults (omr-samples make --scanner-mix) ----------------

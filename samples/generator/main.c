@@ -16,7 +16,7 @@
 static void usage(FILE *f) {
     fputs("usage:\n"
           "  omr-samples make --template T [--template T2] --count N --seed S --out DIR\n"
-          "                   [--dpi-mix] [--quick] [--scanner-mix] [--warp S]\n"
+          "                   [--dpi-mix] [--quick] [--scanner-mix] [--warp S] [--folds]\n"
           "      Fills N forms like respondents, degrades them like office scanners and\n"
           "      writes DIR/scans/ (TIFF, JPEG, PNG envelopes), DIR/truth.csv,\n"
           "      DIR/comments_truth.csv, DIR/codes.txt and DIR/manifest.csv.\n"
@@ -26,7 +26,9 @@ static void usage(FILE *f) {
           "      tagged 300), faxes at 204 x 196 dpi, harsh 1-bit at 200 dpi with a dark\n"
           "      threshold and scans showing the glass beyond the sheet (manifest: tag, faults);\n"
           "      --warp S bends each form page non-linearly (paper curl, feed rollers, lens\n"
-          "      barrel, keystone, local stretch; S = 1 a poor but usual scan; faults: warpS).\n"
+          "      barrel, keystone, local stretch; S = 1 a poor but usual scan; faults: warpS);\n"
+          "      --folds folds two form sheets in three for the envelope, in half or in\n"
+          "      thirds, a faint crease across each (faults: fold1, fold2, v: top to bottom).\n"
           "  omr-samples score --truth DIR --out SCANDIR\n"
           "      Compares SCANDIR/records.csv (from `omr scan`) with DIR's truth and prints\n"
           "      \"name: value\" figures; up to 20 example errors go to stderr.\n",
@@ -50,6 +52,7 @@ static int cmd_make(int argc, char **argv) {
         {"seed", required_argument, NULL, 's'},     {"out", required_argument, NULL, 'o'},
         {"dpi-mix", no_argument, NULL, 'd'},        {"quick", no_argument, NULL, 'q'},
         {"scanner-mix", no_argument, NULL, 'w'},   {"warp", required_argument, NULL, 'b'},
+        {"folds", no_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     int c;
@@ -82,6 +85,7 @@ static int cmd_make(int argc, char **argv) {
         case 'd': o.dpi_mix = 1; break;
         case 'q': o.quick = 1; break;
         case 'w': o.scanner_mix = 1; break;
+        case 'f': o.folds = 1; break;
         case 'b': {
             char *end;
             o.warp = strtod(optarg, &end);

@@ -45,6 +45,7 @@ enum {
     STREAM_WIDE = 7,     /* --scanner-mix: tags, harsh 1-bit, glass, per form */
     STREAM_HARSH = 8,    /* --scanner-mix: a harsh scanner's settings, per page */
     STREAM_WARP = 9,     /* --warp: a page's non-linear distortion, per page */
+    STREAM_FOLD = 10,    /* --folds: a page's creases, per page */
 };
 
 typedef enum { OUT_G4, OUT_LZW, OUT_JPEG, OUT_PNG } out_format;
@@ -292,11 +293,14 @@ static void manifest_row(outputs *o, const char *file, int index, const char *co
     if (p->warp.strength > 0)
         snprintf(faults + strlen(faults), sizeof faults - strlen(faults), "%swarp%.2f", *faults ? " " : "",
                  p->warp.strength);
+    if (p->fold.n)
+        snprintf(faults + strlen(faults), sizeof faults - strlen(faults), "%sfold%d%s", *faults ? " " : "",
+                 p->fold.n, p->fold.vertical ? "v" : "");
     csvio_put(o->manifest, faults, 1);
 }
 
 static int write_envelope(outputs *o, const omr_template *t, fill_form *form, const envelope *e,
-                          uint64_t seed, long index, int quick, double warp, long *pages, omr_error *err) {
+                          uint64_t seed, long index, int quick, double warp, int folds, long *pages, omr_error *err) {
     /* separate streams, so that --quick (milder settings, fewer specks)
      * changes nothing else: names, turns and the rest stay the same */
     rng names;
@@ -334,6 +338,12 @@ static int write_envelope(outputs *o, const omr_template *t, fill_form *form, co
             rng bend;
             rng_seed(&bend, rng_derive(seed, STREAM_WARP, page_no));
             degrade_pick_warp(&p.warp, &bend, warp);
+        }
+        if (folds && item.kind == ITEM_FORM) {
+            rng fold;
+            rng_seed(&fold, rng_derive(seed, STREAM_FOLD, page_no));
+            degrade_pick_fold(&p.fold, &fold, t->page_width, t->page_height);
+            degrade_fold_page(paper, &p.fold);
         }
         p.glass_w_mm = e->wide.glass_w_mm;
         p.glass_h_mm = e->wide.glass_h_mm;
@@ -510,7 +520,7 @@ int samples_make(const samples_make_options *opt, samples_make_summary *summary,
             plan_wide(&e, &wide);
         }
         long before = o.file_no;
-        rc = write_envelope(&o, t, &form, &e, opt->seed, i, opt->quick, opt->warp, &summary->pages, err);
+        rc = write_envelope(&o, t, &form, &e, opt->seed, i, opt->quick, opt->warp, opt->folds, &summary->pages, err);
         if (rc == OMR_OK) {
             write_truth(&o, &form);
             summary->forms++;

@@ -26,6 +26,7 @@ typedef struct {
     int scanner_mix;   /* widened scanner faults: wrong or missing resolution tags,
                         * fax, harsh 1-bit at 200 dpi, a larger glass (degrade.h) */
     double warp;       /* non-linear page distortion of this strength (degrade_warp; 0: none) */
+    int folds;         /* form sheets folded in half or thirds for the envelope (degrade_fold) */
     FILE *progress;    /* a line every 50 forms, or NULL */
 } samples_make_options;
 

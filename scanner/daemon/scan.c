@@ -38,6 +38,7 @@
 #include "reading/inside.h"
 #include "reading/code/printed_code.h"
 #include "reading/code/qr_grid.h"
+#include "reading/crease.h"
 #include "reading/marks/shape.h"
 #include "reading/writing.h"
 
@@ -263,11 +264,28 @@ int scan_page(scan_context *ctx, const omr_image *image, const char *file, int f
     page_levels levels;
     measure_levels(image, &p->transform, &levels);
     const print_mask *mask = scan_print_mask(ctx, t, identity.page);
+    /* a fold's crease is taken out before anything is measured: it ran
+     * through rows of boxes and beside them (crease.h) */
+    page_crease creases[CREASE_MAX];
+    int n_creases = crease_find(image, &p->transform, &levels, mask, t->page_width, t->page_height, creases,
+                                CREASE_MAX);
+    omr_image *uncreased = n_creases ? crease_clean(image, &p->transform, mask, t->page_width, t->page_height,
+                                                    creases, n_creases)
+                                     : NULL;
+    const omr_image *seen = uncreased ? uncreased : image;
+    if (getenv("OMR_DEBUG_CREASE")) /* for the engineer: where creases were found */
+        for (int c = 0; c < n_creases; c++)
+            fprintf(stderr, "crease %s: %s at %.1f slope %.4f depth %.1f support %d\n", file,
+                    creases[c].vertical ? "vertical" : "horizontal", creases[c].at, creases[c].slope, creases[c].depth,
+                    creases[c].support);
 
-    if ((rc = page_reading_alloc(p, identity.page, err)) != OMR_OK)
+    if ((rc = page_reading_alloc(p, identity.page, err)) != OMR_OK) {
+        omr_image_free(uncreased);
         return rc;
+    }
     uint8_t *unsure_at = calloc(p->n_boxes ? p->n_boxes : 1, 1);
     if (!unsure_at) {
+        omr_image_free(uncreased);
         page_reading_free(p);
         return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
     }
@@ -284,14 +302,14 @@ int scan_page(scan_context *ctx, const omr_image *image, const char *file, int f
              * folded away, is unread, never blank */
             if (!page_map_rect_on_scan(&at, q->boxes[b].rect, 1.0, image->width, image->height))
                 unsure_at[k] = 1;
-            measure_box(image, &at, &levels, mask, q->boxes[b].rect,
+            measure_box(seen, &at, &levels, mask, q->boxes[b].rect,
                         measure_near_zone(t, q, b, mask), &p->measures[k]);
-            measure_rings(image, &at, &levels, mask, t, q, b, &p->measures[k]);
-            measure_shape(image, &at, &levels, mask, q->boxes[b].rect, &p->measures[k]);
+            measure_rings(seen, &at, &levels, mask, t, q, b, &p->measures[k]);
+            measure_shape(seen, &at, &levels, mask, q->boxes[b].rect, &p->measures[k]);
         }
     }
     /* boxes with print inside: their ink against the blank's own pixels */
-    measure_inside_print(image, &p->transform, &levels, mask, t, identity.page, p->measures, p->n_boxes);
+    measure_inside_print(seen, &p->transform, &levels, mask, t, identity.page, p->measures, p->n_boxes);
     for (k = 0; k < p->n_boxes; k++)
         p->decisions[k] = decide_box(o->calibration, &p->measures[k]);
     decide_page(o->calibration, p->measures, p->decisions, p->n_boxes);
@@ -307,7 +325,10 @@ int scan_page(scan_context *ctx, const omr_image *image, const char *file, int f
         if (unsure_at[k])
             p->decisions[k].state = BOX_UNSURE;
     free(unsure_at);
+    /* text fields on the scan as it is: writing.c takes out fold lines
+     * itself, and a line of writing is never cleaned away as a crease */
     read_text_fields(ctx, image, p, &levels, mask);
+    omr_image_free(uncreased);
     *out = p;
     return OMR_OK;
 }

@@ -1,0 +1,328 @@
+/*
+ * crease.c — folds in the paper (see crease.h).
+ *
+ * Found from the page itself, in template millimetres through the page's map
+ * (so a turned or skewed scan is read alike): the page is cut into strips
+ * across the fold's direction; in each, the grey of the unprinted paper
+ * (the print mask says where print is) is followed across the strip, and a
+ * crease shows as a narrow dip, darker than the paper 0.5 to 1.5 mm either
+ * side of it, with clean paper there (a line of writing has strokes above
+ * or below its darkest row). A grey scanner shows a crease faint; a 1-bit
+ * one may draw it black, in dashes. A dip in one strip may be anything (a
+ * speck, a stroke's end); a crease is dips that line up, straight, in most
+ * strips where the paper can be seen. A respondent's line straight across
+ * the whole sheet is not an answer either.
+ *
+ * Cleaning keeps ink: along each crease, an unprinted pixel within its
+ * width is made the paper beside it again only when it is no darker than
+ * the crease; a stroke crossing a faint crease is darker and stays (where a
+ * 1-bit scan drew the crease black, a stroke crossing it loses the band's
+ * width, about a millimetre). The form's print is left as it is. Only pages
+ * with a crease pay for the copy.
+ */
+#include "reading/crease.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    STRIPS = 16,          /* strips across the page, per direction */
+    STRIP_SAMPLES = 4,    /* samples across a strip (2 mm), averaged */
+    PEAKS_PER_STRIP = 8,  /* the strongest dips kept per strip */
+};
+#define STRIP_MM 2.0
+#define MARGIN_MM 12.0      /* the scan's edge: shadows, cut paper */
+#define SIDE_NEAR_MM 0.5    /* the paper either side of a dip: this far */
+#define SIDE_FAR_MM 1.5     /* ... to this far */
+#define SIDE_MM 0.8         /* the paper either side of a crease, when cleaning */
+#define MAX_SLOPE 0.03      /* a fold runs straight across the sheet */
+#define MIN_SUPPORT 0.6     /* share of the strips where it is not under print */
+#define MIN_DEPTH_GREY 3.0  /* darker than the paper beside it by at least */
+#define MAX_WIDTH_MM 1.2    /* a crease is a line, not a band */
+
+typedef struct {
+    double across; /* mm */
+    double depth;  /* grey levels */
+    double width;  /* mm, at half its depth */
+    int used;
+} dip;
+
+/* Template (along, across) to template (x, y). */
+static inline omr_point crease_xy(int vertical, double along, double across) {
+    omr_point p = {vertical ? across : along, vertical ? along : across};
+    return p;
+}
+
+/* Grey at template (x, y); -1 off the scan. */
+static inline int grey_at(const omr_image *scan, const page_transform *t, double x, double y) {
+    omr_point p = locate_map(t, x, y);
+    if (!(p.x >= 0 && p.y >= 0 && p.x < scan->width && p.y < scan->height))
+        return -1;
+    return omr_image_at(scan, (int)p.x, (int)p.y);
+}
+
+/* The paper either side of sample j of a profile: the lightest unprinted
+ * sample 0.5 to 1.5 mm away on each side (a crease between two rows of
+ * labels has little paper beside it; a 1-bit scan's specks darken single
+ * samples), its grey in *a, *b and its index in at[0], at[1]. 0 when a side
+ * has none. */
+static int paper_beside(const double *profile, int n, int j, double pitch, double *a, double *b, int at[2]) {
+    int near = (int)ceil(SIDE_NEAR_MM / pitch), far = (int)ceil(SIDE_FAR_MM / pitch);
+    *a = *b = -1;
+    for (int k = near; k <= far; k++) {
+        if (j - k >= 0 && profile[j - k] > *a)
+            *a = profile[at[0] = j - k];
+        if (j + k < n && profile[j + k] > *b)
+            *b = profile[at[1] = j + k];
+    }
+    return *a >= 0 && *b >= 0;
+}
+
+/* One strip's profile across the page: the mean grey of its unprinted
+ * samples per step (-1 where most of the strip is print or off the scan),
+ * then its dips, strongest first. Returns how many dips. */
+static int strip_dips(const omr_image *scan, const page_transform *t, const page_levels *levels,
+                      const print_mask *mask, int vertical, double along, double across_len, double pitch,
+                      double *profile, uint8_t *low, dip *out) {
+    int n = (int)((across_len - 2 * MARGIN_MM) / pitch);
+    /* each sample's map is linear in `across` before the projective
+     * division: its terms are worked out once per strip */
+    const double *h = t->homography;
+    double num_x[STRIP_SAMPLES][2], num_y[STRIP_SAMPLES][2], den[STRIP_SAMPLES][2];
+    int mask_along[STRIP_SAMPLES]; /* the mask's column (row, for a vertical crease) of each sample */
+    int mask_w = vertical ? mask->height : mask->width, mask_h = vertical ? mask->width : mask->height;
+    size_t step_along = vertical ? (size_t)mask->width : 1, step_across = vertical ? 1 : (size_t)mask->width;
+    for (int s = 0; s < STRIP_SAMPLES; s++) {
+        double a = along + (s + 0.5) * STRIP_MM / STRIP_SAMPLES - STRIP_MM / 2;
+        mask_along[s] = (int)(a / mask->pitch);
+        /* (x, y) = xy(a, 0) + across * xy(0, 1) */
+        omr_point o = crease_xy(vertical, a, 0), d = crease_xy(vertical, 0, 1);
+        num_x[s][0] = h[0] * o.x + h[1] * o.y + h[2], num_x[s][1] = h[0] * d.x + h[1] * d.y;
+        num_y[s][0] = h[3] * o.x + h[4] * o.y + h[5], num_y[s][1] = h[3] * d.x + h[4] * d.y;
+        den[s][0] = h[6] * o.x + h[7] * o.y + h[8], den[s][1] = h[6] * d.x + h[7] * d.y;
+    }
+    for (int j = 0; j < n; j++) {
+        double across = MARGIN_MM + (j + 0.5) * pitch;
+        int sum = 0, count = 0, darkest = 255;
+        int mask_across = (int)(across / mask->pitch);
+        for (int s = 0; s < STRIP_SAMPLES; s++) {
+            if (mask_along[s] < 0 || mask_along[s] >= mask_w || mask_across >= mask_h ||
+                mask->printed[(size_t)mask_along[s] * step_along + (size_t)mask_across * step_across])
+                continue;
+            double w = den[s][0] + den[s][1] * across;
+            double px = (num_x[s][0] + num_x[s][1] * across) / w, py = (num_y[s][0] + num_y[s][1] * across) / w;
+            if (!(px >= 0 && py >= 0 && px < scan->width && py < scan->height))
+                continue;
+            int g = omr_image_at(scan, (int)px, (int)py);
+            sum += g;
+            count++;
+            if (g < darkest)
+                darkest = g;
+        }
+        profile[j] = count * 2 > STRIP_SAMPLES ? (double)sum / count : -1;
+        low[j] = (uint8_t)darkest;
+    }
+    double range = levels->white - levels->black;
+    double min_depth = fmax(MIN_DEPTH_GREY, 0.025 * range), clean_margin = fmax(16, 0.12 * range);
+    int found = 0;
+    for (int j = 1; j + 1 < n; j++) {
+        double g = profile[j], a, b;
+        if (g < 0 || profile[j - 1] < 0 || profile[j + 1] < 0)
+            continue;
+        if (g > profile[j - 1] || g >= profile[j + 1]) /* the bottom of the dip, once */
+            continue;
+        int side[2];
+        if (!paper_beside(profile, n, j, pitch, &a, &b, side))
+            continue;
+        double paper = fmin(a, b), depth = paper - g;
+        if (depth < min_depth)
+            continue;
+        /* thin, with clean paper either side, as a crease is: a line of
+         * writing has strokes above or below its darkest row. (A 1-bit
+         * scanner may draw a crease black, in dashes: no bound on depth.) */
+        if (paper - low[side[0]] > clean_margin || paper - low[side[1]] > clean_margin)
+            continue;
+        int left = j, right = j;
+        while (left > 0 && profile[left - 1] >= 0 && profile[left - 1] < paper - depth / 2)
+            left--;
+        while (right + 1 < n && profile[right + 1] >= 0 && profile[right + 1] < paper - depth / 2)
+            right++;
+        if ((right - left + 1) * pitch > MAX_WIDTH_MM)
+            continue;
+        dip d = {MARGIN_MM + (j + 0.5) * pitch, depth, (right - left + 1) * pitch, 0};
+        if (found < PEAKS_PER_STRIP) {
+            out[found++] = d;
+        } else {
+            int weakest = 0;
+            for (int k = 1; k < found; k++)
+                if (out[k].depth < out[weakest].depth)
+                    weakest = k;
+            if (depth > out[weakest].depth)
+                out[weakest] = d;
+        }
+    }
+    return found;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The creases of one direction. */
+static int find_direction(const omr_image *scan, const page_transform *t, const page_levels *levels,
+                          const print_mask *mask, int vertical, double along_len, double across_len,
+                          page_crease *out, int max) {
+    double pitch = fmax(1.0 / t->px_per_mm, 0.12); /* a scan pixel, or as fine as a crease needs */
+    if (!(pitch > 0.02 && pitch < 1.0) || along_len < 4 * MARGIN_MM || across_len < 4 * MARGIN_MM)
+        return 0;
+    int n = (int)((across_len - 2 * MARGIN_MM) / pitch);
+    double *profiles = malloc((size_t)n * STRIPS * sizeof *profiles);
+    uint8_t *low = malloc((size_t)n);
+    dip(*dips)[PEAKS_PER_STRIP] = malloc(sizeof *dips * STRIPS);
+    if (!profiles || !low || !dips) {
+        free(profiles);
+        free(low);
+        free(dips);
+        return 0;
+    }
+    double along[STRIPS];
+    int n_dips[STRIPS];
+    for (int i = 0; i < STRIPS; i++) {
+        along[i] = MARGIN_MM + STRIP_MM + (along_len - 2 * MARGIN_MM - 2 * STRIP_MM) * i / (STRIPS - 1);
+        double *profile = profiles + (size_t)i * (size_t)n;
+        n_dips[i] = strip_dips(scan, t, levels, mask, vertical, along[i], across_len, pitch, profile, low, dips[i]);
+    }
+    double tol = fmax(0.35, 1.5 * pitch);
+    int found = 0;
+    while (found < max) {
+        /* the line through a dip of one strip and a dip of a far strip that
+         * the most strips agree with */
+        int best_support = 0;
+        double best_at = 0, best_slope = 0, best_depth = 0;
+        for (int i = 0; i < STRIPS; i++)
+            for (int j = i + STRIPS / 3; j < STRIPS; j++)
+                for (int a = 0; a < n_dips[i]; a++)
+                    for (int b = 0; b < n_dips[j]; b++) {
+                        if (dips[i][a].used || dips[j][b].used)
+                            continue;
+                        double slope = (dips[j][b].across - dips[i][a].across) / (along[j] - along[i]);
+                        if (fabs(slope) > MAX_SLOPE)
+                            continue;
+                        double at = dips[i][a].across - slope * along[i];
+                        int support = 0;
+                        double depth = 0;
+                        for (int k = 0; k < STRIPS; k++) {
+                            double want = at + slope * along[k];
+                            for (int c = 0; c < n_dips[k]; c++)
+                                if (!dips[k][c].used && fabs(dips[k][c].across - want) <= tol) {
+                                    support++;
+                                    depth += dips[k][c].depth;
+                                    break;
+                                }
+                        }
+                        if (support > best_support || (support == best_support && depth > best_depth)) {
+                            best_support = support;
+                            best_at = at;
+                            best_slope = slope;
+                            best_depth = depth;
+                        }
+                    }
+        /* seen in most strips where it could be seen: not under print or
+         * beside it */
+        int open = 0;
+        for (int k = 0; k < STRIPS; k++) {
+            int j = (int)floor((best_at + best_slope * along[k] - MARGIN_MM) / pitch);
+            const double *profile = profiles + (size_t)k * (size_t)n;
+            double a, b;
+            int side[2];
+            open += j >= 0 && j < n && profile[j] >= 0 && paper_beside(profile, n, j, pitch, &a, &b, side);
+        }
+        if (best_support < 6 || best_support < MIN_SUPPORT * open)
+            break;
+        /* refit through the dips that agree (least squares), mark them used */
+        double su = 0, sv = 0, suu = 0, suv = 0, depths[STRIPS], widths[STRIPS];
+        int m = 0;
+        for (int k = 0; k < STRIPS; k++) {
+            double want = best_at + best_slope * along[k];
+            for (int c = 0; c < n_dips[k]; c++)
+                if (!dips[k][c].used && fabs(dips[k][c].across - want) <= tol) {
+                    dips[k][c].used = 1;
+                    su += along[k];
+                    sv += dips[k][c].across;
+                    suu += along[k] * along[k];
+                    suv += along[k] * dips[k][c].across;
+                    widths[m] = dips[k][c].width;
+                    depths[m++] = dips[k][c].depth;
+                    break;
+                }
+        }
+        assert(m == best_support);
+        double den = m * suu - su * su;
+        page_crease *c = &out[found++];
+        c->vertical = vertical;
+        c->slope = den > 1e-9 ? (m * suv - su * sv) / den : best_slope;
+        c->at = (sv - c->slope * su) / m;
+        qsort(depths, (size_t)m, sizeof *depths, cmp_double);
+        c->depth = depths[m * 3 / 4];
+        qsort(widths, (size_t)m, sizeof *widths, cmp_double);
+        c->half_width = fmax(0.6, widths[m * 3 / 4] / 2 + 3 * pitch);
+        c->support = m;
+    }
+    free(profiles);
+    free(low);
+    free(dips);
+    return found;
+}
+
+int crease_find(const omr_image *scan, const page_transform *t, const page_levels *levels,
+                const print_mask *mask, double width_mm, double height_mm, page_crease *out, int max) {
+    if (!mask || !mask->printed || max <= 0 || !page_map_is_finite(t->homography))
+        return 0;
+    int n = find_direction(scan, t, levels, mask, 0, width_mm, height_mm, out, max);
+    n += find_direction(scan, t, levels, mask, 1, height_mm, width_mm, out + n, max - n);
+    return n;
+}
+
+omr_image *crease_clean(const omr_image *scan, const page_transform *t, const print_mask *mask, double width_mm,
+                        double height_mm, const page_crease *creases, int n) {
+    omr_image *copy = omr_image_new_uninit(scan->width, scan->height, scan->dpi);
+    if (!copy)
+        return NULL;
+    for (int y = 0; y < scan->height; y++)
+        memcpy(copy->pixels + (size_t)y * (size_t)copy->stride, scan->pixels + (size_t)y * (size_t)scan->stride,
+               (size_t)scan->width);
+    double step = 0.5 / t->px_per_mm; /* half a pixel: every pixel of the band is visited */
+    for (int i = 0; i < n; i++) {
+        const page_crease *c = &creases[i];
+        double along_len = c->vertical ? height_mm : width_mm;
+        /* no darker than the crease, with room for the scanner's noise */
+        double allowance = 2 * c->depth + 10;
+        for (double along = 0; along <= along_len; along += step) {
+            double mid = c->at + c->slope * along;
+            omr_point lo = crease_xy(c->vertical, along, mid - c->half_width - SIDE_MM);
+            omr_point hi = crease_xy(c->vertical, along, mid + c->half_width + SIDE_MM);
+            int a = grey_at(scan, t, lo.x, lo.y), b = grey_at(scan, t, hi.x, hi.y);
+            if (a < 0 && b < 0)
+                continue;
+            int paper = a > b ? a : b; /* the lighter side: paper, even with ink on the other */
+            for (double off = -c->half_width; off <= c->half_width; off += step) {
+                omr_point xy = crease_xy(c->vertical, along, mid + off);
+                int mx = (int)(xy.x / mask->pitch), my = (int)(xy.y / mask->pitch);
+                if (mx < 0 || my < 0 || mx >= mask->width || my >= mask->height ||
+                    mask->printed[(size_t)my * (size_t)mask->width + (size_t)mx])
+                    continue; /* the form's own print stays as printed */
+                omr_point p = locate_map(t, xy.x, xy.y);
+                if (!(p.x >= 0 && p.y >= 0 && p.x < scan->width && p.y < scan->height))
+                    continue;
+                uint8_t *px = copy->pixels + (size_t)(int)p.y * (size_t)copy->stride + (size_t)(int)p.x;
+                int v = omr_image_at(scan, (int)p.x, (int)p.y);
+                if (v < paper && v >= paper - allowance)
+                    *px = (uint8_t)paper;
+            }
+        }
+    }
+    return copy;
+}

@@ -1,0 +1,48 @@
+/*
+ * crease.h — folds in the paper. A questionnaire comes back folded in thirds
+ * or in half for its envelope, and the crease scans as a thin faint line
+ * straight across the sheet. Where it runs through a row of boxes or beside
+ * one, box measurement took it for a stroke, or for ink beside the box: a
+ * clear page went to review (held-out set: every one of its 16 clear answers
+ * sent to review lay on a folded page). crease_find finds the creases from
+ * the page itself; crease_clean gives back a copy of the scan with them
+ * taken out (ink that crosses a crease is kept), which the boxes and text
+ * fields are then measured on. A 1-bit scanner may turn a crease into a
+ * black line through a row of boxes, which read as dashes in them (seed
+ * 7301 --folds: 7 answers wrong, silently).
+ */
+#ifndef OMR_CREASE_H
+#define OMR_CREASE_H
+
+#include "base/common.h"
+#include "reading/mask.h"
+#include "reading/measure.h"
+#include "reading/page_map.h"
+
+#define CREASE_MAX 4
+
+/* A crease in template mm: across = at + slope * along, where `along` runs
+ * along the page's x (a horizontal crease) or its y (vertical == 1). */
+typedef struct {
+    int vertical;
+    double at, slope;   /* mm, mm per mm */
+    double depth;       /* grey levels darker than the paper at its middle */
+    double half_width;  /* mm either side of its middle that it darkens */
+    int support;        /* strips of the page in which it was seen */
+} page_crease;
+
+/* The creases of a page of `width_mm` x `height_mm` under map `t`: faint
+ * narrow lines in the unprinted paper (the mask says where print is; without
+ * one nothing is found) that run straight across most of the page. Returns
+ * how many (0..max) were written to `out`. */
+int crease_find(const omr_image *scan, const page_transform *t, const page_levels *levels,
+                const print_mask *mask, double width_mm, double height_mm, page_crease *out, int max);
+
+/* A copy of `scan` in which every unprinted pixel of the creases that is
+ * no darker than a crease is the paper beside it again; darker ink crossing
+ * a crease keeps its pixels, and the form's print (the mask) is left as it
+ * is. NULL when out of memory (then measure the scan as it is). */
+omr_image *crease_clean(const omr_image *scan, const page_transform *t, const print_mask *mask, double width_mm,
+                        double height_mm, const page_crease *creases, int n);
+
+#endif

@@ -1,0 +1,167 @@
+/*
+ * test_crease.c — crease.c: a returned form folded for its envelope. A faint
+ * crease drawn straight across a rendered page, through the middle of a row
+ * of ten boxes, is found where it was drawn and taken out: the row's empty
+ * boxes measure empty again (on the page as scanned they do not), a cross it
+ * runs through is still a cross, and a box it runs beside has no ink near it.
+ * An unfolded page, and a line of handwriting across the page at a crease's
+ * mean grey, have no crease.
+ */
+#include <math.h>
+
+#include "deciding/decide.h"
+#include "reading/crease.h"
+#include "reading/identify.h"
+#include "reading/locate.h"
+#include "reading/mask.h"
+#include "reading/measure.h"
+#include "print/render.h"
+#include "helpers.h"
+
+#define DPI 200.0
+
+/* A fold's crease across the whole page at y_mm (template mm; the render is
+ * the template at DPI): up to `darker` (0..1) darker in its middle, falling
+ * off as a Gaussian of width `width_mm`, as a flatbed scans a crease. */
+static void draw_crease(omr_image *img, double y_mm, double darker, double width_mm) {
+    double px_per_mm = DPI / 25.4, mid = y_mm * px_per_mm, w = width_mm * px_per_mm;
+    for (int y = (int)(mid - 4 * w) - 1; y <= (int)(mid + 4 * w) + 1; y++) {
+        if (y < 0 || y >= img->height)
+            continue;
+        double d = (y + 0.5 - mid) / w, f = 1.0 - darker * exp(-d * d);
+        for (int x = 0; x < img->width; x++) {
+            uint8_t *p = img->pixels + (size_t)y * (size_t)img->stride + (size_t)x;
+            *p = (uint8_t)lround(*p * f);
+        }
+    }
+}
+
+typedef struct {
+    page_transform transform;
+    page_levels levels;
+    print_mask mask;
+} page_setup;
+
+static void set_up(const omr_template *t, const omr_image *img, page_setup *s) {
+    identify_reader *reader = identify_reader_new();
+    page_identity id;
+    omr_error err = {0};
+    cr_assert_eq(identify_page(reader, img, NULL, &id, &err), OMR_OK, "%s", err.message);
+    identify_reader_free(reader);
+    cr_assert_eq(locate_page(img, t, &id, &s->transform, &err), OMR_OK, "%s", err.message);
+    measure_levels(img, &s->transform, &s->levels);
+    cr_assert_eq(measure_print_mask(t, id.page, &s->mask, &err), OMR_OK, "%s", err.message);
+}
+
+static int find(const omr_template *t, const omr_image *img, page_setup *s, page_crease *out) {
+    return crease_find(img, &s->transform, &s->levels, &s->mask, t->page_width, t->page_height, out, CREASE_MAX);
+}
+
+static void measure_all(const omr_template *t, const omr_image *img, const page_setup *s,
+                        const template_question *q, box_measure *m) {
+    for (size_t b = 0; b < q->n_boxes; b++)
+        measure_box(img, &s->transform, &s->levels, &s->mask, q->boxes[b].rect,
+                    measure_near_zone(t, q, b, &s->mask), &m[b]);
+}
+
+Test(crease, a_fold_through_a_row_of_boxes_is_found_and_taken_out) {
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q = template_question_by_id(t, "q6");
+    cr_assert_eq(q->n_boxes, 10);
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", q->page, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    omr_rect crossed = q->boxes[7].rect;
+    test_cross(img, crossed);
+    double y = q->boxes[0].rect.y + q->boxes[0].rect.h * 0.55;
+    draw_crease(img, y, 0.2, 0.3);
+
+    page_setup s;
+    set_up(t, img, &s);
+    page_crease c[CREASE_MAX];
+    int n = find(t, img, &s, c);
+    cr_assert_eq(n, 1, "one crease, found %d", n);
+    cr_assert_eq(c[0].vertical, 0);
+    double at = c[0].at + c[0].slope * (t->page_width / 2);
+    cr_assert_lt(fabs(at - y), 0.4, "drawn at %.2f mm, found at %.2f", y, at);
+
+    calibration cal;
+    calibration_defaults(&cal);
+    box_measure raw[10], clean[10];
+    measure_all(t, img, &s, q, raw);
+    int raw_not_blank = 0;
+    for (int b = 0; b < 10; b++)
+        raw_not_blank += b != 7 && decide_box(&cal, &raw[b]).state != BOX_BLANK;
+    cr_assert_gt(raw_not_blank, 0, "as scanned, the crease is ink in the empty boxes");
+
+    omr_image *cleaned = crease_clean(img, &s.transform, &s.mask, t->page_width, t->page_height, c, n);
+    cr_assert_not_null(cleaned);
+    measure_all(t, cleaned, &s, q, clean);
+    for (int b = 0; b < 10; b++) {
+        box_state st = decide_box(&cal, &clean[b]).state;
+        if (b == 7) {
+            cr_assert_eq(st, BOX_MARKED, "the cross the crease runs through: fill %.3f", clean[b].fill);
+            cr_assert_gt(clean[b].fill, 0.5 * raw[b].fill, "its ink is kept: %.3f of %.3f", clean[b].fill,
+                         raw[b].fill);
+        } else {
+            cr_assert_eq(st, BOX_BLANK, "box %d: fill %.3f extent %.2f", b + 1, clean[b].fill, clean[b].extent);
+        }
+    }
+    omr_image_free(cleaned);
+    print_mask_free(&s.mask);
+    omr_image_free(img);
+    template_free(t);
+}
+
+Test(crease, a_fold_beside_a_box_is_not_ink_near_it) {
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q = template_question_by_id(t, "q1a");
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", q->page, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    double y = q->boxes[0].rect.y + q->boxes[0].rect.h + 1.2; /* just under the row */
+    draw_crease(img, y, 0.2, 0.3);
+    page_setup s;
+    set_up(t, img, &s);
+    page_crease c[CREASE_MAX];
+    int n = find(t, img, &s, c);
+    cr_assert_eq(n, 1, "one crease, found %d", n);
+    omr_image *cleaned = crease_clean(img, &s.transform, &s.mask, t->page_width, t->page_height, c, n);
+    cr_assert_not_null(cleaned);
+    box_measure raw[16], clean[16];
+    measure_all(t, img, &s, q, raw);
+    measure_all(t, cleaned, &s, q, clean);
+    double raw_near = 0;
+    for (size_t b = 0; b < q->n_boxes; b++) {
+        raw_near += raw[b].near_mm2;
+        cr_assert_lt(clean[b].near_mm2, 0.3, "box %zu: %.2f mm2 near it", b + 1, clean[b].near_mm2);
+    }
+    cr_assert_gt(raw_near, 1.0, "as scanned, the crease is ink near the boxes: %.2f mm2", raw_near);
+    omr_image_free(cleaned);
+    print_mask_free(&s.mask);
+    omr_image_free(img);
+    template_free(t);
+}
+
+Test(crease, no_crease_on_an_unfolded_page_or_under_a_line_of_writing) {
+    omr_template *t = test_template("ekb-2024");
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", 2, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    page_setup s;
+    set_up(t, img, &s);
+    page_crease c[CREASE_MAX];
+    cr_assert_eq(find(t, img, &s, c), 0, "an unfolded page");
+    /* handwriting across the comment field: short dark strokes and gaps, its
+     * mean over a strip as faint as a crease's */
+    const template_question *q = template_question_by_id(t, "q6");
+    double y = q->boxes[0].rect.y + 30;
+    for (double x = 15; x < t->page_width - 15; x += 1.7) { /* letters on a baseline: a stem and a foot */
+        test_draw_line(img, x, y - 2.0, x, y, 0.35, 40);
+        test_draw_line(img, x, y, x + 0.5, y, 0.35, 40);
+    }
+    cr_assert_eq(find(t, img, &s, c), 0, "writing is not a crease");
+    print_mask_free(&s.mask);
+    omr_image_free(img);
+    template_free(t);
+}
