@@ -94,7 +94,7 @@ Test(crease, a_fold_through_a_row_of_boxes_is_found_and_taken_out) {
         raw_not_blank += b != 7 && decide_box(&cal, &raw[b]).state != BOX_BLANK;
     cr_assert_gt(raw_not_blank, 0, "as scanned, the crease is ink in the empty boxes");
 
-    omr_image *cleaned = crease_clean(img, &s.transform, &s.mask, t->page_width, t->page_height, c, n);
+    omr_image *cleaned = crease_clean(img, &s.transform, &s.levels, &s.mask, t->page_width, t->page_height, c, n);
     cr_assert_not_null(cleaned);
     measure_all(t, cleaned, &s, q, clean);
     for (int b = 0; b < 10; b++) {
@@ -126,7 +126,7 @@ Test(crease, a_fold_beside_a_box_is_not_ink_near_it) {
     page_crease c[CREASE_MAX];
     int n = find(t, img, &s, c);
     cr_assert_eq(n, 1, "one crease, found %d", n);
-    omr_image *cleaned = crease_clean(img, &s.transform, &s.mask, t->page_width, t->page_height, c, n);
+    omr_image *cleaned = crease_clean(img, &s.transform, &s.levels, &s.mask, t->page_width, t->page_height, c, n);
     cr_assert_not_null(cleaned);
     box_measure raw[16], clean[16];
     measure_all(t, img, &s, q, raw);

@@ -286,8 +286,9 @@ int crease_find(const omr_image *scan, const page_transform *t, const page_level
     return n;
 }
 
-omr_image *crease_clean(const omr_image *scan, const page_transform *t, const print_mask *mask, double width_mm,
-                        double height_mm, const page_crease *creases, int n) {
+omr_image *crease_clean(const omr_image *scan, const page_transform *t, const page_levels *levels,
+                        const print_mask *mask, double width_mm, double height_mm, const page_crease *creases,
+                        int n) {
     omr_image *copy = omr_image_new_uninit(scan->width, scan->height, scan->dpi);
     if (!copy)
         return NULL;
@@ -300,6 +301,11 @@ omr_image *crease_clean(const omr_image *scan, const page_transform *t, const pr
         double along_len = c->vertical ? height_mm : width_mm;
         /* no darker than the crease, with room for the scanner's noise */
         double allowance = 2 * c->depth + 10;
+        /* a crease as dark as print (a 1-bit scan's) must not clean the
+         * print away: there the mask is kept to; a faint one's allowance
+         * leaves print as it is, also where the mask sits a little off
+         * the outlines as scanned */
+        int as_dark_as_print = levels->white - allowance < (levels->white + levels->black) / 2;
         for (double along = 0; along <= along_len; along += step) {
             double mid = c->at + c->slope * along;
             omr_point lo = crease_xy(c->vertical, along, mid - c->half_width - SIDE_MM);
@@ -311,8 +317,8 @@ omr_image *crease_clean(const omr_image *scan, const page_transform *t, const pr
             for (double off = -c->half_width; off <= c->half_width; off += step) {
                 omr_point xy = crease_xy(c->vertical, along, mid + off);
                 int mx = (int)(xy.x / mask->pitch), my = (int)(xy.y / mask->pitch);
-                if (mx < 0 || my < 0 || mx >= mask->width || my >= mask->height ||
-                    mask->printed[(size_t)my * (size_t)mask->width + (size_t)mx])
+                if (as_dark_as_print && (mx < 0 || my < 0 || mx >= mask->width || my >= mask->height ||
+                                         mask->printed[(size_t)my * (size_t)mask->width + (size_t)mx]))
                     continue; /* the form's own print stays as printed */
                 omr_point p = locate_map(t, xy.x, xy.y);
                 if (!(p.x >= 0 && p.y >= 0 && p.x < scan->width && p.y < scan->height))

@@ -38,11 +38,13 @@ typedef struct {
 int crease_find(const omr_image *scan, const page_transform *t, const page_levels *levels,
                 const print_mask *mask, double width_mm, double height_mm, page_crease *out, int max);
 
-/* A copy of `scan` in which every unprinted pixel of the creases that is
- * no darker than a crease is the paper beside it again; darker ink crossing
- * a crease keeps its pixels, and the form's print (the mask) is left as it
- * is. NULL when out of memory (then measure the scan as it is). */
-omr_image *crease_clean(const omr_image *scan, const page_transform *t, const print_mask *mask, double width_mm,
-                        double height_mm, const page_crease *creases, int n);
+/* A copy of `scan` in which every pixel of the creases that is no darker
+ * than a crease is the paper beside it again; darker ink crossing a crease
+ * keeps its pixels, and the form's print is left as it is (where a crease is
+ * as dark as print, the mask says where print is). NULL when out of memory
+ * (then measure the scan as it is). */
+omr_image *crease_clean(const omr_image *scan, const page_transform *t, const page_levels *levels,
+                        const print_mask *mask, double width_mm, double height_mm, const page_crease *creases,
+                        int n);
 
 #endif
