@@ -5,7 +5,8 @@
  * blank-or-unsure, marked and solid; very light pencil shows only as faint
  * fill; a circle drawn around a box is ink near it, not in it; an outline
  * printed thick and off the template's box is print, not a stroke in it;
- * a tight circle along a bled outline (drawn with cairo) is never blank.
+ * a tight circle along a bled outline (drawn with cairo) is never blank;
+ * the print round a box printed off its place is no ink near it.
  */
 #include "deciding/decide.h"
 #include "reading/identify.h"
@@ -621,3 +622,32 @@ Test(measure, a_tight_circle_along_a_bled_outline_is_never_blank) {
     template_free(t);
 }
 
+/* A box printed off its place while the print round it is where the map
+ * puts it (AMC's sheets, printed from another layout than the one given:
+ * boxes 0.5-0.8 mm off, their labels and panels where the map says). The
+ * box is re-centred on its outline; the print round it did not move with
+ * it, so it is print, not ink beside the box: the empty box has next to no
+ * ink near it (the old measure, reading the surroundings shifted with the
+ * box, counted the edge of its label "Ja" as ink, up to its review level). */
+Test(measure, print_beside_a_box_printed_off_its_place_is_no_ink_near_it) {
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q = template_question_by_id(t, "q5");
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", 2, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    /* box "Ja" printed 0.7 mm to the right, against its label */
+    reprint_outline(img, q->boxes[0].rect, 0, 0.7, 0.35);
+    box_measure m[4];
+    measure_question(t, img, "q5", m);
+    cr_assert_gt(m[0].dx_mm, 0.4, "re-centred on the outline as printed (%.2f mm)", m[0].dx_mm);
+    cr_assert_lt(m[0].fill, 0.02, "%.3f", m[0].fill);
+    cr_assert_lt(m[0].near_mm2, 0.3, "the label's print is no ink near the box: %.2f mm2", m[0].near_mm2);
+    cr_assert_lt(m[1].near_mm2, 0.3, "a box as printed: %.2f mm2", m[1].near_mm2);
+    /* a mark beside the moved box is still ink near it */
+    omr_rect r = q->boxes[0].rect;
+    test_draw_line(img, r.x + 0.7, r.y + r.h + 1.2, r.x + r.w + 0.7, r.y + r.h + 1.2, 0.5, 20);
+    measure_question(t, img, "q5", m);
+    cr_assert_gt(m[0].near_mm2, 1.5, "a stroke under it: %.2f mm2", m[0].near_mm2);
+    omr_image_free(img);
+    template_free(t);
+}
