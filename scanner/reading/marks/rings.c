@@ -255,8 +255,8 @@ static void cast_rays(const ring_ctx *c, double cx, double cy, double rmin, doub
  * corners, where the other side's line runs across), the run of ink through
  * the outline, from the interior's edge (INSET_MM past the line) out to
  * NEAR_FROM_MM outside. The print's own thickness is that of the boxes of
- * like size around it (their median), measured the same way on the same
- * scan; a run that reaches the interior is the interior's ink (a fill, a
+ * like size around it (the median of their upper quartiles), measured the
+ * same way on the same scan; a run that reaches the interior is the interior's ink (a fill, a
  * cross's arm) and is left out. Where the run is thicker than the print by a
  * pen line along a good part of three sides or four, the stroke goes round
  * the box, and the ink it adds to the band is ink near the box. Measured
@@ -348,8 +348,8 @@ static double print_run(const ring_ctx *c, omr_rect r, double dx, double dy) {
 
 /* The ink a stroke along the own box's outline adds to it (mm^2): the runs'
  * excess over the print's thickness (the median of the `n_refs` boxes of
- * like size nearest it); 0 unless they are thicker by a pen line round more
- * than half of the box. With a mark inside the box (`interior_marked`) a run
+ * like size nearest it), where they are thicker by a pen line; 0 unless
+ * they are along a quarter of three sides or four. With a mark inside the box (`interior_marked`) a run
  * reaching the interior is that mark's; in an empty box it is the stroke's
  * (a circle cuts the box's corners). */
 static double outline_hug(const ring_ctx *c, const omr_rect *refs, int n_refs, int interior_marked) {
