@@ -4,7 +4,9 @@
  * cross and a solid fill measure in that order of fill, and decide as blank,
  * blank-or-unsure, marked and solid; very light pencil shows only as faint
  * fill; a circle drawn around a box is ink near it, not in it; an outline
- * printed thick and off the template's box is print, not a stroke in it.
+ * printed thick and off the template's box is print, not a stroke in it;
+ * a tight circle along a bled outline (drawn with cairo) is never blank;
+ * the print round a box printed off its place is no ink near it.
  */
 #include "deciding/decide.h"
 #include "reading/identify.h"
@@ -524,6 +526,128 @@ Test(measure, a_thick_outline_off_the_templates_box_is_not_a_stroke_in_it) {
     cr_assert_gt(m[1].extent, 0.6, "a cross spans the box: %.2f", m[1].extent);
     cr_assert_eq(decide_box(&cal, &m[2]).state, BOX_SOLID, "fill: %.3f", m[2].fill);
     cr_assert_lt(m[4].fill, 0.02, "a box as printed: %.3f", m[4].fill);
+    omr_image_free(img);
+    template_free(t);
+}
+
+/* `img` (a page rendered upright at its dpi) with a closed pen stroke drawn
+ * by cairo round box r: a rounded square `out` mm outside the box's edge
+ * (negative: inside it) with corners of radius `corner` mm, `pen` mm wide,
+ * grey `ink`. The page is handed back as a new image (the old one freed). */
+static omr_image *stroke_round_box(omr_image *img, omr_rect r, double out, double corner, double pen, double ink) {
+    int w = img->width, h = img->height;
+    cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
+    cr_assert_eq(cairo_surface_status(surface), CAIRO_STATUS_SUCCESS);
+    unsigned char *data = cairo_image_surface_get_data(surface);
+    int stride = cairo_image_surface_get_stride(surface);
+    cairo_surface_flush(surface);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            uint8_t v = img->pixels[(size_t)y * img->stride + (size_t)x];
+            uint32_t *px = (uint32_t *)(data + (size_t)y * (size_t)stride) + x;
+            *px = (uint32_t)v << 16 | (uint32_t)v << 8 | v;
+        }
+    cairo_surface_mark_dirty(surface);
+    double dpi = img->dpi;
+    omr_image_free(img);
+    cairo_t *cr = cairo_create(surface);
+    double s = dpi / 25.4;
+    cairo_scale(cr, s, s);
+    double x0 = r.x - out, y0 = r.y - out, x1 = r.x + r.w + out, y1 = r.y + r.h + out;
+    cairo_new_sub_path(cr);
+    cairo_arc(cr, x1 - corner, y0 + corner, corner, -M_PI / 2, 0);
+    cairo_arc(cr, x1 - corner, y1 - corner, corner, 0, M_PI / 2);
+    cairo_arc(cr, x0 + corner, y1 - corner, corner, M_PI / 2, M_PI);
+    cairo_arc(cr, x0 + corner, y0 + corner, corner, M_PI, 3 * M_PI / 2);
+    cairo_close_path(cr);
+    cairo_set_line_width(cr, pen);
+    cairo_set_source_rgb(cr, ink, ink, ink);
+    cairo_stroke(cr);
+    cairo_destroy(cr);
+    return test_image_from_surface(surface, dpi);
+}
+
+/* A tight circle round a box on a page whose print bleeds (a dark 1-bit
+ * scan): its stroke runs along the printed outline, within the 0.45 mm
+ * outside it where ink near a box is not counted (the print's blur lies
+ * there), and across the box's corners, so most of its ink shows only as
+ * an outline thicker than the page prints it. It is never read as blank
+ * (seed 5101 HV29WUNW q1b was, without a flag): 0.25 mm outside the box,
+ * with corners of 2.2 mm, it is that box's mark; drawn on the outline
+ * itself (0.15 mm out, a thin pen) too little of it shows beside the print
+ * to tell, and its question goes to a person. A cross on the same page and
+ * the untouched questions read as before. The old measure read both blank. */
+Test(measure, a_tight_circle_along_a_bled_outline_is_never_blank) {
+    omr_template *t = test_template("ekb-2024");
+    omr_rect r = template_question_by_id(t, "q1b")->boxes[0].rect;
+    const struct {
+        double out, corner, pen;
+        int read; /* 1: read as the answer; 0: at least sent to review */
+    } cases[] = {{0.25, 2.2, 0.4, 1}, {0.15, 2.2, 0.3, 0}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        omr_error err = {0};
+        omr_image *img = render_page_image(t, "A7K2QX", 1, DPI, &err);
+        cr_assert_not_null(img, "%s", err.message);
+        test_cross(img, template_question_by_id(t, "q2a")->boxes[3].rect);
+        img = stroke_round_box(img, r, cases[c].out, cases[c].corner, cases[c].pen, 0.15);
+        make_harsh(img);
+        box_measure m[256];
+        box_decision d[256];
+        size_t n = read_page_one(t, img, m, d);
+        cr_assert_geq(page_ring(m, n), 0.45, "case %zu: the page bleeds (median ring %.2f)", c, page_ring(m, n));
+        cr_assert_lt(m[5].fill, 0.03, "case %zu: the circle is not in the box (fill %.3f)", c, m[5].fill);
+        question_answer a = answer_of(t, d, "q1b");
+        cr_assert(a.status == ANSWER_REVIEW || a.chosen == 0,
+                  "case %zu: a circle is never blank: read %d (near %.2f mm2, ring %.2f)", c, a.chosen, m[5].near_mm2,
+                  m[5].ring);
+        if (cases[c].read) {
+            cr_assert_eq(a.status, ANSWER_OK, "case %zu: %s", c, a.reason);
+            cr_assert_eq(a.chosen, 0, "case %zu: the circled box is the answer, read %d", c, a.chosen);
+        }
+        free(a.selected);
+        a = answer_of(t, d, "q2a");
+        cr_assert_eq(a.status, ANSWER_OK, "case %zu: %s", c, a.reason);
+        cr_assert_eq(a.chosen, 3, "case %zu: a cross on the same page: read %d", c, a.chosen);
+        free(a.selected);
+        /* the questions round it, untouched, read blank without review */
+        const char *untouched[] = {"q1a", "q2b", "q2c"};
+        for (int u = 0; u < 3; u++) {
+            a = answer_of(t, d, untouched[u]);
+            cr_assert_eq(a.status, ANSWER_OK, "case %zu, %s: %s", c, untouched[u], a.reason);
+            cr_assert_eq(a.chosen, -1, "case %zu, %s: read %d", c, untouched[u], a.chosen);
+            free(a.selected);
+        }
+        omr_image_free(img);
+    }
+    template_free(t);
+}
+
+/* A box printed off its place while the print round it is where the map
+ * puts it (AMC's sheets, printed from another layout than the one given:
+ * boxes 0.5-0.8 mm off, their labels and panels where the map says). The
+ * box is re-centred on its outline; the print round it did not move with
+ * it, so it is print, not ink beside the box: the empty box has next to no
+ * ink near it (the old measure, reading the surroundings shifted with the
+ * box, counted the edge of its label "Ja" as ink, up to its review level). */
+Test(measure, print_beside_a_box_printed_off_its_place_is_no_ink_near_it) {
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q = template_question_by_id(t, "q5");
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", 2, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    /* box "Ja" printed 0.7 mm to the right, against its label */
+    reprint_outline(img, q->boxes[0].rect, 0, 0.7, 0.35);
+    box_measure m[4];
+    measure_question(t, img, "q5", m);
+    cr_assert_gt(m[0].dx_mm, 0.4, "re-centred on the outline as printed (%.2f mm)", m[0].dx_mm);
+    cr_assert_lt(m[0].fill, 0.02, "%.3f", m[0].fill);
+    cr_assert_lt(m[0].near_mm2, 0.3, "the label's print is no ink near the box: %.2f mm2", m[0].near_mm2);
+    cr_assert_lt(m[1].near_mm2, 0.3, "a box as printed: %.2f mm2", m[1].near_mm2);
+    /* a mark beside the moved box is still ink near it */
+    omr_rect r = q->boxes[0].rect;
+    test_draw_line(img, r.x + 0.7, r.y + r.h + 1.2, r.x + r.w + 0.7, r.y + r.h + 1.2, 0.5, 20);
+    measure_question(t, img, "q5", m);
+    cr_assert_gt(m[0].near_mm2, 1.5, "a stroke under it: %.2f mm2", m[0].near_mm2);
     omr_image_free(img);
     template_free(t);
 }

@@ -88,6 +88,11 @@ def omr_id(name, used):
 
 
 def label_text(label):
+    """The letters a box's label prints: LaTeX's control words print none
+    (numeric's `cities` boxes carry `\\nobreakspace {}`, an empty label, which
+    was drawn as the words "nobreakspace {}" across the boxes of the blank
+    drawn from the layout, hiding their insides from omr)."""
+    label = re.sub(r"\\[A-Za-z]+\s*(\{\})?", "", label)
     return label.replace("$", "").replace("\\", "").strip()
 
 

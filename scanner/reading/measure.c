@@ -34,10 +34,6 @@
 
 static inline double clamp01(double v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
 
-/* A page map without perspective (locate's affine fit: the last row 0 0 1):
- * its w is 1 exactly, so x / w is x and the samplers below skip the two
- * divisions per sample for the very same pixels. */
-static inline int page_map_is_affine(const double h[9]) { return h[6] == 0 && h[7] == 0 && h[8] == 1; }
 
 void measure_levels(const omr_image *scan, const page_transform *transform, page_levels *out) {
     assert(scan && scan->width > 0 && scan->height > 0);
@@ -209,7 +205,15 @@ static int best_edge_pair(const double *profile, int n, int a, int b, int t, int
 }
 
 /* Ink in `zone` (mm) outside the box (grown by NEAR_FROM_MM) where the blank
- * form has no print, in mm^2. (dx, dy) is the box's re-centring shift. */
+ * form has no print, in mm^2. (dx, dy) is the box's re-centring shift: the
+ * surroundings are read shifted with the box, and a sample is ink near it
+ * only where the blank has no print either at the shifted place or where
+ * the page map puts it. Where the map is off (omr's forms: the shift is the
+ * map's local error) the print moved with the box; where the box itself is
+ * printed off its place (AMC's sheets, printed from another layout than the
+ * corpus gives: boxes 0.5-0.8 mm off, the labels and grey panels round them
+ * where the map says) it did not, and a shifted mask left the edges of that
+ * print unmasked as "ink beside the box" (modulo: 159 boxes in review). */
 static double unexpected_ink(const omr_image *scan, const page_transform *t,
                              const page_levels *levels, const print_mask *mask, omr_rect box,
                              omr_rect zone, double dx, double dy) {
@@ -224,7 +228,7 @@ static double unexpected_ink(const omr_image *scan, const page_transform *t,
      * depends on x alone is taken once per column, CHUNK columns at a time:
      * the same sums and products in the same order as locate_map's. */
     enum { CHUNK = 256 };
-    int col_mx[CHUNK];
+    int col_mx[CHUNK], col_at[CHUNK];
     uint8_t col_in_box[CHUNK];
     double col_h0[CHUNK], col_h3[CHUNK], col_h6[CHUNK];
     const double *h = t->homography;
@@ -236,6 +240,7 @@ static double unexpected_ink(const omr_image *scan, const page_transform *t,
             double sx_mm = x + dx;
             col_in_box[n] = x >= bx0 && x < bx1;
             col_mx[n] = (int)(x / mask->pitch);
+            col_at[n] = (int)(sx_mm / mask->pitch); /* unshifted: where the map puts it */
             col_h0[n] = h[0] * sx_mm;
             col_h3[n] = h[3] * sx_mm;
             col_h6[n] = h[6] * sx_mm;
@@ -246,6 +251,9 @@ static double unexpected_ink(const omr_image *scan, const page_transform *t,
                 continue;
             int y_in_box = y >= by0 && y < by1;
             const uint8_t *printed = mask->printed + (size_t)my * (size_t)mask->width;
+            int my_at = (int)((y + dy) / mask->pitch);
+            const uint8_t *printed_at =
+                my_at >= 0 && my_at < mask->height ? mask->printed + (size_t)my_at * (size_t)mask->width : NULL;
             /* the shift found for the box applies to its surroundings too */
             double sy_mm = y + dy, h1 = h[1] * sy_mm, h4 = h[4] * sy_mm, h7 = h[7] * sy_mm;
             for (int i = 0; i < n; i++) {
@@ -253,6 +261,8 @@ static double unexpected_ink(const omr_image *scan, const page_transform *t,
                     continue;
                 int mx = col_mx[i];
                 if (mx < 0 || mx >= mask->width || printed[mx])
+                    continue;
+                if (printed_at && col_at[i] >= 0 && col_at[i] < mask->width && printed_at[col_at[i]])
                     continue;
                 double sx = col_h0[i] + h1 + h[2], sy = col_h3[i] + h4 + h[5];
                 if (!affine) { /* else w is 1 exactly: the same point */
@@ -625,278 +635,4 @@ omr_rect measure_near_zone(const omr_template *t, const template_question *q, si
     }
     omr_rect zone = {left, b.y - NEAR_TO_MM, right - left, b.h + 2 * NEAR_TO_MM};
     return zone;
-}
-
-/* ---- circles round a box or its label ------------------------------------------ */
-
-#define RING_RAYS 48
-#define RING_STEP_MM 0.12
-#define RING_OUTLINE_IN_MM 0.55  /* the own outline: from this far inside the box ... */
-#define RING_OUTLINE_OUT_MM 0.15 /* ... to this far outside it (print and its blur) */
-#define RING_INTERIOR_MM 0.8     /* deeper inside than this is the box's interior (fill's) */
-
-/* Comparisons instead of libm's fmin/fmax, which gcc calls rather than
- * inlines (NaN rules): nothing measured here is NaN. */
-static inline double min2(double a, double b) { return a < b ? a : b; }
-static inline double max2(double a, double b) { return a > b ? a : b; }
-
-/* Signed depth of (x, y) inside rect r: > 0 inside, < 0 outside (mm). */
-static inline double depth_in(omr_rect r, double x, double y) {
-    double d = min2(min2(x - r.x, r.x + r.w - x), min2(y - r.y, r.y + r.h - y));
-    if (d >= 0)
-        return d;
-    double ox = max2(max2(r.x - x, 0), x - (r.x + r.w)), oy = max2(max2(r.y - y, 0), y - (r.y + r.h));
-    return -hypot(ox, oy);
-}
-
-/* depth_in(r, x, y) > -within, without the square root for a point farther
- * than `within` along x or y (hypot is at least the larger of the two):
- * the same answer, for the ray's stop test run at every step. */
-static int nearer_than(omr_rect r, double x, double y, double within) {
-    double ox = max2(max2(r.x - x, 0), x - (r.x + r.w)), oy = max2(max2(r.y - y, 0), y - (r.y + r.h));
-    if (ox >= within || oy >= within)
-        return 0;
-    return depth_in(r, x, y) > -within;
-}
-
-/* depth_in as cast_rays asks it: of a point outside the box, only whether
- * it lies deeper than -RING_OUTLINE_OUT_MM and than -RAY_EXACT_MM. A point
- * more than RAY_EXACT_MM out along x or y is beyond both (hypot is at least
- * the larger of the two), so -max(ox, oy) answers alike without the square
- * root. A test of d deeper outside than this needs the exact depth_in. */
-#define RAY_EXACT_MM 0.45 /* asserted in measure_rings: RING_OUTLINE_OUT_MM <= RAY_EXACT_MM
-                             (clang takes no floating comparison in _Static_assert) */
-static inline double ray_depth(omr_rect r, double x, double y) {
-    double d = min2(min2(x - r.x, r.x + r.w - x), min2(y - r.y, r.y + r.h - y));
-    if (d >= 0)
-        return d;
-    double ox = max2(max2(r.x - x, 0), x - (r.x + r.w)), oy = max2(max2(r.y - y, 0), y - (r.y + r.h));
-    double m = max2(ox, oy);
-    return m > RAY_EXACT_MM ? -m : -hypot(ox, oy);
-}
-
-typedef struct {
-    const omr_image *scan;
-    const page_transform *t;
-    const page_levels *levels;
-    const print_mask *mask;
-    omr_rect own;         /* the box, template mm */
-    omr_rect others[64];  /* boxes of the page near enough to stop a ray */
-    int n_others;
-    double dx, dy;        /* the box's re-centring shift */
-    double dark_at[256];  /* darkness of each grey level against the page's levels */
-} ring_ctx;
-
-/* Casts RING_RAYS rays from (cx, cy), from rmin out to rmax, and reports the share of
- * rays that meet unprinted ink (two samples in a row) and the widest run of
- * rays that do not. `around_box`: rays start at the box's interior edge and
- * read the inset band (a tight circle cuts the corners there); otherwise the
- * box is passed over (a circle round the box and its label). */
-/* Does the segment from (x0, y0) along (ca, sa) for length len touch the
- * rectangle r grown by `grow`? (slabs; a conservative filter for the exact
- * per-sample test in cast_rays, which it leaves unchanged) */
-static int segment_touches(double x0, double y0, double ca, double sa, double len, omr_rect r, double grow) {
-    double lo = 0, hi = len;
-    const double o[2] = {x0, y0}, dir[2] = {ca, sa};
-    const double mn[2] = {r.x - grow, r.y - grow}, mx[2] = {r.x + r.w + grow, r.y + r.h + grow};
-    for (int a = 0; a < 2; a++) {
-        if (fabs(dir[a]) < 1e-12) {
-            if (o[a] < mn[a] || o[a] > mx[a])
-                return 0;
-            continue;
-        }
-        double t1 = (mn[a] - o[a]) / dir[a], t2 = (mx[a] - o[a]) / dir[a];
-        if (t1 > t2) {
-            double tmp = t1;
-            t1 = t2;
-            t2 = tmp;
-        }
-        lo = max2(lo, t1);
-        hi = min2(hi, t2);
-        if (lo > hi)
-            return 0;
-    }
-    return 1;
-}
-
-/* Can the ray along (ca, sa) meet unprinted ink at all? Its samples, at the
- * very positions cast_rays takes, looked up in the scan first (one table
- * read each): a ray hits only at a sample darker than INK, inside the bands
- * cast_rays lets ink be in and, beyond RAY_EXACT_MM outside the box, off the
- * print mask's own cell (the first of cast_rays' five cells). A ray without
- * such a sample cannot hit, so cast_rays leaves it at once, with the same
- * result; most rays cross only paper and the box's printed outline. */
-static int ray_may_hit(const ring_ctx *c, double cx, double cy, double ca, double sa, double rmin, double rmax,
-                       int around_box) {
-    const double *h = c->t->homography;
-    int affine = page_map_is_affine(h);
-    for (double r = rmin; r < rmax; r += RING_STEP_MM) {
-        double x = cx + r * ca, y = cy + r * sa;
-        omr_point sp;
-        if (affine) { /* as cast_rays */
-            double mx = x + c->dx, my = y + c->dy;
-            sp.x = h[0] * mx + h[1] * my + h[2];
-            sp.y = h[3] * mx + h[4] * my + h[5];
-        } else {
-            sp = locate_map(c->t, x + c->dx, y + c->dy);
-        }
-        if (sp.x < 0 || sp.y < 0 || sp.x >= c->scan->width || sp.y >= c->scan->height ||
-            c->dark_at[omr_image_at(c->scan, (int)sp.x, (int)sp.y)] <= INK)
-            continue;
-        double d = ray_depth(c->own, x, y);
-        if (d > RING_INTERIOR_MM || (d >= -RING_OUTLINE_OUT_MM && d <= RING_OUTLINE_IN_MM) ||
-            (d > RING_OUTLINE_IN_MM && !around_box))
-            continue;
-        if (d < -RAY_EXACT_MM) {
-            int mx = (int)(x / c->mask->pitch), my = (int)(y / c->mask->pitch);
-            if (mx < 0 || my < 0 || mx >= c->mask->width || my >= c->mask->height ||
-                c->mask->printed[(size_t)my * (size_t)c->mask->width + (size_t)mx])
-                continue;
-        }
-        return 1;
-    }
-    return 0;
-}
-
-static void cast_rays(const ring_ctx *c, double cx, double cy, double rmin, double rmax, int around_box,
-                      double *ring, double *gap) {
-    int hit[RING_RAYS];
-    int hits = 0;
-    const double *h = c->t->homography;
-    int affine = page_map_is_affine(h);
-    for (int k = 0; k < RING_RAYS; k++) {
-        double a = 2 * M_PI * k / RING_RAYS, ca = cos(a), sa = sin(a);
-        int run = 0;
-        hit[k] = 0;
-        if (!ray_may_hit(c, cx, cy, ca, sa, rmin, rmax, around_box))
-            continue;
-        /* the boxes this ray can reach (the stop test below runs on these only) */
-        int near[64], n_near = 0;
-        for (int o = 0; o < c->n_others; o++)
-            if (segment_touches(cx, cy, ca, sa, rmax + 0.5, c->others[o], 0.5))
-                near[n_near++] = o;
-        for (double r = rmin; r < rmax && !hit[k]; r += RING_STEP_MM) {
-            double x = cx + r * ca, y = cy + r * sa;
-            double d = ray_depth(c->own, x, y);
-            int ink_allowed = 1;
-            if (d > RING_INTERIOR_MM || (d >= -RING_OUTLINE_OUT_MM && d <= RING_OUTLINE_IN_MM))
-                ink_allowed = 0; /* the interior (fill's business) or the printed outline */
-            else if (d > RING_OUTLINE_IN_MM && !around_box)
-                ink_allowed = 0; /* seen from the label: the box is passed over */
-            int stop = 0;
-            for (int o = 0; o < n_near && !stop; o++)
-                stop = nearer_than(c->others[near[o]], x, y, 0.3);
-            if (stop)
-                break; /* another box: its ink is its own */
-            if (!ink_allowed) {
-                run = 0;
-                continue;
-            }
-            omr_point sp;
-            if (affine) { /* locate_map's sums; w is 1 exactly */
-                double mx = x + c->dx, my = y + c->dy;
-                sp.x = h[0] * mx + h[1] * my + h[2];
-                sp.y = h[3] * mx + h[4] * my + h[5];
-            } else {
-                sp = locate_map(c->t, x + c->dx, y + c->dy);
-            }
-            if (sp.x < 0 || sp.y < 0 || sp.x >= c->scan->width || sp.y >= c->scan->height) {
-                run = 0;
-                continue;
-            }
-            double dark = c->dark_at[omr_image_at(c->scan, (int)sp.x, (int)sp.y)];
-            if (dark <= INK && !(dark > 0.45 && d < -RING_OUTLINE_OUT_MM)) {
-                run = 0; /* paper: no need to ask the mask */
-                continue;
-            }
-            /* away from the blank form's print, by a further 0.3 mm: the
-             * print's own edge (the mask a pixel off) is no circle */
-            for (int e = 0; ink_allowed && d < -RAY_EXACT_MM && c->mask && c->mask->printed && e < 5; e++) {
-                static const double ex[5] = {0, 0.3, -0.3, 0, 0}, ey[5] = {0, 0, 0, 0.3, -0.3};
-                int mx = (int)((x + ex[e]) / c->mask->pitch), my = (int)((y + ey[e]) / c->mask->pitch);
-                if (mx < 0 || my < 0 || mx >= c->mask->width || my >= c->mask->height ||
-                    c->mask->printed[(size_t)my * (size_t)c->mask->width + (size_t)mx])
-                    ink_allowed = 0;
-            }
-            if (!ink_allowed) {
-                run = 0;
-                continue;
-            }
-            run = dark > INK ? run + 1 : 0;
-            /* two samples in a row, or one clearly dark (a tight circle shows
-             * only a sliver beside the printed outline) */
-            if (run >= 2 || (dark > 0.45 && d < -RING_OUTLINE_OUT_MM))
-                hit[k] = 1;
-        }
-        hits += hit[k];
-    }
-    int widest = 0;
-    if (hits == 0)
-        widest = RING_RAYS;
-    else
-        for (int k = 0; k < RING_RAYS; k++) {
-            int n = 0;
-            while (n < RING_RAYS && !hit[(k + n) % RING_RAYS])
-                n++;
-            if (n > widest)
-                widest = n;
-        }
-    *ring = (double)hits / RING_RAYS;
-    *gap = (double)widest / RING_RAYS;
-}
-
-void measure_rings(const omr_image *scan, const page_transform *t, const page_levels *levels,
-                   const print_mask *mask, const omr_template *tmpl, const template_question *q,
-                   size_t index, box_measure *out) {
-    assert(scan && t && levels && tmpl && q && out && index < q->n_boxes);
-    assert(RING_OUTLINE_OUT_MM <= RAY_EXACT_MM); /* ray_depth is exact only to RAY_EXACT_MM */
-    out->ring = out->label_ring = 0;
-    out->ring_gap = out->label_gap = 1;
-    if (!mask || !mask->printed)
-        return;
-    ring_ctx c;
-    memset(&c, 0, sizeof c);
-    c.scan = scan;
-    c.t = t;
-    c.levels = levels;
-    c.mask = mask;
-    c.own = q->boxes[index].rect;
-    c.dx = out->dx_mm;
-    c.dy = out->dy_mm;
-    double range = levels->white - levels->black;
-    for (int v = 0; v < 256; v++)
-        c.dark_at[v] = (levels->white - v) / range;
-    omr_rect b = c.own;
-    double side = fmax(b.w, b.h);
-    double reach = 2.6 * side;
-    omr_rect label = {0, 0, 0, 0};
-    int has_label = q->labels == LABELS_RIGHT && q->boxes[index].label && *q->boxes[index].label;
-    if (has_label) {
-        omr_rect zone = measure_near_zone(tmpl, q, index, mask);
-        label = (omr_rect){b.x + b.w + 1.0, b.y, zone.x + zone.w - NEAR_TO_MM - (b.x + b.w + 1.0), b.h};
-        has_label = label.w >= 2;
-    }
-    double lreach = has_label ? hypot(label.w, label.h) / 2 + 5 : 0;
-    for (size_t i = 0; i < tmpl->n_questions; i++) {
-        const template_question *o = &tmpl->questions[i];
-        if (o->page != q->page)
-            continue;
-        for (size_t k = 0; k < o->n_boxes && c.n_others < 64; k++) {
-            omr_rect r = o->boxes[k].rect;
-            if (o == q && k == index)
-                continue;
-            int near_box = -depth_in(r, b.x + b.w / 2, b.y + b.h / 2) < reach + side;
-            int near_label = has_label && -depth_in(r, label.x + label.w / 2, label.y + label.h / 2) < lreach + side;
-            if (near_box || near_label)
-                c.others[c.n_others++] = r;
-        }
-    }
-    cast_rays(&c, b.x + b.w / 2, b.y + b.h / 2, 0, reach, 1, &out->ring, &out->ring_gap);
-    /* from the label, rays start a quarter of its height out: a circle round
-     * the label passes outside its print, and ink where the rays begin (a
-     * speck beside the letters) lies on every ray at once, so it would close
-     * them all (seed 7002 FA634HPD: one 0.2 mm speck read as a circled "Ja") */
-    if (has_label)
-        cast_rays(&c, label.x + label.w / 2, label.y + label.h / 2, label.h / 4, lreach, 0, &out->label_ring,
-                  &out->label_gap);
 }

@@ -17,6 +17,11 @@
 #include "reading/mask.h"
 #include "reading/page_map.h"
 
+/* A page map without perspective (locate's affine fit: the last row 0 0 1):
+ * its w is 1 exactly, so x / w is x and the samplers skip the two divisions
+ * per sample for the very same pixels (measure.c, marks/rings.c). */
+static inline int page_map_is_affine(const double h[9]) { return h[6] == 0 && h[7] == 0 && h[8] == 1; }
+
 /* Paper and ink levels of one page, so that a pale scan and a dark one are
  * measured alike. */
 typedef struct {
@@ -29,7 +34,8 @@ typedef struct {
     double faint_fill;/* 0..1: the same at a far lower darkness: very light pencil */
     double extent;    /* 0..1: largest span of the ink across the interior */
     double darkness;  /* 0..1: mean darkness of the inked pixels */
-    double near_mm2;  /* unprinted ink around the box and its label, mm^2 */
+    double near_mm2;  /* unprinted ink around the box and its label, mm^2 (and a
+                         stroke along its outline: measure_rings) */
     double shift_mm;  /* how far the outline was found from where it was expected */
     int outline_found;/* the printed outline was seen (else measured in place) */
     double core_mm2;  /* area of the mark's dark core (blobs of at least a 0.45 mm speck), mm^2:
@@ -64,7 +70,12 @@ void measure_box(const omr_image *scan, const page_transform *transform, const p
 /* Looks for a circle drawn round box `index` of `q`, and round its printed
  * label (labels to the right only), and fills ring, ring_gap, label_ring and
  * label_gap of `out` (measured by measure_box first: its shift is used).
- * Without a print mask nothing is measured (rings stay 0). */
+ * A stroke drawn tight along the box's printed outline, round three of its
+ * sides at least, thickening it beyond the print of the nearest boxes of
+ * like size (on a page whose print bleeds, the only trace of a circle
+ * hugging the outline), adds the ink it adds to the outline to near_mm2.
+ * Without a print mask nothing is measured (rings stay 0). In
+ * reading/marks/rings.c. */
 void measure_rings(const omr_image *scan, const page_transform *transform, const page_levels *levels,
                    const print_mask *mask, const omr_template *tmpl, const template_question *q,
                    size_t index, box_measure *out);
