@@ -1493,3 +1493,57 @@ Test(decode, a_coloured_pen_on_a_colour_scan_is_ink) {
     assert_pens_are_ink(img, "JPEG");
     omr_image_free(img);
 }
+
+/* A CMYK JPEG as prepress tools and some office suites save a scan: Adobe
+ * marker, inks stored inverted (255 = no ink). Paper is white, full black
+ * (K) is black, half K is mid grey, and full cyan is ink (darker than
+ * paper); non-inverted values (no Adobe marker) read the same way. Before,
+ * a CMYK JPEG was refused ("a CMYK JPEG, which omr does not read"). */
+static void write_cmyk_jpeg(const char *path, const uint8_t *cmyk, int w, int h, int adobe) {
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    struct jpeg_compress_struct c;
+    struct jpeg_error_mgr e;
+    c.err = jpeg_std_error(&e);
+    jpeg_create_compress(&c);
+    jpeg_stdio_dest(&c, f);
+    c.image_width = (JDIMENSION)w;
+    c.image_height = (JDIMENSION)h;
+    c.input_components = 4;
+    c.in_color_space = JCS_CMYK;
+    jpeg_set_defaults(&c);
+    jpeg_set_quality(&c, 95, TRUE);
+    c.write_Adobe_marker = adobe ? TRUE : FALSE;
+    jpeg_start_compress(&c, TRUE);
+    for (int y = 0; y < h; y++) {
+        JSAMPROW r = (JSAMPROW)(cmyk + (size_t)y * w * 4);
+        jpeg_write_scanlines(&c, &r, 1);
+    }
+    jpeg_finish_compress(&c);
+    jpeg_destroy_compress(&c);
+    fclose(f);
+}
+
+Test(decode, a_cmyk_jpeg_is_read_as_its_inks_inverted_or_not) {
+    const int w = 64, h = 16;
+    /* four bands of 16 columns: paper, full K, half K, full cyan (ink amounts) */
+    static const uint8_t inks[4][4] = {{0, 0, 0, 0}, {0, 0, 0, 255}, {0, 0, 0, 128}, {255, 0, 0, 0}};
+    uint8_t cmyk[16 * 64 * 4];
+    for (int adobe = 0; adobe < 2; adobe++) {
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                for (int k = 0; k < 4; k++)
+                    cmyk[((size_t)y * w + x) * 4 + k] = adobe ? 255 - inks[x / 16][k] : inks[x / 16][k];
+        const char *path = at(adobe ? "cmyk-adobe.jpg" : "cmyk-plain.jpg");
+        write_cmyk_jpeg(path, cmyk, w, h, adobe);
+        omr_image *img = read_single(path, SCAN_JPEG);
+        cr_assert_eq(img->width, w);
+        double paper = mean_grey(img, 2, 2, 14, 14), black = mean_grey(img, 18, 2, 30, 14);
+        double half = mean_grey(img, 34, 2, 46, 14), cyan = mean_grey(img, 50, 2, 62, 14);
+        cr_assert_gt(paper, 245, "adobe %d: paper %.1f", adobe, paper);
+        cr_assert_lt(black, 10, "adobe %d: black %.1f", adobe, black);
+        cr_assert(half > 100 && half < 155, "adobe %d: half black %.1f", adobe, half);
+        cr_assert_lt(cyan, 160, "adobe %d: cyan %.1f", adobe, cyan);
+        omr_image_free(img);
+    }
+}

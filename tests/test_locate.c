@@ -2,7 +2,8 @@
  * test_locate.c — locate.c: a rendered page, turned, shifted and scaled by a
  * known map, is located from its QR code and fiducials, and template mm map
  * to within half a pixel of the truth; a page with one fiducial covered is
- * located from the other three and says which one is missing.
+ * located from the other three and says which one is missing; a sheet longer
+ * than the scan is placed by its two marks left and its QR code.
  */
 #include "reading/identify.h"
 #include "reading/locate.h"
@@ -417,6 +418,57 @@ Test(locate, a_box_off_a_cut_scan_is_not_on_it) {
     }
     cr_assert_gt(on, 5, "boxes above the cut are on it");
     cr_assert_gt(off, 5, "boxes below the cut are off it");
+    omr_image_free(scan);
+    omr_image_free(page);
+    template_free(t);
+}
+
+/* An A4 sheet on a Letter flatbed (or a feeder that stops early): the last
+ * 18 mm of the sheet are not on the scan, so its two bottom marks are gone.
+ * The two top marks and the QR code place the page (pixels are square); the
+ * old code refused it ("only 2 of the 4 corner marks found"), losing a page
+ * whose every box was on the scan. */
+Test(locate, a_sheet_longer_than_the_scan_is_placed_by_its_two_marks_and_its_code) {
+    omr_template *t = test_template("ekb-2024");
+    omr_error err = {0};
+    omr_image *page = render_page_image(t, "A7K2QX", 1, DPI, &err);
+    cr_assert_not_null(page, "%s", err.message);
+    warp w = turn(0.7, 1.0, 12, 6);
+    int letter_h = (int)(page->height * 279.4 / 297.0);
+    omr_image *scan = apply(page, &w, page->width + 30, letter_h, DPI);
+    page_transform pt;
+    double worst = worst_error(t, page, scan, &w, &pt);
+    cr_assert_lt(worst, 1.0, "worst error %.2f px", worst);
+    cr_assert_eq(pt.fiducials_found, 2);
+    cr_assert(pt.fiducial_missing == 2 || pt.fiducial_missing == 3, "missing %d", pt.fiducial_missing);
+    cr_assert_float_eq(pt.px_per_mm, page->width / t->page_width, 0.01);
+    omr_image_free(scan);
+    omr_image_free(page);
+    template_free(t);
+}
+
+/* ... but two marks that should be on the scan and are not (covered, torn
+ * off) leave the page refused: the two that are seen cannot tell how the
+ * paper is stretched across it. */
+Test(locate, two_marks_covered_on_a_whole_scan_are_still_refused) {
+    omr_template *t = test_template("ekb-2024");
+    omr_error err = {0};
+    omr_image *page = render_page_image(t, "A7K2QX", 1, DPI, &err);
+    cr_assert_not_null(page, "%s", err.message);
+    double s = page->width / t->page_width, half = t->fiducial_size;
+    for (int m = 2; m < 4; m++)
+        for (int y = (int)((t->fiducials[m].y - half) * s); y < (t->fiducials[m].y + half) * s; y++)
+            for (int x = (int)((t->fiducials[m].x - half) * s); x < (t->fiducials[m].x + half) * s; x++)
+                page->pixels[(size_t)y * page->stride + x] = 255;
+    warp w = turn(0.7, 1.0, 12, 6);
+    omr_image *scan = apply(page, &w, page->width + 30, page->height + 20, DPI);
+    identify_reader *reader = identify_reader_new();
+    page_identity id;
+    cr_assert_eq(identify_page(reader, scan, NULL, &id, &err), OMR_OK, "%s", err.message);
+    identify_reader_free(reader);
+    page_transform pt;
+    cr_assert_eq(locate_page(scan, t, &id, &pt, &err), OMR_ERR_NOT_FOUND);
+    cr_assert(strstr(err.message, "only 2 of the 4 corner marks"), "%s", err.message);
     omr_image_free(scan);
     omr_image_free(page);
     template_free(t);

@@ -4,7 +4,8 @@
  * libjpeg is asked for greyscale output (its luma channel), sixteen rows at a
  * time straight into the page. A truncated or corrupt stream (libjpeg only
  * warns and pads with grey) is an error rather than a page padded with grey;
- * CMYK is refused. The resolution comes from the JFIF density. The page
+ * CMYK (and YCCK) is read as its four inks, inverted when an Adobe marker
+ * says so, and made grey like RGB. The resolution comes from the JFIF density. The page
  * budget (decode.h) is checked from the header before libjpeg allocates
  * anything large, and libjpeg's own allocations (a progressive file keeps all
  * its coefficients) are capped by max_memory_to_use at what the page leaves.
@@ -52,6 +53,17 @@ static void jpeg_silent(j_common_ptr cinfo) {
     (void)cinfo;
 }
 
+/* A CMYK pixel's grey: each ink takes away its share of light (R = (1-C)(1-K)
+ * and so on), then as any colour pixel (decode_grey_dropout). */
+static uint8_t grey_of_cmyk(decode_dropout dropout, const uint8_t *p, int inverted) {
+    unsigned c = p[0], m = p[1], y = p[2], k = p[3];
+    if (!inverted) {
+        c = 255 - c, m = 255 - m, y = 255 - y, k = 255 - k;
+    }
+    /* now 255 = no ink */
+    return decode_grey_dropout(dropout, (c * k + 127) / 255, (m * k + 127) / 255, (y * k + 127) / 255);
+}
+
 static int jpeg_page(decode_source *src, int index, omr_image **out, omr_error *err) {
     assert(index == 0);
     (void)index;
@@ -89,12 +101,11 @@ static int jpeg_page(decode_source *src, int index, omr_image **out, omr_error *
     jpeg_create_decompress(&cinfo);
     jpeg_stdio_src(&cinfo, file);
     jpeg_read_header(&cinfo, TRUE);
-    if (cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK) {
-        status = omr_fail(err, OMR_ERR_FORMAT,
-                          "%s: a CMYK JPEG, which omr does not read; scan in grey or colour (RGB)",
-                          src->path);
-        goto done;
-    }
+    /* CMYK (a scan saved by a prepress or office suite): libjpeg gives the
+     * four inks; an Adobe marker means they are stored inverted (255 = no
+     * ink), as Photoshop writes them and as nearly every CMYK JPEG is */
+    int cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
+    int inverted = cmyk && cinfo.saw_Adobe_marker;
     double xdpi = 0, ydpi = 0;
     if (cinfo.saw_JFIF_marker && (cinfo.density_unit == 1 || cinfo.density_unit == 2)) {
         double per_inch = cinfo.density_unit == 1 ? 1.0 : 2.54;
@@ -115,14 +126,15 @@ static int jpeg_page(decode_source *src, int index, omr_image **out, omr_error *
      * (a coloured pen is ink unless its colour is dropped: libjpeg's own grey
      * would be luma alone) */
     int colour = cinfo.jpeg_color_space != JCS_GRAYSCALE;
-    cinfo.out_color_space = colour ? JCS_RGB : JCS_GRAYSCALE;
+    int channels = cmyk ? 4 : colour ? 3 : 1;
+    cinfo.out_color_space = cmyk ? JCS_CMYK : colour ? JCS_RGB : JCS_GRAYSCALE;
     jpeg_start_decompress(&cinfo);
     ctx.budget = 0;
-    if (cinfo.output_components != (colour ? 3 : 1)) {
-        status = omr_fail(err, OMR_ERR_FORMAT, "%s: libjpeg gave neither grey nor RGB output", src->path);
+    if (cinfo.output_components != channels) {
+        status = omr_fail(err, OMR_ERR_FORMAT, "%s: libjpeg gave neither grey, RGB nor CMYK output", src->path);
         goto done;
     }
-    if (colour && !(rgb = malloc((size_t)cinfo.output_width * 3 * 16))) {
+    if (colour && !(rgb = malloc((size_t)cinfo.output_width * (size_t)channels * 16))) {
         status = omr_fail(err, OMR_ERR_MEMORY, "%s: out of memory for a %u x %u page", src->path,
                           cinfo.output_width, cinfo.output_height);
         goto done;
@@ -138,7 +150,7 @@ static int jpeg_page(decode_source *src, int index, omr_image **out, omr_error *
         int n = 0;
         JDIMENSION first = cinfo.output_scanline;
         for (; n < 16 && cinfo.output_scanline + (unsigned)n < cinfo.output_height; n++)
-            rows[n] = colour ? (uint8_t *)rgb + (size_t)n * cinfo.output_width * 3
+            rows[n] = colour ? (uint8_t *)rgb + (size_t)n * cinfo.output_width * (size_t)channels
                              : img->pixels + (size_t)(cinfo.output_scanline + (unsigned)n) * (size_t)img->stride;
         JDIMENSION got = jpeg_read_scanlines(&cinfo, rows, (JDIMENSION)n);
         if (got == 0)
@@ -146,8 +158,12 @@ static int jpeg_page(decode_source *src, int index, omr_image **out, omr_error *
         for (JDIMENSION r = 0; colour && r < got; r++) {
             uint8_t *o = img->pixels + (size_t)(first + r) * (size_t)img->stride;
             const uint8_t *in = rows[r];
-            for (JDIMENSION x = 0; x < cinfo.output_width; x++)
-                o[x] = decode_grey_dropout(src->dropout, in[3 * x], in[3 * x + 1], in[3 * x + 2]);
+            if (cmyk)
+                for (JDIMENSION x = 0; x < cinfo.output_width; x++)
+                    o[x] = grey_of_cmyk(src->dropout, in + 4 * x, inverted);
+            else
+                for (JDIMENSION x = 0; x < cinfo.output_width; x++)
+                    o[x] = decode_grey_dropout(src->dropout, in[3 * x], in[3 * x + 1], in[3 * x + 2]);
         }
     }
     if (ctx.damaged || cinfo.output_scanline < cinfo.output_height) {

@@ -12,8 +12,10 @@
  *    square mark; the one nearest the prediction wins.
  * 3. An affine map is fitted to the marks found. With four, a mark that
  *    disagrees with the other three by more than 1 mm is dropped (a blot or a
- *    finger over it); with fewer than three the page is refused in words the
- *    mailroom can act on.
+ *    finger over it). With two, the page is placed by them when the other two
+ *    lie beyond the scan's edge (a sheet longer than the scanner's bed) and
+ *    the QR code agrees (fit_two_marks); else, with fewer than three, the page
+ *    is refused in words the mailroom can act on.
  * 4. When four marks disagree (one a blot, or a sheet photographed at an
  *    angle steeper than a feeder's perspective), the maps they allow are
  *    weighed by the page's own print: how well each puts the printed box
@@ -399,6 +401,61 @@ static void find_marks(const omr_image *scan, const omr_template *t, const page_
     }
 }
 
+/* A sheet longer than the scan (A4 on a Letter flatbed loses its last 18 mm;
+ * a feeder that stops early): two marks are found and the other two lie
+ * where the scan has no pixels. Pixels are square (decode.c), so the two
+ * marks fix a similarity exactly (scale, turn, shift); it is kept when it
+ * agrees with the QR code (scale within 3%, turn within 2 degrees, the
+ * symbol's centre within 1.5 mm) and when every missing mark's place is off
+ * the scan: a mark that should be on the page and is not is a covered or
+ * torn page, which stays refused. Returns 1 with *out and the index of the
+ * first missing mark. */
+#define TWO_MARKS_OFF_MM 1.0 /* a missing mark's centre must be this far past the scan's edge */
+static int fit_two_marks(const omr_image *scan, const omr_template *t, const page_identity *id, double s,
+                         double angle, const omr_point found_px[4], unsigned found, cvw_affine *out,
+                         int *missing) {
+    int k[2], n = 0;
+    for (int i = 0; i < 4 && n < 2; i++)
+        if (found & (1u << i))
+            k[n++] = i;
+    if (n != 2)
+        return 0;
+    /* z = a w + b over complex numbers: template mm w, scan px z */
+    double wx = t->fiducials[k[1]].x - t->fiducials[k[0]].x, wy = t->fiducials[k[1]].y - t->fiducials[k[0]].y;
+    double zx = found_px[k[1]].x - found_px[k[0]].x, zy = found_px[k[1]].y - found_px[k[0]].y;
+    double ww = wx * wx + wy * wy;
+    if (ww < 50 * 50)
+        return 0;
+    double ar = (zx * wx + zy * wy) / ww, ai = (zy * wx - zx * wy) / ww;
+    double scale = hypot(ar, ai), turn = atan2(ai, ar), dturn = remainder(turn - angle, 2 * M_PI);
+    if (fabs(scale / s - 1) > 0.03 || fabs(dturn) > 2 * M_PI / 180)
+        return 0;
+    cvw_affine a = {{ar, -ai, found_px[k[0]].x - (ar * t->fiducials[k[0]].x - ai * t->fiducials[k[0]].y),
+                     ai, ar, found_px[k[0]].y - (ai * t->fiducials[k[0]].x + ar * t->fiducials[k[0]].y)}};
+    double cx = t->code_rect.x + t->code_rect.w / 2, cy = t->code_rect.y + t->code_rect.h / 2;
+    omr_point qr = {0, 0};
+    for (int i = 0; i < 4; i++) {
+        qr.x += id->corners[i].x / 4;
+        qr.y += id->corners[i].y / 4;
+    }
+    if (hypot(a.m[0] * cx + a.m[1] * cy + a.m[2] - qr.x, a.m[3] * cx + a.m[4] * cy + a.m[5] - qr.y) > 1.5 * scale)
+        return 0;
+    *missing = -1;
+    double off = TWO_MARKS_OFF_MM * scale;
+    for (int i = 0; i < 4; i++) {
+        if (found & (1u << i))
+            continue;
+        double x = a.m[0] * t->fiducials[i].x + a.m[1] * t->fiducials[i].y + a.m[2];
+        double y = a.m[3] * t->fiducials[i].x + a.m[4] * t->fiducials[i].y + a.m[5];
+        if (x > -off && y > -off && x < scan->width - 1 + off && y < scan->height - 1 + off)
+            return 0; /* it would be on the scan: covered, not cut off */
+        if (*missing < 0)
+            *missing = i;
+    }
+    *out = a;
+    return 1;
+}
+
 /* The global map from the marks (locate_page without locate_local). */
 static int locate_global(const omr_image *scan, const omr_template *t, const page_identity *id,
                          page_transform *out, omr_error *err) {
@@ -427,6 +484,29 @@ static int locate_global(const omr_image *scan, const omr_template *t, const pag
         found = 0;
         find_marks(scan, t, id, s, angle, found_px, &found);
         n_found = __builtin_popcount(found);
+    }
+    if (n_found < 3) {
+        /* two marks and the QR code, the rest of the sheet beyond the scan */
+        cvw_affine two;
+        int missing = -1;
+        unsigned found2 = 0;
+        omr_point px2[4];
+        find_marks(scan, t, id, scales[0], angle, px2, &found2);
+        if (__builtin_popcount(found2) == 2 &&
+            fit_two_marks(scan, t, id, scales[0], angle, px2, found2, &two, &missing)) {
+            for (int i = 0; i < 4; i++)
+                out->fiducial_px[i] = px2[i];
+            out->to_image = two;
+            for (int i = 0; i < 6; i++)
+                out->homography[i] = two.m[i];
+            out->homography[6] = out->homography[7] = 0;
+            out->homography[8] = 1;
+            out->px_per_mm = hypot(two.m[0], two.m[3]);
+            out->fiducials_found = 2;
+            out->fiducial_missing = missing;
+            out->residual_mm = 0;
+            return OMR_OK;
+        }
     }
     for (int i = 0; i < 4; i++)
         out->fiducial_px[i] = found_px[i];

@@ -31,7 +31,7 @@ typedef struct {
     double homography[9];
     int projective;          /* homography has perspective terms */
     double px_per_mm;        /* sqrt(|det|) of to_image */
-    int fiducials_found;     /* 3 or 4 */
+    int fiducials_found;     /* 2 (the rest off a cut scan), 3 or 4 */
     int fiducial_missing;    /* index 0..3 of the mark not found, or -1 */
     double residual_mm;      /* worst fit error over the marks used (0 with 3) */
     int quarter_turns;       /* 0..3: how the page lies in the scan, clockwise */

@@ -1,0 +1,473 @@
+#!/usr/bin/env python3
+"""make_variants.py - the same filled forms in every shape an office's scanners produce.
+
+The generator (samples/generator/) and make_heldout.py write a chosen set of
+scanners: 150-400 dpi grey or colour, JPEG/PNG/TIFF (G4, LZW, JPEG)/PDF. Real
+offices also send 600 dpi, 16-bit grey, palette and alpha PNGs, CMYK and
+progressive JPEGs, tiled and Deflate TIFFs, multi-page TIFFs whose pages are
+compressed differently, PDFs whose scan is scaled onto a page of another size,
+landscape scans of portrait forms, pages cut to their content or padded by the
+scanner bed, tinted paper and coloured scans of black print. This script takes
+the scans of one generator run (`omr-samples make ... --out BASE`) and writes
+each of its pages again in each of those shapes, one folder per variant:
+
+  python3 samples/heldout/make_variants.py make --base BASE --out VARS [--only a,b]
+  build/omr scan --template ekb-2024 --no-ocr --out PLAIN BASE/scans
+  for v in VARS/*/; do build/omr scan --template ekb-2024 --no-ocr --out OUT/$(basename $v) $v/scans; done
+  python3 samples/heldout/make_variants.py score --base BASE --plain PLAIN --out OUT
+
+`score` compares every variant's records.csv with the plain scan's, answer by
+answer: a variant must give the same records, or reject the page with a
+reason naming it (rejects.csv). It prints per variant: form pages read (of
+those in BASE), pages rejected, answers silently different (read, not in
+review, and not what the plain scan read: wrong), answers newly sent to
+review, and forms that came out `incomplete` only in the variant. Pixels are
+made with Pillow and numpy only; TIFF tiles and PDFs are written by hand
+(a few lines each) so that no other tool is needed. The same --seed gives the
+same files.
+"""
+
+import os
+import sys
+
+try:
+    import numpy as np
+    from PIL import Image, TiffImagePlugin
+except ImportError:  # a pyenv python3 first on PATH: use Debian's, which has them
+    if os.path.exists("/usr/bin/python3") and os.path.realpath(sys.executable) != "/usr/bin/python3":
+        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+    sys.exit("make_variants.py needs Pillow and numpy (Debian: apt-get install python3-pil python3-numpy)")
+
+import argparse
+import csv
+import io
+import random
+import struct
+import zlib
+
+MM = 25.4
+
+# ---------------------------------------------------------------- pixels
+
+
+def resize_to(img, dpi, new_dpi):
+    if new_dpi == dpi:
+        return img
+    w, h = img.size
+    return img.resize((round(w * new_dpi / dpi), round(h * new_dpi / dpi)), Image.LANCZOS)
+
+
+def tint(img, ink, paper):
+    """A grey page as colour: black print becomes `ink`, white paper `paper`."""
+    t = np.asarray(img, np.float32)[..., None] / 255.0
+    ink, paper = np.array(ink, np.float32), np.array(paper, np.float32)
+    return Image.fromarray(np.clip(ink * (1 - t) + paper * t + 0.5, 0, 255).astype(np.uint8), "RGB")
+
+
+def content_box(img, margin):
+    a = np.asarray(img) < 128
+    ys, xs = np.nonzero(a)
+    if len(xs) == 0:
+        return img
+    w, h = img.size
+    return img.crop((max(0, xs.min() - margin), max(0, ys.min() - margin),
+                     min(w, xs.max() + 1 + margin), min(h, ys.max() + 1 + margin)))
+
+
+def on_canvas(img, w, h, x, y, fill):
+    c = Image.new("L", (w, h), fill)
+    c.paste(img, (x, y))
+    return c
+
+
+# ---------------------------------------------------------------- writers
+
+
+def write_tiled_tiff(path, img, dpi, tile=256, deflate=True):
+    """A grey 8-bit tiled TIFF (Pillow writes strips only)."""
+    a = np.asarray(img, np.uint8)
+    h, w = a.shape
+    across, down = (w + tile - 1) // tile, (h + tile - 1) // tile
+    tiles = []
+    for ty in range(down):
+        for tx in range(across):
+            t = np.full((tile, tile), 255, np.uint8)
+            part = a[ty * tile:(ty + 1) * tile, tx * tile:(tx + 1) * tile]
+            t[:part.shape[0], :part.shape[1]] = part
+            raw = t.tobytes()
+            tiles.append(zlib.compress(raw, 6) if deflate else raw)
+    n = len(tiles)
+    entries = [  # tag, type, count, value (SHORT 3, LONG 4, RATIONAL 5)
+        (256, 4, 1, w), (257, 4, 1, h), (258, 3, 1, 8), (259, 3, 1, 8 if deflate else 1),
+        (262, 3, 1, 1), (277, 3, 1, 1), (282, 5, 1, None), (283, 5, 1, None), (296, 3, 1, 2),
+        (322, 3, 1, tile), (323, 3, 1, tile), (324, 4, n, None), (325, 4, n, None)]
+    ifd_at = 8
+    extra_at = ifd_at + 2 + 12 * len(entries) + 4
+    res_at = extra_at
+    offsets_at, counts_at = res_at + 16, res_at + 16 + 4 * n
+    data_at = counts_at + 4 * n
+    offsets, pos = [], data_at
+    for t in tiles:
+        offsets.append(pos)
+        pos += len(t)
+    out = bytearray(b"II*\0" + struct.pack("<I", ifd_at))
+    out += struct.pack("<H", len(entries))
+    for tag, typ, count, value in entries:
+        if tag in (282, 283):
+            value = res_at + (0 if tag == 282 else 8)
+        elif tag == 324:
+            value = offsets_at if n > 1 else offsets[0]
+        elif tag == 325:
+            value = counts_at if n > 1 else len(tiles[0])
+        packed = struct.pack("<HI", value, 0)[:4] if typ == 3 and count == 1 else struct.pack("<I", value)
+        out += struct.pack("<HHI", tag, typ, count) + packed
+    out += struct.pack("<I", 0)
+    out += struct.pack("<IIII", int(dpi), 1, int(dpi), 1)
+    out += struct.pack("<%dI" % n, *offsets) + struct.pack("<%dI" % n, *[len(t) for t in tiles])
+    for t in tiles:
+        out += t
+    with open(path, "wb") as f:
+        f.write(out)
+
+
+def write_multipage_tiff(path, frames):
+    """frames: (PIL image, dpi, compression); each page compressed its own way."""
+    with TiffImagePlugin.AppendingTiffWriter(path, True) as tf:
+        for img, dpi, comp in frames:
+            img.save(tf, format="TIFF", compression=comp, dpi=(dpi, dpi))
+            tf.newFrame()
+
+
+def write_pdf(path, pages):
+    """pages: (jpeg bytes, pixel w, h, colour space, page w pt, h pt, image
+    x, y, w, h in pt from the page's bottom left). One image per page."""
+    objs = []
+
+    def add(body):
+        objs.append(body)
+        return len(objs)
+
+    kids = []
+    pages_obj = add(None)
+    for jpg, pw, ph, cs, W, H, x, y, w, h in pages:
+        im = add(b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /%s "
+                 b"/BitsPerComponent 8 /Filter /DCTDecode /Length %d >>\nstream\n" % (pw, ph, cs.encode(), len(jpg))
+                 + jpg + b"\nendstream")
+        content = b"q %.3f 0 0 %.3f %.3f %.3f cm /Im0 Do Q" % (w, h, x, y)
+        ct = add(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
+        kids.append(add(b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %.2f %.2f] /Resources << /XObject "
+                        b"<< /Im0 %d 0 R >> >> /Contents %d 0 R >>" % (pages_obj, W, H, im, ct)))
+    objs[pages_obj - 1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
+        b" ".join(b"%d 0 R" % k for k in kids), len(kids))
+    cat = add(b"<< /Type /Catalog /Pages %d 0 R >>" % pages_obj)
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    xref = []
+    for i, body in enumerate(objs, 1):
+        xref.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    at = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    for off in xref:
+        out += b"%010d 00000 n \n" % off
+    out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, cat, at)
+    with open(path, "wb") as f:
+        f.write(out)
+
+
+def jpeg_bytes(img, **kw):
+    b = io.BytesIO()
+    img.save(b, format="JPEG", **kw)
+    return b.getvalue()
+
+
+# ---------------------------------------------------------------- variants
+# Each takes (pages of one base file as [(grey image, dpi)], rng, out path
+# without extension) and writes one or more files.
+
+
+def per_page(fn, ext, **save):
+    def write(pages, rng, stem):
+        for i, (img, dpi) in enumerate(pages):
+            im, d = fn(img, dpi, rng)
+            im.save("%s_%d.%s" % (stem, i + 1, ext), dpi=(d, d), **save)
+    return write
+
+
+def turn(img, dpi, rng):
+    return img.rotate(rng.choice([90, 270, 180, 90, 270]), expand=True), dpi
+
+
+def at_dpi(d):
+    return lambda img, dpi, rng: (resize_to(img, dpi, d), d)
+
+
+def letter_bed(img, dpi, rng):
+    """A4 on a Letter flatbed: the page at the top left, 6 mm more width,
+    the bottom 18 mm of the sheet not scanned."""
+    return on_canvas(img, round(8.5 * dpi), round(11 * dpi), 0, 0, 255), dpi
+
+
+def big_margin(img, dpi, rng):
+    """The sheet somewhere on a larger white scan area (a Legal bed, an A3 scanner)."""
+    w, h = img.size
+    W, H = round(8.5 * dpi) + round(rng.uniform(0, 60) / MM * dpi), round(14 * dpi)
+    return on_canvas(img, max(W, w), H, rng.randint(0, max(0, W - w)), rng.randint(0, H - h), 255), dpi
+
+
+def cropped(img, dpi, rng):
+    return content_box(img, round(rng.uniform(0.5, 3) / MM * dpi)), dpi
+
+
+def deskew_wedges(img, dpi, rng):
+    """A sheet fed 1.5-4 degrees askew over a black bed, straightened by the
+    scanner: the print is square, the sheet's edges leave black wedges."""
+    a = rng.choice([-1, 1]) * rng.uniform(1.5, 4)
+    return img.rotate(a, expand=True, fillcolor=0, resample=Image.BICUBIC).rotate(
+        -a, expand=False, fillcolor=255, resample=Image.BICUBIC), dpi
+
+
+def black_border(img, dpi, rng):
+    """The scanner's black lid around the sheet, 4-15 mm on each side, the
+    sheet itself 0-1 degrees askew."""
+    img = img.rotate(rng.uniform(-1, 1), expand=True, fillcolor=0, resample=Image.BICUBIC)
+    px = [round(rng.uniform(4, 15) / MM * dpi) for _ in range(4)]
+    w, h = img.size
+    return on_canvas(img, w + px[0] + px[2], h + px[1] + px[3], px[0], px[1], 0), dpi
+
+
+def png16(img, dpi, rng):
+    a = np.asarray(img, np.uint16) * 257
+    return Image.fromarray(a, "I;16"), dpi
+
+
+def palette(img, dpi, rng):
+    return img.convert("RGB").quantize(colors=16, method=Image.MEDIANCUT), dpi
+
+
+def grey_alpha(img, dpi, rng):
+    return Image.merge("LA", (img, Image.new("L", img.size, 255))), dpi
+
+
+def rgba_clear(img, dpi, rng):
+    """RGBA whose paper is transparent (a scan cleaned in an image editor):
+    the print opaque, the paper alpha 0 with black colour behind it."""
+    a = np.asarray(img, np.uint8)
+    alpha = 255 - a
+    rgb = np.zeros(a.shape + (3,), np.uint8)
+    return Image.fromarray(np.dstack([rgb, alpha]), "RGBA"), dpi
+
+
+def colour(ink, paper):
+    return lambda img, dpi, rng: (tint(img, ink, paper), dpi)
+
+
+def cmyk(img, dpi, rng):
+    return tint(img, (20, 20, 30), (250, 248, 240)).convert("CMYK"), dpi
+
+
+def write_tiff(comp, mode_fn=None):
+    def write(pages, rng, stem):
+        frames = []
+        for img, dpi in pages:
+            im, d = mode_fn(img, dpi, rng) if mode_fn else (img, dpi)
+            frames.append((im, d, comp))
+        write_multipage_tiff(stem + ".tif", frames)
+    return write
+
+
+def tiff16(img, dpi, rng):
+    return png16(img, dpi, rng)
+
+
+def write_tiled(pages, rng, stem):
+    for i, (img, dpi) in enumerate(pages):
+        write_tiled_tiff("%s_%d.tif" % (stem, i + 1), img, dpi, deflate=(i % 2 == 0))
+
+
+def write_mixed_tiff(pages, rng, stem):
+    """One multi-page TIFF whose pages differ: G4 1-bit, JPEG colour, Deflate
+    grey, LZW 16-bit, PackBits palette, turned or not."""
+    kinds = ["group4", "jpeg", "tiff_adobe_deflate", "tiff_lzw", "packbits", "raw"]
+    frames = []
+    for img, dpi in pages:
+        k = rng.choice(kinds)
+        if k == "group4":
+            im = img.point(lambda v: 255 if v > 140 else 0).convert("1")
+        elif k == "jpeg":
+            im = tint(img, (10, 10, 40), (245, 245, 235))
+        elif k == "tiff_lzw":
+            im = png16(img, dpi, rng)[0]
+        elif k == "packbits":
+            im = palette(img, dpi, rng)[0]
+        else:
+            im = img
+        if rng.random() < 0.4:
+            im = im.rotate(rng.choice([90, 180, 270]), expand=True)
+        frames.append((im, dpi, k))
+    write_multipage_tiff(stem + ".tif", frames)
+
+
+def write_pdf_variant(page_pt, scale_range, img_dpi, colour_scan=False):
+    """A scan as a JPEG image scaled onto a PDF page of page_pt points (the
+    image's own resolution img_dpi, scaled by a factor drawn from scale_range,
+    centred; fitted if it would not fit)."""
+    def write(pages, rng, stem):
+        out = []
+        for img, dpi in pages:
+            im = resize_to(img, dpi, img_dpi)
+            if colour_scan:
+                im = tint(im, (25, 25, 35), (248, 246, 238))
+            W, H = page_pt
+            w, h = im.size[0] / img_dpi * 72, im.size[1] / img_dpi * 72
+            s = min(rng.uniform(*scale_range), W / w, H / h)
+            w, h = w * s, h * s
+            out.append((jpeg_bytes(im, quality=80), im.size[0], im.size[1],
+                        "DeviceRGB" if im.mode == "RGB" else "DeviceGray", W, H, (W - w) / 2, (H - h) / 2, w, h))
+        write_pdf(stem + ".pdf", out)
+    return write
+
+
+A4_PT = (595.28, 841.89)
+LETTER_PT = (612.0, 792.0)
+
+VARIANTS = {
+    "turns": write_tiff("tiff_adobe_deflate", turn),
+    "dpi150": per_page(at_dpi(150), "png"),
+    "dpi240": per_page(at_dpi(240), "png"),
+    "dpi400": per_page(at_dpi(400), "png"),
+    "dpi600": per_page(at_dpi(600), "png"),
+    "letter_bed": per_page(letter_bed, "png"),
+    "big_margin": per_page(big_margin, "png"),
+    "cropped": per_page(cropped, "png"),
+    "deskew_wedges": per_page(deskew_wedges, "png"),
+    "black_border": per_page(black_border, "png"),
+    "png16": per_page(png16, "png"),
+    "png_palette": per_page(palette, "png"),
+    "png_grey_alpha": per_page(grey_alpha, "png"),
+    "png_rgba_clear": per_page(rgba_clear, "png"),
+    "jpeg_cmyk": per_page(cmyk, "jpg", quality=85),
+    "jpeg_progressive": per_page(colour((15, 15, 20), (252, 252, 250)), "jpg", quality=80, progressive=True),
+    "tiff_jpeg": write_tiff("jpeg", colour((15, 15, 20), (250, 250, 245))),
+    "tiff_deflate": write_tiff("tiff_adobe_deflate"),
+    "tiff16": write_tiff("tiff_lzw", tiff16),
+    "tiff_tiled": write_tiled,
+    "tiff_mixed": write_mixed_tiff,
+    "pdf_a4_scaled": write_pdf_variant(A4_PT, (0.9, 0.97), 200),
+    "pdf_letter": write_pdf_variant(LETTER_PT, (1.0, 1.0), 300, colour_scan=True),
+    "pdf_a3": write_pdf_variant((841.89, 1190.55), (1.0, 1.0), 200),
+    "yellow_paper": per_page(colour((20, 20, 20), (250, 238, 180)), "jpg", quality=85),
+    "grey_paper": per_page(colour((0, 0, 0), (185, 185, 185)), "png"),
+    "blue_scan": per_page(colour((30, 45, 150), (245, 245, 250)), "png"),
+    "red_scan": per_page(colour((170, 30, 30), (250, 245, 245)), "jpg", quality=85),
+    "low_contrast": per_page(colour((110, 110, 110), (205, 205, 205)), "png"),
+}
+
+
+def load_pages(base):
+    """{file: [(grey image, dpi)]} for the base run's scans, from its manifest."""
+    files = {}
+    with open(os.path.join(base, "manifest.csv"), newline="") as f:
+        for row in csv.DictReader(f):
+            files.setdefault(row["file"], []).append((int(row["index"]), int(row["dpi"])))
+    out = {}
+    for name in sorted(files):
+        im = Image.open(os.path.join(base, "scans", name))
+        pages = []
+        for index, dpi in sorted(files[name]):
+            im.seek(index - 1)
+            pages.append((im.convert("L"), dpi))
+        out[name] = pages
+    return out
+
+
+def make(args):
+    names = args.only.split(",") if args.only else list(VARIANTS)
+    for n in names:
+        if n not in VARIANTS:
+            sys.exit("unknown variant %s (known: %s)" % (n, " ".join(VARIANTS)))
+    pages = load_pages(args.base)
+    for n in names:
+        d = os.path.join(args.out, n, "scans")
+        os.makedirs(d, exist_ok=True)
+        rng = random.Random("%s:%d" % (n, args.seed))
+        for i, name in enumerate(pages):
+            VARIANTS[n](pages[name], rng, os.path.join(d, "v%04d" % (i + 1)))
+        print("%s: %d files" % (n, len(os.listdir(d))), flush=True)
+
+
+# ---------------------------------------------------------------- scoring
+
+
+def read_records(path):
+    recs = {}
+    with open(path, newline="") as f:
+        r = csv.DictReader(f)
+        skip = {"code", "status", "review_items", "comment", "template", "flags", "review_reasons",
+                "confirmed", "sources", "return"}
+        for row in r:
+            qs = [c for c in r.fieldnames if c not in skip]
+            recs[row["code"]] = row, qs
+    return recs
+
+
+def score(args):
+    forms_pages = 0
+    with open(os.path.join(args.base, "manifest.csv"), newline="") as f:
+        forms_pages = sum(1 for row in csv.DictReader(f) if row["kind"] == "form")
+    plain = read_records(os.path.join(args.plain, "records.csv"))
+    print("%-16s %6s %6s %6s %7s %6s %6s" % ("variant", "read", "reject", "wrong", "flagged", "incomp", "same"))
+    for n in sorted(os.listdir(args.out)):
+        path = os.path.join(args.out, n, "records.csv")
+        if not os.path.exists(path):
+            continue
+        recs = read_records(path)
+        read = sum(len([s for s in row["sources"].split(";") if s]) for row, _ in recs.values())
+        rejected = 0
+        with open(os.path.join(args.out, n, "rejects.csv"), newline="") as f:
+            rejected = sum(1 for row in csv.DictReader(f) if row["kind"] != "blank")
+        wrong = flagged = incomplete = same = 0
+        notes = []
+        for code, (prow, qs) in plain.items():
+            if code not in recs:
+                notes.append("%s: no record" % code)
+                continue
+            row, _ = recs[code]
+            rv = set(row["review_items"].split())
+            pv = set(prow["review_items"].split())
+            if row["status"] == "incomplete" and prow["status"] != "incomplete":
+                incomplete += 1
+            diff = False
+            for q in qs:
+                if row.get(q, "") != prow[q] or ((q in rv) != (q in pv)):
+                    diff = True
+                if q in rv and q not in pv:
+                    flagged += 1
+                elif row.get(q, "") != prow[q] and q not in rv and row["status"] != "incomplete":
+                    wrong += 1
+                    notes.append("%s %s: %r, plain %r" % (code, q, row.get(q, ""), prow[q]))
+            same += not diff and row["status"] == prow["status"]
+        print("%-16s %3d/%-3d %6d %6d %7d %6d %3d/%d" % (n, read, forms_pages, rejected, wrong, flagged,
+                                                       incomplete, same, len(plain)))
+        for line in notes[: args.examples]:
+            print("    " + line)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    m = sub.add_parser("make")
+    m.add_argument("--base", required=True, help="an omr-samples make --out folder")
+    m.add_argument("--out", required=True)
+    m.add_argument("--seed", type=int, default=1)
+    m.add_argument("--only", help="comma-separated variant names (default: all)")
+    s = sub.add_parser("score")
+    s.add_argument("--base", required=True)
+    s.add_argument("--plain", required=True, help="omr scan output of BASE/scans")
+    s.add_argument("--out", required=True, help="folder of omr scan outputs, one per variant")
+    s.add_argument("--examples", type=int, default=3)
+    args = ap.parse_args()
+    make(args) if args.cmd == "make" else score(args)
+
+
+if __name__ == "__main__":
+    main()
