@@ -651,3 +651,26 @@ Test(measure, print_beside_a_box_printed_off_its_place_is_no_ink_near_it) {
     omr_image_free(img);
     template_free(t);
 }
+
+/* A blank back scanned on a black lid, or deskewed with black wedges: the
+ * dark round the sheet is not ink on it (was 20% "ink": the page was taken
+ * for a form whose code could not be found). Ink on the sheet still counts. */
+Test(measure, the_scanner_lid_round_a_blank_sheet_is_not_ink) {
+    omr_image *img = omr_image_new(1654, 2339, 200, 250);
+    cr_assert_not_null(img);
+    for (int y = 0; y < img->height; y++)
+        for (int x = 0; x < img->width; x++) {
+            int frame = x < 80 || y < 60 || x >= img->width - 120 || y >= img->height - 90;
+            int wedge = x < 300 && y < 300 - x; /* a deskew's black corner */
+            if (frame || wedge)
+                img->pixels[(size_t)y * (size_t)img->stride + (size_t)x] = 10;
+        }
+    cr_assert_lt(measure_page_ink(img), 0.002, "framed blank: %.4f", measure_page_ink(img));
+    /* a block of print in the middle, apart from the frame */
+    for (int y = 1000; y < 1200; y++)
+        for (int x = 600; x < 900; x++)
+            img->pixels[(size_t)y * (size_t)img->stride + (size_t)x] = 20;
+    double ink = measure_page_ink(img);
+    cr_assert(ink > 0.012 && ink < 0.02, "200 x 300 px of 1654 x 2339: %.4f", ink);
+    omr_image_free(img);
+}

@@ -572,13 +572,54 @@ double measure_text_ink(const omr_image *scan, const page_transform *t, const pa
 double measure_page_ink(const omr_image *scan) {
     assert(scan && scan->width > 0 && scan->height > 0);
     int step = scan->width / 300 > 1 ? scan->width / 300 : 1;
-    long inked = 0, n = 0;
-    for (int y = 0; y < scan->height; y += step)
-        for (int x = 0; x < scan->width; x += step) {
-            inked += omr_image_at(scan, x, y) < 128;
-            n++;
+    int gw = (scan->width + step - 1) / step, gh = (scan->height + step - 1) / step;
+    size_t n = (size_t)gw * (size_t)gh;
+    /* 1 dark, 2 dark and joined to the scan's edge: the scanner's lid or
+     * bed round the sheet, a deskew's wedge, not print (a blank back framed
+     * in black was taken for a page whose code could not be found) */
+    uint8_t *dark = malloc(n);
+    int *queue = malloc(n * sizeof *queue);
+    if (!dark || !queue) {
+        free(dark);
+        free(queue);
+        long inked = 0;
+        for (int y = 0; y < scan->height; y += step)
+            for (int x = 0; x < scan->width; x += step)
+                inked += omr_image_at(scan, x, y) < 128;
+        return (double)inked / (double)n;
+    }
+    for (int j = 0; j < gh; j++)
+        for (int i = 0; i < gw; i++)
+            dark[(size_t)j * (size_t)gw + (size_t)i] = omr_image_at(scan, i * step, j * step) < 128;
+    size_t head = 0, tail = 0;
+    for (int j = 0; j < gh; j++)
+        for (int i = 0; i < gw; i++) {
+            size_t k = (size_t)j * (size_t)gw + (size_t)i;
+            if ((i == 0 || j == 0 || i == gw - 1 || j == gh - 1) && dark[k] == 1) {
+                dark[k] = 2;
+                queue[tail++] = (int)k;
+            }
         }
-    return n ? (double)inked / (double)n : 0;
+    while (head < tail) {
+        int k = queue[head++], i = k % gw, j = k / gw;
+        const int di[4] = {1, -1, 0, 0}, dj[4] = {0, 0, 1, -1};
+        for (int d = 0; d < 4; d++) {
+            int a = i + di[d], b = j + dj[d];
+            if (a < 0 || b < 0 || a >= gw || b >= gh)
+                continue;
+            size_t m = (size_t)b * (size_t)gw + (size_t)a;
+            if (dark[m] == 1) {
+                dark[m] = 2;
+                queue[tail++] = (int)m;
+            }
+        }
+    }
+    long inked = 0;
+    for (size_t k = 0; k < n; k++)
+        inked += dark[k] == 1;
+    free(dark);
+    free(queue);
+    return (double)inked / (double)n;
 }
 
 omr_rect measure_near_zone(const omr_template *t, const template_question *q, size_t index,
