@@ -39,6 +39,10 @@ static double clamp01(double v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
 /* ... and leaves most of its box empty: a blob over half the box is a fill
  * (a scribble, a half-filled bubble), however round */
 #define DOT_FILL_MAX 0.5
+/* A dot is small: its ink's long axis under this share of the interior (a
+ * 1.5 mm dot, swollen by a bleeding scan, about half of a 4 mm interior);
+ * specks spread wider are strewn (decide_box) */
+#define STREWN_SPAN 0.9
 /* dense ink short of solid: a scribble over the box (also a heavy felt-tip cross) */
 #define SCRIBBLE_MIN 0.80
 
@@ -86,8 +90,28 @@ box_decision decide_box(const calibration *c, const box_measure *m) {
      * small part of their ellipse; a scribble covers most of the box) */
     int swollen_dot = d.state == BOX_MARKED && !d.scribble && m->fill < DOT_FILL_MAX && m->compact >= DOT_COMPACT &&
                       m->ink_span > 0 && m->ink_span < 1;
-    if (swollen_dot || ((d.state == BOX_BLANK || d.state == BOX_UNSURE) && !d.faint &&
-                        m->core_mm2 >= DOT_MIN_MM2 && m->extent < c->extent_min)) {
+    int small_core = (d.state == BOX_BLANK || d.state == BOX_UNSURE) && !d.faint && m->core_mm2 >= DOT_MIN_MM2 &&
+                     m->extent < c->extent_min;
+    int strewn = small_core && m->ink_span >= STREWN_SPAN && !d.ink_near;
+    if (strewn) {
+        /* specks strewn right across the box, too little ink for a mark,
+         * and none round the box: no dot (a dot is small: its ink lies in
+         * a part of the box) but what is left of strokes, as a mark rubbed
+         * out leaves on a 1-bit scan, its pale ink thresholded away but
+         * for the darkest bits (seeds 7003 596YHMWU q3a, GNAGEFTN q2e, 7101
+         * QEPDKXM2 q3a: span 0.99-1.25 of the box, compactness 0.08-0.16,
+         * where a hand's dots span 0.30-0.67, compactness 0.42-0.99). A
+         * trace: unclear alone,
+         * withdrawn beside a firm mark (decide_question). A circle's line
+         * cutting the box leaves such specks too, with its ink round the
+         * box or its rays closed: that is read as a circle below */
+        d.state = BOX_UNSURE;
+        d.confidence = 0;
+        d.faint = 1;
+        d.strewn = 1;
+        small_core = 0;
+    }
+    if (swollen_dot || small_core) {
         d.state = BOX_UNSURE;
         d.confidence = 0;
         d.dot = 1;
@@ -105,9 +129,10 @@ box_decision decide_box(const calibration *c, const box_measure *m) {
         ring = m->ring;
     if (m->label_ring >= RING_MIN && m->label_gap <= RING_GAP_MAX && m->label_ring > ring)
         ring = m->label_ring;
-    if (ring > 0 && m->fill < c->mark_min && !d.faint) {
+    if (ring > 0 && m->fill < c->mark_min && (!d.faint || strewn)) {
         d.state = BOX_MARKED;
         d.circled = 1;
+        d.faint = d.strewn = 0;
         d.dot = 0;
         d.ink_near = 0;
         d.confidence = clamp01(0.5 + 0.5 * (ring - RING_MIN) / (1 - RING_MIN));
@@ -176,7 +201,8 @@ static box_decision decide_without_rings(const calibration *c, const box_measure
  * textured paper (a scan showing the glass, a recycled sheet) every empty
  * box holds a few pale pixels. The level is the median faint share of the
  * page's boxes with nothing dark in them (most of them empty); a trace must
- * exceed it by mark_min, or the box is judged as if it held no trace. */
+ * exceed it by mark_min, or the box is judged as if it held no trace.
+ * Specks strewn across a box (strewn) are no pale trace: they stay. */
 static void faint_by_page(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
     double *pale = malloc((n ? n : 1) * sizeof *pale);
     size_t k = 0;
@@ -189,7 +215,7 @@ static void faint_by_page(const calibration *c, const box_measure *m, box_decisi
         qsort(pale, k, sizeof *pale, cmp_double);
         double level = pale[k / 2];
         for (size_t i = 0; i < n; i++)
-            if (d[i].faint && m[i].faint_fill < level + c->mark_min) {
+            if (d[i].faint && !d[i].strewn && m[i].faint_fill < level + c->mark_min) {
                 box_measure plain = m[i];
                 plain.faint_fill = 0;
                 d[i] = decide_box(c, &plain);
@@ -424,7 +450,7 @@ void decide_page(const calibration *c, const box_measure *m, box_decision *d, si
     for (size_t i = 0; i < n; i++) {
         if (d[i].dot)
             dot_core[dots++] = m[i].core_mm2;
-        faint += d[i].faint;
+        faint += d[i].faint && !d[i].strewn;
         circles += d[i].circled;
         if ((d[i].state == BOX_MARKED && !d[i].circled) || d[i].state == BOX_SOLID)
             firm_dark[firm++] = m[i].darkness;
@@ -464,8 +490,10 @@ void decide_page(const calibration *c, const box_measure *m, box_decision *d, si
         if (d[i].dot_clear && dotter) {
             d[i].state = BOX_MARKED;
             d[i].confidence = clamp01(0.5 + 0.5 * (m[i].core_mm2 / speck - 1.5) / 4);
-        } else if (d[i].faint && faint >= 2 && firm == 0) {
-            /* the whole page in very light pencil: its traces are its marks */
+        } else if (d[i].faint && !d[i].strewn && faint >= 2 && firm == 0) {
+            /* the whole page in very light pencil: its traces are its marks
+             * (pale traces; specks strewn across a box, with no pale ink
+             * about them, are a 1-bit scan's remnant of anything) */
             d[i].state = BOX_MARKED;
             d[i].confidence = clamp01(0.5 + 0.5 * (m[i].faint_fill - c->mark_min) / c->mark_min);
         } else if (firm >= 2 && !d[i].circled && !d[i].dot && d[i].state != BOX_SOLID &&
@@ -580,6 +608,11 @@ int decide_form_denies_dots(const omr_template *t, box_decision *const *pages, s
  * 12-18 mm^2 round their own, three forms in review needlessly). More goes
  * to review as before. */
 #define CIRCLE_SPILL_SHARE 0.5
+/* A circle read with this confidence is a clear one; under CIRCLE_WEAK, one
+ * barely closed (decide_question sends such a one beside a clear one to
+ * review; circle_arcs gives it to the clear one when its ink is the arc's) */
+#define CIRCLE_STRONG 0.8
+#define CIRCLE_WEAK 0.65
 #define CIRCLE_REACH_SIDES 2.6 /* the rays' reach (reading/measure.c, measure_rings) */
 #define NEAR_GROW_MM 2.4       /* the near zone round a box (reading/measure.h) */
 static double rect_distance(omr_rect r, double x, double y) {
@@ -628,13 +661,6 @@ void decide_circle_spill(const omr_template *t, int page, const box_measure *m, 
     free(question);
 }
 
-/* A circle is its box's only when no other box of its question shows as
- * much ring (round the box or its label, open or closed): an oval round
- * one option's label whose lower arc passes over the next option closes
- * that option's label rays too (seed 4127 BYAWXGMG q4c: option 1's label
- * circled, its rays 0.67 closed but open by 0.31, was read as option 2,
- * whose label rays the arc closed 0.48). Ink that cannot be attributed
- * goes to review: the circled box becomes unsure. */
 void decide_unseen_outlines(const box_measure *m, box_decision *d, size_t n) {
     assert(n == 0 || (m && d));
     size_t seen = 0;
@@ -649,19 +675,68 @@ void decide_unseen_outlines(const box_measure *m, box_decision *d, size_t n) {
         }
 }
 
-void decide_circle_rivals(const omr_template *t, int page, const box_measure *m, box_decision *d, size_t n) {
-    assert(t && (n == 0 || (m && d)));
+/* A barely closed circle beside a clear one of its question, within the
+ * clear one's reach, that leaves round its box less than half the ink the
+ * clear one leaves round its own (CIRCLE_SPILL_SHARE, as for a box of
+ * another question: decide_circle_spill) is the clear circle's arc passing
+ * by: an oval round one option's label crosses the labels above and below
+ * (seed 7101 S22YZYUP q4c: option 2's label circled, its rays 0.92 closed
+ * with 45.7 mm^2 of ink round it; option 3's label rays 0.46 closed by the
+ * oval's lower arc, 15.4 mm^2; ZT25N559 q4c on a harsh page, 0.83 and 71.6
+ * against 0.50 and 14.0). A second circle of the same pen round a box of
+ * the same question closes its rays as well and leaves as much ink: that
+ * stays two circles (decide_question). The arc's box is judged as if no
+ * ray had been cast, its ink near being the circle's. */
+static void circle_arcs(const calibration *c, const size_t *question, const template_box *const *box,
+                        const box_measure *m, box_decision *d, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        if (!d[i].circled || d[i].state != BOX_MARKED || d[i].confidence >= CIRCLE_WEAK)
+            continue;
+        for (size_t k = 0; k < n; k++) {
+            if (k == i || question[k] != question[i] || !d[k].circled || d[k].state != BOX_MARKED ||
+                d[k].confidence < CIRCLE_STRONG || m[i].near_mm2 >= CIRCLE_SPILL_SHARE * m[k].near_mm2)
+                continue;
+            omr_rect rk = box[k]->rect;
+            double reach = CIRCLE_REACH_SIDES * fmax(rk.w, rk.h) + NEAR_GROW_MM;
+            if (rect_distance(box[i]->rect, rk.x + rk.w / 2, rk.y + rk.h / 2) <= reach) {
+                d[i] = decide_without_rings(c, &m[i]);
+                d[i].ink_near = 0;
+                break;
+            }
+        }
+    }
+}
+
+/* A circle is its box's only when no other box of its question shows as
+ * much ring (round the box or its label, open or closed): an oval round
+ * one option's label whose lower arc passes over the next option closes
+ * that option's label rays too (seed 4127 BYAWXGMG q4c: option 1's label
+ * circled, its rays 0.67 closed but open by 0.31, was read as option 2,
+ * whose label rays the arc closed 0.48). Ink that cannot be attributed
+ * goes to review: the circled box becomes unsure. On a page whose print
+ * closes every box's rays, rays are no circle by themselves (a circle there
+ * is read by its ink too: bled_page_circles), and a rival must leave the
+ * ink of a pen circle round its box as well (seed 7101 ZT25N559 q6, a
+ * harsh page: a circle's 23.3 mm^2 of ink went to review for an empty
+ * neighbour whose bled outline closed 0.98 of its rays, 0.11 mm^2 round it). */
+void decide_circle_rivals(const calibration *cal, const omr_template *t, int page, const box_measure *m,
+                          box_decision *d, size_t n) {
+    assert(cal && t && (n == 0 || (m && d)));
     size_t *question = malloc((n ? n : 1) * sizeof *question);
+    const template_box **box = malloc((n ? n : 1) * sizeof *box);
     /* on a page whose print closes every box's rays, each kind of ray is
      * measured above the page's own level of it (bled_label_circle): a
      * label circled there has no rival in its neighbours' bled outlines */
     double either = n >= 4 ? page_ray_level(m, n, RAYS_EITHER) : 0;
-    double level[2] = {0, 0};
-    if (either >= RING_MIN)
+    double level[2] = {0, 0}, pen_near = 0;
+    if (either >= RING_MIN) {
         level[0] = page_ray_level(m, n, RAYS_BOX), level[1] = page_ray_level(m, n, RAYS_LABEL);
-    if (level[0] < 0 || level[1] < 0)
-        level[0] = level[1] = 0; /* without room, the rays as measured */
-    if (question && page_boxes(t, page, n, question, NULL)) { /* else nothing is changed */
+        pen_near = page_circle_near(cal, m, n);
+    }
+    if (level[0] < 0 || level[1] < 0 || pen_near < 0)
+        level[0] = level[1] = pen_near = 0; /* without room, the rays as measured */
+    if (question && box && page_boxes(t, page, n, question, box)) { /* else nothing is changed */
+        circle_arcs(cal, question, box, m, d, n);
         int *rivalled = calloc(n ? n : 1, sizeof *rivalled);
         for (size_t i = 0; rivalled && i < n; i++) {
             if (!d[i].circled || d[i].state != BOX_MARKED)
@@ -669,7 +744,8 @@ void decide_circle_rivals(const omr_template *t, int page, const box_measure *m,
             double own = fmax(m[i].ring - level[0], m[i].label_ring - level[1]);
             for (size_t c = 0; c < n && !rivalled[i]; c++)
                 rivalled[i] = c != i && question[c] == question[i] && !(d[c].circled && d[c].state == BOX_MARKED) &&
-                              fmax(m[c].ring - level[0], m[c].label_ring - level[1]) >= own;
+                              fmax(m[c].ring - level[0], m[c].label_ring - level[1]) >= own &&
+                              m[c].near_mm2 > pen_near;
         }
         for (size_t i = 0; rivalled && i < n; i++)
             if (rivalled[i]) {
@@ -681,6 +757,7 @@ void decide_circle_rivals(const omr_template *t, int page, const box_measure *m,
         free(rivalled);
     }
     free(question);
+    free(box);
 }
 
 void decide_unread_dots(box_decision *d, size_t n) {
@@ -782,8 +859,8 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
         if (boxes[i].circled && boxes[i].state == BOX_MARKED && boxes[i].confidence > strongest)
             strongest = boxes[i].confidence;
     for (size_t i = 0; i < n; i++)
-        if (!withdrawn[i] && boxes[i].circled && boxes[i].state == BOX_MARKED && strongest >= 0.8 &&
-            boxes[i].confidence < 0.65) {
+        if (!withdrawn[i] && boxes[i].circled && boxes[i].state == BOX_MARKED && strongest >= CIRCLE_STRONG &&
+            boxes[i].confidence < CIRCLE_WEAK) {
             withdrawn[i] = 1;
             marked--;
             circled--;

@@ -45,6 +45,8 @@ typedef struct {
     int faint;         /* only a pale trace: very light pencil, or a mark rubbed out */
     int scribble;      /* dense ink short of solid: a scribble over the box */
     int dot_clear;     /* a dot that stands clear of its page's blank boxes (decide_page) */
+    int strewn;        /* faint as specks strewn across the box, with no pale trace (decide_box;
+                          not kept in the ledger: only decide_page asks) */
 } box_decision;
 
 box_decision decide_box(const calibration *cal, const box_measure *m);
@@ -102,10 +104,15 @@ void decide_unread_dots(box_decision *decisions, size_t n);
 void decide_circle_spill(const omr_template *t, int page, const box_measure *m, box_decision *d, size_t n);
 /* A circled box of page `page` whose question holds another box (not itself
  * circled) with as much ring evidence round it or its label: the circle
- * cannot be attributed, the box becomes unsure (review). Needs the rays'
- * measures (ring, label_ring), which the ledger does not keep: called where
- * the page is measured (daemon/scan.c), after decide_page. */
-void decide_circle_rivals(const omr_template *t, int page, const box_measure *m, box_decision *d, size_t n);
+ * cannot be attributed, the box becomes unsure (review). On a page whose
+ * print closes every box's rays the rival must also leave a pen circle's
+ * ink round its box. First, a barely closed circle beside a clear one of
+ * its question, within its reach and with less than half its ink round
+ * the box, is the clear one's arc: that box is judged without rays. Needs
+ * the rays' measures (ring, label_ring), which the ledger does not keep:
+ * called where the page is measured (daemon/scan.c), after decide_page. */
+void decide_circle_rivals(const calibration *c, const omr_template *t, int page, const box_measure *m,
+                          box_decision *d, size_t n);
 /* Ink in a box whose printed outline was not seen (measure_box's
  * outline_found 0) on a page where more than half the boxes' outlines were:
  * the box was measured where the map says, and where the map is off there
