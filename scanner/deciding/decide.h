@@ -123,6 +123,13 @@ void decide_circle_rivals(const calibration *c, const omr_template *t, int page,
 void decide_unseen_outlines(const box_measure *m, box_decision *d, size_t n);
 const char *decide_box_state_name(box_state state);
 
+/* A circle read with this confidence is a clear one; under CIRCLE_WEAK, one
+ * barely closed: decide_question sends such a one beside a clear one to
+ * review (its ink may be the clear one's), unless decide_circle_rivals gave
+ * it to the clear one as its arc */
+#define CIRCLE_STRONG 0.8
+#define CIRCLE_WEAK 0.65
+
 typedef enum {
     ANSWER_OK,          /* decided by the machine */
     ANSWER_REVIEW,      /* needs a person; value holds the best reading or is empty */
