@@ -739,7 +739,12 @@ Test(decide_page, specks_strewn_across_a_box_on_a_1bit_page_are_a_rubbed_out_mar
     box_measure dot = {.fill = 0.10, .faint_fill = 0.10, .extent = 0.4, .darkness = 1, .core_mm2 = 1.0,
                        .compact = 0.98, .ink_span = 0.37, .outline_found = 1};
     m[6] = dot, m[12] = dot;
+    /* a dot on a harsh page showing the glass, joined by its specks until
+     * it spans the box (seed 6833 M23J7UPD): still a blob, still a dot */
+    m[9] = (box_measure){.fill = 0.11, .faint_fill = 0.11, .extent = 0.42, .darkness = 1, .core_mm2 = 1.3,
+                         .compact = 0.28, .ink_span = 1.08, .outline_found = 1};
     decide_page_of(m, d, N);
+    cr_assert(d[9].dot && d[9].state == BOX_MARKED, "a dot spanning the box, still a blob");
     cr_assert(d[6].dot && d[6].state == BOX_MARKED, "the hand dots: its dots are read");
     cr_assert_not(d[2].dot, "specks across the whole box are no dot");
     cr_assert(d[2].faint && d[2].state == BOX_UNSURE, "what a rubbed-out mark leaves");
@@ -813,5 +818,54 @@ Test(decide_page, on_a_bled_page_an_empty_boxs_closed_rays_are_no_rival_to_a_pen
     m[2].near_mm2 = 20.0;
     decide_page_of(m, d, 10);
     decide_circle_rivals(&cal, t, 1, m, d, 10);
+    cr_assert_eq(decide(&t->questions[0], d).status, ANSWER_REVIEW);
+}
+
+/* ekb-2024's q4c: three options stacked 8 mm apart (3 mm between boxes) */
+static omr_template *stacked(void) {
+    static template_box boxes[3];
+    static template_question q;
+    static omr_template t;
+    static char values[3][4];
+    for (size_t b = 0; b < 3; b++) {
+        snprintf(values[b], sizeof values[b], "%zu", b + 1);
+        boxes[b] = (template_box){.value = values[b], .rect = {20, 81 + 8.0 * (double)b, 5, 5}};
+    }
+    q = (template_question){.id = "q4c", .type = QUESTION_SINGLE, .boxes = boxes, .n_boxes = 3, .page = 1};
+    t = (omr_template){.id = "stacked", .n_pages = 1, .questions = &q, .n_questions = 1};
+    return &t;
+}
+
+Test(decide_page, a_ticks_overshoot_beside_the_option_above_is_the_ticks) {
+    /* seed 7101 VEFHUY2T q4c, a speckled 1-bit page: a pencil tick in
+     * option 3 runs out of its box, 2.79 mm^2 round it; the blank option 2
+     * above holds 2.29 in the overlap of their near zones: review */
+    omr_template *t = stacked();
+    box_measure m[3];
+    box_decision d[3];
+    m[0] = (box_measure){.fill = 0.004, .near_mm2 = 0.3, .outline_found = 1};
+    m[1] = (box_measure){.fill = 0.002, .near_mm2 = 2.29, .outline_found = 1};
+    m[2] = (box_measure){.fill = 0.50, .faint_fill = 0.50, .extent = 0.96, .darkness = 1, .core_mm2 = 5.6,
+                         .compact = 0.76, .ink_span = 1.41, .near_mm2 = 2.79, .outline_found = 1};
+    for (size_t i = 0; i < 3; i++)
+        d[i] = decide_box(&cal, &m[i]);
+    cr_assert(d[1].state == BOX_BLANK && d[1].ink_near, "the fixture: ink beside option 2");
+    decide_circle_spill(t, 1, m, d, 3);
+    cr_assert_not(d[1].ink_near, "the tick's overshoot");
+    question_answer a = decide(&t->questions[0], d);
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    cr_assert_eq(a.chosen, 2);
+    /* more ink beside option 2 than the tick leaves round its own box: a
+     * mark of its own there, a person looks */
+    m[1].near_mm2 = 5.0;
+    for (size_t i = 0; i < 3; i++)
+        d[i] = decide_box(&cal, &m[i]);
+    decide_circle_spill(t, 1, m, d, 3);
+    cr_assert_eq(decide(&t->questions[0], d).status, ANSWER_REVIEW);
+    /* a tick that stays in its box reaches nothing */
+    m[1].near_mm2 = 2.29, m[2].near_mm2 = 0.4;
+    for (size_t i = 0; i < 3; i++)
+        d[i] = decide_box(&cal, &m[i]);
+    decide_circle_spill(t, 1, m, d, 3);
     cr_assert_eq(decide(&t->questions[0], d).status, ANSWER_REVIEW);
 }

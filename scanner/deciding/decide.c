@@ -40,10 +40,15 @@ static double clamp01(double v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
 /* ... and leaves most of its box empty: a blob over half the box is a fill
  * (a scribble, a half-filled bubble), however round */
 #define DOT_FILL_MAX 0.5
-/* A dot is small: its ink's long axis under this share of the interior (a
- * 1.5 mm dot, swollen by a bleeding scan, about half of a 4 mm interior);
- * specks spread wider are strewn (decide_box) */
+/* Specks strewn across a box, not a dot (decide_box): their long axis spans
+ * at least this share of the interior (a 1.5 mm dot, swollen by a bleeding
+ * scan, about half of a 4 mm interior) ... */
 #define STREWN_SPAN 0.9
+/* ... and they fill under a fifth of the ellipse of their own moments: no
+ * blob, specks along lines (a rubbed-out cross on a 1-bit scan: 0.08-0.16;
+ * a dot on a harsh page showing the glass, joined by the glass's specks
+ * until it spans the box: 0.28-0.53, seed 6833 M23J7UPD) */
+#define STREWN_COMPACT 0.2
 /* dense ink short of solid: a scribble over the box (also a heavy felt-tip cross) */
 #define SCRIBBLE_MIN 0.80
 
@@ -93,7 +98,7 @@ box_decision decide_box(const calibration *c, const box_measure *m) {
                       m->ink_span > 0 && m->ink_span < 1;
     int small_core = (d.state == BOX_BLANK || d.state == BOX_UNSURE) && !d.faint && m->core_mm2 >= DOT_MIN_MM2 &&
                      m->extent < c->extent_min;
-    int strewn = small_core && m->ink_span >= STREWN_SPAN && !d.ink_near;
+    int strewn = small_core && m->ink_span >= STREWN_SPAN && m->compact < STREWN_COMPACT && !d.ink_near;
     if (strewn) {
         /* specks strewn right across the box, too little ink for a mark,
          * and none round the box: no dot (a dot is small: its ink lies in
@@ -101,7 +106,8 @@ box_decision decide_box(const calibration *c, const box_measure *m) {
          * out leaves on a 1-bit scan, its pale ink thresholded away but
          * for the darkest bits (seeds 7003 596YHMWU q3a, GNAGEFTN q2e, 7101
          * QEPDKXM2 q3a: span 0.99-1.25 of the box, compactness 0.08-0.16,
-         * where a hand's dots span 0.30-0.67, compactness 0.42-0.99). A
+         * where a hand's dots span 0.30-0.67, compactness 0.42-0.99, and
+         * 0.9-1.1 and 0.28-0.53 on a harsh page showing the glass). A
          * trace: unclear alone,
          * withdrawn beside a firm mark (decide_question). A circle's line
          * cutting the box leaves such specks too, with its ink round the
@@ -632,6 +638,24 @@ static int page_boxes(const omr_template *t, int page, size_t n, size_t *questio
     return k == n;
 }
 
+/* A firm mark whose strokes run out of its box (a tick's tail, a cross's
+ * overshoot: its own ink near above near_max_mm2) reaches the near zone of
+ * the box above or below it in its question where the two zones overlap
+ * (boxes under 2 x NEAR_GROW_MM apart: ekb-2024's stacked options, 3 mm).
+ * Ink there is counted round both boxes; when the blank box holds no more
+ * than the mark leaves round its own, it is that mark's (seed 7101
+ * VEFHUY2T q4c, a pencil tick overshooting on a speckled 1-bit page: 2.79
+ * mm^2 round the ticked box, 2.29 beside the blank one above it, review).
+ * A mark beside the blank box meant for it leaves its own ink there, more
+ * than the overshoot's share: it stays ink beside a box. */
+static int overshoot_reaches(omr_rect marked, const box_measure *mm, const box_decision *md, omr_rect blank,
+                             const box_measure *bm) {
+    int firm = (md->state == BOX_MARKED && !md->circled) || md->state == BOX_SOLID;
+    double dx = fmax(fmax(blank.x - (marked.x + marked.w), marked.x - (blank.x + blank.w)), 0);
+    double dy = fmax(fmax(blank.y - (marked.y + marked.h), marked.y - (blank.y + blank.h)), 0);
+    return firm && md->ink_near && bm->near_mm2 <= mm->near_mm2 && sqrt(dx * dx + dy * dy) < 2 * NEAR_GROW_MM;
+}
+
 void decide_circle_spill(const omr_template *t, int page, const box_measure *m, box_decision *d, size_t n) {
     assert(t && (n == 0 || (m && d)));
     const template_box **box = malloc((n ? n : 1) * sizeof *box);
@@ -652,6 +676,9 @@ void decide_circle_spill(const omr_template *t, int page, const box_measure *m, 
                     break;
                 }
             }
+            for (size_t k = 0; k < n && d[i].ink_near; k++)
+                if (k != i && question[k] == question[i] && overshoot_reaches(box[k]->rect, &m[k], &d[k], box[i]->rect, &m[i]))
+                    d[i].ink_near = 0;
         }
     free(box);
     free(question);
