@@ -100,7 +100,10 @@ void decide_unread_dots(box_decision *decisions, size_t n);
  * (within the rays' reach, 2.6 box sides), and that is less than any circle
  * round the blank box itself would leave (under 3 mm^2, or under half the
  * ink that circle leaves round its own box): the circle's ink, not a mark
- * beside the box (its ink_near is cleared). */
+ * beside the box (its ink_near is cleared). So is ink beside a blank box
+ * whose near zone overlaps that of a firmly marked box of its question,
+ * when that mark leaves round its own box (ink_near) at least as much: the
+ * mark's overshoot. */
 void decide_circle_spill(const omr_template *t, int page, const box_measure *m, box_decision *d, size_t n);
 /* A circled box of page `page` whose question holds another box (not itself
  * circled) with as much ring evidence round it or its label: the circle
