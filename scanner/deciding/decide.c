@@ -40,7 +40,7 @@ static double clamp01(double v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
 /* ... and leaves most of its box empty: a blob over half the box is a fill
  * (a scribble, a half-filled bubble), however round */
 #define DOT_FILL_MAX 0.5
-/* Specks strewn across a box, not a dot (decide_box): their long axis spans
+/* Specks strewn across a box (decide_box: strewn): their long axis spans
  * at least this share of the interior (a 1.5 mm dot, swollen by a bleeding
  * scan, about half of a 4 mm interior) ... */
 #define STREWN_SPAN 0.9
@@ -98,26 +98,18 @@ box_decision decide_box(const calibration *c, const box_measure *m) {
                       m->ink_span > 0 && m->ink_span < 1;
     int small_core = (d.state == BOX_BLANK || d.state == BOX_UNSURE) && !d.faint && m->core_mm2 >= DOT_MIN_MM2 &&
                      m->extent < c->extent_min;
-    int strewn = small_core && m->ink_span >= STREWN_SPAN && m->compact < STREWN_COMPACT && !d.ink_near;
-    if (strewn) {
-        /* specks strewn right across the box, too little ink for a mark,
-         * and none round the box: no dot (a dot is small: its ink lies in
-         * a part of the box) but what is left of strokes, as a mark rubbed
-         * out leaves on a 1-bit scan, its pale ink thresholded away but
-         * for the darkest bits (seeds 7003 596YHMWU q3a, GNAGEFTN q2e, 7101
-         * QEPDKXM2 q3a: span 0.99-1.25 of the box, compactness 0.08-0.16,
-         * where a hand's dots span 0.30-0.67, compactness 0.42-0.99, and
-         * 0.9-1.1 and 0.28-0.53 on a harsh page showing the glass). A
-         * trace: unclear alone,
-         * withdrawn beside a firm mark (decide_question). A circle's line
-         * cutting the box leaves such specks too, with its ink round the
-         * box or its rays closed: that is read as a circle below */
-        d.state = BOX_UNSURE;
-        d.confidence = 0;
-        d.faint = 1;
-        d.strewn = 1;
-        small_core = 0;
-    }
+    /* specks strewn right across the box, no blob (they fill little of
+     * the ellipse of their own moments), and no ink round the box: a dot
+     * with the paper's specks about it, or what is left of strokes, as a
+     * mark rubbed out leaves on a 1-bit scan, its pale ink thresholded away
+     * but for the darkest bits (seeds 7003 596YHMWU q3a, GNAGEFTN q2e, 7101
+     * QEPDKXM2 q3a: span 0.99-1.25 of the box, compactness 0.08-0.16; a
+     * hand's dots span 0.30-0.67, compactness 0.42-0.99, and 0.9-1.1 and
+     * 0.28-0.53 on a harsh page showing the glass; seed 1228 CXQE8YBK q2a,
+     * a dot with two specks at the box's corners: 1.24 and 0.10). Judged
+     * as a dot here; beside a firm mark of its question it is a trace
+     * withdrawn (decide_question) */
+    d.strewn = small_core && m->ink_span >= STREWN_SPAN && m->compact < STREWN_COMPACT && !d.ink_near;
     if (swollen_dot || small_core) {
         d.state = BOX_UNSURE;
         d.confidence = 0;
@@ -136,10 +128,10 @@ box_decision decide_box(const calibration *c, const box_measure *m) {
         ring = m->ring;
     if (m->label_ring >= RING_MIN && m->label_gap <= RING_GAP_MAX && m->label_ring > ring)
         ring = m->label_ring;
-    if (ring > 0 && m->fill < c->mark_min && (!d.faint || strewn)) {
+    if (ring > 0 && m->fill < c->mark_min && !d.faint) {
         d.state = BOX_MARKED;
         d.circled = 1;
-        d.faint = d.strewn = 0;
+        d.strewn = 0;
         d.dot = 0;
         d.ink_near = 0;
         d.confidence = clamp01(0.5 + 0.5 * (ring - RING_MIN) / (1 - RING_MIN));
@@ -149,7 +141,7 @@ box_decision decide_box(const calibration *c, const box_measure *m) {
 
 int decide_box_flags(const box_decision *d) {
     return (d->ink_near ? 1 : 0) | (d->circled ? 2 : 0) | (d->dot ? 4 : 0) | (d->faint ? 8 : 0) |
-           (d->scribble ? 16 : 0) | (d->dot_clear ? 32 : 0);
+           (d->scribble ? 16 : 0) | (d->dot_clear ? 32 : 0) | (d->strewn ? 64 : 0);
 }
 
 void decide_box_set_flags(box_decision *d, int flags) {
@@ -159,6 +151,7 @@ void decide_box_set_flags(box_decision *d, int flags) {
     d->faint = (flags & 8) != 0;
     d->scribble = (flags & 16) != 0;
     d->dot_clear = (flags & 32) != 0;
+    d->strewn = (flags & 64) != 0;
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -208,8 +201,7 @@ static box_decision decide_without_rings(const calibration *c, const box_measure
  * textured paper (a scan showing the glass, a recycled sheet) every empty
  * box holds a few pale pixels. The level is the median faint share of the
  * page's boxes with nothing dark in them (most of them empty); a trace must
- * exceed it by mark_min, or the box is judged as if it held no trace.
- * Specks strewn across a box (strewn) are no pale trace: they stay. */
+ * exceed it by mark_min, or the box is judged as if it held no trace. */
 static void faint_by_page(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
     double *pale = malloc((n ? n : 1) * sizeof *pale);
     size_t k = 0;
@@ -222,7 +214,7 @@ static void faint_by_page(const calibration *c, const box_measure *m, box_decisi
         qsort(pale, k, sizeof *pale, cmp_double);
         double level = pale[k / 2];
         for (size_t i = 0; i < n; i++)
-            if (d[i].faint && !d[i].strewn && m[i].faint_fill < level + c->mark_min) {
+            if (d[i].faint && m[i].faint_fill < level + c->mark_min) {
                 box_measure plain = m[i];
                 plain.faint_fill = 0;
                 d[i] = decide_box(c, &plain);
@@ -457,7 +449,7 @@ void decide_page(const calibration *c, const box_measure *m, box_decision *d, si
     for (size_t i = 0; i < n; i++) {
         if (d[i].dot)
             dot_core[dots++] = m[i].core_mm2;
-        faint += d[i].faint && !d[i].strewn;
+        faint += d[i].faint;
         circles += d[i].circled;
         if ((d[i].state == BOX_MARKED && !d[i].circled) || d[i].state == BOX_SOLID)
             firm_dark[firm++] = m[i].darkness;
@@ -497,10 +489,8 @@ void decide_page(const calibration *c, const box_measure *m, box_decision *d, si
         if (d[i].dot_clear && dotter) {
             d[i].state = BOX_MARKED;
             d[i].confidence = clamp01(0.5 + 0.5 * (m[i].core_mm2 / speck - 1.5) / 4);
-        } else if (d[i].faint && !d[i].strewn && faint >= 2 && firm == 0) {
-            /* the whole page in very light pencil: its traces are its marks
-             * (pale traces; specks strewn across a box, with no pale ink
-             * about them, are a 1-bit scan's remnant of anything) */
+        } else if (d[i].faint && faint >= 2 && firm == 0) {
+            /* the whole page in very light pencil: its traces are its marks */
             d[i].state = BOX_MARKED;
             d[i].confidence = clamp01(0.5 + 0.5 * (m[i].faint_fill - c->mark_min) / c->mark_min);
         } else if (firm >= 2 && !d[i].circled && !d[i].dot && d[i].state != BOX_SOLID &&

@@ -45,15 +45,15 @@ typedef struct {
     int faint;         /* only a pale trace: very light pencil, or a mark rubbed out */
     int scribble;      /* dense ink short of solid: a scribble over the box */
     int dot_clear;     /* a dot that stands clear of its page's blank boxes (decide_page) */
-    int strewn;        /* faint as specks strewn across the box, with no pale trace (decide_box;
-                          not kept in the ledger: only decide_page asks) */
+    int strewn;        /* a dot (or pale trace) whose specks are strewn across the box, no blob:
+                          beside a firm mark of its question, a mark rubbed out (decide_question) */
 } box_decision;
 
 box_decision decide_box(const calibration *cal, const box_measure *m);
 
 /* A box's ink_near and kind of mark as one integer for the ledger (marks.ink_near):
  * 1 ink near, 2 circled, 4 dot, 8 faint, 16 scribble, 32 a dot clear of the
- * page's blanks (0 and 1 read as before). */
+ * page's blanks, 64 strewn (0 and 1 read as before). */
 int decide_box_flags(const box_decision *d);
 void decide_box_set_flags(box_decision *d, int flags);
 

@@ -52,10 +52,17 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
             out->selected = calloc(n ? n : 1, sizeof *out->selected);
         return;
     }
+    /* a firm mark that is no dot: a cross, a tick, a circle, a fill */
+    int plain = 0;
+    for (size_t i = 0; i < n; i++)
+        plain += boxes[i].state == BOX_SOLID || (boxes[i].state == BOX_MARKED && !boxes[i].dot && !boxes[i].strewn);
     for (size_t i = 0; i < n; i++) {
         const box_decision *b = &boxes[i];
         int solid_box = b->state == BOX_SOLID, scribbled = b->state == BOX_MARKED && b->scribble;
         int erased = b->faint && b->state == BOX_UNSURE && marked > 0;
+        /* specks strewn across a box beside a firm mark: what rubbing a
+         * mark out leaves on a 1-bit scan, withdrawn like a pale trace */
+        erased |= b->strewn && (b->state == BOX_MARKED || b->state == BOX_UNSURE) && plain > 0;
         int w = 0;
         switch (rule) {
         case CORRECTIONS_FILL_CANCELS:
@@ -75,7 +82,7 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
             out->taken_back = 1;
             if (solid_box)
                 solid--;
-            else if (scribbled)
+            else if (b->state == BOX_MARKED)
                 marked--;
             else
                 unsure--;
