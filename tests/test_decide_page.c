@@ -342,6 +342,12 @@ static omr_template *two_rows(void) {
     return &t;
 }
 
+/* n empty boxes of a clean page: nothing in them, no ray meeting ink */
+static void empty_clean_page(box_measure *m, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        m[i] = (box_measure){.fill = 0.0, .ring = 0.02, .ring_gap = 0.98, .outline_found = 1};
+}
+
 Test(decide_page, a_circle_reaching_the_next_questions_box_is_no_ink_beside_that_box) {
     /* seed 7333 TXBCKRMD: a circle round q2a's fourth box reaches down to
      * q2b's fourth box, 2.1 mm^2 of its ink inside that box's near zone;
@@ -349,8 +355,7 @@ Test(decide_page, a_circle_reaching_the_next_questions_box_is_no_ink_beside_that
     omr_template *t = two_rows();
     box_measure m[10];
     box_decision d[10];
-    for (size_t i = 0; i < 10; i++)
-        m[i] = (box_measure){.fill = 0.0, .ring = 0.02, .ring_gap = 0.98, .outline_found = 1};
+    empty_clean_page(m, 10);
     m[3] = (box_measure){.fill = 0.0, .near_mm2 = 14.1, .ring = 0.85, .ring_gap = 0.06, .outline_found = 1};
     m[8].near_mm2 = 2.1, m[8].ring = 0.23, m[8].ring_gap = 0.52;
     decide_page_of(m, d, 10);
@@ -469,13 +474,12 @@ Test(decide_page, an_oval_round_one_options_label_is_not_read_as_the_next_option
     omr_template *t = two_rows();
     box_measure m[10];
     box_decision d[10];
-    for (size_t i = 0; i < 10; i++)
-        m[i] = (box_measure){.fill = 0.0, .ring = 0.02, .ring_gap = 0.98, .outline_found = 1};
+    empty_clean_page(m, 10);
     m[0].near_mm2 = 43.4, m[0].label_ring = 0.667, m[0].label_gap = 0.312;
     m[1].near_mm2 = 20.7, m[1].label_ring = 0.479, m[1].label_gap = 0.271;
     decide_page_of(m, d, 10);
     cr_assert(d[1].circled && d[1].state == BOX_MARKED, "the fixture: option 2 looks circled");
-    decide_circle_rivals(t, 1, m, d, 10);
+    decide_circle_rivals(&cal, t, 1, m, d, 10);
     cr_assert_eq(d[1].state, BOX_UNSURE, "option 1 shows more ring than the circled option 2");
     question_answer a = decide(&t->questions[0], d);
     cr_assert_eq(a.status, ANSWER_REVIEW, "%s", a.reason);
@@ -486,13 +490,13 @@ Test(decide_page, an_oval_round_one_options_label_is_not_read_as_the_next_option
     m[0].label_ring = 0.30, m[0].label_gap = 0.5, m[0].near_mm2 = 3.0;
     m[1].ring = 0.92, m[1].ring_gap = 0.04, m[1].label_ring = 0.2, m[1].near_mm2 = 15.0;
     decide_page_of(m, d, 10);
-    decide_circle_rivals(t, 1, m, d, 10);
+    decide_circle_rivals(&cal, t, 1, m, d, 10);
     cr_assert(d[1].circled && d[1].state == BOX_MARKED);
     cr_assert_eq(decide(&t->questions[0], d).chosen, 1);
     /* another question's ring is no rival */
     m[6].ring = 0.95, m[6].ring_gap = 0.3;
     decide_page_of(m, d, 10);
-    decide_circle_rivals(t, 1, m, d, 10);
+    decide_circle_rivals(&cal, t, 1, m, d, 10);
     cr_assert(d[1].circled && d[1].state == BOX_MARKED);
 }
 
@@ -635,7 +639,7 @@ Test(decide_page, a_label_circled_on_a_page_whose_box_outlines_bleed_is_read_by_
     m[2].label_ring = 1.0, m[2].label_gap = 0.04, m[2].near_mm2 = 34.6;
     m[3].near_mm2 = 7.2; /* the circle's ink beside the next box */
     decide_page_of(m, d, 10);
-    decide_circle_rivals(t, 1, m, d, 10);
+    decide_circle_rivals(&cal, t, 1, m, d, 10);
     cr_assert(d[2].circled && d[2].state == BOX_MARKED, "label rays far above the page's labels, a pen's ink");
     cr_assert_gt(d[2].confidence, 0.9);
     question_answer a = decide(&t->questions[0], d);
@@ -714,4 +718,161 @@ Test(decide_page, ink_in_a_box_whose_outline_went_unseen_is_not_read_silently) {
     }
     decide_unseen_outlines(m, d, 6);
     cr_assert_eq(d[4].state, BOX_MARKED);
+}
+
+Test(decide_page, specks_strewn_across_a_box_beside_a_firm_mark_are_a_rubbed_out_mark) {
+    /* seed 7003 596YHMWU q3a, a dotter's harsh 1-bit page: a cross in box
+     * 1, and in box 3 a cross rubbed out, thresholded to a few black specks
+     * strewn across the box (fill 0.037, core 0.21 mm^2, span 1.10 of the
+     * box, compactness 0.08). It was taken for one of the hand's dots and
+     * read: two marks, the form in review */
+    enum { N = 15 };
+    box_measure m[N];
+    box_decision d[N];
+    for (size_t i = 0; i < N; i++)
+        m[i] = (box_measure){.fill = 0.0, .outline_found = 1};
+    m[0] = (box_measure){.fill = 0.52, .faint_fill = 0.52, .extent = 1, .darkness = 1, .core_mm2 = 5.3,
+                         .compact = 0.52, .ink_span = 1.12, .near_mm2 = 0.56, .outline_found = 1};
+    m[2] = (box_measure){.fill = 0.037, .faint_fill = 0.037, .extent = 0.2, .darkness = 1, .core_mm2 = 0.21,
+                         .compact = 0.079, .ink_span = 1.10, .outline_found = 1};
+    /* the hand's dots in the other questions */
+    box_measure dot = {.fill = 0.10, .faint_fill = 0.10, .extent = 0.4, .darkness = 1, .core_mm2 = 1.0,
+                       .compact = 0.98, .ink_span = 0.37, .outline_found = 1};
+    m[6] = dot, m[12] = dot;
+    /* a dot on a harsh page showing the glass, joined by its specks until
+     * it spans the box (seed 6833 M23J7UPD): still a blob, still a dot */
+    m[9] = (box_measure){.fill = 0.11, .faint_fill = 0.11, .extent = 0.42, .darkness = 1, .core_mm2 = 1.3,
+                         .compact = 0.28, .ink_span = 1.08, .outline_found = 1};
+    decide_page_of(m, d, N);
+    cr_assert(d[9].dot && d[9].state == BOX_MARKED, "a dot spanning the box, still a blob");
+    cr_assert(d[6].dot && d[6].state == BOX_MARKED, "the hand dots: its dots are read");
+    cr_assert(d[2].strewn, "specks across the whole box, no blob");
+    cr_assert_not(d[9].strewn);
+    template_question q = question(QUESTION_SINGLE, 5);
+    question_answer a = decide(&q, d);
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    cr_assert_eq(a.chosen, 0);
+    cr_assert(a.taken_back);
+    /* alone, on a dotter's page: a dot with the paper's specks about it
+     * (seed 1228 CXQE8YBK q2a), read as the hand's dot */
+    m[0] = m[1];
+    decide_page_of(m, d, N);
+    a = decide(&q, d);
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    cr_assert_eq(a.chosen, 2);
+    /* alone, from a hand that does not dot: never an answer nor blank */
+    m[6] = m[9] = m[12] = m[1];
+    decide_page_of(m, d, N);
+    cr_assert_eq(decide(&q, d).status, ANSWER_REVIEW);
+    m[6] = m[12] = dot;
+    /* the same specks with a pen line's ink round the box: a circle's line
+     * cutting the box, not a trace (never withdrawn silently) */
+    m[0] = (box_measure){.fill = 0.52, .faint_fill = 0.52, .extent = 1, .darkness = 1, .core_mm2 = 5.3,
+                         .compact = 0.52, .ink_span = 1.12, .outline_found = 1};
+    m[2].near_mm2 = 6.0;
+    decide_page_of(m, d, N);
+    cr_assert_not(d[2].strewn);
+    cr_assert_eq(decide(&q, d).status, ANSWER_REVIEW);
+}
+
+Test(decide_page, an_ovals_arc_over_the_next_label_is_the_ovals_not_a_second_circle) {
+    /* seed 7101 S22YZYUP q4c: option 2's label circled (label rays 0.92,
+     * 45.7 mm^2 of ink round the box); the oval's arcs pass over the labels
+     * of options 1 and 3: option 3's label rays 0.46 closed with 15.4 mm^2,
+     * read as a barely closed circle, and the question went to review */
+    omr_template *t = two_rows();
+    box_measure m[10];
+    box_decision d[10];
+    empty_clean_page(m, 10);
+    m[0].label_ring = 0.438, m[0].label_gap = 0.562, m[0].near_mm2 = 21.8;
+    m[1].label_ring = 0.917, m[1].label_gap = 0.042, m[1].near_mm2 = 45.7;
+    m[2].label_ring = 0.458, m[2].label_gap = 0.208, m[2].near_mm2 = 15.4;
+    decide_page_of(m, d, 10);
+    cr_assert(d[2].circled && d[2].state == BOX_MARKED, "the fixture: option 3 looks barely circled");
+    decide_circle_rivals(&cal, t, 1, m, d, 10);
+    cr_assert_not(d[2].circled, "the clear circle's arc");
+    question_answer a = decide(&t->questions[0], d);
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    cr_assert_eq(a.chosen, 1);
+    /* as much ink round option 3 as round option 2: a second circle of the
+     * same pen, not an arc passing by: a person looks */
+    m[2].near_mm2 = 40.0;
+    decide_page_of(m, d, 10);
+    decide_circle_rivals(&cal, t, 1, m, d, 10);
+    cr_assert_eq(decide(&t->questions[0], d).status, ANSWER_REVIEW);
+}
+
+Test(decide_page, on_a_bled_page_an_empty_boxs_closed_rays_are_no_rival_to_a_pen_circle) {
+    /* seed 7101 ZT25N559 q6, a harsh 1-bit page whose bled outlines close
+     * 0.58-0.98 of every box's rays: a pen circle (rays 0.96, 23.3 mm^2 of
+     * ink round it) went to review for an empty neighbour whose rays the
+     * bleed closed 0.98, with 0.11 mm^2 round it */
+    omr_template *t = two_rows();
+    box_measure m[10];
+    box_decision d[10];
+    for (size_t i = 0; i < 10; i++)
+        m[i] = (box_measure){.fill = 0.0, .ring = 0.77, .ring_gap = 0.08, .near_mm2 = 0.05, .outline_found = 1};
+    m[3].ring = 0.958, m[3].ring_gap = 0.042, m[3].near_mm2 = 23.3;
+    m[2].ring = 0.979, m[2].ring_gap = 0.021, m[2].near_mm2 = 0.11;
+    decide_page_of(m, d, 10);
+    cr_assert(d[3].circled && d[3].state == BOX_MARKED, "rays and a pen's ink: a circle");
+    decide_circle_rivals(&cal, t, 1, m, d, 10);
+    cr_assert(d[3].circled && d[3].state == BOX_MARKED, "no rival without a pen's ink");
+    question_answer a = decide(&t->questions[0], d);
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    cr_assert_eq(a.chosen, 3);
+    /* a neighbour with a pen's ink round it as well: two circles, reviewed */
+    m[2].near_mm2 = 20.0;
+    decide_page_of(m, d, 10);
+    decide_circle_rivals(&cal, t, 1, m, d, 10);
+    cr_assert_eq(decide(&t->questions[0], d).status, ANSWER_REVIEW);
+}
+
+/* ekb-2024's q4c: three options stacked 8 mm apart (3 mm between boxes) */
+static omr_template *stacked(void) {
+    static template_box boxes[3];
+    static template_question q;
+    static omr_template t;
+    static char values[3][4];
+    for (size_t b = 0; b < 3; b++) {
+        snprintf(values[b], sizeof values[b], "%zu", b + 1);
+        boxes[b] = (template_box){.value = values[b], .rect = {20, 81 + 8.0 * (double)b, 5, 5}};
+    }
+    q = (template_question){.id = "q4c", .type = QUESTION_SINGLE, .boxes = boxes, .n_boxes = 3, .page = 1};
+    t = (omr_template){.id = "stacked", .n_pages = 1, .questions = &q, .n_questions = 1};
+    return &t;
+}
+
+Test(decide_page, a_ticks_overshoot_beside_the_option_above_is_the_ticks) {
+    /* seed 7101 VEFHUY2T q4c, a speckled 1-bit page: a pencil tick in
+     * option 3 runs out of its box, 2.79 mm^2 round it; the blank option 2
+     * above holds 2.29 in the overlap of their near zones: review */
+    omr_template *t = stacked();
+    box_measure m[3];
+    box_decision d[3];
+    m[0] = (box_measure){.fill = 0.004, .near_mm2 = 0.3, .outline_found = 1};
+    m[1] = (box_measure){.fill = 0.002, .near_mm2 = 2.29, .outline_found = 1};
+    m[2] = (box_measure){.fill = 0.50, .faint_fill = 0.50, .extent = 0.96, .darkness = 1, .core_mm2 = 5.6,
+                         .compact = 0.76, .ink_span = 1.41, .near_mm2 = 2.79, .outline_found = 1};
+    for (size_t i = 0; i < 3; i++)
+        d[i] = decide_box(&cal, &m[i]);
+    cr_assert(d[1].state == BOX_BLANK && d[1].ink_near, "the fixture: ink beside option 2");
+    decide_circle_spill(t, 1, m, d, 3);
+    cr_assert_not(d[1].ink_near, "the tick's overshoot");
+    question_answer a = decide(&t->questions[0], d);
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    cr_assert_eq(a.chosen, 2);
+    /* more ink beside option 2 than the tick leaves round its own box: a
+     * mark of its own there, a person looks */
+    m[1].near_mm2 = 5.0;
+    for (size_t i = 0; i < 3; i++)
+        d[i] = decide_box(&cal, &m[i]);
+    decide_circle_spill(t, 1, m, d, 3);
+    cr_assert_eq(decide(&t->questions[0], d).status, ANSWER_REVIEW);
+    /* a tick that stays in its box reaches nothing */
+    m[1].near_mm2 = 2.29, m[2].near_mm2 = 0.4;
+    for (size_t i = 0; i < 3; i++)
+        d[i] = decide_box(&cal, &m[i]);
+    decide_circle_spill(t, 1, m, d, 3);
+    cr_assert_eq(decide(&t->questions[0], d).status, ANSWER_REVIEW);
 }

@@ -7,7 +7,9 @@
  * differently go to review. The hand is judged over the whole form (a
  * dotter's dots are read on every page: decide_form_dots, which counts the
  * hand by question), ink beside a box that a circle in the next question
- * reaches is given to that circle (decide_circle_spill), then each question
+ * reaches is given to that circle, and ink that a firm mark's overshoot
+ * puts beside the option above or below to that mark (decide_circle_spill),
+ * then each question
  * is decided from its page's box decisions (decide.c); routing and review
  * lists are built in template order.
  */

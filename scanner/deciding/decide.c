@@ -1,84 +1,17 @@
 /*
- * decide.c — box and question decisions, and the calibration profile.
+ * decide.c — box and question decisions: each box by its own measures
+ * (decide_box), then by its page's and its hand's evidence (decide_page,
+ * the circles' rules), then each question by its boxes (decide_question).
+ * The calibration profile is read in calibration.c, questions decided in
+ * question.c.
  */
 #include "deciding/decide.h"
 
 #include <assert.h>
-#include <libconfig.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-
-void calibration_defaults(calibration *c) {
-    memset(c, 0, sizeof *c);
-    snprintf(c->name, sizeof c->name, "built-in");
-    c->blank_max = 0.03;
-    c->mark_min = 0.08;
-    c->solid_min = 0.90;
-    c->extent_min = 0.65;
-    c->near_max_mm2 = 1.5;
-    c->text_ink_min = 0.004;
-    c->ocr_confidence_min = 75;
-}
-
-int calibration_load(const char *path, calibration *out, omr_error *err) {
-    calibration_defaults(out);
-    config_t cfg;
-    config_init(&cfg);
-    if (config_read_file(&cfg, path) != CONFIG_TRUE) {
-        int line = config_error_line(&cfg);
-        const char *text = config_error_text(&cfg);
-        omr_fail(err, line ? OMR_ERR_INVALID : OMR_ERR_IO, "calibration %s:%d: %s", path, line,
-                 text ? text : "cannot read");
-        config_destroy(&cfg);
-        return line ? OMR_ERR_INVALID : OMR_ERR_IO;
-    }
-    const char *name = NULL;
-    if (config_lookup_string(&cfg, "name", &name))
-        snprintf(out->name, sizeof out->name, "%s", name);
-    struct {
-        const char *key;
-        double *value;
-        double lo, hi;
-    } keys[] = {
-        {"box.blank_max", &out->blank_max, 0, 0.5},
-        {"box.mark_min", &out->mark_min, 0, 1},
-        {"box.solid_min", &out->solid_min, 0, 1},
-        {"box.extent_min", &out->extent_min, 0, 1},
-        {"box.near_max_mm2", &out->near_max_mm2, 0, 100},
-        {"text.ink_min", &out->text_ink_min, 0, 1},
-        {"text.ocr_confidence_min", &out->ocr_confidence_min, 0, 100},
-    };
-    int rc = OMR_OK;
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-        config_setting_t *s = config_lookup(&cfg, keys[i].key);
-        if (!s)
-            continue;
-        if (!config_setting_is_number(s)) {
-            rc = omr_fail(err, OMR_ERR_INVALID, "calibration %s:%d: %s must be a number", path,
-                          config_setting_source_line(s), keys[i].key);
-            break;
-        }
-        double v = config_setting_type(s) == CONFIG_TYPE_FLOAT ? config_setting_get_float(s)
-                                                               : (double)config_setting_get_int64(s);
-        if (v < keys[i].lo || v > keys[i].hi) {
-            rc = omr_fail(err, OMR_ERR_INVALID, "calibration %s:%d: %s = %g is outside %g..%g",
-                          path, config_setting_source_line(s), keys[i].key, v, keys[i].lo,
-                          keys[i].hi);
-            break;
-        }
-        *keys[i].value = v;
-    }
-    if (rc == OMR_OK && !(out->blank_max < out->mark_min && out->mark_min < out->solid_min))
-        rc = omr_fail(err, OMR_ERR_INVALID,
-                      "calibration %s: thresholds must rise: blank_max < mark_min < solid_min", path);
-    config_destroy(&cfg);
-    return rc;
-}
-
-char *calibration_find(const char *name) { return omr_find_data_file("calibration", "OMR_CALIBRATION_DIR", name); }
 
 const char *decide_box_state_name(box_state s) {
     switch (s) {
@@ -107,6 +40,15 @@ static double clamp01(double v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
 /* ... and leaves most of its box empty: a blob over half the box is a fill
  * (a scribble, a half-filled bubble), however round */
 #define DOT_FILL_MAX 0.5
+/* Specks strewn across a box (decide_box: strewn): their long axis spans
+ * at least this share of the interior (a 1.5 mm dot, swollen by a bleeding
+ * scan, about half of a 4 mm interior) ... */
+#define STREWN_SPAN 0.9
+/* ... and they fill under a fifth of the ellipse of their own moments: no
+ * blob, specks along lines (a rubbed-out cross on a 1-bit scan: 0.08-0.16;
+ * a dot on a harsh page showing the glass, joined by the glass's specks
+ * until it spans the box: 0.28-0.53, seed 6833 M23J7UPD) */
+#define STREWN_COMPACT 0.2
 /* dense ink short of solid: a scribble over the box (also a heavy felt-tip cross) */
 #define SCRIBBLE_MIN 0.80
 
@@ -154,8 +96,21 @@ box_decision decide_box(const calibration *c, const box_measure *m) {
      * small part of their ellipse; a scribble covers most of the box) */
     int swollen_dot = d.state == BOX_MARKED && !d.scribble && m->fill < DOT_FILL_MAX && m->compact >= DOT_COMPACT &&
                       m->ink_span > 0 && m->ink_span < 1;
-    if (swollen_dot || ((d.state == BOX_BLANK || d.state == BOX_UNSURE) && !d.faint &&
-                        m->core_mm2 >= DOT_MIN_MM2 && m->extent < c->extent_min)) {
+    int small_core = (d.state == BOX_BLANK || d.state == BOX_UNSURE) && !d.faint && m->core_mm2 >= DOT_MIN_MM2 &&
+                     m->extent < c->extent_min;
+    /* specks strewn right across the box, no blob (they fill little of
+     * the ellipse of their own moments), and no ink round the box: a dot
+     * with the paper's specks about it, or what is left of strokes, as a
+     * mark rubbed out leaves on a 1-bit scan, its pale ink thresholded away
+     * but for the darkest bits (seeds 7003 596YHMWU q3a, GNAGEFTN q2e, 7101
+     * QEPDKXM2 q3a: span 0.99-1.25 of the box, compactness 0.08-0.16; a
+     * hand's dots span 0.30-0.67, compactness 0.42-0.99, and 0.9-1.1 and
+     * 0.28-0.53 on a harsh page showing the glass; seed 1228 CXQE8YBK q2a,
+     * a dot with two specks at the box's corners: 1.24 and 0.10). Judged
+     * as a dot here; beside a firm mark of its question it is a trace
+     * withdrawn (decide_question) */
+    d.strewn = small_core && m->ink_span >= STREWN_SPAN && m->compact < STREWN_COMPACT && !d.ink_near;
+    if (swollen_dot || small_core) {
         d.state = BOX_UNSURE;
         d.confidence = 0;
         d.dot = 1;
@@ -176,6 +131,7 @@ box_decision decide_box(const calibration *c, const box_measure *m) {
     if (ring > 0 && m->fill < c->mark_min && !d.faint) {
         d.state = BOX_MARKED;
         d.circled = 1;
+        d.strewn = 0;
         d.dot = 0;
         d.ink_near = 0;
         d.confidence = clamp01(0.5 + 0.5 * (ring - RING_MIN) / (1 - RING_MIN));
@@ -185,7 +141,7 @@ box_decision decide_box(const calibration *c, const box_measure *m) {
 
 int decide_box_flags(const box_decision *d) {
     return (d->ink_near ? 1 : 0) | (d->circled ? 2 : 0) | (d->dot ? 4 : 0) | (d->faint ? 8 : 0) |
-           (d->scribble ? 16 : 0) | (d->dot_clear ? 32 : 0);
+           (d->scribble ? 16 : 0) | (d->dot_clear ? 32 : 0) | (d->strewn ? 64 : 0);
 }
 
 void decide_box_set_flags(box_decision *d, int flags) {
@@ -195,6 +151,7 @@ void decide_box_set_flags(box_decision *d, int flags) {
     d->faint = (flags & 8) != 0;
     d->scribble = (flags & 16) != 0;
     d->dot_clear = (flags & 32) != 0;
+    d->strewn = (flags & 64) != 0;
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -671,6 +628,24 @@ static int page_boxes(const omr_template *t, int page, size_t n, size_t *questio
     return k == n;
 }
 
+/* A firm mark whose strokes run out of its box (a tick's tail, a cross's
+ * overshoot: its own ink near above near_max_mm2) reaches the near zone of
+ * the box above or below it in its question where the two zones overlap
+ * (boxes under 2 x NEAR_GROW_MM apart: ekb-2024's stacked options, 3 mm).
+ * Ink there is counted round both boxes; when the blank box holds no more
+ * than the mark leaves round its own, it is that mark's (seed 7101
+ * VEFHUY2T q4c, a pencil tick overshooting on a speckled 1-bit page: 2.79
+ * mm^2 round the ticked box, 2.29 beside the blank one above it, review).
+ * A mark beside the blank box meant for it leaves its own ink there, more
+ * than the overshoot's share: it stays ink beside a box. */
+static int overshoot_reaches(omr_rect marked, const box_measure *mm, const box_decision *md, omr_rect blank,
+                             const box_measure *bm) {
+    int firm = (md->state == BOX_MARKED && !md->circled) || md->state == BOX_SOLID;
+    double dx = fmax(fmax(blank.x - (marked.x + marked.w), marked.x - (blank.x + blank.w)), 0);
+    double dy = fmax(fmax(blank.y - (marked.y + marked.h), marked.y - (blank.y + blank.h)), 0);
+    return firm && md->ink_near && bm->near_mm2 <= mm->near_mm2 && sqrt(dx * dx + dy * dy) < 2 * NEAR_GROW_MM;
+}
+
 void decide_circle_spill(const omr_template *t, int page, const box_measure *m, box_decision *d, size_t n) {
     assert(t && (n == 0 || (m && d)));
     const template_box **box = malloc((n ? n : 1) * sizeof *box);
@@ -691,18 +666,14 @@ void decide_circle_spill(const omr_template *t, int page, const box_measure *m, 
                     break;
                 }
             }
+            for (size_t k = 0; k < n && d[i].ink_near; k++)
+                if (k != i && question[k] == question[i] && overshoot_reaches(box[k]->rect, &m[k], &d[k], box[i]->rect, &m[i]))
+                    d[i].ink_near = 0;
         }
     free(box);
     free(question);
 }
 
-/* A circle is its box's only when no other box of its question shows as
- * much ring (round the box or its label, open or closed): an oval round
- * one option's label whose lower arc passes over the next option closes
- * that option's label rays too (seed 4127 BYAWXGMG q4c: option 1's label
- * circled, its rays 0.67 closed but open by 0.31, was read as option 2,
- * whose label rays the arc closed 0.48). Ink that cannot be attributed
- * goes to review: the circled box becomes unsure. */
 void decide_unseen_outlines(const box_measure *m, box_decision *d, size_t n) {
     assert(n == 0 || (m && d));
     size_t seen = 0;
@@ -717,19 +688,68 @@ void decide_unseen_outlines(const box_measure *m, box_decision *d, size_t n) {
         }
 }
 
-void decide_circle_rivals(const omr_template *t, int page, const box_measure *m, box_decision *d, size_t n) {
-    assert(t && (n == 0 || (m && d)));
+/* A barely closed circle beside a clear one of its question, within the
+ * clear one's reach, that leaves round its box less than half the ink the
+ * clear one leaves round its own (CIRCLE_SPILL_SHARE, as for a box of
+ * another question: decide_circle_spill) is the clear circle's arc passing
+ * by: an oval round one option's label crosses the labels above and below
+ * (seed 7101 S22YZYUP q4c: option 2's label circled, its rays 0.92 closed
+ * with 45.7 mm^2 of ink round it; option 3's label rays 0.46 closed by the
+ * oval's lower arc, 15.4 mm^2; ZT25N559 q4c on a harsh page, 0.83 and 71.6
+ * against 0.50 and 14.0). A second circle of the same pen round a box of
+ * the same question closes its rays as well and leaves as much ink: that
+ * stays two circles (decide_question). The arc's box is judged as if no
+ * ray had been cast, its ink near being the circle's. */
+static void circle_arcs(const calibration *c, const size_t *question, const template_box *const *box,
+                        const box_measure *m, box_decision *d, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        if (!d[i].circled || d[i].state != BOX_MARKED || d[i].confidence >= CIRCLE_WEAK)
+            continue;
+        for (size_t k = 0; k < n; k++) {
+            if (k == i || question[k] != question[i] || !d[k].circled || d[k].state != BOX_MARKED ||
+                d[k].confidence < CIRCLE_STRONG || m[i].near_mm2 >= CIRCLE_SPILL_SHARE * m[k].near_mm2)
+                continue;
+            omr_rect rk = box[k]->rect;
+            double reach = CIRCLE_REACH_SIDES * fmax(rk.w, rk.h) + NEAR_GROW_MM;
+            if (rect_distance(box[i]->rect, rk.x + rk.w / 2, rk.y + rk.h / 2) <= reach) {
+                d[i] = decide_without_rings(c, &m[i]);
+                d[i].ink_near = 0;
+                break;
+            }
+        }
+    }
+}
+
+/* A circle is its box's only when no other box of its question shows as
+ * much ring (round the box or its label, open or closed): an oval round
+ * one option's label whose lower arc passes over the next option closes
+ * that option's label rays too (seed 4127 BYAWXGMG q4c: option 1's label
+ * circled, its rays 0.67 closed but open by 0.31, was read as option 2,
+ * whose label rays the arc closed 0.48). Ink that cannot be attributed
+ * goes to review: the circled box becomes unsure. On a page whose print
+ * closes every box's rays, rays are no circle by themselves (a circle there
+ * is read by its ink too: bled_page_circles), and a rival must leave the
+ * ink of a pen circle round its box as well (seed 7101 ZT25N559 q6, a
+ * harsh page: a circle's 23.3 mm^2 of ink went to review for an empty
+ * neighbour whose bled outline closed 0.98 of its rays, 0.11 mm^2 round it). */
+void decide_circle_rivals(const calibration *cal, const omr_template *t, int page, const box_measure *m,
+                          box_decision *d, size_t n) {
+    assert(cal && t && (n == 0 || (m && d)));
     size_t *question = malloc((n ? n : 1) * sizeof *question);
+    const template_box **box = malloc((n ? n : 1) * sizeof *box);
     /* on a page whose print closes every box's rays, each kind of ray is
      * measured above the page's own level of it (bled_label_circle): a
      * label circled there has no rival in its neighbours' bled outlines */
     double either = n >= 4 ? page_ray_level(m, n, RAYS_EITHER) : 0;
-    double level[2] = {0, 0};
-    if (either >= RING_MIN)
+    double level[2] = {0, 0}, pen_near = 0;
+    if (either >= RING_MIN) {
         level[0] = page_ray_level(m, n, RAYS_BOX), level[1] = page_ray_level(m, n, RAYS_LABEL);
-    if (level[0] < 0 || level[1] < 0)
-        level[0] = level[1] = 0; /* without room, the rays as measured */
-    if (question && page_boxes(t, page, n, question, NULL)) { /* else nothing is changed */
+        pen_near = page_circle_near(cal, m, n);
+    }
+    if (level[0] < 0 || level[1] < 0 || pen_near < 0)
+        level[0] = level[1] = pen_near = 0; /* without room, the rays as measured */
+    if (question && box && page_boxes(t, page, n, question, box)) { /* else nothing is changed */
+        circle_arcs(cal, question, box, m, d, n);
         int *rivalled = calloc(n ? n : 1, sizeof *rivalled);
         for (size_t i = 0; rivalled && i < n; i++) {
             if (!d[i].circled || d[i].state != BOX_MARKED)
@@ -737,7 +757,8 @@ void decide_circle_rivals(const omr_template *t, int page, const box_measure *m,
             double own = fmax(m[i].ring - level[0], m[i].label_ring - level[1]);
             for (size_t c = 0; c < n && !rivalled[i]; c++)
                 rivalled[i] = c != i && question[c] == question[i] && !(d[c].circled && d[c].state == BOX_MARKED) &&
-                              fmax(m[c].ring - level[0], m[c].label_ring - level[1]) >= own;
+                              fmax(m[c].ring - level[0], m[c].label_ring - level[1]) >= own &&
+                              m[c].near_mm2 > pen_near;
         }
         for (size_t i = 0; rivalled && i < n; i++)
             if (rivalled[i]) {
@@ -749,6 +770,7 @@ void decide_circle_rivals(const omr_template *t, int page, const box_measure *m,
         free(rivalled);
     }
     free(question);
+    free(box);
 }
 
 void decide_unread_dots(box_decision *d, size_t n) {
@@ -765,167 +787,4 @@ void decide_read_dots(box_decision *d, size_t n) {
             d[i].state = BOX_MARKED;
             d[i].confidence = 0.5; /* read by the form's hand, at the edge of sure */
         }
-}
-
-void decide_question(const template_question *q, const box_decision *boxes, question_answer *out) {
-    assert(q && (boxes || q->n_boxes == 0));
-    memset(out, 0, sizeof *out);
-    out->chosen = -1;
-    out->confidence = 1;
-    size_t n = q->n_boxes;
-    template_corrections rule = q->corrections;
-    int marked = 0, firm = 0, solid = 0, unsure = 0, near_blank = 0, circled = 0;
-    int scribbles = 0, faints = 0, last_marked = -1, last_solid = -1;
-    for (size_t i = 0; i < n; i++) {
-        switch (boxes[i].state) {
-        case BOX_MARKED:
-            marked++;
-            firm += !boxes[i].scribble;
-            last_marked = (int)i;
-            circled += boxes[i].circled;
-            break;
-        case BOX_SOLID: solid++; last_solid = (int)i; break;
-        case BOX_UNSURE:
-            unsure++;
-            scribbles += boxes[i].scribble;
-            faints += boxes[i].faint;
-            break;
-        case BOX_BLANK:
-            if (boxes[i].ink_near)
-                near_blank++;
-            break;
-        }
-    }
-    /* The form's rule for taking an answer back (template `corrections`).
-     * A box withdrawn by it is neither an answer nor unclear. */
-    int *withdrawn = calloc(n ? n : 1, sizeof *withdrawn);
-    if (!withdrawn) {
-        out->status = ANSWER_REVIEW;
-        snprintf(out->reason, sizeof out->reason, "out of memory deciding");
-        if (q->type == QUESTION_MULTI)
-            out->selected = calloc(n ? n : 1, sizeof *out->selected);
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const box_decision *b = &boxes[i];
-        int solid_box = b->state == BOX_SOLID, scribbled = b->state == BOX_MARKED && b->scribble;
-        int erased = b->faint && b->state == BOX_UNSURE && marked > 0;
-        int w = 0;
-        switch (rule) {
-        case CORRECTIONS_FILL_CANCELS:
-            w = (solid_box && firm > 0) || erased;
-            break;
-        case CORRECTIONS_FILL_IS_UNDO:
-            w = solid_box || (scribbled && firm > 0) || erased;
-            break;
-        case CORRECTIONS_SCRIBBLE_CANCELS:
-            w = ((solid_box || scribbled) && firm > 0) || erased;
-            break;
-        case CORRECTIONS_NONE:
-            break;
-        }
-        withdrawn[i] = w;
-        if (w) {
-            out->taken_back = 1;
-            if (solid_box)
-                solid--;
-            else if (scribbled)
-                marked--;
-            else
-                unsure--;
-        } else if (scribbled && (rule == CORRECTIONS_FILL_IS_UNDO || rule == CORRECTIONS_SCRIBBLE_CANCELS)) {
-            /* a lone scribble where scribbling (or filling) withdraws: withdrawn, or meant? */
-            withdrawn[i] = 1; /* not an answer ... */
-            marked--;
-            unsure++;         /* ... but unclear: a person looks */
-        }
-    }
-    for (size_t i = 0; i < n; i++)
-        if (!withdrawn[i] && boxes[i].state != BOX_BLANK && boxes[i].confidence < out->confidence)
-            out->confidence = boxes[i].confidence;
-    /* a barely closed circle beside a well closed one: its ink may be the
-     * other circle's; it cannot be attributed, so a person looks */
-    double strongest = 0;
-    for (size_t i = 0; i < n; i++)
-        if (boxes[i].circled && boxes[i].state == BOX_MARKED && boxes[i].confidence > strongest)
-            strongest = boxes[i].confidence;
-    for (size_t i = 0; i < n; i++)
-        if (!withdrawn[i] && boxes[i].circled && boxes[i].state == BOX_MARKED && strongest >= 0.8 &&
-            boxes[i].confidence < 0.65) {
-            withdrawn[i] = 1;
-            marked--;
-            circled--;
-            unsure++;
-        }
-    /* ink near a blank box while another box is circled: the circle's own ink */
-    if (circled == 1 && marked == 1 && firm == 1)
-        near_blank = 0;
-    (void)scribbles;
-    (void)faints;
-
-    if (q->type == QUESTION_MULTI) {
-        out->selected = calloc(n ? n : 1, sizeof *out->selected);
-        for (size_t i = 0; out->selected && i < n; i++)
-            out->selected[i] = !withdrawn[i] && (boxes[i].state == BOX_MARKED || boxes[i].state == BOX_SOLID);
-        free(withdrawn);
-        if (unsure) {
-            out->status = ANSWER_REVIEW;
-            snprintf(out->reason, sizeof out->reason, "%d box%s unclear", unsure, unsure > 1 ? "es" : "");
-        } else if (near_blank) {
-            out->status = ANSWER_REVIEW;
-            snprintf(out->reason, sizeof out->reason, "ink beside a box, not in it");
-        }
-        return;
-    }
-
-    int answers = marked + solid;
-    if (answers == 1)
-        for (size_t i = 0; i < n; i++)
-            if (!withdrawn[i] && (boxes[i].state == BOX_MARKED || boxes[i].state == BOX_SOLID))
-                out->chosen = (int)i;
-    (void)last_marked;
-    (void)last_solid;
-    free(withdrawn);
-    if (unsure) {
-        out->status = ANSWER_REVIEW;
-        snprintf(out->reason, sizeof out->reason, "%d box%s unclear", unsure, unsure > 1 ? "es" : "");
-        if (answers != 1)
-            out->chosen = -1;
-    } else if (answers > 1) {
-        out->status = ANSWER_REVIEW;
-        out->chosen = -1;
-        if (circled > 1 && circled == answers)
-            snprintf(out->reason, sizeof out->reason, "a circle takes in %d options", answers);
-        else
-            snprintf(out->reason, sizeof out->reason, "%d boxes marked in a single-choice question", answers);
-    } else if (near_blank) {
-        /* ink round a box or its label that is no circle the machine can attribute */
-        out->status = ANSWER_REVIEW;
-        snprintf(out->reason, sizeof out->reason, "ink beside a box, not in it");
-    }
-    if (out->status == ANSWER_OK && answers == 0)
-        out->confidence = 1;
-}
-
-int decide_routing_violated(const omr_template *t, const template_question *q,
-                            const question_answer *answers) {
-    if (!q->only_if_question)
-        return 0;
-    const question_answer *self = &answers[q - t->questions];
-    int answered = self->chosen >= 0;
-    if (self->selected)
-        for (size_t i = 0; i < q->n_boxes; i++)
-            answered |= self->selected[i];
-    if (!answered)
-        return 0;
-    const template_question *cond = template_question_by_id(t, q->only_if_question);
-    if (!cond)
-        return 0;
-    const question_answer *c = &answers[cond - t->questions];
-    if (c->chosen < 0)
-        return 0; /* the condition was not answered: nothing to contradict */
-    for (size_t i = 0; i < q->n_only_if_values; i++)
-        if (strcmp(cond->boxes[c->chosen].value, q->only_if_values[i]) == 0)
-            return 0;
-    return 1;
 }

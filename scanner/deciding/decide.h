@@ -45,13 +45,15 @@ typedef struct {
     int faint;         /* only a pale trace: very light pencil, or a mark rubbed out */
     int scribble;      /* dense ink short of solid: a scribble over the box */
     int dot_clear;     /* a dot that stands clear of its page's blank boxes (decide_page) */
+    int strewn;        /* a dot (or pale trace) whose specks are strewn across the box, no blob:
+                          beside a firm mark of its question, a mark rubbed out (decide_question) */
 } box_decision;
 
 box_decision decide_box(const calibration *cal, const box_measure *m);
 
 /* A box's ink_near and kind of mark as one integer for the ledger (marks.ink_near):
  * 1 ink near, 2 circled, 4 dot, 8 faint, 16 scribble, 32 a dot clear of the
- * page's blanks (0 and 1 read as before). */
+ * page's blanks, 64 strewn (0 and 1 read as before). */
 int decide_box_flags(const box_decision *d);
 void decide_box_set_flags(box_decision *d, int flags);
 
@@ -98,14 +100,22 @@ void decide_unread_dots(box_decision *decisions, size_t n);
  * (within the rays' reach, 2.6 box sides), and that is less than any circle
  * round the blank box itself would leave (under 3 mm^2, or under half the
  * ink that circle leaves round its own box): the circle's ink, not a mark
- * beside the box (its ink_near is cleared). */
+ * beside the box (its ink_near is cleared). So is ink beside a blank box
+ * whose near zone overlaps that of a firmly marked box of its question,
+ * when that mark leaves round its own box (ink_near) at least as much: the
+ * mark's overshoot. */
 void decide_circle_spill(const omr_template *t, int page, const box_measure *m, box_decision *d, size_t n);
 /* A circled box of page `page` whose question holds another box (not itself
  * circled) with as much ring evidence round it or its label: the circle
- * cannot be attributed, the box becomes unsure (review). Needs the rays'
- * measures (ring, label_ring), which the ledger does not keep: called where
- * the page is measured (daemon/scan.c), after decide_page. */
-void decide_circle_rivals(const omr_template *t, int page, const box_measure *m, box_decision *d, size_t n);
+ * cannot be attributed, the box becomes unsure (review). On a page whose
+ * print closes every box's rays the rival must also leave a pen circle's
+ * ink round its box. First, a barely closed circle beside a clear one of
+ * its question, within its reach and with less than half its ink round
+ * the box, is the clear one's arc: that box is judged without rays. Needs
+ * the rays' measures (ring, label_ring), which the ledger does not keep:
+ * called where the page is measured (daemon/scan.c), after decide_page. */
+void decide_circle_rivals(const calibration *c, const omr_template *t, int page, const box_measure *m,
+                          box_decision *d, size_t n);
 /* Ink in a box whose printed outline was not seen (measure_box's
  * outline_found 0) on a page where more than half the boxes' outlines were:
  * the box was measured where the map says, and where the map is off there
@@ -115,6 +125,13 @@ void decide_circle_rivals(const omr_template *t, int page, const box_measure *m,
  * nothing by it and is left alone. Called where the page is measured. */
 void decide_unseen_outlines(const box_measure *m, box_decision *d, size_t n);
 const char *decide_box_state_name(box_state state);
+
+/* A circle read with this confidence is a clear one; under CIRCLE_WEAK, one
+ * barely closed: decide_question sends such a one beside a clear one to
+ * review (its ink may be the clear one's), unless decide_circle_rivals gave
+ * it to the clear one as its arc */
+#define CIRCLE_STRONG 0.8
+#define CIRCLE_WEAK 0.65
 
 typedef enum {
     ANSWER_OK,          /* decided by the machine */

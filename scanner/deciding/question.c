@@ -1,0 +1,184 @@
+/*
+ * question.c — a question's answer from its boxes' decisions (decide.c):
+ * the form's rule for taking an answer back (template `corrections`), a
+ * barely closed circle beside a clear one, then by the question's type: one
+ * mark is a single-choice answer; two, any unclear box, or ink beside a box
+ * that nothing explains go to review with the best reading. And routing:
+ * an answer where its only_if condition does not hold.
+ */
+#include "deciding/decide.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void decide_question(const template_question *q, const box_decision *boxes, question_answer *out) {
+    assert(q && (boxes || q->n_boxes == 0));
+    memset(out, 0, sizeof *out);
+    out->chosen = -1;
+    out->confidence = 1;
+    size_t n = q->n_boxes;
+    template_corrections rule = q->corrections;
+    int marked = 0, firm = 0, solid = 0, unsure = 0, near_blank = 0, circled = 0;
+    int scribbles = 0, faints = 0, last_marked = -1, last_solid = -1;
+    for (size_t i = 0; i < n; i++) {
+        switch (boxes[i].state) {
+        case BOX_MARKED:
+            marked++;
+            firm += !boxes[i].scribble;
+            last_marked = (int)i;
+            circled += boxes[i].circled;
+            break;
+        case BOX_SOLID: solid++; last_solid = (int)i; break;
+        case BOX_UNSURE:
+            unsure++;
+            scribbles += boxes[i].scribble;
+            faints += boxes[i].faint;
+            break;
+        case BOX_BLANK:
+            if (boxes[i].ink_near)
+                near_blank++;
+            break;
+        }
+    }
+    /* The form's rule for taking an answer back (template `corrections`).
+     * A box withdrawn by it is neither an answer nor unclear. */
+    int *withdrawn = calloc(n ? n : 1, sizeof *withdrawn);
+    if (!withdrawn) {
+        out->status = ANSWER_REVIEW;
+        snprintf(out->reason, sizeof out->reason, "out of memory deciding");
+        if (q->type == QUESTION_MULTI)
+            out->selected = calloc(n ? n : 1, sizeof *out->selected);
+        return;
+    }
+    /* a firm mark that is no dot: a cross, a tick, a circle, a fill */
+    int plain = 0;
+    for (size_t i = 0; i < n; i++)
+        plain += boxes[i].state == BOX_SOLID || (boxes[i].state == BOX_MARKED && !boxes[i].dot && !boxes[i].strewn);
+    for (size_t i = 0; i < n; i++) {
+        const box_decision *b = &boxes[i];
+        int solid_box = b->state == BOX_SOLID, scribbled = b->state == BOX_MARKED && b->scribble;
+        int erased = b->faint && b->state == BOX_UNSURE && marked > 0;
+        /* specks strewn across a box beside a firm mark: what rubbing a
+         * mark out leaves on a 1-bit scan, withdrawn like a pale trace */
+        erased |= b->strewn && (b->state == BOX_MARKED || b->state == BOX_UNSURE) && plain > 0;
+        int w = 0;
+        switch (rule) {
+        case CORRECTIONS_FILL_CANCELS:
+            w = (solid_box && firm > 0) || erased;
+            break;
+        case CORRECTIONS_FILL_IS_UNDO:
+            w = solid_box || (scribbled && firm > 0) || erased;
+            break;
+        case CORRECTIONS_SCRIBBLE_CANCELS:
+            w = ((solid_box || scribbled) && firm > 0) || erased;
+            break;
+        case CORRECTIONS_NONE:
+            break;
+        }
+        withdrawn[i] = w;
+        if (w) {
+            out->taken_back = 1;
+            if (solid_box)
+                solid--;
+            else if (b->state == BOX_MARKED)
+                marked--;
+            else
+                unsure--;
+        } else if (scribbled && (rule == CORRECTIONS_FILL_IS_UNDO || rule == CORRECTIONS_SCRIBBLE_CANCELS)) {
+            /* a lone scribble where scribbling (or filling) withdraws: withdrawn, or meant? */
+            withdrawn[i] = 1; /* not an answer ... */
+            marked--;
+            unsure++;         /* ... but unclear: a person looks */
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!withdrawn[i] && boxes[i].state != BOX_BLANK && boxes[i].confidence < out->confidence)
+            out->confidence = boxes[i].confidence;
+    /* a barely closed circle beside a well closed one: its ink may be the
+     * other circle's; it cannot be attributed, so a person looks */
+    double strongest = 0;
+    for (size_t i = 0; i < n; i++)
+        if (boxes[i].circled && boxes[i].state == BOX_MARKED && boxes[i].confidence > strongest)
+            strongest = boxes[i].confidence;
+    for (size_t i = 0; i < n; i++)
+        if (!withdrawn[i] && boxes[i].circled && boxes[i].state == BOX_MARKED && strongest >= CIRCLE_STRONG &&
+            boxes[i].confidence < CIRCLE_WEAK) {
+            withdrawn[i] = 1;
+            marked--;
+            circled--;
+            unsure++;
+        }
+    /* ink near a blank box while another box is circled: the circle's own ink */
+    if (circled == 1 && marked == 1 && firm == 1)
+        near_blank = 0;
+    (void)scribbles;
+    (void)faints;
+
+    if (q->type == QUESTION_MULTI) {
+        out->selected = calloc(n ? n : 1, sizeof *out->selected);
+        for (size_t i = 0; out->selected && i < n; i++)
+            out->selected[i] = !withdrawn[i] && (boxes[i].state == BOX_MARKED || boxes[i].state == BOX_SOLID);
+        free(withdrawn);
+        if (unsure) {
+            out->status = ANSWER_REVIEW;
+            snprintf(out->reason, sizeof out->reason, "%d box%s unclear", unsure, unsure > 1 ? "es" : "");
+        } else if (near_blank) {
+            out->status = ANSWER_REVIEW;
+            snprintf(out->reason, sizeof out->reason, "ink beside a box, not in it");
+        }
+        return;
+    }
+
+    int answers = marked + solid;
+    if (answers == 1)
+        for (size_t i = 0; i < n; i++)
+            if (!withdrawn[i] && (boxes[i].state == BOX_MARKED || boxes[i].state == BOX_SOLID))
+                out->chosen = (int)i;
+    (void)last_marked;
+    (void)last_solid;
+    free(withdrawn);
+    if (unsure) {
+        out->status = ANSWER_REVIEW;
+        snprintf(out->reason, sizeof out->reason, "%d box%s unclear", unsure, unsure > 1 ? "es" : "");
+        if (answers != 1)
+            out->chosen = -1;
+    } else if (answers > 1) {
+        out->status = ANSWER_REVIEW;
+        out->chosen = -1;
+        if (circled > 1 && circled == answers)
+            snprintf(out->reason, sizeof out->reason, "a circle takes in %d options", answers);
+        else
+            snprintf(out->reason, sizeof out->reason, "%d boxes marked in a single-choice question", answers);
+    } else if (near_blank) {
+        /* ink round a box or its label that is no circle the machine can attribute */
+        out->status = ANSWER_REVIEW;
+        snprintf(out->reason, sizeof out->reason, "ink beside a box, not in it");
+    }
+    if (out->status == ANSWER_OK && answers == 0)
+        out->confidence = 1;
+}
+
+int decide_routing_violated(const omr_template *t, const template_question *q,
+                            const question_answer *answers) {
+    if (!q->only_if_question)
+        return 0;
+    const question_answer *self = &answers[q - t->questions];
+    int answered = self->chosen >= 0;
+    if (self->selected)
+        for (size_t i = 0; i < q->n_boxes; i++)
+            answered |= self->selected[i];
+    if (!answered)
+        return 0;
+    const template_question *cond = template_question_by_id(t, q->only_if_question);
+    if (!cond)
+        return 0;
+    const question_answer *c = &answers[cond - t->questions];
+    if (c->chosen < 0)
+        return 0; /* the condition was not answered: nothing to contradict */
+    for (size_t i = 0; i < q->n_only_if_values; i++)
+        if (strcmp(cond->boxes[c->chosen].value, q->only_if_values[i]) == 0)
+            return 0;
+    return 1;
+}
