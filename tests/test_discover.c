@@ -685,3 +685,45 @@ Test(discover, dotted_one_pixel_outlines_of_a_200dpi_1bit_scan) {
     free(blank);
     rm_rf(dir);
 }
+
+/* Square boxes printed bold (a 0.85 mm outline round 4.8 mm: 18% of the
+ * box, over the 0.7 mm a thin line may be) on a grey scan: boxes, as they
+ * stand on clear paper. The paper enclosed by a QR-like block's modules
+ * (0.9 mm, a square ring of them round 2 x 2 white modules, stroke a
+ * quarter of the whole) is not: the paper round it is full of modules. */
+Test(discover, bold_square_outlines_on_clear_paper_but_not_a_codes_modules) {
+    char *dir = test_tempdir();
+    cairo_surface_t *surface;
+    cairo_t *cr = page_start(&surface);
+    cairo_set_line_width(cr, 0.85);
+    for (int row = 0; row < 3; row++)
+        for (int c = 0; c < 5; c++)
+            cairo_rectangle(cr, 100 + 14 * c + 0.425, 60 + 7 * row + 0.425, 4.8 - 0.85, 4.8 - 0.85);
+    cairo_stroke(cr);
+    /* modules of 0.9 mm: a pseudo-random pattern with white 2 x 2 holes ringed by black modules */
+    const double m = 0.9;
+    unsigned seed = 7;
+    for (int y = 0; y < 25; y++)
+        for (int x = 0; x < 25; x++) {
+            seed = seed * 1103515245u + 12345u;
+            int hole = (x % 4 == 1 || x % 4 == 2) && (y % 4 == 1 || y % 4 == 2);
+            int ring = !hole && (x % 4 != 3 || y % 4 != 3);
+            if (ring || (!hole && (seed >> 16) % 2))
+                cairo_rectangle(cr, 30 + x * m, 160 + y * m, m, m);
+        }
+    cairo_fill(cr);
+    char *blank = page_finish(cr, surface, dir, "bold.png", 0, 0);
+    discover_result r;
+    omr_error err = {0};
+    cr_assert_eq(discover_blank(blank, &r, &err), OMR_OK, "%s", err.message);
+    const discover_page *pg = &r.pages[0];
+    int found = 0;
+    for (int row = 0; row < 3; row++)
+        for (int c = 0; c < 5; c++)
+            found += found_at(pg, 100 + 14 * c, 60 + 7 * row, 4.8, 0);
+    cr_assert_eq(found, 15, "the 15 bold boxes: %d found", found);
+    cr_assert_eq(pg->n_boxes, 15, "no paper among the modules taken as a box: %zu boxes", pg->n_boxes);
+    discover_result_free(&r);
+    free(blank);
+    rm_rf(dir);
+}

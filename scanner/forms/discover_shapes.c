@@ -10,7 +10,9 @@
  * outlines; every enclosed patch of paper that is empty, square, round or
  * oval, and 1.5 to 19.5 mm wide and high is a box when the ink around it is
  * a thin line (the outline's width is the lower third of twelve probes that meet ink, so a
- * leader line running out of a side does not count). Rectangles that are
+ * leader line running out of a side does not count; a square's may be up to a quarter of
+ * its size where the paper round it is clear, as a bold box is and the paper
+ * between a QR code's modules is not). Rectangles that are
  * not about square are kept only as the cells of a comb: five or more boxes
  * of one size side by side with gaps under a third of their width, which is
  * a text field (a name written a letter per box), not a row of questions.
@@ -165,6 +167,16 @@ static int edges_run_on(const uint8_t *ink, int w, int h, omr_rect r, double str
     return on >= 2;
 }
 
+/* 1 when the paper 0.5 mm outside the rectangle r (mm) is mostly clear
+ * (under 30% ink round it): a box standing on the page, a leader line or a
+ * table's rule running into it aside; not a gap among a QR code's modules. */
+static int clear_around(const uint8_t *ink, int w, int h, omr_rect r, double s) {
+    double x0 = (r.x - 0.5) * s, y0 = (r.y - 0.5) * s, x1 = (r.x + r.w + 0.5) * s, y1 = (r.y + r.h + 0.5) * s;
+    double share = ink_along(ink, w, h, x0, y0, x1, y0) + ink_along(ink, w, h, x0, y1, x1, y1) +
+                   ink_along(ink, w, h, x0, y0, x0, y1) + ink_along(ink, w, h, x1, y0, x1, y1);
+    return share < 4 * 0.3;
+}
+
 static int on_mark(const discover_page *pg, const omr_rect areas[4], omr_rect r) {
     double cx = r.x + r.w / 2, cy = r.y + r.h / 2;
     for (int k = 0; k < 4; k++)
@@ -226,8 +238,14 @@ static void paper_boxes(const omr_image *paper, const uint8_t *ink, const cvw_sh
             continue;
         double stroke = outline_width(ink, w, h, x0 + r, y0 + r, x1 - r, y1 - r, 2 * r + 1, (int)(2 * s)) / s;
         double ow = iw + 2 * stroke, oh = ih + 2 * stroke;
-        if (stroke < 1 / s || stroke > fmax(0.7, 0.12 * fmin(ow, oh)) || ow < 2.5 || oh < 2.5 || ow > 20 ||
-            oh > 20)
+        /* a thin line; a square's may be thicker (up to a quarter of its
+         * size: a box printed bold, or bled on a 200-dpi scan) when it stands
+         * on clear paper, unlike the paper between a QR code's modules */
+        double thin = fmax(0.7, 0.12 * fmin(ow, oh));
+        if (stroke < 1 / s || ow < 2.5 || oh < 2.5 || ow > 20 || oh > 20)
+            continue;
+        if (stroke > thin && !(square && stroke <= 0.25 * fmin(ow, oh) &&
+                               clear_around(ink, w, h, (omr_rect){x0 / s - stroke, y0 / s - stroke, ow, oh}, s)))
             continue;
         candidate k = {{x0 / s - stroke, y0 / s - stroke, ow, oh}, round, ow / oh > 0.8 && ow / oh < 1.25, 0,
                        print_inside, seed_only, stroke};
