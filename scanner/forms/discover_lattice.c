@@ -39,7 +39,7 @@ typedef struct {
 } box_class;
 
 typedef struct {
-    int x, y, cls, print_inside, faint;
+    int x, y, cls, print_inside;
     double score;
 } place;
 
@@ -187,10 +187,8 @@ static int cmp_double(const void *a, const void *b) {
     return p < q ? -1 : p > q;
 }
 
-static int cmp_place(const void *a, const void *b) { /* a faint class's places last: only where nothing else stands */
+static int cmp_place(const void *a, const void *b) {
     const place *p = a, *q = b;
-    if (p->faint != q->faint)
-        return p->faint - q->faint;
     return p->score > q->score ? -1 : p->score < q->score;
 }
 
@@ -242,8 +240,7 @@ static int make_classes(const page_sums *p, const lattice_box *seeds, size_t n, 
         member[i] = -1;
         for (int k = 0; k < nc && member[i] < 0; k++) {
             const lattice_box *f = &seeds[cls[k].first];
-            if (f->round == b->round && cls[k].print_inside == b->print_inside &&
-                (f->seed_only == 2) == (b->seed_only == 2) && fabs(b->w - f->w) < 0.12 * f->w &&
+            if (f->round == b->round && cls[k].print_inside == b->print_inside && fabs(b->w - f->w) < 0.12 * f->w &&
                 fabs(b->h - f->h) < 0.12 * f->h)
                 member[i] = k;
         }
@@ -382,7 +379,7 @@ int discover_lattice(const uint8_t *ink, const uint8_t *specks, int w, int h, do
                     pl = g;
                     cap = nc2;
                 }
-                pl[npl++] = (place){x, y, k, inside == 2, pc != &p, cov + 0.5 * raw};
+                pl[npl++] = (place){x, y, k, inside == 2, cov + 0.5 * raw};
             }
     }
     qsort(pl, npl, sizeof *pl, cmp_place);
