@@ -12,7 +12,10 @@
  * (0.6 of their median share, never under 0.35, each side or quarter at
  * least half the bar), not by a constant tuned to one scan; the inside must
  * be clear of ink (for boxes with a glyph printed inside them, a band just
- * inside the outline). Integral images of the ink and of the ink thickened
+ * inside the outline). A class seen only on the specks of nearly erased
+ * outlines (a dot here and there) is scored on those specks alone, with a
+ * bar of 0.1 at least: print and rules round it are no dots of an outline.
+ * Integral images of the ink and of the ink thickened
  * by a pixel make the band and inside sums cheap, so only places with ink
  * enough round them are sampled. The best-scoring places win over their
  * overlapping neighbours and over nothing already found.
@@ -27,10 +30,11 @@
 #define MAX_CLASSES 16
 #define MAX_POINTS 512
 #define MIN_SHARE 0.35
+#define MIN_SHARE_FAINT 0.1 /* a class seen only on specks (seed_only 2): a nearly erased outline */
 #define ARCS 16 /* the outline cut in as many pieces along its length */
 
 typedef struct {
-    int w, h, stroke, round, print_inside, n;
+    int w, h, stroke, round, print_inside, n, faint;
     size_t first; /* index of the first example in seeds */
 } box_class;
 
@@ -164,6 +168,20 @@ static int inside_clear(const page_sums *p, const box_class *c, int x, int y) {
     return 2;
 }
 
+/* d = a thickened by a pixel (3 × 3). */
+static void thicken1(const uint8_t *a, uint8_t *d, int w, int h) {
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            uint8_t v = 0;
+            for (int dy = -1; dy <= 1 && !v; dy++)
+                for (int dx = -1; dx <= 1 && !v; dx++) {
+                    int u = x + dx, t = y + dy;
+                    v = u >= 0 && t >= 0 && u < w && t < h && a[(size_t)t * w + u];
+                }
+            d[(size_t)y * w + x] = v;
+        }
+}
+
 static int cmp_double(const void *a, const void *b) {
     double p = *(const double *)a, q = *(const double *)b;
     return p < q ? -1 : p > q;
@@ -216,7 +234,7 @@ static int make_classes(const page_sums *p, const lattice_box *seeds, size_t n, 
         if (b->seed_only && b->x >= 0 && b->y >= 0 && b->x + b->w < p->w && b->y + b->h < p->h) {
             /* found on thickened ink, which joins a glyph printed inside
              * to the outline: whether it has print, from the ink as it is */
-            box_class one = {(int)lround(b->w), (int)lround(b->h), (int)lround(fmax(1, b->stroke)), b->round, 0, 1, i};
+            box_class one = {(int)lround(b->w), (int)lround(b->h), (int)lround(fmax(1, b->stroke)), b->round, 0, 1, 0, i};
             b1.print_inside = inside_clear(p, &one, (int)lround(b->x), (int)lround(b->y)) != 1;
         }
         member[i] = -1;
@@ -227,11 +245,13 @@ static int make_classes(const page_sums *p, const lattice_box *seeds, size_t n, 
                 member[i] = k;
         }
         if (member[i] < 0 && nc < MAX_CLASSES) {
-            cls[nc] = (box_class){0, 0, 0, b->round, b->print_inside, 0, i};
+            cls[nc] = (box_class){0, 0, 0, b->round, b->print_inside, 0, 0, i};
             member[i] = nc++;
         }
-        if (member[i] >= 0)
+        if (member[i] >= 0) {
+            cls[member[i]].faint = cls[member[i]].n ? cls[member[i]].faint && b->seed_only == 2 : b->seed_only == 2;
             cls[member[i]].n++;
+        }
     }
     for (int k = 0; k < nc; k++) { /* the class's size and stroke: its examples' medians */
         int *vw = malloc(sizeof(int) * 3 * (size_t)cls[k].n), m = 0;
@@ -254,40 +274,38 @@ static int make_classes(const page_sums *p, const lattice_box *seeds, size_t n, 
     return nc;
 }
 
-int discover_lattice(const uint8_t *ink, int w, int h, double s, const lattice_box *seeds, size_t n_seeds,
+int discover_lattice(const uint8_t *ink, const uint8_t *specks, int w, int h, double s, const lattice_box *seeds, size_t n_seeds,
                      lattice_box *out, size_t max) {
     assert(ink && w > 0 && h > 0 && s > 0);
     if (n_seeds < 3)
         return 0;
     size_t npx = (size_t)w * h, nS = ((size_t)w + 1) * ((size_t)h + 1);
-    uint8_t *d = malloc(npx);
-    uint32_t *sd = malloc(nS * sizeof *sd), *si = malloc(nS * sizeof *si);
+    uint8_t *d = malloc(npx), *df = specks ? malloc(npx) : NULL;
+    uint32_t *sd = malloc(nS * sizeof *sd), *si = malloc(nS * sizeof *si), *sf = specks ? malloc(nS * sizeof *sf) : NULL;
     int *member = malloc(n_seeds * sizeof *member);
     int *px = malloc(6 * MAX_POINTS * sizeof *px);
     place *pl = NULL;
     size_t npl = 0, cap = 0;
     int written = -1;
-    if (!d || !sd || !si || !member || !px)
+    if (!d || !sd || !si || !member || !px || (specks && (!df || !sf)))
         goto done;
     int *py = px + MAX_POINTS, *side = py + MAX_POINTS, *qx = side + MAX_POINTS, *qy = qx + MAX_POINTS;
-    for (int y = 0; y < h; y++) /* the ink thickened by a pixel (3 × 3) */
-        for (int x = 0; x < w; x++) {
-            uint8_t v = 0;
-            for (int dy = -1; dy <= 1 && !v; dy++)
-                for (int dx = -1; dx <= 1 && !v; dx++) {
-                    int u = x + dx, t = y + dy;
-                    v = u >= 0 && t >= 0 && u < w && t < h && ink[(size_t)t * w + u];
-                }
-            d[(size_t)y * w + x] = v;
-        }
+    thicken1(ink, d, w, h);
     integral(d, w, h, sd);
     integral(ink, w, h, si);
-    page_sums p = {sd, si, d, ink, w, h};
+    page_sums p = {sd, si, d, ink, w, h}, pf = p;
+    if (specks) { /* a faint class's outline is scored on the specks alone (not letters or rules) */
+        thicken1(specks, df, w, h);
+        integral(df, w, h, sf);
+        pf.sd = sf;
+        pf.d = df;
+    }
     box_class cls[MAX_CLASSES];
     int nc = make_classes(&p, seeds, n_seeds, cls, member);
     double bar[MAX_CLASSES];
     for (int k = 0; k < nc; k++) {
         box_class *c = &cls[k];
+        const page_sums *pc = c->faint && specks ? &pf : &p;
         if (c->n < 3 || c->w < 8 || c->h < 8 || c->w >= w - 4 || c->h >= h - 4)
             continue;
         int n = outline_points(c, px, py, side, qx, qy), mg = c->stroke / 2 + 6; /* margin for q */
@@ -310,7 +328,7 @@ int discover_lattice(const uint8_t *ink, int w, int h, double s, const lattice_b
                 for (int dx = -2; dx <= 2; dx++) {
                     int x = (int)lround(seeds[i].x) + dx, y = (int)lround(seeds[i].y) + dy;
                     if (x >= mg && y >= mg && x + c->w < w - mg && y + c->h < h - mg) {
-                        double cov = coverage(&p, x, y, n, px, py, side, qx, qy, 0, &raw, &out, &arcs);
+                        double cov = coverage(pc, x, y, n, px, py, side, qx, qy, 0, &raw, &out, &arcs);
                         if (cov > best) {
                             best = cov;
                             best_out = out;
@@ -323,7 +341,7 @@ int discover_lattice(const uint8_t *ink, int w, int h, double s, const lattice_b
             got_out[m++] = best_out;
         }
         qsort(got, (size_t)m, sizeof *got, cmp_double);
-        bar[k] = fmax(MIN_SHARE, 0.6 * got[m / 2]);
+        bar[k] = fmax(c->faint ? MIN_SHARE_FAINT : MIN_SHARE, 0.6 * got[m / 2]);
         /* an outline is a line: ink just beyond it is a rule or leader
          * crossing it at a few points (as on the examples), not print that
          * happens to lie along it */
@@ -344,13 +362,13 @@ int discover_lattice(const uint8_t *ink, int w, int h, double s, const lattice_b
             for (int x = mg; x + c->w < w - mg; x++) {
                 /* cheap first: enough thickened ink between the outer edge
                  * and the inner rectangle for the bar, and a clear inside */
-                uint32_t band = rect_sum(sd, w, x - 1, y - 1, x + c->w + 1, y + c->h + 1) -
-                                rect_sum(sd, w, x + ix, y + iy, x + ix + iw, y + iy + ih);
+                uint32_t band = rect_sum(pc->sd, w, x - 1, y - 1, x + c->w + 1, y + c->h + 1) -
+                                rect_sum(pc->sd, w, x + ix, y + iy, x + ix + iw, y + iy + ih);
                 int inside;
                 if (band < bar[k] * n || !(inside = inside_clear(&p, c, x, y)))
                     continue;
                 int arcs;
-                double raw, out, cov = coverage(&p, x, y, n, px, py, side, qx, qy, 0.5 * bar[k], &raw, &out, &arcs);
+                double raw, out, cov = coverage(pc, x, y, n, px, py, side, qx, qy, 0.5 * bar[k], &raw, &out, &arcs);
                 if (cov < bar[k] || out > out_bar || arcs < arcs_bar)
                     continue;
                 if (npl == cap) {
@@ -385,5 +403,7 @@ done:
     free(si);
     free(sd);
     free(d);
+    free(sf);
+    free(df);
     return written;
 }

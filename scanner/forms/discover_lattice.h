@@ -19,7 +19,8 @@ typedef struct {
     double stroke;     /* px: the outline's width */
     int round;         /* an ellipse, not a rectangle */
     int print_inside;  /* a glyph printed in its middle */
-    int seed_only;     /* a guess: a class's example, kept only when found again here */
+    int seed_only;     /* a guess: a class's example, kept only when found again here
+                        * (2: seen on specks alone, a nearly erased outline) */
 } lattice_box;
 
 /* Looks for boxes of the sizes of `seeds` (grouped into classes of one size,
@@ -28,9 +29,11 @@ typedef struct {
  * most `max`). A place is a box when the share of its outline with ink
  * within a pixel is at least 0.6 of what the class's own examples show
  * (and at least 0.35 everywhere round it), and its inside is clear (for a
- * class with print inside: a band just inside the outline). Returns the
- * number written, -1 when out of memory. */
-int discover_lattice(const uint8_t *ink, int w, int h, double s, const lattice_box *seeds, size_t n_seeds,
+ * class with print inside: a band just inside the outline). A class whose
+ * examples were all seen on the specks of a nearly erased outline
+ * (seed_only 2) is scored on `specks` (the page's ink pieces too small for
+ * print; NULL: none) with a bar of at least 0.1. Returns the number written, -1 when out of memory. */
+int discover_lattice(const uint8_t *ink, const uint8_t *specks, int w, int h, double s, const lattice_box *seeds, size_t n_seeds,
                      lattice_box *out, size_t max);
 
 #endif

@@ -10,7 +10,9 @@
  * outlines; every enclosed patch of paper that is empty, square, round or
  * oval, and 1.5 to 19.5 mm wide and high is a box when the ink around it is
  * a thin line (the outline's width is the lower third of twelve probes that meet ink, so a
- * leader line running out of a side does not count). Rectangles that are
+ * leader line running out of a side does not count; a square's may be up to a quarter of
+ * its size where the paper round it is clear, as a bold box is and the paper
+ * between a QR code's modules is not). Rectangles that are
  * not about square are kept only as the cells of a comb: five or more boxes
  * of one size side by side with gaps under a third of their width, which is
  * a text field (a name written a letter per box), not a row of questions.
@@ -32,6 +34,10 @@
  * that are kept only as examples: discover_lattice.c then looks for boxes
  * of the examples' sizes everywhere on the page by the ink along their
  * outline, and only what it finds (examples included) becomes a box.
+ * An outline a light threshold nearly erased keeps only a dot here and
+ * there: the specks alone (no letter or digit) thickened by 1 to 1.4 mm
+ * give examples of their own (faint_seeds), which discover_lattice scores
+ * on the specks, not on the print round them.
  *
  * Corner marks are the ink components near each corner that look like one:
  * a solid square or disc, a ring (a thick outline), an L-bar or a long bar.
@@ -54,7 +60,8 @@ typedef struct {
     int squareish; /* aspect 0.8..1.25 */
     int comb;
     int print_inside; /* a digit or letter printed in it */
-    int seed_only;    /* found on heavily thickened ink: an example for discover_lattice only */
+    int seed_only;    /* found on heavily thickened ink: an example for discover_lattice only
+                       * (2: on the specks of a nearly erased outline alone) */
     double stroke;    /* mm, the outline's width */
 } candidate;
 
@@ -165,6 +172,16 @@ static int edges_run_on(const uint8_t *ink, int w, int h, omr_rect r, double str
     return on >= 2;
 }
 
+/* 1 when the paper 0.5 mm outside the rectangle r (mm) is mostly clear
+ * (under 30% ink round it): a box standing on the page, a leader line or a
+ * table's rule running into it aside; not a gap among a QR code's modules. */
+static int clear_around(const uint8_t *ink, int w, int h, omr_rect r, double s) {
+    double x0 = (r.x - 0.5) * s, y0 = (r.y - 0.5) * s, x1 = (r.x + r.w + 0.5) * s, y1 = (r.y + r.h + 0.5) * s;
+    double share = ink_along(ink, w, h, x0, y0, x1, y0) + ink_along(ink, w, h, x0, y1, x1, y1) +
+                   ink_along(ink, w, h, x0, y0, x0, y1) + ink_along(ink, w, h, x1, y0, x1, y1);
+    return share < 4 * 0.3;
+}
+
 static int on_mark(const discover_page *pg, const omr_rect areas[4], omr_rect r) {
     double cx = r.x + r.w / 2, cy = r.y + r.h / 2;
     for (int k = 0; k < 4; k++)
@@ -222,12 +239,24 @@ static void paper_boxes(const omr_image *paper, const uint8_t *ink, const cvw_sh
         int square = fill > 0.85 && p->vertices == 4 && off_rect < (print_inside ? 0.09 : 0.06) && aspect > 0.5 &&
                      aspect < 2.0;
         int round = !square && fabs(fill - M_PI / 4) < 0.09 && off_ellipse < 0.05 + 1.2 / p->h && aspect > 0.4 && aspect < 2.5;
+        if (seed_only == 2 && !square && !round) { /* specks thickened leave a ragged patch: a rough guess */
+            square = fill > 0.8 && off_rect < 0.12 && aspect > 0.5 && aspect < 2.0;
+            round = !square && fabs(fill - M_PI / 4) < 0.12 && off_ellipse < 0.12 && aspect > 0.4 && aspect < 2.5;
+        }
         if (!square && !round)
             continue;
         double stroke = outline_width(ink, w, h, x0 + r, y0 + r, x1 - r, y1 - r, 2 * r + 1, (int)(2 * s)) / s;
+        if (seed_only == 2) /* a dot here and there: most probes meet none */
+            stroke = fmax(stroke, 1 / s);
         double ow = iw + 2 * stroke, oh = ih + 2 * stroke;
-        if (stroke < 1 / s || stroke > fmax(0.7, 0.12 * fmin(ow, oh)) || ow < 2.5 || oh < 2.5 || ow > 20 ||
-            oh > 20)
+        /* a thin line; a square's may be thicker (up to a quarter of its
+         * size: a box printed bold, or bled on a 200-dpi scan) when it stands
+         * on clear paper, unlike the paper between a QR code's modules */
+        double thin = fmax(0.7, 0.12 * fmin(ow, oh));
+        if (stroke < 1 / s || ow < 2.5 || oh < 2.5 || ow > 20 || oh > 20)
+            continue;
+        if (stroke > thin && !(square && stroke <= 0.25 * fmin(ow, oh) &&
+                               clear_around(ink, w, h, (omr_rect){x0 / s - stroke, y0 / s - stroke, ow, oh}, s)))
             continue;
         candidate k = {{x0 / s - stroke, y0 / s - stroke, ow, oh}, round, ow / oh > 0.8 && ow / oh < 1.25, 0,
                        print_inside, seed_only, stroke};
@@ -251,7 +280,7 @@ static void paper_boxes(const omr_image *paper, const uint8_t *ink, const cvw_sh
  * marked seed_only, never a box) as a possible cell of a comb where nothing
  * else stands: a comb's cell the matched filter missed still joins its
  * comb's neighbours, which then make a text field, not boxes. */
-static int add_lattice(const uint8_t *ink, int w, int h, double s, const omr_rect areas[4], const discover_page *pg,
+static int add_lattice(const uint8_t *ink, const uint8_t *speck, int w, int h, double s, const omr_rect areas[4], const discover_page *pg,
                        candidate **c, size_t *nc, omr_error *err) {
     size_t max = 4096;
     lattice_box *seeds = malloc((*nc + 1) * sizeof *seeds), *found = malloc(max * sizeof *found);
@@ -265,7 +294,7 @@ static int add_lattice(const uint8_t *ink, int w, int h, double s, const omr_rec
         seeds[i] = (lattice_box){k->r.x * s, k->r.y * s, k->r.w * s, k->r.h * s, k->stroke * s, k->round,
                                  k->print_inside, k->seed_only};
     }
-    int n = discover_lattice(ink, w, h, s, seeds, *nc, found, max);
+    int n = discover_lattice(ink, speck, w, h, s, seeds, *nc, found, max);
     candidate *grown = n > 0 ? realloc(*c, (*nc + (size_t)n) * sizeof **c) : *c;
     if (n < 0 || !grown) {
         free(seeds);
@@ -289,7 +318,7 @@ static int add_lattice(const uint8_t *ink, int w, int h, double s, const omr_rec
     for (size_t i = 0; i < *nc; i++) {
         const lattice_box *g = &seeds[i];
         double cx = (g->x + g->w / 2) / s, cy = (g->y + g->h / 2) / s;
-        int free_spot = g->seed_only && !g->round;
+        int free_spot = g->seed_only == 1 && !g->round;
         for (size_t j = 0; j < real && free_spot; j++) {
             omr_rect o = (*c)[j].r;
             free_spot = !(cx > o.x && cx < o.x + o.w && cy > o.y && cy < o.y + o.h);
@@ -306,20 +335,45 @@ static int add_lattice(const uint8_t *ink, int w, int h, double s, const omr_rec
 /* dst = the pixels equal to `on` in src thickened by r px (a square), as
  * 1 (and the rest 0); tmp is scratch. */
 static void thicken(const uint8_t *src, uint8_t on, uint8_t *tmp, uint8_t *dst, int w, int h, int r) {
-    for (int y = 0; y < h; y++)
+    /* a running count of `on` pixels in the window, along rows then columns */
+    for (int y = 0; y < h; y++) {
+        const uint8_t *row = src + (size_t)y * w;
+        int n = 0;
+        for (int x = 0; x < r && x < w; x++)
+            n += row[x] == on;
         for (int x = 0; x < w; x++) {
-            uint8_t v = 0;
-            for (int d = -r; d <= r && !v; d++)
-                v = x + d >= 0 && x + d < w && src[(size_t)y * w + x + d] == on;
-            tmp[(size_t)y * w + x] = v;
+            if (x + r < w)
+                n += row[x + r] == on;
+            if (x - r - 1 >= 0)
+                n -= row[x - r - 1] == on;
+            tmp[(size_t)y * w + x] = n > 0;
         }
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            uint8_t v = 0;
-            for (int d = -r; d <= r && !v; d++)
-                v = y + d >= 0 && y + d < h && tmp[(size_t)(y + d) * w + x];
-            dst[(size_t)y * w + x] = v;
-        }
+    }
+    int *n = calloc((size_t)w, sizeof *n);
+    if (!n) { /* the slow way: no scratch for the column counts */
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                uint8_t v = 0;
+                for (int d = -r; d <= r && !v; d++)
+                    v = y + d >= 0 && y + d < h && tmp[(size_t)(y + d) * w + x];
+                dst[(size_t)y * w + x] = v;
+            }
+        return;
+    }
+    for (int y = 0; y < r && y < h; y++)
+        for (int x = 0; x < w; x++)
+            n[x] += tmp[(size_t)y * w + x];
+    for (int y = 0; y < h; y++) {
+        if (y + r < h)
+            for (int x = 0; x < w; x++)
+                n[x] += tmp[(size_t)(y + r) * w + x];
+        if (y - r - 1 >= 0)
+            for (int x = 0; x < w; x++)
+                n[x] -= tmp[(size_t)(y - r - 1) * w + x];
+        for (int x = 0; x < w; x++)
+            dst[(size_t)y * w + x] = n[x] > 0;
+    }
+    free(n);
 }
 
 /* The paper of `img` with the ink thickened by r px (a square); paper dark. */
@@ -347,12 +401,63 @@ static void close_ink(const uint8_t *ink, uint8_t *tmp, uint8_t *out, int w, int
     free(thick);
 }
 
+/* An outline a light 1-bit threshold nearly erased keeps a dot here and
+ * there (a tenth to a third of its length), too far apart for any closing
+ * of the page's ink: closed by 1 mm, the labels and digits round and inside
+ * the boxes would fill them. The specks alone (ink pieces at most 0.45 mm
+ * across: no letter or digit) are thickened by 1 mm instead, which closes
+ * gaps of up to 2 mm and leaves the paper of a box 2.5 mm or more inside;
+ * the patches it encloses are examples only (seed_only 2): discover_lattice
+ * keeps what the page repeats. */
+static int faint_seeds(const omr_image *img, int threshold, const uint8_t *ink, uint8_t *tmp, uint8_t *work,
+                       omr_image *paper, cvw_shape *shapes, double s, const omr_rect areas[4], const discover_page *pg,
+                       candidate **c, size_t *nc, size_t *cap, uint8_t *speck, omr_error *err) {
+    int w = img->width, h = img->height, max_blobs = MAX_PAPER;
+    cvw_blob *blobs = malloc((size_t)max_blobs * sizeof *blobs);
+    if (!blobs)
+        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+    int nb = cvw_find_blobs(img, 0, 0, w, h, threshold, blobs, max_blobs), n_specks = 0;
+    double most = fmax(2, 0.45 * s);
+    for (int i = 0; i < nb && i < max_blobs; i++) {
+        const cvw_blob *b = &blobs[i];
+        if (b->w > most || b->h > most)
+            continue;
+        n_specks++;
+        for (int y = b->y; y < b->y + b->h; y++)
+            for (int x = b->x; x < b->x + b->w; x++)
+                speck[(size_t)y * w + x] = ink[(size_t)y * w + x];
+    }
+    free(blobs);
+    int rc = OMR_OK;
+    for (int k = 0; k < 3 && n_specks >= 12 && rc == OMR_OK; k++) { /* a few boxes' worth of specks */
+        int rf = (int)lround((1.0 + 0.2 * k) * s);
+        paper_image(speck, tmp, work, w, h, rf, paper);
+        int n = cvw_find_shapes(paper, 128, shapes, MAX_PAPER);
+        if (n > MAX_PAPER)
+            n = MAX_PAPER;
+        if (n <= 0)
+            continue;
+        candidate *grown = realloc(*c, (*cap + (size_t)n + 1) * sizeof **c);
+        if (!grown) {
+            rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+            break;
+        }
+        *c = grown;
+        *cap += (size_t)n + 1;
+        size_t first = *nc;
+        paper_boxes(paper, speck, shapes, n, rf, s, 0, 2, areas, pg, *c, nc);
+        for (size_t i = first; i < *nc; i++)
+            (*c)[i].seed_only = 2;
+    }
+    return rc;
+}
+
 int discover_find_boxes(const omr_image *img, int threshold, double s, const omr_rect areas[4], discover_page *pg,
                         size_t max_fields, int *n_combs, omr_error *err) {
     *n_combs = 0;
     int w = img->width, h = img->height;
     size_t npx = (size_t)w * h;
-    uint8_t *ink = malloc(npx), *tmp = malloc(npx), *work = malloc(npx);
+    uint8_t *ink = malloc(npx), *tmp = malloc(npx), *work = malloc(npx), *speck = NULL;
     omr_image *paper = omr_image_new(w, h, img->dpi, 0);
     cvw_shape *shapes = malloc(MAX_PAPER * sizeof *shapes);
     candidate *c = NULL;
@@ -405,8 +510,14 @@ int discover_find_boxes(const omr_image *img, int threshold, double s, const omr
         cap += (size_t)n + 1;
         paper_boxes(paper, ink, shapes, n, rp, s, pass == 1 || pass == 2 || pass == 4, pass >= 3, areas, pg, c, &nc);
     }
+    /* outlines nearly erased: examples from the specks alone */
+    speck = calloc(npx, 1);
+    rc = speck ? faint_seeds(img, threshold, ink, tmp, work, paper, shapes, s, areas, pg, &c, &nc, &cap, speck, err)
+               : omr_fail(err, OMR_ERR_MEMORY, "out of memory");
+    if (rc)
+        goto done;
     /* more boxes like those found: outlines too broken to close any paper */
-    rc = add_lattice(ink, w, h, s, areas, pg, &c, &nc, err);
+    rc = add_lattice(ink, speck, w, h, s, areas, pg, &c, &nc, err);
     if (rc)
         goto done;
     /* a "box with print inside" round another box is a table cell round a
@@ -466,6 +577,7 @@ done:
     free(c);
     free(shapes);
     omr_image_free(paper);
+    free(speck);
     free(work);
     free(tmp);
     free(ink);
