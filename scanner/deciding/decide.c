@@ -51,6 +51,43 @@ static double clamp01(double v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
 #define STREWN_COMPACT 0.2
 /* dense ink short of solid: a scribble over the box (also a heavy felt-tip cross) */
 #define SCRIBBLE_MIN 0.80
+/* Paper that scanned as speckle (a 1-bit scanner's threshold on a grey or
+ * lifted panel of a folded sheet, a dirty glass): the paper round a box at
+ * least SPECKLED_PAPER ink, and the box's interior inked as much as its
+ * paper, give or take AS_ITS_PAPER (seed 7403 --folds: panels of 0.22 and
+ * 0.31-0.36, their empty boxes filled 0.23-0.27 and 0.29-0.44). A circle
+ * round an empty box or a word beside it inks its paper too (up to 0.24
+ * in a box's narrow zone), but not the box: such boxes are no speckle, and
+ * a page is speckled only when SPECKLED_BOXES of its boxes look so. */
+#define SPECKLED_PAPER 0.12
+#define AS_ITS_PAPER 0.15
+#define SPECKLED_BOXES 3
+/* ... so black that nothing can be told from it ... */
+#define SPECKLE_BLACK 0.6
+/* ... and a box's ink, less the paper's share, over what the paper leaves:
+ * a mark stands out of it by this much (crosses there fill 0.6-0.9, excess
+ * 0.5-0.85), a box is as its paper under AS_PAPER (-0.06..0.16 seen) */
+#define STANDS_OUT 0.35
+#define AS_PAPER 0.2
+
+/* A box in speckled paper: only ink that stands out of the paper is a mark;
+ * rings, dots, traces and the ink round the box are the paper's own. */
+static box_decision decide_in_speckle(const calibration *c, const box_measure *m) {
+    box_decision d = {.state = BOX_UNSURE, .confidence = 0};
+    double excess = (m->fill - m->near_share) / fmax(1 - m->near_share, 1e-6);
+    if (m->near_share >= SPECKLE_BLACK)
+        return d;
+    if (m->fill >= c->solid_min) {
+        d.state = BOX_SOLID;
+        d.confidence = clamp01(0.5 + (m->fill - c->solid_min) / 0.2);
+    } else if (excess >= STANDS_OUT && m->extent >= c->extent_min) {
+        d.state = BOX_MARKED;
+        d.confidence = clamp01(0.5 + (excess - STANDS_OUT) / 0.3);
+    } else {
+        d.speckled = excess <= AS_PAPER;
+    }
+    return d;
+}
 
 box_decision decide_box(const calibration *c, const box_measure *m) {
     box_decision d = {.state = BOX_UNSURE, .ink_near = m->near_mm2 > c->near_max_mm2, .confidence = 0};
@@ -141,7 +178,7 @@ box_decision decide_box(const calibration *c, const box_measure *m) {
 
 int decide_box_flags(const box_decision *d) {
     return (d->ink_near ? 1 : 0) | (d->circled ? 2 : 0) | (d->dot ? 4 : 0) | (d->faint ? 8 : 0) |
-           (d->scribble ? 16 : 0) | (d->dot_clear ? 32 : 0) | (d->strewn ? 64 : 0);
+           (d->scribble ? 16 : 0) | (d->dot_clear ? 32 : 0) | (d->strewn ? 64 : 0) | (d->speckled ? 128 : 0);
 }
 
 void decide_box_set_flags(box_decision *d, int flags) {
@@ -152,6 +189,7 @@ void decide_box_set_flags(box_decision *d, int flags) {
     d->scribble = (flags & 16) != 0;
     d->dot_clear = (flags & 32) != 0;
     d->strewn = (flags & 64) != 0;
+    d->speckled = (flags & 128) != 0;
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -427,8 +465,24 @@ static void near_by_page(const calibration *c, const box_measure *m, box_decisio
     free(near);
 }
 
+/* A page with a panel of speckled paper (SPECKLED_PAPER): its boxes there
+ * with ink in them are judged by decide_in_speckle before any other page
+ * rule counts them (no dot, trace or ring of theirs is a hand's). */
+static void speckled_paper(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
+    size_t as_paper = 0;
+    for (size_t i = 0; i < n; i++)
+        as_paper += m[i].near_share >= SPECKLED_PAPER && m[i].fill >= c->mark_min &&
+                    m[i].fill <= m[i].near_share + AS_ITS_PAPER;
+    if (as_paper < SPECKLED_BOXES)
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (m[i].near_share >= SPECKLED_PAPER && m[i].fill >= c->mark_min)
+            d[i] = decide_in_speckle(c, &m[i]);
+}
+
 void decide_page(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
     assert(c && (n == 0 || (m && d)));
+    speckled_paper(c, m, d, n);
     /* rings, pale traces and ink near first, against the page's own level of each */
     demote_page_rings(c, m, d, n);
     faint_by_page(c, m, d, n);

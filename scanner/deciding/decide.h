@@ -47,18 +47,24 @@ typedef struct {
     int dot_clear;     /* a dot that stands clear of its page's blank boxes (decide_page) */
     int strewn;        /* a dot (or pale trace) whose specks are strewn across the box, no blob:
                           beside a firm mark of its question, a mark rubbed out (decide_question) */
+    int speckled;      /* unsure: the paper round the box scanned as speckle (decide_page), and the box holds
+                          no more ink than that paper; blank beside a mark that stands out of the
+                          speckle in its question (decide_question), else a person looks */
 } box_decision;
 
 box_decision decide_box(const calibration *cal, const box_measure *m);
 
 /* A box's ink_near and kind of mark as one integer for the ledger (marks.ink_near):
  * 1 ink near, 2 circled, 4 dot, 8 faint, 16 scribble, 32 a dot clear of the
- * page's blanks, 64 strewn (0 and 1 read as before). */
+ * page's blanks, 64 strewn, 128 speckled (0 and 1 read as before). */
 int decide_box_flags(const box_decision *d);
 void decide_box_set_flags(box_decision *d, int flags);
 
 /* Judges a page's boxes by the respondent's own hand (n boxes of one page, in
- * template order, measured and decided by decide_box). Rings first: on a
+ * template order, measured and decided by decide_box). Speckled paper
+ * first: where a panel of the page scanned as speckle (several boxes inked
+ * as much as the paper round them), a box there holding ink is a mark only
+ * when it stands well out of its paper, else unsure and `speckled`. Rings next: on a
  * page whose every box shows a "circle" (print bleeding on a dark 1-bit
  * scan), rings say nothing and each box is judged without them, but for a
  * pen's circle that stands apart (its rays close well past the page's

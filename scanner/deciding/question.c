@@ -13,6 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void unclear_reason(question_answer *out, int unsure, int speckled) {
+    if (speckled == unsure)
+        snprintf(out->reason, sizeof out->reason, "the paper round the boxes scanned as speckle");
+    else
+        snprintf(out->reason, sizeof out->reason, "%d box%s unclear", unsure, unsure > 1 ? "es" : "");
+}
+
 void decide_question(const template_question *q, const box_decision *boxes, question_answer *out) {
     assert(q && (boxes || q->n_boxes == 0));
     memset(out, 0, sizeof *out);
@@ -110,6 +117,17 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
             circled--;
             unsure++;
         }
+    /* boxes that hold no more than their speckled paper, beside a mark that
+     * stands out of it: the question's answer is that mark, they are blank.
+     * With no such mark a person looks: "no answer" and a light mark lost
+     * in the speckle cannot be told apart */
+    int speckled = 0;
+    for (size_t i = 0; i < n; i++)
+        speckled += !withdrawn[i] && boxes[i].speckled && boxes[i].state == BOX_UNSURE;
+    if (speckled > 0 && speckled == unsure && (marked > 0 || solid > 0)) {
+        unsure = 0;
+        speckled = 0;
+    }
     /* ink near a blank box while another box is circled: the circle's own ink */
     if (circled == 1 && marked == 1 && firm == 1)
         near_blank = 0;
@@ -123,7 +141,7 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
         free(withdrawn);
         if (unsure) {
             out->status = ANSWER_REVIEW;
-            snprintf(out->reason, sizeof out->reason, "%d box%s unclear", unsure, unsure > 1 ? "es" : "");
+            unclear_reason(out, unsure, speckled);
         } else if (near_blank) {
             out->status = ANSWER_REVIEW;
             snprintf(out->reason, sizeof out->reason, "ink beside a box, not in it");
@@ -141,7 +159,7 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
     free(withdrawn);
     if (unsure) {
         out->status = ANSWER_REVIEW;
-        snprintf(out->reason, sizeof out->reason, "%d box%s unclear", unsure, unsure > 1 ? "es" : "");
+        unclear_reason(out, unsure, speckled);
         if (answers != 1)
             out->chosen = -1;
     } else if (answers > 1) {

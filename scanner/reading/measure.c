@@ -205,7 +205,8 @@ static int best_edge_pair(const double *profile, int n, int a, int b, int t, int
 }
 
 /* Ink in `zone` (mm) outside the box (grown by NEAR_FROM_MM) where the blank
- * form has no print, in mm^2. (dx, dy) is the box's re-centring shift: the
+ * form has no print, in mm^2; *share is that ink's share of the unprinted
+ * paper sampled (speckled paper: a third and more). (dx, dy) is the box's re-centring shift: the
  * surroundings are read shifted with the box, and a sample is ink near it
  * only where the blank has no print either at the shifted place or where
  * the page map puts it. Where the map is off (omr's forms: the shift is the
@@ -216,14 +217,14 @@ static int best_edge_pair(const double *profile, int n, int a, int b, int t, int
  * print unmasked as "ink beside the box" (modulo: 159 boxes in review). */
 static double unexpected_ink(const omr_image *scan, const page_transform *t,
                              const page_levels *levels, const print_mask *mask, omr_rect box,
-                             omr_rect zone, double dx, double dy) {
+                             omr_rect zone, double dx, double dy, double *share) {
     double range = levels->white - levels->black;
     uint8_t inked_at[256]; /* is grey level v ink? (one division per level) */
     for (int v = 0; v < 256; v++)
         inked_at[v] = (levels->white - v) / range > INK;
     double bx0 = box.x - NEAR_FROM_MM, bx1 = box.x + box.w + NEAR_FROM_MM;
     double by0 = box.y - NEAR_FROM_MM, by1 = box.y + box.h + NEAR_FROM_MM;
-    long inked = 0;
+    long inked = 0, paper = 0;
     /* The samples' x are the same on every row (one running sum), so what
      * depends on x alone is taken once per column, CHUNK columns at a time:
      * the same sums and products in the same order as locate_map's. */
@@ -273,9 +274,11 @@ static double unexpected_ink(const omr_image *scan, const page_transform *t,
                 if (sx < 0 || sy < 0 || sx >= scan->width || sy >= scan->height)
                     continue;
                 inked += inked_at[omr_image_at(scan, (int)sx, (int)sy)];
+                paper++;
             }
         }
     }
+    *share = paper > 0 ? (double)inked / (double)paper : 0;
     return (double)inked * NEAR_PITCH_MM * NEAR_PITCH_MM;
 }
 
@@ -543,7 +546,9 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
 
     free(p.dark);
     page_levels local = {p.white, levels->black};
-    out->near_mm2 = mask ? unexpected_ink(scan, t, &local, mask, box, near_zone, dx * pitch, dy * pitch) : 0;
+    out->near_mm2 = mask ? unexpected_ink(scan, t, &local, mask, box, near_zone, dx * pitch, dy * pitch,
+                                          &out->near_share)
+                         : 0;
 }
 
 double measure_text_ink(const omr_image *scan, const page_transform *t, const page_levels *levels,

@@ -36,6 +36,9 @@ typedef struct {
     double darkness;  /* 0..1: mean darkness of the inked pixels */
     double near_mm2;  /* unprinted ink around the box and its label, mm^2 (and a
                          stroke along its outline: measure_rings) */
+    double near_share;/* 0..1: the share of that unprinted paper round the box that is ink:
+                         a few per cent for a circle or a word beside it, a third
+                         and more where the paper itself scanned as speckle */
     double shift_mm;  /* how far the outline was found from where it was expected */
     int outline_found;/* the printed outline was seen (else measured in place) */
     double core_mm2;  /* area of the mark's dark core (blobs of at least a 0.45 mm speck), mm^2:

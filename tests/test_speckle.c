@@ -1,0 +1,165 @@
+/*
+ * test_speckle.c — a panel of the page scanned as speckle: the lower part of
+ * a rendered page 2 of ekb-2024 turned into what a 1-bit scanner's dark
+ * threshold makes of a grey panel (a third of the paper black, in specks of
+ * 1-2 px), over the corner marks at the bottom and the eight boxes of q5r.
+ * The page is still located (its lower marks are found in the specks); the
+ * paper round every box is measured as speckled; an empty box there is no
+ * mark, and a cross that stands out of the specks is the answer; with no
+ * such cross the question goes to a person, never read as marked or blank.
+ * On the same page unspeckled the rule has nothing to act on.
+ */
+#include "deciding/decide.h"
+#include "reading/identify.h"
+#include "reading/locate.h"
+#include "reading/mask.h"
+#include "reading/measure.h"
+#include "print/render.h"
+#include "helpers.h"
+
+#define DPI 200.0
+
+/* Every unprinted pixel below y_mm: black where a speck falls (specks of
+ * 1x1 to 2x2 px, a fixed pseudo-random sequence), about `share` of it. */
+static void speckle_below(omr_image *img, double y_mm, double share) {
+    int y0 = (int)(y_mm * DPI / 25.4);
+    uint32_t state = 12345;
+    uint8_t *copy = malloc((size_t)img->stride * (size_t)img->height);
+    cr_assert_not_null(copy);
+    memcpy(copy, img->pixels, (size_t)img->stride * (size_t)img->height);
+    for (int y = y0; y < img->height; y++)
+        for (int x = 0; x < img->width; x++) {
+            state = state * 1664525u + 1013904223u;
+            if ((state >> 8) % 1000 >= (uint32_t)(share * 1000 / 2.2))
+                continue;
+            int size = (state >> 4) % 2 + 1; /* a speck of 1 or 2 px */
+            for (int dy = 0; dy < size && y + dy < img->height; dy++)
+                for (int dx = 0; dx < size && x + dx < img->width; dx++)
+                    img->pixels[(size_t)(y + dy) * (size_t)img->stride + (size_t)(x + dx)] = 0;
+        }
+    /* the rest as a 1-bit scan: print black, paper white */
+    for (int y = y0; y < img->height; y++)
+        for (int x = 0; x < img->width; x++) {
+            uint8_t *p = img->pixels + (size_t)y * (size_t)img->stride + (size_t)x;
+            if (copy[(size_t)y * (size_t)img->stride + (size_t)x] < 128)
+                *p = 0;
+            else if (*p != 0)
+                *p = 255;
+        }
+    free(copy);
+}
+
+typedef struct {
+    page_transform transform;
+    page_levels levels;
+    print_mask mask;
+} page_setup;
+
+static void set_up(const omr_template *t, const omr_image *img, page_setup *s) {
+    identify_reader *reader = identify_reader_new();
+    page_identity id;
+    omr_error err = {0};
+    cr_assert_eq(identify_page(reader, img, NULL, &id, &err), OMR_OK, "%s", err.message);
+    identify_reader_free(reader);
+    cr_assert_eq(locate_page(img, t, &id, &s->transform, &err), OMR_OK, "%s", err.message);
+    measure_levels(img, &s->transform, &s->levels);
+    cr_assert_eq(measure_print_mask(t, id.page, &s->mask, &err), OMR_OK, "%s", err.message);
+}
+
+/* q5r's boxes measured and decided, and the question decided. */
+static void read_q5r(const omr_template *t, const omr_image *img, box_measure *m, box_decision *d,
+                     question_answer *a) {
+    const template_question *q = template_question_by_id(t, "q5r");
+    page_setup s;
+    set_up(t, img, &s);
+    calibration cal;
+    calibration_defaults(&cal);
+    for (size_t b = 0; b < q->n_boxes; b++) {
+        measure_box(img, &s.transform, &s.levels, &s.mask, q->boxes[b].rect, measure_near_zone(t, q, b, &s.mask),
+                    &m[b]);
+        d[b] = decide_box(&cal, &m[b]);
+    }
+    decide_page(&cal, m, d, q->n_boxes);
+    decide_question(q, d, a);
+    print_mask_free(&s.mask);
+}
+
+static omr_image *page_with_q5r(const omr_template *t, const template_question **q) {
+    *q = template_question_by_id(t, "q5r");
+    cr_assert_not_null(*q);
+    cr_assert_eq((*q)->type, QUESTION_MULTI);
+    cr_assert_eq((*q)->n_boxes, 8);
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", (*q)->page, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    return img;
+}
+
+Test(speckle, a_cross_standing_out_of_speckled_paper_is_the_answer_the_specks_are_not) {
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q;
+    omr_image *img = page_with_q5r(t, &q);
+    test_cross(img, q->boxes[3].rect);
+    speckle_below(img, q->boxes[0].rect.y - 15, 0.33);
+
+    box_measure m[8];
+    box_decision d[8];
+    question_answer a;
+    read_q5r(t, img, m, d, &a);
+    int full_of_specks = 0;
+    calibration cal;
+    calibration_defaults(&cal);
+    for (int b = 0; b < 8; b++) {
+        cr_assert_gt(m[b].near_share, 0.25, "box %d: %.3f of the paper round it is ink", b + 1, m[b].near_share);
+        full_of_specks += b != 3 && m[b].fill >= cal.mark_min;
+    }
+    cr_assert_gt(full_of_specks, 3, "the specks fill the empty boxes past a mark's threshold");
+    cr_assert_eq(d[3].state, BOX_MARKED, "the cross: fill %.3f in paper %.3f", m[3].fill, m[3].near_share);
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    cr_assert_not_null(a.selected);
+    for (int b = 0; b < 8; b++)
+        cr_assert_eq(a.selected[b], b == 3, "box %d: fill %.3f in paper %.3f", b + 1, m[b].fill, m[b].near_share);
+    free(a.selected);
+    omr_image_free(img);
+    template_free(t);
+}
+
+Test(speckle, speckled_boxes_with_no_mark_standing_out_go_to_a_person) {
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q;
+    omr_image *img = page_with_q5r(t, &q);
+    speckle_below(img, q->boxes[0].rect.y - 15, 0.33);
+    box_measure m[8];
+    box_decision d[8];
+    question_answer a;
+    read_q5r(t, img, m, d, &a);
+    cr_assert_eq(a.status, ANSWER_REVIEW, "no answer and a light mark lost in specks look alike");
+    cr_assert(strstr(a.reason, "speckle") != NULL, "%s", a.reason);
+    for (int b = 0; b < 8; b++) {
+        cr_assert_eq(d[b].state, BOX_UNSURE, "box %d: fill %.3f", b + 1, m[b].fill);
+        cr_assert_not(a.selected && a.selected[b], "box %d read as marked", b + 1);
+    }
+    free(a.selected);
+    omr_image_free(img);
+    template_free(t);
+}
+
+Test(speckle, clean_paper_is_not_speckled) {
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q;
+    omr_image *img = page_with_q5r(t, &q);
+    test_cross(img, q->boxes[3].rect);
+    box_measure m[8];
+    box_decision d[8];
+    question_answer a;
+    read_q5r(t, img, m, d, &a);
+    for (int b = 0; b < 8; b++) {
+        cr_assert_lt(m[b].near_share, 0.05, "box %d: %.3f", b + 1, m[b].near_share);
+        cr_assert_not(d[b].speckled);
+        cr_assert_eq(d[b].state, b == 3 ? BOX_MARKED : BOX_BLANK, "box %d", b + 1);
+    }
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    free(a.selected);
+    omr_image_free(img);
+    template_free(t);
+}
