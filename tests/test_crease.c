@@ -165,3 +165,46 @@ Test(crease, no_crease_on_an_unfolded_page_or_under_a_line_of_writing) {
     omr_image_free(img);
     template_free(t);
 }
+
+/* A 1-bit scanner's crease: black, 1.4 mm wide (the fold's shadow under a
+ * dark threshold), and not quite straight (the sheet bows: 0.6 mm off a
+ * straight line at the middle of the page), just under a row of boxes
+ * (q4c's third option, as seed 7501 --folds --warp 1 KYQD3R22 scanned).
+ * It is found and taken out whole: the boxes above it have neither ink
+ * near them nor a ring closed by it. */
+Test(crease, a_black_bowed_crease_on_a_1_bit_page_is_taken_out_whole) {
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q = template_question_by_id(t, "q1a");
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", q->page, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    double y = q->boxes[0].rect.y + q->boxes[0].rect.h + 1.3; /* its middle: 0.6 mm under the boxes */
+    for (double x = 0; x < t->page_width; x += 0.2) {
+        double bow = 0.6 * sin(M_PI * x / t->page_width);
+        test_draw_line(img, x, y + bow, x + 0.2, y + bow, 1.4, 0);
+    }
+    for (int i = 0; i < img->height * img->stride; i++) /* 1-bit */
+        img->pixels[i] = img->pixels[i] < 128 ? 0 : 255;
+    page_setup s;
+    set_up(t, img, &s);
+    page_crease c[CREASE_MAX];
+    int n = find(t, img, &s, c);
+    cr_assert_eq(n, 1, "one crease, found %d", n);
+    omr_image *cleaned = crease_clean(img, &s.transform, &s.levels, &s.mask, t->page_width, t->page_height, c, n);
+    cr_assert_not_null(cleaned);
+    calibration cal;
+    calibration_defaults(&cal);
+    box_measure m[16];
+    measure_all(t, cleaned, &s, q, m);
+    for (size_t b = 0; b < q->n_boxes; b++) {
+        measure_rings(cleaned, &s.transform, &s.levels, &s.mask, t, q, b, &m[b]);
+        box_decision d = decide_box(&cal, &m[b]);
+        cr_assert_lt(m[b].near_mm2, 0.5, "box %zu: %.2f mm2 near it", b + 1, m[b].near_mm2);
+        cr_assert_eq(d.state, BOX_BLANK, "box %zu: %s, ring %.2f gap %.2f", b + 1, decide_box_state_name(d.state),
+                     m[b].ring, m[b].ring_gap);
+    }
+    omr_image_free(cleaned);
+    print_mask_free(&s.mask);
+    omr_image_free(img);
+    template_free(t);
+}

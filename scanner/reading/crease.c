@@ -15,10 +15,12 @@
  *
  * Cleaning keeps ink: along each crease, an unprinted pixel within its
  * width is made the paper beside it again only when it is no darker than
- * the crease; a stroke crossing a faint crease is darker and stays (where a
- * 1-bit scan drew the crease black, a stroke crossing it loses the band's
- * width, about a millimetre). The form's print is left as it is. Only pages
- * with a crease pay for the copy.
+ * the crease; a stroke crossing a faint crease is darker and stays. A crease
+ * as dark as print (a 1-bit scan draws it black, up to 2 mm wide, and a
+ * bowed sheet puts it a little off its straight line) is taken out run by
+ * run across it: the dark run nearest the line, no wider than a crease, and
+ * its blurred edges; a stroke crossing it is dark far across and stays. The
+ * form's print is left as it is. Only pages with a crease pay for the copy.
  */
 #include "reading/crease.h"
 
@@ -40,7 +42,8 @@ enum {
 #define MAX_SLOPE 0.03      /* a fold runs straight across the sheet */
 #define MIN_SUPPORT 0.6     /* share of the strips where it is not under print */
 #define MIN_DEPTH_GREY 3.0  /* darker than the paper beside it by at least */
-#define MAX_WIDTH_MM 1.2    /* a crease is a line, not a band */
+#define MAX_WIDTH_MM 1.2    /* a crease is a line, not a band ... */
+#define MAX_BLACK_WIDTH_MM 2.0 /* ... a black one (a 1-bit scan of a fold's shadow) up to this */
 
 typedef struct {
     double across; /* mm */
@@ -133,8 +136,13 @@ static int strip_dips(const omr_image *scan, const page_transform *t, const page
             continue;
         if (g > profile[j - 1] || g >= profile[j + 1]) /* the bottom of the dip, once */
             continue;
+        /* a flat bottom (a crease drawn black): its middle */
+        int first = j;
+        while (first > 0 && profile[first - 1] == g)
+            first--;
+        int mid = (first + j) / 2;
         int side[2];
-        if (!paper_beside(profile, n, j, pitch, &a, &b, side))
+        if (!paper_beside(profile, n, mid, pitch, &a, &b, side))
             continue;
         double paper = fmin(a, b), depth = paper - g;
         if (depth < min_depth)
@@ -144,14 +152,14 @@ static int strip_dips(const omr_image *scan, const page_transform *t, const page
          * scanner may draw a crease black, in dashes: no bound on depth.) */
         if (paper - low[side[0]] > clean_margin || paper - low[side[1]] > clean_margin)
             continue;
-        int left = j, right = j;
+        int left = mid, right = mid;
         while (left > 0 && profile[left - 1] >= 0 && profile[left - 1] < paper - depth / 2)
             left--;
         while (right + 1 < n && profile[right + 1] >= 0 && profile[right + 1] < paper - depth / 2)
             right++;
-        if ((right - left + 1) * pitch > MAX_WIDTH_MM)
+        if ((right - left + 1) * pitch > (depth >= range / 2 ? MAX_BLACK_WIDTH_MM : MAX_WIDTH_MM))
             continue;
-        dip d = {MARGIN_MM + (j + 0.5) * pitch, depth, (right - left + 1) * pitch, 0};
+        dip d = {MARGIN_MM + (mid + 0.5) * pitch, depth, (right - left + 1) * pitch, 0};
         if (found < PEAKS_PER_STRIP) {
             out[found++] = d;
         } else {
@@ -286,6 +294,69 @@ int crease_find(const omr_image *scan, const page_transform *t, const page_level
     return n;
 }
 
+/* Is template (x, y) the form's print (or off the mask)? */
+static int printed_at(const print_mask *mask, omr_point xy) {
+    int mx = (int)(xy.x / mask->pitch), my = (int)(xy.y / mask->pitch);
+    return mx < 0 || my < 0 || mx >= mask->width || my >= mask->height ||
+           mask->printed[(size_t)my * (size_t)mask->width + (size_t)mx];
+}
+
+/* A crease as dark as print (a 1-bit scanner draws it black), at one place
+ * along it: the run of samples across it darker than half its depth nearest its middle (within BLACK_FIND_MM; the line is
+ * fitted straight, the paper is not quite) is made paper, when the run is
+ * no wider than a crease: a stroke crossing the crease is black far across
+ * it and stays whole. The form's print stays as printed. */
+#define BLACK_FIND_MM 0.6
+#define EDGE_MM 0.25
+static void clean_black_run(const omr_image *scan, omr_image *copy, const page_transform *t, const print_mask *mask,
+                            const page_crease *c, double along, double mid, double step, int black_below,
+                            int paper) {
+    enum { MAX_STEPS = 256 };
+    double reach = c->half_width + BLACK_FIND_MM;
+    int n = (int)(2 * reach / step) + 1;
+    if (n > MAX_STEPS)
+        n = MAX_STEPS;
+    int black[MAX_STEPS];
+    omr_point at[MAX_STEPS];
+    for (int k = 0; k < n; k++) {
+        omr_point xy = crease_xy(c->vertical, along, mid - reach + k * step);
+        omr_point p = locate_map(t, xy.x, xy.y);
+        at[k] = p;
+        black[k] = !printed_at(mask, xy) && p.x >= 0 && p.y >= 0 && p.x < scan->width && p.y < scan->height &&
+                   omr_image_at(scan, (int)p.x, (int)p.y) < black_below;
+    }
+    /* the black sample nearest the middle within BLACK_FIND_MM of the line's edge */
+    int centre = n / 2, from = -1;
+    for (int d = 0; d <= centre && from < 0; d++) {
+        if (centre - d >= 0 && black[centre - d])
+            from = centre - d;
+        else if (centre + d < n && black[centre + d])
+            from = centre + d;
+    }
+    if (from < 0)
+        return;
+    int lo = from, hi = from;
+    while (lo > 0 && black[lo - 1])
+        lo--;
+    while (hi + 1 < n && black[hi + 1])
+        hi++;
+    /* touching the window's end: black beyond it, a stroke or a blot */
+    if (lo == 0 || hi == n - 1 || (hi - lo + 1) * step > MAX_BLACK_WIDTH_MM)
+        return;
+    /* and the crease's blurred edges either side of the run, to the paper */
+    int edge = (int)(EDGE_MM / step);
+    for (int k = lo - edge; k <= hi + edge; k++) {
+        if (k < 0 || k >= n || !(at[k].x >= 0 && at[k].y >= 0 && at[k].x < scan->width && at[k].y < scan->height))
+            continue;
+        if (k < lo || k > hi) {
+            omr_point xy = crease_xy(c->vertical, along, mid - reach + k * step);
+            if (printed_at(mask, xy) || omr_image_at(scan, (int)at[k].x, (int)at[k].y) >= paper)
+                continue;
+        }
+        copy->pixels[(size_t)(int)at[k].y * (size_t)copy->stride + (size_t)(int)at[k].x] = (uint8_t)paper;
+    }
+}
+
 omr_image *crease_clean(const omr_image *scan, const page_transform *t, const page_levels *levels,
                         const print_mask *mask, double width_mm, double height_mm, const page_crease *creases,
                         int n) {
@@ -314,6 +385,10 @@ omr_image *crease_clean(const omr_image *scan, const page_transform *t, const pa
             if (a < 0 && b < 0)
                 continue;
             int paper = a > b ? a : b; /* the lighter side: paper, even with ink on the other */
+            if (as_dark_as_print) {
+                clean_black_run(scan, copy, t, mask, c, along, mid, step, (int)(paper - c->depth / 2), paper);
+                continue;
+            }
             for (double off = -c->half_width; off <= c->half_width; off += step) {
                 omr_point xy = crease_xy(c->vertical, along, mid + off);
                 int mx = (int)(xy.x / mask->pitch), my = (int)(xy.y / mask->pitch);
