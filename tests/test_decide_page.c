@@ -876,3 +876,38 @@ Test(decide_page, a_ticks_overshoot_beside_the_option_above_is_the_ticks) {
     decide_circle_spill(t, 1, m, d, 3);
     cr_assert_eq(decide(&t->questions[0], d).status, ANSWER_REVIEW);
 }
+
+Test(decide_page, a_dusty_pages_empty_boxes_are_its_paper_a_pencil_dot_on_clean_paper_is_not) {
+    /* a 1-bit page that scanned dusty: every empty box holds 0.02-0.05 of
+     * fine specks (none of 0.4 mm, no dark core): in the band between blank
+     * and marked, but no more than twice what the page's empty boxes hold */
+    enum { N = 24 };
+    box_measure m[N];
+    box_decision d[N];
+    for (size_t i = 0; i < N; i++)
+        m[i] = (box_measure){.fill = 0.02 + 0.0012 * (double)i, .outline_found = 1};
+    m[7] = (box_measure){.fill = 0.65, .extent = 1, .darkness = 0.8, .core_mm2 = 6, .outline_found = 1};
+    /* a dot among the dust (a dark core): still a dot, never blank */
+    m[9] = (box_measure){.fill = 0.05, .extent = 0.3, .core_mm2 = 0.5, .compact = 0.9, .ink_span = 0.3,
+                         .outline_found = 1};
+    for (size_t i = 0; i < N; i++)
+        d[i] = decide_box(&cal, &m[i]);
+    int unsure_alone = 0;
+    for (size_t i = 0; i < N; i++)
+        unsure_alone += d[i].state == BOX_UNSURE && i != 9;
+    cr_assert_gt(unsure_alone, 10, "alone, boxes at 0.035-0.05 are in the band: %d unsure", unsure_alone);
+    decide_page(&cal, m, d, N);
+    for (size_t i = 0; i < N; i++)
+        if (i != 7 && i != 9)
+            cr_assert_eq(d[i].state, BOX_BLANK, "box %zu (fill %.3f): the page's dust", i, m[i].fill);
+    cr_assert_eq(d[7].state, BOX_MARKED);
+    cr_assert_neq(d[9].state, BOX_BLANK, "a dot among dust");
+
+    /* a clean page: a pencil dot's fine grain (0.053, no speck, no core)
+     * stands far above the page's empty boxes: a person looks */
+    for (size_t i = 0; i < N; i++)
+        m[i] = (box_measure){.fill = 0.002, .outline_found = 1};
+    m[3] = (box_measure){.fill = 0.053, .outline_found = 1};
+    decide_page_of(m, d, N);
+    cr_assert_eq(d[3].state, BOX_UNSURE, "a pencil dot on clean paper is never blank");
+}
