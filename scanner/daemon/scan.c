@@ -319,6 +319,14 @@ int scan_page(scan_context *ctx, const omr_image *image, const char *file, int f
      * be the print beside it; seed 5101 --warp 2, VEURFG6T q4a1 read "3"
      * from the words "Vet ej") */
     decide_unseen_outlines(p->measures, p->decisions, p->n_boxes);
+    /* omr's own form prints an outline round every box: where most of the
+     * page's outlines went unseen, its map is off all over (a sheet bent
+     * more than locate's local search reaches: seed 7601 --folds --warp 2,
+     * PSMQP4UM, 3 of 33 outlines seen and every box of q5r read as marked
+     * from the print beside it), and no box of it is read silently */
+    if (t->identity.kind == IDENTITY_OMR && !decide_outlines_seen(p->measures, p->n_boxes))
+        for (k = 0; k < p->n_boxes; k++)
+            unsure_at[k] = 1;
     /* a box whose print locate could not find near it, or that lies off the
      * scan, is not read silently */
     for (k = 0; k < p->n_boxes; k++)

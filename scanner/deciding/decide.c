@@ -763,12 +763,17 @@ void decide_circle_spill(const omr_template *t, int page, const box_measure *m, 
     free(question);
 }
 
-void decide_unseen_outlines(const box_measure *m, box_decision *d, size_t n) {
-    assert(n == 0 || (m && d));
+int decide_outlines_seen(const box_measure *m, size_t n) {
+    assert(n == 0 || m);
     size_t seen = 0;
     for (size_t k = 0; k < n; k++)
         seen += m[k].outline_found != 0;
-    if (2 * seen <= n)
+    return 2 * seen > n;
+}
+
+void decide_unseen_outlines(const box_measure *m, box_decision *d, size_t n) {
+    assert(n == 0 || (m && d));
+    if (!decide_outlines_seen(m, n))
         return;
     for (size_t k = 0; k < n; k++)
         if (!m[k].outline_found && (d[k].state == BOX_MARKED || d[k].state == BOX_SOLID)) {

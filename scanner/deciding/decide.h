@@ -130,6 +130,8 @@ void decide_circle_rivals(const calibration *c, const omr_template *t, int page,
  * page where most outlines go unseen (a form printed without them) says
  * nothing by it and is left alone. Called where the page is measured. */
 void decide_unseen_outlines(const box_measure *m, box_decision *d, size_t n);
+/* 1 when more than half of the page's boxes had their printed outline seen. */
+int decide_outlines_seen(const box_measure *m, size_t n);
 const char *decide_box_state_name(box_state state);
 
 /* A circle read with this confidence is a clear one; under CIRCLE_WEAK, one
