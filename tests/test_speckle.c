@@ -10,12 +10,8 @@
  * On the same page unspeckled the rule has nothing to act on.
  */
 #include "deciding/decide.h"
-#include "reading/identify.h"
-#include "reading/locate.h"
-#include "reading/mask.h"
-#include "reading/measure.h"
 #include "print/render.h"
-#include "helpers.h"
+#include "page_fixture.h"
 
 #define DPI 200.0
 
@@ -47,23 +43,6 @@ static void speckle_below(omr_image *img, double y_mm, double share) {
                 *p = 255;
         }
     free(copy);
-}
-
-typedef struct {
-    page_transform transform;
-    page_levels levels;
-    print_mask mask;
-} page_setup;
-
-static void set_up(const omr_template *t, const omr_image *img, page_setup *s) {
-    identify_reader *reader = identify_reader_new();
-    page_identity id;
-    omr_error err = {0};
-    cr_assert_eq(identify_page(reader, img, NULL, &id, &err), OMR_OK, "%s", err.message);
-    identify_reader_free(reader);
-    cr_assert_eq(locate_page(img, t, &id, &s->transform, &err), OMR_OK, "%s", err.message);
-    measure_levels(img, &s->transform, &s->levels);
-    cr_assert_eq(measure_print_mask(t, id.page, &s->mask, &err), OMR_OK, "%s", err.message);
 }
 
 /* q5r's boxes measured and decided, and the question decided. */
