@@ -297,6 +297,30 @@ static double page_fit(const omr_image *scan, const omr_template *t, int page, c
     return n ? sum / n : 0;
 }
 
+/* Does the region of median fit (near[]) fit clearly better (LOCAL_BETTER)
+ * somewhere within LOCAL_FAR_MM, further than measure's own search reaches? */
+static int region_off(const omr_image *scan, const double h[9], const region *g, const double *near, int n) {
+    int order[PAGE_LOCAL_MAX];
+    for (int i = 0; i < n; i++)
+        order[i] = i;
+    for (int i = 1; i < n; i++) /* a few regions: insertion sort by fit */
+        for (int k = i; k > 0 && near[order[k]] < near[order[k - 1]]; k--) {
+            int tmp = order[k];
+            order[k] = order[k - 1];
+            order[k - 1] = tmp;
+        }
+    int m = order[n / 2], np;
+    omr_rect area;
+    edge_point *pts = region_edges(&g[m], &np, &area);
+    if (!pts)
+        return 0;
+    double bx, by, sx, sy;
+    edge_search(scan, h, pts, np, 0, 0, LOCAL_FAR_MM, 0.25, &bx, &by);
+    double far = edge_search(scan, h, pts, np, bx, by, 0.25, 0.05, &sx, &sy);
+    free(pts);
+    return far > LOCAL_BETTER * near[m] && hypot(sx, sy) > LOCAL_NEAR_MM;
+}
+
 /* After the global map, each region's printed boxes are looked for within
  * LOCAL_FAR_MM of where the map puts them. One found clearly better (by
  * LOCAL_BETTER) further than measure's own search reaches gets its own
@@ -313,6 +337,13 @@ static void locate_local(const omr_image *scan, const omr_template *t, int page,
     /* a region that fits about as well as the page's best-fitting ones is
      * where the map puts it: only the others are looked for further */
     double usual_near = usual_fit(near, n);
+    /* ... unless the page is off its map all over (a sheet bent past the
+     * marks' fit everywhere: every region fits as badly as the others, so
+     * none fits worse). The region of median fit is looked for first; when
+     * it fits clearly better elsewhere, every region is looked for (seed
+     * 7501 --folds --warp 1 XNPWGM89 page 1: every box of q2a-q2e measured
+     * beside its outline) */
+    int everywhere = n > 0 && region_off(scan, out->homography, g, near, n);
     for (int i = 0; i < n; i++) {
         int np;
         edge_point *pts = region_edges(&g[i], &np, &area[i]);
@@ -320,7 +351,7 @@ static void locate_local(const omr_image *scan, const omr_template *t, int page,
         sx[i] = sy[i] = 0;
         if (!pts)
             continue;
-        if (near[i] < LOCAL_SEARCH * usual_near) {
+        if (everywhere || near[i] < LOCAL_SEARCH * usual_near) {
             double bx, by;
             edge_search(scan, out->homography, pts, np, 0, 0, LOCAL_FAR_MM, 0.25, &bx, &by);
             far[i] = edge_search(scan, out->homography, pts, np, bx, by, 0.25, 0.05, &sx[i], &sy[i]);
