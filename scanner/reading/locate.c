@@ -24,7 +24,10 @@
  *    barrel): each region of boxes (a question's boxes within 45 mm) whose
  *    outlines fit clearly worse than the page's others is looked for within
  *    3.5 mm; found, it gets its own shift (page_map_for_box), found nowhere,
- *    its boxes are unsure and go to review. A page the map fits keeps it.
+ *    its boxes are unsure and go to review. Where the whole sheet is bent
+ *    (every region fits as badly as the others, none worse) the region of
+ *    median fit is looked for too, and when it lies clearly better
+ *    elsewhere, every region is. A page the map fits keeps it.
  * Forms omr did not print (registered by their own marks or their blank
  * copy) are handed to register.c (no step 5 there yet).
  */
