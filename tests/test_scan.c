@@ -762,6 +762,19 @@ Test(scan, a_page_matched_to_a_form_missing_it_completes_the_form_and_undone_lea
     omr_image_free(p2);
 }
 
+/* Moves the rows of a page between 45 and 255 mm from its top (every box
+ * of page 2, not its corner marks nor its code) `shift_mm` down, as a sheet
+ * bent past the map of its corner marks; the rows uncovered are paper. */
+static void move_middle_down(omr_image *img, double shift_mm) {
+    double px_per_mm = img->dpi / 25.4;
+    int top = (int)(45 * px_per_mm), bottom = (int)(255 * px_per_mm), shift = (int)(shift_mm * px_per_mm);
+    for (int y = bottom; y >= top + shift; y--)
+        memcpy(img->pixels + (size_t)y * (size_t)img->stride, img->pixels + (size_t)(y - shift) * (size_t)img->stride,
+               (size_t)img->width);
+    for (int y = top; y < top + shift; y++)
+        memset(img->pixels + (size_t)y * (size_t)img->stride, 255, (size_t)img->width);
+}
+
 /* The page's middle (every box, not the corner marks nor the code) moved
  * 6 mm down, past locate's local search: a sheet bent more than it
  * reaches. Most outlines go unseen where the map puts the boxes; nothing on
@@ -771,13 +784,7 @@ Test(scan, a_page_whose_boxes_all_lie_off_the_map_is_not_read_silently) {
     mkdir_in();
     omr_image *p2 = page("BENT01", 2, 200);
     test_cross(p2, test_box_of(tmpl, "q6", "10"));
-    double px_per_mm = 200 / 25.4;
-    int top = (int)(45 * px_per_mm), bottom = (int)(255 * px_per_mm), shift = (int)(6.0 * px_per_mm);
-    for (int y = bottom; y >= top + shift; y--)
-        memcpy(p2->pixels + (size_t)y * (size_t)p2->stride, p2->pixels + (size_t)(y - shift) * (size_t)p2->stride,
-               (size_t)p2->width);
-    for (int y = top; y < top + shift; y++)
-        memset(p2->pixels + (size_t)y * (size_t)p2->stride, 255, (size_t)p2->width);
+    move_middle_down(p2, 6.0);
     write_png(p2, "p2.png");
     run_batch();
     const char *items = cell("BENT01", "review_items");
@@ -795,13 +802,7 @@ Test(scan, a_page_whose_boxes_all_lie_2_mm_off_the_map_is_found_and_read) {
     omr_image *p2 = page("BENT02", 2, 200);
     test_cross(p2, test_box_of(tmpl, "q6", "10"));
     test_cross(p2, test_box_of(tmpl, "q5r", "3"));
-    double px_per_mm = 200 / 25.4;
-    int top = (int)(45 * px_per_mm), bottom = (int)(255 * px_per_mm), shift = (int)(2.0 * px_per_mm);
-    for (int y = bottom; y >= top + shift; y--)
-        memcpy(p2->pixels + (size_t)y * (size_t)p2->stride, p2->pixels + (size_t)(y - shift) * (size_t)p2->stride,
-               (size_t)p2->width);
-    for (int y = top; y < top + shift; y++)
-        memset(p2->pixels + (size_t)y * (size_t)p2->stride, 255, (size_t)p2->width);
+    move_middle_down(p2, 2.0);
     write_png(p2, "p2.png");
     run_batch();
     cr_assert_str_eq(cell("BENT02", "q6"), "10");

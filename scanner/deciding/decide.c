@@ -476,21 +476,22 @@ static void near_by_page(const calibration *c, const box_measure *m, box_decisio
  * DUST_BOXES speckless boxes to go by. */
 #define DUST_OVER 2.0
 #define DUST_BOXES 8
+/* ink all fine specks: none of 0.4 mm across the box, no dark core */
+static int speckless(const box_measure *m) { return m->extent == 0 && m->core_mm2 < DOT_MIN_MM2; }
 static void dust_by_page(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
     double *fills = malloc((n ? n : 1) * sizeof *fills);
     size_t k = 0;
     if (!fills)
         return;
     for (size_t i = 0; i < n; i++)
-        if (m[i].extent == 0 && m[i].core_mm2 < DOT_MIN_MM2)
+        if (speckless(&m[i]))
             fills[k++] = m[i].fill;
     if (k >= DUST_BOXES) {
         qsort(fills, k, sizeof *fills, cmp_double);
         double level = fills[k / 2];
         for (size_t i = 0; i < n; i++)
             if (d[i].state == BOX_UNSURE && !d[i].dot && !d[i].faint && !d[i].circled && !d[i].speckled &&
-                !d[i].scribble && m[i].extent == 0 && m[i].core_mm2 < DOT_MIN_MM2 && m[i].fill > c->blank_max &&
-                m[i].fill < c->mark_min &&
+                !d[i].scribble && speckless(&m[i]) && m[i].fill > c->blank_max && m[i].fill < c->mark_min &&
                 m[i].fill <= DUST_OVER * level) {
                 d[i].state = BOX_BLANK;
                 d[i].confidence = 0.5;

@@ -316,45 +316,39 @@ static void clean_black_run(const omr_image *scan, omr_image *copy, const page_t
     int n = (int)(2 * reach / step) + 1;
     if (n > MAX_STEPS)
         n = MAX_STEPS;
-    int black[MAX_STEPS];
+    int grey[MAX_STEPS]; /* -1: the form's print, or off the scan: never cleaned */
     omr_point at[MAX_STEPS];
     for (int k = 0; k < n; k++) {
         omr_point xy = crease_xy(c->vertical, along, mid - reach + k * step);
-        omr_point p = locate_map(t, xy.x, xy.y);
-        at[k] = p;
-        black[k] = !printed_at(mask, xy) && p.x >= 0 && p.y >= 0 && p.x < scan->width && p.y < scan->height &&
-                   omr_image_at(scan, (int)p.x, (int)p.y) < black_below;
+        at[k] = locate_map(t, xy.x, xy.y);
+        int on_scan = at[k].x >= 0 && at[k].y >= 0 && at[k].x < scan->width && at[k].y < scan->height;
+        grey[k] = on_scan && !printed_at(mask, xy) ? omr_image_at(scan, (int)at[k].x, (int)at[k].y) : -1;
     }
+#define BLACK(k) (grey[k] >= 0 && grey[k] < black_below)
     /* the black sample nearest the middle within BLACK_FIND_MM of the line's edge */
     int centre = n / 2, from = -1;
     for (int d = 0; d <= centre && from < 0; d++) {
-        if (centre - d >= 0 && black[centre - d])
+        if (centre - d >= 0 && BLACK(centre - d))
             from = centre - d;
-        else if (centre + d < n && black[centre + d])
+        else if (centre + d < n && BLACK(centre + d))
             from = centre + d;
     }
     if (from < 0)
         return;
     int lo = from, hi = from;
-    while (lo > 0 && black[lo - 1])
+    while (lo > 0 && BLACK(lo - 1))
         lo--;
-    while (hi + 1 < n && black[hi + 1])
+    while (hi + 1 < n && BLACK(hi + 1))
         hi++;
+#undef BLACK
     /* touching the window's end: black beyond it, a stroke or a blot */
     if (lo == 0 || hi == n - 1 || (hi - lo + 1) * step > MAX_BLACK_WIDTH_MM)
         return;
-    /* and the crease's blurred edges either side of the run, to the paper */
+    /* the run, and the crease's blurred edges either side of it, to the paper */
     int edge = (int)(EDGE_MM / step);
-    for (int k = lo - edge; k <= hi + edge; k++) {
-        if (k < 0 || k >= n || !(at[k].x >= 0 && at[k].y >= 0 && at[k].x < scan->width && at[k].y < scan->height))
-            continue;
-        if (k < lo || k > hi) {
-            omr_point xy = crease_xy(c->vertical, along, mid - reach + k * step);
-            if (printed_at(mask, xy) || omr_image_at(scan, (int)at[k].x, (int)at[k].y) >= paper)
-                continue;
-        }
-        copy->pixels[(size_t)(int)at[k].y * (size_t)copy->stride + (size_t)(int)at[k].x] = (uint8_t)paper;
-    }
+    for (int k = lo - edge; k <= hi + edge; k++)
+        if (k >= 0 && k < n && grey[k] >= 0 && grey[k] < paper)
+            copy->pixels[(size_t)(int)at[k].y * (size_t)copy->stride + (size_t)(int)at[k].x] = (uint8_t)paper;
 }
 
 omr_image *crease_clean(const omr_image *scan, const page_transform *t, const page_levels *levels,
@@ -373,9 +367,9 @@ omr_image *crease_clean(const omr_image *scan, const page_transform *t, const pa
         /* no darker than the crease, with room for the scanner's noise */
         double allowance = 2 * c->depth + 10;
         /* a crease as dark as print (a 1-bit scan's) must not clean the
-         * print away: there the mask is kept to; a faint one's allowance
-         * leaves print as it is, also where the mask sits a little off
-         * the outlines as scanned */
+         * print away: it is taken out run by run, keeping to the mask; a
+         * faint one's allowance leaves print as it is, also where the mask
+         * sits a little off the outlines as scanned */
         int as_dark_as_print = levels->white - allowance < (levels->white + levels->black) / 2;
         for (double along = 0; along <= along_len; along += step) {
             double mid = c->at + c->slope * along;
@@ -391,10 +385,6 @@ omr_image *crease_clean(const omr_image *scan, const page_transform *t, const pa
             }
             for (double off = -c->half_width; off <= c->half_width; off += step) {
                 omr_point xy = crease_xy(c->vertical, along, mid + off);
-                int mx = (int)(xy.x / mask->pitch), my = (int)(xy.y / mask->pitch);
-                if (as_dark_as_print && (mx < 0 || my < 0 || mx >= mask->width || my >= mask->height ||
-                                         mask->printed[(size_t)my * (size_t)mask->width + (size_t)mx]))
-                    continue; /* the form's own print stays as printed */
                 omr_point p = locate_map(t, xy.x, xy.y);
                 if (!(p.x >= 0 && p.y >= 0 && p.x < scan->width && p.y < scan->height))
                     continue;

@@ -300,28 +300,37 @@ static double page_fit(const omr_image *scan, const omr_template *t, int page, c
     return n ? sum / n : 0;
 }
 
-/* Does the region of median fit (near[]) fit clearly better (LOCAL_BETTER)
- * somewhere within LOCAL_FAR_MM, further than measure's own search reaches? */
-static int region_off(const omr_image *scan, const double h[9], const region *g, const double *near, int n) {
+/* Region g's area, and when `search`, its print looked for within
+ * LOCAL_FAR_MM of where h puts it: returns its best fit there and the shift
+ * it is found at in *sx, *sy; else (or without edges) `near`, its fit where
+ * the map puts it, unshifted. */
+static double region_look(const omr_image *scan, const double h[9], const region *g, double near, int search,
+                          double *sx, double *sy, omr_rect *area) {
+    int np;
+    edge_point *pts = region_edges(g, &np, area);
+    double far = near;
+    *sx = *sy = 0;
+    if (pts && search) {
+        double bx, by;
+        edge_search(scan, h, pts, np, 0, 0, LOCAL_FAR_MM, 0.25, &bx, &by);
+        far = edge_search(scan, h, pts, np, bx, by, 0.25, 0.05, sx, sy);
+    }
+    free(pts);
+    return far;
+}
+
+/* The index of the region of median fit. */
+static int median_region(const double *fit, int n) {
     int order[PAGE_LOCAL_MAX];
     for (int i = 0; i < n; i++)
         order[i] = i;
     for (int i = 1; i < n; i++) /* a few regions: insertion sort by fit */
-        for (int k = i; k > 0 && near[order[k]] < near[order[k - 1]]; k--) {
+        for (int k = i; k > 0 && fit[order[k]] < fit[order[k - 1]]; k--) {
             int tmp = order[k];
             order[k] = order[k - 1];
             order[k - 1] = tmp;
         }
-    int m = order[n / 2], np;
-    omr_rect area;
-    edge_point *pts = region_edges(&g[m], &np, &area);
-    if (!pts)
-        return 0;
-    double bx, by, sx, sy;
-    edge_search(scan, h, pts, np, 0, 0, LOCAL_FAR_MM, 0.25, &bx, &by);
-    double far = edge_search(scan, h, pts, np, bx, by, 0.25, 0.05, &sx, &sy);
-    free(pts);
-    return far > LOCAL_BETTER * near[m] && hypot(sx, sy) > LOCAL_NEAR_MM;
+    return order[n / 2];
 }
 
 /* After the global map, each region's printed boxes are looked for within
@@ -346,21 +355,19 @@ static void locate_local(const omr_image *scan, const omr_template *t, int page,
      * it fits clearly better elsewhere, every region is looked for (seed
      * 7501 --folds --warp 1 XNPWGM89 page 1: every box of q2a-q2e measured
      * beside its outline) */
-    int everywhere = n > 0 && region_off(scan, out->homography, g, near, n);
-    for (int i = 0; i < n; i++) {
-        int np;
-        edge_point *pts = region_edges(&g[i], &np, &area[i]);
-        far[i] = near[i];
-        sx[i] = sy[i] = 0;
-        if (!pts)
-            continue;
-        if (everywhere || near[i] < LOCAL_SEARCH * usual_near) {
-            double bx, by;
-            edge_search(scan, out->homography, pts, np, 0, 0, LOCAL_FAR_MM, 0.25, &bx, &by);
-            far[i] = edge_search(scan, out->homography, pts, np, bx, by, 0.25, 0.05, &sx[i], &sy[i]);
+    int m = n > 0 ? median_region(near, n) : -1, everywhere = 0;
+    if (m >= 0) {
+        far[m] = region_look(scan, out->homography, &g[m], near[m], 1, &sx[m], &sy[m], &area[m]);
+        everywhere = far[m] > LOCAL_BETTER * near[m] && hypot(sx[m], sy[m]) > LOCAL_NEAR_MM;
+        if (!everywhere && near[m] >= LOCAL_SEARCH * usual_near) { /* it is where the map puts it */
+            far[m] = near[m];
+            sx[m] = sy[m] = 0;
         }
-        free(pts);
     }
+    for (int i = 0; i < n; i++)
+        if (i != m)
+            far[i] = region_look(scan, out->homography, &g[i], near[i], everywhere || near[i] < LOCAL_SEARCH * usual_near,
+                                 &sx[i], &sy[i], &area[i]);
     double usual = usual_fit(far, n);
     if (usual < 8) /* no print to speak of (a blank-looking page): nothing to judge by */
         return;
