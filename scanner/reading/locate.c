@@ -133,9 +133,14 @@ static int fit_perspective(const omr_template *t, const omr_point *found_px, dou
                               (a region 0.75 mm or more off loses most of its 0.35 mm outline) */
 #define LOCAL_BETTER 1.25  /* a shift must fit this much better than where the map puts the region */
 
+/* One printed edge of a box, sampled at m points EDGE_STEP_MM apart along
+ * it from (x, y) (template mm): down an upright edge, rightwards along a
+ * level one. */
 typedef struct {
-    double x, y, nx, ny; /* a point of a printed edge (template mm) and its inward normal */
-} edge_point;
+    double x, y;   /* the first point, on the outline's centre line */
+    double nx, ny; /* inward normal: (+-1, 0) for an upright edge, (0, +-1) for a level one */
+    int m;         /* points, EDGE_STEP_MM apart along the edge */
+} edge_run;
 
 /* Grey level at template (x, y) mm through h, bilinear (paper outside). */
 static double grey_at(const omr_image *scan, const double h[9], double x, double y) {
@@ -148,60 +153,111 @@ static double grey_at(const omr_image *scan, const double h[9], double x, double
            (1 - fx) * fy * omr_image_at(scan, x0, y0 + 1) + fx * fy * omr_image_at(scan, x0 + 1, y0 + 1);
 }
 
-/* Points along the middle 70% of each edge of box r (away from the corners,
- * where a label or a neighbour's rule may touch). Returns how many. */
-static int box_edge_points(omr_rect r, edge_point *out, int cap) {
+/* The edges along the middle 70% of each side of box r (away from the
+ * corners, where a label or a neighbour's rule may touch). Returns how many
+ * (at most 4). */
+static int box_edge_runs(omr_rect r, edge_run *out) {
     int n = 0;
     for (int e = 0; e < 4; e++) {
-        int vertical = e < 2;
-        double len = vertical ? r.h : r.w;
-        for (double k = 0.15 * len; k <= 0.85 * len + 1e-9 && n < cap; k += EDGE_STEP_MM) {
-            edge_point p;
-            if (vertical)
-                p = (edge_point){e == 0 ? r.x + EDGE_IN_MM : r.x + r.w - EDGE_IN_MM, r.y + k, e == 0 ? 1 : -1, 0};
-            else
-                p = (edge_point){r.x + k, e == 2 ? r.y + EDGE_IN_MM : r.y + r.h - EDGE_IN_MM, 0, e == 2 ? 1 : -1};
-            out[n++] = p;
-        }
+        int upright = e < 2;
+        double len = upright ? r.h : r.w;
+        int m = 0;
+        for (double k = 0.15 * len; k <= 0.85 * len + 1e-9; k += EDGE_STEP_MM)
+            m++;
+        if (m == 0)
+            continue;
+        if (upright)
+            out[n++] = (edge_run){e == 0 ? r.x + EDGE_IN_MM : r.x + r.w - EDGE_IN_MM, r.y + 0.15 * len,
+                                  e == 0 ? 1 : -1, 0, m};
+        else
+            out[n++] = (edge_run){r.x + 0.15 * len, e == 2 ? r.y + EDGE_IN_MM : r.y + r.h - EDGE_IN_MM, 0,
+                                  e == 2 ? 1 : -1, m};
     }
     return n;
 }
 
-/* How clearly the printed edges `pts`, shifted by (dx, dy) mm, lie on print:
- * the mean of (the lighter of the paper inside and outside) - (the edge),
- * in grey levels. Ink on one side of an edge (a cross) does not lower it. */
-static double edge_fit(const omr_image *scan, const double h[9], const edge_point *pts, int n, double dx,
-                       double dy) {
-    double sum = 0;
-    for (int i = 0; i < n; i++) {
-        const edge_point *p = &pts[i];
-        double x = p->x + dx, y = p->y + dy;
-        double on = grey_at(scan, h, x, y);
-        double in = grey_at(scan, h, x + p->nx * EDGE_OFF_MM, y + p->ny * EDGE_OFF_MM);
-        double out = grey_at(scan, h, x - p->nx * EDGE_OFF_MM, y - p->ny * EDGE_OFF_MM);
-        sum += fmax(in, out) - on;
+/* How clearly the printed edges lie on print with the whole region shifted
+ * by (cx + i*step, cy + j*step) mm, for every |i|, |j| <= k: into
+ * fit[(j + k) * (2k + 1) + (i + k)] the mean over the edges' points of
+ * (the lighter of the paper inside and outside) - (the edge), in grey
+ * levels. Ink on one side of an edge (a cross) does not lower it.
+ * The points of one edge lie `along` steps apart (EDGE_STEP_MM = along *
+ * step), so a point shifted by j steps along its edge samples where the
+ * next point shifted by j - along does: each edge's samples are taken once
+ * on its own lattice, (2k + 1) across by (2k + 1 + along * (m - 1)) along.
+ * Returns 0 when out of memory. */
+static int edge_fits(const omr_image *scan, const double h[9], const edge_run *runs, int n_runs, double cx,
+                     double cy, int k, double step, double *fit) {
+    int along = (int)lround(EDGE_STEP_MM / step), w = 2 * k + 1, points = 0, longest = 0;
+    assert(along >= 1 && fabs(along * step - EDGE_STEP_MM) < 1e-9);
+    for (int r = 0; r < n_runs; r++) {
+        points += runs[r].m;
+        if (runs[r].m > longest)
+            longest = runs[r].m;
     }
-    return n ? sum / n : 0;
+    for (int c = 0; c < w * w; c++)
+        fit[c] = 0;
+    if (points == 0)
+        return 1;
+    int cells_along = w + along * (longest - 1);
+    double *cell = malloc((size_t)w * (size_t)cells_along * sizeof *cell);
+    if (!cell)
+        return 0;
+    for (int r = 0; r < n_runs; r++) {
+        const edge_run *e = &runs[r];
+        int upright = e->nx != 0, len = w + along * (e->m - 1);
+        /* cell[a * len + u]: the point at u steps along the edge (from the
+         * first point's -k) and a - k steps across it */
+        for (int a = 0; a < w; a++)
+            for (int u = 0; u < len; u++) {
+                double ds = (a - k) * step, dl = (u - k) * step;
+                double x = e->x + cx + (upright ? ds : dl), y = e->y + cy + (upright ? dl : ds);
+                double on = grey_at(scan, h, x, y);
+                double in = grey_at(scan, h, x + e->nx * EDGE_OFF_MM, y + e->ny * EDGE_OFF_MM);
+                double out = grey_at(scan, h, x - e->nx * EDGE_OFF_MM, y - e->ny * EDGE_OFF_MM);
+                cell[a * len + u] = fmax(in, out) - on;
+            }
+        for (int j = -k; j <= k; j++)
+            for (int i = -k; i <= k; i++) {
+                /* upright: across is x (i), along is y (j); level: the other way */
+                int a = (upright ? i : j) + k, u0 = (upright ? j : i) + k;
+                const double *row = cell + a * len + u0;
+                double sum = 0;
+                for (int p = 0; p < e->m; p++)
+                    sum += row[p * along];
+                fit[(j + k) * w + (i + k)] += sum;
+            }
+    }
+    free(cell);
+    for (int c = 0; c < w * w; c++)
+        fit[c] /= points;
+    return 1;
 }
 
-/* The best fit of `pts` over shifts within +-range of (cx, cy), on a grid
- * of `step` mm; the shift in (*bx, *by). */
-static double edge_search(const omr_image *scan, const double h[9], const edge_point *pts, int n, double cx,
+/* The best fit of the edges over shifts within +-range of (cx, cy), on a
+ * grid of `step` mm; the shift in (*bx, *by). */
+static double edge_search(const omr_image *scan, const double h[9], const edge_run *runs, int n_runs, double cx,
                           double cy, double range, double step, double *bx, double *by) {
+    int k = (int)lround(range / step), w = 2 * k + 1;
     double best = -1e18;
-    int k = (int)lround(range / step);
     *bx = cx;
     *by = cy;
+    double *fit = malloc((size_t)w * (size_t)w * sizeof *fit);
+    if (!fit || !edge_fits(scan, h, runs, n_runs, cx, cy, k, step, fit)) {
+        free(fit);
+        return 0; /* out of memory: no print seen, the map is kept */
+    }
     for (int j = -k; j <= k; j++)
         for (int i = -k; i <= k; i++) {
             /* prefer the nearer shift when fits tie */
-            double f = edge_fit(scan, h, pts, n, cx + i * step, cy + j * step) - 1e-6 * (abs(i) + abs(j));
+            double f = fit[(j + k) * w + (i + k)] - 1e-6 * (abs(i) + abs(j));
             if (f > best) {
                 best = f;
                 *bx = cx + i * step;
                 *by = cy + j * step;
             }
         }
+    free(fit);
     return best;
 }
 
@@ -237,27 +293,25 @@ static int page_regions(const omr_template *t, int page, region *out, int cap) {
     return n;
 }
 
-/* The edge points of a region's boxes (malloc'ed; NULL when none), and the
+/* The edges of a region's boxes (malloc'ed; NULL when none), and the
  * boxes' bounding box. */
-static edge_point *region_edges(const region *g, int *n, omr_rect *area) {
+static edge_run *region_edges(const region *g, int *n, omr_rect *area) {
     *n = 0;
-    int cap = 0;
-    for (size_t b = g->from; b < g->to; b++)
-        cap += 4 * ((int)((g->q->boxes[b].rect.w + g->q->boxes[b].rect.h) / EDGE_STEP_MM) + 2);
-    edge_point *pts = cap ? malloc((size_t)cap * sizeof *pts) : NULL;
-    if (!pts)
+    size_t cap = 4 * (g->to - g->from);
+    edge_run *runs = cap ? malloc(cap * sizeof *runs) : NULL;
+    if (!runs)
         return NULL;
     double x0 = 1e18, y0 = 1e18, x1 = -1e18, y1 = -1e18;
     for (size_t b = g->from; b < g->to; b++) {
         omr_rect r = g->q->boxes[b].rect;
-        *n += box_edge_points(r, pts + *n, cap - *n);
+        *n += box_edge_runs(r, runs + *n);
         x0 = fmin(x0, r.x);
         y0 = fmin(y0, r.y);
         x1 = fmax(x1, r.x + r.w);
         y1 = fmax(y1, r.y + r.h);
     }
     *area = (omr_rect){x0, y0, x1 - x0, y1 - y0};
-    return pts;
+    return runs;
 }
 
 /* Each region's fit near where h puts it (within LOCAL_FIT_MM) into fit[]. */
@@ -265,7 +319,7 @@ static void region_fits(const omr_image *scan, const double h[9], const region *
     for (int i = 0; i < n; i++) {
         int np;
         omr_rect area;
-        edge_point *pts = region_edges(&g[i], &np, &area);
+        edge_run *pts = region_edges(&g[i], &np, &area);
         double bx, by;
         fit[i] = pts ? edge_search(scan, h, pts, np, 0, 0, LOCAL_FIT_MM, 0.25, &bx, &by) : 0;
         free(pts);
@@ -307,7 +361,7 @@ static double page_fit(const omr_image *scan, const omr_template *t, int page, c
 static double region_look(const omr_image *scan, const double h[9], const region *g, double near, int search,
                           double *sx, double *sy, omr_rect *area) {
     int np;
-    edge_point *pts = region_edges(g, &np, area);
+    edge_run *pts = region_edges(g, &np, area);
     double far = near;
     *sx = *sy = 0;
     if (pts && search) {
