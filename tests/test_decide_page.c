@@ -475,8 +475,8 @@ Test(decide_page, an_oval_round_one_options_label_is_not_read_as_the_next_option
     box_measure m[10];
     box_decision d[10];
     empty_clean_page(m, 10);
-    m[0].near_mm2 = 43.4, m[0].label_ring = 0.667, m[0].label_gap = 0.312;
-    m[1].near_mm2 = 20.7, m[1].label_ring = 0.479, m[1].label_gap = 0.271;
+    m[0].near_mm2 = 43.4, m[0].label_ring = 0.667, m[0].label_gap = 0.312, m[0].label_opposed = 0.5;
+    m[1].near_mm2 = 20.7, m[1].label_ring = 0.479, m[1].label_gap = 0.271, m[1].label_opposed = 0.3;
     decide_page_of(m, d, 10);
     cr_assert(d[1].circled && d[1].state == BOX_MARKED, "the fixture: option 2 looks circled");
     decide_circle_rivals(&cal, t, 1, m, d, 10);
@@ -636,7 +636,7 @@ Test(decide_page, a_label_circled_on_a_page_whose_box_outlines_bleed_is_read_by_
         m[i] = (box_measure){.fill = 0.002, .ring = 0.92 + 0.01 * (double)(i % 8), .ring_gap = 0.04,
                              .label_ring = 0.08 + 0.03 * (double)(i % 8), .label_gap = 0.45,
                              .near_mm2 = 0.2 + 0.15 * (double)(i % 9), .outline_found = 1};
-    m[2].label_ring = 1.0, m[2].label_gap = 0.04, m[2].near_mm2 = 34.6;
+    m[2].label_ring = 1.0, m[2].label_gap = 0.04, m[2].label_opposed = 1.0, m[2].near_mm2 = 34.6;
     m[3].near_mm2 = 7.2; /* the circle's ink beside the next box */
     decide_page_of(m, d, 10);
     decide_circle_rivals(&cal, t, 1, m, d, 10);
@@ -654,7 +654,7 @@ Test(decide_page, a_label_circled_on_a_page_whose_box_outlines_bleed_is_read_by_
     m[2].near_mm2 = 34.6;
     for (size_t i = 0; i < 10; i++)
         if (i != 2)
-            m[i].label_ring = 0.9, m[i].label_gap = 0.06;
+            m[i].label_ring = 0.9, m[i].label_gap = 0.06, m[i].label_opposed = 0.85;
     decide_page_of(m, d, 10);
     cr_assert_not(d[2].circled);
     cr_assert_eq(decide(&t->questions[0], d).status, ANSWER_REVIEW);
@@ -785,8 +785,8 @@ Test(decide_page, an_ovals_arc_over_the_next_label_is_the_ovals_not_a_second_cir
     box_decision d[10];
     empty_clean_page(m, 10);
     m[0].label_ring = 0.438, m[0].label_gap = 0.562, m[0].near_mm2 = 21.8;
-    m[1].label_ring = 0.917, m[1].label_gap = 0.042, m[1].near_mm2 = 45.7;
-    m[2].label_ring = 0.458, m[2].label_gap = 0.208, m[2].near_mm2 = 15.4;
+    m[1].label_ring = 0.917, m[1].label_gap = 0.042, m[1].label_opposed = 0.875, m[1].near_mm2 = 45.7;
+    m[2].label_ring = 0.458, m[2].label_gap = 0.208, m[2].label_opposed = 0.29, m[2].near_mm2 = 15.4;
     decide_page_of(m, d, 10);
     cr_assert(d[2].circled && d[2].state == BOX_MARKED, "the fixture: option 3 looks barely circled");
     decide_circle_rivals(&cal, t, 1, m, d, 10);

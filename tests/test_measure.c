@@ -223,6 +223,99 @@ Test(measure, a_circle_round_a_label_is_that_boxes_mark) {
     template_free(t);
 }
 
+/* The printed extent right of box r on the mask (template mm, x only): from
+ * 1 mm right of the box to the last printed column before a 4 mm gap. */
+static void printed_label(const print_mask *mask, omr_rect r, double *x0, double *x1) {
+    *x0 = r.x + r.w + 1;
+    *x1 = *x0;
+    for (double x = *x0; x < *x1 + 4; x += mask->pitch) {
+        int mx = (int)(x / mask->pitch), printed = 0;
+        for (int my = (int)(r.y / mask->pitch); my < (int)((r.y + r.h) / mask->pitch); my++)
+            printed |= mask->printed[(size_t)my * (size_t)mask->width + (size_t)mx];
+        if (printed)
+            *x1 = x + mask->pitch;
+    }
+}
+
+/* A circle drawn tight round a short label ("Ja", 3 mm of print with 25 mm
+ * of paper before the next box) is centred on the letters: the rays from the
+ * middle of the room beside the box (where the label was taken to be) lay
+ * outside it and saw it on one side only (seed 7701 N9W3HBHD q5: ink beside
+ * a box, to review). */
+Test(measure, a_tight_circle_round_a_short_label_is_that_boxes_mark) {
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q = template_question_by_id(t, "q5");
+    cr_assert(q && q->labels == LABELS_RIGHT && q->n_boxes >= 2 && q->type != QUESTION_MULTI);
+    omr_error err = {0};
+    print_mask mask;
+    cr_assert_eq(measure_print_mask(t, q->page, &mask, &err), OMR_OK, "%s", err.message);
+    omr_rect r = q->boxes[0].rect;
+    double x0, x1;
+    printed_label(&mask, r, &x0, &x1);
+    omr_rect zone = measure_near_zone(t, q, 0, &mask);
+    print_mask_free(&mask);
+    cr_assert(x1 - x0 > 1.5 && x1 - x0 < 6, "\"%s\" printed over %.1f mm", q->boxes[0].label, x1 - x0);
+    cr_assert_gt(zone.x + zone.w - 2.4 - x1, 4, "room beside the label: the case this test is about");
+    for (int closed = 0; closed < 2; closed++) {
+        omr_image *img = render_page_image(t, "A7K2QX", q->page, DPI, &err);
+        cr_assert_not_null(img, "%s", err.message);
+        /* 1 mm clear of the letters, nearly closed and closed */
+        draw_ellipse(img, (x0 + x1) / 2, r.y + r.h / 2, (x1 - x0) / 2 + 0.7, r.h / 2 + 0.5, closed ? 1.05 : 0.9, 30);
+        box_measure m[256];
+        box_decision d[256];
+        read_page(t, img, q->page, m, d);
+        size_t k = 0; /* "Ja" among the page's boxes */
+        for (size_t i = 0; i < t->n_questions && &t->questions[i] != q; i++)
+            k += t->questions[i].page == q->page ? t->questions[i].n_boxes : 0;
+        /* seen from the letters the circle is closed all round (from the
+         * room's middle it was 0.50 with a gap of 0.46: no circle) */
+        cr_assert_geq(m[k].label_ring, 0.45, "sweep %d: label rays %.2f", closed, m[k].label_ring);
+        cr_assert_leq(m[k].label_gap, 0.30, "sweep %d: label gap %.2f", closed, m[k].label_gap);
+        question_answer a = answer_on(t, q->page, d, q->id);
+        cr_assert_eq(a.status, ANSWER_OK, "sweep %d: %s", closed, a.reason);
+        cr_assert_eq(a.chosen, 0, "sweep %d: read %d", closed, a.chosen);
+        free(a.selected);
+        omr_image_free(img);
+    }
+    template_free(t);
+}
+
+/* A line past a label (a fold's shadow across the row) closes the label's
+ * rays on one side, half the directions; a speck on the other side split
+ * that half's gap, and the label read as circled (seed 7601 8CSATR9H q5r
+ * "Sexuell läggning", silently wrong). A circle encloses its label, a line
+ * does not: no answer is read from it. */
+Test(measure, a_line_past_a_label_and_a_speck_are_no_circle) {
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q = template_question_by_id(t, "q5r");
+    cr_assert(q && q->labels == LABELS_RIGHT && q->n_boxes == 8 && q->type == QUESTION_MULTI);
+    omr_error err = {0};
+    print_mask mask;
+    cr_assert_eq(measure_print_mask(t, q->page, &mask, &err), OMR_OK, "%s", err.message);
+    omr_rect r = q->boxes[5].rect; /* "Sexuell läggning" */
+    double x0, x1;
+    printed_label(&mask, r, &x0, &x1);
+    print_mask_free(&mask);
+    omr_image *img = render_page_image(t, "A7K2QX", q->page, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    /* a grey line across the row just above the letters, and a speck below */
+    test_draw_line(img, x0 - 14, r.y + 0.6, x1 + 14, r.y + 0.6, 0.5, 70);
+    test_draw_line(img, (x0 + x1) / 2 - 0.2, r.y + r.h + 1.5, (x0 + x1) / 2 + 0.2, r.y + r.h + 1.5, 0.5, 40);
+    box_measure m[256];
+    box_decision d[256];
+    read_page(t, img, q->page, m, d);
+    size_t k = 5;
+    for (size_t i = 0; i < t->n_questions && &t->questions[i] != q; i++)
+        k += t->questions[i].page == q->page ? t->questions[i].n_boxes : 0;
+    cr_assert_lt(m[k].label_opposed, 0.25, "a line and a speck enclose nothing: %.2f", m[k].label_opposed);
+    cr_assert_not(d[k].circled, "rays %.2f, gap %.2f", m[k].label_ring, m[k].label_gap);
+    question_answer a = answer_on(t, q->page, d, q->id);
+    cr_assert(a.status != ANSWER_OK || !a.selected[5], "\"%s\" read as marked", q->boxes[5].label);
+    free(a.selected);
+    omr_image_free(img);
+    template_free(t);
+}
+
 /* A speck where the label's rays begin lies on every ray at once: it closed
  * all 48 and read an empty "Ja" as circled (seed 7002, a 300-dpi 1-bit page
  * with paper dust). A speck is no circle, wherever it falls. */
@@ -234,15 +327,17 @@ Test(measure, a_speck_beside_a_label_is_no_circle) {
     print_mask mask;
     cr_assert_eq(measure_print_mask(t, q->page, &mask, &err), OMR_OK, "%s", err.message);
     omr_rect r = q->boxes[0].rect;
+    /* where measure_rings puts the label's centre (the middle of its
+     * print), just past the print, and in the room beside it */
+    double lx0, lx1;
+    printed_label(&mask, r, &lx0, &lx1);
     omr_rect zone = measure_near_zone(t, q, 0, &mask);
     print_mask_free(&mask);
-    /* where measure_rings puts the label's centre: from 1 mm right of the box
-     * to the near zone's end less 2.4 mm, the box's height */
-    double lx0 = r.x + r.w + 1, lx1 = zone.x + zone.w - 2.4;
+    const double at[3] = {(lx0 + lx1) / 2, lx1 + 0.5, (lx1 + zone.x + zone.w - 2.4) / 2};
     for (int s = 0; s < 3; s++) {
         omr_image *img = render_page_image(t, "A7K2QX", q->page, DPI, &err);
         cr_assert_not_null(img, "%s", err.message);
-        double sx = (lx0 + lx1) / 2 + 0.2 * s, sy = r.y + r.h / 2 - 0.1 * s;
+        double sx = at[s], sy = r.y + r.h / 2 - 0.1 * s;
         test_draw_line(img, sx - 0.15, sy, sx + 0.15, sy, 0.4, 0); /* a 0.4 mm speck of dust */
         box_measure m[256];
         box_decision d[256];
@@ -428,6 +523,52 @@ Test(measure, a_circle_on_a_bled_1_bit_page_is_the_circled_box) {
     free(a.selected);
     a = answer_of(t, d, "q1a");
     cr_assert_eq(a.status, ANSWER_OK, "an untouched question on a bled page is no review: %s", a.reason);
+    cr_assert_eq(a.chosen, -1, "nor an answer");
+    free(a.selected);
+    omr_image_free(img);
+    template_free(t);
+}
+
+/* Where the print bleeds so far that every box's rays end on its own
+ * swollen outline (0.85-0.95 of them closed; seed 7402 QFHJ3T7A, 200 dpi
+ * 1-bit with a dark threshold), a circle's rays are no more closed than an
+ * empty box's. Beyond the swollen outline they still are: the four circles
+ * of that page went to review as ink beside a box. */
+Test(measure, a_circle_on_a_page_bled_shut_is_the_circled_box) {
+    omr_template *t = test_template("ekb-2024");
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", 1, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    const char *circled[2] = {"q2c", "q3a"};
+    const int which[2] = {2, 4};
+    for (int c = 0; c < 2; c++) {
+        omr_rect r = template_question_by_id(t, circled[c])->boxes[which[c]].rect;
+        draw_ellipse(img, r.x + r.w / 2, r.y + r.h / 2, 0.85 * r.w, 0.8 * r.h, 1.05, 30);
+    }
+    /* the questions bled shut (below the QR code, which the test reads
+     * without the printed code's help) */
+    int top = (int)(75 / 25.4 * DPI);
+    omr_image *part = omr_image_crop(img, 0, top, img->width, img->height - top);
+    cr_assert_not_null(part);
+    cr_assert_eq(cvw_gaussian_blur(part, 2.0), OMR_OK);
+    for (int y = 0; y < part->height; y++)
+        for (int x = 0; x < part->width; x++) {
+            uint8_t v = part->pixels[(size_t)y * (size_t)part->stride + (size_t)x];
+            img->pixels[(size_t)(y + top) * (size_t)img->stride + (size_t)x] = v < 245 ? 0 : 255;
+        }
+    omr_image_free(part);
+    box_measure m[256];
+    box_decision d[256];
+    size_t n = read_page_one(t, img, m, d);
+    cr_assert_geq(page_ring(m, n), 0.85, "the page bleeds shut: median ring %.2f", page_ring(m, n));
+    for (int c = 0; c < 2; c++) {
+        question_answer a = answer_of(t, d, circled[c]);
+        cr_assert_eq(a.status, ANSWER_OK, "%s: %s", circled[c], a.reason);
+        cr_assert_eq(a.chosen, which[c], "%s: read %d", circled[c], a.chosen);
+        free(a.selected);
+    }
+    question_answer a = answer_of(t, d, "q1a");
+    cr_assert_eq(a.status, ANSWER_OK, "an untouched question is no review: %s", a.reason);
     cr_assert_eq(a.chosen, -1, "nor an answer");
     free(a.selected);
     omr_image_free(img);

@@ -31,6 +31,16 @@ static double clamp01(double v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
  * in a neighbouring box or a word beside it leaves a far wider gap). */
 #define RING_MIN 0.45
 #define RING_GAP_MAX 0.30
+/* A circle round a label encloses the label: in most of the directions its
+ * rays meet ink, the opposite rays meet it too. A line past the label (a
+ * crease across the row, a stroke) closes half the directions, and a speck
+ * on the other side splits that half's gap under RING_GAP_MAX (seed 7601
+ * 8CSATR9H q5r "Sexuell läggning": a fold's shadow under the label and one
+ * speck read as circled, rays 0.46, gap 0.29, 0.04 of them opposed). */
+#define LABEL_OPPOSED_MIN 0.25
+static int label_circle(const box_measure *m) {
+    return m->label_ring >= RING_MIN && m->label_gap <= RING_GAP_MAX && m->label_opposed >= LABEL_OPPOSED_MIN;
+}
 /* A dot: a dark core of at least this area (a 0.5 mm dot) */
 #define DOT_MIN_MM2 0.12
 /* A blob, not strokes: its ink fills at least this share of the ellipse of
@@ -163,7 +173,7 @@ box_decision decide_box(const calibration *c, const box_measure *m) {
     double ring = 0;
     if (m->ring >= RING_MIN && m->ring_gap <= RING_GAP_MAX)
         ring = m->ring;
-    if (m->label_ring >= RING_MIN && m->label_gap <= RING_GAP_MAX && m->label_ring > ring)
+    if (label_circle(m) && m->label_ring > ring)
         ring = m->label_ring;
     if (ring > 0 && m->fill < c->mark_min && !d.faint) {
         d.state = BOX_MARKED;
@@ -310,13 +320,16 @@ static double page_circle_near(const calibration *c, const box_measure *m, size_
 /* The median over the page's boxes of the rays round each box (RAYS_BOX),
  * round each label (RAYS_LABEL; a box without a label to its right casts
  * none: 0), or the stronger of the two (RAYS_EITHER). -1 without room. */
-enum { RAYS_BOX, RAYS_LABEL, RAYS_EITHER };
+enum { RAYS_BOX, RAYS_LABEL, RAYS_EITHER, RAYS_CLEAR };
 static double page_ray_level(const box_measure *m, size_t n, int which) {
     double *rings = malloc((n ? n : 1) * sizeof *rings);
     if (!rings)
         return -1;
     for (size_t i = 0; i < n; i++)
-        rings[i] = which == RAYS_BOX ? m[i].ring : which == RAYS_LABEL ? m[i].label_ring : box_ring(&m[i]);
+        rings[i] = which == RAYS_BOX     ? m[i].ring
+                   : which == RAYS_LABEL ? m[i].label_ring
+                   : which == RAYS_CLEAR ? m[i].ring_clear
+                                         : box_ring(&m[i]);
     qsort(rings, n, sizeof *rings, cmp_double);
     double level = n ? rings[n / 2] : 0;
     free(rings);
@@ -335,8 +348,7 @@ static double page_ray_level(const box_measure *m, size_t n, int which) {
  * closed too, none stands apart and no label circle is read. */
 static int bled_label_circle(const box_measure *m, double label_level, double near_min, double *closure) {
     double stands = label_level + RING_ABOVE_PAGE;
-    if (label_level < 0 || near_min < 0 || m->label_ring < RING_MIN || m->label_ring < stands ||
-        m->label_gap > RING_GAP_MAX || m->near_mm2 <= near_min)
+    if (label_level < 0 || near_min < 0 || !label_circle(m) || m->label_ring < stands || m->near_mm2 <= near_min)
         return 0;
     *closure = clamp01(0.5 + 0.5 * (m->label_ring - stands) / fmax(1 - stands, 1e-6));
     return 1;
@@ -345,9 +357,14 @@ static int bled_label_circle(const box_measure *m, double label_level, double ne
 static void bled_page_circles(const calibration *c, const box_measure *m, box_decision *d, size_t n,
                               double background) {
     double near_min = page_circle_near(c, m, n);
-    double label_level = page_ray_level(m, n, RAYS_LABEL);
-    int judged = near_min >= 0; /* without room for the page's level, no circle is read here */
+    double label_level = page_ray_level(m, n, RAYS_LABEL), clear_level = page_ray_level(m, n, RAYS_CLEAR);
+    int judged = near_min >= 0 && clear_level >= 0; /* without room for the page's levels, no circle is read here */
     double closed = background + fmax((1 - background) / 2, CIRCLE_ABOVE_BLED_PAGE);
+    /* rays clear of the bled outline stand apart as a label's do on such a
+     * page (seed 7402 QFHJ3T7A: every box's rays 0.85-0.94 closed by its
+     * swollen outline, four circles in pen and pencil with 22-33 mm^2 round
+     * their boxes against 0.4 and less, all four to review) */
+    double clear_closed = fmax(RING_MIN, clear_level + RING_ABOVE_PAGE);
     for (size_t i = 0; i < n; i++) {
         double r = box_ring(&m[i]);
         double gap = m[i].ring >= m[i].label_ring ? m[i].ring_gap : m[i].label_gap;
@@ -356,7 +373,11 @@ static void bled_page_circles(const calibration *c, const box_measure *m, box_de
                   plain.state != BOX_SOLID;
         double label_conf = 0;
         int by_rays = r >= closed && gap <= RING_GAP_MAX && m[i].near_mm2 > near_min;
-        if (pen && (by_rays || bled_label_circle(&m[i], label_level, near_min, &label_conf))) {
+        int by_clear = !by_rays && m[i].ring_clear >= clear_closed && m[i].ring_clear_gap <= RING_GAP_MAX &&
+                       m[i].near_mm2 > near_min;
+        if (by_clear)
+            label_conf = clamp01(0.5 + 0.5 * (m[i].ring_clear - clear_closed) / fmax(1 - clear_closed, 1e-6));
+        if (pen && (by_rays || by_clear || bled_label_circle(&m[i], label_level, near_min, &label_conf))) {
             d[i] = plain;
             d[i].state = BOX_MARKED;
             d[i].circled = 1;

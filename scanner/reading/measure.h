@@ -50,12 +50,29 @@ typedef struct {
      * closed circle: ring ~1, gap ~0; an open one leaves a gap; a cross in a
      * neighbouring box or a word beside it covers a few directions. */
     double ring, ring_gap;
+    /* where ring is closed: ring and gap again, counting only ink 0.6 mm
+     * and more outside the outline. On a page whose print bleeds (a dark
+     * 1-bit scan) every box's rays meet its swollen outline first; a circle
+     * round the box lies beyond (0 and 1 where not measured) */
+    double ring_clear, ring_clear_gap;
     double label_ring, label_gap;
+    /* the share of the label's directions whose ray and the opposite ray
+     * both meet ink: a circle encloses its centre (~ label_ring); a line
+     * past the label (a crease, a stroke) closes the directions on one side
+     * only (~0), however a speck splits the other side's gap */
+    double label_opposed;
     double dx_mm, dy_mm;   /* the re-centring shift found for the box (template mm) */
     /* the shape of the interior's ink (reading/marks/shape.h; 0: not measured):
      * a compact blob (a dot) ~1, strokes less; its long axis / the interior */
     double compact, ink_span;
 } box_measure;
+
+/* The label printed right of box `box` as the blank shows it (template
+ * mm): from 1 mm right of the box to where the print on its row stops for
+ * 4 mm, never past the next box; width 0 for a box without a label to its
+ * right (or without a mask to see it by). */
+omr_rect measure_label_print(const omr_template *tmpl, const template_question *q, size_t box,
+                            const print_mask *mask);
 
 /* The area around a box where a respondent's stray ink means "unclear": the
  * box grown by 2.4 mm; sideways, half way to the neighbouring boxes on the

@@ -28,6 +28,8 @@
 #define RING_OUTLINE_IN_MM 0.55  /* the own outline: from this far inside the box ... */
 #define RING_OUTLINE_OUT_MM 0.15 /* ... to this far outside it (print and its blur) */
 #define RING_INTERIOR_MM 0.8     /* deeper inside than this is the box's interior (fill's) */
+#define LABEL_MIN_MM 1.0         /* a label printed narrower than this is no label to circle */
+#define RING_CLEAR_OF_BOX_MM 0.6 /* ring_clear: ink this far outside the outline and more */
 
 /* Comparisons instead of libm's fmin/fmax, which gcc calls rather than
  * inlines (NaN rules): nothing measured here is NaN. */
@@ -86,11 +88,6 @@ typedef struct {
     double dark_at[256];  /* darkness of each grey level against the page's levels */
 } ring_ctx;
 
-/* Casts RING_RAYS rays from (cx, cy), from rmin out to rmax, and reports the share of
- * rays that meet unprinted ink (two samples in a row) and the widest run of
- * rays that do not. `around_box`: rays start at the box's interior edge and
- * read the inset band (a tight circle cuts the corners there); otherwise the
- * box is passed over (a circle round the box and its label). */
 /* Does the segment from (x0, y0) along (ca, sa) for length len touch the
  * rectangle r grown by `grow`? (slabs; a conservative filter for the exact
  * per-sample test in cast_rays, which it leaves unchanged) */
@@ -126,7 +123,7 @@ static int segment_touches(double x0, double y0, double ca, double sa, double le
  * such a sample cannot hit, so cast_rays leaves it at once, with the same
  * result; most rays cross only paper and the box's printed outline. */
 static int ray_may_hit(const ring_ctx *c, double cx, double cy, double ca, double sa, double rmin, double rmax,
-                       int around_box) {
+                       int around_box, double clear_mm) {
     const double *h = c->t->homography;
     int affine = page_map_is_affine(h);
     for (double r = rmin; r < rmax; r += RING_STEP_MM) {
@@ -144,7 +141,7 @@ static int ray_may_hit(const ring_ctx *c, double cx, double cy, double ca, doubl
             continue;
         double d = ray_depth(c->own, x, y);
         if (d > RING_INTERIOR_MM || (d >= -RING_OUTLINE_OUT_MM && d <= RING_OUTLINE_IN_MM) ||
-            (d > RING_OUTLINE_IN_MM && !around_box))
+            (d > RING_OUTLINE_IN_MM && !around_box) || (clear_mm > 0 && depth_in(c->own, x, y) > -clear_mm))
             continue;
         if (d < -RAY_EXACT_MM) {
             int mx = (int)(x / c->mask->pitch), my = (int)(y / c->mask->pitch);
@@ -157,8 +154,15 @@ static int ray_may_hit(const ring_ctx *c, double cx, double cy, double ca, doubl
     return 0;
 }
 
+/* Casts RING_RAYS rays from (cx, cy), from rmin out to rmax, and reports the share of
+ * rays that meet unprinted ink (two samples in a row) and the widest run of
+ * rays that do not. `around_box`: rays start at the box's interior edge and
+ * read the inset band (a tight circle cuts the corners there); otherwise the
+ * box is passed over (a circle round the box and its label). `clear_mm` > 0:
+ * only ink at least that far outside the box counts. `opposed` (unless
+ * NULL): the share of rays that meet ink with the opposite ray meeting it too. */
 static void cast_rays(const ring_ctx *c, double cx, double cy, double rmin, double rmax, int around_box,
-                      double *ring, double *gap) {
+                      double clear_mm, double *ring, double *gap, double *opposed) {
     int hit[RING_RAYS];
     int hits = 0;
     const double *h = c->t->homography;
@@ -167,7 +171,7 @@ static void cast_rays(const ring_ctx *c, double cx, double cy, double rmin, doub
         double a = 2 * M_PI * k / RING_RAYS, ca = cos(a), sa = sin(a);
         int run = 0;
         hit[k] = 0;
-        if (!ray_may_hit(c, cx, cy, ca, sa, rmin, rmax, around_box))
+        if (!ray_may_hit(c, cx, cy, ca, sa, rmin, rmax, around_box, clear_mm))
             continue;
         /* the boxes this ray can reach (the stop test below runs on these only) */
         int near[64], n_near = 0;
@@ -182,6 +186,8 @@ static void cast_rays(const ring_ctx *c, double cx, double cy, double rmin, doub
                 ink_allowed = 0; /* the interior (fill's business) or the printed outline */
             else if (d > RING_OUTLINE_IN_MM && !around_box)
                 ink_allowed = 0; /* seen from the label: the box is passed over */
+            else if (clear_mm > 0 && depth_in(c->own, x, y) > -clear_mm)
+                ink_allowed = 0; /* within the band a bled outline fills (exact depth: ray_depth's is not, so far out) */
             int stop = 0;
             for (int o = 0; o < n_near && !stop; o++)
                 stop = nearer_than(c->others[near[o]], x, y, 0.3);
@@ -242,6 +248,12 @@ static void cast_rays(const ring_ctx *c, double cx, double cy, double rmin, doub
         }
     *ring = (double)hits / RING_RAYS;
     *gap = (double)widest / RING_RAYS;
+    if (opposed) {
+        int both = 0;
+        for (int k = 0; k < RING_RAYS; k++)
+            both += hit[k] && hit[(k + RING_RAYS / 2) % RING_RAYS];
+        *opposed = (double)both / RING_RAYS;
+    }
 }
 
 /* ---- a stroke along the printed outline -------------------------------------------
@@ -397,8 +409,8 @@ void measure_rings(const omr_image *scan, const page_transform *t, const page_le
                    size_t index, box_measure *out) {
     assert(scan && t && levels && tmpl && q && out && index < q->n_boxes);
     assert(RING_OUTLINE_OUT_MM <= RAY_EXACT_MM); /* ray_depth is exact only to RAY_EXACT_MM */
-    out->ring = out->label_ring = 0;
-    out->ring_gap = out->label_gap = 1;
+    out->ring = out->label_ring = out->label_opposed = out->ring_clear = 0;
+    out->ring_gap = out->label_gap = out->ring_clear_gap = 1;
     if (!mask || !mask->printed)
         return;
     ring_ctx c;
@@ -416,13 +428,12 @@ void measure_rings(const omr_image *scan, const page_transform *t, const page_le
     omr_rect b = c.own;
     double side = fmax(b.w, b.h);
     double reach = 2.6 * side;
-    omr_rect label = {0, 0, 0, 0};
-    int has_label = q->labels == LABELS_RIGHT && q->boxes[index].label && *q->boxes[index].label;
-    if (has_label) {
-        omr_rect zone = measure_near_zone(tmpl, q, index, mask);
-        label = (omr_rect){b.x + b.w + 1.0, b.y, zone.x + zone.w - NEAR_TO_MM - (b.x + b.w + 1.0), b.h};
-        has_label = label.w >= 2;
-    }
+    /* the label as printed: a circle round a short label ("Ja") is centred
+     * on its letters, not on the room beside it (seed 7701 N9W3HBHD q5:
+     * the rays from the middle of the 9 mm up to half way to the next box
+     * lay outside the circle round "Ja" and saw it on one side only) */
+    omr_rect label = measure_label_print(tmpl, q, index, mask);
+    int has_label = label.w >= LABEL_MIN_MM;
     double lreach = has_label ? hypot(label.w, label.h) / 2 + 5 : 0;
     omr_rect refs[HUG_REFERENCES];
     double ref_d[HUG_REFERENCES];
@@ -455,7 +466,13 @@ void measure_rings(const omr_image *scan, const page_transform *t, const page_le
                 c.others[c.n_others++] = r;
         }
     }
-    cast_rays(&c, b.x + b.w / 2, b.y + b.h / 2, 0, reach, 1, &out->ring, &out->ring_gap);
+    cast_rays(&c, b.x + b.w / 2, b.y + b.h / 2, 0, reach, 1, 0, &out->ring, &out->ring_gap, NULL);
+    /* rays that meet ink all round: the same again beyond the band round the
+     * outline that a bled print fills (every box's rays end there on a dark
+     * 1-bit page); a circle clear of the box still closes these */
+    if (out->ring >= HUG_RAYS_MIN && out->ring_gap <= HUG_RAYS_GAP)
+        cast_rays(&c, b.x + b.w / 2, b.y + b.h / 2, 0, reach, 1, RING_CLEAR_OF_BOX_MM, &out->ring_clear,
+                  &out->ring_clear_gap, NULL);
     if (out->ring >= HUG_RAYS_MIN && out->ring_gap <= HUG_RAYS_GAP)
         out->near_mm2 += outline_hug(&c, refs, n_refs, out->core_mm2 > 0);
     /* from the label, rays start a quarter of its height out: a circle round
@@ -463,6 +480,6 @@ void measure_rings(const omr_image *scan, const page_transform *t, const page_le
      * speck beside the letters) lies on every ray at once, so it would close
      * them all (seed 7002 FA634HPD: one 0.2 mm speck read as a circled "Ja") */
     if (has_label)
-        cast_rays(&c, label.x + label.w / 2, label.y + label.h / 2, label.h / 4, lreach, 0, &out->label_ring,
-                  &out->label_gap);
+        cast_rays(&c, label.x + label.w / 2, label.y + label.h / 2, label.h / 4, lreach, 0, 0, &out->label_ring,
+                  &out->label_gap, &out->label_opposed);
 }
