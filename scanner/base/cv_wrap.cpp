@@ -89,6 +89,13 @@ extern "C" int cvw_warp_perspective(const omr_image *in, omr_image *out, const d
         cv::Mat m(3, 3, CV_64F);
         for (int i = 0; i < 9; i++)
             m.at<double>(i / 3, i % 3) = forward[i];
+        if (forward[6] == 0 && forward[7] == 0 && forward[8] == 1) {
+            /* an affine map (most pages): OpenCV's affine warp does the same
+             * bilinear sampling without a division per pixel */
+            cv::warpAffine(src, dst, m.rowRange(0, 2), dst.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT,
+                           cv::Scalar(255));
+            return OMR_OK;
+        }
         cv::warpPerspective(src, dst, m, dst.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT,
                             cv::Scalar(255));
         return OMR_OK;
