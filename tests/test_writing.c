@@ -423,3 +423,44 @@ Test(writing, a_short_word_bled_thicker_than_a_stroke_is_writing, .timeout = 60)
         omr_image_free(crop);
     }
 }
+
+/* A short word bled shut: "no." in a 200-dpi 1-bit comment field (fresh
+ * seed 7801 FA3H27G2) became one solid piece 3.9 x 2.4 mm whose o kept a
+ * hole of a few pixels, too small for a letter's counter; the field came
+ * back empty, unflagged. A piece as wide as a word and as tall as its
+ * letters is a word to transcribe; a round smudge of its size is not. */
+Test(writing, a_short_word_bled_shut_is_writing, .timeout = 60) {
+    double s = 8.0;
+    omr_rect crop_mm = {10, 20, 170, 59};
+    for (int k = 0; k < 2; k++) {
+        omr_image *crop = omr_image_new((int)(crop_mm.w * s), (int)(crop_mm.h * s), s * 25.4, 250);
+        cr_assert_not_null(crop);
+        if (k == 0)
+            write_word(crop, "DkgHandwriting", 14, "no.", 60, 20, 0, 0);
+        else
+            for (double r = 0.2; r < 1.6; r += 0.2)
+                test_circle(crop, (omr_rect){60, 20, 3.0, 3.0}, r);
+        /* bleed shut: a 9 x 9 minimum (every pixel within 0.5 mm of ink), then 1 bit */
+        omr_image *src = omr_image_crop(crop, 0, 0, crop->width, crop->height);
+        cr_assert_not_null(src);
+        for (int py = 5; py < crop->height - 5; py++)
+            for (int px = 5; px < crop->width - 5; px++) {
+                uint8_t m = 255;
+                for (int dy = -4; dy <= 4; dy++)
+                    for (int dx = -4; dx <= 4; dx++) {
+                        uint8_t v = src->pixels[(size_t)(py + dy) * src->stride + px + dx];
+                        m = v < m ? v : m;
+                    }
+                crop->pixels[(size_t)py * crop->stride + px] = m < 128 ? 0 : 250;
+            }
+        omr_image_free(src);
+        writing_evidence ev;
+        omr_error err;
+        cr_assert_eq(writing_find(crop, crop_mm, 0, NULL, 0.004, &ev, &err), OMR_OK, "%s", err.message);
+        if (k == 0)
+            cr_assert(ev.has_writing, "\"no.\" bled shut: %d letters, %d words", ev.letters, ev.words);
+        else
+            cr_assert_not(ev.has_writing, "a round smudge read as %d words (%d letters)", ev.words, ev.letters);
+        omr_image_free(crop);
+    }
+}

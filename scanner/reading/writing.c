@@ -554,6 +554,23 @@ static long enclosed_paper(const uint8_t *ink, const uint8_t *strong, int w, con
     return largest;
 }
 
+/* A blob shaped like a short word bled shut (seed 7801 FA3H27G2: "no."
+ * written in a 200-dpi 1-bit comment field, one solid piece 3.9 x 2.4 mm
+ * whose o kept a hole of a few pixels): WORD_MIN_MM to BAR_MM wide, 1.4
+ * times as wide as tall, as tall as handwriting's letters (1.2-6 mm) and
+ * filling half its box at least. A filled dot or a punched hole is round,
+ * a fold's shadow or a staple long; a smudge this shape goes to a person,
+ * who reads what is there. */
+#define BLED_WORD_ASPECT 1.4
+#define BLED_WORD_TALL_MIN_MM 1.2
+#define BLED_WORD_TALL_MAX_MM 6.0
+static int bled_word(const piece *p, double s) {
+    double wide = (p->x1 - p->x0 + 1) / s, tall = (p->y1 - p->y0 + 1) / s;
+    return p->strong && wide >= WORD_MIN_MM && wide < BAR_MM && wide >= BLED_WORD_ASPECT * tall &&
+           tall >= BLED_WORD_TALL_MIN_MM &&
+           tall <= BLED_WORD_TALL_MAX_MM && (double)p->n >= 0.5 * wide * tall * s * s;
+}
+
 /* A letter by itself: a curved, winding piece at least a word's least width
  * long whose ink closes round a letter's counter. What a harsh 1-bit
  * scan keeps of a short word: "Ja" with the thin J broken into specks keeps
@@ -658,10 +675,11 @@ static void find_words(piece *pieces, size_t n, double s, omr_rect crop_mm, cons
     }
     /* a piece too thick for a stroke that holds a letter's loop: a short
      * word a harsh scan bled into one (a filled dot, a smudge, a shadow
-     * hold no paper) */
+     * hold no paper); or one bled shut, its loops gone, as wide as a word
+     * and as tall as its letters */
     for (size_t i = 0; i < n; i++) {
         const piece *p = &pieces[i];
-        if (p->kind != PIECE_BLOB || !letter_loop(p, ink, strong, w, s))
+        if (p->kind != PIECE_BLOB || !(letter_loop(p, ink, strong, w, s) || bled_word(p, s)))
             continue;
         out->words++;
         wx0 = fmin(wx0, p->x0);
