@@ -223,6 +223,14 @@ Test(measure, a_circle_round_a_label_is_that_boxes_mark) {
     template_free(t);
 }
 
+/* Box b of question q among its page's boxes, in read_page's order. */
+static size_t box_on_page(const omr_template *t, const template_question *q, size_t b) {
+    size_t k = b;
+    for (size_t i = 0; i < t->n_questions && &t->questions[i] != q; i++)
+        k += t->questions[i].page == q->page ? t->questions[i].n_boxes : 0;
+    return k;
+}
+
 /* The printed extent right of box r on the mask (template mm, x only): from
  * 1 mm right of the box to the last printed column before a 4 mm gap. */
 static void printed_label(const print_mask *mask, omr_rect r, double *x0, double *x1) {
@@ -264,9 +272,7 @@ Test(measure, a_tight_circle_round_a_short_label_is_that_boxes_mark) {
         box_measure m[256];
         box_decision d[256];
         read_page(t, img, q->page, m, d);
-        size_t k = 0; /* "Ja" among the page's boxes */
-        for (size_t i = 0; i < t->n_questions && &t->questions[i] != q; i++)
-            k += t->questions[i].page == q->page ? t->questions[i].n_boxes : 0;
+        size_t k = box_on_page(t, q, 0); /* "Ja" */
         /* seen from the letters the circle is closed all round (from the
          * room's middle it was 0.50 with a gap of 0.46: no circle) */
         cr_assert_geq(m[k].label_ring, 0.45, "sweep %d: label rays %.2f", closed, m[k].label_ring);
@@ -304,9 +310,7 @@ Test(measure, a_line_past_a_label_and_a_speck_are_no_circle) {
     box_measure m[256];
     box_decision d[256];
     read_page(t, img, q->page, m, d);
-    size_t k = 5;
-    for (size_t i = 0; i < t->n_questions && &t->questions[i] != q; i++)
-        k += t->questions[i].page == q->page ? t->questions[i].n_boxes : 0;
+    size_t k = box_on_page(t, q, 5);
     cr_assert_lt(m[k].label_opposed, 0.25, "a line and a speck enclose nothing: %.2f", m[k].label_opposed);
     cr_assert_not(d[k].circled, "rays %.2f, gap %.2f", m[k].label_ring, m[k].label_gap);
     question_answer a = answer_on(t, q->page, d, q->id);
