@@ -320,6 +320,50 @@ Test(measure, a_line_past_a_label_and_a_speck_are_no_circle) {
     template_free(t);
 }
 
+/* A folded sheet's lower panel lifted off the glass and scanned grey by a
+ * 1-bit scanner: a few per cent of its paper black in lone specks (seed
+ * 7803 TQNMEVMU), too few for speckled paper, enough to close every ray
+ * of every box there, round the boxes and their labels. The empty boxes of
+ * q5r were read as circled, "5 6 7 8", silently. Specks are no pen's line:
+ * a person looks; the page's clean boxes above read as they are. */
+Test(measure, rays_closed_by_lone_specks_are_no_circle) {
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q = template_question_by_id(t, "q5r");
+    cr_assert(q && q->type == QUESTION_MULTI && q->n_boxes == 8);
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", q->page, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    test_cross(img, template_question_by_id(t, "q4a")->boxes[0].rect);
+    /* lone 1-px specks on 5% of the paper from 2 mm above q5r down to 30 mm below it */
+    uint32_t state = 4242;
+    for (int y = (int)((q->boxes[0].rect.y - 2) / 25.4 * DPI); y < (int)((q->boxes[0].rect.y + 30) / 25.4 * DPI); y++)
+        for (int x = 0; x < img->width; x++) {
+            state = state * 1664525u + 1013904223u;
+            if ((state >> 8) % 1000 < 50)
+                img->pixels[(size_t)y * (size_t)img->stride + (size_t)x] = 0;
+        }
+    box_measure m[256];
+    box_decision d[256];
+    read_page(t, img, q->page, m, d);
+    size_t k = box_on_page(t, q, 0);
+    int closed = 0;
+    for (size_t b = 0; b < 8; b++)
+        closed += fmax(m[k + b].ring, m[k + b].label_ring) >= 0.45;
+    cr_assert_geq(closed, 4, "the specks close the rays of most of q5r's boxes (%d of 8)", closed);
+    question_answer a = answer_on(t, q->page, d, q->id);
+    int read = 0;
+    for (size_t b = 0; b < 8 && a.status == ANSWER_OK; b++)
+        read += a.selected[b];
+    cr_assert_eq(read, 0, "q5r read from specks: %d boxes marked", read);
+    free(a.selected);
+    a = answer_on(t, q->page, d, "q4a");
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    cr_assert_eq(a.chosen, 0, "q4a's cross: read %d", a.chosen);
+    free(a.selected);
+    omr_image_free(img);
+    template_free(t);
+}
+
 /* A speck where the label's rays begin lies on every ray at once: it closed
  * all 48 and read an empty "Ja" as circled (seed 7002, a 300-dpi 1-bit page
  * with paper dust). A speck is no circle, wherever it falls. */

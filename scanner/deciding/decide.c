@@ -38,6 +38,15 @@ static double clamp01(double v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
  * 8CSATR9H q5r "Sexuell läggning": a fold's shadow under the label and one
  * speck read as circled, rays 0.46, gap 0.29, 0.04 of them opposed). */
 #define LABEL_OPPOSED_MIN 0.25
+/* The ink round a box is specks, not a pen's line: most of its samples
+ * (every 0.15 mm) have no inked sample beside them. A folded sheet's lifted
+ * panel scanned grey by a 1-bit scanner strews specks that close every ray
+ * of every box in it (seed 7803 TQNMEVMU: q5r "5 6 7 8" read from four
+ * empty boxes, their near ink 0.69-0.80 specks; a pen's circle or stroke
+ * 0-0.1, a bled one's too). */
+#define SPECKS_ROUND_MAX 0.5
+static int specks_round(const box_measure *m) { return m->near_specks > SPECKS_ROUND_MAX; }
+
 static int label_circle(const box_measure *m) {
     return m->label_ring >= RING_MIN && m->label_gap <= RING_GAP_MAX && m->label_opposed >= LABEL_OPPOSED_MIN;
 }
@@ -370,7 +379,7 @@ static void bled_page_circles(const calibration *c, const box_measure *m, box_de
         double gap = m[i].ring >= m[i].label_ring ? m[i].ring_gap : m[i].label_gap;
         box_decision plain = decide_without_rings(c, &m[i]);
         int pen = judged && m[i].fill < c->mark_min && !plain.faint && plain.state != BOX_MARKED &&
-                  plain.state != BOX_SOLID;
+                  plain.state != BOX_SOLID && !specks_round(&m[i]);
         double label_conf = 0;
         int by_rays = r >= closed && gap <= RING_GAP_MAX && m[i].near_mm2 > near_min;
         int by_clear = !by_rays && m[i].ring_clear >= clear_closed && m[i].ring_clear_gap <= RING_GAP_MAX &&
@@ -419,6 +428,16 @@ static void demote_page_rings(const calibration *c, const box_measure *m, box_de
         if (r < background + RING_ABOVE_PAGE) {
             /* no more ring than the page's own (its print, its noise) */
             d[i] = decide_without_rings(c, &m[i]);
+            continue;
+        }
+        if (specks_round(&m[i])) {
+            /* rays closed by the specks of a grey panel, no pen line among
+             * them: a person looks (a circle a scan broke into specks must
+             * not be read as blank either) */
+            d[i].state = BOX_UNSURE;
+            d[i].confidence = 0;
+            d[i].circled = 0;
+            d[i].ink_near = 1;
             continue;
         }
         int pen_line = pen_near >= 0 && m[i].near_mm2 >= pen_near;

@@ -217,14 +217,14 @@ static int best_edge_pair(const double *profile, int n, int a, int b, int t, int
  * print unmasked as "ink beside the box" (modulo: 159 boxes in review). */
 static double unexpected_ink(const omr_image *scan, const page_transform *t,
                              const page_levels *levels, const print_mask *mask, omr_rect box,
-                             omr_rect zone, double dx, double dy, double *share) {
+                             omr_rect zone, double dx, double dy, double *share, double *alone_share) {
     double range = levels->white - levels->black;
     uint8_t inked_at[256]; /* is grey level v ink? (one division per level) */
     for (int v = 0; v < 256; v++)
         inked_at[v] = (levels->white - v) / range > INK;
     double bx0 = box.x - NEAR_FROM_MM, bx1 = box.x + box.w + NEAR_FROM_MM;
     double by0 = box.y - NEAR_FROM_MM, by1 = box.y + box.h + NEAR_FROM_MM;
-    long inked = 0, paper = 0;
+    long inked = 0, paper = 0, joined = 0;
     /* The samples' x are the same on every row (one running sum), so what
      * depends on x alone is taken once per column, CHUNK columns at a time:
      * the same sums and products in the same order as locate_map's. */
@@ -246,10 +246,17 @@ static double unexpected_ink(const omr_image *scan, const page_transform *t,
             col_h3[n] = h[3] * sx_mm;
             col_h6[n] = h[6] * sx_mm;
         }
+        /* each sample's ink, the row above's: a sample joined to inked
+         * samples before it (left, above-left, above, above-right) lies
+         * on a line; a speck lies alone */
+        uint8_t above[CHUNK + 1] = {0}, row[CHUNK + 1];
         for (double y = zone.y; y < zone.y + zone.h; y += NEAR_PITCH_MM) {
             int my = (int)(y / mask->pitch);
-            if (my < 0 || my >= mask->height)
+            memset(row, 0, (size_t)n + 1);
+            if (my < 0 || my >= mask->height) {
+                memset(above, 0, (size_t)n + 1);
                 continue;
+            }
             int y_in_box = y >= by0 && y < by1;
             const uint8_t *printed = mask->printed + (size_t)my * (size_t)mask->width;
             int my_at = (int)((y + dy) / mask->pitch);
@@ -273,12 +280,17 @@ static double unexpected_ink(const omr_image *scan, const page_transform *t,
                 }
                 if (sx < 0 || sy < 0 || sx >= scan->width || sy >= scan->height)
                     continue;
-                inked += inked_at[omr_image_at(scan, (int)sx, (int)sy)];
+                uint8_t ink = inked_at[omr_image_at(scan, (int)sx, (int)sy)];
+                row[i] = ink;
+                inked += ink;
+                joined += ink && ((i > 0 && row[i - 1]) || (i > 0 && above[i - 1]) || above[i] || above[i + 1]);
                 paper++;
             }
+            memcpy(above, row, (size_t)n + 1);
         }
     }
     *share = paper > 0 ? (double)inked / (double)paper : 0;
+    *alone_share = inked > 0 ? (double)(inked - joined) / (double)inked : 0;
     return (double)inked * NEAR_PITCH_MM * NEAR_PITCH_MM;
 }
 
@@ -547,7 +559,7 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
     free(p.dark);
     page_levels local = {p.white, levels->black};
     out->near_mm2 = mask ? unexpected_ink(scan, t, &local, mask, box, near_zone, dx * pitch, dy * pitch,
-                                          &out->near_share)
+                                          &out->near_share, &out->near_specks)
                          : 0;
 }
 

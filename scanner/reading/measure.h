@@ -39,6 +39,10 @@ typedef struct {
     double near_share;/* 0..1: the share of that unprinted paper round the box that is ink:
                          a few per cent for a circle or a word beside it, a third
                          and more where the paper itself scanned as speckle */
+    double near_specks;/* 0..1: the share of that ink's samples (every 0.15 mm) with no
+                         inked sample beside them: a pen line's lie side by side
+                         (0-0.1), the specks of a grey panel alone (0.7-0.95); 0
+                         where no ink was sampled */
     double shift_mm;  /* how far the outline was found from where it was expected */
     int outline_found;/* the printed outline was seen (else measured in place) */
     double core_mm2;  /* area of the mark's dark core (blobs of at least a 0.45 mm speck), mm^2:
