@@ -380,19 +380,19 @@ static void bled_page_circles(const calibration *c, const box_measure *m, box_de
         box_decision plain = decide_without_rings(c, &m[i]);
         int pen = judged && m[i].fill < c->mark_min && !plain.faint && plain.state != BOX_MARKED &&
                   plain.state != BOX_SOLID && !specks_round(&m[i]);
-        double label_conf = 0;
+        double conf = 0; /* by the clear rays or the label's (by_rays: below) */
         int by_rays = r >= closed && gap <= RING_GAP_MAX && m[i].near_mm2 > near_min;
         int by_clear = !by_rays && m[i].ring_clear >= clear_closed && m[i].ring_clear_gap <= RING_GAP_MAX &&
                        m[i].near_mm2 > near_min;
         if (by_clear)
-            label_conf = clamp01(0.5 + 0.5 * (m[i].ring_clear - clear_closed) / fmax(1 - clear_closed, 1e-6));
-        if (pen && (by_rays || by_clear || bled_label_circle(&m[i], label_level, near_min, &label_conf))) {
+            conf = clamp01(0.5 + 0.5 * (m[i].ring_clear - clear_closed) / fmax(1 - clear_closed, 1e-6));
+        if (pen && (by_rays || by_clear || bled_label_circle(&m[i], label_level, near_min, &conf))) {
             d[i] = plain;
             d[i].state = BOX_MARKED;
             d[i].circled = 1;
             d[i].dot = 0;
             d[i].ink_near = 0;
-            d[i].confidence = by_rays ? clamp01(0.5 + 0.5 * (r - closed) / fmax(1 - closed, 1e-6)) : label_conf;
+            d[i].confidence = by_rays ? clamp01(0.5 + 0.5 * (r - closed) / fmax(1 - closed, 1e-6)) : conf;
         } else if (d[i].circled) {
             d[i] = plain;
         }
