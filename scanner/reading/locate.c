@@ -319,10 +319,10 @@ static void region_fits(const omr_image *scan, const double h[9], const region *
     for (int i = 0; i < n; i++) {
         int np;
         omr_rect area;
-        edge_run *pts = region_edges(&g[i], &np, &area);
+        edge_run *runs = region_edges(&g[i], &np, &area);
         double bx, by;
-        fit[i] = pts ? edge_search(scan, h, pts, np, 0, 0, LOCAL_FIT_MM, 0.25, &bx, &by) : 0;
-        free(pts);
+        fit[i] = runs ? edge_search(scan, h, runs, np, 0, 0, LOCAL_FIT_MM, 0.25, &bx, &by) : 0;
+        free(runs);
     }
 }
 
@@ -361,15 +361,15 @@ static double page_fit(const omr_image *scan, const omr_template *t, int page, c
 static double region_look(const omr_image *scan, const double h[9], const region *g, double near, int search,
                           double *sx, double *sy, omr_rect *area) {
     int np;
-    edge_run *pts = region_edges(g, &np, area);
+    edge_run *runs = region_edges(g, &np, area);
     double far = near;
     *sx = *sy = 0;
-    if (pts && search) {
+    if (runs && search) {
         double bx, by;
-        edge_search(scan, h, pts, np, 0, 0, LOCAL_FAR_MM, 0.25, &bx, &by);
-        far = edge_search(scan, h, pts, np, bx, by, 0.25, 0.05, sx, sy);
+        edge_search(scan, h, runs, np, 0, 0, LOCAL_FAR_MM, 0.25, &bx, &by);
+        far = edge_search(scan, h, runs, np, bx, by, 0.25, 0.05, sx, sy);
     }
-    free(pts);
+    free(runs);
     return far;
 }
 

@@ -283,7 +283,7 @@ static double unexpected_ink(const omr_image *scan, const page_transform *t,
                 uint8_t ink = inked_at[omr_image_at(scan, (int)sx, (int)sy)];
                 row[i] = ink;
                 inked += ink;
-                joined += ink && ((i > 0 && row[i - 1]) || (i > 0 && above[i - 1]) || above[i] || above[i + 1]);
+                joined += ink && ((i > 0 && (row[i - 1] || above[i - 1])) || above[i] || above[i + 1]);
                 paper++;
             }
             memcpy(above, row, (size_t)n + 1);
@@ -689,6 +689,12 @@ static double label_print_last(omr_rect b, const print_mask *mask, double limit)
     return last;
 }
 
+/* How far right of box b its label may reach: short of the next box on its
+ * row by NEAR_TO_MM (`neighbours` as row_neighbours returns), else 45 mm. */
+static double label_limit(omr_rect b, int neighbours, double next) {
+    return neighbours & 2 ? next - NEAR_TO_MM : b.x + b.w + 45;
+}
+
 static int has_label_right(const template_question *q, size_t index, const print_mask *mask) {
     return q->labels == LABELS_RIGHT && q->boxes[index].label && *q->boxes[index].label && mask && mask->printed;
 }
@@ -701,7 +707,7 @@ omr_rect measure_label_print(const omr_template *t, const template_question *q, 
         return (omr_rect){b.x + b.w, b.y, 0, b.h};
     double prev, next;
     int found = row_neighbours(t, q, index, &prev, &next);
-    double last = label_print_last(b, mask, found & 2 ? next - NEAR_TO_MM : b.x + b.w + 45);
+    double last = label_print_last(b, mask, label_limit(b, found, next));
     return (omr_rect){b.x + b.w + 1, b.y, last + mask->pitch - (b.x + b.w + 1), b.h};
 }
 
@@ -721,7 +727,7 @@ omr_rect measure_near_zone(const omr_template *t, const template_question *q, si
     if (q->labels == LABELS_RIGHT && q->boxes[index].label && mask) {
         /* and at least over the printed label (4 mm at least), never past
          * the next box */
-        double limit = has_next ? next - NEAR_TO_MM : b.x + b.w + 45;
+        double limit = label_limit(b, found, next);
         double end = fmax(label_print_last(b, mask, limit), b.x + b.w + 4);
         end = (end < limit ? end : limit) + NEAR_TO_MM;
         if (end > right)

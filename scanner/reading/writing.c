@@ -567,8 +567,8 @@ static long enclosed_paper(const uint8_t *ink, const uint8_t *strong, int w, con
 static int bled_word(const piece *p, double s) {
     double wide = (p->x1 - p->x0 + 1) / s, tall = (p->y1 - p->y0 + 1) / s;
     return p->strong && wide >= WORD_MIN_MM && wide < BAR_MM && wide >= BLED_WORD_ASPECT * tall &&
-           tall >= BLED_WORD_TALL_MIN_MM &&
-           tall <= BLED_WORD_TALL_MAX_MM && (double)p->n >= 0.5 * wide * tall * s * s;
+           tall >= BLED_WORD_TALL_MIN_MM && tall <= BLED_WORD_TALL_MAX_MM &&
+           (double)p->n >= 0.5 * wide * tall * s * s;
 }
 
 /* A letter by itself: a curved, winding piece at least a word's least width

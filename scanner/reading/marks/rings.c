@@ -88,6 +88,12 @@ typedef struct {
     double dark_at[256];  /* darkness of each grey level against the page's levels */
 } ring_ctx;
 
+/* Is (x, y) nearer the box than clear_mm outside it (clear_mm > 0), where
+ * ring_clear counts no ink? The exact depth: ray_depth's is not so far out. */
+static int in_bled_band(omr_rect own, double x, double y, double clear_mm) {
+    return clear_mm > 0 && depth_in(own, x, y) > -clear_mm;
+}
+
 /* Does the segment from (x0, y0) along (ca, sa) for length len touch the
  * rectangle r grown by `grow`? (slabs; a conservative filter for the exact
  * per-sample test in cast_rays, which it leaves unchanged) */
@@ -141,7 +147,7 @@ static int ray_may_hit(const ring_ctx *c, double cx, double cy, double ca, doubl
             continue;
         double d = ray_depth(c->own, x, y);
         if (d > RING_INTERIOR_MM || (d >= -RING_OUTLINE_OUT_MM && d <= RING_OUTLINE_IN_MM) ||
-            (d > RING_OUTLINE_IN_MM && !around_box) || (clear_mm > 0 && depth_in(c->own, x, y) > -clear_mm))
+            (d > RING_OUTLINE_IN_MM && !around_box) || in_bled_band(c->own, x, y, clear_mm))
             continue;
         if (d < -RAY_EXACT_MM) {
             int mx = (int)(x / c->mask->pitch), my = (int)(y / c->mask->pitch);
@@ -186,8 +192,8 @@ static void cast_rays(const ring_ctx *c, double cx, double cy, double rmin, doub
                 ink_allowed = 0; /* the interior (fill's business) or the printed outline */
             else if (d > RING_OUTLINE_IN_MM && !around_box)
                 ink_allowed = 0; /* seen from the label: the box is passed over */
-            else if (clear_mm > 0 && depth_in(c->own, x, y) > -clear_mm)
-                ink_allowed = 0; /* within the band a bled outline fills (exact depth: ray_depth's is not, so far out) */
+            else if (in_bled_band(c->own, x, y, clear_mm))
+                ink_allowed = 0; /* within the band a bled outline fills */
             int stop = 0;
             for (int o = 0; o < n_near && !stop; o++)
                 stop = nearer_than(c->others[near[o]], x, y, 0.3);
