@@ -15,27 +15,31 @@
 
 #define DPI 200.0
 
-/* Every unprinted pixel below y_mm: black where a speck falls (specks of
- * 1x1 to 2x2 px, a fixed pseudo-random sequence), about `share` of it. */
-static void speckle_below(omr_image *img, double y_mm, double share) {
+/* Every unprinted pixel below y_mm and left of x_mm: black where a speck
+ * falls (specks of 1x1 to 2x2 px, a fixed pseudo-random sequence), about
+ * `share` of it. */
+static void speckle_panel(omr_image *img, double y_mm, double x_mm, double share) {
     int y0 = (int)(y_mm * DPI / 25.4);
+    int x_end = x_mm > 0 ? (int)(x_mm * DPI / 25.4) : img->width;
+    if (x_end > img->width)
+        x_end = img->width;
     uint32_t state = 12345;
     uint8_t *copy = malloc((size_t)img->stride * (size_t)img->height);
     cr_assert_not_null(copy);
     memcpy(copy, img->pixels, (size_t)img->stride * (size_t)img->height);
     for (int y = y0; y < img->height; y++)
-        for (int x = 0; x < img->width; x++) {
+        for (int x = 0; x < x_end; x++) {
             state = state * 1664525u + 1013904223u;
             if ((state >> 8) % 1000 >= (uint32_t)(share * 1000 / 2.2))
                 continue;
             int size = (state >> 4) % 2 + 1; /* a speck of 1 or 2 px */
             for (int dy = 0; dy < size && y + dy < img->height; dy++)
-                for (int dx = 0; dx < size && x + dx < img->width; dx++)
+                for (int dx = 0; dx < size && x + dx < x_end; dx++)
                     img->pixels[(size_t)(y + dy) * (size_t)img->stride + (size_t)(x + dx)] = 0;
         }
     /* the rest as a 1-bit scan: print black, paper white */
     for (int y = y0; y < img->height; y++)
-        for (int x = 0; x < img->width; x++) {
+        for (int x = 0; x < x_end; x++) {
             uint8_t *p = img->pixels + (size_t)y * (size_t)img->stride + (size_t)x;
             if (copy[(size_t)y * (size_t)img->stride + (size_t)x] < 128)
                 *p = 0;
@@ -79,7 +83,7 @@ Test(speckle, a_cross_standing_out_of_speckled_paper_is_the_answer_the_specks_ar
     const template_question *q;
     omr_image *img = page_with_q5r(t, &q);
     test_cross(img, q->boxes[3].rect);
-    speckle_below(img, q->boxes[0].rect.y - 15, 0.33);
+    speckle_panel(img, q->boxes[0].rect.y - 15, 0, 0.33);
 
     box_measure m[8];
     box_decision d[8];
@@ -107,7 +111,7 @@ Test(speckle, speckled_boxes_with_no_mark_standing_out_go_to_a_person) {
     omr_template *t = test_template("ekb-2024");
     const template_question *q;
     omr_image *img = page_with_q5r(t, &q);
-    speckle_below(img, q->boxes[0].rect.y - 15, 0.33);
+    speckle_panel(img, q->boxes[0].rect.y - 15, 0, 0.33);
     box_measure m[8];
     box_decision d[8];
     question_answer a;
@@ -118,6 +122,40 @@ Test(speckle, speckled_boxes_with_no_mark_standing_out_go_to_a_person) {
         cr_assert_eq(d[b].state, BOX_UNSURE, "box %d: fill %.3f", b + 1, m[b].fill);
         cr_assert_not(a.selected && a.selected[b], "box %d read as marked", b + 1);
     }
+    free(a.selected);
+    omr_image_free(img);
+    template_free(t);
+}
+
+/* Seed 7903 JQNACTH7: a fold's speckled panel ends a few mm right of q5r's
+ * second column of boxes, so their labels run on into clean paper and the
+ * near zone (box and label) is half clean (0.10 against a panel of 0.20):
+ * an empty box there, as inked as its paper, was read as a cross. The
+ * paper just round the box is what it lies on. */
+Test(speckle, a_box_at_the_panels_edge_is_judged_by_the_paper_round_it) {
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q;
+    omr_image *img = page_with_q5r(t, &q);
+    double panel_end = q->boxes[4].rect.x + q->boxes[4].rect.w + 4;
+    speckle_panel(img, q->boxes[0].rect.y - 15, panel_end, 0.2);
+    box_measure m[8];
+    box_decision d[8];
+    question_answer a;
+    read_q5r(t, img, m, d, &a);
+    calibration cal;
+    calibration_defaults(&cal);
+    int half_clean = 0;
+    for (int b = 4; b < 8; b++) {
+        cr_assert_gt(m[b].paper_share, 0.12, "box %d: %.3f of the paper round it is ink", b + 1, m[b].paper_share);
+        half_clean += m[b].near_share < 0.12;
+        cr_assert_gt(m[b].fill, cal.mark_min, "box %d: the specks fill it past a mark's threshold", b + 1);
+        cr_assert_neq(d[b].state, BOX_MARKED, "box %d: fill %.3f, paper %.3f, near zone %.3f", b + 1, m[b].fill,
+                      m[b].paper_share, m[b].near_share);
+    }
+    cr_assert_gt(half_clean, 0, "the labels' clean paper halves some near zones' share");
+    cr_assert_eq(a.status, ANSWER_REVIEW, "no answer and a light mark lost in specks look alike");
+    for (int b = 0; b < 8; b++)
+        cr_assert_not(a.selected && a.selected[b], "box %d read as marked", b + 1);
     free(a.selected);
     omr_image_free(img);
     template_free(t);
@@ -134,6 +172,7 @@ Test(speckle, clean_paper_is_not_speckled) {
     read_q5r(t, img, m, d, &a);
     for (int b = 0; b < 8; b++) {
         cr_assert_lt(m[b].near_share, 0.05, "box %d: %.3f", b + 1, m[b].near_share);
+        cr_assert_lt(m[b].paper_share, 0.05, "box %d: %.3f", b + 1, m[b].paper_share);
         cr_assert_not(d[b].speckled);
         cr_assert_eq(d[b].state, b == 3 ? BOX_MARKED : BOX_BLANK, "box %d", b + 1);
     }

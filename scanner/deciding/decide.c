@@ -89,12 +89,19 @@ static int label_circle(const box_measure *m) {
 #define STANDS_OUT 0.35
 #define AS_PAPER 0.2
 
+/* The ink of the paper a box lies on: its near zone's, or the paper just
+ * round it where that is more (seed 7903 JQNACTH7 q5r "5": a box at the
+ * edge of a fold's speckled panel, its label running on into clean paper,
+ * near zone 0.10, the paper round the box 0.20, as its interior). */
+static double paper_level(const box_measure *m) { return fmax(m->near_share, m->paper_share); }
+
 /* A box in speckled paper: only ink that stands out of the paper is a mark;
  * rings, dots, traces and the ink round the box are the paper's own. */
 static box_decision decide_in_speckle(const calibration *c, const box_measure *m) {
     box_decision d = {.state = BOX_UNSURE, .confidence = 0};
-    double excess = (m->fill - m->near_share) / fmax(1 - m->near_share, 1e-6);
-    if (m->near_share >= SPECKLE_BLACK)
+    double paper = paper_level(m);
+    double excess = (m->fill - paper) / fmax(1 - paper, 1e-6);
+    if (paper >= SPECKLE_BLACK)
         return d;
     if (m->fill >= c->solid_min) {
         d.state = BOX_SOLID;
@@ -546,12 +553,12 @@ static void dust_by_page(const calibration *c, const box_measure *m, box_decisio
 static void speckled_paper(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
     size_t as_paper = 0;
     for (size_t i = 0; i < n; i++)
-        as_paper += m[i].near_share >= SPECKLED_PAPER && m[i].fill >= c->mark_min &&
-                    m[i].fill <= m[i].near_share + AS_ITS_PAPER;
+        as_paper += paper_level(&m[i]) >= SPECKLED_PAPER && m[i].fill >= c->mark_min &&
+                    m[i].fill <= paper_level(&m[i]) + AS_ITS_PAPER;
     if (as_paper < SPECKLED_BOXES)
         return;
     for (size_t i = 0; i < n; i++)
-        if (m[i].near_share >= SPECKLED_PAPER && m[i].fill >= c->mark_min)
+        if (paper_level(&m[i]) >= SPECKLED_PAPER && m[i].fill >= c->mark_min)
             d[i] = decide_in_speckle(c, &m[i]);
 }
 

@@ -29,6 +29,8 @@
 #define NEAR_FROM_MM 0.45   /* ink near a box: from here outside the outline ... */
 #define NEAR_TO_MM 2.4      /* ... to here (and around the label) */
 #define NEAR_PITCH_MM 0.15  /* sampling pitch of the zone around a box */
+#define PAPER_FROM_MM 0.6   /* the paper round a box: from this far off its edge (past a bleeding outline) */
+#define PAPER_MIN_SAMPLES 20 /* ... on a side with at least this many samples */
 #define INK 0.18            /* darkness above which a pixel is ink (light pencil is ~0.2-0.3) */
 #define FAINT_INK 0.09      /* ... and above which it may be very light pencil */
 
@@ -422,6 +424,50 @@ static int past_outline(const patch *p, int border, int dir, int reach, int blur
     return inner < 0 ? border : border + dir * (inner + 1 + blur);
 }
 
+/* The share of ink in the paper just round a box whose outline spans
+ * columns x..x+bw-1 and rows y..y+bh-1 of the patch: per side, the band
+ * from `gap` samples off the box's edge to the patch's edge, along the
+ * middle 60% of the side (a cross or a tick spills over the corners), the
+ * print in `other` left out; the median of the sides that have samples. */
+static double paper_round_box(const patch *p, const uint8_t *other, int x, int y, int bw, int bh, int gap) {
+    double share[4];
+    int sides = 0;
+    for (int side = 0; side < 4; side++) {
+        int vertical_side = side < 2; /* left, right: a band of columns */
+        int along0 = vertical_side ? y + bh / 5 : x + bw / 5;
+        int along1 = vertical_side ? y + bh - bh / 5 : x + bw - bw / 5;
+        int across0, across1;
+        if (side == 0) across0 = 0, across1 = x - gap;
+        else if (side == 1) across0 = x + bw + gap, across1 = p->w;
+        else if (side == 2) across0 = 0, across1 = y - gap;
+        else across0 = y + bh + gap, across1 = p->h;
+        int n = 0, inked = 0;
+        for (int a = along0; a < along1; a++)
+            for (int c = across0; c < across1; c++) {
+                int i = vertical_side ? c : a, j = vertical_side ? a : c;
+                if (i < 0 || j < 0 || i >= p->w || j >= p->h)
+                    continue;
+                size_t k = (size_t)j * (size_t)p->w + (size_t)i;
+                if (other && other[k])
+                    continue;
+                n++;
+                inked += p->dark[k] > INK;
+            }
+        if (n >= PAPER_MIN_SAMPLES)
+            share[sides++] = (double)inked / n;
+    }
+    if (sides == 0)
+        return 0;
+    /* median: sort the (at most four) shares */
+    for (int a = 1; a < sides; a++)
+        for (int b = a; b > 0 && share[b] < share[b - 1]; b--) {
+            double t = share[b];
+            share[b] = share[b - 1];
+            share[b - 1] = t;
+        }
+    return sides % 2 ? share[sides / 2] : 0.5 * (share[sides / 2 - 1] + share[sides / 2]);
+}
+
 void measure_box(const omr_image *scan, const page_transform *t, const page_levels *levels,
                  const print_mask *mask, omr_rect box, omr_rect near_zone, box_measure *out) {
     assert(scan && scan->width > 0 && scan->height > 0 && levels);
@@ -482,11 +528,12 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
             dy = best_edge_pair(profile, n, m, m + bh - 1, line, range, &sy);
     }
     free(profile);
-    free(other);
     /* an edge that is not clearly darker than paper was not really found */
     out->outline_found = sx > 0.3 && sy > 0.3;
     if (!out->outline_found)
         dx = dy = 0;
+    out->paper_share = paper_round_box(&p, other, m + dx, m + dy, bw, bh, (int)lround(PAPER_FROM_MM / pitch));
+    free(other);
     out->shift_mm = hypot(dx, dy) * pitch;
     out->dx_mm = dx * pitch;
     out->dy_mm = dy * pitch;

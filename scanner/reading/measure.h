@@ -39,6 +39,14 @@ typedef struct {
     double near_share;/* 0..1: the share of that unprinted paper round the box that is ink:
                          a few per cent for a circle or a word beside it, a third
                          and more where the paper itself scanned as speckle */
+    double paper_share;/* 0..1: the share of the paper just round the box (0.6 mm
+                         from its edge to the measured patch's edge, the middle
+                         of each side, the print left out) that is ink: the
+                         median of the four sides, so a mark spilling over one
+                         or two sides or a panel's edge beside it does not
+                         count. The paper the box itself lies on: where a fold's
+                         speckled panel ends beside the label, the near zone
+                         runs on into clean paper, this does not */
     double near_specks;/* 0..1: the share of that ink's samples (every 0.15 mm) with no
                          inked sample beside them: a pen line's lie side by side
                          (0-0.1), the specks of a grey panel alone (0.7-0.95); 0
