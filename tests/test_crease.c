@@ -187,3 +187,18 @@ Test(crease, a_black_bowed_crease_on_a_1_bit_page_is_taken_out_whole) {
     omr_image_free(img);
     template_free(t);
 }
+
+Test(crease, a_crease_runs_through_the_boxes_on_its_line_only) {
+    page_crease c[2] = {{.vertical = 0, .at = 149.1, .slope = 0.0112},
+                        {.vertical = 1, .at = 105.0, .slope = -0.01}};
+    /* along x at the box's middle (28.5 mm): 149.42, inside 149..154 */
+    cr_assert_eq(crease_through_box(c, 2, (omr_rect){26, 149, 5, 5}), 1);
+    /* the row above (141..146) lies 3 mm off it */
+    cr_assert_eq(crease_through_box(c, 2, (omr_rect){26, 141, 5, 5}), 0);
+    /* within CREASE_NEAR_MM of the edge: its stroke may lie in the outline's blur */
+    cr_assert_eq(crease_through_box(c, 2, (omr_rect){26, 149.42 + CREASE_NEAR_MM - 0.1 - 5, 5, 5}), 1);
+    /* down the page at y 22.5: 104.78; a box at 100..105 takes it in too */
+    cr_assert_eq(crease_through_box(c, 2, (omr_rect){100, 20, 5, 5}), 2);
+    cr_assert_eq(crease_through_box(c, 2, (omr_rect){100, 147, 5, 5}), 3);
+    cr_assert_eq(crease_through_box(c, 0, (omr_rect){100, 147, 5, 5}), 0);
+}

@@ -911,3 +911,89 @@ Test(decide_page, a_dusty_pages_empty_boxes_are_its_paper_a_pencil_dot_on_clean_
     decide_page_of(m, d, N);
     cr_assert_eq(d[3].state, BOX_UNSURE, "a pencil dot on clean paper is never blank");
 }
+
+/* A box whose only ink is one thin straight stroke along x right across it,
+ * its centre at (x, y) on the page: what a fold's crease leaves in a box. */
+static box_measure stroke_box(double x, double y, double axis_deg) {
+    return (box_measure){.fill = 0.14, .faint_fill = 0.14, .extent = 1, .darkness = 0.9, .core_mm2 = 1.6,
+                         .outline_found = 1, .compact = 0.9, .ink_span = 1.15, .ink_width_mm = 0.5,
+                         .ink_axis_deg = axis_deg, .ink_x_mm = x, .ink_y_mm = y};
+}
+
+Test(decide_page, a_crease_through_a_row_of_boxes_beside_a_cross_is_no_mark) {
+    /* seed 7601 TE9378XX q5r (two columns of four): a black crease ran
+     * through the first row, boxes 1 and 5, and the cross was in box 2;
+     * "1 2 5" was read... the crease's strokes are no answer */
+    box_measure m[8] = {0};
+    box_decision d[8];
+    m[0] = stroke_box(28.5, 142.1, 1);
+    m[4] = stroke_box(118.5, 142.6, 3);
+    m[1] = (box_measure){.fill = 0.48, .faint_fill = 0.48, .extent = 1, .darkness = 0.9, .core_mm2 = 5.5,
+                         .outline_found = 1, .compact = 0.5, .ink_span = 1.2, .ink_width_mm = 3.0,
+                         .ink_axis_deg = 37, .ink_x_mm = 28.5, .ink_y_mm = 151.4};
+    decide_page_of(m, d, 8);
+    for (int b = 0; b < 8; b += 4) {
+        cr_assert_eq(d[b].state, BOX_UNSURE, "box %d: a crease's stroke read %s", b + 1,
+                     decide_box_state_name(d[b].state));
+        cr_assert(d[b].creased);
+    }
+    cr_assert_eq(d[1].state, BOX_MARKED, "the cross");
+    cr_assert_not(d[1].creased);
+    template_question q = question(QUESTION_MULTI, 8);
+    question_answer a = decide(&q, d);
+    cr_assert_eq(a.status, ANSWER_OK, "beside the cross, the crease's strokes are blank: %s", a.reason);
+    for (int b = 0; b < 8; b++)
+        cr_assert_eq(a.selected[b], b == 1, "box %d", b + 1);
+    free(a.selected);
+
+    /* with no mark beside them, no answer and a hand's two dashes look alike */
+    m[1] = (box_measure){.outline_found = 1};
+    decide_page_of(m, d, 8);
+    a = decide(&q, d);
+    cr_assert_eq(a.status, ANSWER_REVIEW);
+    cr_assert(strstr(a.reason, "crease") != NULL, "%s", a.reason);
+    for (int b = 0; b < 8; b++)
+        cr_assert_not(a.selected[b], "box %d read as marked", b + 1);
+    free(a.selected);
+}
+
+Test(decide_page, a_lone_dash_and_a_column_of_bars_are_the_hands_marks) {
+    /* held-out hands mark with a dash or a bar: alone, or bars lined up down
+     * one column of a grid, they are no crease (a crease runs along a row) */
+    box_measure m[6] = {0};
+    box_decision d[6];
+    for (int i = 0; i < 6; i++)
+        m[i] = (box_measure){.outline_found = 1};
+    m[0] = stroke_box(62.0, 40.2, 2);   /* a dash in one question */
+    m[3] = stroke_box(80.1, 60.0, 88);  /* bars in one column, two questions */
+    m[5] = stroke_box(80.3, 72.0, 87);
+    decide_page_of(m, d, 6);
+    for (int b = 0; b < 6; b += 3)
+        cr_assert_eq(d[b].state, BOX_MARKED, "box %d: %s", b + 1, decide_box_state_name(d[b].state));
+    cr_assert_eq(d[5].state, BOX_MARKED);
+    cr_assert_not(d[0].creased || d[3].creased || d[5].creased);
+}
+
+Test(decide_page, a_stroke_along_a_crease_found_through_its_box_is_the_creases) {
+    /* one box of a row on a found crease (seed 8002 4T8TRZ8S q5r "2"): its
+     * stroke along the crease is the crease's; across it, the hand's */
+    box_measure m[4] = {0};
+    box_decision d[4];
+    for (int i = 0; i < 4; i++)
+        m[i] = (box_measure){.outline_found = 1};
+    m[1] = stroke_box(28.5, 150.6, 3);
+    m[1].crease_along = 1;
+    decide_page_of(m, d, 4);
+    cr_assert_eq(d[1].state, BOX_UNSURE, "%s", decide_box_state_name(d[1].state));
+    cr_assert(d[1].creased);
+    m[1].crease_along = 2; /* a crease down the page; the stroke runs across it */
+    decide_page_of(m, d, 4);
+    cr_assert_eq(d[1].state, BOX_MARKED);
+    /* a circle round the box is its mark, whatever the crease left inside */
+    m[1].crease_along = 1;
+    m[1].fill = m[1].faint_fill = 0.05, m[1].ring = 1.0, m[1].ring_gap = 0, m[1].near_mm2 = 20;
+    decide_page_of(m, d, 4);
+    cr_assert(d[1].circled);
+    cr_assert_not(d[1].creased);
+    cr_assert_eq(d[1].state, BOX_MARKED);
+}

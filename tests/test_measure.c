@@ -863,3 +863,37 @@ Test(measure, the_scanner_lid_round_a_blank_sheet_is_not_ink) {
     cr_assert(ink > 0.012 && ink < 0.02, "200 x 300 px of 1654 x 2339: %.4f", ink);
     omr_image_free(img);
 }
+
+/* Seed 7601 TE9378XX: a 1-bit scanner drew a fold's crease black through
+ * the first row of q5r, just inside the top of boxes 1 and 5, and the cross
+ * was in box 2. The crease's strokes are thin, straight, along x and at one
+ * height in both boxes: no answer ("1 2 5" was read, silently). */
+Test(measure, a_black_crease_through_a_row_of_boxes_is_no_answer) {
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q = template_question_by_id(t, "q5r");
+    cr_assert_not_null(q);
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", q->page, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    omr_rect first = q->boxes[0].rect;
+    double crease_y = first.y + 1.7;
+    test_draw_line(img, 8, crease_y, t->page_width - 8, crease_y + 0.3, 0.3, 0);
+    test_cross(img, q->boxes[1].rect);
+    box_measure m[256];
+    box_decision d[256];
+    read_page(t, img, q->page, m, d);
+    size_t k1 = box_on_page(t, q, 0), k2 = box_on_page(t, q, 1), k5 = box_on_page(t, q, 4);
+    for (size_t k = k1; k <= k5; k += k5 - k1) {
+        cr_assert_gt(m[k].fill, 0.03, "the crease's stroke inks the box: %.3f", m[k].fill);
+        cr_assert_lt(m[k].ink_width_mm, 1.0, "a thin stroke: %.2f mm", m[k].ink_width_mm);
+        cr_assert_lt(m[k].ink_axis_deg, 5, "along x: %.1f degrees", m[k].ink_axis_deg);
+    }
+    cr_assert_gt(m[k2].ink_width_mm, 2.0, "a cross is no stroke: %.2f mm", m[k2].ink_width_mm);
+    question_answer a = answer_on(t, q->page, d, "q5r");
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    for (size_t b = 0; b < q->n_boxes; b++)
+        cr_assert_eq(a.selected[b], b == 1, "box %zu", b + 1);
+    free(a.selected);
+    omr_image_free(img);
+    template_free(t);
+}

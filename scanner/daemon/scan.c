@@ -306,6 +306,7 @@ int scan_page(scan_context *ctx, const omr_image *image, const char *file, int f
                         measure_near_zone(t, q, b, mask), &p->measures[k]);
             measure_rings(seen, &at, &levels, mask, t, q, b, &p->measures[k]);
             measure_shape(seen, &at, &levels, mask, q->boxes[b].rect, &p->measures[k]);
+            p->measures[k].crease_along = crease_through_box(creases, n_creases, q->boxes[b].rect);
         }
     }
     /* boxes with print inside: their ink against the blank's own pixels */

@@ -50,13 +50,16 @@ typedef struct {
     int speckled;      /* unsure: the paper round the box scanned as speckle (decide_page), and the box holds
                           no more ink than that paper; blank beside a mark that stands out of the
                           speckle in its question (decide_question), else a person looks */
+    int creased;       /* unsure: the box's ink is a fold's crease, a thin straight stroke across it
+                          (decide_page); blank beside a firm mark of its question, else a person looks */
 } box_decision;
 
 box_decision decide_box(const calibration *cal, const box_measure *m);
 
 /* A box's ink_near and kind of mark as one integer for the ledger (marks.ink_near):
  * 1 ink near, 2 circled, 4 dot, 8 faint, 16 scribble, 32 a dot clear of the
- * page's blanks, 64 strewn, 128 speckled (0 and 1 read as before). */
+ * page's blanks, 64 strewn, 128 speckled, 256 a crease's stroke (0 and 1 read
+ * as before). */
 int decide_box_flags(const box_decision *d);
 void decide_box_set_flags(box_decision *d, int flags);
 

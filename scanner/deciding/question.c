@@ -13,9 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void unclear_reason(question_answer *out, int unsure, int speckled) {
+static void unclear_reason(question_answer *out, int unsure, int speckled, int creased) {
     if (speckled == unsure)
         snprintf(out->reason, sizeof out->reason, "the paper round the boxes scanned as speckle");
+    else if (creased == unsure)
+        snprintf(out->reason, sizeof out->reason, "a straight line runs through the boxes, as a fold's crease leaves");
     else
         snprintf(out->reason, sizeof out->reason, "%d box%s unclear", unsure, unsure > 1 ? "es" : "");
 }
@@ -121,12 +123,16 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
      * stands out of it: the question's answer is that mark, they are blank.
      * With no such mark a person looks: "no answer" and a light mark lost
      * in the speckle cannot be told apart */
-    int speckled = 0;
-    for (size_t i = 0; i < n; i++)
+    int speckled = 0, creased = 0;
+    for (size_t i = 0; i < n; i++) {
         speckled += !withdrawn[i] && boxes[i].speckled && boxes[i].state == BOX_UNSURE;
-    if (speckled > 0 && speckled == unsure && (marked > 0 || solid > 0)) {
+        creased += !withdrawn[i] && boxes[i].creased && boxes[i].state == BOX_UNSURE;
+    }
+    /* ... and so are boxes whose only ink is a fold's crease */
+    if (speckled + creased > 0 && speckled + creased == unsure && (marked > 0 || solid > 0)) {
         unsure = 0;
         speckled = 0;
+        creased = 0;
     }
     /* ink near a blank box while another box is circled: the circle's own ink */
     if (circled == 1 && marked == 1 && firm == 1)
@@ -141,7 +147,7 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
         free(withdrawn);
         if (unsure) {
             out->status = ANSWER_REVIEW;
-            unclear_reason(out, unsure, speckled);
+            unclear_reason(out, unsure, speckled, creased);
         } else if (near_blank) {
             out->status = ANSWER_REVIEW;
             snprintf(out->reason, sizeof out->reason, "ink beside a box, not in it");
@@ -159,7 +165,7 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
     free(withdrawn);
     if (unsure) {
         out->status = ANSWER_REVIEW;
-        unclear_reason(out, unsure, speckled);
+        unclear_reason(out, unsure, speckled, creased);
         if (answers != 1)
             out->chosen = -1;
     } else if (answers > 1) {

@@ -47,4 +47,11 @@ omr_image *crease_clean(const omr_image *scan, const page_transform *t, const pa
                         const print_mask *mask, double width_mm, double height_mm, const page_crease *creases,
                         int n);
 
+/* Which way a crease of `creases` runs through `box` (template mm): 1 along
+ * the page's x, 2 along its y, 3 both, 0 none. A crease runs through a box
+ * when its line, where it passes the box, lies within the box or
+ * CREASE_NEAR_MM of its edge. */
+#define CREASE_NEAR_MM 0.5
+int crease_through_box(const page_crease *creases, int n, omr_rect box);
+
 #endif

@@ -77,6 +77,14 @@ typedef struct {
     /* the shape of the interior's ink (reading/marks/shape.h; 0: not measured):
      * a compact blob (a dot) ~1, strokes less; its long axis / the interior */
     double compact, ink_span;
+    /* ... the ink's width across that axis (a stroke's width; a cross's or a
+     * blob's is its size), mm, and the axis's angle to the page's x axis,
+     * 0 (along x) to 90 (along y) degrees */
+    double ink_width_mm, ink_axis_deg;
+    double ink_x_mm, ink_y_mm; /* ... and its centre on the page (template mm, as re-centred) */
+    /* a crease found on the page (crease.h) runs through the box: 1 along
+     * the page's x, 2 along its y (set by the caller that found them) */
+    int crease_along;
 } box_measure;
 
 /* The label printed right of box `box` as the blank shows it (template

@@ -30,6 +30,9 @@ void measure_shape(const omr_image *scan, const page_transform *t, const page_le
     assert(scan && t && levels && out && t->px_per_mm > 0);
     out->compact = 0;
     out->ink_span = 0;
+    out->ink_width_mm = 0;
+    out->ink_axis_deg = 0;
+    out->ink_x_mm = out->ink_y_mm = 0;
     double range = levels->white - levels->black;
     double side = fmin(box.w, box.h) - 2 * SHAPE_INSET_MM;
     if (range <= 0 || side <= 0)
@@ -70,4 +73,11 @@ void measure_shape(const omr_image *scan, const page_transform *t, const page_le
     out->compact = area / (4 * M_PI * sqrt(det));
     double mean = (cxx + cyy) / 2, dev = sqrt(fmax(0, (cxx - cyy) * (cxx - cyy) / 4 + cxy * cxy));
     out->ink_span = 4 * sqrt(mean + dev) / side;
+    /* across the long axis: a uniform stroke of width w has variance w^2/12 */
+    out->ink_width_mm = sqrt(12 * fmax(0, mean - dev));
+    /* the long axis's angle to the page's x axis, 0..90 degrees either way */
+    double angle = 0.5 * atan2(2 * cxy, cxx - cyy) * 180 / M_PI;
+    out->ink_axis_deg = fabs(angle);
+    out->ink_x_mm = x0 + mx + out->dx_mm;
+    out->ink_y_mm = y0 + my + out->dy_mm;
 }
