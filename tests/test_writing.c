@@ -464,3 +464,39 @@ Test(writing, a_short_word_bled_shut_is_writing, .timeout = 60) {
         omr_image_free(crop);
     }
 }
+
+/* A polyline through (x[k], y[k]) mm, k < n, pen `pen` mm, in black. */
+static void pen_path(omr_image *img, const double *x, const double *y, int n, double pen) {
+    for (int k = 0; k + 1 < n; k++)
+        test_draw_line(img, x[k], y[k], x[k + 1], y[k + 1], pen, 0);
+}
+
+/* Fresh seed 8101 MBYXVZF2: "no." written into the comment frame of a harsh
+ * 1-bit page scanned one joined piece, 6.6 x 2.6 mm, its stroke 1.5 times
+ * its length, the o's counter gone: too long for a compact word (short
+ * side 0.39 of the long), too little winding for joined-up writing, and the
+ * field came back empty, unflagged. A line across its middle meets three of
+ * its strokes, as across a short word's letters; a tick meets two. */
+Test(writing, a_short_word_joined_into_one_flat_piece_is_writing_a_tick_is_not, .timeout = 60) {
+    double s = 8.0;
+    omr_rect crop_mm = {10, 20, 170, 59};
+    for (int k = 0; k < 2; k++) {
+        omr_image *crop = omr_image_new((int)(crop_mm.w * s), (int)(crop_mm.h * s), s * 25.4, 250);
+        cr_assert_not_null(crop);
+        if (k == 0) { /* six strokes down and up, 6 x 2 mm: a run-together "nu" or "mu" */
+            const double x[] = {40, 41, 42, 43, 44, 45, 46}, y[] = {22, 24, 22, 24, 22, 24, 22};
+            pen_path(crop, x, y, 7, 0.4);
+        } else { /* a tick, 4 x 3 mm */
+            const double x[] = {40, 41.2, 44}, y[] = {23, 25, 22};
+            pen_path(crop, x, y, 3, 0.4);
+        }
+        writing_evidence ev;
+        omr_error err;
+        cr_assert_eq(writing_find(crop, crop_mm, 0, NULL, 0.004, &ev, &err), OMR_OK, "%s", err.message);
+        if (k == 0)
+            cr_assert(ev.has_writing, "a short word in one flat piece: %d letters, %d words", ev.letters, ev.words);
+        else
+            cr_assert_not(ev.has_writing, "a tick read as %d words (%d letters)", ev.words, ev.letters);
+        omr_image_free(crop);
+    }
+}

@@ -51,6 +51,7 @@
 #define CURSIVE_WINDING 1.8  /* and its stroke at least this many times its length */
 #define COMPACT_WINDING 1.3  /* or, for a compact piece (a short word whose letters */
 #define COMPACT_SHAPE 0.4    /* ran together: its short side at least this share of its long), this */
+#define WORD_CROSSINGS 3     /* or a line across its middle meets this many of its strokes */
 #define MAX_LETTERS 4000     /* more letter strokes than this: plainly writing */
 #define SMALL_BLOB_MM 2.0    /* blobs smaller than this may be part of a word */
 #define BROKEN_SPREAD_MM 0.2 /* a word in pieces (1-bit scan): its spread across */
@@ -554,6 +555,35 @@ static long enclosed_paper(const uint8_t *ink, const uint8_t *strong, int w, con
     return largest;
 }
 
+/* How many strokes a line across the middle of the piece meets: the median,
+ * over the rows of its middle half, of the runs of its STRONG core (a pen's
+ * line, not the noisy band of a pale shadow) along the row inside its box,
+ * each at least MIN_RUN px. Handwriting's letters stand on repeated
+ * downstrokes (n, m, u two or three, o and a two sides): a short word
+ * joined into one piece crosses its middle three times and more; an arc, a
+ * tick or a bar once or twice. */
+#define MIN_RUN 2
+static int middle_crossings(const uint8_t *strong, int w, const piece *p) {
+    int tall = p->y1 - p->y0 + 1;
+    int from = p->y0 + tall / 4, to = p->y1 - tall / 4;
+    int counts[256], n = 0;
+    for (int y = from; y <= to && n < 256; y++) {
+        int runs = 0, in = 0;
+        for (int x = p->x0; x <= p->x1; x++) {
+            int on = strong[(size_t)y * (size_t)w + (size_t)x] != 0;
+            in = on ? in + 1 : 0;
+            runs += in == MIN_RUN;
+        }
+        int at = n++;
+        while (at > 0 && counts[at - 1] > runs) {
+            counts[at] = counts[at - 1];
+            at--;
+        }
+        counts[at] = runs;
+    }
+    return n ? counts[n / 2] : 0;
+}
+
 /* A blob shaped like a short word bled shut (seed 7801 FA3H27G2: "no."
  * written in a 200-dpi 1-bit comment field, one solid piece 3.9 x 2.4 mm
  * whose o kept a hole of a few pixels): WORD_MIN_MM to BAR_MM wide, 1.4
@@ -648,7 +678,8 @@ static void find_words(piece *pieces, size_t n, double s, omr_rect crop_mm, cons
             double shortest = (p->x1 - p->x0 < p->y1 - p->y0 ? p->x1 - p->x0 : p->y1 - p->y0) + 1;
             cursive |= p->curved && longest >= CURSIVE_MIN_MM * s &&
                        (p->winding >= CURSIVE_WINDING ||
-                        (p->winding >= COMPACT_WINDING && shortest >= COMPACT_SHAPE * longest));
+                        (p->winding >= COMPACT_WINDING && shortest >= COMPACT_SHAPE * longest) ||
+                        (p->winding >= COMPACT_WINDING && middle_crossings(strong, w, p) >= WORD_CROSSINGS));
             x0 = p->x0 < x0 ? p->x0 : x0;
             y0 = p->y0 < y0 ? p->y0 : y0;
             x1 = p->x1 > x1 ? p->x1 : x1;
