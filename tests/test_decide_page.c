@@ -33,8 +33,9 @@ Test(decide_page, circles_everywhere_on_a_page_are_its_print_not_a_pen) {
                              .near_mm2 = 0.05 * (double)(i % 3), .outline_found = 1};
     m[3] = (box_measure){.fill = 0.45, .extent = 1, .darkness = 0.9, .ring = 0.6, .ring_gap = 0.1, .outline_found = 1};
     m[7].ring = 1.0, m[7].ring_gap = 0.0, m[7].near_mm2 = 15; /* a pen's circle round box 7 */
-    /* a tight circle cuts its box's corners: a dot-like core, ink all round */
-    m[7].fill = 0.02, m[7].core_mm2 = 0.5, m[7].extent = 0.3;
+    /* a tight circle cuts its box's corners: a dot-like core, ink all round;
+     * along the sides it thickens the bled outline (outline_hug) */
+    m[7].fill = 0.02, m[7].core_mm2 = 0.5, m[7].extent = 0.3, m[7].ring_hug_mm2 = 6;
     /* a real dot: its core, nothing round it */
     m[12] = (box_measure){.fill = 0.1, .extent = 0.35, .core_mm2 = 1.0, .darkness = 0.9, .ring = 0.6,
                           .ring_gap = 0.1, .outline_found = 1};
@@ -94,10 +95,17 @@ Test(decide_page, circles_everywhere_on_a_page_are_its_print_not_a_pen) {
     m[3] = (box_measure){.fill = 0.45, .extent = 1, .darkness = 0.9, .ring = 0.6, .ring_gap = 0.1, .outline_found = 1};
     m[2].ring = 1.0, m[2].ring_gap = 0.0, m[2].near_mm2 = 2.2;
     m[7].ring = 1.0, m[7].ring_gap = 0.0, m[7].near_mm2 = 7.0; /* the least a measured pen circle left */
+    m[7].ring_clear = 0.5, m[7].ring_clear_gap = 0.2;           /* ... clear of the outline on most sides */
     decide_page_of(m, d, N);
     cr_assert_not(d[2].circled, "a neighbour's spill read as a circle");
     cr_assert_neq(d[2].state, BOX_MARKED, "a neighbour's spill read as a mark");
     cr_assert(d[7].circled, "a pen's circle with the least ink measured is still a circle");
+    /* the same ink with nothing clear of the outline and no stroke along
+     * it: the grid's own print or the box's outline; a person looks */
+    m[7].ring_clear = 0.0, m[7].ring_clear_gap = 1.0;
+    decide_page_of(m, d, N);
+    cr_assert_not(d[7].circled);
+    cr_assert_eq(d[7].state, BOX_UNSURE, "%s", decide_box_state_name(d[7].state));
 }
 
 Test(decide_page, a_dot_swollen_by_a_bleeding_scan_is_a_dot_not_a_cross) {
@@ -813,6 +821,7 @@ Test(decide_page, on_a_bled_page_an_empty_boxs_closed_rays_are_no_rival_to_a_pen
     for (size_t i = 0; i < 10; i++)
         m[i] = (box_measure){.fill = 0.0, .ring = 0.77, .ring_gap = 0.08, .near_mm2 = 0.05, .outline_found = 1};
     m[3].ring = 0.958, m[3].ring_gap = 0.042, m[3].near_mm2 = 23.3;
+    m[3].ring_clear = 0.92, m[3].ring_clear_gap = 0.04; /* 23 mm^2 of pen: a circle well clear of the box */
     m[2].ring = 0.979, m[2].ring_gap = 0.021, m[2].near_mm2 = 0.11;
     decide_page_of(m, d, 10);
     cr_assert(d[3].circled && d[3].state == BOX_MARKED, "rays and a pen's ink: a circle");
@@ -826,6 +835,37 @@ Test(decide_page, on_a_bled_page_an_empty_boxs_closed_rays_are_no_rival_to_a_pen
     decide_page_of(m, d, 10);
     decide_circle_rivals(&cal, t, 1, m, d, 10);
     cr_assert_eq(decide(&t->questions[0], d).status, ANSWER_REVIEW);
+}
+
+Test(decide_page, on_a_bled_page_a_box_closed_by_its_own_outline_is_no_circle) {
+    /* fresh seed 8101 --warp 2 7B6XT7J5 q5r "4": on a harsh page whose
+     * bled outlines close 0.5-0.85 of every box's rays, the sheet's warp
+     * moved one box's swollen outline past its print: rays 1.00, 8.1 mm^2
+     * of "ink" round it, nothing 0.6 mm clear of the outline (0.04) and no
+     * stroke along it. It was read as circled; a person looks. A circle
+     * whose rays close the same and that shows clear of the outline
+     * somewhere (0.42 of its rays: seed 8001 YVQ4FRBG q5 "Ja") is read. */
+    box_measure m[10];
+    box_decision d[10];
+    for (size_t i = 0; i < 10; i++)
+        m[i] = (box_measure){.fill = 0.0, .ring = 0.65, .ring_gap = 0.12, .ring_clear = 0.02,
+                             .ring_clear_gap = 0.98, .near_mm2 = 0.1, .outline_found = 1};
+    m[4].ring = 1.0, m[4].ring_gap = 0, m[4].ring_clear = 0.04, m[4].ring_clear_gap = 0.5, m[4].near_mm2 = 8.08;
+    decide_page_of(m, d, 10);
+    cr_assert_eq(d[4].state, BOX_UNSURE, "its own outline read as %s", decide_box_state_name(d[4].state));
+    cr_assert_not(d[4].circled);
+    template_question q = question(QUESTION_MULTI, 10);
+    question_answer a = decide(&q, d);
+    cr_assert_eq(a.status, ANSWER_REVIEW, "never read as circled, never blank");
+    free(a.selected);
+    m[4].ring_clear = 0.42, m[4].ring_clear_gap = 0.58, m[4].near_mm2 = 7.09;
+    decide_page_of(m, d, 10);
+    cr_assert(d[4].circled && d[4].state == BOX_MARKED, "a circle clear of the outline on one side: %s",
+              decide_box_state_name(d[4].state));
+    m[4].ring_clear = 0.04, m[4].ring_hug_mm2 = 5.0; /* a tight circle thickening the outline all round */
+    decide_page_of(m, d, 10);
+    cr_assert(d[4].circled && d[4].state == BOX_MARKED, "a stroke along the outline: %s",
+              decide_box_state_name(d[4].state));
 }
 
 /* ekb-2024's q4c: three options stacked 8 mm apart (3 mm between boxes) */

@@ -395,6 +395,23 @@ static void bled_page_circles(const calibration *c, const box_measure *m, box_de
                        m[i].near_mm2 > near_min;
         if (by_clear)
             conf = clamp01(0.5 + 0.5 * (m[i].ring_clear - clear_closed) / fmax(1 - clear_closed, 1e-6));
+        /* rays closed past the page's own, but by nothing clear of the
+         * outline beyond the page's own noise and by no stroke along it:
+         * the box's own outline, swollen or moved past its print by the
+         * sheet's warp, closes them as well as a tight circle hugging it
+         * (fresh seed 8101 --warp 2 7B6XT7J5 q5r "4": rays 1.00 against the
+         * page's 0.65, clear rays 0.04 against its 0.02, no stroke along
+         * the outline, read as circled; a pen circle on such a page leaves
+         * clear rays somewhere: 0.12-0.44 seen). A person looks */
+        if (pen && by_rays && m[i].ring_clear <= clear_level + RING_NOISE && m[i].ring_hug_mm2 <= 0 &&
+            !bled_label_circle(&m[i], label_level, near_min, &conf)) {
+            d[i] = plain;
+            d[i].state = BOX_UNSURE;
+            d[i].confidence = 0;
+            d[i].circled = 0;
+            d[i].ink_near = 1;
+            continue;
+        }
         if (pen && (by_rays || by_clear || bled_label_circle(&m[i], label_level, near_min, &conf))) {
             d[i] = plain;
             d[i].state = BOX_MARKED;

@@ -67,6 +67,9 @@ typedef struct {
      * 1-bit scan) every box's rays meet its swollen outline first; a circle
      * round the box lies beyond (0 and 1 where not measured) */
     double ring_clear, ring_clear_gap;
+    /* where ring is closed: the ink a stroke along the outline adds round it
+     * (thicker than the page prints its outlines; in near_mm2 too) */
+    double ring_hug_mm2;
     double label_ring, label_gap;
     /* the share of the label's directions whose ray and the opposite ray
      * both meet ink: a circle encloses its centre (~ label_ring); a line

@@ -415,7 +415,7 @@ void measure_rings(const omr_image *scan, const page_transform *t, const page_le
                    size_t index, box_measure *out) {
     assert(scan && t && levels && tmpl && q && out && index < q->n_boxes);
     assert(RING_OUTLINE_OUT_MM <= RAY_EXACT_MM); /* ray_depth is exact only to RAY_EXACT_MM */
-    out->ring = out->label_ring = out->label_opposed = out->ring_clear = 0;
+    out->ring = out->label_ring = out->label_opposed = out->ring_clear = out->ring_hug_mm2 = 0;
     out->ring_gap = out->label_gap = out->ring_clear_gap = 1;
     if (!mask || !mask->printed)
         return;
@@ -479,8 +479,10 @@ void measure_rings(const omr_image *scan, const page_transform *t, const page_le
     if (out->ring >= HUG_RAYS_MIN && out->ring_gap <= HUG_RAYS_GAP)
         cast_rays(&c, b.x + b.w / 2, b.y + b.h / 2, 0, reach, 1, RING_CLEAR_OF_BOX_MM, &out->ring_clear,
                   &out->ring_clear_gap, NULL);
-    if (out->ring >= HUG_RAYS_MIN && out->ring_gap <= HUG_RAYS_GAP)
-        out->near_mm2 += outline_hug(&c, refs, n_refs, out->core_mm2 > 0);
+    if (out->ring >= HUG_RAYS_MIN && out->ring_gap <= HUG_RAYS_GAP) {
+        out->ring_hug_mm2 = outline_hug(&c, refs, n_refs, out->core_mm2 > 0);
+        out->near_mm2 += out->ring_hug_mm2;
+    }
     /* from the label, rays start a quarter of its height out: a circle round
      * the label passes outside its print, and ink where the rays begin (a
      * speck beside the letters) lies on every ray at once, so it would close
