@@ -383,6 +383,18 @@ Test(writing, a_word_whose_scan_kept_one_looped_letter_is_writing, .timeout = 60
  * piece with 1.6 mm strokes, taken for a smudge): the a's counter is still
  * paper inside it. A solid smudge of the same size with white specks in it
  * is not writing. Read on a field cut out at 8 px/mm, without a mask. */
+/* writing_find on a field cut out at 8 px/mm (print black 0, no mask):
+ * asserts that it holds writing (`writing` 1) or none, naming `what`. */
+static void expect_writing(const omr_image *crop, omr_rect crop_mm, int writing, const char *what) {
+    writing_evidence ev;
+    omr_error err;
+    cr_assert_eq(writing_find(crop, crop_mm, 0, NULL, 0.004, &ev, &err), OMR_OK, "%s", err.message);
+    if (writing)
+        cr_assert(ev.has_writing, "%s: %d letters, %d words", what, ev.letters, ev.words);
+    else
+        cr_assert_not(ev.has_writing, "%s read as %d words (%d letters)", what, ev.words, ev.letters);
+}
+
 Test(writing, a_short_word_bled_thicker_than_a_stroke_is_writing, .timeout = 60) {
     double s = 8.0;
     omr_rect crop_mm = {10, 20, 170, 59}; /* the size of ekb-2024's comment field */
@@ -413,13 +425,7 @@ Test(writing, a_short_word_bled_thicker_than_a_stroke_is_writing, .timeout = 60)
                 crop->pixels[(size_t)py * crop->stride + px] = v;
             }
         omr_image_free(src);
-        writing_evidence ev;
-        omr_error err;
-        cr_assert_eq(writing_find(crop, crop_mm, 0, NULL, 0.004, &ev, &err), OMR_OK, "%s", err.message);
-        if (k == 0)
-            cr_assert(ev.has_writing, "\"Bra\" bled thick: %d letters, %d words", ev.letters, ev.words);
-        else
-            cr_assert_not(ev.has_writing, "a smudge read as %d words (%d letters)", ev.words, ev.letters);
+        expect_writing(crop, crop_mm, k == 0, k == 0 ? "\"Bra\" bled thick" : "a smudge");
         omr_image_free(crop);
     }
 }
@@ -454,13 +460,7 @@ Test(writing, a_short_word_bled_shut_is_writing, .timeout = 60) {
                 crop->pixels[(size_t)py * crop->stride + px] = m < 128 ? 0 : 250;
             }
         omr_image_free(src);
-        writing_evidence ev;
-        omr_error err;
-        cr_assert_eq(writing_find(crop, crop_mm, 0, NULL, 0.004, &ev, &err), OMR_OK, "%s", err.message);
-        if (k == 0)
-            cr_assert(ev.has_writing, "\"no.\" bled shut: %d letters, %d words", ev.letters, ev.words);
-        else
-            cr_assert_not(ev.has_writing, "a round smudge read as %d words (%d letters)", ev.words, ev.letters);
+        expect_writing(crop, crop_mm, k == 0, k == 0 ? "\"no.\" bled shut" : "a round smudge");
         omr_image_free(crop);
     }
 }
@@ -490,13 +490,7 @@ Test(writing, a_short_word_joined_into_one_flat_piece_is_writing_a_tick_is_not, 
             const double x[] = {40, 41.2, 44}, y[] = {23, 25, 22};
             pen_path(crop, x, y, 3, 0.4);
         }
-        writing_evidence ev;
-        omr_error err;
-        cr_assert_eq(writing_find(crop, crop_mm, 0, NULL, 0.004, &ev, &err), OMR_OK, "%s", err.message);
-        if (k == 0)
-            cr_assert(ev.has_writing, "a short word in one flat piece: %d letters, %d words", ev.letters, ev.words);
-        else
-            cr_assert_not(ev.has_writing, "a tick read as %d words (%d letters)", ev.words, ev.letters);
+        expect_writing(crop, crop_mm, k == 0, k == 0 ? "a short word in one flat piece" : "a tick");
         omr_image_free(crop);
     }
 }
