@@ -113,4 +113,39 @@ static inline void test_circle(omr_image *img, omr_rect box, double r) {
     }
 }
 
+/* A panel of the sheet a 1-bit scanner's dark threshold turned to speckle:
+ * every unprinted pixel below y_mm and left of x_mm (0: the whole width): black where a speck
+ * falls (specks of 1x1 to 2x2 px, a fixed pseudo-random sequence), about
+ * `share` of it. */
+static inline void test_speckle_panel(omr_image *img, double y_mm, double x_mm, double share) {
+    int y0 = (int)(y_mm * img->dpi / 25.4);
+    int x_end = x_mm > 0 ? (int)(x_mm * img->dpi / 25.4) : img->width;
+    if (x_end > img->width)
+        x_end = img->width;
+    uint32_t state = 12345;
+    uint8_t *copy = malloc((size_t)img->stride * (size_t)img->height);
+    cr_assert_not_null(copy);
+    memcpy(copy, img->pixels, (size_t)img->stride * (size_t)img->height);
+    for (int y = y0; y < img->height; y++)
+        for (int x = 0; x < x_end; x++) {
+            state = state * 1664525u + 1013904223u;
+            if ((state >> 8) % 1000 >= (uint32_t)(share * 1000 / 2.2))
+                continue;
+            int size = (state >> 4) % 2 + 1; /* a speck of 1 or 2 px */
+            for (int dy = 0; dy < size && y + dy < img->height; dy++)
+                for (int dx = 0; dx < size && x + dx < x_end; dx++)
+                    img->pixels[(size_t)(y + dy) * (size_t)img->stride + (size_t)(x + dx)] = 0;
+        }
+    /* the rest as a 1-bit scan: print black, paper white */
+    for (int y = y0; y < img->height; y++)
+        for (int x = 0; x < x_end; x++) {
+            uint8_t *p = img->pixels + (size_t)y * (size_t)img->stride + (size_t)x;
+            if (copy[(size_t)y * (size_t)img->stride + (size_t)x] < 128)
+                *p = 0;
+            else if (*p != 0)
+                *p = 255;
+        }
+    free(copy);
+}
+
 #endif

@@ -522,6 +522,28 @@ Test(scan, a_page_without_a_readable_code_takes_its_code_from_the_other_page_of_
     omr_image_free(b2);
 }
 
+Test(scan, a_page_half_turned_to_speckle_whose_qr_code_is_lost_is_known_by_its_look) {
+    /* seed 7501 DYPSEJGY page 2: a harsh 1-bit scan turned the folded
+     * sheet's lower half to speckle and lost the QR code; its likeness to
+     * the blank page 2, taken over the whole page, fell to 0.25 (0.35 is
+     * asked) and the page was lost with its 16 answers and a comment. Each
+     * part of the page against its own level, the print's likeness holds */
+    mkdir_in();
+    omr_image *p1 = page("DYPS2222", 1, 200), *p2 = page("DYPS2222", 2, 200);
+    test_cross(p2, test_box_of(tmpl, "q4a", "1"));
+    test_cross(p2, test_box_of(tmpl, "q6", "7"));
+    stain_qr(p2);
+    test_speckle_panel(p2, tmpl->page_height / 2, 0, 0.35);
+    omr_image *pages[] = {p1, p2};
+    write_tiff(pages, 2, "speckled.tif");
+    scan_summary s = run_batch();
+    cr_assert_eq(s.pages_read, 2, "%s", slurp("rejects.csv"));
+    cr_assert_str_eq(cell("DYPS2222", "q4a"), "1");
+    cr_assert_str_neq(cell("DYPS2222", "status"), "incomplete");
+    omr_image_free(p1);
+    omr_image_free(p2);
+}
+
 /* The sheet on a larger glass, as a flatbed scans it: `img` pasted at
  * (left, top) mm into a white canvas grown by `grow` mm each way. */
 static omr_image *on_glass(const omr_image *img, double left, double top, double grow) {

@@ -15,39 +15,6 @@
 
 #define DPI 200.0
 
-/* Every unprinted pixel below y_mm and left of x_mm: black where a speck
- * falls (specks of 1x1 to 2x2 px, a fixed pseudo-random sequence), about
- * `share` of it. */
-static void speckle_panel(omr_image *img, double y_mm, double x_mm, double share) {
-    int y0 = (int)(y_mm * DPI / 25.4);
-    int x_end = x_mm > 0 ? (int)(x_mm * DPI / 25.4) : img->width;
-    if (x_end > img->width)
-        x_end = img->width;
-    uint32_t state = 12345;
-    uint8_t *copy = malloc((size_t)img->stride * (size_t)img->height);
-    cr_assert_not_null(copy);
-    memcpy(copy, img->pixels, (size_t)img->stride * (size_t)img->height);
-    for (int y = y0; y < img->height; y++)
-        for (int x = 0; x < x_end; x++) {
-            state = state * 1664525u + 1013904223u;
-            if ((state >> 8) % 1000 >= (uint32_t)(share * 1000 / 2.2))
-                continue;
-            int size = (state >> 4) % 2 + 1; /* a speck of 1 or 2 px */
-            for (int dy = 0; dy < size && y + dy < img->height; dy++)
-                for (int dx = 0; dx < size && x + dx < x_end; dx++)
-                    img->pixels[(size_t)(y + dy) * (size_t)img->stride + (size_t)(x + dx)] = 0;
-        }
-    /* the rest as a 1-bit scan: print black, paper white */
-    for (int y = y0; y < img->height; y++)
-        for (int x = 0; x < x_end; x++) {
-            uint8_t *p = img->pixels + (size_t)y * (size_t)img->stride + (size_t)x;
-            if (copy[(size_t)y * (size_t)img->stride + (size_t)x] < 128)
-                *p = 0;
-            else if (*p != 0)
-                *p = 255;
-        }
-    free(copy);
-}
 
 /* q5r's boxes measured and decided, and the question decided. */
 static void read_q5r(const omr_template *t, const omr_image *img, box_measure *m, box_decision *d,
@@ -83,7 +50,7 @@ Test(speckle, a_cross_standing_out_of_speckled_paper_is_the_answer_the_specks_ar
     const template_question *q;
     omr_image *img = page_with_q5r(t, &q);
     test_cross(img, q->boxes[3].rect);
-    speckle_panel(img, q->boxes[0].rect.y - 15, 0, 0.33);
+    test_speckle_panel(img, q->boxes[0].rect.y - 15, 0, 0.33);
 
     box_measure m[8];
     box_decision d[8];
@@ -111,7 +78,7 @@ Test(speckle, speckled_boxes_with_no_mark_standing_out_go_to_a_person) {
     omr_template *t = test_template("ekb-2024");
     const template_question *q;
     omr_image *img = page_with_q5r(t, &q);
-    speckle_panel(img, q->boxes[0].rect.y - 15, 0, 0.33);
+    test_speckle_panel(img, q->boxes[0].rect.y - 15, 0, 0.33);
     box_measure m[8];
     box_decision d[8];
     question_answer a;
@@ -137,7 +104,7 @@ Test(speckle, a_box_at_the_panels_edge_is_judged_by_the_paper_round_it) {
     const template_question *q;
     omr_image *img = page_with_q5r(t, &q);
     double panel_end = q->boxes[4].rect.x + q->boxes[4].rect.w + 4;
-    speckle_panel(img, q->boxes[0].rect.y - 15, panel_end, 0.2);
+    test_speckle_panel(img, q->boxes[0].rect.y - 15, panel_end, 0.2);
     box_measure m[8];
     box_decision d[8];
     question_answer a;
