@@ -141,3 +141,13 @@ char *omr_find_data_file(const char *folder, const char *env_var, const char *na
     }
     return NULL;
 }
+
+int omr_cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int omr_cmp_int(const void *a, const void *b) {
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}

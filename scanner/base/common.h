@@ -79,4 +79,8 @@ char *omr_find_data_file(const char *folder, const char *env_var, const char *na
 /* strdup that tolerates NULL. */
 char *omr_strdup(const char *s);
 
+/* qsort's comparisons of doubles and of ints, ascending. */
+int omr_cmp_double(const void *a, const void *b);
+int omr_cmp_int(const void *a, const void *b);
+
 #endif

@@ -220,11 +220,6 @@ void decide_box_set_flags(box_decision *d, int flags) {
     d->creased = (flags & 256) != 0;
 }
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* The ring evidence of a box: the stronger of the circle round the box and
  * the one round its label. */
 static double box_ring(const box_measure *m) { return m->ring > m->label_ring ? m->ring : m->label_ring; }
@@ -277,7 +272,7 @@ static void faint_by_page(const calibration *c, const box_measure *m, box_decisi
         if (m[i].fill <= c->blank_max)
             pale[k++] = m[i].faint_fill;
     if (k >= 4) {
-        qsort(pale, k, sizeof *pale, cmp_double);
+        qsort(pale, k, sizeof *pale, omr_cmp_double);
         double level = pale[k / 2];
         for (size_t i = 0; i < n; i++)
             if (d[i].faint && m[i].faint_fill < level + c->mark_min) {
@@ -328,7 +323,7 @@ static double page_circle_near(const calibration *c, const box_measure *m, size_
             near[k++] = m[i].near_mm2;
     double page_near = 0;
     if (k) {
-        qsort(near, k, sizeof *near, cmp_double);
+        qsort(near, k, sizeof *near, omr_cmp_double);
         page_near = near[k / 2];
     }
     free(near);
@@ -348,7 +343,7 @@ static double page_ray_level(const box_measure *m, size_t n, int which) {
                    : which == RAYS_LABEL ? m[i].label_ring
                    : which == RAYS_CLEAR ? m[i].ring_clear
                                          : box_ring(&m[i]);
-    qsort(rings, n, sizeof *rings, cmp_double);
+    qsort(rings, n, sizeof *rings, omr_cmp_double);
     double level = n ? rings[n / 2] : 0;
     free(rings);
     return level;
@@ -389,12 +384,14 @@ static void bled_page_circles(const calibration *c, const box_measure *m, box_de
         box_decision plain = decide_without_rings(c, &m[i]);
         int pen = judged && m[i].fill < c->mark_min && !plain.faint && plain.state != BOX_MARKED &&
                   plain.state != BOX_SOLID && !specks_round(&m[i]);
-        double conf = 0; /* by the clear rays or the label's (by_rays: below) */
+        double label_conf = 0;
         int by_rays = r >= closed && gap <= RING_GAP_MAX && m[i].near_mm2 > near_min;
         int by_clear = !by_rays && m[i].ring_clear >= clear_closed && m[i].ring_clear_gap <= RING_GAP_MAX &&
                        m[i].near_mm2 > near_min;
-        if (by_clear)
-            conf = clamp01(0.5 + 0.5 * (m[i].ring_clear - clear_closed) / fmax(1 - clear_closed, 1e-6));
+        int by_label = bled_label_circle(&m[i], label_level, near_min, &label_conf);
+        /* the confidence by the clear rays, else the label's (by_rays: below) */
+        double conf = by_clear ? clamp01(0.5 + 0.5 * (m[i].ring_clear - clear_closed) / fmax(1 - clear_closed, 1e-6))
+                               : label_conf;
         /* rays closed past the page's own, but by nothing clear of the
          * outline beyond the page's own noise and by no stroke along it:
          * the box's own outline, swollen or moved past its print by the
@@ -403,8 +400,7 @@ static void bled_page_circles(const calibration *c, const box_measure *m, box_de
          * page's 0.65, clear rays 0.04 against its 0.02, no stroke along
          * the outline, read as circled; a pen circle on such a page leaves
          * clear rays somewhere: 0.12-0.44 seen). A person looks */
-        if (pen && by_rays && m[i].ring_clear <= clear_level + RING_NOISE && m[i].ring_hug_mm2 <= 0 &&
-            !bled_label_circle(&m[i], label_level, near_min, &conf)) {
+        if (pen && by_rays && m[i].ring_clear <= clear_level + RING_NOISE && m[i].ring_hug_mm2 <= 0 && !by_label) {
             d[i] = plain;
             d[i].state = BOX_UNSURE;
             d[i].confidence = 0;
@@ -412,7 +408,7 @@ static void bled_page_circles(const calibration *c, const box_measure *m, box_de
             d[i].ink_near = 1;
             continue;
         }
-        if (pen && (by_rays || by_clear || bled_label_circle(&m[i], label_level, near_min, &conf))) {
+        if (pen && (by_rays || by_clear || by_label)) {
             d[i] = plain;
             d[i].state = BOX_MARKED;
             d[i].circled = 1;
@@ -522,7 +518,7 @@ static void near_by_page(const calibration *c, const box_measure *m, box_decisio
         if (d[i].state == BOX_BLANK)
             near[k++] = m[i].near_mm2;
     if (k >= 4) {
-        qsort(near, k, sizeof *near, cmp_double);
+        qsort(near, k, sizeof *near, omr_cmp_double);
         double level = near[k / 2];
         for (size_t i = 0; i < n; i++)
             if (d[i].state == BOX_BLANK && !d[i].circled && d[i].ink_near && m[i].near_mm2 <= c->near_max_mm2 + level)
@@ -553,7 +549,7 @@ static void dust_by_page(const calibration *c, const box_measure *m, box_decisio
         if (speckless(&m[i]))
             fills[k++] = m[i].fill;
     if (k >= DUST_BOXES) {
-        qsort(fills, k, sizeof *fills, cmp_double);
+        qsort(fills, k, sizeof *fills, omr_cmp_double);
         double level = fills[k / 2];
         for (size_t i = 0; i < n; i++)
             if (d[i].state == BOX_UNSURE && !d[i].dot && !d[i].faint && !d[i].circled && !d[i].speckled &&
@@ -664,17 +660,17 @@ static void judge_by_page(const calibration *c, const box_measure *m, box_decisi
      * boxes, and their median (what an empty box of this page holds) */
     double paper = 0, empty = 0;
     if (n_blank) {
-        qsort(blank_fill, n_blank, sizeof *blank_fill, cmp_double);
+        qsort(blank_fill, n_blank, sizeof *blank_fill, omr_cmp_double);
         paper = blank_fill[(n_blank * 95) / 100 < n_blank ? (n_blank * 95) / 100 : n_blank - 1];
         empty = blank_fill[n_blank / 2];
     }
     double dot_median = 0, hand = 0;
     if (dots) {
-        qsort(dot_core, (size_t)dots, sizeof *dot_core, cmp_double);
+        qsort(dot_core, (size_t)dots, sizeof *dot_core, omr_cmp_double);
         dot_median = dot_core[dots / 2];
     }
     if (firm) {
-        qsort(firm_dark, (size_t)firm, sizeof *firm_dark, cmp_double);
+        qsort(firm_dark, (size_t)firm, sizeof *firm_dark, omr_cmp_double);
         hand = firm_dark[firm / 2];
     }
     free(blank_fill);

@@ -27,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/common.h"
+
 #define MAX_CLASSES 16
 #define MAX_POINTS 512
 #define MIN_SHARE 0.35
@@ -182,11 +184,6 @@ static void thicken1(const uint8_t *a, uint8_t *d, int w, int h) {
         }
 }
 
-static int cmp_double(const void *a, const void *b) {
-    double p = *(const double *)a, q = *(const double *)b;
-    return p < q ? -1 : p > q;
-}
-
 static int cmp_place(const void *a, const void *b) {
     const place *p = a, *q = b;
     return p->score > q->score ? -1 : p->score < q->score;
@@ -340,12 +337,12 @@ int discover_lattice(const uint8_t *ink, const uint8_t *specks, int w, int h, do
             got_arcs[m] = best_arcs;
             got_out[m++] = best_out;
         }
-        qsort(got, (size_t)m, sizeof *got, cmp_double);
+        qsort(got, (size_t)m, sizeof *got, omr_cmp_double);
         bar[k] = fmax(c->faint ? MIN_SHARE_FAINT : MIN_SHARE, 0.6 * got[m / 2]);
         /* an outline is a line: ink just beyond it is a rule or leader
          * crossing it at a few points (as on the examples), not print that
          * happens to lie along it */
-        qsort(got_out, (size_t)m, sizeof *got_out, cmp_double);
+        qsort(got_out, (size_t)m, sizeof *got_out, omr_cmp_double);
         double out_bar = got_out[m / 2] + 0.15;
         /* ink all round: a real outline, even dotted, has ink in nearly
          * every sixteenth of its length, rules crossing it in a few */

@@ -50,6 +50,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/common.h"
+
 #define MAX_PAPER 200000
 
 /* ---- boxes ------------------------------------------------------------------------ */
@@ -85,11 +87,6 @@ static int ink_run(const uint8_t *ink, int w, int h, int x, int y, int dx, int d
     return n;
 }
 
-static int cmp_int(const void *a, const void *b) {
-    int p = *(const int *)a, q = *(const int *)b;
-    return p < q ? -1 : p > q;
-}
-
 static int cmp_cand(const void *a, const void *b) {
     const candidate *p = a, *q = b;
     double d = p->r.y - q->r.y;
@@ -112,7 +109,7 @@ static double outline_width(const uint8_t *ink, int w, int h, int x0, int y0, in
     }
     if (n < 4)
         return 0;
-    qsort(probe, (size_t)n, sizeof *probe, cmp_int);
+    qsort(probe, (size_t)n, sizeof *probe, omr_cmp_int);
     return probe[n / 3];
 }
 

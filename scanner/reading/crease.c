@@ -174,11 +174,6 @@ static int strip_dips(const omr_image *scan, const page_transform *t, const page
     return found;
 }
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* The creases of one direction. */
 static int find_direction(const omr_image *scan, const page_transform *t, const page_levels *levels,
                           const print_mask *mask, int vertical, double along_len, double across_len,
@@ -273,9 +268,9 @@ static int find_direction(const omr_image *scan, const page_transform *t, const 
         c->vertical = vertical;
         c->slope = den > 1e-9 ? (m * suv - su * sv) / den : best_slope;
         c->at = (sv - c->slope * su) / m;
-        qsort(depths, (size_t)m, sizeof *depths, cmp_double);
+        qsort(depths, (size_t)m, sizeof *depths, omr_cmp_double);
         c->depth = depths[m * 3 / 4];
-        qsort(widths, (size_t)m, sizeof *widths, cmp_double);
+        qsort(widths, (size_t)m, sizeof *widths, omr_cmp_double);
         c->half_width = fmax(0.6, widths[m * 3 / 4] / 2 + 3 * pitch);
         c->support = m;
     }

@@ -418,11 +418,6 @@ static int by_order(const void *a, const void *b) {
 #define LOOK_SHORTLIST 3
 #define LOOK_LIKENESS_RATIO 0.4
 
-static int by_int(const void *a, const void *b) {
-    int x = *(const int *)a, y = *(const int *)b;
-    return (x > y) - (x < y);
-}
-
 /* The chance likeness: the median over the n candidates (n > 0). */
 static int chance_likeness(const look_candidate *cand, size_t n) {
     int *v = malloc(n * sizeof *v);
@@ -430,7 +425,7 @@ static int chance_likeness(const look_candidate *cand, size_t n) {
         return 0; /* every page above chance: more full matches, the same result */
     for (size_t k = 0; k < n; k++)
         v[k] = cand[k].likeness;
-    qsort(v, n, sizeof *v, by_int);
+    qsort(v, n, sizeof *v, omr_cmp_int);
     int m = v[n / 2];
     free(v);
     return m;

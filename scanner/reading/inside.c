@@ -55,11 +55,6 @@ typedef struct {
     int free_px[N_GROW];
 } inside_box;
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Does the print mask mark a cell inside `r` (template mm)? */
 static int mask_inside(const print_mask *mask, omr_rect r) {
     if (!mask || !mask->printed || r.w <= 0 || r.h <= 0)
@@ -333,7 +328,7 @@ int measure_inside_print(const omr_image *scan, const page_transform *t, const p
                 fills[nf++] = boxes[i].fill[g];
         if (nf < 2)
             continue;
-        qsort(fills, nf, sizeof *fills, cmp_double);
+        qsort(fills, nf, sizeof *fills, omr_cmp_double);
         if (fills[(nf * 3) / 4 < nf ? (nf * 3) / 4 : nf - 1] <= INSIDE_EMPTY_MAX) {
             chosen = g;
             break;

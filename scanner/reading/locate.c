@@ -326,11 +326,6 @@ static void region_fits(const omr_image *scan, const double h[9], const region *
     }
 }
 
-static int compare_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* The page's usual fit: the upper quartile of its regions' fits (most
  * regions lie where the map puts them). */
 static double usual_fit(const double *fit, int n) {
@@ -338,7 +333,7 @@ static double usual_fit(const double *fit, int n) {
         return 0;
     double sorted[PAGE_LOCAL_MAX];
     memcpy(sorted, fit, (size_t)n * sizeof *sorted);
-    qsort(sorted, (size_t)n, sizeof *sorted, compare_double);
+    qsort(sorted, (size_t)n, sizeof *sorted, omr_cmp_double);
     return sorted[(n * 3) / 4];
 }
 

@@ -458,13 +458,7 @@ static double paper_round_box(const patch *p, const uint8_t *other, int x, int y
     }
     if (sides == 0)
         return 0;
-    /* median: sort the (at most four) shares */
-    for (int a = 1; a < sides; a++)
-        for (int b = a; b > 0 && share[b] < share[b - 1]; b--) {
-            double t = share[b];
-            share[b] = share[b - 1];
-            share[b - 1] = t;
-        }
+    qsort(share, (size_t)sides, sizeof *share, omr_cmp_double);
     return sides % 2 ? share[sides / 2] : 0.5 * (share[sides / 2 - 1] + share[sides / 2]);
 }
 

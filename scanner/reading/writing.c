@@ -574,13 +574,9 @@ static int middle_crossings(const uint8_t *strong, int w, const piece *p) {
             in = on ? in + 1 : 0;
             runs += in == MIN_RUN;
         }
-        int at = n++;
-        while (at > 0 && counts[at - 1] > runs) {
-            counts[at] = counts[at - 1];
-            at--;
-        }
-        counts[at] = runs;
+        counts[n++] = runs;
     }
+    qsort(counts, (size_t)n, sizeof *counts, omr_cmp_int);
     return n ? counts[n / 2] : 0;
 }
 

@@ -36,11 +36,6 @@
 static inline double min2(double a, double b) { return a < b ? a : b; }
 static inline double max2(double a, double b) { return a > b ? a : b; }
 
-static int cmp_mm(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Signed depth of (x, y) inside rect r: > 0 inside, < 0 outside (mm). */
 static inline double depth_in(omr_rect r, double x, double y) {
     double d = min2(min2(x - r.x, r.x + r.w - x), min2(y - r.y, r.y + r.h - y));
@@ -360,7 +355,7 @@ static double print_run(const ring_ctx *c, omr_rect r, double dx, double dy) {
             kept[k++] = run[i];
     if (n == 0 || 2 * k < n)
         return -1;
-    qsort(kept, (size_t)k, sizeof *kept, cmp_mm);
+    qsort(kept, (size_t)k, sizeof *kept, omr_cmp_double);
     return kept[k * 3 / 4];
 }
 
@@ -380,7 +375,7 @@ static double outline_hug(const ring_ctx *c, const omr_rect *refs, int n_refs, i
     }
     if (n_print < 2)
         return 0; /* nothing to tell the print's thickness by */
-    qsort(print_of, (size_t)n_print, sizeof *print_of, cmp_mm);
+    qsort(print_of, (size_t)n_print, sizeof *print_of, omr_cmp_double);
     double print = print_of[n_print / 2];
     double run[HUG_POSITIONS];
     uint8_t inner[HUG_POSITIONS], side_of[HUG_POSITIONS];
