@@ -808,3 +808,51 @@ Test(discover, nearly_erased_outlines_of_ovals_and_digit_boxes) {
     free(blank);
     rm_rf(dir);
 }
+
+/* A page barcode beside boxes of a 1-bit scan (issue 10's census): bars
+ * 0.25 or 0.6 mm wide, 0.25-1.8 mm apart and 10 mm tall, in a pseudo-random
+ * order. Boxes of 3.7 mm with a bold outline, broken by the threshold, make
+ * the lattice look for their like everywhere: between two bars with a thin
+ * one in the middle it sees two sides, bars crossing the top and bottom
+ * rules, and a "digit" inside. A glyph printed in a box stays inside its
+ * outline; a bar runs on through it, so no box is taken there. */
+Test(discover, no_box_between_the_bars_of_a_barcode) {
+    char *dir = test_tempdir();
+    cairo_surface_t *surface;
+    cairo_t *cr = page_start(&surface);
+    const double b = 3.7, line = 0.5;
+    cairo_set_line_width(cr, line);
+    for (int q = 0; q < 4; q++)
+        for (int o = 0; o < 3; o++)
+            cairo_rectangle(cr, 40 + 30 * o + line / 2, 80 + 12 * q + line / 2, b - line, b - line);
+    cairo_stroke(cr);
+    unsigned seed = 6242;
+    double x = 140;
+    for (int i = 0; i < 60; i++) {
+        seed = seed * 1103515245u + 12345u;
+        double w = (seed >> 16) % 3 == 2 ? 0.6 : 0.25;
+        if (i % 2 == 0)
+            cairo_rectangle(cr, x, 36, w, 10);
+        seed = seed * 1103515245u + 12345u;
+        x += w + ((seed >> 16) % 2 ? 0.6 : 0.25);
+    }
+    cairo_fill(cr);
+    char *blank = page_finish(cr, surface, dir, "barcode.png", 1, 40000);
+    discover_result r;
+    omr_error err = {0};
+    cr_assert_eq(discover_blank(blank, &r, &err), OMR_OK, "%s", err.message);
+    const discover_page *pg = &r.pages[0];
+    int found = 0;
+    for (int q = 0; q < 4; q++)
+        for (int o = 0; o < 3; o++)
+            found += found_at(pg, 40 + 30 * o, 80 + 12 * q, b, 0);
+    cr_assert_eq(found, 12, "the 12 boxes: %d found", found);
+    for (size_t i = 0; i < pg->n_boxes; i++) {
+        omr_rect rb = pg->boxes[i].rect;
+        cr_assert(!(rb.x > 135 && rb.x < x + 2 && rb.y > 32 && rb.y < 48), "a box in the barcode at (%.1f, %.1f)",
+                  rb.x, rb.y);
+    }
+    discover_result_free(&r);
+    free(blank);
+    rm_rf(dir);
+}

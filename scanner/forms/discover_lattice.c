@@ -148,10 +148,41 @@ static void inner_rect(const box_class *c, int *ix, int *iy, int *iw, int *ih) {
     *iy = (int)(c->h / 2.0 - hh);
 }
 
+/* 1 when a stroke inside the band along one side of the inner rectangle
+ * (x0..x1 × y0..y1 on the page, band b px) carries on across the outline:
+ * ink in the band and ink 3 px beyond the box's outer edge (x, y, c->w × c->h)
+ * on the same column or row (±1 px for skew). A glyph printed in a box stays
+ * inside its outline; a bar of a barcode, or a rule, runs through it. */
+static int stroke_runs_through(const page_sums *p, const box_class *c, int x, int y, int x0, int y0, int x1, int y1,
+                               int b) {
+    int above = y - 3, below = y + c->h + 2, left = x - 3, right = x + c->w + 2;
+    for (int side = 0; side < 4; side++) {
+        int horiz = side < 2, out = side == 0 ? above : side == 1 ? below : side == 2 ? left : right;
+        if (out < 0 || (horiz ? out >= p->h : out >= p->w))
+            continue;
+        int from = horiz ? x0 : y0, to = horiz ? x1 : y1;
+        int band0 = side == 0 ? y0 : side == 1 ? y1 - b : side == 2 ? x0 : x1 - b;
+        for (int t = from; t < to; t++) {
+            int in_band = 0, beyond = 0;
+            for (int k = band0; k < band0 + b && !in_band; k++)
+                in_band = horiz ? p->ink[(size_t)k * p->w + t] : p->ink[(size_t)t * p->w + k];
+            for (int d = -1; d <= 1 && in_band && !beyond; d++) {
+                int u = t + d;
+                if (u >= 0 && (horiz ? u < p->w : u < p->h))
+                    beyond = horiz ? p->ink[(size_t)out * p->w + u] : p->ink[(size_t)u * p->w + out];
+            }
+            if (beyond)
+                return 1;
+        }
+    }
+    return 0;
+}
+
 /* 1 when the inside at (x, y) is clear: the whole inner rectangle (but for
  * specks); 2 when only a band along each of its sides is (each at most 10%
- * ink): a glyph printed in the middle, as in AMC's digit grids (only that
- * for a class with print inside); 0 otherwise. */
+ * ink) and no stroke in those bands runs on out of the box: a glyph printed
+ * in the middle, as in AMC's digit grids (only that for a class with print
+ * inside); 0 otherwise. */
 static int inside_clear(const page_sums *p, const box_class *c, int x, int y) {
     int ix, iy, iw, ih;
     inner_rect(c, &ix, &iy, &iw, &ih);
@@ -167,7 +198,7 @@ static int inside_clear(const page_sums *p, const box_class *c, int x, int y) {
     for (int k = 0; k < 4; k++)
         if (s[k] > 0.1 * b * (k < 2 ? iw : ih) + 1)
             return 0;
-    return 2;
+    return stroke_runs_through(p, c, x, y, x0, y0, x1, y1, b) ? 0 : 2;
 }
 
 /* d = a thickened by a pixel (3 × 3). */
