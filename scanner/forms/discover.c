@@ -4,10 +4,12 @@
  *
  * Every page is thresholded (Otsu) and its connected components are looked
  * at with their holes (cv_wrap's contour shapes):
- *   - a check box or bubble is a thin closed outline, 2.5 to 20 mm, about as
- *     wide as high, empty inside, with clear paper around it (a letter "O"
- *     in a word has neighbours closer than 0.6 mm); square when it fills its
- *     bounding box, round when it fills about pi/4 of it;
+ *   - a check box or bubble is a thin closed outline, 2.5 to 20 mm, empty
+ *     inside, with clear paper around it (a letter "O" in a word has
+ *     neighbours closer than 0.6 mm); square when it fills its bounding box
+ *     and is about as wide as high, round when it fills about pi/4 of it
+ *     (an oval's inside up to 3.5 times as wide as high: answer sheets'
+ *     bubbles are);
  *   - a text field is a thin rectangular frame at least 25 x 8 mm;
  *   - a corner mark is a solid shape (square, disc, L) of 3 to 15 mm, the one
  *     nearest each corner of the page within 25 mm.

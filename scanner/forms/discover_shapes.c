@@ -235,10 +235,10 @@ static void paper_boxes(const omr_image *paper, const uint8_t *ink, const cvw_sh
         /* (the unthickened ink of a 1-bit scan leaves a box's inside ragged) */
         int square = fill > 0.85 && p->vertices == 4 && off_rect < (print_inside ? 0.09 : 0.06) && aspect > 0.5 &&
                      aspect < 2.0;
-        int round = !square && fabs(fill - M_PI / 4) < 0.09 && off_ellipse < 0.05 + 1.2 / p->h && aspect > 0.4 && aspect < 2.5;
+        int round = !square && fabs(fill - M_PI / 4) < 0.09 && off_ellipse < 0.05 + 1.2 / p->h && aspect > 0.4 && aspect < 3.5;
         if (seed_only == 2 && !square && !round) { /* specks thickened leave a ragged patch: a rough guess */
             square = fill > 0.8 && off_rect < 0.12 && aspect > 0.5 && aspect < 2.0;
-            round = !square && fabs(fill - M_PI / 4) < 0.12 && off_ellipse < 0.12 && aspect > 0.4 && aspect < 2.5;
+            round = !square && fabs(fill - M_PI / 4) < 0.12 && off_ellipse < 0.12 && aspect > 0.4 && aspect < 3.5;
         }
         if (!square && !round)
             continue;
