@@ -202,3 +202,70 @@ Test(crease, a_crease_runs_through_the_boxes_on_its_line_only) {
     cr_assert_eq(crease_through_box(c, 2, (omr_rect){100, 147, 5, 5}), 3);
     cr_assert_eq(crease_through_box(c, 0, (omr_rect){100, 147, 5, 5}), 0);
 }
+
+Test(crease, a_line_runs_on_beside_the_box_a_hands_dash_stops_at_it) {
+    /* q5r's two columns on a 1-bit page: a black line along its second row
+     * (a crease along a printed row, through the labels, that crease_find
+     * may not see) and a hand's dashes through the first row's two boxes,
+     * a mm past their sides (held-out seed 2603 L73P5QKK) */
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q = template_question_by_id(t, "q5r");
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", q->page, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    omr_rect row1 = q->boxes[0].rect, row1_b = q->boxes[4].rect, row2 = q->boxes[1].rect;
+    double line_y = row2.y + 0.55 * row2.h;
+    test_draw_line(img, 10, line_y, t->page_width - 10, line_y + 0.8, 0.4, 0);
+    for (int k = 0; k < 2; k++) {
+        omr_rect r = k ? row1_b : row1;
+        test_draw_line(img, r.x - 1.0, r.y + r.h / 2, r.x + r.w + 1.0, r.y + r.h / 2 + 0.2, 0.5, 0);
+    }
+    for (int i = 0; i < img->height * img->stride; i++)
+        img->pixels[i] = img->pixels[i] < 128 ? 0 : 255;
+    page_setup s;
+    set_up(t, img, &s);
+    double crease_y = line_y + 0.8 * (row2.x + row2.w / 2 - 10) / (t->page_width - 20);
+    double on_line = crease_line_beyond(img, &s.transform, &s.levels, &s.mask, row2, crease_y);
+    cr_assert_gt(on_line, 0.8, "the line beside the second row's box: %.2f dark", on_line);
+    for (int k = 0; k < 2; k++) {
+        omr_rect r = k ? row1_b : row1;
+        double dash = crease_line_beyond(img, &s.transform, &s.levels, &s.mask, r, r.y + r.h / 2);
+        cr_assert_lt(dash, 0.1, "a dash stops at its box %d: %.2f dark beside it", k ? 5 : 1, dash);
+        cr_assert_geq(dash, 0, "the paper beside the box was seen");
+    }
+    cr_assert_eq(crease_line_beyond(img, &s.transform, &s.levels, NULL, row2, crease_y), -1, "no mask, no paper");
+    print_mask_free(&s.mask);
+    omr_image_free(img);
+    template_free(t);
+}
+
+Test(crease, a_faint_crease_runs_on_beside_the_box_too) {
+    /* a grey scan's crease, 15% darker than the paper and not found (seed
+     * 7601 KM43DF6H q2c: it ran along the top of a row of boxes); a page
+     * darkening towards its edge is no line */
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q = template_question_by_id(t, "q2c");
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", q->page, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    omr_rect box = q->boxes[2].rect;
+    double y = box.y + 0.6;
+    draw_crease(img, y, 0.15, 0.25);
+    for (int py = 0; py < img->height; py++) /* a vignette: up to 20% darker at the page's side */
+        for (int px = 0; px < img->width; px++) {
+            uint8_t *p = img->pixels + (size_t)py * img->stride + px;
+            *p = (uint8_t)lround(*p * (1 - 0.2 * px / img->width));
+        }
+    page_setup s;
+    set_up(t, img, &s);
+    double on_line = crease_line_beyond(img, &s.transform, &s.levels, &s.mask, box, y);
+    cr_assert_gt(on_line, 0.8, "the faint crease beside the box: %.2f", on_line);
+    omr_rect below = q->boxes[2].rect;
+    below.y += 12; /* a row where no crease runs */
+    double clean = crease_line_beyond(img, &s.transform, &s.levels, &s.mask, below, below.y + below.h / 2);
+    cr_assert_lt(clean, 0.1, "clean paper, darkening towards the side: %.2f", clean);
+    cr_assert_geq(clean, 0, "the paper beside the lower box was seen");
+    print_mask_free(&s.mask);
+    omr_image_free(img);
+    template_free(t);
+}

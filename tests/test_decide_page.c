@@ -968,6 +968,7 @@ Test(decide_page, a_crease_through_a_row_of_boxes_beside_a_cross_is_no_mark) {
     box_decision d[8];
     m[0] = stroke_box(28.5, 142.1, 1);
     m[4] = stroke_box(118.5, 142.6, 3);
+    m[0].line_beyond = m[4].line_beyond = 1.0; /* the line runs on across the paper beside them */
     m[1] = (box_measure){.fill = 0.48, .faint_fill = 0.48, .extent = 1, .darkness = 0.9, .core_mm2 = 5.5,
                          .outline_found = 1, .compact = 0.5, .ink_span = 1.2, .ink_width_mm = 3.0,
                          .ink_axis_deg = 37, .ink_x_mm = 28.5, .ink_y_mm = 151.4};
@@ -1036,4 +1037,37 @@ Test(decide_page, a_stroke_along_a_crease_found_through_its_box_is_the_creases) 
     cr_assert(d[1].circled);
     cr_assert_not(d[1].creased);
     cr_assert_eq(d[1].state, BOX_MARKED);
+}
+
+Test(decide_page, a_hands_dashes_in_a_row_are_marks_where_no_line_runs_on_beside_them) {
+    /* held-out seed 2603 L73P5QKK q5r "1 5 6", dashes: boxes 1 and 5 share
+     * a row and their dashes its height, but the paper beside them is clean
+     * (line_beyond 0), unlike a crease's; all three are the answer */
+    box_measure m[8] = {0};
+    box_decision d[8];
+    for (int i = 0; i < 8; i++)
+        m[i] = (box_measure){.outline_found = 1};
+    m[0] = stroke_box(28.5, 143.7, 2);
+    m[4] = stroke_box(118.4, 143.2, 1);
+    m[5] = stroke_box(118.4, 151.6, 2);
+    decide_page_of(m, d, 8);
+    template_question q = question(QUESTION_MULTI, 8);
+    question_answer a = decide(&q, d);
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    for (int b = 0; b < 8; b++)
+        cr_assert_eq(a.selected[b], b == 0 || b == 4 || b == 5, "box %d", b + 1);
+    free(a.selected);
+    /* one of the two with the line running on beside it: still no crease */
+    m[0].line_beyond = 1.0;
+    decide_page_of(m, d, 8);
+    cr_assert_not(d[0].creased || d[4].creased);
+    /* both: the crease's (beside the dash in box 6, blank) */
+    m[4].line_beyond = 0.9;
+    decide_page_of(m, d, 8);
+    cr_assert(d[0].creased && d[4].creased);
+    a = decide(&q, d);
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    for (int b = 0; b < 8; b++)
+        cr_assert_eq(a.selected[b], b == 5, "box %d", b + 1);
+    free(a.selected);
 }

@@ -11,6 +11,7 @@
 #include "deciding/decide.h"
 #include "reading/identify.h"
 #include "reading/locate.h"
+#include "reading/crease.h"
 #include "reading/mask.h"
 #include "reading/measure.h"
 #include "reading/marks/shape.h"
@@ -98,8 +99,9 @@ Test(measure, a_circle_around_a_box_is_ink_near_it_not_in_it) {
     template_free(t);
 }
 
-/* Measures and decides every box of `page` as scan.c does (rings, then the
- * page's own evidence); d and m are in template order of that page. */
+/* Measures and decides every box of `page` as scan.c does (rings, shape,
+ * whether a line runs on beside the box, then the page's own evidence; no
+ * crease search); d and m are in template order of that page. */
 static size_t read_page(const omr_template *t, const omr_image *img, int page, box_measure *m, box_decision *d) {
     identify_reader *reader = identify_reader_new();
     page_identity id;
@@ -125,6 +127,8 @@ static size_t read_page(const omr_template *t, const omr_image *img, int page, b
             measure_box(img, &pt, &levels, &mask, q->boxes[b].rect, measure_near_zone(t, q, b, &mask), &m[k]);
             measure_rings(img, &pt, &levels, &mask, t, q, b, &m[k]);
             measure_shape(img, &pt, &levels, &mask, q->boxes[b].rect, &m[k]);
+            if (m[k].ink_width_mm > 0)
+                m[k].line_beyond = fmax(0, crease_line_beyond(img, &pt, &levels, &mask, q->boxes[b].rect, m[k].ink_y_mm));
             d[k] = decide_box(&cal, &m[k]);
         }
     }

@@ -586,14 +586,19 @@ static void speckled_paper(const calibration *c, const box_measure *m, box_decis
  * NPMNTW3F "2 6" the same, at 0.14-0.36 and up to 1.15 mm wide. A
  * respondent's dash or bar looks so too, alone: the stroke is a crease's
  * when a crease was found running through the box along it, or when
- * another box shows the same stroke along x at the same height (a crease
- * runs through a row of boxes; a hand's bars in one column of a grid line
- * up along y, so a column is no evidence). */
+ * another box shows the same stroke along x at the same height and in both
+ * the line runs on across the paper beside the box (line_beyond: a crease
+ * along a printed row that was not found, seed 7601 NPMNTW3F, 1.00 of it
+ * dark). A hand's dashes in a row of boxes stop within a mm of each box
+ * (held-out seed 2603 L73P5QKK q5r "1 5 6": 0.00; read "6" while the rule
+ * asked for the height alone), and a hand's bars in one column of a grid
+ * line up along y, so a column is no evidence. */
 #define LINE_WIDTH_MAX_MM 1.5 /* a crease's stroke: up to 1.15 mm seen; a cross's ink is 2.5-3.5 mm wide */
 #define LINE_SPAN_MIN 0.9     /* ... spanning the box (1.1-1.34 seen; a dot's span is far less) */
 #define LINE_AXIS_DEG 15      /* ... within this of the page's x or y (0-11 seen) */
 #define LINE_SAME_MM 0.6      /* two boxes' strokes at the same height, give or take this ... */
 #define LINE_SLOPE 0.03       /* ... and this per mm between them (creases run at up to 0.018) */
+#define LINE_BEYOND_MIN 0.5   /* ... and the line dark on this share of the paper beside each box */
 
 /* 1 if the box's ink is one thin straight stroke along x right across it,
  * 2 along y, else 0 (also when the box holds no more than a blank: the
@@ -612,8 +617,8 @@ static void crease_traces(const calibration *c, const box_measure *m, box_decisi
         if (!along || d[i].state == BOX_BLANK || d[i].state == BOX_SOLID || d[i].circled)
             continue;
         int crease = (m[i].crease_along & along) != 0;
-        for (size_t j = 0; j < n && !crease && along == 1; j++)
-            crease = j != i && straight_stroke(c, &m[j]) == 1 &&
+        for (size_t j = 0; j < n && !crease && along == 1 && m[i].line_beyond >= LINE_BEYOND_MIN; j++)
+            crease = j != i && straight_stroke(c, &m[j]) == 1 && m[j].line_beyond >= LINE_BEYOND_MIN &&
                      fabs(m[j].ink_y_mm - m[i].ink_y_mm) <= LINE_SAME_MM + LINE_SLOPE * fabs(m[j].ink_x_mm - m[i].ink_x_mm);
         if (!crease)
             continue;

@@ -407,3 +407,64 @@ int crease_through_box(const page_crease *creases, int n, omr_rect box) {
     }
     return along;
 }
+
+/* Grey at template (x, y) where the form prints nothing; -1 on print or off the scan. */
+static int paper_grey_at(const omr_image *scan, const page_transform *t, const print_mask *mask, double x, double y) {
+    int cx = (int)(x / mask->pitch), cy = (int)(y / mask->pitch);
+    if (x < 0 || y < 0 || cx >= mask->width || cy >= mask->height || mask->printed[(size_t)cy * mask->width + cx])
+        return -1;
+    return grey_at(scan, t, x, y);
+}
+
+double crease_line_beyond(const omr_image *scan, const page_transform *t, const page_levels *levels,
+                          const print_mask *mask, omr_rect box, double y) {
+    assert(scan && t && levels);
+    if (!mask)
+        return -1;
+    enum { ROWS = 5, COLS = (int)((LINE_BEYOND_FAR_MM - LINE_BEYOND_NEAR_MM) / 0.25) + 1 };
+    const double step = 0.25, dys[ROWS] = {-0.4, -0.2, 0, 0.2, 0.4}, paper_dys[4] = {-1.3, -1.0, 1.0, 1.3};
+    /* a dip this deep under the paper 1-1.3 mm above and below (a faint
+     * grey crease is 15-40 levels deep; paper noise a few) */
+    double depth_min = fmax(10, 0.06 * (levels->white - levels->black));
+    int seen = 0, dark = 0;
+    for (int side = 0; side < 2; side++) {
+        int grey[COLS][ROWS], n = 0;
+        double paper[COLS];
+        for (int c = 0; c < COLS; c++) {
+            double off = LINE_BEYOND_NEAR_MM + c * step, x = side ? box.x + box.w + off : box.x - off;
+            double sum = 0;
+            int count = 0;
+            for (int k = 0; k < 4; k++) {
+                int g = paper_grey_at(scan, t, mask, x, y + paper_dys[k]);
+                if (g >= 0)
+                    sum += g, count++;
+            }
+            if (!count || paper_grey_at(scan, t, mask, x, y) < 0)
+                continue;
+            paper[n] = sum / count;
+            for (int k = 0; k < ROWS; k++)
+                grey[n][k] = paper_grey_at(scan, t, mask, x, y + dys[k]);
+            n++;
+        }
+        /* the row the line runs along: the deepest on average (a crease
+         * runs straight; a bowed sheet moves it off the stroke's height by
+         * a few tenths) */
+        int row = ROWS / 2;
+        double deepest = -1e9;
+        for (int k = 0; k < ROWS; k++) {
+            double sum = 0;
+            int count = 0;
+            for (int c = 0; c < n; c++)
+                if (grey[c][k] >= 0)
+                    sum += paper[c] - grey[c][k], count++;
+            if (count && sum / count > deepest)
+                deepest = sum / count, row = k;
+        }
+        for (int c = 0; c < n; c++)
+            if (grey[c][row] >= 0) {
+                seen++;
+                dark += paper[c] - grey[c][row] >= depth_min;
+            }
+    }
+    return seen < 8 ? -1 : (double)dark / seen;
+}

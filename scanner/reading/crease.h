@@ -54,4 +54,16 @@ omr_image *crease_clean(const omr_image *scan, const page_transform *t, const pa
 #define CREASE_NEAR_MM 0.5
 int crease_through_box(const page_crease *creases, int n, omr_rect box);
 
+/* The share of the unprinted paper along the page's x at height `y`
+ * (template mm, or up to 0.4 mm off it), from LINE_BEYOND_NEAR_MM to
+ * LINE_BEYOND_FAR_MM off either side of `box`, where a line runs: a narrow
+ * dip under the paper 1-1.3 mm above and below it. A crease, black or
+ * faint, runs on across the paper beside the box and between its label's
+ * letters; a hand's dash stops within a mm or so of the box. -1 when fewer
+ * than 8 such samples could be seen. */
+#define LINE_BEYOND_NEAR_MM 2.0
+#define LINE_BEYOND_FAR_MM 10.0
+double crease_line_beyond(const omr_image *scan, const page_transform *t, const page_levels *levels,
+                          const print_mask *mask, omr_rect box, double y);
+
 #endif

@@ -88,6 +88,10 @@ typedef struct {
     /* a crease found on the page (crease.h) runs through the box: 1 along
      * the page's x, 2 along its y (set by the caller that found them) */
     int crease_along;
+    /* the share of the paper beside the box, along x at the ink's height,
+     * that is dark (crease_line_beyond; 0 when not measured: a box without
+     * ink, or too little paper seen) */
+    double line_beyond;
 } box_measure;
 
 /* The label printed right of box `box` as the blank shows it (template
