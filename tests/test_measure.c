@@ -901,3 +901,37 @@ Test(measure, a_black_crease_through_a_row_of_boxes_is_no_answer) {
     omr_image_free(img);
     template_free(t);
 }
+
+/* Held-out seed 2604 PTPX9G46: a green pen's dashes, each 2.5 mm past both
+ * sides of its box, in three questions. The paper left and right of each
+ * box held the dash's ends; the median of the four sides (0.11-0.13) took
+ * them for a speckled panel, and the three clear answers went to review as
+ * "the paper round the boxes scanned as speckle". A dash inks two opposite
+ * sides only; a panel three or four, or two that meet at a corner. */
+Test(measure, long_dashes_past_both_sides_are_no_speckled_paper) {
+    omr_template *t = test_template("ekb-2024");
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", 1, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    const char *ids[3] = {"q1a", "q1b", "q2b"};
+    const size_t marked[3] = {3, 2, 1};
+    for (int i = 0; i < 3; i++) {
+        const template_question *q = template_question_by_id(t, ids[i]);
+        omr_rect r = q->boxes[marked[i]].rect;
+        test_draw_line(img, r.x - 2.5, r.y + r.h / 2, r.x + r.w + 2.5, r.y + r.h / 2 + 0.3, 0.8, 60);
+    }
+    box_measure m[256];
+    box_decision d[256];
+    read_page(t, img, 1, m, d);
+    for (int i = 0; i < 3; i++) {
+        const template_question *q = template_question_by_id(t, ids[i]);
+        size_t k = box_on_page(t, q, marked[i]);
+        cr_assert_lt(m[k].paper_share, 0.05, "%s: the dash's ends are no speckle: %.3f", ids[i], m[k].paper_share);
+        question_answer a = answer_on(t, 1, d, ids[i]);
+        cr_assert_eq(a.status, ANSWER_OK, "%s: %s", ids[i], a.reason);
+        cr_assert_eq(a.chosen, (int)marked[i], "%s: box %d chosen", ids[i], a.chosen + 1);
+        free(a.selected);
+    }
+    omr_image_free(img);
+    template_free(t);
+}
