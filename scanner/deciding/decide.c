@@ -585,14 +585,12 @@ static void speckled_paper(const calibration *c, const box_measure *m, box_decis
  * as a cross beside the answer, silently; seed 7601 TE9378XX q5r "1 5" and
  * NPMNTW3F "2 6" the same, at 0.14-0.36 and up to 1.15 mm wide. A
  * respondent's dash or bar looks so too, alone: the stroke is a crease's
- * when a crease was found running through the box along it, or when
- * another box shows the same stroke along x at the same height and in both
- * the line runs on across the paper beside the box (line_beyond: a crease
- * along a printed row that was not found, seed 7601 NPMNTW3F, 1.00 of it
- * dark). A hand's dashes in a row of boxes stop within a mm of each box
- * (held-out seed 2603 L73P5QKK q5r "1 5 6": 0.00; read "6" while the rule
- * asked for the height alone), and a hand's bars in one column of a grid
- * line up along y, so a column is no evidence. */
+ * when a crease was found running through the box along it, or another
+ * box shows the same stroke along x at the same height and at both the
+ * line runs on beside the box (line_beyond; seed 7601 NPMNTW3F 1.00). A
+ * hand's dashes along a row stop at each box (held-out 2603 L73P5QKK q5r
+ * "1 5 6": 0.00, read "6" on the height alone); its bars down a column of
+ * a grid line up along y, so a column is no evidence. */
 #define LINE_WIDTH_MAX_MM 1.5 /* a crease's stroke: up to 1.15 mm seen; a cross's ink is 2.5-3.5 mm wide */
 #define LINE_SPAN_MIN 0.9     /* ... spanning the box (1.1-1.34 seen; a dot's span is far less) */
 #define LINE_AXIS_DEG 15      /* ... within this of the page's x or y (0-11 seen) */
@@ -622,8 +620,7 @@ static void crease_traces(const calibration *c, const box_measure *m, box_decisi
                      fabs(m[j].ink_y_mm - m[i].ink_y_mm) <= LINE_SAME_MM + LINE_SLOPE * fabs(m[j].ink_x_mm - m[i].ink_x_mm);
         if (!crease)
             continue;
-        box_decision trace = {.state = BOX_UNSURE, .confidence = 0, .creased = 1, .ink_near = d[i].ink_near};
-        d[i] = trace;
+        d[i] = (box_decision){.state = BOX_UNSURE, .confidence = 0, .creased = 1, .ink_near = d[i].ink_near};
     }
 }
 
