@@ -410,19 +410,17 @@ int crease_through_box(const page_crease *creases, int n, omr_rect box) {
 
 /* Grey at template (x, y) where the form prints nothing; -1 on print or off the scan. */
 static int paper_grey_at(const omr_image *scan, const page_transform *t, const print_mask *mask, double x, double y) {
-    int cx = (int)(x / mask->pitch), cy = (int)(y / mask->pitch);
-    if (x < 0 || y < 0 || cx >= mask->width || cy >= mask->height || mask->printed[(size_t)cy * mask->width + cx])
-        return -1;
-    return grey_at(scan, t, x, y);
+    /* (x < 0: the cast in printed_at would round -0.5 to column 0) */
+    return x < 0 || y < 0 || printed_at(mask, (omr_point){x, y}) ? -1 : grey_at(scan, t, x, y);
 }
 
 double crease_line_beyond(const omr_image *scan, const page_transform *t, const page_levels *levels,
                           const print_mask *mask, omr_rect box, double y) {
     assert(scan && t && levels);
-    if (!mask)
+    if (!mask || !mask->printed)
         return -1;
-    enum { ROWS = 5, COLS = (int)((LINE_BEYOND_FAR_MM - LINE_BEYOND_NEAR_MM) / 0.25) + 1 };
-    const double step = 0.25, dys[ROWS] = {-0.4, -0.2, 0, 0.2, 0.4}, paper_dys[4] = {-1.3, -1.0, 1.0, 1.3};
+    enum { ROWS = 5, COLS = (int)((LINE_BEYOND_FAR_MM - LINE_BEYOND_NEAR_MM) / LINE_BEYOND_STEP_MM) + 1 };
+    const double dys[ROWS] = {-0.4, -0.2, 0, 0.2, 0.4}, paper_dys[4] = {-1.3, -1.0, 1.0, 1.3};
     /* a dip this deep under the paper 1-1.3 mm above and below (a faint
      * grey crease is 15-40 levels deep; paper noise a few) */
     double depth_min = fmax(10, 0.06 * (levels->white - levels->black));
@@ -431,7 +429,7 @@ double crease_line_beyond(const omr_image *scan, const page_transform *t, const 
         int grey[COLS][ROWS], n = 0;
         double paper[COLS];
         for (int c = 0; c < COLS; c++) {
-            double off = LINE_BEYOND_NEAR_MM + c * step, x = side ? box.x + box.w + off : box.x - off;
+            double off = LINE_BEYOND_NEAR_MM + c * LINE_BEYOND_STEP_MM, x = side ? box.x + box.w + off : box.x - off;
             double sum = 0;
             int count = 0;
             for (int k = 0; k < 4; k++) {

@@ -63,6 +63,7 @@ int crease_through_box(const page_crease *creases, int n, omr_rect box);
  * than 8 such samples could be seen. */
 #define LINE_BEYOND_NEAR_MM 2.0
 #define LINE_BEYOND_FAR_MM 10.0
+#define LINE_BEYOND_STEP_MM 0.25 /* a sample every */
 double crease_line_beyond(const omr_image *scan, const page_transform *t, const page_levels *levels,
                           const print_mask *mask, omr_rect box, double y);
 
