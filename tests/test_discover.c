@@ -10,6 +10,7 @@
 #include <cairo.h>
 
 #include "forms/discover.h"
+#include "forms/discover_lattice.h"
 #include "forms/file_name.h"
 #include "helpers.h"
 
@@ -889,4 +890,50 @@ Test(discover, wide_ovals_are_bubbles) {
     discover_result_free(&r);
     free(blank);
     rm_rf(dir);
+}
+
+/* A ring of outer diameter 35 px, 3 px thick, at (x, y) (its top-left), on
+ * `ink` (w px wide); drawn on `share` of each sixteenth of its length,
+ * starting `phase` into it (1: whole). */
+static void lattice_ring(uint8_t *ink, int w, int x, int y, double share, double phase) {
+    for (int py = 0; py < 35; py++)
+        for (int px = 0; px < 35; px++) {
+            double dx = px + 0.5 - 17.5, dy = py + 0.5 - 17.5, r = hypot(dx, dy);
+            double piece = 2 * M_PI / 16, t = fmod(atan2(dy, dx) + 2 * M_PI + phase * piece, piece) / piece;
+            if (r <= 17.5 && r > 14.5 && t < share)
+                ink[(size_t)(y + py) * w + x + px] = 1;
+        }
+}
+
+/* discover_lattice's bar: where the examples are all whole (a clean scan),
+ * a place must come near the worse of them, not just 0.6 of their median.
+ * Fresh seed 8804 --vary's answer sheet: in the corners of its heading cells
+ * two blurred rules and a bold letter's foot touched 0.71 of a bubble's
+ * outline, and 3 spurious bubbles were taken among 270 whole ones. Here a
+ * ring drawn on a fifth of its length among twelve whole rings is no box; among
+ * twelve rings as broken as itself (a light 1-bit scan) it is one. */
+Test(discover, a_broken_ring_among_whole_ones_is_no_box_among_broken_ones_it_is) {
+    const int w = 400, h = 300;
+    const double s = 200 / 25.4;
+    for (int broken = 0; broken < 2; broken++) {
+        uint8_t *ink = calloc((size_t)w * h, 1);
+        cr_assert_not_null(ink);
+        lattice_box seeds[12], out[16];
+        for (int k = 0; k < 12; k++) {
+            int x = 30 + 60 * (k % 4), y = 30 + 60 * (k / 4);
+            lattice_ring(ink, w, x, y, broken ? 0.2 : 1.0, 0.07 * k);
+            seeds[k] = (lattice_box){x, y, 35, 35, 3, 1, 0, 0};
+        }
+        lattice_ring(ink, w, 300, 210, 0.2, 0.5);
+        int n = discover_lattice(ink, NULL, w, h, s, seeds, 12, out, 16);
+        cr_assert_geq(n, 0);
+        int decoy = 0;
+        for (int i = 0; i < n; i++)
+            decoy += fabs(out[i].x - 300) <= 3 && fabs(out[i].y - 210) <= 3;
+        if (broken)
+            cr_assert_eq(decoy, 1, "among rings as broken as it, the broken ring is a box (%d found)", n);
+        else
+            cr_assert_eq(decoy, 0, "among whole rings, a ring on a fifth of its length is no box");
+        free(ink);
+    }
 }

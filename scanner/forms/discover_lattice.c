@@ -10,7 +10,9 @@
  * a 1-bit scan keeps a good share of it, blank paper and print of another
  * size do not. The bar is set by the class's own examples on this page
  * (0.6 of their median share, never under 0.35, each side or quarter at
- * least half the bar), not by a constant tuned to one scan; the inside must
+ * least half the bar; where the examples are all alike, as on a clean
+ * scan, no more than 0.15 under the worse of them, their 10th
+ * percentile), not by a constant tuned to one scan; the inside must
  * be clear of ink (for boxes with a glyph printed inside them, a band just
  * inside the outline). A class seen only on the specks of nearly erased
  * outlines (a dot here and there) is scored on those specks alone, with a
@@ -369,7 +371,11 @@ int discover_lattice(const uint8_t *ink, const uint8_t *specks, int w, int h, do
             got_out[m++] = best_out;
         }
         qsort(got, (size_t)m, sizeof *got, omr_cmp_double);
-        bar[k] = fmax(c->faint ? MIN_SHARE_FAINT : MIN_SHARE, 0.6 * got[m / 2]);
+        /* ... and where the examples are alike (a clean scan: all whole),
+         * not much under the worse of them (their 10th percentile): rules
+         * and a letter that touch a bubble's outline in a table's corner
+         * are not one */
+        bar[k] = fmax(fmax(c->faint ? MIN_SHARE_FAINT : MIN_SHARE, 0.6 * got[m / 2]), got[m / 10] - 0.15);
         /* an outline is a line: ink just beyond it is a rule or leader
          * crossing it at a few points (as on the examples), not print that
          * happens to lie along it */

@@ -28,7 +28,8 @@ typedef struct {
  * ink, s px per mm) and writes those not already among `seeds` to `out` (at
  * most `max`). A place is a box when the share of its outline with ink
  * within a pixel is at least 0.6 of what the class's own examples show
- * (and at least 0.35 everywhere round it), and its inside is clear (for a
+ * and no more than 0.15 under their 10th percentile (and at least 0.35
+ * everywhere round it), and its inside is clear (for a
  * class with print inside: a band just inside the outline). A class whose
  * examples were all seen on the specks of a nearly erased outline
  * (seed_only 2) is scored on `specks` (the page's ink pieces too small for
