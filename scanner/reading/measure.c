@@ -435,8 +435,7 @@ static int past_outline(const patch *p, int border, int dir, int reach, int blur
  * seed 2604 PTPX9G46: dashes 2.5 mm past each side, 0.11-0.13 as the
  * median of the sides, read as speckle). Else the median of the sides seen. */
 static double paper_round_box(const patch *p, const uint8_t *other, int x, int y, int bw, int bh, int gap) {
-    double share[4], by_side[4];
-    int sides = 0;
+    double by_side[4]; /* left, right, top, bottom; -1: too few samples */
     for (int side = 0; side < 4; side++) {
         int vertical_side = side < 2; /* left, right: a band of columns */
         int along0 = vertical_side ? y + bh / 5 : x + bw / 5;
@@ -459,9 +458,12 @@ static double paper_round_box(const patch *p, const uint8_t *other, int x, int y
                 inked += p->dark[k] > INK;
             }
         by_side[side] = n >= PAPER_MIN_SAMPLES ? (double)inked / n : -1;
-        if (n >= PAPER_MIN_SAMPLES)
-            share[sides++] = (double)inked / n;
     }
+    double share[4];
+    int sides = 0;
+    for (int side = 0; side < 4; side++)
+        if (by_side[side] >= 0)
+            share[sides++] = by_side[side];
     if (sides == 0)
         return 0;
     if (sides == 4)
