@@ -773,6 +773,6 @@ Test(pg_ledger, stations_starting_at_once_make_the_tables_under_the_write_lock) 
     cr_assert_eq(store_open(uri, &db, &err), OMR_OK, "%s", err.message);
     char version[16];
     cr_assert_eq(store_get_meta(db, "schema_version", version, sizeof version, &err), OMR_OK, "%s", err.message);
-    cr_assert_str_eq(version, "3");
+    cr_assert_str_eq(version, "4");
     store_close(db);
 }

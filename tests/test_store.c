@@ -429,7 +429,11 @@ Test(store, a_schema_1_ledger_is_upgraded_in_place) {
     cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
     cr_assert_eq(sqlite3_column_int(st, 0), 1);
     cr_assert_eq(sqlite3_column_int(st, 1), 0);
-    cr_assert_str_eq((const char *)sqlite3_column_text(st, 2), "3");
+    cr_assert_str_eq((const char *)sqlite3_column_text(st, 2), "4");
+    sqlite3_finalize(st);
+    /* schema 4: where a duplicate arrival is filed */
+    cr_assert_eq(sqlite3_prepare_v2(upgraded, "SELECT stored_path FROM duplicate_files", -1, &st, NULL), SQLITE_OK,
+                 "%s", sqlite3_errmsg(upgraded));
     sqlite3_finalize(st);
     /* schema 3: the OCR queue's claims, the stations, the review queue's change feed */
     cr_assert_eq(sqlite3_prepare_v2(upgraded, "SELECT ocr_owner, ocr_until FROM texts", -1, &st, NULL), SQLITE_OK,
@@ -446,4 +450,41 @@ Test(store, a_schema_1_ledger_is_upgraded_in_place) {
     /* and opening it again changes nothing */
     cr_assert_eq(store_open(path, &upgraded, &err), OMR_OK, "%s", err.message);
     store_close(upgraded);
+}
+
+/* A schema-3 ledger (duplicate_files without stored_path) gains the column,
+ * keeps its rows, and notes where later duplicates are filed. */
+Test(store, a_schema_3_ledger_learns_where_duplicates_are_filed) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/three.db", dir);
+    omr_db *db;
+    omr_error err;
+    cr_assert_eq(store_open(path, &db, &err), OMR_OK, "%s", err.message);
+    store_close(db);
+    sqlite3 *old;
+    cr_assert_eq(sqlite3_open(path, &old), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(old,
+                              "DROP TABLE duplicate_files;"
+                              "CREATE TABLE duplicate_files(id INTEGER PRIMARY KEY, file_id INTEGER NOT NULL "
+                              " REFERENCES scan_files(id), name TEXT NOT NULL, received_at TEXT NOT NULL);"
+                              "INSERT INTO scan_files(sha256, original_name, size, state, received_at) "
+                              " VALUES ('abc', 'a.tif', 1, 'done', '2026-01-01T00:00:00Z');"
+                              "INSERT INTO duplicate_files(file_id, name, received_at) "
+                              " VALUES (1, 'b.tif', '2026-01-02T00:00:00Z');"
+                              "UPDATE meta SET value = '3' WHERE key = 'schema_version';",
+                              NULL, NULL, NULL),
+                 SQLITE_OK, "%s", sqlite3_errmsg(old));
+    sqlite3_close(old);
+    cr_assert_eq(store_open(path, &db, &err), OMR_OK, "%s", err.message);
+    char version[16], stored[256];
+    cr_assert_eq(store_get_meta(db, "schema_version", version, sizeof version, &err), OMR_OK);
+    cr_assert_str_eq(version, "4");
+    cr_assert_eq(store_find_duplicate(db, 1, "b.tif", stored, sizeof stored, &err), OMR_OK, "%s", err.message);
+    cr_assert_str_eq(stored, "", "an old row says nothing of where it went");
+    cr_assert_eq(store_record_duplicate(db, 1, "b.tif", NULL, "/archive/b-2.tif", &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(store_find_duplicate(db, 1, "b.tif", stored, sizeof stored, &err), OMR_OK);
+    cr_assert_str_eq(stored, "/archive/b-2.tif", "the latest arrival under that name");
+    cr_assert_eq(store_find_duplicate(db, 1, "c.tif", stored, sizeof stored, &err), OMR_OK);
+    cr_assert_str_eq(stored, "");
+    store_close(db);
 }

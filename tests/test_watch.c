@@ -916,6 +916,51 @@ Test(watch, a_file_recorded_before_a_crash_is_filed_without_being_counted_again)
     free(records);
 }
 
+/* The same for a later arrival of content already read (a scanner that saves
+ * twice): a kill between noting it as a duplicate and filing it must not note
+ * it again on restart. */
+Test(watch, a_duplicate_noted_before_a_crash_is_filed_without_being_noted_again) {
+    char inbox[512], staging[512];
+    path_in(inbox, sizeof inbox, "inbox");
+    path_in(staging, sizeof staging, "staging");
+    write_form(3, staging, NULL, 150);
+    char cmd[2400];
+    snprintf(cmd, sizeof cmd, "cp '%s/env-0003.tif' '%s/again-env-0003.tif' && mv '%s/env-0003.tif' '%s/'", staging,
+             staging, staging, inbox);
+    cr_assert_eq(system(cmd), 0);
+    daemon_proc p;
+    daemon_options o = {.extra = {"--exit-when-idle"}};
+    start(&p, &o);
+    cr_assert_eq(finish(&p, 60), 0);
+    snprintf(cmd, sizeof cmd, "mv '%s/again-env-0003.tif' '%s/'", staging, inbox);
+    cr_assert_eq(system(cmd), 0);
+    start(&p, &o);
+    cr_assert_eq(finish(&p, 60), 0);
+    cr_assert_eq(ledger_count("SELECT count(*) FROM duplicate_files"), 1);
+    /* the state a kill between the duplicate's commit and its move leaves */
+    snprintf(cmd, sizeof cmd, "mv %s/archive/*/again-env-0003.tif '%s/.processing/1795400000-1~again-env-0003.tif'",
+             dir, inbox);
+    cr_assert_eq(system(cmd), 0);
+    start(&p, &o);
+    cr_assert_eq(finish(&p, 60), 0);
+    expect_log("again-env-0003.tif: already recorded before the restart (the same content as env-0003.tif", 0);
+    char archive[512];
+    path_in(archive, sizeof archive, "archive");
+    cr_assert(filed_under(archive, "again-env-0003.tif"));
+    cr_assert(!filed_under(archive, "again-env-0003-2.tif"), "filed twice");
+    cr_assert_eq(count_files("inbox/.processing"), 0);
+    cr_assert_eq(ledger_count("SELECT count(*) FROM scan_files"), 1);
+    cr_assert_eq(ledger_count("SELECT count(*) FROM duplicate_files"), 1, "the duplicate was noted again");
+    cr_assert_eq(ledger_count("SELECT count(*) FROM returns"), 1);
+    /* a third arrival of the same content under the same name is a duplicate again */
+    snprintf(cmd, sizeof cmd, "cp %s/archive/*/env-0003.tif '%s/again-env-0003.tif'", dir, inbox);
+    cr_assert_eq(system(cmd), 0);
+    start(&p, &o);
+    cr_assert_eq(finish(&p, 60), 0);
+    cr_assert_eq(ledger_count("SELECT count(*) FROM duplicate_files"), 2);
+    cr_assert(filed_under(archive, "again-env-0003-2.tif"));
+}
+
 /* ---- hardening (issue 12) ------------------------------------------------------------------ */
 
 /* A mistyped inbox is refused (exit 2), not made; so is a folder whose parent

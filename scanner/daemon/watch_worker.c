@@ -3,7 +3,8 @@
  * them. A worker takes the oldest job that is due, reads it through the
  * pipeline shared with `omr scan` (scan_ingest_file: one ledger transaction
  * per file) and files it; a file the ledger already recorded before a crash
- * is filed where the ledger says, without being counted again. A job that
+ * (as read, as rejected, or as a duplicate of content read before) is filed
+ * where the ledger says, without being counted or noted again. A job that
  * cannot go on now (ledger not writable, file still changing, move failed)
  * goes back in the queue with a delay; while stopping it stays in
  * processing/ for the next start.
@@ -80,6 +81,65 @@ static int job_still_same(void *user) {
            st.st_mtim.tv_nsec == j->mtime.tv_nsec;
 }
 
+/* A claimed file whose content the ledger recorded before a kill, as the
+ * first arrival (`stored`: known->stored_path) or as a later one noted a
+ * duplicate (`stored`: that arrival's own path): filed at `stored` if it is
+ * not there yet, or its leftover copy removed if a move across disks was
+ * cut between copy and delete. 1 when the job is done with (filed, or
+ * queued to try again); 0 when the file was not recorded as `stored`. */
+static int file_as_recorded(daemon_state *d, job *j, const store_file_info *known, const char *stored,
+                            int duplicate) {
+    const watch_config *c = &d->rt->cfg;
+    omr_error err;
+    if (!*stored)
+        return 0;
+    if (watch_move_interrupted(j->path, stored)) {
+        /* a kill between copying it across disks and deleting it here:
+         * filed already; only the copy in processing/ is left */
+        if (unlink(j->path) != 0 && errno != ENOENT) {
+            watch_logf(d, "%s: filed as %s before the restart, but its copy in %s cannot be removed: %s; "
+                       "tried again in %.0f s", j->name, stored, c->processing, strerror(errno),
+                       c->retry_seconds);
+            job_retry(d, j, c->retry_seconds);
+            return 1;
+        }
+        watch_move_done(j->path);
+        watch_logf(d, "%s: already recorded and filed before the restart (%s, as %s); its copy left in the "
+                   "processing folder removed", j->name, duplicate ? "a duplicate" : known->state, stored);
+        watch_job_free(j);
+        return 1;
+    }
+    if (watch_path_exists(stored))
+        return 0;
+    if (strcmp(known->state, "rejected") == 0) {
+        char reason_path[PATH_MAX + 16], text[4096];
+        snprintf(reason_path, sizeof reason_path, "%s.reason", stored);
+        if (!watch_path_exists(reason_path)) {
+            watch_reason_text(duplicate ? j->name : known->name, duplicate ? j->received_at : known->received_at,
+                              known->error, duplicate ? known->name : NULL, text, sizeof text);
+            char dir[PATH_MAX];
+            snprintf(dir, sizeof dir, "%s", stored);
+            char *slash = strrchr(dir, '/');
+            if (slash)
+                *slash = 0;
+            if (watch_mkdir_p(dir, &err) == OMR_OK)
+                omr_write_file_atomic(reason_path, text, &err);
+        }
+    }
+    if (watch_move_file(j->path, stored, &err) != OMR_OK) {
+        watch_logf(d, "%s: %s; tried again in %.0f s", j->name, err.message, c->retry_seconds);
+        job_retry(d, j, c->retry_seconds);
+        return 1;
+    }
+    if (duplicate)
+        watch_logf(d, "%s: already recorded before the restart (the same content as %s; not counted again); "
+                   "filed as %s", j->name, known->name, stored);
+    else
+        watch_logf(d, "%s: already recorded before the restart (%s); filed as %s", j->name, known->state, stored);
+    watch_job_free(j);
+    return 1;
+}
+
 static void process_job(thread_slot *slot, scan_context *ctx, omr_db *db, job *j) {
     daemon_state *d = slot->d;
     const runtime *rt = d->rt;
@@ -99,54 +159,22 @@ static void process_job(thread_slot *slot, scan_context *ctx, omr_db *db, job *j
     if (hashed) {
         /* recorded before a crash, but not yet filed: file it where the ledger says */
         store_file_info known;
-        if (store_find_file(db, sha, &known, &err) != OMR_OK) {
+        char duplicate_path[1024] = "";
+        if (store_find_file(db, sha, &known, &err) != OMR_OK ||
+            (known.found && store_find_duplicate(db, known.id, j->name, duplicate_path, sizeof duplicate_path,
+                                                 &err) != OMR_OK)) {
             watch_logf(d, "%s: %s; the file waits in %s and is tried again in %.0f s", j->name, err.message,
                   c->processing, c->retry_seconds);
             job_retry(d, j, c->retry_seconds);
             return;
         }
-        if (known.found && strcmp(known.state, "processing") != 0 && *known.stored_path &&
-            watch_move_interrupted(j->path, known.stored_path)) {
-            /* a kill between copying it across disks and deleting it here:
-             * filed already; only the copy in processing/ is left */
-            if (unlink(j->path) != 0 && errno != ENOENT) {
-                watch_logf(d, "%s: filed as %s before the restart, but its copy in %s cannot be removed: %s; "
-                           "tried again in %.0f s", j->name, known.stored_path, c->processing, strerror(errno),
-                           c->retry_seconds);
-                job_retry(d, j, c->retry_seconds);
-                return;
-            }
-            watch_move_done(j->path);
-            watch_logf(d, "%s: already recorded and filed before the restart (%s, as %s); its copy left in the "
-                       "processing folder removed", j->name, known.state, known.stored_path);
-            watch_job_free(j);
+        if (known.found && strcmp(known.state, "processing") != 0 &&
+            file_as_recorded(d, j, &known, known.stored_path, 0))
             return;
-        }
-        if (known.found && strcmp(known.state, "processing") != 0 && *known.stored_path &&
-            !watch_path_exists(known.stored_path)) {
-            int rejected = strcmp(known.state, "rejected") == 0;
-            char reason_path[PATH_MAX + 16], text[4096];
-            snprintf(reason_path, sizeof reason_path, "%s.reason", known.stored_path);
-            if (rejected && !watch_path_exists(reason_path)) {
-                watch_reason_text(known.name, known.received_at, known.error, NULL, text, sizeof text);
-                char dir[PATH_MAX];
-                snprintf(dir, sizeof dir, "%s", known.stored_path);
-                char *slash = strrchr(dir, '/');
-                if (slash)
-                    *slash = 0;
-                if (watch_mkdir_p(dir, &err) == OMR_OK)
-                    omr_write_file_atomic(reason_path, text, &err);
-            }
-            if (watch_move_file(j->path, known.stored_path, &err) != OMR_OK) {
-                watch_logf(d, "%s: %s; tried again in %.0f s", j->name, err.message, c->retry_seconds);
-                job_retry(d, j, c->retry_seconds);
-                return;
-            }
-            watch_logf(d, "%s: already recorded before the restart (%s); filed as %s", j->name, known.state,
-                  known.stored_path);
-            watch_job_free(j);
+        /* a later arrival of that content, noted as a duplicate before the kill */
+        if (known.found && strcmp(known.state, "processing") != 0 &&
+            file_as_recorded(d, j, &known, duplicate_path, 1))
             return;
-        }
     }
 
     char archive_path[PATH_MAX], rejected_path[PATH_MAX];

@@ -123,7 +123,8 @@ const char store_schema_sql[] =
     "  id INTEGER PRIMARY KEY,\n"
     "  file_id INTEGER NOT NULL REFERENCES scan_files(id),\n"
     "  name TEXT NOT NULL,\n"
-    "  received_at TEXT NOT NULL);\n"
+    "  received_at TEXT NOT NULL,\n"
+    "  stored_path TEXT);\n"
     "CREATE INDEX IF NOT EXISTS texts_status ON texts(status);\n"
     "CREATE INDEX IF NOT EXISTS review_return ON review_items(return_id, kind, item);\n"
     "CREATE INDEX IF NOT EXISTS scan_files_state ON scan_files(state, finished_at);\n"
@@ -186,13 +187,16 @@ static const char feed_pg_sql[] =
  *   1 -> 2: columns added to marks (shift_mm, ink_near);
  *   2 -> 3: the stations table (made by the schema script since session 18,
  *           counted here), the OCR queue's claims (texts.ocr_owner,
- *           texts.ocr_until) and the review queue's change feed. */
+ *           texts.ocr_until) and the review queue's change feed;
+ *   3 -> 4: where a later arrival of known content is filed
+ *           (duplicate_files.stored_path), so that one recorded before a
+ *           kill and not yet moved is filed on restart, not noted twice. */
 static int migrate(omr_db *db, omr_error *err) {
     char version[16] = "";
     int rc = store_get_meta(db, "schema_version", version, sizeof version, err);
     if (rc != OMR_OK)
         return rc;
-    if (atoi(version) >= 3)
+    if (atoi(version) >= 4)
         return OMR_OK;
     rc = store_begin(db, err);
     if (rc != OMR_OK)
@@ -210,8 +214,10 @@ static int migrate(omr_db *db, omr_error *err) {
         rc = store_exec(db, "ALTER TABLE texts ADD COLUMN ocr_until TEXT", err);
     if (rc == OMR_OK && from < 3)
         rc = store_exec(db, strcmp(sql_backend(db), "sqlite") == 0 ? feed_sqlite_sql : feed_pg_sql, err);
-    if (rc == OMR_OK && from < 3)
-        rc = store_exec(db, "UPDATE meta SET value = '3' WHERE key = 'schema_version'", err);
+    if (rc == OMR_OK && from < 4 && !has_column(db, "duplicate_files", "stored_path"))
+        rc = store_exec(db, "ALTER TABLE duplicate_files ADD COLUMN stored_path TEXT", err);
+    if (rc == OMR_OK && from < 4)
+        rc = store_exec(db, "UPDATE meta SET value = '4' WHERE key = 'schema_version'", err);
     if (rc == OMR_OK)
         return store_commit(db, err);
     store_rollback(db);

@@ -203,9 +203,16 @@ int store_find_file(omr_db *db, const char *sha256, store_file_info *out, omr_er
  * processing folder). *count = rows forgotten. */
 int store_forget_unfinished(omr_db *db, int *count, omr_error *err);
 
-/* Notes a later arrival of known content (not counted again). */
+/* Notes a later arrival of known content (not counted again) and where
+ * that copy is filed (stored_path; NULL when it stays where it is). */
 int store_record_duplicate(omr_db *db, long long file_id, const char *name,
-                           const char *received_at, omr_error *err);
+                           const char *received_at, const char *stored_path, omr_error *err);
+
+/* Where the latest arrival named `name` of content `file_id` was noted as
+ * filed (empty when none was noted): a file left in the processing folder
+ * by a kill after its duplicate row was written is filed there on restart. */
+int store_find_duplicate(omr_db *db, long long file_id, const char *name, char *stored_path, size_t size,
+                         omr_error *err);
 
 /* Recomputes a return's answers, review items and flags from its pages'
  * marks (confirmed answers and decided items are kept). Called by

@@ -139,12 +139,31 @@ int store_forget_unfinished(omr_db *db, int *count, omr_error *err) {
 }
 
 int store_record_duplicate(omr_db *db, long long file_id, const char *name, const char *received_at,
-                           omr_error *err) {
+                           const char *stored_path, omr_error *err) {
     char now[32];
     store_now(now);
     RUN(db, err, "cannot note a duplicate file",
-        "INSERT INTO duplicate_files(file_id, name, received_at) VALUES (?, ?, ?)", "itt", file_id, name,
-        received_at ? received_at : now);
+        "INSERT INTO duplicate_files(file_id, name, received_at, stored_path) VALUES (?, ?, ?, ?)", "ittt", file_id,
+        name, received_at ? received_at : now, stored_path);
+    return OMR_OK;
+}
+
+int store_find_duplicate(omr_db *db, long long file_id, const char *name, char *stored_path, size_t size,
+                         omr_error *err) {
+    assert(stored_path && size > 0);
+    *stored_path = 0;
+    sql_stmt *st;
+    int rc = sql_prepare(db, &st, err,
+                         "SELECT stored_path FROM duplicate_files WHERE file_id = ? AND name = ? "
+                         "ORDER BY id DESC LIMIT 1", "it", file_id, name);
+    if (rc != OMR_OK)
+        return rc;
+    int step = sql_step(st);
+    if (step == SQL_ROW)
+        snprintf(stored_path, size, "%s", sql_text(st, 0));
+    sql_finalize(st);
+    if (step != SQL_ROW && step != SQL_DONE)
+        return sql_fail(db, err, "cannot look up a duplicate file");
     return OMR_OK;
 }
 
@@ -340,7 +359,9 @@ static int write_file_body(omr_db *db, const omr_template *const *templates, siz
             snprintf(result->first_path, sizeof result->first_path, "%s", info.stored_path);
             snprintf(result->error, sizeof result->error, "%s", info.error);
             snprintf(result->received_at, sizeof result->received_at, "%s", info.received_at);
-            rc = store_record_duplicate(db, info.id, file->name, received, err);
+            /* filed beside the first arrival: with the archive or the rejects */
+            const char *stored = strcmp(info.state, "rejected") == 0 ? file->rejected_path : file->archive_path;
+            rc = store_record_duplicate(db, info.id, file->name, received, stored, err);
             if (rc != OMR_OK)
                 return rc;
             char message[1200];
