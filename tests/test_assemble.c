@@ -140,7 +140,7 @@ static void dot(page_reading *p, const char *id, size_t box) {
 }
 
 static void firm(page_reading *p, const char *id, size_t box, box_state state) {
-    *box_of(p, id, box) = (box_decision){.state = state, .confidence = 1};
+    *box_of(p, id, box) = (box_decision){.state = state, .confidence = 1, .fill = state == BOX_SOLID ? 1.0 : 0.3};
 }
 
 Test(assemble, a_dotter_with_a_correction_and_a_ticked_multi_choice_question_is_read) {

@@ -195,6 +195,42 @@ Test(decide, a_solid_box_beside_a_cross_under_each_correction_rule) {
     cr_assert_eq(a.chosen, -1);
 }
 
+/* A correction is a fill beside a cross: a solid box barely denser than the
+ * marks beside it is the same hand's mark (held-out 2606 ZLT63KM0 q5r, a
+ * scribbler: 0.93 beside 0.78 and 0.62, all three answers), or a fill as
+ * dense as its cross: a person looks, under either rule that withdraws
+ * fills. A fill well above its cross is still a correction. */
+Test(decide, a_fill_nearly_as_dense_as_the_mark_beside_it_is_no_correction) {
+    template_corrections cancel[] = {CORRECTIONS_FILL_CANCELS, CORRECTIONS_SCRIBBLE_CANCELS};
+    for (size_t i = 0; i < 2; i++) {
+        template_question q = question(QUESTION_MULTI, 3);
+        q.corrections = cancel[i];
+        box_decision d[3] = {box(0.93, 1, 0), box(0.78, 1, 0), box(0.62, 1, 0)};
+        cr_assert_eq(d[0].state, BOX_SOLID);
+        cr_assert(d[1].state == BOX_MARKED && !d[1].scribble && d[2].state == BOX_MARKED);
+        question_answer a = decide(&q, d);
+        cr_assert_eq(a.status, ANSWER_REVIEW, "rule %d: read as a correction", (int)cancel[i]);
+        cr_assert(strstr(a.reason, "nearly as dense"), "%s", a.reason);
+        cr_assert(!a.taken_back);
+        free(a.selected);
+        q.type = QUESTION_SINGLE;
+        box_decision two[3] = {box(0.93, 1, 0), box(0, 0, 0), box(0.77, 1, 0)};
+        a = decide(&q, two);
+        cr_assert_eq(a.status, ANSWER_REVIEW, "rule %d: single", (int)cancel[i]);
+        cr_assert_eq(a.chosen, -1);
+        /* a fill well above the cross beside it: a correction */
+        box_decision fixed[3] = {box(1.0, 1, 0), box(0, 0, 0), box(0.77, 1, 0)};
+        a = decide(&q, fixed);
+        cr_assert_eq(a.status, ANSWER_OK, "rule %d: %s", (int)cancel[i], a.reason);
+        cr_assert_eq(a.chosen, 2);
+        cr_assert(a.taken_back);
+        box_decision pen[3] = {box(0.92, 1, 0), box(0, 0, 0), box(0.3, 0.9, 0)};
+        a = decide(&q, pen);
+        cr_assert_eq(a.status, ANSWER_OK, "rule %d: %s", (int)cancel[i], a.reason);
+        cr_assert_eq(a.chosen, 2);
+    }
+}
+
 Test(decide, a_scribble_withdraws_only_where_the_form_says_so) {
     template_question q = question(QUESTION_SINGLE, 3);
     box_decision d[3] = {scribble(), box(0, 0, 0), box(0.3, 0.9, 0)};

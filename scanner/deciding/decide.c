@@ -98,7 +98,7 @@ static double paper_level(const box_measure *m) { return fmax(m->near_share, m->
 /* A box in speckled paper: only ink that stands out of the paper is a mark;
  * rings, dots, traces and the ink round the box are the paper's own. */
 static box_decision decide_in_speckle(const calibration *c, const box_measure *m) {
-    box_decision d = {.state = BOX_UNSURE, .confidence = 0};
+    box_decision d = {.state = BOX_UNSURE, .confidence = 0, .fill = m->fill};
     double paper = paper_level(m);
     double excess = (m->fill - paper) / fmax(1 - paper, 1e-6);
     if (paper >= SPECKLE_BLACK)
@@ -116,7 +116,7 @@ static box_decision decide_in_speckle(const calibration *c, const box_measure *m
 }
 
 box_decision decide_box(const calibration *c, const box_measure *m) {
-    box_decision d = {.state = BOX_UNSURE, .ink_near = m->near_mm2 > c->near_max_mm2, .confidence = 0};
+    box_decision d = {.state = BOX_UNSURE, .ink_near = m->near_mm2 > c->near_max_mm2, .fill = m->fill};
     double band = c->mark_min - c->blank_max;
     if (m->fill <= c->blank_max && m->faint_fill >= c->mark_min) {
         /* nothing dark, but a pale trace across the box: very light pencil,
@@ -620,7 +620,7 @@ static void crease_traces(const calibration *c, const box_measure *m, box_decisi
                      fabs(m[j].ink_y_mm - m[i].ink_y_mm) <= LINE_SAME_MM + LINE_SLOPE * fabs(m[j].ink_x_mm - m[i].ink_x_mm);
         if (!crease)
             continue;
-        d[i] = (box_decision){.state = BOX_UNSURE, .confidence = 0, .creased = 1, .ink_near = d[i].ink_near};
+        d[i] = (box_decision){.state = BOX_UNSURE, .creased = 1, .ink_near = d[i].ink_near, .fill = d[i].fill};
     }
 }
 

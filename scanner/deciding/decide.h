@@ -39,6 +39,7 @@ typedef struct {
     box_state state;
     int ink_near;      /* the ring around the box holds ink */
     double confidence; /* 0..1: how far the fill is from the nearest threshold */
+    double fill;       /* the box's measured fill (decide_box): how dense a solid box is beside a mark */
     /* what kind of mark it is (README, "What is decided how") */
     int circled;       /* a circle round the box or its label: marked, ink inside or not */
     int dot;           /* a small dark dot (0.5-2 mm) that does not span the box */

@@ -415,6 +415,7 @@ static int load_page(omr_db *db, const omr_template *t, const char *code, long l
             m->shift_mm = sql_double(st, 7);
             d->state = state_by_name(sql_text(st, 5));
             d->confidence = sql_double(st, 6);
+            d->fill = m->fill;
             decide_box_set_flags(d, (int)sql_int(st, 8)); /* ink near, and the kind of mark */
         }
     }
