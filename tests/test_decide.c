@@ -213,6 +213,12 @@ Test(decide, a_fill_nearly_as_dense_as_the_mark_beside_it_is_no_correction) {
         cr_assert(strstr(a.reason, "nearly as dense"), "%s", a.reason);
         cr_assert(!a.taken_back);
         free(a.selected);
+        /* blurred, the same hand: 0.94 beside a scribble of 0.86 and 0.68 */
+        box_decision blurred[3] = {box(0.94, 1, 0), box(0.86, 1, 0), box(0.68, 1, 0)};
+        cr_assert(blurred[1].scribble && !blurred[2].scribble);
+        a = decide(&q, blurred);
+        cr_assert_eq(a.status, ANSWER_REVIEW, "rule %d: blurred, read as a correction", (int)cancel[i]);
+        free(a.selected);
         q.type = QUESTION_SINGLE;
         box_decision two[3] = {box(0.93, 1, 0), box(0, 0, 0), box(0.77, 1, 0)};
         a = decide(&q, two);

@@ -15,14 +15,14 @@
 
 /* A correction by a fill (fill-cancels, scribble-cancels) is a box filled
  * beside a cross or tick: the fill stands well above the mark it corrects.
- * A solid box under this much denser than the densest firm mark beside it
- * is the same hand's mark twice (a scribbler's answers reach 0.90-0.98 and
- * 0.62-0.80 in one question: held-out 2606 ZLT63KM0 q5r 0.93 beside 0.78
- * and 0.62; 2604 65291Z54 q4a 0.93 beside 0.77, a double), or a fill as
- * dense as its cross: a correction or two answers, a person looks. A fill
- * beside a pen's cross stands 0.23 and more above it (seed 8201's 87
- * corrections: 1.0 beside crosses of 0.15-0.77); a mark of 0.80 or more is
- * a scribble, no firm mark, and never withdrawn anyway. */
+ * A solid box under this much denser than the densest mark beside it is
+ * the same hand's mark twice (a scribbler's answers reach 0.90-0.98 and
+ * 0.62-0.86 in one question: held-out 2606 ZLT63KM0 q5r 0.93 beside 0.78
+ * and 0.62, blurred 0.94 beside 0.86 and 0.68; 2604 65291Z54 q4a 0.93
+ * beside 0.77, a double), or a fill as dense as its cross: a correction or
+ * two answers, a person looks. A fill beside a pen's cross stands 0.23 and
+ * more above it (seed 8201's 87 corrections: 1.0 beside crosses of
+ * 0.15-0.77). */
 #define CORRECTION_GAP 0.2
 
 static void unclear_reason(question_answer *out, int unsure, int speckled, int creased) {
@@ -75,11 +75,11 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
     }
     /* a firm mark that is no dot: a cross, a tick, a circle, a fill */
     int plain = 0, doubtful = 0;
-    double densest_firm = 0;
+    double densest_mark = 0;
     for (size_t i = 0; i < n; i++) {
         plain += boxes[i].state == BOX_SOLID || (boxes[i].state == BOX_MARKED && !boxes[i].dot && !boxes[i].strewn);
-        if (boxes[i].state == BOX_MARKED && !boxes[i].scribble && boxes[i].fill > densest_firm)
-            densest_firm = boxes[i].fill;
+        if (boxes[i].state == BOX_MARKED && boxes[i].fill > densest_mark)
+            densest_mark = boxes[i].fill;
     }
     for (size_t i = 0; i < n; i++) {
         const box_decision *b = &boxes[i];
@@ -88,8 +88,9 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
         /* specks strewn across a box beside a firm mark: what rubbing a
          * mark out leaves on a 1-bit scan, withdrawn like a pale trace */
         erased |= b->strewn && (b->state == BOX_MARKED || b->state == BOX_UNSURE) && plain > 0;
-        /* a fill that corrects the firm mark beside it stands well above it */
-        int correcting = solid_box && firm > 0 && b->fill - densest_firm >= CORRECTION_GAP;
+        /* a fill that corrects the firm mark beside it stands well above
+         * every mark beside it */
+        int correcting = solid_box && firm > 0 && b->fill - densest_mark >= CORRECTION_GAP;
         int w = 0;
         switch (rule) {
         case CORRECTIONS_FILL_CANCELS:
