@@ -139,6 +139,42 @@ Test(locate, a_covered_fiducial_is_survived_and_named) {
     template_free(t);
 }
 
+/* A feeder's roller slipping: the sheet comes out 7% shorter along the
+ * feed. The QR code's similarity puts the marks far from it beyond their
+ * search windows: on an upright page both lower marks (whose places then
+ * lie just past the scan's edge, so that two marks placed the page as if
+ * cut off, its lower half mapped 10 mm off), on an upside-down one the
+ * farther. The stretched guess and the three found say where they are, and
+ * all four are used. */
+Test(locate, a_sheet_shortened_along_the_feed_keeps_its_four_marks) {
+    omr_template *t = test_template("ekb-2024");
+    omr_error err = {0};
+    for (int quarter = 0; quarter <= 2; quarter += 2) {
+        int page_no = 1;
+        omr_image *page = render_page_image(t, "A7K2QX", page_no, DPI, &err);
+        cr_assert_not_null(page, "%s", err.message);
+        double r = (90 * quarter + 0.6) * M_PI / 180, feed = 0.93;
+        warp w = {{cos(r), -sin(r), feed * sin(r), feed * cos(r)}, {0, 0}};
+        double xs[4] = {0, page->width, 0, page->width}, ys[4] = {0, 0, page->height, page->height};
+        double min_x = 1e9, min_y = 1e9, max_x = -1e9, max_y = -1e9;
+        for (int i = 0; i < 4; i++) {
+            double x = w.a[0] * xs[i] + w.a[1] * ys[i], y = w.a[2] * xs[i] + w.a[3] * ys[i];
+            min_x = fmin(min_x, x), min_y = fmin(min_y, y), max_x = fmax(max_x, x), max_y = fmax(max_y, y);
+        }
+        w.b[0] = 40 - min_x;
+        w.b[1] = 30 - min_y;
+        omr_image *scan = apply(page, &w, (int)(max_x - min_x) + 80, (int)(max_y - min_y) + 60, DPI);
+        page_transform pt;
+        double worst = worst_error(t, page, scan, &w, &pt);
+        cr_assert_eq(pt.fiducials_found, 4, "page %d turned %d: %d marks", page_no, quarter, pt.fiducials_found);
+        cr_assert_eq(pt.fiducial_missing, -1);
+        cr_assert_lt(worst, 1.0, "page %d turned %d: worst error %.2f px", page_no, quarter, worst);
+        omr_image_free(scan);
+        omr_image_free(page);
+    }
+    template_free(t);
+}
+
 /* A page turned on the glass and saved with a canvas grown to hold it (what
  * an image editor's "rotate, expand" gives): the page no longer spans the
  * scan edge to edge, so neither the size nor a tag tells its scale. */
@@ -473,3 +509,4 @@ Test(locate, two_marks_covered_on_a_whole_scan_are_still_refused) {
     omr_image_free(page);
     template_free(t);
 }
+
