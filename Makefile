@@ -34,7 +34,14 @@ CPPFLAGS += -D_GNU_SOURCE -DOMR_SHARE_DIR='"$(SHARE)"' -Iscanner
 CFLAGS   += -std=c17 -Wall -Wextra -Werror -g $(OPT) $(SANFLAGS) -pthread $(if $(FUZZ),-Wno-unknown-warning-option) \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CXXFLAGS += -std=c++17 -Wall -Wextra -Werror -g $(OPT) $(SANFLAGS) $(OPENCV_CFLAGS)
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(OPENCV_LIBS) -lstdc++ -lm -pthread -lcsv -lreadstat
+# Tesseract is loaded when the first OCR engine is made (reading/ocr.c), not
+# linked: its libraries cost 13 ms of every start. Its soname, from the
+# installed library, names it; its header still types every call.
+LINK_PKGS := $(filter-out tesseract lept,$(PKGS))
+TESSERACT_SONAME := $(shell objdump -p "$$(pkg-config --variable=libdir tesseract 2>/dev/null)/libtesseract.so" \
+                      2>/dev/null | awk '/SONAME/ { print $$2 }')
+CPPFLAGS += $(if $(TESSERACT_SONAME),-DOMR_TESSERACT_LIB='"$(TESSERACT_SONAME)"')
+LDLIBS   += $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null) $(OPENCV_LIBS) -lstdc++ -lm -pthread -lcsv -lreadstat
 LDFLAGS  += $(SANFLAGS)
 
 LIB_C    := $(filter-out scanner/cli/main.c,$(wildcard scanner/*/*.c scanner/*/*/*.c))

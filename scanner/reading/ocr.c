@@ -3,17 +3,86 @@
  * its own binarisation and layout analysis (page segmentation "single block"
  * suits a comment box). Text is returned with white space folded so that a
  * CSV cell holds one line.
+ *
+ * Tesseract is loaded (dlopen) when the first engine is made, not linked:
+ * its library and what it pulls in (Leptonica, libarchive, libcurl, ...)
+ * cost 13 ms of CPU at every start of omr, two fifths of what all of omr's
+ * libraries cost, and most runs (`omr scan --no-ocr`, every other command)
+ * never read a word. The calls go through `tess`, filled from the library
+ * named at build time (OMR_TESSERACT_LIB, its soname); the header still
+ * types every pointer, so a changed C API fails to compile.
  */
 #include "reading/ocr.h"
 
 #include <assert.h>
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <tesseract/capi.h>
 
 #include "base/cv_wrap.h"
+
+#ifndef OMR_TESSERACT_LIB
+#define OMR_TESSERACT_LIB "libtesseract.so.5"
+#endif
+
+/* The C API functions omr calls, as X(name without the Tess prefix). */
+#define TESS_FUNCTIONS(X)                                                                                  \
+    X(BaseAPICreate) X(BaseAPIInit3) X(BaseAPIDelete) X(BaseAPIEnd) X(BaseAPISetPageSegMode)               \
+    X(BaseAPISetVariable) X(BaseAPISetImage) X(BaseAPISetSourceResolution) X(BaseAPIRecognize)             \
+    X(BaseAPIGetIterator) X(BaseAPIGetUTF8Text) X(BaseAPIMeanTextConf) X(BaseAPIClear)                     \
+    X(BaseAPIClearAdaptiveClassifier) X(ResultIteratorDelete) X(ResultIteratorGetPageIterator)             \
+    X(ResultIteratorGetUTF8Text) X(ResultIteratorConfidence) X(PageIteratorNext) X(DeleteText)
+
+static struct {
+    void *lib;
+#define TESS_SLOT(name) __typeof__(&Tess##name) name;
+    TESS_FUNCTIONS(TESS_SLOT)
+#undef TESS_SLOT
+} tess;
+static char tess_error[512];
+
+/* Tesseract runs its recognizer's loops on OpenMP threads (Debian builds
+ * it so, asking for its own team size in each loop). A comment field or a
+ * blank's label is a few words: a thread team costs more than it saves,
+ * and each of its threads spins while it waits, on a shared or pinned CPU
+ * most of all (a 200-bubble blank took 7.2 s of CPU pinned to one core for
+ * `template new`, 2.8 s with OMP_THREAD_LIMIT=1), and omr's own workers
+ * already use the cores. So no OpenMP parallel region is made active in
+ * this process: omp_set_max_active_levels(0), looked up where Tesseract
+ * loaded libgomp (nothing to do without it), once, before the first engine. */
+static void no_thread_teams(void) {
+    void (*set_levels)(int) = NULL;
+    *(void **)&set_levels = dlsym(tess.lib, "omp_set_max_active_levels");
+    if (set_levels)
+        set_levels(0);
+}
+
+/* Loads Tesseract and every function in TESS_FUNCTIONS, once per process;
+ * on failure tess.lib stays NULL and tess_error says why. */
+static void tess_load(void) {
+    void *lib = dlopen(OMR_TESSERACT_LIB, RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+        snprintf(tess_error, sizeof tess_error, "%s", dlerror());
+        return;
+    }
+#define TESS_LOOK_UP(name)                                                                                 \
+    if (!(*(void **)&tess.name = dlsym(lib, "Tess" #name))) {                                              \
+        snprintf(tess_error, sizeof tess_error, "%s has no Tess" #name, OMR_TESSERACT_LIB);                \
+        dlclose(lib);                                                                                      \
+        return;                                                                                            \
+    }
+    TESS_FUNCTIONS(TESS_LOOK_UP)
+#undef TESS_LOOK_UP
+    tess.lib = lib;
+    no_thread_teams();
+}
+
+struct ocr_engine {
+    TessBaseAPI *api;
+};
 
 static int invert_3x3(const double a[9], double out[9]) {
     double c0 = a[4] * a[8] - a[5] * a[7], c1 = a[5] * a[6] - a[3] * a[8], c2 = a[3] * a[7] - a[4] * a[6];
@@ -80,22 +149,22 @@ static int letters_in(const char *word) {
  * (a word Tesseract saw but could not read); each -1 when there was none. */
 static char *confident_words(TessBaseAPI *api, float min_conf, double *mean_conf, double *least_conf,
                              double *dropped_conf) {
-    TessResultIterator *it = TessBaseAPIGetIterator(api);
+    TessResultIterator *it = tess.BaseAPIGetIterator(api);
     size_t cap = 256, len = 0;
     char *out = malloc(cap);
     double sum = 0;
     int n = 0;
     *dropped_conf = *least_conf = -1;
     if (!out) {
-        TessResultIteratorDelete(it);
+        tess.ResultIteratorDelete(it);
         return NULL;
     }
     out[0] = 0;
     if (it) {
-        TessPageIterator *page = TessResultIteratorGetPageIterator(it);
+        TessPageIterator *page = tess.ResultIteratorGetPageIterator(it);
         do {
-            char *word = TessResultIteratorGetUTF8Text(it, RIL_WORD);
-            float conf = TessResultIteratorConfidence(it, RIL_WORD);
+            char *word = tess.ResultIteratorGetUTF8Text(it, RIL_WORD);
+            float conf = tess.ResultIteratorConfidence(it, RIL_WORD);
             if (word && *word && conf < min_conf && letters_in(word) >= 2 && conf > *dropped_conf)
                 *dropped_conf = conf;
             if (word && *word && conf >= min_conf) {
@@ -104,7 +173,7 @@ static char *confident_words(TessBaseAPI *api, float min_conf, double *mean_conf
                     cap = (len + wl + 2) * 2;
                     char *grown = realloc(out, cap);
                     if (!grown) {
-                        TessDeleteText(word);
+                        tess.DeleteText(word);
                         break;
                     }
                     out = grown;
@@ -118,62 +187,47 @@ static char *confident_words(TessBaseAPI *api, float min_conf, double *mean_conf
                 if (letters_in(word) >= 1 && (*least_conf < 0 || conf < *least_conf))
                     *least_conf = conf;
             }
-            TessDeleteText(word);
-        } while (TessPageIteratorNext(page, RIL_WORD));
-        TessResultIteratorDelete(it);
+            tess.DeleteText(word);
+        } while (tess.PageIteratorNext(page, RIL_WORD));
+        tess.ResultIteratorDelete(it);
     }
     *mean_conf = n ? sum / n : 0;
     return out;
 }
 
-struct ocr_engine {
-    TessBaseAPI *api;
-};
-
-/* Tesseract runs its recognizer's loops on OpenMP threads (Debian builds
- * it so, asking for its own team size in each loop). A comment field or a
- * blank's label is a few words: a thread team costs more than it saves,
- * and each of its threads spins while it waits, on a shared or pinned CPU
- * most of all (a 200-bubble blank took 7.2 s of CPU pinned to one core for
- * `template new`, 2.8 s with OMP_THREAD_LIMIT=1), and omr's own workers
- * already use the cores. So no OpenMP parallel region is made active in
- * this process: omp_set_max_active_levels(0), looked up where Tesseract
- * loaded libgomp (nothing to do without it), once, before the first engine. */
-static void no_thread_teams(void) {
-    void (*set_levels)(int) = NULL;
-    *(void **)&set_levels = dlsym(RTLD_DEFAULT, "omp_set_max_active_levels");
-    if (set_levels)
-        set_levels(0);
-}
 
 ocr_engine *ocr_engine_new(const char *languages, omr_error *err) {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, no_thread_teams);
+    pthread_once(&once, tess_load);
+    if (!tess.lib) {
+        omr_fail(err, OMR_ERR_IO, "Tesseract cannot be loaded (%s); is libtesseract5 installed?", tess_error);
+        return NULL;
+    }
     ocr_engine *e = calloc(1, sizeof *e);
     if (!e) {
         omr_fail(err, OMR_ERR_MEMORY, "out of memory starting OCR");
         return NULL;
     }
-    e->api = TessBaseAPICreate();
-    if (!e->api || TessBaseAPIInit3(e->api, NULL, languages) != 0) {
+    e->api = tess.BaseAPICreate();
+    if (!e->api || tess.BaseAPIInit3(e->api, NULL, languages) != 0) {
         omr_fail(err, OMR_ERR_IO,
                  "Tesseract could not load the languages \"%s\"; are tesseract-ocr-swe and "
                  "tesseract-ocr-eng installed?", languages);
         if (e->api)
-            TessBaseAPIDelete(e->api);
+            tess.BaseAPIDelete(e->api);
         free(e);
         return NULL;
     }
-    TessBaseAPISetPageSegMode(e->api, PSM_SINGLE_BLOCK);
-    TessBaseAPISetVariable(e->api, "debug_file", "/dev/null");
+    tess.BaseAPISetPageSegMode(e->api, PSM_SINGLE_BLOCK);
+    tess.BaseAPISetVariable(e->api, "debug_file", "/dev/null");
     return e;
 }
 
 void ocr_engine_free(ocr_engine *e) {
     if (!e)
         return;
-    TessBaseAPIEnd(e->api);
-    TessBaseAPIDelete(e->api);
+    tess.BaseAPIEnd(e->api);
+    tess.BaseAPIDelete(e->api);
     free(e);
 }
 
@@ -206,11 +260,11 @@ int ocr_read(ocr_engine *e, const omr_image *crop, char **text, double *confiden
     if (!clean)
         return omr_fail(err, OMR_ERR_MEMORY, "out of memory in OCR");
     cvw_median_blur(clean, 3);
-    TessBaseAPISetImage(e->api, clean->pixels, clean->width, clean->height, 1, clean->stride);
+    tess.BaseAPISetImage(e->api, clean->pixels, clean->width, clean->height, 1, clean->stride);
     if (crop->dpi > 0)
-        TessBaseAPISetSourceResolution(e->api, (int)crop->dpi);
+        tess.BaseAPISetSourceResolution(e->api, (int)crop->dpi);
     int rc = OMR_OK;
-    if (TessBaseAPIRecognize(e->api, NULL) != 0) {
+    if (tess.BaseAPIRecognize(e->api, NULL) != 0) {
         rc = omr_fail(err, OMR_ERR_INVALID, "OCR failed on the comment field");
     } else {
         /* words Tesseract itself gives under 30 are speckle and scratches.
@@ -230,11 +284,11 @@ int ocr_read(ocr_engine *e, const omr_image *crop, char **text, double *confiden
         if (!*text)
             rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory in OCR");
     }
-    TessBaseAPIClear(e->api);
+    tess.BaseAPIClear(e->api);
     /* the legacy engine (a full tessdata install) adapts to what it read:
      * forgotten, so a field reads the same whatever this engine, or this
      * job of scan --jobs, read before it (no-op for the LSTM engine) */
-    TessBaseAPIClearAdaptiveClassifier(e->api);
+    tess.BaseAPIClearAdaptiveClassifier(e->api);
     omr_image_free(clean);
     return rc;
 }
@@ -244,25 +298,25 @@ int ocr_read_line(ocr_engine *e, const omr_image *crop, const char *alphabet, ch
     assert(e && crop && alphabet && *alphabet);
     *text = NULL;
     *confidence = 0;
-    TessBaseAPISetPageSegMode(e->api, PSM_SINGLE_LINE);
-    TessBaseAPISetVariable(e->api, "tessedit_char_whitelist", alphabet);
-    TessBaseAPISetImage(e->api, crop->pixels, crop->width, crop->height, 1, crop->stride);
+    tess.BaseAPISetPageSegMode(e->api, PSM_SINGLE_LINE);
+    tess.BaseAPISetVariable(e->api, "tessedit_char_whitelist", alphabet);
+    tess.BaseAPISetImage(e->api, crop->pixels, crop->width, crop->height, 1, crop->stride);
     if (crop->dpi > 0)
-        TessBaseAPISetSourceResolution(e->api, (int)crop->dpi);
+        tess.BaseAPISetSourceResolution(e->api, (int)crop->dpi);
     int rc = OMR_OK;
-    char *raw = TessBaseAPIGetUTF8Text(e->api);
+    char *raw = tess.BaseAPIGetUTF8Text(e->api);
     if (!raw) {
         rc = omr_fail(err, OMR_ERR_INVALID, "OCR failed on the printed code");
     } else {
-        *confidence = TessBaseAPIMeanTextConf(e->api);
+        *confidence = tess.BaseAPIMeanTextConf(e->api);
         *text = fold_space(raw);
-        TessDeleteText(raw);
+        tess.DeleteText(raw);
         if (!*text)
             rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory in OCR");
     }
-    TessBaseAPIClear(e->api);
-    TessBaseAPIClearAdaptiveClassifier(e->api);
-    TessBaseAPISetVariable(e->api, "tessedit_char_whitelist", "");
-    TessBaseAPISetPageSegMode(e->api, PSM_SINGLE_BLOCK);
+    tess.BaseAPIClear(e->api);
+    tess.BaseAPIClearAdaptiveClassifier(e->api);
+    tess.BaseAPISetVariable(e->api, "tessedit_char_whitelist", "");
+    tess.BaseAPISetPageSegMode(e->api, PSM_SINGLE_BLOCK);
     return rc;
 }
