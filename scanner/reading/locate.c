@@ -480,59 +480,15 @@ static int locate_scales(const omr_image *scan, const omr_template *t, const pag
     return n;
 }
 
-/* Looks for mark i where `map` puts template point (x, y). */
-static int find_mark_at(const omr_image *scan, const omr_template *t, double s, const cvw_affine *map, double x,
-                        double y, omr_point *found_px) {
-    omr_point p = {map->m[0] * x + map->m[1] * y + map->m[2], map->m[3] * x + map->m[4] * y + map->m[5]};
-    *found_px = p;
-    return mark_find(scan, p, s, t->fiducial_size, MARK_SQUARE, found_px);
-}
-
-/* How much shorter or longer along one axis a sheet may come through a
- * feeder (a roller slipping, a sheet dragged): the coarse map's guess
- * stretched by this much about the QR code is looked at too. */
-#define FEED_STRETCH 0.06
-
 /* Looks for the four marks around where the coarse map at scale `s` puts
- * them. The coarse map is a similarity from the QR code; a sheet stretched
- * along one axis (a feeder's roller slipping: 4-8% shorter along the feed)
- * puts the marks far from the code 12-20 mm from that guess, beyond the
- * window. So a mark not found is looked for again where the guess,
- * stretched by FEED_STRETCH along either axis, puts it, and when three are
- * found, the fourth where their affine map puts it (which carries the
- * stretch). */
+ * them, and beyond where a sheet stretched along the feed puts them
+ * (mark_find_corners). */
 static void find_marks(const omr_image *scan, const omr_template *t, const page_identity *id, double s,
                        double angle, omr_point found_px[4], unsigned *found) {
     cvw_affine coarse;
     coarse_map(t, id, s, angle, &coarse);
-    for (int i = 0; i < 4; i++)
-        if (find_mark_at(scan, t, s, &coarse, t->fiducials[i].x, t->fiducials[i].y, &found_px[i]))
-            *found |= 1u << i;
-    if (__builtin_popcount(*found) == 2) {
-        double cx = t->code_rect.x + t->code_rect.w / 2, cy = t->code_rect.y + t->code_rect.h / 2;
-        for (int i = 0; i < 4; i++)
-            for (int k = 0; k < 4 && !(*found & (1u << i)); k++) {
-                double f = k % 2 ? 1 + FEED_STRETCH : 1 - FEED_STRETCH;
-                double x = t->fiducials[i].x, y = t->fiducials[i].y;
-                omr_point p;
-                if (find_mark_at(scan, t, s, &coarse, k < 2 ? cx + f * (x - cx) : x, k < 2 ? y : cy + f * (y - cy),
-                                 &p)) {
-                    found_px[i] = p;
-                    *found |= 1u << i;
-                }
-            }
-    }
-    cvw_affine three;
-    double residual;
-    if (__builtin_popcount(*found) != 3 || !fit_marks(t, found_px, *found, &three, &residual))
-        return;
-    for (int i = 0; i < 4; i++) {
-        omr_point p;
-        if (!(*found & (1u << i)) && find_mark_at(scan, t, s, &three, t->fiducials[i].x, t->fiducials[i].y, &p)) {
-            found_px[i] = p;
-            *found |= 1u << i;
-        }
-    }
+    omr_point code = {t->code_rect.x + t->code_rect.w / 2, t->code_rect.y + t->code_rect.h / 2};
+    *found |= mark_find_corners(scan, t->fiducials, t->fiducial_size, s, &coarse, code, found_px);
 }
 
 /* A sheet longer than the scan (A4 on a Letter flatbed loses its last 18 mm;

@@ -4,6 +4,8 @@
  * does not turn paper into ink), its blobs are listed, and the one nearest
  * the prediction whose size and solidity fit the kind of mark wins: omr's
  * filled squares, or a form's own squares, discs, rings, L-bars and bars.
+ * mark_find_corners looks for omr's four corner marks, a sheet stretched
+ * along the feed included.
  */
 #include "reading/mark.h"
 
@@ -108,4 +110,54 @@ int mark_find(const omr_image *scan, omr_point predicted, double s, double size_
     omr_image_free(thinned);
     omr_image_free(window);
     return ok;
+}
+
+/* Looks for a square mark where `map` puts template point p. */
+static int find_square_at(const omr_image *scan, double s, double size_mm, const cvw_affine *map, omr_point p,
+                          omr_point *found) {
+    *found = (omr_point){map->m[0] * p.x + map->m[1] * p.y + map->m[2], map->m[3] * p.x + map->m[4] * p.y + map->m[5]};
+    return mark_find(scan, *found, s, size_mm, MARK_SQUARE, found);
+}
+
+unsigned mark_find_corners(const omr_image *scan, const omr_point where[4], double size_mm, double s,
+                           const cvw_affine *guess, omr_point code, omr_point found_px[4]) {
+    assert(scan && where && guess && found_px && s > 0);
+    unsigned found = 0;
+    for (int i = 0; i < 4; i++)
+        if (find_square_at(scan, s, size_mm, guess, where[i], &found_px[i]))
+            found |= 1u << i;
+    if (__builtin_popcount(found) == 2)
+        for (int i = 0; i < 4; i++)
+            for (int k = 0; k < 4 && !(found & (1u << i)); k++) {
+                double f = k % 2 ? 1 + MARK_FEED_STRETCH : 1 - MARK_FEED_STRETCH;
+                omr_point p = where[i], at;
+                if (k < 2)
+                    p.x = code.x + f * (p.x - code.x);
+                else
+                    p.y = code.y + f * (p.y - code.y);
+                if (find_square_at(scan, s, size_mm, guess, p, &at)) {
+                    found_px[i] = at;
+                    found |= 1u << i;
+                }
+            }
+    if (__builtin_popcount(found) != 3)
+        return found;
+    omr_point from[3], to[3];
+    int n = 0;
+    for (int i = 0; i < 4; i++)
+        if (found & (1u << i)) {
+            from[n] = where[i];
+            to[n++] = found_px[i];
+        }
+    cvw_affine three;
+    if (cvw_fit_affine(from, to, 3, &three) != OMR_OK)
+        return found;
+    for (int i = 0; i < 4; i++) {
+        omr_point at;
+        if (!(found & (1u << i)) && find_square_at(scan, s, size_mm, &three, where[i], &at)) {
+            found_px[i] = at;
+            found |= 1u << i;
+        }
+    }
+    return found;
 }

@@ -8,6 +8,7 @@
 #define OMR_MARK_H
 
 #include "base/common.h"
+#include "base/cv_wrap.h"
 
 typedef enum {
     MARK_SQUARE, /* omr's fiducial: a filled square, searched within 12 mm */
@@ -19,5 +20,23 @@ typedef enum {
  * or returns 0 when there is none. */
 int mark_find(const omr_image *scan, omr_point predicted, double s, double size_mm, mark_kind kind,
               omr_point *found);
+
+/* How much shorter or longer along one axis a sheet may come through a
+ * feeder (a roller slipping, a sheet dragged): mark_find_corners also looks
+ * where the guess stretched by this much about the QR code puts a mark. */
+#define MARK_FEED_STRETCH 0.06
+
+/* Looks for four square marks of `size_mm` whose template places (mm) are
+ * `where`, around where `guess` (template mm -> scan px, a similarity from
+ * the QR code centred at template point `code`) puts them; found_px[i] is
+ * mark i's centre or its predicted place. A sheet stretched along one axis
+ * (a feeder's roller slipping: 4-8% shorter along the feed) puts the marks
+ * far from the code 12-20 mm from that guess, beyond the window: with two
+ * found, the others are looked for where the guess stretched by
+ * MARK_FEED_STRETCH along either axis puts them; with three, the fourth
+ * where their affine map puts it (which carries the stretch). Returns the
+ * bitmask of marks found. */
+unsigned mark_find_corners(const omr_image *scan, const omr_point where[4], double size_mm, double s,
+                           const cvw_affine *guess, omr_point code, omr_point found_px[4]);
 
 #endif
