@@ -7,7 +7,8 @@ offices also send 600 dpi, 16-bit grey, palette and alpha PNGs, CMYK and
 progressive JPEGs, tiled and Deflate TIFFs, multi-page TIFFs whose pages are
 compressed differently, PDFs whose scan is scaled onto a page of another size,
 landscape scans of portrait forms, pages cut to their content or padded by the
-scanner bed, tinted paper and coloured scans of black print. This script takes
+scanner bed, sheets laid crooked, fed short by a slipping roller or scanned
+out of focus, tinted paper and coloured scans of black print. This script takes
 the scans of one generator run (`omr-samples make ... --out BASE`) and writes
 each of its pages again in each of those shapes, one folder per variant:
 
@@ -32,7 +33,7 @@ import sys
 
 try:
     import numpy as np
-    from PIL import Image, TiffImagePlugin
+    from PIL import Image, ImageFilter, TiffImagePlugin
 except ImportError:  # a pyenv python3 first on PATH: use Debian's, which has them
     if os.path.exists("/usr/bin/python3") and os.path.realpath(sys.executable) != "/usr/bin/python3":
         os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
@@ -235,6 +236,26 @@ def black_border(img, dpi, rng):
     return on_canvas(img, w + px[0] + px[2], h + px[1] + px[3], px[0], px[1], 0), dpi
 
 
+def askew(img, dpi, rng):
+    """A sheet laid 3-8 degrees crooked on the glass and saved as it lay,
+    on a canvas grown to hold it (no scanner straightened it)."""
+    a = rng.choice([-1, 1]) * rng.uniform(3, 8)
+    return img.rotate(a, expand=True, fillcolor=255, resample=Image.BICUBIC), dpi
+
+
+def feed_short(img, dpi, rng):
+    """A feeder's roller slipping: the sheet comes out 3-7% shorter along
+    the feed (pixels still square, so the page is shorter, not the tag)."""
+    w, h = img.size
+    return img.resize((w, round(h * rng.uniform(0.93, 0.97))), Image.BILINEAR), dpi
+
+
+def out_of_focus(img, dpi, rng):
+    """A cheap sheet-fed scanner's soft focus (or a phone held close): a
+    Gaussian blur of 0.12-0.25 mm."""
+    return img.filter(ImageFilter.GaussianBlur(rng.uniform(0.12, 0.25) / MM * dpi)), dpi
+
+
 def png16(img, dpi, rng):
     a = np.asarray(img, np.uint16) * 257
     return Image.fromarray(a, "I;16"), dpi
@@ -341,6 +362,9 @@ VARIANTS = {
     "cropped": per_page(cropped, "png"),
     "deskew_wedges": per_page(deskew_wedges, "png"),
     "black_border": per_page(black_border, "png"),
+    "askew": per_page(askew, "png"),
+    "feed_short": per_page(feed_short, "png"),
+    "out_of_focus": per_page(out_of_focus, "jpg", quality=85),
     "png16": per_page(png16, "png"),
     "png_palette": per_page(palette, "png"),
     "png_grey_alpha": per_page(grey_alpha, "png"),
