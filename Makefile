@@ -34,13 +34,20 @@ CPPFLAGS += -D_GNU_SOURCE -DOMR_SHARE_DIR='"$(SHARE)"' -Iscanner
 CFLAGS   += -std=c17 -Wall -Wextra -Werror -g $(OPT) $(SANFLAGS) -pthread $(if $(FUZZ),-Wno-unknown-warning-option) \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CXXFLAGS += -std=c++17 -Wall -Wextra -Werror -g $(OPT) $(SANFLAGS) $(OPENCV_CFLAGS)
-# Tesseract is loaded when the first OCR engine is made (reading/ocr.c), not
-# linked: its libraries cost 13 ms of every start. Its soname, from the
-# installed library, names it; its header still types every call.
-LINK_PKGS := $(filter-out tesseract lept,$(PKGS))
-TESSERACT_SONAME := $(shell objdump -p "$$(pkg-config --variable=libdir tesseract 2>/dev/null)/libtesseract.so" \
-                      2>/dev/null | awk '/SONAME/ { print $$2 }')
-CPPFLAGS += $(if $(TESSERACT_SONAME),-DOMR_TESSERACT_LIB='"$(TESSERACT_SONAME)"')
+# Tesseract and poppler are loaded when first needed (reading/ocr.c: the
+# first OCR engine; pages/decode_pdf.c: the first PDF), not linked: their
+# libraries cost 13 and 10 ms of every start, and most runs read no word or
+# no PDF. Each is named by its soname, from the installed library; their
+# headers still type every call. The tests and the decode floor call poppler
+# themselves and link it.
+soname = $(shell objdump -p "$$(pkg-config --variable=libdir $(1) 2>/dev/null)/lib$(2).so" 2>/dev/null | \
+           awk '/SONAME/ { print $$2 }')
+LINK_PKGS := $(filter-out tesseract lept poppler-glib,$(PKGS)) glib-2.0
+TESSERACT_SONAME := $(call soname,tesseract,tesseract)
+POPPLER_SONAME   := $(call soname,poppler-glib,poppler-glib)
+CPPFLAGS += $(if $(TESSERACT_SONAME),-DOMR_TESSERACT_LIB='"$(TESSERACT_SONAME)"') \
+            $(if $(POPPLER_SONAME),-DOMR_POPPLER_LIB='"$(POPPLER_SONAME)"')
+POPPLER_LIBS := $(shell pkg-config --libs poppler-glib 2>/dev/null)
 LDLIBS   += $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null) $(OPENCV_LIBS) -lstdc++ -lm -pthread -lcsv -lreadstat
 LDFLAGS  += $(SANFLAGS)
 
@@ -90,11 +97,11 @@ $(BUILD)/omr-samples: $(SAMPLE_OBJ) $(BUILD)/libomr.a
 # the decode floor of samples/speed_bench.sh: the same decoding libraries, nothing of omr
 $(BUILD)/decode_floor: samples/decode_floor.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDLIBS) $(POPPLER_LIBS)
 
 $(BUILD)/tests/%: tests/%.c tests/helpers.h $(BUILD)/libomr.a $(BUILD)/omr
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests -o $@ $< $(BUILD)/libomr.a $(LDFLAGS) $(LDLIBS) -lcriterion
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests -o $@ $< $(BUILD)/libomr.a $(LDFLAGS) $(LDLIBS) $(POPPLER_LIBS) -lcriterion
 
 # The fuzz harnesses: the library built again with clang for libFuzzer.
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)

@@ -9,18 +9,68 @@
  * refused before anything is rendered, which bounds the surface at 300 dpi
  * to 5906 x 5906 pixels; the page budget is checked as well. A
  * password-protected PDF is refused with a message that says so.
+ *
+ * poppler-glib is loaded (dlopen) at the first PDF, not linked: it and
+ * what it pulls in cost 10 ms of CPU at every start of omr, and most
+ * batches hold no PDF. The calls go through `pdf_lib`, filled from the
+ * library named at build time (OMR_POPPLER_LIB, its soname); the header
+ * still types every pointer.
  */
 #include "pages/decoder.h"
 
 #include <assert.h>
 #include <cairo.h>
+#include <dlfcn.h>
 #include <math.h>
 #include <poppler.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #define PDF_DPI 300.0
 
+#ifndef OMR_POPPLER_LIB
+#define OMR_POPPLER_LIB "libpoppler-glib.so.8"
+#endif
+
+/* The poppler-glib (and GObject) functions the decoder calls. */
+#define POPPLER_FUNCTIONS(X)                                                                               \
+    X(poppler_document_new_from_file) X(poppler_document_get_n_pages) X(poppler_document_get_page)         \
+    X(poppler_page_get_size) X(poppler_page_render) X(poppler_error_quark) X(g_object_unref)
+
+static struct {
+    void *lib;
+#define POPPLER_SLOT(name) __typeof__(&name) name;
+    POPPLER_FUNCTIONS(POPPLER_SLOT)
+#undef POPPLER_SLOT
+} pdf_lib;
+static char pdf_lib_error[512];
+
+/* Loads poppler-glib and every function in POPPLER_FUNCTIONS, once per
+ * process; on failure pdf_lib.lib stays NULL and pdf_lib_error says why. */
+static void pdf_lib_load(void) {
+    void *lib = dlopen(OMR_POPPLER_LIB, RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+        snprintf(pdf_lib_error, sizeof pdf_lib_error, "%s", dlerror());
+        return;
+    }
+#define POPPLER_LOOK_UP(name)                                                                              \
+    if (!(*(void **)&pdf_lib.name = dlsym(lib, #name))) {                                                  \
+        snprintf(pdf_lib_error, sizeof pdf_lib_error, "%s has no " #name, OMR_POPPLER_LIB);                \
+        dlclose(lib);                                                                                      \
+        return;                                                                                            \
+    }
+    POPPLER_FUNCTIONS(POPPLER_LOOK_UP)
+#undef POPPLER_LOOK_UP
+    pdf_lib.lib = lib;
+}
+
 static int pdf_open(decode_source *src, omr_error *err) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, pdf_lib_load);
+    if (!pdf_lib.lib)
+        return omr_fail(err, OMR_ERR_IO, "%s: the PDF reader cannot be loaded (%s); is libpoppler-glib8 installed?",
+                        src->path, pdf_lib_error);
     GError *gerr = NULL;
     /* poppler wants a file:// URI, and g_filename_to_uri an absolute path. */
     char *absolute = realpath(src->path, NULL);
@@ -32,10 +82,11 @@ static int pdf_open(decode_source *src, omr_error *err) {
         g_clear_error(&gerr);
         return status;
     }
-    PopplerDocument *doc = poppler_document_new_from_file(uri, NULL, &gerr);
+    PopplerDocument *doc = pdf_lib.poppler_document_new_from_file(uri, NULL, &gerr);
     g_free(uri);
     if (!doc) {
-        int encrypted = gerr && gerr->domain == POPPLER_ERROR && gerr->code == POPPLER_ERROR_ENCRYPTED;
+        int encrypted =
+            gerr && gerr->domain == pdf_lib.poppler_error_quark() && gerr->code == POPPLER_ERROR_ENCRYPTED;
         int status;
         if (encrypted)
             status = omr_fail(err, OMR_ERR_FORMAT,
@@ -49,7 +100,7 @@ static int pdf_open(decode_source *src, omr_error *err) {
         return status;
     }
     src->state = doc;
-    src->pages = poppler_document_get_n_pages(doc);
+    src->pages = pdf_lib.poppler_document_get_n_pages(doc);
     if (src->pages < 1)
         return omr_fail(err, OMR_ERR_FORMAT, "%s: the PDF has no pages", src->path);
     return OMR_OK;
@@ -58,16 +109,16 @@ static int pdf_open(decode_source *src, omr_error *err) {
 static int pdf_page(decode_source *src, int index, omr_image **out, omr_error *err) {
     PopplerDocument *doc = src->state;
     assert(doc != NULL);
-    PopplerPage *page = poppler_document_get_page(doc, index);
+    PopplerPage *page = pdf_lib.poppler_document_get_page(doc, index);
     if (!page)
         return decode_page_fail(src, index, err, OMR_ERR_FORMAT, "the PDF page cannot be read");
     double width_pt = 0, height_pt = 0;
-    poppler_page_get_size(page, &width_pt, &height_pt);
+    pdf_lib.poppler_page_get_size(page, &width_pt, &height_pt);
     /* The page's size in points decides before anything is rendered: a
      * 442-byte PDF may declare a page of several metres. */
     double width_mm = width_pt / 72.0 * 25.4, height_mm = height_pt / 72.0 * 25.4;
     if (width_mm > DECODE_MAX_PAGE_MM || height_mm > DECODE_MAX_PAGE_MM) {
-        g_object_unref(page);
+        pdf_lib.g_object_unref(page);
         return decode_page_fail(src, index, err, OMR_ERR_INVALID,
                                 "the PDF page is %.0f x %.0f pt (%.0f x %.0f mm), larger than any "
                                 "questionnaire page: omr renders pages of at most %.0f mm a side "
@@ -80,23 +131,23 @@ static int pdf_page(decode_source *src, int index, omr_image **out, omr_error *e
     if (status == OMR_OK) /* cairo's RGB24 surface (4 bytes a pixel) and the grey page */
         status = decode_check_budget(src, index, width * height * 5, "rendering the PDF page", err);
     if (status != OMR_OK) {
-        g_object_unref(page);
+        pdf_lib.g_object_unref(page);
         return status;
     }
     cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)width, (int)height);
     if (cairo_surface_status(surface) != CAIRO_STATUS_SUCCESS) {
         cairo_surface_destroy(surface);
-        g_object_unref(page);
+        pdf_lib.g_object_unref(page);
         return decode_page_fail(src, index, err, OMR_ERR_MEMORY, "out of memory rendering the PDF page");
     }
     cairo_t *cr = cairo_create(surface);
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_paint(cr);
     cairo_scale(cr, scale, scale);
-    poppler_page_render(page, cr);
+    pdf_lib.poppler_page_render(page, cr);
     cairo_status_t drawn = cairo_status(cr);
     cairo_destroy(cr);
-    g_object_unref(page);
+    pdf_lib.g_object_unref(page);
     cairo_surface_flush(surface);
     if (drawn != CAIRO_STATUS_SUCCESS) {
         cairo_surface_destroy(surface);
@@ -123,7 +174,7 @@ static int pdf_page(decode_source *src, int index, omr_image **out, omr_error *e
 
 static void pdf_close(decode_source *src) {
     if (src->state)
-        g_object_unref(src->state);
+        pdf_lib.g_object_unref(src->state);
     src->state = NULL;
 }
 
