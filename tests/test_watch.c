@@ -518,18 +518,24 @@ Test(watch, survives_sigkill_at_random_moments_and_counts_every_form_once, .time
     for (int i = 0; i < forms; i++) {
         char code[32], q1a[16] = "", q4a[16] = "";
         snprintf(code, sizeof code, "W%04d", i);
-        cr_assert_eq(record_rows(records, code, q1a, q4a), 1, "%s is in records.csv %d times", code,
-                     record_rows(records, code, NULL, NULL));
+        cr_assert_eq(record_rows(records, code, q1a, q4a), 1, "%s is in records.csv %d times (OMR_KILL_SEED=%u)", code,
+                     record_rows(records, code, NULL, NULL), seed);
         cr_assert_str_eq(q1a, q1a_values[i % 5], "%s q1a", code);
         cr_assert_str_eq(q4a, i % 2 ? "1" : "2", "%s q4a", code);
     }
     free(records);
-    cr_assert_eq(ledger_count("SELECT count(*) FROM returns"), forms);
-    cr_assert_eq(ledger_count("SELECT count(*) FROM (SELECT code FROM returns GROUP BY code HAVING count(*) > 1)"), 0);
-    cr_assert_eq(ledger_count("SELECT count(*) FROM pages WHERE status = 'read'"), 2 * forms);
-    cr_assert_eq(ledger_count("SELECT count(*) FROM scan_files"), n_files - 3, "each content once");
-    cr_assert_eq(ledger_count("SELECT count(*) FROM scan_files WHERE state = 'processing'"), 0);
-    cr_assert_eq(ledger_count("SELECT count(*) FROM duplicate_files"), 3);
+    /* a failure names the seed that replays its kills (the log says it only with --verbose) */
+    cr_assert_eq(ledger_count("SELECT count(*) FROM returns"), forms, "OMR_KILL_SEED=%u", seed);
+    cr_assert_eq(ledger_count("SELECT count(*) FROM (SELECT code FROM returns GROUP BY code HAVING count(*) > 1)"), 0,
+                 "OMR_KILL_SEED=%u", seed);
+    cr_assert_eq(ledger_count("SELECT count(*) FROM pages WHERE status = 'read'"), 2 * forms, "OMR_KILL_SEED=%u",
+                 seed);
+    cr_assert_eq(ledger_count("SELECT count(*) FROM scan_files"), n_files - 3, "each content once (OMR_KILL_SEED=%u)",
+                 seed);
+    cr_assert_eq(ledger_count("SELECT count(*) FROM scan_files WHERE state = 'processing'"), 0, "OMR_KILL_SEED=%u",
+                 seed);
+    cr_assert_eq(ledger_count("SELECT count(*) FROM duplicate_files"), 3,
+                 "each later copy noted once (OMR_KILL_SEED=%u)", seed);
     char archive[512], rejected[512];
     path_in(archive, sizeof archive, "archive");
     path_in(rejected, sizeof rejected, "rejected");
