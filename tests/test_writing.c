@@ -494,3 +494,44 @@ Test(writing, a_short_word_joined_into_one_flat_piece_is_writing_a_tick_is_not, 
         omr_image_free(crop);
     }
 }
+
+/* A short word bled into one squat piece (fresh seed 8303 M278SWMD: "Ja"
+ * in a corner of a 204-dpi fax's comment field, one piece 3.8 x 3.1 mm
+ * with no counter left, too square for a word bled shut): the notches
+ * between its letters tell it from a filled dot of its size, which is
+ * convex. Read on a field cut out at 8 px/mm, bled like a dark 1-bit scan. */
+Test(writing, a_short_word_bled_into_a_squat_piece_is_writing_a_filled_dot_is_not, .timeout = 60) {
+    double s = 8.0;
+    omr_rect crop_mm = {10, 20, 170, 59};
+    for (int k = 0; k < 4; k++) {
+        omr_image *crop = omr_image_new((int)(crop_mm.w * s), (int)(crop_mm.h * s), s * 25.4, 250);
+        cr_assert_not_null(crop);
+        double dot_mm = k == 2 ? 2.6 : 3.4;
+        if (k < 2)
+            write_word(crop, "DkgHandwriting", k == 0 ? 8 : 10, "Ja", 150, 45, 0, 0);
+        else
+            for (double r = 0.2; r < dot_mm / 2; r += 0.2)
+                test_circle(crop, (omr_rect){150, 45, dot_mm, dot_mm}, r);
+        /* bleed shut: a 9 x 9 minimum (every pixel within 0.5 mm of ink), then 1 bit */
+        omr_image *src = omr_image_crop(crop, 0, 0, crop->width, crop->height);
+        cr_assert_not_null(src);
+        for (int py = 5; py < crop->height - 5; py++)
+            for (int px = 5; px < crop->width - 5; px++) {
+                uint8_t m = 255;
+                for (int dy = -4; dy <= 4; dy++)
+                    for (int dx = -4; dx <= 4; dx++) {
+                        uint8_t v = src->pixels[(size_t)(py + dy) * src->stride + px + dx];
+                        m = v < m ? v : m;
+                    }
+                crop->pixels[(size_t)py * crop->stride + px] = m < 128 ? 0 : 250;
+            }
+        omr_image_free(src);
+        char what[64];
+        if (k < 2)
+            snprintf(what, sizeof what, "\"Ja\" bled into one squat piece (%d pt)", k == 0 ? 8 : 10);
+        else
+            snprintf(what, sizeof what, "a filled dot of %.1f mm", dot_mm);
+        expect_writing(crop, crop_mm, k < 2, what);
+        omr_image_free(crop);
+    }
+}

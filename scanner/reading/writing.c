@@ -375,6 +375,7 @@ typedef struct {
     piece_kind kind;
     int curved;
     double winding;      /* stroke length over the piece's longest side */
+    double solidity;     /* pixels over its convex hull's area (1: no notch) */
     int group;
 } piece;
 
@@ -405,8 +406,76 @@ static void piece_classify(piece *p, double s) {
         p->kind = PIECE_LETTER;
 }
 
-/* Labels the 8-connected pieces of `ink` that reach STRONG somewhere. */
-static piece *find_pieces(const uint8_t *ink, const uint8_t *strong, int w, int h, size_t *count) {
+/* Twice the signed area of triangle o, a, b (> 0: a left turn). */
+static long turn(const int *o, const int *a, const int *b) {
+    return (long)(a[0] - o[0]) * (b[1] - o[1]) - (long)(a[1] - o[1]) * (b[0] - o[0]);
+}
+
+/* The piece's pixels (labelled `id`) over the pixels a convex piece with
+ * the same hull would hold: the hull of its pixel centres (Andrew's
+ * monotone chain over each row's two ends), and by Pick's theorem about
+ * area + perimeter / 2 + 1 pixels within it. A filled dot or a punched hole
+ * of 2-6 mm comes to 0.93-0.98 (a digital disc loses a little on its
+ * staircase); a short word bled into one piece keeps notches between its
+ * letters and comes lower. 1 when out of memory (no notch claimed). */
+static double piece_solidity(const piece *p, const int *label, int id, int w) {
+    int rows = p->y1 - p->y0 + 1, np = 0;
+    int (*pt)[2] = malloc((size_t)rows * 2 * sizeof *pt), (*hull)[2] = malloc(((size_t)rows * 4 + 1) * sizeof *hull);
+    if (!pt || !hull) {
+        free(pt);
+        free(hull);
+        return 1;
+    }
+    /* each row's left end, then (after them) each row's right end */
+    for (int y = p->y0; y <= p->y1; y++)
+        for (int x = p->x0; x <= p->x1; x++)
+            if (label[(size_t)y * w + x] == id) {
+                pt[np][0] = x, pt[np++][1] = y;
+                break;
+            }
+    int lefts = np;
+    for (int y = p->y0; y <= p->y1; y++)
+        for (int x = p->x1; x >= p->x0; x--)
+            if (label[(size_t)y * w + x] == id) {
+                pt[np][0] = x, pt[np++][1] = y;
+                break;
+            }
+    assert(np == 2 * lefts && lefts >= 1);
+    /* by x, then y (insertion sort: a hundred points or so) */
+    for (int i = 1; i < np; i++)
+        for (int j = i; j > 0 && (pt[j][0] < pt[j - 1][0] || (pt[j][0] == pt[j - 1][0] && pt[j][1] < pt[j - 1][1]));
+             j--) {
+            int t0 = pt[j][0], t1 = pt[j][1];
+            pt[j][0] = pt[j - 1][0], pt[j][1] = pt[j - 1][1];
+            pt[j - 1][0] = t0, pt[j - 1][1] = t1;
+        }
+    int k = 0;
+    for (int i = 0; i < np; i++) {
+        while (k >= 2 && turn(hull[k - 2], hull[k - 1], pt[i]) <= 0)
+            k--;
+        hull[k][0] = pt[i][0], hull[k++][1] = pt[i][1];
+    }
+    for (int i = np - 2, lower = k + 1; i >= 0; i--) {
+        while (k >= lower && turn(hull[k - 2], hull[k - 1], pt[i]) <= 0)
+            k--;
+        hull[k][0] = pt[i][0], hull[k++][1] = pt[i][1];
+    }
+    /* hull[k - 1] is hull[0] again */
+    long twice = 0;
+    double perimeter = 0;
+    for (int i = 0; i + 1 < k; i++) {
+        twice += (long)hull[i][0] * hull[i + 1][1] - (long)hull[i + 1][0] * hull[i][1];
+        perimeter += hypot(hull[i + 1][0] - hull[i][0], hull[i + 1][1] - hull[i][1]);
+    }
+    free(pt);
+    free(hull);
+    double convex = fabs((double)twice) / 2 + perimeter / 2 + 1;
+    return fmin(1.0, (double)p->n / convex);
+}
+
+/* Labels the 8-connected pieces of `ink` that reach STRONG somewhere; the
+ * solidity is measured for pieces under `max_hull_px` each way. */
+static piece *find_pieces(const uint8_t *ink, const uint8_t *strong, int w, int h, int max_hull_px, size_t *count) {
     *count = 0;
     int *label = malloc((size_t)w * (size_t)h * sizeof *label);
     size_t *stack = malloc((size_t)w * (size_t)h * sizeof *stack);
@@ -424,7 +493,7 @@ static piece *find_pieces(const uint8_t *ink, const uint8_t *strong, int w, int 
             size_t at = (size_t)y * w + x;
             if (!ink[at] || label[at] >= 0)
                 continue;
-            piece p = {x, y, x, y, 0, 0, 0, 0, 0, 0, 0, 0, PIECE_SPECK, 0, 0, -1};
+            piece p = {x, y, x, y, 0, 0, 0, 0, 0, 0, 0, 0, PIECE_SPECK, 0, 0, 1, -1};
             size_t top = 0;
             stack[top++] = at;
             label[at] = (int)n;
@@ -459,6 +528,8 @@ static piece *find_pieces(const uint8_t *ink, const uint8_t *strong, int w, int 
             }
             if (!p.strong)
                 continue; /* faint all over: paper texture, a shadow's edge */
+            if (p.x1 - p.x0 < max_hull_px && p.y1 - p.y0 < max_hull_px)
+                p.solidity = piece_solidity(&p, label, (int)n, w);
             if (!grow_array((void **)&pieces, &cap, n + 1, sizeof *pieces)) {
                 failed = 1;
                 break;
@@ -590,11 +661,27 @@ static int middle_crossings(const uint8_t *strong, int w, const piece *p) {
 #define BLED_WORD_ASPECT 1.4
 #define BLED_WORD_TALL_MIN_MM 1.2
 #define BLED_WORD_TALL_MAX_MM 6.0
+#define BLED_WORD_HULL_MM 8.0 /* solidity is measured on pieces under this each way */
 static int bled_word(const piece *p, double s) {
     double wide = (p->x1 - p->x0 + 1) / s, tall = (p->y1 - p->y0 + 1) / s;
     return p->strong && wide >= WORD_MIN_MM && wide < BAR_MM && wide >= BLED_WORD_ASPECT * tall &&
            tall >= BLED_WORD_TALL_MIN_MM && tall <= BLED_WORD_TALL_MAX_MM &&
            (double)p->n >= 0.5 * wide * tall * s * s;
+}
+
+/* A short word bled into one piece too squat for bled_word (seed 8303
+ * M278SWMD: "Ja" in a corner of a 204-dpi fax's comment field, one piece
+ * 3.8 x 3.1 mm, no counter left): as tall as handwriting's letters, as
+ * wide as a word, filling half its box at least, and notched where its
+ * letters meet (solidity below NOTCHED_SOLIDITY; that piece 0.87). A filled
+ * dot or a punched hole of its size is convex (0.93 and up); a blot this
+ * irregular goes to a person, who reads what is there. */
+#define NOTCHED_SOLIDITY 0.9
+static int notched_word(const piece *p, double s) {
+    double wide = (p->x1 - p->x0 + 1) / s, tall = (p->y1 - p->y0 + 1) / s;
+    return p->strong && wide >= WORD_MIN_MM && wide < BAR_MM && tall >= BLED_WORD_TALL_MIN_MM &&
+           tall <= BLED_WORD_TALL_MAX_MM && (double)p->n >= 0.5 * wide * tall * s * s &&
+           p->solidity < NOTCHED_SOLIDITY;
 }
 
 /* A letter by itself: a curved, winding piece at least a word's least width
@@ -706,7 +793,7 @@ static void find_words(piece *pieces, size_t n, double s, omr_rect crop_mm, cons
      * and as tall as its letters */
     for (size_t i = 0; i < n; i++) {
         const piece *p = &pieces[i];
-        if (p->kind != PIECE_BLOB || !(letter_loop(p, ink, strong, w, s) || bled_word(p, s)))
+        if (p->kind != PIECE_BLOB || !(letter_loop(p, ink, strong, w, s) || bled_word(p, s) || notched_word(p, s)))
             continue;
         out->words++;
         wx0 = fmin(wx0, p->x0);
@@ -795,7 +882,7 @@ int writing_find(const omr_image *crop, omr_rect crop_mm, double black, const pr
         int across = remove_lines(ink, strong, w, h, 0, s);
         int down = across >= 0 ? remove_lines(ink, strong, w, h, 1, s) : -1;
         size_t n_pieces = 0;
-        piece *pieces = down >= 0 ? find_pieces(ink, strong, w, h, &n_pieces) : NULL;
+        piece *pieces = down >= 0 ? find_pieces(ink, strong, w, h, (int)(BLED_WORD_HULL_MM * s), &n_pieces) : NULL;
         if (!pieces) {
             rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory looking for writing in a text field");
         } else {

@@ -21,7 +21,8 @@
  * broke up; the pieces of a broken fold lie on one line), or one curved
  * piece, a letter stroke or a piece bled thicker than a stroke, whose line
  * (its dark core) closes round a letter's counter (what a harsh 1-bit scan keeps of "Ja"
- * or "Bra": the a). Hands on `writing_evidence` to the scanner, which sends a
+ * or "Bra": the a), or one solid piece of a short word's size notched where
+ * its letters met (a filled dot or a punched hole is convex). Hands on `writing_evidence` to the scanner, which sends a
  * field with writing to transcription.
  */
 #ifndef OMR_WRITING_H
