@@ -269,3 +269,41 @@ Test(crease, a_faint_crease_runs_on_beside_the_box_too) {
     omr_image_free(img);
     template_free(t);
 }
+
+/* A dot on a black crease's line (fresh seed 8304 --folds 94QRD9DH: a
+ * 1-bit crease ran through q2c's row of boxes and the respondent's 1 mm dot
+ * in one of them sat on it; the dot was cleaned away with the crease and
+ * the answer read blank, silently). The crease is cleaned where it is as
+ * wide as it is all along; the dot, wider than the crease, stays. */
+Test(crease, a_dot_on_a_black_crease_is_kept_the_crease_beside_it_is_taken_out) {
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q = template_question_by_id(t, "q1a");
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", q->page, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    omr_rect dotted = q->boxes[1].rect;
+    double y = dotted.y + dotted.h / 2, cx = dotted.x + dotted.w / 2;
+    for (double r = 0.1; r <= 0.5; r += 0.1)
+        test_circle(img, (omr_rect){cx - 0.5, y - 0.5, 1.0, 1.0}, r);
+    test_draw_line(img, 0, y, t->page_width, y, 0.3, 0);
+    for (int i = 0; i < img->height * img->stride; i++) /* 1-bit */
+        img->pixels[i] = img->pixels[i] < 128 ? 0 : 255;
+    page_setup s;
+    set_up(t, img, &s);
+    page_crease c[CREASE_MAX];
+    int n = find(t, img, &s, c);
+    cr_assert_eq(n, 1, "one crease, found %d", n);
+    omr_image *cleaned = crease_clean(img, &s.transform, &s.levels, &s.mask, t->page_width, t->page_height, c, n);
+    cr_assert_not_null(cleaned);
+    box_measure m[16];
+    measure_all(t, cleaned, &s, q, m);
+    for (size_t b = 0; b < q->n_boxes; b++)
+        if (b == 1)
+            cr_assert_gt(m[b].fill, 0.02, "the dot in box 2 was cleaned away with the crease: fill %.3f", m[b].fill);
+        else
+            cr_assert_lt(m[b].fill, 0.01, "box %zu: the crease was left in it: fill %.3f", b + 1, m[b].fill);
+    omr_image_free(cleaned);
+    print_mask_free(&s.mask);
+    omr_image_free(img);
+    template_free(t);
+}
