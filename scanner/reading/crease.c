@@ -297,14 +297,35 @@ static int printed_at(const print_mask *mask, omr_point xy) {
 }
 
 /* The paper beside crease c at `along` (its middle at `mid`): the lighter
- * of the two sides SIDE_MM beyond its band, even with ink on the other;
- * -1 when both are off the scan. */
-static int crease_paper(const omr_image *scan, const page_transform *t, const page_crease *c, double along,
-                        double mid) {
-    omr_point lo = crease_xy(c->vertical, along, mid - c->half_width - SIDE_MM);
-    omr_point hi = crease_xy(c->vertical, along, mid + c->half_width + SIDE_MM);
-    int a = grey_at(scan, t, lo.x, lo.y), b = grey_at(scan, t, hi.x, hi.y);
-    return a < 0 && b < 0 ? -1 : a > b ? a : b;
+ * of its two sides, each sampled SIDE_MM beyond its band or, where the form
+ * prints there (a box's outline beside a crease that runs between two rows:
+ * seed 8304 --folds 6TEJ5GE2, where both sides fell on outlines, the crease
+ * was left in as "paper" and read as a ring round the box below), up to
+ * PAPER_FURTHER_MM further out; the page's white where both sides are print
+ * that far; -1 when both are off the scan. */
+#define PAPER_FURTHER_MM 1.5
+static int crease_paper(const omr_image *scan, const page_transform *t, const print_mask *mask,
+                        const page_levels *levels, const page_crease *c, double along, double mid) {
+    int side_grey[2] = {-1, -1}, on_scan = 0;
+    for (int side = 0; side < 2; side++) {
+        double dir = side ? 1 : -1;
+        for (double extra = 0; extra <= PAPER_FURTHER_MM + 1e-9; extra += 0.25) {
+            omr_point xy = crease_xy(c->vertical, along, mid + dir * (c->half_width + SIDE_MM + extra));
+            int g = grey_at(scan, t, xy.x, xy.y);
+            if (g < 0)
+                break; /* off the scan */
+            on_scan = 1;
+            if (!printed_at(mask, xy)) {
+                side_grey[side] = g;
+                break;
+            }
+        }
+    }
+    if (!on_scan)
+        return -1;
+    if (side_grey[0] < 0 && side_grey[1] < 0)
+        return (int)levels->white;
+    return side_grey[0] > side_grey[1] ? side_grey[0] : side_grey[1];
 }
 
 /* A crease as dark as print (a 1-bit scanner draws it black), at one place
@@ -379,7 +400,8 @@ static void clean_black_run(omr_image *copy, const black_run *r, double step, in
 #define KEPT_WIDER 1.5
 #define KEPT_WIDER_MM 0.2
 static void clean_black_crease(const omr_image *scan, omr_image *copy, const page_transform *t,
-                               const print_mask *mask, const page_crease *c, double along_len, double step) {
+                               const page_levels *levels, const print_mask *mask, const page_crease *c,
+                               double along_len, double step) {
     size_t n_along = (size_t)(along_len / step) + 1, found = 0;
     short *width = malloc(n_along * sizeof *width), *sorted = malloc(n_along * sizeof *sorted);
     if (!width || !sorted) {
@@ -391,7 +413,7 @@ static void clean_black_crease(const omr_image *scan, omr_image *copy, const pag
     for (size_t i = 0; i < n_along; i++) {
         double along = (double)i * step, mid = c->at + c->slope * along;
         width[i] = 0;
-        int paper = crease_paper(scan, t, c, along, mid);
+        int paper = crease_paper(scan, t, mask, levels, c, along, mid);
         if (paper < 0)
             continue;
         width[i] = (short)find_black_run(scan, t, mask, c, along, mid, step, (int)(paper - c->depth / 2), &r);
@@ -419,7 +441,7 @@ static void clean_black_crease(const omr_image *scan, omr_image *copy, const pag
         if (width[i] <= 0 || width[i] > limit)
             continue;
         double along = (double)i * step, mid = c->at + c->slope * along;
-        int paper = crease_paper(scan, t, c, along, mid);
+        int paper = crease_paper(scan, t, mask, levels, c, along, mid);
         if (find_black_run(scan, t, mask, c, along, mid, step, (int)(paper - c->depth / 2), &r) > 0)
             clean_black_run(copy, &r, step, paper);
     }
@@ -448,12 +470,12 @@ omr_image *crease_clean(const omr_image *scan, const page_transform *t, const pa
          * sits a little off the outlines as scanned */
         int as_dark_as_print = levels->white - allowance < (levels->white + levels->black) / 2;
         if (as_dark_as_print) {
-            clean_black_crease(scan, copy, t, mask, c, along_len, step);
+            clean_black_crease(scan, copy, t, levels, mask, c, along_len, step);
             continue;
         }
         for (double along = 0; along <= along_len; along += step) {
             double mid = c->at + c->slope * along;
-            int paper = crease_paper(scan, t, c, along, mid);
+            int paper = crease_paper(scan, t, mask, levels, c, along, mid);
             if (paper < 0)
                 continue;
             for (double off = -c->half_width; off <= c->half_width; off += step) {
