@@ -535,3 +535,35 @@ Test(writing, a_short_word_bled_into_a_squat_piece_is_writing_a_filled_dot_is_no
         omr_image_free(crop);
     }
 }
+
+/* A light pencil's "a" (fresh seed 8305 --warp 1 EHXD3Y55: "Ja" so pale
+ * that the J never reaches STRONG, and the a only where its stem was pressed
+ * harder; the field came back empty, unflagged): its loop is a counter
+ * although no pixel of its rim is a pen's dark core. Drawn on a field cut
+ * out at 8 px/mm: a ring 2 mm across in pencil grey (darkness 0.2) with a
+ * darker stem. The same pale stroke left open (an arc and the stem, no
+ * loop) is no word. */
+Test(writing, a_light_pencil_letters_loop_is_writing, .timeout = 60) {
+    double s = 8.0;
+    omr_rect crop_mm = {10, 20, 170, 59};
+    for (int k = 0; k < 2; k++) {
+        omr_image *crop = omr_image_new((int)(crop_mm.w * s), (int)(crop_mm.h * s), s * 25.4, 250);
+        cr_assert_not_null(crop);
+        double cx = 120, cy = 40, r = 1.0;
+        if (k == 0)
+            for (int i = 0; i < 72; i++) {
+                double a0 = i * M_PI / 36, a1 = (i + 1) * M_PI / 36;
+                test_draw_line(crop, cx + r * cos(a0), cy + r * sin(a0), cx + r * cos(a1), cy + r * sin(a1), 0.35,
+                               200);
+            }
+        else /* the same pale stroke, open: an arc and a tick */
+            for (int i = 0; i < 30; i++) {
+                double a0 = i * M_PI / 36, a1 = (i + 1) * M_PI / 36;
+                test_draw_line(crop, cx + r * cos(a0), cy + r * sin(a0), cx + r * cos(a1), cy + r * sin(a1), 0.35,
+                               200);
+            }
+        test_draw_line(crop, cx + r, cy - 1.0, cx + r + 0.2, cy + 1.4, 0.35, 150);
+        expect_writing(crop, crop_mm, k == 0, k == 0 ? "a pale pencil \"a\"" : "a pale arc and a stroke");
+        omr_image_free(crop);
+    }
+}

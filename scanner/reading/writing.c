@@ -56,6 +56,7 @@
 #define SMALL_BLOB_MM 2.0    /* blobs smaller than this may be part of a word */
 #define BROKEN_SPREAD_MM 0.2 /* a word in pieces (1-bit scan): its spread across */
 #define COUNTER_MIN_MM2 0.1  /* paper a letter's loop encloses (the counter of a, o, e, B) */
+#define PALE_COUNTER 4.0     /* times that, enclosed by a pale stroke (a noisy band's holes are pixels) */
 
 /* ---- 1. paper ---------------------------------------------------------------- */
 
@@ -568,12 +569,14 @@ static double gap_between(int a0, int a1, int b0, int b1) {
  * without ink that paper round the box cannot reach (4-connected), one
  * enclosed region at a time, counted only when at least half its rim is the
  * STRONG core of ink (a pen's line; the noisy band of a pale shadow encloses
- * bits of paper between faint pixels). A letter's loop (the counter of a, o,
+ * bits of paper between faint pixels), or when it holds `pale_ok` pixels or
+ * more (0: never; a pale pencil's loop, far larger than a noisy band's
+ * holes). A letter's loop (the counter of a, o,
  * e, d, B) is one such region, also when a harsh scan has bled the letters of
  * a word into one thick piece; a speck, a filled dot, a tick or a bar
  * encloses none, a smudge's white specks are a pixel each. Returns -1 when
  * out of memory. */
-static long enclosed_paper(const uint8_t *ink, const uint8_t *strong, int w, const piece *p) {
+static long enclosed_paper(const uint8_t *ink, const uint8_t *strong, int w, const piece *p, long pale_ok) {
     assert(p->x0 >= 0 && p->y0 >= 0 && p->x0 <= p->x1 && p->y0 <= p->y1 && p->x1 < w);
     int bw = p->x1 - p->x0 + 3, bh = p->y1 - p->y0 + 3; /* the box with a ring of paper */
     size_t nb = (size_t)bw * (size_t)bh;
@@ -618,7 +621,9 @@ static long enclosed_paper(const uint8_t *ink, const uint8_t *strong, int w, con
                 }
             }
         }
-        if (start > 0 && 2 * rim_strong >= rim) /* region 0 is the paper round the piece */
+        /* region 0 is the paper round the piece; a pale rim (a light
+         * pencil's line) counts for a counter PALE_COUNTER times the least */
+        if (start > 0 && (2 * rim_strong >= rim || (pale_ok && size >= pale_ok)))
             largest = size > largest ? size : largest;
     }
     free(seen);
@@ -696,7 +701,11 @@ static int letter_loop(const piece *p, const uint8_t *ink, const uint8_t *strong
     double wide = p->x1 - p->x0 + 1, tall = p->y1 - p->y0 + 1;
     if (!p->curved || fmax(wide, tall) < WORD_MIN_MM * s || p->winding < COMPACT_WINDING)
         return 0;
-    long held = enclosed_paper(ink, strong, w, p);
+    /* a letter stroke's loop may be pale (a light pencil's "a", seed 8305
+     * EHXD3Y55, STRONG nowhere on its rim); a blob's (a shadow, a smudge)
+     * must be a pen's line */
+    long pale_ok = p->kind == PIECE_LETTER ? (long)ceil(PALE_COUNTER * COUNTER_MIN_MM2 * s * s) : 0;
+    long held = enclosed_paper(ink, strong, w, p, pale_ok);
     if (held < 0)
         return 1;
     return held >= COUNTER_MIN_MM2 * s * s;
