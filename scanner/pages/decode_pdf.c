@@ -20,12 +20,13 @@
 
 #include <assert.h>
 #include <cairo.h>
-#include <dlfcn.h>
 #include <math.h>
 #include <poppler.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+#include "base/library.h"
 
 #define PDF_DPI 300.0
 
@@ -49,20 +50,11 @@ static char pdf_lib_error[512];
 /* Loads poppler-glib and every function in POPPLER_FUNCTIONS, once per
  * process; on failure pdf_lib.lib stays NULL and pdf_lib_error says why. */
 static void pdf_lib_load(void) {
-    void *lib = dlopen(OMR_POPPLER_LIB, RTLD_NOW | RTLD_LOCAL);
-    if (!lib) {
-        snprintf(pdf_lib_error, sizeof pdf_lib_error, "%s", dlerror());
-        return;
-    }
-#define POPPLER_LOOK_UP(name)                                                                              \
-    if (!(*(void **)&pdf_lib.name = dlsym(lib, #name))) {                                                  \
-        snprintf(pdf_lib_error, sizeof pdf_lib_error, "%s has no " #name, OMR_POPPLER_LIB);                \
-        dlclose(lib);                                                                                      \
-        return;                                                                                            \
-    }
-    POPPLER_FUNCTIONS(POPPLER_LOOK_UP)
-#undef POPPLER_LOOK_UP
-    pdf_lib.lib = lib;
+#define POPPLER_SYMBOL(name) {#name, (void **)&pdf_lib.name},
+    const library_symbol symbols[] = {POPPLER_FUNCTIONS(POPPLER_SYMBOL)};
+#undef POPPLER_SYMBOL
+    pdf_lib.lib = library_load(OMR_POPPLER_LIB, symbols, sizeof symbols / sizeof symbols[0], pdf_lib_error,
+                               sizeof pdf_lib_error);
 }
 
 static int pdf_open(decode_source *src, omr_error *err) {

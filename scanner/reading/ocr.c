@@ -23,6 +23,7 @@
 #include <tesseract/capi.h>
 
 #include "base/cv_wrap.h"
+#include "base/library.h"
 
 #ifndef OMR_TESSERACT_LIB
 #define OMR_TESSERACT_LIB "libtesseract.so.5"
@@ -63,21 +64,13 @@ static void no_thread_teams(void) {
 /* Loads Tesseract and every function in TESS_FUNCTIONS, once per process;
  * on failure tess.lib stays NULL and tess_error says why. */
 static void tess_load(void) {
-    void *lib = dlopen(OMR_TESSERACT_LIB, RTLD_NOW | RTLD_LOCAL);
-    if (!lib) {
-        snprintf(tess_error, sizeof tess_error, "%s", dlerror());
-        return;
-    }
-#define TESS_LOOK_UP(name)                                                                                 \
-    if (!(*(void **)&tess.name = dlsym(lib, "Tess" #name))) {                                              \
-        snprintf(tess_error, sizeof tess_error, "%s has no Tess" #name, OMR_TESSERACT_LIB);                \
-        dlclose(lib);                                                                                      \
-        return;                                                                                            \
-    }
-    TESS_FUNCTIONS(TESS_LOOK_UP)
-#undef TESS_LOOK_UP
-    tess.lib = lib;
-    no_thread_teams();
+#define TESS_SYMBOL(name) {"Tess" #name, (void **)&tess.name},
+    const library_symbol symbols[] = {TESS_FUNCTIONS(TESS_SYMBOL)};
+#undef TESS_SYMBOL
+    tess.lib = library_load(OMR_TESSERACT_LIB, symbols, sizeof symbols / sizeof symbols[0], tess_error,
+                            sizeof tess_error);
+    if (tess.lib)
+        no_thread_teams();
 }
 
 struct ocr_engine {
