@@ -360,6 +360,24 @@ int sql_int_query(omr_db *db, long long *value, long long fallback, omr_error *e
     return step == SQL_ERROR ? sql_fail(db, err, what) : OMR_OK;
 }
 
+int sql_text_query(omr_db *db, char *buf, size_t size, omr_error *err, const char *what, const char *sql,
+                   const char *types, ...) {
+    assert(buf && size > 0);
+    buf[0] = 0;
+    sql_stmt *st = NULL;
+    va_list ap;
+    va_start(ap, types);
+    int rc = sql_vprepare(db, &st, NULL, sql, types, ap);
+    va_end(ap);
+    if (rc != OMR_OK)
+        return sql_fail(db, err, what);
+    int step = sql_step(st);
+    if (step == SQL_ROW)
+        snprintf(buf, size, "%s", sql_text(st, 0));
+    sql_finalize(st);
+    return step == SQL_ERROR ? sql_fail(db, err, what) : OMR_OK;
+}
+
 const char *sql_text_or_null(sql_stmt *st, int col) {
     return st->pg ? pg_text(st->pg, col) : (const char *)sqlite3_column_text(st->lite, col);
 }

@@ -126,6 +126,11 @@ void sql_finalize(sql_stmt *st);
 int sql_int_query(omr_db *db, long long *value, long long fallback, omr_error *err, const char *what,
                   const char *sql, const char *types, ...);
 
+/* Reads one text (first column of the first row) of a query into buf (of
+ * `size`, cut to fit); "" when there is no row or it is NULL. */
+int sql_text_query(omr_db *db, char *buf, size_t size, omr_error *err, const char *what, const char *sql,
+                   const char *types, ...);
+
 /* Columns of the current row. sql_text: "" for NULL; sql_text_or_null:
  * NULL for NULL; sql_dup: a malloc'd copy, NULL for NULL. */
 const char *sql_text(sql_stmt *st, int col);

@@ -89,18 +89,8 @@ int store_set_meta(omr_db *db, const char *key, const char *value, omr_error *er
 }
 
 int store_get_meta(omr_db *db, const char *key, char *buf, size_t size, omr_error *err) {
-    buf[0] = 0;
-    sql_stmt *st;
-    int rc = sql_prepare(db, &st, err, "SELECT value FROM meta WHERE key = ?", "t", key);
-    if (rc != OMR_OK)
-        return rc;
-    int step = sql_step(st);
-    if (step == SQL_ROW)
-        snprintf(buf, size, "%s", sql_text(st, 0));
-    sql_finalize(st);
-    if (step != SQL_ROW && step != SQL_DONE)
-        return sql_fail(db, err, "cannot read a setting");
-    return OMR_OK;
+    return sql_text_query(db, buf, size, err, "cannot read a setting", "SELECT value FROM meta WHERE key = ?", "t",
+                          key);
 }
 
 int store_find_file(omr_db *db, const char *sha256, store_file_info *out, omr_error *err) {
@@ -151,20 +141,10 @@ int store_record_duplicate(omr_db *db, long long file_id, const char *name, cons
 int store_find_duplicate(omr_db *db, long long file_id, const char *name, char *stored_path, size_t size,
                          omr_error *err) {
     assert(stored_path && size > 0);
-    *stored_path = 0;
-    sql_stmt *st;
-    int rc = sql_prepare(db, &st, err,
-                         "SELECT stored_path FROM duplicate_files WHERE file_id = ? AND name = ? "
-                         "ORDER BY id DESC LIMIT 1", "it", file_id, name);
-    if (rc != OMR_OK)
-        return rc;
-    int step = sql_step(st);
-    if (step == SQL_ROW)
-        snprintf(stored_path, size, "%s", sql_text(st, 0));
-    sql_finalize(st);
-    if (step != SQL_ROW && step != SQL_DONE)
-        return sql_fail(db, err, "cannot look up a duplicate file");
-    return OMR_OK;
+    return sql_text_query(db, stored_path, size, err, "cannot look up a duplicate file",
+                          "SELECT stored_path FROM duplicate_files WHERE file_id = ? AND name = ? "
+                          "ORDER BY id DESC LIMIT 1",
+                          "it", file_id, name);
 }
 
 /* The page transform as JSON for pages.transform; "h" (the projective map,
