@@ -395,6 +395,30 @@ static void expect_writing(const omr_image *crop, omr_rect crop_mm, int writing,
         cr_assert_not(ev.has_writing, "%s read as %d words (%d letters)", what, ev.words, ev.letters);
 }
 
+/* Bleeds `crop` like a dark 1-bit scan: a (2 radius + 1)-square minimum
+ * (every pixel within `radius` px of ink turns ink), then 1 bit; with
+ * `speck_state` non-zero, white specks in the ink too (one pixel in 200 of
+ * a fixed pseudo-random walk from that state). radius <= 5. */
+static void bleed_1bit(omr_image *crop, int radius, unsigned speck_state) {
+    cr_assert(radius >= 1 && radius <= 5);
+    omr_image *src = omr_image_crop(crop, 0, 0, crop->width, crop->height);
+    cr_assert_not_null(src);
+    for (int py = 5; py < crop->height - 5; py++)
+        for (int px = 5; px < crop->width - 5; px++) {
+            uint8_t m = 255;
+            for (int dy = -radius; dy <= radius; dy++)
+                for (int dx = -radius; dx <= radius; dx++) {
+                    uint8_t v = src->pixels[(size_t)(py + dy) * src->stride + px + dx];
+                    m = v < m ? v : m;
+                }
+            uint8_t v = m < 128 ? 0 : 250;
+            if (speck_state && v == 0 && next_noise(&speck_state) % 200 == 0)
+                v = 250;
+            crop->pixels[(size_t)py * crop->stride + px] = v;
+        }
+    omr_image_free(src);
+}
+
 Test(writing, a_short_word_bled_thicker_than_a_stroke_is_writing, .timeout = 60) {
     double s = 8.0;
     omr_rect crop_mm = {10, 20, 170, 59}; /* the size of ekb-2024's comment field */
@@ -408,23 +432,7 @@ Test(writing, a_short_word_bled_thicker_than_a_stroke_is_writing, .timeout = 60)
                 test_circle(crop, (omr_rect){20 + 0.8, 10, 4.4, 4.4}, r);
         /* bleed: an 11 x 11 minimum (every pixel within 0.6 mm of ink), then
          * 1 bit, then white specks (one pixel in 200) */
-        omr_image *src = omr_image_crop(crop, 0, 0, crop->width, crop->height);
-        cr_assert_not_null(src);
-        unsigned state = 777;
-        for (int py = 5; py < crop->height - 5; py++)
-            for (int px = 5; px < crop->width - 5; px++) {
-                uint8_t m = 255;
-                for (int dy = -5; dy <= 5; dy++)
-                    for (int dx = -5; dx <= 5; dx++) {
-                        uint8_t v = src->pixels[(size_t)(py + dy) * src->stride + px + dx];
-                        m = v < m ? v : m;
-                    }
-                uint8_t v = m < 128 ? 0 : 250;
-                if (v == 0 && next_noise(&state) % 200 == 0)
-                    v = 250;
-                crop->pixels[(size_t)py * crop->stride + px] = v;
-            }
-        omr_image_free(src);
+        bleed_1bit(crop, 5, 777);
         expect_writing(crop, crop_mm, k == 0, k == 0 ? "\"Bra\" bled thick" : "a smudge");
         omr_image_free(crop);
     }
@@ -447,19 +455,7 @@ Test(writing, a_short_word_bled_shut_is_writing, .timeout = 60) {
             for (double r = 0.2; r < 1.6; r += 0.2)
                 test_circle(crop, (omr_rect){60, 20, 3.0, 3.0}, r);
         /* bleed shut: a 9 x 9 minimum (every pixel within 0.5 mm of ink), then 1 bit */
-        omr_image *src = omr_image_crop(crop, 0, 0, crop->width, crop->height);
-        cr_assert_not_null(src);
-        for (int py = 5; py < crop->height - 5; py++)
-            for (int px = 5; px < crop->width - 5; px++) {
-                uint8_t m = 255;
-                for (int dy = -4; dy <= 4; dy++)
-                    for (int dx = -4; dx <= 4; dx++) {
-                        uint8_t v = src->pixels[(size_t)(py + dy) * src->stride + px + dx];
-                        m = v < m ? v : m;
-                    }
-                crop->pixels[(size_t)py * crop->stride + px] = m < 128 ? 0 : 250;
-            }
-        omr_image_free(src);
+        bleed_1bit(crop, 4, 0);
         expect_writing(crop, crop_mm, k == 0, k == 0 ? "\"no.\" bled shut" : "a round smudge");
         omr_image_free(crop);
     }
@@ -513,19 +509,7 @@ Test(writing, a_short_word_bled_into_a_squat_piece_is_writing_a_filled_dot_is_no
             for (double r = 0.2; r < dot_mm / 2; r += 0.2)
                 test_circle(crop, (omr_rect){150, 45, dot_mm, dot_mm}, r);
         /* bleed shut: a 9 x 9 minimum (every pixel within 0.5 mm of ink), then 1 bit */
-        omr_image *src = omr_image_crop(crop, 0, 0, crop->width, crop->height);
-        cr_assert_not_null(src);
-        for (int py = 5; py < crop->height - 5; py++)
-            for (int px = 5; px < crop->width - 5; px++) {
-                uint8_t m = 255;
-                for (int dy = -4; dy <= 4; dy++)
-                    for (int dx = -4; dx <= 4; dx++) {
-                        uint8_t v = src->pixels[(size_t)(py + dy) * src->stride + px + dx];
-                        m = v < m ? v : m;
-                    }
-                crop->pixels[(size_t)py * crop->stride + px] = m < 128 ? 0 : 250;
-            }
-        omr_image_free(src);
+        bleed_1bit(crop, 4, 0);
         char what[64];
         if (k < 2)
             snprintf(what, sizeof what, "\"Ja\" bled into one squat piece (%d pt)", k == 0 ? 8 : 10);
