@@ -399,6 +399,10 @@ def load_pages(base):
         pages = []
         for index, dpi in sorted(files[name]):
             im.seek(index - 1)
+            if dpi <= 0:
+                # an untagged scan (the manifest says 0): its resolution from
+                # the A4 sheet's short side, turned or not
+                dpi = round(min(im.size) / (210 / 25.4))
             pages.append((im.convert("L"), dpi))
         out[name] = pages
     return out
