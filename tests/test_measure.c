@@ -935,3 +935,30 @@ Test(measure, long_dashes_past_both_sides_are_no_speckled_paper) {
     omr_image_free(img);
     template_free(t);
 }
+
+/* A page whose ink is all mid-grey (a 16-colour palette PNG: every ink at
+ * 135 on paper at 245, make_variants.py png_palette) is a page with print,
+ * not a blank back: its form pages were skipped as blank, and a form with
+ * both pages so was lost whole. A blank back's show-through (the front's
+ * print 25 levels under the paper) is still no ink. */
+Test(measure, grey_print_is_ink_show_through_is_not) {
+    omr_template *t = test_template("ekb-2024");
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", 1, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    double black_ink = measure_page_ink(img);
+    cr_assert_gt(black_ink, 0.01, "the page in black: %.4f", black_ink);
+    omr_image *back = omr_image_new(img->width, img->height, img->dpi, 245);
+    cr_assert_not_null(back);
+    for (int i = 0; i < img->height * img->stride; i++) {
+        int inked = img->pixels[i] < 128;
+        img->pixels[i] = inked ? 135 : 245;
+        back->pixels[i] = inked ? 220 : 245; /* the front seen through the sheet */
+    }
+    double grey_ink = measure_page_ink(img);
+    cr_assert_gt(grey_ink, 0.5 * black_ink, "the page in grey: %.4f (in black %.4f)", grey_ink, black_ink);
+    cr_assert_lt(measure_page_ink(back), 0.002, "show-through: %.4f", measure_page_ink(back));
+    omr_image_free(back);
+    omr_image_free(img);
+    template_free(t);
+}

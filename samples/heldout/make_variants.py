@@ -466,11 +466,13 @@ def score(args):
                 incomplete += 1
             diff = False
             for q in qs:
-                if row.get(q, "") != prow[q] or ((q in rv) != (q in pv)):
+                # a multiple-choice option's column (q5r.2) is in review with its question (q5r)
+                item = q.split(".")[0] if "." in q and q not in rv | pv else q
+                if row.get(q, "") != prow[q] or ((item in rv) != (item in pv)):
                     diff = True
-                if q in rv and q not in pv:
+                if item in rv and item not in pv:
                     flagged += 1
-                elif row.get(q, "") != prow[q] and q not in rv and row["status"] != "incomplete":
+                elif row.get(q, "") != prow[q] and item not in rv and row["status"] != "incomplete":
                     wrong += 1
                     notes.append("%s %s: %r, plain %r" % (code, q, row.get(q, ""), prow[q]))
             same += not diff and row["status"] == prow["status"]

@@ -637,6 +637,8 @@ double measure_text_ink(const omr_image *scan, const page_transform *t, const pa
     return n ? (double)inked / (double)n : 0;
 }
 
+#define PAGE_PAPER_PERCENTILE 0.9 /* the paper's grey: 90% of the page is no darker */
+#define PAGE_INK_BELOW_PAPER 80    /* ink: this far under the paper at least */
 double measure_page_ink(const omr_image *scan) {
     assert(scan && scan->width > 0 && scan->height > 0);
     int step = scan->width / 300 > 1 ? scan->width / 300 : 1;
@@ -656,9 +658,25 @@ double measure_page_ink(const omr_image *scan) {
                 inked += omr_image_at(scan, x, y) < 128;
         return (double)inked / (double)n;
     }
+    /* dark: under half grey, or PAGE_INK_BELOW_PAPER under the paper (the
+     * grid's PAGE_PAPER_PERCENTILE grey), whichever is lighter: grey print
+     * on white (a 16-colour palette scan drew every ink at 135 on 245, and
+     * its form pages were taken for blank backs, one form lost whole) is
+     * ink; a duplex back's show-through, a few tens of levels, is not */
+    long histogram[256] = {0};
     for (int j = 0; j < gh; j++)
         for (int i = 0; i < gw; i++)
-            dark[(size_t)j * (size_t)gw + (size_t)i] = omr_image_at(scan, i * step, j * step) < 128;
+            histogram[omr_image_at(scan, i * step, j * step)]++;
+    int paper = 255;
+    for (long seen = 0; paper > 0; paper--) {
+        seen += histogram[paper];
+        if ((double)seen >= (1 - PAGE_PAPER_PERCENTILE) * (double)n)
+            break;
+    }
+    int below = paper - PAGE_INK_BELOW_PAPER > 128 ? paper - PAGE_INK_BELOW_PAPER : 128;
+    for (int j = 0; j < gh; j++)
+        for (int i = 0; i < gw; i++)
+            dark[(size_t)j * (size_t)gw + (size_t)i] = omr_image_at(scan, i * step, j * step) < below;
     size_t head = 0, tail = 0;
     for (int j = 0; j < gh; j++)
         for (int i = 0; i < gw; i++) {

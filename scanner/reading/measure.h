@@ -138,7 +138,8 @@ double measure_text_ink(const omr_image *scan, const page_transform *transform,
  * box measurement (measure.c) and of boxes with print inside (inside.c). */
 long measure_core_blobs(uint8_t *ink, int w, int h, int min_blob, int *stack, int bbox[4]);
 
-/* Share of a coarse grid of the whole page that is ink (blank-page test);
+/* Share of a coarse grid of the whole page that is ink (blank-page test):
+ * under half grey or 80 levels under the page's paper, whichever is lighter;
  * dark areas joined to the scan's edge (the lid or bed round the sheet) are
  * not counted. */
 double measure_page_ink(const omr_image *scan);
