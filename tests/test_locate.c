@@ -483,6 +483,28 @@ Test(locate, a_sheet_longer_than_the_scan_is_placed_by_its_two_marks_and_its_cod
     template_free(t);
 }
 
+/* ... also when the cut runs through the two bottom marks, their centres a
+ * pixel or two inside the scan (make_variants.py letter_bed, seed 4903: a
+ * skewed A4 page on a Letter bed, its bottom-right mark's centre 2 px inside
+ * the edge): half a mark is not found, and it is cut off, not covered. */
+Test(locate, a_sheet_cut_through_its_bottom_marks_is_placed_by_the_other_two) {
+    omr_template *t = test_template("ekb-2024");
+    omr_error err = {0};
+    omr_image *page = render_page_image(t, "A7K2QX", 1, DPI, &err);
+    cr_assert_not_null(page, "%s", err.message);
+    double s = page->width / t->page_width;
+    warp w = turn(0.0, 1.0, 12, 6);
+    int cut = (int)(t->fiducials[2].y * s + 6) + 2; /* the marks' centres 1-2 px inside */
+    omr_image *scan = apply(page, &w, page->width + 30, cut, DPI);
+    page_transform pt;
+    double worst = worst_error(t, page, scan, &w, &pt);
+    cr_assert_lt(worst, 1.0, "worst error %.2f px", worst);
+    cr_assert_eq(pt.fiducials_found, 2);
+    omr_image_free(scan);
+    omr_image_free(page);
+    template_free(t);
+}
+
 /* ... but two marks that should be on the scan and are not (covered, torn
  * off) leave the page refused: the two that are seen cannot tell how the
  * paper is stretched across it. */

@@ -500,7 +500,7 @@ static void find_marks(const omr_image *scan, const omr_template *t, const page_
  * the scan: a mark that should be on the page and is not is a covered or
  * torn page, which stays refused. Returns 1 with *out and the index of the
  * first missing mark. */
-#define TWO_MARKS_OFF_MM 1.0 /* a missing mark's centre must be this far past the scan's edge */
+#define TWO_MARKS_EDGE_MM 0.5 /* a missing mark's square must reach this near the scan's edge, or past it */
 static int fit_two_marks(const omr_image *scan, const omr_template *t, const page_identity *id, double s,
                          double angle, const omr_point found_px[4], unsigned found, cvw_affine *out,
                          int *missing) {
@@ -531,14 +531,18 @@ static int fit_two_marks(const omr_image *scan, const omr_template *t, const pag
     if (hypot(a.m[0] * cx + a.m[1] * cy + a.m[2] - qr.x, a.m[3] * cx + a.m[4] * cy + a.m[5] - qr.y) > 1.5 * scale)
         return 0;
     *missing = -1;
-    double off = TWO_MARKS_OFF_MM * scale;
+    /* a missing mark is cut off when its square reaches past the scan's
+     * edge, or to within TWO_MARKS_EDGE_MM of it (a half-cut mark is not
+     * found: letter_bed seed 4903, a skewed A4 page on a Letter bed whose
+     * bottom-right mark's centre fell 2 px inside the edge) */
+    double reach = (t->fiducial_size / 2 + TWO_MARKS_EDGE_MM) * scale;
     for (int i = 0; i < 4; i++) {
         if (found & (1u << i))
             continue;
         double x = a.m[0] * t->fiducials[i].x + a.m[1] * t->fiducials[i].y + a.m[2];
         double y = a.m[3] * t->fiducials[i].x + a.m[4] * t->fiducials[i].y + a.m[5];
-        if (x > -off && y > -off && x < scan->width - 1 + off && y < scan->height - 1 + off)
-            return 0; /* it would be on the scan: covered, not cut off */
+        if (x - reach > 0 && y - reach > 0 && x + reach < scan->width - 1 && y + reach < scan->height - 1)
+            return 0; /* wholly on the scan: covered, not cut off */
         if (*missing < 0)
             *missing = i;
     }
