@@ -582,6 +582,49 @@ Test(scan, a_dark_1_bit_page_on_a_larger_glass_whose_qr_code_is_lost_takes_the_c
     omr_image_free(g2);
 }
 
+/* An A4 page on a US Letter bed, turned by `half_turns` * 180 degrees
+ * first: the sheet `down_mm` below the bed's top left corner, 5.9 mm of bed
+ * beside it, its last 17.6 mm + down_mm beyond the bed (make_variants.py
+ * letter_bed). */
+static omr_image *on_letter_bed(const omr_image *a4, int half_turns, double down_mm) {
+    int w = (int)lround(8.5 * a4->dpi), h = (int)lround(11 * a4->dpi), down = (int)lround(down_mm * a4->dpi / 25.4);
+    omr_image *bed = omr_image_new(w, h, a4->dpi, 255);
+    cr_assert_not_null(bed);
+    for (int y = down; y < h && y - down < a4->height; y++)
+        for (int x = 0; x < a4->width && x < w; x++) {
+            int sx = half_turns % 2 ? a4->width - 1 - x : x,
+                sy = half_turns % 2 ? a4->height - 1 - (y - down) : y - down;
+            bed->pixels[(size_t)y * bed->stride + x] = a4->pixels[(size_t)sy * a4->stride + sx];
+        }
+    return bed;
+}
+
+/* Both pages of a form on a Letter bed, the second upside down: the first
+ * lost its bottom marks, the second (laid 5 mm lower) its QR code and its
+ * top marks (they lie beyond the bed). Two marks place each page;
+ * the second is known by its look and takes the code of the first page in
+ * its file (it was rejected: "no QR code found"). */
+Test(scan, an_upside_down_page_cut_short_by_a_letter_bed_is_known_by_its_look) {
+    mkdir_in();
+    omr_image *p1 = page("LETR5522", 1, 200), *p2 = page("LETR5522", 2, 200);
+    test_cross(p1, test_box_of(tmpl, "q2a", "3"));
+    test_cross(p2, test_box_of(tmpl, "q6", "7"));
+    test_cross(p2, test_box_of(tmpl, "q4a", "2"));
+    omr_image *b1 = on_letter_bed(p1, 0, 0), *b2 = on_letter_bed(p2, 1, 5);
+    omr_image *pages[] = {b1, b2};
+    write_tiff(pages, 2, "letter.tif");
+    scan_summary s = run_batch();
+    cr_assert_eq(s.pages_read, 2, "%s", slurp("rejects.csv"));
+    cr_assert_eq(s.forms, 1);
+    cr_assert_str_eq(cell("LETR5522", "q2a"), "3");
+    cr_assert_str_eq(cell("LETR5522", "q6"), "7");
+    cr_assert_str_eq(cell("LETR5522", "q4a"), "2");
+    omr_image_free(p1);
+    omr_image_free(p2);
+    omr_image_free(b1);
+    omr_image_free(b2);
+}
+
 /* The QR square stained and the code printed under it smudged: a page
  * only its look tells. */
 static void no_code(omr_image *img) {

@@ -496,13 +496,15 @@ static void find_marks(const omr_image *scan, const omr_template *t, const page_
  * where the scan has no pixels. Pixels are square (decode.c), so the two
  * marks fix a similarity exactly (scale, turn, shift); it is kept when it
  * agrees with the QR code (scale within 3%, turn within 2 degrees, the
- * symbol's centre within 1.5 mm) and when every missing mark's place is off
- * the scan: a mark that should be on the page and is not is a covered or
- * torn page, which stays refused. Returns 1 with *out and the index of the
- * first missing mark. */
+ * symbol's centre within 1.5 mm: only when `code_read`; a page known by its
+ * look has its code where the sheet would put it, and the look's match
+ * judges the map instead) and when every missing mark's place is off the
+ * scan: a mark that should be on the page and is not is a covered or torn
+ * page, which stays refused. Returns 1 with *out and the index of the first
+ * missing mark. */
 #define TWO_MARKS_EDGE_MM 0.5 /* a missing mark's square must reach this near the scan's edge, or past it */
-static int fit_two_marks(const omr_image *scan, const omr_template *t, const page_identity *id, double s,
-                         double angle, const omr_point found_px[4], unsigned found, cvw_affine *out,
+static int fit_two_marks(const omr_image *scan, const omr_template *t, const page_identity *id, int code_read,
+                         double s, double angle, const omr_point found_px[4], unsigned found, cvw_affine *out,
                          int *missing) {
     int k[2], n = 0;
     for (int i = 0; i < 4 && n < 2; i++)
@@ -528,7 +530,8 @@ static int fit_two_marks(const omr_image *scan, const omr_template *t, const pag
         qr.x += id->corners[i].x / 4;
         qr.y += id->corners[i].y / 4;
     }
-    if (hypot(a.m[0] * cx + a.m[1] * cy + a.m[2] - qr.x, a.m[3] * cx + a.m[4] * cy + a.m[5] - qr.y) > 1.5 * scale)
+    if (code_read &&
+        hypot(a.m[0] * cx + a.m[1] * cy + a.m[2] - qr.x, a.m[3] * cx + a.m[4] * cy + a.m[5] - qr.y) > 1.5 * scale)
         return 0;
     *missing = -1;
     /* a missing mark is cut off when its square reaches past the scan's
@@ -550,8 +553,9 @@ static int fit_two_marks(const omr_image *scan, const omr_template *t, const pag
     return 1;
 }
 
-/* The global map from the marks (locate_page without locate_local). */
-static int locate_global(const omr_image *scan, const omr_template *t, const page_identity *id,
+/* The global map from the marks (locate_page without locate_local);
+ * `code_read` 0: id's symbol corners are only where the code would be. */
+static int locate_global(const omr_image *scan, const omr_template *t, const page_identity *id, int code_read,
                          page_transform *out, omr_error *err) {
     memset(out, 0, sizeof *out);
     out->fiducial_missing = -1;
@@ -587,7 +591,7 @@ static int locate_global(const omr_image *scan, const omr_template *t, const pag
         omr_point px2[4];
         find_marks(scan, t, id, scales[0], angle, px2, &found2);
         if (__builtin_popcount(found2) == 2 &&
-            fit_two_marks(scan, t, id, scales[0], angle, px2, found2, &two, &missing)) {
+            fit_two_marks(scan, t, id, code_read, scales[0], angle, px2, found2, &two, &missing)) {
             for (int i = 0; i < 4; i++)
                 out->fiducial_px[i] = px2[i];
             out->to_image = two;
@@ -698,7 +702,7 @@ int locate_page(const omr_image *scan, const omr_template *t, const page_identit
     assert(t && id && t->page_width > 0 && t->page_height > 0);
     if (t->registration != REGISTRATION_FIDUCIALS)
         return register_locate(scan, t, id, out, err); /* a form omr did not print */
-    int rc = locate_global(scan, t, id, out, err);
+    int rc = locate_global(scan, t, id, 1, out, err);
     if (rc == OMR_OK)
         locate_local(scan, t, id->page, out);
     return rc;
@@ -938,7 +942,7 @@ int locate_by_look(const omr_image *scan, const omr_template *const *templates, 
             id.has_corners = 1;
             page_transform tr;
             omr_error lerr;
-            int located = locate_global(scan, t, &id, &tr, &lerr) == OMR_OK && tr.quarter_turns == q;
+            int located = locate_global(scan, t, &id, 0, &tr, &lerr) == OMR_OK && tr.quarter_turns == q;
             if (!located) {
                 /* the sheet does not fill the scan (glass beyond it, a
                  * small sheet): from the marks nearest the scan's corners */
@@ -949,7 +953,7 @@ int locate_by_look(const omr_image *scan, const omr_template *const *templates, 
                     tried_corners = 1;
                 }
                 located = corners_from_marks(t, q, marks, have_marks, side, &id) &&
-                          locate_global(scan, t, &id, &tr, &lerr) == OMR_OK && tr.quarter_turns == q;
+                          locate_global(scan, t, &id, 0, &tr, &lerr) == OMR_OK && tr.quarter_turns == q;
             }
             if (!located)
                 continue;
