@@ -586,12 +586,19 @@ static int locate_global(const omr_image *scan, const omr_template *t, const pag
     if (n_found < 3) {
         /* two marks and the QR code, the rest of the sheet beyond the scan */
         cvw_affine two;
-        int missing = -1;
+        int missing = -1, placed = 0;
         unsigned found2 = 0;
         omr_point px2[4];
-        find_marks(scan, t, id, scales[0], angle, px2, &found2);
-        if (__builtin_popcount(found2) == 2 &&
-            fit_two_marks(scan, t, id, code_read, scales[0], angle, px2, found2, &two, &missing)) {
+        /* under each candidate scale: a page known by its look has none from
+         * a code, and a sheet that does not fill the bed gives the page's
+         * width a few per cent off (A4 on a Letter bed: 2.8%) */
+        for (int k = 0; k < n_scales && !placed; k++) {
+            found2 = 0;
+            find_marks(scan, t, id, scales[k], angle, px2, &found2);
+            placed = __builtin_popcount(found2) == 2 &&
+                     fit_two_marks(scan, t, id, code_read, scales[k], angle, px2, found2, &two, &missing);
+        }
+        if (placed) {
             for (int i = 0; i < 4; i++)
                 out->fiducial_px[i] = px2[i];
             out->to_image = two;
