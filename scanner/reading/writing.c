@@ -407,6 +407,19 @@ static void piece_classify(piece *p, double s) {
         p->kind = PIECE_LETTER;
 }
 
+/* A solid piece of a short word's size, as a harsh 1-bit scan bleeds one
+ * into a single blob: reaching STRONG, WORD_MIN_MM to BAR_MM wide, as tall
+ * as handwriting's letters (1.2-6 mm) and filling half its box at least.
+ * Only such a piece may be a bled word (bled_word, notched_word), so only
+ * such a piece has its solidity measured (find_pieces). */
+#define BLED_WORD_TALL_MIN_MM 1.2
+#define BLED_WORD_TALL_MAX_MM 6.0
+static int solid_word_sized(const piece *p, double s) {
+    double wide = (p->x1 - p->x0 + 1) / s, tall = (p->y1 - p->y0 + 1) / s;
+    return p->strong && wide >= WORD_MIN_MM && wide < BAR_MM && tall >= BLED_WORD_TALL_MIN_MM &&
+           tall <= BLED_WORD_TALL_MAX_MM && (double)p->n >= 0.5 * wide * tall * s * s;
+}
+
 /* Twice the signed area of triangle o, a, b (> 0: a left turn). */
 static long turn(const int *o, const int *a, const int *b) {
     return (long)(a[0] - o[0]) * (b[1] - o[1]) - (long)(a[1] - o[1]) * (b[0] - o[0]);
@@ -474,9 +487,9 @@ static double piece_solidity(const piece *p, const int *label, int id, int w) {
     return fmin(1.0, (double)p->n / convex);
 }
 
-/* Labels the 8-connected pieces of `ink` that reach STRONG somewhere; the
- * solidity is measured for pieces under `max_hull_px` each way. */
-static piece *find_pieces(const uint8_t *ink, const uint8_t *strong, int w, int h, int max_hull_px, size_t *count) {
+/* Labels the 8-connected pieces of `ink` that reach STRONG somewhere; s is
+ * px per mm (the solidity of a solid piece of a word's size is measured). */
+static piece *find_pieces(const uint8_t *ink, const uint8_t *strong, int w, int h, double s, size_t *count) {
     *count = 0;
     int *label = malloc((size_t)w * (size_t)h * sizeof *label);
     size_t *stack = malloc((size_t)w * (size_t)h * sizeof *stack);
@@ -529,7 +542,7 @@ static piece *find_pieces(const uint8_t *ink, const uint8_t *strong, int w, int 
             }
             if (!p.strong)
                 continue; /* faint all over: paper texture, a shadow's edge */
-            if (p.x1 - p.x0 < max_hull_px && p.y1 - p.y0 < max_hull_px)
+            if (solid_word_sized(&p, s))
                 p.solidity = piece_solidity(&p, label, (int)n, w);
             if (!grow_array((void **)&pieces, &cap, n + 1, sizeof *pieces)) {
                 failed = 1;
@@ -658,35 +671,25 @@ static int middle_crossings(const uint8_t *strong, int w, const piece *p) {
 
 /* A blob shaped like a short word bled shut (seed 7801 FA3H27G2: "no."
  * written in a 200-dpi 1-bit comment field, one solid piece 3.9 x 2.4 mm
- * whose o kept a hole of a few pixels): WORD_MIN_MM to BAR_MM wide, 1.4
- * times as wide as tall, as tall as handwriting's letters (1.2-6 mm) and
- * filling half its box at least. A filled dot or a punched hole is round,
- * a fold's shadow or a staple long; a smudge this shape goes to a person,
+ * whose o kept a hole of a few pixels): a solid piece of a word's size,
+ * 1.4 times as wide as tall. A filled dot or a punched hole is round, a
+ * fold's shadow or a staple long; a smudge this shape goes to a person,
  * who reads what is there. */
 #define BLED_WORD_ASPECT 1.4
-#define BLED_WORD_TALL_MIN_MM 1.2
-#define BLED_WORD_TALL_MAX_MM 6.0
-#define BLED_WORD_HULL_MM 8.0 /* solidity is measured on pieces under this each way */
 static int bled_word(const piece *p, double s) {
     double wide = (p->x1 - p->x0 + 1) / s, tall = (p->y1 - p->y0 + 1) / s;
-    return p->strong && wide >= WORD_MIN_MM && wide < BAR_MM && wide >= BLED_WORD_ASPECT * tall &&
-           tall >= BLED_WORD_TALL_MIN_MM && tall <= BLED_WORD_TALL_MAX_MM &&
-           (double)p->n >= 0.5 * wide * tall * s * s;
+    return solid_word_sized(p, s) && wide >= BLED_WORD_ASPECT * tall;
 }
 
 /* A short word bled into one piece too squat for bled_word (seed 8303
  * M278SWMD: "Ja" in a corner of a 204-dpi fax's comment field, one piece
- * 3.8 x 3.1 mm, no counter left): as tall as handwriting's letters, as
- * wide as a word, filling half its box at least, and notched where its
- * letters meet (solidity below NOTCHED_SOLIDITY; that piece 0.87). A filled
- * dot or a punched hole of its size is convex (0.93 and up); a blot this
- * irregular goes to a person, who reads what is there. */
+ * 3.8 x 3.1 mm, no counter left): a solid piece of a word's size notched
+ * where its letters meet (solidity below NOTCHED_SOLIDITY; that piece
+ * 0.87). A filled dot or a punched hole of its size is convex (0.93 and
+ * up); a blot this irregular goes to a person, who reads what is there. */
 #define NOTCHED_SOLIDITY 0.9
 static int notched_word(const piece *p, double s) {
-    double wide = (p->x1 - p->x0 + 1) / s, tall = (p->y1 - p->y0 + 1) / s;
-    return p->strong && wide >= WORD_MIN_MM && wide < BAR_MM && tall >= BLED_WORD_TALL_MIN_MM &&
-           tall <= BLED_WORD_TALL_MAX_MM && (double)p->n >= 0.5 * wide * tall * s * s &&
-           p->solidity < NOTCHED_SOLIDITY;
+    return solid_word_sized(p, s) && p->solidity < NOTCHED_SOLIDITY;
 }
 
 /* A letter by itself: a curved, winding piece at least a word's least width
@@ -891,7 +894,7 @@ int writing_find(const omr_image *crop, omr_rect crop_mm, double black, const pr
         int across = remove_lines(ink, strong, w, h, 0, s);
         int down = across >= 0 ? remove_lines(ink, strong, w, h, 1, s) : -1;
         size_t n_pieces = 0;
-        piece *pieces = down >= 0 ? find_pieces(ink, strong, w, h, (int)(BLED_WORD_HULL_MM * s), &n_pieces) : NULL;
+        piece *pieces = down >= 0 ? find_pieces(ink, strong, w, h, s, &n_pieces) : NULL;
         if (!pieces) {
             rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory looking for writing in a text field");
         } else {
