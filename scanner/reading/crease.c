@@ -331,9 +331,9 @@ static int crease_paper(const omr_image *scan, const page_transform *t, const pr
 /* A crease as dark as print (a 1-bit scanner draws it black), at one place
  * along it: the run of samples across it darker than half its depth nearest
  * its middle (within BLACK_FIND_MM; the line is fitted straight, the paper
- * is not quite). Returns its width in samples, with *lo_out and *hi_out its
- * ends among the n samples at[] (grey -1: the form's print, or off the
- * scan), or 0 when there is none, or when it touches the window's end
+ * is not quite). Returns its width in samples, with r->lo and r->hi its
+ * ends among the r->n samples r->at[] (r->grey -1: the form's print, or off
+ * the scan), or 0 when there is none, or when it touches the window's end
  * (black beyond it: a stroke or a blot) or is wider than any crease. */
 #define BLACK_FIND_MM 0.6
 #define EDGE_MM 0.25
@@ -403,12 +403,11 @@ static void clean_black_crease(const omr_image *scan, omr_image *copy, const pag
                                const page_levels *levels, const print_mask *mask, const page_crease *c,
                                double along_len, double step) {
     size_t n_along = (size_t)(along_len / step) + 1, found = 0;
-    short *width = malloc(n_along * sizeof *width), *sorted = malloc(n_along * sizeof *sorted);
-    if (!width || !sorted) {
-        free(width);
-        free(sorted);
+    short *width = malloc(n_along * sizeof *width);
+    if (!width)
         return; /* out of memory: the crease stays, and its boxes may go to review */
-    }
+    /* widths in samples (at most MAX_STEPS), counted for their percentile */
+    size_t count[MAX_STEPS + 1] = {0};
     black_run r;
     for (size_t i = 0; i < n_along; i++) {
         double along = (double)i * step, mid = c->at + c->slope * along;
@@ -417,15 +416,14 @@ static void clean_black_crease(const omr_image *scan, omr_image *copy, const pag
         if (paper < 0)
             continue;
         width[i] = (short)find_black_run(scan, t, mask, c, along, mid, step, (int)(paper - c->depth / 2), &r);
-        if (width[i] > 0)
-            sorted[found++] = width[i];
+        if (width[i] > 0) {
+            count[width[i]]++;
+            found++;
+        }
     }
     int limit = MAX_STEPS;
     if (found > 0) {
-        /* counting sort of small widths: the percentile without qsort */
-        size_t count[MAX_STEPS + 1] = {0}, seen = 0;
-        for (size_t i = 0; i < found; i++)
-            count[sorted[i]]++;
+        size_t seen = 0;
         int typical = 1;
         for (int w = 1; w <= MAX_STEPS; w++) {
             seen += count[w];
@@ -446,7 +444,6 @@ static void clean_black_crease(const omr_image *scan, omr_image *copy, const pag
             clean_black_run(copy, &r, step, paper);
     }
     free(width);
-    free(sorted);
 }
 
 omr_image *crease_clean(const omr_image *scan, const page_transform *t, const page_levels *levels,
