@@ -300,6 +300,85 @@ def tiff16(img, dpi, rng):
     return png16(img, dpi, rng)
 
 
+def adf_streak(img, dpi, rng):
+    """A sheet feeder with dust on its glass: 1-3 lines down the whole page
+    along the feed, 0.1-0.35 mm wide, grey 40-160 (a hair, a smear of toner)."""
+    a = np.asarray(img, np.float32).copy()
+    h, w = a.shape
+    for _ in range(rng.randint(1, 3)):
+        x = rng.uniform(0.05, 0.95) * w
+        half = max(0.5, rng.uniform(0.1, 0.35) / MM * dpi / 2)
+        level = rng.uniform(40, 160)
+        lo, hi = int(max(0, x - half - 1)), int(min(w, x + half + 2))
+        for c in range(lo, hi):
+            cover = max(0.0, min(c + 1, x + half) - max(c, x - half))  # the column's share of the line
+            a[:, c] = a[:, c] * (1 - cover) + np.minimum(a[:, c], level) * cover
+    return Image.fromarray(np.clip(a + 0.5, 0, 255).astype(np.uint8), "L"), dpi
+
+
+def dust(img, dpi, rng):
+    """A dirty glass or flatbed lid: 200-800 specks of 0.1-0.4 mm, grey 0-120,
+    anywhere on the page (on boxes too)."""
+    from PIL import ImageDraw
+    img = img.copy()
+    d = ImageDraw.Draw(img)
+    w, h = img.size
+    for _ in range(rng.randint(200, 800)):
+        r = rng.uniform(0.05, 0.2) / MM * dpi
+        x, y = rng.uniform(0, w), rng.uniform(0, h)
+        d.ellipse([x - r, y - r, x + r, y + r], fill=rng.randint(0, 120))
+    return img, dpi
+
+
+def received_stamp(img, dpi, rng):
+    """The mailroom's date stamp: a 40 x 16 mm framed box with two lines of
+    text, grey 60-140, 0-8 degrees askew, somewhere in the page's top 70 mm
+    (over the title or the code, never known in advance)."""
+    from PIL import ImageDraw, ImageFont
+    mm = dpi / MM
+    sw, sh = int(40 * mm), int(16 * mm)
+    stamp = Image.new("L", (sw, sh), 0)
+    d = ImageDraw.Draw(stamp)
+    lw = max(1, int(0.5 * mm))
+    d.rectangle([lw, lw, sw - lw - 1, sh - lw - 1], outline=255, width=lw)
+    try:
+        font = ImageFont.truetype("DejaVuSans-Bold.ttf", int(4 * mm))
+    except OSError:
+        font = ImageFont.load_default()
+    d.text((int(3 * mm), int(2 * mm)), "INKOM", fill=255, font=font)
+    d.text((int(3 * mm), int(8.5 * mm)), "2024-%02d-%02d" % (rng.randint(9, 12), rng.randint(1, 28)), fill=255,
+           font=font)
+    stamp = stamp.rotate(rng.uniform(-8, 8), expand=True, resample=Image.BICUBIC)
+    w, h = img.size
+    x = rng.randint(0, max(0, w - stamp.size[0]))
+    y = rng.randint(0, max(0, min(h, int(70 * mm)) - stamp.size[1]))
+    a = np.asarray(img, np.float32).copy()
+    m = np.asarray(stamp, np.float32) / 255.0
+    m = m[: h - y, : w - x]
+    level = rng.uniform(60, 140)
+    part = a[y : y + m.shape[0], x : x + m.shape[1]]
+    a[y : y + m.shape[0], x : x + m.shape[1]] = part * (1 - m) + np.minimum(part, level) * m
+    return Image.fromarray(np.clip(a + 0.5, 0, 255).astype(np.uint8), "L"), dpi
+
+
+def write_show_through(pages, rng, stem):
+    """Thin paper scanned duplex: each page carries its other side, mirrored,
+    at 5-14 % of its darkness (the print and the respondent's marks of the
+    back, pale and blurred). A file's single page shows its own back."""
+    for i, (img, dpi) in enumerate(pages):
+        other, odpi = pages[(i + 1) % len(pages)] if len(pages) > 1 else (img, dpi)
+        back = resize_to(other, odpi, dpi).transpose(Image.FLIP_LEFT_RIGHT).resize(img.size, Image.BILINEAR)
+        back = back.filter(ImageFilter.GaussianBlur(0.15 / MM * dpi))
+        k = rng.uniform(0.05, 0.14)
+        a = np.asarray(img, np.float32) * (1 - k * (1 - np.asarray(back, np.float32) / 255.0))
+        Image.fromarray(np.clip(a + 0.5, 0, 255).astype(np.uint8), "L").save(
+            "%s_%d.png" % (stem, i + 1), dpi=(dpi, dpi))
+
+
+def jpeg_low(img, dpi, rng):
+    return img, dpi
+
+
 def write_tiled(pages, rng, stem):
     for i, (img, dpi) in enumerate(pages):
         write_tiled_tiff("%s_%d.tif" % (stem, i + 1), img, dpi, deflate=(i % 2 == 0))
@@ -384,6 +463,11 @@ VARIANTS = {
     "blue_scan": per_page(colour((30, 45, 150), (245, 245, 250)), "png"),
     "red_scan": per_page(colour((170, 30, 30), (250, 245, 245)), "jpg", quality=85),
     "low_contrast": per_page(colour((110, 110, 110), (205, 205, 205)), "png"),
+    "adf_streak": per_page(adf_streak, "png"),
+    "dust": per_page(dust, "png"),
+    "received_stamp": per_page(received_stamp, "png"),
+    "show_through": write_show_through,
+    "jpeg_q20": per_page(jpeg_low, "jpg", quality=20),
 }
 
 
