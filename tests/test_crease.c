@@ -11,6 +11,7 @@
 
 #include "deciding/decide.h"
 #include "reading/crease.h"
+#include "reading/marks/shape.h"
 #include "print/render.h"
 #include "page_fixture.h"
 
@@ -232,15 +233,16 @@ Test(crease, a_line_runs_on_beside_the_box_a_hands_dash_stops_at_it) {
     page_setup s;
     set_up(t, img, &s);
     double crease_y = line_y + 0.8 * (row2.x + row2.w / 2 - 10) / (t->page_width - 20);
-    double on_line = crease_line_beyond(img, &s.transform, &s.levels, &s.mask, row2, crease_y);
+    double one_side;
+    double on_line = crease_line_beyond(img, &s.transform, &s.levels, &s.mask, row2, 0, crease_y, 0, &one_side);
     cr_assert_gt(on_line, 0.8, "the line beside the second row's box: %.2f dark", on_line);
     for (int k = 0; k < 2; k++) {
         omr_rect r = k ? row1_b : row1;
-        double dash = crease_line_beyond(img, &s.transform, &s.levels, &s.mask, r, r.y + r.h / 2);
+        double dash = crease_line_beyond(img, &s.transform, &s.levels, &s.mask, r, 0, r.y + r.h / 2, 0, &one_side);
         cr_assert_lt(dash, 0.1, "a dash stops at its box %d: %.2f dark beside it", k ? 5 : 1, dash);
         cr_assert_geq(dash, 0, "the paper beside the box was seen");
     }
-    cr_assert_eq(crease_line_beyond(img, &s.transform, &s.levels, NULL, row2, crease_y), -1, "no mask, no paper");
+    cr_assert_eq(crease_line_beyond(img, &s.transform, &s.levels, NULL, row2, 0, crease_y, 0, &one_side), -1, "no mask, no paper");
     print_mask_free(&s.mask);
     omr_image_free(img);
     template_free(t);
@@ -265,11 +267,12 @@ Test(crease, a_faint_crease_runs_on_beside_the_box_too) {
         }
     page_setup s;
     set_up(t, img, &s);
-    double on_line = crease_line_beyond(img, &s.transform, &s.levels, &s.mask, box, y);
+    double one_side;
+    double on_line = crease_line_beyond(img, &s.transform, &s.levels, &s.mask, box, 0, y, 0, &one_side);
     cr_assert_gt(on_line, 0.8, "the faint crease beside the box: %.2f", on_line);
     omr_rect below = q->boxes[2].rect;
     below.y += 12; /* a row where no crease runs */
-    double clean = crease_line_beyond(img, &s.transform, &s.levels, &s.mask, below, below.y + below.h / 2);
+    double clean = crease_line_beyond(img, &s.transform, &s.levels, &s.mask, below, 0, below.y + below.h / 2, 0, &one_side);
     cr_assert_lt(clean, 0.1, "clean paper, darkening towards the side: %.2f", clean);
     cr_assert_geq(clean, 0, "the paper beside the lower box was seen");
     print_mask_free(&s.mask);
@@ -332,6 +335,85 @@ Test(crease, a_black_crease_between_two_rows_of_boxes_is_taken_out) {
     double y = (upper.y + upper.h + lower.y) / 2; /* 1.5 mm from either row */
     test_draw_line(img, 0, y, t->page_width, y + 0.5, 1.2, 0);
     expect_one_black_crease_taken_out(t, img, q);
+    omr_image_free(img);
+    template_free(t);
+}
+
+Test(crease, a_scanners_streak_down_a_sheet_fed_askew_is_found_and_taken_out) {
+    /* dust on a sheet feeder's glass draws a line straight down the scan;
+     * on a sheet fed 2.9 degrees askew it runs across the print at a slope
+     * of 0.05, through a column of q6's boxes (make_variants adf_streak:
+     * such a streak read as a mark at slopes 0.034-0.041, silently) */
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q = template_question_by_id(t, "q6");
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", q->page, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    omr_rect box = q->boxes[3].rect;
+    double slope = 0.05, x_at_box = box.x + 0.4 * box.w, y_box = box.y + box.h / 2;
+    double y0 = 14, y1 = t->page_height - 14;
+    test_draw_line(img, x_at_box + slope * (y0 - y_box), y0, x_at_box + slope * (y1 - y_box), y1, 0.3, 90);
+    page_setup s;
+    set_up(t, img, &s);
+    calibration cal;
+    calibration_defaults(&cal);
+    box_measure m;
+    measure_box(img, &s.transform, &s.levels, &s.mask, box, measure_near_zone(t, q, 3, &s.mask), &m);
+    cr_assert_neq(decide_box(&cal, &m).state, BOX_BLANK, "as scanned, the streak is ink in the box");
+    page_crease c[CREASE_MAX];
+    int n = find(t, img, &s, c), found = -1;
+    for (int k = 0; k < n; k++)
+        if (c[k].vertical)
+            found = k;
+    cr_assert_geq(found, 0, "the streak is found (%d creases, none down the page)", n);
+    double at = c[found].at + c[found].slope * y_box;
+    cr_assert_lt(fabs(at - x_at_box), 0.4, "drawn through x %.2f at the box, found at %.2f", x_at_box, at);
+    cr_assert_lt(fabs(c[found].slope - slope), 0.01, "slope %.3f found for %.3f", c[found].slope, slope);
+    omr_image *cleaned = crease_clean(img, &s.transform, &s.levels, &s.mask, t->page_width, t->page_height, c, n);
+    cr_assert_not_null(cleaned);
+    measure_box(cleaned, &s.transform, &s.levels, &s.mask, box, measure_near_zone(t, q, 3, &s.mask), &m);
+    cr_assert_eq(decide_box(&cal, &m).state, BOX_BLANK, "the streak taken out, the box is empty (fill %.3f)", m.fill);
+    omr_image_free(cleaned);
+    print_mask_free(&s.mask);
+    omr_image_free(img);
+    template_free(t);
+}
+
+Test(crease, a_stamps_tilted_edge_runs_on_past_the_box_on_one_side) {
+    /* the mailroom's date stamp pressed over q4a1: its bottom edge, tilted
+     * 4.6 degrees, enters "Vet ej"'s box low, 0.5 mm from its left side
+     * (the stamp's corner), and runs on 14 mm under the label (make_variants
+     * received_stamp, S8M55YUW). Along the page's x alone the line leaves
+     * the samples' band within a few mm; along the stroke's own tilt it
+     * runs on. A hand's dash through the box next to it stops 1 mm past. */
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q = template_question_by_id(t, "q4a1");
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", q->page, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    omr_rect box = q->boxes[2].rect, dashed = q->boxes[1].rect;
+    double slope = 0.08, y_mid = box.y + 0.8 * box.h, x0 = box.x + 0.5, x1 = box.x + box.w + 14;
+    double mid = box.x + box.w / 2;
+    test_draw_line(img, x0, y_mid + slope * (x0 - mid), x1, y_mid + slope * (x1 - mid), 0.45, 70);
+    test_draw_line(img, dashed.x - 1.0, dashed.y + dashed.h / 2, dashed.x + dashed.w + 1.0, dashed.y + dashed.h / 2, 0.5,
+                   20);
+    page_setup s;
+    set_up(t, img, &s);
+    box_measure m, d;
+    measure_box(img, &s.transform, &s.levels, &s.mask, box, measure_near_zone(t, q, 2, &s.mask), &m);
+    measure_shape(img, &s.transform, &s.levels, &s.mask, box, &m);
+    cr_assert_gt(m.ink_width_mm, 0, "the edge's ink in the box has a shape");
+    crease_measure_line(img, &s.transform, &s.levels, &s.mask, box, &m);
+    cr_assert_geq(m.line_one_side, 0.75, "along its tilt the edge runs on past the box: %.2f (axis %.1f degrees)",
+                   m.line_one_side, m.ink_axis_deg);
+    double straight;
+    crease_line_beyond(img, &s.transform, &s.levels, &s.mask, box, 0, m.ink_y_mm, 0, &straight);
+    cr_assert_lt(straight, 0.75, "along x alone it leaves the band: %.2f", straight);
+    measure_box(img, &s.transform, &s.levels, &s.mask, dashed, measure_near_zone(t, q, 1, &s.mask), &d);
+    measure_shape(img, &s.transform, &s.levels, &s.mask, dashed, &d);
+    crease_measure_line(img, &s.transform, &s.levels, &s.mask, dashed, &d);
+    cr_assert_lt(d.line_one_side, 0.2, "a hand's dash stops at its box: %.2f", d.line_one_side);
+    print_mask_free(&s.mask);
     omr_image_free(img);
     template_free(t);
 }

@@ -128,7 +128,7 @@ static size_t read_page(const omr_template *t, const omr_image *img, int page, b
             measure_rings(img, &pt, &levels, &mask, t, q, b, &m[k]);
             measure_shape(img, &pt, &levels, &mask, q->boxes[b].rect, &m[k]);
             if (m[k].ink_width_mm > 0)
-                m[k].line_beyond = fmax(0, crease_line_beyond(img, &pt, &levels, &mask, q->boxes[b].rect, m[k].ink_y_mm));
+                crease_measure_line(img, &pt, &levels, &mask, q->boxes[b].rect, &m[k]);
             d[k] = decide_box(&cal, &m[k]);
         }
     }

@@ -309,8 +309,7 @@ int scan_page(scan_context *ctx, const omr_image *image, const char *file, int f
             p->measures[k].crease_along = crease_through_box(creases, n_creases, q->boxes[b].rect);
             /* on the page as scanned: a crease found is cleaned off the paper beside the box */
             if (p->measures[k].ink_width_mm > 0)
-                p->measures[k].line_beyond = fmax(
-                    0, crease_line_beyond(image, &at, &levels, mask, q->boxes[b].rect, p->measures[k].ink_y_mm));
+                crease_measure_line(image, &at, &levels, mask, q->boxes[b].rect, &p->measures[k]);
         }
     }
     /* boxes with print inside: their ink against the blank's own pixels */

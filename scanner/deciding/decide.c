@@ -52,6 +52,8 @@ static int label_circle(const box_measure *m) {
 }
 /* A dot: a dark core of at least this area (a 0.5 mm dot) */
 #define DOT_MIN_MM2 0.12
+/* ... under this (a 0.5 mm disc), from a hand that does not dot, a speck */
+#define SPECK_CORE_MM2 0.2
 /* A blob, not strokes: its ink fills at least this share of the ellipse of
  * its own second moments (a disc 1, a filled square 0.95; two strokes through
  * the centre far less, even bled: reading/marks/shape.h) */
@@ -205,7 +207,7 @@ box_decision decide_box(const calibration *c, const box_measure *m) {
 int decide_box_flags(const box_decision *d) {
     return (d->ink_near ? 1 : 0) | (d->circled ? 2 : 0) | (d->dot ? 4 : 0) | (d->faint ? 8 : 0) |
            (d->scribble ? 16 : 0) | (d->dot_clear ? 32 : 0) | (d->strewn ? 64 : 0) | (d->speckled ? 128 : 0) |
-           (d->creased ? 256 : 0);
+           (d->creased ? 256 : 0) | (d->speck ? 512 : 0);
 }
 
 void decide_box_set_flags(box_decision *d, int flags) {
@@ -218,6 +220,7 @@ void decide_box_set_flags(box_decision *d, int flags) {
     d->strewn = (flags & 64) != 0;
     d->speckled = (flags & 128) != 0;
     d->creased = (flags & 256) != 0;
+    d->speck = (flags & 512) != 0;
 }
 
 /* The ring evidence of a box: the stronger of the circle round the box and
@@ -367,6 +370,39 @@ static int bled_label_circle(const box_measure *m, double label_level, double ne
     return 1;
 }
 
+/* The clear rays (ring_clear) of box i's neighbourhood: their median over the
+ * LOCAL_BOXES boxes nearest it on the template, i left out. A page is not one
+ * scan throughout: a fold's step in brightness under a dark 1-bit threshold
+ * turns the paper beyond it to speckle, which closes the clear rays of every
+ * box there, while above it the paper is clean (fresh seed 8321 --folds
+ * --warp 1, PZGDM9NK: the page's median clear rays 0.85, set by the
+ * speckled half; three pen circles in the clean half with 0.92-1.00 against
+ * 0.02-0.29 round their neighbours, 17-25 mm^2 of ink round each, all
+ * three to review as ink beside a box). A box is judged against the paper
+ * it lies on, as a person would. -1 with too few boxes to judge by. */
+#define LOCAL_BOXES 8
+static double local_clear_level(const box_measure *m, size_t n, size_t i) {
+    double dist[LOCAL_BOXES], clear[LOCAL_BOXES];
+    int k = 0;
+    for (size_t j = 0; j < n; j++) {
+        if (j == i)
+            continue;
+        double dd = hypot(m[j].box_x_mm - m[i].box_x_mm, m[j].box_y_mm - m[i].box_y_mm);
+        int at = k < LOCAL_BOXES ? k++ : LOCAL_BOXES;
+        while (at > 0 && dist[at - 1] > dd) {
+            if (at < LOCAL_BOXES)
+                dist[at] = dist[at - 1], clear[at] = clear[at - 1];
+            at--;
+        }
+        if (at < LOCAL_BOXES)
+            dist[at] = dd, clear[at] = m[j].ring_clear;
+    }
+    if (k < LOCAL_BOXES / 2)
+        return -1;
+    qsort(clear, (size_t)k, sizeof *clear, omr_cmp_double);
+    return clear[k / 2];
+}
+
 static void bled_page_circles(const calibration *c, const box_measure *m, box_decision *d, size_t n,
                               double background) {
     double near_min = page_circle_near(c, m, n);
@@ -377,8 +413,10 @@ static void bled_page_circles(const calibration *c, const box_measure *m, box_de
      * page (seed 7402 QFHJ3T7A: every box's rays 0.85-0.94 closed by its
      * swollen outline, four circles in pen and pencil with 22-33 mm^2 round
      * their boxes against 0.4 and less, all four to review) */
-    double clear_closed = fmax(RING_MIN, clear_level + RING_ABOVE_PAGE);
     for (size_t i = 0; i < n; i++) {
+        /* ... against the rays of the boxes around it (local_clear_level) */
+        double local = local_clear_level(m, n, i), clear_at = local >= 0 ? local : clear_level;
+        double clear_closed = fmax(RING_MIN, clear_at + RING_ABOVE_PAGE);
         double r = box_ring(&m[i]);
         double gap = m[i].ring >= m[i].label_ring ? m[i].ring_gap : m[i].label_gap;
         box_decision plain = decide_without_rings(c, &m[i]);
@@ -400,7 +438,7 @@ static void bled_page_circles(const calibration *c, const box_measure *m, box_de
          * page's 0.65, clear rays 0.04 against its 0.02, no stroke along
          * the outline, read as circled; a pen circle on such a page leaves
          * clear rays somewhere: 0.12-0.44 seen). A person looks */
-        if (pen && by_rays && m[i].ring_clear <= clear_level + RING_NOISE && m[i].ring_hug_mm2 <= 0 && !by_label) {
+        if (pen && by_rays && m[i].ring_clear <= clear_at + RING_NOISE && m[i].ring_hug_mm2 <= 0 && !by_label) {
             d[i] = plain;
             d[i].state = BOX_UNSURE;
             d[i].confidence = 0;
@@ -548,18 +586,29 @@ static void dust_by_page(const calibration *c, const box_measure *m, box_decisio
     for (size_t i = 0; i < n; i++)
         if (speckless(&m[i]))
             fills[k++] = m[i].fill;
+    double level = -1;
     if (k >= DUST_BOXES) {
         qsort(fills, k, sizeof *fills, omr_cmp_double);
-        double level = fills[k / 2];
-        for (size_t i = 0; i < n; i++)
-            if (d[i].state == BOX_UNSURE && !d[i].dot && !d[i].faint && !d[i].circled && !d[i].speckled &&
-                !d[i].scribble && speckless(&m[i]) && m[i].fill > c->blank_max && m[i].fill < c->mark_min &&
-                m[i].fill <= DUST_OVER * level) {
-                d[i].state = BOX_BLANK;
-                d[i].confidence = 0.5;
-            }
+        level = fills[k / 2];
     }
     free(fills);
+    for (size_t i = 0; i < n; i++) {
+        if (!(d[i].state == BOX_UNSURE && !d[i].dot && !d[i].faint && !d[i].circled && !d[i].speckled &&
+              !d[i].scribble && speckless(&m[i]) && m[i].fill > c->blank_max && m[i].fill < c->mark_min))
+            continue;
+        if (level >= 0 && m[i].fill <= DUST_OVER * level) {
+            d[i].state = BOX_BLANK;
+            d[i].confidence = 0.5;
+        } else {
+            /* a speck or two on a page whose empty boxes are clean: dust
+             * on the glass or the lid (make_variants dust: 0.1-0.4 mm
+             * specks, fill 0.014-0.031, each sending its question to
+             * review beside the cross that answers it). No hand's mark is
+             * so small; beside a firm mark of its question it is blank
+             * (decide_question), alone a person looks */
+            d[i].speck = 1;
+        }
+    }
 }
 
 /* A page with a panel of speckled paper (SPECKLED_PAPER): its boxes there
@@ -590,13 +639,20 @@ static void speckled_paper(const calibration *c, const box_measure *m, box_decis
  * line runs on beside the box (line_beyond; seed 7601 NPMNTW3F 1.00). A
  * hand's dashes along a row stop at each box (held-out 2603 L73P5QKK q5r
  * "1 5 6": 0.00, read "6" on the height alone); its bars down a column of
- * a grid line up along y, so a column is no evidence. */
+ * a grid line up along y, so a column is no evidence. A line that runs on
+ * straight far past the box on one side, along x or y, is no hand's mark
+ * in it either: the edge of the mailroom's date stamp, a scanner's streak,
+ * a line drawn down a column (make_variants received_stamp, S8M55YUW q4a1:
+ * the stamp's frame through "Vet ej", 10 mm on above the box, read "3"
+ * beside a solid "Ja", silently); a hand's bar or dash stops within 2 mm.
+ * Such a box is unsure, and its question goes to a person. */
 #define LINE_WIDTH_MAX_MM 1.5 /* a crease's stroke: up to 1.15 mm seen; a cross's ink is 2.5-3.5 mm wide */
 #define LINE_SPAN_MIN 0.9     /* ... spanning the box (1.1-1.34 seen; a dot's span is far less) */
 #define LINE_AXIS_DEG 15      /* ... within this of the page's x or y (0-11 seen) */
 #define LINE_SAME_MM 0.6      /* two boxes' strokes at the same height, give or take this ... */
 #define LINE_SLOPE 0.03       /* ... and this per mm between them (creases run at up to 0.018) */
 #define LINE_BEYOND_MIN 0.5   /* ... and the line dark on this share of the paper beside each box */
+#define LINE_RUNS_ON_MIN 0.75 /* a line dark on this share of the paper 2-10 mm past one side */
 
 /* 1 if the box's ink is one thin straight stroke along x right across it,
  * 2 along y, else 0 (also when the box holds no more than a blank: the
@@ -618,9 +674,13 @@ static void crease_traces(const calibration *c, const box_measure *m, box_decisi
         for (size_t j = 0; j < n && !crease && along == 1 && m[i].line_beyond >= LINE_BEYOND_MIN; j++)
             crease = j != i && straight_stroke(c, &m[j]) == 1 && m[j].line_beyond >= LINE_BEYOND_MIN &&
                      fabs(m[j].ink_y_mm - m[i].ink_y_mm) <= LINE_SAME_MM + LINE_SLOPE * fabs(m[j].ink_x_mm - m[i].ink_x_mm);
-        if (!crease)
+        /* a line running on past the box, no crease found: unsure, never
+         * dropped beside a firm mark as a crease's stroke is (a stamp's
+         * frame lies over its digits, and they over the next box) */
+        int runs_on = m[i].line_one_side >= LINE_RUNS_ON_MIN;
+        if (!crease && !runs_on)
             continue;
-        d[i] = (box_decision){.state = BOX_UNSURE, .creased = 1, .ink_near = d[i].ink_near, .fill = d[i].fill};
+        d[i] = (box_decision){.state = BOX_UNSURE, .creased = crease, .ink_near = d[i].ink_near, .fill = d[i].fill};
     }
 }
 
@@ -688,8 +748,13 @@ static void judge_by_page(const calibration *c, const box_measure *m, box_decisi
         if (d[i].dot_clear && dotter) {
             d[i].state = BOX_MARKED;
             d[i].confidence = clamp01(0.5 + 0.5 * (m[i].core_mm2 / speck - 1.5) / 4);
-        } else if (d[i].faint && faint >= 2 && firm == 0) {
-            /* the whole page in very light pencil: its traces are its marks */
+        } else if (d[i].faint && faint >= 2 && firm == 0 && circles == 0) {
+            /* the whole page in very light pencil: its traces are its marks.
+             * Not on a page the hand circles: its marks are its circles, and
+             * pale traces in boxes there are something else (the back of a
+             * thin sheet showing through: make_variants show_through,
+             * HNYJ3G8X, pencil circles and four traces of the back's print
+             * read as marks, q5r "8" silently) */
             d[i].state = BOX_MARKED;
             d[i].confidence = clamp01(0.5 + 0.5 * (m[i].faint_fill - c->mark_min) / c->mark_min);
         } else if (firm >= 2 && !d[i].circled && !d[i].dot && d[i].state != BOX_SOLID &&
@@ -714,6 +779,12 @@ static void judge_by_page(const calibration *c, const box_measure *m, box_decisi
             d[i].confidence = 0;
             d[i].faint = 1;
         }
+        /* a "dot" smaller than any a hand makes (0.6 mm and more), from a
+         * hand that does not dot: a speck of dust (make_variants dust,
+         * 6T2AN49K q3b: a 0.4 mm speck, core 0.16 mm^2, beside the cross
+         * that answers, sent the question to review) */
+        if (d[i].state == BOX_UNSURE && d[i].dot && !dotter && m[i].core_mm2 < SPECK_CORE_MM2)
+            d[i].speck = 1;
     }
 }
 

@@ -53,14 +53,17 @@ typedef struct {
                           speckle in its question (decide_question), else a person looks */
     int creased;       /* unsure: the box's ink is a fold's crease, a thin straight stroke across it
                           (decide_page); blank beside a firm mark of its question, else a person looks */
+    int speck;         /* unsure: the box's only ink is a speck or two, finer than any dot a hand makes,
+                          above what the page's empty boxes hold (decide_page: dust on the glass); blank
+                          beside a firm mark of its question, else a person looks */
 } box_decision;
 
 box_decision decide_box(const calibration *cal, const box_measure *m);
 
 /* A box's ink_near and kind of mark as one integer for the ledger (marks.ink_near):
  * 1 ink near, 2 circled, 4 dot, 8 faint, 16 scribble, 32 a dot clear of the
- * page's blanks, 64 strewn, 128 speckled, 256 a crease's stroke (0 and 1 read
- * as before). */
+ * page's blanks, 64 strewn, 128 speckled, 256 a crease's stroke, 512 a speck
+ * (0 and 1 read as before). */
 int decide_box_flags(const box_decision *d);
 void decide_box_set_flags(box_decision *d, int flags);
 

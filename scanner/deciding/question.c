@@ -144,13 +144,14 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
      * stands out of it: the question's answer is that mark, they are blank.
      * With no such mark a person looks: "no answer" and a light mark lost
      * in the speckle cannot be told apart */
-    int speckled = 0, creased = 0;
+    int speckled = 0, creased = 0, specks = 0;
     for (size_t i = 0; i < n; i++) {
         speckled += !withdrawn[i] && boxes[i].speckled && boxes[i].state == BOX_UNSURE;
         creased += !withdrawn[i] && boxes[i].creased && boxes[i].state == BOX_UNSURE;
+        specks += !withdrawn[i] && boxes[i].speck && boxes[i].state == BOX_UNSURE;
     }
-    /* ... and so are boxes whose only ink is a fold's crease */
-    if (speckled + creased > 0 && speckled + creased == unsure && (marked > 0 || solid > 0)) {
+    /* ... and so are boxes whose only ink is a fold's crease, or a speck of dust */
+    if (speckled + creased + specks > 0 && speckled + creased + specks == unsure && (marked > 0 || solid > 0)) {
         unsure = 0;
         speckled = 0;
         creased = 0;

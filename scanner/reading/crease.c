@@ -39,7 +39,11 @@ enum {
 #define SIDE_NEAR_MM 0.5    /* the paper either side of a dip: this far */
 #define SIDE_FAR_MM 1.5     /* ... to this far */
 #define SIDE_MM 0.8         /* the paper either side of a crease, when cleaning */
-#define MAX_SLOPE 0.03      /* a fold runs straight across the sheet */
+/* A fold runs straight across the sheet, a scanner's streak (dust on a
+ * feeder's glass) straight down the scan: across a sheet fed askew, up to
+ * 5.7 degrees to its print (make_variants' adf_streak, pages 1.9-2.4
+ * degrees askew: a streak through a box read as its mark at 0.03) */
+#define MAX_SLOPE 0.10
 #define MIN_SUPPORT 0.6     /* share of the strips where it is not under print */
 #define MIN_DEPTH_GREY 3.0  /* darker than the paper beside it by at least */
 #define MAX_WIDTH_MM 1.2    /* a crease is a line, not a band ... */
@@ -512,8 +516,10 @@ static int paper_grey_at(const omr_image *scan, const page_transform *t, const p
 }
 
 double crease_line_beyond(const omr_image *scan, const page_transform *t, const page_levels *levels,
-                          const print_mask *mask, omr_rect box, double y) {
-    assert(scan && t && levels);
+                          const print_mask *mask, omr_rect box, int along_y, double at, double tilt,
+                          double *one_side) {
+    assert(scan && t && levels && one_side && tilt >= 0);
+    *one_side = -1;
     if (!mask || !mask->printed)
         return -1;
     enum { ROWS = 5, COLS = (int)((LINE_BEYOND_FAR_MM - LINE_BEYOND_NEAR_MM) / LINE_BEYOND_STEP_MM) + 1 };
@@ -521,45 +527,68 @@ double crease_line_beyond(const omr_image *scan, const page_transform *t, const 
     /* a dip this deep under the paper 1-1.3 mm above and below (a faint
      * grey crease is 15-40 levels deep; paper noise a few) */
     double depth_min = fmax(10, 0.06 * (levels->white - levels->black));
+    /* (along, across) of the line to template (x, y); it passes the box's
+     * middle at `at`, straight or tilted either way by `tilt` */
+    double lo = along_y ? box.y : box.x, hi = lo + (along_y ? box.h : box.w), mid = (lo + hi) / 2;
+    const double slopes[3] = {0, tilt, -tilt};
+    int n_slopes = tilt >= LINE_TILT_MIN ? 3 : 1;
+#define LINE_XY(u, v) (along_y ? (v) : (u)), (along_y ? (u) : (v))
     int seen = 0, dark = 0;
     for (int side = 0; side < 2; side++) {
-        int grey[COLS][ROWS], n = 0;
-        double paper[COLS];
-        for (int c = 0; c < COLS; c++) {
-            double off = LINE_BEYOND_NEAR_MM + c * LINE_BEYOND_STEP_MM, x = side ? box.x + box.w + off : box.x - off;
-            double sum = 0;
-            int count = 0;
-            for (int k = 0; k < 4; k++) {
-                int g = paper_grey_at(scan, t, mask, x, y + paper_dys[k]);
-                if (g >= 0)
-                    sum += g, count++;
-            }
-            if (!count || paper_grey_at(scan, t, mask, x, y) < 0)
-                continue;
-            paper[n] = sum / count;
-            for (int k = 0; k < ROWS; k++)
-                grey[n][k] = paper_grey_at(scan, t, mask, x, y + dys[k]);
-            n++;
-        }
-        /* the row the line runs along: the deepest on average (a crease
-         * runs straight; a bowed sheet moves it off the stroke's height by
-         * a few tenths) */
-        int row = ROWS / 2;
+        /* the line the ink runs along: the deepest (slope, row) on average
+         * (a crease runs straight; a bowed sheet moves it off the stroke's
+         * height by a few tenths; a stamp's edge is tilted) */
+        int best_seen = 0, best_dark = 0;
         double deepest = -1e9;
-        for (int k = 0; k < ROWS; k++) {
-            double sum = 0;
-            int count = 0;
-            for (int c = 0; c < n; c++)
-                if (grey[c][k] >= 0)
-                    sum += paper[c] - grey[c][k], count++;
-            if (count && sum / count > deepest)
-                deepest = sum / count, row = k;
-        }
-        for (int c = 0; c < n; c++)
-            if (grey[c][row] >= 0) {
-                seen++;
-                dark += paper[c] - grey[c][row] >= depth_min;
+        for (int sl = 0; sl < n_slopes; sl++) {
+            int grey[COLS][ROWS], n = 0;
+            double paper[COLS];
+            for (int c = 0; c < COLS; c++) {
+                double off = LINE_BEYOND_NEAR_MM + c * LINE_BEYOND_STEP_MM, u = side ? hi + off : lo - off;
+                double v = at + slopes[sl] * (u - mid), sum = 0;
+                int count = 0;
+                for (int k = 0; k < 4; k++) {
+                    int g = paper_grey_at(scan, t, mask, LINE_XY(u, v + paper_dys[k]));
+                    if (g >= 0)
+                        sum += g, count++;
+                }
+                if (!count || paper_grey_at(scan, t, mask, LINE_XY(u, v)) < 0)
+                    continue;
+                paper[n] = sum / count;
+                for (int k = 0; k < ROWS; k++)
+                    grey[n][k] = paper_grey_at(scan, t, mask, LINE_XY(u, v + dys[k]));
+                n++;
             }
+            for (int k = 0; k < ROWS; k++) {
+                double sum = 0;
+                int count = 0, count_dark = 0;
+                for (int c = 0; c < n; c++)
+                    if (grey[c][k] >= 0) {
+                        sum += paper[c] - grey[c][k], count++;
+                        count_dark += paper[c] - grey[c][k] >= depth_min;
+                    }
+                if (count && sum / count > deepest)
+                    deepest = sum / count, best_seen = count, best_dark = count_dark;
+            }
+        }
+        seen += best_seen;
+        dark += best_dark;
+        if (best_seen >= 8 && (double)best_dark / best_seen > *one_side)
+            *one_side = (double)best_dark / best_seen;
     }
+#undef LINE_XY
     return seen < 8 ? -1 : (double)dark / seen;
+}
+
+void crease_measure_line(const omr_image *scan, const page_transform *t, const page_levels *levels,
+                         const print_mask *mask, omr_rect box, box_measure *m) {
+    assert(m && m->ink_width_mm > 0);
+    int along_y = m->ink_axis_deg >= 45;
+    /* a thin stroke's own tilt off the axis (which way is not measured) */
+    double off_axis_deg = along_y ? 90 - m->ink_axis_deg : m->ink_axis_deg;
+    double tilt = m->ink_width_mm <= LINE_TILTED_WIDTH_MM ? tan(off_axis_deg * M_PI / 180) : 0;
+    double one_side;
+    m->line_beyond = fmax(0, crease_line_beyond(scan, t, levels, mask, box, along_y,
+                                                along_y ? m->ink_x_mm : m->ink_y_mm, tilt, &one_side));
+    m->line_one_side = fmax(0, one_side);
 }

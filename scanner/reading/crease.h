@@ -54,17 +54,33 @@ omr_image *crease_clean(const omr_image *scan, const page_transform *t, const pa
 #define CREASE_NEAR_MM 0.5
 int crease_through_box(const page_crease *creases, int n, omr_rect box);
 
-/* The share of the unprinted paper along the page's x at height `y`
- * (template mm, or up to 0.4 mm off it), from LINE_BEYOND_NEAR_MM to
- * LINE_BEYOND_FAR_MM off either side of `box`, where a line runs: a narrow
- * dip under the paper 1-1.3 mm above and below it. A crease, black or
- * faint, runs on across the paper beside the box and between its label's
- * letters; a hand's dash stops within a mm or so of the box. -1 when fewer
- * than 8 such samples could be seen. */
+/* The share of the unprinted paper along the page's x at height `at`
+ * (along_y 0), or along its y at x = `at` (along_y 1; template mm, or up to
+ * 0.4 mm off it), from LINE_BEYOND_NEAR_MM to LINE_BEYOND_FAR_MM off either
+ * side of `box`, where a line runs: a narrow dip under the paper 1-1.3 mm
+ * either side of it. A crease, black or faint, runs on across the paper
+ * beside the box and between its label's letters, and so do a stamp's
+ * frame and a scanner's streak; a hand's dash or bar stops within a mm or
+ * so of the box. The line passes the box's middle at `at`; with `tilt` of
+ * LINE_TILT_MIN or more it is looked for tilted by that slope either way
+ * too (the deepest of the three is taken). -1 when fewer than 8 such
+ * samples could be seen. *one_side: the same share on the side where it is larger (a stamp's edge
+ * may end at the box), -1 where neither side had 8 samples seen. */
 #define LINE_BEYOND_NEAR_MM 2.0
 #define LINE_BEYOND_FAR_MM 10.0
 #define LINE_BEYOND_STEP_MM 0.25 /* a sample every */
+#define LINE_TILT_MIN 0.02 /* a tilt under this is looked for straight along x or y */
+#define LINE_TILTED_WIDTH_MM 1.5 /* a thin stroke (decide.c's LINE_WIDTH_MAX_MM) */
 double crease_line_beyond(const omr_image *scan, const page_transform *t, const page_levels *levels,
-                          const print_mask *mask, omr_rect box, double y);
+                          const print_mask *mask, omr_rect box, int along_y, double at, double tilt,
+                          double *one_side);
+
+/* crease_line_beyond along the axis of the box's ink (m->ink_axis_deg, at
+ * its centre ink_x_mm, ink_y_mm: along x under 45 degrees, else along y;
+ * a stroke no wider than LINE_TILTED_WIDTH_MM also along its own tilt)
+ * into m->line_beyond and m->line_one_side (0 where not seen). For a box
+ * with ink (m->ink_width_mm > 0). */
+void crease_measure_line(const omr_image *scan, const page_transform *t, const page_levels *levels,
+                         const print_mask *mask, omr_rect box, box_measure *m);
 
 #endif

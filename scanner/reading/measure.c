@@ -479,6 +479,8 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
     assert(box.w > 0 && box.h > 0);
     assert(!mask || !mask->printed || (mask->width > 0 && mask->height > 0 && mask->pitch > 0));
     memset(out, 0, sizeof *out);
+    out->box_x_mm = box.x + box.w / 2;
+    out->box_y_mm = box.y + box.h / 2;
     /* one sample per scan pixel, but no finer than 0.12 mm (212 dpi): a 300
      * dpi scan carries no more mark information, and costs twice the time */
     double pitch = fmax(1.0 / t->px_per_mm, 0.12);

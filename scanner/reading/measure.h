@@ -77,6 +77,8 @@ typedef struct {
      * only (~0), however a speck splits the other side's gap */
     double label_opposed;
     double dx_mm, dy_mm;   /* the re-centring shift found for the box (template mm) */
+    double box_x_mm, box_y_mm; /* the box's centre on the template (mm): its neighbours on
+                                  the page are the boxes nearest it (decide.c's local levels) */
     /* the shape of the interior's ink (reading/marks/shape.h; 0: not measured):
      * a compact blob (a dot) ~1, strokes less; its long axis / the interior */
     double compact, ink_span;
@@ -88,10 +90,11 @@ typedef struct {
     /* a crease found on the page (crease.h) runs through the box: 1 along
      * the page's x, 2 along its y (set by the caller that found them) */
     int crease_along;
-    /* the share of the paper beside the box, along x at the ink's height,
-     * that is dark (crease_line_beyond; 0 when not measured: a box without
-     * ink, or too little paper seen) */
-    double line_beyond;
+    /* the share of the paper beside the box, along the ink's axis (x or y)
+     * through its centre, that is dark (crease_line_beyond; 0 when not
+     * measured: a box without ink, or too little paper seen), and the same
+     * on the side where it is darker (a line that ends at the box) */
+    double line_beyond, line_one_side;
 } box_measure;
 
 /* The label printed right of box `box` as the blank shows it (template

@@ -1,0 +1,158 @@
+/*
+ * test_decide_nearby.c — decide.c's judgement of a box by what lies round it
+ * on its page: a pen circle against the clear rays of its neighbours (not the
+ * whole page's, half of which a fold's step turned to speckle), a straight
+ * line that runs on past the box (a stamp's edge), a speck of dust beside the
+ * cross that answers, and pale traces on a page whose hand circles.
+ */
+#include "decide_fixtures.h"
+
+TestSuite(decide_nearby, .init = setup);
+
+static void decide_page_of(box_measure *m, box_decision *d, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        d[i] = decide_box(&cal, &m[i]);
+    decide_page(&cal, m, d, n);
+}
+
+/* A page of `rows` questions of 5 boxes, 17 mm apart along a row and 14 mm
+ * between rows, every box empty. */
+static void empty_grid(box_measure *m, int rows) {
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < 5; c++)
+            m[r * 5 + c] = (box_measure){.box_x_mm = 118 + 17.0 * c, .box_y_mm = 97 + 14.0 * r,
+                                         .outline_found = 1};
+}
+
+Test(decide_nearby, a_pen_circle_is_judged_against_the_boxes_round_it_not_the_whole_page) {
+    /* a dark 1-bit page whose outlines bleed: every box's rays meet ink
+     * (ring 1). Below a fold's step in brightness the paper scanned as
+     * speckle, which closes the clear rays of every box there too; above
+     * it the paper is clean. Three pen circles in the clean half stand far
+     * above their neighbours' clear rays (fresh seed 8321 --folds --warp 1,
+     * PZGDM9NK: page median 0.85, circles 0.92-1.00, neighbours 0.02-0.29,
+     * all three went to review as ink beside a box) */
+    enum { ROWS = 8, N = ROWS * 5 };
+    box_measure m[N];
+    box_decision d[N];
+    empty_grid(m, ROWS);
+    for (int i = 0; i < N; i++) {
+        int speckled = i >= 20; /* rows 4-7 */
+        m[i].ring = 1.0, m[i].ring_gap = 0.0;
+        m[i].ring_clear = speckled ? 0.84 + 0.02 * (i % 5) : 0.02 + 0.06 * (i % 5);
+        m[i].ring_clear_gap = speckled ? 0.06 : 0.9 - 0.1 * (i % 5);
+        m[i].near_mm2 = speckled ? 3.0 + 0.4 * (i % 5) : 0.2 + 0.3 * (i % 5);
+    }
+    const int circles[3] = {3, 7, 12};
+    for (int k = 0; k < 3; k++) {
+        int i = circles[k];
+        m[i].ring_clear = 0.92 + 0.04 * k, m[i].ring_clear_gap = 0.04, m[i].near_mm2 = 17.5 + 3 * k;
+    }
+    /* and one in the speckled half: as closed as the speckle round it */
+    m[27].ring_clear = 0.96, m[27].ring_clear_gap = 0.02, m[27].near_mm2 = 24;
+    decide_page_of(m, d, N);
+    for (int k = 0; k < 3; k++) {
+        int i = circles[k];
+        cr_assert(d[i].circled && d[i].state == BOX_MARKED, "box %d: a pen circle in the clean half, read %s", i,
+                  decide_box_state_name(d[i].state));
+        template_question q = question(QUESTION_SINGLE, 5);
+        question_answer a = decide(&q, &d[i - i % 5]);
+        cr_assert_eq(a.status, ANSWER_OK, "row %d: %s", i / 5, a.reason);
+        cr_assert_eq(a.chosen, i % 5);
+    }
+    for (int i = 0; i < N; i++)
+        if (i != 3 && i != 7 && i != 12 && i != 27)
+            cr_assert_not(d[i].circled, "box %d: the page's own rays read as a circle", i);
+    /* in the speckle nothing stands apart: never a circle, never blank
+     * with its ink unseen */
+    cr_assert_not(d[27].circled, "a ring no more closed than the speckle round it");
+    cr_assert(d[27].state != BOX_BLANK || d[27].ink_near, "the ink round box 27 is not lost");
+}
+
+Test(decide_nearby, a_line_running_on_past_the_box_is_no_mark_in_it) {
+    /* the edge of the mailroom's date stamp through "Vet ej" (make_variants
+     * received_stamp, S8M55YUW q4a1): one thin straight stroke across the
+     * box, dark on the paper 2-10 mm past it on one side. Beside the fill
+     * that answers, it was read "3", silently. A hand's bar stops at the box */
+    enum { N = 15 };
+    box_measure m[N];
+    box_decision d[N];
+    empty_grid(m, 3);
+    m[0].fill = 1.0, m[0].extent = 1, m[0].darkness = 0.9, m[0].core_mm2 = 12; /* a solid "Ja" */
+    box_measure edge = m[2];
+    edge.fill = 0.13, edge.extent = 1, edge.darkness = 0.8, edge.core_mm2 = 1.2, edge.ink_width_mm = 0.45,
+    edge.ink_span = 1.1, edge.ink_axis_deg = 5, edge.ink_x_mm = edge.box_x_mm, edge.ink_y_mm = edge.box_y_mm + 1.5,
+    edge.line_beyond = 0.45, edge.line_one_side = 0.95;
+    m[2] = edge;
+    m[6].fill = 0.4, m[6].extent = 1, m[6].darkness = 0.9, m[6].core_mm2 = 3, m[6].ink_width_mm = 3.1; /* a cross */
+    decide_page_of(m, d, N);
+    cr_assert_eq(d[2].state, BOX_UNSURE, "the stamp's edge read %s", decide_box_state_name(d[2].state));
+    cr_assert_not(d[2].creased, "no crease was found: never dropped beside the fill as a crease's stroke is");
+    template_question q = question(QUESTION_SINGLE, 3);
+    question_answer a = decide(&q, d);
+    cr_assert_eq(a.status, ANSWER_REVIEW, "a person looks");
+    /* the same stroke stopping at the box (a hand's dash): a mark */
+    m[2].line_one_side = 0.1, m[2].line_beyond = 0.05;
+    decide_page_of(m, d, N);
+    cr_assert_eq(d[2].state, BOX_MARKED, "a hand's dash read %s", decide_box_state_name(d[2].state));
+}
+
+Test(decide_nearby, a_speck_beside_the_cross_that_answers_is_dust) {
+    /* dust on the glass: a 0.4 mm speck in an empty box (its dark core
+     * 0.16 mm^2, make_variants dust 6T2AN49K q3b) beside a cross, on a page
+     * of crosses, sent the question to review. No hand's dot is so small */
+    enum { N = 15 };
+    box_measure m[N];
+    box_decision d[N];
+    empty_grid(m, 3);
+    for (int r = 0; r < 3; r++) {
+        box_measure *x = &m[r * 5 + 2 + r % 2];
+        x->fill = 0.35 + 0.03 * r, x->extent = 1, x->darkness = 0.9, x->core_mm2 = 3, x->ink_width_mm = 3;
+    }
+    const box_measure speck = {.fill = 0.015, .faint_fill = 0.022, .extent = 0.14, .darkness = 0.66,
+                               .near_mm2 = 0.04, .core_mm2 = 0.16, .compact = 0.21, .ink_span = 0.14,
+                               .ink_width_mm = 0.33, .outline_found = 1};
+    m[0] = speck, m[0].box_x_mm = 118, m[0].box_y_mm = 97;
+    decide_page_of(m, d, N);
+    cr_assert(d[0].speck, "a 0.4 mm speck from a hand that crosses");
+    template_question q = question(QUESTION_SINGLE, 5);
+    question_answer a = decide(&q, d);
+    cr_assert_eq(a.status, ANSWER_OK, "beside the cross it is dust: %s", a.reason);
+    cr_assert_eq(a.chosen, 2);
+    /* alone in its question, a person looks ("no answer" or a tiny mark) */
+    m[2].fill = 0, m[2].extent = 0, m[2].darkness = 0, m[2].core_mm2 = 0, m[2].ink_width_mm = 0;
+    decide_page_of(m, d, N);
+    a = decide(&q, d);
+    cr_assert_eq(a.status, ANSWER_REVIEW, "a speck alone is not read as blank");
+    /* a small dot a hand makes (0.6 mm: core 0.3 mm^2) beside a cross stays unclear */
+    m[2].fill = 0.35, m[2].extent = 1, m[2].darkness = 0.9, m[2].core_mm2 = 3, m[2].ink_width_mm = 3;
+    m[0].core_mm2 = 0.3, m[0].fill = 0.03;
+    decide_page_of(m, d, N);
+    cr_assert_not(d[0].speck, "a 0.6 mm dot is no speck");
+    a = decide(&q, d);
+    cr_assert_eq(a.status, ANSWER_REVIEW, "a dot beside a cross: a person looks");
+}
+
+Test(decide_nearby, pale_traces_on_a_page_whose_hand_circles_are_not_its_marks) {
+    /* a page with no firm mark whose pale traces are read as very light
+     * pencil marks, unless the hand circles: then its marks are circles,
+     * and a trace in a box is something else (the back of a thin sheet
+     * showing through: make_variants show_through HNYJ3G8X, q5r "8") */
+    enum { N = 20 };
+    box_measure m[N];
+    box_decision d[N];
+    empty_grid(m, 4);
+    for (int i = 0; i < N; i++)
+        m[i].ring = 0.02 * (i % 3), m[i].ring_gap = 0.9;
+    m[4].faint_fill = 0.09, m[13].faint_fill = 0.10, m[17].faint_fill = 0.087;
+    decide_page_of(m, d, N);
+    cr_assert_eq(d[13].state, BOX_MARKED, "a page all in very light pencil: its traces are its marks");
+    m[1].ring = 1.0, m[1].ring_gap = 0, m[1].near_mm2 = 10; /* pen circles round two boxes */
+    m[11].ring = 0.98, m[11].ring_gap = 0.02, m[11].near_mm2 = 11;
+    decide_page_of(m, d, N);
+    cr_assert(d[1].circled && d[11].circled, "the hand's circles");
+    for (int i = 0; i < N; i++)
+        if (i == 4 || i == 13 || i == 17)
+            cr_assert_eq(d[i].state, BOX_UNSURE, "box %d: a pale trace on a circling page read %s", i,
+                         decide_box_state_name(d[i].state));
+}
