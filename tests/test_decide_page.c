@@ -1,6 +1,6 @@
 /*
- * test_decide_page.c — decide.c's judgement by the page and the form: rings
- * against the page's own print (bled 1-bit pages, speckled faxes), dots and
+ * test_decide_page.c — judgement by the page (decide.c) and the form
+ * (decide_form.c): rings against the page's own print (bled 1-bit pages, speckled faxes), dots and
  * pale traces by the respondent's hand (decide_page, decide_form_dots),
  * circles' spill and rivals, ink beside a box against the page's level.
  */

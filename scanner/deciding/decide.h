@@ -173,4 +173,46 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
 int decide_routing_violated(const omr_template *tmpl, const template_question *q,
                             const question_answer *answers);
 
+/* ---- between decide.c and decide_form.c ------------------------------------
+ * What decide.c (each box, then each page's evidence) and decide_form.c (the
+ * form's hand, circles against their neighbours on the template) share: a
+ * circle's thresholds, the page's own levels of rays and of ink round its
+ * boxes, and a box judged without its rays. Not for the other stages. */
+/* A circle round the box or its label: ink in at least this share of the
+ * directions (a tight circle hides partly under the printed outline), and
+ * no gap wider than 30% of a turn (an open circle is still a circle; a cross
+ * in a neighbouring box or a word beside it leaves a far wider gap). */
+#define RING_MIN 0.45
+#define RING_GAP_MAX 0.30
+/* ... and the ink around the box is at least what a closed pen line leaves:
+ * the thinnest ballpoint line (0.25 mm) once round the smallest box a form
+ * prints (3.5 mm: a circle 1.1 times it is 12 mm round), 3 mm^2. A pen
+ * circle on a bled page measured 7-29 mm^2; a neighbour's mark spilling
+ * over into a box's surroundings leaves 1.5-2.3 mm^2 (Auto Multiple
+ * Choice's expo and numeric scans, where boxes stand in tight grids whose
+ * outlines close the rays of every box, so the page looks bled). */
+#define CIRCLE_NEAR_MIN_MM2 3.0
+
+/* A box judged on all its evidence but its rays (decide.c). */
+box_decision decide_without_rings(const calibration *c, const box_measure *m);
+
+/* The ink a pen circle leaves round its box on this page: at least
+ * near_max_mm2 and CIRCLE_NEAR_MIN_MM2, and CIRCLE_NEAR_OVER_PAGE times the
+ * median ink near of the page's empty boxes (its print and noise). Returns
+ * -1 without room to measure the page (then no circle is read by it). */
+double decide_page_circle_near(const calibration *c, const box_measure *m, size_t n);
+
+/* The median over the page's boxes of the rays round each box (RAYS_BOX),
+ * round each label (RAYS_LABEL; a box without a label to its right casts
+ * none: 0), the stronger of the two (RAYS_EITHER), or the rays clear of the
+ * outline (RAYS_CLEAR). -1 without room. */
+enum { RAYS_BOX, RAYS_LABEL, RAYS_EITHER, RAYS_CLEAR };
+double decide_page_ray_level(const box_measure *m, size_t n, int which);
+
+/* A hand that dots: two or more dots, and dots are how this hand answers
+ * (at least as many as its crosses, fills and circles), on a page or over
+ * the whole form. A count alone is not enough: a crosser's stray dots, or
+ * specks on a noisy page, can come three at a time among a dozen crosses. */
+static inline int dotting_hand(int dots, int firm, int circles) { return dots >= 2 && dots >= firm + circles; }
+
 #endif

@@ -285,8 +285,8 @@ static void cast_rays(const ring_ctx *c, double cx, double cy, double rmin, doub
 #define HUG_SIDE_SHARE 0.25  /* ... along this share of a side, on three sides: round the box */
 #define HUG_POSITIONS 256
 #define HUG_REFERENCES 6     /* the nearest boxes of like size: the print's thickness */
-#define HUG_RAYS_MIN 0.45    /* decide.c's RING_MIN */
-#define HUG_RAYS_GAP 0.30    /* decide.c's RING_GAP_MAX */
+#define HUG_RAYS_MIN 0.45    /* decide.h's RING_MIN */
+#define HUG_RAYS_GAP 0.30    /* decide.h's RING_GAP_MAX */
 
 /* The runs of ink through the outline of r (template mm, shifted by dx, dy)
  * at positions `step` mm apart; inner[k] when the run reaches the interior.

@@ -1,0 +1,290 @@
+/*
+ * decide_form.c — decisions across a form and its template: the hand counted
+ * over the whole form (decide_form_dots, decide_form_denies_dots, reading or
+ * leaving its unsure dots), a circle's spill and rivals among the boxes
+ * round it on the template, and boxes whose printed outline went unseen.
+ * Each box and page is decided first (decide.c); questions last
+ * (question.c).
+ */
+#include "deciding/decide.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The hand is counted by question, not by box: answering a question is one
+ * act of the hand, whatever it leaves. A multi-choice question ticked three
+ * times, or a correction (a box filled to withdraw it beside the cross that
+ * answers), is one question answered with firm marks, not two or three; a
+ * question whose only ink is a dot is one answered with a dot. Counted by box,
+ * a dotter with two corrections and a ticked multi-choice question came out
+ * "more crosses than dots" and each dot went to review (issue 9). */
+/* The questions of the form answered by a dot alone, by a firm mark, by a
+ * circle alone (decide_form_dots). 0 without room to count. */
+static int count_form_hand(const omr_template *t, box_decision *const *pages, size_t n_pages, int *dots_out,
+                           int *firm_out, int *circles_out) {
+    int dots = 0, firm = 0, circles = 0;
+    size_t *offset = calloc(n_pages ? n_pages : 1, sizeof *offset);
+    if (!offset)
+        return 0;
+    for (size_t i = 0; i < t->n_questions; i++) {
+        const template_question *q = &t->questions[i];
+        assert(q->page >= 1);
+        size_t p = (size_t)q->page - 1;
+        if (p >= n_pages)
+            continue;
+        size_t from = offset[p];
+        offset[p] += q->n_boxes;
+        if (!pages[p])
+            continue;
+        int dot = 0, plain = 0, solid = 0, erased = 0, circle = 0;
+        for (size_t k = from; k < from + q->n_boxes; k++) {
+            const box_decision *b = &pages[p][k];
+            dot |= b->dot && (b->state == BOX_MARKED || b->state == BOX_UNSURE);
+            circle |= b->circled && b->state == BOX_MARKED;
+            plain |= b->state == BOX_MARKED && !b->circled && !b->dot;
+            solid |= b->state == BOX_SOLID;
+            erased |= b->faint && b->state == BOX_UNSURE;
+        }
+        int mark = plain || solid;
+        /* a dot beside a firm mark in one question is no answer by dot */
+        dots += dot && !mark;
+        /* the hand's own way of answering is its plain marks: a question
+         * answered with a correction (a box filled or rubbed out beside the
+         * cross) is marked as the form's rule prints it, whoever answers, and
+         * a box filled solid is a fill, of a dotter as of a crosser; neither
+         * says whether the hand crosses or dots (seed 6833 XBQYC974: a
+         * dotter's four dots beside four crosses and ticks, one lone fill,
+         * three corrections: its dots went to review) */
+        firm += plain && !solid && !erased;
+        circles += circle && !mark;
+    }
+    free(offset);
+    *dots_out = dots, *firm_out = firm, *circles_out = circles;
+    return 1;
+}
+
+int decide_form_dots(const omr_template *t, box_decision *const *pages, size_t n_pages) {
+    assert(t && (pages || n_pages == 0));
+    int dots, firm, circles;
+    if (!count_form_hand(t, pages, n_pages, &dots, &firm, &circles))
+        return 0; /* without room to count, no dot is read by the form's hand */
+    return dotting_hand(dots, firm, circles);
+}
+
+int decide_form_denies_dots(const omr_template *t, box_decision *const *pages, size_t n_pages) {
+    assert(t && (pages || n_pages == 0));
+    int dots, firm, circles;
+    if (!count_form_hand(t, pages, n_pages, &dots, &firm, &circles))
+        return 1; /* without room to count, no dot is read by a hand */
+    return firm + circles >= 2 * dots;
+}
+
+/* A circle (or oval) drawn round a box of one question often reaches the
+ * box above or below it, in the next question (ekb-2024's rows stand 14 mm
+ * apart; ink near a box is counted 2.4 mm round it, measure_near_zone).
+ * That ink is the circle's, not a mark beside the other box (seeds 6029,
+ * 7333, 8581: 2.1-2.8 mm^2 beside blank boxes under or over a circled box;
+ * 1 form in review needlessly on 7333). A circle read from the rays lies
+ * within their reach, 2.6 box sides from its box's centre (measure_rings);
+ * its ink is attributed while it is less than any circle round the other
+ * box itself would leave: less than the thinnest pen's smallest circle
+ * (CIRCLE_NEAR_MIN_MM2), or less than half of what this hand's circle
+ * leaves round its own box (CIRCLE_SPILL_SHARE). A circle's arc that
+ * passes by another box lies on one side of it, the near zone of the
+ * other box takes in less than half of it, while the same pen drawn round
+ * the other box would leave there about what it leaves round its own (a
+ * wide oval, a 1-bit scan's thick line: seeds 6833 BFKZVJNA and NNBQ43XK,
+ * 5903 TYYCBQGY, 4.2-5.1 mm^2 beside a blank box from circles leaving
+ * 12-18 mm^2 round their own, three forms in review needlessly). More goes
+ * to review as before. */
+#define CIRCLE_SPILL_SHARE 0.5
+#define CIRCLE_REACH_SIDES 2.6 /* the rays' reach (reading/measure.c, measure_rings) */
+#define NEAR_GROW_MM 2.4       /* the near zone round a box (reading/measure.h) */
+static double rect_distance(omr_rect r, double x, double y) {
+    double dx = fmax(fmax(r.x - x, 0), x - (r.x + r.w));
+    double dy = fmax(fmax(r.y - y, 0), y - (r.y + r.h));
+    return sqrt(dx * dx + dy * dy);
+}
+
+/* The n boxes of page `page` in template order: each one's question index
+ * and, when `box` is given, its template box. 0 when the template's boxes
+ * on that page do not fill all n (the page and its template disagree). */
+static int page_boxes(const omr_template *t, int page, size_t n, size_t *question, const template_box **box) {
+    size_t k = 0;
+    for (size_t i = 0; i < t->n_questions; i++)
+        if (t->questions[i].page == page)
+            for (size_t b = 0; b < t->questions[i].n_boxes && k < n; b++, k++) {
+                question[k] = i;
+                if (box)
+                    box[k] = &t->questions[i].boxes[b];
+            }
+    return k == n;
+}
+
+/* A firm mark whose strokes run out of its box (a tick's tail, a cross's
+ * overshoot: its own ink near above near_max_mm2) reaches the near zone of
+ * the box above or below it in its question where the two zones overlap
+ * (boxes under 2 x NEAR_GROW_MM apart: ekb-2024's stacked options, 3 mm).
+ * Ink there is counted round both boxes; when the blank box holds no more
+ * than the mark leaves round its own, it is that mark's (seed 7101
+ * VEFHUY2T q4c, a pencil tick overshooting on a speckled 1-bit page: 2.79
+ * mm^2 round the ticked box, 2.29 beside the blank one above it, review).
+ * A mark beside the blank box meant for it leaves its own ink there, more
+ * than the overshoot's share: it stays ink beside a box. */
+static int overshoot_reaches(omr_rect marked, const box_measure *mm, const box_decision *md, omr_rect blank,
+                             const box_measure *bm) {
+    int firm = (md->state == BOX_MARKED && !md->circled) || md->state == BOX_SOLID;
+    double dx = fmax(fmax(blank.x - (marked.x + marked.w), marked.x - (blank.x + blank.w)), 0);
+    double dy = fmax(fmax(blank.y - (marked.y + marked.h), marked.y - (blank.y + blank.h)), 0);
+    return firm && md->ink_near && bm->near_mm2 <= mm->near_mm2 && sqrt(dx * dx + dy * dy) < 2 * NEAR_GROW_MM;
+}
+
+void decide_circle_spill(const omr_template *t, int page, const box_measure *m, box_decision *d, size_t n) {
+    assert(t && (n == 0 || (m && d)));
+    const template_box **box = malloc((n ? n : 1) * sizeof *box);
+    size_t *question = malloc((n ? n : 1) * sizeof *question);
+    if (box && question && page_boxes(t, page, n, question, box)) /* else nothing is attributed */
+        for (size_t i = 0; i < n; i++) {
+            if (d[i].state != BOX_BLANK || !d[i].ink_near || d[i].circled)
+                continue;
+            for (size_t c = 0; c < n; c++) {
+                if (question[c] == question[i] || !d[c].circled || d[c].state != BOX_MARKED)
+                    continue;
+                if (m[i].near_mm2 >= CIRCLE_NEAR_MIN_MM2 && m[i].near_mm2 >= CIRCLE_SPILL_SHARE * m[c].near_mm2)
+                    continue; /* as much as a circle round the box itself */
+                omr_rect rc = box[c]->rect;
+                double reach = CIRCLE_REACH_SIDES * fmax(rc.w, rc.h) + NEAR_GROW_MM;
+                if (rect_distance(box[i]->rect, rc.x + rc.w / 2, rc.y + rc.h / 2) <= reach) {
+                    d[i].ink_near = 0;
+                    break;
+                }
+            }
+            for (size_t k = 0; k < n && d[i].ink_near; k++)
+                if (k != i && question[k] == question[i] && overshoot_reaches(box[k]->rect, &m[k], &d[k], box[i]->rect, &m[i]))
+                    d[i].ink_near = 0;
+        }
+    free(box);
+    free(question);
+}
+
+int decide_outlines_seen(const box_measure *m, size_t n) {
+    assert(n == 0 || m);
+    size_t seen = 0;
+    for (size_t k = 0; k < n; k++)
+        seen += m[k].outline_found != 0;
+    return 2 * seen > n;
+}
+
+void decide_unseen_outlines(const box_measure *m, box_decision *d, size_t n) {
+    assert(n == 0 || (m && d));
+    if (!decide_outlines_seen(m, n))
+        return;
+    for (size_t k = 0; k < n; k++)
+        if (!m[k].outline_found && (d[k].state == BOX_MARKED || d[k].state == BOX_SOLID)) {
+            d[k].state = BOX_UNSURE;
+            d[k].confidence = 0;
+        }
+}
+
+/* A barely closed circle beside a clear one of its question, within the
+ * clear one's reach, that leaves round its box less than half the ink the
+ * clear one leaves round its own (CIRCLE_SPILL_SHARE, as for a box of
+ * another question: decide_circle_spill) is the clear circle's arc passing
+ * by: an oval round one option's label crosses the labels above and below
+ * (seed 7101 S22YZYUP q4c: option 2's label circled, its rays 0.92 closed
+ * with 45.7 mm^2 of ink round it; option 3's label rays 0.46 closed by the
+ * oval's lower arc, 15.4 mm^2; ZT25N559 q4c on a harsh page, 0.83 and 71.6
+ * against 0.50 and 14.0). A second circle of the same pen round a box of
+ * the same question closes its rays as well and leaves as much ink: that
+ * stays two circles (decide_question). The arc's box is judged as if no
+ * ray had been cast, its ink near being the circle's. */
+static void circle_arcs(const calibration *c, const size_t *question, const template_box *const *box,
+                        const box_measure *m, box_decision *d, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        if (!d[i].circled || d[i].state != BOX_MARKED || d[i].confidence >= CIRCLE_WEAK)
+            continue;
+        for (size_t k = 0; k < n; k++) {
+            if (k == i || question[k] != question[i] || !d[k].circled || d[k].state != BOX_MARKED ||
+                d[k].confidence < CIRCLE_STRONG || m[i].near_mm2 >= CIRCLE_SPILL_SHARE * m[k].near_mm2)
+                continue;
+            omr_rect rk = box[k]->rect;
+            double reach = CIRCLE_REACH_SIDES * fmax(rk.w, rk.h) + NEAR_GROW_MM;
+            if (rect_distance(box[i]->rect, rk.x + rk.w / 2, rk.y + rk.h / 2) <= reach) {
+                d[i] = decide_without_rings(c, &m[i]);
+                d[i].ink_near = 0;
+                break;
+            }
+        }
+    }
+}
+
+/* A circle is its box's only when no other box of its question shows as
+ * much ring (round the box or its label, open or closed): an oval round
+ * one option's label whose lower arc passes over the next option closes
+ * that option's label rays too (seed 4127 BYAWXGMG q4c: option 1's label
+ * circled, its rays 0.67 closed but open by 0.31, was read as option 2,
+ * whose label rays the arc closed 0.48). Ink that cannot be attributed
+ * goes to review: the circled box becomes unsure. On a page whose print
+ * closes every box's rays, rays are no circle by themselves (a circle there
+ * is read by its ink too: bled_page_circles), and a rival must leave the
+ * ink of a pen circle round its box as well (seed 7101 ZT25N559 q6, a
+ * harsh page: a circle's 23.3 mm^2 of ink went to review for an empty
+ * neighbour whose bled outline closed 0.98 of its rays, 0.11 mm^2 round it). */
+void decide_circle_rivals(const calibration *cal, const omr_template *t, int page, const box_measure *m,
+                          box_decision *d, size_t n) {
+    assert(cal && t && (n == 0 || (m && d)));
+    size_t *question = malloc((n ? n : 1) * sizeof *question);
+    const template_box **box = malloc((n ? n : 1) * sizeof *box);
+    /* on a page whose print closes every box's rays, each kind of ray is
+     * measured above the page's own level of it (bled_label_circle): a
+     * label circled there has no rival in its neighbours' bled outlines */
+    double either = n >= 4 ? decide_page_ray_level(m, n, RAYS_EITHER) : 0;
+    double level[2] = {0, 0}, pen_near = 0;
+    if (either >= RING_MIN) {
+        level[0] = decide_page_ray_level(m, n, RAYS_BOX), level[1] = decide_page_ray_level(m, n, RAYS_LABEL);
+        pen_near = decide_page_circle_near(cal, m, n);
+    }
+    if (level[0] < 0 || level[1] < 0 || pen_near < 0)
+        level[0] = level[1] = pen_near = 0; /* without room, the rays as measured */
+    if (question && box && page_boxes(t, page, n, question, box)) { /* else nothing is changed */
+        circle_arcs(cal, question, box, m, d, n);
+        int *rivalled = calloc(n ? n : 1, sizeof *rivalled);
+        for (size_t i = 0; rivalled && i < n; i++) {
+            if (!d[i].circled || d[i].state != BOX_MARKED)
+                continue;
+            double own = fmax(m[i].ring - level[0], m[i].label_ring - level[1]);
+            for (size_t c = 0; c < n && !rivalled[i]; c++)
+                rivalled[i] = c != i && question[c] == question[i] && !(d[c].circled && d[c].state == BOX_MARKED) &&
+                              fmax(m[c].ring - level[0], m[c].label_ring - level[1]) >= own &&
+                              m[c].near_mm2 > pen_near;
+        }
+        for (size_t i = 0; rivalled && i < n; i++)
+            if (rivalled[i]) {
+                d[i].state = BOX_UNSURE;
+                d[i].confidence = 0;
+                d[i].circled = 0;
+                d[i].ink_near = 1;
+            }
+        free(rivalled);
+    }
+    free(question);
+    free(box);
+}
+
+void decide_unread_dots(box_decision *d, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (d[i].dot && d[i].dot_clear && d[i].state == BOX_MARKED) {
+            d[i].state = BOX_UNSURE;
+            d[i].confidence = 0;
+        }
+}
+
+void decide_read_dots(box_decision *d, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (d[i].dot && d[i].dot_clear && d[i].state == BOX_UNSURE) {
+            d[i].state = BOX_MARKED;
+            d[i].confidence = 0.5; /* read by the form's hand, at the edge of sure */
+        }
+}
