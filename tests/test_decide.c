@@ -275,6 +275,18 @@ Test(decide, an_erased_mark_beside_a_firm_one_is_withdrawn_alone_it_is_reviewed)
     q.corrections = CORRECTIONS_FILL_CANCELS;
     a = decide(&q, alone);
     cr_assert_eq(a.status, ANSWER_REVIEW, "a lone pale trace is never blank");
+    /* beside a fill that answers (fill-cancels: a lone solid box is the
+     * answer) the trace is withdrawn as beside a cross (make_variants
+     * show_through: the back's print showing through beside a solid "Ja");
+     * where a fill undoes, the trace may be all the hand left: review */
+    box_decision by_fill[3] = {faint_trace(), box(1.0, 1.0, 0), box(0, 0, 0)};
+    cr_assert_eq(by_fill[1].state, BOX_SOLID);
+    a = decide(&q, by_fill);
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    cr_assert_eq(a.chosen, 1, "the fill, never the faint trace");
+    q.corrections = CORRECTIONS_FILL_IS_UNDO;
+    a = decide(&q, by_fill);
+    cr_assert_eq(a.status, ANSWER_REVIEW, "a fill that undoes beside a pale trace: a person looks");
 }
 
 Test(decide, a_circled_box_is_marked_and_its_ink_near_the_neighbours_is_its_own) {

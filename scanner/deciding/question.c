@@ -84,7 +84,12 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
     for (size_t i = 0; i < n; i++) {
         const box_decision *b = &boxes[i];
         int solid_box = b->state == BOX_SOLID, scribbled = b->state == BOX_MARKED && b->scribble;
-        int erased = b->faint && b->state == BOX_UNSURE && marked > 0;
+        /* a pale trace beside a firm mark of the question, a cross or a
+         * fill that answers (not one that undoes): a mark rubbed out, or
+         * the back of a thin sheet showing through (make_variants
+         * show_through: a solid "Ja" beside a pale trace went to review) */
+        int answers_firmly = marked > 0 || (solid > 0 && rule != CORRECTIONS_FILL_IS_UNDO);
+        int erased = b->faint && b->state == BOX_UNSURE && answers_firmly;
         /* specks strewn across a box beside a firm mark: what rubbing a
          * mark out leaves on a 1-bit scan, withdrawn like a pale trace */
         erased |= b->strewn && (b->state == BOX_MARKED || b->state == BOX_UNSURE) && plain > 0;
