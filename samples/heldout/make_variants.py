@@ -375,6 +375,44 @@ def write_show_through(pages, rng, stem):
             "%s_%d.png" % (stem, i + 1), dpi=(dpi, dpi))
 
 
+def fax_header(img, dpi, rng):
+    """A fax machine's transmission line printed across the top of the page,
+    1.5-4 mm from its edge: sender, date, time and page number in 2.5 mm
+    letters, over whatever the form prints there."""
+    from PIL import ImageDraw, ImageFont
+    mm = dpi / MM
+    img = img.copy()
+    d = ImageDraw.Draw(img)
+    try:
+        font = ImageFont.truetype("DejaVuSansMono.ttf", max(6, int(2.5 * mm)))
+    except OSError:
+        font = ImageFont.load_default()
+    text = "%02d/%02d/2024 %02d:%02d  FAX +46 8 %03d %02d %02d  SOCIALTJANSTEN     P.%03d/%03d" % (
+        rng.randint(1, 28), rng.randint(9, 12), rng.randint(7, 18), rng.randint(0, 59), rng.randint(100, 999),
+        rng.randint(10, 99), rng.randint(10, 99), rng.randint(1, 3), 3)
+    d.text((int(rng.uniform(3, 12) * mm), int(rng.uniform(1.5, 4) * mm)), text, fill=rng.randint(0, 60), font=font)
+    return img, dpi
+
+
+def coffee_ring(img, dpi, rng):
+    """A cup set down on the sheet: a ring 50-90 mm across, its rim 1-3 mm
+    wide and 15-35% dark, the stain inside 3-8% dark, anywhere on the page
+    (over boxes too)."""
+    a = np.asarray(img, np.float32)
+    h, w = a.shape
+    mm = dpi / MM
+    r = rng.uniform(25, 45) * mm
+    cx, cy = rng.uniform(0.15, 0.85) * w, rng.uniform(0.15, 0.85) * h
+    rim, dark, inside = rng.uniform(1, 3) * mm, rng.uniform(0.15, 0.35), rng.uniform(0.03, 0.08)
+    ys, xs = np.ogrid[:h, :w]
+    dist = np.sqrt((xs - cx) ** 2 + (ys - cy) ** 2)
+    along = np.arctan2(ys - cy, xs - cx)
+    # the rim's darkness varies round the ring, as a drying stain's does
+    strength = dark * (0.6 + 0.4 * np.cos(along * rng.randint(1, 3) + rng.uniform(0, 6.3)))
+    f = 1.0 - strength * np.exp(-(((dist - r) / (rim / 2)) ** 2)) - inside * (dist < r)
+    return Image.fromarray(np.clip(a * f + 0.5, 0, 255).astype(np.uint8), "L"), dpi
+
+
 def jpeg_low(img, dpi, rng):
     return img, dpi
 
@@ -468,6 +506,8 @@ VARIANTS = {
     "received_stamp": per_page(received_stamp, "png"),
     "show_through": write_show_through,
     "jpeg_q20": per_page(jpeg_low, "jpg", quality=20),
+    "fax_header": per_page(fax_header, "png"),
+    "coffee_ring": per_page(coffee_ring, "png"),
 }
 
 
