@@ -156,3 +156,39 @@ Test(decide_nearby, pale_traces_on_a_page_whose_hand_circles_are_not_its_marks) 
             cr_assert_eq(d[i].state, BOX_UNSURE, "box %d: a pale trace on a circling page read %s", i,
                          decide_box_state_name(d[i].state));
 }
+
+Test(decide_nearby, a_box_under_a_sticky_note_is_never_read) {
+    /* what lies under a sticky note cannot be read: a box wholly under it
+     * was blank at confidence 1, a fill half under its edge read as a cross
+     * (make_variants sticky_note, 87SCAYAE q5r, silently wrong) */
+    enum { N = 15 };
+    box_measure m[N];
+    box_decision d[N];
+    empty_grid(m, 3);
+    for (int i = 0; i < N; i++)
+        m[i].outline_found = 1, m[i].outline_weakest = 0.85 + 0.01 * (i % 5);
+    m[2].fill = 0.4, m[2].extent = 1, m[2].darkness = 0.9, m[2].core_mm2 = 3, m[2].ink_width_mm = 3; /* a cross */
+    m[0].outline_weakest = 0.0, m[0].outline_found = 0;                             /* wholly under */
+    m[6].fill = 0.73, m[6].extent = 1, m[6].darkness = 0.9, m[6].core_mm2 = 9, m[6].outline_weakest = 0.06;
+    m[11].outline_weakest = 0.39; /* a rubbed-out mark lightened this outline: it still shows */
+    decide_page_of(m, d, N);
+    decide_unseen_outlines(m, d, N);
+    cr_assert(d[0].hidden && d[0].state == BOX_UNSURE, "a box wholly under the note read %s",
+              decide_box_state_name(d[0].state));
+    cr_assert(d[6].hidden && d[6].state == BOX_UNSURE, "a fill half under its edge read %s",
+              decide_box_state_name(d[6].state));
+    cr_assert_not(d[11].hidden, "a rubbed outline is no cover");
+    cr_assert_not(d[2].hidden);
+    template_question q = question(QUESTION_SINGLE, 5);
+    question_answer a = decide(&q, d);
+    cr_assert_eq(a.status, ANSWER_REVIEW, "the covered box beside the cross: a person looks");
+    cr_assert(strstr(a.reason, "covered"), "the reason says so: %s", a.reason);
+    /* a light 1-bit threshold that breaks every outline into dots: no box
+     * stands out as covered */
+    for (int i = 0; i < N; i++)
+        m[i].outline_weakest = 0.12 + 0.02 * (i % 4);
+    decide_page_of(m, d, N);
+    decide_unseen_outlines(m, d, N);
+    for (int i = 0; i < N; i++)
+        cr_assert_not(d[i].hidden, "box %d on a page of faint outlines", i);
+}

@@ -962,3 +962,42 @@ Test(measure, grey_print_is_ink_show_through_is_not) {
     omr_image_free(img);
     template_free(t);
 }
+
+/* Paints template rect r (mm) of a page rendered at its dpi in grey `level`:
+ * paper laid over the print. */
+static void cover(omr_image *img, omr_rect r, uint8_t level) {
+    double s = img->dpi / 25.4;
+    for (int y = (int)(r.y * s); y < (int)((r.y + r.h) * s) && y < img->height; y++)
+        for (int x = (int)(r.x * s); x < (int)((r.x + r.w) * s) && x < img->width; x++)
+            img->pixels[(size_t)y * (size_t)img->stride + (size_t)x] = level;
+}
+
+Test(measure, a_box_under_a_sticky_note_shows_no_outline_on_its_covered_side) {
+    /* a sticky note (paper a shade darker than the form's) laid over q1a:
+     * box 0 wholly under it, box 1's top half under its edge with a fill
+     * below; box 2 free. An erased mark that lightened box 3's outline to
+     * half its darkness still shows it */
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q = template_question_by_id(t, "q1a");
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", 1, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    omr_rect b0 = q->boxes[0].rect, b1 = q->boxes[1].rect, b3 = q->boxes[3].rect;
+    test_fill(img, b1);
+    cover(img, (omr_rect){b0.x - 6, b0.y - 10, b1.x + b1.w + 3 - (b0.x - 6), 10 + b1.h / 2}, 228);
+    cover(img, (omr_rect){b0.x - 1, b0.y - 1, b0.w + 2, b0.h + 2}, 228);
+    double s = img->dpi / 25.4;
+    for (int y = (int)((b3.y - 0.5) * s); y < (int)((b3.y + b3.h + 0.5) * s); y++)
+        for (int x = (int)((b3.x - 0.5) * s); x < (int)((b3.x + b3.w + 0.5) * s); x++) {
+            uint8_t *p = img->pixels + (size_t)y * (size_t)img->stride + (size_t)x;
+            *p = (uint8_t)(255 - (255 - *p) / 2); /* rubbed: half as dark */
+        }
+    box_measure m[16];
+    measure_question(t, img, "q1a", m);
+    cr_assert_gt(m[2].outline_weakest, 0.6, "a free box shows its outline all round: %.2f", m[2].outline_weakest);
+    cr_assert_lt(m[0].outline_weakest, 0.15, "a box under the note: %.2f", m[0].outline_weakest);
+    cr_assert_lt(m[1].outline_weakest, 0.15, "its top side under the note's edge: %.2f", m[1].outline_weakest);
+    cr_assert_gt(m[3].outline_weakest, 0.3, "a rubbed outline still shows: %.2f", m[3].outline_weakest);
+    omr_image_free(img);
+    template_free(t);
+}

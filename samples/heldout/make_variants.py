@@ -413,6 +413,54 @@ def coffee_ring(img, dpi, rng):
     return Image.fromarray(np.clip(a * f + 0.5, 0, 255).astype(np.uint8), "L"), dpi
 
 
+def sticky_note(img, dpi, rng):
+    """A sticky note left on the sheet: a 76 mm square (or 38 x 51 mm) of
+    paper a shade darker than the form's, with a soft shadow along two
+    edges and a few words on it, over whatever lies beneath (boxes too:
+    what is under it cannot be read, and must not be read as blank)."""
+    from PIL import ImageDraw, ImageFilter as IF
+    mm = dpi / MM
+    w, h = img.size
+    nw, nh = (76 * mm, 76 * mm) if rng.random() < 0.5 else (38 * mm, 51 * mm)
+    x, y = rng.uniform(0.05 * w, w - nw - 0.05 * w), rng.uniform(0.1 * h, h - nh - 0.05 * h)
+    img = img.copy()
+    shadow = Image.new("L", img.size, 0)
+    ImageDraw.Draw(shadow).rectangle([x + 0.8 * mm, y + 0.8 * mm, x + nw + 0.8 * mm, y + nh + 0.8 * mm], fill=90)
+    shadow = shadow.filter(IF.GaussianBlur(0.6 * mm))
+    a = np.asarray(img, np.float32) * (1 - np.asarray(shadow, np.float32) / 255.0)
+    img = Image.fromarray(np.clip(a + 0.5, 0, 255).astype(np.uint8), "L")
+    d = ImageDraw.Draw(img)
+    d.rectangle([x, y, x + nw, y + nh], fill=rng.randint(215, 240))
+    for line in range(rng.randint(1, 3)):  # a few scrawled words
+        ly = y + (10 + 9 * line) * mm
+        px = x + 5 * mm
+        for _ in range(rng.randint(3, 6)):
+            pts = [(px + k * 0.7 * mm, ly + rng.uniform(-1.5, 1.5) * mm) for k in range(rng.randint(4, 9))]
+            d.line(pts, fill=rng.randint(20, 70), width=max(1, int(0.4 * mm)))
+            px = pts[-1][0] + 2.5 * mm
+            if px > x + nw - 8 * mm:
+                break
+    return img, dpi
+
+
+def highlighter(img, dpi, rng):
+    """A respondent who marks with a highlighter: a translucent stroke 4-6 mm
+    wide, 10-30% dark on a grey scan, over one box and its label in a few
+    rows, and a word or two of the question text highlighted elsewhere."""
+    a = np.asarray(img, np.float32).copy()
+    h, w = a.shape
+    mm = dpi / MM
+    for _ in range(rng.randint(2, 5)):
+        x0 = rng.uniform(0.1, 0.75) * w
+        y0 = rng.uniform(0.2, 0.9) * h
+        L, W = rng.uniform(15, 45) * mm, rng.uniform(4, 6) * mm
+        k = rng.uniform(0.10, 0.30)
+        y_lo, y_hi = int(max(0, y0 - W / 2)), int(min(h, y0 + W / 2))
+        x_lo, x_hi = int(max(0, x0)), int(min(w, x0 + L))
+        a[y_lo:y_hi, x_lo:x_hi] *= 1 - k
+    return Image.fromarray(np.clip(a + 0.5, 0, 255).astype(np.uint8), "L"), dpi
+
+
 def jpeg_low(img, dpi, rng):
     return img, dpi
 
@@ -508,6 +556,8 @@ VARIANTS = {
     "jpeg_q20": per_page(jpeg_low, "jpg", quality=20),
     "fax_header": per_page(fax_header, "png"),
     "coffee_ring": per_page(coffee_ring, "png"),
+    "sticky_note": per_page(sticky_note, "png"),
+    "highlighter": per_page(highlighter, "png"),
 }
 
 

@@ -203,7 +203,7 @@ box_decision decide_box(const calibration *c, const box_measure *m) {
 int decide_box_flags(const box_decision *d) {
     return (d->ink_near ? 1 : 0) | (d->circled ? 2 : 0) | (d->dot ? 4 : 0) | (d->faint ? 8 : 0) |
            (d->scribble ? 16 : 0) | (d->dot_clear ? 32 : 0) | (d->strewn ? 64 : 0) | (d->speckled ? 128 : 0) |
-           (d->creased ? 256 : 0) | (d->speck ? 512 : 0);
+           (d->creased ? 256 : 0) | (d->speck ? 512 : 0) | (d->hidden ? 1024 : 0);
 }
 
 void decide_box_set_flags(box_decision *d, int flags) {
@@ -217,6 +217,7 @@ void decide_box_set_flags(box_decision *d, int flags) {
     d->speckled = (flags & 128) != 0;
     d->creased = (flags & 256) != 0;
     d->speck = (flags & 512) != 0;
+    d->hidden = (flags & 1024) != 0;
 }
 
 /* The ring evidence of a box: the stronger of the circle round the box and

@@ -53,6 +53,8 @@ typedef struct {
                           speckle in its question (decide_question), else a person looks */
     int creased;       /* unsure: the box's ink is a fold's crease, a thin straight stroke across it
                           (decide_page); blank beside a firm mark of its question, else a person looks */
+    int hidden;        /* unsure: a side of its printed outline does not show where the page's boxes
+                          show theirs: something covers the box (decide_unseen_outlines) */
     int speck;         /* unsure: the box's only ink is a speck or two, finer than any dot a hand makes,
                           above what the page's empty boxes hold (decide_page: dust on the glass); blank
                           beside a firm mark of its question, else a person looks */
@@ -62,8 +64,8 @@ box_decision decide_box(const calibration *cal, const box_measure *m);
 
 /* A box's ink_near and kind of mark as one integer for the ledger (marks.ink_near):
  * 1 ink near, 2 circled, 4 dot, 8 faint, 16 scribble, 32 a dot clear of the
- * page's blanks, 64 strewn, 128 speckled, 256 a crease's stroke, 512 a speck
- * (0 and 1 read as before). */
+ * page's blanks, 64 strewn, 128 speckled, 256 a crease's stroke, 512 a speck,
+ * 1024 hidden (0 and 1 read as before). */
 int decide_box_flags(const box_decision *d);
 void decide_box_set_flags(box_decision *d, int flags);
 
@@ -135,7 +137,13 @@ void decide_circle_rivals(const calibration *c, const omr_template *t, int page,
  * (paper bent or stretched beyond locate's local search) the "mark" is the
  * print beside it. Such a marked or solid box becomes unsure (review). A
  * page where most outlines go unseen (a form printed without them) says
- * nothing by it and is left alone. Called where the page is measured. */
+ * nothing by it and is left alone. And a box, blank, marked or solid, one
+ * side of whose outline the scan does not show (outline_weakest under
+ * HIDDEN_SIDE_SHARE of the page's median), where the page's boxes show
+ * theirs: something lies over it (a sticky note, correction fluid, a torn
+ * corner), and what is beneath cannot be read: unsure and `hidden`, never
+ * blank. A circle round it is still its answer. Called where the page is
+ * measured. */
 void decide_unseen_outlines(const box_measure *m, box_decision *d, size_t n);
 /* 1 when more than half of the page's boxes had their printed outline seen. */
 int decide_outlines_seen(const box_measure *m, size_t n);

@@ -177,6 +177,17 @@ int decide_outlines_seen(const box_measure *m, size_t n) {
     return 2 * seen > n;
 }
 
+/* A side of a box's outline is hidden when it shows less than this share of
+ * the darkness of the page's median box's weakest side (make_variants
+ * sticky_note, 87SCAYAE q5r: a note's edge over the top of a filled box,
+ * the fill's lower half and the note's shadow read as a cross beside the
+ * answer, silently; the boxes wholly under it read blank at confidence 1).
+ * Judged where the page's outlines show (their median side at least
+ * OUTLINES_SHOW dark: a light 1-bit threshold that breaks every outline
+ * into dots says nothing by it). */
+#define HIDDEN_SIDE_SHARE 0.2
+#define OUTLINES_SHOW 0.3
+#define OUTLINES_MIN_BOXES 4
 void decide_unseen_outlines(const box_measure *m, box_decision *d, size_t n) {
     assert(n == 0 || (m && d));
     if (!decide_outlines_seen(m, n))
@@ -185,6 +196,24 @@ void decide_unseen_outlines(const box_measure *m, box_decision *d, size_t n) {
         if (!m[k].outline_found && (d[k].state == BOX_MARKED || d[k].state == BOX_SOLID)) {
             d[k].state = BOX_UNSURE;
             d[k].confidence = 0;
+        }
+    if (n < OUTLINES_MIN_BOXES)
+        return;
+    double *weakest = malloc(n * sizeof *weakest);
+    if (!weakest)
+        return; /* without room, no box is judged hidden */
+    for (size_t k = 0; k < n; k++)
+        weakest[k] = m[k].outline_weakest;
+    qsort(weakest, n, sizeof *weakest, omr_cmp_double);
+    double level = weakest[n / 2];
+    free(weakest);
+    if (level < OUTLINES_SHOW)
+        return;
+    for (size_t k = 0; k < n; k++)
+        if (m[k].outline_weakest < HIDDEN_SIDE_SHARE * level && !d[k].circled) {
+            d[k].state = BOX_UNSURE;
+            d[k].confidence = 0;
+            d[k].hidden = 1;
         }
 }
 

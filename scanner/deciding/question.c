@@ -25,8 +25,10 @@
  * 0.15-0.77). */
 #define CORRECTION_GAP 0.2
 
-static void unclear_reason(question_answer *out, int unsure, int speckled, int creased) {
-    if (speckled == unsure)
+static void unclear_reason(question_answer *out, int unsure, int speckled, int creased, int hidden) {
+    if (hidden == unsure)
+        snprintf(out->reason, sizeof out->reason, "a box is covered: its printed outline does not show");
+    else if (speckled == unsure)
         snprintf(out->reason, sizeof out->reason, "the paper round the boxes scanned as speckle");
     else if (creased == unsure)
         snprintf(out->reason, sizeof out->reason, "a straight line runs through the boxes, as a fold's crease leaves");
@@ -149,8 +151,9 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
      * stands out of it: the question's answer is that mark, they are blank.
      * With no such mark a person looks: "no answer" and a light mark lost
      * in the speckle cannot be told apart */
-    int speckled = 0, creased = 0, specks = 0;
+    int speckled = 0, creased = 0, specks = 0, hidden = 0;
     for (size_t i = 0; i < n; i++) {
+        hidden += !withdrawn[i] && boxes[i].hidden && boxes[i].state == BOX_UNSURE;
         speckled += !withdrawn[i] && boxes[i].speckled && boxes[i].state == BOX_UNSURE;
         creased += !withdrawn[i] && boxes[i].creased && boxes[i].state == BOX_UNSURE;
         specks += !withdrawn[i] && boxes[i].speck && boxes[i].state == BOX_UNSURE;
@@ -174,7 +177,7 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
         free(withdrawn);
         if (unsure) {
             out->status = ANSWER_REVIEW;
-            unclear_reason(out, unsure, speckled, creased);
+            unclear_reason(out, unsure, speckled, creased, hidden);
         } else if (doubtful) {
             out->status = ANSWER_REVIEW;
             snprintf(out->reason, sizeof out->reason, "a filled box beside a mark nearly as dense: a correction, "
@@ -196,7 +199,7 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
     free(withdrawn);
     if (unsure) {
         out->status = ANSWER_REVIEW;
-        unclear_reason(out, unsure, speckled, creased);
+        unclear_reason(out, unsure, speckled, creased, hidden);
         if (answers != 1)
             out->chosen = -1;
     } else if (answers > 1) {

@@ -472,6 +472,34 @@ static double paper_round_box(const patch *p, const uint8_t *other, int x, int y
     return sides % 2 ? share[sides / 2] : 0.5 * (share[sides / 2 - 1] + share[sides / 2]);
 }
 
+/* How much of the box's printed outline the scan shows: for each side, along
+ * its middle 70%, the darkest sample within a sample of the line's expected
+ * place (x0, y0 its top-left sample, bw x bh, `line` samples thick),
+ * averaged; the weakest side's. A side the print lies under shows its line
+ * (0.6 and more on a clean scan); a side something covers (a sticky note,
+ * correction fluid, a torn-off corner) shows paper. */
+static double weakest_side(const patch *p, int x0, int y0, int bw, int bh, int line) {
+    double weakest = 1;
+    for (int side = 0; side < 4; side++) {
+        int vertical = side % 2; /* 1: the left or right side, along y */
+        int span = vertical ? bh : bw, from = span * 15 / 100, to = span * 85 / 100;
+        int at = side == 0 ? y0 : side == 1 ? x0 + bw - line : side == 2 ? y0 + bh - line : x0;
+        double sum = 0;
+        for (int k = from; k < to; k++) {
+            float darkest = 0;
+            for (int c = at - 1; c <= at + line; c++) {
+                float d = vertical ? patch_at(p, c, y0 + k) : patch_at(p, x0 + k, c);
+                if (d > darkest)
+                    darkest = d;
+            }
+            sum += darkest;
+        }
+        if (to > from && sum / (to - from) < weakest)
+            weakest = sum / (to - from);
+    }
+    return weakest;
+}
+
 void measure_box(const omr_image *scan, const page_transform *t, const page_levels *levels,
                  const print_mask *mask, omr_rect box, omr_rect near_zone, box_measure *out) {
     assert(scan && scan->width > 0 && scan->height > 0 && levels);
@@ -538,6 +566,7 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
     out->outline_found = sx > 0.3 && sy > 0.3;
     if (!out->outline_found)
         dx = dy = 0;
+    out->outline_weakest = weakest_side(&p, m + dx, m + dy, bw, bh, line);
     out->paper_share = paper_round_box(&p, other, m + dx, m + dy, bw, bh, (int)lround(PAPER_FROM_MM / pitch));
     free(other);
     out->shift_mm = hypot(dx, dy) * pitch;

@@ -53,6 +53,8 @@ typedef struct {
                          where no ink was sampled */
     double shift_mm;  /* how far the outline was found from where it was expected */
     int outline_found;/* the printed outline was seen (else measured in place) */
+    double outline_weakest; /* 0..1: the darkness of the outline's weakest side, along its
+                               middle (a side something covers shows paper) */
     double core_mm2;  /* area of the mark's dark core (blobs of at least a 0.45 mm speck), mm^2:
                          a 1 mm dot is ~0.8, speckle and dust 0 */
     /* A circle drawn round the box (or round its label): the share of 48
