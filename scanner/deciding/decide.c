@@ -565,29 +565,18 @@ static void dust_by_page(const calibration *c, const box_measure *m, box_decisio
     for (size_t i = 0; i < n; i++)
         if (speckless(&m[i]))
             fills[k++] = m[i].fill;
-    double level = -1;
     if (k >= DUST_BOXES) {
         qsort(fills, k, sizeof *fills, omr_cmp_double);
-        level = fills[k / 2];
+        double level = fills[k / 2];
+        for (size_t i = 0; i < n; i++)
+            if (d[i].state == BOX_UNSURE && !d[i].dot && !d[i].faint && !d[i].circled && !d[i].speckled &&
+                !d[i].scribble && speckless(&m[i]) && m[i].fill > c->blank_max && m[i].fill < c->mark_min &&
+                m[i].fill <= DUST_OVER * level) {
+                d[i].state = BOX_BLANK;
+                d[i].confidence = 0.5;
+            }
     }
     free(fills);
-    for (size_t i = 0; i < n; i++) {
-        if (!(d[i].state == BOX_UNSURE && !d[i].dot && !d[i].faint && !d[i].circled && !d[i].speckled &&
-              !d[i].scribble && speckless(&m[i]) && m[i].fill > c->blank_max && m[i].fill < c->mark_min))
-            continue;
-        if (level >= 0 && m[i].fill <= DUST_OVER * level) {
-            d[i].state = BOX_BLANK;
-            d[i].confidence = 0.5;
-        } else {
-            /* a speck or two on a page whose empty boxes are clean: dust
-             * on the glass or the lid (make_variants dust: 0.1-0.4 mm
-             * specks, fill 0.014-0.031, each sending its question to
-             * review beside the cross that answers it). No hand's mark is
-             * so small; beside a firm mark of its question it is blank
-             * (decide_question), alone a person looks */
-            d[i].speck = 1;
-        }
-    }
 }
 
 /* A page with a panel of speckled paper (SPECKLED_PAPER): its boxes there

@@ -55,9 +55,9 @@ typedef struct {
                           (decide_page); blank beside a firm mark of its question, else a person looks */
     int hidden;        /* unsure: a side of its printed outline does not show where the page's boxes
                           show theirs: something covers the box (decide_unseen_outlines) */
-    int speck;         /* unsure: the box's only ink is a speck or two, finer than any dot a hand makes,
-                          above what the page's empty boxes hold (decide_page: dust on the glass); blank
-                          beside a firm mark of its question, else a person looks */
+    int speck;         /* unsure: the box's only ink is a "dot" finer than any a hand makes, from a hand
+                          that does not dot (decide_page: dust on the glass); blank beside a firm mark
+                          of its question, else a person looks */
 } box_decision;
 
 box_decision decide_box(const calibration *cal, const box_measure *m);
