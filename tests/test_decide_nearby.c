@@ -131,6 +131,15 @@ Test(decide_nearby, a_speck_beside_the_cross_that_answers_is_dust) {
     cr_assert_not(d[0].speck, "a 0.6 mm dot is no speck");
     a = decide(&q, d);
     cr_assert_eq(a.status, ANSWER_REVIEW, "a dot beside a cross: a person looks");
+    /* light pencil's grain at 150 dpi: no speck of 0.4 mm, no dark core,
+     * 0.05 of the box (held-out H30 WBH0ICUZ): a pale second mark beside a
+     * cross is no dust, a person looks */
+    m[0] = (box_measure){.fill = 0.052, .faint_fill = 0.06, .darkness = 0.5, .box_x_mm = 118, .box_y_mm = 97,
+                         .outline_found = 1};
+    decide_page_of(m, d, N);
+    cr_assert_not(d[0].speck, "pencil grain is no speck");
+    a = decide(&q, d);
+    cr_assert_eq(a.status, ANSWER_REVIEW, "a pale mark beside a cross: a person looks");
 }
 
 Test(decide_nearby, pale_traces_on_a_page_whose_hand_circles_are_not_its_marks) {
