@@ -669,7 +669,11 @@ double measure_text_ink(const omr_image *scan, const page_transform *t, const pa
 }
 
 #define PAGE_PAPER_PERCENTILE 0.9 /* the paper's grey: 90% of the page is no darker */
-#define PAGE_INK_BELOW_PAPER 80    /* ink: this far under the paper at least */
+/* ink: this far under the paper at least. A duplex back's show-through is
+ * 25-40 levels; a 16-colour palette scan of a vignetted page drew its print
+ * 75 levels under the paper (make_variants png_palette, seed-4921 base: 155
+ * on 230, one form page taken for a blank back at 80) */
+#define PAGE_INK_BELOW_PAPER 60
 double measure_page_ink(const omr_image *scan) {
     assert(scan && scan->width > 0 && scan->height > 0);
     int step = scan->width / 300 > 1 ? scan->width / 300 : 1;
