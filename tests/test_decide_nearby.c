@@ -201,3 +201,39 @@ Test(decide_nearby, a_box_under_a_sticky_note_is_never_read) {
     for (int i = 0; i < N; i++)
         cr_assert_not(d[i].hidden, "box %d on a page of faint outlines", i);
 }
+
+Test(decide_nearby, a_pens_dash_along_a_faint_crease_is_the_hands) {
+    /* a fold's faint crease (26 levels deep: darkness 0.1) runs along a row
+     * of q5r; the respondent's black dash in box 6 lies on it, and box 7
+     * holds another dash (held-out 2613 5TN278DQ: "6 7" read "7", the dash
+     * dropped as the crease's stroke). The crease's cleaning took out what
+     * was no darker than the crease; a stroke far darker is ink */
+    enum { N = 10 };
+    box_measure m[N];
+    box_decision d[N];
+    empty_grid(m, 2);
+    const box_measure dash = {.fill = 0.2, .extent = 1, .darkness = 0.85, .core_mm2 = 1.0, .ink_width_mm = 0.5,
+                              .ink_span = 1.2, .ink_axis_deg = 2, .crease_along = 1, .crease_darkness = 0.1,
+                              .outline_found = 1};
+    for (int k = 5; k <= 6; k++) {
+        double x = m[k].box_x_mm, y = m[k].box_y_mm;
+        m[k] = dash, m[k].box_x_mm = m[k].ink_x_mm = x, m[k].box_y_mm = m[k].ink_y_mm = y;
+    }
+    m[6].crease_along = 0, m[6].crease_darkness = 0;
+    decide_page_of(m, d, N);
+    cr_assert_eq(d[5].state, BOX_MARKED, "a black dash along a faint crease read %s", decide_box_state_name(d[5].state));
+    template_question q = question(QUESTION_MULTI, 5);
+    question_answer a = decide(&q, &d[5]);
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    cr_assert(a.selected[0] && a.selected[1], "both dashes are answers");
+    free(a.selected);
+    /* what a crease leaves when its cleaning misses it: no darker than the crease by far */
+    m[5].darkness = 0.3;
+    decide_page_of(m, d, N);
+    cr_assert(d[5].creased && d[5].state == BOX_UNSURE, "a crease's own stroke read %s",
+              decide_box_state_name(d[5].state));
+    /* a crease drawn black by a 1-bit scanner: its stroke is as dark as ink */
+    m[5].darkness = 1.0, m[5].crease_darkness = 1.0;
+    decide_page_of(m, d, N);
+    cr_assert(d[5].creased, "a black crease's stroke");
+}

@@ -1016,14 +1016,15 @@ Test(decide_page, a_lone_dash_and_a_column_of_bars_are_the_hands_marks) {
 }
 
 Test(decide_page, a_stroke_along_a_crease_found_through_its_box_is_the_creases) {
-    /* one box of a row on a found crease (seed 8002 4T8TRZ8S q5r "2"): its
-     * stroke along the crease is the crease's; across it, the hand's */
+    /* one box of a row on a found crease drawn black by a 1-bit scan (seed
+     * 8002 4T8TRZ8S q5r "2"): its stroke along the crease is the crease's;
+     * across it, the hand's */
     box_measure m[4] = {0};
     box_decision d[4];
     for (int i = 0; i < 4; i++)
         m[i] = (box_measure){.outline_found = 1};
     m[1] = stroke_box(28.5, 150.6, 3);
-    m[1].crease_along = 1;
+    m[1].crease_along = 1, m[1].crease_darkness = 1.0;
     decide_page_of(m, d, 4);
     cr_assert_eq(d[1].state, BOX_UNSURE, "%s", decide_box_state_name(d[1].state));
     cr_assert(d[1].creased);

@@ -494,19 +494,31 @@ omr_image *crease_clean(const omr_image *scan, const page_transform *t, const pa
     return copy;
 }
 
+/* Does crease c pass through box (within CREASE_NEAR_MM of it)? */
+static int passes_box(const page_crease *c, omr_rect box) {
+    /* the crease's place across at the box's middle along it */
+    double mid_along = c->vertical ? box.y + box.h / 2 : box.x + box.w / 2;
+    double across = c->at + c->slope * mid_along;
+    double lo = c->vertical ? box.x : box.y, hi = lo + (c->vertical ? box.w : box.h);
+    return across >= lo - CREASE_NEAR_MM && across <= hi + CREASE_NEAR_MM;
+}
+
 int crease_through_box(const page_crease *creases, int n, omr_rect box) {
     assert(n == 0 || creases);
     int along = 0;
-    for (int i = 0; i < n; i++) {
-        const page_crease *c = &creases[i];
-        /* the crease's place across at the box's middle along it */
-        double mid_along = c->vertical ? box.y + box.h / 2 : box.x + box.w / 2;
-        double across = c->at + c->slope * mid_along;
-        double lo = c->vertical ? box.x : box.y, hi = lo + (c->vertical ? box.w : box.h);
-        if (across >= lo - CREASE_NEAR_MM && across <= hi + CREASE_NEAR_MM)
-            along |= c->vertical ? 2 : 1;
-    }
+    for (int i = 0; i < n; i++)
+        if (passes_box(&creases[i], box))
+            along |= creases[i].vertical ? 2 : 1;
     return along;
+}
+
+double crease_deepest_through_box(const page_crease *creases, int n, omr_rect box) {
+    assert(n == 0 || creases);
+    double deepest = 0;
+    for (int i = 0; i < n; i++)
+        if (passes_box(&creases[i], box) && creases[i].depth > deepest)
+            deepest = creases[i].depth;
+    return deepest;
 }
 
 /* Grey at template (x, y) where the form prints nothing; -1 on print or off the scan. */

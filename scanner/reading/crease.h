@@ -53,6 +53,9 @@ omr_image *crease_clean(const omr_image *scan, const page_transform *t, const pa
  * CREASE_NEAR_MM of its edge. */
 #define CREASE_NEAR_MM 0.5
 int crease_through_box(const page_crease *creases, int n, omr_rect box);
+/* The depth (grey levels under the paper) of the deepest crease running
+ * through `box`, as crease_through_box finds them; 0 for none. */
+double crease_deepest_through_box(const page_crease *creases, int n, omr_rect box);
 
 /* The share of the unprinted paper along the page's x at height `at`
  * (along_y 0), or along its y at x = `at` (along_y 1; template mm, or up to

@@ -92,6 +92,9 @@ typedef struct {
     /* a crease found on the page (crease.h) runs through the box: 1 along
      * the page's x, 2 along its y (set by the caller that found them) */
     int crease_along;
+    /* ... and the deepest such crease's darkness against the page's
+     * paper-to-print range (0 for none; 1 and more: a crease drawn black) */
+    double crease_darkness;
     /* the share of the paper beside the box, along the ink's axis (x or y)
      * through its centre, that is dark (crease_line_beyond; 0 when not
      * measured: a box without ink, or too little paper seen), and the same
