@@ -3,6 +3,7 @@
  */
 #include "base/common.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,4 +151,21 @@ int omr_cmp_double(const void *a, const void *b) {
 int omr_cmp_int(const void *a, const void *b) {
     int x = *(const int *)a, y = *(const int *)b;
     return (x > y) - (x < y);
+}
+
+void omr_keep_nearest(double *dist, void *items, size_t item_size, int *n, int cap, double d, const void *item) {
+    assert(dist && items && n && item && cap > 0 && *n >= 0 && *n <= cap);
+    int at = *n;
+    while (at > 0 && dist[at - 1] > d)
+        at--;
+    if (at >= cap)
+        return;
+    int keep = *n < cap ? *n : cap - 1; /* the kept items at and after `at` that stay */
+    unsigned char *bytes = items;
+    memmove(dist + at + 1, dist + at, (size_t)(keep - at) * sizeof *dist);
+    memmove(bytes + (size_t)(at + 1) * item_size, bytes + (size_t)at * item_size, (size_t)(keep - at) * item_size);
+    dist[at] = d;
+    memcpy(bytes + (size_t)at * item_size, item, item_size);
+    if (*n < cap)
+        (*n)++;
 }

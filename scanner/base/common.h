@@ -83,4 +83,10 @@ char *omr_strdup(const char *s);
 int omr_cmp_double(const void *a, const void *b);
 int omr_cmp_int(const void *a, const void *b);
 
+/* The `cap` nearest items seen so far, nearest first: dist[0..*n) ascending
+ * and items (item_size bytes each) beside them. Offers `item` at distance d:
+ * kept in its place when nearer than the farthest kept (or while fewer than
+ * cap are kept), the farthest then dropped. */
+void omr_keep_nearest(double *dist, void *items, size_t item_size, int *n, int cap, double d, const void *item);
+
 #endif

@@ -368,19 +368,10 @@ static int bled_label_circle(const box_measure *m, double label_level, double ne
 static double local_clear_level(const box_measure *m, size_t n, size_t i) {
     double dist[LOCAL_BOXES], clear[LOCAL_BOXES];
     int k = 0;
-    for (size_t j = 0; j < n; j++) {
-        if (j == i)
-            continue;
-        double dd = hypot(m[j].box_x_mm - m[i].box_x_mm, m[j].box_y_mm - m[i].box_y_mm);
-        int at = k < LOCAL_BOXES ? k++ : LOCAL_BOXES;
-        while (at > 0 && dist[at - 1] > dd) {
-            if (at < LOCAL_BOXES)
-                dist[at] = dist[at - 1], clear[at] = clear[at - 1];
-            at--;
-        }
-        if (at < LOCAL_BOXES)
-            dist[at] = dd, clear[at] = m[j].ring_clear;
-    }
+    for (size_t j = 0; j < n; j++)
+        if (j != i)
+            omr_keep_nearest(dist, clear, sizeof *clear, &k, LOCAL_BOXES,
+                             hypot(m[j].box_x_mm - m[i].box_x_mm, m[j].box_y_mm - m[i].box_y_mm), &m[j].ring_clear);
     if (k < LOCAL_BOXES / 2)
         return -1;
     qsort(clear, (size_t)k, sizeof *clear, omr_cmp_double);

@@ -450,14 +450,7 @@ void measure_rings(const omr_image *scan, const page_transform *t, const page_le
             if (fabs(r.w - b.w) <= 0.15 * b.w && fabs(r.h - b.h) <= 0.15 * b.h) {
                 /* the nearest boxes of like size: the print's outline */
                 double d = hypot(r.x + r.w / 2 - (b.x + b.w / 2), r.y + r.h / 2 - (b.y + b.h / 2));
-                int at = n_refs < HUG_REFERENCES ? n_refs++ : HUG_REFERENCES;
-                while (at > 0 && ref_d[at - 1] > d) {
-                    if (at < HUG_REFERENCES)
-                        refs[at] = refs[at - 1], ref_d[at] = ref_d[at - 1];
-                    at--;
-                }
-                if (at < HUG_REFERENCES)
-                    refs[at] = r, ref_d[at] = d;
+                omr_keep_nearest(ref_d, refs, sizeof *refs, &n_refs, HUG_REFERENCES, d, &r);
             }
             if (c.n_others >= 64)
                 continue;
