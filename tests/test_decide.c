@@ -230,6 +230,22 @@ Test(decide, a_fill_nearly_as_dense_as_the_mark_beside_it_is_no_correction) {
         cr_assert_eq(a.status, ANSWER_OK, "rule %d: %s", (int)cancel[i], a.reason);
         cr_assert_eq(a.chosen, 2);
         cr_assert(a.taken_back);
+        /* a scribbler's two answers 0.22 apart (held-out 2617 Q7NFD3UB and
+         * H81MG5Y9 q5r: 0.94 beside 0.71, 0.97 beside 0.74): the fill is no
+         * fill through and through, the mark beside it no pen's line */
+        q.type = QUESTION_MULTI;
+        box_decision scribbled[3] = {box(0.94, 1, 0), box(0, 0, 0), box(0.71, 1, 0)};
+        a = decide(&q, scribbled);
+        cr_assert_eq(a.status, ANSWER_REVIEW, "rule %d: two scribbles read as a correction", (int)cancel[i]);
+        cr_assert(!a.taken_back);
+        free(a.selected);
+        box_decision denser[3] = {box(0.99, 1, 0), box(0, 0, 0), box(0.74, 1, 0)};
+        a = decide(&q, denser);
+        cr_assert_eq(a.status, ANSWER_OK, "rule %d: a fill through and through corrects: %s", (int)cancel[i],
+                     a.reason);
+        cr_assert(a.taken_back);
+        free(a.selected);
+        q.type = QUESTION_SINGLE;
         box_decision pen[3] = {box(0.92, 1, 0), box(0, 0, 0), box(0.3, 0.9, 0)};
         a = decide(&q, pen);
         cr_assert_eq(a.status, ANSWER_OK, "rule %d: %s", (int)cancel[i], a.reason);
