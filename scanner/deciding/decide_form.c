@@ -11,7 +11,6 @@
 #include <assert.h>
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 /* The hand is counted by question, not by box: answering a question is one
  * act of the hand, whatever it leaves. A multi-choice question ticked three

@@ -343,17 +343,24 @@ void sql_finalize(sql_stmt *st) {
     free(st);
 }
 
+/* sql_int_query's and sql_text_query's one statement: prepared with its
+ * arguments and stepped to its first row. SQL_ROW, SQL_DONE or SQL_ERROR;
+ * *st NULL when it could not be prepared (sql_finalize takes NULL). */
+static int first_row(omr_db *db, sql_stmt **st, const char *sql, const char *types, va_list ap) {
+    *st = NULL;
+    if (sql_vprepare(db, st, NULL, sql, types, ap) != OMR_OK)
+        return SQL_ERROR;
+    return sql_step(*st);
+}
+
 int sql_int_query(omr_db *db, long long *value, long long fallback, omr_error *err, const char *what,
                   const char *sql, const char *types, ...) {
     *value = fallback;
-    sql_stmt *st = NULL;
+    sql_stmt *st;
     va_list ap;
     va_start(ap, types);
-    int rc = sql_vprepare(db, &st, NULL, sql, types, ap);
+    int step = first_row(db, &st, sql, types, ap);
     va_end(ap);
-    if (rc != OMR_OK)
-        return sql_fail(db, err, what);
-    int step = sql_step(st);
     if (step == SQL_ROW && !sql_is_null(st, 0))
         *value = sql_int(st, 0);
     sql_finalize(st);
@@ -364,14 +371,11 @@ int sql_text_query(omr_db *db, char *buf, size_t size, omr_error *err, const cha
                    const char *types, ...) {
     assert(buf && size > 0);
     buf[0] = 0;
-    sql_stmt *st = NULL;
+    sql_stmt *st;
     va_list ap;
     va_start(ap, types);
-    int rc = sql_vprepare(db, &st, NULL, sql, types, ap);
+    int step = first_row(db, &st, sql, types, ap);
     va_end(ap);
-    if (rc != OMR_OK)
-        return sql_fail(db, err, what);
-    int step = sql_step(st);
     if (step == SQL_ROW)
         snprintf(buf, size, "%s", sql_text(st, 0));
     sql_finalize(st);
