@@ -3,7 +3,9 @@
  * on its page: a pen circle against the clear rays of its neighbours (not the
  * whole page's, half of which a fold's step turned to speckle), a straight
  * line that runs on past the box (a stamp's edge), a speck of dust beside the
- * cross that answers, and pale traces on a page whose hand circles.
+ * cross that answers, pale traces on a page whose hand circles, empty boxes in
+ * a fold's speckled panel (their specks against the paper round them and the
+ * boxes near them), and what cleaning a grey crease leaves in a row of boxes.
  */
 #include "decide_fixtures.h"
 
@@ -188,6 +190,14 @@ Test(decide_nearby, a_box_under_a_sticky_note_is_never_read) {
               decide_box_state_name(d[6].state));
     cr_assert_not(d[11].hidden, "a rubbed outline is no cover");
     cr_assert_not(d[2].hidden);
+    /* a crease along a box's side, cleaned off, takes the side with it
+     * (fresh seed 8331 2929NU3Z q6 "1": 0.12 of the page's level): no cover */
+    m[12].outline_weakest = 0.12, m[12].crease_along = 1, m[12].crease_darkness = 0.25;
+    decide_page_of(m, d, N);
+    decide_unseen_outlines(m, d, N);
+    cr_assert_not(d[12].hidden, "a side cleaned with its crease");
+    cr_assert_eq(d[12].state, BOX_BLANK);
+    m[12].crease_along = 0, m[12].crease_darkness = 0;
     template_question q = question(QUESTION_SINGLE, 5);
     question_answer a = decide(&q, d);
     cr_assert_eq(a.status, ANSWER_REVIEW, "the covered box beside the cross: a person looks");
@@ -236,4 +246,111 @@ Test(decide_nearby, a_pens_dash_along_a_faint_crease_is_the_hands) {
     m[5].darkness = 1.0, m[5].crease_darkness = 1.0;
     decide_page_of(m, d, N);
     cr_assert(d[5].creased, "a black crease's stroke");
+}
+
+Test(decide_nearby, empty_boxes_in_a_folds_speckled_panel_are_blank_a_circle_there_is_not) {
+    /* a dark 1-bit scan of a folded sheet: the lower panel's paper scanned
+     * as specks (fresh seed 8331 --folds --warp 1, 7NH3THV3 q5r). Its empty
+     * boxes hold 0.035-0.055 of specks (no speck of 0.4 mm, no core), as
+     * much as the paper round them, and 9-24 mm^2 of specks lie round each
+     * (5-7% of the zone round box and label, whatever the label's length);
+     * the clean upper panel sets the page's level at 2-3 mm^2. Every empty
+     * box of the panel went to review, a question's worth at a time */
+    enum { ROWS = 8, N = ROWS * 5 };
+    box_measure m[N];
+    box_decision d[N];
+    empty_grid(m, ROWS);
+    for (int i = 0; i < N; i++) {
+        m[i].near_specks = 0.1, m[i].near_share = 0.02, m[i].near_mm2 = 2.0 + 0.2 * (i % 5);
+        if (i < 20)
+            continue; /* rows 0-3: clean paper */
+        double zone = 150 + 60 * (i % 5); /* mm^2 round box and label */
+        m[i].fill = m[i].faint_fill = 0.035 + 0.005 * (i % 5), m[i].darkness = 1;
+        m[i].paper_share = 0.04 + 0.005 * (i % 3);
+        m[i].near_share = 0.05 + 0.005 * (i % 4), m[i].near_mm2 = m[i].near_share * zone;
+        m[i].near_specks = 0.55 + 0.03 * (i % 4);
+    }
+    /* a pen circle round box 32 in the panel: 18 mm^2 of line on its
+     * specks, still most of its samples lone */
+    m[32].near_mm2 += 18, m[32].near_share = m[32].near_mm2 / (150 + 60 * 2), m[32].near_specks = 0.52;
+    /* and a pale pencil mark in the clean half, specks' size (grain) */
+    m[7].fill = m[7].faint_fill = 0.05, m[7].darkness = 0.5;
+    decide_page_of(m, d, N);
+    for (int i = 20; i < N; i++)
+        if (i != 32)
+            cr_assert(d[i].state == BOX_BLANK && !d[i].ink_near, "box %d: %s, ink near %d", i,
+                      decide_box_state_name(d[i].state), d[i].ink_near);
+    template_question q = question(QUESTION_SINGLE, 5);
+    question_answer a = decide(&q, &d[20]);
+    cr_assert_eq(a.status, ANSWER_OK, "an empty question in the panel: %s", a.reason);
+    cr_assert_eq(a.chosen, -1);
+    cr_assert(d[32].ink_near, "the circle's ink above the panel's specks is seen");
+    a = decide(&q, &d[30]);
+    cr_assert_eq(a.status, ANSWER_REVIEW, "a circle in the panel: a person looks");
+    cr_assert_neq(d[7].state, BOX_BLANK, "pencil grain on clean paper is not the paper's");
+    /* a panel of three boxes at the page's corner, clean paper all round:
+     * their neighbours' boxes hold nothing, the paper round each holds
+     * what each box does: blank (the specks round them stay ink near the
+     * box: too few boxes share the panel to tell its paper's level) */
+    for (int i = 20; i < 37; i++)
+        m[i].fill = m[i].faint_fill = 0, m[i].paper_share = 0, m[i].near_share = 0.02, m[i].near_mm2 = 2.0,
+        m[i].near_specks = 0.1;
+    decide_page_of(m, d, N);
+    for (int i = 37; i < N; i++)
+        cr_assert_eq(d[i].state, BOX_BLANK, "box %d in a small panel: %s", i, decide_box_state_name(d[i].state));
+}
+
+Test(decide_nearby, what_cleaning_a_grey_crease_leaves_in_its_boxes_is_no_hands_dot) {
+    /* a grey crease 0.25 deep through a row of ten boxes, bent off its
+     * fitted line by the sheet's warp: cleaning it left bits of it in
+     * eight boxes, as dark as the crease, the size of dots (fresh seed 8331
+     * --folds --warp 1, 2929NU3Z q6: six read as a dotting hand's dots,
+     * one marked at confidence 1). The answer is the cross in box 10 */
+    enum { ROWS = 4, N = ROWS * 5 + 10 };
+    box_measure m[N];
+    box_decision d[N];
+    empty_grid(m, ROWS);
+    m[2].fill = 0.4, m[2].extent = 1, m[2].darkness = 0.6, m[2].core_mm2 = 3, m[2].ink_width_mm = 3; /* a cross */
+    box_measure *row = &m[ROWS * 5];
+    for (int k = 0; k < 10; k++) {
+        row[k] = (box_measure){.box_x_mm = 22 + 16.0 * k, .box_y_mm = 198, .outline_found = 1, .crease_along = 1,
+                               .crease_darkness = 0.25};
+        if (k >= 1 && k <= 8) /* the crease's bits */
+            row[k].fill = row[k].faint_fill = 0.03 + 0.005 * (k % 4), row[k].darkness = 0.23 + 0.01 * (k % 3),
+            row[k].extent = 0.28, row[k].core_mm2 = 0.3 + 0.05 * (k % 4), row[k].compact = 0.9,
+            row[k].ink_span = 0.3, row[k].ink_width_mm = 0.6, row[k].ink_x_mm = row[k].box_x_mm,
+            row[k].ink_y_mm = 196.1 + 0.08 * k;
+    }
+    /* a pencil dot as pale as another crease, alone on it (seed 8304
+     * FM4ECVZG q4c "3"): the hand's */
+    m[7].crease_along = 1, m[7].crease_darkness = 0.3, m[7].fill = m[7].faint_fill = 0.056, m[7].darkness = 0.35,
+    m[7].extent = 0.29, m[7].core_mm2 = 0.5, m[7].compact = 0.9, m[7].ink_span = 0.3, m[7].ink_width_mm = 0.8,
+    m[7].ink_x_mm = m[7].box_x_mm, m[7].ink_y_mm = m[7].box_y_mm;
+    row[9].fill = 0.4, row[9].extent = 1, row[9].darkness = 0.51, row[9].core_mm2 = 2.5, row[9].ink_width_mm = 3.3;
+    decide_page_of(m, d, N);
+    box_decision *rd = &d[ROWS * 5];
+    for (int k = 1; k <= 8; k++)
+        cr_assert(rd[k].creased && rd[k].state == BOX_UNSURE && !rd[k].dot, "box %d: %s, dot %d", k + 1,
+                  decide_box_state_name(rd[k].state), rd[k].dot);
+    template_question q = question(QUESTION_SINGLE, 10);
+    question_answer a = decide(&q, rd);
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    cr_assert_eq(a.chosen, 9);
+    cr_assert_not(a.taken_back, "no correction was made");
+    cr_assert(d[7].dot && !d[7].creased, "a lone pencil dot on a crease is the hand's");
+    /* alone in its question, the crease's bits go to a person */
+    row[9].fill = 0, row[9].extent = 0, row[9].darkness = 0, row[9].core_mm2 = 0, row[9].ink_width_mm = 0;
+    decide_page_of(m, d, N);
+    a = decide(&q, rd);
+    cr_assert_eq(a.status, ANSWER_REVIEW);
+    /* a pen's dot on the crease is darker than it: the hand's */
+    row[4].darkness = 0.8;
+    decide_page_of(m, d, N);
+    cr_assert(rd[4].dot && !rd[4].creased, "a pen's dot on the crease");
+    /* on a black 1-bit crease darkness tells nothing: its dots stay dots */
+    for (int k = 0; k < 10; k++)
+        row[k].crease_darkness = 1.4;
+    row[4].darkness = 1;
+    decide_page_of(m, d, N);
+    cr_assert(rd[4].dot && !rd[4].creased, "a dot on a black crease");
 }

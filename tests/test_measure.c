@@ -6,7 +6,8 @@
  * fill; a circle drawn around a box is ink near it, not in it; an outline
  * printed thick and off the template's box is print, not a stroke in it;
  * a tight circle along a bled outline (drawn with cairo) is never blank;
- * the print round a box printed off its place is no ink near it.
+ * the print round a box printed off its place is no ink near it; an
+ * outline bled inward with a ragged edge is print, not a stroke in the box.
  */
 #include "deciding/decide.h"
 #include "reading/identify.h"
@@ -1005,6 +1006,56 @@ Test(measure, a_box_under_a_sticky_note_shows_no_outline_on_its_covered_side) {
     cr_assert_lt(m[0].outline_weakest, 0.15, "a box under the note: %.2f", m[0].outline_weakest);
     cr_assert_lt(m[1].outline_weakest, 0.15, "its top side under the note's edge: %.2f", m[1].outline_weakest);
     cr_assert_gt(m[3].outline_weakest, 0.3, "a rubbed outline still shows: %.2f", m[3].outline_weakest);
+    omr_image_free(img);
+    template_free(t);
+}
+
+/* Box r's outline swollen inward to `thick` mm from its edge, as a dark
+ * 1-bit scan bleeds it, with a ragged inner edge: the next column (row) of
+ * pixels inked along three in four of its pixels. */
+static void bleed_outline_ragged(omr_image *img, omr_rect r, double thick) {
+    double s = img->dpi / 25.4;
+    int x0 = (int)lround(r.x * s), x1 = (int)lround((r.x + r.w) * s);
+    int y0 = (int)lround(r.y * s), y1 = (int)lround((r.y + r.h) * s), t = (int)lround(thick * s);
+    for (int y = y0 - 1; y <= y1 + 1; y++)
+        for (int x = x0 - 1; x <= x1 + 1; x++) {
+            int in_x = x - x0, in_y = y - y0, from_x1 = x1 - x, from_y1 = y1 - y;
+            int side = in_x < t || in_y < t || from_x1 < t || from_y1 < t;
+            /* the ragged line: one pixel past the band, inked at 3 of every 5 */
+            int along = (in_x == t || from_x1 == t) ? y : (in_y == t || from_y1 == t) ? x : -1;
+            int ragged = !side && along >= 0 && along % 5 < 3;
+            if (side || ragged)
+                img->pixels[(size_t)y * (size_t)img->stride + (size_t)x] = 0;
+        }
+}
+
+Test(measure, an_outline_bled_inward_with_a_ragged_edge_is_print_not_a_stroke) {
+    /* a dark 1-bit scan of a fold's shaded panel (fresh seed 8331 --folds
+     * --warp 1, 7NH3THV3 q5r): outlines 1.1-1.3 mm thick, their inner edge
+     * ragged, so the interior's first line past the printed side is inked
+     * along 0.74 of the box; the interior measured 0.12-0.16 ink spanning
+     * the box, and all eight empty boxes of q5r read as crosses, silently */
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q = template_question_by_id(t, "q1a");
+    cr_assert_geq(q->n_boxes, 5);
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", 1, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    double thick[4] = {0.9, 1.0, 1.1, 1.2};
+    for (int i = 0; i < 4; i++)
+        bleed_outline_ragged(img, q->boxes[i].rect, thick[i]);
+    test_cross(img, q->boxes[3].rect);
+    box_measure m[16];
+    measure_question(t, img, "q1a", m);
+    calibration cal;
+    calibration_defaults(&cal);
+    for (int i = 0; i < 3; i++) {
+        cr_assert_lt(m[i].fill, cal.blank_max, "box %d, outline %.1f mm: fill %.3f, extent %.2f", i, thick[i],
+                     m[i].fill, m[i].extent);
+        cr_assert_eq(decide_box(&cal, &m[i]).state, BOX_BLANK, "box %d", i);
+    }
+    /* a cross inside such an outline is still a cross */
+    cr_assert_eq(decide_box(&cal, &m[3]).state, BOX_MARKED, "cross: fill %.3f, extent %.2f", m[3].fill, m[3].extent);
     omr_image_free(img);
     template_free(t);
 }

@@ -365,17 +365,22 @@ static int bled_label_circle(const box_measure *m, double label_level, double ne
  * three to review as ink beside a box). A box is judged against the paper
  * it lies on, as a person would. -1 with too few boxes to judge by. */
 #define LOCAL_BOXES 8
-static double local_clear_level(const box_measure *m, size_t n, size_t i) {
-    double dist[LOCAL_BOXES], clear[LOCAL_BOXES];
+/* The median of value[j] over the LOCAL_BOXES boxes nearest box i on the
+ * template and within `within` mm of it, i and every box whose value is NAN
+ * left out; -1 with fewer than `least` to judge by */
+static double local_median(const box_measure *m, const double *value, size_t n, size_t i, double within,
+                           int least) {
+    double dist[LOCAL_BOXES], near[LOCAL_BOXES];
     int k = 0;
-    for (size_t j = 0; j < n; j++)
-        if (j != i)
-            omr_keep_nearest(dist, clear, sizeof *clear, &k, LOCAL_BOXES,
-                             hypot(m[j].box_x_mm - m[i].box_x_mm, m[j].box_y_mm - m[i].box_y_mm), &m[j].ring_clear);
-    if (k < LOCAL_BOXES / 2)
+    for (size_t j = 0; j < n; j++) {
+        double apart = hypot(m[j].box_x_mm - m[i].box_x_mm, m[j].box_y_mm - m[i].box_y_mm);
+        if (j != i && !isnan(value[j]) && apart <= within)
+            omr_keep_nearest(dist, near, sizeof *near, &k, LOCAL_BOXES, apart, &value[j]);
+    }
+    if (k < least || k == 0)
         return -1;
-    qsort(clear, (size_t)k, sizeof *clear, omr_cmp_double);
-    return clear[k / 2];
+    qsort(near, (size_t)k, sizeof *near, omr_cmp_double);
+    return near[k / 2];
 }
 
 static void bled_page_circles(const calibration *c, const box_measure *m, box_decision *d, size_t n,
@@ -388,9 +393,12 @@ static void bled_page_circles(const calibration *c, const box_measure *m, box_de
      * page (seed 7402 QFHJ3T7A: every box's rays 0.85-0.94 closed by its
      * swollen outline, four circles in pen and pencil with 22-33 mm^2 round
      * their boxes against 0.4 and less, all four to review) */
+    double *clear = malloc((n ? n : 1) * sizeof *clear);
+    for (size_t i = 0; clear && i < n; i++)
+        clear[i] = m[i].ring_clear;
     for (size_t i = 0; i < n; i++) {
-        /* ... against the rays of the boxes around it (local_clear_level) */
-        double local = local_clear_level(m, n, i), clear_at = local >= 0 ? local : clear_level;
+        /* ... against the rays of the boxes around it (local_median) */
+        double local = clear ? local_median(m, clear, n, i, INFINITY, LOCAL_BOXES / 2) : -1, clear_at = local >= 0 ? local : clear_level;
         double clear_closed = fmax(RING_MIN, clear_at + RING_ABOVE_PAGE);
         double r = box_ring(&m[i]);
         double gap = m[i].ring >= m[i].label_ring ? m[i].ring_gap : m[i].label_gap;
@@ -432,6 +440,7 @@ static void bled_page_circles(const calibration *c, const box_measure *m, box_de
             d[i] = plain;
         }
     }
+    free(clear);
 }
 
 static void demote_page_rings(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
@@ -517,6 +526,9 @@ static void demote_page_rings(const calibration *c, const box_measure *m, box_de
  * seed 6833 9W6652YV q4c, 1.82 mm^2 beside a blank box, went to review).
  * A blank box's ink near counts only above near_max_mm2 plus the median ink
  * near of the page's blank boxes (a clean page's: 0-0.1) */
+#define SPECKLE_NEAR_OVER 1.3
+#define SPECKLE_NEAR_WITHIN_MM 40 /* the blank boxes this near, at least SPECKLE_NEAR_BOXES of them */
+#define SPECKLE_NEAR_BOXES 3
 static void near_by_page(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
     double *near = malloc((n ? n : 1) * sizeof *near);
     size_t k = 0;
@@ -525,12 +537,27 @@ static void near_by_page(const calibration *c, const box_measure *m, box_decisio
     for (size_t i = 0; i < n; i++)
         if (d[i].state == BOX_BLANK)
             near[k++] = m[i].near_mm2;
+    double level = -1;
     if (k >= 4) {
         qsort(near, k, sizeof *near, omr_cmp_double);
-        double level = near[k / 2];
-        for (size_t i = 0; i < n; i++)
-            if (d[i].state == BOX_BLANK && !d[i].circled && d[i].ink_near && m[i].near_mm2 <= c->near_max_mm2 + level)
-                d[i].ink_near = 0;
+        level = near[k / 2];
+    }
+    /* ... and where the ink round a box is specks, what the paper of the
+     * blank boxes round it holds (their median share of ink, over this
+     * box's own zone): a fold's speckled panel (seed 8331 --folds --warp 1,
+     * 7NH3THV3 q5r: 9-24 mm^2 of specks, 0.05-0.07 of the zone, round
+     * every empty box of the panel, 2.5 mm^2 round those of the clean half
+     * setting the page's level), give or take SPECKLE_NEAR_OVER. A pen
+     * circle adds its 17-25 mm^2 above it, twice what that allows */
+    for (size_t i = 0; i < n; i++)
+        near[i] = d[i].state == BOX_BLANK ? m[i].near_share : NAN;
+    for (size_t i = 0; i < n; i++) {
+        double at = level;
+        if (specks_round(&m[i]) && d[i].state == BOX_BLANK && d[i].ink_near && m[i].near_share > 0)
+            at = fmax(at, SPECKLE_NEAR_OVER * local_median(m, near, n, i, SPECKLE_NEAR_WITHIN_MM, SPECKLE_NEAR_BOXES) *
+                                  m[i].near_mm2 / m[i].near_share);
+        if (at >= 0 && d[i].state == BOX_BLANK && !d[i].circled && d[i].ink_near && m[i].near_mm2 <= c->near_max_mm2 + at)
+            d[i].ink_near = 0;
     }
     free(near);
 }
@@ -538,34 +565,38 @@ static void near_by_page(const calibration *c, const box_measure *m, box_decisio
 /* Dust: a box unsure only for its fill in the band between blank and
  * marked (not for a ring, a trace or a dot), whose ink is all
  * specks (no speck of 0.4 mm, no dark core) holding no more than DUST_OVER
- * times what the page's speckless boxes hold (their median fill) is the
- * paper, blank. On a clean page that median is about 0 and a pencil dot's
- * fine grain (seed 7501 8B6KGTB2 q4c: 0.053, no speck, no core) stays unsure;
- * a 1-bit page that scanned dusty holds 0.02-0.04 in every empty box (seed
- * 7501 3ZEWMDBZ: 20 boxes of one page in review). Judged only with
- * DUST_BOXES speckless boxes to go by. */
+ * times what the speckless boxes round it hold (the median fill of the
+ * DUST_BOXES nearest) is the paper, blank. On clean paper that median is
+ * about 0 and a pencil dot's fine grain (seed 7501 8B6KGTB2 q4c: 0.053, no
+ * speck, no core) stays unsure; a 1-bit page that scanned dusty holds
+ * 0.02-0.04 in every empty box (seed 7501 3ZEWMDBZ: 20 boxes of one page in
+ * review). The boxes round it, not the page's: a fold's speckled panel
+ * fills half a page's boxes, and the other half's clean paper is no
+ * license for pencil grain there. Where the ink round the box is itself
+ * specks, the paper just round it is a level too (fresh seed 8331 --folds
+ * --warp 1, 7NH3THV3 q5r: 0.035-0.055 in each box of the panel, 0.04-0.05
+ * round it; the neighbours' median was set by a question on clean paper) */
 #define DUST_OVER 2.0
 #define DUST_BOXES 8
 /* ink all fine specks: none of 0.4 mm across the box, no dark core */
 static int speckless(const box_measure *m) { return m->extent == 0 && m->core_mm2 < DOT_MIN_MM2; }
 static void dust_by_page(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
     double *fills = malloc((n ? n : 1) * sizeof *fills);
-    size_t k = 0;
     if (!fills)
         return;
     for (size_t i = 0; i < n; i++)
-        if (speckless(&m[i]))
-            fills[k++] = m[i].fill;
-    if (k >= DUST_BOXES) {
-        qsort(fills, k, sizeof *fills, omr_cmp_double);
-        double level = fills[k / 2];
-        for (size_t i = 0; i < n; i++)
-            if (d[i].state == BOX_UNSURE && !d[i].dot && !d[i].faint && !d[i].circled && !d[i].speckled &&
-                !d[i].scribble && speckless(&m[i]) && m[i].fill > c->blank_max && m[i].fill < c->mark_min &&
-                m[i].fill <= DUST_OVER * level) {
-                d[i].state = BOX_BLANK;
-                d[i].confidence = 0.5;
-            }
+        fills[i] = speckless(&m[i]) ? m[i].fill : NAN;
+    for (size_t i = 0; i < n; i++) {
+        if (d[i].state != BOX_UNSURE || d[i].dot || d[i].faint || d[i].circled || d[i].speckled || d[i].scribble ||
+            !speckless(&m[i]) || m[i].fill <= c->blank_max || m[i].fill >= c->mark_min)
+            continue;
+        double level = local_median(m, fills, n, i, INFINITY, DUST_BOXES);
+        double paper = specks_round(&m[i]) ? m[i].paper_share : -1;
+        double at = fmax(level, paper);
+        if (at >= 0 && m[i].fill <= DUST_OVER * at) {
+            d[i].state = BOX_BLANK;
+            d[i].confidence = 0.5;
+        }
     }
     free(fills);
 }
@@ -722,7 +753,7 @@ static void judge_by_page(const calibration *c, const box_measure *m, box_decisi
              * read as marks, q5r "8" silently) */
             d[i].state = BOX_MARKED;
             d[i].confidence = clamp01(0.5 + 0.5 * (m[i].faint_fill - c->mark_min) / c->mark_min);
-        } else if (firm >= 2 && !d[i].circled && !d[i].dot && d[i].state != BOX_SOLID &&
+        } else if (firm >= 2 && !d[i].circled && !d[i].dot && !d[i].creased && d[i].state != BOX_SOLID &&
                    d[i].state != BOX_BLANK && m[i].darkness < 0.45 * hand) {
             /* far paler than this hand's marks: a mark rubbed out (withdrawn
              * beside a firm mark, unclear alone; decide_question) */
@@ -753,8 +784,52 @@ static void judge_by_page(const calibration *c, const box_measure *m, box_decisi
     }
 }
 
+/* What cleaning a grey crease leaves where the page's warp bent it off its
+ * fitted line: bits of the crease in the boxes it runs through, as dark as
+ * the crease and no darker, read as a dot in each box of a row (fresh seed
+ * 8331 --folds --warp 1, 2929NU3Z q6: a crease 0.25 deep through all ten
+ * boxes, bits of 0.23-0.25 in eight of them; six read as the dots of a
+ * dotting hand, one marked at confidence 1). Such bits lie in a row along
+ * the crease, CREASE_RESIDUE_BOXES and more within CREASE_RESIDUE_BAND_MM of
+ * one line; a hand's pencil dot as pale as a crease is alone on it (seed
+ * 8304 FM4ECVZG q4c "3"). Such a box is the crease's (unsure, creased:
+ * dropped beside a firm mark of its question, else a person looks) and
+ * counts for no hand on its page. Ink darker than the crease by
+ * CREASE_RESIDUE_OVER is the hand's; on a black 1-bit crease darkness tells
+ * nothing, and its dots stay the hand's. */
+#define CREASE_RESIDUE_OVER 0.1
+#define CREASE_GREY_MAX 0.9 /* a crease this deep and more is drawn black: no residue told by darkness */
+#define CREASE_RESIDUE_BOXES 3
+#define CREASE_RESIDUE_BAND_MM 1.5
+static int crease_dark_bit(const calibration *c, const box_measure *m, const box_decision *d) {
+    int small = d->dot || (d->state == BOX_UNSURE && !d->faint && m->fill < c->mark_min);
+    return m->crease_along && m->crease_darkness > 0 && m->crease_darkness < CREASE_GREY_MAX && small &&
+           !d->circled && m->darkness <= m->crease_darkness + CREASE_RESIDUE_OVER;
+}
+static void crease_residues(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
+    unsigned char *bit = malloc(n ? n : 1);
+    if (!bit)
+        return; /* without room, every box keeps its own judgement */
+    for (size_t i = 0; i < n; i++)
+        bit[i] = (unsigned char)crease_dark_bit(c, &m[i], &d[i]);
+    for (size_t i = 0; i < n; i++) {
+        if (!bit[i])
+            continue;
+        int in_row = 0;
+        for (size_t j = 0; j < n; j++) {
+            int along = m[i].crease_along & m[j].crease_along;
+            double apart = (along & 1) ? fabs(m[j].ink_y_mm - m[i].ink_y_mm) : fabs(m[j].ink_x_mm - m[i].ink_x_mm);
+            in_row += bit[j] && along && apart <= CREASE_RESIDUE_BAND_MM;
+        }
+        if (in_row >= CREASE_RESIDUE_BOXES)
+            d[i] = (box_decision){.state = BOX_UNSURE, .creased = 1, .ink_near = d[i].ink_near, .fill = d[i].fill};
+    }
+    free(bit);
+}
+
 void decide_page(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
     assert(c && (n == 0 || (m && d)));
+    crease_residues(c, m, d, n);
     judge_by_page(c, m, d, n);
     crease_traces(c, m, d, n);
 }
