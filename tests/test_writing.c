@@ -551,3 +551,29 @@ Test(writing, a_light_pencil_letters_loop_is_writing, .timeout = 60) {
         omr_image_free(crop);
     }
 }
+
+/* A short word's letters run together small (fresh seed 8331 5E7X3FQZ:
+ * "Nej." in pale pencil in a corner of the comment frame, its N too pale to
+ * count as ink, "ej" one piece 2.9 mm long whose stroke winds 2.8 times
+ * that: too short for joined-up writing, and the field came back empty,
+ * unflagged). Drawn on a field cut out at 8 px/mm: eight strokes down and
+ * up, 2.7 mm wide with the pen, as "nu" written small. A short straight
+ * dash of that length is no word. */
+Test(writing, a_short_word_run_together_small_is_writing, .timeout = 60) {
+    double s = 8.0;
+    omr_rect crop_mm = {10, 20, 170, 59};
+    for (int k = 0; k < 2; k++) {
+        omr_image *crop = omr_image_new((int)(crop_mm.w * s), (int)(crop_mm.h * s), s * 25.4, 250);
+        cr_assert_not_null(crop);
+        if (k == 0) { /* eight strokes down and up in 2.4 x 1.5 mm: "nu" or "mu" written small */
+            const double x[] = {150.0, 150.3, 150.6, 150.9, 151.2, 151.5, 151.8, 152.1, 152.4};
+            const double y[] = {46.5, 45.0, 46.5, 45.0, 46.5, 45.0, 46.5, 45.0, 46.5};
+            pen_path(crop, x, y, 9, 0.3);
+        } else {
+            const double x[] = {150, 152.6}, y[] = {45.6, 45.7};
+            pen_path(crop, x, y, 2, 0.3);
+        }
+        expect_writing(crop, crop_mm, k == 0, k == 0 ? "a short word run together, 2.7 mm" : "a short dash");
+        omr_image_free(crop);
+    }
+}

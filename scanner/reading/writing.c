@@ -49,6 +49,8 @@
 #define WORD_MIN_MM 2.0      /* a word at least this wide */
 #define CURSIVE_MIN_MM 3.0   /* one joined-up piece: at least this long */
 #define CURSIVE_WINDING 1.8  /* and its stroke at least this many times its length */
+#define SHORT_WORD_MIN_MM 2.0 /* or, winding SHORT_WORD_WINDING times its length, at least this long */
+#define SHORT_WORD_WINDING 2.0
 #define COMPACT_WINDING 1.3  /* or, for a compact piece (a short word whose letters */
 #define COMPACT_SHAPE 0.4    /* ran together: its short side at least this share of its long), this */
 #define WORD_CROSSINGS 3     /* or a line across its middle meets this many of its strokes */
@@ -771,6 +773,11 @@ static void find_words(piece *pieces, size_t n, double s, omr_rect crop_mm, cons
             gxy += p->sxy;
             double longest = (p->x1 - p->x0 > p->y1 - p->y0 ? p->x1 - p->x0 : p->y1 - p->y0) + 1;
             double shortest = (p->x1 - p->x0 < p->y1 - p->y0 ? p->x1 - p->x0 : p->y1 - p->y0) + 1;
+            /* ... or a short word's letters run together small, a stroke
+             * winding on itself (fresh seed 8331 5E7X3FQZ: "Nej." in pale
+             * pencil, its N too pale to be ink, "ej" one piece 2.9 mm long
+             * winding 2.8 times that: missed, silently) */
+            cursive |= p->curved && longest >= SHORT_WORD_MIN_MM * s && p->winding >= SHORT_WORD_WINDING;
             cursive |= p->curved && longest >= CURSIVE_MIN_MM * s &&
                        (p->winding >= CURSIVE_WINDING ||
                         (p->winding >= COMPACT_WINDING && shortest >= COMPACT_SHAPE * longest) ||

@@ -16,7 +16,9 @@
  * and a group is a word when it holds two or more letter strokes of which one
  * is curved, or one curved, winding stroke as long as two letters (joined-up
  * writing) or a compact curved stroke at least as long (a short word whose
- * letters a harsh 1-bit scan bled into one piece), or three pieces, two of
+ * letters a harsh 1-bit scan bled into one piece), or a shorter curved stroke
+ * that winds far more on itself (a short word's letters run together small),
+ * or three pieces, two of
  * them strokes, that spread across as well as along (a word a 1-bit scan
  * broke up; the pieces of a broken fold lie on one line), or one curved
  * piece, a letter stroke or a piece bled thicker than a stroke, whose line
