@@ -1,5 +1,6 @@
-/* test_nearest.c — base/common.h's omr_keep_nearest: the k nearest of a
- * stream of items, nearest first, against a sort of the whole stream. */
+/* test_nearest.c — base/common.h's order helpers: omr_keep_nearest (the k
+ * nearest of a stream of items, nearest first, against a sort of the whole
+ * stream) and omr_sort_middle (the median, by counting). */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 
@@ -48,4 +49,25 @@ Test(nearest, a_farther_item_is_not_kept_when_full) {
     cr_assert(items[0] == 'b' && items[1] == 'a', "%c%c", items[0], items[1]);
     c = 'd', omr_keep_nearest(dist, items, 1, &n, 2, 4.0, &c);
     cr_assert(items[0] == 'b' && items[1] == 'd', "%c%c", items[0], items[1]);
+}
+
+Test(nearest, the_middle_has_as_many_below_it_as_the_median_should) {
+    srand(11);
+    for (int round = 0; round < 100; round++) {
+        double v[41];
+        size_t n = 1 + (size_t)(rand() % 41);
+        for (size_t i = 0; i < n; i++)
+            v[i] = (double)(rand() % 15); /* ties */
+        double mid = omr_sort_middle(v, n);
+        size_t below = 0, at_or_below = 0;
+        for (size_t i = 0; i < n; i++) {
+            below += v[i] < mid;
+            at_or_below += v[i] <= mid;
+            if (i > 0)
+                cr_assert_leq(v[i - 1], v[i], "sorted ascending");
+        }
+        /* v[n/2] of the sorted values: at most n/2 below it, more than n/2 at or below */
+        cr_assert_leq(below, n / 2, "n %zu: %zu below %.0f", n, below, mid);
+        cr_assert_gt(at_or_below, n / 2, "n %zu: %zu at or below %.0f", n, at_or_below, mid);
+    }
 }

@@ -273,8 +273,7 @@ static void faint_by_page(const calibration *c, const box_measure *m, box_decisi
         if (m[i].fill <= c->blank_max)
             pale[k++] = m[i].faint_fill;
     if (k >= 4) {
-        qsort(pale, k, sizeof *pale, omr_cmp_double);
-        double level = pale[k / 2];
+        double level = omr_sort_middle(pale, k);
         for (size_t i = 0; i < n; i++)
             if (d[i].faint && m[i].faint_fill < level + c->mark_min) {
                 box_measure plain = m[i];
@@ -311,11 +310,7 @@ double decide_page_circle_near(const calibration *c, const box_measure *m, size_
     for (size_t i = 0; i < n; i++)
         if (m[i].fill <= c->blank_max)
             near[k++] = m[i].near_mm2;
-    double page_near = 0;
-    if (k) {
-        qsort(near, k, sizeof *near, omr_cmp_double);
-        page_near = near[k / 2];
-    }
+    double page_near = k ? omr_sort_middle(near, k) : 0;
     free(near);
     return fmax(fmax(c->near_max_mm2, CIRCLE_NEAR_MIN_MM2), CIRCLE_NEAR_OVER_PAGE * page_near);
 }
@@ -330,8 +325,7 @@ double decide_page_ray_level(const box_measure *m, size_t n, int which) {
                    : which == RAYS_LABEL ? m[i].label_ring
                    : which == RAYS_CLEAR ? m[i].ring_clear
                                          : box_ring(&m[i]);
-    qsort(rings, n, sizeof *rings, omr_cmp_double);
-    double level = n ? rings[n / 2] : 0;
+    double level = n ? omr_sort_middle(rings, n) : 0;
     free(rings);
     return level;
 }
@@ -379,8 +373,7 @@ static double local_median(const box_measure *m, const double *value, size_t n, 
     }
     if (k < least || k == 0)
         return -1;
-    qsort(near, (size_t)k, sizeof *near, omr_cmp_double);
-    return near[k / 2];
+    return omr_sort_middle(near, (size_t)k);
 }
 
 static void bled_page_circles(const calibration *c, const box_measure *m, box_decision *d, size_t n,
@@ -537,11 +530,7 @@ static void near_by_page(const calibration *c, const box_measure *m, box_decisio
     for (size_t i = 0; i < n; i++)
         if (d[i].state == BOX_BLANK)
             near[k++] = m[i].near_mm2;
-    double level = -1;
-    if (k >= 4) {
-        qsort(near, k, sizeof *near, omr_cmp_double);
-        level = near[k / 2];
-    }
+    double level = k >= 4 ? omr_sort_middle(near, k) : -1;
     /* ... and where the ink round a box is specks, what the paper of the
      * blank boxes round it holds (their median share of ink, over this
      * box's own zone): a fold's speckled panel (seed 8331 --folds --warp 1,
@@ -718,19 +707,14 @@ static void judge_by_page(const calibration *c, const box_measure *m, box_decisi
      * boxes, and their median (what an empty box of this page holds) */
     double paper = 0, empty = 0;
     if (n_blank) {
-        qsort(blank_fill, n_blank, sizeof *blank_fill, omr_cmp_double);
+        empty = omr_sort_middle(blank_fill, n_blank);
         paper = blank_fill[(n_blank * 95) / 100 < n_blank ? (n_blank * 95) / 100 : n_blank - 1];
-        empty = blank_fill[n_blank / 2];
     }
     double dot_median = 0, hand = 0;
-    if (dots) {
-        qsort(dot_core, (size_t)dots, sizeof *dot_core, omr_cmp_double);
-        dot_median = dot_core[dots / 2];
-    }
-    if (firm) {
-        qsort(firm_dark, (size_t)firm, sizeof *firm_dark, omr_cmp_double);
-        hand = firm_dark[firm / 2];
-    }
+    if (dots)
+        dot_median = omr_sort_middle(dot_core, (size_t)dots);
+    if (firm)
+        hand = omr_sort_middle(firm_dark, (size_t)firm);
     free(blank_fill);
     free(dot_core);
     free(firm_dark);

@@ -206,8 +206,7 @@ void decide_unseen_outlines(const box_measure *m, box_decision *d, size_t n) {
         return; /* without room, no box is judged hidden */
     for (size_t k = 0; k < n; k++)
         weakest[k] = m[k].outline_weakest;
-    qsort(weakest, n, sizeof *weakest, omr_cmp_double);
-    double level = weakest[n / 2];
+    double level = omr_sort_middle(weakest, n);
     free(weakest);
     if (level < OUTLINES_SHOW)
         return;

@@ -379,8 +379,7 @@ int discover_lattice(const uint8_t *ink, const uint8_t *specks, int w, int h, do
         /* an outline is a line: ink just beyond it is a rule or leader
          * crossing it at a few points (as on the examples), not print that
          * happens to lie along it */
-        qsort(got_out, (size_t)m, sizeof *got_out, omr_cmp_double);
-        double out_bar = got_out[m / 2] + 0.15;
+        double out_bar = omr_sort_middle(got_out, (size_t)m) + 0.15;
         /* ink all round: a real outline, even dotted, has ink in nearly
          * every sixteenth of its length, rules crossing it in a few */
         int arcs_bar = median_int(got_arcs, m) - 2;

@@ -375,8 +375,7 @@ static double outline_hug(const ring_ctx *c, const omr_rect *refs, int n_refs, i
     }
     if (n_print < 2)
         return 0; /* nothing to tell the print's thickness by */
-    qsort(print_of, (size_t)n_print, sizeof *print_of, omr_cmp_double);
-    double print = print_of[n_print / 2];
+    double print = omr_sort_middle(print_of, (size_t)n_print);
     double run[HUG_POSITIONS];
     uint8_t inner[HUG_POSITIONS], side_of[HUG_POSITIONS];
     int n = outline_runs(c, c->own, c->dx, c->dy, HUG_STEP_MM, run, inner, side_of), kept = 0;
