@@ -354,3 +354,67 @@ Test(decide_nearby, what_cleaning_a_grey_crease_leaves_in_its_boxes_is_no_hands_
     decide_page_of(m, d, N);
     cr_assert(rd[4].dot && !rd[4].creased, "a dot on a black crease");
 }
+
+Test(decide_nearby, a_ring_round_a_box_a_black_crease_runs_through_is_no_circle_read) {
+    /* what cleaning left of a black 1-bit crease beside an empty box
+     * closes its rays as a circle would (fresh seed 8332 --folds --warp 1,
+     * 89NTUWR3 q5r "7": rays 0.85 closed, 4.2 mm^2 round the box, read as
+     * circled, silently). The same rays with no crease through the box are
+     * a circle */
+    enum { N = 15 };
+    box_measure m[N];
+    box_decision d[N];
+    empty_grid(m, 3);
+    m[7].ring = 0.9, m[7].ring_gap = 0.04, m[7].near_mm2 = 9, m[7].near_specks = 0.05;
+    decide_page_of(m, d, N);
+    cr_assert(d[7].circled && d[7].state == BOX_MARKED, "a circle on clean paper: %s",
+              decide_box_state_name(d[7].state));
+    for (int i = 5; i < 10; i++)
+        m[i].crease_along = 1, m[i].crease_darkness = 1.2;
+    decide_page_of(m, d, N);
+    cr_assert(!d[7].circled && d[7].state == BOX_UNSURE && d[7].ink_near, "on a black crease: %s, circled %d",
+              decide_box_state_name(d[7].state), d[7].circled);
+    template_question q = question(QUESTION_MULTI, 5);
+    question_answer a = decide(&q, &d[5]);
+    cr_assert_eq(a.status, ANSWER_REVIEW, "a person looks");
+    free(a.selected);
+}
+
+Test(decide_nearby, a_box_on_a_speckled_panels_creased_edge_is_judged_by_the_panel) {
+    /* a fold's speckled panel below a black crease; the box the crease runs
+     * through at its top has clean paper above, speckle below: its paper
+     * 0.08, 0.13 of ink spanning it, read as a cross beside the two ticks
+     * that answered (fresh seed 8332 --folds --warp 1, KF6MYJW9 q5r "5",
+     * silently). Judged by the panel's paper beside it (0.14-0.17), it holds
+     * no more than that paper */
+    enum { N = 20 };
+    box_measure m[N];
+    box_decision d[N];
+    for (int r = 0; r < 4; r++)
+        for (int c = 0; c < 5; c++) {
+            int i = r * 5 + c;
+            m[i] = (box_measure){.box_x_mm = 118 + 17.0 * (i % 2), .box_y_mm = 144 + 8.0 * (i / 2),
+                                 .outline_found = 1};
+            if (i >= 2) { /* the panel: rows below the crease */
+                m[i].fill = m[i].faint_fill = 0.16 + 0.005 * (i % 4), m[i].darkness = 1, m[i].extent = 0.3;
+                m[i].paper_share = 0.14 + 0.01 * (i % 4), m[i].near_share = 0.15, m[i].near_mm2 = 40;
+                m[i].near_specks = 0.45;
+            }
+        }
+    /* the crease's box: its paper half clean */
+    m[0].fill = m[0].faint_fill = 0.132, m[0].darkness = 1, m[0].extent = 1, m[0].core_mm2 = 1.1;
+    m[0].paper_share = 0.08, m[0].near_share = 0.09, m[0].near_mm2 = 31, m[0].near_specks = 0.54;
+    m[0].crease_along = 1, m[0].crease_darkness = 1.2;
+    /* two ticks in the panel */
+    m[3].fill = 0.75, m[3].extent = 1, m[3].core_mm2 = 8.4;
+    m[5].fill = 0.76, m[5].extent = 1, m[5].core_mm2 = 8.7;
+    decide_page_of(m, d, N);
+    cr_assert_neq(d[0].state, BOX_MARKED, "the creased box at the panel's edge read as a mark");
+    cr_assert(d[0].speckled, "as its panel's paper");
+    cr_assert_eq(d[3].state, BOX_MARKED);
+    cr_assert_eq(d[5].state, BOX_MARKED);
+    /* without the crease through it, the box is judged on its own */
+    m[0].crease_along = 0, m[0].crease_darkness = 0;
+    decide_page_of(m, d, N);
+    cr_assert_not(d[0].speckled, "no crease: no panel's edge");
+}
