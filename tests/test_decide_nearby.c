@@ -358,14 +358,17 @@ Test(decide_nearby, what_cleaning_a_grey_crease_leaves_in_its_boxes_is_no_hands_
 Test(decide_nearby, a_ring_round_a_box_a_black_crease_runs_through_is_no_circle_read) {
     /* what cleaning left of a black 1-bit crease beside an empty box
      * closes its rays as a circle would (fresh seed 8332 --folds --warp 1,
-     * 89NTUWR3 q5r "7": rays 0.85 closed, 4.2 mm^2 round the box, read as
-     * circled, silently). The same rays with no crease through the box are
-     * a circle */
+     * 89NTUWR3 q5r "7": rays 0.85 closed, the rays clear of the outline
+     * 0.31 with a gap of 0.65, 4.2 mm^2 round the box, read as circled,
+     * silently). The same rays with no crease through the box are a circle;
+     * a pen circle on the crease closes the clear rays all round, or leaves
+     * twice the ink a circle needs (seed 8334: 0.94-1.00; QUGC57AG 8.6 mm^2) */
     enum { N = 15 };
     box_measure m[N];
     box_decision d[N];
     empty_grid(m, 3);
-    m[7].ring = 0.9, m[7].ring_gap = 0.04, m[7].near_mm2 = 9, m[7].near_specks = 0.05;
+    m[7].ring = 0.85, m[7].ring_gap = 0.06, m[7].ring_clear = 0.31, m[7].ring_clear_gap = 0.65;
+    m[7].near_mm2 = 4.2, m[7].near_specks = 0.04;
     decide_page_of(m, d, N);
     cr_assert(d[7].circled && d[7].state == BOX_MARKED, "a circle on clean paper: %s",
               decide_box_state_name(d[7].state));
@@ -378,6 +381,16 @@ Test(decide_nearby, a_ring_round_a_box_a_black_crease_runs_through_is_no_circle_
     question_answer a = decide(&q, &d[5]);
     cr_assert_eq(a.status, ANSWER_REVIEW, "a person looks");
     free(a.selected);
+    /* a pen circle on the crease: clear rays all round ... */
+    m[7].ring = 1.0, m[7].ring_gap = 0, m[7].ring_clear = 0.94, m[7].ring_clear_gap = 0.06, m[7].near_mm2 = 17;
+    decide_page_of(m, d, N);
+    cr_assert(d[7].circled && d[7].state == BOX_MARKED, "a pen circle on the crease: %s",
+              decide_box_state_name(d[7].state));
+    /* ... or drawn tight, its clear rays open, with a pen circle's ink */
+    m[7].ring = 0.92, m[7].ring_gap = 0.04, m[7].ring_clear = 0.48, m[7].ring_clear_gap = 0.42, m[7].near_mm2 = 8.6;
+    decide_page_of(m, d, N);
+    cr_assert(d[7].circled && d[7].state == BOX_MARKED, "a tight circle on the crease: %s",
+              decide_box_state_name(d[7].state));
 }
 
 Test(decide_nearby, a_box_on_a_speckled_panels_creased_edge_is_judged_by_the_panel) {

@@ -54,11 +54,21 @@ static int black_crease_through(const box_measure *m) {
 }
 /* A black crease runs through the box, and rays from it meet ink as a
  * circle's would: what cleaning left of the crease where the sheet's warp
- * bent it off its fitted line lies beside the box, on one side or both
- * (fresh seed 8332 --folds --warp 1, 89NTUWR3 q5r "7": rays 0.85 closed,
- * 4.2 mm^2 of ink round the empty box, read as circled at 0.67, silently).
- * A circle there cannot be told from it: a person looks, with the ink near
- * the box, never blank */
+ * bent it off its fitted line may lie beside the box (fresh seed 8332
+ * --folds --warp 1, 89NTUWR3 q5r "7": rays 0.85 closed, 4.2 mm^2 of ink
+ * round the empty box, read as circled at 0.67, silently). Such a line lies
+ * on one side: the rays clear of the outline stay open on the other (0.31
+ * closed, a gap of 0.65 of a turn), and it leaves little ink. A pen circle
+ * closes them all round (0.94-1.00 seen on the tri-fold's crease through
+ * q6, seeds 8304, 8325, 8334), or, drawn tight, leaves twice the ink the page
+ * asks of a circle (8.6 mm^2 against 3, 8334 QUGC57AG). Else a person looks,
+ * with the ink near the box, never blank. `near_min`: the page's
+ * (decide_page_circle_near) */
+static int crease_remnant_ring(const box_measure *m, double near_min) {
+    int clear_all_round = m->ring_clear >= RING_MIN && m->ring_clear_gap <= RING_GAP_MAX;
+    int pen_ink = near_min >= 0 && m->near_mm2 >= 2 * near_min;
+    return black_crease_through(m) && !clear_all_round && !pen_ink;
+}
 static void circle_on_black_crease(box_decision *d) {
     d->state = BOX_UNSURE;
     d->confidence = 0;
@@ -442,7 +452,7 @@ static void bled_page_circles(const calibration *c, const box_measure *m, box_de
             d[i].ink_near = 1;
             continue;
         }
-        if (pen && (by_rays || by_clear || by_label) && black_crease_through(&m[i])) {
+        if (pen && (by_rays || by_clear || by_label) && crease_remnant_ring(&m[i], near_min)) {
             d[i] = plain;
             circle_on_black_crease(&d[i]);
         } else if (pen && (by_rays || by_clear || by_label)) {
@@ -490,7 +500,7 @@ static void demote_page_rings(const calibration *c, const box_measure *m, box_de
             d[i] = decide_without_rings(c, &m[i]);
             continue;
         }
-        if (black_crease_through(&m[i])) {
+        if (crease_remnant_ring(&m[i], pen_near)) {
             circle_on_black_crease(&d[i]);
             continue;
         }
