@@ -457,3 +457,39 @@ Test(decide_nearby, an_oval_wider_than_the_zone_round_its_box_is_that_boxes_mark
     cr_assert_neq(d[0].state, BOX_MARKED, "specks all round: %s", decide_box_state_name(d[0].state));
     cr_assert(d[0].state != BOX_BLANK || d[0].ink_near, "and never blank with its ink unseen");
 }
+
+Test(decide_nearby, ink_on_a_dark_line_through_the_box_and_beyond_is_unclear_whatever_its_width) {
+    /* a black crease no crease search found, widened by the speckled panel
+     * it bounds, down one column: 0.67-0.93 of each box's interior, 2.4-3.2
+     * mm wide along y, the line dark on 0.94-1.00 of the paper beyond the
+     * box (fresh seed 8335 --folds --warp 1, MXCS29Y4 q2b: read "4" beside
+     * the solid "5" that answered, silently). A person looks; a cross whose
+     * paper beside it is clean is a cross */
+    enum { N = 15 };
+    box_measure m[N];
+    box_decision d[N];
+    empty_grid(m, 3);
+    m[0].fill = 1.0, m[0].extent = 1, m[0].darkness = 1, m[0].core_mm2 = 12; /* the solid "5" */
+    box_measure *b = &m[1];
+    b->fill = 0.68, b->extent = 1, b->darkness = 1, b->core_mm2 = 8, b->ink_width_mm = 2.85, b->ink_axis_deg = 88;
+    b->ink_span = 1.12, b->compact = 0.77, b->line_beyond = 0.97, b->line_one_side = 0.97;
+    m[7].fill = 0.4, m[7].extent = 1, m[7].darkness = 1, m[7].core_mm2 = 3, m[7].ink_width_mm = 3; /* a cross */
+    m[7].ink_axis_deg = 45, m[7].ink_span = 1.2;
+    decide_page_of(m, d, N);
+    cr_assert_eq(d[1].state, BOX_UNSURE, "ink on the line: %s", decide_box_state_name(d[1].state));
+    cr_assert_not(d[1].creased, "no crease was found: never dropped beside a firm mark");
+    template_question q = question(QUESTION_SINGLE, 5);
+    question_answer a = decide(&q, d);
+    cr_assert_eq(a.status, ANSWER_REVIEW, "the solid beside it: a person looks");
+    cr_assert_eq(d[7].state, BOX_MARKED, "a cross on clean paper");
+    /* a crease found along that line was cleaned off the box before it was
+     * measured: the box is judged as it is */
+    b->crease_along = 2, b->crease_darkness = 1.2;
+    decide_page_of(m, d, N);
+    cr_assert_eq(d[1].state, BOX_MARKED, "on a crease found: %s", decide_box_state_name(d[1].state));
+    b->crease_along = 0, b->crease_darkness = 0;
+    /* the line on one side only (a stamp's edge past a thick mark) is no line through */
+    b->line_beyond = 0.5;
+    decide_page_of(m, d, N);
+    cr_assert_eq(d[1].state, BOX_MARKED, "%s", decide_box_state_name(d[1].state));
+}

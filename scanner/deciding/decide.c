@@ -697,6 +697,7 @@ static void speckled_paper(const calibration *c, const box_measure *m, box_decis
 #define LINE_SLOPE 0.03       /* ... and this per mm between them (creases run at up to 0.018) */
 #define LINE_BEYOND_MIN 0.5   /* ... and the line dark on this share of the paper beside each box */
 #define LINE_RUNS_ON_MIN 0.75 /* a line dark on this share of the paper 2-10 mm past one side */
+#define LINE_THROUGH_MIN 0.9  /* ... and on this share both sides together and on either: through the box */
 #define CREASE_STROKE_OVER 0.3 /* a stroke this much darker than the crease through its box is ink */
 
 /* 1 if the box's ink is one thin straight stroke along x right across it,
@@ -712,8 +713,20 @@ static int straight_stroke(const calibration *c, const box_measure *m) {
 static void crease_traces(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
     for (size_t i = 0; i < n; i++) {
         int along = straight_stroke(c, &m[i]);
+        /* ... or, whatever its width, ink on a dark line that runs on
+         * across the paper on both sides of the box (a black crease no
+         * crease search found, widened by the speckled panel it bounds:
+         * fresh seed 8335 --folds --warp 1, MXCS29Y4, every box of one
+         * column 0.67-0.93 ink, 2.4-3.2 mm wide along y, the line dark on
+         * 0.94-1.00 of the paper beyond; q2b read "4" beside the solid
+         * "5" that answered, q3a "4" for no answer, silently). A crease
+         * found along that line was cleaned off the box, and the box is
+         * judged as it is (the line is measured on the page as scanned) */
+        int line_axis = m[i].ink_axis_deg >= 45 ? 2 : 1; /* the axis line_beyond was measured along */
+        int through = m[i].line_beyond >= LINE_THROUGH_MIN && m[i].line_one_side >= LINE_THROUGH_MIN &&
+                      !(m[i].crease_along & line_axis);
         /* a circle round the box is its mark, whatever is inside */
-        if (!along || d[i].state == BOX_BLANK || d[i].state == BOX_SOLID || d[i].circled)
+        if ((!along && !through) || d[i].state == BOX_BLANK || d[i].state == BOX_SOLID || d[i].circled)
             continue;
         /* ... a crease no darker than the stroke by far: a pen's dash along
          * a faint crease, darker than the crease's cleaning takes out, is
@@ -727,7 +740,7 @@ static void crease_traces(const calibration *c, const box_measure *m, box_decisi
         /* a line running on past the box, no crease found: unsure, never
          * dropped beside a firm mark as a crease's stroke is (a stamp's
          * frame lies over its digits, and they over the next box) */
-        int runs_on = m[i].line_one_side >= LINE_RUNS_ON_MIN;
+        int runs_on = m[i].line_one_side >= LINE_RUNS_ON_MIN || through;
         if (!crease && !runs_on)
             continue;
         d[i] = (box_decision){.state = BOX_UNSURE, .creased = crease, .ink_near = d[i].ink_near, .fill = d[i].fill};
