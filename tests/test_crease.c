@@ -209,6 +209,11 @@ Test(crease, a_crease_runs_through_the_boxes_on_its_line_only) {
     cr_assert_eq(crease_through_box(c, 2, (omr_rect){100, 20, 5, 5}), 2);
     cr_assert_eq(crease_through_box(c, 2, (omr_rect){100, 147, 5, 5}), 3);
     cr_assert_eq(crease_through_box(c, 0, (omr_rect){100, 147, 5, 5}), 0);
+    /* and each one's width, along its own axis only */
+    c[0].half_width = 0.9, c[1].half_width = 0.6;
+    cr_assert_float_eq(crease_widest_through_box(c, 2, (omr_rect){100, 147, 5, 5}, 0), 1.8, 1e-9);
+    cr_assert_float_eq(crease_widest_through_box(c, 2, (omr_rect){100, 147, 5, 5}, 1), 1.2, 1e-9);
+    cr_assert_float_eq(crease_widest_through_box(c, 2, (omr_rect){26, 141, 5, 5}, 0), 0, 1e-9);
 }
 
 Test(crease, a_line_runs_on_beside_the_box_a_hands_dash_stops_at_it) {

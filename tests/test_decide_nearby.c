@@ -493,3 +493,24 @@ Test(decide_nearby, ink_on_a_dark_line_through_the_box_and_beyond_is_unclear_wha
     decide_page_of(m, d, N);
     cr_assert_eq(d[1].state, BOX_MARKED, "%s", decide_box_state_name(d[1].state));
 }
+
+Test(decide_nearby, a_black_creases_band_as_wide_as_the_crease_found_is_the_creases) {
+    /* a black crease found across a row of boxes, its band in one empty box
+     * 1.61 mm wide (past the 1.5 mm a crease's stroke was allowed), read as
+     * a cross (fresh seed 8337 --folds --warp 1, 7K5NAAYE q1b "5",
+     * silently). The crease found is 1.8 mm wide: the band is its stroke */
+    enum { N = 15 };
+    box_measure m[N];
+    box_decision d[N];
+    empty_grid(m, 3);
+    box_measure *b = &m[5];
+    b->fill = 0.333, b->extent = 1, b->darkness = 1, b->core_mm2 = 5, b->ink_width_mm = 1.61, b->ink_axis_deg = 1;
+    b->ink_span = 1.17, b->compact = 0.71, b->line_beyond = 1, b->line_one_side = 1;
+    b->crease_along = 1, b->crease_darkness = 1.0, b->crease_width_mm[0] = 1.8;
+    decide_page_of(m, d, N);
+    cr_assert(d[5].creased && d[5].state == BOX_UNSURE, "the crease's band: %s", decide_box_state_name(d[5].state));
+    /* a stroke wider than the crease found is no stroke of it */
+    b->ink_width_mm = 2.3;
+    decide_page_of(m, d, N);
+    cr_assert_not(d[5].creased, "a 2.3 mm bar on a 1.8 mm crease");
+}

@@ -309,6 +309,9 @@ int scan_page(scan_context *ctx, const omr_image *image, const char *file, int f
             p->measures[k].crease_along = crease_through_box(creases, n_creases, q->boxes[b].rect);
             p->measures[k].crease_darkness =
                 crease_deepest_through_box(creases, n_creases, q->boxes[b].rect) / (levels.white - levels.black);
+            for (int along_y = 0; along_y < 2; along_y++)
+                p->measures[k].crease_width_mm[along_y] =
+                    crease_widest_through_box(creases, n_creases, q->boxes[b].rect, along_y);
             /* on the page as scanned: a crease found is cleaned off the paper beside the box */
             if (p->measures[k].ink_width_mm > 0)
                 crease_measure_line(image, &at, &levels, mask, q->boxes[b].rect, &p->measures[k]);

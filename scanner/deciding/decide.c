@@ -692,6 +692,7 @@ static void speckled_paper(const calibration *c, const box_measure *m, box_decis
  * Such a box is unsure, and its question goes to a person. */
 #define LINE_WIDTH_MAX_MM 1.5 /* a crease's stroke: up to 1.15 mm seen; a cross's ink is 2.5-3.5 mm wide */
 #define LINE_SPAN_MIN 0.9     /* ... spanning the box (1.1-1.34 seen; a dot's span is far less) */
+#define CREASE_WIDTH_SLACK_MM 0.2 /* ... or as wide as the crease found along it, give or take this */
 #define LINE_AXIS_DEG 15      /* ... within this of the page's x or y (0-11 seen) */
 #define LINE_SAME_MM 0.6      /* two boxes' strokes at the same height, give or take this ... */
 #define LINE_SLOPE 0.03       /* ... and this per mm between them (creases run at up to 0.018) */
@@ -704,10 +705,15 @@ static void speckled_paper(const calibration *c, const box_measure *m, box_decis
  * 2 along y, else 0 (also when the box holds no more than a blank: the
  * shape's window may take in a sliver of outline the fill leaves out) */
 static int straight_stroke(const calibration *c, const box_measure *m) {
-    if (m->fill <= c->blank_max || m->ink_width_mm <= 0 || m->ink_width_mm > LINE_WIDTH_MAX_MM ||
-        m->ink_span < LINE_SPAN_MIN)
+    if (m->fill <= c->blank_max || m->ink_width_mm <= 0 || m->ink_span < LINE_SPAN_MIN)
         return 0;
-    return m->ink_axis_deg <= LINE_AXIS_DEG ? 1 : m->ink_axis_deg >= 90 - LINE_AXIS_DEG ? 2 : 0;
+    int along = m->ink_axis_deg <= LINE_AXIS_DEG ? 1 : m->ink_axis_deg >= 90 - LINE_AXIS_DEG ? 2 : 0;
+    /* ... no wider than a crease's stroke, or than the crease found along
+     * it (fresh seed 8337 --folds --warp 1, 7K5NAAYE q1b "5": a black
+     * crease's band 1.61 mm wide across an empty box, read as a cross) */
+    double widest = along ? fmax(LINE_WIDTH_MAX_MM, m->crease_width_mm[along - 1] + CREASE_WIDTH_SLACK_MM)
+                          : LINE_WIDTH_MAX_MM;
+    return m->ink_width_mm <= widest ? along : 0;
 }
 
 static void crease_traces(const calibration *c, const box_measure *m, box_decision *d, size_t n) {

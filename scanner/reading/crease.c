@@ -521,6 +521,16 @@ double crease_deepest_through_box(const page_crease *creases, int n, omr_rect bo
     return deepest;
 }
 
+double crease_widest_through_box(const page_crease *creases, int n, omr_rect box, int along_y) {
+    assert(n == 0 || creases);
+    double widest = 0;
+    for (int i = 0; i < n; i++)
+        if (creases[i].vertical == (along_y != 0) && passes_box(&creases[i], box) &&
+            2 * creases[i].half_width > widest)
+            widest = 2 * creases[i].half_width;
+    return widest;
+}
+
 /* Grey at template (x, y) where the form prints nothing; -1 on print or off the scan. */
 static int paper_grey_at(const omr_image *scan, const page_transform *t, const print_mask *mask, double x, double y) {
     /* (x < 0: the cast in printed_at would round -0.5 to column 0) */

@@ -56,6 +56,9 @@ int crease_through_box(const page_crease *creases, int n, omr_rect box);
 /* The depth (grey levels under the paper) of the deepest crease running
  * through `box`, as crease_through_box finds them; 0 for none. */
 double crease_deepest_through_box(const page_crease *creases, int n, omr_rect box);
+/* The full width (mm: twice half_width) of the widest crease running through
+ * `box` along the page's x (along_y 0) or y (along_y 1); 0 for none. */
+double crease_widest_through_box(const page_crease *creases, int n, omr_rect box, int along_y);
 
 /* The share of the unprinted paper along the page's x at height `at`
  * (along_y 0), or along its y at x = `at` (along_y 1; template mm, or up to

@@ -95,6 +95,9 @@ typedef struct {
     /* ... and the deepest such crease's darkness against the page's
      * paper-to-print range (0 for none; 1 and more: a crease drawn black) */
     double crease_darkness;
+    /* ... and the widest such crease's width (mm) along the page's x and
+     * along its y (0 for none) */
+    double crease_width_mm[2];
     /* the share of the paper beside the box, along the ink's axis (x or y)
      * through its centre, that is dark (crease_line_beyond; 0 when not
      * measured: a box without ink, or too little paper seen), and the same
