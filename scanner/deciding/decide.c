@@ -77,12 +77,17 @@ static int crease_remnant_ring(const box_measure *m, double near_min) {
     int pen_ink = near_min >= 0 && m->near_mm2 >= 2 * near_min;
     return black_crease_through(m) && !clear_all_round && !pen_ink;
 }
-static void circle_on_black_crease(box_decision *d) {
+/* Rays closed round a box, but read as no circle: a person looks, with the
+ * ink near the box; never blank (every circle not read below ends here) */
+static void rays_to_a_person(box_decision *d) {
     d->state = BOX_UNSURE;
     d->confidence = 0;
     d->circled = 0;
-    d->dot = 0;
     d->ink_near = 1;
+}
+static void circle_on_black_crease(box_decision *d) {
+    rays_to_a_person(d);
+    d->dot = 0;
 }
 /* A dot: a dark core of at least this area (a 0.5 mm dot) */
 #define DOT_MIN_MM2 0.12
@@ -429,7 +434,8 @@ static void bled_page_circles(const calibration *c, const box_measure *m, box_de
         clear[i] = m[i].ring_clear;
     for (size_t i = 0; i < n; i++) {
         /* ... against the rays of the boxes around it (local_median) */
-        double local = clear ? local_median(m, clear, n, i, INFINITY, LOCAL_BOXES / 2) : -1, clear_at = local >= 0 ? local : clear_level;
+        double local = clear ? local_median(m, clear, n, i, INFINITY, LOCAL_BOXES / 2) : -1;
+        double clear_at = local >= 0 ? local : clear_level;
         double clear_closed = fmax(RING_MIN, clear_at + RING_ABOVE_PAGE);
         double r = box_ring(&m[i]);
         double gap = m[i].ring >= m[i].label_ring ? m[i].ring_gap : m[i].label_gap;
@@ -454,10 +460,7 @@ static void bled_page_circles(const calibration *c, const box_measure *m, box_de
          * clear rays somewhere: 0.12-0.44 seen). A person looks */
         if (pen && by_rays && m[i].ring_clear <= clear_at + RING_NOISE && m[i].ring_hug_mm2 <= 0 && !by_label) {
             d[i] = plain;
-            d[i].state = BOX_UNSURE;
-            d[i].confidence = 0;
-            d[i].circled = 0;
-            d[i].ink_near = 1;
+            rays_to_a_person(&d[i]);
             continue;
         }
         if (pen && (by_rays || by_clear || by_label) && crease_remnant_ring(&m[i], near_min)) {
@@ -516,10 +519,7 @@ static void demote_page_rings(const calibration *c, const box_measure *m, box_de
             /* rays closed by the specks of a grey panel, no pen line among
              * them: a person looks (a circle a scan broke into specks must
              * not be read as blank either) */
-            d[i].state = BOX_UNSURE;
-            d[i].confidence = 0;
-            d[i].circled = 0;
-            d[i].ink_near = 1;
+            rays_to_a_person(&d[i]);
             continue;
         }
         int pen_line = pen_near >= 0 && m[i].near_mm2 >= pen_near;
@@ -529,18 +529,12 @@ static void demote_page_rings(const calibration *c, const box_measure *m, box_de
              * NB9KYZN5 q2c: 0.73 of an empty box's rays, with 0.04 mm^2 round
              * it, on a page whose median box has 0.15). Without the ink of a
              * pen line round the box, a person looks; never blank */
-            d[i].state = BOX_UNSURE;
-            d[i].confidence = 0;
-            d[i].circled = 0;
-            d[i].ink_near = 1;
+            rays_to_a_person(&d[i]);
             continue;
         }
         if (r >= RING_CLEAR || clear >= 2 || pen_line)
             continue;
-        d[i].state = BOX_UNSURE;
-        d[i].confidence = 0;
-        d[i].circled = 0;
-        d[i].ink_near = 1;
+        rays_to_a_person(&d[i]);
     }
 }
 
@@ -590,7 +584,8 @@ static void near_by_page(const calibration *c, const box_measure *m, box_decisio
         if (specks_round(&m[i]) && d[i].state == BOX_BLANK && d[i].ink_near && m[i].near_share > 0)
             at = fmax(at, SPECKLE_NEAR_OVER * local_median(m, near, n, i, SPECKLE_NEAR_WITHIN_MM, SPECKLE_NEAR_BOXES) *
                                   m[i].near_mm2 / m[i].near_share);
-        if (at >= 0 && d[i].state == BOX_BLANK && !d[i].circled && d[i].ink_near && m[i].near_mm2 <= c->near_max_mm2 + at)
+        if (at >= 0 && d[i].state == BOX_BLANK && !d[i].circled && d[i].ink_near &&
+            m[i].near_mm2 <= c->near_max_mm2 + at)
             d[i].ink_near = 0;
     }
     free(near);
