@@ -9,7 +9,7 @@
 #include "helpers.h"
 #include "print/render.h"
 #include "reading/identify.h"
-#include "reading/locate.h"
+#include "reading/look/locate_by_look.h"
 #include "reading/code/printed_code.h"
 #include "reading/code/qr_grid.h"
 

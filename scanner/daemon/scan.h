@@ -13,6 +13,7 @@
 #include "base/progress.h"
 #include "deciding/assemble.h"
 #include "export/export.h"
+#include "reading/look/locate_by_look.h"
 #include "reading/ocr.h"
 #include "ledger/store.h"
 

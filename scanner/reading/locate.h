@@ -8,7 +8,8 @@
  * not flat) get their own shift, or are marked unsure (page_map.h).
  * Hands the transform (page_map.h) on to measure. Forms omr did not print
  * are located by register.c. A page whose code cannot be read is located,
- * and known, by its look (locate_by_look).
+ * and known, by its look (look/locate_by_look.h), through the functions
+ * at the end.
  */
 #ifndef OMR_LOCATE_H
 #define OMR_LOCATE_H
@@ -21,34 +22,24 @@
 int locate_page(const omr_image *scan, const omr_template *tmpl, const page_identity *identity,
                 page_transform *out, omr_error *err);
 
-/* Blank pages drawn small, to know a page by its look; made on first use and
- * owned by the caller (one per thread, like the zbar reader). */
-typedef struct {
-    const omr_template *tmpl;
-    int page;
-    omr_image *blank;
-} locate_look;
+/* For a page known by its look (look/locate_by_look.c), which places the
+ * page from its corner marks alone: */
 
-typedef struct {
-    locate_look *items;
-    size_t n, cap;
-} locate_looks;
+/* The global map from the marks (locate_page without the local
+ * corrections); `code_read` 0: id's symbol corners are only where the code
+ * would be. */
+int locate_global(const omr_image *scan, const omr_template *t, const page_identity *id, int code_read,
+                  page_transform *out, omr_error *err);
 
-void locate_looks_free(locate_looks *looks);
+/* The local corrections of a page the global map places (page_map.h). */
+void locate_local(const omr_image *scan, const omr_template *t, int page, page_transform *out);
 
-/* A page of one of omr's forms whose code could not be read, known by its
- * look: its four corner marks are found as locate_page finds them, for each
- * way the sheet can lie (where they lie if the sheet fills the scan, else
- * from the solid squares nearest the scan's corners: the glass beyond a
- * sheet scanned too), and the page's print is compared with each blank
- * page of each template. The best must match clearly (correlation of the
- * print at least LOCATE_LOOK_MIN, and LOCATE_LOOK_MARGIN above any other
- * page or turn). OMR_OK with *tmpl, *page, the transform and the match's
- * correlation; OMR_ERR_NOT_FOUND with a message otherwise. */
-#define LOCATE_LOOK_MIN 0.35
-#define LOCATE_LOOK_MARGIN 0.12
-int locate_by_look(const omr_image *scan, const omr_template *const *templates, size_t n_templates,
-                   locate_looks *looks, const omr_template **tmpl, int *page, page_transform *out,
-                   double *match, omr_error *err);
+/* The printed QR symbol's side in mm for id's payload (0 when it cannot be told). */
+double locate_qr_symbol_mm(const omr_template *t, const page_identity *id);
+
+/* How surely page `page`'s printed boxes lie where tr puts them: the share
+ * of its regions of boxes whose outlines are found within 3.5 mm, among
+ * those whose paper can be seen; -1 when too few can be seen to tell. */
+double locate_boxes_in_place(const omr_image *scan, const omr_template *t, int page, const page_transform *tr);
 
 #endif

@@ -1,0 +1,113 @@
+/*
+ * test_locate_by_look.c — reading/look/locate_by_look.c: a page of omr's own
+ * form whose QR code cannot be read is known by its look where the sheet is
+ * bent, bled and speckled so far that its small print hardly correlates with
+ * the blank's, because its rows of boxes lie where that page prints them; a
+ * page of another questionnaire in the same house style, which correlates
+ * better, is not taken for it, because its boxes lie elsewhere.
+ */
+#include "helpers.h"
+#include "print/render.h"
+#include "reading/look/locate_by_look.h"
+
+#include <math.h>
+
+/* The QR square blacked out (an ink stain): nothing for zbar. */
+static void stain_qr(const omr_template *t, omr_image *img) {
+    double s = img->dpi / 25.4;
+    omr_rect r = t->code_rect;
+    for (int y = (int)((r.y + 1) * s); y < (int)((r.y + r.h - 1) * s); y++)
+        for (int x = (int)((r.x + 1) * s); x < (int)((r.x + r.w - 1) * s); x++)
+            img->pixels[(size_t)y * img->stride + x] = 0;
+}
+
+/* The sheet bent as a feeder's rollers and a curl bend it: its content
+ * moved up to `amp_mm` along waves across and down the page, fading to
+ * nothing at the corner marks (so the marks' map fits them and not the
+ * print between). Each output pixel samples where its content came from. */
+static omr_image *bent(const omr_image *page, double amp_mm) {
+    omr_image *out = omr_image_new(page->width, page->height, page->dpi, 255);
+    cr_assert_not_null(out);
+    double s = page->dpi / 25.4, pw = page->width / s, ph = page->height / s;
+    for (int y = 0; y < out->height; y++)
+        for (int x = 0; x < out->width; x++) {
+            double xm = (x + 0.5) / s, ym = (y + 0.5) / s;
+            double fade = sin(M_PI * xm / pw) * sin(M_PI * ym / ph); /* 0 at the edges */
+            double dx = amp_mm * fade * sin(2 * M_PI * ym / 61.0), dy = amp_mm * fade * cos(2 * M_PI * xm / 47.0);
+            double sx = x - dx * s, sy = y - dy * s;
+            int x0 = (int)floor(sx), y0 = (int)floor(sy);
+            if (x0 < 0 || y0 < 0 || x0 + 1 >= page->width || y0 + 1 >= page->height)
+                continue;
+            double fx = sx - x0, fy = sy - y0;
+            double v = (1 - fx) * (1 - fy) * omr_image_at(page, x0, y0) + fx * (1 - fy) * omr_image_at(page, x0 + 1, y0) +
+                       (1 - fx) * fy * omr_image_at(page, x0, y0 + 1) + fx * fy * omr_image_at(page, x0 + 1, y0 + 1);
+            out->pixels[(size_t)y * out->stride + x] = (uint8_t)lround(v);
+        }
+    return out;
+}
+
+/* 1-bit at a dark threshold after a blur: print and boxes bleed, as a harsh
+ * office scanner writes them; and a speck here and there. */
+static void harsh_bilevel(omr_image *img) {
+    cvw_gaussian_blur(img, 2.2);
+    unsigned seed = 7;
+    for (int y = 0; y < img->height; y++)
+        for (int x = 0; x < img->width; x++) {
+            uint8_t *p = &img->pixels[(size_t)y * img->stride + x];
+            seed = seed * 1103515245u + 12345u;
+            *p = *p < 230 || (seed >> 16) % 4000 == 0 ? 0 : 255;
+        }
+}
+
+static int by_look(const omr_template *t, const omr_image *scan, int *page, double *match, omr_error *err) {
+    const omr_template *ts[1] = {t}, *found = NULL;
+    locate_looks looks = {0};
+    page_transform tr;
+    int rc = locate_by_look(scan, ts, 1, &looks, &found, page, &tr, match, err);
+    locate_looks_free(&looks);
+    cr_assert(rc != OMR_OK || found == t);
+    return rc;
+}
+
+Test(locate_by_look, a_sheet_bent_and_bled_past_its_looks_likeness_is_known_by_its_boxes) {
+    omr_template *t = test_template("ekb-2024");
+    omr_error err = {0};
+    omr_image *page = render_page_image(t, "BENT2222", 1, 200, &err);
+    cr_assert_not_null(page, "%s", err.message);
+    test_cross(page, test_box_of(t, "q1a", "2"));
+    stain_qr(t, page);
+    /* as seed 8336's lost pages (--folds --warp 2, a 204-dpi fax and a
+     * 200-dpi glass scan, both 1-bit and dark): 0.30-0.35 of likeness */
+    omr_image *scan = bent(page, 4.0);
+    harsh_bilevel(scan);
+    test_speckle_panel(scan, 150, 0, 0.3); /* its lower half speckled too */
+    int page_no = 0;
+    double match = 0;
+    int rc = by_look(t, scan, &page_no, &match, &err);
+    /* the print alone is below what a page whose boxes cannot be seen needs */
+    cr_assert_lt(match, LOCATE_LOOK_MIN, "the sheet is not bent and bled enough to test anything (%.2f)", match);
+    cr_assert_eq(rc, OMR_OK, "%s", err.message);
+    cr_assert_eq(page_no, 1);
+    omr_image_free(scan);
+    omr_image_free(page);
+    template_free(t);
+}
+
+Test(locate_by_look, a_page_of_another_questionnaire_in_the_same_house_style_is_not_taken_for_this_one) {
+    omr_template *ekb = test_template("ekb-2024"), *oj = test_template("oj-2021-ekb");
+    omr_error err = {0};
+    omr_image *page = render_page_image(oj, "0180", 1, 200, &err);
+    cr_assert_not_null(page, "%s", err.message);
+    stain_qr(oj, page);
+    int page_no = 0;
+    double match = 0;
+    int rc = by_look(ekb, page, &page_no, &match, &err);
+    /* small, its headings, text and columns look like ekb-2024's page 1 ... */
+    cr_assert_geq(match, LOCATE_LOOK_MIN, "%.2f", match);
+    /* ... but its boxes are not where ekb-2024 prints them */
+    cr_assert_neq(rc, OMR_OK, "oj-2021-ekb's page 1 taken for page %d of ekb-2024", page_no);
+    cr_assert(strstr(err.message, "rows of boxes"), "%s", err.message);
+    omr_image_free(page);
+    template_free(ekb);
+    template_free(oj);
+}
