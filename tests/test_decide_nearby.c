@@ -355,6 +355,59 @@ Test(decide_nearby, what_cleaning_a_grey_crease_leaves_in_its_boxes_is_no_hands_
     cr_assert(rd[4].dot && !rd[4].creased, "a dot on a black crease");
 }
 
+/* A dotting hand's dot in box i: 1 mm across, at the box's centre. */
+static void hand_dot(box_measure *b) {
+    b->fill = 0.06, b->faint_fill = 0.06, b->extent = 0.27, b->darkness = 1, b->core_mm2 = 1.0, b->compact = 0.9,
+    b->ink_span = 0.25, b->ink_width_mm = 1.0, b->ink_x_mm = b->box_x_mm + 0.2, b->ink_y_mm = b->box_y_mm - 0.3;
+}
+
+Test(decide_nearby, what_a_black_crease_leaves_where_it_crosses_the_outlines_is_no_hands_dot) {
+    /* a black 1-bit crease down the "4" column of a dotting hand's page,
+     * bent off its fitted line by the sheet's warp: cleaning it left a bit
+     * where it crosses the bottom of four boxes' outlines, 2 mm below their
+     * centres (fresh seed 8337 --folds --warp 1, B7T74WRQ: fill 0.013-0.019,
+     * read as the hand's dots; q2d "4" for no answer at 0.52, q1a, q1b and
+     * q2b to review as doubles beside the hand's dots) */
+    enum { ROWS = 6, N = ROWS * 5 };
+    box_measure m[N];
+    box_decision d[N];
+    empty_grid(m, ROWS);
+    for (int r = 0; r < ROWS; r++)
+        m[r * 5 + 1].crease_along = 2, m[r * 5 + 1].crease_darkness = 1.4, m[r * 5 + 1].crease_width_mm[1] = 1.4;
+    for (int r = 0; r < 4; r++) {
+        box_measure *b = &m[r * 5 + 1];
+        b->fill = 0.013 + 0.002 * r, b->faint_fill = b->fill, b->extent = 0.192, b->darkness = 1,
+        b->core_mm2 = 0.15 + 0.02 * r;
+        if (r != 3) /* the last has too little ink beyond the outline's margin for a shape */
+            b->compact = 0.95, b->ink_span = 0.2, b->ink_width_mm = 0.4, b->ink_x_mm = b->box_x_mm + 0.3 - 0.2 * r,
+            b->ink_y_mm = b->box_y_mm + 1.9;
+    }
+    /* the hand's dots: beside the bits in rows 0-2, alone in rows 4 and 5 */
+    hand_dot(&m[0]), hand_dot(&m[5 + 4]), hand_dot(&m[10 + 0]), hand_dot(&m[20 + 2]), hand_dot(&m[25 + 3]);
+    decide_page_of(m, d, N);
+    template_question q = question(QUESTION_SINGLE, 5);
+    static const int answer[3] = {0, 4, 0};
+    for (int r = 0; r < 3; r++) {
+        question_answer a = decide(&q, &d[r * 5]);
+        cr_assert_eq(a.status, ANSWER_OK, "row %d: %s", r, a.reason);
+        cr_assert_eq(a.chosen, answer[r], "row %d", r);
+    }
+    cr_assert(d[15 + 1].creased && d[15 + 1].state == BOX_UNSURE, "row 3's bit: %s", decide_box_state_name(d[16].state));
+    question_answer a = decide(&q, &d[15]);
+    cr_assert_eq(a.status, ANSWER_REVIEW, "the bit alone in its question went to no person");
+    cr_assert(d[20 + 2].state == BOX_MARKED && d[25 + 3].state == BOX_MARKED, "the hand's dots are its answers");
+    /* the same hand dotting the crease's column, its dots inside the boxes:
+     * the hand's, not the crease's */
+    for (int r = 0; r < 4; r++)
+        hand_dot(&m[r * 5 + 1]);
+    m[0].fill = m[5 + 4].fill = m[10].fill = 0, m[0].core_mm2 = m[9].core_mm2 = m[10].core_mm2 = 0;
+    m[0].compact = m[9].compact = m[10].compact = 0, m[0].extent = m[9].extent = m[10].extent = 0;
+    decide_page_of(m, d, N);
+    for (int r = 0; r < 4; r++)
+        cr_assert(d[r * 5 + 1].state == BOX_MARKED && !d[r * 5 + 1].creased, "row %d: the hand's dot on the crease: %s",
+                  r, decide_box_state_name(d[r * 5 + 1].state));
+}
+
 Test(decide_nearby, a_ring_round_a_box_a_black_crease_runs_through_is_no_circle_read) {
     /* what cleaning left of a black 1-bit crease beside an empty box
      * closes its rays as a circle would (fresh seed 8332 --folds --warp 1,

@@ -748,11 +748,16 @@ static void crease_traces(const calibration *c, const box_measure *m, box_decisi
     }
 }
 
+static void crease_residues(const calibration *c, const box_measure *m, box_decision *d, size_t n);
+
 /* decide_page's judgements by the page's own hand and paper */
 static void judge_by_page(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
     speckled_paper(c, m, d, n);
     /* rings, pale traces and ink near first, against the page's own level of each */
     demote_page_rings(c, m, d, n);
+    /* what a crease left, once its rays are no circle (a crease through a
+     * box above and below closes rays as a circle does), counts for no hand */
+    crease_residues(c, m, d, n);
     faint_by_page(c, m, d, n);
     dust_by_page(c, m, d, n);
     near_by_page(c, m, d, n);
@@ -847,26 +852,52 @@ static void judge_by_page(const calibration *c, const box_measure *m, box_decisi
     }
 }
 
-/* What cleaning a grey crease leaves where the page's warp bent it off its
- * fitted line: bits of the crease in the boxes it runs through, as dark as
- * the crease and no darker, read as a dot in each box of a row (fresh seed
- * 8331 --folds --warp 1, 2929NU3Z q6: a crease 0.25 deep through all ten
- * boxes, bits of 0.23-0.25 in eight of them; six read as the dots of a
- * dotting hand, one marked at confidence 1). Such bits lie in a row along
- * the crease, CREASE_RESIDUE_BOXES and more within CREASE_RESIDUE_BAND_MM of
- * one line; a hand's pencil dot as pale as a crease is alone on it (seed
- * 8304 FM4ECVZG q4c "3"). Such a box is the crease's (unsure, creased:
- * dropped beside a firm mark of its question, else a person looks) and
- * counts for no hand on its page. Ink darker than the crease by
- * CREASE_RESIDUE_OVER is the hand's; on a black 1-bit crease darkness tells
- * nothing, and its dots stay the hand's. */
+/* What cleaning a crease leaves where the page's warp bent it off its
+ * fitted line: bits of the crease in the boxes it runs through, read as a
+ * dot in each box along it.
+ * - A grey crease's bits are as dark as the crease and no darker (fresh seed
+ *   8331 --folds --warp 1, 2929NU3Z q6: a crease 0.25 deep through all ten
+ *   boxes, bits of 0.23-0.25 in eight of them; six read as the dots of a
+ *   dotting hand, one marked at confidence 1). Ink darker than the crease by
+ *   CREASE_RESIDUE_OVER is the hand's.
+ * - On a black 1-bit crease darkness tells nothing; its bits lie where the
+ *   crease crosses the box's outline, hugging it: too little ink beyond the
+ *   outline's margin to have a shape, or its centre CREASE_CROSSING_MM and
+ *   more from the box's centre along the crease (fresh seed 8337 --folds
+ *   --warp 1, B7T74WRQ: a vertical crease down the "4" column of a dotting
+ *   hand's page left a bit 2 mm below the centre of four boxes; q2d read
+ *   "4" for no answer at 0.52, the other three went to review as doubles).
+ *   A hand's dot lies inside the box, well off its outline.
+ * Such bits lie along the crease, CREASE_RESIDUE_BOXES and more within
+ * CREASE_RESIDUE_BAND_MM of one line; a hand's pencil dot as pale as a
+ * crease is alone on it (seed 8304 FM4ECVZG q4c "3"). Such a box is the
+ * crease's (unsure, creased: dropped beside a firm mark of its question,
+ * else a person looks) and counts for no hand on its page. */
 #define CREASE_RESIDUE_OVER 0.1
 #define CREASE_RESIDUE_BOXES 3
 #define CREASE_RESIDUE_BAND_MM 1.5
+#define CREASE_CROSSING_MM 1.5
+static int at_crease_crossing(const box_measure *m) {
+    if (m->compact == 0)
+        return 1; /* no shape: too little ink beyond the outline's margin */
+    double along_x = fabs(m->ink_x_mm - m->box_x_mm), along_y = fabs(m->ink_y_mm - m->box_y_mm);
+    return ((m->crease_along & 1) && along_x >= CREASE_CROSSING_MM) ||
+           ((m->crease_along & 2) && along_y >= CREASE_CROSSING_MM);
+}
 static int crease_dark_bit(const calibration *c, const box_measure *m, const box_decision *d) {
     int small = d->dot || (d->state == BOX_UNSURE && !d->faint && m->fill < c->mark_min);
-    return m->crease_along && m->crease_darkness > 0 && !black_crease_through(m) && small &&
-           !d->circled && m->darkness <= m->crease_darkness + CREASE_RESIDUE_OVER;
+    if (!m->crease_along || !small || d->circled)
+        return 0;
+    if (black_crease_through(m))
+        return at_crease_crossing(m);
+    return m->crease_darkness > 0 && m->darkness <= m->crease_darkness + CREASE_RESIDUE_OVER;
+}
+/* Where a bit lies across the crease: its ink's centre, or the box's where
+ * the ink has no shape. */
+static double across_crease(const box_measure *m, int along) {
+    if (m->compact == 0)
+        return (along & 1) ? m->box_y_mm : m->box_x_mm;
+    return (along & 1) ? m->ink_y_mm : m->ink_x_mm;
 }
 static void crease_residues(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
     unsigned char *bit = malloc(n ? n : 1);
@@ -880,7 +911,7 @@ static void crease_residues(const calibration *c, const box_measure *m, box_deci
         int in_row = 0;
         for (size_t j = 0; j < n; j++) {
             int along = m[i].crease_along & m[j].crease_along;
-            double apart = (along & 1) ? fabs(m[j].ink_y_mm - m[i].ink_y_mm) : fabs(m[j].ink_x_mm - m[i].ink_x_mm);
+            double apart = fabs(across_crease(&m[j], along) - across_crease(&m[i], along));
             in_row += bit[j] && along && apart <= CREASE_RESIDUE_BAND_MM;
         }
         if (in_row >= CREASE_RESIDUE_BOXES)
@@ -891,7 +922,6 @@ static void crease_residues(const calibration *c, const box_measure *m, box_deci
 
 void decide_page(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
     assert(c && (n == 0 || (m && d)));
-    crease_residues(c, m, d, n);
     judge_by_page(c, m, d, n);
     crease_traces(c, m, d, n);
 }
