@@ -1117,3 +1117,30 @@ Test(measure, a_label_off_its_box_on_a_bent_sheet_is_no_ink_near_it) {
     omr_image_free(img);
     template_free(t);
 }
+
+Test(measure, a_circle_round_a_box_beside_a_short_label_is_not_taken_for_the_label) {
+    /* seed 8325 HVYFQRQ6 q5 "Ja": a pencil circle round the box passing
+     * just left of the label's "J"; looked for within 2 mm, the label's
+     * print "found" on the circle's stroke hid half the circle's ink round
+     * the box (4.25 -> 1.96 mm^2), and the circled answer went to review.
+     * Ink is the label's moved print only where that explains nearly all of
+     * it; a circle is no print. Here the label lies where it is printed, so
+     * all the circle's ink round the box counts: 6.97 and 10.37 mm^2 for the
+     * two circles below (6.03 and 8.62 with the label "found" on them) */
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q = template_question_by_id(t, "q5");
+    omr_error err = {0};
+    omr_rect r = q->boxes[0].rect;
+    const double radius[] = {0.68, 0.74}, least[] = {6.5, 9.8};
+    for (size_t c = 0; c < sizeof radius / sizeof radius[0]; c++) {
+        omr_image *img = render_page_image(t, "A7K2QX", q->page, DPI, &err);
+        cr_assert_not_null(img, "%s", err.message);
+        draw_ellipse(img, r.x + r.w / 2 - 0.2, r.y + r.h / 2 + 0.1, radius[c] * r.w, radius[c] * r.h, 1.05, 90);
+        box_measure m[2];
+        measure_question(t, img, "q5", m);
+        cr_assert_geq(m[0].near_mm2, least[c], "radius %.2f: the circle's ink round the box %.2f mm2", radius[c],
+                      m[0].near_mm2);
+        omr_image_free(img);
+    }
+    template_free(t);
+}
