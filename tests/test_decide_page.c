@@ -1072,3 +1072,35 @@ Test(decide_page, a_hands_dashes_in_a_row_are_marks_where_no_line_runs_on_beside
         cr_assert_eq(a.selected[b], b == 5, "box %d", b + 1);
     free(a.selected);
 }
+
+Test(decide_page, on_a_bled_page_a_circles_arc_over_the_next_box_is_no_second_circle) {
+    /* fresh seed 8342 --folds --warp 2, 7PMK4A5C q5r (tick all that apply),
+     * a harsh fax page whose bled outlines close every box's rays: a circle
+     * round "1", its rays clear of the outline closed 0.90 with 21.9 mm^2 of
+     * ink; its lower arc and a crease under "2" left 13.3 mm^2 round that
+     * box, whose clear rays stayed open 0.77 of a turn. Both were read at
+     * 0.5 by their ink: "1 2", silently */
+    omr_template *t = two_rows();
+    t->questions[0].type = QUESTION_MULTI;
+    box_measure m[10];
+    box_decision d[10];
+    for (size_t i = 0; i < 10; i++)
+        m[i] = (box_measure){.fill = 0.0, .ring = 0.8, .ring_gap = 0.06, .ring_clear = 0.1, .ring_clear_gap = 0.8,
+                             .near_mm2 = 0.3, .outline_found = 1};
+    m[3].ring = 1.0, m[3].ring_gap = 0, m[3].ring_clear = 0.90, m[3].ring_clear_gap = 0.10, m[3].near_mm2 = 21.9;
+    m[2].ring = 1.0, m[2].ring_gap = 0, m[2].ring_clear = 0.23, m[2].ring_clear_gap = 0.77, m[2].near_mm2 = 13.3;
+    decide_page_of(m, d, 10);
+    cr_assert(d[3].circled && d[3].state == BOX_MARKED, "the fixture: the circle is read");
+    cr_assert(d[2].circled && d[2].state == BOX_MARKED, "the fixture: the arc's box reads as circled too");
+    decide_circle_rivals(&cal, t, 1, m, d, 10);
+    cr_assert(d[3].circled && d[3].state == BOX_MARKED, "the circle stays its box's");
+    cr_assert(!d[2].circled && d[2].state == BOX_UNSURE, "whose arc this is, a person says");
+    cr_assert_eq(decide(&t->questions[0], d).status, ANSWER_REVIEW);
+    /* a second circle of its own round "2" (its clear rays closed too):
+     * two answers of a tick-all question */
+    m[2].ring_clear = 0.88, m[2].ring_clear_gap = 0.12;
+    decide_page_of(m, d, 10);
+    decide_circle_rivals(&cal, t, 1, m, d, 10);
+    cr_assert(d[2].circled && d[2].state == BOX_MARKED && d[3].circled && d[3].state == BOX_MARKED);
+    t->questions[0].type = QUESTION_SINGLE;
+}

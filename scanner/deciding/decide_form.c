@@ -99,6 +99,7 @@ int decide_form_denies_dots(const omr_template *t, box_decision *const *pages, s
  * 12-18 mm^2 round their own, three forms in review needlessly). More goes
  * to review as before. */
 #define CIRCLE_SPILL_SHARE 0.5
+#define CIRCLE_CLEAR_OPEN 0.5 /* rays clear of the outline open over half a turn: no circle there */
 #define CIRCLE_REACH_SIDES 2.6 /* the rays' reach (reading/measure.c, measure_rings) */
 #define NEAR_GROW_MM 2.4       /* the near zone round a box (reading/measure.h) */
 static double rect_distance(omr_rect r, double x, double y) {
@@ -233,19 +234,40 @@ void decide_unseen_outlines(const box_measure *m, box_decision *d, size_t n) {
 static void circle_arcs(const calibration *c, const size_t *question, const template_box *const *box,
                         const box_measure *m, box_decision *d, size_t n) {
     for (size_t i = 0; i < n; i++) {
-        if (!d[i].circled || d[i].state != BOX_MARKED || d[i].confidence >= CIRCLE_WEAK)
+        if (!d[i].circled || d[i].state != BOX_MARKED)
             continue;
         for (size_t k = 0; k < n; k++) {
-            if (k == i || question[k] != question[i] || !d[k].circled || d[k].state != BOX_MARKED ||
-                d[k].confidence < CIRCLE_STRONG || m[i].near_mm2 >= CIRCLE_SPILL_SHARE * m[k].near_mm2)
+            if (k == i || question[k] != question[i] || !d[k].circled || d[k].state != BOX_MARKED)
+                continue;
+            int arc = d[i].confidence < CIRCLE_WEAK && d[k].confidence >= CIRCLE_STRONG &&
+                      m[i].near_mm2 < CIRCLE_SPILL_SHARE * m[k].near_mm2;
+            /* rays clear of the outline close round k and stay open round i
+             * over half a turn: on a page whose print bleeds, every box's
+             * rays are closed by its own outline, and its ink near may be
+             * k's arc and a crease's remnant as much as a circle of its own
+             * (fresh seed 8342 --folds --warp 2, 7PMK4A5C q5r "1 2", a tick-
+             * all question: a circle round "1", its clear rays closed 0.90
+             * with 21.9 mm^2 of ink; its lower arc and a crease under "2"
+             * left 13.3 mm^2 round that box, whose clear rays stayed open
+             * 0.77 of a turn; both read, silently). Whose ink that is, a
+             * person says */
+            int open_beside = m[k].ring_clear_gap <= RING_GAP_MAX && m[i].ring_clear_gap >= CIRCLE_CLEAR_OPEN;
+            if (!arc && !open_beside)
                 continue;
             omr_rect rk = box[k]->rect;
             double reach = CIRCLE_REACH_SIDES * fmax(rk.w, rk.h) + NEAR_GROW_MM;
-            if (rect_distance(box[i]->rect, rk.x + rk.w / 2, rk.y + rk.h / 2) <= reach) {
+            if (rect_distance(box[i]->rect, rk.x + rk.w / 2, rk.y + rk.h / 2) > reach)
+                continue;
+            if (arc) {
                 d[i] = decide_without_rings(c, &m[i]);
                 d[i].ink_near = 0;
-                break;
+            } else {
+                d[i].state = BOX_UNSURE;
+                d[i].confidence = 0;
+                d[i].circled = 0;
+                d[i].ink_near = 1;
             }
+            break;
         }
     }
 }
@@ -285,10 +307,13 @@ void decide_circle_rivals(const calibration *cal, const omr_template *t, int pag
             if (!d[i].circled || d[i].state != BOX_MARKED)
                 continue;
             double own = fmax(m[i].ring - level[0], m[i].label_ring - level[1]);
+            /* a circle clear of its outline all round has no rival in a box
+             * whose clear rays stay open over half a turn (circle_arcs) */
+            int clear_round = m[i].ring_clear_gap <= RING_GAP_MAX;
             for (size_t c = 0; c < n && !rivalled[i]; c++)
                 rivalled[i] = c != i && question[c] == question[i] && !(d[c].circled && d[c].state == BOX_MARKED) &&
                               fmax(m[c].ring - level[0], m[c].label_ring - level[1]) >= own &&
-                              m[c].near_mm2 > pen_near;
+                              m[c].near_mm2 > pen_near && !(clear_round && m[c].ring_clear_gap >= CIRCLE_CLEAR_OPEN);
         }
         for (size_t i = 0; rivalled && i < n; i++)
             if (rivalled[i]) {
