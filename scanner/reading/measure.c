@@ -540,14 +540,16 @@ static double weakest_side(const patch *p, int x0, int y0, int bw, int bh, int l
  * the shift that puts the blank's print cells (every third, 0.3 mm apart)
  * on the darkest scan, 0.5 mm apart, then 0.125 mm round the best. Ink is
  * then unexpected only where the blank has no print there either, when that
- * leaves at most LABEL_EXPLAINS of it (the moved words' edges: 0.06-0.14
- * left on seed 8336). A circle round the box or the label, or a word beside
- * it, is no print anywhere: most of its ink stays, and the search, which
- * may have put a short label's print on the circle's stroke (seed 8325
- * HVYFQRQ6 q5 "Ja": 0.46 left), is not taken. */
+ * leaves at most LABEL_EXPLAINS of it or a trace (LABEL_TRACE_MM2: a label
+ * bent along its length is not put right by one shift; seed 8336 left
+ * 0.04-0.81 mm^2 of 1.3-4.4). A circle round the box or the label, or a word
+ * beside it, is no print anywhere: most of its ink stays, and the search,
+ * which may have put a short label's print on the circle's stroke (seed
+ * 8325 HVYFQRQ6 q5 "Ja": 4.25 -> 1.96 mm^2), is not taken. */
 #define LABEL_RECHECK_MM2 1.0
 #define LABEL_SEARCH_MM 2.0
 #define LABEL_EXPLAINS 0.25
+#define LABEL_TRACE_MM2 1.0
 static double label_darkness_at(const omr_image *scan, const page_transform *t, const omr_point *cells, int n,
                                 double sx, double sy) {
     double sum = 0;
@@ -751,7 +753,7 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
         double share, specks;
         double near = unexpected_ink(scan, t, &local, mask, box, near_zone, dx * pitch, dy * pitch, &label, &share,
                                      &specks);
-        if (near <= LABEL_EXPLAINS * out->near_mm2) { /* the label's print, moved: all but a trace */
+        if (near <= fmax(LABEL_EXPLAINS * out->near_mm2, LABEL_TRACE_MM2)) { /* the label's print, moved */
             out->near_mm2 = near;
             out->near_share = share;
             out->near_specks = specks;
