@@ -541,14 +541,19 @@ static double weakest_side(const patch *p, int x0, int y0, int bw, int bh, int l
  * on the darkest scan, 0.5 mm apart, then 0.125 mm round the best. Ink is
  * then unexpected only where the blank has no print there either, when that
  * leaves at most LABEL_EXPLAINS of it or a trace (LABEL_TRACE_MM2: a label
- * bent along its length is not put right by one shift; seed 8336 left
- * 0.04-0.81 mm^2 of 1.3-4.4). A circle round the box or the label, or a word
- * beside it, is no print anywhere: most of its ink stays, and the search,
- * which may have put a short label's print on the circle's stroke (seed
- * 8325 HVYFQRQ6 q5 "Ja": 4.25 -> 1.96 mm^2), is not taken. */
+ * bent along its length is not put right by one shift, and a bled 1-bit
+ * page's words swell past the mask; seed 8336 left 0.04-0.81 mm^2 of
+ * 1.3-4.4, 8342's harsh pages 1.1-1.4 of 3.5). Only a label of
+ * LABEL_LONG_MM and more is looked for: a short one ("Ja") is too little
+ * print to be found against a respondent's strokes (seed 8325 HVYFQRQ6 q5:
+ * "Ja" found on the stroke of the circle round its box hid half the
+ * circle's ink, 4.25 -> 1.96 mm^2, and the circled answer went to review),
+ * and bends too little off its box to need it. A circle round the box or a
+ * long label, or a word beside it, is no print anywhere: its ink stays. */
 #define LABEL_RECHECK_MM2 1.0
 #define LABEL_SEARCH_MM 2.0
-#define LABEL_EXPLAINS 0.25
+#define LABEL_EXPLAINS 0.5
+#define LABEL_LONG_MM 12.0
 #define LABEL_TRACE_MM2 1.0
 static double label_darkness_at(const omr_image *scan, const page_transform *t, const omr_point *cells, int n,
                                 double sx, double sy) {
@@ -571,11 +576,15 @@ static int find_label(const omr_image *scan, const page_transform *t, const prin
     if (!cells)
         return 0;
     int n = 0;
+    double first = INFINITY, last = -INFINITY;
     for (int my = y0; my < y1; my += 3)
         for (int mx = x0; mx < x1; mx += 3)
-            if (mask->printed[(size_t)my * (size_t)mask->width + (size_t)mx] && (size_t)n < cap)
+            if (mask->printed[(size_t)my * (size_t)mask->width + (size_t)mx] && (size_t)n < cap) {
                 cells[n++] = (omr_point){(mx + 0.5) * mask->pitch, (my + 0.5) * mask->pitch};
-    if (n < 10) {
+                first = fmin(first, cells[n - 1].x);
+                last = fmax(last, cells[n - 1].x);
+            }
+    if (n < 10 || last - first < LABEL_LONG_MM) {
         free(cells);
         return 0;
     }
