@@ -90,6 +90,29 @@ static inline omr_rect test_box_of(const omr_template *t, const char *question, 
     return (omr_rect){0};
 }
 
+/* img's grey at (sx, sy) pixels, bilinear; 0 (and *out untouched) where
+ * the four pixels round it are not all on the image. */
+static inline int test_bilinear(const omr_image *img, double sx, double sy, uint8_t *out) {
+    int x0 = (int)floor(sx), y0 = (int)floor(sy);
+    if (x0 < 0 || y0 < 0 || x0 + 1 >= img->width || y0 + 1 >= img->height)
+        return 0;
+    double fx = sx - x0, fy = sy - y0;
+    double v = (1 - fx) * (1 - fy) * omr_image_at(img, x0, y0) + fx * (1 - fy) * omr_image_at(img, x0 + 1, y0) +
+               (1 - fx) * fy * omr_image_at(img, x0, y0 + 1) + fx * fy * omr_image_at(img, x0 + 1, y0 + 1);
+    *out = (uint8_t)lround(v);
+    return 1;
+}
+
+/* The QR square of template t blacked out (an ink stain, or modules bled
+ * shut), the rest of the page left: nothing for zbar, all else readable. */
+static inline void test_stain_qr(const omr_template *t, omr_image *img) {
+    double s = img->dpi / 25.4;
+    omr_rect r = t->code_rect;
+    for (int y = (int)((r.y + 1) * s); y < (int)((r.y + r.h - 1) * s); y++)
+        for (int x = (int)((r.x + 1) * s); x < (int)((r.x + r.w - 1) * s); x++)
+            img->pixels[(size_t)y * img->stride + x] = 0;
+}
+
 /* A cross over the box, corner to corner, 80% of its size. */
 static inline void test_cross(omr_image *img, omr_rect box) {
     double m = box.w * 0.1;

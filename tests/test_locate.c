@@ -26,15 +26,7 @@ static omr_image *apply(const omr_image *src, const warp *w, int width, int heig
         for (int x = 0; x < width; x++) {
             double dx = x + 0.5 - w->b[0], dy = y + 0.5 - w->b[1];
             double sx = inv[0] * dx + inv[1] * dy - 0.5, sy = inv[2] * dx + inv[3] * dy - 0.5;
-            int x0 = (int)floor(sx), y0 = (int)floor(sy);
-            if (x0 < 0 || y0 < 0 || x0 + 1 >= src->width || y0 + 1 >= src->height)
-                continue;
-            double fx = sx - x0, fy = sy - y0;
-            double v = (1 - fx) * (1 - fy) * omr_image_at(src, x0, y0) +
-                       fx * (1 - fy) * omr_image_at(src, x0 + 1, y0) +
-                       (1 - fx) * fy * omr_image_at(src, x0, y0 + 1) +
-                       fx * fy * omr_image_at(src, x0 + 1, y0 + 1);
-            dst->pixels[(size_t)y * dst->stride + x] = (uint8_t)lround(v);
+            test_bilinear(src, sx, sy, &dst->pixels[(size_t)y * dst->stride + x]);
         }
     return dst;
 }
@@ -256,13 +248,7 @@ static omr_image *bend(const omr_image *page, const bump *b, const warp *w, int 
                 sx = x - dx;
                 sy = y - dy;
             }
-            int x0 = (int)floor(sx), y0 = (int)floor(sy);
-            if (x0 < 0 || y0 < 0 || x0 + 1 >= page->width || y0 + 1 >= page->height)
-                continue;
-            double fx = sx - x0, fy = sy - y0;
-            double v = (1 - fx) * (1 - fy) * omr_image_at(page, x0, y0) + fx * (1 - fy) * omr_image_at(page, x0 + 1, y0) +
-                       (1 - fx) * fy * omr_image_at(page, x0, y0 + 1) + fx * fy * omr_image_at(page, x0 + 1, y0 + 1);
-            bent->pixels[(size_t)y * bent->stride + x] = (uint8_t)lround(v);
+            test_bilinear(page, sx, sy, &bent->pixels[(size_t)y * bent->stride + x]);
         }
     omr_image *scan = apply(bent, w, width, height, page->dpi);
     omr_image_free(bent);
@@ -392,13 +378,7 @@ Test(locate, a_sheet_photographed_at_an_angle_steeper_than_a_feeder_keeps_its_fo
     for (int y = 0; y < scan->height; y++)
         for (int x = 0; x < scan->width; x++) {
             omr_point p = page_map_point(inv, x, y);
-            int x0 = (int)floor(p.x), y0 = (int)floor(p.y);
-            if (x0 < 0 || y0 < 0 || x0 + 1 >= page->width || y0 + 1 >= page->height)
-                continue;
-            double fx = p.x - x0, fy = p.y - y0;
-            double v = (1 - fx) * (1 - fy) * omr_image_at(page, x0, y0) + fx * (1 - fy) * omr_image_at(page, x0 + 1, y0) +
-                       (1 - fx) * fy * omr_image_at(page, x0, y0 + 1) + fx * fy * omr_image_at(page, x0 + 1, y0 + 1);
-            scan->pixels[(size_t)y * scan->stride + x] = (uint8_t)lround(v);
+            test_bilinear(page, p.x, p.y, &scan->pixels[(size_t)y * scan->stride + x]);
         }
     identify_reader *reader = identify_reader_new();
     page_identity id;

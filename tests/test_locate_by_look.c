@@ -12,15 +12,6 @@
 
 #include <math.h>
 
-/* The QR square blacked out (an ink stain): nothing for zbar. */
-static void stain_qr(const omr_template *t, omr_image *img) {
-    double s = img->dpi / 25.4;
-    omr_rect r = t->code_rect;
-    for (int y = (int)((r.y + 1) * s); y < (int)((r.y + r.h - 1) * s); y++)
-        for (int x = (int)((r.x + 1) * s); x < (int)((r.x + r.w - 1) * s); x++)
-            img->pixels[(size_t)y * img->stride + x] = 0;
-}
-
 /* The sheet bent as a feeder's rollers and a curl bend it: its content
  * moved up to `amp_mm` along waves across and down the page, fading to
  * nothing at the corner marks (so the marks' map fits them and not the
@@ -35,13 +26,7 @@ static omr_image *bent(const omr_image *page, double amp_mm) {
             double fade = sin(M_PI * xm / pw) * sin(M_PI * ym / ph); /* 0 at the edges */
             double dx = amp_mm * fade * sin(2 * M_PI * ym / 61.0), dy = amp_mm * fade * cos(2 * M_PI * xm / 47.0);
             double sx = x - dx * s, sy = y - dy * s;
-            int x0 = (int)floor(sx), y0 = (int)floor(sy);
-            if (x0 < 0 || y0 < 0 || x0 + 1 >= page->width || y0 + 1 >= page->height)
-                continue;
-            double fx = sx - x0, fy = sy - y0;
-            double v = (1 - fx) * (1 - fy) * omr_image_at(page, x0, y0) + fx * (1 - fy) * omr_image_at(page, x0 + 1, y0) +
-                       (1 - fx) * fy * omr_image_at(page, x0, y0 + 1) + fx * fy * omr_image_at(page, x0 + 1, y0 + 1);
-            out->pixels[(size_t)y * out->stride + x] = (uint8_t)lround(v);
+            test_bilinear(page, sx, sy, &out->pixels[(size_t)y * out->stride + x]);
         }
     return out;
 }
@@ -75,7 +60,7 @@ Test(locate_by_look, a_sheet_bent_and_bled_past_its_looks_likeness_is_known_by_i
     omr_image *page = render_page_image(t, "BENT2222", 1, 200, &err);
     cr_assert_not_null(page, "%s", err.message);
     test_cross(page, test_box_of(t, "q1a", "2"));
-    stain_qr(t, page);
+    test_stain_qr(t, page);
     /* as seed 8336's lost pages (--folds --warp 2, a 204-dpi fax and a
      * 200-dpi glass scan, both 1-bit and dark): 0.30-0.35 of likeness */
     omr_image *scan = bent(page, 4.0);
@@ -98,7 +83,7 @@ Test(locate_by_look, a_page_of_another_questionnaire_in_the_same_house_style_is_
     omr_error err = {0};
     omr_image *page = render_page_image(oj, "0180", 1, 200, &err);
     cr_assert_not_null(page, "%s", err.message);
-    stain_qr(oj, page);
+    test_stain_qr(oj, page);
     int page_no = 0;
     double match = 0;
     int rc = by_look(ekb, page, &page_no, &match, &err);

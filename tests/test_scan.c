@@ -442,16 +442,6 @@ Test(scan, a_form_with_a_missing_page_is_incomplete_whatever_else_needs_review) 
     omr_image_free(p2);
 }
 
-/* The QR square blacked out (an ink stain, or modules bled shut), the rest
- * of the page left: nothing for zbar, everything else readable. */
-static void stain_qr(omr_image *img) {
-    double s = img->dpi / 25.4;
-    omr_rect r = tmpl->code_rect;
-    for (int y = (int)((r.y + 1) * s); y < (int)((r.y + r.h - 1) * s); y++)
-        for (int x = (int)((r.x + 1) * s); x < (int)((r.x + r.w - 1) * s); x++)
-            img->pixels[(size_t)y * img->stride + x] = 0;
-}
-
 /* 1-bit at a dark threshold, as a harsh office scanner writes it. */
 static void dark_bilevel(omr_image *img, int threshold) {
     for (int y = 0; y < img->height; y++)
@@ -482,7 +472,7 @@ Test(scan, a_dark_1_bit_page_whose_qr_code_does_not_decode_is_read_by_its_look_a
     omr_image *p1 = page(code, 1, 200);
     test_cross(p1, test_box_of(tmpl, "q1a", "2"));
     test_cross(p1, test_box_of(tmpl, "q3b", "5"));
-    stain_qr(p1);
+    test_stain_qr(tmpl, p1);
     cvw_gaussian_blur(p1, 0.9);
     dark_bilevel(p1, 200);
     /* upside down, alone in its file */
@@ -506,7 +496,7 @@ Test(scan, a_page_without_a_readable_code_takes_its_code_from_the_other_page_of_
     test_cross(a2, test_box_of(tmpl, "q6", "2"));
     test_cross(b2, test_box_of(tmpl, "q6", "7"));
     test_cross(b2, test_box_of(tmpl, "q4a", "1"));
-    stain_qr(b2);
+    test_stain_qr(tmpl, b2);
     omr_image *pages[] = {a1, a2, b2, b1}; /* B's pages in the wrong order */
     write_tiff(pages, 4, "two.tif");
     scan_summary s = run_batch();
@@ -532,7 +522,7 @@ Test(scan, a_page_half_turned_to_speckle_whose_qr_code_is_lost_is_known_by_its_l
     omr_image *p1 = page("DYPS2222", 1, 200), *p2 = page("DYPS2222", 2, 200);
     test_cross(p2, test_box_of(tmpl, "q4a", "1"));
     test_cross(p2, test_box_of(tmpl, "q6", "7"));
-    stain_qr(p2);
+    test_stain_qr(tmpl, p2);
     test_speckle_panel(p2, tmpl->page_height / 2, 0, 0.35);
     omr_image *pages[] = {p1, p2};
     write_tiff(pages, 2, "speckled.tif");
@@ -564,7 +554,7 @@ Test(scan, a_dark_1_bit_page_on_a_larger_glass_whose_qr_code_is_lost_takes_the_c
     omr_image *p1 = page("GLAS5511", 1, 200), *p2 = page("GLAS5511", 2, 200);
     test_cross(p2, test_box_of(tmpl, "q6", "9"));
     test_cross(p2, test_box_of(tmpl, "q4a", "1"));
-    stain_qr(p2);
+    test_stain_qr(tmpl, p2);
     omr_image *g1 = on_glass(p1, 3, 2, 12), *g2 = on_glass(p2, 10, 14, 30);
     dark_bilevel(g1, 200);
     dark_bilevel(g2, 200);
@@ -632,7 +622,7 @@ Test(scan, an_upside_down_page_cut_short_by_a_letter_bed_is_known_by_its_look) {
 /* The QR square stained and the code printed under it smudged: a page
  * only its look tells. */
 static void no_code(omr_image *img) {
-    stain_qr(img);
+    test_stain_qr(tmpl, img);
     double s = img->dpi / 25.4;
     omr_rect r = tmpl->code_rect;
     for (int y = (int)((r.y + r.h) * s); y < (int)((r.y + r.h + 5) * s); y++)
