@@ -214,6 +214,12 @@ Test(crease, a_crease_runs_through_the_boxes_on_its_line_only) {
     cr_assert_float_eq(crease_widest_through_box(c, 2, (omr_rect){100, 147, 5, 5}, 0), 1.8, 1e-9);
     cr_assert_float_eq(crease_widest_through_box(c, 2, (omr_rect){100, 147, 5, 5}, 1), 1.2, 1e-9);
     cr_assert_float_eq(crease_widest_through_box(c, 2, (omr_rect){26, 141, 5, 5}, 0), 0, 1e-9);
+    /* a line passing 0.6 mm above a box runs not through it, but its band
+     * (0.7 mm either side) reaches the box's top side; 3 mm above, it does not */
+    page_crease above = {.vertical = 0, .at = 148.4, .slope = 0, .half_width = 0.7};
+    cr_assert_eq(crease_through_box(&above, 1, (omr_rect){116, 149, 5, 5}), 0);
+    cr_assert_eq(crease_band_on_box(&above, 1, (omr_rect){116, 149, 5, 5}), 1);
+    cr_assert_eq(crease_band_on_box(&above, 1, (omr_rect){116, 151.4, 5, 5}), 0);
 }
 
 Test(crease, a_line_runs_on_beside_the_box_a_hands_dash_stops_at_it) {

@@ -198,6 +198,16 @@ Test(decide_nearby, a_box_under_a_sticky_note_is_never_read) {
     cr_assert_not(d[12].hidden, "a side cleaned with its crease");
     cr_assert_eq(d[12].state, BOX_BLANK);
     m[12].crease_along = 0, m[12].crease_darkness = 0;
+    /* ... and so does one whose line passes just outside the box, its band
+     * over the side (fresh seed 8342 DNAMFVMJ q5r "6": 0.6 mm above it) */
+    m[12].outline_weakest = 0.0, m[12].crease_band = 1;
+    decide_page_of(m, d, N);
+    decide_unseen_outlines(m, d, N);
+    cr_assert_not(d[12].hidden, "a side cleaned with the crease beside it");
+    m[12].crease_band = 0;
+    decide_page_of(m, d, N);
+    decide_unseen_outlines(m, d, N);
+    cr_assert(d[12].hidden, "a side gone with no crease near: covered");
     template_question q = question(QUESTION_SINGLE, 5);
     question_answer a = decide(&q, d);
     cr_assert_eq(a.status, ANSWER_REVIEW, "the covered box beside the cross: a person looks");

@@ -307,6 +307,7 @@ int scan_page(scan_context *ctx, const omr_image *image, const char *file, int f
             measure_rings(seen, &at, &levels, mask, t, q, b, &p->measures[k]);
             measure_shape(seen, &at, &levels, mask, q->boxes[b].rect, &p->measures[k]);
             p->measures[k].crease_along = crease_through_box(creases, n_creases, q->boxes[b].rect);
+            p->measures[k].crease_band = crease_band_on_box(creases, n_creases, q->boxes[b].rect);
             p->measures[k].crease_darkness =
                 crease_deepest_through_box(creases, n_creases, q->boxes[b].rect) / (levels.white - levels.black);
             for (int along_y = 0; along_y < 2; along_y++)

@@ -187,7 +187,10 @@ int decide_outlines_seen(const box_measure *m, size_t n) {
  * into dots says nothing by it), and not on a box a crease runs through:
  * cleaning a crease that lies along a side takes the side with it (fresh
  * seed 8331 --folds --warp 1, 2929NU3Z q6 "1": a grey crease along its top,
- * 0.12 of the page's level left, sent to review as covered). */
+ * 0.12 of the page's level left, sent to review as covered), nor where a
+ * crease's band reaches the box though its line passes just outside (fresh
+ * seed 8342 --folds --warp 2, DNAMFVMJ q5r "6": a black crease whose line
+ * passed 0.6 mm above the box took its top side). */
 #define HIDDEN_SIDE_SHARE 0.2
 #define OUTLINES_SHOW 0.3
 #define OUTLINES_MIN_BOXES 4
@@ -212,7 +215,8 @@ void decide_unseen_outlines(const box_measure *m, box_decision *d, size_t n) {
     if (level < OUTLINES_SHOW)
         return;
     for (size_t k = 0; k < n; k++)
-        if (m[k].outline_weakest < HIDDEN_SIDE_SHARE * level && !d[k].circled && !m[k].crease_along) {
+        if (m[k].outline_weakest < HIDDEN_SIDE_SHARE * level && !d[k].circled && !m[k].crease_along &&
+            !m[k].crease_band) {
             d[k].state = BOX_UNSURE;
             d[k].confidence = 0;
             d[k].hidden = 1;

@@ -512,6 +512,19 @@ int crease_through_box(const page_crease *creases, int n, omr_rect box) {
     return along;
 }
 
+int crease_band_on_box(const page_crease *creases, int n, omr_rect box) {
+    assert(n == 0 || creases);
+    for (int i = 0; i < n; i++) {
+        const page_crease *c = &creases[i];
+        double mid_along = c->vertical ? box.y + box.h / 2 : box.x + box.w / 2;
+        double across = c->at + c->slope * mid_along;
+        double lo = c->vertical ? box.x : box.y, hi = lo + (c->vertical ? box.w : box.h);
+        if (across + c->half_width >= lo - CREASE_NEAR_MM && across - c->half_width <= hi + CREASE_NEAR_MM)
+            return 1;
+    }
+    return 0;
+}
+
 double crease_deepest_through_box(const page_crease *creases, int n, omr_rect box) {
     assert(n == 0 || creases);
     double deepest = 0;

@@ -53,6 +53,10 @@ omr_image *crease_clean(const omr_image *scan, const page_transform *t, const pa
  * CREASE_NEAR_MM of its edge. */
 #define CREASE_NEAR_MM 0.5
 int crease_through_box(const page_crease *creases, int n, omr_rect box);
+/* Whether a crease's band (its line +- its half width) reaches `box` or
+ * CREASE_NEAR_MM of its edge: cleaning it may have taken a side of the
+ * box's outline with it, though its line passes just outside. */
+int crease_band_on_box(const page_crease *creases, int n, omr_rect box);
 /* The depth (grey levels under the paper) of the deepest crease running
  * through `box`, as crease_through_box finds them; 0 for none. */
 double crease_deepest_through_box(const page_crease *creases, int n, omr_rect box);

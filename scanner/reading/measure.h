@@ -98,6 +98,9 @@ typedef struct {
     /* ... and the widest such crease's width (mm) along the page's x and
      * along its y (0 for none) */
     double crease_width_mm[2];
+    /* a crease's band reaches the box, its line through it or not
+     * (crease_band_on_box): cleaning it may have taken a side of the outline */
+    int crease_band;
     /* the share of the paper beside the box, along the ink's axis (x or y)
      * through its centre, that is dark (crease_line_beyond; 0 when not
      * measured: a box without ink, or too little paper seen), and the same
