@@ -77,16 +77,15 @@ static int crease_remnant_ring(const box_measure *m, double near_min) {
     int pen_ink = near_min >= 0 && m->near_mm2 >= 2 * near_min;
     return black_crease_through(m) && !clear_all_round && !pen_ink;
 }
-/* Rays closed round a box, but read as no circle: a person looks, with the
- * ink near the box; never blank (every circle not read below ends here) */
-static void rays_to_a_person(box_decision *d) {
+/* decide.h */
+void decide_rays_to_a_person(box_decision *d) {
     d->state = BOX_UNSURE;
     d->confidence = 0;
     d->circled = 0;
     d->ink_near = 1;
 }
 static void circle_on_black_crease(box_decision *d) {
-    rays_to_a_person(d);
+    decide_rays_to_a_person(d);
     d->dot = 0;
 }
 /* A dot: a dark core of at least this area (a 0.5 mm dot) */
@@ -460,7 +459,7 @@ static void bled_page_circles(const calibration *c, const box_measure *m, box_de
          * clear rays somewhere: 0.12-0.44 seen). A person looks */
         if (pen && by_rays && m[i].ring_clear <= clear_at + RING_NOISE && m[i].ring_hug_mm2 <= 0 && !by_label) {
             d[i] = plain;
-            rays_to_a_person(&d[i]);
+            decide_rays_to_a_person(&d[i]);
             continue;
         }
         if (pen && (by_rays || by_clear || by_label) && crease_remnant_ring(&m[i], near_min)) {
@@ -519,7 +518,7 @@ static void demote_page_rings(const calibration *c, const box_measure *m, box_de
             /* rays closed by the specks of a grey panel, no pen line among
              * them: a person looks (a circle a scan broke into specks must
              * not be read as blank either) */
-            rays_to_a_person(&d[i]);
+            decide_rays_to_a_person(&d[i]);
             continue;
         }
         int pen_line = pen_near >= 0 && m[i].near_mm2 >= pen_near;
@@ -529,12 +528,12 @@ static void demote_page_rings(const calibration *c, const box_measure *m, box_de
              * NB9KYZN5 q2c: 0.73 of an empty box's rays, with 0.04 mm^2 round
              * it, on a page whose median box has 0.15). Without the ink of a
              * pen line round the box, a person looks; never blank */
-            rays_to_a_person(&d[i]);
+            decide_rays_to_a_person(&d[i]);
             continue;
         }
         if (r >= RING_CLEAR || clear >= 2 || pen_line)
             continue;
-        rays_to_a_person(&d[i]);
+        decide_rays_to_a_person(&d[i]);
     }
 }
 

@@ -203,6 +203,9 @@ int decide_routing_violated(const omr_template *tmpl, const template_question *q
 
 /* A box judged on all its evidence but its rays (decide.c). */
 box_decision decide_without_rings(const calibration *c, const box_measure *m);
+/* Rays closed round a box, but read as no circle: a person looks, with the
+ * ink near the box; never blank (every circle not read ends here) */
+void decide_rays_to_a_person(box_decision *d);
 
 /* The ink a pen circle leaves round its box on this page: at least
  * near_max_mm2 and CIRCLE_NEAR_MIN_MM2, and CIRCLE_NEAR_OVER_PAGE times the

@@ -266,10 +266,7 @@ static void circle_arcs(const calibration *c, const size_t *question, const temp
                 d[i] = decide_without_rings(c, &m[i]);
                 d[i].ink_near = 0;
             } else {
-                d[i].state = BOX_UNSURE;
-                d[i].confidence = 0;
-                d[i].circled = 0;
-                d[i].ink_near = 1;
+                decide_rays_to_a_person(&d[i]);
             }
             break;
         }
@@ -320,12 +317,8 @@ void decide_circle_rivals(const calibration *cal, const omr_template *t, int pag
                               m[c].near_mm2 > pen_near && !(clear_round && m[c].ring_clear_gap >= CIRCLE_CLEAR_OPEN);
         }
         for (size_t i = 0; rivalled && i < n; i++)
-            if (rivalled[i]) {
-                d[i].state = BOX_UNSURE;
-                d[i].confidence = 0;
-                d[i].circled = 0;
-                d[i].ink_near = 1;
-            }
+            if (rivalled[i])
+                decide_rays_to_a_person(&d[i]);
         free(rivalled);
     }
     free(question);

@@ -495,13 +495,16 @@ omr_image *crease_clean(const omr_image *scan, const page_transform *t, const pa
 }
 
 /* Does crease c pass through box (within CREASE_NEAR_MM of it)? */
-static int passes_box(const page_crease *c, omr_rect box) {
+/* Whether the crease's line, widened by `reach` mm either side, lies within
+ * the box or CREASE_NEAR_MM of its edge where it passes the box. */
+static int reaches_box(const page_crease *c, omr_rect box, double reach) {
     /* the crease's place across at the box's middle along it */
     double mid_along = c->vertical ? box.y + box.h / 2 : box.x + box.w / 2;
     double across = c->at + c->slope * mid_along;
     double lo = c->vertical ? box.x : box.y, hi = lo + (c->vertical ? box.w : box.h);
-    return across >= lo - CREASE_NEAR_MM && across <= hi + CREASE_NEAR_MM;
+    return across + reach >= lo - CREASE_NEAR_MM && across - reach <= hi + CREASE_NEAR_MM;
 }
+static int passes_box(const page_crease *c, omr_rect box) { return reaches_box(c, box, 0); }
 
 int crease_through_box(const page_crease *creases, int n, omr_rect box) {
     assert(n == 0 || creases);
@@ -514,14 +517,9 @@ int crease_through_box(const page_crease *creases, int n, omr_rect box) {
 
 int crease_band_on_box(const page_crease *creases, int n, omr_rect box) {
     assert(n == 0 || creases);
-    for (int i = 0; i < n; i++) {
-        const page_crease *c = &creases[i];
-        double mid_along = c->vertical ? box.y + box.h / 2 : box.x + box.w / 2;
-        double across = c->at + c->slope * mid_along;
-        double lo = c->vertical ? box.x : box.y, hi = lo + (c->vertical ? box.w : box.h);
-        if (across + c->half_width >= lo - CREASE_NEAR_MM && across - c->half_width <= hi + CREASE_NEAR_MM)
+    for (int i = 0; i < n; i++)
+        if (reaches_box(&creases[i], box, creases[i].half_width))
             return 1;
-    }
     return 0;
 }
 

@@ -232,10 +232,7 @@ int locate_by_look(const omr_image *scan, const omr_template *const *templates, 
                    locate_looks *looks, const omr_template **tmpl, int *page, page_transform *out,
                    double *match, omr_error *err) {
     assert(scan && scan->width > 0 && scan->height > 0);
-    look_pick *pick = calloc(2, sizeof *pick); /* best, runner-up: two page maps, kept off the stack */
-    if (!pick)
-        return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
-    pick[0].score = pick[1].score = -1;
+    look_pick pick[2] = {{.score = -1}, {.score = -1}}; /* the likeliest, the runner-up */
     omr_point marks[4] = {{0, 0}, {0, 0}, {0, 0}, {0, 0}};
     unsigned have_marks = 0;
     int tried_corners = 0;
@@ -261,14 +258,8 @@ int locate_by_look(const omr_image *scan, const omr_template *const *templates, 
             double cx = t->code_rect.x + t->code_rect.w / 2, cy = t->code_rect.y + t->code_rect.h / 2;
             static const double corner[4][2] = {{-1, -1}, {1, -1}, {1, 1}, {-1, 1}};
             for (int c = 0; c < 4; c++) {
-                double x = cx + corner[c][0] * side / 2, y = cy + corner[c][1] * side / 2, sx, sy;
-                switch (q) {
-                case 0: sx = x; sy = y; break;
-                case 1: sx = ph - y; sy = x; break;
-                case 2: sx = pw - x; sy = ph - y; break;
-                default: sx = y; sy = pw - x; break;
-                }
-                id.corners[c] = (omr_point){sx * s, sy * s};
+                omr_point m = turned_mm(q, pw, ph, cx + corner[c][0] * side / 2, cy + corner[c][1] * side / 2);
+                id.corners[c] = (omr_point){m.x * s, m.y * s};
             }
             id.has_corners = 1;
             page_transform tr;
@@ -296,16 +287,15 @@ int locate_by_look(const omr_image *scan, const omr_template *const *templates, 
             }
         }
     }
-    const look_pick best = pick[0];
-    double second = pick[1].score;
+    const look_pick *best = &pick[0], *runner_up = &pick[1];
+    double second = runner_up->score;
     /* the runner-up's boxes, asked only when the look alone is not clear */
-    double boxes = best.t ? locate_boxes_in_place(scan, best.t, best.page, &best.tr) : -1;
-    double other = best.t && pick[1].t && best.score < second + LOCATE_LOOK_MARGIN
-                       ? locate_boxes_in_place(scan, pick[1].t, pick[1].page, &pick[1].tr)
+    double boxes = best->t ? locate_boxes_in_place(scan, best->t, best->page, &best->tr) : -1;
+    double other = best->t && runner_up->t && best->score < second + LOCATE_LOOK_MARGIN
+                       ? locate_boxes_in_place(scan, runner_up->t, runner_up->page, &runner_up->tr)
                        : -1;
-    free(pick);
-    *match = best.score;
-    if (!best.t || best.score < (boxes >= LOCATE_LOOK_BOXES ? LOCATE_LOOK_FLOOR : LOCATE_LOOK_MIN))
+    *match = best->score;
+    if (!best->t || best->score < (boxes >= LOCATE_LOOK_BOXES ? LOCATE_LOOK_FLOOR : LOCATE_LOOK_MIN))
         return omr_fail(err, OMR_ERR_NOT_FOUND,
                         "no QR code could be read, and the page does not look like any page of the forms "
                         "this scan was started with; is it a letter, or from another questionnaire?");
@@ -313,17 +303,17 @@ int locate_by_look(const omr_image *scan, const omr_template *const *templates, 
         return omr_fail(err, OMR_ERR_NOT_FOUND,
                         "no QR code could be read; the page looks somewhat like page %d of %s (match %.2f), but "
                         "only %.0f%% of that page's rows of boxes are printed where it prints them; is it from "
-                        "another questionnaire?", best.page, best.t->id, best.score, 100 * boxes);
+                        "another questionnaire?", best->page, best->t->id, best->score, 100 * boxes);
     /* two pages of one form share headings and columns: the likeliest must
      * look clearly more alike than any other page or turn, or be the only
      * one of the two whose boxes are where it prints them */
-    if (best.score < second + LOCATE_LOOK_MARGIN && !(boxes >= LOCATE_LOOK_BOXES && other >= 0 && other < LOCATE_LOOK_BOXES))
+    if (best->score < second + LOCATE_LOOK_MARGIN && !(boxes >= LOCATE_LOOK_BOXES && other >= 0 && other < LOCATE_LOOK_BOXES))
         return omr_fail(err, OMR_ERR_NOT_FOUND,
                         "no QR code could be read; the page looks like page %d of %s but almost as much like "
-                        "another page or turn (match %.2f against %.2f)", best.page, best.t->id, best.score, second);
-    *tmpl = best.t;
-    *page = best.page;
-    *out = best.tr;
+                        "another page or turn (match %.2f against %.2f)", best->page, best->t->id, best->score, second);
+    *tmpl = best->t;
+    *page = best->page;
+    *out = best->tr;
     locate_local(scan, *tmpl, *page, out);
     return OMR_OK;
 }
