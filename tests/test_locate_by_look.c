@@ -92,6 +92,9 @@ Test(locate_by_look, a_page_of_another_questionnaire_in_the_same_house_style_is_
     /* ... but its boxes are not where ekb-2024 prints them */
     cr_assert_neq(rc, OMR_OK, "oj-2021-ekb's page 1 taken for page %d of ekb-2024", page_no);
     cr_assert(strstr(err.message, "rows of boxes"), "%s", err.message);
+    /* the page it resembled is named, for the mailroom */
+    cr_assert_eq(page_no, 1);
+    cr_assert(strstr(err.message, "page 1 of ekb-2024"), "%s", err.message);
     omr_image_free(page);
     template_free(ekb);
     template_free(oj);

@@ -241,6 +241,28 @@ Test(scan, page_from_another_questionnaire_is_rejected) {
     template_free(other);
 }
 
+/* The same page with its code stained: the look knows it resembles ekb-2024's
+ * page 1 but its boxes are elsewhere; the mailroom reads why, not only "no
+ * QR code found". */
+Test(scan, a_codeless_page_like_one_of_ours_is_rejected_saying_which_and_why) {
+    mkdir_in();
+    omr_template *other = test_template("oj-2021-ekb");
+    omr_error err;
+    omr_image *img = render_page_image(other, "0180", 1, 200, &err);
+    cr_assert_not_null(img);
+    test_stain_qr(other, img);
+    write_png(img, "other.png");
+    scan_summary s = run_batch();
+    cr_assert_eq(s.rejected, 1);
+    cr_assert_eq(s.pages_read, 0);
+    const char *rejects = slurp("rejects.csv");
+    cr_assert(strstr(rejects, "other.png,1,error,") && strstr(rejects, "page 1 of ekb-2024") &&
+                  strstr(rejects, "rows of boxes"),
+              "%s", rejects);
+    omr_image_free(img);
+    template_free(other);
+}
+
 /* An ellipse drawn around a label (not the box) with every box empty. */
 static void ellipse_around_label(omr_image *img, omr_rect box, double width) {
     double cx = box.x + box.w + 1.6 + width / 2, cy = box.y + box.h / 2;

@@ -174,9 +174,10 @@ static void read_printed_code(scan_context *ctx, const omr_image *image, const o
 
 /* identify_page found no code: the page is known by its look, and its code
  * read from the QR code's module grid where the look placed it, else from
- * the print under it, when its check character holds ("" otherwise). */
+ * the print under it, when its check character holds ("" otherwise). A page
+ * refused though it looked like one of ours sets *likely (err says why). */
 static int identify_by_look(scan_context *ctx, const omr_image *image, page_identity *identity,
-                            page_transform *transform, omr_error *err) {
+                            page_transform *transform, const omr_template **likely, omr_error *err) {
     const scan_options *o = ctx->options;
     const omr_template *t = NULL;
     int page = 0;
@@ -184,6 +185,7 @@ static int identify_by_look(scan_context *ctx, const omr_image *image, page_iden
     ctx->look_match = 0;
     int rc = locate_by_look(image, o->templates, o->n_templates, &ctx->looks, &t, &page, transform,
                             &ctx->look_match, err);
+    *likely = t;
     if (rc != OMR_OK)
         return rc;
     memset(identity, 0, sizeof *identity);
@@ -215,12 +217,14 @@ int scan_page(scan_context *ctx, const omr_image *image, const char *file, int f
     int known_by_look = 0;
     int rc = identify_page(ctx->reader, image, &ctx->hints, &identity, err);
     if (rc == OMR_ERR_NOT_FOUND) {
-        omr_error why = {""};
-        if (err)
-            why = *err;
-        known_by_look = identify_by_look(ctx, image, &identity, &by_look, NULL) == OMR_OK;
-        if (!known_by_look && err)
-            *err = why;
+        /* no code: known by its look, or the look's reason when the page
+         * looked like one of ours but was refused (the mailroom sees which
+         * page it resembled and why it was not taken for it) */
+        omr_error look_err = {""};
+        const omr_template *likely = NULL;
+        known_by_look = identify_by_look(ctx, image, &identity, &by_look, &likely, &look_err) == OMR_OK;
+        if (!known_by_look && likely && err)
+            *err = look_err;
         rc = known_by_look ? OMR_OK : rc;
     }
     if (rc != OMR_OK)

@@ -299,6 +299,9 @@ int locate_by_look(const omr_image *scan, const omr_template *const *templates, 
         return omr_fail(err, OMR_ERR_NOT_FOUND,
                         "no QR code could be read, and the page does not look like any page of the forms "
                         "this scan was started with; is it a letter, or from another questionnaire?");
+    /* from here on the page looked like best's: say which, refused or not */
+    *tmpl = best->t;
+    *page = best->page;
     if (boxes >= 0 && boxes < LOCATE_LOOK_BOXES)
         return omr_fail(err, OMR_ERR_NOT_FOUND,
                         "no QR code could be read; the page looks somewhat like page %d of %s (match %.2f), but "
@@ -311,8 +314,6 @@ int locate_by_look(const omr_image *scan, const omr_template *const *templates, 
         return omr_fail(err, OMR_ERR_NOT_FOUND,
                         "no QR code could be read; the page looks like page %d of %s but almost as much like "
                         "another page or turn (match %.2f against %.2f)", best->page, best->t->id, best->score, second);
-    *tmpl = best->t;
-    *page = best->page;
     *out = best->tr;
     locate_local(scan, *tmpl, *page, out);
     return OMR_OK;

@@ -35,7 +35,10 @@ void locate_looks_free(locate_looks *looks);
  *   scanner: 0.18-0.35);
  * - where they cannot be seen, its print must correlate LOCATE_LOOK_MIN.
  * OMR_OK with *tmpl, *page, the transform (with its local corrections) and
- * the correlation; OMR_ERR_NOT_FOUND with a message otherwise. */
+ * the correlation; OMR_ERR_NOT_FOUND with a message otherwise. A page that
+ * looked like one of them but was refused (its boxes elsewhere, or as like
+ * another page or turn) keeps that page in *tmpl and *page, and its message
+ * says so, for the mailroom; one like none of them leaves *tmpl NULL. */
 #define LOCATE_LOOK_MIN 0.35
 #define LOCATE_LOOK_FLOOR 0.15
 #define LOCATE_LOOK_BOXES 0.75
