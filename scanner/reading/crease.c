@@ -70,6 +70,11 @@ static inline int grey_at(const omr_image *scan, const page_transform *t, double
     return omr_image_at(scan, (int)p.x, (int)p.y);
 }
 
+/* Is scan pixel (px, py) on the scan? */
+static inline int sample_on_scan(const omr_image *scan, double px, double py) {
+    return px >= 0 && py >= 0 && px < scan->width && py < scan->height;
+}
+
 /* The paper either side of sample j of a profile: the lightest unprinted
  * sample 0.5 to 1.5 mm away on each side (a crease between two rows of
  * labels has little paper beside it; a 1-bit scan's specks darken single
@@ -89,48 +94,71 @@ static int paper_beside(const double *profile, int n, int j, double pitch, doubl
 
 /* One strip's profile across the page: the mean grey of its unprinted
  * samples per step (-1 where most of the strip is print or off the scan),
- * then its dips, strongest first. Returns how many dips. */
+ * then its dips, strongest first. Returns how many dips. across_at[j] is
+ * sample j's distance across (mm), mask_across[j] its cell of the mask;
+ * `count` is scratch of n ints. */
 static int strip_dips(const omr_image *scan, const page_transform *t, const page_levels *levels,
                       const print_mask *mask, int vertical, double along, double across_len, double pitch,
-                      double *profile, uint8_t *low, dip *out) {
+                      const double *across_at, const int *mask_across, double *profile, uint8_t *low,
+                      int *count, dip *out) {
     int n = (int)((across_len - 2 * MARGIN_MM) / pitch);
     /* each sample's map is linear in `across` before the projective
-     * division: its terms are worked out once per strip */
+     * division: its terms are worked out once per strip. The samples are
+     * summed one sample line at a time (integers: the order does not
+     * matter), so the mask's column and the map's terms stay put. */
     const double *h = t->homography;
-    double num_x[STRIP_SAMPLES][2], num_y[STRIP_SAMPLES][2], den[STRIP_SAMPLES][2];
-    int mask_along[STRIP_SAMPLES]; /* the mask's column (row, for a vertical crease) of each sample */
+    int affine = page_map_is_affine(h); /* w is 1 exactly: the same pixels without dividing */
     int mask_w = vertical ? mask->height : mask->width, mask_h = vertical ? mask->width : mask->height;
     size_t step_along = vertical ? (size_t)mask->width : 1, step_across = vertical ? 1 : (size_t)mask->width;
+    for (int j = 0; j < n; j++) {
+        profile[j] = 0;
+        count[j] = 0;
+        low[j] = 255;
+    }
     for (int s = 0; s < STRIP_SAMPLES; s++) {
         double a = along + (s + 0.5) * STRIP_MM / STRIP_SAMPLES - STRIP_MM / 2;
-        mask_along[s] = (int)(a / mask->pitch);
+        int mask_along = (int)(a / mask->pitch);
+        if (mask_along < 0 || mask_along >= mask_w)
+            continue;
+        const uint8_t *mask_line = mask->printed + (size_t)mask_along * step_along;
         /* (x, y) = xy(a, 0) + across * xy(0, 1) */
         omr_point o = crease_xy(vertical, a, 0), d = crease_xy(vertical, 0, 1);
-        num_x[s][0] = h[0] * o.x + h[1] * o.y + h[2], num_x[s][1] = h[0] * d.x + h[1] * d.y;
-        num_y[s][0] = h[3] * o.x + h[4] * o.y + h[5], num_y[s][1] = h[3] * d.x + h[4] * d.y;
-        den[s][0] = h[6] * o.x + h[7] * o.y + h[8], den[s][1] = h[6] * d.x + h[7] * d.y;
-    }
-    for (int j = 0; j < n; j++) {
-        double across = MARGIN_MM + (j + 0.5) * pitch;
-        int sum = 0, count = 0, darkest = 255;
-        int mask_across = (int)(across / mask->pitch);
-        for (int s = 0; s < STRIP_SAMPLES; s++) {
-            if (mask_along[s] < 0 || mask_along[s] >= mask_w || mask_across >= mask_h ||
-                mask->printed[(size_t)mask_along[s] * step_along + (size_t)mask_across * step_across])
-                continue;
-            double w = den[s][0] + den[s][1] * across;
-            double px = (num_x[s][0] + num_x[s][1] * across) / w, py = (num_y[s][0] + num_y[s][1] * across) / w;
-            if (!(px >= 0 && py >= 0 && px < scan->width && py < scan->height))
-                continue;
-            int g = omr_image_at(scan, (int)px, (int)py);
-            sum += g;
-            count++;
-            if (g < darkest)
-                darkest = g;
+        double num_x0 = h[0] * o.x + h[1] * o.y + h[2], num_x1 = h[0] * d.x + h[1] * d.y;
+        double num_y0 = h[3] * o.x + h[4] * o.y + h[5], num_y1 = h[3] * d.x + h[4] * d.y;
+        double den0 = h[6] * o.x + h[7] * o.y + h[8], den1 = h[6] * d.x + h[7] * d.y;
+        /* on an affine map each bound on the scan holds for a run of j from
+         * one end (px and py are monotone in j), so the samples on the scan
+         * are one run: found from both ends, then not tested again */
+        int first = 0, last = n - 1;
+        if (affine) {
+            while (first <= last && !sample_on_scan(scan, num_x0 + num_x1 * across_at[first],
+                                                    num_y0 + num_y1 * across_at[first]))
+                first++;
+            while (last >= first && !sample_on_scan(scan, num_x0 + num_x1 * across_at[last],
+                                                    num_y0 + num_y1 * across_at[last]))
+                last--;
         }
-        profile[j] = count * 2 > STRIP_SAMPLES ? (double)sum / count : -1;
-        low[j] = (uint8_t)darkest;
+        for (int j = first; j <= last; j++) {
+            double across = across_at[j];
+            if (mask_across[j] >= mask_h || mask_line[(size_t)mask_across[j] * step_across])
+                continue;
+            double px = num_x0 + num_x1 * across, py = num_y0 + num_y1 * across;
+            if (!affine) {
+                double w = den0 + den1 * across;
+                px /= w;
+                py /= w;
+                if (!sample_on_scan(scan, px, py))
+                    continue;
+            }
+            int g = omr_image_at(scan, (int)px, (int)py);
+            profile[j] += g;
+            count[j]++;
+            if (g < low[j])
+                low[j] = (uint8_t)g;
+        }
     }
+    for (int j = 0; j < n; j++)
+        profile[j] = count[j] * 2 > STRIP_SAMPLES ? profile[j] / count[j] : -1;
     double range = levels->white - levels->black;
     double min_depth = fmax(MIN_DEPTH_GREY, 0.025 * range), clean_margin = fmax(16, 0.12 * range);
     int found = 0;
@@ -188,19 +216,29 @@ static int find_direction(const omr_image *scan, const page_transform *t, const 
     int n = (int)((across_len - 2 * MARGIN_MM) / pitch);
     double *profiles = malloc((size_t)n * STRIPS * sizeof *profiles);
     uint8_t *low = malloc((size_t)n);
+    int *count = malloc((size_t)n * sizeof *count), *mask_across = malloc((size_t)n * sizeof *mask_across);
+    double *across_at = malloc((size_t)n * sizeof *across_at);
     dip(*dips)[PEAKS_PER_STRIP] = malloc(sizeof *dips * STRIPS);
-    if (!profiles || !low || !dips) {
+    if (!profiles || !low || !count || !mask_across || !across_at || !dips) {
         free(profiles);
         free(low);
+        free(count);
+        free(mask_across);
+        free(across_at);
         free(dips);
         return 0;
+    }
+    for (int j = 0; j < n; j++) { /* the same in every strip */
+        across_at[j] = MARGIN_MM + (j + 0.5) * pitch;
+        mask_across[j] = (int)(across_at[j] / mask->pitch);
     }
     double along[STRIPS];
     int n_dips[STRIPS];
     for (int i = 0; i < STRIPS; i++) {
         along[i] = MARGIN_MM + STRIP_MM + (along_len - 2 * MARGIN_MM - 2 * STRIP_MM) * i / (STRIPS - 1);
         double *profile = profiles + (size_t)i * (size_t)n;
-        n_dips[i] = strip_dips(scan, t, levels, mask, vertical, along[i], across_len, pitch, profile, low, dips[i]);
+        n_dips[i] = strip_dips(scan, t, levels, mask, vertical, along[i], across_len, pitch, across_at, mask_across,
+                               profile, low, count, dips[i]);
     }
     double tol = fmax(0.35, 1.5 * pitch);
     int found = 0;
@@ -280,6 +318,9 @@ static int find_direction(const omr_image *scan, const page_transform *t, const 
     }
     free(profiles);
     free(low);
+    free(count);
+    free(mask_across);
+    free(across_at);
     free(dips);
     return found;
 }
