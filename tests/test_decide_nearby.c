@@ -444,6 +444,21 @@ Test(decide_nearby, a_ring_round_a_box_a_black_crease_runs_through_is_no_circle_
     question_answer a = decide(&q, &d[5]);
     cr_assert_eq(a.status, ANSWER_REVIEW, "a person looks");
     free(a.selected);
+    /* the same crease along the box's side, 0.9 mm above it where locate's
+     * local correction puts the box (its band reaches it, its line does
+     * not pass through): the same remnants, the same doubt */
+    for (int i = 5; i < 10; i++)
+        m[i].crease_along = 0, m[i].crease_band = 1;
+    decide_page_of(m, d, N);
+    cr_assert(!d[7].circled && d[7].state == BOX_UNSURE && d[7].ink_near, "beside a black crease: %s, circled %d",
+              decide_box_state_name(d[7].state), d[7].circled);
+    /* a grey crease's band is no such line */
+    for (int i = 5; i < 10; i++)
+        m[i].crease_darkness = 0.3;
+    decide_page_of(m, d, N);
+    cr_assert(d[7].circled && d[7].state == BOX_MARKED, "beside a grey crease: %s", decide_box_state_name(d[7].state));
+    for (int i = 5; i < 10; i++)
+        m[i].crease_along = 1, m[i].crease_band = 0, m[i].crease_darkness = 1.2;
     /* a pen circle on the crease: clear rays all round ... */
     m[7].ring = 1.0, m[7].ring_gap = 0, m[7].ring_clear = 0.94, m[7].ring_clear_gap = 0.06, m[7].near_mm2 = 17;
     decide_page_of(m, d, N);

@@ -39,7 +39,7 @@
 #include "reading/code/printed_code.h"
 #include "reading/code/qr_grid.h"
 #include "reading/crease.h"
-#include "reading/marks/shape.h"
+#include "reading/marks/boxes.h"
 #include "reading/writing.h"
 
 #define BLANK_PAGE_INK 0.002 /* under 0.2% ink on a coarse grid: nothing printed */
@@ -293,35 +293,9 @@ int scan_page(scan_context *ctx, const omr_image *image, const char *file, int f
         page_reading_free(p);
         return omr_fail(err, OMR_ERR_MEMORY, "out of memory");
     }
-    size_t k = 0;
-    for (size_t i = 0; i < t->n_questions; i++) {
-        const template_question *q = &t->questions[i];
-        if (q->page != identity.page)
-            continue;
-        for (size_t b = 0; b < q->n_boxes; b++, k++) {
-            /* the page's map where this box lies (locate's local corrections) */
-            page_transform at;
-            unsure_at[k] = (uint8_t)page_map_for_box(&p->transform, q->boxes[b].rect, &at);
-            /* a box (with its near ink) off the scan's edge, cut off or
-             * folded away, is unread, never blank */
-            if (!page_map_rect_on_scan(&at, q->boxes[b].rect, 1.0, image->width, image->height))
-                unsure_at[k] = 1;
-            measure_box(seen, &at, &levels, mask, q->boxes[b].rect,
-                        measure_near_zone(t, q, b, mask), &p->measures[k]);
-            measure_rings(seen, &at, &levels, mask, t, q, b, &p->measures[k]);
-            measure_shape(seen, &at, &levels, mask, q->boxes[b].rect, &p->measures[k]);
-            p->measures[k].crease_along = crease_through_box(creases, n_creases, q->boxes[b].rect);
-            p->measures[k].crease_band = crease_band_on_box(creases, n_creases, q->boxes[b].rect);
-            p->measures[k].crease_darkness =
-                crease_deepest_through_box(creases, n_creases, q->boxes[b].rect) / (levels.white - levels.black);
-            for (int along_y = 0; along_y < 2; along_y++)
-                p->measures[k].crease_width_mm[along_y] =
-                    crease_widest_through_box(creases, n_creases, q->boxes[b].rect, along_y);
-            /* on the page as scanned: a crease found is cleaned off the paper beside the box */
-            if (p->measures[k].ink_width_mm > 0)
-                crease_measure_line(image, &at, &levels, mask, q->boxes[b].rect, &p->measures[k]);
-        }
-    }
+    marks_measure_page(seen, image, &p->transform, &levels, mask, t, identity.page, creases, n_creases, p->measures,
+                       unsure_at, p->n_boxes);
+    size_t k;
     /* boxes with print inside: their ink against the blank's own pixels */
     measure_inside_print(seen, &p->transform, &levels, mask, t, identity.page, p->measures, p->n_boxes);
     for (k = 0; k < p->n_boxes; k++)

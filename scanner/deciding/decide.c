@@ -60,8 +60,13 @@ static int label_circle(const box_measure *m) {
 static int black_crease_through(const box_measure *m) {
     return m->crease_along && m->crease_darkness >= CREASE_GREY_MAX;
 }
-/* A black crease runs through the box, and rays from it meet ink as a
- * circle's would: what cleaning left of the crease where the sheet's warp
+/* ... or along its side: its band reaches the box */
+static int black_crease_at(const box_measure *m) {
+    return (m->crease_along || m->crease_band) && m->crease_darkness >= CREASE_GREY_MAX;
+}
+/* A black crease runs through the box or along its side (its band reaches
+ * the box where locate's local correction puts it: 89NTUWR3's crease runs
+ * 0.9 mm above box 7 there), and rays from it meet ink as a circle's would: what cleaning left of the crease where the sheet's warp
  * bent it off its fitted line may lie beside the box (fresh seed 8332
  * --folds --warp 1, 89NTUWR3 q5r "7": rays 0.85 closed, 4.2 mm^2 of ink
  * round the empty box, read as circled at 0.67, silently). Such a line lies
@@ -75,7 +80,7 @@ static int black_crease_through(const box_measure *m) {
 static int crease_remnant_ring(const box_measure *m, double near_min) {
     int clear_all_round = m->ring_clear >= RING_MIN && m->ring_clear_gap <= RING_GAP_MAX;
     int pen_ink = near_min >= 0 && m->near_mm2 >= 2 * near_min;
-    return black_crease_through(m) && !clear_all_round && !pen_ink;
+    return black_crease_at(m) && !clear_all_round && !pen_ink;
 }
 /* decide.h */
 void decide_rays_to_a_person(box_decision *d) {

@@ -573,6 +573,15 @@ double crease_deepest_through_box(const page_crease *creases, int n, omr_rect bo
     return deepest;
 }
 
+double crease_deepest_band_on_box(const page_crease *creases, int n, omr_rect box) {
+    assert(n == 0 || creases);
+    double deepest = 0;
+    for (int i = 0; i < n; i++)
+        if (reaches_box(&creases[i], box, creases[i].half_width) && creases[i].depth > deepest)
+            deepest = creases[i].depth;
+    return deepest;
+}
+
 double crease_widest_through_box(const page_crease *creases, int n, omr_rect box, int along_y) {
     assert(n == 0 || creases);
     double widest = 0;

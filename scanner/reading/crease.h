@@ -60,6 +60,9 @@ int crease_band_on_box(const page_crease *creases, int n, omr_rect box);
 /* The depth (grey levels under the paper) of the deepest crease running
  * through `box`, as crease_through_box finds them; 0 for none. */
 double crease_deepest_through_box(const page_crease *creases, int n, omr_rect box);
+/* ... of the deepest crease whose band reaches `box`, as crease_band_on_box
+ * finds them; 0 for none. */
+double crease_deepest_band_on_box(const page_crease *creases, int n, omr_rect box);
 /* The full width (mm: twice half_width) of the widest crease running through
  * `box` along the page's x (along_y 0) or y (along_y 1); 0 for none. */
 double crease_widest_through_box(const page_crease *creases, int n, omr_rect box, int along_y);

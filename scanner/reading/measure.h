@@ -93,7 +93,9 @@ typedef struct {
      * the page's x, 2 along its y (set by the caller that found them) */
     int crease_along;
     /* ... and the deepest such crease's darkness against the page's
-     * paper-to-print range (0 for none; 1 and more: a crease drawn black) */
+     * paper-to-print range (0 for none; 1 and more: a crease drawn black);
+     * where none runs through, the deepest whose band reaches the box
+     * (crease_band) */
     double crease_darkness;
     /* ... and the widest such crease's width (mm) along the page's x and
      * along its y (0 for none) */

@@ -52,6 +52,32 @@ static inline omr_point locate_map(const page_transform *t, double x_mm, double 
     return page_map_point(t->homography, x_mm, y_mm);
 }
 
+/* t with template (x, y) read at (x + dx, y + dy): H * translate(dx, dy),
+ * whose column 2 picks up H's first two columns (the last row keeps its
+ * form, so an affine map stays affine). */
+static inline void page_map_shifted(const page_transform *t, double dx_mm, double dy_mm, page_transform *out) {
+    *out = *t;
+    const double *h = t->homography;
+    out->homography[2] = h[0] * dx_mm + h[1] * dy_mm + h[2];
+    out->homography[5] = h[3] * dx_mm + h[4] * dy_mm + h[5];
+    out->homography[8] = h[6] * dx_mm + h[7] * dy_mm + h[8];
+    const double *m = t->to_image.m;
+    out->to_image.m[2] = m[0] * dx_mm + m[1] * dy_mm + m[2];
+    out->to_image.m[5] = m[3] * dx_mm + m[4] * dy_mm + m[5];
+}
+
+/* The region of t's local corrections that holds the centre of `box`
+ * (template mm), or NULL. */
+static inline const page_local *page_map_local_of(const page_transform *t, omr_rect box) {
+    double cx = box.x + box.w / 2, cy = box.y + box.h / 2;
+    for (int i = 0; i < t->n_local; i++) {
+        const page_local *l = &t->local[i];
+        if (!(cx < l->area.x || cy < l->area.y || cx > l->area.x + l->area.w || cy > l->area.y + l->area.h))
+            return l;
+    }
+    return NULL;
+}
+
 /* The transform for a box at `box` (template mm): the global one, shifted
  * by the correction of the region that holds the box's centre, if any (a
  * translation in template mm: the last row of the map keeps its form, so an
@@ -59,23 +85,12 @@ static inline omr_point locate_map(const page_transform *t, double x_mm, double 
  * unsure (its boxes must not be read silently), else 0. */
 static inline int page_map_for_box(const page_transform *t, omr_rect box, page_transform *out) {
     *out = *t;
-    double cx = box.x + box.w / 2, cy = box.y + box.h / 2;
-    for (int i = 0; i < t->n_local; i++) {
-        const page_local *l = &t->local[i];
-        if (cx < l->area.x || cy < l->area.y || cx > l->area.x + l->area.w || cy > l->area.y + l->area.h)
-            continue;
-        if (l->unsure)
-            return 1;
-        /* H * translate(dx, dy): column 2 picks up H's first two columns */
-        const double *h = t->homography;
-        out->homography[2] = h[0] * l->dx_mm + h[1] * l->dy_mm + h[2];
-        out->homography[5] = h[3] * l->dx_mm + h[4] * l->dy_mm + h[5];
-        out->homography[8] = h[6] * l->dx_mm + h[7] * l->dy_mm + h[8];
-        const double *m = t->to_image.m;
-        out->to_image.m[2] = m[0] * l->dx_mm + m[1] * l->dy_mm + m[2];
-        out->to_image.m[5] = m[3] * l->dx_mm + m[4] * l->dy_mm + m[5];
+    const page_local *l = page_map_local_of(t, box);
+    if (!l)
         return 0;
-    }
+    if (l->unsure)
+        return 1;
+    page_map_shifted(t, l->dx_mm, l->dy_mm, out);
     return 0;
 }
 
