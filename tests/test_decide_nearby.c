@@ -418,6 +418,60 @@ Test(decide_nearby, what_a_black_crease_leaves_where_it_crosses_the_outlines_is_
                   r, decide_box_state_name(d[r * 5 + 1].state));
 }
 
+Test(decide_nearby, a_grey_crease_along_the_top_of_a_row_leaves_pale_traces_that_are_its_own) {
+    /* a grey crease 0.27 deep along the top of a question's five boxes: in
+     * two it left a pale band across the box (a faint trace, as an erased
+     * mark leaves), in two a dot-sized bit, all as pale as the crease; the
+     * cross in box 2 answers (fresh seed 8342 --folds --warp 2, 6T8UZD8T
+     * q2c, sent to review as "3 boxes unclear") */
+    enum { ROWS = 3, N = ROWS * 5 + 5 };
+    box_measure m[N];
+    box_decision d[N];
+    empty_grid(m, ROWS);
+    box_measure *row = &m[ROWS * 5];
+    for (int k = 0; k < 5; k++)
+        row[k] = (box_measure){.box_x_mm = 118 + 17.0 * k, .box_y_mm = 151.5, .outline_found = 1, .crease_along = 1,
+                               .crease_darkness = 0.27, .ink_x_mm = 118.8 + 17.0 * k, .ink_y_mm = 149.9};
+    row[1].fill = 0.49, row[1].extent = 1, row[1].darkness = 0.77, row[1].core_mm2 = 3, row[1].ink_width_mm = 3,
+    row[1].compact = 0.52, row[1].ink_y_mm = 151.5; /* the cross */
+    for (int k = 0; k < 5; k += 2) { /* the pale bands: faint traces */
+        if (k == 4)
+            continue;
+        row[k].fill = 0.02, row[k].faint_fill = 0.12, row[k].darkness = 0.23, row[k].extent = 0.25,
+        row[k].compact = 0.16 + 0.2 * k;
+    }
+    for (int k = 3; k < 5; k++) /* the bits: dots */
+        row[k].fill = row[k].faint_fill = 0.033 + 0.02 * (k - 3), row[k].darkness = 0.28 + 0.01 * (k - 3),
+        row[k].extent = 0.25, row[k].core_mm2 = 0.3, row[k].compact = 0.9, row[k].ink_span = 0.3,
+        row[k].ink_width_mm = 0.6;
+    cr_assert(decide_box(&cal, &row[0]).faint && decide_box(&cal, &row[2]).faint, "the bands are faint traces");
+    decide_page_of(m, d, N);
+    box_decision *rd = &d[ROWS * 5];
+    for (int k = 0; k < 5; k++)
+        if (k != 1)
+            cr_assert(rd[k].creased && rd[k].state == BOX_UNSURE, "box %d: %s, creased %d", k + 1,
+                      decide_box_state_name(rd[k].state), rd[k].creased);
+    template_question q = question(QUESTION_SINGLE, 5);
+    question_answer a = decide(&q, rd);
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    cr_assert_eq(a.chosen, 1);
+    free(a.selected);
+    /* a trace darker than the crease is no part of it: a mark rubbed out
+     * beside the cross, judged as any such trace */
+    row[2].darkness = 0.5;
+    decide_page_of(m, d, N);
+    cr_assert(rd[2].faint && !rd[2].creased, "a rubbed-out mark darker than the crease: faint %d, creased %d",
+              rd[2].faint, rd[2].creased);
+    /* alone in its question, with no firm mark, the crease's traces go to a person */
+    row[1] = row[0];
+    row[1].box_x_mm = 135, row[1].ink_x_mm = 135.8;
+    row[2].darkness = 0.23;
+    decide_page_of(m, d, N);
+    a = decide(&q, rd);
+    cr_assert_eq(a.status, ANSWER_REVIEW, "traces alone read as %d", a.chosen);
+    free(a.selected);
+}
+
 Test(decide_nearby, a_ring_round_a_box_a_black_crease_runs_through_is_no_circle_read) {
     /* what cleaning left of a black 1-bit crease beside an empty box
      * closes its rays as a circle would (fresh seed 8332 --folds --warp 1,
