@@ -65,14 +65,9 @@ static inline omr_point crease_xy(int vertical, double along, double across) {
 /* Grey at template (x, y); -1 off the scan. */
 static inline int grey_at(const omr_image *scan, const page_transform *t, double x, double y) {
     omr_point p = locate_map(t, x, y);
-    if (!(p.x >= 0 && p.y >= 0 && p.x < scan->width && p.y < scan->height))
+    if (!page_px_on_scan(p.x, p.y, scan->width, scan->height))
         return -1;
     return omr_image_at(scan, (int)p.x, (int)p.y);
-}
-
-/* Is scan pixel (px, py) on the scan? */
-static inline int sample_on_scan(const omr_image *scan, double px, double py) {
-    return px >= 0 && py >= 0 && px < scan->width && py < scan->height;
 }
 
 /* The paper either side of sample j of a profile: the lightest unprinted
@@ -131,11 +126,11 @@ static int strip_dips(const omr_image *scan, const page_transform *t, const page
          * are one run: found from both ends, then not tested again */
         int first = 0, last = n - 1;
         if (affine) {
-            while (first <= last && !sample_on_scan(scan, num_x0 + num_x1 * across_at[first],
-                                                    num_y0 + num_y1 * across_at[first]))
+            while (first <= last && !page_px_on_scan(num_x0 + num_x1 * across_at[first],
+                                                     num_y0 + num_y1 * across_at[first], scan->width, scan->height))
                 first++;
-            while (last >= first && !sample_on_scan(scan, num_x0 + num_x1 * across_at[last],
-                                                    num_y0 + num_y1 * across_at[last]))
+            while (last >= first && !page_px_on_scan(num_x0 + num_x1 * across_at[last],
+                                                     num_y0 + num_y1 * across_at[last], scan->width, scan->height))
                 last--;
         }
         for (int j = first; j <= last; j++) {
@@ -147,7 +142,7 @@ static int strip_dips(const omr_image *scan, const page_transform *t, const page
                 double w = den0 + den1 * across;
                 px /= w;
                 py /= w;
-                if (!sample_on_scan(scan, px, py))
+                if (!page_px_on_scan(px, py, scan->width, scan->height))
                     continue;
             }
             int g = omr_image_at(scan, (int)px, (int)py);
@@ -523,7 +518,7 @@ omr_image *crease_clean(const omr_image *scan, const page_transform *t, const pa
             for (double off = -c->half_width; off <= c->half_width; off += step) {
                 omr_point xy = crease_xy(c->vertical, along, mid + off);
                 omr_point p = locate_map(t, xy.x, xy.y);
-                if (!(p.x >= 0 && p.y >= 0 && p.x < scan->width && p.y < scan->height))
+                if (!page_px_on_scan(p.x, p.y, scan->width, scan->height))
                     continue;
                 uint8_t *px = copy->pixels + (size_t)(int)p.y * (size_t)copy->stride + (size_t)(int)p.x;
                 int v = omr_image_at(scan, (int)p.x, (int)p.y);

@@ -130,7 +130,7 @@ static int inside_sample(const omr_image *scan, const page_transform *t, const p
     for (int j = 0; j < sh; j++)
         for (int i = 0; i < sw; i++) {
             omr_point p = locate_map(t, r.x + (i - a + 0.5) * pitch, r.y + (j - a + 0.5) * pitch);
-            int v = (p.x >= 0 && p.y >= 0 && p.x < scan->width && p.y < scan->height)
+            int v = page_px_on_scan(p.x, p.y, scan->width, scan->height)
                         ? omr_image_at(scan, (int)p.x, (int)p.y)
                         : (int)white;
             double d = (white - v) / range;

@@ -110,22 +110,35 @@ static uint8_t *patch_grey(patch *p, const omr_image *scan, const page_transform
         double ymm = y0 + (j + 0.5) * pitch;
         double px = h[1] * ymm + h[2], py = h[4] * ymm + h[5], pw = h[7] * ymm + h[8];
         uint8_t *row = raw + (size_t)j * (size_t)p->w;
-        if (affine) /* w is 1 exactly: the same pixels without the divisions */
-            for (int i = 0; i < p->w; i++) {
-                double xmm = x0 + (i + 0.5) * pitch;
-                int sx = (int)(h[0] * xmm + px), sy = (int)(h[3] * xmm + py);
-                uint8_t v = (sx >= 0 && sy >= 0 && sx < scan->width && sy < scan->height)
-                                ? omr_image_at(scan, sx, sy)
-                                : paper;
-                row[i] = v;
-                hist[v]++;
-            }
-        else
+        if (affine) { /* w is 1 exactly: the same pixels without the divisions */
+            /* sx and sy are monotone along the row (a product of x and a
+             * constant, plus a constant, truncated): when its first and last
+             * samples lie on the scan, all do */
+            double xa = x0 + 0.5 * pitch, xb = x0 + (p->w - 0.5) * pitch;
+            if (page_px_on_scan((int)(h[0] * xa + px), (int)(h[3] * xa + py), scan->width, scan->height) &&
+                page_px_on_scan((int)(h[0] * xb + px), (int)(h[3] * xb + py), scan->width, scan->height))
+                for (int i = 0; i < p->w; i++) {
+                    double xmm = x0 + (i + 0.5) * pitch;
+                    uint8_t v = omr_image_at(scan, (int)(h[0] * xmm + px), (int)(h[3] * xmm + py));
+                    row[i] = v;
+                    hist[v]++;
+                }
+            else
+                for (int i = 0; i < p->w; i++) {
+                    double xmm = x0 + (i + 0.5) * pitch;
+                    int sx = (int)(h[0] * xmm + px), sy = (int)(h[3] * xmm + py);
+                    uint8_t v = page_px_on_scan(sx, sy, scan->width, scan->height)
+                                    ? omr_image_at(scan, sx, sy)
+                                    : paper;
+                    row[i] = v;
+                    hist[v]++;
+                }
+        } else
             for (int i = 0; i < p->w; i++) {
                 double xmm = x0 + (i + 0.5) * pitch;
                 double w = h[6] * xmm + pw;
                 int sx = (int)((h[0] * xmm + px) / w), sy = (int)((h[3] * xmm + py) / w);
-                uint8_t v = (sx >= 0 && sy >= 0 && sx < scan->width && sy < scan->height)
+                uint8_t v = page_px_on_scan(sx, sy, scan->width, scan->height)
                                 ? omr_image_at(scan, sx, sy)
                                 : paper;
                 row[i] = v;
@@ -279,6 +292,13 @@ static double unexpected_ink(const omr_image *scan, const page_transform *t,
                                                : NULL;
             /* the shift found for the box applies to its surroundings too */
             double sy_mm = y + dy, h1 = h[1] * sy_mm, h4 = h[4] * sy_mm, h7 = h[7] * sy_mm;
+            /* on an affine map sx and sy are monotone along the row (the
+             * columns' running x times a constant, plus constants): when its
+             * first and last samples lie on the scan, all do */
+            int row_on_scan =
+                affine && n > 0 &&
+                page_px_on_scan(col_h0[0] + h1 + h[2], col_h3[0] + h4 + h[5], scan->width, scan->height) &&
+                page_px_on_scan(col_h0[n - 1] + h1 + h[2], col_h3[n - 1] + h4 + h[5], scan->width, scan->height);
             for (int i = 0; i < n; i++) {
                 if (col_in_box[i] && y_in_box)
                     continue;
@@ -295,7 +315,7 @@ static double unexpected_ink(const omr_image *scan, const page_transform *t,
                     sx /= w;
                     sy /= w;
                 }
-                if (sx < 0 || sy < 0 || sx >= scan->width || sy >= scan->height)
+                if (!row_on_scan && !page_px_on_scan(sx, sy, scan->width, scan->height))
                     continue;
                 uint8_t ink = inked_at[omr_image_at(scan, (int)sx, (int)sy)];
                 row[i] = ink;
@@ -561,7 +581,7 @@ static double label_darkness_at(const omr_image *scan, const page_transform *t, 
     for (int k = 0; k < n; k++) {
         omr_point p = locate_map(t, cells[k].x + sx, cells[k].y + sy);
         int px = (int)p.x, py = (int)p.y;
-        sum += px >= 0 && py >= 0 && px < scan->width && py < scan->height ? 255 - omr_image_at(scan, px, py) : 0;
+        sum += page_px_on_scan(px, py, scan->width, scan->height) ? 255 - omr_image_at(scan, px, py) : 0;
     }
     return sum;
 }

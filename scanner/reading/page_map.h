@@ -47,6 +47,11 @@ static inline omr_point page_map_point(const double h[9], double x, double y) {
     return p;
 }
 
+/* Is scan pixel (px, py) on a scan of width x height? */
+static inline int page_px_on_scan(double px, double py, int width, int height) {
+    return px >= 0 && py >= 0 && px < width && py < height;
+}
+
 /* Template mm to scan px through the page's transform. */
 static inline omr_point locate_map(const page_transform *t, double x_mm, double y_mm) {
     return page_map_point(t->homography, x_mm, y_mm);
