@@ -127,6 +127,19 @@ static int ray_may_hit(const ring_ctx *c, double cx, double cy, double ca, doubl
                        int around_box, double clear_mm) {
     const double *h = c->t->homography;
     int affine = page_map_is_affine(h);
+    int width = c->scan->width, height = c->scan->height;
+    /* on an affine map the ray's samples lie between its ends (up to
+     * rounding, far under a pixel): with both ends a pixel inside the scan,
+     * every sample is on it */
+    int on_scan = 0;
+    if (affine) {
+        double ax = cx + rmin * ca + c->dx, ay = cy + rmin * sa + c->dy;
+        double bx = cx + rmax * ca + c->dx, by = cy + rmax * sa + c->dy;
+        on_scan = page_px_on_scan(h[0] * ax + h[1] * ay + h[2] - 1, h[3] * ax + h[4] * ay + h[5] - 1, width - 2,
+                                  height - 2) &&
+                  page_px_on_scan(h[0] * bx + h[1] * by + h[2] - 1, h[3] * bx + h[4] * by + h[5] - 1, width - 2,
+                                  height - 2);
+    }
     for (double r = rmin; r < rmax; r += RING_STEP_MM) {
         double x = cx + r * ca, y = cy + r * sa;
         omr_point sp;
@@ -137,7 +150,7 @@ static int ray_may_hit(const ring_ctx *c, double cx, double cy, double ca, doubl
         } else {
             sp = locate_map(c->t, x + c->dx, y + c->dy);
         }
-        if (sp.x < 0 || sp.y < 0 || sp.x >= c->scan->width || sp.y >= c->scan->height ||
+        if ((!on_scan && !page_px_on_scan(sp.x, sp.y, width, height)) ||
             c->dark_at[omr_image_at(c->scan, (int)sp.x, (int)sp.y)] <= INK)
             continue;
         double d = ray_depth(c->own, x, y);
