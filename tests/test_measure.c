@@ -19,6 +19,7 @@
 #include "base/cv_wrap.h"
 #include "print/render.h"
 #include "helpers.h"
+#include "reading/marks/label.h"
 
 #define DPI 200.0
 
@@ -1114,6 +1115,39 @@ Test(measure, a_label_off_its_box_on_a_bent_sheet_is_no_ink_near_it) {
     cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
     cr_assert_eq(a.chosen, 0, "read %d", a.chosen);
     free(a.selected);
+    omr_image_free(img);
+    template_free(t);
+}
+
+Test(measure, a_label_bent_along_its_length_is_followed_piece_by_piece) {
+    /* seed 8336 UY27CMHU q4c (--warp 2): the label "Ja, och jag vet hur man
+     * gör" lay on a curve, its start near the box's place and its end 1 mm
+     * lower; the best single shift left 4.4 mm^2 of its words' edges beside
+     * the empty box, and the question went to review */
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q = template_question_by_id(t, "q4c");
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", q->page, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    print_mask mask;
+    cr_assert_eq(measure_print_mask(t, q->page, &mask, &err), OMR_OK, "%s", err.message);
+    omr_rect r = q->boxes[0].rect, zone = measure_near_zone(t, q, 0, &mask);
+    print_mask_free(&mask);
+    double x0 = r.x + r.w + 0.8, x1 = zone.x + zone.w - 2.4;
+    cr_assert_gt(x1 - x0, 3 * LABEL_PIECE_MM, "a label of several pieces");
+    /* four stretches of the label, each 0.6 mm lower than the last: a bend
+     * no single shift puts right (1.9 mm^2 left beside the box with one) */
+    for (int k = 3; k >= 0; k--) {
+        double a = x0 + (x1 - x0) * k / 4, b = x0 + (x1 - x0) * (k + 1) / 4;
+        move_print(img, (omr_rect){a, r.y - 1.0, b - a, r.h + 2.0}, 0, 0.6 * k);
+    }
+    box_measure m[3];
+    measure_question(t, img, "q4c", m);
+    cr_assert_lt(m[0].near_mm2, 1.0, "the bent label's print: %.2f mm2", m[0].near_mm2);
+    /* a circle round the bent label is still ink near its box */
+    draw_ellipse(img, (x0 + x1) / 2, r.y + r.h / 2 + 0.5, (x1 - x0) / 2 + 2.0, 3.4, 1.05, 30);
+    measure_question(t, img, "q4c", m);
+    cr_assert_gt(m[0].near_mm2, 3.0, "a circle round it: %.2f mm2", m[0].near_mm2);
     omr_image_free(img);
     template_free(t);
 }

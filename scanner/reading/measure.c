@@ -12,6 +12,7 @@
  * that fell short), the interior starts past it.
  */
 #include "reading/measure.h"
+#include "reading/marks/label.h"
 
 #include <assert.h>
 #include <math.h>
@@ -231,11 +232,6 @@ static int best_edge_pair(const double *profile, int n, int a, int b, int t, int
  * corpus gives: boxes 0.5-0.8 mm off, the labels and grey panels round them
  * where the map says) it did not, and a shifted mask left the edges of that
  * print unmasked as "ink beside the box" (modulo: 159 boxes in review). */
-typedef struct {
-    double from_x;  /* template mm: the label's part of the zone starts here (beyond: none) */
-    double dx, dy;  /* where the label's print lies on the scan against the template (mm) */
-} label_place;
-
 static double unexpected_ink(const omr_image *scan, const page_transform *t,
                              const page_levels *levels, const print_mask *mask, omr_rect box,
                              omr_rect zone, double dx, double dy, const label_place *label, double *share,
@@ -251,7 +247,7 @@ static double unexpected_ink(const omr_image *scan, const page_transform *t,
      * depends on x alone is taken once per column, CHUNK columns at a time:
      * the same sums and products in the same order as locate_map's. */
     enum { CHUNK = 256 };
-    int col_mx[CHUNK], col_at[CHUNK], col_label[CHUNK];
+    int col_mx[CHUNK], col_at[CHUNK], col_label[CHUNK], col_piece[CHUNK];
     uint8_t col_in_box[CHUNK];
     double col_h0[CHUNK], col_h3[CHUNK], col_h6[CHUNK];
     const double *h = t->homography;
@@ -265,7 +261,8 @@ static double unexpected_ink(const omr_image *scan, const page_transform *t,
             col_mx[n] = (int)(x / mask->pitch);
             col_at[n] = (int)(sx_mm / mask->pitch); /* unshifted: where the map puts it */
             /* the label's print where it was found (-1: not the label's part) */
-            col_label[n] = label && x >= label->from_x ? (int)((sx_mm - label->dx) / mask->pitch) : -1;
+            col_piece[n] = label && x >= label->from_x ? label_piece_at(label, x) : -1;
+            col_label[n] = col_piece[n] >= 0 ? (int)((sx_mm - label->piece[col_piece[n]].dx) / mask->pitch) : -1;
             col_h0[n] = h[0] * sx_mm;
             col_h3[n] = h[3] * sx_mm;
             col_h6[n] = h[6] * sx_mm;
@@ -286,10 +283,12 @@ static double unexpected_ink(const omr_image *scan, const page_transform *t,
             int my_at = (int)((y + dy) / mask->pitch);
             const uint8_t *printed_at =
                 my_at >= 0 && my_at < mask->height ? mask->printed + (size_t)my_at * (size_t)mask->width : NULL;
-            int my_label = label ? (int)((y + dy - label->dy) / mask->pitch) : -1;
-            const uint8_t *printed_label = my_label >= 0 && my_label < mask->height
-                                               ? mask->printed + (size_t)my_label * (size_t)mask->width
-                                               : NULL;
+            const uint8_t *printed_label[LABEL_PIECES] = {NULL};
+            for (int k = 0; label && k < label->n; k++) {
+                int my_label = (int)((y + dy - label->piece[k].dy) / mask->pitch);
+                if (my_label >= 0 && my_label < mask->height)
+                    printed_label[k] = mask->printed + (size_t)my_label * (size_t)mask->width;
+            }
             /* the shift found for the box applies to its surroundings too */
             double sy_mm = y + dy, h1 = h[1] * sy_mm, h4 = h[4] * sy_mm, h7 = h[7] * sy_mm;
             /* on an affine map sx and sy are monotone along the row (the
@@ -307,7 +306,8 @@ static double unexpected_ink(const omr_image *scan, const page_transform *t,
                     continue;
                 if (printed_at && col_at[i] >= 0 && col_at[i] < mask->width && printed_at[col_at[i]])
                     continue;
-                if (printed_label && col_label[i] >= 0 && col_label[i] < mask->width && printed_label[col_label[i]])
+                if (col_piece[i] >= 0 && printed_label[col_piece[i]] && col_label[i] >= 0 && col_label[i] < mask->width &&
+                    printed_label[col_piece[i]][col_label[i]])
                     continue;
                 double sx = col_h0[i] + h1 + h[2], sy = col_h3[i] + h4 + h[5];
                 if (!affine) { /* else w is 1 exactly: the same point */
@@ -556,14 +556,13 @@ static double weakest_side(const patch *p, int x0, int y0, int bw, int bh, int l
  * the box" (fresh seeds --folds --warp 2: 37 of 48 clear answers flagged so,
  * all in the list questions' labelled boxes, 3-4 mm^2 round every box of a
  * question alike). Where the zone's ink reaches LABEL_RECHECK_MM2, the
- * label's print is looked for within LABEL_SEARCH_MM of the box's place:
- * the shift that puts the blank's print cells (every third, 0.3 mm apart)
- * on the darkest scan, 0.5 mm apart, then 0.125 mm round the best. Ink is
- * then unexpected only where the blank has no print there either, when that
- * leaves at most LABEL_EXPLAINS of it or a trace (LABEL_TRACE_MM2: a label
- * bent along its length is not put right by one shift, and a bled 1-bit
- * page's words swell past the mask; seed 8336 left 0.04-0.81 mm^2 of
- * 1.3-4.4, 8342's harsh pages 1.1-1.4 of 3.5). Only a label of
+ * label's print is looked for (reading/marks/label.c: the whole label
+ * within LABEL_SEARCH_MM of the box's place, then piece by piece, as a
+ * label bent along its length lies). Ink is then unexpected only where the
+ * blank has no print there either, when that leaves at most LABEL_EXPLAINS
+ * of it or a trace (LABEL_TRACE_MM2: a bled 1-bit page's words swell past
+ * the mask; seed 8336 left 0.04-0.81 mm^2 of 1.3-4.4, 8342's harsh pages
+ * 1.1-1.4 of 3.5, with one shift for the whole label). Only a label of
  * LABEL_LONG_MM and more is looked for: a short one ("Ja") is too little
  * print to be found against a respondent's strokes (seed 8325 HVYFQRQ6 q5:
  * "Ja" found on the stroke of the circle round its box hid half the
@@ -571,61 +570,15 @@ static double weakest_side(const patch *p, int x0, int y0, int bw, int bh, int l
  * and bends too little off its box to need it. A circle round the box or a
  * long label, or a word beside it, is no print anywhere: its ink stays. */
 #define LABEL_RECHECK_MM2 1.0
-#define LABEL_SEARCH_MM 2.0
 #define LABEL_EXPLAINS 0.5
-#define LABEL_LONG_MM 12.0
 #define LABEL_TRACE_MM2 1.0
-static double label_darkness_at(const omr_image *scan, const page_transform *t, const omr_point *cells, int n,
-                                double sx, double sy) {
-    double sum = 0;
-    for (int k = 0; k < n; k++) {
-        omr_point p = locate_map(t, cells[k].x + sx, cells[k].y + sy);
-        int px = (int)p.x, py = (int)p.y;
-        sum += page_px_on_scan(px, py, scan->width, scan->height) ? 255 - omr_image_at(scan, px, py) : 0;
-    }
-    return sum;
-}
-static int find_label(const omr_image *scan, const page_transform *t, const print_mask *mask, omr_rect label,
-                      double dx, double dy, label_place *out) {
-    int x0 = (int)(label.x / mask->pitch), x1 = (int)((label.x + label.w) / mask->pitch);
-    int y0 = (int)(label.y / mask->pitch), y1 = (int)((label.y + label.h) / mask->pitch);
-    if (x0 < 0 || y0 < 0 || x1 > mask->width || y1 > mask->height || x1 <= x0 || y1 <= y0)
-        return 0;
-    size_t cap = (size_t)((x1 - x0) / 3 + 1) * (size_t)((y1 - y0) / 3 + 1);
-    omr_point *cells = malloc(cap * sizeof *cells);
-    if (!cells)
-        return 0;
-    int n = 0;
-    double first = INFINITY, last = -INFINITY;
-    for (int my = y0; my < y1; my += 3)
-        for (int mx = x0; mx < x1; mx += 3)
-            if (mask->printed[(size_t)my * (size_t)mask->width + (size_t)mx] && (size_t)n < cap) {
-                cells[n++] = (omr_point){(mx + 0.5) * mask->pitch, (my + 0.5) * mask->pitch};
-                first = fmin(first, cells[n - 1].x);
-                last = fmax(last, cells[n - 1].x);
-            }
-    if (n < 10 || last - first < LABEL_LONG_MM) {
-        free(cells);
-        return 0;
-    }
-    double best = -1, bx = dx, by = dy;
-    for (double step = 0.5, reach = LABEL_SEARCH_MM; step >= 0.125; reach = step, step /= 4) {
-        double cx = bx, cy = by;
-        for (double sy = -reach; sy <= reach + 1e-9; sy += step)
-            for (double sx = -reach; sx <= reach + 1e-9; sx += step) {
-                /* the nearer shift wins a tie */
-                double v = label_darkness_at(scan, t, cells, n, cx + sx, cy + sy) - 1e-6 * (fabs(sx) + fabs(sy));
-                if (v > best) {
-                    best = v;
-                    bx = cx + sx;
-                    by = cy + sy;
-                }
-            }
-    }
-    free(cells);
-    out->dx = bx;
-    out->dy = by;
-    return 1;
+
+/* Does any piece of the label lie elsewhere than the box's shift puts it? */
+static int label_moved(const label_place *l, double dx, double dy) {
+    for (int k = 0; k < l->n; k++)
+        if (l->piece[k].dx != dx || l->piece[k].dy != dy)
+            return 1;
+    return 0;
 }
 
 void measure_box(const omr_image *scan, const page_transform *t, const page_levels *levels,
@@ -774,14 +727,26 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
     /* a label right of the box (the zone reaches past the plain ring): its
      * print where it lies, when the zone holds ink */
     double label_from = box.x + box.w + NEAR_FROM_MM, label_to = near_zone.x + near_zone.w - NEAR_TO_MM;
-    label_place label = {label_from, 0, 0};
+    label_place label = {.from_x = label_from};
     if (mask && mask->printed && out->near_mm2 >= LABEL_RECHECK_MM2 && label_to > box.x + box.w + 1 &&
-        find_label(scan, t, mask, (omr_rect){box.x + box.w + 1, box.y, label_to - (box.x + box.w + 1), box.h},
+        label_find(scan, t, mask, (omr_rect){box.x + box.w + 1, box.y, label_to - (box.x + box.w + 1), box.h},
                    dx * pitch, dy * pitch, &label) &&
-        (label.dx != dx * pitch || label.dy != dy * pitch)) {
-        double share, specks;
+        label_moved(&label, dx * pitch, dy * pitch)) {
+        /* piece by piece, or the whole label at one shift, whichever
+         * leaves less: a piece is placed by its own print's darkness, and
+         * a short piece of a bled page's words may settle a little off */
+        double share, specks, share1, specks1;
+        label_place whole = label_whole(&label);
         double near = unexpected_ink(scan, t, &local, mask, box, near_zone, dx * pitch, dy * pitch, &label, &share,
                                      &specks);
+        double near1 = label.n > 1 ? unexpected_ink(scan, t, &local, mask, box, near_zone, dx * pitch, dy * pitch,
+                                                    &whole, &share1, &specks1)
+                                   : near;
+        if (near1 < near) {
+            near = near1;
+            share = share1;
+            specks = specks1;
+        }
         if (near <= fmax(LABEL_EXPLAINS * out->near_mm2, LABEL_TRACE_MM2)) { /* the label's print, moved */
             out->near_mm2 = near;
             out->near_share = share;

@@ -1,0 +1,98 @@
+/*
+ * label.c — where a box's long label is printed on the scan (label.h).
+ *
+ * The blank's print cells of the label (every third cell of the print mask,
+ * 0.3 mm apart) are laid on the scan at a trial shift, and the shift that
+ * puts them on the darkest scan wins: over LABEL_SEARCH_MM round the box's
+ * place 0.5 mm apart, then 0.125 mm apart round the best. A label bent
+ * along its length (a sheet warped 1-2 mm over the label's 40 mm: seed 8336
+ * UY27CMHU q4c, 4.4 mm^2 of its words' edges left beside an empty box after
+ * the best single shift) is then followed piece by piece, each piece within
+ * LABEL_BEND_MM of the whole label's shift, so a piece cannot wander off to
+ * a respondent's stroke across it.
+ */
+#include "reading/marks/label.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+/* How dark the scan is under the cells shifted by (sx, sy) mm. */
+static double label_darkness_at(const omr_image *scan, const page_transform *t, const omr_point *cells, int n,
+                                double sx, double sy) {
+    double sum = 0;
+    for (int k = 0; k < n; k++) {
+        omr_point p = locate_map(t, cells[k].x + sx, cells[k].y + sy);
+        int px = (int)p.x, py = (int)p.y;
+        sum += page_px_on_scan(px, py, scan->width, scan->height) ? 255 - omr_image_at(scan, px, py) : 0;
+    }
+    return sum;
+}
+
+/* The darkest shift of the cells within `reach` of (cx, cy), `step` apart,
+ * then within one step of that a quarter step apart, down to steps of
+ * `finest` (the nearer shift wins a tie), into (*bx, *by). */
+static void darkest_shift(const omr_image *scan, const page_transform *t, const omr_point *cells, int n, double cx,
+                          double cy, double reach, double step, double finest, double *bx, double *by) {
+    double best = -1;
+    *bx = cx;
+    *by = cy;
+    for (; step >= finest; reach = step, step /= 4) {
+        double ox = *bx, oy = *by;
+        for (double sy = -reach; sy <= reach + 1e-9; sy += step)
+            for (double sx = -reach; sx <= reach + 1e-9; sx += step) {
+                double v = label_darkness_at(scan, t, cells, n, ox + sx, oy + sy) - 1e-6 * (fabs(sx) + fabs(sy));
+                if (v > best) {
+                    best = v;
+                    *bx = ox + sx;
+                    *by = oy + sy;
+                }
+            }
+    }
+}
+
+int label_find(const omr_image *scan, const page_transform *t, const print_mask *mask, omr_rect label, double dx,
+               double dy, label_place *out) {
+    int x0 = (int)(label.x / mask->pitch), x1 = (int)((label.x + label.w) / mask->pitch);
+    int y0 = (int)(label.y / mask->pitch), y1 = (int)((label.y + label.h) / mask->pitch);
+    if (x0 < 0 || y0 < 0 || x1 > mask->width || y1 > mask->height || x1 <= x0 || y1 <= y0)
+        return 0;
+    /* the cells column by column, so a piece's cells lie together */
+    size_t cap = (size_t)((x1 - x0) / 3 + 1) * (size_t)((y1 - y0) / 3 + 1);
+    omr_point *cells = malloc(cap * sizeof *cells);
+    if (!cells)
+        return 0;
+    int n = 0;
+    for (int mx = x0; mx < x1; mx += 3)
+        for (int my = y0; my < y1; my += 3)
+            if (mask->printed[(size_t)my * (size_t)mask->width + (size_t)mx] && (size_t)n < cap)
+                cells[n++] = (omr_point){(mx + 0.5) * mask->pitch, (my + 0.5) * mask->pitch};
+    double first = n ? cells[0].x : 0, last = n ? cells[n - 1].x : 0;
+    if (n < 10 || last - first < LABEL_LONG_MM) {
+        free(cells);
+        return 0;
+    }
+    double bx, by;
+    darkest_shift(scan, t, cells, n, dx, dy, LABEL_SEARCH_MM, 0.5, 0.125, &bx, &by);
+    out->dx = bx;
+    out->dy = by;
+    int pieces = (int)ceil((last - first) / LABEL_PIECE_MM);
+    if (pieces > LABEL_PIECES)
+        pieces = LABEL_PIECES;
+    out->n = pieces;
+    double len = (last - first) / pieces;
+    int from = 0;
+    for (int k = 0; k < pieces; k++) {
+        label_piece *p = &out->piece[k];
+        p->to_x = k + 1 < pieces ? first + (k + 1) * len : INFINITY;
+        int to = from;
+        while (to < n && cells[to].x < p->to_x)
+            to++;
+        p->dx = bx;
+        p->dy = by;
+        if (pieces > 1 && to - from >= 10)
+            darkest_shift(scan, t, cells + from, to - from, bx, by, LABEL_BEND_MM, 0.25, 0.0625, &p->dx, &p->dy);
+        from = to;
+    }
+    free(cells);
+    return 1;
+}

@@ -1,0 +1,63 @@
+/*
+ * label.h — where a box's long label is printed on the scan. On a sheet
+ * bent unevenly a label right of its box (up to 45 mm of words) lies off
+ * the box's own place, and bent along its length: the print mask placed
+ * with the box then leaves the edges of its words as "ink beside the box".
+ * measure.c asks for the label's place when a box's zone holds ink, and
+ * masks the label's print where it was found (see label.c).
+ */
+#ifndef OMR_MARKS_LABEL_H
+#define OMR_MARKS_LABEL_H
+
+#include <math.h>
+
+#include "base/common.h"
+#include "reading/mask.h"
+#include "reading/page_map.h"
+
+/* A label is followed in pieces of LABEL_PIECE_MM at most (LABEL_PIECES of
+ * them), each shifted within LABEL_BEND_MM of the whole label's shift. */
+#define LABEL_PIECES 8
+#define LABEL_PIECE_MM 6.0
+#define LABEL_BEND_MM 0.75
+/* Only a label of LABEL_LONG_MM and more is looked for, within
+ * LABEL_SEARCH_MM of the box's place. */
+#define LABEL_LONG_MM 12.0
+#define LABEL_SEARCH_MM 2.0
+
+typedef struct {
+    double to_x;   /* template mm: this piece runs up to here (the last: to the label's end) */
+    double dx, dy; /* where its print lies on the scan against the template (mm) */
+} label_piece;
+
+typedef struct {
+    double from_x; /* template mm: the label's part of the zone starts here (beyond: none) */
+    double dx, dy; /* where the whole label's print lies (the best single shift) */
+    int n;         /* pieces, 1..LABEL_PIECES */
+    label_piece piece[LABEL_PIECES];
+} label_place;
+
+/* The label as one piece at its whole shift. */
+static inline label_place label_whole(const label_place *l) {
+    label_place one = {.from_x = l->from_x, .dx = l->dx, .dy = l->dy, .n = 1};
+    one.piece[0] = (label_piece){INFINITY, l->dx, l->dy};
+    return one;
+}
+
+/* The piece of the label holding template x. */
+static inline int label_piece_at(const label_place *l, double x) {
+    int k = 0;
+    while (k + 1 < l->n && x >= l->piece[k].to_x)
+        k++;
+    return k;
+}
+
+/* Looks for the print of `label` (template mm: the blank's print within it,
+ * right of a box whose outline was found at (dx, dy) mm off the map): the
+ * shift that puts the blank's print cells on the darkest scan, for the
+ * whole label, then for each piece near that. 0 when the label is too short
+ * or too little print to be found (out untouched), else 1. */
+int label_find(const omr_image *scan, const page_transform *t, const print_mask *mask, omr_rect label, double dx,
+               double dy, label_place *out);
+
+#endif
