@@ -1083,6 +1083,20 @@ static void move_print(omr_image *img, omr_rect r, double sx, double sy) {
     free(copy);
 }
 
+/* Page q4c is on, rendered, and the span of its first box's label that
+ * the box's near zone takes in (template mm, a millimetre over and under). */
+static omr_image *q4c_label(const omr_template *t, const template_question *q, omr_rect *label) {
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", q->page, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    print_mask mask;
+    cr_assert_eq(measure_print_mask(t, q->page, &mask, &err), OMR_OK, "%s", err.message);
+    omr_rect r = q->boxes[0].rect, zone = measure_near_zone(t, q, 0, &mask);
+    print_mask_free(&mask);
+    *label = (omr_rect){r.x + r.w + 0.8, r.y - 1.0, zone.x + zone.w - 2.4 - (r.x + r.w + 0.8), r.h + 2.0};
+    return img;
+}
+
 Test(measure, a_label_off_its_box_on_a_bent_sheet_is_no_ink_near_it) {
     /* fresh seeds --folds --warp 2: the list questions' long labels lay
      * 1-1.5 mm off their boxes' place, and the edges of their words were
@@ -1091,14 +1105,8 @@ Test(measure, a_label_off_its_box_on_a_bent_sheet_is_no_ink_near_it) {
     omr_template *t = test_template("ekb-2024");
     const template_question *q = template_question_by_id(t, "q4c");
     cr_assert(q && q->labels == LABELS_RIGHT && q->n_boxes == 3);
-    omr_error err = {0};
-    omr_image *img = render_page_image(t, "A7K2QX", q->page, DPI, &err);
-    cr_assert_not_null(img, "%s", err.message);
-    print_mask mask;
-    cr_assert_eq(measure_print_mask(t, q->page, &mask, &err), OMR_OK, "%s", err.message);
-    omr_rect r = q->boxes[0].rect, zone = measure_near_zone(t, q, 0, &mask);
-    print_mask_free(&mask);
-    omr_rect label = {r.x + r.w + 0.8, r.y - 1.0, zone.x + zone.w - 2.4 - (r.x + r.w + 0.8), r.h + 2.0};
+    omr_rect r = q->boxes[0].rect, label;
+    omr_image *img = q4c_label(t, q, &label);
     move_print(img, label, 1.2, 1.1);
     box_measure m[3];
     measure_question(t, img, "q4c", m);
@@ -1126,14 +1134,9 @@ Test(measure, a_label_bent_along_its_length_is_followed_piece_by_piece) {
      * the empty box, and the question went to review */
     omr_template *t = test_template("ekb-2024");
     const template_question *q = template_question_by_id(t, "q4c");
-    omr_error err = {0};
-    omr_image *img = render_page_image(t, "A7K2QX", q->page, DPI, &err);
-    cr_assert_not_null(img, "%s", err.message);
-    print_mask mask;
-    cr_assert_eq(measure_print_mask(t, q->page, &mask, &err), OMR_OK, "%s", err.message);
-    omr_rect r = q->boxes[0].rect, zone = measure_near_zone(t, q, 0, &mask);
-    print_mask_free(&mask);
-    double x0 = r.x + r.w + 0.8, x1 = zone.x + zone.w - 2.4;
+    omr_rect r = q->boxes[0].rect, label;
+    omr_image *img = q4c_label(t, q, &label);
+    double x0 = label.x, x1 = label.x + label.w;
     cr_assert_gt(x1 - x0, 3 * LABEL_PIECE_MM, "a label of several pieces");
     /* four stretches of the label, each 0.6 mm lower than the last: a bend
      * no single shift puts right (1.9 mm^2 left beside the box with one) */

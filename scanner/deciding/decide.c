@@ -66,7 +66,8 @@ static int black_crease_at(const box_measure *m) {
 }
 /* A black crease runs through the box or along its side (its band reaches
  * the box where locate's local correction puts it: 89NTUWR3's crease runs
- * 0.9 mm above box 7 there), and rays from it meet ink as a circle's would: what cleaning left of the crease where the sheet's warp
+ * 0.9 mm above box 7 there), and rays from it meet ink as a circle's would:
+ * what cleaning left of the crease where the sheet's warp
  * bent it off its fitted line may lie beside the box (fresh seed 8332
  * --folds --warp 1, 89NTUWR3 q5r "7": rays 0.85 closed, 4.2 mm^2 of ink
  * round the empty box, read as circled at 0.67, silently). Such a line lies

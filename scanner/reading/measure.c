@@ -116,24 +116,18 @@ static uint8_t *patch_grey(patch *p, const omr_image *scan, const page_transform
              * constant, plus a constant, truncated): when its first and last
              * samples lie on the scan, all do */
             double xa = x0 + 0.5 * pitch, xb = x0 + (p->w - 0.5) * pitch;
-            if (page_px_on_scan((int)(h[0] * xa + px), (int)(h[3] * xa + py), scan->width, scan->height) &&
-                page_px_on_scan((int)(h[0] * xb + px), (int)(h[3] * xb + py), scan->width, scan->height))
-                for (int i = 0; i < p->w; i++) {
-                    double xmm = x0 + (i + 0.5) * pitch;
-                    uint8_t v = omr_image_at(scan, (int)(h[0] * xmm + px), (int)(h[3] * xmm + py));
-                    row[i] = v;
-                    hist[v]++;
-                }
-            else
-                for (int i = 0; i < p->w; i++) {
-                    double xmm = x0 + (i + 0.5) * pitch;
-                    int sx = (int)(h[0] * xmm + px), sy = (int)(h[3] * xmm + py);
-                    uint8_t v = page_px_on_scan(sx, sy, scan->width, scan->height)
-                                    ? omr_image_at(scan, sx, sy)
-                                    : paper;
-                    row[i] = v;
-                    hist[v]++;
-                }
+            int row_on_scan =
+                page_px_on_scan((int)(h[0] * xa + px), (int)(h[3] * xa + py), scan->width, scan->height) &&
+                page_px_on_scan((int)(h[0] * xb + px), (int)(h[3] * xb + py), scan->width, scan->height);
+            for (int i = 0; i < p->w; i++) {
+                double xmm = x0 + (i + 0.5) * pitch;
+                int sx = (int)(h[0] * xmm + px), sy = (int)(h[3] * xmm + py);
+                uint8_t v = row_on_scan || page_px_on_scan(sx, sy, scan->width, scan->height)
+                                ? omr_image_at(scan, sx, sy)
+                                : paper;
+                row[i] = v;
+                hist[v]++;
+            }
         } else
             for (int i = 0; i < p->w; i++) {
                 double xmm = x0 + (i + 0.5) * pitch;
