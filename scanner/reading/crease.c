@@ -530,7 +530,6 @@ omr_image *crease_clean(const omr_image *scan, const page_transform *t, const pa
     return copy;
 }
 
-/* Does crease c pass through box (within CREASE_NEAR_MM of it)? */
 /* Whether the crease's line, widened by `reach` mm either side, lies within
  * the box or CREASE_NEAR_MM of its edge where it passes the box. */
 static int reaches_box(const page_crease *c, omr_rect box, double reach) {
@@ -540,6 +539,7 @@ static int reaches_box(const page_crease *c, omr_rect box, double reach) {
     double lo = c->vertical ? box.x : box.y, hi = lo + (c->vertical ? box.w : box.h);
     return across + reach >= lo - CREASE_NEAR_MM && across - reach <= hi + CREASE_NEAR_MM;
 }
+/* Does crease c pass through box (within CREASE_NEAR_MM of it)? */
 static int passes_box(const page_crease *c, omr_rect box) { return reaches_box(c, box, 0); }
 
 int crease_through_box(const page_crease *creases, int n, omr_rect box) {
@@ -559,22 +559,23 @@ int crease_band_on_box(const page_crease *creases, int n, omr_rect box) {
     return 0;
 }
 
-double crease_deepest_through_box(const page_crease *creases, int n, omr_rect box) {
+/* The depth of the deepest crease whose line (band 0) or band (band 1)
+ * reaches the box; 0 for none. */
+static double deepest_reaching(const page_crease *creases, int n, omr_rect box, int band) {
     assert(n == 0 || creases);
     double deepest = 0;
     for (int i = 0; i < n; i++)
-        if (passes_box(&creases[i], box) && creases[i].depth > deepest)
+        if (reaches_box(&creases[i], box, band ? creases[i].half_width : 0) && creases[i].depth > deepest)
             deepest = creases[i].depth;
     return deepest;
 }
 
+double crease_deepest_through_box(const page_crease *creases, int n, omr_rect box) {
+    return deepest_reaching(creases, n, box, 0);
+}
+
 double crease_deepest_band_on_box(const page_crease *creases, int n, omr_rect box) {
-    assert(n == 0 || creases);
-    double deepest = 0;
-    for (int i = 0; i < n; i++)
-        if (reaches_box(&creases[i], box, creases[i].half_width) && creases[i].depth > deepest)
-            deepest = creases[i].depth;
-    return deepest;
+    return deepest_reaching(creases, n, box, 1);
 }
 
 double crease_widest_through_box(const page_crease *creases, int n, omr_rect box, int along_y) {
