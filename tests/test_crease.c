@@ -245,15 +245,15 @@ Test(crease, a_line_runs_on_beside_the_box_a_hands_dash_stops_at_it) {
     set_up(t, img, &s);
     double crease_y = line_y + 0.8 * (row2.x + row2.w / 2 - 10) / (t->page_width - 20);
     double one_side;
-    double on_line = crease_line_beyond(img, &s.transform, &s.levels, &s.mask, row2, 0, crease_y, 0, &one_side);
+    double on_line = crease_line_beyond(img, &s.transform, &s.levels, &s.mask, row2, NULL, 0, 0, crease_y, 0, &one_side);
     cr_assert_gt(on_line, 0.8, "the line beside the second row's box: %.2f dark", on_line);
     for (int k = 0; k < 2; k++) {
         omr_rect r = k ? row1_b : row1;
-        double dash = crease_line_beyond(img, &s.transform, &s.levels, &s.mask, r, 0, r.y + r.h / 2, 0, &one_side);
+        double dash = crease_line_beyond(img, &s.transform, &s.levels, &s.mask, r, NULL, 0, 0, r.y + r.h / 2, 0, &one_side);
         cr_assert_lt(dash, 0.1, "a dash stops at its box %d: %.2f dark beside it", k ? 5 : 1, dash);
         cr_assert_geq(dash, 0, "the paper beside the box was seen");
     }
-    cr_assert_eq(crease_line_beyond(img, &s.transform, &s.levels, NULL, row2, 0, crease_y, 0, &one_side), -1, "no mask, no paper");
+    cr_assert_eq(crease_line_beyond(img, &s.transform, &s.levels, NULL, row2, NULL, 0, 0, crease_y, 0, &one_side), -1, "no mask, no paper");
     print_mask_free(&s.mask);
     omr_image_free(img);
     template_free(t);
@@ -279,11 +279,11 @@ Test(crease, a_faint_crease_runs_on_beside_the_box_too) {
     page_setup s;
     set_up(t, img, &s);
     double one_side;
-    double on_line = crease_line_beyond(img, &s.transform, &s.levels, &s.mask, box, 0, y, 0, &one_side);
+    double on_line = crease_line_beyond(img, &s.transform, &s.levels, &s.mask, box, NULL, 0, 0, y, 0, &one_side);
     cr_assert_gt(on_line, 0.8, "the faint crease beside the box: %.2f", on_line);
     omr_rect below = q->boxes[2].rect;
     below.y += 12; /* a row where no crease runs */
-    double clean = crease_line_beyond(img, &s.transform, &s.levels, &s.mask, below, 0, below.y + below.h / 2, 0, &one_side);
+    double clean = crease_line_beyond(img, &s.transform, &s.levels, &s.mask, below, NULL, 0, 0, below.y + below.h / 2, 0, &one_side);
     cr_assert_lt(clean, 0.1, "clean paper, darkening towards the side: %.2f", clean);
     cr_assert_geq(clean, 0, "the paper beside the lower box was seen");
     print_mask_free(&s.mask);
@@ -414,15 +414,15 @@ Test(crease, a_stamps_tilted_edge_runs_on_past_the_box_on_one_side) {
     measure_box(img, &s.transform, &s.levels, &s.mask, box, measure_near_zone(t, q, 2, &s.mask), &m);
     measure_shape(img, &s.transform, &s.levels, &s.mask, box, &m);
     cr_assert_gt(m.ink_width_mm, 0, "the edge's ink in the box has a shape");
-    crease_measure_line(img, &s.transform, &s.levels, &s.mask, box, &m);
+    crease_measure_line(img, &s.transform, &s.levels, &s.mask, box, NULL, 0, &m);
     cr_assert_geq(m.line_one_side, 0.75, "along its tilt the edge runs on past the box: %.2f (axis %.1f degrees)",
                    m.line_one_side, m.ink_axis_deg);
     double straight;
-    crease_line_beyond(img, &s.transform, &s.levels, &s.mask, box, 0, m.ink_y_mm, 0, &straight);
+    crease_line_beyond(img, &s.transform, &s.levels, &s.mask, box, NULL, 0, 0, m.ink_y_mm, 0, &straight);
     cr_assert_lt(straight, 0.75, "along x alone it leaves the band: %.2f", straight);
     measure_box(img, &s.transform, &s.levels, &s.mask, dashed, measure_near_zone(t, q, 1, &s.mask), &d);
     measure_shape(img, &s.transform, &s.levels, &s.mask, dashed, &d);
-    crease_measure_line(img, &s.transform, &s.levels, &s.mask, dashed, &d);
+    crease_measure_line(img, &s.transform, &s.levels, &s.mask, dashed, NULL, 0, &d);
     cr_assert_lt(d.line_one_side, 0.2, "a hand's dash stops at its box: %.2f", d.line_one_side);
     print_mask_free(&s.mask);
     omr_image_free(img);

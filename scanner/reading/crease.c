@@ -594,10 +594,19 @@ static int paper_grey_at(const omr_image *scan, const page_transform *t, const p
     return x < 0 || y < 0 || printed_at(mask, (omr_point){x, y}) ? -1 : grey_at(scan, t, x, y);
 }
 
+/* Is template (x, y) within `grow` of one of the boxes? */
+static int near_a_box(const omr_rect *boxes, int n, double x, double y, double grow) {
+    for (int i = 0; i < n; i++)
+        if (x >= boxes[i].x - grow && x <= boxes[i].x + boxes[i].w + grow && y >= boxes[i].y - grow &&
+            y <= boxes[i].y + boxes[i].h + grow)
+            return 1;
+    return 0;
+}
+
 double crease_line_beyond(const omr_image *scan, const page_transform *t, const page_levels *levels,
-                          const print_mask *mask, omr_rect box, int along_y, double at, double tilt,
-                          double *one_side) {
-    assert(scan && t && levels && one_side && tilt >= 0);
+                          const print_mask *mask, omr_rect box, const omr_rect *others, int n_others, int along_y,
+                          double at, double tilt, double *one_side) {
+    assert(scan && t && levels && one_side && tilt >= 0 && (others || n_others == 0));
     *one_side = -1;
     if (!mask || !mask->printed)
         return -1;
@@ -620,12 +629,16 @@ double crease_line_beyond(const omr_image *scan, const page_transform *t, const 
         int best_seen = 0, best_dark = 0;
         double deepest = -1e9;
         for (int sl = 0; sl < n_slopes; sl++) {
-            int grey[COLS][ROWS], n = 0;
+            int grey[COLS][ROWS], n = 0, past_boxes = 0;
             double paper[COLS];
-            for (int c = 0; c < COLS; c++) {
+            for (int c = 0; c < COLS + past_boxes; c++) {
                 double off = LINE_BEYOND_NEAR_MM + c * LINE_BEYOND_STEP_MM, u = side ? hi + off : lo - off;
                 double v = at + slopes[sl] * (u - mid), sum = 0;
                 int count = 0;
+                if (near_a_box(others, n_others, LINE_XY(u, v), LINE_OTHER_BOX_MM)) {
+                    past_boxes += off < LINE_BEYOND_PAST_BOXES_MM; /* the window runs on past it */
+                    continue;
+                }
                 for (int k = 0; k < 4; k++) {
                     int g = paper_grey_at(scan, t, mask, LINE_XY(u, v + paper_dys[k]));
                     if (g >= 0)
@@ -633,6 +646,7 @@ double crease_line_beyond(const omr_image *scan, const page_transform *t, const 
                 }
                 if (!count || paper_grey_at(scan, t, mask, LINE_XY(u, v)) < 0)
                     continue;
+                assert(n < COLS); /* the columns skipped for boxes were added to the window */
                 paper[n] = sum / count;
                 for (int k = 0; k < ROWS; k++)
                     grey[n][k] = paper_grey_at(scan, t, mask, LINE_XY(u, v + dys[k]));
@@ -660,14 +674,15 @@ double crease_line_beyond(const omr_image *scan, const page_transform *t, const 
 }
 
 void crease_measure_line(const omr_image *scan, const page_transform *t, const page_levels *levels,
-                         const print_mask *mask, omr_rect box, box_measure *m) {
+                         const print_mask *mask, omr_rect box, const omr_rect *others, int n_others,
+                         box_measure *m) {
     assert(m && m->ink_width_mm > 0);
     int along_y = m->ink_axis_deg >= 45;
     /* a thin stroke's own tilt off the axis (which way is not measured) */
     double off_axis_deg = along_y ? 90 - m->ink_axis_deg : m->ink_axis_deg;
     double tilt = m->ink_width_mm <= LINE_TILTED_WIDTH_MM ? tan(off_axis_deg * M_PI / 180) : 0;
     double one_side;
-    m->line_beyond = fmax(0, crease_line_beyond(scan, t, levels, mask, box, along_y,
+    m->line_beyond = fmax(0, crease_line_beyond(scan, t, levels, mask, box, others, n_others, along_y,
                                                 along_y ? m->ink_x_mm : m->ink_y_mm, tilt, &one_side));
     m->line_one_side = fmax(0, one_side);
 }

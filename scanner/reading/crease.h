@@ -78,22 +78,33 @@ double crease_widest_through_box(const page_crease *creases, int n, omr_rect box
  * LINE_TILT_MIN or more it is looked for tilted by that slope either way
  * too (the deepest of the three is taken). -1 when fewer than 8 such
  * samples could be seen. *one_side: the same share on the side where it is larger (a stamp's edge
- * may end at the box), -1 where neither side had 8 samples seen. */
+ * may end at the box), -1 where neither side had 8 samples seen.
+ * The other boxes of the page (`others`, n_others of them; NULL, 0 for
+ * none), grown by LINE_OTHER_BOX_MM, are no paper beside the box: a mark
+ * there, and the hand's overshoot of it, is that box's own (held-out 2643
+ * VCPYFZ9C q5r "2 3": a bar in each of two boxes one above the other, each
+ * bar the other's "line running on"). A side's window runs on past them by
+ * as much as they took of it, up to LINE_BEYOND_PAST_BOXES_MM from the
+ * box: a streak or a stamp's frame down a column of boxes shows beyond
+ * them, the hand's bars stop. */
 #define LINE_BEYOND_NEAR_MM 2.0
 #define LINE_BEYOND_FAR_MM 10.0
 #define LINE_BEYOND_STEP_MM 0.25 /* a sample every */
+#define LINE_OTHER_BOX_MM 2.0 /* a hand's bar or dash stops within this of its box */
+#define LINE_BEYOND_PAST_BOXES_MM 40.0
 #define LINE_TILT_MIN 0.02 /* a tilt under this is looked for straight along x or y */
 #define LINE_TILTED_WIDTH_MM 1.5 /* a thin stroke (decide.c's LINE_WIDTH_MAX_MM) */
 double crease_line_beyond(const omr_image *scan, const page_transform *t, const page_levels *levels,
-                          const print_mask *mask, omr_rect box, int along_y, double at, double tilt,
-                          double *one_side);
+                          const print_mask *mask, omr_rect box, const omr_rect *others, int n_others, int along_y,
+                          double at, double tilt, double *one_side);
 
 /* crease_line_beyond along the axis of the box's ink (m->ink_axis_deg, at
  * its centre ink_x_mm, ink_y_mm: along x under 45 degrees, else along y;
  * a stroke no wider than LINE_TILTED_WIDTH_MM also along its own tilt)
  * into m->line_beyond and m->line_one_side (0 where not seen). For a box
- * with ink (m->ink_width_mm > 0). */
+ * with ink (m->ink_width_mm > 0); `others` as there. */
 void crease_measure_line(const omr_image *scan, const page_transform *t, const page_levels *levels,
-                         const print_mask *mask, omr_rect box, box_measure *m);
+                         const print_mask *mask, omr_rect box, const omr_rect *others, int n_others,
+                         box_measure *m);
 
 #endif

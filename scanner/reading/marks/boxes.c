@@ -7,6 +7,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdlib.h>
 
 #include "reading/marks/shape.h"
 
@@ -19,7 +20,8 @@
 static void measure_one(const omr_image *seen, const omr_image *scan, const page_transform *global,
                         const page_transform *at, omr_point extra, const page_levels *levels,
                         const print_mask *mask, const omr_template *t, const template_question *q, size_t b,
-                        const page_crease *creases, int n_creases, box_measure *m) {
+                        const page_crease *creases, int n_creases, const omr_rect *others, int n_others,
+                        box_measure *m) {
     omr_rect box = q->boxes[b].rect;
     measure_box(seen, at, levels, mask, box, measure_near_zone(t, q, b, mask), m);
     measure_rings(seen, at, levels, mask, t, q, b, m);
@@ -41,7 +43,16 @@ static void measure_one(const omr_image *seen, const omr_image *scan, const page
         m->crease_width_mm[along_y] = crease_widest_through_box(creases, n_creases, on_page, along_y);
     /* on the page as scanned: a crease found is cleaned off the paper beside the box */
     if (m->ink_width_mm > 0)
-        crease_measure_line(scan, at, levels, mask, box, m);
+        crease_measure_line(scan, at, levels, mask, box, others, n_others, m);
+}
+
+/* The page's boxes but the one at `self` into others; their number. */
+static int others_than(const omr_rect *page_boxes, int n, int self, omr_rect *others) {
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (i != self)
+            others[k++] = page_boxes[i];
+    return k;
 }
 
 /* The nearest box of the question (first box's measure at `first`) whose
@@ -65,6 +76,16 @@ void marks_measure_page(const omr_image *seen, const omr_image *scan, const page
                         const page_levels *levels, const print_mask *mask, const omr_template *t, int page,
                         const page_crease *creases, int n_creases, box_measure *measures, uint8_t *unsure_at,
                         size_t n) {
+    /* the page's boxes, and for each box all but itself: a line beside a
+     * box is not looked for in the others (crease_line_beyond) */
+    omr_rect *page_boxes = malloc((n ? n : 1) * sizeof *page_boxes), *others = malloc((n ? n : 1) * sizeof *others);
+    int n_page_boxes = 0;
+    for (size_t i = 0; page_boxes && i < t->n_questions; i++)
+        for (size_t b = 0; t->questions[i].page == page && b < t->questions[i].n_boxes; b++)
+            page_boxes[n_page_boxes++] = t->questions[i].boxes[b].rect;
+    if (!page_boxes || !others)
+        n_page_boxes = 0; /* without room, every box's line is looked for as if alone */
+    assert((size_t)n_page_boxes <= n);
     size_t k = 0;
     for (size_t i = 0; i < t->n_questions; i++) {
         const template_question *q = &t->questions[i];
@@ -80,8 +101,9 @@ void marks_measure_page(const omr_image *seen, const omr_image *scan, const page
              * folded away, is unread, never blank */
             if (!page_map_rect_on_scan(&at, q->boxes[b].rect, 1.0, scan->width, scan->height))
                 unsure_at[k + b] = 1;
+            int n_others = others_than(page_boxes, n_page_boxes, (int)(k + b), others);
             measure_one(seen, scan, transform, &at, (omr_point){0, 0}, levels, mask, t, q, b, creases, n_creases,
-                        &first[b]);
+                        others, n_others, &first[b]);
         }
         /* a box whose outline went unseen, looked for where the nearest box
          * of its question was found: taken only when its outline is found
@@ -98,8 +120,9 @@ void marks_measure_page(const omr_image *seen, const omr_image *scan, const page
             if (!page_map_rect_on_scan(&moved, q->boxes[b].rect, 1.0, scan->width, scan->height))
                 continue;
             box_measure again;
+            int n_others = others_than(page_boxes, n_page_boxes, (int)(k + b), others);
             measure_one(seen, scan, transform, &moved, (omr_point){first[j].dx_mm, first[j].dy_mm}, levels, mask, t, q,
-                        b, creases, n_creases, &again);
+                        b, creases, n_creases, others, n_others, &again);
             if (!again.outline_found || again.shift_mm > MARKS_AGAIN_MM)
                 continue;
             /* its place against the map where the box lies, as for any box */
@@ -111,4 +134,6 @@ void marks_measure_page(const omr_image *seen, const omr_image *scan, const page
         k += q->n_boxes;
     }
     assert(k == n);
+    free(page_boxes);
+    free(others);
 }
