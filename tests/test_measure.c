@@ -1231,3 +1231,67 @@ Test(measure, bars_in_two_boxes_one_above_the_other_are_no_line_running_on) {
     omr_image_free(img);
     template_free(t);
 }
+
+/* Held-out seed 2643 VAKF6J6N q2c: a fold's step just above a row of boxes,
+ * the panel below it scanned 25-30 levels greyer than the white above. The
+ * patch round two of the boxes took in the white beyond the step as its
+ * paper, their empty interiors measured 0.08-0.09 "faint" (very light
+ * pencil), and the empty question went to review. A pale trace is paler
+ * ink on the paper the box lies on: the paper just round it. A pencil
+ * trace in the panel, dark against that paper, is still seen. */
+Test(measure, a_folds_grey_panel_below_its_step_is_no_faint_trace) {
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q = template_question_by_id(t, "q2c");
+    cr_assert_not_null(q);
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", q->page, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    double s = img->dpi / 25.4;
+    int step = (int)((q->boxes[0].rect.y - 0.7) * s); /* the step 0.7 mm above the row */
+    for (int y = step; y < img->height; y++)
+        for (int x = 0; x < img->width; x++) {
+            uint8_t *v = &img->pixels[(size_t)y * (size_t)img->stride + (size_t)x];
+            *v = *v > 30 ? (uint8_t)(*v - 30) : 0;
+        }
+    /* above the step, in q1b's box 3: a mark rubbed out, its smudge greying
+     * the paper all round the box, a pale trace of it left inside */
+    const template_question *above = template_question_by_id(t, "q1b");
+    omr_rect e = above->boxes[2].rect;
+    for (int y = (int)((e.y - 2.5) * s); y < (int)((e.y + e.h + 2.5) * s); y++)
+        for (int x = (int)((e.x - 2.5) * s); x < (int)((e.x + e.w + 2.5) * s); x++) {
+            double xm = x / s, ym = y / s;
+            if (xm > e.x - 0.2 && xm < e.x + e.w + 0.2 && ym > e.y - 0.2 && ym < e.y + e.h + 0.2)
+                continue;
+            uint8_t *v = &img->pixels[(size_t)y * (size_t)img->stride + (size_t)x];
+            *v = *v > 30 ? (uint8_t)(*v - 30) : 0;
+        }
+    for (double y = e.y + 1.2; y < e.y + e.h - 1.2; y += 0.4)
+        test_draw_line(img, e.x + 1.0, y, e.x + e.w - 1.0, y + 0.3, 0.3, 222);
+    /* a pencil trace in box 4: 60 levels under the panel's paper */
+    omr_rect r = q->boxes[3].rect;
+    for (double y = r.y + 0.9; y < r.y + r.h - 0.9; y += 0.5)
+        test_draw_line(img, r.x + 0.9, y, r.x + r.w - 0.9, y + 0.2, 0.25, 165);
+    box_measure m[256];
+    box_decision d[256];
+    read_page(t, img, q->page, m, d);
+    calibration cal;
+    calibration_defaults(&cal);
+    for (size_t b = 0; b < q->n_boxes; b++) {
+        size_t k = box_on_page(t, q, b);
+        if (b == 3) {
+            cr_assert(m[k].fill > cal.blank_max || m[k].faint_fill >= cal.mark_min, "the trace is seen: %.3f, %.3f",
+                      m[k].fill, m[k].faint_fill);
+            cr_assert_neq(d[k].state, BOX_BLANK, "a trace in the panel is never blank");
+            continue;
+        }
+        cr_assert_lt(m[k].faint_fill, cal.mark_min, "box %zu: the panel's paper is no trace: %.3f", b + 1,
+                     m[k].faint_fill);
+        cr_assert_eq(d[k].state, BOX_BLANK, "box %zu: %s", b + 1, decide_box_state_name(d[k].state));
+    }
+    size_t k = box_on_page(t, above, 2);
+    cr_assert_geq(m[k].faint_fill, cal.mark_min, "the rubbed-out trace inside its smudge stays a trace: %.3f",
+                  m[k].faint_fill);
+    cr_assert_neq(d[k].state, BOX_BLANK, "never blank");
+    omr_image_free(img);
+    template_free(t);
+}

@@ -477,9 +477,18 @@ static int past_outline(const patch *p, int border, int dir, int reach, int blur
  * inks three or four sides, or two that meet at a corner where it ends; a
  * hand's dash or bar overshoots the box on two opposite sides only (held-out
  * seed 2604 PTPX9G46: dashes 2.5 mm past each side, 0.11-0.13 as the
- * median of the sides, read as speckle). Else the median of the sides seen. */
-static double paper_round_box(const patch *p, const uint8_t *other, int x, int y, int bw, int bh, int gap) {
+ * median of the sides, read as speckle). Else the median of the sides seen.
+ * *paper_dark: how dark that paper itself is against the patch's paper
+ * level (the median of the sides' median darkness, 0 where fewer than three
+ * sides were seen): the patch's brightest tenth may lie on whiter paper
+ * beyond a fold's step or a shadow's edge than the paper the box lies on. */
+#define PAPER_DARK_BINS 64
+#define PAPER_STEP_WHITE (1.0 / (PAPER_DARK_BINS - 1)) /* a side's paper this dark at most: the white */
+static double paper_round_box(const patch *p, const uint8_t *other, int x, int y, int bw, int bh, int gap,
+                              double *paper_dark) {
     double by_side[4]; /* left, right, top, bottom; -1: too few samples */
+    double dark_of_side[4];
+    int n_dark = 0;
     for (int side = 0; side < 4; side++) {
         int vertical_side = side < 2; /* left, right: a band of columns */
         int along0 = vertical_side ? y + bh / 5 : x + bw / 5;
@@ -489,7 +498,7 @@ static double paper_round_box(const patch *p, const uint8_t *other, int x, int y
         else if (side == 1) across0 = x + bw + gap, across1 = p->w;
         else if (side == 2) across0 = 0, across1 = y - gap;
         else across0 = y + bh + gap, across1 = p->h;
-        int n = 0, inked = 0;
+        int n = 0, inked = 0, hist[PAPER_DARK_BINS] = {0};
         for (int a = along0; a < along1; a++)
             for (int c = across0; c < across1; c++) {
                 int i = vertical_side ? c : a, j = vertical_side ? a : c;
@@ -500,8 +509,24 @@ static double paper_round_box(const patch *p, const uint8_t *other, int x, int y
                     continue;
                 n++;
                 inked += p->dark[k] > INK;
+                hist[(int)(p->dark[k] * (PAPER_DARK_BINS - 1))]++; /* dark is 0..1 (darkness_table) */
             }
         by_side[side] = n >= PAPER_MIN_SAMPLES ? (double)inked / n : -1;
+        if (n >= PAPER_MIN_SAMPLES) {
+            int b = 0;
+            for (int seen = 0; b < PAPER_DARK_BINS - 1 && 2 * (seen + hist[b]) < n; b++)
+                seen += hist[b];
+            dark_of_side[n_dark++] = (double)b / (PAPER_DARK_BINS - 1);
+        }
+    }
+    /* ... where a side's paper is the patch's white (a step: the white lies
+     * beyond it) and the others' is darker; paper greyed all round (the
+     * smear round an erased mark) is no step, and its trace stays one */
+    *paper_dark = 0;
+    if (n_dark >= 3) {
+        qsort(dark_of_side, (size_t)n_dark, sizeof *dark_of_side, omr_cmp_double);
+        if (dark_of_side[0] <= PAPER_STEP_WHITE)
+            *paper_dark = omr_sort_middle(dark_of_side, (size_t)n_dark);
     }
     double share[4];
     int sides = 0;
@@ -575,6 +600,42 @@ static int label_moved(const label_place *l, double dx, double dy) {
     return 0;
 }
 
+/* A pale trace is paler ink on the paper the box lies on. Where that paper
+ * is darker than the patch's brightest tenth (a fold's grey panel below its
+ * step, a shadow's edge: held-out 2643 VAKF6J6N q2c, two empty boxes 0.08-0.09
+ * "faint" against the white above the step, to review), FAINT_INK counts
+ * from its level, never above INK: the lesser of how dark the paper round
+ * the box is (paper_dark, from paper_round_box) and how dark the interior's
+ * own cleanest tenth is. A smudge round an erased mark darkens the paper
+ * round the box but leaves clean paper inside it; a pale pencil fill
+ * darkens the interior, not the paper round it: both stay traces. The
+ * number of faint samples of the interior x0..x1, y0..y1; `faint` as
+ * counted against FAINT_INK where the paper is no darker. */
+static int faint_on_darker_paper(const patch *p, const uint8_t *printed, int x0, int x1, int y0, int y1,
+                                 double paper_dark, int faint) {
+    enum { BINS = 64 };
+    int hist[BINS] = {0}, total = 0;
+    for (int j = y0; j < y1; j++)
+        for (int i = x0; i < x1; i++)
+            if (!(printed && printed[(size_t)(j - y0) * (size_t)(x1 - x0) + (size_t)(i - x0)])) {
+                hist[(int)(patch_at(p, i, j) * (BINS - 1))]++; /* 0..1 (darkness_table) */
+                total++;
+            }
+    int b = 0;
+    for (int seen = 0; b < BINS - 1 && 10 * (seen + hist[b]) < total; b++)
+        seen += hist[b];
+    double shift = fmin(paper_dark, (double)b / (BINS - 1));
+    if (shift <= 0)
+        return faint;
+    double faint_ink = fmin(FAINT_INK + shift, INK);
+    int n = 0;
+    for (int j = y0; j < y1; j++)
+        for (int i = x0; i < x1; i++)
+            if (!(printed && printed[(size_t)(j - y0) * (size_t)(x1 - x0) + (size_t)(i - x0)]))
+                n += patch_at(p, i, j) > faint_ink;
+    return n;
+}
+
 void measure_box(const omr_image *scan, const page_transform *t, const page_levels *levels,
                  const print_mask *mask, omr_rect box, omr_rect near_zone, box_measure *out) {
     assert(scan && scan->width > 0 && scan->height > 0 && levels);
@@ -642,7 +703,9 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
     if (!out->outline_found)
         dx = dy = 0;
     out->outline_weakest = weakest_side(&p, m + dx, m + dy, bw, bh, line);
-    out->paper_share = paper_round_box(&p, other, m + dx, m + dy, bw, bh, (int)lround(PAPER_FROM_MM / pitch));
+    double paper_dark;
+    out->paper_share = paper_round_box(&p, other, m + dx, m + dy, bw, bh, (int)lround(PAPER_FROM_MM / pitch),
+                                       &paper_dark);
     free(other);
     out->shift_mm = hypot(dx, dy) * pitch;
     out->dx_mm = dx * pitch;
@@ -689,6 +752,8 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
                 dark_hist[(int)(d * 20)]++;
             }
         }
+    if (paper_dark > 0 && total > 0)
+        faint = faint_on_darker_paper(&p, printed, x0, x1, y0, y1, paper_dark, faint);
     /* The extent is measured on the mark's core: pixels at least half as
      * dark as its darkest tenth. A blurred dot's grey halo then does not
      * make it look as wide as a cross; a pencil cross is its own core. */
