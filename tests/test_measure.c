@@ -1237,8 +1237,10 @@ Test(measure, bars_in_two_boxes_one_above_the_other_are_no_line_running_on) {
  * patch round two of the boxes took in the white beyond the step as its
  * paper, their empty interiors measured 0.08-0.09 "faint" (very light
  * pencil), and the empty question went to review. A pale trace is paler
- * ink on the paper the box lies on: the paper just round it. A pencil
- * trace in the panel, dark against that paper, is still seen. */
+ * ink on the paper the box lies on (measure.c faint_on_darker_paper). A
+ * pencil trace in the panel, dark against that paper, is still seen, and
+ * so is the trace of a mark rubbed out whose smear greys the paper all
+ * round its box (no step: a first version lost such traces). */
 Test(measure, a_folds_grey_panel_below_its_step_is_no_faint_trace) {
     omr_template *t = test_template("ekb-2024");
     const template_question *q = template_question_by_id(t, "q2c");
