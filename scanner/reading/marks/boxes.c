@@ -81,11 +81,12 @@ void marks_measure_page(const omr_image *seen, const omr_image *scan, const page
     omr_rect *page_boxes = malloc((n ? n : 1) * sizeof *page_boxes), *others = malloc((n ? n : 1) * sizeof *others);
     int n_page_boxes = 0;
     for (size_t i = 0; page_boxes && i < t->n_questions; i++)
-        for (size_t b = 0; t->questions[i].page == page && b < t->questions[i].n_boxes; b++)
+        for (size_t b = 0; t->questions[i].page == page && b < t->questions[i].n_boxes; b++) {
+            assert((size_t)n_page_boxes < n); /* n: the page's boxes */
             page_boxes[n_page_boxes++] = t->questions[i].boxes[b].rect;
+        }
     if (!page_boxes || !others)
         n_page_boxes = 0; /* without room, every box's line is looked for as if alone */
-    assert((size_t)n_page_boxes <= n);
     size_t k = 0;
     for (size_t i = 0; i < t->n_questions; i++) {
         const template_question *q = &t->questions[i];
