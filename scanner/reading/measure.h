@@ -14,6 +14,7 @@
 
 #include "base/common.h"
 #include "forms/template.h"
+#include "reading/marks/label.h" /* measure_label_print, measure_near_zone */
 #include "reading/mask.h"
 #include "reading/page_map.h"
 
@@ -109,21 +110,6 @@ typedef struct {
      * on the side where it is darker (a line that ends at the box) */
     double line_beyond, line_one_side;
 } box_measure;
-
-/* The label printed right of box `box` as the blank shows it (template
- * mm): from 1 mm right of the box to where the print on its row stops for
- * 4 mm, never past the next box; width 0 for a box without a label to its
- * right (or without a mask to see it by). */
-omr_rect measure_label_print(const omr_template *tmpl, const template_question *q, size_t box,
-                            const print_mask *mask);
-
-/* The area around a box where a respondent's stray ink means "unclear": the
- * box grown by 2.4 mm; sideways, half way to the neighbouring boxes on the
- * same row (a cross between two boxes is near both); with labels to the
- * right, at least the label as printed (where the mask's print on the box's
- * row stops), grown by 2.4 mm. */
-omr_rect measure_near_zone(const omr_template *tmpl, const template_question *q, size_t box,
-                           const print_mask *mask);
 
 void measure_levels(const omr_image *scan, const page_transform *transform, page_levels *out);
 

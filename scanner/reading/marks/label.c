@@ -10,11 +10,18 @@
  * the best single shift) is then followed piece by piece, each piece within
  * LABEL_BEND_MM of the whole label's shift, so a piece cannot wander off to
  * a respondent's stroke across it.
+ *
+ * Also where the blank prints a box's label and the zone round a box where
+ * stray ink is "near" it (measure_label_print, measure_near_zone: declared
+ * in label.h: template geometry from the print mask alone).
  */
 #include "reading/marks/label.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
+
+#define NEAR_TO_MM 2.4 /* measure.c's: the zone round a box reaches this far (and round the label) */
 
 /* How dark the scan is under the cells shifted by (sx, sy) mm. */
 static double label_darkness_at(const omr_image *scan, const page_transform *t, const omr_point *cells, int n,
@@ -95,4 +102,102 @@ int label_find(const omr_image *scan, const page_transform *t, const print_mask 
     }
     free(cells);
     return 1;
+}
+
+/* The nearest boxes on box `index`'s row (any question of the page, within
+ * 40 mm): the previous one's right edge into *prev, the next one's left
+ * edge into *next; returns bit 1 when there is a previous one, bit 2 a next. */
+static int row_neighbours(const omr_template *t, const template_question *q, size_t index, double *prev,
+                          double *next) {
+    omr_rect b = q->boxes[index].rect;
+    int found = 0;
+    *next = b.x + b.w + 40;
+    *prev = b.x - 40;
+    for (size_t i = 0; i < t->n_questions; i++) {
+        const template_question *o = &t->questions[i];
+        if (o->page != q->page)
+            continue;
+        for (size_t k = 0; k < o->n_boxes; k++) {
+            omr_rect r = o->boxes[k].rect;
+            if (fabs(r.y - b.y) >= b.h || (o == q && k == index))
+                continue;
+            if (r.x > b.x && r.x < *next) {
+                *next = r.x;
+                found |= 2;
+            }
+            if (r.x < b.x && r.x + r.w > *prev) {
+                *prev = r.x + r.w;
+                found |= 1;
+            }
+        }
+    }
+    return found;
+}
+
+/* The last printed column right of box b (template mm): from 1 mm right of
+ * the box, until the print on the box's row stops for 4 mm (counted from 4
+ * mm right of the box at the nearest), never at `limit` or past it; 1 mm
+ * right of the box when none is printed there. */
+static double label_print_last(omr_rect b, const print_mask *mask, double limit) {
+    double start = b.x + b.w + 1, last = start;
+    int y0 = (int)(b.y / mask->pitch), y1 = (int)((b.y + b.h) / mask->pitch);
+    for (double x = start; x < limit && x < fmax(last, b.x + b.w + 4) + 4; x += mask->pitch) {
+        int mx = (int)(x / mask->pitch);
+        if (mx >= mask->width)
+            break;
+        for (int my = y0 < 0 ? 0 : y0; my < y1 && my < mask->height; my++)
+            if (mask->printed[(size_t)my * (size_t)mask->width + (size_t)mx]) {
+                last = x;
+                break;
+            }
+    }
+    return last;
+}
+
+/* How far right of box b its label may reach: short of the next box on its
+ * row by NEAR_TO_MM (`neighbours` as row_neighbours returns), else 45 mm. */
+static double label_limit(omr_rect b, int neighbours, double next) {
+    return neighbours & 2 ? next - NEAR_TO_MM : b.x + b.w + 45;
+}
+
+static int has_label_right(const template_question *q, size_t index, const print_mask *mask) {
+    return q->labels == LABELS_RIGHT && q->boxes[index].label && *q->boxes[index].label && mask && mask->printed;
+}
+
+omr_rect measure_label_print(const omr_template *t, const template_question *q, size_t index,
+                            const print_mask *mask) {
+    assert(q && index < q->n_boxes);
+    omr_rect b = q->boxes[index].rect;
+    if (!has_label_right(q, index, mask))
+        return (omr_rect){b.x + b.w, b.y, 0, b.h};
+    double prev, next;
+    int found = row_neighbours(t, q, index, &prev, &next);
+    double last = label_print_last(b, mask, label_limit(b, found, next));
+    return (omr_rect){b.x + b.w + 1, b.y, last + mask->pitch - (b.x + b.w + 1), b.h};
+}
+
+omr_rect measure_near_zone(const omr_template *t, const template_question *q, size_t index,
+                           const print_mask *mask) {
+    assert(q && index < q->n_boxes);
+    assert(q->page >= 1 && (size_t)q->page <= t->n_pages);
+    omr_rect b = q->boxes[index].rect;
+    double prev, next;
+    int found = row_neighbours(t, q, index, &prev, &next), has_prev = found & 1, has_next = found & 2;
+    /* to the left: half way to the previous box (a cross between two boxes
+     * belongs to both), else the plain ring */
+    double left = has_prev ? (prev + b.x) / 2 : b.x - NEAR_TO_MM;
+    double right = b.x + b.w + NEAR_TO_MM;
+    if (has_next)
+        right = (b.x + b.w + next) / 2;
+    if (q->labels == LABELS_RIGHT && q->boxes[index].label && mask) {
+        /* and at least over the printed label (4 mm at least), never past
+         * the next box */
+        double limit = label_limit(b, found, next);
+        double end = fmax(label_print_last(b, mask, limit), b.x + b.w + 4);
+        end = (end < limit ? end : limit) + NEAR_TO_MM;
+        if (end > right)
+            right = end;
+    }
+    omr_rect zone = {left, b.y - NEAR_TO_MM, right - left, b.h + 2 * NEAR_TO_MM};
+    return zone;
 }

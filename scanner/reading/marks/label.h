@@ -4,7 +4,9 @@
  * the box's own place, and bent along its length: the print mask placed
  * with the box then leaves the edges of its words as "ink beside the box".
  * measure.c asks for the label's place when a box's zone holds ink, and
- * masks the label's print where it was found (see label.c).
+ * masks the label's print where it was found (see label.c). Also where
+ * the blank prints a box's label and the zone round a box where stray ink
+ * counts as near it (template geometry; measure.h includes this).
  */
 #ifndef OMR_MARKS_LABEL_H
 #define OMR_MARKS_LABEL_H
@@ -12,6 +14,7 @@
 #include <math.h>
 
 #include "base/common.h"
+#include "forms/template.h"
 #include "reading/mask.h"
 #include "reading/page_map.h"
 
@@ -59,5 +62,20 @@ static inline int label_piece_at(const label_place *l, double x) {
  * or too little print to be found (out untouched), else 1. */
 int label_find(const omr_image *scan, const page_transform *t, const print_mask *mask, omr_rect label, double dx,
                double dy, label_place *out);
+
+/* The label printed right of box `box` as the blank shows it (template
+ * mm): from 1 mm right of the box to where the print on its row stops for
+ * 4 mm, never past the next box; width 0 for a box without a label to its
+ * right (or without a mask to see it by). */
+omr_rect measure_label_print(const omr_template *tmpl, const template_question *q, size_t box,
+                            const print_mask *mask);
+
+/* The area around a box where a respondent's stray ink means "unclear": the
+ * box grown by 2.4 mm; sideways, half way to the neighbouring boxes on the
+ * same row (a cross between two boxes is near both); with labels to the
+ * right, at least the label as printed (where the mask's print on the box's
+ * row stops), grown by 2.4 mm. */
+omr_rect measure_near_zone(const omr_template *tmpl, const template_question *q, size_t box,
+                           const print_mask *mask);
 
 #endif
