@@ -350,6 +350,12 @@ static uint8_t *interior_print(const print_mask *mask, double ox, double oy, dou
     return out;
 }
 
+/* Is sample (i, j) of the interior x0..x1, y0.. print (interior_print's
+ * map, NULL for none)? */
+static inline int interior_printed(const uint8_t *printed, int x0, int x1, int y0, int i, int j) {
+    return printed && printed[(size_t)(j - y0) * (size_t)(x1 - x0) + (size_t)(i - x0)];
+}
+
 /* The bounding box of the mark's core (darkness > core) inside [x0,x1) x
  * [y0,y1) of the patch, over connected blobs of at least a 0.4 mm speck:
  * scanner speckle and dust beside a dot do not make it span the box. */
@@ -468,6 +474,18 @@ static int past_outline(const patch *p, int border, int dir, int reach, int blur
     return inner < 0 ? border : border + dir * (inner + 1 + blur);
 }
 
+/* Histograms of darkness (0..1, as darkness_table gives it) in DARK_BINS
+ * bins, and the level below which num/den of their n samples lie (the
+ * lower edge of the bin that reaches that share). */
+#define DARK_BINS 64
+static inline int dark_bin(float d) { return (int)(d * (DARK_BINS - 1)); }
+static double dark_quantile(const int hist[DARK_BINS], int n, int num, int den) {
+    int b = 0;
+    for (int seen = 0; b < DARK_BINS - 1 && den * (seen + hist[b]) < num * n; b++)
+        seen += hist[b];
+    return (double)b / (DARK_BINS - 1);
+}
+
 /* The share of ink in the paper just round a box whose outline spans
  * columns x..x+bw-1 and rows y..y+bh-1 of the patch: per side, the band
  * from `gap` samples off the box's edge to the patch's edge, along the
@@ -482,8 +500,7 @@ static int past_outline(const patch *p, int border, int dir, int reach, int blur
  * level (the median of the sides' median darkness, 0 where fewer than three
  * sides were seen): the patch's brightest tenth may lie on whiter paper
  * beyond a fold's step or a shadow's edge than the paper the box lies on. */
-#define PAPER_DARK_BINS 64
-#define PAPER_STEP_WHITE (1.0 / (PAPER_DARK_BINS - 1)) /* a side's paper this dark at most: the white */
+#define PAPER_STEP_WHITE (1.0 / (DARK_BINS - 1)) /* a side's paper this dark at most: the white */
 static double paper_round_box(const patch *p, const uint8_t *other, int x, int y, int bw, int bh, int gap,
                               double *paper_dark) {
     double by_side[4]; /* left, right, top, bottom; -1: too few samples */
@@ -498,7 +515,7 @@ static double paper_round_box(const patch *p, const uint8_t *other, int x, int y
         else if (side == 1) across0 = x + bw + gap, across1 = p->w;
         else if (side == 2) across0 = 0, across1 = y - gap;
         else across0 = y + bh + gap, across1 = p->h;
-        int n = 0, inked = 0, hist[PAPER_DARK_BINS] = {0};
+        int n = 0, inked = 0, hist[DARK_BINS] = {0};
         for (int a = along0; a < along1; a++)
             for (int c = across0; c < across1; c++) {
                 int i = vertical_side ? c : a, j = vertical_side ? a : c;
@@ -509,15 +526,11 @@ static double paper_round_box(const patch *p, const uint8_t *other, int x, int y
                     continue;
                 n++;
                 inked += p->dark[k] > INK;
-                hist[(int)(p->dark[k] * (PAPER_DARK_BINS - 1))]++; /* dark is 0..1 (darkness_table) */
+                hist[dark_bin(p->dark[k])]++;
             }
         by_side[side] = n >= PAPER_MIN_SAMPLES ? (double)inked / n : -1;
-        if (n >= PAPER_MIN_SAMPLES) {
-            int b = 0;
-            for (int seen = 0; b < PAPER_DARK_BINS - 1 && 2 * (seen + hist[b]) < n; b++)
-                seen += hist[b];
-            dark_of_side[n_dark++] = (double)b / (PAPER_DARK_BINS - 1);
-        }
+        if (n >= PAPER_MIN_SAMPLES)
+            dark_of_side[n_dark++] = dark_quantile(hist, n, 1, 2);
     }
     /* ... where a side's paper is the patch's white (a step: the white lies
      * beyond it) and the others' is darker; paper greyed all round (the
@@ -613,25 +626,21 @@ static int label_moved(const label_place *l, double dx, double dy) {
  * counted against FAINT_INK where the paper is no darker. */
 static int faint_on_darker_paper(const patch *p, const uint8_t *printed, int x0, int x1, int y0, int y1,
                                  double paper_dark, int faint) {
-    enum { BINS = 64 };
-    int hist[BINS] = {0}, total = 0;
+    int hist[DARK_BINS] = {0}, total = 0;
     for (int j = y0; j < y1; j++)
         for (int i = x0; i < x1; i++)
-            if (!(printed && printed[(size_t)(j - y0) * (size_t)(x1 - x0) + (size_t)(i - x0)])) {
-                hist[(int)(patch_at(p, i, j) * (BINS - 1))]++; /* 0..1 (darkness_table) */
+            if (!interior_printed(printed, x0, x1, y0, i, j)) {
+                hist[dark_bin(patch_at(p, i, j))]++;
                 total++;
             }
-    int b = 0;
-    for (int seen = 0; b < BINS - 1 && 10 * (seen + hist[b]) < total; b++)
-        seen += hist[b];
-    double shift = fmin(paper_dark, (double)b / (BINS - 1));
+    double shift = fmin(paper_dark, dark_quantile(hist, total, 1, 10));
     if (shift <= 0)
         return faint;
     double faint_ink = fmin(FAINT_INK + shift, INK);
     int n = 0;
     for (int j = y0; j < y1; j++)
         for (int i = x0; i < x1; i++)
-            if (!(printed && printed[(size_t)(j - y0) * (size_t)(x1 - x0) + (size_t)(i - x0)]))
+            if (!interior_printed(printed, x0, x1, y0, i, j))
                 n += patch_at(p, i, j) > faint_ink;
     return n;
 }
@@ -737,11 +746,10 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
      * bubble's round outline in the corners of its square) is not ink */
     uint8_t *printed = interior_print(mask, box.x - margin - dx * pitch, box.y - margin - dy * pitch, pitch,
                                       x0, x1, y0, y1);
-#define PRINTED(i, j) (printed && printed[(size_t)((j) - y0) * (size_t)(x1 - x0) + (size_t)((i) - x0)])
     int dark_hist[21] = {0};
     for (int j = y0; j < y1; j++)
         for (int i = x0; i < x1; i++) {
-            if (PRINTED(i, j))
+            if (interior_printed(printed, x0, x1, y0, i, j))
                 continue;
             float d = patch_at(&p, i, j);
             total++;
@@ -775,7 +783,6 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
         double ey = max_y >= min_y ? (double)(max_y - min_y + 1) / (y1 - y0) : 0;
         out->extent = ex > ey ? ex : ey;
     }
-#undef PRINTED
     free(printed);
 
     free(p.dark);
