@@ -428,3 +428,43 @@ Test(crease, a_stamps_tilted_edge_runs_on_past_the_box_on_one_side) {
     omr_image_free(img);
     template_free(t);
 }
+
+/* A crease drawn grey but deep (a flatbed's shadow of a hard fold, 65 grey
+ * levels under the paper) is taken out run by run like a black one, and a
+ * pen's dot on it lies within its band, its run no wider: the dot went
+ * with the run, and its box read blank (fresh seed 8372 --folds, GSU95RRU
+ * q6 "7", silently). Ink far darker than the crease is along its length
+ * stays; the crease beside it goes. */
+Test(crease, a_dot_on_a_deep_grey_crease_keeps_its_black) {
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q = template_question_by_id(t, "q1a");
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", q->page, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    omr_rect dotted = q->boxes[2].rect;
+    double y = dotted.y + dotted.h / 2, cx = dotted.x + dotted.w / 2;
+    draw_crease(img, y, 0.28, 0.7);
+    for (double r = 0.05; r <= 0.3; r += 0.05) /* a 0.6 mm dot */
+        test_circle(img, (omr_rect){cx - 0.3, y - 0.3, 0.6, 0.6}, r);
+    page_setup s;
+    set_up(t, img, &s);
+    page_crease c[CREASE_MAX];
+    int n = find(t, img, &s, c);
+    cr_assert_eq(n, 1, "one crease, found %d", n);
+    cr_assert_gt(2 * c[0].depth + 10, (s.levels.white - s.levels.black) / 2,
+                 "the crease is deep enough to be taken out run by run (depth %.1f)", c[0].depth);
+    omr_image *cleaned = crease_clean(img, &s.transform, &s.levels, &s.mask, t->page_width, t->page_height, c, n);
+    cr_assert_not_null(cleaned);
+    box_measure m[16];
+    measure_all(t, cleaned, &s, q, m);
+    for (size_t b = 0; b < q->n_boxes; b++)
+        if (b == 2)
+            cr_assert_gt(m[b].core_mm2, 0.12, "the dot in box 3 was cleaned away with the crease: core %.2f mm^2, "
+                         "fill %.3f", m[b].core_mm2, m[b].fill);
+        else
+            cr_assert_lt(m[b].fill, 0.01, "box %zu: the crease was left in it: fill %.3f", b + 1, m[b].fill);
+    omr_image_free(cleaned);
+    print_mask_free(&s.mask);
+    omr_image_free(img);
+    template_free(t);
+}
