@@ -1104,3 +1104,48 @@ Test(decide_page, on_a_bled_page_a_circles_arc_over_the_next_box_is_no_second_ci
     cr_assert(d[2].circled && d[2].state == BOX_MARKED && d[3].circled && d[3].state == BOX_MARKED);
     t->questions[0].type = QUESTION_SINGLE;
 }
+
+Test(decide_page, a_rubbed_out_mark_on_a_1_bit_page_is_withdrawn_beside_the_answer) {
+    /* fresh seed 8372 --folds, BJSRSB3H q4c and EDKGABZG q2a, harsh 1-bit
+     * pages: a cross rubbed out, its pale strokes thresholded into black
+     * specks and dashes (fill 0.22-0.26, strokes 0.16-0.18 mm wide, 6-9
+     * pieces), beside the cross that answers (0.52-0.57, 0.62-0.63 mm, one
+     * piece): "2 boxes marked", two forms in review needlessly */
+    omr_template *t = two_rows();
+    box_measure m[10];
+    box_decision d[10];
+    empty_clean_page(m, 10);
+    box_measure cross = {.fill = 0.57, .extent = 1, .darkness = 1, .core_mm2 = 6.9, .compact = 0.6,
+                         .ink_span = 1.2, .stroke_mm = 0.62, .ink_pieces = 1, .outline_found = 1};
+    box_measure trace = {.fill = 0.26, .extent = 1, .darkness = 1, .core_mm2 = 3.0, .compact = 0.31,
+                         .ink_span = 1.2, .stroke_mm = 0.18, .ink_pieces = 6, .outline_found = 1};
+    m[1] = trace, m[2] = cross;
+    decide_page_of(m, d, 10);
+    cr_assert(d[1].state == BOX_MARKED && d[2].state == BOX_MARKED, "the fixture: two marks");
+    question_answer a = decide(&t->questions[0], d);
+    cr_assert_eq(a.status, ANSWER_REVIEW, "the fixture: without the step, a double");
+    decide_rubbed_out_traces(t, 1, m, d, 10);
+    a = decide(&t->questions[0], d);
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    cr_assert_eq(a.chosen, 2, "the cross answers, the trace beside it is withdrawn");
+    cr_assert(a.taken_back, "the rubbed-out mark is reported as a correction");
+
+    /* the same trace in pale ink on a grey scan (a pencil cross at the edge
+     * of ink, broken up: 8352 XF4M643A q5r) is no threshold's: two marks */
+    m[1].darkness = 0.6;
+    decide_page_of(m, d, 10);
+    decide_rubbed_out_traces(t, 1, m, d, 10);
+    cr_assert_eq(decide(&t->questions[0], d).status, ANSWER_REVIEW, "a pale broken cross beside a firm one");
+    /* one pen's two marks, alike (a double tick): both stand */
+    m[1] = cross, m[1].ink_pieces = 5, m[1].stroke_mm = 0.30;
+    decide_page_of(m, d, 10);
+    decide_rubbed_out_traces(t, 1, m, d, 10);
+    cr_assert_eq(decide(&t->questions[0], d).status, ANSWER_REVIEW, "strokes 0.30 and 0.62 mm: a double");
+    /* a trace in another question is no correction of this one's cross */
+    m[1] = (box_measure){.fill = 0.0, .ring = 0.02, .ring_gap = 0.98, .outline_found = 1};
+    m[6] = trace;
+    decide_page_of(m, d, 10);
+    decide_rubbed_out_traces(t, 1, m, d, 10);
+    cr_assert_eq(decide(&t->questions[1], d + 5).chosen, 1, "q2b's only mark is its answer");
+    cr_assert_eq(decide(&t->questions[0], d).chosen, 2);
+}

@@ -1297,3 +1297,48 @@ Test(measure, a_folds_grey_panel_below_its_step_is_no_faint_trace) {
     omr_image_free(img);
     template_free(t);
 }
+
+/* A cross rubbed out on a harsh 1-bit page: the eraser paled its strokes
+ * and the scanner's threshold kept their darkest bits, black dashes a pixel
+ * wide along the cross (fresh seed 8372 --folds, BJSRSB3H q4c, EDKGABZG
+ * q2a). Its fill passes for a mark; its strokes are thin and broken where
+ * the cross that answers beside it, bled by the same scan, is whole and
+ * thick: measured so, and withdrawn as a rubbed-out mark beside the answer. */
+Test(measure, a_rubbed_out_cross_on_a_1_bit_page_is_thin_broken_and_withdrawn) {
+    omr_template *t = test_template("ekb-2024");
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", 1, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    const template_question *q = template_question_by_id(t, "q1a");
+    test_cross(img, q->boxes[0].rect);
+    make_harsh(img);
+    omr_rect r = q->boxes[2].rect;
+    double px = 25.4 / DPI, m0 = r.w * 0.1;
+    for (int diag = 0; diag < 2; diag++)
+        for (double s = 0; s < 1; s += 0.17) { /* 0.25 mm dashes 0.7 mm apart */
+            double x0 = r.x + m0 + s * (r.w - 2 * m0), y0 = diag ? r.y + r.h - m0 - s * (r.h - 2 * m0)
+                                                                : r.y + m0 + s * (r.h - 2 * m0);
+            double d = 0.25 / sqrt(2);
+            test_draw_line(img, x0, y0, x0 + d, diag ? y0 - d : y0 + d, px, 0);
+        }
+    box_measure m[256];
+    box_decision d[256];
+    size_t n = read_page_one(t, img, m, d);
+    size_t k = 0;
+    for (size_t i = 0; i < t->n_questions && strcmp(t->questions[i].id, "q1a") != 0; i++)
+        k += t->questions[i].page == 1 ? t->questions[i].n_boxes : 0;
+    const box_measure *cross = &m[k], *trace = &m[k + 2];
+    cr_assert(d[k + 2].state == BOX_MARKED, "the trace's fill passes for a mark (fill %.2f)", trace->fill);
+    cr_assert_geq(cross->stroke_mm, 2.5 * trace->stroke_mm, "strokes: the cross %.2f mm, the trace %.2f mm",
+                  cross->stroke_mm, trace->stroke_mm);
+    cr_assert_geq(trace->ink_pieces, 4, "the trace in pieces: %d", trace->ink_pieces);
+    cr_assert_leq(cross->ink_pieces, 2, "the cross whole: %d pieces", cross->ink_pieces);
+    decide_rubbed_out_traces(t, 1, m, d, n);
+    question_answer a = answer_of(t, d, "q1a");
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    cr_assert_eq(a.chosen, 0, "the cross answers: read %d", a.chosen);
+    cr_assert(a.taken_back, "the rubbed-out cross is a correction");
+    free(a.selected);
+    omr_image_free(img);
+    template_free(t);
+}

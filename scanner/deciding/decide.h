@@ -120,6 +120,12 @@ void decide_unread_dots(box_decision *decisions, size_t n);
  * when that mark leaves round its own box (ink_near) at least as much: the
  * mark's overshoot. */
 void decide_circle_spill(const omr_template *t, int page, const box_measure *m, box_decision *d, size_t n);
+/* A mark of page `page` (m, d: its n boxes in template order) whose strokes
+ * are thin and broken into pieces beside a firm mark of its question with
+ * strokes several times as wide: what rubbing a mark out leaves on a 1-bit
+ * scan. It is marked `strewn`, and decide_question withdraws it beside the
+ * firm mark as a pale trace. */
+void decide_rubbed_out_traces(const omr_template *t, int page, const box_measure *m, box_decision *d, size_t n);
 /* A circled box of page `page` whose question holds another box (not itself
  * circled) with as much ring evidence round it or its label: the circle
  * cannot be attributed, the box becomes unsure (review). On a page whose

@@ -325,6 +325,43 @@ void decide_circle_rivals(const calibration *cal, const omr_template *t, int pag
     free(box);
 }
 
+/* What rubbing a mark out leaves on a 1-bit scan: the eraser pales the
+ * ink, and the scanner's threshold keeps only its darkest bits, specks and
+ * dashes along the strokes. Dark as ink and spread across the box, it
+ * passes for a mark (its fill 0.2-0.5), but its strokes are thin and
+ * broken: twice its area over its outline's length 0.10-0.34 mm in eight
+ * such boxes over fresh seeds 8352, 8362 and 8372 (--folds), in many pieces,
+ * against 0.41-0.86 for a pen's crosses and ticks on the same harsh pages
+ * and 0.62-0.71 for the mark answering beside them. Beside a firm mark of
+ * its question whose strokes are TRACE_THINNER times as wide, it is the
+ * rubbed-out mark: strewn, withdrawn as a pale trace is (decide_question;
+ * those three seeds sent five forms to review for "2 boxes marked"). One
+ * hand with one pen makes strokes alike: two ticks of a double answer
+ * differ by 1.00-1.09 times, 1.80 at most (a tick half bled away on a harsh
+ * page, GCCR8TEC), and a multi-choice answer's thin cross beside a firm one
+ * 2.19 (8352 XF4M643A q5r: a pencil cross at the edge of ink on a
+ * crease, broken into 11 pieces 0.21 mm wide). Pale ink breaks up as well,
+ * on any scan; only a threshold leaves it broken and black: the trace's
+ * pieces are as dark as print (a pencil's, or any pale line's, far less). */
+#define TRACE_THINNER 2.5
+#define TRACE_PIECES 4
+#define TRACE_DARK 0.8
+void decide_rubbed_out_traces(const omr_template *t, int page, const box_measure *m, box_decision *d, size_t n) {
+    assert(t && (n == 0 || (m && d)));
+    size_t *question = malloc((n ? n : 1) * sizeof *question);
+    if (question && page_boxes(t, page, n, question, NULL)) /* else nothing is withdrawn */
+        for (size_t i = 0; i < n; i++) {
+            if (d[i].state != BOX_MARKED || d[i].circled || d[i].dot || d[i].scribble || d[i].strewn ||
+                m[i].stroke_mm <= 0 || m[i].ink_pieces < TRACE_PIECES || m[i].darkness < TRACE_DARK)
+                continue;
+            for (size_t k = 0; k < n && !d[i].strewn; k++)
+                d[i].strewn = k != i && question[k] == question[i] && d[k].state == BOX_MARKED && !d[k].circled &&
+                              !d[k].dot && !d[k].scribble && !d[k].strewn &&
+                              m[k].stroke_mm >= TRACE_THINNER * m[i].stroke_mm;
+        }
+    free(question);
+}
+
 void decide_unread_dots(box_decision *d, size_t n) {
     for (size_t i = 0; i < n; i++)
         if (d[i].dot && d[i].dot_clear && d[i].state == BOX_MARKED) {

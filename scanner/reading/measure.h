@@ -89,6 +89,11 @@ typedef struct {
      * blob's is its size), mm, and the axis's angle to the page's x axis,
      * 0 (along x) to 90 (along y) degrees */
     double ink_width_mm, ink_axis_deg;
+    /* ... and its strokes' width, mm: twice the ink's area over its
+     * outline's length (a pen's line on a 1-bit scan 0.3-0.7; what is left
+     * of a mark rubbed out, broken into specks, far less) */
+    double stroke_mm;
+    int ink_pieces; /* ... and the pieces it falls into (8-connected): a pen's mark 1-2 */
     double ink_x_mm, ink_y_mm; /* ... and its centre on the page (template mm, as re-centred) */
     /* a crease found on the page (crease.h) runs through the box: 1 along
      * the page's x, 2 along its y (set by the caller that found them) */
