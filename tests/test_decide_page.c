@@ -526,6 +526,27 @@ Test(decide_page, rays_meeting_specks_on_a_noisy_page_are_no_circle_without_a_pe
     m[23].near_mm2 = 12.0;
     decide_page_of(m, d, N);
     cr_assert(d[23].circled && d[23].state == BOX_MARKED);
+    /* ... or with a line drawn all round, neighbouring rays meeting it at
+     * nearly one distance, far out beyond the near zone (fresh seed 8371
+     * XW7XM2EV q2d: an oval 20 by 15 mm, every ray closed and traced, 1.03
+     * mm^2 round the box): a circle */
+    m[23].ring = 1.0, m[23].ring_gap = 0, m[23].near_mm2 = 1.03, m[23].ring_traced = 1.0;
+    m[23].ring_clear = 1.0, m[23].ring_clear_gap = 0;
+    decide_page_of(m, d, N);
+    cr_assert(d[23].circled && d[23].state == BOX_MARKED, "an oval traced all round, far out");
+    /* ... but not the box's own outline, moved off its print by a bent
+     * sheet and traced all round just outside it (8336 SREJ7Y3V q4a: 0.94
+     * traced, nothing beyond the outline) */
+    m[23].ring = 0.96, m[23].ring_gap = 0.04, m[23].ring_traced = 0.94, m[23].near_mm2 = 0.61;
+    m[23].ring_clear = 0.04, m[23].ring_clear_gap = 0.94;
+    decide_page_of(m, d, N);
+    cr_assert_neq(d[23].state, BOX_MARKED, "an outline traced round, nothing clear of it");
+    m[23].ring = 1.0, m[23].ring_gap = 0, m[23].near_mm2 = 1.03, m[23].ring_clear = 1.0, m[23].ring_clear_gap = 0;
+    /* specks met at any distance are traced a little of the way round */
+    m[23].ring_traced = 0.33;
+    decide_page_of(m, d, N);
+    cr_assert_eq(d[23].state, BOX_UNSURE, "specks all round, not one line");
+    m[23].ring_traced = 0;
     /* on a clean page (empty boxes' rays meet nothing) a wide circle, whose
      * line lies beyond the near zone, is read from its rays */
     for (size_t i = 0; i < N; i++)
@@ -1148,4 +1169,38 @@ Test(decide_page, a_rubbed_out_mark_on_a_1_bit_page_is_withdrawn_beside_the_answ
     decide_rubbed_out_traces(t, 1, m, d, 10);
     cr_assert_eq(decide(&t->questions[1], d + 5).chosen, 1, "q2b's only mark is its answer");
     cr_assert_eq(decide(&t->questions[0], d).chosen, 2);
+}
+
+Test(decide_page, a_circle_on_a_page_nearly_bled_stands_apart_by_its_clear_rays) {
+    /* fresh seed 8371 KWGUXREV q4a1, a harsh 1-bit page whose median box's
+     * rays were 0.44 closed by its swollen print, just under a bled page's
+     * 0.45: a circle three boxes wide over two lines of print closed 0.75 of
+     * its rays (the print masks the rest), under the page's level and a
+     * third; but 0.75 of them clear of the outline where its neighbours'
+     * clear rays met nothing, and 15.7 mm^2 of ink round the box. It went to
+     * review as ink beside a box. On a bled page that is a circle
+     * (bled_page_circles); so it is here */
+    enum { N = 30 };
+    box_measure m[N];
+    box_decision d[N];
+    for (size_t i = 0; i < N; i++)
+        m[i] = (box_measure){.fill = 0.0, .ring = 0.40 + 0.02 * (double)(i % 4), .ring_gap = 0.25, .ring_clear = 0.0,
+                             .ring_clear_gap = 1.0, .near_mm2 = 0.05, .outline_found = 1,
+                             .box_x_mm = 20.0 + 17.0 * (double)(i % 6), .box_y_mm = 40.0 + 14.0 * (double)(i / 6)};
+    m[14].ring = 0.75, m[14].ring_gap = 0.19, m[14].ring_clear = 0.75, m[14].ring_clear_gap = 0.19;
+    m[14].near_mm2 = 15.7;
+    decide_page_of(m, d, N);
+    cr_assert(d[14].circled && d[14].state == BOX_MARKED, "the circle: state %d", (int)d[14].state);
+    for (size_t i = 0; i < N; i++)
+        if (i != 14)
+            cr_assert_eq(d[i].state, BOX_BLANK, "box %zu: the page's own rings are no circle", i);
+    /* the same rays with nothing clear of the outline: the print's ring,
+     * and the ink beside the box for a person */
+    m[14].ring_clear = 0.10, m[14].ring_clear_gap = 0.8;
+    decide_page_of(m, d, N);
+    cr_assert(!d[14].circled && d[14].state != BOX_MARKED, "no ring clear of the outline");
+    /* clear rays closed round a box with no pen's ink round it: no circle */
+    m[14].ring_clear = 0.75, m[14].ring_clear_gap = 0.19, m[14].near_mm2 = 0.3;
+    decide_page_of(m, d, N);
+    cr_assert(!d[14].circled && d[14].state != BOX_MARKED, "no pen's ink round the box");
 }

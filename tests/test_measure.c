@@ -1342,3 +1342,44 @@ Test(measure, a_rubbed_out_cross_on_a_1_bit_page_is_thin_broken_and_withdrawn) {
     omr_image_free(img);
     template_free(t);
 }
+
+/* An oval far round a box on a speckled page (fresh seed 8371 XW7XM2EV q2d:
+ * 20 by 15 mm round "5", most of its line beyond the zone ink near the box
+ * is counted in). Rays alone are no circle where specks close them now and
+ * then; this oval's line is met by every ray, each at nearly the distance
+ * its neighbours meet it: traced all round, a pen's. A box whose rays meet
+ * only specks is traced a little of the way. */
+Test(measure, a_wide_oval_on_a_speckled_page_is_traced_all_round_and_read) {
+    omr_template *t = test_template("ekb-2024");
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", 1, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    const template_question *q = template_question_by_id(t, "q1b");
+    omr_rect r = q->boxes[1].rect;
+    draw_ellipse(img, r.x + r.w / 2, r.y + r.h / 2, 10.5, 8, 1.0, 30);
+    test_speckle_panel(img, 0, 0, 0.004); /* dust: the median box's rays 0.12 */
+    box_measure m[256];
+    box_decision d[256];
+    size_t n = read_page_one(t, img, m, d);
+    double rings[256];
+    for (size_t i = 0; i < n; i++)
+        rings[i] = m[i].ring;
+    double page = omr_sort_middle(rings, n);
+    size_t k = 0;
+    for (size_t i = 0; i < t->n_questions && strcmp(t->questions[i].id, "q1b") != 0; i++)
+        k += t->questions[i].page == 1 ? t->questions[i].n_boxes : 0;
+    cr_assert_geq(page, 0.10, "the fixture: a speckled page (median box's rays %.2f)", page);
+    cr_assert_lt(m[k + 1].near_mm2, 1.5, "the fixture: the oval's line beyond the near zone (%.2f mm^2)",
+                 m[k + 1].near_mm2);
+    cr_assert_geq(m[k + 1].ring_traced, 0.85, "the oval traced round: %.2f", m[k + 1].ring_traced);
+    question_answer a = answer_of(t, d, "q1b");
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    cr_assert_eq(a.chosen, 1, "the oval's box: read %d", a.chosen);
+    free(a.selected);
+    for (size_t i = 0; i < n; i++)
+        if (i != k + 1 && m[i].ring >= 0.45)
+            cr_assert_lt(m[i].ring_traced, 0.85, "box %zu: specks traced all round (rays %.2f, traced %.2f)", i,
+                         m[i].ring, m[i].ring_traced);
+    omr_image_free(img);
+    template_free(t);
+}

@@ -293,6 +293,9 @@ static double box_ring(const box_measure *m) { return m->ring > m->label_ring ? 
  * (a clean page's empty boxes: none to 0.04; a fax or a scan of the glass:
  * 0.15-0.3): rays alone are no circle there (demote_page_rings) */
 #define RING_NOISE 0.10
+/* ... unless neighbouring rays meet one line all round (box_measure's
+ * ring_traced): a pen's, however far out */
+#define RING_TRACED_ROUND 0.85
 /* decide.h */
 box_decision decide_without_rings(const calibration *c, const box_measure *m) {
     box_measure plain = *m;
@@ -424,6 +427,22 @@ static double local_median(const box_measure *m, const double *value, size_t n, 
     return omr_sort_middle(near, (size_t)k);
 }
 
+/* The rays clear of the outline round box i: the median of the boxes
+ * around it (local_median of `clear`, their ring_clear), else the page's
+ * clear_level */
+static double clear_rays_round(const box_measure *m, const double *clear, size_t n, size_t i, double clear_level) {
+    double local = clear ? local_median(m, clear, n, i, INFINITY, LOCAL_BOXES / 2) : -1;
+    return local >= 0 ? local : clear_level;
+}
+/* ... and box m's close past them by RING_ABOVE_PAGE (the level: closed),
+ * with no wide gap, leaving more ink round the box than near_min: a pen's
+ * circle, on a page whose print closes every box's first rays */
+static double clear_rays_closed(double clear_round) { return fmax(RING_MIN, clear_round + RING_ABOVE_PAGE); }
+static int clear_rays_apart(const box_measure *m, double clear_round, double near_min) {
+    return m->ring_clear >= clear_rays_closed(clear_round) && m->ring_clear_gap <= RING_GAP_MAX &&
+           m->near_mm2 > near_min;
+}
+
 static void bled_page_circles(const calibration *c, const box_measure *m, box_decision *d, size_t n,
                               double background) {
     double near_min = decide_page_circle_near(c, m, n);
@@ -439,9 +458,8 @@ static void bled_page_circles(const calibration *c, const box_measure *m, box_de
         clear[i] = m[i].ring_clear;
     for (size_t i = 0; i < n; i++) {
         /* ... against the rays of the boxes around it (local_median) */
-        double local = clear ? local_median(m, clear, n, i, INFINITY, LOCAL_BOXES / 2) : -1;
-        double clear_at = local >= 0 ? local : clear_level;
-        double clear_closed = fmax(RING_MIN, clear_at + RING_ABOVE_PAGE);
+        double clear_at = clear_rays_round(m, clear, n, i, clear_level);
+        double clear_closed = clear_rays_closed(clear_at);
         double r = box_ring(&m[i]);
         double gap = m[i].ring >= m[i].label_ring ? m[i].ring_gap : m[i].label_gap;
         box_decision plain = decide_without_rings(c, &m[i]);
@@ -449,8 +467,7 @@ static void bled_page_circles(const calibration *c, const box_measure *m, box_de
                   plain.state != BOX_SOLID && !specks_round(&m[i]);
         double label_conf = 0;
         int by_rays = r >= closed && gap <= RING_GAP_MAX && m[i].near_mm2 > near_min;
-        int by_clear = !by_rays && m[i].ring_clear >= clear_closed && m[i].ring_clear_gap <= RING_GAP_MAX &&
-                       m[i].near_mm2 > near_min;
+        int by_clear = !by_rays && clear_rays_apart(&m[i], clear_at, near_min);
         int by_label = bled_label_circle(&m[i], label_level, near_min, &label_conf);
         /* the confidence by the clear rays, else the label's (by_rays: below) */
         double conf = by_clear ? clamp01(0.5 + 0.5 * (m[i].ring_clear - clear_closed) / fmax(1 - clear_closed, 1e-6))
@@ -507,12 +524,27 @@ static void demote_page_rings(const calibration *c, const box_measure *m, box_de
     int clear = 0;
     for (size_t i = 0; i < n; i++)
         clear += d[i].circled && box_ring(&m[i]) >= RING_CLEAR && box_ring(&m[i]) >= background + RING_ABOVE_PAGE;
+    /* the rays clear of the outline, for a page whose print nearly closes
+     * every box's first rays (below) */
+    double clear_level = decide_page_ray_level(m, n, RAYS_CLEAR);
+    double *clear_of = malloc((n ? n : 1) * sizeof *clear_of);
+    for (size_t i = 0; clear_of && i < n; i++)
+        clear_of[i] = m[i].ring_clear;
     for (size_t i = 0; i < n; i++) {
         if (!d[i].circled)
             continue;
         double r = box_ring(&m[i]);
-        if (r < background + RING_ABOVE_PAGE) {
-            /* no more ring than the page's own (its print, its noise) */
+        /* no more ring than the page's own (its print, its noise); but where
+         * the print nearly closes every box's rays, a circle still stands
+         * apart as on a bled page, by its rays clear of the outline and a
+         * pen's ink round the box (fresh seed 8371 KWGUXREV q4a1: a harsh
+         * page whose median box's rays were 0.44 closed, under the bled
+         * page's 0.45; a circle three boxes wide over two lines of print,
+         * 0.75 of its rays closed clear of the outline against 0.0 round
+         * its neighbours, 15.7 mm^2 of ink round the box, went to review) */
+        if (r < background + RING_ABOVE_PAGE &&
+            !(pen_near >= 0 && clear_level >= 0 &&
+              clear_rays_apart(&m[i], clear_rays_round(m, clear_of, n, i, clear_level), pen_near))) {
             d[i] = decide_without_rings(c, &m[i]);
             continue;
         }
@@ -527,7 +559,22 @@ static void demote_page_rings(const calibration *c, const box_measure *m, box_de
             decide_rays_to_a_person(&d[i]);
             continue;
         }
-        int pen_line = pen_near >= 0 && m[i].near_mm2 >= pen_near;
+        /* ... or a line drawn all round the box at nearly one distance
+         * from it: an oval far out, beyond the zone ink near the box is
+         * counted in, leaves little ink there (fresh seed 8371 XW7XM2EV
+         * q2d: an oval 20 by 15 mm round "5" on a speckled page, every
+         * ray closed and traced, 1.03 mm^2 round the box, went to review).
+         * Specks close rays at any distance, and a bled outline's rays
+         * nearly as far as each other but not all round: over three fresh
+         * sets, rays an empty box's specks or outline closed were traced
+         * 0.71 of the way round at most, a pen's circle 0.33-1.00. The line
+         * lies clear of the box's outline, its rays clear of it closed all
+         * round too: a 1-bit outline a bent sheet moved off its print is
+         * traced all round as well, just outside the print (8336 SREJ7Y3V
+         * q4a "Nej": 0.94 traced, 0.04 of the rays clear of it closed) */
+        int traced_round = m[i].ring_traced >= RING_TRACED_ROUND && m[i].ring_clear >= RING_MIN &&
+                           m[i].ring_clear_gap <= RING_GAP_MAX;
+        int pen_line = (pen_near >= 0 && m[i].near_mm2 >= pen_near) || traced_round;
         if (!pen_line && noisy) {
             /* rays alone on a speckled page (a fax, a scan of the glass):
              * they meet specks all round a box now and then (seed 8291
@@ -541,6 +588,7 @@ static void demote_page_rings(const calibration *c, const box_measure *m, box_de
             continue;
         decide_rays_to_a_person(&d[i]);
     }
+    free(clear_of);
 }
 
 

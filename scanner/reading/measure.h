@@ -65,6 +65,10 @@ typedef struct {
      * closed circle: ring ~1, gap ~0; an open one leaves a gap; a cross in a
      * neighbouring box or a word beside it covers a few directions. */
     double ring, ring_gap;
+    /* the share of those directions whose ray and the next both meet ink at
+     * nearly the same distance: a line drawn round (a pen's circle, however
+     * far out) ~ring; specks closing the rays at any distance far less */
+    double ring_traced;
     /* where ring is closed: ring and gap again, counting only ink 0.6 mm
      * and more outside the outline. On a page whose print bleeds (a dark
      * 1-bit scan) every box's rays meet its swollen outline first; a circle

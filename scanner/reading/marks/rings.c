@@ -30,6 +30,8 @@
 #define RING_INTERIOR_MM 0.8     /* deeper inside than this is the box's interior (fill's) */
 #define LABEL_MIN_MM 1.0         /* a label printed narrower than this is no label to circle */
 #define RING_CLEAR_OF_BOX_MM 0.6 /* ring_clear: ink this far outside the outline and more */
+#define RING_TRACE_MM 0.5        /* ring_traced: neighbouring rays meet one line within this ... */
+#define RING_TRACE_SHARE 0.25    /* ... and this share of the farther hit's distance */
 
 /* Comparisons instead of libm's fmin/fmax, which gcc calls rather than
  * inlines (NaN rules): nothing measured here is NaN. */
@@ -176,8 +178,9 @@ static int ray_may_hit(const ring_ctx *c, double cx, double cy, double ca, doubl
  * only ink at least that far outside the box counts. `opposed` (unless
  * NULL): the share of rays that meet ink with the opposite ray meeting it too. */
 static void cast_rays(const ring_ctx *c, double cx, double cy, double rmin, double rmax, int around_box,
-                      double clear_mm, double *ring, double *gap, double *opposed) {
+                      double clear_mm, double *ring, double *gap, double *opposed, double *traced) {
     int hit[RING_RAYS];
+    double hit_at[RING_RAYS]; /* where each ray met the ink, mm from the centre */
     int hits = 0;
     const double *h = c->t->homography;
     int affine = page_map_is_affine(h);
@@ -244,8 +247,10 @@ static void cast_rays(const ring_ctx *c, double cx, double cy, double rmin, doub
             run = dark > INK ? run + 1 : 0;
             /* two samples in a row, or one clearly dark (a tight circle shows
              * only a sliver beside the printed outline) */
-            if (run >= 2 || (dark > 0.45 && d < -RING_OUTLINE_OUT_MM))
+            if (run >= 2 || (dark > 0.45 && d < -RING_OUTLINE_OUT_MM)) {
                 hit[k] = 1;
+                hit_at[k] = r;
+            }
         }
         hits += hit[k];
     }
@@ -262,6 +267,19 @@ static void cast_rays(const ring_ctx *c, double cx, double cy, double rmin, doub
         }
     *ring = (double)hits / RING_RAYS;
     *gap = (double)widest / RING_RAYS;
+    if (traced) {
+        /* a line drawn round: neighbouring rays meet it at nearly the same
+         * distance (it runs on between them); specks lie at any distance */
+        int joined = 0;
+        for (int k = 0; k < RING_RAYS; k++) {
+            int next = (k + 1) % RING_RAYS;
+            if (!hit[k] || !hit[next])
+                continue;
+            double far = max2(hit_at[k], hit_at[next]);
+            joined += fabs(hit_at[k] - hit_at[next]) <= RING_TRACE_MM + RING_TRACE_SHARE * far;
+        }
+        *traced = (double)joined / RING_RAYS;
+    }
     if (opposed) {
         int both = 0;
         for (int k = 0; k < RING_RAYS; k++)
@@ -422,7 +440,7 @@ void measure_rings(const omr_image *scan, const page_transform *t, const page_le
                    size_t index, box_measure *out) {
     assert(scan && t && levels && tmpl && q && out && index < q->n_boxes);
     assert(RING_OUTLINE_OUT_MM <= RAY_EXACT_MM); /* ray_depth is exact only to RAY_EXACT_MM */
-    out->ring = out->label_ring = out->label_opposed = out->ring_clear = out->ring_hug_mm2 = 0;
+    out->ring = out->label_ring = out->label_opposed = out->ring_clear = out->ring_hug_mm2 = out->ring_traced = 0;
     out->ring_gap = out->label_gap = out->ring_clear_gap = 1;
     if (!mask || !mask->printed)
         return;
@@ -472,13 +490,13 @@ void measure_rings(const omr_image *scan, const page_transform *t, const page_le
                 c.others[c.n_others++] = r;
         }
     }
-    cast_rays(&c, b.x + b.w / 2, b.y + b.h / 2, 0, reach, 1, 0, &out->ring, &out->ring_gap, NULL);
+    cast_rays(&c, b.x + b.w / 2, b.y + b.h / 2, 0, reach, 1, 0, &out->ring, &out->ring_gap, NULL, &out->ring_traced);
     /* rays that meet ink all round: the same again beyond the band round the
      * outline that a bled print fills (every box's rays end there on a dark
      * 1-bit page); a circle clear of the box still closes these */
     if (out->ring >= HUG_RAYS_MIN && out->ring_gap <= HUG_RAYS_GAP)
         cast_rays(&c, b.x + b.w / 2, b.y + b.h / 2, 0, reach, 1, RING_CLEAR_OF_BOX_MM, &out->ring_clear,
-                  &out->ring_clear_gap, NULL);
+                  &out->ring_clear_gap, NULL, NULL);
     if (out->ring >= HUG_RAYS_MIN && out->ring_gap <= HUG_RAYS_GAP) {
         out->ring_hug_mm2 = outline_hug(&c, refs, n_refs, out->core_mm2 > 0);
         out->near_mm2 += out->ring_hug_mm2;
@@ -489,5 +507,5 @@ void measure_rings(const omr_image *scan, const page_transform *t, const page_le
      * them all (seed 7002 FA634HPD: one 0.2 mm speck read as a circled "Ja") */
     if (has_label)
         cast_rays(&c, label.x + label.w / 2, label.y + label.h / 2, label.h / 4, lreach, 0, 0, &out->label_ring,
-                  &out->label_gap, &out->label_opposed);
+                  &out->label_gap, &out->label_opposed, NULL);
 }
