@@ -391,6 +391,27 @@ Test(decide_page, a_circle_reaching_the_next_questions_box_is_no_ink_beside_that
     decide_page_of(m, d, 10);
     decide_circle_spill(t, 1, m, d, 10);
     cr_assert(d[8].ink_near);
+    /* ink along the box's own outline on three sides or four (a tight
+     * circle hugging a bled outline: fresh seed 8373 RC5U67P3 q3b, 3.78
+     * mm^2 round the box, 1.51 of it along the outline, under a circled
+     * box of q3a leaving 24.6): no arc passing by; a person looks, never
+     * blank (it was read blank, silently) */
+    m[8].near_mm2 = 3.78, m[8].ring_hug_mm2 = 1.51;
+    decide_page_of(m, d, 10);
+    decide_circle_spill(t, 1, m, d, 10);
+    cr_assert(d[8].ink_near, "a stroke round the box itself is no arc of the circle above");
+    cr_assert_eq(decide(&t->questions[1], &d[5]).status, ANSWER_REVIEW);
+    /* ... as the form is assembled: decisions as the ledger keeps them (their
+     * flags), the measures without their rings */
+    decide_page_of(m, d, 10);
+    for (size_t k = 0; k < 10; k++) {
+        box_decision kept = {.state = d[k].state, .confidence = d[k].confidence, .fill = d[k].fill};
+        decide_box_set_flags(&kept, decide_box_flags(&d[k]));
+        d[k] = kept;
+    }
+    m[8].ring_hug_mm2 = 0;
+    decide_circle_spill(t, 1, m, d, 10);
+    cr_assert(d[8].ink_near, "the stroke round the box is kept with its decision");
     /* ink beside a box no circle reaches (two columns away): a person looks */
     m[8].near_mm2 = 0, m[6].near_mm2 = 2.1;
     decide_page_of(m, d, 10);

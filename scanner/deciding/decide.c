@@ -162,7 +162,8 @@ static box_decision decide_in_speckle(const calibration *c, const box_measure *m
 }
 
 box_decision decide_box(const calibration *c, const box_measure *m) {
-    box_decision d = {.state = BOX_UNSURE, .ink_near = m->near_mm2 > c->near_max_mm2, .fill = m->fill};
+    box_decision d = {.state = BOX_UNSURE, .ink_near = m->near_mm2 > c->near_max_mm2, .fill = m->fill,
+                      .hugged = m->ring_hug_mm2 > 0};
     double band = c->mark_min - c->blank_max;
     if (m->fill <= c->blank_max && m->faint_fill >= c->mark_min) {
         /* nothing dark, but a pale trace across the box: very light pencil,
@@ -251,7 +252,7 @@ box_decision decide_box(const calibration *c, const box_measure *m) {
 int decide_box_flags(const box_decision *d) {
     return (d->ink_near ? 1 : 0) | (d->circled ? 2 : 0) | (d->dot ? 4 : 0) | (d->faint ? 8 : 0) |
            (d->scribble ? 16 : 0) | (d->dot_clear ? 32 : 0) | (d->strewn ? 64 : 0) | (d->speckled ? 128 : 0) |
-           (d->creased ? 256 : 0) | (d->speck ? 512 : 0) | (d->hidden ? 1024 : 0);
+           (d->creased ? 256 : 0) | (d->speck ? 512 : 0) | (d->hidden ? 1024 : 0) | (d->hugged ? 2048 : 0);
 }
 
 void decide_box_set_flags(box_decision *d, int flags) {
@@ -266,6 +267,7 @@ void decide_box_set_flags(box_decision *d, int flags) {
     d->creased = (flags & 256) != 0;
     d->speck = (flags & 512) != 0;
     d->hidden = (flags & 1024) != 0;
+    d->hugged = (flags & 2048) != 0;
 }
 
 /* The ring evidence of a box: the stronger of the circle round the box and

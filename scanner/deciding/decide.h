@@ -58,6 +58,9 @@ typedef struct {
     int speck;         /* unsure: the box's only ink is a "dot" finer than any a hand makes, from a hand
                           that does not dot (decide_page: dust on the glass); blank beside a firm mark
                           of its question, else a person looks */
+    int hugged;        /* ink along the box's own printed outline on three sides or four, thicker than
+                          the page prints it (measure_rings: ring_hug_mm2): a stroke round the box
+                          itself, no arc of a circle passing by (decide_circle_spill) */
 } box_decision;
 
 box_decision decide_box(const calibration *cal, const box_measure *m);
@@ -65,7 +68,7 @@ box_decision decide_box(const calibration *cal, const box_measure *m);
 /* A box's ink_near and kind of mark as one integer for the ledger (marks.ink_near):
  * 1 ink near, 2 circled, 4 dot, 8 faint, 16 scribble, 32 a dot clear of the
  * page's blanks, 64 strewn, 128 speckled, 256 a crease's stroke, 512 a speck,
- * 1024 hidden (0 and 1 read as before). */
+ * 1024 hidden, 2048 hugged (0 and 1 read as before). */
 int decide_box_flags(const box_decision *d);
 void decide_box_set_flags(box_decision *d, int flags);
 

@@ -147,7 +147,14 @@ void decide_circle_spill(const omr_template *t, int page, const box_measure *m, 
     size_t *question = malloc((n ? n : 1) * sizeof *question);
     if (box && question && page_boxes(t, page, n, question, box)) /* else nothing is attributed */
         for (size_t i = 0; i < n; i++) {
-            if (d[i].state != BOX_BLANK || !d[i].ink_near || d[i].circled)
+            /* ink along the box's own outline on three sides or four
+             * (`hugged`: measure_rings' outline_hug, judged when the page was
+             * read, its rings not kept in the ledger) goes round the box: no
+             * arc of a circle passing by, nor a mark's overshoot (fresh seed 8373
+             * RC5U67P3 q3b: a tight circle on a bled page, 1.51 mm^2 of its
+             * 3.78 along the outline, under q3a's circle leaving 24.6: read
+             * blank, silently) */
+            if (d[i].state != BOX_BLANK || !d[i].ink_near || d[i].circled || d[i].hugged)
                 continue;
             for (size_t c = 0; c < n; c++) {
                 if (question[c] == question[i] || !d[c].circled || d[c].state != BOX_MARKED)
