@@ -94,8 +94,9 @@ typedef struct {
      * 0 (along x) to 90 (along y) degrees */
     double ink_width_mm, ink_axis_deg;
     /* ... and its strokes' width, mm: twice the ink's area over its
-     * outline's length (a pen's line on a 1-bit scan 0.3-0.7; what is left
-     * of a mark rubbed out, broken into specks, far less) */
+     * outline's length (a pen's cross or tick 0.2-0.9, 0.4 and more on a
+     * harsh 1-bit page; what is left there of a mark rubbed out, broken
+     * into specks, 0.1-0.35) */
     double stroke_mm;
     int ink_pieces; /* ... and the pieces it falls into (8-connected): a pen's mark 1-2 */
     double ink_x_mm, ink_y_mm; /* ... and its centre on the page (template mm, as re-centred) */

@@ -32,12 +32,12 @@ static int printed_at(const print_mask *mask, double x, double y) {
 /* The pieces the ink falls into (8-connected; the grid is cleared as it
  * is counted). A pen's cross or tick is one or two; what rubbing a mark out
  * leaves on a 1-bit scan, a dozen specks and dashes along its strokes. */
-static int count_pieces(uint8_t ink[STROKE_GRID][STROKE_GRID]) {
+static int count_pieces(uint8_t ink[STROKE_GRID][STROKE_GRID], int rows, int cols) {
     static const int dr[8] = {-1, -1, -1, 0, 0, 1, 1, 1}, dc[8] = {-1, 0, 1, -1, 1, -1, 0, 1};
     uint8_t stack[STROKE_GRID * STROKE_GRID][2]; /* grid coordinates, each under 256 */
     int pieces = 0;
-    for (int r = 0; r < STROKE_GRID; r++)
-        for (int c = 0; c < STROKE_GRID; c++) {
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) {
             if (!ink[r][c])
                 continue;
             pieces++;
@@ -49,7 +49,7 @@ static int count_pieces(uint8_t ink[STROKE_GRID][STROKE_GRID]) {
                 int pr = stack[top][0], pc = stack[top][1];
                 for (int k = 0; k < 8; k++) {
                     int nr = pr + dr[k], nc = pc + dc[k];
-                    if (nr < 0 || nc < 0 || nr >= STROKE_GRID || nc >= STROKE_GRID || !ink[nr][nc])
+                    if (nr < 0 || nc < 0 || nr >= rows || nc >= cols || !ink[nr][nc])
                         continue;
                     ink[nr][nc] = 0;
                     assert(top < STROKE_GRID * STROKE_GRID); /* each sample is pushed once */
@@ -82,9 +82,10 @@ void measure_shape(const omr_image *scan, const page_transform *t, const page_le
      * grid has its edges counted over the grid's part only) */
     uint8_t ink[STROKE_GRID][STROKE_GRID];
     memset(ink, 0, sizeof ink);
-    int row = 0;
-    for (double y = y0; y < y1; y += pitch, row++)
-        for (double x = x0, col = 0; x < x1; x += pitch, col++) {
+    int row = 0, cols = 0;
+    for (double y = y0; y < y1; y += pitch, row++) {
+        int col = 0;
+        for (double x = x0; x < x1; x += pitch, col++) {
             if (printed_at(mask, x, y))
                 continue;
             omr_point p = locate_map(t, x + out->dx_mm, y + out->dy_mm);
@@ -94,7 +95,7 @@ void measure_shape(const omr_image *scan, const page_transform *t, const page_le
             if (dark <= SHAPE_INK)
                 continue;
             if (row < STROKE_GRID && col < STROKE_GRID)
-                ink[row][(int)col] = 1;
+                ink[row][col] = 1;
             double u = x - x0, v = y - y0;
             n++;
             sx += u;
@@ -103,22 +104,26 @@ void measure_shape(const omr_image *scan, const page_transform *t, const page_le
             syy += v * v;
             sxy += u * v;
         }
+        cols = col > cols ? col : cols;
+    }
     if (n < SHAPE_MIN_SAMPLES)
         return;
     /* the strokes' width: twice their area over their outline's length
      * (a stroke w wide and L long: 2wL / 2L); a trace broken into specks
      * is all outline */
+    int rows = row < STROKE_GRID ? row : STROKE_GRID;
+    cols = cols < STROKE_GRID ? cols : STROKE_GRID;
     long inked = 0, edges = 0;
-    for (int r = 0; r < STROKE_GRID; r++)
-        for (int c2 = 0; c2 < STROKE_GRID; c2++) {
-            if (!ink[r][c2])
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) {
+            if (!ink[r][c])
                 continue;
             inked++;
-            edges += (r == 0 || !ink[r - 1][c2]) + (r == STROKE_GRID - 1 || !ink[r + 1][c2]) +
-                     (c2 == 0 || !ink[r][c2 - 1]) + (c2 == STROKE_GRID - 1 || !ink[r][c2 + 1]);
+            edges += (r == 0 || !ink[r - 1][c]) + (r == rows - 1 || !ink[r + 1][c]) + (c == 0 || !ink[r][c - 1]) +
+                     (c == cols - 1 || !ink[r][c + 1]);
         }
     out->stroke_mm = edges > 0 ? 2.0 * (double)inked * pitch / (double)edges : 0;
-    out->ink_pieces = count_pieces(ink);
+    out->ink_pieces = count_pieces(ink, rows, cols);
     double mx = sx / n, my = sy / n;
     double cxx = sxx / n - mx * mx, cyy = syy / n - my * my, cxy = sxy / n - mx * my;
     /* a sample stands for a pitch x pitch cell: its own spread is pitch^2/12 */
