@@ -1383,3 +1383,43 @@ Test(measure, a_wide_oval_on_a_speckled_page_is_traced_all_round_and_read) {
     omr_image_free(img);
     template_free(t);
 }
+
+/* A cross struck through: an X, and a line drawn across its box and out
+ * past both sides (held-out 2647: 17 such, 8 read as the cross, silently).
+ * Taken back, or not? A person says. A dash through a box and out past
+ * both sides is one stroke, and is read; a cross whose arms overshoot the
+ * corners is no line through the box. */
+Test(measure, a_cross_struck_through_goes_to_a_person_a_dash_through_is_read) {
+    omr_template *t = test_template("ekb-2024");
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", 1, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    omr_rect struck = template_question_by_id(t, "q1a")->boxes[1].rect;
+    test_cross(img, struck);
+    double y = struck.y + struck.h / 2 + 0.3;
+    test_draw_line(img, struck.x - 1.8, y, struck.x + struck.w + 1.6, y - 0.3, 0.5, 20);
+    omr_rect dashed = template_question_by_id(t, "q1b")->boxes[2].rect;
+    y = dashed.y + dashed.h / 2;
+    test_draw_line(img, dashed.x - 1.5, y, dashed.x + dashed.w + 1.5, y + 0.2, 0.5, 20);
+    omr_rect over = template_question_by_id(t, "q2a")->boxes[3].rect; /* arms past the corners */
+    test_draw_line(img, over.x - 1.2, over.y - 1.2, over.x + over.w + 1.2, over.y + over.h + 1.2, 0.5, 20);
+    test_draw_line(img, over.x + over.w + 1.2, over.y - 1.2, over.x - 1.2, over.y + over.h + 1.2, 0.5, 20);
+    test_cross(img, template_question_by_id(t, "q2b")->boxes[0].rect);
+    box_measure m[256];
+    box_decision d[256];
+    size_t n = read_page_one(t, img, m, d);
+    decide_struck_through(m, d, n);
+    question_answer a = answer_of(t, d, "q1a");
+    cr_assert_eq(a.status, ANSWER_REVIEW, "a cross struck through is read: %d", a.chosen);
+    free(a.selected);
+    const char *read[] = {"q1b", "q2a", "q2b"};
+    const int chosen[] = {2, 3, 0};
+    for (int i = 0; i < 3; i++) {
+        a = answer_of(t, d, read[i]);
+        cr_assert_eq(a.status, ANSWER_OK, "%s: %s", read[i], a.reason);
+        cr_assert_eq(a.chosen, chosen[i], "%s: read %d", read[i], a.chosen);
+        free(a.selected);
+    }
+    omr_image_free(img);
+    template_free(t);
+}

@@ -304,6 +304,7 @@ int scan_page(scan_context *ctx, const omr_image *image, const char *file, int f
     /* rings are measured here and not kept in the ledger: a circle's rivals are judged now */
     decide_circle_rivals(o->calibration, t, identity.page, p->measures, p->decisions, p->n_boxes);
     decide_rubbed_out_traces(t, identity.page, p->measures, p->decisions, p->n_boxes);
+    decide_struck_through(p->measures, p->decisions, p->n_boxes);
     /* ink in a box whose outline was not seen (the map off there: it may
      * be the print beside it; seed 5101 --warp 2, VEURFG6T q4a1 read "3"
      * from the words "Vet ej") */

@@ -129,6 +129,10 @@ void decide_circle_spill(const omr_template *t, int page, const box_measure *m, 
  * scan. It is marked `strewn`, and decide_question withdraws it beside the
  * firm mark as a pale trace. */
 void decide_rubbed_out_traces(const omr_template *t, int page, const box_measure *m, box_decision *d, size_t n);
+/* A cross (not a dash or bar) with a line through its box and out past both
+ * sides, on a page whose empty boxes show no such ink: unsure, a person
+ * says whether it is taken back (m, d: one page's n boxes). */
+void decide_struck_through(const box_measure *m, box_decision *d, size_t n);
 /* A circled box of page `page` whose question holds another box (not itself
  * circled) with as much ring evidence round it or its label: the circle
  * cannot be attributed, the box becomes unsure (review). On a page whose

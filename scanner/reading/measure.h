@@ -99,6 +99,10 @@ typedef struct {
      * into specks, 0.1-0.35) */
     double stroke_mm;
     int ink_pieces; /* ... and the pieces it falls into (8-connected): a pen's mark 1-2 */
+    /* ink just outside both opposite sides of the box, level with each other
+     * across its middle half: a line drawn through the box and out past
+     * both sides (a cross struck through; a dash). 0 or 1 */
+    int struck_through;
     double ink_x_mm, ink_y_mm; /* ... and its centre on the page (template mm, as re-centred) */
     /* a crease found on the page (crease.h) runs through the box: 1 along
      * the page's x, 2 along its y (set by the caller that found them) */

@@ -5,7 +5,11 @@
  * 4*pi*sqrt(det) of the covariance: a compact blob fills it, strokes do not.
  * A bleeding 1-bit scan swells a dot until its fill and extent pass for a
  * cross; its compactness stays that of a dot, so decide can still ask for a
- * person (a lone dot is ambiguous) instead of reading a cross.
+ * person (a lone dot is ambiguous) instead of reading a cross. The same
+ * samples give the strokes' width (area over outline) and the pieces they
+ * fall into: what a 1-bit scan leaves of a mark rubbed out is thin and
+ * broken. Just outside the box, a line drawn through it and out past both
+ * sides is looked for (a cross struck through).
  */
 #include "reading/marks/shape.h"
 
@@ -60,6 +64,58 @@ static int count_pieces(uint8_t ink[STROKE_GRID][STROKE_GRID], int rows, int col
     return pieces;
 }
 
+/* Ink at (x, y) on the template (shifted by the box's re-centring), where
+ * the blank prints nothing */
+static int unprinted_ink(const omr_image *scan, const page_transform *t, const page_levels *levels,
+                         const print_mask *mask, const box_measure *out, double x, double y) {
+    if (printed_at(mask, x, y))
+        return 0;
+    omr_point p = locate_map(t, x + out->dx_mm, y + out->dy_mm);
+    if (p.x < 0 || p.y < 0 || p.x >= scan->width || p.y >= scan->height)
+        return 0;
+    return (levels->white - omr_image_at(scan, (int)p.x, (int)p.y)) / (levels->white - levels->black) > SHAPE_INK;
+}
+
+/* A line through the box and out past two opposite sides: ink all across
+ * the band THROUGH_FROM_MM to THROUGH_TO_MM outside each side (a line that
+ * runs on out of the box; a speck of dust beside it does not fill the
+ * band), across the side's middle half, the two within THROUGH_LEVEL_MM of
+ * level (a line drawn across, tilted as a hand tilts it). A cross's arms
+ * overshoot near the corners, a tick's tail at one; neither crosses both
+ * sides' middles. */
+#define THROUGH_FROM_MM 0.6 /* past the printed outline and its blur */
+#define THROUGH_TO_MM 1.0
+#define THROUGH_LEVEL_MM 1.5
+static int struck_through(const omr_image *scan, const page_transform *t, const page_levels *levels,
+                          const print_mask *mask, omr_rect box, const box_measure *out, double pitch) {
+    for (int across_y = 0; across_y < 2; across_y++) {
+        /* across_y 0: a line along x, out past the left and right sides */
+        double len = across_y ? box.w : box.h, lo = (across_y ? box.x : box.y) + len / 4, hi = lo + len / 2;
+        double first[2] = {NAN, NAN}, last[2] = {NAN, NAN};
+        for (int side = 0; side < 2; side++)
+            for (double along = lo; along <= hi; along += pitch) {
+                int across = 1;
+                for (double out_mm = THROUGH_FROM_MM; across && out_mm <= THROUGH_TO_MM + 1e-9; out_mm += pitch) {
+                    double edge = across_y ? (side ? box.y + box.h + out_mm : box.y - out_mm)
+                                           : (side ? box.x + box.w + out_mm : box.x - out_mm);
+                    across = unprinted_ink(scan, t, levels, mask, out, across_y ? along : edge,
+                                           across_y ? edge : along);
+                }
+                if (!across)
+                    continue;
+                if (isnan(first[side]))
+                    first[side] = along;
+                last[side] = along;
+            }
+        if (isnan(first[0]) || isnan(first[1]))
+            continue;
+        /* the two sides' inked stretches come within THROUGH_LEVEL_MM */
+        if (first[0] <= last[1] + THROUGH_LEVEL_MM && first[1] <= last[0] + THROUGH_LEVEL_MM)
+            return 1;
+    }
+    return 0;
+}
+
 void measure_shape(const omr_image *scan, const page_transform *t, const page_levels *levels,
                    const print_mask *mask, omr_rect box, box_measure *out) {
     assert(scan && t && levels && out && t->px_per_mm > 0);
@@ -70,6 +126,7 @@ void measure_shape(const omr_image *scan, const page_transform *t, const page_le
     out->ink_x_mm = out->ink_y_mm = 0;
     out->stroke_mm = 0;
     out->ink_pieces = 0;
+    out->struck_through = 0;
     double range = levels->white - levels->black;
     double side = fmin(box.w, box.h) - 2 * SHAPE_INSET_MM;
     if (range <= 0 || side <= 0)
@@ -106,6 +163,9 @@ void measure_shape(const omr_image *scan, const page_transform *t, const page_le
         }
         cols = col > cols ? col : cols;
     }
+    /* looked for round every box: on a page whose print bleeds past the
+     * mask, empty boxes show it too (decide_struck_through) */
+    out->struck_through = struck_through(scan, t, levels, mask, box, out, pitch);
     if (n < SHAPE_MIN_SAMPLES)
         return;
     /* the strokes' width: twice their area over their outline's length
