@@ -429,6 +429,15 @@ static double local_median(const box_measure *m, const double *value, size_t n, 
     return omr_sort_middle(near, (size_t)k);
 }
 
+/* The page's boxes' rays clear of the outline (their ring_clear), for
+ * clear_rays_round; NULL without room (then the page's level is used) */
+static double *clear_rays_of(const box_measure *m, size_t n) {
+    double *clear = malloc((n ? n : 1) * sizeof *clear);
+    for (size_t i = 0; clear && i < n; i++)
+        clear[i] = m[i].ring_clear;
+    return clear;
+}
+
 /* The rays clear of the outline round box i: the median of the boxes
  * around it (local_median of `clear`, their ring_clear), else the page's
  * clear_level */
@@ -455,9 +464,7 @@ static void bled_page_circles(const calibration *c, const box_measure *m, box_de
      * page (seed 7402 QFHJ3T7A: every box's rays 0.85-0.94 closed by its
      * swollen outline, four circles in pen and pencil with 22-33 mm^2 round
      * their boxes against 0.4 and less, all four to review) */
-    double *clear = malloc((n ? n : 1) * sizeof *clear);
-    for (size_t i = 0; clear && i < n; i++)
-        clear[i] = m[i].ring_clear;
+    double *clear = clear_rays_of(m, n);
     for (size_t i = 0; i < n; i++) {
         /* ... against the rays of the boxes around it (local_median) */
         double clear_at = clear_rays_round(m, clear, n, i, clear_level);
@@ -529,9 +536,7 @@ static void demote_page_rings(const calibration *c, const box_measure *m, box_de
     /* the rays clear of the outline, for a page whose print nearly closes
      * every box's first rays (below) */
     double clear_level = decide_page_ray_level(m, n, RAYS_CLEAR);
-    double *clear_of = malloc((n ? n : 1) * sizeof *clear_of);
-    for (size_t i = 0; clear_of && i < n; i++)
-        clear_of[i] = m[i].ring_clear;
+    double *clear_of = clear_rays_of(m, n);
     for (size_t i = 0; i < n; i++) {
         if (!d[i].circled)
             continue;

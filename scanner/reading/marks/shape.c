@@ -65,7 +65,8 @@ static int count_pieces(uint8_t ink[STROKE_GRID][STROKE_GRID], int rows, int col
 }
 
 /* Ink at (x, y) on the template (shifted by the box's re-centring), where
- * the blank prints nothing */
+ * the blank prints nothing: a sample of the interior, or of the paper just
+ * past its sides (levels' white above black: measure_shape checks) */
 static int unprinted_ink(const omr_image *scan, const page_transform *t, const page_levels *levels,
                          const print_mask *mask, const box_measure *out, double x, double y) {
     if (printed_at(mask, x, y))
@@ -143,13 +144,7 @@ void measure_shape(const omr_image *scan, const page_transform *t, const page_le
     for (double y = y0; y < y1; y += pitch, row++) {
         int col = 0;
         for (double x = x0; x < x1; x += pitch, col++) {
-            if (printed_at(mask, x, y))
-                continue;
-            omr_point p = locate_map(t, x + out->dx_mm, y + out->dy_mm);
-            if (p.x < 0 || p.y < 0 || p.x >= scan->width || p.y >= scan->height)
-                continue;
-            double dark = (levels->white - omr_image_at(scan, (int)p.x, (int)p.y)) / range;
-            if (dark <= SHAPE_INK)
+            if (!unprinted_ink(scan, t, levels, mask, out, x, y))
                 continue;
             if (row < STROKE_GRID && col < STROKE_GRID)
                 ink[row][col] = 1;
