@@ -461,6 +461,34 @@ Test(writing, a_short_word_bled_shut_is_writing, .timeout = 60) {
     }
 }
 
+/* A short word bled letter by letter (fresh seed 8381 7USZTFAM: "no."
+ * written small in a harsh 200-dpi 1-bit comment field, the n and the o
+ * each bled into a solid blob 1.5-1.9 mm, 0.2 mm apart; no letter stroke
+ * and no piece a word's width: the field came back empty, unflagged). The
+ * letters, written apart and each bled shut, are a word to transcribe; two
+ * filled dots of their size a dot's width apart are not, nor is one. */
+Test(writing, a_short_word_bled_letter_by_letter_is_writing_two_dots_apart_are_not, .timeout = 60) {
+    double s = 8.0;
+    omr_rect crop_mm = {10, 20, 170, 59};
+    for (int k = 0; k < 3; k++) {
+        omr_image *crop = omr_image_new((int)(crop_mm.w * s), (int)(crop_mm.h * s), s * 25.4, 250);
+        cr_assert_not_null(crop);
+        if (k == 0) {
+            double wide = write_word(crop, "DkgHandwriting", 8, "n", 120, 30, 0, 0);
+            write_word(crop, "DkgHandwriting", 8, "o", 120 + wide + 1.1, 30, 0, 0);
+        } else {
+            for (int dot = 0; dot < k; dot++)
+                for (double r = 0.05; r < 0.25; r += 0.1) /* 0.8 mm, bled to 1.55 */
+                    test_circle(crop, (omr_rect){120 + dot * 3.3, 30, 1.0, 1.0}, r);
+        }
+        /* bleed each letter shut, not into the next: a 7 x 7 minimum, then 1 bit */
+        bleed_1bit(crop, 3, 0);
+        expect_writing(crop, crop_mm, k == 0,
+                       k == 0 ? "\"no\" bled letter by letter" : k == 1 ? "a filled dot" : "two filled dots apart");
+        omr_image_free(crop);
+    }
+}
+
 /* A polyline through (x[k], y[k]) mm, k < n, pen `pen` mm, in black. */
 static void pen_path(omr_image *img, const double *x, const double *y, int n, double pen) {
     for (int k = 0; k + 1 < n; k++)

@@ -416,10 +416,14 @@ static void piece_classify(piece *p, double s) {
  * such a piece has its solidity measured (find_pieces). */
 #define BLED_WORD_TALL_MIN_MM 1.2
 #define BLED_WORD_TALL_MAX_MM 6.0
+static int solid_word_box(int x0, int y0, int x1, int y1, long n, int strong, double s) {
+    double wide = (x1 - x0 + 1) / s, tall = (y1 - y0 + 1) / s;
+    return strong && wide >= WORD_MIN_MM && wide < BAR_MM && tall >= BLED_WORD_TALL_MIN_MM &&
+           tall <= BLED_WORD_TALL_MAX_MM && (double)n >= 0.5 * wide * tall * s * s;
+}
+
 static int solid_word_sized(const piece *p, double s) {
-    double wide = (p->x1 - p->x0 + 1) / s, tall = (p->y1 - p->y0 + 1) / s;
-    return p->strong && wide >= WORD_MIN_MM && wide < BAR_MM && tall >= BLED_WORD_TALL_MIN_MM &&
-           tall <= BLED_WORD_TALL_MAX_MM && (double)p->n >= 0.5 * wide * tall * s * s;
+    return solid_word_box(p->x0, p->y0, p->x1, p->y1, p->n, p->strong, s);
 }
 
 /* Twice the signed area of triangle o, a, b (> 0: a left turn). */
@@ -683,6 +687,21 @@ static int bled_word(const piece *p, double s) {
     return solid_word_sized(p, s) && wide >= BLED_WORD_ASPECT * tall;
 }
 
+/* A short word bled letter by letter (fresh seed 8381 7USZTFAM: "no."
+ * written small in a 200-dpi 1-bit comment field, n and o each bled into
+ * a solid blob 1.5-1.9 mm, 0.2 mm apart: no letter stroke, no piece a
+ * word's width, missed silently): blobs side by side that together are
+ * what bled_word asks of one piece (their box a word's size, half filled,
+ * 1.4 times as wide as tall), standing as close as a word's letters: the
+ * blobs' widths span BLED_LETTERS_SPAN of their box at least (there 0.95).
+ * Filled dots dropped a dot's width apart span less; one dot is no group. */
+#define BLED_LETTERS_SPAN 0.75
+static int bled_letters(int blobs, int blob_px_wide, int x0, int y0, int x1, int y1, long n, int strong, double s) {
+    double wide = (x1 - x0 + 1) / s, tall = (y1 - y0 + 1) / s;
+    return blobs >= 2 && blob_px_wide >= BLED_LETTERS_SPAN * (x1 - x0 + 1) &&
+           solid_word_box(x0, y0, x1, y1, n, strong, s) && wide >= BLED_WORD_ASPECT * tall;
+}
+
 /* A short word bled into one piece too squat for bled_word (seed 8303
  * M278SWMD: "Ja" in a corner of a 204-dpi fax's comment field, one piece
  * 3.8 x 3.1 mm, no counter left): a solid piece of a word's size notched
@@ -756,7 +775,8 @@ static void find_words(piece *pieces, size_t n, double s, omr_rect crop_mm, cons
         if (root != (int)letters[i])
             continue;
         /* one group: its members, their box, how many are curved */
-        int members = 0, strokes = 0, curved = 0, cursive = 0, x0 = 1 << 30, y0 = 1 << 30, x1 = -1, y1 = -1;
+        int members = 0, strokes = 0, curved = 0, cursive = 0, blobs = 0, blob_px_wide = 0, bold = 0;
+        int x0 = 1 << 30, y0 = 1 << 30, x1 = -1, y1 = -1;
         double gn = 0, gx = 0, gy = 0, gxx = 0, gyy = 0, gxy = 0;
         for (size_t j = 0; j < nl; j++) {
             piece *p = &pieces[letters[j]];
@@ -764,6 +784,9 @@ static void find_words(piece *pieces, size_t n, double s, omr_rect crop_mm, cons
                 continue;
             members++;
             strokes += p->kind == PIECE_LETTER;
+            blobs += p->kind == PIECE_BLOB;
+            blob_px_wide += p->kind == PIECE_BLOB ? p->x1 - p->x0 + 1 : 0;
+            bold |= p->strong;
             curved += p->curved && p->kind == PIECE_LETTER;
             gn += (double)p->n;
             gx += p->sx;
@@ -794,7 +817,8 @@ static void find_words(piece *pieces, size_t n, double s, omr_rect crop_mm, cons
         double tr = cxx + cyy, det = cxx * cyy - cxy * cxy;
         double minor = sqrt(fmax(tr / 2 - sqrt(fmax(tr * tr / 4 - det, 0)), 0)) / s;
         int word = (strokes >= 2 && curved >= 1 && (x1 - x0 + 1) >= WORD_MIN_MM * s) || cursive ||
-                   (strokes >= 2 && members >= 3 && minor >= BROKEN_SPREAD_MM);
+                   (strokes >= 2 && members >= 3 && minor >= BROKEN_SPREAD_MM) ||
+                   (strokes == 0 && bled_letters(blobs, blob_px_wide, x0, y0, x1, y1, (long)gn, bold, s));
         for (size_t j = 0; j < nl && !word; j++)
             word = pieces[letters[j]].kind == PIECE_LETTER && group_root(pieces, (int)letters[j]) == root &&
                    letter_loop(&pieces[letters[j]], ink, strong, w, s);
