@@ -18,6 +18,7 @@ typedef struct {
     page_transform transform;
     page_levels levels;
     print_mask mask;
+    int page;
 } page_setup;
 
 static inline void set_up(const omr_template *t, const omr_image *img, page_setup *s) {
@@ -29,6 +30,7 @@ static inline void set_up(const omr_template *t, const omr_image *img, page_setu
     cr_assert_eq(locate_page(img, t, &id, &s->transform, &err), OMR_OK, "%s", err.message);
     measure_levels(img, &s->transform, &s->levels);
     cr_assert_eq(measure_print_mask(t, id.page, &s->mask, &err), OMR_OK, "%s", err.message);
+    s->page = id.page;
 }
 
 #endif

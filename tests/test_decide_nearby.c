@@ -418,6 +418,40 @@ Test(decide_nearby, what_a_black_crease_leaves_where_it_crosses_the_outlines_is_
                   r, decide_box_state_name(d[r * 5 + 1].state));
 }
 
+Test(decide_nearby, a_black_creases_bits_at_both_sides_of_one_box_are_the_creases_beside_a_fill) {
+    /* a black 1-bit crease along a row of a bent sheet, cleaned up to the
+     * print as the page's map places it: in one box of the row it left a
+     * bit where it crosses the outline on either side, together 0.02 of the
+     * box, their centre the box's, their ink spread right across it
+     * (compactness 0.09); the other boxes are clean. The fill in box 4
+     * answers (fresh seed 8336 --warp 2 FYR2V52N q6, its crease cleaned
+     * with the print where locate found it: box 1 read as a dot, and "1"
+     * taken for the answer beside the fill, silently) */
+    enum { ROWS = 3, N = ROWS * 5 };
+    box_measure m[N];
+    box_decision d[N];
+    empty_grid(m, ROWS);
+    box_measure *row = &m[5];
+    for (int k = 0; k < 5; k++)
+        row[k].crease_along = 1, row[k].crease_darkness = 1.4, row[k].crease_width_mm[0] = 0.5;
+    row[0].fill = 0.022, row[0].faint_fill = 0.022, row[0].extent = 0.31, row[0].darkness = 0.9,
+    row[0].core_mm2 = 0.24, row[0].compact = 0.09, row[0].ink_span = 1.0, row[0].ink_width_mm = 0.4,
+    row[0].ink_x_mm = row[0].box_x_mm, row[0].ink_y_mm = row[0].box_y_mm + 0.4;
+    row[3].fill = 1.0, row[3].faint_fill = 1.0, row[3].extent = 1, row[3].darkness = 1, row[3].core_mm2 = 10.6,
+    row[3].compact = 0.95, row[3].ink_span = 1.0, row[3].ink_width_mm = 4.5;
+    row[3].ink_x_mm = row[3].box_x_mm, row[3].ink_y_mm = row[3].box_y_mm;
+    decide_page_of(m, d, N);
+    cr_assert(d[5].creased && d[5].state == BOX_UNSURE, "the crease's bits: %s", decide_box_state_name(d[5].state));
+    template_question q = question(QUESTION_SINGLE, 5);
+    question_answer a = decide(&q, &d[5]);
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    cr_assert_eq(a.chosen, 3, "the fill answers");
+    /* a hand's dot at the same place is compact: the hand's, alone on the crease */
+    row[0].compact = 0.9, row[0].ink_span = 0.25;
+    decide_page_of(m, d, N);
+    cr_assert_not(d[5].creased, "a hand's dot on the crease taken for the crease's bits");
+}
+
 Test(decide_nearby, a_grey_crease_along_the_top_of_a_row_leaves_pale_traces_that_are_its_own) {
     /* a grey crease 0.27 deep along the top of a question's five boxes: in
      * two it left a pale band across the box (a faint trace, as an erased

@@ -273,8 +273,8 @@ int scan_page(scan_context *ctx, const omr_image *image, const char *file, int f
     page_crease creases[CREASE_MAX];
     int n_creases = crease_find(image, &p->transform, &levels, mask, t->page_width, t->page_height, creases,
                                 CREASE_MAX);
-    omr_image *uncreased = n_creases ? crease_clean(image, &p->transform, &levels, mask, t->page_width, t->page_height,
-                                                    creases, n_creases)
+    omr_image *uncreased = n_creases ? crease_clean(image, &p->transform, &levels, mask, t, identity.page, creases,
+                                                    n_creases)
                                      : NULL;
     const omr_image *seen = uncreased ? uncreased : image;
     if (getenv("OMR_DEBUG_CREASE")) /* for the engineer: where creases were found */

@@ -934,7 +934,10 @@ static void judge_by_page(const calibration *c, const box_measure *m, box_decisi
  *   A hand's dot lies inside the box, well off its outline.
  * Such bits lie along the crease, CREASE_RESIDUE_BOXES and more within
  * CREASE_RESIDUE_BAND_MM of one line; a hand's pencil dot as pale as a
- * crease is alone on it (seed 8304 FM4ECVZG q4c "3"). Such a box is the
+ * crease is alone on it (seed 8304 FM4ECVZG q4c "3"). A black crease's bit
+ * at the outline counts alone: cleaned up to the print as the map places
+ * it, a bent sheet's crease may leave one (seed 8336 --warp 2 FYR2V52N q6:
+ * 0.02 at the side of box 1 beside the solid "4", read so). Such a box is the
  * crease's (unsure, creased: dropped beside a firm mark of its question,
  * else a person looks) and counts for no hand on its page. */
 #define CREASE_RESIDUE_OVER 0.1
@@ -944,6 +947,8 @@ static void judge_by_page(const calibration *c, const box_measure *m, box_decisi
 static int at_crease_crossing(const box_measure *m) {
     if (m->compact == 0)
         return 1; /* no shape: too little ink beyond the outline's margin */
+    if (m->compact < STREWN_COMPACT && m->ink_span >= STREWN_SPAN)
+        return 1; /* bits at both sides: centred, but spread (FYR2V52N below: 0.09) */
     double along_x = fabs(m->ink_x_mm - m->box_x_mm), along_y = fabs(m->ink_y_mm - m->box_y_mm);
     return ((m->crease_along & 1) && along_x >= CREASE_CROSSING_MM) ||
            ((m->crease_along & 2) && along_y >= CREASE_CROSSING_MM);
@@ -978,7 +983,7 @@ static void crease_residues(const calibration *c, const box_measure *m, box_deci
             double apart = fabs(across_crease(&m[j], along) - across_crease(&m[i], along));
             in_row += bit[j] && along && apart <= CREASE_RESIDUE_BAND_MM;
         }
-        if (in_row >= CREASE_RESIDUE_BOXES)
+        if (in_row >= CREASE_RESIDUE_BOXES || black_crease_through(&m[i]))
             d[i] = (box_decision){.state = BOX_UNSURE, .creased = 1, .ink_near = d[i].ink_near, .fill = d[i].fill};
     }
     free(bit);

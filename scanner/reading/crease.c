@@ -20,7 +20,9 @@
  * bowed sheet puts it a little off its straight line) is taken out run by
  * run across it: the dark run nearest the line, no wider than a crease, and
  * its blurred edges; a stroke crossing it is dark far across and stays. The
- * form's print is left as it is. Only pages with a crease pay for the copy.
+ * form's print is left as it is, where it lies on the scan (on a bent sheet
+ * 1-2 mm off the page's map: print_place). Only pages with a crease pay for
+ * the copy.
  */
 #include "reading/crease.h"
 
@@ -336,6 +338,89 @@ static int printed_at(const print_mask *mask, omr_point xy) {
            mask->printed[(size_t)my * (size_t)mask->width + (size_t)mx];
 }
 
+/* Where the blank's print lies on a bent sheet. The page's map fits a
+ * sheet bent in the scanner badly: locate_local found the print of some of
+ * its questions moved against it (page_local: 1-2 mm on seed 8373 --folds
+ * --warp 1), and a black crease under a row of labels, clear of their print
+ * but where the map puts it, was left in as print and read as ink beside
+ * the boxes below, whose own shift puts them on it (8JHK824T q5r). Each box
+ * of the page moved as its region did (0 where the map fits), and a point of
+ * the page as the boxes within LOCAL_REACH_MM of it, the nearer weighing
+ * more ((1 + distance)^-2; none that near: 0), on a grid of SHIFT_GRID_MM.
+ * A page whose map fits everywhere has none: the mask is read where the map
+ * puts it. */
+#define LOCAL_REACH_MM 40.0
+#define SHIFT_GRID_MM 2.0
+typedef struct {
+    const print_mask *mask;
+    int nx, ny;       /* grid points; 0: no shift */
+    float *dx, *dy;   /* the print's move at each, template mm */
+} print_place;
+
+static void print_place_make(const print_mask *mask, const omr_template *tmpl, int page, const page_transform *t,
+                             print_place *out) {
+    memset(out, 0, sizeof *out);
+    out->mask = mask;
+    if (t->n_local == 0)
+        return;
+    int nx = (int)ceil(tmpl->page_width / SHIFT_GRID_MM) + 1, ny = (int)ceil(tmpl->page_height / SHIFT_GRID_MM) + 1;
+    out->dx = malloc((size_t)nx * (size_t)ny * sizeof *out->dx);
+    out->dy = malloc((size_t)nx * (size_t)ny * sizeof *out->dy);
+    if (!out->dx || !out->dy) { /* out of memory: where the map puts it */
+        free(out->dx);
+        free(out->dy);
+        out->dx = out->dy = NULL;
+        return;
+    }
+    out->nx = nx, out->ny = ny;
+    for (int gy = 0; gy < ny; gy++)
+        for (int gx = 0; gx < nx; gx++) {
+            double x = gx * SHIFT_GRID_MM, y = gy * SHIFT_GRID_MM, sw = 0, sx = 0, sy = 0;
+            for (size_t i = 0; i < tmpl->n_questions; i++) {
+                const template_question *q = &tmpl->questions[i];
+                for (size_t b = 0; q->page == page && b < q->n_boxes; b++) {
+                    omr_rect r = q->boxes[b].rect;
+                    double dist = hypot(fmax(fmax(r.x - x, x - (r.x + r.w)), 0), fmax(fmax(r.y - y, y - (r.y + r.h)), 0));
+                    if (dist > LOCAL_REACH_MM)
+                        continue;
+                    const page_local *l = page_map_local_of(t, r);
+                    double w = 1 / ((1 + dist) * (1 + dist));
+                    sw += w;
+                    if (l && !l->unsure) {
+                        sx += w * l->dx_mm;
+                        sy += w * l->dy_mm;
+                    }
+                }
+            }
+            size_t k = (size_t)gy * (size_t)nx + (size_t)gx;
+            out->dx[k] = sw > 0 ? (float)(sx / sw) : 0;
+            out->dy[k] = sw > 0 ? (float)(sy / sw) : 0;
+        }
+}
+
+static void print_place_free(print_place *p) {
+    free(p->dx);
+    free(p->dy);
+    memset(p, 0, sizeof *p);
+}
+
+/* Is the blank's print where template (x, y) lies on the scan? */
+static int printed_on_scan(const print_place *print, omr_point xy) {
+    if (print->nx > 0) {
+        double gx = fmin(fmax(xy.x / SHIFT_GRID_MM, 0), print->nx - 1.001);
+        double gy = fmin(fmax(xy.y / SHIFT_GRID_MM, 0), print->ny - 1.001);
+        int ix = (int)gx, iy = (int)gy;
+        double fx = gx - ix, fy = gy - iy;
+        size_t k = (size_t)iy * (size_t)print->nx + (size_t)ix, nx = (size_t)print->nx;
+        double dx = (1 - fy) * ((1 - fx) * print->dx[k] + fx * print->dx[k + 1]) +
+                    fy * ((1 - fx) * print->dx[k + nx] + fx * print->dx[k + nx + 1]);
+        double dy = (1 - fy) * ((1 - fx) * print->dy[k] + fx * print->dy[k + 1]) +
+                    fy * ((1 - fx) * print->dy[k + nx] + fx * print->dy[k + nx + 1]);
+        xy = (omr_point){xy.x - dx, xy.y - dy};
+    }
+    return printed_at(print->mask, xy);
+}
+
 /* The paper beside crease c at `along` (its middle at `mid`): the lighter
  * of its two sides, each sampled SIDE_MM beyond its band or, where the form
  * prints there (a box's outline beside a crease that runs between two rows:
@@ -344,7 +429,7 @@ static int printed_at(const print_mask *mask, omr_point xy) {
  * PAPER_FURTHER_MM further out; the page's white where both sides are print
  * that far; -1 when both are off the scan. */
 #define PAPER_FURTHER_MM 1.5
-static int crease_paper(const omr_image *scan, const page_transform *t, const print_mask *mask,
+static int crease_paper(const omr_image *scan, const page_transform *t, const print_place *print,
                         const page_levels *levels, const page_crease *c, double along, double mid) {
     int side_grey[2] = {-1, -1}, on_scan = 0;
     for (int side = 0; side < 2; side++) {
@@ -355,7 +440,7 @@ static int crease_paper(const omr_image *scan, const page_transform *t, const pr
             if (g < 0)
                 break; /* off the scan */
             on_scan = 1;
-            if (!printed_at(mask, xy)) {
+            if (!printed_on_scan(print, xy)) {
                 side_grey[side] = g;
                 break;
             }
@@ -383,7 +468,7 @@ typedef struct {
     int grey[MAX_STEPS];
     omr_point at[MAX_STEPS];
 } black_run;
-static int find_black_run(const omr_image *scan, const page_transform *t, const print_mask *mask,
+static int find_black_run(const omr_image *scan, const page_transform *t, const print_place *print,
                           const page_crease *c, double along, double mid, double step, int black_below,
                           black_run *r) {
     double reach = c->half_width + BLACK_FIND_MM;
@@ -395,7 +480,7 @@ static int find_black_run(const omr_image *scan, const page_transform *t, const 
         omr_point xy = crease_xy(c->vertical, along, mid - reach + k * step);
         r->at[k] = locate_map(t, xy.x, xy.y);
         int on_scan = r->at[k].x >= 0 && r->at[k].y >= 0 && r->at[k].x < scan->width && r->at[k].y < scan->height;
-        r->grey[k] = on_scan && !printed_at(mask, xy) ? omr_image_at(scan, (int)r->at[k].x, (int)r->at[k].y) : -1;
+        r->grey[k] = on_scan && !printed_on_scan(print, xy) ? omr_image_at(scan, (int)r->at[k].x, (int)r->at[k].y) : -1;
     }
 #define BLACK(k) (r->grey[k] >= 0 && r->grey[k] < black_below)
     /* the black sample nearest the middle within BLACK_FIND_MM of the line's edge */
@@ -461,7 +546,7 @@ static void clean_black_run(omr_image *copy, const black_run *r, double step, in
 #define DARKEST_SHARE 0.05
 #define KEPT_DARKER 40
 static void clean_black_crease(const omr_image *scan, omr_image *copy, const page_transform *t,
-                               const page_levels *levels, const print_mask *mask, const page_crease *c,
+                               const page_levels *levels, const print_place *print, const page_crease *c,
                                double along_len, double step) {
     size_t n_along = (size_t)(along_len / step) + 1, found = 0;
     short *width = malloc(n_along * sizeof *width);
@@ -474,10 +559,10 @@ static void clean_black_crease(const omr_image *scan, omr_image *copy, const pag
     for (size_t i = 0; i < n_along; i++) {
         double along = (double)i * step, mid = c->at + c->slope * along;
         width[i] = 0;
-        int paper = crease_paper(scan, t, mask, levels, c, along, mid);
+        int paper = crease_paper(scan, t, print, levels, c, along, mid);
         if (paper < 0)
             continue;
-        width[i] = (short)find_black_run(scan, t, mask, c, along, mid, step, (int)(paper - c->depth / 2), &r);
+        width[i] = (short)find_black_run(scan, t, print, c, along, mid, step, (int)(paper - c->depth / 2), &r);
         if (width[i] > 0) {
             count[width[i]]++;
             darkest_count[run_darkest(&r)]++;
@@ -512,26 +597,29 @@ static void clean_black_crease(const omr_image *scan, omr_image *copy, const pag
         if (width[i] <= 0 || width[i] > limit)
             continue;
         double along = (double)i * step, mid = c->at + c->slope * along;
-        int paper = crease_paper(scan, t, mask, levels, c, along, mid);
-        if (find_black_run(scan, t, mask, c, along, mid, step, (int)(paper - c->depth / 2), &r) > 0)
+        int paper = crease_paper(scan, t, print, levels, c, along, mid);
+        if (find_black_run(scan, t, print, c, along, mid, step, (int)(paper - c->depth / 2), &r) > 0)
             clean_black_run(copy, &r, step, paper, keep_below);
     }
     free(width);
 }
 
 omr_image *crease_clean(const omr_image *scan, const page_transform *t, const page_levels *levels,
-                        const print_mask *mask, double width_mm, double height_mm, const page_crease *creases,
+                        const print_mask *mask, const omr_template *tmpl, int page, const page_crease *creases,
                         int n) {
+    assert(tmpl && page >= 1 && (size_t)page <= tmpl->n_pages);
     omr_image *copy = omr_image_new_uninit(scan->width, scan->height, scan->dpi);
     if (!copy)
         return NULL;
+    print_place print;
+    print_place_make(mask, tmpl, page, t, &print);
     for (int y = 0; y < scan->height; y++)
         memcpy(copy->pixels + (size_t)y * (size_t)copy->stride, scan->pixels + (size_t)y * (size_t)scan->stride,
                (size_t)scan->width);
     double step = 0.5 / t->px_per_mm; /* half a pixel: every pixel of the band is visited */
     for (int i = 0; i < n; i++) {
         const page_crease *c = &creases[i];
-        double along_len = c->vertical ? height_mm : width_mm;
+        double along_len = c->vertical ? tmpl->page_height : tmpl->page_width;
         /* no darker than the crease, with room for the scanner's noise */
         double allowance = 2 * c->depth + 10;
         /* a crease as dark as print (a 1-bit scan's) must not clean the
@@ -540,12 +628,12 @@ omr_image *crease_clean(const omr_image *scan, const page_transform *t, const pa
          * sits a little off the outlines as scanned */
         int as_dark_as_print = levels->white - allowance < (levels->white + levels->black) / 2;
         if (as_dark_as_print) {
-            clean_black_crease(scan, copy, t, levels, mask, c, along_len, step);
+            clean_black_crease(scan, copy, t, levels, &print, c, along_len, step);
             continue;
         }
         for (double along = 0; along <= along_len; along += step) {
             double mid = c->at + c->slope * along;
-            int paper = crease_paper(scan, t, mask, levels, c, along, mid);
+            int paper = crease_paper(scan, t, &print, levels, c, along, mid);
             if (paper < 0)
                 continue;
             for (double off = -c->half_width; off <= c->half_width; off += step) {
@@ -560,6 +648,7 @@ omr_image *crease_clean(const omr_image *scan, const page_transform *t, const pa
             }
         }
     }
+    print_place_free(&print);
     return copy;
 }
 

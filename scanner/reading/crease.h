@@ -41,10 +41,12 @@ int crease_find(const omr_image *scan, const page_transform *t, const page_level
 /* A copy of `scan` in which every pixel of the creases that is no darker
  * than a crease is the paper beside it again; darker ink crossing a crease
  * keeps its pixels, and the form's print is left as it is (where a crease is
- * as dark as print, the mask says where print is). NULL when out of memory
- * (then measure the scan as it is). */
+ * as dark as print, the mask of page `page` of `tmpl` says where print is,
+ * moved where locate found the print of the page's boxes moved against its
+ * map: a bent sheet). NULL when out of memory (then measure the scan as it
+ * is). */
 omr_image *crease_clean(const omr_image *scan, const page_transform *t, const page_levels *levels,
-                        const print_mask *mask, double width_mm, double height_mm, const page_crease *creases,
+                        const print_mask *mask, const omr_template *tmpl, int page, const page_crease *creases,
                         int n);
 
 /* Which way a crease of `creases` runs through `box` (template mm): 1 along
