@@ -233,6 +233,27 @@ double decide_page_circle_near(const calibration *c, const box_measure *m, size_
 enum { RAYS_BOX, RAYS_LABEL, RAYS_EITHER, RAYS_CLEAR };
 double decide_page_ray_level(const box_measure *m, size_t n, int which);
 
+/* Specks strewn across a box (decide_box: strewn): their long axis spans
+ * at least this share of the interior (a 1.5 mm dot, swollen by a bleeding
+ * scan, about half of a 4 mm interior) ... */
+#define STREWN_SPAN 0.9
+/* ... and they fill under a fifth of the ellipse of their own moments: no
+ * blob, specks along lines (a rubbed-out cross on a 1-bit scan: 0.08-0.16;
+ * a dot on a harsh page showing the glass, joined by the glass's specks
+ * until it spans the box: 0.28-0.53, seed 6833 M23J7UPD) */
+#define STREWN_COMPACT 0.2
+
+/* ---- between decide.c and decide_crease.c ----------------------------------
+ * A crease this deep and more against the page's paper-to-print range is
+ * drawn black (a 1-bit scan): darkness tells nothing of it. */
+#define CREASE_GREY_MAX 0.9
+/* A box whose ink is a crease's stroke, or on a line running on past it:
+ * unsure, `creased` where it is a crease's (decide_crease.c) */
+void decide_crease_traces(const calibration *c, const box_measure *m, box_decision *d, size_t n);
+/* Bits a cleaned crease left, in a row of boxes along it or (a black
+ * crease) at a box's outline: unsure and `creased` (decide_crease.c) */
+void decide_crease_residues(const calibration *c, const box_measure *m, box_decision *d, size_t n);
+
 /* A hand that dots: two or more dots, and dots are how this hand answers
  * (at least as many as its crosses, fills and circles), on a page or over
  * the whole form. A count alone is not enough: a crosser's stray dots, or
