@@ -364,6 +364,8 @@ static void print_place_make(const print_mask *mask, const omr_template *tmpl, i
     if (t->n_local == 0)
         return;
     int nx = (int)ceil(tmpl->page_width / SHIFT_GRID_MM) + 1, ny = (int)ceil(tmpl->page_height / SHIFT_GRID_MM) + 1;
+    if (nx < 2 || ny < 2) /* no page to speak of: where the map puts it */
+        return;
     out->dx = malloc((size_t)nx * (size_t)ny * sizeof *out->dx);
     out->dy = malloc((size_t)nx * (size_t)ny * sizeof *out->dy);
     if (!out->dx || !out->dy) { /* out of memory: where the map puts it */
@@ -407,6 +409,7 @@ static void print_place_free(print_place *p) {
 /* Is the blank's print where template (x, y) lies on the scan? */
 static int printed_on_scan(const print_place *print, omr_point xy) {
     if (print->nx > 0) {
+        assert(print->nx >= 2 && print->ny >= 2 && print->dx && print->dy);
         double gx = fmin(fmax(xy.x / SHIFT_GRID_MM, 0), print->nx - 1.001);
         double gy = fmin(fmax(xy.y / SHIFT_GRID_MM, 0), print->ny - 1.001);
         int ix = (int)gx, iy = (int)gy;
