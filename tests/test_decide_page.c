@@ -577,6 +577,46 @@ Test(decide_page, rays_meeting_specks_on_a_noisy_page_are_no_circle_without_a_pe
     cr_assert(d[23].circled && d[23].state == BOX_MARKED);
 }
 
+Test(decide_page, a_hand_that_circles_does_not_make_its_page_speckled) {
+    /* fresh seed 8393 --folds --warp 1, 69S9FR4S page 1: a hand that
+     * circled nine answers, each circle closing part of its neighbours'
+     * rays, so that the page's median box had 0.125 of its rays closed and
+     * the page was taken for a speckled one; a tight circle round q2e's
+     * "5" (0.85 closed, 2.72 mm^2 of ink round the box, under the 3 a pen
+     * circle leaves) went to a person as rays alone. Here ten columns of
+     * four stacked options 8 mm apart: eight pen circles in the second row,
+     * their neighbours above and below 0.3 closed by their arcs, the other
+     * boxes 0.05; the tight circle in column 10 */
+    enum { COLS = 10, ROWS = 4, N = COLS * ROWS };
+    box_measure m[N];
+    box_decision d[N];
+    for (int c = 0; c < COLS; c++)
+        for (int r = 0; r < ROWS; r++) {
+            box_measure *b = &m[c * ROWS + r];
+            *b = (box_measure){.fill = 0.0, .ring = 0.05, .ring_gap = 0.9, .near_mm2 = 0.05, .outline_found = 1,
+                               .box_x_mm = 20 + 18.0 * c, .box_y_mm = 100 + 8.0 * r};
+            if (r == 1 && c < 8) /* a pen circle */
+                b->ring = 0.95, b->ring_gap = 0.02, b->near_mm2 = 9.0;
+            if (r != 1 && r != 3 && (c < 8 || c == 9)) /* a neighbour its arcs reach */
+                b->ring = 0.3, b->ring_gap = 0.5;
+        }
+    box_measure *tight = &m[9 * ROWS + 1];
+    tight->ring = 0.85, tight->ring_gap = 0.04, tight->near_mm2 = 2.72, tight->ring_traced = 0.75;
+    tight->ring_clear = 0.35, tight->ring_clear_gap = 0.46;
+    cr_assert_geq(decide_page_ray_level(m, N, RAYS_EITHER), 0.10, "the fixture: the page looks speckled");
+    decide_page_of(m, d, N);
+    for (int c = 0; c < 8; c++)
+        cr_assert(d[c * ROWS + 1].circled, "column %d's pen circle", c + 1);
+    cr_assert(d[9 * ROWS + 1].circled && d[9 * ROWS + 1].state == BOX_MARKED,
+              "the tight circle went to a person: %s", decide_box_state_name(d[9 * ROWS + 1].state));
+    /* a fax's specks all over the page, no pen circle: rays alone are no circle */
+    for (int i = 0; i < N; i++)
+        if (&m[i] != tight)
+            m[i].ring = 0.15 + 0.1 * (i % 3), m[i].ring_gap = 0.6, m[i].near_mm2 = 0.05;
+    decide_page_of(m, d, N);
+    cr_assert_eq(d[9 * ROWS + 1].state, BOX_UNSURE, "rays on a speckled page read as a circle");
+}
+
 Test(decide_page, a_page_that_dots_in_a_form_that_does_not_has_its_dots_reviewed) {
     /* seed 5903 H2Q5MSAT: a circler (seven circled questions on page 1) dots
      * two questions on page 2 beside one cross: page 2 alone looks like a

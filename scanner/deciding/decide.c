@@ -498,6 +498,48 @@ static void bled_page_circles(const calibration *c, const box_measure *m, box_de
     free(clear);
 }
 
+/* A line drawn all round the box at nearly one distance from it, clear of
+ * its outline (demote_page_rings, below) */
+static int traced_round(const box_measure *m) {
+    return m->ring_traced >= RING_TRACED_ROUND && m->ring_clear >= RING_MIN && m->ring_clear_gap <= RING_GAP_MAX;
+}
+
+/* The page's ray level away from its pen circles: the median over the
+ * boxes that are no circle and lie over NOISE_APART_MM from every circle
+ * that stands apart with a pen's line (its ink round the box, or traced
+ * all round). A hand that circles closes part of its neighbours' rays
+ * with each circle, and a page of such circles looks speckled by its own
+ * hand (fresh seed 8393 --folds --warp 1, 69S9FR4S page 1: nine circles,
+ * the median box's rays 0.125 closed; a tight circle round q2e's "5",
+ * 0.85 closed with 2.72 mm^2 of ink round the box, went to a person as
+ * "rays alone on a speckled page"). Specks close rays away from any pen
+ * line too; with fewer than NOISE_APART_BOXES such boxes, the whole page's
+ * level. */
+#define NOISE_APART_MM 14.0
+#define NOISE_APART_BOXES 8
+static double noise_apart_from_circles(const box_measure *m, const box_decision *d, size_t n, double background,
+                                       double pen_near) {
+    double *rings = malloc((n ? n : 1) * sizeof *rings);
+    if (!rings)
+        return background;
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (d[i].circled)
+            continue;
+        int apart = 1;
+        for (size_t j = 0; j < n && apart; j++) {
+            int pen_circle = d[j].circled && box_ring(&m[j]) >= background + RING_ABOVE_PAGE &&
+                             (m[j].near_mm2 >= pen_near || traced_round(&m[j]));
+            apart = !pen_circle || hypot(m[i].box_x_mm - m[j].box_x_mm, m[i].box_y_mm - m[j].box_y_mm) > NOISE_APART_MM;
+        }
+        if (apart)
+            rings[kept++] = box_ring(&m[i]);
+    }
+    double level = kept >= NOISE_APART_BOXES && kept < n ? omr_sort_middle(rings, kept) : background;
+    free(rings);
+    return level;
+}
+
 static void demote_page_rings(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
     if (n < 4)
         return;
@@ -516,7 +558,8 @@ static void demote_page_rings(const calibration *c, const box_measure *m, box_de
      * closing 58% of the directions with 9.0 mm^2 of ink round its box on a
      * page whose empty boxes carry 0.1, went to review) */
     double pen_near = decide_page_circle_near(c, m, n);
-    int noisy = background >= RING_NOISE;
+    int noisy = background >= RING_NOISE &&
+                (pen_near < 0 || noise_apart_from_circles(m, d, n, background, pen_near) >= RING_NOISE);
     int clear = 0;
     for (size_t i = 0; i < n; i++)
         clear += d[i].circled && box_ring(&m[i]) >= RING_CLEAR && box_ring(&m[i]) >= background + RING_ABOVE_PAGE;
@@ -566,9 +609,7 @@ static void demote_page_rings(const calibration *c, const box_measure *m, box_de
          * round too: a 1-bit outline a bent sheet moved off its print is
          * traced all round as well, just outside the print (8336 SREJ7Y3V
          * q4a "Nej": 0.94 traced, 0.04 of the rays clear of it closed) */
-        int traced_round = m[i].ring_traced >= RING_TRACED_ROUND && m[i].ring_clear >= RING_MIN &&
-                           m[i].ring_clear_gap <= RING_GAP_MAX;
-        int pen_line = (pen_near >= 0 && m[i].near_mm2 >= pen_near) || traced_round;
+        int pen_line = (pen_near >= 0 && m[i].near_mm2 >= pen_near) || traced_round(&m[i]);
         if (!pen_line && noisy) {
             /* rays alone on a speckled page (a fax, a scan of the glass):
              * they meet specks all round a box now and then (seed 8291
