@@ -278,10 +278,6 @@ static double box_ring(const box_measure *m) { return m->ring > m->label_ring ? 
  * the box. */
 #define RING_ABOVE_PAGE 0.35
 #define RING_CLEAR 0.60
-/* A page whose median box has a tenth of its rays meeting ink is speckled
- * (a clean page's empty boxes: none to 0.04; a fax or a scan of the glass:
- * 0.15-0.3): rays alone are no circle there (demote_page_rings) */
-#define RING_NOISE 0.10
 /* ... unless neighbouring rays meet one line all round (box_measure's
  * ring_traced): a pen's, however far out */
 #define RING_TRACED_ROUND 0.85
@@ -520,23 +516,27 @@ static int traced_round(const box_measure *m) {
 static double noise_apart_from_circles(const box_measure *m, const box_decision *d, size_t n, double background,
                                        double pen_near) {
     double *rings = malloc((n ? n : 1) * sizeof *rings);
-    if (!rings)
+    size_t *pen = malloc((n ? n : 1) * sizeof *pen);
+    if (!rings || !pen) {
+        free(rings);
+        free(pen);
         return background;
-    size_t kept = 0;
+    }
+    size_t n_pen = 0, kept = 0;
+    for (size_t j = 0; j < n; j++)
+        if (d[j].circled && box_ring(&m[j]) >= background + RING_ABOVE_PAGE &&
+            (m[j].near_mm2 >= pen_near || traced_round(&m[j])))
+            pen[n_pen++] = j;
     for (size_t i = 0; i < n; i++) {
-        if (d[i].circled)
-            continue;
-        int apart = 1;
-        for (size_t j = 0; j < n && apart; j++) {
-            int pen_circle = d[j].circled && box_ring(&m[j]) >= background + RING_ABOVE_PAGE &&
-                             (m[j].near_mm2 >= pen_near || traced_round(&m[j]));
-            apart = !pen_circle || hypot(m[i].box_x_mm - m[j].box_x_mm, m[i].box_y_mm - m[j].box_y_mm) > NOISE_APART_MM;
-        }
+        int apart = !d[i].circled;
+        for (size_t k = 0; k < n_pen && apart; k++)
+            apart = hypot(m[i].box_x_mm - m[pen[k]].box_x_mm, m[i].box_y_mm - m[pen[k]].box_y_mm) > NOISE_APART_MM;
         if (apart)
             rings[kept++] = box_ring(&m[i]);
     }
     double level = kept >= NOISE_APART_BOXES && kept < n ? omr_sort_middle(rings, kept) : background;
     free(rings);
+    free(pen);
     return level;
 }
 

@@ -213,6 +213,11 @@ int decide_routing_violated(const omr_template *tmpl, const template_question *q
  * Choice's expo and numeric scans, where boxes stand in tight grids whose
  * outlines close the rays of every box, so the page looks bled). */
 #define CIRCLE_NEAR_MIN_MM2 3.0
+/* A page whose median box has a tenth of its rays meeting ink is speckled
+ * (a clean page's empty boxes: none to 0.04; a fax or a scan of the glass:
+ * 0.15-0.3): rays alone are no circle there (demote_page_rings), nor is ink
+ * past a cross's sides a strike (decide_struck_through) */
+#define RING_NOISE 0.10
 
 /* A box judged on all its evidence but its rays (decide.c). */
 box_decision decide_without_rings(const calibration *c, const box_measure *m);
@@ -233,6 +238,10 @@ double decide_page_circle_near(const calibration *c, const box_measure *m, size_
 enum { RAYS_BOX, RAYS_LABEL, RAYS_EITHER, RAYS_CLEAR };
 double decide_page_ray_level(const box_measure *m, size_t n, int which);
 
+/* ---- between decide.c and decide_crease.c ----------------------------------
+ * A crease this deep and more against the page's paper-to-print range is
+ * drawn black (a 1-bit scan): darkness tells nothing of it. */
+#define CREASE_GREY_MAX 0.9
 /* Specks strewn across a box (decide_box: strewn): their long axis spans
  * at least this share of the interior (a 1.5 mm dot, swollen by a bleeding
  * scan, about half of a 4 mm interior) ... */
@@ -242,11 +251,6 @@ double decide_page_ray_level(const box_measure *m, size_t n, int which);
  * a dot on a harsh page showing the glass, joined by the glass's specks
  * until it spans the box: 0.28-0.53, seed 6833 M23J7UPD) */
 #define STREWN_COMPACT 0.2
-
-/* ---- between decide.c and decide_crease.c ----------------------------------
- * A crease this deep and more against the page's paper-to-print range is
- * drawn black (a 1-bit scan): darkness tells nothing of it. */
-#define CREASE_GREY_MAX 0.9
 /* A box whose ink is a crease's stroke, or on a line running on past it:
  * unsure, `creased` where it is a crease's (decide_crease.c) */
 void decide_crease_traces(const calibration *c, const box_measure *m, box_decision *d, size_t n);

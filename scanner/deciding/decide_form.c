@@ -387,7 +387,6 @@ void decide_rubbed_out_traces(const omr_template *t, int page, const box_measure
 #define STRUCK_CREASE_PALE 0.18
 #define STRUCK_CROSS_MM 1.5
 #define STRUCK_PAGE_SHARE 0.1
-#define STRUCK_CLEAN_PAGE 0.10 /* decide.c's RING_NOISE */
 void decide_struck_through(const box_measure *m, box_decision *d, size_t n) {
     assert(n == 0 || (m && d));
     size_t empty = 0, empty_struck = 0;
@@ -398,7 +397,7 @@ void decide_struck_through(const box_measure *m, box_decision *d, size_t n) {
         }
     double rays = n ? decide_page_ray_level(m, n, RAYS_EITHER) : -1;
     if (empty == 0 || (double)empty_struck > STRUCK_PAGE_SHARE * (double)empty || rays < 0 ||
-        rays >= STRUCK_CLEAN_PAGE)
+        rays >= RING_NOISE)
         return;
     for (size_t i = 0; i < n; i++)
         if (d[i].state == BOX_MARKED && !d[i].circled && !d[i].dot && !d[i].strewn && m[i].struck_through &&
