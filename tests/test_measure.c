@@ -232,6 +232,65 @@ static size_t box_on_page(const omr_template *t, const template_question *q, siz
     return k;
 }
 
+/* A circle round the number printed over a box (q6 prints "1".."10" 3 mm
+ * above its ten boxes and no label beside them: labels = "none") is that
+ * box's mark (held-out H30 IZLXWY98, H33 1677JKYU: the circled "8" was read
+ * as blank, silently, with 1.2 mm^2 of the circle's ink near box 8). A
+ * stroke under the number, or one beside it, is no circle; and the page's
+ * level of rays is not moved by rays cast from its numbers. */
+Test(measure, a_circle_round_the_number_over_a_box_is_that_boxes_mark) {
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q = template_question_by_id(t, "q6");
+    cr_assert(q && q->labels == LABELS_NONE && q->n_boxes == 10);
+    omr_rect r = q->boxes[7].rect;
+    /* the "8": centred over the box, its digits 189.7-192 mm (the text
+     * line at 189, 9 pt), the box at 195 */
+    double nx = r.x + r.w / 2, ny = r.y - 4.3;
+    enum { CIRCLE, OVAL, OPEN, UNDERLINE, BESIDE, NONE };
+    for (int c = CIRCLE; c <= NONE; c++) {
+        omr_error err = {0};
+        omr_image *img = render_page_image(t, "A7K2QX", q->page, DPI, &err);
+        cr_assert_not_null(img, "%s", err.message);
+        if (c == CIRCLE)
+            draw_ellipse(img, nx, ny, 2.6, 2.4, 1.05, 30);
+        else if (c == OVAL)
+            draw_ellipse(img, nx + 0.3, ny - 0.2, 3.8, 2.5, 1.05, 60);
+        else if (c == OPEN)
+            draw_ellipse(img, nx, ny, 2.4, 2.4, 0.85, 30);
+        else if (c == UNDERLINE)
+            test_draw_line(img, nx - 2.5, ny + 1.9, nx + 2.5, ny + 1.8, 0.45, 30);
+        else if (c == BESIDE)
+            test_draw_line(img, nx + 3.5, ny - 2, nx + 3.6, ny + 2, 0.45, 30);
+        box_measure m[256];
+        box_decision d[256];
+        size_t n = read_page(t, img, q->page, m, d);
+        size_t k = box_on_page(t, q, 7);
+        cr_assert(m[k].label_above, "case %d: the number over box 8 is its label", c);
+        question_answer a = answer_on(t, q->page, d, q->id);
+        if (c <= OPEN) {
+            cr_assert_eq(a.status, ANSWER_OK, "case %d: %s", c, a.reason);
+            cr_assert_eq(a.chosen, 7, "case %d: the circled number's box is the answer, read %d", c, a.chosen);
+        } else {
+            /* never read from a stroke that is no circle (a person may look) */
+            cr_assert(a.status != ANSWER_OK || a.chosen == -1, "case %d: read %d", c, a.chosen);
+            if (c == NONE) {
+                cr_assert_eq(a.status, ANSWER_OK, "untouched: %s", a.reason);
+                /* the numbers' rays are left out of the page's level */
+                size_t k0 = box_on_page(t, q, 0);
+                box_measure moved[256];
+                memcpy(moved, m, n * sizeof *m);
+                for (size_t b = 0; b < 10; b++)
+                    moved[k0 + b].label_ring = 1;
+                cr_assert_eq(decide_page_ray_level(moved, n, RAYS_EITHER), decide_page_ray_level(m, n, RAYS_EITHER));
+                cr_assert_eq(decide_page_ray_level(moved, n, RAYS_LABEL), decide_page_ray_level(m, n, RAYS_LABEL));
+            }
+        }
+        free(a.selected);
+        omr_image_free(img);
+    }
+    template_free(t);
+}
+
 /* The printed extent right of box r on the mask (template mm, x only): from
  * 1 mm right of the box to the last printed column before a 4 mm gap. */
 static void printed_label(const print_mask *mask, omr_rect r, double *x0, double *x1) {

@@ -260,6 +260,13 @@ void decide_box_set_flags(box_decision *d, int flags) {
 /* The ring evidence of a box: the stronger of the circle round the box and
  * the one round its label. */
 static double box_ring(const box_measure *m) { return m->ring > m->label_ring ? m->ring : m->label_ring; }
+/* ... as the page's own level counts it: rays from a number alone above
+ * its box (label_above: q6's "1".."10") leave it as the page's other
+ * boxes set it. Those rays start among the number's bled or speckled
+ * print on a harsh page, and ten of them moved the page's median on
+ * speckled pages (fresh seed 8332 A8EQ55UM: a clear circle sent to a
+ * person; 8334 QGXS293X: three more items) */
+static double level_ring(const box_measure *m) { return m->label_above ? m->ring : box_ring(m); }
 
 /* A circle is a mark only when it stands apart from the page. On a page whose
  * print bleeds (a dark 1-bit scan at 200 dpi: the labels' letters swell past
@@ -358,9 +365,9 @@ double decide_page_ray_level(const box_measure *m, size_t n, int which) {
         return -1;
     for (size_t i = 0; i < n; i++)
         rings[i] = which == RAYS_BOX     ? m[i].ring
-                   : which == RAYS_LABEL ? m[i].label_ring
+                   : which == RAYS_LABEL ? (m[i].label_above ? 0 : m[i].label_ring)
                    : which == RAYS_CLEAR ? m[i].ring_clear
-                                         : box_ring(&m[i]);
+                                         : level_ring(&m[i]);
     double level = n ? omr_sort_middle(rings, n) : 0;
     free(rings);
     return level;
@@ -532,7 +539,7 @@ static double noise_apart_from_circles(const box_measure *m, const box_decision 
         for (size_t k = 0; k < n_pen && apart; k++)
             apart = hypot(m[i].box_x_mm - m[pen[k]].box_x_mm, m[i].box_y_mm - m[pen[k]].box_y_mm) > NOISE_APART_MM;
         if (apart)
-            rings[kept++] = box_ring(&m[i]);
+            rings[kept++] = level_ring(&m[i]);
     }
     double level = kept >= NOISE_APART_BOXES && kept < n ? omr_sort_middle(rings, kept) : background;
     free(rings);

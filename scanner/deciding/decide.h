@@ -234,7 +234,8 @@ double decide_page_circle_near(const calibration *c, const box_measure *m, size_
 /* The median over the page's boxes of the rays round each box (RAYS_BOX),
  * round each label (RAYS_LABEL; a box without a label to its right casts
  * none: 0), the stronger of the two (RAYS_EITHER), or the rays clear of the
- * outline (RAYS_CLEAR). -1 without room. */
+ * outline (RAYS_CLEAR). Rays from a number above its box (label_above)
+ * count as none (RAYS_EITHER: the box's own rays). -1 without room. */
 enum { RAYS_BOX, RAYS_LABEL, RAYS_EITHER, RAYS_CLEAR };
 double decide_page_ray_level(const box_measure *m, size_t n, int which);
 

@@ -83,6 +83,10 @@ typedef struct {
      * past the label (a crease, a stroke) closes the directions on one side
      * only (~0), however a speck splits the other side's gap */
     double label_opposed;
+    /* the label rays were cast from a number printed alone above the box
+     * (measure_label_above: its question prints no label right of its
+     * boxes); a page's level of label rays leaves these out (decide.c) */
+    int label_above;
     double dx_mm, dy_mm;   /* the re-centring shift found for the box (template mm) */
     double box_x_mm, box_y_mm; /* the box's centre on the template (mm): its neighbours on
                                   the page are the boxes nearest it (decide.c's local levels) */
@@ -131,7 +135,7 @@ void measure_box(const omr_image *scan, const page_transform *transform, const p
                  const print_mask *mask, omr_rect box_mm, omr_rect near_zone_mm, box_measure *out);
 
 /* Looks for a circle drawn round box `index` of `q`, and round its printed
- * label (labels to the right only), and fills ring, ring_gap, label_ring and
+ * label (to its right, or a number alone above it), and fills ring, ring_gap, label_ring and
  * label_gap of `out` (measured by measure_box first: its shift is used).
  * A stroke drawn tight along the box's printed outline, round three of its
  * sides at least, thickening it beyond the print of the nearest boxes of

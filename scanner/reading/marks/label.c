@@ -13,7 +13,8 @@
  *
  * Also where the blank prints a box's label and the zone round a box where
  * stray ink is "near" it (measure_label_print, measure_near_zone: declared
- * in label.h: template geometry from the print mask alone).
+ * in label.h: template geometry from the print mask alone), and the
+ * number printed alone above a box (measure_label_above).
  */
 #include "reading/marks/label.h"
 
@@ -174,6 +175,49 @@ omr_rect measure_label_print(const omr_template *t, const template_question *q, 
     int found = row_neighbours(t, q, index, &prev, &next);
     double last = label_print_last(b, mask, label_limit(b, found, next));
     return (omr_rect){b.x + b.w + 1, b.y, last + mask->pitch - (b.x + b.w + 1), b.h};
+}
+
+/* The print above a box comes no nearer it than this (its outline's own
+ * print and blur lie nearer), and is at least this tall: a digit, not a
+ * rule or a speck of the mask */
+#define LABEL_ABOVE_GAP_MM 0.6
+#define LABEL_ABOVE_TALL_MM 1.5
+
+omr_rect measure_label_above(const omr_template *t, const template_question *q, size_t index,
+                            const print_mask *mask) {
+    assert(t && q && index < q->n_boxes);
+    omr_rect b = q->boxes[index].rect, none = {b.x, b.y, 0, 0};
+    if (q->labels != LABELS_NONE || !q->boxes[index].label || !*q->boxes[index].label || !mask || !mask->printed)
+        return none;
+    omr_rect win = {b.x - LABEL_ABOVE_SIDE_MM, b.y - LABEL_ABOVE_MM, b.w + 2 * LABEL_ABOVE_SIDE_MM,
+                    LABEL_ABOVE_MM - LABEL_ABOVE_GAP_MM};
+    for (size_t i = 0; i < t->n_questions; i++) { /* no other box in the window */
+        const template_question *o = &t->questions[i];
+        for (size_t k = 0; o->page == q->page && k < o->n_boxes; k++) {
+            omr_rect r = o->boxes[k].rect;
+            if ((o != q || k != index) && r.x < win.x + win.w && r.x + r.w > win.x && r.y < win.y + win.h &&
+                r.y + r.h > win.y)
+                return none;
+        }
+    }
+    int x0 = (int)ceil(win.x / mask->pitch), x1 = (int)floor((win.x + win.w) / mask->pitch);
+    int y0 = (int)ceil(win.y / mask->pitch), y1 = (int)floor((win.y + win.h) / mask->pitch);
+    if (x0 < 0 || y0 < 0 || x1 >= mask->width || y1 >= mask->height || x1 - x0 < 2 || y1 - y0 < 2)
+        return none;
+    int lx = x1, hx = x0, ly = y1, hy = y0;
+    for (int y = y0; y <= y1; y++)
+        for (int x = x0; x <= x1; x++)
+            if (mask->printed[(size_t)y * (size_t)mask->width + (size_t)x]) {
+                lx = x < lx ? x : lx;
+                hx = x > hx ? x : hx;
+                ly = y < ly ? y : ly;
+                hy = y > hy ? y : hy;
+            }
+    /* none, or touching the window's top or sides: print running past it */
+    if (hx < lx || lx == x0 || hx == x1 || ly == y0)
+        return none;
+    omr_rect label = {lx * mask->pitch, ly * mask->pitch, (hx - lx + 1) * mask->pitch, (hy - ly + 1) * mask->pitch};
+    return label.h >= LABEL_ABOVE_TALL_MM ? label : none;
 }
 
 omr_rect measure_near_zone(const omr_template *t, const template_question *q, size_t index,

@@ -70,6 +70,19 @@ int label_find(const omr_image *scan, const page_transform *t, const print_mask 
 omr_rect measure_label_print(const omr_template *tmpl, const template_question *q, size_t box,
                             const print_mask *mask);
 
+/* The label printed just above box `index` and alone there (template mm):
+ * a scale's number over its box, as ekb-2024's q6 prints "1".."10" 3 mm
+ * above its ten boxes, its question's labels = "none" (no label stands
+ * right of them). The print within LABEL_ABOVE_MM above the box and
+ * LABEL_ABOVE_SIDE_MM either side of it, clear of the window's edges (a
+ * column head's words or a line of text running past it are no label of
+ * this one box) and of every other box; width 0 for none (or without a
+ * mask, or for a question whose labels stand right of its boxes). */
+#define LABEL_ABOVE_MM 6.5
+#define LABEL_ABOVE_SIDE_MM 3.0
+omr_rect measure_label_above(const omr_template *tmpl, const template_question *q, size_t box,
+                            const print_mask *mask);
+
 /* The area around a box where a respondent's stray ink means "unclear": the
  * box grown by 2.4 mm; sideways, half way to the neighbouring boxes on the
  * same row (a cross between two boxes is near both); with labels to the

@@ -1,9 +1,11 @@
 /*
  * rings.c — circles drawn round a box or its label (measure_rings,
  * reading/measure.h), measured after measure_box on the box's re-centred
- * place. Rays from the box's (the label's) centre look for unprinted ink in
- * every direction, past the box's own outline and stopping at other boxes;
- * a closed circle meets ink in nearly all of them. A circle drawn tight
+ * place. The label is the one printed right of the box, else a number
+ * printed alone above it (label.h). Rays from the box's (the label's)
+ * centre look for unprinted ink in every direction, past the box's own
+ * outline and stopping at other boxes; a closed circle meets ink in nearly
+ * all of them. A circle drawn tight
  * along the printed outline, which on a page whose print bleeds is hidden
  * in the outline's own blur, is told by geometry instead: the outline there
  * is thicker than the page prints the outlines of the boxes around it, on
@@ -442,6 +444,7 @@ void measure_rings(const omr_image *scan, const page_transform *t, const page_le
     assert(RING_OUTLINE_OUT_MM <= RAY_EXACT_MM); /* ray_depth is exact only to RAY_EXACT_MM */
     out->ring = out->label_ring = out->label_opposed = out->ring_clear = out->ring_hug_mm2 = out->ring_traced = 0;
     out->ring_gap = out->label_gap = out->ring_clear_gap = 1;
+    out->label_above = 0;
     if (!mask || !mask->printed)
         return;
     ring_ctx c;
@@ -465,6 +468,10 @@ void measure_rings(const omr_image *scan, const page_transform *t, const page_le
      * lay outside the circle round "Ja" and saw it on one side only) */
     omr_rect label = measure_label_print(tmpl, q, index, mask);
     int has_label = label.w >= LABEL_MIN_MM;
+    if (!has_label) { /* a number printed over the box instead (q6's "8") */
+        label = measure_label_above(tmpl, q, index, mask);
+        has_label = out->label_above = label.w > 0;
+    }
     double lreach = has_label ? hypot(label.w, label.h) / 2 + 5 : 0;
     omr_rect refs[HUG_REFERENCES];
     double ref_d[HUG_REFERENCES];
