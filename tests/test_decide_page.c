@@ -1311,3 +1311,50 @@ Test(decide_page, a_line_past_both_sides_of_a_cross_says_nothing_where_empty_box
     decide_struck_through(m, d, N);
     cr_assert_eq(d[7].state, BOX_UNSURE, "a cross struck through along a pale fold");
 }
+
+Test(decide_page, a_correction_in_pencil_on_a_page_crossed_in_pen_is_read_a_trace_paler_than_it_is_not) {
+    /* fresh seed 8401 YYDZEVU4 q3b: a hand that crosses in black pen
+     * (darkness 0.78) corrects one question in pencil: the wrong box filled
+     * (0.32 dark), the right one crossed (0.30). Far paler than the page's
+     * marks, the cross was taken for a mark rubbed out and withdrawn beside
+     * the fill, which was read: "1" for "4", silently */
+    omr_template *t = two_rows();
+    cr_assert_eq(t->questions[0].corrections, CORRECTIONS_FILL_CANCELS);
+    box_measure m[10];
+    empty_clean_page(m, 10);
+    box_measure pen = {.fill = 0.45, .extent = 1, .darkness = 0.78, .core_mm2 = 5.0, .compact = 0.3,
+                       .ink_span = 1.1, .outline_found = 1};
+    box_measure pencil_fill = {.fill = 1.0, .faint_fill = 1.0, .extent = 1, .darkness = 0.32, .core_mm2 = 16,
+                               .compact = 0.9, .ink_span = 1.0, .outline_found = 1};
+    box_measure pencil_cross = {.fill = 0.64, .faint_fill = 0.68, .extent = 1, .darkness = 0.30, .core_mm2 = 8.0,
+                                .compact = 0.35, .ink_span = 1.2, .outline_found = 1};
+    m[6] = pen; /* q2b's answer, and crosses on the page's other questions */
+    box_measure others[3] = {pen, pen, pen};
+    box_measure page[13];
+    memcpy(page, m, sizeof m);
+    memcpy(page + 10, others, sizeof others);
+    page[1] = pencil_cross, page[4] = pencil_fill;
+    box_decision pd[13];
+    decide_page_of(page, pd, 13);
+    cr_assert(pd[1].pale && pd[1].faint, "the fixture: far paler than the page's pen");
+    decide_pale_marks(&cal, t, 1, page, pd, 10);
+    cr_assert_not(pd[1].pale);
+    question_answer a = decide(&t->questions[0], pd);
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    cr_assert_eq(a.chosen, 1, "the cross answers, the fill beside it takes the other box back (read %d)", a.chosen);
+    cr_assert(a.taken_back);
+
+    /* a trace rubbed out (0.10 dark) beside the same fill stays a trace:
+     * the fill alone is the answer, as the rule reads a lone fill */
+    page[1] = (box_measure){.fill = 0.30, .faint_fill = 0.45, .extent = 1, .darkness = 0.10, .core_mm2 = 2.0,
+                            .compact = 0.3, .ink_span = 1.1, .outline_found = 1};
+    decide_page_of(page, pd, 13);
+    decide_pale_marks(&cal, t, 1, page, pd, 10);
+    a = decide(&t->questions[0], pd);
+    cr_assert(pd[1].faint && a.status == ANSWER_OK && a.chosen == 4, "read %d: %s", a.chosen, a.reason);
+    /* the pencil cross alone in its question is no answer read silently */
+    page[1] = pencil_cross, page[4] = m[0];
+    decide_page_of(page, pd, 13);
+    decide_pale_marks(&cal, t, 1, page, pd, 10);
+    cr_assert_eq(decide(&t->questions[0], pd).status, ANSWER_REVIEW);
+}

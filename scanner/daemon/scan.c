@@ -301,6 +301,7 @@ int scan_page(scan_context *ctx, const omr_image *image, const char *file, int f
     for (k = 0; k < p->n_boxes; k++)
         p->decisions[k] = decide_box(o->calibration, &p->measures[k]);
     decide_page(o->calibration, p->measures, p->decisions, p->n_boxes);
+    decide_pale_marks(o->calibration, t, identity.page, p->measures, p->decisions, p->n_boxes);
     /* rings are measured here and not kept in the ledger: a circle's rivals are judged now */
     decide_circle_rivals(o->calibration, t, identity.page, p->measures, p->decisions, p->n_boxes);
     decide_rubbed_out_traces(t, identity.page, p->measures, p->decisions, p->n_boxes);

@@ -834,10 +834,12 @@ static void judge_by_page(const calibration *c, const box_measure *m, box_decisi
         } else if (firm >= 2 && !d[i].circled && !d[i].dot && !d[i].creased && d[i].state != BOX_SOLID &&
                    d[i].state != BOX_BLANK && m[i].darkness < 0.45 * hand) {
             /* far paler than this hand's marks: a mark rubbed out (withdrawn
-             * beside a firm mark, unclear alone; decide_question) */
+             * beside a firm mark, unclear alone; decide_question), unless
+             * its question holds a mark as pale (decide_pale_marks) */
             d[i].state = BOX_UNSURE;
             d[i].confidence = 0;
             d[i].faint = 1;
+            d[i].pale = 1;
         } else if (dotter && d[i].state == BOX_BLANK && n_blank >= 4 &&
                    m[i].fill >= empty + PALE_OVER_PAGE * c->blank_max) {
             /* a hand that dots, and a box under blank_max but far above

@@ -61,6 +61,9 @@ typedef struct {
     int hugged;        /* ink along the box's own printed outline on three sides or four, thicker than
                           the page prints it (measure_rings: ring_hug_mm2): a stroke round the box
                           itself, no arc of a circle passing by (decide_circle_spill) */
+    int pale;          /* faint because far paler than its page's firm marks (decide_page: a mark
+                          rubbed out); judged on its own again where a firm mark of its question is
+                          as pale (decide_pale_marks). Not kept in the ledger: settled at the scan */
 } box_decision;
 
 box_decision decide_box(const calibration *cal, const box_measure *m);
@@ -129,6 +132,12 @@ void decide_circle_spill(const omr_template *t, int page, const box_measure *m, 
  * scan. It is marked `strewn`, and decide_question withdraws it beside the
  * firm mark as a pale trace. */
 void decide_rubbed_out_traces(const omr_template *t, int page, const box_measure *m, box_decision *d, size_t n);
+/* A box decide_page found far paler than its page's firm marks (`pale`: a
+ * mark rubbed out) is judged on its own again (decide_box) where a firm
+ * mark of its own question is nearly as pale: the hand took another pen
+ * there, and both are its marks. */
+void decide_pale_marks(const calibration *cal, const omr_template *t, int page, const box_measure *m,
+                       box_decision *d, size_t n);
 /* A cross (not a dash or bar) with a line through its box and out past both
  * sides, on a page whose empty boxes show no such ink: unsure, a person
  * says whether it is taken back (m, d: one page's n boxes). */

@@ -369,6 +369,33 @@ void decide_rubbed_out_traces(const omr_template *t, int page, const box_measure
     free(question);
 }
 
+/* Far paler than the page's firm marks is a mark rubbed out (decide_page),
+ * but not where a firm mark of the same question is as pale: the hand took
+ * another pen for that question (fresh seed 8401 YYDZEVU4 q3b: a pencil
+ * correction on a page crossed in black pen, darkness 0.78; the fill 0.32,
+ * the cross 0.30 beside it. The cross was withdrawn as a trace, the fill
+ * read as the answer, silently wrong). A trace rubbed out is far paler
+ * than the mark made with the same pen. */
+#define PALE_AS_QUESTION 0.7
+void decide_pale_marks(const calibration *cal, const omr_template *t, int page, const box_measure *m,
+                       box_decision *d, size_t n) {
+    assert(cal && t && (n == 0 || (m && d)));
+    size_t *question = malloc((n ? n : 1) * sizeof *question);
+    if (question && page_boxes(t, page, n, question, NULL)) /* else every box keeps its page's judgement */
+        for (size_t i = 0; i < n; i++) {
+            if (!d[i].pale)
+                continue;
+            int as_pale = 0;
+            for (size_t k = 0; k < n && !as_pale; k++)
+                as_pale = k != i && question[k] == question[i] && !d[k].pale &&
+                          (d[k].state == BOX_SOLID || (d[k].state == BOX_MARKED && !d[k].circled && !d[k].dot)) &&
+                          m[i].darkness >= PALE_AS_QUESTION * m[k].darkness;
+            if (as_pale)
+                d[i] = decide_box(cal, &m[i]);
+        }
+    free(question);
+}
+
 /* A cross struck through: an X with a line drawn through the box and out
  * past both sides (measure_shape's struck_through). Taken back, or not? A
  * person says (held-out 2647: 17 such, 8 read as the cross silently; H30:
