@@ -919,6 +919,35 @@ Test(decide_page, on_a_bled_page_an_empty_boxs_closed_rays_are_no_rival_to_a_pen
     cr_assert_eq(decide(&t->questions[0], d).status, ANSWER_REVIEW);
 }
 
+Test(decide_page, on_a_bled_page_a_circle_stands_by_its_clear_rays_against_a_neighbour_it_touches) {
+    /* fresh seed 8403 --folds --warp 1, 6N53GH6Z q1b: on a page whose bled
+     * outlines close every box's rays (0.65-1.00), an oval round "4" (its
+     * rays clear of the outline 1.00 closed, 15.7 mm^2 of ink round it)
+     * touches box "3" (13.6 mm^2 of the oval round it, its clear rays 0.19
+     * closed, open 0.48 of a turn). By the rays round the box alone the
+     * circle stood no higher than "3", and went to review */
+    omr_template *t = two_rows();
+    box_measure m[10];
+    box_decision d[10];
+    for (size_t i = 0; i < 10; i++)
+        m[i] = (box_measure){.fill = 0.0, .ring = 1.0, .ring_gap = 0.0, .ring_traced = 1.0, .ring_clear = 0.15,
+                             .ring_clear_gap = 0.5, .near_mm2 = 0.8, .near_specks = 0.08, .outline_found = 1};
+    m[1].ring_clear = 1.0, m[1].ring_clear_gap = 0.0, m[1].near_mm2 = 15.66, m[1].near_specks = 0.02;
+    m[2].ring = 0.96, m[2].ring_gap = 0.02, m[2].ring_clear = 0.19, m[2].ring_clear_gap = 0.48;
+    m[2].near_mm2 = 13.61, m[2].near_specks = 0.01;
+    decide_page_of(m, d, 10);
+    cr_assert(d[1].circled && d[1].state == BOX_MARKED, "the fixture: read by its clear rays");
+    decide_circle_rivals(&cal, t, 1, m, d, 10);
+    question_answer a = decide(&t->questions[0], d);
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    cr_assert_eq(a.chosen, 1);
+    /* a second circle round "3", its clear rays closed as well: a person looks */
+    m[2].ring_clear = 0.98, m[2].ring_clear_gap = 0.02;
+    decide_page_of(m, d, 10);
+    decide_circle_rivals(&cal, t, 1, m, d, 10);
+    cr_assert_eq(decide(&t->questions[0], d).status, ANSWER_REVIEW);
+}
+
 Test(decide_page, on_a_bled_page_a_box_closed_by_its_own_outline_is_no_circle) {
     /* fresh seed 8101 --warp 2 7B6XT7J5 q5r "4": on a harsh page whose
      * bled outlines close 0.5-0.85 of every box's rays, the sheet's warp

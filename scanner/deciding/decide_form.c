@@ -292,6 +292,20 @@ static void circle_arcs(const calibration *c, const size_t *question, const temp
  * ink of a pen circle round its box as well (seed 7101 ZT25N559 q6, a
  * harsh page: a circle's 23.3 mm^2 of ink went to review for an empty
  * neighbour whose bled outline closed 0.98 of its rays, 0.11 mm^2 round it). */
+/* How far a box's rays stand above the page's own level of each kind
+ * (level: round the box, round the label, clear of the outline). On a page
+ * whose print closes every box's rays, a circle there stands out by its
+ * rays clear of the swollen outline (bled_page_circles reads it so); by
+ * the rays round the box alone, it stands no higher than a box without a
+ * label's unmeasured label rays, 0 above the page's 0, and every empty
+ * neighbour with ink round it was its rival (fresh seed 8403 --folds
+ * --warp 1, 6N53GH6Z q1b: an oval round "4" touching box "3", the
+ * circle's clear rays 1.00 closed, the neighbour's 0.19; to review) */
+static double ring_standing(const box_measure *m, const double level[3], int bled) {
+    double s = fmax(m->ring - level[0], m->label_ring - level[1]);
+    return bled ? fmax(s, m->ring_clear - level[2]) : s;
+}
+
 void decide_circle_rivals(const calibration *cal, const omr_template *t, int page, const box_measure *m,
                           box_decision *d, size_t n) {
     assert(cal && t && (n == 0 || (m && d)));
@@ -301,27 +315,29 @@ void decide_circle_rivals(const calibration *cal, const omr_template *t, int pag
      * measured above the page's own level of it (bled_label_circle): a
      * label circled there has no rival in its neighbours' bled outlines */
     double either = n >= 4 ? decide_page_ray_level(m, n, RAYS_EITHER) : 0;
-    double level[2] = {0, 0}, pen_near = 0;
-    if (either >= RING_MIN) {
+    double level[3] = {0, 0, 0}, pen_near = 0;
+    int bled = either >= RING_MIN;
+    if (bled) {
         level[0] = decide_page_ray_level(m, n, RAYS_BOX), level[1] = decide_page_ray_level(m, n, RAYS_LABEL);
+        level[2] = decide_page_ray_level(m, n, RAYS_CLEAR);
         pen_near = decide_page_circle_near(cal, m, n);
     }
-    if (level[0] < 0 || level[1] < 0 || pen_near < 0)
-        level[0] = level[1] = pen_near = 0; /* without room, the rays as measured */
+    if (level[0] < 0 || level[1] < 0 || level[2] < 0 || pen_near < 0)
+        level[0] = level[1] = level[2] = pen_near = 0, bled = 0; /* without room, the rays as measured */
     if (question && box && page_boxes(t, page, n, question, box)) { /* else nothing is changed */
         circle_arcs(cal, question, box, m, d, n);
         int *rivalled = calloc(n ? n : 1, sizeof *rivalled);
         for (size_t i = 0; rivalled && i < n; i++) {
             if (!d[i].circled || d[i].state != BOX_MARKED)
                 continue;
-            double own = fmax(m[i].ring - level[0], m[i].label_ring - level[1]);
+            double own = ring_standing(&m[i], level, bled);
             /* a circle clear of its outline all round has no rival in a box
              * whose clear rays stay open over half a turn (circle_arcs) */
             int clear_round = m[i].ring_clear_gap <= RING_GAP_MAX;
             for (size_t c = 0; c < n && !rivalled[i]; c++)
                 rivalled[i] = c != i && question[c] == question[i] && !(d[c].circled && d[c].state == BOX_MARKED) &&
-                              fmax(m[c].ring - level[0], m[c].label_ring - level[1]) >= own &&
-                              m[c].near_mm2 > pen_near && !(clear_round && m[c].ring_clear_gap >= CIRCLE_CLEAR_OPEN);
+                              ring_standing(&m[c], level, bled) >= own && m[c].near_mm2 > pen_near &&
+                              !(clear_round && m[c].ring_clear_gap >= CIRCLE_CLEAR_OPEN);
         }
         for (size_t i = 0; rivalled && i < n; i++)
             if (rivalled[i])
