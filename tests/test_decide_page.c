@@ -539,10 +539,28 @@ Test(decide_page, rays_meeting_specks_on_a_noisy_page_are_no_circle_without_a_pe
     for (size_t i = 0; i < N; i++)
         m[i] = (box_measure){.fill = 0.0, .ring = 0.05 + 0.25 * (double)(i % 5) / 4, .ring_gap = 0.6,
                              .near_mm2 = 0.05, .outline_found = 1};
+    /* specks lie at any distance: the rays clear of the outline meet them too */
     m[23].ring = 0.73, m[23].ring_gap = 0.23, m[23].near_mm2 = 0.04;
+    m[23].ring_clear = 0.69, m[23].ring_clear_gap = 0.25;
     decide_page_of(m, d, N);
     cr_assert_neq(d[23].state, BOX_MARKED, "specks read as a circle");
     cr_assert_neq(d[23].state, BOX_BLANK, "rays closed all round: a person looks, never blank");
+    /* rays closed only within the band round the box's own outline (fresh
+     * seed 8403 ZF43TRAD q2e, an empty box: 0.83 closed, 0.02 clear of the
+     * outline as round the boxes about it, 0.04 mm^2 round it, no stroke
+     * along the outline): the box's own outline, judged without rings */
+    m[23].ring = 0.83, m[23].ring_gap = 0.06, m[23].ring_clear = 0.02, m[23].ring_clear_gap = 0.98;
+    decide_page_of(m, d, N);
+    cr_assert_eq(d[23].state, BOX_BLANK, "the box's own outline is no circle");
+    /* ... but a stroke along the outline (a tight circle hidden in it), or a
+     * pen's ink round the box, is never blank */
+    m[23].ring_hug_mm2 = 2.2;
+    decide_page_of(m, d, N);
+    cr_assert_neq(d[23].state, BOX_BLANK, "a tight circle along the outline");
+    m[23].ring_hug_mm2 = 0, m[23].near_mm2 = 2.5;
+    decide_page_of(m, d, N);
+    cr_assert_neq(d[23].state, BOX_BLANK, "ink round the box");
+    m[23].ring = 0.73, m[23].ring_gap = 0.23, m[23].ring_clear = 0.69, m[23].ring_clear_gap = 0.25;
     /* the same rays with a pen line's ink round the box: a circle */
     m[23].near_mm2 = 12.0;
     decide_page_of(m, d, N);

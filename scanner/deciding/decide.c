@@ -547,6 +547,22 @@ static double noise_apart_from_circles(const box_measure *m, const box_decision 
     return level;
 }
 
+/* Rays closed within the band round the box's own outline and nowhere
+ * else: none clear of it beyond what the boxes around it show (their
+ * ring_clear), no stroke along the outline thicker than the page prints
+ * its outlines (ring_hug_mm2: a tight circle hidden in the band thickens
+ * it), and no more ink round the box than an empty one may hold
+ * (near_max_mm2). On a speckled page that is the box's own outline, bled
+ * or moved off its print, not a circle broken into specks, whose specks
+ * lie clear of the outline too (fresh seed 8403 --folds --warp 1, ZF43TRAD
+ * q2e "3": an empty box, rays 0.83 closed, 0.02 of them clear of the
+ * outline, 0.04 mm^2 round it, sent to a person beside the tick that
+ * answered) */
+static int closed_by_own_outline(const calibration *c, const box_measure *m, double clear_round) {
+    return m->ring >= RING_MIN && m->ring_gap <= RING_GAP_MAX && m->ring >= m->label_ring &&
+           m->ring_hug_mm2 <= 0 && m->near_mm2 <= c->near_max_mm2 && m->ring_clear <= clear_round + RING_NOISE;
+}
+
 static void demote_page_rings(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
     if (n < 4)
         return;
@@ -617,6 +633,11 @@ static void demote_page_rings(const calibration *c, const box_measure *m, box_de
          * traced all round as well, just outside the print (8336 SREJ7Y3V
          * q4a "Nej": 0.94 traced, 0.04 of the rays clear of it closed) */
         int pen_line = (pen_near >= 0 && m[i].near_mm2 >= pen_near) || traced_round(&m[i]);
+        if (!pen_line && noisy && clear_level >= 0 &&
+            closed_by_own_outline(c, &m[i], clear_rays_round(m, clear_of, n, i, clear_level))) {
+            d[i] = decide_without_rings(c, &m[i]);
+            continue;
+        }
         if (!pen_line && noisy) {
             /* rays alone on a speckled page (a fax, a scan of the glass):
              * they meet specks all round a box now and then (seed 8291
