@@ -263,9 +263,9 @@ static double box_ring(const box_measure *m) { return m->ring > m->label_ring ? 
 /* ... as the page's own level counts it: rays from a number alone above
  * its box (label_above: q6's "1".."10") leave it as the page's other
  * boxes set it. Those rays start among the number's bled or speckled
- * print on a harsh page, and ten of them moved the page's median on
- * speckled pages (fresh seed 8332 A8EQ55UM: a clear circle sent to a
- * person; 8334 QGXS293X: three more items) */
+ * print on a harsh page; counted in (a first try, session 35), q6's ten
+ * moved the page's median on speckled pages (seed 8332 A8EQ55UM: a clear
+ * circle sent to a person; 8334 QGXS293X: three more items) */
 static double level_ring(const box_measure *m) { return m->label_above ? m->ring : box_ring(m); }
 
 /* A circle is a mark only when it stands apart from the page. On a page whose

@@ -280,18 +280,6 @@ static void circle_arcs(const calibration *c, const size_t *question, const temp
     }
 }
 
-/* A circle is its box's only when no other box of its question shows as
- * much ring (round the box or its label, open or closed): an oval round
- * one option's label whose lower arc passes over the next option closes
- * that option's label rays too (seed 4127 BYAWXGMG q4c: option 1's label
- * circled, its rays 0.67 closed but open by 0.31, was read as option 2,
- * whose label rays the arc closed 0.48). Ink that cannot be attributed
- * goes to review: the circled box becomes unsure. On a page whose print
- * closes every box's rays, rays are no circle by themselves (a circle there
- * is read by its ink too: bled_page_circles), and a rival must leave the
- * ink of a pen circle round its box as well (seed 7101 ZT25N559 q6, a
- * harsh page: a circle's 23.3 mm^2 of ink went to review for an empty
- * neighbour whose bled outline closed 0.98 of its rays, 0.11 mm^2 round it). */
 /* How far a box's rays stand above the page's own level of each kind
  * (level: round the box, round the label, clear of the outline). On a page
  * whose print closes every box's rays, a circle there stands out by its
@@ -306,6 +294,18 @@ static double ring_standing(const box_measure *m, const double level[3], int ble
     return bled ? fmax(s, m->ring_clear - level[2]) : s;
 }
 
+/* A circle is its box's only when no other box of its question shows as
+ * much ring (round the box or its label, open or closed): an oval round
+ * one option's label whose lower arc passes over the next option closes
+ * that option's label rays too (seed 4127 BYAWXGMG q4c: option 1's label
+ * circled, its rays 0.67 closed but open by 0.31, was read as option 2,
+ * whose label rays the arc closed 0.48). Ink that cannot be attributed
+ * goes to review: the circled box becomes unsure. On a page whose print
+ * closes every box's rays, rays are no circle by themselves (a circle there
+ * is read by its ink too: bled_page_circles), and a rival must leave the
+ * ink of a pen circle round its box as well (seed 7101 ZT25N559 q6, a
+ * harsh page: a circle's 23.3 mm^2 of ink went to review for an empty
+ * neighbour whose bled outline closed 0.98 of its rays, 0.11 mm^2 round it). */
 void decide_circle_rivals(const calibration *cal, const omr_template *t, int page, const box_measure *m,
                           box_decision *d, size_t n) {
     assert(cal && t && (n == 0 || (m && d)));

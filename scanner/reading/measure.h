@@ -135,8 +135,9 @@ void measure_box(const omr_image *scan, const page_transform *transform, const p
                  const print_mask *mask, omr_rect box_mm, omr_rect near_zone_mm, box_measure *out);
 
 /* Looks for a circle drawn round box `index` of `q`, and round its printed
- * label (to its right, or a number alone above it), and fills ring, ring_gap, label_ring and
- * label_gap of `out` (measured by measure_box first: its shift is used).
+ * label (to its right, or a number alone above it), and fills ring,
+ * ring_gap, label_ring, label_gap and label_above of `out` (measured by
+ * measure_box first: its shift is used).
  * A stroke drawn tight along the box's printed outline, round three of its
  * sides at least, thickening it beyond the print of the nearest boxes of
  * like size (on a page whose print bleeds, the only trace of a circle
