@@ -399,7 +399,7 @@ void decide_pale_marks(const calibration *cal, const omr_template *t, int page, 
     size_t *question = malloc((n ? n : 1) * sizeof *question);
     if (question && page_boxes(t, page, n, question, NULL)) /* else every box keeps its page's judgement */
         for (size_t i = 0; i < n; i++) {
-            if (!d[i].pale)
+            if (!d[i].pale || d[i].speckled) /* a box in speckle keeps the speckle's judgement */
                 continue;
             int as_pale = 0;
             for (size_t k = 0; k < n && !as_pale; k++)
