@@ -65,6 +65,11 @@ typedef struct {
     double x, y, w, h; /* top-left corner and size */
 } omr_rect;
 
+/* 1 when rectangles a and b share some area (touching edges do not). */
+static inline int omr_rects_meet(omr_rect a, omr_rect b) {
+    return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
 /* Millimetres to pixels at `dpi`. */
 static inline double omr_mm_to_px(double mm, double dpi) { return mm * dpi / 25.4; }
 

@@ -300,10 +300,6 @@ static void group_questions(discover_page *pg) {
     }
 }
 
-static int rects_meet(omr_rect a, omr_rect b) {
-    return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
-}
-
 /* Leaves out boxes `template check` would refuse: closer than 1 mm to a box
  * kept before them (the smaller of two is kept), or on a corner mark. */
 static void drop_crowded(discover_page *pg) {
@@ -314,11 +310,11 @@ static void drop_crowded(discover_page *pg) {
         for (int k = 0; k < 4 && !drop; k++) {
             double half = pg->mark_size / 2 + 1;
             omr_rect mr = {pg->marks[k].x - half, pg->marks[k].y - half, 2 * half, 2 * half};
-            drop = pg->has_mark[k] && rects_meet(r, mr);
+            drop = pg->has_mark[k] && omr_rects_meet(r, mr);
         }
         for (size_t j = 0; j < kept && !drop; j++) {
             omr_rect o = pg->boxes[j].rect;
-            if (!rects_meet(grown, o))
+            if (!omr_rects_meet(grown, o))
                 continue;
             if (r.w * r.h < o.w * o.h) /* keep the smaller in j's place (a box, not a cell round it) */
                 pg->boxes[j].rect = r, pg->boxes[j].round = pg->boxes[i].round, r = o;

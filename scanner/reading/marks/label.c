@@ -194,9 +194,7 @@ omr_rect measure_label_above(const omr_template *t, const template_question *q, 
     for (size_t i = 0; i < t->n_questions; i++) { /* no other box in the window */
         const template_question *o = &t->questions[i];
         for (size_t k = 0; o->page == q->page && k < o->n_boxes; k++) {
-            omr_rect r = o->boxes[k].rect;
-            if ((o != q || k != index) && r.x < win.x + win.w && r.x + r.w > win.x && r.y < win.y + win.h &&
-                r.y + r.h > win.y)
+            if ((o != q || k != index) && omr_rects_meet(o->boxes[k].rect, win))
                 return none;
         }
     }
