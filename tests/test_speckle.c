@@ -16,10 +16,12 @@
 #define DPI 200.0
 
 
-/* q5r's boxes measured and decided, and the question decided. */
-static void read_q5r(const omr_template *t, const omr_image *img, box_measure *m, box_decision *d,
-                     question_answer *a) {
-    const template_question *q = template_question_by_id(t, "q5r");
+/* Question `id`'s boxes measured and decided, and the question decided;
+ * the page's levels in *levels when asked. */
+static void read_question(const omr_template *t, const omr_image *img, const char *id, box_measure *m,
+                          box_decision *d, question_answer *a, page_setup *setup) {
+    const template_question *q = template_question_by_id(t, id);
+    cr_assert_not_null(q);
     page_setup s;
     set_up(t, img, &s);
     calibration cal;
@@ -32,6 +34,13 @@ static void read_q5r(const omr_template *t, const omr_image *img, box_measure *m
     decide_page(&cal, m, d, q->n_boxes);
     decide_question(q, d, a);
     print_mask_free(&s.mask);
+    if (setup)
+        *setup = s;
+}
+
+static void read_q5r(const omr_template *t, const omr_image *img, box_measure *m, box_decision *d,
+                     question_answer *a) {
+    read_question(t, img, "q5r", m, d, a, NULL);
 }
 
 static omr_image *page_with_q5r(const omr_template *t, const template_question **q) {
@@ -144,6 +153,48 @@ Test(speckle, clean_paper_is_not_speckled) {
         cr_assert_eq(d[b].state, b == 3 ? BOX_MARKED : BOX_BLANK, "box %d", b + 1);
     }
     cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    free(a.selected);
+    omr_image_free(img);
+    template_free(t);
+}
+
+/* A fold's panel that a 1-bit scanner's dark threshold turned almost
+ * black: print black, paper black but for `white` of its pixels. */
+static void dark_panel(omr_image *img, double y_mm, double white) {
+    uint32_t state = 4321;
+    for (int y = (int)(y_mm * img->dpi / 25.4); y < img->height; y++)
+        for (int x = 0; x < img->width; x++) {
+            uint8_t *p = img->pixels + (size_t)y * (size_t)img->stride + (size_t)x;
+            state = state * 1664525u + 1013904223u;
+            *p = *p >= 128 && (state >> 8) % 10000 < (uint32_t)(white * 10000) ? 255 : 0;
+        }
+}
+
+/* Seed 8412 --folds S57JHEJY page 1: the sheet's lower 55%, both lower
+ * corner marks in it, 97.7% black. The marks were not found in it (the
+ * page refused), and with them found, the page's paper, taken as the
+ * median of the page, was black: every box above the panel unsure. The
+ * page is located, the paper is the paper above the panel, a cross there
+ * is read, and the boxes in the panel go to a person. */
+Test(speckle, a_panel_scanned_almost_black_loses_neither_the_page_nor_the_answers_above_it) {
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q;
+    omr_image *img = page_with_q5r(t, &q);
+    test_cross(img, test_box_of(t, "q4a", "1"));
+    dark_panel(img, q->boxes[0].rect.y - 15, 0.023);
+    box_measure m[10];
+    box_decision d[10];
+    question_answer a;
+    page_setup s;
+    read_question(t, img, "q4a", m, d, &a, &s);
+    cr_assert_eq(s.transform.fiducials_found, 4, "the lower marks are found in the panel");
+    cr_assert_gt(s.levels.white, 200, "the paper is the paper above the panel: %.0f", s.levels.white);
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    cr_assert_eq(a.chosen, 0, "q4a read %d: fills %.3f %.3f %.3f", a.chosen, m[0].fill, m[1].fill, m[2].fill);
+    read_q5r(t, img, m, d, &a);
+    cr_assert_eq(a.status, ANSWER_REVIEW, "q5r under the panel: %s", a.reason);
+    for (int b = 0; b < 8; b++)
+        cr_assert_not(a.selected && a.selected[b], "q5r box %d read as marked", b + 1);
     free(a.selected);
     omr_image_free(img);
     template_free(t);

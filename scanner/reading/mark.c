@@ -19,6 +19,7 @@
 #define SOLID_SEARCH_MM 6.0   /* a form's own marks: how far from the prediction */
 #define SOLID_MAX_BLOBS 512
 #define SPECKLE_OPEN_MM 0.5   /* specks (and clumps of them) narrower than twice this go */
+#define DARK_PANEL_OPEN 0.25  /* then, of the mark's size: paper left as a few white pixels in black */
 
 /* A filled square: its bounding box 60-150% of the mark's on both sides,
  * at least 70% of it inked. */
@@ -90,10 +91,14 @@ int mark_find(const omr_image *scan, omr_point predicted, double s, double size_
     /* Paper that a 1-bit scanner's threshold turned to speckle (a grey or
      * lifted panel of a folded sheet, a dirty glass): the mark's blob grows
      * into the specks round it, and the specks crowd the blob list. Black
-     * thinned by SPECKLE_OPEN_MM and grown back (an opening) takes every
-     * speck and keeps a mark of millimetres as it was; only a mark not found
-     * as scanned pays for it (seed 7403 --folds: 3 pages whose lower marks
-     * lay in a speckled panel). */
+     * thinned by a radius and grown back (an opening) takes every speck and
+     * keeps a mark of millimetres as it was; only a mark not found as
+     * scanned pays for it. SPECKLE_OPEN_MM takes specks on paper (seed 7403
+     * --folds: 3 pages whose lower marks lay in a speckled panel); a panel
+     * turned almost black, its paper a few white pixels in a hundred, needs
+     * the mark's own quarter: only a square of print has no white pixel
+     * over that much of it (seed 8412 --folds S57JHEJY page 1, its lower
+     * 55% 97.7% black: both lower marks lost, the page refused). */
     int x0 = x < 0 ? 0 : x, y0 = y < 0 ? 0 : y;
     int x1 = x + 2 * r > scan->width ? scan->width : x + 2 * r, y1 = y + 2 * r > scan->height ? scan->height : y + 2 * r;
     if (x1 - x0 < 8 || y1 - y0 < 8)
@@ -101,13 +106,17 @@ int mark_find(const omr_image *scan, omr_point predicted, double s, double size_
     omr_image *window = omr_image_crop(scan, x0, y0, x1 - x0, y1 - y0);
     if (!window)
         return 0;
-    int radius = (int)(SPECKLE_OPEN_MM * s) > 1 ? (int)(SPECKLE_OPEN_MM * s) : 1;
-    omr_image *thinned = cvw_morph_square(window, radius, 1);
-    omr_image *opened = thinned ? cvw_morph_square(thinned, radius, 0) : NULL;
-    int ok = opened && nearest_mark(opened, x - x0, y - y0, 2 * r, (omr_point){x0, y0}, predicted, s, size_mm,
+    int ok = 0;
+    const double radii_mm[2] = {SPECKLE_OPEN_MM, size_mm * DARK_PANEL_OPEN};
+    for (int i = 0; i < 2 && !ok; i++) {
+        int radius = (int)(radii_mm[i] * s) > 1 ? (int)(radii_mm[i] * s) : 1;
+        omr_image *thinned = cvw_morph_square(window, radius, 1);
+        omr_image *opened = thinned ? cvw_morph_square(thinned, radius, 0) : NULL;
+        ok = opened && nearest_mark(opened, x - x0, y - y0, 2 * r, (omr_point){x0, y0}, predicted, s, size_mm,
                                     kind, found);
-    omr_image_free(opened);
-    omr_image_free(thinned);
+        omr_image_free(opened);
+        omr_image_free(thinned);
+    }
     omr_image_free(window);
     return ok;
 }

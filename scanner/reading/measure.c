@@ -77,6 +77,26 @@ void measure_levels(const omr_image *scan, const page_transform *transform, page
         if (count && sum / count < black)
             black = sum / count;
     }
+    /* more than half the page darker than halfway from its lightest tenth
+     * to the marks: a panel of it black (a fold's shadow a 1-bit scanner
+     * turned almost black; seed 8412 --folds S57JHEJY page 1, 55% of it):
+     * the paper is the median of what is lighter than that halfway */
+    int light = white, lighter = 0;
+    for (int v = 255, seen = 0; v >= 0; v--)
+        if ((seen += hist[v]) * 10 >= n) {
+            light = v;
+            break;
+        }
+    double halfway = (light + black) / 2;
+    if (white < halfway) {
+        for (int v = 255; v > halfway; v--)
+            lighter += hist[v];
+        for (int v = 255, seen = 0; v > halfway; v--)
+            if ((seen += hist[v]) * 2 >= lighter) {
+                white = v;
+                break;
+            }
+    }
     if (white - black < 60) /* a washed-out scan: do not amplify noise */
         black = white - 60;
     out->white = white;
