@@ -346,6 +346,61 @@ Test(measure, a_tight_circle_round_a_short_label_is_that_boxes_mark) {
     template_free(t);
 }
 
+/* A flat oval round a long label, drawn 1 mm clear of its words, open
+ * over `gap` of a turn round its top middle (parametric: the arc from
+ * -pi/2 - gap*pi to -pi/2 + gap*pi is left out). */
+static void draw_oval_open_on_top(omr_image *img, double cx, double cy, double a, double b, double gap, uint8_t ink) {
+    for (int i = 0; i < 192; i++) {
+        double a0 = 2 * M_PI * i / 192, a1 = 2 * M_PI * (i + 1) / 192;
+        double from_top = fabs(remainder((a0 + a1) / 2 + M_PI / 2, 2 * M_PI));
+        if (from_top < gap * M_PI)
+            continue;
+        test_draw_line(img, cx + a * cos(a0), cy + b * sin(a0), cx + a * cos(a1), cy + b * sin(a1), 0.45, ink);
+    }
+}
+
+/* Fresh seed 8413 --folds --warp 1 DTGJVQGP q5r: an oval round all of
+ * "Religion eller annan trosuppfattning" (64 mm of print), open over 25
+ * mm of its top. The label was taken as its first 45 mm, and rays at equal
+ * angles from the middle of that met the oval's long sides near it: the
+ * opening, close over the words, took 0.38 of a turn of them, and the
+ * circled answer went to review as ink beside a box. The whole label is
+ * the label, and each of its rays counts for the part of an oval round it
+ * that its direction stands for: the opening counts for about the part of
+ * the way round that it is of the oval. Closed, the same. */
+Test(measure, an_oval_open_over_the_words_of_a_long_label_is_that_boxes_mark) {
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q = template_question_by_id(t, "q5r");
+    cr_assert(q && q->labels == LABELS_RIGHT && q->n_boxes == 8 && q->type == QUESTION_MULTI);
+    omr_error err = {0};
+    print_mask mask;
+    cr_assert_eq(measure_print_mask(t, q->page, &mask, &err), OMR_OK, "%s", err.message);
+    omr_rect r = q->boxes[3].rect; /* "Religion eller annan trosuppfattning" */
+    double x0, x1;
+    printed_label(&mask, r, &x0, &x1);
+    print_mask_free(&mask);
+    cr_assert_gt(x1 - x0, 50, "\"%s\" printed over %.1f mm: the long label this test is about", q->boxes[3].label,
+                 x1 - x0);
+    const double gaps[] = {0, 0.12};
+    for (size_t g = 0; g < sizeof gaps / sizeof gaps[0]; g++) {
+        omr_image *img = render_page_image(t, "A7K2QX", q->page, DPI, &err);
+        cr_assert_not_null(img, "%s", err.message);
+        draw_oval_open_on_top(img, (x0 + x1) / 2, r.y + r.h / 2, (x1 - x0) / 2 + 1, 2.3, gaps[g], 30);
+        box_measure m[256];
+        box_decision d[256];
+        read_page(t, img, q->page, m, d);
+        size_t k = box_on_page(t, q, 3);
+        cr_assert(d[k].circled, "gap %.2f: label rays %.2f, their gap %.2f", gaps[g], m[k].label_ring, m[k].label_gap);
+        question_answer a = answer_on(t, q->page, d, q->id);
+        cr_assert_eq(a.status, ANSWER_OK, "gap %.2f: %s", gaps[g], a.reason);
+        for (size_t b = 0; b < q->n_boxes; b++)
+            cr_assert_eq(a.selected[b], b == 3, "gap %.2f: box %zu", gaps[g], b + 1);
+        free(a.selected);
+        omr_image_free(img);
+    }
+    template_free(t);
+}
+
 /* A line past a label (a fold's shadow across the row) closes the label's
  * rays on one side, half the directions; a speck on the other side split
  * that half's gap, and the label read as circled (seed 7601 8CSATR9H q5r

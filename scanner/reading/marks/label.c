@@ -165,15 +165,34 @@ static int has_label_right(const template_question *q, size_t index, const print
     return q->labels == LABELS_RIGHT && q->boxes[index].label && *q->boxes[index].label && mask && mask->printed;
 }
 
+/* The left edge of the nearest box right of box `index` on its row, at
+ * any distance; the page's width when there is none. */
+static double next_on_row(const omr_template *t, const template_question *q, size_t index) {
+    omr_rect b = q->boxes[index].rect;
+    double next = t->page_width;
+    for (size_t i = 0; i < t->n_questions; i++) {
+        const template_question *o = &t->questions[i];
+        for (size_t k = 0; o->page == q->page && k < o->n_boxes; k++) {
+            omr_rect r = o->boxes[k].rect;
+            if (fabs(r.y - b.y) < b.h && r.x > b.x && r.x < next)
+                next = r.x;
+        }
+    }
+    return next;
+}
+
+/* The whole label, however long: a circle round it is drawn round all its
+ * words (the near zone's 45 mm, label_limit, cut "Religion eller annan
+ * trosuppfattning" short, and rays from the middle of what was left saw
+ * the circle round all of it open over its top; fresh seed 8413 --folds
+ * --warp 1 DTGJVQGP q5r) */
 omr_rect measure_label_print(const omr_template *t, const template_question *q, size_t index,
                             const print_mask *mask) {
     assert(q && index < q->n_boxes);
     omr_rect b = q->boxes[index].rect;
     if (!has_label_right(q, index, mask))
         return (omr_rect){b.x + b.w, b.y, 0, b.h};
-    double prev, next;
-    int found = row_neighbours(t, q, index, &prev, &next);
-    double last = label_print_last(b, mask, label_limit(b, found, next));
+    double last = label_print_last(b, mask, next_on_row(t, q, index) - NEAR_TO_MM);
     return (omr_rect){b.x + b.w + 1, b.y, last + mask->pitch - (b.x + b.w + 1), b.h};
 }
 

@@ -5,7 +5,8 @@
  * printed alone above it (label.h). Rays from the box's (the label's)
  * centre look for unprinted ink in every direction, past the box's own
  * outline and stopping at other boxes; a closed circle meets ink in nearly
- * all of them. A circle drawn tight
+ * all of them. Round a long label each ray counts for the part of an oval
+ * round the words its direction stands for (oval_weights). A circle drawn tight
  * along the printed outline, which on a page whose print bleeds is hidden
  * in the outline's own blur, is told by geometry instead: the outline there
  * is thicker than the page prints the outlines of the boxes around it, on
@@ -31,6 +32,8 @@
 #define RING_OUTLINE_OUT_MM 0.15 /* ... to this far outside it (print and its blur) */
 #define RING_INTERIOR_MM 0.8     /* deeper inside than this is the box's interior (fill's) */
 #define LABEL_MIN_MM 1.0         /* a label printed narrower than this is no label to circle */
+#define LABEL_OVAL_MM 1.5        /* a circle round a label: an oval about this far beyond its print */
+#define LABEL_LONG 2.0           /* a label whose oval is this many times as long as high is long */
 #define RING_CLEAR_OF_BOX_MM 0.6 /* ring_clear: ink this far outside the outline and more */
 #define RING_TRACE_MM 0.5        /* ring_traced: neighbouring rays meet one line within this ... */
 #define RING_TRACE_SHARE 0.25    /* ... and this share of the farther hit's distance */
@@ -84,6 +87,8 @@ typedef struct {
     omr_rect others[64];  /* boxes of the page near enough to stop a ray */
     int n_others;
     double dx, dy;        /* the box's re-centring shift */
+    omr_rect words;       /* label rays: the label's print, LABEL_WORDS_MM round it (w 0: none) */
+    int past_words;       /* the ray aims past the words' end: ink on them is theirs (cast_rays) */
     double dark_at[256];  /* darkness of each grey level against the page's levels */
 } ring_ctx;
 
@@ -91,6 +96,13 @@ typedef struct {
  * ring_clear counts no ink? The exact depth: ray_depth's is not so far out. */
 static int in_bled_band(omr_rect own, double x, double y, double clear_mm) {
     return clear_mm > 0 && depth_in(own, x, y) > -clear_mm;
+}
+
+/* Ink at (x, y) on the label's words, for a ray aimed past their end: a
+ * circle round the label meets such a ray beyond them. */
+static int on_words(const ring_ctx *c, double x, double y) {
+    return c->past_words && x >= c->words.x && x <= c->words.x + c->words.w && y >= c->words.y &&
+           y <= c->words.y + c->words.h;
 }
 
 /* Does the segment from (x0, y0) along (ca, sa) for length len touch the
@@ -159,7 +171,7 @@ static int ray_may_hit(const ring_ctx *c, double cx, double cy, double ca, doubl
             continue;
         double d = ray_depth(c->own, x, y);
         if (d > RING_INTERIOR_MM || (d >= -RING_OUTLINE_OUT_MM && d <= RING_OUTLINE_IN_MM) ||
-            (d > RING_OUTLINE_IN_MM && !around_box) || in_bled_band(c->own, x, y, clear_mm))
+            (d > RING_OUTLINE_IN_MM && !around_box) || in_bled_band(c->own, x, y, clear_mm) || on_words(c, x, y))
             continue;
         if (d < -RAY_EXACT_MM) {
             int mx = (int)(x / c->mask->pitch), my = (int)(y / c->mask->pitch);
@@ -178,9 +190,13 @@ static int ray_may_hit(const ring_ctx *c, double cx, double cy, double ca, doubl
  * read the inset band (a tight circle cuts the corners there); otherwise the
  * box is passed over (a circle round the box and its label). `clear_mm` > 0:
  * only ink at least that far outside the box counts. `opposed` (unless
- * NULL): the share of rays that meet ink with the opposite ray meeting it too. */
-static void cast_rays(const ring_ctx *c, double cx, double cy, double rmin, double rmax, int around_box,
-                      double clear_mm, double *ring, double *gap, double *opposed, double *traced) {
+ * NULL): the share of rays that meet ink with the opposite ray meeting it too.
+ * `weight` (unless NULL: each ray 1 / RING_RAYS): what each ray's direction
+ * stands for, summing to 1 (oval_weights); the shares and the gap are
+ * weighed by it. */
+static void cast_rays(ring_ctx *c, double cx, double cy, double rmin, double rmax, int around_box,
+                      double clear_mm, const double *weight, const uint8_t *past_words, double *ring, double *gap,
+                      double *opposed, double *traced) {
     int hit[RING_RAYS];
     double hit_at[RING_RAYS]; /* where each ray met the ink, mm from the centre */
     int hits = 0;
@@ -189,6 +205,7 @@ static void cast_rays(const ring_ctx *c, double cx, double cy, double rmin, doub
     for (int k = 0; k < RING_RAYS; k++) {
         double a = 2 * M_PI * k / RING_RAYS, ca = cos(a), sa = sin(a);
         int run = 0;
+        c->past_words = past_words && past_words[k];
         hit[k] = 0;
         if (!ray_may_hit(c, cx, cy, ca, sa, rmin, rmax, around_box, clear_mm))
             continue;
@@ -207,6 +224,8 @@ static void cast_rays(const ring_ctx *c, double cx, double cy, double rmin, doub
                 ink_allowed = 0; /* seen from the label: the box is passed over */
             else if (in_bled_band(c->own, x, y, clear_mm))
                 ink_allowed = 0; /* within the band a bled outline fills */
+            else if (on_words(c, x, y))
+                ink_allowed = 0; /* the label's print, or what a map a little off leaves of it */
             int stop = 0;
             for (int o = 0; o < n_near && !stop; o++)
                 stop = nearer_than(c->others[near[o]], x, y, 0.3);
@@ -256,19 +275,17 @@ static void cast_rays(const ring_ctx *c, double cx, double cy, double rmin, doub
         }
         hits += hit[k];
     }
-    int widest = 0;
-    if (hits == 0)
-        widest = RING_RAYS;
-    else
-        for (int k = 0; k < RING_RAYS; k++) {
-            int n = 0;
-            while (n < RING_RAYS && !hit[(k + n) % RING_RAYS])
-                n++;
-            if (n > widest)
-                widest = n;
-        }
-    *ring = (double)hits / RING_RAYS;
-    *gap = (double)widest / RING_RAYS;
+    /* counted in rays (each 1 / RING_RAYS), or weighed */
+    double widest = 0, closed = weight ? 0 : hits;
+    for (int k = 0; k < RING_RAYS; k++) {
+        closed += weight && hit[k] ? weight[k] : 0;
+        double open = 0;
+        for (int n = 0; n < RING_RAYS && !hit[(k + n) % RING_RAYS]; n++)
+            open += weight ? weight[(k + n) % RING_RAYS] : 1;
+        widest = max2(widest, open);
+    }
+    *ring = weight ? closed : closed / RING_RAYS;
+    *gap = weight ? min2(widest, 1) : widest / RING_RAYS;
     if (traced) {
         /* a line drawn round: neighbouring rays meet it at nearly the same
          * distance (it runs on between them); specks lie at any distance */
@@ -283,11 +300,41 @@ static void cast_rays(const ring_ctx *c, double cx, double cy, double rmin, doub
         *traced = (double)joined / RING_RAYS;
     }
     if (opposed) {
-        int both = 0;
+        double both = 0;
         for (int k = 0; k < RING_RAYS; k++)
-            both += hit[k] && hit[(k + RING_RAYS / 2) % RING_RAYS];
-        *opposed = (double)both / RING_RAYS;
+            both += hit[k] && hit[(k + RING_RAYS / 2) % RING_RAYS] ? (weight ? weight[k] : 1) : 0;
+        *opposed = weight ? both : both / RING_RAYS;
     }
+}
+
+/* The share of an oval of half-axes a (along x) and b (along y) round the
+ * centre that each ray's direction stands for: the arc between the
+ * directions half way to its neighbours, over the whole. Round a long label
+ * a circle is a flat oval close over and under the words: rays at equal
+ * angles from its middle nearly all meet its two long sides near the
+ * middle, and an opening there, a small part of the way round, is a wide
+ * run of them (fresh seed 8413 DTGJVQGP q5r: 25 mm open over the top of an
+ * oval 145 mm round, 0.38 of the rays). */
+static void oval_weights(double a, double b, double words_half_w, double weight[RING_RAYS],
+                         uint8_t past_words[RING_RAYS]) {
+    assert(a > 0 && b > 0);
+    double total = 0;
+    for (int k = 0; k < RING_RAYS; k++) {
+        double at = 2 * M_PI * k / RING_RAYS;
+        past_words[k] = fabs(a * cos(atan2(a * sin(at), b * cos(at)))) >= words_half_w;
+        double from = 2 * M_PI * (k - 0.5) / RING_RAYS, to = 2 * M_PI * (k + 0.5) / RING_RAYS;
+        /* the oval's own angle where each direction meets it */
+        double t0 = atan2(a * sin(from), b * cos(from)), t1 = atan2(a * sin(to), b * cos(to));
+        double dt = remainder(t1 - t0, 2 * M_PI), arc = 0;
+        for (int i = 0; i < 8; i++) { /* the arc, by the midpoint rule */
+            double t = t0 + dt * (i + 0.5) / 8;
+            arc += hypot(a * sin(t), b * cos(t)) * fabs(dt) / 8;
+        }
+        weight[k] = arc;
+        total += arc;
+    }
+    for (int k = 0; k < RING_RAYS; k++)
+        weight[k] /= total;
 }
 
 /* ---- a stroke along the printed outline -------------------------------------------
@@ -437,6 +484,28 @@ static double outline_hug(const ring_ctx *c, const omr_rect *refs, int n_refs, i
     return kept > 0 && 2 * kept >= n && sides >= 3 ? added : 0;
 }
 
+/* The blank's print inside `label` (the bounds of its printed cells),
+ * LABEL_WORDS_MM round it; w 0 when none is printed there. */
+#define LABEL_WORDS_MM 0.3
+static omr_rect words_of(const print_mask *mask, omr_rect label) {
+    int x0 = (int)(label.x / mask->pitch), x1 = (int)((label.x + label.w) / mask->pitch);
+    int y0 = (int)(label.y / mask->pitch), y1 = (int)((label.y + label.h) / mask->pitch);
+    int lx = x1, hx = x0 - 1, ly = y1, hy = y0 - 1;
+    for (int y = y0 < 0 ? 0 : y0; y < y1 && y < mask->height; y++)
+        for (int x = x0 < 0 ? 0 : x0; x < x1 && x < mask->width; x++)
+            if (mask->printed[(size_t)y * (size_t)mask->width + (size_t)x]) {
+                lx = x < lx ? x : lx;
+                hx = x > hx ? x : hx;
+                ly = y < ly ? y : ly;
+                hy = y > hy ? y : hy;
+            }
+    if (hx < lx)
+        return (omr_rect){label.x, label.y, 0, 0};
+    return (omr_rect){lx * mask->pitch - LABEL_WORDS_MM, ly * mask->pitch - LABEL_WORDS_MM,
+                      (hx + 1 - lx) * mask->pitch + 2 * LABEL_WORDS_MM,
+                      (hy + 1 - ly) * mask->pitch + 2 * LABEL_WORDS_MM};
+}
+
 void measure_rings(const omr_image *scan, const page_transform *t, const page_levels *levels,
                    const print_mask *mask, const omr_template *tmpl, const template_question *q,
                    size_t index, box_measure *out) {
@@ -497,13 +566,14 @@ void measure_rings(const omr_image *scan, const page_transform *t, const page_le
                 c.others[c.n_others++] = r;
         }
     }
-    cast_rays(&c, b.x + b.w / 2, b.y + b.h / 2, 0, reach, 1, 0, &out->ring, &out->ring_gap, NULL, &out->ring_traced);
+    cast_rays(&c, b.x + b.w / 2, b.y + b.h / 2, 0, reach, 1, 0, NULL, NULL, &out->ring, &out->ring_gap, NULL,
+              &out->ring_traced);
     /* rays that meet ink all round: the same again beyond the band round the
      * outline that a bled print fills (every box's rays end there on a dark
      * 1-bit page); a circle clear of the box still closes these */
     if (out->ring >= HUG_RAYS_MIN && out->ring_gap <= HUG_RAYS_GAP)
-        cast_rays(&c, b.x + b.w / 2, b.y + b.h / 2, 0, reach, 1, RING_CLEAR_OF_BOX_MM, &out->ring_clear,
-                  &out->ring_clear_gap, NULL, NULL);
+        cast_rays(&c, b.x + b.w / 2, b.y + b.h / 2, 0, reach, 1, RING_CLEAR_OF_BOX_MM, NULL, NULL,
+                  &out->ring_clear, &out->ring_clear_gap, NULL, NULL);
     if (out->ring >= HUG_RAYS_MIN && out->ring_gap <= HUG_RAYS_GAP) {
         out->ring_hug_mm2 = outline_hug(&c, refs, n_refs, out->core_mm2 > 0);
         out->near_mm2 += out->ring_hug_mm2;
@@ -512,7 +582,29 @@ void measure_rings(const omr_image *scan, const page_transform *t, const page_le
      * the label passes outside its print, and ink where the rays begin (a
      * speck beside the letters) lies on every ray at once, so it would close
      * them all (seed 7002 FA634HPD: one 0.2 mm speck read as a circled "Ja") */
-    if (has_label)
-        cast_rays(&c, label.x + label.w / 2, label.y + label.h / 2, label.h / 4, lreach, 0, 0, &out->label_ring,
-                  &out->label_gap, &out->label_opposed, NULL);
+    if (has_label) {
+        double cx = label.x + label.w / 2, cy = label.y + label.h / 2;
+        double half_long = label.w / 2 + LABEL_OVAL_MM, half_high = label.h / 2 + LABEL_OVAL_MM;
+        if (half_long >= LABEL_LONG * half_high)
+            c.words = words_of(mask, label);
+        if (c.words.w > 0) {
+            /* a long label: its rays weighed by the oval round it (oval_weights).
+             * Rays along its line of words are the heaviest and pass over
+             * the most of its print: what a map a little off leaves of it
+             * there is not counted on a ray aimed past the words' end, and
+             * the rays start past the words' half height (a circle round
+             * them passes outside; a fleck of their print in the middle
+             * lay on nine rays at once, 1.4-1.9 mm out) */
+            double from = fmax(label.h / 4, fmax(cy - c.words.y, c.words.y + c.words.h - cy) - 2 * LABEL_WORDS_MM);
+            double half_w = fmax(cx - c.words.x, c.words.x + c.words.w - cx);
+            double weight[RING_RAYS];
+            uint8_t past_words[RING_RAYS];
+            oval_weights(half_long, half_high, half_w, weight, past_words);
+            cast_rays(&c, cx, cy, from, lreach, 0, 0, weight, past_words, &out->label_ring, &out->label_gap,
+                      &out->label_opposed, NULL);
+        } else {
+            cast_rays(&c, cx, cy, label.h / 4, lreach, 0, 0, NULL, NULL, &out->label_ring, &out->label_gap,
+                      &out->label_opposed, NULL);
+        }
+    }
 }
