@@ -401,6 +401,60 @@ Test(measure, an_oval_open_over_the_words_of_a_long_label_is_that_boxes_mark) {
     template_free(t);
 }
 
+/* A mailroom's "received" stamp in grey across a row of boxes (make_variants
+ * received_stamp MAJJ7CCH q4a1: its frame and a digit of its date in the
+ * empty "Vet ej", 2.7 mm^2 of ink in the box and 16.5 round it, read as the
+ * answer, silently). Far more of its ink lies beside the box than in it:
+ * a person looks. A cross that runs out of its box a little is still read. */
+Test(measure, a_stamp_across_an_empty_box_is_not_its_mark) {
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q = template_question_by_id(t, "q4a1");
+    cr_assert(q && q->n_boxes == 3 && q->type != QUESTION_MULTI);
+    omr_rect r = q->boxes[2].rect;
+    for (int stamped = 0; stamped < 2; stamped++) {
+        omr_error err = {0};
+        omr_image *img = render_page_image(t, "A7K2QX", q->page, DPI, &err);
+        cr_assert_not_null(img, "%s", err.message);
+        if (stamped) {
+            /* the frame, its left edge down the box's left side, its lower
+             * edge under the box; its date on the box's row, a digit in it */
+            double fx0 = r.x + 0.4, fx1 = r.x + 36, fy0 = r.y - 6, fy1 = r.y + r.h + 1.5;
+            test_draw_line(img, fx0, fy0, fx1, fy0, 0.45, 120);
+            test_draw_line(img, fx1, fy0, fx1, fy1, 0.45, 120);
+            test_draw_line(img, fx1, fy1, fx0, fy1, 0.45, 120);
+            test_draw_line(img, fx0, fy1, fx0, fy0, 0.45, 120);
+            for (int k = 0; k < 8; k++) {
+                double x = k ? r.x + 6 + 3.6 * k : r.x + 1.5, y0 = r.y + 1, y1 = r.y + 4;
+                test_draw_line(img, x, y0, x + 2, y0, 0.5, 120);
+                test_draw_line(img, x + 2, y0, x, y1, 0.5, 120);
+                test_draw_line(img, x, y1, x + 2.2, y1, 0.5, 120);
+            }
+        } else {
+            /* a cross whose strokes run 1 mm out of the box */
+            test_draw_line(img, r.x - 1, r.y - 1, r.x + r.w + 1, r.y + r.h + 1, 0.5, 30);
+            test_draw_line(img, r.x + r.w + 1, r.y - 1, r.x - 1, r.y + r.h + 1, 0.5, 30);
+        }
+        box_measure m[256];
+        box_decision d[256];
+        read_page(t, img, q->page, m, d);
+        size_t k = box_on_page(t, q, 2);
+        question_answer a = answer_on(t, q->page, d, q->id);
+        if (stamped) {
+            cr_assert_geq(m[k].fill, 0.12, "the stamp puts %.3f of ink in the box: the case this test is about",
+                          m[k].fill);
+            cr_assert_eq(a.status, ANSWER_REVIEW,
+                         "the stamp read as %d (fill %.3f, %.1f mm^2 in, %.1f beside, paper %.3f, state %d)", a.chosen,
+                         m[k].fill, m[k].ink_mm2, m[k].near_mm2, m[k].paper_share, d[k].state);
+        } else {
+            cr_assert_eq(a.status, ANSWER_OK, "the cross: %s", a.reason);
+            cr_assert_eq(a.chosen, 2, "the cross read as %d", a.chosen);
+        }
+        free(a.selected);
+        omr_image_free(img);
+    }
+    template_free(t);
+}
+
 /* A line past a label (a fold's shadow across the row) closes the label's
  * rays on one side, half the directions; a speck on the other side split
  * that half's gap, and the label read as circled (seed 7601 8CSATR9H q5r

@@ -795,6 +795,7 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
     }
     long core_area = core_extent(&p, x0, x1, y0, y1, core, printed, pitch, &min_x, &max_x, &min_y, &max_y);
     out->core_mm2 = (double)core_area * pitch * pitch;
+    out->ink_mm2 = inked * pitch * pitch;
     if (total > 0) {
         out->fill = (double)inked / total;
         out->faint_fill = (double)faint / total;

@@ -32,6 +32,7 @@ typedef struct {
 
 typedef struct {
     double fill;      /* 0..1: share of the box interior that is ink */
+    double ink_mm2;   /* ... and that ink's area, mm^2 */
     double faint_fill;/* 0..1: the same at a far lower darkness: very light pencil */
     double extent;    /* 0..1: largest span of the ink across the interior */
     double darkness;  /* 0..1: mean darkness of the inked pixels */
