@@ -305,6 +305,21 @@ static void printed_label(const print_mask *mask, omr_rect r, double *x0, double
     }
 }
 
+/* q5r (page 2, eight boxes, labels right of them): box b's rect into *r
+ * and where the blank prints its label, x0..x1 mm. */
+static const template_question *q5r_label_print(const omr_template *t, size_t b, omr_rect *r, double *x0,
+                                                double *x1) {
+    const template_question *q = template_question_by_id(t, "q5r");
+    cr_assert(q && q->labels == LABELS_RIGHT && q->n_boxes == 8 && q->type == QUESTION_MULTI && b < q->n_boxes);
+    omr_error err = {0};
+    print_mask mask;
+    cr_assert_eq(measure_print_mask(t, q->page, &mask, &err), OMR_OK, "%s", err.message);
+    *r = q->boxes[b].rect;
+    printed_label(&mask, *r, x0, x1);
+    print_mask_free(&mask);
+    return q;
+}
+
 /* A circle drawn tight round a short label ("Ja", 3 mm of print with 25 mm
  * of paper before the next box) is centred on the letters: the rays from the
  * middle of the room beside the box (where the label was taken to be) lay
@@ -370,15 +385,10 @@ static void draw_oval_open_on_top(omr_image *img, double cx, double cy, double a
  * the way round that it is of the oval. Closed, the same. */
 Test(measure, an_oval_open_over_the_words_of_a_long_label_is_that_boxes_mark) {
     omr_template *t = test_template("ekb-2024");
-    const template_question *q = template_question_by_id(t, "q5r");
-    cr_assert(q && q->labels == LABELS_RIGHT && q->n_boxes == 8 && q->type == QUESTION_MULTI);
-    omr_error err = {0};
-    print_mask mask;
-    cr_assert_eq(measure_print_mask(t, q->page, &mask, &err), OMR_OK, "%s", err.message);
-    omr_rect r = q->boxes[3].rect; /* "Religion eller annan trosuppfattning" */
+    omr_rect r;
     double x0, x1;
-    printed_label(&mask, r, &x0, &x1);
-    print_mask_free(&mask);
+    const template_question *q = q5r_label_print(t, 3, &r, &x0, &x1); /* "Religion eller annan trosuppfattning" */
+    omr_error err = {0};
     cr_assert_gt(x1 - x0, 50, "\"%s\" printed over %.1f mm: the long label this test is about", q->boxes[3].label,
                  x1 - x0);
     const double gaps[] = {0, 0.12};
@@ -462,15 +472,10 @@ Test(measure, a_stamp_across_an_empty_box_is_not_its_mark) {
  * does not: no answer is read from it. */
 Test(measure, a_line_past_a_label_and_a_speck_are_no_circle) {
     omr_template *t = test_template("ekb-2024");
-    const template_question *q = template_question_by_id(t, "q5r");
-    cr_assert(q && q->labels == LABELS_RIGHT && q->n_boxes == 8 && q->type == QUESTION_MULTI);
-    omr_error err = {0};
-    print_mask mask;
-    cr_assert_eq(measure_print_mask(t, q->page, &mask, &err), OMR_OK, "%s", err.message);
-    omr_rect r = q->boxes[5].rect; /* "Sexuell läggning" */
+    omr_rect r;
     double x0, x1;
-    printed_label(&mask, r, &x0, &x1);
-    print_mask_free(&mask);
+    const template_question *q = q5r_label_print(t, 5, &r, &x0, &x1); /* "Sexuell läggning" */
+    omr_error err = {0};
     omr_image *img = render_page_image(t, "A7K2QX", q->page, DPI, &err);
     cr_assert_not_null(img, "%s", err.message);
     /* a grey line across the row just above the letters, and a speck below */
