@@ -106,14 +106,15 @@ int label_find(const omr_image *scan, const page_transform *t, const print_mask 
 }
 
 /* The nearest boxes on box `index`'s row (any question of the page, within
- * 40 mm): the previous one's right edge into *prev, the next one's left
+ * `reach` mm): the previous one's right edge into *prev, the next one's left
  * edge into *next; returns bit 1 when there is a previous one, bit 2 a next. */
-static int row_neighbours(const omr_template *t, const template_question *q, size_t index, double *prev,
-                          double *next) {
+#define ROW_REACH_MM 40.0
+static int row_neighbours(const omr_template *t, const template_question *q, size_t index, double reach,
+                          double *prev, double *next) {
     omr_rect b = q->boxes[index].rect;
     int found = 0;
-    *next = b.x + b.w + 40;
-    *prev = b.x - 40;
+    *next = b.x + b.w + reach;
+    *prev = b.x - reach;
     for (size_t i = 0; i < t->n_questions; i++) {
         const template_question *o = &t->questions[i];
         if (o->page != q->page)
@@ -165,22 +166,6 @@ static int has_label_right(const template_question *q, size_t index, const print
     return q->labels == LABELS_RIGHT && q->boxes[index].label && *q->boxes[index].label && mask && mask->printed;
 }
 
-/* The left edge of the nearest box right of box `index` on its row, at
- * any distance; the page's width when there is none. */
-static double next_on_row(const omr_template *t, const template_question *q, size_t index) {
-    omr_rect b = q->boxes[index].rect;
-    double next = t->page_width;
-    for (size_t i = 0; i < t->n_questions; i++) {
-        const template_question *o = &t->questions[i];
-        for (size_t k = 0; o->page == q->page && k < o->n_boxes; k++) {
-            omr_rect r = o->boxes[k].rect;
-            if (fabs(r.y - b.y) < b.h && r.x > b.x && r.x < next)
-                next = r.x;
-        }
-    }
-    return next;
-}
-
 /* The whole label, however long: a circle round it is drawn round all its
  * words (the near zone's 45 mm, label_limit, cut "Religion eller annan
  * trosuppfattning" short, and rays from the middle of what was left saw
@@ -192,7 +177,9 @@ omr_rect measure_label_print(const omr_template *t, const template_question *q, 
     omr_rect b = q->boxes[index].rect;
     if (!has_label_right(q, index, mask))
         return (omr_rect){b.x + b.w, b.y, 0, b.h};
-    double last = label_print_last(b, mask, next_on_row(t, q, index) - NEAR_TO_MM);
+    double prev, next; /* the next box on the row, however far: the page's width at most */
+    row_neighbours(t, q, index, t->page_width, &prev, &next);
+    double last = label_print_last(b, mask, fmin(next, t->page_width) - NEAR_TO_MM);
     return (omr_rect){b.x + b.w + 1, b.y, last + mask->pitch - (b.x + b.w + 1), b.h};
 }
 
@@ -243,7 +230,8 @@ omr_rect measure_near_zone(const omr_template *t, const template_question *q, si
     assert(q->page >= 1 && (size_t)q->page <= t->n_pages);
     omr_rect b = q->boxes[index].rect;
     double prev, next;
-    int found = row_neighbours(t, q, index, &prev, &next), has_prev = found & 1, has_next = found & 2;
+    int found = row_neighbours(t, q, index, ROW_REACH_MM, &prev, &next), has_prev = found & 1,
+        has_next = found & 2;
     /* to the left: half way to the previous box (a cross between two boxes
      * belongs to both), else the plain ring */
     double left = has_prev ? (prev + b.x) / 2 : b.x - NEAR_TO_MM;
