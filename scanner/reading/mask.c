@@ -360,6 +360,25 @@ void print_mask_free(print_mask *mask) {
     memset(mask, 0, sizeof *mask);
 }
 
+int print_mask_bounds(const print_mask *mask, int x0, int y0, int x1, int y1, int *lx, int *ly, int *hx, int *hy) {
+    assert(mask && mask->printed && lx && ly && hx && hy);
+    int found = 0;
+    for (int y = y0 < 0 ? 0 : y0; y < y1 && y < mask->height; y++)
+        for (int x = x0 < 0 ? 0 : x0; x < x1 && x < mask->width; x++) {
+            if (!mask->printed[(size_t)y * (size_t)mask->width + (size_t)x])
+                continue;
+            if (!found) {
+                *lx = *hx = x;
+                *ly = *hy = y;
+                found = 1;
+            }
+            *lx = x < *lx ? x : *lx;
+            *hx = x > *hx ? x : *hx;
+            *hy = y; /* rows come in order */
+        }
+    return found;
+}
+
 /* See mask.h. The box's own outline, drawn on its edge and grown by
  * MASK_GROW_MM, lies within OWN_OUTLINE_MM of it; print further out is a
  * table's rule, a label, a leader line. */

@@ -24,6 +24,11 @@ typedef struct {
 int measure_print_mask(const omr_template *tmpl, int page, print_mask *out, omr_error *err);
 void print_mask_free(print_mask *mask);
 
+/* The bounds of the printed cells among cells [x0, x1) x [y0, y1) of `mask`
+ * (clipped to it): 1 with the first and last printed column in *lx, *hx and
+ * row in *ly, *hy, 0 (bounds untouched) when none is printed there. */
+int print_mask_bounds(const print_mask *mask, int x0, int y0, int x1, int y1, int *lx, int *ly, int *hx, int *hy);
+
 /* Which samples of a w x h grid at `pitch` mm, whose sample (0, 0) lies at
  * (ox, oy) template mm, are the blank's print that is not `box`'s own
  * outline: a table cell's rules, a label, a leader line around it (1 where

@@ -39,6 +39,15 @@
 static inline double clamp01(double v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
 
 
+/* The grey level at which the samples counted from 255 down reach num/den
+ * of `total`, among levels `from` and up; `from` when they never do. */
+static int level_from_light(const int hist[256], int from, int total, int num, int den) {
+    for (int v = 255, seen = 0; v >= from; v--)
+        if ((seen += hist[v]) * den >= total * num)
+            return v;
+    return from;
+}
+
 void measure_levels(const omr_image *scan, const page_transform *transform, page_levels *out) {
     assert(scan && scan->width > 0 && scan->height > 0);
     assert(transform->px_per_mm > 0 && page_map_is_finite(transform->homography));
@@ -51,14 +60,7 @@ void measure_levels(const omr_image *scan, const page_transform *transform, page
             hist[omr_image_at(scan, x, y)]++;
             n++;
         }
-    int acc = 0, white = 255;
-    for (int v = 255; v >= 0; v--) {
-        acc += hist[v];
-        if (acc * 2 >= n) {
-            white = v;
-            break;
-        }
-    }
+    int white = level_from_light(hist, 0, n, 1, 2);
     double black = 255;
     for (int i = 0; i < 4; i++) {
         if (i == transform->fiducial_missing)
@@ -81,21 +83,13 @@ void measure_levels(const omr_image *scan, const page_transform *transform, page
      * to the marks: a panel of it black (a fold's shadow a 1-bit scanner
      * turned almost black; seed 8412 --folds S57JHEJY page 1, 55% of it):
      * the paper is the median of what is lighter than that halfway */
-    int light = white, lighter = 0;
-    for (int v = 255, seen = 0; v >= 0; v--)
-        if ((seen += hist[v]) * 10 >= n) {
-            light = v;
-            break;
-        }
-    double halfway = (light + black) / 2;
-    if (white < halfway) {
-        for (int v = 255; v > halfway; v--)
+    double halfway = (level_from_light(hist, 0, n, 1, 10) + black) / 2;
+    int above = (int)floor(halfway) + 1; /* the levels lighter than halfway */
+    if (white < halfway && above <= 255) {
+        int lighter = 0;
+        for (int v = 255; v >= above; v--)
             lighter += hist[v];
-        for (int v = 255, seen = 0; v > halfway; v--)
-            if ((seen += hist[v]) * 2 >= lighter) {
-                white = v;
-                break;
-            }
+        white = level_from_light(hist, above, lighter, 1, 2);
     }
     if (white - black < 60) /* a washed-out scan: do not amplify noise */
         black = white - 60;

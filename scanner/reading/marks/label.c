@@ -208,17 +208,9 @@ omr_rect measure_label_above(const omr_template *t, const template_question *q, 
     int y0 = (int)ceil(win.y / mask->pitch), y1 = (int)floor((win.y + win.h) / mask->pitch);
     if (x0 < 0 || y0 < 0 || x1 >= mask->width || y1 >= mask->height || x1 - x0 < 2 || y1 - y0 < 2)
         return none;
-    int lx = x1, hx = x0, ly = y1, hy = y0;
-    for (int y = y0; y <= y1; y++)
-        for (int x = x0; x <= x1; x++)
-            if (mask->printed[(size_t)y * (size_t)mask->width + (size_t)x]) {
-                lx = x < lx ? x : lx;
-                hx = x > hx ? x : hx;
-                ly = y < ly ? y : ly;
-                hy = y > hy ? y : hy;
-            }
+    int lx, hx, ly, hy;
     /* none, or touching the window's top or sides: print running past it */
-    if (hx < lx || lx == x0 || hx == x1 || ly == y0)
+    if (!print_mask_bounds(mask, x0, y0, x1 + 1, y1 + 1, &lx, &ly, &hx, &hy) || lx == x0 || hx == x1 || ly == y0)
         return none;
     omr_rect label = {lx * mask->pitch, ly * mask->pitch, (hx - lx + 1) * mask->pitch, (hy - ly + 1) * mask->pitch};
     return label.h >= LABEL_ABOVE_TALL_MM ? label : none;

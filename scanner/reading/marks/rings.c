@@ -88,7 +88,6 @@ typedef struct {
     int n_others;
     double dx, dy;        /* the box's re-centring shift */
     omr_rect words;       /* label rays: the label's print, LABEL_WORDS_MM round it (w 0: none) */
-    int past_words;       /* the ray aims past the words' end: ink on them is theirs (cast_rays) */
     double dark_at[256];  /* darkness of each grey level against the page's levels */
 } ring_ctx;
 
@@ -98,10 +97,10 @@ static int in_bled_band(omr_rect own, double x, double y, double clear_mm) {
     return clear_mm > 0 && depth_in(own, x, y) > -clear_mm;
 }
 
-/* Ink at (x, y) on the label's words, for a ray aimed past their end: a
- * circle round the label meets such a ray beyond them. */
-static int on_words(const ring_ctx *c, double x, double y) {
-    return c->past_words && x >= c->words.x && x <= c->words.x + c->words.w && y >= c->words.y &&
+/* Ink at (x, y) on the label's words, for a ray aimed past their end
+ * (`past_words`): a circle round the label meets such a ray beyond them. */
+static int on_words(const ring_ctx *c, int past_words, double x, double y) {
+    return past_words && x >= c->words.x && x <= c->words.x + c->words.w && y >= c->words.y &&
            y <= c->words.y + c->words.h;
 }
 
@@ -140,7 +139,7 @@ static int segment_touches(double x0, double y0, double ca, double sa, double le
  * such a sample cannot hit, so cast_rays leaves it at once, with the same
  * result; most rays cross only paper and the box's printed outline. */
 static int ray_may_hit(const ring_ctx *c, double cx, double cy, double ca, double sa, double rmin, double rmax,
-                       int around_box, double clear_mm) {
+                       int around_box, double clear_mm, int past_words) {
     const double *h = c->t->homography;
     int affine = page_map_is_affine(h);
     int width = c->scan->width, height = c->scan->height;
@@ -171,7 +170,8 @@ static int ray_may_hit(const ring_ctx *c, double cx, double cy, double ca, doubl
             continue;
         double d = ray_depth(c->own, x, y);
         if (d > RING_INTERIOR_MM || (d >= -RING_OUTLINE_OUT_MM && d <= RING_OUTLINE_IN_MM) ||
-            (d > RING_OUTLINE_IN_MM && !around_box) || in_bled_band(c->own, x, y, clear_mm) || on_words(c, x, y))
+            (d > RING_OUTLINE_IN_MM && !around_box) || in_bled_band(c->own, x, y, clear_mm) ||
+            on_words(c, past_words, x, y))
             continue;
         if (d < -RAY_EXACT_MM) {
             int mx = (int)(x / c->mask->pitch), my = (int)(y / c->mask->pitch);
@@ -194,20 +194,18 @@ static int ray_may_hit(const ring_ctx *c, double cx, double cy, double ca, doubl
  * `weight` (unless NULL: each ray 1 / RING_RAYS): what each ray's direction
  * stands for, summing to 1 (oval_weights); the shares and the gap are
  * weighed by it. */
-static void cast_rays(ring_ctx *c, double cx, double cy, double rmin, double rmax, int around_box,
+static void cast_rays(const ring_ctx *c, double cx, double cy, double rmin, double rmax, int around_box,
                       double clear_mm, const double *weight, const uint8_t *past_words, double *ring, double *gap,
                       double *opposed, double *traced) {
     int hit[RING_RAYS];
     double hit_at[RING_RAYS]; /* where each ray met the ink, mm from the centre */
-    int hits = 0;
     const double *h = c->t->homography;
     int affine = page_map_is_affine(h);
     for (int k = 0; k < RING_RAYS; k++) {
         double a = 2 * M_PI * k / RING_RAYS, ca = cos(a), sa = sin(a);
-        int run = 0;
-        c->past_words = past_words && past_words[k];
+        int run = 0, past = past_words && past_words[k];
         hit[k] = 0;
-        if (!ray_may_hit(c, cx, cy, ca, sa, rmin, rmax, around_box, clear_mm))
+        if (!ray_may_hit(c, cx, cy, ca, sa, rmin, rmax, around_box, clear_mm, past))
             continue;
         /* the boxes this ray can reach (the stop test below runs on these only) */
         int near[64], n_near = 0;
@@ -224,7 +222,7 @@ static void cast_rays(ring_ctx *c, double cx, double cy, double rmin, double rma
                 ink_allowed = 0; /* seen from the label: the box is passed over */
             else if (in_bled_band(c->own, x, y, clear_mm))
                 ink_allowed = 0; /* within the band a bled outline fills */
-            else if (on_words(c, x, y))
+            else if (on_words(c, past, x, y))
                 ink_allowed = 0; /* the label's print, or what a map a little off leaves of it */
             int stop = 0;
             for (int o = 0; o < n_near && !stop; o++)
@@ -273,19 +271,21 @@ static void cast_rays(ring_ctx *c, double cx, double cy, double rmin, double rma
                 hit_at[k] = r;
             }
         }
-        hits += hit[k];
     }
-    /* counted in rays (each 1 / RING_RAYS), or weighed */
-    double widest = 0, closed = weight ? 0 : hits;
+    /* counted in rays, each 1 of RING_RAYS, or weighed, out of 1 */
+    double unit[RING_RAYS], whole = weight ? 1 : RING_RAYS;
+    for (int k = 0; k < RING_RAYS; k++)
+        unit[k] = weight ? weight[k] : 1;
+    double widest = 0, closed = 0;
     for (int k = 0; k < RING_RAYS; k++) {
-        closed += weight && hit[k] ? weight[k] : 0;
+        closed += hit[k] ? unit[k] : 0;
         double open = 0;
         for (int n = 0; n < RING_RAYS && !hit[(k + n) % RING_RAYS]; n++)
-            open += weight ? weight[(k + n) % RING_RAYS] : 1;
+            open += unit[(k + n) % RING_RAYS];
         widest = max2(widest, open);
     }
-    *ring = weight ? closed : closed / RING_RAYS;
-    *gap = weight ? min2(widest, 1) : widest / RING_RAYS;
+    *ring = closed / whole;
+    *gap = min2(widest / whole, 1);
     if (traced) {
         /* a line drawn round: neighbouring rays meet it at nearly the same
          * distance (it runs on between them); specks lie at any distance */
@@ -302,8 +302,8 @@ static void cast_rays(ring_ctx *c, double cx, double cy, double rmin, double rma
     if (opposed) {
         double both = 0;
         for (int k = 0; k < RING_RAYS; k++)
-            both += hit[k] && hit[(k + RING_RAYS / 2) % RING_RAYS] ? (weight ? weight[k] : 1) : 0;
-        *opposed = weight ? both : both / RING_RAYS;
+            both += hit[k] && hit[(k + RING_RAYS / 2) % RING_RAYS] ? unit[k] : 0;
+        *opposed = both / whole;
     }
 }
 
@@ -488,18 +488,10 @@ static double outline_hug(const ring_ctx *c, const omr_rect *refs, int n_refs, i
  * LABEL_WORDS_MM round it; w 0 when none is printed there. */
 #define LABEL_WORDS_MM 0.3
 static omr_rect words_of(const print_mask *mask, omr_rect label) {
-    int x0 = (int)(label.x / mask->pitch), x1 = (int)((label.x + label.w) / mask->pitch);
-    int y0 = (int)(label.y / mask->pitch), y1 = (int)((label.y + label.h) / mask->pitch);
-    int lx = x1, hx = x0 - 1, ly = y1, hy = y0 - 1;
-    for (int y = y0 < 0 ? 0 : y0; y < y1 && y < mask->height; y++)
-        for (int x = x0 < 0 ? 0 : x0; x < x1 && x < mask->width; x++)
-            if (mask->printed[(size_t)y * (size_t)mask->width + (size_t)x]) {
-                lx = x < lx ? x : lx;
-                hx = x > hx ? x : hx;
-                ly = y < ly ? y : ly;
-                hy = y > hy ? y : hy;
-            }
-    if (hx < lx)
+    int lx, hx, ly, hy;
+    if (!print_mask_bounds(mask, (int)(label.x / mask->pitch), (int)(label.y / mask->pitch),
+                           (int)((label.x + label.w) / mask->pitch), (int)((label.y + label.h) / mask->pitch), &lx,
+                           &ly, &hx, &hy))
         return (omr_rect){label.x, label.y, 0, 0};
     return (omr_rect){lx * mask->pitch - LABEL_WORDS_MM, ly * mask->pitch - LABEL_WORDS_MM,
                       (hx + 1 - lx) * mask->pitch + 2 * LABEL_WORDS_MM,
