@@ -796,6 +796,38 @@ Test(decide_page, ink_beside_a_box_counts_above_its_pages_own_level) {
     cr_assert(d[7].ink_near);
 }
 
+Test(decide_page, on_a_bled_page_the_ink_in_the_prints_halo_is_the_print_a_stroke_beyond_it_is_not) {
+    /* fresh seed 8417 --folds --warp 1, 493GK8YN page 1: a harsh 1-bit page
+     * whose words swell past the mask; its empty boxes hold 0.2-3.2 mm^2
+     * in the print's halo, and "Vet ej" 2.68 (2.52 of it in the halo):
+     * q4a went to review as ink beside a box */
+    omr_template *t = two_rows();
+    box_measure m[10];
+    box_decision d[10];
+    for (size_t i = 0; i < 10; i++) {
+        double halo = 0.5 + 0.1 * (double)i;
+        m[i] = (box_measure){.fill = 0.002, .near_mm2 = halo + 0.05, .near_halo_mm2 = halo, .outline_found = 1};
+    }
+    m[0] = (box_measure){.fill = 0.4, .extent = 1, .core_mm2 = 4, .darkness = 0.9, .outline_found = 1};
+    m[7].near_mm2 = 4.1, m[7].near_halo_mm2 = 4.0; /* beside a long, bold label */
+    decide_page_of(m, d, 10);
+    cr_assert_not(d[7].ink_near, "4.0 of its 4.1 mm^2 where the page's print swells");
+    question_answer a = decide(&t->questions[1], &d[5]);
+    cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+    /* a stroke beside the box, beyond the halo: a person looks */
+    m[7].near_mm2 = 4.1 + 2.0;
+    decide_page_of(m, d, 10);
+    cr_assert(d[7].ink_near, "2 mm^2 beyond the print's halo is a stroke beside the box");
+    cr_assert_eq(decide(&t->questions[1], &d[5]).status, ANSWER_REVIEW);
+    /* on a page whose print does not bleed, ink hugging the print is no
+     * swelling of it (a line drawn along the label): it counts */
+    for (size_t i = 1; i < 10; i++)
+        m[i].near_mm2 = 0.05, m[i].near_halo_mm2 = 0;
+    m[7].near_mm2 = 4.1, m[7].near_halo_mm2 = 4.0;
+    decide_page_of(m, d, 10);
+    cr_assert(d[7].ink_near, "no bleeding on the page: the ink by the label is the hand's");
+}
+
 /* Ink in a box whose printed outline was not seen, on a page whose other
  * outlines were: the print beside a box measured where the map is off
  * (seed 5101 --warp 2: "Vet ej" read as a cross in q4a1's third box). It

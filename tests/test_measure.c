@@ -106,14 +106,23 @@ Test(measure, a_circle_around_a_box_is_ink_near_it_not_in_it) {
  * (marks_measure_page: rings, shape, whether a line runs on beside the box;
  * then the page's own evidence; no crease search); d and m are in template
  * order of that page. */
+static size_t read_page_placed(const omr_template *t, const omr_image *placed, const omr_image *img, int page,
+                               box_measure *m, box_decision *d);
 static size_t read_page(const omr_template *t, const omr_image *img, int page, box_measure *m, box_decision *d) {
+    return read_page_placed(t, img, img, page, m, d);
+}
+/* ... with the page identified and its map found on `placed`, the same
+ * page before something spoiled its code and marks (a scan so harsh no QR
+ * code survives it) */
+static size_t read_page_placed(const omr_template *t, const omr_image *placed, const omr_image *img, int page,
+                               box_measure *m, box_decision *d) {
     identify_reader *reader = identify_reader_new();
     page_identity id;
     omr_error err = {0};
-    cr_assert_eq(identify_page(reader, img, NULL, &id, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(identify_page(reader, placed, NULL, &id, &err), OMR_OK, "%s", err.message);
     identify_reader_free(reader);
     page_transform pt;
-    cr_assert_eq(locate_page(img, t, &id, &pt, &err), OMR_OK, "%s", err.message);
+    cr_assert_eq(locate_page(placed, t, &id, &pt, &err), OMR_OK, "%s", err.message);
     page_levels levels;
     measure_levels(img, &pt, &levels);
     print_mask mask;
@@ -707,6 +716,17 @@ static void make_harsh(omr_image *img) {
         }
 }
 
+/* A harsher scan still: blurred by `sigma` px and cut at `cut`, so the
+ * words and outlines swell well past the print mask's growth */
+static void make_bled(omr_image *img, double sigma, uint8_t cut) {
+    cr_assert_eq(cvw_gaussian_blur(img, sigma), OMR_OK);
+    for (int y = 0; y < img->height; y++)
+        for (int x = 0; x < img->width; x++) {
+            uint8_t *px = &img->pixels[(size_t)y * (size_t)img->stride + (size_t)x];
+            *px = *px < cut ? 0 : 255;
+        }
+}
+
 /* The median ring of a page's n boxes: at or above 0.45 every box shows a "circle". */
 static double page_ring(const box_measure *m, size_t n) {
     double r[256];
@@ -748,6 +768,61 @@ Test(measure, a_circle_on_a_bled_1_bit_page_is_the_circled_box) {
     cr_assert_eq(a.chosen, -1, "nor an answer");
     free(a.selected);
     omr_image_free(img);
+    template_free(t);
+}
+
+/* fresh seed 8417 --folds --warp 1: on harsh 1-bit pages whose words
+ * swell past the mask, empty boxes beside long or bold labels held 2.3-9.3
+ * mm^2 of that swelling (their page's median 0.2-3.2), and five forms went
+ * to review as "ink beside a box" with nothing beside any box. The
+ * swelling lies in the print's halo; a hand's stroke beside a box does not */
+Test(measure, on_a_page_whose_print_swells_an_empty_question_is_empty_a_stroke_beside_a_box_is_not) {
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q = template_question_by_id(t, "q4c");
+    cr_assert(q && q->page == 2);
+    for (int stroke = 0; stroke < 2; stroke++) {
+        omr_error err = {0};
+        omr_image *img = render_page_image(t, "A7K2QX", 2, DPI, &err);
+        cr_assert_not_null(img, "%s", err.message);
+        omr_rect r = q->boxes[1].rect;
+        if (stroke) /* a tick drawn in the gap left of the box, not in it */
+            test_draw_line(img, r.x - 1.6, r.y + 0.5, r.x - 1.2, r.y + r.h - 0.5, 0.45, 30);
+        omr_image *clean = omr_image_crop(img, 0, 0, img->width, img->height);
+        cr_assert_not_null(clean);
+        make_bled(img, 2.5, 245);
+        box_measure m[256];
+        box_decision d[256];
+        size_t n = read_page_placed(t, clean, img, 2, m, d);
+        omr_image_free(clean);
+        double halo = 0, most = 0;
+        for (size_t i = 0; i < n; i++) {
+            halo += m[i].near_halo_mm2 / (double)n;
+            most = fmax(most, m[i].near_mm2);
+        }
+        cr_assert_geq(halo, 0.3, "the print swells past the mask (mean %.2f mm^2 in its halo)", halo);
+        question_answer a = answer_on(t, 2, d, "q4c");
+        if (stroke) {
+            size_t k = box_on_page(t, q, 1);
+            cr_assert_eq(a.status, ANSWER_REVIEW, "a tick beside the box (%.2f mm^2, %.2f in the halo) read: %s",
+                         m[k].near_mm2, m[k].near_halo_mm2, a.reason);
+        } else {
+            cr_assert_geq(most, 2.5, "some box holds far more of the swelling than the page's own level: %.2f", most);
+            size_t k = 0;
+            for (size_t i = 0; i < t->n_questions; i++) {
+                const template_question *e = &t->questions[i];
+                if (e->page != 2)
+                    continue;
+                question_answer ea;
+                decide_question(e, d + k, &ea);
+                cr_assert_eq(ea.status, ANSWER_OK, "%s, left empty: %s", e->id, ea.reason);
+                cr_assert_eq(ea.chosen, -1, "%s, left empty, read %d", e->id, ea.chosen);
+                free(ea.selected);
+                k += e->n_boxes;
+            }
+        }
+        free(a.selected);
+        omr_image_free(img);
+    }
     template_free(t);
 }
 

@@ -31,6 +31,7 @@
 #define NEAR_FROM_MM 0.45   /* ink near a box: from here outside the outline ... */
 #define NEAR_TO_MM 2.4      /* ... to here (and around the label) */
 #define NEAR_PITCH_MM 0.15  /* sampling pitch of the zone around a box */
+#define HALO_MM 0.4         /* ink this close to the (grown) print lies where a bleeding print swells */
 #define PAPER_FROM_MM 0.6   /* the paper round a box: from this far off its edge (past a bleeding outline) */
 #define PAPER_MIN_SAMPLES 20 /* ... on a side with at least this many samples */
 #define INK 0.18            /* darkness above which a pixel is ink (light pencil is ~0.2-0.3) */
@@ -230,8 +231,10 @@ static int best_edge_pair(const double *profile, int n, int a, int b, int t, int
 }
 
 /* Ink in `zone` (mm) outside the box (grown by NEAR_FROM_MM) where the blank
- * form has no print, in mm^2; *share is that ink's share of the unprinted
- * paper sampled (speckled paper: a third and more). (dx, dy) is the box's re-centring shift: the
+ * form has no print: its area, its share of the unprinted paper sampled
+ * (speckled paper: a third and more), the share of it lying alone, and how
+ * much of it lies within HALO_MM of the print as the map places it (past
+ * the mask's own growth: where a print that bleeds swells). (dx, dy) is the box's re-centring shift: the
  * surroundings are read shifted with the box, and a sample is ink near it
  * only where the blank has no print either at the shifted place or where
  * the page map puts it. Where the map is off (omr's forms: the shift is the
@@ -240,17 +243,24 @@ static int best_edge_pair(const double *profile, int n, int a, int b, int t, int
  * corpus gives: boxes 0.5-0.8 mm off, the labels and grey panels round them
  * where the map says) it did not, and a shifted mask left the edges of that
  * print unmasked as "ink beside the box" (modulo: 159 boxes in review). */
-static double unexpected_ink(const omr_image *scan, const page_transform *t,
-                             const page_levels *levels, const print_mask *mask, omr_rect box,
-                             omr_rect zone, double dx, double dy, const label_place *label, double *share,
-                             double *alone_share) {
+typedef struct {
+    double mm2, share, alone_share, halo_mm2;
+} near_ink;
+/* 1 if the blank has print within HALO_MM of mask cell (mx, my) */
+static int in_print_halo(const print_mask *mask, int mx, int my) {
+    int r = (int)lround(HALO_MM / mask->pitch), lx, ly, hx, hy;
+    return print_mask_bounds(mask, mx - r, my - r, mx + r + 1, my + r + 1, &lx, &ly, &hx, &hy);
+}
+static near_ink unexpected_ink(const omr_image *scan, const page_transform *t, const page_levels *levels,
+                               const print_mask *mask, omr_rect box, omr_rect zone, double dx, double dy,
+                               const label_place *label) {
     double range = levels->white - levels->black;
     uint8_t inked_at[256]; /* is grey level v ink? (one division per level) */
     for (int v = 0; v < 256; v++)
         inked_at[v] = (levels->white - v) / range > INK;
     double bx0 = box.x - NEAR_FROM_MM, bx1 = box.x + box.w + NEAR_FROM_MM;
     double by0 = box.y - NEAR_FROM_MM, by1 = box.y + box.h + NEAR_FROM_MM;
-    long inked = 0, paper = 0, joined = 0;
+    long inked = 0, paper = 0, joined = 0, halo = 0;
     /* The samples' x are the same on every row (one running sum), so what
      * depends on x alone is taken once per column, CHUNK columns at a time:
      * the same sums and products in the same order as locate_map's. */
@@ -328,15 +338,17 @@ static double unexpected_ink(const omr_image *scan, const page_transform *t,
                 uint8_t ink = inked_at[omr_image_at(scan, (int)sx, (int)sy)];
                 row[i] = ink;
                 inked += ink;
+                halo += ink && in_print_halo(mask, mx, my);
                 joined += ink && ((i > 0 && (row[i - 1] || above[i - 1])) || above[i] || above[i + 1]);
                 paper++;
             }
             memcpy(above, row, (size_t)n + 1);
         }
     }
-    *share = paper > 0 ? (double)inked / (double)paper : 0;
-    *alone_share = inked > 0 ? (double)(inked - joined) / (double)inked : 0;
-    return (double)inked * NEAR_PITCH_MM * NEAR_PITCH_MM;
+    return (near_ink){.mm2 = (double)inked * NEAR_PITCH_MM * NEAR_PITCH_MM,
+                      .share = paper > 0 ? (double)inked / (double)paper : 0,
+                      .alone_share = inked > 0 ? (double)(inked - joined) / (double)inked : 0,
+                      .halo_mm2 = (double)halo * NEAR_PITCH_MM * NEAR_PITCH_MM};
 }
 
 /* Which interior samples (x0..x1, y0..y1 of a patch whose sample (0, 0) lies
@@ -802,38 +814,34 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
 
     free(p.dark);
     page_levels local = {p.white, levels->black};
-    out->near_mm2 = mask ? unexpected_ink(scan, t, &local, mask, box, near_zone, dx * pitch, dy * pitch, NULL,
-                                          &out->near_share, &out->near_specks)
-                         : 0;
+    near_ink near = {0};
+    if (mask)
+        near = unexpected_ink(scan, t, &local, mask, box, near_zone, dx * pitch, dy * pitch, NULL);
     /* a label right of the box (the zone reaches past the plain ring): its
      * print where it lies, when the zone holds ink */
     double label_from = box.x + box.w + NEAR_FROM_MM, label_to = near_zone.x + near_zone.w - NEAR_TO_MM;
     label_place label = {.from_x = label_from};
-    if (mask && mask->printed && out->near_mm2 >= LABEL_RECHECK_MM2 && label_to > box.x + box.w + 1 &&
+    if (mask && mask->printed && near.mm2 >= LABEL_RECHECK_MM2 && label_to > box.x + box.w + 1 &&
         label_find(scan, t, mask, (omr_rect){box.x + box.w + 1, box.y, label_to - (box.x + box.w + 1), box.h},
                    dx * pitch, dy * pitch, &label) &&
         label_moved(&label, dx * pitch, dy * pitch)) {
         /* piece by piece, or the whole label at one shift, whichever
          * leaves less: a piece is placed by its own print's darkness, and
          * a short piece of a bled page's words may settle a little off */
-        double share, specks, share1, specks1;
         label_place whole = label_whole(&label);
-        double near = unexpected_ink(scan, t, &local, mask, box, near_zone, dx * pitch, dy * pitch, &label, &share,
-                                     &specks);
-        double near1 = label.n > 1 ? unexpected_ink(scan, t, &local, mask, box, near_zone, dx * pitch, dy * pitch,
-                                                    &whole, &share1, &specks1)
-                                   : near;
-        if (near1 < near) {
-            near = near1;
-            share = share1;
-            specks = specks1;
-        }
-        if (near <= fmax(LABEL_EXPLAINS * out->near_mm2, LABEL_TRACE_MM2)) { /* the label's print, moved */
-            out->near_mm2 = near;
-            out->near_share = share;
-            out->near_specks = specks;
-        }
+        near_ink moved = unexpected_ink(scan, t, &local, mask, box, near_zone, dx * pitch, dy * pitch, &label);
+        near_ink moved1 = label.n > 1 ? unexpected_ink(scan, t, &local, mask, box, near_zone, dx * pitch, dy * pitch,
+                                                       &whole)
+                                      : moved;
+        if (moved1.mm2 < moved.mm2)
+            moved = moved1;
+        if (moved.mm2 <= fmax(LABEL_EXPLAINS * near.mm2, LABEL_TRACE_MM2)) /* the label's print, moved */
+            near = moved;
     }
+    out->near_mm2 = near.mm2;
+    out->near_share = near.share;
+    out->near_specks = near.alone_share;
+    out->near_halo_mm2 = near.halo_mm2;
 }
 
 double measure_text_ink(const omr_image *scan, const page_transform *t, const page_levels *levels,

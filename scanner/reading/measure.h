@@ -49,6 +49,10 @@ typedef struct {
                          count. The paper the box itself lies on: where a fold's
                          speckled panel ends beside the label, the near zone
                          runs on into clean paper, this does not */
+    double near_halo_mm2;/* of near_mm2, the ink within 0.4 mm of the blank's (grown)
+                         print: where a print that bleeds swells (a harsh 1-bit
+                         page: nearly all of it round its empty boxes, 0.2-9
+                         mm^2), where a pen's line beside the box mostly is not */
     double near_specks;/* 0..1: the share of that ink's samples (every 0.15 mm) with no
                          inked sample beside them: a pen line's lie side by side
                          (0-0.1), the specks of a grey panel alone (0.7-0.95); 0
