@@ -356,6 +356,41 @@ static void empty_clean_page(box_measure *m, size_t n) {
         m[i] = (box_measure){.fill = 0.0, .ring = 0.02, .ring_gap = 0.98, .outline_found = 1};
 }
 
+Test(decide_page, rays_a_clear_circle_closed_round_the_empty_box_beside_it_are_the_circles) {
+    /* fresh seed 8414 MQQEQB38 q2b: "4" circled (rays 0.85, 18.5 mm^2 of ink
+     * round it); "5" beside it, empty, just under 0.60 of its rays closed by that
+     * circle and by q2a's oval above, 0.02 mm^2 round it, its rays clear of
+     * the outline closed 0.19 (open 0.67 of a turn): "1 box unclear" */
+    omr_template *t = two_rows();
+    box_measure m[10];
+    box_decision d[10];
+    empty_clean_page(m, 10);
+    m[3].ring = 0.85, m[3].ring_gap = 0.15, m[3].ring_clear = 0.85, m[3].ring_clear_gap = 0.15;
+    m[3].ring_traced = 0.60, m[3].near_mm2 = 18.5;
+    m[4].ring = 0.58, m[4].ring_gap = 0.10, m[4].ring_traced = 0.48, m[4].ring_clear = 0.19;
+    m[4].ring_clear_gap = 0.67, m[4].near_mm2 = 0.02;
+    decide_page_of(m, d, 10);
+    cr_assert(d[3].circled && d[3].state == BOX_MARKED && d[3].confidence >= CIRCLE_STRONG, "the fixture's circle");
+    cr_assert_eq(d[4].state, BOX_UNSURE, "the fixture: the rays alone send the box beside it to a person");
+    decide_circle_rivals(&cal, t, 1, m, d, 10);
+    question_answer a = decide(&t->questions[0], d);
+    cr_assert_eq(a.status, ANSWER_OK, "the circle's arc closed those rays: %s", a.reason);
+    cr_assert_eq(a.chosen, 3);
+    free(a.selected);
+    /* the box's rays clear of its outline closed all round: a circle of its
+     * own, far out (nothing of it in the zone round the box): a person looks */
+    m[4].ring_clear = 0.92, m[4].ring_clear_gap = 0.06;
+    decide_page_of(m, d, 10);
+    decide_circle_rivals(&cal, t, 1, m, d, 10);
+    cr_assert_eq(decide(&t->questions[0], d).status, ANSWER_REVIEW);
+    /* ... and with no clear circle beside it, the rays alone still do */
+    m[4].ring_clear = 0.19, m[4].ring_clear_gap = 0.67;
+    empty_clean_page(m, 4);
+    decide_page_of(m, d, 10);
+    decide_circle_rivals(&cal, t, 1, m, d, 10);
+    cr_assert_eq(decide(&t->questions[0], d).status, ANSWER_REVIEW);
+}
+
 Test(decide_page, a_circle_reaching_the_next_questions_box_is_no_ink_beside_that_box) {
     /* seed 7333 TXBCKRMD: a circle round q2a's fourth box reaches down to
      * q2b's fourth box, 2.1 mm^2 of its ink inside that box's near zone;

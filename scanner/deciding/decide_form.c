@@ -242,6 +242,22 @@ void decide_unseen_outlines(const box_measure *m, box_decision *d, size_t n) {
  * the same question closes its rays as well and leaves as much ink: that
  * stays two circles (decide_question). The arc's box is judged as if no
  * ray had been cast, its ink near being the circle's. */
+/* A box the page sent to a person by its rays alone (decide_page: rays
+ * closed, too few to stand as a circle, and no pen's ink round it; nothing
+ * in it; no black crease beside it), beside a clear circle of its
+ * question, within that circle's reach, its rays clear of the outline open
+ * over half a turn (CIRCLE_CLEAR_OPEN): the circle's arc closed them, with
+ * another circle's above or below (fresh seed 8414 MQQEQB38 q2b: "4"
+ * circled at 0.87, 18.5 mm^2 of ink round it; "5" beside it, 0.60 of its
+ * rays closed by that circle and q2a's oval above, 0.02 mm^2 round it, its
+ * clear rays 0.19 closed: "1 box unclear"; seed 8373 UU4UT6TZ q2d the
+ * same). A circle of its own, however far out, closes its clear rays all
+ * round. Such a box is judged as if no ray had been cast. */
+static int rays_alone_to_a_person(const calibration *c, const box_measure *m, const box_decision *d) {
+    return d->state == BOX_UNSURE && !d->circled && d->ink_near && !d->dot && !d->faint && !d->creased &&
+           m->near_mm2 <= c->near_max_mm2 && m->fill <= c->blank_max && !m->crease_along && !m->crease_band;
+}
+
 static void circle_arcs(const calibration *c, const size_t *question, const template_box *const *box,
                         const box_measure *m, box_decision *d, size_t n) {
     for (size_t i = 0; i < n; i++) {
@@ -278,6 +294,21 @@ static void circle_arcs(const calibration *c, const size_t *question, const temp
             break;
         }
     }
+    for (size_t i = 0; i < n; i++)
+        if (rays_alone_to_a_person(c, &m[i], &d[i]))
+            for (size_t k = 0; k < n; k++) {
+                if (k == i || question[k] != question[i] || !d[k].circled || d[k].state != BOX_MARKED ||
+                    d[k].confidence < CIRCLE_STRONG || m[i].near_mm2 >= CIRCLE_SPILL_SHARE * m[k].near_mm2 ||
+                    m[i].ring_clear_gap < CIRCLE_CLEAR_OPEN)
+                    continue;
+                omr_rect rk = box[k]->rect;
+                if (rect_distance(box[i]->rect, rk.x + rk.w / 2, rk.y + rk.h / 2) >
+                    CIRCLE_REACH_SIDES * fmax(rk.w, rk.h) + NEAR_GROW_MM)
+                    continue;
+                d[i] = decide_without_rings(c, &m[i]);
+                d[i].ink_near = 0;
+                break;
+            }
 }
 
 /* How far a box's rays stand above the page's own level of each kind
