@@ -154,16 +154,22 @@ Test(crease, no_crease_on_an_unfolded_page_or_under_a_line_of_writing) {
 /* `img` (a blank page of `q`'s, a crease drawn on it) made 1-bit like a
  * dark scanner's: one crease is found, and once it is taken out every box
  * of `q` is blank, with no ink near it and no ring closed round it. */
-static void expect_one_black_crease_taken_out(const omr_template *t, omr_image *img, const template_question *q) {
+/* img made 1-bit, set up in *s, its one crease found: the page cleaned of it */
+static omr_image *one_crease_cleaned_1_bit(const omr_template *t, omr_image *img, page_setup *s) {
     for (int i = 0; i < img->height * img->stride; i++) /* 1-bit */
         img->pixels[i] = img->pixels[i] < 128 ? 0 : 255;
-    page_setup s;
-    set_up(t, img, &s);
+    set_up(t, img, s);
     page_crease c[CREASE_MAX];
-    int n = find(t, img, &s, c);
+    int n = find(t, img, s, c);
     cr_assert_eq(n, 1, "one crease, found %d", n);
-    omr_image *cleaned = crease_clean(img, &s.transform, &s.levels, &s.mask, t, s.page, c, n);
+    omr_image *cleaned = crease_clean(img, &s->transform, &s->levels, &s->mask, t, s->page, c, n);
     cr_assert_not_null(cleaned);
+    return cleaned;
+}
+
+static void expect_one_black_crease_taken_out(const omr_template *t, omr_image *img, const template_question *q) {
+    page_setup s;
+    omr_image *cleaned = one_crease_cleaned_1_bit(t, img, &s);
     calibration cal;
     calibration_defaults(&cal);
     box_measure m[16];
@@ -174,6 +180,23 @@ static void expect_one_black_crease_taken_out(const omr_template *t, omr_image *
         cr_assert_eq(d.state, BOX_BLANK, "box %zu: %s, ring %.2f gap %.2f", b + 1, decide_box_state_name(d.state),
                      m[b].ring, m[b].ring_gap);
     }
+    omr_image_free(cleaned);
+    print_mask_free(&s.mask);
+}
+
+/* img made 1-bit, its one crease found and cleaned: q's box `dotted` keeps
+ * its dot (`what` names it), the crease is gone from the others */
+static void expect_dot_kept_crease_taken_out(const omr_template *t, omr_image *img, const template_question *q,
+                                             size_t dotted, const char *what) {
+    page_setup s;
+    omr_image *cleaned = one_crease_cleaned_1_bit(t, img, &s);
+    box_measure m[16];
+    measure_all(t, cleaned, &s, q, m);
+    for (size_t b = 0; b < q->n_boxes; b++)
+        if (b == dotted)
+            cr_assert_gt(m[b].fill, 0.02, "%s was cleaned away with the crease: fill %.3f", what, m[b].fill);
+        else
+            cr_assert_lt(m[b].fill, 0.01, "box %zu: the crease was left in it: fill %.3f", b + 1, m[b].fill);
     omr_image_free(cleaned);
     print_mask_free(&s.mask);
 }
@@ -311,24 +334,7 @@ Test(crease, a_dot_on_a_black_crease_is_kept_the_crease_beside_it_is_taken_out) 
     for (double r = 0.1; r <= 0.5; r += 0.1)
         test_circle(img, (omr_rect){cx - 0.5, y - 0.5, 1.0, 1.0}, r);
     test_draw_line(img, 0, y, t->page_width, y, 0.3, 0);
-    for (int i = 0; i < img->height * img->stride; i++) /* 1-bit */
-        img->pixels[i] = img->pixels[i] < 128 ? 0 : 255;
-    page_setup s;
-    set_up(t, img, &s);
-    page_crease c[CREASE_MAX];
-    int n = find(t, img, &s, c);
-    cr_assert_eq(n, 1, "one crease, found %d", n);
-    omr_image *cleaned = crease_clean(img, &s.transform, &s.levels, &s.mask, t, s.page, c, n);
-    cr_assert_not_null(cleaned);
-    box_measure m[16];
-    measure_all(t, cleaned, &s, q, m);
-    for (size_t b = 0; b < q->n_boxes; b++)
-        if (b == 1)
-            cr_assert_gt(m[b].fill, 0.02, "the dot in box 2 was cleaned away with the crease: fill %.3f", m[b].fill);
-        else
-            cr_assert_lt(m[b].fill, 0.01, "box %zu: the crease was left in it: fill %.3f", b + 1, m[b].fill);
-    omr_image_free(cleaned);
-    print_mask_free(&s.mask);
+    expect_dot_kept_crease_taken_out(t, img, q, 1, "the dot in box 2");
     omr_image_free(img);
     template_free(t);
 }
@@ -352,25 +358,9 @@ Test(crease, a_dot_swelling_a_black_crease_a_little_is_kept) {
         test_draw_line(img, 0, y, t->page_width, y, 1.0, 0);
         for (double r = 0.1; r <= 0.55; r += 0.05)
             test_circle(img, (omr_rect){cx - 0.55, y - above - 0.55, 1.1, 1.1}, r);
-        for (int i = 0; i < img->height * img->stride; i++) /* 1-bit */
-            img->pixels[i] = img->pixels[i] < 128 ? 0 : 255;
-        page_setup s;
-        set_up(t, img, &s);
-        page_crease c[CREASE_MAX];
-        int n = find(t, img, &s, c);
-        cr_assert_eq(n, 1, "one crease, found %d", n);
-        omr_image *cleaned = crease_clean(img, &s.transform, &s.levels, &s.mask, t, s.page, c, n);
-        cr_assert_not_null(cleaned);
-        box_measure m[16];
-        measure_all(t, cleaned, &s, q, m);
-        for (size_t b = 0; b < q->n_boxes; b++)
-            if (b == 1)
-                cr_assert_gt(m[b].fill, 0.02, "the dot %.2f mm above the line was cleaned away with it: fill %.3f",
-                             above, m[b].fill);
-            else
-                cr_assert_lt(m[b].fill, 0.01, "box %zu: the crease was left in it: fill %.3f", b + 1, m[b].fill);
-        omr_image_free(cleaned);
-        print_mask_free(&s.mask);
+        char what[64];
+        snprintf(what, sizeof what, "the dot %.2f mm above the line", above);
+        expect_dot_kept_crease_taken_out(t, img, q, 1, what);
         omr_image_free(img);
     }
     template_free(t);
