@@ -136,7 +136,7 @@ static void read_boxes(const char *dir, const omr_template *t, const char *scan_
     for (size_t qi = 0; qi < t->n_questions; qi++)
         for (size_t b = 0; b < t->questions[qi].n_boxes; b++, k++) {
             const template_question *q = &t->questions[qi];
-            measure_box(scan, &tr, &levels, &mask, q->boxes[b].rect, measure_near_zone(t, q, b, &mask), &m[k]);
+            measure_box(scan, &tr, &levels, &mask, q->boxes[b].rect, measure_near_zone(t, q, b, &mask), NULL, &m[k]);
             measure_rings(scan, &tr, &levels, &mask, t, q, b, &m[k]);
         }
     cr_assert_eq(k, (size_t)(ROWS * 10));

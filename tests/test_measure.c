@@ -41,7 +41,7 @@ static void measure_question(const omr_template *t, const omr_image *img, const 
     cr_assert_eq(measure_print_mask(t, id.page, &mask, &err), OMR_OK, "%s", err.message);
     const template_question *q = template_question_by_id(t, qid);
     for (size_t b = 0; b < q->n_boxes; b++)
-        measure_box(img, &pt, &levels, &mask, q->boxes[b].rect, measure_near_zone(t, q, b, &mask), &out[b]);
+        measure_box(img, &pt, &levels, &mask, q->boxes[b].rect, measure_near_zone(t, q, b, &mask), NULL, &out[b]);
     print_mask_free(&mask);
 }
 

@@ -722,7 +722,7 @@ Test(register, a_filled_sheet_with_bubbles_in_table_cells_reads_right_through_it
             cr_assert(c >= 0 && c < 5 && row >= 0 && row < 8, "a box off the table at (%.1f, %.1f)", rect.x, rect.y);
             int want = (row + 2 * c) % 5 == 0 || (row + 2 * c) % 5 == 2;
             box_measure bm;
-            measure_box(scan, &pt, &levels, &mask, rect, measure_near_zone(t, q, bi, &mask), &bm);
+            measure_box(scan, &pt, &levels, &mask, rect, measure_near_zone(t, q, bi, &mask), NULL, &bm);
             if (!want) /* an empty bubble stays where it is drawn: a rule is no outline of it */
                 cr_assert_lt(bm.shift_mm, 0.8, "row %d, cell %d: moved %.2f mm onto the table's rules", row + 1,
                              c + 1, bm.shift_mm);

@@ -28,7 +28,7 @@ static void read_question(const omr_template *t, const omr_image *img, const cha
     calibration_defaults(&cal);
     for (size_t b = 0; b < q->n_boxes; b++) {
         measure_box(img, &s.transform, &s.levels, &s.mask, q->boxes[b].rect, measure_near_zone(t, q, b, &s.mask),
-                    &m[b]);
+                    NULL, &m[b]);
         d[b] = decide_box(&cal, &m[b]);
     }
     decide_page(&cal, m, d, q->n_boxes);

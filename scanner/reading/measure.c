@@ -32,6 +32,7 @@
 #define NEAR_TO_MM 2.4      /* ... to here (and around the label) */
 #define NEAR_PITCH_MM 0.15  /* sampling pitch of the zone around a box */
 #define HALO_MM 0.4         /* ink this close to the (grown) print lies where a bleeding print swells */
+#define LINE_BAND_MARGIN_MM 0.3 /* a crease's band (near_line), and this either side: its blurred edge */
 #define PAPER_FROM_MM 0.6   /* the paper round a box: from this far off its edge (past a bleeding outline) */
 #define PAPER_MIN_SAMPLES 20 /* ... on a side with at least this many samples */
 #define INK 0.18            /* darkness above which a pixel is ink (light pencil is ~0.2-0.3) */
@@ -251,9 +252,22 @@ static int in_print_halo(const print_mask *mask, int mx, int my) {
     int r = (int)lround(HALO_MM / mask->pitch), lx, ly, hx, hy;
     return print_mask_bounds(mask, mx - r, my - r, mx + r + 1, my + r + 1, &lx, &ly, &hx, &hy);
 }
+/* Is template point (x, y) of the box's own map within the band of one of
+ * `lines` (near_line, measure.h)? */
+static int on_a_line(const near_lines *lines, double x, double y) {
+    for (int i = 0; lines && i < lines->n; i++) {
+        const near_line *l = &lines->line[i];
+        double along = l->vertical ? y + lines->dy_mm : x + lines->dx_mm;
+        double across = l->vertical ? x + lines->dx_mm : y + lines->dy_mm;
+        if (fabs(across - (l->at + l->slope * along)) <= l->half_width + LINE_BAND_MARGIN_MM)
+            return 1;
+    }
+    return 0;
+}
+
 static near_ink unexpected_ink(const omr_image *scan, const page_transform *t, const page_levels *levels,
                                const print_mask *mask, omr_rect box, omr_rect zone, double dx, double dy,
-                               const label_place *label) {
+                               const label_place *label, const near_lines *lines) {
     double range = levels->white - levels->black;
     uint8_t inked_at[256]; /* is grey level v ink? (one division per level) */
     for (int v = 0; v < 256; v++)
@@ -267,7 +281,7 @@ static near_ink unexpected_ink(const omr_image *scan, const page_transform *t, c
     enum { CHUNK = 256 };
     int col_mx[CHUNK], col_at[CHUNK], col_label[CHUNK], col_piece[CHUNK];
     uint8_t col_in_box[CHUNK];
-    double col_h0[CHUNK], col_h3[CHUNK], col_h6[CHUNK];
+    double col_h0[CHUNK], col_h3[CHUNK], col_h6[CHUNK], col_sx[CHUNK];
     const double *h = t->homography;
     int affine = page_map_is_affine(h);
     double x = zone.x;
@@ -275,6 +289,7 @@ static near_ink unexpected_ink(const omr_image *scan, const page_transform *t, c
         int n = 0;
         for (; n < CHUNK && x < zone.x + zone.w; n++, x += NEAR_PITCH_MM) {
             double sx_mm = x + dx;
+            col_sx[n] = sx_mm;
             col_in_box[n] = x >= bx0 && x < bx1;
             col_mx[n] = (int)(x / mask->pitch);
             col_at[n] = (int)(sx_mm / mask->pitch); /* unshifted: where the map puts it */
@@ -326,6 +341,8 @@ static near_ink unexpected_ink(const omr_image *scan, const page_transform *t, c
                     continue;
                 if (col_piece[i] >= 0 && printed_label[col_piece[i]] && col_label[i] >= 0 && col_label[i] < mask->width &&
                     printed_label[col_piece[i]][col_label[i]])
+                    continue;
+                if (lines && on_a_line(lines, col_sx[i], sy_mm))
                     continue;
                 double sx = col_h0[i] + h1 + h[2], sy = col_h3[i] + h4 + h[5];
                 if (!affine) { /* else w is 1 exactly: the same point */
@@ -672,7 +689,8 @@ static int faint_on_darker_paper(const patch *p, const uint8_t *printed, int x0,
 }
 
 void measure_box(const omr_image *scan, const page_transform *t, const page_levels *levels,
-                 const print_mask *mask, omr_rect box, omr_rect near_zone, box_measure *out) {
+                 const print_mask *mask, omr_rect box, omr_rect near_zone, const near_lines *lines,
+                 box_measure *out) {
     assert(scan && scan->width > 0 && scan->height > 0 && levels);
     assert(t->px_per_mm > 0 && page_map_is_finite(t->homography));
     assert(box.w > 0 && box.h > 0);
@@ -816,7 +834,7 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
     page_levels local = {p.white, levels->black};
     near_ink near = {0};
     if (mask)
-        near = unexpected_ink(scan, t, &local, mask, box, near_zone, dx * pitch, dy * pitch, NULL);
+        near = unexpected_ink(scan, t, &local, mask, box, near_zone, dx * pitch, dy * pitch, NULL, lines);
     /* a label right of the box (the zone reaches past the plain ring): its
      * print where it lies, when the zone holds ink */
     double label_from = box.x + box.w + NEAR_FROM_MM, label_to = near_zone.x + near_zone.w - NEAR_TO_MM;
@@ -829,9 +847,9 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
          * leaves less: a piece is placed by its own print's darkness, and
          * a short piece of a bled page's words may settle a little off */
         label_place whole = label_whole(&label);
-        near_ink moved = unexpected_ink(scan, t, &local, mask, box, near_zone, dx * pitch, dy * pitch, &label);
+        near_ink moved = unexpected_ink(scan, t, &local, mask, box, near_zone, dx * pitch, dy * pitch, &label, lines);
         near_ink moved1 = label.n > 1 ? unexpected_ink(scan, t, &local, mask, box, near_zone, dx * pitch, dy * pitch,
-                                                       &whole)
+                                                       &whole, lines)
                                       : moved;
         if (moved1.mm2 < moved.mm2)
             moved = moved1;

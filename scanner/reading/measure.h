@@ -136,8 +136,30 @@ typedef struct {
 
 void measure_levels(const omr_image *scan, const page_transform *transform, page_levels *out);
 
+/* Straight lines across the page whose band holds no one's ink beside a
+ * box: the creases found on it that pass the box by (crease.h). Cleaning a
+ * black crease keeps it where the print lies on the scan (the mask's
+ * growth round an outline, a number), so on a bent sheet pieces of it stay
+ * beside the boxes it passes (fresh seed 8423 --folds --warp 1, KSHNMKGT
+ * q6: a crease 1.5-2 mm above the row, dashes of it left along the tops of
+ * six boxes; "ink beside a box"); they are not counted near a box. A line runs at
+ * `at` + `slope` * along, along x (or y when vertical), in the page map's
+ * template mm; (dx_mm, dy_mm) is where the box's own map puts the box
+ * against the page's (its region's local correction). */
+typedef struct {
+    int vertical;
+    double at, slope, half_width;
+} near_line;
+typedef struct {
+    const near_line *line;
+    int n;
+    double dx_mm, dy_mm;
+} near_lines;
+
+/* `lines`: NULL, or the lines left out of the ink near the box */
 void measure_box(const omr_image *scan, const page_transform *transform, const page_levels *levels,
-                 const print_mask *mask, omr_rect box_mm, omr_rect near_zone_mm, box_measure *out);
+                 const print_mask *mask, omr_rect box_mm, omr_rect near_zone_mm, const near_lines *lines,
+                 box_measure *out);
 
 /* Looks for a circle drawn round box `index` of `q`, and round its printed
  * label (to its right, or a number alone above it), and fills ring,

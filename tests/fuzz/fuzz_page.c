@@ -143,7 +143,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                     continue;
                 for (size_t b = 0; b < q->n_boxes; b++) {
                     box_measure m;
-                    measure_box(img, &tr, &levels, mask, q->boxes[b].rect, measure_near_zone(tmpl, q, b, mask), &m);
+                    measure_box(img, &tr, &levels, mask, q->boxes[b].rect, measure_near_zone(tmpl, q, b, mask), NULL, &m);
                     if (!(m.fill >= 0 && m.fill <= 1 && m.extent >= 0 && m.extent <= 1))
                         abort(); /* a share outside 0..1 (or NaN) would be decided wrongly */
                     decide_box(&cal, &m);
