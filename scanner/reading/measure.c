@@ -860,6 +860,7 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
     out->near_share = near.share;
     out->near_specks = near.alone_share;
     out->near_halo_mm2 = near.halo_mm2;
+    assert(out->near_halo_mm2 <= out->near_mm2); /* the halo's ink is some of the ink near */
 }
 
 double measure_text_ink(const omr_image *scan, const page_transform *t, const page_levels *levels,
