@@ -584,9 +584,11 @@ static void wider_than_round_about(const short *width, size_t n, double step, ui
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
         keep[i] = 0;
-        for (; hi < n && hi <= i + reach; hi++)
+        for (; hi < n && hi <= i + reach; hi++) {
+            assert(width[hi] <= MAX_STEPS); /* a run is at most MAX_STEPS samples (find_black_run) */
             if (width[hi] > 0)
                 count[width[hi]]++, in_window++;
+        }
         for (; lo + reach < i; lo++)
             if (width[lo] > 0)
                 count[width[lo]]--, in_window--;

@@ -231,19 +231,6 @@ static int best_edge_pair(const double *profile, int n, int a, int b, int t, int
     return best;
 }
 
-/* Ink in `zone` (mm) outside the box (grown by NEAR_FROM_MM) where the blank
- * form has no print: its area, its share of the unprinted paper sampled
- * (speckled paper: a third and more), the share of it lying alone, and how
- * much of it lies within HALO_MM of the print as the map places it (past
- * the mask's own growth: where a print that bleeds swells). (dx, dy) is the box's re-centring shift: the
- * surroundings are read shifted with the box, and a sample is ink near it
- * only where the blank has no print either at the shifted place or where
- * the page map puts it. Where the map is off (omr's forms: the shift is the
- * map's local error) the print moved with the box; where the box itself is
- * printed off its place (AMC's sheets, printed from another layout than the
- * corpus gives: boxes 0.5-0.8 mm off, the labels and grey panels round them
- * where the map says) it did not, and a shifted mask left the edges of that
- * print unmasked as "ink beside the box" (modulo: 159 boxes in review). */
 typedef struct {
     double mm2, share, alone_share, halo_mm2;
 } near_ink;
@@ -265,6 +252,21 @@ static int on_a_line(const near_lines *lines, double x, double y) {
     return 0;
 }
 
+/* Ink in `zone` (mm) outside the box (grown by NEAR_FROM_MM) where the blank
+ * form has no print: its area, its share of the unprinted paper sampled
+ * (speckled paper: a third and more), the share of it lying alone, and how
+ * much of it lies within HALO_MM of the print as the map places it (past
+ * the mask's own growth: where a print that bleeds swells). (dx, dy) is the box's re-centring shift: the
+ * surroundings are read shifted with the box, and a sample is ink near it
+ * only where the blank has no print either at the shifted place or where
+ * the page map puts it. Where the map is off (omr's forms: the shift is the
+ * map's local error) the print moved with the box; where the box itself is
+ * printed off its place (AMC's sheets, printed from another layout than the
+ * corpus gives: boxes 0.5-0.8 mm off, the labels and grey panels round them
+ * where the map says) it did not, and a shifted mask left the edges of that
+ * print unmasked as "ink beside the box" (modulo: 159 boxes in review).
+ * A sample on the band of one of `lines` (NULL: none) is neither paper nor
+ * ink: the pieces of a crease passing the box by (measure.h). */
 static near_ink unexpected_ink(const omr_image *scan, const page_transform *t, const page_levels *levels,
                                const print_mask *mask, omr_rect box, omr_rect zone, double dx, double dy,
                                const label_place *label, const near_lines *lines) {
