@@ -107,6 +107,12 @@ static double rect_distance(omr_rect r, double x, double y) {
     double dy = fmax(fmax(r.y - y, 0), y - (r.y + r.h));
     return sqrt(dx * dx + dy * dy);
 }
+/* Does a circle round box `circled` reach `box`? (its rays' reach from
+ * the circled box's middle, and the zone ink near a box is counted in) */
+static int within_circle_reach(omr_rect box, omr_rect circled) {
+    double reach = CIRCLE_REACH_SIDES * fmax(circled.w, circled.h) + NEAR_GROW_MM;
+    return rect_distance(box, circled.x + circled.w / 2, circled.y + circled.h / 2) <= reach;
+}
 
 /* The n boxes of page `page` in template order: each one's question index
  * and, when `box` is given, its template box. 0 when the template's boxes
@@ -161,9 +167,7 @@ void decide_circle_spill(const omr_template *t, int page, const box_measure *m, 
                     continue;
                 if (m[i].near_mm2 >= CIRCLE_NEAR_MIN_MM2 && m[i].near_mm2 >= CIRCLE_SPILL_SHARE * m[c].near_mm2)
                     continue; /* as much as a circle round the box itself */
-                omr_rect rc = box[c]->rect;
-                double reach = CIRCLE_REACH_SIDES * fmax(rc.w, rc.h) + NEAR_GROW_MM;
-                if (rect_distance(box[i]->rect, rc.x + rc.w / 2, rc.y + rc.h / 2) <= reach) {
+                if (within_circle_reach(box[i]->rect, box[c]->rect)) {
                     d[i].ink_near = 0;
                     break;
                 }
@@ -281,9 +285,7 @@ static void circle_arcs(const calibration *c, const size_t *question, const temp
             int open_beside = m[k].ring_clear_gap <= RING_GAP_MAX && m[i].ring_clear_gap >= CIRCLE_CLEAR_OPEN;
             if (!arc && !open_beside)
                 continue;
-            omr_rect rk = box[k]->rect;
-            double reach = CIRCLE_REACH_SIDES * fmax(rk.w, rk.h) + NEAR_GROW_MM;
-            if (rect_distance(box[i]->rect, rk.x + rk.w / 2, rk.y + rk.h / 2) > reach)
+            if (!within_circle_reach(box[i]->rect, box[k]->rect))
                 continue;
             if (arc) {
                 d[i] = decide_without_rings(c, &m[i]);
@@ -299,11 +301,7 @@ static void circle_arcs(const calibration *c, const size_t *question, const temp
             for (size_t k = 0; k < n; k++) {
                 if (k == i || question[k] != question[i] || !d[k].circled || d[k].state != BOX_MARKED ||
                     d[k].confidence < CIRCLE_STRONG || m[i].near_mm2 >= CIRCLE_SPILL_SHARE * m[k].near_mm2 ||
-                    m[i].ring_clear_gap < CIRCLE_CLEAR_OPEN)
-                    continue;
-                omr_rect rk = box[k]->rect;
-                if (rect_distance(box[i]->rect, rk.x + rk.w / 2, rk.y + rk.h / 2) >
-                    CIRCLE_REACH_SIDES * fmax(rk.w, rk.h) + NEAR_GROW_MM)
+                    m[i].ring_clear_gap < CIRCLE_CLEAR_OPEN || !within_circle_reach(box[i]->rect, box[k]->rect))
                     continue;
                 d[i] = decide_without_rings(c, &m[i]);
                 d[i].ink_near = 0;

@@ -562,15 +562,23 @@ static void clean_black_run(omr_image *copy, const black_run *r, double step, in
 #define KEPT_LOCAL_MM 10.0
 #define KEPT_LOCAL_WIDER_MM 0.2
 #define KEPT_STRETCH_MM 0.5
+
+/* Is template (x, y) within `grow` of one of the boxes? */
+static int near_a_box(const omr_rect *boxes, int n, double x, double y, double grow) {
+    for (int i = 0; i < n; i++)
+        if (x >= boxes[i].x - grow && x <= boxes[i].x + boxes[i].w + grow && y >= boxes[i].y - grow &&
+            y <= boxes[i].y + boxes[i].h + grow)
+            return 1;
+    return 0;
+}
+
 /* Is template point p inside a box of the page (a mark's place)? */
 static int in_a_box(const omr_template *tmpl, int page, omr_point p) {
     for (size_t q = 0; q < tmpl->n_questions; q++) {
         const template_question *tq = &tmpl->questions[q];
-        for (size_t b = 0; tq->page == page && b < tq->n_boxes; b++) {
-            omr_rect r = tq->boxes[b].rect;
-            if (p.x >= r.x && p.x <= r.x + r.w && p.y >= r.y && p.y <= r.y + r.h)
+        for (size_t b = 0; tq->page == page && b < tq->n_boxes; b++)
+            if (near_a_box(&tq->boxes[b].rect, 1, p.x, p.y, 0))
                 return 1;
-        }
     }
     return 0;
 }
@@ -784,14 +792,6 @@ static int paper_grey_at(const omr_image *scan, const page_transform *t, const p
     return x < 0 || y < 0 || printed_at(mask, (omr_point){x, y}) ? -1 : grey_at(scan, t, x, y);
 }
 
-/* Is template (x, y) within `grow` of one of the boxes? */
-static int near_a_box(const omr_rect *boxes, int n, double x, double y, double grow) {
-    for (int i = 0; i < n; i++)
-        if (x >= boxes[i].x - grow && x <= boxes[i].x + boxes[i].w + grow && y >= boxes[i].y - grow &&
-            y <= boxes[i].y + boxes[i].h + grow)
-            return 1;
-    return 0;
-}
 
 double crease_line_beyond(const omr_image *scan, const page_transform *t, const page_levels *levels,
                           const print_mask *mask, omr_rect box, const omr_rect *others, int n_others, int along_y,
