@@ -474,6 +474,54 @@ Test(measure, a_stamp_across_an_empty_box_is_not_its_mark) {
     template_free(t);
 }
 
+/* Darkens template rect r (mm) of a page rendered at its dpi by the share
+ * k, as a translucent tone over print and paper alike. */
+static void tint(omr_image *img, omr_rect r, double k) {
+    double s = img->dpi / 25.4;
+    for (int y = (int)(r.y * s); y < (int)((r.y + r.h) * s) && y < img->height; y++)
+        for (int x = (int)(r.x * s); x < (int)((r.x + r.w) * s) && x < img->width; x++) {
+            uint8_t *p = img->pixels + (size_t)y * (size_t)img->stride + (size_t)x;
+            *p = (uint8_t)lround(*p * (1 - k));
+        }
+}
+
+/* A highlighter's stroke (make_variants highlighter ZUG5E95V q5r): a band
+ * 5 mm wide and 0.25 dark from the margin nearly across "Ja", its tone
+ * filling the box. Read as a fill, silently; what the band
+ * means, a person says. The same tone inside the box alone is a pale fill
+ * and is read. */
+Test(measure, a_highlighters_band_over_a_box_is_no_fill_a_pale_fill_in_it_is) {
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q = template_question_by_id(t, "q4a1");
+    cr_assert(q && q->n_boxes == 3 && q->type != QUESTION_MULTI);
+    omr_rect r = q->boxes[0].rect;
+    for (int band = 0; band < 2; band++) {
+        omr_error err = {0};
+        omr_image *img = render_page_image(t, "A7K2QX", q->page, DPI, &err);
+        cr_assert_not_null(img, "%s", err.message);
+        if (band)
+            tint(img, (omr_rect){r.x - 20, r.y + r.h / 2 - 2.5, 20 + r.w * 0.95, 5}, 0.25);
+        else
+            tint(img, (omr_rect){r.x + 0.5, r.y + 0.5, r.w - 1, r.h - 1}, 0.25);
+        box_measure m[256];
+        box_decision d[256];
+        read_page(t, img, q->page, m, d);
+        size_t k = box_on_page(t, q, 0);
+        question_answer a = answer_on(t, q->page, d, q->id);
+        cr_assert_gt(m[k].fill, 0.5, "the tone fills %.3f of the box: the case this test is about", m[k].fill);
+        if (band)
+            cr_assert_eq(a.status, ANSWER_REVIEW, "the band read as %d (fill %.3f, dark %.2f, %.1f mm^2 beside, %s)",
+                         a.chosen, m[k].fill, m[k].darkness, m[k].near_mm2, decide_box_state_name(d[k].state));
+        else {
+            cr_assert_eq(a.status, ANSWER_OK, "the pale fill: %s", a.reason);
+            cr_assert_eq(a.chosen, 0, "the pale fill read as %d", a.chosen);
+        }
+        free(a.selected);
+        omr_image_free(img);
+    }
+    template_free(t);
+}
+
 /* A line past a label (a fold's shadow across the row) closes the label's
  * rays on one side, half the directions; a speck on the other side split
  * that half's gap, and the label read as circled (seed 7601 8CSATR9H q5r
