@@ -207,10 +207,10 @@ box_decision decide_box(const calibration *c, const box_measure *m) {
      * highlighter ZUG5E95V q5r "Vill ej uppge": a band 0.22 dark from the
      * margin to the box's middle, fill 0.997 and 9.8 mm^2 of it beside the
      * box, read as a fill, silently). A hand's fill, pencil or pen, keeps
-     * to its box: the 4,900 solid boxes of 16 generator sets held under
-     * 0.6 mm^2 beside them where paler than TINT_DARK_MAX (0.30-0.45), the
-     * held-out sets' 83 under 1. Whether the band is an answer, a person
-     * says; a dark fill with a pen's overshoot is not this */
+     * to its box: of the 4,597 solid boxes of 20 generator sets, the 173
+     * paler than TINT_DARK_MAX had at most 0.43 mm^2 beside them, the
+     * held-out sets' 83 (all dark) under 1. Whether the band is an answer,
+     * a person says; a dark fill with a pen's overshoot is not this */
     if (d.state == BOX_SOLID && m->darkness < TINT_DARK_MAX && m->paper_share < SPECKLED_PAPER &&
         !m->crease_along && !m->crease_band && m->near_mm2 >= 2 * c->near_max_mm2) {
         d.state = BOX_UNSURE;
