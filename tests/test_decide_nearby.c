@@ -310,6 +310,37 @@ Test(decide_nearby, empty_boxes_in_a_folds_speckled_panel_are_blank_a_circle_the
         cr_assert_eq(d[i].state, BOX_BLANK, "box %d in a small panel: %s", i, decide_box_state_name(d[i].state));
 }
 
+Test(decide_nearby, a_grey_creases_shadow_along_an_outline_is_no_dotters_dot_a_dot_on_the_crease_is) {
+    /* a dotting hand's page (fresh seed 8436 --folds --warp 1.5 --quick,
+     * 5UNDC7YG): clear dots in four questions; a grey crease 0.26 deep along
+     * the top of a row of two boxes, its shadow 0.22 dark along the inside
+     * of the second box's top outline, nothing of it beyond the outline's
+     * margin (no shape), read as the hand's dot, silently */
+    enum { ROWS = 4, N = ROWS * 5 + 2 };
+    box_measure m[N];
+    box_decision d[N];
+    empty_grid(m, ROWS);
+    for (int r = 0; r < ROWS; r++) /* the hand's dots */
+        m[r * 5 + r] = (box_measure){.box_x_mm = 118 + 17.0 * r, .box_y_mm = 97 + 14.0 * r, .outline_found = 1,
+                                     .fill = 0.08, .faint_fill = 0.09, .extent = 0.35, .core_mm2 = 1.0,
+                                     .darkness = 0.7, .compact = 0.95, .ink_span = 0.35, .ink_width_mm = 1.0};
+    box_measure *row = &m[ROWS * 5];
+    for (int k = 0; k < 2; k++)
+        row[k] = (box_measure){.box_x_mm = 26 + 90.0 * k, .box_y_mm = 143.5, .outline_found = 1, .crease_along = 1,
+                               .crease_darkness = 0.26};
+    row[1].fill = row[1].faint_fill = 0.023, row[1].darkness = 0.22, row[1].extent = 0.64, row[1].core_mm2 = 0.26;
+    decide_page_of(m, d, N);
+    cr_assert(d[0].dot && d[5 + 1].dot, "the hand's dots: %s", decide_box_state_name(d[0].state));
+    box_decision *rd = &d[ROWS * 5];
+    cr_assert(rd[1].creased && rd[1].state == BOX_UNSURE && !rd[1].dot, "the crease's shadow read %s, dot %d",
+              decide_box_state_name(rd[1].state), rd[1].dot);
+    /* a pencil dot as pale on the same crease, inside the box: the hand's */
+    row[1].compact = 0.9, row[1].ink_span = 0.3, row[1].ink_width_mm = 0.8, row[1].core_mm2 = 0.5;
+    row[1].ink_x_mm = row[1].box_x_mm, row[1].ink_y_mm = row[1].box_y_mm;
+    decide_page_of(m, d, N);
+    cr_assert(rd[1].dot && !rd[1].creased, "a pencil dot on the crease: %s", decide_box_state_name(rd[1].state));
+}
+
 Test(decide_nearby, what_cleaning_a_grey_crease_leaves_in_its_boxes_is_no_hands_dot) {
     /* a grey crease 0.25 deep through a row of ten boxes, bent off its
      * fitted line by the sheet's warp: cleaning it left bits of it in
