@@ -453,9 +453,11 @@ static int median_region(const double *fit, int n) {
 /* After the global map, each region's printed boxes are looked for within
  * LOCAL_FAR_MM of where the map puts them. One found clearly better (by
  * LOCAL_BETTER) further than measure's own search reaches gets its own
- * shift; one whose print is found nowhere as clearly as the page's other
- * regions' (under LOCAL_WEAK of their upper quartile) is unsure: its boxes
- * go to review. A page the map fits keeps it exactly (no region listed). */
+ * shift; one found nowhere, or only in part, is looked for again from
+ * where its neighbours were found (follow_moved_neighbours); one whose print
+ * is found nowhere as clearly as the page's other regions' (under
+ * LOCAL_WEAK of their upper quartile) is unsure: its boxes go to review. A
+ * page the map fits keeps it exactly (no region listed). */
 void locate_local(const omr_image *scan, const omr_template *t, int page, page_transform *out) {
     out->n_local = 0;
     region g[PAGE_LOCAL_MAX];
