@@ -226,6 +226,37 @@ Test(decide_page, a_dotter_is_read_on_every_page_of_the_form_a_crossers_lone_dot
     cr_assert_not(d2[2].dot_clear, "a dot no larger than a blank box's speck");
 }
 
+Test(decide_page, a_line_of_thin_dashes_across_a_box_is_no_dotters_dot) {
+    /* a dotting hand's page; in one box a faint crease no search found,
+     * broken by a 1-bit threshold into five dashes 0.09 mm thick right
+     * across the box (fresh seed 8439 --folds --quick, QQGWWA6M q5r "1"):
+     * read as the hand's dot beside its "2", silently. A dot with a speck
+     * beside it spans the box as well, but is a blob */
+    enum { N = 20 };
+    box_measure m[N];
+    box_decision d[N];
+    for (size_t i = 0; i < N; i++)
+        m[i] = (box_measure){.fill = 0.002, .outline_found = 1};
+    box_measure dot = {.fill = 0.10, .extent = 0.35, .core_mm2 = 1.0, .darkness = 0.8, .outline_found = 1,
+                       .compact = 0.95, .ink_span = 0.4, .stroke_mm = 0.45, .ink_pieces = 1};
+    m[0] = dot, m[5] = dot, m[10] = dot, m[15] = dot;
+    box_measure dashes = {.fill = 0.026, .faint_fill = 0.026, .extent = 0.46, .core_mm2 = 0.19, .darkness = 1.0,
+                          .outline_found = 1, .compact = 0.69, .ink_span = 0.90, .stroke_mm = 0.09, .ink_pieces = 5};
+    m[2] = dashes;
+    box_measure specked = dot;
+    specked.ink_span = 1.2, specked.stroke_mm = 0.38, specked.ink_pieces = 3;
+    m[7] = specked;
+    decide_page_of(m, d, N);
+    cr_assert(d[0].dot && d[0].dot_clear, "the hand's dots");
+    cr_assert(!d[2].dot && !d[2].dot_clear && d[2].state == BOX_UNSURE, "the dashes read %s, dot %d",
+              decide_box_state_name(d[2].state), d[2].dot);
+    cr_assert(d[7].dot, "a dot with specks about it: %s", decide_box_state_name(d[7].state));
+    decide_read_dots(d, N);
+    cr_assert_eq(d[0].state, BOX_MARKED);
+    cr_assert_eq(d[7].state, BOX_MARKED);
+    cr_assert_eq(d[2].state, BOX_UNSURE, "the dashes read as the dotter's: %s", decide_box_state_name(d[2].state));
+}
+
 Test(decide_page, a_clear_circle_on_a_clean_page_is_read_a_barely_closed_lone_one_is_reviewed) {
     enum { N = 30 };
     box_measure m[N];
@@ -1267,6 +1298,34 @@ Test(decide_page, a_hands_dashes_in_a_row_are_marks_where_no_line_runs_on_beside
     for (int b = 0; b < 8; b++)
         cr_assert_eq(a.selected[b], b == 5, "box %d", b + 1);
     free(a.selected);
+}
+
+Test(decide_page, a_dashed_line_running_on_past_both_sides_of_a_lone_stroke_is_no_dash) {
+    /* a faint crease no search found, drawn in dashes by a 1-bit fax (fresh
+     * seed 8437 --folds --warp 0.5, EPKSE4ZR q5r): through the empty
+     * "Sexuell läggning", 0.55 of the paper dark past each side of the box,
+     * read "6", silently. A hand's dash stops by its box: the paper beside
+     * it clean, or dark on one side only (a long stroke started outside) */
+    box_measure m[8] = {0};
+    box_decision d[8];
+    for (int i = 0; i < 8; i++)
+        m[i] = (box_measure){.outline_found = 1};
+    m[5] = stroke_box(118.6, 151.5, 0);
+    m[5].line_beyond = 0.55, m[5].line_one_side = 0.55;
+    decide_page_of(m, d, 8);
+    cr_assert_eq(d[5].state, BOX_UNSURE, "the dashed line read %s", decide_box_state_name(d[5].state));
+    template_question q = question(QUESTION_MULTI, 8);
+    question_answer a = decide(&q, d);
+    cr_assert_eq(a.status, ANSWER_REVIEW, "%s", a.reason);
+    free(a.selected);
+    /* the line on one side only, or clean paper beside it: the hand's dash */
+    const double sides[2][2] = {{0.3, 0.6}, {0.0, 0.0}};
+    for (int k = 0; k < 2; k++) {
+        m[5].line_beyond = sides[k][0], m[5].line_one_side = sides[k][1];
+        decide_page_of(m, d, 8);
+        cr_assert_eq(d[5].state, BOX_MARKED, "beside it %.2f, %.2f on one side: %s", sides[k][0], sides[k][1],
+                     decide_box_state_name(d[5].state));
+    }
 }
 
 Test(decide_page, on_a_bled_page_a_circles_arc_over_the_next_box_is_no_second_circle) {
