@@ -548,6 +548,28 @@ Test(writing, a_short_word_bled_into_a_squat_piece_is_writing_a_filled_dot_is_no
     }
 }
 
+/* Large writing bled into one piece (fresh seed 8440 --folds --warp 1,
+ * 8T4EEEE7: "No" in letters 6.7 mm tall in the corner of a speckled
+ * 200-dpi 1-bit comment field, one piece 6.8 x 6.7 mm notched between its
+ * letters, past the 6 mm a bled word was looked for within; missed
+ * silently). A filled disc of its size is convex: no word. */
+Test(writing, a_large_word_bled_into_one_piece_is_writing_a_large_filled_disc_is_not, .timeout = 60) {
+    double s = 8.0;
+    omr_rect crop_mm = {10, 20, 170, 59};
+    for (int k = 0; k < 2; k++) {
+        omr_image *crop = omr_image_new((int)(crop_mm.w * s), (int)(crop_mm.h * s), s * 25.4, 250);
+        cr_assert_not_null(crop);
+        if (k == 0)
+            write_word(crop, "DkgHandwriting", 16, "No", 150, 3, 0, 0);
+        else
+            for (double r = 0.2; r < 3.4; r += 0.2)
+                test_circle(crop, (omr_rect){150, 3, 6.8, 6.8}, r);
+        bleed_1bit(crop, 4, 0);
+        expect_writing(crop, crop_mm, k == 0, k == 0 ? "\"No\" 6-7 mm tall, bled into one piece" : "a filled disc of 6.8 mm");
+        omr_image_free(crop);
+    }
+}
+
 /* A light pencil's "a" (fresh seed 8305 --warp 1 EHXD3Y55: "Ja" so pale
  * that the J never reaches STRONG, and the a only where its stem was pressed
  * harder; the field came back empty, unflagged): its loop is a counter

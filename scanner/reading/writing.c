@@ -410,15 +410,21 @@ static void piece_classify(piece *p, double s) {
 }
 
 /* A solid piece of a short word's size, as a harsh 1-bit scan bleeds one
- * into a single blob: reaching STRONG, WORD_MIN_MM to BAR_MM wide, as tall
- * as handwriting's letters (1.2-6 mm) and filling half its box at least.
- * Only such a piece may be a bled word (bled_word, notched_word), so only
- * such a piece has its solidity measured (find_pieces). */
+ * into a single blob: reaching STRONG, WORD_MIN_MM to BLED_WORD_WIDE_MAX_MM
+ * wide, as tall as handwriting's letters (1.2-8 mm) and filling half its
+ * box at least. Only such a piece may be a bled word (bled_word,
+ * notched_word), so only such a piece has its solidity measured
+ * (find_pieces). Large writing bleeds large: fresh seed 8440 --folds
+ * --warp 1, 8T4EEEE7, "No" in letters 6.7 mm tall in the corner of a
+ * speckled 200-dpi 1-bit comment field, one piece 6.8 x 6.7 mm notched
+ * between its letters (solidity 0.77), past the 6 mm these bounds were,
+ * missed silently. */
 #define BLED_WORD_TALL_MIN_MM 1.2
-#define BLED_WORD_TALL_MAX_MM 6.0
+#define BLED_WORD_TALL_MAX_MM 8.0
+#define BLED_WORD_WIDE_MAX_MM 12.0
 static int solid_word_box(int x0, int y0, int x1, int y1, long n, int strong, double s) {
     double wide = (x1 - x0 + 1) / s, tall = (y1 - y0 + 1) / s;
-    return strong && wide >= WORD_MIN_MM && wide < BAR_MM && tall >= BLED_WORD_TALL_MIN_MM &&
+    return strong && wide >= WORD_MIN_MM && wide < BLED_WORD_WIDE_MAX_MM && tall >= BLED_WORD_TALL_MIN_MM &&
            tall <= BLED_WORD_TALL_MAX_MM && (double)n >= 0.5 * wide * tall * s * s;
 }
 
