@@ -137,15 +137,15 @@ void decide_crease_traces(const calibration *c, const box_measure *m, box_decisi
  * it, a bent sheet's crease may leave one (seed 8336 --warp 2 FYR2V52N q6:
  * 0.02 at the side of box 1 beside the solid "4", read so). So does a grey
  * crease's bit read as a dot that hugs the outline, no ink beyond the
- * outline's margin to have a shape: a hand's dot lies inside the box (a
- * pale trace so shapeless is judged as before: rubbed out beside a firm
- * mark, else a person's) (fresh seed 8436 --folds
- * --warp 1.5 --quick, 5UNDC7YG q5r: a crease 0.26 deep along the top of two
- * boxes, its shadow 0.22 along the inside of one's top outline, read as a
- * dotting hand's dot, "5" beside the crosses "4 8", silently; a pencil dot
- * on a crease has its shape). Such a box is the crease's (unsure, creased:
- * dropped beside a firm mark of its question, else a person looks) and
- * counts for no hand on its page. */
+ * outline's margin to have a shape: a hand's dot lies inside the box, and a
+ * pencil dot on a crease has its shape (fresh seed 8436 --folds --warp 1.5
+ * --quick, 5UNDC7YG q5r: a crease 0.26 deep along the top of two boxes, its
+ * shadow 0.22 along the inside of one's top outline, read as a dotting
+ * hand's dot, "5" beside the crosses "4 8", silently). A pale trace as
+ * shapeless is judged as before: rubbed out beside a firm mark, else a
+ * person's. Such a box is the crease's (unsure, creased: dropped beside a
+ * firm mark of its question, else a person looks) and counts for no hand
+ * on its page. */
 #define CREASE_RESIDUE_OVER 0.1
 #define CREASE_RESIDUE_BOXES 3
 #define CREASE_RESIDUE_BAND_MM 1.5

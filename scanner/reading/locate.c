@@ -390,15 +390,16 @@ static double region_look_from(const omr_image *scan, const double h[9], const r
 
 /* A sheet bent further than one search reaches (fresh seed 8434 --warp 2, a
  * fax, 5WRX8VF9 page 2: its questions 1.7-3.75 mm off the marks' map, q4b's
- * two regions further, found nowhere within LOCAL_FAR_MM and sent to a
- * person with the cross unread): a region found nowhere is looked for again
- * round the shift of the nearest region found moved, and so on outwards
- * while more are found; a region found where the map puts it lends nothing
- * (the search from there was made), and each region is looked for once
- * from each neighbour. Found
- * there, it must fit as the page's regions do (over LOCAL_WEAK of their
- * usual fit) and clearly better than where the map puts it and than where
- * it was found before; else it keeps what it had. */
+ * two regions 4.35, found only in part at the search's edge, their boxes
+ * measured beside their outlines and the cross unread): a region found
+ * nowhere, or only in part (under LOCAL_SEARCH of the page's usual fit), is
+ * looked for again round the shift of the nearest region found well and
+ * moved, and so on outwards while more are found. A region found where the
+ * map puts it lends nothing (the search from there was made); each region
+ * is looked for once from each neighbour. Found there, it must fit as the
+ * page's regions do (over LOCAL_WEAK of their usual fit) and clearly better
+ * than where the map puts it and than where it was found before; else it
+ * keeps what it had. */
 static void follow_moved_neighbours(const omr_image *scan, const double h[9], const region *g, int n,
                                     const omr_rect *area, const double *near, double usual, double *far, double *sx,
                                     double *sy) {
