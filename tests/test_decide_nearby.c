@@ -71,6 +71,39 @@ Test(decide_nearby, a_pen_circle_is_judged_against_the_boxes_round_it_not_the_wh
     cr_assert(d[27].state != BOX_BLANK || d[27].ink_near, "the ink round box 27 is not lost");
 }
 
+Test(decide_nearby, a_label_stands_apart_from_the_labels_round_it_not_only_from_the_pages) {
+    /* a harsh 1-bit page whose outlines bleed (every box's rays closed),
+     * clean above a fold and speckled below it (fresh seed 8440 --folds
+     * --warp 1, UA6WMK8K q5r "4"): in the speckled panel the specks close
+     * the labels' rays too, 0.17-0.53; one empty box's label 0.50 closed,
+     * above the page's median label by the page's margin, with 4 mm^2 of
+     * specks and bled print round it, was read as circled, silently */
+    enum { ROWS = 6, N = ROWS * 5 };
+    box_measure m[N];
+    box_decision d[N];
+    empty_grid(m, ROWS);
+    for (int i = 0; i < N; i++) {
+        int panel = i >= 20; /* rows 4-5 */
+        m[i].ring = 0.92 + 0.01 * (i % 6), m[i].ring_gap = 0.04, m[i].ring_clear = 0.1, m[i].ring_clear_gap = 0.6;
+        m[i].label_ring = panel ? 0.17 + 0.09 * (i % 5) : 0.05 + 0.02 * (i % 5);
+        m[i].label_gap = panel ? 0.2 : 0.6, m[i].label_opposed = panel ? 0.3 : 0.05;
+        m[i].near_mm2 = panel ? 1.0 + 0.3 * (i % 5) : 0.2 + 0.1 * (i % 5);
+        m[i].fill = 0.002;
+    }
+    m[26].label_ring = 0.50, m[26].label_gap = 0.29, m[26].label_opposed = 0.27, m[26].near_mm2 = 4.05;
+    /* a pencil circle round a label in the clean half, and one in the panel */
+    m[7].label_ring = 1.0, m[7].label_gap = 0.02, m[7].label_opposed = 1.0, m[7].near_mm2 = 30;
+    m[23].label_ring = 1.0, m[23].label_gap = 0.02, m[23].label_opposed = 1.0, m[23].near_mm2 = 30;
+    decide_page_of(m, d, N);
+    cr_assert(d[7].circled && d[7].state == BOX_MARKED, "the circle in the clean half: %s",
+              decide_box_state_name(d[7].state));
+    cr_assert(d[23].circled && d[23].state == BOX_MARKED, "the circle in the panel: %s",
+              decide_box_state_name(d[23].state));
+    cr_assert_not(d[26].circled, "a label no more closed than the labels round it read as circled");
+    cr_assert_eq(d[26].state, BOX_UNSURE, "its rays and ink go to a person, never blank: %s",
+                 decide_box_state_name(d[26].state));
+}
+
 Test(decide_nearby, a_line_running_on_past_the_box_is_no_mark_in_it) {
     /* the edge of the mailroom's date stamp through "Vet ej" (make_variants
      * received_stamp, S8M55YUW q4a1): one thin straight stroke across the
