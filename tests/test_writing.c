@@ -443,22 +443,31 @@ Test(writing, a_short_word_bled_thicker_than_a_stroke_is_writing, .timeout = 60)
  * hole of a few pixels, too small for a letter's counter; the field came
  * back empty, unflagged. A piece as wide as a word and as tall as its
  * letters is a word to transcribe; a round smudge of its size is not. */
-Test(writing, a_short_word_bled_shut_is_writing, .timeout = 60) {
+/* `text` written at `points` at (x, y) mm of a comment-sized field cut out
+ * at 8 px/mm, then a filled disc `disc_mm` across there instead (rings to
+ * radius `disc_r_max`), each bled shut like a dark 1-bit scan (a 9 x 9
+ * minimum: every pixel within 0.5 mm of ink, then 1 bit): the word is
+ * writing, the disc is not. */
+static void word_is_writing_disc_is_not(double points, const char *text, double x, double y, double disc_mm,
+                                        double disc_r_max, const char *word_what, const char *disc_what) {
     double s = 8.0;
     omr_rect crop_mm = {10, 20, 170, 59};
     for (int k = 0; k < 2; k++) {
         omr_image *crop = omr_image_new((int)(crop_mm.w * s), (int)(crop_mm.h * s), s * 25.4, 250);
         cr_assert_not_null(crop);
         if (k == 0)
-            write_word(crop, "DkgHandwriting", 14, "no.", 60, 20, 0, 0);
+            write_word(crop, "DkgHandwriting", points, text, x, y, 0, 0);
         else
-            for (double r = 0.2; r < 1.6; r += 0.2)
-                test_circle(crop, (omr_rect){60, 20, 3.0, 3.0}, r);
-        /* bleed shut: a 9 x 9 minimum (every pixel within 0.5 mm of ink), then 1 bit */
+            for (double r = 0.2; r < disc_r_max; r += 0.2)
+                test_circle(crop, (omr_rect){x, y, disc_mm, disc_mm}, r);
         bleed_1bit(crop, 4, 0);
-        expect_writing(crop, crop_mm, k == 0, k == 0 ? "\"no.\" bled shut" : "a round smudge");
+        expect_writing(crop, crop_mm, k == 0, k == 0 ? word_what : disc_what);
         omr_image_free(crop);
     }
+}
+
+Test(writing, a_short_word_bled_shut_is_writing, .timeout = 60) {
+    word_is_writing_disc_is_not(14, "no.", 60, 20, 3.0, 1.6, "\"no.\" bled shut", "a round smudge");
 }
 
 /* A short word bled letter by letter (fresh seed 8381 7USZTFAM: "no."
@@ -554,20 +563,8 @@ Test(writing, a_short_word_bled_into_a_squat_piece_is_writing_a_filled_dot_is_no
  * letters, past the 6 mm a bled word was looked for within; missed
  * silently). A filled disc of its size is convex: no word. */
 Test(writing, a_large_word_bled_into_one_piece_is_writing_a_large_filled_disc_is_not, .timeout = 60) {
-    double s = 8.0;
-    omr_rect crop_mm = {10, 20, 170, 59};
-    for (int k = 0; k < 2; k++) {
-        omr_image *crop = omr_image_new((int)(crop_mm.w * s), (int)(crop_mm.h * s), s * 25.4, 250);
-        cr_assert_not_null(crop);
-        if (k == 0)
-            write_word(crop, "DkgHandwriting", 16, "No", 150, 3, 0, 0);
-        else
-            for (double r = 0.2; r < 3.4; r += 0.2)
-                test_circle(crop, (omr_rect){150, 3, 6.8, 6.8}, r);
-        bleed_1bit(crop, 4, 0);
-        expect_writing(crop, crop_mm, k == 0, k == 0 ? "\"No\" 6-7 mm tall, bled into one piece" : "a filled disc of 6.8 mm");
-        omr_image_free(crop);
-    }
+    word_is_writing_disc_is_not(16, "No", 150, 3, 6.8, 3.4, "\"No\" 6-7 mm tall, bled into one piece",
+                                "a filled disc of 6.8 mm");
 }
 
 /* A light pencil's "a" (fresh seed 8305 --warp 1 EHXD3Y55: "Ja" so pale
