@@ -156,6 +156,13 @@ static box_decision decide_in_speckle(const calibration *c, const box_measure *m
     return d;
 }
 
+/* Ink beside the box, twice what an empty box may hold, on clean paper and
+ * off any crease: something that runs over the box (decide_box) */
+static int much_ink_beside(const calibration *c, const box_measure *m) {
+    return m->paper_share < SPECKLED_PAPER && !m->crease_along && !m->crease_band &&
+           m->near_mm2 >= 2 * c->near_max_mm2;
+}
+
 box_decision decide_box(const calibration *c, const box_measure *m) {
     box_decision d = {.state = BOX_UNSURE, .ink_near = m->near_mm2 > c->near_max_mm2, .fill = m->fill,
                       .hugged = m->ring_hug_mm2 > 0};
@@ -201,8 +208,7 @@ box_decision decide_box(const calibration *c, const box_measure *m) {
      * tick or cross leaves less beside its box than in it: over 14 fresh
      * sets and 3 held-out ones, no mark on clean paper away from a crease
      * had three times as much; a person looks */
-    if (d.state == BOX_MARKED && !d.scribble && m->paper_share < SPECKLED_PAPER && !m->crease_along &&
-        !m->crease_band && m->near_mm2 >= BESIDE_OVER_MARK * m->ink_mm2 && m->near_mm2 >= 2 * c->near_max_mm2) {
+    if (d.state == BOX_MARKED && !d.scribble && much_ink_beside(c, m) && m->near_mm2 >= BESIDE_OVER_MARK * m->ink_mm2) {
         d.state = BOX_UNSURE;
         d.confidence = 0;
     }
@@ -215,8 +221,7 @@ box_decision decide_box(const calibration *c, const box_measure *m) {
      * paler than TINT_DARK_MAX had at most 0.43 mm^2 beside them, the
      * held-out sets' 83 (all dark) under 1. Whether the band is an answer,
      * a person says; a dark fill with a pen's overshoot is not this */
-    if (d.state == BOX_SOLID && m->darkness < TINT_DARK_MAX && m->paper_share < SPECKLED_PAPER &&
-        !m->crease_along && !m->crease_band && m->near_mm2 >= 2 * c->near_max_mm2) {
+    if (d.state == BOX_SOLID && m->darkness < TINT_DARK_MAX && much_ink_beside(c, m)) {
         d.state = BOX_UNSURE;
         d.confidence = 0;
         d.ink_near = 1;

@@ -352,33 +352,14 @@ static double page_fit(const omr_image *scan, const omr_template *t, int page, c
     return n ? sum / n : 0;
 }
 
-/* Region g's area, and when `search`, its print looked for within
- * LOCAL_FAR_MM of where h puts it: returns its best fit there and the shift
- * it is found at in *sx, *sy; else (or without edges) `near`, its fit where
- * the map puts it, unshifted. */
-static double region_look(const omr_image *scan, const double h[9], const region *g, double near, int search,
-                          double *sx, double *sy, omr_rect *area) {
+/* Region g's area, and its print looked for within LOCAL_FAR_MM of (cx, cy)
+ * mm off where h puts it: its best fit there, the shift it is found at in
+ * *sx, *sy; -1 (and (cx, cy)) without edges. */
+static double region_look_from(const omr_image *scan, const double h[9], const region *g, double cx, double cy,
+                               double *sx, double *sy, omr_rect *area) {
     int np;
     edge_run *runs = region_edges(g, &np, area);
-    double far = near;
-    *sx = *sy = 0;
-    if (runs && search) {
-        double bx, by;
-        edge_search(scan, h, runs, np, 0, 0, LOCAL_FAR_MM, 0.25, &bx, &by);
-        far = edge_search(scan, h, runs, np, bx, by, 0.25, 0.05, sx, sy);
-    }
-    free(runs);
-    return far;
-}
-
-/* Region g's print looked for within LOCAL_FAR_MM of (cx, cy) mm off where
- * h puts it: its best fit there, the shift in *sx, *sy. */
-static double region_look_from(const omr_image *scan, const double h[9], const region *g, double cx, double cy,
-                               double *sx, double *sy) {
-    int np;
-    omr_rect area;
-    edge_run *runs = region_edges(g, &np, &area);
-    double fit = 0, bx, by;
+    double fit = -1, bx, by;
     *sx = cx, *sy = cy;
     if (runs) {
         edge_search(scan, h, runs, np, cx, cy, LOCAL_FAR_MM, 0.25, &bx, &by);
@@ -386,6 +367,22 @@ static double region_look_from(const omr_image *scan, const double h[9], const r
     }
     free(runs);
     return fit;
+}
+
+/* Region g's area, and when `search`, its print looked for within
+ * LOCAL_FAR_MM of where h puts it: returns its best fit there and the shift
+ * it is found at in *sx, *sy; else (or without edges) `near`, its fit where
+ * the map puts it, unshifted. */
+static double region_look(const omr_image *scan, const double h[9], const region *g, double near, int search,
+                          double *sx, double *sy, omr_rect *area) {
+    if (!search) {
+        int np;
+        free(region_edges(g, &np, area));
+        *sx = *sy = 0;
+        return near;
+    }
+    double far = region_look_from(scan, h, g, 0, 0, sx, sy, area);
+    return far < 0 ? near : far;
 }
 
 /* A sheet bent further than one search reaches (fresh seed 8434 --warp 2, a
@@ -428,7 +425,8 @@ static void follow_moved_neighbours(const omr_image *scan, const double h[9], co
             if (from < 0 || from == tried_from[i])
                 continue;
             tried_from[i] = from;
-            double x, y, fit = region_look_from(scan, h, &g[i], sx[from], sy[from], &x, &y);
+            omr_rect seen;
+            double x, y, fit = region_look_from(scan, h, &g[i], sx[from], sy[from], &x, &y, &seen);
             if (fit >= LOCAL_WEAK * usual && fit > LOCAL_BETTER * near[i] && fit > LOCAL_BETTER * far[i]) {
                 far[i] = fit, sx[i] = x, sy[i] = y;
                 found_more = 1;
