@@ -498,22 +498,47 @@ static int clear_rays_apart(const box_measure *m, double clear_round, double nea
            m->near_mm2 > near_min;
 }
 
+/* The ink a pen circle leaves round box i, as decide_page_circle_near asks
+ * of the page, against the empty boxes around it (local_median of `near`:
+ * their near_mm2, NAN for a box holding ink), else the page's `page_min`.
+ * A fold's dark panel under a harsh 1-bit threshold fills the zone round
+ * every box in it with specks (fresh seed 8444 --folds --warp 2.5,
+ * F8BTBHJD page 2: 14-140 mm^2 round its boxes, the page's median 21), and
+ * a tight pen circle on the clean paper above it, 18 mm^2 round "Ej fått
+ * beslut än" against 0.04-0.32 round its neighbours, its rays clear of the
+ * outline 0.77 closed against their 0.33, was read blank, silently). The
+ * boxes around it only lower what the page asks: where a hand circles
+ * answer after answer, its circles and their arcs are much of the ink
+ * round the boxes near each (8446 SHA4FJQG: two circles of 20 and 24 mm^2
+ * were lost against their neighbours' so) */
+static double circle_near_round(const calibration *c, const box_measure *m, const double *near, size_t n, size_t i,
+                                double page_min) {
+    double local = near ? local_median(m, near, n, i, INFINITY, LOCAL_BOXES / 2) : -1;
+    if (local < 0)
+        return page_min;
+    return fmin(page_min, fmax(fmax(c->near_max_mm2, CIRCLE_NEAR_MIN_MM2), CIRCLE_NEAR_OVER_PAGE * local));
+}
+
 static void bled_page_circles(const calibration *c, const box_measure *m, box_decision *d, size_t n,
                               double background) {
-    double near_min = decide_page_circle_near(c, m, n);
+    double page_near_min = decide_page_circle_near(c, m, n);
     double label_level = decide_page_ray_level(m, n, RAYS_LABEL), clear_level = decide_page_ray_level(m, n, RAYS_CLEAR);
-    int judged = near_min >= 0 && clear_level >= 0; /* without room for the page's levels, no circle is read here */
+    /* without room for the page's levels, no circle is read here */
+    int judged = page_near_min >= 0 && clear_level >= 0;
     double closed = background + fmax((1 - background) / 2, CIRCLE_ABOVE_BLED_PAGE);
     /* rays clear of the bled outline stand apart as a label's do on such a
      * page (seed 7402 QFHJ3T7A: every box's rays 0.85-0.94 closed by its
      * swollen outline, four circles in pen and pencil with 22-33 mm^2 round
      * their boxes against 0.4 and less, all four to review) */
     double *clear = clear_rays_of(m, n);
-    double *labels = malloc((n ? n : 1) * sizeof *labels);
+    double *labels = malloc((n ? n : 1) * sizeof *labels), *empty_near = malloc((n ? n : 1) * sizeof *empty_near);
     for (size_t i = 0; labels && i < n; i++)
         labels[i] = m[i].label_above ? NAN : m[i].label_ring;
+    for (size_t i = 0; empty_near && i < n; i++)
+        empty_near[i] = m[i].fill <= c->blank_max ? m[i].near_mm2 : NAN;
     for (size_t i = 0; i < n; i++) {
-        /* ... against the rays of the boxes around it (local_median) */
+        /* ... against the rays and the ink of the boxes around it (local_median) */
+        double near_min = judged ? circle_near_round(c, m, empty_near, n, i, page_near_min) : page_near_min;
         double clear_at = clear_rays_round(m, clear, n, i, clear_level);
         double clear_closed = clear_rays_closed(clear_at);
         double r = box_ring(&m[i]);
@@ -570,6 +595,7 @@ static void bled_page_circles(const calibration *c, const box_measure *m, box_de
         }
     }
     free(labels);
+    free(empty_near);
     free(clear);
 }
 

@@ -64,6 +64,22 @@ static int straight_stroke(const calibration *c, const box_measure *m) {
     return m->ink_width_mm <= widest ? along : 0;
 }
 
+/* A line along a black crease found through the box, spanning it, wider
+ * than a crease's stroke but narrower than a cross: what a 1-bit crease the
+ * sheet's warp moved off its fitted line leaves beside a sliver of the
+ * outline the page swells into the box (fresh seed 8443 --folds --warp
+ * 1.2, 2M9KXQQ6 q5r "1": the crease 0.9 mm off its line through the empty
+ * "Kön", kept inside the box, in two pieces 2.12 mm across with the
+ * sliver, read as a mark beside the cross that answered, silently). A flat
+ * tick may look so too: such a box, read as marked, is unsure, never
+ * dropped as the crease's, and a person looks. */
+#define CROSS_WIDTH_MIN_MM 2.5
+static int wide_on_black_crease(const calibration *c, const box_measure *m) {
+    int axis = m->ink_axis_deg <= LINE_AXIS_DEG ? 1 : m->ink_axis_deg >= 90 - LINE_AXIS_DEG ? 2 : 0;
+    return axis && black_crease_through(m) && (m->crease_along & axis) && m->fill > c->blank_max &&
+           m->ink_span >= LINE_SPAN_MIN && m->ink_width_mm > 0 && m->ink_width_mm < CROSS_WIDTH_MIN_MM;
+}
+
 void decide_crease_traces(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
     for (size_t i = 0; i < n; i++) {
         int along = straight_stroke(c, &m[i]);
@@ -80,7 +96,13 @@ void decide_crease_traces(const calibration *c, const box_measure *m, box_decisi
         int through = m[i].line_beyond >= LINE_THROUGH_MIN && m[i].line_one_side >= LINE_THROUGH_MIN &&
                       !(m[i].crease_along & line_axis);
         /* a circle round the box is its mark, whatever is inside */
-        if ((!along && !through) || d[i].state == BOX_BLANK || d[i].state == BOX_SOLID || d[i].circled)
+        if (d[i].state == BOX_BLANK || d[i].state == BOX_SOLID || d[i].circled)
+            continue;
+        if (!along && !through && d[i].state == BOX_MARKED && wide_on_black_crease(c, &m[i])) {
+            d[i] = (box_decision){.state = BOX_UNSURE, .ink_near = d[i].ink_near, .fill = d[i].fill};
+            continue;
+        }
+        if (!along && !through)
             continue;
         /* ... a crease no darker than the stroke by far: a pen's dash along
          * a faint crease, darker than the crease's cleaning takes out, is
@@ -132,7 +154,13 @@ void decide_crease_traces(const calibration *c, const box_measure *m, box_decisi
  *   A hand's dot lies inside the box, well off its outline.
  * Such bits lie along the crease, CREASE_RESIDUE_BOXES and more within
  * CREASE_RESIDUE_BAND_MM of one line; a hand's pencil dot as pale as a
- * crease is alone on it (seed 8304 FM4ECVZG q4c "3"). A black crease's bit
+ * crease is alone on it (seed 8304 FM4ECVZG q4c "3"). So is a bit the
+ * crease left in one box only (fresh seed 8443 --folds --warp 1.2, 27ETFX45
+ * q5r: a crease 0.27 deep along the tops of a row, a bit 0.25 dark in
+ * "Sexuell läggning", read as a dotting hand's dot, "6" for no answer,
+ * silently; the hand's pencil dots on that page were 0.35-0.37 dark): a
+ * dot alone on the crease and as pale as it is unsure, not the crease's,
+ * and a person looks. A black crease's bit
  * at the outline counts alone: cleaned up to the print as the map places
  * it, a bent sheet's crease may leave one (seed 8336 --warp 2 FYR2V52N q6:
  * 0.02 at the side of box 1 beside the solid "4", read so). So does a grey
@@ -191,6 +219,10 @@ void decide_crease_residues(const calibration *c, const box_measure *m, box_deci
         }
         if (in_row >= CREASE_RESIDUE_BOXES || black_crease_through(&m[i]) || (d[i].dot && m[i].compact == 0))
             d[i] = (box_decision){.state = BOX_UNSURE, .creased = 1, .ink_near = d[i].ink_near, .fill = d[i].fill};
+        else if (d[i].dot)
+            /* a dot alone on a grey crease and as pale: the crease's bit or
+             * a pencil dot, which darkness cannot tell apart; a person looks */
+            d[i] = (box_decision){.state = BOX_UNSURE, .ink_near = d[i].ink_near, .fill = d[i].fill};
     }
     free(bit);
 }
