@@ -764,6 +764,24 @@ static void demote_page_rings(const calibration *c, const box_measure *m, box_de
 /* A box under blank_max holding this share of blank_max more ink than the
  * page's median empty box holds is no empty box of this page */
 #define PALE_OVER_PAGE 0.5
+/* A hand that crosses in pen may take a pencil for a question or two. Its
+ * line is whole: it spans the box in one or two strokes, as dark as a
+ * pencil's lightest (issue 9: 30% and more; 0.28-0.34 measured), and most
+ * of it stays above the ink threshold. What rubbing a mark out leaves is a
+ * ghost: 0.19-0.25 dark and 0.02-0.08 of the box on grey scans over twenty
+ * generator sets, or broken on a 1-bit one. Sixteen whole pencil crosses
+ * and ticks (fill 0.27-0.59, darkness 0.28-0.34, one or two pieces) on
+ * pages crossed in pen went to a person as rubbed out, each the answer of
+ * its question (e.g. fresh seed 8431 B5DSSYSN q4c, 8434 4RUT95C8 q6). Such
+ * a line is a mark: alone it answers, beside a firm mark it is a second
+ * one, and a person looks. */
+#define PENCIL_DARK_MIN 0.27
+#define PENCIL_FILL_MIN 0.2
+#define PENCIL_SPAN_MIN 0.9
+static int pencil_line_whole(const box_measure *m) {
+    return m->darkness >= PENCIL_DARK_MIN && m->fill >= PENCIL_FILL_MIN && m->extent >= PENCIL_SPAN_MIN &&
+           m->ink_pieces <= 2;
+}
 
 /* Ink beside a box is ink above the page's own: near_max_mm2 is what a
  * stray stroke leaves beyond the paper, and on a page whose print bleeds
@@ -980,10 +998,11 @@ static void judge_by_page(const calibration *c, const box_measure *m, box_decisi
             d[i].state = BOX_MARKED;
             d[i].confidence = clamp01(0.5 + 0.5 * (m[i].faint_fill - c->mark_min) / c->mark_min);
         } else if (firm >= 2 && !d[i].circled && !d[i].dot && !d[i].creased && d[i].state != BOX_SOLID &&
-                   d[i].state != BOX_BLANK && m[i].darkness < 0.45 * hand) {
+                   d[i].state != BOX_BLANK && m[i].darkness < 0.45 * hand && !pencil_line_whole(&m[i])) {
             /* far paler than this hand's marks: a mark rubbed out (withdrawn
              * beside a firm mark, unclear alone; decide_question), unless
-             * its question holds a mark as pale (decide_pale_marks) */
+             * its question holds a mark as pale (decide_pale_marks) or it
+             * is a pencil's line, whole */
             d[i].state = BOX_UNSURE;
             d[i].confidence = 0;
             d[i].faint = 1;
