@@ -367,9 +367,30 @@ Test(decide, the_template_key_corrections_is_read_and_checked) {
     rm_rf(dir);
 }
 
+Test(decide, a_line_passing_one_side_of_a_box_is_no_circle_round_it) {
+    /* make_variants coffee_ring ZUG5E95V q2b: a coffee cup's rim down the
+     * right side of the empty "4", with a speck or two beside the box: 0.46
+     * of its rays closed, the widest gap 0.29, 0.04 of the rays opposed;
+     * read as a circle, "4" for no answer, silently */
+    box_measure rim = {.fill = 0.0, .ring = 0.46, .ring_gap = 0.29, .ring_opposed = 0.04, .ring_traced = 0.38,
+                       .near_mm2 = 4.68, .outline_found = 1};
+    box_decision d[3] = {box(0, 0, 0), decide_box(&cal, &rim), box(0, 0, 0)};
+    cr_assert_not(d[1].circled, "the rim read as a circle round the box");
+    cr_assert_eq(d[1].state, BOX_BLANK);
+    cr_assert(d[1].ink_near, "its ink beside the box is kept");
+    template_question q = question(QUESTION_SINGLE, 3);
+    question_answer a = decide(&q, d);
+    cr_assert_eq(a.status, ANSWER_REVIEW, "a person looks: %s", a.reason);
+    /* a pen circle as barely closed encloses the box: its rays face each other */
+    rim.ring_opposed = 0.25;
+    d[1] = decide_box(&cal, &rim);
+    cr_assert(d[1].circled && d[1].state == BOX_MARKED, "a barely closed circle");
+}
+
 Test(decide, a_barely_closed_circle_beside_a_well_closed_one_is_not_read_silently) {
     box_measure strong = {.fill = 0.0, .ring = 1.0, .ring_gap = 0.0, .near_mm2 = 30, .outline_found = 1};
-    box_measure weak = {.fill = 0.0, .ring = 0.47, .ring_gap = 0.25, .near_mm2 = 4, .outline_found = 1};
+    box_measure weak = {.fill = 0.0, .ring = 0.47, .ring_gap = 0.25, .ring_opposed = 0.3, .near_mm2 = 4,
+                        .outline_found = 1};
     template_question q = question(QUESTION_MULTI, 3);
     box_decision d[3] = {decide_box(&cal, &strong), decide_box(&cal, &weak), box(0, 0, 0)};
     cr_assert(d[0].circled && d[1].circled);

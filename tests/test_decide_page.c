@@ -264,7 +264,7 @@ Test(decide_page, a_clear_circle_on_a_clean_page_is_read_a_barely_closed_lone_on
     for (size_t i = 0; i < N; i++)
         m[i] = (box_measure){.fill = 0.0, .ring = 0.05, .ring_gap = 0.9, .outline_found = 1};
     m[4].ring = 0.92, m[4].ring_gap = 0.05;  /* a clear circle */
-    m[17].ring = 0.50, m[17].ring_gap = 0.2; /* barely closed, the only other one */
+    m[17].ring = 0.50, m[17].ring_gap = 0.2, m[17].ring_opposed = 0.3; /* barely closed, the only other one */
     m[9] = (box_measure){.fill = 0.30, .extent = 0.8, .outline_found = 1, .darkness = 0.8}; /* a cross */
     decide_page_of(m, d, N);
     cr_assert_eq(d[4].state, BOX_MARKED);
@@ -398,7 +398,7 @@ Test(decide_page, rays_a_clear_circle_closed_round_the_empty_box_beside_it_are_t
     empty_clean_page(m, 10);
     m[3].ring = 0.85, m[3].ring_gap = 0.15, m[3].ring_clear = 0.85, m[3].ring_clear_gap = 0.15;
     m[3].ring_traced = 0.60, m[3].near_mm2 = 18.5;
-    m[4].ring = 0.58, m[4].ring_gap = 0.10, m[4].ring_traced = 0.48, m[4].ring_clear = 0.19;
+    m[4].ring = 0.58, m[4].ring_gap = 0.10, m[4].ring_opposed = 0.25, m[4].ring_traced = 0.48, m[4].ring_clear = 0.19;
     m[4].ring_clear_gap = 0.67, m[4].near_mm2 = 0.02;
     decide_page_of(m, d, 10);
     cr_assert(d[3].circled && d[3].state == BOX_MARKED && d[3].confidence >= CIRCLE_STRONG, "the fixture's circle");
@@ -497,7 +497,7 @@ Test(decide_page, a_barely_closed_circle_with_a_pens_ink_round_its_box_is_read) 
         m[i] = (box_measure){.fill = 0.0, .near_mm2 = 0.05 + 0.01 * (double)(i % 5), .ring = 0.04,
                              .ring_gap = 0.9, .outline_found = 1};
     m[2] = m[9] = m[14] = (box_measure){.fill = 0.40, .extent = 1, .darkness = 0.8, .core_mm2 = 4, .outline_found = 1};
-    m[21].ring = 0.583, m[21].ring_gap = 0.21, m[21].near_mm2 = 8.95;
+    m[21].ring = 0.583, m[21].ring_gap = 0.21, m[21].ring_opposed = 0.3, m[21].near_mm2 = 8.95;
     decide_page_of(m, d, N);
     cr_assert_eq(d[21].state, BOX_MARKED);
     cr_assert(d[21].circled);

@@ -74,6 +74,11 @@ typedef struct {
      * nearly the same distance: a line drawn round (a pen's circle, however
      * far out) ~ring; specks closing the rays at any distance far less */
     double ring_traced;
+    /* the share of those directions whose ray and the opposite ray both
+     * meet ink: a circle round the box encloses it; a line passing one
+     * side (a coffee cup's rim, a fold's edge) closes the rays on that side
+     * only (~0) */
+    double ring_opposed;
     /* where ring is closed: ring and gap again, counting only ink 0.6 mm
      * and more outside the outline. On a page whose print bleeds (a dark
      * 1-bit scan) every box's rays meet its swollen outline first; a circle

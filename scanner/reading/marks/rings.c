@@ -503,7 +503,8 @@ void measure_rings(const omr_image *scan, const page_transform *t, const page_le
                    size_t index, box_measure *out) {
     assert(scan && t && levels && tmpl && q && out && index < q->n_boxes);
     assert(RING_OUTLINE_OUT_MM <= RAY_EXACT_MM); /* ray_depth is exact only to RAY_EXACT_MM */
-    out->ring = out->label_ring = out->label_opposed = out->ring_clear = out->ring_hug_mm2 = out->ring_traced = 0;
+    out->ring = out->label_ring = out->label_opposed = out->ring_clear = out->ring_hug_mm2 = out->ring_traced =
+        out->ring_opposed = 0;
     out->ring_gap = out->label_gap = out->ring_clear_gap = 1;
     out->label_above = 0;
     if (!mask || !mask->printed)
@@ -558,8 +559,8 @@ void measure_rings(const omr_image *scan, const page_transform *t, const page_le
                 c.others[c.n_others++] = r;
         }
     }
-    cast_rays(&c, b.x + b.w / 2, b.y + b.h / 2, 0, reach, 1, 0, NULL, NULL, &out->ring, &out->ring_gap, NULL,
-              &out->ring_traced);
+    cast_rays(&c, b.x + b.w / 2, b.y + b.h / 2, 0, reach, 1, 0, NULL, NULL, &out->ring, &out->ring_gap,
+              &out->ring_opposed, &out->ring_traced);
     /* rays that meet ink all round: the same again beyond the band round the
      * outline that a bled print fills (every box's rays end there on a dark
      * 1-bit page); a circle clear of the box still closes these */
