@@ -422,6 +422,37 @@ Test(decide_page, rays_a_clear_circle_closed_round_the_empty_box_beside_it_are_t
     cr_assert_eq(decide(&t->questions[0], d).status, ANSWER_REVIEW);
 }
 
+Test(decide_page, a_clear_circles_arc_leaves_its_ink_round_the_box_beside_it) {
+    /* fresh seed 8432 K85PAZG9 q2e, a page whose empty boxes' rays meet
+     * specks here and there: "4" circled (every ray closed, 11.7 mm^2 round
+     * it); "3" beside it, 0.88 of its rays closed by that circle's arc, 4.5
+     * mm^2 of the arc round it, its rays clear of the outline open 0.85 of
+     * a turn: "1 box unclear". The arc's ink is the circle's */
+    omr_template *t = two_rows();
+    box_measure m[10];
+    box_decision d[10];
+    empty_clean_page(m, 10);
+    for (int i = 0; i < 10; i++)
+        m[i].ring = 0.58, m[i].ring_gap = 0.15, m[i].ring_opposed = 0.3, m[i].ring_traced = 0.35,
+        m[i].ring_clear = 0.05, m[i].ring_clear_gap = 0.95, m[i].near_mm2 = 0.9 + 0.1 * (i % 3);
+    m[3].ring = 1.0, m[3].ring_gap = 0, m[3].ring_opposed = 1.0, m[3].ring_traced = 0.62, m[3].ring_clear = 1.0,
+    m[3].ring_clear_gap = 0, m[3].near_mm2 = 11.7;
+    m[2].ring = 0.88, m[2].ring_gap = 0.06, m[2].ring_opposed = 0.5, m[2].ring_traced = 0.75, m[2].ring_clear = 0.15,
+    m[2].ring_clear_gap = 0.85, m[2].near_mm2 = 4.5;
+    decide_page_of(m, d, 10);
+    cr_assert(d[3].circled && d[3].state == BOX_MARKED, "the fixture's circle");
+    cr_assert_eq(d[2].state, BOX_UNSURE, "the fixture: the rays send the box beside it to a person");
+    decide_circle_rivals(&cal, t, 1, m, d, 10);
+    question_answer a = decide(&t->questions[0], d);
+    cr_assert_eq(a.status, ANSWER_OK, "the circle's arc: %s", a.reason);
+    cr_assert_eq(a.chosen, 3);
+    /* as much ink as a circle of its own leaves: a person looks */
+    m[2].near_mm2 = 8;
+    decide_page_of(m, d, 10);
+    decide_circle_rivals(&cal, t, 1, m, d, 10);
+    cr_assert_eq(decide(&t->questions[0], d).status, ANSWER_REVIEW);
+}
+
 Test(decide_page, a_circle_reaching_the_next_questions_box_is_no_ink_beside_that_box) {
     /* seed 7333 TXBCKRMD: a circle round q2a's fourth box reaches down to
      * q2b's fourth box, 2.1 mm^2 of its ink inside that box's near zone;

@@ -247,8 +247,8 @@ void decide_unseen_outlines(const box_measure *m, box_decision *d, size_t n) {
  * stays two circles (decide_question). The arc's box is judged as if no
  * ray had been cast, its ink near being the circle's. */
 /* A box the page sent to a person by its rays alone (decide_page: rays
- * closed, too few to stand as a circle, and no pen's ink round it; nothing
- * in it; no black crease beside it), beside a clear circle of its
+ * closed, too few to stand as a circle; nothing in it; no speckle, cover
+ * or black crease beside it), beside a clear circle of its
  * question, within that circle's reach, its rays clear of the outline open
  * over half a turn (CIRCLE_CLEAR_OPEN): the circle's arc closed them, with
  * another circle's above or below (fresh seed 8414 MQQEQB38 q2b: "4"
@@ -256,10 +256,18 @@ void decide_unseen_outlines(const box_measure *m, box_decision *d, size_t n) {
  * rays closed by that circle and q2a's oval above, 0.02 mm^2 round it, its
  * clear rays 0.19 closed: "1 box unclear"; seed 8373 UU4UT6TZ q2d the
  * same). A circle of its own, however far out, closes its clear rays all
- * round. Such a box is judged as if no ray had been cast. */
+ * round. The arc leaves some of its ink round the box, less than half what
+ * the circle leaves round its own, as for a box of another question
+ * (decide_circle_spill): fresh seed 8432 K85PAZG9 q2e, "4" circled with
+ * 11.7 mm^2 round it, "3" beside it with 0.88 of its rays closed and 4.5
+ * mm^2 of the arc round it, its clear rays open 0.85 of a turn, went to a
+ * person while only a box with no more ink than an empty one's was let
+ * go. Such a box is judged as if no ray had been cast, its ink near being
+ * the circle's. */
 static int rays_alone_to_a_person(const calibration *c, const box_measure *m, const box_decision *d) {
     return d->state == BOX_UNSURE && !d->circled && d->ink_near && !d->dot && !d->faint && !d->creased &&
-           m->near_mm2 <= c->near_max_mm2 && m->fill <= c->blank_max && !m->crease_along && !m->crease_band;
+           !d->speckled && !d->hidden && !d->speck && !d->strewn && m->fill <= c->blank_max && !m->crease_along &&
+           !m->crease_band;
 }
 
 static void circle_arcs(const calibration *c, const size_t *question, const template_box *const *box,
