@@ -72,6 +72,8 @@ static inline int omr_rects_meet(omr_rect a, omr_rect b) {
 
 /* Millimetres to pixels at `dpi`. */
 static inline double omr_mm_to_px(double mm, double dpi) { return mm * dpi / 25.4; }
+/* v held to 0..1 */
+static inline double omr_clamp01(double v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
 
 /* Finds a data file "<folder>/<name>.cfg": `name` itself if it is a file,
  * else in $<env_var>, ./<folder>, <folder> beside the executable's parent

@@ -224,9 +224,14 @@ int decide_routing_violated(const omr_template *tmpl, const template_question *q
 #define CIRCLE_NEAR_MIN_MM2 3.0
 /* A page whose median box has a tenth of its rays meeting ink is speckled
  * (a clean page's empty boxes: none to 0.04; a fax or a scan of the glass:
- * 0.15-0.3): rays alone are no circle there (demote_page_rings), nor is ink
+ * 0.15-0.3): rays alone are no circle there (decide_page_rings), nor is ink
  * past a cross's sides a strike (decide_struck_through) */
 #define RING_NOISE 0.10
+
+/* A circle's rays close this share of the directions at least, or, barely
+ * closed, they must stand out another way (decide_box: their rays face each
+ * other; decide_page_rings: a hand that circles, a pen's ink round the box) */
+#define RING_CLEAR 0.60
 
 /* A box judged on all its evidence but its rays (decide.c). */
 box_decision decide_without_rings(const calibration *c, const box_measure *m);
@@ -247,6 +252,25 @@ double decide_page_circle_near(const calibration *c, const box_measure *m, size_
  * count as none (RAYS_EITHER: the box's own rays). -1 without room. */
 enum { RAYS_BOX, RAYS_LABEL, RAYS_EITHER, RAYS_CLEAR };
 double decide_page_ray_level(const box_measure *m, size_t n, int which);
+
+/* ---- between decide.c and decide_rings.c -----------------------------------
+ * decide_page judges the page's rings first (decide_rings.c): a circle read
+ * by decide_box stays one only where it stands apart from its page. */
+void decide_page_rings(const calibration *c, const box_measure *m, box_decision *d, size_t n);
+/* The median of value[j] over the boxes nearest box i on the template (up
+ * to 8) within `within` mm of it, i and every box whose value is NAN left
+ * out; -1 with fewer than `least` to judge by (decide_rings.c) */
+double decide_local_median(const box_measure *m, const double *value, size_t n, size_t i, double within,
+                           int least);
+/* The ink round the box is specks, not a pen's line (decide.c) */
+int decide_specks_round(const box_measure *m);
+/* The label's rays say a circle round it (decide.c) */
+int decide_label_circle(const box_measure *m);
+/* Rays closed by what cleaning a black crease left beside the box, not by
+ * a pen circle (decide.c); `near_min`: decide_page_circle_near's */
+int decide_crease_remnant_ring(const box_measure *m, double near_min);
+/* ... such a box: a person looks, and no dot of a dotting hand (decide.c) */
+void decide_circle_on_black_crease(box_decision *d);
 
 /* ---- between decide.c and decide_crease.c ----------------------------------
  * A crease this deep and more against the page's paper-to-print range is

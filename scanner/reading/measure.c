@@ -38,7 +38,6 @@
 #define INK 0.18            /* darkness above which a pixel is ink (light pencil is ~0.2-0.3) */
 #define FAINT_INK 0.09      /* ... and above which it may be very light pencil */
 
-static inline double clamp01(double v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
 
 
 /* The grey level at which the samples counted from 255 down reach num/den
@@ -175,7 +174,7 @@ static uint8_t *patch_grey(patch *p, const omr_image *scan, const page_transform
 static void darkness_table(const patch *p, const page_levels *levels, float table[256]) {
     double range = p->white - levels->black;
     for (int v = 0; v < 256; v++)
-        table[v] = (float)clamp01((p->white - v) / range);
+        table[v] = (float)omr_clamp01((p->white - v) / range);
 }
 
 /* The patch as darkness relative to the paper around the box (patch_grey). */
