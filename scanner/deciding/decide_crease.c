@@ -158,9 +158,12 @@ void decide_crease_traces(const calibration *c, const box_measure *m, box_decisi
  * crease left in one box only (fresh seed 8443 --folds --warp 1.2, 27ETFX45
  * q5r: a crease 0.27 deep along the tops of a row, a bit 0.25 dark in
  * "Sexuell läggning", read as a dotting hand's dot, "6" for no answer,
- * silently; the hand's pencil dots on that page were 0.35-0.37 dark): a
- * dot alone on the crease and as pale as it is unsure, not the crease's,
- * and a person looks. A black crease's bit
+ * silently; the hand's pencil dots on that page were 0.35-0.37 dark). A
+ * crease's bit is the crease: no darker than it (0.02-0.05 paler over six
+ * such bits of four fresh sets), where a pencil dot on it adds its own
+ * grey (0.04-0.05 darker: 8304 FM4ECVZG, 8447 9N645EA7). A dot alone on
+ * the crease and no darker than it (CREASE_BIT_ALONE_OVER) is unsure, not
+ * the crease's, and a person looks. A black crease's bit
  * at the outline counts alone: cleaned up to the print as the map places
  * it, a bent sheet's crease may leave one (seed 8336 --warp 2 FYR2V52N q6:
  * 0.02 at the side of box 1 beside the solid "4", read so). So does a grey
@@ -175,6 +178,7 @@ void decide_crease_traces(const calibration *c, const box_measure *m, box_decisi
  * firm mark of its question, else a person looks) and counts for no hand
  * on its page. */
 #define CREASE_RESIDUE_OVER 0.1
+#define CREASE_BIT_ALONE_OVER 0.02
 #define CREASE_RESIDUE_BOXES 3
 #define CREASE_RESIDUE_BAND_MM 1.5
 #define CREASE_CROSSING_MM 1.5
@@ -219,9 +223,9 @@ void decide_crease_residues(const calibration *c, const box_measure *m, box_deci
         }
         if (in_row >= CREASE_RESIDUE_BOXES || black_crease_through(&m[i]) || (d[i].dot && m[i].compact == 0))
             d[i] = (box_decision){.state = BOX_UNSURE, .creased = 1, .ink_near = d[i].ink_near, .fill = d[i].fill};
-        else if (d[i].dot)
-            /* a dot alone on a grey crease and as pale: the crease's bit or
-             * a pencil dot, which darkness cannot tell apart; a person looks */
+        else if (d[i].dot && m[i].darkness <= m[i].crease_darkness + CREASE_BIT_ALONE_OVER)
+            /* a dot alone on a grey crease and no darker than it: the
+             * crease's bit, or a dot too pale to tell from it; a person looks */
             d[i] = (box_decision){.state = BOX_UNSURE, .ink_near = d[i].ink_near, .fill = d[i].fill};
     }
     free(bit);
