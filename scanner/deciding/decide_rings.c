@@ -163,17 +163,20 @@ static int clear_rays_apart(const box_measure *m, double clear_round, double nea
 
 /* The ink a pen circle leaves round box i, as decide_page_circle_near asks
  * of the page, against the empty boxes around it (local_median of `near`:
- * their near_mm2, NAN for a box holding ink), else the page's `page_min`.
- * A fold's dark panel under a harsh 1-bit threshold fills the zone round
- * every box in it with specks (fresh seed 8444 --folds --warp 2.5,
- * F8BTBHJD page 2: 14-140 mm^2 round its boxes, the page's median 21), and
- * a tight pen circle on the clean paper above it, 18 mm^2 round "Ej fått
- * beslut än" against 0.04-0.32 round its neighbours, its rays clear of the
- * outline 0.77 closed against their 0.33, was read blank, silently). The
- * boxes around it only lower what the page asks: where a hand circles
- * answer after answer, its circles and their arcs are much of the ink
- * round the boxes near each (8446 SHA4FJQG: two circles of 20 and 24 mm^2
- * were lost against their neighbours' so) */
+ * their near_mm2, NAN for a box holding ink), never more than the page's
+ * `page_min`. A fold's dark panel under a harsh 1-bit threshold fills the
+ * zone round every box in it with specks (fresh seed 8444 --folds --warp
+ * 2.5, F8BTBHJD page 2: 14-140 mm^2 round its boxes, the page's median
+ * 21), and a tight pen circle on the clean paper above it, 18 mm^2 round
+ * "Ej fått beslut än", its rays clear of the outline 0.77 closed against
+ * the 0.33 of the boxes round it, fell short of four times the page's
+ * median and was read blank, silently. Such a box, its clear rays apart
+ * and its ink above what the boxes round it hold, goes to a person
+ * (bled_page_circles). Not read as circled by it: on Auto Multiple
+ * Choice's tight grids read from the drawn layout the print edges close
+ * the clear rays of some empty boxes as much (0.81), with 8-16 mm^2 round
+ * them against 1.3-2.6 round their neighbours; asked of the rays round the
+ * box as well, eleven more were read so (modulo, expo) */
 static double circle_near_round(const calibration *c, const box_measure *m, const double *near, size_t n, size_t i,
                                 double page_min) {
     double local = near ? decide_local_median(m, near, n, i, INFINITY, LOCAL_BOXES / 2) : -1;
@@ -184,10 +187,10 @@ static double circle_near_round(const calibration *c, const box_measure *m, cons
 
 static void bled_page_circles(const calibration *c, const box_measure *m, box_decision *d, size_t n,
                               double background) {
-    double page_near_min = decide_page_circle_near(c, m, n);
+    double near_min = decide_page_circle_near(c, m, n);
     double label_level = decide_page_ray_level(m, n, RAYS_LABEL), clear_level = decide_page_ray_level(m, n, RAYS_CLEAR);
     /* without room for the page's levels, no circle is read here */
-    int judged = page_near_min >= 0 && clear_level >= 0;
+    int judged = near_min >= 0 && clear_level >= 0;
     double closed = background + fmax((1 - background) / 2, CIRCLE_ABOVE_BLED_PAGE);
     /* rays clear of the bled outline stand apart as a label's do on such a
      * page (seed 7402 QFHJ3T7A: every box's rays 0.85-0.94 closed by its
@@ -201,7 +204,7 @@ static void bled_page_circles(const calibration *c, const box_measure *m, box_de
         empty_near[i] = m[i].fill <= c->blank_max ? m[i].near_mm2 : NAN;
     for (size_t i = 0; i < n; i++) {
         /* ... against the rays and the ink of the boxes around it (local_median) */
-        double near_min = judged ? circle_near_round(c, m, empty_near, n, i, page_near_min) : page_near_min;
+        double near_here = judged ? circle_near_round(c, m, empty_near, n, i, near_min) : near_min;
         double clear_at = clear_rays_round(m, clear, n, i, clear_level);
         double clear_closed = clear_rays_closed(clear_at);
         double r = box_ring(&m[i]);
@@ -223,6 +226,14 @@ static void bled_page_circles(const calibration *c, const box_measure *m, box_de
         double label_here = labels ? decide_local_median(m, labels, n, i, INFINITY, LOCAL_BOXES / 2) : -1;
         if (pen && by_label && !by_rays && !by_clear && label_here >= 0 &&
             m[i].label_ring < label_here + RING_ABOVE_PAGE) {
+            d[i] = plain;
+            decide_rays_to_a_person(&d[i]);
+            continue;
+        }
+        /* rays clear of the outline that stand apart, and a pen's ink
+         * against the empty boxes round it but not against the page's
+         * (circle_near_round): a person looks, never blank */
+        if (pen && !by_rays && !by_clear && !by_label && clear_rays_apart(&m[i], clear_at, near_here)) {
             d[i] = plain;
             decide_rays_to_a_person(&d[i]);
             continue;
