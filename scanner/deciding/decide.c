@@ -446,8 +446,9 @@ static void near_by_page(const calibration *c, const box_measure *m, box_decisio
     for (size_t i = 0; i < n; i++) {
         double at = level;
         if (decide_specks_round(&m[i]) && d[i].state == BOX_BLANK && d[i].ink_near && m[i].near_share > 0)
-            at = fmax(at, SPECKLE_NEAR_OVER * decide_local_median(m, near, n, i, SPECKLE_NEAR_WITHIN_MM, SPECKLE_NEAR_BOXES) *
-                                  m[i].near_mm2 / m[i].near_share);
+            at = fmax(at, SPECKLE_NEAR_OVER *
+                              decide_local_median(m, near, n, i, SPECKLE_NEAR_WITHIN_MM, SPECKLE_NEAR_BOXES) *
+                              m[i].near_mm2 / m[i].near_share);
         if (at >= 0 && d[i].state == BOX_BLANK && !d[i].circled && d[i].ink_near &&
             m[i].near_mm2 <= c->near_max_mm2 + at)
             d[i].ink_near = 0;

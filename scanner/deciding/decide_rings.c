@@ -239,8 +239,9 @@ static void bled_page_circles(const calibration *c, const box_measure *m, box_de
             continue;
         }
         /* the confidence by the clear rays, else the label's (by_rays: below) */
-        double conf = by_clear ? omr_clamp01(0.5 + 0.5 * (m[i].ring_clear - clear_closed) / fmax(1 - clear_closed, 1e-6))
-                               : label_conf;
+        double conf = by_clear
+                          ? omr_clamp01(0.5 + 0.5 * (m[i].ring_clear - clear_closed) / fmax(1 - clear_closed, 1e-6))
+                          : label_conf;
         /* rays closed past the page's own, but by nothing clear of the
          * outline beyond the page's own noise and by no stroke along it:
          * the box's own outline, swollen or moved past its print by the

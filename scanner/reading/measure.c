@@ -39,7 +39,6 @@
 #define FAINT_INK 0.09      /* ... and above which it may be very light pencil */
 
 
-
 /* The grey level at which the samples counted from 255 down reach num/den
  * of `total`, among levels `from` and up; `from` when they never do. */
 static int level_from_light(const int hist[256], int from, int total, int num, int den) {
