@@ -49,13 +49,24 @@ static int black_crease_through(const box_measure *m) {
 #define LINE_THROUGH_MIN 0.9  /* ... and on this share both sides together and on either: through the box */
 #define CREASE_STROKE_OVER 0.3 /* a stroke this much darker than the crease through its box is ink */
 
+/* The box's ink lies along the page's x (1), its y (2), within
+ * LINE_AXIS_DEG, or neither (0) */
+static int ink_axis(const box_measure *m) {
+    return m->ink_axis_deg <= LINE_AXIS_DEG ? 1 : m->ink_axis_deg >= 90 - LINE_AXIS_DEG ? 2 : 0;
+}
+/* What the crease left, or may have: the box is unsure, a person looks;
+ * `creased`: the crease's, dropped beside a firm mark of its question */
+static box_decision for_a_person(const box_decision *was, int creased) {
+    return (box_decision){.state = BOX_UNSURE, .creased = creased, .ink_near = was->ink_near, .fill = was->fill};
+}
+
 /* 1 if the box's ink is one thin straight stroke along x right across it,
  * 2 along y, else 0 (also when the box holds no more than a blank: the
  * shape's window may take in a sliver of outline the fill leaves out) */
 static int straight_stroke(const calibration *c, const box_measure *m) {
     if (m->fill <= c->blank_max || m->ink_width_mm <= 0 || m->ink_span < LINE_SPAN_MIN)
         return 0;
-    int along = m->ink_axis_deg <= LINE_AXIS_DEG ? 1 : m->ink_axis_deg >= 90 - LINE_AXIS_DEG ? 2 : 0;
+    int along = ink_axis(m);
     /* ... no wider than a crease's stroke, or than the crease found along
      * it (fresh seed 8337 --folds --warp 1, 7K5NAAYE q1b "5": a black
      * crease's band 1.61 mm wide across an empty box, read as a cross) */
@@ -75,7 +86,7 @@ static int straight_stroke(const calibration *c, const box_measure *m) {
  * dropped as the crease's, and a person looks. */
 #define CROSS_WIDTH_MIN_MM 2.5
 static int wide_on_black_crease(const calibration *c, const box_measure *m) {
-    int axis = m->ink_axis_deg <= LINE_AXIS_DEG ? 1 : m->ink_axis_deg >= 90 - LINE_AXIS_DEG ? 2 : 0;
+    int axis = ink_axis(m);
     return axis && black_crease_through(m) && (m->crease_along & axis) && m->fill > c->blank_max &&
            m->ink_span >= LINE_SPAN_MIN && m->ink_width_mm > 0 && m->ink_width_mm < CROSS_WIDTH_MIN_MM;
 }
@@ -98,12 +109,11 @@ void decide_crease_traces(const calibration *c, const box_measure *m, box_decisi
         /* a circle round the box is its mark, whatever is inside */
         if (d[i].state == BOX_BLANK || d[i].state == BOX_SOLID || d[i].circled)
             continue;
-        if (!along && !through && d[i].state == BOX_MARKED && wide_on_black_crease(c, &m[i])) {
-            d[i] = (box_decision){.state = BOX_UNSURE, .ink_near = d[i].ink_near, .fill = d[i].fill};
+        if (!along && !through) {
+            if (d[i].state == BOX_MARKED && wide_on_black_crease(c, &m[i]))
+                d[i] = for_a_person(&d[i], 0);
             continue;
         }
-        if (!along && !through)
-            continue;
         /* ... a crease no darker than the stroke by far: a pen's dash along
          * a faint crease, darker than the crease's cleaning takes out, is
          * the hand's (held-out 2613 5TN278DQ q5r: a black dash along a
@@ -128,7 +138,7 @@ void decide_crease_traces(const calibration *c, const box_measure *m, box_decisi
         int runs_on = m[i].line_one_side >= LINE_RUNS_ON_MIN || through || dashed_on;
         if (!crease && !runs_on)
             continue;
-        d[i] = (box_decision){.state = BOX_UNSURE, .creased = crease, .ink_near = d[i].ink_near, .fill = d[i].fill};
+        d[i] = for_a_person(&d[i], crease);
     }
 }
 
@@ -222,11 +232,11 @@ void decide_crease_residues(const calibration *c, const box_measure *m, box_deci
             in_row += bit[j] && along && apart <= CREASE_RESIDUE_BAND_MM;
         }
         if (in_row >= CREASE_RESIDUE_BOXES || black_crease_through(&m[i]) || (d[i].dot && m[i].compact == 0))
-            d[i] = (box_decision){.state = BOX_UNSURE, .creased = 1, .ink_near = d[i].ink_near, .fill = d[i].fill};
+            d[i] = for_a_person(&d[i], 1);
         else if (d[i].dot && m[i].darkness <= m[i].crease_darkness + CREASE_BIT_ALONE_OVER)
             /* a dot alone on a grey crease and no darker than it: the
              * crease's bit, or a dot too pale to tell from it; a person looks */
-            d[i] = (box_decision){.state = BOX_UNSURE, .ink_near = d[i].ink_near, .fill = d[i].fill};
+            d[i] = for_a_person(&d[i], 0);
     }
     free(bit);
 }

@@ -204,7 +204,6 @@ static void bled_page_circles(const calibration *c, const box_measure *m, box_de
         empty_near[i] = m[i].fill <= c->blank_max ? m[i].near_mm2 : NAN;
     for (size_t i = 0; i < n; i++) {
         /* ... against the rays and the ink of the boxes around it (local_median) */
-        double near_here = judged ? circle_near_round(c, m, empty_near, n, i, near_min) : near_min;
         double clear_at = clear_rays_round(m, clear, n, i, clear_level);
         double clear_closed = clear_rays_closed(clear_at);
         double r = box_ring(&m[i]);
@@ -233,7 +232,8 @@ static void bled_page_circles(const calibration *c, const box_measure *m, box_de
         /* rays clear of the outline that stand apart, and a pen's ink
          * against the empty boxes round it but not against the page's
          * (circle_near_round): a person looks, never blank */
-        if (pen && !by_rays && !by_clear && !by_label && clear_rays_apart(&m[i], clear_at, near_here)) {
+        if (pen && !by_rays && !by_clear && !by_label &&
+            clear_rays_apart(&m[i], clear_at, circle_near_round(c, m, empty_near, n, i, near_min))) {
             d[i] = plain;
             decide_rays_to_a_person(&d[i]);
             continue;
