@@ -226,6 +226,37 @@ Test(scan, survives_a_covered_fiducial) {
     omr_image_free(p1);
 }
 
+/* A page whose lower half scanned black (a fold's panel a harsh 1-bit
+ * scanner turned black; seed 8444 SM6NQKC5 page 2) keeps its two upper
+ * marks and its code: it is read where its print shows, and what lies
+ * under the black goes to a person, its boxes and its comment field, never
+ * blank. The old code refused the page and the form came back incomplete
+ * with q4a, read plainly, empty. */
+Test(scan, a_page_half_black_is_read_where_it_shows_and_the_rest_goes_to_a_person) {
+    mkdir_in();
+    omr_image *p1 = page("PANEL2", 1, 200), *p2 = page("PANEL2", 2, 200);
+    test_cross(p1, test_box_of(tmpl, "q1a", "2"));
+    test_cross(p2, test_box_of(tmpl, "q4a", "1"));
+    test_cross(p2, test_box_of(tmpl, "q6", "7"));
+    double s = p2->dpi / 25.4;
+    for (int y = (int)(175 * s); y < p2->height; y++)
+        for (int x = 0; x < p2->width; x++)
+            p2->pixels[(size_t)y * p2->stride + x] = (uint8_t)(12 + (x * 7 + y * 13) % 23);
+    write_png(p1, "p1.png");
+    write_png(p2, "p2.png");
+    scan_summary sum = run_batch();
+    cr_assert_eq(sum.pages_read, 2, "%d pages read", sum.pages_read);
+    cr_assert_str_eq(cell("PANEL2", "status"), "review");
+    cr_assert_str_eq(cell("PANEL2", "q1a"), "2");
+    cr_assert_str_eq(cell("PANEL2", "q4a"), "1");
+    const char *items = cell("PANEL2", "review_items");
+    cr_assert(strstr(items, "q6") && strstr(items, "comment"), "under the black: review items \"%s\"", items);
+    cr_assert(!strstr(items, "q4a"), "%s", items);
+    cr_assert(strstr(cell("PANEL2", "flags"), "fiducial_covered:2"), "%s", cell("PANEL2", "flags"));
+    omr_image_free(p1);
+    omr_image_free(p2);
+}
+
 Test(scan, page_from_another_questionnaire_is_rejected) {
     mkdir_in();
     omr_template *other = test_template("oj-2021-ekb");

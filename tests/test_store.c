@@ -202,6 +202,10 @@ Test(store, a_page_starts_a_return_and_a_later_page_joins_it) {
     int rc;
     const char *p1[] = {"q1a", "5", "q2c", "5", "q2c", "1", NULL};
     page_reading *pages[] = {reading("ABC1", 1, p1)};
+    /* placed by two marks, the other two covered: flagged now and when the
+     * form is put together again from the ledger */
+    pages[0]->transform.fiducials_found = 2;
+    pages[0]->transform.fiducials_covered = 2;
     store_file_result r = write_file(SHA("a"), "first.tif", pages, 1, &rc);
     cr_assert_eq(rc, OMR_OK);
     cr_assert_eq(r.returns_new, 1);
@@ -233,6 +237,7 @@ Test(store, a_page_starts_a_return_and_a_later_page_joins_it) {
     cr_assert_str_eq(text_of("SELECT value FROM answers WHERE question = 'q5r'"), "3");
     const char *flags = text_of("SELECT flags FROM returns");
     cr_assert(!strstr(flags, "missing_page") && strstr(flags, "routing:q4a1"), "%s", flags);
+    cr_assert(strstr(flags, "fiducial_covered:1"), "page 1's covered marks lost in the ledger: %s", flags);
     export_all();
     cr_assert_str_eq(cell("ABC1", 0, "q4a"), "2");
     cr_assert_str_eq(cell("ABC1", 0, "q5r.3"), "1");

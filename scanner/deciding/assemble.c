@@ -132,7 +132,7 @@ static void decide_form(form_record *f, page_reading **duplicates, size_t n_dupl
         }
         snprintf(item, sizeof item, "%s#%d", page->file, page->file_page);
         omr_strbuf_add(&sources, ";", item);
-        if (page->transform.fiducials_found == 3) {
+        if (page->transform.fiducials_found == 3 || page->transform.fiducials_covered > 0) {
             snprintf(item, sizeof item, "fiducial_covered:%zu", p + 1);
             omr_strbuf_add(&flags, " ", item);
         }

@@ -357,7 +357,7 @@ static void transform_parse(const char *json, page_transform *t) {
     for (size_t i = 0; i < 6 && json_is_array(m) && i < json_array_size(m); i++)
         t->to_image.m[i] = json_number_value(json_array_get(m, i));
     json_t *turns = json_object_get(root, "turns"), *fid = json_object_get(root, "fiducials");
-    json_t *h = json_object_get(root, "h");
+    json_t *h = json_object_get(root, "h"), *covered = json_object_get(root, "covered");
     for (size_t i = 0; i < 9; i++)
         t->homography[i] = i < 6 ? t->to_image.m[i] : i == 8;
     for (size_t i = 0; i < 9 && json_is_array(h) && json_array_size(h) == 9; i++) {
@@ -368,6 +368,8 @@ static void transform_parse(const char *json, page_transform *t) {
         t->quarter_turns = (int)json_integer_value(turns);
     if (json_is_integer(fid))
         t->fiducials_found = (int)json_integer_value(fid);
+    if (json_is_integer(covered))
+        t->fiducials_covered = (int)json_integer_value(covered);
     json_decref(root);
 }
 

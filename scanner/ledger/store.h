@@ -20,9 +20,10 @@
  *   pages         one row per page of a scan file: read (a page of a known
  *                 form, joined to a return), blank, or rejected (reason).
  *                 `transform` is JSON {"m":[6 numbers mm->px],"turns":q,
- *                 "fiducials":n[,"h":[9 numbers]]} so a review page can crop
- *                 the question's region from the scan (n: fiducials found,
- *                 3 or 4; h, when present, the projective map mm->px,
+ *                 "fiducials":n[,"covered":c][,"h":[9 numbers]]} so a review
+ *                 page can crop the question's region from the scan (n:
+ *                 fiducials found, 2, 3 or 4; c: of a page placed by two,
+ *                 the others covered; h, when present, the projective map mm->px,
  *                 row-major 3x3, to use instead of m).
  *   returns       one paper (or web) return of a login code: the form that a
  *                 set of pages makes. A page joins the oldest return of its

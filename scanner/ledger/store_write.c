@@ -147,12 +147,15 @@ int store_find_duplicate(omr_db *db, long long file_id, const char *name, char *
                           "it", file_id, name);
 }
 
-/* The page transform as JSON for pages.transform; "h" (the projective map,
+/* The page transform as JSON for pages.transform; "covered" (marks covered
+ * on a page placed by two) only when some are, "h" (the projective map,
  * row-major 3x3) only when the page showed perspective. */
 static void transform_json(const page_transform *t, char *buf, size_t size) {
     const double *m = t->to_image.m, *h = t->homography;
     int n = snprintf(buf, size, "{\"m\":[%.10g,%.10g,%.10g,%.10g,%.10g,%.10g],\"turns\":%d,\"fiducials\":%d", m[0],
                      m[1], m[2], m[3], m[4], m[5], t->quarter_turns, t->fiducials_found);
+    if (n > 0 && (size_t)n < size && t->fiducials_covered > 0)
+        n += snprintf(buf + n, size - (size_t)n, ",\"covered\":%d", t->fiducials_covered);
     if (n > 0 && (size_t)n < size && t->projective)
         n += snprintf(buf + n, size - (size_t)n, ",\"h\":[%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g]", h[0],
                       h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8]);

@@ -610,20 +610,26 @@ static void find_marks(const omr_image *scan, const omr_template *t, const page_
 }
 
 /* A sheet longer than the scan (A4 on a Letter flatbed loses its last 18 mm;
- * a feeder that stops early): two marks are found and the other two lie
- * where the scan has no pixels. Pixels are square (decode.c), so the two
- * marks fix a similarity exactly (scale, turn, shift); it is kept when it
- * agrees with the QR code (scale within 3%, turn within 2 degrees, the
- * symbol's centre within 1.5 mm: only when `code_read`; a page known by its
- * look has its code where the sheet would put it, and the look's match
- * judges the map instead) and when every missing mark's place is off the
- * scan: a mark that should be on the page and is not is a covered or torn
- * page, which stays refused. Returns 1 with *out and the index of the first
- * missing mark. */
+ * a feeder that stops early), or one whose lower marks are covered (a fold's
+ * panel a harsh 1-bit scanner turned black, a letter lying over it): two
+ * marks are found and the other two are not. Pixels are square (decode.c),
+ * so the two marks fix a similarity exactly (scale, turn, shift); it is kept
+ * when it agrees with the QR code (scale within 3%, turn within 2 degrees,
+ * the symbol's centre within 1.5 mm: only when `code_read`; a page known by
+ * its look has its code where the sheet would put it, and the look's match
+ * judges the map instead). A missing mark whose place is off the scan is cut
+ * off; one whose place is on it is covered, and a covered mark is taken only
+ * with a code read: the page is then read where its print shows (the map's
+ * regions are each found by their own print, locate_local; a box whose
+ * outline does not show is covered, decide.c) and flagged (assemble.c),
+ * never refused whole with its respondent known (seed 8444 --folds --warp
+ * 2.5: SM6NQKC5's page 2, its lower half black, refused and its form
+ * incomplete). Returns 1 with *out, the index of the first missing mark and
+ * how many are covered. */
 #define TWO_MARKS_EDGE_MM 0.5 /* a missing mark's square must reach this near the scan's edge, or past it */
 static int fit_two_marks(const omr_image *scan, const omr_template *t, const page_identity *id, int code_read,
                          double s, double angle, const omr_point found_px[4], unsigned found, cvw_affine *out,
-                         int *missing) {
+                         int *missing, int *covered) {
     int k[2], n = 0;
     for (int i = 0; i < 4 && n < 2; i++)
         if (found & (1u << i))
@@ -652,6 +658,7 @@ static int fit_two_marks(const omr_image *scan, const omr_template *t, const pag
         hypot(a.m[0] * cx + a.m[1] * cy + a.m[2] - qr.x, a.m[3] * cx + a.m[4] * cy + a.m[5] - qr.y) > 1.5 * scale)
         return 0;
     *missing = -1;
+    *covered = 0;
     /* a missing mark is cut off when its square reaches past the scan's
      * edge, or to within TWO_MARKS_EDGE_MM of it (a half-cut mark is not
      * found: letter_bed seed 4903, a skewed A4 page on a Letter bed whose
@@ -662,8 +669,11 @@ static int fit_two_marks(const omr_image *scan, const omr_template *t, const pag
             continue;
         double x = a.m[0] * t->fiducials[i].x + a.m[1] * t->fiducials[i].y + a.m[2];
         double y = a.m[3] * t->fiducials[i].x + a.m[4] * t->fiducials[i].y + a.m[5];
-        if (x - reach > 0 && y - reach > 0 && x + reach < scan->width - 1 && y + reach < scan->height - 1)
-            return 0; /* wholly on the scan: covered, not cut off */
+        if (x - reach > 0 && y - reach > 0 && x + reach < scan->width - 1 && y + reach < scan->height - 1) {
+            if (!code_read)
+                return 0; /* wholly on the scan: covered, and no code to vouch for the map */
+            ++*covered;
+        }
         if (*missing < 0)
             *missing = i;
     }
@@ -704,7 +714,7 @@ int locate_global(const omr_image *scan, const omr_template *t, const page_ident
     if (n_found < 3) {
         /* two marks and the QR code, the rest of the sheet beyond the scan */
         cvw_affine two;
-        int missing = -1, placed = 0;
+        int missing = -1, covered = 0, placed = 0;
         unsigned found2 = 0;
         omr_point px2[4];
         /* under each candidate scale: a page known by its look has none from
@@ -714,7 +724,7 @@ int locate_global(const omr_image *scan, const omr_template *t, const page_ident
             found2 = 0;
             find_marks(scan, t, id, scales[k], angle, px2, &found2);
             placed = __builtin_popcount(found2) == 2 &&
-                     fit_two_marks(scan, t, id, code_read, scales[k], angle, px2, found2, &two, &missing);
+                     fit_two_marks(scan, t, id, code_read, scales[k], angle, px2, found2, &two, &missing, &covered);
         }
         if (placed) {
             for (int i = 0; i < 4; i++)
@@ -727,6 +737,7 @@ int locate_global(const omr_image *scan, const omr_template *t, const page_ident
             out->px_per_mm = hypot(two.m[0], two.m[3]);
             out->fiducials_found = 2;
             out->fiducial_missing = missing;
+            out->fiducials_covered = covered;
             out->residual_mm = 0;
             return OMR_OK;
         }

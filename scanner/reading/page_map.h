@@ -31,8 +31,9 @@ typedef struct {
     double homography[9];
     int projective;          /* homography has perspective terms */
     double px_per_mm;        /* sqrt(|det|) of to_image */
-    int fiducials_found;     /* 2 (the rest off a cut scan), 3 or 4 */
+    int fiducials_found;     /* 2 (the rest off a cut scan, or covered), 3 or 4 */
     int fiducial_missing;    /* index 0..3 of the mark not found, or -1 */
+    int fiducials_covered;   /* 2 found: how many of the other two lie on the scan (covered, torn) */
     double residual_mm;      /* worst fit error over the marks used (0 with 3) */
     int quarter_turns;       /* 0..3: how the page lies in the scan, clockwise */
     omr_point fiducial_px[4];/* where each mark was found (if found) */

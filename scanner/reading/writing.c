@@ -4,7 +4,9 @@
  * The steps, on the field cut out at 8 px/mm:
  *   1. paper: the grey level of blank paper in 6 mm tiles (the 80th
  *      percentile: writing covers far less of a tile than that), joined
- *      bilinearly, so uneven lighting is not ink;
+ *      bilinearly, so uneven lighting is not ink; a tile whose paper is
+ *      nearer the print's black than the page's paper is no paper: the
+ *      field is covered, and a person looks;
  *   2. ink: darkness = (paper - grey) / (paper - print black); a piece of ink
  *      needs a core of STRONG darkness and grows through WEAK (hysteresis:
  *      pencil keeps its whole line, noise does not start one);
@@ -857,7 +859,25 @@ static void find_words(piece *pieces, size_t n, double s, omr_rect crop_mm, cons
 
 /* ---- the field --------------------------------------------------------------- */
 
-int writing_find(const omr_image *crop, omr_rect crop_mm, double black, const print_mask *mask,
+/* 0: does the field's paper show? A whole tile (TILE_MM square) whose paper
+ * level is darker than halfway from the page's paper to its print is no
+ * paper: a fold's panel a harsh 1-bit scanner turned black, a shadow or a
+ * dark sheet over the field (seed 8444 --folds --warp 2.5: SM6NQKC5's comment
+ * under a black panel, empty and unflagged once its page was placed). Ink
+ * there cannot be seen, so a person looks. Writing covers far less than the
+ * 80% of a tile that sets its level; a scribble that black is for a person
+ * too. */
+static int paper_hidden(const paper_map *paper, int w, int h, double white, double black) {
+    double halfway = (white + black) / 2;
+    for (int ty = 0; ty < paper->ny; ty++)
+        for (int tx = 0; tx < paper->nx; tx++)
+            if ((tx + 1) * paper->tile <= w && (ty + 1) * paper->tile <= h &&
+                paper->level[ty * paper->nx + tx] < halfway)
+                return 1;
+    return 0;
+}
+
+int writing_find(const omr_image *crop, omr_rect crop_mm, double white, double black, const print_mask *mask,
                  double share_min, writing_evidence *out, omr_error *err) {
     assert(crop && crop->width > 0 && crop->height > 0 && crop->dpi > 0 && out);
     memset(out, 0, sizeof *out);
@@ -875,6 +895,7 @@ int writing_find(const omr_image *crop, omr_rect crop_mm, double black, const pr
         free(paper.level);
         return omr_fail(err, OMR_ERR_MEMORY, "out of memory looking for writing in a text field");
     }
+    out->covered = paper_hidden(&paper, w, h, white, black);
     /* 2, 3: ink that is not print. Darkness d = (white - grey) / contrast
      * with contrast >= MIN_CONTRAST > 0; where white - grey is below 0.12
      * of the contrast d is below WEAK for certain (a quotient is rounded
@@ -950,7 +971,7 @@ int writing_find(const omr_image *crop, omr_rect crop_mm, double black, const pr
     free(ink);
     free(strong);
     /* a look that failed is never "nothing written": a person looks */
-    out->has_writing = rc != OMR_OK || out->words > 0 || out->letter_share > share_min;
+    out->has_writing = rc != OMR_OK || out->covered || out->words > 0 || out->letter_share > share_min;
     return rc;
 }
 
@@ -964,7 +985,7 @@ int writing_detect(const omr_image *scan, const page_transform *t, const page_le
         return omr_fail(err, OMR_ERR_MEMORY, "out of memory cutting out a text field");
     /* the crop's pixels cover exactly its size in mm from the field's corner */
     omr_rect crop_mm = {field.x, field.y, crop->width / WRITING_PX_PER_MM, crop->height / WRITING_PX_PER_MM};
-    int rc = writing_find(crop, crop_mm, levels->black, mask, share_min, out, err);
+    int rc = writing_find(crop, crop_mm, levels->white, levels->black, mask, share_min, out, err);
     omr_image_free(crop);
     return rc;
 }

@@ -38,7 +38,8 @@
 #define WRITING_PX_PER_MM 8.0 /* the resolution the field is read at, any scan */
 
 typedef struct {
-    int has_writing;     /* a word, or letter strokes over the share limit */
+    int has_writing;     /* a word, or letter strokes over the share limit, or covered */
+    int covered;         /* some of the field's paper does not show (black, covered): a person looks */
     int words;           /* word-like groups of letter strokes */
     int letters;         /* letter strokes (connected pieces of writing) */
     int lines_removed;   /* long thin straight lines taken out (folds, scratches) */
@@ -57,8 +58,9 @@ int writing_detect(const omr_image *scan, const page_transform *transform, const
                    omr_error *err);
 
 /* The same on a field already cut out: `crop` shows template area `crop_mm`
- * (at crop->dpi, upright), `black` is the page's grey level of print. */
-int writing_find(const omr_image *crop, omr_rect crop_mm, double black, const print_mask *mask,
+ * (at crop->dpi, upright), `white` and `black` are the page's grey levels of
+ * paper and print. */
+int writing_find(const omr_image *crop, omr_rect crop_mm, double white, double black, const print_mask *mask,
                  double share_min, writing_evidence *out, omr_error *err);
 
 #endif
