@@ -893,6 +893,52 @@ Test(decide_page, ink_beside_a_box_counts_above_its_pages_own_level) {
     cr_assert(d[7].ink_near);
 }
 
+/* Ink round every empty box of a row alike: a fold's crease the warp bent
+ * off its fitted line along the row (fresh seed 8452 --folds --warp 2.2,
+ * R3XAJGT3 q1b: 2.7-4.8 mm^2 round its four empty boxes, 0.3 the page's
+ * level), no mark beside one box; the same down a column. A stroke beside
+ * one box of the row, the others clean, is still for a person. */
+Test(decide_page, ink_round_every_empty_box_of_a_row_is_no_mark_beside_one_of_them) {
+    omr_template *t = two_rows();
+    box_measure m[10];
+    box_decision d[10];
+    for (int column = 0; column < 2; column++) {
+        for (size_t i = 0; i < 10; i++) {
+            omr_rect r = t->questions[i / 5].boxes[i % 5].rect;
+            /* as a column: the rows turned, boxes 14 mm apart down x = 115.5 + 17 r */
+            double x = column ? r.y - 121.0 + 115.5 : r.x, y = column ? r.x - 115.5 + 121.0 : r.y;
+            m[i] = (box_measure){.fill = 0.002, .near_mm2 = 0.3, .outline_found = 1, .box_x_mm = x + 2.5,
+                                 .box_y_mm = y + 2.5};
+        }
+        m[6].fill = 0.4, m[6].extent = 1, m[6].core_mm2 = 4, m[6].darkness = 0.9; /* the cross */
+        m[5].near_mm2 = 2.72, m[7].near_mm2 = 4.68, m[8].near_mm2 = 4.82, m[9].near_mm2 = 3.01;
+        decide_page_of(m, d, 10);
+        for (size_t i = 5; i < 10; i++)
+            cr_assert_not(d[i].ink_near, "%s: box %zu, %.2f mm^2 as round the line's others, read as ink beside it",
+                          column ? "column" : "row", i, m[i].near_mm2);
+        question_answer a = decide(&t->questions[1], &d[5]);
+        cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
+        /* a stroke beside one box, the rest of its line clean */
+        m[5].near_mm2 = m[8].near_mm2 = m[9].near_mm2 = 0.3;
+        decide_page_of(m, d, 10);
+        cr_assert(d[7].ink_near, "%s: a stroke beside one box taken for the line's", column ? "column" : "row");
+        cr_assert_eq(decide(&t->questions[1], &d[5]).status, ANSWER_REVIEW);
+        /* a stroke between two boxes (held-out `between`): both keep it */
+        m[7].near_mm2 = m[8].near_mm2 = 5.0;
+        decide_page_of(m, d, 10);
+        cr_assert(d[7].ink_near && d[8].ink_near, "%s: a stroke between two boxes taken for the line's",
+                  column ? "column" : "row");
+        /* a line whose boxes hold no more than a box may hold alone is no
+         * line: a tight circle's 1.6 mm^2 (fresh seed 8449 TYQAZDM3 q3a)
+         * beside the print's specks along it stays a person's */
+        for (size_t i = 0; i < 5; i++)
+            m[i].near_mm2 = 0.05;
+        m[5].near_mm2 = m[8].near_mm2 = m[9].near_mm2 = 0.45, m[7].near_mm2 = 1.6;
+        decide_page_of(m, d, 10);
+        cr_assert(d[7].ink_near, "%s: a tight circle's ink taken for the line's specks", column ? "column" : "row");
+    }
+}
+
 Test(decide_page, on_a_bled_page_the_ink_in_the_prints_halo_is_the_print_a_stroke_beyond_it_is_not) {
     /* fresh seed 8417 --folds --warp 1, 493GK8YN page 1: a harsh 1-bit page
      * whose words swell past the mask; its empty boxes hold 0.2-3.2 mm^2

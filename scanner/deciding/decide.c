@@ -419,6 +419,42 @@ static double blank_median(const box_decision *d, size_t n, const double *value,
             scratch[k++] = value[i];
     return k >= 4 ? omr_sort_middle(scratch, k) : -1;
 }
+/* ... and along a line of boxes: ink round an empty box that the empty
+ * boxes of its row (or of its column) hold as much of is something running
+ * along the line, a fold's crease the warp bent off its fitted line, a
+ * shadow: no mark beside one box (fresh seed 8452 --folds --warp 2.2,
+ * R3XAJGT3 q1b: a grey crease along the bottom of the row, 2.7-4.8 mm^2
+ * round each of its four empty boxes, the page's level 0.3, sent to a
+ * person beside the cross that answered). The line's level is the lower
+ * median of its other empty boxes within LINE_NEAR_WITHIN_MM, at least
+ * LINE_NEAR_BOXES of them, give or take LINE_NEAR_OVER (a bent crease
+ * strays nearer some boxes than others: 2.7-4.8 there); it counts only
+ * above what a box may hold alone (near_max_mm2): the print's specks
+ * along a column are no crease, and a tight circle leaving 1.6 mm^2 round
+ * its box stays a person's (fresh seed 8449 TYQAZDM3 q3a, read blank
+ * with a column's 0.2-0.5 mm^2 taken for a line). A pen's stroke
+ * beside one box, or between two (held-out `between`), leaves most of the
+ * line's other boxes clean and stays a person's; a line of three boxes or
+ * fewer has no level. */
+#define LINE_NEAR_SAME_MM 1.5 /* boxes this close in y (x) share a row (column) */
+#define LINE_NEAR_WITHIN_MM 70 /* a row of five scale boxes, 17 mm apart, end to end */
+#define LINE_NEAR_BOXES 3
+#define LINE_NEAR_OVER 1.5
+static double line_near_level(const box_measure *m, const box_decision *d, size_t n, size_t i, int column,
+                              double *scratch) {
+    size_t k = 0;
+    for (size_t j = 0; j < n; j++) {
+        double along = column ? m[j].box_y_mm - m[i].box_y_mm : m[j].box_x_mm - m[i].box_x_mm;
+        double across = column ? m[j].box_x_mm - m[i].box_x_mm : m[j].box_y_mm - m[i].box_y_mm;
+        if (j != i && d[j].state == BOX_BLANK && fabs(across) <= LINE_NEAR_SAME_MM &&
+            fabs(along) <= LINE_NEAR_WITHIN_MM)
+            scratch[k++] = m[j].near_mm2;
+    }
+    if (k < LINE_NEAR_BOXES)
+        return -1;
+    qsort(scratch, k, sizeof *scratch, omr_cmp_double);
+    return scratch[(k - 1) / 2];
+}
 static void near_by_page(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
     double *near = calloc(n ? n : 1, sizeof *near), *halo = calloc(n ? n : 1, sizeof *halo),
            *beyond = calloc(n ? n : 1, sizeof *beyond), *scratch = calloc(n ? n : 1, sizeof *scratch);
@@ -449,6 +485,11 @@ static void near_by_page(const calibration *c, const box_measure *m, box_decisio
             at = fmax(at, SPECKLE_NEAR_OVER *
                               decide_local_median(m, near, n, i, SPECKLE_NEAR_WITHIN_MM, SPECKLE_NEAR_BOXES) *
                               m[i].near_mm2 / m[i].near_share);
+        double line = d[i].state == BOX_BLANK && !d[i].circled && d[i].ink_near
+                          ? fmax(line_near_level(m, d, n, i, 0, scratch), line_near_level(m, d, n, i, 1, scratch))
+                          : -1;
+        if (line > c->near_max_mm2)
+            at = fmax(at, LINE_NEAR_OVER * line);
         if (at >= 0 && d[i].state == BOX_BLANK && !d[i].circled && d[i].ink_near &&
             m[i].near_mm2 <= c->near_max_mm2 + at)
             d[i].ink_near = 0;
