@@ -515,6 +515,34 @@ static void write_tiff(omr_image *const *pages, int n, const char *name) {
     cr_assert_eq(encode_tiff_close(w, &err), OMR_OK);
 }
 
+/* A page whose lower half scanned black and whose QR code is lost too
+ * (bled past reading) is known by its look from the two marks it shows,
+ * and takes the code of its other page in the file (seed 8373 EYQZXXW9
+ * page 1: refused, "no QR code found", its form incomplete). */
+Test(scan, a_page_half_black_whose_qr_code_is_lost_is_known_by_its_look_and_its_other_page) {
+    mkdir_in();
+    omr_image *p1 = page("PANEL3", 1, 200), *p2 = page("PANEL3", 2, 200);
+    test_cross(p1, test_box_of(tmpl, "q1a", "2"));
+    test_cross(p1, test_box_of(tmpl, "q3b", "4"));
+    test_cross(p2, test_box_of(tmpl, "q4a", "1"));
+    test_stain_qr(tmpl, p1);
+    double s = p1->dpi / 25.4;
+    for (int y = (int)(140 * s); y < p1->height; y++)
+        for (int x = 0; x < p1->width; x++)
+            p1->pixels[(size_t)y * p1->stride + x] = (uint8_t)(12 + (x * 7 + y * 13) % 23);
+    omr_image *pages[] = {p1, p2};
+    write_tiff(pages, 2, "panel.tif");
+    scan_summary sum = run_batch();
+    cr_assert_eq(sum.pages_read, 2, "%s", slurp("rejects.csv"));
+    cr_assert_str_eq(cell("PANEL3", "q1a"), "2");
+    cr_assert_str_eq(cell("PANEL3", "q4a"), "1");
+    cr_assert_str_eq(cell("PANEL3", "status"), "review");
+    cr_assert(strstr(cell("PANEL3", "review_items"), "q3b"), "under the black: %s", cell("PANEL3", "review_items"));
+    cr_assert(strstr(cell("PANEL3", "flags"), "fiducial_covered:1"), "%s", cell("PANEL3", "flags"));
+    omr_image_free(p1);
+    omr_image_free(p2);
+}
+
 Test(scan, a_dark_1_bit_page_whose_qr_code_does_not_decode_is_read_by_its_look_and_printed_code) {
     mkdir_in();
     /* a code as `omr frame codes` makes them: its last character checks the rest */

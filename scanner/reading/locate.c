@@ -617,15 +617,17 @@ static void find_marks(const omr_image *scan, const omr_template *t, const page_
  * when it agrees with the QR code (scale within 3%, turn within 2 degrees,
  * the symbol's centre within 1.5 mm: only when `code_read`; a page known by
  * its look has its code where the sheet would put it, and the look's match
- * judges the map instead). A missing mark whose place is off the scan is cut
- * off; one whose place is on it is covered, and a covered mark is taken only
- * with a code read: the page is then read where its print shows (the map's
- * regions are each found by their own print, locate_local; a box whose
- * outline does not show is covered, decide.c) and flagged (assemble.c),
- * never refused whole with its respondent known (seed 8444 --folds --warp
- * 2.5: SM6NQKC5's page 2, its lower half black, refused and its form
- * incomplete). Returns 1 with *out, the index of the first missing mark and
- * how many are covered. */
+ * judges the map instead: its print's likeness and its rows of boxes in
+ * place, locate_by_look). A missing mark whose place is off the scan is cut
+ * off; one whose place is on it is covered. The page is then read where its
+ * print shows (the map's regions are each found by their own print,
+ * locate_local; a box whose outline does not show is covered, decide.c) and
+ * flagged (assemble.c), not refused whole: seed 8444 --folds --warp 2.5,
+ * SM6NQKC5's page 2, its lower half black, its code read, was refused and
+ * its form incomplete; seed 8373 EYQZXXW9's page 1, its lower half black
+ * and its code bled past reading, was lost, its other page read. Returns 1
+ * with *out, the index of the first missing mark and how many are
+ * covered. */
 #define TWO_MARKS_EDGE_MM 0.5 /* a missing mark's square must reach this near the scan's edge, or past it */
 static int fit_two_marks(const omr_image *scan, const omr_template *t, const page_identity *id, int code_read,
                          double s, double angle, const omr_point found_px[4], unsigned found, cvw_affine *out,
@@ -670,9 +672,7 @@ static int fit_two_marks(const omr_image *scan, const omr_template *t, const pag
         double x = a.m[0] * t->fiducials[i].x + a.m[1] * t->fiducials[i].y + a.m[2];
         double y = a.m[3] * t->fiducials[i].x + a.m[4] * t->fiducials[i].y + a.m[5];
         if (x - reach > 0 && y - reach > 0 && x + reach < scan->width - 1 && y + reach < scan->height - 1) {
-            if (!code_read)
-                return 0; /* wholly on the scan: covered, and no code to vouch for the map */
-            ++*covered;
+            ++*covered; /* wholly on the scan: covered */
         }
         if (*missing < 0)
             *missing = i;
