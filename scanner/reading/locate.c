@@ -671,9 +671,8 @@ static int fit_two_marks(const omr_image *scan, const omr_template *t, const pag
             continue;
         double x = a.m[0] * t->fiducials[i].x + a.m[1] * t->fiducials[i].y + a.m[2];
         double y = a.m[3] * t->fiducials[i].x + a.m[4] * t->fiducials[i].y + a.m[5];
-        if (x - reach > 0 && y - reach > 0 && x + reach < scan->width - 1 && y + reach < scan->height - 1) {
+        if (x - reach > 0 && y - reach > 0 && x + reach < scan->width - 1 && y + reach < scan->height - 1)
             ++*covered; /* wholly on the scan: covered */
-        }
         if (*missing < 0)
             *missing = i;
     }

@@ -3,7 +3,9 @@
  * template (millimetres) to the scan (pixels). The QR code's corners give a
  * first guess of position, turn and scale; each mark is then searched for in a
  * window around its predicted place, and an affine map is fitted to the marks
- * found. One missing or covered mark is survived (three fix an affine map).
+ * found. One missing or covered mark is survived (three fix an affine map);
+ * two, cut off or covered, when the similarity the other two fix agrees with
+ * the QR code, or with the page's look (locate.c fit_two_marks).
  * Regions of boxes that the page's print shows off that map (paper that is
  * not flat) get their own shift, or are marked unsure (page_map.h).
  * Hands the transform (page_map.h) on to measure. Forms omr did not print
