@@ -136,6 +136,17 @@ static inline void test_circle(omr_image *img, omr_rect box, double r) {
     }
 }
 
+/* A band of the sheet scanned black, rows y0_mm to y1_mm (clamped to the
+ * image), the full width: a fold's panel a harsh 1-bit threshold turned
+ * black, grey levels 12-34 in a fixed pattern. */
+static inline void test_black_panel(omr_image *img, double y0_mm, double y1_mm) {
+    double s = img->dpi / 25.4;
+    int y1 = (int)(y1_mm * s) < img->height ? (int)(y1_mm * s) : img->height;
+    for (int y = (int)(y0_mm * s) > 0 ? (int)(y0_mm * s) : 0; y < y1; y++)
+        for (int x = 0; x < img->width; x++)
+            img->pixels[(size_t)y * img->stride + x] = (uint8_t)(12 + (x * 7 + y * 13) % 23);
+}
+
 /* A panel of the sheet a 1-bit scanner's dark threshold turned to speckle:
  * every unprinted pixel below y_mm and left of x_mm (0: the whole width): black where a speck
  * falls (specks of 1x1 to 2x2 px, a fixed pseudo-random sequence), about

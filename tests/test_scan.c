@@ -238,10 +238,7 @@ Test(scan, a_page_half_black_is_read_where_it_shows_and_the_rest_goes_to_a_perso
     test_cross(p1, test_box_of(tmpl, "q1a", "2"));
     test_cross(p2, test_box_of(tmpl, "q4a", "1"));
     test_cross(p2, test_box_of(tmpl, "q6", "7"));
-    double s = p2->dpi / 25.4;
-    for (int y = (int)(175 * s); y < p2->height; y++)
-        for (int x = 0; x < p2->width; x++)
-            p2->pixels[(size_t)y * p2->stride + x] = (uint8_t)(12 + (x * 7 + y * 13) % 23);
+    test_black_panel(p2, 175, tmpl->page_height);
     write_png(p1, "p1.png");
     write_png(p2, "p2.png");
     scan_summary sum = run_batch();
@@ -526,10 +523,7 @@ Test(scan, a_page_half_black_whose_qr_code_is_lost_is_known_by_its_look_and_its_
     test_cross(p1, test_box_of(tmpl, "q3b", "4"));
     test_cross(p2, test_box_of(tmpl, "q4a", "1"));
     test_stain_qr(tmpl, p1);
-    double s = p1->dpi / 25.4;
-    for (int y = (int)(140 * s); y < p1->height; y++)
-        for (int x = 0; x < p1->width; x++)
-            p1->pixels[(size_t)y * p1->stride + x] = (uint8_t)(12 + (x * 7 + y * 13) % 23);
+    test_black_panel(p1, 140, tmpl->page_height);
     omr_image *pages[] = {p1, p2};
     write_tiff(pages, 2, "panel.tif");
     scan_summary sum = run_batch();
