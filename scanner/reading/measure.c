@@ -19,25 +19,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-
-#define OUTLINE_MM 0.35     /* printed line width */
 #define SEARCH_MM 1.2       /* how far the outline may be from its predicted place */
-#define INSET_MM 0.45       /* interior starts this far inside the outline */
 #define LINE_REACH_MM 0.5   /* a printed line this far inside the interior is still the outline's */
 #define LINE_COVER 0.8      /* ... when inked along this share of the box's side */
 #define LINE_PAPER 0.5      /* ... and the next line inward along less than this */
 #define LINE_RAGGED 2       /* ... or along less than LINE_COVER on at most this many lines (a ragged edge) */
 #define LINE_BLUR_MM 0.2    /* the interior then starts this far past it (its blur) */
-#define NEAR_FROM_MM 0.45   /* ink near a box: from here outside the outline ... */
-#define NEAR_TO_MM 2.4      /* ... to here (and around the label) */
 #define NEAR_PITCH_MM 0.15  /* sampling pitch of the zone around a box */
 #define HALO_MM 0.4         /* ink this close to the (grown) print lies where a bleeding print swells */
 #define LINE_BAND_MARGIN_MM 0.3 /* a crease's band (near_line), and this either side: its blurred edge */
 #define PAPER_FROM_MM 0.6   /* the paper round a box: from this far off its edge (past a bleeding outline) */
 #define PAPER_MIN_SAMPLES 20 /* ... on a side with at least this many samples */
-#define INK 0.18            /* darkness above which a pixel is ink (light pencil is ~0.2-0.3) */
-#define FAINT_INK 0.09      /* ... and above which it may be very light pencil */
-
+#define FAINT_INK 0.09      /* darkness above which a sample may be very light pencil (below INK_DARKNESS) */
 
 /* The grey level at which the samples counted from 255 down reach num/den
  * of `total`, among levels `from` and up; `from` when they never do. */
@@ -271,7 +264,7 @@ static near_ink unexpected_ink(const omr_image *scan, const page_transform *t, c
     double range = levels->white - levels->black;
     uint8_t inked_at[256]; /* is grey level v ink? (one division per level) */
     for (int v = 0; v < 256; v++)
-        inked_at[v] = (levels->white - v) / range > INK;
+        inked_at[v] = (levels->white - v) / range > INK_DARKNESS;
     double bx0 = box.x - NEAR_FROM_MM, bx1 = box.x + box.w + NEAR_FROM_MM;
     double by0 = box.y - NEAR_FROM_MM, by1 = box.y + box.h + NEAR_FROM_MM;
     long inked = 0, paper = 0, joined = 0, halo = 0;
@@ -477,7 +470,7 @@ static long core_extent(const patch *p, int x0, int x1, int y0, int y1, double c
 static double line_cover(const patch *p, int c, int from, int to, int vertical) {
     int n = 0, inked = 0;
     for (int k = from; k < to; k++, n++)
-        inked += (vertical ? patch_at(p, c, k) : patch_at(p, k, c)) > INK;
+        inked += (vertical ? patch_at(p, c, k) : patch_at(p, k, c)) > INK_DARKNESS;
     return n ? (double)inked / n : 0;
 }
 
@@ -568,7 +561,7 @@ static double paper_round_box(const patch *p, const uint8_t *other, int x, int y
                 if (other && other[k])
                     continue;
                 n++;
-                inked += p->dark[k] > INK;
+                inked += p->dark[k] > INK_DARKNESS;
                 hist[dark_bin(p->dark[k])]++;
             }
         by_side[side] = n >= PAPER_MIN_SAMPLES ? (double)inked / n : -1;
@@ -660,7 +653,7 @@ static int label_moved(const label_place *l, double dx, double dy) {
  * is darker than the patch's brightest tenth (a fold's grey panel below its
  * step, a shadow's edge: held-out 2643 VAKF6J6N q2c, two empty boxes 0.08-0.09
  * "faint" against the white above the step, to review), FAINT_INK counts
- * from its level, never above INK: the lesser of how dark the paper round
+ * from its level, never above INK_DARKNESS: the lesser of how dark the paper round
  * the box is (paper_dark, from paper_round_box) and how dark the interior's
  * own cleanest tenth is. A smudge round an erased mark darkens the paper
  * round the box but leaves clean paper inside it; a pale pencil fill
@@ -679,7 +672,7 @@ static int faint_on_darker_paper(const patch *p, const uint8_t *printed, int x0,
     double shift = fmin(paper_dark, dark_quantile(hist, total, 1, 10));
     if (shift <= 0)
         return faint;
-    double faint_ink = fmin(FAINT_INK + shift, INK);
+    double faint_ink = fmin(FAINT_INK + shift, INK_DARKNESS);
     int n = 0;
     for (int j = y0; j < y1; j++)
         for (int i = x0; i < x1; i++)
@@ -798,7 +791,7 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
             float d = patch_at(&p, i, j);
             total++;
             faint += d > FAINT_INK;
-            if (d > INK) {
+            if (d > INK_DARKNESS) {
                 inked++;
                 dark_sum += d;
                 dark_hist[(int)(d * 20)]++;
@@ -809,11 +802,11 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
     /* The extent is measured on the mark's core: pixels at least half as
      * dark as its darkest tenth. A blurred dot's grey halo then does not
      * make it look as wide as a cross; a pencil cross is its own core. */
-    double core = INK;
+    double core = INK_DARKNESS;
     for (int b = 20, seen = 0; b >= 0 && inked; b--) {
         seen += dark_hist[b];
         if (seen * 10 >= inked) {
-            core = fmax(INK, 0.5 * b / 20.0);
+            core = fmax(INK_DARKNESS, 0.5 * b / 20.0);
             break;
         }
     }
@@ -881,7 +874,7 @@ double measure_text_ink(const omr_image *scan, const page_transform *t, const pa
     darkness_table(&p, levels, table);
     size_t inked = 0, n = (size_t)p.w * (size_t)p.h;
     for (int v = 0; v < 256; v++)
-        if (table[v] > INK)
+        if (table[v] > INK_DARKNESS)
             inked += (size_t)hist[v];
     return n ? (double)inked / (double)n : 0;
 }

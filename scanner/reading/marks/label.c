@@ -22,8 +22,6 @@
 #include <math.h>
 #include <stdlib.h>
 
-#define NEAR_TO_MM 2.4 /* measure.c's: the zone round a box reaches this far (and round the label) */
-
 /* How dark the scan is under the cells shifted by (sx, sy) mm. */
 static double label_darkness_at(const omr_image *scan, const page_transform *t, const omr_point *cells, int n,
                                 double sx, double sy) {

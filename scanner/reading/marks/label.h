@@ -83,11 +83,17 @@ omr_rect measure_label_print(const omr_template *tmpl, const template_question *
 omr_rect measure_label_above(const omr_template *tmpl, const template_question *q, size_t box,
                             const print_mask *mask);
 
+/* A box as printed and measured (measure.c, rings.c, label.c): */
+#define OUTLINE_MM 0.35   /* printed line width */
+#define INSET_MM 0.45     /* the interior starts this far inside the outline */
+#define NEAR_FROM_MM 0.45 /* ink near a box: from here outside the outline ... */
+#define NEAR_TO_MM 2.4    /* ... to here (and around the label) */
+
 /* The area around a box where a respondent's stray ink means "unclear": the
- * box grown by 2.4 mm; sideways, half way to the neighbouring boxes on the
+ * box grown by NEAR_TO_MM; sideways, half way to the neighbouring boxes on the
  * same row (a cross between two boxes is near both); with labels to the
  * right, at least the label as printed (where the mask's print on the box's
- * row stops), grown by 2.4 mm. */
+ * row stops), grown by NEAR_TO_MM. */
 omr_rect measure_near_zone(const omr_template *tmpl, const template_question *q, size_t box,
                            const print_mask *mask);
 

@@ -19,13 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* measure.c's: */
-#define OUTLINE_MM 0.35   /* printed line width */
-#define INSET_MM 0.45     /* the interior starts this far inside the outline */
-#define NEAR_FROM_MM 0.45 /* ink near a box: from here outside the outline ... */
-#define NEAR_TO_MM 2.4    /* ... to here (and around the label) */
-#define INK 0.18          /* darkness above which a sample is ink */
-
 #define RING_RAYS 48
 #define RING_STEP_MM 0.12
 #define RING_OUTLINE_IN_MM 0.55  /* the own outline: from this far inside the box ... */
@@ -133,7 +126,7 @@ static int segment_touches(double x0, double y0, double ca, double sa, double le
 
 /* Can the ray along (ca, sa) meet unprinted ink at all? Its samples, at the
  * very positions cast_rays takes, looked up in the scan first (one table
- * read each): a ray hits only at a sample darker than INK, inside the bands
+ * read each): a ray hits only at a sample darker than INK_DARKNESS, inside the bands
  * cast_rays lets ink be in and, beyond RAY_EXACT_MM outside the box, off the
  * print mask's own cell (the first of cast_rays' five cells). A ray without
  * such a sample cannot hit, so cast_rays leaves it at once, with the same
@@ -166,7 +159,7 @@ static int ray_may_hit(const ring_ctx *c, double cx, double cy, double ca, doubl
             sp = locate_map(c->t, x + c->dx, y + c->dy);
         }
         if ((!on_scan && !page_px_on_scan(sp.x, sp.y, width, height)) ||
-            c->dark_at[omr_image_at(c->scan, (int)sp.x, (int)sp.y)] <= INK)
+            c->dark_at[omr_image_at(c->scan, (int)sp.x, (int)sp.y)] <= INK_DARKNESS)
             continue;
         double d = ray_depth(c->own, x, y);
         if (d > RING_INTERIOR_MM || (d >= -RING_OUTLINE_OUT_MM && d <= RING_OUTLINE_IN_MM) ||
@@ -246,7 +239,7 @@ static void cast_rays(const ring_ctx *c, double cx, double cy, double rmin, doub
                 continue;
             }
             double dark = c->dark_at[omr_image_at(c->scan, (int)sp.x, (int)sp.y)];
-            if (dark <= INK && !(dark > 0.45 && d < -RING_OUTLINE_OUT_MM)) {
+            if (dark <= INK_DARKNESS && !(dark > 0.45 && d < -RING_OUTLINE_OUT_MM)) {
                 run = 0; /* paper: no need to ask the mask */
                 continue;
             }
@@ -263,7 +256,7 @@ static void cast_rays(const ring_ctx *c, double cx, double cy, double rmin, doub
                 run = 0;
                 continue;
             }
-            run = dark > INK ? run + 1 : 0;
+            run = dark > INK_DARKNESS ? run + 1 : 0;
             /* two samples in a row, or one clearly dark (a tight circle shows
              * only a sliver beside the printed outline) */
             if (run >= 2 || (dark > 0.45 && d < -RING_OUTLINE_OUT_MM)) {
@@ -395,7 +388,7 @@ static int outline_runs(const ring_ctx *c, omr_rect r, double dx, double dy, dou
                 double depth = from + i * HUG_SAMPLE_MM;
                 omr_point sp = locate_map(c->t, x + nx * depth + dx, y + ny * depth + dy);
                 ink[i] = sp.x >= 0 && sp.y >= 0 && sp.x < c->scan->width && sp.y < c->scan->height &&
-                         c->dark_at[omr_image_at(c->scan, (int)sp.x, (int)sp.y)] > INK;
+                         c->dark_at[omr_image_at(c->scan, (int)sp.x, (int)sp.y)] > INK_DARKNESS;
             }
             /* the run nearest the line's middle */
             int m = (int)lround((mid - from) / HUG_SAMPLE_MM), found = -1;
