@@ -125,3 +125,32 @@ Test(locate_by_look, rows_of_boxes_under_a_speckled_panel_neither_count_for_nor_
     omr_image_free(page);
     template_free(t);
 }
+
+/* Seed 8444 --folds --warp 2.5, RNRRVHM3's page 1: a harsh 1-bit sheet
+ * whose lower half a fold's panel turned black, its code bled past
+ * reading. Its black tiles counted as print the scan did not show: 0.14 of
+ * likeness against the 0.15 a bled page asks, the page lost though its
+ * upper half is plainly page 1. A covered tile is no evidence either way.
+ * Here the black reaches higher, over all but two rows of boxes (too few
+ * to judge the page by), so the likeness alone must know it: 0.27 with the
+ * black tiles, against the 0.35 asked. */
+Test(locate_by_look, a_bled_sheet_whose_lower_half_is_black_is_known_by_the_half_that_shows) {
+    omr_template *t = test_template("ekb-2024");
+    omr_error err = {0};
+    omr_image *page = render_page_image(t, "BLACK222", 1, 200, &err);
+    cr_assert_not_null(page, "%s", err.message);
+    test_cross(page, test_box_of(t, "q1a", "3"));
+    test_stain_qr(t, page);
+    omr_image *scan = bent(page, 4.0);
+    harsh_bilevel(scan);
+    test_black_panel(scan, 95, t->page_height);
+    int page_no = 0;
+    double match = 0;
+    int rc = by_look(t, scan, &page_no, &match, &err);
+    cr_assert_eq(rc, OMR_OK, "%s (match %.3f)", err.message, match);
+    cr_assert_eq(page_no, 1);
+    cr_assert_geq(match, LOCATE_LOOK_MIN, "%.3f", match);
+    omr_image_free(scan);
+    omr_image_free(page);
+    template_free(t);
+}
