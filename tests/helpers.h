@@ -147,6 +147,39 @@ static inline void test_black_panel(omr_image *img, double y0_mm, double y1_mm) 
             img->pixels[(size_t)y * img->stride + x] = (uint8_t)(12 + (x * 7 + y * 13) % 23);
 }
 
+/* Writes `text` in font `family` at `points` with its ink box's top-left
+ * corner at (x, y) mm, turned by `degrees`, in grey `ink` (0 black .. 255),
+ * into a page image rendered upright at its dpi. Returns the ink box's
+ * width in mm. */
+static inline double test_write_word(omr_image *img, const char *family, double points, const char *text, double x,
+                                     double y, double degrees, uint8_t ink) {
+    double s = img->dpi / 25.4;
+    cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_A8, img->width, img->height);
+    cairo_t *cr = cairo_create(surface);
+    cairo_scale(cr, s, s);
+    cairo_select_font_face(cr, family, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, points * 25.4 / 72);
+    cairo_text_extents_t e;
+    cairo_text_extents(cr, text, &e);
+    cairo_translate(cr, x, y);
+    cairo_rotate(cr, degrees * M_PI / 180);
+    cairo_move_to(cr, -e.x_bearing, -e.y_bearing);
+    cairo_show_text(cr, text);
+    cairo_surface_flush(surface);
+    unsigned char *a = cairo_image_surface_get_data(surface);
+    int stride = cairo_image_surface_get_stride(surface);
+    for (int py = 0; py < img->height; py++)
+        for (int px = 0; px < img->width; px++) {
+            double alpha = a[py * stride + px] / 255.0;
+            uint8_t *p = &img->pixels[(size_t)py * img->stride + px];
+            double v = *p * (1 - alpha) + ink * alpha;
+            *p = (uint8_t)(v < *p ? v : *p);
+        }
+    cairo_destroy(cr);
+    cairo_surface_destroy(surface);
+    return e.width;
+}
+
 /* A panel of the sheet a 1-bit scanner's dark threshold turned to speckle:
  * every unprinted pixel below y_mm and left of x_mm (0: the whole width): black where a speck
  * falls (specks of 1x1 to 2x2 px, a fixed pseudo-random sequence), about

@@ -22,39 +22,6 @@
 
 #define DPI 200.0
 
-/* Writes `text` in font `family` at `points` with its ink box's top-left
- * corner at (x, y) mm, turned by `degrees`, in grey `ink` (0 black .. 255),
- * into a page image rendered upright at its dpi; `soft` blurs the stroke's
- * edge like pencil does. Returns the ink box's width in mm. */
-static double write_word(omr_image *img, const char *family, double points, const char *text, double x,
-                         double y, double degrees, uint8_t ink) {
-    double s = img->dpi / 25.4;
-    cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_A8, img->width, img->height);
-    cairo_t *cr = cairo_create(surface);
-    cairo_scale(cr, s, s);
-    cairo_select_font_face(cr, family, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-    cairo_set_font_size(cr, points * 25.4 / 72);
-    cairo_text_extents_t e;
-    cairo_text_extents(cr, text, &e);
-    cairo_translate(cr, x, y);
-    cairo_rotate(cr, degrees * M_PI / 180);
-    cairo_move_to(cr, -e.x_bearing, -e.y_bearing);
-    cairo_show_text(cr, text);
-    cairo_surface_flush(surface);
-    unsigned char *a = cairo_image_surface_get_data(surface);
-    int stride = cairo_image_surface_get_stride(surface);
-    for (int py = 0; py < img->height; py++)
-        for (int px = 0; px < img->width; px++) {
-            double alpha = a[py * stride + px] / 255.0;
-            uint8_t *p = &img->pixels[(size_t)py * img->stride + px];
-            double v = *p * (1 - alpha) + ink * alpha;
-            *p = (uint8_t)(v < *p ? v : *p);
-        }
-    cairo_destroy(cr);
-    cairo_surface_destroy(surface);
-    return e.width;
-}
-
 /* Speckle and noise like a worn scanner: single dots and small dust specks
  * all over, grey noise of deviation ~6 levels (a fixed pseudo-random walk). */
 /* The next number of a fixed linear congruential walk (0 .. 65535). */
@@ -146,7 +113,7 @@ Test(writing, one_pen_word_in_each_corner_is_writing, .timeout = 60) {
         /* about 8 x 4 mm: 1.5 mm in from the frame */
         double x = corner & 1 ? f.x + f.w - 1.5 - 9 : f.x + 1.5;
         double y = corner & 2 ? f.y + f.h - 1.5 - 5 : f.y + 1.5;
-        write_word(p.img, "DkgHandwriting", 14, words[corner], x, y, corner * 2 - 3, 25);
+        test_write_word(p.img, "DkgHandwriting", 14, words[corner], x, y, corner * 2 - 3, 25);
         double share;
         writing_evidence ev = look(&p, &share);
         old_rule_misses(share);
@@ -172,7 +139,7 @@ Test(writing, a_small_word_bled_into_one_piece_is_writing, .timeout = 60) {
         page2 p = blank_page2();
         omr_rect f = p.field->rect;
         double x = f.x + 2 + 60 * i, y = f.y + f.h - 7;
-        write_word(p.img, "DkgHandwriting", 10, words[i], x, y, i ? 3 : -2, 40);
+        test_write_word(p.img, "DkgHandwriting", 10, words[i], x, y, i ? 3 : -2, 40);
         /* bleed: a 3x3 minimum, then the scanner's dark threshold */
         omr_image *src = omr_image_crop(p.img, 0, 0, p.img->width, p.img->height);
         double s = DPI / 25.4;
@@ -200,7 +167,7 @@ Test(writing, one_pencil_word_is_writing, .timeout = 60) {
         page2 p = blank_page2();
         omr_rect f = p.field->rect;
         /* pencil: grey 165-185 on white paper (30-35% darkness), blurred edge */
-        write_word(p.img, fonts[i], 13, i == 1 ? "nej" : "Ok", f.x + 20 + 40 * i, f.y + f.h - 9, 4, 165 + 10 * i);
+        test_write_word(p.img, fonts[i], 13, i == 1 ? "nej" : "Ok", f.x + 20 + 40 * i, f.y + f.h - 9, 4, 165 + 10 * i);
         dirty(p.img, f, 150);
         double share;
         writing_evidence ev = look(&p, &share);
@@ -243,7 +210,7 @@ Test(writing, a_fold_line_is_not_writing_but_a_word_across_it_is, .timeout = 60)
     ev = look(&p, NULL);
     cr_assert_not(ev.has_writing, "two folds read as %d words (%d letters)", ev.words, ev.letters);
     /* one word written across the crease is still writing */
-    write_word(p.img, "DkgHandwriting", 15, "Ja", f.x + 120, f.y + f.h * 0.45 + 0.02 * (f.x + 120) - 3.5, 0, 30);
+    test_write_word(p.img, "DkgHandwriting", 15, "Ja", f.x + 120, f.y + f.h * 0.45 + 0.02 * (f.x + 120) - 3.5, 0, 30);
     ev = look(&p, NULL);
     cr_assert(ev.has_writing, "a word across the fold: %d letters, %d words", ev.letters, ev.words);
     page2_free(&p);
@@ -281,7 +248,7 @@ Test(writing, the_forms_own_print_in_the_field_is_not_writing, .timeout = 60) {
     /* the blank form's print, drawn into a page-sized image at 0.1 mm
      * a cell, becomes the mask (grown by 0.4 mm as mask.c does) */
     omr_image *blank = omr_image_new(mask.width, mask.height, 254, 255);
-    write_word(blank, "DejaVu Sans", 11, "Övrigt, t.ex. synpunkter:", 12, 22, 0, 0);
+    test_write_word(blank, "DejaVu Sans", 11, "Övrigt, t.ex. synpunkter:", 12, 22, 0, 0);
     for (double x = 12; x < 128; x += 1.2)
         test_draw_line(blank, x, 50, x + 0.4, 50, 0.25, 0);
     for (int y = 0; y < mask.height; y++)
@@ -293,7 +260,7 @@ Test(writing, the_forms_own_print_in_the_field_is_not_writing, .timeout = 60) {
                             mask.printed[(size_t)(y + dy) * mask.width + (size_t)(x + dx)] = 1;
     /* the scan: the same print, 0.25 mm off (registration), in the crop */
     omr_image *page = omr_image_new((int)(150 * s), (int)(80 * s), s * 25.4, 245);
-    write_word(page, "DejaVu Sans", 11, "Övrigt, t.ex. synpunkter:", 12.25, 22.2, 0, 20);
+    test_write_word(page, "DejaVu Sans", 11, "Övrigt, t.ex. synpunkter:", 12.25, 22.2, 0, 20);
     for (double x = 12; x < 128; x += 1.2)
         test_draw_line(page, x + 0.25, 50.2, x + 0.65, 50.2, 0.25, 20);
     for (int y = 0; y < crop->height; y++)
@@ -308,7 +275,7 @@ Test(writing, the_forms_own_print_in_the_field_is_not_writing, .timeout = 60) {
     cr_assert_eq(writing_find(crop, crop_mm, 245, 20, NULL, 0.004, &ev, &err), OMR_OK, "%s", err.message);
     cr_assert(ev.has_writing, "printed words are word-shaped");
     /* a word written on the dotted line beside the print is writing */
-    write_word(crop, "Breip", 15, "Bra", 70, 22, -2, 30);
+    test_write_word(crop, "Breip", 15, "Bra", 70, 22, -2, 30);
     cr_assert_eq(writing_find(crop, crop_mm, 245, 20, &mask, 0.004, &ev, &err), OMR_OK, "%s", err.message);
     cr_assert(ev.has_writing, "a word beside the print: %d letters, %d words", ev.letters, ev.words);
     omr_image_free(crop);
@@ -321,7 +288,7 @@ Test(writing, the_forms_own_print_in_the_field_is_not_writing, .timeout = 60) {
 Test(writing, scan_page_sends_a_one_word_field_to_transcription, .timeout = 60) {
     page2 p = blank_page2();
     omr_rect f = p.field->rect;
-    write_word(p.img, "femkeklaver", 13, "no.", f.x + f.w - 12, f.y + f.h - 7, -3, 30);
+    test_write_word(p.img, "femkeklaver", 13, "no.", f.x + f.w - 12, f.y + f.h - 7, -3, 30);
     calibration cal;
     calibration_defaults(&cal);
     const omr_template *templates[] = {p.tmpl};
@@ -351,8 +318,8 @@ Test(writing, a_word_whose_scan_kept_one_looped_letter_is_writing, .timeout = 60
     page2 p = blank_page2();
     omr_rect f = p.field->rect;
     double x = f.x + f.w - 12, y = f.y + f.h - 7;
-    write_word(p.img, "DkgHandwriting", 11, "J", x, y - 1, 0, 232);
-    double wide = write_word(p.img, "DkgHandwriting", 11, "a", x + 3, y, 0, 30);
+    test_write_word(p.img, "DkgHandwriting", 11, "J", x, y - 1, 0, 232);
+    double wide = test_write_word(p.img, "DkgHandwriting", 11, "a", x + 3, y, 0, 30);
     dirty(p.img, f, 300);
     writing_evidence ev = look(&p, NULL);
     cr_assert(ev.has_writing, "the a of \"Ja\" (%.1f mm): %d letters, %d words", wide, ev.letters, ev.words);
@@ -426,7 +393,7 @@ Test(writing, a_short_word_bled_thicker_than_a_stroke_is_writing, .timeout = 60)
         omr_image *crop = omr_image_new((int)(crop_mm.w * s), (int)(crop_mm.h * s), s * 25.4, 250);
         cr_assert_not_null(crop);
         if (k == 0)
-            write_word(crop, "DkgHandwriting", 24, "Bra", 20, 10, 0, 0);
+            test_write_word(crop, "DkgHandwriting", 24, "Bra", 20, 10, 0, 0);
         else
             for (double r = 0.2; r < 2.3; r += 0.2)
                 test_circle(crop, (omr_rect){20 + 0.8, 10, 4.4, 4.4}, r);
@@ -456,7 +423,7 @@ static void word_is_writing_disc_is_not(double points, const char *text, double 
         omr_image *crop = omr_image_new((int)(crop_mm.w * s), (int)(crop_mm.h * s), s * 25.4, 250);
         cr_assert_not_null(crop);
         if (k == 0)
-            write_word(crop, "DkgHandwriting", points, text, x, y, 0, 0);
+            test_write_word(crop, "DkgHandwriting", points, text, x, y, 0, 0);
         else
             for (double r = 0.2; r < disc_r_max; r += 0.2)
                 test_circle(crop, (omr_rect){x, y, disc_mm, disc_mm}, r);
@@ -483,8 +450,8 @@ Test(writing, a_short_word_bled_letter_by_letter_is_writing_two_dots_apart_are_n
         omr_image *crop = omr_image_new((int)(crop_mm.w * s), (int)(crop_mm.h * s), s * 25.4, 250);
         cr_assert_not_null(crop);
         if (k == 0) {
-            double wide = write_word(crop, "DkgHandwriting", 8, "n", 120, 30, 0, 0);
-            write_word(crop, "DkgHandwriting", 8, "o", 120 + wide + 1.1, 30, 0, 0);
+            double wide = test_write_word(crop, "DkgHandwriting", 8, "n", 120, 30, 0, 0);
+            test_write_word(crop, "DkgHandwriting", 8, "o", 120 + wide + 1.1, 30, 0, 0);
         } else {
             for (int dot = 0; dot < k; dot++)
                 for (double r = 0.05; r < 0.25; r += 0.1) /* 0.8 mm, bled to 1.55 */
@@ -541,7 +508,7 @@ Test(writing, a_short_word_bled_into_a_squat_piece_is_writing_a_filled_dot_is_no
         cr_assert_not_null(crop);
         double dot_mm = k == 2 ? 2.6 : 3.4;
         if (k < 2)
-            write_word(crop, "DkgHandwriting", k == 0 ? 8 : 10, "Ja", 150, 45, 0, 0);
+            test_write_word(crop, "DkgHandwriting", k == 0 ? 8 : 10, "Ja", 150, 45, 0, 0);
         else
             for (double r = 0.2; r < dot_mm / 2; r += 0.2)
                 test_circle(crop, (omr_rect){150, 45, dot_mm, dot_mm}, r);

@@ -124,9 +124,12 @@ static void read_text_fields(const scan_context *ctx, const omr_image *scan, pag
         writing_evidence ev;
         omr_error werr;
         if (writing_detect(scan, &p->transform, levels, mask, field->rect, o->calibration->text_ink_min, &ev,
-                           &werr) != OMR_OK)
+                           &werr) != OMR_OK) {
             ev.has_writing = 1;
+            ev.covered = 0;
+        }
         tr->has_writing = ev.has_writing;
+        tr->covered = ev.covered;
         if (!tr->has_writing)
             continue;
         /* kept for store, which saves it as PNG; OCR reads it from the queue */

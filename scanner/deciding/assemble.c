@@ -96,6 +96,12 @@ static int same_reading(const page_reading *a, const page_reading *b, size_t off
 /* "missing_questions:q9|q10|comment": the questions and text fields of a
  * missing page, so that the empty cells of records.csv are known for what
  * they are (unknown, not unanswered). No commas: a flag needs no quoting. */
+const char *text_review_reason(const text_reading *tr) {
+    if (tr->covered)
+        return "part of the field is covered (its paper does not show): read it on the paper";
+    return tr->text ? "handwriting OCR unsure (confidence low)" : "writing to transcribe";
+}
+
 static void add_missing_questions(const omr_template *t, int page, omr_strbuf *flags) {
     omr_strbuf ids = {0};
     for (size_t i = 0; i < t->n_questions; i++)
@@ -210,8 +216,7 @@ static void decide_form(form_record *f, page_reading **duplicates, size_t n_dupl
         f->texts[k] = page->texts[k];
         if (page->texts[k].needs_review) {
             omr_strbuf_add(&items, " ", field->id);
-            snprintf(item, sizeof item, "%s: %s", field->id,
-                     page->texts[k].text ? "handwriting OCR unsure (confidence low)" : "writing to transcribe");
+            snprintf(item, sizeof item, "%s: %s", field->id, text_review_reason(&page->texts[k]));
             omr_strbuf_add(&reasons, "; ", item);
         }
     }

@@ -21,8 +21,12 @@ typedef struct {
     double confidence; /* OCR mean confidence 0..100 */
     char *crop_path;   /* PNG of the field, relative to the output folder */
     int needs_review;  /* writing present but OCR unsure, or OCR not run */
+    int covered;       /* some of the field's paper does not show: a person reads it, OCR does not */
     omr_image *crop;   /* the field cut out of the scan (owned), until store saves it */
 } text_reading;
+
+/* Why a text field is for a person: covered, OCR unsure, or not read. */
+const char *text_review_reason(const text_reading *tr);
 
 typedef struct {
     char *file;               /* the scan file */

@@ -307,7 +307,9 @@ static int write_read_page(omr_db *db, const store_scan_file *file, long long fi
             snprintf(rel, sizeof rel, "%s", tr->crop_path);
         }
         const char *status;
-        if (tr->text)
+        if (tr->covered)
+            status = "review"; /* what it hides, no OCR reads */
+        else if (tr->text)
             status = tr->needs_review ? "review" : "ok";
         else
             status = file->ocr && *rel ? "pending_ocr" : "review";
@@ -319,8 +321,7 @@ static int write_read_page(omr_db *db, const store_scan_file *file, long long fi
         if (rc == OMR_OK)
             rc = sql_run_prepared(db, ts, err, "cannot write a text");
         if (rc == OMR_OK && strcmp(status, "review") == 0)
-            rc = queue_item_ensure(db, return_id, "text", field->id,
-                                    tr->text ? "handwriting OCR unsure (confidence low)" : "writing to transcribe", err);
+            rc = queue_item_ensure(db, return_id, "text", field->id, text_review_reason(tr), err);
     }
     return rc;
 }
