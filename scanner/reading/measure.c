@@ -595,25 +595,44 @@ static double paper_round_box(const patch *p, const uint8_t *other, int x, int y
  * place (x0, y0 its top-left sample, bw x bh, `line` samples thick),
  * averaged; the weakest side's. A side the print lies under shows its line
  * (0.6 and more on a clean scan); a side something covers (a sticky note,
- * correction fluid, a torn-off corner) shows paper. */
-static double weakest_side(const patch *p, int x0, int y0, int bw, int bh, int line) {
+ * correction fluid, a torn-off corner) shows paper. The box is re-centred
+ * as a whole (best_edge_pair), at its printed size: where the sheet was
+ * squeezed or stretched locally (a feeder's uneven pull, a curl: fresh seed
+ * 8461 --folds --warp 3, GEBU2JWU q2e, boxes printed 4.5 mm tall, their
+ * bottom line 0.5 mm above where the top's puts it, read "covered") a side
+ * may lie off its place by up to SIDE_SEARCH_MM; a side weaker than
+ * SIDE_SHOWS there is looked for so far, and shown if its line is there. */
+#define SIDE_SEARCH_MM 0.6
+#define SIDE_SHOWS 0.5
+static double side_shows(const patch *p, int x0, int y0, int span, int vertical, int at, int line) {
+    int from = span * 15 / 100, to = span * 85 / 100;
+    if (to <= from)
+        return 1;
+    double sum = 0;
+    for (int k = from; k < to; k++) {
+        float darkest = 0;
+        for (int c = at - 1; c <= at + line; c++) {
+            float d = vertical ? patch_at(p, c, y0 + k) : patch_at(p, x0 + k, c);
+            if (d > darkest)
+                darkest = d;
+        }
+        sum += darkest;
+    }
+    return sum / (to - from);
+}
+
+static double weakest_side(const patch *p, int x0, int y0, int bw, int bh, int line, double pitch) {
     double weakest = 1;
+    int reach = (int)lround(SIDE_SEARCH_MM / pitch);
     for (int side = 0; side < 4; side++) {
         int vertical = side % 2; /* 1: the left or right side, along y */
-        int span = vertical ? bh : bw, from = span * 15 / 100, to = span * 85 / 100;
+        int span = vertical ? bh : bw;
         int at = side == 0 ? y0 : side == 1 ? x0 + bw - line : side == 2 ? y0 + bh - line : x0;
-        double sum = 0;
-        for (int k = from; k < to; k++) {
-            float darkest = 0;
-            for (int c = at - 1; c <= at + line; c++) {
-                float d = vertical ? patch_at(p, c, y0 + k) : patch_at(p, x0 + k, c);
-                if (d > darkest)
-                    darkest = d;
-            }
-            sum += darkest;
-        }
-        if (to > from && sum / (to - from) < weakest)
-            weakest = sum / (to - from);
+        double shows = side_shows(p, x0, y0, span, vertical, at, line);
+        for (int o = 1; o <= reach && shows < SIDE_SHOWS; o++)
+            shows = fmax(shows, fmax(side_shows(p, x0, y0, span, vertical, at - o, line),
+                                     side_shows(p, x0, y0, span, vertical, at + o, line)));
+        weakest = fmin(weakest, shows);
     }
     return weakest;
 }
@@ -748,7 +767,7 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
     out->outline_found = sx > 0.3 && sy > 0.3;
     if (!out->outline_found)
         dx = dy = 0;
-    out->outline_weakest = weakest_side(&p, m + dx, m + dy, bw, bh, line);
+    out->outline_weakest = weakest_side(&p, m + dx, m + dy, bw, bh, line, pitch);
     double paper_dark;
     out->paper_share = paper_round_box(&p, other, m + dx, m + dy, bw, bh, (int)lround(PAPER_FROM_MM / pitch),
                                        &paper_dark);
