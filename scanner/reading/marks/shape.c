@@ -19,7 +19,6 @@
 #include <string.h>
 
 #define SHAPE_INSET_MM 0.8   /* the printed outline (0.35 mm) and its blur */
-#define SHAPE_INK 0.18       /* darkness above which a sample is ink (as measure.c) */
 #define SHAPE_MIN_SAMPLES 12 /* fewer ink samples than this: no shape to speak of */
 #define STROKE_GRID 96       /* samples a side for the strokes' edges: 11.5 mm at the finest pitch */
 _Static_assert(STROKE_GRID <= 256, "count_pieces keeps grid coordinates in bytes");
@@ -74,7 +73,7 @@ static int unprinted_ink(const omr_image *scan, const page_transform *t, const p
     omr_point p = locate_map(t, x + out->dx_mm, y + out->dy_mm);
     if (p.x < 0 || p.y < 0 || p.x >= scan->width || p.y >= scan->height)
         return 0;
-    return (levels->white - omr_image_at(scan, (int)p.x, (int)p.y)) / (levels->white - levels->black) > SHAPE_INK;
+    return (levels->white - omr_image_at(scan, (int)p.x, (int)p.y)) / (levels->white - levels->black) > INK_DARKNESS;
 }
 
 /* A line through the box and out past two opposite sides: ink all across
