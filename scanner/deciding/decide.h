@@ -160,9 +160,9 @@ void decide_circle_rivals(const calibration *c, const omr_template *t, int page,
  * print beside it. Such a marked or solid box becomes unsure (review). A
  * page where most outlines go unseen (a form printed without them) says
  * nothing by it and is left alone. And a box, blank, marked or solid, one
- * side of whose outline the scan does not show (outline_weakest under
- * HIDDEN_SIDE_SHARE of the page's median), where the page's boxes show
- * theirs: something lies over it (a sticky note, correction fluid, a torn
+ * side of whose outline the scan does not show, in place nor up to 0.6 mm
+ * off it (outline_weakest_off under HIDDEN_SIDE_SHARE of the page's median
+ * outline_weakest), where the page's boxes show theirs in place: something lies over it (a sticky note, correction fluid, a torn
  * corner), and what is beneath cannot be read: unsure and `hidden`, never
  * blank. A circle round it is still its answer. Called where the page is
  * measured. */

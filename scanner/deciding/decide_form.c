@@ -226,8 +226,8 @@ void decide_unseen_outlines(const box_measure *m, box_decision *d, size_t n) {
     if (level < OUTLINES_SHOW)
         return;
     for (size_t k = 0; k < n; k++)
-        if (m[k].outline_weakest < HIDDEN_SIDE_SHARE * level && !d[k].circled && !m[k].crease_along &&
-            !m[k].crease_band) {
+        if (fmax(m[k].outline_weakest, m[k].outline_weakest_off) < HIDDEN_SIDE_SHARE * level && !d[k].circled &&
+            !m[k].crease_along && !m[k].crease_band) {
             d[k].state = BOX_UNSURE;
             d[k].confidence = 0;
             d[k].hidden = 1;
@@ -463,7 +463,11 @@ void decide_pale_marks(const calibration *cal, const omr_template *t, int page, 
  * line runs on through and past the box as a strike would. A crease paler
  * than ink (SHAPE_INK: darkness 0.18) puts none there, and is cleaned off
  * besides (held-out sets: 30 of 37 struck crosses still read lay on a
- * flatbed's fold, 0.12 deep through H30 ML8M84LI q4c's box). */
+ * flatbed's fold, 0.12 deep through H30 ML8M84LI q4c's box). A box
+ * whose fill (against its own paper) says marked while its shape (against
+ * the page's paper) holds too little ink to tell a cross from a dash
+ * (compact 0: pencil on the bright side of a shaded page, held-out 4201
+ * 0N504VTD q4c) is not read past a strike either. */
 #define STRUCK_CREASE_PALE 0.18
 #define STRUCK_CROSS_MM 1.5
 #define STRUCK_PAGE_SHARE 0.1
@@ -481,7 +485,7 @@ void decide_struck_through(const box_measure *m, box_decision *d, size_t n) {
         return;
     for (size_t i = 0; i < n; i++)
         if (d[i].state == BOX_MARKED && !d[i].circled && !d[i].dot && !d[i].strewn && m[i].struck_through &&
-            m[i].ink_width_mm >= STRUCK_CROSS_MM &&
+            (m[i].ink_width_mm >= STRUCK_CROSS_MM || m[i].compact == 0) &&
             (!(m[i].crease_along || m[i].crease_band) || m[i].crease_darkness < STRUCK_CREASE_PALE)) {
             d[i].state = BOX_UNSURE;
             d[i].confidence = 0;

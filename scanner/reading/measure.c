@@ -600,8 +600,13 @@ static double paper_round_box(const patch *p, const uint8_t *other, int x, int y
  * squeezed or stretched locally (a feeder's uneven pull, a curl: fresh seed
  * 8461 --folds --warp 3, GEBU2JWU q2e, boxes printed 4.5 mm tall, their
  * bottom line 0.5 mm above where the top's puts it, read "covered") a side
- * may lie off its place by up to SIDE_SEARCH_MM; a side weaker than
- * SIDE_SHOWS there is looked for so far, and shown if its line is there. */
+ * may lie off its place by up to SIDE_SEARCH_MM: *off is the weakest side
+ * with each side weaker than SIDE_SHOWS looked for so far. The page's level
+ * of outlines is judged by the sides in place (decide_unseen_outlines): on
+ * AMC's scans, whose thin outlines lie up to 1 mm off their layout, a level
+ * of sides looked for so far passed the level at which the page's outlines
+ * are said to show, and boxes whose print is merely faint became
+ * "covered". */
 #define SIDE_SEARCH_MM 0.6
 #define SIDE_SHOWS 0.5
 static double side_shows(const patch *p, int x0, int y0, int span, int vertical, int at, int line) {
@@ -621,19 +626,22 @@ static double side_shows(const patch *p, int x0, int y0, int span, int vertical,
     return sum / (to - from);
 }
 
-static double weakest_side(const patch *p, int x0, int y0, int bw, int bh, int line, double pitch) {
+static double weakest_side(const patch *p, int x0, int y0, int bw, int bh, int line, double pitch, double *off) {
     double weakest = 1;
     int reach = (int)lround(SIDE_SEARCH_MM / pitch);
+    *off = 1;
     for (int side = 0; side < 4; side++) {
         int vertical = side % 2; /* 1: the left or right side, along y */
         int span = vertical ? bh : bw;
         int at = side == 0 ? y0 : side == 1 ? x0 + bw - line : side == 2 ? y0 + bh - line : x0;
-        double shows = side_shows(p, x0, y0, span, vertical, at, line);
+        double in_place = side_shows(p, x0, y0, span, vertical, at, line), shows = in_place;
         for (int o = 1; o <= reach && shows < SIDE_SHOWS; o++)
             shows = fmax(shows, fmax(side_shows(p, x0, y0, span, vertical, at - o, line),
                                      side_shows(p, x0, y0, span, vertical, at + o, line)));
-        weakest = fmin(weakest, shows);
+        weakest = fmin(weakest, in_place);
+        *off = fmin(*off, shows);
     }
+    assert(*off >= weakest);
     return weakest;
 }
 
@@ -767,7 +775,7 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
     out->outline_found = sx > 0.3 && sy > 0.3;
     if (!out->outline_found)
         dx = dy = 0;
-    out->outline_weakest = weakest_side(&p, m + dx, m + dy, bw, bh, line, pitch);
+    out->outline_weakest = weakest_side(&p, m + dx, m + dy, bw, bh, line, pitch, &out->outline_weakest_off);
     double paper_dark;
     out->paper_share = paper_round_box(&p, other, m + dx, m + dy, bw, bh, (int)lround(PAPER_FROM_MM / pitch),
                                        &paper_dark);
@@ -843,6 +851,7 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
     free(printed);
 
     free(p.dark);
+    out->paper_white = p.white;
     page_levels local = {p.white, levels->black};
     near_ink near = {0};
     if (mask)

@@ -62,9 +62,15 @@ typedef struct {
                          (0-0.1), the specks of a grey panel alone (0.7-0.95); 0
                          where no ink was sampled */
     double shift_mm;  /* how far the outline was found from where it was expected */
+    double paper_white; /* the grey of the paper round the box (the brightest tenth of the
+                           patch measured): fill and ink near are measured against it, and
+                           a line past the box's sides (struck_through) */
     int outline_found;/* the printed outline was seen (else measured in place) */
     double outline_weakest; /* 0..1: the darkness of the outline's weakest side, along its
                                middle (a side something covers shows paper) */
+    double outline_weakest_off; /* ... with each weak side looked for up to 0.6 mm off its
+                               place (a sheet squeezed locally): at least outline_weakest
+                               (0: not looked for) */
     double core_mm2;  /* area of the mark's dark core (blobs of at least a 0.45 mm speck), mm^2:
                          a 1 mm dot is ~0.8, speckle and dust 0 */
     /* A circle drawn round the box (or round its label): the share of 48
