@@ -93,15 +93,15 @@ static int same_reading(const page_reading *a, const page_reading *b, size_t off
     return 1;
 }
 
-/* "missing_questions:q9|q10|comment": the questions and text fields of a
- * missing page, so that the empty cells of records.csv are known for what
- * they are (unknown, not unanswered). No commas: a flag needs no quoting. */
 const char *text_review_reason(const text_reading *tr) {
     if (tr->covered)
         return "part of the field is covered (its paper does not show): read it on the paper";
     return tr->text ? "handwriting OCR unsure (confidence low)" : "writing to transcribe";
 }
 
+/* "missing_questions:q9|q10|comment": the questions and text fields of a
+ * missing page, so that the empty cells of records.csv are known for what
+ * they are (unknown, not unanswered). No commas: a flag needs no quoting. */
 static void add_missing_questions(const omr_template *t, int page, omr_strbuf *flags) {
     omr_strbuf ids = {0};
     for (size_t i = 0; i < t->n_questions; i++)

@@ -162,10 +162,10 @@ void decide_circle_rivals(const calibration *c, const omr_template *t, int page,
  * nothing by it and is left alone. And a box, blank, marked or solid, one
  * side of whose outline the scan does not show, in place nor up to 0.6 mm
  * off it (outline_weakest_off under HIDDEN_SIDE_SHARE of the page's median
- * outline_weakest), where the page's boxes show theirs in place: something lies over it (a sticky note, correction fluid, a torn
- * corner), and what is beneath cannot be read: unsure and `hidden`, never
- * blank. A circle round it is still its answer. Called where the page is
- * measured. */
+ * outline_weakest), where the page's boxes show theirs in place: something
+ * lies over it (a sticky note, correction fluid, a torn corner), and what
+ * is beneath cannot be read: unsure and `hidden`, never blank. A circle
+ * round it is still its answer. Called where the page is measured. */
 void decide_unseen_outlines(const box_measure *m, box_decision *d, size_t n);
 /* 1 when more than half of the page's boxes had their printed outline seen. */
 int decide_outlines_seen(const box_measure *m, size_t n);

@@ -461,7 +461,7 @@ void decide_pale_marks(const calibration *cal, const omr_template *t, int page, 
  * flagged so), and where the page's empty boxes show ink past both sides
  * too. Nor where a fold's crease as dark as ink runs along the box: its
  * line runs on through and past the box as a strike would. A crease paler
- * than ink (SHAPE_INK: darkness 0.18) puts none there, and is cleaned off
+ * than ink (INK_DARKNESS: 0.18) puts none there, and is cleaned off
  * besides (held-out sets: 30 of 37 struck crosses still read lay on a
  * flatbed's fold, 0.12 deep through H30 ML8M84LI q4c's box). A box
  * whose fill (against its own paper) says marked while its shape (against

@@ -126,11 +126,12 @@ static int segment_touches(double x0, double y0, double ca, double sa, double le
 
 /* Can the ray along (ca, sa) meet unprinted ink at all? Its samples, at the
  * very positions cast_rays takes, looked up in the scan first (one table
- * read each): a ray hits only at a sample darker than INK_DARKNESS, inside the bands
- * cast_rays lets ink be in and, beyond RAY_EXACT_MM outside the box, off the
- * print mask's own cell (the first of cast_rays' five cells). A ray without
- * such a sample cannot hit, so cast_rays leaves it at once, with the same
- * result; most rays cross only paper and the box's printed outline. */
+ * read each): a ray hits only at a sample darker than INK_DARKNESS,
+ * inside the bands cast_rays lets ink be in and, beyond RAY_EXACT_MM
+ * outside the box, off the print mask's own cell (the first of cast_rays'
+ * five cells). A ray without such a sample cannot hit, so cast_rays leaves
+ * it at once, with the same result; most rays cross only paper and the
+ * box's printed outline. */
 static int ray_may_hit(const ring_ctx *c, double cx, double cy, double ca, double sa, double rmin, double rmax,
                        int around_box, double clear_mm, int past_words) {
     const double *h = c->t->homography;
