@@ -480,21 +480,19 @@ static void near_by_page(const calibration *c, const box_measure *m, box_decisio
     for (size_t i = 0; i < n; i++)
         near[i] = d[i].state == BOX_BLANK ? m[i].near_share : NAN;
     for (size_t i = 0; i < n; i++) {
+        /* only a blank box's ink near is judged so; a circle's is its mark */
+        if (d[i].state != BOX_BLANK || d[i].circled || !d[i].ink_near)
+            continue;
         double at = level;
-        if (decide_specks_round(&m[i]) && d[i].state == BOX_BLANK && d[i].ink_near && m[i].near_share > 0)
+        if (decide_specks_round(&m[i]) && m[i].near_share > 0)
             at = fmax(at, SPECKLE_NEAR_OVER *
                               decide_local_median(m, near, n, i, SPECKLE_NEAR_WITHIN_MM, SPECKLE_NEAR_BOXES) *
                               m[i].near_mm2 / m[i].near_share);
-        double line = d[i].state == BOX_BLANK && !d[i].circled && d[i].ink_near
-                          ? fmax(line_near_level(m, d, n, i, 0, scratch), line_near_level(m, d, n, i, 1, scratch))
-                          : -1;
+        double line = fmax(line_near_level(m, d, n, i, 0, scratch), line_near_level(m, d, n, i, 1, scratch));
         if (line > c->near_max_mm2)
             at = fmax(at, LINE_NEAR_OVER * line);
-        if (at >= 0 && d[i].state == BOX_BLANK && !d[i].circled && d[i].ink_near &&
-            m[i].near_mm2 <= c->near_max_mm2 + at)
-            d[i].ink_near = 0;
-        if (bled && d[i].state == BOX_BLANK && !d[i].circled && d[i].ink_near &&
-            beyond[i] <= c->near_max_mm2 + beyond_level)
+        if ((at >= 0 && m[i].near_mm2 <= c->near_max_mm2 + at) ||
+            (bled && beyond[i] <= c->near_max_mm2 + beyond_level))
             d[i].ink_near = 0;
     }
     free(near), free(halo), free(beyond), free(scratch);

@@ -680,9 +680,9 @@ static int label_moved(const label_place *l, double dx, double dy) {
  * is darker than the patch's brightest tenth (a fold's grey panel below its
  * step, a shadow's edge: held-out 2643 VAKF6J6N q2c, two empty boxes 0.08-0.09
  * "faint" against the white above the step, to review), FAINT_INK counts
- * from its level, never above INK_DARKNESS: the lesser of how dark the paper round
- * the box is (paper_dark, from paper_round_box) and how dark the interior's
- * own cleanest tenth is. A smudge round an erased mark darkens the paper
+ * from its level, never above INK_DARKNESS: the lesser of how dark the
+ * paper round the box is (paper_dark, from paper_round_box) and how dark
+ * the interior's own cleanest tenth is. A smudge round an erased mark darkens the paper
  * round the box but leaves clean paper inside it; a pale pencil fill
  * darkens the interior, not the paper round it: both stay traces. The
  * number of faint samples of the interior x0..x1, y0..y1; `faint` as

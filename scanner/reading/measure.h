@@ -24,7 +24,7 @@
 static inline int page_map_is_affine(const double h[9]) { return h[6] == 0 && h[7] == 0 && h[8] == 1; }
 
 /* Darkness (0 paper, 1 print) above which a sample is ink (light pencil
- * is ~0.2-0.3): measure.c's and rings.c's. */
+ * is ~0.2-0.3): measure.c's, marks/rings.c's and marks/shape.c's. */
 #define INK_DARKNESS 0.18
 
 /* Paper and ink levels of one page, so that a pale scan and a dark one are
