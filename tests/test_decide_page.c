@@ -1636,3 +1636,91 @@ Test(decide_page, a_correction_in_pencil_on_a_page_crossed_in_pen_is_read_a_trac
     decide_pale_marks(&cal, t, 1, page, pd, 10);
     cr_assert_eq(decide(&t->questions[0], pd).status, ANSWER_REVIEW, "a broken trace alone");
 }
+
+/* Page 1 of ekb-2024 measured empty on a clean page: m and d in template order */
+static size_t empty_page_one(const omr_template *t, box_measure *m, size_t room) {
+    size_t n = 0;
+    for (size_t i = 0; i < t->n_questions; i++)
+        for (size_t b = 0; t->questions[i].page == 1 && b < t->questions[i].n_boxes; b++) {
+            cr_assert_lt(n, room);
+            omr_rect r = t->questions[i].boxes[b].rect;
+            m[n++] = (box_measure){.ring = 0.02, .ring_gap = 0.98, .outline_found = 1, .box_x_mm = r.x + r.w / 2,
+                                   .box_y_mm = r.y + r.h / 2};
+        }
+    return n;
+}
+/* The index on page 1 (template order) of question `id`'s box `b` */
+static size_t page_one_index(const omr_template *t, const char *id, size_t b) {
+    size_t k = 0;
+    for (size_t i = 0; i < t->n_questions; i++) {
+        if (t->questions[i].page != 1)
+            continue;
+        if (strcmp(t->questions[i].id, id) == 0)
+            return k + b;
+        k += t->questions[i].n_boxes;
+    }
+    cr_assert_fail("no %s on page 1", id);
+    return 0;
+}
+/* ink `mm2` in the gap right of box a of question id, half round each */
+static void ink_in_gap(box_measure *m, size_t a, double mm2) {
+    m[a].near_right_mm2 += mm2 / 2, m[a].near_mm2 += mm2 / 2;
+    m[a + 1].near_left_mm2 += mm2 / 2, m[a + 1].near_mm2 += mm2 / 2;
+}
+static question_answer decide_on_page_one(const omr_template *t, box_measure *m, box_decision *d, size_t n,
+                                          const char *id) {
+    decide_page_of(m, d, n);
+    decide_ink_between(&cal, t, 1, m, d, n);
+    question_answer a;
+    decide_question(template_question_by_id(t, id), &d[page_one_index(t, id, 0)], &a);
+    return a;
+}
+
+Test(decide_page, ink_between_two_boxes_of_an_unanswered_question_is_for_a_person) {
+    /* held-out 4202 653C2EBZ q1a: a pencil cross half way between "3" and
+     * "2", 1.21 and 1.15 mm^2 round each box, each under what one box may
+     * hold alone (1.5): read as no answer, silently */
+    omr_template *t = test_template("ekb-2024");
+    box_measure m[80];
+    box_decision d[80];
+    size_t n = empty_page_one(t, m, 80), q1a = page_one_index(t, "q1a", 0);
+    m[q1a + 2].near_right_mm2 = m[q1a + 2].near_mm2 = 1.21;
+    m[q1a + 3].near_left_mm2 = m[q1a + 3].near_mm2 = 1.15;
+    decide_page_of(m, d, n);
+    question_answer a;
+    decide_question(template_question_by_id(t, "q1a"), &d[q1a], &a);
+    cr_assert_eq(a.status, ANSWER_OK, "the fixture: each half alone is no ink beside a box");
+    a = decide_on_page_one(t, m, d, n, "q1a");
+    cr_assert_eq(a.status, ANSWER_REVIEW, "the cross between two boxes read as no answer");
+    for (size_t i = 0; i < n; i++)
+        cr_assert_eq(d[i].ink_near, i == q1a + 2 || i == q1a + 3, "box %zu", i);
+    /* the same ink as specks (a fold's grey panel) is no cross */
+    m[q1a + 2].near_specks = m[q1a + 3].near_specks = 0.8;
+    cr_assert_eq(decide_on_page_one(t, m, d, n, "q1a").status, ANSWER_OK, "specks between two boxes");
+    /* beside a cross that answers, the boxes' own rules judge the ink */
+    m[q1a + 2].near_specks = m[q1a + 3].near_specks = 0;
+    m[q1a].fill = 0.35, m[q1a].extent = 0.9, m[q1a].ink_mm2 = 5, m[q1a].darkness = 0.9, m[q1a].core_mm2 = 3;
+    a = decide_on_page_one(t, m, d, n, "q1a");
+    cr_assert_eq(d[q1a].state, BOX_MARKED, "the fixture: a cross");
+    cr_assert(a.status == ANSWER_OK && a.chosen == 0, "a cross that answers: %s", a.reason);
+
+    /* a crease along the row: 1 mm^2 each side of every box, 2 in each gap */
+    n = empty_page_one(t, m, 80);
+    for (size_t b = 0; b < 5; b++)
+        m[q1a + b].near_left_mm2 = m[q1a + b].near_right_mm2 = 1.0, m[q1a + b].near_mm2 = 2.0;
+    a = decide_on_page_one(t, m, d, n, "q1a");
+    cr_assert_eq(a.status, ANSWER_OK, "a crease along the row: %s", a.reason);
+
+    /* a page whose gaps all hold as much as the cross (a grey scan): the page's own level */
+    n = empty_page_one(t, m, 80);
+    const char *rows[] = {"q1a", "q1b", "q2a", "q2b", "q2c", "q2d", "q2e", "q3a", "q3b"};
+    size_t q1b = page_one_index(t, "q1b", 0);
+    ink_in_gap(m, q1b + 1, 2.36);
+    cr_assert_eq(decide_on_page_one(t, m, d, n, "q1b").status, ANSWER_REVIEW, "the fixture: q1b's one gap");
+    for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++)
+        for (size_t b = 0; b < 4; b++)
+            if (r != 1)
+                ink_in_gap(m, page_one_index(t, rows[r], b), 1.4);
+    cr_assert_eq(decide_on_page_one(t, m, d, n, "q1b").status, ANSWER_OK, "a page of grey gaps");
+    template_free(t);
+}

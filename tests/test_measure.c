@@ -1333,6 +1333,47 @@ Test(measure, a_box_printed_squeezed_still_shows_its_outline_all_round) {
     template_free(t);
 }
 
+/* A light cross half way between two boxes of a row, 3.6 mm across, its
+ * lines 0.3 mm wide in grey `ink` */
+static void cross_between(omr_image *img, omr_rect left, omr_rect right, uint8_t ink) {
+    double cx = (left.x + left.w + right.x) / 2, cy = left.y + left.h / 2, r = 1.8;
+    test_draw_line(img, cx - r, cy - r, cx + r, cy + r, 0.3, ink);
+    test_draw_line(img, cx + r, cy - r, cx - r, cy + r, 0.3, ink);
+}
+
+Test(measure, a_cross_between_two_boxes_is_counted_half_right_of_one_and_half_left_of_the_other) {
+    /* held-out 4202 653C2EBZ q1a: a pencil cross half way between "3" and
+     * "2", 1.21 and 1.15 mm^2 round each, under what one box may hold
+     * alone; read as no answer. The ink of the gap is the one's right and
+     * the other's left (decide_ink_between judges it whole) */
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q = template_question_by_id(t, "q1a");
+    cr_assert_geq(q->n_boxes, 5);
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", 1, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    cross_between(img, q->boxes[2].rect, q->boxes[3].rect, 120);
+    box_measure m[16];
+    measure_question(t, img, "q1a", m);
+    double gap = m[2].near_right_mm2 + m[3].near_left_mm2;
+    cr_assert_gt(m[2].near_right_mm2, 0.5, "the cross's left half: %.2f right of box 2", m[2].near_right_mm2);
+    cr_assert_gt(m[3].near_left_mm2, 0.5, "the cross's right half: %.2f left of box 3", m[3].near_left_mm2);
+    cr_assert_lt(m[2].near_left_mm2 + m[3].near_right_mm2, 0.1, "ink on the far sides: %.2f and %.2f",
+                 m[2].near_left_mm2, m[3].near_right_mm2);
+    for (int i = 0; i < 5; i++) {
+        cr_assert_leq(m[i].near_left_mm2 + m[i].near_right_mm2, m[i].near_mm2 + 1e-9, "box %d", i);
+        if (i != 2 && i != 3)
+            cr_assert_lt(m[i].near_mm2, 0.1, "box %d, away from the cross: %.2f", i, m[i].near_mm2);
+    }
+    /* the whole cross is in the gap, and each box sees about half of it */
+    cr_assert_gt(gap, 0.9 * (m[2].near_mm2 + m[3].near_mm2), "gap %.2f of %.2f + %.2f", gap, m[2].near_mm2,
+                 m[3].near_mm2);
+    cr_assert_lt(fabs(m[2].near_right_mm2 - m[3].near_left_mm2), 0.3 * gap, "split %.2f / %.2f",
+                 m[2].near_right_mm2, m[3].near_left_mm2);
+    omr_image_free(img);
+    template_free(t);
+}
+
 /* Box r's outline swollen inward to `thick` mm from its edge, as a dark
  * 1-bit scan bleeds it, with a ragged inner edge: the next column (row) of
  * pixels inked along three in four of its pixels. */

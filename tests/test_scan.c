@@ -502,6 +502,41 @@ Test(scan, an_untagged_200_dpi_jpeg_turned_1_8_degrees_and_a_200_dpi_page_tagged
     omr_image_free(lying);
 }
 
+Test(scan, a_light_cross_between_two_boxes_goes_to_a_person_never_reads_as_no_answer) {
+    /* held-out 4202 653C2EBZ q1a: a pencil cross half way between "3" and
+     * "2", half of it round each box, each half under what one box may
+     * hold alone: read as no answer, silently */
+    mkdir_in();
+    omr_image *p1 = page("BETWN1", 1, 300), *p2 = page("BETWN1", 2, 300);
+    omr_rect three = test_box_of(tmpl, "q1a", "3"), two = test_box_of(tmpl, "q1a", "2");
+    double cx = (three.x + three.w + two.x) / 2, cy = three.y + three.h / 2;
+    test_draw_line(p1, cx - 1.6, cy - 1.6, cx + 1.6, cy + 1.6, 0.25, 150);
+    test_draw_line(p1, cx + 1.6, cy - 1.6, cx - 1.6, cy + 1.6, 0.25, 150);
+    test_cross(p1, test_box_of(tmpl, "q1b", "4"));
+    test_cross(p2, test_box_of(tmpl, "q4a", "1"));
+    write_png(p1, "p1.png");
+    write_png(p2, "p2.png");
+    run_batch();
+    cr_assert_str_eq(cell("BETWN1", "q1b"), "4");
+    cr_assert_str_eq(cell("BETWN1", "q1a"), "", "the cross between two boxes is neither's");
+    const char *items = cell("BETWN1", "review_items");
+    cr_assert(strstr(items, "q1a") != NULL, "review_items: '%s'", items);
+    cr_assert(strstr(items, "q1b") == NULL, "review_items: '%s'", items);
+    /* each box holds less ink round it than one box may hold alone */
+    const char *marks = slurp("marks.csv");
+    for (const char *value = "3"; value; value = strcmp(value, "3") == 0 ? "2" : NULL) {
+        char key[64];
+        snprintf(key, sizeof key, "BETWN1,1,q1a,%s,", value);
+        const char *row = strstr(marks, key);
+        cr_assert_not_null(row, "%s", key);
+        double near = -1;
+        cr_assert_eq(sscanf(row + strlen(key), "%*[^,],%*[^,],%*[^,],%*[^,],%lf", &near), 1, "%.80s", row);
+        cr_assert(near > 0.3 && near < cal.near_max_mm2, "box %s: %.2f mm^2 round it", value, near);
+    }
+    omr_image_free(p1);
+    omr_image_free(p2);
+}
+
 Test(scan, a_form_with_a_missing_page_is_incomplete_whatever_else_needs_review) {
     mkdir_in();
     omr_image *p2 = page("HALF1", 2, 200);

@@ -313,6 +313,8 @@ int scan_page(scan_context *ctx, const omr_image *image, const char *file, int f
      * be the print beside it; seed 5101 --warp 2, VEURFG6T q4a1 read "3"
      * from the words "Vet ej") */
     decide_unseen_outlines(p->measures, p->decisions, p->n_boxes);
+    /* a cross between two boxes of an unanswered question, half round each */
+    decide_ink_between(o->calibration, t, identity.page, p->measures, p->decisions, p->n_boxes);
     /* omr's own form prints an outline round every box: where most of the
      * page's outlines went unseen, its map is off all over (a sheet bent
      * more than locate's local search reaches: seed 7601 --folds --warp 2,

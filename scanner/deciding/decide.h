@@ -167,6 +167,17 @@ void decide_circle_rivals(const calibration *c, const omr_template *t, int page,
  * is beneath cannot be read: unsure and `hidden`, never blank. A circle
  * round it is still its answer. Called where the page is measured. */
 void decide_unseen_outlines(const box_measure *m, box_decision *d, size_t n);
+/* Ink between two neighbouring boxes of a question that reads no mark and
+ * no ink near any box (m, d: page `page`'s n boxes in template order): the
+ * ink of the gap between them (one's near_right_mm2, the other's
+ * near_left_mm2, their zones meeting half way: measure_zone_meets_next)
+ * above what one box may hold alone (the calibration's near_max_mm2) plus
+ * the page's level of such gaps and above the row's other gaps: ink near
+ * both boxes, and a person says which was meant. Needs near_left_mm2 and
+ * near_right_mm2, which the ledger does not keep: called where the page is
+ * measured (daemon/scan.c). */
+void decide_ink_between(const calibration *cal, const omr_template *t, int page, const box_measure *m,
+                        box_decision *d, size_t n);
 /* 1 when more than half of the page's boxes had their printed outline seen. */
 int decide_outlines_seen(const box_measure *m, size_t n);
 const char *decide_box_state_name(box_state state);

@@ -224,6 +224,7 @@ static int best_edge_pair(const double *profile, int n, int a, int b, int t, int
 
 typedef struct {
     double mm2, share, alone_share, halo_mm2;
+    double left_mm2, right_mm2; /* of mm2, the ink left of the box's (grown) column, right of it */
 } near_ink;
 /* 1 if the blank has print within HALO_MM of mask cell (mx, my) */
 static int in_print_halo(const print_mask *mask, int mx, int my) {
@@ -267,13 +268,14 @@ static near_ink unexpected_ink(const omr_image *scan, const page_transform *t, c
         inked_at[v] = (levels->white - v) / range > INK_DARKNESS;
     double bx0 = box.x - NEAR_FROM_MM, bx1 = box.x + box.w + NEAR_FROM_MM;
     double by0 = box.y - NEAR_FROM_MM, by1 = box.y + box.h + NEAR_FROM_MM;
-    long inked = 0, paper = 0, joined = 0, halo = 0;
+    long inked = 0, paper = 0, joined = 0, halo = 0, left = 0, right = 0;
     /* The samples' x are the same on every row (one running sum), so what
      * depends on x alone is taken once per column, CHUNK columns at a time:
      * the same sums and products in the same order as locate_map's. */
     enum { CHUNK = 256 };
     int col_mx[CHUNK], col_at[CHUNK], col_label[CHUNK], col_piece[CHUNK];
     uint8_t col_in_box[CHUNK];
+    int8_t col_side[CHUNK]; /* -1 left of the box's grown column, 1 right of it, else 0 */
     double col_h0[CHUNK], col_h3[CHUNK], col_h6[CHUNK], col_sx[CHUNK];
     const double *h = t->homography;
     int affine = page_map_is_affine(h);
@@ -284,6 +286,7 @@ static near_ink unexpected_ink(const omr_image *scan, const page_transform *t, c
             double sx_mm = x + dx;
             col_sx[n] = sx_mm;
             col_in_box[n] = x >= bx0 && x < bx1;
+            col_side[n] = (int8_t)(x < bx0 ? -1 : x >= bx1 ? 1 : 0);
             col_mx[n] = (int)(x / mask->pitch);
             col_at[n] = (int)(sx_mm / mask->pitch); /* unshifted: where the map puts it */
             /* the label's print where it was found (-1: not the label's part) */
@@ -348,6 +351,8 @@ static near_ink unexpected_ink(const omr_image *scan, const page_transform *t, c
                 uint8_t ink = inked_at[omr_image_at(scan, (int)sx, (int)sy)];
                 row[i] = ink;
                 inked += ink;
+                left += ink && col_side[i] < 0;
+                right += ink && col_side[i] > 0;
                 halo += ink && in_print_halo(mask, mx, my);
                 joined += ink && ((i > 0 && (row[i - 1] || above[i - 1])) || above[i] || above[i + 1]);
                 paper++;
@@ -358,7 +363,9 @@ static near_ink unexpected_ink(const omr_image *scan, const page_transform *t, c
     return (near_ink){.mm2 = (double)inked * NEAR_PITCH_MM * NEAR_PITCH_MM,
                       .share = paper > 0 ? (double)inked / (double)paper : 0,
                       .alone_share = inked > 0 ? (double)(inked - joined) / (double)inked : 0,
-                      .halo_mm2 = (double)halo * NEAR_PITCH_MM * NEAR_PITCH_MM};
+                      .halo_mm2 = (double)halo * NEAR_PITCH_MM * NEAR_PITCH_MM,
+                      .left_mm2 = (double)left * NEAR_PITCH_MM * NEAR_PITCH_MM,
+                      .right_mm2 = (double)right * NEAR_PITCH_MM * NEAR_PITCH_MM};
 }
 
 /* Which interior samples (x0..x1, y0..y1 of a patch whose sample (0, 0) lies
@@ -881,7 +888,10 @@ void measure_box(const omr_image *scan, const page_transform *t, const page_leve
     out->near_share = near.share;
     out->near_specks = near.alone_share;
     out->near_halo_mm2 = near.halo_mm2;
+    out->near_left_mm2 = near.left_mm2;
+    out->near_right_mm2 = near.right_mm2;
     assert(out->near_halo_mm2 <= out->near_mm2); /* the halo's ink is some of the ink near */
+    assert(out->near_left_mm2 + out->near_right_mm2 <= out->near_mm2 + 1e-9);
 }
 
 double measure_text_ink(const omr_image *scan, const page_transform *t, const page_levels *levels,

@@ -57,6 +57,9 @@ typedef struct {
                          print: where a print that bleeds swells (a harsh 1-bit
                          page: nearly all of it round its empty boxes, 0.2-9
                          mm^2), where a pen's line beside the box mostly is not */
+    double near_left_mm2, near_right_mm2; /* of near_mm2 (as unexpected ink), what lies left
+                         of the box's column (grown by NEAR_FROM_MM), right of it: the
+                         ink between two boxes of a row is one's right and the other's left */
     double near_specks;/* 0..1: the share of that ink's samples (every 0.15 mm) with no
                          inked sample beside them: a pen line's lie side by side
                          (0-0.1), the specks of a grey panel alone (0.7-0.95); 0

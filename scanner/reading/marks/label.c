@@ -105,10 +105,11 @@ int label_find(const omr_image *scan, const page_transform *t, const print_mask 
 
 /* The nearest boxes on box `index`'s row (any question of the page, within
  * `reach` mm): the previous one's right edge into *prev, the next one's left
- * edge into *next; returns bit 1 when there is a previous one, bit 2 a next. */
+ * edge into *next (and, when `next_box` is not NULL, that box into it);
+ * returns bit 1 when there is a previous one, bit 2 a next. */
 #define ROW_REACH_MM 40.0
 static int row_neighbours(const omr_template *t, const template_question *q, size_t index, double reach,
-                          double *prev, double *next) {
+                          double *prev, double *next, const template_box **next_box) {
     omr_rect b = q->boxes[index].rect;
     int found = 0;
     *next = b.x + b.w + reach;
@@ -124,6 +125,8 @@ static int row_neighbours(const omr_template *t, const template_question *q, siz
             if (r.x > b.x && r.x < *next) {
                 *next = r.x;
                 found |= 2;
+                if (next_box)
+                    *next_box = &o->boxes[k];
             }
             if (r.x < b.x && r.x + r.w > *prev) {
                 *prev = r.x + r.w;
@@ -176,7 +179,7 @@ omr_rect measure_label_print(const omr_template *t, const template_question *q, 
     if (!has_label_right(q, index, mask))
         return (omr_rect){b.x + b.w, b.y, 0, b.h};
     double prev, next; /* the next box on the row, however far: the page's width at most */
-    row_neighbours(t, q, index, t->page_width, &prev, &next);
+    row_neighbours(t, q, index, t->page_width, &prev, &next, NULL);
     double last = label_print_last(b, mask, fmin(next, t->page_width) - NEAR_TO_MM);
     return (omr_rect){b.x + b.w + 1, b.y, last + mask->pitch - (b.x + b.w + 1), b.h};
 }
@@ -220,7 +223,7 @@ omr_rect measure_near_zone(const omr_template *t, const template_question *q, si
     assert(q->page >= 1 && (size_t)q->page <= t->n_pages);
     omr_rect b = q->boxes[index].rect;
     double prev, next;
-    int found = row_neighbours(t, q, index, ROW_REACH_MM, &prev, &next), has_prev = found & 1,
+    int found = row_neighbours(t, q, index, ROW_REACH_MM, &prev, &next, NULL), has_prev = found & 1,
         has_next = found & 2;
     /* to the left: half way to the previous box (a cross between two boxes
      * belongs to both), else the plain ring */
@@ -239,4 +242,16 @@ omr_rect measure_near_zone(const omr_template *t, const template_question *q, si
     }
     omr_rect zone = {left, b.y - NEAR_TO_MM, right - left, b.h + 2 * NEAR_TO_MM};
     return zone;
+}
+
+const template_box *measure_zone_meets_next(const omr_template *t, const template_question *q, size_t index) {
+    assert(q && index < q->n_boxes);
+    double prev, next;
+    const template_box *next_box = NULL;
+    if (!(row_neighbours(t, q, index, ROW_REACH_MM, &prev, &next, &next_box) & 2))
+        return NULL;
+    /* a label right of the box stretches its zone over the label (measure_near_zone) */
+    if (q->labels == LABELS_RIGHT && q->boxes[index].label)
+        return NULL;
+    return next_box;
 }

@@ -97,4 +97,11 @@ omr_rect measure_label_above(const omr_template *tmpl, const template_question *
 omr_rect measure_near_zone(const omr_template *tmpl, const template_question *q, size_t box,
                            const print_mask *mask);
 
+/* The box next right of box `index` on its row (any question of the page)
+ * whose near zone meets this box's half way between them, so that ink
+ * between the two is counted half round each (box_measure's near_right_mm2
+ * of this one, near_left_mm2 of that); NULL where there is none, or where a
+ * label right of this box stretches its zone. */
+const template_box *measure_zone_meets_next(const omr_template *tmpl, const template_question *q, size_t index);
+
 #endif
