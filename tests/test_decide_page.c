@@ -1637,6 +1637,64 @@ Test(decide_page, a_correction_in_pencil_on_a_page_crossed_in_pen_is_read_a_trac
     cr_assert_eq(decide(&t->questions[0], pd).status, ANSWER_REVIEW, "a broken trace alone");
 }
 
+/* ekb-2024's q5r, tick all that apply: two columns of four options, 8 mm
+ * apart down a column (3 mm between boxes), labels right of each */
+static omr_template *two_columns(void) {
+    static template_box boxes[8];
+    static template_question q;
+    static omr_template t;
+    static char values[8][4];
+    for (size_t b = 0; b < 8; b++) {
+        snprintf(values[b], sizeof values[b], "%zu", b + 1);
+        boxes[b] = (template_box){.value = values[b],
+                                  .rect = {b < 4 ? 26 : 116, 141 + 8.0 * (double)(b % 4), 5, 5}};
+    }
+    q = (template_question){.id = "q5r", .type = QUESTION_MULTI, .boxes = boxes, .n_boxes = 8, .page = 2,
+                            .labels = LABELS_RIGHT};
+    t = (omr_template){.id = "columns", .n_pages = 2, .questions = &q, .n_questions = 1};
+    return &t;
+}
+
+Test(decide_page, on_a_bled_page_an_ovals_arc_closing_a_bled_outlines_rays_is_for_a_person) {
+    /* fresh seed 8471 --folds --warp 2, AK3JHJXV q5r on a harsh 1-bit
+     * page: "2"'s long label circled in pencil, an oval (label rays 0.82)
+     * with 76.8 mm^2 of ink round the box; its lower arc passes just above
+     * "3", whose bled outline closes every one of its rays (1.00) with
+     * 27.8 mm^2 of the arc round it, 0.17 of its rays clear of the outline
+     * and no stroke along it. Both were read: "2 3", silently. */
+    omr_template *t = two_columns();
+    box_measure m[8];
+    box_decision d[8];
+    for (size_t i = 0; i < 8; i++)
+        m[i] = (box_measure){.fill = 0.0, .ring = 0.55 + 0.05 * (double)i, .ring_gap = 0.25, .ring_clear = 0.05,
+                             .ring_clear_gap = 0.9, .label_ring = 0.15, .label_gap = 0.7, .near_mm2 = 0.3,
+                             .outline_found = 1, .box_x_mm = t->questions[0].boxes[i].rect.x + 2.5,
+                             .box_y_mm = t->questions[0].boxes[i].rect.y + 2.5};
+    m[1].ring = 0.65, m[1].ring_gap = 0.15, m[1].ring_clear = 0.15, m[1].ring_clear_gap = 0.62;
+    m[1].label_ring = 0.82, m[1].label_gap = 0.18, m[1].label_opposed = 0.8, m[1].near_mm2 = 76.75;
+    m[2].ring = 1.0, m[2].ring_gap = 0, m[2].ring_traced = 1, m[2].ring_opposed = 1, m[2].ring_clear = 0.17,
+    m[2].ring_clear_gap = 0.38, m[2].label_ring = 0.40, m[2].label_gap = 0.30, m[2].near_mm2 = 27.79;
+    decide_page_of(m, d, 8);
+    cr_assert(d[1].circled && d[1].state == BOX_MARKED, "the fixture: the oval is read");
+    cr_assert(d[2].circled && d[2].state == BOX_MARKED, "the fixture: the box under its arc reads as circled");
+    decide_circle_rivals(&cal, t, 2, m, d, 8);
+    cr_assert(d[1].circled && d[1].state == BOX_MARKED, "the oval stays its box's");
+    cr_assert_eq(d[2].state, BOX_UNSURE, "the arc's box read %s", decide_box_state_name(d[2].state));
+    question_answer a = decide(&t->questions[0], d);
+    cr_assert_eq(a.status, ANSWER_REVIEW);
+    free(a.selected);
+    /* a circle of its own round "3": tight, along its outline, or wide,
+     * clear of it; two answers of a tick-all question */
+    for (int k = 0; k < 2; k++) {
+        m[2].ring_hug_mm2 = k == 0 ? 4.0 : 0;
+        m[2].ring_clear = k == 0 ? 0.17 : 0.9, m[2].ring_clear_gap = k == 0 ? 0.38 : 0.06;
+        decide_page_of(m, d, 8);
+        decide_circle_rivals(&cal, t, 2, m, d, 8);
+        cr_assert(d[2].circled && d[2].state == BOX_MARKED, "%s circle of its own read %s", k ? "a wide" : "a tight",
+                  decide_box_state_name(d[2].state));
+    }
+}
+
 /* Page 1 of ekb-2024 measured empty on a clean page: m and d in template order */
 static size_t empty_page_one(const omr_template *t, box_measure *m, size_t room) {
     size_t n = 0;

@@ -272,10 +272,17 @@ static int rays_alone_to_a_person(const calibration *c, const box_measure *m, co
 }
 
 static void circle_arcs(const calibration *c, const size_t *question, const template_box *const *box,
-                        const box_measure *m, box_decision *d, size_t n) {
+                        const box_measure *m, box_decision *d, size_t n, int bled) {
     for (size_t i = 0; i < n; i++) {
         if (!d[i].circled || d[i].state != BOX_MARKED)
             continue;
+        /* read by its own rays alone on a page whose print closes every
+         * box's: round the box (not its label), none clear of the outline
+         * past RING_MIN (no wide circle), no stroke hugging the outline (no
+         * tight one). Its confidence is the bled outline's, and says nothing
+         * of an arc passing by */
+        int outline_rays = bled && m[i].ring >= m[i].label_ring && m[i].ring_clear < RING_MIN &&
+                           m[i].ring_hug_mm2 <= 0;
         for (size_t k = 0; k < n; k++) {
             if (k == i || question[k] != question[i] || !d[k].circled || d[k].state != BOX_MARKED)
                 continue;
@@ -292,7 +299,16 @@ static void circle_arcs(const calibration *c, const size_t *question, const temp
              * 0.77 of a turn; both read, silently). Whose ink that is, a
              * person says */
             int open_beside = m[k].ring_clear_gap <= RING_GAP_MAX && m[i].ring_clear_gap >= CIRCLE_CLEAR_OPEN;
-            if (!arc && !open_beside)
+            /* ... and rays closed by a bled outline, with less than half
+             * the ink a circle of its question leaves round its own box:
+             * that circle's arc, or a circle of its own? A person says
+             * (fresh seed 8471 --folds --warp 2, AK3JHJXV q5r, a tick-all
+             * question on a harsh page: "2"'s label circled in pencil, an
+             * oval with 76.8 mm^2 of ink round the box; its lower arc left
+             * 27.8 round "3", whose bled outline closed all its rays, 0.17
+             * of them clear of it; read "2 3", silently) */
+            int crowded = outline_rays && m[i].near_mm2 < CIRCLE_SPILL_SHARE * m[k].near_mm2;
+            if (!arc && !open_beside && !crowded)
                 continue;
             if (!within_circle_reach(box[i]->rect, box[k]->rect))
                 continue;
@@ -363,7 +379,7 @@ void decide_circle_rivals(const calibration *cal, const omr_template *t, int pag
     if (level[0] < 0 || level[1] < 0 || level[2] < 0 || pen_near < 0)
         level[0] = level[1] = level[2] = pen_near = 0, bled = 0; /* without room, the rays as measured */
     if (question && box && page_boxes(t, page, n, question, box)) { /* else nothing is changed */
-        circle_arcs(cal, question, box, m, d, n);
+        circle_arcs(cal, question, box, m, d, n, bled);
         int *rivalled = calloc(n ? n : 1, sizeof *rivalled);
         for (size_t i = 0; rivalled && i < n; i++) {
             if (!d[i].circled || d[i].state != BOX_MARKED)
