@@ -1800,6 +1800,38 @@ Test(measure, a_pencil_cross_struck_through_on_the_bright_side_of_a_shaded_page_
     template_free(t);
 }
 
+Test(measure, a_pale_pencil_cross_struck_through_as_pale_goes_to_a_person) {
+    /* held-out 4301 1FWS8UJE q4b: a pencil cross 0.2 dark, struck through
+     * with a line past both sides a little paler, under INK_DARKNESS over
+     * most of the band past the sides: read as the cross, silently */
+    omr_template *t = test_template("ekb-2024");
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", 1, 240, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    const template_question *q = template_question_by_id(t, "q2e");
+    omr_rect struck = q->boxes[1].rect;
+    test_draw_line(img, struck.x + 0.9, struck.y + 0.9, struck.x + struck.w - 0.9, struck.y + struck.h - 0.9, 0.4, 200);
+    test_draw_line(img, struck.x + struck.w - 0.9, struck.y + 0.9, struck.x + 0.9, struck.y + struck.h - 0.9, 0.4, 200);
+    double y = struck.y + struck.h / 2;
+    test_draw_line(img, struck.x - 2.0, y, struck.x + struck.w + 2.0, y + 0.2, 0.4, 222);
+    box_measure m[256];
+    box_decision d[256];
+    size_t n = read_page_one(t, img, m, d);
+    size_t k = box_on_page(t, q, 1);
+    cr_assert_eq(d[k].state, BOX_MARKED, "the pencil cross: fill %.2f", m[k].fill);
+    cr_assert_lt(m[k].darkness, 0.3, "the fixture: a pale cross (%.2f)", m[k].darkness);
+    cr_assert(m[k].struck_through, "the line past both sides, as pale as the cross, not seen");
+    decide_struck_through(m, d, n);
+    question_answer a = answer_of(t, d, "q2e");
+    cr_assert_eq(a.status, ANSWER_REVIEW, "a pale cross struck through is read: %d", a.chosen);
+    free(a.selected);
+    /* no other box of the page, empty or marked, shows a strike */
+    for (size_t i = 0; i < n; i++)
+        cr_assert(i == k || !m[i].struck_through, "box %zu", i);
+    omr_image_free(img);
+    template_free(t);
+}
+
 /* A cross struck through: an X, and a line drawn across its box and out
  * past both sides (held-out 2647: 17 such, 8 read as the cross, silently).
  * Taken back, or not? A person says. A dash through a box and out past
