@@ -1755,8 +1755,13 @@ Test(decide_page, ink_between_two_boxes_of_an_unanswered_question_is_for_a_perso
     /* the same ink as specks (a fold's grey panel) is no cross */
     m[q1a + 2].near_specks = m[q1a + 3].near_specks = 0.8;
     cr_assert_eq(decide_on_page_one(t, m, d, n, "q1a").status, ANSWER_OK, "specks between two boxes");
-    /* beside a cross that answers, the boxes' own rules judge the ink */
     m[q1a + 2].near_specks = m[q1a + 3].near_specks = 0;
+    /* ... nor is the grey of a panel the boxes are printed on (Auto
+     * Multiple Choice's digit grids: the paper round each box all ink) */
+    m[q1a + 2].paper_share = m[q1a + 3].paper_share = 0.9;
+    cr_assert_eq(decide_on_page_one(t, m, d, n, "q1a").status, ANSWER_OK, "a grey panel between two boxes");
+    m[q1a + 2].paper_share = m[q1a + 3].paper_share = 0;
+    /* beside a cross that answers, the boxes' own rules judge the ink */
     m[q1a].fill = 0.35, m[q1a].extent = 0.9, m[q1a].ink_mm2 = 5, m[q1a].darkness = 0.9, m[q1a].core_mm2 = 3;
     a = decide_on_page_one(t, m, d, n, "q1a");
     cr_assert_eq(d[q1a].state, BOX_MARKED, "the fixture: a cross");

@@ -145,6 +145,7 @@ void decide_circle_on_black_crease(box_decision *d) {
  * edge of a fold's speckled panel, its label running on into clean paper,
  * near zone 0.10, the paper round the box 0.20, as its interior). */
 static double paper_level(const box_measure *m) { return fmax(m->near_share, m->paper_share); }
+int decide_on_inked_paper(const box_measure *m) { return paper_level(m) >= SPECKLED_PAPER; }
 
 /* A box in speckled paper (its ink level `paper`): only ink that stands out
  * of the paper is a mark; rings, dots, traces and the ink round the box are
@@ -551,17 +552,17 @@ static void dust_by_page(const calibration *c, const box_measure *m, box_decisio
 static void speckled_paper(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
     size_t as_paper = 0;
     for (size_t i = 0; i < n; i++)
-        as_paper += paper_level(&m[i]) >= SPECKLED_PAPER && m[i].fill >= c->mark_min &&
+        as_paper += decide_on_inked_paper(&m[i]) && m[i].fill >= c->mark_min &&
                     m[i].fill <= paper_level(&m[i]) + AS_ITS_PAPER;
     if (as_paper < SPECKLED_BOXES)
         return;
     double *speckled = malloc(n * sizeof *speckled);
     for (size_t i = 0; speckled && i < n; i++)
-        speckled[i] = paper_level(&m[i]) >= SPECKLED_PAPER ? paper_level(&m[i]) : NAN;
+        speckled[i] = decide_on_inked_paper(&m[i]) ? paper_level(&m[i]) : NAN;
     for (size_t i = 0; i < n; i++) {
         if (m[i].fill < c->mark_min)
             continue;
-        if (paper_level(&m[i]) >= SPECKLED_PAPER) {
+        if (decide_on_inked_paper(&m[i])) {
             d[i] = decide_in_speckle(c, &m[i], paper_level(&m[i]));
         } else if (m[i].crease_along && speckled) {
             double beside = decide_local_median(m, speckled, n, i, PANEL_EDGE_MM, SPECKLED_BOXES);

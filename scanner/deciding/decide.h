@@ -275,6 +275,8 @@ double decide_local_median(const box_measure *m, const double *value, size_t n, 
                            int least);
 /* The ink round the box is specks, not a pen's line (decide.c) */
 int decide_specks_round(const box_measure *m);
+/* The paper the box lies on is itself inked: speckle, a grey panel (decide.c) */
+int decide_on_inked_paper(const box_measure *m);
 /* The label's rays say a circle round it (decide.c) */
 int decide_label_circle(const box_measure *m);
 /* Rays closed by what cleaning a black crease left beside the box, not by
