@@ -1562,6 +1562,45 @@ Test(decide_page, a_line_past_both_sides_of_a_cross_says_nothing_where_empty_box
     cr_assert_eq(d[7].state, BOX_UNSURE, "a cross struck through along a pale fold");
 }
 
+Test(decide_page, a_pen_cross_struck_through_on_a_page_with_a_few_rays_closed_goes_to_a_person) {
+    /* held-out H30 P545KTG4 q2a, TCY265W2 q2b: pen crosses struck through on
+     * 150-dpi pages in perspective whose print edges past the mask close 6
+     * of the median box's 48 rays (0.125, RING_NOISE); the strike's ends
+     * left 3.2 mm^2 of a pen's line beside each box, 0.4 of it in the
+     * print's halo. Read as the cross, silently */
+    enum { N = 20 };
+    box_measure m[N];
+    box_decision d[N];
+    for (size_t i = 0; i < N; i++)
+        m[i] = (box_measure){.fill = 0.0, .ring = 0.125, .ring_gap = 0.7, .near_mm2 = 0.1, .near_halo_mm2 = 0.1,
+                             .outline_found = 1};
+    m[7] = (box_measure){.fill = 0.39, .ink_mm2 = 6.2, .extent = 1, .darkness = 0.63, .core_mm2 = 5, .compact = 0.46,
+                         .ink_span = 1.2, .ink_width_mm = 2.6, .struck_through = 1, .near_mm2 = 3.17,
+                         .near_halo_mm2 = 0.36, .near_specks = 0.04, .ring = 0.125, .ring_gap = 0.7,
+                         .outline_found = 1};
+    decide_page_of(m, d, N);
+    cr_assert_eq(d[7].state, BOX_MARKED, "the fixture: a cross");
+    decide_struck_through(m, d, N);
+    cr_assert_eq(d[7].state, BOX_UNSURE, "a pen cross struck through, its strike's ends beside the box");
+    /* ink beside it that lies mostly in the print's halo is the bled print's */
+    m[7].near_halo_mm2 = 2.0;
+    decide_page_of(m, d, N);
+    decide_struck_through(m, d, N);
+    cr_assert_eq(d[7].state, BOX_MARKED, "ink in the print's halo");
+    /* ... or specks, the paper's */
+    m[7].near_halo_mm2 = 0.36, m[7].near_specks = 0.8;
+    decide_page_of(m, d, N);
+    decide_struck_through(m, d, N);
+    cr_assert_eq(d[7].state, BOX_MARKED, "specks beside the box");
+    /* ... and on a bled page (its median box's rays closed past RING_MIN) nothing is judged so */
+    m[7].near_specks = 0.04;
+    for (size_t i = 0; i < N; i++)
+        m[i].ring = 0.6, m[i].ring_gap = 0.2;
+    decide_page_of(m, d, N);
+    decide_struck_through(m, d, N);
+    cr_assert_eq(d[7].state, BOX_MARKED, "a bled page");
+}
+
 Test(decide_page, a_correction_in_pencil_on_a_page_crossed_in_pen_is_read_a_trace_paler_than_it_is_not) {
     /* fresh seed 8401 YYDZEVU4 q3b: a hand that crosses in black pen
      * (darkness 0.78) corrects one question in pencil: the wrong box filled

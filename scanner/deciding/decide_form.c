@@ -471,12 +471,13 @@ void decide_pale_marks(const calibration *cal, const omr_template *t, int page, 
  * person says (held-out 2647: 17 such, 8 read as the cross silently; H30:
  * 28 of 28). A dash or a bar through the box is one stroke, 0.5-0.7 mm wide
  * across its axis; a cross's ink spreads 2.3-3.8 mm (ink_width_mm). Judged
- * on a clean page only: where the print bleeds past the mask or the paper
- * scanned as speckle (the page's median box meets ink in RING_NOISE of its
- * rays), a bled cross's arms and the speckle put ink past the sides of
- * marked boxes (fresh seeds' harsh 1-bit pages: 4-10 clear crosses a set
- * flagged so), and where the page's empty boxes show ink past both sides
- * too. Nor where a fold's crease as dark as ink runs along the box: its
+ * on a clean page (its median box meets ink in under RING_NOISE of its
+ * rays), and on a page short of a bled one's RING_MIN only where the
+ * strike's ends leave a pen line's ink beside the box (struck_ends_beside):
+ * where the print bleeds past the mask or the paper scanned as speckle, a
+ * bled cross's arms and the speckle put ink past the sides of marked boxes
+ * (fresh seeds' harsh 1-bit pages: 4-10 clear crosses a set flagged so).
+ * Not where the page's empty boxes show ink past both sides too. Nor where a fold's crease as dark as ink runs along the box: its
  * line runs on through and past the box as a strike would. A crease paler
  * than ink (INK_DARKNESS: 0.18) puts none there, and is cleaned off
  * besides (held-out sets: 30 of 37 struck crosses still read lay on a
@@ -485,6 +486,16 @@ void decide_pale_marks(const calibration *cal, const omr_template *t, int page, 
  * the page's paper) holds too little ink to tell a cross from a dash
  * (compact 0: pencil on the bright side of a shaded page, held-out 4201
  * 0N504VTD q4c) is not read past a strike either. */
+/* ... and on a page whose boxes meet ink in a few of their rays (print
+ * edges past the mask on a 150-dpi scan in perspective: RING_NOISE up to
+ * a bled page's RING_MIN), where the strike's ends leave a pen line's ink
+ * beside the box (its ink near above near_max_mm2, not specks, beyond the
+ * print's halo as much as in it): held-out H30 P545KTG4 q2a, TCY265W2 q2b,
+ * pen crosses struck through on pages whose median box meets ink in 6 of
+ * its 48 rays, 3.2 mm^2 beside each, read as the cross, silently */
+static int struck_ends_beside(const box_measure *m, const box_decision *d) {
+    return d->ink_near && !decide_specks_round(m) && m->near_mm2 - m->near_halo_mm2 >= m->near_halo_mm2;
+}
 #define STRUCK_CREASE_PALE 0.18
 #define STRUCK_CROSS_MM 1.5
 #define STRUCK_PAGE_SHARE 0.1
@@ -497,11 +508,11 @@ void decide_struck_through(const box_measure *m, box_decision *d, size_t n) {
             empty_struck += m[i].struck_through != 0;
         }
     double rays = n ? decide_page_ray_level(m, n, RAYS_EITHER) : -1;
-    if (empty == 0 || (double)empty_struck > STRUCK_PAGE_SHARE * (double)empty || rays < 0 ||
-        rays >= RING_NOISE)
+    if (empty == 0 || (double)empty_struck > STRUCK_PAGE_SHARE * (double)empty || rays < 0 || rays >= RING_MIN)
         return;
     for (size_t i = 0; i < n; i++)
         if (d[i].state == BOX_MARKED && !d[i].circled && !d[i].dot && !d[i].strewn && m[i].struck_through &&
+            (rays < RING_NOISE || struck_ends_beside(&m[i], &d[i])) &&
             (m[i].ink_width_mm >= STRUCK_CROSS_MM || m[i].compact == 0) &&
             (!(m[i].crease_along || m[i].crease_band) || m[i].crease_darkness < STRUCK_CREASE_PALE)) {
             d[i].state = BOX_UNSURE;
