@@ -1172,20 +1172,27 @@ Test(decide_page, on_a_bled_page_a_box_closed_by_its_own_outline_is_no_circle) {
               decide_box_state_name(d[4].state));
 }
 
-/* ekb-2024's q4c: three options stacked 8 mm apart (3 mm between boxes) */
-static omr_template *stacked(void) {
-    static template_box boxes[3];
+/* Question `id` of n options stacked 8 mm apart (3 mm between boxes), in
+ * columns of `per_column` 90 mm apart from (x, y) on page `page`, labels
+ * right of the boxes, as ekb-2024 prints q4c and q5r */
+static omr_template *stacked_question(char *id, question_type type, size_t n, size_t per_column, double x,
+                                      double y, int page) {
+    static template_box boxes[8];
     static template_question q;
     static omr_template t;
-    static char values[3][4];
-    for (size_t b = 0; b < 3; b++) {
+    static char values[8][4];
+    cr_assert(n <= 8 && per_column > 0);
+    for (size_t b = 0; b < n; b++) {
         snprintf(values[b], sizeof values[b], "%zu", b + 1);
-        boxes[b] = (template_box){.value = values[b], .rect = {20, 81 + 8.0 * (double)b, 5, 5}};
+        boxes[b] = (template_box){.value = values[b],
+                                  .rect = {x + 90.0 * (double)(b / per_column), y + 8.0 * (double)(b % per_column), 5, 5}};
     }
-    q = (template_question){.id = "q4c", .type = QUESTION_SINGLE, .boxes = boxes, .n_boxes = 3, .page = 1};
-    t = (omr_template){.id = "stacked", .n_pages = 1, .questions = &q, .n_questions = 1};
+    q = (template_question){.id = id, .type = type, .boxes = boxes, .n_boxes = n, .page = page, .labels = LABELS_RIGHT};
+    t = (omr_template){.id = "stacked", .n_pages = (size_t)page, .questions = &q, .n_questions = 1};
     return &t;
 }
+/* ekb-2024's q4c: three options in a column */
+static omr_template *stacked(void) { return stacked_question("q4c", QUESTION_SINGLE, 3, 3, 20, 81, 1); }
 
 Test(decide_page, a_ticks_overshoot_beside_the_option_above_is_the_ticks) {
     /* seed 7101 VEFHUY2T q4c, a speckled 1-bit page: a pencil tick in
@@ -1516,6 +1523,13 @@ Test(decide_page, a_circle_on_a_page_nearly_bled_stands_apart_by_its_clear_rays)
     cr_assert(!d[14].circled && d[14].state != BOX_MARKED, "no pen's ink round the box");
 }
 
+/* Box k's state once the page and the strikes through its boxes are judged */
+static box_state struck_state(box_measure *m, box_decision *d, size_t n, size_t k) {
+    decide_page_of(m, d, n);
+    decide_struck_through(m, d, n);
+    return d[k].state;
+}
+
 Test(decide_page, a_line_past_both_sides_of_a_cross_says_nothing_where_empty_boxes_show_it_too) {
     /* a 1-bit page whose print bleeds past the mask puts ink just outside
      * every box's sides: there a cross with ink past both sides is a cross
@@ -1536,30 +1550,22 @@ Test(decide_page, a_line_past_both_sides_of_a_cross_says_nothing_where_empty_box
     for (size_t i = 0; i < N; i += 3)
         if (i != 7)
             m[i].struck_through = 1;
-    decide_page_of(m, d, N);
-    decide_struck_through(m, d, N);
-    cr_assert_eq(d[7].state, BOX_MARKED, "empty boxes show ink past their sides too: the page's print");
+    cr_assert_eq(struck_state(m, d, N, 7), BOX_MARKED, "empty boxes show ink past their sides too: the page's print");
     /* a speckled or bled page (its median box's rays meet ink): a bled
      * cross's arms and the specks put ink past a marked box's sides */
     for (size_t i = 0; i < N; i++)
         m[i].struck_through = i == 7, m[i].ring = i == 7 ? 0.02 : 0.3, m[i].ring_gap = 0.6;
-    decide_page_of(m, d, N);
-    decide_struck_through(m, d, N);
-    cr_assert_eq(d[7].state, BOX_MARKED, "on a speckled page ink past the sides says nothing");
+    cr_assert_eq(struck_state(m, d, N, 7), BOX_MARKED, "on a speckled page ink past the sides says nothing");
     /* a fold's crease as dark as ink along the box runs on through it and
      * past both sides (a 1-bit scan's black crease) */
     for (size_t i = 0; i < N; i++)
         m[i].ring = 0.02, m[i].ring_gap = 0.98;
     m[7].crease_along = 1, m[7].crease_darkness = 1.0;
-    decide_page_of(m, d, N);
-    decide_struck_through(m, d, N);
-    cr_assert_eq(d[7].state, BOX_MARKED, "a black crease through the box is no strike");
+    cr_assert_eq(struck_state(m, d, N, 7), BOX_MARKED, "a black crease through the box is no strike");
     /* a flatbed's fold, paler than ink (held-out H30 ML8M84LI q4c: 0.12),
      * puts no ink past the sides: the strike is the hand's */
     m[7].crease_darkness = 0.12;
-    decide_page_of(m, d, N);
-    decide_struck_through(m, d, N);
-    cr_assert_eq(d[7].state, BOX_UNSURE, "a cross struck through along a pale fold");
+    cr_assert_eq(struck_state(m, d, N, 7), BOX_UNSURE, "a cross struck through along a pale fold");
 }
 
 Test(decide_page, a_pen_cross_struck_through_on_a_page_with_a_few_rays_closed_goes_to_a_person) {
@@ -1584,21 +1590,15 @@ Test(decide_page, a_pen_cross_struck_through_on_a_page_with_a_few_rays_closed_go
     cr_assert_eq(d[7].state, BOX_UNSURE, "a pen cross struck through, its strike's ends beside the box");
     /* ink beside it that lies mostly in the print's halo is the bled print's */
     m[7].near_halo_mm2 = 2.0;
-    decide_page_of(m, d, N);
-    decide_struck_through(m, d, N);
-    cr_assert_eq(d[7].state, BOX_MARKED, "ink in the print's halo");
+    cr_assert_eq(struck_state(m, d, N, 7), BOX_MARKED, "ink in the print's halo");
     /* ... or specks, the paper's */
     m[7].near_halo_mm2 = 0.36, m[7].near_specks = 0.8;
-    decide_page_of(m, d, N);
-    decide_struck_through(m, d, N);
-    cr_assert_eq(d[7].state, BOX_MARKED, "specks beside the box");
+    cr_assert_eq(struck_state(m, d, N, 7), BOX_MARKED, "specks beside the box");
     /* ... and on a bled page (its median box's rays closed past RING_MIN) nothing is judged so */
     m[7].near_specks = 0.04;
     for (size_t i = 0; i < N; i++)
         m[i].ring = 0.6, m[i].ring_gap = 0.2;
-    decide_page_of(m, d, N);
-    decide_struck_through(m, d, N);
-    cr_assert_eq(d[7].state, BOX_MARKED, "a bled page");
+    cr_assert_eq(struck_state(m, d, N, 7), BOX_MARKED, "a bled page");
 }
 
 Test(decide_page, a_correction_in_pencil_on_a_page_crossed_in_pen_is_read_a_trace_paler_than_it_is_not) {
@@ -1676,23 +1676,8 @@ Test(decide_page, a_correction_in_pencil_on_a_page_crossed_in_pen_is_read_a_trac
     cr_assert_eq(decide(&t->questions[0], pd).status, ANSWER_REVIEW, "a broken trace alone");
 }
 
-/* ekb-2024's q5r, tick all that apply: two columns of four options, 8 mm
- * apart down a column (3 mm between boxes), labels right of each */
-static omr_template *two_columns(void) {
-    static template_box boxes[8];
-    static template_question q;
-    static omr_template t;
-    static char values[8][4];
-    for (size_t b = 0; b < 8; b++) {
-        snprintf(values[b], sizeof values[b], "%zu", b + 1);
-        boxes[b] = (template_box){.value = values[b],
-                                  .rect = {b < 4 ? 26 : 116, 141 + 8.0 * (double)(b % 4), 5, 5}};
-    }
-    q = (template_question){.id = "q5r", .type = QUESTION_MULTI, .boxes = boxes, .n_boxes = 8, .page = 2,
-                            .labels = LABELS_RIGHT};
-    t = (omr_template){.id = "columns", .n_pages = 2, .questions = &q, .n_questions = 1};
-    return &t;
-}
+/* ekb-2024's q5r, tick all that apply: two columns of four options */
+static omr_template *two_columns(void) { return stacked_question("q5r", QUESTION_MULTI, 8, 4, 26, 141, 2); }
 
 Test(decide_page, on_a_bled_page_an_ovals_arc_closing_a_bled_outlines_rays_is_for_a_person) {
     /* fresh seed 8471 --folds --warp 2, AK3JHJXV q5r on a harsh 1-bit
