@@ -1180,7 +1180,7 @@ static omr_template *stacked_question(char *id, question_type type, size_t n, si
     static template_box boxes[8];
     static template_question q;
     static omr_template t;
-    static char values[8][4];
+    static char values[8][24];
     cr_assert(n <= 8 && per_column > 0);
     for (size_t b = 0; b < n; b++) {
         snprintf(values[b], sizeof values[b], "%zu", b + 1);
