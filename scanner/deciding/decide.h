@@ -139,7 +139,8 @@ void decide_rubbed_out_traces(const omr_template *t, int page, const box_measure
 void decide_pale_marks(const calibration *cal, const omr_template *t, int page, const box_measure *m,
                        box_decision *d, size_t n);
 /* A cross (not a dash or bar) with a line through its box and out past both
- * sides, on a page whose empty boxes show no such ink: unsure, a person
+ * sides, on a page whose empty boxes show no such ink, clean or (short of
+ * a bled page) with the strike's ends beside the box: unsure, a person
  * says whether it is taken back (m, d: one page's n boxes). */
 void decide_struck_through(const box_measure *m, box_decision *d, size_t n);
 /* A circled box of page `page` whose question holds another box (not itself
@@ -148,9 +149,13 @@ void decide_struck_through(const box_measure *m, box_decision *d, size_t n);
  * print closes every box's rays the rival must also leave a pen circle's
  * ink round its box. First, a barely closed circle beside a clear one of
  * its question, within its reach and with less than half its ink round
- * the box, is the clear one's arc: that box is judged without rays. Needs
- * the rays' measures (ring, label_ring), which the ledger does not keep:
- * called where the page is measured (daemon/scan.c), after decide_page. */
+ * the box, is the clear one's arc: that box is judged without rays; on a
+ * page whose print closes every box's rays, a box circled by its own
+ * outline's rays alone (none clear of it past RING_MIN, no stroke along
+ * it) beside a circle of its question leaving over twice its ink goes to a
+ * person (the arc, or a circle of its own?). Needs the rays' measures
+ * (ring, label_ring), which the ledger does not keep: called where the
+ * page is measured (daemon/scan.c), after decide_page. */
 void decide_circle_rivals(const calibration *c, const omr_template *t, int page, const box_measure *m,
                           box_decision *d, size_t n);
 /* Ink in a box whose printed outline was not seen (measure_box's

@@ -477,8 +477,9 @@ void decide_pale_marks(const calibration *cal, const omr_template *t, int page, 
  * where the print bleeds past the mask or the paper scanned as speckle, a
  * bled cross's arms and the speckle put ink past the sides of marked boxes
  * (fresh seeds' harsh 1-bit pages: 4-10 clear crosses a set flagged so).
- * Not where the page's empty boxes show ink past both sides too. Nor where a fold's crease as dark as ink runs along the box: its
- * line runs on through and past the box as a strike would. A crease paler
+ * Not where the page's empty boxes show ink past both sides too. Nor where
+ * a fold's crease as dark as ink runs along the box: its line runs on
+ * through and past the box as a strike would. A crease paler
  * than ink (INK_DARKNESS: 0.18) puts none there, and is cleaned off
  * besides (held-out sets: 30 of 37 struck crosses still read lay on a
  * flatbed's fold, 0.12 deep through H30 ML8M84LI q4c's box). A box
