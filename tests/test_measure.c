@@ -1762,6 +1762,17 @@ static void shade_across(omr_image *img, double left) {
         }
 }
 
+/* A cross in box r, 0.9 mm in from its corners, in grey `cross`, struck
+ * through by a line from 2 mm left of the box to 2 mm right of it, across
+ * its middle and falling `fall` mm, in grey `strike`; lines `width` mm */
+static void cross_struck_through(omr_image *img, omr_rect r, double width, uint8_t cross, uint8_t strike,
+                                 double fall) {
+    test_draw_line(img, r.x + 0.9, r.y + 0.9, r.x + r.w - 0.9, r.y + r.h - 0.9, width, cross);
+    test_draw_line(img, r.x + r.w - 0.9, r.y + 0.9, r.x + 0.9, r.y + r.h - 0.9, width, cross);
+    double y = r.y + r.h / 2;
+    test_draw_line(img, r.x - 2.0, y, r.x + r.w + 2.0, y + fall, width, strike);
+}
+
 /* Held-out 4201 (another generator's pencil at 150 dpi, pages shaded 24%
  * across): two pencil crosses struck through, 0N504VTD q4c and AYOAGRA5
  * q2d, read as the cross silently. The page's paper (its median, 214) is
@@ -1780,11 +1791,7 @@ Test(measure, a_pencil_cross_struck_through_on_the_bright_side_of_a_shaded_page_
     for (size_t i = 1; i < q->n_boxes; i++)
         if (q->boxes[i].rect.x > q->boxes[b].rect.x)
             b = i;
-    omr_rect struck = q->boxes[b].rect;
-    test_draw_line(img, struck.x + 0.9, struck.y + 0.9, struck.x + struck.w - 0.9, struck.y + struck.h - 0.9, 0.5, 195);
-    test_draw_line(img, struck.x + struck.w - 0.9, struck.y + 0.9, struck.x + 0.9, struck.y + struck.h - 0.9, 0.5, 195);
-    double y = struck.y + struck.h / 2;
-    test_draw_line(img, struck.x - 2.0, y, struck.x + struck.w + 2.0, y + 0.3, 0.5, 195);
+    cross_struck_through(img, q->boxes[b].rect, 0.5, 195, 195, 0.3);
     shade_across(img, 0.7);
     box_measure m[256];
     box_decision d[256];
@@ -1809,11 +1816,7 @@ Test(measure, a_pale_pencil_cross_struck_through_as_pale_goes_to_a_person) {
     omr_image *img = render_page_image(t, "A7K2QX", 1, 240, &err);
     cr_assert_not_null(img, "%s", err.message);
     const template_question *q = template_question_by_id(t, "q2e");
-    omr_rect struck = q->boxes[1].rect;
-    test_draw_line(img, struck.x + 0.9, struck.y + 0.9, struck.x + struck.w - 0.9, struck.y + struck.h - 0.9, 0.4, 200);
-    test_draw_line(img, struck.x + struck.w - 0.9, struck.y + 0.9, struck.x + 0.9, struck.y + struck.h - 0.9, 0.4, 200);
-    double y = struck.y + struck.h / 2;
-    test_draw_line(img, struck.x - 2.0, y, struck.x + struck.w + 2.0, y + 0.2, 0.4, 222);
+    cross_struck_through(img, q->boxes[1].rect, 0.4, 200, 222, 0.2);
     box_measure m[256];
     box_decision d[256];
     size_t n = read_page_one(t, img, m, d);
