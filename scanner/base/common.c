@@ -159,6 +159,12 @@ double omr_sort_middle(double *values, size_t n) {
     return values[n / 2];
 }
 
+double omr_sort_lower_middle(double *values, size_t n) {
+    assert(values && n > 0);
+    qsort(values, n, sizeof *values, omr_cmp_double);
+    return values[(n - 1) / 2];
+}
+
 void omr_keep_nearest(double *dist, void *items, size_t item_size, int *n, int cap, double d, const void *item) {
     assert(dist && items && n && item && cap > 0 && *n >= 0 && *n <= cap);
     int at = *n;

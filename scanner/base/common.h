@@ -93,6 +93,9 @@ int omr_cmp_int(const void *a, const void *b);
 /* Sorts values[0..n) ascending (n > 0) and returns values[n / 2]: the
  * median, the upper of the middle two for an even n. */
 double omr_sort_middle(double *values, size_t n);
+/* ... and returns values[(n - 1) / 2]: the lower of the middle two for an
+ * even n (of two values, the smaller) */
+double omr_sort_lower_middle(double *values, size_t n);
 
 /* The `cap` nearest items seen so far, nearest first: dist[0..*n) ascending
  * and items (item_size bytes each) beside them. Offers `item` at distance d:

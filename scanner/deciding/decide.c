@@ -453,8 +453,7 @@ static double line_near_level(const box_measure *m, const box_decision *d, size_
     }
     if (k < LINE_NEAR_BOXES)
         return -1;
-    qsort(scratch, k, sizeof *scratch, omr_cmp_double);
-    return scratch[(k - 1) / 2];
+    return omr_sort_lower_middle(scratch, k);
 }
 static void near_by_page(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
     double *near = calloc(n ? n : 1, sizeof *near), *halo = calloc(n ? n : 1, sizeof *halo),

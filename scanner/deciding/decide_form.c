@@ -564,8 +564,7 @@ static double row_gap_level(const box_gap *gap, size_t n_gaps, size_t g, const s
             scratch[k++] = gap[o].ink_mm2;
     if (k < 2)
         return -1;
-    qsort(scratch, k, sizeof *scratch, omr_cmp_double);
-    return scratch[(k - 1) / 2];
+    return omr_sort_lower_middle(scratch, k);
 }
 void decide_ink_between(const calibration *cal, const omr_template *t, int page, const box_measure *m,
                         box_decision *d, size_t n) {

@@ -274,8 +274,7 @@ static near_ink unexpected_ink(const omr_image *scan, const page_transform *t, c
      * the same sums and products in the same order as locate_map's. */
     enum { CHUNK = 256 };
     int col_mx[CHUNK], col_at[CHUNK], col_label[CHUNK], col_piece[CHUNK];
-    uint8_t col_in_box[CHUNK];
-    int8_t col_side[CHUNK]; /* -1 left of the box's grown column, 1 right of it, else 0 */
+    int8_t col_side[CHUNK]; /* -1 left of the box's grown column, 1 right of it, 0 within it */
     double col_h0[CHUNK], col_h3[CHUNK], col_h6[CHUNK], col_sx[CHUNK];
     const double *h = t->homography;
     int affine = page_map_is_affine(h);
@@ -285,7 +284,6 @@ static near_ink unexpected_ink(const omr_image *scan, const page_transform *t, c
         for (; n < CHUNK && x < zone.x + zone.w; n++, x += NEAR_PITCH_MM) {
             double sx_mm = x + dx;
             col_sx[n] = sx_mm;
-            col_in_box[n] = x >= bx0 && x < bx1;
             col_side[n] = (int8_t)(x < bx0 ? -1 : x >= bx1 ? 1 : 0);
             col_mx[n] = (int)(x / mask->pitch);
             col_at[n] = (int)(sx_mm / mask->pitch); /* unshifted: where the map puts it */
@@ -328,7 +326,7 @@ static near_ink unexpected_ink(const omr_image *scan, const page_transform *t, c
                 page_px_on_scan(col_h0[0] + h1 + h[2], col_h3[0] + h4 + h[5], scan->width, scan->height) &&
                 page_px_on_scan(col_h0[n - 1] + h1 + h[2], col_h3[n - 1] + h4 + h[5], scan->width, scan->height);
             for (int i = 0; i < n; i++) {
-                if (col_in_box[i] && y_in_box)
+                if (col_side[i] == 0 && y_in_box)
                     continue;
                 int mx = col_mx[i];
                 if (mx < 0 || mx >= mask->width || printed[mx])
