@@ -12,6 +12,7 @@
  */
 #include "reading/look/locate_by_look.h"
 
+#include "base/cv_wrap.h"
 #include "forms/draw.h"
 
 #include <assert.h>
@@ -21,6 +22,15 @@
 #include <string.h>
 
 #define LOOK_DPI 40.0 /* the blank pages are compared at this resolution */
+/* ... both blurred this much (pixels at LOOK_DPI: 1.3 mm): a sheet bent by
+ * its scan (curl, rollers, a lens) lies 1-2 mm off the corner marks' map
+ * in its middle, and print lines a third of a millimetre wide, compared
+ * sharp, match only where the map is within a pixel; blurred, the page's
+ * layout (headings, rows of boxes, blocks of text, far larger than that)
+ * still matches (seed 8481 WS6U8WTA page 2, --warp 1.6: 0.10 sharp, its
+ * rows from 50 mm down anti-correlated, below upside-down page 1's 0.13,
+ * and the page lost; 0.31 blurred, and page 1 turned 0.22) */
+#define LOOK_BLUR_PX 2.0
 
 void locate_looks_free(locate_looks *looks) {
     for (size_t i = 0; i < looks->n; i++)
@@ -45,14 +55,19 @@ static const omr_image *look_of(locate_looks *looks, const omr_template *t, int 
     omr_error err;
     if (draw_page_image(t, "0", page, LOOK_DPI, &blank, &err) != OMR_OK)
         return NULL;
+    if (cvw_gaussian_blur(blank, LOOK_BLUR_PX) != OMR_OK) {
+        omr_image_free(blank);
+        return NULL;
+    }
     looks->items[looks->n++] = (locate_look){t, page, blank};
     return blank;
 }
 
-/* Correlation of the blank page's print with the scan's, over the page
- * outside the code square and the code under it (they differ by form),
- * over the whole page or each part against its own level in tiles of
- * LOOK_TILE_MM (the pooled within-tile correlation), the better: a panel of the sheet a 1-bit scanner turned
+/* Correlation of the blank page's print with the scan's, both blurred
+ * (LOOK_BLUR_PX), over the page outside the code square and the code under
+ * it (they differ by form), over the whole page or each part against its
+ * own level in tiles of LOOK_TILE_MM (the pooled within-tile correlation),
+ * the better: a panel of the sheet a 1-bit scanner turned
  * to speckle, or a shadow, raises the scan's level over part of the page
  * and would hide the print's likeness there (seed 7501 DYPSEJGY page 2,
  * its lower half speckled: 0.25 against the 0.35 asked, the page lost;
@@ -65,16 +80,20 @@ static double look_score(const omr_image *scan, const omr_template *t, const pag
     double step = tr->px_per_mm / s_l / 3;
     omr_rect code = t->code_rect;
     int tiles_x = (int)ceil(t->page_width / LOOK_TILE_MM), tiles_y = (int)ceil(t->page_height / LOOK_TILE_MM);
-    size_t n_tiles = (size_t)tiles_x * (size_t)tiles_y;
+    size_t n_tiles = (size_t)tiles_x * (size_t)tiles_y, n_px = (size_t)blank->width * (size_t)blank->height;
     double (*tile)[6] = calloc(n_tiles ? n_tiles : 1, sizeof *tile); /* n, sa, sb, saa, sbb, sab */
-    if (!tile)
+    /* the scan on the blank's grid (paper off the scan), blurred as it is */
+    omr_image *seen = omr_image_new(blank->width, blank->height, blank->dpi, 255);
+    uint8_t *on_scan = calloc(n_px ? n_px : 1, 1);
+    if (!tile || !seen || !on_scan) {
+        free(tile);
+        free(on_scan);
+        omr_image_free(seen);
         return 0;
+    }
     for (int v = 0; v < blank->height; v++)
         for (int u = 0; u < blank->width; u++) {
-            double x = (u + 0.5) / s_l, y = (v + 0.5) / s_l;
-            if (x > code.x - 4 && x < code.x + code.w + 4 && y > code.y - 4 && y < code.y + code.h + 8)
-                continue;
-            omr_point p = locate_map(tr, x, y);
+            omr_point p = locate_map(tr, (u + 0.5) / s_l, (v + 0.5) / s_l);
             double b = 0;
             int k = 0;
             for (int dy = -1; dy <= 1; dy++)
@@ -82,13 +101,22 @@ static double look_score(const omr_image *scan, const omr_template *t, const pag
                     int px = (int)lround(p.x + dx * step), py = (int)lround(p.y + dy * step);
                     if (px < 0 || py < 0 || px >= scan->width || py >= scan->height)
                         continue;
-                    b += 255 - omr_image_at(scan, px, py);
+                    b += omr_image_at(scan, px, py);
                     k++;
                 }
             if (!k)
                 continue;
-            b /= k;
-            double a = 255 - omr_image_at(blank, u, v);
+            seen->pixels[(size_t)v * (size_t)seen->stride + (size_t)u] = (uint8_t)lround(b / k);
+            on_scan[(size_t)v * (size_t)blank->width + (size_t)u] = 1;
+        }
+    cvw_gaussian_blur(seen, LOOK_BLUR_PX);
+    for (int v = 0; v < blank->height; v++)
+        for (int u = 0; u < blank->width; u++) {
+            double x = (u + 0.5) / s_l, y = (v + 0.5) / s_l;
+            if (!on_scan[(size_t)v * (size_t)blank->width + (size_t)u] ||
+                (x > code.x - 4 && x < code.x + code.w + 4 && y > code.y - 4 && y < code.y + code.h + 8))
+                continue;
+            double a = 255 - omr_image_at(blank, u, v), b = 255 - omr_image_at(seen, u, v);
             int tx = (int)(x / LOOK_TILE_MM), ty = (int)(y / LOOK_TILE_MM);
             if (tx >= tiles_x)
                 tx = tiles_x - 1;
@@ -102,6 +130,8 @@ static double look_score(const omr_image *scan, const omr_template *t, const pag
             acc[4] += b * b;
             acc[5] += a * b;
         }
+    free(on_scan);
+    omr_image_free(seen);
     /* within the tiles, and over the page as a whole (a sheet bent far
      * off the map keeps the page's broad likeness better than each tile's
      * fine one): the better of the two */

@@ -8,7 +8,7 @@
 
 #include "reading/locate.h"
 
-/* Blank pages drawn small, to know a page by its look; made on first use and
+/* Blank pages drawn small and blurred, to know a page by its look; made on first use and
  * owned by the caller (one per thread, like the zbar reader). */
 typedef struct {
     const omr_template *tmpl;
@@ -29,10 +29,10 @@ void locate_looks_free(locate_looks *looks);
  * only one of the two whose boxes are in place), and:
  * - where its rows of boxes can be seen, at least LOCATE_LOOK_BOXES of them
  *   must lie where that page prints them (a page of another questionnaire in
- *   the same house style looks alike when small: 0.33-0.42 of correlation
- *   with ekb-2024's page 1, its boxes elsewhere), and its print correlate at
- *   least LOCATE_LOOK_FLOOR (a sheet bent far, bled and speckled by a 1-bit
- *   scanner: 0.18-0.35);
+ *   the same house style looks alike when small and blurred: 0.68 of
+ *   correlation with ekb-2024's page 1, its boxes elsewhere), and its print
+ *   correlate at least LOCATE_LOOK_FLOOR (a sheet bent 2-4 mm in its middle,
+ *   bled, with a fold's speckled panel over half of it: 0.31);
  * - where they cannot be seen, its print must correlate LOCATE_LOOK_MIN.
  * OMR_OK with *tmpl, *page, the transform (with its local corrections) and
  * the correlation; OMR_ERR_NOT_FOUND with a message otherwise. A page that
