@@ -233,6 +233,13 @@ static double chain_rms(const line_chain *c) {
     return sqrt(fmax(ss, 0) / n) / sqrt(1 + slope * slope);
 }
 
+/* The bucket of remove_lines' search a line predicted at b falls in (those
+ * off the field in the first or last). */
+static int line_bucket(double b, int bucket_px, int n_buckets) {
+    int k = b <= 0 ? 0 : (int)(b / bucket_px);
+    return k < n_buckets ? k : n_buckets - 1;
+}
+
 /* Takes long thin straight lines out of `ink` and `strong` (w x h): lines
  * that run left to right (slope up to 1.2) when `vertical` is 0, top to
  * bottom when it is 1. Position a runs along the line, b across it; the
@@ -261,7 +268,20 @@ static int remove_lines(uint8_t *ink, uint8_t *strong, int w, int h, int vertica
     const uint8_t *core = vertical ? strong : turned;
     line_state st = {0};
     size_t *active = NULL, n_active = 0, cap_active = 0;
-    int removed = 0, ok = 1;
+    /* The active chains by where each predicts its line in this column, in
+     * buckets as wide as a run's widest tolerance: a run looks in its own
+     * bucket and the two beside it, not at every chain. A speckled field
+     * starts a chain at each speck and keeps it `gap` columns: thousands
+     * active, every run against each (seed 8481 WS6U8WTA page 2, its
+     * comment field under a fold's speckled panel: 8.5 G instructions, 60%
+     * of reading the page). The same chain is found: the nearest, the
+     * first made of two as near. */
+    int bucket_px = (int)ceil(1.5 + thick / 2.0 + 0.1 * gap), n_buckets = nb / bucket_px + 1;
+    int *bucket_start = malloc(((size_t)n_buckets + 1) * sizeof *bucket_start);
+    size_t *by_bucket = NULL, cap_by_bucket = 0;
+    double *pred = NULL;
+    size_t cap_pred = 0;
+    int removed = 0, ok = bucket_start != NULL;
     for (int a = 0; a < na && ok; a++) {
         const uint8_t *line = core + (size_t)a * nb;
         /* chains not extended for `gap` columns are done */
@@ -270,6 +290,24 @@ static int remove_lines(uint8_t *ink, uint8_t *strong, int w, int h, int vertica
             if (st.chains[active[i]].last_a >= a - gap)
                 active[keep++] = active[i];
         n_active = keep;
+        if (!grow_array((void **)&pred, &cap_pred, n_active + 1, sizeof *pred) ||
+            !grow_array((void **)&by_bucket, &cap_by_bucket, n_active + 1, sizeof *by_bucket)) {
+            ok = 0;
+            break;
+        }
+        memset(bucket_start, 0, ((size_t)n_buckets + 1) * sizeof *bucket_start);
+        for (size_t i = 0; i < n_active; i++) {
+            const line_chain *c = &st.chains[active[i]];
+            pred[i] = c->last_b + chain_slope(c) * (a - c->last_a);
+            bucket_start[line_bucket(pred[i], bucket_px, n_buckets) + 1]++;
+        }
+        for (int k = 0; k < n_buckets; k++)
+            bucket_start[k + 1] += bucket_start[k];
+        for (size_t i = 0; i < n_active; i++) /* in the order of active: the order chains were made */
+            by_bucket[bucket_start[line_bucket(pred[i], bucket_px, n_buckets)]++] = i;
+        for (int k = n_buckets; k > 0; k--) /* back to each bucket's start */
+            bucket_start[k] = bucket_start[k - 1];
+        bucket_start[0] = 0;
         for (int b = 0; b < nb && ok;) {
             /* runs of the line's dark core: its pale shadow does not move
              * the centre; the shadow goes with it below */
@@ -290,17 +328,20 @@ static int remove_lines(uint8_t *ink, uint8_t *strong, int w, int h, int vertica
             double centre = (b0 + b1) / 2.0;
             long best = -1;
             double best_d = 0;
-            for (size_t i = 0; i < n_active; i++) {
-                const line_chain *c = &st.chains[active[i]];
-                if (c->last_a >= a)
-                    continue;
-                double pred = c->last_b + chain_slope(c) * (a - c->last_a);
-                double d = fabs(centre - pred), tol = 1.5 + (b1 - b0) / 2.0 + 0.1 * (a - c->last_a - 1);
-                if (d <= tol && (best < 0 || d < best_d)) {
-                    best = (long)active[i];
-                    best_d = d;
+            int k = line_bucket(centre, bucket_px, n_buckets);
+            for (int kk = k > 0 ? k - 1 : 0; kk <= k + 1 && kk < n_buckets; kk++)
+                for (int j = bucket_start[kk]; j < bucket_start[kk + 1]; j++) {
+                    size_t i = by_bucket[j];
+                    const line_chain *c = &st.chains[active[i]];
+                    if (c->last_a >= a) /* extended in this column already */
+                        continue;
+                    double d = fabs(centre - pred[i]), tol = 1.5 + (b1 - b0) / 2.0 + 0.1 * (a - c->last_a - 1);
+                    assert(tol < bucket_px);
+                    if (d <= tol && (best < 0 || d < best_d || (d == best_d && active[i] < (size_t)best))) {
+                        best = (long)active[i];
+                        best_d = d;
+                    }
                 }
-            }
             if (best < 0) {
                 if (!grow_array((void **)&st.chains, &st.cap_chains, st.n_chains + 1, sizeof *st.chains) ||
                     !grow_array((void **)&active, &cap_active, n_active + 1, sizeof *active)) {
@@ -364,6 +405,9 @@ static int remove_lines(uint8_t *ink, uint8_t *strong, int w, int h, int vertica
     free(st.runs);
     free(st.chains);
     free(active);
+    free(pred);
+    free(by_bucket);
+    free(bucket_start);
     free(turned);
     return ok ? removed : -1;
 }
