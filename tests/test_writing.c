@@ -18,7 +18,7 @@
 #include "reading/locate.h"
 #include "reading/mask.h"
 #include "reading/measure.h"
-#include "reading/writing.h"
+#include "reading/writing/writing.h"
 
 #define DPI 200.0
 

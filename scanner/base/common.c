@@ -159,6 +159,21 @@ double omr_sort_middle(double *values, size_t n) {
     return values[n / 2];
 }
 
+int omr_grow_array(void **items, size_t *cap, size_t need, size_t size) {
+    assert(items && cap && size > 0);
+    if (need <= *cap)
+        return 1;
+    size_t cap2 = *cap ? *cap * 2 : 256;
+    while (cap2 < need)
+        cap2 *= 2;
+    void *grown = realloc(*items, cap2 * size);
+    if (!grown)
+        return 0;
+    *items = grown;
+    *cap = cap2;
+    return 1;
+}
+
 double omr_sort_lower_middle(double *values, size_t n) {
     assert(values && n > 0);
     qsort(values, n, sizeof *values, omr_cmp_double);

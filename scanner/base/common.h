@@ -86,6 +86,10 @@ char *omr_find_data_file(const char *folder, const char *env_var, const char *na
 /* strdup that tolerates NULL. */
 char *omr_strdup(const char *s);
 
+/* Grows *items (of `size` bytes each, *cap of them) to hold `need`, doubling
+ * from 256; 1, or 0 when out of memory (*items and *cap as they were). */
+int omr_grow_array(void **items, size_t *cap, size_t need, size_t size);
+
 /* qsort's comparisons of doubles and of ints, ascending. */
 int omr_cmp_double(const void *a, const void *b);
 int omr_cmp_int(const void *a, const void *b);

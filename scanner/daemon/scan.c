@@ -40,7 +40,7 @@
 #include "reading/code/qr_grid.h"
 #include "reading/crease.h"
 #include "reading/marks/boxes.h"
-#include "reading/writing.h"
+#include "reading/writing/writing.h"
 
 #define BLANK_PAGE_INK 0.002 /* under 0.2% ink on a coarse grid: nothing printed */
 

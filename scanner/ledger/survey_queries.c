@@ -12,19 +12,6 @@
 
 #include "ledger/sql.h"
 
-/* Makes room for one more element of `size` bytes in *items (count, *cap). */
-static int grow(void **items, size_t count, size_t *cap, size_t size, size_t first) {
-    if (count < *cap)
-        return 1;
-    size_t want = *cap ? *cap * 2 : first;
-    void *grown = realloc(*items, want * size);
-    if (!grown)
-        return 0;
-    *items = grown;
-    *cap = want;
-    return 1;
-}
-
 static int out_of_memory(omr_error *err) {
     return omr_fail(err, OMR_ERR_MEMORY, "out of memory reading the ledger");
 }
@@ -48,7 +35,7 @@ int survey_query_unit_counts(omr_db *db, const char *template_id, survey_unit_co
     size_t cap = 0;
     int step;
     while ((step = sql_step(st)) == SQL_ROW) {
-        if (!grow((void **)out, *n, &cap, sizeof **out, 16)) {
+        if (!omr_grow_array((void **)out, &cap, *n + 1, sizeof **out)) {
             sql_finalize(st);
             survey_unit_counts_free(*out, *n);
             *out = NULL;
@@ -89,7 +76,7 @@ static int query_names(omr_db *db, const char *sql, const char *template_id, cha
     size_t cap = 0;
     int rc = OMR_OK, step;
     while ((step = sql_step(st)) == SQL_ROW) {
-        if (!grow((void **)out, *n, &cap, sizeof **out, 16)) {
+        if (!omr_grow_array((void **)out, &cap, *n + 1, sizeof **out)) {
             rc = out_of_memory(err);
             break;
         }
@@ -125,7 +112,7 @@ static int read_pairs(sql_stmt *st, int with_review, survey_pair **out, size_t *
     size_t cap = 0;
     int step;
     while ((step = sql_step(st)) == SQL_ROW) {
-        if (!grow((void **)out, *n, &cap, sizeof **out, 8))
+        if (!omr_grow_array((void **)out, &cap, *n + 1, sizeof **out))
             return OMR_ERR_MEMORY;
         survey_pair *p = &(*out)[(*n)++];
         p->name = sql_dup(st, 0);
@@ -181,7 +168,7 @@ int survey_query_respondents(omr_db *db, const char *template_id, survey_respond
     size_t cap = 0;
     int step;
     while ((step = sql_step(s.rows)) == SQL_ROW) {
-        if (!grow((void **)out, *n, &cap, sizeof **out, 256)) {
+        if (!omr_grow_array((void **)out, &cap, *n + 1, sizeof **out)) {
             rc = out_of_memory(err);
             goto done;
         }
@@ -244,7 +231,7 @@ int survey_query_frame_values(omr_db *db, const char *template_id, survey_frame_
     size_t cap = 0;
     int rc = OMR_OK, step;
     while ((step = sql_step(st)) == SQL_ROW) {
-        if (!grow((void **)out, *n, &cap, sizeof **out, 256)) {
+        if (!omr_grow_array((void **)out, &cap, *n + 1, sizeof **out)) {
             rc = out_of_memory(err);
             break;
         }
