@@ -61,7 +61,7 @@ static double chain_rms(const line_chain *c) {
     return sqrt(fmax(ss, 0) / n) / sqrt(1 + slope * slope);
 }
 
-/* The bucket of remove_lines' search a line predicted at b falls in (those
+/* The bucket of writing_remove_lines' search a line predicted at b falls in (those
  * off the field in the first or last). */
 static int line_bucket(double b, int bucket_px, int n_buckets) {
     int k = b <= 0 ? 0 : (int)(b / bucket_px);
