@@ -109,7 +109,12 @@ static double look_score(const omr_image *scan, const omr_template *t, const pag
             seen->pixels[(size_t)v * (size_t)seen->stride + (size_t)u] = (uint8_t)lround(b / k);
             on_scan[(size_t)v * (size_t)blank->width + (size_t)u] = 1;
         }
-    cvw_gaussian_blur(seen, LOOK_BLUR_PX);
+    if (cvw_gaussian_blur(seen, LOOK_BLUR_PX) != OMR_OK) { /* compared sharp with a blurred blank: no likeness */
+        free(tile);
+        free(on_scan);
+        omr_image_free(seen);
+        return 0;
+    }
     for (int v = 0; v < blank->height; v++)
         for (int u = 0; u < blank->width; u++) {
             double x = (u + 0.5) / s_l, y = (v + 0.5) / s_l;

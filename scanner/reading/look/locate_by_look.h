@@ -8,8 +8,8 @@
 
 #include "reading/locate.h"
 
-/* Blank pages drawn small and blurred, to know a page by its look; made on first use and
- * owned by the caller (one per thread, like the zbar reader). */
+/* Blank pages drawn small and blurred, to know a page by its look; made on
+ * first use and owned by the caller (one per thread, like the zbar reader). */
 typedef struct {
     const omr_template *tmpl;
     int page;
