@@ -63,34 +63,17 @@ static const omr_image *look_of(locate_looks *looks, const omr_template *t, int 
     return blank;
 }
 
-/* Correlation of the blank page's print with the scan's, both blurred
- * (LOOK_BLUR_PX), over the page outside the code square and the code under
- * it (they differ by form), over the whole page or each part against its
- * own level in tiles of LOOK_TILE_MM (the pooled within-tile correlation),
- * the better: a panel of the sheet a 1-bit scanner turned
- * to speckle, or a shadow, raises the scan's level over part of the page
- * and would hide the print's likeness there (seed 7501 DYPSEJGY page 2,
- * its lower half speckled: 0.25 against the 0.35 asked, the page lost;
- * its other page's code was in the same file). */
-#define LOOK_TILE_MM 12.0
-#define LOOK_COVERED 127.5 /* a tile's mean darkness (0 paper, 255 black) above which it is covered */
-static double look_score(const omr_image *scan, const omr_template *t, const page_transform *tr,
-                         const omr_image *blank) {
-    double s_l = blank->width / t->page_width;
+/* The scan on the blank's grid (each pixel the mean of 3 x 3 samples over
+ * its footprint; paper where the map leaves the scan, with on_scan[] 0
+ * there), blurred by LOOK_BLUR_PX as the blank is. NULL when out of
+ * memory or when the blur fails (a sharp scan against a blurred blank
+ * would be no likeness). */
+static omr_image *scan_on_grid(const omr_image *scan, const page_transform *tr, const omr_image *blank, double s_l,
+                               uint8_t *on_scan) {
     double step = tr->px_per_mm / s_l / 3;
-    omr_rect code = t->code_rect;
-    int tiles_x = (int)ceil(t->page_width / LOOK_TILE_MM), tiles_y = (int)ceil(t->page_height / LOOK_TILE_MM);
-    size_t n_tiles = (size_t)tiles_x * (size_t)tiles_y, n_px = (size_t)blank->width * (size_t)blank->height;
-    double (*tile)[6] = calloc(n_tiles ? n_tiles : 1, sizeof *tile); /* n, sa, sb, saa, sbb, sab */
-    /* the scan on the blank's grid (paper off the scan), blurred as it is */
     omr_image *seen = omr_image_new(blank->width, blank->height, blank->dpi, 255);
-    uint8_t *on_scan = calloc(n_px ? n_px : 1, 1);
-    if (!tile || !seen || !on_scan) {
-        free(tile);
-        free(on_scan);
-        omr_image_free(seen);
-        return 0;
-    }
+    if (!seen)
+        return NULL;
     for (int v = 0; v < blank->height; v++)
         for (int u = 0; u < blank->width; u++) {
             omr_point p = locate_map(tr, (u + 0.5) / s_l, (v + 0.5) / s_l);
@@ -109,12 +92,34 @@ static double look_score(const omr_image *scan, const omr_template *t, const pag
             seen->pixels[(size_t)v * (size_t)seen->stride + (size_t)u] = (uint8_t)lround(b / k);
             on_scan[(size_t)v * (size_t)blank->width + (size_t)u] = 1;
         }
-    if (cvw_gaussian_blur(seen, LOOK_BLUR_PX) != OMR_OK) { /* compared sharp with a blurred blank: no likeness */
-        free(tile);
-        free(on_scan);
+    if (cvw_gaussian_blur(seen, LOOK_BLUR_PX) != OMR_OK) {
         omr_image_free(seen);
-        return 0;
+        return NULL;
     }
+    return seen;
+}
+
+/* Correlation of the blank page's print with the scan's, both blurred
+ * (LOOK_BLUR_PX), over the page outside the code square and the code under
+ * it (they differ by form), over the whole page or each part against its
+ * own level in tiles of LOOK_TILE_MM (the pooled within-tile correlation),
+ * the better: a panel of the sheet a 1-bit scanner turned
+ * to speckle, or a shadow, raises the scan's level over part of the page
+ * and would hide the print's likeness there (seed 7501 DYPSEJGY page 2,
+ * its lower half speckled: 0.25 against the 0.35 asked, the page lost;
+ * its other page's code was in the same file). */
+#define LOOK_TILE_MM 12.0
+#define LOOK_COVERED 127.5 /* a tile's mean darkness (0 paper, 255 black) above which it is covered */
+static double look_score(const omr_template *t, const omr_image *blank, const omr_image *seen,
+                         const uint8_t *on_scan) {
+    assert(seen->width == blank->width && seen->height == blank->height);
+    double s_l = blank->width / t->page_width;
+    omr_rect code = t->code_rect;
+    int tiles_x = (int)ceil(t->page_width / LOOK_TILE_MM), tiles_y = (int)ceil(t->page_height / LOOK_TILE_MM);
+    size_t n_tiles = (size_t)tiles_x * (size_t)tiles_y;
+    double (*tile)[6] = calloc(n_tiles ? n_tiles : 1, sizeof *tile); /* n, sa, sb, saa, sbb, sab */
+    if (!tile)
+        return 0;
     for (int v = 0; v < blank->height; v++)
         for (int u = 0; u < blank->width; u++) {
             double x = (u + 0.5) / s_l, y = (v + 0.5) / s_l;
@@ -135,8 +140,6 @@ static double look_score(const omr_image *scan, const omr_template *t, const pag
             acc[4] += b * b;
             acc[5] += a * b;
         }
-    free(on_scan);
-    omr_image_free(seen);
     /* within the tiles, and over the page as a whole (a sheet bent far
      * off the map keeps the page's broad likeness better than each tile's
      * fine one): the better of the two */
@@ -319,12 +322,22 @@ int locate_by_look(const omr_image *scan, const omr_template *const *templates, 
             }
             if (!located)
                 continue;
+            /* the scan on the blanks' grid, once for all of t's pages (drawn
+             * alike, at one size) */
+            omr_image *seen = NULL;
+            uint8_t *on_scan = NULL;
             for (size_t p = 1; p <= t->n_pages; p++) {
                 const omr_image *blank = look_of(looks, t, (int)p);
+                if (blank && !on_scan && (on_scan = calloc((size_t)blank->width * (size_t)blank->height, 1)))
+                    seen = scan_on_grid(scan, &tr, blank, blank->width / t->page_width, on_scan);
                 if (!blank)
                     continue;
-                look_consider(&pick[0], &pick[1], t, (int)p, look_score(scan, t, &tr, blank), &tr);
+                /* out of memory, or a blur that failed: no likeness */
+                double score = seen ? look_score(t, blank, seen, on_scan) : 0;
+                look_consider(&pick[0], &pick[1], t, (int)p, score, &tr);
             }
+            omr_image_free(seen);
+            free(on_scan);
         }
     }
     const look_pick *best = &pick[0], *runner_up = &pick[1];
