@@ -1,5 +1,5 @@
 /*
- * test_crease.c — crease.c: a returned form folded for its envelope. A faint
+ * test_crease.c — reading/crease/: a returned form folded for its envelope. A faint
  * crease drawn straight across a rendered page, through the middle of a row
  * of ten boxes, is found where it was drawn and taken out: the row's empty
  * boxes measure empty again (on the page as scanned they do not), a cross it
@@ -10,7 +10,7 @@
 #include <math.h>
 
 #include "deciding/decide.h"
-#include "reading/crease.h"
+#include "reading/crease/crease.h"
 #include "reading/marks/shape.h"
 #include "print/render.h"
 #include "page_fixture.h"

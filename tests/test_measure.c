@@ -12,7 +12,7 @@
 #include "deciding/decide.h"
 #include "reading/identify.h"
 #include "reading/locate.h"
-#include "reading/crease.h"
+#include "reading/crease/crease.h"
 #include "reading/mask.h"
 #include "reading/measure.h"
 #include "reading/marks/shape.h"

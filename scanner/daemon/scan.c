@@ -38,7 +38,7 @@
 #include "reading/inside.h"
 #include "reading/code/printed_code.h"
 #include "reading/code/qr_grid.h"
-#include "reading/crease.h"
+#include "reading/crease/crease.h"
 #include "reading/marks/boxes.h"
 #include "reading/writing/writing.h"
 

@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "forms/template.h"
-#include "reading/crease.h"
+#include "reading/crease/crease.h"
 #include "reading/mask.h"
 #include "reading/measure.h"
 #include "reading/page_map.h"

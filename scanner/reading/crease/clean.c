@@ -1,17 +1,6 @@
 /*
- * crease.c — folds in the paper (see crease.h).
- *
- * Found from the page itself, in template millimetres through the page's map
- * (so a turned or skewed scan is read alike): the page is cut into strips
- * across the fold's direction; in each, the grey of the unprinted paper
- * (the print mask says where print is) is followed across the strip, and a
- * crease shows as a narrow dip, darker than the paper 0.5 to 1.5 mm either
- * side of it, with clean paper there (a line of writing has strokes above
- * or below its darkest row). A grey scanner shows a crease faint; a 1-bit
- * one may draw it black, in dashes. A dip in one strip may be anything (a
- * speck, a stroke's end); a crease is dips that line up, straight, in most
- * strips where the paper can be seen. A respondent's line straight across
- * the whole sheet is not an answer either.
+ * clean.c — taking the creases out of the scan (crease_clean), and what the
+ * boxes ask of them (crease.h).
  *
  * Cleaning keeps ink: along each crease, an unprinted pixel within its
  * width is made the paper beside it again only when it is no darker than
@@ -24,45 +13,14 @@
  * 1-2 mm off the page's map: print_place). Only pages with a crease pay for
  * the copy.
  */
-#include "reading/crease.h"
+#include "reading/crease/crease.h"
 
 #include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum {
-    STRIPS = 16,          /* strips across the page, per direction */
-    STRIP_SAMPLES = 4,    /* samples across a strip (2 mm), averaged */
-    PEAKS_PER_STRIP = 8,  /* the strongest dips kept per strip */
-};
-#define STRIP_MM 2.0
-#define MARGIN_MM 12.0      /* the scan's edge: shadows, cut paper */
-#define SIDE_NEAR_MM 0.5    /* the paper either side of a dip: this far */
-#define SIDE_FAR_MM 1.5     /* ... to this far */
 #define SIDE_MM 0.8         /* the paper either side of a crease, when cleaning */
-/* A fold runs straight across the sheet, a scanner's streak (dust on a
- * feeder's glass) straight down the scan: across a sheet fed askew, up to
- * 5.7 degrees to its print (make_variants' adf_streak, pages 1.9-2.4
- * degrees askew: a streak through a box read as its mark at 0.03) */
-#define MAX_SLOPE 0.10
-#define MIN_SUPPORT 0.6     /* share of the strips where it is not under print */
-#define MIN_DEPTH_GREY 3.0  /* darker than the paper beside it by at least */
-#define MAX_WIDTH_MM 1.2    /* a crease is a line, not a band ... */
-#define MAX_BLACK_WIDTH_MM 2.0 /* ... a black one (a 1-bit scan of a fold's shadow) up to this */
-
-typedef struct {
-    double across; /* mm */
-    double depth;  /* grey levels */
-    double width;  /* mm, at half its depth */
-    int used;
-} dip;
-
-/* Template (along, across) to template (x, y). */
-static inline omr_point crease_xy(int vertical, double along, double across) {
-    omr_point p = {vertical ? across : along, vertical ? along : across};
-    return p;
-}
 
 /* Grey at template (x, y); -1 off the scan. */
 static inline int grey_at(const omr_image *scan, const page_transform *t, double x, double y) {
@@ -70,265 +28,6 @@ static inline int grey_at(const omr_image *scan, const page_transform *t, double
     if (!page_px_on_scan(p.x, p.y, scan->width, scan->height))
         return -1;
     return omr_image_at(scan, (int)p.x, (int)p.y);
-}
-
-/* The paper either side of sample j of a profile: the lightest unprinted
- * sample 0.5 to 1.5 mm away on each side (a crease between two rows of
- * labels has little paper beside it; a 1-bit scan's specks darken single
- * samples), its grey in *a, *b and its index in at[0], at[1]. 0 when a side
- * has none. */
-static int paper_beside(const double *profile, int n, int j, double pitch, double *a, double *b, int at[2]) {
-    int near = (int)ceil(SIDE_NEAR_MM / pitch), far = (int)ceil(SIDE_FAR_MM / pitch);
-    *a = *b = -1;
-    for (int k = near; k <= far; k++) {
-        if (j - k >= 0 && profile[j - k] > *a)
-            *a = profile[at[0] = j - k];
-        if (j + k < n && profile[j + k] > *b)
-            *b = profile[at[1] = j + k];
-    }
-    return *a >= 0 && *b >= 0;
-}
-
-/* One strip's profile across the page: the mean grey of its unprinted
- * samples per step (-1 where most of the strip is print or off the scan),
- * then its dips, strongest first. Returns how many dips. across_at[j] is
- * sample j's distance across (mm), mask_across[j] its cell of the mask;
- * `count` is scratch of n ints. */
-static int strip_dips(const omr_image *scan, const page_transform *t, const page_levels *levels,
-                      const print_mask *mask, int vertical, double along, double across_len, double pitch,
-                      const double *across_at, const int *mask_across, double *profile, uint8_t *low,
-                      int *count, dip *out) {
-    int n = (int)((across_len - 2 * MARGIN_MM) / pitch);
-    /* each sample's map is linear in `across` before the projective
-     * division: its terms are worked out once per strip. The samples are
-     * summed one sample line at a time (integers: the order does not
-     * matter), so the mask's column and the map's terms stay put. */
-    const double *h = t->homography;
-    int affine = page_map_is_affine(h); /* w is 1 exactly: the same pixels without dividing */
-    int mask_w = vertical ? mask->height : mask->width, mask_h = vertical ? mask->width : mask->height;
-    size_t step_along = vertical ? (size_t)mask->width : 1, step_across = vertical ? 1 : (size_t)mask->width;
-    for (int j = 0; j < n; j++) {
-        profile[j] = 0;
-        count[j] = 0;
-        low[j] = 255;
-    }
-    for (int s = 0; s < STRIP_SAMPLES; s++) {
-        double a = along + (s + 0.5) * STRIP_MM / STRIP_SAMPLES - STRIP_MM / 2;
-        int mask_along = (int)(a / mask->pitch);
-        if (mask_along < 0 || mask_along >= mask_w)
-            continue;
-        const uint8_t *mask_line = mask->printed + (size_t)mask_along * step_along;
-        /* (x, y) = xy(a, 0) + across * xy(0, 1) */
-        omr_point o = crease_xy(vertical, a, 0), d = crease_xy(vertical, 0, 1);
-        double num_x0 = h[0] * o.x + h[1] * o.y + h[2], num_x1 = h[0] * d.x + h[1] * d.y;
-        double num_y0 = h[3] * o.x + h[4] * o.y + h[5], num_y1 = h[3] * d.x + h[4] * d.y;
-        double den0 = h[6] * o.x + h[7] * o.y + h[8], den1 = h[6] * d.x + h[7] * d.y;
-        /* on an affine map each bound on the scan holds for a run of j from
-         * one end (px and py are monotone in j), so the samples on the scan
-         * are one run: found from both ends, then not tested again */
-        int first = 0, last = n - 1;
-        if (affine) {
-            while (first <= last && !page_px_on_scan(num_x0 + num_x1 * across_at[first],
-                                                     num_y0 + num_y1 * across_at[first], scan->width, scan->height))
-                first++;
-            while (last >= first && !page_px_on_scan(num_x0 + num_x1 * across_at[last],
-                                                     num_y0 + num_y1 * across_at[last], scan->width, scan->height))
-                last--;
-        }
-        for (int j = first; j <= last; j++) {
-            double across = across_at[j];
-            if (mask_across[j] >= mask_h || mask_line[(size_t)mask_across[j] * step_across])
-                continue;
-            double px = num_x0 + num_x1 * across, py = num_y0 + num_y1 * across;
-            if (!affine) {
-                double w = den0 + den1 * across;
-                px /= w;
-                py /= w;
-                if (!page_px_on_scan(px, py, scan->width, scan->height))
-                    continue;
-            }
-            int g = omr_image_at(scan, (int)px, (int)py);
-            profile[j] += g;
-            count[j]++;
-            if (g < low[j])
-                low[j] = (uint8_t)g;
-        }
-    }
-    for (int j = 0; j < n; j++)
-        profile[j] = count[j] * 2 > STRIP_SAMPLES ? profile[j] / count[j] : -1;
-    double range = levels->white - levels->black;
-    double min_depth = fmax(MIN_DEPTH_GREY, 0.025 * range), clean_margin = fmax(16, 0.12 * range);
-    int found = 0;
-    for (int j = 1; j + 1 < n; j++) {
-        double g = profile[j], a, b;
-        if (g < 0 || profile[j - 1] < 0 || profile[j + 1] < 0)
-            continue;
-        if (g > profile[j - 1] || g >= profile[j + 1]) /* the bottom of the dip, once */
-            continue;
-        /* a flat bottom (a crease drawn black): its middle */
-        int first = j;
-        while (first > 0 && profile[first - 1] == g)
-            first--;
-        int mid = (first + j) / 2;
-        int side[2];
-        if (!paper_beside(profile, n, mid, pitch, &a, &b, side))
-            continue;
-        double paper = fmin(a, b), depth = paper - g;
-        if (depth < min_depth)
-            continue;
-        /* thin, with clean paper either side, as a crease is: a line of
-         * writing has strokes above or below its darkest row. (A 1-bit
-         * scanner may draw a crease black, in dashes: no bound on depth.) */
-        if (paper - low[side[0]] > clean_margin || paper - low[side[1]] > clean_margin)
-            continue;
-        int left = mid, right = mid;
-        while (left > 0 && profile[left - 1] >= 0 && profile[left - 1] < paper - depth / 2)
-            left--;
-        while (right + 1 < n && profile[right + 1] >= 0 && profile[right + 1] < paper - depth / 2)
-            right++;
-        if ((right - left + 1) * pitch > (depth >= range / 2 ? MAX_BLACK_WIDTH_MM : MAX_WIDTH_MM))
-            continue;
-        dip d = {MARGIN_MM + (mid + 0.5) * pitch, depth, (right - left + 1) * pitch, 0};
-        if (found < PEAKS_PER_STRIP) {
-            out[found++] = d;
-        } else {
-            int weakest = 0;
-            for (int k = 1; k < found; k++)
-                if (out[k].depth < out[weakest].depth)
-                    weakest = k;
-            if (depth > out[weakest].depth)
-                out[weakest] = d;
-        }
-    }
-    return found;
-}
-
-/* The creases of one direction. */
-static int find_direction(const omr_image *scan, const page_transform *t, const page_levels *levels,
-                          const print_mask *mask, int vertical, double along_len, double across_len,
-                          page_crease *out, int max) {
-    double pitch = fmax(1.0 / t->px_per_mm, 0.12); /* a scan pixel, or as fine as a crease needs */
-    if (!(pitch > 0.02 && pitch < 1.0) || along_len < 4 * MARGIN_MM || across_len < 4 * MARGIN_MM)
-        return 0;
-    int n = (int)((across_len - 2 * MARGIN_MM) / pitch);
-    double *profiles = malloc((size_t)n * STRIPS * sizeof *profiles);
-    uint8_t *low = malloc((size_t)n);
-    int *count = malloc((size_t)n * sizeof *count), *mask_across = malloc((size_t)n * sizeof *mask_across);
-    double *across_at = malloc((size_t)n * sizeof *across_at);
-    dip(*dips)[PEAKS_PER_STRIP] = malloc(sizeof *dips * STRIPS);
-    if (!profiles || !low || !count || !mask_across || !across_at || !dips) {
-        free(profiles);
-        free(low);
-        free(count);
-        free(mask_across);
-        free(across_at);
-        free(dips);
-        return 0;
-    }
-    for (int j = 0; j < n; j++) { /* the same in every strip */
-        across_at[j] = MARGIN_MM + (j + 0.5) * pitch;
-        mask_across[j] = (int)(across_at[j] / mask->pitch);
-    }
-    double along[STRIPS];
-    int n_dips[STRIPS];
-    for (int i = 0; i < STRIPS; i++) {
-        along[i] = MARGIN_MM + STRIP_MM + (along_len - 2 * MARGIN_MM - 2 * STRIP_MM) * i / (STRIPS - 1);
-        double *profile = profiles + (size_t)i * (size_t)n;
-        n_dips[i] = strip_dips(scan, t, levels, mask, vertical, along[i], across_len, pitch, across_at, mask_across,
-                               profile, low, count, dips[i]);
-    }
-    double tol = fmax(0.35, 1.5 * pitch);
-    int found = 0;
-    while (found < max) {
-        /* the line through a dip of one strip and a dip of a far strip that
-         * the most strips agree with */
-        int best_support = 0;
-        double best_at = 0, best_slope = 0, best_depth = 0;
-        for (int i = 0; i < STRIPS; i++)
-            for (int j = i + STRIPS / 3; j < STRIPS; j++)
-                for (int a = 0; a < n_dips[i]; a++)
-                    for (int b = 0; b < n_dips[j]; b++) {
-                        if (dips[i][a].used || dips[j][b].used)
-                            continue;
-                        double slope = (dips[j][b].across - dips[i][a].across) / (along[j] - along[i]);
-                        if (fabs(slope) > MAX_SLOPE)
-                            continue;
-                        double at = dips[i][a].across - slope * along[i];
-                        int support = 0;
-                        double depth = 0;
-                        for (int k = 0; k < STRIPS; k++) {
-                            double want = at + slope * along[k];
-                            for (int c = 0; c < n_dips[k]; c++)
-                                if (!dips[k][c].used && fabs(dips[k][c].across - want) <= tol) {
-                                    support++;
-                                    depth += dips[k][c].depth;
-                                    break;
-                                }
-                        }
-                        if (support > best_support || (support == best_support && depth > best_depth)) {
-                            best_support = support;
-                            best_at = at;
-                            best_slope = slope;
-                            best_depth = depth;
-                        }
-                    }
-        /* seen in most strips where it could be seen: not under print or
-         * beside it */
-        int open = 0;
-        for (int k = 0; k < STRIPS; k++) {
-            int j = (int)floor((best_at + best_slope * along[k] - MARGIN_MM) / pitch);
-            const double *profile = profiles + (size_t)k * (size_t)n;
-            double a, b;
-            int side[2];
-            open += j >= 0 && j < n && profile[j] >= 0 && paper_beside(profile, n, j, pitch, &a, &b, side);
-        }
-        if (best_support < 6 || best_support < MIN_SUPPORT * open)
-            break;
-        /* refit through the dips that agree (least squares), mark them used */
-        double su = 0, sv = 0, suu = 0, suv = 0, depths[STRIPS], widths[STRIPS];
-        int m = 0;
-        for (int k = 0; k < STRIPS; k++) {
-            double want = best_at + best_slope * along[k];
-            for (int c = 0; c < n_dips[k]; c++)
-                if (!dips[k][c].used && fabs(dips[k][c].across - want) <= tol) {
-                    dips[k][c].used = 1;
-                    su += along[k];
-                    sv += dips[k][c].across;
-                    suu += along[k] * along[k];
-                    suv += along[k] * dips[k][c].across;
-                    widths[m] = dips[k][c].width;
-                    depths[m++] = dips[k][c].depth;
-                    break;
-                }
-        }
-        assert(m == best_support);
-        double den = m * suu - su * su;
-        page_crease *c = &out[found++];
-        c->vertical = vertical;
-        c->slope = den > 1e-9 ? (m * suv - su * sv) / den : best_slope;
-        c->at = (sv - c->slope * su) / m;
-        qsort(depths, (size_t)m, sizeof *depths, omr_cmp_double);
-        c->depth = depths[m * 3 / 4];
-        qsort(widths, (size_t)m, sizeof *widths, omr_cmp_double);
-        c->half_width = fmax(0.6, widths[m * 3 / 4] / 2 + 3 * pitch);
-        c->support = m;
-    }
-    free(profiles);
-    free(low);
-    free(count);
-    free(mask_across);
-    free(across_at);
-    free(dips);
-    return found;
-}
-
-int crease_find(const omr_image *scan, const page_transform *t, const page_levels *levels,
-                const print_mask *mask, double width_mm, double height_mm, page_crease *out, int max) {
-    if (!mask || !mask->printed || max <= 0 || !page_map_is_finite(t->homography))
-        return 0;
-    int n = find_direction(scan, t, levels, mask, 0, width_mm, height_mm, out, max);
-    n += find_direction(scan, t, levels, mask, 1, height_mm, width_mm, out + n, max - n);
-    return n;
 }
 
 /* Is template (x, y) the form's print (or off the mask)? */
@@ -502,7 +201,7 @@ static int find_black_run(const omr_image *scan, const page_transform *t, const 
     while (hi + 1 < n && BLACK(hi + 1))
         hi++;
 #undef BLACK
-    if (lo == 0 || hi == n - 1 || (hi - lo + 1) * step > MAX_BLACK_WIDTH_MM)
+    if (lo == 0 || hi == n - 1 || (hi - lo + 1) * step > CREASE_MAX_BLACK_WIDTH_MM)
         return 0;
     r->lo = lo, r->hi = hi;
     return hi - lo + 1;

@@ -1,6 +1,7 @@
 /*
- * crease.h — folds in the paper. A questionnaire comes back folded in thirds
- * or in half for its envelope, and the crease scans as a thin faint line
+ * crease.h — folds in the paper (find.c finds them, clean.c takes them
+ * out). A questionnaire comes back folded in thirds or in half for its
+ * envelope, and the crease scans as a thin faint line
  * straight across the sheet. Where it runs through a row of boxes or beside
  * one, box measurement took it for a stroke, or for ink beside the box: a
  * clear page went to review (held-out set: every one of its 16 clear answers
@@ -20,6 +21,9 @@
 #include "reading/page_map.h"
 
 #define CREASE_MAX 4
+/* A crease is a line, not a band (find.c: up to 1.2 mm wide), a black one
+ * (a 1-bit scan of a fold's shadow) up to this */
+#define CREASE_MAX_BLACK_WIDTH_MM 2.0
 
 /* A crease in template mm: across = at + slope * along, where `along` runs
  * along the page's x (a horizontal crease) or its y (vertical == 1). */
@@ -30,6 +34,12 @@ typedef struct {
     double half_width;  /* mm either side of its middle that it darkens */
     int support;        /* strips of the page in which it was seen */
 } page_crease;
+
+/* Template (along, across) of a crease to template (x, y). */
+static inline omr_point crease_xy(int vertical, double along, double across) {
+    omr_point p = {vertical ? across : along, vertical ? along : across};
+    return p;
+}
 
 /* The creases of a page of `width_mm` x `height_mm` under map `t`: faint
  * narrow lines in the unprinted paper (the mask says where print is; without
