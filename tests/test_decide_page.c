@@ -893,6 +893,14 @@ Test(decide_page, ink_beside_a_box_counts_above_its_pages_own_level) {
     cr_assert(d[7].ink_near);
 }
 
+/* Down a column a line runs beside the boxes: its ink lies left of their
+ * column (a row's line lies above or below the boxes, where measure keeps
+ * no split) */
+static void line_ink_beside(box_measure *m, size_t n, int column) {
+    for (size_t i = 0; i < n; i++)
+        m[i].near_left_mm2 = column ? m[i].near_mm2 : 0;
+}
+
 /* Ink round every empty box of a row alike: a fold's crease the warp bent
  * off its fitted line along the row (fresh seed 8452 --folds --warp 2.2,
  * R3XAJGT3 q1b: 2.7-4.8 mm^2 round its four empty boxes, 0.3 the page's
@@ -912,6 +920,7 @@ Test(decide_page, ink_round_every_empty_box_of_a_row_is_no_mark_beside_one_of_th
         }
         m[6].fill = 0.4, m[6].extent = 1, m[6].core_mm2 = 4, m[6].darkness = 0.9; /* the cross */
         m[5].near_mm2 = 2.72, m[7].near_mm2 = 4.68, m[8].near_mm2 = 4.82, m[9].near_mm2 = 3.01;
+        line_ink_beside(m, 10, column);
         decide_page_of(m, d, 10);
         for (size_t i = 5; i < 10; i++)
             cr_assert_not(d[i].ink_near, "%s: box %zu, %.2f mm^2 as round the line's others, read as ink beside it",
@@ -920,6 +929,7 @@ Test(decide_page, ink_round_every_empty_box_of_a_row_is_no_mark_beside_one_of_th
         cr_assert_eq(a.status, ANSWER_OK, "%s", a.reason);
         /* a stroke beside one box, the rest of its line clean */
         m[5].near_mm2 = m[8].near_mm2 = m[9].near_mm2 = 0.3;
+        line_ink_beside(m, 10, column);
         decide_page_of(m, d, 10);
         cr_assert(d[7].ink_near, "%s: a stroke beside one box taken for the line's", column ? "column" : "row");
         cr_assert_eq(decide(&t->questions[1], &d[5]).status, ANSWER_REVIEW);
@@ -934,9 +944,42 @@ Test(decide_page, ink_round_every_empty_box_of_a_row_is_no_mark_beside_one_of_th
         for (size_t i = 0; i < 5; i++)
             m[i].near_mm2 = 0.05;
         m[5].near_mm2 = m[8].near_mm2 = m[9].near_mm2 = 0.45, m[7].near_mm2 = 1.6;
+        line_ink_beside(m, 10, column);
         decide_page_of(m, d, 10);
         cr_assert(d[7].ink_near, "%s: a tight circle's ink taken for the line's specks", column ? "column" : "row");
     }
+}
+
+/* Two crosses each drawn between two boxes, in one column of three empty
+ * boxes beside the answer: one between the second and the third (its ink above the one and below
+ * the other, in their column), one between the fourth and a box of another
+ * column (its ink right of the fourth). Each is no line for the other: the
+ * column's level is the ink beside its boxes (fresh held-out 4502
+ * ENVQJT29: q4c's cross between "2" and "3", 4.5 mm^2 round each, was
+ * taken for a line with q5's cross beside "1", 3.7; q4c read as no
+ * answer, silently) */
+Test(decide_page, crosses_between_boxes_down_a_column_are_no_line_along_it) {
+    omr_template *t = two_rows();
+    box_measure m[10];
+    box_decision d[10];
+    for (size_t i = 0; i < 10; i++) {
+        omr_rect r = t->questions[i / 5].boxes[i % 5].rect;
+        /* the second question as a column down x = 129.5, boxes 17 mm apart */
+        double x = i >= 5 ? r.y - 121.0 + 115.5 : r.x, y = i >= 5 ? r.x - 115.5 + 121.0 : r.y;
+        m[i] = (box_measure){.fill = 0.002, .near_mm2 = 0.02, .outline_found = 1, .box_x_mm = x + 2.5,
+                             .box_y_mm = y + 2.5};
+    }
+    m[6].fill = 0.4, m[6].extent = 1, m[6].core_mm2 = 4, m[6].darkness = 0.9; /* a cross answers */
+    m[7].near_mm2 = 4.52, m[8].near_mm2 = 4.48;        /* the cross between them, in their column */
+    m[9].near_mm2 = m[9].near_right_mm2 = 3.67;       /* the other cross, right of the fourth */
+    decide_page_of(m, d, 10);
+    cr_assert(d[7].ink_near && d[8].ink_near, "a cross between two boxes taken for a line down the column");
+    cr_assert_eq(decide(&t->questions[1], &d[5]).status, ANSWER_REVIEW);
+    /* the same ink beside each box of the column: a line down it */
+    for (size_t i = 5; i < 10; i++)
+        m[i].near_left_mm2 = m[i].near_mm2 = i == 6 ? 0.02 : 4.5, m[i].near_right_mm2 = 0;
+    decide_page_of(m, d, 10);
+    cr_assert_not(d[7].ink_near || d[8].ink_near, "a line beside the column taken for marks beside its boxes");
 }
 
 Test(decide_page, on_a_bled_page_the_ink_in_the_prints_halo_is_the_print_a_stroke_beyond_it_is_not) {

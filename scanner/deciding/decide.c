@@ -436,7 +436,13 @@ static double blank_median(const box_decision *d, size_t n, const double *value,
  * with a column's 0.2-0.5 mm^2 taken for a line). A pen's stroke
  * beside one box, or between two (held-out `between`), leaves most of the
  * line's other boxes clean and stays a person's; a line of three boxes or
- * fewer has no level. */
+ * fewer has no level. Down a column a line runs beside the boxes, its ink
+ * left or right of their column (near_left_mm2, near_right_mm2): only that
+ * ink makes the column's level and is taken for the line's, and ink above
+ * or below a box, in the column itself, is no line's. Two crosses between
+ * two boxes each, in one column of four empty boxes, were each other's
+ * "line" (fresh held-out 4502 ENVQJT29: q4c's "2|3" and q5's "1|2", 3.7-4.5
+ * mm^2; q4c read as no answer, silently). */
 #define LINE_NEAR_SAME_MM 1.5 /* boxes this close in y (x) share a row (column) */
 #define LINE_NEAR_WITHIN_MM 70 /* a row of five scale boxes, 17 mm apart, end to end */
 #define LINE_NEAR_BOXES 3
@@ -449,7 +455,7 @@ static double line_near_level(const box_measure *m, const box_decision *d, size_
         double across = column ? m[j].box_x_mm - m[i].box_x_mm : m[j].box_y_mm - m[i].box_y_mm;
         if (j != i && d[j].state == BOX_BLANK && fabs(across) <= LINE_NEAR_SAME_MM &&
             fabs(along) <= LINE_NEAR_WITHIN_MM)
-            scratch[k++] = m[j].near_mm2;
+            scratch[k++] = column ? m[j].near_left_mm2 + m[j].near_right_mm2 : m[j].near_mm2;
     }
     if (k < LINE_NEAR_BOXES)
         return -1;
@@ -488,11 +494,18 @@ static void near_by_page(const calibration *c, const box_measure *m, box_decisio
             at = fmax(at, SPECKLE_NEAR_OVER *
                               decide_local_median(m, near, n, i, SPECKLE_NEAR_WITHIN_MM, SPECKLE_NEAR_BOXES) *
                               m[i].near_mm2 / m[i].near_share);
-        double line = fmax(line_near_level(m, d, n, i, 0, scratch), line_near_level(m, d, n, i, 1, scratch));
-        if (line > c->near_max_mm2)
-            at = fmax(at, LINE_NEAR_OVER * line);
-        if ((at >= 0 && m[i].near_mm2 <= c->near_max_mm2 + at) ||
-            (bled && beyond[i] <= c->near_max_mm2 + beyond_level))
+        double row = line_near_level(m, d, n, i, 0, scratch), at_row = at;
+        if (row > c->near_max_mm2)
+            at_row = fmax(at, LINE_NEAR_OVER * row);
+        if ((at_row >= 0 && m[i].near_mm2 <= c->near_max_mm2 + at_row) ||
+            (bled && beyond[i] <= c->near_max_mm2 + beyond_level)) {
+            d[i].ink_near = 0;
+            continue;
+        }
+        double column = line_near_level(m, d, n, i, 1, scratch);
+        double beside = m[i].near_left_mm2 + m[i].near_right_mm2, in_column = m[i].near_mm2 - beside;
+        if (column > c->near_max_mm2 && beside <= c->near_max_mm2 + LINE_NEAR_OVER * column &&
+            in_column <= c->near_max_mm2 + fmax(at, 0))
             d[i].ink_near = 0;
     }
     free(near), free(halo), free(beyond), free(scratch);
