@@ -151,7 +151,7 @@ Test(boxes, a_crease_is_judged_against_the_box_where_its_region_lies) {
     page_transform map = bent_map(&p, 1.4, -1.4, 0);
     omr_rect box = p.q->boxes[0].rect;
     /* along the top of the boxes as printed: on the map, 1.4 mm higher */
-    page_crease crease = {0, box.y - 1.4, 0, 200, 0.6, 12};
+    page_crease crease = {.vertical = 0, .at = box.y - 1.4, .slope = 0, .depth = 200, .half_width = 0.6, .support = 12};
     measure_creased(&p, &map, &crease, 1, m, unsure);
     for (size_t k = 0; k < p.q->n_boxes; k++) {
         const box_measure *b = &m[p.first + k];
@@ -160,7 +160,7 @@ Test(boxes, a_crease_is_judged_against_the_box_where_its_region_lies) {
     }
     /* the same crease where the map and the print agree lies 1.4 mm above
      * the boxes: not through them */
-    page_crease above = {0, box.y - 2.8, 0, 200, 0.6, 12};
+    page_crease above = {.vertical = 0, .at = box.y - 2.8, .slope = 0, .depth = 200, .half_width = 0.6, .support = 12};
     measure_creased(&p, &map, &above, 1, m, unsure);
     for (size_t k = 0; k < p.q->n_boxes; k++)
         cr_assert(!m[p.first + k].crease_along, "box %zu: a crease 1.4 mm above taken as through it", k + 1);

@@ -282,9 +282,9 @@ int scan_page(scan_context *ctx, const omr_image *image, const char *file, int f
     const omr_image *seen = uncreased ? uncreased : image;
     if (getenv("OMR_DEBUG_CREASE")) /* for the engineer: where creases were found */
         for (int c = 0; c < n_creases; c++)
-            fprintf(stderr, "crease %s: %s at %.1f slope %.4f depth %.1f support %d\n", file,
+            fprintf(stderr, "crease %s#%d: %s at %.1f slope %.4f depth %.1f support %d%s\n", file, file_page,
                     creases[c].vertical ? "vertical" : "horizontal", creases[c].at, creases[c].slope, creases[c].depth,
-                    creases[c].support);
+                    creases[c].support, creases[c].n_knots ? " bent" : "");
 
     if ((rc = page_reading_alloc(p, identity.page, err)) != OMR_OK) {
         omr_image_free(uncreased);

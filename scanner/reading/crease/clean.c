@@ -324,7 +324,7 @@ static void clean_black_crease(const omr_image *scan, omr_image *copy, const pag
     size_t count[MAX_STEPS + 1] = {0}, darkest_count[256] = {0};
     black_run r;
     for (size_t i = 0; i < n_along; i++) {
-        double along = (double)i * step, mid = c->at + c->slope * along;
+        double along = (double)i * step, mid = crease_across(c, along);
         width[i] = 0;
         int paper = crease_paper(scan, t, print, levels, c, along, mid);
         if (paper < 0)
@@ -366,11 +366,11 @@ static void clean_black_crease(const omr_image *scan, omr_image *copy, const pag
     for (size_t i = 0; keep && i < n_along; i++)
         if (keep[i])
             keep[i] = (uint8_t)in_a_box(tmpl, page, crease_xy(c->vertical, (double)i * step,
-                                                              c->at + c->slope * (double)i * step));
+                                                              crease_across(c, (double)i * step)));
     for (size_t i = 0; i < n_along; i++) {
         if (width[i] <= 0 || width[i] > limit || (keep && keep[i]))
             continue;
-        double along = (double)i * step, mid = c->at + c->slope * along;
+        double along = (double)i * step, mid = crease_across(c, along);
         int paper = crease_paper(scan, t, print, levels, c, along, mid);
         if (find_black_run(scan, t, print, c, along, mid, step, (int)(paper - c->depth / 2), &r) > 0)
             clean_black_run(copy, &r, step, paper, keep_below);
@@ -407,7 +407,7 @@ omr_image *crease_clean(const omr_image *scan, const page_transform *t, const pa
             continue;
         }
         for (double along = 0; along <= along_len; along += step) {
-            double mid = c->at + c->slope * along;
+            double mid = crease_across(c, along);
             int paper = crease_paper(scan, t, &print, levels, c, along, mid);
             if (paper < 0)
                 continue;
@@ -427,12 +427,37 @@ omr_image *crease_clean(const omr_image *scan, const page_transform *t, const pa
     return copy;
 }
 
+double crease_across(const page_crease *c, double along) {
+    assert(c->n_knots >= 0 && c->n_knots <= CREASE_KNOTS);
+    const double *u = c->knot_along, *v = c->knot_across;
+    int n = c->n_knots;
+    if (n < 2)
+        return c->at + c->slope * along;
+    if (along <= u[0])
+        return v[0] + c->slope * (along - u[0]);
+    if (along >= u[n - 1])
+        return v[n - 1] + c->slope * (along - u[n - 1]);
+    int k = 1;
+    while (u[k] < along)
+        k++;
+    assert(u[k] > u[k - 1]);
+    return v[k - 1] + (v[k] - v[k - 1]) * (along - u[k - 1]) / (u[k] - u[k - 1]);
+}
+
+#define NEAR_LINE_SPAN_MM 5.0 /* a box's width or so: the crease's slope where it passes */
+near_line crease_near_line(const page_crease *c, omr_rect box) {
+    double mid = c->vertical ? box.y + box.h / 2 : box.x + box.w / 2;
+    double ahead = crease_across(c, mid + NEAR_LINE_SPAN_MM), behind = crease_across(c, mid - NEAR_LINE_SPAN_MM);
+    double slope = c->n_knots < 2 ? c->slope : (ahead - behind) / (2 * NEAR_LINE_SPAN_MM);
+    return (near_line){c->vertical, crease_across(c, mid) - slope * mid, slope, c->half_width};
+}
+
 /* Whether the crease's line, widened by `reach` mm either side, lies within
  * the box or CREASE_NEAR_MM of its edge where it passes the box. */
 static int reaches_box(const page_crease *c, omr_rect box, double reach) {
     /* the crease's place across at the box's middle along it */
     double mid_along = c->vertical ? box.y + box.h / 2 : box.x + box.w / 2;
-    double across = c->at + c->slope * mid_along;
+    double across = crease_across(c, mid_along);
     double lo = c->vertical ? box.x : box.y, hi = lo + (c->vertical ? box.w : box.h);
     return across + reach >= lo - CREASE_NEAR_MM && across - reach <= hi + CREASE_NEAR_MM;
 }

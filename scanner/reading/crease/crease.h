@@ -26,14 +26,27 @@
 #define CREASE_MAX_BLACK_WIDTH_MM 2.0
 
 /* A crease in template mm: across = at + slope * along, where `along` runs
- * along the page's x (a horizontal crease) or its y (vertical == 1). */
+ * along the page's x (a horizontal crease) or its y (vertical == 1). On a
+ * sheet the scanner bent it is no straight line on the page's map: then it
+ * runs through its knots, where each strip saw it (crease_across). */
+#define CREASE_KNOTS 16
 typedef struct {
     int vertical;
-    double at, slope;   /* mm, mm per mm */
+    double at, slope;   /* mm, mm per mm: the straight line, or the one nearest the knots */
     double depth;       /* grey levels darker than the paper at its middle */
     double half_width;  /* mm either side of its middle that it darkens */
     int support;        /* strips of the page in which it was seen */
+    int n_knots;        /* 0: straight; else its knots, along rising */
+    double knot_along[CREASE_KNOTS], knot_across[CREASE_KNOTS];
 } page_crease;
+
+/* Where crease c lies across at `along` (template mm): on its line, or
+ * between its knots (beyond the first and the last along its slope). */
+double crease_across(const page_crease *c, double along);
+
+/* Crease c as a straight line where it passes `box` (template mm): the
+ * near_line that measure_box leaves out of the ink beside the box. */
+near_line crease_near_line(const page_crease *c, omr_rect box);
 
 /* Template (along, across) of a crease to template (x, y). */
 static inline omr_point crease_xy(int vertical, double along, double across) {

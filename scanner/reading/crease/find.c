@@ -11,7 +11,10 @@
  * one may draw it black, in dashes. A dip in one strip may be anything (a
  * speck, a stroke's end); a crease is dips that line up, straight, in most
  * strips where the paper can be seen. A respondent's line straight across
- * the whole sheet is not an answer either.
+ * the whole sheet is not an answer either. A sheet the scanner bent bends
+ * its crease on the page's map: across the page, a crease is also dips that
+ * chain from strip to strip, each a little off the last (best_bent), kept
+ * with its knots (crease_across follows them).
  */
 #include "reading/crease/crease.h"
 
@@ -23,7 +26,11 @@
 enum {
     STRIPS = 16,          /* strips across the page, per direction */
     STRIP_SAMPLES = 4,    /* samples across a strip (2 mm), averaged */
-    PEAKS_PER_STRIP = 8,  /* the strongest dips kept per strip */
+    /* the strongest dips kept per strip: on a bent sheet the print's edges
+     * lie off the mask, each a dip as deep as print; 8 were all theirs in
+     * most strips of 8491 6SZQCRFY page 2, and its faint crease through
+     * q4c was kept in 10 of 16 */
+    PEAKS_PER_STRIP = 16,
 };
 #define STRIP_MM 2.0
 #define MARGIN_MM 12.0      /* the scan's edge: shadows, cut paper */
@@ -37,12 +44,18 @@ enum {
 #define MIN_SUPPORT 0.6     /* share of the strips where it is not under print */
 #define MIN_DEPTH_GREY 3.0  /* darker than the paper beside it by at least */
 #define MAX_WIDTH_MM 1.2    /* a crease is a line, not a band (a black one: crease.h) */
+/* A bent crease (best_bent) is chained through dips this far clear of the
+ * print: print a little off the mask shows as dips beside it, and chains */
+#define BENT_CLEAR_MM 0.8
+
+_Static_assert(STRIPS <= CREASE_KNOTS, "a bent crease keeps a knot per strip");
 
 typedef struct {
     double across; /* mm */
     double depth;  /* grey levels */
     double width;  /* mm, at half its depth */
     int used;
+    int by_print;  /* the form's print (or the scan's edge) within BENT_CLEAR_MM */
 } dip;
 
 /* The paper either side of sample j of a profile: the lightest unprinted
@@ -161,7 +174,10 @@ static int strip_dips(const omr_image *scan, const page_transform *t, const page
             right++;
         if ((right - left + 1) * pitch > (depth >= range / 2 ? CREASE_MAX_BLACK_WIDTH_MM : MAX_WIDTH_MM))
             continue;
-        dip d = {MARGIN_MM + (mid + 0.5) * pitch, depth, (right - left + 1) * pitch, 0};
+        dip d = {MARGIN_MM + (mid + 0.5) * pitch, depth, (right - left + 1) * pitch, 0, 0};
+        int clear = (int)ceil(BENT_CLEAR_MM / pitch);
+        for (int k = mid - clear; k <= mid + clear && !d.by_print; k++)
+            d.by_print = k < 0 || k >= n || profile[k] < 0;
         if (found < PEAKS_PER_STRIP) {
             out[found++] = d;
         } else {
@@ -174,6 +190,247 @@ static int strip_dips(const omr_image *scan, const page_transform *t, const page
         }
     }
     return found;
+}
+
+/* The dips of a direction's strips, and where each strip lies along it. */
+typedef struct {
+    dip (*dips)[PEAKS_PER_STRIP];
+    const int *n_dips;
+    const double *along;
+    double tol; /* mm: a dip this near a straight line's place is on it */
+    const double *profiles; /* each strip's n samples across (strip_dips) */
+    int n;
+    double pitch;
+} dip_strips;
+
+/* The unused dip of strip k within tol of `want`, the nearest; -1 for none. */
+static int dip_near(const dip_strips *ds, int k, double want, double tol) {
+    int best = -1;
+    for (int c = 0; c < ds->n_dips[k]; c++) {
+        const dip *d = &ds->dips[k][c];
+        if (!d->used && fabs(d->across - want) <= tol &&
+            (best < 0 || fabs(d->across - want) < fabs(ds->dips[k][best].across - want)))
+            best = c;
+    }
+    return best;
+}
+
+/* How many strips could show a crease at curve[k] (mm across in strip k):
+ * the paper seen there, not under print or beside it. */
+static int strips_open(const dip_strips *ds, const double *curve) {
+    int open = 0, n = ds->n;
+    for (int k = 0; k < STRIPS; k++) {
+        int j = (int)floor((curve[k] - MARGIN_MM) / ds->pitch);
+        const double *profile = ds->profiles + (size_t)k * (size_t)n;
+        double a, b;
+        int side[2];
+        open += j >= 0 && j < n && profile[j] >= 0 && paper_beside(profile, n, j, ds->pitch, &a, &b, side);
+    }
+    return open;
+}
+
+/* A line seen in `support` strips of the `open` ones where it could be: a
+ * crease, when in most of them and at least `least` */
+static int seen_enough(int support, int open, int least) { return support >= least && support >= MIN_SUPPORT * open; }
+
+/* The straight line through a dip of one strip and a dip of a far strip
+ * that the most strips agree with (the deepest of those as many agree
+ * with), of those seen enough (seen_enough: a line through specks and
+ * letters in open paper, agreed with by as many strips, does not hide a
+ * crease between rows of print, 8483 SGCKB23X page 2): the dip each strip
+ * gives it in pick[] (-1: none). Returns how many strips agree; 0 for none. */
+#define LINE_MIN_SUPPORT 6
+static int best_straight(const dip_strips *ds, int pick[STRIPS]) {
+    int best_support = 0;
+    double best_at = 0, best_slope = 0, best_depth = 0;
+    for (int i = 0; i < STRIPS; i++)
+        for (int j = i + STRIPS / 3; j < STRIPS; j++)
+            for (int a = 0; a < ds->n_dips[i]; a++)
+                for (int b = 0; b < ds->n_dips[j]; b++) {
+                    const dip *from = &ds->dips[i][a], *to = &ds->dips[j][b];
+                    if (from->used || to->used)
+                        continue;
+                    double slope = (to->across - from->across) / (ds->along[j] - ds->along[i]);
+                    if (fabs(slope) > MAX_SLOPE)
+                        continue;
+                    double at = from->across - slope * ds->along[i];
+                    int support = 0;
+                    double depth = 0;
+                    for (int k = 0; k < STRIPS; k++) {
+                        int c = dip_near(ds, k, at + slope * ds->along[k], ds->tol);
+                        if (c >= 0) {
+                            support++;
+                            depth += ds->dips[k][c].depth;
+                        }
+                    }
+                    if (support < LINE_MIN_SUPPORT || support < best_support ||
+                        (support == best_support && depth <= best_depth))
+                        continue;
+                    double line[STRIPS];
+                    for (int k = 0; k < STRIPS; k++)
+                        line[k] = at + slope * ds->along[k];
+                    if (!seen_enough(support, strips_open(ds, line), LINE_MIN_SUPPORT))
+                        continue;
+                    best_support = support;
+                    best_at = at;
+                    best_slope = slope;
+                    best_depth = depth;
+                }
+    for (int k = 0; k < STRIPS; k++)
+        pick[k] = best_support > 0 ? dip_near(ds, k, best_at + best_slope * ds->along[k], ds->tol) : -1;
+    return best_support;
+}
+
+/* A fold on a sheet the scanner bent (rollers, a curled edge: 1-2 mm over
+ * the page) is no straight line on the page's map: its dips wander off any
+ * line by more than tol (fresh seed 8491 --folds --warp 1.8, 6SZQCRFY page
+ * 2: 95.1-98.0 mm across, a few tenths from strip to strip; no line took
+ * more than 5 strips, and the crease through q4c's column sent a clear
+ * cross to a person). Such a crease is a chain of dips, one per strip,
+ * within BENT_BAND_MM of the chord through two of them, each moving off the
+ * chord from the last by at most BENT_STEP_MM and BENT_PER_MM per mm
+ * between them: a bend is smooth, dips strewn at random within the band
+ * are not. It must be seen in more strips than a straight one. */
+#define BENT_BAND_MM 1.5
+#define BENT_STEP_MM 0.35
+#define BENT_PER_MM 0.03
+#define BENT_MIN_SUPPORT 8
+
+/* The longest such chain along the chord across = at + slope * along (the
+ * deepest of those as long) into pick[]; its length. */
+static int bent_chain(const dip_strips *ds, double at, double slope, int pick[STRIPS], double *depth_out) {
+    int len[STRIPS][PEAKS_PER_STRIP], prev[STRIPS][PEAKS_PER_STRIP];
+    double depth[STRIPS][PEAKS_PER_STRIP], off[STRIPS][PEAKS_PER_STRIP];
+    int best_k = -1, best_c = -1;
+    for (int k = 0; k < STRIPS; k++)
+        for (int c = 0; c < ds->n_dips[k]; c++) {
+            const dip *d = &ds->dips[k][c];
+            off[k][c] = d->across - (at + slope * ds->along[k]);
+            len[k][c] = 0;
+            if (d->used || d->by_print || fabs(off[k][c]) > BENT_BAND_MM)
+                continue;
+            len[k][c] = 1, depth[k][c] = d->depth, prev[k][c] = -1;
+            for (int k2 = 0; k2 < k; k2++)
+                for (int c2 = 0; c2 < ds->n_dips[k2]; c2++) {
+                    double allow = BENT_STEP_MM + BENT_PER_MM * (ds->along[k] - ds->along[k2]);
+                    if (len[k2][c2] == 0 || fabs(off[k][c] - off[k2][c2]) > allow)
+                        continue;
+                    if (len[k2][c2] + 1 > len[k][c] ||
+                        (len[k2][c2] + 1 == len[k][c] && depth[k2][c2] + d->depth > depth[k][c])) {
+                        len[k][c] = len[k2][c2] + 1;
+                        depth[k][c] = depth[k2][c2] + d->depth;
+                        prev[k][c] = k2 * PEAKS_PER_STRIP + c2;
+                    }
+                }
+            if (best_k < 0 || len[k][c] > len[best_k][best_c] ||
+                (len[k][c] == len[best_k][best_c] && depth[k][c] > depth[best_k][best_c]))
+                best_k = k, best_c = c;
+        }
+    for (int k = 0; k < STRIPS; k++)
+        pick[k] = -1;
+    if (best_k < 0)
+        return 0;
+    *depth_out = depth[best_k][best_c];
+    int n = 0;
+    for (int at_k = best_k, at_c = best_c; at_k >= 0; n++) {
+        pick[at_k] = at_c;
+        int p = prev[at_k][at_c];
+        at_k = p < 0 ? -1 : p / PEAKS_PER_STRIP;
+        at_c = p < 0 ? -1 : p % PEAKS_PER_STRIP;
+    }
+    return n;
+}
+
+/* The place across of the line through picked dips in each strip: between
+ * two picked strips on the line between their dips, beyond the first and
+ * the last along `slope` from them. */
+static void curve_through(const dip_strips *ds, const int pick[STRIPS], double slope, double curve[STRIPS]) {
+    int last = -1;
+    for (int k = 0; k < STRIPS; k++) {
+        if (pick[k] < 0)
+            continue;
+        double v = ds->dips[k][pick[k]].across;
+        curve[k] = v;
+        for (int g = last + 1; g < k; g++) /* between, or before the first */
+            curve[g] = last < 0 ? v + slope * (ds->along[g] - ds->along[k])
+                                : ds->dips[last][pick[last]].across +
+                                      (v - ds->dips[last][pick[last]].across) * (ds->along[g] - ds->along[last]) /
+                                          (ds->along[k] - ds->along[last]);
+        last = k;
+    }
+    for (int g = last + 1; last >= 0 && g < STRIPS; g++)
+        curve[g] = ds->dips[last][pick[last]].across + slope * (ds->along[g] - ds->along[last]);
+}
+
+/* The chain that the most strips give a dip to, over every chord through a
+ * dip of one strip and a dip of a far strip, of those seen enough (in
+ * BENT_MIN_SUPPORT strips at least): pick[] as best_straight's. */
+static int best_bent(const dip_strips *ds, int pick[STRIPS]) {
+    int best_support = 0, chain[STRIPS];
+    double best_depth = 0;
+    for (int k = 0; k < STRIPS; k++)
+        pick[k] = -1;
+    for (int i = 0; i < STRIPS; i++)
+        for (int j = i + STRIPS / 3; j < STRIPS; j++)
+            for (int a = 0; a < ds->n_dips[i]; a++)
+                for (int b = 0; b < ds->n_dips[j]; b++) {
+                    const dip *from = &ds->dips[i][a], *to = &ds->dips[j][b];
+                    if (from->used || to->used)
+                        continue;
+                    double slope = (to->across - from->across) / (ds->along[j] - ds->along[i]);
+                    if (fabs(slope) > MAX_SLOPE)
+                        continue;
+                    double depth = 0, through[STRIPS];
+                    int support = bent_chain(ds, from->across - slope * ds->along[i], slope, chain, &depth);
+                    if (support < BENT_MIN_SUPPORT || support < best_support ||
+                        (support == best_support && depth <= best_depth))
+                        continue;
+                    curve_through(ds, chain, slope, through);
+                    if (!seen_enough(support, strips_open(ds, through), BENT_MIN_SUPPORT))
+                        continue;
+                    best_support = support;
+                    best_depth = depth;
+                    memcpy(pick, chain, sizeof chain);
+                }
+    return best_support;
+}
+
+/* The crease through the picked dips (marked used): the least-squares line
+ * through them, their depth and width; a bent one keeps them as its knots. */
+static void keep_crease(const dip_strips *ds, const int pick[STRIPS], int bent, int vertical, double pitch,
+                        page_crease *c) {
+    double su = 0, sv = 0, suu = 0, suv = 0, depths[STRIPS], widths[STRIPS];
+    int m = 0;
+    memset(c, 0, sizeof *c);
+    for (int k = 0; k < STRIPS; k++) {
+        if (pick[k] < 0)
+            continue;
+        dip *d = &ds->dips[k][pick[k]];
+        d->used = 1;
+        su += ds->along[k];
+        sv += d->across;
+        suu += ds->along[k] * ds->along[k];
+        suv += ds->along[k] * d->across;
+        widths[m] = d->width;
+        depths[m] = d->depth;
+        if (bent) {
+            assert(m < CREASE_KNOTS);
+            c->knot_along[m] = ds->along[k];
+            c->knot_across[m] = d->across;
+        }
+        m++;
+    }
+    assert(m > 0);
+    double den = m * suu - su * su;
+    c->vertical = vertical;
+    c->slope = den > 1e-9 ? (m * suv - su * sv) / den : 0;
+    c->at = (sv - c->slope * su) / m;
+    qsort(depths, (size_t)m, sizeof *depths, omr_cmp_double);
+    c->depth = depths[m * 3 / 4];
+    qsort(widths, (size_t)m, sizeof *widths, omr_cmp_double);
+    c->half_width = fmax(0.6, widths[m * 3 / 4] / 2 + 3 * pitch);
+    c->support = m;
+    c->n_knots = bent ? m : 0;
 }
 
 /* The creases of one direction. */
@@ -210,81 +467,21 @@ static int find_direction(const omr_image *scan, const page_transform *t, const 
         n_dips[i] = strip_dips(scan, t, levels, mask, vertical, along[i], across_len, pitch, across_at, mask_across,
                                profile, low, count, dips[i]);
     }
-    double tol = fmax(0.35, 1.5 * pitch);
+    const dip_strips ds = {dips, n_dips, along, fmax(0.35, 1.5 * pitch), profiles, n, pitch};
     int found = 0;
     while (found < max) {
-        /* the line through a dip of one strip and a dip of a far strip that
-         * the most strips agree with */
-        int best_support = 0;
-        double best_at = 0, best_slope = 0, best_depth = 0;
-        for (int i = 0; i < STRIPS; i++)
-            for (int j = i + STRIPS / 3; j < STRIPS; j++)
-                for (int a = 0; a < n_dips[i]; a++)
-                    for (int b = 0; b < n_dips[j]; b++) {
-                        if (dips[i][a].used || dips[j][b].used)
-                            continue;
-                        double slope = (dips[j][b].across - dips[i][a].across) / (along[j] - along[i]);
-                        if (fabs(slope) > MAX_SLOPE)
-                            continue;
-                        double at = dips[i][a].across - slope * along[i];
-                        int support = 0;
-                        double depth = 0;
-                        for (int k = 0; k < STRIPS; k++) {
-                            double want = at + slope * along[k];
-                            for (int c = 0; c < n_dips[k]; c++)
-                                if (!dips[k][c].used && fabs(dips[k][c].across - want) <= tol) {
-                                    support++;
-                                    depth += dips[k][c].depth;
-                                    break;
-                                }
-                        }
-                        if (support > best_support || (support == best_support && depth > best_depth)) {
-                            best_support = support;
-                            best_at = at;
-                            best_slope = slope;
-                            best_depth = depth;
-                        }
-                    }
-        /* seen in most strips where it could be seen: not under print or
-         * beside it */
-        int open = 0;
-        for (int k = 0; k < STRIPS; k++) {
-            int j = (int)floor((best_at + best_slope * along[k] - MARGIN_MM) / pitch);
-            const double *profile = profiles + (size_t)k * (size_t)n;
-            double a, b;
-            int side[2];
-            open += j >= 0 && j < n && profile[j] >= 0 && paper_beside(profile, n, j, pitch, &a, &b, side);
+        int pick[STRIPS], bent = 0;
+        if (best_straight(&ds, pick) == 0) {
+            /* none straight: a crease on a bent sheet, across it (a
+             * vertical fold is rare, and down the page rows of letters and
+             * a column of boxes' outlines, a bent map's print a little off
+             * the mask, chain as well: fresh seed 8492 --warp 1.4, no
+             * folds, 40 such on its 300 pages) */
+            if (vertical || best_bent(&ds, pick) == 0)
+                break;
+            bent = 1;
         }
-        if (best_support < 6 || best_support < MIN_SUPPORT * open)
-            break;
-        /* refit through the dips that agree (least squares), mark them used */
-        double su = 0, sv = 0, suu = 0, suv = 0, depths[STRIPS], widths[STRIPS];
-        int m = 0;
-        for (int k = 0; k < STRIPS; k++) {
-            double want = best_at + best_slope * along[k];
-            for (int c = 0; c < n_dips[k]; c++)
-                if (!dips[k][c].used && fabs(dips[k][c].across - want) <= tol) {
-                    dips[k][c].used = 1;
-                    su += along[k];
-                    sv += dips[k][c].across;
-                    suu += along[k] * along[k];
-                    suv += along[k] * dips[k][c].across;
-                    widths[m] = dips[k][c].width;
-                    depths[m++] = dips[k][c].depth;
-                    break;
-                }
-        }
-        assert(m == best_support);
-        double den = m * suu - su * su;
-        page_crease *c = &out[found++];
-        c->vertical = vertical;
-        c->slope = den > 1e-9 ? (m * suv - su * sv) / den : best_slope;
-        c->at = (sv - c->slope * su) / m;
-        qsort(depths, (size_t)m, sizeof *depths, omr_cmp_double);
-        c->depth = depths[m * 3 / 4];
-        qsort(widths, (size_t)m, sizeof *widths, omr_cmp_double);
-        c->half_width = fmax(0.6, widths[m * 3 / 4] / 2 + 3 * pitch);
-        c->support = m;
+        keep_crease(&ds, pick, bent, vertical, pitch, &out[found++]);
     }
     free(profiles);
     free(low);
