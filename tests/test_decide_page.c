@@ -1801,6 +1801,38 @@ static question_answer decide_on_page_one(const omr_template *t, box_measure *m,
     return a;
 }
 
+/* held-out 4502 J0GDAKP8 q2b: a cross drawn between "2" and "1", tight
+ * against "2", closed "2"'s rays just enough for a circle (0.46, gap 0.29,
+ * 0.21 opposed), all its 5.44 mm^2 right of "2" and as much left of "1":
+ * read as "2" circled, silently. A circle leaning one way with a clean
+ * neighbour, or one with ink either side of its box, is still the answer. */
+Test(decide_page, rays_closed_by_a_cross_between_two_boxes_are_no_circle) {
+    omr_template *t = test_template("ekb-2024");
+    box_measure m[80];
+    box_decision d[80];
+    size_t n = empty_page_one(t, m, 80), q = page_one_index(t, "q2b", 0);
+    box_measure *two = &m[q + 3], *one = &m[q + 4];
+    two->ring = 0.458, two->ring_gap = 0.292, two->ring_opposed = 0.208, two->ring_clear = 0.188;
+    two->near_mm2 = two->near_right_mm2 = 5.44;
+    one->near_mm2 = one->near_left_mm2 = 5.44;
+    decide_page_of(m, d, n);
+    cr_assert(d[q + 3].circled && d[q + 3].state == BOX_MARKED, "the fixture: rays closed as a circle's");
+    question_answer a = decide_on_page_one(t, m, d, n, "q2b");
+    cr_assert_eq(a.status, ANSWER_REVIEW, "a cross between two boxes read as a circle: chose %d", a.chosen);
+    cr_assert_eq(d[q + 3].state, BOX_UNSURE);
+    /* its neighbour clean: a circle leaning to that side (fresh seed 8491
+     * PDPP3E68 q2c, 0.9 of its ink on one side, the neighbour 0.07) */
+    one->near_mm2 = one->near_left_mm2 = 0.07;
+    a = decide_on_page_one(t, m, d, n, "q2b");
+    cr_assert(a.status == ANSWER_OK && a.chosen == 3, "a circle beside a clean box: %s", a.reason);
+    /* ink either side of the box: a circle, whatever its neighbour holds */
+    one->near_mm2 = one->near_left_mm2 = 5.44;
+    two->near_right_mm2 = 2.7, two->near_left_mm2 = 2.0;
+    a = decide_on_page_one(t, m, d, n, "q2b");
+    cr_assert(a.status == ANSWER_OK && a.chosen == 3, "a circle with ink either side: %s", a.reason);
+    template_free(t);
+}
+
 Test(decide_page, ink_between_two_boxes_of_an_unanswered_question_is_for_a_person) {
     /* held-out 4202 653C2EBZ q1a: a pencil cross half way between "3" and
      * "2", 1.21 and 1.15 mm^2 round each box, each under what one box may

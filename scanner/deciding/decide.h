@@ -178,7 +178,9 @@ void decide_unseen_outlines(const box_measure *m, box_decision *d, size_t n);
  * near_left_mm2, their zones meeting half way: measure_zone_meets_next)
  * above what one box may hold alone (the calibration's near_max_mm2) plus
  * the page's level of such gaps and above the row's other gaps: ink near
- * both boxes, and a person says which was meant. Needs near_left_mm2 and
+ * both boxes, and a person says which was meant. So too a box read as
+ * circled by its rays alone whose ink lies in the gap to a blank neighbour
+ * holding as much: a cross between them closed its rays. Needs near_left_mm2 and
  * near_right_mm2, which the ledger does not keep: called where the page is
  * measured (daemon/scan.c). */
 void decide_ink_between(const calibration *cal, const omr_template *t, int page, const box_measure *m,

@@ -542,6 +542,18 @@ void decide_struck_through(const box_measure *m, box_decision *d, size_t n) {
  * mm^2 above their page's level; that cross's 2.36. */
 #define BETWEEN_PAGE_GAPS 4
 #define BETWEEN_LINE_OVER 1.5
+/* Such a cross drawn tight against one box may close its rays just enough
+ * for a circle (held-out 4502 J0GDAKP8 q2b, a cross between "2" and "1":
+ * "2"'s rays 0.46 closed, gap 0.29, 0.21 opposed; read as "2" circled,
+ * silently). A circle encloses its box: a box circled by its rays alone
+ * (under RING_CLEAR, no circle round its label) whose ink lies nearly all
+ * (BETWEEN_ONE_SIDE) in the gap to a blank neighbour, which holds as much
+ * facing it (BETWEEN_SHARED of it, over near_max_mm2), has a mark between
+ * the two: a person says which. A circle round a box and its label leans
+ * to the label, but a box with a label beside it has no gap (its zone
+ * stretches over the label); a wide circle reaches both gaps of its box. */
+#define BETWEEN_ONE_SIDE 0.8
+#define BETWEEN_SHARED 0.5
 typedef struct {
     size_t left, right; /* the boxes (page order) either side of the gap */
     double ink_mm2;     /* the ink between them */
@@ -601,6 +613,18 @@ void decide_ink_between(const calibration *cal, const omr_template *t, int page,
         if (gap[g].ink_mm2 > cal->near_max_mm2 + at)
             d[a].ink_near = d[b].ink_near = 1;
     }
+    for (size_t g = 0; g < n_gaps; g++)
+        for (int side = 0; side < 2; side++) {
+            /* the box read as circled, the blank one beside it, their ink facing each other */
+            size_t c = side ? gap[g].right : gap[g].left, o = side ? gap[g].left : gap[g].right;
+            double facing = side ? m[c].near_left_mm2 : m[c].near_right_mm2;
+            double other = side ? m[o].near_right_mm2 : m[o].near_left_mm2;
+            if (question[c] == question[o] && d[c].circled && d[c].state == BOX_MARKED && m[c].fill < cal->mark_min &&
+                m[c].ring < RING_CLEAR && !decide_label_circle(&m[c]) && d[o].state == BOX_BLANK &&
+                facing >= BETWEEN_ONE_SIDE * m[c].near_mm2 && other > cal->near_max_mm2 &&
+                other >= BETWEEN_SHARED * facing)
+                decide_rays_to_a_person(&d[c]);
+        }
     free(question);
     free(box);
     free(gap);
