@@ -26,11 +26,7 @@
 enum {
     STRIPS = 16,          /* strips across the page, per direction */
     STRIP_SAMPLES = 4,    /* samples across a strip (2 mm), averaged */
-    /* the strongest dips kept per strip: on a bent sheet the print's edges
-     * lie off the mask, each a dip as deep as print; 8 were all theirs in
-     * most strips of 8491 6SZQCRFY page 2, and its faint crease through
-     * q4c was kept in 10 of 16 */
-    PEAKS_PER_STRIP = 16,
+    PEAKS_PER_STRIP = 8,  /* the strongest dips kept per strip */
 };
 #define STRIP_MM 2.0
 #define MARGIN_MM 12.0      /* the scan's edge: shadows, cut paper */
@@ -47,6 +43,7 @@ enum {
 /* A bent crease (best_bent) is chained through dips this far clear of the
  * print: print a little off the mask shows as dips beside it, and chains */
 #define BENT_CLEAR_MM 0.8
+#define ECHO_MM 0.5         /* a crease's own dips lie within its half width and this of its line */
 
 _Static_assert(STRIPS <= CREASE_KNOTS, "a bent crease keeps a knot per strip");
 
@@ -236,9 +233,11 @@ static int seen_enough(int support, int open, int least) { return support >= lea
 /* The straight line through a dip of one strip and a dip of a far strip
  * that the most strips agree with (the deepest of those as many agree
  * with), of those seen enough (seen_enough: a line through specks and
- * letters in open paper, agreed with by as many strips, does not hide a
- * crease between rows of print, 8483 SGCKB23X page 2): the dip each strip
- * gives it in pick[] (-1: none). Returns how many strips agree; 0 for none. */
+ * letters in open paper, agreed with by more strips but not seen enough,
+ * does not hide a crease; fresh seed 8491 JFTT8BXG page 2, a black crease
+ * through q5r in 6 strips, was not looked for past such a line): the dip
+ * each strip gives it in pick[] (-1: none). Returns how many strips agree;
+ * 0 for none. */
 #define LINE_MIN_SUPPORT 6
 static int best_straight(const dip_strips *ds, int pick[STRIPS]) {
     int best_support = 0;
@@ -431,6 +430,12 @@ static void keep_crease(const dip_strips *ds, const int pick[STRIPS], int bent, 
     c->half_width = fmax(0.6, widths[m * 3 / 4] / 2 + 3 * pitch);
     c->support = m;
     c->n_knots = bent ? m : 0;
+    /* the crease's other dips (its edges, a shine beside it) are its own:
+     * no second crease beside it */
+    for (int k = 0; k < STRIPS; k++)
+        for (int i = 0; i < ds->n_dips[k]; i++)
+            if (fabs(ds->dips[k][i].across - crease_across(c, ds->along[k])) <= c->half_width + ECHO_MM)
+                ds->dips[k][i].used = 1;
 }
 
 /* The creases of one direction. */
@@ -473,10 +478,10 @@ static int find_direction(const omr_image *scan, const page_transform *t, const 
         int pick[STRIPS], bent = 0;
         if (best_straight(&ds, pick) == 0) {
             /* none straight: a crease on a bent sheet, across it (a
-             * vertical fold is rare, and down the page rows of letters and
-             * a column of boxes' outlines, a bent map's print a little off
-             * the mask, chain as well: fresh seed 8492 --warp 1.4, no
-             * folds, 40 such on its 300 pages) */
+             * vertical fold is rare, and down the page a column of boxes'
+             * outlines, a bent map's print a little off the mask, chains as
+             * well: fresh seed 8491 --warp 1.8, two "creases" down q4's
+             * column of boxes at x = 19-20 mm) */
             if (vertical || best_bent(&ds, pick) == 0)
                 break;
             bent = 1;
