@@ -207,6 +207,49 @@ Test(measure, a_circle_round_a_box_is_that_boxes_mark_never_blank) {
     template_free(t);
 }
 
+/* A circle drawn tight and off the box's centre, 1.0-1.1 times the box
+ * (fresh seed 8447 YFWEECM4 q2e): much of it lies along the printed
+ * outline, where rays read no ink, and a fine pen's closes 0.25-0.42 of
+ * them, under a circle's 0.45; read blank, silently. Its stroke thickens
+ * the outline on three sides or four: never blank, read as the answer or
+ * sent to a person. (A circle drawn inside the outline, touching it, is
+ * not yet seen: see the README.) */
+Test(measure, a_circle_drawn_tight_and_off_centre_is_never_read_as_no_answer) {
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q = template_question_by_id(t, "q1b");
+    omr_rect r = q->boxes[2].rect;
+    double cx = r.x + r.w / 2, cy = r.y + r.h / 2;
+    const struct {
+        double half, dx, dy;
+    } cases[] = {{0.52, -0.3, 0.3}, {0.53, 0.1, -0.4}, {0.55, 0.45, 0.2}, {0.51, 0.25, 0.25},
+                 {0.50, 0.3, 0.0},  {0.51, 0.4, 0.0},  {0.50, 0.2, 0.2},  {0.53, 0.5, 0.0}};
+    const struct {
+        double width;
+        uint8_t ink;
+    } pens[] = {{0.45, 30}, {0.3, 60}}; /* a ballpoint; a fine liner, not pressed */
+    for (size_t p = 0; p < 2; p++)
+        for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+            omr_error err = {0};
+            omr_image *img = render_page_image(t, "A7K2QX", 1, DPI, &err);
+            cr_assert_not_null(img, "%s", err.message);
+            double R = cases[c].half * r.w, x = cx + cases[c].dx, y = cy + cases[c].dy;
+            for (int i = 0; i < 96; i++) {
+                double a0 = 2 * M_PI * i / 96, a1 = 2 * M_PI * (i + 1) / 96;
+                test_draw_line(img, x + R * cos(a0), y + R * sin(a0), x + R * cos(a1), y + R * sin(a1), pens[p].width,
+                               pens[p].ink);
+            }
+            box_measure m[256];
+            box_decision d[256];
+            read_page_one(t, img, m, d);
+            question_answer a = answer_of(t, d, "q1b");
+            cr_assert(a.status == ANSWER_REVIEW || a.chosen == 2,
+                      "pen %zu, case %zu: a tight circle read as %d, silently", p, c, a.chosen);
+            free(a.selected);
+            omr_image_free(img);
+        }
+    template_free(t);
+}
+
 Test(measure, a_circle_round_a_label_is_that_boxes_mark) {
     omr_template *t = test_template("ekb-2024");
     /* q5 (page 2): "Ja" / "Nej", labels right of their boxes */

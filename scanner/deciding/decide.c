@@ -297,6 +297,13 @@ box_decision decide_box(const calibration *c, const box_measure *m) {
         d.dot = 0;
         d.ink_near = 0;
         d.confidence = omr_clamp01(0.5 + 0.5 * (ring - RING_MIN) / (1 - RING_MIN));
+    } else if (d.state == BOX_BLANK && d.hugged && m->ring_gap <= RING_GAP_MAX && m->ring < RING_MIN) {
+        /* a stroke along the outline round three sides or four, the rays
+         * closed all round but too few for a circle: a circle drawn tight
+         * along the box (fresh seed 8447 YFWEECM4 q2e, rays 0.44, 2.1 mm^2
+         * along the outline: read blank, silently). Never blank */
+        d.state = BOX_UNSURE;
+        d.confidence = 0;
     }
     return d;
 }

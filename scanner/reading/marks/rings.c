@@ -10,7 +10,9 @@
  * along the printed outline, which on a page whose print bleeds is hidden
  * in the outline's own blur, is told by geometry instead: the outline there
  * is thicker than the page prints the outlines of the boxes around it, on
- * three sides at least, and the ink it adds is ink near the box.
+ * three sides at least, and the ink it adds is ink near the box; where it
+ * closes the rays all round but too few of them for a circle, the box is a
+ * person's (decide_box).
  */
 #include "reading/measure.h"
 
@@ -349,8 +351,8 @@ static void oval_weights(double a, double b, double words_half_w, double weight[
  * the box, and the ink it adds to the band is ink near the box. Measured
  * only round a box whose rays see a closed ring (decide.c's circle: ink in
  * RING_MIN of the directions, no gap wider than RING_GAP_MAX), as a stroke
- * round it makes them: elsewhere (most boxes of most pages) the band costs
- * its time for nothing. */
+ * round it makes them, or a tight one too few (HUG_RAYS_TIGHT): elsewhere
+ * (most boxes of most pages) the band costs its time for nothing. */
 #define HUG_STEP_MM 0.15     /* positions along a side */
 #define HUG_SAMPLE_MM 0.05   /* samples across the outline */
 #define HUG_CORNER_MM 0.8    /* positions start this far from a corner */
@@ -361,6 +363,11 @@ static void oval_weights(double a, double b, double words_half_w, double weight[
 #define HUG_REFERENCES 6     /* the nearest boxes of like size: the print's thickness */
 #define HUG_RAYS_MIN 0.45    /* decide.h's RING_MIN */
 #define HUG_RAYS_GAP 0.30    /* decide.h's RING_GAP_MAX */
+/* ... and from this few: a circle drawn tight and off the box's centre
+ * lies mostly along the outline, where no ray reads ink (fresh seed 8447
+ * YFWEECM4 q2e, rays 0.44; a 0.3 mm pen's, 0.25-0.42), but still closes
+ * them all round (no gap over HUG_RAYS_GAP) and thickens the outline */
+#define HUG_RAYS_TIGHT 0.20
 
 /* The runs of ink through the outline of r (template mm, shifted by dx, dy)
  * at positions `step` mm apart; inner[k] when the run reaches the interior.
@@ -561,7 +568,7 @@ void measure_rings(const omr_image *scan, const page_transform *t, const page_le
     if (out->ring >= HUG_RAYS_MIN && out->ring_gap <= HUG_RAYS_GAP)
         cast_rays(&c, b.x + b.w / 2, b.y + b.h / 2, 0, reach, 1, RING_CLEAR_OF_BOX_MM, NULL, NULL,
                   &out->ring_clear, &out->ring_clear_gap, NULL, NULL);
-    if (out->ring >= HUG_RAYS_MIN && out->ring_gap <= HUG_RAYS_GAP) {
+    if (out->ring >= HUG_RAYS_TIGHT && out->ring_gap <= HUG_RAYS_GAP) {
         out->ring_hug_mm2 = outline_hug(&c, refs, n_refs, out->core_mm2 > 0);
         out->near_mm2 += out->ring_hug_mm2;
     }
