@@ -230,6 +230,24 @@ static int strips_open(const dip_strips *ds, const double *curve) {
  * crease, when in most of them and at least `least` */
 static int seen_enough(int support, int open, int least) { return support >= least && support >= MIN_SUPPORT * open; }
 
+/* Every chord a crease is looked for along: through an unused dip of one
+ * strip and an unused dip of a strip a third of the page or more further,
+ * no steeper than MAX_SLOPE; `visit` is called with each, in one order. */
+typedef void (*chord_visit)(const dip_strips *ds, double at, double slope, void *ctx);
+static void each_chord(const dip_strips *ds, chord_visit visit, void *ctx) {
+    for (int i = 0; i < STRIPS; i++)
+        for (int j = i + STRIPS / 3; j < STRIPS; j++)
+            for (int a = 0; a < ds->n_dips[i]; a++)
+                for (int b = 0; b < ds->n_dips[j]; b++) {
+                    const dip *from = &ds->dips[i][a], *to = &ds->dips[j][b];
+                    if (from->used || to->used)
+                        continue;
+                    double slope = (to->across - from->across) / (ds->along[j] - ds->along[i]);
+                    if (fabs(slope) <= MAX_SLOPE)
+                        visit(ds, from->across - slope * ds->along[i], slope, ctx);
+                }
+}
+
 /* The straight line through a dip of one strip and a dip of a far strip
  * that the most strips agree with (the deepest of those as many agree
  * with), of those seen enough (seen_enough: a line through specks and
@@ -239,45 +257,35 @@ static int seen_enough(int support, int open, int least) { return support >= lea
  * each strip gives it in pick[] (-1: none). Returns how many strips agree;
  * 0 for none. */
 #define LINE_MIN_SUPPORT 6
-static int best_straight(const dip_strips *ds, int pick[STRIPS]) {
-    int best_support = 0;
-    double best_at = 0, best_slope = 0, best_depth = 0;
-    for (int i = 0; i < STRIPS; i++)
-        for (int j = i + STRIPS / 3; j < STRIPS; j++)
-            for (int a = 0; a < ds->n_dips[i]; a++)
-                for (int b = 0; b < ds->n_dips[j]; b++) {
-                    const dip *from = &ds->dips[i][a], *to = &ds->dips[j][b];
-                    if (from->used || to->used)
-                        continue;
-                    double slope = (to->across - from->across) / (ds->along[j] - ds->along[i]);
-                    if (fabs(slope) > MAX_SLOPE)
-                        continue;
-                    double at = from->across - slope * ds->along[i];
-                    int support = 0;
-                    double depth = 0;
-                    for (int k = 0; k < STRIPS; k++) {
-                        int c = dip_near(ds, k, at + slope * ds->along[k], ds->tol);
-                        if (c >= 0) {
-                            support++;
-                            depth += ds->dips[k][c].depth;
-                        }
-                    }
-                    if (support < LINE_MIN_SUPPORT || support < best_support ||
-                        (support == best_support && depth <= best_depth))
-                        continue;
-                    double line[STRIPS];
-                    for (int k = 0; k < STRIPS; k++)
-                        line[k] = at + slope * ds->along[k];
-                    if (!seen_enough(support, strips_open(ds, line), LINE_MIN_SUPPORT))
-                        continue;
-                    best_support = support;
-                    best_at = at;
-                    best_slope = slope;
-                    best_depth = depth;
-                }
+typedef struct {
+    int support;
+    double at, slope, depth;
+} best_line;
+static void try_line(const dip_strips *ds, double at, double slope, void *ctx) {
+    best_line *best = ctx;
+    int support = 0;
+    double depth = 0;
+    for (int k = 0; k < STRIPS; k++) {
+        int c = dip_near(ds, k, at + slope * ds->along[k], ds->tol);
+        if (c >= 0) {
+            support++;
+            depth += ds->dips[k][c].depth;
+        }
+    }
+    if (support < LINE_MIN_SUPPORT || support < best->support || (support == best->support && depth <= best->depth))
+        return;
+    double line[STRIPS];
     for (int k = 0; k < STRIPS; k++)
-        pick[k] = best_support > 0 ? dip_near(ds, k, best_at + best_slope * ds->along[k], ds->tol) : -1;
-    return best_support;
+        line[k] = at + slope * ds->along[k];
+    if (seen_enough(support, strips_open(ds, line), LINE_MIN_SUPPORT))
+        *best = (best_line){support, at, slope, depth};
+}
+static int best_straight(const dip_strips *ds, int pick[STRIPS]) {
+    best_line best = {0, 0, 0, 0};
+    each_chord(ds, try_line, &best);
+    for (int k = 0; k < STRIPS; k++)
+        pick[k] = best.support > 0 ? dip_near(ds, k, best.at + best.slope * ds->along[k], ds->tol) : -1;
+    return best.support;
 }
 
 /* A fold on a sheet the scanner bent (rollers, a curled edge: 1-2 mm over
@@ -364,34 +372,31 @@ static void curve_through(const dip_strips *ds, const int pick[STRIPS], double s
 /* The chain that the most strips give a dip to, over every chord through a
  * dip of one strip and a dip of a far strip, of those seen enough (in
  * BENT_MIN_SUPPORT strips at least): pick[] as best_straight's. */
+typedef struct {
+    int support;
+    double depth;
+    int *pick;
+} best_chain;
+static void try_chain(const dip_strips *ds, double at, double slope, void *ctx) {
+    best_chain *best = ctx;
+    int chain[STRIPS];
+    double depth = 0, through[STRIPS];
+    int support = bent_chain(ds, at, slope, chain, &depth);
+    if (support < BENT_MIN_SUPPORT || support < best->support || (support == best->support && depth <= best->depth))
+        return;
+    curve_through(ds, chain, slope, through);
+    if (!seen_enough(support, strips_open(ds, through), BENT_MIN_SUPPORT))
+        return;
+    best->support = support;
+    best->depth = depth;
+    memcpy(best->pick, chain, sizeof chain);
+}
 static int best_bent(const dip_strips *ds, int pick[STRIPS]) {
-    int best_support = 0, chain[STRIPS];
-    double best_depth = 0;
     for (int k = 0; k < STRIPS; k++)
         pick[k] = -1;
-    for (int i = 0; i < STRIPS; i++)
-        for (int j = i + STRIPS / 3; j < STRIPS; j++)
-            for (int a = 0; a < ds->n_dips[i]; a++)
-                for (int b = 0; b < ds->n_dips[j]; b++) {
-                    const dip *from = &ds->dips[i][a], *to = &ds->dips[j][b];
-                    if (from->used || to->used)
-                        continue;
-                    double slope = (to->across - from->across) / (ds->along[j] - ds->along[i]);
-                    if (fabs(slope) > MAX_SLOPE)
-                        continue;
-                    double depth = 0, through[STRIPS];
-                    int support = bent_chain(ds, from->across - slope * ds->along[i], slope, chain, &depth);
-                    if (support < BENT_MIN_SUPPORT || support < best_support ||
-                        (support == best_support && depth <= best_depth))
-                        continue;
-                    curve_through(ds, chain, slope, through);
-                    if (!seen_enough(support, strips_open(ds, through), BENT_MIN_SUPPORT))
-                        continue;
-                    best_support = support;
-                    best_depth = depth;
-                    memcpy(pick, chain, sizeof chain);
-                }
-    return best_support;
+    best_chain best = {0, 0, pick};
+    each_chord(ds, try_chain, &best);
+    return best.support;
 }
 
 /* The crease through the picked dips (marked used): the least-squares line
