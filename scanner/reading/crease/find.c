@@ -456,15 +456,9 @@ static int find_direction(const omr_image *scan, const page_transform *t, const 
     int *count = malloc((size_t)n * sizeof *count), *mask_across = malloc((size_t)n * sizeof *mask_across);
     double *across_at = malloc((size_t)n * sizeof *across_at);
     dip(*dips)[PEAKS_PER_STRIP] = malloc(sizeof *dips * STRIPS);
-    if (!profiles || !low || !count || !mask_across || !across_at || !dips) {
-        free(profiles);
-        free(low);
-        free(count);
-        free(mask_across);
-        free(across_at);
-        free(dips);
-        return 0;
-    }
+    int found = 0;
+    if (!profiles || !low || !count || !mask_across || !across_at || !dips)
+        goto done; /* out of memory: no crease found */
     for (int j = 0; j < n; j++) { /* the same in every strip */
         across_at[j] = MARGIN_MM + (j + 0.5) * pitch;
         mask_across[j] = (int)(across_at[j] / mask->pitch);
@@ -478,7 +472,6 @@ static int find_direction(const omr_image *scan, const page_transform *t, const 
                                profile, low, count, dips[i]);
     }
     const dip_strips ds = {dips, n_dips, along, fmax(0.35, 1.5 * pitch), profiles, n, pitch};
-    int found = 0;
     while (found < max) {
         int pick[STRIPS], bent = 0;
         if (best_straight(&ds, pick) == 0) {
@@ -493,6 +486,7 @@ static int find_direction(const omr_image *scan, const page_transform *t, const 
         }
         keep_crease(&ds, pick, bent, vertical, pitch, &out[found++]);
     }
+done:
     free(profiles);
     free(low);
     free(count);
