@@ -56,8 +56,9 @@ static inline omr_point crease_xy(int vertical, double along, double across) {
 
 /* The creases of a page of `width_mm` x `height_mm` under map `t`: faint
  * narrow lines in the unprinted paper (the mask says where print is; without
- * one nothing is found) that run straight across most of the page. Returns
- * how many (0..max) were written to `out`. */
+ * one nothing is found) that run straight across most of the page, or,
+ * across it, bend with a sheet the scanner bent (kept with their knots).
+ * Returns how many (0..max) were written to `out`. */
 int crease_find(const omr_image *scan, const page_transform *t, const page_levels *levels,
                 const print_mask *mask, double width_mm, double height_mm, page_crease *out, int max);
 
