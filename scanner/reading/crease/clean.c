@@ -446,9 +446,11 @@ double crease_across(const page_crease *c, double along) {
 
 #define NEAR_LINE_SPAN_MM 5.0 /* a box's width or so: the crease's slope where it passes */
 near_line crease_near_line(const page_crease *c, omr_rect box) {
+    if (c->n_knots < 2) /* straight: its own line */
+        return (near_line){c->vertical, c->at, c->slope, c->half_width};
     double mid = c->vertical ? box.y + box.h / 2 : box.x + box.w / 2;
     double ahead = crease_across(c, mid + NEAR_LINE_SPAN_MM), behind = crease_across(c, mid - NEAR_LINE_SPAN_MM);
-    double slope = c->n_knots < 2 ? c->slope : (ahead - behind) / (2 * NEAR_LINE_SPAN_MM);
+    double slope = (ahead - behind) / (2 * NEAR_LINE_SPAN_MM);
     return (near_line){c->vertical, crease_across(c, mid) - slope * mid, slope, c->half_width};
 }
 
