@@ -204,6 +204,29 @@ static int identify_by_look(scan_context *ctx, const omr_image *image, page_iden
     return OMR_OK;
 }
 
+/* OMR_DEBUG_MARKS: a line per box on stderr, what decide_box and decide_page saw */
+static void debug_marks(const char *file, int file_page, const omr_template *t, int page, const page_reading *p) {
+    size_t k = 0;
+    for (size_t i = 0; i < t->n_questions; i++) {
+        const template_question *q = &t->questions[i];
+        if (q->page != page)
+            continue;
+        for (size_t b = 0; b < q->n_boxes && k < p->n_boxes; b++, k++) {
+            const box_measure *m = &p->measures[k];
+            const box_decision *d = &p->decisions[k];
+            fprintf(stderr,
+                    "marks %s#%d %s=%s: %s fill %.3f ext %.2f near %.2f L%.2f R%.2f specks %.2f core %.2f "
+                    "ring %.2f gap %.2f traced %.2f opp %.2f clear %.2f/%.2f hug %.2f label %.2f/%.2f/%.2f "
+                    "stroke %.2f compact %.2f circled %d dot %d faint %d speckled %d hugged %d\n",
+                    file, file_page, q->id, q->boxes[b].value, decide_box_state_name(d->state), m->fill, m->extent,
+                    m->near_mm2, m->near_left_mm2, m->near_right_mm2, m->near_specks, m->core_mm2, m->ring,
+                    m->ring_gap, m->ring_traced, m->ring_opposed, m->ring_clear, m->ring_clear_gap, m->ring_hug_mm2,
+                    m->label_ring, m->label_gap, m->label_opposed, m->stroke_mm, m->compact, d->circled, d->dot,
+                    d->faint, d->speckled, d->hugged);
+        }
+    }
+}
+
 int scan_page(scan_context *ctx, const omr_image *image, const char *file, int file_page,
               page_reading **out, int *blank, omr_error *err) {
     *out = NULL;
@@ -329,6 +352,8 @@ int scan_page(scan_context *ctx, const omr_image *image, const char *file, int f
         if (unsure_at[k])
             p->decisions[k].state = BOX_UNSURE;
     free(unsure_at);
+    if (getenv("OMR_DEBUG_MARKS")) /* for the engineer: each box's measures and decision */
+        debug_marks(file, file_page, t, identity.page, p);
     /* text fields on the scan as it is: writing.c takes out fold lines
      * itself, and a line of writing is never cleaned away as a crease */
     read_text_fields(ctx, image, p, &levels, mask);
