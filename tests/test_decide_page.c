@@ -264,7 +264,9 @@ Test(decide_page, a_clear_circle_on_a_clean_page_is_read_a_barely_closed_lone_on
     for (size_t i = 0; i < N; i++)
         m[i] = (box_measure){.fill = 0.0, .ring = 0.05, .ring_gap = 0.9, .outline_found = 1};
     m[4].ring = 0.92, m[4].ring_gap = 0.05;  /* a clear circle */
-    m[17].ring = 0.50, m[17].ring_gap = 0.2, m[17].ring_opposed = 0.3; /* barely closed, the only other one */
+    /* barely closed, the only other one: a pen's line, its rays traced by
+     * their neighbours at nearly one distance */
+    m[17].ring = 0.50, m[17].ring_gap = 0.2, m[17].ring_opposed = 0.3, m[17].ring_traced = 0.45;
     m[9] = (box_measure){.fill = 0.30, .extent = 0.8, .outline_found = 1, .darkness = 0.8}; /* a cross */
     decide_page_of(m, d, N);
     cr_assert_eq(d[4].state, BOX_MARKED);
@@ -549,6 +551,42 @@ Test(decide_page, a_barely_closed_circle_with_a_pens_ink_round_its_box_is_read) 
     m[21].near_mm2 = 8.95;
     decide_page_of(m, d, N);
     cr_assert_eq(d[21].state, BOX_UNSURE);
+}
+
+Test(decide_page, rays_barely_closed_by_scattered_ink_with_none_round_the_box_are_no_circle) {
+    /* fresh seed 8501 --folds --warp 1.7, 2SXTMVJ9 q3a: three empty boxes
+     * of a clean page, rays 0.52-0.54 closed here and there (0.33-0.40
+     * traced by their neighbours), 0.02-0.16 mm^2 round them; T95RKC94
+     * q4a "Vet ej" the same on a page whose rays are noisy, 1.17 mm^2
+     * round it. Each sent its form to a person */
+    enum { N = 30 };
+    for (int noisy = 0; noisy < 2; noisy++) {
+        box_measure m[N];
+        box_decision d[N];
+        for (size_t i = 0; i < N; i++)
+            m[i] = (box_measure){.fill = 0.0, .near_mm2 = 0.05 + 0.01 * (double)(i % 5),
+                                 .ring = noisy ? 0.19 : 0.04, .ring_gap = 0.9, .outline_found = 1};
+        m[2] = m[9] = m[14] = (box_measure){.fill = 0.40, .extent = 1, .darkness = 0.8, .core_mm2 = 4, .outline_found = 1};
+        m[21].ring = 0.54, m[21].ring_gap = 0.23, m[21].ring_opposed = 0.17, m[21].ring_traced = 0.33;
+        m[21].ring_clear = 0.42, m[21].ring_clear_gap = 0.46;
+        m[21].near_mm2 = noisy ? 1.17 : 0.02;
+        decide_page_of(m, d, N);
+        cr_assert_eq(d[21].state, BOX_BLANK, "noisy %d: scattered rays read %s", noisy,
+                     decide_box_state_name(d[21].state));
+        /* the same rays closed by one line far out (their neighbours meet
+         * it at nearly one distance): a hand's barely closed circle, never
+         * blank */
+        m[21].ring_traced = 0.50, m[21].ring_clear = 0.54, m[21].ring_clear_gap = 0.23;
+        decide_page_of(m, d, N);
+        cr_assert_neq(d[21].state, BOX_BLANK, "noisy %d: a line round the box read blank", noisy);
+        /* ... and scattered, but with more ink round the box than an empty
+         * one may hold: a person looks */
+        m[21].ring_traced = 0.33, m[21].ring_clear = 0.42, m[21].ring_clear_gap = 0.46;
+        m[21].near_mm2 = 2.5;
+        decide_page_of(m, d, N);
+        cr_assert_eq(d[21].state, BOX_UNSURE, "noisy %d: ink round the box read %s", noisy,
+                     decide_box_state_name(d[21].state));
+    }
 }
 
 Test(decide_page, a_pale_dot_far_above_its_pages_empty_boxes_is_never_silently_blank) {
