@@ -618,3 +618,52 @@ Test(writing, a_field_under_a_black_panel_goes_to_a_person_a_black_line_across_i
         page2_free(&p);
     }
 }
+
+/* A short word bled part way (fresh seed 8502 --warp 1.3, 24ZV3XT8: "no."
+ * written small in the corner of a harsh 200-dpi comment field; "no" one
+ * piece 3.3 x 1.9 mm filling 71% of its box, its strokes still thin
+ * enough for a letter's, not curved by the measure a letter's curve is
+ * told by, and no counter left: the field came back empty, unflagged). A
+ * letter piece shaped like a bled word is a word to transcribe, as a blob
+ * of that shape is; a dash bled as far is not. */
+Test(writing, a_short_word_bled_part_way_into_one_letter_piece_is_writing_a_dash_is_not, .timeout = 60) {
+    double s = 8.0;
+    omr_rect crop_mm = {10, 20, 170, 59};
+    for (int k = 0; k < 2; k++) {
+        omr_image *crop = omr_image_new((int)(crop_mm.w * s), (int)(crop_mm.h * s), s * 25.4, 250);
+        cr_assert_not_null(crop);
+        if (k == 0)
+            test_write_word(crop, "DkgHandwriting", 9, "no.", 150, 3, 0, 0);
+        else
+            test_draw_line(crop, 150, 4, 153.3, 4, 0.4, 0);
+        bleed_1bit(crop, 2, 0);
+        expect_writing(crop, crop_mm, k == 0, k == 0 ? "\"no.\" bled part way" : "a dash bled");
+        omr_image_free(crop);
+    }
+}
+
+/* A fold's crease scanned pale (a grey line, no dark core) down the
+ * comment field, and a word in pencil written across it (fresh seed 8511
+ * --folds --warp 1.2, XMDAWKPR: "ja" on the vertical crease, one piece
+ * with it, a bar 57 mm long: the field came back empty, unflagged). The
+ * crease alone is no writing; the word across it is. */
+Test(writing, a_word_on_a_pale_crease_is_writing_the_crease_alone_is_not, .timeout = 60) {
+    double s = 8.0;
+    omr_rect crop_mm = {10, 20, 170, 59};
+    /* the crease alone, then "ja" written small (8-10 points) at three
+     * places across it */
+    for (int k = 0; k < 10; k++) {
+        omr_image *crop = omr_image_new((int)(crop_mm.w * s), (int)(crop_mm.h * s), s * 25.4, 250);
+        cr_assert_not_null(crop);
+        for (double y = 0; y < crop_mm.h; y += 1)
+            test_draw_line(crop, 86 + 0.004 * y, y, 86 + 0.004 * (y + 1), y + 1, 0.35, 205);
+        char what[64] = "a pale crease";
+        if (k > 0) {
+            double points = 8 + (k - 1) / 3, x = 84 + 0.5 * ((k - 1) % 3);
+            test_write_word(crop, "DkgHandwriting", points, "ja", x, 3, 0, 150);
+            snprintf(what, sizeof what, "\"ja\" at %.0f points, %.1f mm, on a pale crease", points, x);
+        }
+        expect_writing(crop, crop_mm, k > 0, what);
+        omr_image_free(crop);
+    }
+}

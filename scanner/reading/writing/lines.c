@@ -6,7 +6,8 @@
  * LINE_GAP_MM, and a chain LINE_MIN_MM long, inked over LINE_COVER of it
  * and within LINE_RMS_MM of straight is a line: its runs go, with their
  * pale shadow. Writing a line crosses stays: its runs are thicker than a
- * line's.
+ * line's. A fold's crease scanned pale has no dark core to chain: a second
+ * pass chains all the ink (`pale`).
  */
 #include "reading/writing/lines.h"
 
@@ -69,16 +70,17 @@ static int line_bucket(double b, int bucket_px, int n_buckets) {
 }
 
 /* lines.h. Position a runs along the line, b across it. */
-int writing_remove_lines(uint8_t *ink, uint8_t *strong, int w, int h, int vertical, double s) {
+int writing_remove_lines(uint8_t *ink, uint8_t *strong, int w, int h, int vertical, int pale, double s) {
     int na = vertical ? h : w, nb = vertical ? w : h;
     size_t step_a = vertical ? (size_t)w : 1, step_b = vertical ? 1 : (size_t)w;
     int thick = (int)lround(LINE_THICK_MM * s), gap = (int)lround(LINE_GAP_MM * s);
     int min_len = (int)lround(LINE_MIN_MM * s);
     if (na < min_len)
         return 0;
-    /* the dark core laid out along b for each a (a copy turned for the
-     * left-to-right pass), so the search below runs over contiguous bytes
-     * and skips paper eight pixels at a time */
+    /* the dark core (all the ink when `pale`) laid out along b for each a
+     * (a copy turned for the left-to-right pass), so the search below runs
+     * over contiguous bytes and skips paper eight pixels at a time */
+    const uint8_t *chained = pale ? ink : strong;
     uint8_t *turned = NULL;
     if (!vertical) {
         turned = malloc((size_t)na * (size_t)nb);
@@ -86,9 +88,9 @@ int writing_remove_lines(uint8_t *ink, uint8_t *strong, int w, int h, int vertic
             return -1;
         for (int b = 0; b < nb; b++)
             for (int a = 0; a < na; a++)
-                turned[(size_t)a * nb + b] = strong[(size_t)b * w + a];
+                turned[(size_t)a * nb + b] = chained[(size_t)b * w + a];
     }
-    const uint8_t *core = vertical ? strong : turned;
+    const uint8_t *core = vertical ? chained : turned;
     line_state st = {0};
     size_t *active = NULL, n_active = 0, cap_active = 0;
     /* The active chains by where each predicts its line in this column, in
