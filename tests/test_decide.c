@@ -195,6 +195,63 @@ Test(decide, a_solid_box_beside_a_cross_under_each_correction_rule) {
     cr_assert_eq(a.chosen, -1);
 }
 
+/* A box read solid on a fold's dark panel (fresh seed 8522 V2WY55Y4 q4c:
+ * "3" crossed where a harsh 1-bit scan turned the paper below a crease
+ * black, fill 0.94, beside the thin remnant of a "2" rubbed out, 0.15; read
+ * as "2", corrected, silently): a correction, or a mark in the dark? A
+ * person looks, under every rule that takes a fill for a correction, and a
+ * lone one under fill-is-undo too. The same boxes on clean paper keep the
+ * rule's reading, and the flag survives the ledger. */
+Test(decide, a_box_solid_on_a_dark_panel_is_no_sure_correction) {
+    /* a page whose panel holds three boxes of speckle as dense as their
+     * paper, and the crossed box read solid in it */
+    enum { N = 12 };
+    box_measure m[N];
+    box_decision page[N];
+    for (size_t i = 0; i < N; i++)
+        m[i] = (box_measure){.fill = 0.0, .outline_found = 1, .box_x_mm = 20.0 + 17 * (double)(i % 5),
+                             .box_y_mm = 80.0 + 14 * (double)(i / 5)};
+    for (size_t i = 8; i < 11; i++)
+        m[i].fill = 0.18, m[i].extent = 0.9, m[i].near_share = 0.16, m[i].paper_share = 0.17, m[i].darkness = 1;
+    m[11] = m[8];
+    m[11].fill = 0.94, m[11].extent = 1, m[11].near_mm2 = 54;
+    for (size_t i = 0; i < N; i++)
+        page[i] = decide_box(&cal, &m[i]);
+    decide_page(&cal, m, page, N);
+    box_decision dark = page[11];
+    cr_assert_eq(dark.state, BOX_SOLID, "read %s", decide_box_state_name(dark.state));
+    cr_assert(dark.inked_paper);
+    box_decision back = {0};
+    decide_box_set_flags(&back, decide_box_flags(&dark));
+    cr_assert(back.inked_paper, "the flag is kept in the ledger");
+    template_corrections cancel[] = {CORRECTIONS_FILL_CANCELS, CORRECTIONS_FILL_IS_UNDO, CORRECTIONS_SCRIBBLE_CANCELS};
+    for (size_t i = 0; i < 3; i++) {
+        template_question q = question(QUESTION_SINGLE, 3);
+        q.corrections = cancel[i];
+        box_decision d[3] = {box(0, 0, 0), box(0.15, 0.83, 0), dark};
+        question_answer a = decide(&q, d);
+        cr_assert_eq(a.status, ANSWER_REVIEW, "rule %d: read %d, %s", (int)cancel[i], a.chosen, a.reason);
+        cr_assert_not(a.taken_back, "rule %d", (int)cancel[i]);
+        /* on clean paper the fill corrects the mark beside it */
+        d[2] = box(0.97, 1, 0);
+        a = decide(&q, d);
+        cr_assert_eq(a.status, ANSWER_OK, "rule %d: %s", (int)cancel[i], a.reason);
+        cr_assert_eq(a.chosen, 1);
+        /* multi-choice: the dark box neither withdrawn nor read */
+        q.type = QUESTION_MULTI;
+        d[2] = dark;
+        a = decide(&q, d);
+        cr_assert_eq(a.status, ANSWER_REVIEW, "rule %d (multi): %s", (int)cancel[i], a.reason);
+        free(a.selected);
+    }
+    /* alone under fill-is-undo: undone, or the answer in the dark */
+    template_question q = question(QUESTION_SINGLE, 3);
+    q.corrections = CORRECTIONS_FILL_IS_UNDO;
+    box_decision d[3] = {box(0, 0, 0), box(0, 0, 0), dark};
+    question_answer a = decide(&q, d);
+    cr_assert_eq(a.status, ANSWER_REVIEW, "read %d, %s", a.chosen, a.reason);
+}
+
 /* A correction is a fill beside a cross: a solid box barely denser than the
  * marks beside it is the same hand's mark (held-out 2606 ZLT63KM0 q5r, a
  * scribbler: 0.93 beside 0.78 and 0.62, all three answers), or a fill as

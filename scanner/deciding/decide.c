@@ -151,7 +151,7 @@ int decide_on_inked_paper(const box_measure *m) { return paper_level(m) >= SPECK
  * of the paper is a mark; rings, dots, traces and the ink round the box are
  * the paper's own. */
 static box_decision decide_in_speckle(const calibration *c, const box_measure *m, double paper) {
-    box_decision d = {.state = BOX_UNSURE, .confidence = 0, .fill = m->fill};
+    box_decision d = {.state = BOX_UNSURE, .confidence = 0, .fill = m->fill, .inked_paper = 1};
     double excess = (m->fill - paper) / fmax(1 - paper, 1e-6);
     if (paper >= SPECKLE_BLACK)
         return d;
@@ -311,7 +311,8 @@ box_decision decide_box(const calibration *c, const box_measure *m) {
 int decide_box_flags(const box_decision *d) {
     return (d->ink_near ? 1 : 0) | (d->circled ? 2 : 0) | (d->dot ? 4 : 0) | (d->faint ? 8 : 0) |
            (d->scribble ? 16 : 0) | (d->dot_clear ? 32 : 0) | (d->strewn ? 64 : 0) | (d->speckled ? 128 : 0) |
-           (d->creased ? 256 : 0) | (d->speck ? 512 : 0) | (d->hidden ? 1024 : 0) | (d->hugged ? 2048 : 0);
+           (d->creased ? 256 : 0) | (d->speck ? 512 : 0) | (d->hidden ? 1024 : 0) | (d->hugged ? 2048 : 0) |
+           (d->inked_paper ? 4096 : 0);
 }
 
 void decide_box_set_flags(box_decision *d, int flags) {
@@ -327,6 +328,7 @@ void decide_box_set_flags(box_decision *d, int flags) {
     d->speck = (flags & 512) != 0;
     d->hidden = (flags & 1024) != 0;
     d->hugged = (flags & 2048) != 0;
+    d->inked_paper = (flags & 4096) != 0;
 }
 
 /* decide.h */

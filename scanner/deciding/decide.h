@@ -61,6 +61,9 @@ typedef struct {
     int hugged;        /* ink along the box's own printed outline on three sides or four, thicker than
                           the page prints it (measure_rings: ring_hug_mm2): a stroke round the box
                           itself, no arc of a circle passing by (decide_circle_spill) */
+    int inked_paper;   /* judged on inked paper (decide_in_speckle: a fold's speckled or black panel):
+                          a solid box there may be a mark drowned in the panel, no sure fill, so the
+                          form's correction rule does not take it for one (decide_question) */
     int pale;          /* faint because far paler than its page's firm marks (decide_page: a mark
                           rubbed out); judged on its own again where a firm mark of its question is
                           as pale (decide_pale_marks). Not kept in the ledger: settled at the scan */

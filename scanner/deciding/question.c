@@ -32,6 +32,9 @@
 #define CORRECTION_SOLID 0.97
 #define CORRECTION_MARK_MAX 0.6
 
+/* a solid box on a fold's speckled or black panel beside a mark */
+#define DROWNED_REASON "a box reads filled where the paper round it is dark: a correction, or a mark in the dark"
+
 static void unclear_reason(question_answer *out, int unsure, int speckled, int creased, int hidden) {
     if (hidden == unsure)
         snprintf(out->reason, sizeof out->reason, "a box is covered: its printed outline does not show");
@@ -83,7 +86,7 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
         return;
     }
     /* a firm mark that is no dot: a cross, a tick, a circle, a fill */
-    int plain = 0, doubtful = 0;
+    int plain = 0, doubtful = 0, drowned = 0;
     double densest_mark = 0;
     for (size_t i = 0; i < n; i++) {
         plain += boxes[i].state == BOX_SOLID || (boxes[i].state == BOX_MARKED && !boxes[i].dot && !boxes[i].strewn);
@@ -103,9 +106,15 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
          * mark out leaves on a 1-bit scan, withdrawn like a pale trace */
         erased |= b->strewn && (b->state == BOX_MARKED || b->state == BOX_UNSURE) && plain > 0;
         /* a fill that corrects the firm mark beside it stands well above
-         * every mark beside it */
-        int correcting = solid_box && firm > 0 && b->fill - densest_mark >= CORRECTION_GAP &&
+         * every mark beside it, on clean paper: on a fold's speckled or
+         * black panel a box reads solid with a cross in it as well (fresh
+         * seed 8522 --folds --warp 0.8, V2WY55Y4 q4c: "3" crossed where a
+         * harsh 1-bit scan turned the paper below a crease black, fill
+         * 0.94, beside the thin remnant of the "2" rubbed out, 0.15: read
+         * as "2", corrected, silently) */
+        int correcting = solid_box && firm > 0 && !b->inked_paper && b->fill - densest_mark >= CORRECTION_GAP &&
                          (b->fill >= CORRECTION_SOLID || densest_mark <= CORRECTION_MARK_MAX);
+        drowned += solid_box && firm > 0 && b->inked_paper;
         int w = 0;
         switch (rule) {
         case CORRECTIONS_FILL_CANCELS:
@@ -113,7 +122,7 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
             doubtful += solid_box && firm > 0 && !correcting;
             break;
         case CORRECTIONS_FILL_IS_UNDO:
-            w = solid_box || (scribbled && firm > 0) || erased;
+            w = (solid_box && !b->inked_paper) || (scribbled && firm > 0) || erased;
             break;
         case CORRECTIONS_SCRIBBLE_CANCELS:
             w = correcting || (scribbled && firm > 0) || erased;
@@ -131,6 +140,11 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
                 marked--;
             else
                 unsure--;
+        } else if (solid_box && b->inked_paper && rule == CORRECTIONS_FILL_IS_UNDO) {
+            /* undone by its fill, or a mark drowned in the panel: a person looks */
+            withdrawn[i] = 1;
+            solid--;
+            unsure++;
         } else if (scribbled && (rule == CORRECTIONS_FILL_IS_UNDO || rule == CORRECTIONS_SCRIBBLE_CANCELS)) {
             /* a lone scribble where scribbling (or filling) withdraws: withdrawn, or meant? */
             withdrawn[i] = 1; /* not an answer ... */
@@ -188,8 +202,9 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
             unclear_reason(out, unsure, speckled, creased, hidden);
         } else if (doubtful) {
             out->status = ANSWER_REVIEW;
-            snprintf(out->reason, sizeof out->reason, "a filled box beside a mark nearly as dense: a correction, "
-                     "or two answers");
+            snprintf(out->reason, sizeof out->reason, "%s",
+                     drowned ? DROWNED_REASON : "a filled box beside a mark nearly as dense: a correction, or two "
+                                                "answers");
         } else if (near_blank) {
             out->status = ANSWER_REVIEW;
             snprintf(out->reason, sizeof out->reason, "ink beside a box, not in it");
@@ -216,8 +231,9 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
         if (circled > 1 && circled == answers)
             snprintf(out->reason, sizeof out->reason, "a circle takes in %d options", answers);
         else if (doubtful)
-            snprintf(out->reason, sizeof out->reason, "a filled box beside a mark nearly as dense: a correction, "
-                     "or two answers");
+            snprintf(out->reason, sizeof out->reason, "%s",
+                     drowned ? DROWNED_REASON : "a filled box beside a mark nearly as dense: a correction, or two "
+                                                "answers");
         else
             snprintf(out->reason, sizeof out->reason, "%d boxes marked in a single-choice question", answers);
     } else if (near_blank) {
