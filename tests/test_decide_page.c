@@ -587,6 +587,21 @@ Test(decide_page, rays_barely_closed_by_scattered_ink_with_none_round_the_box_ar
         cr_assert_eq(d[21].state, BOX_UNSURE, "noisy %d: ink round the box read %s", noisy,
                      decide_box_state_name(d[21].state));
     }
+    /* on a page of a hand that circles (two clear circles), scattered rays
+     * are no circle either (fresh seed 8513 R3AHNX4X q2d "1", under the
+     * circle round q2c's "1": read as circled beside the answer) */
+    box_measure m[N];
+    box_decision d[N];
+    for (size_t i = 0; i < N; i++)
+        m[i] = (box_measure){.fill = 0.0, .near_mm2 = 0.05, .ring = 0.04, .ring_gap = 0.9, .outline_found = 1};
+    m[4].ring = m[4].ring_traced = m[4].ring_clear = m[4].ring_opposed = 1.0, m[4].ring_gap = m[4].ring_clear_gap = 0;
+    m[4].near_mm2 = 13.1;
+    m[12] = m[4];
+    m[21].ring = 0.48, m[21].ring_gap = 0.23, m[21].ring_opposed = 0.25, m[21].ring_traced = 0.29;
+    m[21].ring_clear = 0.17, m[21].ring_clear_gap = 0.54, m[21].near_mm2 = 0.04;
+    decide_page_of(m, d, N);
+    cr_assert(d[4].circled && d[12].circled);
+    cr_assert_eq(d[21].state, BOX_BLANK, "scattered rays on a circling page read %s", decide_box_state_name(d[21].state));
 }
 
 Test(decide_page, a_pale_dot_far_above_its_pages_empty_boxes_is_never_silently_blank) {
