@@ -412,11 +412,11 @@ Test(writing, a_short_word_bled_thicker_than_a_stroke_is_writing, .timeout = 60)
  * letters is a word to transcribe; a round smudge of its size is not. */
 /* `text` written at `points` at (x, y) mm of a comment-sized field cut out
  * at 8 px/mm, then a filled disc `disc_mm` across there instead (rings to
- * radius `disc_r_max`), each bled shut like a dark 1-bit scan (a 9 x 9
- * minimum: every pixel within 0.5 mm of ink, then 1 bit): the word is
- * writing, the disc is not. */
+ * radius `disc_r_max`; a dash `disc_mm` long where that is 0), each bled
+ * like a dark 1-bit scan (a (2 bleed + 1)-square minimum, then 1 bit; 4:
+ * every pixel within 0.5 mm of ink): the word is writing, the other not. */
 static void word_is_writing_disc_is_not(double points, const char *text, double x, double y, double disc_mm,
-                                        double disc_r_max, const char *word_what, const char *disc_what) {
+                                        double disc_r_max, int bleed, const char *word_what, const char *disc_what) {
     double s = 8.0;
     omr_rect crop_mm = {10, 20, 170, 59};
     for (int k = 0; k < 2; k++) {
@@ -424,17 +424,19 @@ static void word_is_writing_disc_is_not(double points, const char *text, double 
         cr_assert_not_null(crop);
         if (k == 0)
             test_write_word(crop, "DkgHandwriting", points, text, x, y, 0, 0);
-        else
+        else if (disc_r_max > 0)
             for (double r = 0.2; r < disc_r_max; r += 0.2)
                 test_circle(crop, (omr_rect){x, y, disc_mm, disc_mm}, r);
-        bleed_1bit(crop, 4, 0);
+        else /* a dash disc_mm long instead */
+            test_draw_line(crop, x, y + 1, x + disc_mm, y + 1, 0.4, 0);
+        bleed_1bit(crop, bleed, 0);
         expect_writing(crop, crop_mm, k == 0, k == 0 ? word_what : disc_what);
         omr_image_free(crop);
     }
 }
 
 Test(writing, a_short_word_bled_shut_is_writing, .timeout = 60) {
-    word_is_writing_disc_is_not(14, "no.", 60, 20, 3.0, 1.6, "\"no.\" bled shut", "a round smudge");
+    word_is_writing_disc_is_not(14, "no.", 60, 20, 3.0, 1.6, 4, "\"no.\" bled shut", "a round smudge");
 }
 
 /* A short word bled letter by letter (fresh seed 8381 7USZTFAM: "no."
@@ -530,7 +532,7 @@ Test(writing, a_short_word_bled_into_a_squat_piece_is_writing_a_filled_dot_is_no
  * letters, past the 6 mm a bled word was looked for within; missed
  * silently). A filled disc of its size is convex: no word. */
 Test(writing, a_large_word_bled_into_one_piece_is_writing_a_large_filled_disc_is_not, .timeout = 60) {
-    word_is_writing_disc_is_not(16, "No", 150, 3, 6.8, 3.4, "\"No\" 6-7 mm tall, bled into one piece",
+    word_is_writing_disc_is_not(16, "No", 150, 3, 6.8, 3.4, 4, "\"No\" 6-7 mm tall, bled into one piece",
                                 "a filled disc of 6.8 mm");
 }
 
@@ -627,19 +629,7 @@ Test(writing, a_field_under_a_black_panel_goes_to_a_person_a_black_line_across_i
  * letter piece shaped like a bled word is a word to transcribe, as a blob
  * of that shape is; a dash bled as far is not. */
 Test(writing, a_short_word_bled_part_way_into_one_letter_piece_is_writing_a_dash_is_not, .timeout = 60) {
-    double s = 8.0;
-    omr_rect crop_mm = {10, 20, 170, 59};
-    for (int k = 0; k < 2; k++) {
-        omr_image *crop = omr_image_new((int)(crop_mm.w * s), (int)(crop_mm.h * s), s * 25.4, 250);
-        cr_assert_not_null(crop);
-        if (k == 0)
-            test_write_word(crop, "DkgHandwriting", 9, "no.", 150, 3, 0, 0);
-        else
-            test_draw_line(crop, 150, 4, 153.3, 4, 0.4, 0);
-        bleed_1bit(crop, 2, 0);
-        expect_writing(crop, crop_mm, k == 0, k == 0 ? "\"no.\" bled part way" : "a dash bled");
-        omr_image_free(crop);
-    }
+    word_is_writing_disc_is_not(9, "no.", 150, 3, 3.3, 0, 2, "\"no.\" bled part way", "a dash bled");
 }
 
 /* A fold's crease scanned pale (a grey line, no dark core) down the
