@@ -55,6 +55,16 @@ typedef struct {
     int by_print;  /* the form's print (or the scan's edge) within BENT_CLEAR_MM */
 } dip;
 
+/* How much darker than the paper beside a dip its sides' darkest sample
+ * may be: more, and a stroke lies there (strip_dips) */
+static double crease_clean_margin(const page_levels *levels) {
+    return fmax(16, 0.12 * (levels->white - levels->black));
+}
+/* ... and how much darker than the paper beside it a dip must be */
+static double crease_min_depth(const page_levels *levels) {
+    return fmax(MIN_DEPTH_GREY, 0.025 * (levels->white - levels->black));
+}
+
 /* The paper either side of sample j of a profile: the lightest unprinted
  * sample 0.5 to 1.5 mm away on each side (a crease between two rows of
  * labels has little paper beside it; a 1-bit scan's specks darken single
@@ -140,7 +150,7 @@ static int strip_dips(const omr_image *scan, const page_transform *t, const page
     for (int j = 0; j < n; j++)
         profile[j] = count[j] * 2 > STRIP_SAMPLES ? profile[j] / count[j] : -1;
     double range = levels->white - levels->black;
-    double min_depth = fmax(MIN_DEPTH_GREY, 0.025 * range), clean_margin = fmax(16, 0.12 * range);
+    double min_depth = crease_min_depth(levels), clean_margin = crease_clean_margin(levels);
     int found = 0;
     for (int j = 1; j + 1 < n; j++) {
         double g = profile[j], a, b;
@@ -196,8 +206,11 @@ typedef struct {
     const double *along;
     double tol; /* mm: a dip this near a straight line's place is on it */
     const double *profiles; /* each strip's n samples across (strip_dips) */
+    const uint8_t *lows;    /* ... and the darkest of each sample's pixels */
     int n;
     double pitch;
+    double clean_margin;    /* crease_clean_margin */
+    double black, min_depth;/* the page's black; the least dip a crease makes (crease_min_depth) */
 } dip_strips;
 
 /* The unused dip of strip k within tol of `want`, the nearest; -1 for none. */
@@ -213,15 +226,26 @@ static int dip_near(const dip_strips *ds, int k, double want, double tol) {
 }
 
 /* How many strips could show a crease at curve[k] (mm across in strip k):
- * the paper seen there, not under print or beside it. */
+ * the paper seen there, not under print, with paper beside it clean of
+ * strokes as strip_dips asks of a dip, and light enough for a dip to show
+ * in it. A strip where a row of labels' letters come within 1.5 mm of the
+ * line could not show it as a dip
+ * (fresh seed 8511 --folds --warp 1.2, NA66TQTX page 2: a sheet folded in
+ * half, its black crease just under the labels of q5r's second row, seen
+ * in the 8 strips clear of them; the 8 over the labels counted open, 8 of
+ * 16 was not seen enough, and the crease sent the form to a person as ink
+ * beside two boxes). */
 static int strips_open(const dip_strips *ds, const double *curve) {
     int open = 0, n = ds->n;
     for (int k = 0; k < STRIPS; k++) {
         int j = (int)floor((curve[k] - MARGIN_MM) / ds->pitch);
         const double *profile = ds->profiles + (size_t)k * (size_t)n;
+        const uint8_t *low = ds->lows + (size_t)k * (size_t)n;
         double a, b;
         int side[2];
-        open += j >= 0 && j < n && profile[j] >= 0 && paper_beside(profile, n, j, ds->pitch, &a, &b, side);
+        open += j >= 0 && j < n && profile[j] >= 0 && paper_beside(profile, n, j, ds->pitch, &a, &b, side) &&
+                fmin(a, b) - ds->black >= ds->min_depth && fmin(a, b) - low[side[0]] <= ds->clean_margin &&
+                fmin(a, b) - low[side[1]] <= ds->clean_margin;
     }
     return open;
 }
@@ -452,7 +476,7 @@ static int find_direction(const omr_image *scan, const page_transform *t, const 
         return 0;
     int n = (int)((across_len - 2 * MARGIN_MM) / pitch);
     double *profiles = malloc((size_t)n * STRIPS * sizeof *profiles);
-    uint8_t *low = malloc((size_t)n);
+    uint8_t *low = malloc((size_t)n * STRIPS);
     int *count = malloc((size_t)n * sizeof *count), *mask_across = malloc((size_t)n * sizeof *mask_across);
     double *across_at = malloc((size_t)n * sizeof *across_at);
     dip(*dips)[PEAKS_PER_STRIP] = malloc(sizeof *dips * STRIPS);
@@ -469,9 +493,10 @@ static int find_direction(const omr_image *scan, const page_transform *t, const 
         along[i] = MARGIN_MM + STRIP_MM + (along_len - 2 * MARGIN_MM - 2 * STRIP_MM) * i / (STRIPS - 1);
         double *profile = profiles + (size_t)i * (size_t)n;
         n_dips[i] = strip_dips(scan, t, levels, mask, vertical, along[i], across_len, pitch, across_at, mask_across,
-                               profile, low, count, dips[i]);
+                               profile, low + (size_t)i * (size_t)n, count, dips[i]);
     }
-    const dip_strips ds = {dips, n_dips, along, fmax(0.35, 1.5 * pitch), profiles, n, pitch};
+    const dip_strips ds = {dips,  n_dips, along, fmax(0.35, 1.5 * pitch), profiles, low, n, pitch,
+                           crease_clean_margin(levels), levels->black, crease_min_depth(levels)};
     while (found < max) {
         int pick[STRIPS], bent = 0;
         if (best_straight(&ds, pick) == 0) {
