@@ -32,8 +32,13 @@
 #define CORRECTION_SOLID 0.97
 #define CORRECTION_MARK_MAX 0.6
 
-/* a solid box on a fold's speckled or black panel beside a mark */
-#define DROWNED_REASON "a box reads filled where the paper round it is dark: a correction, or a mark in the dark"
+/* Why a solid box beside a mark was taken for no sure correction: as dense
+ * as the mark, or on a fold's speckled or black panel (`drowned`) */
+static void doubtful_reason(question_answer *out, int drowned) {
+    snprintf(out->reason, sizeof out->reason, "%s",
+             drowned ? "a box reads filled where the paper round it is dark: a correction, or a mark in the dark"
+                     : "a filled box beside a mark nearly as dense: a correction, or two answers");
+}
 
 static void unclear_reason(question_answer *out, int unsure, int speckled, int creased, int hidden) {
     if (hidden == unsure)
@@ -202,9 +207,7 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
             unclear_reason(out, unsure, speckled, creased, hidden);
         } else if (doubtful) {
             out->status = ANSWER_REVIEW;
-            snprintf(out->reason, sizeof out->reason, "%s",
-                     drowned ? DROWNED_REASON : "a filled box beside a mark nearly as dense: a correction, or two "
-                                                "answers");
+            doubtful_reason(out, drowned);
         } else if (near_blank) {
             out->status = ANSWER_REVIEW;
             snprintf(out->reason, sizeof out->reason, "ink beside a box, not in it");
@@ -231,9 +234,7 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
         if (circled > 1 && circled == answers)
             snprintf(out->reason, sizeof out->reason, "a circle takes in %d options", answers);
         else if (doubtful)
-            snprintf(out->reason, sizeof out->reason, "%s",
-                     drowned ? DROWNED_REASON : "a filled box beside a mark nearly as dense: a correction, or two "
-                                                "answers");
+            doubtful_reason(out, drowned);
         else
             snprintf(out->reason, sizeof out->reason, "%d boxes marked in a single-choice question", answers);
     } else if (near_blank) {

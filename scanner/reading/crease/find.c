@@ -55,14 +55,18 @@ typedef struct {
     int by_print;  /* the form's print (or the scan's edge) within BENT_CLEAR_MM */
 } dip;
 
-/* How much darker than the paper beside a dip its sides' darkest sample
- * may be: more, and a stroke lies there (strip_dips) */
-static double crease_clean_margin(const page_levels *levels) {
-    return fmax(16, 0.12 * (levels->white - levels->black));
-}
-/* ... and how much darker than the paper beside it a dip must be */
+/* How much darker than the paper beside it a dip must be */
 static double crease_min_depth(const page_levels *levels) {
     return fmax(MIN_DEPTH_GREY, 0.025 * (levels->white - levels->black));
+}
+/* Is the paper either side of a dip (`paper`, found at samples side[0]
+ * and side[1] of a strip whose darkest pixel per sample is `low`) clean of
+ * strokes, as a crease has it: a line of writing has strokes above or
+ * below its darkest row, which leave a sample beside it far darker than
+ * its paper */
+static int sides_clean(double paper, const uint8_t *low, const int side[2], const page_levels *levels) {
+    double margin = fmax(16, 0.12 * (levels->white - levels->black));
+    return paper - low[side[0]] <= margin && paper - low[side[1]] <= margin;
 }
 
 /* The paper either side of sample j of a profile: the lightest unprinted
@@ -150,7 +154,7 @@ static int strip_dips(const omr_image *scan, const page_transform *t, const page
     for (int j = 0; j < n; j++)
         profile[j] = count[j] * 2 > STRIP_SAMPLES ? profile[j] / count[j] : -1;
     double range = levels->white - levels->black;
-    double min_depth = crease_min_depth(levels), clean_margin = crease_clean_margin(levels);
+    double min_depth = crease_min_depth(levels);
     int found = 0;
     for (int j = 1; j + 1 < n; j++) {
         double g = profile[j], a, b;
@@ -169,10 +173,9 @@ static int strip_dips(const omr_image *scan, const page_transform *t, const page
         double paper = fmin(a, b), depth = paper - g;
         if (depth < min_depth)
             continue;
-        /* thin, with clean paper either side, as a crease is: a line of
-         * writing has strokes above or below its darkest row. (A 1-bit
+        /* thin, with clean paper either side, as a crease is. (A 1-bit
          * scanner may draw a crease black, in dashes: no bound on depth.) */
-        if (paper - low[side[0]] > clean_margin || paper - low[side[1]] > clean_margin)
+        if (!sides_clean(paper, low, side, levels))
             continue;
         int left = mid, right = mid;
         while (left > 0 && profile[left - 1] >= 0 && profile[left - 1] < paper - depth / 2)
@@ -209,8 +212,7 @@ typedef struct {
     const uint8_t *lows;    /* ... and the darkest of each sample's pixels */
     int n;
     double pitch;
-    double clean_margin;    /* crease_clean_margin */
-    double black, min_depth;/* the page's black; the least dip a crease makes (crease_min_depth) */
+    const page_levels *levels;
 } dip_strips;
 
 /* The unused dip of strip k within tol of `want`, the nearest; -1 for none. */
@@ -244,8 +246,8 @@ static int strips_open(const dip_strips *ds, const double *curve) {
         double a, b;
         int side[2];
         open += j >= 0 && j < n && profile[j] >= 0 && paper_beside(profile, n, j, ds->pitch, &a, &b, side) &&
-                fmin(a, b) - ds->black >= ds->min_depth && fmin(a, b) - low[side[0]] <= ds->clean_margin &&
-                fmin(a, b) - low[side[1]] <= ds->clean_margin;
+                fmin(a, b) - ds->levels->black >= crease_min_depth(ds->levels) &&
+                sides_clean(fmin(a, b), low, side, ds->levels);
     }
     return open;
 }
@@ -495,8 +497,7 @@ static int find_direction(const omr_image *scan, const page_transform *t, const 
         n_dips[i] = strip_dips(scan, t, levels, mask, vertical, along[i], across_len, pitch, across_at, mask_across,
                                profile, low + (size_t)i * (size_t)n, count, dips[i]);
     }
-    const dip_strips ds = {dips,  n_dips, along, fmax(0.35, 1.5 * pitch), profiles, low, n, pitch,
-                           crease_clean_margin(levels), levels->black, crease_min_depth(levels)};
+    const dip_strips ds = {dips, n_dips, along, fmax(0.35, 1.5 * pitch), profiles, low, n, pitch, levels};
     while (found < max) {
         int pick[STRIPS], bent = 0;
         if (best_straight(&ds, pick) == 0) {

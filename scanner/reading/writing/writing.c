@@ -761,25 +761,25 @@ int writing_find(const omr_image *crop, omr_rect crop_mm, double white, double b
     free(paper.level);
     int rc = OMR_OK;
     if (n_strong > 0) {
-        /* 4: lines out (left to right, then top to bottom) */
-        int across = writing_remove_lines(ink, strong, w, h, 0, 0, s);
-        int down = across >= 0 ? writing_remove_lines(ink, strong, w, h, 1, 0, s) : -1;
-        /* ... then pale lines, chained from all the ink: a fold's crease
-         * a grey scan shows as a pale line, no dark core along it, and
-         * writing that touches it was one piece with it, a bar 57 mm long
-         * (fresh seed 8511 --folds --warp 1.2, XMDAWKPR: "ja" in pencil
-         * on the vertical crease through the comment field, missed
-         * silently). Taken out after the dark lines, so a dark line's
-         * shadow goes with it first */
-        int pale_across = down >= 0 ? writing_remove_lines(ink, strong, w, h, 0, 1, s) : -1;
-        int pale_down = pale_across >= 0 ? writing_remove_lines(ink, strong, w, h, 1, 1, s) : -1;
-        down = pale_down < 0 ? -1 : down + pale_across + pale_down;
+        /* 4: lines out (left to right, then top to bottom); then pale
+         * lines, chained from all the ink: a fold's crease a grey scan
+         * shows as a pale line, no dark core along it, and writing that
+         * touches it was one piece with it, a bar 57 mm long (fresh seed
+         * 8511 --folds --warp 1.2, XMDAWKPR: "ja" in pencil on the vertical
+         * crease through the comment field, missed silently). Pale after
+         * dark, so a dark line's shadow goes with it first. -1: out of
+         * memory */
+        int removed = 0;
+        for (int pass = 0; pass < 4 && removed >= 0; pass++) {
+            int lines = writing_remove_lines(ink, strong, w, h, pass % 2, pass / 2, s);
+            removed = lines < 0 ? -1 : removed + lines;
+        }
         size_t n_pieces = 0;
-        piece *pieces = down >= 0 ? find_pieces(ink, strong, w, h, s, &n_pieces) : NULL;
+        piece *pieces = removed >= 0 ? find_pieces(ink, strong, w, h, s, &n_pieces) : NULL;
         if (!pieces) {
             rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory looking for writing in a text field");
         } else {
-            out->lines_removed = across + down;
+            out->lines_removed = removed;
             double letter_px = 0;
             for (size_t i = 0; i < n_pieces; i++) {
                 piece_classify(&pieces[i], s);
