@@ -587,6 +587,18 @@ Test(decide_page, rays_barely_closed_by_scattered_ink_with_none_round_the_box_ar
         cr_assert_eq(d[21].state, BOX_UNSURE, "noisy %d: ink round the box read %s", noisy,
                      decide_box_state_name(d[21].state));
     }
+    /* a barely closed circle round the label (its rays are not traced:
+     * ring_traced is the box's own), with no ink round the box, is never
+     * blank either */
+    {
+        box_measure m[N];
+        box_decision d[N];
+        for (size_t i = 0; i < N; i++)
+            m[i] = (box_measure){.fill = 0.0, .near_mm2 = 0.05, .ring = 0.04, .ring_gap = 0.9, .outline_found = 1};
+        m[21].label_ring = 0.54, m[21].label_gap = 0.23, m[21].label_opposed = 0.3, m[21].near_mm2 = 0.02;
+        decide_page_of(m, d, N);
+        cr_assert_neq(d[21].state, BOX_BLANK, "a barely closed circle round the label read blank");
+    }
     /* on a page of a hand that circles (two clear circles), scattered rays
      * are no circle either (fresh seed 8513 R3AHNX4X q2d "1", under the
      * circle round q2c's "1": read as circled beside the answer) */

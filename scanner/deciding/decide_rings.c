@@ -352,9 +352,10 @@ static int closed_by_own_outline(const calibration *c, const box_measure *m, dou
  * judged as if no ray had been cast. */
 #define SCATTERED_TRACED_SHARE 0.8
 static int scattered_rays(const calibration *c, const box_measure *m) {
-    double r = box_ring(m);
-    double traced = m->ring >= m->label_ring ? m->ring_traced : 0;
-    return m->near_mm2 <= c->near_max_mm2 && traced < SCATTERED_TRACED_SHARE * r;
+    /* only the box's own rays are traced (ring_traced): a barely closed
+     * circle round the label is not judged so, and goes to a person */
+    return m->ring >= m->label_ring && m->near_mm2 <= c->near_max_mm2 &&
+           m->ring_traced < SCATTERED_TRACED_SHARE * m->ring;
 }
 
 void decide_page_rings(const calibration *c, const box_measure *m, box_decision *d, size_t n) {
