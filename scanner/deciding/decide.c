@@ -451,7 +451,13 @@ static double blank_median(const box_decision *d, size_t n, const double *value,
  * or below a box, in the column itself, is no line's. Two crosses between
  * two boxes each, in one column of four empty boxes, were each other's
  * "line" (fresh held-out 4502 ENVQJT29: q4c's "2|3" and q5's "1|2", 3.7-4.5
- * mm^2; q4c read as no answer, silently). */
+ * mm^2; q4c read as no answer, silently). A box of the line left unsure
+ * (no circle: a pale trace the crease left in it) is one of its empty
+ * boxes too (fresh seed 8531 --folds --warp 1.9, U5348FVA q2c: a grey
+ * crease no search found along the bottom of the row, 2.5-3.4 mm^2 round
+ * each empty box, one of them unsure for the crease's trace: two blank
+ * boxes left beside each, too few for a level; sent to a person beside
+ * the cross that answered). */
 #define LINE_NEAR_SAME_MM 1.5 /* boxes this close in y (x) share a row (column) */
 #define LINE_NEAR_WITHIN_MM 70 /* a row of five scale boxes, 17 mm apart, end to end */
 #define LINE_NEAR_BOXES 3
@@ -462,7 +468,8 @@ static double line_near_level(const box_measure *m, const box_decision *d, size_
     for (size_t j = 0; j < n; j++) {
         double along = column ? m[j].box_y_mm - m[i].box_y_mm : m[j].box_x_mm - m[i].box_x_mm;
         double across = column ? m[j].box_x_mm - m[i].box_x_mm : m[j].box_y_mm - m[i].box_y_mm;
-        if (j != i && d[j].state == BOX_BLANK && fabs(across) <= LINE_NEAR_SAME_MM &&
+        int unmarked = d[j].state == BOX_BLANK || (d[j].state == BOX_UNSURE && !d[j].circled);
+        if (j != i && unmarked && fabs(across) <= LINE_NEAR_SAME_MM &&
             fabs(along) <= LINE_NEAR_WITHIN_MM)
             scratch[k++] = column ? m[j].near_left_mm2 + m[j].near_right_mm2 : m[j].near_mm2;
     }
