@@ -132,7 +132,7 @@ if [ "${BENCH_HELDOUT:-60}" != 0 ]; then
         "$OMR" scan --template ekb-2024 --out "$WORK/heldout-out" "$WORK/heldout/scans" \
             >>"$WORK/heldout.log" 2>&1 || true
         /usr/bin/python3 samples/heldout/score_heldout.py --truth "$WORK/heldout" --out "$WORK/heldout-out" |
-            sed -n '2,11p'
+            sed -n '2,12p'
     else
         echo "bench: the held-out set could not be made; see $WORK/heldout.log" >&2
     fi

@@ -139,6 +139,12 @@ def main():
     unknown = [r["code"] for r in records if r["code"] not in set(codes)]
     in_review = [c for c in read if rec[c]["status"] == "review"]
     needless = [c for c in in_review if c not in forms_with_amb]
+    # ... and in review for nothing a person is needed for: every review
+    # item a question whose truth is clear (a comment's writing is a
+    # person's to transcribe): omr-samples score's forms_review_needless
+    clear_q = {(t["code"], t["question"]) for t in truth if t["ambiguous"] != "1"}
+    needless_items = [c for c in in_review if rec[c]["review_items"].split() and
+                      all((c, i) in clear_q for i in rec[c]["review_items"].split())]
     print("held-out set: %s   scan output: %s" % (args.truth, args.out))
     print("forms:                    %d" % len(codes))
     print("codes read:               %d/%d (%s)%s" % (len(read), len(codes), pct(len(read), len(codes)),
@@ -151,6 +157,9 @@ def main():
     print("clear answers to review:  %d" % clear_review)
     print("forms in review:          %d/%d (%s); %d of them with no truly ambiguous answer"
           % (len(in_review), len(read), pct(len(in_review), len(read)), len(needless)))
+    print("forms in review needlessly: %d/%d (%s): every review item a clear answer%s"
+          % (len(needless_items), len(read), pct(len(needless_items), len(read)),
+             "".join(" " + c for c in needless_items[:12])))
     kinds = defaultdict(int)
     for r in rejects:
         kinds[r["kind"] + ": " + r["reason"]] += 1
