@@ -1994,3 +1994,36 @@ Test(decide_page, ink_between_two_boxes_of_an_unanswered_question_is_for_a_perso
     cr_assert_eq(decide_on_page_one(t, m, d, n, "q1b").status, ANSWER_OK, "a page of grey gaps");
     template_free(t);
 }
+
+/* A fold's panel a harsh 1-bit scan turned black (fresh seed 8534
+ * --folds --warp 1, H3RF6K7R page 1: six questions under it, every box
+ * "unclear"): nothing can be read there, and the reason says it is the
+ * scan's, so the operator fetches the paper or a rescan instead of
+ * peering at black boxes. A panel only speckled keeps its own reason, and
+ * the ledger keeps the flag (a re-read decides alike). */
+Test(decide_page, boxes_on_a_panel_scanned_black_say_the_scan_is_black) {
+    omr_template *t = test_template("ekb-2024");
+    box_measure m[80];
+    box_decision d[80];
+    size_t n = empty_page_one(t, m, 80), q2a = page_one_index(t, "q2a", 0), q2b = page_one_index(t, "q2b", 0);
+    for (size_t b = 0; b < 5; b++) {
+        box_measure *black = &m[q2a + b], *grey = &m[q2b + b];
+        black->fill = black->paper_share = black->near_share = 0.85, black->near_specks = 0.9;
+        grey->fill = grey->paper_share = grey->near_share = 0.3, grey->near_specks = 0.9;
+    }
+    question_answer a = decide_on_page_one(t, m, d, n, "q2a");
+    cr_assert_eq(a.status, ANSWER_REVIEW, "boxes in black read: %s", a.reason);
+    cr_assert(strstr(a.reason, "black") != NULL, "the reason: %s", a.reason);
+    for (size_t b = 0; b < 5; b++) {
+        cr_assert(d[q2a + b].state == BOX_UNSURE && d[q2a + b].black_paper, "box %zu", b);
+        box_decision back = {0};
+        decide_box_set_flags(&back, decide_box_flags(&d[q2a + b]));
+        cr_assert(back.black_paper, "box %zu: the flag lost in the ledger", b);
+    }
+    a = decide_on_page_one(t, m, d, n, "q2b");
+    cr_assert_eq(a.status, ANSWER_REVIEW, "speckled boxes, no mark: %s", a.reason);
+    cr_assert(strstr(a.reason, "speckle") != NULL && strstr(a.reason, "black") == NULL, "the reason: %s", a.reason);
+    for (size_t b = 0; b < 5; b++)
+        cr_assert_not(d[q2b + b].black_paper, "box %zu", b);
+    template_free(t);
+}

@@ -61,9 +61,12 @@ typedef struct {
     int hugged;        /* ink along the box's own printed outline on three sides or four, thicker than
                           the page prints it (measure_rings: ring_hug_mm2): a stroke round the box
                           itself, no arc of a circle passing by (decide_circle_spill) */
-    int inked_paper;   /* judged on inked paper (decide_in_speckle: a fold's speckled or black panel):
-                          a solid box there may be a mark drowned in the panel, no sure fill, so the
-                          form's correction rule does not take it for one (decide_question) */
+    int maybe_drowned; /* solid on inked paper (decide_in_speckle: a fold's speckled panel) but not black
+                          through and through above it (FILL_THROUGH): a mark drowned in the panel reads
+                          so too, no sure fill, so the form's correction rule does not take it for one
+                          (decide_question) */
+    int black_paper;   /* unsure: the paper round the box scanned black (decide_in_speckle: SPECKLE_BLACK),
+                          nothing can be told in it; the page wants a rescan, or the paper itself */
     int pale;          /* faint because far paler than its page's firm marks (decide_page: a mark
                           rubbed out); judged on its own again where a firm mark of its question is
                           as pale (decide_pale_marks). Not kept in the ledger: settled at the scan */
@@ -74,7 +77,8 @@ box_decision decide_box(const calibration *cal, const box_measure *m);
 /* A box's ink_near and kind of mark as one integer for the ledger (marks.ink_near):
  * 1 ink near, 2 circled, 4 dot, 8 faint, 16 scribble, 32 a dot clear of the
  * page's blanks, 64 strewn, 128 speckled, 256 a crease's stroke, 512 a speck,
- * 1024 hidden, 2048 hugged (0 and 1 read as before). */
+ * 1024 hidden, 2048 hugged, 4096 maybe drowned, 8192 on black paper
+ * (0 and 1 read as before). */
 int decide_box_flags(const box_decision *d);
 void decide_box_set_flags(box_decision *d, int flags);
 
@@ -191,6 +195,12 @@ void decide_ink_between(const calibration *cal, const omr_template *t, int page,
 /* 1 when more than half of the page's boxes had their printed outline seen. */
 int decide_outlines_seen(const box_measure *m, size_t n);
 const char *decide_box_state_name(box_state state);
+
+/* A box filled through and through: ink over this share of it (on inked
+ * paper, of what its paper leaves: decide_in_speckle). Such a fill is a
+ * fill, whatever marks beside it (decide_question's corrections); short of
+ * it a dense mark, or a mark drowned in a speckled panel, reads solid too */
+#define FILL_THROUGH 0.97
 
 /* A circle read with this confidence is a clear one; under CIRCLE_WEAK, one
  * barely closed: decide_question sends such a one beside a clear one to

@@ -26,10 +26,9 @@
  * correction: held-out 2617 had scribbles of 0.94 beside 0.71 and 0.97
  * beside 0.74 in q5r, both answers, read as one answer corrected (Q7NFD3UB,
  * H81MG5Y9, silently). So a fill takes a mark back only when it is a fill
- * through and through (CORRECTION_SOLID) or the mark is a pen's line, not a
+ * through and through (FILL_THROUGH, decide.h) or the mark is a pen's line, not a
  * dense patch (CORRECTION_MARK_MAX); between, a person looks. */
 #define CORRECTION_GAP 0.2
-#define CORRECTION_SOLID 0.97
 #define CORRECTION_MARK_MAX 0.6
 
 /* Why a solid box beside a mark was taken for no sure correction: as dense
@@ -40,8 +39,13 @@ static void doubtful_reason(question_answer *out, int drowned) {
                      : "a filled box beside a mark nearly as dense: a correction, or two answers");
 }
 
-static void unclear_reason(question_answer *out, int unsure, int speckled, int creased, int hidden) {
-    if (hidden == unsure)
+/* Why a question's boxes are unclear, where one cause accounts for all of
+ * them; a panel scanned black (some of its boxes perhaps only speckled)
+ * is the scan's fault, and says so: a person needs the paper or a rescan */
+static void unclear_reason(question_answer *out, int unsure, int speckled, int creased, int hidden, int black) {
+    if (black > 0 && black + speckled == unsure)
+        snprintf(out->reason, sizeof out->reason, "the scan is black round the boxes: rescan the page, or read the paper");
+    else if (hidden == unsure)
         snprintf(out->reason, sizeof out->reason, "a box is covered: its printed outline does not show");
     else if (speckled == unsure)
         snprintf(out->reason, sizeof out->reason, "the paper round the boxes scanned as speckle");
@@ -116,10 +120,11 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
          * seed 8522 --folds --warp 0.8, V2WY55Y4 q4c: "3" crossed where a
          * harsh 1-bit scan turned the paper below a crease black, fill
          * 0.94, beside the thin remnant of the "2" rubbed out, 0.15: read
-         * as "2", corrected, silently) */
-        int correcting = solid_box && firm > 0 && !b->inked_paper && b->fill - densest_mark >= CORRECTION_GAP &&
-                         (b->fill >= CORRECTION_SOLID || densest_mark <= CORRECTION_MARK_MAX);
-        drowned += solid_box && firm > 0 && b->inked_paper;
+         * as "2", corrected, silently). There only a box black through and
+         * through above its paper is a sure fill (maybe_drowned) */
+        int correcting = solid_box && firm > 0 && !b->maybe_drowned && b->fill - densest_mark >= CORRECTION_GAP &&
+                         (b->fill >= FILL_THROUGH || densest_mark <= CORRECTION_MARK_MAX);
+        drowned += solid_box && firm > 0 && b->maybe_drowned;
         int w = 0;
         switch (rule) {
         case CORRECTIONS_FILL_CANCELS:
@@ -127,7 +132,7 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
             doubtful += solid_box && firm > 0 && !correcting;
             break;
         case CORRECTIONS_FILL_IS_UNDO:
-            w = (solid_box && !b->inked_paper) || (scribbled && firm > 0) || erased;
+            w = (solid_box && !b->maybe_drowned) || (scribbled && firm > 0) || erased;
             break;
         case CORRECTIONS_SCRIBBLE_CANCELS:
             w = correcting || (scribbled && firm > 0) || erased;
@@ -145,7 +150,7 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
                 marked--;
             else
                 unsure--;
-        } else if (solid_box && b->inked_paper && rule == CORRECTIONS_FILL_IS_UNDO) {
+        } else if (solid_box && b->maybe_drowned && rule == CORRECTIONS_FILL_IS_UNDO) {
             /* undone by its fill, or a mark drowned in the panel: a person looks */
             withdrawn[i] = 1;
             solid--;
@@ -178,8 +183,9 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
      * stands out of it: the question's answer is that mark, they are blank.
      * With no such mark a person looks: "no answer" and a light mark lost
      * in the speckle cannot be told apart */
-    int speckled = 0, creased = 0, specks = 0, hidden = 0;
+    int speckled = 0, creased = 0, specks = 0, hidden = 0, black = 0;
     for (size_t i = 0; i < n; i++) {
+        black += !withdrawn[i] && boxes[i].black_paper && boxes[i].state == BOX_UNSURE;
         hidden += !withdrawn[i] && boxes[i].hidden && boxes[i].state == BOX_UNSURE;
         speckled += !withdrawn[i] && boxes[i].speckled && boxes[i].state == BOX_UNSURE;
         creased += !withdrawn[i] && boxes[i].creased && boxes[i].state == BOX_UNSURE;
@@ -204,7 +210,7 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
         free(withdrawn);
         if (unsure) {
             out->status = ANSWER_REVIEW;
-            unclear_reason(out, unsure, speckled, creased, hidden);
+            unclear_reason(out, unsure, speckled, creased, hidden, black);
         } else if (doubtful) {
             out->status = ANSWER_REVIEW;
             doubtful_reason(out, drowned);
@@ -225,7 +231,7 @@ void decide_question(const template_question *q, const box_decision *boxes, ques
     free(withdrawn);
     if (unsure) {
         out->status = ANSWER_REVIEW;
-        unclear_reason(out, unsure, speckled, creased, hidden);
+        unclear_reason(out, unsure, speckled, creased, hidden, black);
         if (answers != 1)
             out->chosen = -1;
     } else if (answers > 1) {
