@@ -702,6 +702,12 @@ static void judge_by_page(const calibration *c, const box_measure *m, box_decisi
              * rubbed out (below) */
             d[i].state = BOX_MARKED;
             d[i].confidence = 0.5;
+        } else if (firm >= 1 && hand > LIGHT_HAND_DARK && decide_grey_crease_trace(c, &m[i], &d[i])) {
+            /* a grey crease's pale shoulders, on a page whose hand marks
+             * darker: the crease's, the box is empty */
+            d[i].state = BOX_BLANK;
+            d[i].confidence = 0.5;
+            d[i].faint = 0;
         } else if (firm >= 2 && !d[i].circled && !d[i].dot && !d[i].creased && d[i].state != BOX_SOLID &&
                    d[i].state != BOX_BLANK && m[i].darkness < 0.45 * hand && !pencil_line_whole(&m[i])) {
             /* far paler than this hand's marks: a mark rubbed out (withdrawn

@@ -324,6 +324,11 @@ void decide_crease_traces(const calibration *c, const box_measure *m, box_decisi
 /* Bits a cleaned crease left, in a row of boxes along it or (a black
  * crease) at a box's outline: unsure and `creased` (decide_crease.c) */
 void decide_crease_residues(const calibration *c, const box_measure *m, box_decision *d, size_t n);
+/* A box unsure only for a pale trace (nothing dark in it) where a grey
+ * crease was found running through it: what its soft shoulders leave
+ * (decide_crease.c); decide_page reads it blank on a page whose hand
+ * marks darker than such a trace */
+int decide_grey_crease_trace(const calibration *c, const box_measure *m, const box_decision *d);
 
 /* A hand that dots: two or more dots, and dots are how this hand answers
  * (at least as many as its crosses, fills and circles), on a page or over

@@ -240,3 +240,19 @@ void decide_crease_residues(const calibration *c, const box_measure *m, box_deci
     }
     free(bit);
 }
+
+/* A grey crease found through the box (not a black 1-bit one, which can
+ * hide a dot) and nothing dark in the box, only a pale trace: the shoulders
+ * of the crease, paler than ink (INK_DARKNESS) and left by its cleaning,
+ * fill part of the band a crease crosses the box in (fresh seeds 8533
+ * 4FQMY9Y7 q5r "Sexuell läggning": 0.098 of it pale under a crease 0.27
+ * deep; 8534 7BUSWSK4; over twelve fold sets, 18 boxes so, every one
+ * empty, three the only unsure box of a question with no mark, each to a
+ * person). A rubbed-out mark on the crease is as pale; alone in its
+ * question it is no answer either. decide_page asks the page's hand too:
+ * a very light pencil marks as pale as this */
+int decide_grey_crease_trace(const calibration *c, const box_measure *m, const box_decision *d) {
+    return d->state == BOX_UNSURE && d->faint && !d->dot && !d->circled && !d->speckled && !d->creased &&
+           m->fill <= c->blank_max && m->crease_along && m->crease_darkness > 0 &&
+           m->crease_darkness < CREASE_GREY_MAX;
+}

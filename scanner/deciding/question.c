@@ -40,11 +40,15 @@ static void doubtful_reason(question_answer *out, int drowned) {
 }
 
 /* Why a question's boxes are unclear, where one cause accounts for all of
- * them; a panel scanned black (some of its boxes perhaps only speckled)
- * is the scan's fault, and says so: a person needs the paper or a rescan */
+ * them. Paper that scans black round the boxes (a fold's panel under a
+ * harsh threshold; a grid printed on a dark tint: Auto Multiple Choice's
+ * numeric sheets), some of them perhaps only speckled, shows no mark to
+ * anyone looking at the scan, and says so: a person needs the paper, or a
+ * lighter scan */
 static void unclear_reason(question_answer *out, int unsure, int speckled, int creased, int hidden, int black) {
     if (black > 0 && black + speckled == unsure)
-        snprintf(out->reason, sizeof out->reason, "the scan is black round the boxes: rescan the page, or read the paper");
+        snprintf(out->reason, sizeof out->reason,
+                 "the paper round the boxes scans too dark to tell a mark: read the paper, or rescan it lighter");
     else if (hidden == unsure)
         snprintf(out->reason, sizeof out->reason, "a box is covered: its printed outline does not show");
     else if (speckled == unsure)
