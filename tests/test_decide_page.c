@@ -2056,8 +2056,11 @@ Test(decide_page, a_grey_creases_pale_trace_in_an_empty_box_is_the_creases) {
     /* no crease found through the box: a pale trace alone is unclear */
     trace->crease_darkness = 0.27, trace->crease_along = 0;
     cr_assert_eq(decide_on_page_one(t, m, d, n, "q2b").status, ANSWER_REVIEW, "a pale trace, no crease");
+    /* remnants darker than the crease: a mark rubbed out, alone, unclear */
+    trace->crease_along = 1, trace->darkness = 0.5;
+    cr_assert_eq(decide_on_page_one(t, m, d, n, "q2b").status, ANSWER_REVIEW, "a rubbed-out mark on the crease");
+    trace->darkness = 0.23;
     /* a page crossed in very light pencil: its marks are as pale */
-    trace->crease_along = 1;
     for (size_t k = 0; k < 3; k++)
         m[page_one_index(t, crossed[k], 1)].darkness = 0.2;
     cr_assert_eq(decide_on_page_one(t, m, d, n, "q2b").status, ANSWER_REVIEW, "the trace on a light pencil's page");

@@ -248,11 +248,12 @@ void decide_crease_residues(const calibration *c, const box_measure *m, box_deci
  * 4FQMY9Y7 q5r "Sexuell läggning": 0.098 of it pale under a crease 0.27
  * deep; 8534 7BUSWSK4; over twelve fold sets, 18 boxes so, every one
  * empty, three the only unsure box of a question with no mark, each to a
- * person). A rubbed-out mark on the crease is as pale; alone in its
- * question it is no answer either. decide_page asks the page's hand too:
+ * person). What little dark ink the box holds is no darker than the
+ * crease (CREASE_RESIDUE_OVER): a mark rubbed out leaves darker remnants,
+ * and is judged as any such trace. decide_page asks the page's hand too:
  * a very light pencil marks as pale as this */
 int decide_grey_crease_trace(const calibration *c, const box_measure *m, const box_decision *d) {
     return d->state == BOX_UNSURE && d->faint && !d->dot && !d->circled && !d->speckled && !d->creased &&
            m->fill <= c->blank_max && m->crease_along && m->crease_darkness > 0 &&
-           m->crease_darkness < CREASE_GREY_MAX;
+           m->crease_darkness < CREASE_GREY_MAX && m->darkness <= m->crease_darkness + CREASE_RESIDUE_OVER;
 }
