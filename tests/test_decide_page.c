@@ -1030,8 +1030,8 @@ Test(decide_page, ink_round_every_empty_box_of_a_row_is_no_mark_beside_one_of_th
         decide_page_of(m, d, 10);
         cr_assert_eq(d[8].state, BOX_UNSURE, "%s: the trace", column ? "column" : "row");
         for (size_t i = 5; i < 10; i++)
-            cr_assert(i == 8 || !d[i].ink_near, "%s: box %zu, %.2f mm^2 as round the line's others, one unsure: ink beside it",
-                          column ? "column" : "row", i, m[i].near_mm2);
+            cr_assert(i == 8 || !d[i].ink_near, "%s: box %zu, %.2f mm^2 as round the line's others, one unsure",
+                      column ? "column" : "row", i, m[i].near_mm2);
         a = decide(&t->questions[1], &d[5]);
         cr_assert_eq(a.status, ANSWER_OK, "%s: %s", column ? "column" : "row", a.reason);
         m[8].faint_fill = 0;

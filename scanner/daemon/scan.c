@@ -218,10 +218,10 @@ static void debug_marks(const char *file, int file_page, const omr_template *t, 
                     "marks %s#%d %s=%s: %s fill %.3f pale %.3f ext %.2f near %.2f L%.2f R%.2f specks %.2f core %.2f "
                     "ring %.2f gap %.2f traced %.2f opp %.2f clear %.2f/%.2f hug %.2f label %.2f/%.2f/%.2f "
                     "stroke %.2f compact %.2f circled %d dot %d faint %d speckled %d hugged %d paper %.2f/%.2f "
-                    "white %.0f outline %d/%.2f dark %.2f crease %d/%.2f/%.2f creased %d ink %.2f/%.2f@%.0f at %.1f,%.1f "
-                    "box %.1f,%.1f\n",
-                    file, file_page, q->id, q->boxes[b].value, decide_box_state_name(d->state), m->fill, m->faint_fill, m->extent,
-                    m->near_mm2, m->near_left_mm2, m->near_right_mm2, m->near_specks, m->core_mm2, m->ring,
+                    "white %.0f outline %d/%.2f dark %.2f crease %d/%.2f/%.2f creased %d "
+                    "ink %.2f/%.2f@%.0f at %.1f,%.1f box %.1f,%.1f\n",
+                    file, file_page, q->id, q->boxes[b].value, decide_box_state_name(d->state), m->fill,
+                    m->faint_fill, m->extent, m->near_mm2, m->near_left_mm2, m->near_right_mm2, m->near_specks, m->core_mm2, m->ring,
                     m->ring_gap, m->ring_traced, m->ring_opposed, m->ring_clear, m->ring_clear_gap, m->ring_hug_mm2,
                     m->label_ring, m->label_gap, m->label_opposed, m->stroke_mm, m->compact, d->circled, d->dot,
                     d->faint, d->speckled, d->hugged, m->near_share, m->paper_share, m->paper_white,

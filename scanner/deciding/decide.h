@@ -66,7 +66,8 @@ typedef struct {
                           so too, no sure fill, so the form's correction rule does not take it for one
                           (decide_question) */
     int black_paper;   /* unsure: the paper round the box scanned black (decide_in_speckle: SPECKLE_BLACK),
-                          nothing can be told in it; the page wants a rescan, or the paper itself */
+                          no mark can be told in it from the scan: a person reads the paper, or a
+                          lighter scan (decide_question's reason) */
     int pale;          /* faint because far paler than its page's firm marks (decide_page: a mark
                           rubbed out); judged on its own again where a firm mark of its question is
                           as pale (decide_pale_marks). Not kept in the ledger: settled at the scan */
