@@ -201,13 +201,19 @@ static int at_crease_crossing(const box_measure *m) {
     return ((m->crease_along & 1) && along_x >= CREASE_CROSSING_MM) ||
            ((m->crease_along & 2) && along_y >= CREASE_CROSSING_MM);
 }
+/* A grey crease runs through the box and the box's ink is no darker than
+ * it (CREASE_RESIDUE_OVER): what the crease left, as far as darkness tells */
+static int as_pale_as_grey_crease(const box_measure *m) {
+    return m->crease_along && !black_crease_through(m) && m->crease_darkness > 0 &&
+           m->darkness <= m->crease_darkness + CREASE_RESIDUE_OVER;
+}
 static int crease_dark_bit(const calibration *c, const box_measure *m, const box_decision *d) {
     int small = d->dot || (d->state == BOX_UNSURE && m->fill < c->mark_min);
     if (!m->crease_along || !small || d->circled)
         return 0;
     if (black_crease_through(m))
         return at_crease_crossing(m);
-    return m->crease_darkness > 0 && m->darkness <= m->crease_darkness + CREASE_RESIDUE_OVER;
+    return as_pale_as_grey_crease(m);
 }
 /* Where a bit lies across the crease: its ink's centre, or the box's where
  * the ink has no shape. */
@@ -254,6 +260,5 @@ void decide_crease_residues(const calibration *c, const box_measure *m, box_deci
  * a very light pencil marks as pale as this */
 int decide_grey_crease_trace(const calibration *c, const box_measure *m, const box_decision *d) {
     return d->state == BOX_UNSURE && d->faint && !d->dot && !d->circled && !d->speckled && !d->creased &&
-           m->fill <= c->blank_max && m->crease_along && m->crease_darkness > 0 &&
-           m->crease_darkness < CREASE_GREY_MAX && m->darkness <= m->crease_darkness + CREASE_RESIDUE_OVER;
+           m->fill <= c->blank_max && as_pale_as_grey_crease(m);
 }
