@@ -1595,6 +1595,42 @@ Test(decide_page, on_a_bled_page_a_circles_arc_over_the_next_box_is_no_second_ci
     t->questions[0].type = QUESTION_SINGLE;
 }
 
+Test(decide_page, an_ovals_arc_over_the_next_questions_box_is_for_a_person_not_its_answer) {
+    /* fresh seed 8553 --warp 1.5, GBTTWAWH: an oval round q1a's "2", its
+     * rays clear of the outline closed all round with 14.4 mm^2 of ink;
+     * its lower arc closed 0.75 of the rays of q1b's "2" below it, on a
+     * harsh page whose outlines close 0.4-0.6 of every box's, 0.21 of them
+     * clear of the outline, open 0.79 of a turn, 5.3 mm^2 round the box:
+     * read as q1b's answer, silently */
+    omr_template *t = two_rows();
+    box_measure m[10];
+    box_decision d[10];
+    for (size_t i = 0; i < 10; i++)
+        m[i] = (box_measure){.fill = 0.0, .ring = 0.4, .ring_gap = 0.5, .ring_clear_gap = 1, .outline_found = 1};
+    m[3] = (box_measure){.ring = 1.0, .ring_clear = 0.96, .ring_clear_gap = 0.04, .near_mm2 = 14.4,
+                         .ring_traced = 0.96, .ring_opposed = 0.96, .outline_found = 1};
+    m[8] = (box_measure){.ring = 0.75, .ring_gap = 0.25, .ring_clear = 0.21, .ring_clear_gap = 0.79, .near_mm2 = 5.26,
+                         .ring_traced = 0.60, .ring_opposed = 0.50, .outline_found = 1};
+    decide_page_of(m, d, 10);
+    cr_assert(d[3].circled && d[3].state == BOX_MARKED, "the fixture: the oval is read");
+    cr_assert(d[8].circled && d[8].state == BOX_MARKED, "the fixture: the arc's box reads as circled too");
+    decide_circle_rivals(&cal, t, 1, m, d, 10);
+    cr_assert(d[3].circled && d[3].state == BOX_MARKED, "the oval stays q1a's answer");
+    cr_assert(!d[8].circled && d[8].state == BOX_UNSURE, "whose arc this is, a person says");
+    cr_assert_eq(decide(&t->questions[1], &d[5]).status, ANSWER_REVIEW);
+    /* a circle of its own round q1b's box, clear of its outline all round:
+     * each question has its answer */
+    m[8].ring_clear = 0.9, m[8].ring_clear_gap = 0.1;
+    decide_page_of(m, d, 10);
+    decide_circle_rivals(&cal, t, 1, m, d, 10);
+    cr_assert(d[8].circled && d[8].state == BOX_MARKED, "a circle of its own is read");
+    /* ... or leaving as much ink round its box as the oval leaves round its own */
+    m[8].ring_clear = 0.21, m[8].ring_clear_gap = 0.79, m[8].near_mm2 = 8.0;
+    decide_page_of(m, d, 10);
+    decide_circle_rivals(&cal, t, 1, m, d, 10);
+    cr_assert(d[8].circled && d[8].state == BOX_MARKED, "8 mm^2 of ink beside an oval leaving 14.4 is its own");
+}
+
 Test(decide_page, a_rubbed_out_mark_on_a_1_bit_page_is_withdrawn_beside_the_answer) {
     /* fresh seed 8372 --folds, BJSRSB3H q4c and EDKGABZG q2a, harsh 1-bit
      * pages: a cross rubbed out, its pale strokes thresholded into black

@@ -284,8 +284,27 @@ static void circle_arcs(const calibration *c, const size_t *question, const temp
         int outline_rays = bled && m[i].ring >= m[i].label_ring && m[i].ring_clear < RING_MIN &&
                            m[i].ring_hug_mm2 <= 0;
         for (size_t k = 0; k < n; k++) {
-            if (k == i || question[k] != question[i] || !d[k].circled || d[k].state != BOX_MARKED)
+            if (k == i || !d[k].circled || d[k].state != BOX_MARKED)
                 continue;
+            /* a circle of another question closed clear of its outline all
+             * round, beside a box whose clear rays stay open over half a
+             * turn with less than half the ink round it: that circle's arc
+             * passing by, or a tight circle of its own? A person says (fresh
+             * seed 8553 --warp 1.5, GBTTWAWH: an oval round q1a's "2",
+             * 14.4 mm^2 of ink, its lower arc closing 0.75 of the rays of
+             * q1b's "2" below it, 0.21 of them clear of the outline, 5.3
+             * mm^2 round it; read as q1b's answer, silently). Over fifteen
+             * sets two tight circles of their own were so too, and go to a
+             * person with it */
+            if (question[k] != question[i]) {
+                int passing = m[k].ring_clear_gap <= RING_GAP_MAX && m[i].ring_clear_gap >= CIRCLE_CLEAR_OPEN &&
+                              m[i].near_mm2 < CIRCLE_SPILL_SHARE * m[k].near_mm2;
+                if (passing && within_circle_reach(box[i]->rect, box[k]->rect)) {
+                    decide_rays_to_a_person(&d[i]);
+                    break;
+                }
+                continue;
+            }
             int arc = d[i].confidence < CIRCLE_WEAK && d[k].confidence >= CIRCLE_STRONG &&
                       m[i].near_mm2 < CIRCLE_SPILL_SHARE * m[k].near_mm2;
             /* rays clear of the outline close round k and stay open round i
