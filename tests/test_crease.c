@@ -429,7 +429,7 @@ Test(crease, a_creases_pieces_beside_a_box_are_no_ink_beside_it_a_stroke_off_the
     test_draw_line(img, stroked.x, stroked.y + stroked.h + 1.2, stroked.x + 4, stroked.y + stroked.h + 1.2, 0.5, 0);
     page_setup s;
     set_up(t, img, &s);
-    near_line crease = {0, y, 0, 0.45};
+    near_line crease = {0, y, 0, 0.45, 0}; /* black: nothing on its band is ink */
     near_lines lines = {&crease, 1, 0, 0};
     box_measure with[16], without[16];
     measure_all_but(t, img, &s, q, NULL, with);
@@ -444,6 +444,49 @@ Test(crease, a_creases_pieces_beside_a_box_are_no_ink_beside_it_a_stroke_off_the
     cr_assert_gt(without[4].near_mm2, 1.5, "the hand's stroke below box 5: %.2f mm^2", without[4].near_mm2);
     print_mask_free(&s.mask);
     omr_image_free(img);
+    template_free(t);
+}
+
+/* A hand's cross drawn on a grey fold between two stacked options
+ * (held-out 4641 T911FFRS q4c, "2 3" marked between them, its middle on a
+ * fold 25 grey levels deep): the fold's band was left out of the ink
+ * beside both boxes, and with it most of the cross; q4c read blank,
+ * silently. On a grey crease what is darker than it by far is ink: the
+ * cross counts beside both boxes, the crease alone beside neither. */
+Test(crease, a_cross_on_a_grey_fold_between_two_options_is_ink_beside_them) {
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q = template_question_by_id(t, "q4c");
+    omr_rect upper = q->boxes[1].rect, lower = q->boxes[2].rect;
+    double y = (upper.y + upper.h + lower.y) / 2, x = upper.x + upper.w / 2;
+    for (int crossed = 0; crossed < 2; crossed++) {
+        omr_error err = {0};
+        omr_image *img = render_page_image(t, "A7K2QX", q->page, DPI, &err);
+        cr_assert_not_null(img, "%s", err.message);
+        draw_crease(img, y, 0.12, 0.3);
+        if (crossed) {
+            test_draw_line(img, x - 1.3, y - 1.3, x + 1.3, y + 1.3, 0.4, 0);
+            test_draw_line(img, x - 1.3, y + 1.3, x + 1.3, y - 1.3, 0.4, 0);
+        }
+        page_setup s;
+        set_up(t, img, &s);
+        page_crease c[CREASE_MAX];
+        int n = find(t, img, &s, c);
+        cr_assert_eq(n, 1, "the fold found, %d creases", n);
+        omr_image *cleaned = crease_clean(img, &s.transform, &s.levels, &s.mask, t, s.page, c, n);
+        cr_assert_not_null(cleaned);
+        near_line line = crease_near_line(&c[0], &s.levels, upper);
+        near_lines lines = {&line, 1, 0, 0};
+        box_measure m[16];
+        measure_all_but(t, cleaned, &s, q, &lines, m);
+        for (size_t b = 1; b <= 2; b++)
+            if (crossed)
+                cr_assert_gt(m[b].near_mm2, 1.5, "box %zu: the cross beside it is ink (%.2f mm^2)", b + 1, m[b].near_mm2);
+            else
+                cr_assert_lt(m[b].near_mm2, 0.3, "box %zu: the fold alone beside it (%.2f mm^2)", b + 1, m[b].near_mm2);
+        omr_image_free(cleaned);
+        print_mask_free(&s.mask);
+        omr_image_free(img);
+    }
     template_free(t);
 }
 

@@ -231,17 +231,17 @@ static int in_print_halo(const print_mask *mask, int mx, int my) {
     int r = (int)lround(HALO_MM / mask->pitch), lx, ly, hx, hy;
     return print_mask_bounds(mask, mx - r, my - r, mx + r + 1, my + r + 1, &lx, &ly, &hx, &hy);
 }
-/* Is template point (x, y) of the box's own map within the band of one of
- * `lines` (near_line, measure.h)? */
-static int on_a_line(const near_lines *lines, double x, double y) {
+/* The line of `lines` (near_line, measure.h) whose band template point
+ * (x, y) of the box's own map lies within, NULL for none */
+static const near_line *on_a_line(const near_lines *lines, double x, double y) {
     for (int i = 0; lines && i < lines->n; i++) {
         const near_line *l = &lines->line[i];
         double along = l->vertical ? y + lines->dy_mm : x + lines->dx_mm;
         double across = l->vertical ? x + lines->dx_mm : y + lines->dy_mm;
         if (fabs(across - (l->at + l->slope * along)) <= l->half_width + LINE_BAND_MARGIN_MM)
-            return 1;
+            return l;
     }
-    return 0;
+    return NULL;
 }
 
 /* Ink in `zone` (mm) outside the box (grown by NEAR_FROM_MM) where the blank
@@ -258,7 +258,8 @@ static int on_a_line(const near_lines *lines, double x, double y) {
  * where the map says) it did not, and a shifted mask left the edges of that
  * print unmasked as "ink beside the box" (modulo: 159 boxes in review).
  * A sample on the band of one of `lines` (NULL: none) is neither paper nor
- * ink: the pieces of a crease passing the box by (measure.h). */
+ * ink, unless it is darker than the crease by far: the pieces of a crease
+ * passing the box by (measure.h). */
 static near_ink unexpected_ink(const omr_image *scan, const page_transform *t, const page_levels *levels,
                                const print_mask *mask, omr_rect box, omr_rect zone, double dx, double dy,
                                const label_place *label, const near_lines *lines) {
@@ -336,7 +337,8 @@ static near_ink unexpected_ink(const omr_image *scan, const page_transform *t, c
                 if (col_piece[i] >= 0 && printed_label[col_piece[i]] && col_label[i] >= 0 && col_label[i] < mask->width &&
                     printed_label[col_piece[i]][col_label[i]])
                     continue;
-                if (lines && on_a_line(lines, col_sx[i], sy_mm))
+                const near_line *line = lines ? on_a_line(lines, col_sx[i], sy_mm) : NULL;
+                if (line && line->ink_below <= 0)
                     continue;
                 double sx = col_h0[i] + h1 + h[2], sy = col_h3[i] + h4 + h[5];
                 if (!affine) { /* else w is 1 exactly: the same point */
@@ -346,7 +348,10 @@ static near_ink unexpected_ink(const omr_image *scan, const page_transform *t, c
                 }
                 if (!row_on_scan && !page_px_on_scan(sx, sy, scan->width, scan->height))
                     continue;
-                uint8_t ink = inked_at[omr_image_at(scan, (int)sx, (int)sy)];
+                uint8_t grey = omr_image_at(scan, (int)sx, (int)sy);
+                if (line && grey >= line->ink_below)
+                    continue; /* the crease's own grey: neither paper nor ink */
+                uint8_t ink = inked_at[grey];
                 row[i] = ink;
                 inked += ink;
                 left += ink && col_side[i] < 0;

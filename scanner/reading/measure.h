@@ -160,13 +160,19 @@ void measure_levels(const omr_image *scan, const page_transform *transform, page
  * growth round an outline, a number), so on a bent sheet pieces of it stay
  * beside the boxes it passes (fresh seed 8423 --folds --warp 1, KSHNMKGT
  * q6: a crease 1.5-2 mm above the row, dashes of it left along the tops of
- * six boxes; "ink beside a box"); they are not counted near a box. A line runs at
+ * six boxes; "ink beside a box"); they are not counted near a box. What is
+ * darker than the crease by far (below `ink_below`, a grey level; 0 on a
+ * black crease, where nothing is) is ink on it, and counts: a hand's cross
+ * drawn on a grey fold between two stacked options (held-out 4641
+ * T911FFRS q4c, "2 3" between: its middle on the band, read blank,
+ * silently). A line runs at
  * `at` + `slope` * along, along x (or y when vertical), in the page map's
  * template mm; (dx_mm, dy_mm) is where the box's own map puts the box
  * against the page's (its region's local correction). */
 typedef struct {
     int vertical;
     double at, slope, half_width;
+    double ink_below;
 } near_line;
 typedef struct {
     const near_line *line;

@@ -445,13 +445,16 @@ double crease_across(const page_crease *c, double along) {
 }
 
 #define NEAR_LINE_SPAN_MM 5.0 /* a box's width or so: the crease's slope where it passes */
-near_line crease_near_line(const page_crease *c, omr_rect box) {
+near_line crease_near_line(const page_crease *c, const page_levels *levels, omr_rect box) {
+    /* ink on its band is darker than its middle by KEPT_DARKER, as its
+     * cleaning keeps it; on a black crease nothing is */
+    double ink_below = levels->white - c->depth - KEPT_DARKER;
     if (c->n_knots < 2) /* straight: its own line */
-        return (near_line){c->vertical, c->at, c->slope, c->half_width};
+        return (near_line){c->vertical, c->at, c->slope, c->half_width, ink_below};
     double mid = c->vertical ? box.y + box.h / 2 : box.x + box.w / 2;
     double ahead = crease_across(c, mid + NEAR_LINE_SPAN_MM), behind = crease_across(c, mid - NEAR_LINE_SPAN_MM);
     double slope = (ahead - behind) / (2 * NEAR_LINE_SPAN_MM);
-    return (near_line){c->vertical, crease_across(c, mid) - slope * mid, slope, c->half_width};
+    return (near_line){c->vertical, crease_across(c, mid) - slope * mid, slope, c->half_width, ink_below};
 }
 
 /* Whether the crease's line, widened by `reach` mm either side, lies within

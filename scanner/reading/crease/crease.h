@@ -45,8 +45,9 @@ typedef struct {
 double crease_across(const page_crease *c, double along);
 
 /* Crease c as a straight line where it passes `box` (template mm): the
- * near_line that measure_box leaves out of the ink beside the box. */
-near_line crease_near_line(const page_crease *c, omr_rect box);
+ * near_line that measure_box leaves out of the ink beside the box, but
+ * for what is darker than the crease by far. */
+near_line crease_near_line(const page_crease *c, const page_levels *levels, omr_rect box);
 
 /* Template (along, across) of a crease to template (x, y). */
 static inline omr_point crease_xy(int vertical, double along, double across) {

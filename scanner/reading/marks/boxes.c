@@ -41,7 +41,7 @@ static void measure_one(const omr_image *seen, const omr_image *scan, const page
     omr_rect placed = {box.x + to_page.x, box.y + to_page.y, box.w, box.h};
     for (int i = 0; i < n_creases && n_lines < CREASE_MAX; i++)
         if (!crease_band_on_box(&creases[i], 1, placed))
-            crease_lines[n_lines++] = crease_near_line(&creases[i], placed);
+            crease_lines[n_lines++] = crease_near_line(&creases[i], levels, placed);
     near_lines lines = {crease_lines, n_lines, to_page.x, to_page.y};
     measure_box(seen, at, levels, mask, box, measure_near_zone(t, q, b, mask), n_lines ? &lines : NULL, m);
     measure_rings(seen, at, levels, mask, t, q, b, m);
