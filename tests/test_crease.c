@@ -135,6 +135,20 @@ Test(crease, a_fold_through_a_row_of_boxes_is_found_and_taken_out) { expect_fold
  * out, the cross it runs through kept. */
 Test(crease, a_fold_on_a_bent_sheet_is_followed_and_taken_out) { expect_fold_through_q6_taken_out(0.5, 1.2); }
 
+/* The page set up, its one crease found (into *found when given) and
+ * cleaned off a copy, returned */
+static omr_image *one_crease_cleaned(const omr_template *t, const omr_image *img, page_setup *s, page_crease *found) {
+    set_up(t, img, s);
+    page_crease c[CREASE_MAX];
+    int n = find(t, img, s, c);
+    cr_assert_eq(n, 1, "one crease, found %d", n);
+    omr_image *cleaned = crease_clean(img, &s->transform, &s->levels, &s->mask, t, s->page, c, n);
+    cr_assert_not_null(cleaned);
+    if (found)
+        *found = c[0];
+    return cleaned;
+}
+
 Test(crease, a_fold_beside_a_box_is_not_ink_near_it) {
     omr_template *t = test_template("ekb-2024");
     const template_question *q = template_question_by_id(t, "q1a");
@@ -144,12 +158,7 @@ Test(crease, a_fold_beside_a_box_is_not_ink_near_it) {
     double y = q->boxes[0].rect.y + q->boxes[0].rect.h + 1.2; /* just under the row */
     draw_crease(img, y, 0.2, 0.3);
     page_setup s;
-    set_up(t, img, &s);
-    page_crease c[CREASE_MAX];
-    int n = find(t, img, &s, c);
-    cr_assert_eq(n, 1, "one crease, found %d", n);
-    omr_image *cleaned = crease_clean(img, &s.transform, &s.levels, &s.mask, t, s.page, c, n);
-    cr_assert_not_null(cleaned);
+    omr_image *cleaned = one_crease_cleaned(t, img, &s, NULL);
     box_measure raw[16], clean[16];
     measure_all(t, img, &s, q, raw);
     measure_all(t, cleaned, &s, q, clean);
@@ -197,15 +206,7 @@ static omr_image *one_crease_cleaned_1_bit(const omr_template *t, omr_image *img
                                            page_crease *found) {
     for (int i = 0; i < img->height * img->stride; i++) /* 1-bit */
         img->pixels[i] = img->pixels[i] < 128 ? 0 : 255;
-    set_up(t, img, s);
-    page_crease c[CREASE_MAX];
-    int n = find(t, img, s, c);
-    cr_assert_eq(n, 1, "one crease, found %d", n);
-    omr_image *cleaned = crease_clean(img, &s->transform, &s->levels, &s->mask, t, s->page, c, n);
-    cr_assert_not_null(cleaned);
-    if (found)
-        *found = c[0];
-    return cleaned;
+    return one_crease_cleaned(t, img, s, found);
 }
 
 static void expect_one_black_crease_taken_out(const omr_template *t, omr_image *img, const template_question *q) {
@@ -468,21 +469,19 @@ Test(crease, a_cross_on_a_grey_fold_between_two_options_is_ink_beside_them) {
             test_draw_line(img, x - 1.3, y + 1.3, x + 1.3, y - 1.3, 0.4, 0);
         }
         page_setup s;
-        set_up(t, img, &s);
-        page_crease c[CREASE_MAX];
-        int n = find(t, img, &s, c);
-        cr_assert_eq(n, 1, "the fold found, %d creases", n);
-        omr_image *cleaned = crease_clean(img, &s.transform, &s.levels, &s.mask, t, s.page, c, n);
-        cr_assert_not_null(cleaned);
-        near_line line = crease_near_line(&c[0], &s.levels, upper);
+        page_crease fold;
+        omr_image *cleaned = one_crease_cleaned(t, img, &s, &fold);
+        near_line line = crease_near_line(&fold, &s.levels, upper);
         near_lines lines = {&line, 1, 0, 0};
         box_measure m[16];
         measure_all_but(t, cleaned, &s, q, &lines, m);
         for (size_t b = 1; b <= 2; b++)
             if (crossed)
-                cr_assert_gt(m[b].near_mm2, 1.5, "box %zu: the cross beside it is ink (%.2f mm^2)", b + 1, m[b].near_mm2);
+                cr_assert_gt(m[b].near_mm2, 1.5, "box %zu: the cross beside it is ink (%.2f mm^2)", b + 1,
+                             m[b].near_mm2);
             else
-                cr_assert_lt(m[b].near_mm2, 0.3, "box %zu: the fold alone beside it (%.2f mm^2)", b + 1, m[b].near_mm2);
+                cr_assert_lt(m[b].near_mm2, 0.3, "box %zu: the fold alone beside it (%.2f mm^2)", b + 1,
+                             m[b].near_mm2);
         omr_image_free(cleaned);
         print_mask_free(&s.mask);
         omr_image_free(img);
