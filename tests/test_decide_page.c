@@ -959,6 +959,21 @@ Test(decide_page, a_label_circled_on_a_page_whose_box_outlines_bleed_is_read_by_
     decide_page_of(m, d, 10);
     cr_assert_not(d[2].circled);
     cr_assert_eq(decide(&t->questions[0], d).status, ANSWER_REVIEW);
+    /* a label on a fold's speckled panel, its rays closed by the specks
+     * round it (fresh seed 8571 35TGS9B6 q4b: 19.6 mm^2 round the box, 0.48
+     * of it specks, label rays 0.95): no circle, a person looks */
+    for (size_t i = 0; i < 10; i++)
+        if (i != 2)
+            m[i].label_ring = 0.08 + 0.03 * (double)(i % 8), m[i].label_gap = 0.45, m[i].label_opposed = 0;
+    m[2].label_ring = 0.95, m[2].label_gap = 0.05, m[2].label_opposed = 0.90;
+    m[2].near_mm2 = 19.6, m[2].near_specks = 0.48;
+    decide_page_of(m, d, 10);
+    cr_assert_not(d[2].circled, "specks round the label are no pen's circle");
+    cr_assert_eq(decide(&t->questions[0], d).status, ANSWER_REVIEW);
+    /* a pen's line round it, a few specks beside: the circle */
+    m[2].near_specks = 0.1;
+    decide_page_of(m, d, 10);
+    cr_assert(d[2].circled && d[2].state == BOX_MARKED);
 }
 
 Test(decide_page, ink_beside_a_box_counts_above_its_pages_own_level) {
