@@ -1360,6 +1360,30 @@ static omr_template *stacked_question(char *id, question_type type, size_t n, si
 /* ekb-2024's q4c: three options in a column */
 static omr_template *stacked(void) { return stacked_question("q4c", QUESTION_SINGLE, 3, 3, 20, 81, 1); }
 
+Test(decide_page, a_cross_between_two_stacked_options_is_no_circle_round_one) {
+    /* held-out 4651 OQXF32GQ q4c: a cross between "1" and "2" (a column, 3
+     * mm apart), in both boxes' zones alike: 6.1 mm^2 round "1", 6.0 round
+     * "2"; it closed "1"'s rays 0.50, gap 0.25, 0.33 of them opposed: read
+     * as "1" circled, silently */
+    omr_template *t = stacked();
+    box_measure m[3];
+    box_decision d[3];
+    for (size_t i = 0; i < 3; i++)
+        m[i] = (box_measure){.fill = 0.0, .ring = 0.04, .ring_gap = 0.96, .outline_found = 1};
+    m[0].ring = 0.50, m[0].ring_gap = 0.25, m[0].ring_opposed = 0.33, m[0].ring_traced = 0.40, m[0].near_mm2 = 6.12;
+    m[1].ring = 0.27, m[1].ring_gap = 0.73, m[1].near_mm2 = 6.03;
+    decide_page_of(m, d, 3);
+    cr_assert(d[0].circled && d[0].state == BOX_MARKED, "the fixture: rays closed enough for a circle");
+    decide_ink_between(&cal, t, 1, m, d, 3);
+    cr_assert_neq(d[0].state, BOX_MARKED, "a mark between two options is a person's");
+    cr_assert_eq(decide(&t->questions[0], d).status, ANSWER_REVIEW);
+    /* a circle round "1" leaves "2" its lower arc, a quarter of its ink: "1" */
+    m[1].near_mm2 = 1.6;
+    decide_page_of(m, d, 3);
+    decide_ink_between(&cal, t, 1, m, d, 3);
+    cr_assert(d[0].circled && d[0].state == BOX_MARKED, "a circle round one box is its mark");
+}
+
 Test(decide_page, a_ticks_overshoot_beside_the_option_above_is_the_ticks) {
     /* seed 7101 VEFHUY2T q4c, a speckled 1-bit page: a pencil tick in
      * option 3 runs out of its box, 2.79 mm^2 round it; the blank option 2

@@ -573,6 +573,19 @@ void decide_struck_through(const box_measure *m, box_decision *d, size_t n) {
  * stretches over the label); a wide circle reaches both gaps of its box. */
 #define BETWEEN_ONE_SIDE 0.8
 #define BETWEEN_SHARED 0.5
+/* Stacked options (a column 3 mm apart: their near zones overlap in the
+ * gap) have no gap of their own; a cross between two of them lies in both
+ * zones alike, and may close the rays of one of them enough for a circle
+ * (held-out 4651 OQXF32GQ q4c, a cross between "1" and "2": "1"'s rays
+ * 0.50 closed, gap 0.25, 6.1 mm^2 round it and 6.0 round "2"; read as "1"
+ * circled, silently). A circle round one box leaves the box under or over
+ * it its one arc, a quarter of its ink or so; a box circled by its rays
+ * alone whose stacked blank neighbour holds BETWEEN_ONE_SIDE as much ink
+ * round it has a mark between the two: a person says which. */
+static int stacked(omr_rect a, omr_rect b) {
+    double dy = fmax(b.y - (a.y + a.h), a.y - (b.y + b.h));
+    return fabs((a.x + a.w / 2) - (b.x + b.w / 2)) < fmin(a.w, b.w) / 2 && dy >= 0 && dy < 2 * NEAR_GROW_MM;
+}
 typedef struct {
     size_t left, right; /* the boxes (page order) either side of the gap */
     double ink_mm2;     /* the ink between them */
@@ -605,7 +618,8 @@ void decide_ink_between(const calibration *cal, const omr_template *t, int page,
     box_gap *gap = malloc((n ? n : 1) * sizeof *gap);
     double *scratch = malloc((n ? n : 1) * sizeof *scratch);
     size_t n_gaps = 0;
-    if (question && box && gap && scratch && page_boxes(t, page, n, question, box)) /* else no gap is judged */
+    int placed = question && box && gap && scratch && page_boxes(t, page, n, question, box);
+    if (placed) /* else no gap is judged */
         for (size_t i = 0; i < n; i++) {
             const template_question *q = &t->questions[question[i]];
             const template_box *next = measure_zone_meets_next(t, q, (size_t)(box[i] - q->boxes));
@@ -644,6 +658,17 @@ void decide_ink_between(const calibration *cal, const omr_template *t, int page,
                 other >= BETWEEN_SHARED * facing)
                 decide_rays_to_a_person(&d[c]);
         }
+    for (size_t c = 0; placed && c < n; c++) {
+        if (!d[c].circled || d[c].state != BOX_MARKED || m[c].fill >= cal->mark_min || m[c].ring >= RING_CLEAR ||
+            decide_label_circle(&m[c]))
+            continue;
+        for (size_t o = 0; o < n; o++)
+            if (o != c && question[o] == question[c] && d[o].state == BOX_BLANK && stacked(box[c]->rect, box[o]->rect) &&
+                m[o].near_mm2 > cal->near_max_mm2 && m[o].near_mm2 >= BETWEEN_ONE_SIDE * m[c].near_mm2) {
+                decide_rays_to_a_person(&d[c]);
+                break;
+            }
+    }
     free(question);
     free(box);
     free(gap);
