@@ -293,9 +293,10 @@ static void circle_arcs(const calibration *c, const size_t *question, const temp
              * seed 8553 --warp 1.5, GBTTWAWH: an oval round q1a's "2",
              * 14.4 mm^2 of ink, its lower arc closing 0.75 of the rays of
              * q1b's "2" below it, 0.21 of them clear of the outline, 5.3
-             * mm^2 round it; read as q1b's answer, silently). Over fifteen
-             * sets two tight circles of their own were so too, and go to a
-             * person with it */
+             * mm^2 round it; read as q1b's answer, silently). Over 21
+             * generator sets four tight circles of their own were so too
+             * (0.10-0.35 of their clear rays closed), and go to a person
+             * with it */
             if (question[k] != question[i]) {
                 int passing = m[k].ring_clear_gap <= RING_GAP_MAX && m[i].ring_clear_gap >= CIRCLE_CLEAR_OPEN &&
                               m[i].near_mm2 < CIRCLE_SPILL_SHARE * m[k].near_mm2;
@@ -663,8 +664,9 @@ void decide_ink_between(const calibration *cal, const omr_template *t, int page,
             decide_label_circle(&m[c]))
             continue;
         for (size_t o = 0; o < n; o++)
-            if (o != c && question[o] == question[c] && d[o].state == BOX_BLANK && stacked(box[c]->rect, box[o]->rect) &&
-                m[o].near_mm2 > cal->near_max_mm2 && m[o].near_mm2 >= BETWEEN_ONE_SIDE * m[c].near_mm2) {
+            if (o != c && question[o] == question[c] && d[o].state == BOX_BLANK &&
+                stacked(box[c]->rect, box[o]->rect) && m[o].near_mm2 > cal->near_max_mm2 &&
+                m[o].near_mm2 >= BETWEEN_ONE_SIDE * m[c].near_mm2) {
                 decide_rays_to_a_person(&d[c]);
                 break;
             }
