@@ -220,14 +220,14 @@ static void debug_marks(const char *file, int file_page, const omr_template *t, 
                     "stroke %.2f compact %.2f circled %d dot %d faint %d speckled %d hugged %d paper %.2f/%.2f "
                     "white %.0f outline %d/%.2f dark %.2f crease %d/%.2f/%.2f creased %d "
                     "ink %.2f/%.2f@%.0f at %.1f,%.1f box %.1f,%.1f struck %d\n",
-                    file, file_page, q->id, q->boxes[b].value, decide_box_state_name(d->state), m->fill,
-                    m->faint_fill, m->extent, m->near_mm2, m->near_left_mm2, m->near_right_mm2, m->near_specks, m->core_mm2, m->ring,
+                    file, file_page, q->id, q->boxes[b].value, decide_box_state_name(d->state), m->fill, m->faint_fill,
+                    m->extent, m->near_mm2, m->near_left_mm2, m->near_right_mm2, m->near_specks, m->core_mm2, m->ring,
                     m->ring_gap, m->ring_traced, m->ring_opposed, m->ring_clear, m->ring_clear_gap, m->ring_hug_mm2,
                     m->label_ring, m->label_gap, m->label_opposed, m->stroke_mm, m->compact, d->circled, d->dot,
-                    d->faint, d->speckled, d->hugged, m->near_share, m->paper_share, m->paper_white,
-                    m->outline_found, m->outline_weakest, m->darkness, m->crease_along, m->crease_darkness,
-                    m->crease_width_mm[0], d->creased, m->ink_width_mm, m->ink_span, m->ink_axis_deg, m->ink_x_mm,
-                    m->ink_y_mm, m->box_x_mm, m->box_y_mm, m->struck_through);
+                    d->faint, d->speckled, d->hugged, m->near_share, m->paper_share, m->paper_white, m->outline_found,
+                    m->outline_weakest, m->darkness, m->crease_along, m->crease_darkness, m->crease_width_mm[0],
+                    d->creased, m->ink_width_mm, m->ink_span, m->ink_axis_deg, m->ink_x_mm, m->ink_y_mm, m->box_x_mm,
+                    m->box_y_mm, m->struck_through);
         }
     }
 }

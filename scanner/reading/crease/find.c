@@ -338,17 +338,12 @@ static int best_straight(const dip_strips *ds, int pick[STRIPS]) {
  * clear of them, 0.3 mm off a straight line either way) was taken for a
  * circle round "Könsöverskridande identitet eller uttryck", silently */
 #define BLACK_DIP_SHARE 0.9
-static int black_chain(const dip_strips *ds, const int pick[STRIPS]) {
+static int chain_all_black(const dip_strips *ds, const int pick[STRIPS]) {
     double black = BLACK_DIP_SHARE * (ds->levels->white - ds->levels->black);
-    int n = 0;
-    for (int k = 0; k < STRIPS; k++) {
-        if (pick[k] < 0)
-            continue;
-        if (ds->dips[k][pick[k]].depth < black)
+    for (int k = 0; k < STRIPS; k++)
+        if (pick[k] >= 0 && ds->dips[k][pick[k]].depth < black)
             return 0;
-        n++;
-    }
-    return n;
+    return 1;
 }
 
 /* The longest such chain along the chord across = at + slope * along (the
@@ -431,7 +426,7 @@ static void try_chain(const dip_strips *ds, double at, double slope, void *ctx) 
     int chain[STRIPS];
     double depth = 0, through[STRIPS];
     int support = bent_chain(ds, at, slope, chain, &depth);
-    int least = black_chain(ds, chain) >= LINE_MIN_SUPPORT ? LINE_MIN_SUPPORT : BENT_MIN_SUPPORT;
+    int least = chain_all_black(ds, chain) ? LINE_MIN_SUPPORT : BENT_MIN_SUPPORT;
     if (support < least || support < best->support || (support == best->support && depth <= best->depth))
         return;
     curve_through(ds, chain, slope, through);
