@@ -730,3 +730,47 @@ Test(crease, a_dot_on_a_deep_grey_crease_keeps_its_black) {
     omr_image_free(img);
     template_free(t);
 }
+
+/* Specks that happen to line up on a speckled grey page (fresh seed 9149
+ * UDVBWTXF page 1, a 300-dpi JPEG: three dark specks, two faint dips and
+ * the tick in q4b's "Ja" lay on one line in 6 of the 16 strips, and the
+ * "crease" down the column of boxes at x = 24 mm took the tick with it: no
+ * answer, silently). A speck 0.3 mm across darkens one of the four lines a
+ * 2 mm strip is sampled along; a crease crosses them all. On a grainy grey
+ * page, a dark speck in every strip on one line down the margin (each on
+ * the first sample line of its strip: find.c's strips lie at 14 + 269 i /
+ * 15 mm, sampled 0.75 mm either side and 0.25 mm either side) is no
+ * crease; a faint streak down the other margin is one. */
+Test(crease, specks_in_a_line_down_a_grey_page_are_no_crease_a_streak_is) {
+    omr_template *t = test_template("ekb-2024");
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", 1, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    unsigned state = 7;
+    for (int y = 0; y < img->height; y++) /* grey paper with a scanner's grain: 243-248 */
+        for (int x = 0; x < img->width; x++) {
+            state = state * 1103515245u + 12345u;
+            uint8_t *p = img->pixels + (size_t)y * (size_t)img->stride + (size_t)x;
+            *p = (uint8_t)(*p * 243 / 255 + (int)((state >> 16) % 6));
+        }
+    for (int i = 0; i < 16; i++) {
+        double y = 14 + 269.0 * i / 15 - 0.75;
+        test_draw_line(img, 16.0, y, 16.05, y, 0.3, 40);
+    }
+    page_setup s;
+    set_up(t, img, &s);
+    page_crease c[CREASE_MAX];
+    int n = find(t, img, &s, c);
+    for (int k = 0; k < n; k++)
+        cr_assert_not(c[k].vertical && fabs(c[k].at - 16) < 1.5, "the specks' line taken for a crease at x %.2f",
+                      c[k].at);
+    test_draw_line(img, 194, 5, 194, t->page_height - 5, 0.3, 200);
+    n = find(t, img, &s, c);
+    int streak = 0;
+    for (int k = 0; k < n; k++)
+        streak |= c[k].vertical && fabs(c[k].at - 194) < 0.5;
+    cr_assert(streak, "the streak at x 194 is not found (%d creases)", n);
+    print_mask_free(&s.mask);
+    omr_image_free(img);
+    template_free(t);
+}

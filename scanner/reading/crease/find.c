@@ -10,11 +10,12 @@
  * or below its darkest row). A grey scanner shows a crease faint; a 1-bit
  * one may draw it black, in dashes. A dip in one strip may be anything (a
  * speck, a stroke's end); a crease is dips that line up, straight, in most
- * strips where the paper can be seen. A respondent's line straight across
- * the whole sheet is not an answer either. A sheet the scanner bent bends
- * its crease on the page's map: across the page, a crease is also dips that
- * chain from strip to strip, each a little off the last (best_bent), kept
- * with its knots (crease_across follows them).
+ * strips where the paper can be seen (on a grey scan, a dip that only one
+ * or two of a strip's sample lines show is a speck). A respondent's line
+ * straight across the whole sheet is not an answer either. A sheet the
+ * scanner bent bends its crease on the page's map: across the page, a
+ * crease is also dips that chain from strip to strip, each a little off the
+ * last (best_bent), kept with its knots (crease_across follows them).
  */
 #include "reading/crease/crease.h"
 
@@ -69,6 +70,32 @@ static int sides_clean(double paper, const uint8_t *low, const int side[2], cons
     return paper - low[side[0]] <= margin && paper - low[side[1]] <= margin;
 }
 
+/* A dip at sample j (`depth` below `paper` on the strip's mean) that only
+ * one or two of the strip's STRIP_SAMPLES sample lines show, each line's
+ * darkest pixel within SPECK_REACH_MM of it: on a grey scan a speck (a
+ * scanner's dust, 0.1-0.5 mm) darkens the line or two it lies on, a crease
+ * crosses the strip and darkens them all, a little aslant too. Specks line
+ * up by chance on a speckled page: fresh seed 9149 UDVBWTXF page 1 (a
+ * 300-dpi JPEG), three dark specks, two faint dips and a tick in 6 of 16
+ * strips made a "crease" down the column of boxes at x = 24 mm, whose
+ * cleaning took the tick in q4b's "Ja": no answer, silently. (A 1-bit
+ * scanner draws a grey crease as a dotted line, a dot here and there: on
+ * such a scan, a fax resampled to square pixels too, a crease's dip is as
+ * a speck's, and only the line they make tells them apart. Its strips are
+ * not asked, nor a grey scanner's whose paper is white to the last level.) */
+#define SPECK_REACH_MM 0.3
+static int speck_dip(const uint8_t *lines, int n, int j, double paper, double depth, double pitch) {
+    int reach = (int)ceil(SPECK_REACH_MM / pitch), hit = 0;
+    for (int s = 0; s < STRIP_SAMPLES; s++) {
+        int darkest = 255;
+        for (int k = j - reach; k <= j + reach; k++)
+            if (k >= 0 && k < n && lines[(size_t)s * (size_t)n + (size_t)k] < darkest)
+                darkest = lines[(size_t)s * (size_t)n + (size_t)k];
+        hit += darkest < paper - depth / 2;
+    }
+    return hit <= 2;
+}
+
 /* The paper either side of sample j of a profile: the lightest unprinted
  * sample 0.5 to 1.5 mm away on each side (a crease between two rows of
  * labels has little paper beside it; a 1-bit scan's specks darken single
@@ -94,7 +121,7 @@ static int paper_beside(const double *profile, int n, int j, double pitch, doubl
 static int strip_dips(const omr_image *scan, const page_transform *t, const page_levels *levels,
                       const print_mask *mask, int vertical, double along, double across_len, double pitch,
                       const double *across_at, const int *mask_across, double *profile, uint8_t *low,
-                      int *count, dip *out) {
+                      int *count, uint8_t *lines, dip *out) {
     int n = (int)((across_len - 2 * MARGIN_MM) / pitch);
     /* each sample's map is linear in `across` before the projective
      * division: its terms are worked out once per strip. The samples are
@@ -109,6 +136,8 @@ static int strip_dips(const omr_image *scan, const page_transform *t, const page
         count[j] = 0;
         low[j] = 255;
     }
+    memset(lines, 255, (size_t)STRIP_SAMPLES * (size_t)n);
+    long greys = 0, samples = 0; /* a 1-bit scan's paper is white, its print black: grey only at an edge */
     for (int s = 0; s < STRIP_SAMPLES; s++) {
         double a = along + (s + 0.5) * STRIP_MM / STRIP_SAMPLES - STRIP_MM / 2;
         int mask_along = (int)(a / mask->pitch);
@@ -145,6 +174,9 @@ static int strip_dips(const omr_image *scan, const page_transform *t, const page
                     continue;
             }
             int g = omr_image_at(scan, (int)px, (int)py);
+            lines[(size_t)s * (size_t)n + (size_t)j] = (uint8_t)g;
+            greys += g > 0 && g < 255;
+            samples++;
             profile[j] += g;
             count[j]++;
             if (g < low[j])
@@ -155,6 +187,7 @@ static int strip_dips(const omr_image *scan, const page_transform *t, const page
         profile[j] = count[j] * 2 > STRIP_SAMPLES ? profile[j] / count[j] : -1;
     double range = levels->white - levels->black;
     double min_depth = crease_min_depth(levels);
+    int grey = 2 * greys > samples; /* a grey scan's strip: most of its paper grey */
     int found = 0;
     for (int j = 1; j + 1 < n; j++) {
         double g = profile[j], a, b;
@@ -175,7 +208,7 @@ static int strip_dips(const omr_image *scan, const page_transform *t, const page
             continue;
         /* thin, with clean paper either side, as a crease is. (A 1-bit
          * scanner may draw a crease black, in dashes: no bound on depth.) */
-        if (!sides_clean(paper, low, side, levels))
+        if (!sides_clean(paper, low, side, levels) || (grey && speck_dip(lines, n, mid, paper, depth, pitch)))
             continue;
         int left = mid, right = mid;
         while (left > 0 && profile[left - 1] >= 0 && profile[left - 1] < paper - depth / 2)
@@ -497,12 +530,12 @@ static int find_direction(const omr_image *scan, const page_transform *t, const 
         return 0;
     int n = (int)((across_len - 2 * MARGIN_MM) / pitch);
     double *profiles = malloc((size_t)n * STRIPS * sizeof *profiles);
-    uint8_t *low = malloc((size_t)n * STRIPS);
+    uint8_t *low = malloc((size_t)n * STRIPS), *lines = malloc((size_t)n * STRIP_SAMPLES);
     int *count = malloc((size_t)n * sizeof *count), *mask_across = malloc((size_t)n * sizeof *mask_across);
     double *across_at = malloc((size_t)n * sizeof *across_at);
     dip(*dips)[PEAKS_PER_STRIP] = malloc(sizeof *dips * STRIPS);
     int found = 0;
-    if (!profiles || !low || !count || !mask_across || !across_at || !dips)
+    if (!profiles || !low || !lines || !count || !mask_across || !across_at || !dips)
         goto done; /* out of memory: no crease found */
     for (int j = 0; j < n; j++) { /* the same in every strip */
         across_at[j] = MARGIN_MM + (j + 0.5) * pitch;
@@ -514,7 +547,7 @@ static int find_direction(const omr_image *scan, const page_transform *t, const 
         along[i] = MARGIN_MM + STRIP_MM + (along_len - 2 * MARGIN_MM - 2 * STRIP_MM) * i / (STRIPS - 1);
         double *profile = profiles + (size_t)i * (size_t)n;
         n_dips[i] = strip_dips(scan, t, levels, mask, vertical, along[i], across_len, pitch, across_at, mask_across,
-                               profile, low + (size_t)i * (size_t)n, count, dips[i]);
+                               profile, low + (size_t)i * (size_t)n, count, lines, dips[i]);
     }
     const dip_strips ds = {dips, n_dips, along, fmax(0.35, 1.5 * pitch), profiles, low, n, pitch, levels};
     while (found < max) {
@@ -534,6 +567,7 @@ static int find_direction(const omr_image *scan, const page_transform *t, const 
 done:
     free(profiles);
     free(low);
+    free(lines);
     free(count);
     free(mask_across);
     free(across_at);
