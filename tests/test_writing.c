@@ -657,3 +657,32 @@ Test(writing, a_word_on_a_pale_crease_is_writing_the_crease_alone_is_not, .timeo
         omr_image_free(crop);
     }
 }
+
+/* Light pencil on paper of fine grain (fresh seed 9148 --dpi-mix,
+ * N9AUP4TW: "Ja" in a corner of the comment frame, its a 0.21 dark at
+ * most, its J 0.11: no pixel reached the 0.25 a piece of writing needs, and
+ * the field came back empty, unflagged). The pale look finds it, on a page
+ * with the grain and specks of a worn scanner. The same word as pale as a
+ * thin sheet's other side shows through (0.09) is not writing, nor is the
+ * page with its grain and specks alone. */
+Test(writing, a_word_in_light_pencil_is_writing_as_pale_as_show_through_it_is_not, .timeout = 60) {
+    static const char *const fonts[] = {"Breip", "DkgHandwriting"};
+    for (int k = 0; k < 5; k++) {
+        page2 p = blank_page2();
+        omr_rect f = p.field->rect;
+        uint8_t grey = k < 2 ? 214 : 232; /* darkness 0.16, then 0.09 */
+        if (k < 4)
+            test_write_word(p.img, fonts[k % 2], 13, "Ja", f.x + 12 + 30 * k, f.y + 12, 3, grey);
+        dirty(p.img, f, 150);
+        writing_evidence ev = look(&p, NULL);
+        if (k < 2) {
+            cr_assert(ev.has_writing, "\"Ja\" in %s at grey %d: %d letters, %d words", fonts[k % 2], grey, ev.letters,
+                      ev.words);
+            cr_assert_gt(ev.pale_words, 0, "found by the first look: the word is not pale enough to test the second");
+        } else {
+            cr_assert_not(ev.has_writing, "%s read as %d words (%d letters)",
+                          k < 4 ? "show-through's pale word" : "grain and specks", ev.words, ev.letters);
+        }
+        page2_free(&p);
+    }
+}

@@ -18,6 +18,10 @@
  *   6. words: letter strokes close on a line are grouped; see writing.h;
  *      a piece whose ink closes round a letter's counter (paper it
  *      encloses) is a word by itself, thin or bled thick.
+ * A field with no word is looked at a second time, paler (pale_look):
+ * light pencil whose darkest stroke never reaches STRONG, on paper of fine
+ * grain, is found at thresholds past what the paper's grain and a thin
+ * sheet's show-through reach; a word found so is pale through and through.
  * Every threshold is in millimetres or in darkness, so a 200 dpi and a
  * 300 dpi scan are read alike.
  */
@@ -56,39 +60,14 @@
 #define BROKEN_SPREAD_MM 0.2 /* a word in pieces (1-bit scan): its spread across */
 #define COUNTER_MIN_MM2 0.1  /* paper a letter's loop encloses (the counter of a, o, e, B) */
 #define PALE_COUNTER 4.0     /* times that, enclosed by a pale stroke (a noisy band's holes are pixels) */
+#define PALE_STRONG 0.15     /* the pale look (pale_look): its core's darkness at least */
+#define PALE_WEAK 0.07       /* what it grows through at least */
+#define PALE_NOISE 6.0       /* its core at least this many times the paper's grain */
+#define PALE_DARK_SHARE 0.25 /* a pale word: less of its ink than this darker than STRONG */
+#define PALE_CORE_MM2 0.3    /* a pale letter stroke's core (strong, not darker than STRONG) at least */
+enum { INK_PALE = 1, INK_DARK = 2 }; /* ink map: darker than the look's weak, and than STRONG too */
 
 /* ---- 1. paper ---------------------------------------------------------------- */
-
-typedef struct {
-    int nx, ny, tile;
-    float *level; /* nx * ny */
-} paper_map;
-
-static int paper_measure(const omr_image *crop, int tile, paper_map *out) {
-    out->tile = tile;
-    out->nx = (crop->width + tile - 1) / tile;
-    out->ny = (crop->height + tile - 1) / tile;
-    out->level = malloc((size_t)out->nx * (size_t)out->ny * sizeof *out->level);
-    if (!out->level)
-        return 0;
-    for (int ty = 0; ty < out->ny; ty++)
-        for (int tx = 0; tx < out->nx; tx++) {
-            int hist[256] = {0}, n = 0;
-            for (int y = ty * tile; y < (ty + 1) * tile && y < crop->height; y++)
-                for (int x = tx * tile; x < (tx + 1) * tile && x < crop->width; x++) {
-                    hist[omr_image_at(crop, x, y)]++;
-                    n++;
-                }
-            int want = n - n * 8 / 10, seen = 0, v = 255; /* 80th percentile from below */
-            for (v = 255; v > 0; v--) {
-                seen += hist[v];
-                if (seen >= want)
-                    break;
-            }
-            out->level[ty * out->nx + tx] = (float)v;
-        }
-    return 1;
-}
 
 /* Paper level at pixel (x, y): the tiles' levels joined bilinearly. The
  * weights of a column and of a row are worked out once per field
@@ -106,6 +85,66 @@ static paper_axis paper_axis_at(int pos, int tile, int n) {
     out.i0 = out.i0 < 0 ? 0 : out.i0 >= n ? n - 1 : out.i0;
     out.i1 = out.i1 < 0 ? 0 : out.i1 >= n ? n - 1 : out.i1;
     return out;
+}
+
+typedef struct {
+    int nx, ny, tile;
+    float *level;     /* nx * ny */
+    paper_axis *cols; /* each column's two tiles and weight */
+    double grain;     /* the paper's noise, grey levels: the tiles' median of
+                         1.4826 median absolute deviations (a standard
+                         deviation's worth); 0 on a 1-bit scan's paper */
+} paper_map;
+
+static void paper_free(paper_map *p) {
+    free(p->level);
+    free(p->cols);
+}
+
+static int paper_measure(const omr_image *crop, int tile, paper_map *out) {
+    out->tile = tile;
+    out->nx = (crop->width + tile - 1) / tile;
+    out->ny = (crop->height + tile - 1) / tile;
+    size_t tiles = (size_t)out->nx * (size_t)out->ny;
+    out->level = malloc(tiles * sizeof *out->level);
+    out->cols = malloc((size_t)crop->width * sizeof *out->cols);
+    int *spread = malloc(tiles * sizeof *spread);
+    if (!out->level || !out->cols || !spread) {
+        free(spread);
+        return 0;
+    }
+    for (int x = 0; x < crop->width; x++)
+        out->cols[x] = paper_axis_at(x, tile, out->nx);
+    for (int ty = 0; ty < out->ny; ty++)
+        for (int tx = 0; tx < out->nx; tx++) {
+            int hist[256] = {0}, n = 0;
+            for (int y = ty * tile; y < (ty + 1) * tile && y < crop->height; y++)
+                for (int x = tx * tile; x < (tx + 1) * tile && x < crop->width; x++) {
+                    hist[omr_image_at(crop, x, y)]++;
+                    n++;
+                }
+            int want = n - n * 8 / 10, seen = 0, v = 255; /* 80th percentile from below */
+            for (v = 255; v > 0; v--) {
+                seen += hist[v];
+                if (seen >= want)
+                    break;
+            }
+            out->level[ty * out->nx + tx] = (float)v;
+            int median = 255;
+            for (seen = 0; median > 0 && (seen += hist[median]) < n / 2;)
+                median--;
+            int d = 0; /* the median absolute deviation from it */
+            seen = hist[median];
+            while (seen < n / 2 && d < 255) {
+                d++;
+                seen += (median - d >= 0 ? hist[median - d] : 0) + (median + d <= 255 ? hist[median + d] : 0);
+            }
+            spread[ty * out->nx + tx] = d;
+        }
+    qsort(spread, tiles, sizeof *spread, omr_cmp_int);
+    out->grain = 1.4826 * spread[tiles / 2];
+    free(spread);
+    return 1;
 }
 
 static inline float paper_join(const paper_map *p, paper_axis col, paper_axis row) {
@@ -181,7 +220,9 @@ typedef enum { PIECE_SPECK, PIECE_BLOB, PIECE_BAR, PIECE_LETTER } piece_kind;
 typedef struct {
     int x0, y0, x1, y1;  /* bounding box, px */
     long n, boundary;    /* pixels, pixels on its outline */
-    int strong;          /* reaches STRONG darkness */
+    int strong;          /* reaches the look's strong darkness */
+    long dark;           /* pixels darker than STRONG (a pale look's piece: few) */
+    long pale_core;      /* pixels of its strong core no darker than STRONG */
     double sx, sy, sxx, syy, sxy;
     piece_kind kind;
     int curved;
@@ -307,9 +348,12 @@ static double piece_solidity(const piece *p, const int *label, int id, int w) {
     return fmin(1.0, (double)p->n / convex);
 }
 
-/* Labels the 8-connected pieces of `ink` that reach STRONG somewhere; s is
- * px per mm (the solidity of a solid piece of a word's size is measured). */
-static piece *find_pieces(const uint8_t *ink, const uint8_t *strong, int w, int h, double s, size_t *count) {
+/* Labels the 8-connected pieces of `ink` that reach the strong darkness
+ * somewhere, or every piece when `keep_faint` (a pale look's: a word's
+ * faintest letters join one with a core); s is px per mm (the solidity of
+ * a solid piece of a word's size is measured). */
+static piece *find_pieces(const uint8_t *ink, const uint8_t *strong, int w, int h, double s, int keep_faint,
+                          size_t *count) {
     *count = 0;
     int *label = malloc((size_t)w * (size_t)h * sizeof *label);
     size_t *stack = malloc((size_t)w * (size_t)h * sizeof *stack);
@@ -327,7 +371,7 @@ static piece *find_pieces(const uint8_t *ink, const uint8_t *strong, int w, int 
             size_t at = (size_t)y * w + x;
             if (!ink[at] || label[at] >= 0)
                 continue;
-            piece p = {x, y, x, y, 0, 0, 0, 0, 0, 0, 0, 0, PIECE_SPECK, 0, 0, 1, -1};
+            piece p = {x, y, x, y, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, PIECE_SPECK, 0, 0, 1, -1};
             size_t top = 0;
             stack[top++] = at;
             label[at] = (int)n;
@@ -336,6 +380,8 @@ static piece *find_pieces(const uint8_t *ink, const uint8_t *strong, int w, int 
                 int px = (int)(i % (size_t)w), py = (int)(i / (size_t)w);
                 p.n++;
                 p.strong |= strong[i];
+                p.dark += ink[i] == INK_DARK;
+                p.pale_core += strong[i] && ink[i] == INK_PALE;
                 p.sx += px;
                 p.sy += py;
                 p.sxx += (double)px * px;
@@ -360,7 +406,7 @@ static piece *find_pieces(const uint8_t *ink, const uint8_t *strong, int w, int 
                         }
                     }
             }
-            if (!p.strong)
+            if (!p.strong && !keep_faint)
                 continue; /* faint all over: paper texture, a shadow's edge */
             if (solid_word_sized(&p, s))
                 p.solidity = piece_solidity(&p, label, (int)n, w);
@@ -549,8 +595,18 @@ static int letter_loop(const piece *p, const uint8_t *ink, const uint8_t *strong
     return held >= COUNTER_MIN_MM2 * s * s;
 }
 
+/* Groups the letter strokes into words (counted in out->words, where_mm
+ * round them). On the pale look (`pale`) pieces may be faint all over: a
+ * word there holds a letter stroke with a pale core of PALE_CORE_MM2 (a
+ * dust speck on a faint stroke has a dark core, and a pale rim round it of
+ * a few pixels), and is pale: under PALE_DARK_SHARE of its ink darker than
+ * STRONG (what is darker the first look saw, and found no word in). Words
+ * a harsh 1-bit scan broke up or bled shut are not looked for there: what
+ * a grey fold's band leaves at the pale look's thresholds is pieces along
+ * it (fresh seeds 8531 F38RYJWN, 8551 5727HUQZ, KH7295CN, UTD2WE75: 3-18
+ * pieces 1.1-1.5 mm across down a vertical fold, taken for a word). */
 static void find_words(piece *pieces, size_t n, double s, omr_rect crop_mm, const uint8_t *ink,
-                       const uint8_t *strong, int w, writing_evidence *out) {
+                       const uint8_t *strong, int w, int pale, writing_evidence *out) {
     size_t *letters = malloc((n ? n : 1) * sizeof *letters);
     size_t nl = 0;
     if (!letters) {
@@ -590,6 +646,8 @@ static void find_words(piece *pieces, size_t n, double s, omr_rect crop_mm, cons
             continue;
         /* one group: its members, their box, how many are curved */
         int members = 0, strokes = 0, curved = 0, cursive = 0, blobs = 0, blob_px_wide = 0, bold = 0;
+        int stroke_core = 0; /* a letter stroke with a pale core */
+        long dark = 0;
         int x0 = 1 << 30, y0 = 1 << 30, x1 = -1, y1 = -1;
         double gn = 0, gx = 0, gy = 0, gxx = 0, gyy = 0, gxy = 0;
         for (size_t j = 0; j < nl; j++) {
@@ -601,6 +659,8 @@ static void find_words(piece *pieces, size_t n, double s, omr_rect crop_mm, cons
             blobs += p->kind == PIECE_BLOB;
             blob_px_wide += p->kind == PIECE_BLOB ? p->x1 - p->x0 + 1 : 0;
             bold |= p->strong;
+            stroke_core |= p->kind == PIECE_LETTER && p->pale_core >= PALE_CORE_MM2 * s * s;
+            dark += p->dark;
             curved += p->curved && p->kind == PIECE_LETTER;
             gn += (double)p->n;
             gx += p->sx;
@@ -624,6 +684,8 @@ static void find_words(piece *pieces, size_t n, double s, omr_rect crop_mm, cons
             x1 = p->x1 > x1 ? p->x1 : x1;
             y1 = p->y1 > y1 ? p->y1 : y1;
         }
+        if (pale && (!stroke_core || (double)dark >= PALE_DARK_SHARE * gn))
+            continue;
         /* the group's own spread across its long axis: pieces of one
          * straight line (a broken fold) have none */
         double mx = gx / gn, my = gy / gn, cxx = gxx / gn - mx * mx, cyy = gyy / gn - my * my,
@@ -631,8 +693,8 @@ static void find_words(piece *pieces, size_t n, double s, omr_rect crop_mm, cons
         double tr = cxx + cyy, det = cxx * cyy - cxy * cxy;
         double minor = sqrt(fmax(tr / 2 - sqrt(fmax(tr * tr / 4 - det, 0)), 0)) / s;
         int word = (strokes >= 2 && curved >= 1 && (x1 - x0 + 1) >= WORD_MIN_MM * s) || cursive ||
-                   (strokes >= 2 && members >= 3 && minor >= BROKEN_SPREAD_MM) ||
-                   (strokes == 0 && bled_letters(blobs, blob_px_wide, x0, y0, x1, y1, (long)gn, bold, s));
+                   (strokes >= 2 && members >= 3 && minor >= BROKEN_SPREAD_MM && !pale) ||
+                   (strokes == 0 && !pale && bled_letters(blobs, blob_px_wide, x0, y0, x1, y1, (long)gn, bold, s));
         for (size_t j = 0; j < nl && !word; j++)
             word = pieces[letters[j]].kind == PIECE_LETTER && group_root(pieces, (int)letters[j]) == root &&
                    letter_loop(&pieces[letters[j]], ink, strong, w, s);
@@ -652,9 +714,11 @@ static void find_words(piece *pieces, size_t n, double s, omr_rect crop_mm, cons
      * (fresh seed 8502 --warp 1.3, 24ZV3XT8: "no." written small in the
      * corner of a harsh 200-dpi comment field, "no" one piece 3.3 x 1.9
      * mm, 71% of its box, taken for one letter stroke, not curved, and
-     * missed silently): such a letter piece is asked the same */
-    for (size_t i = 0; i < n; i++) {
+     * missed silently): such a letter piece is asked the same. Words bled
+     * shut are a harsh scan's: a pale look's blob is a shadow or a smudge. */
+    for (size_t i = 0; i < n && !pale; i++) {
         const piece *p = &pieces[i];
+        assert(p->strong);
         int bled = p->kind == PIECE_BLOB && letter_loop(p, ink, strong, w, s);
         bled |= (p->kind == PIECE_BLOB || p->kind == PIECE_LETTER) && (bled_word(p, s) || notched_word(p, s));
         if (!bled)
@@ -690,6 +754,106 @@ static int paper_hidden(const paper_map *paper, int w, int h, double white, doub
     return 0;
 }
 
+/* 2, 3: ink that is not print, at one look's thresholds: ink[i] is 0, or
+ * INK_PALE, or INK_DARK beyond STRONG (whatever the look); strong[i] 1
+ * beyond the look's `strong`. Darkness d = (white - grey) / contrast with
+ * contrast >= MIN_CONTRAST > 0; where white - grey is below `skip` (0.01
+ * under the look's weak darkness) of the contrast d is below weak for
+ * certain (a quotient is rounded once: it stays below skip + 1 ulp), so the
+ * division is made only for pixels near or above it, and never on print:
+ * the same ink as dividing at every pixel, for most of the page's paper
+ * skipped. Returns how many pixels are strong. */
+static size_t mark_ink(const omr_image *crop, const paper_map *paper, const uint8_t *printed, double black,
+                       double strong_at, double weak_at, uint8_t *ink, uint8_t *strong) {
+    int w = crop->width, h = crop->height;
+    double skip = weak_at - 0.01;
+    /* the paper level is a weighted mean of tile levels, never above the
+     * highest (float rounding adds well under 0.01): a pixel `below` grey
+     * levels or less below that is short of `skip` of any contrast (>= 60)
+     * and skipped below anyway; most of a field is such paper, so it is
+     * passed over before the join and the division */
+    float top = 0;
+    for (int k = 0; k < paper->nx * paper->ny; k++)
+        top = paper->level[k] > top ? paper->level[k] : top;
+    int below = (int)floor(skip * MIN_CONTRAST - 0.02);
+    assert(below >= 0 && below + 0.01 < skip * MIN_CONTRAST);
+    int lightest_ink = (int)ceilf(top) - below; /* grey >= this: not ink for certain */
+    size_t n_strong = 0;
+    memset(ink, 0, (size_t)w * (size_t)h);
+    memset(strong, 0, (size_t)w * (size_t)h);
+    for (int y = 0; y < h; y++) {
+        paper_axis row = paper_axis_at(y, paper->tile, paper->ny);
+        const uint8_t *grey = crop->pixels + (size_t)y * crop->stride;
+        for (int x = 0; x < w; x++) {
+            size_t i = (size_t)y * w + x;
+            if (grey[x] >= lightest_ink || printed[i])
+                continue;
+            double white = paper_join(paper, paper->cols[x], row);
+            double dark = white - grey[x], range = white - black;
+            double contrast = range > MIN_CONTRAST ? range : MIN_CONTRAST; /* fmax, inline: no NaN here */
+            if (dark < skip * contrast)
+                continue;
+            double d = dark / contrast;
+            ink[i] = d > weak_at ? (d > STRONG ? INK_DARK : INK_PALE) : 0;
+            strong[i] = ink[i] && d > strong_at;
+            n_strong += strong[i];
+        }
+    }
+    return n_strong;
+}
+
+/* 4-6: one look's ink (mark_ink's) read into pieces and words; `pale`: the
+ * pale look (pale_look), whose letters need not each reach its strong
+ * darkness, and whose words are pale. 0, or -1 when out of memory. */
+static int read_strokes(uint8_t *ink, uint8_t *strong, int w, int h, double s, omr_rect crop_mm, int pale,
+                        writing_evidence *out) {
+    /* 4: lines out (left to right, then top to bottom); then pale lines,
+     * chained from all the ink: a fold's crease a grey scan shows as a pale
+     * line, no dark core along it, and writing that touches it was one piece
+     * with it, a bar 57 mm long (fresh seed 8511 --folds --warp 1.2,
+     * XMDAWKPR: "ja" in pencil on the vertical crease through the comment
+     * field, missed silently). Pale after dark, so a dark line's shadow goes
+     * with it first. */
+    int removed = 0;
+    for (int pass = 0; pass < 4 && removed >= 0; pass++) {
+        int lines = writing_remove_lines(ink, strong, w, h, pass % 2, pass / 2, s);
+        removed = lines < 0 ? -1 : removed + lines;
+    }
+    size_t n_pieces = 0;
+    piece *pieces = removed >= 0 ? find_pieces(ink, strong, w, h, s, pale, &n_pieces) : NULL;
+    if (!pieces)
+        return -1;
+    out->lines_removed = removed;
+    double letter_px = 0;
+    for (size_t i = 0; i < n_pieces; i++) {
+        piece_classify(&pieces[i], s);
+        if (pieces[i].kind == PIECE_LETTER)
+            letter_px += (double)pieces[i].n;
+    }
+    if (!pale)
+        out->letter_share = letter_px / ((double)w * (double)h);
+    find_words(pieces, n_pieces, s, crop_mm, ink, strong, w, pale, out);
+    free(pieces);
+    return 0;
+}
+
+/* The pale look's thresholds, or 0 when there is none to take: light pencil
+ * (fresh seed 9148, N9AUP4TW: "Ja", its a 0.21 dark at most, its J 0.11,
+ * nothing the first look keeps, missed silently) stands clear of paper
+ * whose grain is fine. Its core needs PALE_STRONG, past the 5-14% a thin
+ * sheet shows of its other side, and PALE_NOISE times the paper's grain;
+ * it grows through PALE_WEAK, or half that many times the grain. Paper as
+ * grainy as that leaves nothing between the two looks. */
+static int pale_look(const paper_map *paper, double black, double *strong_at, double *weak_at) {
+    float top = 0;
+    for (int k = 0; k < paper->nx * paper->ny; k++)
+        top = paper->level[k] > top ? paper->level[k] : top;
+    double contrast = fmax(top - black, MIN_CONTRAST);
+    *strong_at = fmax(PALE_STRONG, PALE_NOISE * paper->grain / contrast);
+    *weak_at = fmax(PALE_WEAK, PALE_NOISE / 2 * paper->grain / contrast);
+    return *strong_at < STRONG && *weak_at < WEAK;
+}
+
 int writing_find(const omr_image *crop, omr_rect crop_mm, double white, double black, const print_mask *mask,
                  double share_min, writing_evidence *out, omr_error *err) {
     assert(crop && crop->width > 0 && crop->height > 0 && crop->dpi > 0 && out);
@@ -705,97 +869,31 @@ int writing_find(const omr_image *crop, omr_rect crop_mm, double white, double b
         free(ink);
         free(strong);
         free(printed);
-        free(paper.level);
+        paper_free(&paper);
         return omr_fail(err, OMR_ERR_MEMORY, "out of memory looking for writing in a text field");
     }
     out->covered = paper_hidden(&paper, w, h, white, black);
-    /* 2, 3: ink that is not print. Darkness d = (white - grey) / contrast
-     * with contrast >= MIN_CONTRAST > 0; where white - grey is below 0.12
-     * of the contrast d is below WEAK for certain (a quotient is rounded
-     * once: it stays below 0.12 + 1 ulp), so the division is made only for
-     * pixels near or above WEAK, and never on print: the same ink as
-     * dividing at every pixel, for most of the page's paper skipped. */
-    size_t n_strong = 0;
-    paper_axis *cols = malloc((size_t)w * sizeof *cols);
-    if (!cols) {
-        free(ink);
-        free(strong);
-        free(printed);
-        free(paper.level);
-        return omr_fail(err, OMR_ERR_MEMORY, "out of memory looking for writing in a text field");
-    }
-    for (int x = 0; x < w; x++)
-        cols[x] = paper_axis_at(x, paper.tile, paper.nx);
-    /* the paper level is a weighted mean of tile levels, never above the
-     * highest (float rounding adds well under 0.01): a pixel less than 7
-     * grey levels below that is short of 0.12 of any contrast (>= 60, 7.2
-     * levels) and skipped below anyway; most of a field is such paper, so
-     * it is passed over before the join and the division */
-    float top = 0;
-    for (int k = 0; k < paper.nx * paper.ny; k++)
-        top = paper.level[k] > top ? paper.level[k] : top;
-    assert(0.12 * MIN_CONTRAST > 7.1);
-    int lightest_ink = (int)ceilf(top) - 7; /* grey >= this: not ink for certain */
-    memset(ink, 0, npx);
-    memset(strong, 0, npx);
-    for (int y = 0; y < h; y++) {
-        paper_axis row = paper_axis_at(y, paper.tile, paper.ny);
-        const uint8_t *grey = crop->pixels + (size_t)y * crop->stride;
-        for (int x = 0; x < w; x++) {
-            size_t i = (size_t)y * w + x;
-            if (grey[x] >= lightest_ink || printed[i])
-                continue;
-            double white = paper_join(&paper, cols[x], row);
-            double dark = white - grey[x], range = white - black;
-            double contrast = range > MIN_CONTRAST ? range : MIN_CONTRAST; /* fmax, inline: no NaN here */
-            if (dark < 0.12 * contrast)
-                continue;
-            double d = dark / contrast;
-            ink[i] = d > WEAK;
-            strong[i] = ink[i] && d > STRONG;
-            n_strong += strong[i];
-        }
-    }
-    free(cols);
-    free(printed);
-    free(paper.level);
-    int rc = OMR_OK;
-    if (n_strong > 0) {
-        /* 4: lines out (left to right, then top to bottom); then pale
-         * lines, chained from all the ink: a fold's crease a grey scan
-         * shows as a pale line, no dark core along it, and writing that
-         * touches it was one piece with it, a bar 57 mm long (fresh seed
-         * 8511 --folds --warp 1.2, XMDAWKPR: "ja" in pencil on the vertical
-         * crease through the comment field, missed silently). Pale after
-         * dark, so a dark line's shadow goes with it first. -1: out of
-         * memory */
-        int removed = 0;
-        for (int pass = 0; pass < 4 && removed >= 0; pass++) {
-            int lines = writing_remove_lines(ink, strong, w, h, pass % 2, pass / 2, s);
-            removed = lines < 0 ? -1 : removed + lines;
-        }
-        size_t n_pieces = 0;
-        piece *pieces = removed >= 0 ? find_pieces(ink, strong, w, h, s, &n_pieces) : NULL;
-        if (!pieces) {
-            rc = omr_fail(err, OMR_ERR_MEMORY, "out of memory looking for writing in a text field");
-        } else {
-            out->lines_removed = removed;
-            double letter_px = 0;
-            for (size_t i = 0; i < n_pieces; i++) {
-                piece_classify(&pieces[i], s);
-                if (pieces[i].kind == PIECE_LETTER)
-                    letter_px += (double)pieces[i].n;
-            }
-            out->letter_share = letter_px / (double)npx;
-            find_words(pieces, n_pieces, s, crop_mm, ink, strong, w, out);
-            free(pieces);
-        }
+    int rc = 0;
+    if (mark_ink(crop, &paper, printed, black, STRONG, WEAK, ink, strong) > 0)
+        rc = read_strokes(ink, strong, w, h, s, crop_mm, 0, out);
+    double strong_at, weak_at;
+    if (rc == 0 && !out->covered && out->words == 0 && out->letter_share <= share_min &&
+        pale_look(&paper, black, &strong_at, &weak_at) &&
+        mark_ink(crop, &paper, printed, black, strong_at, weak_at, ink, strong) > 0) {
+        int first_lines = out->lines_removed;
+        rc = read_strokes(ink, strong, w, h, s, crop_mm, 1, out);
+        out->pale_words = out->words;
+        out->lines_removed = first_lines;
     }
     free(ink);
     free(strong);
+    free(printed);
+    paper_free(&paper);
+    if (rc < 0)
+        omr_fail(err, OMR_ERR_MEMORY, "out of memory looking for writing in a text field");
     /* a look that failed is never "nothing written": a person looks */
-    out->has_writing = rc != OMR_OK || out->covered || out->words > 0 || out->letter_share > share_min;
-    return rc;
+    out->has_writing = rc < 0 || out->covered || out->words > 0 || out->letter_share > share_min;
+    return rc < 0 ? OMR_ERR_MEMORY : OMR_OK;
 }
 
 int writing_detect(const omr_image *scan, const page_transform *t, const page_levels *levels,

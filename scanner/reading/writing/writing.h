@@ -24,8 +24,10 @@
  * piece, a letter stroke or a piece bled thicker than a stroke, whose line
  * (its dark core) closes round a letter's counter (what a harsh 1-bit scan keeps of "Ja"
  * or "Bra": the a), or one solid piece of a short word's size notched where
- * its letters met (a filled dot or a punched hole is convex). Hands on `writing_evidence` to the scanner, which sends a
- * field with writing to transcription.
+ * its letters met (a filled dot or a punched hole is convex). A field with
+ * no word is looked at again at paler thresholds, for light pencil on paper
+ * of fine grain (writing.c). Hands on `writing_evidence` to the scanner,
+ * which sends a field with writing to transcription.
  */
 #ifndef OMR_WRITING_H
 #define OMR_WRITING_H
@@ -41,6 +43,7 @@ typedef struct {
     int has_writing;     /* a word, or letter strokes over the share limit, or covered */
     int covered;         /* some of the field's paper does not show (black, covered): a person looks */
     int words;           /* word-like groups of letter strokes */
+    int pale_words;      /* of which found by the pale look only (light pencil; writing.c) */
     int letters;         /* letter strokes (connected pieces of writing) */
     int lines_removed;   /* long thin straight lines taken out (folds, scratches) */
     double letter_share; /* area of the letter strokes over the field's area */
