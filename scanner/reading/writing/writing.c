@@ -147,6 +147,14 @@ static int paper_measure(const omr_image *crop, int tile, paper_map *out) {
     return 1;
 }
 
+/* The lightest tile's paper level. */
+static float paper_top(const paper_map *p) {
+    float top = 0;
+    for (int k = 0; k < p->nx * p->ny; k++)
+        top = p->level[k] > top ? p->level[k] : top;
+    return top;
+}
+
 static inline float paper_join(const paper_map *p, paper_axis col, paper_axis row) {
     const float *r0 = p->level + (size_t)row.i0 * p->nx, *r1 = p->level + (size_t)row.i1 * p->nx;
     float top = r0[col.i0] * (1 - col.a) + r0[col.i1] * col.a;
@@ -772,9 +780,7 @@ static size_t mark_ink(const omr_image *crop, const paper_map *paper, const uint
      * levels or less below that is short of `skip` of any contrast (>= 60)
      * and skipped below anyway; most of a field is such paper, so it is
      * passed over before the join and the division */
-    float top = 0;
-    for (int k = 0; k < paper->nx * paper->ny; k++)
-        top = paper->level[k] > top ? paper->level[k] : top;
+    float top = paper_top(paper);
     int below = (int)floor(skip * MIN_CONTRAST - 0.02);
     assert(below >= 0 && below + 0.01 < skip * MIN_CONTRAST);
     int lightest_ink = (int)ceilf(top) - below; /* grey >= this: not ink for certain */
@@ -845,10 +851,7 @@ static int read_strokes(uint8_t *ink, uint8_t *strong, int w, int h, double s, o
  * it grows through PALE_WEAK, or half that many times the grain. Paper as
  * grainy as that leaves nothing between the two looks. */
 static int pale_look(const paper_map *paper, double black, double *strong_at, double *weak_at) {
-    float top = 0;
-    for (int k = 0; k < paper->nx * paper->ny; k++)
-        top = paper->level[k] > top ? paper->level[k] : top;
-    double contrast = fmax(top - black, MIN_CONTRAST);
+    double contrast = fmax(paper_top(paper) - black, MIN_CONTRAST);
     *strong_at = fmax(PALE_STRONG, PALE_NOISE * paper->grain / contrast);
     *weak_at = fmax(PALE_WEAK, PALE_NOISE / 2 * paper->grain / contrast);
     return *strong_at < STRONG && *weak_at < WEAK;
