@@ -774,3 +774,55 @@ Test(crease, specks_in_a_line_down_a_grey_page_are_no_crease_a_streak_is) {
     omr_image_free(img);
     template_free(t);
 }
+
+/* The middle of a 2 mm strip across the page (find.c cuts 16, from 14 mm
+ * to 196 mm along) */
+static double strip_along(int k) { return 14.0 + (210.0 - 28.0) * k / 15; }
+
+/* Fresh seed 8591 --folds --warp 1.8, F8R2MK92 page 1: a fold through the
+ * middle of q2c's row of boxes, 30-40 grey levels deep. Its row of labels
+ * hides it from the left half of the page and three strips lie on box
+ * columns; on the sheet the scanner bent, two more saw a box's outline
+ * where the page's map has paper. Seen in 5 strips, from one edge of the
+ * page to the other, it was not found, and it left a faint line in each of
+ * q2c's five boxes: "5 boxes unclear", to a person. Here two pen strokes
+ * across the line take those two strips: found. Five dips of a faint line
+ * where the paper shows in most strips are no crease. */
+Test(crease, a_fold_along_a_row_of_labels_seen_in_five_strips_across_the_page_is_found) {
+    omr_template *t = test_template("ekb-2024");
+    const template_question *q = template_question_by_id(t, "q2c");
+    double y = q->boxes[0].rect.y + q->boxes[0].rect.h * 0.5;
+    omr_error err = {0};
+    omr_image *img = render_page_image(t, "A7K2QX", q->page, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    draw_crease(img, y, 0.15, 0.3);
+    for (int k = 10; k <= 11; k++)
+        test_draw_line(img, strip_along(k), y - 2, strip_along(k), y + 2, 0.4, 30);
+    page_setup s;
+    set_up(t, img, &s);
+    page_crease c[CREASE_MAX];
+    int n = find(t, img, &s, c);
+    cr_assert_eq(n, 1, "the fold is found: %d creases", n);
+    cr_assert_eq(c[0].support, 5, "seen in %d strips", c[0].support);
+    cr_assert_lt(fabs(c[0].at + c[0].slope * 105 - y), 0.4, "drawn at %.2f mm, found at %.2f", y,
+                 c[0].at + c[0].slope * 105);
+    print_mask_free(&s.mask);
+    omr_image_free(img);
+
+    /* a faint line in the open paper above q1a, drawn in five strips from
+     * one side of the page to the other, the other eleven clean */
+    img = render_page_image(t, "A7K2QX", q->page, DPI, &err);
+    cr_assert_not_null(img, "%s", err.message);
+    const template_question *q1a = template_question_by_id(t, "q1a");
+    double free_y = q1a->boxes[0].rect.y - 14;
+    int dashed[] = {0, 4, 8, 12, 15};
+    for (int i = 0; i < 5; i++)
+        test_draw_line(img, strip_along(dashed[i]) - 2, free_y, strip_along(dashed[i]) + 2, free_y, 0.2, 200);
+    set_up(t, img, &s);
+    n = find(t, img, &s, c);
+    cr_assert_eq(n, 0, "five dashes where eleven strips show clean paper: %d creases (at %.2f, in %d strips)", n,
+                 n ? c[0].at : 0, n ? c[0].support : 0);
+    print_mask_free(&s.mask);
+    omr_image_free(img);
+    template_free(t);
+}
