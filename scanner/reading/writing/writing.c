@@ -65,6 +65,8 @@
 #define PALE_NOISE 6.0       /* its core at least this many times the paper's grain */
 #define PALE_DARK_SHARE 0.25 /* a pale word: less of its ink than this darker than STRONG */
 #define PALE_CORE_MM2 0.3    /* a pale letter stroke's core (strong, not darker than STRONG) at least */
+#define PALE_CORE_SHARE 0.08 /* ... and at least this share of its ink (a highlighter's band: 0.03) */
+#define PALE_TALL_MM 12.0    /* ... and a letter's height at most (a cup's ring: 21-34 mm) */
 enum { INK_PALE = 1, INK_DARK = 2 }; /* ink map: darker than the look's weak, and than STRONG too */
 
 /* ---- 1. paper ---------------------------------------------------------------- */
@@ -603,9 +605,23 @@ static int letter_loop(const piece *p, const uint8_t *ink, const uint8_t *strong
     return held >= COUNTER_MIN_MM2 * s * s;
 }
 
+/* A letter stroke of the pale look with a pale core: one of PALE_CORE_MM2
+ * and more, the middle of the stroke (PALE_CORE_SHARE of its ink at least),
+ * in a piece no taller than a letter. A light pencil's "Ja" (fresh seed
+ * 9148 N9AUP4TW: 3.1 x 2.0 mm, 0.19 of it core) is one; so were, before
+ * these bounds, a highlighter's band across a comment field (make_variants'
+ * `highlighter`, base 4921 HNYJ3G8X: one piece 24.9 x 5.1 mm whose core was
+ * 0.03 of it, the grain of a uniform tint) and the arc of a cup's ring
+ * (`coffee_ring`, HNYJ3G8X and X84VUU27: pieces 45 x 21 and 56 x 34 mm),
+ * each sent for transcription. */
+static int pale_letter_core(const piece *p, double s) {
+    return p->kind == PIECE_LETTER && p->pale_core >= PALE_CORE_MM2 * s * s &&
+           (double)p->pale_core >= PALE_CORE_SHARE * (double)p->n && p->y1 - p->y0 + 1 <= PALE_TALL_MM * s;
+}
+
 /* Groups the letter strokes into words (counted in out->words, where_mm
  * round them). On the pale look (`pale`) pieces may be faint all over: a
- * word there holds a letter stroke with a pale core of PALE_CORE_MM2 (a
+ * word there holds a letter stroke with a pale core (pale_letter_core; a
  * dust speck on a faint stroke has a dark core, and a pale rim round it of
  * a few pixels), and is pale: under PALE_DARK_SHARE of its ink darker than
  * STRONG (what is darker the first look saw, and found no word in). Words
@@ -667,7 +683,7 @@ static void find_words(piece *pieces, size_t n, double s, omr_rect crop_mm, cons
             blobs += p->kind == PIECE_BLOB;
             blob_px_wide += p->kind == PIECE_BLOB ? p->x1 - p->x0 + 1 : 0;
             bold |= p->strong;
-            stroke_core |= p->kind == PIECE_LETTER && p->pale_core >= PALE_CORE_MM2 * s * s;
+            stroke_core |= pale_letter_core(p, s);
             dark += p->dark;
             curved += p->curved && p->kind == PIECE_LETTER;
             gn += (double)p->n;
