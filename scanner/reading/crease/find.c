@@ -327,30 +327,21 @@ static void each_chord(const dip_strips *ds, chord_visit visit, void *ctx) {
  * person). Five dips strewn where most strips show clean paper are not. */
 #define FEW_STRIPS_SHARE 0.8
 #define FEW_STRIPS_SPAN (STRIPS - 4)
-/* How many strips apart the first and the last dip on a line lie */
-static int line_span(const dip_strips *ds, double at, double slope) {
-    int first = -1, last = -1;
-    for (int k = 0; k < STRIPS; k++)
-        if (dip_near(ds, k, at + slope * ds->along[k], ds->tol) >= 0) {
-            if (first < 0)
-                first = k;
-            last = k;
-        }
-    return first < 0 ? 0 : last - first;
-}
 typedef struct {
     int support;
     double at, slope, depth;
 } best_line;
 static void try_line(const dip_strips *ds, double at, double slope, void *ctx) {
     best_line *best = ctx;
-    int support = 0;
+    int support = 0, first = -1, last = -1; /* the strips of its first and last dip */
     double depth = 0;
     for (int k = 0; k < STRIPS; k++) {
         int c = dip_near(ds, k, at + slope * ds->along[k], ds->tol);
         if (c >= 0) {
             support++;
             depth += ds->dips[k][c].depth;
+            first = first < 0 ? k : first;
+            last = k;
         }
     }
     if (support < LINE_MIN_SUPPORT - 1 || support < best->support ||
@@ -361,8 +352,7 @@ static void try_line(const dip_strips *ds, double at, double slope, void *ctx) {
         line[k] = at + slope * ds->along[k];
     int open = strips_open(ds, line);
     if (seen_enough(support, open, LINE_MIN_SUPPORT) ||
-        (support == LINE_MIN_SUPPORT - 1 && support >= FEW_STRIPS_SHARE * open &&
-         line_span(ds, at, slope) >= FEW_STRIPS_SPAN))
+        (support == LINE_MIN_SUPPORT - 1 && support >= FEW_STRIPS_SHARE * open && last - first >= FEW_STRIPS_SPAN))
         *best = (best_line){support, at, slope, depth};
 }
 static int best_straight(const dip_strips *ds, int pick[STRIPS]) {

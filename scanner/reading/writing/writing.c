@@ -92,6 +92,7 @@ static paper_axis paper_axis_at(int pos, int tile, int n) {
 typedef struct {
     int nx, ny, tile;
     float *level;     /* nx * ny */
+    float top;        /* the lightest tile's level */
     paper_axis *cols; /* each column's two tiles and weight */
     double grain;     /* the paper's noise, grey levels: the tiles' median of
                          1.4826 median absolute deviations (a standard
@@ -105,6 +106,7 @@ static void paper_free(paper_map *p) {
 
 static int paper_measure(const omr_image *crop, int tile, paper_map *out) {
     out->tile = tile;
+    out->top = 0;
     out->nx = (crop->width + tile - 1) / tile;
     out->ny = (crop->height + tile - 1) / tile;
     size_t tiles = (size_t)out->nx * (size_t)out->ny;
@@ -132,6 +134,7 @@ static int paper_measure(const omr_image *crop, int tile, paper_map *out) {
                     break;
             }
             out->level[ty * out->nx + tx] = (float)v;
+            out->top = (float)v > out->top ? (float)v : out->top;
             int median = 255;
             for (seen = 0; median > 0 && (seen += hist[median]) < n / 2;)
                 median--;
@@ -147,14 +150,6 @@ static int paper_measure(const omr_image *crop, int tile, paper_map *out) {
     out->grain = 1.4826 * spread[tiles / 2];
     free(spread);
     return 1;
-}
-
-/* The lightest tile's paper level. */
-static float paper_top(const paper_map *p) {
-    float top = 0;
-    for (int k = 0; k < p->nx * p->ny; k++)
-        top = p->level[k] > top ? p->level[k] : top;
-    return top;
 }
 
 static inline float paper_join(const paper_map *p, paper_axis col, paper_axis row) {
@@ -796,7 +791,7 @@ static size_t mark_ink(const omr_image *crop, const paper_map *paper, const uint
      * levels or less below that is short of `skip` of any contrast (>= 60)
      * and skipped below anyway; most of a field is such paper, so it is
      * passed over before the join and the division */
-    float top = paper_top(paper);
+    float top = paper->top;
     int below = (int)floor(skip * MIN_CONTRAST - 0.02);
     assert(below >= 0 && below + 0.01 < skip * MIN_CONTRAST);
     int lightest_ink = (int)ceilf(top) - below; /* grey >= this: not ink for certain */
@@ -867,7 +862,7 @@ static int read_strokes(uint8_t *ink, uint8_t *strong, int w, int h, double s, o
  * it grows through PALE_WEAK, or half that many times the grain. Paper as
  * grainy as that leaves nothing between the two looks. */
 static int pale_look(const paper_map *paper, double black, double *strong_at, double *weak_at) {
-    double contrast = fmax(paper_top(paper) - black, MIN_CONTRAST);
+    double contrast = fmax(paper->top - black, MIN_CONTRAST);
     *strong_at = fmax(PALE_STRONG, PALE_NOISE * paper->grain / contrast);
     *weak_at = fmax(PALE_WEAK, PALE_NOISE / 2 * paper->grain / contrast);
     return *strong_at < STRONG && *weak_at < WEAK;
